@@ -1,0 +1,239 @@
+/*
+ * vg_correlate.h - the screening layers: L1 detection, L2 correlation, L3 assembly.
+ *
+ *  - Rules are Sigma (detection rules and correlation rules) loaded from YAML.
+ *  - Detection is stateless: an event in, the rules it matches out.
+ *  - Correlation is stateful per (rule, group-by values), in event time; alerts come
+ *    out when a correlation condition is met, or straight from a detection rule that
+ *    no correlation consumes (or that says `generate: true`).
+ *  - Assembly joins alerts that share an entity into incidents with deterministic ids.
+ *
+ * Nothing here reads the clock, talks to Kafka or touches SQLite: time comes from
+ * events and callers, and persistence is the caller's business (it gets the state to
+ * persist through the alert and incident structures and gives it back on restart).
+ */
+#ifndef VG_CORRELATE_H
+#define VG_CORRELATE_H
+
+#include "vg_core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ rules */
+
+enum vg_level {
+	VG_LEVEL_INFORMATIONAL = 0,
+	VG_LEVEL_LOW,
+	VG_LEVEL_MEDIUM,
+	VG_LEVEL_HIGH,
+	VG_LEVEL_CRITICAL,
+};
+/** @return "informational", "low", ... */
+const char *vg_level_name(enum vg_level level);
+
+struct vg_rule;    /* one loaded rule (detection or correlation), immutable */
+struct vg_ruleset; /* every loaded rule, compiled, immutable; shareable by threads */
+
+/** Read-only facts about a rule. Strings live as long as the ruleset. */
+struct vg_rule_info {
+	const char *id;    /* Sigma `id` (or `name` when there is no id) */
+	const char *title;
+	const char *file;  /* where it was loaded from */
+	int line;          /* 1-based line of the rule document */
+	enum vg_level level;
+	bool is_correlation;
+	const char *const *tags; /* Sigma tags, e.g. "attack.t1110", "attack.credential-access" */
+	size_t ntags;
+};
+
+/**
+ * @brief Load Sigma rules from files and directories (recursively, *.yml/*.yaml;
+ * multi-document files allowed).  With n_paths 0 the embedded default rules
+ * (correlate/rules/) are loaded.
+ * A rule that cannot run is skipped and reported in diag as an error with its
+ * file:line:col and the reason; nothing is dropped silently.  Field names are
+ * mapped through schemas/ and interned in the field registry here.
+ * @return VG_OK with *out (possibly with errors in diag for skipped rules: the
+ *         caller decides whether any error is fatal), VG_ERR_NOMEM, or
+ *         VG_ERR_CONFIG when not a single rule could be loaded from a path.
+ */
+vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_ruleset **out,
+                       struct vg_diag *diag);
+/** @brief Destroy; NULL is allowed. */
+void vg_ruleset_destroy(struct vg_ruleset *rs);
+/** @return the number of rules loaded (detection + correlation). */
+size_t vg_ruleset_count(const struct vg_ruleset *rs);
+/** @return rule number i (0 <= i < count). */
+const struct vg_rule *vg_ruleset_rule(const struct vg_ruleset *rs, size_t i);
+/** @return the rule with that id or name, or NULL. */
+const struct vg_rule *vg_ruleset_find(const struct vg_ruleset *rs, const char *id);
+/** @brief Fill info for rule. */
+void vg_rule_info(const struct vg_rule *rule, struct vg_rule_info *info);
+
+/* -------------------------------------------------------------- detection */
+
+struct vg_detect_ctx; /* per-thread scratch */
+
+struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs);
+void vg_detect_ctx_destroy(struct vg_detect_ctx *ctx);
+
+/**
+ * @brief Run every detection rule that could match ev.
+ * @return the number of matching rules written to hits (at most max_hits; the
+ *         return value may exceed max_hits, meaning some were not written).
+ */
+size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
+                 const struct vg_event *ev, const struct vg_rule **hits, size_t max_hits);
+
+/* ------------------------------------------------------------ correlation */
+
+/** A field value an alert or incident carries (owned copies). */
+struct vg_kv {
+	char *name;  /* field name, e.g. "source.ip" */
+	char *value;
+};
+
+/**
+ * An alert: a correlation that fired, or a detection hit that stands alone.
+ * Owned by whoever receives it from the sink only for the duration of the callback:
+ * copy what you keep.
+ */
+struct vg_alert {
+	char id[17];              /* deterministic: hash of rule id, group, first event time */
+	const struct vg_rule *rule;
+	vg_time first_ts, last_ts;
+	uint64_t event_count;     /* events that made it (count for event_count) */
+	const char *group_key;    /* canonical "field=value\x1f..." of group-by, "" if none */
+	struct vg_kv *fields;     /* group-by values, then entity fields of the last event */
+	size_t nfields;
+	struct vg_source *events; /* positions of the contributing events (bounded, see
+	                             events_truncated) */
+	size_t nevents;
+	bool events_truncated;
+};
+
+typedef void (*vg_alert_fn)(const struct vg_alert *alert, void *ctx);
+
+struct vg_correlator_conf {
+	vg_time allowed_lateness;      /* events older than watermark are "late" */
+	size_t max_groups_per_rule;    /* 0 = default (100000) */
+	size_t max_groups_total;       /* 0 = default (1000000) */
+};
+
+struct vg_correlator_stats {
+	uint64_t events, hits, alerts, late_events, evicted_groups, open_groups;
+};
+
+struct vg_correlator; /* single-threaded: one per worker / partition set */
+
+vg_err vg_correlator_new(const struct vg_ruleset *rs, const struct vg_correlator_conf *conf,
+                         struct vg_correlator **out);
+void vg_correlator_destroy(struct vg_correlator *c);
+
+/**
+ * @brief Feed one event with its detection hits (from vg_detect).  Emits alerts
+ * through fn, synchronously.  Advances the event's partition watermark.
+ */
+void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
+                        const struct vg_rule *const *hits, size_t nhits, vg_alert_fn fn,
+                        void *fn_ctx);
+
+/**
+ * @brief Advance event time for a partition without an event (idle partitions),
+ * closing windows that end before the watermark.
+ */
+void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t partition,
+                           vg_time watermark, vg_alert_fn fn, void *fn_ctx);
+
+/**
+ * @brief The smallest offset of topic/partition still held in an open window.
+ * The caller must not commit past it.  @return true and *offset when one is held,
+ * false when no open window holds an event of that partition.
+ */
+bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
+                              int32_t partition, int64_t *offset);
+
+/**
+ * @brief Restore a mark after a restart: events for (rule, group_key) at or before
+ * topic/partition/offset were already consumed by an alert that fired, and must be
+ * ignored when re-read.  The caller persists, per alert, the largest offset of its
+ * events per partition (from alert->events) and gives them back here on start.
+ */
+vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
+                                  const char *group_key, const char *topic,
+                                  int32_t partition, int64_t offset);
+
+void vg_correlator_stats(const struct vg_correlator *c, struct vg_correlator_stats *out);
+
+/* --------------------------------------------------------------- assembly */
+
+enum vg_entity_type { VG_ENT_IP = 0, VG_ENT_HOST, VG_ENT_USER, VG_ENT_PROCESS, VG_ENT_HASH };
+const char *vg_entity_type_name(enum vg_entity_type t);
+
+struct vg_entity {
+	enum vg_entity_type type;
+	char *value;        /* for users: "user@host" when the host is known */
+	vg_time first_seen;
+	uint32_t alerts;    /* how many of the incident's alerts carry it */
+};
+
+/** One alert as an incident remembers it (owned copies). */
+struct vg_incident_alert {
+	char id[17];
+	char *rule_id;
+	char *title;
+	enum vg_level level;
+	char **tags;
+	size_t ntags;
+	bool is_correlation;
+	vg_time first_ts, last_ts;
+	uint64_t event_count;
+	struct vg_kv *fields;
+	size_t nfields;
+};
+
+struct vg_incident {
+	char id[21];             /* "inc-" + 16 hex digits, deterministic */
+	uint32_t version;        /* bumped on every change */
+	vg_time first_ts, last_ts;
+	struct vg_incident_alert *alerts;
+	size_t nalerts;
+	struct vg_entity *entities;
+	size_t nentities;
+	double score;            /* set by the caller after ranking; -1 = not scored */
+	int priority;            /* 1 (highest) .. 4, set by the caller */
+};
+
+struct vg_assembler_conf {
+	vg_time inactivity_gap; /* an incident quiet this long (event time) is closed */
+};
+
+struct vg_assembler;
+
+vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assembler **out);
+void vg_assembler_destroy(struct vg_assembler *a);
+
+/**
+ * @brief Add an alert.  It joins the open incident that shares one of its entities
+ * (merging incidents it bridges: the older id survives), or opens a new one.
+ * @return the incident changed (owned by the assembler, valid until the next call),
+ *         and *changed false when the alert was already part of it (a replay).
+ */
+struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_alert *alert,
+                                     bool *changed);
+/** @brief Give back an incident loaded from storage on restart (takes a deep copy). */
+vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc);
+/** @brief Close incidents idle past the gap at event time `now`. */
+void vg_assembler_expire(struct vg_assembler *a, vg_time now);
+/** @return the number of open incidents. */
+size_t vg_assembler_open_count(const struct vg_assembler *a);
+
+/** @brief Free an incident's owned members (for incidents built by callers). */
+void vg_incident_clear(struct vg_incident *inc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VG_CORRELATE_H */

@@ -1,0 +1,112 @@
+/*
+ * arena.c - bump allocator for per-batch memory.
+ *
+ * Chunks form a singly linked list; reset keeps the first chunk and frees the rest,
+ * so a steady-state batch allocates from the system at most once.  Requests larger
+ * than the chunk size get a chunk of their own.
+ */
+#include "vg_core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct chunk {
+	struct chunk *next;
+	size_t size; /* usable bytes in data */
+	size_t used;
+	_Alignas(max_align_t) unsigned char data[];
+};
+
+struct vg_arena {
+	struct chunk *head; /* current chunk (most recent) */
+	struct chunk *first;
+	size_t chunk_size;
+	size_t footprint;
+};
+
+static struct chunk *chunk_new(size_t size)
+{
+	struct chunk *c = malloc(sizeof(*c) + size);
+	if (!c)
+		return NULL;
+	c->next = NULL;
+	c->size = size;
+	c->used = 0;
+	return c;
+}
+
+struct vg_arena *vg_arena_new(size_t chunk_size)
+{
+	struct vg_arena *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
+	a->first = a->head = chunk_new(a->chunk_size);
+	if (!a->first) {
+		free(a);
+		return NULL;
+	}
+	a->footprint = a->chunk_size;
+	return a;
+}
+
+void *vg_arena_alloc(struct vg_arena *a, size_t size)
+{
+	size_t need = (size + 7) & ~(size_t)7;
+	struct chunk *c = a->head;
+
+	if (need < size)
+		return NULL; /* overflow */
+	if (c->size - c->used < need) {
+		size_t csize = need > a->chunk_size ? need : a->chunk_size;
+		struct chunk *n = chunk_new(csize);
+		if (!n)
+			return NULL;
+		/* Keep `first` at the list's tail so reset can find it cheaply. */
+		n->next = a->head;
+		a->head = n;
+		a->footprint += csize;
+		c = n;
+	}
+	void *p = c->data + c->used;
+	c->used += need;
+	memset(p, 0, size);
+	return p;
+}
+
+char *vg_arena_strndup(struct vg_arena *a, const char *s, size_t len)
+{
+	char *p = vg_arena_alloc(a, len + 1);
+	if (!p)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+void vg_arena_reset(struct vg_arena *a)
+{
+	struct chunk *c = a->head;
+	while (c && c != a->first) {
+		struct chunk *next = c->next;
+		a->footprint -= c->size;
+		free(c);
+		c = next;
+	}
+	a->head = a->first;
+	a->first->used = 0;
+}
+
+size_t vg_arena_footprint(const struct vg_arena *a)
+{
+	return a->footprint;
+}
+
+void vg_arena_destroy(struct vg_arena *a)
+{
+	if (!a)
+		return;
+	vg_arena_reset(a);
+	free(a->first);
+	free(a);
+}

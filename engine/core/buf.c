@@ -1,0 +1,183 @@
+/*
+ * buf.c - growable byte buffers and JSON string escaping.
+ *
+ * Appends never fail loudly: on allocation failure the buffer sets `oom` and keeps
+ * what it had, so callers check once at the end instead of after every append.
+ */
+#include "vg_core.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vg_buf_init(struct vg_buf *b)
+{
+	memset(b, 0, sizeof(*b));
+}
+
+void vg_buf_free(struct vg_buf *b)
+{
+	free(b->data);
+	vg_buf_init(b);
+}
+
+void vg_buf_reset(struct vg_buf *b)
+{
+	b->len = 0;
+	b->oom = false;
+	if (b->data)
+		b->data[0] = '\0';
+}
+
+static bool buf_reserve(struct vg_buf *b, size_t extra)
+{
+	if (b->oom)
+		return false;
+	if (b->len + extra + 1 <= b->cap)
+		return true;
+	size_t ncap = b->cap ? b->cap : 256;
+	while (ncap < b->len + extra + 1) {
+		if (ncap > SIZE_MAX / 2) {
+			b->oom = true;
+			return false;
+		}
+		ncap *= 2;
+	}
+	char *nd = realloc(b->data, ncap);
+	if (!nd) {
+		b->oom = true;
+		return false;
+	}
+	b->data = nd;
+	b->cap = ncap;
+	return true;
+}
+
+void vg_buf_append(struct vg_buf *b, const void *data, size_t len)
+{
+	if (!buf_reserve(b, len))
+		return;
+	if (len)
+		memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void vg_buf_puts(struct vg_buf *b, const char *s)
+{
+	vg_buf_append(b, s, strlen(s));
+}
+
+void vg_buf_putc(struct vg_buf *b, char c)
+{
+	vg_buf_append(b, &c, 1);
+}
+
+void vg_buf_printf(struct vg_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	size_t n;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		n = 2;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (avail < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+void vg_buf_json_str(struct vg_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+
+	vg_buf_putc(b, '"');
+	while (i < len) {
+		unsigned char c = p[i];
+		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+			run++;
+			i++;
+			continue;
+		}
+		vg_buf_append(b, s + i - run, run);
+		run = 0;
+		if (c >= 0x80) {
+			size_t n = utf8_seq_len(p + i, len - i);
+			if (n) {
+				vg_buf_append(b, s + i, n);
+				i += n;
+			} else {
+				vg_buf_puts(b, "\\ufffd");
+				i++;
+			}
+			continue;
+		}
+		switch (c) {
+		case '"': vg_buf_puts(b, "\\\""); break;
+		case '\\': vg_buf_puts(b, "\\\\"); break;
+		case '\n': vg_buf_puts(b, "\\n"); break;
+		case '\r': vg_buf_puts(b, "\\r"); break;
+		case '\t': vg_buf_puts(b, "\\t"); break;
+		default: {
+			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			vg_buf_append(b, esc, 6);
+		}
+		}
+		i++;
+	}
+	vg_buf_append(b, s + i - run, run);
+	vg_buf_putc(b, '"');
+}
+
+vg_err vg_buf_read_file(struct vg_buf *b, const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char tmp[65536];
+	size_t n;
+
+	if (!f)
+		return VG_ERR_IO;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		vg_buf_append(b, tmp, n);
+	int bad = ferror(f);
+	fclose(f);
+	if (bad)
+		return VG_ERR_IO;
+	return b->oom ? VG_ERR_NOMEM : VG_OK;
+}

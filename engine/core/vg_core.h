@@ -1,0 +1,331 @@
+/*
+ * vg_core.h - the engine core every Vigil stage depends on.
+ *
+ * Errors and diagnostics, the per-batch arena, growable byte buffers with JSON
+ * writing, event time, logging, deterministic hashing, the field registry and the
+ * normalized event.  Nothing here talks to Kafka, SQLite, PCRE2 or XGBoost; the
+ * stages (parsers/, correlate/, models/) and engine/ build on it.
+ *
+ * Invariants:
+ *  - Event time is microseconds since the Unix epoch, UTC (vg_time).  Code below
+ *    engine/ never reads the clock: "now" is passed in by the caller.
+ *  - An event and every value it points to live in one arena (or in the raw record
+ *    the arena's owner keeps alive) and die together when the batch is reset.
+ *  - The field registry is filled at start-up (schemas/fields.yaml, then rule and
+ *    decoder loading) and only read afterwards; lookups are lock-free.
+ */
+#ifndef VG_CORE_H
+#define VG_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define VG_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
+#else
+#define VG_PRINTF(fmt_idx, arg_idx)
+#endif
+
+/* ------------------------------------------------------------------ errors */
+
+/** Error codes; 0 is success.  Details go to a struct vg_diag or an errstr. */
+typedef enum vg_err {
+	VG_OK = 0,
+	VG_ERR_INVALID,  /**< bad argument or bad input */
+	VG_ERR_NOMEM,    /**< allocation failed */
+	VG_ERR_IO,       /**< file or socket I/O failed */
+	VG_ERR_PARSE,    /**< input could not be parsed */
+	VG_ERR_CONFIG,   /**< configuration or rule file is wrong */
+	VG_ERR_KAFKA,    /**< librdkafka reported an error */
+	VG_ERR_STORE,    /**< SQLite reported an error */
+	VG_ERR_MODEL,    /**< XGBoost reported an error */
+	VG_ERR_FULL,     /**< a bounded table is full */
+	VG_ERR_NOTFOUND, /**< the thing asked for does not exist */
+} vg_err;
+
+/** @brief Static English name of an error code, never NULL. */
+const char *vg_err_str(vg_err err);
+
+/* ------------------------------------------------------------- diagnostics */
+
+/**
+ * A list of compiler-style messages, "file:line:col: error: message".
+ * Start-up code collects every problem into one vg_diag and prints them all.
+ * Lines and columns are 1-based; 0 means "not known" and is left out.
+ */
+struct vg_diag {
+	char **msgs;
+	size_t count;
+	size_t cap;
+	size_t errors; /**< messages added with vg_diag_error */
+};
+
+void vg_diag_init(struct vg_diag *diag);
+/** @brief Add an error.  file may be NULL.  Allocation failure is ignored. */
+void vg_diag_error(struct vg_diag *diag, const char *file, int line, int col,
+                   const char *fmt, ...) VG_PRINTF(5, 6);
+/** @brief Add a warning (does not count in diag->errors). */
+void vg_diag_warn(struct vg_diag *diag, const char *file, int line, int col,
+                  const char *fmt, ...) VG_PRINTF(5, 6);
+/** @brief Print every message, one per line. */
+void vg_diag_print(const struct vg_diag *diag, FILE *out);
+/** @brief Free the messages; the diag can be reused.  NULL is allowed. */
+void vg_diag_clear(struct vg_diag *diag);
+
+/* -------------------------------------------------------------- strings */
+
+/** A borrowed string slice: not NUL-terminated, not owned. */
+struct vg_str {
+	const char *ptr;
+	size_t len;
+};
+
+#define VG_STR_LIT(lit) ((struct vg_str){(lit), sizeof(lit) - 1})
+static inline struct vg_str vg_str_make(const char *p, size_t n)
+{
+	struct vg_str s = {p, n};
+	return s;
+}
+/** @brief True when s equals the NUL-terminated c exactly. */
+bool vg_str_eq(struct vg_str s, const char *c);
+/** @brief True when s equals c ignoring ASCII case. */
+bool vg_str_ieq(struct vg_str s, const char *c);
+
+/** @brief "did you mean" helper: the candidate closest to word by edit distance,
+ *  or NULL when none is within a third of the word's length. */
+const char *vg_closest(const char *word, const char *const *candidates, size_t n);
+
+/* --------------------------------------------------------------- arena */
+
+/**
+ * A bump allocator for one batch.  Allocations are 8-byte aligned and freed all at
+ * once by vg_arena_reset/destroy.  Not thread-safe: one arena per worker.
+ */
+struct vg_arena;
+
+/** @return a new arena or NULL when out of memory. chunk_size 0 means 64 KiB. */
+struct vg_arena *vg_arena_new(size_t chunk_size);
+/** @return zeroed memory, or NULL when out of memory. */
+void *vg_arena_alloc(struct vg_arena *arena, size_t size);
+/** @return a NUL-terminated copy of s[0..len), or NULL when out of memory. */
+char *vg_arena_strndup(struct vg_arena *arena, const char *s, size_t len);
+/** @brief Free every allocation but keep the first chunk for reuse. */
+void vg_arena_reset(struct vg_arena *arena);
+/** @brief Bytes currently allocated from the system. */
+size_t vg_arena_footprint(const struct vg_arena *arena);
+/** @brief Destroy; NULL is allowed. */
+void vg_arena_destroy(struct vg_arena *arena);
+
+/* ----------------------------------------------------------------- buffers */
+
+/** A growable byte buffer, always NUL-terminated when data != NULL. */
+struct vg_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool oom; /**< an append failed; the content is truncated */
+};
+
+void vg_buf_init(struct vg_buf *buf);
+void vg_buf_free(struct vg_buf *buf);
+void vg_buf_reset(struct vg_buf *buf);
+void vg_buf_append(struct vg_buf *buf, const void *data, size_t len);
+void vg_buf_puts(struct vg_buf *buf, const char *s);
+void vg_buf_putc(struct vg_buf *buf, char c);
+void vg_buf_printf(struct vg_buf *buf, const char *fmt, ...) VG_PRINTF(2, 3);
+/** @brief Append s as a quoted, escaped JSON string (invalid UTF-8 becomes U+FFFD). */
+void vg_buf_json_str(struct vg_buf *buf, const char *s, size_t len);
+/** @brief Read a whole file into buf (appended).  @return VG_OK or VG_ERR_IO. */
+vg_err vg_buf_read_file(struct vg_buf *buf, const char *path);
+
+/* ------------------------------------------------------------------ time */
+
+/** Event time: microseconds since 1970-01-01T00:00:00Z. */
+typedef int64_t vg_time;
+#define VG_TIME_NONE INT64_MIN
+#define VG_USEC_PER_SEC INT64_C(1000000)
+
+/** @brief Proleptic Gregorian civil time (UTC) to vg_time.  No range checks. */
+vg_time vg_time_from_civil(int year, int month, int day, int hour, int min, int sec,
+                           int usec);
+/** @brief Break a vg_time into UTC civil fields (any argument may be NULL). */
+void vg_time_to_civil(vg_time t, int *year, int *month, int *day, int *hour, int *min,
+                      int *sec, int *usec);
+/**
+ * @brief Parse an RFC 3339 / ISO 8601 timestamp ("2024-03-01T10:00:00.5+01:00",
+ * "Z" or an offset required unless default_offset_sec is used; a space may replace
+ * the 'T').  @return VG_OK or VG_ERR_PARSE.
+ */
+vg_err vg_time_parse_rfc3339(const char *s, size_t len, int default_offset_sec,
+                             vg_time *out);
+/** @brief Format as "YYYY-MM-DDTHH:MM:SS.ffffffZ"; buf needs 32 bytes. @return length. */
+size_t vg_time_format(vg_time t, char buf[32]);
+/** @brief Wall clock.  Only engine/ may call this. */
+vg_time vg_time_now(void);
+
+/* ---------------------------------------------------------------- logging */
+
+enum vg_log_level { VG_LOG_ERROR = 0, VG_LOG_WARN, VG_LOG_INFO, VG_LOG_DEBUG };
+
+void vg_log_set_level(enum vg_log_level level);
+enum vg_log_level vg_log_get_level(void);
+/** @brief Log one line to stderr with a level prefix. Thread-safe. */
+void vg_log(enum vg_log_level level, const char *fmt, ...) VG_PRINTF(2, 3);
+
+/** Rate limit for per-event messages: at most `burst` lines per `interval_sec`. */
+struct vg_ratelimit {
+	int64_t window_start; /* wall-clock seconds */
+	uint32_t in_window;
+	uint32_t burst;
+	uint32_t interval_sec;
+	uint64_t suppressed;
+};
+#define VG_RATELIMIT_INIT(burst, secs) {0, 0, (burst), (secs), 0}
+/** @brief Log unless the limit is exhausted; says how many were suppressed. */
+void vg_log_limited(struct vg_ratelimit *rl, enum vg_log_level level, const char *fmt,
+                    ...) VG_PRINTF(3, 4);
+
+/* ---------------------------------------------------------------- hashing */
+
+/** @brief Deterministic 64-bit hash (the same on every platform and run). */
+uint64_t vg_hash64(const void *data, size_t len, uint64_t seed);
+/** @brief Write h as 16 lowercase hex digits plus NUL into out[17]. */
+void vg_hex64(uint64_t h, char out[17]);
+
+/* ----------------------------------------------------------- field registry */
+
+/** A field id: an index into the registry; negative means "no such field". */
+typedef int32_t vg_field;
+#define VG_FIELD_NONE (-1)
+#define VG_FIELDS_MAX 16384
+
+enum vg_field_type {
+	VG_FT_KEYWORD = 0, /* exact string */
+	VG_FT_TEXT,        /* free text */
+	VG_FT_LONG,        /* integer */
+	VG_FT_DOUBLE,
+	VG_FT_IP,
+	VG_FT_DATE,
+	VG_FT_BOOL,
+};
+
+/**
+ * @brief Load the built-in registry (schemas/fields.yaml, embedded at build time).
+ * Idempotent and thread-safe.  @return VG_OK, or VG_ERR_CONFIG with diag filled.
+ */
+vg_err vg_fields_init(struct vg_diag *diag);
+/** @return the id of name, or VG_FIELD_NONE.  Lock-free, O(1). */
+vg_field vg_field_lookup(const char *name, size_t len);
+/**
+ * @return the id of name, adding it (type keyword) when absent; VG_FIELD_NONE when
+ * the registry is full.  Call at load time only (rules, decoders, mappings), never
+ * per event: the registry must not grow with input.
+ */
+vg_field vg_field_intern(const char *name, size_t len);
+/** @return the NUL-terminated name of id (static lifetime), or NULL. */
+const char *vg_field_name(vg_field id);
+enum vg_field_type vg_field_type(vg_field id);
+/** @return true when id was declared in schemas/fields.yaml (not interned later). */
+bool vg_field_is_schema(vg_field id);
+/** @return the number of ids handed out so far. */
+size_t vg_field_count(void);
+
+/* ------------------------------------------------------------------ event */
+
+enum vg_value_kind {
+	VG_VK_UNSET = 0,
+	VG_VK_STR,  /* text (JSON string) */
+	VG_VK_NUM,  /* textual number, as it appeared (JSON number) */
+	VG_VK_BOOL, /* "true" / "false" */
+	VG_VK_NULL, /* JSON null */
+};
+
+/** A field value: always kept as text; kind says how to write it as JSON. */
+struct vg_value {
+	const char *ptr;
+	uint32_t len;
+	uint8_t kind; /* enum vg_value_kind */
+};
+
+/** A field the registry does not know (kept for output, invisible to rules). */
+struct vg_extra {
+	const char *name;
+	uint32_t name_len;
+	struct vg_value value;
+	struct vg_extra *next;
+};
+
+/** Where a record came from: a Kafka topic/partition/offset, or a file and index
+ *  (partition = -1, offset = 0-based record index). */
+struct vg_source {
+	const char *topic; /* or file path; not owned */
+	int32_t partition;
+	int64_t offset;
+};
+
+/** One normalized event.  Allocated from an arena; see the file comment. */
+struct vg_event {
+	vg_time ts;              /* @timestamp (event time), VG_TIME_NONE if unknown */
+	struct vg_value *values; /* indexed by vg_field, nvalues entries */
+	uint32_t nvalues;
+	uint32_t nset;           /* how many values are set */
+	struct vg_extra *extras; /* in insertion order */
+	struct vg_extra **extras_tail;
+	uint32_t nextras;
+	struct vg_str raw;       /* the original record */
+	struct vg_source src;
+	struct vg_arena *arena;
+};
+
+/** @return a new empty event sized for the current registry, or NULL (OOM). */
+struct vg_event *vg_event_new(struct vg_arena *arena);
+/** @brief Set a field by id to a borrowed value (no copy). Out-of-range ids are
+ *  ignored.  @return VG_OK or VG_ERR_INVALID. */
+vg_err vg_event_set(struct vg_event *ev, vg_field id, const char *ptr, size_t len,
+                    enum vg_value_kind kind);
+/** @brief Set a field by id to a copy (in the event's arena). */
+vg_err vg_event_set_copy(struct vg_event *ev, vg_field id, const char *ptr, size_t len,
+                         enum vg_value_kind kind);
+/** @brief Set a field by name: registry fields by id, others as extras (copied name
+ *  and value).  Never grows the registry. */
+vg_err vg_event_set_named(struct vg_event *ev, const char *name, size_t name_len,
+                          const char *ptr, size_t len, enum vg_value_kind kind,
+                          bool copy);
+/** @return the value of id, or NULL when unset/out of range.  O(1). */
+static inline const struct vg_value *vg_event_get(const struct vg_event *ev, vg_field id)
+{
+	if (id < 0 || (uint32_t)id >= ev->nvalues || ev->values[id].kind == VG_VK_UNSET)
+		return NULL;
+	return &ev->values[id];
+}
+/** @return the value of a field by name (registry or extras), or NULL. */
+const struct vg_value *vg_event_get_named(const struct vg_event *ev, const char *name);
+/** @brief Append the event as one flat JSON object ({"@timestamp":..,"host.name":..}),
+ *  registry fields in id order, then extras. */
+void vg_event_to_json(const struct vg_event *ev, struct vg_buf *out);
+
+/* ------------------------------------------------------------- resources */
+
+/** A file embedded in the binary at build time (schemas, decoders, rules, model). */
+struct vg_resource {
+	const char *name; /* path relative to the source root, e.g. "schemas/fields.yaml" */
+	const unsigned char *data;
+	size_t len;
+};
+/** @return the embedded resource with that name, or NULL. */
+const struct vg_resource *vg_resource_get(const char *name);
+/** @return all embedded resources whose name starts with prefix, via callback. */
+void vg_resource_each(const char *prefix, void (*fn)(const struct vg_resource *, void *),
+                      void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VG_CORE_H */

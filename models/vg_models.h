@@ -1,0 +1,74 @@
+/*
+ * vg_models.h - L3 ranking: incident features and the XGBoost booster.
+ *
+ * Features are computed from a struct vg_incident (correlate/) into a fixed-order
+ * float vector whose names and meanings are documented in schemas/features.yaml.
+ * Scoring loads a booster through the XGBoost C API and returns a probability plus
+ * per-feature contributions (the explanation).  Training uses the same C API.
+ * This module does not know how incidents are stored.
+ */
+#ifndef VG_MODELS_H
+#define VG_MODELS_H
+
+#include "vg_core.h"
+#include "vg_correlate.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Number of features; the order is the order of schemas/features.yaml. */
+size_t vg_feature_count(void);
+/** @return the name of feature i, or NULL when out of range. */
+const char *vg_feature_name(size_t i);
+/**
+ * @brief Compute the features of an incident.
+ * @param out  vg_feature_count() floats.
+ */
+void vg_features_compute(const struct vg_incident *inc, float *out);
+
+struct vg_model; /* immutable after load; scoring is serialised internally */
+
+/** @brief Load a model file (XGBoost JSON or binary). errstr gets XGBGetLastError. */
+vg_err vg_model_load_file(const char *path, struct vg_model **out, char *errstr,
+                          size_t errstr_size);
+/** @brief Load a model from memory (e.g. an embedded resource). */
+vg_err vg_model_load_buffer(const void *data, size_t len, struct vg_model **out,
+                            char *errstr, size_t errstr_size);
+void vg_model_destroy(struct vg_model *m);
+
+/**
+ * @brief Score one feature vector.
+ * @param score    probability in [0,1] that the incident is a real attack.
+ * @param contrib  NULL, or vg_feature_count()+1 floats: per-feature contributions
+ *                 (log-odds) and the bias last.
+ */
+vg_err vg_model_score(struct vg_model *m, const float *features, float *score,
+                      float *contrib, char *errstr, size_t errstr_size);
+
+struct vg_train_params {
+	int rounds;     /* boosting rounds, e.g. 50 */
+	int max_depth;  /* e.g. 4 */
+	double eta;     /* e.g. 0.3 */
+	uint64_t seed;
+	int nthread;    /* 1 for byte-identical models */
+};
+
+/**
+ * @brief Train a binary classifier on rows x vg_feature_count() floats X with
+ * labels y (0/1) and save it to out_path (JSON when it ends in ".json").
+ */
+vg_err vg_model_train(const float *X, const float *y, size_t rows,
+                      const struct vg_train_params *params, const char *out_path,
+                      char *errstr, size_t errstr_size);
+
+/** @brief Area under the precision-recall curve of scores against labels. */
+double vg_pr_auc(const float *scores, const float *labels, size_t n);
+
+/** @brief Map a score to a priority 1 (highest) .. 4 using ascending band cut-offs. */
+int vg_priority_from_score(double score, const double bands[3]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VG_MODELS_H */

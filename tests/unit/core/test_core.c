@@ -1,0 +1,193 @@
+/* Unit tests for engine/core: diagnostics, arena, buffers/JSON, time, hashing,
+ * field registry and events. */
+#include "vg_core.h"
+#include "vg_test.h"
+
+START_TEST(diag_collects_every_message)
+{
+	struct vg_diag d;
+	vg_diag_init(&d);
+	vg_diag_error(&d, "a.yaml", 3, 7, "unknown key '%s'", "treshold");
+	vg_diag_warn(&d, "b.yaml", 0, 0, "odd");
+	vg_diag_error(&d, NULL, 0, 0, "plain");
+	ck_assert_uint_eq(d.count, 3);
+	ck_assert_uint_eq(d.errors, 2);
+	ck_assert_str_eq(d.msgs[0], "a.yaml:3:7: error: unknown key 'treshold'");
+	ck_assert_str_eq(d.msgs[1], "b.yaml: warning: odd");
+	ck_assert_str_eq(d.msgs[2], "error: plain");
+	vg_diag_clear(&d);
+	ck_assert_uint_eq(d.count, 0);
+	vg_diag_clear(NULL);
+}
+END_TEST
+
+START_TEST(closest_suggests_typo_fix)
+{
+	const char *keys[] = {"threshold", "timespan", "group-by"};
+	ck_assert_str_eq(vg_closest("treshold", keys, 3), "threshold");
+	ck_assert_ptr_null(vg_closest("zzzzzzzzzz", keys, 3));
+}
+END_TEST
+
+START_TEST(arena_allocates_aligned_and_resets)
+{
+	struct vg_arena *a = vg_arena_new(128);
+	ck_assert_ptr_nonnull(a);
+	char *p = vg_arena_alloc(a, 3);
+	char *q = vg_arena_alloc(a, 5);
+	ck_assert_uint_eq(((uintptr_t)q) % 8, 0);
+	ck_assert_ptr_ne(p, q);
+	char *big = vg_arena_alloc(a, 10000); /* bigger than a chunk */
+	ck_assert_ptr_nonnull(big);
+	big[9999] = 1;
+	ck_assert_uint_ge(vg_arena_footprint(a), 10128);
+	vg_arena_reset(a);
+	ck_assert_uint_eq(vg_arena_footprint(a), 128);
+	char *s = vg_arena_strndup(a, "hello world", 5);
+	ck_assert_str_eq(s, "hello");
+	vg_arena_destroy(a);
+	vg_arena_destroy(NULL);
+}
+END_TEST
+
+START_TEST(json_string_escapes_and_repairs_utf8)
+{
+	struct vg_buf b;
+	vg_buf_init(&b);
+	vg_buf_json_str(&b, "a\"b\\c\n\x01\xc3\xa9\xff", 10);
+	ck_assert_str_eq(b.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\"");
+	vg_buf_reset(&b);
+	vg_buf_printf(&b, "%d-%s", 42, "x");
+	ck_assert_str_eq(b.data, "42-x");
+	vg_buf_free(&b);
+}
+END_TEST
+
+START_TEST(time_round_trips_and_parses_offsets)
+{
+	vg_time t = vg_time_from_civil(2024, 2, 29, 23, 59, 58, 123456);
+	char buf[32];
+	vg_time_format(t, buf);
+	ck_assert_str_eq(buf, "2024-02-29T23:59:58.123456Z");
+	vg_time p;
+	ck_assert_int_eq(vg_time_parse_rfc3339("2024-02-29T23:59:58.123456Z", 27, 0, &p),
+	                 VG_OK);
+	ck_assert_int_eq(p, t);
+	ck_assert_int_eq(vg_time_parse_rfc3339("2024-03-01T01:59:58.123456+02:00", 32, 0, &p),
+	                 VG_OK);
+	ck_assert_int_eq(p, t);
+	ck_assert_int_eq(vg_time_parse_rfc3339("2003-10-11T22:14:15.003Z", 24, 0, &p), VG_OK);
+	ck_assert_int_eq(p % VG_USEC_PER_SEC, 3000);
+	ck_assert_int_eq(vg_time_parse_rfc3339("2023-02-29T00:00:00Z", 20, 0, &p),
+	                 VG_ERR_PARSE);
+	ck_assert_int_eq(vg_time_parse_rfc3339("2023-01-01T00:00:00", 19, INT32_MIN, &p),
+	                 VG_ERR_PARSE);
+	ck_assert_int_eq(vg_time_parse_rfc3339("2023-01-01T00:00:00", 19, 3600, &p), VG_OK);
+	ck_assert_int_eq(p, vg_time_from_civil(2022, 12, 31, 23, 0, 0, 0));
+	int y;
+	vg_time_to_civil(vg_time_from_civil(1969, 12, 31, 0, 0, 0, 0), &y, NULL, NULL, NULL,
+	                 NULL, NULL, NULL);
+	ck_assert_int_eq(y, 1969);
+}
+END_TEST
+
+START_TEST(hash_is_stable)
+{
+	/* Incident ids depend on this value never changing. */
+	char hex[17];
+	vg_hex64(vg_hash64("vigil", 5, 0), hex);
+	ck_assert_uint_eq(strlen(hex), 16);
+	ck_assert_uint_eq(vg_hash64("vigil", 5, 0), vg_hash64("vigil", 5, 0));
+	ck_assert_uint_ne(vg_hash64("vigil", 5, 0), vg_hash64("vigil", 5, 1));
+	ck_assert_uint_ne(vg_hash64("a", 1, 0), vg_hash64("b", 1, 0));
+}
+END_TEST
+
+START_TEST(fields_load_schema_and_intern)
+{
+	struct vg_diag d;
+	vg_diag_init(&d);
+	ck_assert_int_eq(vg_fields_init(&d), VG_OK);
+	ck_assert_uint_eq(d.count, 0);
+	vg_field ts = vg_field_lookup("@timestamp", 10);
+	ck_assert_int_eq(ts, 0);
+	vg_field ip = vg_field_lookup("source.ip", 9);
+	ck_assert_int_ge(ip, 0);
+	ck_assert_int_eq(vg_field_type(ip), VG_FT_IP);
+	ck_assert(vg_field_is_schema(ip));
+	ck_assert_int_eq(vg_field_lookup("Image", 5), VG_FIELD_NONE);
+	size_t before = vg_field_count();
+	vg_field img = vg_field_intern("Image", 5);
+	ck_assert_int_eq((size_t)img, before);
+	ck_assert_int_eq(vg_field_intern("Image", 5), img);
+	ck_assert_str_eq(vg_field_name(img), "Image");
+	ck_assert(!vg_field_is_schema(img));
+	ck_assert_ptr_null(vg_field_name(-1));
+}
+END_TEST
+
+START_TEST(event_sets_gets_and_serialises)
+{
+	vg_fields_init(NULL);
+	struct vg_arena *a = vg_arena_new(0);
+	struct vg_event *ev = vg_event_new(a);
+	vg_field host = vg_field_lookup("host.name", 9);
+	vg_field pid = vg_field_lookup("process.pid", 11);
+	ck_assert_int_eq(vg_event_set(ev, host, "web01", 5, VG_VK_STR), VG_OK);
+	ck_assert_int_eq(vg_event_set(ev, pid, "42", 2, VG_VK_NUM), VG_OK);
+	ck_assert_int_eq(vg_event_set(ev, 99999, "x", 1, VG_VK_STR), VG_ERR_INVALID);
+	ck_assert_int_eq(vg_event_set_named(ev, "Vendor.Thing", 12, "v\"1", 3, VG_VK_STR, true),
+	                 VG_OK);
+	const struct vg_value *v = vg_event_get(ev, host);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(v->len, 5);
+	ck_assert_ptr_nonnull(vg_event_get_named(ev, "Vendor.Thing"));
+	ck_assert_ptr_null(vg_event_get_named(ev, "user.name"));
+	ev->ts = vg_time_from_civil(2024, 1, 2, 3, 4, 5, 0);
+	struct vg_buf b;
+	vg_buf_init(&b);
+	vg_event_to_json(ev, &b);
+	ck_assert_str_eq(b.data, "{\"@timestamp\":\"2024-01-02T03:04:05.000000Z\","
+	                         "\"host.name\":\"web01\",\"process.pid\":42,"
+	                         "\"Vendor.Thing\":\"v\\\"1\"}");
+	vg_buf_free(&b);
+	vg_arena_destroy(a);
+}
+END_TEST
+
+START_TEST(resources_are_embedded)
+{
+	const struct vg_resource *r = vg_resource_get("schemas/fields.yaml");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_gt(r->len, 100);
+	ck_assert_int_eq(r->data[r->len], 0);
+	ck_assert_ptr_null(vg_resource_get("no/such/file"));
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+	Suite *s = suite_create("core");
+	struct {
+		const char *name;
+		const TTest *fn;
+	} cases[] = {
+		{"diag", diag_collects_every_message},
+		{"closest", closest_suggests_typo_fix},
+		{"arena", arena_allocates_aligned_and_resets},
+		{"json", json_string_escapes_and_repairs_utf8},
+		{"time", time_round_trips_and_parses_offsets},
+		{"hash", hash_is_stable},
+		{"fields", fields_load_schema_and_intern},
+		{"event", event_sets_gets_and_serialises},
+		{"resources", resources_are_embedded},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+VG_TEST_MAIN(core_suite)
