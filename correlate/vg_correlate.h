@@ -202,12 +202,17 @@ struct vg_incident {
 	size_t nalerts;
 	struct vg_entity *entities;
 	size_t nentities;
+	uint64_t alerts_dropped; /* alerts past max_alerts_kept (counted, not detailed) */
 	double score;            /* set by the caller after ranking; -1 = not scored */
 	int priority;            /* 1 (highest) .. 4, set by the caller */
 };
 
 struct vg_assembler_conf {
-	vg_time inactivity_gap; /* an incident quiet this long (event time) is closed */
+	vg_time inactivity_gap;   /* an incident quiet this long (event time) is closed */
+	bool link_hosts;          /* hosts link alerts too (off: a busy host would glue
+	                             unrelated activity into one incident) */
+	size_t max_alerts_kept;   /* alerts detailed per incident; 0 = 1000 (the rest
+	                             are counted in alerts_dropped) */
 };
 
 struct vg_assembler;
@@ -223,10 +228,17 @@ void vg_assembler_destroy(struct vg_assembler *a);
  */
 struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_alert *alert,
                                      bool *changed);
+/**
+ * @brief Ids of incidents merged into others since the last call (each merged-away
+ * incident's id, with the id that absorbed it).  @return how many were written.
+ */
+size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
+                                char (*into)[21], size_t max);
 /** @brief Give back an incident loaded from storage on restart (takes a deep copy). */
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc);
-/** @brief Close incidents idle past the gap at event time `now`. */
-void vg_assembler_expire(struct vg_assembler *a, vg_time now);
+/** @brief Close incidents idle past the gap at event time `now`.
+ *  @return how many were closed. */
+size_t vg_assembler_expire(struct vg_assembler *a, vg_time now);
 /** @return the number of open incidents. */
 size_t vg_assembler_open_count(const struct vg_assembler *a);
 

@@ -311,6 +311,37 @@ const struct vg_value *vg_event_get_named(const struct vg_event *ev, const char 
  *  registry fields in id order, then extras. */
 void vg_event_to_json(const struct vg_event *ev, struct vg_buf *out);
 
+/* ------------------------------------------------------------ string map */
+
+/**
+ * A hash map from NUL-terminated string keys (copied, owned) to void * values
+ * (borrowed).  Open addressing with linear probing and backward-shift deletion, so
+ * there are no tombstones.  Not thread-safe.
+ */
+struct vg_strmap {
+	struct vg_strmap_slot *slots;
+	size_t cap; /* power of two, or 0 */
+	size_t count;
+};
+struct vg_strmap_slot {
+	char *key; /* NULL = empty */
+	uint64_t hash;
+	void *value;
+};
+
+void vg_strmap_init(struct vg_strmap *m);
+/** @brief Free the keys and the table (not the values); NULL is allowed. */
+void vg_strmap_free(struct vg_strmap *m);
+/** @return the value stored under key, or NULL. */
+void *vg_strmap_get(const struct vg_strmap *m, const char *key);
+/** @brief Insert or replace.  @return VG_OK or VG_ERR_NOMEM. */
+vg_err vg_strmap_put(struct vg_strmap *m, const char *key, void *value);
+/** @return the removed value, or NULL when key was absent. */
+void *vg_strmap_del(struct vg_strmap *m, const char *key);
+/** @brief Iterate: pass i = 0 first; returns the next slot at or after *i (and
+ *  advances *i past it), or NULL at the end.  Do not modify the map meanwhile. */
+struct vg_strmap_slot *vg_strmap_next(const struct vg_strmap *m, size_t *i);
+
 /* ------------------------------------------------------------- resources */
 
 /** A file embedded in the binary at build time (schemas, decoders, rules, model). */

@@ -165,6 +165,40 @@ START_TEST(resources_are_embedded)
 }
 END_TEST
 
+START_TEST(strmap_put_get_delete_iterate)
+{
+	struct vg_strmap m;
+	char key[32];
+	vg_strmap_init(&m);
+	ck_assert_ptr_null(vg_strmap_get(&m, "x"));
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ck_assert_int_eq(vg_strmap_put(&m, key, (void *)(intptr_t)(i + 1)), VG_OK);
+	}
+	ck_assert_uint_eq(m.count, 1000);
+	/* Delete every third key; the rest must stay reachable (backward shift). */
+	for (int i = 0; i < 1000; i += 3) {
+		snprintf(key, sizeof(key), "k%d", i);
+		ck_assert_int_eq((intptr_t)vg_strmap_del(&m, key), i + 1);
+	}
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		intptr_t want = i % 3 == 0 ? 0 : i + 1;
+		ck_assert_int_eq((intptr_t)vg_strmap_get(&m, key), want);
+	}
+	ck_assert_ptr_null(vg_strmap_del(&m, "k0"));
+	vg_strmap_put(&m, "k1", (void *)7);
+	ck_assert_int_eq((intptr_t)vg_strmap_get(&m, "k1"), 7);
+	size_t it = 0, seen = 0;
+	while (vg_strmap_next(&m, &it))
+		seen++;
+	ck_assert_uint_eq(seen, m.count);
+	ck_assert_uint_eq(seen, 666);
+	vg_strmap_free(&m);
+	vg_strmap_free(NULL);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -181,6 +215,7 @@ static Suite *core_suite(void)
 		{"fields", fields_load_schema_and_intern},
 		{"event", event_sets_gets_and_serialises},
 		{"resources", resources_are_embedded},
+		{"strmap", strmap_put_get_delete_iterate},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

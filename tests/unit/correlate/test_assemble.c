@@ -1,0 +1,303 @@
+/* Unit tests for correlate/assemble.c: entity linking, merges, replay, expiry,
+ * restore and id determinism. */
+#include "vg_correlate.h"
+#include "vg_test.h"
+
+#include <unistd.h>
+
+static struct vg_ruleset *g_rs;
+static const struct vg_rule *g_rule_low, *g_rule_high;
+
+static void load_rules(void)
+{
+	char dir[] = "/tmp/vg-assemble-XXXXXX";
+	char path[256];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/rules.yml", dir);
+	FILE *f = fopen(path, "w");
+	fputs("title: Test low\n"
+	      "id: 11111111-1111-4111-8111-111111111111\n"
+	      "level: low\n"
+	      "tags: [attack.initial-access]\n"
+	      "logsource: {product: linux, service: sshd}\n"
+	      "detection:\n  sel: {event.action: ssh_login}\n  condition: sel\n"
+	      "---\n"
+	      "title: Test high\n"
+	      "id: 22222222-2222-4222-8222-222222222222\n"
+	      "level: high\n"
+	      "tags: [attack.privilege-escalation]\n"
+	      "logsource: {product: linux, service: sudo}\n"
+	      "detection:\n  sel: {event.action: sudo_command}\n  condition: sel\n",
+	      f);
+	fclose(f);
+	struct vg_diag d;
+	vg_diag_init(&d);
+	const char *paths[] = {path};
+	ck_assert_int_eq(vg_ruleset_load(paths, 1, &g_rs, &d), VG_OK);
+	vg_diag_print(&d, stderr);
+	ck_assert_uint_eq(d.errors, 0);
+	vg_diag_clear(&d);
+	g_rule_low = vg_ruleset_find(g_rs, "11111111-1111-4111-8111-111111111111");
+	g_rule_high = vg_ruleset_find(g_rs, "22222222-2222-4222-8222-222222222222");
+	ck_assert_ptr_nonnull(g_rule_low);
+	ck_assert_ptr_nonnull(g_rule_high);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void setup(void)
+{
+	vg_fields_init(NULL);
+	load_rules();
+}
+
+static void teardown(void)
+{
+	vg_ruleset_destroy(g_rs);
+	g_rs = NULL;
+}
+
+/* An alert with the given id, rule, time (seconds) and field pairs. */
+struct test_alert {
+	struct vg_alert alert;
+	struct vg_kv kv[8];
+};
+
+static void mk(struct test_alert *t, const char *id, const struct vg_rule *rule, int sec,
+               const char *const *pairs)
+{
+	memset(t, 0, sizeof(*t));
+	snprintf(t->alert.id, sizeof(t->alert.id), "%s", id);
+	t->alert.rule = rule;
+	t->alert.first_ts = t->alert.last_ts = (vg_time)sec * VG_USEC_PER_SEC;
+	t->alert.event_count = 1;
+	t->alert.group_key = "";
+	size_t n = 0;
+	for (; pairs && pairs[2 * n]; n++) {
+		t->kv[n].name = (char *)pairs[2 * n];
+		t->kv[n].value = (char *)pairs[2 * n + 1];
+	}
+	t->alert.fields = t->kv;
+	t->alert.nfields = n;
+}
+
+static struct vg_assembler *mk_assembler(bool link_hosts)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .link_hosts = link_hosts};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	return a;
+}
+
+START_TEST(shared_entity_joins_one_incident)
+{
+	struct vg_assembler *a = mk_assembler(false);
+	struct test_alert t1, t2, t3;
+	bool changed;
+	const char *p1[] = {"source.ip", "203.0.113.7", "host.name", "web01", "user.name",
+	                    "deploy", NULL};
+	const char *p2[] = {"host.name", "web01", "user.name", "deploy", NULL};
+	const char *p3[] = {"host.name", "web01", "user.name", "alice", NULL};
+
+	mk(&t1, "00000000000000a1", g_rule_low, 100, p1);
+	mk(&t2, "00000000000000a2", g_rule_high, 160, p2);
+	mk(&t3, "00000000000000a3", g_rule_high, 170, p3);
+	struct vg_incident *i1 = vg_assembler_add(a, &t1.alert, &changed);
+	ck_assert(changed);
+	char id1[21];
+	strcpy(id1, i1->id);
+	ck_assert_int_eq(strncmp(id1, "inc-", 4), 0);
+	ck_assert_uint_eq(strlen(id1), 20);
+	struct vg_incident *i2 = vg_assembler_add(a, &t2.alert, &changed);
+	ck_assert(changed);
+	ck_assert_str_eq(i2->id, id1); /* user deploy@web01 links them */
+	ck_assert_uint_eq(i2->nalerts, 2);
+	ck_assert_uint_eq(i2->version, 2);
+	ck_assert_int_eq(i2->first_ts, 100 * VG_USEC_PER_SEC);
+	ck_assert_int_eq(i2->last_ts, 160 * VG_USEC_PER_SEC);
+	/* Hosts do not link by default: alice on the same host is another incident. */
+	struct vg_incident *i3 = vg_assembler_add(a, &t3.alert, &changed);
+	ck_assert_str_ne(i3->id, id1);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 2);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
+START_TEST(entities_are_typed_and_counted)
+{
+	struct vg_assembler *a = mk_assembler(false);
+	struct test_alert t1;
+	bool changed;
+	const char *p1[] = {"source.ip", "203.0.113.7", "host.name", "web01", "user.name",
+	                    "deploy", "process.executable", "/usr/bin/sudo", NULL};
+	mk(&t1, "00000000000000b1", g_rule_high, 5, p1);
+	struct vg_incident *inc = vg_assembler_add(a, &t1.alert, &changed);
+	ck_assert_uint_eq(inc->nentities, 4);
+	ck_assert_int_eq(inc->entities[0].type, VG_ENT_IP);
+	ck_assert_str_eq(inc->entities[1].value, "web01");
+	ck_assert_int_eq(inc->entities[2].type, VG_ENT_USER);
+	ck_assert_str_eq(inc->entities[2].value, "deploy@web01");
+	ck_assert_str_eq(vg_entity_type_name(inc->entities[3].type), "process");
+	ck_assert_str_eq(inc->alerts[0].title, "Test high");
+	ck_assert_int_eq(inc->alerts[0].level, VG_LEVEL_HIGH);
+	ck_assert_uint_eq(inc->alerts[0].ntags, 1);
+	ck_assert_str_eq(inc->alerts[0].tags[0], "attack.privilege-escalation");
+	vg_assembler_destroy(a);
+}
+END_TEST
+
+START_TEST(replayed_alert_changes_nothing)
+{
+	struct vg_assembler *a = mk_assembler(false);
+	struct test_alert t1;
+	bool changed;
+	const char *p1[] = {"source.ip", "198.51.100.1", NULL};
+	mk(&t1, "00000000000000c1", g_rule_low, 5, p1);
+	struct vg_incident *inc = vg_assembler_add(a, &t1.alert, &changed);
+	ck_assert(changed);
+	inc = vg_assembler_add(a, &t1.alert, &changed);
+	ck_assert(!changed);
+	ck_assert_uint_eq(inc->nalerts, 1);
+	ck_assert_uint_eq(inc->version, 1);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
+START_TEST(bridging_alert_merges_into_older)
+{
+	struct vg_assembler *a = mk_assembler(false);
+	struct test_alert t1, t2, t3;
+	bool changed;
+	const char *p1[] = {"source.ip", "198.51.100.1", NULL};
+	const char *p2[] = {"source.ip", "198.51.100.2", NULL};
+	const char *p3[] = {"source.ip", "198.51.100.2", "file.hash.sha256", "abc", NULL};
+	const char *p4[] = {"source.ip", "198.51.100.1", "file.hash.sha256", "abc", NULL};
+	mk(&t1, "00000000000000d1", g_rule_low, 50, p1);  /* older */
+	mk(&t2, "00000000000000d2", g_rule_low, 40, p2);  /* oldest first_ts */
+	mk(&t3, "00000000000000d3", g_rule_high, 60, p3); /* joins t2 via ip */
+	char id1[21], id2[21];
+	strcpy(id1, vg_assembler_add(a, &t1.alert, &changed)->id);
+	strcpy(id2, vg_assembler_add(a, &t2.alert, &changed)->id);
+	vg_assembler_add(a, &t3.alert, &changed);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 2);
+	/* An alert naming ip .1 and hash abc bridges both incidents. */
+	struct test_alert t4;
+	mk(&t4, "00000000000000d4", g_rule_high, 70, p4);
+	struct vg_incident *m = vg_assembler_add(a, &t4.alert, &changed);
+	ck_assert(changed);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 1);
+	ck_assert_str_eq(m->id, id2); /* t2's incident started first */
+	ck_assert_uint_eq(m->nalerts, 4);
+	ck_assert_int_eq(m->first_ts, 40 * VG_USEC_PER_SEC);
+	char merged[4][21], into[4][21];
+	ck_assert_uint_eq(vg_assembler_take_merged(a, merged, into, 4), 1);
+	ck_assert_str_eq(merged[0], id1);
+	ck_assert_str_eq(into[0], id2);
+	ck_assert_uint_eq(vg_assembler_take_merged(a, merged, into, 4), 0);
+	/* Every entity of the absorbed incident now leads to the survivor. */
+	struct test_alert t5;
+	const char *p5[] = {"source.ip", "198.51.100.1", NULL};
+	mk(&t5, "00000000000000d5", g_rule_low, 80, p5);
+	ck_assert_str_eq(vg_assembler_add(a, &t5.alert, &changed)->id, id2);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
+START_TEST(quiet_incidents_expire)
+{
+	struct vg_assembler *a = mk_assembler(false);
+	struct test_alert t1, t2;
+	bool changed;
+	const char *p1[] = {"source.ip", "192.0.2.1", NULL};
+	mk(&t1, "00000000000000e1", g_rule_low, 0, p1);
+	char id1[21];
+	strcpy(id1, vg_assembler_add(a, &t1.alert, &changed)->id);
+	ck_assert_uint_eq(vg_assembler_expire(a, 600 * VG_USEC_PER_SEC), 0);
+	ck_assert_uint_eq(vg_assembler_expire(a, 601 * VG_USEC_PER_SEC), 1);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 0);
+	mk(&t2, "00000000000000e2", g_rule_low, 700, p1);
+	ck_assert_str_ne(vg_assembler_add(a, &t2.alert, &changed)->id, id1);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
+START_TEST(ids_are_deterministic_and_restore_resumes)
+{
+	struct test_alert t1, t2;
+	bool changed;
+	const char *p1[] = {"source.ip", "192.0.2.9", NULL};
+	mk(&t1, "00000000000000f1", g_rule_low, 10, p1);
+	mk(&t2, "00000000000000f2", g_rule_high, 20, p1);
+	struct vg_assembler *a = mk_assembler(false), *b = mk_assembler(false);
+	struct vg_incident *ia = vg_assembler_add(a, &t1.alert, &changed);
+	struct vg_incident *ib = vg_assembler_add(b, &t1.alert, &changed);
+	ck_assert_str_eq(ia->id, ib->id);
+	/* Restore a's incident into a fresh assembler; a replay of t1 is a no-op and
+	 * t2 extends it with the next version. */
+	struct vg_assembler *c = mk_assembler(false);
+	ck_assert_int_eq(vg_assembler_restore(c, ia), VG_OK);
+	ck_assert_int_eq(vg_assembler_restore(c, ia), VG_ERR_INVALID);
+	struct vg_incident *ic = vg_assembler_add(c, &t1.alert, &changed);
+	ck_assert(!changed);
+	ck_assert_str_eq(ic->id, ia->id);
+	ic = vg_assembler_add(c, &t2.alert, &changed);
+	ck_assert(changed);
+	ck_assert_str_eq(ic->id, ia->id);
+	ck_assert_uint_eq(ic->version, 2);
+	ck_assert_uint_eq(ic->nalerts, 2);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+	vg_assembler_destroy(c);
+}
+END_TEST
+
+START_TEST(alert_details_are_bounded)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .max_alerts_kept = 3};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	const char *p1[] = {"source.ip", "192.0.2.77", NULL};
+	struct vg_incident *inc = NULL;
+	for (int i = 0; i < 5; i++) {
+		struct test_alert t;
+		char id[17];
+		bool changed;
+		snprintf(id, sizeof(id), "%016x", 0x100 + i);
+		mk(&t, id, g_rule_low, i, p1);
+		inc = vg_assembler_add(a, &t.alert, &changed);
+		ck_assert(changed);
+	}
+	ck_assert_uint_eq(inc->nalerts, 3);
+	ck_assert_uint_eq(inc->alerts_dropped, 2);
+	ck_assert_uint_eq(inc->version, 5);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
+static Suite *assemble_suite(void)
+{
+	Suite *s = suite_create("assemble");
+	struct {
+		const char *name;
+		const TTest *fn;
+	} cases[] = {
+		{"join", shared_entity_joins_one_incident},
+		{"entities", entities_are_typed_and_counted},
+		{"replay", replayed_alert_changes_nothing},
+		{"merge", bridging_alert_merges_into_older},
+		{"expire", quiet_incidents_expire},
+		{"determinism", ids_are_deterministic_and_restore_resumes},
+		{"bounded", alert_details_are_bounded},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+VG_TEST_MAIN(assemble_suite)
