@@ -22,23 +22,33 @@ size_t vg_feature_count(void);
 /** @return the name of feature i, or NULL when out of range. */
 const char *vg_feature_name(size_t i);
 /**
- * @brief Compute the features of an incident.
+ * @brief Compute the features of an incident.  Neither inc nor out may be NULL.
+ * Never allocates and never reads the clock; O(alerts x tags + fields + entities).
  * @param out  vg_feature_count() floats.
  */
 void vg_features_compute(const struct vg_incident *inc, float *out);
 
 struct vg_model; /* immutable after load; scoring is serialised internally */
 
-/** @brief Load a model file (XGBoost JSON or binary). errstr gets XGBGetLastError. */
+/**
+ * @brief Load a model file (XGBoost JSON, UBJSON or binary). errstr gets
+ * XGBGetLastError (without stack trace) prefixed by the path.  On success *out is
+ * owned by the caller (vg_model_destroy); on failure *out is NULL.
+ * @return VG_OK, VG_ERR_IO (unreadable file), VG_ERR_MODEL (not a model, or a
+ *         model whose feature count/names differ from schemas/features.yaml).
+ */
 vg_err vg_model_load_file(const char *path, struct vg_model **out, char *errstr,
                           size_t errstr_size);
-/** @brief Load a model from memory (e.g. an embedded resource). */
+/** @brief Load a model from memory (e.g. an embedded resource); data is only read
+ *  during the call.  Errors and ownership as vg_model_load_file. */
 vg_err vg_model_load_buffer(const void *data, size_t len, struct vg_model **out,
                             char *errstr, size_t errstr_size);
+/** @brief Destroy; NULL is allowed.  No vg_model_score may be in flight. */
 void vg_model_destroy(struct vg_model *m);
 
 /**
- * @brief Score one feature vector.
+ * @brief Score one feature vector.  Thread-safe (serialised on the model).
+ * @param features vg_feature_count() floats (NaN = missing), only read.
  * @param score    probability in [0,1] that the incident is a real attack.
  * @param contrib  NULL, or vg_feature_count()+1 floats: per-feature contributions
  *                 (log-odds) and the bias last.
@@ -47,25 +57,38 @@ vg_err vg_model_score(struct vg_model *m, const float *features, float *score,
                       float *contrib, char *errstr, size_t errstr_size);
 
 struct vg_train_params {
-	int rounds;     /* boosting rounds, e.g. 50 */
-	int max_depth;  /* e.g. 4 */
-	double eta;     /* e.g. 0.3 */
+	int rounds;    /* boosting rounds, e.g. 50 */
+	int max_depth; /* e.g. 4 */
+	double eta;    /* e.g. 0.3 */
 	uint64_t seed;
-	int nthread;    /* 1 for byte-identical models */
+	int nthread; /* 1 for byte-identical models */
 };
 
 /**
  * @brief Train a binary classifier on rows x vg_feature_count() floats X with
  * labels y (0/1) and save it to out_path (JSON when it ends in ".json").
+ * The file is replaced atomically; the feature names are stored in the model.
+ * Same data + seed with nthread 1 gives a byte-identical file.
+ * @return VG_OK, VG_ERR_INVALID (bad params/labels), VG_ERR_MODEL, VG_ERR_IO.
  */
 vg_err vg_model_train(const float *X, const float *y, size_t rows,
                       const struct vg_train_params *params, const char *out_path,
                       char *errstr, size_t errstr_size);
 
-/** @brief Area under the precision-recall curve of scores against labels. */
+/**
+ * @brief Area under the precision-recall curve of scores against labels, as
+ * average precision (step-wise, no interpolation).  Labels > 0.5 are positive.
+ * Tied scores form one threshold (admitted together: order-independent); NaN
+ * scores rank lowest.  @return AP in [0,1], or NaN when n is 0, no label is
+ * positive, or memory runs out.
+ */
 double vg_pr_auc(const float *scores, const float *labels, size_t n);
 
-/** @brief Map a score to a priority 1 (highest) .. 4 using ascending band cut-offs. */
+/**
+ * @brief Map a score to a priority 1 (highest) .. 4 using ascending band cut-offs
+ * {b3, b2, b1}: score >= b1 -> 1, >= b2 -> 2, >= b3 -> 3, else (or NaN) 4.
+ * A score equal to a cut-off takes the higher priority.  bands must not be NULL.
+ */
 int vg_priority_from_score(double score, const double bands[3]);
 
 #ifdef __cplusplus

@@ -1,0 +1,336 @@
+/*
+ * booster.c - load an XGBoost model and score incident feature vectors with it.
+ *
+ * A struct vg_model owns one BoosterHandle.  XGBoost does not promise that
+ * concurrent prediction on one booster is safe (predictions go through per-booster
+ * caches and "last result" buffers), so every call on the handle after loading is
+ * serialised by the model's mutex; the result buffers XGBoost returns are copied
+ * out before the mutex is released.
+ *
+ * The probability comes from in-place prediction on the dense row
+ * (XGBoosterPredictFromDense, no DMatrix).  In XGBoost 1.7.4 in-place prediction
+ * rejects type 2 ("Unsupported prediction type:2", checked on this machine; see
+ * dmlc/xgboost#6304), so the contributions go through a one-row DMatrix and
+ * XGBoosterPredictFromDMatrix; that costs one small allocation inside XGBoost and
+ * is only paid when the caller asks for an explanation.
+ *
+ * Every XGBoost failure is translated once, here or in train.c, through
+ * vg_models_xgb_error (XGBGetLastError without the timestamp and stack trace).
+ */
+#include "models_int.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xgboost/c_api.h>
+
+struct vg_model {
+	BoosterHandle bst;    /* owned; used only with lock held after load */
+	pthread_mutex_t lock; /* serialises scoring */
+};
+
+/* ------------------------------------------------------------------ errors */
+
+vg_err vg_models_error(vg_err err, char *errstr, size_t errstr_size, const char *fmt, ...)
+{
+	if (errstr && errstr_size) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(errstr, errstr_size, fmt, ap);
+		va_end(ap);
+	}
+	return err;
+}
+
+vg_err vg_models_xgb_error(char *errstr, size_t errstr_size, const char *what)
+{
+	const char *msg = XGBGetLastError();
+	char clean[1024];
+	size_t n = 0;
+
+	if (!msg || !*msg)
+		msg = "unknown XGBoost error";
+	/* drop the "[hh:mm:ss] " prefix */
+	if (msg[0] == '[') {
+		const char *close = strstr(msg, "] ");
+		if (close && close - msg <= 16)
+			msg = close + 2;
+	}
+	/* keep everything up to the stack trace, folding whitespace runs to one space */
+	const char *end = strstr(msg, "Stack trace:");
+	if (!end)
+		end = msg + strlen(msg);
+	bool space = false;
+	for (const char *p = msg; p < end && n + 1 < sizeof(clean); p++) {
+		if (*p == '\n' || *p == '\r' || *p == '\t' || *p == ' ') {
+			space = n > 0;
+			continue;
+		}
+		if (space && n + 2 < sizeof(clean))
+			clean[n++] = ' ';
+		space = false;
+		clean[n++] = *p;
+	}
+	clean[n] = '\0';
+	return vg_models_error(VG_ERR_MODEL, errstr, errstr_size, "%s: %s", what, clean);
+}
+
+/* -------------------------------------------------------------------- load */
+
+/* Refuse a model that does not read this build's feature vector. */
+static vg_err check_features(BoosterHandle bst, const char *what, char *errstr,
+                             size_t errstr_size)
+{
+	bst_ulong nfeat = 0, nnames = 0;
+	const char **names = NULL;
+	int rounds = 0;
+
+	if (XGBoosterGetNumFeature(bst, &nfeat) != 0)
+		return vg_models_xgb_error(errstr, errstr_size, what);
+	if (nfeat != VG_FEATURE_COUNT)
+		return vg_models_error(VG_ERR_MODEL, errstr, errstr_size,
+		                       "%s: model reads %" PRIu64 " features, this build "
+		                       "computes %d (schemas/features.yaml): retrain it",
+		                       what, (uint64_t)nfeat, VG_FEATURE_COUNT);
+	if (XGBoosterGetStrFeatureInfo(bst, "feature_name", &nnames, &names) != 0)
+		return vg_models_xgb_error(errstr, errstr_size, what);
+	/* models saved without names (e.g. by other tools) are accepted on count */
+	for (bst_ulong i = 0; i < nnames; i++) {
+		const char *want = vg_feature_name(i);
+		if (i >= VG_FEATURE_COUNT || !names[i] || strcmp(names[i], want) != 0)
+			return vg_models_error(
+			    VG_ERR_MODEL, errstr, errstr_size,
+			    "%s: model feature %" PRIu64 " is '%s', this "
+			    "build computes '%s' there: retrain it",
+			    what, (uint64_t)i, names[i] ? names[i] : "",
+			    want ? want : "(none)");
+	}
+	if (XGBoosterBoostedRounds(bst, &rounds) != 0)
+		return vg_models_xgb_error(errstr, errstr_size, what);
+	if (rounds <= 0)
+		return vg_models_error(VG_ERR_MODEL, errstr, errstr_size,
+		                       "%s: model has no trees", what);
+	return VG_OK;
+}
+
+/* Load from memory; `what` names the source in messages. */
+static vg_err load(const void *data, size_t len, const char *what, struct vg_model **out,
+                   char *errstr, size_t errstr_size)
+{
+	struct vg_model *m = NULL;
+	BoosterHandle bst = NULL;
+	vg_err err;
+
+	if (len == 0) {
+		err = vg_models_error(VG_ERR_MODEL, errstr, errstr_size,
+		                      "%s: empty model", what);
+		goto fail;
+	}
+	if (XGBoosterCreate(NULL, 0, &bst) != 0) {
+		err = vg_models_xgb_error(errstr, errstr_size, what);
+		goto fail;
+	}
+	if (XGBoosterLoadModelFromBuffer(bst, data, (bst_ulong)len) != 0) {
+		err = vg_models_xgb_error(errstr, errstr_size, what);
+		goto fail;
+	}
+	err = check_features(bst, what, errstr, errstr_size);
+	if (err)
+		goto fail;
+	/* one row per call: extra threads would only add start-up cost */
+	if (XGBoosterSetParam(bst, "nthread", "1") != 0) {
+		err = vg_models_xgb_error(errstr, errstr_size, what);
+		goto fail;
+	}
+	m = calloc(1, sizeof(*m));
+	if (!m) {
+		err = vg_models_error(VG_ERR_NOMEM, errstr, errstr_size,
+		                      "%s: out of memory", what);
+		goto fail;
+	}
+	if (pthread_mutex_init(&m->lock, NULL) != 0) {
+		free(m);
+		m = NULL;
+		err = vg_models_error(VG_ERR_NOMEM, errstr, errstr_size,
+		                      "%s: cannot create mutex", what);
+		goto fail;
+	}
+	m->bst = bst;
+	*out = m;
+	return VG_OK;
+fail:
+	if (bst)
+		XGBoosterFree(bst);
+	*out = NULL;
+	return err;
+}
+
+/*
+ * Ownership: on success *out is a new model the caller frees with
+ * vg_model_destroy; on failure *out is NULL and errstr says why.  Reads the whole
+ * file into memory once (models are small).  VG_ERR_IO when the file cannot be
+ * read, VG_ERR_MODEL when it is not a usable model for this build.
+ */
+vg_err vg_model_load_file(const char *path, struct vg_model **out, char *errstr,
+                          size_t errstr_size)
+{
+	struct vg_buf buf;
+	FILE *f = NULL;
+	vg_err err = VG_OK;
+
+	vg_buf_init(&buf);
+	if (!out)
+		return vg_models_error(VG_ERR_INVALID, errstr, errstr_size,
+		                       "no output model");
+	*out = NULL;
+	if (!path)
+		return vg_models_error(VG_ERR_INVALID, errstr, errstr_size,
+		                       "no model path");
+	f = fopen(path, "rb");
+	if (!f) {
+		err = vg_models_error(VG_ERR_IO, errstr, errstr_size, "%s: %s", path,
+		                      strerror(errno));
+		goto out;
+	}
+	char chunk[65536];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		vg_buf_append(&buf, chunk, n);
+	if (ferror(f)) {
+		err = vg_models_error(VG_ERR_IO, errstr, errstr_size, "%s: read error",
+		                      path);
+		goto out;
+	}
+	if (buf.oom) {
+		err = vg_models_error(VG_ERR_NOMEM, errstr, errstr_size,
+		                      "%s: out of memory", path);
+		goto out;
+	}
+	err = load(buf.data, buf.len, path, out, errstr, errstr_size);
+out:
+	if (f)
+		fclose(f);
+	vg_buf_free(&buf);
+	return err;
+}
+
+/*
+ * The buffer is only read during the call (XGBoost keeps its own copy of the
+ * model); ownership of *out as for vg_model_load_file.
+ */
+vg_err vg_model_load_buffer(const void *data, size_t len, struct vg_model **out,
+                            char *errstr, size_t errstr_size)
+{
+	if (!out)
+		return vg_models_error(VG_ERR_INVALID, errstr, errstr_size,
+		                       "no output model");
+	*out = NULL;
+	if (!data && len)
+		return vg_models_error(VG_ERR_INVALID, errstr, errstr_size,
+		                       "no model data");
+	return load(data, len, "model buffer", out, errstr, errstr_size);
+}
+
+/* NULL is allowed.  The caller guarantees no scoring call is in flight. */
+void vg_model_destroy(struct vg_model *m)
+{
+	if (!m)
+		return;
+	XGBoosterFree(m->bst);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+/* ------------------------------------------------------------------- score */
+
+static const char predict_prob_conf[] =
+    "{\"type\":0,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
+    "\"strict_shape\":false,\"missing\":NaN,\"cache_id\":0}";
+static const char predict_contrib_conf[] =
+    "{\"type\":2,\"training\":false,\"iteration_begin\":0,\"iteration_end\":0,"
+    "\"strict_shape\":false}";
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define F4_TYPESTR ">f4"
+#else
+#define F4_TYPESTR "<f4"
+#endif
+
+static size_t shape_total(const bst_ulong *shape, bst_ulong dim)
+{
+	size_t total = 1;
+	for (bst_ulong i = 0; i < dim; i++)
+		total *= (size_t)shape[i];
+	return total;
+}
+
+/*
+ * Thread-safe (serialised on the model's mutex).  Cost: one tree walk per tree for
+ * the score; with contrib, one extra one-row DMatrix and a TreeSHAP pass.
+ * NaN features are treated as missing.  On failure *score and contrib are left
+ * unspecified and errstr says why.
+ */
+vg_err vg_model_score(struct vg_model *m, const float *features, float *score,
+                      float *contrib, char *errstr, size_t errstr_size)
+{
+	char array_if[160];
+	const bst_ulong *shape = NULL;
+	bst_ulong dim = 0;
+	const float *res = NULL;
+	DMatrixHandle dm = NULL;
+	vg_err err = VG_OK;
+
+	if (!m || !features || !score)
+		return vg_models_error(VG_ERR_INVALID, errstr, errstr_size,
+		                       "score: model, features and score are required");
+	/* __array_interface__ of one row of VG_FEATURE_COUNT floats, borrowed */
+	snprintf(array_if, sizeof(array_if),
+	         "{\"data\":[%" PRIuPTR
+	         ",true],\"shape\":[1,%d],\"typestr\":\"" F4_TYPESTR "\",\"version\":3}",
+	         (uintptr_t)features, VG_FEATURE_COUNT);
+
+	pthread_mutex_lock(&m->lock);
+	if (XGBoosterPredictFromDense(m->bst, array_if, predict_prob_conf, NULL, &shape,
+	                              &dim, &res) != 0) {
+		err = vg_models_xgb_error(errstr, errstr_size, "score");
+		goto out;
+	}
+	if (shape_total(shape, dim) != 1) {
+		err =
+		    vg_models_error(VG_ERR_MODEL, errstr, errstr_size,
+		                    "score: model returned %zu values for one row (not a "
+		                    "binary classifier?)",
+		                    shape_total(shape, dim));
+		goto out;
+	}
+	*score = res[0];
+	if (!contrib)
+		goto out;
+
+	if (XGDMatrixCreateFromMat(features, 1, VG_FEATURE_COUNT, NAN, &dm) != 0) {
+		err = vg_models_xgb_error(errstr, errstr_size, "contributions");
+		goto out;
+	}
+	if (XGBoosterPredictFromDMatrix(m->bst, dm, predict_contrib_conf, &shape, &dim,
+	                                &res) != 0) {
+		err = vg_models_xgb_error(errstr, errstr_size, "contributions");
+		goto out;
+	}
+	if (shape_total(shape, dim) != VG_FEATURE_COUNT + 1) {
+		err = vg_models_error(
+		    VG_ERR_MODEL, errstr, errstr_size,
+		    "contributions: model returned %zu values, expected %d",
+		    shape_total(shape, dim), VG_FEATURE_COUNT + 1);
+		goto out;
+	}
+	memcpy(contrib, res, (VG_FEATURE_COUNT + 1) * sizeof(float));
+out:
+	if (dm)
+		XGDMatrixFree(dm);
+	pthread_mutex_unlock(&m->lock);
+	return err;
+}

@@ -1,0 +1,385 @@
+/*
+ * features.c - the incident feature vector the ranking model reads.
+ *
+ * vg_features_compute turns a struct vg_incident into VG_FEATURE_COUNT floats, in
+ * the order and with the meaning documented in schemas/features.yaml (a unit test
+ * checks the names against that file).  Changing the list or the order means a new
+ * model: vg_model_load_* refuses a model whose feature count or names differ.
+ *
+ * Invariants:
+ *  - No allocation and no clock: distinct counts use a fixed stack hash set of
+ *    64-bit hashes (saturating at VG_FEATURE_DISTINCT_MAX), everything else is one
+ *    pass over the alerts, their tags and fields, and the entities.
+ *  - Nothing depends on absolute time (no hour of day, no date): only durations
+ *    and order inside the incident, so a model cannot learn when an attack in the
+ *    training data happened.
+ *  - Deterministic: the same incident always gives the same bytes.
+ */
+#include "models_int.h"
+
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+enum feature {
+	F_ALERT_COUNT,
+	F_EVENTS_LOG1P,
+	F_DISTINCT_RULES,
+	F_DISTINCT_CORRELATION_RULES,
+	F_MAX_LEVEL,
+	F_MEAN_LEVEL,
+	F_HIGH_CRITICAL_ALERTS,
+	F_MAX_ALERT_EVENTS_LOG1P,
+	F_DISTINCT_TACTICS,
+	F_DISTINCT_TECHNIQUES,
+	F_KILL_CHAIN_SPAN,
+	F_HAS_PRIVILEGE_ESCALATION,
+	F_HAS_CREDENTIAL_ACCESS,
+	F_HAS_LATERAL_MOVEMENT,
+	F_HAS_EXECUTION,
+	F_DISTINCT_HOSTS,
+	F_DISTINCT_USERS,
+	F_DISTINCT_PROCESSES,
+	F_DISTINCT_SOURCE_IPS,
+	F_DISTINCT_DESTINATION_IPS,
+	F_EXTERNAL_SOURCE_IP,
+	F_EXTERNAL_DESTINATION_IP,
+	F_DURATION_LOG1P,
+	F_ALERTS_PER_MINUTE,
+	F_SUCCESS_AFTER_FAILURE,
+	F_COUNT_
+};
+
+_Static_assert(F_COUNT_ == VG_FEATURE_COUNT, "VG_FEATURE_COUNT out of step");
+
+static const char *const feature_names[VG_FEATURE_COUNT] = {
+    [F_ALERT_COUNT] = "alert_count",
+    [F_EVENTS_LOG1P] = "events_log1p",
+    [F_DISTINCT_RULES] = "distinct_rules",
+    [F_DISTINCT_CORRELATION_RULES] = "distinct_correlation_rules",
+    [F_MAX_LEVEL] = "max_level",
+    [F_MEAN_LEVEL] = "mean_level",
+    [F_HIGH_CRITICAL_ALERTS] = "high_critical_alerts",
+    [F_MAX_ALERT_EVENTS_LOG1P] = "max_alert_events_log1p",
+    [F_DISTINCT_TACTICS] = "distinct_tactics",
+    [F_DISTINCT_TECHNIQUES] = "distinct_techniques",
+    [F_KILL_CHAIN_SPAN] = "kill_chain_span",
+    [F_HAS_PRIVILEGE_ESCALATION] = "has_privilege_escalation",
+    [F_HAS_CREDENTIAL_ACCESS] = "has_credential_access",
+    [F_HAS_LATERAL_MOVEMENT] = "has_lateral_movement",
+    [F_HAS_EXECUTION] = "has_execution",
+    [F_DISTINCT_HOSTS] = "distinct_hosts",
+    [F_DISTINCT_USERS] = "distinct_users",
+    [F_DISTINCT_PROCESSES] = "distinct_processes",
+    [F_DISTINCT_SOURCE_IPS] = "distinct_source_ips",
+    [F_DISTINCT_DESTINATION_IPS] = "distinct_destination_ips",
+    [F_EXTERNAL_SOURCE_IP] = "external_source_ip",
+    [F_EXTERNAL_DESTINATION_IP] = "external_destination_ip",
+    [F_DURATION_LOG1P] = "duration_log1p",
+    [F_ALERTS_PER_MINUTE] = "alerts_per_minute",
+    [F_SUCCESS_AFTER_FAILURE] = "success_after_failure",
+};
+
+/* The 14 ATT&CK Enterprise tactics in kill-chain order (the index is the order). */
+static const char *const tactics[] = {
+    "reconnaissance",  "resource-development",
+    "initial-access",  "execution",
+    "persistence",     "privilege-escalation",
+    "defense-evasion", "credential-access",
+    "discovery",       "lateral-movement",
+    "collection",      "command-and-control",
+    "exfiltration",    "impact",
+};
+#define NTACTICS (sizeof(tactics) / sizeof(tactics[0]))
+enum {
+	T_INITIAL_ACCESS = 2,
+	T_EXECUTION = 3,
+	T_PRIVILEGE_ESCALATION = 5,
+	T_CREDENTIAL_ACCESS = 7,
+	T_LATERAL_MOVEMENT = 9,
+};
+_Static_assert(NTACTICS == 14, "ATT&CK has 14 Enterprise tactics");
+
+size_t vg_feature_count(void)
+{
+	return VG_FEATURE_COUNT;
+}
+
+const char *vg_feature_name(size_t i)
+{
+	return i < VG_FEATURE_COUNT ? feature_names[i] : NULL;
+}
+
+/* ------------------------------------------------------ fixed distinct set */
+
+#define DSET_SLOTS 1024 /* power of two; load factor stays <= 0.75 */
+_Static_assert(VG_FEATURE_DISTINCT_MAX * 4 <= DSET_SLOTS * 3, "set too small");
+
+struct dset {
+	uint64_t slot[DSET_SLOTS]; /* 0 = empty */
+	uint32_t n;
+};
+
+static void dset_clear(struct dset *s)
+{
+	memset(s->slot, 0, sizeof(s->slot));
+	s->n = 0;
+}
+
+static void dset_add(struct dset *s, const char *str)
+{
+	if (!str || !*str || s->n >= VG_FEATURE_DISTINCT_MAX)
+		return;
+	uint64_t h = vg_hash64(str, strlen(str), 0x76676665u);
+	if (h == 0)
+		h = 1;
+	for (size_t i = (size_t)h & (DSET_SLOTS - 1);; i = (i + 1) & (DSET_SLOTS - 1)) {
+		if (s->slot[i] == h)
+			return;
+		if (s->slot[i] == 0) {
+			s->slot[i] = h;
+			s->n++;
+			return;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------- tags */
+
+/* Sigma tags are lowercase "attack.<tactic>" with hyphens; older rules use
+ * underscores and some tools capitalise, so compare ASCII case-insensitively with
+ * '_' equal to '-'. */
+static bool tag_name_eq(const char *s, const char *name)
+{
+	for (; *name; s++, name++) {
+		char c = *s;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c == '_')
+			c = '-';
+		if (c != *name)
+			return false;
+	}
+	return *s == '\0';
+}
+
+/* @return the part after "attack." or NULL. */
+static const char *attack_tag(const char *tag)
+{
+	if (!tag || strncasecmp(tag, "attack.", 7) != 0)
+		return NULL;
+	return tag + 7;
+}
+
+/* @return the tactic index of an "attack.<tactic>" tag, or -1. */
+static int tactic_index(const char *rest)
+{
+	for (size_t i = 0; i < NTACTICS; i++)
+		if (tag_name_eq(rest, tactics[i]))
+			return (int)i;
+	return -1;
+}
+
+/* @return true when rest is a technique "tNNNN" or sub-technique "tNNNN.NNN". */
+static bool is_technique(const char *rest)
+{
+	if (rest[0] != 't' && rest[0] != 'T')
+		return false;
+	for (int i = 1; i <= 4; i++)
+		if (rest[i] < '0' || rest[i] > '9')
+			return false;
+	return rest[5] == '\0' || rest[5] == '.';
+}
+
+/* @return true when rest names technique "tNNNN" itself or one of its
+ * sub-techniques ("t1110.001" matches "t1110"). */
+static bool technique_is(const char *rest, const char *id)
+{
+	return is_technique(rest) && strncasecmp(rest, id, 5) == 0;
+}
+
+/* --------------------------------------------------------------- features */
+
+static double log1p_u64(uint64_t v)
+{
+	return log1p((double)v);
+}
+
+/* Count distinct non-empty values of alert fields called `name` (and test them
+ * for being external when ext is not NULL).  Addresses are read from the alert
+ * fields rather than the ip entities because only the field name says the role
+ * (source or destination); today's assembler makes its ip entities from
+ * source.ip, so distinct_source_ips equals the number of ip entities. */
+static uint32_t distinct_field_values(const struct vg_incident *inc, const char *name,
+                                      struct dset *set, bool *ext)
+{
+	dset_clear(set);
+	for (size_t i = 0; i < inc->nalerts; i++) {
+		const struct vg_incident_alert *al = &inc->alerts[i];
+		for (size_t f = 0; f < al->nfields; f++) {
+			const struct vg_kv *kv = &al->fields[f];
+			if (!kv->name || !kv->value || !kv->value[0] ||
+			    strcmp(kv->name, name) != 0)
+				continue;
+			dset_add(set, kv->value);
+			if (ext && !*ext &&
+			    vg_ip_classify(kv->value, strlen(kv->value)) == 1)
+				*ext = true;
+		}
+	}
+	return set->n;
+}
+
+static uint32_t distinct_entities(const struct vg_incident *inc, enum vg_entity_type type,
+                                  struct dset *set)
+{
+	dset_clear(set);
+	for (size_t i = 0; i < inc->nentities; i++)
+		if (inc->entities[i].type == type)
+			dset_add(set, inc->entities[i].value);
+	return set->n;
+}
+
+void vg_features_compute(const struct vg_incident *inc, float *out)
+{
+	struct dset set;
+	uint64_t events = 0, max_events = 0;
+	uint32_t high = 0, tactic_mask = 0;
+	int max_level = 0;
+	double level_sum = 0;
+	/* success_after_failure: the earliest and second-earliest brute-force alert, so
+	 * every success alert can be compared with an earlier alert other than itself */
+	vg_time bf_first = VG_TIME_NONE, bf_second = VG_TIME_NONE;
+	size_t bf_first_idx = SIZE_MAX;
+	bool success_after_failure = false;
+
+	for (size_t i = 0; i < VG_FEATURE_COUNT; i++)
+		out[i] = 0.0f;
+
+	for (size_t i = 0; i < inc->nalerts; i++) {
+		const struct vg_incident_alert *al = &inc->alerts[i];
+		int level = (int)al->level;
+		bool brute = false;
+
+		events += al->event_count;
+		if (al->event_count > max_events)
+			max_events = al->event_count;
+		if (level > max_level)
+			max_level = level;
+		level_sum += level;
+		if (level >= VG_LEVEL_HIGH)
+			high++;
+		for (size_t t = 0; t < al->ntags; t++) {
+			const char *rest = attack_tag(al->tags[t]);
+			if (!rest)
+				continue;
+			int ti = tactic_index(rest);
+			if (ti >= 0)
+				tactic_mask |= 1u << ti;
+			if (technique_is(rest, "t1110"))
+				brute = true;
+		}
+		if (brute && al->is_correlation) {
+			if (bf_first == VG_TIME_NONE || al->first_ts < bf_first) {
+				bf_second = bf_first;
+				bf_first = al->first_ts;
+				bf_first_idx = i;
+			} else if (bf_second == VG_TIME_NONE ||
+			           al->first_ts < bf_second) {
+				bf_second = al->first_ts;
+			}
+		}
+	}
+
+	/* a success (valid accounts or initial access) at or after the start of a
+	 * brute-force correlation alert, the two being different alerts */
+	for (size_t i = 0; i < inc->nalerts && bf_first != VG_TIME_NONE; i++) {
+		const struct vg_incident_alert *al = &inc->alerts[i];
+		bool success = false;
+		for (size_t t = 0; t < al->ntags && !success; t++) {
+			const char *rest = attack_tag(al->tags[t]);
+			success = rest && (technique_is(rest, "t1078") ||
+			                   tactic_index(rest) == T_INITIAL_ACCESS);
+		}
+		if (!success)
+			continue;
+		vg_time before = i == bf_first_idx ? bf_second : bf_first;
+		if (before != VG_TIME_NONE && al->first_ts >= before) {
+			success_after_failure = true;
+			break;
+		}
+	}
+
+	out[F_ALERT_COUNT] = (float)inc->nalerts;
+	out[F_EVENTS_LOG1P] = (float)log1p_u64(events);
+	out[F_MAX_LEVEL] = (float)max_level;
+	out[F_MEAN_LEVEL] =
+	    inc->nalerts ? (float)(level_sum / (double)inc->nalerts) : 0.0f;
+	out[F_HIGH_CRITICAL_ALERTS] = (float)high;
+	out[F_MAX_ALERT_EVENTS_LOG1P] = (float)log1p_u64(max_events);
+
+	int lo = -1, hi = -1, ntactics = 0;
+	for (int t = 0; t < (int)NTACTICS; t++) {
+		if (!(tactic_mask & (1u << t)))
+			continue;
+		if (lo < 0)
+			lo = t;
+		hi = t;
+		ntactics++;
+	}
+	out[F_DISTINCT_TACTICS] = (float)ntactics;
+	out[F_KILL_CHAIN_SPAN] = lo < 0 ? 0.0f : (float)(hi - lo);
+	out[F_HAS_PRIVILEGE_ESCALATION] = (tactic_mask >> T_PRIVILEGE_ESCALATION) & 1u;
+	out[F_HAS_CREDENTIAL_ACCESS] = (tactic_mask >> T_CREDENTIAL_ACCESS) & 1u;
+	out[F_HAS_LATERAL_MOVEMENT] = (tactic_mask >> T_LATERAL_MOVEMENT) & 1u;
+	out[F_HAS_EXECUTION] = (tactic_mask >> T_EXECUTION) & 1u;
+	out[F_SUCCESS_AFTER_FAILURE] = success_after_failure ? 1.0f : 0.0f;
+
+	/* distinct counts, one set reused pass after pass */
+	dset_clear(&set);
+	for (size_t i = 0; i < inc->nalerts; i++)
+		dset_add(&set, inc->alerts[i].rule_id);
+	out[F_DISTINCT_RULES] = (float)set.n;
+
+	dset_clear(&set);
+	for (size_t i = 0; i < inc->nalerts; i++)
+		if (inc->alerts[i].is_correlation)
+			dset_add(&set, inc->alerts[i].rule_id);
+	out[F_DISTINCT_CORRELATION_RULES] = (float)set.n;
+
+	/* techniques are counted by parent id: t1110.001 and t1110 are one */
+	dset_clear(&set);
+	for (size_t i = 0; i < inc->nalerts; i++) {
+		const struct vg_incident_alert *al = &inc->alerts[i];
+		for (size_t t = 0; t < al->ntags; t++) {
+			const char *rest = attack_tag(al->tags[t]);
+			if (!rest || !is_technique(rest))
+				continue;
+			char id[6] = {'t', rest[1], rest[2], rest[3], rest[4], '\0'};
+			dset_add(&set, id);
+		}
+	}
+	out[F_DISTINCT_TECHNIQUES] = (float)set.n;
+
+	out[F_DISTINCT_HOSTS] = (float)distinct_entities(inc, VG_ENT_HOST, &set);
+	out[F_DISTINCT_USERS] = (float)distinct_entities(inc, VG_ENT_USER, &set);
+	out[F_DISTINCT_PROCESSES] = (float)distinct_entities(inc, VG_ENT_PROCESS, &set);
+
+	bool ext_src = false, ext_dst = false;
+	out[F_DISTINCT_SOURCE_IPS] =
+	    (float)distinct_field_values(inc, "source.ip", &set, &ext_src);
+	out[F_DISTINCT_DESTINATION_IPS] =
+	    (float)distinct_field_values(inc, "destination.ip", &set, &ext_dst);
+	out[F_EXTERNAL_SOURCE_IP] = ext_src ? 1.0f : 0.0f;
+	out[F_EXTERNAL_DESTINATION_IP] = ext_dst ? 1.0f : 0.0f;
+
+	double seconds = 0;
+	if (inc->first_ts != VG_TIME_NONE && inc->last_ts != VG_TIME_NONE &&
+	    inc->last_ts > inc->first_ts)
+		seconds =
+		    (double)(inc->last_ts - inc->first_ts) / (double)VG_USEC_PER_SEC;
+	out[F_DURATION_LOG1P] = (float)log1p(seconds);
+	double minutes = seconds / 60.0;
+	out[F_ALERTS_PER_MINUTE] =
+	    (float)((double)inc->nalerts / (minutes > 1.0 ? minutes : 1.0));
+}

@@ -1,0 +1,97 @@
+/*
+ * ip.c - is an IP address external (publicly routable) or internal/special?
+ *
+ * Used by the external_source_ip / external_destination_ip features.  The text is
+ * copied into a small stack buffer and parsed with inet_pton, so classification
+ * never allocates and never reads past len.  Anything that cannot be a real
+ * Internet peer counts as not external: private (RFC 1918), loopback, link-local,
+ * shared CGNAT space (RFC 6598), "this network", multicast and the reserved /
+ * broadcast block; for IPv6 loopback, unspecified, ULA (fc00::/7), link-local
+ * (fe80::/10), the deprecated site-local fec0::/10 and multicast.  IPv4-mapped
+ * (::ffff:a.b.c.d), IPv4-compatible-with-zero-prefix and NAT64 (64:ff9b::/96)
+ * addresses are classified by their IPv4 part.
+ *
+ * Documentation ranges (192.0.2/24, 198.51.100/24, 203.0.113/24, 2001:db8::/32)
+ * are deliberately treated as external: they stand for public addresses in
+ * examples and generated scenarios, which is exactly how the data uses them.
+ */
+#include "models_int.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+static int classify_v4(const unsigned char a[4])
+{
+	if (a[0] == 0 || a[0] == 10 || a[0] == 127)
+		return 0; /* this network, RFC 1918, loopback */
+	if (a[0] == 172 && (a[1] & 0xf0) == 16)
+		return 0; /* 172.16.0.0/12 */
+	if (a[0] == 192 && a[1] == 168)
+		return 0;
+	if (a[0] == 169 && a[1] == 254)
+		return 0; /* link-local */
+	if (a[0] == 100 && (a[1] & 0xc0) == 64)
+		return 0; /* 100.64.0.0/10 shared address space (CGNAT) */
+	if (a[0] >= 224)
+		return 0; /* multicast 224/4, reserved 240/4, broadcast */
+	return 1;
+}
+
+static int classify_v6(const unsigned char a[16])
+{
+	static const unsigned char zero[10] = {0};
+	static const unsigned char nat64[12] = {0x00, 0x64, 0xff, 0x9b};
+
+	if (memcmp(a, zero, 10) == 0) {
+		if (a[10] == 0xff && a[11] == 0xff)
+			return classify_v4(a + 12); /* ::ffff:a.b.c.d */
+		if (a[10] == 0 && a[11] == 0) {
+			/* ::, ::1 and the deprecated ::a.b.c.d form */
+			static const unsigned char zero4[3] = {0};
+			if (memcmp(a + 12, zero4, 3) == 0 && a[15] <= 1)
+				return 0;
+			return classify_v4(a + 12);
+		}
+	}
+	if (memcmp(a, nat64, 12) == 0)
+		return classify_v4(a + 12);
+	if ((a[0] & 0xfe) == 0xfc)
+		return 0; /* unique local fc00::/7 */
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)
+		return 0; /* link-local fe80::/10 */
+	if (a[0] == 0xfe && (a[1] & 0xc0) == 0xc0)
+		return 0; /* site-local fec0::/10 (deprecated, still internal) */
+	if (a[0] == 0xff)
+		return 0; /* multicast */
+	return 1;
+}
+
+int vg_ip_classify(const char *s, size_t len)
+{
+	char buf[INET6_ADDRSTRLEN + 1];
+	unsigned char addr[16];
+
+	if (!s)
+		return -1;
+	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
+		s++;
+		len -= 2;
+	}
+	const char *zone = memchr(s, '%', len);
+	if (zone)
+		len = (size_t)(zone - s);
+	if (len == 0 || len >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (memchr(buf, ':', len)) {
+		if (inet_pton(AF_INET6, buf, addr) != 1)
+			return -1;
+		return classify_v6(addr);
+	}
+	if (zone)
+		return -1; /* a zone only makes sense on IPv6 */
+	if (inet_pton(AF_INET, buf, addr) != 1)
+		return -1;
+	return classify_v4(addr);
+}

@@ -1,0 +1,45 @@
+/*
+ * models_int.h - private declarations shared by the models/ sources and its tests.
+ *
+ * Not a contract for other folders: names here may change with models/.
+ */
+#ifndef VG_MODELS_INT_H
+#define VG_MODELS_INT_H
+
+#include "vg_models.h"
+
+#include <stdarg.h>
+
+/* Number of features; vg_feature_count() returns it.  Kept in step with the name
+ * table in features.c (a static assertion there) and schemas/features.yaml (a unit
+ * test). */
+#define VG_FEATURE_COUNT 25
+
+/* Distinct-value features (hosts, users, rules, ...) saturate at this count: the
+ * sets are fixed-size stack tables so feature extraction never allocates. */
+#define VG_FEATURE_DISTINCT_MAX 768
+
+/**
+ * @brief Classify an IP address given as text (not necessarily NUL-terminated).
+ * Accepts dotted IPv4, IPv6 (with an optional %zone and optional [brackets]).
+ * @return 1 when the address is external (publicly routable), 0 when it is not
+ *         (RFC 1918, loopback, link-local, CGNAT, unspecified, multicast,
+ *         reserved/broadcast; IPv6 loopback, unspecified, ULA, link-local,
+ *         site-local, multicast; IPv4-mapped and NAT64 addresses classified by
+ *         their IPv4 part), -1 when the text is not an IP address.  No allocation.
+ */
+int vg_ip_classify(const char *s, size_t len);
+
+/**
+ * @brief Write "what: <XGBGetLastError() text>" into errstr, with XGBoost's
+ * timestamp prefix and stack trace removed and newlines folded to spaces.
+ * errstr may be NULL or errstr_size 0.  Call right after the failing XGBoost call,
+ * on the same thread (the message is thread-local).  @return VG_ERR_MODEL.
+ */
+vg_err vg_models_xgb_error(char *errstr, size_t errstr_size, const char *what);
+
+/** @brief printf into errstr (NULL / size 0 allowed).  @return err. */
+vg_err vg_models_error(vg_err err, char *errstr, size_t errstr_size, const char *fmt, ...)
+    VG_PRINTF(4, 5);
+
+#endif /* VG_MODELS_INT_H */

@@ -1,0 +1,952 @@
+/* Unit tests for models/: the feature list against schemas/features.yaml, feature
+ * values of hand-built incidents, IP classification, training / loading / scoring
+ * with contributions, reproducibility, load errors, PR-AUC and priority bands. */
+#include "models_int.h"
+#include "vg_models.h"
+#include "vg_test.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xgboost/c_api.h>
+#include <yaml.h>
+
+#define NF     VG_FEATURE_COUNT
+#define SEC(s) ((vg_time)(s)*VG_USEC_PER_SEC)
+#define T0     SEC(1700000000)
+
+/* -------------------------------------------------------- feature list / yaml */
+
+/* Names of the `features:` sequence of the embedded schemas/features.yaml, in
+ * order; every entry must also have a non-empty description and computed. */
+static size_t yaml_feature_names(const char **names, size_t max)
+{
+	const struct vg_resource *res = vg_resource_get("schemas/features.yaml");
+	ck_assert_msg(res != NULL, "schemas/features.yaml is not embedded");
+
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	ck_assert(yaml_parser_initialize(&parser));
+	yaml_parser_set_input_string(&parser, res->data, res->len);
+	ck_assert_msg(yaml_parser_load(&parser, &doc), "features.yaml does not parse");
+	yaml_node_t *root = yaml_document_get_root_node(&doc);
+	ck_assert(root && root->type == YAML_MAPPING_NODE);
+
+	yaml_node_t *seq = NULL;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+		if (k->type == YAML_SCALAR_NODE &&
+		    strcmp((const char *)k->data.scalar.value, "features") == 0)
+			seq = yaml_document_get_node(&doc, p->value);
+	}
+	ck_assert_msg(seq && seq->type == YAML_SEQUENCE_NODE, "no features: sequence");
+
+	size_t n = 0;
+	for (yaml_node_item_t *it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top; it++) {
+		yaml_node_t *m = yaml_document_get_node(&doc, *it);
+		ck_assert(m->type == YAML_MAPPING_NODE);
+		const char *name = NULL;
+		bool has_desc = false, has_computed = false;
+		for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
+		     p < m->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(&doc, p->key);
+			yaml_node_t *v = yaml_document_get_node(&doc, p->value);
+			ck_assert(k->type == YAML_SCALAR_NODE &&
+			          v->type == YAML_SCALAR_NODE);
+			const char *key = (const char *)k->data.scalar.value;
+			if (strcmp(key, "name") == 0)
+				name = (const char *)v->data.scalar.value;
+			else if (strcmp(key, "description") == 0)
+				has_desc = v->data.scalar.length > 0;
+			else if (strcmp(key, "computed") == 0)
+				has_computed = v->data.scalar.length > 0;
+		}
+		ck_assert_msg(name, "feature %zu has no name", n);
+		ck_assert_msg(has_desc && has_computed,
+		              "feature %s lacks description/computed", name);
+		if (n < max)
+			names[n] = strdup(name);
+		n++;
+	}
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return n;
+}
+
+START_TEST(feature_names_match_schema_yaml)
+{
+	const char *names[64] = {0};
+	size_t n = yaml_feature_names(names, 64);
+	ck_assert_uint_eq(n, vg_feature_count());
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_ptr_nonnull(vg_feature_name(i));
+		ck_assert_msg(strcmp(names[i], vg_feature_name(i)) == 0,
+		              "feature %zu: yaml '%s', code '%s'", i, names[i],
+		              vg_feature_name(i));
+		free((void *)names[i]);
+	}
+	ck_assert_ptr_null(vg_feature_name(n));
+	ck_assert_ptr_null(vg_feature_name(SIZE_MAX));
+}
+END_TEST
+
+/* ------------------------------------------------------------- feature values */
+
+static size_t fidx(const char *name)
+{
+	for (size_t i = 0; i < vg_feature_count(); i++)
+		if (strcmp(vg_feature_name(i), name) == 0)
+			return i;
+	ck_abort_msg("no feature %s", name);
+	return 0;
+}
+
+#define FEAT(out, name) ((out)[fidx(name)])
+
+static struct vg_incident_alert mk_alert(const char *rule, bool corr, enum vg_level lvl,
+                                         char **tags, size_t ntags, vg_time first,
+                                         vg_time last, uint64_t events,
+                                         struct vg_kv *fields, size_t nfields)
+{
+	struct vg_incident_alert a = {0};
+	strcpy(a.id, "0000000000000000");
+	a.rule_id = (char *)rule;
+	a.title = (char *)rule;
+	a.level = lvl;
+	a.tags = tags;
+	a.ntags = ntags;
+	a.is_correlation = corr;
+	a.first_ts = first;
+	a.last_ts = last;
+	a.event_count = events;
+	a.fields = fields;
+	a.nfields = nfields;
+	return a;
+}
+
+START_TEST(features_of_empty_incident_are_zero)
+{
+	struct vg_incident inc = {0};
+	inc.first_ts = inc.last_ts = VG_TIME_NONE;
+	float out[NF];
+	memset(out, 0x7f, sizeof(out));
+	vg_features_compute(&inc, out);
+	for (size_t i = 0; i < NF; i++)
+		ck_assert_msg(out[i] == 0.0f, "%s = %g", vg_feature_name(i),
+		              (double)out[i]);
+}
+END_TEST
+
+START_TEST(features_of_brute_force_then_login_incident)
+{
+	char *t0[] = {"attack.credential-access", "attack.t1110.001"};
+	char *t1[] = {"attack.initial_access", "attack.T1078"};
+	char *t2[] = {"attack.privilege-escalation", "attack.t1548.003", "cve.2021-3156",
+	              "attack.bogus-tactic"};
+	struct vg_kv f0[] = {{"source.ip", "203.0.113.9"}, {"user.name", "root"}};
+	struct vg_kv f1[] = {{"source.ip", "203.0.113.9"},
+	                     {"destination.ip", "10.0.0.5"}};
+	struct vg_kv f2[] = {{"destination.ip", "10.0.0.5"}};
+	struct vg_kv f3[] = {{"source.ip", "192.168.1.7"}, {"destination.ip", ""}};
+	struct vg_incident_alert alerts[] = {
+	    mk_alert("r-ssh-brute", true, VG_LEVEL_HIGH, t0, 2, T0, T0 + SEC(60), 20, f0,
+	             2),
+	    mk_alert("r-ssh-ok", false, VG_LEVEL_MEDIUM, t1, 2, T0 + SEC(90),
+	             T0 + SEC(90), 1, f1, 2),
+	    mk_alert("r-sudo", false, VG_LEVEL_CRITICAL, t2, 4, T0 + SEC(300),
+	             T0 + SEC(300), 3, f2, 1),
+	    mk_alert("r-ssh-ok", false, VG_LEVEL_LOW, NULL, 0, T0 + SEC(600),
+	             T0 + SEC(600), 1, f3, 2),
+	};
+	struct vg_entity ents[] = {
+	    {VG_ENT_IP, "203.0.113.9", T0, 2}, {VG_ENT_IP, "10.0.0.5", T0, 2},
+	    {VG_ENT_IP, "192.168.1.7", T0, 1}, {VG_ENT_HOST, "web1", T0, 3},
+	    {VG_ENT_HOST, "web2", T0, 1},      {VG_ENT_HOST, "web1", T0, 1},
+	    {VG_ENT_USER, "root@web1", T0, 2}, {VG_ENT_PROCESS, "/usr/bin/sudo", T0, 1},
+	};
+	struct vg_incident inc = {0};
+	inc.first_ts = T0;
+	inc.last_ts = T0 + SEC(600);
+	inc.alerts = alerts;
+	inc.nalerts = 4;
+	inc.entities = ents;
+	inc.nentities = sizeof(ents) / sizeof(ents[0]);
+
+	float out[NF];
+	vg_features_compute(&inc, out);
+	ck_assert_float_eq(FEAT(out, "alert_count"), 4.0f);
+	ck_assert_float_eq(FEAT(out, "events_log1p"), (float)log1p(25.0));
+	ck_assert_float_eq(FEAT(out, "distinct_rules"), 3.0f);
+	ck_assert_float_eq(FEAT(out, "distinct_correlation_rules"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "max_level"), 4.0f);
+	ck_assert_float_eq(FEAT(out, "mean_level"), 2.5f);
+	ck_assert_float_eq(FEAT(out, "high_critical_alerts"), 2.0f);
+	ck_assert_float_eq(FEAT(out, "max_alert_events_log1p"), (float)log1p(20.0));
+	/* initial-access (2), privilege-escalation (5), credential-access (7) */
+	ck_assert_float_eq(FEAT(out, "distinct_tactics"), 3.0f);
+	ck_assert_float_eq(FEAT(out, "kill_chain_span"), 5.0f);
+	/* t1110, t1078, t1548 */
+	ck_assert_float_eq(FEAT(out, "distinct_techniques"), 3.0f);
+	ck_assert_float_eq(FEAT(out, "has_privilege_escalation"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "has_credential_access"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "has_lateral_movement"), 0.0f);
+	ck_assert_float_eq(FEAT(out, "has_execution"), 0.0f);
+	ck_assert_float_eq(FEAT(out, "distinct_hosts"), 2.0f);
+	ck_assert_float_eq(FEAT(out, "distinct_users"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "distinct_processes"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "distinct_source_ips"), 2.0f);
+	ck_assert_float_eq(FEAT(out, "distinct_destination_ips"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "external_source_ip"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "external_destination_ip"), 0.0f);
+	ck_assert_float_eq(FEAT(out, "duration_log1p"), (float)log1p(600.0));
+	ck_assert_float_eq(FEAT(out, "alerts_per_minute"), (float)(4.0 / 10.0));
+	ck_assert_float_eq(FEAT(out, "success_after_failure"), 1.0f);
+
+	/* deterministic and independent of what the buffer held */
+	float again[NF];
+	memset(again, 0xff, sizeof(again));
+	vg_features_compute(&inc, again);
+	ck_assert_mem_eq(out, again, sizeof(out));
+}
+END_TEST
+
+/* success_after_failure for a brute-force alert `b` and a success alert `s`. */
+static float saf(struct vg_incident_alert *alerts, size_t n)
+{
+	struct vg_incident inc = {0};
+	inc.first_ts = inc.last_ts = VG_TIME_NONE;
+	inc.alerts = alerts;
+	inc.nalerts = n;
+	float out[NF];
+	vg_features_compute(&inc, out);
+	return FEAT(out, "success_after_failure");
+}
+
+START_TEST(success_after_failure_needs_order_correlation_and_two_alerts)
+{
+	char *bf[] = {"attack.t1110"};
+	char *ok[] = {"attack.t1078.003"};
+	char *ia[] = {"attack.initial-access"};
+	char *both[] = {"attack.t1110", "attack.t1078"};
+	char *near[] = {"attack.t11100", "attack.t1078x"};
+	struct vg_incident_alert a[2];
+
+	/* success after (and at) the brute force's start */
+	a[0] = mk_alert("bf", true, VG_LEVEL_HIGH, bf, 1, T0, T0 + SEC(30), 10, NULL, 0);
+	a[1] = mk_alert("ok", false, VG_LEVEL_LOW, ok, 1, T0 + SEC(5), T0 + SEC(5), 1,
+	                NULL, 0);
+	ck_assert_float_eq(saf(a, 2), 1.0f);
+	a[1].first_ts = T0;
+	ck_assert_float_eq(saf(a, 2), 1.0f);
+	a[1] = mk_alert("ia", false, VG_LEVEL_LOW, ia, 1, T0 + SEC(5), T0 + SEC(5), 1,
+	                NULL, 0);
+	ck_assert_float_eq(saf(a, 2), 1.0f);
+	/* success before the brute force started */
+	a[1].first_ts = T0 - SEC(1);
+	ck_assert_float_eq(saf(a, 2), 0.0f);
+	/* the failures are a plain detection, not a correlation */
+	a[1].first_ts = T0 + SEC(5);
+	a[0].is_correlation = false;
+	ck_assert_float_eq(saf(a, 2), 0.0f);
+	/* one alert carrying both tags is not "one after the other" */
+	a[0] = mk_alert("x", true, VG_LEVEL_HIGH, both, 2, T0, T0, 10, NULL, 0);
+	ck_assert_float_eq(saf(a, 1), 0.0f);
+	/* ... but it is the success for an earlier, different brute-force alert */
+	a[1] = a[0];
+	a[1].first_ts = T0 + SEC(1);
+	a[0] = mk_alert("bf", true, VG_LEVEL_HIGH, bf, 1, T0, T0 + SEC(30), 10, NULL, 0);
+	ck_assert_float_eq(saf(a, 2), 1.0f);
+	/* and an earlier brute force than the combined alert's own start counts */
+	a[0].first_ts = T0 + SEC(1);
+	ck_assert_float_eq(saf(a, 2), 1.0f);
+	a[0].first_ts = T0 + SEC(2);
+	ck_assert_float_eq(saf(a, 2), 0.0f);
+	/* look-alike tags are neither technique */
+	a[0] = mk_alert("n", true, VG_LEVEL_HIGH, near, 1, T0, T0, 10, NULL, 0);
+	a[1] =
+	    mk_alert("m", true, VG_LEVEL_HIGH, near + 1, 1, T0 + 1, T0 + 1, 1, NULL, 0);
+	ck_assert_float_eq(saf(a, 2), 0.0f);
+}
+END_TEST
+
+START_TEST(tactic_tags_are_normalised_and_spanned)
+{
+	char *t[] = {"ATTACK.Lateral_Movement",
+	             "attack.lateral-movement",
+	             "attack.t1021",
+	             "attack.T1021.004",
+	             "attack.execution",
+	             "attack.t11",
+	             "tlp.white",
+	             "attack.",
+	             "attack.impact-x"};
+	struct vg_incident_alert a =
+	    mk_alert("r", false, VG_LEVEL_MEDIUM, t, 9, T0, T0 + SEC(30), 7, NULL, 0);
+	struct vg_incident inc = {0};
+	inc.first_ts = T0;
+	inc.last_ts = T0 + SEC(30);
+	inc.alerts = &a;
+	inc.nalerts = 1;
+	float out[NF];
+	vg_features_compute(&inc, out);
+	ck_assert_float_eq(FEAT(out, "distinct_tactics"), 2.0f);
+	ck_assert_float_eq(FEAT(out, "kill_chain_span"), 6.0f); /* execution 3 .. 9 */
+	ck_assert_float_eq(FEAT(out, "has_lateral_movement"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "has_execution"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "distinct_techniques"), 1.0f);
+	/* under a minute the rate divides by one minute, not by 30 s */
+	ck_assert_float_eq(FEAT(out, "alerts_per_minute"), 1.0f);
+	ck_assert_float_eq(FEAT(out, "duration_log1p"), (float)log1p(30.0));
+
+	/* one tactic spans nothing; a reversed time range is no duration */
+	a.ntags = 1;
+	inc.last_ts = T0 - SEC(5);
+	vg_features_compute(&inc, out);
+	ck_assert_float_eq(FEAT(out, "kill_chain_span"), 0.0f);
+	ck_assert_float_eq(FEAT(out, "duration_log1p"), 0.0f);
+}
+END_TEST
+
+START_TEST(distinct_counts_saturate_without_allocating)
+{
+	enum { N = 1000 };
+	struct vg_entity *ents = calloc(N, sizeof(*ents));
+	char(*vals)[16] = calloc(N, sizeof(*vals));
+	ck_assert(ents && vals);
+	for (size_t i = 0; i < N; i++) {
+		snprintf(vals[i], sizeof(vals[i]), "h%zu", i);
+		ents[i].type = VG_ENT_HOST;
+		ents[i].value = vals[i];
+	}
+	struct vg_incident inc = {0};
+	inc.first_ts = inc.last_ts = VG_TIME_NONE;
+	inc.entities = ents;
+	inc.nentities = 300;
+	float out[NF];
+	vg_features_compute(&inc, out);
+	ck_assert_float_eq(FEAT(out, "distinct_hosts"), 300.0f);
+	inc.nentities = N;
+	vg_features_compute(&inc, out);
+	ck_assert_float_eq(FEAT(out, "distinct_hosts"), (float)VG_FEATURE_DISTINCT_MAX);
+	free(ents);
+	free(vals);
+}
+END_TEST
+
+/* -------------------------------------------------------------- IP classify */
+
+static int ipc(const char *s)
+{
+	return vg_ip_classify(s, strlen(s));
+}
+
+START_TEST(ipv4_classification_boundaries)
+{
+	const struct {
+		const char *ip;
+		int want;
+	} cases[] = {
+	    {"10.0.0.0", 0},        {"10.255.255.255", 0}, {"9.255.255.255", 1},
+	    {"11.0.0.0", 1},        {"172.15.255.255", 1}, {"172.16.0.0", 0},
+	    {"172.31.255.255", 0},  {"172.32.0.0", 1},     {"192.168.0.1", 0},
+	    {"192.167.255.255", 1}, {"192.169.0.1", 1},    {"127.0.0.1", 0},
+	    {"127.255.255.254", 0}, {"169.254.10.1", 0},   {"169.253.0.1", 1},
+	    {"100.63.255.255", 1},  {"100.64.0.0", 0},     {"100.127.255.255", 0},
+	    {"100.128.0.0", 1},     {"0.0.0.0", 0},        {"224.0.0.1", 0},
+	    {"239.255.255.250", 0}, {"240.0.0.1", 0},      {"255.255.255.255", 0},
+	    {"8.8.8.8", 1},         {"203.0.113.7", 1},    {"198.51.100.1", 1},
+	    {"223.255.255.255", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(ipc(cases[i].ip) == cases[i].want, "%s: got %d, want %d",
+		              cases[i].ip, ipc(cases[i].ip), cases[i].want);
+}
+END_TEST
+
+START_TEST(ipv6_classification)
+{
+	const struct {
+		const char *ip;
+		int want;
+	} cases[] = {
+	    {"::1", 0},
+	    {"::", 0},
+	    {"fe80::1", 0},
+	    {"fe80::1%eth0", 0},
+	    {"febf:ffff::1", 0},
+	    {"fec0::1", 0},
+	    {"fc00::1", 0},
+	    {"fd12:3456:789a::1", 0},
+	    {"ff02::1", 0},
+	    {"2001:4860:4860::8888", 1},
+	    {"2001:db8::1", 1},
+	    {"[2606:4700::1111]", 1},
+	    {"[::1]", 0},
+	    {"::ffff:10.1.2.3", 0},
+	    {"::ffff:8.8.8.8", 1},
+	    {"::FFFF:192.168.0.1", 0},
+	    {"64:ff9b::8.8.8.8", 1},
+	    {"64:ff9b::a00:1", 0},
+	    {"fbff::1", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(ipc(cases[i].ip) == cases[i].want, "%s: got %d, want %d",
+		              cases[i].ip, ipc(cases[i].ip), cases[i].want);
+}
+END_TEST
+
+START_TEST(ip_invalid_text_and_length)
+{
+	const char *bad[] = {"",           "not-an-ip", "999.1.1.1",    "1.2.3",
+	                     "10.0.0.1 ",  " 10.0.0.1", "1.2.3.4%eth0", "[10.0.0.1",
+	                     "fe80::1::2", "[]",        "1.2.3.4:22"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(ipc(bad[i]) == -1, "'%s' classified %d", bad[i],
+		              ipc(bad[i]));
+	char longer[128];
+	memset(longer, '1', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	ck_assert_int_eq(ipc(longer), -1);
+	ck_assert_int_eq(vg_ip_classify(NULL, 0), -1);
+	/* only len bytes are read */
+	ck_assert_int_eq(vg_ip_classify("10.0.0.1xyz", 8), 0);
+	ck_assert_int_eq(vg_ip_classify("8.8.8.8.8", 7), 1);
+}
+END_TEST
+
+/* ------------------------------------------------------- train / load / score */
+
+static char g_dir[64];
+static char g_model[128];
+enum { ROWS = 400, TEST_ROWS = 100 };
+static const struct vg_train_params g_params = {20, 3, 0.3, 42, 1};
+
+static uint64_t rng_next(uint64_t *s)
+{
+	/* xorshift64*: deterministic on every platform */
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+static float rng_unit(uint64_t *s)
+{
+	return (float)(rng_next(s) >> 40) / (float)(UINT64_C(1) << 24);
+}
+
+/* Separable synthetic data: every feature is noise in [0,1); positives have
+ * max_level in [3,4), negatives in [0,1), so max_level alone decides. */
+static void make_data(uint64_t seed, size_t rows, float *X, float *y)
+{
+	uint64_t s = seed ? seed : 1;
+	size_t lvl = fidx("max_level");
+	for (size_t r = 0; r < rows; r++) {
+		y[r] = (float)(r % 2);
+		for (size_t j = 0; j < NF; j++)
+			X[r * NF + j] = rng_unit(&s);
+		X[r * NF + lvl] += y[r] * 3.0f;
+	}
+}
+
+static void path_in_dir(char *out, size_t size, const char *name)
+{
+	snprintf(out, size, "%s/%s", g_dir, name);
+}
+
+static void train_fixture_setup(void)
+{
+	static float X[ROWS * NF], y[ROWS];
+	char err[512] = "";
+	strcpy(g_dir, "/tmp/vg-models-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(g_dir));
+	path_in_dir(g_model, sizeof(g_model), "model.json");
+	make_data(7, ROWS, X, y);
+	vg_err rc = vg_model_train(X, y, ROWS, &g_params, g_model, err, sizeof(err));
+	ck_assert_msg(rc == VG_OK, "train: %s (%s)", vg_err_str(rc), err);
+}
+
+static void rm_dir(const char *dir)
+{
+	static const char *names[] = {
+	    "model.json",     "a.json",           "b.json",     "m.ubj",
+	    "m.bin",          "bad.json",         "trunc.json", "raw3.json",
+	    "raw-names.json", "raw-nonames.json", "x.json",     "x.json.tmp"};
+	char p[256];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static void train_fixture_teardown(void)
+{
+	rm_dir(g_dir);
+}
+
+static struct vg_model *load_default(void)
+{
+	struct vg_model *m = NULL;
+	char err[512] = "";
+	vg_err rc = vg_model_load_file(g_model, &m, err, sizeof(err));
+	ck_assert_msg(rc == VG_OK, "load: %s", err);
+	ck_assert_ptr_nonnull(m);
+	return m;
+}
+
+START_TEST(trained_model_separates_classes)
+{
+	static float X[TEST_ROWS * NF], y[TEST_ROWS], scores[TEST_ROWS];
+	char err[512] = "";
+	struct vg_model *m = load_default();
+	make_data(99, TEST_ROWS, X, y); /* held out: another seed */
+	float min_pos = 1.0f, max_neg = 0.0f;
+	for (size_t r = 0; r < TEST_ROWS; r++) {
+		ck_assert_int_eq(
+		    vg_model_score(m, X + r * NF, &scores[r], NULL, err, sizeof(err)),
+		    VG_OK);
+		ck_assert(scores[r] >= 0.0f && scores[r] <= 1.0f);
+		if (y[r] > 0.5f && scores[r] < min_pos)
+			min_pos = scores[r];
+		if (y[r] < 0.5f && scores[r] > max_neg)
+			max_neg = scores[r];
+	}
+	ck_assert_msg(min_pos > 0.5f && max_neg < 0.5f,
+	              "min positive %g, max negative %g", (double)min_pos,
+	              (double)max_neg);
+	ck_assert_double_eq(vg_pr_auc(scores, y, TEST_ROWS), 1.0);
+	vg_model_destroy(m);
+}
+END_TEST
+
+START_TEST(contributions_sum_to_margin)
+{
+	static float X[TEST_ROWS * NF], y[TEST_ROWS];
+	float contrib[NF + 1], score, score2;
+	char err[512] = "";
+	struct vg_model *m = load_default();
+	make_data(1234, TEST_ROWS, X, y);
+	size_t lvl = fidx("max_level");
+	for (size_t r = 0; r < 20; r++) {
+		ck_assert_int_eq(
+		    vg_model_score(m, X + r * NF, &score, NULL, err, sizeof(err)), VG_OK);
+		memset(contrib, 0, sizeof(contrib));
+		ck_assert_msg(vg_model_score(m, X + r * NF, &score2, contrib, err,
+		                             sizeof(err)) == VG_OK,
+		              "%s", err);
+		ck_assert_float_eq(score, score2);
+		double sum = 0.0;
+		for (size_t j = 0; j <= NF; j++)
+			sum += contrib[j];
+		double logit = log((double)score / (1.0 - (double)score));
+		ck_assert_msg(fabs(sum - logit) < 1e-3, "row %zu: sum %g, logit %g", r,
+		              sum, logit);
+		ck_assert_double_eq_tol(1.0 / (1.0 + exp(-sum)), (double)score, 1e-5);
+		/* the separating feature carries the decision, in the right direction */
+		for (size_t j = 0; j < NF; j++)
+			if (j != lvl)
+				ck_assert(fabsf(contrib[j]) <= fabsf(contrib[lvl]));
+		ck_assert(y[r] > 0.5f ? contrib[lvl] > 0.0f : contrib[lvl] < 0.0f);
+	}
+	vg_model_destroy(m);
+}
+END_TEST
+
+START_TEST(training_is_byte_reproducible)
+{
+	static float X[ROWS * NF], y[ROWS];
+	char a[128], b[128], err[512] = "";
+	struct vg_buf ba, bb;
+	make_data(7, ROWS, X, y);
+	path_in_dir(a, sizeof(a), "a.json");
+	path_in_dir(b, sizeof(b), "b.json");
+	ck_assert_int_eq(vg_model_train(X, y, ROWS, &g_params, a, err, sizeof(err)),
+	                 VG_OK);
+	ck_assert_int_eq(vg_model_train(X, y, ROWS, &g_params, b, err, sizeof(err)),
+	                 VG_OK);
+	vg_buf_init(&ba);
+	vg_buf_init(&bb);
+	ck_assert_int_eq(vg_buf_read_file(&ba, a), VG_OK);
+	ck_assert_int_eq(vg_buf_read_file(&bb, b), VG_OK);
+	ck_assert_uint_gt(ba.len, 100);
+	ck_assert_uint_eq(ba.len, bb.len);
+	ck_assert(memcmp(ba.data, bb.data, ba.len) == 0);
+	/* it is the fixture's model too (same data, seed, params) */
+	vg_buf_reset(&bb);
+	ck_assert_int_eq(vg_buf_read_file(&bb, g_model), VG_OK);
+	ck_assert(bb.len == ba.len && memcmp(ba.data, bb.data, ba.len) == 0);
+	/* JSON, with the feature names stored in it */
+	ck_assert(ba.data[0] == '{');
+	ck_assert_ptr_nonnull(strstr(ba.data, "\"success_after_failure\""));
+	ck_assert_ptr_nonnull(strstr(ba.data, "\"binary:logistic\""));
+	vg_buf_free(&ba);
+	vg_buf_free(&bb);
+}
+END_TEST
+
+START_TEST(binary_formats_and_buffer_load_score_the_same)
+{
+	static float X[ROWS * NF], y[ROWS];
+	char p[128], err[512] = "";
+	float s_json, s_other;
+	struct vg_model *mj = load_default(), *mo = NULL;
+	make_data(7, ROWS, X, y);
+	ck_assert_int_eq(vg_model_score(mj, X, &s_json, NULL, err, sizeof(err)), VG_OK);
+
+	const char *names[] = {"m.ubj", "m.bin"};
+	for (size_t i = 0; i < 2; i++) {
+		path_in_dir(p, sizeof(p), names[i]);
+		ck_assert_int_eq(
+		    vg_model_train(X, y, ROWS, &g_params, p, err, sizeof(err)), VG_OK);
+		struct vg_buf b;
+		vg_buf_init(&b);
+		ck_assert_int_eq(vg_buf_read_file(&b, p), VG_OK);
+		ck_assert(b.data[0] != '{' || b.data[1] != '"'); /* not JSON text */
+		ck_assert_msg(
+		    vg_model_load_buffer(b.data, b.len, &mo, err, sizeof(err)) == VG_OK,
+		    "%s: %s", names[i], err);
+		vg_buf_free(&b);
+		ck_assert_int_eq(vg_model_score(mo, X, &s_other, NULL, err, sizeof(err)),
+		                 VG_OK);
+		ck_assert_float_eq_tol(s_json, s_other, 1e-6f);
+		vg_model_destroy(mo);
+	}
+	vg_model_destroy(mj);
+	vg_model_destroy(NULL);
+}
+END_TEST
+
+struct thread_job {
+	struct vg_model *m;
+	const float *X;
+	const float *expect;
+	size_t rows;
+	int mismatches;
+};
+
+static void *score_thread(void *arg)
+{
+	struct thread_job *job = arg;
+	float contrib[NF + 1], s;
+	char err[256];
+	for (int round = 0; round < 3; round++)
+		for (size_t r = 0; r < job->rows; r++)
+			if (vg_model_score(job->m, job->X + r * NF, &s,
+			                   r % 4 ? NULL : contrib, err,
+			                   sizeof(err)) != VG_OK ||
+			    s != job->expect[r])
+				job->mismatches++;
+	return NULL;
+}
+
+START_TEST(concurrent_scoring_matches_serial)
+{
+	static float X[TEST_ROWS * NF], y[TEST_ROWS], expect[TEST_ROWS];
+	char err[256];
+	struct vg_model *m = load_default();
+	make_data(5, TEST_ROWS, X, y);
+	for (size_t r = 0; r < TEST_ROWS; r++)
+		ck_assert_int_eq(
+		    vg_model_score(m, X + r * NF, &expect[r], NULL, err, sizeof(err)),
+		    VG_OK);
+	pthread_t th[4];
+	struct thread_job jobs[4];
+	for (int i = 0; i < 4; i++) {
+		jobs[i] = (struct thread_job){m, X, expect, TEST_ROWS, 0};
+		ck_assert_int_eq(pthread_create(&th[i], NULL, score_thread, &jobs[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		ck_assert_int_eq(jobs[i].mismatches, 0);
+	}
+	vg_model_destroy(m);
+}
+END_TEST
+
+/* A model trained straight through XGBoost with ncol features (names optional). */
+static void train_raw(const char *path, size_t ncol, bool names)
+{
+	float X[40 * 32], y[40];
+	const char *fn[32];
+	char buf[32][8];
+	DMatrixHandle dm;
+	BoosterHandle bst;
+	for (size_t r = 0; r < 40; r++) {
+		y[r] = (float)(r % 2);
+		for (size_t j = 0; j < ncol; j++)
+			X[r * ncol + j] = (float)((r * 7 + j * 3) % 11) + y[r] * (j == 0);
+	}
+	for (size_t j = 0; j < ncol; j++) {
+		snprintf(buf[j], sizeof(buf[j]), "f%zu", j);
+		fn[j] = buf[j];
+	}
+	ck_assert_int_eq(XGDMatrixCreateFromMat(X, 40, ncol, NAN, &dm), 0);
+	ck_assert_int_eq(XGDMatrixSetFloatInfo(dm, "label", y, 40), 0);
+	ck_assert_int_eq(XGBoosterCreate(&dm, 1, &bst), 0);
+	ck_assert_int_eq(XGBoosterSetParam(bst, "objective", "binary:logistic"), 0);
+	ck_assert_int_eq(XGBoosterSetParam(bst, "nthread", "1"), 0);
+	ck_assert_int_eq(XGBoosterUpdateOneIter(bst, 0, dm), 0);
+	if (names)
+		ck_assert_int_eq(
+		    XGBoosterSetStrFeatureInfo(bst, "feature_name", fn, ncol), 0);
+	ck_assert_int_eq(XGBoosterSaveModel(bst, path), 0);
+	XGBoosterFree(bst);
+	XGDMatrixFree(dm);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+START_TEST(load_errors_are_clear)
+{
+	struct vg_model *m = (struct vg_model *)&m; /* must be reset to NULL */
+	char err[512], p[128];
+
+	err[0] = '\0';
+	ck_assert_int_eq(
+	    vg_model_load_file("/nonexistent-dir/model.json", &m, err, sizeof(err)),
+	    VG_ERR_IO);
+	ck_assert_ptr_null(m);
+	ck_assert_str_eq(err, "/nonexistent-dir/model.json: No such file or directory");
+
+	path_in_dir(p, sizeof(p), "bad.json");
+	write_file(p, "hello, this is not a model", 26);
+	ck_assert_int_eq(vg_model_load_file(p, &m, err, sizeof(err)), VG_ERR_MODEL);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strncmp(err, p, strlen(p)) == 0, "%s", err);
+	ck_assert_msg(strstr(err, "wrong model format"), "%s", err);
+	ck_assert_msg(!strchr(err, '\n') && !strstr(err, "Stack trace"), "%s", err);
+	ck_assert_msg(err[strlen(p) + 2] != '[', "timestamp kept: %s", err);
+
+	/* the first half of a real JSON model */
+	struct vg_buf b;
+	vg_buf_init(&b);
+	ck_assert_int_eq(vg_buf_read_file(&b, g_model), VG_OK);
+	path_in_dir(p, sizeof(p), "trunc.json");
+	write_file(p, b.data, b.len / 2);
+	ck_assert_int_eq(vg_model_load_file(p, &m, err, sizeof(err)), VG_ERR_MODEL);
+	ck_assert_msg(strncmp(err, p, strlen(p)) == 0 && strlen(err) > strlen(p) + 10,
+	              "%s", err);
+	vg_buf_free(&b);
+
+	ck_assert_int_eq(vg_model_load_buffer("", 0, &m, err, sizeof(err)), VG_ERR_MODEL);
+	ck_assert_str_eq(err, "model buffer: empty model");
+	ck_assert_int_eq(vg_model_load_buffer("{\"x\":1}", 7, &m, err, sizeof(err)),
+	                 VG_ERR_MODEL);
+	ck_assert_msg(strncmp(err, "model buffer: ", 14) == 0, "%s", err);
+	ck_assert_int_eq(vg_model_load_buffer(NULL, 5, &m, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	ck_assert_int_eq(vg_model_load_file(g_model, NULL, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+
+	/* errstr may be NULL; a short one is truncated and terminated */
+	ck_assert_int_eq(vg_model_load_file("/nonexistent-dir/x", &m, NULL, 0),
+	                 VG_ERR_IO);
+	char small[8];
+	ck_assert_int_eq(
+	    vg_model_load_file("/nonexistent-dir/x", &m, small, sizeof(small)),
+	    VG_ERR_IO);
+	ck_assert_str_eq(small, "/nonexi");
+}
+END_TEST
+
+START_TEST(models_for_another_feature_list_are_refused)
+{
+	struct vg_model *m = NULL;
+	char err[512], p[128];
+
+	path_in_dir(p, sizeof(p), "raw3.json");
+	train_raw(p, 3, true);
+	ck_assert_int_eq(vg_model_load_file(p, &m, err, sizeof(err)), VG_ERR_MODEL);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strstr(err, "model reads 3 features, this build computes 25"), "%s",
+	              err);
+
+	path_in_dir(p, sizeof(p), "raw-names.json");
+	train_raw(p, NF, true);
+	ck_assert_int_eq(vg_model_load_file(p, &m, err, sizeof(err)), VG_ERR_MODEL);
+	ck_assert_msg(strstr(err, "model feature 0 is 'f0', this build computes "
+	                          "'alert_count'"),
+	              "%s", err);
+
+	/* no names stored: accepted on the count */
+	path_in_dir(p, sizeof(p), "raw-nonames.json");
+	train_raw(p, NF, false);
+	ck_assert_msg(vg_model_load_file(p, &m, err, sizeof(err)) == VG_OK, "%s", err);
+	float f[NF] = {0}, s;
+	ck_assert_int_eq(vg_model_score(m, f, &s, NULL, err, sizeof(err)), VG_OK);
+	vg_model_destroy(m);
+}
+END_TEST
+
+START_TEST(train_rejects_bad_input)
+{
+	float X[4 * NF] = {0}, y[4] = {0, 1, 0, 1};
+	struct vg_train_params p = g_params;
+	char err[512], path[128];
+	struct stat st;
+
+	path_in_dir(path, sizeof(path), "x.json");
+	p.rounds = 0;
+	ck_assert_int_eq(vg_model_train(X, y, 4, &p, path, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	ck_assert_str_eq(err, "train: rounds must be 1..100000, not 0");
+	p = g_params;
+	p.eta = 0.0;
+	ck_assert_int_eq(vg_model_train(X, y, 4, &p, path, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	p = g_params;
+	y[3] = 0.5f;
+	ck_assert_int_eq(vg_model_train(X, y, 4, &p, path, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	ck_assert_str_eq(err, "train: label of row 3 is 0.5, expected 0 or 1");
+	y[3] = 1.0f;
+	ck_assert_int_eq(vg_model_train(X, y, 0, &p, path, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	ck_assert_int_eq(vg_model_train(NULL, y, 4, &p, path, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	ck_assert_int_ne(stat(path, &st), 0); /* nothing written */
+
+	ck_assert_int_eq(
+	    vg_model_train(X, y, 4, &p, "/nonexistent-dir/m.json", err, sizeof(err)),
+	    VG_ERR_IO);
+	ck_assert_msg(
+	    strstr(err, "/nonexistent-dir/m.json.tmp: No such file or directory"), "%s",
+	    err);
+
+	/* a valid tiny set trains; no stray temporary file remains */
+	ck_assert_int_eq(vg_model_train(X, y, 4, &p, path, err, sizeof(err)), VG_OK);
+	ck_assert_int_eq(stat(path, &st), 0);
+	char tmp[160];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	ck_assert_int_ne(stat(tmp, &st), 0);
+}
+END_TEST
+
+START_TEST(score_rejects_null_arguments)
+{
+	struct vg_model *m = load_default();
+	float f[NF] = {0}, s;
+	char err[256];
+	ck_assert_int_eq(vg_model_score(NULL, f, &s, NULL, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	ck_assert_int_eq(vg_model_score(m, NULL, &s, NULL, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	ck_assert_int_eq(vg_model_score(m, f, NULL, NULL, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	vg_model_destroy(m);
+}
+END_TEST
+
+/* ------------------------------------------------------------ PR-AUC / bands */
+
+START_TEST(pr_auc_known_cases)
+{
+	/* perfect ranking */
+	float s1[] = {0.9f, 0.8f, 0.3f, 0.1f}, l1[] = {1, 1, 0, 0};
+	ck_assert_double_eq(vg_pr_auc(s1, l1, 4), 1.0);
+	/* by hand: P=2; k1 tp1 (R .5, P 1), k2 no recall, k3 tp2 (R 1, P 2/3)
+	 * AP = .5 * 1 + .5 * 2/3 = 5/6 */
+	float s2[] = {0.9f, 0.8f, 0.7f, 0.6f}, l2[] = {1, 0, 1, 0};
+	ck_assert_double_eq_tol(vg_pr_auc(s2, l2, 4), 5.0 / 6.0, 1e-12);
+	/* same rows shuffled: order does not matter */
+	float s2b[] = {0.6f, 0.7f, 0.9f, 0.8f}, l2b[] = {0, 1, 1, 0};
+	ck_assert_double_eq_tol(vg_pr_auc(s2b, l2b, 4), 5.0 / 6.0, 1e-12);
+	/* worst ranking: AP = 1 * 1/2 */
+	float s3[] = {0.9f, 0.1f}, l3[] = {0, 1};
+	ck_assert_double_eq_tol(vg_pr_auc(s3, l3, 2), 0.5, 1e-12);
+}
+END_TEST
+
+START_TEST(pr_auc_ties_and_degenerate_input)
+{
+	/* a tie admits both rows at once: R .5 P .5, then R 1 P 2/3 -> 1/4 + 1/3 */
+	float s[] = {0.5f, 0.5f, 0.1f}, l[] = {1, 0, 1};
+	ck_assert_double_eq_tol(vg_pr_auc(s, l, 3), 7.0 / 12.0, 1e-12);
+	float sr[] = {0.5f, 0.5f, 0.1f}, lr[] = {0, 1, 1};
+	ck_assert_double_eq_tol(vg_pr_auc(sr, lr, 3), 7.0 / 12.0, 1e-12);
+	/* every score equal: AP is the positive rate */
+	float se[] = {0.2f, 0.2f, 0.2f, 0.2f}, le[] = {1, 0, 0, 0};
+	ck_assert_double_eq_tol(vg_pr_auc(se, le, 4), 0.25, 1e-12);
+	/* NaN ranks lowest */
+	float sn[] = {NAN, 0.1f}, ln[] = {0, 1};
+	ck_assert_double_eq(vg_pr_auc(sn, ln, 2), 1.0);
+	/* undefined without positives */
+	float l0[] = {0, 0, 0};
+	ck_assert(isnan(vg_pr_auc(s, l0, 3)));
+	ck_assert(isnan(vg_pr_auc(s, l, 0)));
+	float lall[] = {1, 1, 1};
+	ck_assert_double_eq(vg_pr_auc(s, lall, 3), 1.0);
+}
+END_TEST
+
+START_TEST(priority_bands)
+{
+	const double bands[3] = {0.3, 0.6, 0.85};
+	ck_assert_int_eq(vg_priority_from_score(1.0, bands), 1);
+	ck_assert_int_eq(vg_priority_from_score(0.85, bands), 1);
+	ck_assert_int_eq(vg_priority_from_score(0.8499, bands), 2);
+	ck_assert_int_eq(vg_priority_from_score(0.6, bands), 2);
+	ck_assert_int_eq(vg_priority_from_score(0.5999, bands), 3);
+	ck_assert_int_eq(vg_priority_from_score(0.3, bands), 3);
+	ck_assert_int_eq(vg_priority_from_score(0.2999, bands), 4);
+	ck_assert_int_eq(vg_priority_from_score(0.0, bands), 4);
+	ck_assert_int_eq(vg_priority_from_score(NAN, bands), 4);
+}
+END_TEST
+
+static Suite *models_suite(void)
+{
+	Suite *s = suite_create("models");
+	TCase *tc;
+
+	tc = tcase_create("feature_list");
+	tcase_add_test(tc, feature_names_match_schema_yaml);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("features");
+	tcase_add_test(tc, features_of_empty_incident_are_zero);
+	tcase_add_test(tc, features_of_brute_force_then_login_incident);
+	tcase_add_test(tc, success_after_failure_needs_order_correlation_and_two_alerts);
+	tcase_add_test(tc, tactic_tags_are_normalised_and_spanned);
+	tcase_add_test(tc, distinct_counts_saturate_without_allocating);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("ip");
+	tcase_add_test(tc, ipv4_classification_boundaries);
+	tcase_add_test(tc, ipv6_classification);
+	tcase_add_test(tc, ip_invalid_text_and_length);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("model");
+	tcase_add_unchecked_fixture(tc, train_fixture_setup, train_fixture_teardown);
+	tcase_add_test(tc, trained_model_separates_classes);
+	tcase_add_test(tc, contributions_sum_to_margin);
+	tcase_add_test(tc, training_is_byte_reproducible);
+	tcase_add_test(tc, binary_formats_and_buffer_load_score_the_same);
+	tcase_add_test(tc, concurrent_scoring_matches_serial);
+	tcase_add_test(tc, load_errors_are_clear);
+	tcase_add_test(tc, models_for_another_feature_list_are_refused);
+	tcase_add_test(tc, train_rejects_bad_input);
+	tcase_add_test(tc, score_rejects_null_arguments);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("eval");
+	tcase_add_test(tc, pr_auc_known_cases);
+	tcase_add_test(tc, pr_auc_ties_and_degenerate_input);
+	tcase_add_test(tc, priority_bands);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+VG_TEST_MAIN(models_suite)
