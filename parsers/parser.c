@@ -1,0 +1,232 @@
+/*
+ * parser.c - the public face of parsers/: building a parser, per-thread contexts and
+ * vg_parse, which picks the framing and then runs the decoders.
+ *
+ * Invariants: a struct vg_parser is immutable once vg_parser_new returns (decoders,
+ * aliases and field ids are fixed), so threads share it freely; everything mutable
+ * while parsing (PCRE2 match data, JSON scratch) lives in a struct vg_parse_ctx, one
+ * per thread.  vg_parse allocates only from the caller's arena, never with malloc.
+ * A record is never dropped silently: it becomes an event or a VG_ERR_PARSE reason.
+ */
+#include "parsers_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const g_format_names[] = {
+    [VG_FMT_AUTO] = "auto",       [VG_FMT_SYSLOG] = "syslog",
+    [VG_FMT_RFC3164] = "rfc3164", [VG_FMT_RFC5424] = "rfc5424",
+    [VG_FMT_JSON] = "json",
+};
+
+bool vg_format_from_name(const char *name, enum vg_format *out)
+{
+	for (size_t i = 0; i < sizeof(g_format_names) / sizeof(g_format_names[0]); i++) {
+		if (name && strcmp(name, g_format_names[i]) == 0) {
+			*out = (enum vg_format)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *vg_format_name(enum vg_format fmt)
+{
+	if ((size_t)fmt < sizeof(g_format_names) / sizeof(g_format_names[0]))
+		return g_format_names[fmt];
+	return "unknown";
+}
+
+static vg_err lookup_ids(struct vgp_ids *id, struct vg_diag *diag)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} want[] = {
+	    {"@timestamp", offsetof(struct vgp_ids, timestamp)},
+	    {"message", offsetof(struct vgp_ids, message)},
+	    {"host.name", offsetof(struct vgp_ids, host_name)},
+	    {"log.syslog.priority", offsetof(struct vgp_ids, priority)},
+	    {"log.syslog.facility.code", offsetof(struct vgp_ids, facility)},
+	    {"log.syslog.severity.code", offsetof(struct vgp_ids, severity)},
+	    {"log.syslog.version", offsetof(struct vgp_ids, version)},
+	    {"log.syslog.appname", offsetof(struct vgp_ids, appname)},
+	    {"log.syslog.procid", offsetof(struct vgp_ids, procid)},
+	    {"log.syslog.msgid", offsetof(struct vgp_ids, msgid)},
+	    {"log.syslog.structured_data", offsetof(struct vgp_ids, structured_data)},
+	    {"process.name", offsetof(struct vgp_ids, process_name)},
+	    {"process.pid", offsetof(struct vgp_ids, process_pid)},
+	    {"vigil.format", offsetof(struct vgp_ids, vigil_format)},
+	    {"vigil.decoder", offsetof(struct vgp_ids, vigil_decoder)},
+	    {"event.module", offsetof(struct vgp_ids, event_module)},
+	    {"event.dataset", offsetof(struct vgp_ids, event_dataset)},
+	};
+	vg_err err = VG_OK;
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		vg_field f = vg_field_lookup(want[i].name, strlen(want[i].name));
+		if (f == VG_FIELD_NONE) {
+			vg_diag_error(
+			    diag, "schemas/fields.yaml", 0, 0,
+			    "field '%s' is required by parsers/ but not declared",
+			    want[i].name);
+			err = VG_ERR_CONFIG;
+		}
+		*(vg_field *)((char *)id + want[i].off) = f;
+	}
+	return err;
+}
+
+vg_err vg_parser_new(const struct vg_parser_conf *conf, struct vg_parser **out,
+                     struct vg_diag *diag)
+{
+	struct vg_parser *parser = NULL;
+	vg_err err;
+
+	*out = NULL;
+	if ((err = vg_fields_init(diag)) != VG_OK)
+		return err;
+	parser = calloc(1, sizeof(*parser));
+	if (!parser)
+		return VG_ERR_NOMEM;
+	parser->rfc3164_utc_offset_sec = conf ? conf->rfc3164_utc_offset_sec : 0;
+	if (parser->rfc3164_utc_offset_sec <= -86400 ||
+	    parser->rfc3164_utc_offset_sec >= 86400) {
+		vg_diag_error(diag, NULL, 0, 0,
+		              "rfc3164 UTC offset %d s is not within a day",
+		              parser->rfc3164_utc_offset_sec);
+		err = VG_ERR_CONFIG;
+		goto fail;
+	}
+	if ((err = lookup_ids(&parser->id, diag)) != VG_OK)
+		goto fail;
+	/* Both always run, so a broken alias file and broken decoders show together. */
+	err = vgp_aliases_load(&parser->aliases, diag);
+	vg_err derr = vgp_decoders_load(&parser->decoders, conf, diag);
+	if (err == VG_OK)
+		err = derr;
+	if (err != VG_OK)
+		goto fail;
+	*out = parser;
+	return VG_OK;
+fail:
+	vg_parser_destroy(parser);
+	return err == VG_ERR_NOMEM ? err : VG_ERR_CONFIG;
+}
+
+void vg_parser_destroy(struct vg_parser *parser)
+{
+	if (!parser)
+		return;
+	vgp_aliases_free(&parser->aliases);
+	vgp_decoders_free(&parser->decoders);
+	free(parser);
+}
+
+size_t vg_parser_decoder_count(const struct vg_parser *parser)
+{
+	return parser ? parser->decoders.count : 0;
+}
+
+struct vg_parse_ctx *vg_parse_ctx_new(const struct vg_parser *parser)
+{
+	struct vg_parse_ctx *ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return NULL;
+	ctx->parser = parser;
+	ctx->rl = (struct vg_ratelimit)VG_RATELIMIT_INIT(5, 60);
+	ctx->md = pcre2_match_data_create(parser->decoders.max_ovector, NULL);
+	ctx->mctx = pcre2_match_context_create(NULL);
+	ctx->jit_stack = pcre2_jit_stack_create(32 * 1024, VGP_JIT_STACK_MAX, NULL);
+	size_t nt = parser->aliases.ntargets;
+	ctx->js.prio = malloc((nt ? nt : 1) * sizeof(*ctx->js.prio));
+	if (!ctx->md || !ctx->mctx || !ctx->jit_stack || !ctx->js.prio) {
+		vg_parse_ctx_destroy(ctx);
+		return NULL;
+	}
+	pcre2_set_match_limit(ctx->mctx, VGP_MATCH_LIMIT);
+	pcre2_set_depth_limit(ctx->mctx, VGP_DEPTH_LIMIT);
+	pcre2_jit_stack_assign(ctx->mctx, NULL, ctx->jit_stack);
+	return ctx;
+}
+
+void vg_parse_ctx_destroy(struct vg_parse_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	pcre2_match_data_free(ctx->md);
+	pcre2_match_context_free(ctx->mctx);
+	pcre2_jit_stack_free(ctx->jit_stack);
+	free(ctx->js.prio);
+	free(ctx);
+}
+
+/* "<digits>1 " starts an RFC 5424 record (the PRI itself is checked later). */
+static bool looks_5424(const char *buf, size_t len)
+{
+	size_t i = 1;
+	if (len < 4 || buf[0] != '<')
+		return false;
+	while (i < len && i <= 5 && buf[i] >= '0' && buf[i] <= '9')
+		i++;
+	return i > 1 && i + 2 < len && buf[i] == '>' && buf[i + 1] == '1' &&
+	       buf[i + 2] == ' ';
+}
+
+vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
+                enum vg_format fmt, const char *buf, size_t len, vg_time ref_time,
+                struct vg_arena *arena, struct vg_event **out, const char **reason)
+{
+	struct vgp_syslog sl = {{NULL, 0}, {NULL, 0}};
+	size_t n = len;
+	vg_err err;
+
+	*out = NULL;
+	*reason = NULL;
+	if (!parser || !ctx || !arena || (!buf && len)) {
+		*reason = "invalid arguments";
+		return VG_ERR_INVALID;
+	}
+	/* A line terminator is transport, not content. */
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		*reason = "empty record";
+		return VG_ERR_PARSE;
+	}
+	struct vg_event *ev = vg_event_new(arena);
+	if (!ev)
+		return VG_ERR_NOMEM;
+	ev->raw = vg_str_make(buf, len);
+
+	if (fmt == VG_FMT_AUTO) {
+		size_t i = 0;
+		while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
+		                 buf[i] == '\n'))
+			i++;
+		fmt = i < n && buf[i] == '{' ? VG_FMT_JSON : VG_FMT_SYSLOG;
+	}
+	if (fmt == VG_FMT_SYSLOG)
+		fmt = looks_5424(buf, n) ? VG_FMT_RFC5424 : VG_FMT_RFC3164;
+
+	switch (fmt) {
+	case VG_FMT_RFC5424:
+		err = vgp_parse_rfc5424(parser, buf, n, ref_time, ev, &sl, reason);
+		break;
+	case VG_FMT_RFC3164:
+		err = vgp_parse_rfc3164(parser, buf, n, ref_time, ev, &sl, reason);
+		break;
+	case VG_FMT_JSON:
+		err = vgp_parse_json_event(parser, ctx, buf, n, ref_time, ev, reason);
+		break;
+	default: *reason = "unknown format"; return VG_ERR_INVALID;
+	}
+	if (err == VG_OK && fmt != VG_FMT_JSON)
+		err = vgp_decode(parser, ctx, ev, &sl);
+	if (err != VG_OK) {
+		if (err == VG_ERR_NOMEM && !*reason)
+			*reason = "out of memory";
+		return err;
+	}
+	*out = ev;
+	return VG_OK;
+}

@@ -1,0 +1,257 @@
+/*
+ * rfc3164.c - framing of BSD syslog (RFC 3164) lines as they occur in practice.
+ *
+ *   [<PRI>]Mmm dd hh:mm:ss[.frac] [HOST] [TAG[[PID]]:] MSG
+ *   [<PRI>]YYYY-MM-DDThh:mm:ss[.frac][zone] [HOST] [TAG[[PID]]:] MSG
+ *
+ * PRI is optional (lines from files have none) but, when present, must be valid.
+ * The BSD timestamp has no year and no zone: the zone is the configured UTC offset
+ * and the year is the one of ref_time's year -1, 0, +1 that puts the time closest to
+ * ref_time (a "Dec 31" line read on Jan 1 belongs to last year, a "Jan 1" line read
+ * on Dec 31 to next year).  Without ref_time the event has no time (VG_TIME_NONE).
+ * An ISO timestamp without a zone also uses the configured offset.
+ *
+ * HOST is absent when the word after the timestamp already reads as a tag
+ * ("sshd[42]:" or "su:").  A line without a recognisable tag is still valid: its
+ * message is everything after the host.  Everything points into the record.
+ * Dead-letter reasons: "rfc3164: invalid PRI|timestamp at column N" (1-based start
+ * of the element).
+ */
+#include "parsers_int.h"
+
+#include <string.h>
+
+#define TAG_MAX 128
+
+static const char g_months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+static int month_of(const char *s)
+{
+	for (int m = 0; m < 12; m++) {
+		const char *n = g_months + 3 * m;
+		if ((s[0] | 0x20) == (n[0] | 0x20) && (s[1] | 0x20) == n[1] &&
+		    (s[2] | 0x20) == n[2])
+			return m + 1;
+	}
+	return 0;
+}
+
+static bool two_digits(const char *s, int *out)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return false;
+	*out = (s[0] - '0') * 10 + (s[1] - '0');
+	return true;
+}
+
+static bool leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int month_days(int y, int m)
+{
+	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	return m == 2 && leap(y) ? 29 : dm[m - 1];
+}
+
+/*
+ * The BSD timestamp at buf[*i].  On success *i is past it and *out is the time
+ * (VG_TIME_NONE without ref_time).  @return false when it is not one.
+ */
+static bool bsd_time(const char *buf, size_t len, size_t *i, vg_time ref_time,
+                     int offset_sec, vg_time *out)
+{
+	const char *s = buf + *i;
+	size_t n = len - *i, j;
+	int mon, day, h, mi, sec, usec = 0;
+
+	if (n < 15 || !(mon = month_of(s)) || s[3] != ' ')
+		return false;
+	if (s[4] == ' ' && s[5] >= '1' && s[5] <= '9') {
+		day = s[5] - '0';
+		j = 6;
+	} else if (two_digits(s + 4, &day)) {
+		j = 6;
+	} else if (s[4] >= '1' && s[4] <= '9' && s[5] == ' ') {
+		day = s[4] - '0';
+		j = 5;
+	} else {
+		return false;
+	}
+	if (n < j + 9 || s[j] != ' ' || !two_digits(s + j + 1, &h) || s[j + 3] != ':' ||
+	    !two_digits(s + j + 4, &mi) || s[j + 6] != ':' ||
+	    !two_digits(s + j + 7, &sec))
+		return false;
+	if (day < 1 || day > 31 || h > 23 || mi > 59 || sec > 60)
+		return false;
+	if (sec == 60)
+		sec = 59;
+	j += 9;
+	if (j < n && s[j] == '.') {
+		size_t d = ++j;
+		int scale = 100000;
+		while (j < n && s[j] >= '0' && s[j] <= '9') {
+			usec += (s[j] - '0') * scale;
+			scale /= 10;
+			j++;
+		}
+		if (j == d)
+			return false;
+	}
+	if (j < n && s[j] != ' ')
+		return false;
+	*i += j;
+
+	*out = VG_TIME_NONE;
+	if (ref_time == VG_TIME_NONE)
+		return day <= month_days(2000, mon); /* any year: 2000 allows Feb 29 */
+	int ry;
+	vg_time_to_civil(ref_time + (vg_time)offset_sec * VG_USEC_PER_SEC, &ry, NULL,
+	                 NULL, NULL, NULL, NULL, NULL);
+	vg_time best = VG_TIME_NONE;
+	uint64_t best_d = UINT64_MAX;
+	for (int y = ry - 1; y <= ry + 1; y++) {
+		if (day > month_days(y, mon))
+			continue;
+		vg_time t = vg_time_from_civil(y, mon, day, h, mi, sec, usec) -
+		            (vg_time)offset_sec * VG_USEC_PER_SEC;
+		uint64_t d =
+		    t > ref_time ? (uint64_t)(t - ref_time) : (uint64_t)(ref_time - t);
+		if (d < best_d) {
+			best_d = d;
+			best = t;
+		}
+	}
+	if (best == VG_TIME_NONE)
+		return false; /* e.g. Feb 30 */
+	*out = best;
+	return true;
+}
+
+static bool iso_time(const char *buf, size_t len, size_t *i, int offset_sec, vg_time *out)
+{
+	size_t j = *i;
+	while (j < len && buf[j] != ' ')
+		j++;
+	if (vg_time_parse_rfc3339(buf + *i, j - *i, offset_sec, out) != VG_OK)
+		return false;
+	*i = j;
+	return true;
+}
+
+static bool tag_char(unsigned char c)
+{
+	return c > ' ' && c != '[' && c != ']' && c != ':' && c != 0x7F;
+}
+
+/*
+ * Read "TAG[PID]:" / "TAG:" / "TAG[PID] " at buf[i].  On success fills tag and pid
+ * (pid.len 0 when absent) and *msg_at is where the message starts.
+ */
+static bool read_tag(const char *buf, size_t len, size_t i, struct vg_str *tag,
+                     struct vg_str *pid, size_t *msg_at)
+{
+	size_t j = i;
+	while (j < len && j - i < TAG_MAX && tag_char((unsigned char)buf[j]))
+		j++;
+	if (j == i || j >= len)
+		return false;
+	*tag = vg_str_make(buf + i, j - i);
+	*pid = vg_str_make(buf + j, 0);
+	if (buf[j] == '[') {
+		size_t ps = ++j;
+		while (j < len && buf[j] != ']' && buf[j] != ' ')
+			j++;
+		if (j >= len || buf[j] != ']')
+			return false;
+		*pid = vg_str_make(buf + ps, j - ps);
+		j++;
+		if (j < len && buf[j] == ' ') {
+			*msg_at = j + 1;
+			return true;
+		}
+	}
+	if (j >= len) {
+		*msg_at = j;
+		return pid->len > 0;
+	}
+	if (buf[j] != ':')
+		return false;
+	j++;
+	if (j < len && buf[j] == ' ')
+		j++;
+	*msg_at = j;
+	return true;
+}
+
+vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t len,
+                         vg_time ref_time, struct vg_event *ev, struct vgp_syslog *sl,
+                         const char **reason)
+{
+	const struct vgp_ids *id = &parser->id;
+	size_t i = 0, pri_end = 0;
+	int pri = -1;
+	vg_time t = VG_TIME_NONE;
+
+	if (len && buf[0] == '<') {
+		pri = vgp_parse_pri(buf, len, &i);
+		if (pri < 0) {
+			*reason = "rfc3164: invalid PRI at column 1";
+			return VG_ERR_PARSE;
+		}
+		pri_end = i;
+	}
+	size_t ts_at = i;
+	bool ok;
+	if (len - i >= 10 && buf[i] >= '0' && buf[i] <= '9' && buf[i + 4] == '-')
+		ok = iso_time(buf, len, &i, parser->rfc3164_utc_offset_sec, &t);
+	else
+		ok = bsd_time(buf, len, &i, ref_time, parser->rfc3164_utc_offset_sec, &t);
+	if (!ok) {
+		*reason = vgp_reason(
+		    ev->arena, "rfc3164: invalid timestamp at column %zu", ts_at + 1);
+		return VG_ERR_PARSE;
+	}
+	while (i < len && buf[i] == ' ')
+		i++;
+
+	struct vg_str host = {NULL, 0}, tag = {NULL, 0}, pid = {NULL, 0};
+	size_t msg_at = i;
+	if (!read_tag(buf, len, i, &tag, &pid, &msg_at)) {
+		tag.len = 0;
+		size_t h = i;
+		while (i < len && buf[i] != ' ')
+			i++;
+		host = vg_str_make(buf + h, i - h);
+		while (i < len && buf[i] == ' ')
+			i++;
+		msg_at = i;
+		if (!read_tag(buf, len, i, &tag, &pid, &msg_at)) {
+			tag.len = 0;
+			pid.len = 0;
+			msg_at = i;
+		}
+	}
+
+	ev->ts = t;
+	if (pri >= 0)
+		vgp_set_pri(parser, ev, buf + 1, pri_end - 2, (unsigned)pri);
+	if (host.len)
+		vg_event_set(ev, id->host_name, host.ptr, host.len, VG_VK_STR);
+	if (tag.len) {
+		vg_event_set(ev, id->appname, tag.ptr, tag.len, VG_VK_STR);
+		vg_event_set(ev, id->process_name, tag.ptr, tag.len, VG_VK_STR);
+		sl->program = tag;
+	}
+	if (pid.len) {
+		vg_event_set(ev, id->procid, pid.ptr, pid.len, VG_VK_STR);
+		if (vgp_is_integer(pid.ptr, pid.len))
+			vg_event_set(ev, id->process_pid, pid.ptr, pid.len, VG_VK_NUM);
+	}
+	sl->msg = vg_str_make(buf + msg_at, len - msg_at);
+	vg_event_set(ev, id->message, sl->msg.ptr, sl->msg.len, VG_VK_STR);
+	vg_event_set(ev, id->vigil_format, "rfc3164", 7, VG_VK_STR);
+	vg_event_set(ev, id->event_module, "linux", 5, VG_VK_STR);
+	return VG_OK;
+}

@@ -1,0 +1,1239 @@
+/* Unit tests for parsers/: RFC 5424 and RFC 3164 framing, JSON lines, decoder
+ * loading errors, the shipped sshd / sudo / su / pam_unix decoders, robustness. */
+#include "vg_parsers.h"
+#include "vg_test.h"
+
+#include <stdint.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* --------------------------------------------------------------- helpers */
+
+static struct vg_parser *g_parser;
+static struct vg_parse_ctx *g_ctx;
+static struct vg_arena *g_arena;
+
+static void setup(void)
+{
+	struct vg_diag diag;
+	vg_diag_init(&diag);
+	vg_err err = vg_parser_new(NULL, &g_parser, &diag);
+	if (err != VG_OK)
+		vg_diag_print(&diag, stderr);
+	ck_assert_int_eq(err, VG_OK);
+	ck_assert_uint_eq(diag.errors, 0);
+	vg_diag_clear(&diag);
+	g_ctx = vg_parse_ctx_new(g_parser);
+	ck_assert_ptr_nonnull(g_ctx);
+	g_arena = vg_arena_new(0);
+	ck_assert_ptr_nonnull(g_arena);
+}
+
+static void teardown(void)
+{
+	vg_parse_ctx_destroy(g_ctx);
+	vg_parser_destroy(g_parser);
+	vg_arena_destroy(g_arena);
+	g_ctx = NULL;
+	g_parser = NULL;
+	g_arena = NULL;
+}
+
+static vg_time T(const char *iso)
+{
+	vg_time t;
+	ck_assert_int_eq(vg_time_parse_rfc3339(iso, strlen(iso), INT32_MIN, &t), VG_OK);
+	return t;
+}
+
+/* A reference time far from every test timestamp's year boundary. */
+#define REF_2015 T("2015-12-11T00:00:00Z")
+
+static struct vg_event *parse_ok_n(enum vg_format fmt, const char *line, size_t len,
+                                   vg_time ref)
+{
+	struct vg_event *ev = NULL;
+	const char *reason = NULL;
+	vg_err err =
+	    vg_parse(g_parser, g_ctx, fmt, line, len, ref, g_arena, &ev, &reason);
+	ck_assert_msg(err == VG_OK, "parse failed (%s): %s", reason ? reason : "-", line);
+	ck_assert_ptr_nonnull(ev);
+	return ev;
+}
+
+static struct vg_event *parse_ok(enum vg_format fmt, const char *line, vg_time ref)
+{
+	return parse_ok_n(fmt, line, strlen(line), ref);
+}
+
+static const char *parse_fail_n(enum vg_format fmt, const char *line, size_t len)
+{
+	struct vg_event *ev = NULL;
+	const char *reason = NULL;
+	vg_err err =
+	    vg_parse(g_parser, g_ctx, fmt, line, len, REF_2015, g_arena, &ev, &reason);
+	ck_assert_msg(err == VG_ERR_PARSE, "expected a dead letter: %s", line);
+	ck_assert_ptr_null(ev);
+	ck_assert_ptr_nonnull(reason);
+	return reason;
+}
+
+static const char *parse_fail(enum vg_format fmt, const char *line)
+{
+	return parse_fail_n(fmt, line, strlen(line));
+}
+
+/* Assert field `name` has exactly `want` (and kind when kind != UNSET). */
+static void expect_kind(const struct vg_event *ev, const char *name, const char *want,
+                        enum vg_value_kind kind)
+{
+	const struct vg_value *v = vg_event_get_named(ev, name);
+	ck_assert_msg(v != NULL, "field %s is not set (want '%s')", name, want);
+	ck_assert_msg(v->len == strlen(want) && memcmp(v->ptr, want, v->len) == 0,
+	              "field %s is '%.*s', want '%s'", name, (int)v->len, v->ptr, want);
+	if (kind != VG_VK_UNSET)
+		ck_assert_msg(v->kind == kind, "field %s has kind %d, want %d", name,
+		              v->kind, kind);
+}
+
+static void expect(const struct vg_event *ev, const char *name, const char *want)
+{
+	expect_kind(ev, name, want, VG_VK_UNSET);
+}
+
+static void expect_unset(const struct vg_event *ev, const char *name)
+{
+	const struct vg_value *v = vg_event_get_named(ev, name);
+	ck_assert_msg(v == NULL, "field %s should be unset, is '%.*s'", name,
+	              v ? (int)v->len : 0, v ? v->ptr : "");
+}
+
+static void expect_ts(const struct vg_event *ev, const char *iso)
+{
+	char buf[32];
+	ck_assert_msg(ev->ts != VG_TIME_NONE, "no timestamp, want %s", iso);
+	vg_time_format(ev->ts, buf);
+	ck_assert_str_eq(buf, iso);
+}
+
+/* ------------------------------------------------------------ RFC 5424 */
+
+START_TEST(rfc5424_rfc_example_with_bom)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_SYSLOG,
+	             "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - "
+	             "\xEF\xBB\xBF'su root' failed for lonvick on /dev/pts/8\n",
+	             REF_2015);
+	expect_ts(ev, "2003-10-11T22:14:15.003000Z");
+	expect_kind(ev, "log.syslog.priority", "34", VG_VK_NUM);
+	expect_kind(ev, "log.syslog.facility.code", "4", VG_VK_NUM);
+	expect_kind(ev, "log.syslog.severity.code", "2", VG_VK_NUM);
+	expect(ev, "log.syslog.version", "1");
+	expect(ev, "host.name", "mymachine.example.com");
+	expect(ev, "log.syslog.appname", "su");
+	expect(ev, "process.name", "su");
+	expect(ev, "log.syslog.msgid", "ID47");
+	expect_unset(ev, "log.syslog.procid");
+	expect_unset(ev, "process.pid");
+	expect_unset(ev, "log.syslog.structured_data");
+	expect(ev, "message", "'su root' failed for lonvick on /dev/pts/8");
+	expect(ev, "vigil.format", "rfc5424");
+	expect(ev, "event.module", "linux");
+	expect_unset(ev, "event.original");
+	ck_assert_uint_eq(ev->raw.len, strlen((const char *)ev->raw.ptr));
+}
+END_TEST
+
+START_TEST(rfc5424_offset_and_microseconds)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_RFC5424,
+	             "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 "
+	             "myproc 8710 - - %% It's time to make the do-nuts.",
+	             REF_2015);
+	expect_ts(ev, "2003-08-24T12:14:15.000003Z");
+	expect(ev, "log.syslog.facility.code", "20");
+	expect(ev, "log.syslog.severity.code", "5");
+	expect(ev, "host.name", "192.0.2.1");
+	expect(ev, "log.syslog.procid", "8710");
+	expect_kind(ev, "process.pid", "8710", VG_VK_NUM);
+	expect(ev, "message", "%% It's time to make the do-nuts.");
+}
+END_TEST
+
+START_TEST(rfc5424_structured_data)
+{
+	const char *sd = "[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" "
+	                 "eventID=\"1011\"][examplePriority@32473 class=\"high\"]";
+	char line[512];
+	snprintf(
+	    line, sizeof(line),
+	    "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 %s "
+	    "An application event log entry...",
+	    sd);
+	struct vg_event *ev = parse_ok(VG_FMT_SYSLOG, line, REF_2015);
+	expect(ev, "log.syslog.structured_data", sd);
+	expect(ev, "sd.exampleSDID@32473.iut", "3");
+	expect(ev, "sd.exampleSDID@32473.eventSource", "Application");
+	expect(ev, "sd.exampleSDID@32473.eventID", "1011");
+	expect(ev, "sd.examplePriority@32473.class", "high");
+	expect(ev, "message", "An application event log entry...");
+}
+END_TEST
+
+START_TEST(rfc5424_sd_escapes_kept_as_text)
+{
+	const char *sd = "[x@1 a=\"q\\\"b\\\\c\\]d\\n\" b=\"\"]";
+	char line[256];
+	snprintf(line, sizeof(line), "<13>1 2024-01-02T03:04:05Z h app 12 - %s", sd);
+	struct vg_event *ev = parse_ok(VG_FMT_SYSLOG, line, REF_2015);
+	expect(ev, "log.syslog.structured_data", sd);
+	/* \" \\ \] are escapes; any other backslash stays as it is. */
+	expect(ev, "sd.x@1.a", "q\"b\\c]d\\n");
+	expect(ev, "sd.x@1.b", "");
+	expect_unset(ev, "message");
+}
+END_TEST
+
+START_TEST(rfc5424_nil_timestamp_uses_ref_time)
+{
+	struct vg_event *ev = parse_ok(VG_FMT_SYSLOG, "<0>1 - - - - - - hello", REF_2015);
+	expect_ts(ev, "2015-12-11T00:00:00.000000Z");
+	expect(ev, "log.syslog.priority", "0");
+	expect_unset(ev, "host.name");
+	expect_unset(ev, "process.name");
+	expect(ev, "message", "hello");
+}
+END_TEST
+
+START_TEST(rfc5424_invalid_reasons)
+{
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_SYSLOG, "<192>1 2003-10-11T22:14:15Z h a - - -"),
+	    "rfc5424: invalid PRI at column 1");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_SYSLOG, "<034>1 2003-10-11T22:14:15Z h a - - -"),
+	    "rfc5424: invalid PRI at column 1");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_RFC5424, "34>1 2003-10-11T22:14:15Z h a - - -"),
+	    "rfc5424: invalid PRI at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_RFC5424, "<>1 2003-10-11T22:14:15Z h a - - -"),
+	                 "rfc5424: invalid PRI at column 1");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_RFC5424, "<34>2 2003-10-11T22:14:15Z h a - - -"),
+	    "rfc5424: unsupported version at column 5");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_RFC5424, "<34>x 2003-10-11T22:14:15Z h a - - -"),
+	    "rfc5424: invalid version at column 5");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_RFC5424, "<34>01 2003-10-11T22:14:15Z h a - - -"),
+	    "rfc5424: invalid version at column 5");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_SYSLOG, "<34>1 2003-13-11T22:14:15Z h a - - -"),
+	    "rfc5424: invalid timestamp at column 7");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_SYSLOG, "<34>1 2003-02-29T22:14:15Z h a - - -"),
+	    "rfc5424: invalid timestamp at column 7");
+	/* no zone; a space instead of 'T'; seven fraction digits */
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<34>1 2003-10-11T22:14:15 h a - - -"),
+	                 "rfc5424: invalid timestamp at column 7");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_SYSLOG, "<34>1 2003-10-11 22:14:15Z h a - - -"),
+	    "rfc5424: invalid timestamp at column 7");
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_SYSLOG, "<34>1 2003-10-11T22:14:15.1234567Z h a - - -"),
+	    "rfc5424: invalid timestamp at column 7");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<34>1 2003-10-11T22:14:15Z h a - -"),
+	                 "rfc5424: invalid msgid at column 34");
+	ck_assert_str_eq(
+	    parse_fail(
+	        VG_FMT_SYSLOG,
+	        "<34>1 - h aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa - - -"),
+	    "rfc5424: invalid app-name at column 11");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<34>1 - h a - - x"),
+	                 "rfc5424: invalid structured data at column 17");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<34>1 - h a - - [x@1 a=b]"),
+	                 "rfc5424: invalid structured data at column 24");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<34>1 - h a - - [x@1 a=\"b]"),
+	                 "rfc5424: invalid structured data at column 27");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<34>1 - h a - - [x@1][x@1] m"),
+	                 "rfc5424: invalid structured data at column 23");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<34>1 - h a - - [x@1]m"),
+	                 "rfc5424: invalid structured data at column 22");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<34>1 - h a - - -m"),
+	                 "rfc5424: invalid structured data at column 18");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, ""), "empty record");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "\r\n"), "empty record");
+}
+END_TEST
+
+/* ------------------------------------------------------------ RFC 3164 */
+
+START_TEST(rfc3164_file_line_without_pri)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_AUTO,
+	             "Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping "
+	             "checking getaddrinfo for x [1.2.3.4] failed",
+	             REF_2015);
+	expect_ts(ev, "2015-12-10T06:55:46.000000Z");
+	expect(ev, "host.name", "LabSZ");
+	expect(ev, "log.syslog.appname", "sshd");
+	expect(ev, "process.name", "sshd");
+	expect(ev, "log.syslog.procid", "24200");
+	expect_kind(ev, "process.pid", "24200", VG_VK_NUM);
+	expect(ev, "message",
+	       "reverse mapping checking getaddrinfo for x [1.2.3.4] failed");
+	expect(ev, "vigil.format", "rfc3164");
+	expect(ev, "event.module", "linux");
+	expect_unset(ev, "log.syslog.priority");
+	expect_unset(ev, "log.syslog.version");
+}
+END_TEST
+
+START_TEST(rfc3164_with_pri_and_without_pid)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_SYSLOG, "<13>Feb  5 17:32:18 10.0.0.99 myapp: Use the BFG!", REF_2015);
+	/* nearest to ref 2015-12-11: next February, not last */
+	expect_ts(ev, "2016-02-05T17:32:18.000000Z");
+	expect_kind(ev, "log.syslog.priority", "13", VG_VK_NUM);
+	expect(ev, "log.syslog.facility.code", "1");
+	expect(ev, "log.syslog.severity.code", "5");
+	expect(ev, "host.name", "10.0.0.99");
+	expect(ev, "process.name", "myapp");
+	expect_unset(ev, "log.syslog.procid");
+	expect_unset(ev, "process.pid");
+	expect(ev, "message", "Use the BFG!");
+
+	/* no host: the first word is already a tag */
+	ev = parse_ok(VG_FMT_SYSLOG, "<38>Dec 10 06:55:46 sshd[7]: x y", REF_2015);
+	expect_unset(ev, "host.name");
+	expect(ev, "process.name", "sshd");
+	expect(ev, "process.pid", "7");
+	expect(ev, "message", "x y");
+
+	/* no tag: the message is everything after the host */
+	ev = parse_ok(VG_FMT_SYSLOG, "Dec 10 06:55:46 host just some text", REF_2015);
+	expect(ev, "host.name", "host");
+	expect_unset(ev, "process.name");
+	expect(ev, "message", "just some text");
+
+	/* a non-numeric pid stays procid only; "Dec 1" with one digit */
+	ev = parse_ok(VG_FMT_SYSLOG, "Dec 1 06:55:46 h postfix/smtpd[abc]: m", REF_2015);
+	expect_ts(ev, "2015-12-01T06:55:46.000000Z");
+	expect(ev, "process.name", "postfix/smtpd");
+	expect(ev, "log.syslog.procid", "abc");
+	expect_unset(ev, "process.pid");
+}
+END_TEST
+
+START_TEST(rfc3164_year_rollover)
+{
+	/* A "Dec 31" line read on Jan 1 belongs to last year ... */
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_SYSLOG, "Dec 31 23:59:59 h t: m", T("2024-01-01T00:00:10Z"));
+	expect_ts(ev, "2023-12-31T23:59:59.000000Z");
+	/* ... and a "Jan 1" line read on Dec 31 (clock skew) to next year. */
+	ev = parse_ok(VG_FMT_SYSLOG, "Jan  1 00:00:05 h t: m", T("2023-12-31T23:59:50Z"));
+	expect_ts(ev, "2024-01-01T00:00:05.000000Z");
+	/* Feb 29 only exists in leap years */
+	ev = parse_ok(VG_FMT_SYSLOG, "Feb 29 12:00:00 h t: m", T("2024-03-01T00:00:00Z"));
+	expect_ts(ev, "2024-02-29T12:00:00.000000Z");
+	/* without a reference time the year is unknown: no event time */
+	ev = parse_ok(VG_FMT_SYSLOG, "Feb 29 12:00:00 h t: m", VG_TIME_NONE);
+	ck_assert(ev->ts == VG_TIME_NONE);
+}
+END_TEST
+
+START_TEST(rfc3164_iso_timestamp)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_SYSLOG, "<13>2024-03-01T10:00:00.5+01:00 host app[12]: msg", REF_2015);
+	expect_ts(ev, "2024-03-01T09:00:00.500000Z");
+	expect(ev, "host.name", "host");
+	expect(ev, "process.pid", "12");
+	expect(ev, "message", "msg");
+}
+END_TEST
+
+START_TEST(rfc3164_configured_offset)
+{
+	struct vg_parser_conf conf = {.rfc3164_utc_offset_sec = 3600};
+	struct vg_parser *p;
+	struct vg_diag diag;
+	struct vg_event *ev;
+	const char *reason;
+
+	vg_diag_init(&diag);
+	ck_assert_int_eq(vg_parser_new(&conf, &p, &diag), VG_OK);
+	struct vg_parse_ctx *ctx = vg_parse_ctx_new(p);
+	const char *l1 = "Dec 10 06:55:46 h t: m", *l2 = "2024-03-01T10:00:00 h t: m";
+	ck_assert_int_eq(vg_parse(p, ctx, VG_FMT_SYSLOG, l1, strlen(l1), REF_2015,
+	                          g_arena, &ev, &reason),
+	                 VG_OK);
+	expect_ts(ev, "2015-12-10T05:55:46.000000Z");
+	/* an ISO timestamp without a zone uses the configured offset too */
+	ck_assert_int_eq(vg_parse(p, ctx, VG_FMT_SYSLOG, l2, strlen(l2), REF_2015,
+	                          g_arena, &ev, &reason),
+	                 VG_OK);
+	expect_ts(ev, "2024-03-01T09:00:00.000000Z");
+	vg_parse_ctx_destroy(ctx);
+	vg_parser_destroy(p);
+
+	conf.rfc3164_utc_offset_sec = 90000;
+	ck_assert_int_eq(vg_parser_new(&conf, &p, &diag), VG_ERR_CONFIG);
+	ck_assert_ptr_null(p);
+	ck_assert_str_eq(diag.msgs[0],
+	                 "error: rfc3164 UTC offset 90000 s is not within a day");
+	vg_diag_clear(&diag);
+}
+END_TEST
+
+START_TEST(rfc3164_invalid_reasons)
+{
+	ck_assert_str_eq(parse_fail(VG_FMT_AUTO, "hello world"),
+	                 "rfc3164: invalid timestamp at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<13>Foo 10 06:55:46 h t: m"),
+	                 "rfc3164: invalid timestamp at column 5");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<999>Dec 10 06:55:46 h t: m"),
+	                 "rfc3164: invalid PRI at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "<13 Dec 10 06:55:46 h t: m"),
+	                 "rfc3164: invalid PRI at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "Feb 30 06:55:46 h t: m"),
+	                 "rfc3164: invalid timestamp at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "Dec 10 24:00:00 h t: m"),
+	                 "rfc3164: invalid timestamp at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "Dec 10 06:55:46x h t: m"),
+	                 "rfc3164: invalid timestamp at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_RFC3164, "<1>2024-13-01T00:00:00Z h t: m"),
+	                 "rfc3164: invalid timestamp at column 4");
+}
+END_TEST
+
+START_TEST(format_detection)
+{
+	struct vg_event *ev = parse_ok(VG_FMT_AUTO, "<34>1 - - - - - -", REF_2015);
+	expect(ev, "vigil.format", "rfc5424");
+	ev = parse_ok(VG_FMT_AUTO, "<34>Dec 10 06:55:46 h t: m", REF_2015);
+	expect(ev, "vigil.format", "rfc3164");
+	ev = parse_ok(VG_FMT_AUTO, "  \t{\"a\": 1}", REF_2015);
+	expect(ev, "vigil.format", "json");
+	/* forcing a format means no guessing */
+	ck_assert_str_eq(parse_fail(VG_FMT_JSON, "<34>1 - - - - - -"),
+	                 "json: expected an object at offset 0");
+	ck_assert_str_eq(parse_fail(VG_FMT_RFC5424, "Dec 10 06:55:46 h t: m"),
+	                 "rfc5424: invalid PRI at column 1");
+
+	enum vg_format f;
+	ck_assert(vg_format_from_name("rfc5424", &f) && f == VG_FMT_RFC5424);
+	ck_assert(vg_format_from_name("auto", &f) && f == VG_FMT_AUTO);
+	ck_assert(!vg_format_from_name("xml", &f));
+	ck_assert_str_eq(vg_format_name(VG_FMT_JSON), "json");
+	ck_assert_str_eq(vg_format_name(VG_FMT_SYSLOG), "syslog");
+	ck_assert_uint_eq(vg_parser_decoder_count(g_parser), 4);
+	vg_parser_destroy(NULL);
+	vg_parse_ctx_destroy(NULL);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- JSON */
+
+START_TEST(json_nested_sysmon_event)
+{
+	const char *line =
+	    "{\"Event\":{\"System\":{\"Provider\":{\"@Name\":\"Microsoft-Windows-"
+	    "Sysmon\"},"
+	    "\"EventID\":1,\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
+	    "\"Computer\":\"WS1.corp\",\"TimeCreated\":{\"@SystemTime\":"
+	    "\"2024-03-01T10:00:00.123456Z\"}},\"EventData\":{\"Image\":"
+	    "\"C:\\\\Windows\\\\System32\\\\cmd.exe\",\"CommandLine\":\"cmd /c whoami\","
+	    "\"User\":\"CORP\\\\bob\",\"TargetObject\":\"HKLM\\\\x\",\"UtcTime\":"
+	    "\"2024-03-01 10:00:00.100\",\"ProcessId\":\"4242\"}}}";
+	struct vg_event *ev = parse_ok(VG_FMT_AUTO, line, REF_2015);
+	/* nested keys flatten to dotted names */
+	expect_kind(ev, "Event.System.EventID", "1", VG_VK_NUM);
+	expect(ev, "Event.System.Provider.@Name", "Microsoft-Windows-Sysmon");
+	expect(ev, "Event.EventData.Image", "C:\\Windows\\System32\\cmd.exe");
+	/* vendor names listed in field-aliases.yaml set the ECS field too */
+	expect(ev, "process.executable", "C:\\Windows\\System32\\cmd.exe");
+	expect(ev, "process.command_line", "cmd /c whoami");
+	expect(ev, "user.name", "CORP\\bob");
+	expect(ev, "host.name", "WS1.corp");
+	expect(ev, "event.code", "1");
+	expect(ev, "process.pid", "4242");
+	/* and the vendor name itself, which the alias loader registered */
+	expect(ev, "Image", "C:\\Windows\\System32\\cmd.exe");
+	expect(ev, "EventID", "1");
+	expect_unset(ev, "TargetObject"); /* not a registry name: full path only */
+	expect(ev, "Event.EventData.TargetObject", "HKLM\\x");
+	/* UtcTime (when it happened) beats SystemTime (when it was logged) */
+	expect_ts(ev, "2024-03-01T10:00:00.100000Z");
+	expect(ev, "event.module", "windows");
+	expect(ev, "event.dataset", "sysmon");
+	expect(ev, "vigil.format", "json");
+}
+END_TEST
+
+START_TEST(json_flat_windows_security)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"Provider\": \"Microsoft-Windows-Security-Auditing\", \"EventID\": 4624, "
+	    "\"Channel\": \"Security\", \"Computer\": \"DC1\", \"TimeCreated\": "
+	    "\"2020-08-02 16:24:07.551365\", \"TargetUserName\": \"t\", "
+	    "\"SubjectUserName\": \"s\", \"IpAddress\": \"10.1.2.3\", \"IpPort\": "
+	    "\"5050\"}",
+	    REF_2015);
+	expect_ts(ev, "2020-08-02T16:24:07.551365Z");
+	expect(ev, "event.provider", "Microsoft-Windows-Security-Auditing");
+	expect(ev, "event.module", "windows");
+	expect(ev, "event.dataset", "security");
+	expect_kind(ev, "event.code", "4624", VG_VK_NUM);
+	/* SubjectUserName is listed before TargetUserName: it wins whatever the order */
+	expect(ev, "user.name", "s");
+	expect(ev, "source.ip", "10.1.2.3");
+	expect(ev, "source.port", "5050");
+}
+END_TEST
+
+START_TEST(json_explicit_ecs_beats_alias)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_JSON,
+	             "{\"User\":\"a\",\"user\":{\"name\":\"b\"},\"event.module\":\"x\"}",
+	             REF_2015);
+	expect(ev, "user.name", "b");
+	expect(ev, "User", "a");
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"user.name\":\"b\",\"User\":\"a\",\"Channel\":\"Security\"}",
+	              REF_2015);
+	expect(ev, "user.name", "b");
+	expect(ev, "event.dataset", "security");
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"event\":{\"module\":\"osquery\",\"dataset\":\"d\"},"
+	              "\"Channel\":\"Security\"}",
+	              REF_2015);
+	expect(ev, "event.module", "osquery");
+	expect(ev, "event.dataset", "d");
+	/* a null vendor value does not set the ECS field */
+	ev = parse_ok(VG_FMT_JSON, "{\"User\":null}", REF_2015);
+	expect_kind(ev, "User", "null", VG_VK_NULL);
+	expect_unset(ev, "user.name");
+	expect_unset(ev, "event.module");
+}
+END_TEST
+
+START_TEST(json_timestamps)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_JSON,
+	             "{\"UtcTime\":\"2024-03-01 "
+	             "10:00:00.100\",\"@timestamp\":\"2024-03-01T11:00:00Z\"}",
+	             REF_2015);
+	expect_ts(ev, "2024-03-01T11:00:00.000000Z");
+	ev = parse_ok(VG_FMT_JSON, "{\"timestamp\":\"2024-03-01T11:00:00+02:00\"}",
+	              REF_2015);
+	expect_ts(ev, "2024-03-01T09:00:00.000000Z");
+	/* an unparseable better candidate falls back to the next one */
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"@timestamp\":\"yesterday\",\"Event\":{\"System\":{\"TimeCreated\":"
+	    "{\"SystemTime\":\"2019-05-14T00:31:14.2234567Z\"}}}}",
+	    REF_2015);
+	expect_ts(ev, "2019-05-14T00:31:14.223456Z");
+	ev = parse_ok(VG_FMT_JSON, "{\"a\":1}", REF_2015);
+	expect_ts(ev, "2015-12-11T00:00:00.000000Z");
+}
+END_TEST
+
+START_TEST(json_escapes_and_surrogates)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_JSON,
+	             "{\"s\":\"x\\ny\\\"z\\\\\\/"
+	             "\\t\\u00e9\\u20ac\\ud83d\\ude00\",\"k\\u0041y\":\"plain\","
+	             "\"lone\":\"\\ud800x\\udc00\",\"utf8\":"
+	             "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"}",
+	             REF_2015);
+	expect(ev, "s", "x\ny\"z\\/\t\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	expect(ev, "kAy", "plain");
+	expect(ev, "lone", "\xef\xbf\xbdx\xef\xbf\xbd");
+	expect(ev, "utf8", "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+	/* a value without escapes points into the record (zero copy) */
+	const struct vg_value *v = vg_event_get_named(ev, "kAy");
+	ck_assert(v->ptr > ev->raw.ptr && v->ptr < ev->raw.ptr + ev->raw.len);
+}
+END_TEST
+
+START_TEST(json_arrays_and_scalars)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"tags\": [\"a\", {\"b\": [1, 2]}, []], \"n\": null, \"t\": true, "
+	    "\"f\": false, \"x\": -1.5e+3, \"z\": 0, \"e\": {}, \"o\": {\"p\": [ ]}}",
+	    REF_2015);
+	expect_kind(ev, "tags", "[\"a\", {\"b\": [1, 2]}, []]", VG_VK_STR);
+	expect_kind(ev, "n", "null", VG_VK_NULL);
+	expect_kind(ev, "t", "true", VG_VK_BOOL);
+	expect_kind(ev, "f", "false", VG_VK_BOOL);
+	expect_kind(ev, "x", "-1.5e+3", VG_VK_NUM);
+	expect_kind(ev, "z", "0", VG_VK_NUM);
+	expect_unset(ev, "e");
+	expect_kind(ev, "o.p", "[ ]", VG_VK_STR);
+	/* vg_event_to_json writes it back as one flat object */
+	struct vg_buf b;
+	vg_buf_init(&b);
+	ev = parse_ok(VG_FMT_JSON, "{\"a\":{\"b\":\"c\"},\"n\":[1]}",
+	              T("2024-01-01T00:00:00Z"));
+	vg_event_to_json(ev, &b);
+	ck_assert_str_eq(b.data,
+	                 "{\"@timestamp\":\"2024-01-01T00:00:00.000000Z\","
+	                 "\"vigil.format\":\"json\",\"a.b\":\"c\",\"n\":\"[1]\"}");
+	vg_buf_free(&b);
+}
+END_TEST
+
+static char *nested(int depth)
+{
+	char *s = malloc((size_t)depth * 6 + 16);
+	if (!s)
+		abort();
+	size_t n = 0;
+	for (int i = 0; i < depth; i++, n += 5)
+		memcpy(s + n, "{\"a\":", 5);
+	s[n++] = '1';
+	for (int i = 0; i < depth; i++)
+		s[n++] = '}';
+	s[n] = '\0';
+	return s;
+}
+
+START_TEST(json_depth_limit)
+{
+	char *ok = nested(64), *bad = nested(65);
+	struct vg_event *ev = parse_ok(VG_FMT_JSON, ok, REF_2015);
+	ck_assert_uint_eq(ev->nextras, 1);
+	ck_assert_uint_eq(ev->extras->name_len, 64 * 2 - 1);
+	ck_assert_str_eq(parse_fail(VG_FMT_JSON, bad),
+	                 "json: nesting deeper than 64 at offset 320");
+	free(ok);
+	free(bad);
+	/* arrays count too, and a huge nesting costs no stack */
+	size_t n = 200000;
+	char *deep = malloc(n + 8);
+	ck_assert_ptr_nonnull(deep);
+	memcpy(deep, "{\"a\":", 5);
+	memset(deep + 5, '[', n);
+	deep[n + 5] = '\0';
+	ck_assert_str_eq(parse_fail(VG_FMT_JSON, deep),
+	                 "json: nesting deeper than 64 at offset 68");
+	free(deep);
+}
+END_TEST
+
+START_TEST(json_invalid_reasons)
+{
+	static const struct {
+		const char *in, *reason;
+	} cases[] = {
+	    {"{\"a\":1,}", "json: expected a string key at offset 7"},
+	    {"{\"a\" 1}", "json: expected ':' at offset 5"},
+	    {"[1]", "json: expected an object at offset 0"},
+	    {"\"s\"", "json: expected an object at offset 0"},
+	    {"{\"a\":tru}", "json: unexpected character at offset 5"},
+	    {"{\"a\":01}", "json: unexpected character at offset 6"},
+	    {"{\"a\":1.}", "json: invalid number at offset 5"},
+	    {"{\"a\":-}", "json: invalid number at offset 5"},
+	    {"{\"a\":1e}", "json: invalid number at offset 5"},
+	    {"{\"a\":+1}", "json: unexpected character at offset 5"},
+	    {"{\"a\":\"\x01\"}", "json: control character in string at offset 6"},
+	    {"{\"a\":\"\xff\"}", "json: invalid UTF-8 at offset 6"},
+	    {"{\"a\":\"\xed\xa0\x80\"}", "json: invalid UTF-8 at offset 6"},
+	    {"{\"a\":\"\xc3\"}", "json: invalid UTF-8 at offset 6"},
+	    {"{\"a\":1} x", "json: unexpected character at offset 8"},
+	    {"{\"a\":1}{}", "json: unexpected character at offset 7"},
+	    {"{\"a\":\"abc", "json: unterminated string at offset 5"},
+	    {"{\"a\":\"\\q\"}", "json: invalid escape at offset 6"},
+	    {"{\"a\":\"\\u12g4\"}", "json: invalid \\u escape at offset 6"},
+	    {"{\"a\":1", "json: unexpected end of input at offset 6"},
+	    {"{\"a\":[1,]}", "json: unexpected character at offset 8"},
+	    {"{'a':1}", "json: expected a string key at offset 1"},
+	    {"{\"a\":NaN}", "json: unexpected character at offset 5"},
+	    {"{\"logon\": {\"user\" : x}}", "json: unexpected character at offset 20"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_str_eq(parse_fail(VG_FMT_JSON, cases[i].in), cases[i].reason);
+	ck_assert_str_eq(parse_fail_n(VG_FMT_JSON, "{\"a\":\"\0\"}", 8),
+	                 "json: control character in string at offset 6");
+	/* a key path longer than the limit is refused, not truncated */
+	size_t n = 1100;
+	char *big = malloc(n + 16);
+	ck_assert_ptr_nonnull(big);
+	big[0] = '{';
+	big[1] = '"';
+	memset(big + 2, 'k', n);
+	strcpy(big + 2 + n, "\":1}");
+	ck_assert_str_eq(parse_fail(VG_FMT_JSON, big),
+	                 "json: key path too long at offset 1");
+	free(big);
+}
+END_TEST
+
+/* ------------------------------------------------------ decoder loading */
+
+static char g_dir[64];
+
+static void write_file(const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", g_dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void make_dir(void)
+{
+	strcpy(g_dir, "/tmp/vg-decoders-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(g_dir));
+}
+
+static void remove_dir(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Load one file from the temp dir; @return the error and fill diag. */
+static vg_err load_one(const char *name, struct vg_parser **out, struct vg_diag *diag)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", g_dir, name);
+	const char *paths[] = {path};
+	struct vg_parser_conf conf = {.decoder_paths = paths, .n_decoder_paths = 1};
+	vg_diag_init(diag);
+	return vg_parser_new(&conf, out, diag);
+}
+
+static void expect_msg(const struct vg_diag *diag, size_t i, const char *file,
+                       const char *rest)
+{
+	char want[512];
+	snprintf(want, sizeof(want), "%s/%s:%s", g_dir, file, rest);
+	ck_assert_msg(i < diag->count, "only %zu messages, want: %s", diag->count, want);
+	ck_assert_str_eq(diag->msgs[i], want);
+}
+
+START_TEST(decoder_unknown_keys_suggest)
+{
+	struct vg_parser *p = NULL;
+	struct vg_diag diag;
+	make_dir();
+	write_file("typo.yaml", "decoder: x\n"
+	                        "match: {programs: [x]}\n"
+	                        "patern:\n"
+	                        "  - name: a\n"
+	                        "    regex: 'a'\n"
+	                        "patterns:\n"
+	                        "  - name: a\n"
+	                        "    regx: 'a'\n"
+	                        "    fields: {user.nmae: g}\n");
+	ck_assert_int_eq(load_one("typo.yaml", &p, &diag), VG_ERR_CONFIG);
+	ck_assert_ptr_null(p);
+	expect_msg(
+	    &diag, 0, "typo.yaml",
+	    "3:1: error: unknown key 'patern' in decoder (did you mean 'patterns'?)");
+	expect_msg(
+	    &diag, 1, "typo.yaml",
+	    "2:9: error: unknown key 'programs' in match (did you mean 'program'?)");
+	expect_msg(&diag, 2, "typo.yaml",
+	           "2:8: error: decoder 'x': 'match' needs 'program' or 'prefilter'");
+	expect_msg(&diag, 3, "typo.yaml",
+	           "8:5: error: unknown key 'regx' in pattern (did you mean 'regex'?)");
+	expect_msg(&diag, 4, "typo.yaml",
+	           "7:5: error: decoder 'x' pattern 'a': missing 'regex'");
+	ck_assert_uint_eq(diag.count, 5);
+	vg_diag_clear(&diag);
+	remove_dir();
+}
+END_TEST
+
+START_TEST(decoder_bad_regex_reports_offset)
+{
+	struct vg_parser *p = NULL;
+	struct vg_diag diag;
+	make_dir();
+	write_file("rx.yaml", "decoder: sshd\n"
+	                      "match: {program: sshd}\n"
+	                      "patterns:\n"
+	                      "  - name: accepted\n"
+	                      "    regex: '^Accepted (?<user>\\S+ for'\n"
+	                      "  - name: other\n"
+	                      "    regex: 'a{2,1}'\n"
+	                      "  - name: groups\n"
+	                      "    regex: '(?<u>\\S+) (?<v>\\S+)'\n"
+	                      "    fields: {user.name: u, source.ip: w, user.nmae: u}\n");
+	ck_assert_int_eq(load_one("rx.yaml", &p, &diag), VG_ERR_CONFIG);
+	expect_msg(&diag, 0, "rx.yaml",
+	           "5:12: error: decoder 'sshd' pattern 'accepted': missing closing "
+	           "parenthesis at offset 25");
+	expect_msg(&diag, 1, "rx.yaml",
+	           "7:12: error: decoder 'sshd' pattern 'other': numbers out of order in "
+	           "{} quantifier at offset 5");
+	expect_msg(
+	    &diag, 2, "rx.yaml",
+	    "10:39: error: decoder 'sshd' pattern 'groups': no capture group named 'w'");
+	expect_msg(
+	    &diag, 3, "rx.yaml",
+	    "10:42: error: decoder 'sshd': unknown field 'user.nmae' (did you mean "
+	    "'user.name'?)");
+	expect_msg(
+	    &diag, 4, "rx.yaml",
+	    "9:12: warning: decoder 'sshd' pattern 'groups': capture group 'v' is not "
+	    "used in 'fields'");
+	ck_assert_uint_eq(diag.count, 5);
+	ck_assert_uint_eq(diag.errors, 4);
+	vg_diag_clear(&diag);
+	remove_dir();
+}
+END_TEST
+
+START_TEST(decoder_structure_errors)
+{
+	struct vg_parser *p = NULL;
+	struct vg_diag diag;
+	make_dir();
+	write_file("a.yaml",
+	           "decoder: dup\nmatch: {program: a}\n"
+	           "patterns: [{name: p, regex: 'x'}, {name: p, regex: 'y'}]\n");
+	write_file(
+	    "b.yaml",
+	    "decoder: dup\nmatch: {program: b}\npatterns: [{name: p, regex: x}]\n");
+	write_file("c.yml",
+	           "decoder: c\nmatch: {prefilter: ''}\nset: [1]\npatterns: []\n");
+	write_file("d.yaml", "decoder: d\n  bad: [\n");
+	write_file("e.txt", "not yaml, not loaded");
+	ck_assert_int_eq(load_one("", &p, &diag), VG_ERR_CONFIG);
+	expect_msg(&diag, 0, "a.yaml",
+	           "3:42: error: decoder 'dup': pattern 'p' is defined twice");
+	char want[256];
+	snprintf(want, sizeof(want),
+	         "%s/b.yaml:1:10: error: decoder 'dup' is already defined in %s/a.yaml",
+	         g_dir, g_dir);
+	ck_assert_str_eq(diag.msgs[1], want);
+	expect_msg(&diag, 2, "c.yml",
+	           "2:20: error: decoder 'c': 'prefilter' must be a non-empty string");
+	expect_msg(&diag, 3, "c.yml",
+	           "2:8: error: decoder 'c': 'match' needs 'program' or 'prefilter'");
+	expect_msg(&diag, 4, "c.yml",
+	           "3:6: error: decoder 'c': 'set' must be a mapping of field: value");
+	expect_msg(&diag, 5, "c.yml",
+	           "4:11: error: decoder 'c': 'patterns' must be a non-empty list");
+	expect_msg(&diag, 6, "d.yaml",
+	           "2:6: error: mapping values are not allowed in this context");
+	ck_assert_uint_eq(diag.count, 7);
+	vg_diag_clear(&diag);
+
+	const char *missing[] = {"/nonexistent/vigil-decoders"};
+	struct vg_parser_conf conf = {.decoder_paths = missing, .n_decoder_paths = 1};
+	ck_assert_int_eq(vg_parser_new(&conf, &p, &diag), VG_ERR_CONFIG);
+	ck_assert_str_eq(diag.msgs[0], "/nonexistent/vigil-decoders: error: cannot open "
+	                               "decoder path: No such file or directory");
+	vg_diag_clear(&diag);
+	remove_dir();
+}
+END_TEST
+
+START_TEST(decoder_custom_selection)
+{
+	struct vg_parser *p = NULL;
+	struct vg_diag diag;
+	struct vg_event *ev;
+	const char *reason;
+	make_dir();
+	/* two documents in one file: one by program, one by prefilter only */
+	write_file(
+	    "custom.yaml",
+	    "decoder: app\n"
+	    "match: {program: [app, app2]}\n"
+	    "set: {event.dataset: app, event.severity: 3}\n"
+	    "patterns:\n"
+	    "  - name: login\n"
+	    "    regex: '^login (?<u>\\w+) port (?<port>\\S+)(?: tag (?<t>\\w+))?'\n"
+	    "    fields: {user.name: u, source.port: port, app.tag: t}\n"
+	    "    set: {event.action: app_login}\n"
+	    "---\n"
+	    "decoder: anyfw\n"
+	    "match: {prefilter: 'FW-DROP '}\n"
+	    "set: {event.dataset: firewall}\n"
+	    "patterns:\n"
+	    "  - name: drop\n"
+	    "    regex: 'FW-DROP src=(?<ip>\\S+)'\n"
+	    "    fields: {source.ip: ip}\n");
+	ck_assert_int_eq(load_one("custom.yaml", &p, &diag), VG_OK);
+	ck_assert_uint_eq(diag.count, 0);
+	ck_assert_uint_eq(vg_parser_decoder_count(p), 2);
+	struct vg_parse_ctx *ctx = vg_parse_ctx_new(p);
+
+	const char *l1 =
+	    "Dec 10 06:55:46 h app2[1]: login bob port 22 FW-DROP src=1.1.1.1";
+	ck_assert_int_eq(vg_parse(p, ctx, VG_FMT_SYSLOG, l1, strlen(l1), REF_2015,
+	                          g_arena, &ev, &reason),
+	                 VG_OK);
+	expect(ev, "vigil.decoder", "app");
+	expect(ev, "event.dataset", "app");
+	expect_kind(ev, "event.severity", "3", VG_VK_NUM);
+	expect(ev, "user.name", "bob");
+	expect_kind(ev, "source.port", "22", VG_VK_NUM);
+	expect(ev, "event.action", "app_login");
+	expect_unset(ev, "app.tag"); /* optional group did not participate */
+	expect_unset(ev, "source.ip");
+
+	/* the program's decoder matches nothing: the prefilter decoder gets the line */
+	const char *l2 = "Dec 10 06:55:46 h app: FW-DROP src=2.2.2.2";
+	ck_assert_int_eq(vg_parse(p, ctx, VG_FMT_SYSLOG, l2, strlen(l2), REF_2015,
+	                          g_arena, &ev, &reason),
+	                 VG_OK);
+	expect(ev, "vigil.decoder", "anyfw");
+	expect(ev, "event.dataset", "firewall");
+	expect(ev, "source.ip", "2.2.2.2");
+
+	/* a non-numeric capture for a long field stays text */
+	const char *l3 = "Dec 10 06:55:46 h app: login bob port ssh tag x1";
+	ck_assert_int_eq(vg_parse(p, ctx, VG_FMT_SYSLOG, l3, strlen(l3), REF_2015,
+	                          g_arena, &ev, &reason),
+	                 VG_OK);
+	expect_kind(ev, "source.port", "ssh", VG_VK_STR);
+	expect(ev, "app.tag", "x1");
+
+	/* a prefilter decoder claims nothing when its pattern fails */
+	const char *l4 = "Dec 10 06:55:46 h other: FW-DROP nothing";
+	ck_assert_int_eq(vg_parse(p, ctx, VG_FMT_SYSLOG, l4, strlen(l4), REF_2015,
+	                          g_arena, &ev, &reason),
+	                 VG_OK);
+	expect_unset(ev, "vigil.decoder");
+	expect_unset(ev, "event.dataset");
+
+	vg_parse_ctx_destroy(ctx);
+	vg_parser_destroy(p);
+	vg_diag_clear(&diag);
+	remove_dir();
+}
+END_TEST
+
+/* ------------------------------------------------------- shipped decoders */
+
+static struct vg_event *sys(const char *line)
+{
+	return parse_ok(VG_FMT_SYSLOG, line, REF_2015);
+}
+
+START_TEST(sshd_accepted)
+{
+	struct vg_event *ev =
+	    sys("Dec 10 09:32:20 LabSZ sshd[24680]: Accepted password for "
+	        "fztu from 119.137.62.142 port 49116 ssh2");
+	expect(ev, "vigil.decoder", "sshd");
+	expect(ev, "event.module", "linux");
+	expect(ev, "event.dataset", "sshd");
+	expect(ev, "event.category", "authentication");
+	expect(ev, "event.type", "start");
+	expect(ev, "event.action", "ssh_login");
+	expect(ev, "event.outcome", "success");
+	expect(ev, "user.name", "fztu");
+	expect_kind(ev, "source.ip", "119.137.62.142", VG_VK_STR);
+	expect_kind(ev, "source.port", "49116", VG_VK_NUM);
+	expect(ev, "network.protocol", "ssh");
+	expect(ev, "host.name", "LabSZ");
+
+	ev = sys(
+	    "<86>1 2024-03-01T10:00:00Z web1 sshd 77 - - Accepted publickey for alice "
+	    "from 2001:db8::1 port 50022 ssh2: RSA SHA256:abc");
+	expect(ev, "event.outcome", "success");
+	expect(ev, "user.name", "alice");
+	expect(ev, "source.ip", "2001:db8::1");
+	expect(ev, "source.port", "50022");
+	expect(ev, "host.name", "web1");
+}
+END_TEST
+
+START_TEST(sshd_failures)
+{
+	struct vg_event *ev =
+	    sys("Dec 10 06:55:48 LabSZ sshd[24200]: Failed password for "
+	        "invalid user webmaster from 173.234.31.186 port 38926 ssh2");
+	expect(ev, "event.category", "authentication");
+	expect(ev, "event.action", "ssh_login");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "event.reason", "invalid user");
+	expect(ev, "user.name", "webmaster");
+	expect(ev, "source.ip", "173.234.31.186");
+	expect(ev, "source.port", "38926");
+
+	ev = sys("Dec 10 07:07:38 LabSZ sshd[24206]: Failed password for root from "
+	         "112.95.230.3 port 47068 ssh2");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "user.name", "root");
+	expect_unset(ev, "event.reason");
+
+	ev = sys("Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from "
+	         "173.234.31.186");
+	expect(ev, "event.action", "ssh_invalid_user");
+	expect(ev, "event.type", "info");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "user.name", "webmaster");
+	expect(ev, "source.ip", "173.234.31.186");
+	expect_unset(ev, "source.port");
+}
+END_TEST
+
+START_TEST(sshd_sessions_and_unmatched)
+{
+	struct vg_event *ev = sys("Dec 10 07:08:28 LabSZ sshd[24208]: Connection closed "
+	                          "by 5.36.59.76 [preauth]");
+	expect(ev, "event.category", "session");
+	expect(ev, "event.type", "end");
+	expect(ev, "event.action", "ssh_disconnect");
+	expect(ev, "source.ip", "5.36.59.76");
+	expect_unset(ev, "event.outcome");
+
+	ev = sys("Mar  1 10:00:00 h sshd[9]: Disconnected from user alice 10.0.0.5 port "
+	         "51234");
+	expect(ev, "event.action", "ssh_disconnect");
+	expect(ev, "user.name", "alice");
+	expect(ev, "source.ip", "10.0.0.5");
+	expect(ev, "source.port", "51234");
+
+	ev = sys(
+	    "Dec 10 07:02:47 LabSZ sshd[24203]: Received disconnect from 52.80.34.196: "
+	    "11: Bye Bye [preauth]");
+	expect(ev, "event.reason", "Bye Bye");
+	expect(ev, "source.ip", "52.80.34.196");
+
+	/* no pattern: still the decoder's constants, no action */
+	ev = sys("Dec 10 07:02:47 LabSZ sshd[1]: Server listening on 0.0.0.0 port 22.");
+	expect(ev, "vigil.decoder", "sshd");
+	expect(ev, "event.dataset", "sshd");
+	expect_unset(ev, "event.action");
+	expect(ev, "message", "Server listening on 0.0.0.0 port 22.");
+
+	/* a program without a decoder is a valid event with framing fields only */
+	ev = sys("Dec 10 07:02:47 h CRON[5]: (root) CMD (run-parts /etc/cron.hourly)");
+	expect_unset(ev, "vigil.decoder");
+	expect_unset(ev, "event.dataset");
+	expect(ev, "process.name", "CRON");
+	expect(ev, "message", "(root) CMD (run-parts /etc/cron.hourly)");
+}
+END_TEST
+
+START_TEST(pam_unix_lines)
+{
+	struct vg_event *ev =
+	    sys("Dec 10 06:55:46 LabSZ sshd[24200]: pam_unix(sshd:auth): authentication "
+	        "failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=173.234.31.186  "
+	        "user=root");
+	expect(ev, "vigil.decoder", "pam_unix");
+	expect(ev, "event.dataset", "sshd"); /* from the program's decoder */
+	expect(ev, "event.category", "authentication");
+	expect(ev, "event.action", "pam_auth_failure");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "event.provider", "sshd");
+	expect(ev, "source.ip", "173.234.31.186");
+	expect(ev, "user.name", "root");
+
+	ev = sys("Dec 10 06:55:46 LabSZ sshd[24200]: pam_unix(sshd:auth): authentication "
+	         "failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=host.example.com ");
+	expect_unset(ev, "source.ip");
+	expect_unset(ev, "user.name");
+
+	ev =
+	    sys("Mar  1 10:00:00 h sudo: pam_unix(sudo:session): session opened for user "
+	        "root(uid=0) by alice(uid=1000)");
+	expect(ev, "event.action", "session_opened");
+	expect(ev, "user.name", "alice");
+	expect(ev, "user.target.name", "root");
+	expect(ev, "event.dataset", "sudo");
+}
+END_TEST
+
+START_TEST(sudo_lines)
+{
+	struct vg_event *ev = sys("Mar  1 10:00:00 host1 sudo:    alice : TTY=pts/0 ; "
+	                          "PWD=/home/alice ; USER=root ; COMMAND=/bin/bash -i");
+	expect(ev, "vigil.decoder", "sudo");
+	expect(ev, "event.dataset", "sudo");
+	expect(ev, "event.category", "process");
+	expect(ev, "event.type", "start");
+	expect(ev, "event.action", "sudo_command");
+	expect(ev, "event.outcome", "success");
+	expect(ev, "user.name", "alice");
+	expect(ev, "user.effective.name", "root");
+	expect(ev, "process.command_line", "/bin/bash -i");
+	expect(ev, "process.executable", "/bin/bash");
+	expect(ev, "process.working_directory", "/home/alice");
+
+	ev = sys("Mar  1 10:00:00 host1 sudo: alice : 3 incorrect password attempts ; "
+	         "TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/id");
+	expect(ev, "event.action", "sudo_command");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "event.reason", "3 incorrect password attempts");
+	expect(ev, "user.name", "alice");
+	expect(ev, "user.effective.name", "root");
+	expect(ev, "process.command_line", "/usr/bin/id");
+
+	ev =
+	    sys("Mar  1 10:00:00 host1 sudo: mallory : user NOT in sudoers ; TTY=pts/1 ; "
+	        "PWD=/tmp ; USER=root ; COMMAND=/bin/sh");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "event.reason", "user NOT in sudoers");
+	expect(ev, "user.name", "mallory");
+}
+END_TEST
+
+START_TEST(su_lines)
+{
+	struct vg_event *ev =
+	    sys("Mar  1 10:00:00 h su[300]: Successful su for root by alice");
+	expect(ev, "vigil.decoder", "su");
+	expect(ev, "event.action", "su");
+	expect(ev, "event.outcome", "success");
+	expect(ev, "user.name", "alice");
+	expect(ev, "user.target.name", "root");
+	ev = sys("Mar  1 10:00:00 h su[300]: FAILED su for root by bob");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "user.name", "bob");
+	ev = sys("Mar  1 10:00:00 h su: - pts/0 bob:root");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "user.target.name", "root");
+}
+END_TEST
+
+/* ------------------------------------------------------------ robustness */
+
+/* A fixed-seed generator: the same garbage on every run. */
+static uint32_t g_seed = 12345;
+static uint32_t rnd(void)
+{
+	g_seed = g_seed * 1103515245u + 12345u;
+	return g_seed >> 8;
+}
+
+START_TEST(garbage_never_crashes)
+{
+	static const char *const seeds[] = {
+	    "<34>1 2003-10-11T22:14:15.003Z h app 1 id [a@1 b=\"c\"] msg",
+	    "Dec 10 06:55:46 LabSZ sshd[24200]: Failed password for root from 1.2.3.4 "
+	    "port 1 ssh2",
+	    "{\"Event\":{\"System\":{\"EventID\":1},\"EventData\":{\"Image\":"
+	    "\"a\\u00e9\"}}}",
+	    "Mar  1 10:00:00 h sudo: alice : TTY=pts/0 ; PWD=/ ; USER=root ; "
+	    "COMMAND=/bin/sh",
+	};
+	char buf[512];
+	size_t ok = 0, dead = 0;
+	for (int round = 0; round < 20000; round++) {
+		const char *s = seeds[round % 4];
+		size_t n = strlen(s);
+		memcpy(buf, s, n);
+		/* mutate: flip, insert binary, truncate */
+		int muts = 1 + (int)(rnd() % 4);
+		for (int m = 0; m < muts; m++) {
+			size_t at = rnd() % n;
+			switch (rnd() % 3) {
+			case 0: buf[at] = (char)(rnd() & 0xFF); break;
+			case 1: buf[at] = "\0\xff\xc3\"\\[]{}<> :"[rnd() % 14]; break;
+			default: n = at + 1;
+			}
+		}
+		struct vg_event *ev;
+		const char *reason;
+		vg_err err = vg_parse(g_parser, g_ctx, (enum vg_format)(round % 5), buf,
+		                      n, REF_2015, g_arena, &ev, &reason);
+		ck_assert(err == VG_OK || err == VG_ERR_PARSE);
+		if (err == VG_OK) {
+			ok++;
+			struct vg_buf out;
+			vg_buf_init(&out);
+			vg_event_to_json(ev, &out);
+			ck_assert(!out.oom);
+			vg_buf_free(&out);
+		} else {
+			ck_assert_ptr_nonnull(reason);
+			dead++;
+		}
+		if (round % 512 == 0)
+			vg_arena_reset(g_arena);
+	}
+	ck_assert_uint_gt(ok, 1000);
+	ck_assert_uint_gt(dead, 1000);
+}
+END_TEST
+
+START_TEST(huge_and_hostile_lines)
+{
+	size_t n = 4 << 20;
+	char *line = malloc(n + 1);
+	ck_assert_ptr_nonnull(line);
+	const char *head = "Dec 10 06:55:46 LabSZ sshd[1]: Failed password for ";
+	size_t h = strlen(head);
+	memcpy(line, head, h);
+	memset(line + h, 'a', n - h); /* no " from ": backtracking must stay bounded */
+	line[n] = '\0';
+	struct vg_event *ev = parse_ok_n(VG_FMT_AUTO, line, n, REF_2015);
+	ck_assert_uint_eq(vg_event_get_named(ev, "message")->len, n - 31);
+	expect_unset(ev, "event.action");
+	/* patterns match bytes: invalid UTF-8 cannot hide a failed login from \S */
+	const char *bad =
+	    "Dec 10 06:55:46 h sshd[1]: Accepted password for \xff\xfe from "
+	    "1.2.3.4 port 22 ssh2";
+	ev = parse_ok(VG_FMT_AUTO, bad, REF_2015);
+	expect(ev, "user.name", "\xff\xfe");
+	free(line);
+}
+END_TEST
+
+static Suite *parsers_suite(void)
+{
+	Suite *s = suite_create("parsers");
+	struct {
+		const char *name;
+		const TTest *tests[8];
+	} cases[] = {
+	    {"rfc5424",
+	     {rfc5424_rfc_example_with_bom, rfc5424_offset_and_microseconds,
+	      rfc5424_structured_data, rfc5424_sd_escapes_kept_as_text,
+	      rfc5424_nil_timestamp_uses_ref_time}},
+	    {"rfc5424_invalid", {rfc5424_invalid_reasons}},
+	    {"rfc3164",
+	     {rfc3164_file_line_without_pri, rfc3164_with_pri_and_without_pid,
+	      rfc3164_iso_timestamp, rfc3164_configured_offset}},
+	    {"rfc3164_year", {rfc3164_year_rollover}},
+	    {"rfc3164_invalid", {rfc3164_invalid_reasons}},
+	    {"detect", {format_detection}},
+	    {"json",
+	     {json_nested_sysmon_event, json_flat_windows_security,
+	      json_explicit_ecs_beats_alias, json_timestamps, json_escapes_and_surrogates,
+	      json_arrays_and_scalars}},
+	    {"json_invalid", {json_depth_limit, json_invalid_reasons}},
+	    {"decoder_load",
+	     {decoder_unknown_keys_suggest, decoder_bad_regex_reports_offset,
+	      decoder_structure_errors, decoder_custom_selection}},
+	    {"sshd", {sshd_accepted, sshd_failures, sshd_sessions_and_unmatched}},
+	    {"pam_sudo_su", {pam_unix_lines, sudo_lines, su_lines}},
+	    {"robustness", {garbage_never_crashes, huge_and_hostile_lines}},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		for (size_t t = 0; t < 8 && cases[i].tests[t]; t++)
+			tcase_add_test(tc, cases[i].tests[t]);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+VG_TEST_MAIN(parsers_suite)
