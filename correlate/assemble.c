@@ -9,6 +9,10 @@
  * of the first alert's id, and alert ids are deterministic, so the same input in the
  * same order gives the same incidents.  Time is event time, given by the caller.
  *
+ * An incident quiet for longer than the inactivity gap at an alert's own time is
+ * closed for that alert, so the result never depends on when vg_assembler_expire
+ * runs; expire only frees memory.
+ *
  * Hosts do not link by default: every alert on a busy server names it, and linking
  * on it would glue unrelated activity together.  Processes are recorded but do not
  * link (the same binary runs everywhere); file hashes do.
@@ -28,6 +32,7 @@ struct vg_assembler {
 	struct vg_assembler_conf conf;
 	struct vg_strmap by_entity; /* "type:value" -> struct open_inc * (linking only) */
 	struct vg_strmap by_alert;  /* alert id -> struct open_inc * */
+	struct vg_strmap by_id;     /* incident id -> struct open_inc * */
 	struct open_inc **open;
 	size_t nopen, open_cap;
 	char (*merged)[21];
@@ -70,6 +75,7 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 		a->conf.inactivity_gap = 3600 * VG_USEC_PER_SEC;
 	vg_strmap_init(&a->by_entity);
 	vg_strmap_init(&a->by_alert);
+	vg_strmap_init(&a->by_id);
 	*out = a;
 	return VG_OK;
 }
@@ -113,6 +119,7 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	free(a->open);
 	vg_strmap_free(&a->by_entity);
 	vg_strmap_free(&a->by_alert);
+	vg_strmap_free(&a->by_id);
 	free(a->merged);
 	free(a->merged_into);
 	free(a);
@@ -293,6 +300,10 @@ static struct open_inc *open_new(struct vg_assembler *a, const char *id)
 	if (!oi)
 		return NULL;
 	snprintf(oi->inc.id, sizeof(oi->inc.id), "%s", id);
+	if (vg_strmap_put(&a->by_id, oi->inc.id, oi) != VG_OK) {
+		free(oi);
+		return NULL;
+	}
 	oi->inc.first_ts = INT64_MAX;
 	oi->inc.last_ts = INT64_MIN;
 	oi->inc.score = -1;
@@ -313,6 +324,7 @@ static void open_remove(struct vg_assembler *a, struct open_inc *oi)
 	for (size_t i = 0; i < oi->inc.nalerts; i++)
 		if (vg_strmap_get(&a->by_alert, oi->inc.alerts[i].id) == oi)
 			vg_strmap_del(&a->by_alert, oi->inc.alerts[i].id);
+	vg_strmap_del(&a->by_id, oi->inc.id);
 	for (size_t i = 0; i < a->nopen; i++) {
 		if (a->open[i] == oi) {
 			a->open[i] = a->open[--a->nopen];
@@ -396,6 +408,10 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 		entity_key(key, sizeof(key), cands[i].type, cands[i].value);
 		struct open_inc *o = vg_strmap_get(&a->by_entity, key);
 		bool dup = false;
+		/* Quiet past the gap at this alert's time: closed, whether or not
+		 * expire has run yet (so batching never changes the result). */
+		if (o && o->inc.last_ts + a->conf.inactivity_gap < alert->first_ts)
+			o = NULL;
 		for (size_t j = 0; o && j < nhit; j++)
 			dup |= hit[j] == o;
 		if (o && !dup && nhit < sizeof(hit) / sizeof(hit[0]))
@@ -457,8 +473,7 @@ size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
 
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc)
 {
-	if (vg_strmap_get(&a->by_alert, inc->nalerts ? inc->alerts[0].id : "") ||
-	    !inc->id[0])
+	if (vg_strmap_get(&a->by_id, inc->id) || !inc->id[0])
 		return VG_ERR_INVALID;
 	struct open_inc *oi = open_new(a, inc->id);
 	vg_err err = VG_OK;
@@ -493,6 +508,12 @@ size_t vg_assembler_expire(struct vg_assembler *a, vg_time now)
 		}
 	}
 	return closed;
+}
+
+struct vg_incident *vg_assembler_get(struct vg_assembler *a, const char *id)
+{
+	struct open_inc *oi = vg_strmap_get(&a->by_id, id);
+	return oi ? &oi->inc : NULL;
 }
 
 size_t vg_assembler_open_count(const struct vg_assembler *a)

@@ -49,7 +49,7 @@ struct vg_rule_info {
 };
 
 /**
- * @brief Load Sigma rules from files and directories (recursively, *.yml/*.yaml;
+ * @brief Load Sigma rules from files and directories (recursively, .yml and .yaml;
  * multi-document files allowed).  With n_paths 0 the embedded default rules
  * (correlate/rules/) are loaded.
  * A rule that cannot run is skipped and reported in diag as an error with its
@@ -234,10 +234,13 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
  */
 size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
                                 char (*into)[21], size_t max);
+/** @return the open incident with that id (valid until the next call), or NULL. */
+struct vg_incident *vg_assembler_get(struct vg_assembler *a, const char *id);
 /** @brief Give back an incident loaded from storage on restart (takes a deep copy). */
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc);
-/** @brief Close incidents idle past the gap at event time `now`.
- *  @return how many were closed. */
+/** @brief Free incidents idle past the gap at event time `now` (alerts never join an
+ *  incident quiet for longer than the gap at their own time, expired or not).
+ *  @return how many were freed. */
 size_t vg_assembler_expire(struct vg_assembler *a, vg_time now);
 /** @return the number of open incidents. */
 size_t vg_assembler_open_count(const struct vg_assembler *a);

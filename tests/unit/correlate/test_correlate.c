@@ -1,0 +1,1332 @@
+/* Unit tests for correlate/ rules, detection and correlation: loading errors,
+ * modifiers, conditions, wildcards, aliases, logsources, event_count windows,
+ * late events, offsets, marks, alert ids, and a differential test against a
+ * brute-force recount.  Events are built directly (no parsers). */
+#include "vg_correlate.h"
+#include "vg_test.h"
+
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SEC VG_USEC_PER_SEC
+#define T0  (INT64_C(1700000000) * SEC)
+
+static char g_dir[64];
+static int g_nfile;
+static struct vg_arena *g_arena;
+
+static void setup(void)
+{
+	ck_assert_int_eq(vg_fields_init(NULL), VG_OK);
+	snprintf(g_dir, sizeof(g_dir), "/tmp/vg-correlate-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(g_dir));
+	g_arena = vg_arena_new(0);
+	ck_assert_ptr_nonnull(g_arena);
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	vg_arena_destroy(g_arena);
+}
+
+/* Write text to a new file in the temp dir; @return its path (static buffer). */
+static const char *write_file(const char *name, const char *text)
+{
+	static char path[8][256];
+	char *p = path[g_nfile++ % 8];
+	snprintf(p, 256, "%s/%s", g_dir, name);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+/* Load one YAML text; the caller checks the result. */
+static vg_err load_text(const char *yaml, struct vg_ruleset **rs, struct vg_diag *d)
+{
+	char name[32];
+	snprintf(name, sizeof(name), "r%d.yml", g_nfile);
+	const char *p = write_file(name, yaml);
+	return vg_ruleset_load(&p, 1, rs, d);
+}
+
+/* Load and require no error. */
+static struct vg_ruleset *load_ok(const char *yaml)
+{
+	struct vg_ruleset *rs = NULL;
+	struct vg_diag d;
+	vg_diag_init(&d);
+	vg_err err = load_text(yaml, &rs, &d);
+	if (err != VG_OK || d.errors)
+		vg_diag_print(&d, stderr);
+	ck_assert_int_eq(err, VG_OK);
+	ck_assert_uint_eq(d.errors, 0);
+	vg_diag_clear(&d);
+	return rs;
+}
+
+static bool diag_has(const struct vg_diag *d, const char *msg)
+{
+	for (size_t i = 0; i < d->count; i++)
+		if (strcmp(d->msgs[i], msg) == 0)
+			return true;
+	return false;
+}
+
+/* An event at ts with NULL-terminated name/value pairs (registry or extras). */
+static struct vg_event *mkev(vg_time ts, ...)
+{
+	struct vg_event *ev = vg_event_new(g_arena);
+	ck_assert_ptr_nonnull(ev);
+	ev->ts = ts;
+	ev->src.topic = "raw";
+	ev->src.partition = 0;
+	/* rules with `product: linux` need it (schemas/logsources.yaml) */
+	vg_event_set(ev, vg_field_lookup("event.module", 12), "linux", 5, VG_VK_STR);
+	va_list ap;
+	va_start(ap, ts);
+	const char *name;
+	while ((name = va_arg(ap, const char *))) {
+		const char *val = va_arg(ap, const char *);
+		if (strcmp(name, "@raw") == 0) {
+			ev->raw = vg_str_make(val, strlen(val));
+			continue;
+		}
+		ck_assert_int_eq(vg_event_set_named(ev, name, strlen(name), val,
+		                                    strlen(val), VG_VK_STR, true),
+		                 VG_OK);
+	}
+	va_end(ap);
+	return ev;
+}
+
+/* Does the (single detection) rule in rs match ev? */
+static bool hit(const struct vg_ruleset *rs, const struct vg_event *ev)
+{
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	const struct vg_rule *hits[8];
+	ck_assert_ptr_nonnull(ctx);
+	size_t n = vg_detect(rs, ctx, ev, hits, 8);
+	vg_detect_ctx_destroy(ctx);
+	return n > 0;
+}
+
+/* A rule with one selection (YAML lines, indented by 4) and condition "sel". */
+static struct vg_ruleset *sel_rule(const char *sel_lines)
+{
+	char yaml[4096];
+	snprintf(yaml, sizeof(yaml),
+	         "title: t\nid: test-1\nlogsource: {product: linux}\n"
+	         "detection:\n  sel:\n%s  condition: sel\n",
+	         sel_lines);
+	return load_ok(yaml);
+}
+
+/* ------------------------------------------------------------ loading */
+
+START_TEST(load_errors_exact)
+{
+	write_file("a_good.yml",
+	           "title: Good\nid: good-1\nlogsource: {product: linux}\n"
+	           "detection:\n  sel: {user.name: root}\n  condition: sel\n");
+	write_file("b_badmod.yml",
+	           "title: Bad modifier\nid: bad-1\nlogsource: {product: linux}\n"
+	           "detection:\n  sel:\n    CommandLine|contians: x\n  condition: sel\n");
+	write_file("c_unsupported.yml",
+	           "title: Windash\nid: bad-2\nlogsource: {product: windows}\n"
+	           "detection:\n  sel:\n    CommandLine|wide: -x\n  condition: sel\n");
+	write_file("d_cond.yml",
+	           "title: Cond\nid: bad-3\nlogsource: {product: linux}\n"
+	           "detection:\n  sel: {a: b}\n  condition: sel and nope\n");
+	write_file("e_nocond.yml", "title: No condition\nlogsource: {product: linux}\n"
+	                           "detection:\n  sel: {a: b}\n");
+	write_file("f_syntax.yaml", "title: x\n  id: [unclosed\n");
+	write_file("g_corr.yml",
+	           "title: Corr\nid: bad-4\ncorrelation:\n  type: event_count\n"
+	           "  rules: [missing-rule]\n  group-by: [source.ip]\n"
+	           "  timespan: 5x\n  condition: {gte: 3}\n");
+	write_file("h_corr2.yml",
+	           "title: Corr2\nid: bad-5\ncorrelation:\n  type: temporal\n"
+	           "  rules: [good-1]\n  group-by: [source.ip]\n"
+	           "  timespan: 5m\n");
+	write_file("i_corr3.yml",
+	           "title: Corr3\nid: bad-6\ncorrelation:\n  type: event_count\n"
+	           "  rules: [nothere]\n  group-by: [source.ip]\n"
+	           "  timespan: 5m\n  condition: {gte: 3}\n");
+	write_file("j_re.yml",
+	           "title: Re\nid: bad-7\nlogsource: {product: linux}\n"
+	           "detection:\n  sel:\n    a|re: '(unclosed'\n  condition: sel\n");
+	/* a valid correlation after a dropped one (resolution must not trip on it) */
+	write_file("k_corr_ok.yml", "title: Ok corr\nid: ok-corr\ncorrelation:\n"
+	                            "  type: event_count\n  rules: [good-1]\n"
+	                            "  group-by: [source.ip]\n  timespan: 5m\n"
+	                            "  condition: {gte: 3}\n");
+	write_file("ignored.txt", "not yaml at all: [");
+	struct vg_ruleset *rs = NULL;
+	struct vg_diag d;
+	vg_diag_init(&d);
+	const char *paths[] = {g_dir};
+	ck_assert_int_eq(vg_ruleset_load(paths, 1, &rs, &d), VG_OK);
+	ck_assert_uint_eq(vg_ruleset_count(rs), 2);
+	ck_assert_ptr_nonnull(vg_ruleset_find(rs, "good-1"));
+	ck_assert_ptr_nonnull(vg_ruleset_find(rs, "ok-corr"));
+	char want[512];
+#define EXPECT(fmt, ...)                                                                 \
+	do {                                                                             \
+		snprintf(want, sizeof(want), fmt, g_dir, __VA_ARGS__);                   \
+		if (!diag_has(&d, want)) {                                               \
+			vg_diag_print(&d, stderr);                                       \
+			ck_abort_msg("missing diagnostic: %s", want);                    \
+		}                                                                        \
+	} while (0)
+	EXPECT("%s/b_badmod.yml:6:5: error: rule 'bad-1': unknown modifier '%s' (did you "
+	       "mean 'contains'?)",
+	       "contians");
+	EXPECT("%s/c_unsupported.yml:6:5: error: rule 'bad-2': unsupported modifier '%s'",
+	       "wide");
+	EXPECT(
+	    "%s/d_cond.yml:6:14: error: rule 'bad-3': condition 'sel and nope': unknown "
+	    "search identifier '%s'",
+	    "nope");
+	EXPECT("%s/e_nocond.yml:4:3: error: rule '%s': missing 'condition'",
+	       "No condition");
+	EXPECT("%s/f_syntax.yaml:2:5: error: YAML: %s",
+	       "mapping values are not allowed in "
+	       "this context");
+	EXPECT(
+	    "%s/g_corr.yml:7:13: error: rule 'bad-4': correlation: invalid timespan '%s' "
+	    "(expected e.g. 30s, 5m, 1h, 2d)",
+	    "5x");
+	EXPECT("%s/h_corr2.yml:4:9: error: rule 'bad-5': correlation type '%s' is not "
+	       "supported yet",
+	       "temporal");
+	EXPECT(
+	    "%s/i_corr3.yml:1:1: error: rule 'bad-6': correlation refers to unknown rule "
+	    "'%s'",
+	    "nothere");
+	EXPECT("%s/j_re.yml:6:11: error: rule 'bad-7': regex '(unclosed' at offset 9: %s",
+	       "missing closing parenthesis");
+	if (d.errors != 9)
+		vg_diag_print(&d, stderr);
+	ck_assert_uint_eq(d.errors, 9);
+	vg_diag_clear(&d);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(load_nothing_is_config_error)
+{
+	write_file("bad.yml", "title: Bad\nid: bad\ndetection:\n  sel: {a: b}\n"
+	                      "  condition: other\n");
+	struct vg_ruleset *rs = NULL;
+	struct vg_diag d;
+	vg_diag_init(&d);
+	const char *paths[] = {g_dir};
+	ck_assert_int_eq(vg_ruleset_load(paths, 1, &rs, &d), VG_ERR_CONFIG);
+	ck_assert_ptr_null(rs);
+	char want[256];
+	snprintf(want, sizeof(want), "%s: error: no rule could be loaded", g_dir);
+	ck_assert(diag_has(&d, want));
+	vg_diag_clear(&d);
+	const char *missing[] = {"/nonexistent/vigil/rules"};
+	ck_assert_int_eq(vg_ruleset_load(missing, 1, &rs, &d), VG_ERR_CONFIG);
+	ck_assert(
+	    diag_has(&d, "/nonexistent/vigil/rules: error: cannot open: No such file or "
+	                 "directory"));
+	vg_diag_clear(&d);
+}
+END_TEST
+
+START_TEST(load_multidoc_and_info)
+{
+	struct vg_ruleset *rs = load_ok(
+	    "title: One\nid: one\nlevel: high\ntags: [attack.t1110, "
+	    "attack.credential-access]\n"
+	    "logsource: {product: linux}\ndetection:\n  s: {a: b}\n  condition: s\n"
+	    "---\n"
+	    "title: Two\nname: two\nlogsource: {product: linux}\n"
+	    "detection:\n  s: {a: c}\n  condition: s\n---\n");
+	ck_assert_uint_eq(vg_ruleset_count(rs), 2);
+	struct vg_rule_info info;
+	vg_rule_info(vg_ruleset_find(rs, "one"), &info);
+	ck_assert_str_eq(info.title, "One");
+	ck_assert_int_eq(info.line, 1);
+	ck_assert_int_eq(info.level, VG_LEVEL_HIGH);
+	ck_assert_uint_eq(info.ntags, 2);
+	ck_assert_str_eq(info.tags[0], "attack.t1110");
+	ck_assert(!info.is_correlation);
+	vg_rule_info(vg_ruleset_find(rs, "two"), &info);
+	ck_assert_int_eq(info.line, 10);
+	ck_assert_int_eq(info.level, VG_LEVEL_MEDIUM);
+	ck_assert_str_eq(vg_level_name(VG_LEVEL_CRITICAL), "critical");
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(load_embedded_defaults)
+{
+	struct vg_ruleset *rs = NULL;
+	struct vg_diag d;
+	vg_diag_init(&d);
+	ck_assert_int_eq(vg_ruleset_load(NULL, 0, &rs, &d), VG_OK);
+	vg_diag_print(&d, stderr);
+	ck_assert_uint_eq(d.errors, 0);
+	ck_assert_uint_eq(vg_ruleset_count(rs), 4);
+	struct vg_rule_info info;
+	const struct vg_rule *bf = vg_ruleset_find(rs, "ssh_brute_force");
+	ck_assert_ptr_nonnull(bf);
+	vg_rule_info(bf, &info);
+	ck_assert(info.is_correlation);
+	ck_assert_int_eq(info.level, VG_LEVEL_HIGH);
+	ck_assert_str_eq(info.id, "5efb3b0b-f0fb-46ea-ab8f-038071a7097b");
+	ck_assert_str_eq(info.file, "correlate/rules/ssh_brute_force.yml");
+	vg_rule_info(vg_ruleset_find(rs, "cea29f04-2e96-4f2a-ae4b-7bc6af498b83"), &info);
+	ck_assert_str_eq(info.title, "Sudo to root");
+	vg_diag_clear(&d);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* ---------------------------------------------------------- modifiers */
+
+START_TEST(mod_plain_and_case)
+{
+	struct vg_ruleset *rs = sel_rule("    user.name: Root\n");
+	ck_assert(hit(rs, mkev(T0, "user.name", "root", NULL)));
+	ck_assert(hit(rs, mkev(T0, "user.name", "ROOT", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "user.name", "roots", NULL)));
+	ck_assert(!hit(rs, mkev(T0, NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    user.name|cased: Root\n");
+	ck_assert(hit(rs, mkev(T0, "user.name", "Root", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "user.name", "root", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(mod_contains_starts_ends_all)
+{
+	struct vg_ruleset *rs = sel_rule("    process.command_line|contains: WGET\n");
+	ck_assert(hit(rs, mkev(T0, "process.command_line", "x wget y", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "process.command_line", "curl", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    process.command_line|startswith: /tmp/\n");
+	ck_assert(hit(rs, mkev(T0, "process.command_line", "/TMP/x", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "process.command_line", "x/tmp/", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    process.executable|endswith:\n      - /nc\n      - /ncat\n");
+	ck_assert(hit(rs, mkev(T0, "process.executable", "/usr/bin/ncat", NULL)));
+	ck_assert(hit(rs, mkev(T0, "process.executable", "/bin/nc", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "process.executable", "/bin/nc.sh", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    process.command_line|contains|all:\n      - '-e'\n      - "
+	              "'/bin/sh'\n");
+	ck_assert(
+	    hit(rs, mkev(T0, "process.command_line", "nc -e /bin/sh 1.2.3.4", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "process.command_line", "nc -e /bin/bash", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(mod_re)
+{
+	struct vg_ruleset *rs =
+	    sel_rule("    process.command_line|re: '^nc .*-e [a-z/]+$'\n");
+	ck_assert(
+	    hit(rs, mkev(T0, "process.command_line", "nc 1.2.3.4 -e /bin/sh", NULL)));
+	ck_assert(
+	    !hit(rs, mkev(T0, "process.command_line", "NC 1.2.3.4 -e /bin/sh", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    process.command_line|re|i: '^nc '\n");
+	ck_assert(hit(rs, mkev(T0, "process.command_line", "NC x", NULL)));
+	vg_ruleset_destroy(rs);
+	/* catastrophic backtracking is cut by the match limit: no match, no hang */
+	rs = sel_rule("    message|re: '^(a+)+$'\n");
+	ck_assert(!hit(rs, mkev(T0, "message",
+	                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", NULL)));
+	ck_assert(hit(rs, mkev(T0, "message", "aaaa", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(mod_cidr_exists_num_null)
+{
+	struct vg_ruleset *rs = sel_rule("    source.ip|cidr:\n      - 10.0.0.0/8\n"
+	                                 "      - '2001:db8::/32'\n");
+	ck_assert(hit(rs, mkev(T0, "source.ip", "10.200.3.4", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "source.ip", "11.0.0.1", NULL)));
+	ck_assert(hit(rs, mkev(T0, "source.ip", "2001:db8::1", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "source.ip", "2001:db9::1", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "source.ip", "not-an-ip", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    source.ip|cidr: 192.168.1.0/23\n");
+	ck_assert(hit(rs, mkev(T0, "source.ip", "192.168.0.9", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "source.ip", "192.168.2.9", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    user.name|exists: true\n    source.ip|exists: false\n");
+	ck_assert(hit(rs, mkev(T0, "user.name", "", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "user.name", "x", "source.ip", "1.1.1.1", NULL)));
+	ck_assert(!hit(rs, mkev(T0, NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    destination.port|gte: 1024\n    source.port|lt: 100\n");
+	ck_assert(
+	    hit(rs, mkev(T0, "destination.port", "1024", "source.port", "99", NULL)));
+	ck_assert(
+	    !hit(rs, mkev(T0, "destination.port", "1023", "source.port", "99", NULL)));
+	ck_assert(
+	    !hit(rs, mkev(T0, "destination.port", "2000", "source.port", "100", NULL)));
+	ck_assert(
+	    !hit(rs, mkev(T0, "destination.port", "abc", "source.port", "1", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    destination.port|gt: 10\n    source.port|lte: 5\n");
+	ck_assert(hit(rs, mkev(T0, "destination.port", "11", "source.port", "5", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "destination.port", "10", "source.port", "5", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    user.name: null\n    host.name: ''\n");
+	ck_assert(hit(rs, mkev(T0, "host.name", "", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "host.name", "", "user.name", "x", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "host.name", "h", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(mod_windash)
+{
+	struct vg_ruleset *rs =
+	    sel_rule("    process.command_line|windash|contains: ' -enc '\n");
+	ck_assert(hit(rs, mkev(T0, "process.command_line", "ps -enc abc", NULL)));
+	ck_assert(hit(rs, mkev(T0, "process.command_line", "ps /ENC abc", NULL)));
+	ck_assert(hit(rs, mkev(T0, "process.command_line",
+	                       "ps \xe2\x80\x94"
+	                       "enc abc",
+	                       NULL)));
+	ck_assert(!hit(rs, mkev(T0, "process.command_line", "ps +enc abc", NULL)));
+	vg_ruleset_destroy(rs);
+	/* only dashes that start a word; two of them make 25 variants */
+	rs = sel_rule("    a|windash: 'x-y -a /b'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "x-y /a -b", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "x/y -a -b", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(mod_errors)
+{
+	static const struct {
+		const char *sel, *msg;
+	} cases[] = {
+	    {"    a|re|q: x\n", "unknown modifier 'q'"},
+	    {"    a|i: x\n", "modifier 'i' is only valid after 're'"},
+	    {"    a|base64offset|contains: x\n", "unsupported modifier 'base64offset'"},
+	    {"    a|gt: abc\n", "numeric modifier needs a number, not 'abc'"},
+	    {"    a|cidr: 10.0.0.0/33\n", "invalid CIDR '10.0.0.0/33'"},
+	    {"    a|exists: maybe\n", "'exists' needs true or false, not 'maybe'"},
+	    {"    a|all: x\n", "'all' needs a list of at least two values"},
+	    {"    a|contains|startswith: x\n", "conflicting modifiers"},
+	    {"    a|windash|all: [-a, -b]\n",
+	     "'windash' combined with 'all' is not supported "
+	     "yet"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[512], want[512];
+		snprintf(yaml, sizeof(yaml),
+		         "title: t\nid: m\nlogsource: {product: linux}\n"
+		         "detection:\n  sel:\n%s  condition: sel\n",
+		         cases[i].sel);
+		struct vg_ruleset *rs = NULL;
+		struct vg_diag d;
+		vg_diag_init(&d);
+		ck_assert_int_eq(load_text(yaml, &rs, &d), VG_ERR_CONFIG);
+		ck_assert_uint_ge(d.errors, 1);
+		snprintf(want, sizeof(want), "rule 'm': %s", cases[i].msg);
+		ck_assert_msg(strstr(d.msgs[0], want), "case %zu: got '%s', want '%s'", i,
+		              d.msgs[0], want);
+		vg_diag_clear(&d);
+	}
+}
+END_TEST
+
+/* --------------------------------------------------------- wildcards */
+
+START_TEST(wildcards_and_escapes)
+{
+	struct vg_ruleset *rs = sel_rule("    a: 'ab?d*z'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "abcdz", NULL)));
+	ck_assert(hit(rs, mkev(T0, "a", "ABXDyyyZ", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "abdz", NULL)));
+	vg_ruleset_destroy(rs);
+	/* escaped wildcards are literal */
+	rs = sel_rule("    a: 'x\\*y\\?'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "x*y?", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "xzy?", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "x*yz", NULL)));
+	vg_ruleset_destroy(rs);
+	/* "\\*": a backslash then a wildcard; a plain backslash stays */
+	rs = sel_rule("    a: 'C:\\Windows\\\\*'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "c:\\windows\\system32", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "c:\\windowssystem32", NULL)));
+	vg_ruleset_destroy(rs);
+	/* "\\\*": backslash and a literal star */
+	rs = sel_rule("    a: 'x\\\\\\*'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "x\\*", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "x\\y", NULL)));
+	vg_ruleset_destroy(rs);
+	/* contains with an inner wildcard, star-only, and ? at the edges */
+	rs = sel_rule("    a|contains: 'wget*http'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "sh -c wget -q http://x", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "http wget", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    a: '*'\n    b: '?'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "", "b", "x", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "", "b", "xy", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* --------------------------------------------------------- keywords */
+
+START_TEST(keywords_message_and_raw)
+{
+	struct vg_ruleset *rs =
+	    load_ok("title: k\nid: k\nlogsource: {product: linux}\n"
+	            "detection:\n  keywords:\n    - 'Failed password'\n"
+	            "    - 'socat exec:*'\n  condition: keywords\n");
+	ck_assert(hit(rs, mkev(T0, "message", "x failed PASSWORD for root", NULL)));
+	ck_assert(hit(rs, mkev(T0, "message", "run socat EXEC:/bin/sh now", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "message", "accepted password", NULL)));
+	/* no message: the raw record */
+	ck_assert(hit(rs, mkev(T0, "@raw", "<13>sshd: Failed password for x", NULL)));
+	/* a message hides the raw record */
+	ck_assert(
+	    !hit(rs, mkev(T0, "message", "nothing", "@raw", "Failed password", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = load_ok("title: k\nid: k2\nlogsource: {product: linux}\n"
+	             "detection:\n  kw:\n    '|all':\n      - 'Oab'\n      - ' -Ext '\n"
+	             "  condition: kw\n");
+	ck_assert(hit(rs, mkev(T0, "message", "set-OAB -ext x", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "message", "set-OAB x", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* -------------------------------------------------------- conditions */
+
+static struct vg_ruleset *cond_rule(const char *cond)
+{
+	char yaml[2048];
+	snprintf(yaml, sizeof(yaml),
+	         "title: c\nid: c\nlogsource: {product: linux}\ndetection:\n"
+	         "  sel_a: {a: '1'}\n  sel_b: {b: '1'}\n  filter: {f: '1'}\n"
+	         "  _hidden: {h: '1'}\n  condition: %s\n",
+	         cond);
+	return load_ok(yaml);
+}
+
+/* Evaluate the condition for each of the 16 combinations of a, b, f, h and compare
+ * with expect(a, b, f, h). */
+static void check_cond(const char *cond, bool (*expect)(bool, bool, bool, bool))
+{
+	struct vg_ruleset *rs = cond_rule(cond);
+	for (int m = 0; m < 16; m++) {
+		bool a = m & 1, b = m & 2, f = m & 4, h = m & 8;
+		struct vg_event *ev = mkev(T0, "a", a ? "1" : "0", "b", b ? "1" : "0",
+		                           "f", f ? "1" : "0", "h", h ? "1" : "0", NULL);
+		ck_assert_msg(hit(rs, ev) == expect(a, b, f, h),
+		              "condition '%s' a=%d b=%d f=%d "
+		              "h=%d",
+		              cond, a, b, f, h);
+	}
+	vg_ruleset_destroy(rs);
+}
+
+static bool e_and_not(bool a, bool b, bool f, bool h)
+{
+	(void)h;
+	return a && b && !f;
+}
+static bool e_paren(bool a, bool b, bool f, bool h)
+{
+	(void)h;
+	return a && (b || f);
+}
+static bool e_prec(bool a, bool b, bool f, bool h)
+{
+	(void)h;
+	return a || (b && !f);
+}
+static bool e_one_of(bool a, bool b, bool f, bool h)
+{
+	(void)h;
+	return (a || b) && !f;
+}
+static bool e_all_of(bool a, bool b, bool f, bool h)
+{
+	(void)f;
+	(void)h;
+	return a && b;
+}
+static bool e_one_them(bool a, bool b, bool f, bool h)
+{
+	(void)h;
+	return a || b || f;
+}
+static bool e_all_them(bool a, bool b, bool f, bool h)
+{
+	(void)h;
+	return a && b && f;
+}
+static bool e_not_paren(bool a, bool b, bool f, bool h)
+{
+	return !(a || b) && h && !f;
+}
+
+START_TEST(conditions)
+{
+	check_cond("sel_a and sel_b and not filter", e_and_not);
+	check_cond("sel_a and (sel_b or filter)", e_paren);
+	check_cond("sel_a or sel_b and not filter", e_prec);
+	check_cond("1 of sel_* and not filter", e_one_of);
+	check_cond("all of sel_*", e_all_of);
+	check_cond("1 of them", e_one_them); /* _hidden is not part of them */
+	check_cond("all of them", e_all_them);
+	check_cond("not (sel_a or sel_b) and _hidden and not 1 of filt*", e_not_paren);
+	/* a list of conditions is OR */
+	struct vg_ruleset *rs = load_ok("title: c\nid: c\nlogsource: {product: linux}\n"
+	                                "detection:\n  s1: {a: '1'}\n  s2: {b: '1'}\n"
+	                                "  condition:\n    - s1\n    - s2\n");
+	ck_assert(hit(rs, mkev(T0, "b", "1", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "b", "2", NULL)));
+	vg_ruleset_destroy(rs);
+	/* list of maps is OR, map is AND */
+	rs = sel_rule("    - {a: '1', b: '1'}\n    - {f: '1'}\n");
+	ck_assert(hit(rs, mkev(T0, "a", "1", "b", "1", NULL)));
+	ck_assert(hit(rs, mkev(T0, "f", "1", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "1", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(condition_errors)
+{
+	static const struct {
+		const char *cond, *msg;
+	} cases[] = {
+	    {"sel_a and", "expected a search identifier at 'end'"},
+	    {"(sel_a", "expected ')' at ''"},
+	    {"sel_a sel_b", "unexpected 'sel_b'"},
+	    {"1 of nothing*", "'nothing*' matches no search identifier"},
+	    {"sel_a | count() > 5",
+	     "aggregation expressions ('|') are not supported: use a "
+	     "Sigma correlation rule"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char yaml[512], want[512];
+		snprintf(
+		    yaml, sizeof(yaml),
+		    "title: t\nid: ce\nlogsource: {product: linux}\n"
+		    "detection:\n  sel_a: {a: b}\n  sel_b: {a: c}\n  condition: %s\n",
+		    cases[i].cond);
+		struct vg_ruleset *rs = NULL;
+		struct vg_diag d;
+		vg_diag_init(&d);
+		ck_assert_int_eq(load_text(yaml, &rs, &d), VG_ERR_CONFIG);
+		snprintf(want, sizeof(want),
+		         ":7:14: error: rule 'ce': condition '%s': %s", cases[i].cond,
+		         cases[i].msg);
+		ck_assert_msg(d.count >= 1 && strstr(d.msgs[0], want),
+		              "case %zu: got '%s'", i, d.count ? d.msgs[0] : "");
+		vg_diag_clear(&d);
+	}
+}
+END_TEST
+
+/* --------------------------------------------------- aliases, logsources */
+
+START_TEST(alias_mapping)
+{
+	struct vg_ruleset *rs =
+	    load_ok("title: a\nid: al\nlogsource: {product: windows, category: "
+	            "process_creation}\n"
+	            "detection:\n  sel:\n    Image|endswith: '\\whoami.exe'\n"
+	            "    CommandLine|contains: '/all'\n  condition: sel\n");
+	ck_assert(hit(rs, mkev(T0, "event.dataset", "sysmon", "event.code", "1",
+	                       "process.executable", "C:\\Windows\\System32\\whoami.exe",
+	                       "process.command_line", "whoami /all", NULL)));
+	/* vendor-named fields that are not aliases are interned as written */
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    CustomVendorField: abc\n");
+	ck_assert(vg_field_lookup("CustomVendorField", 17) != VG_FIELD_NONE);
+	ck_assert(hit(rs, mkev(T0, "CustomVendorField", "ABC", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(logsource_filtering)
+{
+	struct vg_ruleset *rs = load_ok(
+	    "title: w\nid: w\nlogsource: {product: windows, category: process_creation}\n"
+	    "detection:\n  sel: {process.executable|endswith: cmd.exe}\n  condition: "
+	    "sel\n"
+	    "---\n"
+	    "title: s\nid: s\nlogsource: {product: linux, service: sshd}\n"
+	    "detection:\n  sel: {event.outcome: failure}\n  condition: sel\n"
+	    "---\n"
+	    "title: au\nid: au\nlogsource: {product: linux, service: auth}\n"
+	    "detection:\n  sel: {event.outcome: failure}\n  condition: sel\n"
+	    "---\n"
+	    "title: u\nid: u\nlogsource: {product: linux, service: nosuchservice}\n"
+	    "detection:\n  sel: {event.outcome: failure}\n  condition: sel\n");
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	const struct vg_rule *hits[8];
+	size_t n;
+	n = vg_detect(rs, ctx,
+	              mkev(T0, "event.dataset", "sysmon", "event.code", "1",
+	                   "process.executable", "C:\\cmd.exe", NULL),
+	              hits, 8);
+	ck_assert_uint_eq(n, 1);
+	n = vg_detect(rs, ctx,
+	              mkev(T0, "event.dataset", "security", "event.code", "4688",
+	                   "process.executable", "C:\\cmd.exe", NULL),
+	              hits, 8);
+	ck_assert_uint_eq(n, 1);
+	n = vg_detect(rs, ctx,
+	              mkev(T0, "event.dataset", "security", "event.code", "1",
+	                   "process.executable", "C:\\cmd.exe", NULL),
+	              hits, 8);
+	ck_assert_uint_eq(n, 0);
+	/* sshd failure: sshd rule, auth rule, and the unmapped linux one (product only)
+	 */
+	n = vg_detect(rs, ctx,
+	              mkev(T0, "event.module", "linux", "event.dataset", "SSHD",
+	                   "event.outcome", "failure", NULL),
+	              hits, 8);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(vg_ruleset_find(rs, "s") == hits[0] ? "s" : "?", "s");
+	/* sudo failure: auth rule and the product-only one */
+	n = vg_detect(rs, ctx,
+	              mkev(T0, "event.module", "linux", "event.dataset", "sudo",
+	                   "event.outcome", "failure", NULL),
+	              hits, 1);
+	ck_assert_uint_eq(n, 2); /* returns the count even past max_hits */
+	/* not linux at all */
+	n = vg_detect(
+	    rs, ctx,
+	    mkev(T0, "event.module", "windows", "event.outcome", "failure", NULL), hits,
+	    8);
+	ck_assert_uint_eq(n, 0);
+	vg_detect_ctx_destroy(ctx);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(logsource_unmapped_warns)
+{
+	struct vg_ruleset *rs = NULL;
+	struct vg_diag d;
+	vg_diag_init(&d);
+	ck_assert_int_eq(load_text("title: u\nid: u\nlogsource:\n  product: linux\n"
+	                           "  service: nosuch\ndetection:\n  sel: {a: b}\n"
+	                           "  condition: sel\n",
+	                           &rs, &d),
+	                 VG_OK);
+	ck_assert_uint_eq(d.errors, 0);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_msg(strstr(d.msgs[0],
+	                     ":4:3: warning: rule 'u': logsource linux/-/nosuch has "
+	                     "no mapping in schemas/logsources.yaml: the rule runs "
+	                     "on every linux event"),
+	              "%s", d.msgs[0]);
+	vg_diag_clear(&d);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* --------------------------------------------------------- correlation */
+
+#define MAX_ALERTS 4096
+struct got {
+	char id[17];
+	char rule[64];
+	char key[256];
+	vg_time first_ts, last_ts;
+	uint64_t count;
+	size_t nevents;
+	int64_t max_offset;
+	char fields[512];
+};
+static struct got g_got[MAX_ALERTS];
+static size_t g_ngot;
+
+static void on_alert(const struct vg_alert *a, void *ctx)
+{
+	(void)ctx;
+	ck_assert_uint_lt(g_ngot, MAX_ALERTS);
+	struct got *g = &g_got[g_ngot++];
+	memcpy(g->id, a->id, 17);
+	struct vg_rule_info info;
+	vg_rule_info(a->rule, &info);
+	snprintf(g->rule, sizeof(g->rule), "%s", info.id);
+	snprintf(g->key, sizeof(g->key), "%s", a->group_key);
+	g->first_ts = a->first_ts;
+	g->last_ts = a->last_ts;
+	g->count = a->event_count;
+	g->nevents = a->nevents;
+	g->max_offset = -1;
+	for (size_t i = 0; i < a->nevents; i++) {
+		ck_assert_str_eq(a->events[i].topic, "raw");
+		if (a->events[i].offset > g->max_offset)
+			g->max_offset = a->events[i].offset;
+	}
+	g->fields[0] = '\0';
+	for (size_t i = 0; i < a->nfields; i++) {
+		size_t l = strlen(g->fields);
+		snprintf(g->fields + l, sizeof(g->fields) - l, "%s%s=%s", i ? "," : "",
+		         a->fields[i].name, a->fields[i].value);
+	}
+}
+
+static const char *CORR_RULES =
+    "title: Fail\nid: fail\nname: fail\nlogsource: {product: linux, service: sshd}\n"
+    "detection:\n  sel: {event.outcome: failure}\n  condition: sel\n"
+    "---\n"
+    "title: Brute\nid: brute\ncorrelation:\n  type: event_count\n  rules: [fail]\n"
+    "  group-by: [source.ip, host.name]\n  timespan: 5m\n  condition: {gte: 10}\n"
+    "level: high\n"
+    "---\n"
+    "title: Ok\nid: ok\nlogsource: {product: linux, service: sshd}\n"
+    "detection:\n  sel: {event.outcome: success}\n  condition: sel\n";
+
+struct fixture {
+	struct vg_ruleset *rs;
+	struct vg_detect_ctx *ctx;
+	struct vg_correlator *c;
+};
+
+static void fx_init(struct fixture *fx, const char *rules, vg_time lateness)
+{
+	fx->rs = load_ok(rules);
+	fx->ctx = vg_detect_ctx_new(fx->rs);
+	ck_assert_ptr_nonnull(fx->ctx);
+	struct vg_correlator_conf conf = {.allowed_lateness = lateness};
+	ck_assert_int_eq(vg_correlator_new(fx->rs, &conf, &fx->c), VG_OK);
+	g_ngot = 0;
+}
+
+static void fx_free(struct fixture *fx)
+{
+	vg_correlator_destroy(fx->c);
+	vg_detect_ctx_destroy(fx->ctx);
+	vg_ruleset_destroy(fx->rs);
+}
+
+/* Detect + feed one sshd event. */
+static void feed(struct fixture *fx, vg_time ts, const char *outcome, const char *ip,
+                 const char *host, int64_t offset)
+{
+	struct vg_event *ev =
+	    mkev(ts, "event.dataset", "sshd", "event.module", "linux", "event.outcome",
+	         outcome, "source.ip", ip, "host.name", host, "user.name", "admin", NULL);
+	ev->src.offset = offset;
+	const struct vg_rule *hits[8];
+	size_t n = vg_detect(fx->rs, fx->ctx, ev, hits, 8);
+	vg_correlator_feed(fx->c, ev, hits, n < 8 ? n : 8, on_alert, NULL);
+}
+
+START_TEST(ec_fires_at_threshold)
+{
+	struct fixture fx;
+	fx_init(&fx, CORR_RULES, 0);
+	for (int i = 0; i < 9; i++)
+		feed(&fx, T0 + i * 10 * SEC, "failure", "1.2.3.4", "web1", i);
+	ck_assert_uint_eq(g_ngot, 0);
+	feed(&fx, T0 + 90 * SEC, "failure", "1.2.3.4", "web1", 9);
+	ck_assert_uint_eq(g_ngot, 1);
+	ck_assert_str_eq(g_got[0].rule, "brute");
+	ck_assert_str_eq(g_got[0].key, "source.ip=1.2.3.4\x1fhost.name=web1");
+	ck_assert_uint_eq(g_got[0].count, 10);
+	ck_assert_int_eq(g_got[0].first_ts, T0);
+	ck_assert_int_eq(g_got[0].last_ts, T0 + 90 * SEC);
+	ck_assert_uint_eq(g_got[0].nevents, 10);
+	ck_assert_int_eq(g_got[0].max_offset, 9);
+	ck_assert_str_eq(g_got[0].fields,
+	                 "source.ip=1.2.3.4,host.name=web1,user.name=admin");
+	/* reset after firing: the 11th event starts over */
+	feed(&fx, T0 + 95 * SEC, "failure", "1.2.3.4", "web1", 10);
+	ck_assert_uint_eq(g_ngot, 1);
+	/* the consumed rule raises nothing alone; the other rule does, once per hit */
+	feed(&fx, T0 + 96 * SEC, "success", "1.2.3.4", "web1", 11);
+	ck_assert_uint_eq(g_ngot, 2);
+	ck_assert_str_eq(g_got[1].rule, "ok");
+	ck_assert_str_eq(g_got[1].key, "");
+	ck_assert_uint_eq(g_got[1].count, 1);
+	ck_assert_int_eq(g_got[1].max_offset, 11);
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.events, 12);
+	ck_assert_uint_eq(st.hits, 12);
+	ck_assert_uint_eq(st.alerts, 2);
+	ck_assert_uint_eq(st.open_groups, 1);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ec_not_beyond_timespan)
+{
+	struct fixture fx;
+	fx_init(&fx, CORR_RULES, 0);
+	/* 10 failures 40 s apart span 360 s > 5 min: never 10 in one window */
+	for (int i = 0; i < 30; i++)
+		feed(&fx, T0 + i * 40 * SEC, "failure", "1.2.3.4", "web1", i);
+	ck_assert_uint_eq(g_ngot, 0);
+	/* exactly 300 s between first and tenth still counts (inclusive) */
+	for (int i = 0; i < 10; i++)
+		feed(&fx, T0 + 10000 * SEC + i * 300 * SEC / 9, "failure", "5.5.5.5",
+		     "web1", 100 + i);
+	ck_assert_uint_eq(g_ngot, 1);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ec_group_separation)
+{
+	struct fixture fx;
+	fx_init(&fx, CORR_RULES, 0);
+	for (int i = 0; i < 9; i++) {
+		feed(&fx, T0 + i * SEC, "failure", "1.1.1.1", "web1", 3 * i);
+		feed(&fx, T0 + i * SEC, "failure", "1.1.1.1", "web2", 3 * i + 1);
+		feed(&fx, T0 + i * SEC, "failure", "2.2.2.2", "web1", 3 * i + 2);
+	}
+	ck_assert_uint_eq(g_ngot, 0);
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.open_groups, 3);
+	feed(&fx, T0 + 10 * SEC, "failure", "1.1.1.1", "web2", 100);
+	ck_assert_uint_eq(g_ngot, 1);
+	ck_assert_str_eq(g_got[0].key, "source.ip=1.1.1.1\x1fhost.name=web2");
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ec_late_events)
+{
+	struct fixture fx;
+	fx_init(&fx, CORR_RULES, 30 * SEC);
+	feed(&fx, T0 + 100 * SEC, "failure", "1.1.1.1", "h", 0);
+	/* within lateness: counted */
+	for (int i = 0; i < 8; i++)
+		feed(&fx, T0 + 75 * SEC, "failure", "1.1.1.1", "h", 1 + i);
+	/* older than the watermark (100 - 30 = 70 s): late, not counted */
+	feed(&fx, T0 + 60 * SEC, "failure", "1.1.1.1", "h", 20);
+	/* late stand-alone hits still alert */
+	feed(&fx, T0 + 10 * SEC, "success", "1.1.1.1", "h", 21);
+	ck_assert_uint_eq(g_ngot, 1);
+	ck_assert_str_eq(g_got[0].rule, "ok");
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.late_events, 2);
+	feed(&fx, T0 + 101 * SEC, "failure", "1.1.1.1", "h", 22);
+	ck_assert_uint_eq(g_ngot, 2);
+	ck_assert_uint_eq(g_got[1].count, 10);
+	ck_assert_int_eq(g_got[1].first_ts, T0 + 75 * SEC);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ec_min_offset_and_expiry)
+{
+	struct fixture fx;
+	fx_init(&fx, CORR_RULES, 0);
+	int64_t off;
+	ck_assert(!vg_correlator_min_offset(fx.c, "raw", 0, &off));
+	feed(&fx, T0, "success", "9.9.9.9", "h", 5); /* not held by any window */
+	ck_assert(!vg_correlator_min_offset(fx.c, "raw", 0, &off));
+	feed(&fx, T0 + 1 * SEC, "failure", "1.1.1.1", "h", 10);
+	feed(&fx, T0 + 2 * SEC, "failure", "2.2.2.2", "h", 11);
+	feed(&fx, T0 + 3 * SEC, "failure", "1.1.1.1", "h", 12);
+	ck_assert(vg_correlator_min_offset(fx.c, "raw", 0, &off));
+	ck_assert_int_eq(off, 10);
+	ck_assert(!vg_correlator_min_offset(fx.c, "raw", 1, &off));
+	ck_assert(!vg_correlator_min_offset(fx.c, "other", 0, &off));
+	/* 1.1.1.1's first event falls out of its window */
+	feed(&fx, T0 + 302 * SEC, "failure", "1.1.1.1", "h", 13);
+	ck_assert(vg_correlator_min_offset(fx.c, "raw", 0, &off));
+	ck_assert_int_eq(off, 11);
+	/* the watermark passes every window: all state is gone */
+	vg_correlator_advance(fx.c, "raw", 0, T0 + 1000 * SEC, on_alert, NULL);
+	ck_assert(!vg_correlator_min_offset(fx.c, "raw", 0, &off));
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.open_groups, 0);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ec_marks_skip_replay)
+{
+	struct fixture fx;
+	fx_init(&fx, CORR_RULES, 0);
+	for (int i = 0; i < 16; i++)
+		feed(&fx, T0 + i * SEC, "failure", "1.2.3.4", "web1", 100 + i);
+	ck_assert_uint_eq(g_ngot, 1);
+	struct got first = g_got[0];
+	ck_assert_int_eq(first.max_offset, 109);
+	fx_free(&fx);
+
+	/* restart: the mark from the alert makes offsets <= 109 invisible to it */
+	fx_init(&fx, CORR_RULES, 0);
+	ck_assert_int_eq(vg_correlator_restore_mark(fx.c, "brute", first.key, "raw", 0,
+	                                            first.max_offset),
+	                 VG_OK);
+	ck_assert_int_eq(
+	    vg_correlator_restore_mark(fx.c, "nosuch", first.key, "raw", 0, 1),
+	    VG_ERR_NOTFOUND);
+	ck_assert_int_eq(vg_correlator_restore_mark(fx.c, "fail", first.key, "raw", 0, 1),
+	                 VG_ERR_NOTFOUND);
+	for (int i = 0; i < 16; i++)
+		feed(&fx, T0 + i * SEC, "failure", "1.2.3.4", "web1", 100 + i);
+	ck_assert_uint_eq(g_ngot, 0); /* 110..115 are only 6 */
+	/* another group is not affected by the mark */
+	for (int i = 0; i < 10; i++)
+		feed(&fx, T0 + 20 * SEC, "failure", "1.2.3.4", "web2", 100 + i);
+	ck_assert_uint_eq(g_ngot, 1);
+	for (int i = 16; i < 20; i++) /* not before the watermark (T0 + 20 s) */
+		feed(&fx, T0 + 20 * SEC, "failure", "1.2.3.4", "web1", 100 + i);
+	ck_assert_uint_eq(g_ngot, 2);
+	ck_assert_int_eq(g_got[1].first_ts, T0 + 10 * SEC);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ec_alert_id_deterministic)
+{
+	char ids[2][17];
+	for (int run = 0; run < 2; run++) {
+		struct fixture fx;
+		fx_init(&fx, CORR_RULES, 0);
+		for (int i = 0; i < 10; i++)
+			feed(&fx, T0 + i * SEC, "failure", "1.2.3.4", "web1", i);
+		ck_assert_uint_eq(g_ngot, 1);
+		memcpy(ids[run], g_got[0].id, 17);
+		fx_free(&fx);
+	}
+	ck_assert_str_eq(ids[0], ids[1]);
+	/* hash of rule id, group key and first event time (little-endian) */
+	struct vg_buf b;
+	vg_buf_init(&b);
+	vg_buf_puts(&b, "brute");
+	vg_buf_putc(&b, '\0');
+	vg_buf_puts(&b, "source.ip=1.2.3.4\x1fhost.name=web1");
+	vg_buf_putc(&b, '\0');
+	for (int i = 0; i < 8; i++)
+		vg_buf_putc(&b, (char)(uint8_t)((uint64_t)T0 >> (8 * i)));
+	char want[17];
+	vg_hex64(vg_hash64(b.data, b.len, 0), want);
+	vg_buf_free(&b);
+	ck_assert_str_eq(ids[0], want);
+}
+END_TEST
+
+START_TEST(ec_generate_and_conditions)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        "title: Fail\nid: fail\nlogsource: {product: linux, service: sshd}\n"
+	        "detection:\n  sel: {event.outcome: failure}\n  condition: sel\n"
+	        "---\n"
+	        "title: Few\nid: few\ngenerate: true\ncorrelation:\n  type: event_count\n"
+	        "  rules: fail\n  group-by: [source.ip]\n  timespan: 1m\n"
+	        "  condition: {gt: 1, lte: 3}\n",
+	        0);
+	/* generate: the referenced rule alerts per hit as well */
+	feed(&fx, T0, "failure", "1.1.1.1", "h", 0);
+	ck_assert_uint_eq(g_ngot, 1);
+	ck_assert_str_eq(g_got[0].rule, "fail");
+	feed(&fx, T0 + 10 * SEC, "failure", "1.1.1.1", "h", 1);
+	feed(&fx, T0 + 20 * SEC, "failure", "2.2.2.2", "h", 2);
+	for (int i = 0; i < 5; i++)
+		feed(&fx, T0 + 30 * SEC, "failure", "3.3.3.3", "h", 3 + i);
+	ck_assert_uint_eq(g_ngot, 8);
+	/* windows close when the watermark passes their end: only 1.1.1.1 (2 events)
+	 * meets 1 < n <= 3; 2.2.2.2 has 1, 3.3.3.3 has 5 */
+	vg_correlator_advance(fx.c, "raw", 0, T0 + 60 * SEC, on_alert, NULL);
+	ck_assert_uint_eq(g_ngot, 8);
+	vg_correlator_advance(fx.c, "raw", 0, T0 + 61 * SEC, on_alert, NULL);
+	ck_assert_uint_eq(g_ngot, 9);
+	ck_assert_str_eq(g_got[8].rule, "few");
+	ck_assert_str_eq(g_got[8].key, "source.ip=1.1.1.1");
+	ck_assert_uint_eq(g_got[8].count, 2);
+	ck_assert_uint_eq(g_got[8].nevents, 2);
+	vg_correlator_advance(fx.c, "raw", 0, T0 + 200 * SEC, on_alert, NULL);
+	ck_assert_uint_eq(g_ngot, 9);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ec_bounded_groups)
+{
+	struct fixture fx;
+	fx.rs = load_ok(CORR_RULES);
+	fx.ctx = vg_detect_ctx_new(fx.rs);
+	struct vg_correlator_conf conf = {.max_groups_per_rule = 4};
+	ck_assert_int_eq(vg_correlator_new(fx.rs, &conf, &fx.c), VG_OK);
+	g_ngot = 0;
+	char ip[32];
+	for (int i = 0; i < 10; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		feed(&fx, T0 + i * SEC, "failure", ip, "h", i);
+	}
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.open_groups, 4);
+	ck_assert_uint_eq(st.evicted_groups, 6);
+	int64_t off;
+	ck_assert(vg_correlator_min_offset(fx.c, "raw", 0, &off));
+	ck_assert_int_eq(off, 6); /* the oldest were evicted */
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ec_default_rules_demo)
+{
+	struct vg_ruleset *rs = NULL;
+	ck_assert_int_eq(vg_ruleset_load(NULL, 0, &rs, NULL), VG_OK);
+	struct fixture fx = {.rs = rs};
+	fx.ctx = vg_detect_ctx_new(rs);
+	ck_assert_int_eq(vg_correlator_new(rs, NULL, &fx.c), VG_OK);
+	g_ngot = 0;
+	const struct vg_rule *hits[8];
+	size_t n;
+	for (int i = 0; i < 12; i++) {
+		struct vg_event *ev =
+		    mkev(T0 + i * 5 * SEC, "event.module", "linux", "event.dataset",
+		         "sshd", "event.action", "ssh_login", "event.outcome", "failure",
+		         "source.ip", "203.0.113.7", "source.port", "50000", "host.name",
+		         "srv1", "user.name", "root", NULL);
+		ev->src.offset = i;
+		n = vg_detect(rs, fx.ctx, ev, hits, 8);
+		ck_assert_uint_eq(n, 1);
+		vg_correlator_feed(fx.c, ev, hits, n, on_alert, NULL);
+	}
+	ck_assert_uint_eq(g_ngot, 1);
+	ck_assert_str_eq(g_got[0].rule, "5efb3b0b-f0fb-46ea-ab8f-038071a7097b");
+	ck_assert_str_eq(g_got[0].fields,
+	                 "source.ip=203.0.113.7,host.name=srv1,user.name=root");
+	struct vg_event *ok =
+	    mkev(T0 + 70 * SEC, "event.module", "linux", "event.dataset", "sshd",
+	         "event.action", "ssh_login", "event.outcome", "success", "source.ip",
+	         "203.0.113.7", "host.name", "srv1", "user.name", "root", NULL);
+	n = vg_detect(rs, fx.ctx, ok, hits, 8);
+	vg_correlator_feed(fx.c, ok, hits, n, on_alert, NULL);
+	struct vg_event *sudo =
+	    mkev(T0 + 90 * SEC, "event.module", "linux", "event.dataset", "sudo",
+	         "event.action", "sudo_command", "event.outcome", "success", "user.name",
+	         "admin", "user.effective.name", "root", "host.name", "srv1",
+	         "process.command_line", "/bin/bash", NULL);
+	n = vg_detect(rs, fx.ctx, sudo, hits, 8);
+	vg_correlator_feed(fx.c, sudo, hits, n, on_alert, NULL);
+	ck_assert_uint_eq(g_ngot, 3);
+	ck_assert_str_eq(g_got[1].rule, "f60d953a-5d4d-4734-a6bb-4ace30c46f17");
+	ck_assert_str_eq(g_got[2].rule, "cea29f04-2e96-4f2a-ae4b-7bc6af498b83");
+	ck_assert_str_eq(g_got[2].fields, "host.name=srv1,user.name=admin");
+	fx_free(&fx);
+}
+END_TEST
+
+/* ------------------------------------------------------- differential */
+
+/* A tiny deterministic PRNG (xorshift64*). */
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+struct bf_group {
+	char key[64];
+	vg_time ts[4096];
+	size_t n; /* events since the last reset / window start */
+	vg_time start;
+	bool open;
+	size_t created; /* order of opening, for close order */
+};
+
+static int cmp_got(const void *a, const void *b)
+{
+	const struct got *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return x->first_ts < y->first_ts ? -1 : x->first_ts > y->first_ts;
+}
+
+/* Random single-partition streams (in time order, with ties) through detection and
+ * the correlator, against a brute-force recount of the same semantics. */
+static void differential(bool eager, uint64_t seed)
+{
+	static const char *ips[] = {"1.1.1.1", "2.2.2.2", "3.3.3.3"};
+	static const char *hosts[] = {"a", "b"};
+	const vg_time span = 60 * SEC;
+	const uint64_t need = 4;
+	char rules[1024];
+	snprintf(rules, sizeof(rules),
+	         "title: Fail\nid: fail\nlogsource: {product: linux, service: sshd}\n"
+	         "detection:\n  sel: {event.outcome: failure}\n  condition: sel\n"
+	         "---\n"
+	         "title: C\nid: c\ncorrelation:\n  type: event_count\n  rules: [fail]\n"
+	         "  group-by: [source.ip, host.name]\n  timespan: 60s\n"
+	         "  condition: %s\n",
+	         eager ? "{gte: 4}" : "{gte: 2, lte: 4}");
+	struct fixture fx;
+	fx_init(&fx, rules, 0);
+	static struct bf_group bf[6];
+	static struct got want[MAX_ALERTS];
+	size_t nwant = 0, created = 0;
+	memset(bf, 0, sizeof(bf));
+	for (int i = 0; i < 6; i++)
+		snprintf(bf[i].key, sizeof(bf[i].key), "source.ip=%s\x1fhost.name=%s",
+		         ips[i / 2], hosts[i % 2]);
+	uint64_t s = seed;
+	vg_time t = T0;
+	for (int e = 0; e < 3000; e++) {
+		t += (vg_time)(rnd(&s) % 25) * SEC; /* 0..24 s apart, ties allowed */
+		int gi = (int)(rnd(&s) % 6);
+		bool fail = rnd(&s) % 5 != 0;
+		if (!eager) {
+			/* close windows whose end the watermark (= t) passed, in open
+			 * order */
+			for (size_t order = 0; order < created; order++)
+				for (int k = 0; k < 6; k++) {
+					struct bf_group *g = &bf[k];
+					if (!g->open || g->created != order ||
+					    g->start + span >= t)
+						continue;
+					if (g->n >= 2 && g->n <= 4) {
+						struct got *w = &want[nwant++];
+						snprintf(w->key, sizeof(w->key), "%.63s",
+						         g->key);
+						w->first_ts = g->start;
+						w->count = g->n;
+					}
+					g->open = false;
+				}
+		}
+		int64_t off = e;
+		feed(&fx, t, fail ? "failure" : "success", ips[gi / 2], hosts[gi % 2],
+		     off);
+		if (!fail)
+			continue;
+		struct bf_group *g = &bf[gi];
+		if (eager) {
+			g->ts[g->n++] = t;
+			size_t cnt = 0;
+			vg_time first = t;
+			for (size_t j = 0; j < g->n; j++)
+				if (g->ts[j] >= t - span) {
+					cnt++;
+					if (g->ts[j] < first)
+						first = g->ts[j];
+				}
+			if (cnt >= need) {
+				struct got *w = &want[nwant++];
+				snprintf(w->key, sizeof(w->key), "%.63s", g->key);
+				w->first_ts = first;
+				w->count = cnt;
+				g->n = 0;
+			}
+			ck_assert_uint_lt(g->n, 4096);
+		} else {
+			if (!g->open) {
+				g->open = true;
+				g->start = t;
+				g->n = 0;
+				g->created = created++;
+			}
+			g->n++;
+		}
+	}
+	if (!eager) {
+		for (size_t order = 0; order < created; order++)
+			for (int k = 0; k < 6; k++) {
+				struct bf_group *g = &bf[k];
+				if (g->open && g->created == order && g->n >= 2 &&
+				    g->n <= 4) {
+					struct got *w = &want[nwant++];
+					snprintf(w->key, sizeof(w->key), "%.63s", g->key);
+					w->first_ts = g->start;
+					w->count = g->n;
+				}
+			}
+		vg_correlator_advance(fx.c, "raw", 0, t + 10 * span, on_alert, NULL);
+	}
+	/* keep correlation alerts only (the success rule alerts stand alone) */
+	size_t ngot = 0;
+	for (size_t i = 0; i < g_ngot; i++)
+		if (strcmp(g_got[i].rule, "c") == 0)
+			g_got[ngot++] = g_got[i];
+	ck_assert_uint_gt(nwant, 5);
+	ck_assert_uint_eq(ngot, nwant);
+	qsort(g_got, ngot, sizeof(g_got[0]), cmp_got);
+	qsort(want, nwant, sizeof(want[0]), cmp_got);
+	for (size_t i = 0; i < nwant; i++) {
+		ck_assert_str_eq(g_got[i].key, want[i].key);
+		ck_assert_int_eq(g_got[i].first_ts, want[i].first_ts);
+		ck_assert_uint_eq(g_got[i].count, want[i].count);
+	}
+	fx_free(&fx);
+}
+
+START_TEST(differential_eager)
+{
+	for (uint64_t seed = 1; seed <= 5; seed++)
+		differential(true, seed * UINT64_C(0x9E3779B97F4A7C15));
+}
+END_TEST
+
+START_TEST(differential_windowed)
+{
+	for (uint64_t seed = 1; seed <= 5; seed++)
+		differential(false, seed * UINT64_C(0x9E3779B97F4A7C15));
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("correlate");
+	struct {
+		const char *name;
+		const TTest *tests[16];
+	} cases[] = {
+	    {"load",
+	     {load_errors_exact, load_nothing_is_config_error, load_multidoc_and_info,
+	      load_embedded_defaults}},
+	    {"modifiers",
+	     {mod_plain_and_case, mod_contains_starts_ends_all, mod_re,
+	      mod_cidr_exists_num_null, mod_windash, mod_errors}},
+	    {"wildcards", {wildcards_and_escapes, keywords_message_and_raw}},
+	    {"conditions", {conditions, condition_errors}},
+	    {"mapping", {alias_mapping, logsource_filtering, logsource_unmapped_warns}},
+	    {"event_count",
+	     {ec_fires_at_threshold, ec_not_beyond_timespan, ec_group_separation,
+	      ec_late_events, ec_min_offset_and_expiry, ec_marks_skip_replay,
+	      ec_alert_id_deterministic, ec_generate_and_conditions, ec_bounded_groups,
+	      ec_default_rules_demo}},
+	    {"differential", {differential_eager, differential_windowed}},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		for (size_t j = 0; j < 16 && cases[i].tests[j]; j++)
+			_tcase_add_test(tc, cases[i].tests[j], 0, 0, 0, 1);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+VG_TEST_MAIN(suite)
