@@ -1,17 +1,58 @@
-/* main.c - the vigil command line (being built up). */
-#include "vg_core.h"
+/*
+ * main.c - the vigil command line: dispatch and usage.
+ *
+ * Each command lives in a cli_*.c file; this file only routes argv to them and
+ * prints help.  Exit codes: 0 success, 1 runtime failure, 2 usage or
+ * configuration error.
+ */
+#include "cli.h"
 
 #include <string.h>
 
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *usage;
+} g_commands[] = {
+	{"demo", vg_cli_demo, "demo [--db PATH] [--serve]   run the bundled scenario end to end"},
+	{"run", vg_cli_run, "run -c FILE [--stop-after N] [--stop-at-end] [-v]   consume Kafka"},
+	{"check", vg_cli_check, "check -c FILE   validate a config (and its rules, decoders, model)"},
+	{"config", vg_cli_config, "config   list every configuration key with its default"},
+	{"parse", vg_cli_parse, "parse [--format F] [FILE...]   print normalized events as JSON"},
+	{"detect", vg_cli_detect, "detect [-r RULES]... [--format F] [FILE...]   print rule hits and alerts"},
+	{"rules", vg_cli_rules, "rules check PATH...   load rules and report the ones that cannot run"},
+	{"model", vg_cli_model, "model train|eval [options]   train or evaluate the ranking model"},
+	{"scenario", vg_cli_scenario, "scenario [--seed N] [--hours N] [--no-attack] [--labels FILE]   print generated traffic"},
+	{"version", vg_cli_version, "version"},
+};
+#define NCOMMANDS (sizeof(g_commands) / sizeof(g_commands[0]))
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: vigil COMMAND [options]\n\ncommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %s\n", g_commands[i].usage);
+}
+
+int vg_cli_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("vigil %s\n", VG_VERSION);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	struct vg_diag d;
-	vg_diag_init(&d);
-	if (vg_fields_init(&d) != VG_OK) {
-		vg_diag_print(&d, stderr);
-		return 1;
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
 	}
-	if (argc > 1 && strcmp(argv[1], "version") == 0)
-		printf("vigil 0.1.0 (%zu fields)\n", vg_field_count());
-	return 0;
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(argv[1], g_commands[i].name))
+			return g_commands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "vigil: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
 }

@@ -1,0 +1,661 @@
+/*
+ * config.c - the YAML configuration: one static table of every key.
+ *
+ * The table (key, type, default, where it lands in struct vg_config, description)
+ * validates the file, fills the struct, catches typos with a suggestion and
+ * documents the keys (`vigil config`), all in one place.  Every problem is reported
+ * as "file:line:col: error: ..." and loading goes on, so a user sees them all at once.
+ * libyaml marks are 0-based; mark_line/mark_col add 1 once.
+ */
+#include "vg_engine.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+enum opt_type { T_STR, T_INT, T_DURATION, T_DOUBLE, T_STRLIST, T_MAP, T_INPUTS, T_BANDS, T_UTCOFFSET };
+
+struct opt {
+	const char *section;
+	const char *key;
+	enum opt_type type;
+	size_t off;
+	const char *def; /* default, parsed like a value from the file; NULL = empty */
+	double min, max; /* bounds for numbers */
+	const char *desc;
+};
+
+#define O(f) offsetof(struct vg_config, f)
+static const struct opt g_opts[] = {
+	{"kafka", "brokers", T_STR, O(kafka.brokers), "embedded", 0, 0,
+	 "Bootstrap servers (host:port,...), or 'embedded' for the in-process mock cluster"},
+	{"kafka", "group_id", T_STR, O(kafka.group_id), "vigil", 0, 0, "Consumer group id"},
+	{"kafka", "inputs", T_INPUTS, O(kafka.inputs), NULL, 0, 0,
+	 "Input topics: a list of {topic: NAME, format: auto|syslog|rfc3164|rfc5424|json}; "
+	 "default [{topic: syslog, format: auto}]"},
+	{"kafka", "output_topic", T_STR, O(kafka.output_topic), "vigil.incidents", 0, 0,
+	 "Topic receiving one JSON message per incident version, keyed by incident id"},
+	{"kafka", "dead_letter_topic", T_STR, O(kafka.dead_letter_topic), "vigil.dead-letter",
+	 0, 0, "Topic receiving records that could not be parsed, with the reason"},
+	{"kafka", "librdkafka", T_MAP, O(kafka.librdkafka), NULL, 0, 0,
+	 "Properties passed to librdkafka as they are (security.protocol, sasl.*, ssl.*)"},
+	{"kafka", "batch_size", T_INT, O(kafka.batch_size), "1000", 1, 1000000,
+	 "Records per batch (one store transaction and one offset commit)"},
+	{"kafka", "poll_timeout_ms", T_INT, O(kafka.poll_timeout_ms), "200", 1, 60000,
+	 "Longest wait for a batch to fill"},
+	{"kafka", "embedded_partitions", T_INT, O(kafka.embedded_partitions), "3", 1, 64,
+	 "Partitions per topic of the embedded cluster"},
+	{"rules", "paths", T_STRLIST, O(rules.paths), NULL, 0, 0,
+	 "Sigma rule files or directories; empty: the embedded default rules"},
+	{"decoders", "paths", T_STRLIST, O(decoders.paths), NULL, 0, 0,
+	 "Decoder files or directories; empty: the embedded default decoders"},
+	{"decoders", "rfc3164_utc_offset", T_UTCOFFSET, O(decoders.rfc3164_utc_offset_sec),
+	 "+00:00", 0, 0, "Time zone of RFC 3164 timestamps, which carry none (+HH:MM)"},
+	{"model", "path", T_STR, O(model.path), "embedded", 0, 0,
+	 "XGBoost model file; 'embedded' for the model shipped in the binary"},
+	{"model", "priority_bands", T_BANDS, O(model.priority_bands), "[0.2, 0.5, 0.8]", 0, 1,
+	 "Three ascending score cut-offs: below the first is priority 4, above the last 1"},
+	{"model", "surface_threshold", T_DOUBLE, O(model.surface_threshold), "0.5", 0, 1,
+	 "Incidents scoring at least this are surfaced to analysts"},
+	{"store", "path", T_STR, O(store.path), "vigil.db", 0, 0, "SQLite database file"},
+	{"correlation", "allowed_lateness", T_DURATION, O(correlation.allowed_lateness), "60s",
+	 0, 86400, "How late (event time) an event may arrive and still count"},
+	{"correlation", "incident_gap", T_DURATION, O(correlation.incident_gap), "1h", 1,
+	 30 * 86400, "An incident quiet this long (event time) is closed"},
+	{"correlation", "max_groups_per_rule", T_INT, O(correlation.max_groups_per_rule),
+	 "100000", 1, 1e9, "Open correlation groups per rule before the oldest is evicted"},
+	{"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",
+	 1, 1e10, "Open correlation groups in total before the oldest is evicted"},
+	{"correlation", "idle_partition_timeout", T_DURATION,
+	 O(correlation.idle_partition_timeout), "30s", 1, 86400,
+	 "Wall time after which an idle partition's watermark follows the clock"},
+};
+#define NOPTS (sizeof(g_opts) / sizeof(g_opts[0]))
+
+static const char *const g_sections[] = {"kafka", "rules", "decoders", "model", "store",
+                                         "correlation"};
+#define NSECTIONS (sizeof(g_sections) / sizeof(g_sections[0]))
+
+struct loader {
+	yaml_document_t *doc;
+	const char *file;
+	struct vg_diag *diag;
+	struct vg_config *cfg;
+	bool oom;
+};
+
+static int mark_line(const yaml_node_t *n)
+{
+	return (int)n->start_mark.line + 1;
+}
+
+static int mark_col(const yaml_node_t *n)
+{
+	return (int)n->start_mark.column + 1;
+}
+
+#define ERR(ld, node, ...)                                                              \
+	vg_diag_error((ld)->diag, (ld)->file, mark_line(node), mark_col(node), __VA_ARGS__)
+
+static const char *type_name(yaml_node_t *n)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE: return "a scalar";
+	case YAML_SEQUENCE_NODE: return "a list";
+	case YAML_MAPPING_NODE: return "a mapping";
+	default: return "nothing";
+	}
+}
+
+static char *dup_str(struct loader *ld, const char *s)
+{
+	char *d = strdup(s);
+	if (!d)
+		ld->oom = true;
+	return d;
+}
+
+static bool parse_int(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_double(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v))
+		return false;
+	*out = v;
+	return true;
+}
+
+/* "500ms", "90s", "5m", "1h", "2d" or a bare number of seconds. */
+static bool parse_duration(const char *s, vg_time *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double mult;
+	if (errno || end == s || v < 0 || !isfinite(v))
+		return false;
+	if (!*end || !strcmp(end, "s"))
+		mult = 1;
+	else if (!strcmp(end, "ms"))
+		mult = 0.001;
+	else if (!strcmp(end, "m"))
+		mult = 60;
+	else if (!strcmp(end, "h"))
+		mult = 3600;
+	else if (!strcmp(end, "d"))
+		mult = 86400;
+	else
+		return false;
+	*out = (vg_time)llround(v * mult * (double)VG_USEC_PER_SEC);
+	return true;
+}
+
+static bool parse_utc_offset(const char *s, int64_t *out)
+{
+	if (!strcmp(s, "Z") || !strcmp(s, "UTC")) {
+		*out = 0;
+		return true;
+	}
+	if (strlen(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':')
+		return false;
+	for (int i = 1; i < 6; i++)
+		if (i != 3 && (s[i] < '0' || s[i] > '9'))
+			return false;
+	int h = (s[1] - '0') * 10 + (s[2] - '0'), m = (s[4] - '0') * 10 + (s[5] - '0');
+	if (h > 14 || m > 59)
+		return false;
+	*out = (h * 3600 + m * 60) * (s[0] == '-' ? -1 : 1);
+	return true;
+}
+
+static const char *scalar(struct loader *ld, yaml_node_t *n, const struct opt *o)
+{
+	if (n->type != YAML_SCALAR_NODE) {
+		ERR(ld, n, "'%s.%s' must be a single value, not %s", o->section, o->key,
+		    type_name(n));
+		return NULL;
+	}
+	return (const char *)n->data.scalar.value;
+}
+
+static void set_strlist(struct loader *ld, yaml_node_t *n, const struct opt *o, void *dst)
+{
+	char ***list = dst;
+	size_t *count = (size_t *)((char *)dst + sizeof(char **));
+	if (n->type == YAML_SCALAR_NODE) {
+		*list = calloc(1, sizeof(char *));
+		if (!*list || !((*list)[0] = dup_str(ld, (char *)n->data.scalar.value)))
+			return;
+		*count = 1;
+		return;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		ERR(ld, n, "'%s.%s' must be a list of paths, not %s", o->section, o->key,
+		    type_name(n));
+		return;
+	}
+	size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	*list = calloc(len ? len : 1, sizeof(char *));
+	if (!*list) {
+		ld->oom = true;
+		return;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *v = yaml_document_get_node(ld->doc, *it);
+		if (v->type != YAML_SCALAR_NODE || !v->data.scalar.length) {
+			ERR(ld, v, "'%s.%s' entries must be non-empty paths", o->section, o->key);
+			continue;
+		}
+		(*list)[(*count)++] = dup_str(ld, (char *)v->data.scalar.value);
+	}
+}
+
+static void set_map(struct loader *ld, yaml_node_t *n, const struct opt *o, void *dst)
+{
+	struct vg_kv_list *kv = dst;
+	if (n->type != YAML_MAPPING_NODE) {
+		ERR(ld, n, "'%s.%s' must be a mapping of property: value, not %s", o->section,
+		    o->key, type_name(n));
+		return;
+	}
+	size_t len = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	kv->items = calloc(len ? len : 1, sizeof(*kv->items));
+	if (!kv->items) {
+		ld->oom = true;
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	     p++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+		if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
+			ERR(ld, v, "'%s.%s' values must be single values", o->section, o->key);
+			continue;
+		}
+		kv->items[kv->count].name = dup_str(ld, (char *)k->data.scalar.value);
+		kv->items[kv->count].value = dup_str(ld, (char *)v->data.scalar.value);
+		kv->count++;
+	}
+}
+
+static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, void *dst)
+{
+	static const char *const keys[] = {"topic", "format"};
+	struct vg_config *cfg = ld->cfg;
+	(void)dst;
+	if (n->type != YAML_SEQUENCE_NODE) {
+		ERR(ld, n, "'kafka.inputs' must be a list of {topic, format}, not %s",
+		    type_name(n));
+		return;
+	}
+	size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	cfg->kafka.inputs = calloc(len ? len : 1, sizeof(struct vg_input));
+	if (!cfg->kafka.inputs) {
+		ld->oom = true;
+		return;
+	}
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
+	     it++) {
+		yaml_node_t *e = yaml_document_get_node(ld->doc, *it);
+		struct vg_input in = {NULL, VG_FMT_AUTO};
+		if (e->type != YAML_MAPPING_NODE) {
+			ERR(ld, e, "each input must be a mapping {topic: NAME, format: FORMAT}");
+			continue;
+		}
+		for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
+		     p < e->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+			yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+			const char *key = (const char *)k->data.scalar.value;
+			if (k->type != YAML_SCALAR_NODE)
+				continue;
+			if (v->type != YAML_SCALAR_NODE) {
+				ERR(ld, v, "input '%s' must be a single value", key);
+				continue;
+			}
+			const char *val = (const char *)v->data.scalar.value;
+			if (!strcmp(key, "topic")) {
+				if (!*val)
+					ERR(ld, v, "input topic must not be empty");
+				else
+					in.topic = dup_str(ld, val);
+			} else if (!strcmp(key, "format")) {
+				if (!vg_format_from_name(val, &in.format))
+					ERR(ld, v,
+					    "unknown input format '%s' (expected auto, syslog, "
+					    "rfc3164, rfc5424 or json)",
+					    val);
+			} else {
+				const char *sugg = vg_closest(key, keys, 2);
+				if (sugg)
+					ERR(ld, k, "unknown key '%s' in input (did you mean '%s'?)",
+					    key, sugg);
+				else
+					ERR(ld, k, "unknown key '%s' in input", key);
+			}
+		}
+		if (!in.topic) {
+			ERR(ld, e, "input needs a 'topic'");
+			continue;
+		}
+		cfg->kafka.inputs[cfg->kafka.ninputs++] = in;
+	}
+	if (!cfg->kafka.ninputs && len == 0)
+		ERR(ld, n, "'%s.%s' must name at least one topic", o->section, o->key);
+}
+
+static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
+{
+	void *dst = (char *)ld->cfg + o->off;
+	const char *s;
+	int64_t iv;
+	double dv;
+	vg_time tv;
+
+	switch (o->type) {
+	case T_STR:
+		if (!(s = scalar(ld, n, o)))
+			return;
+		if (!*s) {
+			ERR(ld, n, "'%s.%s' must not be empty", o->section, o->key);
+			return;
+		}
+		free(*(char **)dst);
+		*(char **)dst = dup_str(ld, s);
+		return;
+	case T_INT:
+		if (!(s = scalar(ld, n, o)))
+			return;
+		if (!parse_int(s, &iv)) {
+			ERR(ld, n, "'%s.%s' must be a whole number, not '%s'", o->section, o->key, s);
+			return;
+		}
+		if ((double)iv < o->min || (double)iv > o->max) {
+			ERR(ld, n, "'%s.%s' must be between %.0f and %.0f, not %lld", o->section,
+			    o->key, o->min, o->max, (long long)iv);
+			return;
+		}
+		*(int64_t *)dst = iv;
+		return;
+	case T_DOUBLE:
+		if (!(s = scalar(ld, n, o)))
+			return;
+		if (!parse_double(s, &dv) || dv < o->min || dv > o->max) {
+			ERR(ld, n, "'%s.%s' must be a number between %g and %g, not '%s'",
+			    o->section, o->key, o->min, o->max, s);
+			return;
+		}
+		*(double *)dst = dv;
+		return;
+	case T_DURATION:
+		if (!(s = scalar(ld, n, o)))
+			return;
+		if (!parse_duration(s, &tv)) {
+			ERR(ld, n,
+			    "'%s.%s' must be a duration like 500ms, 90s, 5m, 1h or 2d, not '%s'",
+			    o->section, o->key, s);
+			return;
+		}
+		if ((double)tv < o->min * (double)VG_USEC_PER_SEC ||
+		    (double)tv > o->max * (double)VG_USEC_PER_SEC) {
+			ERR(ld, n, "'%s.%s' must be between %gs and %gs, not '%s'", o->section,
+			    o->key, o->min, o->max, s);
+			return;
+		}
+		*(vg_time *)dst = tv;
+		return;
+	case T_UTCOFFSET:
+		if (!(s = scalar(ld, n, o)))
+			return;
+		if (!parse_utc_offset(s, &iv)) {
+			ERR(ld, n, "'%s.%s' must be a UTC offset like +02:00 or -05:30, not '%s'",
+			    o->section, o->key, s);
+			return;
+		}
+		*(int64_t *)dst = iv;
+		return;
+	case T_BANDS: {
+		double b[3];
+		size_t k = 0;
+		bool ok = n->type == YAML_SEQUENCE_NODE;
+		for (yaml_node_item_t *it = ok ? n->data.sequence.items.start : NULL;
+		     ok && it < n->data.sequence.items.top; it++) {
+			yaml_node_t *v = yaml_document_get_node(ld->doc, *it);
+			ok = k < 3 && v->type == YAML_SCALAR_NODE &&
+			     parse_double((char *)v->data.scalar.value, &b[k]) && b[k] >= 0 &&
+			     b[k] <= 1 && (k == 0 || b[k] > b[k - 1]);
+			k++;
+		}
+		if (!ok || k != 3) {
+			ERR(ld, n, "'%s.%s' must be three ascending scores between 0 and 1",
+			    o->section, o->key);
+			return;
+		}
+		memcpy(dst, b, sizeof(b));
+		return;
+	}
+	case T_STRLIST: set_strlist(ld, n, o, dst); return;
+	case T_MAP: set_map(ld, n, o, dst); return;
+	case T_INPUTS: set_inputs(ld, n, o, dst); return;
+	}
+}
+
+static const struct opt *find_opt(const char *section, const char *key)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(g_opts[i].section, section) && !strcmp(g_opts[i].key, key))
+			return &g_opts[i];
+	return NULL;
+}
+
+static void unknown_key(struct loader *ld, yaml_node_t *k, const char *section,
+                        const char *key)
+{
+	const char *cands[NOPTS];
+	size_t n = 0;
+	for (size_t i = 0; i < NOPTS; i++)
+		if (!strcmp(g_opts[i].section, section))
+			cands[n++] = g_opts[i].key;
+	const char *sugg = vg_closest(key, cands, n);
+	if (sugg)
+		ERR(ld, k, "unknown key '%s' in section '%s' (did you mean '%s'?)", key, section,
+		    sugg);
+	else
+		ERR(ld, k, "unknown key '%s' in section '%s'", key, section);
+}
+
+/* Apply every default by loading it as if it were in the file. */
+static void apply_defaults(struct loader *ld)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &g_opts[i];
+		yaml_parser_t parser;
+		yaml_document_t doc;
+		if (!o->def)
+			continue;
+		yaml_parser_initialize(&parser);
+		yaml_parser_set_input_string(&parser, (const unsigned char *)o->def,
+		                             strlen(o->def));
+		if (yaml_parser_load(&parser, &doc)) {
+			yaml_document_t *saved = ld->doc;
+			ld->doc = &doc;
+			set_value(ld, yaml_document_get_root_node(&doc), o);
+			ld->doc = saved;
+			yaml_document_delete(&doc);
+		}
+		yaml_parser_delete(&parser);
+	}
+}
+
+static void check_semantics(struct loader *ld, yaml_node_t *root)
+{
+	struct vg_config *cfg = ld->cfg;
+	for (size_t i = 0; i < cfg->kafka.ninputs; i++) {
+		const char *t = cfg->kafka.inputs[i].topic;
+		if (cfg->kafka.output_topic && !strcmp(t, cfg->kafka.output_topic))
+			ERR(ld, root, "input topic '%s' is also the output topic", t);
+		if (cfg->kafka.dead_letter_topic && !strcmp(t, cfg->kafka.dead_letter_topic))
+			ERR(ld, root, "input topic '%s' is also the dead-letter topic", t);
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(t, cfg->kafka.inputs[j].topic))
+				ERR(ld, root, "input topic '%s' is listed twice", t);
+	}
+}
+
+static vg_err load_doc(struct loader *ld, yaml_node_t *root)
+{
+	if (root && root->type == YAML_SCALAR_NODE && root->data.scalar.length == 0)
+		root = NULL; /* an empty file: all defaults */
+	if (root && root->type != YAML_MAPPING_NODE) {
+		ERR(ld, root, "the configuration must be a mapping of sections (%s)",
+		    "kafka, rules, decoders, model, store, correlation");
+		return VG_ERR_CONFIG;
+	}
+	for (yaml_node_pair_t *p = root ? root->data.mapping.pairs.start : NULL;
+	     root && p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+		const char *section = (const char *)k->data.scalar.value;
+		bool known = false;
+		if (k->type != YAML_SCALAR_NODE) {
+			ERR(ld, k, "section names must be plain words");
+			continue;
+		}
+		for (size_t i = 0; i < NSECTIONS; i++)
+			known |= !strcmp(section, g_sections[i]);
+		if (!known) {
+			const char *sugg = vg_closest(section, g_sections, NSECTIONS);
+			if (sugg)
+				ERR(ld, k, "unknown section '%s' (did you mean '%s'?)", section, sugg);
+			else
+				ERR(ld, k, "unknown section '%s' (expected kafka, rules, decoders, "
+				           "model, store or correlation)",
+				    section);
+			continue;
+		}
+		if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0)
+			continue; /* "store:" with nothing under it */
+		if (v->type != YAML_MAPPING_NODE) {
+			ERR(ld, v, "section '%s' must be a mapping, not %s", section, type_name(v));
+			continue;
+		}
+		for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
+		     q < v->data.mapping.pairs.top; q++) {
+			yaml_node_t *kk = yaml_document_get_node(ld->doc, q->key);
+			yaml_node_t *vv = yaml_document_get_node(ld->doc, q->value);
+			if (kk->type != YAML_SCALAR_NODE) {
+				ERR(ld, kk, "keys must be plain words");
+				continue;
+			}
+			const char *key = (const char *)kk->data.scalar.value;
+			const struct opt *o = find_opt(section, key);
+			for (yaml_node_pair_t *r = v->data.mapping.pairs.start; r < q; r++) {
+				yaml_node_t *prev = yaml_document_get_node(ld->doc, r->key);
+				if (prev->type == YAML_SCALAR_NODE &&
+				    !strcmp((char *)prev->data.scalar.value, key)) {
+					ERR(ld, kk, "key '%s.%s' is set twice (first at line %d)",
+					    section, key, mark_line(prev));
+					o = NULL;
+					break;
+				}
+			}
+			if (!o) {
+				if (!find_opt(section, key))
+					unknown_key(ld, kk, section, key);
+				continue;
+			}
+			set_value(ld, vv, o);
+		}
+	}
+	if (!ld->cfg->kafka.ninputs) {
+		ld->cfg->kafka.inputs = calloc(1, sizeof(struct vg_input));
+		if (ld->cfg->kafka.inputs) {
+			ld->cfg->kafka.inputs[0].topic = dup_str(ld, "syslog");
+			ld->cfg->kafka.inputs[0].format = VG_FMT_AUTO;
+			ld->cfg->kafka.ninputs = 1;
+		}
+	}
+	if (root)
+		check_semantics(ld, root);
+	return VG_OK;
+}
+
+vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
+                             struct vg_config **out, struct vg_diag *diag)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	size_t errors_before = diag->errors;
+	struct vg_config *cfg = calloc(1, sizeof(*cfg));
+	struct loader ld = {NULL, name, diag, cfg, false};
+	vg_err err = VG_OK;
+
+	if (!cfg || !(cfg->file = strdup(name))) {
+		free(cfg);
+		return VG_ERR_NOMEM;
+	}
+	apply_defaults(&ld);
+	if (!yaml_parser_initialize(&parser)) {
+		vg_config_destroy(cfg);
+		return VG_ERR_NOMEM;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		vg_diag_error(diag, name, (int)parser.problem_mark.line + 1,
+		              (int)parser.problem_mark.column + 1, "%s%s%s",
+		              parser.problem ? parser.problem : "invalid YAML",
+		              parser.context ? " " : "", parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		vg_config_destroy(cfg);
+		return VG_ERR_CONFIG;
+	}
+	ld.doc = &doc;
+	load_doc(&ld, yaml_document_get_root_node(&doc));
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	if (ld.oom)
+		err = VG_ERR_NOMEM;
+	else if (diag->errors > errors_before)
+		err = VG_ERR_CONFIG;
+	if (err) {
+		vg_config_destroy(cfg);
+		return err;
+	}
+	*out = cfg;
+	return VG_OK;
+}
+
+vg_err vg_config_load_file(const char *path, struct vg_config **out, struct vg_diag *diag)
+{
+	struct vg_buf b;
+	vg_buf_init(&b);
+	if (vg_buf_read_file(&b, path) != VG_OK) {
+		vg_diag_error(diag, path, 0, 0, "cannot read: %s", strerror(errno));
+		vg_buf_free(&b);
+		return VG_ERR_IO;
+	}
+	vg_err err = vg_config_load_string(path, b.data ? b.data : "", b.len, out, diag);
+	vg_buf_free(&b);
+	return err;
+}
+
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
+void vg_config_destroy(struct vg_config *cfg)
+{
+	if (!cfg)
+		return;
+	free(cfg->file);
+	free(cfg->kafka.brokers);
+	free(cfg->kafka.group_id);
+	for (size_t i = 0; i < cfg->kafka.ninputs; i++)
+		free(cfg->kafka.inputs[i].topic);
+	free(cfg->kafka.inputs);
+	free(cfg->kafka.output_topic);
+	free(cfg->kafka.dead_letter_topic);
+	for (size_t i = 0; i < cfg->kafka.librdkafka.count; i++) {
+		free(cfg->kafka.librdkafka.items[i].name);
+		free(cfg->kafka.librdkafka.items[i].value);
+	}
+	free(cfg->kafka.librdkafka.items);
+	free_list(cfg->rules.paths, cfg->rules.npaths);
+	free_list(cfg->decoders.paths, cfg->decoders.npaths);
+	free(cfg->model.path);
+	free(cfg->store.path);
+	free(cfg);
+}
+
+void vg_config_describe(FILE *out)
+{
+	const char *section = "";
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &g_opts[i];
+		if (strcmp(section, o->section)) {
+			section = o->section;
+			fprintf(out, "%s:\n", section);
+		}
+		fprintf(out, "  %-24s %s%s%s%s\n", o->key, o->desc, o->def ? " (default: " : "",
+		        o->def ? o->def : "", o->def ? ")" : "");
+	}
+}

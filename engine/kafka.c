@@ -1,0 +1,608 @@
+/*
+ * kafka.c - Kafka I/O: the consumer loop that drives the pipeline, the producer
+ * for outputs and dead letters, and the embedded broker (librdkafka's mock cluster).
+ *
+ * Delivery (ARCHITECTURE.md, "State, delivery and restarts"), per batch:
+ *   poll -> process every record -> store transaction commits -> incident versions
+ *   and dead letters produced and flushed, every delivery acknowledged -> versions
+ *   marked published -> input offsets committed, never past an event an open
+ *   correlation window holds.
+ * A failure anywhere before the commit leaves the offsets where they were: the next
+ * run re-reads the batch and, with deterministic ids and idempotent upserts, ends up
+ * with exactly the same store.  Auto-commit and auto offset store are off.
+ * librdkafka errors are translated here, once (rd_kafka_err2str).
+ */
+#include "vg_engine.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+static volatile sig_atomic_t g_stop;
+
+void vg_kafka_request_stop(void)
+{
+	g_stop = 1;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+/* ------------------------------------------------------------ configuration */
+
+/* Build a conf: our settings first, then the user's librdkafka map on top, so
+ * TLS/SASL and tuning work the way every Kafka client configures them. */
+static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *user,
+                                  const char *const *ours, struct vg_diag *diag,
+                                  const char *file)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char errstr[512];
+	bool ok = true;
+
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof(errstr)) !=
+	    RD_KAFKA_CONF_OK) {
+		vg_diag_error(diag, file, 0, 0, "kafka.brokers: %s", errstr);
+		ok = false;
+	}
+	for (size_t i = 0; ours && ours[i]; i += 2)
+		if (rd_kafka_conf_set(conf, ours[i], ours[i + 1], errstr, sizeof(errstr)) !=
+		    RD_KAFKA_CONF_OK) {
+			vg_diag_error(diag, file, 0, 0, "internal setting %s: %s", ours[i], errstr);
+			ok = false;
+		}
+	for (size_t i = 0; user && i < user->count; i++)
+		if (rd_kafka_conf_set(conf, user->items[i].name, user->items[i].value, errstr,
+		                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+			vg_diag_error(diag, file, 0, 0, "kafka.librdkafka.%s: %s",
+			              user->items[i].name, errstr);
+			ok = false;
+		}
+	if (!ok) {
+		rd_kafka_conf_destroy(conf);
+		return NULL;
+	}
+	return conf;
+}
+
+vg_err vg_kafka_check_config(const struct vg_config *cfg, struct vg_diag *diag)
+{
+	const char *brokers =
+		strcmp(cfg->kafka.brokers, "embedded") ? cfg->kafka.brokers : "127.0.0.1:9092";
+	rd_kafka_conf_t *conf =
+		make_conf(brokers, &cfg->kafka.librdkafka, NULL, diag, cfg->file);
+	if (!conf)
+		return VG_ERR_CONFIG;
+	rd_kafka_conf_destroy(conf);
+	return VG_OK;
+}
+
+/* ----------------------------------------------------------------- producer */
+
+struct producer {
+	rd_kafka_t *rk;
+	uint64_t failed;       /* deliveries that failed since the last flush check */
+	char last_error[256];
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+	struct producer *pr = opaque;
+	(void)rk;
+	if (m->err) {
+		pr->failed++;
+		snprintf(pr->last_error, sizeof(pr->last_error), "%s [%d]: %s",
+		         rd_kafka_topic_name(m->rkt), m->partition, rd_kafka_err2str(m->err));
+	}
+}
+
+static vg_err producer_open(struct producer *pr, const char *brokers,
+                            const struct vg_kv_list *user, struct vg_diag *diag,
+                            const char *file)
+{
+	static const char *const ours[] = {"enable.idempotence", "true", "acks", "all",
+	                                   "linger.ms", "5", "message.timeout.ms", "60000",
+	                                   NULL};
+	char errstr[512];
+	memset(pr, 0, sizeof(*pr));
+	rd_kafka_conf_t *conf = make_conf(brokers, user, ours, diag, file);
+	if (!conf)
+		return VG_ERR_CONFIG;
+	rd_kafka_conf_set_opaque(conf, pr);
+	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+	pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+	if (!pr->rk) {
+		vg_diag_error(diag, file, 0, 0, "creating the Kafka producer: %s", errstr);
+		rd_kafka_conf_destroy(conf);
+		return VG_ERR_KAFKA;
+	}
+	return VG_OK;
+}
+
+static void producer_close(struct producer *pr)
+{
+	if (!pr->rk)
+		return;
+	rd_kafka_flush(pr->rk, 10000);
+	rd_kafka_destroy(pr->rk);
+	pr->rk = NULL;
+}
+
+static vg_err produce_one(struct producer *pr, const char *topic, const char *key,
+                          size_t keylen, const void *value, size_t len, vg_time ts,
+                          const char *reason)
+{
+	rd_kafka_resp_err_t err;
+	for (;;) {
+		/* The header's length is a varargs ssize_t: pass exactly that type. */
+		if (reason)
+			err = rd_kafka_producev(
+				pr->rk, RD_KAFKA_V_TOPIC(topic),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_KEY(key, key ? keylen : 0),
+				RD_KAFKA_V_VALUE((void *)value, len),
+				RD_KAFKA_V_TIMESTAMP(ts == VG_TIME_NONE ? 0 : ts / 1000),
+				RD_KAFKA_V_HEADER("vigil.reason", reason, (ssize_t)strlen(reason)),
+				RD_KAFKA_V_END);
+		else
+			err = rd_kafka_producev(
+				pr->rk, RD_KAFKA_V_TOPIC(topic),
+				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+				RD_KAFKA_V_KEY(key, key ? keylen : 0),
+				RD_KAFKA_V_VALUE((void *)value, len),
+				RD_KAFKA_V_TIMESTAMP(ts == VG_TIME_NONE ? 0 : ts / 1000),
+				RD_KAFKA_V_END);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+			break;
+		rd_kafka_poll(pr->rk, 100); /* make room: serve delivery reports */
+	}
+	if (err) {
+		snprintf(pr->last_error, sizeof(pr->last_error), "%s: %s", topic,
+		         rd_kafka_err2str(err));
+		return VG_ERR_KAFKA;
+	}
+	return VG_OK;
+}
+
+/* Wait until everything produced is acknowledged. */
+static vg_err producer_flush(struct producer *pr)
+{
+	rd_kafka_resp_err_t err = rd_kafka_flush(pr->rk, 60000);
+	if (err) {
+		snprintf(pr->last_error, sizeof(pr->last_error), "flush: %s", rd_kafka_err2str(err));
+		return VG_ERR_KAFKA;
+	}
+	if (pr->failed) {
+		pr->failed = 0;
+		return VG_ERR_KAFKA;
+	}
+	return VG_OK;
+}
+
+vg_err vg_kafka_produce(const char *brokers, const struct vg_kv_list *rdconf,
+                        const char *topic, const struct vg_kafka_record *recs, size_t n,
+                        char *errstr, size_t errstr_size)
+{
+	struct producer pr;
+	struct vg_diag diag;
+	vg_err err;
+
+	vg_diag_init(&diag);
+	if ((err = producer_open(&pr, brokers, rdconf, &diag, "kafka"))) {
+		snprintf(errstr, errstr_size, "%s", diag.count ? diag.msgs[0] : vg_err_str(err));
+		vg_diag_clear(&diag);
+		return err;
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		err = produce_one(&pr, topic, recs[i].key, recs[i].key ? strlen(recs[i].key) : 0,
+		                  recs[i].value, recs[i].len, recs[i].ts, NULL);
+		rd_kafka_poll(pr.rk, 0);
+	}
+	if (!err)
+		err = producer_flush(&pr);
+	if (err)
+		snprintf(errstr, errstr_size, "producing to %s: %s", topic, pr.last_error);
+	producer_close(&pr);
+	return err;
+}
+
+/* ------------------------------------------------------------- the run loop */
+
+struct part_state {
+	char *topic;
+	int32_t partition;
+	int64_t max_offset; /* largest offset processed in the current batch, -1 none */
+	bool at_end;        /* the last fetch reached the end of the partition */
+	vg_time last_data;  /* wall clock of the last record */
+};
+
+struct runner {
+	const struct vg_config *cfg;
+	const struct vg_run_opts *opts;
+	rd_kafka_t *consumer;
+	rd_kafka_queue_t *queue;
+	struct producer prod;
+	struct vg_pipeline *pipe;
+	struct part_state *parts;
+	size_t nparts, parts_cap;
+	uint64_t records;
+	vg_err dl_err;
+	struct vg_ratelimit dl_log;
+};
+
+static struct part_state *part_get(struct runner *r, const char *topic, int32_t partition)
+{
+	for (size_t i = 0; i < r->nparts; i++)
+		if (r->parts[i].partition == partition && !strcmp(r->parts[i].topic, topic))
+			return &r->parts[i];
+	if (r->nparts == r->parts_cap) {
+		size_t ncap = r->parts_cap ? r->parts_cap * 2 : 16;
+		struct part_state *np = realloc(r->parts, ncap * sizeof(*np));
+		if (!np)
+			return NULL;
+		r->parts = np;
+		r->parts_cap = ncap;
+	}
+	struct part_state *ps = &r->parts[r->nparts];
+	if (!(ps->topic = strdup(topic)))
+		return NULL;
+	ps->partition = partition;
+	ps->max_offset = -1;
+	ps->at_end = false;
+	ps->last_data = vg_time_now();
+	r->nparts++;
+	return ps;
+}
+
+static enum vg_format format_of(const struct vg_config *cfg, const char *topic)
+{
+	for (size_t i = 0; i < cfg->kafka.ninputs; i++)
+		if (!strcmp(cfg->kafka.inputs[i].topic, topic))
+			return cfg->kafka.inputs[i].format;
+	return VG_FMT_AUTO;
+}
+
+/* Dead letters: the original bytes, the reason in a header and a JSON envelope
+ * would lose the bytes' exactness, so the value is the record as received. */
+static void on_dead_letter(const char *reason, const char *buf, size_t len,
+                           const struct vg_source *src, void *ctx)
+{
+	struct runner *r = ctx;
+	char key[300];
+	int n = snprintf(key, sizeof(key), "%s/%d/%lld", src->topic ? src->topic : "-",
+	                 src->partition, (long long)src->offset);
+	if (r->dl_err)
+		return;
+	r->dl_err = produce_one(&r->prod, r->cfg->kafka.dead_letter_topic, key,
+	                        n > 0 ? (size_t)n : 0, buf, len, VG_TIME_NONE, reason);
+}
+
+static vg_err publish(struct runner *r, struct vg_output *outs, size_t n)
+{
+	vg_err err = VG_OK;
+	for (size_t i = 0; i < n && !err; i++) {
+		err = produce_one(&r->prod, r->cfg->kafka.output_topic, outs[i].incident_id,
+		                  strlen(outs[i].incident_id), outs[i].json.data, outs[i].json.len,
+		                  VG_TIME_NONE, NULL);
+		rd_kafka_poll(r->prod.rk, 0);
+	}
+	if (!err)
+		err = producer_flush(&r->prod);
+	if (err) {
+		vg_log(VG_LOG_ERROR, "publishing incidents: %s", r->prod.last_error);
+		return err;
+	}
+	return vg_pipeline_ack(r->pipe, outs, n);
+}
+
+static vg_err commit_offsets(struct runner *r)
+{
+	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
+	rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
+
+	for (size_t i = 0; i < r->nparts; i++) {
+		struct part_state *ps = &r->parts[i];
+		if (ps->max_offset < 0)
+			continue;
+		int64_t next = vg_pipeline_committable(r->pipe, ps->topic, ps->partition,
+		                                       ps->max_offset);
+		rd_kafka_topic_partition_list_add(list, ps->topic, ps->partition)->offset = next;
+		ps->max_offset = -1;
+	}
+	if (list->cnt)
+		kerr = rd_kafka_commit(r->consumer, list, 0);
+	rd_kafka_topic_partition_list_destroy(list);
+	if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+		vg_log(VG_LOG_ERROR, "committing offsets: %s", rd_kafka_err2str(kerr));
+		return VG_ERR_KAFKA;
+	}
+	return VG_OK;
+}
+
+/* One batch: messages already polled. */
+static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
+{
+	struct vg_output *outs;
+	size_t nouts;
+	vg_err err;
+
+	if ((err = vg_pipeline_begin(r->pipe)))
+		return err;
+	r->dl_err = VG_OK;
+	for (size_t i = 0; i < n && !err; i++) {
+		rd_kafka_message_t *m = msgs[i];
+		const char *topic = rd_kafka_topic_name(m->rkt);
+		struct part_state *ps = part_get(r, topic, m->partition);
+		if (!ps) {
+			err = VG_ERR_NOMEM;
+			break;
+		}
+		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+			ps->at_end = true;
+			continue;
+		}
+		if (m->err) {
+			vg_log_limited(&r->dl_log, VG_LOG_WARN, "consumer: %s",
+			               rd_kafka_message_errstr(m));
+			continue;
+		}
+		ps->at_end = false;
+		ps->last_data = vg_time_now();
+		rd_kafka_timestamp_type_t tstype;
+		int64_t ts_ms = rd_kafka_message_timestamp(m, &tstype);
+		vg_time ref = ts_ms > 0 ? ts_ms * 1000 : vg_time_now();
+		struct vg_source src = {rd_kafka_topic_name(m->rkt), m->partition, m->offset};
+		err = vg_pipeline_process(r->pipe, format_of(r->cfg, topic), m->payload, m->len,
+		                          &src, ref);
+		if (m->offset > ps->max_offset)
+			ps->max_offset = m->offset;
+		r->records++;
+	}
+	if (err) {
+		/* Nothing of this batch is committed anywhere: end rolls back. */
+		vg_pipeline_end(r->pipe, &outs, &nouts);
+		return err;
+	}
+	if ((err = vg_pipeline_end(r->pipe, &outs, &nouts)))
+		return err;
+	if (r->dl_err) {
+		vg_log(VG_LOG_ERROR, "producing dead letters: %s", r->prod.last_error);
+		return r->dl_err;
+	}
+	if ((err = publish(r, outs, nouts)))
+		return err;
+	if (r->opts->verbose && (n || nouts))
+		vg_log(VG_LOG_INFO, "batch: %zu records, %zu incident versions", n, nouts);
+	return commit_offsets(r);
+}
+
+/* Idle partitions: their watermark follows the wall clock (minus lateness). */
+static vg_err advance_idle(struct runner *r)
+{
+	vg_time now = vg_time_now();
+	bool any = false;
+	for (size_t i = 0; i < r->nparts; i++)
+		any |= now - r->parts[i].last_data > r->cfg->correlation.idle_partition_timeout;
+	if (!any)
+		return VG_OK;
+	struct vg_output *outs;
+	size_t nouts;
+	vg_err err = vg_pipeline_begin(r->pipe);
+	if (err)
+		return err;
+	for (size_t i = 0; i < r->nparts; i++) {
+		struct part_state *ps = &r->parts[i];
+		if (now - ps->last_data > r->cfg->correlation.idle_partition_timeout) {
+			vg_pipeline_advance(r->pipe, ps->topic, ps->partition,
+			                    now - r->cfg->correlation.allowed_lateness);
+			ps->last_data = now;
+		}
+	}
+	if ((err = vg_pipeline_end(r->pipe, &outs, &nouts)) || (err = publish(r, outs, nouts)))
+		return err;
+	return VG_OK;
+}
+
+static bool all_at_end(const struct runner *r)
+{
+	if (!r->nparts)
+		return false;
+	for (size_t i = 0; i < r->nparts; i++)
+		if (!r->parts[i].at_end)
+			return false;
+	return true;
+}
+
+static vg_err consumer_open(struct runner *r, const char *brokers, struct vg_diag *diag)
+{
+	const struct vg_config *cfg = r->cfg;
+	const char *ours[] = {"group.id", cfg->kafka.group_id, "enable.auto.commit", "false",
+	                      "enable.auto.offset.store", "false", "auto.offset.reset",
+	                      "earliest", "enable.partition.eof", "true", NULL};
+	char errstr[512];
+	rd_kafka_conf_t *conf = make_conf(brokers, &cfg->kafka.librdkafka, ours, diag, cfg->file);
+	if (!conf)
+		return VG_ERR_CONFIG;
+	r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
+	if (!r->consumer) {
+		vg_diag_error(diag, cfg->file, 0, 0, "creating the Kafka consumer: %s", errstr);
+		rd_kafka_conf_destroy(conf);
+		return VG_ERR_KAFKA;
+	}
+	rd_kafka_poll_set_consumer(r->consumer);
+	rd_kafka_topic_partition_list_t *topics =
+		rd_kafka_topic_partition_list_new((int)cfg->kafka.ninputs);
+	for (size_t i = 0; i < cfg->kafka.ninputs; i++)
+		rd_kafka_topic_partition_list_add(topics, cfg->kafka.inputs[i].topic,
+		                                  RD_KAFKA_PARTITION_UA);
+	rd_kafka_resp_err_t kerr = rd_kafka_subscribe(r->consumer, topics);
+	rd_kafka_topic_partition_list_destroy(topics);
+	if (kerr) {
+		vg_diag_error(diag, cfg->file, 0, 0, "subscribing to the input topics: %s",
+		              rd_kafka_err2str(kerr));
+		return VG_ERR_KAFKA;
+	}
+	r->queue = rd_kafka_queue_get_consumer(r->consumer);
+	return VG_OK;
+}
+
+vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
+                    struct vg_diag *diag)
+{
+	struct runner r = {.cfg = cfg, .opts = opts};
+	struct vg_pipeline_hooks hooks = {.dead_letter = on_dead_letter, .ctx = &r};
+	rd_kafka_message_t **msgs = NULL;
+	size_t batch = (size_t)cfg->kafka.batch_size;
+	struct sigaction sa, old_int, old_term;
+	vg_err err;
+
+	r.dl_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(5, 60);
+	if (!strcmp(cfg->kafka.brokers, "embedded")) {
+		vg_diag_error(diag, cfg->file, 0, 0,
+		              "kafka.brokers: 'embedded' must be resolved by the caller");
+		return VG_ERR_CONFIG;
+	}
+	g_stop = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
+	if ((err = vg_pipeline_new(cfg, &hooks, &r.pipe, diag)) ||
+	    (err = producer_open(&r.prod, cfg->kafka.brokers, &cfg->kafka.librdkafka, diag,
+	                         cfg->file)) ||
+	    (err = consumer_open(&r, cfg->kafka.brokers, diag)))
+		goto out;
+	if (!(msgs = calloc(batch, sizeof(*msgs)))) {
+		err = VG_ERR_NOMEM;
+		goto out;
+	}
+
+	/* Versions stored by a run that died before publishing them go out first. */
+	struct vg_output *outs;
+	size_t nouts;
+	if ((err = vg_pipeline_unpublished(r.pipe, &outs, &nouts)) ||
+	    (nouts && (err = publish(&r, outs, nouts))))
+		goto out;
+	if (nouts)
+		vg_log(VG_LOG_INFO, "republished %zu incident versions left unpublished", nouts);
+
+	while (!g_stop) {
+		size_t want = batch;
+		if (opts->stop_after_records && opts->stop_after_records - r.records < want)
+			want = (size_t)(opts->stop_after_records - r.records);
+		ssize_t n = rd_kafka_consume_batch_queue(r.queue, (int)cfg->kafka.poll_timeout_ms,
+		                                         msgs, want);
+		if (n < 0) {
+			vg_diag_error(diag, cfg->file, 0, 0, "consuming: %s",
+			              rd_kafka_err2str(rd_kafka_last_error()));
+			err = VG_ERR_KAFKA;
+			break;
+		}
+		rd_kafka_poll(r.prod.rk, 0);
+		err = run_batch(&r, msgs, (size_t)n);
+		for (ssize_t i = 0; i < n; i++)
+			rd_kafka_message_destroy(msgs[i]);
+		if (err)
+			break;
+		if (opts->stop_after_records && r.records >= opts->stop_after_records)
+			break;
+		if (n == 0 && opts->stop_at_end && all_at_end(&r))
+			break;
+		if (n == 0 && (err = advance_idle(&r)))
+			break;
+	}
+	if (err && !diag->errors)
+		vg_diag_error(diag, cfg->file, 0, 0, "stopped: %s", vg_err_str(err));
+out:
+	if (r.queue)
+		rd_kafka_queue_destroy(r.queue);
+	if (r.consumer) {
+		rd_kafka_consumer_close(r.consumer);
+		rd_kafka_destroy(r.consumer);
+	}
+	producer_close(&r.prod);
+	if (r.pipe) {
+		struct vg_pipeline_stats st;
+		vg_pipeline_stats(r.pipe, &st);
+		vg_log(VG_LOG_INFO,
+		       "processed %llu records: %llu events, %llu dead letters, %llu rule hits, "
+		       "%llu alerts (%llu replayed), %llu incident versions",
+		       (unsigned long long)st.records, (unsigned long long)st.events,
+		       (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
+		       (unsigned long long)st.alerts, (unsigned long long)st.alerts_replayed,
+		       (unsigned long long)st.incidents_changed);
+	}
+	vg_pipeline_destroy(r.pipe);
+	for (size_t i = 0; i < r.nparts; i++)
+		free(r.parts[i].topic);
+	free(r.parts);
+	free(msgs);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return err;
+}
+
+/* ----------------------------------------------------------- embedded broker */
+
+struct vg_embedded_kafka {
+	rd_kafka_t *rk; /* owns the mock cluster */
+	rd_kafka_mock_cluster_t *mc;
+	char *bootstraps;
+};
+
+vg_err vg_embedded_kafka_start(int partitions, struct vg_embedded_kafka **out,
+                               char *errstr, size_t errstr_size)
+{
+	struct vg_embedded_kafka *ek = calloc(1, sizeof(*ek));
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	(void)partitions;
+	if (!ek) {
+		rd_kafka_conf_destroy(conf);
+		return VG_ERR_NOMEM;
+	}
+	rd_kafka_conf_set(conf, "log_level", "3", NULL, 0);
+	ek->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, errstr_size);
+	if (!ek->rk) {
+		rd_kafka_conf_destroy(conf);
+		free(ek);
+		return VG_ERR_KAFKA;
+	}
+	ek->mc = rd_kafka_mock_cluster_new(ek->rk, 1);
+	if (!ek->mc) {
+		snprintf(errstr, errstr_size, "cannot start librdkafka's mock cluster");
+		vg_embedded_kafka_stop(ek);
+		return VG_ERR_KAFKA;
+	}
+	ek->bootstraps = strdup(rd_kafka_mock_cluster_bootstraps(ek->mc));
+	*out = ek;
+	return VG_OK;
+}
+
+vg_err vg_embedded_kafka_create_topic(struct vg_embedded_kafka *ek, const char *topic,
+                                      int partitions)
+{
+	return rd_kafka_mock_topic_create(ek->mc, topic, partitions, 1) ? VG_ERR_KAFKA : VG_OK;
+}
+
+const char *vg_embedded_kafka_bootstraps(const struct vg_embedded_kafka *ek)
+{
+	return ek->bootstraps;
+}
+
+void vg_embedded_kafka_stop(struct vg_embedded_kafka *ek)
+{
+	if (!ek)
+		return;
+	if (ek->mc)
+		rd_kafka_mock_cluster_destroy(ek->mc);
+	if (ek->rk)
+		rd_kafka_destroy(ek->rk);
+	free(ek->bootstraps);
+	free(ek);
+}

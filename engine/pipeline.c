@@ -1,0 +1,601 @@
+/*
+ * pipeline.c - normalize -> detect -> correlate -> assemble -> rank -> store.
+ *
+ * Broker-independent: the Kafka runner, `vigil replay` and `vigil model train` all
+ * feed records through vg_pipeline_process between vg_pipeline_begin and _end.
+ *
+ * Delivery invariants kept here:
+ *  - Everything a batch derives (alerts, incidents, marks, input offsets, metrics) is
+ *    written in one SQLite transaction, committed in vg_pipeline_end.
+ *  - An alert already in the store was derived from a record before a restart: it is
+ *    skipped (counted as replayed), so a replay never changes or duplicates anything.
+ *  - When a correlation fires, the largest offset of its events per partition is
+ *    stored as a mark; on start the marks go back to the correlator, so re-read
+ *    events that already fired are not counted again.
+ *  - vg_pipeline_committable never lets the caller commit past an event an open
+ *    correlation window still holds.
+ */
+#include "incident_text.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_HITS 64
+
+struct part_pos {
+	char *topic;
+	int32_t partition;
+	int64_t max_offset; /* largest offset processed in this batch, -1 none */
+};
+
+struct vg_pipeline {
+	const struct vg_config *cfg;
+	struct vg_pipeline_hooks hooks;
+	struct vg_parser *parser;
+	struct vg_parse_ctx *pctx;
+	struct vg_ruleset *rules;
+	struct vg_detect_ctx *dctx;
+	struct vg_correlator *corr;
+	struct vg_assembler *assembler;
+	struct vg_model *model;
+	struct vg_store *store;
+	struct vg_arena *arena;
+	bool in_batch;
+	vg_err batch_err; /* first error inside a batch (alert sink cannot return one) */
+	vg_time max_ts;
+
+	struct vg_strmap dirty; /* incident id -> (void *)1 */
+	struct part_pos *parts;
+	size_t nparts, parts_cap;
+
+	struct vg_output *outputs;
+	size_t noutputs, outputs_cap;
+
+	float *features, *contrib;
+	struct vg_incident_text text;
+	struct vg_buf expl, feats;
+
+	vg_incident_tap_fn incident_tap;
+	void *incident_tap_ctx;
+
+	struct vg_pipeline_stats stats, stats_flushed;
+	struct vg_ratelimit dl_log;
+};
+
+static vg_err restore_mark(const char *rule_id, const char *group_key, const char *topic,
+                           int32_t partition, int64_t offset, void *ctx)
+{
+	struct vg_pipeline *p = ctx;
+	return vg_correlator_restore_mark(p->corr, rule_id, group_key, topic, partition, offset);
+}
+
+static vg_err restore_incident(const struct vg_incident *inc, void *ctx)
+{
+	struct vg_pipeline *p = ctx;
+	return vg_assembler_restore(p->assembler, inc);
+}
+
+static vg_err load_model(struct vg_pipeline *p, struct vg_diag *diag)
+{
+	const char *path = p->cfg->model.path;
+	char errstr[512] = "";
+	vg_err err;
+
+	if (!strcmp(path, "none"))
+		return VG_OK; /* unranked: used while training the model itself */
+	if (!strcmp(path, "embedded")) {
+		const struct vg_resource *r = vg_resource_get("models/default-model.json");
+		if (!r) {
+			vg_diag_error(diag, p->cfg->file, 0, 0,
+			              "model.path: no model is embedded in this binary");
+			return VG_ERR_MODEL;
+		}
+		err = vg_model_load_buffer(r->data, r->len, &p->model, errstr, sizeof(errstr));
+	} else {
+		err = vg_model_load_file(path, &p->model, errstr, sizeof(errstr));
+	}
+	if (err)
+		vg_diag_error(diag, p->cfg->file, 0, 0, "model.path: %s: %s", path, errstr);
+	return err;
+}
+
+vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hooks *hooks,
+                       struct vg_pipeline **out, struct vg_diag *diag)
+{
+	struct vg_pipeline *p = calloc(1, sizeof(*p));
+	char errstr[512];
+	vg_err err;
+	size_t errors_before = diag->errors;
+
+	if (!p)
+		return VG_ERR_NOMEM;
+	p->cfg = cfg;
+	if (hooks)
+		p->hooks = *hooks;
+	p->dl_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
+	vg_strmap_init(&p->dirty);
+	vg_buf_init(&p->text.title);
+	vg_buf_init(&p->text.summary);
+	vg_buf_init(&p->text.tactics);
+	vg_buf_init(&p->expl);
+	vg_buf_init(&p->feats);
+	p->max_ts = VG_TIME_NONE;
+
+	if ((err = vg_fields_init(diag)))
+		goto fail;
+	/* Rules first: they intern the field names decoders and events are sized by. */
+	err = vg_ruleset_load((const char *const *)cfg->rules.paths, cfg->rules.npaths,
+	                      &p->rules, diag);
+	struct vg_parser_conf pconf = {
+		.decoder_paths = (const char *const *)cfg->decoders.paths,
+		.n_decoder_paths = cfg->decoders.npaths,
+		.rfc3164_utc_offset_sec = (int)cfg->decoders.rfc3164_utc_offset_sec,
+	};
+	vg_err perr = vg_parser_new(&pconf, &p->parser, diag);
+	vg_err merr = load_model(p, diag);
+	if (err || perr || merr || diag->errors > errors_before) {
+		err = err ? err : perr ? perr : merr ? merr : VG_ERR_CONFIG;
+		goto fail;
+	}
+	p->pctx = vg_parse_ctx_new(p->parser);
+	p->dctx = vg_detect_ctx_new(p->rules);
+	p->arena = vg_arena_new(256 * 1024);
+	p->features = calloc(vg_feature_count(), sizeof(float));
+	p->contrib = calloc(vg_feature_count() + 1, sizeof(float));
+	if (!p->pctx || !p->dctx || !p->arena || !p->features || !p->contrib) {
+		err = VG_ERR_NOMEM;
+		goto fail;
+	}
+	struct vg_correlator_conf cconf = {
+		.allowed_lateness = cfg->correlation.allowed_lateness,
+		.max_groups_per_rule = (size_t)cfg->correlation.max_groups_per_rule,
+		.max_groups_total = (size_t)cfg->correlation.max_groups_total,
+	};
+	if ((err = vg_correlator_new(p->rules, &cconf, &p->corr)))
+		goto fail;
+	struct vg_assembler_conf aconf = {.inactivity_gap = cfg->correlation.incident_gap};
+	if ((err = vg_assembler_new(&aconf, &p->assembler)))
+		goto fail;
+	if (cfg->store.path) {
+		if ((err = vg_store_open(cfg->store.path, &p->store, errstr, sizeof(errstr)))) {
+			vg_diag_error(diag, cfg->file, 0, 0, "store.path: %s", errstr);
+			goto fail;
+		}
+		if ((err = vg_store_each_mark(p->store, restore_mark, p)) ||
+		    (err = vg_store_each_open_incident(p->store, 2 * cfg->correlation.incident_gap,
+		                                       restore_incident, p))) {
+			vg_diag_error(diag, cfg->file, 0, 0, "store.path: restoring state: %s",
+			              err == VG_ERR_STORE ? vg_store_errmsg(p->store)
+			                                  : vg_err_str(err));
+			goto fail;
+		}
+	}
+	*out = p;
+	return VG_OK;
+fail:
+	vg_pipeline_destroy(p);
+	return err;
+}
+
+static void outputs_clear(struct vg_pipeline *p)
+{
+	for (size_t i = 0; i < p->noutputs; i++)
+		vg_buf_free(&p->outputs[i].json);
+	p->noutputs = 0;
+}
+
+void vg_pipeline_destroy(struct vg_pipeline *p)
+{
+	if (!p)
+		return;
+	if (p->in_batch && p->store)
+		vg_store_rollback(p->store);
+	outputs_clear(p);
+	free(p->outputs);
+	for (size_t i = 0; i < p->nparts; i++)
+		free(p->parts[i].topic);
+	free(p->parts);
+	vg_strmap_free(&p->dirty);
+	vg_buf_free(&p->text.title);
+	vg_buf_free(&p->text.summary);
+	vg_buf_free(&p->text.tactics);
+	vg_buf_free(&p->expl);
+	vg_buf_free(&p->feats);
+	free(p->features);
+	free(p->contrib);
+	vg_store_close(p->store);
+	vg_assembler_destroy(p->assembler);
+	vg_correlator_destroy(p->corr);
+	vg_model_destroy(p->model);
+	vg_arena_destroy(p->arena);
+	vg_detect_ctx_destroy(p->dctx);
+	vg_ruleset_destroy(p->rules);
+	vg_parse_ctx_destroy(p->pctx);
+	vg_parser_destroy(p->parser);
+	free(p);
+}
+
+vg_err vg_pipeline_begin(struct vg_pipeline *p)
+{
+	outputs_clear(p);
+	vg_arena_reset(p->arena);
+	for (size_t i = 0; i < p->nparts; i++)
+		p->parts[i].max_offset = -1;
+	p->batch_err = VG_OK;
+	if (p->store) {
+		vg_err err = vg_store_begin(p->store);
+		if (err)
+			return err;
+	}
+	p->in_batch = true;
+	return VG_OK;
+}
+
+static struct part_pos *part_of(struct vg_pipeline *p, const char *topic, int32_t partition)
+{
+	for (size_t i = 0; i < p->nparts; i++)
+		if (p->parts[i].partition == partition && !strcmp(p->parts[i].topic, topic))
+			return &p->parts[i];
+	if (p->nparts == p->parts_cap) {
+		size_t ncap = p->parts_cap ? p->parts_cap * 2 : 8;
+		struct part_pos *np = realloc(p->parts, ncap * sizeof(*np));
+		if (!np)
+			return NULL;
+		p->parts = np;
+		p->parts_cap = ncap;
+	}
+	struct part_pos *pp = &p->parts[p->nparts];
+	if (!(pp->topic = strdup(topic)))
+		return NULL;
+	pp->partition = partition;
+	pp->max_offset = -1;
+	p->nparts++;
+	return pp;
+}
+
+static void mark_dirty(struct vg_pipeline *p, const char *id)
+{
+	if (vg_strmap_put(&p->dirty, id, (void *)1) != VG_OK && !p->batch_err)
+		p->batch_err = VG_ERR_NOMEM;
+}
+
+/* Persist, per partition, the largest offset a fired correlation consumed. */
+static vg_err put_marks(struct vg_pipeline *p, const struct vg_alert *alert,
+                        const struct vg_rule_info *info)
+{
+	for (size_t i = 0; i < alert->nevents; i++) {
+		const struct vg_source *e = &alert->events[i];
+		bool later = false;
+		if (!e->topic)
+			continue;
+		for (size_t j = 0; j < alert->nevents && !later; j++)
+			later = j != i && alert->events[j].topic &&
+			        alert->events[j].partition == e->partition &&
+			        !strcmp(alert->events[j].topic, e->topic) &&
+			        (alert->events[j].offset > e->offset ||
+			         (alert->events[j].offset == e->offset && j < i));
+		if (later)
+			continue;
+		vg_err err = vg_store_put_mark(p->store, info->id, alert->group_key, e->topic,
+		                               e->partition, e->offset);
+		if (err)
+			return err;
+	}
+	return VG_OK;
+}
+
+static void on_alert(const struct vg_alert *alert, void *ctx)
+{
+	struct vg_pipeline *p = ctx;
+	struct vg_rule_info info;
+	bool changed;
+	vg_err err;
+
+	if (p->batch_err)
+		return;
+	p->stats.alerts++;
+	vg_rule_info(alert->rule, &info);
+	if (p->store && vg_store_has_alert(p->store, alert->id)) {
+		p->stats.alerts_replayed++; /* derived before a restart: already stored */
+		return;
+	}
+	if (p->hooks.alert_tap)
+		p->hooks.alert_tap(alert, p->hooks.ctx);
+	if (p->store) {
+		if (info.is_correlation && (err = put_marks(p, alert, &info)))
+			goto fail;
+		if ((err = vg_store_put_alert_events(p->store, alert)))
+			goto fail;
+	}
+	struct vg_incident *inc = vg_assembler_add(p->assembler, alert, &changed);
+	if (!inc) {
+		err = VG_ERR_NOMEM;
+		goto fail;
+	}
+	if (changed)
+		mark_dirty(p, inc->id);
+	char merged[8][21], into[8][21];
+	size_t n;
+	while ((n = vg_assembler_take_merged(p->assembler, merged, into, 8)) > 0) {
+		for (size_t i = 0; i < n; i++) {
+			vg_strmap_del(&p->dirty, merged[i]);
+			mark_dirty(p, into[i]);
+			if (p->store && (err = vg_store_merge_incident(p->store, merged[i], into[i])))
+				goto fail;
+		}
+	}
+	return;
+fail:
+	if (!p->batch_err)
+		p->batch_err = err;
+}
+
+vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char *buf,
+                           size_t len, const struct vg_source *src, vg_time ref_time)
+{
+	struct vg_event *ev = NULL;
+	const char *reason = NULL;
+	const struct vg_rule *hits[MAX_HITS];
+	vg_err err;
+
+	p->stats.records++;
+	if (src->topic && src->partition >= 0) {
+		struct part_pos *pp = part_of(p, src->topic, src->partition);
+		if (!pp)
+			return VG_ERR_NOMEM;
+		if (src->offset > pp->max_offset)
+			pp->max_offset = src->offset;
+	}
+	err = vg_parse(p->parser, p->pctx, fmt, buf, len, ref_time, p->arena, &ev, &reason);
+	if (err == VG_ERR_PARSE) {
+		p->stats.dead_letters++;
+		vg_log_limited(&p->dl_log, VG_LOG_WARN, "dead letter (%s[%d]@%lld): %s",
+		               src->topic ? src->topic : "-", src->partition,
+		               (long long)src->offset, reason ? reason : "unparseable");
+		if (p->hooks.dead_letter)
+			p->hooks.dead_letter(reason ? reason : "unparseable", buf, len, src,
+			                     p->hooks.ctx);
+		return VG_OK;
+	}
+	if (err)
+		return err;
+	p->stats.events++;
+	ev->src = *src;
+	if (ev->ts != VG_TIME_NONE && (p->max_ts == VG_TIME_NONE || ev->ts > p->max_ts))
+		p->max_ts = ev->ts;
+	size_t nhits = vg_detect(p->rules, p->dctx, ev, hits, MAX_HITS);
+	if (nhits > MAX_HITS)
+		nhits = MAX_HITS;
+	p->stats.hits += nhits;
+	vg_correlator_feed(p->corr, ev, hits, nhits, on_alert, p);
+	return p->batch_err;
+}
+
+static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
+{
+	struct vg_ranking rank = {.score = -1, .priority = 0, .features = p->features};
+	char errstr[256];
+	vg_err err;
+
+	vg_features_compute(inc, p->features);
+	if (p->model) {
+		float score;
+		err = vg_model_score(p->model, p->features, &score, p->contrib, errstr,
+		                     sizeof(errstr));
+		if (err) {
+			vg_log(VG_LOG_ERROR, "scoring %s: %s", inc->id, errstr);
+			return err;
+		}
+		rank.score = score;
+		rank.contrib = p->contrib;
+		rank.priority = vg_priority_from_score(score, p->cfg->model.priority_bands);
+		rank.surfaced = score >= p->cfg->model.surface_threshold;
+	}
+	inc->score = rank.score;
+	inc->priority = rank.priority;
+	if (p->incident_tap)
+		p->incident_tap(inc, p->features, rank.score, p->incident_tap_ctx);
+
+	vg_incident_text_build(inc, &rank, &p->text);
+	vg_buf_reset(&p->expl);
+	vg_buf_reset(&p->feats);
+	vg_incident_explanation(&rank, 5, &p->expl);
+	vg_incident_features_json(&rank, &p->feats);
+
+	if (p->noutputs == p->outputs_cap) {
+		size_t ncap = p->outputs_cap ? p->outputs_cap * 2 : 16;
+		struct vg_output *no = realloc(p->outputs, ncap * sizeof(*no));
+		if (!no)
+			return VG_ERR_NOMEM;
+		p->outputs = no;
+		p->outputs_cap = ncap;
+	}
+	struct vg_output *o = &p->outputs[p->noutputs++];
+	snprintf(o->incident_id, sizeof(o->incident_id), "%s", inc->id);
+	o->version = inc->version;
+	vg_buf_init(&o->json);
+	vg_incident_document(inc, &rank, &p->text, p->expl.data, &o->json);
+	if (p->text.title.oom || o->json.oom || p->expl.oom)
+		return VG_ERR_NOMEM;
+	if (!p->store)
+		return VG_OK;
+	struct vg_incident_doc doc = {
+		.title = p->text.title.data,
+		.summary = p->text.summary.data,
+		.tactics = p->text.tactics.data ? p->text.tactics.data : "",
+		.max_level = p->text.max_level,
+		.explanation = p->model ? p->expl.data : NULL,
+		.features = p->feats.data,
+		.document = o->json.data,
+	};
+	return vg_store_put_incident(p->store, inc, &rank, &doc);
+}
+
+static vg_err flush_metrics(struct vg_pipeline *p)
+{
+	const struct {
+		const char *name;
+		uint64_t now, then;
+	} m[] = {
+		{"records", p->stats.records, p->stats_flushed.records},
+		{"events", p->stats.events, p->stats_flushed.events},
+		{"dead_letters", p->stats.dead_letters, p->stats_flushed.dead_letters},
+		{"rule_hits", p->stats.hits, p->stats_flushed.hits},
+		{"alerts", p->stats.alerts, p->stats_flushed.alerts},
+		{"alerts_replayed", p->stats.alerts_replayed, p->stats_flushed.alerts_replayed},
+		{"incident_versions", p->stats.incidents_changed, p->stats_flushed.incidents_changed},
+	};
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+		if (m[i].now == m[i].then)
+			continue;
+		vg_err err = vg_store_add_metric(p->store, m[i].name, (int64_t)(m[i].now - m[i].then));
+		if (err)
+			return err;
+	}
+	return VG_OK;
+}
+
+vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t *noutputs)
+{
+	vg_err err = p->batch_err;
+	size_t it = 0;
+	struct vg_strmap_slot *slot;
+
+	/* Deterministic order: sort the dirty ids. */
+	char(*ids)[21] = calloc(p->dirty.count ? p->dirty.count : 1, sizeof(*ids));
+	size_t nids = 0;
+	if (!ids)
+		err = err ? err : VG_ERR_NOMEM;
+	while (!err && (slot = vg_strmap_next(&p->dirty, &it)))
+		snprintf(ids[nids++], 21, "%s", slot->key);
+	if (!err)
+		qsort(ids, nids, sizeof(*ids), (int (*)(const void *, const void *))strcmp);
+	for (size_t i = 0; !err && i < nids; i++) {
+		struct vg_incident *inc = vg_assembler_get(p->assembler, ids[i]);
+		if (!inc)
+			continue; /* expired or merged within the batch */
+		err = rank_and_store(p, inc);
+		p->stats.incidents_changed++;
+	}
+	free(ids);
+	vg_strmap_free(&p->dirty);
+	vg_strmap_init(&p->dirty);
+
+	if (!err && p->store) {
+		for (size_t i = 0; !err && i < p->nparts; i++) {
+			struct part_pos *pp = &p->parts[i];
+			if (pp->max_offset < 0)
+				continue;
+			err = vg_store_put_offset(p->store, pp->topic, pp->partition,
+			                          vg_pipeline_committable(p, pp->topic, pp->partition,
+			                                                  pp->max_offset));
+		}
+		if (!err)
+			err = flush_metrics(p);
+		if (!err)
+			err = vg_store_commit(p->store);
+		if (err) {
+			vg_log(VG_LOG_ERROR, "store: %s", vg_store_errmsg(p->store));
+			vg_store_rollback(p->store);
+		}
+	}
+	p->in_batch = false;
+	if (err)
+		return err;
+	p->stats_flushed = p->stats;
+	/* Keep incidents a gap longer than needed, for alerts of correlations whose
+	 * windows started before the newest event. */
+	if (p->max_ts != VG_TIME_NONE)
+		vg_assembler_expire(p->assembler, p->max_ts - p->cfg->correlation.incident_gap);
+	*outputs = p->outputs;
+	*noutputs = p->noutputs;
+	return VG_OK;
+}
+
+vg_err vg_pipeline_ack(struct vg_pipeline *p, const struct vg_output *outputs, size_t n)
+{
+	vg_err err;
+	if (!p->store || !n)
+		return VG_OK;
+	if ((err = vg_store_begin(p->store)))
+		return err;
+	for (size_t i = 0; i < n; i++)
+		if ((err = vg_store_mark_published(p->store, outputs[i].incident_id,
+		                                   outputs[i].version))) {
+			vg_store_rollback(p->store);
+			return err;
+		}
+	return vg_store_commit(p->store);
+}
+
+static vg_err collect_unpublished(const char *id, void *ctx)
+{
+	struct vg_pipeline *p = ctx;
+	if (p->noutputs == p->outputs_cap) {
+		size_t ncap = p->outputs_cap ? p->outputs_cap * 2 : 16;
+		struct vg_output *no = realloc(p->outputs, ncap * sizeof(*no));
+		if (!no)
+			return VG_ERR_NOMEM;
+		p->outputs = no;
+		p->outputs_cap = ncap;
+	}
+	struct vg_output *o = &p->outputs[p->noutputs];
+	snprintf(o->incident_id, sizeof(o->incident_id), "%s", id);
+	vg_buf_init(&o->json);
+	vg_err err = vg_store_incident_json(p->store, id, &o->json, &o->version);
+	if (err) {
+		vg_buf_free(&o->json);
+		return err;
+	}
+	p->noutputs++;
+	return VG_OK;
+}
+
+vg_err vg_pipeline_unpublished(struct vg_pipeline *p, struct vg_output **outputs,
+                               size_t *noutputs)
+{
+	outputs_clear(p);
+	*outputs = p->outputs;
+	*noutputs = 0;
+	if (!p->store)
+		return VG_OK;
+	vg_err err = vg_store_each_unpublished(p->store, collect_unpublished, p);
+	*outputs = p->outputs;
+	*noutputs = p->noutputs;
+	return err;
+}
+
+int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
+                                int32_t partition, int64_t processed)
+{
+	int64_t held;
+	int64_t next = processed + 1;
+	if (vg_correlator_min_offset(p->corr, topic, partition, &held) && held < next)
+		next = held;
+	return next;
+}
+
+void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,
+                         vg_time watermark)
+{
+	vg_correlator_advance(p->corr, topic, partition, watermark, on_alert, p);
+}
+
+void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out)
+{
+	struct vg_correlator_stats cs;
+	*out = p->stats;
+	vg_correlator_stats(p->corr, &cs);
+	out->late_events = cs.late_events;
+}
+
+struct vg_store *vg_pipeline_store(struct vg_pipeline *p)
+{
+	return p->store;
+}
+
+void vg_pipeline_set_incident_tap(struct vg_pipeline *p, vg_incident_tap_fn fn, void *ctx)
+{
+	p->incident_tap = fn;
+	p->incident_tap_ctx = ctx;
+}

@@ -1,0 +1,695 @@
+/*
+ * store.c - the SQLite store.
+ *
+ * WAL mode, schema from schemas/store.sql (embedded), prepared statements only,
+ * one transaction per batch (the caller's begin/commit).  Every write is an upsert
+ * keyed by a deterministic id, so replaying a batch after a crash rewrites the same
+ * rows.  SQLite errors are translated here, once, into vg_err plus errmsg.
+ */
+#include "vg_engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_PUT_INCIDENT,
+	S_PUT_ALERT,
+	S_DEL_TAGS,
+	S_PUT_TAG,
+	S_DEL_FIELDS,
+	S_PUT_FIELD,
+	S_PUT_ENTITY,
+	S_MERGE_INCIDENT,
+	S_MOVE_ALERTS,
+	S_MOVE_ENTITIES,
+	S_PUT_ALERT_EVENT,
+	S_HAS_ALERT,
+	S_PUT_MARK,
+	S_EACH_MARK,
+	S_PUT_OFFSET,
+	S_MAX_LAST_SEEN,
+	S_OPEN_INCIDENTS,
+	S_INCIDENT_ALERTS,
+	S_ALERT_TAGS,
+	S_ALERT_FIELDS,
+	S_INCIDENT_ENTITIES,
+	S_MARK_PUBLISHED,
+	S_UNPUBLISHED,
+	S_INCIDENT_DOC,
+	S_ADD_METRIC,
+	S_RANKED,
+	S_METRIC,
+	S_COUNT_INCIDENTS,
+	S_COUNT
+};
+
+static const char *const g_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_PUT_INCIDENT] =
+		"INSERT INTO incidents (id, version, title, summary, first_seen, last_seen,"
+		" first_seen_us, last_seen_us, alert_count, alerts_dropped, max_level, tactics,"
+		" score, priority, surfaced, explanation, features, document)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"
+		" ON CONFLICT(id) DO UPDATE SET version=excluded.version, title=excluded.title,"
+		" summary=excluded.summary, first_seen=excluded.first_seen,"
+		" last_seen=excluded.last_seen, first_seen_us=excluded.first_seen_us,"
+		" last_seen_us=excluded.last_seen_us, alert_count=excluded.alert_count,"
+		" alerts_dropped=excluded.alerts_dropped, max_level=excluded.max_level,"
+		" tactics=excluded.tactics, score=excluded.score, priority=excluded.priority,"
+		" surfaced=excluded.surfaced, explanation=excluded.explanation,"
+		" features=excluded.features, document=excluded.document, merged_into=NULL",
+	[S_PUT_ALERT] =
+		"INSERT INTO alerts (id, incident_id, rule_id, title, level, is_correlation,"
+		" first_seen, last_seen, first_seen_us, last_seen_us, event_count)"
+		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
+		" ON CONFLICT(id) DO UPDATE SET incident_id=excluded.incident_id,"
+		" last_seen=excluded.last_seen, last_seen_us=excluded.last_seen_us,"
+		" event_count=excluded.event_count",
+	[S_DEL_TAGS] = "DELETE FROM alert_tags WHERE alert_id=?1",
+	[S_PUT_TAG] = "INSERT OR REPLACE INTO alert_tags (alert_id, ord, tag) VALUES (?1,?2,?3)",
+	[S_DEL_FIELDS] = "DELETE FROM alert_fields WHERE alert_id=?1",
+	[S_PUT_FIELD] = "INSERT OR REPLACE INTO alert_fields (alert_id, ord, name, value)"
+	                " VALUES (?1,?2,?3,?4)",
+	[S_PUT_ENTITY] =
+		"INSERT INTO entities (incident_id, type, value, first_seen, first_seen_us,"
+		" alerts) VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(incident_id, type, value)"
+		" DO UPDATE SET first_seen=excluded.first_seen,"
+		" first_seen_us=excluded.first_seen_us, alerts=excluded.alerts",
+	[S_MERGE_INCIDENT] = "UPDATE incidents SET merged_into=?2 WHERE id=?1",
+	[S_MOVE_ALERTS] = "UPDATE alerts SET incident_id=?2 WHERE incident_id=?1",
+	[S_MOVE_ENTITIES] = "DELETE FROM entities WHERE incident_id=?1",
+	[S_PUT_ALERT_EVENT] = "INSERT OR IGNORE INTO alert_events (alert_id, topic,"
+	                      " partition, \"offset\") VALUES (?1,?2,?3,?4)",
+	[S_HAS_ALERT] = "SELECT 1 FROM alerts WHERE id=?1",
+	[S_PUT_MARK] = "INSERT INTO correlation_marks (rule_id, group_key, topic, partition,"
+	               " \"offset\") VALUES (?1,?2,?3,?4,?5)"
+	               " ON CONFLICT(rule_id, group_key, topic, partition) DO UPDATE SET"
+	               " \"offset\"=max(\"offset\", excluded.\"offset\")",
+	[S_EACH_MARK] = "SELECT rule_id, group_key, topic, partition, \"offset\""
+	                " FROM correlation_marks",
+	[S_PUT_OFFSET] = "INSERT INTO input_offsets (topic, partition, next_offset)"
+	                 " VALUES (?1,?2,?3) ON CONFLICT(topic, partition) DO UPDATE SET"
+	                 " next_offset=excluded.next_offset",
+	[S_MAX_LAST_SEEN] = "SELECT max(last_seen_us) FROM incidents",
+	[S_OPEN_INCIDENTS] = "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
+	                     " alerts_dropped FROM incidents"
+	                     " WHERE merged_into IS NULL AND last_seen_us >= ?1 ORDER BY id",
+	[S_INCIDENT_ALERTS] = "SELECT id, rule_id, title, level, is_correlation, first_seen_us,"
+	                      " last_seen_us, event_count FROM alerts WHERE incident_id=?1"
+	                      " ORDER BY first_seen_us, id",
+	[S_ALERT_TAGS] = "SELECT tag FROM alert_tags WHERE alert_id=?1 ORDER BY ord",
+	[S_ALERT_FIELDS] = "SELECT name, value FROM alert_fields WHERE alert_id=?1 ORDER BY ord",
+	[S_INCIDENT_ENTITIES] = "SELECT type, value, first_seen_us, alerts FROM entities"
+	                        " WHERE incident_id=?1 ORDER BY first_seen_us, type, value",
+	[S_MARK_PUBLISHED] = "UPDATE incidents SET published_version=max(published_version,?2)"
+	                     " WHERE id=?1",
+	[S_UNPUBLISHED] = "SELECT id FROM incidents WHERE published_version < version"
+	                  " AND merged_into IS NULL ORDER BY id",
+	[S_INCIDENT_DOC] = "SELECT document, version FROM incidents WHERE id=?1",
+	[S_RANKED] = "SELECT id, title, summary, tactics, explanation, first_seen, last_seen,"
+	             " score, priority, surfaced, alert_count, version FROM incidents"
+	             " WHERE merged_into IS NULL ORDER BY score DESC, last_seen_us DESC, id"
+	             " LIMIT ?1",
+	[S_METRIC] = "SELECT value FROM metrics WHERE name=?1",
+	[S_COUNT_INCIDENTS] = "SELECT count(*), coalesce(sum(surfaced), 0) FROM incidents"
+	                      " WHERE merged_into IS NULL",
+	[S_ADD_METRIC] = "INSERT INTO metrics (name, value) VALUES (?1, ?2)"
+	                 " ON CONFLICT(name) DO UPDATE SET value=value+excluded.value",
+};
+
+struct vg_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_COUNT];
+	char errmsg[512];
+};
+
+static vg_err fail(struct vg_store *st, const char *what)
+{
+	snprintf(st->errmsg, sizeof(st->errmsg), "%s: %s", what, sqlite3_errmsg(st->db));
+	return VG_ERR_STORE;
+}
+
+const char *vg_store_errmsg(const struct vg_store *st)
+{
+	return st->errmsg;
+}
+
+vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
+                     size_t errstr_size)
+{
+	struct vg_store *st = calloc(1, sizeof(*st));
+	const struct vg_resource *ddl = vg_resource_get("schemas/store.sql");
+	char *emsg = NULL;
+
+	if (!st)
+		return VG_ERR_NOMEM;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(errstr, errstr_size, "%s: %s", path,
+		         st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto err;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	/* WAL lets sqlite3 read while we write; NORMAL sync is durable at checkpoints
+	 * and safe against application crashes (kill -9), which is what replay needs. */
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	                         " PRAGMA foreign_keys=ON;",
+	                 NULL, NULL, &emsg) != SQLITE_OK ||
+	    !ddl || sqlite3_exec(st->db, (const char *)ddl->data, NULL, NULL, &emsg) != SQLITE_OK) {
+		snprintf(errstr, errstr_size, "%s: %s", path,
+		         emsg ? emsg : "schemas/store.sql is not embedded");
+		sqlite3_free(emsg);
+		goto err;
+	}
+	for (int i = 0; i < S_COUNT; i++) {
+		if (sqlite3_prepare_v3(st->db, g_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+		                       &st->stmt[i], NULL) != SQLITE_OK) {
+			snprintf(errstr, errstr_size, "%s: preparing statement %d: %s", path, i,
+			         sqlite3_errmsg(st->db));
+			goto err;
+		}
+	}
+	*out = st;
+	return VG_OK;
+err:
+	vg_store_close(st);
+	return VG_ERR_STORE;
+}
+
+void vg_store_close(struct vg_store *st)
+{
+	if (!st)
+		return;
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* Reset a statement for reuse and return it. */
+static sqlite3_stmt *S(struct vg_store *st, enum stmt_id id)
+{
+	sqlite3_reset(st->stmt[id]);
+	sqlite3_clear_bindings(st->stmt[id]);
+	return st->stmt[id];
+}
+
+static vg_err step_done(struct vg_store *st, sqlite3_stmt *s, const char *what)
+{
+	int rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? VG_OK : fail(st, what);
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static void bind_time(sqlite3_stmt *s, int text_idx, int us_idx, vg_time t)
+{
+	char buf[32];
+	vg_time_format(t, buf);
+	sqlite3_bind_text(s, text_idx, buf, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, us_idx, t);
+}
+
+vg_err vg_store_begin(struct vg_store *st)
+{
+	return step_done(st, S(st, S_BEGIN), "begin");
+}
+
+vg_err vg_store_commit(struct vg_store *st)
+{
+	return step_done(st, S(st, S_COMMIT), "commit");
+}
+
+vg_err vg_store_rollback(struct vg_store *st)
+{
+	return step_done(st, S(st, S_ROLLBACK), "rollback");
+}
+
+static vg_err put_alert(struct vg_store *st, const char *incident_id,
+                        const struct vg_incident_alert *al)
+{
+	sqlite3_stmt *s = S(st, S_PUT_ALERT);
+	vg_err err;
+	bind_text(s, 1, al->id);
+	bind_text(s, 2, incident_id);
+	bind_text(s, 3, al->rule_id);
+	bind_text(s, 4, al->title);
+	bind_text(s, 5, vg_level_name(al->level));
+	sqlite3_bind_int(s, 6, al->is_correlation);
+	bind_time(s, 7, 9, al->first_ts);
+	bind_time(s, 8, 10, al->last_ts);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)al->event_count);
+	if ((err = step_done(st, s, "storing an alert")))
+		return err;
+	s = S(st, S_DEL_TAGS);
+	bind_text(s, 1, al->id);
+	if ((err = step_done(st, s, "storing alert tags")))
+		return err;
+	for (size_t i = 0; i < al->ntags; i++) {
+		s = S(st, S_PUT_TAG);
+		bind_text(s, 1, al->id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		bind_text(s, 3, al->tags[i]);
+		if ((err = step_done(st, s, "storing alert tags")))
+			return err;
+	}
+	s = S(st, S_DEL_FIELDS);
+	bind_text(s, 1, al->id);
+	if ((err = step_done(st, s, "storing alert fields")))
+		return err;
+	for (size_t i = 0; i < al->nfields; i++) {
+		s = S(st, S_PUT_FIELD);
+		bind_text(s, 1, al->id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		bind_text(s, 3, al->fields[i].name);
+		bind_text(s, 4, al->fields[i].value);
+		if ((err = step_done(st, s, "storing alert fields")))
+			return err;
+	}
+	return VG_OK;
+}
+
+vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
+                             const struct vg_ranking *rank,
+                             const struct vg_incident_doc *doc)
+{
+	sqlite3_stmt *s = S(st, S_PUT_INCIDENT);
+	vg_err err;
+
+	bind_text(s, 1, inc->id);
+	sqlite3_bind_int64(s, 2, inc->version);
+	bind_text(s, 3, doc->title);
+	bind_text(s, 4, doc->summary);
+	bind_time(s, 5, 7, inc->first_ts);
+	bind_time(s, 6, 8, inc->last_ts);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)(inc->nalerts + inc->alerts_dropped));
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)inc->alerts_dropped);
+	bind_text(s, 11, doc->max_level);
+	bind_text(s, 12, doc->tactics);
+	if (rank) {
+		sqlite3_bind_double(s, 13, rank->score);
+		sqlite3_bind_int(s, 14, rank->priority);
+		sqlite3_bind_int(s, 15, rank->surfaced);
+	} else {
+		sqlite3_bind_int(s, 15, 0);
+	}
+	if (doc->explanation)
+		bind_text(s, 16, doc->explanation);
+	if (doc->features)
+		bind_text(s, 17, doc->features);
+	bind_text(s, 18, doc->document);
+	if ((err = step_done(st, s, "storing an incident")))
+		return err;
+	for (size_t i = 0; i < inc->nalerts; i++)
+		if ((err = put_alert(st, inc->id, &inc->alerts[i])))
+			return err;
+	for (size_t i = 0; i < inc->nentities; i++) {
+		const struct vg_entity *e = &inc->entities[i];
+		s = S(st, S_PUT_ENTITY);
+		bind_text(s, 1, inc->id);
+		bind_text(s, 2, vg_entity_type_name(e->type));
+		bind_text(s, 3, e->value);
+		bind_time(s, 4, 5, e->first_seen);
+		sqlite3_bind_int64(s, 6, e->alerts);
+		if ((err = step_done(st, s, "storing an entity")))
+			return err;
+	}
+	return VG_OK;
+}
+
+vg_err vg_store_merge_incident(struct vg_store *st, const char *merged, const char *into)
+{
+	vg_err err;
+	sqlite3_stmt *s = S(st, S_MERGE_INCIDENT);
+	bind_text(s, 1, merged);
+	bind_text(s, 2, into);
+	if ((err = step_done(st, s, "merging an incident")))
+		return err;
+	s = S(st, S_MOVE_ALERTS);
+	bind_text(s, 1, merged);
+	bind_text(s, 2, into);
+	if ((err = step_done(st, s, "moving alerts of a merged incident")))
+		return err;
+	/* The survivor's upsert re-adds the entities under its own id. */
+	s = S(st, S_MOVE_ENTITIES);
+	bind_text(s, 1, merged);
+	return step_done(st, s, "moving entities of a merged incident");
+}
+
+vg_err vg_store_put_alert_events(struct vg_store *st, const struct vg_alert *alert)
+{
+	for (size_t i = 0; i < alert->nevents; i++) {
+		sqlite3_stmt *s = S(st, S_PUT_ALERT_EVENT);
+		bind_text(s, 1, alert->id);
+		bind_text(s, 2, alert->events[i].topic);
+		sqlite3_bind_int(s, 3, alert->events[i].partition);
+		sqlite3_bind_int64(s, 4, alert->events[i].offset);
+		vg_err err = step_done(st, s, "storing alert events");
+		if (err)
+			return err;
+	}
+	return VG_OK;
+}
+
+bool vg_store_has_alert(struct vg_store *st, const char *alert_id)
+{
+	sqlite3_stmt *s = S(st, S_HAS_ALERT);
+	bind_text(s, 1, alert_id);
+	bool found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
+vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
+                         const char *topic, int32_t partition, int64_t offset)
+{
+	sqlite3_stmt *s = S(st, S_PUT_MARK);
+	bind_text(s, 1, rule_id);
+	bind_text(s, 2, group_key);
+	bind_text(s, 3, topic);
+	sqlite3_bind_int(s, 4, partition);
+	sqlite3_bind_int64(s, 5, offset);
+	return step_done(st, s, "storing a correlation mark");
+}
+
+vg_err vg_store_each_mark(struct vg_store *st,
+                          vg_err (*fn)(const char *, const char *, const char *, int32_t,
+                                       int64_t, void *),
+                          void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_EACH_MARK);
+	int rc;
+	vg_err err = VG_OK;
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = fn((const char *)sqlite3_column_text(s, 0),
+		         (const char *)sqlite3_column_text(s, 1),
+		         (const char *)sqlite3_column_text(s, 2), sqlite3_column_int(s, 3),
+		         sqlite3_column_int64(s, 4), ctx);
+	if (err == VG_OK && rc != SQLITE_DONE)
+		err = fail(st, "reading correlation marks");
+	sqlite3_reset(s);
+	return err;
+}
+
+vg_err vg_store_put_offset(struct vg_store *st, const char *topic, int32_t partition,
+                           int64_t next_offset)
+{
+	sqlite3_stmt *s = S(st, S_PUT_OFFSET);
+	bind_text(s, 1, topic);
+	sqlite3_bind_int(s, 2, partition);
+	sqlite3_bind_int64(s, 3, next_offset);
+	return step_done(st, s, "storing an input offset");
+}
+
+static char *col_dup(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	return strdup(t ? (const char *)t : "");
+}
+
+static enum vg_level level_from_name(const char *name)
+{
+	for (int l = VG_LEVEL_INFORMATIONAL; l <= VG_LEVEL_CRITICAL; l++)
+		if (!strcmp(vg_level_name((enum vg_level)l), name))
+			return (enum vg_level)l;
+	return VG_LEVEL_INFORMATIONAL;
+}
+
+static enum vg_entity_type entity_type_from_name(const char *name)
+{
+	for (int t = VG_ENT_IP; t <= VG_ENT_HASH; t++)
+		if (!strcmp(vg_entity_type_name((enum vg_entity_type)t), name))
+			return (enum vg_entity_type)t;
+	return VG_ENT_HOST;
+}
+
+/* Read one incident's alerts (with tags and fields) and entities into inc. */
+static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
+{
+	sqlite3_stmt *s = S(st, S_INCIDENT_ALERTS);
+	size_t cap = 0;
+	int rc;
+
+	bind_text(s, 1, inc->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (inc->nalerts == cap) {
+			cap = cap ? cap * 2 : 8;
+			void *n = realloc(inc->alerts, cap * sizeof(*inc->alerts));
+			if (!n)
+				return VG_ERR_NOMEM;
+			inc->alerts = n;
+		}
+		struct vg_incident_alert *al = &inc->alerts[inc->nalerts++];
+		memset(al, 0, sizeof(*al));
+		snprintf(al->id, sizeof(al->id), "%s", (const char *)sqlite3_column_text(s, 0));
+		al->rule_id = col_dup(s, 1);
+		al->title = col_dup(s, 2);
+		al->level = level_from_name((const char *)sqlite3_column_text(s, 3));
+		al->is_correlation = sqlite3_column_int(s, 4);
+		al->first_ts = sqlite3_column_int64(s, 5);
+		al->last_ts = sqlite3_column_int64(s, 6);
+		al->event_count = (uint64_t)sqlite3_column_int64(s, 7);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return fail(st, "reading alerts");
+	for (size_t i = 0; i < inc->nalerts; i++) {
+		struct vg_incident_alert *al = &inc->alerts[i];
+		size_t tcap = 0, fcap = 0;
+		s = S(st, S_ALERT_TAGS);
+		bind_text(s, 1, al->id);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (al->ntags == tcap) {
+				tcap = tcap ? tcap * 2 : 4;
+				void *n = realloc(al->tags, tcap * sizeof(char *));
+				if (!n)
+					return VG_ERR_NOMEM;
+				al->tags = n;
+			}
+			al->tags[al->ntags++] = col_dup(s, 0);
+		}
+		sqlite3_reset(s);
+		s = S(st, S_ALERT_FIELDS);
+		bind_text(s, 1, al->id);
+		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+			if (al->nfields == fcap) {
+				fcap = fcap ? fcap * 2 : 4;
+				void *n = realloc(al->fields, fcap * sizeof(struct vg_kv));
+				if (!n)
+					return VG_ERR_NOMEM;
+				al->fields = n;
+			}
+			al->fields[al->nfields].name = col_dup(s, 0);
+			al->fields[al->nfields].value = col_dup(s, 1);
+			al->nfields++;
+		}
+		sqlite3_reset(s);
+	}
+	s = S(st, S_INCIDENT_ENTITIES);
+	bind_text(s, 1, inc->id);
+	cap = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (inc->nentities == cap) {
+			cap = cap ? cap * 2 : 8;
+			void *n = realloc(inc->entities, cap * sizeof(*inc->entities));
+			if (!n)
+				return VG_ERR_NOMEM;
+			inc->entities = n;
+		}
+		struct vg_entity *e = &inc->entities[inc->nentities++];
+		e->type = entity_type_from_name((const char *)sqlite3_column_text(s, 0));
+		e->value = col_dup(s, 1);
+		e->first_seen = sqlite3_column_int64(s, 2);
+		e->alerts = (uint32_t)sqlite3_column_int(s, 3);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_DONE ? VG_OK : fail(st, "reading entities");
+}
+
+vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
+                                   vg_err (*fn)(const struct vg_incident *, void *),
+                                   void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_MAX_LAST_SEEN);
+	vg_time newest;
+	int rc;
+
+	if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_type(s, 0) == SQLITE_NULL) {
+		sqlite3_reset(s);
+		return VG_OK; /* empty store */
+	}
+	newest = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+
+	/* Collect ids first: reading parts reuses other statements. */
+	struct vg_incident *list = NULL;
+	size_t n = 0, cap = 0;
+	vg_err err = VG_OK;
+	s = S(st, S_OPEN_INCIDENTS);
+	sqlite3_bind_int64(s, 1, newest - gap);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *nl = realloc(list, cap * sizeof(*list));
+			if (!nl) {
+				err = VG_ERR_NOMEM;
+				break;
+			}
+			list = nl;
+		}
+		struct vg_incident *inc = &list[n++];
+		memset(inc, 0, sizeof(*inc));
+		snprintf(inc->id, sizeof(inc->id), "%s", (const char *)sqlite3_column_text(s, 0));
+		inc->version = (uint32_t)sqlite3_column_int64(s, 1);
+		inc->first_ts = sqlite3_column_int64(s, 2);
+		inc->last_ts = sqlite3_column_int64(s, 3);
+		inc->score = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1
+		                                                       : sqlite3_column_double(s, 4);
+		inc->priority = sqlite3_column_int(s, 5);
+		inc->alerts_dropped = (uint64_t)sqlite3_column_int64(s, 6);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = fail(st, "reading open incidents");
+	sqlite3_reset(s);
+	for (size_t i = 0; i < n && err == VG_OK; i++) {
+		err = load_incident_parts(st, &list[i]);
+		if (err == VG_OK)
+			err = fn(&list[i], ctx);
+	}
+	for (size_t i = 0; i < n; i++)
+		vg_incident_clear(&list[i]);
+	free(list);
+	return err;
+}
+
+vg_err vg_store_mark_published(struct vg_store *st, const char *incident_id,
+                               uint32_t version)
+{
+	sqlite3_stmt *s = S(st, S_MARK_PUBLISHED);
+	bind_text(s, 1, incident_id);
+	sqlite3_bind_int64(s, 2, version);
+	return step_done(st, s, "marking an incident published");
+}
+
+vg_err vg_store_each_unpublished(struct vg_store *st, vg_err (*fn)(const char *, void *),
+                                 void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_UNPUBLISHED);
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+	vg_err err = VG_OK;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *ni = realloc(ids, cap * sizeof(char *));
+			if (!ni) {
+				err = VG_ERR_NOMEM;
+				break;
+			}
+			ids = ni;
+		}
+		if (!(ids[n++] = col_dup(s, 0))) {
+			err = VG_ERR_NOMEM;
+			break;
+		}
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = fail(st, "reading unpublished incidents");
+	sqlite3_reset(s);
+	for (size_t i = 0; i < n; i++) {
+		if (err == VG_OK)
+			err = fn(ids[i], ctx);
+		free(ids[i]);
+	}
+	free(ids);
+	return err;
+}
+
+vg_err vg_store_incident_json(struct vg_store *st, const char *incident_id,
+                              struct vg_buf *out, uint32_t *version)
+{
+	sqlite3_stmt *s = S(st, S_INCIDENT_DOC);
+	bind_text(s, 1, incident_id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		vg_buf_append(out, sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		*version = (uint32_t)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_ROW)
+		return VG_OK;
+	return rc == SQLITE_DONE ? VG_ERR_NOTFOUND : fail(st, "reading an incident");
+}
+
+vg_err vg_store_add_metric(struct vg_store *st, const char *name, int64_t delta)
+{
+	sqlite3_stmt *s = S(st, S_ADD_METRIC);
+	bind_text(s, 1, name);
+	sqlite3_bind_int64(s, 2, delta);
+	return step_done(st, s, "updating a metric");
+}
+
+vg_err vg_store_each_ranked(struct vg_store *st, int limit,
+                            vg_err (*fn)(const struct vg_ranked_row *, void *), void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_RANKED);
+	vg_err err = VG_OK;
+	int rc;
+	sqlite3_bind_int(s, 1, limit);
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vg_ranked_row row = {
+			.id = (const char *)sqlite3_column_text(s, 0),
+			.title = (const char *)sqlite3_column_text(s, 1),
+			.summary = (const char *)sqlite3_column_text(s, 2),
+			.tactics = (const char *)sqlite3_column_text(s, 3),
+			.explanation = (const char *)sqlite3_column_text(s, 4),
+			.first_seen = (const char *)sqlite3_column_text(s, 5),
+			.last_seen = (const char *)sqlite3_column_text(s, 6),
+			.score = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1
+			                                                   : sqlite3_column_double(s, 7),
+			.priority = sqlite3_column_int(s, 8),
+			.surfaced = sqlite3_column_int(s, 9),
+			.alert_count = sqlite3_column_int64(s, 10),
+			.version = (uint32_t)sqlite3_column_int64(s, 11),
+		};
+		err = fn(&row, ctx);
+	}
+	if (err == VG_OK && rc != SQLITE_DONE)
+		err = fail(st, "reading ranked incidents");
+	sqlite3_reset(s);
+	return err;
+}
+
+int64_t vg_store_metric(struct vg_store *st, const char *name)
+{
+	sqlite3_stmt *s = S(st, S_METRIC);
+	int64_t v = 0;
+	bind_text(s, 1, name);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return v;
+}
+
+vg_err vg_store_count_incidents(struct vg_store *st, int64_t *total, int64_t *surfaced)
+{
+	sqlite3_stmt *s = S(st, S_COUNT_INCIDENTS);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*total = sqlite3_column_int64(s, 0);
+		*surfaced = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? VG_OK : fail(st, "counting incidents");
+}

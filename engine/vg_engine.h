@@ -1,0 +1,338 @@
+/*
+ * vg_engine.h - configuration, the SQLite store, the broker-independent pipeline,
+ * Kafka I/O, the demo scenario and the command line.
+ *
+ * The pipeline (normalize -> detect -> correlate -> assemble -> rank -> store) takes
+ * records from any source: the Kafka runner (kafka.c) feeds it from a consumer
+ * group, `vigil replay` and `vigil model train` from files or generated scenarios.
+ * Delivery rules (ARCHITECTURE.md, "State, delivery and restarts"): an input offset
+ * is committed only after the store transaction holding everything derived from it
+ * has committed, the outputs for it were acknowledged, and no open correlation
+ * window still needs it.
+ */
+#ifndef VG_ENGINE_H
+#define VG_ENGINE_H
+
+#include "vg_core.h"
+#include "vg_correlate.h"
+#include "vg_models.h"
+#include "vg_parsers.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ config */
+
+struct vg_input {
+	char *topic;
+	enum vg_format format;
+};
+
+struct vg_kv_list {
+	struct vg_kv *items;
+	size_t count;
+};
+
+struct vg_config {
+	char *file; /* where it was loaded from ("<embedded>" for the demo) */
+	struct {
+		char *brokers; /* "embedded" or a bootstrap list */
+		char *group_id;
+		struct vg_input *inputs;
+		size_t ninputs;
+		char *output_topic;
+		char *dead_letter_topic;
+		struct vg_kv_list librdkafka; /* passed through to rd_kafka_conf_set */
+		int64_t batch_size;
+		int64_t poll_timeout_ms;
+		int64_t embedded_partitions;
+	} kafka;
+	struct {
+		char **paths; /* empty: the embedded default rules */
+		size_t npaths;
+	} rules;
+	struct {
+		char **paths; /* empty: the embedded default decoders */
+		size_t npaths;
+		int64_t rfc3164_utc_offset_sec;
+	} decoders;
+	struct {
+		char *path; /* "embedded": the model shipped in the binary */
+		double priority_bands[3]; /* ascending score cut-offs for priority 3,2,1 */
+		double surface_threshold; /* incidents at or above are surfaced */
+	} model;
+	struct {
+		char *path;
+	} store;
+	struct {
+		vg_time allowed_lateness;
+		vg_time incident_gap;
+		int64_t max_groups_per_rule;
+		int64_t max_groups_total;
+		vg_time idle_partition_timeout; /* wall time before an idle partition's
+		                                   watermark advances with the clock */
+	} correlation;
+};
+
+/**
+ * @brief Load and validate a YAML config file.  Every problem (unknown key, wrong
+ * type, bad value, missing required key) is reported in diag as
+ * "file:line:col: error: ...", all at once.
+ * @return VG_OK and *out, or VG_ERR_CONFIG / VG_ERR_IO / VG_ERR_NOMEM.
+ */
+vg_err vg_config_load_file(const char *path, struct vg_config **out, struct vg_diag *diag);
+/** @brief The same from a string; `name` is used in messages. */
+vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
+                             struct vg_config **out, struct vg_diag *diag);
+/** @brief Destroy; NULL is allowed. */
+void vg_config_destroy(struct vg_config *cfg);
+/** @brief Print every key with its type, default and description (docs). */
+void vg_config_describe(FILE *out);
+
+/* ------------------------------------------------------------------- store */
+
+struct vg_store;
+
+/** @brief Open (creating) the SQLite store at path in WAL mode and apply the schema
+ *  (schemas/store.sql).  ":memory:" is allowed. */
+vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
+                     size_t errstr_size);
+void vg_store_close(struct vg_store *st);
+vg_err vg_store_begin(struct vg_store *st);
+vg_err vg_store_commit(struct vg_store *st);
+vg_err vg_store_rollback(struct vg_store *st);
+/** @return the last SQLite error message of the store. */
+const char *vg_store_errmsg(const struct vg_store *st);
+
+/** Ranking output stored with an incident. */
+struct vg_ranking {
+	double score;
+	int priority;
+	bool surfaced;
+	const float *features;  /* vg_feature_count() */
+	const float *contrib;   /* vg_feature_count() + 1 (bias last), or NULL */
+};
+
+/** Text built for an incident (incident_text.c). */
+struct vg_incident_doc {
+	const char *title;
+	const char *summary;
+	const char *tactics;   /* comma-separated ATT&CK tactics in kill-chain order */
+	const char *max_level;
+	const char *explanation; /* JSON array of the top contributions */
+	const char *features;    /* JSON object name -> value */
+	const char *document;    /* the JSON published on the output topic */
+};
+
+/** @brief Upsert an incident with its alerts and entities (idempotent). */
+vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
+                             const struct vg_ranking *rank,
+                             const struct vg_incident_doc *doc);
+/** @brief Record that `merged` was absorbed by `into` (its alerts move there). */
+vg_err vg_store_merge_incident(struct vg_store *st, const char *merged, const char *into);
+/** @brief Record an alert's contributing event positions (for replay and labels). */
+vg_err vg_store_put_alert_events(struct vg_store *st, const struct vg_alert *alert);
+/** @return true when an alert with that id is stored. */
+bool vg_store_has_alert(struct vg_store *st, const char *alert_id);
+/** @brief Persist a correlation mark (see vg_correlator_restore_mark). */
+vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
+                         const char *topic, int32_t partition, int64_t offset);
+/** @brief Give every stored mark to fn. */
+vg_err vg_store_each_mark(struct vg_store *st,
+                          vg_err (*fn)(const char *rule_id, const char *group_key,
+                                       const char *topic, int32_t partition,
+                                       int64_t offset, void *ctx),
+                          void *ctx);
+/** @brief Record the next offset to read for topic/partition. */
+vg_err vg_store_put_offset(struct vg_store *st, const char *topic, int32_t partition,
+                           int64_t next_offset);
+/** @brief Load incidents that were still open at the end of the last run (last
+ *  activity within gap of the newest incident) and give each to fn. */
+vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
+                                   vg_err (*fn)(const struct vg_incident *inc, void *ctx),
+                                   void *ctx);
+/** @brief Mark incident versions as published on the output topic. */
+vg_err vg_store_mark_published(struct vg_store *st, const char *incident_id,
+                               uint32_t version);
+/** @brief Give fn the ids of incidents whose stored version was not yet published. */
+vg_err vg_store_each_unpublished(struct vg_store *st,
+                                 vg_err (*fn)(const char *incident_id, void *ctx),
+                                 void *ctx);
+/** @brief The incident's published JSON document (as built at its last upsert). */
+vg_err vg_store_incident_json(struct vg_store *st, const char *incident_id,
+                              struct vg_buf *out, uint32_t *version);
+/** One row of the ranked incident list. */
+struct vg_ranked_row {
+	const char *id, *title, *summary, *tactics, *explanation, *first_seen, *last_seen;
+	double score; /* -1 when unscored */
+	int priority;
+	bool surfaced;
+	int64_t alert_count;
+	uint32_t version;
+};
+/** @brief Give fn the top `limit` incidents by score (merged ones left out). */
+vg_err vg_store_each_ranked(struct vg_store *st, int limit,
+                            vg_err (*fn)(const struct vg_ranked_row *row, void *ctx),
+                            void *ctx);
+/** @brief Read a counter of the metrics table (0 when absent). */
+int64_t vg_store_metric(struct vg_store *st, const char *name);
+/** @brief Count incidents (not merged), and of them the surfaced ones. */
+vg_err vg_store_count_incidents(struct vg_store *st, int64_t *total, int64_t *surfaced);
+
+/** @brief Add a named counter (metrics table). */
+vg_err vg_store_add_metric(struct vg_store *st, const char *name, int64_t delta);
+
+/* ---------------------------------------------------------------- pipeline */
+
+struct vg_pipeline;
+
+/** An output message: one incident version for the output topic. */
+struct vg_output {
+	char incident_id[21];
+	uint32_t version;
+	struct vg_buf json;
+};
+
+struct vg_pipeline_stats {
+	uint64_t records, events, dead_letters, hits, alerts, alerts_replayed,
+		incidents_changed, late_events;
+};
+
+/** Called for each record that becomes a dead letter (reason, original bytes). */
+typedef void (*vg_dead_letter_fn)(const char *reason, const char *buf, size_t len,
+                                  const struct vg_source *src, void *ctx);
+/** Called for each alert (before assembly), e.g. by `vigil detect`. */
+typedef void (*vg_alert_tap_fn)(const struct vg_alert *alert, void *ctx);
+
+struct vg_pipeline_hooks {
+	vg_dead_letter_fn dead_letter;
+	vg_alert_tap_fn alert_tap;
+	void *ctx;
+};
+
+/**
+ * @brief Build the pipeline from a validated config: decoders, rules, model and
+ * store (opened and restored: open incidents and correlation marks).  Every
+ * problem goes to diag.  store may be bypassed with cfg->store.path NULL.
+ */
+vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hooks *hooks,
+                       struct vg_pipeline **out, struct vg_diag *diag);
+void vg_pipeline_destroy(struct vg_pipeline *p);
+
+/** @brief Start a batch: opens the store transaction. */
+vg_err vg_pipeline_begin(struct vg_pipeline *p);
+/**
+ * @brief Process one record.  buf must stay valid until vg_pipeline_end.
+ * ref_time is used for RFC 3164's missing year (message timestamp or wall clock).
+ */
+vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char *buf,
+                           size_t len, const struct vg_source *src, vg_time ref_time);
+/**
+ * @brief End a batch: score and store every incident changed in it, commit the
+ * store transaction, and hand back the output messages (owned by the pipeline, valid
+ * until the next vg_pipeline_begin).  On failure the transaction is rolled back and
+ * nothing of the batch may be committed upstream.
+ */
+vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t *noutputs);
+/** @brief Outputs were delivered: record them as published. */
+vg_err vg_pipeline_ack(struct vg_pipeline *p, const struct vg_output *outputs, size_t n);
+/** @brief Rebuild the output messages of incidents stored but never published. */
+vg_err vg_pipeline_unpublished(struct vg_pipeline *p, struct vg_output **outputs,
+                               size_t *noutputs);
+/** @brief The offset that may be committed for topic/partition given that
+ *  everything up to and including `processed` is durable. */
+int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
+                                int32_t partition, int64_t processed);
+/** @brief Advance an idle partition's event time.  Call between begin and end: a
+ *  closing window may emit alerts. */
+void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,
+                         vg_time watermark);
+void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out);
+struct vg_store *vg_pipeline_store(struct vg_pipeline *p);
+/** @brief Called with every changed incident's id, version, score and features at
+ *  vg_pipeline_end (training collects them). */
+typedef void (*vg_incident_tap_fn)(const struct vg_incident *inc, const float *features,
+                                   double score, void *ctx);
+void vg_pipeline_set_incident_tap(struct vg_pipeline *p, vg_incident_tap_fn fn, void *ctx);
+
+/* ----------------------------------------------------------------- scenario */
+
+/** One generated record with its ground truth. */
+struct vg_scenario_record {
+	char *line;       /* the record as it goes on the wire */
+	const char *host; /* the host that logged it (static; the Kafka key) */
+	bool attack;      /* ground truth: part of an attack */
+	vg_time ts;
+};
+
+struct vg_scenario {
+	struct vg_scenario_record *records;
+	size_t count;
+	size_t attack_records;
+	size_t campaigns; /* attack campaigns generated */
+};
+
+struct vg_scenario_params {
+	uint64_t seed;
+	vg_time start;         /* event time of the first record */
+	int hours;             /* span of benign noise */
+	int hosts;             /* servers producing noise */
+	bool attack;           /* include the SSH brute force -> login -> sudo campaign */
+	bool variants;         /* randomise campaigns and add benign look-alikes (training) */
+};
+
+/** @brief Generate a deterministic scenario (same params, same bytes). */
+vg_err vg_scenario_generate(const struct vg_scenario_params *params, struct vg_scenario *out);
+void vg_scenario_free(struct vg_scenario *sc);
+
+/* -------------------------------------------------------------------- kafka */
+
+/** Options of one Kafka run (vigil run / vigil demo). */
+struct vg_run_opts {
+	/** Stop after this many input records (0 = run until SIGINT/SIGTERM). */
+	uint64_t stop_after_records;
+	/** Stop once every assigned partition reached its end (demo). */
+	bool stop_at_end;
+	/** Print a line per batch. */
+	bool verbose;
+};
+
+/** @brief Run the consumer loop until a signal or the stop condition. */
+vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
+                    struct vg_diag *diag);
+
+/** The embedded broker: librdkafka's mock cluster on loopback. */
+struct vg_embedded_kafka;
+vg_err vg_embedded_kafka_start(int partitions, struct vg_embedded_kafka **out,
+                               char *errstr, size_t errstr_size);
+/** @brief Create a topic on the embedded cluster. */
+vg_err vg_embedded_kafka_create_topic(struct vg_embedded_kafka *ek, const char *topic,
+                                      int partitions);
+const char *vg_embedded_kafka_bootstraps(const struct vg_embedded_kafka *ek);
+void vg_embedded_kafka_stop(struct vg_embedded_kafka *ek);
+
+/** A record to produce. */
+struct vg_kafka_record {
+	const char *key; /* NULL: no key */
+	const char *value;
+	size_t len;
+	vg_time ts;      /* message timestamp (event time); VG_TIME_NONE: now */
+};
+
+/** @brief Produce records to topic (idempotent producer) and wait until every one
+ *  is acknowledged.  @return VG_OK, or VG_ERR_KAFKA with errstr. */
+vg_err vg_kafka_produce(const char *brokers, const struct vg_kv_list *rdconf,
+                        const char *topic, const struct vg_kafka_record *recs, size_t n,
+                        char *errstr, size_t errstr_size);
+
+/** @brief Validate the librdkafka settings of cfg (builds, never connects). */
+vg_err vg_kafka_check_config(const struct vg_config *cfg, struct vg_diag *diag);
+
+/** @brief Ask a running vg_kafka_run to stop after its current batch (signal-safe). */
+void vg_kafka_request_stop(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* VG_ENGINE_H */

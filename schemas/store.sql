@@ -1,0 +1,135 @@
+-- Vigil's SQLite store: incidents, their alerts, entities and ranking.
+--
+-- Applied at start-up (idempotent).  The database runs in WAL mode, so `sqlite3`
+-- can query it while the engine writes.  Times are ISO 8601 UTC text (readable) plus
+-- microseconds since the epoch (*_us, for ordering and arithmetic).
+-- Useful queries:
+--   sqlite3 vigil.db 'select id, score, priority, title from incidents_ranked'
+--   sqlite3 vigil.db "select * from incident_timeline where incident_id = 'inc-...'"
+PRAGMA user_version = 1;
+
+-- One row per incident; `version` grows with every change.
+CREATE TABLE IF NOT EXISTS incidents (
+  id                TEXT PRIMARY KEY,           -- "inc-" + 16 hex digits, deterministic
+  version           INTEGER NOT NULL,
+  published_version INTEGER NOT NULL DEFAULT 0, -- last version acknowledged on Kafka
+  title             TEXT NOT NULL,
+  summary           TEXT NOT NULL,
+  first_seen        TEXT NOT NULL,
+  last_seen         TEXT NOT NULL,
+  first_seen_us     INTEGER NOT NULL,
+  last_seen_us      INTEGER NOT NULL,
+  alert_count       INTEGER NOT NULL,           -- alerts detailed plus alerts_dropped
+  alerts_dropped    INTEGER NOT NULL DEFAULT 0,
+  max_level         TEXT NOT NULL,
+  tactics           TEXT NOT NULL,              -- comma-separated ATT&CK tactics
+  score             REAL,                       -- 0..1 from the model
+  priority          INTEGER,                    -- 1 (highest) .. 4
+  surfaced          INTEGER NOT NULL DEFAULT 0, -- score >= model.surface_threshold
+  explanation       TEXT,                       -- JSON: top feature contributions
+  features          TEXT,                       -- JSON: feature name -> value
+  merged_into       TEXT,                       -- set when absorbed by another incident
+  document          TEXT NOT NULL               -- the JSON published for this version
+);
+CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
+CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);
+
+-- Alerts: correlations that fired and detection hits that stand alone.
+CREATE TABLE IF NOT EXISTS alerts (
+  id             TEXT PRIMARY KEY,              -- deterministic (rule, group, first event)
+  incident_id    TEXT NOT NULL REFERENCES incidents(id) DEFERRABLE INITIALLY DEFERRED,
+  rule_id        TEXT NOT NULL,
+  title          TEXT NOT NULL,
+  level          TEXT NOT NULL,
+  is_correlation INTEGER NOT NULL,
+  first_seen     TEXT NOT NULL,
+  last_seen      TEXT NOT NULL,
+  first_seen_us  INTEGER NOT NULL,
+  last_seen_us   INTEGER NOT NULL,
+  event_count    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_by_incident ON alerts(incident_id, first_seen_us);
+
+CREATE TABLE IF NOT EXISTS alert_tags (
+  alert_id TEXT NOT NULL REFERENCES alerts(id) DEFERRABLE INITIALLY DEFERRED,
+  ord      INTEGER NOT NULL,                    -- the rule's tag order
+  tag      TEXT NOT NULL,
+  PRIMARY KEY (alert_id, ord)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS alert_fields (
+  alert_id TEXT NOT NULL REFERENCES alerts(id) DEFERRABLE INITIALLY DEFERRED,
+  ord      INTEGER NOT NULL,
+  name     TEXT NOT NULL,
+  value    TEXT NOT NULL,
+  PRIMARY KEY (alert_id, ord)
+) WITHOUT ROWID;
+
+-- The input records behind each alert (topic/partition/offset, or file/-1/index).
+CREATE TABLE IF NOT EXISTS alert_events (
+  alert_id  TEXT NOT NULL,                     -- written as the alert fires
+
+  topic     TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  "offset"  INTEGER NOT NULL,
+  PRIMARY KEY (alert_id, topic, partition, "offset")
+) WITHOUT ROWID;
+
+-- Entities of an incident: who, from where, on which hosts.
+CREATE TABLE IF NOT EXISTS entities (
+  incident_id   TEXT NOT NULL REFERENCES incidents(id) DEFERRABLE INITIALLY DEFERRED,
+  type          TEXT NOT NULL,                 -- ip, host, user, process, hash
+  value         TEXT NOT NULL,
+  first_seen    TEXT NOT NULL,
+  first_seen_us INTEGER NOT NULL,
+  alerts        INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, type, value)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entities_by_value ON entities(type, value);
+
+-- Correlation groups consumed by an alert that fired, so a replay after a restart
+-- does not count their events again (see vg_correlator_restore_mark).
+CREATE TABLE IF NOT EXISTS correlation_marks (
+  rule_id   TEXT NOT NULL,
+  group_key TEXT NOT NULL,
+  topic     TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  "offset"  INTEGER NOT NULL,
+  PRIMARY KEY (rule_id, group_key, topic, partition)
+) WITHOUT ROWID;
+
+-- Input positions made durable in the same transaction as what they produced.
+CREATE TABLE IF NOT EXISTS input_offsets (
+  topic       TEXT NOT NULL,
+  partition   INTEGER NOT NULL,
+  next_offset INTEGER NOT NULL,
+  PRIMARY KEY (topic, partition)
+) WITHOUT ROWID;
+
+-- Counters (records, dead letters, alerts, ...), summed over runs.
+CREATE TABLE IF NOT EXISTS metrics (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- Analysts' verdicts (vigil feedback), which `vigil model train` can learn from.
+CREATE TABLE IF NOT EXISTS feedback (
+  incident_id TEXT NOT NULL REFERENCES incidents(id) DEFERRABLE INITIALLY DEFERRED,
+  verdict     TEXT NOT NULL CHECK (verdict IN ('tp', 'fp')),
+  note        TEXT,
+  recorded_at TEXT NOT NULL
+);
+
+-- Incidents people should look at first.
+CREATE VIEW IF NOT EXISTS incidents_ranked AS
+  SELECT id, score, priority, surfaced, title, first_seen, last_seen, alert_count,
+         tactics, version
+  FROM incidents WHERE merged_into IS NULL
+  ORDER BY score DESC, last_seen_us DESC;
+
+-- Every alert of every incident in time order.
+CREATE VIEW IF NOT EXISTS incident_timeline AS
+  SELECT a.incident_id, a.first_seen, a.last_seen, a.level, a.title, a.rule_id,
+         a.event_count, (SELECT group_concat(tag, ' ') FROM alert_tags t
+                         WHERE t.alert_id = a.id) AS tags
+  FROM alerts a ORDER BY a.incident_id, a.first_seen_us;

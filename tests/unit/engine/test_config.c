@@ -1,0 +1,226 @@
+/* Unit tests for engine/config.c: defaults, every kind of error with its exact
+ * file:line:col message, all errors reported at once. */
+#include "vg_engine.h"
+#include "vg_test.h"
+
+static struct vg_config *load_ok(const char *yaml)
+{
+	struct vg_diag d;
+	struct vg_config *cfg = NULL;
+	vg_diag_init(&d);
+	vg_err err = vg_config_load_string("t.yaml", yaml, strlen(yaml), &cfg, &d);
+	vg_diag_print(&d, stderr);
+	ck_assert_int_eq(err, VG_OK);
+	ck_assert_uint_eq(d.count, 0);
+	vg_diag_clear(&d);
+	return cfg;
+}
+
+/* Load a config expected to fail; returns the messages joined by newlines. */
+static char *load_bad(const char *yaml)
+{
+	struct vg_diag d;
+	struct vg_config *cfg = NULL;
+	struct vg_buf b;
+	vg_diag_init(&d);
+	vg_buf_init(&b);
+	vg_err err = vg_config_load_string("bad.yaml", yaml, strlen(yaml), &cfg, &d);
+	ck_assert_int_ne(err, VG_OK);
+	ck_assert_ptr_null(cfg);
+	for (size_t i = 0; i < d.count; i++) {
+		vg_buf_puts(&b, d.msgs[i]);
+		vg_buf_putc(&b, '\n');
+	}
+	vg_diag_clear(&d);
+	return b.data;
+}
+
+START_TEST(empty_file_gives_defaults)
+{
+	struct vg_config *cfg = load_ok("");
+	ck_assert_str_eq(cfg->kafka.brokers, "embedded");
+	ck_assert_str_eq(cfg->kafka.group_id, "vigil");
+	ck_assert_uint_eq(cfg->kafka.ninputs, 1);
+	ck_assert_str_eq(cfg->kafka.inputs[0].topic, "syslog");
+	ck_assert_str_eq(cfg->kafka.output_topic, "vigil.incidents");
+	ck_assert_str_eq(cfg->kafka.dead_letter_topic, "vigil.dead-letter");
+	ck_assert_int_eq(cfg->kafka.batch_size, 1000);
+	ck_assert_str_eq(cfg->model.path, "embedded");
+	ck_assert_double_eq(cfg->model.priority_bands[2], 0.8);
+	ck_assert_str_eq(cfg->store.path, "vigil.db");
+	ck_assert_int_eq(cfg->correlation.allowed_lateness, 60 * VG_USEC_PER_SEC);
+	ck_assert_int_eq(cfg->correlation.incident_gap, 3600 * VG_USEC_PER_SEC);
+	ck_assert_uint_eq(cfg->rules.npaths, 0);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
+START_TEST(full_file_is_read)
+{
+	struct vg_config *cfg = load_ok(
+		"kafka:\n"
+		"  brokers: \"k1:9092,k2:9092\"\n"
+		"  group_id: soc\n"
+		"  inputs:\n"
+		"    - {topic: raw.syslog, format: rfc5424}\n"
+		"    - topic: raw.sysmon\n"
+		"      format: json\n"
+		"  librdkafka:\n"
+		"    security.protocol: SASL_SSL\n"
+		"    sasl.mechanism: SCRAM-SHA-512\n"
+		"  batch_size: 500\n"
+		"rules: {paths: [/etc/vigil/rules, extra.yml]}\n"
+		"decoders: {rfc3164_utc_offset: \"-05:30\"}\n"
+		"model: {path: m.json, priority_bands: [0.1, 0.4, 0.9], surface_threshold: 0.7}\n"
+		"store: {path: /var/lib/vigil/v.db}\n"
+		"correlation: {allowed_lateness: 500ms, incident_gap: 2d}\n");
+	ck_assert_str_eq(cfg->kafka.brokers, "k1:9092,k2:9092");
+	ck_assert_uint_eq(cfg->kafka.ninputs, 2);
+	ck_assert_int_eq(cfg->kafka.inputs[0].format, VG_FMT_RFC5424);
+	ck_assert_str_eq(cfg->kafka.inputs[1].topic, "raw.sysmon");
+	ck_assert_int_eq(cfg->kafka.inputs[1].format, VG_FMT_JSON);
+	ck_assert_uint_eq(cfg->kafka.librdkafka.count, 2);
+	ck_assert_str_eq(cfg->kafka.librdkafka.items[1].name, "sasl.mechanism");
+	ck_assert_str_eq(cfg->kafka.librdkafka.items[1].value, "SCRAM-SHA-512");
+	ck_assert_int_eq(cfg->kafka.batch_size, 500);
+	ck_assert_uint_eq(cfg->rules.npaths, 2);
+	ck_assert_str_eq(cfg->rules.paths[1], "extra.yml");
+	ck_assert_int_eq(cfg->decoders.rfc3164_utc_offset_sec, -(5 * 3600 + 30 * 60));
+	ck_assert_double_eq(cfg->model.surface_threshold, 0.7);
+	ck_assert_int_eq(cfg->correlation.allowed_lateness, 500000);
+	ck_assert_int_eq(cfg->correlation.incident_gap, 2 * 86400 * VG_USEC_PER_SEC);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
+START_TEST(typos_get_suggestions)
+{
+	char *msgs = load_bad("kafak:\n  brokers: x\n"
+	                      "correlation:\n  alowed_lateness: 5s\n");
+	ck_assert_str_eq(msgs, "bad.yaml:1:1: error: unknown section 'kafak' (did you mean "
+	                       "'kafka'?)\n"
+	                       "bad.yaml:4:3: error: unknown key 'alowed_lateness' in section "
+	                       "'correlation' (did you mean 'allowed_lateness'?)\n");
+	free(msgs);
+}
+END_TEST
+
+START_TEST(wrong_types_and_values_all_reported)
+{
+	char *msgs = load_bad("kafka:\n"
+	                      "  batch_size: lots\n"
+	                      "  poll_timeout_ms: 0\n"
+	                      "  inputs: [{topic: a, format: xml}, {format: json}]\n"
+	                      "  librdkafka: [a, b]\n"
+	                      "model:\n"
+	                      "  surface_threshold: 1.5\n"
+	                      "  priority_bands: [0.5, 0.2, 0.9]\n"
+	                      "correlation:\n"
+	                      "  incident_gap: soon\n"
+	                      "decoders:\n"
+	                      "  rfc3164_utc_offset: CET\n"
+	                      "store: [x]\n");
+	ck_assert_str_eq(
+		msgs,
+		"bad.yaml:2:15: error: 'kafka.batch_size' must be a whole number, not 'lots'\n"
+		"bad.yaml:3:20: error: 'kafka.poll_timeout_ms' must be between 1 and 60000, not 0\n"
+		"bad.yaml:4:31: error: unknown input format 'xml' (expected auto, syslog, rfc3164, "
+		"rfc5424 or json)\n"
+		"bad.yaml:4:37: error: input needs a 'topic'\n"
+		"bad.yaml:5:15: error: 'kafka.librdkafka' must be a mapping of property: value, not "
+		"a list\n"
+		"bad.yaml:7:22: error: 'model.surface_threshold' must be a number between 0 and 1, "
+		"not '1.5'\n"
+		"bad.yaml:8:19: error: 'model.priority_bands' must be three ascending scores "
+		"between 0 and 1\n"
+		"bad.yaml:10:17: error: 'correlation.incident_gap' must be a duration like 500ms, "
+		"90s, 5m, 1h or 2d, not 'soon'\n"
+		"bad.yaml:12:23: error: 'decoders.rfc3164_utc_offset' must be a UTC offset like "
+		"+02:00 or -05:30, not 'CET'\n"
+		"bad.yaml:13:8: error: section 'store' must be a mapping, not a list\n");
+	free(msgs);
+}
+END_TEST
+
+START_TEST(semantic_errors)
+{
+	char *msgs = load_bad("kafka:\n"
+	                      "  inputs: [{topic: a}, {topic: a}, {topic: vigil.incidents}]\n"
+	                      "  group_id: x\n"
+	                      "  group_id: y\n");
+	ck_assert_str_eq(msgs,
+	                 "bad.yaml:4:3: error: key 'kafka.group_id' is set twice (first at "
+	                 "line 3)\n"
+	                 "bad.yaml:1:1: error: input topic 'a' is listed twice\n"
+	                 "bad.yaml:1:1: error: input topic 'vigil.incidents' is also the "
+	                 "output topic\n");
+	free(msgs);
+}
+END_TEST
+
+START_TEST(invalid_yaml_points_at_the_problem)
+{
+	char *msgs = load_bad("kafka:\n  brokers: [a, b\nstore: {}\n");
+	ck_assert_ptr_nonnull(strstr(msgs, "bad.yaml:3:"));
+	ck_assert_ptr_nonnull(strstr(msgs, ": error: "));
+	free(msgs);
+	msgs = load_bad("just a string\n");
+	ck_assert_str_eq(msgs, "bad.yaml:1:1: error: the configuration must be a mapping of "
+	                       "sections (kafka, rules, decoders, model, store, correlation)\n");
+	free(msgs);
+}
+END_TEST
+
+START_TEST(missing_file_is_an_io_error)
+{
+	struct vg_diag d;
+	struct vg_config *cfg = NULL;
+	vg_diag_init(&d);
+	ck_assert_int_eq(vg_config_load_file("/nonexistent/vigil.yaml", &cfg, &d), VG_ERR_IO);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_str_eq(d.msgs[0],
+	                 "/nonexistent/vigil.yaml: error: cannot read: No such file or directory");
+	vg_diag_clear(&d);
+}
+END_TEST
+
+START_TEST(example_config_is_valid)
+{
+	char path[4096];
+	struct vg_diag d;
+	struct vg_config *cfg = NULL;
+	snprintf(path, sizeof(path), "%s/engine/vigil.example.yaml", vg_test_source_root());
+	vg_diag_init(&d);
+	vg_err err = vg_config_load_file(path, &cfg, &d);
+	vg_diag_print(&d, stderr);
+	ck_assert_int_eq(err, VG_OK);
+	vg_config_destroy(cfg);
+	vg_diag_clear(&d);
+}
+END_TEST
+
+static Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	struct {
+		const char *name;
+		const TTest *fn;
+	} cases[] = {
+		{"defaults", empty_file_gives_defaults},
+		{"full", full_file_is_read},
+		{"typos", typos_get_suggestions},
+		{"types", wrong_types_and_values_all_reported},
+		{"semantics", semantic_errors},
+		{"yaml", invalid_yaml_points_at_the_problem},
+		{"io", missing_file_is_an_io_error},
+		{"example", example_config_is_valid},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+VG_TEST_MAIN(config_suite)

@@ -1,0 +1,306 @@
+/* Unit tests for engine/store.c: schema, WAL, idempotent upserts, restore of open
+ * incidents, merges, marks, offsets, publication tracking and metrics. */
+#include "vg_engine.h"
+#include "vg_test.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+static char g_dir[64];
+static char g_db[128];
+
+static void setup(void)
+{
+	snprintf(g_dir, sizeof(g_dir), "/tmp/vg-store-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(g_dir));
+	snprintf(g_db, sizeof(g_db), "%s/t.db", g_dir);
+}
+
+static void teardown(void)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct vg_store *open_store(void)
+{
+	struct vg_store *st;
+	char errstr[256];
+	ck_assert_int_eq(vg_store_open(g_db, &st, errstr, sizeof(errstr)), VG_OK);
+	return st;
+}
+
+static int64_t count(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	int64_t n = -1;
+	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return n;
+}
+
+/* A small incident: two alerts, three entities. */
+static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
+{
+	static char *tags0[] = {"attack.credential-access", "attack.t1110"};
+	static struct vg_kv fields0[] = {{"source.ip", "203.0.113.45"}, {"host.name", "web01"}};
+	static struct vg_entity ents[] = {{VG_ENT_IP, "203.0.113.45", 0, 2},
+	                                  {VG_ENT_HOST, "web01", 0, 2},
+	                                  {VG_ENT_USER, "deploy@web01", 0, 1}};
+	static struct vg_incident_alert alerts[2];
+	memset(inc, 0, sizeof(*inc));
+	snprintf(inc->id, sizeof(inc->id), "%s", id);
+	inc->version = 2;
+	inc->first_ts = t0;
+	inc->last_ts = t0 + 60 * VG_USEC_PER_SEC;
+	alerts[0] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa1", "rule-bf", "SSH brute force",
+	                                       VG_LEVEL_HIGH, tags0, 2, true, t0, t0 + 30,
+	                                       12, fields0, 2};
+	alerts[1] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa2", "rule-ok", "SSH login",
+	                                       VG_LEVEL_LOW, NULL, 0, false,
+	                                       t0 + 60 * VG_USEC_PER_SEC,
+	                                       t0 + 60 * VG_USEC_PER_SEC, 1, fields0, 2};
+	inc->alerts = alerts;
+	inc->nalerts = 2;
+	inc->entities = ents;
+	inc->nentities = 3;
+	for (size_t i = 0; i < 3; i++)
+		ents[i].first_seen = t0;
+}
+
+static vg_err restore_into(const struct vg_incident *inc, void *ctx)
+{
+	return vg_assembler_restore(ctx, inc);
+}
+
+static const struct vg_incident_doc g_doc = {"SSH brute force from 203.0.113.45",
+                                             "2 alerts", "credential-access", "high",
+                                             "[]", "{}", "{\"id\":\"x\"}"};
+
+START_TEST(schema_and_wal)
+{
+	struct vg_store *st = open_store();
+	vg_store_close(st);
+	ck_assert_int_eq(count("select count(*) from sqlite_master where name in ('incidents',"
+	                       "'alerts','entities','incidents_ranked','incident_timeline')"),
+	                 5);
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	sqlite3_open(g_db, &db);
+	sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(s, 0), "wal");
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	/* Re-opening applies the schema again without error. */
+	vg_store_close(open_store());
+}
+END_TEST
+
+START_TEST(upsert_is_idempotent_and_restores)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident inc;
+	struct vg_ranking rank = {.score = 0.9, .priority = 1, .surfaced = true};
+	vg_time t0 = vg_time_from_civil(2026, 11, 20, 12, 0, 0, 0);
+	build_incident(&inc, "inc-00000000000000aa", t0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(vg_store_begin(st), VG_OK);
+		ck_assert_int_eq(vg_store_put_incident(st, &inc, &rank, &g_doc), VG_OK);
+		ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	}
+	ck_assert(vg_store_has_alert(st, "aaaaaaaaaaaaaaa1"));
+	ck_assert(!vg_store_has_alert(st, "nope"));
+	vg_store_close(st);
+	ck_assert_int_eq(count("select count(*) from incidents"), 1);
+	ck_assert_int_eq(count("select count(*) from alerts"), 2);
+	ck_assert_int_eq(count("select count(*) from alert_tags"), 2);
+	ck_assert_int_eq(count("select count(*) from alert_fields"), 4);
+	ck_assert_int_eq(count("select count(*) from entities"), 3);
+	ck_assert_int_eq(count("select priority from incidents"), 1);
+
+	/* Restore gives back an equal incident. */
+	st = open_store();
+	struct vg_assembler_conf aconf = {.inactivity_gap = 3600 * VG_USEC_PER_SEC};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&aconf, &a), VG_OK);
+	ck_assert_int_eq(vg_store_each_open_incident(
+				 st, 3600 * VG_USEC_PER_SEC,
+				 restore_into, a),
+	                 VG_OK);
+	struct vg_incident *r = vg_assembler_get(a, "inc-00000000000000aa");
+	ck_assert_ptr_nonnull(r);
+	ck_assert_uint_eq(r->version, 2);
+	ck_assert_uint_eq(r->nalerts, 2);
+	ck_assert_uint_eq(r->nentities, 3);
+	ck_assert_int_eq(r->first_ts, t0);
+	ck_assert_str_eq(r->alerts[0].title, "SSH brute force");
+	ck_assert_uint_eq(r->alerts[0].ntags, 2);
+	ck_assert_str_eq(r->alerts[0].fields[0].value, "203.0.113.45");
+	ck_assert_int_eq(r->alerts[0].level, VG_LEVEL_HIGH);
+	ck_assert_uint_eq(r->alerts[0].event_count, 12);
+	vg_assembler_destroy(a);
+	vg_store_close(st);
+}
+END_TEST
+
+START_TEST(old_incidents_are_not_restored)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident inc;
+	vg_time t0 = vg_time_from_civil(2026, 11, 20, 12, 0, 0, 0);
+	vg_store_begin(st);
+	build_incident(&inc, "inc-0000000000000001", t0);
+	vg_store_put_incident(st, &inc, NULL, &g_doc);
+	build_incident(&inc, "inc-0000000000000002", t0 + 7200 * VG_USEC_PER_SEC);
+	inc.alerts[0].id[15] = '3';
+	inc.alerts[1].id[15] = '4';
+	vg_store_put_incident(st, &inc, NULL, &g_doc);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	struct vg_assembler_conf aconf = {.inactivity_gap = 3600 * VG_USEC_PER_SEC};
+	struct vg_assembler *a;
+	vg_assembler_new(&aconf, &a);
+	ck_assert_int_eq(vg_store_each_open_incident(
+				 st, 3600 * VG_USEC_PER_SEC,
+				 restore_into, a),
+	                 VG_OK);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 1);
+	ck_assert_ptr_nonnull(vg_assembler_get(a, "inc-0000000000000002"));
+	vg_assembler_destroy(a);
+	vg_store_close(st);
+	/* restore the static test data ids */
+	inc.alerts[0].id[15] = '1';
+	inc.alerts[1].id[15] = '2';
+}
+END_TEST
+
+static vg_err collect_mark(const char *rule, const char *group, const char *topic,
+                           int32_t part, int64_t off, void *ctx)
+{
+	int64_t *o = ctx;
+	ck_assert_str_eq(rule, "r1");
+	ck_assert_str_eq(group, "source.ip=1.2.3.4");
+	ck_assert_str_eq(topic, "syslog");
+	ck_assert_int_eq(part, 2);
+	*o = off;
+	return VG_OK;
+}
+
+static vg_err collect_id(const char *id, void *ctx)
+{
+	int *n = ctx;
+	ck_assert_str_eq(id, "inc-00000000000000aa");
+	(*n)++;
+	return VG_OK;
+}
+
+START_TEST(marks_offsets_publication_metrics)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident inc;
+	build_incident(&inc, "inc-00000000000000aa", 0);
+	vg_store_begin(st);
+	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 50);
+	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 40); /* keeps max */
+	vg_store_put_offset(st, "syslog", 2, 51);
+	vg_store_put_offset(st, "syslog", 2, 61);
+	vg_store_put_incident(st, &inc, NULL, &g_doc);
+	vg_store_add_metric(st, "records", 10);
+	vg_store_add_metric(st, "records", 5);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	int64_t off = 0;
+	ck_assert_int_eq(vg_store_each_mark(st, collect_mark, &off), VG_OK);
+	ck_assert_int_eq(off, 50);
+	ck_assert_int_eq(vg_store_metric(st, "records"), 15);
+	ck_assert_int_eq(vg_store_metric(st, "missing"), 0);
+	int n = 0;
+	vg_store_each_unpublished(st, collect_id, &n);
+	ck_assert_int_eq(n, 1);
+	struct vg_buf b;
+	uint32_t version;
+	vg_buf_init(&b);
+	ck_assert_int_eq(vg_store_incident_json(st, inc.id, &b, &version), VG_OK);
+	ck_assert_str_eq(b.data, "{\"id\":\"x\"}");
+	ck_assert_uint_eq(version, 2);
+	vg_buf_free(&b);
+	vg_store_begin(st);
+	vg_store_mark_published(st, inc.id, 2);
+	vg_store_commit(st);
+	n = 0;
+	vg_store_each_unpublished(st, collect_id, &n);
+	ck_assert_int_eq(n, 0);
+	vg_store_close(st);
+	ck_assert_int_eq(count("select next_offset from input_offsets"), 61);
+}
+END_TEST
+
+START_TEST(merge_moves_alerts)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident inc;
+	build_incident(&inc, "inc-00000000000000bb", 0);
+	vg_store_begin(st);
+	vg_store_put_incident(st, &inc, NULL, &g_doc);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	/* As in a batch: the merge is recorded first, the survivor written at the end
+	 * (foreign keys are checked at commit). */
+	vg_store_begin(st);
+	ck_assert_int_eq(vg_store_merge_incident(st, "inc-00000000000000bb",
+	                                         "inc-00000000000000cc"),
+	                 VG_OK);
+	struct vg_incident survivor;
+	build_incident(&survivor, "inc-00000000000000cc", 0);
+	survivor.nalerts = 0; /* its alerts are the moved ones */
+	ck_assert_int_eq(vg_store_put_incident(st, &survivor, NULL, &g_doc), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	vg_store_close(st);
+	ck_assert_int_eq(count("select count(*) from alerts where incident_id="
+	                       "'inc-00000000000000cc'"),
+	                 2);
+	ck_assert_int_eq(count("select count(*) from incidents_ranked"), 1);
+	ck_assert_int_eq(count("select count(*) from incidents where merged_into="
+	                       "'inc-00000000000000cc'"),
+	                 1);
+}
+END_TEST
+
+START_TEST(open_errors_are_reported)
+{
+	struct vg_store *st;
+	char errstr[256] = "";
+	ck_assert_int_eq(vg_store_open("/nonexistent/dir/x.db", &st, errstr, sizeof(errstr)),
+	                 VG_ERR_STORE);
+	ck_assert_ptr_nonnull(strstr(errstr, "/nonexistent/dir/x.db: "));
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	struct {
+		const char *name;
+		const TTest *fn;
+	} cases[] = {
+		{"schema", schema_and_wal},
+		{"upsert", upsert_is_idempotent_and_restores},
+		{"restore_window", old_incidents_are_not_restored},
+		{"marks", marks_offsets_publication_metrics},
+		{"merge", merge_moves_alerts},
+		{"errors", open_errors_are_reported},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+VG_TEST_MAIN(store_suite)
