@@ -133,6 +133,8 @@ static vg_err run_scenario(const struct vg_scenario_params *params, const char *
 	size_t nouts;
 	for (size_t i = 0; !err && i < sc.count; i += 1000) {
 		err = vg_pipeline_begin(p);
+		if (!err && i + 1000 >= sc.count)
+			vg_pipeline_finish_input(p); /* the last batch releases every alert */
 		for (size_t j = i; !err && j < sc.count && j < i + 1000; j++) {
 			struct vg_source src = {"scenario", -1, (int64_t)j};
 			err = vg_pipeline_process(p, VG_FMT_SYSLOG, sc.records[j].line,

@@ -268,7 +268,7 @@ int vg_cli_demo(int argc, char **argv)
 	printf("Running the pipeline (normalize, detect, correlate, assemble, rank, store, "
 	       "publish)...\n");
 	fflush(stdout);
-	struct vg_run_opts opts = {.stop_after_records = sc.count + njunk};
+	struct vg_run_opts opts = {.stop_at_end = true};
 	if (vg_kafka_run(cfg, &opts, &diag))
 		goto out;
 

@@ -245,8 +245,10 @@ int vg_cli_detect(int argc, char **argv)
 				err = vg_pipeline_begin(p);
 		}
 	}
-	if (!err)
+	if (!err) {
+		vg_pipeline_finish_input(p);
 		err = vg_pipeline_end(p, &outs, &nouts);
+	}
 	struct vg_pipeline_stats st;
 	vg_pipeline_stats(p, &st);
 	fprintf(stderr, "vigil detect: %llu records, %llu events, %llu dead letters, %llu hits, %llu alerts\n",
@@ -289,11 +291,14 @@ int vg_cli_scenario(int argc, char **argv)
 	                                      {"no-attack", no_argument, NULL, 'A'},
 	                                      {"variants", no_argument, NULL, 'V'},
 	                                      {"labels", required_argument, NULL, 'l'},
+	                                      {"start", required_argument, NULL, 'S'},
+	                                      {"keys", no_argument, NULL, 'k'},
 	                                      {NULL, 0, NULL, 0}};
 	struct vg_scenario_params params = {
 		.seed = 7, .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0), .hours = 12,
 		.hosts = 4, .attack = true};
 	const char *labels = NULL;
+	bool keys = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
@@ -303,7 +308,19 @@ int vg_cli_scenario(int argc, char **argv)
 		case 'A': params.attack = false; break;
 		case 'V': params.variants = true; break;
 		case 'l': labels = optarg; break;
-		default: return 2;
+		case 'k': keys = true; break;
+		case 'S':
+			if (vg_time_parse_rfc3339(optarg, strlen(optarg), INT32_MIN, &params.start)) {
+				fprintf(stderr, "vigil scenario: --start wants an RFC 3339 time with a "
+				                "zone, e.g. 2026-11-20T06:00:00Z\n");
+				return 2;
+			}
+			break;
+		default:
+			fprintf(stderr, "usage: vigil scenario [--seed N] [--hours N] [--hosts N] "
+			                "[--no-attack] [--variants] [--start TIME] [--keys] "
+			                "[--labels FILE]\n");
+			return 2;
 		}
 	}
 	struct vg_scenario sc;
@@ -316,6 +333,8 @@ int vg_cli_scenario(int argc, char **argv)
 		return 1;
 	}
 	for (size_t i = 0; i < sc.count; i++) {
+		if (keys) /* "host<TAB>line", for kcat -K '\t' */
+			printf("%s\t", sc.records[i].host);
 		puts(sc.records[i].line);
 		if (lf)
 			fprintf(lf, "%zu\t%s\n", i, sc.records[i].attack ? "attack" : "benign");

@@ -216,7 +216,8 @@ vg_err vg_kafka_produce(const char *brokers, const struct vg_kv_list *rdconf,
 struct part_state {
 	char *topic;
 	int32_t partition;
-	int64_t max_offset; /* largest offset processed in the current batch, -1 none */
+	int64_t max_offset; /* largest offset processed so far, -1 none */
+	int64_t committed;  /* next offset last committed, -1 none */
 	bool at_end;        /* the last fetch reached the end of the partition */
 	vg_time last_data;  /* wall clock of the last record */
 };
@@ -231,6 +232,8 @@ struct runner {
 	struct part_state *parts;
 	size_t nparts, parts_cap;
 	uint64_t records;
+	uint64_t batches; /* batches that had records */
+	bool in_batch;    /* the caller already began the batch */
 	vg_err dl_err;
 	struct vg_ratelimit dl_log;
 };
@@ -253,6 +256,7 @@ static struct part_state *part_get(struct runner *r, const char *topic, int32_t 
 		return NULL;
 	ps->partition = partition;
 	ps->max_offset = -1;
+	ps->committed = -1;
 	ps->at_end = false;
 	ps->last_data = vg_time_now();
 	r->nparts++;
@@ -305,23 +309,78 @@ static vg_err commit_offsets(struct runner *r)
 	rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(8);
 	rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 
+	/* Every partition whose committable offset moved: also those without records
+	 * in this batch, whose offsets a released alert or closed window freed. */
 	for (size_t i = 0; i < r->nparts; i++) {
 		struct part_state *ps = &r->parts[i];
 		if (ps->max_offset < 0)
 			continue;
 		int64_t next = vg_pipeline_committable(r->pipe, ps->topic, ps->partition,
 		                                       ps->max_offset);
-		rd_kafka_topic_partition_list_add(list, ps->topic, ps->partition)->offset = next;
-		ps->max_offset = -1;
+		if (next > ps->committed)
+			rd_kafka_topic_partition_list_add(list, ps->topic, ps->partition)->offset =
+				next;
 	}
 	if (list->cnt)
 		kerr = rd_kafka_commit(r->consumer, list, 0);
+	if (!kerr)
+		for (int i = 0; i < list->cnt; i++)
+			part_get(r, list->elems[i].topic, list->elems[i].partition)->committed =
+				list->elems[i].offset;
 	rd_kafka_topic_partition_list_destroy(list);
 	if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
 		vg_log(VG_LOG_ERROR, "committing offsets: %s", rd_kafka_err2str(kerr));
 		return VG_ERR_KAFKA;
 	}
 	return VG_OK;
+}
+
+/*
+ * Fault injection for the crash tests: VIGIL_CRASH_POINT=STAGE:N kills the process
+ * (SIGKILL, no clean-up, like kill -9) at STAGE of the N-th batch that had records.
+ * STAGE is after-store (store committed, nothing published), after-publish
+ * (published, offsets not committed) or after-commit.  Unset: no effect.
+ */
+static void crash_point(const char *stage, uint64_t batch)
+{
+	static const char *spec;
+	static bool read;
+	if (!read) {
+		spec = getenv("VIGIL_CRASH_POINT");
+		read = true;
+	}
+	if (!spec)
+		return;
+	size_t n = strlen(stage);
+	if (!strncmp(spec, stage, n) && spec[n] == ':' &&
+	    strtoull(spec + n + 1, NULL, 10) == batch) {
+		fprintf(stderr, "vigil: crash point %s reached at batch %llu\n", spec,
+		        (unsigned long long)batch);
+		raise(SIGKILL);
+	}
+}
+
+/* Tell the pipeline which partitions the group gave us (it may change with every
+ * rebalance; cheap enough to ask once per poll). */
+static vg_err sync_assignment(struct runner *r)
+{
+	rd_kafka_topic_partition_list_t *list = NULL;
+	if (rd_kafka_assignment(r->consumer, &list) || !list)
+		return VG_OK; /* keep the last known assignment */
+	const char **topics = calloc((size_t)list->cnt + 1, sizeof(char *));
+	int32_t *parts = calloc((size_t)list->cnt + 1, sizeof(int32_t));
+	vg_err err = VG_ERR_NOMEM;
+	if (topics && parts) {
+		for (int i = 0; i < list->cnt; i++) {
+			topics[i] = list->elems[i].topic;
+			parts[i] = list->elems[i].partition;
+		}
+		err = vg_pipeline_set_assignment(r->pipe, topics, parts, (size_t)list->cnt);
+	}
+	free(topics);
+	free(parts);
+	rd_kafka_topic_partition_list_destroy(list);
+	return err;
 }
 
 /* One batch: messages already polled. */
@@ -331,8 +390,9 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 	size_t nouts;
 	vg_err err;
 
-	if ((err = vg_pipeline_begin(r->pipe)))
+	if (!r->in_batch && (err = vg_pipeline_begin(r->pipe)))
 		return err;
+	r->in_batch = false;
 	r->dl_err = VG_OK;
 	for (size_t i = 0; i < n && !err; i++) {
 		rd_kafka_message_t *m = msgs[i];
@@ -370,15 +430,21 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 	}
 	if ((err = vg_pipeline_end(r->pipe, &outs, &nouts)))
 		return err;
+	if (n)
+		r->batches++;
+	crash_point("after-store", r->batches);
 	if (r->dl_err) {
 		vg_log(VG_LOG_ERROR, "producing dead letters: %s", r->prod.last_error);
 		return r->dl_err;
 	}
 	if ((err = publish(r, outs, nouts)))
 		return err;
+	crash_point("after-publish", r->batches);
 	if (r->opts->verbose && (n || nouts))
 		vg_log(VG_LOG_INFO, "batch: %zu records, %zu incident versions", n, nouts);
-	return commit_offsets(r);
+	err = commit_offsets(r);
+	crash_point("after-commit", r->batches);
+	return err;
 }
 
 /* Idle partitions: their watermark follows the wall clock (minus lateness). */
@@ -398,8 +464,7 @@ static vg_err advance_idle(struct runner *r)
 	for (size_t i = 0; i < r->nparts; i++) {
 		struct part_state *ps = &r->parts[i];
 		if (now - ps->last_data > r->cfg->correlation.idle_partition_timeout) {
-			vg_pipeline_advance(r->pipe, ps->topic, ps->partition,
-			                    now - r->cfg->correlation.allowed_lateness);
+			vg_pipeline_advance(r->pipe, ps->topic, ps->partition, now);
 			ps->last_data = now;
 		}
 	}
@@ -505,15 +570,24 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 			break;
 		}
 		rd_kafka_poll(r.prod.rk, 0);
-		err = run_batch(&r, msgs, (size_t)n);
+		err = sync_assignment(&r);
+		if (!err)
+			err = run_batch(&r, msgs, (size_t)n);
 		for (ssize_t i = 0; i < n; i++)
 			rd_kafka_message_destroy(msgs[i]);
 		if (err)
 			break;
 		if (opts->stop_after_records && r.records >= opts->stop_after_records)
 			break;
-		if (n == 0 && opts->stop_at_end && all_at_end(&r))
+		if (n == 0 && opts->stop_at_end && all_at_end(&r)) {
+			/* End of input: release the alerts held for ordering, commit. */
+			if (!(err = vg_pipeline_begin(r.pipe))) {
+				vg_pipeline_finish_input(r.pipe);
+				r.in_batch = true;
+				err = run_batch(&r, msgs, 0);
+			}
 			break;
+		}
 		if (n == 0 && (err = advance_idle(&r)))
 			break;
 	}

@@ -22,7 +22,7 @@ static const struct {
 	{"detect", vg_cli_detect, "detect [-r RULES]... [--format F] [FILE...]   print rule hits and alerts"},
 	{"rules", vg_cli_rules, "rules check PATH...   load rules and report the ones that cannot run"},
 	{"model", vg_cli_model, "model train|eval [options]   train or evaluate the ranking model"},
-	{"scenario", vg_cli_scenario, "scenario [--seed N] [--hours N] [--no-attack] [--labels FILE]   print generated traffic"},
+	{"scenario", vg_cli_scenario, "scenario [--seed N] [--start TIME] [--keys] [--labels FILE]   print generated traffic"},
 	{"version", vg_cli_version, "version"},
 };
 #define NCOMMANDS (sizeof(g_commands) / sizeof(g_commands[0]))

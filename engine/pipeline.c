@@ -9,11 +9,15 @@
  *    written in one SQLite transaction, committed in vg_pipeline_end.
  *  - An alert already in the store was derived from a record before a restart: it is
  *    skipped (counted as replayed), so a replay never changes or duplicates anything.
- *  - When a correlation fires, the largest offset of its events per partition is
- *    stored as a mark; on start the marks go back to the correlator, so re-read
- *    events that already fired are not counted again.
+ *  - Alerts are held back and released to the assembler in (time, id) order once
+ *    the low watermark (the smallest newest-event time over the input partitions,
+ *    less the allowed lateness) passes them.  Incident assembly therefore does not
+ *    depend on how partitions interleave, which changes from run to run.
+ *  - When a held alert of a correlation is released, the largest offset of its
+ *    events per partition is stored as a mark; on start the marks go back to the
+ *    correlator, so re-read events that already fired are not counted again.
  *  - vg_pipeline_committable never lets the caller commit past an event an open
- *    correlation window still holds.
+ *    correlation window or a held alert still needs.
  */
 #include "incident_text.h"
 
@@ -25,7 +29,15 @@
 struct part_pos {
 	char *topic;
 	int32_t partition;
-	int64_t max_offset; /* largest offset processed in this batch, -1 none */
+	int64_t max_offset; /* largest offset processed so far, -1 none */
+	vg_time max_ts;     /* newest event time seen, VG_TIME_NONE none */
+	bool assigned;      /* counts for the low watermark */
+};
+
+/* An alert held until the low watermark passes it (deep copy). */
+struct held_alert {
+	struct vg_alert a;
+	char *group_key;
 };
 
 struct vg_pipeline {
@@ -42,9 +54,12 @@ struct vg_pipeline {
 	struct vg_arena *arena;
 	bool in_batch;
 	vg_err batch_err; /* first error inside a batch (alert sink cannot return one) */
-	vg_time max_ts;
 
 	struct vg_strmap dirty; /* incident id -> (void *)1 */
+	struct held_alert *held;
+	size_t nheld, held_cap;
+	bool finishing; /* end of input: release every held alert at vg_pipeline_end */
+	bool managed;   /* the caller tells which partitions are assigned */
 	struct part_pos *parts;
 	size_t nparts, parts_cap;
 
@@ -61,6 +76,8 @@ struct vg_pipeline {
 	struct vg_pipeline_stats stats, stats_flushed;
 	struct vg_ratelimit dl_log;
 };
+
+static void held_free(struct held_alert *h);
 
 static vg_err restore_mark(const char *rule_id, const char *group_key, const char *topic,
                            int32_t partition, int64_t offset, void *ctx)
@@ -119,7 +136,6 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	vg_buf_init(&p->text.tactics);
 	vg_buf_init(&p->expl);
 	vg_buf_init(&p->feats);
-	p->max_ts = VG_TIME_NONE;
 
 	if ((err = vg_fields_init(diag)))
 		goto fail;
@@ -192,6 +208,9 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 		vg_store_rollback(p->store);
 	outputs_clear(p);
 	free(p->outputs);
+	for (size_t i = 0; i < p->nheld; i++)
+		held_free(&p->held[i]);
+	free(p->held);
 	for (size_t i = 0; i < p->nparts; i++)
 		free(p->parts[i].topic);
 	free(p->parts);
@@ -219,8 +238,6 @@ vg_err vg_pipeline_begin(struct vg_pipeline *p)
 {
 	outputs_clear(p);
 	vg_arena_reset(p->arena);
-	for (size_t i = 0; i < p->nparts; i++)
-		p->parts[i].max_offset = -1;
 	p->batch_err = VG_OK;
 	if (p->store) {
 		vg_err err = vg_store_begin(p->store);
@@ -249,6 +266,8 @@ static struct part_pos *part_of(struct vg_pipeline *p, const char *topic, int32_
 		return NULL;
 	pp->partition = partition;
 	pp->max_offset = -1;
+	pp->max_ts = VG_TIME_NONE;
+	pp->assigned = !p->managed;
 	p->nparts++;
 	return pp;
 }
@@ -284,34 +303,94 @@ static vg_err put_marks(struct vg_pipeline *p, const struct vg_alert *alert,
 	return VG_OK;
 }
 
+static void held_free(struct held_alert *h)
+{
+	for (size_t i = 0; i < h->a.nfields; i++) {
+		free(h->a.fields[i].name);
+		free(h->a.fields[i].value);
+	}
+	free(h->a.fields);
+	free(h->a.events);
+	free(h->group_key);
+}
+
+/* Deep-copy an alert from the correlator's callback.  Topic names point at the
+ * correlator's own copies, which live as long as it does. */
+static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
+{
+	memset(h, 0, sizeof(*h));
+	h->a = *src;
+	h->group_key = strdup(src->group_key ? src->group_key : "");
+	h->a.fields = calloc(src->nfields ? src->nfields : 1, sizeof(struct vg_kv));
+	h->a.events = calloc(src->nevents ? src->nevents : 1, sizeof(struct vg_source));
+	h->a.nfields = 0;
+	if (!h->group_key || !h->a.fields || !h->a.events)
+		goto oom;
+	h->a.group_key = h->group_key;
+	memcpy(h->a.events, src->events, src->nevents * sizeof(struct vg_source));
+	for (; h->a.nfields < src->nfields; h->a.nfields++) {
+		struct vg_kv *d = &h->a.fields[h->a.nfields];
+		d->name = strdup(src->fields[h->a.nfields].name);
+		d->value = strdup(src->fields[h->a.nfields].value);
+		if (!d->name || !d->value) {
+			free(d->name);
+			free(d->value);
+			goto oom;
+		}
+	}
+	return VG_OK;
+oom:
+	held_free(h);
+	return VG_ERR_NOMEM;
+}
+
+/* The correlator fired: hold the alert until the low watermark passes it. */
 static void on_alert(const struct vg_alert *alert, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
+	if (p->batch_err)
+		return;
+	p->stats.alerts++;
+	if (p->hooks.alert_tap)
+		p->hooks.alert_tap(alert, p->hooks.ctx);
+	if (p->nheld == p->held_cap) {
+		size_t ncap = p->held_cap ? p->held_cap * 2 : 64;
+		struct held_alert *nh = realloc(p->held, ncap * sizeof(*nh));
+		if (!nh) {
+			p->batch_err = VG_ERR_NOMEM;
+			return;
+		}
+		p->held = nh;
+		p->held_cap = ncap;
+	}
+	if (held_copy(&p->held[p->nheld], alert) != VG_OK) {
+		p->batch_err = VG_ERR_NOMEM;
+		return;
+	}
+	p->nheld++;
+}
+
+/* A released alert: store its marks and events, and assemble it. */
+static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert)
+{
 	struct vg_rule_info info;
 	bool changed;
 	vg_err err;
 
-	if (p->batch_err)
-		return;
-	p->stats.alerts++;
 	vg_rule_info(alert->rule, &info);
 	if (p->store && vg_store_has_alert(p->store, alert->id)) {
 		p->stats.alerts_replayed++; /* derived before a restart: already stored */
-		return;
+		return VG_OK;
 	}
-	if (p->hooks.alert_tap)
-		p->hooks.alert_tap(alert, p->hooks.ctx);
 	if (p->store) {
 		if (info.is_correlation && (err = put_marks(p, alert, &info)))
-			goto fail;
+			return err;
 		if ((err = vg_store_put_alert_events(p->store, alert)))
-			goto fail;
+			return err;
 	}
 	struct vg_incident *inc = vg_assembler_add(p->assembler, alert, &changed);
-	if (!inc) {
-		err = VG_ERR_NOMEM;
-		goto fail;
-	}
+	if (!inc)
+		return VG_ERR_NOMEM;
 	if (changed)
 		mark_dirty(p, inc->id);
 	char merged[8][21], into[8][21];
@@ -321,13 +400,55 @@ static void on_alert(const struct vg_alert *alert, void *ctx)
 			vg_strmap_del(&p->dirty, merged[i]);
 			mark_dirty(p, into[i]);
 			if (p->store && (err = vg_store_merge_incident(p->store, merged[i], into[i])))
-				goto fail;
+				return err;
 		}
 	}
-	return;
-fail:
-	if (!p->batch_err)
-		p->batch_err = err;
+	return p->batch_err;
+}
+
+static int cmp_held(const void *x, const void *y)
+{
+	const struct held_alert *a = x, *b = y;
+	if (a->a.last_ts != b->a.last_ts)
+		return a->a.last_ts < b->a.last_ts ? -1 : 1;
+	return strcmp(a->a.id, b->a.id);
+}
+
+/* The low watermark: the oldest of the assigned partitions' newest event times;
+ * VG_TIME_NONE while any assigned partition has delivered nothing yet (its events
+ * could be older than everything seen). */
+static vg_time low_watermark(const struct vg_pipeline *p)
+{
+	vg_time low = VG_TIME_NONE;
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct part_pos *pp = &p->parts[i];
+		if (!pp->assigned)
+			continue;
+		if (pp->max_ts == VG_TIME_NONE)
+			return VG_TIME_NONE;
+		if (low == VG_TIME_NONE || pp->max_ts < low)
+			low = pp->max_ts;
+	}
+	return low;
+}
+
+/* Release, in (time, id) order, every held alert at or before `upto`. */
+static vg_err release_alerts(struct vg_pipeline *p, vg_time upto)
+{
+	size_t n = 0;
+	vg_err err = VG_OK;
+
+	qsort(p->held, p->nheld, sizeof(*p->held), cmp_held);
+	while (n < p->nheld && p->held[n].a.last_ts <= upto)
+		n++;
+	for (size_t i = 0; i < n; i++) {
+		if (!err)
+			err = assemble_alert(p, &p->held[i].a);
+		held_free(&p->held[i]);
+	}
+	memmove(p->held, p->held + n, (p->nheld - n) * sizeof(*p->held));
+	p->nheld -= n;
+	return err;
 }
 
 vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char *buf,
@@ -338,12 +459,13 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 	const struct vg_rule *hits[MAX_HITS];
 	vg_err err;
 
+	struct part_pos *pp = NULL;
+
 	p->stats.records++;
-	if (src->topic && src->partition >= 0) {
-		struct part_pos *pp = part_of(p, src->topic, src->partition);
-		if (!pp)
+	if (src->topic) {
+		if (!(pp = part_of(p, src->topic, src->partition)))
 			return VG_ERR_NOMEM;
-		if (src->offset > pp->max_offset)
+		if (src->partition >= 0 && src->offset > pp->max_offset)
 			pp->max_offset = src->offset;
 	}
 	err = vg_parse(p->parser, p->pctx, fmt, buf, len, ref_time, p->arena, &ev, &reason);
@@ -361,8 +483,8 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 		return err;
 	p->stats.events++;
 	ev->src = *src;
-	if (ev->ts != VG_TIME_NONE && (p->max_ts == VG_TIME_NONE || ev->ts > p->max_ts))
-		p->max_ts = ev->ts;
+	if (ev->ts != VG_TIME_NONE && pp && (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts))
+		pp->max_ts = ev->ts;
 	size_t nhits = vg_detect(p->rules, p->dctx, ev, hits, MAX_HITS);
 	if (nhits > MAX_HITS)
 		nhits = MAX_HITS;
@@ -460,6 +582,12 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t
 	vg_err err = p->batch_err;
 	size_t it = 0;
 	struct vg_strmap_slot *slot;
+	vg_time low = low_watermark(p);
+
+	if (!err && p->finishing)
+		err = release_alerts(p, INT64_MAX);
+	else if (!err && low != VG_TIME_NONE)
+		err = release_alerts(p, low - p->cfg->correlation.allowed_lateness);
 
 	/* Deterministic order: sort the dirty ids. */
 	char(*ids)[21] = calloc(p->dirty.count ? p->dirty.count : 1, sizeof(*ids));
@@ -488,7 +616,8 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t
 				continue;
 			err = vg_store_put_offset(p->store, pp->topic, pp->partition,
 			                          vg_pipeline_committable(p, pp->topic, pp->partition,
-			                                                  pp->max_offset));
+			                                                  pp->max_offset),
+			                          pp->max_ts);
 		}
 		if (!err)
 			err = flush_metrics(p);
@@ -503,10 +632,11 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t
 	if (err)
 		return err;
 	p->stats_flushed = p->stats;
-	/* Keep incidents a gap longer than needed, for alerts of correlations whose
-	 * windows started before the newest event. */
-	if (p->max_ts != VG_TIME_NONE)
-		vg_assembler_expire(p->assembler, p->max_ts - p->cfg->correlation.incident_gap);
+	/* Free incidents no held or future alert can join (event time, low watermark,
+	 * a gap of margin for correlations whose windows started earlier). */
+	if (low != VG_TIME_NONE && !p->finishing)
+		vg_assembler_expire(p->assembler, low - p->cfg->correlation.allowed_lateness -
+		                                          p->cfg->correlation.incident_gap);
 	*outputs = p->outputs;
 	*noutputs = p->noutputs;
 	return VG_OK;
@@ -572,13 +702,45 @@ int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
 	int64_t next = processed + 1;
 	if (vg_correlator_min_offset(p->corr, topic, partition, &held) && held < next)
 		next = held;
+	/* A held alert is rebuilt from its events after a crash: keep them. */
+	for (size_t i = 0; i < p->nheld; i++)
+		for (size_t j = 0; j < p->held[i].a.nevents; j++) {
+			const struct vg_source *e = &p->held[i].a.events[j];
+			if (e->partition == partition && e->topic && !strcmp(e->topic, topic) &&
+			    e->offset < next)
+				next = e->offset;
+		}
 	return next;
 }
 
 void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,
-                         vg_time watermark)
+                         vg_time now)
 {
-	vg_correlator_advance(p->corr, topic, partition, watermark, on_alert, p);
+	struct part_pos *pp = part_of(p, topic, partition);
+	if (pp && (pp->max_ts == VG_TIME_NONE || now > pp->max_ts))
+		pp->max_ts = now;
+	vg_correlator_advance(p->corr, topic, partition,
+	                      now - p->cfg->correlation.allowed_lateness, on_alert, p);
+}
+
+vg_err vg_pipeline_set_assignment(struct vg_pipeline *p, const char *const *topics,
+                                  const int32_t *partitions, size_t n)
+{
+	p->managed = true;
+	for (size_t i = 0; i < p->nparts; i++)
+		p->parts[i].assigned = false;
+	for (size_t i = 0; i < n; i++) {
+		struct part_pos *pp = part_of(p, topics[i], partitions[i]);
+		if (!pp)
+			return VG_ERR_NOMEM;
+		pp->assigned = true;
+	}
+	return VG_OK;
+}
+
+void vg_pipeline_finish_input(struct vg_pipeline *p)
+{
+	p->finishing = true;
 }
 
 void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out)

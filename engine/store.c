@@ -93,10 +93,12 @@ static const char *const g_sql[S_COUNT] = {
 	               " \"offset\"=max(\"offset\", excluded.\"offset\")",
 	[S_EACH_MARK] = "SELECT rule_id, group_key, topic, partition, \"offset\""
 	                " FROM correlation_marks",
-	[S_PUT_OFFSET] = "INSERT INTO input_offsets (topic, partition, next_offset)"
-	                 " VALUES (?1,?2,?3) ON CONFLICT(topic, partition) DO UPDATE SET"
-	                 " next_offset=excluded.next_offset",
-	[S_MAX_LAST_SEEN] = "SELECT max(last_seen_us) FROM incidents",
+	[S_PUT_OFFSET] = "INSERT INTO input_offsets (topic, partition, next_offset,"
+	                 " max_event_us) VALUES (?1,?2,?3,?4) ON CONFLICT(topic, partition)"
+	                 " DO UPDATE SET next_offset=excluded.next_offset,"
+	                 " max_event_us=coalesce(excluded.max_event_us, max_event_us)",
+	[S_MAX_LAST_SEEN] = "SELECT coalesce((SELECT min(max_event_us) FROM input_offsets),"
+	                    " (SELECT max(last_seen_us) FROM incidents))",
 	[S_OPEN_INCIDENTS] = "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
 	                     " alerts_dropped FROM incidents"
 	                     " WHERE merged_into IS NULL AND last_seen_us >= ?1 ORDER BY id",
@@ -402,12 +404,14 @@ vg_err vg_store_each_mark(struct vg_store *st,
 }
 
 vg_err vg_store_put_offset(struct vg_store *st, const char *topic, int32_t partition,
-                           int64_t next_offset)
+                           int64_t next_offset, vg_time max_event_time)
 {
 	sqlite3_stmt *s = S(st, S_PUT_OFFSET);
 	bind_text(s, 1, topic);
 	sqlite3_bind_int(s, 2, partition);
 	sqlite3_bind_int64(s, 3, next_offset);
+	if (max_event_time != VG_TIME_NONE)
+		sqlite3_bind_int64(s, 4, max_event_time);
 	return step_done(st, s, "storing an input offset");
 }
 

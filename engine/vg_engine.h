@@ -144,11 +144,13 @@ vg_err vg_store_each_mark(struct vg_store *st,
                                        const char *topic, int32_t partition,
                                        int64_t offset, void *ctx),
                           void *ctx);
-/** @brief Record the next offset to read for topic/partition. */
+/** @brief Record the next offset to read for topic/partition and the newest event
+ *  time seen on it (VG_TIME_NONE when unknown). */
 vg_err vg_store_put_offset(struct vg_store *st, const char *topic, int32_t partition,
-                           int64_t next_offset);
-/** @brief Load incidents that were still open at the end of the last run (last
- *  activity within gap of the newest incident) and give each to fn. */
+                           int64_t next_offset, vg_time max_event_time);
+/** @brief Load incidents an alert could still join after a restart (last activity
+ *  within gap of the oldest partition's newest event, or of the newest incident when
+ *  no partition is recorded) and give each to fn. */
 vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
                                    vg_err (*fn)(const struct vg_incident *inc, void *ctx),
                                    void *ctx);
@@ -244,10 +246,24 @@ vg_err vg_pipeline_unpublished(struct vg_pipeline *p, struct vg_output **outputs
  *  everything up to and including `processed` is durable. */
 int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
                                 int32_t partition, int64_t processed);
-/** @brief Advance an idle partition's event time.  Call between begin and end: a
- *  closing window may emit alerts. */
+/** @brief An idle partition: treat `now` as its newest event time (its watermark is
+ *  now less the allowed lateness).  Call between begin and end: a closing window may
+ *  emit alerts. */
 void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,
-                         vg_time watermark);
+                         vg_time now);
+/**
+ * @brief The partitions this pipeline is assigned (Kafka consumer assignment).
+ * Once called, alerts are released only when every assigned partition has
+ * delivered events past them, so incident assembly never depends on which
+ * partition a consumer happens to read first.  Without it, every partition seen
+ * counts (files).
+ */
+vg_err vg_pipeline_set_assignment(struct vg_pipeline *p, const char *const *topics,
+                                  const int32_t *partitions, size_t n);
+/** @brief The input has ended (replay, training, --stop-at-end): the next
+ *  vg_pipeline_end releases every held alert.  Never call it for a mid-stream stop,
+ *  or a restart would assemble alerts in another order. */
+void vg_pipeline_finish_input(struct vg_pipeline *p);
 void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out);
 struct vg_store *vg_pipeline_store(struct vg_pipeline *p);
 /** @brief Called with every changed incident's id, version, score and features at

@@ -100,9 +100,10 @@ CREATE TABLE IF NOT EXISTS correlation_marks (
 
 -- Input positions made durable in the same transaction as what they produced.
 CREATE TABLE IF NOT EXISTS input_offsets (
-  topic       TEXT NOT NULL,
-  partition   INTEGER NOT NULL,
-  next_offset INTEGER NOT NULL,
+  topic        TEXT NOT NULL,
+  partition    INTEGER NOT NULL,
+  next_offset  INTEGER NOT NULL,
+  max_event_us INTEGER,                       -- newest event time seen (watermark)
   PRIMARY KEY (topic, partition)
 ) WITHOUT ROWID;
 

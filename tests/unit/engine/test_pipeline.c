@@ -73,6 +73,8 @@ static int64_t feed(struct vg_pipeline *p, size_t from, size_t to, size_t batch)
 	for (size_t i = from; i < to;) {
 		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
 		size_t end = i + batch < to ? i + batch : to;
+		if (end == nrecords())
+			vg_pipeline_finish_input(p); /* end of input, not a crash */
 		for (; i < end; i++) {
 			size_t len;
 			const char *r = record(i, &len);

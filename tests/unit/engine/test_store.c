@@ -208,8 +208,8 @@ START_TEST(marks_offsets_publication_metrics)
 	vg_store_begin(st);
 	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 50);
 	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 40); /* keeps max */
-	vg_store_put_offset(st, "syslog", 2, 51);
-	vg_store_put_offset(st, "syslog", 2, 61);
+	vg_store_put_offset(st, "syslog", 2, 51, 1000);
+	vg_store_put_offset(st, "syslog", 2, 61, VG_TIME_NONE);
 	vg_store_put_incident(st, &inc, NULL, &g_doc);
 	vg_store_add_metric(st, "records", 10);
 	vg_store_add_metric(st, "records", 5);
@@ -237,6 +237,7 @@ START_TEST(marks_offsets_publication_metrics)
 	ck_assert_int_eq(n, 0);
 	vg_store_close(st);
 	ck_assert_int_eq(count("select next_offset from input_offsets"), 61);
+	ck_assert_int_eq(count("select max_event_us from input_offsets"), 1000); /* kept */
 }
 END_TEST
 
