@@ -146,9 +146,11 @@ static size_t alert_entities(const struct vg_kv *f, size_t n, struct cand *out)
 	const char *v;
 
 	if ((v = field(f, n, "source.ip")))
-		out[k].type = VG_ENT_IP, snprintf(out[k++].value, sizeof(out->value), "%s", v);
+		out[k].type = VG_ENT_IP,
+		snprintf(out[k++].value, sizeof(out->value), "%s", v);
 	if (host)
-		out[k].type = VG_ENT_HOST, snprintf(out[k++].value, sizeof(out->value), "%s", host);
+		out[k].type = VG_ENT_HOST,
+		snprintf(out[k++].value, sizeof(out->value), "%s", host);
 	if ((v = field(f, n, "user.name"))) {
 		out[k].type = VG_ENT_USER;
 		if (host)
@@ -157,11 +159,14 @@ static size_t alert_entities(const struct vg_kv *f, size_t n, struct cand *out)
 			snprintf(out[k++].value, sizeof(out->value), "%s", v);
 	}
 	if ((v = field(f, n, "process.executable")))
-		out[k].type = VG_ENT_PROCESS, snprintf(out[k++].value, sizeof(out->value), "%s", v);
+		out[k].type = VG_ENT_PROCESS,
+		snprintf(out[k++].value, sizeof(out->value), "%s", v);
 	if ((v = field(f, n, "process.hash.sha256")))
-		out[k].type = VG_ENT_HASH, snprintf(out[k++].value, sizeof(out->value), "%s", v);
+		out[k].type = VG_ENT_HASH,
+		snprintf(out[k++].value, sizeof(out->value), "%s", v);
 	if ((v = field(f, n, "file.hash.sha256")))
-		out[k].type = VG_ENT_HASH, snprintf(out[k++].value, sizeof(out->value), "%s", v);
+		out[k].type = VG_ENT_HASH,
+		snprintf(out[k++].value, sizeof(out->value), "%s", v);
 	return k;
 }
 
@@ -169,14 +174,16 @@ static struct vg_entity *find_entity(struct vg_incident *inc, enum vg_entity_typ
                                      const char *value)
 {
 	for (size_t i = 0; i < inc->nentities; i++)
-		if (inc->entities[i].type == t && strcmp(inc->entities[i].value, value) == 0)
+		if (inc->entities[i].type == t &&
+		    strcmp(inc->entities[i].value, value) == 0)
 			return &inc->entities[i];
 	return NULL;
 }
 
 /* Add (or update) an entity of oi and index it.  Returns VG_OK or VG_ERR_NOMEM. */
-static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi, enum vg_entity_type t,
-                         const char *value, vg_time seen, uint32_t alerts)
+static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
+                         enum vg_entity_type t, const char *value, vg_time seen,
+                         uint32_t alerts)
 {
 	struct vg_incident *inc = &oi->inc;
 	struct vg_entity *e = find_entity(inc, t, value);
@@ -362,7 +369,8 @@ static void note_merge(struct vg_assembler *a, const char *from, const char *int
 }
 
 /* Move everything of `from` into `into`, then drop `from`. */
-static vg_err merge_into(struct vg_assembler *a, struct open_inc *into, struct open_inc *from)
+static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
+                         struct open_inc *from)
 {
 	struct vg_incident *f = &from->inc;
 	vg_err err = VG_OK;
@@ -420,7 +428,8 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 
 	if (nhit == 0) {
 		char hex[17], id[21];
-		vg_hex64(vg_hash64(alert->id, strlen(alert->id), UINT64_C(0x1c1de7)), hex);
+		vg_hex64(vg_hash64(alert->id, strlen(alert->id), UINT64_C(0x1c1de7)),
+		         hex);
 		snprintf(id, sizeof(id), "inc-%s", hex);
 		oi = open_new(a, id);
 		if (!oi)
@@ -452,7 +461,8 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	if (push_alert(a, oi, &al) != VG_OK)
 		return NULL;
 	for (size_t i = 0; i < ncand; i++)
-		if (add_entity(a, oi, cands[i].type, cands[i].value, alert->first_ts, 1) != VG_OK)
+		if (add_entity(a, oi, cands[i].type, cands[i].value, alert->first_ts,
+		               1) != VG_OK)
 			return NULL;
 	oi->inc.version++;
 	*changed = true;
@@ -466,7 +476,8 @@ size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
 	memcpy(merged, a->merged, n * sizeof(*merged));
 	memcpy(into, a->merged_into, n * sizeof(*into));
 	memmove(a->merged, a->merged + n, (a->nmerged - n) * sizeof(*a->merged));
-	memmove(a->merged_into, a->merged_into + n, (a->nmerged - n) * sizeof(*a->merged_into));
+	memmove(a->merged_into, a->merged_into + n,
+	        (a->nmerged - n) * sizeof(*a->merged_into));
 	a->nmerged -= n;
 	return n;
 }

@@ -38,13 +38,14 @@ struct vg_ruleset; /* every loaded rule, compiled, immutable; shareable by threa
 
 /** Read-only facts about a rule. Strings live as long as the ruleset. */
 struct vg_rule_info {
-	const char *id;    /* Sigma `id` (or `name` when there is no id) */
+	const char *id; /* Sigma `id` (or `name` when there is no id) */
 	const char *title;
-	const char *file;  /* where it was loaded from */
-	int line;          /* 1-based line of the rule document */
+	const char *file; /* where it was loaded from */
+	int line;         /* 1-based line of the rule document */
 	enum vg_level level;
 	bool is_correlation;
-	const char *const *tags; /* Sigma tags, e.g. "attack.t1110", "attack.credential-access" */
+	const char *const
+	    *tags; /* Sigma tags, e.g. "attack.t1110", "attack.credential-access" */
 	size_t ntags;
 };
 
@@ -91,7 +92,7 @@ size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 
 /** A field value an alert or incident carries (owned copies). */
 struct vg_kv {
-	char *name;  /* field name, e.g. "source.ip" */
+	char *name; /* field name, e.g. "source.ip" */
 	char *value;
 };
 
@@ -101,12 +102,13 @@ struct vg_kv {
  * copy what you keep.
  */
 struct vg_alert {
-	char id[17];              /* deterministic: hash of rule id, group, first event time */
+	char id[17]; /* deterministic: hash of rule id, group, first event time */
 	const struct vg_rule *rule;
 	vg_time first_ts, last_ts;
-	uint64_t event_count;     /* events that made it (count for event_count) */
-	const char *group_key;    /* canonical "field=value\x1f..." of group-by, "" if none */
-	struct vg_kv *fields;     /* group-by values, then entity fields of the last event */
+	uint64_t event_count; /* events that made it (count for event_count) */
+	const char
+	    *group_key;       /* canonical "field=value\x1f..." of group-by, "" if none */
+	struct vg_kv *fields; /* group-by values, then entity fields of the last event */
 	size_t nfields;
 	struct vg_source *events; /* positions of the contributing events (bounded, see
 	                             events_truncated) */
@@ -117,9 +119,9 @@ struct vg_alert {
 typedef void (*vg_alert_fn)(const struct vg_alert *alert, void *ctx);
 
 struct vg_correlator_conf {
-	vg_time allowed_lateness;      /* events older than watermark are "late" */
-	size_t max_groups_per_rule;    /* 0 = default (100000) */
-	size_t max_groups_total;       /* 0 = default (1000000) */
+	vg_time allowed_lateness;   /* events older than watermark are "late" */
+	size_t max_groups_per_rule; /* 0 = default (100000) */
+	size_t max_groups_total;    /* 0 = default (1000000) */
 };
 
 struct vg_correlator_stats {
@@ -128,7 +130,8 @@ struct vg_correlator_stats {
 
 struct vg_correlator; /* single-threaded: one per worker / partition set */
 
-vg_err vg_correlator_new(const struct vg_ruleset *rs, const struct vg_correlator_conf *conf,
+vg_err vg_correlator_new(const struct vg_ruleset *rs,
+                         const struct vg_correlator_conf *conf,
                          struct vg_correlator **out);
 void vg_correlator_destroy(struct vg_correlator *c);
 
@@ -169,14 +172,20 @@ void vg_correlator_stats(const struct vg_correlator *c, struct vg_correlator_sta
 
 /* --------------------------------------------------------------- assembly */
 
-enum vg_entity_type { VG_ENT_IP = 0, VG_ENT_HOST, VG_ENT_USER, VG_ENT_PROCESS, VG_ENT_HASH };
+enum vg_entity_type {
+	VG_ENT_IP = 0,
+	VG_ENT_HOST,
+	VG_ENT_USER,
+	VG_ENT_PROCESS,
+	VG_ENT_HASH
+};
 const char *vg_entity_type_name(enum vg_entity_type t);
 
 struct vg_entity {
 	enum vg_entity_type type;
-	char *value;        /* for users: "user@host" when the host is known */
+	char *value; /* for users: "user@host" when the host is known */
 	vg_time first_seen;
-	uint32_t alerts;    /* how many of the incident's alerts carry it */
+	uint32_t alerts; /* how many of the incident's alerts carry it */
 };
 
 /** One alert as an incident remembers it (owned copies). */
@@ -195,8 +204,8 @@ struct vg_incident_alert {
 };
 
 struct vg_incident {
-	char id[21];             /* "inc-" + 16 hex digits, deterministic */
-	uint32_t version;        /* bumped on every change */
+	char id[21];      /* "inc-" + 16 hex digits, deterministic */
+	uint32_t version; /* bumped on every change */
 	vg_time first_ts, last_ts;
 	struct vg_incident_alert *alerts;
 	size_t nalerts;
@@ -208,11 +217,11 @@ struct vg_incident {
 };
 
 struct vg_assembler_conf {
-	vg_time inactivity_gap;   /* an incident quiet this long (event time) is closed */
-	bool link_hosts;          /* hosts link alerts too (off: a busy host would glue
-	                             unrelated activity into one incident) */
-	size_t max_alerts_kept;   /* alerts detailed per incident; 0 = 1000 (the rest
-	                             are counted in alerts_dropped) */
+	vg_time inactivity_gap; /* an incident quiet this long (event time) is closed */
+	bool link_hosts;        /* hosts link alerts too (off: a busy host would glue
+	                           unrelated activity into one incident) */
+	size_t max_alerts_kept; /* alerts detailed per incident; 0 = 1000 (the rest
+	                           are counted in alerts_dropped) */
 };
 
 struct vg_assembler;

@@ -52,8 +52,8 @@ static bool incident_is_attack(const struct collect *c, const struct vg_incident
 	return false;
 }
 
-static void on_incident(const struct vg_incident *inc, const float *features, double score,
-                        void *ctx)
+static void on_incident(const struct vg_incident *inc, const float *features,
+                        double score, void *ctx)
 {
 	struct collect *c = ctx;
 	float label = incident_is_attack(c, inc) ? 1.0f : 0.0f;
@@ -79,7 +79,8 @@ static void on_incident(const struct vg_incident *inc, const float *features, do
 			size_t ncap = c->inc_cap ? c->inc_cap * 2 : 256;
 			float *nb = realloc(c->best, ncap * sizeof(float));
 			float *nl = nb ? realloc(c->label, ncap * sizeof(float)) : NULL;
-			uint64_t *na = nl ? realloc(c->alerts, ncap * sizeof(uint64_t)) : NULL;
+			uint64_t *na =
+			    nl ? realloc(c->alerts, ncap * sizeof(uint64_t)) : NULL;
 			if (nb)
 				c->best = nb;
 			if (nl)
@@ -103,8 +104,8 @@ static void on_incident(const struct vg_incident *inc, const float *features, do
 }
 
 /* Run one scenario through a fresh pipeline (no store, no broker). */
-static vg_err run_scenario(const struct vg_scenario_params *params, const char *model_path,
-                           struct collect *c)
+static vg_err run_scenario(const struct vg_scenario_params *params,
+                           const char *model_path, struct collect *c)
 {
 	struct vg_scenario sc;
 	struct vg_config *cfg = NULL;
@@ -134,11 +135,13 @@ static vg_err run_scenario(const struct vg_scenario_params *params, const char *
 	for (size_t i = 0; !err && i < sc.count; i += 1000) {
 		err = vg_pipeline_begin(p);
 		if (!err && i + 1000 >= sc.count)
-			vg_pipeline_finish_input(p); /* the last batch releases every alert */
+			vg_pipeline_finish_input(
+			    p); /* the last batch releases every alert */
 		for (size_t j = i; !err && j < sc.count && j < i + 1000; j++) {
 			struct vg_source src = {"scenario", -1, (int64_t)j};
 			err = vg_pipeline_process(p, VG_FMT_SYSLOG, sc.records[j].line,
-			                          strlen(sc.records[j].line), &src, sc.records[j].ts);
+			                          strlen(sc.records[j].line), &src,
+			                          sc.records[j].ts);
 		}
 		if (!err)
 			err = vg_pipeline_end(p, &outs, &nouts);
@@ -153,13 +156,13 @@ static vg_err run_scenario(const struct vg_scenario_params *params, const char *
 static struct vg_scenario_params scenario_params(uint64_t seed, int i)
 {
 	struct vg_scenario_params sp = {
-		.seed = seed * 100003 + (uint64_t)i,
-		.start = vg_time_from_civil(2026, 1, 5, 0, 0, 0, 0) +
-		         (vg_time)i * 86400 * VG_USEC_PER_SEC,
-		.hours = 24,
-		.hosts = 3 + i % 4,
-		.attack = i % 4 != 3, /* a quarter of the days are quiet */
-		.variants = true,
+	    .seed = seed * 100003 + (uint64_t)i,
+	    .start = vg_time_from_civil(2026, 1, 5, 0, 0, 0, 0) +
+	             (vg_time)i * 86400 * VG_USEC_PER_SEC,
+	    .hours = 24,
+	    .hosts = 3 + i % 4,
+	    .attack = i % 4 != 3, /* a quarter of the days are quiet */
+	    .variants = true,
 	};
 	return sp;
 }
@@ -185,14 +188,18 @@ static int model_train(int argc, char **argv)
 	const char *out = "models/default-model.json";
 	uint64_t seed = 1;
 	int scenarios = 60, c;
-	struct vg_train_params tp = {.rounds = 60, .max_depth = 4, .eta = 0.2, .nthread = 1};
+	struct vg_train_params tp = {
+	    .rounds = 60, .max_depth = 4, .eta = 0.2, .nthread = 1};
 	while ((c = getopt_long(argc, argv, "o:s:n:r:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'n': scenarios = atoi(optarg); break;
 		case 'r': tp.rounds = atoi(optarg); break;
-		default: fprintf(stderr, "usage: vigil model train [--out FILE] [--seed N] [--scenarios N] [--rounds N]\n"); return 2;
+		default:
+			fprintf(stderr, "usage: vigil model train [--out FILE] [--seed "
+			                "N] [--scenarios N] [--rounds N]\n");
+			return 2;
 		}
 	}
 	tp.seed = seed;
@@ -210,7 +217,8 @@ static int model_train(int argc, char **argv)
 	size_t pos = 0;
 	for (size_t i = 0; i < col.rows; i++)
 		pos += col.y[i] > 0.5f;
-	printf("training on %zu incident versions (%zu attack, %zu benign) from %d scenarios, "
+	printf("training on %zu incident versions (%zu attack, %zu benign) from %d "
+	       "scenarios, "
 	       "%zu features\n",
 	       col.rows, pos, col.rows - pos, scenarios, col.nf);
 	char errstr[512];
@@ -242,7 +250,10 @@ static int model_eval(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'n': scenarios = atoi(optarg); break;
 		case 't': threshold = atof(optarg); break;
-		default: fprintf(stderr, "usage: vigil model eval [--model FILE] [--seed N] [--scenarios N] [--threshold X]\n"); return 2;
+		default:
+			fprintf(stderr, "usage: vigil model eval [--model FILE] [--seed "
+			                "N] [--scenarios N] [--threshold X]\n");
+			return 2;
 		}
 	}
 	struct collect col = {.nf = vg_feature_count()};
@@ -271,15 +282,18 @@ static int model_eval(int argc, char **argv)
 				false_surfaced += col.alerts[i];
 		}
 	}
-	printf("held-out scenarios: %d (seed %llu), incidents: %zu (%llu attack, %zu benign)\n",
-	       scenarios, (unsigned long long)seed, col.nincs, (unsigned long long)attacks,
-	       benign_incs);
+	printf("held-out scenarios: %d (seed %llu), incidents: %zu (%llu attack, %zu "
+	       "benign)\n",
+	       scenarios, (unsigned long long)seed, col.nincs,
+	       (unsigned long long)attacks, benign_incs);
 	printf("PR-AUC: %.4f\n", vg_pr_auc(col.best, col.label, col.nincs));
-	printf("threshold %.2f: attack incidents surfaced %llu/%llu; benign incidents surfaced "
+	printf("threshold %.2f: attack incidents surfaced %llu/%llu; benign incidents "
+	       "surfaced "
 	       "%zu/%zu; false alerts screened out %.2f%% (%llu of %llu)\n",
-	       threshold, (unsigned long long)attacks_surfaced, (unsigned long long)attacks,
-	       benign_surfaced, benign_incs,
-	       false_alerts ? 100.0 * (double)(false_alerts - false_surfaced) / (double)false_alerts
+	       threshold, (unsigned long long)attacks_surfaced,
+	       (unsigned long long)attacks, benign_surfaced, benign_incs,
+	       false_alerts ? 100.0 * (double)(false_alerts - false_surfaced) /
+	                          (double)false_alerts
 	                    : 100.0,
 	       (unsigned long long)(false_alerts - false_surfaced),
 	       (unsigned long long)false_alerts);

@@ -51,11 +51,12 @@ static struct vg_embedded_kafka *maybe_embedded(struct vg_config *cfg)
 
 int vg_cli_run(int argc, char **argv)
 {
-	static const struct option lopts[] = {{"config", required_argument, NULL, 'c'},
-	                                      {"stop-after", required_argument, NULL, 'n'},
-	                                      {"stop-at-end", no_argument, NULL, 'e'},
-	                                      {"verbose", no_argument, NULL, 'v'},
-	                                      {NULL, 0, NULL, 0}};
+	static const struct option lopts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"stop-after", required_argument, NULL, 'n'},
+	    {"stop-at-end", no_argument, NULL, 'e'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {NULL, 0, NULL, 0}};
 	struct vg_run_opts opts = {0};
 	const char *path = NULL;
 	int c;
@@ -65,7 +66,10 @@ int vg_cli_run(int argc, char **argv)
 		case 'n': opts.stop_after_records = strtoull(optarg, NULL, 10); break;
 		case 'e': opts.stop_at_end = true; break;
 		case 'v': opts.verbose = true; break;
-		default: fprintf(stderr, "usage: vigil run -c FILE [--stop-after N] [--stop-at-end] [-v]\n"); return 2;
+		default:
+			fprintf(stderr, "usage: vigil run -c FILE [--stop-after N] "
+			                "[--stop-at-end] [-v]\n");
+			return 2;
 		}
 	}
 	if (!path) {
@@ -161,13 +165,14 @@ static vg_err print_row(const struct vg_ranked_row *r, void *ctx)
 static vg_err print_top(const struct vg_ranked_row *r, void *ctx)
 {
 	(void)ctx;
-	printf("\nTop incident %s (version %u)\n  %s\n  %s\n", r->id, r->version, r->title,
-	       r->summary);
+	printf("\nTop incident %s (version %u)\n  %s\n  %s\n", r->id, r->version,
+	       r->title, r->summary);
 	printf("  first seen %s, last seen %s\n", r->first_seen, r->last_seen);
 	if (r->tactics && *r->tactics)
 		printf("  tactics: %s\n", r->tactics);
 	if (r->explanation)
-		printf("  why it ranks high (feature contributions, log-odds): %s\n", r->explanation);
+		printf("  why it ranks high (feature contributions, log-odds): %s\n",
+		       r->explanation);
 	return VG_OK;
 }
 
@@ -203,7 +208,10 @@ int vg_cli_demo(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 's': serve = true; break;
 		case 'S': seed = strtoull(optarg, NULL, 10); break;
-		default: fprintf(stderr, "usage: vigil demo [--db PATH] [--serve] [--seed N]\n"); return 2;
+		default:
+			fprintf(stderr,
+			        "usage: vigil demo [--db PATH] [--serve] [--seed N]\n");
+			return 2;
 		}
 	}
 	vg_diag_init(&diag);
@@ -220,11 +228,11 @@ int vg_cli_demo(int argc, char **argv)
 	printf("Embedded Kafka (librdkafka mock cluster) on %s\n", brokers);
 
 	struct vg_scenario_params params = {
-		.seed = seed,
-		.start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
-		.hours = 12,
-		.hosts = 4,
-		.attack = true,
+	    .seed = seed,
+	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
+	    .hours = 12,
+	    .hosts = 4,
+	    .attack = true,
 	};
 	if (vg_scenario_generate(&params, &sc)) {
 		fprintf(stderr, "vigil demo: generating the scenario failed\n");
@@ -239,13 +247,15 @@ int vg_cli_demo(int argc, char **argv)
 		goto out;
 	for (size_t i = 0; i < sc.count; i++)
 		recs[i] = (struct vg_kafka_record){sc.records[i].host, sc.records[i].line,
-		                                   strlen(sc.records[i].line), sc.records[i].ts};
+		                                   strlen(sc.records[i].line),
+		                                   sc.records[i].ts};
 	for (size_t i = 0; i < njunk; i++)
-		recs[sc.count + i] = (struct vg_kafka_record){"junk", junk[i], strlen(junk[i]),
-		                                              sc.records[sc.count - 1].ts};
-	printf("Producing %zu syslog records (%zu from one attack campaign, %zu malformed) "
-	       "to topic 'syslog'...\n",
-	       sc.count + njunk, sc.attack_records, njunk);
+		recs[sc.count + i] = (struct vg_kafka_record){
+		    "junk", junk[i], strlen(junk[i]), sc.records[sc.count - 1].ts};
+	printf(
+	    "Producing %zu syslog records (%zu from one attack campaign, %zu malformed) "
+	    "to topic 'syslog'...\n",
+	    sc.count + njunk, sc.attack_records, njunk);
 	if (vg_kafka_produce(brokers, NULL, "syslog", recs, sc.count + njunk, errstr,
 	                     sizeof(errstr))) {
 		fprintf(stderr, "vigil demo: %s\n", errstr);
@@ -265,8 +275,9 @@ int vg_cli_demo(int argc, char **argv)
 	vg_buf_free(&y);
 	if (err)
 		goto out;
-	printf("Running the pipeline (normalize, detect, correlate, assemble, rank, store, "
-	       "publish)...\n");
+	printf(
+	    "Running the pipeline (normalize, detect, correlate, assemble, rank, store, "
+	    "publish)...\n");
 	fflush(stdout);
 	struct vg_run_opts opts = {.stop_at_end = true};
 	if (vg_kafka_run(cfg, &opts, &diag))
@@ -279,18 +290,22 @@ int vg_cli_demo(int argc, char **argv)
 	}
 	int64_t total = 0, surfaced = 0;
 	vg_store_count_incidents(st, &total, &surfaced);
-	printf("\nFunnel: %lld records -> %lld events (%lld dead letters) -> %lld rule hits -> "
+	printf("\nFunnel: %lld records -> %lld events (%lld dead letters) -> %lld rule "
+	       "hits -> "
 	       "%lld alerts -> %lld incidents -> %lld surfaced\n",
-	       (long long)vg_store_metric(st, "records"), (long long)vg_store_metric(st, "events"),
+	       (long long)vg_store_metric(st, "records"),
+	       (long long)vg_store_metric(st, "events"),
 	       (long long)vg_store_metric(st, "dead_letters"),
-	       (long long)vg_store_metric(st, "rule_hits"), (long long)vg_store_metric(st, "alerts"),
-	       (long long)total, (long long)surfaced);
-	printf("\nIncidents, highest score first:\n  %-20s %6s  %-2s  %-3s %4s  %s\n", "id",
-	       "score", "pr", "srf", "alrt", "title");
+	       (long long)vg_store_metric(st, "rule_hits"),
+	       (long long)vg_store_metric(st, "alerts"), (long long)total,
+	       (long long)surfaced);
+	printf("\nIncidents, highest score first:\n  %-20s %6s  %-2s  %-3s %4s  %s\n",
+	       "id", "score", "pr", "srf", "alrt", "title");
 	struct table_ctx t = {0};
 	vg_store_each_ranked(st, 12, print_row, &t);
 	if (total > t.shown)
-		printf("  ... and %lld more (all in the database)\n", (long long)(total - t.shown));
+		printf("  ... and %lld more (all in the database)\n",
+		       (long long)(total - t.shown));
 	vg_store_each_ranked(st, 1, print_top, NULL);
 	vg_store_close(st);
 	printf("\nQuery the store while or after the engine runs:\n"

@@ -27,9 +27,11 @@ const char *vg_line_reader_next(struct vg_line_reader *lr, size_t *len, vg_err *
 				lr->name = "-";
 			} else if (lr->next_file < lr->nfiles) {
 				lr->name = lr->files[lr->next_file];
-				lr->fp = !strcmp(lr->name, "-") ? stdin : fopen(lr->name, "rb");
+				lr->fp = !strcmp(lr->name, "-") ? stdin
+				                                : fopen(lr->name, "rb");
 				if (!lr->fp) {
-					fprintf(stderr, "vigil: %s: %s\n", lr->name, strerror(errno));
+					fprintf(stderr, "vigil: %s: %s\n", lr->name,
+					        strerror(errno));
 					*err = VG_ERR_IO;
 					return NULL;
 				}
@@ -71,7 +73,8 @@ static int parse_format_opt(const char *s, enum vg_format *fmt)
 {
 	if (vg_format_from_name(s, fmt))
 		return 0;
-	fprintf(stderr, "vigil: unknown format '%s' (auto, syslog, rfc3164, rfc5424, json)\n", s);
+	fprintf(stderr,
+	        "vigil: unknown format '%s' (auto, syslog, rfc3164, rfc5424, json)\n", s);
 	return 2;
 }
 
@@ -118,7 +121,8 @@ int vg_cli_parse(int argc, char **argv)
 		const char *reason;
 		vg_arena_reset(arena);
 		vg_buf_reset(&out);
-		vg_err perr = vg_parse(parser, ctx, fmt, line, len, now, arena, &ev, &reason);
+		vg_err perr =
+		    vg_parse(parser, ctx, fmt, line, len, now, arena, &ev, &reason);
 		if (perr == VG_OK) {
 			vg_event_to_json(ev, &out);
 			ok++;
@@ -135,8 +139,8 @@ int vg_cli_parse(int argc, char **argv)
 		}
 		puts(out.data);
 	}
-	fprintf(stderr, "vigil parse: %llu events, %llu dead letters\n", (unsigned long long)ok,
-	        (unsigned long long)dead);
+	fprintf(stderr, "vigil parse: %llu events, %llu dead letters\n",
+	        (unsigned long long)ok, (unsigned long long)dead);
 	vg_buf_free(&out);
 	vg_line_reader_free(&lr);
 	vg_arena_destroy(arena);
@@ -166,20 +170,24 @@ static void print_alert(const struct vg_alert *alert, void *ctx)
 	vg_buf_json_str(&d->buf, info.id, strlen(info.id));
 	vg_buf_puts(&d->buf, ",\"title\":");
 	vg_buf_json_str(&d->buf, info.title, strlen(info.title));
-	vg_buf_printf(&d->buf, ",\"alert_id\":\"%s\",\"record\":%lld,\"first_seen\":", alert->id,
+	vg_buf_printf(&d->buf,
+	              ",\"alert_id\":\"%s\",\"record\":%lld,\"first_seen\":", alert->id,
 	              (long long)d->record);
 	vg_buf_json_str(&d->buf, t, vg_time_format(alert->first_ts, t));
 	vg_buf_printf(&d->buf, ",\"event_count\":%llu,\"records\":[",
 	              (unsigned long long)alert->event_count);
 	for (size_t i = 0; i < alert->nevents; i++)
-		vg_buf_printf(&d->buf, "%s%lld", i ? "," : "", (long long)alert->events[i].offset);
+		vg_buf_printf(&d->buf, "%s%lld", i ? "," : "",
+		              (long long)alert->events[i].offset);
 	vg_buf_puts(&d->buf, "],\"group\":{");
 	for (size_t i = 0; i < alert->nfields; i++) {
 		if (i)
 			vg_buf_putc(&d->buf, ',');
-		vg_buf_json_str(&d->buf, alert->fields[i].name, strlen(alert->fields[i].name));
+		vg_buf_json_str(&d->buf, alert->fields[i].name,
+		                strlen(alert->fields[i].name));
 		vg_buf_putc(&d->buf, ':');
-		vg_buf_json_str(&d->buf, alert->fields[i].value, strlen(alert->fields[i].value));
+		vg_buf_json_str(&d->buf, alert->fields[i].value,
+		                strlen(alert->fields[i].value));
 	}
 	vg_buf_puts(&d->buf, "}}");
 	puts(d->buf.data);
@@ -251,7 +259,9 @@ int vg_cli_detect(int argc, char **argv)
 	}
 	struct vg_pipeline_stats st;
 	vg_pipeline_stats(p, &st);
-	fprintf(stderr, "vigil detect: %llu records, %llu events, %llu dead letters, %llu hits, %llu alerts\n",
+	fprintf(stderr,
+	        "vigil detect: %llu records, %llu events, %llu dead letters, %llu hits, "
+	        "%llu alerts\n",
 	        (unsigned long long)st.records, (unsigned long long)st.events,
 	        (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
 	        (unsigned long long)st.alerts);
@@ -274,7 +284,8 @@ int vg_cli_rules(int argc, char **argv)
 	vg_diag_init(&diag);
 	vg_err err = vg_fields_init(&diag);
 	if (!err)
-		err = vg_ruleset_load((const char *const *)argv + 2, (size_t)argc - 2, &rs, &diag);
+		err = vg_ruleset_load((const char *const *)argv + 2, (size_t)argc - 2,
+		                      &rs, &diag);
 	vg_diag_print(&diag, stdout);
 	size_t loaded = rs ? vg_ruleset_count(rs) : 0;
 	printf("%zu rules loaded, %zu could not be loaded\n", loaded, diag.errors);
@@ -295,8 +306,11 @@ int vg_cli_scenario(int argc, char **argv)
 	                                      {"keys", no_argument, NULL, 'k'},
 	                                      {NULL, 0, NULL, 0}};
 	struct vg_scenario_params params = {
-		.seed = 7, .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0), .hours = 12,
-		.hosts = 4, .attack = true};
+	    .seed = 7,
+	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
+	    .hours = 12,
+	    .hosts = 4,
+	    .attack = true};
 	const char *labels = NULL;
 	bool keys = false;
 	int c;
@@ -310,16 +324,20 @@ int vg_cli_scenario(int argc, char **argv)
 		case 'l': labels = optarg; break;
 		case 'k': keys = true; break;
 		case 'S':
-			if (vg_time_parse_rfc3339(optarg, strlen(optarg), INT32_MIN, &params.start)) {
-				fprintf(stderr, "vigil scenario: --start wants an RFC 3339 time with a "
+			if (vg_time_parse_rfc3339(optarg, strlen(optarg), INT32_MIN,
+			                          &params.start)) {
+				fprintf(stderr, "vigil scenario: --start wants an RFC "
+				                "3339 time with a "
 				                "zone, e.g. 2026-11-20T06:00:00Z\n");
 				return 2;
 			}
 			break;
 		default:
-			fprintf(stderr, "usage: vigil scenario [--seed N] [--hours N] [--hosts N] "
-			                "[--no-attack] [--variants] [--start TIME] [--keys] "
-			                "[--labels FILE]\n");
+			fprintf(
+			    stderr,
+			    "usage: vigil scenario [--seed N] [--hours N] [--hosts N] "
+			    "[--no-attack] [--variants] [--start TIME] [--keys] "
+			    "[--labels FILE]\n");
 			return 2;
 		}
 	}
@@ -337,7 +355,8 @@ int vg_cli_scenario(int argc, char **argv)
 			printf("%s\t", sc.records[i].host);
 		puts(sc.records[i].line);
 		if (lf)
-			fprintf(lf, "%zu\t%s\n", i, sc.records[i].attack ? "attack" : "benign");
+			fprintf(lf, "%zu\t%s\n", i,
+			        sc.records[i].attack ? "attack" : "benign");
 	}
 	if (lf)
 		fclose(lf);

@@ -16,7 +16,17 @@
 #include <string.h>
 #include <yaml.h>
 
-enum opt_type { T_STR, T_INT, T_DURATION, T_DOUBLE, T_STRLIST, T_MAP, T_INPUTS, T_BANDS, T_UTCOFFSET };
+enum opt_type {
+	T_STR,
+	T_INT,
+	T_DURATION,
+	T_DOUBLE,
+	T_STRLIST,
+	T_MAP,
+	T_INPUTS,
+	T_BANDS,
+	T_UTCOFFSET
+};
 
 struct opt {
 	const char *section;
@@ -30,53 +40,53 @@ struct opt {
 
 #define O(f) offsetof(struct vg_config, f)
 static const struct opt g_opts[] = {
-	{"kafka", "brokers", T_STR, O(kafka.brokers), "embedded", 0, 0,
-	 "Bootstrap servers (host:port,...), or 'embedded' for the in-process mock cluster"},
-	{"kafka", "group_id", T_STR, O(kafka.group_id), "vigil", 0, 0, "Consumer group id"},
-	{"kafka", "inputs", T_INPUTS, O(kafka.inputs), NULL, 0, 0,
-	 "Input topics: a list of {topic: NAME, format: auto|syslog|rfc3164|rfc5424|json}; "
-	 "default [{topic: syslog, format: auto}]"},
-	{"kafka", "output_topic", T_STR, O(kafka.output_topic), "vigil.incidents", 0, 0,
-	 "Topic receiving one JSON message per incident version, keyed by incident id"},
-	{"kafka", "dead_letter_topic", T_STR, O(kafka.dead_letter_topic), "vigil.dead-letter",
-	 0, 0, "Topic receiving records that could not be parsed, with the reason"},
-	{"kafka", "librdkafka", T_MAP, O(kafka.librdkafka), NULL, 0, 0,
-	 "Properties passed to librdkafka as they are (security.protocol, sasl.*, ssl.*)"},
-	{"kafka", "batch_size", T_INT, O(kafka.batch_size), "1000", 1, 1000000,
-	 "Records per batch (one store transaction and one offset commit)"},
-	{"kafka", "poll_timeout_ms", T_INT, O(kafka.poll_timeout_ms), "200", 1, 60000,
-	 "Longest wait for a batch to fill"},
-	{"kafka", "embedded_partitions", T_INT, O(kafka.embedded_partitions), "3", 1, 64,
-	 "Partitions per topic of the embedded cluster"},
-	{"rules", "paths", T_STRLIST, O(rules.paths), NULL, 0, 0,
-	 "Sigma rule files or directories; empty: the embedded default rules"},
-	{"decoders", "paths", T_STRLIST, O(decoders.paths), NULL, 0, 0,
-	 "Decoder files or directories; empty: the embedded default decoders"},
-	{"decoders", "rfc3164_utc_offset", T_UTCOFFSET, O(decoders.rfc3164_utc_offset_sec),
-	 "+00:00", 0, 0, "Time zone of RFC 3164 timestamps, which carry none (+HH:MM)"},
-	{"model", "path", T_STR, O(model.path), "embedded", 0, 0,
-	 "XGBoost model file; 'embedded' for the model shipped in the binary"},
-	{"model", "priority_bands", T_BANDS, O(model.priority_bands), "[0.2, 0.5, 0.8]", 0, 1,
-	 "Three ascending score cut-offs: below the first is priority 4, above the last 1"},
-	{"model", "surface_threshold", T_DOUBLE, O(model.surface_threshold), "0.5", 0, 1,
-	 "Incidents scoring at least this are surfaced to analysts"},
-	{"store", "path", T_STR, O(store.path), "vigil.db", 0, 0, "SQLite database file"},
-	{"correlation", "allowed_lateness", T_DURATION, O(correlation.allowed_lateness), "60s",
-	 0, 86400, "How late (event time) an event may arrive and still count"},
-	{"correlation", "incident_gap", T_DURATION, O(correlation.incident_gap), "1h", 1,
-	 30 * 86400, "An incident quiet this long (event time) is closed"},
-	{"correlation", "max_groups_per_rule", T_INT, O(correlation.max_groups_per_rule),
-	 "100000", 1, 1e9, "Open correlation groups per rule before the oldest is evicted"},
-	{"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",
-	 1, 1e10, "Open correlation groups in total before the oldest is evicted"},
-	{"correlation", "idle_partition_timeout", T_DURATION,
-	 O(correlation.idle_partition_timeout), "30s", 1, 86400,
-	 "Wall time after which an idle partition's watermark follows the clock"},
+    {"kafka", "brokers", T_STR, O(kafka.brokers), "embedded", 0, 0,
+     "Bootstrap servers (host:port,...), or 'embedded' for the in-process mock cluster"},
+    {"kafka", "group_id", T_STR, O(kafka.group_id), "vigil", 0, 0, "Consumer group id"},
+    {"kafka", "inputs", T_INPUTS, O(kafka.inputs), NULL, 0, 0,
+     "Input topics: a list of {topic: NAME, format: auto|syslog|rfc3164|rfc5424|json}; "
+     "default [{topic: syslog, format: auto}]"},
+    {"kafka", "output_topic", T_STR, O(kafka.output_topic), "vigil.incidents", 0, 0,
+     "Topic receiving one JSON message per incident version, keyed by incident id"},
+    {"kafka", "dead_letter_topic", T_STR, O(kafka.dead_letter_topic), "vigil.dead-letter",
+     0, 0, "Topic receiving records that could not be parsed, with the reason"},
+    {"kafka", "librdkafka", T_MAP, O(kafka.librdkafka), NULL, 0, 0,
+     "Properties passed to librdkafka as they are (security.protocol, sasl.*, ssl.*)"},
+    {"kafka", "batch_size", T_INT, O(kafka.batch_size), "1000", 1, 1000000,
+     "Records per batch (one store transaction and one offset commit)"},
+    {"kafka", "poll_timeout_ms", T_INT, O(kafka.poll_timeout_ms), "200", 1, 60000,
+     "Longest wait for a batch to fill"},
+    {"kafka", "embedded_partitions", T_INT, O(kafka.embedded_partitions), "3", 1, 64,
+     "Partitions per topic of the embedded cluster"},
+    {"rules", "paths", T_STRLIST, O(rules.paths), NULL, 0, 0,
+     "Sigma rule files or directories; empty: the embedded default rules"},
+    {"decoders", "paths", T_STRLIST, O(decoders.paths), NULL, 0, 0,
+     "Decoder files or directories; empty: the embedded default decoders"},
+    {"decoders", "rfc3164_utc_offset", T_UTCOFFSET, O(decoders.rfc3164_utc_offset_sec),
+     "+00:00", 0, 0, "Time zone of RFC 3164 timestamps, which carry none (+HH:MM)"},
+    {"model", "path", T_STR, O(model.path), "embedded", 0, 0,
+     "XGBoost model file; 'embedded' for the model shipped in the binary"},
+    {"model", "priority_bands", T_BANDS, O(model.priority_bands), "[0.2, 0.5, 0.8]", 0, 1,
+     "Three ascending score cut-offs: below the first is priority 4, above the last 1"},
+    {"model", "surface_threshold", T_DOUBLE, O(model.surface_threshold), "0.5", 0, 1,
+     "Incidents scoring at least this are surfaced to analysts"},
+    {"store", "path", T_STR, O(store.path), "vigil.db", 0, 0, "SQLite database file"},
+    {"correlation", "allowed_lateness", T_DURATION, O(correlation.allowed_lateness),
+     "60s", 0, 86400, "How late (event time) an event may arrive and still count"},
+    {"correlation", "incident_gap", T_DURATION, O(correlation.incident_gap), "1h", 1,
+     30 * 86400, "An incident quiet this long (event time) is closed"},
+    {"correlation", "max_groups_per_rule", T_INT, O(correlation.max_groups_per_rule),
+     "100000", 1, 1e9, "Open correlation groups per rule before the oldest is evicted"},
+    {"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",
+     1, 1e10, "Open correlation groups in total before the oldest is evicted"},
+    {"correlation", "idle_partition_timeout", T_DURATION,
+     O(correlation.idle_partition_timeout), "30s", 1, 86400,
+     "Wall time after which an idle partition's watermark follows the clock"},
 };
 #define NOPTS (sizeof(g_opts) / sizeof(g_opts[0]))
 
-static const char *const g_sections[] = {"kafka", "rules", "decoders", "model", "store",
-                                         "correlation"};
+static const char *const g_sections[] = {"kafka", "rules", "decoders",
+                                         "model", "store", "correlation"};
 #define NSECTIONS (sizeof(g_sections) / sizeof(g_sections[0]))
 
 struct loader {
@@ -97,8 +107,9 @@ static int mark_col(const yaml_node_t *n)
 	return (int)n->start_mark.column + 1;
 }
 
-#define ERR(ld, node, ...)                                                              \
-	vg_diag_error((ld)->diag, (ld)->file, mark_line(node), mark_col(node), __VA_ARGS__)
+#define ERR(ld, node, ...)                                                               \
+	vg_diag_error((ld)->diag, (ld)->file, mark_line(node), mark_col(node),           \
+	              __VA_ARGS__)
 
 static const char *type_name(yaml_node_t *n)
 {
@@ -215,11 +226,12 @@ static void set_strlist(struct loader *ld, yaml_node_t *n, const struct opt *o, 
 		ld->oom = true;
 		return;
 	}
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top; it++) {
 		yaml_node_t *v = yaml_document_get_node(ld->doc, *it);
 		if (v->type != YAML_SCALAR_NODE || !v->data.scalar.length) {
-			ERR(ld, v, "'%s.%s' entries must be non-empty paths", o->section, o->key);
+			ERR(ld, v, "'%s.%s' entries must be non-empty paths", o->section,
+			    o->key);
 			continue;
 		}
 		(*list)[(*count)++] = dup_str(ld, (char *)v->data.scalar.value);
@@ -230,8 +242,8 @@ static void set_map(struct loader *ld, yaml_node_t *n, const struct opt *o, void
 {
 	struct vg_kv_list *kv = dst;
 	if (n->type != YAML_MAPPING_NODE) {
-		ERR(ld, n, "'%s.%s' must be a mapping of property: value, not %s", o->section,
-		    o->key, type_name(n));
+		ERR(ld, n, "'%s.%s' must be a mapping of property: value, not %s",
+		    o->section, o->key, type_name(n));
 		return;
 	}
 	size_t len = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
@@ -240,12 +252,13 @@ static void set_map(struct loader *ld, yaml_node_t *n, const struct opt *o, void
 		ld->oom = true;
 		return;
 	}
-	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-	     p++) {
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     p < n->data.mapping.pairs.top; p++) {
 		yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
 		yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
 		if (k->type != YAML_SCALAR_NODE || v->type != YAML_SCALAR_NODE) {
-			ERR(ld, v, "'%s.%s' values must be single values", o->section, o->key);
+			ERR(ld, v, "'%s.%s' values must be single values", o->section,
+			    o->key);
 			continue;
 		}
 		kv->items[kv->count].name = dup_str(ld, (char *)k->data.scalar.value);
@@ -270,12 +283,13 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 		ld->oom = true;
 		return;
 	}
-	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top;
-	     it++) {
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	     it < n->data.sequence.items.top; it++) {
 		yaml_node_t *e = yaml_document_get_node(ld->doc, *it);
 		struct vg_input in = {NULL, VG_FMT_AUTO};
 		if (e->type != YAML_MAPPING_NODE) {
-			ERR(ld, e, "each input must be a mapping {topic: NAME, format: FORMAT}");
+			ERR(ld, e,
+			    "each input must be a mapping {topic: NAME, format: FORMAT}");
 			continue;
 		}
 		for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
@@ -298,13 +312,16 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 			} else if (!strcmp(key, "format")) {
 				if (!vg_format_from_name(val, &in.format))
 					ERR(ld, v,
-					    "unknown input format '%s' (expected auto, syslog, "
+					    "unknown input format '%s' (expected auto, "
+					    "syslog, "
 					    "rfc3164, rfc5424 or json)",
 					    val);
 			} else {
 				const char *sugg = vg_closest(key, keys, 2);
 				if (sugg)
-					ERR(ld, k, "unknown key '%s' in input (did you mean '%s'?)",
+					ERR(ld, k,
+					    "unknown key '%s' in input (did you mean "
+					    "'%s'?)",
 					    key, sugg);
 				else
 					ERR(ld, k, "unknown key '%s' in input", key);
@@ -343,12 +360,13 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 		if (!(s = scalar(ld, n, o)))
 			return;
 		if (!parse_int(s, &iv)) {
-			ERR(ld, n, "'%s.%s' must be a whole number, not '%s'", o->section, o->key, s);
+			ERR(ld, n, "'%s.%s' must be a whole number, not '%s'", o->section,
+			    o->key, s);
 			return;
 		}
 		if ((double)iv < o->min || (double)iv > o->max) {
-			ERR(ld, n, "'%s.%s' must be between %.0f and %.0f, not %lld", o->section,
-			    o->key, o->min, o->max, (long long)iv);
+			ERR(ld, n, "'%s.%s' must be between %.0f and %.0f, not %lld",
+			    o->section, o->key, o->min, o->max, (long long)iv);
 			return;
 		}
 		*(int64_t *)dst = iv;
@@ -368,14 +386,15 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 			return;
 		if (!parse_duration(s, &tv)) {
 			ERR(ld, n,
-			    "'%s.%s' must be a duration like 500ms, 90s, 5m, 1h or 2d, not '%s'",
+			    "'%s.%s' must be a duration like 500ms, 90s, 5m, 1h or 2d, "
+			    "not '%s'",
 			    o->section, o->key, s);
 			return;
 		}
 		if ((double)tv < o->min * (double)VG_USEC_PER_SEC ||
 		    (double)tv > o->max * (double)VG_USEC_PER_SEC) {
-			ERR(ld, n, "'%s.%s' must be between %gs and %gs, not '%s'", o->section,
-			    o->key, o->min, o->max, s);
+			ERR(ld, n, "'%s.%s' must be between %gs and %gs, not '%s'",
+			    o->section, o->key, o->min, o->max, s);
 			return;
 		}
 		*(vg_time *)dst = tv;
@@ -384,7 +403,9 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 		if (!(s = scalar(ld, n, o)))
 			return;
 		if (!parse_utc_offset(s, &iv)) {
-			ERR(ld, n, "'%s.%s' must be a UTC offset like +02:00 or -05:30, not '%s'",
+			ERR(ld, n,
+			    "'%s.%s' must be a UTC offset like +02:00 or -05:30, not "
+			    "'%s'",
 			    o->section, o->key, s);
 			return;
 		}
@@ -398,12 +419,13 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 		     ok && it < n->data.sequence.items.top; it++) {
 			yaml_node_t *v = yaml_document_get_node(ld->doc, *it);
 			ok = k < 3 && v->type == YAML_SCALAR_NODE &&
-			     parse_double((char *)v->data.scalar.value, &b[k]) && b[k] >= 0 &&
-			     b[k] <= 1 && (k == 0 || b[k] > b[k - 1]);
+			     parse_double((char *)v->data.scalar.value, &b[k]) &&
+			     b[k] >= 0 && b[k] <= 1 && (k == 0 || b[k] > b[k - 1]);
 			k++;
 		}
 		if (!ok || k != 3) {
-			ERR(ld, n, "'%s.%s' must be three ascending scores between 0 and 1",
+			ERR(ld, n,
+			    "'%s.%s' must be three ascending scores between 0 and 1",
 			    o->section, o->key);
 			return;
 		}
@@ -434,8 +456,8 @@ static void unknown_key(struct loader *ld, yaml_node_t *k, const char *section,
 			cands[n++] = g_opts[i].key;
 	const char *sugg = vg_closest(key, cands, n);
 	if (sugg)
-		ERR(ld, k, "unknown key '%s' in section '%s' (did you mean '%s'?)", key, section,
-		    sugg);
+		ERR(ld, k, "unknown key '%s' in section '%s' (did you mean '%s'?)", key,
+		    section, sugg);
 	else
 		ERR(ld, k, "unknown key '%s' in section '%s'", key, section);
 }
@@ -470,8 +492,10 @@ static void check_semantics(struct loader *ld, yaml_node_t *root)
 		const char *t = cfg->kafka.inputs[i].topic;
 		if (cfg->kafka.output_topic && !strcmp(t, cfg->kafka.output_topic))
 			ERR(ld, root, "input topic '%s' is also the output topic", t);
-		if (cfg->kafka.dead_letter_topic && !strcmp(t, cfg->kafka.dead_letter_topic))
-			ERR(ld, root, "input topic '%s' is also the dead-letter topic", t);
+		if (cfg->kafka.dead_letter_topic &&
+		    !strcmp(t, cfg->kafka.dead_letter_topic))
+			ERR(ld, root, "input topic '%s' is also the dead-letter topic",
+			    t);
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(t, cfg->kafka.inputs[j].topic))
 				ERR(ld, root, "input topic '%s' is listed twice", t);
@@ -502,17 +526,21 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 		if (!known) {
 			const char *sugg = vg_closest(section, g_sections, NSECTIONS);
 			if (sugg)
-				ERR(ld, k, "unknown section '%s' (did you mean '%s'?)", section, sugg);
+				ERR(ld, k, "unknown section '%s' (did you mean '%s'?)",
+				    section, sugg);
 			else
-				ERR(ld, k, "unknown section '%s' (expected kafka, rules, decoders, "
-				           "model, store or correlation)",
+				ERR(ld, k,
+				    "unknown section '%s' (expected kafka, rules, "
+				    "decoders, "
+				    "model, store or correlation)",
 				    section);
 			continue;
 		}
 		if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0)
 			continue; /* "store:" with nothing under it */
 		if (v->type != YAML_MAPPING_NODE) {
-			ERR(ld, v, "section '%s' must be a mapping, not %s", section, type_name(v));
+			ERR(ld, v, "section '%s' must be a mapping, not %s", section,
+			    type_name(v));
 			continue;
 		}
 		for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
@@ -525,11 +553,14 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 			}
 			const char *key = (const char *)kk->data.scalar.value;
 			const struct opt *o = find_opt(section, key);
-			for (yaml_node_pair_t *r = v->data.mapping.pairs.start; r < q; r++) {
-				yaml_node_t *prev = yaml_document_get_node(ld->doc, r->key);
+			for (yaml_node_pair_t *r = v->data.mapping.pairs.start; r < q;
+			     r++) {
+				yaml_node_t *prev =
+				    yaml_document_get_node(ld->doc, r->key);
 				if (prev->type == YAML_SCALAR_NODE &&
 				    !strcmp((char *)prev->data.scalar.value, key)) {
-					ERR(ld, kk, "key '%s.%s' is set twice (first at line %d)",
+					ERR(ld, kk,
+					    "key '%s.%s' is set twice (first at line %d)",
 					    section, key, mark_line(prev));
 					o = NULL;
 					break;
@@ -580,7 +611,8 @@ vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
 		vg_diag_error(diag, name, (int)parser.problem_mark.line + 1,
 		              (int)parser.problem_mark.column + 1, "%s%s%s",
 		              parser.problem ? parser.problem : "invalid YAML",
-		              parser.context ? " " : "", parser.context ? parser.context : "");
+		              parser.context ? " " : "",
+		              parser.context ? parser.context : "");
 		yaml_parser_delete(&parser);
 		vg_config_destroy(cfg);
 		return VG_ERR_CONFIG;
@@ -655,7 +687,8 @@ void vg_config_describe(FILE *out)
 			section = o->section;
 			fprintf(out, "%s:\n", section);
 		}
-		fprintf(out, "  %-24s %s%s%s%s\n", o->key, o->desc, o->def ? " (default: " : "",
-		        o->def ? o->def : "", o->def ? ")" : "");
+		fprintf(out, "  %-24s %s%s%s%s\n", o->key, o->desc,
+		        o->def ? " (default: " : "", o->def ? o->def : "",
+		        o->def ? ")" : "");
 	}
 }

@@ -13,11 +13,13 @@
 
 /* ATT&CK enterprise tactics in kill-chain order, as Sigma tags spell them. */
 static const char *const g_tactics[] = {
-	"reconnaissance",       "resource-development", "initial-access",
-	"execution",            "persistence",          "privilege-escalation",
-	"defense-evasion",      "credential-access",    "discovery",
-	"lateral-movement",     "collection",           "command-and-control",
-	"exfiltration",         "impact",
+    "reconnaissance",  "resource-development",
+    "initial-access",  "execution",
+    "persistence",     "privilege-escalation",
+    "defense-evasion", "credential-access",
+    "discovery",       "lateral-movement",
+    "collection",      "command-and-control",
+    "exfiltration",    "impact",
 };
 #define NTACTICS (sizeof(g_tactics) / sizeof(g_tactics[0]))
 
@@ -60,7 +62,8 @@ static const struct vg_incident_alert *lead_alert(const struct vg_incident *inc)
 	for (size_t i = 0; i < inc->nalerts; i++) {
 		const struct vg_incident_alert *a = &inc->alerts[i];
 		if (!best || a->level > best->level ||
-		    (a->level == best->level && a->is_correlation && !best->is_correlation))
+		    (a->level == best->level && a->is_correlation &&
+		     !best->is_correlation))
 			best = a;
 	}
 	return best;
@@ -76,9 +79,11 @@ static size_t entities_of(const struct vg_incident *inc, enum vg_entity_type t,
 			continue;
 		size_t j = n++;
 		while (j > 0) {
-			const struct vg_entity *p = &inc->entities[idx[j - 1]], *e = &inc->entities[i];
+			const struct vg_entity *p = &inc->entities[idx[j - 1]],
+			                       *e = &inc->entities[i];
 			if (p->first_seen < e->first_seen ||
-			    (p->first_seen == e->first_seen && strcmp(p->value, e->value) <= 0))
+			    (p->first_seen == e->first_seen &&
+			     strcmp(p->value, e->value) <= 0))
 				break;
 			idx[j] = idx[j - 1];
 			j--;
@@ -106,9 +111,11 @@ static void duration_text(vg_time d, struct vg_buf *out)
 	if (s < 60)
 		vg_buf_printf(out, "%llds", (long long)s);
 	else if (s < 3600)
-		vg_buf_printf(out, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
+		vg_buf_printf(out, "%lldm%02llds", (long long)(s / 60),
+		              (long long)(s % 60));
 	else
-		vg_buf_printf(out, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
+		vg_buf_printf(out, "%lldh%02lldm", (long long)(s / 3600),
+		              (long long)(s % 3600 / 60));
 }
 
 void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranking *rank,
@@ -138,12 +145,14 @@ void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranki
 	}
 	size_t total = inc->nalerts + inc->alerts_dropped;
 	if (total > 1)
-		vg_buf_printf(&t->title, " (+%zu alert%s)", total - 1, total == 2 ? "" : "s");
+		vg_buf_printf(&t->title, " (+%zu alert%s)", total - 1,
+		              total == 2 ? "" : "s");
 
 	vg_buf_printf(&t->summary, "%zu alert%s over ", total, total == 1 ? "" : "s");
 	duration_text(inc->last_ts - inc->first_ts, &t->summary);
 	if (nhosts) {
-		vg_buf_printf(&t->summary, " on %zu host%s (", nhosts, nhosts == 1 ? "" : "s");
+		vg_buf_printf(&t->summary, " on %zu host%s (", nhosts,
+		              nhosts == 1 ? "" : "s");
 		list_values(inc, hosts, nhosts, 5, &t->summary);
 		vg_buf_putc(&t->summary, ')');
 	}
@@ -194,7 +203,8 @@ static void json_strv(struct vg_buf *b, const char *s)
 }
 
 /* Top contributions by absolute value, as a JSON array. */
-void vg_incident_explanation(const struct vg_ranking *rank, size_t top, struct vg_buf *out)
+void vg_incident_explanation(const struct vg_ranking *rank, size_t top,
+                             struct vg_buf *out)
 {
 	size_t nf = vg_feature_count();
 	size_t order[256];
@@ -224,8 +234,8 @@ void vg_incident_explanation(const struct vg_ranking *rank, size_t top, struct v
 			vg_buf_putc(out, ',');
 		vg_buf_puts(out, "{\"feature\":");
 		json_strv(out, vg_feature_name(i));
-		vg_buf_printf(out, ",\"value\":%.6g,\"contribution\":%.6g}", (double)rank->features[i],
-		              (double)rank->contrib[i]);
+		vg_buf_printf(out, ",\"value\":%.6g,\"contribution\":%.6g}",
+		              (double)rank->features[i], (double)rank->contrib[i]);
 	}
 	vg_buf_putc(out, ']');
 }
@@ -265,8 +275,9 @@ void vg_incident_document(const struct vg_incident *inc, const struct vg_ranking
 	vg_buf_puts(out, ",\"last_seen\":");
 	json_time(out, inc->last_ts);
 	if (rank && rank->score >= 0)
-		vg_buf_printf(out, ",\"score\":%.6f,\"priority\":%d,\"surfaced\":%s", rank->score,
-		              rank->priority, rank->surfaced ? "true" : "false");
+		vg_buf_printf(out, ",\"score\":%.6f,\"priority\":%d,\"surfaced\":%s",
+		              rank->score, rank->priority,
+		              rank->surfaced ? "true" : "false");
 	else
 		vg_buf_puts(out, ",\"score\":null,\"priority\":null,\"surfaced\":false");
 	vg_buf_puts(out, ",\"max_level\":");

@@ -22,7 +22,8 @@ const char *vg_tactic_name(int index);
 void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranking *rank,
                             struct vg_incident_text *t);
 /** @brief The top contributions as a JSON array (empty without a ranking). */
-void vg_incident_explanation(const struct vg_ranking *rank, size_t top, struct vg_buf *out);
+void vg_incident_explanation(const struct vg_ranking *rank, size_t top,
+                             struct vg_buf *out);
 /** @brief Feature values as a JSON object. */
 void vg_incident_features_json(const struct vg_ranking *rank, struct vg_buf *out);
 /** @brief The document published on the output topic. */

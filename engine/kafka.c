@@ -14,11 +14,11 @@
  */
 #include "vg_engine.h"
 
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <librdkafka/rdkafka.h>
-#include <librdkafka/rdkafka_mock.h>
 
 static volatile sig_atomic_t g_stop;
 
@@ -45,20 +45,21 @@ static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *
 	char errstr[512];
 	bool ok = true;
 
-	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr, sizeof(errstr)) !=
-	    RD_KAFKA_CONF_OK) {
+	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr,
+	                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
 		vg_diag_error(diag, file, 0, 0, "kafka.brokers: %s", errstr);
 		ok = false;
 	}
 	for (size_t i = 0; ours && ours[i]; i += 2)
-		if (rd_kafka_conf_set(conf, ours[i], ours[i + 1], errstr, sizeof(errstr)) !=
-		    RD_KAFKA_CONF_OK) {
-			vg_diag_error(diag, file, 0, 0, "internal setting %s: %s", ours[i], errstr);
+		if (rd_kafka_conf_set(conf, ours[i], ours[i + 1], errstr,
+		                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+			vg_diag_error(diag, file, 0, 0, "internal setting %s: %s",
+			              ours[i], errstr);
 			ok = false;
 		}
 	for (size_t i = 0; user && i < user->count; i++)
-		if (rd_kafka_conf_set(conf, user->items[i].name, user->items[i].value, errstr,
-		                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+		if (rd_kafka_conf_set(conf, user->items[i].name, user->items[i].value,
+		                      errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
 			vg_diag_error(diag, file, 0, 0, "kafka.librdkafka.%s: %s",
 			              user->items[i].name, errstr);
 			ok = false;
@@ -72,10 +73,10 @@ static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *
 
 vg_err vg_kafka_check_config(const struct vg_config *cfg, struct vg_diag *diag)
 {
-	const char *brokers =
-		strcmp(cfg->kafka.brokers, "embedded") ? cfg->kafka.brokers : "127.0.0.1:9092";
+	const char *brokers = strcmp(cfg->kafka.brokers, "embedded") ? cfg->kafka.brokers
+	                                                             : "127.0.0.1:9092";
 	rd_kafka_conf_t *conf =
-		make_conf(brokers, &cfg->kafka.librdkafka, NULL, diag, cfg->file);
+	    make_conf(brokers, &cfg->kafka.librdkafka, NULL, diag, cfg->file);
 	if (!conf)
 		return VG_ERR_CONFIG;
 	rd_kafka_conf_destroy(conf);
@@ -86,7 +87,7 @@ vg_err vg_kafka_check_config(const struct vg_config *cfg, struct vg_diag *diag)
 
 struct producer {
 	rd_kafka_t *rk;
-	uint64_t failed;       /* deliveries that failed since the last flush check */
+	uint64_t failed; /* deliveries that failed since the last flush check */
 	char last_error[256];
 };
 
@@ -97,7 +98,8 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	if (m->err) {
 		pr->failed++;
 		snprintf(pr->last_error, sizeof(pr->last_error), "%s [%d]: %s",
-		         rd_kafka_topic_name(m->rkt), m->partition, rd_kafka_err2str(m->err));
+		         rd_kafka_topic_name(m->rkt), m->partition,
+		         rd_kafka_err2str(m->err));
 	}
 }
 
@@ -105,9 +107,9 @@ static vg_err producer_open(struct producer *pr, const char *brokers,
                             const struct vg_kv_list *user, struct vg_diag *diag,
                             const char *file)
 {
-	static const char *const ours[] = {"enable.idempotence", "true", "acks", "all",
-	                                   "linger.ms", "5", "message.timeout.ms", "60000",
-	                                   NULL};
+	static const char *const ours[] = {
+	    "enable.idempotence", "true",  "acks", "all", "linger.ms", "5",
+	    "message.timeout.ms", "60000", NULL};
 	char errstr[512];
 	memset(pr, 0, sizeof(*pr));
 	rd_kafka_conf_t *conf = make_conf(brokers, user, ours, diag, file);
@@ -117,7 +119,8 @@ static vg_err producer_open(struct producer *pr, const char *brokers,
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
 	if (!pr->rk) {
-		vg_diag_error(diag, file, 0, 0, "creating the Kafka producer: %s", errstr);
+		vg_diag_error(diag, file, 0, 0, "creating the Kafka producer: %s",
+		              errstr);
 		rd_kafka_conf_destroy(conf);
 		return VG_ERR_KAFKA;
 	}
@@ -142,21 +145,22 @@ static vg_err produce_one(struct producer *pr, const char *topic, const char *ke
 		/* The header's length is a varargs ssize_t: pass exactly that type. */
 		if (reason)
 			err = rd_kafka_producev(
-				pr->rk, RD_KAFKA_V_TOPIC(topic),
-				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-				RD_KAFKA_V_KEY(key, key ? keylen : 0),
-				RD_KAFKA_V_VALUE((void *)value, len),
-				RD_KAFKA_V_TIMESTAMP(ts == VG_TIME_NONE ? 0 : ts / 1000),
-				RD_KAFKA_V_HEADER("vigil.reason", reason, (ssize_t)strlen(reason)),
-				RD_KAFKA_V_END);
+			    pr->rk, RD_KAFKA_V_TOPIC(topic),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_KEY(key, key ? keylen : 0),
+			    RD_KAFKA_V_VALUE((void *)value, len),
+			    RD_KAFKA_V_TIMESTAMP(ts == VG_TIME_NONE ? 0 : ts / 1000),
+			    RD_KAFKA_V_HEADER("vigil.reason", reason,
+			                      (ssize_t)strlen(reason)),
+			    RD_KAFKA_V_END);
 		else
 			err = rd_kafka_producev(
-				pr->rk, RD_KAFKA_V_TOPIC(topic),
-				RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-				RD_KAFKA_V_KEY(key, key ? keylen : 0),
-				RD_KAFKA_V_VALUE((void *)value, len),
-				RD_KAFKA_V_TIMESTAMP(ts == VG_TIME_NONE ? 0 : ts / 1000),
-				RD_KAFKA_V_END);
+			    pr->rk, RD_KAFKA_V_TOPIC(topic),
+			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+			    RD_KAFKA_V_KEY(key, key ? keylen : 0),
+			    RD_KAFKA_V_VALUE((void *)value, len),
+			    RD_KAFKA_V_TIMESTAMP(ts == VG_TIME_NONE ? 0 : ts / 1000),
+			    RD_KAFKA_V_END);
 		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
 			break;
 		rd_kafka_poll(pr->rk, 100); /* make room: serve delivery reports */
@@ -174,7 +178,8 @@ static vg_err producer_flush(struct producer *pr)
 {
 	rd_kafka_resp_err_t err = rd_kafka_flush(pr->rk, 60000);
 	if (err) {
-		snprintf(pr->last_error, sizeof(pr->last_error), "flush: %s", rd_kafka_err2str(err));
+		snprintf(pr->last_error, sizeof(pr->last_error), "flush: %s",
+		         rd_kafka_err2str(err));
 		return VG_ERR_KAFKA;
 	}
 	if (pr->failed) {
@@ -194,19 +199,22 @@ vg_err vg_kafka_produce(const char *brokers, const struct vg_kv_list *rdconf,
 
 	vg_diag_init(&diag);
 	if ((err = producer_open(&pr, brokers, rdconf, &diag, "kafka"))) {
-		snprintf(errstr, errstr_size, "%s", diag.count ? diag.msgs[0] : vg_err_str(err));
+		snprintf(errstr, errstr_size, "%s",
+		         diag.count ? diag.msgs[0] : vg_err_str(err));
 		vg_diag_clear(&diag);
 		return err;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
-		err = produce_one(&pr, topic, recs[i].key, recs[i].key ? strlen(recs[i].key) : 0,
-		                  recs[i].value, recs[i].len, recs[i].ts, NULL);
+		err = produce_one(&pr, topic, recs[i].key,
+		                  recs[i].key ? strlen(recs[i].key) : 0, recs[i].value,
+		                  recs[i].len, recs[i].ts, NULL);
 		rd_kafka_poll(pr.rk, 0);
 	}
 	if (!err)
 		err = producer_flush(&pr);
 	if (err)
-		snprintf(errstr, errstr_size, "producing to %s: %s", topic, pr.last_error);
+		snprintf(errstr, errstr_size, "producing to %s: %s", topic,
+		         pr.last_error);
 	producer_close(&pr);
 	return err;
 }
@@ -241,7 +249,8 @@ struct runner {
 static struct part_state *part_get(struct runner *r, const char *topic, int32_t partition)
 {
 	for (size_t i = 0; i < r->nparts; i++)
-		if (r->parts[i].partition == partition && !strcmp(r->parts[i].topic, topic))
+		if (r->parts[i].partition == partition &&
+		    !strcmp(r->parts[i].topic, topic))
 			return &r->parts[i];
 	if (r->nparts == r->parts_cap) {
 		size_t ncap = r->parts_cap ? r->parts_cap * 2 : 16;
@@ -290,9 +299,10 @@ static vg_err publish(struct runner *r, struct vg_output *outs, size_t n)
 {
 	vg_err err = VG_OK;
 	for (size_t i = 0; i < n && !err; i++) {
-		err = produce_one(&r->prod, r->cfg->kafka.output_topic, outs[i].incident_id,
-		                  strlen(outs[i].incident_id), outs[i].json.data, outs[i].json.len,
-		                  VG_TIME_NONE, NULL);
+		err =
+		    produce_one(&r->prod, r->cfg->kafka.output_topic, outs[i].incident_id,
+		                strlen(outs[i].incident_id), outs[i].json.data,
+		                outs[i].json.len, VG_TIME_NONE, NULL);
 		rd_kafka_poll(r->prod.rk, 0);
 	}
 	if (!err)
@@ -318,15 +328,15 @@ static vg_err commit_offsets(struct runner *r)
 		int64_t next = vg_pipeline_committable(r->pipe, ps->topic, ps->partition,
 		                                       ps->max_offset);
 		if (next > ps->committed)
-			rd_kafka_topic_partition_list_add(list, ps->topic, ps->partition)->offset =
-				next;
+			rd_kafka_topic_partition_list_add(list, ps->topic, ps->partition)
+			    ->offset = next;
 	}
 	if (list->cnt)
 		kerr = rd_kafka_commit(r->consumer, list, 0);
 	if (!kerr)
 		for (int i = 0; i < list->cnt; i++)
-			part_get(r, list->elems[i].topic, list->elems[i].partition)->committed =
-				list->elems[i].offset;
+			part_get(r, list->elems[i].topic, list->elems[i].partition)
+			    ->committed = list->elems[i].offset;
 	rd_kafka_topic_partition_list_destroy(list);
 	if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
 		vg_log(VG_LOG_ERROR, "committing offsets: %s", rd_kafka_err2str(kerr));
@@ -375,7 +385,8 @@ static vg_err sync_assignment(struct runner *r)
 			topics[i] = list->elems[i].topic;
 			parts[i] = list->elems[i].partition;
 		}
-		err = vg_pipeline_set_assignment(r->pipe, topics, parts, (size_t)list->cnt);
+		err =
+		    vg_pipeline_set_assignment(r->pipe, topics, parts, (size_t)list->cnt);
 	}
 	free(topics);
 	free(parts);
@@ -416,9 +427,10 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		rd_kafka_timestamp_type_t tstype;
 		int64_t ts_ms = rd_kafka_message_timestamp(m, &tstype);
 		vg_time ref = ts_ms > 0 ? ts_ms * 1000 : vg_time_now();
-		struct vg_source src = {rd_kafka_topic_name(m->rkt), m->partition, m->offset};
-		err = vg_pipeline_process(r->pipe, format_of(r->cfg, topic), m->payload, m->len,
-		                          &src, ref);
+		struct vg_source src = {rd_kafka_topic_name(m->rkt), m->partition,
+		                        m->offset};
+		err = vg_pipeline_process(r->pipe, format_of(r->cfg, topic), m->payload,
+		                          m->len, &src, ref);
 		if (m->offset > ps->max_offset)
 			ps->max_offset = m->offset;
 		r->records++;
@@ -441,7 +453,8 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		return err;
 	crash_point("after-publish", r->batches);
 	if (r->opts->verbose && (n || nouts))
-		vg_log(VG_LOG_INFO, "batch: %zu records, %zu incident versions", n, nouts);
+		vg_log(VG_LOG_INFO, "batch: %zu records, %zu incident versions", n,
+		       nouts);
 	err = commit_offsets(r);
 	crash_point("after-commit", r->batches);
 	return err;
@@ -453,7 +466,8 @@ static vg_err advance_idle(struct runner *r)
 	vg_time now = vg_time_now();
 	bool any = false;
 	for (size_t i = 0; i < r->nparts; i++)
-		any |= now - r->parts[i].last_data > r->cfg->correlation.idle_partition_timeout;
+		any |= now - r->parts[i].last_data >
+		       r->cfg->correlation.idle_partition_timeout;
 	if (!any)
 		return VG_OK;
 	struct vg_output *outs;
@@ -468,7 +482,8 @@ static vg_err advance_idle(struct runner *r)
 			ps->last_data = now;
 		}
 	}
-	if ((err = vg_pipeline_end(r->pipe, &outs, &nouts)) || (err = publish(r, outs, nouts)))
+	if ((err = vg_pipeline_end(r->pipe, &outs, &nouts)) ||
+	    (err = publish(r, outs, nouts)))
 		return err;
 	return VG_OK;
 }
@@ -486,29 +501,40 @@ static bool all_at_end(const struct runner *r)
 static vg_err consumer_open(struct runner *r, const char *brokers, struct vg_diag *diag)
 {
 	const struct vg_config *cfg = r->cfg;
-	const char *ours[] = {"group.id", cfg->kafka.group_id, "enable.auto.commit", "false",
-	                      "enable.auto.offset.store", "false", "auto.offset.reset",
-	                      "earliest", "enable.partition.eof", "true", NULL};
+	const char *ours[] = {"group.id",
+	                      cfg->kafka.group_id,
+	                      "enable.auto.commit",
+	                      "false",
+	                      "enable.auto.offset.store",
+	                      "false",
+	                      "auto.offset.reset",
+	                      "earliest",
+	                      "enable.partition.eof",
+	                      "true",
+	                      NULL};
 	char errstr[512];
-	rd_kafka_conf_t *conf = make_conf(brokers, &cfg->kafka.librdkafka, ours, diag, cfg->file);
+	rd_kafka_conf_t *conf =
+	    make_conf(brokers, &cfg->kafka.librdkafka, ours, diag, cfg->file);
 	if (!conf)
 		return VG_ERR_CONFIG;
 	r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
 	if (!r->consumer) {
-		vg_diag_error(diag, cfg->file, 0, 0, "creating the Kafka consumer: %s", errstr);
+		vg_diag_error(diag, cfg->file, 0, 0, "creating the Kafka consumer: %s",
+		              errstr);
 		rd_kafka_conf_destroy(conf);
 		return VG_ERR_KAFKA;
 	}
 	rd_kafka_poll_set_consumer(r->consumer);
 	rd_kafka_topic_partition_list_t *topics =
-		rd_kafka_topic_partition_list_new((int)cfg->kafka.ninputs);
+	    rd_kafka_topic_partition_list_new((int)cfg->kafka.ninputs);
 	for (size_t i = 0; i < cfg->kafka.ninputs; i++)
 		rd_kafka_topic_partition_list_add(topics, cfg->kafka.inputs[i].topic,
 		                                  RD_KAFKA_PARTITION_UA);
 	rd_kafka_resp_err_t kerr = rd_kafka_subscribe(r->consumer, topics);
 	rd_kafka_topic_partition_list_destroy(topics);
 	if (kerr) {
-		vg_diag_error(diag, cfg->file, 0, 0, "subscribing to the input topics: %s",
+		vg_diag_error(diag, cfg->file, 0, 0,
+		              "subscribing to the input topics: %s",
 		              rd_kafka_err2str(kerr));
 		return VG_ERR_KAFKA;
 	}
@@ -539,8 +565,8 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 	sigaction(SIGTERM, &sa, &old_term);
 
 	if ((err = vg_pipeline_new(cfg, &hooks, &r.pipe, diag)) ||
-	    (err = producer_open(&r.prod, cfg->kafka.brokers, &cfg->kafka.librdkafka, diag,
-	                         cfg->file)) ||
+	    (err = producer_open(&r.prod, cfg->kafka.brokers, &cfg->kafka.librdkafka,
+	                         diag, cfg->file)) ||
 	    (err = consumer_open(&r, cfg->kafka.brokers, diag)))
 		goto out;
 	if (!(msgs = calloc(batch, sizeof(*msgs)))) {
@@ -555,14 +581,16 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 	    (nouts && (err = publish(&r, outs, nouts))))
 		goto out;
 	if (nouts)
-		vg_log(VG_LOG_INFO, "republished %zu incident versions left unpublished", nouts);
+		vg_log(VG_LOG_INFO, "republished %zu incident versions left unpublished",
+		       nouts);
 
 	while (!g_stop) {
 		size_t want = batch;
-		if (opts->stop_after_records && opts->stop_after_records - r.records < want)
+		if (opts->stop_after_records &&
+		    opts->stop_after_records - r.records < want)
 			want = (size_t)(opts->stop_after_records - r.records);
-		ssize_t n = rd_kafka_consume_batch_queue(r.queue, (int)cfg->kafka.poll_timeout_ms,
-		                                         msgs, want);
+		ssize_t n = rd_kafka_consume_batch_queue(
+		    r.queue, (int)cfg->kafka.poll_timeout_ms, msgs, want);
 		if (n < 0) {
 			vg_diag_error(diag, cfg->file, 0, 0, "consuming: %s",
 			              rd_kafka_err2str(rd_kafka_last_error()));
@@ -605,11 +633,13 @@ out:
 		struct vg_pipeline_stats st;
 		vg_pipeline_stats(r.pipe, &st);
 		vg_log(VG_LOG_INFO,
-		       "processed %llu records: %llu events, %llu dead letters, %llu rule hits, "
+		       "processed %llu records: %llu events, %llu dead letters, %llu "
+		       "rule hits, "
 		       "%llu alerts (%llu replayed), %llu incident versions",
 		       (unsigned long long)st.records, (unsigned long long)st.events,
 		       (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
-		       (unsigned long long)st.alerts, (unsigned long long)st.alerts_replayed,
+		       (unsigned long long)st.alerts,
+		       (unsigned long long)st.alerts_replayed,
 		       (unsigned long long)st.incidents_changed);
 	}
 	vg_pipeline_destroy(r.pipe);
@@ -661,7 +691,8 @@ vg_err vg_embedded_kafka_start(int partitions, struct vg_embedded_kafka **out,
 vg_err vg_embedded_kafka_create_topic(struct vg_embedded_kafka *ek, const char *topic,
                                       int partitions)
 {
-	return rd_kafka_mock_topic_create(ek->mc, topic, partitions, 1) ? VG_ERR_KAFKA : VG_OK;
+	return rd_kafka_mock_topic_create(ek->mc, topic, partitions, 1) ? VG_ERR_KAFKA
+	                                                                : VG_OK;
 }
 
 const char *vg_embedded_kafka_bootstraps(const struct vg_embedded_kafka *ek)

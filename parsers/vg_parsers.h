@@ -26,7 +26,7 @@ enum vg_format {
 	VG_FMT_SYSLOG,   /**< RFC 5424 if "<PRI>1 ", else RFC 3164 */
 	VG_FMT_RFC3164,
 	VG_FMT_RFC5424,
-	VG_FMT_JSON,     /**< one JSON object per record (endpoint events) */
+	VG_FMT_JSON, /**< one JSON object per record (endpoint events) */
 };
 
 /** @brief Parse a format name ("auto", "syslog", "rfc3164", "rfc5424", "json").

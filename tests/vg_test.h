@@ -26,14 +26,14 @@ static inline const char *vg_test_shared_data(void)
 	return r ? r : "../shared/data";
 }
 
-#define VG_TEST_MAIN(suite_fn)                                                          \
-	int main(void)                                                                  \
-	{                                                                               \
-		SRunner *sr = srunner_create(suite_fn());                               \
-		srunner_run_all(sr, CK_ENV);                                            \
-		int failed = srunner_ntests_failed(sr);                                 \
-		srunner_free(sr);                                                       \
-		return failed ? EXIT_FAILURE : EXIT_SUCCESS;                            \
+#define VG_TEST_MAIN(suite_fn)                                                           \
+	int main(void)                                                                   \
+	{                                                                                \
+		SRunner *sr = srunner_create(suite_fn());                                \
+		srunner_run_all(sr, CK_ENV);                                             \
+		int failed = srunner_ntests_failed(sr);                                  \
+		srunner_free(sr);                                                        \
+		return failed ? EXIT_FAILURE : EXIT_SUCCESS;                             \
 	}
 
 #endif

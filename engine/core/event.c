@@ -50,8 +50,7 @@ vg_err vg_event_set_copy(struct vg_event *ev, vg_field id, const char *ptr, size
 }
 
 vg_err vg_event_set_named(struct vg_event *ev, const char *name, size_t name_len,
-                          const char *ptr, size_t len, enum vg_value_kind kind,
-                          bool copy)
+                          const char *ptr, size_t len, enum vg_value_kind kind, bool copy)
 {
 	vg_field id = vg_field_lookup(name, name_len);
 	if (id != VG_FIELD_NONE && (uint32_t)id < ev->nvalues)
@@ -92,11 +91,8 @@ static void put_value(struct vg_buf *out, const struct vg_value *v)
 	switch (v->kind) {
 	case VG_VK_NUM:
 	case VG_VK_BOOL:
-	case VG_VK_NULL:
-		vg_buf_append(out, v->ptr, v->len);
-		break;
-	default:
-		vg_buf_json_str(out, v->ptr, v->len);
+	case VG_VK_NULL: vg_buf_append(out, v->ptr, v->len); break;
+	default: vg_buf_json_str(out, v->ptr, v->len);
 	}
 }
 

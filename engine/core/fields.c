@@ -74,7 +74,8 @@ static vg_field intern_typed(const char *name, size_t len, enum vg_field_type ty
 		size_t s = (h + i) & (SLOTS - 1);
 		if (atomic_load_explicit(&g_slots[s], memory_order_relaxed) == 0) {
 			atomic_store_explicit(&g_count, n + 1, memory_order_release);
-			atomic_store_explicit(&g_slots[s], (int32_t)n + 1, memory_order_release);
+			atomic_store_explicit(&g_slots[s], (int32_t)n + 1,
+			                      memory_order_release);
 			break;
 		}
 	}
@@ -120,8 +121,9 @@ static bool parse_type(const char *s, enum vg_field_type *t)
 	static const struct {
 		const char *name;
 		enum vg_field_type type;
-	} types[] = {{"keyword", VG_FT_KEYWORD}, {"text", VG_FT_TEXT},  {"long", VG_FT_LONG},
-	             {"double", VG_FT_DOUBLE},   {"ip", VG_FT_IP},      {"date", VG_FT_DATE},
+	} types[] = {{"keyword", VG_FT_KEYWORD}, {"text", VG_FT_TEXT},
+	             {"long", VG_FT_LONG},       {"double", VG_FT_DOUBLE},
+	             {"ip", VG_FT_IP},           {"date", VG_FT_DATE},
 	             {"bool", VG_FT_BOOL}};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		if (strcmp(s, types[i].name) == 0) {
@@ -173,9 +175,11 @@ static vg_err load_schema(const unsigned char *data, size_t len, const char *fil
 	     it < list->data.sequence.items.top; it++) {
 		yaml_node_t *f = yaml_document_get_node(&doc, *it);
 		const char *name = NULL, *type = NULL;
-		int line = (int)f->start_mark.line + 1, col = (int)f->start_mark.column + 1;
+		int line = (int)f->start_mark.line + 1,
+		    col = (int)f->start_mark.column + 1;
 		if (f->type != YAML_MAPPING_NODE) {
-			vg_diag_error(diag, file, line, col, "field entry must be a mapping");
+			vg_diag_error(diag, file, line, col,
+			              "field entry must be a mapping");
 			err = VG_ERR_CONFIG;
 			continue;
 		}
@@ -192,14 +196,16 @@ static vg_err load_schema(const unsigned char *data, size_t len, const char *fil
 		}
 		enum vg_field_type t = VG_FT_KEYWORD;
 		if (!name || !type || !parse_type(type, &t)) {
-			vg_diag_error(diag, file, line, col,
-			              "field entry needs 'name' and a 'type' of keyword, text, "
-			              "long, double, ip, date or bool");
+			vg_diag_error(
+			    diag, file, line, col,
+			    "field entry needs 'name' and a 'type' of keyword, text, "
+			    "long, double, ip, date or bool");
 			err = VG_ERR_CONFIG;
 			continue;
 		}
 		if (vg_field_lookup(name, strlen(name)) != VG_FIELD_NONE) {
-			vg_diag_error(diag, file, line, col, "field '%s' is listed twice", name);
+			vg_diag_error(diag, file, line, col, "field '%s' is listed twice",
+			              name);
 			err = VG_ERR_CONFIG;
 			continue;
 		}

@@ -100,7 +100,8 @@ void *vg_strmap_del(struct vg_strmap *m, const char *key)
 	 * slot is not in (hole, j]. */
 	for (size_t j = (i + 1) & mask; m->slots[j].key; j = (j + 1) & mask) {
 		size_t home = m->slots[j].hash & mask;
-		bool movable = (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
+		bool movable =
+		    (i <= j) ? (home <= i || home > j) : (home <= i && home > j);
 		if (movable) {
 			m->slots[i] = m->slots[j];
 			m->slots[j].key = NULL;

@@ -57,13 +57,20 @@ void vg_time_to_civil(vg_time t, int *year, int *month, int *day, int *hour, int
 	}
 	int y, m, d;
 	civil_from_days(days, &y, &m, &d);
-	if (year) *year = y;
-	if (month) *month = m;
-	if (day) *day = d;
-	if (hour) *hour = (int)(rem / 3600);
-	if (min) *min = (int)(rem % 3600 / 60);
-	if (sec) *sec = (int)(rem % 60);
-	if (usec) *usec = (int)us;
+	if (year)
+		*year = y;
+	if (month)
+		*month = m;
+	if (day)
+		*day = d;
+	if (hour)
+		*hour = (int)(rem / 3600);
+	if (min)
+		*min = (int)(rem % 3600 / 60);
+	if (sec)
+		*sec = (int)(rem % 60);
+	if (usec)
+		*usec = (int)us;
 }
 
 static bool digits(const char *s, size_t n, int *out)
@@ -119,10 +126,11 @@ vg_err vg_time_parse_rfc3339(const char *s, size_t len, int default_offset_sec,
 	if (i < len) {
 		if ((s[i] == 'Z' || s[i] == 'z') && i + 1 == len) {
 			off = 0;
-		} else if ((s[i] == '+' || s[i] == '-') && len - i == 6 && s[i + 3] == ':') {
+		} else if ((s[i] == '+' || s[i] == '-') && len - i == 6 &&
+		           s[i + 3] == ':') {
 			int oh, om;
-			if (!digits(s + i + 1, 2, &oh) || !digits(s + i + 4, 2, &om) || oh > 23 ||
-			    om > 59)
+			if (!digits(s + i + 1, 2, &oh) || !digits(s + i + 4, 2, &om) ||
+			    oh > 23 || om > 59)
 				return VG_ERR_PARSE;
 			off = (oh * 3600 + om * 60) * (s[i] == '-' ? -1 : 1);
 		} else {
@@ -140,8 +148,8 @@ size_t vg_time_format(vg_time t, char buf[32])
 {
 	int y, mo, d, h, mi, s, us;
 	vg_time_to_civil(t, &y, &mo, &d, &h, &mi, &s, &us);
-	int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, mo, d, h, mi, s,
-	                 us);
+	int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, mo, d, h, mi,
+	                 s, us);
 	return n > 0 ? (size_t)n : 0;
 }
 

@@ -149,7 +149,7 @@ vg_err vg_buf_read_file(struct vg_buf *buf, const char *path);
 
 /** Event time: microseconds since 1970-01-01T00:00:00Z. */
 typedef int64_t vg_time;
-#define VG_TIME_NONE INT64_MIN
+#define VG_TIME_NONE    INT64_MIN
 #define VG_USEC_PER_SEC INT64_C(1000000)
 
 /** @brief Proleptic Gregorian civil time (UTC) to vg_time.  No range checks. */
@@ -187,7 +187,10 @@ struct vg_ratelimit {
 	uint32_t interval_sec;
 	uint64_t suppressed;
 };
-#define VG_RATELIMIT_INIT(burst, secs) {0, 0, (burst), (secs), 0}
+#define VG_RATELIMIT_INIT(burst, secs)                                                   \
+	{                                                                                \
+		0, 0, (burst), (secs), 0                                                 \
+	}
 /** @brief Log unless the limit is exhausted; says how many were suppressed. */
 void vg_log_limited(struct vg_ratelimit *rl, enum vg_log_level level, const char *fmt,
                     ...) VG_PRINTF(3, 4);
@@ -279,7 +282,7 @@ struct vg_event {
 	struct vg_extra *extras; /* in insertion order */
 	struct vg_extra **extras_tail;
 	uint32_t nextras;
-	struct vg_str raw;       /* the original record */
+	struct vg_str raw; /* the original record */
 	struct vg_source src;
 	struct vg_arena *arena;
 };
@@ -346,7 +349,8 @@ struct vg_strmap_slot *vg_strmap_next(const struct vg_strmap *m, size_t *i);
 
 /** A file embedded in the binary at build time (schemas, decoders, rules, model). */
 struct vg_resource {
-	const char *name; /* path relative to the source root, e.g. "schemas/fields.yaml" */
+	const char
+	    *name; /* path relative to the source root, e.g. "schemas/fields.yaml" */
 	const unsigned char *data;
 	size_t len;
 };

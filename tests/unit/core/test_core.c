@@ -73,20 +73,22 @@ START_TEST(time_round_trips_and_parses_offsets)
 	ck_assert_int_eq(vg_time_parse_rfc3339("2024-02-29T23:59:58.123456Z", 27, 0, &p),
 	                 VG_OK);
 	ck_assert_int_eq(p, t);
-	ck_assert_int_eq(vg_time_parse_rfc3339("2024-03-01T01:59:58.123456+02:00", 32, 0, &p),
-	                 VG_OK);
+	ck_assert_int_eq(
+	    vg_time_parse_rfc3339("2024-03-01T01:59:58.123456+02:00", 32, 0, &p), VG_OK);
 	ck_assert_int_eq(p, t);
-	ck_assert_int_eq(vg_time_parse_rfc3339("2003-10-11T22:14:15.003Z", 24, 0, &p), VG_OK);
+	ck_assert_int_eq(vg_time_parse_rfc3339("2003-10-11T22:14:15.003Z", 24, 0, &p),
+	                 VG_OK);
 	ck_assert_int_eq(p % VG_USEC_PER_SEC, 3000);
 	ck_assert_int_eq(vg_time_parse_rfc3339("2023-02-29T00:00:00Z", 20, 0, &p),
 	                 VG_ERR_PARSE);
 	ck_assert_int_eq(vg_time_parse_rfc3339("2023-01-01T00:00:00", 19, INT32_MIN, &p),
 	                 VG_ERR_PARSE);
-	ck_assert_int_eq(vg_time_parse_rfc3339("2023-01-01T00:00:00", 19, 3600, &p), VG_OK);
+	ck_assert_int_eq(vg_time_parse_rfc3339("2023-01-01T00:00:00", 19, 3600, &p),
+	                 VG_OK);
 	ck_assert_int_eq(p, vg_time_from_civil(2022, 12, 31, 23, 0, 0, 0));
 	int y;
-	vg_time_to_civil(vg_time_from_civil(1969, 12, 31, 0, 0, 0, 0), &y, NULL, NULL, NULL,
-	                 NULL, NULL, NULL);
+	vg_time_to_civil(vg_time_from_civil(1969, 12, 31, 0, 0, 0, 0), &y, NULL, NULL,
+	                 NULL, NULL, NULL, NULL);
 	ck_assert_int_eq(y, 1969);
 }
 END_TEST
@@ -136,8 +138,9 @@ START_TEST(event_sets_gets_and_serialises)
 	ck_assert_int_eq(vg_event_set(ev, host, "web01", 5, VG_VK_STR), VG_OK);
 	ck_assert_int_eq(vg_event_set(ev, pid, "42", 2, VG_VK_NUM), VG_OK);
 	ck_assert_int_eq(vg_event_set(ev, 99999, "x", 1, VG_VK_STR), VG_ERR_INVALID);
-	ck_assert_int_eq(vg_event_set_named(ev, "Vendor.Thing", 12, "v\"1", 3, VG_VK_STR, true),
-	                 VG_OK);
+	ck_assert_int_eq(
+	    vg_event_set_named(ev, "Vendor.Thing", 12, "v\"1", 3, VG_VK_STR, true),
+	    VG_OK);
 	const struct vg_value *v = vg_event_get(ev, host);
 	ck_assert_ptr_nonnull(v);
 	ck_assert_uint_eq(v->len, 5);
@@ -173,7 +176,8 @@ START_TEST(strmap_put_get_delete_iterate)
 	ck_assert_ptr_null(vg_strmap_get(&m, "x"));
 	for (int i = 0; i < 1000; i++) {
 		snprintf(key, sizeof(key), "k%d", i);
-		ck_assert_int_eq(vg_strmap_put(&m, key, (void *)(intptr_t)(i + 1)), VG_OK);
+		ck_assert_int_eq(vg_strmap_put(&m, key, (void *)(intptr_t)(i + 1)),
+		                 VG_OK);
 	}
 	ck_assert_uint_eq(m.count, 1000);
 	/* Delete every third key; the rest must stay reachable (backward shift). */
@@ -206,16 +210,16 @@ static Suite *core_suite(void)
 		const char *name;
 		const TTest *fn;
 	} cases[] = {
-		{"diag", diag_collects_every_message},
-		{"closest", closest_suggests_typo_fix},
-		{"arena", arena_allocates_aligned_and_resets},
-		{"json", json_string_escapes_and_repairs_utf8},
-		{"time", time_round_trips_and_parses_offsets},
-		{"hash", hash_is_stable},
-		{"fields", fields_load_schema_and_intern},
-		{"event", event_sets_gets_and_serialises},
-		{"resources", resources_are_embedded},
-		{"strmap", strmap_put_get_delete_iterate},
+	    {"diag", diag_collects_every_message},
+	    {"closest", closest_suggests_typo_fix},
+	    {"arena", arena_allocates_aligned_and_resets},
+	    {"json", json_string_escapes_and_repairs_utf8},
+	    {"time", time_round_trips_and_parses_offsets},
+	    {"hash", hash_is_stable},
+	    {"fields", fields_load_schema_and_intern},
+	    {"event", event_sets_gets_and_serialises},
+	    {"resources", resources_are_embedded},
+	    {"strmap", strmap_put_get_delete_iterate},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -95,8 +95,8 @@ START_TEST(shared_entity_joins_one_incident)
 	struct vg_assembler *a = mk_assembler(false);
 	struct test_alert t1, t2, t3;
 	bool changed;
-	const char *p1[] = {"source.ip", "203.0.113.7", "host.name", "web01", "user.name",
-	                    "deploy", NULL};
+	const char *p1[] = {"source.ip", "203.0.113.7", "host.name", "web01",
+	                    "user.name", "deploy",      NULL};
 	const char *p2[] = {"host.name", "web01", "user.name", "deploy", NULL};
 	const char *p3[] = {"host.name", "web01", "user.name", "alice", NULL};
 
@@ -129,8 +129,9 @@ START_TEST(entities_are_typed_and_counted)
 	struct vg_assembler *a = mk_assembler(false);
 	struct test_alert t1;
 	bool changed;
-	const char *p1[] = {"source.ip", "203.0.113.7", "host.name", "web01", "user.name",
-	                    "deploy", "process.executable", "/usr/bin/sudo", NULL};
+	const char *p1[] = {
+	    "source.ip", "203.0.113.7",        "host.name",     "web01", "user.name",
+	    "deploy",    "process.executable", "/usr/bin/sudo", NULL};
 	mk(&t1, "00000000000000b1", g_rule_high, 5, p1);
 	struct vg_incident *inc = vg_assembler_add(a, &t1.alert, &changed);
 	ck_assert_uint_eq(inc->nentities, 4);
@@ -283,13 +284,13 @@ static Suite *assemble_suite(void)
 		const char *name;
 		const TTest *fn;
 	} cases[] = {
-		{"join", shared_entity_joins_one_incident},
-		{"entities", entities_are_typed_and_counted},
-		{"replay", replayed_alert_changes_nothing},
-		{"merge", bridging_alert_merges_into_older},
-		{"expire", quiet_incidents_expire},
-		{"determinism", ids_are_deterministic_and_restore_resumes},
-		{"bounded", alert_details_are_bounded},
+	    {"join", shared_entity_joins_one_incident},
+	    {"entities", entities_are_typed_and_counted},
+	    {"replay", replayed_alert_changes_nothing},
+	    {"merge", bridging_alert_merges_into_older},
+	    {"expire", quiet_incidents_expire},
+	    {"determinism", ids_are_deterministic_and_restore_resumes},
+	    {"bounded", alert_details_are_bounded},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

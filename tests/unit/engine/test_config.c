@@ -57,23 +57,24 @@ END_TEST
 
 START_TEST(full_file_is_read)
 {
-	struct vg_config *cfg = load_ok(
-		"kafka:\n"
-		"  brokers: \"k1:9092,k2:9092\"\n"
-		"  group_id: soc\n"
-		"  inputs:\n"
-		"    - {topic: raw.syslog, format: rfc5424}\n"
-		"    - topic: raw.sysmon\n"
-		"      format: json\n"
-		"  librdkafka:\n"
-		"    security.protocol: SASL_SSL\n"
-		"    sasl.mechanism: SCRAM-SHA-512\n"
-		"  batch_size: 500\n"
-		"rules: {paths: [/etc/vigil/rules, extra.yml]}\n"
-		"decoders: {rfc3164_utc_offset: \"-05:30\"}\n"
-		"model: {path: m.json, priority_bands: [0.1, 0.4, 0.9], surface_threshold: 0.7}\n"
-		"store: {path: /var/lib/vigil/v.db}\n"
-		"correlation: {allowed_lateness: 500ms, incident_gap: 2d}\n");
+	struct vg_config *cfg =
+	    load_ok("kafka:\n"
+	            "  brokers: \"k1:9092,k2:9092\"\n"
+	            "  group_id: soc\n"
+	            "  inputs:\n"
+	            "    - {topic: raw.syslog, format: rfc5424}\n"
+	            "    - topic: raw.sysmon\n"
+	            "      format: json\n"
+	            "  librdkafka:\n"
+	            "    security.protocol: SASL_SSL\n"
+	            "    sasl.mechanism: SCRAM-SHA-512\n"
+	            "  batch_size: 500\n"
+	            "rules: {paths: [/etc/vigil/rules, extra.yml]}\n"
+	            "decoders: {rfc3164_utc_offset: \"-05:30\"}\n"
+	            "model: {path: m.json, priority_bands: [0.1, 0.4, 0.9], "
+	            "surface_threshold: 0.7}\n"
+	            "store: {path: /var/lib/vigil/v.db}\n"
+	            "correlation: {allowed_lateness: 500ms, incident_gap: 2d}\n");
 	ck_assert_str_eq(cfg->kafka.brokers, "k1:9092,k2:9092");
 	ck_assert_uint_eq(cfg->kafka.ninputs, 2);
 	ck_assert_int_eq(cfg->kafka.inputs[0].format, VG_FMT_RFC5424);
@@ -97,10 +98,11 @@ START_TEST(typos_get_suggestions)
 {
 	char *msgs = load_bad("kafak:\n  brokers: x\n"
 	                      "correlation:\n  alowed_lateness: 5s\n");
-	ck_assert_str_eq(msgs, "bad.yaml:1:1: error: unknown section 'kafak' (did you mean "
-	                       "'kafka'?)\n"
-	                       "bad.yaml:4:3: error: unknown key 'alowed_lateness' in section "
-	                       "'correlation' (did you mean 'allowed_lateness'?)\n");
+	ck_assert_str_eq(msgs,
+	                 "bad.yaml:1:1: error: unknown section 'kafak' (did you mean "
+	                 "'kafka'?)\n"
+	                 "bad.yaml:4:3: error: unknown key 'alowed_lateness' in section "
+	                 "'correlation' (did you mean 'allowed_lateness'?)\n");
 	free(msgs);
 }
 END_TEST
@@ -121,39 +123,47 @@ START_TEST(wrong_types_and_values_all_reported)
 	                      "  rfc3164_utc_offset: CET\n"
 	                      "store: [x]\n");
 	ck_assert_str_eq(
-		msgs,
-		"bad.yaml:2:15: error: 'kafka.batch_size' must be a whole number, not 'lots'\n"
-		"bad.yaml:3:20: error: 'kafka.poll_timeout_ms' must be between 1 and 60000, not 0\n"
-		"bad.yaml:4:31: error: unknown input format 'xml' (expected auto, syslog, rfc3164, "
-		"rfc5424 or json)\n"
-		"bad.yaml:4:37: error: input needs a 'topic'\n"
-		"bad.yaml:5:15: error: 'kafka.librdkafka' must be a mapping of property: value, not "
-		"a list\n"
-		"bad.yaml:7:22: error: 'model.surface_threshold' must be a number between 0 and 1, "
-		"not '1.5'\n"
-		"bad.yaml:8:19: error: 'model.priority_bands' must be three ascending scores "
-		"between 0 and 1\n"
-		"bad.yaml:10:17: error: 'correlation.incident_gap' must be a duration like 500ms, "
-		"90s, 5m, 1h or 2d, not 'soon'\n"
-		"bad.yaml:12:23: error: 'decoders.rfc3164_utc_offset' must be a UTC offset like "
-		"+02:00 or -05:30, not 'CET'\n"
-		"bad.yaml:13:8: error: section 'store' must be a mapping, not a list\n");
+	    msgs,
+	    "bad.yaml:2:15: error: 'kafka.batch_size' must be a whole number, not "
+	    "'lots'\n"
+	    "bad.yaml:3:20: error: 'kafka.poll_timeout_ms' must be between 1 and 60000, "
+	    "not 0\n"
+	    "bad.yaml:4:31: error: unknown input format 'xml' (expected auto, syslog, "
+	    "rfc3164, "
+	    "rfc5424 or json)\n"
+	    "bad.yaml:4:37: error: input needs a 'topic'\n"
+	    "bad.yaml:5:15: error: 'kafka.librdkafka' must be a mapping of property: "
+	    "value, not "
+	    "a list\n"
+	    "bad.yaml:7:22: error: 'model.surface_threshold' must be a number between 0 "
+	    "and 1, "
+	    "not '1.5'\n"
+	    "bad.yaml:8:19: error: 'model.priority_bands' must be three ascending scores "
+	    "between 0 and 1\n"
+	    "bad.yaml:10:17: error: 'correlation.incident_gap' must be a duration like "
+	    "500ms, "
+	    "90s, 5m, 1h or 2d, not 'soon'\n"
+	    "bad.yaml:12:23: error: 'decoders.rfc3164_utc_offset' must be a UTC offset "
+	    "like "
+	    "+02:00 or -05:30, not 'CET'\n"
+	    "bad.yaml:13:8: error: section 'store' must be a mapping, not a list\n");
 	free(msgs);
 }
 END_TEST
 
 START_TEST(semantic_errors)
 {
-	char *msgs = load_bad("kafka:\n"
-	                      "  inputs: [{topic: a}, {topic: a}, {topic: vigil.incidents}]\n"
-	                      "  group_id: x\n"
-	                      "  group_id: y\n");
-	ck_assert_str_eq(msgs,
-	                 "bad.yaml:4:3: error: key 'kafka.group_id' is set twice (first at "
-	                 "line 3)\n"
-	                 "bad.yaml:1:1: error: input topic 'a' is listed twice\n"
-	                 "bad.yaml:1:1: error: input topic 'vigil.incidents' is also the "
-	                 "output topic\n");
+	char *msgs =
+	    load_bad("kafka:\n"
+	             "  inputs: [{topic: a}, {topic: a}, {topic: vigil.incidents}]\n"
+	             "  group_id: x\n"
+	             "  group_id: y\n");
+	ck_assert_str_eq(
+	    msgs, "bad.yaml:4:3: error: key 'kafka.group_id' is set twice (first at "
+	          "line 3)\n"
+	          "bad.yaml:1:1: error: input topic 'a' is listed twice\n"
+	          "bad.yaml:1:1: error: input topic 'vigil.incidents' is also the "
+	          "output topic\n");
 	free(msgs);
 }
 END_TEST
@@ -165,8 +175,9 @@ START_TEST(invalid_yaml_points_at_the_problem)
 	ck_assert_ptr_nonnull(strstr(msgs, ": error: "));
 	free(msgs);
 	msgs = load_bad("just a string\n");
-	ck_assert_str_eq(msgs, "bad.yaml:1:1: error: the configuration must be a mapping of "
-	                       "sections (kafka, rules, decoders, model, store, correlation)\n");
+	ck_assert_str_eq(
+	    msgs, "bad.yaml:1:1: error: the configuration must be a mapping of "
+	          "sections (kafka, rules, decoders, model, store, correlation)\n");
 	free(msgs);
 }
 END_TEST
@@ -176,10 +187,12 @@ START_TEST(missing_file_is_an_io_error)
 	struct vg_diag d;
 	struct vg_config *cfg = NULL;
 	vg_diag_init(&d);
-	ck_assert_int_eq(vg_config_load_file("/nonexistent/vigil.yaml", &cfg, &d), VG_ERR_IO);
+	ck_assert_int_eq(vg_config_load_file("/nonexistent/vigil.yaml", &cfg, &d),
+	                 VG_ERR_IO);
 	ck_assert_uint_eq(d.count, 1);
-	ck_assert_str_eq(d.msgs[0],
-	                 "/nonexistent/vigil.yaml: error: cannot read: No such file or directory");
+	ck_assert_str_eq(
+	    d.msgs[0],
+	    "/nonexistent/vigil.yaml: error: cannot read: No such file or directory");
 	vg_diag_clear(&d);
 }
 END_TEST
@@ -189,7 +202,8 @@ START_TEST(example_config_is_valid)
 	char path[4096];
 	struct vg_diag d;
 	struct vg_config *cfg = NULL;
-	snprintf(path, sizeof(path), "%s/engine/vigil.example.yaml", vg_test_source_root());
+	snprintf(path, sizeof(path), "%s/engine/vigil.example.yaml",
+	         vg_test_source_root());
 	vg_diag_init(&d);
 	vg_err err = vg_config_load_file(path, &cfg, &d);
 	vg_diag_print(&d, stderr);
@@ -206,14 +220,14 @@ static Suite *config_suite(void)
 		const char *name;
 		const TTest *fn;
 	} cases[] = {
-		{"defaults", empty_file_gives_defaults},
-		{"full", full_file_is_read},
-		{"typos", typos_get_suggestions},
-		{"types", wrong_types_and_values_all_reported},
-		{"semantics", semantic_errors},
-		{"yaml", invalid_yaml_points_at_the_problem},
-		{"io", missing_file_is_an_io_error},
-		{"example", example_config_is_valid},
+	    {"defaults", empty_file_gives_defaults},
+	    {"full", full_file_is_read},
+	    {"typos", typos_get_suggestions},
+	    {"types", wrong_types_and_values_all_reported},
+	    {"semantics", semantic_errors},
+	    {"yaml", invalid_yaml_points_at_the_problem},
+	    {"io", missing_file_is_an_io_error},
+	    {"example", example_config_is_valid},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -17,11 +17,11 @@ static void setup(void)
 	snprintf(g_dir, sizeof(g_dir), "/tmp/vg-pipe-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(g_dir));
 	struct vg_scenario_params params = {
-		.seed = 7,
-		.start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
-		.hours = 12,
-		.hosts = 4,
-		.attack = true,
+	    .seed = 7,
+	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
+	    .hours = 12,
+	    .hosts = 4,
+	    .attack = true,
 	};
 	ck_assert_int_eq(vg_scenario_generate(&params, &g_sc), VG_OK);
 }
@@ -79,9 +79,11 @@ static int64_t feed(struct vg_pipeline *p, size_t from, size_t to, size_t batch)
 			size_t len;
 			const char *r = record(i, &len);
 			struct vg_source src = {"syslog", 0, (int64_t)i};
-			ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_SYSLOG, r, len, &src,
-			                                     vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0)),
-			                 VG_OK);
+			ck_assert_int_eq(
+			    vg_pipeline_process(
+			        p, VG_FMT_SYSLOG, r, len, &src,
+			        vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0)),
+			    VG_OK);
 		}
 		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
 		ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
@@ -94,14 +96,17 @@ static int64_t feed(struct vg_pipeline *p, size_t from, size_t to, size_t batch)
 static char *dump(const char *db)
 {
 	static const char *const queries[] = {
-		"select id || '|' || version || '|' || alert_count || '|' || title || '|' || "
-		"first_seen || '|' || last_seen || '|' || coalesce(merged_into, '') from incidents "
-		"order by id",
-		"select id || '|' || incident_id || '|' || rule_id || '|' || event_count || '|' || "
-		"first_seen from alerts order by id",
-		"select incident_id || '|' || type || '|' || value || '|' || alerts from entities "
-		"order by 1",
-		"select alert_id || '|' || name || '|' || value from alert_fields order by 1",
+	    "select id || '|' || version || '|' || alert_count || '|' || title || '|' || "
+	    "first_seen || '|' || last_seen || '|' || coalesce(merged_into, '') from "
+	    "incidents "
+	    "order by id",
+	    "select id || '|' || incident_id || '|' || rule_id || '|' || event_count || "
+	    "'|' || "
+	    "first_seen from alerts order by id",
+	    "select incident_id || '|' || type || '|' || value || '|' || alerts from "
+	    "entities "
+	    "order by 1",
+	    "select alert_id || '|' || name || '|' || value from alert_fields order by 1",
 	};
 	sqlite3 *h;
 	struct vg_buf b;
@@ -109,7 +114,8 @@ static char *dump(const char *db)
 	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
 	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
 		sqlite3_stmt *s;
-		ck_assert_int_eq(sqlite3_prepare_v2(h, queries[q], -1, &s, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_prepare_v2(h, queries[q], -1, &s, NULL),
+		                 SQLITE_OK);
 		while (sqlite3_step(s) == SQLITE_ROW) {
 			vg_buf_puts(&b, (const char *)sqlite3_column_text(s, 0));
 			vg_buf_putc(&b, '\n');
@@ -166,19 +172,23 @@ START_TEST(attack_becomes_one_incident)
 	/* One incident holds the brute force, the login and the sudo to root, all from
 	 * or after the attacker's address. */
 	int64_t n = query_int(
-		db, "select count(distinct a.incident_id) from alerts a join entities e on "
-		    "e.incident_id = a.incident_id where e.type = 'ip' and e.value = '203.0.113.45'");
+	    db, "select count(distinct a.incident_id) from alerts a join entities e on "
+	        "e.incident_id = a.incident_id where e.type = 'ip' and e.value = "
+	        "'203.0.113.45'");
 	ck_assert_int_eq(n, 1);
 	int64_t kinds = query_int(
-		db, "select count(distinct a.rule_id) from alerts a where a.incident_id = "
-		    "(select incident_id from entities where type = 'ip' and value = '203.0.113.45')");
+	    db, "select count(distinct a.rule_id) from alerts a where a.incident_id = "
+	        "(select incident_id from entities where type = 'ip' and value = "
+	        "'203.0.113.45')");
 	ck_assert_int_ge(kinds, 3);
-	ck_assert_int_eq(query_int(db, "select count(*) from alerts a join incidents i on "
-	                               "i.id = a.incident_id join entities e on e.incident_id = "
-	                               "i.id where e.value = '203.0.113.45' and a.is_correlation "
-	                               "= 1"),
-	                 4); /* 40 guesses, threshold 10: four brute-force alerts */
-	ck_assert_int_eq(query_int(db, "select value from metrics where name='dead_letters'"), 1);
+	ck_assert_int_eq(
+	    query_int(db, "select count(*) from alerts a join incidents i on "
+	                  "i.id = a.incident_id join entities e on e.incident_id = "
+	                  "i.id where e.value = '203.0.113.45' and a.is_correlation "
+	                  "= 1"),
+	    4); /* 40 guesses, threshold 10: four brute-force alerts */
+	ck_assert_int_eq(
+	    query_int(db, "select value from metrics where name='dead_letters'"), 1);
 	ck_assert_int_eq(query_int(db, "select value from metrics where name='records'"),
 	                 (int64_t)nrecords());
 	ck_assert_int_eq(query_int(db, "select next_offset from input_offsets"),
@@ -228,16 +238,23 @@ START_TEST(restart_reproduces_the_uninterrupted_store)
 	while (first_attack < g_sc.count && !g_sc.records[first_attack].attack)
 		first_attack++;
 	ck_assert_uint_lt(first_attack, g_sc.count);
-	size_t stops[] = {1, g_sc.count / 3, first_attack + 5, first_attack + 12,
-	                  first_attack + 25, first_attack + 60, nrecords() - 1};
+	size_t stops[] = {1,
+	                  g_sc.count / 3,
+	                  first_attack + 5,
+	                  first_attack + 12,
+	                  first_attack + 25,
+	                  first_attack + 60,
+	                  nrecords() - 1};
 	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "r%zu", i);
 		char *got = run_with_restart(name, stops[i], 50);
 		if (strcmp(want, got) != 0)
-			fprintf(stderr, "restart at %zu differs:\n--- want\n%s\n--- got\n%s\n",
+			fprintf(stderr,
+			        "restart at %zu differs:\n--- want\n%s\n--- got\n%s\n",
 			        stops[i], want, got);
-		ck_assert_msg(strcmp(want, got) == 0, "restart at record %zu differs", stops[i]);
+		ck_assert_msg(strcmp(want, got) == 0, "restart at record %zu differs",
+		              stops[i]);
 		free(got);
 	}
 	free(want);
@@ -248,11 +265,11 @@ START_TEST(scenario_is_deterministic)
 {
 	struct vg_scenario again;
 	struct vg_scenario_params params = {
-		.seed = 7,
-		.start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
-		.hours = 12,
-		.hosts = 4,
-		.attack = true,
+	    .seed = 7,
+	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
+	    .hours = 12,
+	    .hosts = 4,
+	    .attack = true,
 	};
 	ck_assert_int_eq(vg_scenario_generate(&params, &again), VG_OK);
 	ck_assert_uint_eq(again.count, g_sc.count);
@@ -276,10 +293,10 @@ static Suite *pipeline_suite(void)
 		const char *name;
 		const TTest *fn;
 	} cases[] = {
-		{"attack", attack_becomes_one_incident},
-		{"determinism", ids_are_deterministic_across_batchings},
-		{"restart", restart_reproduces_the_uninterrupted_store},
-		{"scenario", scenario_is_deterministic},
+	    {"attack", attack_becomes_one_incident},
+	    {"determinism", ids_are_deterministic_across_batchings},
+	    {"restart", restart_reproduces_the_uninterrupted_store},
+	    {"scenario", scenario_is_deterministic},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -49,7 +49,8 @@ static int64_t count(const char *sql)
 static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 {
 	static char *tags0[] = {"attack.credential-access", "attack.t1110"};
-	static struct vg_kv fields0[] = {{"source.ip", "203.0.113.45"}, {"host.name", "web01"}};
+	static struct vg_kv fields0[] = {{"source.ip", "203.0.113.45"},
+	                                 {"host.name", "web01"}};
 	static struct vg_entity ents[] = {{VG_ENT_IP, "203.0.113.45", 0, 2},
 	                                  {VG_ENT_HOST, "web01", 0, 2},
 	                                  {VG_ENT_USER, "deploy@web01", 0, 1}};
@@ -59,13 +60,30 @@ static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 	inc->version = 2;
 	inc->first_ts = t0;
 	inc->last_ts = t0 + 60 * VG_USEC_PER_SEC;
-	alerts[0] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa1", "rule-bf", "SSH brute force",
-	                                       VG_LEVEL_HIGH, tags0, 2, true, t0, t0 + 30,
-	                                       12, fields0, 2};
-	alerts[1] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa2", "rule-ok", "SSH login",
-	                                       VG_LEVEL_LOW, NULL, 0, false,
+	alerts[0] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa1",
+	                                       "rule-bf",
+	                                       "SSH brute force",
+	                                       VG_LEVEL_HIGH,
+	                                       tags0,
+	                                       2,
+	                                       true,
+	                                       t0,
+	                                       t0 + 30,
+	                                       12,
+	                                       fields0,
+	                                       2};
+	alerts[1] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa2",
+	                                       "rule-ok",
+	                                       "SSH login",
+	                                       VG_LEVEL_LOW,
+	                                       NULL,
+	                                       0,
+	                                       false,
 	                                       t0 + 60 * VG_USEC_PER_SEC,
-	                                       t0 + 60 * VG_USEC_PER_SEC, 1, fields0, 2};
+	                                       t0 + 60 * VG_USEC_PER_SEC,
+	                                       1,
+	                                       fields0,
+	                                       2};
 	inc->alerts = alerts;
 	inc->nalerts = 2;
 	inc->entities = ents;
@@ -80,16 +98,21 @@ static vg_err restore_into(const struct vg_incident *inc, void *ctx)
 }
 
 static const struct vg_incident_doc g_doc = {"SSH brute force from 203.0.113.45",
-                                             "2 alerts", "credential-access", "high",
-                                             "[]", "{}", "{\"id\":\"x\"}"};
+                                             "2 alerts",
+                                             "credential-access",
+                                             "high",
+                                             "[]",
+                                             "{}",
+                                             "{\"id\":\"x\"}"};
 
 START_TEST(schema_and_wal)
 {
 	struct vg_store *st = open_store();
 	vg_store_close(st);
-	ck_assert_int_eq(count("select count(*) from sqlite_master where name in ('incidents',"
-	                       "'alerts','entities','incidents_ranked','incident_timeline')"),
-	                 5);
+	ck_assert_int_eq(
+	    count("select count(*) from sqlite_master where name in ('incidents',"
+	          "'alerts','entities','incidents_ranked','incident_timeline')"),
+	    5);
 	sqlite3 *db;
 	sqlite3_stmt *s;
 	sqlite3_open(g_db, &db);
@@ -130,10 +153,9 @@ START_TEST(upsert_is_idempotent_and_restores)
 	struct vg_assembler_conf aconf = {.inactivity_gap = 3600 * VG_USEC_PER_SEC};
 	struct vg_assembler *a;
 	ck_assert_int_eq(vg_assembler_new(&aconf, &a), VG_OK);
-	ck_assert_int_eq(vg_store_each_open_incident(
-				 st, 3600 * VG_USEC_PER_SEC,
-				 restore_into, a),
-	                 VG_OK);
+	ck_assert_int_eq(
+	    vg_store_each_open_incident(st, 3600 * VG_USEC_PER_SEC, restore_into, a),
+	    VG_OK);
 	struct vg_incident *r = vg_assembler_get(a, "inc-00000000000000aa");
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->version, 2);
@@ -166,10 +188,9 @@ START_TEST(old_incidents_are_not_restored)
 	struct vg_assembler_conf aconf = {.inactivity_gap = 3600 * VG_USEC_PER_SEC};
 	struct vg_assembler *a;
 	vg_assembler_new(&aconf, &a);
-	ck_assert_int_eq(vg_store_each_open_incident(
-				 st, 3600 * VG_USEC_PER_SEC,
-				 restore_into, a),
-	                 VG_OK);
+	ck_assert_int_eq(
+	    vg_store_each_open_incident(st, 3600 * VG_USEC_PER_SEC, restore_into, a),
+	    VG_OK);
 	ck_assert_uint_eq(vg_assembler_open_count(a), 1);
 	ck_assert_ptr_nonnull(vg_assembler_get(a, "inc-0000000000000002"));
 	vg_assembler_destroy(a);
@@ -237,7 +258,8 @@ START_TEST(marks_offsets_publication_metrics)
 	ck_assert_int_eq(n, 0);
 	vg_store_close(st);
 	ck_assert_int_eq(count("select next_offset from input_offsets"), 61);
-	ck_assert_int_eq(count("select max_event_us from input_offsets"), 1000); /* kept */
+	ck_assert_int_eq(count("select max_event_us from input_offsets"),
+	                 1000); /* kept */
 }
 END_TEST
 
@@ -252,9 +274,9 @@ START_TEST(merge_moves_alerts)
 	/* As in a batch: the merge is recorded first, the survivor written at the end
 	 * (foreign keys are checked at commit). */
 	vg_store_begin(st);
-	ck_assert_int_eq(vg_store_merge_incident(st, "inc-00000000000000bb",
-	                                         "inc-00000000000000cc"),
-	                 VG_OK);
+	ck_assert_int_eq(
+	    vg_store_merge_incident(st, "inc-00000000000000bb", "inc-00000000000000cc"),
+	    VG_OK);
 	struct vg_incident survivor;
 	build_incident(&survivor, "inc-00000000000000cc", 0);
 	survivor.nalerts = 0; /* its alerts are the moved ones */
@@ -275,8 +297,9 @@ START_TEST(open_errors_are_reported)
 {
 	struct vg_store *st;
 	char errstr[256] = "";
-	ck_assert_int_eq(vg_store_open("/nonexistent/dir/x.db", &st, errstr, sizeof(errstr)),
-	                 VG_ERR_STORE);
+	ck_assert_int_eq(
+	    vg_store_open("/nonexistent/dir/x.db", &st, errstr, sizeof(errstr)),
+	    VG_ERR_STORE);
 	ck_assert_ptr_nonnull(strstr(errstr, "/nonexistent/dir/x.db: "));
 }
 END_TEST
@@ -288,12 +311,12 @@ static Suite *store_suite(void)
 		const char *name;
 		const TTest *fn;
 	} cases[] = {
-		{"schema", schema_and_wal},
-		{"upsert", upsert_is_idempotent_and_restores},
-		{"restore_window", old_incidents_are_not_restored},
-		{"marks", marks_offsets_publication_metrics},
-		{"merge", merge_moves_alerts},
-		{"errors", open_errors_are_reported},
+	    {"schema", schema_and_wal},
+	    {"upsert", upsert_is_idempotent_and_restores},
+	    {"restore_window", old_incidents_are_not_restored},
+	    {"marks", marks_offsets_publication_metrics},
+	    {"merge", merge_moves_alerts},
+	    {"errors", open_errors_are_reported},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -12,6 +12,7 @@
 static struct vg_parser *g_parser;
 static struct vg_parse_ctx *g_ctx;
 static struct vg_arena *g_arena;
+static char g_dir[64]; /* temp dir of the decoder-loading tests, removed in teardown */
 
 static void setup(void)
 {
@@ -31,6 +32,13 @@ static void setup(void)
 
 static void teardown(void)
 {
+	if (g_dir[0]) {
+		char cmd[128];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", g_dir);
+		g_dir[0] = '\0';
+	}
 	vg_parse_ctx_destroy(g_ctx);
 	vg_parser_destroy(g_parser);
 	vg_arena_destroy(g_arena);
@@ -683,8 +691,6 @@ END_TEST
 
 /* ------------------------------------------------------ decoder loading */
 
-static char g_dir[64];
-
 static void write_file(const char *name, const char *text)
 {
 	char path[256];
@@ -706,6 +712,7 @@ static void remove_dir(void)
 	char cmd[128];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
 	ck_assert_int_eq(system(cmd), 0);
+	g_dir[0] = '\0';
 }
 
 /* Load one file from the temp dir; @return the error and fill diag. */
