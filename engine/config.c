@@ -80,7 +80,7 @@ static const struct opt g_opts[] = {
     {"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",
      1, 1e10, "Open correlation groups in total before the oldest is evicted"},
     {"correlation", "idle_partition_timeout", T_DURATION,
-     O(correlation.idle_partition_timeout), "30s", 1, 86400,
+     O(correlation.idle_partition_timeout), "10s", 1, 86400,
      "Wall time after which an idle partition's watermark follows the clock"},
 };
 #define NOPTS (sizeof(g_opts) / sizeof(g_opts[0]))

@@ -35,6 +35,19 @@ static void on_signal(int sig)
 
 /* ------------------------------------------------------------ configuration */
 
+/* librdkafka's log lines go through Vigil's logger.  One librdkafka map configures
+ * both clients, so the notes about properties the other client uses are expected
+ * and dropped. */
+static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
+                           const char *buf)
+{
+	(void)rk;
+	if (!strcmp(fac, "CONFWARN") && strstr(buf, "will be ignored by this"))
+		return;
+	vg_log(level <= 3 ? VG_LOG_ERROR : level <= 5 ? VG_LOG_WARN : VG_LOG_DEBUG,
+	       "kafka: %s: %s", fac, buf);
+}
+
 /* Build a conf: our settings first, then the user's librdkafka map on top, so
  * TLS/SASL and tuning work the way every Kafka client configures them. */
 static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *user,
@@ -44,6 +57,8 @@ static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char errstr[512];
 	bool ok = true;
+
+	rd_kafka_conf_set_log_cb(conf, on_rdkafka_log);
 
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr,
 	                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
@@ -384,10 +399,15 @@ static vg_err sync_assignment(struct runner *r)
 		for (int i = 0; i < list->cnt; i++) {
 			topics[i] = list->elems[i].topic;
 			parts[i] = list->elems[i].partition;
+			/* Known to the idle logic before it delivers anything: an assigned
+			 * partition that stays silent must not hold alerts forever. */
+			if (!part_get(r, topics[i], parts[i]))
+				goto out;
 		}
 		err =
 		    vg_pipeline_set_assignment(r->pipe, topics, parts, (size_t)list->cnt);
 	}
+out:
 	free(topics);
 	free(parts);
 	rd_kafka_topic_partition_list_destroy(list);
