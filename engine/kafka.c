@@ -44,7 +44,9 @@ static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
 	(void)rk;
 	if (!strcmp(fac, "CONFWARN") && strstr(buf, "will be ignored by this"))
 		return;
-	vg_log(level <= 3 ? VG_LOG_ERROR : level <= 5 ? VG_LOG_WARN : VG_LOG_DEBUG,
+	vg_log(level <= 3   ? VG_LOG_ERROR
+	       : level <= 5 ? VG_LOG_WARN
+	                    : VG_LOG_DEBUG,
 	       "kafka: %s: %s", fac, buf);
 }
 
@@ -155,37 +157,42 @@ static vg_err produce_one(struct producer *pr, const char *topic, const char *ke
                           size_t keylen, const void *value, size_t len, vg_time ts,
                           const char *reason)
 {
-	rd_kafka_resp_err_t err;
+	/* The array form (rather than rd_kafka_producev's varargs) lets the optional
+	 * reason header be added without a second call. */
+	rd_kafka_vu_t vu[7];
+	size_t n = 0;
+	vu[n].vtype = RD_KAFKA_VTYPE_TOPIC;
+	vu[n++].u.cstr = topic;
+	vu[n].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+	vu[n++].u.i = RD_KAFKA_MSG_F_COPY;
+	vu[n].vtype = RD_KAFKA_VTYPE_KEY;
+	vu[n].u.mem.ptr = (void *)key;
+	vu[n++].u.mem.size = key ? keylen : 0;
+	vu[n].vtype = RD_KAFKA_VTYPE_VALUE;
+	vu[n].u.mem.ptr = (void *)value;
+	vu[n++].u.mem.size = len;
+	vu[n].vtype = RD_KAFKA_VTYPE_TIMESTAMP;
+	vu[n++].u.i64 = ts == VG_TIME_NONE ? 0 : ts / 1000;
+	if (reason) {
+		vu[n].vtype = RD_KAFKA_VTYPE_HEADER;
+		vu[n].u.header.name = "vigil.reason";
+		vu[n].u.header.val = reason;
+		vu[n++].u.header.size = (ssize_t)strlen(reason);
+	}
 	for (;;) {
-		/* The header's length is a varargs ssize_t: pass exactly that type. */
-		if (reason)
-			err = rd_kafka_producev(
-			    pr->rk, RD_KAFKA_V_TOPIC(topic),
-			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			    RD_KAFKA_V_KEY(key, key ? keylen : 0),
-			    RD_KAFKA_V_VALUE((void *)value, len),
-			    RD_KAFKA_V_TIMESTAMP(ts == VG_TIME_NONE ? 0 : ts / 1000),
-			    RD_KAFKA_V_HEADER("vigil.reason", reason,
-			                      (ssize_t)strlen(reason)),
-			    RD_KAFKA_V_END);
-		else
-			err = rd_kafka_producev(
-			    pr->rk, RD_KAFKA_V_TOPIC(topic),
-			    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-			    RD_KAFKA_V_KEY(key, key ? keylen : 0),
-			    RD_KAFKA_V_VALUE((void *)value, len),
-			    RD_KAFKA_V_TIMESTAMP(ts == VG_TIME_NONE ? 0 : ts / 1000),
-			    RD_KAFKA_V_END);
-		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
-			break;
+		rd_kafka_error_t *error = rd_kafka_produceva(pr->rk, vu, n);
+		if (!error)
+			return VG_OK;
+		rd_kafka_resp_err_t err = rd_kafka_error_code(error);
+		if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+			snprintf(pr->last_error, sizeof(pr->last_error), "%s: %s", topic,
+			         rd_kafka_error_string(error));
+			rd_kafka_error_destroy(error);
+			return VG_ERR_KAFKA;
+		}
+		rd_kafka_error_destroy(error);
 		rd_kafka_poll(pr->rk, 100); /* make room: serve delivery reports */
 	}
-	if (err) {
-		snprintf(pr->last_error, sizeof(pr->last_error), "%s: %s", topic,
-		         rd_kafka_err2str(err));
-		return VG_ERR_KAFKA;
-	}
-	return VG_OK;
 }
 
 /* Wait until everything produced is acknowledged. */
@@ -399,8 +406,9 @@ static vg_err sync_assignment(struct runner *r)
 		for (int i = 0; i < list->cnt; i++) {
 			topics[i] = list->elems[i].topic;
 			parts[i] = list->elems[i].partition;
-			/* Known to the idle logic before it delivers anything: an assigned
-			 * partition that stays silent must not hold alerts forever. */
+			/* Known to the idle logic before it delivers anything: an
+			 * assigned partition that stays silent must not hold alerts
+			 * forever. */
 			if (!part_get(r, topics[i], parts[i]))
 				goto out;
 		}
