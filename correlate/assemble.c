@@ -2,20 +2,43 @@
  * assemble.c - L3: alerts that share an entity join one incident.
  *
  * An open incident owns its alerts and entities.  Two indexes find incidents fast:
- * linking entity key ("ip:203.0.113.7", "user:deploy@web01") -> incident, and
- * alert id -> incident (so a replayed alert is recognised and changes nothing).
- * An alert that links to several open incidents merges them into the oldest one
- * (smallest first_ts, then smallest id), whose id survives.  Incident ids are a hash
- * of the first alert's id, and alert ids are deterministic, so the same input in the
- * same order gives the same incidents.  Time is event time, given by the caller.
+ * linking entity key ("ip:203.0.113.7", "user:deploy@web01") -> the open incidents
+ * holding it, and alert id -> incident (so a replayed alert is recognised and
+ * changes nothing).  An alert joins every joinable incident holding one of its
+ * linking values; when there are several they merge into the oldest one (smallest
+ * first_ts, then smallest id), whose id survives, the others being absorbed in
+ * (first_ts, id) order.  Incident ids are a hash of the first alert's id, and alert
+ * ids are deterministic, so the same input in the same order gives the same
+ * incidents.  Time is event time, given by the caller.
  *
  * An incident quiet for longer than the inactivity gap at an alert's own time is
  * closed for that alert, so the result never depends on when vg_assembler_expire
  * runs; expire only frees memory.
  *
- * Hosts do not link by default: every alert on a busy server names it, and linking
- * on it would glue unrelated activity together.  Processes are recorded but do not
- * link (the same binary runs everywhere); file hashes do.
+ * Linking (see link_keys): strong keys - source IPs, users on a host, processes
+ * and parent processes on a host ("path@host": the same binary runs everywhere),
+ * file hashes - link any alert; weak keys - the host (when link_hosts) and the
+ * account across hosts - are tried only when no strong key linked, and only into
+ * an incident with a notable alert (high/critical or a correlation) within the gap:
+ * an attack's story follows it to the next host, benign activity on a busy host
+ * stays in small incidents.  Stop-values never link: the configured list, and values
+ * detected automatically because at least stop_max_alerts alerts carried them
+ * within stop_window (by last_ts) before the alert at hand (a busy server, root,
+ * a scanner hitting everyone).  The detection reads only alerts held by incidents
+ * an alert could still join or that ended within the window, which is exactly what
+ * a restart restores (vg_assembler_restore indexes the restored alerts the same
+ * way), so a restarted engine decides as an uninterrupted one would.  Each alert a
+ * stop-value kept from linking is counted per value (vg_assembler_take_stops).
+ * Alerts past max_alerts_kept are counted in the rate while the engine runs but are
+ * not restored; past that bound a restart may decide differently.
+ *
+ * Third-party alerts (fields rule.id or rule.name: the other detector's signature)
+ * also link by their signature on their host ("sig:W-Sys-Cav@mail", sig_key): a
+ * detector repeating one signature on one host is one incident per inactivity gap,
+ * not one incident per alert.  Signature keys are strong and never stop-values
+ * (a repeated signature is exactly what they group); they live in the same index
+ * as entity keys, recorded per incident (open_inc.sigs, also for alerts past
+ * max_alerts_kept) and rebuilt from the alerts' fields on restore.
  */
 #include "vg_correlate.h"
 
@@ -24,15 +47,67 @@
 
 struct open_inc {
 	struct vg_incident inc;
+	vg_time notable_last; /* last_ts of its newest notable alert (level high+ or
+	                         a correlation); 0 when none */
 	size_t alerts_cap;
 	size_t entities_cap;
+	char **sigs; /* signature keys of its alerts (see sig_key), indexed */
+	size_t nsigs, sigs_cap;
+};
+
+/* Open incidents holding one linking value (several only when it was a stop-value
+ * at some point).  Few incidents share a value, so a small inline array serves;
+ * past IX_SMALL (a busy host that became a stop-value can be named by hundreds of
+ * thousands of incidents) a map keyed by incident id keeps adding and removing
+ * O(1).  Iteration order does not matter: linked incidents are sorted before use. */
+#define IX_SMALL 8
+struct ent_ix {
+	struct open_inc *small[IX_SMALL];
+	uint32_t n;            /* entries in small (big == NULL) */
+	struct vg_strmap *big; /* incident id -> struct open_inc *, or NULL */
+};
+
+/* Iterate: pass *i = 0 first; returns NULL at the end. */
+static struct open_inc *ix_next(const struct ent_ix *ix, size_t *i)
+{
+	if (!ix->big)
+		return *i < ix->n ? ix->small[(*i)++] : NULL;
+	struct vg_strmap_slot *slot = vg_strmap_next(ix->big, i);
+	return slot ? slot->value : NULL;
+}
+
+static void ix_free(struct ent_ix *ix)
+{
+	if (ix->big) {
+		vg_strmap_free(ix->big);
+		free(ix->big);
+	}
+	free(ix);
+}
+
+/* last_ts of the newest alerts carrying a value, ascending, at most max_alerts. */
+struct rate {
+	vg_time *ts;
+	uint32_t n, cap;
+};
+
+struct stop {
+	char *key; /* "type:value" */
+	enum vg_entity_type type;
+	bool configured;
+	uint64_t pending; /* prevented links not yet taken */
 };
 
 struct vg_assembler {
 	struct vg_assembler_conf conf;
-	struct vg_strmap by_entity; /* "type:value" -> struct open_inc * (linking only) */
-	struct vg_strmap by_alert;  /* alert id -> struct open_inc * */
-	struct vg_strmap by_id;     /* incident id -> struct open_inc * */
+	struct vg_strmap by_entity; /* "type:value" -> struct ent_ix * (linking only) */
+	struct vg_strmap rates;     /* "type:value" -> struct rate * */
+	struct vg_strmap stops;     /* "type:value" -> struct stop * */
+	struct stop **stop_list;
+	size_t nstops, stops_cap;
+	size_t stop_cursor;        /* vg_assembler_take_stops resumes here */
+	struct vg_strmap by_alert; /* alert id -> struct open_inc * */
+	struct vg_strmap by_id;    /* incident id -> struct open_inc * */
 	struct open_inc **open;
 	size_t nopen, open_cap;
 	char (*merged)[21];
@@ -55,12 +130,44 @@ const char *vg_entity_type_name(enum vg_entity_type t)
 static bool links(const struct vg_assembler *a, enum vg_entity_type t)
 {
 	return t == VG_ENT_IP || t == VG_ENT_USER || t == VG_ENT_HASH ||
-	       (t == VG_ENT_HOST && a->conf.link_hosts);
+	       t == VG_ENT_PROCESS || (t == VG_ENT_HOST && a->conf.link_hosts);
 }
 
 static void entity_key(char *buf, size_t size, enum vg_entity_type t, const char *value)
 {
 	snprintf(buf, size, "%s:%s", vg_entity_type_name(t), value);
+}
+
+/* The keys a value links by.  Strong keys link any alert: source IP, user on a
+ * host ("user:deploy@web01"), process on a host, hash.  Weak keys link an alert only
+ * into a notable incident (one holding a high/critical or correlation alert): the
+ * host, and the account across hosts ("acct:deploy": a stolen account is how an
+ * attack spreads), so an attack's story picks up what happens next on its hosts
+ * and accounts while benign activity on a busy host stays in small incidents. */
+struct lkeys {
+	char k[2][600];
+	bool weak[2];
+	size_t n;
+};
+
+static bool links(const struct vg_assembler *a, enum vg_entity_type t);
+
+static void link_keys(const struct vg_assembler *a, enum vg_entity_type t,
+                      const char *value, struct lkeys *out)
+{
+	out->n = 0;
+	if (!links(a, t))
+		return;
+	entity_key(out->k[0], sizeof(out->k[0]), t, value);
+	out->weak[0] = t == VG_ENT_HOST;
+	out->n = 1;
+	const char *at = t == VG_ENT_USER ? strrchr(value, '@') : NULL;
+	if (at && a->conf.link_hosts) {
+		snprintf(out->k[1], sizeof(out->k[1]), "acct:%.*s", (int)(at - value),
+		         value);
+		out->weak[1] = true;
+		out->n = 2;
+	}
 }
 
 vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assembler **out)
@@ -73,6 +180,12 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 		a->conf.max_alerts_kept = 1000;
 	if (a->conf.inactivity_gap <= 0)
 		a->conf.inactivity_gap = 3600 * VG_USEC_PER_SEC;
+	if (!a->conf.stop_max_alerts)
+		a->conf.stop_max_alerts = 50;
+	if (a->conf.stop_window <= 0)
+		a->conf.stop_window = a->conf.inactivity_gap;
+	vg_strmap_init(&a->rates);
+	vg_strmap_init(&a->stops);
 	vg_strmap_init(&a->by_entity);
 	vg_strmap_init(&a->by_alert);
 	vg_strmap_init(&a->by_id);
@@ -117,6 +230,23 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		free(a->open[i]);
 	}
 	free(a->open);
+	size_t it = 0;
+	struct vg_strmap_slot *slot;
+	while ((slot = vg_strmap_next(&a->by_entity, &it)))
+		ix_free(slot->value);
+	it = 0;
+	while ((slot = vg_strmap_next(&a->rates, &it))) {
+		struct rate *r = slot->value;
+		free(r->ts);
+		free(r);
+	}
+	for (size_t i = 0; i < a->nstops; i++) {
+		free(a->stop_list[i]->key);
+		free(a->stop_list[i]);
+	}
+	free(a->stop_list);
+	vg_strmap_free(&a->rates);
+	vg_strmap_free(&a->stops);
 	vg_strmap_free(&a->by_entity);
 	vg_strmap_free(&a->by_alert);
 	vg_strmap_free(&a->by_id);
@@ -124,12 +254,6 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	free(a->merged_into);
 	free(a);
 }
-
-/* Entities an alert names, from its fields.  Returns how many were written. */
-struct cand {
-	enum vg_entity_type type;
-	char value[512];
-};
 
 static const char *field(const struct vg_kv *f, size_t n, const char *name)
 {
@@ -139,34 +263,39 @@ static const char *field(const struct vg_kv *f, size_t n, const char *name)
 	return NULL;
 }
 
-static size_t alert_entities(const struct vg_kv *f, size_t n, struct cand *out)
+size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *out)
 {
-	size_t k = 0;
+	static const struct {
+		const char *name;
+		enum vg_entity_type type;
+		bool per_host;
+	} map[] = {
+	    {"source.ip", VG_ENT_IP, false},
+	    {"host.name", VG_ENT_HOST, false},
+	    {"user.name", VG_ENT_USER, true},
+	    {"process.executable", VG_ENT_PROCESS, true},
+	    {"process.parent.executable", VG_ENT_PROCESS, true},
+	    {"process.hash.sha256", VG_ENT_HASH, false},
+	    {"file.hash.sha256", VG_ENT_HASH, false},
+	};
 	const char *host = field(f, n, "host.name");
-	const char *v;
-
-	if ((v = field(f, n, "source.ip")))
-		out[k].type = VG_ENT_IP,
-		snprintf(out[k++].value, sizeof(out->value), "%s", v);
-	if (host)
-		out[k].type = VG_ENT_HOST,
-		snprintf(out[k++].value, sizeof(out->value), "%s", host);
-	if ((v = field(f, n, "user.name"))) {
-		out[k].type = VG_ENT_USER;
-		if (host)
-			snprintf(out[k++].value, sizeof(out->value), "%s@%s", v, host);
+	size_t k = 0;
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		const char *v = field(f, n, map[i].name);
+		if (!v)
+			continue;
+		struct vg_entity_ref *e = &out[k];
+		e->type = map[i].type;
+		if (map[i].per_host && host)
+			snprintf(e->value, sizeof(e->value), "%s@%s", v, host);
 		else
-			snprintf(out[k++].value, sizeof(out->value), "%s", v);
+			snprintf(e->value, sizeof(e->value), "%s", v);
+		bool dup = false; /* a process that is its own parent's path */
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = out[j].type == e->type && !strcmp(out[j].value, e->value);
+		if (!dup)
+			k++;
 	}
-	if ((v = field(f, n, "process.executable")))
-		out[k].type = VG_ENT_PROCESS,
-		snprintf(out[k++].value, sizeof(out->value), "%s", v);
-	if ((v = field(f, n, "process.hash.sha256")))
-		out[k].type = VG_ENT_HASH,
-		snprintf(out[k++].value, sizeof(out->value), "%s", v);
-	if ((v = field(f, n, "file.hash.sha256")))
-		out[k].type = VG_ENT_HASH,
-		snprintf(out[k++].value, sizeof(out->value), "%s", v);
 	return k;
 }
 
@@ -180,6 +309,226 @@ static struct vg_entity *find_entity(struct vg_incident *inc, enum vg_entity_typ
 	return NULL;
 }
 
+/* The signature key of an alert: "sig:<rule.id>@<host.name>" (rule.name when there
+ * is no rule.id, host.ip when there is no host.name).  @return false when the alert
+ * carries no third-party signature. */
+static bool sig_key(const struct vg_kv *f, size_t n, char *buf, size_t size)
+{
+	const char *sig = field(f, n, "rule.id");
+	const char *host = field(f, n, "host.name");
+	if (!sig)
+		sig = field(f, n, "rule.name");
+	if (!host)
+		host = field(f, n, "host.ip");
+	if (!sig)
+		return false;
+	snprintf(buf, size, "sig:%s@%s", sig, host ? host : "");
+	return true;
+}
+
+/* Index oi under key (once). */
+static vg_err ix_add(struct vg_assembler *a, const char *key, struct open_inc *oi)
+{
+	struct ent_ix *ix = vg_strmap_get(&a->by_entity, key);
+	if (!ix) {
+		if (!(ix = calloc(1, sizeof(*ix))))
+			return VG_ERR_NOMEM;
+		if (vg_strmap_put(&a->by_entity, key, ix) != VG_OK) {
+			free(ix);
+			return VG_ERR_NOMEM;
+		}
+	}
+	if (ix->big)
+		return vg_strmap_put(ix->big, oi->inc.id, oi);
+	for (uint32_t i = 0; i < ix->n; i++)
+		if (ix->small[i] == oi)
+			return VG_OK;
+	if (ix->n < IX_SMALL) {
+		ix->small[ix->n++] = oi;
+		return VG_OK;
+	}
+	struct vg_strmap *big = calloc(1, sizeof(*big));
+	if (!big)
+		return VG_ERR_NOMEM;
+	vg_strmap_init(big);
+	for (uint32_t i = 0; i < ix->n; i++)
+		if (vg_strmap_put(big, ix->small[i]->inc.id, ix->small[i]) != VG_OK) {
+			vg_strmap_free(big);
+			free(big);
+			return VG_ERR_NOMEM;
+		}
+	ix->big = big;
+	ix->n = 0;
+	return vg_strmap_put(big, oi->inc.id, oi);
+}
+
+/* Remove oi from key's index entry (freeing the entry when it empties). */
+static void ix_del(struct vg_assembler *a, const char *key, struct open_inc *oi)
+{
+	struct ent_ix *ix = vg_strmap_get(&a->by_entity, key);
+	bool empty;
+	if (!ix)
+		return;
+	if (ix->big) {
+		if (vg_strmap_get(ix->big, oi->inc.id) == oi)
+			vg_strmap_del(ix->big, oi->inc.id);
+		empty = ix->big->count == 0;
+	} else {
+		for (uint32_t i = 0; i < ix->n; i++)
+			if (ix->small[i] == oi) {
+				ix->small[i] = ix->small[--ix->n];
+				break;
+			}
+		empty = ix->n == 0;
+	}
+	if (empty) {
+		vg_strmap_del(&a->by_entity, key);
+		ix_free(ix);
+	}
+}
+
+/* Alerts carrying key with last_ts after `now - window` (as far as kept). */
+static uint32_t rate_count(const struct vg_assembler *a, const char *key, vg_time now)
+{
+	const struct rate *r = vg_strmap_get(&a->rates, key);
+	uint32_t c = 0;
+	if (!r)
+		return 0;
+	for (uint32_t i = r->n; i > 0 && r->ts[i - 1] > now - a->conf.stop_window; i--)
+		c++;
+	return c;
+}
+
+/* Remember that an alert at ts carried key (keeps the newest stop_max_alerts). */
+static vg_err rate_add(struct vg_assembler *a, const char *key, vg_time ts)
+{
+	struct rate *r = vg_strmap_get(&a->rates, key);
+	uint32_t max = a->conf.stop_max_alerts;
+	if (max == UINT32_MAX)
+		return VG_OK;
+	if (!r) {
+		if (!(r = calloc(1, sizeof(*r))))
+			return VG_ERR_NOMEM;
+		if (vg_strmap_put(&a->rates, key, r) != VG_OK) {
+			free(r);
+			return VG_ERR_NOMEM;
+		}
+	}
+	if (r->n == r->cap && r->cap < max) {
+		uint32_t ncap = r->cap ? r->cap * 2 : 4;
+		if (ncap > max)
+			ncap = max;
+		vg_time *nt = realloc(r->ts, ncap * sizeof(vg_time));
+		if (!nt)
+			return VG_ERR_NOMEM;
+		r->ts = nt;
+		r->cap = ncap;
+	}
+	if (r->n == max) { /* full: drop the oldest, unless ts is older still */
+		if (ts <= r->ts[0])
+			return VG_OK;
+		memmove(r->ts, r->ts + 1, (r->n - 1) * sizeof(vg_time));
+		r->n--;
+	}
+	uint32_t j = r->n++;
+	while (j > 0 && r->ts[j - 1] > ts) {
+		r->ts[j] = r->ts[j - 1];
+		j--;
+	}
+	r->ts[j] = ts;
+	return VG_OK;
+}
+
+/* Index the linking values of an alert's fields at ts (assembly and restore). */
+static vg_err rate_add_alert(struct vg_assembler *a, const struct vg_kv *fields,
+                             size_t nfields, vg_time ts)
+{
+	struct vg_entity_ref cands[VG_ALERT_ENTITIES_MAX];
+	size_t n = vg_alert_entities(fields, nfields, cands);
+	struct lkeys lk;
+	for (size_t i = 0; i < n; i++) {
+		link_keys(a, cands[i].type, cands[i].value, &lk);
+		for (size_t j = 0; j < lk.n; j++) {
+			vg_err err = rate_add(a, lk.k[j], ts);
+			if (err)
+				return err;
+		}
+	}
+	return VG_OK;
+}
+
+/* Is value (of type t) listed in the configured stop-values?  Users and processes
+ * also match by their name without "@host". */
+static bool configured_stop(const struct vg_assembler *a, enum vg_entity_type t,
+                            const char *value)
+{
+	const char *tn = vg_entity_type_name(t);
+	size_t tl = strlen(tn);
+	const char *at = strrchr(value, '@');
+	size_t bare = (t == VG_ENT_USER || t == VG_ENT_PROCESS) && at
+	                  ? (size_t)(at - value)
+	                  : strlen(value);
+	for (size_t i = 0; i < a->conf.n_stop_values; i++) {
+		const char *sv = a->conf.stop_values[i];
+		if (strncmp(sv, tn, tl) != 0 || sv[tl] != ':')
+			continue;
+		sv += tl + 1;
+		if (!strcmp(sv, value) ||
+		    (strlen(sv) == bare && !strncmp(sv, value, bare)))
+			return true;
+	}
+	return false;
+}
+
+/* Count one link a stop-value prevented. */
+static vg_err note_stop(struct vg_assembler *a, const char *key, enum vg_entity_type t,
+                        bool configured)
+{
+	struct stop *st = vg_strmap_get(&a->stops, key);
+	if (!st) {
+		if (a->nstops == a->stops_cap) {
+			size_t ncap = a->stops_cap ? a->stops_cap * 2 : 16;
+			struct stop **nl = realloc(a->stop_list, ncap * sizeof(*nl));
+			if (!nl)
+				return VG_ERR_NOMEM;
+			a->stop_list = nl;
+			a->stops_cap = ncap;
+		}
+		if (!(st = calloc(1, sizeof(*st))) || !(st->key = strdup(key)) ||
+		    vg_strmap_put(&a->stops, key, st) != VG_OK) {
+			if (st)
+				free(st->key);
+			free(st);
+			return VG_ERR_NOMEM;
+		}
+		st->type = t;
+		a->stop_list[a->nstops++] = st;
+	}
+	st->configured = configured;
+	st->pending++;
+	return VG_OK;
+}
+
+size_t vg_assembler_take_stops(struct vg_assembler *a, struct vg_stop_stat *out,
+                               size_t max)
+{
+	size_t n = 0;
+	for (; a->stop_cursor < a->nstops && n < max; a->stop_cursor++) {
+		struct stop *st = a->stop_list[a->stop_cursor];
+		if (!st->pending)
+			continue;
+		out[n].type = st->type;
+		out[n].value = strchr(st->key, ':') + 1;
+		out[n].configured = st->configured;
+		out[n].prevented = st->pending;
+		st->pending = 0;
+		n++;
+	}
+	if (a->stop_cursor >= a->nstops)
+		a->stop_cursor = 0;
+	return n;
+}
+
 /* Add (or update) an entity of oi and index it.  Returns VG_OK or VG_ERR_NOMEM. */
 static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
                          enum vg_entity_type t, const char *value, vg_time seen,
@@ -187,17 +536,18 @@ static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
 {
 	struct vg_incident *inc = &oi->inc;
 	struct vg_entity *e = find_entity(inc, t, value);
-	char key[600];
+	struct lkeys lk;
+	vg_err err = VG_OK;
 
 	if (e) {
 		if (seen < e->first_seen)
 			e->first_seen = seen;
 		e->alerts += alerts;
-		if (!links(a, t))
-			return VG_OK;
 		/* During a merge the key may still point at the absorbed incident. */
-		entity_key(key, sizeof(key), t, value);
-		return vg_strmap_put(&a->by_entity, key, oi);
+		link_keys(a, t, value, &lk);
+		for (size_t j = 0; j < lk.n && !err; j++)
+			err = ix_add(a, lk.k[j], oi);
+		return err;
 	}
 	if (inc->nentities == oi->entities_cap) {
 		size_t ncap = oi->entities_cap ? oi->entities_cap * 2 : 8;
@@ -215,11 +565,10 @@ static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
 	e->first_seen = seen;
 	e->alerts = alerts;
 	inc->nentities++;
-	if (links(a, t)) {
-		entity_key(key, sizeof(key), t, value);
-		return vg_strmap_put(&a->by_entity, key, oi);
-	}
-	return VG_OK;
+	link_keys(a, t, value, &lk);
+	for (size_t j = 0; j < lk.n && !err; j++)
+		err = ix_add(a, lk.k[j], oi);
+	return err;
 }
 
 static char *xstrdup(const char *s)
@@ -233,6 +582,7 @@ static vg_err copy_incident_alert(struct vg_incident_alert *dst,
 {
 	memset(dst, 0, sizeof(*dst));
 	memcpy(dst->id, src->id, sizeof(dst->id));
+	dst->novel = src->novel;
 	dst->level = src->level;
 	dst->is_correlation = src->is_correlation;
 	dst->first_ts = src->first_ts;
@@ -263,14 +613,41 @@ oom:
 	return VG_ERR_NOMEM;
 }
 
+/* Record signature key `key` on oi and index oi under it (once). */
+static vg_err sig_add(struct vg_assembler *a, struct open_inc *oi, const char *key)
+{
+	for (size_t i = 0; i < oi->nsigs; i++)
+		if (!strcmp(oi->sigs[i], key))
+			return ix_add(a, key, oi); /* a merge may still name `from` */
+	if (oi->nsigs == oi->sigs_cap) {
+		size_t ncap = oi->sigs_cap ? oi->sigs_cap * 2 : 4;
+		char **ns = realloc(oi->sigs, ncap * sizeof(*ns));
+		if (!ns)
+			return VG_ERR_NOMEM;
+		oi->sigs = ns;
+		oi->sigs_cap = ncap;
+	}
+	if (!(oi->sigs[oi->nsigs] = strdup(key)))
+		return VG_ERR_NOMEM;
+	oi->nsigs++;
+	return ix_add(a, key, oi);
+}
+
 static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
                          const struct vg_incident_alert *al)
 {
 	struct vg_incident *inc = &oi->inc;
 	vg_err err;
+	char sk[600];
 
 	if (vg_strmap_put(&a->by_alert, al->id, oi) != VG_OK)
 		return VG_ERR_NOMEM;
+	if (sig_key(al->fields, al->nfields, sk, sizeof(sk)) &&
+	    (err = sig_add(a, oi, sk)) != VG_OK)
+		return err;
+	if ((al->level >= VG_LEVEL_HIGH || al->is_correlation) &&
+	    al->last_ts > oi->notable_last)
+		oi->notable_last = al->last_ts;
 	if (al->first_ts < inc->first_ts)
 		inc->first_ts = al->first_ts;
 	if (al->last_ts > inc->last_ts)
@@ -321,13 +698,18 @@ static struct open_inc *open_new(struct vg_assembler *a, const char *id)
 /* Remove oi from the open list and both indexes, and free it. */
 static void open_remove(struct vg_assembler *a, struct open_inc *oi)
 {
-	char key[600];
+	struct lkeys lk;
 	for (size_t i = 0; i < oi->inc.nentities; i++) {
 		const struct vg_entity *e = &oi->inc.entities[i];
-		entity_key(key, sizeof(key), e->type, e->value);
-		if (vg_strmap_get(&a->by_entity, key) == oi)
-			vg_strmap_del(&a->by_entity, key);
+		link_keys(a, e->type, e->value, &lk);
+		for (size_t j = 0; j < lk.n; j++)
+			ix_del(a, lk.k[j], oi);
 	}
+	for (size_t i = 0; i < oi->nsigs; i++) {
+		ix_del(a, oi->sigs[i], oi);
+		free(oi->sigs[i]);
+	}
+	free(oi->sigs);
 	for (size_t i = 0; i < oi->inc.nalerts; i++)
 		if (vg_strmap_get(&a->by_alert, oi->inc.alerts[i].id) == oi)
 			vg_strmap_del(&a->by_alert, oi->inc.alerts[i].id);
@@ -378,6 +760,8 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	for (size_t i = 0; i < f->nalerts && err == VG_OK; i++)
 		err = push_alert(a, into, &f->alerts[i]);
 	into->inc.alerts_dropped += f->alerts_dropped;
+	for (size_t i = 0; i < from->nsigs && err == VG_OK; i++)
+		err = sig_add(a, into, from->sigs[i]);
 	for (size_t i = 0; i < f->nentities && err == VG_OK; i++)
 		err = add_entity(a, into, f->entities[i].type, f->entities[i].value,
 		                 f->entities[i].first_seen, f->entities[i].alerts);
@@ -386,20 +770,25 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	if (f->last_ts > into->inc.last_ts)
 		into->inc.last_ts = f->last_ts;
 	note_merge(a, f->id, into->inc.id);
-	/* Index entries still pointing at `from` were re-pointed by add_entity and
-	 * push_alert; open_remove only deletes entries that still point at it. */
+	/* add_entity indexed `into` under every value of `from`, and push_alert
+	 * re-pointed the alert ids; open_remove drops what still names `from`. */
 	open_remove(a, from);
 	return err;
+}
+
+static int cmp_older(const void *x, const void *y)
+{
+	const struct open_inc *const *a = x, *const *b = y;
+	return older(*a, *b) ? -1 : older(*b, *a) ? 1 : 0;
 }
 
 struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_alert *alert,
                                      bool *changed)
 {
-	struct open_inc *hit[16];
-	size_t nhit = 0;
-	struct cand cands[8];
+	struct open_inc **hit = NULL;
+	size_t nhit = 0, hit_cap = 0;
+	struct vg_entity_ref cands[VG_ALERT_ENTITIES_MAX];
 	size_t ncand;
-	char key[600];
 	struct vg_rule_info info;
 	struct vg_incident_alert al;
 	struct open_inc *oi;
@@ -409,22 +798,80 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	if (oi)
 		return &oi->inc; /* replayed: already part of this incident */
 
-	ncand = alert_entities(alert->fields, alert->nfields, cands);
-	for (size_t i = 0; i < ncand; i++) {
-		if (!links(a, cands[i].type))
-			continue;
-		entity_key(key, sizeof(key), cands[i].type, cands[i].value);
-		struct open_inc *o = vg_strmap_get(&a->by_entity, key);
-		bool dup = false;
-		/* Quiet past the gap at this alert's time: closed, whether or not
-		 * expire has run yet (so batching never changes the result). */
-		if (o && o->inc.last_ts + a->conf.inactivity_gap < alert->first_ts)
-			o = NULL;
-		for (size_t j = 0; o && j < nhit; j++)
-			dup |= hit[j] == o;
-		if (o && !dup && nhit < sizeof(hit) / sizeof(hit[0]))
+	ncand = vg_alert_entities(alert->fields, alert->nfields, cands);
+	struct lkeys lk;
+	char sk[600];
+	if (sig_key(alert->fields, alert->nfields, sk, sizeof(sk))) {
+		struct ent_ix *ix = vg_strmap_get(&a->by_entity, sk);
+		size_t it = 0;
+		struct open_inc *o;
+		while (ix && (o = ix_next(ix, &it))) {
+			if (o->inc.last_ts + a->conf.inactivity_gap < alert->first_ts)
+				continue; /* closed at this alert's time */
+			if (nhit == hit_cap) {
+				size_t ncap = hit_cap ? hit_cap * 2 : 8;
+				struct open_inc **nh = realloc(hit, ncap * sizeof(*nh));
+				if (!nh)
+					goto oom;
+				hit = nh;
+				hit_cap = ncap;
+			}
 			hit[nhit++] = o;
+		}
 	}
+	/* Strong keys first; weak ones only when no strong key linked anything. */
+	for (int pass = 0; pass < 2 && (pass == 0 || nhit == 0); pass++)
+		for (size_t i = 0; i < ncand; i++) {
+			link_keys(a, cands[i].type, cands[i].value, &lk);
+			for (size_t j = 0; j < lk.n; j++) {
+				const char *key = lk.k[j];
+				bool weak = lk.weak[j];
+				if (weak != (pass == 1))
+					continue;
+				bool conf_stop =
+				    configured_stop(a, cands[i].type, cands[i].value);
+				if (conf_stop || rate_count(a, key, alert->last_ts) >=
+				                     a->conf.stop_max_alerts) {
+					if (note_stop(a, key, cands[i].type, conf_stop) !=
+					    VG_OK)
+						goto oom;
+					continue;
+				}
+				struct ent_ix *ix = vg_strmap_get(&a->by_entity, key);
+				size_t it = 0;
+				struct open_inc *o;
+				while (ix && (o = ix_next(ix, &it))) {
+					bool dup = false;
+					/* Quiet past the gap at this alert's time:
+					 * closed, whether or not expire has run yet (so
+					 * batching never changes the result). */
+					if (o->inc.last_ts + a->conf.inactivity_gap <
+					    alert->first_ts)
+						continue;
+					/* weak: only into an incident with a notable
+					 * alert within the gap */
+					if (weak &&
+					    (!o->notable_last ||
+					     o->notable_last + a->conf.inactivity_gap <
+					         alert->first_ts))
+						continue;
+					for (size_t h = 0; h < nhit && !dup; h++)
+						dup = hit[h] == o;
+					if (dup)
+						continue;
+					if (nhit == hit_cap) {
+						size_t ncap = hit_cap ? hit_cap * 2 : 8;
+						struct open_inc **nh =
+						    realloc(hit, ncap * sizeof(*nh));
+						if (!nh)
+							goto oom;
+						hit = nh;
+						hit_cap = ncap;
+					}
+					hit[nhit++] = o;
+				}
+			}
+		}
 
 	if (nhit == 0) {
 		char hex[17], id[21];
@@ -433,16 +880,18 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 		snprintf(id, sizeof(id), "inc-%s", hex);
 		oi = open_new(a, id);
 		if (!oi)
-			return NULL;
+			goto oom;
 	} else {
+		/* The oldest survives; the others are absorbed oldest first, so the
+		 * result does not depend on the order the index listed them in. */
+		qsort(hit, nhit, sizeof(*hit), cmp_older);
 		oi = hit[0];
 		for (size_t i = 1; i < nhit; i++)
-			if (older(hit[i], oi))
-				oi = hit[i];
-		for (size_t i = 0; i < nhit; i++)
-			if (hit[i] != oi && merge_into(a, oi, hit[i]) != VG_OK)
-				return NULL;
+			if (merge_into(a, oi, hit[i]) != VG_OK)
+				goto oom;
 	}
+	free(hit);
+	hit = NULL;
 
 	vg_rule_info(alert->rule, &info);
 	memset(&al, 0, sizeof(al));
@@ -464,15 +913,22 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 		if (add_entity(a, oi, cands[i].type, cands[i].value, alert->first_ts,
 		               1) != VG_OK)
 			return NULL;
+	if (rate_add_alert(a, alert->fields, alert->nfields, alert->last_ts) != VG_OK)
+		return NULL;
 	oi->inc.version++;
 	*changed = true;
 	return &oi->inc;
+oom:
+	free(hit);
+	return NULL;
 }
 
 size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
                                 char (*into)[21], size_t max)
 {
 	size_t n = a->nmerged < max ? a->nmerged : max;
+	if (!n)
+		return 0; /* a->merged may still be NULL */
 	memcpy(merged, a->merged, n * sizeof(*merged));
 	memcpy(into, a->merged_into, n * sizeof(*into));
 	memmove(a->merged, a->merged + n, (a->nmerged - n) * sizeof(*a->merged));
@@ -496,8 +952,13 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.score = inc->score;
 	oi->inc.priority = inc->priority;
 	oi->inc.alerts_dropped = inc->alerts_dropped;
-	for (size_t i = 0; i < inc->nalerts && err == VG_OK; i++)
+	for (size_t i = 0; i < inc->nalerts && err == VG_OK; i++) {
 		err = push_alert(a, oi, &inc->alerts[i]);
+		if (err == VG_OK)
+			err = rate_add_alert(a, inc->alerts[i].fields,
+			                     inc->alerts[i].nfields,
+			                     inc->alerts[i].last_ts);
+	}
 	for (size_t i = 0; i < inc->nentities && err == VG_OK; i++)
 		err = add_entity(a, oi, inc->entities[i].type, inc->entities[i].value,
 		                 inc->entities[i].first_seen, inc->entities[i].alerts);
@@ -506,9 +967,37 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	return err;
 }
 
+/* Forget rate entries no alert at or after `now` can count (their newest time is
+ * outside every later window). */
+static void rates_prune(struct vg_assembler *a, vg_time now)
+{
+	size_t it = 0, n = 0;
+	struct vg_strmap_slot *slot;
+	char **dead = NULL;
+	while ((slot = vg_strmap_next(&a->rates, &it))) {
+		struct rate *r = slot->value;
+		if (r->n && r->ts[r->n - 1] > now - a->conf.stop_window)
+			continue;
+		char **nd = realloc(dead, (n + 1) * sizeof(*nd));
+		if (!nd)
+			break; /* pruning is only memory: try again next time */
+		dead = nd;
+		dead[n++] = slot->key;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct rate *r = vg_strmap_get(&a->rates, dead[i]);
+		free(r->ts);
+		free(r);
+		/* the key is owned by the map: delete last */
+		vg_strmap_del(&a->rates, dead[i]);
+	}
+	free(dead);
+}
+
 size_t vg_assembler_expire(struct vg_assembler *a, vg_time now)
 {
 	size_t closed = 0;
+	rates_prune(a, now);
 	for (size_t i = 0; i < a->nopen;) {
 		struct open_inc *oi = a->open[i];
 		if (oi->inc.last_ts + a->conf.inactivity_gap < now) {

@@ -25,6 +25,8 @@ enum vg_mop {
 	VG_MOP_GTE,
 	VG_MOP_LT,
 	VG_MOP_LTE,
+	VG_MOP_EQNUM,    /* numeric equality (time-part modifiers without a comparison) */
+	VG_MOP_FIELDREF, /* equal to (shape: prefix/suffix/contains of) another field */
 };
 
 /* Shape of a compiled wildcard pattern, picked at load time so the common cases
@@ -57,15 +59,30 @@ struct vg_pattern {
 	uint8_t addr[16]; /* CIDR: network, family-sized */
 	int family;       /* 4 or 6 */
 	int prefix;
+	vg_field ref; /* FIELDREF: the other field (shape and cased apply) */
+};
+
+/* Time-part modifiers: the number a date value yields before comparison. */
+enum vg_tpart {
+	VG_TP_NONE = 0,
+	VG_TP_MINUTE,
+	VG_TP_HOUR,
+	VG_TP_DAY,
+	VG_TP_WEEK,
+	VG_TP_MONTH,
+	VG_TP_YEAR,
 };
 
 /* One "field|mods: values" item of a selection map; field VG_FIELD_NONE means a
  * keyword search (message, falling back to the raw record). */
 struct vg_fcond {
 	vg_field field;
-	bool all; /* values joined with AND instead of OR */
+	bool all;   /* values joined with AND instead of OR */
+	bool neg;   /* `neq`: the item holds when no value matches */
+	uint8_t tp; /* enum vg_tpart: compare a part of a date */
 	struct vg_pattern *vals;
 	size_t nvals;
+	struct vg_faccel *acc; /* long value lists: hashed lookup (detect.c), or NULL */
 };
 
 /* A map of items joined with AND. */
@@ -98,24 +115,44 @@ struct vg_logsrc {
 
 /* ------------------------------------------------------------- rules */
 
-enum vg_corr_type { VG_CORR_EVENT_COUNT = 0 };
+enum vg_corr_type {
+	VG_CORR_EVENT_COUNT = 0,
+	VG_CORR_VALUE_COUNT,
+	VG_CORR_TEMPORAL,
+	VG_CORR_TEMPORAL_ORDERED,
+	VG_CORR_VALUE_SUM, /* Vigil: condition on the sum of a numeric field */
+	VG_CORR_VALUE_AVG, /* Vigil: condition on the mean of a numeric field */
+	VG_CORR_ABSENCE,   /* Vigil: rules[0] seen, none of rules[1..] within timespan */
+};
 
 struct vg_corr {
 	enum vg_corr_type type;
 	vg_time timespan;
 	vg_field *group_by;
-	char **group_names; /* field names as written */
+	char **group_names; /* field (or alias) names as written */
 	size_t ngroup;
+	/* per referenced rule k: the fields its events are grouped by (aliases
+	 * resolved; group_by when the name is not an alias), ngroup entries each */
+	vg_field **ref_group;
+	/* value_count / value_sum / value_avg: the field, per referenced rule */
+	vg_field *ref_field;
+	char *field_name;
 	bool has_gt, has_gte, has_lt, has_lte, has_eq, has_neq;
-	uint64_t gt, gte, lt, lte, eq, neq;
+	double gt, gte, lt, lte, eq, neq;
 	bool eager;    /* lower bound only: fire as soon as reached */
-	uint64_t need; /* eager: events needed in one timespan */
+	uint64_t need; /* eager: events (values, rules) needed in one timespan */
 	uint64_t cap;  /* close-evaluated: counts above this do not matter */
 	bool generate;
 	char **refs; /* `rules:` as written */
 	size_t nrefs;
 	size_t *ref_idx;    /* resolved rule indices */
 	size_t ncorr_index; /* index among correlation rules */
+	/* absence: where the expected events must be relative to the trigger:
+	 * 0 after [t, t + span], 1 before [t - span, t], 2 around [t - span, t + span] */
+	int expect;
+	/* aliases as written: alias name -> (rule ref -> field name) */
+	char **alias_names, **alias_rules, **alias_fields;
+	size_t naliases;
 };
 
 struct vg_rule {
@@ -139,8 +176,46 @@ struct vg_rule {
 	bool standalone;   /* emits an alert per hit */
 	size_t *consumers; /* correlation rule indices that count this rule's hits */
 	size_t nconsumers;
+	int depth; /* correlation chain depth: 0 detection, 1 + max of its refs */
 	/* correlation */
 	struct vg_corr *corr;
+};
+
+/* Literal prefilter of a logsource group (detect.c).  Every indexed rule has up
+ * to VG_MAX_REQ requirements; a requirement is a set of anchors -- (field,
+ * literal, shape) items at least one of which holds whenever the rule matches --
+ * registered under hashes of the literal.  At event time the event's values are
+ * probed under the same hashes; a rule is a candidate only once every one of its
+ * requirements had a hit (a conjunction of disjunctions), and only candidates
+ * (plus the unindexed rules) are evaluated.  See correlate/DETECTION.md. */
+#define VG_MAX_REQ 8
+enum vg_probe_kind { VG_PK_EXACT = 1, VG_PK_PREFIX, VG_PK_SUFFIX, VG_PK_GRAM };
+#define VG_GRAM 4 /* contains: literals are indexed by their last 4 bytes */
+struct vg_probe {
+	vg_field field;
+	uint8_t kind; /* enum vg_probe_kind */
+	uint32_t len; /* PREFIX/SUFFIX: literal length */
+};
+struct vg_pfslot {
+	uint64_t h;     /* 0 = empty */
+	uint32_t start; /* into rules */
+	uint32_t n;
+};
+struct vg_pfent {
+	uint32_t rule; /* index into the ruleset */
+	uint8_t bit;   /* the requirement this anchor satisfies: 1 << k */
+	uint8_t need;  /* all the rule's requirement bits */
+};
+struct vg_prefilter {
+	struct vg_probe *probes; /* sorted by field */
+	size_t nprobes;
+	struct vg_pfslot *slots; /* open addressing, power of two */
+	size_t nslots;
+	struct vg_pfent *ents; /* per slot: (rule, requirement) pairs */
+	size_t *always;  /* rules without anchors: always evaluated */
+	size_t nalways;
+	uint64_t gram_bits[1024]; /* 65536-bit filter of 4-gram hashes */
+	bool has_gram;
 };
 
 /* Rules sharing a logsource, for the index. */
@@ -148,7 +223,12 @@ struct vg_lsgroup {
 	const struct vg_logsrc *ls;
 	size_t *rules;
 	size_t n;
+	struct vg_prefilter *pf; /* NULL: evaluate every rule */
 };
+/* detect.c: build the prefilters of every logsource group (load time). */
+vg_err vg_index_build(struct vg_ruleset *rs);
+void vg_prefilter_free(struct vg_prefilter *pf);
+void vg_faccel_free(struct vg_faccel *acc);
 struct vg_bucket {
 	char *dataset; /* NULL for the generic bucket */
 	struct vg_lsgroup *groups;
@@ -173,10 +253,12 @@ struct vg_ruleset {
 };
 
 /* detect.c: what matching needs besides the event (per thread) */
+struct vg_fold; /* per-thread cache of lowercased values of the current event */
 struct vg_menv {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	vg_field message;
+	struct vg_fold *fold; /* NULL: fold while comparing */
 };
 bool vg_sel_match(const struct vg_sel *sel, const struct vg_event *ev,
                   const struct vg_menv *env);

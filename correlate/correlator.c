@@ -1,21 +1,35 @@
 /*
- * correlator.c - L2 correlation: Sigma event_count in event time, plus the alerts
- * of detection rules that stand alone.
+ * correlator.c - L2 correlation in event time: the Sigma correlation types
+ * (event_count, value_count, temporal, temporal_ordered), Vigil's value_sum,
+ * value_avg and absence, correlations of correlations, and the alerts of
+ * detection rules that stand alone.  correlate/CORRELATION.md is the user-facing
+ * statement of the semantics below.
  *
  * State: one group per (correlation rule, group-by values), found through a chained
- * hash table keyed by the canonical group key "field=value\x1f...".  Two window
- * kinds, chosen at load time from the condition:
+ * hash table keyed by the canonical group key "field=value\x1f..." (alias names for
+ * aliased fields; values read from each referenced rule's own field).  Window
+ * kinds, chosen at load time from the type and condition:
  *
- *  - eager (only a lower bound: gte / gt): a sliding window.  The group keeps at
+ *  - eager (only a lower bound: gte / gt): a sliding window.  event_count keeps at
  *    most `need` event references in a ring sorted by time, dropping those older
- *    than newest - timespan.  When the ring holds `need` events the alert fires at
- *    once, and the group is reset (deleted): events that made one alert never count
- *    toward the next one.
- *  - close-evaluated (any upper bound: lt / lte / eq / neq): a window opened by the
- *    group's first event and closed at first + timespan.  The count is only known at
- *    close, so the condition is evaluated then (when the watermark passes the end,
- *    or when an event of the group arrives after it).  Counts above the largest
- *    bound are not needed and the event list kept for the alert is bounded.
+ *    than newest - timespan; value_count keeps distinct value hashes with their
+ *    newest time; temporal keeps the newest TL_MAX times per referenced rule.  The
+ *    alert fires the moment the condition holds, and the group is reset (deleted):
+ *    events that made one alert never count toward the next one.
+ *  - close-evaluated (any upper bound; value_sum / value_avg; absence): a window
+ *    opened by the group's first event (absence: by the trigger) and closed at its
+ *    end.  The metric is only known at close, so the condition is evaluated then
+ *    (when the watermark passes the end, or when an event of the group arrives
+ *    after it).  Counts above the largest bound are not needed and the event list
+ *    kept for the alert is bounded.
+ *
+ * Memory: a group is 104 bytes plus its key in one allocation; eager event_count
+ * adds a ring of 16-byte references (partition index + offset packed), the other
+ * kinds a struct gext.  scripts/bench-detect.sh measures bytes per open key.
+ *
+ * Chains: an alert of a correlation that another one consumes is queued as an
+ * event carrying its group values (under the inner rule's fields and group-by
+ * names) and fed to the consumers once the current call is done (drain_chained).
  *
  * Time: each (topic, partition) has a watermark = max event time - allowed
  * lateness.  An event older than its partition's watermark is late: counted in
@@ -44,40 +58,93 @@
 #define DEFAULT_MAX_PER_RULE 100000
 #define DEFAULT_MAX_TOTAL    1000000
 
+/* A reference to one event: its time, and its partition (index into the
+ * correlator's partition table, top 16 bits) with its offset (low 48 bits, sign
+ * extended): 16 bytes, as windows hold many. */
 struct evref {
 	vg_time ts;
-	const char *topic; /* interned */
-	int32_t partition;
-	int64_t offset;
+	uint64_t pk;
 };
+#define OFF_BITS 48
+#define OFF_MASK ((UINT64_C(1) << OFF_BITS) - 1)
 
-/* Per-partition extent of a group's events (close-evaluated windows). */
+static inline struct evref mkref(vg_time ts, uint32_t pidx, int64_t off)
+{
+	return (struct evref){ts,
+	                      ((uint64_t)pidx << OFF_BITS) | ((uint64_t)off & OFF_MASK)};
+}
+
+static inline int64_t ref_off(const struct evref *r)
+{
+	uint64_t v = r->pk & OFF_MASK;
+	if (v & (UINT64_C(1) << (OFF_BITS - 1)))
+		v |= ~OFF_MASK; /* negative offsets (never from Kafka) */
+	return (int64_t)v;
+}
+
+static inline uint32_t ref_pidx(const struct evref *r)
+{
+	return (uint32_t)(r->pk >> OFF_BITS);
+}
+
+/* Per-partition extent of a group's events. */
 struct pext {
-	const char *topic;
-	int32_t partition;
+	uint32_t pidx;
 	int64_t min_off, max_off;
 	vg_time max_ts;
 };
 
+struct vent {
+	uint64_t h;
+	vg_time ts;
+};
+
+/* An alert of a correlation that other correlations consume, waiting to be fed
+ * to them (as an event carrying its group values) once the current call is done. */
+struct chained {
+	const struct vg_rule *rule;
+	struct vg_event *ev;
+};
+
+#define TL_MAX 16 /* times kept per rule and group (temporal) */
+
+/* What groups of every kind but eager event_count keep besides the core. */
+struct gext {
+	struct evref *evs; /* first events (bounded) */
+	struct pext *pexts;
+	uint32_t nevs, evcap;
+	uint32_t npexts, pxcap;
+	uint32_t nvals, vcap;
+	uint32_t tlrefs;
+	/* snapshot of group-by + entity values of the last event (fixed windows;
+	 * sliding ones snapshot the event that completes them) */
+	struct vg_buf snap;
+	/* value_count: distinct value hashes with their newest time */
+	struct vent *vals;
+	/* temporal: per referenced rule, up to TL_MAX newest times (sorted) */
+	vg_time *tl;
+	uint8_t *tln;
+	/* value_sum / value_avg */
+	double sum;
+	/* absence: the trigger's time, the newest expected event's time */
+	vg_time trig, exp_ts;
+};
+
+/* One open group: 104 bytes plus its key (allocated with it); eager event_count
+ * adds a ring of `need` 16-byte references, the other kinds a struct gext. */
 struct group {
 	struct group *hnext;
 	struct group *prev, *next; /* the rule's list */
-	uint32_t corr;             /* correlation number */
+	struct gext *x;            /* NULL for eager event_count */
+	/* eager event_count: ring of up to corr->need references, sorted by ts */
+	struct evref *ring;
 	uint64_t hash;
-	char *key;
-	size_t keylen, keycap;
 	vg_time first_ts, newest_ts, deadline;
 	uint64_t count;
-	/* eager: ring of up to corr->need references, sorted by ts */
-	struct evref *ring;
-	size_t rhead, rlen, rcap;
-	/* close-evaluated: first events (bounded) and per-partition extents */
-	struct evref *evs;
-	size_t nevs, evcap;
-	struct pext *pexts;
-	size_t npexts, pxcap;
-	/* snapshot of group-by + entity values of the last event */
-	struct vg_buf snap;
+	uint32_t keylen, keycap;
+	uint32_t corr; /* correlation number */
+	uint32_t rhead, rlen, rcap;
+	char key[]; /* keycap bytes */
 };
 
 struct rstate {
@@ -124,7 +191,7 @@ struct vg_correlator {
 	size_t nmark_buckets, nmarks;
 	uint64_t stamp;
 	struct vg_correlator_stats stats;
-	vg_field entity[7];
+	vg_field entity[10];
 	size_t nentity;
 	/* alert scratch, reused */
 	struct vg_buf key, snap, idbuf, strs;
@@ -132,6 +199,11 @@ struct vg_correlator {
 	size_t kvcap;
 	struct vg_source events[ALERT_EVENTS_MAX];
 	struct evref tmp[ALERT_EVENTS_MAX];
+	/* correlations of correlations */
+	struct vg_arena *arena;
+	struct chained *pending;
+	size_t npending, pendcap;
+	bool draining;
 };
 
 /* ---------------------------------------------------------------- topics */
@@ -205,13 +277,13 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
                          const struct vg_correlator_conf *conf,
                          struct vg_correlator **out)
 {
-	static const char *const ents[] = {"source.ip",
-	                                   "host.name",
-	                                   "user.name",
-	                                   "process.executable",
-	                                   "process.parent.executable",
-	                                   "file.hash.sha256",
-	                                   "process.hash.sha256"};
+	static const char *const ents[] = {
+	    "source.ip", "host.name", "user.name", "process.executable",
+	    "process.parent.executable", "file.hash.sha256", "process.hash.sha256",
+	    /* a third-party alert's signature and
+	     * its host's address (AIT-ADS, EVE,
+	     * Wazuh): incidents group and rank by it */
+	    "rule.id", "rule.name", "host.ip"};
 	*out = NULL;
 	if (!rs)
 		return VG_ERR_INVALID;
@@ -251,17 +323,29 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
 	vg_buf_init(&c->snap);
 	vg_buf_init(&c->idbuf);
 	vg_buf_init(&c->strs);
+	bool chains = false;
+	for (size_t k = 0; k < c->nrules; k++)
+		chains |= c->rules[k].rule->nconsumers > 0;
+	if (chains && !(c->arena = vg_arena_new(1 << 14))) {
+		vg_correlator_destroy(c);
+		return VG_ERR_NOMEM;
+	}
 	*out = c;
 	return VG_OK;
 }
 
 static void group_free(struct group *g)
 {
-	free(g->key);
 	free(g->ring);
-	free(g->evs);
-	free(g->pexts);
-	vg_buf_free(&g->snap);
+	if (g->x) {
+		free(g->x->evs);
+		free(g->x->pexts);
+		free(g->x->vals);
+		free(g->x->tl);
+		free(g->x->tln);
+		vg_buf_free(&g->x->snap);
+		free(g->x);
+	}
 	free(g);
 }
 
@@ -298,6 +382,8 @@ void vg_correlator_destroy(struct vg_correlator *c)
 	vg_buf_free(&c->snap);
 	vg_buf_free(&c->idbuf);
 	vg_buf_free(&c->strs);
+	vg_arena_destroy(c->arena);
+	free(c->pending);
 	free(c);
 }
 
@@ -364,13 +450,13 @@ static void table_grow(struct vg_correlator *c)
 /* Serialise group-by values then entity values of ev into out:
  * [int32 field][uint32 len][bytes]... ; group-by fields come first, flagged by a
  * negative field (-(id + 1)) so they are kept even when unset. */
-static void snapshot(const struct vg_correlator *c, const struct vg_corr *corr,
-                     const struct vg_event *ev, struct vg_buf *out)
+static void snapshot_f(const struct vg_correlator *c, const struct vg_corr *corr,
+                       const vg_field *gf, const struct vg_event *ev, struct vg_buf *out)
 {
 	vg_buf_reset(out);
 	for (size_t i = 0; corr && i < corr->ngroup; i++) {
-		const struct vg_value *v = vg_event_get(ev, corr->group_by[i]);
-		int32_t f = -(corr->group_by[i] + 1);
+		const struct vg_value *v = vg_event_get(ev, gf[i]);
+		int32_t f = -(gf[i] + 1);
 		uint32_t len = v ? v->len : 0;
 		vg_buf_append(out, &f, sizeof(f));
 		vg_buf_append(out, &len, sizeof(len));
@@ -388,15 +474,26 @@ static void snapshot(const struct vg_correlator *c, const struct vg_corr *corr,
 	}
 }
 
-/* Canonical group key into c->key: "field=value\x1f...". */
-static void build_key(struct vg_correlator *c, const struct vg_corr *corr,
-                      const struct vg_event *ev)
+static void snapshot(const struct vg_correlator *c, const struct vg_corr *corr,
+                     const struct vg_event *ev, struct vg_buf *out)
+{
+	snapshot_f(c, corr, corr ? corr->group_by : NULL, ev, out);
+}
+
+/* Canonical group key into c->key: "field=value\x1f..." (alias names for
+ * aliased fields, whose values come from the rule's own field gf[i]).
+ * @return false when a group-by value is missing and the type requires it (every
+ * type but event_count, whose groups keep the historical "field=" key). */
+static bool build_key(struct vg_correlator *c, const struct vg_corr *corr,
+                      const vg_field *gf, const struct vg_event *ev)
 {
 	vg_buf_reset(&c->key);
 	vg_buf_putc(&c->key, '\0');
 	vg_buf_reset(&c->key);
 	for (size_t i = 0; i < corr->ngroup; i++) {
-		const struct vg_value *v = vg_event_get(ev, corr->group_by[i]);
+		const struct vg_value *v = vg_event_get(ev, gf[i]);
+		if ((!v || v->kind == VG_VK_NULL) && corr->type != VG_CORR_EVENT_COUNT)
+			return false;
 		if (i)
 			vg_buf_putc(&c->key, '\x1f');
 		vg_buf_puts(&c->key, corr->group_names[i]);
@@ -404,6 +501,7 @@ static void build_key(struct vg_correlator *c, const struct vg_corr *corr,
 		if (v && v->kind != VG_VK_NULL)
 			vg_buf_append(&c->key, v->ptr, v->len);
 	}
+	return true;
 }
 
 /* ---------------------------------------------------------------- alerts */
@@ -413,7 +511,8 @@ static int cmp_evref(const void *a, const void *b)
 	const struct evref *x = a, *y = b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
-	return x->offset < y->offset ? -1 : x->offset > y->offset;
+	int64_t a1 = ref_off(x), b1 = ref_off(y);
+	return a1 < b1 ? -1 : a1 > b1;
 }
 
 /* Fill alert->fields from a snapshot (deduplicated by name). */
@@ -450,7 +549,7 @@ static void fields_from_snap(struct vg_correlator *c, const struct vg_buf *snap,
 }
 
 static void alert_id(struct vg_correlator *c, struct vg_alert *a,
-                     const struct evref *solo)
+                     const struct vg_source *solo)
 {
 	struct vg_buf *b = &c->idbuf;
 	uint8_t ts[8];
@@ -491,23 +590,22 @@ static void pick_events(struct vg_correlator *c, const struct evref *refs, size_
 {
 	size_t k = 0;
 	for (size_t i = 0; i < npx && k < ALERT_EVENTS_MAX; i++)
-		c->tmp[k++] = (struct evref){px[i].max_ts, px[i].topic, px[i].partition,
-		                             px[i].max_off};
+		c->tmp[k++] = mkref(px[i].max_ts, px[i].pidx, px[i].max_off);
 	size_t fixed = k;
 	for (size_t i = n; i-- > 0 && k < ALERT_EVENTS_MAX;) {
 		const struct evref *r = &refs[(head + i) % cap];
 		bool dup = false;
 		for (size_t j = 0; j < fixed && !dup; j++)
-			dup = c->tmp[j].topic == r->topic &&
-			      c->tmp[j].partition == r->partition &&
-			      c->tmp[j].offset == r->offset;
+			dup = c->tmp[j].pk == r->pk;
 		if (!dup)
 			c->tmp[k++] = *r;
 	}
 	qsort(c->tmp, k, sizeof(c->tmp[0]), cmp_evref);
-	for (size_t i = 0; i < k; i++)
-		c->events[i] = (struct vg_source){c->tmp[i].topic, c->tmp[i].partition,
-		                                  c->tmp[i].offset};
+	for (size_t i = 0; i < k; i++) {
+		const struct partition *pt = &c->parts[ref_pidx(&c->tmp[i])];
+		c->events[i] =
+		    (struct vg_source){pt->topic, pt->partition, ref_off(&c->tmp[i])};
+	}
 	a->events = c->events;
 	a->nevents = k;
 	a->events_truncated = a->event_count > k;
@@ -521,17 +619,17 @@ static size_t extents_of(const struct evref *refs, size_t head, size_t n, size_t
 	for (size_t i = 0; i < n; i++) {
 		const struct evref *r = &refs[(head + i) % cap];
 		size_t j;
+		int64_t off = ref_off(r);
 		for (j = 0; j < np; j++)
-			if (px[j].topic == r->topic && px[j].partition == r->partition)
+			if (px[j].pidx == ref_pidx(r))
 				break;
 		if (j == np) {
 			if (np < pcap)
-				px[np++] = (struct pext){r->topic, r->partition,
-				                         r->offset, r->offset, r->ts};
+				px[np++] = (struct pext){ref_pidx(r), off, off, r->ts};
 			continue;
 		}
-		if (r->offset > px[j].max_off) {
-			px[j].max_off = r->offset;
+		if (off > px[j].max_off) {
+			px[j].max_off = off;
 			px[j].max_ts = r->ts;
 		}
 	}
@@ -540,31 +638,94 @@ static size_t extents_of(const struct evref *refs, size_t head, size_t n, size_t
 
 /* ------------------------------------------------------------ windows */
 
-/* Eager window reached: alert with the ring's events, then reset the group. */
-static void fire_eager(struct vg_correlator *c, struct group *g,
-                       const struct vg_event *ev, vg_alert_fn fn, void *fn_ctx)
+/* Queue an alert of a correlation that others consume: its group values (from
+ * snap) become an event at last_ts, fed to the consumers by drain_chained. */
+static void chain_alert(struct vg_correlator *c, const struct vg_alert *a,
+                        const struct vg_buf *snap)
+{
+	const struct vg_rule *rule = a->rule;
+	if (!rule->nconsumers || !c->arena)
+		return;
+	struct vg_event *ev = vg_event_new(c->arena);
+	if (!ev)
+		return;
+	size_t off = 0, gi = 0;
+	const struct vg_corr *corr = rule->corr;
+	while (snap->data && off + 8 <= snap->len) {
+		int32_t f;
+		uint32_t len;
+		memcpy(&f, snap->data + off, 4);
+		memcpy(&len, snap->data + off + 4, 4);
+		vg_field id = f < 0 ? -f - 1 : f;
+		const char *val = snap->data + off + 8;
+		if (len && !vg_event_get(ev, id))
+			(void)vg_event_set_copy(ev, id, val, len, VG_VK_STR);
+		/* group values also under the correlation's own group-by names (alias
+		 * names), so a correlation above can group by them */
+		if (f < 0 && corr && gi < corr->ngroup) {
+			if (len && corr->group_by[gi] != id)
+				(void)vg_event_set_copy(ev, corr->group_by[gi], val, len,
+				                        VG_VK_STR);
+			gi++;
+		}
+		off += 8 + len;
+	}
+	ev->ts = a->last_ts;
+	if (a->nevents)
+		ev->src = a->events[a->nevents - 1];
+	if (c->npending == c->pendcap) {
+		size_t nc = c->pendcap ? c->pendcap * 2 : 8;
+		struct chained *np = realloc(c->pending, nc * sizeof(*np));
+		if (!np)
+			return;
+		c->pending = np;
+		c->pendcap = nc;
+	}
+	c->pending[c->npending++] = (struct chained){rule, ev};
+}
+
+/* Emit an alert for group g (then the caller removes g). */
+static void emit_group(struct vg_correlator *c, struct group *g, vg_time first,
+                       vg_time last, uint64_t count, const struct vg_buf *snap,
+                       const struct evref *refs, size_t head, size_t n, size_t cap,
+                       vg_alert_fn fn, void *fn_ctx)
 {
 	const struct vg_rule *rule = c->rules[g->corr].rule;
 	struct vg_alert a;
 	struct pext px[32];
 	memset(&a, 0, sizeof(a));
 	a.rule = rule;
-	a.first_ts = g->ring[g->rhead].ts;
-	a.last_ts = g->newest_ts;
-	a.event_count = g->rlen;
+	a.first_ts = first;
+	a.last_ts = last;
+	a.event_count = count;
 	a.group_key = g->key;
 	alert_id(c, &a, NULL);
-	snapshot(c, rule->corr, ev, &c->snap);
-	fields_from_snap(c, &c->snap, &a);
-	size_t npx = extents_of(g->ring, g->rhead, g->rlen, g->rcap, px, 32);
-	pick_events(c, g->ring, g->rhead, g->rlen, g->rcap, px, npx, &a);
+	fields_from_snap(c, snap, &a);
+	if (g->x && refs == g->x->evs)
+		pick_events(c, g->x->evs, 0, g->x->nevs, g->x->nevs ? g->x->nevs : 1,
+		            g->x->pexts, g->x->npexts, &a);
+	else
+		pick_events(c, refs, head, n, cap, px,
+		            extents_of(refs, head, n, cap, px, 32), &a);
+	a.events_truncated = count > a.nevents;
 	c->stats.alerts++;
 	if (fn)
 		fn(&a, fn_ctx);
+	chain_alert(c, &a, snap);
+}
+
+/* Eager window reached: alert with the ring's events, then reset the group. */
+static void fire_eager(struct vg_correlator *c, struct group *g,
+                       const struct vg_event *ev, vg_alert_fn fn, void *fn_ctx)
+{
+	const struct vg_rule *rule = c->rules[g->corr].rule;
+	snapshot(c, rule->corr, ev, &c->snap);
+	emit_group(c, g, g->ring[g->rhead].ts, g->newest_ts, g->rlen, &c->snap, g->ring,
+	           g->rhead, g->rlen, g->rcap, fn, fn_ctx);
 	group_remove(c, g);
 }
 
-static bool cond_holds(const struct vg_corr *corr, uint64_t n)
+static bool cond_holds(const struct vg_corr *corr, double n)
 {
 	if (corr->has_gt && !(n > corr->gt))
 		return false;
@@ -585,23 +746,27 @@ static bool cond_holds(const struct vg_corr *corr, uint64_t n)
 static void close_window(struct vg_correlator *c, struct group *g, vg_alert_fn fn,
                          void *fn_ctx)
 {
-	const struct vg_rule *rule = c->rules[g->corr].rule;
-	if (cond_holds(rule->corr, g->count)) {
-		struct vg_alert a;
-		memset(&a, 0, sizeof(a));
-		a.rule = rule;
-		a.first_ts = g->first_ts;
-		a.last_ts = g->newest_ts;
-		a.event_count = g->count;
-		a.group_key = g->key;
-		alert_id(c, &a, NULL);
-		fields_from_snap(c, &g->snap, &a);
-		pick_events(c, g->evs, 0, g->nevs, g->nevs ? g->nevs : 1, g->pexts,
-		            g->npexts, &a);
-		a.events_truncated = g->count > a.nevents;
-		c->stats.alerts++;
-		if (fn)
-			fn(&a, fn_ctx);
+	const struct vg_corr *corr = c->rules[g->corr].rule->corr;
+	double metric = (double)g->count;
+	bool fire;
+	switch (corr->type) {
+	case VG_CORR_VALUE_COUNT: metric = (double)g->x->nvals; break;
+	case VG_CORR_VALUE_SUM: metric = g->x->sum; break;
+	case VG_CORR_VALUE_AVG:
+		metric = g->count ? g->x->sum / (double)g->count : 0;
+		break;
+	default: break;
+	}
+	if (corr->type == VG_CORR_ABSENCE)
+		fire = g->x->trig != VG_TIME_NONE;
+	else
+		fire = g->count > 0 && cond_holds(corr, metric);
+	if (fire) {
+		vg_time first = corr->type == VG_CORR_ABSENCE ? g->x->trig : g->first_ts;
+		emit_group(c, g, first,
+		           corr->type == VG_CORR_ABSENCE ? g->x->trig : g->newest_ts,
+		           corr->type == VG_CORR_ABSENCE ? 1 : g->count, &g->x->snap,
+		           g->x->evs, 0, g->x->nevs, g->x->nevs, fn, fn_ctx);
 	}
 	group_remove(c, g);
 }
@@ -612,7 +777,11 @@ static void expire(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 		return;
 	for (size_t k = 0; k < c->nrules; k++) {
 		struct rstate *r = &c->rules[k];
-		bool eager = r->rule->corr->eager;
+		const struct vg_corr *corr = r->rule->corr;
+		bool eager = corr->eager;
+		if (corr->type == VG_CORR_TEMPORAL ||
+		    corr->type == VG_CORR_TEMPORAL_ORDERED)
+			eager = true;
 		while (r->head && r->head->deadline < c->low_wm) {
 			if (eager)
 				group_remove(
@@ -654,31 +823,47 @@ static struct group *group_get(struct vg_correlator *c, uint32_t k, uint64_t h,
 		evict_one(c, r);
 	if (c->ngroups >= c->conf.max_groups_total)
 		evict_one(c, NULL);
+	const struct vg_corr *corr = r->rule->corr;
+	bool ext = !(corr->type == VG_CORR_EVENT_COUNT && corr->eager);
 	struct group *g = r->pool;
-	if (g) {
+	if (g)
 		r->pool = g->next;
-	} else {
-		g = calloc(1, sizeof(*g));
-		if (!g)
+	if (!g || g->keycap < keylen + 1) {
+		/* the key lives in the group's allocation */
+		size_t cap = keylen + 1 < 24 ? 24 : keylen + 1;
+		struct group *ng = realloc(g, sizeof(*g) + cap);
+		if (!ng) {
+			if (g)
+				group_free(g);
 			return NULL;
-		vg_buf_init(&g->snap);
+		}
+		if (!g)
+			memset(ng, 0, sizeof(*ng));
+		g = ng;
+		g->keycap = (uint32_t)cap;
 	}
-	if (g->keycap < keylen + 1) {
-		char *nk = realloc(g->key, keylen + 1);
-		if (!nk) {
+	if (ext && !g->x) {
+		if (!(g->x = calloc(1, sizeof(*g->x)))) {
 			group_free(g);
 			return NULL;
 		}
-		g->key = nk;
-		g->keycap = keylen + 1;
+		vg_buf_init(&g->x->snap);
 	}
 	memcpy(g->key, key, keylen);
 	g->key[keylen] = '\0';
-	g->keylen = keylen;
+	g->keylen = (uint32_t)keylen;
 	g->hash = h;
 	g->corr = k;
-	g->rhead = g->rlen = g->nevs = g->npexts = 0;
+	g->rhead = g->rlen = 0;
 	g->count = 0;
+	if (g->x) {
+		struct gext *x = g->x;
+		x->nevs = x->npexts = x->nvals = 0;
+		x->sum = 0;
+		x->trig = x->exp_ts = VG_TIME_NONE;
+		if (x->tln)
+			memset(x->tln, 0, x->tlrefs);
+	}
 	g->first_ts = g->newest_ts = VG_TIME_NONE;
 	g->prev = g->next = NULL;
 	g->hnext = c->table[h & (c->nbuckets - 1)];
@@ -741,39 +926,40 @@ static bool window_add(struct group *g, const struct vg_corr *corr, struct evref
 		g->count++;
 	if (ref.ts > g->newest_ts)
 		g->newest_ts = ref.ts;
-	if (g->nevs < ALERT_EVENTS_MAX) {
-		if (g->nevs == g->evcap) {
-			size_t ncap = g->evcap ? g->evcap * 2 : 16;
-			struct evref *ne = realloc(g->evs, ncap * sizeof(*ne));
+	if (g->x->nevs < ALERT_EVENTS_MAX) {
+		if (g->x->nevs == g->x->evcap) {
+			size_t ncap = g->x->evcap ? g->x->evcap * 2
+			                          : 2; /* most groups stay small */
+			struct evref *ne = realloc(g->x->evs, ncap * sizeof(*ne));
 			if (!ne)
 				return false;
-			g->evs = ne;
-			g->evcap = ncap;
+			g->x->evs = ne;
+			g->x->evcap = ncap;
 		}
-		g->evs[g->nevs++] = ref;
+		g->x->evs[g->x->nevs++] = ref;
 	}
 	size_t j;
-	for (j = 0; j < g->npexts; j++)
-		if (g->pexts[j].topic == ref.topic &&
-		    g->pexts[j].partition == ref.partition)
+	int64_t off = ref_off(&ref);
+	for (j = 0; j < g->x->npexts; j++)
+		if (g->x->pexts[j].pidx == ref_pidx(&ref))
 			break;
-	if (j == g->npexts) {
-		if (g->npexts == g->pxcap) {
-			size_t ncap = g->pxcap ? g->pxcap * 2 : 4;
-			struct pext *np = realloc(g->pexts, ncap * sizeof(*np));
+	if (j == g->x->npexts) {
+		if (g->x->npexts == g->x->pxcap) {
+			size_t ncap = g->x->pxcap ? g->x->pxcap * 2 : 1;
+			struct pext *np = realloc(g->x->pexts, ncap * sizeof(*np));
 			if (!np)
 				return false;
-			g->pexts = np;
-			g->pxcap = ncap;
+			g->x->pexts = np;
+			g->x->pxcap = ncap;
 		}
-		g->pexts[g->npexts++] = (struct pext){ref.topic, ref.partition,
-		                                      ref.offset, ref.offset, ref.ts};
+		g->x->pexts[g->x->npexts++] =
+		    (struct pext){ref_pidx(&ref), off, off, ref.ts};
 	} else {
-		struct pext *p = &g->pexts[j];
-		if (ref.offset < p->min_off)
-			p->min_off = ref.offset;
-		if (ref.offset > p->max_off) {
-			p->max_off = ref.offset;
+		struct pext *p = &g->x->pexts[j];
+		if (off < p->min_off)
+			p->min_off = off;
+		if (off > p->max_off) {
+			p->max_off = off;
 			p->max_ts = ref.ts;
 		}
 	}
@@ -841,7 +1027,7 @@ static void emit_standalone(struct vg_correlator *c, const struct vg_rule *rule,
                             void *fn_ctx)
 {
 	struct vg_alert a;
-	struct evref ref = {ev->ts, itopic, ev->src.partition, ev->src.offset};
+	struct vg_source ref = {itopic, ev->src.partition, ev->src.offset};
 	memset(&a, 0, sizeof(a));
 	a.rule = rule;
 	a.first_ts = a.last_ts = ev->ts;
@@ -858,11 +1044,143 @@ static void emit_standalone(struct vg_correlator *c, const struct vg_rule *rule,
 		fn(&a, fn_ctx);
 }
 
-static void count_hit(struct vg_correlator *c, uint32_t k, const struct vg_event *ev,
-                      const char *itopic, vg_alert_fn fn, void *fn_ctx)
+/* value_count: note value hash h at ts.  Sliding (eager) windows forget values
+ * last seen before newest - timespan; fixed windows stop at corr->cap values. */
+static bool vals_add(struct group *g, const struct vg_corr *corr, uint64_t h, vg_time ts)
+{
+	for (size_t i = 0; i < g->x->nvals; i++)
+		if (g->x->vals[i].h == h) {
+			if (ts > g->x->vals[i].ts)
+				g->x->vals[i].ts = ts;
+			goto prune;
+		}
+	if (!corr->eager && g->x->nvals >= corr->cap)
+		return true;
+	if (g->x->nvals == g->x->vcap) {
+		size_t nc = g->x->vcap ? g->x->vcap * 2 : 2;
+		struct vent *nv = realloc(g->x->vals, nc * sizeof(*nv));
+		if (!nv)
+			return false;
+		g->x->vals = nv;
+		g->x->vcap = nc;
+	}
+	g->x->vals[g->x->nvals++] = (struct vent){h, ts};
+prune:
+	if (corr->eager) {
+		vg_time lo = g->newest_ts - corr->timespan;
+		size_t o = 0;
+		for (size_t i = 0; i < g->x->nvals; i++)
+			if (g->x->vals[i].ts >= lo)
+				g->x->vals[o++] = g->x->vals[i];
+		g->x->nvals = o;
+	}
+	return true;
+}
+
+/* temporal: add ts to rule kref's list of group g (sorted, newest TL_MAX kept). */
+static bool tl_add(struct group *g, const struct vg_corr *corr, size_t kref, vg_time ts)
+{
+	if (g->x->tlrefs != corr->nrefs) {
+		free(g->x->tl);
+		free(g->x->tln);
+		g->x->tl = malloc(corr->nrefs * TL_MAX * sizeof(vg_time));
+		g->x->tln = calloc(corr->nrefs, 1);
+		g->x->tlrefs = g->x->tl && g->x->tln ? corr->nrefs : 0;
+		if (!g->x->tlrefs)
+			return false;
+	}
+	vg_time *l = g->x->tl + kref * TL_MAX;
+	size_t n = g->x->tln[kref];
+	if (n == TL_MAX) {
+		if (ts <= l[0])
+			return true;
+		memmove(l, l + 1, (TL_MAX - 1) * sizeof(vg_time));
+		n--;
+	}
+	size_t pos = n;
+	while (pos > 0 && l[pos - 1] > ts) {
+		l[pos] = l[pos - 1];
+		pos--;
+	}
+	l[pos] = ts;
+	g->x->tln[kref] = (uint8_t)(n + 1);
+	/* forget times that can no longer share a window with the newest */
+	vg_time lo = g->newest_ts - corr->timespan;
+	for (size_t r = 0; r < corr->nrefs; r++) {
+		vg_time *x = g->x->tl + r * TL_MAX;
+		size_t m = g->x->tln[r], d = 0;
+		while (d < m && x[d] < lo)
+			d++;
+		if (d) {
+			memmove(x, x + d, (m - d) * sizeof(vg_time));
+			g->x->tln[r] = (uint8_t)(m - d);
+		}
+	}
+	return true;
+}
+
+/* temporal: is there a window of timespan holding times of `need` different rules
+ * (ordered: every rule, each at or after the previous one)?  *first / *last get
+ * the window found. */
+static bool tl_check(const struct group *g, const struct vg_corr *corr, vg_time *first,
+                     vg_time *last)
+{
+	size_t nr = corr->nrefs;
+	if (corr->type == VG_CORR_TEMPORAL_ORDERED) {
+		const vg_time *l0 = g->x->tl;
+		/* the latest start gives the shortest chain */
+		for (size_t i = g->x->tln[0]; i-- > 0;) {
+			vg_time t0 = l0[i], prev = t0;
+			bool ok = true;
+			for (size_t r = 1; r < nr && ok; r++) {
+				const vg_time *x = g->x->tl + r * TL_MAX;
+				size_t m = g->x->tln[r], j = 0;
+				while (j < m && x[j] < prev)
+					j++;
+				ok = j < m && x[j] - t0 <= corr->timespan;
+				if (ok)
+					prev = x[j];
+			}
+			if (ok) {
+				*first = t0;
+				*last = prev;
+				return true;
+			}
+		}
+		return false;
+	}
+	for (size_t r0 = 0; r0 < nr; r0++)
+		for (size_t i = 0; i < g->x->tln[r0]; i++) {
+			vg_time t = g->x->tl[r0 * TL_MAX + i], hi = t;
+			uint64_t have = 0;
+			for (size_t r = 0; r < nr; r++) {
+				const vg_time *x = g->x->tl + r * TL_MAX;
+				for (size_t j = 0; j < g->x->tln[r]; j++)
+					if (x[j] >= t && x[j] - t <= corr->timespan) {
+						have++;
+						if (x[j] > hi)
+							hi = x[j];
+						break;
+					}
+			}
+			if (have >= corr->need) {
+				*first = t;
+				*last = hi;
+				return true;
+			}
+		}
+	return false;
+}
+
+/* Count one hit of referenced rule number kref for correlation k. */
+static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
+                      const struct vg_event *ev, const char *itopic, vg_alert_fn fn,
+                      void *fn_ctx)
 {
 	const struct vg_corr *corr = c->rules[k].rule->corr;
-	build_key(c, corr, ev);
+	const vg_field *gf = corr->ref_group ? corr->ref_group[kref] : corr->group_by;
+	if (!build_key(c, corr, gf, ev))
+		return; /* no value to group by: the event cannot join a group */
 	const char *key = c->key.data ? c->key.data : "";
 	size_t keylen = c->key.len;
 	if (c->key.oom)
@@ -874,22 +1192,124 @@ static void count_hit(struct vg_correlator *c, uint32_t k, const struct vg_event
 		if (m && ev->src.offset <= m->offset)
 			return; /* consumed by an alert before the restart */
 	}
+	const struct vg_value *fv = NULL;
+	double num = 0;
+	if (corr->field_name) {
+		fv = vg_event_get(ev, corr->ref_field[kref]);
+		if (!fv || fv->kind == VG_VK_NULL)
+			return; /* value_* types aggregate the field: no value, no part */
+		if (corr->type == VG_CORR_VALUE_SUM || corr->type == VG_CORR_VALUE_AVG) {
+			char buf[64], *end;
+			if (fv->len == 0 || fv->len >= sizeof(buf))
+				return;
+			memcpy(buf, fv->ptr, fv->len);
+			buf[fv->len] = '\0';
+			num = strtod(buf, &end);
+			if (end == buf || *end)
+				return; /* not a number: counted nowhere */
+		}
+	}
 	uint64_t h = vg_hash64(key, keylen, k);
 	bool fresh;
 	struct group *g = group_get(c, k, h, key, keylen, &fresh);
 	if (!g)
 		return;
-	struct evref ref = {ev->ts, itopic, ev->src.partition, ev->src.offset};
-	if (corr->eager) {
+	/* the partition exists: the event (or the alert it stands for) came in
+	 * through it */
+	struct partition *pt = get_part(c, itopic, ev->src.partition);
+	if (!pt)
+		return;
+	struct evref ref = mkref(ev->ts, (uint32_t)(pt - c->parts), ev->src.offset);
+	struct rstate *r = &c->rules[k];
+	if (corr->type == VG_CORR_EVENT_COUNT && corr->eager) {
 		if (!ring_add(g, corr, ref)) {
 			group_remove(c, g);
 			return;
 		}
-		struct rstate *r = &c->rules[k];
 		list_unlink(r, g); /* most recently touched goes last */
 		list_append(r, g);
 		if (g->rlen >= corr->need)
 			fire_eager(c, g, ev, fn, fn_ctx);
+		return;
+	}
+	bool sliding = corr->eager || corr->type == VG_CORR_TEMPORAL ||
+	               corr->type == VG_CORR_TEMPORAL_ORDERED;
+	if (sliding) {
+		/* value_count (lower bound) and temporal: sliding windows */
+		if (!window_add(g, corr, ref)) {
+			group_remove(c, g);
+			return;
+		}
+		g->deadline = g->newest_ts + corr->timespan;
+		list_unlink(r, g);
+		list_append(r, g);
+		vg_time first = g->first_ts, last = g->newest_ts;
+		bool fire;
+		if (corr->type == VG_CORR_VALUE_COUNT) {
+			uint64_t vh = vg_hash64(fv->ptr, fv->len, 0x5eed);
+			if (!vals_add(g, corr, vh, ev->ts)) {
+				group_remove(c, g);
+				return;
+			}
+			fire = g->x->nvals >= corr->need;
+			if (fire) {
+				first = last;
+				for (size_t i = 0; i < g->x->nvals; i++)
+					if (g->x->vals[i].ts < first)
+						first = g->x->vals[i].ts;
+			}
+		} else {
+			if (!tl_add(g, corr, kref, ev->ts)) {
+				group_remove(c, g);
+				return;
+			}
+			fire = tl_check(g, corr, &first, &last);
+		}
+		if (fire) {
+			snapshot_f(c, corr, gf, ev, &c->snap);
+			emit_group(c, g, first, last, g->count, &c->snap, g->x->evs, 0,
+			           g->x->nevs, g->x->nevs, fn, fn_ctx);
+			group_remove(c, g);
+		}
+		return;
+	}
+	if (corr->type == VG_CORR_ABSENCE) {
+		/* the expected window of a trigger at t: after [t, t + span], before
+		 * [t - span, t], around [t - span, t + span]; the group remembers the
+		 * oldest and newest expected times seen (exp_lo in first_ts) */
+		vg_time span = corr->timespan;
+		vg_time lo_off = corr->expect == 0 ? 0 : span;
+		vg_time hi_off = corr->expect == 1 ? 0 : span;
+		if (kref == 0) {
+			if (g->x->trig != VG_TIME_NONE && g->x->trig <= ev->ts)
+				return; /* a window is already waiting */
+			vg_time lo = ev->ts - lo_off, hi = ev->ts + hi_off;
+			if (g->x->exp_ts != VG_TIME_NONE &&
+			    ((g->x->exp_ts >= lo && g->x->exp_ts <= hi) ||
+			     (g->first_ts >= lo && g->first_ts <= hi)))
+				return; /* an expected event is in the window */
+			vg_time exp_lo = g->first_ts, exp_hi = g->x->exp_ts;
+			g->x->nevs = g->x->npexts = 0;
+			g->count = 0;
+			window_add(g, corr, ref);
+			g->x->trig = ev->ts;
+			g->first_ts = exp_lo;
+			g->x->exp_ts = exp_hi;
+			g->deadline = hi;
+			snapshot_f(c, corr, gf, ev, &g->x->snap);
+			return;
+		}
+		if (g->x->trig != VG_TIME_NONE && ev->ts >= g->x->trig - lo_off &&
+		    ev->ts <= g->x->trig + hi_off) {
+			group_remove(c, g); /* arrived in time */
+			return;
+		}
+		if (g->x->exp_ts == VG_TIME_NONE || ev->ts > g->x->exp_ts)
+			g->x->exp_ts = ev->ts;
+		if (g->first_ts == VG_TIME_NONE || ev->ts < g->first_ts)
+			g->first_ts = ev->ts;
+		if (g->x->trig == VG_TIME_NONE)
+			g->deadline = g->x->exp_ts + span + lo_off;
 		return;
 	}
 	if (!fresh && ev->ts > g->deadline) {
@@ -903,7 +1323,54 @@ static void count_hit(struct vg_correlator *c, uint32_t k, const struct vg_event
 		group_remove(c, g);
 		return;
 	}
-	snapshot(c, corr, ev, &g->snap);
+	if (corr->type == VG_CORR_VALUE_COUNT &&
+	    !vals_add(g, corr, vg_hash64(fv->ptr, fv->len, 0x5eed), ev->ts)) {
+		group_remove(c, g);
+		return;
+	}
+	g->x->sum += num;
+	snapshot_f(c, corr, gf, ev, &g->x->snap);
+}
+
+/* Feed one detection or correlation hit to the correlations consuming rule. */
+static void feed_consumers(struct vg_correlator *c, const struct vg_rule *rule,
+                           const struct vg_event *ev, const char *itopic, vg_alert_fn fn,
+                           void *fn_ctx)
+{
+	for (size_t j = 0; j < rule->nconsumers; j++) {
+		const struct vg_corr *corr = c->rs->rules[rule->consumers[j]]->corr;
+		uint32_t k = (uint32_t)corr->ncorr_index;
+		bool per_ref = corr->type == VG_CORR_TEMPORAL ||
+		               corr->type == VG_CORR_TEMPORAL_ORDERED ||
+		               corr->type == VG_CORR_ABSENCE;
+		if (!per_ref) {
+			if (c->rules[k].stamp == c->stamp)
+				continue; /* one event counts once per correlation */
+			c->rules[k].stamp = c->stamp;
+		}
+		for (size_t kref = 0; kref < corr->nrefs; kref++)
+			if (corr->ref_idx[kref] == rule->index) {
+				count_hit(c, k, kref, ev, itopic, fn, fn_ctx);
+				if (!per_ref)
+					break;
+			}
+	}
+}
+
+/* Feed queued correlation alerts to the correlations that consume them. */
+static void drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
+{
+	if (c->draining || !c->npending)
+		return;
+	c->draining = true;
+	for (size_t i = 0; i < c->npending; i++) {
+		struct chained ch = c->pending[i];
+		c->stamp++;
+		feed_consumers(c, ch.rule, ch.ev, ch.ev->src.topic, fn, fn_ctx);
+	}
+	c->npending = 0;
+	vg_arena_reset(c->arena);
+	c->draining = false;
 }
 
 void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
@@ -937,15 +1404,9 @@ void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
 			emit_standalone(c, rule, ev, itopic, fn, fn_ctx);
 		if (late)
 			continue;
-		for (size_t j = 0; j < rule->nconsumers; j++) {
-			uint32_t k =
-			    (uint32_t)c->rs->rules[rule->consumers[j]]->corr->ncorr_index;
-			if (c->rules[k].stamp == c->stamp)
-				continue; /* one event counts once per correlation */
-			c->rules[k].stamp = c->stamp;
-			count_hit(c, k, ev, itopic, fn, fn_ctx);
-		}
+		feed_consumers(c, rule, ev, itopic, fn, fn_ctx);
 	}
+	drain_chained(c, fn, fn_ctx);
 	c->stats.open_groups = c->ngroups;
 }
 
@@ -966,6 +1427,7 @@ void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t p
 		recompute_low(c);
 		expire(c, fn, fn_ctx);
 	}
+	drain_chained(c, fn, fn_ctx);
 	c->stats.open_groups = c->ngroups;
 }
 
@@ -979,21 +1441,25 @@ bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
 		return false;
 	bool found = false;
 	int64_t lo = INT64_MAX;
+	size_t pidx;
+	for (pidx = 0; pidx < c->nparts; pidx++)
+		if (c->parts[pidx].topic == it && c->parts[pidx].partition == partition)
+			break;
+	if (pidx == c->nparts)
+		return false;
 	for (size_t k = 0; k < c->nrules; k++)
 		for (const struct group *g = c->rules[k].head; g; g = g->next) {
 			for (size_t i = 0; i < g->rlen; i++) {
 				const struct evref *e =
 				    &g->ring[(g->rhead + i) % g->rcap];
-				if (e->topic == it && e->partition == partition &&
-				    e->offset < lo) {
-					lo = e->offset;
+				if (ref_pidx(e) == pidx && ref_off(e) < lo) {
+					lo = ref_off(e);
 					found = true;
 				}
 			}
-			for (size_t i = 0; i < g->npexts; i++) {
-				const struct pext *e = &g->pexts[i];
-				if (e->topic == it && e->partition == partition &&
-				    e->min_off < lo) {
+			for (size_t i = 0; g->x && i < g->x->npexts; i++) {
+				const struct pext *e = &g->x->pexts[i];
+				if (e->pidx == pidx && e->min_off < lo) {
 					lo = e->min_off;
 					found = true;
 				}

@@ -45,8 +45,17 @@ struct lsentry {
 	struct vg_logsrc *ls;
 };
 
+/* A Vigil placeholders document: name (without %) -> values for `expand`. */
+struct placeholder {
+	char *name;
+	char **vals;
+	size_t nvals;
+};
+
 struct loader {
 	struct vg_ruleset *rs;
+	struct placeholder *placeholders;
+	size_t nplaceholders;
 	struct vg_diag *diag;
 	struct alias *aliases;
 	size_t naliases;
@@ -196,9 +205,24 @@ enum mod {
 	MOD_LT,
 	MOD_LTE,
 	MOD_WINDASH,
-	MOD_UNSUPPORTED,
+	MOD_BASE64,
+	MOD_BASE64OFFSET,
+	MOD_UTF16LE,
+	MOD_UTF16BE,
+	MOD_UTF16,
+	MOD_FIELDREF,
+	MOD_EXPAND,
+	MOD_NEQ,
+	MOD_MINUTE,
+	MOD_HOUR,
+	MOD_DAY,
+	MOD_WEEK,
+	MOD_MONTH,
+	MOD_YEAR,
+	MOD_COUNT,
 };
 
+/* Every modifier of the Sigma modifiers appendix (v2.1). */
 static const struct {
 	const char *name;
 	enum mod mod;
@@ -219,27 +243,26 @@ static const struct {
     {"lt", MOD_LT},
     {"lte", MOD_LTE},
     {"windash", MOD_WINDASH},
-    /* in the Sigma spec, not implemented yet */
-    {"base64", MOD_UNSUPPORTED},
-    {"base64offset", MOD_UNSUPPORTED},
-    {"utf16le", MOD_UNSUPPORTED},
-    {"utf16be", MOD_UNSUPPORTED},
-    {"utf16", MOD_UNSUPPORTED},
-    {"wide", MOD_UNSUPPORTED},
-    {"fieldref", MOD_UNSUPPORTED},
-    {"expand", MOD_UNSUPPORTED},
-    {"neq", MOD_UNSUPPORTED},
-    {"minute", MOD_UNSUPPORTED},
-    {"hour", MOD_UNSUPPORTED},
-    {"day", MOD_UNSUPPORTED},
-    {"week", MOD_UNSUPPORTED},
-    {"month", MOD_UNSUPPORTED},
-    {"year", MOD_UNSUPPORTED},
+    {"base64", MOD_BASE64},
+    {"base64offset", MOD_BASE64OFFSET},
+    {"utf16le", MOD_UTF16LE},
+    {"wide", MOD_UTF16LE},
+    {"utf16be", MOD_UTF16BE},
+    {"utf16", MOD_UTF16},
+    {"fieldref", MOD_FIELDREF},
+    {"expand", MOD_EXPAND},
+    {"neq", MOD_NEQ},
+    {"minute", MOD_MINUTE},
+    {"hour", MOD_HOUR},
+    {"day", MOD_DAY},
+    {"week", MOD_WEEK},
+    {"month", MOD_MONTH},
+    {"year", MOD_YEAR},
 };
 #define NMODS (sizeof(mod_table) / sizeof(mod_table[0]))
 
 struct mods {
-	bool on[MOD_UNSUPPORTED];
+	bool on[MOD_COUNT];
 	int n;
 };
 
@@ -270,9 +293,6 @@ static bool parse_mods(struct loader *ld, const yaml_node_t *at, const char *s,
 			else
 				rule_err(ld, at, "unknown modifier '%s'", name);
 			ok = false;
-		} else if (mod_table[i].mod == MOD_UNSUPPORTED) {
-			rule_err(ld, at, "unsupported modifier '%s'", name);
-			ok = false;
 		} else {
 			enum mod md = mod_table[i].mod;
 			if ((md == MOD_RE_I || md == MOD_RE_M || md == MOD_RE_S) &&
@@ -289,14 +309,27 @@ static bool parse_mods(struct loader *ld, const yaml_node_t *at, const char *s,
 	if (!ok)
 		return false;
 	int str = m->on[MOD_CONTAINS] + m->on[MOD_STARTSWITH] + m->on[MOD_ENDSWITH];
-	int type = m->on[MOD_RE] + m->on[MOD_CIDR] + m->on[MOD_EXISTS] + m->on[MOD_GT] +
-	           m->on[MOD_GTE] + m->on[MOD_LT] + m->on[MOD_LTE];
-	if (str > 1 || type > 1 || (str && type)) {
+	int num = m->on[MOD_GT] + m->on[MOD_GTE] + m->on[MOD_LT] + m->on[MOD_LTE];
+	int type = m->on[MOD_RE] + m->on[MOD_CIDR] + m->on[MOD_EXISTS] + num +
+	           m->on[MOD_FIELDREF];
+	int enc = m->on[MOD_UTF16LE] + m->on[MOD_UTF16BE] + m->on[MOD_UTF16];
+	int b64 = m->on[MOD_BASE64] + m->on[MOD_BASE64OFFSET];
+	int tpart = m->on[MOD_MINUTE] + m->on[MOD_HOUR] + m->on[MOD_DAY] +
+	            m->on[MOD_WEEK] + m->on[MOD_MONTH] + m->on[MOD_YEAR];
+	bool strmods = m->on[MOD_WINDASH] || enc || b64 || m->on[MOD_EXPAND];
+	if (str > 1 || type > 1 || (str && type && !m->on[MOD_FIELDREF]) || enc > 1 ||
+	    b64 > 1 || tpart > 1 || (tpart && (type != num || str || strmods)) ||
+	    ((enc || b64) && type) || (m->on[MOD_FIELDREF] && strmods)) {
 		rule_err(ld, at, "conflicting modifiers");
 		return false;
 	}
+	if (m->on[MOD_NEQ] && (m->on[MOD_ALL] || m->on[MOD_EXISTS])) {
+		rule_err(ld, at, "'neq' cannot be combined with '%s'",
+		         m->on[MOD_ALL] ? "all" : "exists");
+		return false;
+	}
 	if (m->on[MOD_WINDASH] && (type || m->on[MOD_ALL])) {
-		rule_err(ld, at, "'windash' combined with '%s' is not supported yet",
+		rule_err(ld, at, "'windash' combined with '%s' is not supported",
 		         m->on[MOD_ALL] ? "all" : "a type modifier");
 		return false;
 	}
@@ -305,13 +338,17 @@ static bool parse_mods(struct loader *ld, const yaml_node_t *at, const char *s,
 
 /* Resolve Sigma escapes into text/kinds: "\*" "\?" "\\" are literal, any other
  * backslash is itself; bare '*' and '?' are wildcards. */
-static void unescape(const char *s, size_t len, char *text, uint8_t *kinds, size_t *olen)
+static void unescape(const char *s, size_t len, bool literal, char *text, uint8_t *kinds,
+                     size_t *olen)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
 		char c = s[i];
-		if (c == '\\' && i + 1 < len &&
-		    (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\')) {
+		if (literal) {
+			text[o] = c;
+			kinds[o++] = VG_WC_LIT;
+		} else if (c == '\\' && i + 1 < len &&
+		           (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\')) {
 			text[o] = s[i + 1];
 			kinds[o++] = VG_WC_LIT;
 			i++;
@@ -331,11 +368,11 @@ static void unescape(const char *s, size_t len, char *text, uint8_t *kinds, size
 	*olen = o;
 }
 
-/* Build a STR pattern from a Sigma string, with implied stars.  @return false OOM. */
-static bool compile_str(struct vg_pattern *p, const char *s, bool lead_star,
-                        bool trail_star, bool cased)
+/* Build a STR pattern from a Sigma string s[0..slen) (literal: no wildcards or
+ * escapes, e.g. encoded bytes), with implied stars.  @return false OOM. */
+static bool compile_str(struct vg_pattern *p, const char *s, size_t slen, bool literal,
+                        bool lead_star, bool trail_star, bool cased)
 {
-	size_t slen = strlen(s);
 	size_t cap = slen + 3;
 	char *text = malloc(cap);
 	uint8_t *kinds = malloc(cap);
@@ -349,7 +386,7 @@ static bool compile_str(struct vg_pattern *p, const char *s, bool lead_star,
 		text[o] = '*';
 		kinds[o++] = VG_WC_STAR;
 	}
-	unescape(s, slen, text + o, kinds + o, &n);
+	unescape(s, slen, literal, text + o, kinds + o, &n);
 	if (lead_star && n > 0 && kinds[o] == VG_WC_STAR) {
 		memmove(text + o, text + o + 1, n - 1);
 		memmove(kinds + o, kinds + o + 1, n - 1);
@@ -439,9 +476,12 @@ static bool compile_cidr(struct vg_pattern *p, const char *s)
 	return true;
 }
 
-/* Compile one value node with modifiers into p.  @return false when reported. */
+/* Compile one value with modifiers into p: text[0..tlen) when text is set (a value
+ * produced by expand / windash / encodings; literal when encoded), else the node's
+ * scalar.  @return false when reported. */
 static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *text,
-                          const struct mods *m, bool keyword, struct vg_pattern *p)
+                          size_t tlen, bool literal, const struct mods *m, bool keyword,
+                          struct vg_pattern *p)
 {
 	memset(p, 0, sizeof(*p));
 	if (!vn || vn->type != YAML_SCALAR_NODE) {
@@ -449,6 +489,7 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 		return false;
 	}
 	const char *s = text ? text : scalar(vn);
+	size_t slen = text ? tlen : strlen(s);
 	if (m->on[MOD_EXISTS]) {
 		bool b;
 		if (!parse_bool(s, &b)) {
@@ -459,8 +500,8 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 		p->num = b ? 1 : 0;
 		return true;
 	}
-	if (is_null_scalar(vn)) {
-		if (m->n) {
+	if (is_null_scalar(vn) && !text) {
+		if (m->n > m->on[MOD_NEQ]) {
 			rule_err(ld, vn, "null cannot take modifiers");
 			return false;
 		}
@@ -471,7 +512,9 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 		p->op = VG_MOP_NULL;
 		return true;
 	}
-	if (m->on[MOD_GT] || m->on[MOD_GTE] || m->on[MOD_LT] || m->on[MOD_LTE]) {
+	bool tpart = m->on[MOD_MINUTE] || m->on[MOD_HOUR] || m->on[MOD_DAY] ||
+	             m->on[MOD_WEEK] || m->on[MOD_MONTH] || m->on[MOD_YEAR];
+	if (m->on[MOD_GT] || m->on[MOD_GTE] || m->on[MOD_LT] || m->on[MOD_LTE] || tpart) {
 		char *end;
 		errno = 0;
 		double d = strtod(s, &end);
@@ -482,13 +525,30 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 		p->op = m->on[MOD_GT]    ? VG_MOP_GT
 		        : m->on[MOD_GTE] ? VG_MOP_GTE
 		        : m->on[MOD_LT]  ? VG_MOP_LT
-		                         : VG_MOP_LTE;
+		        : m->on[MOD_LTE] ? VG_MOP_LTE
+		                         : VG_MOP_EQNUM;
 		p->num = d;
 		return true;
 	}
 	if (m->on[MOD_CIDR]) {
 		if (!compile_cidr(p, s)) {
 			rule_err(ld, vn, "invalid CIDR '%s'", s);
+			return false;
+		}
+		return true;
+	}
+	if (m->on[MOD_FIELDREF]) {
+		/* the other field is named as written (no alias mapping): two vendor
+		 * names that alias one ECS field must stay distinct */
+		p->op = VG_MOP_FIELDREF;
+		p->ref = vg_field_intern(s, slen);
+		p->cased = m->on[MOD_CASED];
+		p->shape = m->on[MOD_CONTAINS]     ? VG_PS_CONTAINS
+		           : m->on[MOD_STARTSWITH] ? VG_PS_PREFIX
+		           : m->on[MOD_ENDSWITH]   ? VG_PS_SUFFIX
+		                                   : VG_PS_EXACT;
+		if (p->ref == VG_FIELD_NONE || !*s) {
+			rule_err(ld, vn, "'fieldref' needs a field name");
 			return false;
 		}
 		return true;
@@ -504,8 +564,7 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 		if (m->on[MOD_RE_S])
 			opts |= PCRE2_DOTALL;
 		p->op = VG_MOP_RE;
-		p->re = pcre2_compile((PCRE2_SPTR)s, PCRE2_ZERO_TERMINATED, opts,
-		                      &errcode, &erroff, NULL);
+		p->re = pcre2_compile((PCRE2_SPTR)s, slen, opts, &errcode, &erroff, NULL);
 		if (!p->re) {
 			PCRE2_UCHAR emsg[256];
 			pcre2_get_error_message(errcode, emsg, sizeof(emsg));
@@ -519,7 +578,9 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 	}
 	bool lead = keyword || m->on[MOD_CONTAINS] || m->on[MOD_ENDSWITH];
 	bool trail = keyword || m->on[MOD_CONTAINS] || m->on[MOD_STARTSWITH];
-	if (!compile_str(p, s, lead, trail, m->on[MOD_CASED])) {
+	/* base64 text is case-sensitive by nature */
+	bool cased = m->on[MOD_CASED] || m->on[MOD_BASE64] || m->on[MOD_BASE64OFFSET];
+	if (!compile_str(p, s, slen, literal, lead, trail, cased)) {
 		ld->nomem = true;
 		return false;
 	}
@@ -529,51 +590,180 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 /* Windows dash characters `windash` expands to (pySigma's set). */
 static const char *const windash_chars[] = {"-", "/", "\xe2\x80\x93", "\xe2\x80\x94",
                                             "\xe2\x80\x95"};
-#define WINDASH_MAX 4 /* dashes per value: 5^4 variants at most */
+#define WINDASH_MAX  4    /* dashes per value: 5^4 variants at most */
+#define VARIANTS_MAX 4096 /* values one scalar may expand to */
 
 static bool is_word(char c)
 {
 	return isalnum((unsigned char)c) || c == '_';
 }
 
-/* Compile one value node (expanded by windash when asked) into fc->vals. */
-static bool add_values(struct loader *ld, const yaml_node_t *vn, const struct mods *m,
-                       bool keyword, struct vg_fcond *fc, size_t *cap)
+/* A list of byte strings: the variants one scalar expands to. */
+struct vlist {
+	char **s;
+	size_t *len;
+	size_t n, cap;
+	bool oom;
+};
+
+static void vl_add(struct vlist *v, const char *s, size_t len)
 {
-	const char *s = scalar(vn);
-	size_t pos[WINDASH_MAX], k = 0, variants = 1;
-	if (m->on[MOD_WINDASH] && s) {
-		/* a '-' or '/' that starts a word (regex \B[-/]\b) */
-		for (size_t i = 0; s[i]; i++)
-			if ((s[i] == '-' || s[i] == '/') &&
-			    (i == 0 || !is_word(s[i - 1])) && is_word(s[i + 1])) {
-				if (k == WINDASH_MAX) {
-					rule_err(ld, vn,
-					         "'windash': more than %d dashes in '%s'",
-					         WINDASH_MAX, s);
-					return false;
-				}
-				pos[k++] = i;
-				variants *= 5;
-			}
+	if (v->oom)
+		return;
+	if (v->n == v->cap) {
+		size_t nc = v->cap ? v->cap * 2 : 8;
+		char **ns = realloc(v->s, nc * sizeof(*ns));
+		if (ns)
+			v->s = ns;
+		size_t *nl = ns ? realloc(v->len, nc * sizeof(*nl)) : NULL;
+		if (!ns || !nl) {
+			v->oom = true;
+			return;
+		}
+		v->len = nl;
+		v->cap = nc;
 	}
-	void *np = xgrow(fc->vals, cap, fc->nvals + variants, sizeof(*fc->vals));
-	if (!np) {
-		ld->nomem = true;
+	char *c = malloc(len + 1);
+	if (!c) {
+		v->oom = true;
+		return;
+	}
+	memcpy(c, s, len);
+	c[len] = '\0';
+	v->s[v->n] = c;
+	v->len[v->n++] = len;
+}
+
+static void vl_free(struct vlist *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->s[i]);
+	free(v->s);
+	free(v->len);
+	memset(v, 0, sizeof(*v));
+}
+
+/* A value holds an unescaped wildcard. */
+static bool has_wildcard(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len &&
+		    (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\')) {
+			i++;
+			continue;
+		}
+		if (s[i] == '*' || s[i] == '?')
+			return true;
+	}
+	return false;
+}
+
+/* Sigma escapes resolved into plain bytes (for values that get encoded). */
+static size_t plain_of(const char *s, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len &&
+		    (s[i + 1] == '*' || s[i + 1] == '?' || s[i + 1] == '\\'))
+			i++;
+		out[o++] = s[i];
+	}
+	return o;
+}
+
+/* expand: replace each %name% (not escaped as \%) with each of its values. */
+static bool expand_one(struct loader *ld, const yaml_node_t *vn, const char *s,
+                       size_t len, struct vlist *out, int depth)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len && s[i + 1] == '%') {
+			i++;
+			continue;
+		}
+		if (s[i] != '%')
+			continue;
+		const char *e = memchr(s + i + 1, '%', len - i - 1);
+		if (!e)
+			break;
+		size_t nl = (size_t)(e - s - i - 1);
+		char name[128];
+		snprintf(name, sizeof(name), "%.*s", (int)nl, s + i + 1);
+		const struct placeholder *ph = NULL;
+		for (size_t k = 0; k < ld->nplaceholders; k++)
+			if (strcmp(ld->placeholders[k].name, name) == 0)
+				ph = &ld->placeholders[k];
+		if (!ph) {
+			rule_err(ld, vn,
+			         "placeholder '%%%s%%' has no value (define it in a "
+			         "'placeholders:' document)",
+			         name);
+			return false;
+		}
+		for (size_t k = 0; k < ph->nvals && !out->oom; k++) {
+			size_t vlen = strlen(ph->vals[k]);
+			size_t tail = len - (size_t)(e + 1 - s);
+			char *buf = malloc(i + vlen + tail + 1);
+			if (!buf) {
+				out->oom = true;
+				break;
+			}
+			memcpy(buf, s, i);
+			memcpy(buf + i, ph->vals[k], vlen);
+			memcpy(buf + i + vlen, e + 1, tail);
+			bool ok = depth > 8 || expand_one(ld, vn, buf, i + vlen + tail,
+			                                  out, depth + 1);
+			if (depth > 8)
+				vl_add(out, buf, i + vlen + tail);
+			free(buf);
+			if (!ok)
+				return false;
+			if (out->n > VARIANTS_MAX) {
+				rule_err(ld, vn, "'expand' yields more than %d values",
+				         VARIANTS_MAX);
+				return false;
+			}
+		}
+		return !out->oom;
+	}
+	/* no placeholder left: drop the \% escapes */
+	char *buf = malloc(len + 1);
+	size_t o = 0;
+	if (!buf) {
+		out->oom = true;
 		return false;
 	}
-	fc->vals = np;
-	if (k == 0)
-		return compile_value(ld, vn, NULL, m, keyword, &fc->vals[fc->nvals]) &&
-		       ++fc->nvals;
-	size_t len = strlen(s);
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 1 < len && s[i + 1] == '%')
+			i++;
+		buf[o++] = s[i];
+	}
+	vl_add(out, buf, o);
+	free(buf);
+	return true;
+}
+
+/* windash: every dash that starts a word (regex \B[-/]\b) in all five forms. */
+static bool windash_one(struct loader *ld, const yaml_node_t *vn, const char *s,
+                        size_t len, struct vlist *out)
+{
+	size_t pos[WINDASH_MAX], k = 0, variants = 1;
+	for (size_t i = 0; i < len; i++)
+		if ((s[i] == '-' || s[i] == '/') && (i == 0 || !is_word(s[i - 1])) &&
+		    i + 1 < len && is_word(s[i + 1])) {
+			if (k == WINDASH_MAX) {
+				rule_err(ld, vn, "'windash': more than %d dashes in '%s'",
+				         WINDASH_MAX, s);
+				return false;
+			}
+			pos[k++] = i;
+			variants *= 5;
+		}
 	char *buf = malloc(len + 3 * k + 1);
 	if (!buf) {
-		ld->nomem = true;
+		out->oom = true;
 		return false;
 	}
-	bool ok = true;
-	for (size_t v = 0; v < variants && ok; v++) {
+	for (size_t v = 0; v < variants; v++) {
 		size_t o = 0, from = 0, code = v;
 		for (size_t j = 0; j < k; j++) {
 			memcpy(buf + o, s + from, pos[j] - from);
@@ -584,12 +774,197 @@ static bool add_values(struct loader *ld, const yaml_node_t *vn, const struct mo
 			o += strlen(d);
 			from = pos[j] + 1;
 		}
-		memcpy(buf + o, s + from, len - from + 1);
-		ok = compile_value(ld, vn, buf, m, keyword, &fc->vals[fc->nvals]);
+		memcpy(buf + o, s + from, len - from);
+		o += len - from;
+		vl_add(out, buf, o);
+	}
+	free(buf);
+	return true;
+}
+
+/* UTF-8 -> UTF-16 (le/be, with a BOM for plain utf16, little endian like pySigma). */
+static bool utf16_one(const char *s, size_t len, int mode, struct vlist *out)
+{
+	char *buf = malloc(len * 4 + 2);
+	size_t o = 0;
+	if (!buf) {
+		out->oom = true;
+		return false;
+	}
+	bool be = mode == MOD_UTF16BE;
+	if (mode == MOD_UTF16) {
+		buf[o++] = (char)0xff;
+		buf[o++] = (char)0xfe;
+	}
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)s[i];
+		uint32_t cp;
+		size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : 4;
+		if (i + n > len)
+			n = len - i;
+		cp = n == 1 ? c : n == 2 ? c & 0x1f : n == 3 ? c & 0x0f : c & 0x07;
+		for (size_t j = 1; j < n; j++)
+			cp = (cp << 6) | ((unsigned char)s[i + j] & 0x3f);
+		i += n;
+		uint16_t units[2];
+		int nu = 1;
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			units[0] = (uint16_t)(0xd800 | (cp >> 10));
+			units[1] = (uint16_t)(0xdc00 | (cp & 0x3ff));
+			nu = 2;
+		} else {
+			units[0] = (uint16_t)cp;
+		}
+		for (int u = 0; u < nu; u++) {
+			buf[o++] = (char)(be ? units[u] >> 8 : units[u] & 0xff);
+			buf[o++] = (char)(be ? units[u] & 0xff : units[u] >> 8);
+		}
+	}
+	vl_add(out, buf, o);
+	free(buf);
+	return true;
+}
+
+static size_t b64(const unsigned char *in, size_t len, char *out)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0, i;
+	for (i = 0; i + 2 < len; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = tab[(v >> 6) & 63];
+		out[o++] = tab[v & 63];
+	}
+	if (i < len) {
+		uint32_t v =
+		    (uint32_t)in[i] << 16 | (i + 1 < len ? (uint32_t)in[i + 1] << 8 : 0);
+		out[o++] = tab[v >> 18];
+		out[o++] = tab[(v >> 12) & 63];
+		out[o++] = i + 1 < len ? tab[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	return o;
+}
+
+/* base64, or base64offset's three shifted forms (pySigma: the encoding of 0..2
+ * leading bytes plus the value, without the characters those bytes and the
+ * unaligned tail influence). */
+static bool base64_one(const char *s, size_t len, bool offset, struct vlist *out)
+{
+	unsigned char *in = malloc(len + 3);
+	char *enc = malloc((len + 3) / 3 * 4 + 8);
+	if (!in || !enc) {
+		free(in);
+		free(enc);
+		out->oom = true;
+		return false;
+	}
+	static const size_t start[3] = {0, 2, 3}, endcut[3] = {0, 3, 2};
+	for (size_t i = 0; i < (offset ? 3u : 1u); i++) {
+		memset(in, ' ', i);
+		memcpy(in + i, s, len);
+		size_t n = b64(in, len + i, enc);
+		if (!offset) {
+			vl_add(out, enc, n);
+			break;
+		}
+		size_t cut = endcut[(len + i) % 3];
+		if (n >= start[i] + cut && n - cut > start[i])
+			vl_add(out, enc + start[i], n - cut - start[i]);
+	}
+	free(in);
+	free(enc);
+	return true;
+}
+
+/* Compile one value node, expanded by expand / windash / encodings when asked,
+ * into fc->vals. */
+static bool add_values(struct loader *ld, const yaml_node_t *vn, const struct mods *m,
+                       bool keyword, struct vg_fcond *fc, size_t *cap)
+{
+	const char *s = scalar(vn);
+	bool encode = m->on[MOD_UTF16LE] || m->on[MOD_UTF16BE] || m->on[MOD_UTF16] ||
+	              m->on[MOD_BASE64] || m->on[MOD_BASE64OFFSET];
+	if (!s || !(encode || m->on[MOD_WINDASH] || m->on[MOD_EXPAND]) ||
+	    is_null_scalar(vn)) {
+		void *np = xgrow(fc->vals, cap, fc->nvals + 1, sizeof(*fc->vals));
+		if (!np) {
+			ld->nomem = true;
+			return false;
+		}
+		fc->vals = np;
+		return compile_value(ld, vn, NULL, 0, false, m, keyword,
+		                     &fc->vals[fc->nvals]) &&
+		       ++fc->nvals;
+	}
+	struct vlist a = {0}, b = {0};
+	bool ok = true;
+	if (m->on[MOD_EXPAND])
+		ok = expand_one(ld, vn, s, strlen(s), &a, 0);
+	else
+		vl_add(&a, s, strlen(s));
+	if (ok && m->on[MOD_WINDASH]) {
+		for (size_t i = 0; i < a.n && ok; i++)
+			ok = windash_one(ld, vn, a.s[i], a.len[i], &b);
+		vl_free(&a);
+		a = b;
+		memset(&b, 0, sizeof(b));
+	}
+	if (ok && encode) {
+		/* encodings work on bytes: wildcards cannot survive them */
+		for (size_t i = 0; i < a.n && ok; i++)
+			if (has_wildcard(a.s[i], a.len[i])) {
+				rule_err(ld, vn,
+				         "wildcards cannot be encoded (base64/utf16) in "
+				         "'%s'",
+				         s);
+				ok = false;
+			} else {
+				a.len[i] = plain_of(a.s[i], a.len[i], a.s[i]);
+			}
+		int u = m->on[MOD_UTF16LE]   ? MOD_UTF16LE
+		        : m->on[MOD_UTF16BE] ? MOD_UTF16BE
+		        : m->on[MOD_UTF16]   ? MOD_UTF16
+		                             : -1;
+		if (ok && u >= 0) {
+			for (size_t i = 0; i < a.n; i++)
+				utf16_one(a.s[i], a.len[i], u, &b);
+			vl_free(&a);
+			a = b;
+			memset(&b, 0, sizeof(b));
+		}
+		if (ok && (m->on[MOD_BASE64] || m->on[MOD_BASE64OFFSET])) {
+			for (size_t i = 0; i < a.n; i++)
+				base64_one(a.s[i], a.len[i], m->on[MOD_BASE64OFFSET], &b);
+			vl_free(&a);
+			a = b;
+			memset(&b, 0, sizeof(b));
+		}
+	}
+	if (a.oom || b.oom) {
+		ld->nomem = true;
+		ok = false;
+	}
+	if (ok) {
+		void *np = xgrow(fc->vals, cap, fc->nvals + a.n, sizeof(*fc->vals));
+		if (!np) {
+			ld->nomem = true;
+			ok = false;
+		} else {
+			fc->vals = np;
+		}
+	}
+	for (size_t i = 0; ok && i < a.n; i++) {
+		ok = compile_value(ld, vn, a.s[i], a.len[i], encode, m, keyword,
+		                   &fc->vals[fc->nvals]);
 		if (ok)
 			fc->nvals++;
 	}
-	free(buf);
+	vl_free(&a);
+	vl_free(&b);
 	return ok;
 }
 
@@ -606,12 +981,24 @@ static bool compile_item(struct loader *ld, const yaml_node_t *kn, const char *k
 	memset(fc, 0, sizeof(*fc));
 	if (!parse_mods(ld, kn, bar ? bar + 1 : NULL, &m))
 		return false;
-	fc->field = keyword ? VG_FIELD_NONE : resolve_field(ld, key, flen);
+	/* fieldref compares two fields as named: mapping both through aliases
+	 * could make two vendor names one field (SubjectUserName, TargetUserName) */
+	fc->field = keyword              ? VG_FIELD_NONE
+	            : m.on[MOD_FIELDREF] ? vg_field_intern(key, flen)
+	                                 : resolve_field(ld, key, flen);
 	if (!keyword && fc->field == VG_FIELD_NONE) {
 		rule_err(ld, kn, "field registry is full");
 		return false;
 	}
 	fc->all = m.on[MOD_ALL];
+	fc->neg = m.on[MOD_NEQ];
+	fc->tp = m.on[MOD_MINUTE]  ? VG_TP_MINUTE
+	         : m.on[MOD_HOUR]  ? VG_TP_HOUR
+	         : m.on[MOD_DAY]   ? VG_TP_DAY
+	         : m.on[MOD_WEEK]  ? VG_TP_WEEK
+	         : m.on[MOD_MONTH] ? VG_TP_MONTH
+	         : m.on[MOD_YEAR]  ? VG_TP_YEAR
+	                           : VG_TP_NONE;
 	size_t n =
 	    vn && vn->type == YAML_SEQUENCE_NODE
 	        ? (size_t)(vn->data.sequence.items.top - vn->data.sequence.items.start)
@@ -643,6 +1030,8 @@ static bool compile_item(struct loader *ld, const yaml_node_t *kn, const char *k
 
 static void fcond_free(struct vg_fcond *fc)
 {
+	vg_faccel_free(fc->acc);
+	fc->acc = NULL;
 	for (size_t i = 0; i < fc->nvals; i++)
 		vg_pattern_free(&fc->vals[i]);
 	free(fc->vals);
@@ -777,7 +1166,7 @@ static bool compile_sel(struct loader *ld, const char *name, const yaml_node_t *
 		} else if (item->type == YAML_SCALAR_NODE) {
 			struct mods none;
 			memset(&none, 0, sizeof(none));
-			if (compile_value(ld, item, NULL, &none, true,
+			if (compile_value(ld, item, NULL, 0, false, &none, true,
 			                  &kw.vals[kw.nvals]))
 				kw.nvals++;
 			else
@@ -1020,6 +1409,19 @@ static void rule_free(struct vg_rule *r)
 			free(c->refs[i]);
 		free(c->refs);
 		free(c->ref_idx);
+		for (size_t i = 0; c->ref_group && i < c->nrefs; i++)
+			free(c->ref_group[i]);
+		free(c->ref_group);
+		free(c->ref_field);
+		free(c->field_name);
+		for (size_t i = 0; i < c->naliases; i++) {
+			free(c->alias_names[i]);
+			free(c->alias_rules[i]);
+			free(c->alias_fields[i]);
+		}
+		free(c->alias_names);
+		free(c->alias_rules);
+		free(c->alias_fields);
 		free(c);
 	}
 	free(r);
@@ -1257,9 +1659,81 @@ static bool parse_count(const char *s, uint64_t *out)
 	return true;
 }
 
-static const char *const corr_types[] = {"event_count"};
-static const char *const corr_later[] = {"value_count", "temporal",  "temporal_ordered",
-                                         "value_sum",   "value_avg", "value_percentile"};
+static const char *const corr_types[] = {[VG_CORR_EVENT_COUNT] = "event_count",
+                                         [VG_CORR_VALUE_COUNT] = "value_count",
+                                         [VG_CORR_TEMPORAL] = "temporal",
+                                         [VG_CORR_TEMPORAL_ORDERED] = "temporal_ordered",
+                                         [VG_CORR_VALUE_SUM] = "value_sum",
+                                         [VG_CORR_VALUE_AVG] = "value_avg",
+                                         [VG_CORR_ABSENCE] = "absence"};
+#define NCORR_TYPES (sizeof(corr_types) / sizeof(corr_types[0]))
+static const char *const corr_later[] = {"value_percentile"};
+
+static bool corr_uses_field(enum vg_corr_type t)
+{
+	return t == VG_CORR_VALUE_COUNT || t == VG_CORR_VALUE_SUM ||
+	       t == VG_CORR_VALUE_AVG;
+}
+
+/* `aliases: {alias: {rule: field}}` into c->alias_* (resolved in resolve()). */
+static bool read_aliases(struct loader *ld, const yaml_node_t *an, struct vg_corr *c)
+{
+	yaml_document_t *doc = ld->doc;
+	if (an->type != YAML_MAPPING_NODE) {
+		rule_err(ld, an, "correlation: 'aliases' must be a map");
+		return false;
+	}
+	bool ok = true;
+	for (yaml_node_pair_t *p = an->data.mapping.pairs.start;
+	     p < an->data.mapping.pairs.top; p++) {
+		const char *alias = scalar(node(doc, p->key));
+		const yaml_node_t *m = node(doc, p->value);
+		if (!alias || !m || m->type != YAML_MAPPING_NODE) {
+			rule_err(ld, m,
+			         "correlation: alias '%s' must map rule names to "
+			         "fields",
+			         alias ? alias : "?");
+			ok = false;
+			continue;
+		}
+		for (yaml_node_pair_t *q = m->data.mapping.pairs.start;
+		     q < m->data.mapping.pairs.top; q++) {
+			const char *rn = scalar(node(doc, q->key));
+			const char *fn = scalar(node(doc, q->value));
+			if (!rn || !fn || !*fn) {
+				rule_err(ld, node(doc, q->value),
+				         "correlation: alias '%s': expected rule: field",
+				         alias);
+				ok = false;
+				continue;
+			}
+			size_t n = c->naliases + 1;
+			char **x = realloc(c->alias_names, n * sizeof(char *));
+			if (x)
+				c->alias_names = x;
+			char **y = x ? realloc(c->alias_rules, n * sizeof(char *)) : NULL;
+			if (y)
+				c->alias_rules = y;
+			char **z =
+			    y ? realloc(c->alias_fields, n * sizeof(char *)) : NULL;
+			if (!z) {
+				ld->nomem = true;
+				return false;
+			}
+			c->alias_fields = z;
+			c->alias_names[c->naliases] = strdup(alias);
+			c->alias_rules[c->naliases] = strdup(rn);
+			c->alias_fields[c->naliases] = strdup(fn);
+			c->naliases++;
+			if (!c->alias_names[n - 1] || !c->alias_rules[n - 1] ||
+			    !c->alias_fields[n - 1]) {
+				ld->nomem = true;
+				return false;
+			}
+		}
+	}
+	return ok;
+}
 
 static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
                                 const yaml_node_t *cn, struct vg_rule *r)
@@ -1280,21 +1754,28 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 
 	yaml_node_t *tn = map_get(doc, cn, "type");
 	const char *type = scalar(tn);
+	bool typed = false;
 	if (!type) {
 		rule_err(ld, cn, "correlation: missing 'type'");
 		ok = false;
-	} else if (strcmp(type, corr_types[0]) == 0) {
-		c->type = VG_CORR_EVENT_COUNT;
 	} else {
-		bool later = false;
-		for (size_t i = 0; i < sizeof(corr_later) / sizeof(corr_later[0]); i++)
-			later |= strcmp(type, corr_later[i]) == 0;
-		if (later)
-			rule_err(ld, tn, "correlation type '%s' is not supported yet",
-			         type);
-		else
-			rule_err(ld, tn, "unknown correlation type '%s'", type);
-		ok = false;
+		for (size_t i = 0; i < NCORR_TYPES; i++)
+			if (strcmp(type, corr_types[i]) == 0) {
+				c->type = (enum vg_corr_type)i;
+				typed = true;
+			}
+		if (!typed) {
+			bool later = false;
+			for (size_t i = 0; i < sizeof(corr_later) / sizeof(corr_later[0]);
+			     i++)
+				later |= strcmp(type, corr_later[i]) == 0;
+			if (later)
+				rule_err(ld, tn, "correlation type '%s' is not supported",
+				         type);
+			else
+				rule_err(ld, tn, "unknown correlation type '%s'", type);
+			ok = false;
+		}
 	}
 
 	for (yaml_node_pair_t *p = cn->data.mapping.pairs.start;
@@ -1302,7 +1783,7 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 		const char *k = scalar(node(doc, p->key));
 		static const char *const known[] = {"type",     "rules",     "group-by",
 		                                    "timespan", "condition", "generate",
-		                                    "aliases",  "timeframe"};
+		                                    "aliases",  "timeframe", "expect"};
 		bool found = false;
 		for (size_t i = 0; k && i < sizeof(known) / sizeof(known[0]); i++)
 			found |= strcmp(k, known[i]) == 0;
@@ -1321,11 +1802,9 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 			ok = false;
 		}
 	}
-	if (map_get(doc, cn, "aliases")) {
-		rule_err(ld, map_get(doc, cn, "aliases"),
-		         "correlation field aliases are not supported yet");
+	yaml_node_t *an = map_get(doc, cn, "aliases");
+	if (an && !read_aliases(ld, an, c))
 		ok = false;
-	}
 
 	/* rules */
 	yaml_node_t *rn = map_get(doc, cn, "rules");
@@ -1367,6 +1846,13 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 		rule_err(ld, rn, "correlation: 'rules' must be a non-empty list");
 		ok = false;
 	}
+	if (typed && c->nrefs < 2 &&
+	    (c->type == VG_CORR_TEMPORAL || c->type == VG_CORR_TEMPORAL_ORDERED ||
+	     c->type == VG_CORR_ABSENCE)) {
+		rule_err(ld, rn ? rn : cn, "correlation: '%s' needs at least two rules",
+		         type);
+		ok = false;
+	}
 
 	/* group-by */
 	yaml_node_t *gn = map_get(doc, cn, "group-by");
@@ -1392,6 +1878,9 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 				ok = false;
 				continue;
 			}
+			bool is_alias = false;
+			for (size_t a = 0; a < c->naliases; a++)
+				is_alias |= strcmp(c->alias_names[a], s) == 0;
 			vg_field f = resolve_field(ld, s, strlen(s));
 			if (f == VG_FIELD_NONE) {
 				rule_err(ld, node(doc, *it), "field registry is full");
@@ -1399,7 +1888,8 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 				continue;
 			}
 			c->group_by[c->ngroup] = f;
-			if (!(c->group_names[c->ngroup++] = strdup(vg_field_name(f)))) {
+			if (!(c->group_names[c->ngroup++] =
+			          strdup(is_alias ? s : vg_field_name(f)))) {
 				ld->nomem = true;
 				return false;
 			}
@@ -1423,8 +1913,15 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 
 	/* condition */
 	yaml_node_t *kn = map_get(doc, cn, "condition");
-	if (!kn && !ok && type && strcmp(type, corr_types[0]) != 0) {
+	bool optional =
+	    typed && (c->type == VG_CORR_TEMPORAL ||
+	              c->type == VG_CORR_TEMPORAL_ORDERED || c->type == VG_CORR_ABSENCE);
+	bool real =
+	    typed && (c->type == VG_CORR_VALUE_SUM || c->type == VG_CORR_VALUE_AVG);
+	if (!kn && !typed) {
 		/* an unsupported type was reported; its own keys are not checked */
+	} else if (!kn && optional) {
+		/* temporal: every rule; absence: no count */
 	} else if (!kn) {
 		rule_err(ld, cn, "correlation: missing 'condition'");
 		ok = false;
@@ -1438,22 +1935,37 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 			const yaml_node_t *ck = node(doc, p->key);
 			const char *k = scalar(ck);
 			const char *v = scalar(node(doc, p->value));
-			uint64_t num = 0;
+			double num = 0;
 			if (k && strcmp(k, "field") == 0) {
-				rule_err(
-				    ld, ck,
-				    "correlation: 'field' is not used by event_count");
-				ok = false;
+				if (typed && !corr_uses_field(c->type)) {
+					rule_err(ld, ck,
+					         "correlation: 'field' is not used by %s",
+					         type);
+					ok = false;
+				} else if (!v || !*v) {
+					rule_err(ld, ck,
+					         "correlation: 'field' must be a name");
+					ok = false;
+				} else if (!(c->field_name = strdup(v))) {
+					ld->nomem = true;
+					return false;
+				}
 				continue;
 			}
-			if (!parse_count(v, &num)) {
+			uint64_t u = 0;
+			char *end = NULL;
+			if (real && v)
+				num = strtod(v, &end);
+			if (real ? (!v || end == v || *end) : !parse_count(v, &u)) {
 				rule_err(ld, node(doc, p->value),
-				         "correlation: condition '%s' needs a "
-				         "non-negative integer",
-				         k ? k : "?");
+				         "correlation: condition '%s' needs a %s",
+				         k ? k : "?",
+				         real ? "number" : "non-negative integer");
 				ok = false;
 				continue;
 			}
+			if (!real)
+				num = (double)u;
 			if (k && strcmp(k, "gt") == 0)
 				c->has_gt = true, c->gt = num;
 			else if (k && strcmp(k, "gte") == 0)
@@ -1481,31 +1993,91 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 			ok = false;
 		}
 	}
-	if (ok) {
+	if (ok && corr_uses_field(c->type) && !c->field_name) {
+		rule_err(ld, kn ? kn : cn, "correlation: %s needs 'field' in 'condition'",
+		         type);
+		ok = false;
+	}
+	if (ok && c->type == VG_CORR_TEMPORAL_ORDERED &&
+	    (c->has_gt || c->has_gte || c->has_lt || c->has_lte || c->has_eq ||
+	     c->has_neq)) {
+		double want = (double)c->nrefs;
+		if (!(c->has_gte && c->gte == want && !c->has_gt && !c->has_lt &&
+		      !c->has_lte && !c->has_eq && !c->has_neq)) {
+			rule_err(
+			    ld, kn,
+			    "correlation: temporal_ordered needs every rule in order "
+			    "(no condition, or gte: %zu)",
+			    c->nrefs);
+			ok = false;
+		}
+	}
+	if (ok && (c->type == VG_CORR_TEMPORAL || c->type == VG_CORR_TEMPORAL_ORDERED) &&
+	    !c->has_gt && !c->has_gte && !c->has_lt && !c->has_lte && !c->has_eq &&
+	    !c->has_neq) {
+		c->has_gte = true;
+		c->gte = (double)c->nrefs;
+	}
+	yaml_node_t *en = map_get(doc, cn, "expect");
+	if (en) {
+		const char *e = scalar(en);
+		if (c->type != VG_CORR_ABSENCE) {
+			rule_err(ld, en, "correlation: 'expect' is only used by absence");
+			ok = false;
+		} else if (e && strcmp(e, "after") == 0) {
+			c->expect = 0;
+		} else if (e && strcmp(e, "before") == 0) {
+			c->expect = 1;
+		} else if (e && strcmp(e, "around") == 0) {
+			c->expect = 2;
+		} else {
+			rule_err(ld, en,
+			         "correlation: 'expect' must be after, before or around");
+			ok = false;
+		}
+	}
+	if (ok && c->type == VG_CORR_ABSENCE && kn) {
+		rule_err(ld, kn, "correlation: absence takes no condition");
+		ok = false;
+	}
+	if (ok && !real && c->type != VG_CORR_ABSENCE) {
 		/* lower bound only: the alert fires the moment it is reached; anything
 		 * with an upper bound is only known when the window closes */
 		uint64_t lo = 1;
-		if (c->has_gte && c->gte > lo)
-			lo = c->gte;
-		if (c->has_gt && c->gt + 1 > lo)
-			lo = c->gt + 1;
+		if (c->has_gte && (uint64_t)c->gte > lo)
+			lo = (uint64_t)c->gte;
+		if (c->has_gt && (uint64_t)c->gt + 1 > lo)
+			lo = (uint64_t)c->gt + 1;
 		c->eager = !(c->has_lt || c->has_lte || c->has_eq || c->has_neq);
 		c->need = lo;
 		uint64_t hi = lo;
-		if (c->has_lt && c->lt > hi)
-			hi = c->lt;
-		if (c->has_lte && c->lte + 1 > hi)
-			hi = c->lte + 1;
-		if (c->has_eq && c->eq + 1 > hi)
-			hi = c->eq + 1;
-		if (c->has_neq && c->neq + 1 > hi)
-			hi = c->neq + 1;
+		if (c->has_lt && (uint64_t)c->lt > hi)
+			hi = (uint64_t)c->lt;
+		if (c->has_lte && (uint64_t)c->lte + 1 > hi)
+			hi = (uint64_t)c->lte + 1;
+		if (c->has_eq && (uint64_t)c->eq + 1 > hi)
+			hi = (uint64_t)c->eq + 1;
+		if (c->has_neq && (uint64_t)c->neq + 1 > hi)
+			hi = (uint64_t)c->neq + 1;
 		c->cap = hi;
 		if ((c->eager ? c->need : c->cap) > MAX_EVENT_COUNT) {
 			rule_err(ld, kn,
 			         "correlation: count %llu is above the supported %d",
 			         (unsigned long long)(c->eager ? c->need : c->cap),
 			         MAX_EVENT_COUNT);
+			ok = false;
+		}
+		if ((c->type == VG_CORR_TEMPORAL) && !c->eager) {
+			rule_err(ld, kn,
+			         "correlation: temporal takes lower bounds only "
+			         "(gt / gte)");
+			ok = false;
+		}
+		if (c->type == VG_CORR_TEMPORAL && c->need > c->nrefs) {
+			rule_err(ld, kn,
+			         "correlation: temporal condition asks for %llu of %zu "
+			         "rules",
+			         (unsigned long long)c->need, c->nrefs);
 			ok = false;
 		}
 	}
@@ -1533,6 +2105,57 @@ static bool add_rule(struct loader *ld, struct vg_rule *r, size_t *cap)
 	return true;
 }
 
+/* A `placeholders:` document (Vigil extension): {name: [values]} used by the
+ * `expand` modifier of the rules loaded after it.  @return 0 (not a rule), -1 OOM. */
+static int load_placeholders(struct loader *ld, const yaml_node_t *map)
+{
+	yaml_document_t *doc = ld->doc;
+	ld->rname = "placeholders";
+	if (map->type != YAML_MAPPING_NODE) {
+		rule_err(ld, map, "'placeholders' must be a map of name: [values]");
+		return 0;
+	}
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+	     p < map->data.mapping.pairs.top; p++) {
+		const char *name = scalar(node(doc, p->key));
+		const yaml_node_t *vn = node(doc, p->value);
+		if (!name || !vn ||
+		    (vn->type != YAML_SEQUENCE_NODE && vn->type != YAML_SCALAR_NODE)) {
+			rule_err(ld, vn, "placeholder values must be a list of strings");
+			continue;
+		}
+		struct placeholder *np =
+		    realloc(ld->placeholders, (ld->nplaceholders + 1) * sizeof(*np));
+		if (!np)
+			return -1;
+		ld->placeholders = np;
+		struct placeholder *ph = &np[ld->nplaceholders++];
+		memset(ph, 0, sizeof(*ph));
+		size_t n = vn->type == YAML_SCALAR_NODE
+		               ? 1
+		               : (size_t)(vn->data.sequence.items.top -
+		                          vn->data.sequence.items.start);
+		ph->name = strdup(name);
+		ph->vals = calloc(n ? n : 1, sizeof(char *));
+		if (!ph->name || !ph->vals)
+			return -1;
+		if (vn->type == YAML_SCALAR_NODE) {
+			if (!(ph->vals[ph->nvals++] = strdup(scalar(vn))))
+				return -1;
+			continue;
+		}
+		for (yaml_node_item_t *it = vn->data.sequence.items.start;
+		     it < vn->data.sequence.items.top; it++) {
+			const char *v = scalar(node(doc, *it));
+			if (!v)
+				continue;
+			if (!(ph->vals[ph->nvals++] = strdup(v)))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* Compile one YAML document (one rule).  @return 1 loaded, 0 skipped, -1 OOM. */
 static int compile_doc(struct loader *ld, yaml_document_t *doc, size_t *rules_cap)
 {
@@ -1543,6 +2166,9 @@ static int compile_doc(struct loader *ld, yaml_document_t *doc, size_t *rules_ca
 		return 0;
 	if (root->type == YAML_SCALAR_NODE && is_null_scalar(root))
 		return 0; /* an empty document, e.g. a trailing "---" */
+	yaml_node_t *phn = map_get(doc, root, "placeholders");
+	if (phn && !map_get(doc, root, "detection"))
+		return load_placeholders(ld, phn);
 	const char *id = map_str(doc, root, "id");
 	const char *title = map_str(doc, root, "title");
 	const char *name = map_str(doc, root, "name");
@@ -1977,6 +2603,13 @@ out:
 
 static void loader_clear(struct loader *ld)
 {
+	for (size_t i = 0; i < ld->nplaceholders; i++) {
+		for (size_t k = 0; k < ld->placeholders[i].nvals; k++)
+			free(ld->placeholders[i].vals[k]);
+		free(ld->placeholders[i].vals);
+		free(ld->placeholders[i].name);
+	}
+	free(ld->placeholders);
 	for (size_t i = 0; i < ld->naliases; i++) {
 		free(ld->aliases[i].vendor);
 		free(ld->aliases[i].ecs);
@@ -2022,34 +2655,107 @@ static vg_err resolve(struct loader *ld)
 		if (!c)
 			continue;
 		c->ref_idx = calloc(c->nrefs ? c->nrefs : 1, sizeof(size_t));
-		if (!c->ref_idx) {
+		c->ref_group = calloc(c->nrefs ? c->nrefs : 1, sizeof(vg_field *));
+		c->ref_field = calloc(c->nrefs ? c->nrefs : 1, sizeof(vg_field));
+		if (!c->ref_idx || !c->ref_group || !c->ref_field) {
 			free(drop);
 			return VG_ERR_NOMEM;
 		}
-		enum vg_level lvl = VG_LEVEL_INFORMATIONAL;
 		for (size_t k = 0; k < c->nrefs; k++) {
 			struct vg_rule *t = find_rule(rs, c->refs[k]);
-			if (!t) {
+			if (!t || t == r) {
 				vg_diag_error(
 				    ld->diag, r->file, r->line, r->col,
-				    "rule '%s': correlation refers to unknown rule '%s'",
-				    r->id, c->refs[k]);
+				    "rule '%s': correlation refers to %s rule '%s'",
+				    r->id, t ? "its own" : "unknown", c->refs[k]);
 				drop[i] = true;
-			} else if (t->is_correlation) {
-				vg_diag_error(ld->diag, r->file, r->line, r->col,
-				              "rule '%s': chained correlations (refers "
-				              "to correlation "
-				              "'%s') are not supported yet",
-				              r->id, c->refs[k]);
-				drop[i] = true;
-			} else {
-				c->ref_idx[k] = t->index; /* old index, remapped below */
-				if (t->level > lvl)
-					lvl = t->level;
+				continue;
+			}
+			c->ref_idx[k] = t->index; /* old index, remapped below */
+			/* aliases name the rule by `name` (or id); fields per rule */
+			if (!(c->ref_group[k] =
+			          calloc(c->ngroup ? c->ngroup : 1, sizeof(vg_field)))) {
+				free(drop);
+				return VG_ERR_NOMEM;
+			}
+			for (size_t g = 0; g < c->ngroup; g++) {
+				c->ref_group[k][g] = c->group_by[g];
+				for (size_t a = 0; a < c->naliases; a++)
+					if (strcmp(c->alias_names[a],
+					           c->group_names[g]) == 0 &&
+					    ((t->name &&
+					      strcmp(c->alias_rules[a], t->name) == 0) ||
+					     (t->id &&
+					      strcmp(c->alias_rules[a], t->id) == 0) ||
+					     strcmp(c->alias_rules[a], c->refs[k]) ==
+					         0)) {
+						const char *f = c->alias_fields[a];
+						c->ref_group[k][g] =
+						    resolve_field(ld, f, strlen(f));
+					}
+			}
+			c->ref_field[k] = VG_FIELD_NONE;
+			if (c->field_name) {
+				const char *f = c->field_name;
+				for (size_t a = 0; a < c->naliases; a++)
+					if (strcmp(c->alias_names[a], c->field_name) ==
+					        0 &&
+					    ((t->name &&
+					      strcmp(c->alias_rules[a], t->name) == 0) ||
+					     (t->id &&
+					      strcmp(c->alias_rules[a], t->id) == 0) ||
+					     strcmp(c->alias_rules[a], c->refs[k]) == 0))
+						f = c->alias_fields[a];
+				c->ref_field[k] = resolve_field(ld, f, strlen(f));
 			}
 		}
-		if ((int)r->level < 0)
-			r->level = lvl;
+	}
+	/* chains: depth = 1 + the deepest reference; a cycle never settles */
+	for (size_t pass = 0, changed = 1; changed && pass <= rs->n + 1; pass++) {
+		changed = 0;
+		for (size_t i = 0; i < rs->n; i++) {
+			struct vg_rule *r = rs->rules[i];
+			if (!r->corr || drop[i])
+				continue;
+			int d = 0;
+			bool gone = false;
+			for (size_t k = 0; k < r->corr->nrefs; k++) {
+				size_t t = r->corr->ref_idx[k];
+				gone |= drop[t];
+				if (rs->rules[t]->depth > d)
+					d = rs->rules[t]->depth;
+			}
+			if (gone) {
+				vg_diag_error(
+				    ld->diag, r->file, r->line, r->col,
+				    "rule '%s': refers to a rule that cannot run", r->id);
+				drop[i] = true;
+				changed = 1;
+			} else if (d + 1 != r->depth) {
+				r->depth = d + 1;
+				changed = 1;
+				if (r->depth > (int)rs->n + 1 || r->depth > 64) {
+					vg_diag_error(
+					    ld->diag, r->file, r->line, r->col,
+					    "rule '%s': correlation chain is cyclic "
+					    "or deeper than 64",
+					    r->id);
+					drop[i] = true;
+				}
+			}
+		}
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		struct vg_rule *r = rs->rules[i];
+		if (!r->corr || drop[i] || (int)r->level >= 0)
+			continue;
+		enum vg_level lvl = VG_LEVEL_INFORMATIONAL;
+		for (size_t k = 0; k < r->corr->nrefs; k++) {
+			const struct vg_rule *t = rs->rules[r->corr->ref_idx[k]];
+			if ((int)t->level > (int)lvl)
+				lvl = t->level;
+		}
+		r->level = lvl;
 	}
 	for (size_t i = 0; i < rs->n; i++) {
 		if (drop[i])
@@ -2294,7 +3000,7 @@ vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_rules
 	pcre2_set_depth_limit(ld.rs->mctx, VG_RE_MATCH_LIMIT / 10);
 	ld.rs->f_message = vg_field_lookup("message", strlen("message"));
 	ld.rs->f_dataset = vg_field_lookup("event.dataset", strlen("event.dataset"));
-	if ((err = build_index(ld.rs)) != VG_OK)
+	if ((err = build_index(ld.rs)) != VG_OK || (err = vg_index_build(ld.rs)) != VG_OK)
 		goto done;
 	if (empty_path)
 		err = VG_ERR_CONFIG;
@@ -2310,8 +3016,10 @@ done:
 
 static void bucket_free(struct vg_bucket *b)
 {
-	for (size_t i = 0; i < b->ngroups; i++)
+	for (size_t i = 0; i < b->ngroups; i++) {
 		free(b->groups[i].rules);
+		vg_prefilter_free(b->groups[i].pf);
+	}
 	free(b->groups);
 	free(b->dataset);
 }

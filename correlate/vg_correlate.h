@@ -201,6 +201,8 @@ struct vg_incident_alert {
 	uint64_t event_count;
 	struct vg_kv *fields;
 	size_t nfields;
+	bool novel; /* set by the caller (pipeline): the first alert of its
+	               (host, rule) pair in the stream; copied through merges */
 };
 
 struct vg_incident {
@@ -222,7 +224,52 @@ struct vg_assembler_conf {
 	                           unrelated activity into one incident) */
 	size_t max_alerts_kept; /* alerts detailed per incident; 0 = 1000 (the rest
 	                           are counted in alerts_dropped) */
+	/* Stop-values: entity values that never link alerts (they would glue unrelated
+	 * activity into one giant incident); they are still recorded as entities.
+	 * Configured ones are "type:value" strings (type as vg_entity_type_name;
+	 * "user:root" and "process:/bin/sh" match on every host).  Borrowed: they
+	 * must outlive the assembler. */
+	const char *const *stop_values;
+	size_t n_stop_values;
+	/* Automatic stop-values: a linking value carried by at least stop_max_alerts
+	 * alerts (by last_ts) within stop_window before an alert does not link that
+	 * alert.  0 = defaults (50; the inactivity gap); UINT32_MAX = never. */
+	uint32_t stop_max_alerts;
+	vg_time stop_window;
 };
+
+/** The entities an alert's fields name (see vg_alert_entities). */
+#define VG_ALERT_ENTITIES_MAX 8
+struct vg_entity_ref {
+	enum vg_entity_type type;
+	char value[512];
+};
+/**
+ * @brief The entities named by alert fields, in a fixed order: source.ip,
+ * host.name, user.name ("user@host" when the host is known),
+ * process.executable and process.parent.executable ("path@host"),
+ * process.hash.sha256, file.hash.sha256.  Pure; no allocation.
+ * @return how many were written to out (at most VG_ALERT_ENTITIES_MAX).
+ */
+size_t vg_alert_entities(const struct vg_kv *fields, size_t nfields,
+                         struct vg_entity_ref *out);
+
+struct vg_assembler;
+
+/** How often a stop-value kept an alert from linking (vg_assembler_take_stops). */
+struct vg_stop_stat {
+	enum vg_entity_type type;
+	const char *value;  /* valid until the next assembler call */
+	bool configured;    /* listed in the config (else detected automatically) */
+	uint64_t prevented; /* alerts it did not link since the last take */
+};
+/**
+ * @brief Stop-values that prevented links since the last call, with the count
+ * each prevented meanwhile (deltas, so a caller can add them up in storage).
+ * @return how many were written (at most max; call again for the rest).
+ */
+size_t vg_assembler_take_stops(struct vg_assembler *a, struct vg_stop_stat *out,
+                               size_t max);
 
 struct vg_assembler;
 

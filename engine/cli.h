@@ -19,6 +19,33 @@ int vg_cli_rules(int argc, char **argv);
 int vg_cli_model(int argc, char **argv);
 int vg_cli_scenario(int argc, char **argv);
 int vg_cli_version(int argc, char **argv);
+int vg_cli_feedback(int argc, char **argv);
+int vg_cli_simulate(int argc, char **argv);
+int vg_cli_replay(int argc, char **argv);
+int vg_cli_eval(int argc, char **argv);
+
+/** One recorded input of `vigil replay` (one partition: topic = name, partition 0,
+ *  offset = 0-based record index). */
+struct vg_replay_input {
+	const char *name;
+	FILE *fp;        /* read to its end; not closed */
+	int64_t records; /* out: records read */
+};
+
+/**
+ * @brief Run every input through the pipeline (cli_replay.c): inputs declared
+ * assigned first, read round-robin `batch` records at a time, one store
+ * transaction per batch, vg_pipeline_finish_input before the last batch.
+ * @return VG_OK, or the first error (the open batch is left for
+ *         vg_pipeline_destroy to roll back).
+ */
+vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
+                            struct vg_replay_input *in, size_t n, size_t batch);
+/** @brief Write the record -> incident map of a store as TSV (header, then one line
+ *  per input record, "-" where a record raised no alert). */
+vg_err vg_cli_export_map(struct vg_store *st, FILE *out, uint64_t *lines);
+/** @return a monotonic clock in seconds (for the figures commands print). */
+double vg_cli_seconds(void);
 
 /** Reads newline-separated records from files (or stdin when none) one by one. */
 struct vg_line_reader {

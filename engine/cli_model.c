@@ -7,6 +7,9 @@
  * its alerts was built from a record of an attack campaign (ground truth the
  * scenario generator keeps aside; it never enters an event).  The booster is then
  * trained through the XGBoost C API, reproducibly (seed, one thread).
+ * With --db DB, incidents an analyst gave a verdict (`vigil feedback`) join the
+ * rows: their stored features (the latest version's), labelled 1 for "tp" and 0 for
+ * "fp", each counted --verdict-weight times (default 5) since a person looked.
  * Evaluation runs held-out seeds with the model and reports PR-AUC and the share of
  * false alerts kept away from analysts at the configured surfacing threshold.
  */
@@ -29,6 +32,8 @@ struct collect {
 	uint64_t *alerts;
 	size_t nincs, inc_cap;
 	bool oom;
+	int verdict_weight;
+	size_t verdicts;
 };
 
 static void on_alert(const struct vg_alert *alert, void *ctx)
@@ -139,7 +144,7 @@ static vg_err run_scenario(const struct vg_scenario_params *params,
 			    p); /* the last batch releases every alert */
 		for (size_t j = i; !err && j < sc.count && j < i + 1000; j++) {
 			struct vg_source src = {"scenario", -1, (int64_t)j};
-			err = vg_pipeline_process(p, VG_FMT_SYSLOG, sc.records[j].line,
+			err = vg_pipeline_process(p, VG_FMT_AUTO, sc.records[j].line,
 			                          strlen(sc.records[j].line), &src,
 			                          sc.records[j].ts);
 		}
@@ -163,6 +168,7 @@ static struct vg_scenario_params scenario_params(uint64_t seed, int i)
 	    .hosts = 3 + i % 4,
 	    .attack = i % 4 != 3, /* a quarter of the days are quiet */
 	    .variants = true,
+	    .endpoint = true,
 	};
 	return sp;
 }
@@ -178,14 +184,57 @@ static void collect_free(struct collect *c)
 	free(c->alerts);
 }
 
+/* Append one row (features from a stored JSON object name -> value). */
+static vg_err add_verdict(const char *incident_id, int label, const char *json, void *ctx)
+{
+	struct collect *c = ctx;
+	float row[256];
+	size_t nf = c->nf < 256 ? c->nf : 256, found = 0;
+	for (size_t i = 0; i < nf; i++) {
+		char pat[128];
+		snprintf(pat, sizeof(pat), "\"%s\":", vg_feature_name(i));
+		const char *at = json ? strstr(json, pat) : NULL;
+		row[i] = at ? strtof(at + strlen(pat), NULL) : 0.0f;
+		found += at != NULL;
+	}
+	if (found != nf) {
+		fprintf(stderr,
+		        "vigil model train: %s: stored features are of another feature "
+		        "list (%zu of %zu found); skipped\n",
+		        incident_id, found, nf);
+		return VG_OK;
+	}
+	for (int w = 0; w < c->verdict_weight; w++) {
+		if (c->rows == c->cap) {
+			size_t ncap = c->cap ? c->cap * 2 : 1024;
+			float *nx = realloc(c->X, ncap * c->nf * sizeof(float));
+			float *ny = nx ? realloc(c->y, ncap * sizeof(float)) : NULL;
+			if (nx)
+				c->X = nx;
+			if (!nx || !ny)
+				return VG_ERR_NOMEM;
+			c->y = ny;
+			c->cap = ncap;
+		}
+		memcpy(c->X + c->rows * c->nf, row, c->nf * sizeof(float));
+		c->y[c->rows++] = (float)label;
+	}
+	c->verdicts++;
+	return VG_OK;
+}
+
 static int model_train(int argc, char **argv)
 {
-	static const struct option lopts[] = {{"out", required_argument, NULL, 'o'},
-	                                      {"seed", required_argument, NULL, 's'},
-	                                      {"scenarios", required_argument, NULL, 'n'},
-	                                      {"rounds", required_argument, NULL, 'r'},
-	                                      {NULL, 0, NULL, 0}};
-	const char *out = "models/default-model.json";
+	static const struct option lopts[] = {
+	    {"out", required_argument, NULL, 'o'},
+	    {"seed", required_argument, NULL, 's'},
+	    {"scenarios", required_argument, NULL, 'n'},
+	    {"rounds", required_argument, NULL, 'r'},
+	    {"db", required_argument, NULL, 'd'},
+	    {"verdict-weight", required_argument, NULL, 'w'},
+	    {NULL, 0, NULL, 0}};
+	const char *out = "models/default-model.json", *db = NULL;
+	int weight = 5;
 	uint64_t seed = 1;
 	int scenarios = 60, c;
 	struct vg_train_params tp = {
@@ -196,9 +245,12 @@ static int model_train(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'n': scenarios = atoi(optarg); break;
 		case 'r': tp.rounds = atoi(optarg); break;
+		case 'd': db = optarg; break;
+		case 'w': weight = atoi(optarg); break;
 		default:
 			fprintf(stderr, "usage: vigil model train [--out FILE] [--seed "
-			                "N] [--scenarios N] [--rounds N]\n");
+			                "N] [--scenarios N] [--rounds N] [--db DB "
+			                "[--verdict-weight N]]\n");
 			return 2;
 		}
 	}
@@ -213,6 +265,28 @@ static int model_train(int argc, char **argv)
 			collect_free(&col);
 			return 1;
 		}
+	}
+	col.verdict_weight = weight > 0 ? weight : 1;
+	if (db) {
+		struct vg_store *st;
+		char emsg[512];
+		if (vg_store_open(db, &st, emsg, sizeof(emsg))) {
+			fprintf(stderr, "vigil model train: %s\n", emsg);
+			collect_free(&col);
+			return 1;
+		}
+		vg_err verr = vg_store_each_verdict(st, add_verdict, &col);
+		if (verr)
+			fprintf(stderr, "vigil model train: %s: %s\n", db,
+			        verr == VG_ERR_STORE ? vg_store_errmsg(st)
+			                             : vg_err_str(verr));
+		vg_store_close(st);
+		if (verr) {
+			collect_free(&col);
+			return 1;
+		}
+		printf("learning from %zu analyst verdicts in %s (weight %d)\n",
+		       col.verdicts, db, col.verdict_weight);
 	}
 	size_t pos = 0;
 	for (size_t i = 0; i < col.rows; i++)

@@ -73,9 +73,42 @@ static int parse_format_opt(const char *s, enum vg_format *fmt)
 {
 	if (vg_format_from_name(s, fmt))
 		return 0;
-	fprintf(stderr,
-	        "vigil: unknown format '%s' (auto, syslog, rfc3164, rfc5424, json)\n", s);
+	fprintf(
+	    stderr,
+	    "vigil: unknown format '%s' (auto, syslog, rfc3164, rfc5424, json, aitads, "
+	    "auditd)\n",
+	    s);
 	return 2;
+}
+
+struct parse_out {
+	struct vg_buf out;
+	const struct vg_line_reader *lr;
+	uint64_t ok, dead;
+};
+
+static vg_err parse_emit(void *ud, struct vg_event *ev, const char *reason,
+                         const char *raw, size_t len, const struct vg_source *src)
+{
+	struct parse_out *po = ud;
+	vg_buf_reset(&po->out);
+	if (ev) {
+		vg_event_to_json(ev, &po->out);
+		po->ok++;
+	} else {
+		vg_buf_puts(&po->out, "{\"dead_letter\":{\"reason\":");
+		vg_buf_json_str(&po->out, reason ? reason : "unparseable",
+		                strlen(reason ? reason : "unparseable"));
+		vg_buf_puts(&po->out, ",\"original\":");
+		vg_buf_json_str(&po->out, raw, len);
+		vg_buf_printf(&po->out, ",\"file\":");
+		const char *file = src->topic ? src->topic : po->lr->name;
+		vg_buf_json_str(&po->out, file, strlen(file));
+		vg_buf_printf(&po->out, ",\"index\":%lld}}", (long long)src->offset);
+		po->dead++;
+	}
+	puts(po->out.data);
+	return VG_OK;
 }
 
 int vg_cli_parse(int argc, char **argv)
@@ -107,38 +140,27 @@ int vg_cli_parse(int argc, char **argv)
 	struct vg_parse_ctx *ctx = vg_parse_ctx_new(parser);
 	struct vg_arena *arena = vg_arena_new(0);
 	struct vg_line_reader lr;
-	struct vg_buf out;
+	struct parse_out po = {.lr = &lr};
 	const char *line;
 	size_t len;
 	vg_err err = VG_OK;
-	uint64_t ok = 0, dead = 0;
 	vg_time now = vg_time_now();
 
-	vg_buf_init(&out);
+	vg_buf_init(&po.out);
 	vg_line_reader_init(&lr, argv + optind, (size_t)(argc - optind));
+	/* vg_parse_feed groups multi-record events (auditd) and emits them with the
+	 * position of their first record; other formats come out one per line. */
 	while ((line = vg_line_reader_next(&lr, &len, &err))) {
-		struct vg_event *ev;
-		const char *reason;
-		vg_arena_reset(arena);
-		vg_buf_reset(&out);
-		vg_err perr =
-		    vg_parse(parser, ctx, fmt, line, len, now, arena, &ev, &reason);
-		if (perr == VG_OK) {
-			vg_event_to_json(ev, &out);
-			ok++;
-		} else {
-			vg_buf_puts(&out, "{\"dead_letter\":{\"reason\":");
-			vg_buf_json_str(&out, reason ? reason : vg_err_str(perr),
-			                strlen(reason ? reason : vg_err_str(perr)));
-			vg_buf_puts(&out, ",\"original\":");
-			vg_buf_json_str(&out, line, len);
-			vg_buf_printf(&out, ",\"file\":");
-			vg_buf_json_str(&out, lr.name, strlen(lr.name));
-			vg_buf_printf(&out, ",\"index\":%lld}}", (long long)lr.index);
-			dead++;
-		}
-		puts(out.data);
+		struct vg_source src = {lr.name, -1, (int64_t)lr.index};
+		if (!vg_parse_pending(ctx))
+			vg_arena_reset(arena);
+		if (vg_parse_feed(parser, ctx, fmt, line, len, &src, now, arena,
+		                  parse_emit, &po) != VG_OK)
+			break;
 	}
+	vg_parse_flush(parser, ctx, now, arena, parse_emit, &po);
+	uint64_t ok = po.ok, dead = po.dead;
+	struct vg_buf out = po.out;
 	fprintf(stderr, "vigil parse: %llu events, %llu dead letters\n",
 	        (unsigned long long)ok, (unsigned long long)dead);
 	vg_buf_free(&out);
@@ -158,28 +180,40 @@ struct detect_out {
 	int64_t record; /* 0-based index across all input */
 };
 
+/* One JSON line per rule hit or correlated alert: rule id, the 0-based index of
+ * the input record that produced it (for a correlation: the newest of its
+ * records; with -r files, records are counted across all inputs), the records it
+ * was built from, and its group values. */
 static void print_alert(const struct vg_alert *alert, void *ctx)
 {
 	struct detect_out *d = ctx;
 	struct vg_rule_info info;
 	char t[32];
 	vg_rule_info(alert->rule, &info);
+	int64_t record = d->record;
+	for (size_t i = 0; i < alert->nevents; i++)
+		if (i == 0 || alert->events[i].offset > record)
+			record = alert->events[i].offset;
 	vg_buf_reset(&d->buf);
 	vg_buf_printf(&d->buf, "{\"type\":\"%s\",\"rule_id\":",
 	              info.is_correlation ? "correlation" : "hit");
 	vg_buf_json_str(&d->buf, info.id, strlen(info.id));
 	vg_buf_puts(&d->buf, ",\"title\":");
 	vg_buf_json_str(&d->buf, info.title, strlen(info.title));
-	vg_buf_printf(&d->buf,
-	              ",\"alert_id\":\"%s\",\"record\":%lld,\"first_seen\":", alert->id,
-	              (long long)d->record);
+	vg_buf_printf(&d->buf, ",\"level\":\"%s\",\"alert_id\":\"%s\",\"record\":%lld",
+	              vg_level_name(info.level), alert->id, (long long)record);
+	vg_buf_puts(&d->buf, ",\"first_seen\":");
 	vg_buf_json_str(&d->buf, t, vg_time_format(alert->first_ts, t));
+	vg_buf_puts(&d->buf, ",\"last_seen\":");
+	vg_buf_json_str(&d->buf, t, vg_time_format(alert->last_ts, t));
 	vg_buf_printf(&d->buf, ",\"event_count\":%llu,\"records\":[",
 	              (unsigned long long)alert->event_count);
 	for (size_t i = 0; i < alert->nevents; i++)
 		vg_buf_printf(&d->buf, "%s%lld", i ? "," : "",
 		              (long long)alert->events[i].offset);
-	vg_buf_puts(&d->buf, "],\"group\":{");
+	vg_buf_puts(&d->buf, "],\"group_key\":");
+	vg_buf_json_str(&d->buf, alert->group_key, strlen(alert->group_key));
+	vg_buf_puts(&d->buf, ",\"group\":{");
 	for (size_t i = 0; i < alert->nfields; i++) {
 		if (i)
 			vg_buf_putc(&d->buf, ',');
@@ -273,10 +307,42 @@ int vg_cli_detect(int argc, char **argv)
 	return err ? 1 : 0;
 }
 
+/* Name a failed rule by "file\0id" from a diagnostic "file:l:c: error: rule 'id':"
+ * into key; @return false when the message is not about one rule. */
+static bool failed_rule_key(const char *msg, struct vg_buf *key)
+{
+	const char *e = strstr(msg, ": error: rule '");
+	if (!e)
+		return false;
+	const char *id = e + strlen(": error: rule '");
+	const char *end = strstr(id, "': ");
+	const char *colon = e;
+	for (int k = 0; k < 2 && colon > msg; k++) /* back over ":line:col" */
+		while (colon > msg && *--colon != ':')
+			;
+	if (!end || colon <= msg)
+		return false;
+	vg_buf_reset(key);
+	vg_buf_append(key, msg, (size_t)(colon - msg));
+	vg_buf_putc(key, '\x1f');
+	vg_buf_append(key, id, (size_t)(end - id));
+	return !key->oom;
+}
+
 int vg_cli_rules(int argc, char **argv)
 {
-	if (argc < 3 || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "usage: vigil rules check PATH...\n");
+	bool verbose = false;
+	int first = 2;
+	if (argc >= 3 &&
+	    (strcmp(argv[2], "-v") == 0 || strcmp(argv[2], "--verbose") == 0)) {
+		verbose = true;
+		first = 3;
+	}
+	if (argc <= first || strcmp(argv[1], "check") != 0) {
+		fprintf(stderr, "usage: vigil rules check [-v] PATH...\n"
+		                "  prints every rule that cannot run (file:line:col and "
+		                "reason), then the counts;\n  -v also prints warnings "
+		                "(e.g. logsources without a mapping)\n");
 		return 2;
 	}
 	struct vg_diag diag;
@@ -284,11 +350,42 @@ int vg_cli_rules(int argc, char **argv)
 	vg_diag_init(&diag);
 	vg_err err = vg_fields_init(&diag);
 	if (!err)
-		err = vg_ruleset_load((const char *const *)argv + 2, (size_t)argc - 2,
-		                      &rs, &diag);
-	vg_diag_print(&diag, stdout);
+		err = vg_ruleset_load((const char *const *)argv + first,
+		                      (size_t)(argc - first), &rs, &diag);
+	/* errors always; a rule with several problems is listed once per problem but
+	 * counted once */
+	struct vg_strmap failed;
+	struct vg_buf key;
+	size_t nfailed = 0, other = 0, warnings = 0;
+	vg_strmap_init(&failed);
+	vg_buf_init(&key);
+	for (size_t i = 0; i < diag.count; i++) {
+		const char *m = diag.msgs[i];
+		bool is_err = strstr(m, ": error: ") != NULL;
+		if (!is_err) {
+			warnings++;
+			if (verbose)
+				puts(m);
+			continue;
+		}
+		puts(m);
+		if (failed_rule_key(m, &key)) {
+			if (!vg_strmap_get(&failed, key.data) &&
+			    vg_strmap_put(&failed, key.data, (void *)1) == VG_OK)
+				nfailed++;
+		} else {
+			other++; /* a file-level problem (YAML syntax, unreadable path) */
+		}
+	}
 	size_t loaded = rs ? vg_ruleset_count(rs) : 0;
-	printf("%zu rules loaded, %zu could not be loaded\n", loaded, diag.errors);
+	printf("%zu rules loaded, %zu rules could not be loaded (%.2f%% loaded), %zu "
+	       "file-level errors, %zu warnings%s\n",
+	       loaded, nfailed,
+	       loaded + nfailed ? 100.0 * (double)loaded / (double)(loaded + nfailed)
+	                        : 0.0,
+	       other, warnings, verbose || !warnings ? "" : " (-v shows them)");
+	vg_strmap_free(&failed);
+	vg_buf_free(&key);
 	vg_ruleset_destroy(rs);
 	vg_diag_clear(&diag);
 	return err ? 2 : 0;

@@ -25,7 +25,9 @@ enum opt_type {
 	T_MAP,
 	T_INPUTS,
 	T_BANDS,
-	T_UTCOFFSET
+	T_UTCOFFSET,
+	T_STOPVALUES,
+	T_BOOL
 };
 
 struct opt {
@@ -82,6 +84,19 @@ static const struct opt g_opts[] = {
     {"correlation", "idle_partition_timeout", T_DURATION,
      O(correlation.idle_partition_timeout), "10s", 1, 86400,
      "Wall time after which an idle partition's watermark follows the clock"},
+    {"correlation", "stop_values", T_STOPVALUES, O(correlation.stop_values), NULL, 0, 0,
+     "Entity values that never link alerts into one incident: a map of type (ip, host, "
+     "user, process, hash) to a list of values, e.g. {user: [root], ip: [10.0.0.53]}; "
+     "users and processes match on every host"},
+    {"correlation", "stop_max_alerts", T_INT, O(correlation.stop_max_alerts), "50", 1,
+     4e9,
+     "A linking value carried by this many alerts within stop_window stops "
+     "linking (automatic stop-value: busy hosts, shared accounts, scanners)"},
+    {"correlation", "stop_window", T_DURATION, O(correlation.stop_window), "1h", 1,
+     30 * 86400, "Event-time window of the automatic stop-value rate"},
+    {"correlation", "link_hosts", T_BOOL, O(correlation.link_hosts), "true", 0, 0,
+     "Alerts on the same host join one incident (guarded by stop-values), so an "
+     "incident follows an attack across hosts"},
 };
 #define NOPTS (sizeof(g_opts) / sizeof(g_opts[0]))
 
@@ -248,7 +263,9 @@ static void set_map(struct loader *ld, yaml_node_t *n, const struct opt *o, void
 	}
 	size_t len = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 	kv->items = calloc(len ? len : 1, sizeof(*kv->items));
-	if (!kv->items) {
+	kv->lines = calloc(len ? len : 1, sizeof(int));
+	kv->cols = calloc(len ? len : 1, sizeof(int));
+	if (!kv->items || !kv->lines || !kv->cols) {
 		ld->oom = true;
 		return;
 	}
@@ -263,6 +280,8 @@ static void set_map(struct loader *ld, yaml_node_t *n, const struct opt *o, void
 		}
 		kv->items[kv->count].name = dup_str(ld, (char *)k->data.scalar.value);
 		kv->items[kv->count].value = dup_str(ld, (char *)v->data.scalar.value);
+		kv->lines[kv->count] = mark_line(v);
+		kv->cols[kv->count] = mark_col(v);
 		kv->count++;
 	}
 }
@@ -335,6 +354,67 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 	}
 	if (!cfg->kafka.ninputs && len == 0)
 		ERR(ld, n, "'%s.%s' must name at least one topic", o->section, o->key);
+}
+
+/* correlation.stop_values: {type: [value, ...], ...} -> "type:value" strings. */
+static void set_stopvalues(struct loader *ld, yaml_node_t *n, const struct opt *o,
+                           void *dst)
+{
+	static const char *const types[] = {"ip", "host", "user", "process", "hash"};
+	char ***list = dst;
+	size_t *count = (size_t *)((char *)dst + sizeof(char **));
+	if (n->type != YAML_MAPPING_NODE) {
+		ERR(ld, n, "'%s.%s' must be a mapping of entity type to a list of values",
+		    o->section, o->key);
+		return;
+	}
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+	     p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+		const char *type = (const char *)k->data.scalar.value;
+		bool known = false;
+		for (size_t i = 0; i < 5 && k->type == YAML_SCALAR_NODE; i++)
+			known |= !strcmp(type, types[i]);
+		if (!known) {
+			const char *sugg = k->type == YAML_SCALAR_NODE
+			                       ? vg_closest(type, types, 5)
+			                       : NULL;
+			ERR(ld, k,
+			    "unknown entity type in '%s.%s'%s%s%s (expected ip, "
+			    "host, user, process or hash)",
+			    o->section, o->key, sugg ? " (did you mean '" : "",
+			    sugg ? sugg : "", sugg ? "'?)" : "");
+			continue;
+		}
+		if (v->type != YAML_SEQUENCE_NODE) {
+			ERR(ld, v, "'%s.%s.%s' must be a list of values", o->section,
+			    o->key, type);
+			continue;
+		}
+		for (yaml_node_item_t *it = v->data.sequence.items.start;
+		     it < v->data.sequence.items.top; it++) {
+			yaml_node_t *e = yaml_document_get_node(ld->doc, *it);
+			if (e->type != YAML_SCALAR_NODE || !e->data.scalar.length) {
+				ERR(ld, e, "'%s.%s.%s' entries must be non-empty values",
+				    o->section, o->key, type);
+				continue;
+			}
+			char **nl = realloc(*list, (*count + 1) * sizeof(char *));
+			size_t len = strlen(type) + 2 + e->data.scalar.length;
+			char *sv = malloc(len);
+			if (!nl || !sv) {
+				if (nl)
+					*list = nl;
+				free(sv);
+				ld->oom = true;
+				return;
+			}
+			*list = nl;
+			snprintf(sv, len, "%s:%s", type, (char *)e->data.scalar.value);
+			(*list)[(*count)++] = sv;
+		}
+	}
 }
 
 static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
@@ -435,6 +515,18 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 	case T_STRLIST: set_strlist(ld, n, o, dst); return;
 	case T_MAP: set_map(ld, n, o, dst); return;
 	case T_INPUTS: set_inputs(ld, n, o, dst); return;
+	case T_STOPVALUES: set_stopvalues(ld, n, o, dst); return;
+	case T_BOOL:
+		if (!(s = scalar(ld, n, o)))
+			return;
+		if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))
+			*(bool *)dst = true;
+		else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))
+			*(bool *)dst = false;
+		else
+			ERR(ld, n, "'%s.%s' must be true or false, not '%s'", o->section,
+			    o->key, s);
+		return;
 	}
 }
 
@@ -671,10 +763,13 @@ void vg_config_destroy(struct vg_config *cfg)
 		free(cfg->kafka.librdkafka.items[i].value);
 	}
 	free(cfg->kafka.librdkafka.items);
+	free(cfg->kafka.librdkafka.lines);
+	free(cfg->kafka.librdkafka.cols);
 	free_list(cfg->rules.paths, cfg->rules.npaths);
 	free_list(cfg->decoders.paths, cfg->decoders.npaths);
 	free(cfg->model.path);
 	free(cfg->store.path);
+	free_list(cfg->correlation.stop_values, cfg->correlation.nstop_values);
 	free(cfg);
 }
 

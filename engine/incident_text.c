@@ -118,8 +118,246 @@ static void duration_text(vg_time d, struct vg_buf *out)
 		              (long long)(s % 3600 / 60));
 }
 
+/* ------------------------------------------------------------------ story */
+
+static const char *afield(const struct vg_incident_alert *a, const char *name)
+{
+	for (size_t i = 0; i < a->nfields; i++)
+		if (!strcmp(a->fields[i].name, name) && a->fields[i].value[0])
+			return a->fields[i].value;
+	return NULL;
+}
+
+static int cmp_alert_ptr(const void *x, const void *y)
+{
+	const struct vg_incident_alert *a = *(const struct vg_incident_alert *const *)x,
+	                               *b = *(const struct vg_incident_alert *const *)y;
+	if (a->first_ts != b->first_ts)
+		return a->first_ts < b->first_ts ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static const struct vg_incident *g_sort_inc; /* only during qsort below */
+
+static int cmp_node(const void *x, const void *y)
+{
+	const struct vg_entity *a = &g_sort_inc->entities[*(const uint32_t *)x],
+	                       *b = &g_sort_inc->entities[*(const uint32_t *)y];
+	if (a->first_seen != b->first_seen)
+		return a->first_seen < b->first_seen ? -1 : 1;
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	return strcmp(a->value, b->value);
+}
+
+static int cmp_step(const void *x, const void *y)
+{
+	const struct vg_story_step *a = x, *b = y;
+	if (a->first_seen != b->first_seen)
+		return a->first_seen < b->first_seen ? -1 : 1;
+	return a->tactic - b->tactic;
+}
+
+void vg_incident_story_free(struct vg_incident_story *s)
+{
+	if (!s)
+		return;
+	free(s->nodes);
+	free(s->edges);
+	free(s->sources);
+	free(s->hops);
+	free(s->steps);
+	memset(s, 0, sizeof(*s));
+}
+
+/* "T1110" / "T1548.003" from an "attack.t..." tag, or NULL. */
+static bool technique_of(const char *tag, char out[16])
+{
+	if (strncmp(tag, "attack.", 7) != 0 || (tag[7] != 't' && tag[7] != 'T'))
+		return false;
+	const char *r = tag + 8;
+	for (int i = 0; i < 4; i++)
+		if (r[i] < '0' || r[i] > '9')
+			return false;
+	if (r[4] != '\0' && r[4] != '.')
+		return false;
+	snprintf(out, 16, "T%s", r);
+	return true;
+}
+
+#define STORY_MAX_EDGES 4096
+
+vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident_story *s)
+{
+	const struct vg_incident_alert **order = NULL;
+	struct vg_strmap ent, edge;
+	char key[1200];
+	vg_err err = VG_ERR_NOMEM;
+	size_t edges_cap = 0;
+
+	memset(s, 0, sizeof(*s));
+	vg_strmap_init(&ent);
+	vg_strmap_init(&edge);
+	size_t na = inc->nalerts, ne = inc->nentities;
+	order = calloc(na ? na : 1, sizeof(*order));
+	s->nodes = calloc(ne ? ne : 1, sizeof(uint32_t));
+	s->sources = calloc(ne ? ne : 1, sizeof(uint32_t));
+	s->hops = calloc(ne ? ne : 1, sizeof(*s->hops));
+	s->steps = calloc(na ? na * 2 + 14 : 14, sizeof(*s->steps));
+	if (!order || !s->nodes || !s->sources || !s->hops || !s->steps)
+		goto out;
+	for (size_t i = 0; i < ne; i++) {
+		const struct vg_entity *e = &inc->entities[i];
+		snprintf(key, sizeof(key), "%d:%s", (int)e->type, e->value);
+		if (vg_strmap_put(&ent, key, (void *)(uintptr_t)(i + 1)))
+			goto out;
+		s->nodes[s->nnodes++] = (uint32_t)i;
+	}
+	g_sort_inc = inc;
+	qsort(s->nodes, s->nnodes, sizeof(uint32_t), cmp_node);
+	/* Attack sources: the source addresses of the notable alerts (high, critical
+	 * or a correlation: what made this an incident), by first seen; every source
+	 * address when no notable alert names one.  Addresses that only appear on
+	 * lesser alerts are pivots (a compromised host's own address) or bystanders. */
+	for (int pass = 0; pass < 2 && !s->nsources; pass++)
+		for (size_t i = 0; i < s->nnodes; i++) {
+			const struct vg_entity *e = &inc->entities[s->nodes[i]];
+			bool notable = pass == 1;
+			if (e->type != VG_ENT_IP)
+				continue;
+			for (size_t k = 0; k < na && !notable; k++) {
+				const struct vg_incident_alert *al = &inc->alerts[k];
+				const char *ip = afield(al, "source.ip");
+				notable =
+				    ip && !strcmp(ip, e->value) &&
+				    (al->level >= VG_LEVEL_HIGH || al->is_correlation);
+			}
+			if (notable)
+				s->sources[s->nsources++] = s->nodes[i];
+		}
+	g_sort_inc = NULL;
+
+	for (size_t i = 0; i < na; i++)
+		order[i] = &inc->alerts[i];
+	qsort(order, na, sizeof(*order), cmp_alert_ptr);
+
+	bool seen_tactic[32] = {false};
+	for (size_t i = 0; i < na; i++) {
+		const struct vg_incident_alert *a = order[i];
+		struct vg_entity_ref refs[VG_ALERT_ENTITIES_MAX];
+		uint32_t idx[VG_ALERT_ENTITIES_MAX];
+		size_t nr = vg_alert_entities(a->fields, a->nfields, refs), k = 0;
+		for (size_t r = 0; r < nr; r++) {
+			snprintf(key, sizeof(key), "%d:%s", (int)refs[r].type,
+			         refs[r].value);
+			uintptr_t v = (uintptr_t)vg_strmap_get(&ent, key);
+			if (v)
+				idx[k++] = (uint32_t)(v - 1);
+		}
+		/* edges: every pair of entities the alert names */
+		for (size_t x = 0; x < k; x++)
+			for (size_t y = x + 1; y < k; y++) {
+				uint32_t lo = idx[x] < idx[y] ? idx[x] : idx[y];
+				uint32_t hi = idx[x] < idx[y] ? idx[y] : idx[x];
+				snprintf(key, sizeof(key), "%u,%u", lo, hi);
+				uintptr_t e = (uintptr_t)vg_strmap_get(&edge, key);
+				if (e) {
+					s->edges[e - 1].alerts++;
+					continue;
+				}
+				if (s->nedges >= STORY_MAX_EDGES)
+					continue;
+				if (s->nedges == edges_cap) {
+					size_t ncap = edges_cap ? edges_cap * 2 : 16;
+					void *nv =
+					    realloc(s->edges, ncap * sizeof(*s->edges));
+					if (!nv)
+						goto out;
+					s->edges = nv;
+					edges_cap = ncap;
+				}
+				s->edges[s->nedges++] =
+				    (struct vg_story_edge){lo, hi, a->first_ts, 1};
+				if (vg_strmap_put(&edge, key,
+				                  (void *)(uintptr_t)s->nedges))
+					goto out;
+			}
+		/* spread: hosts in the order they were reached */
+		const char *host = afield(a, "host.name");
+		struct vg_story_hop *hop = NULL;
+		if (host) {
+			snprintf(key, sizeof(key), "%d:%s", (int)VG_ENT_HOST, host);
+			uintptr_t hv = (uintptr_t)vg_strmap_get(&ent, key);
+			for (size_t h = 0; hv && h < s->nhops && !hop; h++)
+				if (s->hops[h].host == hv - 1)
+					hop = &s->hops[h];
+			if (hv && !hop) {
+				hop = &s->hops[s->nhops++];
+				hop->host = (uint32_t)(hv - 1);
+				hop->reached = a->first_ts;
+				hop->alert_id = a->id;
+				hop->alert_title = a->title;
+				hop->source_ip = afield(a, "source.ip");
+				hop->user = afield(a, "user.name");
+				if (!hop->source_ip)
+					hop->source_ip = "";
+				if (!hop->user)
+					hop->user = "";
+				hop->techniques[0] = '\0';
+			}
+		}
+		for (size_t t = 0; t < a->ntags; t++) {
+			char tech[16];
+			int ti = vg_tactic_index(a->tags[t]);
+			if (ti >= 0 && ti < 32 && !seen_tactic[ti]) {
+				seen_tactic[ti] = true;
+				s->steps[s->nsteps++] = (struct vg_story_step){
+				    ti, vg_tactic_name(ti), a->first_ts, a->id, a->title};
+			}
+			if (hop && technique_of(a->tags[t], tech)) {
+				size_t tl = strlen(tech), hl = strlen(hop->techniques);
+				bool dup = false;
+				for (const char *p = hop->techniques; *p && !dup;) {
+					const char *c = strchr(p, ',');
+					size_t len = c ? (size_t)(c - p) : strlen(p);
+					dup = len == tl && !strncmp(p, tech, tl);
+					p = c ? c + 1 : p + len;
+				}
+				if (!dup && hl + tl + 2 < sizeof(hop->techniques))
+					snprintf(hop->techniques + hl,
+					         sizeof(hop->techniques) - hl, "%s%s",
+					         hl ? "," : "", tech);
+			}
+		}
+	}
+	qsort(s->steps, s->nsteps, sizeof(*s->steps), cmp_step);
+	err = VG_OK;
+out:
+	free(order);
+	vg_strmap_free(&ent);
+	vg_strmap_free(&edge);
+	if (err)
+		vg_incident_story_free(s);
+	return err;
+}
+
+static void clock_text(vg_time t, struct vg_buf *out)
+{
+	int h, mi, sec;
+	vg_time_to_civil(t, NULL, NULL, NULL, &h, &mi, &sec, NULL);
+	vg_buf_printf(out, "%02d:%02d:%02d", h, mi, sec);
+}
+
 void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranking *rank,
                             struct vg_incident_text *t)
+{
+	vg_incident_text_build_story(inc, rank, NULL, t);
+}
+
+void vg_incident_text_build_story(const struct vg_incident *inc,
+                                  const struct vg_ranking *rank,
+                                  const struct vg_incident_story *story,
+                                  struct vg_incident_text *t)
 {
 	size_t ips[64], hosts[64], users[64];
 	size_t nips = entities_of(inc, VG_ENT_IP, ips, 64);
@@ -135,11 +373,22 @@ void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranki
 	t->max_level = vg_level_name(max_level);
 
 	vg_buf_puts(&t->title, lead ? lead->title : "Incident");
-	if (nips) {
+	/* the lead alert's own source, else the first source seen */
+	const char *lead_ip = lead ? afield(lead, "source.ip") : NULL;
+	if (lead_ip || nips) {
 		vg_buf_puts(&t->title, " from ");
-		vg_buf_puts(&t->title, inc->entities[ips[0]].value);
+		vg_buf_puts(&t->title, lead_ip ? lead_ip : inc->entities[ips[0]].value);
 	}
-	if (nhosts) {
+	if (story && story->nhops > 1) {
+		/* "on web01, spread to db01 and app01": the path, not just a list */
+		size_t rest[64], nrest = 0;
+		vg_buf_puts(&t->title, " on ");
+		vg_buf_puts(&t->title, inc->entities[story->hops[0].host].value);
+		for (size_t i = 1; i < story->nhops && nrest < 64; i++)
+			rest[nrest++] = story->hops[i].host;
+		vg_buf_puts(&t->title, ", spread to ");
+		list_values(inc, rest, nrest, 3, &t->title);
+	} else if (nhosts) {
 		vg_buf_puts(&t->title, " on ");
 		list_values(inc, hosts, nhosts, 2, &t->title);
 	}
@@ -165,7 +414,30 @@ void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranki
 		list_values(inc, users, nusers, 5, &t->summary);
 	}
 	vg_buf_puts(&t->summary, ".");
-	if (t->tactics.len) {
+	if (story && story->nhops > 1) {
+		vg_buf_puts(&t->summary, " Path: ");
+		for (size_t i = 0; i < story->nhops && i < 8; i++) {
+			const struct vg_story_hop *h = &story->hops[i];
+			if (i)
+				vg_buf_puts(&t->summary, " -> ");
+			vg_buf_puts(&t->summary, inc->entities[h->host].value);
+			if (h->techniques[0])
+				vg_buf_printf(&t->summary, " (%s)", h->techniques);
+		}
+		if (story->nhops > 8)
+			vg_buf_printf(&t->summary, " -> %zu more", story->nhops - 8);
+		vg_buf_puts(&t->summary, ".");
+	}
+	if (story && story->nsteps) {
+		vg_buf_puts(&t->summary, " Tactics: ");
+		for (size_t i = 0; i < story->nsteps; i++) {
+			if (i)
+				vg_buf_puts(&t->summary, " -> ");
+			vg_buf_printf(&t->summary, "%s ", story->steps[i].tactic_name);
+			clock_text(story->steps[i].first_seen, &t->summary);
+		}
+		vg_buf_puts(&t->summary, ".");
+	} else if (t->tactics.len) {
 		vg_buf_puts(&t->summary, " Tactics: ");
 		for (size_t i = 0; i < t->tactics.len; i++) {
 			if (t->tactics.data[i] == ',')
@@ -257,6 +529,98 @@ void vg_incident_document(const struct vg_incident *inc, const struct vg_ranking
                           const struct vg_incident_text *t, const char *explanation,
                           struct vg_buf *out)
 {
+	vg_incident_document_story(inc, rank, t, NULL, explanation, out);
+}
+
+static void story_json(const struct vg_incident *inc, const struct vg_incident_story *s,
+                       struct vg_buf *out)
+{
+	/* node ids are positions in "nodes" (ordered by first_seen, type, value) */
+	uint32_t pos[4096];
+	size_t npos = inc->nentities < 4096 ? inc->nentities : 4096;
+	for (size_t i = 0; i < npos; i++)
+		pos[i] = UINT32_MAX;
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (s->nodes[i] < npos)
+			pos[s->nodes[i]] = (uint32_t)i;
+	vg_buf_puts(out, ",\"graph\":{\"nodes\":[");
+	for (size_t i = 0; i < s->nnodes; i++) {
+		const struct vg_entity *e = &inc->entities[s->nodes[i]];
+		if (i)
+			vg_buf_putc(out, ',');
+		vg_buf_printf(out, "{\"id\":%zu,\"type\":", i);
+		json_strv(out, vg_entity_type_name(e->type));
+		vg_buf_puts(out, ",\"value\":");
+		json_strv(out, e->value);
+		vg_buf_puts(out, ",\"first_seen\":");
+		json_time(out, e->first_seen);
+		vg_buf_putc(out, '}');
+	}
+	vg_buf_puts(out, "],\"edges\":[");
+	size_t k = 0;
+	for (size_t i = 0; i < s->nedges; i++) {
+		const struct vg_story_edge *e = &s->edges[i];
+		if (e->a >= npos || e->b >= npos)
+			continue;
+		if (k++)
+			vg_buf_putc(out, ',');
+		vg_buf_printf(out, "{\"source\":%u,\"target\":%u,\"first_seen\":",
+		              pos[e->a] < pos[e->b] ? pos[e->a] : pos[e->b],
+		              pos[e->a] < pos[e->b] ? pos[e->b] : pos[e->a]);
+		json_time(out, e->first_seen);
+		vg_buf_printf(out, ",\"alerts\":%u}", e->alerts);
+	}
+	vg_buf_puts(out, "]},\"spread_path\":[");
+	for (size_t i = 0; i < s->nhops; i++) {
+		const struct vg_story_hop *h = &s->hops[i];
+		if (i)
+			vg_buf_putc(out, ',');
+		vg_buf_puts(out, "{\"host\":");
+		json_strv(out, inc->entities[h->host].value);
+		vg_buf_puts(out, ",\"reached\":");
+		json_time(out, h->reached);
+		vg_buf_puts(out, ",\"alert_id\":");
+		json_strv(out, h->alert_id);
+		vg_buf_puts(out, ",\"alert_title\":");
+		json_strv(out, h->alert_title);
+		vg_buf_puts(out, ",\"source_ip\":");
+		json_strv(out, h->source_ip);
+		vg_buf_puts(out, ",\"user\":");
+		json_strv(out, h->user);
+		vg_buf_puts(out, ",\"techniques\":[");
+		for (const char *p = h->techniques, *c; *p;
+		     p = c ? c + 1 : p + strlen(p)) {
+			c = strchr(p, ',');
+			if (p != h->techniques)
+				vg_buf_putc(out, ',');
+			vg_buf_json_str(out, p, c ? (size_t)(c - p) : strlen(p));
+		}
+		vg_buf_puts(out, "]}");
+	}
+	vg_buf_puts(out, "],\"tactic_timeline\":[");
+	for (size_t i = 0; i < s->nsteps; i++) {
+		const struct vg_story_step *st = &s->steps[i];
+		if (i)
+			vg_buf_putc(out, ',');
+		vg_buf_puts(out, "{\"tactic\":");
+		json_strv(out, st->tactic_name);
+		vg_buf_puts(out, ",\"first_seen\":");
+		json_time(out, st->first_seen);
+		vg_buf_puts(out, ",\"alert_id\":");
+		json_strv(out, st->alert_id);
+		vg_buf_puts(out, ",\"alert_title\":");
+		json_strv(out, st->alert_title);
+		vg_buf_putc(out, '}');
+	}
+	vg_buf_putc(out, ']');
+}
+
+void vg_incident_document_story(const struct vg_incident *inc,
+                                const struct vg_ranking *rank,
+                                const struct vg_incident_text *t,
+                                const struct vg_incident_story *story,
+                                const char *explanation, struct vg_buf *out)
+{
 	size_t ips[64], hosts[64];
 	size_t nips = entities_of(inc, VG_ENT_IP, ips, 64);
 	size_t nhosts = entities_of(inc, VG_ENT_HOST, hosts, 64);
@@ -292,12 +656,29 @@ void vg_incident_document(const struct vg_incident *inc, const struct vg_ranking
 		}
 	}
 	vg_buf_puts(out, "],\"attack_sources\":[");
-	for (size_t i = 0; i < nips; i++) {
+	for (size_t i = 0; story && i < story->nsources; i++) {
+		if (i)
+			vg_buf_putc(out, ',');
+		json_strv(out, inc->entities[story->sources[i]].value);
+	}
+	for (size_t i = 0; !story && i < nips; i++) {
 		if (i)
 			vg_buf_putc(out, ',');
 		json_strv(out, inc->entities[ips[i]].value);
 	}
-	vg_buf_puts(out, "],\"hosts_in_order\":[");
+	if (story) {
+		vg_buf_putc(out, ']');
+		story_json(inc, story, out);
+		vg_buf_puts(out, ",\"hosts_in_order\":[");
+		for (size_t i = 0; i < story->nhops; i++) {
+			if (i)
+				vg_buf_putc(out, ',');
+			json_strv(out, inc->entities[story->hops[i].host].value);
+		}
+		nhosts = 0; /* already written in spread order */
+	} else {
+		vg_buf_puts(out, "],\"hosts_in_order\":[");
+	}
 	for (size_t i = 0; i < nhosts; i++) {
 		if (i)
 			vg_buf_putc(out, ',');

@@ -18,6 +18,24 @@ struct vg_incident_text {
 int vg_tactic_index(const char *tag);
 /** @return the tactic name at a kill-chain index, or NULL. */
 const char *vg_tactic_name(int index);
+/** @brief Build the story of inc into s (zeroed by the caller or a previous
+ *  vg_incident_story_free).  @return VG_OK or VG_ERR_NOMEM (s is then empty). */
+vg_err vg_incident_story_build(const struct vg_incident *inc,
+                               struct vg_incident_story *s);
+/** @brief Free a story's arrays and zero it; NULL is allowed. */
+void vg_incident_story_free(struct vg_incident_story *s);
+/** @brief Fill t (buffers are reset first; the caller inits and frees them).
+ *  story may be NULL (then the title and summary leave out the spread). */
+void vg_incident_text_build_story(const struct vg_incident *inc,
+                                  const struct vg_ranking *rank,
+                                  const struct vg_incident_story *story,
+                                  struct vg_incident_text *t);
+/** @brief The document with the story (graph, spread_path, tactic_timeline). */
+void vg_incident_document_story(const struct vg_incident *inc,
+                                const struct vg_ranking *rank,
+                                const struct vg_incident_text *t,
+                                const struct vg_incident_story *story,
+                                const char *explanation, struct vg_buf *out);
 /** @brief Fill t (buffers are reset first; the caller inits and frees them). */
 void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranking *rank,
                             struct vg_incident_text *t);

@@ -77,8 +77,10 @@ static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *
 	for (size_t i = 0; user && i < user->count; i++)
 		if (rd_kafka_conf_set(conf, user->items[i].name, user->items[i].value,
 		                      errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-			vg_diag_error(diag, file, 0, 0, "kafka.librdkafka.%s: %s",
-			              user->items[i].name, errstr);
+			vg_diag_error(diag, file, user->lines ? user->lines[i] : 0,
+			              user->cols ? user->cols[i] : 0,
+			              "kafka.librdkafka.%s: %s", user->items[i].name,
+			              errstr);
 			ok = false;
 		}
 	if (!ok) {

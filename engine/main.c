@@ -32,6 +32,17 @@ static const struct {
     {"scenario", vg_cli_scenario,
      "scenario [--seed N] [--start TIME] [--keys] [--labels FILE]   print generated "
      "traffic"},
+    {"replay", vg_cli_replay,
+     "replay [-c FILE] --db DB [--format F] FILE...   run recorded inputs through the "
+     "pipeline; --db DB --export-map OUT writes the record -> incident map"},
+    {"eval", vg_cli_eval,
+     "eval aitads [options]   leave-one-scenario-out evaluation on AIT-ADS alerts"},
+    {"simulate", vg_cli_simulate,
+     "simulate [--seed N] [--variants] [--out PREFIX]   write generated traffic with "
+     "endpoint campaigns: PREFIX.syslog, PREFIX.jsonl, PREFIX.truth.tsv"},
+    {"feedback", vg_cli_feedback,
+     "feedback INCIDENT --verdict tp|fp [--note TEXT] --db DB   record an analyst's "
+     "verdict (vigil model train --db DB learns from it)"},
     {"version", vg_cli_version, "version"},
 };
 #define NCOMMANDS (sizeof(g_commands) / sizeof(g_commands[0]))

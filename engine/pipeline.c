@@ -18,6 +18,8 @@
  *    correlator, so re-read events that already fired are not counted again.
  *  - vg_pipeline_committable never lets the caller commit past an event an open
  *    correlation window or a held alert still needs.
+ *  - The input records behind every assembled alert are mapped to its incident
+ *    (record_incidents) in the same transaction; merges move those rows along.
  */
 #include "incident_text.h"
 
@@ -68,6 +70,10 @@ struct vg_pipeline {
 
 	float *features, *contrib;
 	struct vg_incident_text text;
+	struct vg_incident_story story;
+	/* (host, rule) pairs seen in the stream ("host\x1frule" -> (void *)1), for
+	 * the novelty flag of alerts; loaded from the store on start */
+	struct vg_strmap novelty;
 	struct vg_buf expl, feats;
 
 	vg_incident_tap_fn incident_tap;
@@ -85,6 +91,43 @@ static vg_err restore_mark(const char *rule_id, const char *group_key, const cha
 	struct vg_pipeline *p = ctx;
 	return vg_correlator_restore_mark(p->corr, rule_id, group_key, topic, partition,
 	                                  offset);
+}
+
+static vg_err restore_novelty(const char *host, const char *rule_id, void *ctx)
+{
+	struct vg_pipeline *p = ctx;
+	char key[1024];
+	snprintf(key, sizeof(key), "%s\x1f%s", host, rule_id);
+	return vg_strmap_put(&p->novelty, key, (void *)1);
+}
+
+/* Flag the alert just assembled as novel when its (host, rule) pair is new to the
+ * stream, and remember the pair (in the store too, same transaction).  Decided at
+ * assembly, in release order, and stored with the alert, so the feature it feeds
+ * stays a function of the incident. */
+static vg_err note_novelty(struct vg_pipeline *p, struct vg_incident *inc,
+                           const struct vg_alert *alert, const struct vg_rule_info *info)
+{
+	const char *host = "";
+	char key[1024];
+	for (size_t i = 0; i < alert->nfields; i++)
+		if (!strcmp(alert->fields[i].name, "host.name"))
+			host = alert->fields[i].value;
+	snprintf(key, sizeof(key), "%s\x1f%s", host, info->id);
+	if (vg_strmap_get(&p->novelty, key))
+		return VG_OK;
+	if (vg_strmap_put(&p->novelty, key, (void *)1))
+		return VG_ERR_NOMEM;
+	for (size_t i = inc->nalerts; i > 0; i--)
+		if (!strcmp(inc->alerts[i - 1].id, alert->id)) {
+			inc->alerts[i - 1].novel = true;
+			break;
+		}
+	if (!p->store)
+		return VG_OK;
+	vg_err err =
+	    vg_store_put_novelty(p->store, host, info->id, alert->id, alert->first_ts);
+	return err;
 }
 
 static vg_err restore_incident(const struct vg_incident *inc, void *ctx)
@@ -135,6 +178,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 		p->hooks = *hooks;
 	p->dl_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
 	vg_strmap_init(&p->dirty);
+	vg_strmap_init(&p->novelty);
 	vg_buf_init(&p->text.title);
 	vg_buf_init(&p->text.summary);
 	vg_buf_init(&p->text.tactics);
@@ -173,8 +217,17 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	};
 	if ((err = vg_correlator_new(p->rules, &cconf, &p->corr)))
 		goto fail;
-	struct vg_assembler_conf aconf = {.inactivity_gap =
-	                                      cfg->correlation.incident_gap};
+	struct vg_assembler_conf aconf = {
+	    .inactivity_gap = cfg->correlation.incident_gap,
+	    .link_hosts = cfg->correlation.link_hosts,
+	    .stop_values = (const char *const *)cfg->correlation.stop_values,
+	    .n_stop_values = cfg->correlation.nstop_values,
+	    .stop_max_alerts = cfg->correlation.stop_max_alerts > 0 &&
+	                               cfg->correlation.stop_max_alerts < UINT32_MAX
+	                           ? (uint32_t)cfg->correlation.stop_max_alerts
+	                           : 0,
+	    .stop_window = cfg->correlation.stop_window,
+	};
 	if ((err = vg_assembler_new(&aconf, &p->assembler)))
 		goto fail;
 	if (cfg->store.path) {
@@ -184,6 +237,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 			goto fail;
 		}
 		if ((err = vg_store_each_mark(p->store, restore_mark, p)) ||
+		    (err = vg_store_each_novelty(p->store, restore_novelty, p)) ||
 		    (err = vg_store_each_open_incident(p->store,
 		                                       2 * cfg->correlation.incident_gap,
 		                                       restore_incident, p))) {
@@ -223,6 +277,8 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 		free(p->parts[i].topic);
 	free(p->parts);
 	vg_strmap_free(&p->dirty);
+	vg_strmap_free(&p->novelty);
+	vg_incident_story_free(&p->story);
 	vg_buf_free(&p->text.title);
 	vg_buf_free(&p->text.summary);
 	vg_buf_free(&p->text.tactics);
@@ -401,8 +457,16 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 	struct vg_incident *inc = vg_assembler_add(p->assembler, alert, &changed);
 	if (!inc)
 		return VG_ERR_NOMEM;
-	if (changed)
+	if (changed) {
 		mark_dirty(p, inc->id);
+		if ((err = note_novelty(p, inc, alert, &info)))
+			return err;
+		if (p->store &&
+		    (err = vg_store_put_record_incident(p->store, alert, inc->id)))
+			return err;
+		if (p->hooks.assembled)
+			p->hooks.assembled(alert, inc->id, p->hooks.ctx);
+	}
 	char merged[8][21], into[8][21];
 	size_t n;
 	while ((n = vg_assembler_take_merged(p->assembler, merged, into, 8)) > 0) {
@@ -412,6 +476,8 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 			if (p->store &&
 			    (err = vg_store_merge_incident(p->store, merged[i], into[i])))
 				return err;
+			if (p->hooks.merged)
+				p->hooks.merged(merged[i], into[i], p->hooks.ctx);
 		}
 	}
 	return p->batch_err;
@@ -449,6 +515,8 @@ static vg_err release_alerts(struct vg_pipeline *p, vg_time upto)
 	size_t n = 0;
 	vg_err err = VG_OK;
 
+	if (!p->nheld)
+		return VG_OK; /* p->held may be NULL: no qsort/memmove on it */
 	qsort(p->held, p->nheld, sizeof(*p->held), cmp_held);
 	while (n < p->nheld && p->held[n].a.last_ts <= upto)
 		n++;
@@ -506,6 +574,25 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 	return p->batch_err;
 }
 
+/* The next output slot (not yet counted in noutputs), with its id and an empty
+ * document; NULL when out of memory. */
+static struct vg_output *output_push(struct vg_pipeline *p, const char *incident_id)
+{
+	if (p->noutputs == p->outputs_cap) {
+		size_t ncap = p->outputs_cap ? p->outputs_cap * 2 : 16;
+		struct vg_output *no = realloc(p->outputs, ncap * sizeof(*no));
+		if (!no)
+			return NULL;
+		p->outputs = no;
+		p->outputs_cap = ncap;
+	}
+	struct vg_output *o = &p->outputs[p->noutputs];
+	snprintf(o->incident_id, sizeof(o->incident_id), "%s", incident_id);
+	o->version = 0;
+	vg_buf_init(&o->json);
+	return o;
+}
+
 static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 {
 	struct vg_ranking rank = {.score = -1, .priority = 0, .features = p->features};
@@ -513,6 +600,9 @@ static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 	vg_err err;
 
 	vg_features_compute(inc, p->features);
+	vg_incident_story_free(&p->story);
+	if (vg_incident_story_build(inc, &p->story))
+		return VG_ERR_NOMEM;
 	if (p->model) {
 		float score;
 		err = vg_model_score(p->model, p->features, &score, p->contrib, errstr,
@@ -532,25 +622,19 @@ static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 	if (p->incident_tap)
 		p->incident_tap(inc, p->features, rank.score, p->incident_tap_ctx);
 
-	vg_incident_text_build(inc, &rank, &p->text);
+	vg_incident_text_build_story(inc, &rank, &p->story, &p->text);
 	vg_buf_reset(&p->expl);
 	vg_buf_reset(&p->feats);
 	vg_incident_explanation(&rank, 5, &p->expl);
 	vg_incident_features_json(&rank, &p->feats);
 
-	if (p->noutputs == p->outputs_cap) {
-		size_t ncap = p->outputs_cap ? p->outputs_cap * 2 : 16;
-		struct vg_output *no = realloc(p->outputs, ncap * sizeof(*no));
-		if (!no)
-			return VG_ERR_NOMEM;
-		p->outputs = no;
-		p->outputs_cap = ncap;
-	}
-	struct vg_output *o = &p->outputs[p->noutputs++];
-	snprintf(o->incident_id, sizeof(o->incident_id), "%s", inc->id);
+	struct vg_output *o = output_push(p, inc->id);
+	if (!o)
+		return VG_ERR_NOMEM;
+	p->noutputs++;
 	o->version = inc->version;
-	vg_buf_init(&o->json);
-	vg_incident_document(inc, &rank, &p->text, p->expl.data, &o->json);
+	vg_incident_document_story(inc, &rank, &p->text, &p->story, p->expl.data,
+	                           &o->json);
 	if (p->text.title.oom || o->json.oom || p->expl.oom)
 		return VG_ERR_NOMEM;
 	if (!p->store)
@@ -563,6 +647,7 @@ static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 	    .explanation = p->model ? p->expl.data : NULL,
 	    .features = p->feats.data,
 	    .document = o->json.data,
+	    .story = &p->story,
 	};
 	return vg_store_put_incident(p->store, inc, &rank, &doc);
 }
@@ -591,6 +676,22 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 		if (err)
 			return err;
 	}
+	return VG_OK;
+}
+
+/* Add the links stop-values prevented in this batch to the store. */
+static vg_err flush_stops(struct vg_pipeline *p)
+{
+	struct vg_stop_stat st[32];
+	size_t n;
+	while ((n = vg_assembler_take_stops(p->assembler, st, 32)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			vg_err err = vg_store_add_stop_value(
+			    p->store, vg_entity_type_name(st[i].type), st[i].value,
+			    st[i].configured, (int64_t)st[i].prevented);
+			if (err)
+				return err;
+		}
 	return VG_OK;
 }
 
@@ -642,6 +743,8 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 		if (!err)
 			err = flush_metrics(p);
 		if (!err)
+			err = flush_stops(p);
+		if (!err)
 			err = vg_store_commit(p->store);
 		if (err) {
 			vg_log(VG_LOG_ERROR, "store: %s", vg_store_errmsg(p->store));
@@ -682,17 +785,9 @@ vg_err vg_pipeline_ack(struct vg_pipeline *p, const struct vg_output *outputs, s
 static vg_err collect_unpublished(const char *id, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
-	if (p->noutputs == p->outputs_cap) {
-		size_t ncap = p->outputs_cap ? p->outputs_cap * 2 : 16;
-		struct vg_output *no = realloc(p->outputs, ncap * sizeof(*no));
-		if (!no)
-			return VG_ERR_NOMEM;
-		p->outputs = no;
-		p->outputs_cap = ncap;
-	}
-	struct vg_output *o = &p->outputs[p->noutputs];
-	snprintf(o->incident_id, sizeof(o->incident_id), "%s", id);
-	vg_buf_init(&o->json);
+	struct vg_output *o = output_push(p, id);
+	if (!o)
+		return VG_ERR_NOMEM;
 	vg_err err = vg_store_incident_json(p->store, id, &o->json, &o->version);
 	if (err) {
 		vg_buf_free(&o->json);

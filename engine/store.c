@@ -44,6 +44,24 @@ enum stmt_id {
 	S_RANKED,
 	S_METRIC,
 	S_COUNT_INCIDENTS,
+	S_PUT_RECORD_INCIDENT,
+	S_MOVE_RECORD_INCIDENTS,
+	S_EACH_RECORD_INCIDENT,
+	S_EACH_OFFSET,
+	S_DEL_EDGES,
+	S_PUT_EDGE,
+	S_DEL_SPREAD,
+	S_PUT_SPREAD,
+	S_DEL_TACTICS,
+	S_PUT_TACTIC,
+	S_PUT_NOVELTY,
+	S_EACH_NOVELTY,
+	S_PUT_ALERT_NOVEL,
+	S_ALERT_NOVEL,
+	S_ADD_STOP,
+	S_INCIDENT_STATE,
+	S_PUT_FEEDBACK,
+	S_EACH_VERDICT,
 	S_COUNT
 };
 
@@ -126,6 +144,47 @@ static const char *const g_sql[S_COUNT] = {
     [S_METRIC] = "SELECT value FROM metrics WHERE name=?1",
     [S_COUNT_INCIDENTS] = "SELECT count(*), coalesce(sum(surfaced), 0) FROM incidents"
                           " WHERE merged_into IS NULL",
+    [S_PUT_RECORD_INCIDENT] =
+        "INSERT INTO record_incidents (topic, partition, \"offset\", alert_id,"
+        " incident_id) VALUES (?1,?2,?3,?4,?5) ON CONFLICT(topic, partition,"
+        " \"offset\", alert_id) DO UPDATE SET incident_id=excluded.incident_id",
+    [S_MOVE_RECORD_INCIDENTS] =
+        "UPDATE record_incidents SET incident_id=?2 WHERE incident_id=?1",
+    [S_EACH_RECORD_INCIDENT] =
+        "SELECT topic, partition, \"offset\", alert_id, incident_id FROM"
+        " record_incidents ORDER BY topic, partition, \"offset\", alert_id",
+    [S_EACH_OFFSET] = "SELECT topic, partition, next_offset FROM input_offsets"
+                      " ORDER BY topic, partition",
+    [S_DEL_EDGES] = "DELETE FROM incident_edges WHERE incident_id=?1",
+    [S_PUT_EDGE] =
+        "INSERT OR REPLACE INTO incident_edges (incident_id, a_type, a_value, b_type,"
+        " b_value, first_seen, first_seen_us, alerts) VALUES (?1,?2,?3,?4,?5,?6,?7,?8)",
+    [S_DEL_SPREAD] = "DELETE FROM incident_spread WHERE incident_id=?1",
+    [S_PUT_SPREAD] =
+        "INSERT OR REPLACE INTO incident_spread (incident_id, ord, host, reached,"
+        " reached_us, alert_id, techniques, source_ip, user_name)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
+    [S_DEL_TACTICS] = "DELETE FROM incident_tactics WHERE incident_id=?1",
+    [S_PUT_TACTIC] =
+        "INSERT OR REPLACE INTO incident_tactics (incident_id, ord, tactic, first_seen,"
+        " first_seen_us, alert_id) VALUES (?1,?2,?3,?4,?5,?6)",
+    [S_PUT_NOVELTY] = "INSERT OR IGNORE INTO novelty (host, rule_id, first_alert_id,"
+                      " first_seen_us) VALUES (?1,?2,?3,?4)",
+    [S_EACH_NOVELTY] = "SELECT host, rule_id FROM novelty ORDER BY host, rule_id",
+    [S_PUT_ALERT_NOVEL] = "INSERT OR IGNORE INTO alert_novelty (alert_id) VALUES (?1)",
+    [S_ALERT_NOVEL] = "SELECT 1 FROM alert_novelty WHERE alert_id=?1",
+    [S_ADD_STOP] = "INSERT INTO stop_values (type, value, configured, prevented)"
+                   " VALUES (?1,?2,?3,?4) ON CONFLICT(type, value) DO UPDATE SET"
+                   " configured=excluded.configured,"
+                   " prevented=prevented+excluded.prevented",
+    [S_INCIDENT_STATE] = "SELECT merged_into FROM incidents WHERE id=?1",
+    [S_PUT_FEEDBACK] = "INSERT INTO feedback (incident_id, verdict, note, recorded_at)"
+                       " VALUES (?1,?2,?3,?4)",
+    [S_EACH_VERDICT] = "SELECT f.incident_id, f.verdict, i.features FROM feedback f"
+                       " JOIN incidents i ON i.id = f.incident_id"
+                       " WHERE f.rowid = (SELECT max(rowid) FROM feedback g"
+                       " WHERE g.incident_id = f.incident_id) AND i.features IS NOT NULL"
+                       " ORDER BY f.incident_id",
     [S_ADD_METRIC] = "INSERT INTO metrics (name, value) VALUES (?1, ?2)"
                      " ON CONFLICT(name) DO UPDATE SET value=value+excluded.value",
 };
@@ -261,6 +320,12 @@ static vg_err put_alert(struct vg_store *st, const char *incident_id,
 	sqlite3_bind_int64(s, 11, (sqlite3_int64)al->event_count);
 	if ((err = step_done(st, s, "storing an alert")))
 		return err;
+	if (al->novel) {
+		s = S(st, S_PUT_ALERT_NOVEL);
+		bind_text(s, 1, al->id);
+		if ((err = step_done(st, s, "storing an alert's novelty")))
+			return err;
+	}
 	s = S(st, S_DEL_TAGS);
 	bind_text(s, 1, al->id);
 	if ((err = step_done(st, s, "storing alert tags")))
@@ -287,6 +352,166 @@ static vg_err put_alert(struct vg_store *st, const char *incident_id,
 			return err;
 	}
 	return VG_OK;
+}
+
+/* Delete an incident's story rows (before rewriting them, or after a merge). */
+static vg_err del_story(struct vg_store *st, const char *id)
+{
+	static const enum stmt_id dels[] = {S_DEL_EDGES, S_DEL_SPREAD, S_DEL_TACTICS};
+	for (size_t i = 0; i < 3; i++) {
+		sqlite3_stmt *s = S(st, dels[i]);
+		bind_text(s, 1, id);
+		vg_err err = step_done(st, s, "deleting an incident's story");
+		if (err)
+			return err;
+	}
+	return VG_OK;
+}
+
+static vg_err put_story(struct vg_store *st, const struct vg_incident *inc,
+                        const struct vg_incident_story *story)
+{
+	vg_err err = del_story(st, inc->id);
+	sqlite3_stmt *s;
+	for (size_t i = 0; !err && i < story->nedges; i++) {
+		const struct vg_entity *a = &inc->entities[story->edges[i].a],
+		                       *b = &inc->entities[story->edges[i].b];
+		/* stored by value, smaller (type, value) first: ids of entities differ
+		 * between runs, values do not */
+		int c = a->type != b->type ? (a->type < b->type ? -1 : 1)
+		                           : strcmp(a->value, b->value);
+		if (c > 0) {
+			const struct vg_entity *t = a;
+			a = b;
+			b = t;
+		}
+		s = S(st, S_PUT_EDGE);
+		bind_text(s, 1, inc->id);
+		bind_text(s, 2, vg_entity_type_name(a->type));
+		bind_text(s, 3, a->value);
+		bind_text(s, 4, vg_entity_type_name(b->type));
+		bind_text(s, 5, b->value);
+		bind_time(s, 6, 7, story->edges[i].first_seen);
+		sqlite3_bind_int64(s, 8, story->edges[i].alerts);
+		err = step_done(st, s, "storing a graph edge");
+	}
+	for (size_t i = 0; !err && i < story->nhops; i++) {
+		const struct vg_story_hop *h = &story->hops[i];
+		s = S(st, S_PUT_SPREAD);
+		bind_text(s, 1, inc->id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		bind_text(s, 3, inc->entities[h->host].value);
+		bind_time(s, 4, 5, h->reached);
+		bind_text(s, 6, h->alert_id);
+		bind_text(s, 7, h->techniques);
+		bind_text(s, 8, h->source_ip);
+		bind_text(s, 9, h->user);
+		err = step_done(st, s, "storing a spread step");
+	}
+	for (size_t i = 0; !err && i < story->nsteps; i++) {
+		const struct vg_story_step *t = &story->steps[i];
+		s = S(st, S_PUT_TACTIC);
+		bind_text(s, 1, inc->id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		bind_text(s, 3, t->tactic_name);
+		bind_time(s, 4, 5, t->first_seen);
+		bind_text(s, 6, t->alert_id);
+		err = step_done(st, s, "storing a tactic step");
+	}
+	return err;
+}
+
+vg_err vg_store_put_novelty(struct vg_store *st, const char *host, const char *rule_id,
+                            const char *alert_id, vg_time first_seen)
+{
+	sqlite3_stmt *s = S(st, S_PUT_NOVELTY);
+	bind_text(s, 1, host);
+	bind_text(s, 2, rule_id);
+	bind_text(s, 3, alert_id);
+	sqlite3_bind_int64(s, 4, first_seen);
+	return step_done(st, s, "storing novelty");
+}
+
+vg_err vg_store_each_novelty(struct vg_store *st,
+                             vg_err (*fn)(const char *, const char *, void *), void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_EACH_NOVELTY);
+	int rc;
+	vg_err err = VG_OK;
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = fn((const char *)sqlite3_column_text(s, 0),
+		         (const char *)sqlite3_column_text(s, 1), ctx);
+	if (err == VG_OK && rc != SQLITE_DONE)
+		err = fail(st, "reading novelty");
+	sqlite3_reset(s);
+	return err;
+}
+
+vg_err vg_store_add_stop_value(struct vg_store *st, const char *type, const char *value,
+                               bool configured, int64_t prevented)
+{
+	sqlite3_stmt *s = S(st, S_ADD_STOP);
+	bind_text(s, 1, type);
+	bind_text(s, 2, value);
+	sqlite3_bind_int(s, 3, configured);
+	sqlite3_bind_int64(s, 4, prevented);
+	return step_done(st, s, "storing a stop-value");
+}
+
+vg_err vg_store_put_feedback(struct vg_store *st, const char *incident_id,
+                             const char *verdict, const char *note, vg_time at)
+{
+	sqlite3_stmt *s = S(st, S_INCIDENT_STATE);
+	char merged[64] = "";
+	int rc;
+	if (strcmp(verdict, "tp") && strcmp(verdict, "fp")) {
+		snprintf(st->errmsg, sizeof(st->errmsg),
+		         "verdict must be 'tp' or 'fp', not '%s'", verdict);
+		return VG_ERR_INVALID;
+	}
+	bind_text(s, 1, incident_id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL)
+		snprintf(merged, sizeof(merged), "%s", sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE || merged[0]) {
+		if (merged[0])
+			snprintf(st->errmsg, sizeof(st->errmsg),
+			         "incident %s was merged into %s: give the verdict to %s",
+			         incident_id, merged, merged);
+		else
+			snprintf(st->errmsg, sizeof(st->errmsg), "no incident %s",
+			         incident_id);
+		return VG_ERR_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW)
+		return fail(st, "reading an incident");
+	s = S(st, S_PUT_FEEDBACK);
+	bind_text(s, 1, incident_id);
+	bind_text(s, 2, verdict);
+	if (note)
+		bind_text(s, 3, note);
+	char t[32];
+	vg_time_format(at, t);
+	bind_text(s, 4, t);
+	return step_done(st, s, "storing a verdict");
+}
+
+vg_err vg_store_each_verdict(struct vg_store *st,
+                             vg_err (*fn)(const char *, int, const char *, void *),
+                             void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_EACH_VERDICT);
+	int rc;
+	vg_err err = VG_OK;
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = fn((const char *)sqlite3_column_text(s, 0),
+		         !strcmp((const char *)sqlite3_column_text(s, 1), "tp"),
+		         (const char *)sqlite3_column_text(s, 2), ctx);
+	if (err == VG_OK && rc != SQLITE_DONE)
+		err = fail(st, "reading verdicts");
+	sqlite3_reset(s);
+	return err;
 }
 
 vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
@@ -334,7 +559,7 @@ vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
 		if ((err = step_done(st, s, "storing an entity")))
 			return err;
 	}
-	return VG_OK;
+	return doc->story ? put_story(st, inc, doc->story) : VG_OK;
 }
 
 vg_err vg_store_merge_incident(struct vg_store *st, const char *merged, const char *into)
@@ -350,10 +575,71 @@ vg_err vg_store_merge_incident(struct vg_store *st, const char *merged, const ch
 	bind_text(s, 2, into);
 	if ((err = step_done(st, s, "moving alerts of a merged incident")))
 		return err;
-	/* The survivor's upsert re-adds the entities under its own id. */
+	s = S(st, S_MOVE_RECORD_INCIDENTS);
+	bind_text(s, 1, merged);
+	bind_text(s, 2, into);
+	if ((err = step_done(st, s, "moving records of a merged incident")))
+		return err;
+	/* The survivor's upsert re-adds the entities and story under its own id. */
+	if ((err = del_story(st, merged)))
+		return err;
 	s = S(st, S_MOVE_ENTITIES);
 	bind_text(s, 1, merged);
 	return step_done(st, s, "moving entities of a merged incident");
+}
+
+vg_err vg_store_put_record_incident(struct vg_store *st, const struct vg_alert *alert,
+                                    const char *incident_id)
+{
+	for (size_t i = 0; i < alert->nevents; i++) {
+		sqlite3_stmt *s = S(st, S_PUT_RECORD_INCIDENT);
+		if (!alert->events[i].topic)
+			continue;
+		bind_text(s, 1, alert->events[i].topic);
+		sqlite3_bind_int(s, 2, alert->events[i].partition);
+		sqlite3_bind_int64(s, 3, alert->events[i].offset);
+		bind_text(s, 4, alert->id);
+		bind_text(s, 5, incident_id);
+		vg_err err = step_done(st, s, "storing a record's incident");
+		if (err)
+			return err;
+	}
+	return VG_OK;
+}
+
+vg_err vg_store_each_record_incident(struct vg_store *st,
+                                     vg_err (*fn)(const char *, int32_t, int64_t,
+                                                  const char *, const char *, void *),
+                                     void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_EACH_RECORD_INCIDENT);
+	int rc;
+	vg_err err = VG_OK;
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = fn((const char *)sqlite3_column_text(s, 0),
+		         sqlite3_column_int(s, 1), sqlite3_column_int64(s, 2),
+		         (const char *)sqlite3_column_text(s, 3),
+		         (const char *)sqlite3_column_text(s, 4), ctx);
+	if (err == VG_OK && rc != SQLITE_DONE)
+		err = fail(st, "reading record incidents");
+	sqlite3_reset(s);
+	return err;
+}
+
+vg_err vg_store_each_offset(struct vg_store *st,
+                            vg_err (*fn)(const char *, int32_t, int64_t, void *),
+                            void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_EACH_OFFSET);
+	int rc;
+	vg_err err = VG_OK;
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = fn((const char *)sqlite3_column_text(s, 0),
+		         sqlite3_column_int(s, 1), sqlite3_column_int64(s, 2), ctx);
+	if (err == VG_OK && rc != SQLITE_DONE)
+		err = fail(st, "reading input offsets");
+	sqlite3_reset(s);
+	return err;
 }
 
 vg_err vg_store_put_alert_events(struct vg_store *st, const struct vg_alert *alert)
@@ -476,6 +762,12 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)
 		return fail(st, "reading alerts");
+	for (size_t i = 0; i < inc->nalerts; i++) {
+		s = S(st, S_ALERT_NOVEL);
+		bind_text(s, 1, inc->alerts[i].id);
+		inc->alerts[i].novel = sqlite3_step(s) == SQLITE_ROW;
+		sqlite3_reset(s);
+	}
 	for (size_t i = 0; i < inc->nalerts; i++) {
 		struct vg_incident_alert *al = &inc->alerts[i];
 		size_t tcap = 0, fcap = 0;

@@ -31,6 +31,7 @@ struct vg_input {
 
 struct vg_kv_list {
 	struct vg_kv *items;
+	int *lines, *cols; /* where each item's value was written (1-based), or NULL */
 	size_t count;
 };
 
@@ -73,6 +74,11 @@ struct vg_config {
 		int64_t max_groups_total;
 		vg_time idle_partition_timeout; /* wall time before an idle partition's
 		                                   watermark advances with the clock */
+		char **stop_values; /* "type:value" (correlation.stop_values map) */
+		size_t nstop_values;
+		int64_t stop_max_alerts; /* automatic stop-values: alerts per window */
+		vg_time stop_window;
+		bool link_hosts; /* hosts link alerts (guarded by stop-values) */
 	} correlation;
 };
 
@@ -116,6 +122,43 @@ struct vg_ranking {
 	const float *contrib;  /* vg_feature_count() + 1 (bias last), or NULL */
 };
 
+/** An edge of an incident's entity graph: two entities named by one alert. */
+struct vg_story_edge {
+	uint32_t a, b; /* indexes into the incident's entities */
+	vg_time first_seen;
+	uint32_t alerts;
+};
+/** A host the incident reached, in order. */
+struct vg_story_hop {
+	uint32_t host; /* index into the incident's entities */
+	vg_time reached;
+	const char *alert_id, *alert_title; /* the first alert on it */
+	const char *source_ip, *user;       /* of that alert ("" when absent) */
+	char techniques[160]; /* ATT&CK techniques seen there, "T1110,..." */
+};
+/** A step of the ATT&CK tactic timeline: when a tactic first appeared. */
+struct vg_story_step {
+	int tactic; /* kill-chain index */
+	const char *tactic_name;
+	vg_time first_seen;
+	const char *alert_id, *alert_title;
+};
+/** The story of an incident (incident_text.c): entity graph, sources, spread path
+ *  and tactic timeline.  Pure function of the incident (alert order does not
+ *  matter); pointers borrow from the incident. */
+struct vg_incident_story {
+	uint32_t *nodes; /* entity indexes ordered by first_seen, type, value */
+	size_t nnodes;
+	struct vg_story_edge *edges;
+	size_t nedges;
+	uint32_t *sources; /* ip entities that were source.ip, by first_seen */
+	size_t nsources;
+	struct vg_story_hop *hops;
+	size_t nhops;
+	struct vg_story_step *steps;
+	size_t nsteps;
+};
+
 /** Text built for an incident (incident_text.c). */
 struct vg_incident_doc {
 	const char *title;
@@ -125,6 +168,7 @@ struct vg_incident_doc {
 	const char *explanation; /* JSON array of the top contributions */
 	const char *features;    /* JSON object name -> value */
 	const char *document;    /* the JSON published on the output topic */
+	const struct vg_incident_story *story; /* NULL: none stored */
 };
 
 /** @brief Upsert an incident with its alerts and entities (idempotent). */
@@ -135,6 +179,26 @@ vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
 vg_err vg_store_merge_incident(struct vg_store *st, const char *merged, const char *into);
 /** @brief Record an alert's contributing event positions (for replay and labels). */
 vg_err vg_store_put_alert_events(struct vg_store *st, const struct vg_alert *alert);
+/**
+ * @brief Record which incident an alert joined, once per input record behind it
+ * (alert->events: topic/partition/offset, or file/0/record index for a replay).
+ * vg_store_merge_incident moves the rows of an absorbed incident to the survivor,
+ * so the table always names incidents that are not merged away.
+ */
+vg_err vg_store_put_record_incident(struct vg_store *st, const struct vg_alert *alert,
+                                    const char *incident_id);
+/** @brief Give fn every (record, alert, incident) row, ordered by topic, partition,
+ *  offset and alert id. */
+vg_err vg_store_each_record_incident(struct vg_store *st,
+                                     vg_err (*fn)(const char *topic, int32_t partition,
+                                                  int64_t offset, const char *alert_id,
+                                                  const char *incident_id, void *ctx),
+                                     void *ctx);
+/** @brief Give fn every recorded input position (topic, partition, next offset). */
+vg_err vg_store_each_offset(struct vg_store *st,
+                            vg_err (*fn)(const char *topic, int32_t partition,
+                                         int64_t next_offset, void *ctx),
+                            void *ctx);
 /** @return true when an alert with that id is stored. */
 bool vg_store_has_alert(struct vg_store *st, const char *alert_id);
 /** @brief Persist a correlation mark (see vg_correlator_restore_mark). */
@@ -184,6 +248,31 @@ int64_t vg_store_metric(struct vg_store *st, const char *name);
 /** @brief Count incidents (not merged), and of them the surfaced ones. */
 vg_err vg_store_count_incidents(struct vg_store *st, int64_t *total, int64_t *surfaced);
 
+/** @brief Remember that (host, rule) was first seen with alert_id at first_seen
+ *  (novelty table; the first record wins). */
+vg_err vg_store_put_novelty(struct vg_store *st, const char *host, const char *rule_id,
+                            const char *alert_id, vg_time first_seen);
+/** @brief Give fn every (host, rule) pair of the novelty table. */
+vg_err vg_store_each_novelty(struct vg_store *st,
+                             vg_err (*fn)(const char *host, const char *rule_id,
+                                          void *ctx),
+                             void *ctx);
+/** @brief Add `prevented` to the links a stop-value prevented (stop_values table). */
+vg_err vg_store_add_stop_value(struct vg_store *st, const char *type, const char *value,
+                               bool configured, int64_t prevented);
+/** @brief Record an analyst's verdict ("tp" or "fp") on an incident, with an optional
+ *  note, at wall-clock time `at` (the caller reads the clock).
+ *  @return VG_OK, VG_ERR_NOTFOUND (no such incident, or merged away: the error
+ *  message names the survivor), VG_ERR_INVALID (bad verdict) or VG_ERR_STORE. */
+vg_err vg_store_put_feedback(struct vg_store *st, const char *incident_id,
+                             const char *verdict, const char *note, vg_time at);
+/** @brief Give fn each incident with a verdict: its latest verdict (1 tp, 0 fp) and
+ *  its stored feature JSON (as vg_incident_features_json wrote it), by id. */
+vg_err vg_store_each_verdict(struct vg_store *st,
+                             vg_err (*fn)(const char *incident_id, int label,
+                                          const char *features_json, void *ctx),
+                             void *ctx);
+
 /** @brief Add a named counter (metrics table). */
 vg_err vg_store_add_metric(struct vg_store *st, const char *name, int64_t delta);
 
@@ -209,10 +298,20 @@ typedef void (*vg_dead_letter_fn)(const char *reason, const char *buf, size_t le
 /** Called for each alert (before assembly), e.g. by `vigil detect`. */
 typedef void (*vg_alert_tap_fn)(const struct vg_alert *alert, void *ctx);
 
+/** Called after an alert joined an incident (its id at that moment). */
+typedef void (*vg_assembled_fn)(const struct vg_alert *alert, const char *incident_id,
+                                void *ctx);
+/** Called when incident `merged` was absorbed by `into`. */
+typedef void (*vg_merged_fn)(const char *merged, const char *into, void *ctx);
+
 struct vg_pipeline_hooks {
 	vg_dead_letter_fn dead_letter;
 	vg_alert_tap_fn alert_tap;
 	void *ctx;
+	/* Optional (NULL: none); they get ctx too.  `vigil eval` follows which
+	 * records' alerts end up in which incident without reading the store. */
+	vg_assembled_fn assembled;
+	vg_merged_fn merged;
 };
 
 /**
@@ -284,6 +383,8 @@ struct vg_scenario_record {
 	const char *host; /* the host that logged it (static; the Kafka key) */
 	bool attack;      /* ground truth: part of an attack */
 	vg_time ts;
+	bool json;            /* a JSON line (Sysmon / ECS endpoint event), else syslog */
+	const char *campaign; /* static name of the attack campaign, NULL for noise */
 };
 
 struct vg_scenario {
@@ -300,6 +401,9 @@ struct vg_scenario_params {
 	int hosts;     /* servers producing noise */
 	bool attack;   /* include the SSH brute force -> login -> sudo campaign */
 	bool variants; /* randomise campaigns and add benign look-alikes (training) */
+	bool endpoint; /* also endpoint campaigns as JSON lines (Sysmon, ECS): encoded
+	                  PowerShell + lsass access, C2 beaconing, a web shell, a port
+	                  scan; needs an input format that accepts JSON (auto) */
 };
 
 /** @brief Generate a deterministic scenario (same params, same bytes). */

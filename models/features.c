@@ -47,6 +47,10 @@ enum feature {
 	F_DURATION_LOG1P,
 	F_ALERTS_PER_MINUTE,
 	F_SUCCESS_AFTER_FAILURE,
+	F_BURSTINESS_LOG1P,
+	F_ARRIVAL_REGULARITY,
+	F_NOVEL_ALERT_SHARE,
+	F_LATERAL_HOSTS,
 	F_COUNT_
 };
 
@@ -78,6 +82,10 @@ static const char *const feature_names[VG_FEATURE_COUNT] = {
     [F_DURATION_LOG1P] = "duration_log1p",
     [F_ALERTS_PER_MINUTE] = "alerts_per_minute",
     [F_SUCCESS_AFTER_FAILURE] = "success_after_failure",
+    [F_BURSTINESS_LOG1P] = "burstiness_log1p",
+    [F_ARRIVAL_REGULARITY] = "arrival_regularity",
+    [F_NOVEL_ALERT_SHARE] = "novel_alert_share",
+    [F_LATERAL_HOSTS] = "lateral_hosts",
 };
 
 /* The 14 ATT&CK Enterprise tactics in kill-chain order (the index is the order). */
@@ -240,6 +248,106 @@ static uint32_t distinct_entities(const struct vg_incident *inc, enum vg_entity_
 	return set->n;
 }
 
+static const char *field_of(const struct vg_incident_alert *al, const char *name)
+{
+	for (size_t f = 0; f < al->nfields; f++)
+		if (al->fields[f].name && al->fields[f].value && al->fields[f].value[0] &&
+		    !strcmp(al->fields[f].name, name))
+			return al->fields[f].value;
+	return NULL;
+}
+
+/* Alerts ordered by (first_ts, id), at most ORDER_MAX (the earliest kept). */
+#define ORDER_MAX 1024
+static size_t time_order(const struct vg_incident *inc, uint16_t *idx)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inc->nalerts && i < 65535; i++) {
+		const struct vg_incident_alert *a = &inc->alerts[i];
+		size_t j = n < ORDER_MAX ? n++ : ORDER_MAX;
+		while (j > 0) {
+			const struct vg_incident_alert *b = &inc->alerts[idx[j - 1]];
+			if (b->first_ts < a->first_ts ||
+			    (b->first_ts == a->first_ts && strcmp(b->id, a->id) <= 0))
+				break;
+			if (j < ORDER_MAX)
+				idx[j] = idx[j - 1];
+			j--;
+		}
+		if (j < ORDER_MAX)
+			idx[j] = (uint16_t)i;
+	}
+	return n;
+}
+
+/* arrival_regularity: 1 - min(1, CV of the gaps between alert starts), with at
+ * least three gaps; 0 otherwise (no evidence either way). */
+static float arrival_regularity(const struct vg_incident *inc, const uint16_t *idx,
+                                size_t n)
+{
+	if (n < 4)
+		return 0.0f;
+	double sum = 0, sq = 0;
+	for (size_t i = 1; i < n; i++) {
+		double g = (double)(inc->alerts[idx[i]].first_ts -
+		                    inc->alerts[idx[i - 1]].first_ts) /
+		           (double)VG_USEC_PER_SEC;
+		sum += g;
+		sq += g * g;
+	}
+	double k = (double)(n - 1), mean = sum / k;
+	if (mean <= 0)
+		return 0.0f;
+	double var = sq / k - mean * mean;
+	double cv = sqrt(var > 0 ? var : 0) / mean;
+	return (float)(1.0 - (cv < 1.0 ? cv : 1.0));
+}
+
+/* lateral_hosts: hosts after the first whose first alert (in time order) names a
+ * source address or account (without "@host") already seen on an earlier host. */
+static float lateral_hosts(const struct vg_incident *inc, const uint16_t *idx, size_t n,
+                           struct dset *hosts, struct dset *seen)
+{
+	uint32_t lateral = 0;
+	dset_clear(hosts);
+	dset_clear(seen);
+	for (size_t i = 0; i < n; i++) {
+		const struct vg_incident_alert *a = &inc->alerts[idx[i]];
+		const char *host = field_of(a, "host.name");
+		const char *ip = field_of(a, "source.ip");
+		const char *user = field_of(a, "user.name");
+		char k_ip[300] = "", k_user[300] = "";
+		if (ip)
+			snprintf(k_ip, sizeof(k_ip), "ip:%s", ip);
+		if (user)
+			snprintf(k_user, sizeof(k_user), "user:%s", user);
+		if (host) {
+			uint32_t before = hosts->n;
+			dset_add(hosts, host);
+			if (hosts->n > before && before > 0) {
+				uint32_t s0 = seen->n;
+				/* probe: adding a known key leaves n unchanged */
+				bool known_ip = false, known_user = false;
+				if (ip) {
+					dset_add(seen, k_ip);
+					known_ip = seen->n == s0;
+					s0 = seen->n;
+				}
+				if (user) {
+					dset_add(seen, k_user);
+					known_user = seen->n == s0;
+				}
+				if (known_ip || known_user)
+					lateral++;
+				continue;
+			}
+		}
+		dset_add(seen, k_ip);
+		dset_add(seen, k_user);
+	}
+	return (float)lateral;
+}
+
 void vg_features_compute(const struct vg_incident *inc, float *out)
 {
 	struct dset set;
@@ -336,9 +444,22 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	out[F_SUCCESS_AFTER_FAILURE] = success_after_failure ? 1.0f : 0.0f;
 
 	/* distinct counts, one set reused pass after pass */
+	/* a third-party alert counts by its own detector's signature (rule.id, else
+	 * rule.name): one Vigil rule ingests them all */
 	dset_clear(&set);
-	for (size_t i = 0; i < inc->nalerts; i++)
-		dset_add(&set, inc->alerts[i].rule_id);
+	for (size_t i = 0; i < inc->nalerts; i++) {
+		const struct vg_incident_alert *al = &inc->alerts[i];
+		const char *sig = NULL;
+		for (size_t f = 0; f < al->nfields && !sig; f++)
+			if (!strcmp(al->fields[f].name, "rule.id") &&
+			    al->fields[f].value[0])
+				sig = al->fields[f].value;
+		for (size_t f = 0; f < al->nfields && !sig; f++)
+			if (!strcmp(al->fields[f].name, "rule.name") &&
+			    al->fields[f].value[0])
+				sig = al->fields[f].value;
+		dset_add(&set, sig ? sig : al->rule_id);
+	}
 	out[F_DISTINCT_RULES] = (float)set.n;
 
 	dset_clear(&set);
@@ -382,4 +503,28 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	double minutes = seconds / 60.0;
 	out[F_ALERTS_PER_MINUTE] =
 	    (float)((double)inc->nalerts / (minutes > 1.0 ? minutes : 1.0));
+
+	/* burstiness: the densest single alert, events per minute of its own span */
+	double burst = 0;
+	uint32_t novel = 0;
+	for (size_t i = 0; i < inc->nalerts; i++) {
+		const struct vg_incident_alert *al = &inc->alerts[i];
+		double span = al->last_ts > al->first_ts
+		                  ? (double)(al->last_ts - al->first_ts) /
+		                        (60.0 * (double)VG_USEC_PER_SEC)
+		                  : 0.0;
+		double rate = (double)al->event_count / (span > 1.0 ? span : 1.0);
+		if (rate > burst)
+			burst = rate;
+		novel += al->novel;
+	}
+	out[F_BURSTINESS_LOG1P] = (float)log1p(burst);
+	out[F_NOVEL_ALERT_SHARE] =
+	    inc->nalerts ? (float)((double)novel / (double)inc->nalerts) : 0.0f;
+
+	uint16_t idx[ORDER_MAX];
+	size_t n = time_order(inc, idx);
+	out[F_ARRIVAL_REGULARITY] = arrival_regularity(inc, idx, n);
+	struct dset seen;
+	out[F_LATERAL_HOSTS] = lateral_hosts(inc, idx, n, &set, &seen);
 }

@@ -27,7 +27,9 @@ static const struct {
     {"provider_name", VGP_ROLE_PROVIDER},    {"Name", VGP_ROLE_PROVIDER_NAME},
     {"@Name", VGP_ROLE_PROVIDER_NAME},       {"EventID", VGP_ROLE_EVENTID},
     {"EventId", VGP_ROLE_EVENTID},           {"event_id", VGP_ROLE_EVENTID},
-    {"Computer", VGP_ROLE_COMPUTER},
+    {"Computer", VGP_ROLE_COMPUTER},         {"eventID", VGP_ROLE_EVENTID},
+    {"computer", VGP_ROLE_COMPUTER},         {"computer_name", VGP_ROLE_COMPUTER},
+    {"providerName", VGP_ROLE_PROVIDER},     {"systemTime", VGP_ROLE_TS_SYSTEMTIME},
 };
 
 void vgp_aliases_free(struct vgp_aliases *al)

@@ -2,13 +2,16 @@
  * decoder.c - run the loaded decoders on one framed syslog record.
  *
  * Selection is by program name first: one hash lookup finds the chain of decoders
- * for the line's tag / APP-NAME, and only their patterns run, in order; the first
+ * for the line's tag / APP-NAME ("NAME(MODULE)" tags without a chain of their own
+ * are looked up as MODULE), and only their patterns run, in order; the first
  * pattern that matches wins.  A decoder selected by program applies its own `set`
  * (and vigil.decoder) even when none of its patterns matches, so every sshd line is
  * at least event.dataset sshd.  When no pattern of the chain matched, the decoders
  * that have only a prefilter are tried: a memmem for the literal, then their
  * patterns; such a decoder claims the line only when a pattern matches.
  *
+ * An anchored pattern's literal start (computed at load time) is compared with
+ * memcmp first, so most patterns of a chain cost no PCRE2 call at all.
  * Matching uses the per-thread match data, match context (match limit, JIT stack)
  * of the parse context: nothing is allocated here.  A pattern that hits its limit is
  * counted and logged at a limited rate, and treated as not matching.
@@ -41,6 +44,9 @@ static bool run_decoder(const struct vg_parser *parser, struct vg_parse_ctx *ctx
 {
 	for (size_t p = 0; p < d->npatterns; p++) {
 		const struct vgp_pattern *pat = &d->patterns[p];
+		if (pat->lit_len && (msg.len < pat->lit_len ||
+		                     memcmp(msg.ptr, pat->lit, pat->lit_len) != 0))
+			continue; /* cannot match: its fixed start differs */
 		int rc = pat->jit ? pcre2_jit_match(pat->code, (PCRE2_SPTR)msg.ptr,
 		                                    msg.len, 0, 0, ctx->md, ctx->mctx)
 		                  : pcre2_match(pat->code, (PCRE2_SPTR)msg.ptr, msg.len,
@@ -84,6 +90,19 @@ static bool has_literal(const struct vgp_decoder *d, struct vg_str msg)
 	return memmem(msg.ptr, msg.len, d->prefilter, d->prefilter_len) != NULL;
 }
 
+/* "sshd(pam_unix)": a program with no chain of its own is looked up by the module
+ * name in parentheses (old PAM tags).  @return the chain index or -1. */
+static int32_t module_chain(const struct vgp_decoders *decs, struct vg_str prog)
+{
+	if (prog.len < 4 || prog.ptr[prog.len - 1] != ')')
+		return -1;
+	const char *open = memchr(prog.ptr, '(', prog.len);
+	if (!open || open == prog.ptr)
+		return -1;
+	size_t n = (size_t)(prog.ptr + prog.len - 1 - (open + 1));
+	return n ? vgp_strmap_get(&decs->programs, open + 1, n) : -1;
+}
+
 vg_err vgp_decode(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                   struct vg_event *ev, const struct vgp_syslog *sl)
 {
@@ -92,6 +111,8 @@ vg_err vgp_decode(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 	if (sl->program.len) {
 		int32_t ci =
 		    vgp_strmap_get(&decs->programs, sl->program.ptr, sl->program.len);
+		if (ci < 0)
+			ci = module_chain(decs, sl->program);
 		if (ci >= 0) {
 			const struct vgp_chain *ch = &decs->chains[ci];
 			for (size_t i = 0; i < ch->n; i++) {

@@ -230,6 +230,58 @@ static void check_unused_groups(struct loader *ld, const yaml_node_t *at,
 	}
 }
 
+/*
+ * The literal an anchored pattern's every match starts with: the plain characters
+ * after a leading '^' (and backslash-escaped punctuation), up to the first
+ * metacharacter.  A character followed by a quantifier is not part of it.  Lets
+ * run_decoder skip most patterns of a chain with one memcmp instead of a PCRE2 call.
+ */
+static void literal_prefix(const char *src, struct vgp_pattern *pat)
+{
+	size_t n = 0;
+	int depth = 0;
+	bool cls = false;
+	pat->lit_len = 0;
+	if (src[0] != '^')
+		return;
+	/* "^a|b" anchors only its first branch: no literal when '|' is at top level. */
+	for (const char *p = src; *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (cls)
+			cls = *p != ']';
+		else if (*p == '[')
+			cls = true;
+		else if (*p == '(')
+			depth++;
+		else if (*p == ')')
+			depth--;
+		else if (*p == '|' && depth == 0)
+			return;
+	}
+	for (const char *p = src + 1; *p && n < sizeof(pat->lit); p++) {
+		char c = *p;
+		size_t adv = 0;
+		if (c == '\\' && p[1] &&
+		    !((p[1] >= 'a' && p[1] <= 'z') || (p[1] >= 'A' && p[1] <= 'Z') ||
+		      (p[1] >= '0' && p[1] <= '9'))) {
+			c = p[1];
+			adv = 1;
+		} else if (strchr("\\()[].*+?{}|$^", c)) {
+			break;
+		}
+		char next = p[1 + adv];
+		if (next == '*' || next == '?' || next == '{' || next == '+') {
+			if (next == '+')
+				pat->lit[n++] = c; /* one at least */
+			break;
+		}
+		pat->lit[n++] = c;
+		p += adv;
+	}
+	pat->lit_len = (uint8_t)n;
+}
+
 static void compile_regex(struct loader *ld, const yaml_node_t *rx, const char *dname,
                           struct vgp_pattern *pat)
 {
@@ -264,6 +316,7 @@ static void compile_regex(struct loader *ld, const yaml_node_t *rx, const char *
 	if (!pat->jit)
 		vg_log(VG_LOG_DEBUG, "%s: decoder '%s' pattern '%s': JIT unavailable",
 		       ld->file, dname, pat->name);
+	literal_prefix(src, pat);
 	uint32_t caps = 0;
 	pcre2_pattern_info(pat->code, PCRE2_INFO_CAPTURECOUNT, &caps);
 	if (caps + 1 > ld->decs->max_ovector)

@@ -14,6 +14,7 @@
  */
 #include "parsers_int.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #define STR_(x)   #x
@@ -96,6 +97,23 @@ static size_t utf8_seq(const unsigned char *s, size_t avail)
 	return n;
 }
 
+size_t vgp_utf8_check(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n = utf8_seq(u + i, len - i);
+		if (!n)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 /*
  * Scan the string starting at the opening quote p->s[p->i]; on success p->i is past
  * the closing quote, *start and *end delimit the raw content and *esc says whether it
@@ -109,6 +127,20 @@ static bool scan_string(struct jp *p, size_t *start, size_t *end, bool *esc)
 	*esc = false;
 	*start = i;
 	for (;;) {
+		/* 8 bytes at a time while none is a quote, a backslash, a control byte
+		 * or non-ASCII (SWAR; a false alarm only drops to the byte loop). */
+		while (i + 8 <= p->len) {
+			uint64_t v;
+			memcpy(&v, s + i, 8);
+			const uint64_t ones = 0x0101010101010101u,
+			               high = 0x8080808080808080u;
+			uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+			uint64_t hit =
+			    ((q - ones) & ~q) | ((b - ones) & ~b) | (v - ones * 0x20) | v;
+			if (hit & high)
+				break;
+			i += 8;
+		}
 		while (i < p->len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
 		       s[i] != '\\')
 			i++;

@@ -12,7 +12,17 @@
  *  - timestamp keys are remembered and the best one becomes ev->ts
  *    (@timestamp > timestamp > UtcTime > SystemTime > TimeCreated > EventTime);
  *  - a Windows channel / provider marks event.module "windows" and, for Sysmon and
- *    Security, event.dataset (unless the record sets them itself).
+ *    Security, event.dataset (unless the record sets them itself); the EventID then
+ *    gives event.category / event.type (Sysmon 1 process start, 3 network, 11 file
+ *    creation, ...; Security 4624 logon, 4688 process start, 4720 user created ...);
+ *  - a few exact paths (enum vgp_jslot, one hash lookup per leaf) are remembered so
+ *    the record's shape can be recognised after the walk: Suricata EVE (top-level
+ *    event_type), Wazuh alerts (rule.level + agent/manager; see alerts.c), osquery
+ *    differential results (name + hostIdentifier, columns.*, action).
+ * Shapes covered: evtx renderings (Event.System / Event.EventData), flat NXLog /
+ * Mordor (EventID, Channel, SourceName, Hostname at the top), Winlogbeat
+ * (winlog.event_data.*, winlog.event_id, winlog.channel), Wazuh's win.system /
+ * win.eventdata (camelCase names), all keeping the original names addressable.
  * The per-record state lives in the parse context: nothing is malloc'd per record.
  */
 #include "parsers_int.h"
@@ -38,6 +48,67 @@ static bool parent_is(const char *path, size_t last, const char *name)
 	if (memcmp(path + start, name, n) != 0)
 		return false;
 	return start == 0 || path[start - 1] == '.';
+}
+
+static const char *const g_jpaths[VGP_JS_COUNT] = {
+    [VGP_JS_EVENT_TYPE] = "event_type",
+    [VGP_JS_ALERT_SIGNATURE] = "alert.signature",
+    [VGP_JS_ALERT_SIGNATURE_ID] = "alert.signature_id",
+    [VGP_JS_ALERT_SEVERITY] = "alert.severity",
+    [VGP_JS_ALERT_CATEGORY] = "alert.category",
+    [VGP_JS_ALERT_ACTION] = "alert.action",
+    [VGP_JS_PROTO] = "proto",
+    [VGP_JS_APP_PROTO] = "app_proto",
+    [VGP_JS_HTTP_URL] = "http.url",
+    [VGP_JS_HTTP_METHOD] = "http.http_method",
+    [VGP_JS_HTTP_STATUS] = "http.status",
+    [VGP_JS_HTTP_UA] = "http.http_user_agent",
+    [VGP_JS_HTTP_HOSTNAME] = "http.hostname",
+    [VGP_JS_RULE_LEVEL] = "rule.level",
+    [VGP_JS_RULE_DESCRIPTION] = "rule.description",
+    [VGP_JS_RULE_GROUPS] = "rule.groups",
+    [VGP_JS_AGENT_NAME] = "agent.name",
+    [VGP_JS_AGENT_IP] = "agent.ip",
+    [VGP_JS_MANAGER_NAME] = "manager.name",
+    [VGP_JS_DATA_SRCIP] = "data.srcip",
+    [VGP_JS_DATA_DSTIP] = "data.dstip",
+    [VGP_JS_DATA_SRCPORT] = "data.srcport",
+    [VGP_JS_DATA_DSTPORT] = "data.dstport",
+    [VGP_JS_DATA_SRCUSER] = "data.srcuser",
+    [VGP_JS_DATA_DSTUSER] = "data.dstuser",
+    [VGP_JS_DATA_PROTOCOL] = "data.protocol",
+    [VGP_JS_FULL_LOG] = "full_log",
+    [VGP_JS_DECODER_NAME] = "decoder.name",
+    [VGP_JS_OSQ_NAME] = "name",
+    [VGP_JS_OSQ_HOST] = "hostIdentifier",
+    [VGP_JS_OSQ_ACTION] = "action",
+    [VGP_JS_OSQ_UNIXTIME] = "unixTime",
+    [VGP_JS_OSQ_CALENDARTIME] = "calendarTime",
+    [VGP_JS_WIN_EVENTID] = NULL, /* filled through the EventID role */
+};
+
+static void mark_first(struct vg_parser *parser, unsigned char c)
+{
+	parser->jpath_first[c >> 5] |= 1u << (c & 31);
+}
+
+vg_err vgp_jpaths_load(struct vg_parser *parser)
+{
+	struct vgp_strmap *m = &parser->jpaths;
+	mark_first(parser, 'd'); /* data.http.hostname */
+	for (int i = 0; i < VGP_JS_COUNT; i++) {
+		if (!g_jpaths[i])
+			continue;
+		mark_first(parser, (unsigned char)g_jpaths[i][0]);
+		bool inserted;
+		vg_err err = vgp_strmap_put(m, g_jpaths[i], strlen(g_jpaths[i]), i,
+		                            &inserted, NULL);
+		if (err)
+			return err;
+	}
+	bool inserted;
+	return vgp_strmap_put(m, "data.http.hostname", 18, VGP_JS_DATA_HTTP_HOSTNAME,
+	                      &inserted, NULL);
 }
 
 static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, const char *v,
@@ -69,6 +140,18 @@ static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, cons
 			return err;
 	}
 
+	/* one bit test spares most leaves ("Event.System...") a hash lookup */
+	unsigned char c0 = (unsigned char)path[0];
+	int32_t js = st->parser->jpath_first[c0 >> 5] & (1u << (c0 & 31))
+	                 ? vgp_strmap_get(&st->parser->jpaths, path, plen)
+	                 : -1;
+	if (js == VGP_JS_HTTP_HOSTNAME || js == VGP_JS_DATA_HTTP_HOSTNAME)
+		return VG_OK; /* kept under its path; its last name is no host alias */
+	if (js >= 0 && kind != VG_VK_NULL)
+		st->slot[js] = vg_str_make(v, vlen);
+	else if (plen > 8 && memcmp(path, "columns.", 8) == 0)
+		st->has_columns = true;
+
 	if (plen == 9 && memcmp(path, "timestamp", 9) == 0 && kind == VG_VK_STR)
 		st->ts[TS_TIMESTAMP] = vg_str_make(v, vlen);
 	else if (id == ids->timestamp && kind == VG_VK_STR)
@@ -80,7 +163,8 @@ static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, cons
 
 	if (last && id == VG_FIELD_NONE &&
 	    (parent_is(path, last, "EventData") || parent_is(path, last, "event_data") ||
-	     parent_is(path, last, "System"))) {
+	     parent_is(path, last, "System") || parent_is(path, last, "eventdata") ||
+	     parent_is(path, last, "system") || parent_is(path, last, "UserData"))) {
 		vg_field sid = vg_field_lookup(path + last, plen - last);
 		if (sid != VG_FIELD_NONE && !vg_event_get(ev, sid) &&
 		    (err = vg_event_set(ev, sid, v, vlen, kind)) != VG_OK)
@@ -113,10 +197,18 @@ static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, cons
 			st->provider = vg_str_make(v, vlen);
 		break;
 	case VGP_ROLE_PROVIDER_NAME:
-		if (kind == VG_VK_STR && parent_is(path, last, "Provider"))
+		/* "Provider.Name", or "Provider.#attributes.Name" (evtx->JSON tools) */
+		if (kind == VG_VK_STR &&
+		    (parent_is(path, last, "Provider") ||
+		     (parent_is(path, last, "#attributes") && last > 13 &&
+		      parent_is(path, last - 12, "Provider"))))
 			st->provider = vg_str_make(v, vlen);
 		break;
-	case VGP_ROLE_EVENTID: st->has_eventid = true; break;
+	case VGP_ROLE_EVENTID:
+		st->has_eventid = true;
+		if (kind != VG_VK_NULL && !st->slot[VGP_JS_WIN_EVENTID].len)
+			st->slot[VGP_JS_WIN_EVENTID] = vg_str_make(v, vlen);
+		break;
 	case VGP_ROLE_COMPUTER: st->has_computer = true; break;
 	default: break;
 	}
@@ -126,6 +218,176 @@ static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, cons
 static vg_err set_lit(struct vg_event *ev, vg_field id, const char *lit)
 {
 	return vg_event_set(ev, id, lit, strlen(lit), VG_VK_STR);
+}
+
+static vg_err set_lit_if_unset(struct vg_event *ev, vg_field id, const char *lit)
+{
+	return vg_event_get(ev, id) ? VG_OK : set_lit(ev, id, lit);
+}
+
+vg_err vgp_parse_time_loose(const char *s, size_t len, vg_time *out)
+{
+	if (vg_time_parse_rfc3339(s, len, 0, out) == VG_OK)
+		return VG_OK;
+	/* "...+0000" (Suricata, Wazuh): insert the colon RFC 3339 wants. */
+	char tmp[64];
+	if (len >= 5 && len + 1 < sizeof(tmp) &&
+	    (s[len - 5] == '+' || s[len - 5] == '-') && s[len - 4] >= '0' &&
+	    s[len - 4] <= '9' && s[len - 3] >= '0' && s[len - 3] <= '9' &&
+	    s[len - 2] >= '0' && s[len - 2] <= '9' && s[len - 1] >= '0' &&
+	    s[len - 1] <= '9') {
+		memcpy(tmp, s, len - 2);
+		tmp[len - 2] = ':';
+		memcpy(tmp + len - 1, s + len - 2, 2);
+		return vg_time_parse_rfc3339(tmp, len + 1, 0, out);
+	}
+	return VG_ERR_PARSE;
+}
+
+/* Small decimal text -> number, or -1. */
+static long small_num(struct vg_str s)
+{
+	long n = 0;
+	if (!s.len || s.len > 6)
+		return -1;
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.ptr[i] < '0' || s.ptr[i] > '9')
+			return -1;
+		n = n * 10 + (s.ptr[i] - '0');
+	}
+	return n;
+}
+
+struct wincat {
+	int id;
+	const char *category, *type, *outcome;
+};
+
+/* Sysmon event ids (Sysmon 15 schema) -> ECS category / type. */
+static const struct wincat g_sysmon[] = {
+    {1, "process", "start", NULL},     {2, "file", "change", NULL},
+    {3, "network", "start", NULL},     {4, "configuration", "change", NULL},
+    {5, "process", "end", NULL},       {6, "driver", "start", NULL},
+    {7, "process", "change", NULL},    {8, "process", "change", NULL},
+    {9, "file", "access", NULL},       {10, "process", "access", NULL},
+    {11, "file", "creation", NULL},    {12, "registry", "change", NULL},
+    {13, "registry", "change", NULL},  {14, "registry", "change", NULL},
+    {15, "file", "creation", NULL},    {16, "configuration", "change", NULL},
+    {17, "file", "creation", NULL},    {18, "file", "access", NULL},
+    {19, "process", "creation", NULL}, {20, "process", "creation", NULL},
+    {21, "process", "access", NULL},   {22, "network", "info", NULL},
+    {23, "file", "deletion", NULL},    {24, "process", "info", NULL},
+    {25, "process", "change", NULL},   {26, "file", "deletion", NULL},
+    {27, "file", "denied", NULL},      {28, "file", "denied", NULL},
+    {29, "file", "creation", NULL},
+};
+
+/* Windows Security audit event ids -> ECS category / type / outcome. */
+static const struct wincat g_security[] = {
+    {1102, "configuration", "deletion", NULL},
+    {4624, "authentication", "start", "success"},
+    {4625, "authentication", "start", "failure"},
+    {4634, "authentication", "end", "success"},
+    {4647, "authentication", "end", "success"},
+    {4648, "authentication", "start", "success"},
+    {4656, "file", "access", NULL},
+    {4657, "registry", "change", NULL},
+    {4663, "file", "access", NULL},
+    {4672, "iam", "admin", NULL},
+    {4688, "process", "start", NULL},
+    {4689, "process", "end", NULL},
+    {4697, "configuration", "creation", NULL},
+    {4698, "configuration", "creation", NULL},
+    {4699, "configuration", "deletion", NULL},
+    {4702, "configuration", "change", NULL},
+    {4719, "configuration", "change", NULL},
+    {4720, "iam", "creation", NULL},
+    {4722, "iam", "change", NULL},
+    {4723, "iam", "change", NULL},
+    {4724, "iam", "change", NULL},
+    {4725, "iam", "change", NULL},
+    {4726, "iam", "deletion", NULL},
+    {4728, "iam", "change", NULL},
+    {4732, "iam", "change", NULL},
+    {4738, "iam", "change", NULL},
+    {4740, "iam", "change", NULL},
+    {4756, "iam", "change", NULL},
+    {4768, "authentication", "start", NULL},
+    {4769, "authentication", "start", NULL},
+    {4771, "authentication", "start", "failure"},
+    {4776, "authentication", "start", NULL},
+    {4798, "iam", "info", NULL},
+    {4799, "iam", "info", NULL},
+    {5140, "file", "access", NULL},
+    {5145, "file", "access", NULL},
+    {5156, "network", "start", "success"},
+    {5157, "network", "start", "failure"},
+    {5158, "network", "info", NULL},
+    {7045, "configuration", "creation", NULL},
+};
+
+static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_state *st,
+                               const char *ds)
+{
+	const struct vgp_ep_ids *ep = &parser->ep;
+	const struct wincat *tab = NULL;
+	size_t n = 0;
+	long id = small_num(st->slot[VGP_JS_WIN_EVENTID]);
+	vg_err err;
+
+	if (id < 0 || !ds)
+		return VG_OK;
+	if (!strcmp(ds, "sysmon")) {
+		tab = g_sysmon;
+		n = sizeof(g_sysmon) / sizeof(g_sysmon[0]);
+	} else {
+		tab = g_security;
+		n = sizeof(g_security) / sizeof(g_security[0]);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (tab[i].id != id)
+			continue;
+		if ((err =
+		         set_lit_if_unset(st->ev, ep->event_category, tab[i].category)) ||
+		    (err = set_lit_if_unset(st->ev, ep->event_type, tab[i].type)))
+			return err;
+		if (tab[i].outcome &&
+		    (err = set_lit_if_unset(st->ev, ep->event_outcome, tab[i].outcome)))
+			return err;
+		break;
+	}
+	return VG_OK;
+}
+
+/* osquery differential / snapshot results: name, hostIdentifier, columns.* */
+static vg_err osquery_result(const struct vg_parser *parser, struct vgp_json_state *st)
+{
+	const struct vgp_ep_ids *ep = &parser->ep;
+	const struct vg_str *sl = st->slot;
+	struct vg_event *ev = st->ev;
+	vg_err err;
+
+	if ((!st->explicit_module &&
+	     (err = set_lit(ev, parser->id.event_module, "osquery"))) ||
+	    (!st->explicit_dataset &&
+	     (err = set_lit(ev, parser->id.event_dataset, "osquery.result"))) ||
+	    (err = set_lit_if_unset(ev, ep->event_kind, "event")) ||
+	    (err = vg_event_set(ev, ep->osquery_name, sl[VGP_JS_OSQ_NAME].ptr,
+	                        sl[VGP_JS_OSQ_NAME].len, VG_VK_STR)))
+		return err;
+	if (!vg_event_get(ev, parser->id.host_name) &&
+	    (err = vg_event_set(ev, parser->id.host_name, sl[VGP_JS_OSQ_HOST].ptr,
+	                        sl[VGP_JS_OSQ_HOST].len, VG_VK_STR)))
+		return err;
+	if (sl[VGP_JS_OSQ_ACTION].len &&
+	    ((err = vg_event_set(ev, ep->osquery_action, sl[VGP_JS_OSQ_ACTION].ptr,
+	                         sl[VGP_JS_OSQ_ACTION].len, VG_VK_STR)) ||
+	     (err = set_lit_if_unset(ev, ep->event_type,
+	                             vg_str_eq(sl[VGP_JS_OSQ_ACTION], "removed")
+	                                 ? "deletion"
+	                                 : "creation"))))
+		return err;
+	return VG_OK;
 }
 
 vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
@@ -149,31 +411,55 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 		return err;
 
 	ev->ts = ref_time;
+	bool have_ts = false;
 	for (size_t i = 0; i < VGP_TS_SLOTS; i++) {
 		vg_time t;
 		if (st->ts[i].ptr &&
-		    vg_time_parse_rfc3339(st->ts[i].ptr, st->ts[i].len, 0, &t) == VG_OK) {
+		    vgp_parse_time_loose(st->ts[i].ptr, st->ts[i].len, &t) == VG_OK) {
 			ev->ts = t;
+			have_ts = true;
 			break;
 		}
 	}
+	struct vg_str ut = st->slot[VGP_JS_OSQ_UNIXTIME];
+	if (!have_ts && ut.len && ut.len <= 12 && vgp_is_integer(ut.ptr, ut.len)) {
+		vg_time t = 0;
+		for (size_t i = 0; i < ut.len; i++)
+			t = t * 10 + (ut.ptr[i] - '0');
+		ev->ts = t * VG_USEC_PER_SEC;
+	}
+
+	const char *shape = NULL;
+	if ((err = vgp_json_alert_shapes(parser, st, &shape)))
+		return err;
+	if (!shape && st->slot[VGP_JS_OSQ_NAME].len && st->slot[VGP_JS_OSQ_HOST].len &&
+	    (st->has_columns || st->slot[VGP_JS_OSQ_ACTION].len)) {
+		if ((err = osquery_result(parser, st)))
+			return err;
+		shape = "osquery";
+	}
 
 	const struct vgp_ids *id = &parser->id;
-	bool windows =
-	    st->channel.len || st->provider.len || (st->has_eventid && st->has_computer);
+	bool windows = !shape && (st->channel.len || st->provider.len ||
+	                          (st->has_eventid && st->has_computer));
 	if (windows && !st->explicit_module &&
 	    (err = set_lit(ev, id->event_module, "windows")))
 		return err;
-	if (!st->explicit_dataset) {
-		const char *ds = NULL;
+	const char *ds = NULL;
+	if (!shape) {
 		if (vg_str_eq(st->provider, "Microsoft-Windows-Sysmon") ||
 		    vg_str_eq(st->channel, "Microsoft-Windows-Sysmon/Operational"))
 			ds = "sysmon";
 		else if (vg_str_eq(st->channel, "Security") ||
 		         vg_str_eq(st->provider, "Microsoft-Windows-Security-Auditing"))
 			ds = "security";
-		if (ds && (err = set_lit(ev, id->event_dataset, ds)))
-			return err;
+		else if (vg_str_eq(st->channel, "System") &&
+		         vg_str_eq(st->slot[VGP_JS_WIN_EVENTID], "7045"))
+			ds = "system";
 	}
+	if (ds && !st->explicit_dataset && (err = set_lit(ev, id->event_dataset, ds)))
+		return err;
+	if (windows && !shape && (err = windows_category(parser, st, ds)))
+		return err;
 	return set_lit(ev, id->vigil_format, "json");
 }

@@ -16,7 +16,8 @@
 static const char *const g_format_names[] = {
     [VG_FMT_AUTO] = "auto",       [VG_FMT_SYSLOG] = "syslog",
     [VG_FMT_RFC3164] = "rfc3164", [VG_FMT_RFC5424] = "rfc5424",
-    [VG_FMT_JSON] = "json",
+    [VG_FMT_JSON] = "json",       [VG_FMT_AITADS] = "aitads",
+    [VG_FMT_AUDITD] = "auditd",
 };
 
 bool vg_format_from_name(const char *name, enum vg_format *out)
@@ -76,6 +77,20 @@ static vg_err lookup_ids(struct vgp_ids *id, struct vg_diag *diag)
 	return err;
 }
 
+vg_err vgp_ep_ids_load(struct vgp_ep_ids *ep, struct vg_diag *diag)
+{
+	vg_err err = VG_OK;
+#define VGP_EP_LOAD(m, name)                                                             \
+	if ((ep->m = vg_field_intern(name, strlen(name))) == VG_FIELD_NONE) {            \
+		vg_diag_error(diag, NULL, 0, 0, "field registry full: cannot add '%s'",  \
+		              name);                                                     \
+		err = VG_ERR_CONFIG;                                                     \
+	}
+	VGP_EP_FIELDS(VGP_EP_LOAD)
+#undef VGP_EP_LOAD
+	return err;
+}
+
 vg_err vg_parser_new(const struct vg_parser_conf *conf, struct vg_parser **out,
                      struct vg_diag *diag)
 {
@@ -97,7 +112,9 @@ vg_err vg_parser_new(const struct vg_parser_conf *conf, struct vg_parser **out,
 		err = VG_ERR_CONFIG;
 		goto fail;
 	}
-	if ((err = lookup_ids(&parser->id, diag)) != VG_OK)
+	if ((err = lookup_ids(&parser->id, diag)) != VG_OK ||
+	    (err = vgp_ep_ids_load(&parser->ep, diag)) != VG_OK ||
+	    (err = vgp_jpaths_load(parser)) != VG_OK)
 		goto fail;
 	/* Both always run, so a broken alias file and broken decoders show together. */
 	err = vgp_aliases_load(&parser->aliases, diag);
@@ -119,6 +136,7 @@ void vg_parser_destroy(struct vg_parser *parser)
 		return;
 	vgp_aliases_free(&parser->aliases);
 	vgp_decoders_free(&parser->decoders);
+	vgp_strmap_free(&parser->jpaths);
 	free(parser);
 }
 
@@ -157,6 +175,7 @@ void vg_parse_ctx_destroy(struct vg_parse_ctx *ctx)
 	pcre2_match_context_free(ctx->mctx);
 	pcre2_jit_stack_free(ctx->jit_stack);
 	free(ctx->js.prio);
+	vg_buf_free(&ctx->audit.text);
 	free(ctx);
 }
 
@@ -170,6 +189,15 @@ static bool looks_5424(const char *buf, size_t len)
 		i++;
 	return i > 1 && i + 2 < len && buf[i] == '>' && buf[i + 1] == '1' &&
 	       buf[i + 2] == ' ';
+}
+
+/* "type=... msg=audit(" at the start: a raw Linux audit record. */
+static bool looks_auditd(const char *buf, size_t len)
+{
+	if (len < 16 || memcmp(buf, "type=", 5) != 0)
+		return false;
+	size_t lim = len < 64 ? len : 64;
+	return memmem(buf, lim, " msg=audit(", 11) != NULL;
 }
 
 vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
@@ -203,7 +231,9 @@ vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 		while (i < n && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\r' ||
 		                 buf[i] == '\n'))
 			i++;
-		fmt = i < n && buf[i] == '{' ? VG_FMT_JSON : VG_FMT_SYSLOG;
+		fmt = i < n && buf[i] == '{' ? VG_FMT_JSON
+		      : looks_auditd(buf, n) ? VG_FMT_AUDITD
+		                             : VG_FMT_SYSLOG;
 	}
 	if (fmt == VG_FMT_SYSLOG)
 		fmt = looks_5424(buf, n) ? VG_FMT_RFC5424 : VG_FMT_RFC3164;
@@ -218,9 +248,13 @@ vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 	case VG_FMT_JSON:
 		err = vgp_parse_json_event(parser, ctx, buf, n, ref_time, ev, reason);
 		break;
+	case VG_FMT_AITADS: err = vgp_parse_aitads(parser, buf, n, ev, reason); break;
+	case VG_FMT_AUDITD:
+		err = vgp_parse_auditd(parser, buf, n, ref_time, ev, reason);
+		break;
 	default: *reason = "unknown format"; return VG_ERR_INVALID;
 	}
-	if (err == VG_OK && fmt != VG_FMT_JSON)
+	if (err == VG_OK && (fmt == VG_FMT_RFC5424 || fmt == VG_FMT_RFC3164))
 		err = vgp_decode(parser, ctx, ev, &sl);
 	if (err != VG_OK) {
 		if (err == VG_ERR_NOMEM && !*reason)
@@ -228,5 +262,114 @@ vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 		return err;
 	}
 	*out = ev;
+	return VG_OK;
+}
+
+/* ------------------------------------------------------------ streams */
+
+static vg_err emit_one(vg_parse_emit_fn emit, void *ud, struct vg_event *ev,
+                       const char *reason, const char *raw, size_t len,
+                       const struct vg_source *src)
+{
+	static const struct vg_source none = {NULL, -1, 0};
+	if (ev && src)
+		ev->src = *src;
+	return emit(ud, ev, reason, raw, len, src ? src : &none);
+}
+
+vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
+                      vg_time ref_time, struct vg_arena *arena, vg_parse_emit_fn emit,
+                      void *ud)
+{
+	struct vgp_audit_group *g = &ctx->audit;
+	const char *reason = NULL;
+
+	if (!g->nrecords)
+		return VG_OK;
+	if (g->text.oom) {
+		g->nrecords = 0;
+		vg_buf_reset(&g->text);
+		return VG_ERR_NOMEM;
+	}
+	struct vg_source src = g->src;
+	size_t len = g->text.len;
+	char *text = vg_arena_strndup(arena, g->text.data, len);
+	g->nrecords = 0;
+	g->key_len = 0;
+	vg_buf_reset(&g->text);
+	if (!text)
+		return VG_ERR_NOMEM;
+	struct vg_event *ev = vg_event_new(arena);
+	if (!ev)
+		return VG_ERR_NOMEM;
+	ev->raw = vg_str_make(text, len);
+	vg_err err = vgp_parse_auditd(parser, text, len, ref_time, ev, &reason);
+	if (err == VG_ERR_PARSE)
+		return emit_one(emit, ud, NULL, reason, text, len, &src);
+	if (err)
+		return err;
+	return emit_one(emit, ud, ev, NULL, text, len, &src);
+}
+
+size_t vg_parse_pending(const struct vg_parse_ctx *ctx)
+{
+	return ctx ? ctx->audit.nrecords : 0;
+}
+
+vg_err vg_parse_feed(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
+                     enum vg_format fmt, const char *buf, size_t len,
+                     const struct vg_source *src, vg_time ref_time,
+                     struct vg_arena *arena, vg_parse_emit_fn emit, void *ud)
+{
+	struct vgp_audit_group *g = &ctx->audit;
+	struct vg_event *ev = NULL;
+	const char *reason = NULL;
+	vg_err err;
+
+	if (!parser || !ctx || !arena || !emit || (!buf && len))
+		return VG_ERR_INVALID;
+	size_t n = len;
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		n--;
+	if (fmt == VG_FMT_AUTO && looks_auditd(buf, n))
+		fmt = VG_FMT_AUDITD;
+	if (fmt != VG_FMT_AUDITD) {
+		err = vg_parse(parser, ctx, fmt, buf, len, ref_time, arena, &ev, &reason);
+		if (err == VG_ERR_PARSE || err == VG_ERR_INVALID)
+			return emit_one(emit, ud, NULL, reason, buf, len, src);
+		if (err)
+			return err;
+		return emit_one(emit, ud, ev, NULL, buf, len, src);
+	}
+
+	struct vg_str key;
+	bool eoe = false;
+	err = n ? vgp_auditd_key(buf, n, arena, &key, &eoe, &reason) : VG_ERR_PARSE;
+	if (!n)
+		reason = "empty record";
+	if (err == VG_ERR_PARSE)
+		return emit_one(emit, ud, NULL, reason, buf, len, src);
+	if (err)
+		return err;
+	if (g->nrecords &&
+	    (key.len != g->key_len || memcmp(key.ptr, g->key, key.len) != 0) &&
+	    (err = vg_parse_flush(parser, ctx, ref_time, arena, emit, ud)))
+		return err;
+	if (eoe && g->nrecords == 0)
+		return VG_OK; /* a lone end-of-event marker: nothing to group */
+	if (g->nrecords == 0) {
+		if (key.len > sizeof(g->key))
+			key.len = sizeof(g->key); /* vgp_auditd_key bounds it; be safe */
+		memcpy(g->key, key.ptr, key.len);
+		g->key_len = key.len;
+		g->src = src ? *src : (struct vg_source){NULL, -1, 0};
+	} else {
+		vg_buf_putc(&g->text, '\n');
+	}
+	vg_buf_append(&g->text, buf, n);
+	g->nrecords++;
+	if (eoe || g->nrecords >= VG_AUDIT_GROUP_MAX ||
+	    g->text.len >= VG_AUDIT_GROUP_BYTES)
+		return vg_parse_flush(parser, ctx, ref_time, arena, emit, ud);
 	return VG_OK;
 }

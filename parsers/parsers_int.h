@@ -48,6 +48,63 @@ struct vgp_ids {
 	    vigil_format, vigil_decoder, event_module, event_dataset;
 };
 
+/* Registry ids of the endpoint / alert normalizers (auditd.c, alerts.c,
+ * json_event.c), looked up (or interned) once by vg_parser_new.  X(member, "name"). */
+#define VGP_EP_FIELDS(X)                                                                 \
+	X(event_kind, "event.kind")                                                      \
+	X(event_category, "event.category")                                              \
+	X(event_type, "event.type")                                                      \
+	X(event_action, "event.action")                                                  \
+	X(event_outcome, "event.outcome")                                                \
+	X(event_code, "event.code")                                                      \
+	X(event_severity, "event.severity")                                              \
+	X(event_provider, "event.provider")                                              \
+	X(rule_name, "rule.name")                                                        \
+	X(rule_id, "rule.id")                                                            \
+	X(rule_category, "rule.category")                                                \
+	X(host_ip, "host.ip")                                                            \
+	X(source_ip, "source.ip")                                                        \
+	X(source_port, "source.port")                                                    \
+	X(destination_ip, "destination.ip")                                              \
+	X(destination_port, "destination.port")                                          \
+	X(network_transport, "network.transport")                                        \
+	X(network_protocol, "network.protocol")                                          \
+	X(user_name, "user.name")                                                        \
+	X(user_id, "user.id")                                                            \
+	X(user_target_name, "user.target.name")                                          \
+	X(user_effective_name, "user.effective.name")                                    \
+	X(user_effective_id, "user.effective.id")                                        \
+	X(user_audit_id, "user.audit.id")                                                \
+	X(user_audit_name, "user.audit.name")                                            \
+	X(group_id, "group.id")                                                          \
+	X(group_name, "group.name")                                                      \
+	X(process_executable, "process.executable")                                      \
+	X(process_command_line, "process.command_line")                                  \
+	X(process_args_count, "process.args_count")                                      \
+	X(process_working_directory, "process.working_directory")                        \
+	X(process_parent_pid, "process.parent.pid")                                      \
+	X(process_title, "process.title")                                                \
+	X(file_path, "file.path")                                                        \
+	X(url_original, "url.original")                                                  \
+	X(http_request_method, "http.request.method")                                    \
+	X(http_response_status_code, "http.response.status_code")                        \
+	X(user_agent_original, "user_agent.original")                                    \
+	X(auditd_sequence, "auditd.sequence")                                            \
+	X(auditd_records, "auditd.record_types")                                         \
+	X(auditd_result, "auditd.result")                                                \
+	X(auditd_key, "auditd.key")                                                      \
+	X(osquery_name, "osquery.name")                                                  \
+	X(osquery_action, "osquery.action")
+
+struct vgp_ep_ids {
+#define VGP_EP_MEMBER(m, name) vg_field m;
+	VGP_EP_FIELDS(VGP_EP_MEMBER)
+#undef VGP_EP_MEMBER
+};
+
+/* Intern every field of VGP_EP_FIELDS (load time).  @return VG_OK or VG_ERR_CONFIG. */
+vg_err vgp_ep_ids_load(struct vgp_ep_ids *ep, struct vg_diag *diag);
+
 /* ------------------------------------------------------------ aliases */
 
 /* Special roles a JSON key (its last path component) can have. */
@@ -107,6 +164,10 @@ struct vgp_pattern {
 	char *name;
 	pcre2_code *code;
 	bool jit; /* JIT-compiled: matched with pcre2_jit_match (no per-call checks) */
+	/* Literal text every match starts with (from a leading '^' and plain
+	 * characters), checked with memcmp before PCRE2 runs; lit_len 0 = none. */
+	uint8_t lit_len;
+	char lit[23];
 	struct vgp_capture *caps;
 	size_t ncaps;
 	struct vgp_assign *sets;
@@ -157,10 +218,53 @@ struct vg_parser {
 	int rfc3164_utc_offset_sec;
 	struct vgp_aliases aliases;
 	struct vgp_decoders decoders;
+	struct vgp_ep_ids ep;     /* endpoint / alert normalizers */
+	struct vgp_strmap jpaths; /* exact JSON path -> enum vgp_jslot (json_event.c) */
+	uint32_t jpath_first[8];  /* bitmap of the first bytes of jpaths' keys */
 };
 
 /* Per-event JSON state kept in the context so nothing is allocated per record. */
 #define VGP_TS_SLOTS 6
+/* Exact JSON paths whose values the shape detection (Suricata EVE, Wazuh, osquery,
+ * Windows event renderings) needs after the walk. */
+enum vgp_jslot {
+	VGP_JS_EVENT_TYPE = 0, /* Suricata event_type */
+	VGP_JS_ALERT_SIGNATURE,
+	VGP_JS_ALERT_SIGNATURE_ID,
+	VGP_JS_ALERT_SEVERITY,
+	VGP_JS_ALERT_CATEGORY,
+	VGP_JS_ALERT_ACTION,
+	VGP_JS_PROTO,
+	VGP_JS_APP_PROTO,
+	VGP_JS_HTTP_URL,
+	VGP_JS_HTTP_METHOD,
+	VGP_JS_HTTP_STATUS,
+	VGP_JS_HTTP_UA,
+	VGP_JS_HTTP_HOSTNAME, /* a web server name: must not become host.name */
+	VGP_JS_RULE_LEVEL,    /* Wazuh */
+	VGP_JS_RULE_DESCRIPTION,
+	VGP_JS_RULE_GROUPS,
+	VGP_JS_AGENT_NAME,
+	VGP_JS_AGENT_IP,
+	VGP_JS_MANAGER_NAME,
+	VGP_JS_DATA_SRCIP,
+	VGP_JS_DATA_DSTIP,
+	VGP_JS_DATA_SRCPORT,
+	VGP_JS_DATA_DSTPORT,
+	VGP_JS_DATA_SRCUSER,
+	VGP_JS_DATA_DSTUSER,
+	VGP_JS_DATA_PROTOCOL,
+	VGP_JS_FULL_LOG,
+	VGP_JS_DECODER_NAME,
+	VGP_JS_OSQ_NAME, /* osquery */
+	VGP_JS_OSQ_HOST,
+	VGP_JS_OSQ_ACTION,
+	VGP_JS_OSQ_UNIXTIME,
+	VGP_JS_OSQ_CALENDARTIME,
+	VGP_JS_WIN_EVENTID, /* the EventID value, wherever it sits */
+	VGP_JS_COUNT,
+	VGP_JS_DATA_HTTP_HOSTNAME = VGP_JS_COUNT /* Wazuh's copy: same treatment */
+};
 struct vgp_json_state {
 	struct vg_event *ev;
 	struct vg_arena *arena;
@@ -169,6 +273,17 @@ struct vgp_json_state {
 	struct vg_str ts[VGP_TS_SLOTS];
 	struct vg_str channel, provider;
 	bool has_eventid, has_computer, explicit_module, explicit_dataset;
+	bool has_columns; /* osquery "columns.*" seen */
+	struct vg_str slot[VGP_JS_COUNT];
+};
+
+/* The pending auditd group of a stream (vg_parse_feed), malloc'd, owned by ctx. */
+struct vgp_audit_group {
+	struct vg_buf text; /* records joined by '\n' */
+	char key[64];       /* "SEC.MS:SERIAL" of the group */
+	size_t key_len;
+	size_t nrecords;
+	struct vg_source src; /* of the first record (topic not owned) */
 };
 
 struct vg_parse_ctx {
@@ -180,6 +295,7 @@ struct vg_parse_ctx {
 	uint64_t match_errors;
 	struct vgp_json_state js;
 	char path[VGP_JSON_PATH_MAX];
+	struct vgp_audit_group audit;
 };
 
 /* What framing found, for the decoders. */
@@ -212,6 +328,32 @@ int vgp_parse_pri(const char *buf, size_t len, size_t *end);
 /* Set PRI-derived fields (priority text is borrowed from the record). */
 void vgp_set_pri(const struct vg_parser *parser, struct vg_event *ev, const char *pri,
                  size_t pri_len, unsigned pri_value);
+
+/* One AIT-ADS CSV row (alerts.c).  Sets ev->raw to the row without its labels. */
+vg_err vgp_parse_aitads(const struct vg_parser *parser, const char *buf, size_t len,
+                        struct vg_event *ev, const char **reason);
+/* Suricata EVE / Wazuh alert refinement after the JSON walk (alerts.c).
+ * @return VG_OK, or VG_ERR_NOMEM; *shape is set to "suricata"/"wazuh" or NULL. */
+vg_err vgp_json_alert_shapes(const struct vg_parser *parser, struct vgp_json_state *st,
+                             const char **shape);
+/* One or more newline-separated audit records of one event (auditd.c). */
+vg_err vgp_parse_auditd(const struct vg_parser *parser, const char *buf, size_t len,
+                        vg_time ref_time, struct vg_event *ev, const char **reason);
+/* Check one audit record and find the "SEC.MS:SERIAL" key of its msg=audit(...);
+ * *eoe says the record is type=EOE.  A record that passes is accepted by
+ * vgp_parse_auditd in any group of its key.  @return VG_OK, or VG_ERR_PARSE with
+ * *reason (in arena). */
+vg_err vgp_auditd_key(const char *buf, size_t len, struct vg_arena *arena,
+                      struct vg_str *key, bool *eoe, const char **reason);
+/* Fill parser->jpaths (+ jpath_first) with the exact JSON paths of enum vgp_jslot
+ * (json_event.c). */
+vg_err vgp_jpaths_load(struct vg_parser *parser);
+/* Parse "[+-]HH:MM", "[+-]HHMM" or "Z"-zoned RFC 3339 text.  @return VG_OK or
+ * VG_ERR_PARSE. */
+vg_err vgp_parse_time_loose(const char *s, size_t len, vg_time *out);
+/* @return the offset of the first byte of s[0..len) that is not valid UTF-8, or len
+ * (json.c). */
+size_t vgp_utf8_check(const char *s, size_t len);
 
 /* Run the decoders on a framed syslog event.  @return VG_OK or VG_ERR_NOMEM. */
 vg_err vgp_decode(const struct vg_parser *parser, struct vg_parse_ctx *ctx,

@@ -1,15 +1,19 @@
 /*
  * rfc3164.c - framing of BSD syslog (RFC 3164) lines as they occur in practice.
  *
- *   [<PRI>]Mmm dd hh:mm:ss[.frac] [HOST] [TAG[[PID]]:] MSG
- *   [<PRI>]YYYY-MM-DDThh:mm:ss[.frac][zone] [HOST] [TAG[[PID]]:] MSG
+ *   [<PRI>][SP][yyyy ]Mmm dd [yyyy ]hh:mm:ss[.frac][:][ yyyy] [HOST] [TAG[[PID]]:] MSG
+ *   [<PRI>][SP]YYYY-MM-DD(T| )hh:mm:ss[.frac][zone|+hhmm] [HOST] [TAG[[PID]]:] MSG
+ *   <PRI>[TAG[[PID]]:] MSG                      (no timestamp: RFC 3164 4.3.2)
+ *   ... Message forwarded from HOST: TAG: MSG   (AIX)
  *
  * PRI is optional (lines from files have none) but, when present, must be valid.
- * The BSD timestamp has no year and no zone: the zone is the configured UTC offset
- * and the year is the one of ref_time's year -1, 0, +1 that puts the time closest to
- * ref_time (a "Dec 31" line read on Jan 1 belongs to last year, a "Jan 1" line read
- * on Dec 31 to next year).  Without ref_time the event has no time (VG_TIME_NONE).
- * An ISO timestamp without a zone also uses the configured offset.
+ * The BSD timestamp has no zone: the zone is the configured UTC offset.  When it has
+ * no year either, the year is the one of ref_time's year -1, 0, +1 that puts the time
+ * closest to ref_time (a "Dec 31" line read on Jan 1 belongs to last year, a "Jan 1"
+ * line read on Dec 31 to next year); without ref_time the event has no time
+ * (VG_TIME_NONE).  An ISO timestamp without a zone also uses the configured offset.
+ * A line with a valid PRI but no recognisable timestamp is kept, as RFC 3164 4.3.2
+ * says: its time is ref_time and it has no HOST.  A line with neither is a dead letter.
  *
  * HOST is absent when the word after the timestamp already reads as a tag
  * ("sshd[42]:" or "su:").  A line without a recognisable tag is still valid: its
@@ -44,6 +48,14 @@ static bool two_digits(const char *s, int *out)
 	return true;
 }
 
+static bool all_digits(const char *s, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		if (s[k] < '0' || s[k] > '9')
+			return false;
+	return true;
+}
+
 static bool leap(int y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -66,6 +78,15 @@ static bool bsd_time(const char *buf, size_t len, size_t *i, vg_time ref_time,
 	size_t n = len - *i, j;
 	int mon, day, h, mi, sec, usec = 0;
 
+	/* "YYYY Mmm dd hh:mm:ss": a year in front (some devices and relays). */
+	int year = 0;
+	if (n >= 20 && all_digits(s, 4) && s[4] == ' ' && month_of(s + 5)) {
+		year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+		       (s[3] - '0');
+		s += 5;
+		n -= 5;
+		*i += 5;
+	}
 	if (n < 15 || !(mon = month_of(s)) || s[3] != ' ')
 		return false;
 	if (s[4] == ' ' && s[5] >= '1' && s[5] <= '9') {
@@ -78,6 +99,13 @@ static bool bsd_time(const char *buf, size_t len, size_t *i, vg_time ref_time,
 		j = 5;
 	} else {
 		return false;
+	}
+	/* "Mmm dd yyyy hh:mm:ss" (Cisco, some appliances): an explicit year. */
+	if (!year && n >= j + 14 && s[j] == ' ' && all_digits(s + j + 1, 4) &&
+	    s[j + 5] == ' ') {
+		year = (s[j + 1] - '0') * 1000 + (s[j + 2] - '0') * 100 +
+		       (s[j + 3] - '0') * 10 + (s[j + 4] - '0');
+		j += 5;
 	}
 	if (n < j + 9 || s[j] != ' ' || !two_digits(s + j + 1, &h) || s[j + 3] != ':' ||
 	    !two_digits(s + j + 4, &mi) || s[j + 6] != ':' ||
@@ -99,10 +127,26 @@ static bool bsd_time(const char *buf, size_t len, size_t *i, vg_time ref_time,
 		if (j == d)
 			return false;
 	}
+	if (j < n && s[j] == ':' && (j + 1 == n || s[j + 1] == ' '))
+		j++; /* "Mar  7 19:06:53: host ..." (Cisco) */
 	if (j < n && s[j] != ' ')
 		return false;
+	/* "Mmm dd hh:mm:ss yyyy host": a year after the time. */
+	if (!year && n >= j + 6 && all_digits(s + j + 1, 4) && s[j + 5] == ' ' &&
+	    (s[j + 1] == '1' || s[j + 1] == '2')) {
+		year = (s[j + 1] - '0') * 1000 + (s[j + 2] - '0') * 100 +
+		       (s[j + 3] - '0') * 10 + (s[j + 4] - '0');
+		j += 5;
+	}
 	*i += j;
 
+	if (year) {
+		if (day > month_days(year, mon))
+			return false;
+		*out = vg_time_from_civil(year, mon, day, h, mi, sec, usec) -
+		       (vg_time)offset_sec * VG_USEC_PER_SEC;
+		return true;
+	}
 	*out = VG_TIME_NONE;
 	if (ref_time == VG_TIME_NONE)
 		return day <= month_days(2000, mon); /* any year: 2000 allows Feb 29 */
@@ -134,6 +178,27 @@ static bool iso_time(const char *buf, size_t len, size_t *i, int offset_sec, vg_
 	size_t j = *i;
 	while (j < len && buf[j] != ' ')
 		j++;
+	/* "YYYY-MM-DD hh:mm:ss[.frac][zone]": a space instead of the 'T'. */
+	if (j - *i == 10 && j + 9 <= len && buf[j + 3] == ':' && buf[j + 6] == ':' &&
+	    all_digits(buf + j + 1, 2)) {
+		j++;
+		while (j < len && buf[j] != ' ')
+			j++;
+	}
+	/* A zone written "+hhmm" (no colon, macOS / ISO 8601 basic): apply it here. */
+	size_t n = j - *i;
+	const char *z = buf + j - 5;
+	if (n > 19 + 5 && (z[0] == '+' || z[0] == '-') && all_digits(z + 1, 4) &&
+	    z[-1] != ':') {
+		int off = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 +
+		          ((z[3] - '0') * 10 + (z[4] - '0')) * 60;
+		if (z[0] == '-')
+			off = -off;
+		if (vg_time_parse_rfc3339(buf + *i, n - 5, off, out) != VG_OK)
+			return false;
+		*i = j;
+		return true;
+	}
 	if (vg_time_parse_rfc3339(buf + *i, j - *i, offset_sec, out) != VG_OK)
 		return false;
 	*i = j;
@@ -202,13 +267,24 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 		}
 		pri_end = i;
 	}
+	if (pri >= 0)
+		while (i < len && buf[i] == ' ')
+			i++; /* "<38> Mar  7 ..." */
 	size_t ts_at = i;
 	bool ok;
 	if (len - i >= 10 && buf[i] >= '0' && buf[i] <= '9' && buf[i + 4] == '-')
 		ok = iso_time(buf, len, &i, parser->rfc3164_utc_offset_sec, &t);
 	else
 		ok = bsd_time(buf, len, &i, ref_time, parser->rfc3164_utc_offset_sec, &t);
-	if (!ok) {
+	/* RFC 3164 4.3.2: a valid PRI without a valid TIMESTAMP is still a message;
+	 * the receiver supplies the time and there is no HOSTNAME.  Without a PRI the
+	 * line has nothing syslog about it and is a dead letter. */
+	bool no_header = false;
+	if (!ok && pri >= 0) {
+		i = ts_at;
+		t = ref_time;
+		no_header = true;
+	} else if (!ok) {
 		*reason = vgp_reason(
 		    ev->arena, "rfc3164: invalid timestamp at column %zu", ts_at + 1);
 		return VG_ERR_PARSE;
@@ -218,7 +294,27 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 
 	struct vg_str host = {NULL, 0}, tag = {NULL, 0}, pid = {NULL, 0};
 	size_t msg_at = i;
-	if (!read_tag(buf, len, i, &tag, &pid, &msg_at)) {
+	/* AIX: "Message forwarded from HOST: TAG[PID]: MSG". */
+	static const char fwd[] = "Message forwarded from ";
+	if (!no_header && len - i > sizeof(fwd) &&
+	    memcmp(buf + i, fwd, sizeof(fwd) - 1) == 0) {
+		size_t h = i + sizeof(fwd) - 1, e = h;
+		while (e < len && buf[e] != ':' && buf[e] != ' ')
+			e++;
+		if (e > h && e + 1 < len && buf[e] == ':' && buf[e + 1] == ' ') {
+			host = vg_str_make(buf + h, e - h);
+			i = e + 2;
+			msg_at = i;
+			no_header = true;
+		}
+	}
+	if (no_header) {
+		if (!read_tag(buf, len, i, &tag, &pid, &msg_at)) {
+			tag.len = 0;
+			pid.len = 0;
+			msg_at = i;
+		}
+	} else if (!read_tag(buf, len, i, &tag, &pid, &msg_at)) {
 		tag.len = 0;
 		size_t h = i;
 		while (i < len && buf[i] != ' ')
@@ -248,6 +344,12 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 		vg_event_set(ev, id->procid, pid.ptr, pid.len, VG_VK_STR);
 		if (vgp_is_integer(pid.ptr, pid.len))
 			vg_event_set(ev, id->process_pid, pid.ptr, pid.len, VG_VK_NUM);
+	}
+	/* Solaris: "TAG[PID]: [ID 800047 auth.notice] MSG". */
+	if (tag.len && len - msg_at > 8 && memcmp(buf + msg_at, "[ID ", 4) == 0) {
+		const char *e = memchr(buf + msg_at, ']', len - msg_at);
+		if (e && (size_t)(e - buf) + 1 < len && e[1] == ' ')
+			msg_at = (size_t)(e - buf) + 2;
 	}
 	sl->msg = vg_str_make(buf + msg_at, len - msg_at);
 	vg_event_set(ev, id->message, sl->msg.ptr, sl->msg.len, VG_VK_STR);

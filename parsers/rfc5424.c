@@ -157,6 +157,8 @@ static vg_err parse_sd(struct vg_event *ev, const char *buf, size_t len, size_t 
 				     buf[j + 1] == ']')) {
 					esc = true;
 					j++;
+				} else if (buf[j] == ']') {
+					goto bad; /* 6.3.3: ']' MUST be escaped */
 				}
 				j++;
 			}

@@ -26,11 +26,20 @@ enum vg_format {
 	VG_FMT_SYSLOG,   /**< RFC 5424 if "<PRI>1 ", else RFC 3164 */
 	VG_FMT_RFC3164,
 	VG_FMT_RFC5424,
-	VG_FMT_JSON, /**< one JSON object per record (endpoint events) */
+	VG_FMT_JSON,   /**< one JSON object per record (endpoint events, Suricata EVE,
+	                  Wazuh alerts, osquery results: the shape is detected) */
+	VG_FMT_AITADS, /**< one AIT-ADS alert CSV row: time,name,ip,host,short,
+	                  time_label,event_label.  The two label columns (evaluation
+	                  ground truth) never enter the event, not even ev->raw, which
+	                  is cut before them.  The header row is a dead letter with the
+	                  reason "aitads: header row". */
+	VG_FMT_AUDITD, /**< Linux audit records "type=T msg=audit(SEC.MS:SERIAL): k=v".
+	                  vg_parse takes one record, or several newline-separated
+	                  records of one event; vg_parse_feed groups a stream. */
 };
 
-/** @brief Parse a format name ("auto", "syslog", "rfc3164", "rfc5424", "json").
- *  @return true on success. */
+/** @brief Parse a format name ("auto", "syslog", "rfc3164", "rfc5424", "json",
+ *  "aitads", "auditd").  @return true on success. */
 bool vg_format_from_name(const char *name, enum vg_format *out);
 /** @return the canonical name of fmt. */
 const char *vg_format_name(enum vg_format fmt);
@@ -79,6 +88,95 @@ void vg_parse_ctx_destroy(struct vg_parse_ctx *ctx);
 vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                 enum vg_format fmt, const char *buf, size_t len, vg_time ref_time,
                 struct vg_arena *arena, struct vg_event **out, const char **reason);
+
+/*
+ * Streams whose events span several records (auditd: SYSCALL, EXECVE, CWD, PATH,
+ * PROCTITLE ... records of one audit(ts:serial) arrive consecutively).
+ *
+ * vg_parse_feed takes records one at a time and hands every finished result to emit,
+ * in input order per group: an event, or a dead letter (ev NULL, reason set).  For
+ * VG_FMT_AUDITD a record is held in ctx (copied: buf need not outlive the call) until
+ * the group ends, which is when
+ *  - a record of another audit(ts:serial) arrives (the pending group is emitted, the
+ *    new record starts the next group),
+ *  - an EOE record of the same serial arrives (the group is emitted with it),
+ *  - the group reaches VG_AUDIT_GROUP_MAX records or VG_AUDIT_GROUP_BYTES bytes (it
+ *    is emitted; later records of that serial form another event), or
+ *  - the caller calls vg_parse_flush (end of input, an idle partition, or before
+ *    committing offsets: a pending group holds records not yet in any event).
+ * The emitted event's ev->src is the source of the group's FIRST record, and ev->raw
+ * the group's records joined by '\n' (in arena); a record that is not auditd is a
+ * dead letter emitted at once, without disturbing the pending group.  Every other
+ * format is parsed by vg_parse and emitted at once, so callers may use vg_parse_feed
+ * for every input.  One ctx groups one stream (one partition): give each input
+ * stream its own ctx.
+ */
+#define VG_AUDIT_GROUP_MAX   128
+#define VG_AUDIT_GROUP_BYTES (256u * 1024u)
+
+/**
+ * @brief One result of vg_parse_feed / vg_parse_flush.
+ * @param ev      the event (in the arena given to the call), or NULL for a dead letter.
+ * @param reason  the dead-letter reason (NULL for an event).
+ * @param raw,raw_len  the record(s) the result came from (a dead letter's original
+ *                bytes; valid during the callback only).
+ * @param src     the source of the (first) record.
+ * @return VG_OK to go on; another value stops and is returned by the feed/flush.
+ */
+typedef vg_err (*vg_parse_emit_fn)(void *ud, struct vg_event *ev, const char *reason,
+                                   const char *raw, size_t raw_len,
+                                   const struct vg_source *src);
+
+/**
+ * @brief Feed one record of a stream (see above).  src may be NULL.
+ * @return VG_OK (dead letters are emitted, not returned), VG_ERR_NOMEM, or what emit
+ *         returned.
+ */
+vg_err vg_parse_feed(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
+                     enum vg_format fmt, const char *buf, size_t len,
+                     const struct vg_source *src, vg_time ref_time,
+                     struct vg_arena *arena, vg_parse_emit_fn emit, void *ud);
+/** @brief Emit the pending group, if any.  @return as vg_parse_feed. */
+vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
+                      vg_time ref_time, struct vg_arena *arena, vg_parse_emit_fn emit,
+                      void *ud);
+/** @return how many records ctx holds in its pending group (0 = nothing to flush). */
+size_t vg_parse_pending(const struct vg_parse_ctx *ctx);
+
+/** How records are delimited in a byte stream (RFC 6587 section 3.4). */
+enum vg_framing {
+	VG_FRAMING_AUTO = 0, /**< per record: octet counting when it starts with 1-9,
+	                          else newline-terminated */
+	VG_FRAMING_OCTET,    /**< "MSG-LEN SP SYSLOG-MSG" (RFC 6587 3.4.1, RFC 5425) */
+	VG_FRAMING_LF,       /**< non-transparent: each record ends with LF (3.4.2) */
+};
+
+/** Largest record vg_frame_next accepts when max_len is 0. */
+#define VG_FRAME_MAX_DEFAULT 65536u
+
+/**
+ * @brief Cut the next record off a syslog byte stream (TCP, a file, a Kafka message
+ *        carrying several records).  Stateless: the caller keeps the unread bytes.
+ * @param mode     how records are delimited.
+ * @param buf,len  the unread bytes.
+ * @param at_eof   no more bytes will follow: a last LF record without its LF is a
+ *                 record; an octet-counted record shorter than its MSG-LEN is an error.
+ * @param max_len  largest octet-counted MSG-LEN accepted; 0 = VG_FRAME_MAX_DEFAULT
+ *                 (LF records are as long as the buffer allows).
+ * @param rec,rec_len  out: the record, pointing into buf (LF and a CR before it
+ *                 are not part of it).  Empty LF lines are skipped, never returned.
+ * @param used     out: bytes of buf consumed (record and framing).
+ * @param reason   out on VG_ERR_PARSE: a static text such as
+ *                 "octet-counting: MSG-LEN 16 exceeds the limit 10".
+ * @return VG_OK with a record; VG_ERR_NOTFOUND when buf holds no complete record
+ *         (more bytes are needed, or at_eof and nothing is left; *used says how many
+ *         blank bytes were skipped); VG_ERR_PARSE when octet-counted framing is broken.
+ *         Octet counting cannot resynchronise, so after VG_ERR_PARSE *used == len: the
+ *         caller dead-letters the rest of the stream with the reason.  Cost: O(record).
+ */
+vg_err vg_frame_next(enum vg_framing mode, const char *buf, size_t len, bool at_eof,
+                     size_t max_len, const char **rec, size_t *rec_len, size_t *used,
+                     const char **reason);
 
 #ifdef __cplusplus
 }

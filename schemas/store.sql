@@ -75,6 +75,22 @@ CREATE TABLE IF NOT EXISTS alert_events (
   PRIMARY KEY (alert_id, topic, partition, "offset")
 ) WITHOUT ROWID;
 
+-- Which incident each input record's alerts joined (one row per record and alert;
+-- records that raised no alert have no row).  For `vigil replay` topic is the file
+-- name, partition 0 and offset the 0-based record index.  A merge moves the rows of
+-- the absorbed incident to the survivor, so incident_id is never a merged-away id.
+-- Export with `vigil replay --db DB --export-map FILE` (every record, "-" for none).
+CREATE TABLE IF NOT EXISTS record_incidents (
+  topic       TEXT NOT NULL,
+  partition   INTEGER NOT NULL,
+  "offset"    INTEGER NOT NULL,
+  alert_id    TEXT NOT NULL,
+  incident_id TEXT NOT NULL,
+  PRIMARY KEY (topic, partition, "offset", alert_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS record_incidents_by_incident
+  ON record_incidents(incident_id);
+
 -- Entities of an incident: who, from where, on which hosts.
 CREATE TABLE IF NOT EXISTS entities (
   incident_id   TEXT NOT NULL REFERENCES incidents(id) DEFERRABLE INITIALLY DEFERRED,
@@ -120,6 +136,90 @@ CREATE TABLE IF NOT EXISTS feedback (
   note        TEXT,
   recorded_at TEXT NOT NULL
 );
+
+-- The story of each incident (rewritten with every version; see incident_text.c).
+-- Entity graph edges: two entities named by one alert, with when they first met.
+CREATE TABLE IF NOT EXISTS incident_edges (
+  incident_id   TEXT NOT NULL,
+  a_type        TEXT NOT NULL,
+  a_value       TEXT NOT NULL,
+  b_type        TEXT NOT NULL,
+  b_value       TEXT NOT NULL,
+  first_seen    TEXT NOT NULL,
+  first_seen_us INTEGER NOT NULL,
+  alerts        INTEGER NOT NULL,
+  PRIMARY KEY (incident_id, a_type, a_value, b_type, b_value)
+) WITHOUT ROWID;
+
+-- Spread path: the hosts an incident reached, in order, with the ATT&CK techniques
+-- seen on each and the source address / user of the first alert there.
+CREATE TABLE IF NOT EXISTS incident_spread (
+  incident_id TEXT NOT NULL,
+  ord         INTEGER NOT NULL,
+  host        TEXT NOT NULL,
+  reached     TEXT NOT NULL,
+  reached_us  INTEGER NOT NULL,
+  alert_id    TEXT NOT NULL,
+  techniques  TEXT NOT NULL,                  -- comma-separated, e.g. T1110,T1078
+  source_ip   TEXT NOT NULL,
+  user_name   TEXT NOT NULL,
+  PRIMARY KEY (incident_id, ord)
+) WITHOUT ROWID;
+
+-- ATT&CK tactic timeline: when each tactic first appeared, and in which alert.
+CREATE TABLE IF NOT EXISTS incident_tactics (
+  incident_id   TEXT NOT NULL,
+  ord           INTEGER NOT NULL,
+  tactic        TEXT NOT NULL,
+  first_seen    TEXT NOT NULL,
+  first_seen_us INTEGER NOT NULL,
+  alert_id      TEXT NOT NULL,
+  PRIMARY KEY (incident_id, ord)
+) WITHOUT ROWID;
+
+-- Stop-values: entity values kept from linking alerts (configured in
+-- correlation.stop_values or detected by rate), with the alerts they kept apart.
+CREATE TABLE IF NOT EXISTS stop_values (
+  type       TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  configured INTEGER NOT NULL,
+  prevented  INTEGER NOT NULL,                -- alerts it did not link, summed over runs
+  PRIMARY KEY (type, value)
+) WITHOUT ROWID;
+
+-- Novelty: the first alert of each (host, rule) pair in the stream; alerts that
+-- were such a first are listed in alert_novelty (feature novel_alert_share).
+CREATE TABLE IF NOT EXISTS novelty (
+  host           TEXT NOT NULL,
+  rule_id        TEXT NOT NULL,
+  first_alert_id TEXT NOT NULL,
+  first_seen_us  INTEGER NOT NULL,
+  PRIMARY KEY (host, rule_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS alert_novelty (
+  alert_id TEXT PRIMARY KEY
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS feedback_by_incident ON feedback(incident_id);
+
+-- Hosts of each incident in the order they were reached, as one line.
+CREATE VIEW IF NOT EXISTS incident_spread_path AS
+  SELECT incident_id, group_concat(host || ' (' || techniques || ')', ' -> ') AS path,
+         count(*) AS hosts
+  FROM (SELECT * FROM incident_spread ORDER BY incident_id, ord)
+  GROUP BY incident_id;
+
+-- Tactics of each incident in time order.
+CREATE VIEW IF NOT EXISTS incident_tactic_timeline AS
+  SELECT t.incident_id, t.ord, t.tactic, t.first_seen, t.alert_id, a.title
+  FROM incident_tactics t LEFT JOIN alerts a ON a.id = t.alert_id
+  ORDER BY t.incident_id, t.ord;
+
+-- The latest verdict per incident with its score (how the model fared).
+CREATE VIEW IF NOT EXISTS incident_verdicts AS
+  SELECT f.incident_id, f.verdict, f.note, f.recorded_at, i.score, i.priority, i.title
+  FROM feedback f JOIN incidents i ON i.id = f.incident_id
+  WHERE f.rowid = (SELECT max(rowid) FROM feedback g
+                   WHERE g.incident_id = f.incident_id);
 
 -- Incidents people should look at first.
 CREATE VIEW IF NOT EXISTS incidents_ranked AS

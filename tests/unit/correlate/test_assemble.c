@@ -277,6 +277,143 @@ START_TEST(alert_details_are_bounded)
 }
 END_TEST
 
+START_TEST(configured_stop_values_never_link)
+{
+	static const char *const stops[] = {"ip:10.0.0.53", "user:root"};
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .stop_values = stops,
+	                                 .n_stop_values = 2};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	struct test_alert t1, t2, t3;
+	bool changed;
+	const char *p1[] = {"source.ip", "10.0.0.53", "host.name", "web01",
+	                    "user.name", "root",      NULL};
+	const char *p2[] = {"source.ip", "10.0.0.53", "host.name", "db01",
+	                    "user.name", "root",      NULL};
+	mk(&t1, "0000000000000101", g_rule_high, 10, p1);
+	mk(&t2, "0000000000000102", g_rule_high, 20, p2);
+	char id1[21];
+	strcpy(id1, vg_assembler_add(a, &t1.alert, &changed)->id);
+	struct vg_incident *i2 = vg_assembler_add(a, &t2.alert, &changed);
+	ck_assert_str_ne(i2->id, id1); /* the resolver and root glue nothing */
+	ck_assert_uint_eq(vg_assembler_open_count(a), 2);
+	/* every skip was counted per linking value: the address twice, root on each
+	 * host once (users link per host here: link_hosts is off) */
+	struct vg_stop_stat st[8];
+	size_t n = vg_assembler_take_stops(a, st, 8);
+	ck_assert_uint_eq(n, 3);
+	uint64_t total = 0;
+	for (size_t i = 0; i < n; i++) {
+		ck_assert(st[i].configured);
+		ck_assert_uint_eq(st[i].prevented, st[i].type == VG_ENT_IP ? 2 : 1);
+		total += st[i].prevented;
+	}
+	ck_assert_uint_eq(total, 4);
+	ck_assert_uint_eq(vg_assembler_take_stops(a, st, 8), 0); /* deltas */
+	/* a value not listed still links */
+	const char *p3[] = {"source.ip", "198.51.100.3", "user.name", "rooty", NULL};
+	mk(&t3, "0000000000000103", g_rule_low, 30, p3);
+	struct vg_incident *i3 = vg_assembler_add(a, &t3.alert, &changed);
+	ck_assert_uint_eq(i3->nalerts, 1);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
+/* A value carried by stop_max_alerts alerts within the window stops linking, and a
+ * restored assembler decides the same (the rate is rebuilt from restored alerts). */
+START_TEST(busy_values_become_stop_values)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .stop_max_alerts = 3,
+	                                 .stop_window = 100 * VG_USEC_PER_SEC};
+	struct vg_assembler *a, *b;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	const char *p1[] = {"source.ip", "192.0.2.200", NULL};
+	struct vg_incident *inc = NULL;
+	bool changed;
+	for (int i = 0; i < 3; i++) {
+		struct test_alert t;
+		char id[17];
+		snprintf(id, sizeof(id), "%016x", 0x200 + i);
+		mk(&t, id, g_rule_low, 10 + i, p1);
+		inc = vg_assembler_add(a, &t.alert, &changed);
+	}
+	ck_assert_uint_eq(inc->nalerts, 3); /* below the bound: they link */
+	char inc_id[21];
+	strcpy(inc_id, inc->id);
+	ck_assert_int_eq(vg_assembler_restore(b, inc), VG_OK);
+	struct test_alert t4;
+	mk(&t4, "0000000000000204", g_rule_low, 20, p1);
+	char ida[21], idb[21];
+	strcpy(ida, vg_assembler_add(a, &t4.alert, &changed)->id);
+	strcpy(idb, vg_assembler_add(b, &t4.alert, &changed)->id);
+	ck_assert_str_ne(ida, inc_id); /* the fourth opens its own incident */
+	ck_assert_str_eq(ida, idb);    /* and the restored assembler agrees */
+	struct vg_stop_stat st[4];
+	ck_assert_uint_eq(vg_assembler_take_stops(a, st, 4), 1);
+	ck_assert(!st[0].configured);
+	ck_assert_str_eq(st[0].value, "192.0.2.200");
+	ck_assert_uint_eq(st[0].prevented, 1);
+	/* past the window the value links again */
+	struct test_alert t5;
+	mk(&t5, "0000000000000205", g_rule_low, 130, p1);
+	struct vg_incident *i5 = vg_assembler_add(a, &t5.alert, &changed);
+	/* both open incidents hold it and are joinable: they merge, oldest first */
+	ck_assert_str_eq(i5->id, inc_id);
+	ck_assert_uint_eq(i5->nalerts, 5);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+}
+END_TEST
+
+/* Hosts and accounts link only into an incident with a notable alert, and only when
+ * no strong key linked: the attack follows its account to the next host, while
+ * two benign logins on one host stay apart. */
+START_TEST(weak_links_follow_notable_incidents)
+{
+	struct vg_assembler *a = mk_assembler(true);
+	struct test_alert t1, t2, t3, t4;
+	bool changed;
+	const char *p1[] = {"host.name", "web02", "user.name", "alice", NULL};
+	const char *p2[] = {"host.name", "web02", "user.name", "bob", NULL};
+	mk(&t1, "0000000000000301", g_rule_low, 10, p1);
+	mk(&t2, "0000000000000302", g_rule_low, 20, p2);
+	char b1[21];
+	strcpy(b1, vg_assembler_add(a, &t1.alert, &changed)->id);
+	ck_assert_str_ne(vg_assembler_add(a, &t2.alert, &changed)->id, b1);
+	/* a notable alert on web01 as deploy, then deploy logs in on db01 from
+	 * web01's address: same account, another host */
+	const char *p3[] = {"source.ip", "203.0.113.5", "host.name", "web01",
+	                    "user.name", "deploy",      NULL};
+	const char *p4[] = {"source.ip", "10.0.0.11", "host.name", "db01",
+	                    "user.name", "deploy",    NULL};
+	mk(&t3, "0000000000000303", g_rule_high, 30, p3);
+	mk(&t4, "0000000000000304", g_rule_low, 90, p4);
+	char att[21];
+	strcpy(att, vg_assembler_add(a, &t3.alert, &changed)->id);
+	struct vg_incident *inc = vg_assembler_add(a, &t4.alert, &changed);
+	ck_assert_str_eq(inc->id, att);
+	ck_assert_uint_eq(inc->nalerts, 2);
+	/* a benign login on web01 joins the attack's host; on web02 it does not */
+	struct test_alert t5, t6;
+	const char *p5[] = {"host.name", "web01", "user.name", "carol", NULL};
+	const char *p6[] = {"host.name", "web02", "user.name", "dave", NULL};
+	mk(&t5, "0000000000000305", g_rule_low, 100, p5);
+	mk(&t6, "0000000000000306", g_rule_low, 110, p6);
+	ck_assert_str_eq(vg_assembler_add(a, &t5.alert, &changed)->id, att);
+	ck_assert_str_ne(vg_assembler_add(a, &t6.alert, &changed)->id, att);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 4);
+	/* the account link ends a gap after the last notable alert */
+	struct test_alert t7;
+	const char *p7[] = {"host.name", "app01", "user.name", "deploy", NULL};
+	mk(&t7, "0000000000000307", g_rule_low, 30 + 601, p7);
+	ck_assert_str_ne(vg_assembler_add(a, &t7.alert, &changed)->id, att);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	Suite *s = suite_create("assemble");
@@ -291,6 +428,9 @@ static Suite *assemble_suite(void)
 	    {"expire", quiet_incidents_expire},
 	    {"determinism", ids_are_deterministic_and_restore_resumes},
 	    {"bounded", alert_details_are_bounded},
+	    {"stop-configured", configured_stop_values_never_link},
+	    {"stop-rate", busy_values_become_stop_values},
+	    {"weak-links", weak_links_follow_notable_incidents},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

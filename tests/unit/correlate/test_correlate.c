@@ -138,8 +138,8 @@ START_TEST(load_errors_exact)
 	           "title: Bad modifier\nid: bad-1\nlogsource: {product: linux}\n"
 	           "detection:\n  sel:\n    CommandLine|contians: x\n  condition: sel\n");
 	write_file("c_unsupported.yml",
-	           "title: Windash\nid: bad-2\nlogsource: {product: windows}\n"
-	           "detection:\n  sel:\n    CommandLine|wide: -x\n  condition: sel\n");
+	           "title: Encoded\nid: bad-2\nlogsource: {product: windows}\n"
+	           "detection:\n  sel:\n    CommandLine|wide: -x*\n  condition: sel\n");
 	write_file("d_cond.yml",
 	           "title: Cond\nid: bad-3\nlogsource: {product: linux}\n"
 	           "detection:\n  sel: {a: b}\n  condition: sel and nope\n");
@@ -187,8 +187,9 @@ START_TEST(load_errors_exact)
 	EXPECT("%s/b_badmod.yml:6:5: error: rule 'bad-1': unknown modifier '%s' (did you "
 	       "mean 'contains'?)",
 	       "contians");
-	EXPECT("%s/c_unsupported.yml:6:5: error: rule 'bad-2': unsupported modifier '%s'",
-	       "wide");
+	EXPECT("%s/c_unsupported.yml:6:23: error: rule 'bad-2': wildcards cannot be "
+	       "encoded (base64/utf16) in '%s'",
+	       "-x*");
 	EXPECT(
 	    "%s/d_cond.yml:6:14: error: rule 'bad-3': condition 'sel and nope': unknown "
 	    "search identifier '%s'",
@@ -202,8 +203,8 @@ START_TEST(load_errors_exact)
 	    "%s/g_corr.yml:7:13: error: rule 'bad-4': correlation: invalid timespan '%s' "
 	    "(expected e.g. 30s, 5m, 1h, 2d)",
 	    "5x");
-	EXPECT("%s/h_corr2.yml:4:9: error: rule 'bad-5': correlation type '%s' is not "
-	       "supported yet",
+	EXPECT("%s/h_corr2.yml:5:10: error: rule 'bad-5': correlation: '%s' needs at "
+	       "least two rules",
 	       "temporal");
 	EXPECT(
 	    "%s/i_corr3.yml:1:1: error: rule 'bad-6': correlation refers to unknown rule "
@@ -276,7 +277,8 @@ START_TEST(load_embedded_defaults)
 	ck_assert_int_eq(vg_ruleset_load(NULL, 0, &rs, &d), VG_OK);
 	vg_diag_print(&d, stderr);
 	ck_assert_uint_eq(d.errors, 0);
-	ck_assert_uint_eq(vg_ruleset_count(rs), 4);
+	/* the four SSH/sudo rules, plus any default rule added since */
+	ck_assert_uint_ge(vg_ruleset_count(rs), 4);
 	struct vg_rule_info info;
 	const struct vg_rule *bf = vg_ruleset_find(rs, "ssh_brute_force");
 	ck_assert_ptr_nonnull(bf);
@@ -415,6 +417,161 @@ START_TEST(mod_windash)
 }
 END_TEST
 
+/* A small base64 encoder for building test events. */
+static void b64enc(const unsigned char *in, size_t n, char *out)
+{
+	static const char t[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t o = 0;
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		out[o++] = t[v >> 18];
+		out[o++] = t[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? t[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? t[v & 63] : '=';
+	}
+	out[o] = '\0';
+}
+
+/* ASCII text as UTF-16 (le or be) bytes; @return the length. */
+static size_t utf16(const char *s, bool be, unsigned char *out)
+{
+	size_t o = 0;
+	for (; *s; s++) {
+		out[o++] = be ? 0 : (unsigned char)*s;
+		out[o++] = be ? (unsigned char)*s : 0;
+	}
+	return o;
+}
+
+START_TEST(mod_base64_offsets)
+{
+	struct vg_ruleset *rs = sel_rule(
+	    "    process.command_line|base64offset|contains: 'IEX (New-Object'\n");
+	/* whatever the value's position modulo 3 in the encoded text, it is found */
+	for (int shift = 0; shift < 6; shift++) {
+		char plain[128], enc[256];
+		snprintf(plain, sizeof(plain), "%.*sIEX (New-Object Net.WebClient)",
+		         shift, "abcdef");
+		b64enc((const unsigned char *)plain, strlen(plain), enc);
+		ck_assert_msg(hit(rs, mkev(T0, "process.command_line", enc, NULL)),
+		              "shift %d: %s", shift, enc);
+		snprintf(plain, sizeof(plain), "%.*sIEX (Old-Object Net.WebClient)",
+		         shift, "abcdef");
+		b64enc((const unsigned char *)plain, strlen(plain), enc);
+		ck_assert(!hit(rs, mkev(T0, "process.command_line", enc, NULL)));
+	}
+	vg_ruleset_destroy(rs);
+	/* plain base64 is the whole value's encoding, case-sensitive */
+	rs = sel_rule("    a|base64: 'cmd'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "Y21k", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "y21k", NULL)));
+	vg_ruleset_destroy(rs);
+	/* wide (utf16le) then base64offset, as SigmaHQ's PowerShell rules write it */
+	rs = sel_rule("    a|wide|base64offset|contains: 'Invoke'\n");
+	for (int shift = 0; shift < 3; shift++) {
+		char plain[64], enc[256];
+		unsigned char u[128];
+		snprintf(plain, sizeof(plain), "%.*sInvoke-Mimikatz", shift, "xyz");
+		b64enc(u, utf16(plain, false, u), enc);
+		ck_assert_msg(hit(rs, mkev(T0, "a", enc, NULL)), "wide shift %d", shift);
+		snprintf(plain, sizeof(plain), "%.*sInvoce-Mimikatz", shift, "xyz");
+		b64enc(u, utf16(plain, false, u), enc);
+		ck_assert(!hit(rs, mkev(T0, "a", enc, NULL)));
+	}
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(mod_utf16_raw)
+{
+	/* encoded bytes hold NULs: matched by length, never as C strings */
+	unsigned char le[32], be[32];
+	size_t nle = utf16("cmd", false, le), nbe = utf16("cmd", true, be);
+	vg_field a = vg_field_intern("a", 1);
+	struct vg_ruleset *rs = sel_rule("    a|utf16le|contains: cmd\n");
+	struct vg_event *ev = mkev(T0, NULL);
+	vg_event_set(ev, a, (const char *)le, nle, VG_VK_STR);
+	ck_assert(hit(rs, ev));
+	ev = mkev(T0, NULL);
+	vg_event_set(ev, a, (const char *)be, nbe, VG_VK_STR);
+	ck_assert(!hit(rs, ev));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    a|utf16be: cmd\n");
+	ck_assert(hit(rs, ev));
+	vg_ruleset_destroy(rs);
+	/* utf16: byte order mark FF FE, then little endian */
+	rs = sel_rule("    a|utf16|startswith: c\n");
+	ev = mkev(T0, NULL);
+	vg_event_set(ev, a,
+	             "\xff\xfe"
+	             "c\0m",
+	             5, VG_VK_STR);
+	ck_assert(hit(rs, ev));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(mod_fieldref_neq_time)
+{
+	/* fieldref compares with another field as named (no alias mapping) */
+	struct vg_ruleset *rs =
+	    sel_rule("    SubjectUserName|fieldref: TargetUserName\n");
+	ck_assert(
+	    hit(rs, mkev(T0, "SubjectUserName", "Bob", "TargetUserName", "bob", NULL)));
+	ck_assert(!hit(
+	    rs, mkev(T0, "SubjectUserName", "bob", "TargetUserName", "alice", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "SubjectUserName", "bob", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    file.path|fieldref|endswith: process.name\n");
+	ck_assert(hit(rs, mkev(T0, "file.path", "C:\\x\\evil.exe", "process.name",
+	                       "EVIL.exe", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "file.path", "C:\\x\\evil.exe.bak", "process.name",
+	                        "evil.exe", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    user.name|neq:\n      - root\n      - admin\n");
+	ck_assert(hit(rs, mkev(T0, "user.name", "bob", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "user.name", "ROOT", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "user.name", "admin", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    event.created|hour|gte: 20\n    event.created|year: 2024\n");
+	ck_assert(hit(rs, mkev(T0, "event.created", "2024-03-01T21:05:00Z", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "event.created", "2024-03-01T19:05:00Z", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "event.created", "2023-03-01T21:05:00Z", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "event.created", "yesterday", NULL)));
+	vg_ruleset_destroy(rs);
+	/* ISO weeks: 2021-01-03 is in week 53 of 2020, 2021-01-04 in week 1 */
+	rs = sel_rule("    d|week: 53\n");
+	ck_assert(hit(rs, mkev(T0, "d", "2021-01-03", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "d", "2021-01-04", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    d|month|lt: 3\n    d|day: 29\n    d|minute: 7\n");
+	ck_assert(hit(rs, mkev(T0, "d", "2024-02-29 10:07:59", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "d", "2024-03-29 10:07:59", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+START_TEST(mod_expand_placeholders)
+{
+	struct vg_ruleset *rs = load_ok("placeholders:\n  Admins: [root, 'adm*']\n---\n"
+	                                "title: t\nid: x\nlogsource: {product: linux}\n"
+	                                "detection:\n  sel:\n    user.name|expand: "
+	                                "'%Admins%'\n    host.name|expand: "
+	                                "'\\%lit%'\n  condition: sel\n");
+	ck_assert_uint_eq(vg_ruleset_count(rs), 1);
+	ck_assert(hit(rs, mkev(T0, "user.name", "root", "host.name", "%lit%", NULL)));
+	ck_assert(
+	    hit(rs, mkev(T0, "user.name", "administrator", "host.name", "%lit%", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "user.name", "bob", "host.name", "%lit%", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
 START_TEST(mod_errors)
 {
 	static const struct {
@@ -422,15 +579,20 @@ START_TEST(mod_errors)
 	} cases[] = {
 	    {"    a|re|q: x\n", "unknown modifier 'q'"},
 	    {"    a|i: x\n", "modifier 'i' is only valid after 're'"},
-	    {"    a|base64offset|contains: x\n", "unsupported modifier 'base64offset'"},
+	    {"    a|base64offset|contains: 'x*'\n",
+	     "wildcards cannot be encoded (base64/utf16) in 'x*'"},
+	    {"    a|expand: '%nowhere%'\n",
+	     "placeholder '%nowhere%' has no value (define it in a 'placeholders:' "
+	     "document)"},
+	    {"    a|fieldref|re: b\n", "conflicting modifiers"},
+	    {"    a|hour|contains: 3\n", "conflicting modifiers"},
 	    {"    a|gt: abc\n", "numeric modifier needs a number, not 'abc'"},
 	    {"    a|cidr: 10.0.0.0/33\n", "invalid CIDR '10.0.0.0/33'"},
 	    {"    a|exists: maybe\n", "'exists' needs true or false, not 'maybe'"},
 	    {"    a|all: x\n", "'all' needs a list of at least two values"},
 	    {"    a|contains|startswith: x\n", "conflicting modifiers"},
 	    {"    a|windash|all: [-a, -b]\n",
-	     "'windash' combined with 'all' is not supported "
-	     "yet"},
+	     "'windash' combined with 'all' is not supported"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char yaml[512], want[512];
@@ -448,6 +610,102 @@ START_TEST(mod_errors)
 		              d.msgs[0], want);
 		vg_diag_clear(&d);
 	}
+}
+END_TEST
+
+static uint64_t rnd_idx(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return (*s * UINT64_C(2685821657736338717)) >> 33;
+}
+
+/* The literal prefilter (detect.c) against each rule run alone (no prefilter in a
+ * one-rule ruleset): random rules of every indexable and unindexable shape, random
+ * events over a small alphabet so that matches are frequent. */
+START_TEST(index_differential)
+{
+	static const char *shapes[] = {
+	    "    a: '%s'\n",
+	    "    a|startswith: '%s'\n",
+	    "    a|endswith: '%s'\n",
+	    "    a|contains: '%s'\n",
+	    "    a|contains|all: ['%s', 'xy']\n",
+	    "    b|contains: '%s'\n    a|endswith: y\n",
+	    "    a|re: '%s'\n",
+	    "    a|contains: '%s'\n  f:\n    b: x\n  condition: not f and sel\n  x:\n"
+	    "    c: d\n",
+	    "    - a|endswith: '%s'\n    - b|startswith: '%s'\n",
+	    "    b|cased: '%s'\n",
+	};
+	const size_t nrules = 60;
+	static char yaml[65536];
+	static char one[60][1024];
+	size_t o = 0;
+	uint64_t s = 12345;
+	for (size_t i = 0; i < nrules; i++) {
+		char lit[8], sel[512];
+		size_t n = 1 + (rnd_idx(&s) % 5);
+		for (size_t k = 0; k < n; k++)
+			lit[k] = "xyzXY"[rnd_idx(&s) % 5];
+		lit[n] = '\0';
+		const char *shape =
+		    shapes[rnd_idx(&s) % (sizeof(shapes) / sizeof(shapes[0]))];
+		size_t so = 0; /* the shape with every %s replaced by lit */
+		for (const char *q = shape; *q && so + 8 < sizeof(sel); q++) {
+			if (q[0] == '%' && q[1] == 's') {
+				so += (size_t)snprintf(sel + so, sizeof(sel) - so, "%s",
+				                       lit);
+				q++;
+			} else {
+				sel[so++] = *q;
+			}
+		}
+		sel[so] = '\0';
+		bool custom = strstr(sel, "condition:") != NULL;
+		snprintf(one[i], sizeof(one[i]),
+		         "title: r%zu\nid: r%zu\nlogsource: {product: linux}\n"
+		         "detection:\n  sel:\n%s%s",
+		         i, i, sel, custom ? "" : "  condition: sel\n");
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o, "%s---\n", one[i]);
+	}
+	struct vg_ruleset *all = load_ok(yaml);
+	ck_assert_uint_eq(vg_ruleset_count(all), nrules);
+	struct vg_ruleset *alone[60];
+	for (size_t i = 0; i < nrules; i++)
+		alone[i] = load_ok(one[i]);
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(all);
+	size_t total = 0;
+	for (int e = 0; e < 3000; e++) {
+		char a[16], b[16];
+		size_t na = rnd_idx(&s) % 12, nb = rnd_idx(&s) % 4;
+		for (size_t k = 0; k < na; k++)
+			a[k] = "xyzXYq"[rnd_idx(&s) % 6];
+		for (size_t k = 0; k < nb; k++)
+			b[k] = "xyzX"[rnd_idx(&s) % 4];
+		a[na] = b[nb] = '\0';
+		struct vg_event *ev =
+		    e % 7 ? mkev(T0, "a", a, "b", b, NULL) : mkev(T0, "a", a, NULL);
+		const struct vg_rule *hits[64];
+		size_t n = vg_detect(all, ctx, ev, hits, 64);
+		ck_assert_uint_le(n, 64);
+		for (size_t i = 0; i < nrules; i++) {
+			bool in_all = false;
+			for (size_t k = 0; k < n; k++)
+				in_all |= hits[k] == vg_ruleset_rule(all, i);
+			ck_assert_msg(in_all == hit(alone[i], ev),
+			              "rule %s a='%s' b='%s'", one[i], a, b);
+			total += in_all;
+		}
+		if (e % 256 == 0)
+			vg_arena_reset(g_arena);
+	}
+	ck_assert_uint_gt(total, 1000);
+	vg_detect_ctx_destroy(ctx);
+	for (size_t i = 0; i < nrules; i++)
+		vg_ruleset_destroy(alone[i]);
+	vg_ruleset_destroy(all);
 }
 END_TEST
 
@@ -1309,7 +1567,10 @@ static Suite *suite(void)
 	    {"modifiers",
 	     {mod_plain_and_case, mod_contains_starts_ends_all, mod_re,
 	      mod_cidr_exists_num_null, mod_windash, mod_errors}},
+	    {"encodings", {mod_base64_offsets, mod_utf16_raw}},
+	    {"modifiers_v2", {mod_fieldref_neq_time, mod_expand_placeholders}},
 	    {"wildcards", {wildcards_and_escapes, keywords_message_and_raw}},
+	    {"index", {index_differential}},
 	    {"conditions", {conditions, condition_errors}},
 	    {"mapping", {alias_mapping, logsource_filtering, logsource_unmapped_warns}},
 	    {"event_count",

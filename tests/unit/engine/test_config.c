@@ -182,6 +182,27 @@ START_TEST(invalid_yaml_points_at_the_problem)
 }
 END_TEST
 
+START_TEST(librdkafka_properties_are_checked_with_positions)
+{
+	struct vg_config *cfg = load_ok("kafka:\n"
+	                                "  brokers: \"127.0.0.1:9\"\n"
+	                                "  librdkafka:\n"
+	                                "    security.protocol: CARRIER_PIGEON\n"
+	                                "    no.such.property: 1\n"
+	                                "    linger.ms: \"5\"\n");
+	struct vg_diag d;
+	vg_diag_init(&d);
+	ck_assert_int_eq(vg_kafka_check_config(cfg, &d), VG_ERR_CONFIG);
+	ck_assert_uint_eq(d.errors, 2);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], "t.yaml:4:24: error: "
+	                                        "kafka.librdkafka.security.protocol: "));
+	ck_assert_ptr_nonnull(strstr(d.msgs[1], "t.yaml:5:23: error: "
+	                                        "kafka.librdkafka.no.such.property: "));
+	vg_diag_clear(&d);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 START_TEST(missing_file_is_an_io_error)
 {
 	struct vg_diag d;
@@ -227,6 +248,7 @@ static Suite *config_suite(void)
 	    {"semantics", semantic_errors},
 	    {"yaml", invalid_yaml_points_at_the_problem},
 	    {"io", missing_file_is_an_io_error},
+	    {"librdkafka", librdkafka_properties_are_checked_with_positions},
 	    {"example", example_config_is_valid},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

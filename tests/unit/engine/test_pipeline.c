@@ -191,8 +191,12 @@ START_TEST(attack_becomes_one_incident)
 	    query_int(db, "select value from metrics where name='dead_letters'"), 1);
 	ck_assert_int_eq(query_int(db, "select value from metrics where name='records'"),
 	                 (int64_t)nrecords());
-	ck_assert_int_eq(query_int(db, "select next_offset from input_offsets"),
-	                 (int64_t)nrecords());
+	/* Everything is committed except records an open correlation window still
+	 * holds at the end of input: the last firewall drops (Port scan counts them
+	 * for two minutes), a few lines at most. */
+	int64_t next = query_int(db, "select next_offset from input_offsets");
+	ck_assert_int_le(next, (int64_t)nrecords());
+	ck_assert_int_ge(next, (int64_t)nrecords() - 10);
 }
 END_TEST
 
@@ -286,6 +290,198 @@ START_TEST(scenario_is_deterministic)
 }
 END_TEST
 
+/* Top-level keys of a JSON object (depth-1 keys), written to keys (NUL-separated
+ * list in a buffer); a small scanner: strings with escapes, nesting by brackets. */
+static size_t top_keys(const char *j, char keys[][64], size_t max)
+{
+	int depth = 0;
+	size_t n = 0;
+	bool expect_key = false;
+	for (const char *p = j; *p; p++) {
+		if (*p == '"') {
+			const char *start = ++p;
+			while (*p && *p != '"')
+				p += *p == '\\' && p[1] ? 2 : 1;
+			if (depth == 1 && expect_key && n < max) {
+				snprintf(keys[n++], 64, "%.*s", (int)(p - start), start);
+				expect_key = false;
+			}
+			continue;
+		}
+		if (*p == '{' || *p == '[') {
+			depth++;
+			expect_key = *p == '{' && depth == 1;
+		} else if (*p == '}' || *p == ']') {
+			depth--;
+		} else if (*p == ',' && depth == 1) {
+			expect_key = true;
+		}
+	}
+	return n;
+}
+
+START_TEST(story_has_source_spread_and_tactics)
+{
+	char db[128];
+	struct vg_config *cfg;
+	snprintf(db, sizeof(db), "%s/story.db", g_dir);
+	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	feed(p, 0, nrecords(), 700);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	const char *inc = "(select incident_id from entities where type = 'ip' and "
+	                  "value = '203.0.113.45')";
+	char sql[1024];
+	/* the attack moved from web01 to two more hosts with the stolen account */
+	snprintf(sql, sizeof(sql),
+	         "select count(*) from incident_spread where incident_id = %s", inc);
+	ck_assert_int_ge(query_int(db, sql), 3);
+	snprintf(sql, sizeof(sql),
+	         "select host = 'web01' and techniques like 'T1110%%' from "
+	         "incident_spread where incident_id = %s and ord = 0",
+	         inc);
+	ck_assert_int_eq(query_int(db, sql), 1);
+	snprintf(
+	    sql, sizeof(sql),
+	    "select count(*) from incident_spread where incident_id = %s and ord > 0 "
+	    "and user_name = 'deploy' and source_ip = '10.0.0.11'",
+	    inc);
+	ck_assert_int_ge(query_int(db, sql), 2);
+	/* credential-access, then initial-access, then privilege-escalation */
+	snprintf(sql, sizeof(sql),
+	         "select group_concat(tactic, '>') = "
+	         "'credential-access>initial-access>privilege-escalation' from (select "
+	         "tactic from incident_tactics where incident_id = %s order by ord)",
+	         inc);
+	ck_assert_int_eq(query_int(db, sql), 1);
+	snprintf(sql, sizeof(sql),
+	         "select count(*) from incident_edges where incident_id = %s and "
+	         "a_value = '203.0.113.45' or b_value = '203.0.113.45'",
+	         inc);
+	ck_assert_int_ge(query_int(db, sql), 2);
+
+	/* Every top-level key of the published document is declared in
+	 * schemas/incident.schema.json, and every required one is present. */
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "select document from incidents where id = %s", inc);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	char *doc = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/schemas/incident.schema.json",
+	         vg_test_source_root());
+	struct vg_buf schema;
+	vg_buf_init(&schema);
+	ck_assert_int_eq(vg_buf_read_file(&schema, path), VG_OK);
+	const char *props = strstr(schema.data, "\"properties\"");
+	const char *req = strstr(schema.data, "\"required\"");
+	ck_assert_ptr_nonnull(props);
+	ck_assert_ptr_nonnull(req);
+	char keys[64][64];
+	size_t nk = top_keys(doc, keys, 64);
+	ck_assert_uint_ge(nk, 20);
+	for (size_t i = 0; i < nk; i++) {
+		char pat[80];
+		snprintf(pat, sizeof(pat), "\n    \"%s\": {", keys[i]);
+		ck_assert_msg(strstr(props, pat),
+		              "document key '%s' is not in the schema", keys[i]);
+	}
+	/* required: ["a", "b", ...] on one line */
+	const char *end = strchr(req, ']');
+	for (const char *q = strchr(req, '[') + 1; q < end;) {
+		const char *a = strchr(q, '"');
+		if (!a || a > end)
+			break;
+		const char *b = strchr(a + 1, '"');
+		bool found = false;
+		for (size_t i = 0; i < nk && !found; i++)
+			found = strlen(keys[i]) == (size_t)(b - a - 1) &&
+			        !strncmp(keys[i], a + 1, (size_t)(b - a - 1));
+		ck_assert_msg(found, "required key %.*s missing", (int)(b - a - 1),
+		              a + 1);
+		q = b + 1;
+	}
+	static const char *const story_keys[] = {"graph", "spread_path",
+	                                         "tactic_timeline"};
+	for (size_t k = 0; k < 3; k++) {
+		bool found = false;
+		for (size_t i = 0; i < nk && !found; i++)
+			found = !strcmp(keys[i], story_keys[k]);
+		ck_assert_msg(found, "no '%s' in the document", story_keys[k]);
+	}
+	vg_buf_free(&schema);
+	free(doc);
+}
+END_TEST
+
+/* The endpoint campaigns (Sysmon and ECS JSON lines, UFW syslog) each raise the
+ * alerts of their rules, and the generator stays deterministic with them. */
+START_TEST(endpoint_campaigns_raise_their_alerts)
+{
+	struct vg_scenario sc, again;
+	struct vg_scenario_params params = {
+	    .seed = 11,
+	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
+	    .hours = 12,
+	    .hosts = 4,
+	    .attack = true,
+	    .endpoint = true,
+	};
+	ck_assert_int_eq(vg_scenario_generate(&params, &sc), VG_OK);
+	ck_assert_int_eq(vg_scenario_generate(&params, &again), VG_OK);
+	ck_assert_uint_eq(sc.count, again.count);
+	size_t json = 0;
+	for (size_t i = 0; i < sc.count; i++) {
+		ck_assert_str_eq(sc.records[i].line, again.records[i].line);
+		json += sc.records[i].json;
+	}
+	vg_scenario_free(&again);
+	ck_assert_uint_gt(json, 30);
+	ck_assert_uint_eq(sc.campaigns, 3);
+
+	char db[128];
+	struct vg_config *cfg;
+	snprintf(db, sizeof(db), "%s/endpoint.db", g_dir);
+	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	struct vg_output *outs;
+	size_t nouts;
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	vg_pipeline_finish_input(p);
+	for (size_t i = 0; i < sc.count; i++) {
+		struct vg_source src = {"sim", 0, (int64_t)i};
+		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AUTO, sc.records[i].line,
+		                                     strlen(sc.records[i].line), &src,
+		                                     sc.records[i].ts),
+		                 VG_OK);
+	}
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	static const char *const titles[] = {"Encoded PowerShell command line",
+	                                     "LSASS memory access",
+	                                     "C2 beaconing",
+	                                     "POST to a script in an upload folder",
+	                                     "Web server user spawned a shell",
+	                                     "Port scan"};
+	for (size_t i = 0; i < sizeof(titles) / sizeof(titles[0]); i++) {
+		char sql[256];
+		snprintf(sql, sizeof(sql),
+		         "select count(*) from alerts where title = '%s'", titles[i]);
+		ck_assert_msg(query_int(db, sql) > 0, "no alert '%s'", titles[i]);
+	}
+	/* credential dumping and the implant's beacons tell one story on ws01 */
+	ck_assert_int_eq(
+	    query_int(db, "select count(distinct incident_id) from alerts where title in "
+	                  "('LSASS memory access', 'C2 beaconing')"),
+	    1);
+	vg_scenario_free(&sc);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	Suite *s = suite_create("pipeline");
@@ -297,6 +493,8 @@ static Suite *pipeline_suite(void)
 	    {"determinism", ids_are_deterministic_across_batchings},
 	    {"restart", restart_reproduces_the_uninterrupted_store},
 	    {"scenario", scenario_is_deterministic},
+	    {"story", story_has_source_spread_and_tactics},
+	    {"endpoint", endpoint_campaigns_raise_their_alerts},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

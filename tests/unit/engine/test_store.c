@@ -71,7 +71,8 @@ static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 	                                       t0 + 30,
 	                                       12,
 	                                       fields0,
-	                                       2};
+	                                       2,
+	                                       false};
 	alerts[1] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa2",
 	                                       "rule-ok",
 	                                       "SSH login",
@@ -83,7 +84,8 @@ static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 	                                       t0 + 60 * VG_USEC_PER_SEC,
 	                                       1,
 	                                       fields0,
-	                                       2};
+	                                       2,
+	                                       false};
 	inc->alerts = alerts;
 	inc->nalerts = 2;
 	inc->entities = ents;
@@ -103,7 +105,8 @@ static const struct vg_incident_doc g_doc = {"SSH brute force from 203.0.113.45"
                                              "high",
                                              "[]",
                                              "{}",
-                                             "{\"id\":\"x\"}"};
+                                             "{\"id\":\"x\"}",
+                                             NULL};
 
 START_TEST(schema_and_wal)
 {
@@ -304,6 +307,110 @@ START_TEST(open_errors_are_reported)
 }
 END_TEST
 
+struct verdicts {
+	int n, tp;
+	char last[64];
+	char features[256];
+};
+
+static vg_err on_verdict(const char *id, int label, const char *features, void *ctx)
+{
+	struct verdicts *v = ctx;
+	v->n++;
+	v->tp += label;
+	snprintf(v->last, sizeof(v->last), "%s", id);
+	snprintf(v->features, sizeof(v->features), "%s", features);
+	return VG_OK;
+}
+
+/* Verdicts: the latest per incident counts, with the incident's stored features;
+ * unknown and merged-away incidents and bad verdicts are refused. */
+START_TEST(feedback_is_recorded_and_read_back)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident inc, other;
+	struct vg_ranking rank = {.score = 0.9, .priority = 1, .surfaced = true};
+	struct vg_incident_doc doc = g_doc;
+	doc.features = "{\"alert_count\":2}";
+	build_incident(&inc, "inc-00000000000000f1", 1000);
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_incident(st, &inc, &rank, &doc), VG_OK);
+	build_incident(&other, "inc-00000000000000f2", 1000);
+	ck_assert_int_eq(vg_store_put_incident(st, &other, &rank, &doc), VG_OK);
+	ck_assert_int_eq(vg_store_merge_incident(st, other.id, inc.id), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+
+	ck_assert_int_eq(vg_store_put_feedback(st, inc.id, "fp", "noise", 5), VG_OK);
+	ck_assert_int_eq(vg_store_put_feedback(st, inc.id, "tp", NULL, 6), VG_OK);
+	ck_assert_int_eq(vg_store_put_feedback(st, inc.id, "maybe", NULL, 7),
+	                 VG_ERR_INVALID);
+	ck_assert_int_eq(vg_store_put_feedback(st, "inc-0000000000000bad", "tp", NULL, 7),
+	                 VG_ERR_NOTFOUND);
+	ck_assert_int_eq(vg_store_put_feedback(st, other.id, "tp", NULL, 7),
+	                 VG_ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(vg_store_errmsg(st), inc.id)); /* the survivor */
+	struct verdicts v = {0};
+	ck_assert_int_eq(vg_store_each_verdict(st, on_verdict, &v), VG_OK);
+	ck_assert_int_eq(v.n, 1);
+	ck_assert_int_eq(v.tp, 1); /* the later verdict wins */
+	ck_assert_str_eq(v.last, inc.id);
+	ck_assert_str_eq(v.features, "{\"alert_count\":2}");
+	vg_store_close(st);
+	ck_assert_int_eq(count("select count(*) from incident_verdicts"), 1);
+}
+END_TEST
+
+/* The story is stored by value, rewritten per version and dropped on merge. */
+START_TEST(story_rows_follow_the_incident)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident inc;
+	struct vg_ranking rank = {.score = 0.9, .priority = 1, .surfaced = true};
+	struct vg_incident_doc doc = g_doc;
+	struct vg_story_edge edges[] = {{0, 1, 1000, 2}, {1, 2, 1000, 1}};
+	struct vg_story_hop hop = {
+	    1,        1000,         "aaaaaaaaaaaaaaa1", "SSH brute force", "203.0.113.45",
+	    "deploy", "T1110,T1078"};
+	struct vg_story_step step = {7, "credential-access", 1000, "aaaaaaaaaaaaaaa1",
+	                             "SSH brute force"};
+	struct vg_incident_story story = {NULL, 0, edges, 2, NULL, 0, &hop, 1, &step, 1};
+	doc.story = &story;
+	struct vg_incident survivor;
+	build_incident(&survivor, "inc-00000000000000e0", 1000);
+	doc.story = NULL;
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_incident(st, &survivor, &rank, &doc), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	doc.story = &story;
+	build_incident(&inc, "inc-00000000000000e1", 1000);
+	for (int round = 0; round < 2; round++) {
+		ck_assert_int_eq(vg_store_begin(st), VG_OK);
+		ck_assert_int_eq(vg_store_put_incident(st, &inc, &rank, &doc), VG_OK);
+		ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	}
+	ck_assert_int_eq(count("select count(*) from incident_edges where a_type = "
+	                       "'host' and b_value = 'deploy@web01'"),
+	                 1);
+	ck_assert_int_eq(count("select count(*) from incident_edges"), 2);
+	ck_assert_int_eq(count("select count(*) from incident_spread_path where path = "
+	                       "'web01 (T1110,T1078)'"),
+	                 1);
+	ck_assert_int_eq(count("select count(*) from incident_tactic_timeline"), 1);
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_merge_incident(st, inc.id, "inc-00000000000000e0"),
+	                 VG_OK);
+	ck_assert_int_eq(vg_store_add_stop_value(st, "user", "root", true, 3), VG_OK);
+	ck_assert_int_eq(vg_store_add_stop_value(st, "user", "root", true, 2), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	vg_store_close(st);
+	ck_assert_int_eq(count("select count(*) from incident_edges") +
+	                     count("select count(*) from incident_spread") +
+	                     count("select count(*) from incident_tactics"),
+	                 0);
+	ck_assert_int_eq(count("select prevented from stop_values"), 5);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -317,6 +424,8 @@ static Suite *store_suite(void)
 	    {"marks", marks_offsets_publication_metrics},
 	    {"merge", merge_moves_alerts},
 	    {"errors", open_errors_are_reported},
+	    {"feedback", feedback_is_recorded_and_read_back},
+	    {"story", story_rows_follow_the_incident},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

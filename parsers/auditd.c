@@ -1,0 +1,694 @@
+/*
+ * auditd.c - Linux audit records -> one normalized event per audit(ts:serial).
+ *
+ * A kernel audit event is written as several records ("type=SYSCALL msg=audit(
+ * 1604996384.965:93777): ...", then EXECVE, CWD, PATH..., PROCTITLE, maybe EOE) that
+ * share the msg=audit(SEC.MS:SERIAL) stamp.  vgp_parse_auditd takes one or more such
+ * records (newline-separated, one stamp) and builds one event; grouping a stream is
+ * vg_parse_feed's job (parser.c).  Invariants:
+ *  - Every key=value of every record stays addressable under its own name (first
+ *    occurrence wins, so PATH item 0 beats item 1), as Sigma's auditd rules name them;
+ *    "type" is EXECVE when the event has an EXECVE record (so "type: EXECVE, a0: ..."
+ *    rules match), else the first record's type; SYSCALL's register arguments a0..a3
+ *    are "syscall.a0".."syscall.a3" so the short names stay the argv.  The ECS fields
+ *    are set besides; auditd.record_types lists every record's type in order.
+ *  - Values the kernel hex-encodes (EXECVE arguments, proctitle, cwd, name, comm,
+ *    exe, acct, key when unquoted and all hex) are decoded into the arena; EXECVE
+ *    arguments (including a2[0]/a2[1] chunks) join into process.command_line.
+ *  - Enriched records (log_format=ENRICHED: a 0x1d byte, then UID="root" ...) give
+ *    the user / group names.
+ *  - Nothing is allocated but from the event's arena; malformed bodies are tolerated
+ *    (a token without '=' is free text, an unterminated quote runs to the end), only a
+ *    missing or broken header, control bytes and invalid UTF-8 make a dead letter.
+ */
+#include "parsers_int.h"
+
+#include <string.h>
+
+#define AUDIT_KEY_MAX 63
+#define MAX_SEEN      192
+#define MAX_ARGS      4096
+
+/* ------------------------------------------------------------ header */
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Parse "[node=N ]type=T msg=audit(S.M:N):" at buf.  On success *type, *key (the
+ * text inside the parentheses), *node and *body (after the colon) are set. */
+static bool header(const char *buf, size_t len, struct vg_str *node, struct vg_str *type,
+                   struct vg_str *key, size_t *body)
+{
+	size_t i = 0;
+	*node = vg_str_make(NULL, 0);
+	if (len > 5 && memcmp(buf, "node=", 5) == 0) {
+		size_t s = i = 5;
+		while (i < len && buf[i] != ' ')
+			i++;
+		*node = vg_str_make(buf + s, i - s);
+		while (i < len && buf[i] == ' ')
+			i++;
+	}
+	if (len - i < 5 || memcmp(buf + i, "type=", 5) != 0)
+		return false;
+	size_t ts = i += 5;
+	while (i < len && ((buf[i] >= 'A' && buf[i] <= 'Z') || is_digit(buf[i]) ||
+	                   buf[i] == '_' || buf[i] == '[' || buf[i] == ']'))
+		i++;
+	if (i == ts || i - ts > 64)
+		return false;
+	*type = vg_str_make(buf + ts, i - ts);
+	if (len - i < 11 || memcmp(buf + i, " msg=audit(", 11) != 0)
+		return false;
+	size_t ks = i += 11, d;
+	for (d = i; i < len && is_digit(buf[i]); i++)
+		;
+	if (i == d || i - d > 12 || i >= len || buf[i] != '.')
+		return false;
+	for (d = ++i; i < len && is_digit(buf[i]); i++)
+		;
+	if (i == d || i - d > 6 || i >= len || buf[i] != ':')
+		return false;
+	for (d = ++i; i < len && is_digit(buf[i]); i++)
+		;
+	if (i == d || i - d > 20 || len - i < 2 || buf[i] != ')' || buf[i + 1] != ':')
+		return false;
+	*key = vg_str_make(buf + ks, i - ks);
+	*body = i + 2;
+	return true;
+}
+
+vg_err vgp_auditd_key(const char *buf, size_t len, struct vg_arena *arena,
+                      struct vg_str *key, bool *eoe, const char **reason)
+{
+	struct vg_str node, type;
+	size_t body;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+		if (c < 0x20 && c != '\t' && c != 0x1d) {
+			*reason = vgp_reason(
+			    arena, "auditd: control character at column %zu", i + 1);
+			return VG_ERR_PARSE;
+		}
+	}
+	size_t bad = vgp_utf8_check(buf, len);
+	if (bad < len) {
+		*reason =
+		    vgp_reason(arena, "auditd: invalid UTF-8 at column %zu", bad + 1);
+		return VG_ERR_PARSE;
+	}
+	if (!header(buf, len, &node, &type, key, &body) || key->len > AUDIT_KEY_MAX) {
+		*reason = "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):'";
+		return VG_ERR_PARSE;
+	}
+	*eoe = vg_str_eq(type, "EOE");
+	return VG_OK;
+}
+
+/* ------------------------------------------------------------ values */
+
+static int hexv(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool all_hex_even(const char *s, size_t n)
+{
+	if (n == 0 || n % 2)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (hexv(s[i]) < 0)
+			return false;
+	return true;
+}
+
+/* Fields the kernel writes hex-encoded when they hold unsafe bytes. */
+static bool encoded_name(struct vg_str type, const char *k, size_t n)
+{
+	static const char *const names[] = {"proctitle", "cwd",  "name", "comm", "exe",
+	                                    "acct",      "path", "key",  "data", "cmd"};
+	if (n >= 2 && k[0] == 'a' && is_digit(k[1]))
+		return vg_str_eq(type, "EXECVE"); /* SYSCALL aN are registers */
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && memcmp(names[i], k, n) == 0)
+			return true;
+	return false;
+}
+
+/* Decode hex into the arena; NUL bytes become spaces (argv separators) and other
+ * control bytes '?', so the result is printable UTF-8 when the input was.  Invalid
+ * UTF-8 in the decoded bytes is replaced by '?' too.  @return NULL on OOM. */
+static char *hex_decode(struct vg_arena *arena, const char *s, size_t n, size_t *out_len)
+{
+	size_t m = n / 2;
+	char *o = vg_arena_alloc(arena, m + 1);
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < m; i++) {
+		unsigned char c =
+		    (unsigned char)(hexv(s[2 * i]) << 4 | hexv(s[2 * i + 1]));
+		o[i] = c == 0 ? ' ' : c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	while (m && o[m - 1] == ' ')
+		m--; /* proctitle ends in NUL-separated nothing */
+	o[m] = '\0';
+	for (size_t i = 0; i < m;) {
+		size_t bad = vgp_utf8_check(o + i, m - i);
+		if (bad == m - i)
+			break;
+		o[i + bad] = '?';
+		i += bad + 1;
+	}
+	*out_len = m;
+	return o;
+}
+
+/* ------------------------------------------------------------ building */
+
+struct kv {
+	struct vg_str k, v;
+	bool quoted;
+};
+
+struct abuild {
+	const struct vg_parser *parser;
+	struct vg_event *ev;
+	struct vg_str seen[MAX_SEEN];
+	size_t nseen;
+	/* EXECVE */
+	struct vg_str args[64];
+	size_t nargs_direct;
+	long argc;
+	bool have_execve;
+	/* the interesting values, first occurrence */
+	struct vg_str uid, auid, euid, gid, pid, ppid, comm, exe, success, syscall, key,
+	    cwd, path0, path_any, proctitle, acct, addr, res, op, terminal, ses;
+	struct vg_str e_uid, e_auid, e_euid, e_gid, e_syscall; /* enriched */
+	struct vg_str first_type;
+	struct vg_str cur_path; /* name of the PATH record being read */
+	char types[256];
+	size_t types_len;
+};
+
+static bool seen_before(struct abuild *b, struct vg_str k)
+{
+	for (size_t i = 0; i < b->nseen; i++)
+		if (b->seen[i].len == k.len && memcmp(b->seen[i].ptr, k.ptr, k.len) == 0)
+			return true;
+	if (b->nseen < MAX_SEEN)
+		b->seen[b->nseen++] = k;
+	return false;
+}
+
+static void remember(struct vg_str *slot, struct vg_str v)
+{
+	if (!slot->ptr)
+		*slot = v;
+}
+
+static bool key_is(struct vg_str k, const char *lit)
+{
+	return vg_str_eq(k, lit);
+}
+
+/* Parse "aN" or "aN[M]" (EXECVE argument names). */
+static bool arg_index(struct vg_str k, long *n, long *chunk)
+{
+	size_t i = 1;
+	*n = 0;
+	*chunk = -1;
+	if (k.len < 2 || k.ptr[0] != 'a' || !is_digit(k.ptr[1]))
+		return false;
+	while (i < k.len && is_digit(k.ptr[i]) && *n < MAX_ARGS)
+		*n = *n * 10 + (k.ptr[i++] - '0');
+	if (i == k.len)
+		return true;
+	if (k.ptr[i] != '[')
+		return false;
+	long c = 0;
+	size_t d = ++i;
+	while (i < k.len && is_digit(k.ptr[i]) && c < 100000)
+		c = c * 10 + (k.ptr[i++] - '0');
+	if (i == d || i + 1 != k.len || k.ptr[i] != ']')
+		return false;
+	*chunk = c;
+	return true;
+}
+
+static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
+                    bool enriched)
+{
+	struct vg_event *ev = b->ev;
+	struct vg_str v = kv->v;
+
+	if (!kv->quoted && encoded_name(type, kv->k.ptr, kv->k.len) &&
+	    all_hex_even(v.ptr, v.len)) {
+		size_t n;
+		char *d = hex_decode(ev->arena, v.ptr, v.len, &n);
+		if (!d)
+			return VG_ERR_NOMEM;
+		v = vg_str_make(d, n);
+	}
+	if (enriched) {
+		if (key_is(kv->k, "UID"))
+			remember(&b->e_uid, v);
+		else if (key_is(kv->k, "AUID"))
+			remember(&b->e_auid, v);
+		else if (key_is(kv->k, "EUID"))
+			remember(&b->e_euid, v);
+		else if (key_is(kv->k, "GID"))
+			remember(&b->e_gid, v);
+		else if (key_is(kv->k, "SYSCALL"))
+			remember(&b->e_syscall, v);
+	} else if (vg_str_eq(type, "EXECVE")) {
+		long n, chunk;
+		if (key_is(kv->k, "argc")) {
+			b->argc = 0;
+			for (size_t i = 0; i < v.len && i < 6 && is_digit(v.ptr[i]); i++)
+				b->argc = b->argc * 10 + (v.ptr[i] - '0');
+			b->have_execve = true;
+		} else if (arg_index(kv->k, &n, &chunk) && chunk < 0 && n < 64) {
+			b->args[n] = v;
+			if ((size_t)n + 1 > b->nargs_direct)
+				b->nargs_direct = (size_t)n + 1;
+			b->have_execve = true;
+		} else if (arg_index(kv->k, &n, &chunk) && n < 64) {
+			/* aN[M] chunks: concatenate in arrival order (the kernel writes
+			 * them in order). */
+			struct vg_str prev = b->args[n];
+			char *cat = vg_arena_alloc(ev->arena, prev.len + v.len + 1);
+			if (!cat)
+				return VG_ERR_NOMEM;
+			if (prev.len)
+				memcpy(cat, prev.ptr, prev.len);
+			memcpy(cat + prev.len, v.ptr, v.len);
+			cat[prev.len + v.len] = '\0';
+			b->args[n] = vg_str_make(cat, prev.len + v.len);
+			if ((size_t)n + 1 > b->nargs_direct)
+				b->nargs_direct = (size_t)n + 1;
+			b->have_execve = true;
+		}
+	} else {
+		static const struct {
+			const char *k;
+			size_t off;
+		} slots[] = {
+		    {"uid", offsetof(struct abuild, uid)},
+		    {"auid", offsetof(struct abuild, auid)},
+		    {"euid", offsetof(struct abuild, euid)},
+		    {"gid", offsetof(struct abuild, gid)},
+		    {"pid", offsetof(struct abuild, pid)},
+		    {"ppid", offsetof(struct abuild, ppid)},
+		    {"comm", offsetof(struct abuild, comm)},
+		    {"exe", offsetof(struct abuild, exe)},
+		    {"success", offsetof(struct abuild, success)},
+		    {"syscall", offsetof(struct abuild, syscall)},
+		    {"key", offsetof(struct abuild, key)},
+		    {"cwd", offsetof(struct abuild, cwd)},
+		    {"proctitle", offsetof(struct abuild, proctitle)},
+		    {"acct", offsetof(struct abuild, acct)},
+		    {"addr", offsetof(struct abuild, addr)},
+		    {"res", offsetof(struct abuild, res)},
+		    {"op", offsetof(struct abuild, op)},
+		    {"terminal", offsetof(struct abuild, terminal)},
+		    {"ses", offsetof(struct abuild, ses)},
+		};
+		for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+			if (key_is(kv->k, slots[i].k)) {
+				remember((struct vg_str *)((char *)b + slots[i].off), v);
+				break;
+			}
+		}
+		if (vg_str_eq(type, "PATH") && key_is(kv->k, "name")) {
+			b->cur_path = v;
+			remember(&b->path_any, v);
+		} else if (vg_str_eq(type, "PATH") && key_is(kv->k, "nametype") &&
+		           b->cur_path.ptr && !vg_str_eq(v, "PARENT")) {
+			remember(&b->path0, b->cur_path);
+		}
+	}
+	struct vg_str name = kv->k;
+	if (vg_str_eq(type, "SYSCALL") && name.len == 2 && name.ptr[0] == 'a' &&
+	    name.ptr[1] >= '0' && name.ptr[1] <= '3') {
+		/* SYSCALL's a0..a3 are registers: EXECVE's a0.. (the argv) keep the
+		 * short names Sigma rules use. */
+		static const char *const regs[] = {"syscall.a0", "syscall.a1",
+		                                   "syscall.a2", "syscall.a3"};
+		name = vg_str_make(regs[name.ptr[1] - '0'], 10);
+	}
+	if (seen_before(b, name))
+		return VG_OK;
+	return vg_event_set_named(ev, name.ptr, name.len, v.ptr, v.len, VG_VK_STR, false);
+}
+
+/* Walk "k=v k='...' k="..." text" between s and e (recursing into msg='...'). */
+static vg_err body(struct abuild *b, struct vg_str type, const char *s, const char *e,
+                   int depth)
+{
+	bool enriched = false;
+	const char *p = s;
+	vg_err err;
+
+	while (p < e) {
+		while (p < e && (*p == ' ' || *p == '\t' || *p == ','))
+			p++;
+		if (p < e && *p == 0x1d) {
+			enriched = true;
+			p++;
+			continue;
+		}
+		if (p >= e)
+			break;
+		const char *ks = p;
+		while (p < e && *p != '=' && *p != ' ' && *p != 0x1d)
+			p++;
+		if (p >= e || *p != '=' || p == ks) {
+			/* free text ("auditd start,"), skip the word */
+			while (p < e && *p != ' ' && *p != 0x1d)
+				p++;
+			continue;
+		}
+		struct kv kv = {vg_str_make(ks, (size_t)(p - ks)), {NULL, 0}, false};
+		p++; /* '=' */
+		if (p < e && (*p == '"' || *p == '\'')) {
+			char q = *p++;
+			const char *vs = p;
+			while (p < e && *p != q)
+				p++;
+			kv.v = vg_str_make(vs, (size_t)(p - vs));
+			kv.quoted = true;
+			if (p < e)
+				p++;
+			if (q == '\'' && key_is(kv.k, "msg") && depth == 0) {
+				if ((err = body(b, type, vs, vs + kv.v.len, depth + 1)))
+					return err;
+				continue;
+			}
+		} else {
+			const char *vs = p;
+			while (p < e && *p != ' ' && *p != 0x1d)
+				p++;
+			kv.v = vg_str_make(vs, (size_t)(p - vs));
+		}
+		if ((err = on_kv(b, type, &kv, enriched)))
+			return err;
+	}
+	return VG_OK;
+}
+
+static vg_err set_s(struct vg_event *ev, vg_field id, struct vg_str v,
+                    enum vg_value_kind kind)
+{
+	if (!v.ptr || !v.len || vg_event_get(ev, id))
+		return VG_OK;
+	return vg_event_set(ev, id, v.ptr, v.len, kind);
+}
+
+static vg_err set_lit(struct vg_event *ev, vg_field id, const char *lit)
+{
+	if (vg_event_get(ev, id))
+		return VG_OK;
+	return vg_event_set(ev, id, lit, strlen(lit), VG_VK_STR);
+}
+
+/* uid text that means "unset" (4294967295 = -1) or "?" */
+static bool unset_id(struct vg_str v)
+{
+	return !v.len || vg_str_eq(v, "4294967295") || vg_str_eq(v, "?") ||
+	       vg_str_eq(v, "-1") || vg_str_eq(v, "unset");
+}
+
+static bool numeric(struct vg_str v)
+{
+	return vgp_is_integer(v.ptr, v.len);
+}
+
+static vg_err lower_type(struct vg_event *ev, vg_field id, struct vg_str t)
+{
+	char *o = vg_arena_alloc(ev->arena, t.len + 1);
+	if (!o)
+		return VG_ERR_NOMEM;
+	for (size_t i = 0; i < t.len; i++)
+		o[i] =
+		    t.ptr[i] >= 'A' && t.ptr[i] <= 'Z' ? (char)(t.ptr[i] + 32) : t.ptr[i];
+	o[t.len] = '\0';
+	return set_s(ev, id, vg_str_make(o, t.len), VG_VK_STR);
+}
+
+/* ECS category / type from the record types and the syscall. */
+static vg_err categorize(struct abuild *b)
+{
+	const struct vgp_ep_ids *ep = &b->parser->ep;
+	struct vg_event *ev = b->ev;
+	struct vg_str t = b->first_type;
+	const char *cat = NULL, *typ = NULL;
+	bool exec = b->have_execve || vg_str_eq(b->e_syscall, "execve") ||
+	            ((vg_str_eq(b->syscall, "59") || vg_str_eq(b->syscall, "322")) &&
+	             vg_str_eq(t, "SYSCALL"));
+
+	if (exec) {
+		cat = "process";
+		typ = "start";
+	} else if (vg_str_eq(t, "USER_AUTH") || vg_str_eq(t, "USER_LOGIN") ||
+	           vg_str_eq(t, "USER_ACCT") || vg_str_eq(t, "CRED_ACQ") ||
+	           vg_str_eq(t, "CRED_DISP") || vg_str_eq(t, "CRED_REFR") ||
+	           vg_str_eq(t, "LOGIN") || vg_str_eq(t, "USER_ERR") ||
+	           vg_str_eq(t, "ANOM_LOGIN_FAILURES")) {
+		cat = "authentication";
+		typ = "info";
+	} else if (vg_str_eq(t, "USER_START") || vg_str_eq(t, "USER_END")) {
+		cat = "session";
+		typ = vg_str_eq(t, "USER_START") ? "start" : "end";
+	} else if (vg_str_eq(t, "ADD_USER") || vg_str_eq(t, "DEL_USER") ||
+	           vg_str_eq(t, "ADD_GROUP") || vg_str_eq(t, "DEL_GROUP") ||
+	           vg_str_eq(t, "USER_MGMT") || vg_str_eq(t, "GRP_MGMT") ||
+	           vg_str_eq(t, "USER_CHAUTHTOK") || vg_str_eq(t, "ACCT_LOCK") ||
+	           vg_str_eq(t, "ACCT_UNLOCK")) {
+		cat = "iam";
+		typ = vg_str_eq(t, "ADD_USER") || vg_str_eq(t, "ADD_GROUP")   ? "creation"
+		      : vg_str_eq(t, "DEL_USER") || vg_str_eq(t, "DEL_GROUP") ? "deletion"
+		                                                              : "change";
+	} else if (vg_str_eq(t, "CONFIG_CHANGE") || vg_str_eq(t, "DAEMON_CONFIG") ||
+	           vg_str_eq(t, "MAC_POLICY_LOAD") || vg_str_eq(t, "MAC_STATUS")) {
+		cat = "configuration";
+		typ = "change";
+	} else if (vg_str_eq(t, "SERVICE_START") || vg_str_eq(t, "SERVICE_STOP")) {
+		cat = "process";
+		typ = vg_str_eq(t, "SERVICE_START") ? "start" : "end";
+	} else if (vg_str_eq(t, "AVC") || vg_str_eq(t, "SELINUX_ERR") ||
+	           vg_str_eq(t, "APPARMOR_DENIED")) {
+		cat = "intrusion_detection";
+		typ = "denied";
+	} else if (vg_str_eq(t, "SYSCALL") && b->path0.len) {
+		cat = "file";
+		typ = "info";
+	}
+	vg_err err;
+	if (cat && ((err = set_lit(ev, ep->event_category, cat)) ||
+	            (err = set_lit(ev, ep->event_type, typ))))
+		return err;
+	if (b->e_syscall.len)
+		return set_s(ev, ep->event_action, b->e_syscall, VG_VK_STR);
+	if (exec)
+		return set_lit(ev, ep->event_action, "executed");
+	return lower_type(ev, ep->event_action, t);
+}
+
+static vg_err finish(struct abuild *b, struct vg_str node, struct vg_str key)
+{
+	const struct vg_parser *parser = b->parser;
+	const struct vgp_ep_ids *ep = &parser->ep;
+	struct vg_event *ev = b->ev;
+	vg_err err;
+
+	/* process.command_line from EXECVE, else the decoded proctitle */
+	if (b->have_execve && b->nargs_direct) {
+		size_t n = b->nargs_direct, total = 0;
+		for (size_t i = 0; i < n; i++)
+			total += b->args[i].len + 1;
+		char *cl = vg_arena_alloc(ev->arena, total + 1);
+		if (!cl)
+			return VG_ERR_NOMEM;
+		size_t o = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				cl[o++] = ' ';
+			if (b->args[i].len)
+				memcpy(cl + o, b->args[i].ptr, b->args[i].len);
+			o += b->args[i].len;
+		}
+		cl[o] = '\0';
+		if ((err = set_s(ev, ep->process_command_line, vg_str_make(cl, o),
+		                 VG_VK_STR)))
+			return err;
+		char num[24];
+		int k = snprintf(num, sizeof(num), "%ld", b->argc ? b->argc : (long)n);
+		if (k > 0 && (err = vg_event_set_copy(ev, ep->process_args_count, num,
+		                                      (size_t)k, VG_VK_NUM)))
+			return err;
+	}
+	if ((err = set_s(ev, ep->process_title, b->proctitle, VG_VK_STR)) ||
+	    (err = set_s(ev, ep->process_command_line, b->proctitle, VG_VK_STR)))
+		return err;
+
+	struct vg_str path = b->path0.ptr ? b->path0 : b->path_any;
+	if ((err = set_s(ev, ep->process_executable, b->exe, VG_VK_STR)) ||
+	    (err = set_s(ev, parser->id.process_name, b->comm, VG_VK_STR)) ||
+	    (err = set_s(ev, ep->process_working_directory, b->cwd, VG_VK_STR)) ||
+	    (err = set_s(ev, ep->file_path, path, VG_VK_STR)))
+		return err;
+	if (numeric(b->pid) &&
+	    (err = set_s(ev, parser->id.process_pid, b->pid, VG_VK_NUM)))
+		return err;
+	if (numeric(b->ppid) &&
+	    (err = set_s(ev, ep->process_parent_pid, b->ppid, VG_VK_NUM)))
+		return err;
+	if (!unset_id(b->uid) && (err = set_s(ev, ep->user_id, b->uid, VG_VK_STR)))
+		return err;
+	if (!unset_id(b->auid) &&
+	    (err = set_s(ev, ep->user_audit_id, b->auid, VG_VK_STR)))
+		return err;
+	if (!unset_id(b->euid) &&
+	    (err = set_s(ev, ep->user_effective_id, b->euid, VG_VK_STR)))
+		return err;
+	if (!unset_id(b->gid) && (err = set_s(ev, ep->group_id, b->gid, VG_VK_STR)))
+		return err;
+	/* names: PAM's acct, else the enriched UID name */
+	struct vg_str acct = b->acct;
+	if (unset_id(acct))
+		acct = b->e_uid;
+	if (!unset_id(acct) && (err = set_s(ev, ep->user_name, acct, VG_VK_STR)))
+		return err;
+	if (!unset_id(b->e_auid) &&
+	    (err = set_s(ev, ep->user_audit_name, b->e_auid, VG_VK_STR)))
+		return err;
+	if (!unset_id(b->e_euid) &&
+	    (err = set_s(ev, ep->user_effective_name, b->e_euid, VG_VK_STR)))
+		return err;
+	if (!unset_id(b->e_gid) && (err = set_s(ev, ep->group_name, b->e_gid, VG_VK_STR)))
+		return err;
+	if (!unset_id(b->addr) && (err = set_s(ev, ep->source_ip, b->addr, VG_VK_STR)))
+		return err;
+	if (b->key.len && !vg_str_eq(b->key, "(null)") &&
+	    (err = set_s(ev, ep->auditd_key, b->key, VG_VK_STR)))
+		return err;
+	/* outcome: SYSCALL success=yes/no, PAM res=success/failed, LOGIN res=1/0 */
+	const char *outcome = NULL;
+	if (vg_str_eq(b->success, "yes"))
+		outcome = "success";
+	else if (vg_str_eq(b->success, "no"))
+		outcome = "failure";
+	else if (vg_str_eq(b->res, "success") || vg_str_eq(b->res, "1"))
+		outcome = "success";
+	else if (vg_str_eq(b->res, "failed") || vg_str_eq(b->res, "0"))
+		outcome = "failure";
+	if (outcome && ((err = set_lit(ev, ep->event_outcome, outcome)) ||
+	                (err = set_lit(ev, ep->auditd_result, outcome))))
+		return err;
+	if ((err = categorize(b)))
+		return err;
+
+	/* key is "SEC.MS:SERIAL" */
+	const char *colon = memchr(key.ptr, ':', key.len);
+	size_t sl = key.len - (size_t)(colon - key.ptr) - 1;
+	if ((err = vg_event_set(ev, ep->auditd_sequence, colon + 1, sl, VG_VK_NUM)) ||
+	    (err = vg_event_set_copy(ev, ep->auditd_records, b->types, b->types_len,
+	                             VG_VK_STR)) ||
+	    (err = set_s(ev, parser->id.host_name, node, VG_VK_STR)) ||
+	    (err = set_lit(ev, ep->event_kind, "event")) ||
+	    (err = vg_event_set(ev, parser->id.event_module, "auditd", 6, VG_VK_STR)) ||
+	    (err =
+	         vg_event_set(ev, parser->id.event_dataset, "auditd.log", 10, VG_VK_STR)))
+		return err;
+	/* audit(SEC.MS:...) */
+	vg_time t = 0;
+	size_t i = 0;
+	while (key.ptr[i] != '.')
+		t = t * 10 + (key.ptr[i++] - '0');
+	int64_t frac = 0, scale = 100000;
+	for (i++; key.ptr[i] != ':'; i++, scale /= 10)
+		frac += (key.ptr[i] - '0') * scale;
+	ev->ts = t * VG_USEC_PER_SEC + frac;
+	return vg_event_set(ev, parser->id.vigil_format, "auditd", 6, VG_VK_STR);
+}
+
+vg_err vgp_parse_auditd(const struct vg_parser *parser, const char *buf, size_t len,
+                        vg_time ref_time, struct vg_event *ev, const char **reason)
+{
+	struct abuild *b = vg_arena_alloc(ev->arena, sizeof(*b));
+	struct vg_str key0 = {NULL, 0}, node0 = {NULL, 0};
+	size_t line = 0;
+	vg_err err;
+
+	(void)ref_time; /* audit records carry their own time */
+	if (!b)
+		return VG_ERR_NOMEM;
+	memset(b, 0, sizeof(*b));
+	b->parser = parser;
+	b->ev = ev;
+	for (const char *p = buf, *end = buf + len; p < end; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end;
+		size_t ll = (size_t)(le - p);
+		if (ll && p[ll - 1] == '\r')
+			ll--;
+		struct vg_str key, node, type;
+		bool eoe;
+		size_t off;
+		if (ll == 0) {
+			p = le + 1;
+			continue;
+		}
+		if ((err = vgp_auditd_key(p, ll, ev->arena, &key, &eoe, reason))) {
+			if (line > 0 && err == VG_ERR_PARSE)
+				*reason = vgp_reason(ev->arena, "%s (record %zu)",
+				                     *reason, line + 1);
+			return err;
+		}
+		header(p, ll, &node, &type, &key, &off);
+		if (!key0.ptr) {
+			key0 = key;
+			node0 = node;
+			b->first_type = type;
+			seen_before(b, vg_str_make("type", 4));
+		} else if (key.len != key0.len ||
+		           memcmp(key.ptr, key0.ptr, key.len) != 0) {
+			*reason = vgp_reason(
+			    ev->arena,
+			    "auditd: record %zu belongs to another event "
+			    "(audit(%.*s), not audit(%.*s))",
+			    line + 1, (int)key.len, key.ptr, (int)key0.len, key0.ptr);
+			return VG_ERR_PARSE;
+		}
+		if (b->types_len + type.len + 1 < sizeof(b->types)) {
+			if (b->types_len)
+				b->types[b->types_len++] = ',';
+			memcpy(b->types + b->types_len, type.ptr, type.len);
+			b->types_len += type.len;
+		}
+		b->cur_path = vg_str_make(NULL, 0);
+		if ((err = body(b, type, p + off, p + ll, 0)))
+			return err;
+		p = le + 1;
+	}
+	if (!key0.ptr) {
+		*reason = "empty record";
+		return VG_ERR_PARSE;
+	}
+	/* "type": EXECVE when the event has one (Sigma's auditd rules pair it with the
+	 * argv a0, a1, ...), else the first record's type. */
+	struct vg_str type0 = b->have_execve ? vg_str_make("EXECVE", 6) : b->first_type;
+	if ((err = vg_event_set_named(ev, "type", 4, type0.ptr, type0.len, VG_VK_STR,
+	                              false)))
+		return err;
+	return finish(b, node0, key0);
+}

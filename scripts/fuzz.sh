@@ -1,0 +1,76 @@
+#!/bin/sh
+# Build the libFuzzer targets of tests/fuzz/ with clang (ASan + UBSan) and run each for
+# a while, one after another with one worker (the machine is shared).
+#
+#   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#
+# SECONDS_PER_TARGET defaults to 30; TARGETs default to every target (syslog json
+# auditd aitads decoder_load).  Build dir: build-fuzz (override with FUZZ_BUILD_DIR).
+# Corpora grow in $FUZZ_BUILD_DIR/corpus/<target>/ and are kept between runs; crash
+# reproducers land in $FUZZ_BUILD_DIR/artifacts/.  Prints, per target, the executions,
+# the coverage and whether it ran clean; exits 1 when any target found a problem.
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-30}
+[ $# -gt 0 ] && shift
+targets=${*:-syslog json auditd aitads decoder_load}
+bdir=${FUZZ_BUILD_DIR:-build-fuzz}
+
+if [ ! -f "$bdir/build.ninja" ]; then
+	CC=clang meson setup "$bdir" -Dfuzz=true -Db_sanitize=address,undefined \
+		-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null
+fi
+for t in $targets; do
+	ninja -C "$bdir" -j2 "tests/fuzz/fuzz_$t" >/dev/null
+done
+
+# Seeds: a few real records per format (from ../shared/data when present) and the
+# shipped decoders.
+data=${VIGIL_SHARED_DATA:-../shared/data}
+seed() { # target, then lines on stdin
+	d="$bdir/corpus/$1"
+	mkdir -p "$d"
+	i=0
+	while IFS= read -r line; do
+		i=$((i + 1))
+		printf '%s\n' "$line" >"$d/seed-$i"
+	done
+}
+for t in $targets; do
+	d="$bdir/corpus/$t"
+	[ -d "$d" ] && continue
+	case $t in
+	syslog) { head -n 20 "$data/loghub/OpenSSH/OpenSSH_2k.log" 2>/dev/null || true
+		echo '<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 [x@1 a="b"] msg'
+		echo '<13>Feb  5 17:32:18 10.0.0.99 sudo: bob : TTY=pts/0 ; PWD=/ ; USER=root ; COMMAND=/bin/ls'; } | seed syslog ;;
+	json) { find "$data/evtx-attack-samples-json" -name '*.json*' 2>/dev/null | head -n 3 |
+		while read -r f; do head -n 3 "$f"; done
+		head -n 3 "$data/ait-aecid-alert-aggregation/data/ossec/ossec_insect.json" 2>/dev/null || true
+		echo '{"event_type":"alert","src_ip":"1.2.3.4","alert":{"signature":"x","signature_id":1,"severity":2}}'
+		echo '{"name":"q","hostIdentifier":"h","action":"added","columns":{"cmdline":"ls"}}'; } | seed json ;;
+	auditd) mkdir -p "$d"
+		unzip -p "$data/otrf-security-datasets/datasets/atomic/linux/defense_evasion/host/sh_binary_padding_dd.zip" >"$d/seed-group" 2>/dev/null || true
+		head -n 20 "$data/ait-llm-log-parsing-audit/data/2k/Audit/Audit_2k.log" 2>/dev/null | seed auditd ;;
+	aitads) { xz -dc "$data/ait-alert-data-set/alerts/fox_alerts.csv.xz" 2>/dev/null | head -n 5 || true
+		echo '1642213952,"Suricata: a, ""quoted"" name",1.2.3.4,host,S-X,false_positive,-'; } | seed aitads ;;
+	decoder_load) mkdir -p "$d"; cp parsers/decoders/*.yaml "$d/" ;;
+	esac
+done
+
+mkdir -p "$bdir/artifacts"
+status=0
+printf '%-14s %8s %12s %10s %s\n' target seconds execs cov result
+for t in $targets; do
+	log="$bdir/fuzz-$t.log"
+	set +e
+	"$bdir/tests/fuzz/fuzz_$t" "$bdir/corpus/$t" -max_total_time="$secs" \
+		-workers=1 -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$bdir/artifacts/$t-" -print_final_stats=1 >"$log" 2>&1
+	rc=$?
+	set -e
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
+	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+	if [ "$rc" -eq 0 ]; then res=clean; else res="FAILED (rc $rc, see $log)"; status=1; fi
+	printf '%-14s %8s %12s %10s %s\n' "$t" "$secs" "${execs:-?}" "${cov:-?}" "$res"
+done
+exit $status

@@ -1,0 +1,304 @@
+/*
+ * bench_detect.c - figures for scripts/bench-detect.sh (a benchmark, not a test).
+ *
+ *   bench_detect detect  MIN_EVENTS RULES_DIR EVENTS.jsonl...
+ *       events parsed once (JSON lines, VG_FMT_JSON), then detection alone over
+ *       them, repeated until MIN_EVENTS: events/s per core (CPU time of this
+ *       thread), hits.
+ *   bench_detect parse   MIN_EVENTS RULES_DIR EVENTS.jsonl...
+ *       parse + detection per record: events/s per core.
+ *   bench_detect groups  TYPE N
+ *       TYPE event_count or value_count: N events with N distinct group keys,
+ *       none reaching the condition, so N groups stay open: bytes per open group
+ *       (resident memory growth / open groups).
+ *   bench_detect load    PATH...
+ *       wall time to load every rule under the paths, loaded / failed counts.
+ * Every figure is measured here; nothing is asserted.
+ */
+#include "vg_correlate.h"
+#include "vg_parsers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+static double now_cpu(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double now_wall(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Resident set size in bytes (from /proc/self/statm). */
+static size_t rss(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long size = 0, res = 0;
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &res) != 2)
+			res = 0;
+		fclose(f);
+	}
+	return res * 4096;
+}
+
+static size_t max_rss(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (size_t)ru.ru_maxrss * 1024;
+}
+
+struct lines {
+	char **l;
+	size_t *len;
+	size_t n, cap;
+};
+
+static void read_lines(const char *path, struct lines *ls)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	if (!f) {
+		perror(path);
+		exit(2);
+	}
+	while ((n = getline(&line, &cap, f)) > 0) {
+		while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		/* Sysmon records only */
+		if (!n || !memmem(line, (size_t)n, "Microsoft-Windows-Sysmon", 24))
+			continue;
+		if (ls->n == ls->cap) {
+			ls->cap = ls->cap ? ls->cap * 2 : 1024;
+			ls->l = realloc(ls->l, ls->cap * sizeof(char *));
+			ls->len = realloc(ls->len, ls->cap * sizeof(size_t));
+			if (!ls->l || !ls->len)
+				exit(3);
+		}
+		ls->l[ls->n] = malloc((size_t)n + 1);
+		memcpy(ls->l[ls->n], line, (size_t)n);
+		ls->l[ls->n][n] = '\0';
+		ls->len[ls->n++] = (size_t)n;
+	}
+	free(line);
+	fclose(f);
+}
+
+static struct vg_ruleset *load(const char *const *paths, size_t n, double *secs,
+                               size_t *failed)
+{
+	struct vg_diag d;
+	struct vg_ruleset *rs = NULL;
+	vg_diag_init(&d);
+	double t = now_wall();
+	vg_err err = vg_ruleset_load(paths, n, &rs, &d);
+	*secs = now_wall() - t;
+	*failed = d.errors;
+	vg_diag_clear(&d);
+	if (err != VG_OK && !rs) {
+		fprintf(stderr, "cannot load rules (%s)\n", vg_err_str(err));
+		exit(2);
+	}
+	return rs;
+}
+
+static int bench_detect(bool with_parse, long min_events, const char *rules, int nfiles,
+                        char **files)
+{
+	struct lines ls = {0};
+	for (int i = 0; i < nfiles; i++)
+		read_lines(files[i], &ls);
+	if (!ls.n) {
+		fprintf(stderr, "no Sysmon events in the inputs\n");
+		return 2;
+	}
+	double lsecs;
+	size_t failed;
+	struct vg_ruleset *rs = load(&rules, 1, &lsecs, &failed);
+	struct vg_parser *parser = NULL;
+	struct vg_parser_conf pc = {0};
+	struct vg_diag d;
+	vg_diag_init(&d);
+	if (vg_parser_new(&pc, &parser, &d) != VG_OK)
+		return 2;
+	struct vg_parse_ctx *pctx = vg_parse_ctx_new(parser);
+	struct vg_detect_ctx *dctx = vg_detect_ctx_new(rs);
+	struct vg_arena *arena = vg_arena_new(1 << 20);
+	const struct vg_rule *hits[256];
+	uint64_t nhits = 0, events = 0, pe = 0;
+	size_t rss0 = rss();
+	struct vg_event **evs = NULL;
+	if (!with_parse) {
+		evs = calloc(ls.n, sizeof(*evs));
+		for (size_t i = 0; i < ls.n; i++) {
+			const char *reason;
+			if (vg_parse(parser, pctx, VG_FMT_JSON, ls.l[i], ls.len[i], 0,
+			             arena, &evs[i], &reason) != VG_OK) {
+				evs[i] = NULL;
+				pe++;
+			}
+		}
+	}
+	double t0 = now_cpu();
+	while ((long)events < min_events) {
+		for (size_t i = 0; i < ls.n; i++) {
+			struct vg_event *ev;
+			if (with_parse) {
+				const char *reason;
+				if ((events & 1023) == 0)
+					vg_arena_reset(arena);
+				if (vg_parse(parser, pctx, VG_FMT_JSON, ls.l[i],
+				             ls.len[i], 0, arena, &ev,
+				             &reason) != VG_OK) {
+					pe++;
+					continue;
+				}
+			} else if (!(ev = evs[i])) {
+				continue;
+			}
+			nhits += vg_detect(rs, dctx, ev, hits, 256);
+			events++;
+		}
+	}
+	double cpu = now_cpu() - t0;
+	printf("%s: %zu rules loaded (%zu errors) from %s; %zu distinct Sysmon events "
+	       "repeated to %llu events; %llu rule hits; %.3f s CPU; %.0f events/s/core; "
+	       "memory: max RSS %.1f MiB (events held: %.1f MiB)\n",
+	       with_parse ? "parse+detect" : "detect", vg_ruleset_count(rs), failed,
+	       rules, ls.n, (unsigned long long)events, (unsigned long long)nhits, cpu,
+	       (double)events / cpu, (double)max_rss() / 1048576.0,
+	       (double)(rss() - rss0) / 1048576.0);
+	if (pe)
+		printf("  (%llu parse errors skipped)\n", (unsigned long long)pe);
+	free(evs);
+	vg_arena_destroy(arena);
+	vg_detect_ctx_destroy(dctx);
+	vg_parse_ctx_destroy(pctx);
+	vg_parser_destroy(parser);
+	vg_ruleset_destroy(rs);
+	vg_diag_clear(&d);
+	for (size_t i = 0; i < ls.n; i++)
+		free(ls.l[i]);
+	free(ls.l);
+	free(ls.len);
+	return 0;
+}
+
+static void ignore_alert(const struct vg_alert *a, void *ctx)
+{
+	(void)a;
+	++*(uint64_t *)ctx;
+}
+
+static int bench_groups(const char *type, long n)
+{
+	char yaml[1024], path[] = "/tmp/vg-bench-groups-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return 2;
+	bool vc = strcmp(type, "value_count") == 0;
+	snprintf(
+	    yaml, sizeof(yaml),
+	    "title: Hit\nid: hit\ndetection:\n  s: {event.action: x}\n  condition: s\n"
+	    "---\ntitle: G\nid: g\ncorrelation:\n  type: %s\n  rules: [hit]\n"
+	    "  group-by: [source.ip]\n  timespan: 1h\n  condition: {%sgte: 5}\n",
+	    vc ? "value_count" : "event_count", vc ? "field: user.name, " : "");
+	FILE *f = fdopen(fd, "w");
+	fputs(yaml, f);
+	fclose(f);
+	const char *p = path;
+	double lsecs;
+	size_t failed;
+	struct vg_ruleset *rs = load(&p, 1, &lsecs, &failed);
+	remove(path);
+	struct vg_correlator_conf conf = {.allowed_lateness = 0,
+	                                  .max_groups_per_rule = (size_t)n + 1,
+	                                  .max_groups_total = (size_t)n + 1};
+	struct vg_correlator *c = NULL;
+	if (vg_correlator_new(rs, &conf, &c) != VG_OK)
+		return 2;
+	struct vg_detect_ctx *dctx = vg_detect_ctx_new(rs);
+	struct vg_arena *arena = vg_arena_new(1 << 16);
+	vg_field f_action = vg_field_lookup("event.action", 12);
+	vg_field f_ip = vg_field_lookup("source.ip", 9);
+	vg_field f_user = vg_field_lookup("user.name", 9);
+	uint64_t alerts = 0;
+	const struct vg_rule *hits[4];
+	size_t rss0 = rss();
+	double t0 = now_cpu();
+	vg_time ts = (vg_time)1700000000 * VG_USEC_PER_SEC;
+	for (long i = 0; i < n; i++) {
+		char ip[32];
+		int len = snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", (i >> 16) & 255,
+		                   (i >> 8) & 255, i & 255);
+		if ((i & 255) == 0)
+			vg_arena_reset(arena);
+		struct vg_event *ev = vg_event_new(arena);
+		ev->ts = ts + i; /* all inside one hour: nothing expires */
+		ev->src.topic = "bench";
+		ev->src.offset = i;
+		vg_event_set_copy(ev, f_action, "x", 1, VG_VK_STR);
+		vg_event_set_copy(ev, f_ip, ip, (size_t)len, VG_VK_STR);
+		vg_event_set_copy(ev, f_user, "alice", 5, VG_VK_STR);
+		size_t nh = vg_detect(rs, dctx, ev, hits, 4);
+		vg_correlator_feed(c, ev, hits, nh, ignore_alert, &alerts);
+	}
+	double cpu = now_cpu() - t0;
+	struct vg_correlator_stats st;
+	vg_correlator_stats(c, &st);
+	size_t grown = rss() - rss0;
+	printf("%s: %ld events, %llu open group keys, %llu alerts, %llu evicted; %.3f s "
+	       "CPU (%.0f events/s/core incl. detection); RSS growth %.1f MiB = %.0f "
+	       "bytes per open group key\n",
+	       type, n, (unsigned long long)st.open_groups, (unsigned long long)alerts,
+	       (unsigned long long)st.evicted_groups, cpu, (double)n / cpu,
+	       (double)grown / 1048576.0,
+	       st.open_groups ? (double)grown / (double)st.open_groups : 0.0);
+	vg_arena_destroy(arena);
+	vg_detect_ctx_destroy(dctx);
+	vg_correlator_destroy(c);
+	vg_ruleset_destroy(rs);
+	return 0;
+}
+
+static int bench_load(int n, char **paths)
+{
+	double secs;
+	size_t failed;
+	struct vg_ruleset *rs =
+	    load((const char *const *)paths, (size_t)n, &secs, &failed);
+	printf("load: %zu rules loaded, %zu errors reported, %.3f s wall\n",
+	       vg_ruleset_count(rs), failed, secs);
+	vg_ruleset_destroy(rs);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (vg_fields_init(NULL) != VG_OK)
+		return 2;
+	if (argc >= 5 &&
+	    (strcmp(argv[1], "detect") == 0 || strcmp(argv[1], "parse") == 0))
+		return bench_detect(strcmp(argv[1], "parse") == 0, atol(argv[2]), argv[3],
+		                    argc - 4, argv + 4);
+	if (argc == 4 && strcmp(argv[1], "groups") == 0)
+		return bench_groups(argv[2], atol(argv[3]));
+	if (argc >= 3 && strcmp(argv[1], "load") == 0)
+		return bench_load(argc - 2, argv + 2);
+	fprintf(stderr, "usage: bench_detect detect|parse MIN_EVENTS RULES_DIR FILE...\n"
+	                "       bench_detect groups event_count|value_count N\n"
+	                "       bench_detect load PATH...\n");
+	return 2;
+}

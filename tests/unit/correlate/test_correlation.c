@@ -1,0 +1,822 @@
+/* Unit tests for the correlation types beyond event_count: value_count, temporal,
+ * temporal_ordered (order enforced), group-by equality across rules, aliases,
+ * correlations of correlations (the specification's worked example), generate,
+ * Vigil's absence / value_sum / value_avg, bounded state, and a differential test
+ * of value_count against a brute-force recount with out-of-order events within the
+ * allowed lateness.  Events are built directly (no parsers); time is injected. */
+#include "vg_correlate.h"
+#include "vg_test.h"
+
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SEC        VG_USEC_PER_SEC
+#define T0         (INT64_C(1700000000) * SEC)
+#define MAX_ALERTS 4096
+
+static char g_dir[64];
+static int g_nfile;
+static struct vg_arena *g_arena;
+
+struct got {
+	char rule[64];
+	char key[128];
+	vg_time first_ts, last_ts;
+	uint64_t count;
+	char fields[256];
+};
+static struct got g_got[MAX_ALERTS];
+static size_t g_ngot;
+
+static void setup(void)
+{
+	ck_assert_int_eq(vg_fields_init(NULL), VG_OK);
+	snprintf(g_dir, sizeof(g_dir), "/tmp/vg-correlation-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(g_dir));
+	g_arena = vg_arena_new(0);
+	ck_assert_ptr_nonnull(g_arena);
+	g_ngot = 0;
+}
+
+static void teardown(void)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
+	ck_assert_int_eq(system(cmd), 0);
+	vg_arena_destroy(g_arena);
+}
+
+static struct vg_ruleset *load_ok(const char *yaml)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/r%d.yml", g_dir, g_nfile++);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(yaml, f);
+	fclose(f);
+	const char *pp = p;
+	struct vg_ruleset *rs = NULL;
+	struct vg_diag d;
+	vg_diag_init(&d);
+	vg_err err = vg_ruleset_load(&pp, 1, &rs, &d);
+	if (err != VG_OK || d.errors)
+		vg_diag_print(&d, stderr);
+	ck_assert_int_eq(err, VG_OK);
+	ck_assert_uint_eq(d.errors, 0);
+	vg_diag_clear(&d);
+	return rs;
+}
+
+/* Load expecting exactly one error containing msg. */
+static void load_err(const char *yaml, const char *msg)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/e%d.yml", g_dir, g_nfile++);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(yaml, f);
+	fclose(f);
+	const char *pp = p;
+	struct vg_ruleset *rs = NULL;
+	struct vg_diag d;
+	vg_diag_init(&d);
+	(void)vg_ruleset_load(&pp, 1, &rs, &d);
+	bool found = false;
+	for (size_t i = 0; i < d.count; i++)
+		found |= strstr(d.msgs[i], msg) != NULL;
+	if (!found)
+		vg_diag_print(&d, stderr);
+	ck_assert_msg(found, "missing diagnostic '%s'", msg);
+	vg_diag_clear(&d);
+	vg_ruleset_destroy(rs);
+}
+
+static void on_alert(const struct vg_alert *a, void *ctx)
+{
+	(void)ctx;
+	ck_assert_uint_lt(g_ngot, MAX_ALERTS);
+	struct got *g = &g_got[g_ngot++];
+	struct vg_rule_info info;
+	vg_rule_info(a->rule, &info);
+	snprintf(g->rule, sizeof(g->rule), "%s", info.id);
+	snprintf(g->key, sizeof(g->key), "%s", a->group_key);
+	g->first_ts = a->first_ts;
+	g->last_ts = a->last_ts;
+	g->count = a->event_count;
+	g->fields[0] = '\0';
+	for (size_t i = 0; i < a->nfields; i++) {
+		size_t l = strlen(g->fields);
+		snprintf(g->fields + l, sizeof(g->fields) - l, "%s%s=%s", i ? "," : "",
+		         a->fields[i].name, a->fields[i].value);
+	}
+}
+
+/* Alerts of one rule. */
+static size_t count_of(const char *rule)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < g_ngot; i++)
+		n += strcmp(g_got[i].rule, rule) == 0;
+	return n;
+}
+
+static const struct got *first_of(const char *rule)
+{
+	for (size_t i = 0; i < g_ngot; i++)
+		if (strcmp(g_got[i].rule, rule) == 0)
+			return &g_got[i];
+	return NULL;
+}
+
+struct fixture {
+	struct vg_ruleset *rs;
+	struct vg_detect_ctx *ctx;
+	struct vg_correlator *c;
+	int64_t offset;
+};
+
+static void fx_init(struct fixture *fx, const char *rules, vg_time lateness,
+                    size_t max_per_rule)
+{
+	fx->rs = load_ok(rules);
+	fx->ctx = vg_detect_ctx_new(fx->rs);
+	ck_assert_ptr_nonnull(fx->ctx);
+	struct vg_correlator_conf conf = {.allowed_lateness = lateness,
+	                                  .max_groups_per_rule = max_per_rule};
+	ck_assert_int_eq(vg_correlator_new(fx->rs, &conf, &fx->c), VG_OK);
+	fx->offset = 0;
+	g_ngot = 0;
+}
+
+static void fx_free(struct fixture *fx)
+{
+	vg_correlator_destroy(fx->c);
+	vg_detect_ctx_destroy(fx->ctx);
+	vg_ruleset_destroy(fx->rs);
+}
+
+/* Detect + feed one event at ts with NULL-terminated name/value pairs. */
+static void feed(struct fixture *fx, vg_time ts, ...)
+{
+	struct vg_event *ev = vg_event_new(g_arena);
+	ck_assert_ptr_nonnull(ev);
+	ev->ts = ts;
+	ev->src.topic = "raw";
+	ev->src.partition = 0;
+	ev->src.offset = fx->offset++;
+	va_list ap;
+	va_start(ap, ts);
+	const char *name;
+	while ((name = va_arg(ap, const char *))) {
+		const char *val = va_arg(ap, const char *);
+		ck_assert_int_eq(vg_event_set_named(ev, name, strlen(name), val,
+		                                    strlen(val), VG_VK_STR, true),
+		                 VG_OK);
+	}
+	va_end(ap);
+	const struct vg_rule *hits[16];
+	size_t n = vg_detect(fx->rs, fx->ctx, ev, hits, 16);
+	vg_correlator_feed(fx->c, ev, hits, n < 16 ? n : 16, on_alert, NULL);
+}
+
+static void advance(struct fixture *fx, vg_time wm)
+{
+	vg_correlator_advance(fx->c, "raw", 0, wm, on_alert, NULL);
+}
+
+/* Detection rules "a", "b", "c": event.action equal to the rule's name. */
+#define ABC_RULES                                                                        \
+	"title: A\nid: a\nname: a\ndetection:\n  s: {event.action: a}\n  condition: s\n" \
+	"---\n"                                                                          \
+	"title: B\nid: b\nname: b\ndetection:\n  s: {event.action: b}\n  condition: s\n" \
+	"---\n"                                                                          \
+	"title: C\nid: c\nname: c\ndetection:\n  s: {event.action: c}\n  condition: s\n" \
+	"---\n"
+
+/* ------------------------------------------------------------ value_count */
+
+START_TEST(vc_distinct_values)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Spray\nid: spray\ncorrelation:\n  type: value_count\n"
+	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 5m\n"
+	                  "  condition: {field: user.name, gte: 3}\n",
+	        0, 0);
+	/* the same user three times is one value */
+	for (int i = 0; i < 3; i++)
+		feed(&fx, T0 + i * SEC, "event.action", "a", "source.ip", "1.1.1.1",
+		     "user.name", "u1", NULL);
+	ck_assert_uint_eq(count_of("spray"), 0);
+	/* another source's users do not count here; an event without the field
+	 * adds no value */
+	feed(&fx, T0 + 4 * SEC, "event.action", "a", "source.ip", "2.2.2.2", "user.name",
+	     "u2", NULL);
+	feed(&fx, T0 + 5 * SEC, "event.action", "a", "source.ip", "1.1.1.1", NULL);
+	feed(&fx, T0 + 6 * SEC, "event.action", "a", "source.ip", "1.1.1.1", "user.name",
+	     "u2", NULL);
+	ck_assert_uint_eq(count_of("spray"), 0);
+	feed(&fx, T0 + 7 * SEC, "event.action", "a", "source.ip", "1.1.1.1", "user.name",
+	     "u3", NULL);
+	ck_assert_uint_eq(count_of("spray"), 1);
+	const struct got *g = first_of("spray");
+	ck_assert_str_eq(g->key, "source.ip=1.1.1.1");
+	ck_assert_int_eq(g->first_ts, T0 + 2 * SEC); /* u1's newest time */
+	ck_assert_int_eq(g->last_ts, T0 + 7 * SEC);
+	ck_assert_ptr_nonnull(strstr(g->fields, "source.ip=1.1.1.1"));
+	/* reset after the alert; values older than the timespan are forgotten */
+	feed(&fx, T0 + 8 * SEC, "event.action", "a", "source.ip", "1.1.1.1", "user.name",
+	     "u4", NULL);
+	feed(&fx, T0 + 400 * SEC, "event.action", "a", "source.ip", "1.1.1.1",
+	     "user.name", "u5", NULL);
+	feed(&fx, T0 + 401 * SEC, "event.action", "a", "source.ip", "1.1.1.1",
+	     "user.name", "u6", NULL);
+	ck_assert_uint_eq(count_of("spray"), 1);
+	feed(&fx, T0 + 402 * SEC, "event.action", "a", "source.ip", "1.1.1.1",
+	     "user.name", "u7", NULL);
+	ck_assert_uint_eq(count_of("spray"), 2);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(vc_upper_bound_at_close)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Few\nid: few\ncorrelation:\n  type: value_count\n"
+	                  "  rules: [a]\n  group-by: [host.name]\n  timespan: 1m\n"
+	                  "  condition: {field: user.name, gte: 2, lt: 4}\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", "user.name", "x", NULL);
+	feed(&fx, T0 + SEC, "event.action", "a", "host.name", "h", "user.name", "y",
+	     NULL);
+	feed(&fx, T0 + 2 * SEC, "event.action", "a", "host.name", "g", "user.name", "x",
+	     NULL);
+	for (int i = 0; i < 4; i++) {
+		char u[8];
+		snprintf(u, sizeof(u), "u%d", i);
+		feed(&fx, T0 + 3 * SEC, "event.action", "a", "host.name", "k",
+		     "user.name", u, NULL);
+	}
+	ck_assert_uint_eq(g_ngot, 0); /* upper bounds are known only at close */
+	advance(&fx, T0 + 61 * SEC);
+	ck_assert_uint_eq(count_of("few"), 1); /* h: 2 values; g: 1; k: 4 */
+	ck_assert_str_eq(first_of("few")->key, "host.name=h");
+	ck_assert_uint_eq(first_of("few")->count, 2);
+	fx_free(&fx);
+}
+END_TEST
+
+/* --------------------------------------------------------------- temporal */
+
+static const char *TEMPORAL =
+    ABC_RULES "title: Recon\nid: recon\ncorrelation:\n  type: temporal\n"
+              "  rules: [a, b, c]\n  group-by: [host.name, user.name]\n"
+              "  timespan: 5m\n";
+
+START_TEST(temporal_any_order)
+{
+	struct fixture fx;
+	fx_init(&fx, TEMPORAL, 0, 0);
+	feed(&fx, T0, "event.action", "c", "host.name", "h", "user.name", "u", NULL);
+	feed(&fx, T0 + 10 * SEC, "event.action", "a", "host.name", "h", "user.name", "u",
+	     NULL);
+	ck_assert_uint_eq(count_of("recon"), 0);
+	feed(&fx, T0 + 20 * SEC, "event.action", "b", "host.name", "h", "user.name", "u",
+	     NULL);
+	ck_assert_uint_eq(count_of("recon"), 1);
+	ck_assert_int_eq(first_of("recon")->first_ts, T0);
+	ck_assert_int_eq(first_of("recon")->last_ts, T0 + 20 * SEC);
+	ck_assert_str_eq(first_of("recon")->key, "host.name=h\x1fuser.name=u");
+	fx_free(&fx);
+}
+END_TEST
+
+/* Regression: every rule's event must carry the same group-by values (engines that
+ * count rules per group key prefix or ignore the key fire here). */
+START_TEST(temporal_requires_equal_group_values)
+{
+	struct fixture fx;
+	fx_init(&fx, TEMPORAL, 0, 0);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", "user.name", "u", NULL);
+	feed(&fx, T0 + SEC, "event.action", "b", "host.name", "h", "user.name", "v",
+	     NULL);
+	feed(&fx, T0 + 2 * SEC, "event.action", "c", "host.name", "g", "user.name", "u",
+	     NULL);
+	/* an event without a group-by field joins no group */
+	feed(&fx, T0 + 3 * SEC, "event.action", "b", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("recon"), 0);
+	/* too far apart */
+	feed(&fx, T0 + 400 * SEC, "event.action", "b", "host.name", "h", "user.name", "u",
+	     NULL);
+	feed(&fx, T0 + 401 * SEC, "event.action", "c", "host.name", "h", "user.name", "u",
+	     NULL);
+	ck_assert_uint_eq(count_of("recon"), 0);
+	feed(&fx, T0 + 402 * SEC, "event.action", "a", "host.name", "h", "user.name", "u",
+	     NULL);
+	ck_assert_uint_eq(count_of("recon"), 1);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(temporal_condition_subset)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Two\nid: two\ncorrelation:\n  type: temporal\n"
+	                  "  rules: [a, b, c]\n  group-by: [host.name]\n  timespan: 1m\n"
+	                  "  condition: {gte: 2}\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", NULL);
+	feed(&fx, T0 + SEC, "event.action", "a", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("two"), 0); /* one rule twice is one rule */
+	feed(&fx, T0 + 2 * SEC, "event.action", "c", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("two"), 1);
+	fx_free(&fx);
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: temporal\n"
+	                   "  rules: [a, b]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  condition: {gte: 3}\n",
+	         "temporal condition asks for 3 of 2 rules");
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: temporal_ordered\n"
+	                   "  rules: [a, b]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  condition: {gte: 1}\n",
+	         "temporal_ordered needs every rule in order");
+}
+END_TEST
+
+static const char *ORDERED =
+    ABC_RULES "title: Seq\nid: seq\ncorrelation:\n  type: temporal_ordered\n"
+              "  rules: [a, b, c]\n  group-by: [host.name]\n  timespan: 5m\n";
+
+/* Regression: the order of `rules` is enforced (by event time). */
+START_TEST(ordered_enforces_order)
+{
+	struct fixture fx;
+	fx_init(&fx, ORDERED, 0, 0);
+	feed(&fx, T0, "event.action", "b", "host.name", "h", NULL);
+	feed(&fx, T0 + SEC, "event.action", "a", "host.name", "h", NULL);
+	feed(&fx, T0 + 2 * SEC, "event.action", "c", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("seq"), 0); /* b came before a */
+	feed(&fx, T0 + 3 * SEC, "event.action", "b", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("seq"), 0); /* c must follow b */
+	feed(&fx, T0 + 4 * SEC, "event.action", "c", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("seq"), 1);
+	ck_assert_int_eq(first_of("seq")->first_ts, T0 + SEC);
+	ck_assert_int_eq(first_of("seq")->last_ts, T0 + 4 * SEC);
+	/* c, b, a: never in order */
+	feed(&fx, T0 + 10 * SEC, "event.action", "c", "host.name", "k", NULL);
+	feed(&fx, T0 + 11 * SEC, "event.action", "b", "host.name", "k", NULL);
+	feed(&fx, T0 + 12 * SEC, "event.action", "a", "host.name", "k", NULL);
+	ck_assert_uint_eq(count_of("seq"), 1);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(ordered_out_of_order_arrival)
+{
+	/* events arrive shuffled within the allowed lateness: order is judged by
+	 * their times, not their arrival */
+	struct fixture fx;
+	fx_init(&fx, ORDERED, 30 * SEC, 0);
+	feed(&fx, T0 + 20 * SEC, "event.action", "c", "host.name", "h", NULL);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("seq"), 0);
+	feed(&fx, T0 + 10 * SEC, "event.action", "b", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("seq"), 1);
+	ck_assert_int_eq(first_of("seq")->first_ts, T0);
+	/* beyond the lateness: the event is late and ignored */
+	feed(&fx, T0 + 100 * SEC, "event.action", "c", "host.name", "k", NULL);
+	feed(&fx, T0 + 50 * SEC, "event.action", "a", "host.name", "k", NULL);
+	feed(&fx, T0 + 101 * SEC, "event.action", "b", "host.name", "k", NULL);
+	ck_assert_uint_eq(count_of("seq"), 1);
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.late_events, 1);
+	fx_free(&fx);
+}
+END_TEST
+
+/* The specification's aliases example: an internal error and a new connection
+ * with the addresses swapped, within 10 s. */
+START_TEST(aliases_spec_example)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        "name: internal_error\ntitle: ie\nid: ie\ndetection:\n  selection:\n"
+	        "    http.response.status_code: 500\n  condition: selection\n---\n"
+	        "name: new_network_connection\ntitle: nc\nid: nc\ndetection:\n"
+	        "  selection:\n    event.category: network\n    event.type: connection\n"
+	        "    event.outcome: success\n  condition: selection\n---\n"
+	        "title: Swapped\nid: swapped\ncorrelation:\n  type: temporal\n"
+	        "  rules:\n    - internal_error\n    - new_network_connection\n"
+	        "  group-by:\n    - internal_ip\n    - remote_ip\n  timespan: 10s\n"
+	        "  aliases:\n    internal_ip:\n      internal_error: destination.ip\n"
+	        "      new_network_connection: source.ip\n    remote_ip:\n"
+	        "      internal_error: source.ip\n"
+	        "      new_network_connection: destination.ip\n",
+	        0, 0);
+	feed(&fx, T0, "http.response.status_code", "500", "destination.ip", "10.0.0.5",
+	     "source.ip", "8.8.8.8", NULL);
+	/* same addresses, not swapped: no match */
+	feed(&fx, T0 + SEC, "event.category", "network", "event.type", "connection",
+	     "event.outcome", "success", "source.ip", "8.8.8.8", "destination.ip",
+	     "10.0.0.5", NULL);
+	ck_assert_uint_eq(count_of("swapped"), 0);
+	feed(&fx, T0 + 2 * SEC, "event.category", "network", "event.type", "connection",
+	     "event.outcome", "success", "source.ip", "10.0.0.5", "destination.ip",
+	     "8.8.8.8", NULL);
+	ck_assert_uint_eq(count_of("swapped"), 1);
+	ck_assert_str_eq(first_of("swapped")->key,
+	                 "internal_ip=10.0.0.5\x1fremote_ip=8.8.8.8");
+	/* too late for the 10 s span */
+	feed(&fx, T0 + 20 * SEC, "http.response.status_code", "500", "destination.ip",
+	     "10.0.0.6", "source.ip", "8.8.4.4", NULL);
+	feed(&fx, T0 + 31 * SEC, "event.category", "network", "event.type", "connection",
+	     "event.outcome", "success", "source.ip", "10.0.0.6", "destination.ip",
+	     "8.8.4.4", NULL);
+	ck_assert_uint_eq(count_of("swapped"), 1);
+	fx_free(&fx);
+}
+END_TEST
+
+/* The specification's complete example: ten failed logins, then a success of the
+ * same user within 10 minutes (a correlation of a correlation). */
+static const char *SPEC_EXAMPLE =
+    "title: Correlation - Multiple Failed Logins Followed by Successful Login\n"
+    "id: b180ead8-d58f-40b2-ae54-c8940995b9b6\nstatus: experimental\n"
+    "correlation:\n    type: temporal_ordered\n    rules:\n"
+    "        - multiple_failed_login\n        - successful_login\n"
+    "    group-by:\n        - User\n    timespan: 10m\nlevel: high\n---\n"
+    "title: Multiple failed logons\nid: a8418a5a-5fc4-46b5-b23b-6c73beb19d41\n"
+    "name: multiple_failed_login\ncorrelation:\n    type: event_count\n"
+    "    rules:\n        - failed_login\n    group-by:\n        - User\n"
+    "    timespan: 10m\n    condition:\n        gte: 10\n---\n"
+    "title: Single failed login\nid: 53ba33fd-3a50-4468-a5ef-c583635cfa92\n"
+    "name: failed_login\nlogsource:\n    product: windows\n    service: security\n"
+    "detection:\n    selection:\n        EventID:\n            - 529\n"
+    "            - 4625\n    condition: selection\n---\n"
+    "title: Successful login\nid: 4d0a2c83-c62c-4ed4-b475-c7e23a9269b8\n"
+    "name: successful_login\nlogsource:\n    product: windows\n"
+    "    service: security\ndetection:\n    selection:\n        EventID:\n"
+    "            - 528\n            - 4624\n    condition: selection\n";
+
+static void login(struct fixture *fx, vg_time ts, const char *code, const char *user)
+{
+	feed(fx, ts, "event.dataset", "security", "event.module", "windows", "event.code",
+	     code, "user.name", user, NULL);
+}
+
+START_TEST(chain_spec_example)
+{
+	struct fixture fx;
+	fx_init(&fx, SPEC_EXAMPLE, 0, 0);
+	const char *outer = "b180ead8-d58f-40b2-ae54-c8940995b9b6";
+	const char *inner = "a8418a5a-5fc4-46b5-b23b-6c73beb19d41";
+	/* a success first, then ten failures: wrong order */
+	login(&fx, T0, "4624", "alice");
+	for (int i = 0; i < 10; i++)
+		login(&fx, T0 + (1 + i) * SEC, "4625", "alice");
+	ck_assert_uint_eq(count_of(inner), 1);
+	ck_assert_uint_eq(count_of(outer), 0);
+	/* now the success after them */
+	login(&fx, T0 + 60 * SEC, "4624", "alice");
+	ck_assert_uint_eq(count_of(outer), 1);
+	const struct got *g = first_of(outer);
+	ck_assert_str_eq(g->key, "user.name=alice");
+	ck_assert_int_eq(g->first_ts, T0 + 10 * SEC); /* the inner alert's time */
+	ck_assert_int_eq(g->last_ts, T0 + 60 * SEC);
+	/* bob: nine failures are not "multiple"; another user's success does not
+	 * complete alice's sequence */
+	for (int i = 0; i < 9; i++)
+		login(&fx, T0 + (100 + i) * SEC, "529", "bob");
+	login(&fx, T0 + 120 * SEC, "528", "bob");
+	ck_assert_uint_eq(count_of(outer), 1);
+	/* the detection rules referenced by correlations do not alert alone */
+	ck_assert_uint_eq(count_of("53ba33fd-3a50-4468-a5ef-c583635cfa92"), 0);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(chain_errors)
+{
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
+	                   "  rules: [y]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  condition: {gte: 2}\n---\n"
+	                   "title: Y\nid: y\ncorrelation:\n  type: event_count\n"
+	                   "  rules: [x]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  condition: {gte: 2}\n",
+	         "correlation chain is cyclic");
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: value_count\n"
+	                   "  rules: [a]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  condition: {gte: 2}\n",
+	         "value_count needs 'field' in 'condition'");
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: value_percentile\n"
+	                   "  rules: [a]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  condition: {field: f, gte: 2}\n",
+	         "correlation type 'value_percentile' is not supported");
+}
+END_TEST
+
+START_TEST(generate_keeps_hits)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Pair\nid: pair\ngenerate: true\ncorrelation:\n"
+	                  "  type: temporal\n  rules: [a, b]\n  group-by: [host.name]\n"
+	                  "  timespan: 1m\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", NULL);
+	feed(&fx, T0 + SEC, "event.action", "b", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("a"), 1);
+	ck_assert_uint_eq(count_of("b"), 1);
+	ck_assert_uint_eq(count_of("pair"), 1);
+	fx_free(&fx);
+}
+END_TEST
+
+/* ---------------------------------------------------------- extensions */
+
+static const char *ABSENCE =
+    ABC_RULES "title: No ack\nid: noack\ncorrelation:\n  type: absence\n"
+              "  rules: [a, b]\n  group-by: [host.name]\n  timespan: 1m\n";
+
+START_TEST(absence_fires_at_watermark)
+{
+	struct fixture fx;
+	fx_init(&fx, ABSENCE, 0, 0);
+	feed(&fx, T0, "event.action", "a", "host.name", "h1", NULL); /* never acked */
+	feed(&fx, T0 + SEC, "event.action", "a", "host.name", "h2", NULL);
+	feed(&fx, T0 + 30 * SEC, "event.action", "b", "host.name", "h2", NULL); /* ack */
+	feed(&fx, T0 + 40 * SEC, "event.action", "a", "host.name", "h3", NULL);
+	feed(&fx, T0 + 45 * SEC, "event.action", "b", "host.name", "h9",
+	     NULL); /* other */
+	ck_assert_uint_eq(count_of("noack"), 0);
+	advance(&fx, T0 + 60 * SEC); /* h1's window ends at T0 + 60 s: not passed yet */
+	ck_assert_uint_eq(count_of("noack"), 0);
+	advance(&fx, T0 + 61 * SEC);
+	ck_assert_uint_eq(count_of("noack"), 1);
+	ck_assert_str_eq(first_of("noack")->key, "host.name=h1");
+	ck_assert_int_eq(first_of("noack")->first_ts, T0);
+	/* an ack after the window does not cancel h3's alert */
+	feed(&fx, T0 + 101 * SEC, "event.action", "b", "host.name", "h3", NULL);
+	ck_assert_uint_eq(count_of("noack"), 2);
+	ck_assert_str_eq(g_got[g_ngot - 1].key, "host.name=h3");
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(absence_expected_out_of_order)
+{
+	/* the expected event arrives before its trigger (within lateness) */
+	struct fixture fx;
+	fx_init(&fx, ABSENCE, 10 * SEC, 0);
+	feed(&fx, T0 + 5 * SEC, "event.action", "b", "host.name", "h", NULL);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", NULL);
+	advance(&fx, T0 + 600 * SEC);
+	ck_assert_uint_eq(count_of("noack"), 0);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(absence_before_and_around)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Unprepared\nid: unprep\ncorrelation:\n  type: absence\n"
+	                  "  rules: [a, b]\n  group-by: [host.name]\n  timespan: 1m\n"
+	                  "  expect: before\n---\n"
+	                  "title: Alone\nid: alone\ncorrelation:\n  type: absence\n"
+	                  "  rules: [a, c]\n  group-by: [host.name]\n  timespan: 1m\n"
+	                  "  expect: around\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "b", "host.name", "h1", NULL);
+	feed(&fx, T0 + 30 * SEC, "event.action", "a", "host.name", "h1",
+	     NULL); /* prepared */
+	feed(&fx, T0 + 31 * SEC, "event.action", "a", "host.name", "h2", NULL);
+	feed(&fx, T0 + 40 * SEC, "event.action", "b", "host.name", "h2",
+	     NULL); /* too late */
+	/* around: c 50 s after h1's a (within) and 59 s before h3's a */
+	feed(&fx, T0 + 80 * SEC, "event.action", "c", "host.name", "h1", NULL);
+	feed(&fx, T0 + 139 * SEC, "event.action", "a", "host.name", "h3", NULL);
+	feed(&fx, T0 + 140 * SEC, "event.action", "c", "host.name", "h3", NULL);
+	advance(&fx, T0 + 1000 * SEC);
+	ck_assert_uint_eq(count_of("unprep"), 2); /* h2 and h3 */
+	ck_assert_uint_eq(count_of("alone"), 1);  /* h2 */
+	ck_assert_str_eq(first_of("alone")->key, "host.name=h2");
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: absence\n"
+	                   "  rules: [a, b]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  expect: later\n",
+	         "'expect' must be after, before or around");
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(value_sum_and_avg)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Exfil\nid: exfil\ncorrelation:\n  type: value_sum\n"
+	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 1h\n"
+	                  "  condition: {field: source.bytes, gt: 1000000}\n---\n"
+	                  "title: Avg\nid: avg\ncorrelation:\n  type: value_avg\n"
+	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 1h\n"
+	                  "  condition: {field: source.bytes, gt: 500.5}\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "a", "source.ip", "1.1.1.1", "source.bytes",
+	     "600000", NULL);
+	feed(&fx, T0 + SEC, "event.action", "a", "source.ip", "1.1.1.1", "source.bytes",
+	     "400001", NULL);
+	feed(&fx, T0 + 2 * SEC, "event.action", "a", "source.ip", "1.1.1.1",
+	     "source.bytes", "not-a-number", NULL);
+	feed(&fx, T0 + 3 * SEC, "event.action", "a", "source.ip", "2.2.2.2",
+	     "source.bytes", "500", NULL);
+	feed(&fx, T0 + 4 * SEC, "event.action", "a", "source.ip", "2.2.2.2",
+	     "source.bytes", "501", NULL);
+	feed(&fx, T0 + 5 * SEC, "event.action", "a", "source.ip", "3.3.3.3",
+	     "source.bytes", "501", NULL);
+	ck_assert_uint_eq(g_ngot, 0);
+	advance(&fx, T0 + 3700 * SEC);
+	ck_assert_uint_eq(count_of("exfil"), 1);
+	ck_assert_str_eq(first_of("exfil")->key, "source.ip=1.1.1.1");
+	ck_assert_uint_eq(first_of("exfil")->count, 2);
+	/* averages: 1.1.1.1 500000.5, 2.2.2.2 500.5 (not > 500.5), 3.3.3.3 501 */
+	ck_assert_uint_eq(count_of("avg"), 2);
+	fx_free(&fx);
+}
+END_TEST
+
+START_TEST(bounded_groups_evict)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Spray\nid: spray\ncorrelation:\n  type: value_count\n"
+	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 5m\n"
+	                  "  condition: {field: user.name, gte: 3}\n",
+	        0, 4);
+	for (int i = 0; i < 10; i++) {
+		char ip[32];
+		snprintf(ip, sizeof(ip), "10.0.0.%d", i);
+		feed(&fx, T0 + i * SEC, "event.action", "a", "source.ip", ip, "user.name",
+		     "u", NULL);
+	}
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.open_groups, 4);
+	ck_assert_uint_eq(st.evicted_groups, 6);
+	fx_free(&fx);
+}
+END_TEST
+
+/* ----------------------------------------------------------- differential */
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s ^= *s >> 12;
+	*s ^= *s << 25;
+	*s ^= *s >> 27;
+	return *s * UINT64_C(2685821657736338717);
+}
+
+struct hitrec {
+	int group, value;
+	vg_time ts;
+};
+
+static int cmp_got(const void *a, const void *b)
+{
+	const struct got *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	if (c)
+		return c;
+	return x->first_ts < y->first_ts ? -1 : x->first_ts > y->first_ts;
+}
+
+/* value_count (gte 3 distinct users in 60 s per source) over random streams whose
+ * events arrive up to `lateness` out of order, against a brute-force recount of
+ * the documented semantics (CORRELATION.md): at each arrival, the distinct values
+ * whose newest time is within the timespan of the group's newest time. */
+static void vc_differential(uint64_t seed, vg_time lateness)
+{
+	const vg_time span = 60 * SEC;
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: V\nid: v\ncorrelation:\n  type: value_count\n"
+	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 60s\n"
+	                  "  condition: {field: user.name, gte: 3}\n",
+	        lateness, 0);
+	static struct hitrec since[3][4096];
+	size_t nsince[3] = {0};
+	static struct got want[MAX_ALERTS];
+	size_t nwant = 0;
+	uint64_t s = seed;
+	vg_time t = T0, maxts = VG_TIME_NONE;
+	for (int e = 0; e < 3000; e++) {
+		t += (vg_time)(rnd(&s) % 12) * SEC;
+		vg_time jitter =
+		    lateness ? (vg_time)(rnd(&s) % (uint64_t)(lateness + 1)) : 0;
+		vg_time ts = t - jitter;
+		int gi = (int)(rnd(&s) % 3), vi = (int)(rnd(&s) % 5);
+		bool is_a = rnd(&s) % 4 != 0;
+		char ip[16], user[8];
+		snprintf(ip, sizeof(ip), "10.0.0.%d", gi);
+		snprintf(user, sizeof(user), "u%d", vi);
+		/* late by the correlator's rule: older than max time - lateness */
+		bool late = maxts != VG_TIME_NONE && ts < maxts - lateness;
+		if (maxts == VG_TIME_NONE || ts > maxts)
+			maxts = late ? maxts : ts;
+		feed(&fx, ts, "event.action", is_a ? "a" : "b", "source.ip", ip,
+		     "user.name", user, NULL);
+		if (!is_a || late)
+			continue;
+		struct hitrec *h = since[gi];
+		ck_assert_uint_lt(nsince[gi], 4096);
+		h[nsince[gi]++] = (struct hitrec){gi, vi, ts};
+		vg_time newest = VG_TIME_NONE;
+		for (size_t j = 0; j < nsince[gi]; j++)
+			if (h[j].ts > newest)
+				newest = h[j].ts;
+		vg_time vts[5];
+		for (int v = 0; v < 5; v++)
+			vts[v] = VG_TIME_NONE;
+		for (size_t j = 0; j < nsince[gi]; j++)
+			if (h[j].ts > vts[h[j].value])
+				vts[h[j].value] = h[j].ts;
+		int distinct = 0;
+		vg_time first = newest;
+		for (int v = 0; v < 5; v++)
+			if (vts[v] != VG_TIME_NONE && vts[v] >= newest - span) {
+				distinct++;
+				if (vts[v] < first)
+					first = vts[v];
+			}
+		if (distinct >= 3) {
+			struct got *w = &want[nwant++];
+			snprintf(w->key, sizeof(w->key), "source.ip=%s", ip);
+			w->first_ts = first;
+			nsince[gi] = 0;
+		}
+	}
+	size_t ngot = 0;
+	for (size_t i = 0; i < g_ngot; i++)
+		if (strcmp(g_got[i].rule, "v") == 0)
+			g_got[ngot++] = g_got[i];
+	ck_assert_uint_gt(nwant, 20);
+	ck_assert_uint_eq(ngot, nwant);
+	qsort(g_got, ngot, sizeof(g_got[0]), cmp_got);
+	qsort(want, nwant, sizeof(want[0]), cmp_got);
+	for (size_t i = 0; i < nwant; i++) {
+		ck_assert_str_eq(g_got[i].key, want[i].key);
+		ck_assert_int_eq(g_got[i].first_ts, want[i].first_ts);
+	}
+	fx_free(&fx);
+	g_ngot = 0;
+}
+
+START_TEST(differential_value_count)
+{
+	for (uint64_t seed = 1; seed <= 4; seed++)
+		vc_differential(seed * UINT64_C(0x9E3779B97F4A7C15), 0);
+}
+END_TEST
+
+START_TEST(differential_value_count_out_of_order)
+{
+	for (uint64_t seed = 11; seed <= 14; seed++)
+		vc_differential(seed * UINT64_C(0x9E3779B97F4A7C15), 20 * SEC);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("correlation");
+	struct {
+		const char *name;
+		const TTest *tests[8];
+	} cases[] = {
+	    {"value_count", {vc_distinct_values, vc_upper_bound_at_close}},
+	    {"temporal",
+	     {temporal_any_order, temporal_requires_equal_group_values,
+	      temporal_condition_subset}},
+	    {"temporal_ordered", {ordered_enforces_order, ordered_out_of_order_arrival}},
+	    {"aliases", {aliases_spec_example}},
+	    {"chains", {chain_spec_example, chain_errors, generate_keeps_hits}},
+	    {"absence",
+	     {absence_fires_at_watermark, absence_expected_out_of_order,
+	      absence_before_and_around}},
+	    {"value_sum_avg", {value_sum_and_avg}},
+	    {"bounds", {bounded_groups_evict}},
+	    {"differential",
+	     {differential_value_count, differential_value_count_out_of_order}},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		for (size_t j = 0; j < 8 && cases[i].tests[j]; j++)
+			_tcase_add_test(tc, cases[i].tests[j], 0, 0, 0, 1);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+VG_TEST_MAIN(suite)

@@ -1,0 +1,759 @@
+/* Unit tests for the endpoint and alert normalizers of parsers/: AIT-ADS alert CSV
+ * rows, Suricata EVE and Wazuh alerts in JSON, auditd records and their grouping
+ * (vg_parse_feed), Windows event shapes (evtx, NXLog/Mordor, Winlogbeat, Wazuh) with
+ * EventID categories, osquery results, and hostile input of every kind. */
+#include "vg_parsers.h"
+#include "vg_test.h"
+
+#include <stdint.h>
+
+static struct vg_parser *g_parser;
+static struct vg_parse_ctx *g_ctx;
+static struct vg_arena *g_arena;
+
+static void setup(void)
+{
+	struct vg_diag diag;
+	vg_diag_init(&diag);
+	vg_err err = vg_parser_new(NULL, &g_parser, &diag);
+	if (err != VG_OK)
+		vg_diag_print(&diag, stderr);
+	ck_assert_int_eq(err, VG_OK);
+	vg_diag_clear(&diag);
+	g_ctx = vg_parse_ctx_new(g_parser);
+	g_arena = vg_arena_new(0);
+	ck_assert_ptr_nonnull(g_ctx);
+	ck_assert_ptr_nonnull(g_arena);
+}
+
+static void teardown(void)
+{
+	vg_parse_ctx_destroy(g_ctx);
+	vg_parser_destroy(g_parser);
+	vg_arena_destroy(g_arena);
+	g_ctx = NULL;
+	g_parser = NULL;
+	g_arena = NULL;
+}
+
+static struct vg_event *parse_ok(enum vg_format fmt, const char *line)
+{
+	struct vg_event *ev = NULL;
+	const char *reason = NULL;
+	vg_err err =
+	    vg_parse(g_parser, g_ctx, fmt, line, strlen(line), 0, g_arena, &ev, &reason);
+	ck_assert_msg(err == VG_OK, "parse failed (%s): %s", reason ? reason : "-", line);
+	return ev;
+}
+
+static const char *parse_fail_n(enum vg_format fmt, const char *line, size_t len)
+{
+	struct vg_event *ev = NULL;
+	const char *reason = NULL;
+	vg_err err = vg_parse(g_parser, g_ctx, fmt, line, len, 0, g_arena, &ev, &reason);
+	ck_assert_msg(err == VG_ERR_PARSE, "expected a dead letter, got %d for %.80s",
+	              (int)err, line);
+	ck_assert_ptr_null(ev);
+	ck_assert_ptr_nonnull(reason);
+	ck_assert(reason[0] != '\0');
+	return reason;
+}
+
+static const char *parse_fail(enum vg_format fmt, const char *line)
+{
+	return parse_fail_n(fmt, line, strlen(line));
+}
+
+static void expect(const struct vg_event *ev, const char *name, const char *want)
+{
+	const struct vg_value *v = vg_event_get_named(ev, name);
+	ck_assert_msg(v != NULL, "field %s unset (want '%s')", name, want);
+	ck_assert_msg(v->len == strlen(want) && memcmp(v->ptr, want, v->len) == 0,
+	              "field %s = '%.*s', want '%s'", name, (int)v->len, v->ptr, want);
+}
+
+static void expect_unset(const struct vg_event *ev, const char *name)
+{
+	const struct vg_value *v = vg_event_get_named(ev, name);
+	ck_assert_msg(v == NULL, "field %s set to '%.*s'", name, v ? (int)v->len : 0,
+	              v ? v->ptr : "");
+}
+
+static void expect_ts(const struct vg_event *ev, const char *iso)
+{
+	char buf[32];
+	vg_time_format(ev->ts, buf);
+	ck_assert_str_eq(buf, iso);
+}
+
+/* The event as JSON (for "does not contain" checks). */
+static char *to_json(const struct vg_event *ev)
+{
+	struct vg_buf b;
+	vg_buf_init(&b);
+	vg_event_to_json(ev, &b);
+	char *s = vg_arena_strndup(g_arena, b.data, b.len);
+	vg_buf_free(&b);
+	return s;
+}
+
+/* ------------------------------------------------------------ AIT-ADS */
+
+START_TEST(aitads_row)
+{
+	const char *row = "1642213952,Wazuh: ClamAV database update,172.17.131.81,mail,"
+	                  "W-Sys-Cav,dirb_LABEL_X,webshell_LABEL_Y";
+	struct vg_event *ev = parse_ok(VG_FMT_AITADS, row);
+	expect_ts(ev, "2022-01-15T02:32:32.000000Z");
+	expect(ev, "rule.name", "Wazuh: ClamAV database update");
+	expect(ev, "message", "Wazuh: ClamAV database update");
+	expect(ev, "host.ip", "172.17.131.81");
+	expect(ev, "host.name", "mail");
+	expect(ev, "rule.id", "W-Sys-Cav");
+	expect(ev, "event.kind", "alert");
+	expect(ev, "event.module", "wazuh");
+	expect(ev, "event.dataset", "wazuh.alerts");
+	expect(ev, "vigil.format", "aitads");
+	/* the labels never enter the event, not even its raw record */
+	ck_assert_ptr_null(strstr(to_json(ev), "LABEL"));
+	ck_assert_uint_eq(ev->raw.len, strlen("1642213952,Wazuh: ClamAV database update,"
+	                                      "172.17.131.81,mail,W-Sys-Cav"));
+	ck_assert_ptr_null(memmem(ev->raw.ptr, ev->raw.len, "LABEL", 5));
+
+	ev = parse_ok(
+	    VG_FMT_AITADS,
+	    "1643932807,Suricata: Alert - ET INFO Observed DNS Query to .biz "
+	    "TLD,192.168.131.109,internal_share,S-Dns-Qry3,false_positive,dnsteal");
+	expect(ev, "event.module", "suricata");
+	expect(ev, "event.dataset", "suricata.eve");
+	ev = parse_ok(VG_FMT_AITADS, "1642204801,AMiner: New event type.,172.17.129.140,"
+	                             "cloud_share,A-All-Evt,false_positive,-\n");
+	expect(ev, "event.module", "aminer");
+	expect(ev, "event.dataset", "aminer.alerts");
+	/* an unknown product prefix is lowercased; no prefix: no module */
+	ev = parse_ok(VG_FMT_AITADS, "5.25,Zeek: Notice,,,,a,b");
+	expect_ts(ev, "1970-01-01T00:00:05.250000Z");
+	expect(ev, "event.module", "zeek");
+	expect(ev, "event.dataset", "zeek.alerts");
+	expect_unset(ev, "host.ip");
+	expect_unset(ev, "host.name");
+	expect_unset(ev, "rule.id");
+	ev = parse_ok(VG_FMT_AITADS, "5,just a name,1.2.3.4,h,s,a,b");
+	expect_unset(ev, "event.module");
+}
+END_TEST
+
+START_TEST(aitads_quoted_fields)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_AITADS, "1642213952,\"Suricata: a, b \"\"c\"\"\",\"1.2.3.4\","
+	                            "\"h,x\",S-1,\"lab,el\",\"ev,ent\"");
+	expect(ev, "rule.name", "Suricata: a, b \"c\"");
+	expect(ev, "host.ip", "1.2.3.4");
+	expect(ev, "host.name", "h,x");
+	expect(ev, "rule.id", "S-1");
+	ck_assert_ptr_null(strstr(to_json(ev), "lab,el"));
+	ck_assert_ptr_null(strstr(to_json(ev), "ev,ent"));
+	ev = parse_ok(VG_FMT_AITADS, "1,n,,,,\"\",");
+	expect(ev, "rule.name", "n");
+}
+END_TEST
+
+START_TEST(aitads_invalid)
+{
+	ck_assert_str_eq(
+	    parse_fail(VG_FMT_AITADS, "time,name,ip,host,short,time_label,event_label"),
+	    "aitads: header row");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "1,a,b,c,d,e"),
+	                 "aitads: expected 7 fields, found 6");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "1,a,b,c,d,e,f,g"),
+	                 "aitads: more than 7 fields at column 14");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "x1,a,b,c,d,e,f"),
+	                 "aitads: invalid time at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "1.,a,b,c,d,e,f"),
+	                 "aitads: invalid time at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "1,,b,c,d,e,f"),
+	                 "aitads: empty name at column 3");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "1,a\"b,b,c,d,e,f"),
+	                 "aitads: quote inside an unquoted field at column 4");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "1,\"ab,b,c,d,e,f"),
+	                 "aitads: unterminated quoted field at column 3");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "1,\"a\"b,b,c,d,e,f"),
+	                 "aitads: unexpected character after quoted field at column 6");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "1,a\xff,b,c,d,e,f"),
+	                 "aitads: invalid UTF-8 at column 4");
+	ck_assert_str_eq(parse_fail_n(VG_FMT_AITADS, "1,a\0,b,c,d,e,f", 14),
+	                 "aitads: control character at column 4");
+	ck_assert_str_eq(parse_fail(VG_FMT_AITADS, "\n"), "empty record");
+}
+END_TEST
+
+/* ------------------------------------------------------------ Suricata, Wazuh */
+
+START_TEST(suricata_eve_alert)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_AUTO,
+	    "{\"timestamp\":\"2020-03-04T13:56:40.993961+0100\",\"flow_id\":"
+	    "1914330066006315,"
+	    "\"in_iface\":\"eth0\",\"event_type\":\"alert\",\"src_ip\":\"192.168.10.18\","
+	    "\"src_port\":41410,\"dest_ip\":\"192.168.10.21\",\"dest_port\":80,"
+	    "\"proto\":\"TCP\",\"app_proto\":\"http\",\"alert\":{\"action\":\"allowed\","
+	    "\"gid\":1,\"signature_id\":2016184,\"rev\":5,\"signature\":\"ET WEB_SERVER "
+	    "ColdFusion administrator access\",\"category\":\"Web Application Attack\","
+	    "\"severity\":1},\"http\":{\"hostname\":\"mail.insect.com\",\"url\":\"/x\","
+	    "\"http_user_agent\":\"Nikto\",\"http_method\":\"GET\",\"status\":302}}");
+	expect_ts(ev, "2020-03-04T12:56:40.993961Z");
+	expect(ev, "event.kind", "alert");
+	expect(ev, "event.module", "suricata");
+	expect(ev, "event.dataset", "suricata.eve");
+	expect(ev, "event.category", "intrusion_detection");
+	expect(ev, "rule.name", "ET WEB_SERVER ColdFusion administrator access");
+	expect(ev, "rule.id", "2016184");
+	expect(ev, "event.severity", "1");
+	expect(ev, "rule.category", "Web Application Attack");
+	expect(ev, "event.action", "allowed");
+	expect(ev, "source.ip", "192.168.10.18");
+	expect(ev, "source.port", "41410");
+	expect(ev, "destination.ip", "192.168.10.21");
+	expect(ev, "destination.port", "80");
+	expect(ev, "network.transport", "tcp");
+	expect(ev, "network.protocol", "http");
+	expect(ev, "url.original", "/x");
+	expect(ev, "http.request.method", "GET");
+	expect(ev, "http.response.status_code", "302");
+	expect(ev, "user_agent.original", "Nikto");
+	/* the web server's name is not the host the event happened on */
+	expect_unset(ev, "host.name");
+	expect(ev, "http.hostname", "mail.insect.com");
+	/* original names stay addressable */
+	expect(ev, "alert.signature_id", "2016184");
+
+	ev = parse_ok(VG_FMT_JSON, "{\"timestamp\":\"2020-03-04T13:56:40Z\","
+	                           "\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\","
+	                           "\"proto\":\"UDP\"}");
+	expect(ev, "event.kind", "event");
+	expect(ev, "event.category", "network");
+	expect(ev, "network.transport", "udp");
+	expect_unset(ev, "rule.name");
+}
+END_TEST
+
+START_TEST(wazuh_alert)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"timestamp\":\"2020-03-04T14:14:30.000000+0000\",\"rule\":{\"level\":5,"
+	    "\"description\":\"PAM: User login failed.\",\"id\":\"5503\",\"groups\":"
+	    "[\"pam\",\"syslog\"]},\"agent\":{\"id\":\"000\",\"name\":\"user-0\"},"
+	    "\"manager\":{\"name\":\"user-0\"},\"full_log\":\"Mar  4 14:14:30 mail auth: "
+	    "pam_unix(dovecot:auth): authentication failure\",\"predecoder\":{"
+	    "\"hostname\":\"mail\"},\"decoder\":{\"name\":\"pam\"},\"data\":{\"srcip\":"
+	    "\"127.0.0.1\",\"dstip\":\"192.168.10.21:80\",\"srcuser\":\"violet\","
+	    "\"dstuser\":\"root\"}}");
+	expect_ts(ev, "2020-03-04T14:14:30.000000Z");
+	expect(ev, "event.kind", "alert");
+	expect(ev, "event.module", "wazuh");
+	expect(ev, "event.dataset", "wazuh.alerts");
+	expect(ev, "rule.id", "5503");
+	expect(ev, "rule.name", "PAM: User login failed.");
+	expect(ev, "event.severity", "5");
+	expect(ev, "host.name", "mail"); /* predecoder.hostname: the logging host */
+	expect(ev, "source.ip", "127.0.0.1");
+	expect(ev, "destination.ip", "192.168.10.21");
+	expect(ev, "destination.port", "80");
+	expect(ev, "user.name", "violet");
+	expect(ev, "user.target.name", "root");
+	expect(
+	    ev, "message",
+	    "Mar  4 14:14:30 mail auth: pam_unix(dovecot:auth): authentication failure");
+	expect(ev, "rule.level", "5");
+
+	/* without predecoder.hostname, the agent names the host */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"rule\":{\"level\":3,\"id\":\"1\",\"description\":"
+	              "\"d\"},\"agent\":{\"name\":\"web01\",\"ip\":\"10.1.1.1\"},"
+	              "\"data\":{\"srcip\":\"fe80::1\"}}");
+	expect(ev, "host.name", "web01");
+	expect(ev, "host.ip", "10.1.1.1");
+	expect(ev, "source.ip", "fe80::1");
+}
+END_TEST
+
+/* ------------------------------------------------------------ auditd */
+
+static const char *const g_dd[] = {
+    "type=SYSCALL msg=audit(1604996384.965:93777): arch=c000003e syscall=59 "
+    "success=yes exit=0 a0=558e25052c70 a1=558e251641a0 a2=558e25160800 a3=1b6 "
+    "items=2 ppid=29002 pid=2168 auid=1000 uid=0 gid=1000 euid=0 suid=0 fsuid=0 "
+    "egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=104 comm=\"dd\" exe=\"/bin/dd\" "
+    "key=\"exec\"",
+    "type=EXECVE msg=audit(1604996384.965:93777): argc=4 a0=\"dd\" a1=\"if=/dev/zero\" "
+    "a2=2F746D702F6120622F63 a3=\"count=1\"",
+    "type=CWD msg=audit(1604996384.965:93777): cwd=\"/home/wardog\"",
+    "type=PATH msg=audit(1604996384.965:93777): item=0 name=\"/bin/\" inode=20 "
+    "nametype=PARENT",
+    "type=PATH msg=audit(1604996384.965:93777): item=1 name=\"/bin/dd\" inode=20 "
+    "nametype=NORMAL",
+    "type=PROCTITLE msg=audit(1604996384.965:93777): "
+    "proctitle=64640069663D2F6465762F7A65726F",
+};
+
+static char *join(const char *const *lines, size_t n)
+{
+	size_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += strlen(lines[i]) + 1;
+	char *s = vg_arena_alloc(g_arena, total + 1);
+	s[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		strcat(s, lines[i]);
+		strcat(s, "\n");
+	}
+	return s;
+}
+
+START_TEST(auditd_execve_group)
+{
+	struct vg_event *ev = parse_ok(VG_FMT_AUDITD, join(g_dd, 6));
+	expect_ts(ev, "2020-11-10T08:19:44.965000Z");
+	expect(ev, "event.module", "auditd");
+	expect(ev, "event.category", "process");
+	expect(ev, "event.type", "start");
+	expect(ev, "event.outcome", "success");
+	/* a2 is hex-encoded (it holds a space) */
+	expect(ev, "process.command_line", "dd if=/dev/zero /tmp/a b/c count=1");
+	expect(ev, "process.args_count", "4");
+	expect(ev, "process.executable", "/bin/dd");
+	expect(ev, "process.name", "dd");
+	expect(ev, "process.pid", "2168");
+	expect(ev, "process.parent.pid", "29002");
+	expect(ev, "process.working_directory", "/home/wardog");
+	expect(ev, "process.title", "dd if=/dev/zero");
+	expect(ev, "file.path", "/bin/dd"); /* not the PARENT item */
+	expect(ev, "user.id", "0");
+	expect(ev, "user.audit.id", "1000");
+	expect(ev, "auditd.sequence", "93777");
+	expect(ev, "auditd.key", "exec");
+	expect(ev, "auditd.record_types", "SYSCALL,EXECVE,CWD,PATH,PATH,PROCTITLE");
+	/* raw names: the argv keeps a0.., the SYSCALL registers move aside */
+	expect(ev, "type", "EXECVE");
+	expect(ev, "a0", "dd");
+	expect(ev, "a2", "/tmp/a b/c");
+	expect(ev, "syscall.a0", "558e25052c70");
+	expect(ev, "syscall", "59");
+	expect(ev, "name", "/bin/");
+	expect(ev, "vigil.format", "auditd");
+	/* auto-detection */
+	ev = parse_ok(VG_FMT_AUTO, g_dd[2]);
+	expect(ev, "vigil.format", "auditd");
+	expect(ev, "type", "CWD");
+}
+END_TEST
+
+START_TEST(auditd_enriched_and_user_records)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_AUDITD,
+	    "type=USER_LOGIN msg=audit(1642723741.072:375): pid=10125 uid=0 "
+	    "auid=1001 ses=4 msg='op=login acct=\"alice\" exe=\"/usr/sbin/sshd\" "
+	    "hostname=? addr=203.0.113.9 terminal=sshd res=failed'\x1d"
+	    "UID=\"root\" AUID=\"alice\"");
+	expect(ev, "event.category", "authentication");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "user.name", "alice");
+	expect(ev, "user.id", "0");
+	expect(ev, "user.audit.id", "1001");
+	expect(ev, "user.audit.name", "alice");
+	expect(ev, "source.ip", "203.0.113.9");
+	expect(ev, "op", "login");
+	expect(ev, "UID", "root");
+	/* enriched SYSCALL: the names come from UID= etc.; unset ids are dropped */
+	ev = parse_ok(VG_FMT_AUDITD,
+	              "node=web01 type=SYSCALL msg=audit(1.5:7): syscall=2 success=no "
+	              "uid=1000 auid=4294967295 gid=5 comm=6C73\x1dSYSCALL=open "
+	              "UID=\"bob\" GID=\"tty\" AUID=\"unset\"");
+	expect(ev, "host.name", "web01");
+	expect(ev, "user.name", "bob");
+	expect(ev, "group.name", "tty");
+	expect(ev, "event.action", "open");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "process.name", "ls"); /* comm hex-decoded */
+	expect_unset(ev, "user.audit.id");
+	expect_unset(ev, "user.audit.name");
+	expect_ts(ev, "1970-01-01T00:00:01.500000Z");
+	/* free text and odd tokens are tolerated */
+	ev = parse_ok(VG_FMT_AUDITD, "type=DAEMON_START msg=audit(1450875964.131:8728): "
+	                             "auditd start, ver=2.4 format=raw =x y= "
+	                             "res=failed k='unterminated");
+	expect(ev, "ver", "2.4");
+	expect(ev, "event.outcome", "failure");
+	/* EXECVE with split arguments a1[0], a1[1] */
+	ev = parse_ok(VG_FMT_AUDITD, "type=EXECVE msg=audit(2.0:9): argc=2 a0=\"sh\" "
+	                             "a1_len=6 a1[0]=616263 a1[1]=\"def\"");
+	expect(ev, "process.command_line", "sh abcdef");
+}
+END_TEST
+
+START_TEST(auditd_invalid)
+{
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=SYSCALL msg=audit(x): a=b"),
+	                 "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):'");
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "hello world"),
+	                 "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):'");
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=A msg=audit(1.2:3) a=b"),
+	                 "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):'");
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=A msg=audit(1.2:3): a=\xc3"),
+	                 "auditd: invalid UTF-8 at column 28");
+	ck_assert_str_eq(
+	    parse_fail_n(VG_FMT_AUDITD, "type=A msg=audit(1.2:3): a=\x01", 28),
+	    "auditd: control character at column 28");
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=A msg=audit(1.2:3): a=b\n"
+	                                           "type=B msg=audit(1.2:4): c=d"),
+	                 "auditd: record 2 belongs to another event (audit(1.2:4), not "
+	                 "audit(1.2:3))");
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=A msg=audit(1.2:3): a=b\nzzz"),
+	                 "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):' "
+	                 "(record 2)");
+}
+END_TEST
+
+/* vg_parse_feed collects what it emits here. */
+struct collected {
+	int n;
+	struct vg_event *ev[16];
+	const char *reason[16];
+	int64_t offset[16];
+};
+
+static vg_err collect(void *ud, struct vg_event *ev, const char *reason, const char *raw,
+                      size_t len, const struct vg_source *src)
+{
+	struct collected *c = ud;
+	ck_assert_int_lt(c->n, 16);
+	ck_assert_ptr_nonnull(raw);
+	ck_assert_uint_gt(len, 0);
+	c->ev[c->n] = ev;
+	c->reason[c->n] =
+	    reason ? vg_arena_strndup(g_arena, reason, strlen(reason)) : NULL;
+	c->offset[c->n] = src->offset;
+	c->n++;
+	return VG_OK;
+}
+
+static void feed(struct collected *c, enum vg_format fmt, const char *line, int64_t off)
+{
+	struct vg_source src = {"t", 0, off};
+	ck_assert_int_eq(vg_parse_feed(g_parser, g_ctx, fmt, line, strlen(line), &src, 0,
+	                               g_arena, collect, c),
+	                 VG_OK);
+}
+
+START_TEST(auditd_stream_grouping)
+{
+	struct collected c = {0};
+	/* one event in six records, then a new serial flushes it */
+	for (int i = 0; i < 6; i++)
+		feed(&c, VG_FMT_AUDITD, g_dd[i], 100 + i);
+	ck_assert_int_eq(c.n, 0);
+	ck_assert_uint_eq(vg_parse_pending(g_ctx), 6);
+	/* a record that is not auditd is a dead letter at once; the group waits */
+	feed(&c, VG_FMT_AUDITD, "garbage\n", 106);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_ptr_null(c.ev[0]);
+	ck_assert_str_eq(c.reason[0],
+	                 "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):'");
+	ck_assert_int_eq(c.offset[0], 106);
+	feed(&c, VG_FMT_AUDITD, "type=CWD msg=audit(1604996385.000:93778): cwd=\"/\"",
+	     107);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_ptr_nonnull(c.ev[1]);
+	ck_assert_int_eq(c.offset[1], 100); /* the group's first record */
+	ck_assert_int_eq(c.ev[1]->src.offset, 100);
+	expect(c.ev[1], "process.command_line", "dd if=/dev/zero /tmp/a b/c count=1");
+	ck_assert_uint_eq(c.ev[1]->raw.len, strlen(join(g_dd, 6)) - 1);
+	/* EOE ends the group at once */
+	feed(&c, VG_FMT_AUDITD, "type=EOE msg=audit(1604996385.000:93778): ", 108);
+	ck_assert_int_eq(c.n, 3);
+	ck_assert_int_eq(c.offset[2], 107);
+	expect(c.ev[2], "auditd.record_types", "CWD,EOE");
+	ck_assert_uint_eq(vg_parse_pending(g_ctx), 0);
+	/* a lone EOE has nothing to end; flush emits the last pending group */
+	feed(&c, VG_FMT_AUDITD, "type=EOE msg=audit(9.0:1): ", 109);
+	ck_assert_int_eq(c.n, 3);
+	feed(&c, VG_FMT_AUTO, "type=LOGIN msg=audit(9.0:2): pid=1 uid=0 res=1", 110);
+	ck_assert_int_eq(c.n, 3);
+	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &c), VG_OK);
+	ck_assert_int_eq(c.n, 4);
+	ck_assert_int_eq(c.offset[3], 110);
+	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &c), VG_OK);
+	ck_assert_int_eq(c.n, 4);
+	/* other formats pass straight through */
+	feed(&c, VG_FMT_AUTO, "{\"a\":1}", 111);
+	ck_assert_int_eq(c.n, 5);
+	ck_assert_ptr_nonnull(c.ev[4]);
+	ck_assert_int_eq(c.ev[4]->src.offset, 111);
+	feed(&c, VG_FMT_JSON, "{", 112);
+	ck_assert_int_eq(c.n, 6);
+	ck_assert_ptr_null(c.ev[5]);
+}
+END_TEST
+
+START_TEST(auditd_stream_bounds)
+{
+	struct collected c = {0};
+	char line[128];
+	/* VG_AUDIT_GROUP_MAX records of one serial make one event; the rest another */
+	for (int i = 0; i < VG_AUDIT_GROUP_MAX + 3; i++) {
+		snprintf(line, sizeof(line),
+		         "type=PATH msg=audit(5.0:42): item=%d name=\"/f%d\"", i, i);
+		feed(&c, VG_FMT_AUDITD, line, i);
+	}
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_int_eq(c.offset[0], 0);
+	ck_assert_uint_eq(vg_parse_pending(g_ctx), 3);
+	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &c), VG_OK);
+	ck_assert_int_eq(c.n, 2);
+	ck_assert_int_eq(c.offset[1], VG_AUDIT_GROUP_MAX);
+	expect(c.ev[1], "file.path", "/f128");
+}
+END_TEST
+
+/* ------------------------------------------------------------ Windows, osquery */
+
+START_TEST(windows_shapes)
+{
+	/* evtx rendering, Sysmon 1 */
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"Event\":{\"System\":{\"Provider\":{\"Name\":\"Microsoft-Windows-Sysmon\"}"
+	    ","
+	    "\"EventID\":1,\"TimeCreated\":{\"SystemTime\":\"2019-03-19T02:01:47.123Z\"},"
+	    "\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"ws1\"},"
+	    "\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\",\"CommandLine\":"
+	    "\"cmd /c whoami\",\"User\":\"CORP\\\\bob\"}}}");
+	expect(ev, "event.module", "windows");
+	expect(ev, "event.dataset", "sysmon");
+	expect(ev, "event.code", "1");
+	expect(ev, "event.category", "process");
+	expect(ev, "event.type", "start");
+	expect(ev, "host.name", "ws1");
+	expect(ev, "process.executable", "C:\\Windows\\cmd.exe");
+	expect(ev, "Event.EventData.Image", "C:\\Windows\\cmd.exe");
+	expect_ts(ev, "2019-03-19T02:01:47.123000Z");
+
+	/* flat NXLog / Mordor: Security 4625 */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"TimeCreated\":\"2020-10-18 10:56:18.799\",\"SourceName\":"
+	              "\"Microsoft-Windows-Security-Auditing\",\"EventID\":4625,"
+	              "\"Channel\":\"Security\",\"Hostname\":\"WORKSTATION5\","
+	              "\"TargetUserName\":\"admin\",\"IpAddress\":\"10.0.0.9\"}");
+	expect(ev, "event.dataset", "security");
+	expect(ev, "event.category", "authentication");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "user.name", "admin");
+	expect(ev, "source.ip", "10.0.0.9");
+	expect(ev, "host.name", "WORKSTATION5");
+	expect_ts(ev, "2020-10-18T10:56:18.799000Z");
+
+	/* Winlogbeat: Sysmon 3 */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"@timestamp\":\"2021-01-01T00:00:00Z\",\"winlog\":{\"channel\":"
+	              "\"Microsoft-Windows-Sysmon/Operational\",\"event_id\":3,"
+	              "\"computer_name\":\"dc1\",\"provider_name\":"
+	              "\"Microsoft-Windows-Sysmon\",\"event_data\":{\"DestinationIp\":"
+	              "\"8.8.8.8\",\"DestinationPort\":\"53\",\"Image\":\"x.exe\"}}}");
+	expect(ev, "event.dataset", "sysmon");
+	expect(ev, "event.category", "network");
+	expect(ev, "destination.ip", "8.8.8.8");
+	expect(ev, "host.name", "dc1");
+	expect(ev, "winlog.event_data.Image", "x.exe");
+
+	/* Wazuh's win.system / win.eventdata: Sysmon 11 */
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"win\":{\"system\":{\"providerName\":\"Microsoft-Windows-Sysmon\","
+	    "\"eventID\":\"11\",\"computer\":\"ws2\",\"channel\":"
+	    "\"Microsoft-Windows-Sysmon/Operational\",\"systemTime\":"
+	    "\"2021-02-03T04:05:06.000Z\"},\"eventdata\":{\"image\":\"a.exe\","
+	    "\"targetFilename\":\"C:\\\\t\\\\x.dll\"}}}");
+	expect(ev, "event.dataset", "sysmon");
+	expect(ev, "event.category", "file");
+	expect(ev, "event.type", "creation");
+	expect(ev, "file.path", "C:\\t\\x.dll");
+	expect(ev, "process.executable", "a.exe");
+	expect(ev, "host.name", "ws2");
+	expect_ts(ev, "2021-02-03T04:05:06.000000Z");
+}
+END_TEST
+
+START_TEST(osquery_results)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"name\":\"pack_processes\",\"hostIdentifier\":\"host7\",\"calendarTime\":"
+	    "\"Tue Sep 30 17:37:30 2014 UTC\",\"unixTime\":1412123850,\"columns\":{"
+	    "\"cmdline\":\"/usr/bin/nc -l "
+	    "4444\",\"pid\":\"123\",\"path\":\"/usr/bin/nc\"},"
+	    "\"action\":\"added\"}");
+	expect(ev, "event.module", "osquery");
+	expect(ev, "event.dataset", "osquery.result");
+	expect(ev, "osquery.name", "pack_processes");
+	expect(ev, "osquery.action", "added");
+	expect(ev, "event.type", "creation");
+	expect(ev, "host.name", "host7");
+	expect(ev, "process.command_line", "/usr/bin/nc -l 4444");
+	expect(ev, "columns.path", "/usr/bin/nc");
+	expect_ts(ev, "2014-10-01T00:37:30.000000Z");
+}
+END_TEST
+
+/* ------------------------------------------------------------ robustness */
+
+static const enum vg_format g_all[] = {VG_FMT_AUTO, VG_FMT_SYSLOG, VG_FMT_JSON,
+                                       VG_FMT_AITADS, VG_FMT_AUDITD};
+
+/* Parse len bytes in every format: an event or a dead letter with a reason. */
+static void survive(const char *buf, size_t len)
+{
+	for (size_t f = 0; f < sizeof(g_all) / sizeof(g_all[0]); f++) {
+		struct vg_event *ev = NULL;
+		const char *reason = NULL;
+		vg_err err = vg_parse(g_parser, g_ctx, g_all[f], buf, len, 0, g_arena,
+		                      &ev, &reason);
+		ck_assert_msg(err == VG_OK || err == VG_ERR_PARSE, "format %s: error %d",
+		              vg_format_name(g_all[f]), (int)err);
+		if (err == VG_OK) {
+			ck_assert_ptr_nonnull(ev);
+			to_json(ev);
+		} else {
+			ck_assert_ptr_nonnull(reason);
+		}
+		vg_arena_reset(g_arena);
+	}
+}
+
+START_TEST(hostile_input)
+{
+	/* truncated records of every format */
+	const char *whole[] = {
+	    "1642213952,\"Wazuh: x, y\",1.2.3.4,h,W-1,false_positive,-",
+	    "type=SYSCALL msg=audit(1604996384.965:93777): a=\"b\" comm=6464",
+	    "{\"Event\":{\"System\":{\"EventID\":1,\"Channel\":\"Security\"}}}",
+	    "{\"event_type\":\"alert\",\"alert\":{\"signature\":\"x\"}}",
+	};
+	for (size_t w = 0; w < sizeof(whole) / sizeof(whole[0]); w++)
+		for (size_t n = 0; n <= strlen(whole[w]); n++)
+			survive(whole[w], n);
+	/* binary: every byte value, and pseudo-random bytes */
+	char bin[512];
+	for (int i = 0; i < 256; i++)
+		bin[i] = (char)i;
+	uint32_t x = 12345;
+	for (int i = 256; i < 512; i++) {
+		x = x * 1103515245u + 12345u;
+		bin[i] = (char)(x >> 16);
+	}
+	survive(bin, sizeof(bin));
+	survive(bin + 1, 255);
+	/* invalid UTF-8 inside otherwise valid records */
+	survive("{\"a\":\"\xc0\xaf\"}", 10);
+	survive("1,\xed\xa0\x80,1,h,s,l,e", 13);
+	survive("type=A msg=audit(1.2:3): a=\xf5\x80", 30);
+	/* regex-hostile text */
+	char hostile[8192];
+	memset(hostile, 'a', sizeof(hostile));
+	memcpy(hostile, "Dec 10 06:55:46 h sshd[1]: Failed password for ", 47);
+	for (size_t i = 47; i + 3 < sizeof(hostile); i += 3)
+		memcpy(hostile + i, " x=", 3);
+	survive(hostile, sizeof(hostile));
+}
+END_TEST
+
+START_TEST(huge_and_deep)
+{
+	/* 1 MB lines in every format */
+	size_t n = 1u << 20;
+	char *big = malloc(n + 64);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'A', n + 64);
+	survive(big, n);
+	memcpy(big, "type=EXECVE msg=audit(1.0:1): argc=1 a0=", 40);
+	for (size_t i = 40; i < n; i++)
+		big[i] = "0123456789ABCDEF"[i % 16];
+	struct vg_event *ev = NULL;
+	const char *reason = NULL;
+	ck_assert_int_eq(
+	    vg_parse(g_parser, g_ctx, VG_FMT_AUDITD, big, n, 0, g_arena, &ev, &reason),
+	    VG_OK);
+	vg_arena_reset(g_arena);
+	memcpy(big, "1,", 2);
+	survive(big, n);
+	big[0] = '{';
+	big[1] = '"';
+	memset(big + 2, 'k', n - 6);
+	memcpy(big + n - 4, "\":1}", 4);
+	survive(big, n);
+	/* deeply nested JSON: a dead letter, not a stack overflow */
+	size_t depth = 100000;
+	char *deep = malloc(2 * depth + 16);
+	ck_assert_ptr_nonnull(deep);
+	size_t o = 0;
+	for (size_t i = 0; i < depth; i++) {
+		memcpy(deep + o, "{\"a\":", 5);
+		o += 5;
+		if (o > 2 * depth)
+			break;
+	}
+	survive(deep, o);
+	const char *r = parse_fail_n(VG_FMT_JSON, deep, o);
+	ck_assert_ptr_nonnull(strstr(r, "nesting deeper than"));
+	memset(deep, '[', 2 * depth);
+	deep[0] = '{';
+	survive(deep, 2 * depth);
+	free(deep);
+	free(big);
+	/* the auditd stream keeps at most VG_AUDIT_GROUP_BYTES per group */
+	struct collected c = {0};
+	char *rec = malloc(100001);
+	ck_assert_ptr_nonnull(rec);
+	memcpy(rec, "type=PATH msg=audit(1.0:1): name=", 33);
+	memset(rec + 33, 'p', 100000 - 33);
+	rec[100000] = '\0';
+	for (int i = 0; i < 5; i++)
+		feed(&c, VG_FMT_AUDITD, rec, i);
+	ck_assert_int_eq(c.n, 1); /* 3 records pass 256 KiB */
+	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &c), VG_OK);
+	ck_assert_int_eq(c.n, 2);
+	free(rec);
+}
+END_TEST
+
+static Suite *endpoint_suite(void)
+{
+	Suite *s = suite_create("parsers-endpoint");
+	struct {
+		const char *name;
+		const TTest *tests[4];
+	} cases[] = {
+	    {"aitads", {aitads_row, aitads_quoted_fields, aitads_invalid}},
+	    {"third_party_alerts", {suricata_eve_alert, wazuh_alert}},
+	    {"auditd",
+	     {auditd_execve_group, auditd_enriched_and_user_records, auditd_invalid}},
+	    {"auditd_stream", {auditd_stream_grouping, auditd_stream_bounds}},
+	    {"windows", {windows_shapes}},
+	    {"osquery", {osquery_results}},
+	    {"robustness", {hostile_input, huge_and_deep}},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_set_timeout(tc, 120);
+		for (size_t t = 0; t < 4 && cases[i].tests[t]; t++)
+			tcase_add_test(tc, cases[i].tests[t]);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
+VG_TEST_MAIN(endpoint_suite)
