@@ -10,48 +10,20 @@
 
 #include <stdlib.h>
 #include <string.h>
-
-/* ATT&CK enterprise tactics in kill-chain order, as Sigma tags spell them. */
-static const char *const g_tactics[] = {
-    "reconnaissance",  "resource-development",
-    "initial-access",  "execution",
-    "persistence",     "privilege-escalation",
-    "defense-evasion", "credential-access",
-    "discovery",       "lateral-movement",
-    "collection",      "command-and-control",
-    "exfiltration",    "impact",
-};
-#define NTACTICS (sizeof(g_tactics) / sizeof(g_tactics[0]))
-
-int vg_tactic_index(const char *tag)
-{
-	if (strncmp(tag, "attack.", 7) != 0)
-		return -1;
-	for (size_t i = 0; i < NTACTICS; i++)
-		if (!strcmp(tag + 7, g_tactics[i]))
-			return (int)i;
-	return -1;
-}
-
-const char *vg_tactic_name(int index)
-{
-	return index >= 0 && (size_t)index < NTACTICS ? g_tactics[index] : NULL;
-}
-
 static void tactics_csv(const struct vg_incident *inc, struct vg_buf *out)
 {
-	bool seen[NTACTICS] = {false};
+	bool seen[VG_TACTIC_COUNT] = {false};
 	for (size_t i = 0; i < inc->nalerts; i++)
 		for (size_t j = 0; j < inc->alerts[i].ntags; j++) {
 			int t = vg_tactic_index(inc->alerts[i].tags[j]);
 			if (t >= 0)
 				seen[t] = true;
 		}
-	for (size_t t = 0; t < NTACTICS; t++)
+	for (int t = 0; t < VG_TACTIC_COUNT; t++)
 		if (seen[t]) {
 			if (out->len)
 				vg_buf_putc(out, ',');
-			vg_buf_puts(out, g_tactics[t]);
+			vg_buf_puts(out, vg_tactic_name(t));
 		}
 }
 

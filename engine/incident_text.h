@@ -14,10 +14,6 @@ struct vg_incident_text {
 	const char *max_level;
 };
 
-/** @return the kill-chain index of an "attack.<tactic>" tag, or -1. */
-int vg_tactic_index(const char *tag);
-/** @return the tactic name at a kill-chain index, or NULL. */
-const char *vg_tactic_name(int index);
 /** @brief Build the story of inc into s (zeroed by the caller or a previous
  *  vg_incident_story_free).  @return VG_OK or VG_ERR_NOMEM (s is then empty). */
 vg_err vg_incident_story_build(const struct vg_incident *inc,

@@ -179,13 +179,24 @@ static const char *attack_tag(const char *tag)
 	return tag + 7;
 }
 
-/* @return the tactic index of an "attack.<tactic>" tag, or -1. */
+/* @return the tactic index of the part after "attack.", or -1. */
 static int tactic_index(const char *rest)
 {
 	for (size_t i = 0; i < NTACTICS; i++)
 		if (tag_name_eq(rest, tactics[i]))
 			return (int)i;
 	return -1;
+}
+
+int vg_tactic_index(const char *tag)
+{
+	const char *rest = attack_tag(tag);
+	return rest ? tactic_index(rest) : -1;
+}
+
+const char *vg_tactic_name(int index)
+{
+	return index >= 0 && (size_t)index < NTACTICS ? tactics[index] : NULL;
 }
 
 /* @return true when rest is a technique "tNNNN" or sub-technique "tNNNN.NNN". */
