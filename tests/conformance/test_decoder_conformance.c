@@ -16,6 +16,7 @@
  * threshold is not met, 0 otherwise.
  */
 #include "vg_parsers.h"
+#include "vg_test_data.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -39,43 +40,6 @@ static char *read_all(const char *path, size_t *len)
 	fclose(f);
 	*len = (size_t)n;
 	return b;
-}
-
-/* Split one CSV record in place (RFC 4180 quoting).  @return the field count. */
-static int csv_split(char *line, char **fields, int max)
-{
-	int n = 0;
-	char *p = line;
-	while (n < max) {
-		char *out = p;
-		fields[n++] = p;
-		if (*p == '"') {
-			char *r = p + 1;
-			for (;;) {
-				if (*r == '\0')
-					break;
-				if (*r == '"' && r[1] == '"') {
-					*out++ = '"';
-					r += 2;
-				} else if (*r == '"') {
-					r++;
-					break;
-				} else {
-					*out++ = *r++;
-				}
-			}
-			p = r;
-		} else {
-			while (*p && *p != ',')
-				*out++ = *p++;
-		}
-		char sep = *p;
-		*out = '\0';
-		if (sep != ',')
-			break;
-		p++;
-	}
-	return n;
 }
 
 static bool field_is(const struct vg_event *ev, const char *name, const char *v, size_t n)
@@ -177,7 +141,7 @@ static int run_loghub(const char *data, const char *name, vg_time ref,
 			*q = '\n';
 	char *hdr = strtok_r(csv, "\n", &save);
 	char *cols[16];
-	int ncol = csv_split(hdr, cols, 16), c_content = -1, c_tpl = -1;
+	int ncol = vg_test_csv_split(hdr, cols, 16), c_content = -1, c_tpl = -1;
 	for (int i = 0; i < ncol; i++) {
 		if (strcmp(cols[i], "Content") == 0)
 			c_content = i;
@@ -191,7 +155,7 @@ static int run_loghub(const char *data, const char *name, vg_time ref,
 	for (char *row = strtok_r(NULL, "\n", &save); row;
 	     row = strtok_r(NULL, "\n", &save)) {
 		char *f[16];
-		int n = csv_split(row, f, 16);
+		int n = vg_test_csv_split(row, f, 16);
 		if (n <= c_tpl)
 			continue;
 		long id = atol(f[0]);

@@ -9,6 +9,7 @@
  * 0 when every check passes, 1 with the first failures printed otherwise.
  */
 #include "vg_parsers.h"
+#include "vg_test_data.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -40,43 +41,6 @@ static bool value_is(const struct vg_event *ev, const char *name, const char *wa
 static bool value_eq(const struct vg_event *ev, const char *name, const char *want)
 {
 	return value_is(ev, name, want, strlen(want));
-}
-
-/* Split one CSV record in place (RFC 4180 quoting).  @return the field count. */
-static int csv_split(char *line, char **fields, int max)
-{
-	int n = 0;
-	char *p = line;
-	while (n < max) {
-		char *out = p;
-		fields[n++] = p;
-		if (*p == '"') {
-			char *r = p + 1;
-			for (;;) {
-				if (*r == '\0')
-					break;
-				if (*r == '"' && r[1] == '"') {
-					*out++ = '"';
-					r += 2;
-				} else if (*r == '"') {
-					r++;
-					break;
-				} else {
-					*out++ = *r++;
-				}
-			}
-			p = r;
-		} else {
-			while (*p && *p != ',')
-				*out++ = *p++;
-		}
-		char sep = *p;
-		*out = '\0';
-		if (sep != ',')
-			break;
-		p++;
-	}
-	return n;
 }
 
 struct expectation {
@@ -136,7 +100,7 @@ static int openssh(const char *data, struct vg_parser *parser, struct vg_parse_c
 		decoded += vg_event_get_named(ev, "vigil.decoder") != NULL;
 
 		char *f[9];
-		if (!fgets(rec, sizeof(rec), cf) || csv_split(rec, f, 9) != 9) {
+		if (!fgets(rec, sizeof(rec), cf) || vg_test_csv_split(rec, f, 9) != 9) {
 			CHECK(0, "structured csv ends or is malformed at line %zu", n);
 			continue;
 		}
