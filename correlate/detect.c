@@ -415,19 +415,12 @@ static bool eval(const struct vg_rule *r, int n, const struct vg_event *ev,
 	return false;
 }
 
-#include <x86intrin.h>
-static uint64_t dbg_cyc[4096], dbg_cnt[4096]; static const struct vg_rule *dbg_r[4096];
-static void dbg_dump(void) { for (int k = 0; k < 25; k++) { size_t best = 0; for (size_t i = 0; i < 4096; i++) if (dbg_cyc[i] > dbg_cyc[best]) best = i; if (!dbg_cyc[best]) break; fprintf(stderr, "%12llu cyc %8llu evals %s %s\n", (unsigned long long)dbg_cyc[best], (unsigned long long)dbg_cnt[best], dbg_r[best]->title, dbg_r[best]->file); dbg_cyc[best] = 0; } }
 bool vg_rule_match(const struct vg_rule *rule, const struct vg_event *ev,
                    const struct vg_menv *env)
 {
 	if (rule->is_correlation || rule->root < 0)
 		return false;
-	static int inst; if (!inst) { inst = 1; atexit(dbg_dump); }
-	uint64_t t = __rdtsc();
-	bool res = eval(rule, rule->root, ev, env);
-	if (rule->index < 4096) { dbg_cyc[rule->index] += __rdtsc() - t; dbg_cnt[rule->index]++; dbg_r[rule->index] = rule; }
-	return res;
+	return eval(rule, rule->root, ev, env);
 }
 
 /* ---------------------------------------------------------------- public */
