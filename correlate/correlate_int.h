@@ -212,7 +212,7 @@ struct vg_prefilter {
 	struct vg_pfslot *slots; /* open addressing, power of two */
 	size_t nslots;
 	struct vg_pfent *ents; /* per slot: (rule, requirement) pairs */
-	size_t *always;  /* rules without anchors: always evaluated */
+	size_t *always;        /* rules without anchors: always evaluated */
 	size_t nalways;
 	uint64_t gram_bits[1024]; /* 65536-bit filter of 4-gram hashes */
 	bool has_gram;

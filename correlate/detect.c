@@ -18,7 +18,6 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 /* Lowercased copies of the current event's values, made once per field and
  * event: case-insensitive comparisons then run as memcmp / memmem. */
@@ -476,8 +475,9 @@ struct anchor {
 	uint64_t h;
 };
 
+#define MAX_ANCHORS 1024 /* per anchor set; more: the set is not indexable */
 struct aset {
-	struct anchor a[64];
+	struct anchor a[MAX_ANCHORS];
 	size_t n;
 	int cost; /* INT_MAX: no anchor set (not indexable) */
 };
@@ -504,9 +504,91 @@ static inline uint64_t gram_hash(vg_field f, const char *p)
 	       1;
 }
 
+/* How many literals of the rule set contain each 4-byte gram (folded), counted at
+ * load time: a contains literal is anchored by its rarest gram, so that e.g.
+ * 'WinPwn.exe' is found by "npwn", not by the ubiquitous ".exe". */
+#define GF_SLOTS (1u << 17)
+struct gfreq {
+	uint32_t key[GF_SLOTS];
+	uint32_t count[GF_SLOTS]; /* 0 = empty slot */
+};
+
+static inline uint32_t gram_key(const char *p)
+{
+	uint32_t x = 0;
+	for (int i = 0; i < VG_GRAM; i++)
+		x = x << 8 | fold((unsigned char)p[i]);
+	return x;
+}
+
+static uint32_t *gf_slot(struct gfreq *gf, uint32_t key, bool add)
+{
+	uint32_t h = (uint32_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> 47);
+	for (uint32_t q = 0; q < GF_SLOTS; q++) {
+		uint32_t s = (h + q) & (GF_SLOTS - 1);
+		if (gf->count[s] == 0) {
+			if (!add)
+				return NULL;
+			gf->key[s] = key;
+			return &gf->count[s];
+		}
+		if (gf->key[s] == key)
+			return &gf->count[s];
+	}
+	return NULL; /* full: the gram counts as unseen */
+}
+
+static uint32_t gf_get(const struct gfreq *gf, const char *p)
+{
+	if (!gf)
+		return 0;
+	uint32_t *c = gf_slot((struct gfreq *)gf, gram_key(p), false);
+	return c ? *c : 0;
+}
+
+static void gf_count_pattern(struct gfreq *gf, const struct vg_pattern *p)
+{
+	if (p->op != VG_MOP_STR)
+		return;
+	for (size_t k = 0; k + VG_GRAM <= p->len; k++) {
+		bool lit = true;
+		for (size_t j = 0; j < VG_GRAM && p->kinds; j++)
+			lit = lit && p->kinds[k + j] == VG_WC_LIT;
+		uint32_t *c = lit ? gf_slot(gf, gram_key(p->text + k), true) : NULL;
+		if (c && *c < UINT32_MAX)
+			++*c;
+	}
+}
+
+static void gf_count_sel(struct gfreq *gf, const struct vg_sel *sel)
+{
+	for (size_t a = 0; a < sel->nalts; a++)
+		for (size_t i = 0; i < sel->alts[a].n; i++) {
+			const struct vg_fcond *fc = &sel->alts[a].conds[i];
+			for (size_t v = 0; v < fc->nvals; v++)
+				gf_count_pattern(gf, &fc->vals[v]);
+		}
+}
+
+/* The end of the rarest gram of text[from, to) (to - from >= VG_GRAM). */
+static size_t rarest_gram_end(const struct gfreq *gf, const char *text, size_t from,
+                              size_t to, uint32_t *freq)
+{
+	size_t best = to;
+	uint32_t bf = UINT32_MAX;
+	for (size_t e = to; e >= from + VG_GRAM; e--) {
+		uint32_t f = gf_get(gf, text + e - VG_GRAM);
+		if (f < bf)
+			bf = f, best = e;
+	}
+	*freq = bf;
+	return best;
+}
+
 /* The anchors of one field condition: every value must give one (OR), or for
  * `all` the best single value.  @return false when not indexable. */
-static bool fcond_anchors(const struct vg_fcond *fc, struct aset *out)
+static bool fcond_anchors(const struct vg_fcond *fc, struct aset *out,
+                          const struct gfreq *gf)
 {
 	out->n = 0;
 	out->cost = NO_ANCHOR;
@@ -518,6 +600,7 @@ static bool fcond_anchors(const struct vg_fcond *fc, struct aset *out)
 		const struct vg_pattern *p = &fc->vals[i];
 		struct anchor a = {.field = fc->field};
 		int cost;
+		size_t glob_end = 0;
 		char buf[VG_GRAM];
 		if (p->op != VG_MOP_STR)
 			goto no;
@@ -529,20 +612,41 @@ static bool fcond_anchors(const struct vg_fcond *fc, struct aset *out)
 		case VG_PS_SUFFIX:
 			a.kind = VG_PK_SUFFIX, cost = p->len >= 4 ? 2 : 8;
 			break;
-		case VG_PS_CONTAINS:
+		case VG_PS_CONTAINS: {
 			if (p->len < VG_GRAM)
 				goto no;
+			uint32_t freq;
 			a.kind = VG_PK_GRAM;
-			cost = 4;
+			glob_end = rarest_gram_end(gf, p->text, 0, p->len, &freq);
+			cost = freq > 16 ? 6 : 4;
 			break;
+		}
+		case VG_PS_GLOB: {
+			/* any match contains the longest run of literal bytes */
+			size_t best_end = 0, best_len = 0, run = 0;
+			for (size_t k = 0; k < p->len; k++) {
+				run = p->kinds[k] == VG_WC_LIT ? run + 1 : 0;
+				if (run > best_len)
+					best_len = run, best_end = k + 1;
+			}
+			if (best_len < VG_GRAM)
+				goto no;
+			uint32_t freq;
+			a.kind = VG_PK_GRAM;
+			glob_end = rarest_gram_end(gf, p->text, best_end - best_len,
+			                           best_end, &freq);
+			cost = freq > 16 ? 7 : 5;
+			break;
+		}
 		default: goto no;
 		}
 		if (a.kind != VG_PK_EXACT && p->len == 0)
 			goto no;
 		size_t n = a.kind == VG_PK_GRAM ? VG_GRAM : p->len;
 		/* contains: the literal's last 4 bytes (shared prefixes are common) */
-		const char *src =
-		    a.kind == VG_PK_GRAM ? p->text + p->len - VG_GRAM : p->text;
+		const char *src = a.kind == VG_PK_GRAM
+		                      ? p->text + (glob_end ? glob_end : p->len) - VG_GRAM
+		                      : p->text;
 		char *f = n <= sizeof(buf) ? buf : malloc(n);
 		if (!f)
 			goto no;
@@ -581,6 +685,13 @@ static bool fcond_anchors(const struct vg_fcond *fc, struct aset *out)
 	return true;
 }
 
+static void aset_copy(struct aset *to, const struct aset *from)
+{
+	to->n = from->n;
+	to->cost = from->cost;
+	memcpy(to->a, from->a, from->n * sizeof(from->a[0]));
+}
+
 static void aset_union(struct aset *into, const struct aset *b)
 {
 	if (into->cost >= NO_ANCHOR || b->cost >= NO_ANCHOR ||
@@ -596,42 +707,52 @@ static void aset_union(struct aset *into, const struct aset *b)
 
 /* Anchors of a condition node: a set at least one of which holds whenever the
  * node is true (AND: the cheaper child; OR: both; NOT: none). */
-static void node_anchors(const struct vg_rule *r, int n, struct aset *out)
+static void node_anchors(const struct vg_rule *r, int n, struct aset *out,
+                         const struct gfreq *gf)
 {
 	const struct vg_cnode *c = &r->nodes[n];
-	struct aset tmp;
 	out->n = 0;
 	out->cost = NO_ANCHOR;
+	if (c->type != VG_CN_SEL && c->type != VG_CN_AND && c->type != VG_CN_OR)
+		return;
+	/* anchor sets are large: temporaries on the heap (load time only) */
+	struct aset *tmp = malloc(sizeof(*tmp)), *best = malloc(sizeof(*best));
+	if (!tmp || !best)
+		goto out; /* not indexable: the rule is always evaluated */
 	switch (c->type) {
 	case VG_CN_SEL: {
 		const struct vg_sel *sel = &r->sels[c->a];
 		out->cost = 0;
 		for (size_t a = 0; a < sel->nalts && out->cost < NO_ANCHOR; a++) {
 			const struct vg_smap *m = &sel->alts[a];
-			struct aset best = {.n = 0, .cost = NO_ANCHOR};
+			best->n = 0;
+			best->cost = NO_ANCHOR;
 			for (size_t i = 0; i < m->n; i++)
-				if (fcond_anchors(&m->conds[i], &tmp) &&
-				    tmp.cost < best.cost)
-					best = tmp;
-			aset_union(out, &best);
+				if (fcond_anchors(&m->conds[i], tmp, gf) &&
+				    tmp->cost < best->cost)
+					aset_copy(best, tmp);
+			aset_union(out, best);
 		}
 		if (sel->nalts == 0)
 			out->cost = NO_ANCHOR;
-		return;
+		break;
 	}
 	case VG_CN_AND:
-		node_anchors(r, c->a, out);
-		node_anchors(r, c->b, &tmp);
-		if (tmp.cost < out->cost)
-			*out = tmp;
-		return;
+		node_anchors(r, c->a, out, gf);
+		node_anchors(r, c->b, tmp, gf);
+		if (tmp->cost < out->cost)
+			aset_copy(out, tmp);
+		break;
 	case VG_CN_OR:
-		node_anchors(r, c->a, out);
-		node_anchors(r, c->b, &tmp);
-		aset_union(out, &tmp);
-		return;
-	default: return;
+		node_anchors(r, c->a, out, gf);
+		node_anchors(r, c->b, tmp, gf);
+		aset_union(out, tmp);
+		break;
+	default: break;
 	}
+out:
+	free(tmp);
+	free(best);
 }
 
 /* Requirements of a rule: up to VG_MAX_REQ anchor sets, every one of which has a
@@ -650,7 +771,7 @@ static void req_add(struct reqs *q, const struct aset *a)
 	if (a->cost >= NO_ANCHOR || a->n == 0)
 		return;
 	if (q->n < VG_MAX_REQ) {
-		q->r[q->n++] = *a;
+		aset_copy(&q->r[q->n++], a);
 		return;
 	}
 	size_t worst = 0;
@@ -658,15 +779,16 @@ static void req_add(struct reqs *q, const struct aset *a)
 		if (q->r[i].cost > q->r[worst].cost)
 			worst = i;
 	if (a->cost < q->r[worst].cost)
-		q->r[worst] = *a;
+		aset_copy(&q->r[worst], a);
 }
 
-static void node_reqs(const struct vg_rule *r, int n, struct reqs *q, struct aset *tmp)
+static void node_reqs(const struct vg_rule *r, int n, struct reqs *q, struct aset *tmp,
+                      const struct gfreq *gf)
 {
 	const struct vg_cnode *c = &r->nodes[n];
 	if (c->type == VG_CN_AND) {
-		node_reqs(r, c->a, q, tmp);
-		node_reqs(r, c->b, q, tmp);
+		node_reqs(r, c->a, q, tmp, gf);
+		node_reqs(r, c->b, q, tmp, gf);
 		return;
 	}
 	if (c->type == VG_CN_SEL && r->sels[c->a].nalts == 1) {
@@ -674,7 +796,7 @@ static void node_reqs(const struct vg_rule *r, int n, struct reqs *q, struct ase
 		for (size_t i = 0; i < m->n; i++) {
 			const struct vg_fcond *fc = &m->conds[i];
 			if (!fc->all) {
-				if (fcond_anchors(fc, tmp))
+				if (fcond_anchors(fc, tmp, gf))
 					req_add(q, tmp);
 				continue;
 			}
@@ -683,13 +805,13 @@ static void node_reqs(const struct vg_rule *r, int n, struct reqs *q, struct ase
 				one.all = false;
 				one.vals = &fc->vals[v];
 				one.nvals = 1;
-				if (fcond_anchors(&one, tmp))
+				if (fcond_anchors(&one, tmp, gf))
 					req_add(q, tmp);
 			}
 		}
 		return;
 	}
-	node_anchors(r, n, tmp);
+	node_anchors(r, n, tmp, gf);
 	req_add(q, tmp);
 }
 
@@ -954,7 +1076,8 @@ static int cmp_hre(const void *a, const void *b)
 static vg_err add_probe(struct vg_prefilter *pf, const struct anchor *a)
 {
 	struct vg_probe pr = {a->field, a->kind,
-	                      a->kind == VG_PK_GRAM || a->kind == VG_PK_EXACT ? 0 : a->len};
+	                      a->kind == VG_PK_GRAM || a->kind == VG_PK_EXACT ? 0
+	                                                                      : a->len};
 	for (size_t q = 0; q < pf->nprobes; q++)
 		if (pf->probes[q].field == pr.field && pf->probes[q].kind == pr.kind &&
 		    pf->probes[q].len == pr.len)
@@ -974,8 +1097,14 @@ static vg_err build_prefilter(const struct vg_ruleset *rs, struct vg_lsgroup *g)
 	size_t nhr = 0, hcap = 0;
 	struct reqs *q = malloc(sizeof(*q));
 	struct aset *tmp = malloc(sizeof(*tmp));
-	if (!pf || !q || !tmp)
+	struct gfreq *gf = calloc(1, sizeof(*gf));
+	if (!pf || !q || !tmp || !gf)
 		goto oom;
+	for (size_t i = 0; i < g->n; i++) {
+		const struct vg_rule *r = rs->rules[g->rules[i]];
+		for (size_t k = 0; k < r->nsels; k++)
+			gf_count_sel(gf, &r->sels[k]);
+	}
 	pf->always = malloc((g->n ? g->n : 1) * sizeof(size_t));
 	if (!pf->always)
 		goto oom;
@@ -983,7 +1112,7 @@ static vg_err build_prefilter(const struct vg_ruleset *rs, struct vg_lsgroup *g)
 		const struct vg_rule *r = rs->rules[g->rules[i]];
 		q->n = 0;
 		if (r->root >= 0 && !r->is_correlation)
-			node_reqs(r, r->root, q, tmp);
+			node_reqs(r, r->root, q, tmp, gf);
 		if (q->n == 0) {
 			pf->always[pf->nalways++] = g->rules[i];
 			continue;
@@ -1000,20 +1129,24 @@ static vg_err build_prefilter(const struct vg_ruleset *rs, struct vg_lsgroup *g)
 					hrs = nh;
 				}
 				hrs[nhr++] = (struct hre){
-				    a->h, {(uint32_t)g->rules[i], (uint8_t)(1u << k), need}};
+				    a->h,
+				    {(uint32_t)g->rules[i], (uint8_t)(1u << k), need}};
 				if (add_probe(pf, a) != VG_OK)
 					goto oom;
 				if (a->kind == VG_PK_GRAM) {
 					pf->has_gram = true;
 					uint32_t bit = gram_bit(a->h);
-					pf->gram_bits[bit >> 6] |= UINT64_C(1) << (bit & 63);
+					pf->gram_bits[bit >> 6] |= UINT64_C(1)
+					                           << (bit & 63);
 				}
 			}
 	}
 	free(q);
 	free(tmp);
+	free(gf);
 	q = NULL;
 	tmp = NULL;
+	gf = NULL;
 	if (nhr)
 		qsort(hrs, nhr, sizeof(*hrs), cmp_hre);
 	if (pf->nprobes)
@@ -1022,7 +1155,8 @@ static vg_err build_prefilter(const struct vg_ruleset *rs, struct vg_lsgroup *g)
 	size_t nd = 0, nkeys = 0;
 	for (size_t i = 0; i < nhr; i++)
 		if (nd == 0 || hrs[i].h != hrs[nd - 1].h ||
-		    hrs[i].e.rule != hrs[nd - 1].e.rule || hrs[i].e.bit != hrs[nd - 1].e.bit) {
+		    hrs[i].e.rule != hrs[nd - 1].e.rule ||
+		    hrs[i].e.bit != hrs[nd - 1].e.bit) {
 			nkeys += nd == 0 || hrs[i].h != hrs[nd - 1].h;
 			hrs[nd++] = hrs[i];
 		}
@@ -1040,7 +1174,8 @@ static vg_err build_prefilter(const struct vg_ruleset *rs, struct vg_lsgroup *g)
 			j++;
 		}
 		for (size_t k = 0;; k++) {
-			struct vg_pfslot *sl = &pf->slots[(hrs[i].h + k) & (pf->nslots - 1)];
+			struct vg_pfslot *sl =
+			    &pf->slots[(hrs[i].h + k) & (pf->nslots - 1)];
 			if (!sl->h) {
 				*sl = (struct vg_pfslot){hrs[i].h, (uint32_t)i,
 				                         (uint32_t)(j - i)};
@@ -1055,6 +1190,7 @@ static vg_err build_prefilter(const struct vg_ruleset *rs, struct vg_lsgroup *g)
 oom:
 	free(q);
 	free(tmp);
+	free(gf);
 	free(hrs);
 	vg_prefilter_free(pf);
 	return VG_ERR_NOMEM;
@@ -1180,7 +1316,6 @@ static size_t run_bucket(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 					ctx->scratch[n++] = lg->rules[i];
 			continue;
 		}
-		if (getenv("VG_DBG")) { static size_t ev_, c_, a_; ev_++; c_ += nc; a_ += pf->nalways; if ((ev_ % 1000) == 0) fprintf(stderr, "grp n=%zu events %zu cand/ev %.1f always %zu\n", lg->n, ev_, (double)c_/ev_, pf->nalways); }
 		for (size_t i = 0; i < pf->nalways; i++)
 			if (vg_rule_match(rs->rules[pf->always[i]], ev, &ctx->env))
 				ctx->scratch[n++] = pf->always[i];

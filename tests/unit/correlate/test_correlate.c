@@ -638,6 +638,17 @@ START_TEST(index_differential)
 	    "    c: d\n",
 	    "    - a|endswith: '%s'\n    - b|startswith: '%s'\n",
 	    "    b|cased: '%s'\n",
+	    /* globs (anchored by their longest literal run), requirements joined
+	     * by AND (a rule is a candidate only when each has a hit), OR, NOT */
+	    "    a: '*%s%s*?*'\n",
+	    "    a: '%s%s*y'\n",
+	    "    a|contains|all: ['%s%s', 'xyz%s']\n",
+	    "    a|contains: '%s%s'\n  s2:\n    b|contains: '%s'\n"
+	    "  condition: sel and s2\n",
+	    "    a|contains: '%s%s'\n  s2:\n    b|endswith: '%s'\n"
+	    "  condition: sel or s2\n",
+	    "    a|contains: '%s%s'\n  s2:\n    a|startswith: '%s'\n"
+	    "  condition: sel and not s2\n",
 	};
 	const size_t nrules = 60;
 	static char yaml[65536];
