@@ -332,8 +332,8 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 				if (!vg_format_from_name(val, &in.format))
 					ERR(ld, v,
 					    "unknown input format '%s' (expected auto, "
-					    "syslog, "
-					    "rfc3164, rfc5424 or json)",
+					    "syslog, rfc3164, rfc5424, json, auditd or "
+					    "aitads)",
 					    val);
 			} else {
 				const char *sugg = vg_closest(key, keys, 2);
