@@ -31,9 +31,12 @@
 struct part_pos {
 	char *topic;
 	int32_t partition;
-	int64_t max_offset; /* largest offset processed so far, -1 none */
-	vg_time max_ts;     /* newest event time seen, VG_TIME_NONE none */
-	bool assigned;      /* counts for the low watermark */
+	int64_t max_offset;             /* largest offset processed so far, -1 none */
+	vg_time max_ts;                 /* newest event time seen, VG_TIME_NONE none */
+	bool assigned;                  /* counts for the low watermark */
+	struct vg_parse_ctx *group_ctx; /* auditd grouping of this stream, or NULL */
+	int64_t group_first;            /* offset of the pending group's first record */
+	vg_time group_ref;              /* ref_time of its latest record */
 };
 
 /* An alert held until the low watermark passes it (deep copy). */
@@ -273,8 +276,10 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 	for (size_t i = 0; i < p->nheld; i++)
 		held_free(&p->held[i]);
 	free(p->held);
-	for (size_t i = 0; i < p->nparts; i++)
+	for (size_t i = 0; i < p->nparts; i++) {
 		free(p->parts[i].topic);
+		vg_parse_ctx_destroy(p->parts[i].group_ctx);
+	}
 	free(p->parts);
 	vg_strmap_free(&p->dirty);
 	vg_strmap_free(&p->novelty);
@@ -334,6 +339,9 @@ static struct part_pos *part_of(struct vg_pipeline *p, const char *topic,
 	pp->max_offset = -1;
 	pp->max_ts = VG_TIME_NONE;
 	pp->assigned = !p->managed;
+	pp->group_ctx = NULL;
+	pp->group_first = -1;
+	pp->group_ref = VG_TIME_NONE;
 	p->nparts++;
 	return pp;
 }
@@ -530,37 +538,27 @@ static vg_err release_alerts(struct vg_pipeline *p, vg_time upto)
 	return err;
 }
 
-vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char *buf,
-                           size_t len, const struct vg_source *src, vg_time ref_time)
+/* A record no parser understood: counted, logged at a limited rate, handed to the
+ * dead-letter hook with the original bytes. */
+static void dead_letter(struct vg_pipeline *p, const char *reason, const char *buf,
+                        size_t len, const struct vg_source *src)
 {
-	struct vg_event *ev = NULL;
-	const char *reason = NULL;
+	p->stats.dead_letters++;
+	vg_log_limited(&p->dl_log, VG_LOG_WARN, "dead letter (%s[%d]@%lld): %s",
+	               src->topic ? src->topic : "-", src->partition,
+	               (long long)src->offset, reason ? reason : "unparseable");
+	if (p->hooks.dead_letter)
+		p->hooks.dead_letter(reason ? reason : "unparseable", buf, len, src,
+		                     p->hooks.ctx);
+}
+
+/* A normalized event: detection, then correlation (which may emit alerts). */
+static vg_err screen_event(struct vg_pipeline *p, struct vg_event *ev,
+                           const struct vg_source *src)
+{
 	const struct vg_rule *hits[MAX_HITS];
-	vg_err err;
+	struct part_pos *pp = src->topic ? part_of(p, src->topic, src->partition) : NULL;
 
-	struct part_pos *pp = NULL;
-
-	p->stats.records++;
-	if (src->topic) {
-		if (!(pp = part_of(p, src->topic, src->partition)))
-			return VG_ERR_NOMEM;
-		if (src->partition >= 0 && src->offset > pp->max_offset)
-			pp->max_offset = src->offset;
-	}
-	err =
-	    vg_parse(p->parser, p->pctx, fmt, buf, len, ref_time, p->arena, &ev, &reason);
-	if (err == VG_ERR_PARSE) {
-		p->stats.dead_letters++;
-		vg_log_limited(&p->dl_log, VG_LOG_WARN, "dead letter (%s[%d]@%lld): %s",
-		               src->topic ? src->topic : "-", src->partition,
-		               (long long)src->offset, reason ? reason : "unparseable");
-		if (p->hooks.dead_letter)
-			p->hooks.dead_letter(reason ? reason : "unparseable", buf, len,
-			                     src, p->hooks.ctx);
-		return VG_OK;
-	}
-	if (err)
-		return err;
 	p->stats.events++;
 	ev->src = *src;
 	if (ev->ts != VG_TIME_NONE && pp &&
@@ -572,6 +570,79 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 	p->stats.hits += nhits;
 	vg_correlator_feed(p->corr, ev, hits, nhits, on_alert, p);
 	return p->batch_err;
+}
+
+/* vg_parse_feed's results for grouped (auditd) streams. */
+static vg_err on_grouped(void *ud, struct vg_event *ev, const char *reason,
+                         const char *raw, size_t raw_len, const struct vg_source *src)
+{
+	struct vg_pipeline *p = ud;
+	if (!ev) {
+		dead_letter(p, reason, raw, raw_len, src);
+		return VG_OK;
+	}
+	return screen_event(p, ev, src);
+}
+
+/*
+ * auditd: the records of one audit(ts:serial) event arrive one per Kafka message and
+ * are grouped per partition (a parse context each, since partitions interleave).  A
+ * pending group spans batches; the offset of its first record holds commits back
+ * (vg_pipeline_committable), so a crash re-reads the whole group.
+ */
+static vg_err process_grouped(struct vg_pipeline *p, struct part_pos *pp,
+                              enum vg_format fmt, const char *buf, size_t len,
+                              const struct vg_source *src, vg_time ref_time)
+{
+	if (!pp->group_ctx && !(pp->group_ctx = vg_parse_ctx_new(p->parser)))
+		return VG_ERR_NOMEM;
+	vg_err err = vg_parse_feed(p->parser, pp->group_ctx, fmt, buf, len, src, ref_time,
+	                           p->arena, on_grouped, p);
+	size_t pending = vg_parse_pending(pp->group_ctx);
+	if (pending == 0)
+		pp->group_first = -1;
+	else if (pending == 1)
+		pp->group_first = src->offset; /* this record started the group */
+	pp->group_ref = ref_time;
+	return err ? err : p->batch_err;
+}
+
+static vg_err flush_group(struct vg_pipeline *p, struct part_pos *pp)
+{
+	if (!pp->group_ctx || !vg_parse_pending(pp->group_ctx))
+		return VG_OK;
+	vg_err err = vg_parse_flush(p->parser, pp->group_ctx, pp->group_ref, p->arena,
+	                            on_grouped, p);
+	pp->group_first = -1;
+	return err ? err : p->batch_err;
+}
+
+vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char *buf,
+                           size_t len, const struct vg_source *src, vg_time ref_time)
+{
+	struct vg_event *ev = NULL;
+	const char *reason = NULL;
+	struct part_pos *pp = NULL;
+	vg_err err;
+
+	p->stats.records++;
+	if (src->topic) {
+		if (!(pp = part_of(p, src->topic, src->partition)))
+			return VG_ERR_NOMEM;
+		if (src->partition >= 0 && src->offset > pp->max_offset)
+			pp->max_offset = src->offset;
+	}
+	if (fmt == VG_FMT_AUDITD && pp)
+		return process_grouped(p, pp, fmt, buf, len, src, ref_time);
+	err =
+	    vg_parse(p->parser, p->pctx, fmt, buf, len, ref_time, p->arena, &ev, &reason);
+	if (err == VG_ERR_PARSE) {
+		dead_letter(p, reason, buf, len, src);
+		return VG_OK;
+	}
+	if (err)
+		return err;
+	return screen_event(p, ev, src);
 }
 
 /* The next output slot (not yet counted in noutputs), with its id and an empty
@@ -703,6 +774,9 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	struct vg_strmap_slot *slot;
 	vg_time low = low_watermark(p);
 
+	for (size_t i = 0; !err && p->finishing && i < p->nparts; i++)
+		err = flush_group(p, &p->parts[i]);
+	low = low_watermark(p); /* a flushed group may carry the newest event */
 	if (!err && p->finishing)
 		err = release_alerts(p, INT64_MAX);
 	else if (!err && low != VG_TIME_NONE)
@@ -818,6 +892,13 @@ int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
 	int64_t next = processed + 1;
 	if (vg_correlator_min_offset(p->corr, topic, partition, &held) && held < next)
 		next = held;
+	/* A pending auditd group is not in any event yet: re-read it after a crash. */
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct part_pos *pp = &p->parts[i];
+		if (pp->group_first >= 0 && pp->partition == partition &&
+		    !strcmp(pp->topic, topic) && pp->group_first < next)
+			next = pp->group_first;
+	}
 	/* A held alert is rebuilt from its events after a crash: keep them. */
 	for (size_t i = 0; i < p->nheld; i++)
 		for (size_t j = 0; j < p->held[i].a.nevents; j++) {
@@ -833,6 +914,8 @@ void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t parti
                          vg_time now)
 {
 	struct part_pos *pp = part_of(p, topic, partition);
+	if (pp && flush_group(p, pp) != VG_OK && !p->batch_err)
+		p->batch_err = VG_ERR_NOMEM;
 	if (pp && (pp->max_ts == VG_TIME_NONE || now > pp->max_ts))
 		pp->max_ts = now;
 	vg_correlator_advance(p->corr, topic, partition,
