@@ -10,8 +10,9 @@
  * that have only a prefilter are tried: a memmem for the literal, then their
  * patterns; such a decoder claims the line only when a pattern matches.
  *
- * An anchored pattern's literal start (computed at load time) is compared with
- * memcmp first, so most patterns of a chain cost no PCRE2 call at all.
+ * An anchored pattern's possible first bytes (a 256-bit set) and literal start,
+ * both computed at load time, are checked first, so most patterns of a chain cost
+ * no PCRE2 call at all.
  * Matching uses the per-thread match data, match context (match limit, JIT stack)
  * of the parse context: nothing is allocated here.  A pattern that hits its limit is
  * counted and logged at a limited rate, and treated as not matching.
@@ -23,14 +24,13 @@
 static void apply(struct vg_event *ev, const struct vgp_assign *a, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		vg_event_set(ev, a[i].id, a[i].value, a[i].len,
-		             (enum vg_value_kind)a[i].kind);
+		vgp_set(ev, a[i].id, a[i].value, a[i].len, (enum vg_value_kind)a[i].kind);
 }
 
 static void set_decoder_name(const struct vg_parser *parser, struct vg_event *ev,
                              const struct vgp_decoder *d)
 {
-	vg_event_set(ev, parser->id.vigil_decoder, d->name, strlen(d->name), VG_VK_STR);
+	vgp_set(ev, parser->id.vigil_decoder, d->name, d->name_len, VG_VK_STR);
 }
 
 /*
@@ -42,8 +42,11 @@ static bool run_decoder(const struct vg_parser *parser, struct vg_parse_ctx *ctx
                         struct vg_event *ev, const struct vgp_decoder *d,
                         struct vg_str msg, bool claim)
 {
+	unsigned b0 = msg.len ? (unsigned char)msg.ptr[0] : 0;
 	for (size_t p = 0; p < d->npatterns; p++) {
 		const struct vgp_pattern *pat = &d->patterns[p];
+		if (pat->first_set && msg.len && !(pat->first[b0 >> 5] >> (b0 & 31) & 1u))
+			continue; /* cannot match: no match starts with this byte */
 		if (pat->lit_len && (msg.len < pat->lit_len ||
 		                     memcmp(msg.ptr, pat->lit, pat->lit_len) != 0))
 			continue; /* cannot match: its fixed start differs */
@@ -77,7 +80,7 @@ static bool run_decoder(const struct vg_parser *parser, struct vg_parse_ctx *ctx
 			enum vg_value_kind kind =
 			    pat->caps[c].numeric && vgp_is_integer(v, n) ? VG_VK_NUM
 			                                                 : VG_VK_STR;
-			vg_event_set(ev, pat->caps[c].id, v, n, kind);
+			vgp_set(ev, pat->caps[c].id, v, n, kind);
 		}
 		apply(ev, pat->sets, pat->nsets);
 		return true;

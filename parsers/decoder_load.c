@@ -282,6 +282,54 @@ static void literal_prefix(const char *src, struct vgp_pattern *pat)
 	pat->lit_len = (uint8_t)n;
 }
 
+/*
+ * The bytes every match of an anchored pattern can start with.  PCRE2 does not
+ * study anchored patterns for a start bitmap, so the pattern is compiled once more
+ * without its leading '^' and PCRE2's first code unit or start bitmap of that copy
+ * is taken: every match of an anchored "^X" starts at offset 0, where it is also a
+ * match of "X", so the set is a superset of the real one (never rejects a line the
+ * pattern would match).  Left unset (always try) for patterns PCRE2 does not
+ * report as anchored ("^a|b"), patterns that can match the empty
+ * string (PCRE2 then gives no information) and copies that fail to compile.
+ */
+static void first_bytes(const char *src, size_t len, struct vgp_pattern *pat)
+{
+	int errcode;
+	PCRE2_SIZE erroff;
+	uint32_t type = 0, unit = 0;
+	const uint8_t *bits = NULL;
+
+	pat->first_set = false;
+	/* Only when every match starts at offset 0: "^a|b" is not anchored. */
+	uint32_t opts = 0;
+	if (len < 2 || src[0] != '^' ||
+	    pcre2_pattern_info(pat->code, PCRE2_INFO_ALLOPTIONS, &opts) != 0 ||
+	    !(opts & PCRE2_ANCHORED))
+		return;
+	pcre2_code *copy =
+	    pcre2_compile((PCRE2_SPTR)src + 1, len - 1, 0, &errcode, &erroff, NULL);
+	if (!copy)
+		return;
+	memset(pat->first, 0, sizeof(pat->first));
+	if (pcre2_pattern_info(copy, PCRE2_INFO_FIRSTCODETYPE, &type) == 0 && type == 1 &&
+	    pcre2_pattern_info(copy, PCRE2_INFO_FIRSTCODEUNIT, &unit) == 0 &&
+	    unit < 256) {
+		/* The first code unit may be caseless: allow both ASCII cases. */
+		pat->first[unit >> 5] |= 1u << (unit & 31);
+		if ((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z') {
+			unit ^= 0x20;
+			pat->first[unit >> 5] |= 1u << (unit & 31);
+		}
+		pat->first_set = true;
+	} else if (pcre2_pattern_info(copy, PCRE2_INFO_FIRSTBITMAP, &bits) == 0 && bits) {
+		for (unsigned b = 0; b < 256; b++)
+			if (bits[b >> 3] & (1u << (b & 7)))
+				pat->first[b >> 5] |= 1u << (b & 31);
+		pat->first_set = true;
+	}
+	pcre2_code_free(copy);
+}
+
 static void compile_regex(struct loader *ld, const yaml_node_t *rx, const char *dname,
                           struct vgp_pattern *pat)
 {
@@ -317,6 +365,7 @@ static void compile_regex(struct loader *ld, const yaml_node_t *rx, const char *
 		vg_log(VG_LOG_DEBUG, "%s: decoder '%s' pattern '%s': JIT unavailable",
 		       ld->file, dname, pat->name);
 	literal_prefix(src, pat);
+	first_bytes(src, rx->data.scalar.length, pat);
 	uint32_t caps = 0;
 	pcre2_pattern_info(pat->code, PCRE2_INFO_CAPTURECOUNT, &caps);
 	if (caps + 1 > ld->decs->max_ovector)
@@ -500,6 +549,7 @@ static void load_decoder_doc(struct loader *ld, yaml_node_t *root)
 	d->file = dup(ld, ld->file);
 	if (!d->name || !d->file)
 		return;
+	d->name_len = strlen(d->name);
 	if (match)
 		load_match(ld, match, d);
 	else

@@ -168,6 +168,12 @@ struct vgp_pattern {
 	 * characters), checked with memcmp before PCRE2 runs; lit_len 0 = none. */
 	uint8_t lit_len;
 	char lit[23];
+	/* Bytes a match can start with when the pattern is anchored by a leading '^'
+	 * (from PCRE2's own analysis of the pattern without it; see decoder_load.c):
+	 * a message whose first byte is not in first[] is skipped without a PCRE2
+	 * call.  first_set false = no such knowledge, always try. */
+	bool first_set;
+	uint32_t first[8];
 	struct vgp_capture *caps;
 	size_t ncaps;
 	struct vgp_assign *sets;
@@ -176,6 +182,7 @@ struct vgp_pattern {
 
 struct vgp_decoder {
 	char *name;
+	size_t name_len; /* strlen(name), for vigil.decoder on every claimed line */
 	char *file;
 	char **programs;
 	size_t nprograms;
@@ -210,6 +217,27 @@ struct vgp_decoders {
 vg_err vgp_decoders_load(struct vgp_decoders *decs, const struct vg_parser_conf *conf,
                          struct vg_diag *diag);
 void vgp_decoders_free(struct vgp_decoders *decs);
+
+/* ------------------------------------------------------------ event fast path */
+
+/*
+ * vg_event_set for the per-record hot path of parsers/: the same contract
+ * (last value wins, nset counts distinct fields, out-of-range ids ignored), inlined
+ * because the parsers set about fifteen fields per record and a call into core
+ * costs more than the store.  For ids looked up or interned at load time and
+ * values no longer than UINT32_MAX (a record is), with kind != VG_VK_UNSET.
+ */
+static inline void vgp_set(struct vg_event *ev, vg_field id, const char *ptr, size_t len,
+                           enum vg_value_kind kind)
+{
+	if ((uint32_t)id >= ev->nvalues)
+		return; /* also id < 0 */
+	struct vg_value *v = &ev->values[id];
+	ev->nset += v->kind == VG_VK_UNSET;
+	v->ptr = ptr;
+	v->len = (uint32_t)len;
+	v->kind = (uint8_t)kind;
+}
 
 /* ------------------------------------------------------------ parser */
 

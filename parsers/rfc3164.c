@@ -27,17 +27,26 @@
 
 #define TAG_MAX 128
 
-static const char g_months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-
+/* The month of an English abbreviation in any case ("Jan", "JAN"), or 0. */
 static int month_of(const char *s)
 {
-	for (int m = 0; m < 12; m++) {
-		const char *n = g_months + 3 * m;
-		if ((s[0] | 0x20) == (n[0] | 0x20) && (s[1] | 0x20) == n[1] &&
-		    (s[2] | 0x20) == n[2])
-			return m + 1;
+#define M3(a, b, c) ((uint32_t)(a) << 16 | (uint32_t)(b) << 8 | (uint32_t)(c))
+	switch (M3(s[0] | 0x20, s[1] | 0x20, s[2] | 0x20) & 0xFFFFFFu) {
+	case M3('j', 'a', 'n'): return 1;
+	case M3('f', 'e', 'b'): return 2;
+	case M3('m', 'a', 'r'): return 3;
+	case M3('a', 'p', 'r'): return 4;
+	case M3('m', 'a', 'y'): return 5;
+	case M3('j', 'u', 'n'): return 6;
+	case M3('j', 'u', 'l'): return 7;
+	case M3('a', 'u', 'g'): return 8;
+	case M3('s', 'e', 'p'): return 9;
+	case M3('o', 'c', 't'): return 10;
+	case M3('n', 'o', 'v'): return 11;
+	case M3('d', 'e', 'c'): return 12;
+	default: return 0;
 	}
-	return 0;
+#undef M3
 }
 
 static bool two_digits(const char *s, int *out)
@@ -66,6 +75,42 @@ static int month_days(int y, int m)
 	static const int dm[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	return m == 2 && leap(y) ? 29 : dm[m - 1];
 }
+
+#define USEC_PER_DAY (INT64_C(86400) * VG_USEC_PER_SEC)
+
+/*
+ * Year inference for year-less BSD timestamps needs the civil year of ref_time and
+ * the start of that year and its neighbours.  ref_time changes per batch (or per
+ * record) but almost never leaves its year, so they are memoized per thread: the
+ * memo holds [lo, hi), the local-time range of one year, and is recomputed only
+ * when ref_time + offset falls outside it.  A pure cache: the result is the one
+ * vg_time_to_civil / vg_time_from_civil would give.  Thread-local because a
+ * struct vg_parser is shared by threads and immutable.
+ */
+struct year_memo {
+	vg_time lo, hi;   /* local time of ry-01-01T00:00 and (ry+1)-01-01T00:00 */
+	int year;         /* ry */
+	vg_time start[3]; /* vg_time of Jan 1 of ry-1, ry, ry+1 (local, no offset) */
+};
+static _Thread_local struct year_memo g_memo = {1, 0, 0, {0, 0, 0}}; /* empty */
+
+static const struct year_memo *year_of(vg_time local_ref)
+{
+	struct year_memo *m = &g_memo;
+	if (local_ref >= m->lo && local_ref < m->hi)
+		return m;
+	int ry;
+	vg_time_to_civil(local_ref, &ry, NULL, NULL, NULL, NULL, NULL, NULL);
+	m->year = ry;
+	for (int k = 0; k < 3; k++)
+		m->start[k] = vg_time_from_civil(ry - 1 + k, 1, 1, 0, 0, 0, 0);
+	m->lo = m->start[1];
+	m->hi = m->start[2];
+	return m;
+}
+
+/* Days from Jan 1 to the first of month m (1-12) in a non-leap year. */
+static const int g_cum_days[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
 
 /*
  * The BSD timestamp at buf[*i].  On success *i is past it and *out is the time
@@ -150,16 +195,20 @@ static bool bsd_time(const char *buf, size_t len, size_t *i, vg_time ref_time,
 	*out = VG_TIME_NONE;
 	if (ref_time == VG_TIME_NONE)
 		return day <= month_days(2000, mon); /* any year: 2000 allows Feb 29 */
-	int ry;
-	vg_time_to_civil(ref_time + (vg_time)offset_sec * VG_USEC_PER_SEC, &ry, NULL,
-	                 NULL, NULL, NULL, NULL, NULL);
+	const vg_time off = (vg_time)offset_sec * VG_USEC_PER_SEC;
+	const struct year_memo *ym = year_of(ref_time + off);
+	/* The time within its year, less the leap day (added per candidate year). */
+	const vg_time in_year = (vg_time)(g_cum_days[mon - 1] + day - 1) * USEC_PER_DAY +
+	                        ((vg_time)h * 3600 + mi * 60 + sec) * VG_USEC_PER_SEC +
+	                        usec - off;
 	vg_time best = VG_TIME_NONE;
 	uint64_t best_d = UINT64_MAX;
-	for (int y = ry - 1; y <= ry + 1; y++) {
+	for (int k = 0; k < 3; k++) {
+		int y = ym->year - 1 + k;
 		if (day > month_days(y, mon))
 			continue;
-		vg_time t = vg_time_from_civil(y, mon, day, h, mi, sec, usec) -
-		            (vg_time)offset_sec * VG_USEC_PER_SEC;
+		vg_time t =
+		    ym->start[k] + in_year + (mon > 2 && leap(y) ? USEC_PER_DAY : 0);
 		uint64_t d =
 		    t > ref_time ? (uint64_t)(t - ref_time) : (uint64_t)(ref_time - t);
 		if (d < best_d) {
@@ -205,9 +254,17 @@ static bool iso_time(const char *buf, size_t len, size_t *i, int offset_sec, vg_
 	return true;
 }
 
-static bool tag_char(unsigned char c)
+/* Bytes of a TAG: printable, not '[', ']', ':' nor DEL (bytes >= 0x80 are allowed). */
+static const uint64_t g_tag_chars[4] = {
+    UINT64_C(0xFBFFFFFE00000000), /* 0x21-0x3F except ':' */
+    UINT64_C(0x7FFFFFFFD7FFFFFF), /* 0x40-0x7E except '[' and ']' */
+    UINT64_MAX,
+    UINT64_MAX,
+};
+
+static inline bool tag_char(unsigned char c)
 {
-	return c > ' ' && c != '[' && c != ']' && c != ':' && c != 0x7F;
+	return (g_tag_chars[c >> 6] >> (c & 63)) & 1u;
 }
 
 /*
@@ -334,16 +391,16 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 	if (pri >= 0)
 		vgp_set_pri(parser, ev, buf + 1, pri_end - 2, (unsigned)pri);
 	if (host.len)
-		vg_event_set(ev, id->host_name, host.ptr, host.len, VG_VK_STR);
+		vgp_set(ev, id->host_name, host.ptr, host.len, VG_VK_STR);
 	if (tag.len) {
-		vg_event_set(ev, id->appname, tag.ptr, tag.len, VG_VK_STR);
-		vg_event_set(ev, id->process_name, tag.ptr, tag.len, VG_VK_STR);
+		vgp_set(ev, id->appname, tag.ptr, tag.len, VG_VK_STR);
+		vgp_set(ev, id->process_name, tag.ptr, tag.len, VG_VK_STR);
 		sl->program = tag;
 	}
 	if (pid.len) {
-		vg_event_set(ev, id->procid, pid.ptr, pid.len, VG_VK_STR);
+		vgp_set(ev, id->procid, pid.ptr, pid.len, VG_VK_STR);
 		if (vgp_is_integer(pid.ptr, pid.len))
-			vg_event_set(ev, id->process_pid, pid.ptr, pid.len, VG_VK_NUM);
+			vgp_set(ev, id->process_pid, pid.ptr, pid.len, VG_VK_NUM);
 	}
 	/* Solaris: "TAG[PID]: [ID 800047 auth.notice] MSG". */
 	if (tag.len && len - msg_at > 8 && memcmp(buf + msg_at, "[ID ", 4) == 0) {
@@ -352,8 +409,8 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 			msg_at = (size_t)(e - buf) + 2;
 	}
 	sl->msg = vg_str_make(buf + msg_at, len - msg_at);
-	vg_event_set(ev, id->message, sl->msg.ptr, sl->msg.len, VG_VK_STR);
-	vg_event_set(ev, id->vigil_format, "rfc3164", 7, VG_VK_STR);
-	vg_event_set(ev, id->event_module, "linux", 5, VG_VK_STR);
+	vgp_set(ev, id->message, sl->msg.ptr, sl->msg.len, VG_VK_STR);
+	vgp_set(ev, id->vigil_format, "rfc3164", 7, VG_VK_STR);
+	vgp_set(ev, id->event_module, "linux", 5, VG_VK_STR);
 	return VG_OK;
 }

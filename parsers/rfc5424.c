@@ -75,7 +75,8 @@ static bool is_nil(struct vg_str s)
 
 static vg_err set_str(struct vg_event *ev, vg_field id, struct vg_str s)
 {
-	return vg_event_set(ev, id, s.ptr, s.len, VG_VK_STR);
+	vgp_set(ev, id, s.ptr, s.len, VG_VK_STR);
+	return VG_OK;
 }
 
 /* Add "sd.<id>.<name>" = value as an extra, unescaping when needed. */
@@ -268,7 +269,7 @@ vg_err vgp_parse_rfc5424(const struct vg_parser *parser, const char *buf, size_t
 
 	ev->ts = t;
 	vgp_set_pri(parser, ev, buf + 1, pri_end - 2, (unsigned)pri);
-	vg_event_set(ev, id->version, buf + pri_end, 1, VG_VK_STR);
+	vgp_set(ev, id->version, buf + pri_end, 1, VG_VK_STR);
 	if (!is_nil(host))
 		set_str(ev, id->host_name, host);
 	if (!is_nil(app)) {
@@ -279,8 +280,7 @@ vg_err vgp_parse_rfc5424(const struct vg_parser *parser, const char *buf, size_t
 	if (!is_nil(procid)) {
 		set_str(ev, id->procid, procid);
 		if (vgp_is_integer(procid.ptr, procid.len))
-			vg_event_set(ev, id->process_pid, procid.ptr, procid.len,
-			             VG_VK_NUM);
+			vgp_set(ev, id->process_pid, procid.ptr, procid.len, VG_VK_NUM);
 	}
 	if (!is_nil(msgid))
 		set_str(ev, id->msgid, msgid);
@@ -289,8 +289,8 @@ vg_err vgp_parse_rfc5424(const struct vg_parser *parser, const char *buf, size_t
 	if (i < len)
 		set_str(ev, id->message, msg);
 	sl->msg = msg;
-	vg_event_set(ev, id->vigil_format, "rfc5424", 7, VG_VK_STR);
-	vg_event_set(ev, id->event_module, "linux", 5, VG_VK_STR);
+	vgp_set(ev, id->vigil_format, "rfc5424", 7, VG_VK_STR);
+	vgp_set(ev, id->event_module, "linux", 5, VG_VK_STR);
 	return VG_OK;
 
 bad_sd:

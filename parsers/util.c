@@ -185,9 +185,9 @@ void vgp_set_pri(const struct vg_parser *parser, struct vg_event *ev, const char
 	size_t n;
 	const char *s;
 
-	vg_event_set(ev, id->priority, pri, pri_len, VG_VK_NUM);
+	vgp_set(ev, id->priority, pri, pri_len, VG_VK_NUM);
 	s = vgp_small_num(pri_value >> 3, &n);
-	vg_event_set(ev, id->facility, s, n, VG_VK_NUM);
+	vgp_set(ev, id->facility, s, n, VG_VK_NUM);
 	s = vgp_small_num(pri_value & 7, &n);
-	vg_event_set(ev, id->severity, s, n, VG_VK_NUM);
+	vgp_set(ev, id->severity, s, n, VG_VK_NUM);
 }
