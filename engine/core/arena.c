@@ -1,9 +1,10 @@
 /*
  * arena.c - bump allocator for per-batch memory.
  *
- * Chunks form a singly linked list; reset keeps the first chunk and frees the rest,
- * so a steady-state batch allocates from the system at most once.  Requests larger
- * than the chunk size get a chunk of their own.
+ * Chunks form a singly linked list.  Reset keeps the first chunk and up to
+ * SPARE_MAX further standard-size chunks on a spare list, so a steady-state batch
+ * reuses its memory instead of going back to malloc for every chunk; requests larger
+ * than the chunk size get a chunk of their own, freed at reset.
  */
 #include "vg_core.h"
 
@@ -17,11 +18,15 @@ struct chunk {
 	_Alignas(max_align_t) unsigned char data[];
 };
 
+#define SPARE_MAX 64
+
 struct vg_arena {
 	struct chunk *head; /* current chunk (most recent) */
 	struct chunk *first;
+	struct chunk *spare; /* standard-size chunks kept by reset for reuse */
+	size_t nspare;
 	size_t chunk_size;
-	size_t footprint;
+	size_t footprint; /* bytes held from the system, spare chunks included */
 };
 
 static struct chunk *chunk_new(size_t size)
@@ -59,13 +64,20 @@ void *vg_arena_alloc(struct vg_arena *a, size_t size)
 		return NULL; /* overflow */
 	if (c->size - c->used < need) {
 		size_t csize = need > a->chunk_size ? need : a->chunk_size;
-		struct chunk *n = chunk_new(csize);
-		if (!n)
-			return NULL;
+		struct chunk *n;
+		if (csize == a->chunk_size && a->spare) {
+			n = a->spare;
+			a->spare = n->next;
+			a->nspare--;
+			n->used = 0;
+		} else {
+			if (!(n = chunk_new(csize)))
+				return NULL;
+			a->footprint += csize;
+		}
 		/* Keep `first` at the list's tail so reset can find it cheaply. */
 		n->next = a->head;
 		a->head = n;
-		a->footprint += csize;
 		c = n;
 	}
 	void *p = c->data + c->used;
@@ -89,8 +101,14 @@ void vg_arena_reset(struct vg_arena *a)
 	struct chunk *c = a->head;
 	while (c && c != a->first) {
 		struct chunk *next = c->next;
-		a->footprint -= c->size;
-		free(c);
+		if (c->size == a->chunk_size && a->nspare < SPARE_MAX) {
+			c->next = a->spare;
+			a->spare = c;
+			a->nspare++;
+		} else {
+			a->footprint -= c->size;
+			free(c);
+		}
 		c = next;
 	}
 	a->head = a->first;
@@ -107,6 +125,11 @@ void vg_arena_destroy(struct vg_arena *a)
 	if (!a)
 		return;
 	vg_arena_reset(a);
+	while (a->spare) {
+		struct chunk *next = a->spare->next;
+		free(a->spare);
+		a->spare = next;
+	}
 	free(a->first);
 	free(a);
 }

@@ -45,6 +45,18 @@ START_TEST(arena_allocates_aligned_and_resets)
 	ck_assert_uint_eq(vg_arena_footprint(a), 128);
 	char *s = vg_arena_strndup(a, "hello world", 5);
 	ck_assert_str_eq(s, "hello");
+	/* Standard chunks survive a reset for reuse: no growth over many batches. */
+	for (int batch = 0; batch < 100; batch++) {
+		for (int i = 0; i < 10; i++) {
+			char *x = vg_arena_alloc(a, 100);
+			ck_assert_ptr_nonnull(x);
+			memset(x, 0xab, 100);
+			ck_assert_int_eq(((char *)vg_arena_alloc(a, 8))[7],
+			                 0); /* zeroed */
+		}
+		vg_arena_reset(a);
+	}
+	ck_assert_uint_eq(vg_arena_footprint(a), 128 * 10);
 	vg_arena_destroy(a);
 	vg_arena_destroy(NULL);
 }
