@@ -32,13 +32,20 @@
  * Alerts past max_alerts_kept are counted in the rate while the engine runs but are
  * not restored; past that bound a restart may decide differently.
  *
- * Third-party alerts (fields rule.id or rule.name: the other detector's signature)
+ * Third-party alerts (fields rule.id or rule.name: the other detector's signature;
+ * their incident alert is titled by rule.name, the Vigil rule stays in rule_id)
  * also link by their signature on their host ("sig:W-Sys-Cav@mail", sig_key): a
  * detector repeating one signature on one host is one incident per inactivity gap,
  * not one incident per alert.  Signature keys are strong and never stop-values
  * (a repeated signature is exactly what they group); they live in the same index
  * as entity keys, recorded per incident (open_inc.sigs, also for alerts past
- * max_alerts_kept) and rebuilt from the alerts' fields on restore.
+ * max_alerts_kept) and rebuilt from the alerts' fields on restore.  The assembler
+ * also keeps, per (host, signature), how many runs (separated by more than the gap)
+ * the stream has shown and, per signature, on how many hosts: each third-party
+ * alert's incident takes both in (has_sig, sig_runs_min, sig_hosts_max), in
+ * assembly order, for the ranking features.  These tables live in memory only (a restart
+ * starts them afresh); they grow with the distinct (host, signature) pairs, not with
+ * alerts.
  */
 #include "vg_correlate.h"
 
@@ -98,8 +105,15 @@ struct stop {
 	uint64_t pending; /* prevented links not yet taken */
 };
 
+/* Per (host, signature) ("sig:..." key) and per bare signature ("sigh:<sig>"). */
+struct sig_stat {
+	uint32_t runs;   /* runs before the current one (host key) / hosts (bare) */
+	vg_time last_ts; /* newest alert of the pair (host key) */
+};
+
 struct vg_assembler {
 	struct vg_assembler_conf conf;
+	struct vg_strmap sig_stats; /* key -> struct sig_stat * */
 	struct vg_strmap by_entity; /* "type:value" -> struct ent_ix * (linking only) */
 	struct vg_strmap rates;     /* "type:value" -> struct rate * */
 	struct vg_strmap stops;     /* "type:value" -> struct stop * */
@@ -185,6 +199,7 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 	if (a->conf.stop_window <= 0)
 		a->conf.stop_window = a->conf.inactivity_gap;
 	vg_strmap_init(&a->rates);
+	vg_strmap_init(&a->sig_stats);
 	vg_strmap_init(&a->stops);
 	vg_strmap_init(&a->by_entity);
 	vg_strmap_init(&a->by_alert);
@@ -227,6 +242,9 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		return;
 	for (size_t i = 0; i < a->nopen; i++) {
 		vg_incident_clear(&a->open[i]->inc);
+		for (size_t j = 0; j < a->open[i]->nsigs; j++)
+			free(a->open[i]->sigs[j]);
+		free(a->open[i]->sigs);
 		free(a->open[i]);
 	}
 	free(a->open);
@@ -245,6 +263,10 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		free(a->stop_list[i]);
 	}
 	free(a->stop_list);
+	it = 0;
+	while ((slot = vg_strmap_next(&a->sig_stats, &it)))
+		free(slot->value);
+	vg_strmap_free(&a->sig_stats);
 	vg_strmap_free(&a->rates);
 	vg_strmap_free(&a->stops);
 	vg_strmap_free(&a->by_entity);
@@ -760,6 +782,14 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	for (size_t i = 0; i < f->nalerts && err == VG_OK; i++)
 		err = push_alert(a, into, &f->alerts[i]);
 	into->inc.alerts_dropped += f->alerts_dropped;
+	if (f->has_sig) {
+		struct vg_incident *t = &into->inc;
+		if (!t->has_sig || f->sig_runs_min < t->sig_runs_min)
+			t->sig_runs_min = f->sig_runs_min;
+		if (!t->has_sig || f->sig_hosts_max > t->sig_hosts_max)
+			t->sig_hosts_max = f->sig_hosts_max;
+		t->has_sig = true;
+	}
 	for (size_t i = 0; i < from->nsigs && err == VG_OK; i++)
 		err = sig_add(a, into, from->sigs[i]);
 	for (size_t i = 0; i < f->nentities && err == VG_OK; i++)
@@ -774,6 +804,53 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	 * re-pointed the alert ids; open_remove drops what still names `from`. */
 	open_remove(a, from);
 	return err;
+}
+
+static struct sig_stat *sig_stat_get(struct vg_assembler *a, const char *key,
+                                     bool *created)
+{
+	struct sig_stat *st = vg_strmap_get(&a->sig_stats, key);
+	*created = false;
+	if (st)
+		return st;
+	if (!(st = calloc(1, sizeof(*st))))
+		return NULL;
+	if (vg_strmap_put(&a->sig_stats, key, st) != VG_OK) {
+		free(st);
+		return NULL;
+	}
+	*created = true;
+	return st;
+}
+
+/* Update the stream statistics of alert's signature and fold them into inc. */
+static vg_err sig_stamp(struct vg_assembler *a, const struct vg_alert *alert,
+                        struct vg_incident *inc)
+{
+	char sk[600], hk[600];
+	bool created;
+	if (!sig_key(alert->fields, alert->nfields, sk, sizeof(sk)))
+		return VG_OK;
+	struct sig_stat *st = sig_stat_get(a, sk, &created);
+	if (!st)
+		return VG_ERR_NOMEM;
+	if (!created && st->last_ts + a->conf.inactivity_gap < alert->first_ts)
+		st->runs++;
+	if (created || alert->last_ts > st->last_ts)
+		st->last_ts = alert->last_ts;
+	if (!inc->has_sig || st->runs < inc->sig_runs_min)
+		inc->sig_runs_min = st->runs;
+	bool new_host = created;
+	/* "sigh:<sig>": the part of sk before the last '@' */
+	const char *at = strrchr(sk, '@');
+	snprintf(hk, sizeof(hk), "sigh:%.*s", (int)(at - sk - 4), sk + 4);
+	if (!(st = sig_stat_get(a, hk, &created)))
+		return VG_ERR_NOMEM;
+	st->runs += new_host;
+	if (!inc->has_sig || st->runs > inc->sig_hosts_max)
+		inc->sig_hosts_max = st->runs;
+	inc->has_sig = true;
+	return VG_OK;
 }
 
 static int cmp_older(const void *x, const void *y)
@@ -897,7 +974,9 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	memset(&al, 0, sizeof(al));
 	memcpy(al.id, alert->id, sizeof(al.id));
 	al.rule_id = (char *)info.id;
-	al.title = (char *)info.title;
+	/* a third-party alert is titled by its own detector's rule name */
+	const char *tp_name = field(alert->fields, alert->nfields, "rule.name");
+	al.title = (char *)(tp_name ? tp_name : info.title);
 	al.level = info.level;
 	al.tags = (char **)info.tags;
 	al.ntags = info.ntags;
@@ -907,6 +986,8 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	al.event_count = alert->event_count;
 	al.fields = alert->fields;
 	al.nfields = alert->nfields;
+	if (sig_stamp(a, alert, &oi->inc) != VG_OK)
+		return NULL;
 	if (push_alert(a, oi, &al) != VG_OK)
 		return NULL;
 	for (size_t i = 0; i < ncand; i++)

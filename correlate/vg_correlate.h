@@ -216,6 +216,15 @@ struct vg_incident {
 	uint64_t alerts_dropped; /* alerts past max_alerts_kept (counted, not detailed) */
 	double score;            /* set by the caller after ranking; -1 = not scored */
 	int priority;            /* 1 (highest) .. 4, set by the caller */
+	/* Third-party signatures (alerts with rule.id/rule.name, see assemble.c),
+	 * kept by the assembler in assembly order, merged on merges, not stored (a
+	 * restored incident has none): has_sig when one of its alerts carries one;
+	 * sig_runs_min, the fewest earlier runs (separated by more than the
+	 * inactivity gap) in the stream of one of its (host, signature) pairs when
+	 * that alert arrived; sig_hosts_max, the most hosts one of its signatures
+	 * had been seen on in the stream by then. */
+	bool has_sig;
+	uint32_t sig_runs_min, sig_hosts_max;
 };
 
 struct vg_assembler_conf {

@@ -425,11 +425,13 @@ static vg_err train(struct scenario *sc, size_t nsc, size_t skip1, size_t skip2,
  * training step.  Each training scenario is scored by a model trained on the
  * other training scenarios. */
 static vg_err choose_threshold(struct scenario *sc, size_t nsc, size_t k,
+                               const struct steps *steps,
                                const struct vg_train_params *tp, const char *tmp,
                                double *thr)
 {
 	size_t nf = vg_feature_count();
 	double t = INFINITY;
+	size_t bind_sc = 0, bind_step = 0;
 	char errstr[512];
 	for (size_t j = 0; j < nsc; j++) {
 		if (j == k)
@@ -456,11 +458,20 @@ static vg_err choose_threshold(struct scenario *sc, size_t nsc, size_t k,
 		}
 		vg_model_destroy(m);
 		for (size_t s = 1; s < MAX_STEPS; s++)
-			if ((sc[j].steps_present >> s & 1) && best[s] >= 0 && best[s] < t)
+			if ((sc[j].steps_present >> s & 1) && best[s] >= 0 &&
+			    best[s] < t) {
 				t = best[s];
+				bind_sc = j;
+				bind_step = s;
+			}
 	}
 	unlink(tmp);
 	*thr = isfinite(t) ? t : 0.5;
+	if (isfinite(t))
+		printf(
+		    "     threshold set by step %s of %s (its best out-of-fold incident "
+		    "score)\n",
+		    steps->name[bind_step], sc[bind_sc].name);
 	return VG_OK;
 }
 
@@ -814,7 +825,7 @@ static int eval_aitads(int argc, char **argv)
 		snprintf(fpath, sizeof(fpath), "%s/model-%s.json", outdir, sc[k].name);
 		snprintf(tmp, sizeof(tmp), "%s/inner.json", outdir);
 		if ((err = train(sc, nsc, k, SIZE_MAX, &tp, fpath)) ||
-		    (err = choose_threshold(sc, nsc, k, &tp, tmp, &thr)) ||
+		    (err = choose_threshold(sc, nsc, k, &steps, &tp, tmp, &thr)) ||
 		    (err = phase2(&sc[k], &steps, cfg_path, fpath, thr, outdir, &fr))) {
 			fprintf(stderr, "vigil eval: fold %s: %s\n", sc[k].name,
 			        vg_err_str(err));

@@ -51,6 +51,8 @@ enum feature {
 	F_ARRIVAL_REGULARITY,
 	F_NOVEL_ALERT_SHARE,
 	F_LATERAL_HOSTS,
+	F_SIGNATURE_RECURRENCE_LOG1P,
+	F_SIGNATURE_HOSTS,
 	F_COUNT_
 };
 
@@ -85,6 +87,8 @@ static const char *const feature_names[VG_FEATURE_COUNT] = {
     [F_BURSTINESS_LOG1P] = "burstiness_log1p",
     [F_ARRIVAL_REGULARITY] = "arrival_regularity",
     [F_NOVEL_ALERT_SHARE] = "novel_alert_share",
+    [F_SIGNATURE_RECURRENCE_LOG1P] = "signature_recurrence_log1p",
+    [F_SIGNATURE_HOSTS] = "signature_hosts",
     [F_LATERAL_HOSTS] = "lateral_hosts",
 };
 
@@ -529,6 +533,10 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 			burst = rate;
 		novel += al->novel;
 	}
+	/* third-party signatures' stream statistics, kept by the assembler */
+	out[F_SIGNATURE_RECURRENCE_LOG1P] =
+	    inc->has_sig ? (float)log1p((double)inc->sig_runs_min) : 0.0f;
+	out[F_SIGNATURE_HOSTS] = inc->has_sig ? (float)inc->sig_hosts_max : 0.0f;
 	out[F_BURSTINESS_LOG1P] = (float)log1p(burst);
 	out[F_NOVEL_ALERT_SHARE] =
 	    inc->nalerts ? (float)((double)novel / (double)inc->nalerts) : 0.0f;

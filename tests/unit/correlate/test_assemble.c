@@ -414,6 +414,51 @@ START_TEST(weak_links_follow_notable_incidents)
 }
 END_TEST
 
+/* Third-party alerts repeating one signature on one host are one incident per gap,
+ * past the automatic stop-value bound; other signatures or hosts stay apart; the
+ * incident carries the signature's stream statistics (runs, hosts). */
+START_TEST(signatures_group_per_host_and_gap)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .stop_max_alerts = 3};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	const char *cav[] = {"rule.id", "W-Sys-Cav", "host.name", "mail", NULL};
+	const char *cav2[] = {"rule.id", "W-Sys-Cav", "host.name", "mail2", NULL};
+	const char *nmp[] = {"rule.id", "S-Flw-Nmp", "host.name", "mail", NULL};
+	bool changed;
+	char first[21];
+	struct vg_incident *inc = NULL;
+	for (int i = 0; i < 10; i++) {
+		struct test_alert t;
+		char id[17];
+		snprintf(id, sizeof(id), "%016x", 0x400 + i);
+		mk(&t, id, g_rule_low, 10 + 5 * i, cav);
+		inc = vg_assembler_add(a, &t.alert, &changed);
+		if (!i)
+			strcpy(first, inc->id);
+		ck_assert_str_eq(inc->id, first);
+	}
+	ck_assert_uint_eq(inc->nalerts, 10);
+	ck_assert(inc->has_sig);
+	ck_assert_uint_eq(inc->sig_runs_min, 0);
+	ck_assert_uint_eq(inc->sig_hosts_max, 1);
+	struct test_alert o1, o2, late;
+	mk(&o1, "0000000000000501", g_rule_low, 100, nmp);
+	mk(&o2, "0000000000000502", g_rule_low, 101, cav2);
+	ck_assert_str_ne(vg_assembler_add(a, &o1.alert, &changed)->id, first);
+	inc = vg_assembler_add(a, &o2.alert, &changed);
+	ck_assert_str_ne(inc->id, first);
+	ck_assert_uint_eq(inc->sig_hosts_max, 2); /* W-Sys-Cav on mail and mail2 */
+	/* past the gap: a new incident, the pair's second run */
+	mk(&late, "0000000000000503", g_rule_low, 55 + 601, cav);
+	inc = vg_assembler_add(a, &late.alert, &changed);
+	ck_assert_str_ne(inc->id, first);
+	ck_assert_uint_eq(inc->sig_runs_min, 1);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	Suite *s = suite_create("assemble");
@@ -431,6 +476,7 @@ static Suite *assemble_suite(void)
 	    {"stop-configured", configured_stop_values_never_link},
 	    {"stop-rate", busy_values_become_stop_values},
 	    {"weak-links", weak_links_follow_notable_incidents},
+	    {"signatures", signatures_group_per_host_and_gap},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

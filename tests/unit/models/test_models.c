@@ -214,6 +214,44 @@ START_TEST(features_of_brute_force_then_login_incident)
 }
 END_TEST
 
+/* Third-party alerts: one Vigil rule ingests them, their own signature counts. */
+START_TEST(third_party_signatures_count_and_stream_statistics)
+{
+	struct vg_kv f0[] = {{"rule.id", "W-Acc-400"}, {"rule.name", "Wazuh: 400"}};
+	struct vg_kv f1[] = {{"rule.id", "S-Flw-Nmp"}, {"rule.name", "Suricata: nmap"}};
+	struct vg_kv f2[] = {{"rule.id", ""}, {"rule.name", "AMiner: entropy"}};
+	struct vg_incident_alert alerts[] = {
+	    mk_alert("third-party", false, VG_LEVEL_LOW, NULL, 0, T0, T0, 1, f0, 2),
+	    mk_alert("third-party", false, VG_LEVEL_LOW, NULL, 0, T0 + SEC(1),
+	             T0 + SEC(1), 1, f0, 2),
+	    mk_alert("third-party", false, VG_LEVEL_LOW, NULL, 0, T0 + SEC(2),
+	             T0 + SEC(2), 1, f1, 2),
+	    mk_alert("third-party", false, VG_LEVEL_LOW, NULL, 0, T0 + SEC(3),
+	             T0 + SEC(3), 1, f2, 2),
+	    mk_alert("native", false, VG_LEVEL_LOW, NULL, 0, T0 + SEC(4), T0 + SEC(4), 1,
+	             NULL, 0),
+	};
+	struct vg_incident inc = {0};
+	inc.first_ts = T0;
+	inc.last_ts = T0 + SEC(4);
+	inc.alerts = alerts;
+	inc.nalerts = 5;
+	float out[NF];
+	vg_features_compute(&inc, out);
+	/* W-Acc-400, S-Flw-Nmp, "AMiner: entropy" (empty rule.id), native */
+	ck_assert_float_eq(FEAT(out, "distinct_rules"), 4.0f);
+	ck_assert_float_eq(FEAT(out, "signature_recurrence_log1p"), 0.0f);
+	ck_assert_float_eq(FEAT(out, "signature_hosts"), 0.0f);
+
+	inc.has_sig = true;
+	inc.sig_runs_min = 6;
+	inc.sig_hosts_max = 3;
+	vg_features_compute(&inc, out);
+	ck_assert_float_eq(FEAT(out, "signature_recurrence_log1p"), (float)log1p(6.0));
+	ck_assert_float_eq(FEAT(out, "signature_hosts"), 3.0f);
+}
+END_TEST
+
 /* success_after_failure for a brute-force alert `b` and a success alert `s`. */
 static float saf(struct vg_incident_alert *alerts, size_t n)
 {
@@ -769,7 +807,7 @@ START_TEST(models_for_another_feature_list_are_refused)
 	train_raw(p, 3, true);
 	ck_assert_int_eq(vg_model_load_file(p, &m, err, sizeof(err)), VG_ERR_MODEL);
 	ck_assert_ptr_null(m);
-	ck_assert_msg(strstr(err, "model reads 3 features, this build computes 29"), "%s",
+	ck_assert_msg(strstr(err, "model reads 3 features, this build computes 31"), "%s",
 	              err);
 
 	path_in_dir(p, sizeof(p), "raw-names.json");
@@ -917,6 +955,7 @@ static Suite *models_suite(void)
 	tc = tcase_create("features");
 	tcase_add_test(tc, features_of_empty_incident_are_zero);
 	tcase_add_test(tc, features_of_brute_force_then_login_incident);
+	tcase_add_test(tc, third_party_signatures_count_and_stream_statistics);
 	tcase_add_test(tc, success_after_failure_needs_order_correlation_and_two_alerts);
 	tcase_add_test(tc, tactic_tags_are_normalised_and_spanned);
 	tcase_add_test(tc, distinct_counts_saturate_without_allocating);
