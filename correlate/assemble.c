@@ -208,6 +208,33 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 	return VG_OK;
 }
 
+vg_err vg_kv_dup(const struct vg_kv *src, size_t n, struct vg_kv **out, size_t *nout)
+{
+	struct vg_kv *kv = calloc(n ? n : 1, sizeof(*kv));
+	if (!kv)
+		return VG_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		kv[i].name = strdup(src[i].name);
+		kv[i].value = strdup(src[i].value);
+		if (!kv[i].name || !kv[i].value) {
+			vg_kv_free(kv, i + 1);
+			return VG_ERR_NOMEM;
+		}
+	}
+	*out = kv;
+	*nout = n;
+	return VG_OK;
+}
+
+void vg_kv_free(struct vg_kv *kv, size_t n)
+{
+	for (size_t i = 0; kv && i < n; i++) {
+		free(kv[i].name);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
 static void alert_clear(struct vg_incident_alert *al)
 {
 	free(al->rule_id);
@@ -215,11 +242,7 @@ static void alert_clear(struct vg_incident_alert *al)
 	for (size_t i = 0; i < al->ntags; i++)
 		free(al->tags[i]);
 	free(al->tags);
-	for (size_t i = 0; i < al->nfields; i++) {
-		free(al->fields[i].name);
-		free(al->fields[i].value);
-	}
-	free(al->fields);
+	vg_kv_free(al->fields, al->nfields);
 	memset(al, 0, sizeof(*al));
 }
 
@@ -613,22 +636,13 @@ static vg_err copy_incident_alert(struct vg_incident_alert *dst,
 	dst->rule_id = xstrdup(src->rule_id);
 	dst->title = xstrdup(src->title);
 	dst->tags = calloc(src->ntags ? src->ntags : 1, sizeof(char *));
-	dst->fields = calloc(src->nfields ? src->nfields : 1, sizeof(struct vg_kv));
-	if (!dst->rule_id || !dst->title || !dst->tags || !dst->fields)
+	if (!dst->rule_id || !dst->title || !dst->tags)
 		goto oom;
 	for (; dst->ntags < src->ntags; dst->ntags++)
 		if (!(dst->tags[dst->ntags] = strdup(src->tags[dst->ntags])))
 			goto oom;
-	for (; dst->nfields < src->nfields; dst->nfields++) {
-		struct vg_kv *d = &dst->fields[dst->nfields];
-		d->name = strdup(src->fields[dst->nfields].name);
-		d->value = strdup(src->fields[dst->nfields].value);
-		if (!d->name || !d->value) {
-			free(d->name);
-			free(d->value);
-			goto oom;
-		}
-	}
+	if (vg_kv_dup(src->fields, src->nfields, &dst->fields, &dst->nfields) != VG_OK)
+		goto oom;
 	return VG_OK;
 oom:
 	alert_clear(dst);

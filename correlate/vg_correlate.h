@@ -97,6 +97,15 @@ struct vg_kv {
 };
 
 /**
+ * @brief Deep-copy n field values.  *out gets a new array (at least one slot, so
+ * never NULL on success) and *nout the count copied.
+ * @return VG_OK, or VG_ERR_NOMEM with nothing allocated.
+ */
+vg_err vg_kv_dup(const struct vg_kv *src, size_t n, struct vg_kv **out, size_t *nout);
+/** @brief Free an array made by vg_kv_dup (NULL allowed). */
+void vg_kv_free(struct vg_kv *kv, size_t n);
+
+/**
  * An alert: a correlation that fired, or a detection hit that stands alone.
  * Owned by whoever receives it from the sink only for the duration of the callback:
  * copy what you keep.

@@ -379,11 +379,7 @@ static vg_err put_marks(struct vg_pipeline *p, const struct vg_alert *alert,
 
 static void held_free(struct held_alert *h)
 {
-	for (size_t i = 0; i < h->a.nfields; i++) {
-		free(h->a.fields[i].name);
-		free(h->a.fields[i].value);
-	}
-	free(h->a.fields);
+	vg_kv_free(h->a.fields, h->a.nfields);
 	free(h->a.events);
 	free(h->group_key);
 }
@@ -394,28 +390,18 @@ static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
 {
 	memset(h, 0, sizeof(*h));
 	h->a = *src;
-	h->group_key = strdup(src->group_key ? src->group_key : "");
-	h->a.fields = calloc(src->nfields ? src->nfields : 1, sizeof(struct vg_kv));
-	h->a.events = calloc(src->nevents ? src->nevents : 1, sizeof(struct vg_source));
+	h->a.fields = NULL;
 	h->a.nfields = 0;
-	if (!h->group_key || !h->a.fields || !h->a.events)
-		goto oom;
+	h->group_key = strdup(src->group_key ? src->group_key : "");
+	h->a.events = calloc(src->nevents ? src->nevents : 1, sizeof(struct vg_source));
+	if (!h->group_key || !h->a.events ||
+	    vg_kv_dup(src->fields, src->nfields, &h->a.fields, &h->a.nfields) != VG_OK) {
+		held_free(h);
+		return VG_ERR_NOMEM;
+	}
 	h->a.group_key = h->group_key;
 	memcpy(h->a.events, src->events, src->nevents * sizeof(struct vg_source));
-	for (; h->a.nfields < src->nfields; h->a.nfields++) {
-		struct vg_kv *d = &h->a.fields[h->a.nfields];
-		d->name = strdup(src->fields[h->a.nfields].name);
-		d->value = strdup(src->fields[h->a.nfields].value);
-		if (!d->name || !d->value) {
-			free(d->name);
-			free(d->value);
-			goto oom;
-		}
-	}
 	return VG_OK;
-oom:
-	held_free(h);
-	return VG_ERR_NOMEM;
 }
 
 /* The correlator fired: hold the alert until the low watermark passes it. */
