@@ -114,6 +114,7 @@ struct sig_stat {
 struct vg_assembler {
 	struct vg_assembler_conf conf;
 	struct vg_strmap sig_stats; /* key -> struct sig_stat * */
+	struct vg_strmap sig_dirty; /* keys changed since vg_assembler_take_sig_stats */
 	struct vg_strmap by_entity; /* "type:value" -> struct ent_ix * (linking only) */
 	struct vg_strmap rates;     /* "type:value" -> struct rate * */
 	struct vg_strmap stops;     /* "type:value" -> struct stop * */
@@ -200,6 +201,7 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 		a->conf.stop_window = a->conf.inactivity_gap;
 	vg_strmap_init(&a->rates);
 	vg_strmap_init(&a->sig_stats);
+	vg_strmap_init(&a->sig_dirty);
 	vg_strmap_init(&a->stops);
 	vg_strmap_init(&a->by_entity);
 	vg_strmap_init(&a->by_alert);
@@ -290,6 +292,7 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	while ((slot = vg_strmap_next(&a->sig_stats, &it)))
 		free(slot->value);
 	vg_strmap_free(&a->sig_stats);
+	vg_strmap_free(&a->sig_dirty);
 	vg_strmap_free(&a->rates);
 	vg_strmap_free(&a->stops);
 	vg_strmap_free(&a->by_entity);
@@ -854,6 +857,8 @@ static vg_err sig_stamp(struct vg_assembler *a, const struct vg_alert *alert,
 		st->last_ts = alert->last_ts;
 	if (!inc->has_sig || st->runs < inc->sig_runs_min)
 		inc->sig_runs_min = st->runs;
+	if (vg_strmap_put(&a->sig_dirty, sk, st) != VG_OK)
+		return VG_ERR_NOMEM;
 	bool new_host = created;
 	/* "sigh:<sig>": the part of sk before the last '@' */
 	const char *at = strrchr(sk, '@');
@@ -861,9 +866,40 @@ static vg_err sig_stamp(struct vg_assembler *a, const struct vg_alert *alert,
 	if (!(st = sig_stat_get(a, hk, &created)))
 		return VG_ERR_NOMEM;
 	st->runs += new_host;
+	if (new_host && vg_strmap_put(&a->sig_dirty, hk, st) != VG_OK)
+		return VG_ERR_NOMEM;
 	if (!inc->has_sig || st->runs > inc->sig_hosts_max)
 		inc->sig_hosts_max = st->runs;
 	inc->has_sig = true;
+	return VG_OK;
+}
+
+size_t vg_assembler_take_sig_stats(struct vg_assembler *a, struct vg_sig_stat_row *out,
+                                   size_t max)
+{
+	size_t it = 0, n = 0;
+	struct vg_strmap_slot *slot;
+	while (n < max && (slot = vg_strmap_next(&a->sig_dirty, &it))) {
+		const struct sig_stat *st = slot->value;
+		snprintf(out[n].key, sizeof(out[n].key), "%s", slot->key);
+		out[n].runs = st->runs;
+		out[n].last_ts = st->last_ts;
+		n++;
+	}
+	for (size_t i = 0; i < n; i++)
+		vg_strmap_del(&a->sig_dirty, out[i].key);
+	return n;
+}
+
+vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
+                                     uint32_t runs, vg_time last_ts)
+{
+	bool created;
+	struct sig_stat *st = sig_stat_get(a, key, &created);
+	if (!st)
+		return VG_ERR_NOMEM;
+	st->runs = runs;
+	st->last_ts = last_ts;
 	return VG_OK;
 }
 
@@ -1047,6 +1083,9 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.score = inc->score;
 	oi->inc.priority = inc->priority;
 	oi->inc.alerts_dropped = inc->alerts_dropped;
+	oi->inc.has_sig = inc->has_sig;
+	oi->inc.sig_runs_min = inc->sig_runs_min;
+	oi->inc.sig_hosts_max = inc->sig_hosts_max;
 	for (size_t i = 0; i < inc->nalerts && err == VG_OK; i++) {
 		err = push_alert(a, oi, &inc->alerts[i]);
 		if (err == VG_OK)

@@ -226,8 +226,8 @@ struct vg_incident {
 	double score;            /* set by the caller after ranking; -1 = not scored */
 	int priority;            /* 1 (highest) .. 4, set by the caller */
 	/* Third-party signatures (alerts with rule.id/rule.name, see assemble.c),
-	 * kept by the assembler in assembly order, merged on merges, not stored (a
-	 * restored incident has none): has_sig when one of its alerts carries one;
+	 * kept by the assembler in assembly order, merged on merges, stored with the
+	 * incident and restored with it: has_sig when one of its alerts carries one;
 	 * sig_runs_min, the fewest earlier runs (separated by more than the
 	 * inactivity gap) in the stream of one of its (host, signature) pairs when
 	 * that alert arrived; sig_hosts_max, the most hosts one of its signatures
@@ -308,6 +308,22 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
  */
 size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
                                 char (*into)[21], size_t max);
+/** One third-party signature statistic of the stream (see assemble.c): key
+ *  "sig:<signature>@<host>" (runs before the current one, newest alert time) or
+ *  "sigh:<signature>" (hosts seen, last_ts unused). */
+struct vg_sig_stat_row {
+	char key[600];
+	uint32_t runs;
+	vg_time last_ts;
+};
+/** @brief The statistics changed since the last call (for the store: they are part
+ *  of the state a restart must give back).  @return how many were written. */
+size_t vg_assembler_take_sig_stats(struct vg_assembler *a, struct vg_sig_stat_row *out,
+                                   size_t max);
+/** @brief Give back a stored statistic on restart. */
+vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
+                                     uint32_t runs, vg_time last_ts);
+
 /** @return the open incident with that id (valid until the next call), or NULL. */
 struct vg_incident *vg_assembler_get(struct vg_assembler *a, const char *id);
 /** @brief Give back an incident loaded from storage on restart (takes a deep copy). */

@@ -96,6 +96,27 @@ static vg_err restore_mark(const char *rule_id, const char *group_key, const cha
 	                                  offset);
 }
 
+static vg_err restore_sig_stat(const char *key, uint32_t runs, vg_time last_ts, void *ctx)
+{
+	struct vg_pipeline *p = ctx;
+	return vg_assembler_restore_sig_stat(p->assembler, key, runs, last_ts);
+}
+
+/* The signature statistics this batch changed go into its transaction. */
+static vg_err store_sig_stats(struct vg_pipeline *p)
+{
+	struct vg_sig_stat_row rows[32];
+	size_t n;
+	while ((n = vg_assembler_take_sig_stats(p->assembler, rows, 32)) > 0)
+		for (size_t i = 0; p->store && i < n; i++) {
+			vg_err err = vg_store_put_sig_stat(p->store, rows[i].key,
+			                                   rows[i].runs, rows[i].last_ts);
+			if (err)
+				return err;
+		}
+	return VG_OK; /* without a store the changes are only drained */
+}
+
 static vg_err restore_novelty(const char *host, const char *rule_id, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
@@ -241,6 +262,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 		}
 		if ((err = vg_store_each_mark(p->store, restore_mark, p)) ||
 		    (err = vg_store_each_novelty(p->store, restore_novelty, p)) ||
+		    (err = vg_store_each_sig_stat(p->store, restore_sig_stat, p)) ||
 		    (err = vg_store_each_open_incident(p->store,
 		                                       2 * cfg->correlation.incident_gap,
 		                                       restore_incident, p))) {
@@ -805,12 +827,16 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 		if (!err)
 			err = flush_stops(p);
 		if (!err)
+			err = store_sig_stats(p);
+		if (!err)
 			err = vg_store_commit(p->store);
 		if (err) {
 			vg_log(VG_LOG_ERROR, "store: %s", vg_store_errmsg(p->store));
 			vg_store_rollback(p->store);
 		}
 	}
+	if (!err && !p->store)
+		err = store_sig_stats(p);
 	p->in_batch = false;
 	if (err)
 		return err;

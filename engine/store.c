@@ -56,6 +56,8 @@ enum stmt_id {
 	S_PUT_TACTIC,
 	S_PUT_NOVELTY,
 	S_EACH_NOVELTY,
+	S_PUT_SIG_STAT,
+	S_EACH_SIG_STAT,
 	S_PUT_ALERT_NOVEL,
 	S_ALERT_NOVEL,
 	S_ADD_STOP,
@@ -72,8 +74,10 @@ static const char *const g_sql[S_COUNT] = {
     [S_PUT_INCIDENT] =
         "INSERT INTO incidents (id, version, title, summary, first_seen, last_seen,"
         " first_seen_us, last_seen_us, alert_count, alerts_dropped, max_level, tactics,"
-        " score, priority, surfaced, explanation, features, document)"
-        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"
+        " score, priority, surfaced, explanation, features, document, sig_runs_min,"
+        " sig_hosts_max)"
+        " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,"
+        "?20)"
         " ON CONFLICT(id) DO UPDATE SET version=excluded.version, title=excluded.title,"
         " summary=excluded.summary, first_seen=excluded.first_seen,"
         " last_seen=excluded.last_seen, first_seen_us=excluded.first_seen_us,"
@@ -81,7 +85,8 @@ static const char *const g_sql[S_COUNT] = {
         " alerts_dropped=excluded.alerts_dropped, max_level=excluded.max_level,"
         " tactics=excluded.tactics, score=excluded.score, priority=excluded.priority,"
         " surfaced=excluded.surfaced, explanation=excluded.explanation,"
-        " features=excluded.features, document=excluded.document, merged_into=NULL",
+        " features=excluded.features, document=excluded.document, merged_into=NULL,"
+        " sig_runs_min=excluded.sig_runs_min, sig_hosts_max=excluded.sig_hosts_max",
     [S_PUT_ALERT] =
         "INSERT INTO alerts (id, incident_id, rule_id, title, level, is_correlation,"
         " first_seen, last_seen, first_seen_us, last_seen_us, event_count)"
@@ -120,7 +125,7 @@ static const char *const g_sql[S_COUNT] = {
                         " (SELECT max(last_seen_us) FROM incidents))",
     [S_OPEN_INCIDENTS] =
         "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
-        " alerts_dropped FROM incidents"
+        " alerts_dropped, sig_runs_min, sig_hosts_max FROM incidents"
         " WHERE merged_into IS NULL AND last_seen_us >= ?1 ORDER BY id",
     [S_INCIDENT_ALERTS] =
         "SELECT id, rule_id, title, level, is_correlation, first_seen_us,"
@@ -170,6 +175,11 @@ static const char *const g_sql[S_COUNT] = {
         " first_seen_us, alert_id) VALUES (?1,?2,?3,?4,?5,?6)",
     [S_PUT_NOVELTY] = "INSERT OR IGNORE INTO novelty (host, rule_id, first_alert_id,"
                       " first_seen_us) VALUES (?1,?2,?3,?4)",
+    [S_PUT_SIG_STAT] =
+        "INSERT INTO signature_stats (key, runs, last_us) VALUES (?1,?2,?3)"
+        " ON CONFLICT(key) DO UPDATE SET runs=excluded.runs,"
+        " last_us=excluded.last_us",
+    [S_EACH_SIG_STAT] = "SELECT key, runs, last_us FROM signature_stats ORDER BY key",
     [S_EACH_NOVELTY] = "SELECT host, rule_id FROM novelty ORDER BY host, rule_id",
     [S_PUT_ALERT_NOVEL] = "INSERT OR IGNORE INTO alert_novelty (alert_id) VALUES (?1)",
     [S_ALERT_NOVEL] = "SELECT 1 FROM alert_novelty WHERE alert_id=?1",
@@ -543,6 +553,10 @@ vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
 	if (doc->features)
 		bind_text(s, 17, doc->features);
 	bind_text(s, 18, doc->document);
+	if (inc->has_sig) { /* NULL otherwise: no third-party signature */
+		sqlite3_bind_int64(s, 19, inc->sig_runs_min);
+		sqlite3_bind_int64(s, 20, inc->sig_hosts_max);
+	}
 	if ((err = step_done(st, s, "storing an incident")))
 		return err;
 	for (size_t i = 0; i < inc->nalerts; i++)
@@ -865,6 +879,9 @@ vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
 		                 : sqlite3_column_double(s, 4);
 		inc->priority = sqlite3_column_int(s, 5);
 		inc->alerts_dropped = (uint64_t)sqlite3_column_int64(s, 6);
+		inc->has_sig = sqlite3_column_type(s, 7) != SQLITE_NULL;
+		inc->sig_runs_min = (uint32_t)sqlite3_column_int64(s, 7);
+		inc->sig_hosts_max = (uint32_t)sqlite3_column_int64(s, 8);
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = fail(st, "reading open incidents");
@@ -1002,4 +1019,32 @@ vg_err vg_store_count_incidents(struct vg_store *st, int64_t *total, int64_t *su
 	}
 	sqlite3_reset(s);
 	return rc == SQLITE_ROW ? VG_OK : fail(st, "counting incidents");
+}
+
+vg_err vg_store_put_sig_stat(struct vg_store *st, const char *key, uint32_t runs,
+                             vg_time last_ts)
+{
+	sqlite3_stmt *s = S(st, S_PUT_SIG_STAT);
+	bind_text(s, 1, key);
+	sqlite3_bind_int64(s, 2, runs);
+	sqlite3_bind_int64(s, 3, last_ts);
+	return step_done(st, s, "storing a signature statistic");
+}
+
+vg_err vg_store_each_sig_stat(struct vg_store *st,
+                              vg_err (*fn)(const char *key, uint32_t runs,
+                                           vg_time last_ts, void *ctx),
+                              void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_EACH_SIG_STAT);
+	vg_err err = VG_OK;
+	int rc;
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
+		err = fn((const char *)sqlite3_column_text(s, 0),
+		         (uint32_t)sqlite3_column_int64(s, 1), sqlite3_column_int64(s, 2),
+		         ctx);
+	if (err == VG_OK && rc != SQLITE_DONE)
+		err = fail(st, "reading signature statistics");
+	sqlite3_reset(s);
+	return err;
 }

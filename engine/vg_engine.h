@@ -273,6 +273,15 @@ vg_err vg_store_each_verdict(struct vg_store *st,
                                           const char *features_json, void *ctx),
                              void *ctx);
 
+/** @brief Persist one third-party signature statistic (vg_assembler_take_sig_stats). */
+vg_err vg_store_put_sig_stat(struct vg_store *st, const char *key, uint32_t runs,
+                             vg_time last_ts);
+/** @brief Give every stored signature statistic to fn (restart). */
+vg_err vg_store_each_sig_stat(struct vg_store *st,
+                              vg_err (*fn)(const char *key, uint32_t runs,
+                                           vg_time last_ts, void *ctx),
+                              void *ctx);
+
 /** @brief Add a named counter (metrics table). */
 vg_err vg_store_add_metric(struct vg_store *st, const char *name, int64_t delta);
 

@@ -29,7 +29,9 @@ CREATE TABLE IF NOT EXISTS incidents (
   explanation       TEXT,                       -- JSON: top feature contributions
   features          TEXT,                       -- JSON: feature name -> value
   merged_into       TEXT,                       -- set when absorbed by another incident
-  document          TEXT NOT NULL               -- the JSON published for this version
+  document          TEXT NOT NULL,              -- the JSON published for this version
+  sig_runs_min      INTEGER,                    -- third-party signatures (assemble.c):
+  sig_hosts_max     INTEGER                     --   stream statistics folded in; NULL: none
 );
 CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);
@@ -234,3 +236,12 @@ CREATE VIEW IF NOT EXISTS incident_timeline AS
          a.event_count, (SELECT group_concat(tag, ' ') FROM alert_tags t
                          WHERE t.alert_id = a.id) AS tags
   FROM alerts a ORDER BY a.incident_id, a.first_seen_us;
+
+-- Third-party signature statistics of the stream (correlate/assemble.c): runs of
+-- each (host, signature) pair and hosts of each signature, so a restart ranks as an
+-- uninterrupted run would.
+CREATE TABLE IF NOT EXISTS signature_stats (
+  key     TEXT PRIMARY KEY,   -- "sig:<signature>@<host>" or "sigh:<signature>"
+  runs    INTEGER NOT NULL,
+  last_us INTEGER NOT NULL
+) WITHOUT ROWID;
