@@ -3,14 +3,15 @@
 # Vigil with warnings as errors and run every test: unit (Check), conformance against
 # ../shared/data (skipped with a message when absent), integration against a real
 # Apache Kafka broker; then the unit tests again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and the formatter check.  Ends with one line
+# UndefinedBehaviorSanitizer, each libFuzzer target briefly (10 s; long runs are
+# scripts/fuzz.sh), and the formatter check.  Ends with one line
 # "N passed, N failed, N skipped".
 #
-# Environment: VIGIL_TEST_QUICK=1 skips the sanitizer build.
+# Environment: VIGIL_TEST_QUICK=1 skips the sanitizer and fuzz builds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-./scripts/bootstrap.sh --with-kafka
+./scripts/bootstrap.sh --with-kafka --with-fuzz
 
 setup() { # DIR [meson options...]
 	local dir=$1
@@ -54,6 +55,16 @@ if [ "${VIGIL_TEST_QUICK:-0}" != 1 ]; then
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C build-asan --suite unit --print-errorlogs --num-processes 2 || status=1
 	tally build-asan
+fi
+
+if [ "${VIGIL_TEST_QUICK:-0}" != 1 ]; then
+	echo "== fuzz targets, 10 s each"
+	if FUZZ_BUILD_DIR=build-fuzz sh scripts/fuzz.sh 10; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		status=1
+	fi
 fi
 
 echo "== clang-format"
