@@ -1,0 +1,165 @@
+/*
+ * bench_rank.c - what ranking costs (a benchmark, not a test; scripts/bench-rank.sh).
+ *
+ * 1. Memory per open incident: N alerts that each open an incident (5 fields, the
+ *    shape of a syslog rule hit), then nine more alerts per incident; heap in use
+ *    (mallinfo2) before and after, divided by the incidents open (a few merge
+ *    through weak host links).
+ * 2. Cost per incident update: an alert joins an open incident (assembly), its
+ *    features are recomputed, and it is scored with and without the explanation
+ *    (per-feature contributions), with the shipped model; CPU time of this thread
+ *    per update, for each step.
+ * Usage: bench_rank [N_INCIDENTS] [N_UPDATES]
+ */
+#include "vg_correlate.h"
+#include "vg_models.h"
+
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static size_t heap_in_use(void)
+{
+	return mallinfo2().uordblks;
+}
+
+/* One alert of incident k (its own source IP, so alerts of k link only to k). */
+static void make_alert(struct vg_alert *a, struct vg_kv *kv, char (*vals)[64],
+                       const struct vg_rule *rule, uint64_t seq, uint64_t k, vg_time t)
+{
+	memset(a, 0, sizeof(*a));
+	vg_hex64(vg_hash64(&seq, sizeof(seq), 42), a->id);
+	snprintf(vals[0], 64, "10.%u.%u.%u", (unsigned)(k >> 16 & 255),
+	         (unsigned)(k >> 8 & 255), (unsigned)(k & 255));
+	snprintf(vals[1], 64, "host%llu", (unsigned long long)(k % 50));
+	snprintf(vals[2], 64, "user%llu", (unsigned long long)k);
+	snprintf(vals[3], 64, "/usr/bin/sudo");
+	snprintf(vals[4], 64, "%llu", (unsigned long long)(seq % 7));
+	static char *names[] = {"source.ip", "host.name", "user.name",
+	                        "process.executable", "source.port"};
+	for (int i = 0; i < 5; i++) {
+		kv[i].name = names[i];
+		kv[i].value = vals[i];
+	}
+	a->rule = rule;
+	a->first_ts = a->last_ts = t;
+	a->event_count = 1;
+	a->group_key = "";
+	a->fields = kv;
+	a->nfields = 5;
+}
+
+int main(int argc, char **argv)
+{
+	size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 100000;
+	size_t updates = argc > 2 ? strtoull(argv[2], NULL, 10) : 200000;
+	struct vg_diag d;
+	struct vg_ruleset *rs = NULL;
+	struct vg_model *model = NULL;
+	char errstr[512];
+
+	vg_diag_init(&d);
+	if (vg_fields_init(&d) || vg_ruleset_load(NULL, 0, &rs, &d)) {
+		vg_diag_print(&d, stderr);
+		return 1;
+	}
+	const struct vg_resource *r = vg_resource_get("models/default-model.json");
+	if (!r || vg_model_load_buffer(r->data, r->len, &model, errstr, sizeof(errstr))) {
+		fprintf(stderr, "bench_rank: model: %s\n", r ? errstr : "not embedded");
+		return 1;
+	}
+	const struct vg_rule *rule = NULL;
+	for (size_t i = 0; i < vg_ruleset_count(rs) && !rule; i++) {
+		struct vg_rule_info info;
+		vg_rule_info(vg_ruleset_rule(rs, i), &info);
+		if (!info.is_correlation)
+			rule = vg_ruleset_rule(rs, i);
+	}
+	struct vg_assembler_conf conf = {.inactivity_gap =
+	                                     (vg_time)30 * 86400 * VG_USEC_PER_SEC};
+	struct vg_assembler *a;
+	if (vg_assembler_new(&conf, &a))
+		return 1;
+
+	struct vg_alert al;
+	struct vg_kv kv[5];
+	char vals[5][64];
+	bool changed;
+	uint64_t seq = 0;
+	vg_time t0 = vg_time_from_civil(2026, 1, 1, 0, 0, 0, 0);
+
+	size_t heap0 = heap_in_use();
+	for (size_t k = 0; k < n; k++) {
+		make_alert(&al, kv, vals, rule, seq++, k, t0 + (vg_time)k);
+		if (!vg_assembler_add(a, &al, &changed))
+			return 1;
+	}
+	size_t heap1 = heap_in_use();
+	size_t open1 = vg_assembler_open_count(a);
+	for (int round = 1; round < 10; round++)
+		for (size_t k = 0; k < n; k++) {
+			make_alert(&al, kv, vals, rule, seq++, k,
+			           t0 + (vg_time)(n * round + k));
+			if (!vg_assembler_add(a, &al, &changed))
+				return 1;
+		}
+	size_t heap10 = heap_in_use();
+	/* A few incidents merge through weak host links: divide by what is open. */
+	size_t open = vg_assembler_open_count(a);
+	printf("open incidents: %zu after %zu first alerts, %zu after %llu alerts\n",
+	       open1, n, open, (unsigned long long)seq);
+	printf("memory per open incident, 1 alert:   %.0f bytes\n",
+	       (double)(heap1 - heap0) / (double)open1);
+	printf("memory per open incident, ~10 alerts: %.0f bytes\n",
+	       (double)(heap10 - heap0) / (double)open);
+
+	size_t nf = vg_feature_count();
+	float *features = calloc(nf, sizeof(float)),
+	      *contrib = calloc(nf + 1, sizeof(float));
+	double t_asm = 0, t_feat = 0, t_score = 0, t_explain = 0;
+	for (size_t u = 0; u < updates; u++) {
+		size_t k = (u * 7919) % n;
+		make_alert(&al, kv, vals, rule, seq++, k, t0 + (vg_time)(n * 10 + u));
+		double c0 = cpu_seconds();
+		struct vg_incident *inc = vg_assembler_add(a, &al, &changed);
+		double c1 = cpu_seconds();
+		vg_features_compute(inc, features);
+		double c2 = cpu_seconds();
+		float score;
+		if (vg_model_score(model, features, &score, NULL, errstr, sizeof(errstr)))
+			return 1;
+		double c3 = cpu_seconds();
+		if (vg_model_score(model, features, &score, contrib, errstr,
+		                   sizeof(errstr)))
+			return 1;
+		double c4 = cpu_seconds();
+		t_asm += c1 - c0;
+		t_feat += c2 - c1;
+		t_score += c3 - c2;
+		t_explain += c4 - c3;
+	}
+	double us = 1e6 / (double)updates;
+	printf("per incident update (%zu updates, CPU time of this thread):\n", updates);
+	printf("  assembly                 %8.2f us\n", t_asm * us);
+	printf("  features                 %8.2f us\n", t_feat * us);
+	printf("  score                    %8.2f us\n", t_score * us);
+	printf("  score with explanation   %8.2f us\n", t_explain * us);
+	printf("  total with explanation   %8.2f us\n",
+	       (t_asm + t_feat + t_explain) * us);
+	free(features);
+	free(contrib);
+	vg_assembler_destroy(a);
+	vg_model_destroy(model);
+	vg_ruleset_destroy(rs);
+	vg_diag_clear(&d);
+	return 0;
+}
