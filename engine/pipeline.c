@@ -65,8 +65,10 @@ struct vg_pipeline {
 	size_t nheld, held_cap;
 	bool finishing; /* end of input: release every held alert at vg_pipeline_end */
 	bool managed;   /* the caller tells which partitions are assigned */
+	struct part_pos *grouping; /* the partition whose auditd group is being fed */
 	struct part_pos *parts;
 	size_t nparts, parts_cap;
+	size_t last_part; /* index part_of found last */
 
 	struct vg_output *outputs;
 	size_t noutputs, outputs_cap;
@@ -342,10 +344,16 @@ vg_err vg_pipeline_begin(struct vg_pipeline *p)
 static struct part_pos *part_of(struct vg_pipeline *p, const char *topic,
                                 int32_t partition)
 {
+	/* Records come in runs from one partition: try the last one found first. */
+	if (p->last_part < p->nparts && p->parts[p->last_part].partition == partition &&
+	    !strcmp(p->parts[p->last_part].topic, topic))
+		return &p->parts[p->last_part];
 	for (size_t i = 0; i < p->nparts; i++)
 		if (p->parts[i].partition == partition &&
-		    !strcmp(p->parts[i].topic, topic))
+		    !strcmp(p->parts[i].topic, topic)) {
+			p->last_part = i;
 			return &p->parts[i];
+		}
 	if (p->nparts == p->parts_cap) {
 		size_t ncap = p->parts_cap ? p->parts_cap * 2 : 8;
 		struct part_pos *np = realloc(p->parts, ncap * sizeof(*np));
@@ -561,11 +569,10 @@ static void dead_letter(struct vg_pipeline *p, const char *reason, const char *b
 }
 
 /* A normalized event: detection, then correlation (which may emit alerts). */
-static vg_err screen_event(struct vg_pipeline *p, struct vg_event *ev,
-                           const struct vg_source *src)
+static vg_err screen_event(struct vg_pipeline *p, struct part_pos *pp,
+                           struct vg_event *ev, const struct vg_source *src)
 {
 	const struct vg_rule *hits[MAX_HITS];
-	struct part_pos *pp = src->topic ? part_of(p, src->topic, src->partition) : NULL;
 
 	p->stats.events++;
 	ev->src = *src;
@@ -589,7 +596,7 @@ static vg_err on_grouped(void *ud, struct vg_event *ev, const char *reason,
 		dead_letter(p, reason, raw, raw_len, src);
 		return VG_OK;
 	}
-	return screen_event(p, ev, src);
+	return screen_event(p, p->grouping, ev, src);
 }
 
 /*
@@ -604,6 +611,7 @@ static vg_err process_grouped(struct vg_pipeline *p, struct part_pos *pp,
 {
 	if (!pp->group_ctx && !(pp->group_ctx = vg_parse_ctx_new(p->parser)))
 		return VG_ERR_NOMEM;
+	p->grouping = pp;
 	vg_err err = vg_parse_feed(p->parser, pp->group_ctx, fmt, buf, len, src, ref_time,
 	                           p->arena, on_grouped, p);
 	size_t pending = vg_parse_pending(pp->group_ctx);
@@ -619,6 +627,7 @@ static vg_err flush_group(struct vg_pipeline *p, struct part_pos *pp)
 {
 	if (!pp->group_ctx || !vg_parse_pending(pp->group_ctx))
 		return VG_OK;
+	p->grouping = pp;
 	vg_err err = vg_parse_flush(p->parser, pp->group_ctx, pp->group_ref, p->arena,
 	                            on_grouped, p);
 	pp->group_first = -1;
@@ -650,7 +659,7 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 	}
 	if (err)
 		return err;
-	return screen_event(p, ev, src);
+	return screen_event(p, pp, ev, src);
 }
 
 /* The next output slot (not yet counted in noutputs), with its id and an empty
