@@ -26,6 +26,28 @@ static inline const char *vg_test_shared_data(void)
 	return r ? r : "../shared/data";
 }
 
+/** One test case of a suite: a TCase named `name` holding the test `fn`. */
+struct vg_test_case {
+	const char *name;
+	const TTest *fn;
+};
+
+/** @brief A suite with one TCase per case, each with the checked fixture
+ *  (setup/teardown may be NULL). */
+static inline Suite *vg_test_suite(const char *name, const struct vg_test_case *cases,
+                                   size_t n, SFun setup, SFun teardown)
+{
+	Suite *s = suite_create(name);
+	for (size_t i = 0; i < n; i++) {
+		TCase *tc = tcase_create(cases[i].name);
+		if (setup || teardown)
+			tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_test(tc, cases[i].fn);
+		suite_add_tcase(s, tc);
+	}
+	return s;
+}
+
 #define VG_TEST_MAIN(suite_fn)                                                           \
 	int main(void)                                                                   \
 	{                                                                                \

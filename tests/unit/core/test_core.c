@@ -217,11 +217,7 @@ END_TEST
 
 static Suite *core_suite(void)
 {
-	Suite *s = suite_create("core");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct vg_test_case cases[] = {
 	    {"diag", diag_collects_every_message},
 	    {"closest", closest_suggests_typo_fix},
 	    {"arena", arena_allocates_aligned_and_resets},
@@ -233,12 +229,7 @@ static Suite *core_suite(void)
 	    {"resources", resources_are_embedded},
 	    {"strmap", strmap_put_get_delete_iterate},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
+	return vg_test_suite("core", cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL);
 }
 
 VG_TEST_MAIN(core_suite)

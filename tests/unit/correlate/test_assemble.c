@@ -461,11 +461,7 @@ END_TEST
 
 static Suite *assemble_suite(void)
 {
-	Suite *s = suite_create("assemble");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct vg_test_case cases[] = {
 	    {"join", shared_entity_joins_one_incident},
 	    {"entities", entities_are_typed_and_counted},
 	    {"replay", replayed_alert_changes_nothing},
@@ -478,13 +474,8 @@ static Suite *assemble_suite(void)
 	    {"weak-links", weak_links_follow_notable_incidents},
 	    {"signatures", signatures_group_per_host_and_gap},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
+	return vg_test_suite("assemble", cases, sizeof(cases) / sizeof(cases[0]), setup,
+	                     teardown);
 }
 
 VG_TEST_MAIN(assemble_suite)

@@ -235,11 +235,7 @@ END_TEST
 
 static Suite *config_suite(void)
 {
-	Suite *s = suite_create("config");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct vg_test_case cases[] = {
 	    {"defaults", empty_file_gives_defaults},
 	    {"full", full_file_is_read},
 	    {"typos", typos_get_suggestions},
@@ -250,12 +246,8 @@ static Suite *config_suite(void)
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},
 	    {"example", example_config_is_valid},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
+	return vg_test_suite("config", cases, sizeof(cases) / sizeof(cases[0]), NULL,
+	                     NULL);
 }
 
 VG_TEST_MAIN(config_suite)

@@ -656,11 +656,7 @@ END_TEST
 
 static Suite *pipeline_suite(void)
 {
-	Suite *s = suite_create("pipeline");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct vg_test_case cases[] = {
 	    {"attack", attack_becomes_one_incident},
 	    {"determinism", ids_are_deterministic_across_batchings},
 	    {"restart", restart_reproduces_the_uninterrupted_store},
@@ -670,13 +666,8 @@ static Suite *pipeline_suite(void)
 	    {"auditd", auditd_records_are_grouped_across_batches},
 	    {"signatures", restart_keeps_signature_statistics},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
+	return vg_test_suite("pipeline", cases, sizeof(cases) / sizeof(cases[0]), setup,
+	                     teardown);
 }
 
 VG_TEST_MAIN(pipeline_suite)

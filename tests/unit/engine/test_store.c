@@ -413,11 +413,7 @@ END_TEST
 
 static Suite *store_suite(void)
 {
-	Suite *s = suite_create("store");
-	struct {
-		const char *name;
-		const TTest *fn;
-	} cases[] = {
+	const struct vg_test_case cases[] = {
 	    {"schema", schema_and_wal},
 	    {"upsert", upsert_is_idempotent_and_restores},
 	    {"restore_window", old_incidents_are_not_restored},
@@ -427,13 +423,8 @@ static Suite *store_suite(void)
 	    {"feedback", feedback_is_recorded_and_read_back},
 	    {"story", story_rows_follow_the_incident},
 	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		TCase *tc = tcase_create(cases[i].name);
-		tcase_add_checked_fixture(tc, setup, teardown);
-		tcase_add_test(tc, cases[i].fn);
-		suite_add_tcase(s, tc);
-	}
-	return s;
+	return vg_test_suite("store", cases, sizeof(cases) / sizeof(cases[0]), setup,
+	                     teardown);
 }
 
 VG_TEST_MAIN(store_suite)
