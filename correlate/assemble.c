@@ -43,9 +43,28 @@
  * also keeps, per (host, signature), how many runs (separated by more than the gap)
  * the stream has shown and, per signature, on how many hosts: each third-party
  * alert's incident takes both in (has_sig, sig_runs_min, sig_hosts_max), in
- * assembly order, for the ranking features.  These tables live in memory only (a restart
- * starts them afresh); they grow with the distinct (host, signature) pairs, not with
- * alerts.
+ * assembly order, for the ranking features.  The tables are handed to the caller
+ * for storage (vg_assembler_take_sig_stats) and given back on restart; they grow
+ * with the distinct (host, signature) pairs, not with alerts.
+ *
+ * Network novelty: a "pair" is an alert's (host, signature) for third-party alerts
+ * ("sig:..." key) or (host, rule) for Vigil's own ("pair:<rule>@<host>").  When a
+ * pair is seen for the first time in the stream, past novelty_warmup after the
+ * stream's first alert (everything is new to a fresh engine), that is a novelty at
+ * the alert's time t: every open incident whose first alert is within the gap of
+ * t, either side (other than the alert's own), counts it in network_novelty and is
+ * reported by vg_assembler_take_touched for re-ranking, and a new incident counts
+ * the remembered novelties within the gap of its first alert.  So an incident's
+ * count is the number of novelties within one gap of its first alert, whichever
+ * was assembled first (detectors deliver late: an AMiner alert can arrive after
+ * alerts raised later): a lone anomaly raised while never-seen activity appears
+ * across the network stands out from the same anomaly on a quiet day.  The bound is
+ * the gap around the first alert, so a long-running incident does not soak up every
+ * novelty of its lifetime.  Novelties are remembered for two gaps behind the newest
+ * alert; an alert later than that misses the older ones.  Cost per novelty: one
+ * pass over the open incidents.  The stream's start ("stream:start")
+ * and each novelty ("novel:<pair>", its time) are statistics rows too, so a
+ * restarted engine counts as an uninterrupted one would.
  */
 #include "vg_correlate.h"
 
@@ -111,8 +130,20 @@ struct sig_stat {
 	vg_time last_ts; /* newest alert of the pair (host key) */
 };
 
+/* A novelty within the last gap: when, and which pair (hash of its key). */
+struct novelty {
+	vg_time ts;
+	uint64_t pair;
+};
+
 struct vg_assembler {
 	struct vg_assembler_conf conf;
+	vg_time stream_start; /* first alert's first_ts; VG_TIME_NONE before */
+	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
+	struct novelty *nov;  /* novelties not older than the gap, unordered */
+	size_t nnov, nov_cap;
+	char (*touched)[21]; /* incidents changed by a novelty elsewhere */
+	size_t ntouched, touched_cap;
 	struct vg_strmap sig_stats; /* key -> struct sig_stat * */
 	struct vg_strmap sig_dirty; /* keys changed since vg_assembler_take_sig_stats */
 	struct vg_strmap by_entity; /* "type:value" -> struct ent_ix * (linking only) */
@@ -199,6 +230,8 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 		a->conf.stop_max_alerts = 50;
 	if (a->conf.stop_window <= 0)
 		a->conf.stop_window = a->conf.inactivity_gap;
+	a->stream_start = VG_TIME_NONE;
+	a->newest_ts = VG_TIME_NONE;
 	vg_strmap_init(&a->rates);
 	vg_strmap_init(&a->sig_stats);
 	vg_strmap_init(&a->sig_dirty);
@@ -288,6 +321,8 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		free(a->stop_list[i]);
 	}
 	free(a->stop_list);
+	free(a->nov);
+	free(a->touched);
 	it = 0;
 	while ((slot = vg_strmap_next(&a->sig_stats, &it)))
 		free(slot->value);
@@ -807,6 +842,9 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 			t->sig_hosts_max = f->sig_hosts_max;
 		t->has_sig = true;
 	}
+	if (f->network_novelty > into->inc.network_novelty)
+		into->inc.network_novelty = f->network_novelty;
+	into->inc.novel_pair |= f->novel_pair;
 	for (size_t i = 0; i < from->nsigs && err == VG_OK; i++)
 		err = sig_add(a, into, from->sigs[i]);
 	for (size_t i = 0; i < f->nentities && err == VG_OK; i++)
@@ -874,6 +912,143 @@ static vg_err sig_stamp(struct vg_assembler *a, const struct vg_alert *alert,
 	return VG_OK;
 }
 
+/* ---------------------------------------------------------- network novelty */
+
+/* Record a statistics row for storage (created when absent). */
+static struct sig_stat *stat_row(struct vg_assembler *a, const char *key, vg_time ts)
+{
+	bool created;
+	struct sig_stat *st = sig_stat_get(a, key, &created);
+	if (!st)
+		return NULL;
+	st->last_ts = ts;
+	return vg_strmap_put(&a->sig_dirty, key, st) == VG_OK ? st : NULL;
+}
+
+static vg_err nov_push(struct vg_assembler *a, vg_time ts, uint64_t pair)
+{
+	if (a->nnov == a->nov_cap) {
+		size_t ncap = a->nov_cap ? a->nov_cap * 2 : 16;
+		struct novelty *nn = realloc(a->nov, ncap * sizeof(*nn));
+		if (!nn)
+			return VG_ERR_NOMEM;
+		a->nov = nn;
+		a->nov_cap = ncap;
+	}
+	a->nov[a->nnov++] = (struct novelty){.ts = ts, .pair = pair};
+	return VG_OK;
+}
+
+/* Keep only the novelties a late alert could still be near: not older than two
+ * gaps before the newest alert seen. */
+static void nov_prune(struct vg_assembler *a, vg_time t)
+{
+	size_t k = 0;
+	if (t <= a->newest_ts)
+		return;
+	a->newest_ts = t;
+	for (size_t i = 0; i < a->nnov; i++)
+		if (a->nov[i].ts + 2 * a->conf.inactivity_gap >= t)
+			a->nov[k++] = a->nov[i];
+	a->nnov = k;
+}
+
+static vg_err touch(struct vg_assembler *a, const char *id)
+{
+	for (size_t i = 0; i < a->ntouched; i++)
+		if (!strcmp(a->touched[i], id))
+			return VG_OK;
+	if (a->ntouched == a->touched_cap) {
+		size_t ncap = a->touched_cap ? a->touched_cap * 2 : 16;
+		char(*nt)[21] = realloc(a->touched, ncap * sizeof(*nt));
+		if (!nt)
+			return VG_ERR_NOMEM;
+		a->touched = nt;
+		a->touched_cap = ncap;
+	}
+	snprintf(a->touched[a->ntouched++], sizeof(a->touched[0]), "%s", id);
+	return VG_OK;
+}
+
+size_t vg_assembler_take_touched(struct vg_assembler *a, char (*ids)[21], size_t max)
+{
+	size_t n = a->ntouched < max ? a->ntouched : max;
+	if (!n)
+		return 0;
+	memcpy(ids, a->touched, n * sizeof(*ids));
+	memmove(a->touched, a->touched + n, (a->ntouched - n) * sizeof(*a->touched));
+	a->ntouched -= n;
+	return n;
+}
+
+/* The pair of an alert: its signature key for a third-party alert, else
+ * "pair:<rule>@<host.name>". */
+static void pair_key(const struct vg_alert *alert, const char *rule_id, char *buf,
+                     size_t size)
+{
+	if (sig_key(alert->fields, alert->nfields, buf, size))
+		return;
+	const char *host = field(alert->fields, alert->nfields, "host.name");
+	snprintf(buf, size, "pair:%.256s@%.256s", rule_id ? rule_id : "",
+	         host ? host : "");
+}
+
+/* Before the alert joins an incident: the stream's start, and whether the alert's
+ * pair is new to the stream past the warm-up (*novel).  Signature pairs are
+ * created by sig_stamp afterwards; "pair:" ones here. */
+static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
+                           const char *pk, bool *novel)
+{
+	*novel = false;
+	if (a->stream_start == VG_TIME_NONE) {
+		if (!stat_row(a, "stream:start", alert->first_ts))
+			return VG_ERR_NOMEM;
+		a->stream_start = alert->first_ts;
+	}
+	nov_prune(a, alert->first_ts);
+	if (vg_strmap_get(&a->sig_stats, pk))
+		return VG_OK;
+	if (!strncmp(pk, "pair:", 5) && !stat_row(a, pk, alert->last_ts))
+		return VG_ERR_NOMEM;
+	*novel = alert->first_ts - a->stream_start >= a->conf.novelty_warmup;
+	return VG_OK;
+}
+
+/* After the alert joined oi (just opened when `opened`): a new incident counts the
+ * novelties of the gap before it; a novel alert is counted by every other incident
+ * that started within the gap before it, and remembered. */
+static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool opened,
+                            const struct vg_alert *alert, const char *pk, bool novel)
+{
+	uint64_t h = vg_hash64(pk, strlen(pk), 0);
+	vg_time t = alert->first_ts, gap = a->conf.inactivity_gap;
+	char nk[700];
+	if (opened) {
+		uint32_t n = 0;
+		for (size_t i = 0; i < a->nnov; i++)
+			n += a->nov[i].pair != h && a->nov[i].ts <= t + gap &&
+			     a->nov[i].ts + gap >= t;
+		oi->inc.network_novelty = n;
+	}
+	if (!novel)
+		return VG_OK;
+	oi->inc.novel_pair = true;
+	for (size_t i = 0; i < a->nopen; i++) {
+		struct open_inc *o = a->open[i];
+		/* (an incident just opened has first_ts INT64_MAX until its alert) */
+		if (o == oi || o->inc.first_ts > t + gap || o->inc.first_ts + gap < t)
+			continue;
+		o->inc.network_novelty++;
+		o->inc.version++;
+		if (touch(a, o->inc.id) != VG_OK)
+			return VG_ERR_NOMEM;
+	}
+	snprintf(nk, sizeof(nk), "novel:%.600s", pk);
+	if (!stat_row(a, nk, t))
+		return VG_ERR_NOMEM;
+	return nov_push(a, t, h);
+}
+
 size_t vg_assembler_take_sig_stats(struct vg_assembler *a, struct vg_sig_stat_row *out,
                                    size_t max)
 {
@@ -900,6 +1075,10 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 		return VG_ERR_NOMEM;
 	st->runs = runs;
 	st->last_ts = last_ts;
+	if (!strcmp(key, "stream:start"))
+		a->stream_start = last_ts;
+	else if (!strncmp(key, "novel:", 6))
+		return nov_push(a, last_ts, vg_hash64(key + 6, strlen(key + 6), 0));
 	return VG_OK;
 }
 
@@ -925,6 +1104,12 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	if (oi)
 		return &oi->inc; /* replayed: already part of this incident */
 
+	vg_rule_info(alert->rule, &info);
+	char pk[600];
+	bool novel;
+	pair_key(alert, info.id, pk, sizeof(pk));
+	if (novelty_seen(a, alert, pk, &novel) != VG_OK)
+		return NULL;
 	ncand = vg_alert_entities(alert->fields, alert->nfields, cands);
 	struct lkeys lk;
 	char sk[600];
@@ -1019,8 +1204,9 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	}
 	free(hit);
 	hit = NULL;
+	if (novelty_apply(a, oi, nhit == 0, alert, pk, novel) != VG_OK)
+		return NULL;
 
-	vg_rule_info(alert->rule, &info);
 	memset(&al, 0, sizeof(al));
 	memcpy(al.id, alert->id, sizeof(al.id));
 	al.rule_id = (char *)info.id;
@@ -1086,6 +1272,8 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.has_sig = inc->has_sig;
 	oi->inc.sig_runs_min = inc->sig_runs_min;
 	oi->inc.sig_hosts_max = inc->sig_hosts_max;
+	oi->inc.network_novelty = inc->network_novelty;
+	oi->inc.novel_pair = inc->novel_pair;
 	for (size_t i = 0; i < inc->nalerts && err == VG_OK; i++) {
 		err = push_alert(a, oi, &inc->alerts[i]);
 		if (err == VG_OK)

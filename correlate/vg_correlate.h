@@ -77,8 +77,27 @@ void vg_rule_info(const struct vg_rule *rule, struct vg_rule_info *info);
 
 struct vg_detect_ctx; /* per-thread scratch */
 
+/**
+ * @brief A detection context for one thread.  It holds a cache of the last
+ * VG_DETECT_CACHE_DEFAULT field values seen and the rule literals each contains
+ * (about 200 bytes an entry): Sysmon fields (Image, hashes, parent, user, directory)
+ * repeat, and a repeated value is not scanned again.  The cache changes no result.
+ * @return the context, or NULL (out of memory).
+ */
 struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs);
 void vg_detect_ctx_destroy(struct vg_detect_ctx *ctx);
+#define VG_DETECT_CACHE_DEFAULT 4096
+/**
+ * @brief Resize the context's field value cache to about `entries` values (0: no
+ * cache).  @return VG_OK, or VG_ERR_NOMEM (the context then has no cache).
+ */
+vg_err vg_detect_ctx_cache(struct vg_detect_ctx *ctx, size_t entries);
+/** Counters of one context since it was made. */
+struct vg_detect_stats {
+	uint64_t cache_lookups; /* field values looked up in the cache */
+	uint64_t cache_hits;    /* ... found there (not scanned) */
+};
+void vg_detect_ctx_stats(const struct vg_detect_ctx *ctx, struct vg_detect_stats *out);
 
 /**
  * @brief Run every detection rule that could match ev.
@@ -234,6 +253,15 @@ struct vg_incident {
 	 * had been seen on in the stream by then. */
 	bool has_sig;
 	uint32_t sig_runs_min, sig_hosts_max;
+	/* Network novelty (see assemble.c), also stored and restored: a "pair" is an
+	 * alert's (host, signature) for third-party alerts, (host, rule) for Vigil's
+	 * own.  network_novelty counts the pairs seen for the first time in the
+	 * stream, past the novelty warm-up, by other incidents within the inactivity
+	 * gap before or after this incident's first alert (the largest count of its
+	 * parts after a merge); novel_pair is set when one of its own alerts was the
+	 * first of its pair, past the warm-up. */
+	uint32_t network_novelty;
+	bool novel_pair;
 };
 
 struct vg_assembler_conf {
@@ -254,6 +282,9 @@ struct vg_assembler_conf {
 	 * alert.  0 = defaults (50; the inactivity gap); UINT32_MAX = never. */
 	uint32_t stop_max_alerts;
 	vg_time stop_window;
+	/* Pairs first seen within this long of the stream's first alert are not
+	 * novelties (everything is new to a fresh engine); 0 = no warm-up. */
+	vg_time novelty_warmup;
 };
 
 /** The entities an alert's fields name (see vg_alert_entities). */
@@ -320,6 +351,13 @@ struct vg_sig_stat_row {
  *  of the state a restart must give back).  @return how many were written. */
 size_t vg_assembler_take_sig_stats(struct vg_assembler *a, struct vg_sig_stat_row *out,
                                    size_t max);
+/**
+ * @brief Incidents whose features changed without an alert of their own (a
+ * novelty elsewhere in the network, see vg_incident.network_novelty) since the
+ * last call; the caller re-ranks and stores them like changed incidents.
+ * @return how many ids were written (at most max; call again for the rest).
+ */
+size_t vg_assembler_take_touched(struct vg_assembler *a, char (*ids)[21], size_t max);
 /** @brief Give back a stored statistic on restart. */
 vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
                                      uint32_t runs, vg_time last_ts);

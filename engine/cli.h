@@ -24,12 +24,16 @@ int vg_cli_simulate(int argc, char **argv);
 int vg_cli_replay(int argc, char **argv);
 int vg_cli_eval(int argc, char **argv);
 
-/** One recorded input of `vigil replay` (one partition: topic = name, partition 0,
- *  offset = 0-based record index). */
+/** One recorded input of `vigil replay` (one partition: topic = name, partition
+ *  `partition` (0 unless set), offset = 0-based record index, or offsets[k] for the
+ *  k-th record when offsets is set: ascending, one per record). */
 struct vg_replay_input {
 	const char *name;
 	FILE *fp;        /* read to its end; not closed */
 	int64_t records; /* out: records read */
+	int32_t partition;
+	const int64_t *offsets;
+	size_t noffsets;
 };
 
 /**

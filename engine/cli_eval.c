@@ -175,6 +175,92 @@ static vg_err load_config(const char *cfg_path, const char *store, const char *m
 	return VG_OK;
 }
 
+/*
+ * The AIT-ADS CSV merges three detectors' outputs: Wazuh and Suricata interleaved
+ * in time order, AMiner's appended after them, days behind.  Deployed, each
+ * detector is read from its own topic or partition, so a replay feeds each
+ * detector's rows (by the first letter of the `short` column: W, S, A) as its own
+ * partition of the scenario's topic, in file order, with offset = the row's line
+ * index: the low watermark then releases alerts in event time across detectors, as
+ * a live engine would, and the labels still map by offset.
+ */
+enum { NDET = 3 };
+struct split {
+	char *buf[NDET];
+	size_t len[NDET];
+	int64_t *off[NDET];
+	size_t n[NDET], cap[NDET];
+};
+
+static int detector_of(const char *line, size_t len)
+{
+	size_t commas = 0, i = len;
+	while (i > 0 && commas < 3)
+		commas += line[--i] == ',';
+	if (commas < 3 || i + 1 >= len)
+		return 0;
+	switch (line[i + 1]) {
+	case 'S': return 1;
+	case 'A': return 2;
+	default: return 0; /* Wazuh, and the header row */
+	}
+}
+
+static void split_free(struct split *sp)
+{
+	for (int d = 0; d < NDET; d++) {
+		free(sp->buf[d]);
+		free(sp->off[d]);
+	}
+	memset(sp, 0, sizeof(*sp));
+}
+
+static vg_err split_detectors(const struct scenario *sc, struct split *sp)
+{
+	bool piped;
+	FILE *fp = open_input(sc->path, &piped), *ms[NDET] = {NULL};
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	int64_t idx = 0;
+	vg_err err = VG_OK;
+
+	memset(sp, 0, sizeof(*sp));
+	if (!fp)
+		return VG_ERR_IO;
+	for (int d = 0; d < NDET && !err; d++)
+		if (!(ms[d] = open_memstream(&sp->buf[d], &sp->len[d])))
+			err = VG_ERR_NOMEM;
+	while (!err && (len = getline(&line, &cap, fp)) >= 0) {
+		size_t l = (size_t)len;
+		if (l && line[l - 1] == '\n')
+			l--;
+		int d = detector_of(line, l);
+		if (sp->n[d] == sp->cap[d]) {
+			size_t ncap = sp->cap[d] ? sp->cap[d] * 2 : 1024;
+			int64_t *no = realloc(sp->off[d], ncap * sizeof(*no));
+			if (!no) {
+				err = VG_ERR_NOMEM;
+				break;
+			}
+			sp->off[d] = no;
+			sp->cap[d] = ncap;
+		}
+		sp->off[d][sp->n[d]++] = idx++;
+		if (fwrite(line, 1, l, ms[d]) != l || fputc('\n', ms[d]) == EOF)
+			err = VG_ERR_NOMEM;
+	}
+	free(line);
+	for (int d = 0; d < NDET; d++)
+		if (ms[d] && fclose(ms[d]) != 0 && !err)
+			err = VG_ERR_NOMEM;
+	if (close_input(fp, piped) != 0 && !err)
+		err = VG_ERR_IO;
+	if (err)
+		split_free(sp);
+	return err;
+}
+
 /* Replay one scenario file through a pipeline built from cfg. */
 static vg_err replay_file(const struct scenario *sc, const struct vg_config *cfg,
                           const struct vg_pipeline_hooks *hooks, vg_incident_tap_fn tap,
@@ -184,7 +270,6 @@ static vg_err replay_file(const struct scenario *sc, const struct vg_config *cfg
 	struct vg_diag diag;
 	struct vg_pipeline *p = NULL;
 	enum vg_format fmt;
-	bool piped;
 	vg_err err;
 
 	if (!vg_format_from_name("aitads", &fmt)) {
@@ -200,14 +285,31 @@ static vg_err replay_file(const struct scenario *sc, const struct vg_config *cfg
 		return err;
 	if (tap)
 		vg_pipeline_set_incident_tap(p, tap, tap_ctx);
-	struct vg_replay_input in = {sc->name, open_input(sc->path, &piped), 0};
-	if (!in.fp) {
+	struct split sp;
+	struct vg_replay_input in[NDET];
+	size_t nin = 0;
+	if ((err = split_detectors(sc, &sp))) {
 		vg_pipeline_destroy(p);
-		return VG_ERR_IO;
+		return err;
 	}
-	err = vg_cli_replay_inputs(p, fmt, &in, 1, 4096);
-	if (close_input(in.fp, piped) != 0 && !err)
-		err = VG_ERR_IO;
+	for (int d = 0; d < NDET && !err; d++) {
+		if (!sp.n[d])
+			continue;
+		in[nin] =
+		    (struct vg_replay_input){.name = sc->name,
+		                             .fp = fmemopen(sp.buf[d], sp.len[d], "r"),
+		                             .partition = d,
+		                             .offsets = sp.off[d],
+		                             .noffsets = sp.n[d]};
+		if (!in[nin++].fp)
+			err = VG_ERR_NOMEM;
+	}
+	if (!err)
+		err = vg_cli_replay_inputs(p, fmt, in, nin, 4096);
+	for (size_t i = 0; i < nin; i++)
+		if (in[i].fp)
+			fclose(in[i].fp);
+	split_free(&sp);
 	vg_pipeline_stats(p, stats);
 	if (keep && !err)
 		*keep = p;
@@ -411,10 +513,25 @@ static vg_err train(struct scenario *sc, size_t nsc, size_t skip1, size_t skip2,
 {
 	struct rowset rs;
 	char errstr[512];
-	vg_err err = gather(sc, nsc, skip1, skip2, vg_feature_count(), &rs);
+	size_t nf = vg_feature_count(), fa = 0;
+	float *w = NULL;
+	vg_err err = gather(sc, nsc, skip1, skip2, nf, &rs);
+	/* A false incident costs what it shows an analyst: weighed by 1 + log1p of
+	 * its alerts, so the model learns to sink the large noisy ones first. */
+	while (fa < nf && strcmp(vg_feature_name(fa), "alert_count"))
+		fa++;
+	if (!err && !(w = malloc((rs.rows ? rs.rows : 1) * sizeof(*w))))
+		err = VG_ERR_NOMEM;
+	for (size_t i = 0; !err && i < rs.rows; i++)
+		w[i] = rs.y[i] > 0.5f || fa == nf
+		           ? 1.0f
+		           : 1.0f + (float)log1p((double)rs.X[i * nf + fa]);
+	struct vg_train_params p = *tp;
+	p.weight = w;
 	if (!err &&
-	    (err = vg_model_train(rs.X, rs.y, rs.rows, tp, path, errstr, sizeof(errstr))))
+	    (err = vg_model_train(rs.X, rs.y, rs.rows, &p, path, errstr, sizeof(errstr))))
 		fprintf(stderr, "vigil eval: training %s: %s\n", path, errstr);
+	free(w);
 	free(rs.X);
 	free(rs.y);
 	return err;

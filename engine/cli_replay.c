@@ -109,6 +109,7 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 	}
 	for (size_t i = 0; i < n; i++) {
 		topics[i] = in[i].name;
+		parts[i] = in[i].partition;
 		in[i].records = 0;
 	}
 	if ((err = vg_pipeline_set_assignment(p, topics, parts, n)))
@@ -129,7 +130,16 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 			if ((err = vg_pipeline_begin(p)))
 				break;
 			for (size_t j = 0; !err && j < ch.n; j++) {
-				struct vg_source src = {in[i].name, 0, in[i].records++};
+				int64_t k = in[i].records++;
+				struct vg_source src = {in[i].name, in[i].partition, k};
+				if (in[i].offsets) {
+					if ((size_t)k >= in[i].noffsets) {
+						err = VG_ERR_INVALID; /* more records than
+						                         offsets */
+						break;
+					}
+					src.offset = in[i].offsets[k];
+				}
 				err =
 				    vg_pipeline_process(p, fmt, ch.data.data + ch.offs[j],
 				                        ch.lens[j], &src, now);
@@ -137,7 +147,8 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 			if (!err && eof) {
 				ended[i] = true;
 				left--;
-				vg_pipeline_advance(p, in[i].name, 0, INPUT_ENDED);
+				vg_pipeline_advance(p, in[i].name, in[i].partition,
+				                    INPUT_ENDED);
 				if (left == 0)
 					vg_pipeline_finish_input(p);
 			}

@@ -77,6 +77,10 @@ static const struct opt g_opts[] = {
      "60s", 0, 86400, "How late (event time) an event may arrive and still count"},
     {"correlation", "incident_gap", T_DURATION, O(correlation.incident_gap), "1h", 1,
      30 * 86400, "An incident quiet this long (event time) is closed"},
+    {"correlation", "novelty_warmup", T_DURATION, O(correlation.novelty_warmup), "24h", 0,
+     365 * 86400,
+     "A (host, signature/rule) pair first seen this soon after the stream's first "
+     "alert is not a novelty (ranking feature network_novelty); 0 = none"},
     {"correlation", "max_groups_per_rule", T_INT, O(correlation.max_groups_per_rule),
      "100000", 1, 1e9, "Open correlation groups per rule before the oldest is evicted"},
     {"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",

@@ -253,6 +253,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	                           ? (uint32_t)cfg->correlation.stop_max_alerts
 	                           : 0,
 	    .stop_window = cfg->correlation.stop_window,
+	    .novelty_warmup = cfg->correlation.novelty_warmup,
 	};
 	if ((err = vg_assembler_new(&aconf, &p->assembler)))
 		goto fail;
@@ -493,6 +494,10 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 	}
 	char merged[8][21], into[8][21];
 	size_t n;
+	/* incidents a novelty elsewhere changed: re-ranked and stored with the batch */
+	while ((n = vg_assembler_take_touched(p->assembler, merged, 8)) > 0)
+		for (size_t i = 0; i < n; i++)
+			mark_dirty(p, merged[i]);
 	while ((n = vg_assembler_take_merged(p->assembler, merged, into, 8)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			vg_strmap_del(&p->dirty, merged[i]);

@@ -70,6 +70,7 @@ struct vg_config {
 	struct {
 		vg_time allowed_lateness;
 		vg_time incident_gap;
+		vg_time novelty_warmup;
 		int64_t max_groups_per_rule;
 		int64_t max_groups_total;
 		vg_time idle_partition_timeout; /* wall time before an idle partition's

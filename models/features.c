@@ -53,6 +53,8 @@ enum feature {
 	F_LATERAL_HOSTS,
 	F_SIGNATURE_RECURRENCE_LOG1P,
 	F_SIGNATURE_HOSTS,
+	F_NETWORK_NOVELTY,
+	F_NOVEL_PAIR_AFTER_WARMUP,
 	F_COUNT_
 };
 
@@ -90,6 +92,8 @@ static const char *const feature_names[VG_FEATURE_COUNT] = {
     [F_SIGNATURE_RECURRENCE_LOG1P] = "signature_recurrence_log1p",
     [F_SIGNATURE_HOSTS] = "signature_hosts",
     [F_LATERAL_HOSTS] = "lateral_hosts",
+    [F_NETWORK_NOVELTY] = "network_novelty",
+    [F_NOVEL_PAIR_AFTER_WARMUP] = "novel_pair_after_warmup",
 };
 
 /* The 14 ATT&CK Enterprise tactics in kill-chain order (the index is the order). */
@@ -537,6 +541,9 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	out[F_SIGNATURE_RECURRENCE_LOG1P] =
 	    inc->has_sig ? (float)log1p((double)inc->sig_runs_min) : 0.0f;
 	out[F_SIGNATURE_HOSTS] = inc->has_sig ? (float)inc->sig_hosts_max : 0.0f;
+	/* novelties across the network around it, kept by the assembler */
+	out[F_NETWORK_NOVELTY] = (float)inc->network_novelty;
+	out[F_NOVEL_PAIR_AFTER_WARMUP] = inc->novel_pair ? 1.0f : 0.0f;
 	out[F_BURSTINESS_LOG1P] = (float)log1p(burst);
 	out[F_NOVEL_ALERT_SHARE] =
 	    inc->nalerts ? (float)((double)novel / (double)inc->nalerts) : 0.0f;

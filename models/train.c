@@ -57,6 +57,12 @@ static vg_err check_params(const float *X, const float *y, size_t rows,
 			    VG_ERR_INVALID, errstr, errstr_size,
 			    "train: label of row %zu is %g, expected 0 or 1", i,
 			    (double)y[i]);
+	for (size_t i = 0; p->weight && i < rows; i++)
+		if (!(p->weight[i] > 0.0f) || !isfinite(p->weight[i]))
+			return vg_models_error(
+			    VG_ERR_INVALID, errstr, errstr_size,
+			    "train: weight of row %zu is %g, expected > 0", i,
+			    (double)p->weight[i]);
 	return VG_OK;
 }
 
@@ -148,6 +154,8 @@ vg_err vg_model_train(const float *X, const float *y, size_t rows,
 
 	if (XGDMatrixCreateFromMat(X, (bst_ulong)rows, VG_FEATURE_COUNT, NAN, &dm) != 0 ||
 	    XGDMatrixSetFloatInfo(dm, "label", y, (bst_ulong)rows) != 0 ||
+	    (params->weight &&
+	     XGDMatrixSetFloatInfo(dm, "weight", params->weight, (bst_ulong)rows) != 0) ||
 	    XGDMatrixSetStrFeatureInfo(dm, "feature_name", names, VG_FEATURE_COUNT) !=
 	        0) {
 		err = vg_models_xgb_error(errstr, errstr_size, "train: data");

@@ -71,6 +71,9 @@ struct vg_train_params {
 	double eta;    /* e.g. 0.3 */
 	uint64_t seed;
 	int nthread; /* 1 for byte-identical models */
+	/* NULL, or one instance weight per row (> 0): how much getting that row
+	 * wrong costs, e.g. a false incident weighed by the alerts it would show */
+	const float *weight;
 };
 
 /**

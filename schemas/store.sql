@@ -31,7 +31,9 @@ CREATE TABLE IF NOT EXISTS incidents (
   merged_into       TEXT,                       -- set when absorbed by another incident
   document          TEXT NOT NULL,              -- the JSON published for this version
   sig_runs_min      INTEGER,                    -- third-party signatures (assemble.c):
-  sig_hosts_max     INTEGER                     --   stream statistics folded in; NULL: none
+  sig_hosts_max     INTEGER,                    --   stream statistics folded in; NULL: none
+  network_novelty   INTEGER NOT NULL DEFAULT 0, -- novelties elsewhere within the gap
+  novel_pair        INTEGER NOT NULL DEFAULT 0  -- one of its pairs was new (assemble.c)
 );
 CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);

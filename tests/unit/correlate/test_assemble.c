@@ -459,6 +459,88 @@ START_TEST(signatures_group_per_host_and_gap)
 }
 END_TEST
 
+/* Network novelty: pairs new to the stream past the warm-up are counted by the
+ * incidents starting within the gap around them, touched ones are reported, and
+ * the stream's start and the novelties survive a restart through the statistics. */
+static struct vg_incident *add_sig(struct vg_assembler *a, const char *id, int sec,
+                                   const char *sig, const char *host)
+{
+	const char *kv[] = {"rule.id", sig, "host.name", host, NULL};
+	struct test_alert t;
+	bool changed;
+	mk(&t, id, g_rule_low, sec, kv);
+	struct vg_incident *inc = vg_assembler_add(a, &t.alert, &changed);
+	ck_assert_ptr_nonnull(inc);
+	return inc;
+}
+
+START_TEST(network_novelty_counts_new_pairs_nearby)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .novelty_warmup = 1000 * VG_USEC_PER_SEC};
+	struct vg_assembler *a, *b;
+	char ids[8][21], l_id[21];
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	/* within the warm-up: new pairs are not novelties */
+	struct vg_incident *inc = add_sig(a, "00000000000000a1", 0, "X", "h1");
+	ck_assert(!inc->novel_pair);
+	inc = add_sig(a, "00000000000000a2", 500, "Y", "h2");
+	ck_assert(!inc->novel_pair);
+	ck_assert_uint_eq(inc->network_novelty, 0);
+	ck_assert_uint_eq(vg_assembler_take_touched(a, ids, 8), 0);
+	/* past it: L is a novelty with none before it */
+	inc = add_sig(a, "00000000000000a3", 2000, "Z", "h3");
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->network_novelty, 0);
+	strcpy(l_id, inc->id);
+	/* M 100 s later: counts L, and L counts M (touched) */
+	inc = add_sig(a, "00000000000000a4", 2100, "W", "h4");
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->network_novelty, 1);
+	ck_assert_uint_eq(vg_assembler_take_touched(a, ids, 8), 1);
+	ck_assert_str_eq(ids[0], l_id);
+	ck_assert_uint_eq(vg_assembler_get(a, l_id)->network_novelty, 1);
+	/* a known pair's new run: not novel, counts both */
+	inc = add_sig(a, "00000000000000a5", 2150, "X", "h1");
+	ck_assert(!inc->novel_pair);
+	ck_assert_uint_eq(inc->network_novelty, 2);
+	/* later than a gap after them: neither counts nor touches */
+	inc = add_sig(a, "00000000000000a6", 3000, "V", "h5");
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->network_novelty, 0);
+	ck_assert_uint_eq(vg_assembler_take_touched(a, ids, 8), 0);
+	/* late arrivals (detectors deliver late): a known pair's alert from 2050
+	 * counts L and M, after it; a late novelty is counted by the four incidents
+	 * that started within the gap of it, either side */
+	inc = add_sig(a, "00000000000000a7", 2050, "Y", "h2");
+	ck_assert_uint_eq(inc->network_novelty, 2);
+	inc = add_sig(a, "00000000000000a8", 2060, "Q", "h7");
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->network_novelty, 2);
+	ck_assert_uint_eq(vg_assembler_take_touched(a, ids, 8), 4);
+	ck_assert_uint_eq(vg_assembler_get(a, l_id)->network_novelty, 2);
+
+	/* a restart: the statistics rows give back the start and the novelties */
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	struct vg_sig_stat_row rows[16];
+	size_t n, total = 0;
+	while ((n = vg_assembler_take_sig_stats(a, rows, 16)) > 0)
+		for (size_t i = 0; i < n; i++, total++)
+			ck_assert_int_eq(vg_assembler_restore_sig_stat(b, rows[i].key,
+			                                               rows[i].runs,
+			                                               rows[i].last_ts),
+			                 VG_OK);
+	ck_assert_uint_gt(total, 0);
+	inc = add_sig(b, "00000000000000b1", 2200, "U", "h6");
+	ck_assert(inc->novel_pair);                 /* warm-up from the restored start */
+	ck_assert_uint_eq(inc->network_novelty, 3); /* L, M and Q; not V (too late) */
+	inc = add_sig(b, "00000000000000b2", 2300, "Z", "h3");
+	ck_assert(!inc->novel_pair); /* L's pair is known after the restart */
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -473,6 +555,7 @@ static Suite *assemble_suite(void)
 	    {"stop-rate", busy_values_become_stop_values},
 	    {"weak-links", weak_links_follow_notable_incidents},
 	    {"signatures", signatures_group_per_host_and_gap},
+	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
 	};
 	return vg_test_suite("assemble", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);

@@ -461,7 +461,8 @@ END_TEST
 static char g_dir[64];
 static char g_model[128];
 enum { ROWS = 400, TEST_ROWS = 100 };
-static const struct vg_train_params g_params = {20, 3, 0.3, 42, 1};
+static const struct vg_train_params g_params = {
+    .rounds = 20, .max_depth = 3, .eta = 0.3, .seed = 42, .nthread = 1};
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -477,8 +478,10 @@ static float rng_unit(uint64_t *s)
 	return (float)(rng_next(s) >> 40) / (float)(UINT64_C(1) << 24);
 }
 
-/* Separable synthetic data: every feature is noise in [0,1); positives have
- * max_level in [3,4), negatives in [0,1), so max_level alone decides. */
+/* Separable synthetic data: every feature is noise in [0,1) but max_level, a
+ * whole level as in real incidents: 3 or 4 for positives, 0 or 1 for negatives,
+ * so max_level alone decides (whole values: a histogram cut between 1 and 3
+ * separates held-out rows too, whatever the noise). */
 static void make_data(uint64_t seed, size_t rows, float *X, float *y)
 {
 	uint64_t s = seed ? seed : 1;
@@ -487,7 +490,7 @@ static void make_data(uint64_t seed, size_t rows, float *X, float *y)
 		y[r] = (float)(r % 2);
 		for (size_t j = 0; j < NF; j++)
 			X[r * NF + j] = rng_unit(&s);
-		X[r * NF + lvl] += y[r] * 3.0f;
+		X[r * NF + lvl] = (float)(rng_next(&s) & 1) + y[r] * 3.0f;
 	}
 }
 
@@ -709,9 +712,11 @@ END_TEST
 /* A model trained straight through XGBoost with ncol features (names optional). */
 static void train_raw(const char *path, size_t ncol, bool names)
 {
-	float X[40 * 32], y[40];
-	const char *fn[32];
-	char buf[32][8];
+	enum { MAXCOL = 64 };
+	float X[40 * MAXCOL], y[40];
+	const char *fn[MAXCOL];
+	char buf[MAXCOL][8];
+	ck_assert_uint_le(ncol, MAXCOL);
 	DMatrixHandle dm;
 	BoosterHandle bst;
 	for (size_t r = 0; r < 40; r++) {
@@ -807,8 +812,10 @@ START_TEST(models_for_another_feature_list_are_refused)
 	train_raw(p, 3, true);
 	ck_assert_int_eq(vg_model_load_file(p, &m, err, sizeof(err)), VG_ERR_MODEL);
 	ck_assert_ptr_null(m);
-	ck_assert_msg(strstr(err, "model reads 3 features, this build computes 31"), "%s",
-	              err);
+	char want[64];
+	snprintf(want, sizeof(want), "model reads 3 features, this build computes %d",
+	         VG_FEATURE_COUNT);
+	ck_assert_msg(strstr(err, want), "%s", err);
 
 	path_in_dir(p, sizeof(p), "raw-names.json");
 	train_raw(p, NF, true);
@@ -824,6 +831,45 @@ START_TEST(models_for_another_feature_list_are_refused)
 	float f[NF] = {0}, s;
 	ck_assert_int_eq(vg_model_score(m, f, &s, NULL, err, sizeof(err)), VG_OK);
 	vg_model_destroy(m);
+}
+END_TEST
+
+/* Instance weights reach XGBoost: on labels that are pure noise, weighing the
+ * negatives ten times pulls every score down. */
+START_TEST(train_weights_shift_scores)
+{
+	static float X[ROWS * NF], y[ROWS], w[ROWS];
+	char err[512] = "", pa[128], pb[128];
+	uint64_t s = 3;
+	for (size_t r = 0; r < ROWS; r++) {
+		for (size_t j = 0; j < NF; j++)
+			X[r * NF + j] = rng_unit(&s);
+		y[r] = (float)(rng_next(&s) & 1);
+		w[r] = y[r] > 0.5f ? 1.0f : 10.0f;
+	}
+	path_in_dir(pa, sizeof(pa), "a.json");
+	path_in_dir(pb, sizeof(pb), "b.json");
+	struct vg_train_params p = g_params;
+	ck_assert_int_eq(vg_model_train(X, y, ROWS, &p, pa, err, sizeof(err)), VG_OK);
+	p.weight = w;
+	ck_assert_int_eq(vg_model_train(X, y, ROWS, &p, pb, err, sizeof(err)), VG_OK);
+	struct vg_model *ma = NULL, *mb = NULL;
+	ck_assert_int_eq(vg_model_load_file(pa, &ma, err, sizeof(err)), VG_OK);
+	ck_assert_int_eq(vg_model_load_file(pb, &mb, err, sizeof(err)), VG_OK);
+	double sa = 0, sb = 0;
+	for (size_t r = 0; r < ROWS; r++) {
+		float a, b;
+		ck_assert_int_eq(
+		    vg_model_score(ma, X + r * NF, &a, NULL, err, sizeof(err)), VG_OK);
+		ck_assert_int_eq(
+		    vg_model_score(mb, X + r * NF, &b, NULL, err, sizeof(err)), VG_OK);
+		sa += a;
+		sb += b;
+	}
+	ck_assert_msg(sb < 0.75 * sa, "mean score weighted %g, unweighted %g", sb / ROWS,
+	              sa / ROWS);
+	vg_model_destroy(ma);
+	vg_model_destroy(mb);
 }
 END_TEST
 
@@ -849,6 +895,12 @@ START_TEST(train_rejects_bad_input)
 	                 VG_ERR_INVALID);
 	ck_assert_str_eq(err, "train: label of row 3 is 0.5, expected 0 or 1");
 	y[3] = 1.0f;
+	float w[4] = {1, 1, 0, 1};
+	p.weight = w;
+	ck_assert_int_eq(vg_model_train(X, y, 4, &p, path, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	ck_assert_str_eq(err, "train: weight of row 2 is 0, expected > 0");
+	p.weight = NULL;
 	ck_assert_int_eq(vg_model_train(X, y, 0, &p, path, err, sizeof(err)),
 	                 VG_ERR_INVALID);
 	ck_assert_int_eq(vg_model_train(NULL, y, 4, &p, path, err, sizeof(err)),
@@ -977,6 +1029,7 @@ static Suite *models_suite(void)
 	tcase_add_test(tc, load_errors_are_clear);
 	tcase_add_test(tc, models_for_another_feature_list_are_refused);
 	tcase_add_test(tc, train_rejects_bad_input);
+	tcase_add_test(tc, train_weights_shift_scores);
 	tcase_add_test(tc, score_rejects_null_arguments);
 	suite_add_tcase(s, tc);
 
