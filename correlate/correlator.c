@@ -23,9 +23,17 @@
  *    after it).  Counts above the largest bound are not needed and the event list
  *    kept for the alert is bounded.
  *
- * Memory: a group is 104 bytes plus its key in one allocation; eager event_count
- * adds a ring of 16-byte references (partition index + offset packed), the other
- * kinds a struct gext.  scripts/bench-detect.sh measures bytes per open key.
+ * Memory (issue 4: at most 256 bytes per open group key, hash index included):
+ * a group is one allocation -- a 72-byte header, its key, and its kind's state
+ * (struct group).  What a typical group holds stays inside it: eager event_count
+ * its first RING_INLINE event references, other kinds their first EV_INLINE,
+ * value_count its first VC_INLINE distinct values; only larger groups allocate
+ * more (a heap ring, a struct evblock, a value table), and a value set returns
+ * into the group when expiry shrinks it.  Values are 64-bit hashes (see
+ * vals_add).  The table adds a pointer per bucket, 8 to 16 bytes per group (it
+ * doubles when groups outnumber buckets).  scripts/bench-detect.sh measures bytes
+ * per open key (resident memory and malloc's own count); CORRELATION.md has the
+ * figures.
  *
  * Chains: an alert of a correlation that another one consumes is queued as an
  * event carrying its group values (under the inner rule's fields and group-by
@@ -94,6 +102,8 @@ struct pext {
 	vg_time max_ts;
 };
 
+/* value_count: one distinct value (the 64-bit hash of its bytes) with its newest
+ * time.  Sets hold hashes, not copies: see the note at vals_add. */
 struct vent {
 	uint64_t h;
 	vg_time ts;
@@ -108,52 +118,154 @@ struct chained {
 
 #define TL_MAX 16 /* times kept per rule and group (temporal) */
 
-/* What groups of every kind but eager event_count keep besides the core. */
-struct gext {
-	struct evref *evs; /* first events (bounded) */
-	struct pext *pexts;
-	uint32_t nevs, evcap;
-	uint32_t npexts, pxcap;
-	uint32_t nvals, vcap;
-	uint32_t tlrefs;
-	/* snapshot of group-by + entity values of the last event (fixed windows;
-	 * sliding ones snapshot the event that completes them) */
-	struct vg_buf snap;
-	/* value_count: distinct value hashes with their newest time */
-	struct vent *vals;
-	/* temporal: per referenced rule, up to TL_MAX newest times (sorted) */
-	vg_time *tl;
-	uint8_t *tln;
-	/* value_sum / value_avg */
-	double sum;
-	/* absence: the trigger's time, the newest expected event's time */
-	vg_time trig, exp_ts;
+/* value_count: distinct values held in the group itself until there are more
+ * than VC_INLINE; then in a separate table (the large form), which goes back into
+ * the group once expiry leaves VC_SHRINK or fewer (the gap keeps a group hovering
+ * at the limit from allocating and freeing at every event).
+ *
+ * The large form: open addressing, linear probing, power-of-two capacity, at most
+ * 3/4 full, backward-shift deletion (no tombstones); a free slot has ts ==
+ * VG_TIME_NONE.  Its capacity and oldest time live where the small form's values
+ * were, so the table is nothing but slots. */
+#define VC_INLINE 3
+#define VC_SHRINK 1
+struct vcset {
+	struct vent *slots; /* NULL: the small form */
+	union {
+		struct vent inl[VC_INLINE]; /* the small form */
+		struct {
+			uint32_t cap;
+			vg_time min_ts; /* no value is older (exact after a prune) */
+		} big;
+	} f;
 };
 
-/* One open group: 104 bytes plus its key (allocated with it); eager event_count
- * adds a ring of `need` 16-byte references, the other kinds a struct gext. */
+/* eager event_count: a ring of at most corr->need references sorted by time.
+ * The first RING_INLINE (fewer when need is smaller) live in the group; a ring
+ * that must grow beyond them moves to `heap` and doubles up to need. */
+#define RING_INLINE 4
+struct ringx {
+	struct evref *heap; /* NULL: inl */
+	uint32_t rhead, rlen, rcap;
+	uint32_t pad;
+	struct evref inl[]; /* min(need, RING_INLINE) */
+};
+
+/* A snapshot of group-by + entity values (see snapshot_f), in the group. */
+struct snapx {
+	char *data;
+	uint32_t len, cap;
+};
+
+/* The events of a gx group beyond its first EV_INLINE: one allocation holding all
+ * of them (at most ALERT_EVENTS_MAX) and, once some were not kept, the
+ * per-partition extents of every event the group took in. */
+#define EV_INLINE 3
+struct evblock {
+	uint32_t cap;
+	uint32_t npexts, pxcap; /* npexts == 0: derive them from e[] */
+	uint32_t pad;
+	struct pext *pexts;
+	struct evref e[]; /* cap */
+};
+
+/* Every kind but eager event_count.  The alert's events: the group's first
+ * ALERT_EVENTS_MAX references, in ev[] while there are at most EV_INLINE, then
+ * all in eb.  While every event the group took in is kept (count == nevs), the
+ * per-partition extents are derived from them. */
+struct gx {
+	struct evblock *eb; /* NULL: ev[] */
+	uint16_t nevs;      /* at most ALERT_EVENTS_MAX */
+	uint16_t pad;
+	uint32_t nvals; /* value_count: distinct values held, either form */
+	union {
+		struct vcset vc; /* value_count */
+		struct {         /* temporal, temporal_ordered */
+			/* per referenced rule, up to TL_MAX newest times (sorted),
+			 * then the per-rule counts (uint8_t), in one allocation */
+			vg_time *tl;
+			uint32_t tlrefs;
+		} tp;
+		double sum; /* value_sum / value_avg */
+		struct {    /* absence: the trigger, the newest expected event */
+			vg_time trig, exp_ts;
+		} ab;
+	} u;
+	struct evref ev[EV_INLINE];
+};
+
+/* One open group, in one allocation: this header (72 bytes), its key (keycap
+ * bytes, a multiple of 8), then its kind's state: struct ringx with its inline
+ * slots for eager event_count; else struct gx, followed for close-evaluated
+ * windows by a struct snapx.  A rule's groups all have the same kind (struct
+ * rstate); nothing points into a group but the table and list links, so a pooled
+ * group may be moved by realloc. */
 struct group {
 	struct group *hnext;
 	struct group *prev, *next; /* the rule's list */
-	struct gext *x;            /* NULL for eager event_count */
-	/* eager event_count: ring of up to corr->need references, sorted by ts */
-	struct evref *ring;
-	uint64_t hash;
 	vg_time first_ts, newest_ts, deadline;
 	uint64_t count;
 	uint32_t keylen, keycap;
-	uint32_t corr; /* correlation number */
-	uint32_t rhead, rlen, rcap;
-	char key[]; /* keycap bytes */
+	uint32_t corr;   /* correlation number */
+	uint32_t hash;   /* low bits of the key's hash: the table has < 2^32 buckets */
+	uint64_t tail[]; /* key, then kind state */
 };
+
+/* Group layouts (struct rstate.kind). */
+enum { G_RING, G_SLIDING, G_FIXED };
 
 struct rstate {
 	const struct vg_rule *rule;
 	struct group *head, *tail;
 	size_t ngroups;
 	struct group *pool;
-	uint64_t stamp; /* last feed that touched it (one count per event) */
+	uint64_t stamp;   /* last feed that touched it (one count per event) */
+	int kind;         /* G_* */
+	uint32_t rinl;    /* G_RING: inline ring slots */
+	uint32_t statesz; /* bytes of kind state after the key */
 };
+
+static inline char *gkey(struct group *g)
+{
+	return (char *)g->tail;
+}
+
+static inline struct ringx *RX(struct group *g)
+{
+	return (struct ringx *)(void *)((char *)g->tail + g->keycap);
+}
+
+static inline const struct ringx *RXC(const struct group *g)
+{
+	return (const struct ringx *)(const void *)((const char *)g->tail + g->keycap);
+}
+
+static inline struct gx *GX(struct group *g)
+{
+	return (struct gx *)(void *)((char *)g->tail + g->keycap);
+}
+
+static inline const struct gx *GXC(const struct group *g)
+{
+	return (const struct gx *)(const void *)((const char *)g->tail + g->keycap);
+}
+
+/* G_FIXED only. */
+static inline struct snapx *SNAP(struct group *g)
+{
+	return (struct snapx *)(void *)((char *)GX(g) + sizeof(struct gx));
+}
+
+static inline const struct evref *ring_of(const struct group *g)
+{
+	const struct ringx *x = RXC(g);
+	return x->heap ? x->heap : x->inl;
+}
+
+static inline const struct evref *evs_of(const struct gx *x)
+{
+	return x->eb ? x->eb->e : x->ev;
+}
 
 struct partition {
 	const char *topic;
@@ -199,6 +311,7 @@ struct vg_correlator {
 	size_t kvcap;
 	struct vg_source events[ALERT_EVENTS_MAX];
 	struct evref tmp[ALERT_EVENTS_MAX];
+	struct pext pxs[ALERT_EVENTS_MAX]; /* extents derived from a gx's events */
 	/* correlations of correlations */
 	struct vg_arena *arena;
 	struct chained *pending;
@@ -312,8 +425,26 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
 		vg_correlator_destroy(c);
 		return VG_ERR_NOMEM;
 	}
-	for (size_t k = 0; k < c->nrules; k++)
-		c->rules[k].rule = rs->rules[rs->corr_rules[k]];
+	for (size_t k = 0; k < c->nrules; k++) {
+		struct rstate *r = &c->rules[k];
+		const struct vg_corr *corr;
+		r->rule = rs->rules[rs->corr_rules[k]];
+		corr = r->rule->corr;
+		if (corr->type == VG_CORR_EVENT_COUNT && corr->eager) {
+			r->kind = G_RING;
+			r->rinl =
+			    corr->need < RING_INLINE ? (uint32_t)corr->need : RING_INLINE;
+			r->statesz = (uint32_t)(sizeof(struct ringx) +
+			                        r->rinl * sizeof(struct evref));
+		} else if (corr->eager || corr->type == VG_CORR_TEMPORAL ||
+		           corr->type == VG_CORR_TEMPORAL_ORDERED) {
+			r->kind = G_SLIDING;
+			r->statesz = sizeof(struct gx);
+		} else {
+			r->kind = G_FIXED;
+			r->statesz = sizeof(struct gx) + sizeof(struct snapx);
+		}
+	}
 	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
 		vg_field f = vg_field_lookup(ents[i], strlen(ents[i]));
 		if (f != VG_FIELD_NONE)
@@ -334,18 +465,37 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
 	return VG_OK;
 }
 
-static void group_free(struct group *g)
+/* Release what a group holds outside itself (its allocation stays). */
+static void group_release(const struct rstate *r, struct group *g)
 {
-	free(g->ring);
-	if (g->x) {
-		free(g->x->evs);
-		free(g->x->pexts);
-		free(g->x->vals);
-		free(g->x->tl);
-		free(g->x->tln);
-		vg_buf_free(&g->x->snap);
-		free(g->x);
+	if (r->kind == G_RING) {
+		free(RX(g)->heap);
+		RX(g)->heap = NULL;
+		return;
 	}
+	struct gx *x = GX(g);
+	if (x->eb)
+		free(x->eb->pexts);
+	free(x->eb);
+	x->eb = NULL;
+	if (r->rule->corr->type == VG_CORR_VALUE_COUNT) {
+		free(x->u.vc.slots);
+		x->u.vc.slots = NULL;
+	} else if (r->rule->corr->type == VG_CORR_TEMPORAL ||
+	           r->rule->corr->type == VG_CORR_TEMPORAL_ORDERED) {
+		free(x->u.tp.tl);
+		x->u.tp.tl = NULL;
+		x->u.tp.tlrefs = 0;
+	}
+	if (r->kind == G_FIXED) {
+		free(SNAP(g)->data);
+		*SNAP(g) = (struct snapx){NULL, 0, 0};
+	}
+}
+
+static void group_free(const struct rstate *r, struct group *g)
+{
+	group_release(r, g);
 	free(g);
 }
 
@@ -357,11 +507,11 @@ void vg_correlator_destroy(struct vg_correlator *c)
 		struct rstate *r = &c->rules[k];
 		for (struct group *g = r->head, *n; g; g = n) {
 			n = g->next;
-			group_free(g);
+			group_free(r, g);
 		}
 		for (struct group *g = r->pool, *n; g; g = n) {
 			n = g->next;
-			group_free(g);
+			group_free(r, g);
 		}
 	}
 	free(c->rules);
@@ -424,6 +574,11 @@ static void group_remove(struct vg_correlator *c, struct group *g)
 	list_unlink(r, g);
 	r->ngroups--;
 	c->ngroups--;
+	if (r->kind != G_RING && r->rule->corr->type == VG_CORR_VALUE_COUNT) {
+		/* a pooled group keeps no large value set */
+		free(GX(g)->u.vc.slots);
+		GX(g)->u.vc.slots = NULL;
+	}
 	g->next = r->pool;
 	r->pool = g;
 }
@@ -431,6 +586,8 @@ static void group_remove(struct vg_correlator *c, struct group *g)
 static void table_grow(struct vg_correlator *c)
 {
 	size_t nb = c->nbuckets * 2;
+	if (nb > (size_t)UINT32_MAX)
+		return; /* g->hash has 32 bits */
 	struct group **nt = calloc(nb, sizeof(*nt));
 	if (!nt)
 		return; /* keep the longer chains */
@@ -636,6 +793,46 @@ static size_t extents_of(const struct evref *refs, size_t head, size_t n, size_t
 	return np;
 }
 
+/* Per-partition extents of x's events into px (at most pcap), in order of first
+ * appearance: what window_add keeps in eb->pexts once events are dropped. */
+static size_t extents_of_gx(const struct gx *x, struct pext *px, size_t pcap)
+{
+	const struct evref *evs = evs_of(x);
+	size_t np = 0;
+	for (size_t i = 0; i < x->nevs; i++) {
+		const struct evref *r = &evs[i];
+		int64_t off = ref_off(r);
+		size_t j;
+		for (j = 0; j < np; j++)
+			if (px[j].pidx == ref_pidx(r))
+				break;
+		if (j == np) {
+			if (np < pcap)
+				px[np++] = (struct pext){ref_pidx(r), off, off, r->ts};
+			continue;
+		}
+		if (off < px[j].min_off)
+			px[j].min_off = off;
+		if (off > px[j].max_off) {
+			px[j].max_off = off;
+			px[j].max_ts = r->ts;
+		}
+	}
+	return np;
+}
+
+/* The extents of a gx group: kept, or derived into c->pxs. */
+static const struct pext *gx_extents(struct vg_correlator *c, const struct gx *x,
+                                     size_t *n)
+{
+	if (x->eb && x->eb->npexts) {
+		*n = x->eb->npexts;
+		return x->eb->pexts;
+	}
+	*n = extents_of_gx(x, c->pxs, ALERT_EVENTS_MAX);
+	return c->pxs;
+}
+
 /* ------------------------------------------------------------ windows */
 
 /* Queue an alert of a correlation that others consume: its group values (from
@@ -688,25 +885,19 @@ static void chain_alert(struct vg_correlator *c, const struct vg_alert *a,
 static void emit_group(struct vg_correlator *c, struct group *g, vg_time first,
                        vg_time last, uint64_t count, const struct vg_buf *snap,
                        const struct evref *refs, size_t head, size_t n, size_t cap,
-                       vg_alert_fn fn, void *fn_ctx)
+                       const struct pext *px, size_t npx, vg_alert_fn fn, void *fn_ctx)
 {
 	const struct vg_rule *rule = c->rules[g->corr].rule;
 	struct vg_alert a;
-	struct pext px[32];
 	memset(&a, 0, sizeof(a));
 	a.rule = rule;
 	a.first_ts = first;
 	a.last_ts = last;
 	a.event_count = count;
-	a.group_key = g->key;
+	a.group_key = gkey(g);
 	alert_id(c, &a, NULL);
 	fields_from_snap(c, snap, &a);
-	if (g->x && refs == g->x->evs)
-		pick_events(c, g->x->evs, 0, g->x->nevs, g->x->nevs ? g->x->nevs : 1,
-		            g->x->pexts, g->x->npexts, &a);
-	else
-		pick_events(c, refs, head, n, cap, px,
-		            extents_of(refs, head, n, cap, px, 32), &a);
+	pick_events(c, refs, head, n, cap, px, npx, &a);
 	a.events_truncated = count > a.nevents;
 	c->stats.alerts++;
 	if (fn)
@@ -714,14 +905,30 @@ static void emit_group(struct vg_correlator *c, struct group *g, vg_time first,
 	chain_alert(c, &a, snap);
 }
 
+/* Emit an alert for a gx group with its kept events (then the caller removes g). */
+static void emit_gx(struct vg_correlator *c, struct group *g, vg_time first, vg_time last,
+                    uint64_t count, const struct vg_buf *snap, vg_alert_fn fn,
+                    void *fn_ctx)
+{
+	const struct gx *x = GX(g);
+	size_t npx;
+	const struct pext *px = gx_extents(c, x, &npx);
+	emit_group(c, g, first, last, count, snap, evs_of(x), 0, x->nevs,
+	           x->nevs ? x->nevs : 1, px, npx, fn, fn_ctx);
+}
+
 /* Eager window reached: alert with the ring's events, then reset the group. */
 static void fire_eager(struct vg_correlator *c, struct group *g,
                        const struct vg_event *ev, vg_alert_fn fn, void *fn_ctx)
 {
 	const struct vg_rule *rule = c->rules[g->corr].rule;
+	const struct ringx *x = RX(g);
+	const struct evref *ring = ring_of(g);
+	struct pext px[32];
+	size_t npx = extents_of(ring, x->rhead, x->rlen, x->rcap, px, 32);
 	snapshot(c, rule->corr, ev, &c->snap);
-	emit_group(c, g, g->ring[g->rhead].ts, g->newest_ts, g->rlen, &c->snap, g->ring,
-	           g->rhead, g->rlen, g->rcap, fn, fn_ctx);
+	emit_group(c, g, ring[x->rhead].ts, g->newest_ts, x->rlen, &c->snap, ring,
+	           x->rhead, x->rlen, x->rcap, px, npx, fn, fn_ctx);
 	group_remove(c, g);
 }
 
@@ -749,24 +956,26 @@ static void close_window(struct vg_correlator *c, struct group *g, vg_alert_fn f
 	const struct vg_corr *corr = c->rules[g->corr].rule->corr;
 	double metric = (double)g->count;
 	bool fire;
+	const struct gx *x = GX(g);
 	switch (corr->type) {
-	case VG_CORR_VALUE_COUNT: metric = (double)g->x->nvals; break;
-	case VG_CORR_VALUE_SUM: metric = g->x->sum; break;
+	case VG_CORR_VALUE_COUNT: metric = (double)x->nvals; break;
+	case VG_CORR_VALUE_SUM: metric = x->u.sum; break;
 	case VG_CORR_VALUE_AVG:
-		metric = g->count ? g->x->sum / (double)g->count : 0;
+		metric = g->count ? x->u.sum / (double)g->count : 0;
 		break;
 	default: break;
 	}
-	if (corr->type == VG_CORR_ABSENCE)
-		fire = g->x->trig != VG_TIME_NONE;
+	bool absence = corr->type == VG_CORR_ABSENCE;
+	if (absence)
+		fire = x->u.ab.trig != VG_TIME_NONE;
 	else
 		fire = g->count > 0 && cond_holds(corr, metric);
 	if (fire) {
-		vg_time first = corr->type == VG_CORR_ABSENCE ? g->x->trig : g->first_ts;
-		emit_group(c, g, first,
-		           corr->type == VG_CORR_ABSENCE ? g->x->trig : g->newest_ts,
-		           corr->type == VG_CORR_ABSENCE ? 1 : g->count, &g->x->snap,
-		           g->x->evs, 0, g->x->nevs, g->x->nevs, fn, fn_ctx);
+		const struct snapx *sx = SNAP(g);
+		const struct vg_buf snap = {sx->data, sx->len, sx->cap, false};
+		emit_gx(c, g, absence ? x->u.ab.trig : g->first_ts,
+		        absence ? x->u.ab.trig : g->newest_ts, absence ? 1 : g->count,
+		        &snap, fn, fn_ctx);
 	}
 	group_remove(c, g);
 }
@@ -816,53 +1025,71 @@ static struct group *group_get(struct vg_correlator *c, uint32_t k, uint64_t h,
 	struct rstate *r = &c->rules[k];
 	*fresh = false;
 	for (struct group *g = c->table[h & (c->nbuckets - 1)]; g; g = g->hnext)
-		if (g->hash == h && g->corr == k && g->keylen == keylen &&
-		    memcmp(g->key, key, keylen) == 0)
+		if (g->hash == (uint32_t)h && g->corr == k && g->keylen == keylen &&
+		    memcmp(gkey(g), key, keylen) == 0)
 			return g;
 	if (r->ngroups >= c->conf.max_groups_per_rule)
 		evict_one(c, r);
 	if (c->ngroups >= c->conf.max_groups_total)
 		evict_one(c, NULL);
 	const struct vg_corr *corr = r->rule->corr;
-	bool ext = !(corr->type == VG_CORR_EVENT_COUNT && corr->eager);
 	struct group *g = r->pool;
 	if (g)
 		r->pool = g->next;
 	if (!g || g->keycap < keylen + 1) {
-		/* the key lives in the group's allocation */
-		size_t cap = keylen + 1 < 24 ? 24 : keylen + 1;
-		struct group *ng = realloc(g, sizeof(*g) + cap);
-		if (!ng) {
+		/* header, key and kind state in one allocation; the key's room is
+		 * rounded up to 8 bytes, which aligns the state */
+		size_t cap = (keylen + 1 + 7) & ~(size_t)7;
+		if (cap > UINT32_MAX) {
 			if (g)
-				group_free(g);
+				group_free(r, g);
 			return NULL;
 		}
-		if (!g)
-			memset(ng, 0, sizeof(*ng));
+		struct group *ng = realloc(g, sizeof(*g) + cap + r->statesz);
+		if (!ng) {
+			if (g)
+				group_free(r, g);
+			return NULL;
+		}
+		if (g) /* a pooled group: its state moves behind the longer key */
+			memmove((char *)ng->tail + cap, (char *)ng->tail + ng->keycap,
+			        r->statesz);
+		else
+			memset((char *)ng->tail + cap, 0, r->statesz);
 		g = ng;
 		g->keycap = (uint32_t)cap;
 	}
-	if (ext && !g->x) {
-		if (!(g->x = calloc(1, sizeof(*g->x)))) {
-			group_free(g);
-			return NULL;
-		}
-		vg_buf_init(&g->x->snap);
-	}
-	memcpy(g->key, key, keylen);
-	g->key[keylen] = '\0';
+	memcpy(gkey(g), key, keylen);
+	gkey(g)[keylen] = '\0';
 	g->keylen = (uint32_t)keylen;
-	g->hash = h;
+	g->hash = (uint32_t)h;
 	g->corr = k;
-	g->rhead = g->rlen = 0;
 	g->count = 0;
-	if (g->x) {
-		struct gext *x = g->x;
-		x->nevs = x->npexts = x->nvals = 0;
-		x->sum = 0;
-		x->trig = x->exp_ts = VG_TIME_NONE;
-		if (x->tln)
-			memset(x->tln, 0, x->tlrefs);
+	if (r->kind == G_RING) {
+		struct ringx *x = RX(g);
+		x->rhead = x->rlen = 0;
+		if (!x->heap)
+			x->rcap = r->rinl;
+	} else {
+		struct gx *x = GX(g);
+		x->nevs = 0;
+		if (x->eb)
+			x->eb->npexts = 0;
+		switch (corr->type) {
+		case VG_CORR_VALUE_COUNT: x->nvals = 0; break;
+		case VG_CORR_TEMPORAL:
+		case VG_CORR_TEMPORAL_ORDERED:
+			if (x->u.tp.tl)
+				memset(x->u.tp.tl + x->u.tp.tlrefs * TL_MAX, 0,
+				       x->u.tp.tlrefs);
+			break;
+		case VG_CORR_VALUE_SUM:
+		case VG_CORR_VALUE_AVG: x->u.sum = 0; break;
+		case VG_CORR_ABSENCE: x->u.ab.trig = x->u.ab.exp_ts = VG_TIME_NONE; break;
+		default: break;
+		}
+		if (r->kind == G_FIXED)
+			SNAP(g)->len = 0;
 	}
 	g->first_ts = g->newest_ts = VG_TIME_NONE;
 	g->prev = g->next = NULL;
@@ -877,92 +1104,138 @@ static struct group *group_get(struct vg_correlator *c, uint32_t k, uint64_t h,
 	return g;
 }
 
-/* Add ref to an eager group's ring (sorted), trimming to the timespan. */
+/* Add ref to an eager group's ring (sorted), trimming to the timespan.  The ring
+ * grows (inline slots, then a heap ring doubling) up to corr->need entries. */
 static bool ring_add(struct group *g, const struct vg_corr *corr, struct evref ref)
 {
-	size_t cap = (size_t)corr->need;
-	if (g->rcap != cap) {
-		struct evref *nr = realloc(g->ring, cap * sizeof(*nr));
+	struct ringx *x = RX(g);
+	size_t need = (size_t)corr->need;
+	if (x->rlen == x->rcap && x->rcap < need) {
+		size_t cap = x->rcap ? x->rcap * 2 : 1;
+		if (cap < RING_INLINE)
+			cap = RING_INLINE;
+		if (cap > need)
+			cap = need;
+		struct evref *nr = malloc(cap * sizeof(*nr));
 		if (!nr)
 			return false;
-		g->ring = nr;
-		g->rcap = cap;
-		g->rhead = g->rlen = 0;
+		const struct evref *old = ring_of(g);
+		for (size_t i = 0; i < x->rlen; i++) /* unwrap */
+			nr[i] = old[(x->rhead + i) % x->rcap];
+		free(x->heap);
+		x->heap = nr;
+		x->rcap = (uint32_t)cap;
+		x->rhead = 0;
 	}
-	if (g->rlen == cap) {
-		if (ref.ts < g->ring[g->rhead].ts)
+	struct evref *ring = x->heap ? x->heap : x->inl;
+	size_t cap = x->rcap;
+	if (x->rlen == cap) {
+		if (ref.ts < ring[x->rhead].ts)
 			return true; /* older than all kept: could only form an older
 			                window */
-		g->rhead = (g->rhead + 1) % cap; /* drop the oldest */
-		g->rlen--;
+		x->rhead = (uint32_t)((x->rhead + 1) % cap); /* drop the oldest */
+		x->rlen--;
 	}
 	/* insert keeping time order (events are mostly in order: scan from the end) */
-	size_t pos = g->rlen;
-	while (pos > 0 && g->ring[(g->rhead + pos - 1) % cap].ts > ref.ts) {
-		g->ring[(g->rhead + pos) % cap] = g->ring[(g->rhead + pos - 1) % cap];
+	size_t pos = x->rlen;
+	while (pos > 0 && ring[(x->rhead + pos - 1) % cap].ts > ref.ts) {
+		ring[(x->rhead + pos) % cap] = ring[(x->rhead + pos - 1) % cap];
 		pos--;
 	}
-	g->ring[(g->rhead + pos) % cap] = ref;
-	g->rlen++;
-	vg_time newest = g->ring[(g->rhead + g->rlen - 1) % cap].ts;
-	while (g->rlen && g->ring[g->rhead].ts < newest - corr->timespan) {
-		g->rhead = (g->rhead + 1) % cap;
-		g->rlen--;
+	ring[(x->rhead + pos) % cap] = ref;
+	x->rlen++;
+	vg_time newest = ring[(x->rhead + x->rlen - 1) % cap].ts;
+	while (x->rlen && ring[x->rhead].ts < newest - corr->timespan) {
+		x->rhead = (uint32_t)((x->rhead + 1) % cap);
+		x->rlen--;
 	}
 	g->newest_ts = newest;
-	g->first_ts = g->ring[g->rhead].ts;
+	g->first_ts = ring[x->rhead].ts;
 	g->deadline = newest + corr->timespan;
 	return true;
 }
 
-static bool window_add(struct group *g, const struct vg_corr *corr, struct evref ref)
+static bool pext_add(struct evblock *eb, struct evref ref)
 {
-	if (g->count == 0) {
-		g->first_ts = ref.ts;
-		g->newest_ts = ref.ts;
-		g->deadline = ref.ts + corr->timespan;
-	}
-	if (g->count < UINT64_MAX)
-		g->count++;
-	if (ref.ts > g->newest_ts)
-		g->newest_ts = ref.ts;
-	if (g->x->nevs < ALERT_EVENTS_MAX) {
-		if (g->x->nevs == g->x->evcap) {
-			size_t ncap = g->x->evcap ? g->x->evcap * 2
-			                          : 2; /* most groups stay small */
-			struct evref *ne = realloc(g->x->evs, ncap * sizeof(*ne));
-			if (!ne)
-				return false;
-			g->x->evs = ne;
-			g->x->evcap = ncap;
-		}
-		g->x->evs[g->x->nevs++] = ref;
-	}
 	size_t j;
 	int64_t off = ref_off(&ref);
-	for (j = 0; j < g->x->npexts; j++)
-		if (g->x->pexts[j].pidx == ref_pidx(&ref))
+	for (j = 0; j < eb->npexts; j++)
+		if (eb->pexts[j].pidx == ref_pidx(&ref))
 			break;
-	if (j == g->x->npexts) {
-		if (g->x->npexts == g->x->pxcap) {
-			size_t ncap = g->x->pxcap ? g->x->pxcap * 2 : 1;
-			struct pext *np = realloc(g->x->pexts, ncap * sizeof(*np));
-			if (!np)
-				return false;
-			g->x->pexts = np;
-			g->x->pxcap = ncap;
-		}
-		g->x->pexts[g->x->npexts++] =
-		    (struct pext){ref_pidx(&ref), off, off, ref.ts};
-	} else {
-		struct pext *p = &g->x->pexts[j];
+	if (j < eb->npexts) {
+		struct pext *p = &eb->pexts[j];
 		if (off < p->min_off)
 			p->min_off = off;
 		if (off > p->max_off) {
 			p->max_off = off;
 			p->max_ts = ref.ts;
 		}
+		return true;
 	}
+	if (eb->npexts == eb->pxcap) {
+		size_t ncap = eb->pxcap ? eb->pxcap * 2 : 4;
+		struct pext *np = realloc(eb->pexts, ncap * sizeof(*np));
+		if (!np)
+			return false;
+		eb->pexts = np;
+		eb->pxcap = (uint32_t)ncap;
+	}
+	eb->pexts[eb->npexts++] = (struct pext){ref_pidx(&ref), off, off, ref.ts};
+	return true;
+}
+
+static bool window_add(struct vg_correlator *c, struct group *g,
+                       const struct vg_corr *corr, struct evref ref)
+{
+	struct gx *x = GX(g);
+	if (g->count == 0) {
+		g->first_ts = ref.ts;
+		g->newest_ts = ref.ts;
+		g->deadline = ref.ts + corr->timespan;
+	}
+	if (ref.ts > g->newest_ts)
+		g->newest_ts = ref.ts;
+	if (x->nevs < ALERT_EVENTS_MAX) {
+		/* every event so far is kept: the extents follow from them */
+		size_t cap = x->eb ? x->eb->cap : EV_INLINE;
+		if (x->nevs == cap) {
+			/* 6, 12, ..., 192, 256: the first block fits malloc's
+			 * 128-byte size class */
+			size_t ncap = x->eb ? cap * 2 : 2 * EV_INLINE;
+			if (ncap > ALERT_EVENTS_MAX)
+				ncap = ALERT_EVENTS_MAX;
+			struct evblock *nb =
+			    realloc(x->eb, sizeof(*nb) + ncap * sizeof(struct evref));
+			if (!nb)
+				return false;
+			if (!x->eb) {
+				*nb = (struct evblock){0};
+				memcpy(nb->e, x->ev, sizeof(x->ev));
+			}
+			nb->cap = (uint32_t)ncap;
+			x->eb = nb;
+		}
+		(x->eb ? x->eb->e : x->ev)[x->nevs++] = ref;
+	} else {
+		struct evblock *eb = x->eb; /* ALERT_EVENTS_MAX > EV_INLINE */
+		if (!eb->npexts) {
+			/* the first event not kept: keep the extents from now on */
+			size_t n = extents_of_gx(x, c->pxs, ALERT_EVENTS_MAX);
+			if (n > eb->pxcap) {
+				struct pext *np = realloc(eb->pexts, n * sizeof(*np));
+				if (!np)
+					return false;
+				eb->pexts = np;
+				eb->pxcap = (uint32_t)n;
+			}
+			memcpy(eb->pexts, c->pxs, n * sizeof(*eb->pexts));
+			eb->npexts = (uint32_t)n;
+		}
+		if (!pext_add(eb, ref))
+			return false;
+	}
+	if (g->count < UINT64_MAX)
+		g->count++;
 	return true;
 }
 
@@ -1044,53 +1317,230 @@ static void emit_standalone(struct vg_correlator *c, const struct vg_rule *rule,
 		fn(&a, fn_ctx);
 }
 
+/* Keep a copy of snapshot b in the group (fixed windows: the newest event's
+ * values).  Out of memory, the group reports no fields. */
+static void snap_store(struct snapx *sx, const struct vg_buf *b)
+{
+	size_t len = b->oom ? 0 : b->len;
+	if (len > sx->cap) {
+		size_t cap = (len + 63) & ~(size_t)63;
+		char *nd = realloc(sx->data, cap);
+		if (!nd) {
+			sx->len = 0;
+			return;
+		}
+		sx->data = nd;
+		sx->cap = (uint32_t)cap;
+	}
+	if (len)
+		memcpy(sx->data, b->data, len);
+	sx->len = (uint32_t)len;
+}
+
+/* ------------------------------------------------------------ value sets */
+
+static uint32_t vset_cap_for(uint32_t n)
+{
+	uint32_t cap = 8;
+	while (cap / 4 * 3 < n)
+		cap *= 2;
+	return cap;
+}
+
+/* Slot holding h, or the free slot where it would go (a table is never full). */
+static uint32_t vset_slot(const struct vent *slots, uint32_t cap, uint64_t h)
+{
+	uint32_t m = cap - 1, i = (uint32_t)h & m;
+	while (slots[i].ts != VG_TIME_NONE && slots[i].h != h)
+		i = (i + 1) & m;
+	return i;
+}
+
+/* Move x's values (either form) into a new table of capacity cap.  @return false
+ * when out of memory (nothing changed). */
+static bool vset_rebuild(struct gx *x, uint32_t cap)
+{
+	struct vcset *v = &x->u.vc;
+	struct vent *slots = malloc(cap * sizeof(*slots));
+	if (!slots)
+		return false;
+	for (uint32_t i = 0; i < cap; i++)
+		slots[i].ts = VG_TIME_NONE;
+	const struct vent *from = v->slots ? v->slots : v->f.inl;
+	uint32_t n = v->slots ? v->f.big.cap : x->nvals;
+	vg_time mn = INT64_MAX;
+	for (uint32_t i = 0; i < n; i++)
+		if (from[i].ts != VG_TIME_NONE) {
+			slots[vset_slot(slots, cap, from[i].h)] = from[i];
+			if (from[i].ts < mn)
+				mn = from[i].ts;
+		}
+	free(v->slots);
+	v->slots = slots;
+	v->f.big.cap = cap;
+	v->f.big.min_ts = mn;
+	return true;
+}
+
+/* Free slot i, moving later entries of its cluster back (no tombstones). */
+static void vset_del(struct vent *slots, uint32_t cap, uint32_t i)
+{
+	uint32_t m = cap - 1, j = i;
+	for (;;) {
+		j = (j + 1) & m;
+		if (slots[j].ts == VG_TIME_NONE)
+			break;
+		/* the entry at j may fill the hole unless its home slot lies
+		 * (cyclically) after the hole */
+		uint32_t home = (uint32_t)slots[j].h & m;
+		if (((j - home) & m) >= ((j - i) & m)) {
+			slots[i] = slots[j];
+			i = j;
+		}
+	}
+	slots[i].ts = VG_TIME_NONE;
+}
+
+static struct vent *vc_find(struct gx *x, uint64_t h)
+{
+	struct vcset *v = &x->u.vc;
+	if (!v->slots) {
+		for (uint32_t i = 0; i < x->nvals; i++)
+			if (v->f.inl[i].h == h)
+				return &v->f.inl[i];
+		return NULL;
+	}
+	struct vent *e = &v->slots[vset_slot(v->slots, v->f.big.cap, h)];
+	return e->ts != VG_TIME_NONE ? e : NULL;
+}
+
+/* Add a value not in x; spills to the large form past VC_INLINE values. */
+static bool vc_insert(struct gx *x, uint64_t h, vg_time ts)
+{
+	struct vcset *v = &x->u.vc;
+	if (!v->slots && x->nvals < VC_INLINE) {
+		v->f.inl[x->nvals++] = (struct vent){h, ts};
+		return true;
+	}
+	if ((!v->slots || x->nvals + 1 > v->f.big.cap / 4 * 3) &&
+	    !vset_rebuild(x, vset_cap_for(x->nvals + 1)))
+		return false;
+	v->slots[vset_slot(v->slots, v->f.big.cap, h)] = (struct vent){h, ts};
+	if (ts < v->f.big.min_ts)
+		v->f.big.min_ts = ts;
+	x->nvals++;
+	return true;
+}
+
+/* Forget the values last seen before lo.  The large form is scanned only when
+ * its oldest value may be older than lo; it goes back into the group at
+ * VC_SHRINK values, and halves when it is less than 1/8 full. */
+static void vc_prune(struct gx *x, vg_time lo)
+{
+	struct vcset *v = &x->u.vc;
+	if (!v->slots) {
+		uint32_t o = 0;
+		for (uint32_t i = 0; i < x->nvals; i++)
+			if (v->f.inl[i].ts >= lo)
+				v->f.inl[o++] = v->f.inl[i];
+		x->nvals = o;
+		return;
+	}
+	if (v->f.big.min_ts >= lo)
+		return;
+	struct vent *slots = v->slots;
+	uint32_t cap = v->f.big.cap;
+	vg_time mn = INT64_MAX;
+	for (uint32_t i = 0; i < cap; i++) {
+		/* a deletion may move a later entry into slot i: look again */
+		while (slots[i].ts != VG_TIME_NONE && slots[i].ts < lo) {
+			vset_del(slots, cap, i);
+			x->nvals--;
+		}
+		if (slots[i].ts != VG_TIME_NONE && slots[i].ts < mn)
+			mn = slots[i].ts;
+	}
+	v->f.big.min_ts = mn;
+	if (x->nvals <= VC_SHRINK) {
+		uint32_t o = 0;
+		for (uint32_t i = 0; i < cap; i++)
+			if (slots[i].ts != VG_TIME_NONE)
+				v->f.inl[o++] = slots[i];
+		free(slots);
+		v->slots = NULL;
+	} else if (cap > 8 && x->nvals < cap / 8) {
+		(void)vset_rebuild(x, vset_cap_for(x->nvals * 2)); /* else keep it */
+	}
+}
+
+/* The oldest time among x's values (dflt when none is older). */
+static vg_time vc_min_ts(const struct gx *x, vg_time dflt)
+{
+	const struct vcset *v = &x->u.vc;
+	const struct vent *e = v->slots ? v->slots : v->f.inl;
+	uint32_t n = v->slots ? v->f.big.cap : x->nvals;
+	vg_time mn = dflt;
+	for (uint32_t i = 0; i < n; i++)
+		if (e[i].ts != VG_TIME_NONE && e[i].ts < mn)
+			mn = e[i].ts;
+	return mn;
+}
+
 /* value_count: note value hash h at ts.  Sliding (eager) windows forget values
- * last seen before newest - timespan; fixed windows stop at corr->cap values. */
+ * last seen before newest - timespan; fixed windows stop at corr->cap values.
+ *
+ * Values are told apart by a 64-bit hash of their bytes (vg_hash64, seeded), not
+ * by copies: two distinct values of one group that share a hash count once.  For
+ * values that are not chosen to collide, the chance that some pair among n
+ * distinct values does is about n(n-1)/2^65 (n = 1,000: 3e-14 per window).
+ * vg_hash64 is FNV-1a with a bijective finaliser, which is not collision
+ * resistant: someone who controls the values can craft a colliding pair (about
+ * 2^32 work), and so make two of them count as one. */
 static bool vals_add(struct group *g, const struct vg_corr *corr, uint64_t h, vg_time ts)
 {
-	for (size_t i = 0; i < g->x->nvals; i++)
-		if (g->x->vals[i].h == h) {
-			if (ts > g->x->vals[i].ts)
-				g->x->vals[i].ts = ts;
-			goto prune;
-		}
-	if (!corr->eager && g->x->nvals >= corr->cap)
+	struct gx *x = GX(g);
+	struct vent *e = vc_find(x, h);
+	if (e) {
+		if (ts > e->ts)
+			e->ts = ts;
+	} else if (!corr->eager && x->nvals >= corr->cap) {
 		return true;
-	if (g->x->nvals == g->x->vcap) {
-		size_t nc = g->x->vcap ? g->x->vcap * 2 : 2;
-		struct vent *nv = realloc(g->x->vals, nc * sizeof(*nv));
-		if (!nv)
-			return false;
-		g->x->vals = nv;
-		g->x->vcap = nc;
+	} else if (!vc_insert(x, h, ts)) {
+		return false;
 	}
-	g->x->vals[g->x->nvals++] = (struct vent){h, ts};
-prune:
-	if (corr->eager) {
-		vg_time lo = g->newest_ts - corr->timespan;
-		size_t o = 0;
-		for (size_t i = 0; i < g->x->nvals; i++)
-			if (g->x->vals[i].ts >= lo)
-				g->x->vals[o++] = g->x->vals[i];
-		g->x->nvals = o;
-	}
+	if (corr->eager)
+		vc_prune(x, g->newest_ts - corr->timespan);
 	return true;
+}
+
+/* temporal: the per-rule counts after the times. */
+static inline uint8_t *tl_counts(struct gx *x)
+{
+	return (uint8_t *)(x->u.tp.tl + x->u.tp.tlrefs * TL_MAX);
+}
+
+static inline const uint8_t *tl_counts_c(const struct gx *x)
+{
+	return (const uint8_t *)(x->u.tp.tl + x->u.tp.tlrefs * TL_MAX);
 }
 
 /* temporal: add ts to rule kref's list of group g (sorted, newest TL_MAX kept). */
 static bool tl_add(struct group *g, const struct vg_corr *corr, size_t kref, vg_time ts)
 {
-	if (g->x->tlrefs != corr->nrefs) {
-		free(g->x->tl);
-		free(g->x->tln);
-		g->x->tl = malloc(corr->nrefs * TL_MAX * sizeof(vg_time));
-		g->x->tln = calloc(corr->nrefs, 1);
-		g->x->tlrefs = g->x->tl && g->x->tln ? corr->nrefs : 0;
-		if (!g->x->tlrefs)
+	struct gx *gg = GX(g);
+	if (gg->u.tp.tlrefs != corr->nrefs) {
+		/* the times, then the per-rule counts */
+		size_t nt = corr->nrefs * TL_MAX;
+		free(gg->u.tp.tl);
+		gg->u.tp.tl = malloc(nt * sizeof(vg_time) + corr->nrefs);
+		gg->u.tp.tlrefs = gg->u.tp.tl ? (uint32_t)corr->nrefs : 0;
+		if (!gg->u.tp.tl)
 			return false;
+		memset(gg->u.tp.tl + nt, 0, corr->nrefs);
 	}
-	vg_time *l = g->x->tl + kref * TL_MAX;
-	size_t n = g->x->tln[kref];
+	uint8_t *tln = tl_counts(gg);
+	vg_time *l = gg->u.tp.tl + kref * TL_MAX;
+	size_t n = tln[kref];
 	if (n == TL_MAX) {
 		if (ts <= l[0])
 			return true;
@@ -1103,17 +1553,17 @@ static bool tl_add(struct group *g, const struct vg_corr *corr, size_t kref, vg_
 		pos--;
 	}
 	l[pos] = ts;
-	g->x->tln[kref] = (uint8_t)(n + 1);
+	tln[kref] = (uint8_t)(n + 1);
 	/* forget times that can no longer share a window with the newest */
 	vg_time lo = g->newest_ts - corr->timespan;
 	for (size_t r = 0; r < corr->nrefs; r++) {
-		vg_time *x = g->x->tl + r * TL_MAX;
-		size_t m = g->x->tln[r], d = 0;
+		vg_time *x = gg->u.tp.tl + r * TL_MAX;
+		size_t m = tln[r], d = 0;
 		while (d < m && x[d] < lo)
 			d++;
 		if (d) {
 			memmove(x, x + d, (m - d) * sizeof(vg_time));
-			g->x->tln[r] = (uint8_t)(m - d);
+			tln[r] = (uint8_t)(m - d);
 		}
 	}
 	return true;
@@ -1125,16 +1575,18 @@ static bool tl_add(struct group *g, const struct vg_corr *corr, size_t kref, vg_
 static bool tl_check(const struct group *g, const struct vg_corr *corr, vg_time *first,
                      vg_time *last)
 {
+	const struct gx *gg = GXC(g);
+	const uint8_t *tln = tl_counts_c(gg);
 	size_t nr = corr->nrefs;
 	if (corr->type == VG_CORR_TEMPORAL_ORDERED) {
-		const vg_time *l0 = g->x->tl;
+		const vg_time *l0 = gg->u.tp.tl;
 		/* the latest start gives the shortest chain */
-		for (size_t i = g->x->tln[0]; i-- > 0;) {
+		for (size_t i = tln[0]; i-- > 0;) {
 			vg_time t0 = l0[i], prev = t0;
 			bool ok = true;
 			for (size_t r = 1; r < nr && ok; r++) {
-				const vg_time *x = g->x->tl + r * TL_MAX;
-				size_t m = g->x->tln[r], j = 0;
+				const vg_time *x = gg->u.tp.tl + r * TL_MAX;
+				size_t m = tln[r], j = 0;
 				while (j < m && x[j] < prev)
 					j++;
 				ok = j < m && x[j] - t0 <= corr->timespan;
@@ -1150,12 +1602,12 @@ static bool tl_check(const struct group *g, const struct vg_corr *corr, vg_time 
 		return false;
 	}
 	for (size_t r0 = 0; r0 < nr; r0++)
-		for (size_t i = 0; i < g->x->tln[r0]; i++) {
-			vg_time t = g->x->tl[r0 * TL_MAX + i], hi = t;
+		for (size_t i = 0; i < tln[r0]; i++) {
+			vg_time t = gg->u.tp.tl[r0 * TL_MAX + i], hi = t;
 			uint64_t have = 0;
 			for (size_t r = 0; r < nr; r++) {
-				const vg_time *x = g->x->tl + r * TL_MAX;
-				for (size_t j = 0; j < g->x->tln[r]; j++)
+				const vg_time *x = gg->u.tp.tl + r * TL_MAX;
+				for (size_t j = 0; j < tln[r]; j++)
 					if (x[j] >= t && x[j] - t <= corr->timespan) {
 						have++;
 						if (x[j] > hi)
@@ -1228,7 +1680,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		}
 		list_unlink(r, g); /* most recently touched goes last */
 		list_append(r, g);
-		if (g->rlen >= corr->need)
+		if (RX(g)->rlen >= corr->need)
 			fire_eager(c, g, ev, fn, fn_ctx);
 		return;
 	}
@@ -1236,7 +1688,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 	               corr->type == VG_CORR_TEMPORAL_ORDERED;
 	if (sliding) {
 		/* value_count (lower bound) and temporal: sliding windows */
-		if (!window_add(g, corr, ref)) {
+		if (!window_add(c, g, corr, ref)) {
 			group_remove(c, g);
 			return;
 		}
@@ -1251,13 +1703,9 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 				group_remove(c, g);
 				return;
 			}
-			fire = g->x->nvals >= corr->need;
-			if (fire) {
-				first = last;
-				for (size_t i = 0; i < g->x->nvals; i++)
-					if (g->x->vals[i].ts < first)
-						first = g->x->vals[i].ts;
-			}
+			fire = GX(g)->nvals >= corr->need;
+			if (fire)
+				first = vc_min_ts(GX(g), last);
 		} else {
 			if (!tl_add(g, corr, kref, ev->ts)) {
 				group_remove(c, g);
@@ -1267,8 +1715,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		}
 		if (fire) {
 			snapshot_f(c, corr, gf, ev, &c->snap);
-			emit_group(c, g, first, last, g->count, &c->snap, g->x->evs, 0,
-			           g->x->nevs, g->x->nevs, fn, fn_ctx);
+			emit_gx(c, g, first, last, g->count, &c->snap, fn, fn_ctx);
 			group_remove(c, g);
 		}
 		return;
@@ -1281,35 +1728,43 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		vg_time lo_off = corr->expect == 0 ? 0 : span;
 		vg_time hi_off = corr->expect == 1 ? 0 : span;
 		if (kref == 0) {
-			if (g->x->trig != VG_TIME_NONE && g->x->trig <= ev->ts)
+			if (GX(g)->u.ab.trig != VG_TIME_NONE &&
+			    GX(g)->u.ab.trig <= ev->ts)
 				return; /* a window is already waiting */
 			vg_time lo = ev->ts - lo_off, hi = ev->ts + hi_off;
-			if (g->x->exp_ts != VG_TIME_NONE &&
-			    ((g->x->exp_ts >= lo && g->x->exp_ts <= hi) ||
+			if (GX(g)->u.ab.exp_ts != VG_TIME_NONE &&
+			    ((GX(g)->u.ab.exp_ts >= lo && GX(g)->u.ab.exp_ts <= hi) ||
 			     (g->first_ts >= lo && g->first_ts <= hi)))
 				return; /* an expected event is in the window */
-			vg_time exp_lo = g->first_ts, exp_hi = g->x->exp_ts;
-			g->x->nevs = g->x->npexts = 0;
+			vg_time exp_lo = g->first_ts, exp_hi = GX(g)->u.ab.exp_ts;
+			GX(g)->nevs = 0;
+			if (GX(g)->eb)
+				GX(g)->eb->npexts = 0;
 			g->count = 0;
-			window_add(g, corr, ref);
-			g->x->trig = ev->ts;
+			if (!window_add(c, g, corr, ref)) {
+				group_remove(c, g);
+				return;
+			}
+			GX(g)->u.ab.trig = ev->ts;
 			g->first_ts = exp_lo;
-			g->x->exp_ts = exp_hi;
+			GX(g)->u.ab.exp_ts = exp_hi;
 			g->deadline = hi;
-			snapshot_f(c, corr, gf, ev, &g->x->snap);
+			snapshot_f(c, corr, gf, ev, &c->snap);
+			snap_store(SNAP(g), &c->snap);
 			return;
 		}
-		if (g->x->trig != VG_TIME_NONE && ev->ts >= g->x->trig - lo_off &&
-		    ev->ts <= g->x->trig + hi_off) {
+		if (GX(g)->u.ab.trig != VG_TIME_NONE &&
+		    ev->ts >= GX(g)->u.ab.trig - lo_off &&
+		    ev->ts <= GX(g)->u.ab.trig + hi_off) {
 			group_remove(c, g); /* arrived in time */
 			return;
 		}
-		if (g->x->exp_ts == VG_TIME_NONE || ev->ts > g->x->exp_ts)
-			g->x->exp_ts = ev->ts;
+		if (GX(g)->u.ab.exp_ts == VG_TIME_NONE || ev->ts > GX(g)->u.ab.exp_ts)
+			GX(g)->u.ab.exp_ts = ev->ts;
 		if (g->first_ts == VG_TIME_NONE || ev->ts < g->first_ts)
 			g->first_ts = ev->ts;
-		if (g->x->trig == VG_TIME_NONE)
-			g->deadline = g->x->exp_ts + span + lo_off;
+		if (GX(g)->u.ab.trig == VG_TIME_NONE)
+			g->deadline = GX(g)->u.ab.exp_ts + span + lo_off;
 		return;
 	}
 	if (!fresh && ev->ts > g->deadline) {
@@ -1319,7 +1774,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		if (!g)
 			return;
 	}
-	if (!window_add(g, corr, ref)) {
+	if (!window_add(c, g, corr, ref)) {
 		group_remove(c, g);
 		return;
 	}
@@ -1328,8 +1783,10 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		group_remove(c, g);
 		return;
 	}
-	g->x->sum += num;
-	snapshot_f(c, corr, gf, ev, &g->x->snap);
+	if (corr->type == VG_CORR_VALUE_SUM || corr->type == VG_CORR_VALUE_AVG)
+		GX(g)->u.sum += num;
+	snapshot_f(c, corr, gf, ev, &c->snap);
+	snap_store(SNAP(g), &c->snap);
 }
 
 /* Feed one detection or correlation hit to the correlations consuming rule. */
@@ -1447,24 +1904,42 @@ bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
 			break;
 	if (pidx == c->nparts)
 		return false;
-	for (size_t k = 0; k < c->nrules; k++)
+	for (size_t k = 0; k < c->nrules; k++) {
+		bool ring = c->rules[k].kind == G_RING;
 		for (const struct group *g = c->rules[k].head; g; g = g->next) {
-			for (size_t i = 0; i < g->rlen; i++) {
-				const struct evref *e =
-				    &g->ring[(g->rhead + i) % g->rcap];
+			const struct evref *refs;
+			size_t head = 0, n, cap;
+			if (ring) {
+				const struct ringx *x = RXC(g);
+				refs = ring_of(g);
+				head = x->rhead;
+				n = x->rlen;
+				cap = x->rcap;
+			} else {
+				const struct gx *x = GXC(g);
+				if (x->eb && x->eb->npexts) {
+					for (size_t i = 0; i < x->eb->npexts; i++) {
+						const struct pext *e = &x->eb->pexts[i];
+						if (e->pidx == pidx && e->min_off < lo) {
+							lo = e->min_off;
+							found = true;
+						}
+					}
+					continue;
+				}
+				/* every event is kept: the extents follow from them */
+				refs = evs_of(x);
+				n = cap = x->nevs;
+			}
+			for (size_t i = 0; i < n; i++) {
+				const struct evref *e = &refs[(head + i) % cap];
 				if (ref_pidx(e) == pidx && ref_off(e) < lo) {
 					lo = ref_off(e);
 					found = true;
 				}
 			}
-			for (size_t i = 0; g->x && i < g->x->npexts; i++) {
-				const struct pext *e = &g->x->pexts[i];
-				if (e->pidx == pidx && e->min_off < lo) {
-					lo = e->min_off;
-					found = true;
-				}
-			}
 		}
+	}
 	if (found)
 		*offset = lo;
 	return found;

@@ -1,9 +1,12 @@
-/* Unit tests for the correlation types beyond event_count: value_count, temporal,
- * temporal_ordered (order enforced), group-by equality across rules, aliases,
- * correlations of correlations (the specification's worked example), generate,
- * Vigil's absence / value_sum / value_avg, bounded state, and a differential test
- * of value_count against a brute-force recount with out-of-order events within the
- * allowed lateness.  Events are built directly (no parsers); time is injected. */
+/* Unit tests for the correlation types beyond event_count: value_count (including
+ * value sets that outgrow the group and shrink back, and sets of thousands),
+ * temporal, temporal_ordered (order enforced), group-by equality across rules,
+ * aliases, correlations of correlations (the specification's worked example),
+ * generate, Vigil's absence / value_sum / value_avg, bounded state, and
+ * differential tests of value_count against a naive recount: out-of-order events
+ * within the allowed lateness, groups whose value set spills from its small form
+ * to its large one and back after expiry, and large sets.  Events are built
+ * directly (no parsers); time is injected. */
 #include "vg_correlate.h"
 #include "vg_test.h"
 
@@ -25,6 +28,8 @@ struct got {
 	vg_time first_ts, last_ts;
 	uint64_t count;
 	char fields[256];
+	size_t nevents; /* the events the alert lists (in time order) */
+	int64_t first_off, last_off;
 };
 static struct got g_got[MAX_ALERTS];
 static size_t g_ngot;
@@ -104,6 +109,9 @@ static void on_alert(const struct vg_alert *a, void *ctx)
 	g->first_ts = a->first_ts;
 	g->last_ts = a->last_ts;
 	g->count = a->event_count;
+	g->nevents = a->nevents;
+	g->first_off = a->nevents ? a->events[0].offset : -1;
+	g->last_off = a->nevents ? a->events[a->nevents - 1].offset : -1;
 	g->fields[0] = '\0';
 	for (size_t i = 0; i < a->nfields; i++) {
 		size_t l = strlen(g->fields);
@@ -264,6 +272,108 @@ START_TEST(vc_upper_bound_at_close)
 	ck_assert_uint_eq(count_of("few"), 1); /* h: 2 values; g: 1; k: 4 */
 	ck_assert_str_eq(first_of("few")->key, "host.name=h");
 	ck_assert_uint_eq(first_of("few")->count, 2);
+	fx_free(&fx);
+}
+END_TEST
+
+/* A group's value set outgrows the group (more than 3 values), shrinks back when
+ * the values expire while the group lives on, and grows again: only the values
+ * within the timespan of the newest event count, and the alert reports the
+ * oldest of their times and every event the group took in. */
+START_TEST(vc_spill_and_back)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Spray\nid: spray\ncorrelation:\n  type: value_count\n"
+	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 60s\n"
+	                  "  condition: {field: user.name, gte: 6}\n",
+	        0, 0);
+	static const char *const users[] = {"u1", "u2", "u3", "u4", "u5", "u6"};
+	for (int i = 0; i < 5; i++)
+		feed(&fx, T0 + i * SEC, "event.action", "a", "source.ip", "1.1.1.1",
+		     "user.name", users[i], NULL);
+	ck_assert_uint_eq(g_ngot, 0); /* five values, held outside the group */
+	int64_t first;
+	ck_assert(vg_correlator_min_offset(fx.c, "raw", 0, &first));
+	ck_assert_int_eq(first, 0);
+	/* u1 alone keeps the group open; u2..u5 leave the window */
+	for (int i = 1; i <= 3; i++)
+		feed(&fx, T0 + i * 30 * SEC, "event.action", "a", "source.ip", "1.1.1.1",
+		     "user.name", "u1", NULL);
+	/* back to four: still no alert (the old u2..u5 no longer count) */
+	for (int i = 1; i < 4; i++)
+		feed(&fx, T0 + (90 + i) * SEC, "event.action", "a", "source.ip",
+		     "1.1.1.1", "user.name", users[i], NULL);
+	ck_assert_uint_eq(g_ngot, 0);
+	feed(&fx, T0 + 94 * SEC, "event.action", "a", "source.ip", "1.1.1.1", "user.name",
+	     "u5", NULL);
+	ck_assert_uint_eq(g_ngot, 0);
+	feed(&fx, T0 + 95 * SEC, "event.action", "a", "source.ip", "1.1.1.1", "user.name",
+	     "u6", NULL);
+	ck_assert_uint_eq(count_of("spray"), 1);
+	const struct got *g = first_of("spray");
+	ck_assert_int_eq(g->first_ts, T0 + 90 * SEC); /* u1's newest time */
+	ck_assert_int_eq(g->last_ts, T0 + 95 * SEC);
+	ck_assert_uint_eq(g->count, 13);
+	ck_assert_uint_eq(g->nevents, 13); /* offsets 0..12 */
+	ck_assert_int_eq(g->first_off, 0);
+	ck_assert_int_eq(g->last_off, 12);
+	int64_t off;
+	ck_assert(!vg_correlator_min_offset(fx.c, "raw", 0, &off)); /* reset */
+	fx_free(&fx);
+}
+END_TEST
+
+/* Thousands of distinct values in one group, sliding and fixed windows. */
+START_TEST(vc_large_sets)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Many\nid: many\ncorrelation:\n  type: value_count\n"
+	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 1h\n"
+	                  "  condition: {field: user.name, gte: 3000}\n---\n"
+	                  "title: Band\nid: band\ncorrelation:\n  type: value_count\n"
+	                  "  rules: [b]\n  group-by: [source.ip]\n  timespan: 1h\n"
+	                  "  condition: {field: user.name, gte: 1200, lte: 1500}\n",
+	        0, 0);
+	char u[16];
+	/* every user twice (the second time later): 2999 distinct values */
+	for (int i = 0; i < 2999; i++) {
+		snprintf(u, sizeof(u), "user%d", i);
+		feed(&fx, T0 + i * 1000, "event.action", "a", "source.ip", "1.1.1.1",
+		     "user.name", u, NULL);
+	}
+	for (int i = 0; i < 2999; i++) {
+		snprintf(u, sizeof(u), "user%d", i);
+		feed(&fx, T0 + (3000 + i) * 1000, "event.action", "a", "source.ip",
+		     "1.1.1.1", "user.name", u, NULL);
+	}
+	ck_assert_uint_eq(count_of("many"), 0);
+	feed(&fx, T0 + 10 * SEC, "event.action", "a", "source.ip", "1.1.1.1", "user.name",
+	     "user2999", NULL);
+	ck_assert_uint_eq(count_of("many"), 1);
+	ck_assert_int_eq(first_of("many")->first_ts, T0 + 3000 * 1000);
+	ck_assert_int_eq(first_of("many")->last_ts, T0 + 10 * SEC);
+	ck_assert_uint_eq(first_of("many")->count, 5999);
+	ck_assert_uint_eq(first_of("many")->nevents, 256);  /* the first 256 */
+	ck_assert_int_eq(first_of("many")->last_off, 5998); /* the newest */
+	/* fixed window: 1300 distinct (each twice) in one source, 1600 in another,
+	 * 1100 in a third; only the first is within [1200, 1500] at close */
+	static const struct {
+		const char *ip;
+		int n;
+	} band[] = {{"2.2.2.1", 1300}, {"2.2.2.2", 1600}, {"2.2.2.3", 1100}};
+	for (size_t b = 0; b < 3; b++)
+		for (int i = 0; i < 2 * band[b].n; i++) {
+			snprintf(u, sizeof(u), "user%d", i % band[b].n);
+			feed(&fx, T0 + 20 * SEC + i * 100, "event.action", "b",
+			     "source.ip", band[b].ip, "user.name", u, NULL);
+		}
+	ck_assert_uint_eq(count_of("band"), 0);
+	advance(&fx, T0 + 4000 * SEC);
+	ck_assert_uint_eq(count_of("band"), 1);
+	ck_assert_str_eq(first_of("band")->key, "source.ip=2.2.2.1");
+	ck_assert_uint_eq(first_of("band")->count, 2600);
 	fx_free(&fx);
 }
 END_TEST
@@ -678,11 +788,6 @@ static uint64_t rnd(uint64_t *s)
 	return *s * UINT64_C(2685821657736338717);
 }
 
-struct hitrec {
-	int group, value;
-	vg_time ts;
-};
-
 static int cmp_got(const void *a, const void *b)
 {
 	const struct got *x = a, *y = b;
@@ -692,69 +797,89 @@ static int cmp_got(const void *a, const void *b)
 	return x->first_ts < y->first_ts ? -1 : x->first_ts > y->first_ts;
 }
 
-/* value_count (gte 3 distinct users in 60 s per source) over random streams whose
- * events arrive up to `lateness` out of order, against a brute-force recount of
- * the documented semantics (CORRELATION.md): at each arrival, the distinct values
- * whose newest time is within the timespan of the group's newest time. */
-static void vc_differential(uint64_t seed, vg_time lateness)
+/* A random value_count stream: `need` distinct users in 60 s per source, three
+ * sources, users drawn from `nvalues` in wide phases and from one user in narrow
+ * phases (every 250 events the phase changes when `narrow` is set), a step of up
+ * to step_ms between events, events up to `lateness` out of order. */
+struct vc_diff {
+	uint64_t seed;
+	vg_time lateness;
+	int need, nvalues, step_ms, nevents;
+	int phase; /* events per phase (default 250) */
+	bool narrow;
+};
+
+#define DIFF_VALUES_MAX 64
+
+/* vc_diff streams against a naive model of the documented semantics
+ * (CORRELATION.md): per group, every value's newest time since the group's last
+ * alert; at each arrival, a recount of the values whose newest time is within the
+ * timespan of the group's newest time; the alert's first_ts is the oldest of
+ * those times, its last_ts the group's newest. */
+static void vc_differential(const struct vc_diff *p)
 {
 	const vg_time span = 60 * SEC;
+	char rules[1024];
+	snprintf(rules, sizeof(rules),
+	         ABC_RULES "title: V\nid: v\ncorrelation:\n  type: value_count\n"
+	                   "  rules: [a]\n  group-by: [source.ip]\n  timespan: 60s\n"
+	                   "  condition: {field: user.name, gte: %d}\n",
+	         p->need);
+	ck_assert_int_le(p->nvalues, DIFF_VALUES_MAX);
 	struct fixture fx;
-	fx_init(&fx,
-	        ABC_RULES "title: V\nid: v\ncorrelation:\n  type: value_count\n"
-	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 60s\n"
-	                  "  condition: {field: user.name, gte: 3}\n",
-	        lateness, 0);
-	static struct hitrec since[3][4096];
-	size_t nsince[3] = {0};
+	fx_init(&fx, rules, p->lateness, 0);
+	vg_time vts[3][DIFF_VALUES_MAX], newest[3];
+	for (int gi = 0; gi < 3; gi++) {
+		newest[gi] = VG_TIME_NONE;
+		for (int v = 0; v < DIFF_VALUES_MAX; v++)
+			vts[gi][v] = VG_TIME_NONE;
+	}
 	static struct got want[MAX_ALERTS];
 	size_t nwant = 0;
-	uint64_t s = seed;
+	uint64_t s = p->seed;
 	vg_time t = T0, maxts = VG_TIME_NONE;
-	for (int e = 0; e < 3000; e++) {
-		t += (vg_time)(rnd(&s) % 12) * SEC;
+	for (int e = 0; e < p->nevents; e++) {
+		t += (vg_time)(rnd(&s) % (uint64_t)p->step_ms) * (SEC / 1000);
 		vg_time jitter =
-		    lateness ? (vg_time)(rnd(&s) % (uint64_t)(lateness + 1)) : 0;
+		    p->lateness ? (vg_time)(rnd(&s) % (uint64_t)(p->lateness + 1)) : 0;
 		vg_time ts = t - jitter;
-		int gi = (int)(rnd(&s) % 3), vi = (int)(rnd(&s) % 5);
+		int pool =
+		    p->narrow && (e / (p->phase ? p->phase : 250)) % 2 ? 1 : p->nvalues;
+		int gi = (int)(rnd(&s) % 3), vi = (int)(rnd(&s) % (uint64_t)pool);
 		bool is_a = rnd(&s) % 4 != 0;
-		char ip[16], user[8];
+		char ip[16], user[16];
 		snprintf(ip, sizeof(ip), "10.0.0.%d", gi);
 		snprintf(user, sizeof(user), "u%d", vi);
 		/* late by the correlator's rule: older than max time - lateness */
-		bool late = maxts != VG_TIME_NONE && ts < maxts - lateness;
+		bool late = maxts != VG_TIME_NONE && ts < maxts - p->lateness;
 		if (maxts == VG_TIME_NONE || ts > maxts)
 			maxts = late ? maxts : ts;
 		feed(&fx, ts, "event.action", is_a ? "a" : "b", "source.ip", ip,
 		     "user.name", user, NULL);
 		if (!is_a || late)
 			continue;
-		struct hitrec *h = since[gi];
-		ck_assert_uint_lt(nsince[gi], 4096);
-		h[nsince[gi]++] = (struct hitrec){gi, vi, ts};
-		vg_time newest = VG_TIME_NONE;
-		for (size_t j = 0; j < nsince[gi]; j++)
-			if (h[j].ts > newest)
-				newest = h[j].ts;
-		vg_time vts[5];
-		for (int v = 0; v < 5; v++)
-			vts[v] = VG_TIME_NONE;
-		for (size_t j = 0; j < nsince[gi]; j++)
-			if (h[j].ts > vts[h[j].value])
-				vts[h[j].value] = h[j].ts;
+		if (ts > newest[gi])
+			newest[gi] = ts;
+		if (ts > vts[gi][vi])
+			vts[gi][vi] = ts;
 		int distinct = 0;
-		vg_time first = newest;
-		for (int v = 0; v < 5; v++)
-			if (vts[v] != VG_TIME_NONE && vts[v] >= newest - span) {
+		vg_time first = newest[gi];
+		for (int v = 0; v < p->nvalues; v++)
+			if (vts[gi][v] != VG_TIME_NONE &&
+			    vts[gi][v] >= newest[gi] - span) {
 				distinct++;
-				if (vts[v] < first)
-					first = vts[v];
+				if (vts[gi][v] < first)
+					first = vts[gi][v];
 			}
-		if (distinct >= 3) {
+		if (distinct >= p->need) {
+			ck_assert_uint_lt(nwant, MAX_ALERTS);
 			struct got *w = &want[nwant++];
 			snprintf(w->key, sizeof(w->key), "source.ip=%s", ip);
 			w->first_ts = first;
-			nsince[gi] = 0;
+			w->last_ts = newest[gi];
+			newest[gi] = VG_TIME_NONE; /* the group is reset */
+			for (int v = 0; v < DIFF_VALUES_MAX; v++)
+				vts[gi][v] = VG_TIME_NONE;
 		}
 	}
 	size_t ngot = 0;
@@ -768,22 +893,149 @@ static void vc_differential(uint64_t seed, vg_time lateness)
 	for (size_t i = 0; i < nwant; i++) {
 		ck_assert_str_eq(g_got[i].key, want[i].key);
 		ck_assert_int_eq(g_got[i].first_ts, want[i].first_ts);
+		ck_assert_int_eq(g_got[i].last_ts, want[i].last_ts);
 	}
 	fx_free(&fx);
 	g_ngot = 0;
 }
 
+#define GOLDEN UINT64_C(0x9E3779B97F4A7C15)
+
 START_TEST(differential_value_count)
 {
 	for (uint64_t seed = 1; seed <= 4; seed++)
-		vc_differential(seed * UINT64_C(0x9E3779B97F4A7C15), 0);
+		vc_differential(&(struct vc_diff){.seed = seed * GOLDEN,
+		                                  .need = 3,
+		                                  .nvalues = 5,
+		                                  .step_ms = 12000,
+		                                  .nevents = 3000});
 }
 END_TEST
 
 START_TEST(differential_value_count_out_of_order)
 {
 	for (uint64_t seed = 11; seed <= 14; seed++)
-		vc_differential(seed * UINT64_C(0x9E3779B97F4A7C15), 20 * SEC);
+		vc_differential(&(struct vc_diff){.seed = seed * GOLDEN,
+		                                  .lateness = 20 * SEC,
+		                                  .need = 3,
+		                                  .nvalues = 5,
+		                                  .step_ms = 12000,
+		                                  .nevents = 3000});
+}
+END_TEST
+
+/* Groups of more values than a group holds in itself (3): the value set spills to
+ * its large form on the way to 6, and in the narrow phases (one user) the other
+ * values expire while the group lives on, so it goes back (see also
+ * vc_spill_and_back). */
+START_TEST(differential_value_count_spill)
+{
+	for (uint64_t seed = 21; seed <= 23; seed++)
+		vc_differential(&(struct vc_diff){.seed = seed * GOLDEN,
+		                                  .lateness = seed % 2 ? 20 * SEC : 0,
+		                                  .need = 6,
+		                                  .nvalues = 10,
+		                                  .step_ms = 4000,
+		                                  .nevents = 3000,
+		                                  .narrow = true});
+}
+END_TEST
+
+/* Large sets: 40 of 60 users, dense enough to reach them; the large form grows
+ * (rehashing), prunes by scanning, halves and goes back in narrow phases. */
+START_TEST(differential_value_count_large)
+{
+	for (uint64_t seed = 31; seed <= 32; seed++)
+		vc_differential(&(struct vc_diff){.seed = seed * GOLDEN,
+		                                  .lateness = seed % 2 ? 5 * SEC : 0,
+		                                  .need = 40,
+		                                  .nvalues = 60,
+		                                  .step_ms = 400,
+		                                  .nevents = 5000,
+		                                  .phase = 600,
+		                                  .narrow = true});
+}
+END_TEST
+
+/* event_count with a threshold (10) above the references a group holds in itself
+ * (4): the ring moves to the heap and grows while events arrive out of order
+ * (within the lateness) and old ones leave the window, against a naive recount:
+ * per group, the events since its last alert within the timespan of the newest;
+ * the alert spans the oldest of them to the newest. */
+static void ec_ring_differential(uint64_t seed, vg_time lateness)
+{
+	const vg_time span = 10 * SEC;
+	const size_t need = 10;
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: E\nid: e\ncorrelation:\n  type: event_count\n"
+	                  "  rules: [a]\n  group-by: [source.ip]\n  timespan: 10s\n"
+	                  "  condition: {gte: 10}\n",
+	        lateness, 0);
+	static vg_time since[3][4096];
+	size_t nsince[3] = {0};
+	static struct got want[MAX_ALERTS];
+	size_t nwant = 0;
+	uint64_t s = seed;
+	vg_time t = T0, maxts = VG_TIME_NONE;
+	for (int e = 0; e < 3000; e++) {
+		t += (vg_time)(rnd(&s) % 700) * (SEC / 1000);
+		vg_time ts =
+		    t - (lateness ? (vg_time)(rnd(&s) % (uint64_t)(lateness + 1)) : 0);
+		int gi = (int)(rnd(&s) % 3);
+		char ip[16];
+		snprintf(ip, sizeof(ip), "10.0.0.%d", gi);
+		bool late = maxts != VG_TIME_NONE && ts < maxts - lateness;
+		if (!late && (maxts == VG_TIME_NONE || ts > maxts))
+			maxts = ts;
+		feed(&fx, ts, "event.action", "a", "source.ip", ip, NULL);
+		if (late)
+			continue;
+		ck_assert_uint_lt(nsince[gi], 4096);
+		vg_time *h = since[gi];
+		h[nsince[gi]++] = ts;
+		vg_time newest = VG_TIME_NONE, first = INT64_MAX;
+		for (size_t j = 0; j < nsince[gi]; j++)
+			if (h[j] > newest)
+				newest = h[j];
+		size_t live = 0;
+		for (size_t j = 0; j < nsince[gi]; j++)
+			if (h[j] >= newest - span) {
+				live++;
+				if (h[j] < first)
+					first = h[j];
+			}
+		if (live >= need) {
+			ck_assert_uint_lt(nwant, MAX_ALERTS);
+			struct got *w = &want[nwant++];
+			snprintf(w->key, sizeof(w->key), "source.ip=%s", ip);
+			w->first_ts = first;
+			w->last_ts = newest;
+			nsince[gi] = 0;
+		}
+	}
+	size_t ngot = 0;
+	for (size_t i = 0; i < g_ngot; i++)
+		if (strcmp(g_got[i].rule, "e") == 0)
+			g_got[ngot++] = g_got[i];
+	ck_assert_uint_gt(nwant, 20);
+	ck_assert_uint_eq(ngot, nwant);
+	qsort(g_got, ngot, sizeof(g_got[0]), cmp_got);
+	qsort(want, nwant, sizeof(want[0]), cmp_got);
+	for (size_t i = 0; i < nwant; i++) {
+		ck_assert_str_eq(g_got[i].key, want[i].key);
+		ck_assert_int_eq(g_got[i].first_ts, want[i].first_ts);
+		ck_assert_int_eq(g_got[i].last_ts, want[i].last_ts);
+		ck_assert_uint_eq(g_got[i].count, need);
+	}
+	fx_free(&fx);
+	g_ngot = 0;
+}
+
+START_TEST(differential_event_count_ring)
+{
+	for (uint64_t seed = 41; seed <= 43; seed++)
+		ec_ring_differential(seed * GOLDEN, seed % 2 ? 5 * SEC : 0);
 }
 END_TEST
 
@@ -794,7 +1046,9 @@ static Suite *suite(void)
 		const char *name;
 		const TTest *tests[8];
 	} cases[] = {
-	    {"value_count", {vc_distinct_values, vc_upper_bound_at_close}},
+	    {"value_count",
+	     {vc_distinct_values, vc_upper_bound_at_close, vc_spill_and_back,
+	      vc_large_sets}},
 	    {"temporal",
 	     {temporal_any_order, temporal_requires_equal_group_values,
 	      temporal_condition_subset}},
@@ -807,7 +1061,9 @@ static Suite *suite(void)
 	    {"value_sum_avg", {value_sum_and_avg}},
 	    {"bounds", {bounded_groups_evict}},
 	    {"differential",
-	     {differential_value_count, differential_value_count_out_of_order}},
+	     {differential_value_count, differential_value_count_out_of_order,
+	      differential_value_count_spill, differential_value_count_large,
+	      differential_event_count_ring}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
