@@ -12,7 +12,8 @@
  *
  * An anchored pattern's possible first bytes (a 256-bit set) and literal start,
  * both computed at load time, are checked first, so most patterns of a chain cost
- * no PCRE2 call at all.
+ * no PCRE2 call at all; the first-byte sets are indexed per byte (by_byte), so a
+ * line does not even visit the patterns its first byte rules out.
  * Matching uses the per-thread match data, match context (match limit, JIT stack)
  * of the parse context: nothing is allocated here.  A pattern that hits its limit is
  * counted and logged at a limited rate, and treated as not matching.
@@ -42,11 +43,10 @@ static bool run_decoder(const struct vg_parser *parser, struct vg_parse_ctx *ctx
                         struct vg_event *ev, const struct vgp_decoder *d,
                         struct vg_str msg, bool claim)
 {
-	unsigned b0 = msg.len ? (unsigned char)msg.ptr[0] : 0;
-	for (size_t p = 0; p < d->npatterns; p++) {
-		const struct vgp_pattern *pat = &d->patterns[p];
-		if (pat->first_set && msg.len && !(pat->first[b0 >> 5] >> (b0 & 31) & 1u))
-			continue; /* cannot match: no match starts with this byte */
+	/* only the patterns a match can start with this byte for (by_byte) */
+	unsigned b0 = msg.len ? (unsigned char)msg.ptr[0] : 256;
+	for (uint32_t k = d->by_start[b0]; k < d->by_start[b0 + 1]; k++) {
+		const struct vgp_pattern *pat = &d->patterns[d->by_byte[k]];
 		if (pat->lit_len && (msg.len < pat->lit_len ||
 		                     memcmp(msg.ptr, pat->lit, pat->lit_len) != 0))
 			continue; /* cannot match: its fixed start differs */

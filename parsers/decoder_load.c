@@ -690,9 +690,42 @@ static void each_embedded(const struct vg_resource *r, void *ud)
 	load_text(ld, r->data, r->len);
 }
 
-/* Program name -> chain of decoders; prefilter-only decoders in their own list. */
+/* d->by_start / by_byte: per first byte, the patterns that can match (see
+ * parsers_int.h).  @return VG_OK or VG_ERR_NOMEM. */
+static vg_err index_first_bytes(struct vgp_decoder *d)
+{
+	size_t total = 0;
+	for (unsigned b = 0; b <= 256; b++)
+		for (size_t p = 0; p < d->npatterns; p++) {
+			const struct vgp_pattern *pat = &d->patterns[p];
+			if (b == 256 || !pat->first_set ||
+			    (pat->first[b >> 5] >> (b & 31) & 1u))
+				total++;
+		}
+	d->by_byte = malloc((total ? total : 1) * sizeof(*d->by_byte));
+	if (!d->by_byte)
+		return VG_ERR_NOMEM;
+	uint32_t n = 0;
+	for (unsigned b = 0; b <= 256; b++) {
+		d->by_start[b] = n;
+		for (size_t p = 0; p < d->npatterns; p++) {
+			const struct vgp_pattern *pat = &d->patterns[p];
+			if (b == 256 || !pat->first_set ||
+			    (pat->first[b >> 5] >> (b & 31) & 1u))
+				d->by_byte[n++] = (uint32_t)p;
+		}
+	}
+	d->by_start[257] = n;
+	return VG_OK;
+}
+
+/* Program name -> chain of decoders; prefilter-only decoders in their own list;
+ * each decoder's first-byte index. */
 static vg_err build_index(struct vgp_decoders *decs)
 {
+	for (size_t i = 0; i < decs->count; i++)
+		if (index_first_bytes(&decs->list[i]) != VG_OK)
+			return VG_ERR_NOMEM;
 	decs->prefiltered = calloc(decs->count ? decs->count : 1, sizeof(uint32_t));
 	decs->chains = calloc(1, sizeof(*decs->chains));
 	if (!decs->prefiltered || !decs->chains)
@@ -805,6 +838,7 @@ void vgp_decoders_free(struct vgp_decoders *decs)
 			free_assigns(pat->sets, pat->nsets);
 		}
 		free(d->patterns);
+		free(d->by_byte);
 	}
 	free(decs->list);
 	for (size_t c = 0; c < decs->nchains; c++)

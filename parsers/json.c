@@ -10,12 +10,19 @@
  *  - Arrays are validated but not flattened: the leaf is the array's raw text.
  *  - Recursion is bounded by VGP_JSON_DEPTH_MAX and paths by VGP_JSON_PATH_MAX, so
  *    hostile input costs time linear in its size and a fixed amount of stack.
+ *  - String bytes are read 16 at a time (SSE2) or 8 (SWAR) only while the whole
+ *    block lies inside the record; the byte that stops a block is then handled
+ *    exactly as the byte-by-byte rules say (test_parse_fastpath.c checks this
+ *    against a naive reading).
  * Errors name the 0-based byte offset of the offending byte.
  */
 #include "parsers_int.h"
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define STR_(x)   #x
 #define STR(x)    STR_(x)
@@ -47,12 +54,15 @@ static bool fail(struct jp *p, const char *what, size_t off)
 
 static void skip_ws(struct jp *p)
 {
-	while (p->i < p->len) {
-		char c = p->s[p->i];
-		if (c != ' ' && c != '\t' && c != '\n' && c != '\r')
+	size_t i = p->i;
+	while (i < p->len) {
+		unsigned char c = (unsigned char)p->s[i];
+		/* one compare for the usual case, a token */
+		if (c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r'))
 			break;
-		p->i++;
+		i++;
 	}
+	p->i = i;
 }
 
 static int hexval(char c)
@@ -115,6 +125,49 @@ size_t vgp_utf8_check(const char *s, size_t len)
 }
 
 /*
+ * The offset of the first byte of s[i..len) a string scan must look at: a quote, a
+ * backslash, a control byte or a non-ASCII byte (len when there is none).  Plain
+ * bytes go 16 at a time with SSE2 (x86-64's baseline) or 8 at a time elsewhere.
+ */
+static size_t string_stop(const unsigned char *s, size_t i, size_t len)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+	              space = _mm_set1_epi8(0x20);
+	while (i + 16 <= len) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		/* signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them too
+		 */
+		__m128i hit = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_cmplt_epi8(v, space));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* SWAR: the lowest flagged byte is exact (borrows only flag bytes above a
+	 * true hit), and on little endian it is the first in memory. */
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	while (i + 8 <= len) {
+		uint64_t v;
+		memcpy(&v, s + i, 8);
+		uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+		uint64_t hit =
+		    (((q - ones) & ~q) | ((b - ones) & ~b) | (v - ones * 0x20) | v) &
+		    high;
+		if (hit)
+			return i + (size_t)(__builtin_ctzll(hit) >> 3);
+		i += 8;
+	}
+#endif
+	while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
+/*
  * Scan the string starting at the opening quote p->s[p->i]; on success p->i is past
  * the closing quote, *start and *end delimit the raw content and *esc says whether it
  * contains escapes.  Every escape is validated here so unescape() cannot fail.
@@ -122,29 +175,13 @@ size_t vgp_utf8_check(const char *s, size_t len)
 static bool scan_string(struct jp *p, size_t *start, size_t *end, bool *esc)
 {
 	const unsigned char *s = (const unsigned char *)p->s;
-	size_t i = p->i + 1;
+	size_t i = p->i + 1, len = p->len;
 
 	*esc = false;
 	*start = i;
 	for (;;) {
-		/* 8 bytes at a time while none is a quote, a backslash, a control byte
-		 * or non-ASCII (SWAR; a false alarm only drops to the byte loop). */
-		while (i + 8 <= p->len) {
-			uint64_t v;
-			memcpy(&v, s + i, 8);
-			const uint64_t ones = 0x0101010101010101u,
-			               high = 0x8080808080808080u;
-			uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
-			uint64_t hit =
-			    ((q - ones) & ~q) | ((b - ones) & ~b) | (v - ones * 0x20) | v;
-			if (hit & high)
-				break;
-			i += 8;
-		}
-		while (i < p->len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' &&
-		       s[i] != '\\')
-			i++;
-		if (i >= p->len)
+		i = string_stop(s, i, len);
+		if (i >= len)
 			return fail(p, "unterminated string", p->i);
 		unsigned char c = s[i];
 		if (c == '"')
@@ -153,24 +190,30 @@ static bool scan_string(struct jp *p, size_t *start, size_t *end, bool *esc)
 			return fail(p, "control character in string", i);
 		if (c == '\\') {
 			*esc = true;
-			if (i + 1 >= p->len)
+			if (i + 1 >= len)
 				return fail(p, "unterminated string", p->i);
-			char e = (char)s[i + 1];
-			if (e == 'u') {
-				if (i + 6 > p->len)
+			switch (s[i + 1]) {
+			case 'u':
+				if (i + 6 > len)
 					return fail(p, "unterminated string", p->i);
 				for (size_t k = 2; k < 6; k++)
 					if (hexval((char)s[i + k]) < 0)
 						return fail(p, "invalid \\u escape", i);
 				i += 6;
-			} else if (strchr("\"\\/bfnrt", e) && e != '\0') {
-				i += 2;
-			} else {
-				return fail(p, "invalid escape", i);
+				break;
+			case '"':
+			case '\\':
+			case '/':
+			case 'b':
+			case 'f':
+			case 'n':
+			case 'r':
+			case 't': i += 2; break;
+			default: return fail(p, "invalid escape", i);
 			}
 			continue;
 		}
-		size_t n = utf8_seq(s + i, p->len - i);
+		size_t n = utf8_seq(s + i, len - i);
 		if (!n)
 			return fail(p, "invalid UTF-8", i);
 		i += n;
@@ -211,11 +254,33 @@ static size_t put_utf8(char *out, unsigned cp)
 }
 
 /* Decode validated string content into out (room for n bytes: decoding never grows
- * the text).  @return the decoded length. */
+ * the text).  Runs without a backslash are copied 16 bytes at a time where SSE2
+ * is there; a store may run past the decoded end but never past out[n - 1], since
+ * the output never gets ahead of the input.  @return the decoded length. */
 static size_t unescape(const char *s, size_t n, char *out)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n;) {
+#if defined(__SSE2__)
+		const __m128i bslash = _mm_set1_epi8('\\');
+		while (i + 16 <= n) {
+			__m128i v =
+			    _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			_mm_storeu_si128((__m128i *)(void *)(out + o), v);
+			unsigned m =
+			    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
+			if (m) {
+				unsigned k = (unsigned)__builtin_ctz(m);
+				i += k;
+				o += k;
+				break;
+			}
+			i += 16;
+			o += 16;
+		}
+		if (i >= n)
+			break;
+#endif
 		if (s[i] != '\\') {
 			out[o++] = s[i++];
 			continue;
@@ -363,12 +428,16 @@ static bool parse_object(struct jp *p, bool emit)
 		size_t key_off = p->i;
 		if (!scan_string(p, &ks, &ke, &kesc))
 			return false;
-		/* A top-level key without escapes is its own stable path. */
+		/* A top-level key without escapes is its own stable path: it is copied
+		 * into p->path only when an object below needs it as a prefix. */
 		bool stable = emit && base == 0 && !kesc;
 		if (emit) {
 			size_t need = (base ? base + 1 : 0) + (ke - ks);
 			if (need > VGP_JSON_PATH_MAX)
 				return fail(p, "key path too long", key_off);
+			p->path_len = need;
+		}
+		if (emit && !stable) {
 			size_t at = base;
 			if (base)
 				p->path[at++] = '.';
@@ -393,6 +462,8 @@ static bool parse_object(struct jp *p, bool emit)
 			char c = p->s[p->i];
 			size_t vs = p->i;
 			if (c == '{') {
+				if (stable)
+					memcpy(p->path, p->s + ks, ke - ks);
 				if (!parse_object(p, true))
 					return false;
 			} else if (c == '[') {
@@ -415,6 +486,7 @@ static bool parse_object(struct jp *p, bool emit)
 						return false;
 					}
 					n = unescape(v, n, o);
+					o[n] = '\0'; /* as the zeroed buffer always was */
 					v = o;
 				}
 				if (!emit_leaf(p, stable, p->s + ks, v, n, VG_VK_STR))

@@ -24,6 +24,11 @@
  * (winlog.event_data.*, winlog.event_id, winlog.channel), Wazuh's win.system /
  * win.eventdata (camelCase names), all keeping the original names addressable.
  * The per-record state lives in the parse context: nothing is malloc'd per record.
+ * Everything the rules above derive from a key path alone (registry id, alias,
+ * exact-path slot, short name under EventData, timestamp role) is worked out once
+ * per distinct path and context and kept in the context's key cache (struct
+ * vgp_keycache), so a leaf costs one hash probe; what depends on the value (its
+ * kind, whether a field is already set, alias priorities) is decided per leaf.
  */
 #include "parsers_int.h"
 
@@ -111,76 +116,193 @@ vg_err vgp_jpaths_load(struct vg_parser *parser)
 	                      &inserted, NULL);
 }
 
+/* Everything on_leaf needs to know about a key path that does not depend on the
+ * value: the registry and alias lookups, the exact-path slot, the parent checks. */
+static void plan_key(const struct vg_parser *parser, const char *path, size_t plen,
+                     struct vgp_keyplan *kp)
+{
+	const struct vgp_aliases *al = &parser->aliases;
+	const struct vgp_ids *ids = &parser->id;
+
+	kp->id = vg_field_lookup(path, plen);
+	kp->sid = VG_FIELD_NONE;
+	kp->claim = -1;
+	kp->flags = 0;
+	if (kp->id != VG_FIELD_NONE) {
+		if ((size_t)kp->id < al->nfields && al->target_of[kp->id] >= 0)
+			kp->claim = al->target_of[kp->id];
+		if (kp->id == ids->event_module)
+			kp->flags |= VGP_KP_MODULE;
+		else if (kp->id == ids->event_dataset)
+			kp->flags |= VGP_KP_DATASET;
+		if (kp->id == ids->timestamp)
+			kp->flags |= VGP_KP_TS_AT;
+	}
+	/* one bit test spares most paths ("Event.System...") a hash lookup */
+	unsigned char c0 = plen ? (unsigned char)path[0] : 0;
+	int32_t js = plen && parser->jpath_first[c0 >> 5] & (1u << (c0 & 31))
+	                 ? vgp_strmap_get(&parser->jpaths, path, plen)
+	                 : -1;
+	if (js == VGP_JS_HTTP_HOSTNAME || js == VGP_JS_DATA_HTTP_HOSTNAME) {
+		kp->flags |= VGP_KP_STOP;
+		js = -1;
+	}
+	kp->jslot = (int8_t)js;
+	if (plen > 8 && memcmp(path, "columns.", 8) == 0)
+		kp->flags |= VGP_KP_COLUMNS;
+	if (plen == 9 && memcmp(path, "timestamp", 9) == 0)
+		kp->flags |= VGP_KP_TS_TIMESTAMP;
+
+	const char *dot = memrchr(path, '.', plen);
+	size_t last = dot ? (size_t)(dot - path) + 1 : 0;
+	if (last && kp->id == VG_FIELD_NONE &&
+	    (parent_is(path, last, "EventData") || parent_is(path, last, "event_data") ||
+	     parent_is(path, last, "System") || parent_is(path, last, "eventdata") ||
+	     parent_is(path, last, "system") || parent_is(path, last, "UserData")))
+		kp->sid = vg_field_lookup(path + last, plen - last);
+	kp->alias = vgp_strmap_get(&al->names, path + last, plen - last);
+	kp->role = kp->alias >= 0 ? al->infos[kp->alias].role : VGP_ROLE_NONE;
+	/* "Provider.Name", or "Provider.#attributes.Name" (evtx->JSON tools) */
+	if (kp->role == VGP_ROLE_PROVIDER_NAME &&
+	    !(parent_is(path, last, "Provider") ||
+	      (parent_is(path, last, "#attributes") && last > 13 &&
+	       parent_is(path, last - 12, "Provider"))))
+		kp->role = VGP_ROLE_NONE;
+}
+
+/* memcmp(a, b, n) == 0 for the short keys of the cache, without a call: 8 bytes
+ * per compare, reading nothing outside a[0..n) and b[0..n). */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+	if (n >= 8) {
+		uint64_t x, y;
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		uint32_t x0, y0, x1, y1;
+		memcpy(&x0, a, 4);
+		memcpy(&y0, b, 4);
+		memcpy(&x1, a + n - 4, 4);
+		memcpy(&y1, b + n - 4, 4);
+		return x0 == y0 && x1 == y1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
+
+/* Empty the key cache and bind it to parser and the registry's current size. */
+static void keycache_reset(struct vgp_keycache *kc, const struct vg_parser *parser,
+                           size_t nfields)
+{
+	memset(kc->slot, 0, sizeof(kc->slot));
+	kc->count = 0;
+	kc->used = 0;
+	kc->parser = parser;
+	kc->nfields = nfields;
+}
+
+/* The plan of path: from the cache, or computed and (when there is room) cached.
+ * @return a plan valid until the next call (*scratch when not cached). */
+static const struct vgp_keyplan *key_plan(struct vgp_keycache *kc,
+                                          const struct vg_parser *parser,
+                                          const char *path, size_t plen,
+                                          struct vgp_keyplan *scratch)
+{
+	if (plen > VGP_KEYCACHE_KEY_MAX) {
+		plan_key(parser, path, plen, scratch);
+		return scratch;
+	}
+	uint64_t h = vgp_hash(path, plen);
+	size_t s = (size_t)h & (VGP_KEYCACHE_SLOTS - 1);
+	for (unsigned probe = 0; probe < VGP_KEYCACHE_PROBES; probe++) {
+		unsigned k = kc->slot[s];
+		if (!k) {
+			if (kc->count == VGP_KEYCACHE_ENTRIES ||
+			    kc->used + plen > VGP_KEYCACHE_BYTES) {
+				/* full: start over, this key first */
+				keycache_reset(kc, parser, kc->nfields);
+				s = (size_t)h & (VGP_KEYCACHE_SLOTS - 1);
+			}
+			struct vgp_keycache_entry *e = &kc->entry[kc->count];
+			e->hash = h;
+			e->off = kc->used;
+			e->len = (uint32_t)plen;
+			memcpy(kc->bytes + kc->used, path, plen);
+			kc->used += (uint32_t)plen;
+			plan_key(parser, path, plen, &e->plan);
+			kc->slot[s] = (uint16_t)++kc->count;
+			return &e->plan;
+		}
+		const struct vgp_keycache_entry *e = &kc->entry[k - 1];
+		if (e->hash == h && e->len == plen &&
+		    same_bytes(kc->bytes + e->off, path, plen))
+			return &e->plan;
+		s = (s + 1) & (VGP_KEYCACHE_SLOTS - 1);
+	}
+	plan_key(parser, path, plen, scratch); /* a long cluster: do not cache */
+	return scratch;
+}
+
 static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, const char *v,
                       size_t vlen, enum vg_value_kind kind)
 {
 	struct vgp_json_state *st = ud;
 	struct vg_event *ev = st->ev;
-	const struct vgp_aliases *al = &st->parser->aliases;
-	const struct vgp_ids *ids = &st->parser->id;
+	struct vgp_keyplan scratch;
+	const struct vgp_keyplan *kp =
+	    key_plan(st->keys, st->parser, path, plen, &scratch);
 	vg_err err;
 
-	vg_field id = vg_field_lookup(path, plen);
-	if (id != VG_FIELD_NONE) {
-		if ((err = vg_event_set(ev, id, v, vlen, kind)) != VG_OK)
-			return err;
-		if ((size_t)id < al->nfields && al->target_of[id] >= 0)
-			st->prio[al->target_of[id]] = -1;
-		if (id == ids->event_module)
+	if (kp->id != VG_FIELD_NONE) {
+		vgp_set(ev, kp->id, v, vlen, kind);
+		if (kp->claim >= 0)
+			st->prio[kp->claim] = -1;
+		if (kp->flags & VGP_KP_MODULE)
 			st->explicit_module = true;
-		else if (id == ids->event_dataset)
+		else if (kp->flags & VGP_KP_DATASET)
 			st->explicit_dataset = true;
 	} else {
 		const char *name =
 		    stable ? path : vg_arena_strndup(st->arena, path, plen);
 		if (!name)
 			return VG_ERR_NOMEM;
-		if ((err = vg_event_set_named(ev, name, plen, v, vlen, kind, false)) !=
-		    VG_OK)
+		if ((err = vg_event_add_extra(ev, name, plen, v, vlen, kind)) != VG_OK)
 			return err;
 	}
-
-	/* one bit test spares most leaves ("Event.System...") a hash lookup */
-	unsigned char c0 = (unsigned char)path[0];
-	int32_t js = st->parser->jpath_first[c0 >> 5] & (1u << (c0 & 31))
-	                 ? vgp_strmap_get(&st->parser->jpaths, path, plen)
-	                 : -1;
-	if (js == VGP_JS_HTTP_HOSTNAME || js == VGP_JS_DATA_HTTP_HOSTNAME)
+	if (kp->flags & VGP_KP_STOP)
 		return VG_OK; /* kept under its path; its last name is no host alias */
-	if (js >= 0 && kind != VG_VK_NULL)
-		st->slot[js] = vg_str_make(v, vlen);
-	else if (plen > 8 && memcmp(path, "columns.", 8) == 0)
+	if (kp->jslot >= 0 && kind != VG_VK_NULL)
+		st->slot[kp->jslot] = vg_str_make(v, vlen);
+	else if (kp->flags & VGP_KP_COLUMNS)
 		st->has_columns = true;
-
-	if (plen == 9 && memcmp(path, "timestamp", 9) == 0 && kind == VG_VK_STR)
-		st->ts[TS_TIMESTAMP] = vg_str_make(v, vlen);
-	else if (id == ids->timestamp && kind == VG_VK_STR)
-		st->ts[TS_AT_TIMESTAMP] = vg_str_make(v, vlen);
-
-	const char *dot = memrchr(path, '.', plen);
-	size_t last = dot ? (size_t)(dot - path) + 1 : 0;
-	int32_t idx = vgp_strmap_get(&al->names, path + last, plen - last);
-
-	if (last && id == VG_FIELD_NONE &&
-	    (parent_is(path, last, "EventData") || parent_is(path, last, "event_data") ||
-	     parent_is(path, last, "System") || parent_is(path, last, "eventdata") ||
-	     parent_is(path, last, "system") || parent_is(path, last, "UserData"))) {
-		vg_field sid = vg_field_lookup(path + last, plen - last);
-		if (sid != VG_FIELD_NONE && !vg_event_get(ev, sid) &&
-		    (err = vg_event_set(ev, sid, v, vlen, kind)) != VG_OK)
-			return err;
+	if (kind == VG_VK_STR) {
+		if (kp->flags & VGP_KP_TS_TIMESTAMP)
+			st->ts[TS_TIMESTAMP] = vg_str_make(v, vlen);
+		else if (kp->flags & VGP_KP_TS_AT)
+			st->ts[TS_AT_TIMESTAMP] = vg_str_make(v, vlen);
 	}
-	if (idx < 0)
+	if (kp->sid != VG_FIELD_NONE && !vg_event_get(ev, kp->sid))
+		vgp_set(ev, kp->sid, v, vlen, kind);
+	if (kp->alias < 0)
 		return VG_OK;
 
-	const struct vgp_keyinfo *ki = &al->infos[idx];
+	const struct vgp_aliases *al = &st->parser->aliases;
+	const struct vgp_keyinfo *ki = &al->infos[kp->alias];
 	if (ki->target >= 0 && kind != VG_VK_NULL && st->prio[ki->target] > ki->prio) {
 		st->prio[ki->target] = ki->prio;
-		if ((err = vg_event_set(ev, al->targets[ki->target], v, vlen, kind)) !=
-		    VG_OK)
-			return err;
+		vgp_set(ev, al->targets[ki->target], v, vlen, kind);
 	}
-	switch (ki->role) {
+	switch (kp->role) {
 	case VGP_ROLE_TS_UTCTIME: st->ts[TS_UTCTIME] = vg_str_make(v, vlen); break;
 	case VGP_ROLE_TS_SYSTEMTIME: st->ts[TS_SYSTEMTIME] = vg_str_make(v, vlen); break;
 	case VGP_ROLE_TS_TIMECREATED:
@@ -193,15 +315,8 @@ static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, cons
 			st->channel = vg_str_make(v, vlen);
 		break;
 	case VGP_ROLE_PROVIDER:
+	case VGP_ROLE_PROVIDER_NAME: /* the parent was checked by plan_key */
 		if (kind == VG_VK_STR)
-			st->provider = vg_str_make(v, vlen);
-		break;
-	case VGP_ROLE_PROVIDER_NAME:
-		/* "Provider.Name", or "Provider.#attributes.Name" (evtx->JSON tools) */
-		if (kind == VG_VK_STR &&
-		    (parent_is(path, last, "Provider") ||
-		     (parent_is(path, last, "#attributes") && last > 13 &&
-		      parent_is(path, last - 12, "Provider"))))
 			st->provider = vg_str_make(v, vlen);
 		break;
 	case VGP_ROLE_EVENTID:
@@ -400,6 +515,10 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 
 	memset(st, 0, sizeof(*st));
 	st->prio = prio;
+	st->keys = ctx->keys;
+	size_t nfields = vg_field_count();
+	if (st->keys->parser != parser || st->keys->nfields != nfields)
+		keycache_reset(st->keys, parser, nfields); /* the plans may be stale */
 	st->ev = ev;
 	st->arena = ev->arena;
 	st->parser = parser;

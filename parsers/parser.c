@@ -157,7 +157,8 @@ struct vg_parse_ctx *vg_parse_ctx_new(const struct vg_parser *parser)
 	ctx->jit_stack = pcre2_jit_stack_create(32 * 1024, VGP_JIT_STACK_MAX, NULL);
 	size_t nt = parser->aliases.ntargets;
 	ctx->js.prio = malloc((nt ? nt : 1) * sizeof(*ctx->js.prio));
-	if (!ctx->md || !ctx->mctx || !ctx->jit_stack || !ctx->js.prio) {
+	ctx->keys = calloc(1, sizeof(*ctx->keys)); /* empty: parser NULL */
+	if (!ctx->md || !ctx->mctx || !ctx->jit_stack || !ctx->js.prio || !ctx->keys) {
 		vg_parse_ctx_destroy(ctx);
 		return NULL;
 	}
@@ -175,6 +176,7 @@ void vg_parse_ctx_destroy(struct vg_parse_ctx *ctx)
 	pcre2_match_context_free(ctx->mctx);
 	pcre2_jit_stack_free(ctx->jit_stack);
 	free(ctx->js.prio);
+	free(ctx->keys);
 	vg_buf_free(&ctx->audit.text);
 	free(ctx);
 }
@@ -191,9 +193,17 @@ static bool looks_5424(const char *buf, size_t len)
 	       buf[i + 2] == ' ';
 }
 
-/* "type=... msg=audit(" at the start: a raw Linux audit record. */
+/* "[node=NAME ]type=... msg=audit(" at the start: a raw Linux audit record (the
+ * node= prefix is auditd's name_format). */
 static bool looks_auditd(const char *buf, size_t len)
 {
+	if (len > 5 && memcmp(buf, "node=", 5) == 0) {
+		const char *sp = memchr(buf, ' ', len < 261 ? len : 261);
+		if (!sp)
+			return false;
+		len -= (size_t)(sp + 1 - buf);
+		buf = sp + 1;
+	}
 	if (len < 16 || memcmp(buf, "type=", 5) != 0)
 		return false;
 	size_t lim = len < 64 ? len : 64;
@@ -256,6 +266,8 @@ vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 	}
 	if (err == VG_OK && (fmt == VG_FMT_RFC5424 || fmt == VG_FMT_RFC3164))
 		err = vgp_decode(parser, ctx, ev, &sl);
+	if (err == VG_OK && ev->oom)
+		err = VG_ERR_NOMEM; /* a vgp_set could not grow the event */
 	if (err != VG_OK) {
 		if (err == VG_ERR_NOMEM && !*reason)
 			*reason = "out of memory";
@@ -304,6 +316,8 @@ vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 		return VG_ERR_NOMEM;
 	ev->raw = vg_str_make(text, len);
 	vg_err err = vgp_parse_auditd(parser, text, len, ref_time, ev, &reason);
+	if (err == VG_OK && ev->oom)
+		err = VG_ERR_NOMEM;
 	if (err == VG_ERR_PARSE)
 		return emit_one(emit, ud, NULL, reason, text, len, &src);
 	if (err)

@@ -12,6 +12,8 @@
 
 #include "vg_parsers.h"
 
+#include <string.h>
+
 /* Longest dotted key path a JSON record may produce ("Event.System.EventID"). */
 #define VGP_JSON_PATH_MAX 1024
 /* Deepest nesting of objects and arrays a JSON record may have. */
@@ -20,6 +22,43 @@
 #define VGP_MATCH_LIMIT   100000u
 #define VGP_DEPTH_LIMIT   10000u
 #define VGP_JIT_STACK_MAX (512u * 1024u)
+
+/* ------------------------------------------------------------ hashing */
+
+/*
+ * The hash of the tables parsers/ builds per process (string maps, the JSON key
+ * cache): 8 key bytes per multiply, where vg_hash64 (deterministic ids) takes one
+ * byte per multiply.  Not stable across versions: never persisted or compared
+ * between processes.
+ */
+static inline uint64_t vgp_hash(const char *s, size_t n)
+{
+	const uint64_t m = UINT64_C(0x9E3779B97F4A7C15);
+	uint64_t h = (uint64_t)n * m, w;
+	if (n >= 8) {
+		const char *last = s + n - 8;
+		for (; s < last; s += 8) {
+			memcpy(&w, s, 8);
+			h = (h ^ w) * m;
+			h ^= h >> 32;
+		}
+		memcpy(&w, last, 8); /* the last 8 bytes, overlapping the loop's */
+	} else if (n >= 4) {
+		uint32_t a, b;
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		w = (uint64_t)a << 32 | b;
+	} else {
+		w = n ? (uint64_t)(unsigned char)s[0] << 16 |
+		            (uint64_t)(unsigned char)s[n >> 1] << 8 |
+		            (unsigned char)s[n - 1]
+		      : 0;
+	}
+	h = (h ^ w) * m;
+	h ^= h >> 32;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	return h ^ (h >> 33);
+}
 
 /* ------------------------------------------------------------ string map */
 
@@ -192,6 +231,12 @@ struct vgp_decoder {
 	size_t nsets;
 	struct vgp_pattern *patterns;
 	size_t npatterns;
+	/* The patterns worth trying on a message starting with byte b, in order:
+	 * by_byte[by_start[b] .. by_start[b + 1]); b = 256 is every pattern (an empty
+	 * message).  Built from each pattern's first[] at load time, so a line visits
+	 * only the patterns whose first-byte set admits it. */
+	uint32_t by_start[258];
+	uint32_t *by_byte;
 };
 
 /* The decoders of one program name, in load order. */
@@ -224,16 +269,26 @@ void vgp_decoders_free(struct vgp_decoders *decs);
  * vg_event_set for the per-record hot path of parsers/: the same contract
  * (last value wins, nset counts distinct fields, out-of-range ids ignored), inlined
  * because the parsers set about fifteen fields per record and a call into core
- * costs more than the store.  For ids looked up or interned at load time and
- * values no longer than UINT32_MAX (a record is), with kind != VG_VK_UNSET.
+ * costs more than the store.  It knows struct vg_event's layout (vg_core.h): the
+ * uncommon case, vals[] full, goes to vg_event_set, which grows it or sets ev->oom
+ * (vg_parse turns that into VG_ERR_NOMEM).  For ids looked up or interned at load
+ * time and values no longer than UINT32_MAX (a record is), kind != VG_VK_UNSET.
  */
 static inline void vgp_set(struct vg_event *ev, vg_field id, const char *ptr, size_t len,
                            enum vg_value_kind kind)
 {
-	if ((uint32_t)id >= ev->nvalues)
+	if ((uint32_t)id >= ev->nslots)
 		return; /* also id < 0 */
-	struct vg_value *v = &ev->values[id];
-	ev->nset += v->kind == VG_VK_UNSET;
+	uint32_t k = ev->slot[id];
+	if (!k) {
+		if (ev->nset == ev->cap) {
+			(void)vg_event_set(ev, id, ptr, len, kind);
+			return;
+		}
+		k = ++ev->nset;
+		ev->slot[id] = (uint16_t)k;
+	}
+	struct vg_value *v = &ev->vals[k - 1];
 	v->ptr = ptr;
 	v->len = (uint32_t)len;
 	v->kind = (uint8_t)kind;
@@ -298,11 +353,63 @@ struct vgp_json_state {
 	struct vg_arena *arena;
 	const struct vg_parser *parser;
 	int16_t *prio; /* per alias target: priority that set it, INT16_MAX = unset */
+	struct vgp_keycache *keys; /* the context's key plans (below) */
 	struct vg_str ts[VGP_TS_SLOTS];
 	struct vg_str channel, provider;
 	bool has_eventid, has_computer, explicit_module, explicit_dataset;
 	bool has_columns; /* osquery "columns.*" seen */
 	struct vg_str slot[VGP_JS_COUNT];
+};
+
+/*
+ * What on_leaf (json_event.c) derives from a JSON key path alone: computed once
+ * per distinct path and thread, then found again by one hash probe.  Everything
+ * here is a function of the path, the immutable parser and the field registry;
+ * what also depends on the value (its kind) is still decided per leaf.
+ */
+enum {
+	VGP_KP_MODULE = 1,       /* id is event.module (the record sets it) */
+	VGP_KP_DATASET = 2,      /* id is event.dataset */
+	VGP_KP_TS_TIMESTAMP = 4, /* the path is "timestamp" */
+	VGP_KP_TS_AT = 8,        /* id is @timestamp */
+	VGP_KP_COLUMNS = 16,     /* the path starts with "columns." (osquery) */
+	VGP_KP_STOP = 32,        /* http.hostname / data.http.hostname: stored under its
+	                            path only, no alias of its last name */
+};
+struct vgp_keyplan {
+	vg_field id;   /* registry id of the whole path, or VG_FIELD_NONE */
+	vg_field sid;  /* registry id of the last component when id is NONE and the
+	                  parent is EventData / System / ..., else VG_FIELD_NONE */
+	int32_t alias; /* index into aliases.infos of the last component, or -1 */
+	int16_t claim; /* alias target an ECS key claims (its priority -> -1), or -1 */
+	int8_t jslot;  /* enum vgp_jslot of the exact path, or -1 */
+	uint8_t role;  /* enum vgp_key_role of the alias, path conditions checked */
+	uint8_t flags; /* VGP_KP_* */
+};
+
+/* A per-context cache of key plans.  Open addressing over a fixed table; when it
+ * is full (entries or key bytes), or the registry or parser changed since it was
+ * filled, it is emptied and refilled, so hostile input with ever new keys costs
+ * the uncached work plus a bounded copy, never unbounded memory.  Keys longer than
+ * VGP_KEYCACHE_KEY_MAX and probes longer than VGP_KEYCACHE_PROBES are not cached. */
+#define VGP_KEYCACHE_SLOTS   1024 /* power of two */
+#define VGP_KEYCACHE_ENTRIES 512
+#define VGP_KEYCACHE_BYTES   (16u * 1024u)
+#define VGP_KEYCACHE_KEY_MAX 256
+#define VGP_KEYCACHE_PROBES  16
+struct vgp_keycache_entry {
+	uint64_t hash;
+	uint32_t off, len; /* the key in bytes[] */
+	struct vgp_keyplan plan;
+};
+struct vgp_keycache {
+	const struct vg_parser *parser; /* the plans were computed for */
+	size_t nfields;                 /* vg_field_count() then */
+	uint32_t count;
+	uint32_t used;                     /* bytes[] in use */
+	uint16_t slot[VGP_KEYCACHE_SLOTS]; /* entry index + 1; 0 = empty */
+	struct vgp_keycache_entry entry[VGP_KEYCACHE_ENTRIES];
+	char bytes[VGP_KEYCACHE_BYTES];
 };
 
 /* The pending auditd group of a stream (vg_parse_feed), malloc'd, owned by ctx. */
@@ -322,6 +429,7 @@ struct vg_parse_ctx {
 	struct vg_ratelimit rl;
 	uint64_t match_errors;
 	struct vgp_json_state js;
+	struct vgp_keycache *keys; /* malloc'd; see above */
 	char path[VGP_JSON_PATH_MAX];
 	struct vgp_audit_group audit;
 };

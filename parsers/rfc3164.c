@@ -201,6 +201,18 @@ static bool bsd_time(const char *buf, size_t len, size_t *i, vg_time ref_time,
 	const vg_time in_year = (vg_time)(g_cum_days[mon - 1] + day - 1) * USEC_PER_DAY +
 	                        ((vg_time)h * 3600 + mi * 60 + sec) * VG_USEC_PER_SEC +
 	                        usec - off;
+	/* ref_time's own year first: when it puts the time within 182 days of
+	 * ref_time, the other two years (365 or 366 days away) are farther. */
+	if (day <= month_days(ym->year, mon)) {
+		vg_time t = ym->start[1] + in_year +
+		            (mon > 2 && leap(ym->year) ? USEC_PER_DAY : 0);
+		uint64_t d =
+		    t > ref_time ? (uint64_t)(t - ref_time) : (uint64_t)(ref_time - t);
+		if (d < (uint64_t)(182 * USEC_PER_DAY)) {
+			*out = t;
+			return true;
+		}
+	}
 	vg_time best = VG_TIME_NONE;
 	uint64_t best_d = UINT64_MAX;
 	for (int k = 0; k < 3; k++) {

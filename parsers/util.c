@@ -3,8 +3,9 @@
  * dead-letter reason formatting and number text.
  *
  * The string map is filled while decoders and aliases load and only read while
- * records are parsed, so lookups need no lock.  Nothing here allocates per record
- * except vgp_reason, which uses the batch arena.
+ * records are parsed, so lookups need no lock; it hashes with vgp_hash (8 bytes
+ * per step), never vg_hash64, as nothing about it outlives the process.  Nothing here
+ * allocates per record except vgp_reason, which uses the batch arena.
  */
 #include "parsers_int.h"
 
@@ -64,7 +65,7 @@ static vg_err grow(struct vgp_strmap *map)
 vg_err vgp_strmap_put(struct vgp_strmap *map, const char *key, size_t len, int32_t value,
                       bool *inserted, int32_t *value_out)
 {
-	uint64_t h = vg_hash64(key, len, 0);
+	uint64_t h = vgp_hash(key, len);
 
 	if ((map->count + 1) * 2 > map->cap && grow(map) != VG_OK)
 		return VG_ERR_NOMEM;
@@ -96,8 +97,7 @@ int32_t vgp_strmap_get(const struct vgp_strmap *map, const char *key, size_t len
 {
 	if (!map->cap)
 		return -1;
-	const struct vgp_strmap_slot *s =
-	    find_slot(map, key, len, vg_hash64(key, len, 0));
+	const struct vgp_strmap_slot *s = find_slot(map, key, len, vgp_hash(key, len));
 	return s->key ? s->value : -1;
 }
 

@@ -6,7 +6,10 @@
 #   1. loghub's OpenSSH_2k sample repeated to 1,000,000 lines;
 #   2. a mixed syslog corpus: loghub Linux_2k + OpenSSH_2k + a generated scenario
 #      (`vigil scenario`), repeated to 1,000,000 lines.
-# A benchmark, not a test: it prints figures and asserts nothing.  One core is used.
+# A benchmark, not a test: it prints figures and asserts nothing.  One core is used;
+# records/s/core is per second of the benchmark thread's CPU time, so other jobs on a
+# shared machine do not lower it (the wall-clock rate is printed beside it).
+# Per-record instruction counts (stable where timings are not): parsers/PERFORMANCE.md.
 #   VIGIL_SHARED_DATA  third-party data (default: ../shared/data beside the repo)
 #   BUILD_DIR          build directory (default: build-bench-parse)
 #   LINES              records per run (default: 1000000)

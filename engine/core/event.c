@@ -3,21 +3,58 @@
  *
  * Values are borrowed (pointers into the raw record or the batch arena).  Setting a
  * field twice keeps the last value: decoders run after framing and refine it.
+ *
+ * Layout (struct vg_event in vg_core.h): a per-field index slot[] of uint16 (0 =
+ * unset, else 1 + position in vals) and a dense array vals[] of the set values in
+ * first-set order.  Creating an event zeroes only the index (2 bytes per registry
+ * field) and a small initial vals[], where a value per field (16 bytes each) used
+ * to be zeroed: the registry has ~150-350 fields, a record sets ~5-30.  Invariants:
+ *  - slot[id] <= nset <= cap for every id < nslots, and the non-zero slot entries
+ *    are exactly 1..nset, each once (vals[k - 1] belongs to one field);
+ *  - nslots <= VG_FIELDS_MAX, so nset fits the uint16 index;
+ *  - vals grows by doubling into fresh arena memory; the old array is abandoned
+ *    to the arena, never written again and freed with it.  So a pointer from
+ *    vg_event_get stays readable until the arena is reset, but once a new field
+ *    has been set it may be a stale copy that misses later overwrites.
+ *  - Extras form a list in insertion order; their nodes come from the arena in
+ *    blocks of EXTRA_BLOCK (zeroed, so a node's next is NULL until linked).
  */
 #include "vg_core.h"
 
 #include <string.h>
 
+_Static_assert(VG_FIELDS_MAX <= UINT16_MAX, "slot[] entries are uint16");
+
+/* Room for the values most records set without regrowing: loghub's syslog lines
+ * set 4-20 registry fields, the generated scenario up to 24, Sysmon and Mordor
+ * Windows events 8-28. */
+#define INIT_CAP 32
+
+/* Extras allocated at once when an event needs one (JSON records carry ~15-30). */
+#define EXTRA_BLOCK 8
+
+static size_t round8(size_t n)
+{
+	return (n + 7) & ~(size_t)7;
+}
+
 struct vg_event *vg_event_new(struct vg_arena *arena)
 {
-	struct vg_event *ev = vg_arena_alloc(arena, sizeof(*ev));
-	if (!ev)
-		return NULL;
 	size_t n = vg_field_count();
-	ev->values = vg_arena_alloc(arena, n * sizeof(struct vg_value));
-	if (!ev->values && n)
+	if (n > VG_FIELDS_MAX)
+		n = VG_FIELDS_MAX;
+	size_t head = round8(sizeof(struct vg_event));
+	size_t slots = round8(n * sizeof(uint16_t));
+	/* One zeroed block: the header, the index, the first vals[]. */
+	char *block =
+	    vg_arena_alloc(arena, head + slots + INIT_CAP * sizeof(struct vg_value));
+	if (!block)
 		return NULL;
-	ev->nvalues = (uint32_t)n;
+	struct vg_event *ev = (struct vg_event *)(void *)block;
+	ev->slot = (uint16_t *)(void *)(block + head);
+	ev->vals = (struct vg_value *)(void *)(block + head + slots);
+	ev->nslots = (uint32_t)n;
+	ev->cap = INIT_CAP;
 	ev->ts = VG_TIME_NONE;
 	ev->extras_tail = &ev->extras;
 	ev->arena = arena;
@@ -25,15 +62,35 @@ struct vg_event *vg_event_new(struct vg_arena *arena)
 	return ev;
 }
 
+/* Double vals[].  @return false (and ev->oom set) when out of memory. */
+static bool grow(struct vg_event *ev)
+{
+	uint32_t ncap = ev->cap * 2; /* cap >= INIT_CAP; nset <= nslots <= 16384 */
+	struct vg_value *nv = vg_arena_alloc(ev->arena, ncap * sizeof(*nv));
+	if (!nv) {
+		ev->oom = true;
+		return false;
+	}
+	if (ev->nset)
+		memcpy(nv, ev->vals, ev->nset * sizeof(*nv));
+	ev->vals = nv;
+	ev->cap = ncap;
+	return true;
+}
+
 vg_err vg_event_set(struct vg_event *ev, vg_field id, const char *ptr, size_t len,
                     enum vg_value_kind kind)
 {
-	if (id < 0 || (uint32_t)id >= ev->nvalues || len > UINT32_MAX ||
-	    kind == VG_VK_UNSET)
+	if ((uint32_t)id >= ev->nslots || len > UINT32_MAX || kind == VG_VK_UNSET)
 		return VG_ERR_INVALID;
-	struct vg_value *v = &ev->values[id];
-	if (v->kind == VG_VK_UNSET)
-		ev->nset++;
+	uint32_t k = ev->slot[id];
+	if (!k) {
+		if (ev->nset == ev->cap && !grow(ev))
+			return VG_ERR_NOMEM;
+		k = ++ev->nset;
+		ev->slot[id] = (uint16_t)k;
+	}
+	struct vg_value *v = &ev->vals[k - 1];
 	v->ptr = ptr;
 	v->len = (uint32_t)len;
 	v->kind = (uint8_t)kind;
@@ -49,29 +106,61 @@ vg_err vg_event_set_copy(struct vg_event *ev, vg_field id, const char *ptr, size
 	return vg_event_set(ev, id, copy, len, kind);
 }
 
-vg_err vg_event_set_named(struct vg_event *ev, const char *name, size_t name_len,
-                          const char *ptr, size_t len, enum vg_value_kind kind, bool copy)
+vg_err vg_event_add_extra(struct vg_event *ev, const char *name, size_t name_len,
+                          const char *ptr, size_t len, enum vg_value_kind kind)
 {
-	vg_field id = vg_field_lookup(name, name_len);
-	if (id != VG_FIELD_NONE && (uint32_t)id < ev->nvalues)
-		return copy ? vg_event_set_copy(ev, id, ptr, len, kind)
-		            : vg_event_set(ev, id, ptr, len, kind);
 	if (len > UINT32_MAX || name_len > UINT32_MAX)
 		return VG_ERR_INVALID;
-	struct vg_extra *x = vg_arena_alloc(ev->arena, sizeof(*x));
-	if (!x)
-		return VG_ERR_NOMEM;
-	x->name = copy ? vg_arena_strndup(ev->arena, name, name_len) : name;
-	x->value.ptr = copy ? vg_arena_strndup(ev->arena, ptr, len) : ptr;
-	if (!x->name || !x->value.ptr)
-		return VG_ERR_NOMEM;
+	if (!ev->nspare) {
+		/* extras come in dozens per JSON record: one allocation per block */
+		ev->spare = vg_arena_alloc(ev->arena, EXTRA_BLOCK * sizeof(*ev->spare));
+		if (!ev->spare)
+			return VG_ERR_NOMEM;
+		ev->nspare = EXTRA_BLOCK;
+	}
+	struct vg_extra *x = ev->spare++;
+	ev->nspare--;
+	x->name = name;
 	x->name_len = (uint32_t)name_len;
+	x->value.ptr = ptr;
 	x->value.len = (uint32_t)len;
 	x->value.kind = (uint8_t)kind;
 	*ev->extras_tail = x;
 	ev->extras_tail = &x->next;
 	ev->nextras++;
 	return VG_OK;
+}
+
+vg_err vg_event_set_named(struct vg_event *ev, const char *name, size_t name_len,
+                          const char *ptr, size_t len, enum vg_value_kind kind, bool copy)
+{
+	vg_field id = vg_field_lookup(name, name_len);
+	if (id != VG_FIELD_NONE && (uint32_t)id < ev->nslots)
+		return copy ? vg_event_set_copy(ev, id, ptr, len, kind)
+		            : vg_event_set(ev, id, ptr, len, kind);
+	if (len > UINT32_MAX || name_len > UINT32_MAX)
+		return VG_ERR_INVALID;
+	if (copy) {
+		name = vg_arena_strndup(ev->arena, name, name_len);
+		ptr = vg_arena_strndup(ev->arena, ptr, len);
+		if (!name || !ptr)
+			return VG_ERR_NOMEM;
+	}
+	return vg_event_add_extra(ev, name, name_len, ptr, len, kind);
+}
+
+const struct vg_value *vg_event_next(const struct vg_event *ev, vg_field *id)
+{
+	uint32_t i = *id < 0 ? 0 : (uint32_t)*id + 1;
+	for (; i < ev->nslots; i++) {
+		uint32_t k = ev->slot[i];
+		if (k) {
+			*id = (vg_field)i;
+			return &ev->vals[k - 1];
+		}
+	}
+	*id = (vg_field)ev->nslots;
+	return NULL;
 }
 
 const struct vg_value *vg_event_get_named(const struct vg_event *ev, const char *name)
@@ -109,14 +198,15 @@ void vg_event_to_json(const struct vg_event *ev, struct vg_buf *out)
 		vg_buf_json_str(out, tbuf, n);
 		first = false;
 	}
-	for (uint32_t i = 0; i < ev->nvalues; i++) {
-		const struct vg_value *v = &ev->values[i];
-		if (v->kind == VG_VK_UNSET || (vg_field)i == ts_id)
+	vg_field i = VG_FIELD_NONE;
+	const struct vg_value *v;
+	while ((v = vg_event_next(ev, &i))) {
+		if (i == ts_id)
 			continue;
 		if (!first)
 			vg_buf_putc(out, ',');
 		first = false;
-		const char *name = vg_field_name((vg_field)i);
+		const char *name = vg_field_name(i);
 		vg_buf_json_str(out, name, strlen(name));
 		vg_buf_putc(out, ':');
 		put_value(out, v);

@@ -170,6 +170,187 @@ START_TEST(event_sets_gets_and_serialises)
 }
 END_TEST
 
+/* The sparse layout: a new event has nothing set, whatever the arena held before. */
+START_TEST(event_starts_empty_and_rejects_bad_ids)
+{
+	vg_fields_init(NULL);
+	struct vg_arena *a = vg_arena_new(0);
+	struct vg_event *ev = vg_event_new(a);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_uint_eq(ev->nset, 0);
+	ck_assert_uint_eq(ev->nextras, 0);
+	ck_assert(ev->ts == VG_TIME_NONE);
+	ck_assert_int_eq(ev->src.partition, -1);
+	for (vg_field id = 0; id < (vg_field)vg_field_count(); id++)
+		ck_assert_ptr_null(vg_event_get(ev, id));
+	ck_assert_ptr_null(vg_event_get(ev, -1));
+	ck_assert_ptr_null(vg_event_get(ev, VG_FIELD_NONE));
+	ck_assert_ptr_null(vg_event_get(ev, (vg_field)vg_field_count()));
+	ck_assert_ptr_null(vg_event_get(ev, VG_FIELDS_MAX + 5));
+	vg_field host = vg_field_lookup("host.name", 9);
+	ck_assert_int_eq(vg_event_set(ev, -3, "x", 1, VG_VK_STR), VG_ERR_INVALID);
+	ck_assert_int_eq(vg_event_set(ev, host, "x", 1, VG_VK_UNSET), VG_ERR_INVALID);
+	ck_assert_ptr_null(vg_event_get(ev, host));
+	vg_field id = VG_FIELD_NONE;
+	ck_assert_ptr_null(vg_event_next(ev, &id));
+	struct vg_buf b;
+	vg_buf_init(&b);
+	vg_event_to_json(ev, &b);
+	ck_assert_str_eq(b.data, "{}");
+	vg_buf_free(&b);
+	vg_arena_destroy(a);
+}
+END_TEST
+
+START_TEST(event_overwrite_keeps_one_value_per_field)
+{
+	vg_fields_init(NULL);
+	struct vg_arena *a = vg_arena_new(0);
+	struct vg_event *ev = vg_event_new(a);
+	vg_field user = vg_field_lookup("user.name", 9);
+	vg_field host = vg_field_lookup("host.name", 9);
+	ck_assert_int_eq(vg_event_set(ev, user, "alice", 5, VG_VK_STR), VG_OK);
+	ck_assert_int_eq(vg_event_set(ev, host, "web01", 5, VG_VK_STR), VG_OK);
+	ck_assert_int_eq(vg_event_set(ev, user, "7", 1, VG_VK_NUM), VG_OK);
+	ck_assert_uint_eq(ev->nset, 2);
+	const struct vg_value *v = vg_event_get(ev, user);
+	ck_assert_ptr_nonnull(v);
+	ck_assert_uint_eq(v->len, 1);
+	ck_assert_int_eq(v->kind, VG_VK_NUM);
+	ck_assert_int_eq(memcmp(v->ptr, "7", 1), 0);
+	v = vg_event_get(ev, host);
+	ck_assert_int_eq(memcmp(v->ptr, "web01", 5), 0);
+	/* set_named on a registry name is a set by id, not an extra */
+	ck_assert_int_eq(
+	    vg_event_set_named(ev, "host.name", 9, "db01", 4, VG_VK_STR, true), VG_OK);
+	ck_assert_uint_eq(ev->nset, 2);
+	ck_assert_uint_eq(ev->nextras, 0);
+	ck_assert_int_eq(memcmp(vg_event_get(ev, host)->ptr, "db01", 4), 0);
+	vg_arena_destroy(a);
+}
+END_TEST
+
+/* Every registry field set, in reverse id order, forces vals[] to regrow; the
+ * values, the id-order iteration and the JSON order must not depend on it. */
+START_TEST(event_grows_and_iterates_in_id_order)
+{
+	vg_fields_init(NULL);
+	char name[32];
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "test.grow.f%02d", i);
+		ck_assert_int_ne(vg_field_intern(name, strlen(name)), VG_FIELD_NONE);
+	}
+	struct vg_arena *a = vg_arena_new(4096); /* small chunks: growth crosses them */
+	struct vg_event *ev = vg_event_new(a);
+	vg_field n = (vg_field)vg_field_count();
+	ck_assert_int_gt(n, 64);
+	static char vals[VG_FIELDS_MAX][12];
+	for (vg_field id = n - 1; id >= 0; id--) {
+		snprintf(vals[id], sizeof(vals[id]), "%d", (int)id);
+		ck_assert_int_eq(
+		    vg_event_set(ev, id, vals[id], strlen(vals[id]), VG_VK_NUM), VG_OK);
+	}
+	ck_assert_uint_eq(ev->nset, (uint32_t)n);
+	ck_assert(!ev->oom);
+	for (vg_field id = 0; id < n; id++) {
+		const struct vg_value *v = vg_event_get(ev, id);
+		ck_assert_ptr_nonnull(v);
+		ck_assert_uint_eq(v->len, strlen(vals[id]));
+		ck_assert_int_eq(memcmp(v->ptr, vals[id], v->len), 0);
+	}
+	vg_field it = VG_FIELD_NONE, want = 0;
+	const struct vg_value *v;
+	while ((v = vg_event_next(ev, &it))) {
+		ck_assert_int_eq(it, want);
+		ck_assert_ptr_eq(v, vg_event_get(ev, it));
+		want++;
+	}
+	ck_assert_int_eq(want, n);
+	vg_arena_destroy(a);
+}
+END_TEST
+
+/* Differential: random sets and overwrites against a plain array indexed by id. */
+START_TEST(event_matches_naive_model)
+{
+	vg_fields_init(NULL);
+	struct vg_arena *a = vg_arena_new(0);
+	uint32_t n = (uint32_t)vg_field_count();
+	static const char *model[VG_FIELDS_MAX];
+	static char text[VG_FIELDS_MAX][12];
+	uint64_t rng = 0x9e3779b97f4a7c15u;
+	for (int round = 0; round < 50; round++) {
+		struct vg_event *ev = vg_event_new(a);
+		memset(model, 0, sizeof(model[0]) * n);
+		uint32_t distinct = 0;
+		int nsets = (int)(rng % 120);
+		for (int k = 0; k < nsets; k++) {
+			rng = rng * 6364136223846793005u + 1442695040888963407u;
+			uint32_t id = (uint32_t)(rng >> 33) % (k % 3 ? 24 : n);
+			snprintf(text[id], sizeof(text[id]), "%d.%d", round, k);
+			if (!model[id])
+				distinct++;
+			model[id] = text[id];
+			ck_assert_int_eq(vg_event_set(ev, (vg_field)id, text[id],
+			                              strlen(text[id]), VG_VK_STR),
+			                 VG_OK);
+		}
+		ck_assert_uint_eq(ev->nset, distinct);
+		vg_field it = VG_FIELD_NONE;
+		uint32_t seen = 0;
+		for (uint32_t id = 0; id < n; id++) {
+			const struct vg_value *v = vg_event_get(ev, (vg_field)id);
+			if (!model[id]) {
+				ck_assert_ptr_null(v);
+				continue;
+			}
+			ck_assert_ptr_nonnull(v);
+			ck_assert_uint_eq(v->len, strlen(model[id]));
+			ck_assert_int_eq(memcmp(v->ptr, model[id], v->len), 0);
+			ck_assert_ptr_eq(vg_event_next(ev, &it), v);
+			ck_assert_int_eq(it, (vg_field)id);
+			seen++;
+		}
+		ck_assert_ptr_null(vg_event_next(ev, &it));
+		ck_assert_uint_eq(seen, distinct);
+		if (round % 7 == 6)
+			vg_arena_reset(a);
+	}
+	vg_arena_destroy(a);
+}
+END_TEST
+
+/* After a reset the arena hands the same memory out again: a new event must not
+ * see the old one's values or extras. */
+START_TEST(event_reuse_after_arena_reset)
+{
+	vg_fields_init(NULL);
+	struct vg_arena *a = vg_arena_new(0);
+	vg_field n = (vg_field)vg_field_count();
+	for (int round = 0; round < 3; round++) {
+		struct vg_event *ev = vg_event_new(a);
+		ck_assert_uint_eq(ev->nset, 0);
+		ck_assert_ptr_null(ev->extras);
+		for (vg_field id = 0; id < n; id++)
+			ck_assert_ptr_null(vg_event_get(ev, id));
+		ck_assert_ptr_null(vg_event_get_named(ev, "Vendor.Thing"));
+		for (vg_field id = 0; id < n; id++)
+			vg_event_set(ev, id, "v", 1, VG_VK_STR);
+		ck_assert_int_eq(
+		    vg_event_add_extra(ev, "Vendor.Thing", 12, "1", 1, VG_VK_NUM), VG_OK);
+		ck_assert_int_eq(
+		    vg_event_set_named(ev, "Vendor.Other", 12, "x", 1, VG_VK_STR, false),
+		    VG_OK);
+		ck_assert_uint_eq(ev->nextras, 2);
+		ck_assert_str_eq(ev->extras->name, "Vendor.Thing");
+		ck_assert_str_eq(ev->extras->next->name, "Vendor.Other");
+		ck_assert_ptr_nonnull(vg_event_get_named(ev, "Vendor.Other"));
+		vg_arena_reset(a);
+	}
+	vg_arena_destroy(a);
+}
+END_TEST
+
 START_TEST(resources_are_embedded)
 {
 	const struct vg_resource *r = vg_resource_get("schemas/fields.yaml");
@@ -226,6 +407,11 @@ static Suite *core_suite(void)
 	    {"hash", hash_is_stable},
 	    {"fields", fields_load_schema_and_intern},
 	    {"event", event_sets_gets_and_serialises},
+	    {"event_empty", event_starts_empty_and_rejects_bad_ids},
+	    {"event_overwrite", event_overwrite_keeps_one_value_per_field},
+	    {"event_grow", event_grows_and_iterates_in_id_order},
+	    {"event_model", event_matches_naive_model},
+	    {"event_reuse", event_reuse_after_arena_reset},
 	    {"resources", resources_are_embedded},
 	    {"strmap", strmap_put_get_delete_iterate},
 	};
