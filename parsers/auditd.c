@@ -4,8 +4,12 @@
  * A kernel audit event is written as several records ("type=SYSCALL msg=audit(
  * 1604996384.965:93777): ...", then EXECVE, CWD, PATH..., PROCTITLE, maybe EOE) that
  * share the msg=audit(SEC.MS:SERIAL) stamp.  vgp_parse_auditd takes one or more such
- * records (newline-separated, one stamp) and builds one event; grouping a stream is
- * vg_parse_feed's job (parser.c).  Invariants:
+ * records of one stamp and builds one event: newline-separated, or several on one
+ * line, as the Wazuh agent forwards them ("type=SYSCALL msg=audit(..): ... type=CWD
+ * msg=audit(..): ..."), each optionally prefixed by "node=NAME " (auditd's
+ * name_format).  A record starts at a space outside quotes that is followed by a
+ * complete header, so a value holding "type=" does not split a record.  Grouping a
+ * stream is vg_parse_feed's job (parser.c).  Invariants:
  *  - Every key=value of every record stays addressable under its own name (first
  *    occurrence wins, so PATH item 0 beats item 1), as Sigma's auditd rules name them;
  *    "type" is EXECVE when the event has an EXECVE record (so "type: EXECVE, a0: ..."
@@ -17,6 +21,8 @@
  *    arguments (including a2[0]/a2[1] chunks) join into process.command_line.
  *  - Enriched records (log_format=ENRICHED: a 0x1d byte, then UID="root" ...) give
  *    the user / group names.
+ *  - A file syscall's event.type comes from its PATH items' nametype: CREATE ->
+ *    creation, DELETE -> deletion, both (rename) -> change, otherwise info.
  *  - Nothing is allocated but from the event's arena; malformed bodies are tolerated
  *    (a token without '=' is free text, an unterminated quote runs to the end), only a
  *    missing or broken header, control bytes and invalid UTF-8 make a dead letter.
@@ -78,6 +84,47 @@ static bool header(const char *buf, size_t len, struct vg_str *node, struct vg_s
 	*key = vg_str_make(buf + ks, i - ks);
 	*body = i + 2;
 	return true;
+}
+
+/* Where the record starting at rec[0] ends within its line: the offset of the space
+ * before the next record's header ("[node=N ]type=T msg=audit(S.M:N):"), looking
+ * only outside quoted values (a quote opens right after '=', as body() reads it;
+ * msg='...' may hold "..." values), or len when the line holds one record.
+ * Cost: O(len), plus a header check at each " type=" / " node=". */
+static size_t record_end(const char *rec, size_t len)
+{
+	struct vg_str node, type, key;
+	size_t start;
+	char q = 0, inner = 0;
+	if (!header(rec, len, &node, &type, &key, &start))
+		return len; /* vgp_auditd_key reports it */
+	for (size_t i = start; i < len; i++) {
+		char c = rec[i];
+		if (inner) {
+			if (c == inner)
+				inner = 0;
+			continue;
+		}
+		if (q) {
+			if (c == q)
+				q = 0;
+			else if (q == '\'' && c == '"' && rec[i - 1] == '=')
+				inner = '"';
+			continue;
+		}
+		if ((c == '"' || c == '\'') && rec[i - 1] == '=') {
+			q = c;
+			continue;
+		}
+		if (c != ' ' || len - i < 6 ||
+		    (memcmp(rec + i + 1, "type=", 5) != 0 &&
+		     memcmp(rec + i + 1, "node=", 5) != 0))
+			continue;
+		size_t off;
+		if (header(rec + i + 1, len - i - 1, &node, &type, &key, &off))
+			return i;
+	}
+	return len;
 }
 
 vg_err vgp_auditd_key(const char *buf, size_t len, struct vg_arena *arena,
@@ -194,7 +241,8 @@ struct abuild {
 	    cwd, path0, path_any, proctitle, acct, addr, res, op, terminal, ses;
 	struct vg_str e_uid, e_auid, e_euid, e_gid, e_syscall; /* enriched */
 	struct vg_str first_type;
-	struct vg_str cur_path; /* name of the PATH record being read */
+	struct vg_str cur_path;        /* name of the PATH record being read */
+	bool path_create, path_delete; /* a PATH item with nametype CREATE / DELETE */
 	char types[256];
 	size_t types_len;
 };
@@ -334,6 +382,8 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 		} else if (vg_str_eq(type, "PATH") && key_is(kv->k, "nametype") &&
 		           b->cur_path.ptr && !vg_str_eq(v, "PARENT")) {
 			remember(&b->path0, b->cur_path);
+			b->path_create |= vg_str_eq(v, "CREATE");
+			b->path_delete |= vg_str_eq(v, "DELETE");
 		}
 	}
 	struct vg_str name = kv->k;
@@ -490,7 +540,10 @@ static vg_err categorize(struct abuild *b)
 		typ = "denied";
 	} else if (vg_str_eq(t, "SYSCALL") && b->path0.len) {
 		cat = "file";
-		typ = "info";
+		typ = b->path_create && b->path_delete ? "change"
+		      : b->path_create                 ? "creation"
+		      : b->path_delete                 ? "deletion"
+		                                       : "info";
 	}
 	vg_err err;
 	if (cat && ((err = set_lit(ev, ep->event_category, cat)) ||
@@ -606,8 +659,7 @@ static vg_err finish(struct abuild *b, struct vg_str node, struct vg_str key)
 	    (err = set_s(ev, parser->id.host_name, node, VG_VK_STR)) ||
 	    (err = set_lit(ev, ep->event_kind, "event")) ||
 	    (err = vg_event_set(ev, parser->id.event_module, "auditd", 6, VG_VK_STR)) ||
-	    (err =
-	         vg_event_set(ev, parser->id.event_dataset, "auditd.log", 10, VG_VK_STR)))
+	    (err = vg_event_set(ev, parser->id.event_dataset, "auditd", 6, VG_VK_STR)))
 		return err;
 	/* audit(SEC.MS:...) */
 	vg_time t = 0;
@@ -626,7 +678,7 @@ vg_err vgp_parse_auditd(const struct vg_parser *parser, const char *buf, size_t 
 {
 	struct abuild *b = vg_arena_alloc(ev->arena, sizeof(*b));
 	struct vg_str key0 = {NULL, 0}, node0 = {NULL, 0};
-	size_t line = 0;
+	size_t rec = 0;
 	vg_err err;
 
 	(void)ref_time; /* audit records carry their own time */
@@ -635,49 +687,56 @@ vg_err vgp_parse_auditd(const struct vg_parser *parser, const char *buf, size_t 
 	memset(b, 0, sizeof(*b));
 	b->parser = parser;
 	b->ev = ev;
-	for (const char *p = buf, *end = buf + len; p < end; line++) {
+	for (const char *p = buf, *end = buf + len; p < end;) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *le = nl ? nl : end;
 		size_t ll = (size_t)(le - p);
 		if (ll && p[ll - 1] == '\r')
 			ll--;
-		struct vg_str key, node, type;
-		bool eoe;
-		size_t off;
-		if (ll == 0) {
-			p = le + 1;
-			continue;
+		/* the records of this line, one after the other */
+		for (const char *r = p; ll; rec++) {
+			struct vg_str key, node, type;
+			bool eoe;
+			size_t off, rl = record_end(r, ll);
+			if ((err =
+			         vgp_auditd_key(r, rl, ev->arena, &key, &eoe, reason))) {
+				if (rec > 0 && err == VG_ERR_PARSE)
+					*reason = vgp_reason(ev->arena, "%s (record %zu)",
+					                     *reason, rec + 1);
+				return err;
+			}
+			header(r, rl, &node, &type, &key, &off);
+			if (!key0.ptr) {
+				key0 = key;
+				node0 = node;
+				b->first_type = type;
+				seen_before(b, vg_str_make("type", 4));
+			} else if (key.len != key0.len ||
+			           memcmp(key.ptr, key0.ptr, key.len) != 0) {
+				*reason = vgp_reason(
+				    ev->arena,
+				    "auditd: record %zu belongs to another event "
+				    "(audit(%.*s), not audit(%.*s))",
+				    rec + 1, (int)key.len, key.ptr, (int)key0.len,
+				    key0.ptr);
+				return VG_ERR_PARSE;
+			}
+			if (b->types_len + type.len + 1 < sizeof(b->types)) {
+				if (b->types_len)
+					b->types[b->types_len++] = ',';
+				memcpy(b->types + b->types_len, type.ptr, type.len);
+				b->types_len += type.len;
+			}
+			b->cur_path = vg_str_make(NULL, 0);
+			if ((err = body(b, type, r + off, r + rl, 0)))
+				return err;
+			if (rl == ll)
+				ll = 0;
+			else {
+				r += rl + 1;
+				ll -= rl + 1;
+			}
 		}
-		if ((err = vgp_auditd_key(p, ll, ev->arena, &key, &eoe, reason))) {
-			if (line > 0 && err == VG_ERR_PARSE)
-				*reason = vgp_reason(ev->arena, "%s (record %zu)",
-				                     *reason, line + 1);
-			return err;
-		}
-		header(p, ll, &node, &type, &key, &off);
-		if (!key0.ptr) {
-			key0 = key;
-			node0 = node;
-			b->first_type = type;
-			seen_before(b, vg_str_make("type", 4));
-		} else if (key.len != key0.len ||
-		           memcmp(key.ptr, key0.ptr, key.len) != 0) {
-			*reason = vgp_reason(
-			    ev->arena,
-			    "auditd: record %zu belongs to another event "
-			    "(audit(%.*s), not audit(%.*s))",
-			    line + 1, (int)key.len, key.ptr, (int)key0.len, key0.ptr);
-			return VG_ERR_PARSE;
-		}
-		if (b->types_len + type.len + 1 < sizeof(b->types)) {
-			if (b->types_len)
-				b->types[b->types_len++] = ',';
-			memcpy(b->types + b->types_len, type.ptr, type.len);
-			b->types_len += type.len;
-		}
-		b->cur_path = vg_str_make(NULL, 0);
-		if ((err = body(b, type, p + off, p + ll, 0)))
-			return err;
 		p = le + 1;
 	}
 	if (!key0.ptr) {

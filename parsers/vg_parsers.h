@@ -33,9 +33,12 @@ enum vg_format {
 	                  ground truth) never enter the event, not even ev->raw, which
 	                  is cut before them.  The header row is a dead letter with the
 	                  reason "aitads: header row". */
-	VG_FMT_AUDITD, /**< Linux audit records "type=T msg=audit(SEC.MS:SERIAL): k=v".
-	                  vg_parse takes one record, or several newline-separated
-	                  records of one event; vg_parse_feed groups a stream. */
+	VG_FMT_AUDITD, /**< Linux audit records "type=T msg=audit(SEC.MS:SERIAL): k=v",
+	                  each optionally prefixed by "node=NAME ".  vg_parse takes one
+	                  record, or several records of one event, newline-separated
+	                  or several on one line (as the Wazuh agent forwards them);
+	                  vg_parse_feed groups a stream.  VG_FMT_AUTO detects a record
+	                  with or without the node= prefix. */
 };
 
 /** @brief Parse a format name ("auto", "syslog", "rfc3164", "rfc5424", "json",

@@ -449,6 +449,97 @@ static void feed(struct collected *c, enum vg_format fmt, const char *line, int6
 	                 VG_OK);
 }
 
+/* The Wazuh agent forwards an audit event's records on one line; auditd's
+ * name_format adds "node=NAME " before each record. */
+static const char g_grouped[] =
+    "node=localhost type=SYSCALL msg=audit(1479982525.380:50): arch=c000003e "
+    "syscall=2 success=yes exit=3 a0=7ffedc40d83b a1=941 a2=1b6 a3=7ffedc40cce0 "
+    "items=2 ppid=432 pid=3333 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 "
+    "sgid=0 fsgid=0 tty=pts0 ses=2 comm=\"touch\" exe=\"/bin/touch\" "
+    "key=\"audit-wazuh-w\" type=CWD msg=audit(1479982525.380:50):  "
+    "cwd=\"/var/log/audit\" type=PATH msg=audit(1479982525.380:50): item=0 "
+    "name=\"/var/log/audit/tmp_directory1/\" inode=399849 dev=ca:02 mode=040755 "
+    "ouid=0 ogid=0 rdev=00:00 nametype=PARENT type=PATH "
+    "msg=audit(1479982525.380:50): item=1 "
+    "name=\"/var/log/audit/tmp_directory1/malware.py\" inode=399852 dev=ca:02 "
+    "mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=CREATE type=PROCTITLE "
+    "msg=audit(1479982525.380:50): proctitle=746F756368002F7661722F6C6F672F6175646974"
+    "2F746D705F6469726563746F7279312F6D616C776172652E7079";
+
+START_TEST(auditd_records_on_one_line)
+{
+	/* auto-detected through the node= prefix, split into its five records */
+	struct vg_event *ev = parse_ok(VG_FMT_AUTO, g_grouped);
+	expect(ev, "vigil.format", "auditd");
+	expect(ev, "event.module", "auditd");
+	expect(ev, "event.dataset", "auditd");
+	expect(ev, "host.name", "localhost");
+	expect(ev, "auditd.record_types", "SYSCALL,CWD,PATH,PATH,PROCTITLE");
+	expect(ev, "auditd.sequence", "50");
+	expect(ev, "auditd.key", "audit-wazuh-w");
+	expect(ev, "type", "SYSCALL");
+	expect(ev, "process.executable", "/bin/touch");
+	expect(ev, "process.name", "touch");
+	expect(ev, "process.working_directory", "/var/log/audit");
+	expect(ev, "process.title", "touch /var/log/audit/tmp_directory1/malware.py");
+	/* the created item, not its PARENT directory; nametype=CREATE -> creation */
+	expect(ev, "file.path", "/var/log/audit/tmp_directory1/malware.py");
+	expect(ev, "event.category", "file");
+	expect(ev, "event.type", "creation");
+	expect(ev, "event.outcome", "success");
+	expect_ts(ev, "2016-11-24T10:15:25.380000Z");
+	/* the same without node=, and through vg_parse_feed: one event */
+	ev = parse_ok(VG_FMT_AUTO, g_grouped + strlen("node=localhost "));
+	expect(ev, "auditd.record_types", "SYSCALL,CWD,PATH,PATH,PROCTITLE");
+	expect_unset(ev, "host.name");
+	struct collected c = {0};
+	feed(&c, VG_FMT_AUTO, g_grouped, 7);
+	feed(&c, VG_FMT_AUTO,
+	     "node=localhost type=EOE msg=audit(1479982525.380:50): ", 8);
+	ck_assert_int_eq(c.n, 1);
+	expect(c.ev[0], "auditd.record_types", "SYSCALL,CWD,PATH,PATH,PROCTITLE,EOE");
+	/* " type=... msg=audit(...):" inside a quoted value does not start a record */
+	ev =
+	    parse_ok(VG_FMT_AUDITD, "type=USER_CMD msg=audit(1.5:7): pid=1 uid=0 "
+	                            "msg='cmd=ls type=CWD msg=audit(1.5:7): x "
+	                            "res=success' k=\"a type=PATH msg=audit(1.5:7): y\"");
+	expect(ev, "auditd.record_types", "USER_CMD");
+	expect(ev, "res", "success"); /* read inside msg='...' */
+	expect(ev, "k", "a type=PATH msg=audit(1.5:7): y");
+	/* nametype DELETE -> deletion; DELETE and CREATE (rename) -> change */
+	ev = parse_ok(VG_FMT_AUDITD,
+	              "type=SYSCALL msg=audit(5.0:9): syscall=87 success=yes comm=\"rm\" "
+	              "exe=\"/bin/rm\" type=PATH msg=audit(5.0:9): item=0 name=\"/tmp/\" "
+	              "nametype=PARENT type=PATH msg=audit(5.0:9): item=1 "
+	              "name=\"/tmp/x\" nametype=DELETE");
+	expect(ev, "event.type", "deletion");
+	expect(ev, "file.path", "/tmp/x");
+	ev = parse_ok(
+	    VG_FMT_AUDITD,
+	    "type=SYSCALL msg=audit(5.0:9): syscall=82 success=yes\n"
+	    "type=PATH msg=audit(5.0:9): item=0 name=\"/tmp/a\" nametype=DELETE\n"
+	    "type=PATH msg=audit(5.0:9): item=1 name=\"/tmp/b\" nametype=CREATE");
+	expect(ev, "event.type", "change");
+	ev = parse_ok(VG_FMT_AUDITD,
+	              "type=SYSCALL msg=audit(5.0:9): syscall=2 success=yes "
+	              "type=PATH msg=audit(5.0:9): item=0 name=\"/etc/x\" "
+	              "nametype=NORMAL");
+	expect(ev, "event.type", "info");
+	/* every record of a line must share the stamp; each is checked */
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=A msg=audit(1.2:3): a=b "
+	                                           "type=B msg=audit(1.2:4): c=d"),
+	                 "auditd: record 2 belongs to another event (audit(1.2:4), not "
+	                 "audit(1.2:3))");
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD,
+	                            "type=A msg=audit(1.2:3): a=b\n"
+	                            "node=n type=B msg=audit(1.2:3): c=\xc3"),
+	                 "auditd: invalid UTF-8 at column 35 (record 2)");
+	/* node= alone is not an audit record */
+	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "node=x"),
+	                 "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):'");
+}
+END_TEST
+
 START_TEST(auditd_stream_grouping)
 {
 	struct collected c = {0};
@@ -584,6 +675,21 @@ START_TEST(windows_shapes)
 	expect(ev, "process.executable", "a.exe");
 	expect(ev, "host.name", "ws2");
 	expect_ts(ev, "2021-02-03T04:05:06.000000Z");
+
+	/* OriginalFileName (Sigma's name) and Wazuh's originalFileName both set
+	 * process.pe.original_file_name */
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"win\":{\"system\":{\"providerName\":\"Microsoft-Windows-Sysmon\","
+	    "\"eventID\":\"1\"},\"eventdata\":{\"originalFileName\":"
+	    "\"CertUtil.exe\",\"image\":\"C:\\\\Windows\\\\cert.exe\"}}}");
+	expect(ev, "process.pe.original_file_name", "CertUtil.exe");
+	expect(ev, "win.eventdata.originalFileName", "CertUtil.exe");
+	ev = parse_ok(VG_FMT_JSON, "{\"EventID\":1,\"Channel\":"
+	                           "\"Microsoft-Windows-Sysmon/Operational\","
+	                           "\"OriginalFileName\":\"PowerShell.EXE\"}");
+	expect(ev, "process.pe.original_file_name", "PowerShell.EXE");
+	expect(ev, "OriginalFileName", "PowerShell.EXE");
 }
 END_TEST
 
@@ -740,7 +846,8 @@ static Suite *endpoint_suite(void)
 	    {"third_party_alerts", {suricata_eve_alert, wazuh_alert}},
 	    {"auditd",
 	     {auditd_execve_group, auditd_enriched_and_user_records, auditd_invalid}},
-	    {"auditd_stream", {auditd_stream_grouping, auditd_stream_bounds}},
+	    {"auditd_stream",
+	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
 	    {"windows", {windows_shapes}},
 	    {"osquery", {osquery_results}},
 	    {"robustness", {hostile_input, huge_and_deep}},

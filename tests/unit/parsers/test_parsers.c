@@ -1,5 +1,9 @@
 /* Unit tests for parsers/: RFC 5424 and RFC 3164 framing, JSON lines, decoder
- * loading errors, the shipped sshd / sudo / su / pam_unix decoders, robustness. */
+ * loading errors, the shipped decoders (sshd, sudo, su, pam_unix, kernel, rsyslog,
+ * NetworkManager ...), robustness, and that every field name the parsers can set is
+ * declared in schemas/fields.yaml (the parser's vocabulary, read from its internals
+ * in parsers_int.h). */
+#include "parsers_int.h"
 #include "vg_parsers.h"
 #include "vg_test.h"
 
@@ -1474,9 +1478,187 @@ START_TEST(kernel_firewall)
 	expect(ev, "event.action", "firewall_log");
 	expect_unset(ev, "event.outcome");
 	expect(ev, "destination.port", "22");
-	/* a kernel line without SRC= is not a firewall line */
+	/* a kernel line without SRC= is not a firewall line: kernel.yaml's */
 	ev = sys("Aug 17 10:03:37 h kernel: usb 1-1: new high-speed USB device");
+	expect(ev, "vigil.decoder", "kernel");
+	expect(ev, "event.dataset", "kernel");
+	expect_unset(ev, "event.action");
+}
+END_TEST
+
+START_TEST(kernel_messages)
+{
+	struct vg_event *ev =
+	    sys("Mar 23 15:04:52 manager kernel: [62828.333722] usb 1-1: "
+	        "New USB device found, idVendor=0930, idProduct=6544");
+	expect(ev, "vigil.decoder", "kernel");
+	expect(ev, "event.module", "linux");
+	expect(ev, "event.dataset", "kernel");
+	expect(ev, "event.category", "host");
+	expect(ev, "event.action", "usb_device_connected");
+	ev = sys(
+	    "Mar 23 15:05:23 manager kernel: usb 1-1: USB disconnect, device number 2");
+	expect(ev, "event.action", "usb_device_disconnected");
+	ev = sys(
+	    "Mar 23 15:05:23 m kernel: [  259.37] device eth0 entered promiscuous mode");
+	expect(ev, "event.action", "promiscuous_mode_enabled");
+	expect(ev, "observer.ingress.interface.name", "eth0");
+	ev = sys("Mar 23 15:05:23 m kernel: device eth0 left promiscuous mode");
+	expect(ev, "event.action", "promiscuous_mode_disabled");
+	/* the crashed / killed process is the event's process, not "kernel" */
+	ev =
+	    sys("Mar 23 15:05:23 m kernel: a.out[4213]: segfault at 0 ip 000055d1c3e0 sp "
+	        "00007ffd5c10 error 4 in a.out[55d1c3e0+1000]");
+	expect(ev, "event.action", "segfault");
+	expect(ev, "event.category", "process");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "process.name", "a.out");
+	expect_kind(ev, "process.pid", "4213", VG_VK_NUM);
+	expect(ev, "log.syslog.appname", "kernel");
+	ev = sys("Mar 23 15:05:23 m kernel: Out of memory: Killed process 1234 (java) "
+	         "total-vm:4191632kB, anon-rss:1024kB");
+	expect(ev, "event.action", "oom_killed");
+	expect(ev, "process.name", "java");
+	/* driver noise: routed as kernel, no pattern */
+	ev = sys("Jul 18 09:21:57 localhost kernel: nouveau E[  PGRAPH][0000:0f:00.0]  "
+	         "DATA_ERROR");
+	expect(ev, "event.dataset", "kernel");
+	expect_unset(ev, "event.action");
+	expect_unset(ev, "event.category");
+}
+END_TEST
+
+START_TEST(rsyslog_and_networkmanager)
+{
+	/* rsyslog 5-7 tag their messages with an error number: found by text */
+	struct vg_event *ev =
+	    sys("Feb  5 13:07:52 plugh rsyslogd-2177: imuxsock begins to "
+	        "drop messages from pid 12105 due to rate-limiting");
+	expect(ev, "vigil.decoder", "rsyslog_numbered");
+	expect(ev, "event.dataset", "rsyslog");
+	expect(ev, "event.action", "log_messages_dropped");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "event.reason", "rate-limiting");
+	expect(ev, "process.name", "rsyslogd-2177");
+	ev = sys(
+	    "2015 Nov 13 13:40:01 ether rsyslogd-2177: imuxsock lost 141 messages from "
+	    "pid 17840 due to rate-limiting");
+	expect(ev, "event.action", "log_messages_lost");
+	expect(ev, "host.name", "ether");
+	ev = sys(
+	    "Mar 27 03:18:16 system rsyslogd: imuxsock begins to drop messages from pid "
+	    "55082 due to rate-limiting");
+	expect(ev, "vigil.decoder", "rsyslog");
+	expect(ev, "event.action", "log_messages_dropped");
+	ev = sys(
+	    "Mar 27 03:18:16 system rsyslogd: [origin software=\"rsyslogd\" "
+	    "swVersion=\"8.2102.0\" x-pid=\"1006\" x-info=\"https://www.rsyslog.com\"] "
+	    "start");
+	expect(ev, "event.action", "logging_started");
+	expect(ev, "event.type", "start");
+	expect(ev, "service.version", "8.2102.0");
+	ev = sys(
+	    "Mar 27 03:18:16 system rsyslogd: [origin software=\"rsyslogd\" "
+	    "swVersion=\"8.2102.0\" x-pid=\"1006\" x-info=\"https://www.rsyslog.com\"] "
+	    "exiting on signal 15.");
+	expect(ev, "event.action", "logging_stopped");
+	expect(ev, "event.reason", "15");
+	/* a message imuxsock names elsewhere is not claimed */
+	ev = sys("Mar 27 03:18:16 system app: imuxsock something else");
 	expect_unset(ev, "vigil.decoder");
+
+	ev = sys(
+	    "Jul 18 10:51:43 localhost NetworkManager[1366]: <warn> (enp1s0) firewall "
+	    "zone remove failed: (32) COMMAND_FAILED: '/sbin/iptables -D INPUT_ZONES "
+	    "-t filter -i enp1s0 -g IN_public' failed: iptables: No chain/target/match "
+	    "by that name.");
+	expect(ev, "vigil.decoder", "networkmanager");
+	expect(ev, "event.dataset", "networkmanager");
+	expect(ev, "event.category", "configuration");
+	expect(ev, "event.action", "firewall_zone_change");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "observer.ingress.interface.name", "enp1s0");
+	ck_assert_ptr_nonnull(
+	    strstr(vg_event_get_named(ev, "event.reason")->ptr, "COMMAND_FAILED"));
+	ev =
+	    sys("Oct 28 13:50:20 h NetworkManager[912]: <warn>  [1603893020.1234] device "
+	        "(eth0): firewall zone add failed: (32) ZONE_CONFLICT");
+	expect(ev, "event.action", "firewall_zone_change");
+	expect(ev, "observer.ingress.interface.name", "eth0");
+	ev =
+	    sys("Oct 28 13:50:20 h NetworkManager[912]: <info>  [1603893020.1234] device "
+	        "(eth0): Activation: successful, device activated.");
+	expect(ev, "event.action", "network_device_activated");
+	ev = sys(
+	    "Oct 28 13:50:20 h NetworkManager[912]: <info>  [1603893020.1234] manager: "
+	    "NetworkManager state is now CONNECTED_GLOBAL");
+	expect(ev, "event.dataset", "networkmanager");
+	expect_unset(ev, "event.action");
+}
+END_TEST
+
+/* Every field id the parser may set must be declared in schemas/fields.yaml, so the
+ * schema documents everything an event can carry.  Vendor names (JSON keys, auditd
+ * key=value names, RFC 5424 SD parameters) are the record's own and exempt; the
+ * names the parsers choose are these: the framing ids, the endpoint normalizers'
+ * (VGP_EP_FIELDS), the alias targets, every decoder's `set` and `fields`, and the
+ * names auditd.c sets by string. */
+static void declared(const char *what, vg_field id, char *missing, size_t msz)
+{
+	if (id != VG_FIELD_NONE && vg_field_is_schema(id))
+		return;
+	size_t l = strlen(missing);
+	snprintf(missing + l, msz - l, "\n  %s: %s", what,
+	         id == VG_FIELD_NONE ? "(no id)" : vg_field_name(id));
+}
+
+START_TEST(schema_declares_every_parser_field)
+{
+	static char missing[16384];
+	char what[256];
+	missing[0] = '\0';
+	const struct vgp_ids *ids = &g_parser->id;
+	const vg_field framing[] = {
+	    ids->timestamp,    ids->message,      ids->host_name,       ids->priority,
+	    ids->facility,     ids->severity,     ids->version,         ids->appname,
+	    ids->procid,       ids->msgid,        ids->structured_data, ids->process_name,
+	    ids->process_pid,  ids->vigil_format, ids->vigil_decoder,   ids->event_module,
+	    ids->event_dataset};
+	for (size_t i = 0; i < sizeof(framing) / sizeof(framing[0]); i++)
+		declared("framing", framing[i], missing, sizeof(missing));
+#define VG_TEST_EP(m, name)                                                              \
+	declared("endpoint normalizers", g_parser->ep.m, missing, sizeof(missing));
+	VGP_EP_FIELDS(VG_TEST_EP)
+#undef VG_TEST_EP
+	for (size_t i = 0; i < g_parser->aliases.ntargets; i++)
+		declared("schemas/field-aliases.yaml target",
+		         g_parser->aliases.targets[i], missing, sizeof(missing));
+	size_t checked = 0;
+	for (size_t d = 0; d < g_parser->decoders.count; d++) {
+		const struct vgp_decoder *dec = &g_parser->decoders.list[d];
+		snprintf(what, sizeof(what), "decoder %s set", dec->name);
+		for (size_t i = 0; i < dec->nsets; i++, checked++)
+			declared(what, dec->sets[i].id, missing, sizeof(missing));
+		for (size_t p = 0; p < dec->npatterns; p++) {
+			const struct vgp_pattern *pat = &dec->patterns[p];
+			snprintf(what, sizeof(what), "decoder %s pattern %s", dec->name,
+			         pat->name);
+			for (size_t i = 0; i < pat->ncaps; i++, checked++)
+				declared(what, pat->caps[i].id, missing, sizeof(missing));
+			for (size_t i = 0; i < pat->nsets; i++, checked++)
+				declared(what, pat->sets[i].id, missing, sizeof(missing));
+		}
+	}
+	ck_assert_uint_gt(checked, 100); /* the shipped decoders were looked at */
+	static const char *const by_name[] = {"syscall.a0", "syscall.a1", "syscall.a2",
+	                                      "syscall.a3"};
+	for (size_t i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
+		declared("auditd.c", vg_field_lookup(by_name[i], strlen(by_name[i])),
+		         missing, sizeof(missing));
+	ck_assert_msg(!missing[0],
+	              "fields set by parsers/ but not declared in "
+	              "schemas/fields.yaml:%s",
+	              missing);
 }
 END_TEST
 
@@ -1620,7 +1802,9 @@ static Suite *parsers_suite(void)
 	    {"pam_sudo_su", {pam_unix_lines, sudo_lines, su_lines}},
 	    {"decoders_more",
 	     {sshd_extended, pam_legacy_and_chauthtok, logind_and_cron, user_management,
-	      kernel_firewall, web_access_log}},
+	      kernel_firewall, web_access_log, kernel_messages,
+	      rsyslog_and_networkmanager}},
+	    {"schema", {schema_declares_every_parser_field}},
 	    {"robustness", {garbage_never_crashes, huge_and_hostile_lines}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
