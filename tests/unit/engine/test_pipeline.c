@@ -561,9 +561,17 @@ static size_t sig_rows(char ***out)
 	for (size_t i = 0; i < n; i++) {
 		t += (i % 50 == 49) ? 7200 : 97; /* a quiet gap now and then: new runs */
 		char buf[256];
-		snprintf(buf, sizeof(buf), "%ld,%s,10.0.0.%zu,%s,%s,false_positive,-", t,
-		         sigs[(i * 7) % 5][1], i % 3 + 1, hosts[i % 3],
-		         sigs[(i * 7) % 5][0]);
+		if (i >= 300 &&
+		    i % 10 == 0) /* new pairs (from i = 380 past the warm-up) */
+			snprintf(buf, sizeof(buf),
+			         "%ld,AMiner: new event %zu,10.0.0.%zu,%s,A-New-%zu,"
+			         "false_positive,-",
+			         t, i, i % 3 + 1, hosts[i % 3], i);
+		else
+			snprintf(buf, sizeof(buf),
+			         "%ld,%s,10.0.0.%zu,%s,%s,false_positive,-", t,
+			         sigs[(i * 7) % 5][1], i % 3 + 1, hosts[i % 3],
+			         sigs[(i * 7) % 5][0]);
 		rows[i] = strdup(buf);
 	}
 	*out = rows;
@@ -614,6 +622,7 @@ static char *sig_run(const char *name, char **rows, size_t n, size_t stop)
 	    sqlite3_prepare_v2(h,
 	                       "select id || '|' || coalesce(sig_runs_min, '-') || "
 	                       "'|' || coalesce(sig_hosts_max, '-') || '|' || "
+	                       "network_novelty || '|' || novel_pair || '|' || "
 	                       "features from incidents order by id",
 	                       -1, &q, NULL),
 	    SQLITE_OK);
@@ -633,7 +642,19 @@ START_TEST(restart_keeps_signature_statistics)
 	char *want = sig_run("sigfull", rows, n, 0);
 	ck_assert_ptr_nonnull(strstr(want, "signature_recurrence_log1p"));
 	ck_assert_ptr_nonnull(strstr(want, "|1|")); /* some pair recurred */
-	size_t stops[] = {60, 151, 333};
+	/* the new pairs past the warm-up are novelties, counted around them */
+	char full[160];
+	snprintf(full, sizeof(full), "%s/sigfull.db", g_dir);
+	ck_assert_int_gt(
+	    query_int(full, "select count(*) from incidents where novel_pair"), 0);
+	ck_assert_int_gt(query_int(full, "select max(network_novelty) from incidents"),
+	                 1);
+	ck_assert_int_eq(query_int(full,
+	                           "select count(*) from incidents where novel_pair "
+	                           "and first_seen_us < (select min(first_seen_us) "
+	                           "from incidents) + 86400000000"),
+	                 0);
+	size_t stops[] = {60, 151, 333, 385};
 	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "sigr%zu", i);
