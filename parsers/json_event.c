@@ -23,6 +23,9 @@
  * Mordor (EventID, Channel, SourceName, Hostname at the top), Winlogbeat
  * (winlog.event_data.*, winlog.event_id, winlog.channel), Wazuh's win.system /
  * win.eventdata (camelCase names), all keeping the original names addressable.
+ * Wazuh escapes win.eventdata values once more than the JSON needs (C:\\Windows
+ * after decoding, for C:\Windows): they are unescaped first (wazuh_unescape), so
+ * every name of such a value holds the path as Windows wrote it.
  * The per-record state lives in the parse context: nothing is malloc'd per record.
  * Everything the rules above derive from a key path alone (registry id, alias,
  * exact-path slot, short name under EventData, timestamp role) is worked out once
@@ -152,6 +155,9 @@ static void plan_key(const struct vg_parser *parser, const char *path, size_t pl
 		kp->flags |= VGP_KP_COLUMNS;
 	if (plen == 9 && memcmp(path, "timestamp", 9) == 0)
 		kp->flags |= VGP_KP_TS_TIMESTAMP;
+	if ((plen > 14 && memcmp(path, "win.eventdata.", 14) == 0) ||
+	    (plen > 19 && memcmp(path, "data.win.eventdata.", 19) == 0))
+		kp->flags |= VGP_KP_WAZUH_ESC;
 
 	const char *dot = memrchr(path, '.', plen);
 	size_t last = dot ? (size_t)(dot - path) + 1 : 0;
@@ -253,6 +259,44 @@ static const struct vgp_keyplan *key_plan(struct vgp_keycache *kc,
 	return scratch;
 }
 
+/*
+ * Wazuh's win.eventdata.* values (the agent's Windows event as analysisd renders
+ * it: "win" in the event, "data.win" in an alert) are JSON-escaped once more than
+ * the record: analysisd prints the event XML with cJSON before reading its
+ * elements, so '\' became "\\" and '"' became "\"".  After the record's own
+ * decoding, Sysmon's C:\Windows\cmd.exe reads C:\\Windows\\cmd.exe, a UNC path
+ * \\srv\share reads \\\\srv\\share, and Sigma's "\System32\cmd.exe" or
+ * "C:\Windows\" never match.  This undoes exactly that, left to right, so a UNC
+ * path comes back with its two leading backslashes.  A value is undone only when
+ * every backslash in it is doubled or escapes a '"', and no '"' stands bare (cJSON
+ * escapes each one); anything else is kept as it is: a value from a Wazuh that no
+ * longer doubles ("\\srv\tools\run.exe" has "\t" and "\r"), or one where cJSON also
+ * escaped a control byte ("\n" in a PowerShell script block), which cannot be told
+ * from an undoubled "\new" folder, so a path is never turned into control bytes.
+ * @return VG_OK with *out set to the unescaped copy (in arena) or NULL (keep v);
+ *         VG_ERR_NOMEM.  Cost: one pass over v, only for values with a backslash.
+ */
+static vg_err wazuh_unescape(struct vg_arena *arena, const char *v, size_t vlen,
+                             const char **out, size_t *out_len)
+{
+	*out = NULL;
+	for (size_t k = 0; k < vlen; k++) {
+		if (v[k] == '"')
+			return VG_OK;
+		if (v[k] == '\\' && (++k == vlen || (v[k] != '\\' && v[k] != '"')))
+			return VG_OK;
+	}
+	char *o = vg_arena_alloc(arena, vlen);
+	if (!o)
+		return VG_ERR_NOMEM;
+	size_t n = 0;
+	for (size_t k = 0; k < vlen; k++)
+		o[n++] = v[k] == '\\' ? v[++k] : v[k];
+	*out = o;
+	*out_len = n;
+	return VG_OK;
+}
+
 static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, const char *v,
                       size_t vlen, enum vg_value_kind kind)
 {
@@ -262,6 +306,18 @@ static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, cons
 	const struct vgp_keyplan *kp =
 	    key_plan(st->keys, st->parser, path, plen, &scratch);
 	vg_err err;
+
+	if ((kp->flags & VGP_KP_WAZUH_ESC) && kind == VG_VK_STR &&
+	    memchr(v, '\\', vlen)) {
+		const char *u;
+		size_t ulen;
+		if ((err = wazuh_unescape(st->arena, v, vlen, &u, &ulen)) != VG_OK)
+			return err;
+		if (u) {
+			v = u;
+			vlen = ulen;
+		}
+	}
 
 	if (kp->id != VG_FIELD_NONE) {
 		vgp_set(ev, kp->id, v, vlen, kind);

@@ -375,6 +375,8 @@ enum {
 	VGP_KP_COLUMNS = 16,     /* the path starts with "columns." (osquery) */
 	VGP_KP_STOP = 32,        /* http.hostname / data.http.hostname: stored under its
 	                            path only, no alias of its last name */
+	VGP_KP_WAZUH_ESC = 64,   /* [data.]win.eventdata.*: Wazuh escaped the value once
+	                            more (json_event.c, wazuh_unescape) */
 };
 struct vgp_keyplan {
 	vg_field id;   /* registry id of the whole path, or VG_FIELD_NONE */

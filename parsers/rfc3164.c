@@ -1,7 +1,8 @@
 /*
  * rfc3164.c - framing of BSD syslog (RFC 3164) lines as they occur in practice.
  *
- *   [<PRI>][SP][yyyy ]Mmm dd [yyyy ]hh:mm:ss[.frac][:][ yyyy] [HOST] [TAG[[PID]]:] MSG
+ *   [<PRI>][SP][yyyy ]Mmm dd [yyyy ]hh:mm:ss[.[frac]][:][ yyyy] [HOST] [TAG[[PID]]:] MSG
+ *   [<PRI>][SP][NN: ][*|.]Mmm dd ... [ZONE:] ...  (Cisco IOS / PIX / ASA)
  *   [<PRI>][SP]YYYY-MM-DD(T| )hh:mm:ss[.frac][zone|+hhmm] [HOST] [TAG[[PID]]:] MSG
  *   <PRI>[TAG[[PID]]:] MSG                      (no timestamp: RFC 3164 4.3.2)
  *   ... Message forwarded from HOST: TAG: MSG   (AIX)
@@ -15,17 +16,29 @@
  * A line with a valid PRI but no recognisable timestamp is kept, as RFC 3164 4.3.2
  * says: its time is ref_time and it has no HOST.  A line with neither is a dead letter.
  *
+ * Cisco: a sequence number "NN: " and a clock marker ('*' not authoritative, '.'
+ * no longer synchronised) may precede the timestamp; they are read only when a BSD
+ * timestamp follows, and kept as sd.meta.sequenceId and sd.timeQuality.isSynced "0"
+ * (RFC 5424 7.3.1, 7.1.2).  A zone name between the time and a mnemonic
+ * ("03:32:04.114 gmt: %SEC-6-IPACCESSLOGP: ...") is no program: UTC / GMT replace
+ * the configured offset, other names (set on the device) cannot be resolved.
+ *
  * HOST is absent when the word after the timestamp already reads as a tag
- * ("sshd[42]:" or "su:").  A line without a recognisable tag is still valid: its
- * message is everything after the host.  Everything points into the record.
- * Dead-letter reasons: "rfc3164: invalid PRI|timestamp at column N" (1-based start
- * of the element).
+ * ("sshd[42]:" or "su:"), unless that word is an IPv6 address ("2001:db8::7",
+ * whose first group and colon look like "TAG:").  A line without a recognisable
+ * tag is still valid: its message is everything after the host.  Everything points
+ * into the record.  Dead-letter reasons: "rfc3164: invalid PRI|timestamp at column
+ * N" (1-based start of the element).
  */
 #include "parsers_int.h"
 
+#include <ctype.h>
 #include <string.h>
 
 #define TAG_MAX 128
+
+/* The rare header forms live out of line, so the common path keeps its registers. */
+#define COLD __attribute__((cold, noinline))
 
 /* The month of an English abbreviation in any case ("Jan", "JAN"), or 0. */
 static int month_of(const char *s)
@@ -162,15 +175,12 @@ static bool bsd_time(const char *buf, size_t len, size_t *i, vg_time ref_time,
 		sec = 59;
 	j += 9;
 	if (j < n && s[j] == '.') {
-		size_t d = ++j;
+		/* "02:00:00." (no digits): a fraction of 0, as syslog-ng reads it */
 		int scale = 100000;
-		while (j < n && s[j] >= '0' && s[j] <= '9') {
+		for (j++; j < n && s[j] >= '0' && s[j] <= '9'; j++) {
 			usec += (s[j] - '0') * scale;
 			scale /= 10;
-			j++;
 		}
-		if (j == d)
-			return false;
 	}
 	if (j < n && s[j] == ':' && (j + 1 == n || s[j + 1] == ' '))
 		j++; /* "Mar  7 19:06:53: host ..." (Cisco) */
@@ -319,6 +329,163 @@ static bool read_tag(const char *buf, size_t len, size_t i, struct vg_str *tag,
 	return true;
 }
 
+/*
+ * Cisco IOS / PIX header prefixes before a BSD timestamp, looked for only where
+ * the header starts with a digit, '*' or '.' (no month does; the ISO and "yyyy Mmm"
+ * forms that start with a digit have no ':' or marker after it):
+ *   "91: "  a message sequence number (IOS `service sequence-numbers`);
+ *   "*"     the clock is not authoritative (never set from a time source);
+ *   "."     the clock is authoritative but no longer synchronised to its source.
+ * On success *i is at the timestamp, *seq the sequence number (len 0 when absent)
+ * and *mark the marker ('*', '.' or 0).  @return false when neither is there.
+ */
+COLD static bool cisco_prefix(const char *buf, size_t len, size_t *i, struct vg_str *seq,
+                              char *mark)
+{
+	size_t j = *i, d = j;
+	*seq = vg_str_make(buf + j, 0);
+	*mark = 0;
+	while (j < len && j - d < 10 && buf[j] >= '0' && buf[j] <= '9')
+		j++;
+	if (j > d && j + 1 < len && buf[j] == ':' && buf[j + 1] == ' ') {
+		*seq = vg_str_make(buf + d, j - d);
+		j += 2;
+		while (j < len && buf[j] == ' ')
+			j++;
+	} else {
+		j = d;
+	}
+	if (j < len && (buf[j] == '*' || buf[j] == '.'))
+		*mark = buf[j++];
+	if (!seq->len && !*mark)
+		return false;
+	*i = j;
+	return true;
+}
+
+/*
+ * Whether buf[i, i + n) is an IPv6 address (RFC 4291 2.2 text forms: eight groups,
+ * one "::", an IPv4 tail, an optional "%zone").  Used only when the word after the
+ * timestamp would otherwise read as "TAG:..." (its first group and a colon).
+ */
+static bool is_ipv6(const char *s, size_t n)
+{
+	size_t groups = 0, k = 0;
+	bool gap = false;
+	const char *pct = memchr(s, '%', n);
+	if (pct && pct > s)
+		n = (size_t)(pct - s); /* "fe80::1%eth0": the zone is not checked */
+	if (n < 2 || n > 45)
+		return false;
+	if (s[0] == ':') {
+		if (s[1] != ':')
+			return false;
+		gap = true;
+		k = 2;
+		if (k == n)
+			return true; /* "::" */
+	}
+	while (k < n) {
+		size_t g = k;
+		while (k < n && k - g < 5 &&
+		       ((s[k] >= '0' && s[k] <= '9') ||
+		        ((s[k] | 0x20) >= 'a' && (s[k] | 0x20) <= 'f')))
+			k++;
+		if (k < n && s[k] == '.') { /* "::ffff:192.0.2.1": the last 32 bits */
+			size_t e = g;
+			for (int q = 0; q < 4; q++) {
+				unsigned v = 0, nd = 0;
+				while (e < n && s[e] >= '0' && s[e] <= '9' && nd < 3) {
+					v = v * 10 + (unsigned)(s[e++] - '0');
+					nd++;
+				}
+				if (!nd || v > 255 ||
+				    (q < 3 && (e >= n || s[e++] != '.')))
+					return false;
+			}
+			if (e != n)
+				return false;
+			groups += 2;
+			break;
+		}
+		if (k == g || k - g > 4)
+			return false;
+		groups++;
+		if (k == n)
+			break;
+		if (s[k] != ':')
+			return false;
+		k++;
+		if (k < n && s[k] == ':') {
+			if (gap)
+				return false; /* a second "::" */
+			gap = true;
+			k++;
+		} else if (k == n) {
+			return false; /* a single trailing ':' */
+		}
+	}
+	return gap ? groups < 8 : groups == 8;
+}
+
+/* The Cisco prefixes as RFC 5424's SD-IDs for them (7.3.1, 7.1.2), named as
+ * syslog-ng names them: '*' and '.' both mean the clock is not synchronised. */
+COLD static vg_err set_cisco(struct vg_event *ev, struct vg_str seq, char mark)
+{
+	vg_err err;
+	if (seq.len && (err = vg_event_set_named(ev, "sd.meta.sequenceId", 18, seq.ptr,
+	                                         seq.len, VG_VK_STR, false)) != VG_OK)
+		return err;
+	if (mark && (err = vg_event_set_named(ev, "sd.timeQuality.isSynced", 23, "0", 1,
+	                                      VG_VK_STR, false)) != VG_OK)
+		return err;
+	return VG_OK;
+}
+
+/* Whether tag (a word that read as "TAG:") can be a Cisco time zone name: letters. */
+static bool cisco_zone(struct vg_str tag)
+{
+	for (size_t k = 0; k < tag.len; k++)
+		if (((unsigned char)tag.ptr[k] | 0x20) < 'a' ||
+		    ((unsigned char)tag.ptr[k] | 0x20) > 'z')
+			return false;
+	return tag.len > 0;
+}
+
+/* "UTC" or "GMT" in any case (tag holds letters only). */
+static bool zone_is_utc(struct vg_str tag)
+{
+	if (tag.len != 3)
+		return false;
+	char a = (char)(tag.ptr[0] | 0x20), b = (char)(tag.ptr[1] | 0x20),
+	     c = (char)(tag.ptr[2] | 0x20);
+	return (a == 'u' && b == 't' && c == 'c') || (a == 'g' && b == 'm' && c == 't');
+}
+
+/* Whether buf[at] starts a Cisco message mnemonic, "%FACILITY-SEVERITY-MNEMONIC:"
+ * ("%SEC-6-IPACCESSLOGP:", "%ASA-6-302013:"), severity 0-7. */
+COLD static bool cisco_mnemonic(const char *buf, size_t len, size_t at)
+{
+	size_t j = at + 1, f = j;
+	while (j < len && (isalnum((unsigned char)buf[j]) || buf[j] == '_'))
+		j++;
+	if (j == f || j + 3 >= len || buf[j] != '-' || buf[j + 1] < '0' ||
+	    buf[j + 1] > '7' || buf[j + 2] != '-')
+		return false;
+	j += 3;
+	f = j;
+	while (j < len && (isalnum((unsigned char)buf[j]) || buf[j] == '_'))
+		j++;
+	return j > f && j < len && buf[j] == ':';
+}
+
+/* Whether the word at buf[i] (up to a space or the end) is an IPv6 address. */
+COLD static bool ipv6_word(const char *buf, size_t len, size_t i)
+{
+	const char *sp = memchr(buf + i, ' ', len - i);
+	return is_ipv6(buf + i, sp ? (size_t)(sp - buf) - i : len - i);
+}
+
 vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t len,
                          vg_time ref_time, struct vg_event *ev, struct vgp_syslog *sl,
                          const char **reason)
@@ -340,11 +507,23 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 		while (i < len && buf[i] == ' ')
 			i++; /* "<38> Mar  7 ..." */
 	size_t ts_at = i;
-	bool ok;
-	if (len - i >= 10 && buf[i] >= '0' && buf[i] <= '9' && buf[i + 4] == '-')
+	struct vg_str seq = {NULL, 0};
+	char mark = 0;
+	bool ok, cisco = false, iso = false;
+	/* An ISO date and Cisco's prefixes start with a digit, '*' or '.', all below
+	 * ':', where no month can: one compare for the other lines, and one call of
+	 * bsd_time, so that it stays inlined. */
+	if (i < len && (unsigned char)buf[i] < ':') {
+		iso = len - i >= 10 && buf[i] >= '0' && buf[i + 4] == '-';
+		if (!iso)
+			cisco = cisco_prefix(buf, len, &i, &seq, &mark);
+	}
+	if (iso) {
 		ok = iso_time(buf, len, &i, parser->rfc3164_utc_offset_sec, &t);
-	else
+	} else {
 		ok = bsd_time(buf, len, &i, ref_time, parser->rfc3164_utc_offset_sec, &t);
+		cisco = cisco && ok;
+	}
 	/* RFC 3164 4.3.2: a valid PRI without a valid TIMESTAMP is still a message;
 	 * the receiver supplies the time and there is no HOSTNAME.  Without a PRI the
 	 * line has nothing syslog about it and is a dead letter. */
@@ -383,7 +562,11 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 			pid.len = 0;
 			msg_at = i;
 		}
-	} else if (!read_tag(buf, len, i, &tag, &pid, &msg_at)) {
+	} else if (!read_tag(buf, len, i, &tag, &pid, &msg_at) ||
+	           (!pid.len && msg_at < len && buf[msg_at - 1] == ':' &&
+	            buf[msg_at] != ' ' && ipv6_word(buf, len, i))) {
+		/* HOST: the word is no tag, or reads as one only because it is an IPv6
+		 * address ("fe80::1", "2001:db8::7 sshd[1]: ..."). */
 		tag.len = 0;
 		size_t h = i;
 		while (i < len && buf[i] != ' ')
@@ -392,6 +575,20 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 		while (i < len && buf[i] == ' ')
 			i++;
 		msg_at = i;
+		if (!read_tag(buf, len, i, &tag, &pid, &msg_at)) {
+			tag.len = 0;
+			pid.len = 0;
+			msg_at = i;
+		}
+	} else if (!pid.len && tag.len <= 7 && msg_at < len && buf[msg_at] == '%' &&
+	           cisco_zone(tag) && cisco_mnemonic(buf, len, msg_at)) {
+		/* Cisco `service timestamps ... show-timezone`: "03:32:04.114 gmt:
+		 * %SEC-6-IPACCESSLOGP: ..." names the zone, not a program.  UTC / GMT
+		 * override the configured offset of a BSD time; other names (set on the
+		 * device by `clock timezone`) cannot be resolved and keep it. */
+		if (!iso && t != VG_TIME_NONE && zone_is_utc(tag))
+			t += (vg_time)parser->rfc3164_utc_offset_sec * VG_USEC_PER_SEC;
+		i = msg_at;
 		if (!read_tag(buf, len, i, &tag, &pid, &msg_at)) {
 			tag.len = 0;
 			pid.len = 0;
@@ -420,6 +617,9 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 		if (e && (size_t)(e - buf) + 1 < len && e[1] == ' ')
 			msg_at = (size_t)(e - buf) + 2;
 	}
+	vg_err err;
+	if (cisco && (err = set_cisco(ev, seq, mark)) != VG_OK)
+		return err;
 	sl->msg = vg_str_make(buf + msg_at, len - msg_at);
 	vgp_set(ev, id->message, sl->msg.ptr, sl->msg.len, VG_VK_STR);
 	vgp_set(ev, id->vigil_format, "rfc3164", 7, VG_VK_STR);

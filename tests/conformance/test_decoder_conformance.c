@@ -786,6 +786,21 @@ static const char *vocab_of(const char *vocab, const struct vg_value *v, char *b
 	return buf;
 }
 
+/* t as Wazuh renders a win.eventdata value (its rules are written against that):
+ * analysisd JSON-escapes it once more than the record, '\\' -> "\\\\" and '"' -> "\\"",
+ * which Vigil undoes when it normalizes (parsers/json_event.c). */
+static const char *wazuh_escaped(const char *t, char *buf, size_t bsz)
+{
+	size_t n = 0;
+	for (; *t && n + 2 < bsz; t++) {
+		if (*t == '\\' || *t == '"')
+			buf[n++] = '\\';
+		buf[n++] = *t;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 /* Does ev satisfy c?  On failure, the reason is appended to why (if not NULL and
  * not there yet). */
 static bool cond_holds(struct wz_cond *c, const struct vg_event *ev, pcre2_match_data *md,
@@ -828,8 +843,10 @@ static bool cond_holds(struct wz_cond *c, const struct vg_event *ev, pcre2_match
 				         c->pattern);
 			return false;
 		}
-		char buf[8192];
+		char buf[8192], esc[16384];
 		const char *t = vocab_of(m ? m->vocab : NULL, v, buf, sizeof(buf));
+		if (strncmp(c->name, "win.eventdata.", 14) == 0)
+			t = wazuh_escaped(t, esc, sizeof(esc));
 		int rc = pcre2_match(c->code, (PCRE2_SPTR)t, strlen(t), 0, 0, md, NULL);
 		ok = (rc >= 0) != c->negate;
 	}

@@ -1,7 +1,8 @@
 /* Unit tests for the endpoint and alert normalizers of parsers/: AIT-ADS alert CSV
  * rows, Suricata EVE and Wazuh alerts in JSON, auditd records and their grouping
  * (vg_parse_feed), Windows event shapes (evtx, NXLog/Mordor, Winlogbeat, Wazuh) with
- * EventID categories, osquery results, and hostile input of every kind. */
+ * EventID categories, Wazuh's extra escaping of win.eventdata values, osquery
+ * results, and hostile input of every kind. */
 #include "vg_parsers.h"
 #include "vg_test.h"
 
@@ -693,6 +694,106 @@ START_TEST(windows_shapes)
 }
 END_TEST
 
+/* Wazuh's escaping of win.eventdata values, as JSON text: one Windows '\' is "\\" in
+ * Wazuh's value and so "\\\\" in the record (WZ_BS), one '"' is "\"" in the value
+ * and "\\\"" in the record (WZ_Q). */
+#define WZ_BS "\\\\\\\\"
+#define WZ_Q  "\\\\\\\""
+#define WZ_SYSMON1                                                                       \
+	"\"system\":{\"providerName\":\"Microsoft-Windows-Sysmon\",\"eventID\":\"1\","   \
+	"\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer\":\"ws3\"}"
+
+START_TEST(wazuh_doubled_backslashes)
+{
+	/* the agent's event (Wazuh's ruleset tests): win.* at the top */
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"win\":{" WZ_SYSMON1 ",\"eventdata\":{\"image\":\"C:" WZ_BS "Windows" WZ_BS
+	    "System32" WZ_BS "cmd.exe\",\"commandLine\":\"" WZ_Q "C:" WZ_BS
+	    "Windows" WZ_BS "System32" WZ_BS "cmd.exe" WZ_Q
+	    " /c whoami\",\"user\":\"CORP" WZ_BS "bob\","
+	    "\"parentImage\":\"" WZ_BS WZ_BS "fs01" WZ_BS "tools$" WZ_BS "run.exe\"}}}");
+	expect(ev, "event.dataset", "sysmon");
+	expect(ev, "process.executable", "C:\\Windows\\System32\\cmd.exe");
+	expect(ev, "win.eventdata.image", "C:\\Windows\\System32\\cmd.exe");
+	expect(ev, "process.command_line",
+	       "\"C:\\Windows\\System32\\cmd.exe\" /c whoami");
+	expect(ev, "win.eventdata.user", "CORP\\bob");
+	/* a UNC path keeps its two leading backslashes */
+	expect(ev, "process.parent.executable", "\\\\fs01\\tools$\\run.exe");
+
+	/* a Wazuh alert: the same event under data.win */
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"timestamp\":\"2021-04-28T20:11:56.123+0000\",\"rule\":{\"level\":4,"
+	    "\"id\":\"92000\",\"description\":\"Sysmon - Event 1\"},\"agent\":{"
+	    "\"name\":\"ws3\"},\"data\":{\"win\":{" WZ_SYSMON1 ",\"eventdata\":{"
+	    "\"image\":\"C:" WZ_BS "Windows" WZ_BS "System32" WZ_BS "cmd.exe\","
+	    "\"currentDirectory\":\"C:" WZ_BS "Users" WZ_BS "bob" WZ_BS "\"}}}}");
+	expect(ev, "event.dataset", "wazuh.alerts");
+	expect(ev, "process.executable", "C:\\Windows\\System32\\cmd.exe");
+	expect(ev, "data.win.eventdata.image", "C:\\Windows\\System32\\cmd.exe");
+	expect(ev, "process.working_directory", "C:\\Users\\bob\\");
+
+	/* SigmaHQ's "Script Interpreter Execution From Suspicious Folder" wants
+	 * CommandLine|contains ':\Users\Public\' (checked with `vigil detect -r
+	 * sigma/rules/windows/process_creation` on this record: it matches now; with
+	 * the doubled value it did not, and "System File Execution Location Anomaly"
+	 * fired instead, its C:\Windows\System32\ filter failing) */
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"win\":{" WZ_SYSMON1 ",\"eventdata\":{\"image\":\"C:" WZ_BS "Windows" WZ_BS
+	    "System32" WZ_BS "wscript.exe\",\"commandLine\":\"" WZ_Q "C:" WZ_BS
+	    "Windows" WZ_BS "System32" WZ_BS "wscript.exe" WZ_Q " C:" WZ_BS "Users" WZ_BS
+	    "Public" WZ_BS "update.vbs\",\"parentImage\":\"C:" WZ_BS "Windows" WZ_BS
+	    "explorer.exe\",\"originalFileName\":\"wscript.exe\"}}}");
+	expect(ev, "event.category", "process");
+	expect(ev, "process.command_line",
+	       "\"C:\\Windows\\System32\\wscript.exe\" C:\\Users\\Public\\update.vbs");
+	expect(ev, "process.parent.executable", "C:\\Windows\\explorer.exe");
+}
+END_TEST
+
+/* Values Wazuh did not escape, and paths outside win.eventdata, stay as they are. */
+START_TEST(wazuh_unescaped_values_kept)
+{
+	/* a UNC path Wazuh did not double: "\t" and "\r" are no doubled separators, so
+	 * it is not turned into a tab and a carriage return */
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_JSON,
+	             "{\"win\":{" WZ_SYSMON1 ",\"eventdata\":{\"image\":"
+	             "\"\\\\\\\\fs01\\\\tools\\\\run.exe\",\"commandLine\":"
+	             "\"\\\"C:\\\\\\\\x\\\" y\",\"parentImage\":\"C:\\\\\\\\q\\\\/r\","
+	             "\"scriptBlockText\":\"C:" WZ_BS "new\\\\nline\","
+	             "\"user\":\"a\\\\\"}}}");
+	expect(ev, "process.executable", "\\\\fs01\\tools\\run.exe");
+	/* a bare '"' (cJSON escapes every one) */
+	expect(ev, "process.command_line", "\"C:\\\\x\" y");
+	/* "\/": no doubled separator */
+	expect(ev, "process.parent.executable", "C:\\\\q\\/r");
+	/* a control byte cJSON escaped ("\n") cannot be told from an undoubled "\new" */
+	expect(ev, "win.eventdata.scriptBlockText", "C:\\\\new\\nline");
+	/* a trailing lone backslash */
+	expect(ev, "win.eventdata.user", "a\\");
+
+	/* only win.eventdata: Wazuh's own message, evtx and Winlogbeat shapes keep
+	 * doubled backslashes (there they are what the source wrote) */
+	ev = parse_ok(VG_FMT_JSON, "{\"win\":{\"system\":{\"providerName\":"
+	                           "\"Microsoft-Windows-Sysmon\",\"eventID\":\"1\","
+	                           "\"message\":\"Image: C:" WZ_BS "x\"}}}");
+	expect(ev, "win.system.message", "Image: C:\\\\x");
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"Event\":{\"System\":{\"Provider\":{\"Name\":"
+	              "\"Microsoft-Windows-Sysmon\"},\"EventID\":1},\"EventData\":{"
+	              "\"Image\":\"C:" WZ_BS "Windows" WZ_BS "cmd.exe\"}}}");
+	expect(ev, "process.executable", "C:\\\\Windows\\\\cmd.exe");
+	ev =
+	    parse_ok(VG_FMT_JSON, "{\"winlog\":{\"channel\":\"Security\",\"event_data\":{"
+	                          "\"NewProcessName\":\"C:" WZ_BS "a.exe\"}}}");
+	expect(ev, "process.executable", "C:\\\\a.exe");
+}
+END_TEST
+
 START_TEST(osquery_results)
 {
 	struct vg_event *ev = parse_ok(
@@ -849,6 +950,7 @@ static Suite *endpoint_suite(void)
 	    {"auditd_stream",
 	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
 	    {"windows", {windows_shapes}},
+	    {"wazuh_escaping", {wazuh_doubled_backslashes, wazuh_unescaped_values_kept}},
 	    {"osquery", {osquery_results}},
 	    {"robustness", {hostile_input, huge_and_deep}},
 	};

@@ -483,6 +483,193 @@ START_TEST(rfc3164_real_world_timestamps)
 }
 END_TEST
 
+/* An IPv6 address as HOSTNAME: its first group and colon read like "TAG:". */
+START_TEST(rfc3164_ipv6_host)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_SYSLOG,
+	    "<0>Jan 10 01:00:00 0000:BABA:BA00:DAB:BABA:BABA:BABA:BAB0 prg0", REF_2015);
+	expect(ev, "host.name", "0000:BABA:BA00:DAB:BABA:BABA:BABA:BAB0");
+	expect_unset(ev, "log.syslog.appname"); /* a word without ':' is no tag */
+	expect(ev, "message", "prg0");
+	ev = parse_ok(VG_FMT_SYSLOG, "<0>Jan 10 01:00:00 0002:: prg0: msgtxt", REF_2015);
+	expect(ev, "host.name", "0002::");
+	expect(ev, "log.syslog.appname", "prg0");
+	expect(ev, "message", "msgtxt");
+	ev = parse_ok(VG_FMT_SYSLOG,
+	              "Jan 10 01:00:00 2001:db8::7 sshd[42]: Accepted password for bob "
+	              "from 198.51.100.9 port 50022 ssh2",
+	              REF_2015);
+	expect(ev, "host.name", "2001:db8::7");
+	expect(ev, "log.syslog.appname", "sshd");
+	expect(ev, "process.pid", "42");
+	expect(ev, "user.name", "bob");
+	ev = parse_ok(VG_FMT_SYSLOG, "Jan 10 01:00:00 ::ffff:192.0.2.1 su: x", REF_2015);
+	expect(ev, "host.name", "::ffff:192.0.2.1");
+	expect(ev, "log.syslog.appname", "su");
+	ev = parse_ok(VG_FMT_SYSLOG, "Jan 10 01:00:00 fe80::1%eth0 t: x", REF_2015);
+	expect(ev, "host.name", "fe80::1%eth0");
+	/* not IPv6: the first word stays a tag, as before */
+	static const char *const not_v6[] = {
+	    "Jan 10 01:00:00 app:msg text",
+	    "Jan 10 01:00:00 dead:beef:1 x",
+	    "Jan 10 01:00:00 1:2:3:4:5:6:7:8:9 x",
+	    "Jan 10 01:00:00 a::b::c x",
+	    "Jan 10 01:00:00 abcde::1 x",
+	    "Jan 10 01:00:00 ffff:1.2.3.256 x",
+	    "Jan 10 01:00:00 a:b: x",
+	};
+	for (size_t i = 0; i < sizeof(not_v6) / sizeof(not_v6[0]); i++) {
+		ev = parse_ok(VG_FMT_SYSLOG, not_v6[i], REF_2015);
+		expect_unset(ev, "host.name");
+		ck_assert_ptr_nonnull(vg_event_get_named(ev, "log.syslog.appname"));
+	}
+}
+END_TEST
+
+/* "02:00:00." (a '.' and no digits) is a fraction of 0, as syslog-ng reads it. */
+START_TEST(rfc3164_time_with_empty_fraction)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_SYSLOG,
+	             "<7> Aug 29 02:00:00. ctld snmpd[2499]: PTHREAD support initialized",
+	             REF_2015);
+	expect_ts(ev, "2015-08-29T02:00:00.000000Z");
+	expect(ev, "host.name", "ctld");
+	expect(ev, "log.syslog.appname", "snmpd");
+	expect(ev, "process.pid", "2499");
+	expect(ev, "message", "PTHREAD support initialized");
+	ev = parse_ok(VG_FMT_SYSLOG, "Aug 29 02:00:00.: h t: m", REF_2015);
+	expect_ts(ev, "2015-08-29T02:00:00.000000Z");
+	expect(ev, "host.name", "h");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "Aug 29 02:00:00.x h t: m"),
+	                 "rfc3164: invalid timestamp at column 1");
+}
+END_TEST
+
+/* Cisco IOS: "NN: " sequence number and '*' (clock not authoritative). */
+START_TEST(rfc3164_cisco_ios_header)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_SYSLOG,
+	    "<189>91: *Oct 07 03:10:04: mydevice.com %CRYPTO-4-RECVD_PKT_INV_SPI: "
+	    "decaps: rec'd IPSEC packet has invalid spi for destaddr=150.1.1.1",
+	    REF_2015);
+	expect_ts(ev, "2015-10-07T03:10:04.000000Z");
+	expect(ev, "log.syslog.priority", "189");
+	expect(ev, "host.name", "mydevice.com");
+	expect(ev, "log.syslog.appname", "%CRYPTO-4-RECVD_PKT_INV_SPI");
+	expect(ev, "message",
+	       "decaps: rec'd IPSEC packet has invalid spi for destaddr=150.1.1.1");
+	expect(ev, "sd.meta.sequenceId", "91");
+	expect(ev, "sd.timeQuality.isSynced", "0");
+	/* a sequence number alone, a fraction, no HOSTNAME, no PRI */
+	ev = parse_ok(VG_FMT_SYSLOG,
+	              "000123: Mar  1 18:46:11.123: %SYS-5-CONFIG_I: Configured from "
+	              "console by vty0 (10.1.1.1)",
+	              REF_2015);
+	expect_ts(ev, "2016-03-01T18:46:11.123000Z");
+	expect_unset(ev, "host.name");
+	expect(ev, "log.syslog.appname", "%SYS-5-CONFIG_I");
+	expect(ev, "sd.meta.sequenceId", "000123");
+	expect_unset(ev, "sd.timeQuality.isSynced");
+	/* the marker alone */
+	ev = parse_ok(VG_FMT_SYSLOG,
+	              "<187>*Mar  1 00:00:05: %LINK-3-UPDOWN: Interface Gi0/1, changed "
+	              "state to up",
+	              REF_2015);
+	expect_ts(ev, "2016-03-01T00:00:05.000000Z");
+	expect(ev, "log.syslog.appname", "%LINK-3-UPDOWN");
+	expect(ev, "sd.timeQuality.isSynced", "0");
+	expect_unset(ev, "sd.meta.sequenceId");
+	/* a number and a colon with no timestamp after it: RFC 3164 4.3.2, as before */
+	ev = parse_ok(VG_FMT_SYSLOG, "<13>91: hello", REF_2015);
+	expect_ts(ev, "2015-12-11T00:00:00.000000Z");
+	expect(ev, "log.syslog.appname", "91");
+	expect(ev, "message", "hello");
+	expect_unset(ev, "sd.meta.sequenceId");
+	ev = parse_ok(VG_FMT_SYSLOG, "<13>*Mar  1 99:00:05: x", REF_2015);
+	expect_unset(ev, "sd.timeQuality.isSynced");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "91: *Oct 07 03:10:04x h t: m"),
+	                 "rfc3164: invalid timestamp at column 1");
+	ck_assert_str_eq(parse_fail(VG_FMT_SYSLOG, "91:*Oct 07 03:10:04 h t: m"),
+	                 "rfc3164: invalid timestamp at column 1");
+}
+END_TEST
+
+/* Cisco `show-timezone`: a zone name between the time and the mnemonic. */
+START_TEST(rfc3164_cisco_timezone)
+{
+	struct vg_parser_conf conf = {.rfc3164_utc_offset_sec = 3600};
+	struct vg_parser *p;
+	struct vg_diag diag;
+	struct vg_event *ev;
+	const char *reason;
+	vg_diag_init(&diag);
+	ck_assert_int_eq(vg_parser_new(&conf, &p, &diag), VG_OK);
+	struct vg_parse_ctx *ctx = vg_parse_ctx_new(p);
+	static const struct {
+		const char *line, *ts, *app;
+	} cases[] = {
+	    /* UTC / GMT: the zone the line names, not the configured one */
+	    {"3924923: *Oct  6 03:32:04.114 gmt: %SEC-6-IPACCESSLOGP: list bcv_out "
+	     "denied tcp 10.0.3.100(50150) -> 192.168.216.1(443), 1 packet",
+	     "2015-10-06T03:32:04.114000Z", "%SEC-6-IPACCESSLOGP"},
+	    {"<189>Oct 6 03:32:02 UTC: %SYS-5-CONFIG_I: Configured from console",
+	     "2015-10-06T03:32:02.000000Z", "%SYS-5-CONFIG_I"},
+	    /* a name set by `clock timezone`: the configured offset */
+	    {"681: Aug 17 17:41:24.776 AEST: %SEC-6-IPACCESSLOGP: list 102 denied tcp",
+	     "2015-08-17T16:41:24.776000Z", "%SEC-6-IPACCESSLOGP"},
+	    {"Oct 6 03:32:02 mng: %ASA-6-302013: Built outbound",
+	     "2015-10-06T02:32:02.000000Z", "%ASA-6-302013"},
+	    /* no mnemonic after it: the word is the program, as before */
+	    {"Oct 6 03:32:02 kernel: %SEC is not a mnemonic",
+	     "2015-10-06T02:32:02.000000Z", "kernel"},
+	    {"Oct 6 03:32:02 gmt: %SEC-9-X: severity above 7",
+	     "2015-10-06T02:32:02.000000Z", "gmt"},
+	    {"Oct 6 03:32:02 cron2: %SEC-6-X: not letters only",
+	     "2015-10-06T02:32:02.000000Z", "cron2"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(vg_parse(p, ctx, VG_FMT_SYSLOG, cases[i].line,
+		                          strlen(cases[i].line), REF_2015, g_arena, &ev,
+		                          &reason),
+		                 VG_OK);
+		expect_ts(ev, cases[i].ts);
+		expect(ev, "log.syslog.appname", cases[i].app);
+		expect_unset(ev, "host.name");
+	}
+	vg_parse_ctx_destroy(ctx);
+	vg_parser_destroy(p);
+}
+END_TEST
+
+/* Cisco PIX / ASA: '.' (clock authoritative but not synchronised) and a year. */
+START_TEST(rfc3164_cisco_pix_header)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_SYSLOG,
+	             "<190>.Apr 15 2007 21:28:13: %PIX-6-302014: Teardown TCP connection "
+	             "1688438 for bloomberg-net:1.2.3.4/8294 to inside:5.6.7.8/3639",
+	             REF_2015);
+	expect_ts(ev, "2007-04-15T21:28:13.000000Z");
+	expect_unset(ev, "host.name");
+	expect(ev, "log.syslog.appname", "%PIX-6-302014");
+	expect(ev, "message",
+	       "Teardown TCP connection 1688438 for "
+	       "bloomberg-net:1.2.3.4/8294 to inside:5.6.7.8/3639");
+	expect(ev, "sd.timeQuality.isSynced", "0");
+	expect_unset(ev, "sd.meta.sequenceId");
+	/* with a HOSTNAME */
+	ev = parse_ok(VG_FMT_SYSLOG,
+	              "<166>.Apr 15 2007 21:28:13 fw1 %ASA-6-302013: Built outbound",
+	              REF_2015);
+	expect(ev, "host.name", "fw1");
+	expect(ev, "log.syslog.appname", "%ASA-6-302013");
+	expect(ev, "message", "Built outbound");
+}
+END_TEST
+
 START_TEST(frame_octet_and_lf)
 {
 	const char *rec, *reason;
@@ -1787,6 +1974,11 @@ static Suite *parsers_suite(void)
 	    {"rfc3164_invalid", {rfc3164_invalid_reasons}},
 	    {"rfc3164_variants",
 	     {rfc3164_pri_without_timestamp, rfc3164_real_world_timestamps}},
+	    {"rfc3164_ipv6_host", {rfc3164_ipv6_host}},
+	    {"rfc3164_time_fraction", {rfc3164_time_with_empty_fraction}},
+	    {"rfc3164_cisco",
+	     {rfc3164_cisco_ios_header, rfc3164_cisco_pix_header,
+	      rfc3164_cisco_timezone}},
 	    {"framing", {frame_octet_and_lf}},
 	    {"detect", {format_detection}},
 	    {"json",
