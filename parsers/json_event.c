@@ -631,6 +631,11 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 		else if (vg_str_eq(st->channel, "System") &&
 		         vg_str_eq(st->slot[VGP_JS_WIN_EVENTID], "7045"))
 			ds = "system";
+		else if (vg_str_eq(st->channel,
+		                   "Microsoft-Windows-PowerShell/Operational") ||
+		         vg_str_eq(st->channel, "Windows PowerShell") ||
+		         vg_str_eq(st->provider, "Microsoft-Windows-PowerShell"))
+			ds = "powershell";
 	}
 	if (ds && !st->explicit_dataset && (err = set_lit(ev, id->event_dataset, ds)))
 		return err;

@@ -145,6 +145,59 @@ START_TEST(detect_prints_hits_and_alerts)
 }
 END_TEST
 
+/* A rule for one Sysmon event type runs on that type only: a process-access
+ * (EID 10) event carrying the same SourceImage/TargetImage does not raise a
+ * CreateRemoteThread (EID 8) rule, and PowerShell script-block events (EID 4104 in
+ * the PowerShell/Operational channel) reach ps_script rules. */
+/* a Sysmon event (format: EventID, second) with a source and target image */
+#define SYSMON_ACCESS                                                                    \
+	"{\"Event\":{\"System\":{\"Provider\":{\"Name\":"                                \
+	"\"Microsoft-Windows-Sysmon\"},\"EventID\":%d,\"Channel\":"                      \
+	"\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":"                         \
+	"\"ws1\",\"TimeCreated\":{\"SystemTime\":"                                       \
+	"\"2024-05-01T10:00:0%dZ\"}},\"EventData\":{\"SourceImage\":"                    \
+	"\"C:\\\\Windows\\\\System32\\\\rundll32.exe\","                                 \
+	"\"TargetImage\":\"C:\\\\Windows\\\\System32\\\\lsass.exe\"}}}\n"
+
+START_TEST(sysmon_categories_select_their_event_type)
+{
+	const char *rules =
+	    put("cat.yml",
+	        "title: Remote thread into lsass\nid: crt-lsass\n"
+	        "logsource: {product: windows, category: create_remote_thread}\n"
+	        "detection:\n  sel: {TargetImage|endswith: '\\lsass.exe'}\n"
+	        "  condition: sel\n---\n"
+	        "title: Script block\nid: ps-block\n"
+	        "logsource: {product: windows, category: ps_script}\n"
+	        "detection:\n  sel: {ScriptBlockText|contains: 'Invoke-Mimikatz'}\n"
+	        "  condition: sel\n");
+	static char events[4096];
+	size_t o = 0;
+	o += (size_t)snprintf(events + o, sizeof(events) - o, SYSMON_ACCESS, 10, 1);
+	o += (size_t)snprintf(events + o, sizeof(events) - o, SYSMON_ACCESS, 8, 2);
+	snprintf(events + o, sizeof(events) - o,
+	         "{\"Event\":{\"System\":{\"Provider\":{\"Name\":"
+	         "\"Microsoft-Windows-PowerShell\"},\"EventID\":4104,\"Channel\":"
+	         "\"Microsoft-Windows-PowerShell/Operational\",\"Computer\":\"ws1\","
+	         "\"TimeCreated\":{\"SystemTime\":\"2024-05-01T10:00:03Z\"}},"
+	         "\"EventData\":{\"ScriptBlockText\":\"IEX (Invoke-Mimikatz "
+	         "-DumpCreds)\"}}}\n");
+	const char *input = put("sysmon.json", events);
+	static char out[8192], cmd[1024];
+	snprintf(cmd, sizeof(cmd), "'%s' detect -r '%s' '%s' 2>/dev/null", bin(), rules,
+	         input);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	size_t lines = 0;
+	for (const char *p = out; (p = strchr(p, '\n')); p++)
+		lines++;
+	ck_assert_msg(lines == 2, "%s", out);
+	const char *crt = strstr(out, "\"rule_id\":\"crt-lsass\"");
+	ck_assert_msg(crt && strstr(crt, "\"record\":1,"), "%s", out);
+	const char *ps = strstr(out, "\"rule_id\":\"ps-block\"");
+	ck_assert_msg(ps && strstr(ps, "\"record\":2,"), "%s", out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cli_detect");
@@ -155,6 +208,7 @@ static Suite *suite(void)
 	tc = tcase_create("detect");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, detect_prints_hits_and_alerts);
+	tcase_add_test(tc, sysmon_categories_select_their_event_type);
 	suite_add_tcase(s, tc);
 	return s;
 }
