@@ -60,7 +60,21 @@ struct vg_pattern {
 	int family;       /* 4 or 6 */
 	int prefix;
 	vg_field ref; /* FIELDREF: the other field (shape and cased apply) */
+	/* prefilter.c (load time): 1 + id of a literal of the rule's logsource group
+	 * that holds whenever this pattern does, 0 none; lit_exact: it holds exactly
+	 * when this pattern does (the pattern is then a bit test at event time) */
+	uint32_t lit;
+	bool lit_exact;
+	/* RE (prefilter.c): the literal runs every match holds in this order,
+	 * folded (nseq of them: each a flag byte, the bytes, a NUL; the flag
+	 * VG_SEQ_SAME_LINE says nothing between it and the previous run can match
+	 * '\n'), or NULL */
+	char *seq;
+	uint16_t nseq;
+	bool seq_exact; /* the regex is exactly its runs in order (".*" between) */
 };
+#define VG_SEQ_SAME_LINE 1
+#define VG_SEQ_ANYWHERE  2
 
 /* Time-part modifiers: the number a date value yields before comparison. */
 enum vg_tpart {
@@ -83,6 +97,7 @@ struct vg_fcond {
 	struct vg_pattern *vals;
 	size_t nvals;
 	struct vg_faccel *acc; /* long value lists: hashed lookup (detect.c), or NULL */
+	bool lits_only;        /* every value has an exact literal (prefilter.c) */
 };
 
 /* A map of items joined with AND. */
@@ -181,53 +196,114 @@ struct vg_rule {
 	struct vg_corr *corr;
 };
 
-/* Literal prefilter of a logsource group (detect.c).  Every indexed rule has up
- * to VG_MAX_REQ requirements; a requirement is a set of anchors -- (field,
- * literal, shape) items at least one of which holds whenever the rule matches --
- * registered under hashes of the literal.  At event time the event's values are
- * probed under the same hashes; a rule is a candidate only once every one of its
- * requirements had a hit (a conjunction of disjunctions), and only candidates
- * (plus the unindexed rules) are evaluated.  See correlate/DETECTION.md. */
+/* Literal index of a logsource group (prefilter.c; see correlate/DETECTION.md).
+ * Every string pattern of the group's rules on a named field is a *literal*
+ * (field, shape, folded text); an event is scanned once per field for all the
+ * literals it holds (tries for exact / prefix / suffix, a gram filter plus
+ * verification for contains), which sets one bit per true literal.  Patterns whose
+ * literal is exact are then bit tests; the others (cased, globs, regexes) use their
+ * literal to reject early.  Every rule has up to VG_MAX_REQ requirements -- sets of
+ * literals at least one of which holds whenever the rule matches -- and is a
+ * candidate only when every requirement has a true literal: its rarest one is
+ * posted under its literals, the others are checked on the bits after the scan. */
 #define VG_MAX_REQ 8
-enum vg_probe_kind { VG_PK_EXACT = 1, VG_PK_PREFIX, VG_PK_SUFFIX, VG_PK_GRAM };
-#define VG_GRAM 4 /* contains: literals are indexed by their last 4 bytes */
-struct vg_probe {
-	vg_field field;
-	uint8_t kind; /* enum vg_probe_kind */
-	uint32_t len; /* PREFIX/SUFFIX: literal length */
-};
-struct vg_pfslot {
-	uint64_t h;     /* 0 = empty */
-	uint32_t start; /* into rules */
-	uint32_t n;
-};
-struct vg_pfent {
-	uint32_t rule; /* index into the ruleset */
-	uint8_t bit;   /* the requirement this anchor satisfies: 1 << k */
-	uint8_t need;  /* all the rule's requirement bits */
-};
-struct vg_prefilter {
-	struct vg_probe *probes; /* sorted by field */
-	size_t nprobes;
-	struct vg_pfslot *slots; /* open addressing, power of two */
-	size_t nslots;
-	struct vg_pfent *ents; /* per slot: (rule, requirement) pairs */
-	size_t *always;        /* rules without anchors: always evaluated */
-	size_t nalways;
-	uint64_t gram_bits[1024]; /* 65536-bit filter of 4-gram hashes */
-	bool has_gram;
+struct vg_prefilter; /* immutable after the build; shared by the groups of a logsource */
+
+/* Per-thread state of the literal index (in vg_detect_ctx). */
+struct vg_pfstate {
+	uint64_t *bits; /* literal truth for the current event and group, by id */
+	uint32_t *set;  /* ids with a bit set, to clear them after the group */
+	size_t nset;
+	uint32_t *mark; /* per rule: the epoch (group scan) it became a candidate */
+	uint32_t epoch;
+	size_t *cand;   /* candidate rules of the current group */
+	uint32_t *csec; /* per candidate: where its other requirements are */
+	size_t ncand;
+	size_t nrules;            /* capacity of mark / cand / csec */
+	size_t nlits;             /* capacity of bits / set */
+	struct vg_pfcache *cache; /* field values seen recently (prefilter.c), or NULL */
+	uint64_t cache_lookups, cache_hits;
 };
 
+/* Lowercased copies of the current event's values, made once per field and event
+ * (detect.c).  Each copy is followed by VG_FOLD_PAD zero bytes, so scanners may load
+ * a few bytes past its end. */
+#define VG_FOLD_PAD 8
+struct vg_fold {
+	uint32_t epoch;
+	uint32_t *stamp; /* per field id: epoch of the copy in off[] */
+	uint32_t *off;
+	size_t nfields;
+	char *buf;
+	size_t len, cap;
+};
+/* 8 bytes with ASCII A-Z lowercased (SWAR: per byte, the high bit of
+ * (b & 0x7f) + 0x3f says b >= 'A', of (b & 0x7f) + 0x25 that b > 'Z'). */
+static inline uint64_t vg_fold8(uint64_t x)
+{
+	const uint64_t lo7 = UINT64_C(0x7f7f7f7f7f7f7f7f),
+	               hi = UINT64_C(0x8080808080808080);
+	uint64_t h = x & lo7;
+	uint64_t upper =
+	    ((h + UINT64_C(0x3f3f3f3f3f3f3f3f)) ^ (h + UINT64_C(0x2525252525252525))) &
+	    ~x & hi;
+	return x | (upper >> 2);
+}
+
+/* The folded copy of v (the value of field f) for this event, or NULL (field id out
+ * of range, out of memory).  Valid until the next call. */
+const char *vg_fold_get(struct vg_fold *fd, vg_field f, const struct vg_value *v);
+
+/* prefilter.c: build the literal index of the rules rs->rules[rules[0..n)] (one
+ * logsource), assigning their pattern literals (vg_pattern.lit, vg_fcond.lits_only).
+ * Load time.  @return VG_OK with *out, or VG_ERR_NOMEM. */
+vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size_t n,
+                          struct vg_prefilter **out);
+/* prefilter.c: the ordered literal runs of regex p (vg_pattern.seq, seq_exact),
+ * when it has several or is exactly them.  Load time.  @return VG_OK or
+ * VG_ERR_NOMEM. */
+vg_err vg_regex_seq(struct vg_pattern *p);
+/* Another holder of pf (groups of one logsource in several dataset buckets). */
+struct vg_prefilter *vg_prefilter_ref(struct vg_prefilter *pf);
+/* Drop a reference; frees at the last.  NULL is a no-op. */
+void vg_prefilter_free(struct vg_prefilter *pf);
+/* Number of literals (sizes vg_pfstate.bits). */
+size_t vg_prefilter_nlits(const struct vg_prefilter *pf);
+/* Rules without requirements, evaluated for every event of the group. */
+const size_t *vg_prefilter_always(const struct vg_prefilter *pf, size_t *n);
+/* Scan ev for every literal of the group: set the bits of the true ones in
+ * st->bits and the candidate rules in st->cand[0..st->ncand).  @return false when a
+ * value could not be folded (out of memory): the bits are then cleared and the
+ * caller evaluates every rule.  Nothing is allocated.  The caller clears the bits
+ * with vg_prefilter_clear. */
+bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
+                       const struct vg_event *ev, struct vg_fold *fold);
+void vg_prefilter_clear(struct vg_pfstate *st);
+/* A cache of `entries` (rounded up to a power of two; 0: none) field values and the
+ * scanned literals each holds, so a value seen recently is not scanned again (Sysmon
+ * fields repeat: Image, hashes, parent, user...).  @return NULL when entries is 0 or
+ * out of memory (then nothing is cached). */
+struct vg_pfcache *vg_pfcache_new(size_t entries);
+void vg_pfcache_free(struct vg_pfcache *c);
+
 /* Rules sharing a logsource, for the index. */
+#define VG_LSC_MAX 4
 struct vg_lsgroup {
 	const struct vg_logsrc *ls;
 	size_t *rules;
 	size_t n;
 	struct vg_prefilter *pf; /* NULL: evaluate every rule */
+	/* detect.c (load time): the logsource condition as it applies in this
+	 * bucket -- the alternatives the bucket's dataset allows, without their
+	 * dataset item (the bucket lookup decided it).  lsc_ok: it is one map of the
+	 * items lsc[0..lsc_n) (borrowed from ls->sel), or lsc_never: no alternative
+	 * can hold here; !lsc_ok: evaluate ls->sel. */
+	bool lsc_ok, lsc_never;
+	uint8_t lsc_n;
+	const struct vg_fcond *lsc[VG_LSC_MAX];
 };
 /* detect.c: build the prefilters of every logsource group (load time). */
 vg_err vg_index_build(struct vg_ruleset *rs);
-void vg_prefilter_free(struct vg_prefilter *pf);
 void vg_faccel_free(struct vg_faccel *acc);
 struct vg_bucket {
 	char *dataset; /* NULL for the generic bucket */
@@ -250,15 +326,19 @@ struct vg_ruleset {
 	pcre2_match_context *mctx;
 	uint32_t max_ngroup;
 	vg_field f_message, f_dataset; /* looked up at load time */
+	size_t max_lits;               /* most literals of one prefilter (detect.c) */
 };
 
 /* detect.c: what matching needs besides the event (per thread) */
-struct vg_fold; /* per-thread cache of lowercased values of the current event */
 struct vg_menv {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
 	vg_field message;
 	struct vg_fold *fold; /* NULL: fold while comparing */
+	/* the literal index of the rules' group (vg_pattern.lit) with the current
+	 * event's literal bits, or NULL: compare the values */
+	const struct vg_prefilter *pf;
+	struct vg_pfstate *pfs;
 };
 bool vg_sel_match(const struct vg_sel *sel, const struct vg_event *ev,
                   const struct vg_menv *env);

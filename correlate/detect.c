@@ -2,15 +2,21 @@
  * detect.c - L1 detection: evaluate compiled Sigma rules against one event.
  *
  * The hot path allocates nothing: values are read with vg_event_get (O(1) by field
- * id), strings are compared in place (case folding byte by byte), numbers and
- * addresses are parsed into stack buffers, and regexes run with the match data of
- * the caller's vg_detect_ctx and the ruleset's match limit.
+ * id), strings are compared in place or on a per-event lowercased copy (vg_fold),
+ * numbers and addresses are parsed into stack buffers, and regexes run with the
+ * match data of the caller's vg_detect_ctx and the ruleset's match limit.
  *
  * Rules are indexed by the event.dataset values their logsource requires; rules
  * whose logsource does not pin a dataset sit in a generic bucket.  Within a bucket,
  * rules are grouped by logsource so a logsource condition is evaluated once per
- * event and its rules are skipped together when it fails.  The cost per event is
- * then one bucket lookup plus the logsource groups and rules that could match.
+ * event (specialized at load time to what the bucket leaves of it) and its rules
+ * are skipped together when it fails.  A group of PF_MIN_RULES or more rules has a
+ * literal index (prefilter.c): the event is scanned once for every string literal
+ * of the group, only the rules whose requirements are met are evaluated (plus the
+ * few with none), and their string patterns are then bit tests.  Regexes check
+ * their required literal and ordered literal runs before PCRE2 runs; a regex that
+ * is only literal runs joined by ".*" is decided by that ordered search.
+ * See correlate/DETECTION.md.
  */
 #include "correlate_int.h"
 
@@ -19,34 +25,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Lowercased copies of the current event's values, made once per field and
- * event: case-insensitive comparisons then run as memcmp / memmem. */
-struct vg_fold {
-	uint32_t epoch;
-	uint32_t *stamp; /* per field id: epoch of the copy in off[] */
-	uint32_t *off;
-	size_t nfields;
-	char *buf;
-	size_t len, cap;
-};
-
 struct vg_detect_ctx {
 	struct vg_menv env;
 	struct vg_fold fold;
 	const struct vg_ruleset *rs;
 	size_t *scratch; /* hit indices before sorting */
 	size_t scratch_cap;
-	/* prefilter: candidate marks (epoch per rule), candidates, folded values */
-	uint32_t *mark;
-	uint8_t *got; /* per rule: requirement bits hit in this epoch */
-	uint32_t epoch;
-	size_t *cand;
+	struct vg_pfstate pf; /* literal bits and candidates (prefilter.c) */
+	/* the last event.dataset value seen (as is) and its bucket (or NULL) */
+	char ds[128];
+	size_t ds_len; /* SIZE_MAX: none yet */
+	const struct vg_bucket *ds_bucket;
 };
 
 void vg_pattern_free(struct vg_pattern *p)
 {
 	free(p->text);
 	free(p->kinds);
+	free(p->seq);
 	pcre2_code_free(p->re);
 	memset(p, 0, sizeof(*p));
 }
@@ -282,36 +278,154 @@ static bool folded_match(const struct vg_pattern *p, const char *s, size_t n)
 	return false;
 }
 
-/* The lowercased copy of v (field f) for this event, or NULL. */
-static const char *folded(struct vg_fold *fd, vg_field f, const struct vg_value *v)
+/* d[0..n) = s[0..n) with ASCII letters lowercased: 8 bytes at a time, the last
+ * (overlapping) block once more. */
+static void fold_copy(unsigned char *restrict d, const unsigned char *restrict s,
+                      size_t n)
 {
+	if (n < 8) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = (unsigned char)(s[i] +
+			                       (((unsigned char)(s[i] - 'A') < 26) << 5));
+		return;
+	}
+	uint64_t x;
+	for (size_t i = 0; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		x = vg_fold8(x);
+		memcpy(d + i, &x, 8);
+	}
+	memcpy(&x, s + n - 8, 8);
+	x = vg_fold8(x);
+	memcpy(d + n - 8, &x, 8);
+}
+
+const char *vg_fold_get(struct vg_fold *fd, vg_field f, const struct vg_value *v)
+{
+	static const char empty[VG_FOLD_PAD];
 	if (!fd || f < 0 || (size_t)f >= fd->nfields)
 		return NULL;
 	if (v->len == 0)
-		return "";
+		return empty;
 	if (fd->stamp[f] == fd->epoch)
 		return fd->buf + fd->off[f];
-	if (fd->len + v->len > fd->cap) {
-		size_t nc = (fd->len + v->len) * 2 + 256;
-		char *nb = realloc(fd->buf, nc);
+	size_t need = fd->len + v->len + VG_FOLD_PAD;
+	if (need > fd->cap || fd->len + v->len > UINT32_MAX) {
+		size_t nc = need * 2 + 256;
+		char *nb = fd->len + v->len > UINT32_MAX ? NULL : realloc(fd->buf, nc);
 		if (!nb)
 			return NULL;
 		fd->buf = nb;
 		fd->cap = nc;
 	}
 	char *d = fd->buf + fd->len;
-	for (uint32_t i = 0; i < v->len; i++)
-		d[i] = (char)fold((unsigned char)v->ptr[i]);
+	fold_copy((unsigned char *)d, (const unsigned char *)v->ptr, v->len);
+	memset(d + v->len, 0, VG_FOLD_PAD);
 	fd->stamp[f] = fd->epoch;
 	fd->off[f] = (uint32_t)fd->len;
-	fd->len += v->len;
+	fd->len += v->len + VG_FOLD_PAD;
 	return d;
+}
+
+/* Literal lit (1 + id) of the group being evaluated (every literal is scanned). */
+static inline bool lit_get(const struct vg_menv *env, uint32_t lit)
+{
+	const uint64_t *bits = env->pfs->bits;
+	return (bits[(lit - 1) >> 6] >> ((lit - 1) & 63)) & 1;
+}
+
+/* s[0..n) is valid UTF-8 (as PCRE2 defines it: no overlong forms, surrogates or
+ * code points above U+10FFFF), so a regex '.' can cross any of it. */
+static bool utf8_valid(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k;
+		uint32_t cp;
+		if (c >= 0xC2 && c <= 0xDF)
+			k = 1, cp = c & 0x1F;
+		else if (c >= 0xE0 && c <= 0xEF)
+			k = 2, cp = c & 0x0F;
+		else if (c >= 0xF0 && c <= 0xF4)
+			k = 3, cp = c & 0x07;
+		else
+			return false;
+		if (i + k >= n)
+			return false; /* truncated */
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + j] & 0x3F);
+		}
+		if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
+		    (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+/* The runs q[0..k) (each: a flag byte, the bytes, a NUL) occur in this order in
+ * s[from..to).  @return the end of the last, or SIZE_MAX. */
+static size_t runs_in(const char *q, uint16_t k, const char *s, size_t from, size_t to)
+{
+	for (uint16_t i = 0; i < k; i++) {
+		size_t m = strlen(q + 1);
+		const char *hit = m == 1 ? memchr(s + from, q[1], to - from)
+		                         : memmem(s + from, to - from, q + 1, m);
+		if (!hit)
+			return SIZE_MAX;
+		from = (size_t)(hit - s) + m;
+		q += m + 2;
+	}
+	return from;
+}
+
+/* s[0..n) holds the runs of seq (vg_pattern.seq: nseq runs, each a flag byte, the
+ * bytes, a NUL) in this order, runs flagged as on the same line as the previous
+ * one without a '\n' between them.  Greedy: each group of same-line runs takes the
+ * earliest line where it fits, which leaves the most room for the rest. */
+static bool seq_match(const char *seq, uint16_t nseq, const char *s, size_t n)
+{
+	size_t at = 0;
+	for (uint16_t i = 0; i < nseq;) {
+		/* a group: run i and the same-line runs after it */
+		const char *q = seq, *e = seq + strlen(seq + 1) + 2;
+		uint16_t k = 1;
+		while (i + k < nseq && e[0] == VG_SEQ_SAME_LINE) {
+			e += strlen(e + 1) + 2;
+			k++;
+		}
+		for (size_t from = at;;) {
+			size_t to = n;
+			if (k > 1) {
+				const char *eol = memchr(s + from, '\n', n - from);
+				to = eol ? (size_t)(eol - s) : n;
+			}
+			size_t end = runs_in(q, k, s, from, to);
+			if (end != SIZE_MAX) {
+				at = end;
+				break;
+			}
+			if (to == n)
+				return false;
+			from = to + 1;
+		}
+		seq = e;
+		i = (uint16_t)(i + k);
+	}
+	return true;
 }
 
 /* One value against one pattern (v may be NULL: field absent).  tp: compare the
  * date part tp of v instead of v.  low: v lowercased, or NULL. */
-static bool value_match(const struct vg_pattern *p, const struct vg_value *v, uint8_t tp,
-                        const char *low, const struct vg_event *ev,
+static bool value_match(const struct vg_pattern *p, vg_field f, const struct vg_value *v,
+                        uint8_t tp, const char *low, const struct vg_event *ev,
                         const struct vg_menv *env)
 {
 	double d = 0;
@@ -323,6 +437,12 @@ static bool value_match(const struct vg_pattern *p, const struct vg_value *v, ui
 	case VG_MOP_EXISTS: return (v != NULL) == (p->num != 0);
 	case VG_MOP_NULL: return v == NULL || v->kind == VG_VK_NULL;
 	case VG_MOP_STR:
+		/* the group's literal bits: the answer, or a necessary condition */
+		if (p->lit && env->pf) {
+			bool b = lit_get(env, p->lit);
+			if (p->lit_exact || !b)
+				return b;
+		}
 		if (!v || v->kind == VG_VK_NULL)
 			return false;
 		if (low && !p->cased)
@@ -331,6 +451,19 @@ static bool value_match(const struct vg_pattern *p, const struct vg_value *v, ui
 	case VG_MOP_RE:
 		if (!v || v->kind == VG_VK_NULL)
 			return false;
+		if (p->lit && env->pf && !lit_get(env, p->lit))
+			return false; /* its required literal is absent */
+		if (p->seq && f != VG_FIELD_NONE && env->fold) {
+			/* its required literals in order (cheap next to a regex); when
+			 * they are the whole regex, the answer (pcre2 would backtrack
+			 * through every placement of ".*" -- millions of steps on long
+			 * values -- to the same result) */
+			const char *l = low ? low : vg_fold_get(env->fold, f, v);
+			if (l && !seq_match(p->seq, p->nseq, l, v->len))
+				return false;
+			if (l && p->seq_exact && utf8_valid(v->ptr, v->len))
+				return true;
+		}
 		return pcre2_match(p->re, (PCRE2_SPTR)v->ptr, v->len, 0, 0, env->md,
 		                   env->mctx) >= 0;
 	case VG_MOP_CIDR: return v && cidr_match(p, v);
@@ -347,6 +480,19 @@ static bool value_match(const struct vg_pattern *p, const struct vg_value *v, ui
 static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
                         const struct vg_menv *env)
 {
+	if (fc->lits_only && env->pf) {
+		/* every value is a literal of the group: bit tests only */
+		if (fc->all) { /* as below: `all` ignores neg */
+			for (size_t i = 0; i < fc->nvals; i++)
+				if (!lit_get(env, fc->vals[i].lit))
+					return false;
+			return true;
+		}
+		for (size_t i = 0; i < fc->nvals; i++)
+			if (lit_get(env, fc->vals[i].lit))
+				return !fc->neg;
+		return fc->neg;
+	}
 
 	const struct vg_value *v;
 	struct vg_value raw;
@@ -366,19 +512,20 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
 	const char *low = NULL;
 	if (v && v->kind != VG_VK_NULL && fc->nvals > 1 && fc->vals[0].op == VG_MOP_STR &&
 	    v != &raw) /* the raw record is not a field: compared as is */
-		low = folded(env->fold,
-		             fc->field == VG_FIELD_NONE ? env->message : fc->field, v);
+		low = vg_fold_get(
+		    env->fold, fc->field == VG_FIELD_NONE ? env->message : fc->field, v);
 	bool res;
 	if (fc->acc && low && faccel_match(fc->acc, fc, low, v->len, &res))
 		return res != fc->neg;
 	if (fc->all) {
 		for (size_t i = 0; i < fc->nvals; i++)
-			if (!value_match(&fc->vals[i], v, fc->tp, low, ev, env))
+			if (!value_match(&fc->vals[i], fc->field, v, fc->tp, low, ev,
+			                 env))
 				return false;
 		return true;
 	}
 	for (size_t i = 0; i < fc->nvals; i++)
-		if (value_match(&fc->vals[i], v, fc->tp, low, ev, env))
+		if (value_match(&fc->vals[i], fc->field, v, fc->tp, low, ev, env))
 			return !fc->neg;
 	return fc->neg;
 }
@@ -430,6 +577,7 @@ struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs)
 	if (!ctx)
 		return NULL;
 	ctx->rs = rs;
+	ctx->ds_len = SIZE_MAX;
 	ctx->env.md = pcre2_match_data_create(1, NULL);
 	ctx->env.mctx = rs ? rs->mctx : NULL;
 	ctx->env.message = rs ? rs->f_message : VG_FIELD_NONE;
@@ -440,15 +588,39 @@ struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs)
 	ctx->fold.off = calloc(ctx->fold.nfields + 1, sizeof(uint32_t));
 	ctx->fold.epoch = 1;
 	ctx->env.fold = &ctx->fold;
-	ctx->mark = calloc(ctx->scratch_cap, sizeof(uint32_t));
-	ctx->got = calloc(ctx->scratch_cap, 1);
-	ctx->cand = malloc(ctx->scratch_cap * sizeof(size_t));
-	if (!ctx->env.md || !ctx->scratch || !ctx->mark || !ctx->got || !ctx->cand ||
-	    !ctx->fold.stamp || !ctx->fold.off) {
+	struct vg_pfstate *st = &ctx->pf;
+	st->nrules = ctx->scratch_cap;
+	st->nlits = rs ? rs->max_lits : 0;
+	st->mark = calloc(st->nrules, sizeof(*st->mark));
+	st->csec = malloc(st->nrules * sizeof(*st->csec));
+	st->cand = malloc(st->nrules * sizeof(*st->cand));
+	st->bits = calloc(st->nlits / 64 + 1, sizeof(*st->bits));
+	st->set = malloc((st->nlits + 1) * sizeof(*st->set));
+	ctx->env.pfs = st;
+	if (rs && rs->max_lits)
+		st->cache = vg_pfcache_new(VG_DETECT_CACHE_DEFAULT); /* NULL: no cache */
+	if (!ctx->env.md || !ctx->scratch || !st->mark || !st->csec || !st->cand ||
+	    !st->bits || !st->set || !ctx->fold.stamp || !ctx->fold.off) {
 		vg_detect_ctx_destroy(ctx);
 		return NULL;
 	}
 	return ctx;
+}
+
+vg_err vg_detect_ctx_cache(struct vg_detect_ctx *ctx, size_t entries)
+{
+	vg_pfcache_free(ctx->pf.cache);
+	ctx->pf.cache = NULL;
+	if (!entries || !ctx->rs || !ctx->rs->max_lits)
+		return VG_OK;
+	ctx->pf.cache = vg_pfcache_new(entries);
+	return ctx->pf.cache ? VG_OK : VG_ERR_NOMEM;
+}
+
+void vg_detect_ctx_stats(const struct vg_detect_ctx *ctx, struct vg_detect_stats *out)
+{
+	out->cache_lookups = ctx->pf.cache_lookups;
+	out->cache_hits = ctx->pf.cache_hits;
 }
 
 void vg_detect_ctx_destroy(struct vg_detect_ctx *ctx)
@@ -457,41 +629,33 @@ void vg_detect_ctx_destroy(struct vg_detect_ctx *ctx)
 		return;
 	pcre2_match_data_free(ctx->env.md);
 	free(ctx->scratch);
-	free(ctx->mark);
-	free(ctx->got);
-	free(ctx->cand);
+	free(ctx->pf.mark);
+	free(ctx->pf.csec);
+	free(ctx->pf.cand);
+	free(ctx->pf.bits);
+	vg_pfcache_free(ctx->pf.cache);
+	free(ctx->pf.set);
 	free(ctx->fold.stamp);
 	free(ctx->fold.off);
 	free(ctx->fold.buf);
 	free(ctx);
 }
 
-/* ------------------------------------------------------------ prefilter */
+/* ----------------------------------------------- long value lists (accel) */
 
-struct anchor {
-	vg_field field;
-	uint8_t kind;
-	uint32_t len;
-	uint64_t h;
+#define VG_GRAM 4
+enum { AK_EXACT = 1, AK_PREFIX, AK_SUFFIX }; /* key kinds, mixed into the hash */
+
+/* Open addressing slot: hash -> entries [start, start + n) */
+struct aslot {
+	uint64_t h; /* 0 = empty */
+	uint32_t start;
+	uint32_t n;
 };
-
-#define MAX_ANCHORS 1024 /* per anchor set; more: the set is not indexable */
-struct aset {
-	struct anchor a[MAX_ANCHORS];
-	size_t n;
-	int cost; /* INT_MAX: no anchor set (not indexable) */
-};
-
-#define NO_ANCHOR 1000000
 
 static uint64_t key_hash(vg_field f, uint8_t kind, const char *folded, size_t n)
 {
 	return vg_hash64(folded, n, ((uint64_t)(uint32_t)f << 4) | kind) | 1;
-}
-
-static inline uint32_t gram_bit(uint64_t h)
-{
-	return (uint32_t)(h >> 48);
 }
 
 /* Hash of the 4 bytes at p (a "gram"), cheaper than vg_hash64 per position. */
@@ -503,319 +667,6 @@ static inline uint64_t gram_hash(vg_field f, const char *p)
 	        UINT64_C(0x9E3779B97F4A7C15)) |
 	       1;
 }
-
-/* How many literals of the rule set contain each 4-byte gram (folded), counted at
- * load time: a contains literal is anchored by its rarest gram, so that e.g.
- * 'WinPwn.exe' is found by "npwn", not by the ubiquitous ".exe". */
-#define GF_SLOTS (1u << 17)
-struct gfreq {
-	uint32_t key[GF_SLOTS];
-	uint32_t count[GF_SLOTS]; /* 0 = empty slot */
-};
-
-static inline uint32_t gram_key(const char *p)
-{
-	uint32_t x = 0;
-	for (int i = 0; i < VG_GRAM; i++)
-		x = x << 8 | fold((unsigned char)p[i]);
-	return x;
-}
-
-static uint32_t *gf_slot(struct gfreq *gf, uint32_t key, bool add)
-{
-	uint32_t h = (uint32_t)((key * UINT64_C(0x9E3779B97F4A7C15)) >> 47);
-	for (uint32_t q = 0; q < GF_SLOTS; q++) {
-		uint32_t s = (h + q) & (GF_SLOTS - 1);
-		if (gf->count[s] == 0) {
-			if (!add)
-				return NULL;
-			gf->key[s] = key;
-			return &gf->count[s];
-		}
-		if (gf->key[s] == key)
-			return &gf->count[s];
-	}
-	return NULL; /* full: the gram counts as unseen */
-}
-
-static uint32_t gf_get(const struct gfreq *gf, const char *p)
-{
-	if (!gf)
-		return 0;
-	uint32_t *c = gf_slot((struct gfreq *)gf, gram_key(p), false);
-	return c ? *c : 0;
-}
-
-static void gf_count_pattern(struct gfreq *gf, const struct vg_pattern *p)
-{
-	if (p->op != VG_MOP_STR)
-		return;
-	for (size_t k = 0; k + VG_GRAM <= p->len; k++) {
-		bool lit = true;
-		for (size_t j = 0; j < VG_GRAM && p->kinds; j++)
-			lit = lit && p->kinds[k + j] == VG_WC_LIT;
-		uint32_t *c = lit ? gf_slot(gf, gram_key(p->text + k), true) : NULL;
-		if (c && *c < UINT32_MAX)
-			++*c;
-	}
-}
-
-static void gf_count_sel(struct gfreq *gf, const struct vg_sel *sel)
-{
-	for (size_t a = 0; a < sel->nalts; a++)
-		for (size_t i = 0; i < sel->alts[a].n; i++) {
-			const struct vg_fcond *fc = &sel->alts[a].conds[i];
-			for (size_t v = 0; v < fc->nvals; v++)
-				gf_count_pattern(gf, &fc->vals[v]);
-		}
-}
-
-/* The end of the rarest gram of text[from, to) (to - from >= VG_GRAM). */
-static size_t rarest_gram_end(const struct gfreq *gf, const char *text, size_t from,
-                              size_t to, uint32_t *freq)
-{
-	size_t best = to;
-	uint32_t bf = UINT32_MAX;
-	for (size_t e = to; e >= from + VG_GRAM; e--) {
-		uint32_t f = gf_get(gf, text + e - VG_GRAM);
-		if (f < bf)
-			bf = f, best = e;
-	}
-	*freq = bf;
-	return best;
-}
-
-/* The anchors of one field condition: every value must give one (OR), or for
- * `all` the best single value.  @return false when not indexable. */
-static bool fcond_anchors(const struct vg_fcond *fc, struct aset *out,
-                          const struct gfreq *gf)
-{
-	out->n = 0;
-	out->cost = NO_ANCHOR;
-	if (fc->field == VG_FIELD_NONE || fc->neg || fc->tp || fc->nvals == 0)
-		return false;
-	int total = 0, best = NO_ANCHOR;
-	struct anchor besta = {0};
-	for (size_t i = 0; i < fc->nvals; i++) {
-		const struct vg_pattern *p = &fc->vals[i];
-		struct anchor a = {.field = fc->field};
-		int cost;
-		size_t glob_end = 0;
-		char buf[VG_GRAM];
-		if (p->op != VG_MOP_STR)
-			goto no;
-		switch (p->shape) {
-		case VG_PS_EXACT: a.kind = VG_PK_EXACT, cost = 1; break;
-		case VG_PS_PREFIX:
-			a.kind = VG_PK_PREFIX, cost = p->len >= 4 ? 2 : 8;
-			break;
-		case VG_PS_SUFFIX:
-			a.kind = VG_PK_SUFFIX, cost = p->len >= 4 ? 2 : 8;
-			break;
-		case VG_PS_CONTAINS: {
-			if (p->len < VG_GRAM)
-				goto no;
-			uint32_t freq;
-			a.kind = VG_PK_GRAM;
-			glob_end = rarest_gram_end(gf, p->text, 0, p->len, &freq);
-			cost = freq > 16 ? 6 : 4;
-			break;
-		}
-		case VG_PS_GLOB: {
-			/* any match contains the longest run of literal bytes */
-			size_t best_end = 0, best_len = 0, run = 0;
-			for (size_t k = 0; k < p->len; k++) {
-				run = p->kinds[k] == VG_WC_LIT ? run + 1 : 0;
-				if (run > best_len)
-					best_len = run, best_end = k + 1;
-			}
-			if (best_len < VG_GRAM)
-				goto no;
-			uint32_t freq;
-			a.kind = VG_PK_GRAM;
-			glob_end = rarest_gram_end(gf, p->text, best_end - best_len,
-			                           best_end, &freq);
-			cost = freq > 16 ? 7 : 5;
-			break;
-		}
-		default: goto no;
-		}
-		if (a.kind != VG_PK_EXACT && p->len == 0)
-			goto no;
-		size_t n = a.kind == VG_PK_GRAM ? VG_GRAM : p->len;
-		/* contains: the literal's last 4 bytes (shared prefixes are common) */
-		const char *src = a.kind == VG_PK_GRAM
-		                      ? p->text + (glob_end ? glob_end : p->len) - VG_GRAM
-		                      : p->text;
-		char *f = n <= sizeof(buf) ? buf : malloc(n);
-		if (!f)
-			goto no;
-		for (size_t k = 0; k < n; k++)
-			f[k] = (char)fold((unsigned char)src[k]);
-		a.len = a.kind == VG_PK_GRAM ? VG_GRAM : (uint32_t)n;
-		a.h = a.kind == VG_PK_GRAM ? gram_hash(a.field, f)
-		                           : key_hash(a.field, a.kind, f, n);
-		if (f != buf)
-			free(f);
-		if (fc->all) {
-			if (cost < best) {
-				best = cost;
-				besta = a;
-			}
-			continue;
-		}
-		if (out->n == sizeof(out->a) / sizeof(out->a[0]))
-			goto no;
-		out->a[out->n++] = a;
-		total += cost;
-		continue;
-	no:
-		if (!fc->all)
-			return out->n = 0, false;
-	}
-	if (fc->all) {
-		if (best == NO_ANCHOR)
-			return false;
-		out->a[0] = besta;
-		out->n = 1;
-		out->cost = best;
-		return true;
-	}
-	out->cost = total;
-	return true;
-}
-
-static void aset_copy(struct aset *to, const struct aset *from)
-{
-	to->n = from->n;
-	to->cost = from->cost;
-	memcpy(to->a, from->a, from->n * sizeof(from->a[0]));
-}
-
-static void aset_union(struct aset *into, const struct aset *b)
-{
-	if (into->cost >= NO_ANCHOR || b->cost >= NO_ANCHOR ||
-	    into->n + b->n > sizeof(into->a) / sizeof(into->a[0])) {
-		into->n = 0;
-		into->cost = NO_ANCHOR;
-		return;
-	}
-	memcpy(into->a + into->n, b->a, b->n * sizeof(b->a[0]));
-	into->n += b->n;
-	into->cost += b->cost;
-}
-
-/* Anchors of a condition node: a set at least one of which holds whenever the
- * node is true (AND: the cheaper child; OR: both; NOT: none). */
-static void node_anchors(const struct vg_rule *r, int n, struct aset *out,
-                         const struct gfreq *gf)
-{
-	const struct vg_cnode *c = &r->nodes[n];
-	out->n = 0;
-	out->cost = NO_ANCHOR;
-	if (c->type != VG_CN_SEL && c->type != VG_CN_AND && c->type != VG_CN_OR)
-		return;
-	/* anchor sets are large: temporaries on the heap (load time only) */
-	struct aset *tmp = malloc(sizeof(*tmp)), *best = malloc(sizeof(*best));
-	if (!tmp || !best)
-		goto out; /* not indexable: the rule is always evaluated */
-	switch (c->type) {
-	case VG_CN_SEL: {
-		const struct vg_sel *sel = &r->sels[c->a];
-		out->cost = 0;
-		for (size_t a = 0; a < sel->nalts && out->cost < NO_ANCHOR; a++) {
-			const struct vg_smap *m = &sel->alts[a];
-			best->n = 0;
-			best->cost = NO_ANCHOR;
-			for (size_t i = 0; i < m->n; i++)
-				if (fcond_anchors(&m->conds[i], tmp, gf) &&
-				    tmp->cost < best->cost)
-					aset_copy(best, tmp);
-			aset_union(out, best);
-		}
-		if (sel->nalts == 0)
-			out->cost = NO_ANCHOR;
-		break;
-	}
-	case VG_CN_AND:
-		node_anchors(r, c->a, out, gf);
-		node_anchors(r, c->b, tmp, gf);
-		if (tmp->cost < out->cost)
-			aset_copy(out, tmp);
-		break;
-	case VG_CN_OR:
-		node_anchors(r, c->a, out, gf);
-		node_anchors(r, c->b, tmp, gf);
-		aset_union(out, tmp);
-		break;
-	default: break;
-	}
-out:
-	free(tmp);
-	free(best);
-}
-
-/* Requirements of a rule: up to VG_MAX_REQ anchor sets, every one of which has a
- * hit whenever the rule matches.  A selection with one map gives one requirement
- * per indexable item (per value for `|all`); AND concatenates its children's; any
- * other node gives the single anchor set of node_anchors.  Keeping only some of the
- * requirements is always sound (fewer conditions on the candidates), so when more
- * than VG_MAX_REQ exist the cheapest are kept. */
-struct reqs {
-	struct aset r[VG_MAX_REQ];
-	size_t n;
-};
-
-static void req_add(struct reqs *q, const struct aset *a)
-{
-	if (a->cost >= NO_ANCHOR || a->n == 0)
-		return;
-	if (q->n < VG_MAX_REQ) {
-		aset_copy(&q->r[q->n++], a);
-		return;
-	}
-	size_t worst = 0;
-	for (size_t i = 1; i < q->n; i++)
-		if (q->r[i].cost > q->r[worst].cost)
-			worst = i;
-	if (a->cost < q->r[worst].cost)
-		aset_copy(&q->r[worst], a);
-}
-
-static void node_reqs(const struct vg_rule *r, int n, struct reqs *q, struct aset *tmp,
-                      const struct gfreq *gf)
-{
-	const struct vg_cnode *c = &r->nodes[n];
-	if (c->type == VG_CN_AND) {
-		node_reqs(r, c->a, q, tmp, gf);
-		node_reqs(r, c->b, q, tmp, gf);
-		return;
-	}
-	if (c->type == VG_CN_SEL && r->sels[c->a].nalts == 1) {
-		const struct vg_smap *m = &r->sels[c->a].alts[0];
-		for (size_t i = 0; i < m->n; i++) {
-			const struct vg_fcond *fc = &m->conds[i];
-			if (!fc->all) {
-				if (fcond_anchors(fc, tmp, gf))
-					req_add(q, tmp);
-				continue;
-			}
-			for (size_t v = 0; v < fc->nvals; v++) {
-				struct vg_fcond one = *fc;
-				one.all = false;
-				one.vals = &fc->vals[v];
-				one.nvals = 1;
-				if (fcond_anchors(&one, tmp, gf))
-					req_add(q, tmp);
-			}
-		}
-		return;
-	}
-	node_anchors(r, n, tmp, gf);
-	req_add(q, tmp);
-}
-
-/* ----------------------------------------------- long value lists (accel) */
 
 /* A field condition with many string values (e.g. 200 `contains` literals) is
  * matched by hashing the event's value instead of comparing every literal: exact
@@ -839,7 +690,7 @@ static int cmp_hr(const void *a, const void *b)
 }
 
 struct vg_faccel {
-	struct vg_pfslot *slots; /* key hash -> values */
+	struct aslot *slots; /* key hash -> values */
 	size_t nslots;
 	uint32_t *vals;
 	uint32_t plens[64], slens[64]; /* distinct prefix / suffix lengths */
@@ -872,7 +723,7 @@ static void acc_probe(const struct vg_faccel *acc, const struct vg_fcond *fc, ui
                       const char *low, size_t n, bool *hit)
 {
 	for (size_t q = 0; !*hit; q++) {
-		const struct vg_pfslot *sl = &acc->slots[(h + q) & (acc->nslots - 1)];
+		const struct aslot *sl = &acc->slots[(h + q) & (acc->nslots - 1)];
 		if (!sl->h)
 			return;
 		if (sl->h != h)
@@ -890,15 +741,15 @@ static bool faccel_match(const struct vg_faccel *acc, const struct vg_fcond *fc,
 {
 	bool hit = false;
 	if (acc->exact)
-		acc_probe(acc, fc, key_hash(0, VG_PK_EXACT, low, n), low, n, &hit);
+		acc_probe(acc, fc, key_hash(0, AK_EXACT, low, n), low, n, &hit);
 	for (size_t i = 0; i < acc->nplens && !hit; i++)
 		if (n >= acc->plens[i])
-			acc_probe(acc, fc, key_hash(0, VG_PK_PREFIX, low, acc->plens[i]),
+			acc_probe(acc, fc, key_hash(0, AK_PREFIX, low, acc->plens[i]),
 			          low, n, &hit);
 	for (size_t i = 0; i < acc->nslens && !hit; i++)
 		if (n >= acc->slens[i])
 			acc_probe(acc, fc,
-			          key_hash(0, VG_PK_SUFFIX, low + n - acc->slens[i],
+			          key_hash(0, AK_SUFFIX, low + n - acc->slens[i],
 			                   acc->slens[i]),
 			          low, n, &hit);
 	for (size_t i = 0; i < acc->nshorts && !hit; i++)
@@ -948,15 +799,15 @@ static vg_err faccel_build(struct vg_fcond *fc)
 		size_t *nl = NULL;
 		switch (p->shape) {
 		case VG_PS_EXACT:
-			h = key_hash(0, VG_PK_EXACT, p->text, p->len);
+			h = key_hash(0, AK_EXACT, p->text, p->len);
 			acc->exact = true;
 			break;
 		case VG_PS_PREFIX:
-			h = key_hash(0, VG_PK_PREFIX, p->text, p->len);
+			h = key_hash(0, AK_PREFIX, p->text, p->len);
 			lens = acc->plens, nl = &acc->nplens;
 			break;
 		case VG_PS_SUFFIX:
-			h = key_hash(0, VG_PK_SUFFIX, p->text, p->len);
+			h = key_hash(0, AK_SUFFIX, p->text, p->len);
 			lens = acc->slens, nl = &acc->nslens;
 			break;
 		default:
@@ -1004,11 +855,11 @@ static vg_err faccel_build(struct vg_fcond *fc)
 			j++;
 		}
 		for (size_t q = 0;; q++) {
-			struct vg_pfslot *sl =
+			struct aslot *sl =
 			    &acc->slots[(hrs[i].h + q) & (acc->nslots - 1)];
 			if (!sl->h) {
-				*sl = (struct vg_pfslot){hrs[i].h, (uint32_t)i,
-				                         (uint32_t)(j - i)};
+				*sl = (struct aslot){hrs[i].h, (uint32_t)i,
+				                     (uint32_t)(j - i)};
 				break;
 			}
 		}
@@ -1027,173 +878,81 @@ oom:
 	return VG_ERR_NOMEM;
 }
 
+/* Load-time accelerators of a selection: faccel for long value lists, the ordered
+ * literal runs of regexes. */
 static vg_err sel_accel(struct vg_sel *sel)
 {
 	for (size_t a = 0; a < sel->nalts; a++)
-		for (size_t i = 0; i < sel->alts[a].n; i++)
-			if (faccel_build(&sel->alts[a].conds[i]) != VG_OK)
+		for (size_t i = 0; i < sel->alts[a].n; i++) {
+			struct vg_fcond *fc = &sel->alts[a].conds[i];
+			if (faccel_build(fc) != VG_OK)
 				return VG_ERR_NOMEM;
+			for (size_t v = 0; v < fc->nvals; v++)
+				if (vg_regex_seq(&fc->vals[v]) != VG_OK)
+					return VG_ERR_NOMEM;
+		}
 	return VG_OK;
 }
 
-void vg_prefilter_free(struct vg_prefilter *pf)
+/* Prefilters: one per logsource with >= PF_MIN_RULES rules, shared by the groups of
+ * that logsource in every dataset bucket (they hold the same rules). */
+#define PF_MIN_RULES 8 /* small groups: a plain loop is cheaper */
+
+/* The dataset item of a logsource alternative: plain exact values, not cased. */
+static bool ds_item(const struct vg_ruleset *rs, const struct vg_fcond *fc)
 {
-	if (!pf)
+	if (fc->field != rs->f_dataset || fc->all || fc->neg || fc->tp || !fc->nvals)
+		return false;
+	for (size_t v = 0; v < fc->nvals; v++)
+		if (fc->vals[v].op != VG_MOP_STR || fc->vals[v].shape != VG_PS_EXACT ||
+		    fc->vals[v].cased)
+			return false;
+	return true;
+}
+
+/* Specialize group g's logsource condition to the bucket of dataset ds (lowercase,
+ * as the bucket lookup compares it): see vg_lsgroup.lsc. */
+static void ls_specialize(const struct vg_ruleset *rs, struct vg_lsgroup *g,
+                          const char *ds)
+{
+	const struct vg_sel *sel = &g->ls->sel;
+	size_t dl = strlen(ds), nok = 0;
+	const struct vg_smap *keep = NULL;
+	if (sel->nalts == 0)
 		return;
-	free(pf->probes);
-	free(pf->slots);
-	free(pf->ents);
-	free(pf->always);
-	free(pf);
-}
-
-static int cmp_probe(const void *a, const void *b)
-{
-	const struct vg_probe *x = a, *y = b;
-	if (x->field != y->field)
-		return x->field < y->field ? -1 : 1;
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	return x->len < y->len ? -1 : x->len > y->len;
-}
-
-/* (hash, rule, requirement) triples of a prefilter, sorted to group equal hashes */
-struct hre {
-	uint64_t h;
-	struct vg_pfent e;
-};
-
-static int cmp_hre(const void *a, const void *b)
-{
-	const struct hre *x = a, *y = b;
-	if (x->h != y->h)
-		return x->h < y->h ? -1 : 1;
-	if (x->e.rule != y->e.rule)
-		return x->e.rule < y->e.rule ? -1 : 1;
-	return x->e.bit < y->e.bit ? -1 : x->e.bit > y->e.bit;
-}
-
-static vg_err add_probe(struct vg_prefilter *pf, const struct anchor *a)
-{
-	struct vg_probe pr = {a->field, a->kind,
-	                      a->kind == VG_PK_GRAM || a->kind == VG_PK_EXACT ? 0
-	                                                                      : a->len};
-	for (size_t q = 0; q < pf->nprobes; q++)
-		if (pf->probes[q].field == pr.field && pf->probes[q].kind == pr.kind &&
-		    pf->probes[q].len == pr.len)
-			return VG_OK;
-	struct vg_probe *np = realloc(pf->probes, (pf->nprobes + 1) * sizeof(*np));
-	if (!np)
-		return VG_ERR_NOMEM;
-	pf->probes = np;
-	pf->probes[pf->nprobes++] = pr;
-	return VG_OK;
-}
-
-static vg_err build_prefilter(const struct vg_ruleset *rs, struct vg_lsgroup *g)
-{
-	struct vg_prefilter *pf = calloc(1, sizeof(*pf));
-	struct hre *hrs = NULL;
-	size_t nhr = 0, hcap = 0;
-	struct reqs *q = malloc(sizeof(*q));
-	struct aset *tmp = malloc(sizeof(*tmp));
-	struct gfreq *gf = calloc(1, sizeof(*gf));
-	if (!pf || !q || !tmp || !gf)
-		goto oom;
-	for (size_t i = 0; i < g->n; i++) {
-		const struct vg_rule *r = rs->rules[g->rules[i]];
-		for (size_t k = 0; k < r->nsels; k++)
-			gf_count_sel(gf, &r->sels[k]);
+	for (size_t a = 0; a < sel->nalts; a++) {
+		const struct vg_smap *m = &sel->alts[a];
+		bool ok = true;
+		for (size_t i = 0; i < m->n && ok; i++) {
+			const struct vg_fcond *fc = &m->conds[i];
+			if (!ds_item(rs, fc))
+				continue;
+			bool any = false;
+			for (size_t v = 0; v < fc->nvals && !any; v++)
+				any = fc->vals[v].len == dl &&
+				      memcmp(fc->vals[v].text, ds, dl) == 0;
+			ok = any;
+		}
+		if (ok) {
+			nok++;
+			keep = m;
+		}
 	}
-	pf->always = malloc((g->n ? g->n : 1) * sizeof(size_t));
-	if (!pf->always)
-		goto oom;
-	for (size_t i = 0; i < g->n; i++) {
-		const struct vg_rule *r = rs->rules[g->rules[i]];
-		q->n = 0;
-		if (r->root >= 0 && !r->is_correlation)
-			node_reqs(r, r->root, q, tmp, gf);
-		if (q->n == 0) {
-			pf->always[pf->nalways++] = g->rules[i];
-			continue;
-		}
-		uint8_t need = (uint8_t)((1u << q->n) - 1);
-		for (size_t k = 0; k < q->n; k++)
-			for (size_t j = 0; j < q->r[k].n; j++) {
-				const struct anchor *a = &q->r[k].a[j];
-				if (nhr == hcap) {
-					hcap = hcap ? hcap * 2 : 256;
-					struct hre *nh = realloc(hrs, hcap * sizeof(*nh));
-					if (!nh)
-						goto oom;
-					hrs = nh;
-				}
-				hrs[nhr++] = (struct hre){
-				    a->h,
-				    {(uint32_t)g->rules[i], (uint8_t)(1u << k), need}};
-				if (add_probe(pf, a) != VG_OK)
-					goto oom;
-				if (a->kind == VG_PK_GRAM) {
-					pf->has_gram = true;
-					uint32_t bit = gram_bit(a->h);
-					pf->gram_bits[bit >> 6] |= UINT64_C(1)
-					                           << (bit & 63);
-				}
-			}
+	if (nok == 0) {
+		g->lsc_ok = g->lsc_never = true;
+		return;
 	}
-	free(q);
-	free(tmp);
-	free(gf);
-	q = NULL;
-	tmp = NULL;
-	gf = NULL;
-	if (nhr)
-		qsort(hrs, nhr, sizeof(*hrs), cmp_hre);
-	if (pf->nprobes)
-		qsort(pf->probes, pf->nprobes, sizeof(*pf->probes), cmp_probe);
-	/* distinct (h, rule, requirement) triples, grouped by h */
-	size_t nd = 0, nkeys = 0;
-	for (size_t i = 0; i < nhr; i++)
-		if (nd == 0 || hrs[i].h != hrs[nd - 1].h ||
-		    hrs[i].e.rule != hrs[nd - 1].e.rule ||
-		    hrs[i].e.bit != hrs[nd - 1].e.bit) {
-			nkeys += nd == 0 || hrs[i].h != hrs[nd - 1].h;
-			hrs[nd++] = hrs[i];
+	if (nok > 1)
+		return;
+	size_t k = 0;
+	for (size_t i = 0; i < keep->n; i++)
+		if (!ds_item(rs, &keep->conds[i])) {
+			if (k == VG_LSC_MAX)
+				return;
+			g->lsc[k++] = &keep->conds[i];
 		}
-	pf->nslots = 16;
-	while (pf->nslots < nkeys * 2)
-		pf->nslots *= 2;
-	pf->slots = calloc(pf->nslots, sizeof(*pf->slots));
-	pf->ents = malloc((nd ? nd : 1) * sizeof(*pf->ents));
-	if (!pf->slots || !pf->ents)
-		goto oom;
-	for (size_t i = 0; i < nd;) {
-		size_t j = i;
-		while (j < nd && hrs[j].h == hrs[i].h) {
-			pf->ents[j] = hrs[j].e;
-			j++;
-		}
-		for (size_t k = 0;; k++) {
-			struct vg_pfslot *sl =
-			    &pf->slots[(hrs[i].h + k) & (pf->nslots - 1)];
-			if (!sl->h) {
-				*sl = (struct vg_pfslot){hrs[i].h, (uint32_t)i,
-				                         (uint32_t)(j - i)};
-				break;
-			}
-		}
-		i = j;
-	}
-	free(hrs);
-	g->pf = pf;
-	return VG_OK;
-oom:
-	free(q);
-	free(tmp);
-	free(gf);
-	free(hrs);
-	vg_prefilter_free(pf);
-	return VG_ERR_NOMEM;
+	g->lsc_n = (uint8_t)k;
+	g->lsc_ok = true;
 }
 
 vg_err vg_index_build(struct vg_ruleset *rs)
@@ -1206,93 +965,58 @@ vg_err vg_index_build(struct vg_ruleset *rs)
 		err = sel_accel(&rs->logsrcs[i]->sel);
 	for (size_t b = 0; b <= rs->nbuckets && !err; b++) {
 		struct vg_bucket *bk = b < rs->nbuckets ? &rs->buckets[b] : &rs->generic;
-		for (size_t i = 0; i < bk->ngroups && !err; i++)
-			if (bk->groups[i].n >=
-			    8) /* small groups: a plain loop is cheaper */
-				err = build_prefilter(rs, &bk->groups[i]);
+		for (size_t i = 0; i < bk->ngroups && !err; i++) {
+			struct vg_lsgroup *g = &bk->groups[i];
+			if (bk->dataset)
+				ls_specialize(rs, g, bk->dataset);
+			if (g->n < PF_MIN_RULES)
+				continue;
+			/* built already for this logsource in an earlier bucket?  The
+			 * patterns hold literal ids of one prefilter: a rule is indexed
+			 * by one only (a group with other rules -- never built so --
+			 * would run unindexed) */
+			const struct vg_lsgroup *prev = NULL;
+			for (size_t c = 0; c < b && c < rs->nbuckets && !prev; c++)
+				for (size_t j = 0; j < rs->buckets[c].ngroups && !prev;
+				     j++)
+					if (rs->buckets[c].groups[j].ls == g->ls)
+						prev = &rs->buckets[c].groups[j];
+			if (!prev)
+				err = vg_prefilter_build(rs, g->rules, g->n, &g->pf);
+			else if (prev->n == g->n && memcmp(prev->rules, g->rules,
+			                                   g->n * sizeof(size_t)) == 0)
+				g->pf = vg_prefilter_ref(prev->pf);
+			size_t nl = vg_prefilter_nlits(g->pf);
+			if (nl > rs->max_lits)
+				rs->max_lits = nl;
+		}
 	}
 	return err;
 }
 
-static inline void pf_hit(const struct vg_prefilter *pf, struct vg_detect_ctx *ctx,
-                          uint64_t h, size_t *nc)
+/* Evaluate rules[0..n) into ctx->scratch from position pos; @return the new end. */
+static size_t run_rules(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
+                        const size_t *rules, size_t n, const struct vg_event *ev,
+                        size_t pos)
 {
-	for (size_t q = 0;; q++) {
-		const struct vg_pfslot *sl = &pf->slots[(h + q) & (pf->nslots - 1)];
-		if (!sl->h)
-			return;
-		if (sl->h != h)
-			continue;
-		for (uint32_t k = 0; k < sl->n; k++) {
-			const struct vg_pfent *e = &pf->ents[sl->start + k];
-			uint32_t r = e->rule;
-			uint8_t had = ctx->mark[r] == ctx->epoch ? ctx->got[r] : 0;
-			if (had == e->need)
-				continue; /* already a candidate */
-			ctx->mark[r] = ctx->epoch;
-			ctx->got[r] = (uint8_t)(had | e->bit);
-			if (ctx->got[r] == e->need)
-				ctx->cand[(*nc)++] = r;
-		}
-		return;
-	}
+	for (size_t i = 0; i < n; i++)
+		if (vg_rule_match(rs->rules[rules[i]], ev, &ctx->env))
+			ctx->scratch[pos++] = rules[i];
+	return pos;
 }
 
-/* Candidate rules of a group for ev into ctx->cand.  @return how many, or SIZE_MAX
- * when the values could not be probed (out of memory: evaluate every rule). */
-static size_t pf_candidates(const struct vg_prefilter *pf, struct vg_detect_ctx *ctx,
-                            const struct vg_event *ev)
+/* The group's logsource condition holds for ev (in the group's bucket). */
+static bool ls_match(const struct vg_lsgroup *lg, const struct vg_event *ev,
+                     const struct vg_menv *env)
 {
-	size_t nc = 0;
-	if (++ctx->epoch == 0) {
-		memset(ctx->mark, 0, ctx->scratch_cap * sizeof(uint32_t));
-		ctx->epoch = 1;
-	}
-	vg_field cur = VG_FIELD_NONE;
-	const struct vg_value *v = NULL;
-	const char *low = NULL;
-	for (size_t i = 0; i < pf->nprobes; i++) {
-		const struct vg_probe *pr = &pf->probes[i];
-		if (pr->field != cur || i == 0) {
-			cur = pr->field;
-			v = vg_event_get(ev, cur);
-			if (v && v->kind == VG_VK_NULL)
-				v = NULL;
-			low = v ? folded(&ctx->fold, cur, v) : NULL;
-			if (v && !low)
-				return SIZE_MAX; /* cannot probe: run all */
-		}
-		if (!v)
-			continue;
-		const char *f = low;
-		size_t n = v->len;
-		switch (pr->kind) {
-		case VG_PK_EXACT:
-			pf_hit(pf, ctx, key_hash(cur, VG_PK_EXACT, f, n), &nc);
-			break;
-		case VG_PK_PREFIX:
-			if (n >= pr->len)
-				pf_hit(pf, ctx, key_hash(cur, VG_PK_PREFIX, f, pr->len),
-				       &nc);
-			break;
-		case VG_PK_SUFFIX:
-			if (n >= pr->len)
-				pf_hit(
-				    pf, ctx,
-				    key_hash(cur, VG_PK_SUFFIX, f + n - pr->len, pr->len),
-				    &nc);
-			break;
-		case VG_PK_GRAM:
-			for (size_t k = 0; k + VG_GRAM <= n; k++) {
-				uint64_t h = gram_hash(cur, f + k);
-				uint32_t bit = gram_bit(h);
-				if (pf->gram_bits[bit >> 6] & (UINT64_C(1) << (bit & 63)))
-					pf_hit(pf, ctx, h, &nc);
-			}
-			break;
-		}
-	}
-	return nc;
+	if (!lg->lsc_ok)
+		return vg_sel_match(&lg->ls->sel, ev, env);
+	if (lg->lsc_never)
+		return false;
+	for (uint8_t i = 0; i < lg->lsc_n; i++)
+		if (!fcond_match(lg->lsc[i], ev, env))
+			return false;
+	return true;
 }
 
 static size_t run_bucket(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
@@ -1300,28 +1024,20 @@ static size_t run_bucket(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 {
 	for (size_t g = 0; g < b->ngroups; g++) {
 		const struct vg_lsgroup *lg = &b->groups[g];
-		if (!vg_sel_match(&lg->ls->sel, ev, &ctx->env))
+		ctx->env.pf = NULL;
+		if (!ls_match(lg, ev, &ctx->env))
 			continue;
-		if (!lg->pf) {
-			for (size_t i = 0; i < lg->n; i++)
-				if (vg_rule_match(rs->rules[lg->rules[i]], ev, &ctx->env))
-					ctx->scratch[n++] = lg->rules[i];
-			continue;
-		}
-		const struct vg_prefilter *pf = lg->pf;
-		size_t nc = pf_candidates(pf, ctx, ev);
-		if (nc == SIZE_MAX) {
-			for (size_t i = 0; i < lg->n; i++)
-				if (vg_rule_match(rs->rules[lg->rules[i]], ev, &ctx->env))
-					ctx->scratch[n++] = lg->rules[i];
+		if (!lg->pf || !vg_prefilter_scan(lg->pf, &ctx->pf, ev, &ctx->fold)) {
+			n = run_rules(rs, ctx, lg->rules, lg->n, ev, n);
 			continue;
 		}
-		for (size_t i = 0; i < pf->nalways; i++)
-			if (vg_rule_match(rs->rules[pf->always[i]], ev, &ctx->env))
-				ctx->scratch[n++] = pf->always[i];
-		for (size_t i = 0; i < nc; i++)
-			if (vg_rule_match(rs->rules[ctx->cand[i]], ev, &ctx->env))
-				ctx->scratch[n++] = ctx->cand[i];
+		size_t na;
+		const size_t *always = vg_prefilter_always(lg->pf, &na);
+		ctx->env.pf = lg->pf;
+		n = run_rules(rs, ctx, always, na, ev, n);
+		n = run_rules(rs, ctx, ctx->pf.cand, ctx->pf.ncand, ev, n);
+		ctx->env.pf = NULL;
+		vg_prefilter_clear(&ctx->pf);
 	}
 	return n;
 }
@@ -1345,12 +1061,14 @@ size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 		ctx->fold.epoch = 1;
 	}
 	const struct vg_value *ds = vg_event_get(ev, rs->f_dataset);
-	if (ds && rs->nbuckets) {
-		char low[128];
-		if (ds->len < sizeof(low)) {
+	if (ds && ds->kind != VG_VK_NULL && rs->nbuckets && ds->len < sizeof(ctx->ds)) {
+		/* a stream has few datasets: the last one's bucket is remembered */
+		if (ds->len != ctx->ds_len || memcmp(ds->ptr, ctx->ds, ds->len) != 0) {
+			char low[sizeof(ctx->ds)];
 			for (size_t i = 0; i < ds->len; i++)
 				low[i] = (char)fold((unsigned char)ds->ptr[i]);
 			uint64_t h = vg_hash64(low, ds->len, 0);
+			ctx->ds_bucket = NULL;
 			for (size_t j = 0; j < rs->nslots; j++) {
 				size_t s = rs->bucket_slots[(h + j) & (rs->nslots - 1)];
 				if (!s)
@@ -1358,11 +1076,15 @@ size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 				const struct vg_bucket *b = &rs->buckets[s - 1];
 				if (strlen(b->dataset) == ds->len &&
 				    memcmp(b->dataset, low, ds->len) == 0) {
-					n = run_bucket(rs, ctx, b, ev, n);
+					ctx->ds_bucket = b;
 					break;
 				}
 			}
+			memcpy(ctx->ds, ds->ptr, ds->len);
+			ctx->ds_len = ds->len;
 		}
+		if (ctx->ds_bucket)
+			n = run_bucket(rs, ctx, ctx->ds_bucket, ev, n);
 	}
 	n = run_bucket(rs, ctx, &rs->generic, ev, n);
 	/* a rule listed under several datasets is in one bucket per event; sort so

@@ -574,6 +574,14 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 		}
 		/* JIT is an optimisation: a pattern JIT rejects still runs interpreted */
 		(void)pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE);
+		/* the source, for the detection index's required literals (prefilter.c) */
+		if (!(p->text = strndup(s, slen))) {
+			pcre2_code_free(p->re);
+			p->re = NULL;
+			ld->nomem = true;
+			return false;
+		}
+		p->len = slen;
 		return true;
 	}
 	bool lead = keyword || m->on[MOD_CONTAINS] || m->on[MOD_ENDSWITH];

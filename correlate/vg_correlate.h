@@ -78,10 +78,11 @@ void vg_rule_info(const struct vg_rule *rule, struct vg_rule_info *info);
 struct vg_detect_ctx; /* per-thread scratch */
 
 /**
- * @brief A detection context for one thread.  It holds a cache of the last
- * VG_DETECT_CACHE_DEFAULT field values seen and the rule literals each contains
- * (about 200 bytes an entry): Sysmon fields (Image, hashes, parent, user, directory)
- * repeat, and a repeated value is not scanned again.  The cache changes no result.
+ * @brief A detection context for one thread.  It holds a cache of about
+ * VG_DETECT_CACHE_DEFAULT recent field values and the rule literals each contains
+ * (about 300 bytes an entry, 1.2 MiB by default): Sysmon fields (image, hashes,
+ * parent, user, directory) repeat, and a repeated value is not scanned again.  The
+ * cache changes no result (values are compared whole).
  * @return the context, or NULL (out of memory).
  */
 struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs);

@@ -4,13 +4,21 @@
  *   bench_detect detect  MIN_EVENTS RULES_DIR EVENTS.jsonl...
  *       events parsed once (JSON lines, VG_FMT_JSON), then detection alone over
  *       them, repeated until MIN_EVENTS: events/s per core (CPU time of this
- *       thread), hits.
+ *       thread), hits, and the hit rate of the detection context's field value
+ *       cache (vg_detect_ctx_new): over all passes and over the first (distinct
+ *       events only: repetition does not inflate it).
+ *   bench_detect detect-nocache MIN_EVENTS RULES_DIR EVENTS.jsonl...
+ *       the same with the field value cache off (every value scanned).
  *   bench_detect parse   MIN_EVENTS RULES_DIR EVENTS.jsonl...
  *       parse + detection per record: events/s per core.
- *   bench_detect groups  TYPE N
- *       TYPE event_count or value_count: N events with N distinct group keys,
- *       none reaching the condition, so N groups stay open: bytes per open group
- *       (resident memory growth / open groups).
+ *   bench_detect groups  TYPE N [PER_KEY]
+ *       TYPE event_count or value_count: N distinct group keys, PER_KEY events
+ *       each (default 1; value_count: each with another user.name, so PER_KEY
+ *       distinct values), none reaching the condition, so N groups stay open:
+ *       bytes per open group, measured twice -- resident memory growth / open
+ *       groups, and growth of the bytes malloc has handed out (mallinfo2: chunk
+ *       sizes with their overhead, plus mmap'ed blocks such as the hash index) /
+ *       open groups.
  *   bench_detect load    PATH...
  *       wall time to load every rule under the paths, loaded / failed counts.
  * Every figure is measured here; nothing is asserted.
@@ -18,6 +26,7 @@
 #include "vg_correlate.h"
 #include "vg_parsers.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,8 +123,8 @@ static struct vg_ruleset *load(const char *const *paths, size_t n, double *secs,
 	return rs;
 }
 
-static int bench_detect(bool with_parse, long min_events, const char *rules, int nfiles,
-                        char **files)
+static int bench_detect(bool with_parse, bool cache, long min_events, const char *rules,
+                        int nfiles, char **files)
 {
 	struct lines ls = {0};
 	for (int i = 0; i < nfiles; i++)
@@ -135,7 +144,10 @@ static int bench_detect(bool with_parse, long min_events, const char *rules, int
 		return 2;
 	struct vg_parse_ctx *pctx = vg_parse_ctx_new(parser);
 	struct vg_detect_ctx *dctx = vg_detect_ctx_new(rs);
+	if (!dctx || (!cache && vg_detect_ctx_cache(dctx, 0) != VG_OK))
+		return 2;
 	struct vg_arena *arena = vg_arena_new(1 << 20);
+	struct vg_detect_stats first = {0};
 	const struct vg_rule *hits[256];
 	uint64_t nhits = 0, events = 0, pe = 0;
 	size_t rss0 = rss();
@@ -171,15 +183,32 @@ static int bench_detect(bool with_parse, long min_events, const char *rules, int
 			nhits += vg_detect(rs, dctx, ev, hits, 256);
 			events++;
 		}
+		if (!first.cache_lookups)
+			vg_detect_ctx_stats(dctx, &first);
 	}
 	double cpu = now_cpu() - t0;
 	printf("%s: %zu rules loaded (%zu errors) from %s; %zu distinct Sysmon events "
 	       "repeated to %llu events; %llu rule hits; %.3f s CPU; %.0f events/s/core; "
 	       "memory: max RSS %.1f MiB (events held: %.1f MiB)\n",
-	       with_parse ? "parse+detect" : "detect", vg_ruleset_count(rs), failed,
-	       rules, ls.n, (unsigned long long)events, (unsigned long long)nhits, cpu,
-	       (double)events / cpu, (double)max_rss() / 1048576.0,
-	       (double)(rss() - rss0) / 1048576.0);
+	       with_parse ? "parse+detect"
+	       : cache    ? "detect"
+	                  : "detect (no value cache)",
+	       vg_ruleset_count(rs), failed, rules, ls.n, (unsigned long long)events,
+	       (unsigned long long)nhits, cpu, (double)events / cpu,
+	       (double)max_rss() / 1048576.0, (double)(rss() - rss0) / 1048576.0);
+	struct vg_detect_stats ds;
+	vg_detect_ctx_stats(dctx, &ds);
+	if (cache)
+		printf("  field value cache: %llu lookups, %.1f%% hits; first pass "
+		       "(distinct "
+		       "events): %.1f%% hits\n",
+		       (unsigned long long)ds.cache_lookups,
+		       ds.cache_lookups
+		           ? 100.0 * (double)ds.cache_hits / (double)ds.cache_lookups
+		           : 0.0,
+		       first.cache_lookups ? 100.0 * (double)first.cache_hits /
+		                                 (double)first.cache_lookups
+		                           : 0.0);
 	if (pe)
 		printf("  (%llu parse errors skipped)\n", (unsigned long long)pe);
 	free(evs);
@@ -202,19 +231,30 @@ static void ignore_alert(const struct vg_alert *a, void *ctx)
 	++*(uint64_t *)ctx;
 }
 
-static int bench_groups(const char *type, long n)
+/* Bytes malloc has handed out: in-use chunks (sizes with their headers) plus
+ * mmap'ed blocks. */
+static size_t heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+	return mi.uordblks + mi.hblkhd;
+}
+
+static int bench_groups(const char *type, long n, long per_key)
 {
 	char yaml[1024], path[] = "/tmp/vg-bench-groups-XXXXXX";
+	if (per_key < 1 || per_key > 1000)
+		return 2;
 	int fd = mkstemp(path);
 	if (fd < 0)
 		return 2;
 	bool vc = strcmp(type, "value_count") == 0;
+	long need = per_key + 1 > 5 ? per_key + 1 : 5; /* never reached */
 	snprintf(
 	    yaml, sizeof(yaml),
 	    "title: Hit\nid: hit\ndetection:\n  s: {event.action: x}\n  condition: s\n"
 	    "---\ntitle: G\nid: g\ncorrelation:\n  type: %s\n  rules: [hit]\n"
-	    "  group-by: [source.ip]\n  timespan: 1h\n  condition: {%sgte: 5}\n",
-	    vc ? "value_count" : "event_count", vc ? "field: user.name, " : "");
+	    "  group-by: [source.ip]\n  timespan: 1h\n  condition: {%sgte: %ld}\n",
+	    vc ? "value_count" : "event_count", vc ? "field: user.name, " : "", need);
 	FILE *f = fdopen(fd, "w");
 	fputs(yaml, f);
 	fclose(f);
@@ -234,38 +274,48 @@ static int bench_groups(const char *type, long n)
 	vg_field f_action = vg_field_lookup("event.action", 12);
 	vg_field f_ip = vg_field_lookup("source.ip", 9);
 	vg_field f_user = vg_field_lookup("user.name", 9);
-	uint64_t alerts = 0;
+	uint64_t alerts = 0, events = 0;
 	const struct vg_rule *hits[4];
-	size_t rss0 = rss();
+	size_t rss0 = rss(), heap0 = heap_in_use();
 	double t0 = now_cpu();
 	vg_time ts = (vg_time)1700000000 * VG_USEC_PER_SEC;
 	for (long i = 0; i < n; i++) {
 		char ip[32];
 		int len = snprintf(ip, sizeof(ip), "10.%ld.%ld.%ld", (i >> 16) & 255,
 		                   (i >> 8) & 255, i & 255);
-		if ((i & 255) == 0)
-			vg_arena_reset(arena);
-		struct vg_event *ev = vg_event_new(arena);
-		ev->ts = ts + i; /* all inside one hour: nothing expires */
-		ev->src.topic = "bench";
-		ev->src.offset = i;
-		vg_event_set_copy(ev, f_action, "x", 1, VG_VK_STR);
-		vg_event_set_copy(ev, f_ip, ip, (size_t)len, VG_VK_STR);
-		vg_event_set_copy(ev, f_user, "alice", 5, VG_VK_STR);
-		size_t nh = vg_detect(rs, dctx, ev, hits, 4);
-		vg_correlator_feed(c, ev, hits, nh, ignore_alert, &alerts);
+		for (long j = 0; j < per_key; j++) {
+			char user[32];
+			int ulen = j ? snprintf(user, sizeof(user), "alice%ld", j)
+			             : snprintf(user, sizeof(user), "alice");
+			if ((events & 255) == 0)
+				vg_arena_reset(arena);
+			struct vg_event *ev = vg_event_new(arena);
+			ev->ts = ts + (vg_time)events; /* all inside one hour */
+			ev->src.topic = "bench";
+			ev->src.offset = (int64_t)events++;
+			vg_event_set_copy(ev, f_action, "x", 1, VG_VK_STR);
+			vg_event_set_copy(ev, f_ip, ip, (size_t)len, VG_VK_STR);
+			vg_event_set_copy(ev, f_user, user, (size_t)ulen, VG_VK_STR);
+			size_t nh = vg_detect(rs, dctx, ev, hits, 4);
+			vg_correlator_feed(c, ev, hits, nh, ignore_alert, &alerts);
+		}
 	}
 	double cpu = now_cpu() - t0;
 	struct vg_correlator_stats st;
 	vg_correlator_stats(c, &st);
-	size_t grown = rss() - rss0;
-	printf("%s: %ld events, %llu open group keys, %llu alerts, %llu evicted; %.3f s "
-	       "CPU (%.0f events/s/core incl. detection); RSS growth %.1f MiB = %.0f "
-	       "bytes per open group key\n",
-	       type, n, (unsigned long long)st.open_groups, (unsigned long long)alerts,
-	       (unsigned long long)st.evicted_groups, cpu, (double)n / cpu,
-	       (double)grown / 1048576.0,
-	       st.open_groups ? (double)grown / (double)st.open_groups : 0.0);
+	size_t grown = rss() - rss0, heap = heap_in_use() - heap0;
+	double keys = st.open_groups ? (double)st.open_groups : 1.0;
+	printf("%s: %llu events, %llu open group keys (%ld %s each), %llu alerts, %llu "
+	       "evicted; %.3f s CPU (%.0f events/s/core incl. detection); RSS growth "
+	       "%.1f MiB = %.0f bytes per open group key; malloc in use growth %.1f "
+	       "MiB = %.0f bytes per open group key\n",
+	       type, (unsigned long long)events, (unsigned long long)st.open_groups,
+	       per_key,
+	       vc ? (per_key == 1 ? "value" : "distinct values")
+	          : (per_key == 1 ? "event" : "events"),
+	       (unsigned long long)alerts, (unsigned long long)st.evicted_groups, cpu,
+	       (double)events / cpu, (double)grown / 1048576.0, (double)grown / keys,
+	       (double)heap / 1048576.0, (double)heap / keys);
 	vg_arena_destroy(arena);
 	vg_detect_ctx_destroy(dctx);
 	vg_correlator_destroy(c);
@@ -290,15 +340,19 @@ int main(int argc, char **argv)
 	if (vg_fields_init(NULL) != VG_OK)
 		return 2;
 	if (argc >= 5 &&
-	    (strcmp(argv[1], "detect") == 0 || strcmp(argv[1], "parse") == 0))
-		return bench_detect(strcmp(argv[1], "parse") == 0, atol(argv[2]), argv[3],
-		                    argc - 4, argv + 4);
-	if (argc == 4 && strcmp(argv[1], "groups") == 0)
-		return bench_groups(argv[2], atol(argv[3]));
+	    (strcmp(argv[1], "detect") == 0 || strcmp(argv[1], "parse") == 0 ||
+	     strcmp(argv[1], "detect-nocache") == 0))
+		return bench_detect(strcmp(argv[1], "parse") == 0,
+		                    strcmp(argv[1], "detect-nocache") != 0, atol(argv[2]),
+		                    argv[3], argc - 4, argv + 4);
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "groups") == 0)
+		return bench_groups(argv[2], atol(argv[3]),
+		                    argc == 5 ? atol(argv[4]) : 1);
 	if (argc >= 3 && strcmp(argv[1], "load") == 0)
 		return bench_load(argc - 2, argv + 2);
-	fprintf(stderr, "usage: bench_detect detect|parse MIN_EVENTS RULES_DIR FILE...\n"
-	                "       bench_detect groups event_count|value_count N\n"
+	fprintf(stderr, "usage: bench_detect detect|detect-nocache|parse MIN_EVENTS "
+	                "RULES_DIR FILE...\n"
+	                "       bench_detect groups event_count|value_count N [PER_KEY]\n"
 	                "       bench_detect load PATH...\n");
 	return 2;
 }

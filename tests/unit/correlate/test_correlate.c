@@ -5,6 +5,9 @@
 #include "vg_correlate.h"
 #include "vg_test.h"
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -621,9 +624,17 @@ static uint64_t rnd_idx(uint64_t *s)
 	return (*s * UINT64_C(2685821657736338717)) >> 33;
 }
 
-/* The literal prefilter (detect.c) against each rule run alone (no prefilter in a
- * one-rule ruleset): random rules of every indexable and unindexable shape, random
- * events over a small alphabet so that matches are frequent. */
+/* The detection index (correlate/prefilter.c) against each rule run alone (no
+ * index in a one-rule ruleset): random rules of every shape the index handles --
+ * exact / prefix / suffix / contains literals of 1..15 bytes (tries, byte pairs,
+ * grams at a stride), globs, cased, `|all`, `neq`, `exists`, windash, several maps,
+ * AND / OR / NOT of selections, regexes whose required literals and ordered runs
+ * are read from the pattern (alternation, groups, classes, quantifiers, escapes,
+ * caseless k/s, DOTALL, newlines) -- on random events over a small alphabet (so
+ * that matches are frequent) with newlines, UTF-8 case partners of k and s (U+212A,
+ * U+017F) and repeated values (the field value cache replays them).  Each event is
+ * detected by a context with the default cache, one with a tiny cache (evictions,
+ * ring wrap-around) and one without. */
 START_TEST(index_differential)
 {
 	static const char *shapes[] = {
@@ -633,13 +644,13 @@ START_TEST(index_differential)
 	    "    a|contains: '%s'\n",
 	    "    a|contains|all: ['%s', 'xy']\n",
 	    "    b|contains: '%s'\n    a|endswith: y\n",
-	    "    a|re: '%s'\n",
+	    "    a|re: '%r'\n",
 	    "    a|contains: '%s'\n  f:\n    b: x\n  condition: not f and sel\n  x:\n"
 	    "    c: d\n",
 	    "    - a|endswith: '%s'\n    - b|startswith: '%s'\n",
 	    "    b|cased: '%s'\n",
-	    /* globs (anchored by their longest literal run), requirements joined
-	     * by AND (a rule is a candidate only when each has a hit), OR, NOT */
+	    /* globs (anchored by their best literal run), requirements joined by
+	     * AND (a rule is a candidate only when each has a hit), OR, NOT */
 	    "    a: '*%s%s*?*'\n",
 	    "    a: '%s%s*y'\n",
 	    "    a|contains|all: ['%s%s', 'xyz%s']\n",
@@ -649,25 +660,66 @@ START_TEST(index_differential)
 	    "  condition: sel or s2\n",
 	    "    a|contains: '%s%s'\n  s2:\n    a|startswith: '%s'\n"
 	    "  condition: sel and not s2\n",
+	    /* OR of ANDs: requirements are pairwise unions (CNF) */
+	    "    a|contains: '%s'\n    b|endswith: '%s'\n  s2:\n    c|contains: '%s'\n"
+	    "  condition: sel or s2\n",
+	    "    - a|contains: '%s'\n      b: x\n    - a|endswith: '%s'\n",
+	    "    a|contains: '%s'\n    a|startswith: '%s'\n",
+	    "    a|neq: '%s'\n",
+	    "    a|exists: true\n    b|contains: '%s'\n",
+	    "    a|contains|windash: '-%s'\n",
+	    /* a field without contains literals: probed without a folded copy */
+	    "    d: '%s%s'\n",
+	    "    d|startswith: '%s'\n",
+	    "    d|endswith: '%s'\n",
+	    "    d:\n      - '%s'\n      - '%s%s%s'\n",
+	    /* a field whose literals are all long: grams at a stride */
+	    "    c|contains: '%s%s%s%s%s'\n",
+	    "    c|contains|all: ['%s%s%s%s%s', '%s%s%s%s']\n",
+	    /* regexes: required literals, ordered runs, exact ".*" sequences */
+	    "    a|re: '%r.*%r'\n",
+	    "    a|re: '(?i)%r.*%r'\n",
+	    "    a|re|i: 'k%rs'\n",
+	    "    a|re: 'k.*%r'\n",
+	    "    a|re: '\\+.*\\+.*\\+'\n",
+	    "    a|re|s: '\\+.*\\+'\n",
+	    "    a|re: '%r(?:y|z)+%r'\n",
+	    "    a|re: '%r\\s+%r'\n",
+	    "    a|re: '^%r|%r$'\n",
+	    "    a|re: '%r[xy]?%r{2}'\n",
+	    "    a|re: '%r\\n%r'\n",
+	    "    a|re: '`.*`'\n",
+	    "    a|re: '%r.?%r+%r'\n",
+	    "    a|re: '(?i)%r\\.%r'\n",
 	};
-	const size_t nrules = 60;
-	static char yaml[65536];
-	static char one[60][1024];
-	size_t o = 0;
+	const size_t nrules = 80;
+	static char yaml[131072];
+	static char one[80][1024];
+	static char frag[80 * 6][48]; /* the literals used: events are made of them */
+	size_t o = 0, nfrag = 0;
 	uint64_t s = 12345;
 	for (size_t i = 0; i < nrules; i++) {
-		char lit[8], sel[512];
-		size_t n = 1 + (rnd_idx(&s) % 5);
+		char lit[8], rlit[8], sel[900];
+		size_t n = 1 + (rnd_idx(&s) % 5), rn = 1 + (rnd_idx(&s) % 3);
 		for (size_t k = 0; k < n; k++)
-			lit[k] = "xyzXY"[rnd_idx(&s) % 5];
-		lit[n] = '\0';
+			lit[k] = "xyzXY+` ks"[rnd_idx(&s) % 10];
+		for (size_t k = 0; k < rn; k++)
+			rlit[k] = "xyzXYks"[rnd_idx(&s) % 7];
+		lit[n] = rlit[rn] = '\0';
+		snprintf(frag[nfrag++], sizeof(frag[0]), "%s", lit);
+		snprintf(frag[nfrag++], sizeof(frag[0]), "%s%s", lit, lit);
+		snprintf(frag[nfrag++], sizeof(frag[0]), "%s%s%s%s%s", lit, lit, lit, lit,
+		         lit);
+		snprintf(frag[nfrag++], sizeof(frag[0]), "%s", rlit);
+		snprintf(frag[nfrag++], sizeof(frag[0]), "k%ss", rlit);
+		snprintf(frag[nfrag++], sizeof(frag[0]), "%s%s%s", rlit, rlit, rlit);
 		const char *shape =
 		    shapes[rnd_idx(&s) % (sizeof(shapes) / sizeof(shapes[0]))];
-		size_t so = 0; /* the shape with every %s replaced by lit */
+		size_t so = 0; /* the shape with %s replaced by lit, %r by rlit */
 		for (const char *q = shape; *q && so + 8 < sizeof(sel); q++) {
-			if (q[0] == '%' && q[1] == 's') {
+			if (q[0] == '%' && (q[1] == 's' || q[1] == 'r')) {
 				so += (size_t)snprintf(sel + so, sizeof(sel) - so, "%s",
-				                       lit);
+				                       q[1] == 's' ? lit : rlit);
 				q++;
 			} else {
 				sel[so++] = *q;
@@ -683,40 +735,286 @@ START_TEST(index_differential)
 	}
 	struct vg_ruleset *all = load_ok(yaml);
 	ck_assert_uint_eq(vg_ruleset_count(all), nrules);
-	struct vg_ruleset *alone[60];
+	struct vg_ruleset *alone[80];
 	for (size_t i = 0; i < nrules; i++)
 		alone[i] = load_ok(one[i]);
-	struct vg_detect_ctx *ctx = vg_detect_ctx_new(all);
+	struct vg_detect_ctx *ctx[3] = {vg_detect_ctx_new(all), vg_detect_ctx_new(all),
+	                                vg_detect_ctx_new(all)};
+	ck_assert_ptr_nonnull(ctx[0]);
+	ck_assert_ptr_nonnull(ctx[1]);
+	ck_assert_ptr_nonnull(ctx[2]);
+	ck_assert_int_eq(vg_detect_ctx_cache(ctx[1], 4), VG_OK);
+	ck_assert_int_eq(vg_detect_ctx_cache(ctx[2], 0), VG_OK);
+	/* a's alphabet: letters, the regexes' punctuation, a newline, and the
+	 * characters PCRE2 also matches to k and s caselessly */
+	static const char *const units[] = {
+	    "x",       "y", "z", "X", "Y", "q", "k",  "K",
+	    "s",       "S", "+", "`", " ", "-", "\n", "\xe2\x84\xaa",
+	    "\xc5\xbf"};
+	const size_t nunits = sizeof(units) / sizeof(units[0]);
+	char pool[32][96];
 	size_t total = 0;
-	for (int e = 0; e < 3000; e++) {
-		char a[16], b[16];
-		size_t na = rnd_idx(&s) % 12, nb = rnd_idx(&s) % 4;
-		for (size_t k = 0; k < na; k++)
-			a[k] = "xyzXYq"[rnd_idx(&s) % 6];
+	for (int e = 0; e < 4000; e++) {
+		char a[96], b[16], c[64];
+		size_t ao = 0, na = rnd_idx(&s) % 8, nb = rnd_idx(&s) % 4,
+		       nc = rnd_idx(&s) % 60;
+		/* pieces: a random character, or a rule's literal, mutated: case
+		 * flipped, k and s replaced by their caseless UTF-8 partners, a byte
+		 * dropped (near misses) */
+		for (size_t k = 0; k < na && ao < 40; k++) {
+			if (rnd_idx(&s) % 2) {
+				const char *u = units[rnd_idx(&s) % nunits];
+				memcpy(a + ao, u, strlen(u));
+				ao += strlen(u);
+				continue;
+			}
+			const char *f = frag[rnd_idx(&s) % nfrag];
+			for (size_t j = 0; f[j]; j++) {
+				unsigned r = (unsigned)(rnd_idx(&s) % 20);
+				char ch = f[j];
+				if (r == 0)
+					continue;
+				if (r < 8 && (ch == 'k' || ch == 'K')) {
+					memcpy(a + ao, "\xe2\x84\xaa", 3);
+					ao += 3;
+					continue;
+				}
+				if (r < 8 && (ch == 's' || ch == 'S')) {
+					memcpy(a + ao, "\xc5\xbf", 2);
+					ao += 2;
+					continue;
+				}
+				if (r < 5 && ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z'))
+					ch ^= 0x20;
+				a[ao++] = ch;
+			}
+		}
+		a[ao] = '\0';
+		/* repeat earlier values now and then: cache hits */
+		if (e >= 32 && rnd_idx(&s) % 3 == 0)
+			memcpy(a, pool[rnd_idx(&s) % 32], sizeof(a));
+		else
+			memcpy(pool[e % 32], a, sizeof(a));
 		for (size_t k = 0; k < nb; k++)
 			b[k] = "xyzX"[rnd_idx(&s) % 4];
-		a[na] = b[nb] = '\0';
-		struct vg_event *ev =
-		    e % 7 ? mkev(T0, "a", a, "b", b, NULL) : mkev(T0, "a", a, NULL);
-		const struct vg_rule *hits[64];
-		size_t n = vg_detect(all, ctx, ev, hits, 64);
-		ck_assert_uint_le(n, 64);
-		for (size_t i = 0; i < nrules; i++) {
-			bool in_all = false;
-			for (size_t k = 0; k < n; k++)
-				in_all |= hits[k] == vg_ruleset_rule(all, i);
-			ck_assert_msg(in_all == hit(alone[i], ev),
-			              "rule %s a='%s' b='%s'", one[i], a, b);
-			total += in_all;
+		size_t co = 0;
+		while (co < nc) { /* literals with a byte changed now and then */
+			const char *f = frag[rnd_idx(&s) % nfrag];
+			for (size_t j = 0; f[j] && co < nc; j++)
+				c[co++] = rnd_idx(&s) % 16 ? f[j] : 'q';
+		}
+		b[nb] = c[co] = '\0';
+		/* d: one or two literals, case flipped now and then */
+		char d[48];
+		size_t dl =
+		    (size_t)snprintf(d, sizeof(d), "%s%s", frag[rnd_idx(&s) % nfrag],
+		                     rnd_idx(&s) % 2 ? frag[rnd_idx(&s) % nfrag] : "");
+		for (size_t k = 0; k < dl && k < sizeof(d) - 1; k++)
+			if (rnd_idx(&s) % 4 == 0 &&
+			    ((d[k] | 0x20) >= 'a' && (d[k] | 0x20) <= 'z'))
+				d[k] ^= 0x20;
+		struct vg_event *ev = e % 7
+		                          ? mkev(T0, "a", a, "b", b, "c", c, "d", d, NULL)
+		                      : e % 2 ? mkev(T0, "a", a, NULL)
+		                              : mkev(T0, "b", b, "c", c, "d", d, NULL);
+		bool want[80];
+		for (size_t i = 0; i < nrules; i++)
+			want[i] = hit(alone[i], ev);
+		for (int c3 = 0; c3 < 3; c3++) {
+			const struct vg_rule *hits[96];
+			size_t nh = vg_detect(all, ctx[c3], ev, hits, 96);
+			ck_assert_uint_le(nh, 96);
+			for (size_t i = 0; i < nrules; i++) {
+				bool in_all = false;
+				for (size_t k = 0; k < nh; k++)
+					in_all |= hits[k] == vg_ruleset_rule(all, i);
+				ck_assert_msg(in_all == want[i],
+				              "context %d rule %s a='%s' b='%s' c='%s'",
+				              c3, one[i], a, b, c);
+				total += in_all;
+			}
 		}
 		if (e % 256 == 0)
 			vg_arena_reset(g_arena);
 	}
-	ck_assert_uint_gt(total, 1000);
-	vg_detect_ctx_destroy(ctx);
+	ck_assert_uint_gt(total, 3000);
+	struct vg_detect_stats st;
+	vg_detect_ctx_stats(ctx[0], &st);
+	ck_assert_uint_gt(st.cache_hits, 0); /* the replay path ran */
+	vg_detect_ctx_stats(ctx[2], &st);
+	ck_assert_uint_eq(st.cache_lookups, 0);
+	for (int c3 = 0; c3 < 3; c3++)
+		vg_detect_ctx_destroy(ctx[c3]);
 	for (size_t i = 0; i < nrules; i++)
 		vg_ruleset_destroy(alone[i]);
 	vg_ruleset_destroy(all);
+}
+END_TEST
+
+/* The regexes' required literals and ordered runs (read from the pattern text by
+ * prefilter.c, used by the index and before PCRE2 runs) against PCRE2 itself:
+ * random patterns over the syntax that reading handles (literals, escapes,
+ * classes, groups, alternation, quantifiers, anchors, inline options, newlines,
+ * ".*" gaps) with the i / s / m modifiers, on random subjects with case variants,
+ * k and s's caseless UTF-8 partners, newlines and invalid bytes: a rule matches
+ * exactly when PCRE2 finds its pattern. */
+START_TEST(regex_prefilter_sound)
+{
+	static const char *const pieces[] = {
+	    "k",   "s",   "K",   "a",     "x",     "ks",     "ax",      "\\+",
+	    "\\.", "-",   "`",   " ",     "[xy]",  "[^a]",   "\\d",     "\\s",
+	    "\\w", "\\S", ".",   ".*",    ".*",    ".+",     "(?:a|k)", "(x)",
+	    "?",   "*",   "+",   "{0,2}", "{1,3}", "{2}",    "^",       "$",
+	    "|",   "\\n", "\\t", "\\b",   "\\x41", "\\p{L}", "\\bk"};
+	static const char *const mods[] = {"re", "re|i", "re|s", "re|m", "re|i|s"};
+	static const char *const units[] = {"k",
+	                                    "K",
+	                                    "s",
+	                                    "S",
+	                                    "a",
+	                                    "A",
+	                                    "x",
+	                                    "X",
+	                                    "+",
+	                                    ".",
+	                                    "-",
+	                                    "`",
+	                                    " ",
+	                                    "\n",
+	                                    "1",
+	                                    "y",
+	                                    "\xe2\x84\xaa",
+	                                    "\xc5\xbf",
+	                                    "\xff"};
+	const size_t npieces = sizeof(pieces) / sizeof(pieces[0]);
+	const size_t nunits = sizeof(units) / sizeof(units[0]);
+	uint64_t s = 777;
+	size_t agree = 0, matched = 0;
+	for (int round = 0; round < 40; round++) {
+		char yaml[16384], pat[16][96];
+		uint32_t opts[16];
+		pcre2_code *re[16];
+		size_t o = 0;
+		for (int r = 0; r < 16; r++) {
+			/* a pattern PCRE2 compiles: pieces, retried until it does */
+			for (;;) {
+				size_t po = 0, np = 1 + rnd_idx(&s) % 7;
+				if (rnd_idx(&s) % 6 == 0)
+					po += (size_t)snprintf(pat[r], sizeof(pat[r]),
+					                       "(?i)");
+				for (size_t k = 0; k < np; k++)
+					po += (size_t)snprintf(
+					    pat[r] + po, sizeof(pat[r]) - po, "%s",
+					    pieces[rnd_idx(&s) % npieces]);
+				const char *m = mods[rnd_idx(&s) % 5];
+				opts[r] = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+				if (strstr(m, "|i"))
+					opts[r] |= PCRE2_CASELESS;
+				if (strstr(m, "|s"))
+					opts[r] |= PCRE2_DOTALL;
+				if (strstr(m, "|m"))
+					opts[r] |= PCRE2_MULTILINE;
+				int ec;
+				PCRE2_SIZE eo;
+				re[r] = pcre2_compile((PCRE2_SPTR)pat[r],
+				                      PCRE2_ZERO_TERMINATED, opts[r], &ec,
+				                      &eo, NULL);
+				if (!re[r])
+					continue;
+				/* as rules.c runs it (PCRE2 10.42's JIT and interpreter
+				 * disagree on some caseless UTF-8 subjects) */
+				(void)pcre2_jit_compile(re[r], PCRE2_JIT_COMPLETE);
+				o += (size_t)snprintf(
+				    yaml + o, sizeof(yaml) - o,
+				    "title: q%d\nid: q%d\nlogsource: {product: "
+				    "linux}\ndetection:\n  sel:\n    "
+				    "a|%s: '%s'\n  condition: sel\n---\n",
+				    r, r, m, pat[r]);
+				break;
+			}
+		}
+		struct vg_ruleset *rs = load_ok(yaml);
+		ck_assert_uint_eq(vg_ruleset_count(rs), 16);
+		struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+		pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+		for (int e = 0; e < 150; e++) {
+			char v[128];
+			size_t vo = 0, nv = rnd_idx(&s) % 20;
+			for (size_t k = 0; k < nv; k++) {
+				const char *u = units[rnd_idx(&s) % nunits];
+				memcpy(v + vo, u, strlen(u));
+				vo += strlen(u);
+			}
+			v[vo] = '\0';
+			const struct vg_rule *hits[16];
+			size_t nh = vg_detect(rs, ctx, mkev(T0, "a", v, NULL), hits, 16);
+			for (int r = 0; r < 16; r++) {
+				bool in = false;
+				for (size_t k = 0; k < nh; k++)
+					in |= hits[k] == vg_ruleset_rule(rs, (size_t)r);
+				bool want = pcre2_match(re[r], (PCRE2_SPTR)v, vo, 0, 0,
+				                        md, NULL) >= 0;
+				ck_assert_msg(
+				    in == want,
+				    "pattern \"%s\" (options %x) on \"%s\": %d, pcre2 %d",
+				    pat[r], opts[r], v, in, want);
+				agree++;
+				matched += want;
+			}
+			if (e % 64 == 0)
+				vg_arena_reset(g_arena);
+		}
+		pcre2_match_data_free(md);
+		for (int r = 0; r < 16; r++)
+			pcre2_code_free(re[r]);
+		vg_detect_ctx_destroy(ctx);
+		vg_ruleset_destroy(rs);
+	}
+	ck_assert_uint_gt(matched, agree / 50); /* matches are not rare */
+}
+END_TEST
+
+/* Regexes that are exactly literal runs joined by ".*" are decided by an ordered
+ * search (PCRE2 would backtrack through every placement); its answers must be
+ * PCRE2's: a long line with many '+', the same split by newlines (no match without
+ * DOTALL), and invalid UTF-8 (left to PCRE2). */
+START_TEST(regex_literal_runs)
+{
+	char yaml[4096] = "", pat[256] = "";
+	for (int i = 0; i < 14; i++)
+		strcat(pat, i ? ".*\\+" : "\\+");
+	size_t o = 0;
+	for (int r = 0; r < 8; r++) /* 8 rules: the index is built */
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+		                      "title: p%d\nid: p%d\nlogsource: {product: linux}\n"
+		                      "detection:\n  sel:\n    a|re: '%s'\n    b: '%d'\n"
+		                      "  condition: sel\n---\n",
+		                      r, r, pat, r);
+	struct vg_ruleset *rs = load_ok(yaml);
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	const struct vg_rule *hits[8];
+	char v[3000];
+	size_t n = 0;
+	for (int i = 0; i < 2000; i++)
+		v[n++] = i % 57 == 3 ? '+' : "abc-"[i % 4]; /* 35 '+' on one line */
+	v[n] = '\0';
+	ck_assert_uint_eq(vg_detect(rs, ctx, mkev(T0, "a", v, "b", "0", NULL), hits, 8),
+	                  1);
+	for (size_t i = 0; i < n; i += 100)
+		v[i] = '\n'; /* at most 2 '+' per line now */
+	ck_assert_uint_eq(vg_detect(rs, ctx, mkev(T0, "a", v, "b", "0", NULL), hits, 8),
+	                  0);
+	/* PCRE2: '.' does not cross an invalid byte */
+	ck_assert_uint_eq(vg_detect(rs, ctx,
+	                            mkev(T0, "a", "+++++++++++++\xff+", "b", "1", NULL),
+	                            hits, 8),
+	                  0);
+	ck_assert_uint_eq(vg_detect(rs, ctx,
+	                            mkev(T0, "a", "\xff++++++++++++++", "b", "1", NULL),
+	                            hits, 8),
+	                  1);
+	vg_detect_ctx_destroy(ctx);
+	vg_ruleset_destroy(rs);
 }
 END_TEST
 
@@ -1581,7 +1879,7 @@ static Suite *suite(void)
 	    {"encodings", {mod_base64_offsets, mod_utf16_raw}},
 	    {"modifiers_v2", {mod_fieldref_neq_time, mod_expand_placeholders}},
 	    {"wildcards", {wildcards_and_escapes, keywords_message_and_raw}},
-	    {"index", {index_differential}},
+	    {"index", {index_differential, regex_prefilter_sound, regex_literal_runs}},
 	    {"conditions", {conditions, condition_errors}},
 	    {"mapping", {alias_mapping, logsource_filtering, logsource_unmapped_warns}},
 	    {"event_count",
