@@ -574,7 +574,8 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 		}
 		/* JIT is an optimisation: a pattern JIT rejects still runs interpreted */
 		(void)pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE);
-		/* the source, for the detection index's required literals (prefilter.c) */
+		/* the source, for the detection index's required literals (prefilter.c)
+		 */
 		if (!(p->text = strndup(s, slen))) {
 			pcre2_code_free(p->re);
 			p->re = NULL;
