@@ -69,7 +69,7 @@ for t in $targets; do
 	rc=$?
 	set -e
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
+	cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	if [ "$rc" -eq 0 ]; then res=clean; else res="FAILED (rc $rc, see $log)"; status=1; fi
 	printf '%-14s %8s %12s %10s %s\n' "$t" "$secs" "${execs:-?}" "${cov:-?}" "$res"
 done
