@@ -130,7 +130,7 @@ struct sig_stat {
 	vg_time last_ts; /* newest alert of the pair (host key) */
 };
 
-/* A novelty within the last gap: when, and which pair (hash of its key). */
+/* A remembered novelty: when, and which pair (hash of its key). */
 struct novelty {
 	vg_time ts;
 	uint64_t pair;
@@ -140,7 +140,7 @@ struct vg_assembler {
 	struct vg_assembler_conf conf;
 	vg_time stream_start; /* first alert's first_ts; VG_TIME_NONE before */
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
-	struct novelty *nov;  /* novelties not older than the gap, unordered */
+	struct novelty *nov;  /* novelties of the last two gaps (nov_prune), unordered */
 	size_t nnov, nov_cap;
 	char (*touched)[21]; /* incidents changed by a novelty elsewhere */
 	size_t ntouched, touched_cap;
@@ -878,13 +878,14 @@ static struct sig_stat *sig_stat_get(struct vg_assembler *a, const char *key,
 	return st;
 }
 
-/* Update the stream statistics of alert's signature and fold them into inc. */
-static vg_err sig_stamp(struct vg_assembler *a, const struct vg_alert *alert,
-                        struct vg_incident *inc)
+/* Update the stream statistics of alert's signature (key sk, from sig_key; NULL
+ * when it carries none) and fold them into inc. */
+static vg_err sig_stamp(struct vg_assembler *a, const char *sk,
+                        const struct vg_alert *alert, struct vg_incident *inc)
 {
-	char sk[600], hk[600];
+	char hk[600];
 	bool created;
-	if (!sig_key(alert->fields, alert->nfields, sk, sizeof(sk)))
+	if (!sk)
 		return VG_OK;
 	struct sig_stat *st = sig_stat_get(a, sk, &created);
 	if (!st)
@@ -981,13 +982,15 @@ size_t vg_assembler_take_touched(struct vg_assembler *a, char (*ids)[21], size_t
 	return n;
 }
 
-/* The pair of an alert: its signature key for a third-party alert, else
+/* The pair of an alert: its signature key sk for a third-party alert, else
  * "pair:<rule>@<host.name>". */
-static void pair_key(const struct vg_alert *alert, const char *rule_id, char *buf,
-                     size_t size)
+static void pair_key(const struct vg_alert *alert, const char *sk, const char *rule_id,
+                     char *buf, size_t size)
 {
-	if (sig_key(alert->fields, alert->nfields, buf, size))
+	if (sk) {
+		snprintf(buf, size, "%s", sk);
 		return;
+	}
 	const char *host = field(alert->fields, alert->nfields, "host.name");
 	snprintf(buf, size, "pair:%.256s@%.256s", rule_id ? rule_id : "",
 	         host ? host : "");
@@ -1008,6 +1011,7 @@ static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
 	nov_prune(a, alert->first_ts);
 	if (vg_strmap_get(&a->sig_stats, pk))
 		return VG_OK;
+	/* a "pair:" row only records that the pair was seen (its time is unused) */
 	if (!strncmp(pk, "pair:", 5) && !stat_row(a, pk, alert->last_ts))
 		return VG_ERR_NOMEM;
 	*novel = alert->first_ts - a->stream_start >= a->conf.novelty_warmup;
@@ -1015,8 +1019,9 @@ static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
 }
 
 /* After the alert joined oi (just opened when `opened`): a new incident counts the
- * novelties of the gap before it; a novel alert is counted by every other incident
- * that started within the gap before it, and remembered. */
+ * remembered novelties within the gap of its first alert; a novel alert is counted
+ * by every other incident whose first alert is within the gap of it, and
+ * remembered. */
 static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool opened,
                             const struct vg_alert *alert, const char *pk, bool novel)
 {
@@ -1105,15 +1110,14 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 		return &oi->inc; /* replayed: already part of this incident */
 
 	vg_rule_info(alert->rule, &info);
-	char pk[600];
-	bool novel;
-	pair_key(alert, info.id, pk, sizeof(pk));
+	char sk[600], pk[600];
+	bool novel, has_sig = sig_key(alert->fields, alert->nfields, sk, sizeof(sk));
+	pair_key(alert, has_sig ? sk : NULL, info.id, pk, sizeof(pk));
 	if (novelty_seen(a, alert, pk, &novel) != VG_OK)
 		return NULL;
 	ncand = vg_alert_entities(alert->fields, alert->nfields, cands);
 	struct lkeys lk;
-	char sk[600];
-	if (sig_key(alert->fields, alert->nfields, sk, sizeof(sk))) {
+	if (has_sig) {
 		struct ent_ix *ix = vg_strmap_get(&a->by_entity, sk);
 		size_t it = 0;
 		struct open_inc *o;
@@ -1222,7 +1226,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	al.event_count = alert->event_count;
 	al.fields = alert->fields;
 	al.nfields = alert->nfields;
-	if (sig_stamp(a, alert, &oi->inc) != VG_OK)
+	if (sig_stamp(a, has_sig ? sk : NULL, alert, &oi->inc) != VG_OK)
 		return NULL;
 	if (push_alert(a, oi, &al) != VG_OK)
 		return NULL;

@@ -492,12 +492,12 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 		if (p->hooks.assembled)
 			p->hooks.assembled(alert, inc->id, p->hooks.ctx);
 	}
-	char merged[8][21], into[8][21];
+	char merged[8][21], into[8][21], touched[8][21];
 	size_t n;
 	/* incidents a novelty elsewhere changed: re-ranked and stored with the batch */
-	while ((n = vg_assembler_take_touched(p->assembler, merged, 8)) > 0)
+	while ((n = vg_assembler_take_touched(p->assembler, touched, 8)) > 0)
 		for (size_t i = 0; i < n; i++)
-			mark_dirty(p, merged[i]);
+			mark_dirty(p, touched[i]);
 	while ((n = vg_assembler_take_merged(p->assembler, merged, into, 8)) > 0) {
 		for (size_t i = 0; i < n; i++) {
 			vg_strmap_del(&p->dirty, merged[i]);
