@@ -126,6 +126,14 @@ const char *vg_feature_name(size_t i)
 	return i < VG_FEATURE_COUNT ? feature_names[i] : NULL;
 }
 
+size_t vg_feature_index(const char *name)
+{
+	for (size_t i = 0; i < VG_FEATURE_COUNT; i++)
+		if (strcmp(feature_names[i], name) == 0)
+			return i;
+	return SIZE_MAX;
+}
+
 /* ------------------------------------------------------ fixed distinct set */
 
 #define DSET_SLOTS 1024 /* power of two; load factor stays <= 0.75 */

@@ -30,6 +30,8 @@ const char *vg_tactic_name(int index);
 size_t vg_feature_count(void);
 /** @return the name of feature i, or NULL when out of range. */
 const char *vg_feature_name(size_t i);
+/** @return the index of the feature called name, or SIZE_MAX when there is none. */
+size_t vg_feature_index(const char *name);
 /**
  * @brief Compute the features of an incident.  Neither inc nor out may be NULL.
  * Never allocates and never reads the clock; O(alerts x tags + fields + entities).

@@ -87,10 +87,12 @@ START_TEST(feature_names_match_schema_yaml)
 		ck_assert_msg(strcmp(names[i], vg_feature_name(i)) == 0,
 		              "feature %zu: yaml '%s', code '%s'", i, names[i],
 		              vg_feature_name(i));
+		ck_assert_uint_eq(vg_feature_index(names[i]), i);
 		free((void *)names[i]);
 	}
 	ck_assert_ptr_null(vg_feature_name(n));
 	ck_assert_ptr_null(vg_feature_name(SIZE_MAX));
+	ck_assert_uint_eq(vg_feature_index("no_such_feature"), SIZE_MAX);
 }
 END_TEST
 
@@ -98,11 +100,9 @@ END_TEST
 
 static size_t fidx(const char *name)
 {
-	for (size_t i = 0; i < vg_feature_count(); i++)
-		if (strcmp(vg_feature_name(i), name) == 0)
-			return i;
-	ck_abort_msg("no feature %s", name);
-	return 0;
+	size_t i = vg_feature_index(name);
+	ck_assert_msg(i < vg_feature_count(), "no feature %s", name);
+	return i;
 }
 
 #define FEAT(out, name) ((out)[fidx(name)])
