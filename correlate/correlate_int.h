@@ -219,9 +219,10 @@ struct vg_pfstate {
 	size_t *cand;   /* candidate rules of the current group */
 	uint32_t *csec; /* per candidate: where its other requirements are */
 	size_t ncand;
-	size_t nrules;            /* capacity of mark / cand / csec */
-	size_t nlits;             /* capacity of bits / set */
-	struct vg_pfcache *cache; /* field values seen recently (prefilter.c), or NULL */
+	size_t nrules; /* capacity of mark / cand / csec */
+	size_t nlits;  /* capacity of bits / set */
+	struct vg_pfcache
+	    *cache; /* field values seen recently (value_cache.c), or NULL */
 	uint64_t cache_lookups, cache_hits;
 };
 
@@ -285,6 +286,17 @@ void vg_prefilter_clear(struct vg_pfstate *st);
  * out of memory (then nothing is cached). */
 struct vg_pfcache *vg_pfcache_new(size_t entries);
 void vg_pfcache_free(struct vg_pfcache *c);
+struct vg_pfcache_slot;
+/* Value v (hash h) of the owner's field fm (value_cache.c): on a hit, the ids it
+ * holds as *n unaligned uint32s; NULL on a miss, with *victim the slot to fill. */
+const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t fm,
+                               uint64_t h, const struct vg_value *v, size_t *n,
+                               struct vg_pfcache_slot **victim);
+/* Remember that v holds ids[0..n) in the slot vg_pfcache_find chose (values too
+ * large for the ring are not kept). */
+void vg_pfcache_fill(struct vg_pfcache *c, struct vg_pfcache_slot *slot,
+                     const void *owner, uint32_t fm, uint64_t h, const struct vg_value *v,
+                     const uint32_t *ids, size_t n);
 
 /* Rules sharing a logsource, for the index. */
 #define VG_LSC_MAX 4

@@ -514,115 +514,6 @@ static void scan_field(const struct vg_prefilter *pf, struct vg_pfstate *st,
 		scan_pairs(pf, st, fm, s, n);
 }
 
-/* ------------------------------------------------------------ value cache */
-
-/* A field value (as in the event: literals are matched on its folded copy, which
- * the raw bytes determine) and the scanned literals of its field that it holds.
- * Entries sit in sets of CACHE_WAYS (the least recently used is replaced); their
- * data -- the literal ids, then the value -- in a ring of CACHE_RING bytes per
- * entry, written in turn: an entry whose data has been overwritten since is stale.
- * The value is stored and compared whole, so a hit replays exactly what the scan
- * would produce (the scan is a function of the value and the prefilter) and no
- * crafted value can borrow another's result. */
-#define CACHE_WAYS 4
-#define CACHE_RING 256 /* ring bytes per entry */
-struct cent {
-	const struct vg_prefilter *pf; /* NULL: empty */
-	uint64_t h;
-	uint64_t pos;  /* of its data in the ring (monotonic) */
-	uint32_t fm;   /* index of the field matcher in pf */
-	uint32_t used; /* cache clock at the last hit or fill */
-	uint32_t len, nlits;
-};
-
-struct vg_pfcache {
-	struct cent *e; /* (mask + 1) sets of CACHE_WAYS */
-	size_t mask;
-	uint32_t clock;
-	uint8_t *ring;
-	size_t rsize;  /* power of two */
-	uint64_t wpos; /* bytes written to the ring so far */
-};
-
-void vg_pfcache_free(struct vg_pfcache *c)
-{
-	if (!c)
-		return;
-	free(c->e);
-	free(c->ring);
-	free(c);
-}
-
-struct vg_pfcache *vg_pfcache_new(size_t entries)
-{
-	if (!entries)
-		return NULL;
-	size_t n = 1;
-	while (n * CACHE_WAYS < entries && n < ((size_t)1 << 20))
-		n *= 2;
-	struct vg_pfcache *c = calloc(1, sizeof(*c));
-	if (!c)
-		return NULL;
-	c->mask = n - 1;
-	c->rsize = n * CACHE_WAYS * CACHE_RING;
-	c->e = calloc(n * CACHE_WAYS, sizeof(*c->e));
-	c->ring = malloc(c->rsize);
-	if (!c->e || !c->ring) {
-		vg_pfcache_free(c);
-		return NULL;
-	}
-	return c;
-}
-
-static inline uint8_t *cache_data(const struct vg_pfcache *c, const struct cent *ce)
-{
-	return c->ring + (ce->pos & (c->rsize - 1));
-}
-
-/* The entry of value v (hash h) of matcher fm, or NULL; *victim: where to put it. */
-static struct cent *cache_find(struct vg_pfcache *c, const struct vg_prefilter *pf,
-                               uint32_t fm, uint64_t h, const struct vg_value *v,
-                               struct cent **victim)
-{
-	struct cent *set = &c->e[((h ^ h >> 29) & c->mask) * CACHE_WAYS];
-	struct cent *old = set;
-	c->clock++;
-	for (int w = 0; w < CACHE_WAYS; w++) {
-		struct cent *ce = &set[w];
-		bool live = ce->pf && c->wpos <= ce->pos + c->rsize;
-		if (live && ce->pf == pf && ce->h == h && ce->fm == fm &&
-		    ce->len == v->len &&
-		    memcmp(cache_data(c, ce) + 4 * (size_t)ce->nlits, v->ptr, v->len) ==
-		        0) {
-			ce->used = c->clock;
-			return ce;
-		}
-		if (!live || (old->pf && ce->used < old->used))
-			old = ce;
-	}
-	*victim = old;
-	return NULL;
-}
-
-/* Remember that v holds lits[0..n) (ce: the victim cache_find chose). */
-static void cache_fill(struct vg_pfcache *c, struct cent *ce,
-                       const struct vg_prefilter *pf, uint32_t fm, uint64_t h,
-                       const struct vg_value *v, const uint32_t *lits, size_t n)
-{
-	size_t need = (4 * n + v->len + 3) & ~(size_t)3;
-	ce->pf = NULL;
-	if (need > c->rsize / 8)
-		return; /* too large for the ring */
-	size_t at = c->wpos & (c->rsize - 1);
-	if (at + need > c->rsize)
-		c->wpos += c->rsize - at; /* keep the data contiguous */
-	*ce = (struct cent){pf, h, c->wpos, fm, c->clock, v->len, (uint32_t)n};
-	uint8_t *d = cache_data(c, ce);
-	memcpy(d, lits, 4 * n);
-	memcpy(d + 4 * n, v->ptr, v->len);
-	c->wpos += need;
-}
-
 /* Only matchers that scan every position (grams, pairs, bytes) are worth a lookup
  * (and a folded copy): an exact probe and trie walks cost about as much as one. */
 static inline bool cache_worth(const struct fmatch *fm)
@@ -647,19 +538,19 @@ bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
 			scan_field(pf, st, fm, v->ptr, v->len, true);
 			continue;
 		}
-		struct cent *ce = NULL;
+		struct vg_pfcache_slot *slot = NULL;
 		uint64_t h = 0;
 		if (st->cache) {
 			h = xhash(v->ptr, v->len) ^ (uint64_t)i * GOLDEN;
 			st->cache_lookups++;
-			const struct cent *hit =
-			    cache_find(st->cache, pf, (uint32_t)i, h, v, &ce);
-			if (hit) {
+			size_t nhit;
+			const uint8_t *d = vg_pfcache_find(st->cache, pf, (uint32_t)i, h,
+			                                   v, &nhit, &slot);
+			if (d) {
 				st->cache_hits++;
-				const uint8_t *d = cache_data(st->cache, hit);
-				for (uint32_t k = 0; k < hit->nlits; k++) {
+				for (size_t k = 0; k < nhit; k++) {
 					uint32_t id;
-					memcpy(&id, d + 4 * (size_t)k, 4);
+					memcpy(&id, d + 4 * k, 4);
 					lit_true(pf, st, id);
 				}
 				continue;
@@ -673,9 +564,9 @@ bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
 		}
 		size_t from = st->nset;
 		scan_field(pf, st, fm, s, v->len, false);
-		if (ce) /* the literals this field's scan set (only its own) */
-			cache_fill(st->cache, ce, pf, (uint32_t)i, h, v, st->set + from,
-			           st->nset - from);
+		if (slot) /* the literals this field's scan set (only its own) */
+			vg_pfcache_fill(st->cache, slot, pf, (uint32_t)i, h, v,
+			                st->set + from, st->nset - from);
 	}
 	cand_filter(pf, st);
 	return true;
