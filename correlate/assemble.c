@@ -728,6 +728,7 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 		inc->last_ts = al->last_ts;
 	if (inc->nalerts >= a->conf.max_alerts_kept) {
 		inc->alerts_dropped++;
+		inc->events_dropped += al->event_count;
 		return VG_OK;
 	}
 	if (inc->nalerts == oi->alerts_cap) {
@@ -834,6 +835,7 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	for (size_t i = 0; i < f->nalerts && err == VG_OK; i++)
 		err = push_alert(a, into, &f->alerts[i]);
 	into->inc.alerts_dropped += f->alerts_dropped;
+	into->inc.events_dropped += f->events_dropped;
 	if (f->has_sig) {
 		struct vg_incident *t = &into->inc;
 		if (!t->has_sig || f->sig_runs_min < t->sig_runs_min)
@@ -1273,6 +1275,7 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.score = inc->score;
 	oi->inc.priority = inc->priority;
 	oi->inc.alerts_dropped = inc->alerts_dropped;
+	oi->inc.events_dropped = inc->events_dropped;
 	oi->inc.has_sig = inc->has_sig;
 	oi->inc.sig_runs_min = inc->sig_runs_min;
 	oi->inc.sig_hosts_max = inc->sig_hosts_max;

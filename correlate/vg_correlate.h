@@ -243,6 +243,7 @@ struct vg_incident {
 	struct vg_entity *entities;
 	size_t nentities;
 	uint64_t alerts_dropped; /* alerts past max_alerts_kept (counted, not detailed) */
+	uint64_t events_dropped; /* sum of event_count over those alerts */
 	double score;            /* set by the caller after ranking; -1 = not scored */
 	int priority;            /* 1 (highest) .. 4, set by the caller */
 	/* Third-party signatures (alerts with rule.id/rule.name, see assemble.c),

@@ -445,8 +445,10 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 		}
 	}
 
-	out[F_ALERT_COUNT] = (float)inc->nalerts;
-	out[F_EVENTS_LOG1P] = (float)log1p_u64(events);
+	/* the alerts past max_alerts_kept count too: only their details are gone */
+	uint64_t total = inc->nalerts + inc->alerts_dropped;
+	out[F_ALERT_COUNT] = (float)total;
+	out[F_EVENTS_LOG1P] = (float)log1p_u64(events + inc->events_dropped);
 	out[F_MAX_LEVEL] = (float)max_level;
 	out[F_MEAN_LEVEL] =
 	    inc->nalerts ? (float)(level_sum / (double)inc->nalerts) : 0.0f;
@@ -529,7 +531,7 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	out[F_DURATION_LOG1P] = (float)log1p(seconds);
 	double minutes = seconds / 60.0;
 	out[F_ALERTS_PER_MINUTE] =
-	    (float)((double)inc->nalerts / (minutes > 1.0 ? minutes : 1.0));
+	    (float)((double)total / (minutes > 1.0 ? minutes : 1.0));
 
 	/* burstiness: the densest single alert, events per minute of its own span */
 	double burst = 0;

@@ -267,12 +267,30 @@ START_TEST(alert_details_are_bounded)
 		bool changed;
 		snprintf(id, sizeof(id), "%016x", 0x100 + i);
 		mk(&t, id, g_rule_low, i, p1);
+		t.alert.event_count = 10u + (uint64_t)i; /* 10 .. 14 */
 		inc = vg_assembler_add(a, &t.alert, &changed);
 		ck_assert(changed);
 	}
 	ck_assert_uint_eq(inc->nalerts, 3);
 	ck_assert_uint_eq(inc->alerts_dropped, 2);
+	ck_assert_uint_eq(inc->events_dropped, 13 + 14);
 	ck_assert_uint_eq(inc->version, 5);
+
+	/* a second incident, then a bridging alert: the merge carries the dropped
+	 * alerts and their events, and what no longer fits is dropped too */
+	const char *p2[] = {"user.name", "mallory", NULL};
+	const char *both[] = {"source.ip", "192.0.2.77", "user.name", "mallory", NULL};
+	struct test_alert t2, t3;
+	bool changed;
+	mk(&t2, "0000000000000200", g_rule_low, 6, p2);
+	t2.alert.event_count = 100;
+	ck_assert_ptr_nonnull(vg_assembler_add(a, &t2.alert, &changed));
+	mk(&t3, "0000000000000201", g_rule_low, 7, both);
+	t3.alert.event_count = 1000;
+	inc = vg_assembler_add(a, &t3.alert, &changed);
+	ck_assert_uint_eq(inc->nalerts, 3);
+	ck_assert_uint_eq(inc->nalerts + inc->alerts_dropped, 7);
+	ck_assert_uint_eq(inc->events_dropped, 13 + 14 + 100 + 1000);
 	vg_assembler_destroy(a);
 }
 END_TEST

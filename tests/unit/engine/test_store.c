@@ -136,6 +136,8 @@ START_TEST(upsert_is_idempotent_and_restores)
 	struct vg_ranking rank = {.score = 0.9, .priority = 1, .surfaced = true};
 	vg_time t0 = vg_time_from_civil(2026, 11, 20, 12, 0, 0, 0);
 	build_incident(&inc, "inc-00000000000000aa", t0);
+	inc.alerts_dropped = 5; /* past max_alerts_kept: counted, not detailed */
+	inc.events_dropped = 40;
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(vg_store_begin(st), VG_OK);
 		ck_assert_int_eq(vg_store_put_incident(st, &inc, &rank, &g_doc), VG_OK);
@@ -150,6 +152,7 @@ START_TEST(upsert_is_idempotent_and_restores)
 	ck_assert_int_eq(count("select count(*) from alert_fields"), 4);
 	ck_assert_int_eq(count("select count(*) from entities"), 3);
 	ck_assert_int_eq(count("select priority from incidents"), 1);
+	ck_assert_int_eq(count("select alert_count from incidents"), 7);
 
 	/* Restore gives back an equal incident. */
 	st = open_store();
@@ -163,6 +166,8 @@ START_TEST(upsert_is_idempotent_and_restores)
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->version, 2);
 	ck_assert_uint_eq(r->nalerts, 2);
+	ck_assert_uint_eq(r->alerts_dropped, 5);
+	ck_assert_uint_eq(r->events_dropped, 40);
 	ck_assert_uint_eq(r->nentities, 3);
 	ck_assert_int_eq(r->first_ts, t0);
 	ck_assert_str_eq(r->alerts[0].title, "SSH brute force");

@@ -211,6 +211,17 @@ START_TEST(features_of_brute_force_then_login_incident)
 	memset(again, 0xff, sizeof(again));
 	vg_features_compute(&inc, again);
 	ck_assert_mem_eq(out, again, sizeof(out));
+
+	/* alerts past max_alerts_kept (counted, not detailed) still count in the
+	 * incident's size and rate; the detail features stay those of the four */
+	inc.alerts_dropped = 6;
+	inc.events_dropped = 75;
+	vg_features_compute(&inc, again);
+	ck_assert_float_eq(FEAT(again, "alert_count"), 10.0f);
+	ck_assert_float_eq(FEAT(again, "events_log1p"), (float)log1p(100.0));
+	ck_assert_float_eq(FEAT(again, "alerts_per_minute"), (float)(10.0 / 10.0));
+	ck_assert_float_eq(FEAT(again, "mean_level"), 2.5f);
+	ck_assert_float_eq(FEAT(again, "max_alert_events_log1p"), (float)log1p(20.0));
 }
 END_TEST
 
