@@ -516,15 +516,16 @@ static vg_err train(struct scenario *sc, size_t nsc, size_t skip1, size_t skip2,
 	size_t nf = vg_feature_count(), fa = vg_feature_index("alert_count");
 	float *w = NULL;
 	vg_err err = gather(sc, nsc, skip1, skip2, nf, &rs);
-	/* A false incident costs what it shows an analyst: weighed by 1 + log1p of
-	 * its alerts, so the model learns to sink the large noisy ones first. */
+	/* A false incident costs what it shows an analyst, and the screening figure
+	 * counts alerts: it weighs its alerts (alert_count includes those past
+	 * max_alerts_kept), an attack incident 1, so the loss is the one the figure
+	 * is measured in and the large noisy incidents sink first. */
 	if (!err && fa == SIZE_MAX)
 		err = VG_ERR_INVALID; /* schemas/features.yaml lost alert_count */
 	if (!err && !(w = malloc((rs.rows ? rs.rows : 1) * sizeof(*w))))
 		err = VG_ERR_NOMEM;
 	for (size_t i = 0; !err && i < rs.rows; i++)
-		w[i] = rs.y[i] > 0.5f ? 1.0f
-		                      : 1.0f + (float)log1p((double)rs.X[i * nf + fa]);
+		w[i] = rs.y[i] > 0.5f ? 1.0f : fmaxf(1.0f, rs.X[i * nf + fa]);
 	struct vg_train_params p = *tp;
 	p.weight = w;
 	if (!err &&
