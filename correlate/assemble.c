@@ -65,6 +65,20 @@
  * pass over the open incidents.  The stream's start ("stream:start")
  * and each novelty ("novel:<pair>", its time) are statistics rows too, so a
  * restarted engine counts as an uninterrupted one would.
+ *
+ * Host neighbours: an incident's host is the host of the pair of the alert that
+ * opened it (the part of the pair key after its last '@'; none when empty).
+ * host_neighbours counts the other incidents opened on the same host within the
+ * gap of its first alert, either side, whichever was assembled first, in the same
+ * way as network novelty (remembered openings, touched incidents): an attacker
+ * working on a host raises several signatures there at once, each its own
+ * (host, signature) incident, while a benign stream usually raises one.
+ * Openings are remembered for two gaps, and stored as statistics rows
+ * ("open0:<pair>" / "open1:<pair>", the two newest openings of each pair: two
+ * openings of one pair are more than a gap apart, so no third one can be in
+ * memory).  On restore an incident's host is taken from its earliest detailed
+ * alert, which is the one that opened it unless a late alert from another host
+ * came before it (an incident of the engine's own alerts linked across hosts).
  */
 #include "vg_correlate.h"
 
@@ -79,6 +93,7 @@ struct open_inc {
 	size_t entities_cap;
 	char **sigs; /* signature keys of its alerts (see sig_key), indexed */
 	size_t nsigs, sigs_cap;
+	uint64_t host; /* host_hash of the pair that opened it; 0: none */
 };
 
 /* Open incidents holding one linking value (several only when it was a stop-value
@@ -130,7 +145,8 @@ struct sig_stat {
 	vg_time last_ts; /* newest alert of the pair (host key) */
 };
 
-/* A remembered novelty: when, and which pair (hash of its key). */
+/* A remembered novelty: when, and which pair (hash of its key); or a remembered
+ * incident opening: when, and on which host (.pair holds its host_hash). */
 struct novelty {
 	vg_time ts;
 	uint64_t pair;
@@ -142,6 +158,8 @@ struct vg_assembler {
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
 	struct novelty *nov;  /* novelties of the last two gaps (nov_prune), unordered */
 	size_t nnov, nov_cap;
+	struct novelty *opened; /* incident openings of the last two gaps, unordered */
+	size_t nopened, opened_cap;
 	char (*touched)[21]; /* incidents changed by a novelty elsewhere */
 	size_t ntouched, touched_cap;
 	struct vg_strmap sig_stats; /* key -> struct sig_stat * */
@@ -323,6 +341,7 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	free(a->stop_list);
 	free(a->nov);
 	free(a->touched);
+	free(a->opened);
 	it = 0;
 	while ((slot = vg_strmap_next(&a->sig_stats, &it)))
 		free(slot->value);
@@ -847,6 +866,8 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	if (f->network_novelty > into->inc.network_novelty)
 		into->inc.network_novelty = f->network_novelty;
 	into->inc.novel_pair |= f->novel_pair;
+	if (f->host_neighbours > into->inc.host_neighbours)
+		into->inc.host_neighbours = f->host_neighbours;
 	for (size_t i = 0; i < from->nsigs && err == VG_OK; i++)
 		err = sig_add(a, into, from->sigs[i]);
 	for (size_t i = 0; i < f->nentities && err == VG_OK; i++)
@@ -928,32 +949,45 @@ static struct sig_stat *stat_row(struct vg_assembler *a, const char *key, vg_tim
 	return vg_strmap_put(&a->sig_dirty, key, st) == VG_OK ? st : NULL;
 }
 
-static vg_err nov_push(struct vg_assembler *a, vg_time ts, uint64_t pair)
+static vg_err mem_push(struct novelty **v, size_t *n, size_t *cap, vg_time ts,
+                       uint64_t pair)
 {
-	if (a->nnov == a->nov_cap) {
-		size_t ncap = a->nov_cap ? a->nov_cap * 2 : 16;
-		struct novelty *nn = realloc(a->nov, ncap * sizeof(*nn));
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct novelty *nn = realloc(*v, ncap * sizeof(*nn));
 		if (!nn)
 			return VG_ERR_NOMEM;
-		a->nov = nn;
-		a->nov_cap = ncap;
+		*v = nn;
+		*cap = ncap;
 	}
-	a->nov[a->nnov++] = (struct novelty){.ts = ts, .pair = pair};
+	(*v)[(*n)++] = (struct novelty){.ts = ts, .pair = pair};
 	return VG_OK;
 }
 
-/* Keep only the novelties a late alert could still be near: not older than two
- * gaps before the newest alert seen. */
-static void nov_prune(struct vg_assembler *a, vg_time t)
+static vg_err nov_push(struct vg_assembler *a, vg_time ts, uint64_t pair)
+{
+	return mem_push(&a->nov, &a->nnov, &a->nov_cap, ts, pair);
+}
+
+static size_t mem_prune(struct novelty *v, size_t n, vg_time oldest)
 {
 	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].ts >= oldest)
+			v[k++] = v[i];
+	return k;
+}
+
+/* Keep only the novelties and openings a late alert could still be near: not
+ * older than two gaps before the newest alert seen. */
+static void nov_prune(struct vg_assembler *a, vg_time t)
+{
 	if (t <= a->newest_ts)
 		return;
 	a->newest_ts = t;
-	for (size_t i = 0; i < a->nnov; i++)
-		if (a->nov[i].ts + 2 * a->conf.inactivity_gap >= t)
-			a->nov[k++] = a->nov[i];
-	a->nnov = k;
+	vg_time oldest = t - 2 * a->conf.inactivity_gap;
+	a->nnov = mem_prune(a->nov, a->nnov, oldest);
+	a->nopened = mem_prune(a->opened, a->nopened, oldest);
 }
 
 static vg_err touch(struct vg_assembler *a, const char *id)
@@ -986,16 +1020,26 @@ size_t vg_assembler_take_touched(struct vg_assembler *a, char (*ids)[21], size_t
 
 /* The pair of an alert: its signature key sk for a third-party alert, else
  * "pair:<rule>@<host.name>". */
-static void pair_key(const struct vg_alert *alert, const char *sk, const char *rule_id,
-                     char *buf, size_t size)
+static void pair_key(const struct vg_kv *fields, size_t nfields, const char *sk,
+                     const char *rule_id, char *buf, size_t size)
 {
 	if (sk) {
 		snprintf(buf, size, "%s", sk);
 		return;
 	}
-	const char *host = field(alert->fields, alert->nfields, "host.name");
+	const char *host = field(fields, nfields, "host.name");
 	snprintf(buf, size, "pair:%.256s@%.256s", rule_id ? rule_id : "",
 	         host ? host : "");
+}
+
+/* The host of a pair key: a hash of what follows its last '@'; 0 when empty. */
+static uint64_t host_hash(const char *pk)
+{
+	const char *at = strrchr(pk, '@');
+	if (!at || !at[1])
+		return 0;
+	uint64_t h = vg_hash64(at + 1, strlen(at + 1), UINT64_C(0x4057));
+	return h ? h : 1;
 }
 
 /* Before the alert joins an incident: the stream's start, and whether the alert's
@@ -1056,6 +1100,44 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 	return nov_push(a, t, h);
 }
 
+/* A new incident oi, opened by the alert with pair pk at t: it counts the
+ * remembered openings on its host within the gap of t, every other open incident
+ * on that host whose first alert is within the gap counts it (touched), and the
+ * opening is remembered and recorded in the older of the pair's two rows. */
+static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const char *pk,
+                          vg_time t)
+{
+	vg_time gap = a->conf.inactivity_gap;
+	uint64_t h = host_hash(pk);
+	oi->host = h;
+	if (!h)
+		return VG_OK;
+	uint32_t n = 0;
+	for (size_t i = 0; i < a->nopened; i++)
+		n += a->opened[i].pair == h && a->opened[i].ts <= t + gap &&
+		     a->opened[i].ts + gap >= t;
+	oi->inc.host_neighbours = n;
+	for (size_t i = 0; i < a->nopen; i++) {
+		struct open_inc *o = a->open[i];
+		if (o == oi || o->host != h || o->inc.first_ts > t + gap ||
+		    o->inc.first_ts + gap < t)
+			continue;
+		o->inc.host_neighbours++;
+		o->inc.version++;
+		if (touch(a, o->inc.id) != VG_OK)
+			return VG_ERR_NOMEM;
+	}
+	char k0[700], k1[700];
+	snprintf(k0, sizeof(k0), "open0:%.600s", pk);
+	snprintf(k1, sizeof(k1), "open1:%.600s", pk);
+	const struct sig_stat *s0 = vg_strmap_get(&a->sig_stats, k0);
+	const struct sig_stat *s1 = vg_strmap_get(&a->sig_stats, k1);
+	const char *older = !s0 ? k0 : !s1 ? k1 : s1->last_ts < s0->last_ts ? k1 : k0;
+	if (!stat_row(a, older, t))
+		return VG_ERR_NOMEM;
+	return mem_push(&a->opened, &a->nopened, &a->opened_cap, t, h);
+}
+
 size_t vg_assembler_take_sig_stats(struct vg_assembler *a, struct vg_sig_stat_row *out,
                                    size_t max)
 {
@@ -1086,6 +1168,10 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 		a->stream_start = last_ts;
 	else if (!strncmp(key, "novel:", 6))
 		return nov_push(a, last_ts, vg_hash64(key + 6, strlen(key + 6), 0));
+	else if ((!strncmp(key, "open0:", 6) || !strncmp(key, "open1:", 6)) &&
+	         host_hash(key + 6))
+		return mem_push(&a->opened, &a->nopened, &a->opened_cap, last_ts,
+		                host_hash(key + 6));
 	return VG_OK;
 }
 
@@ -1114,7 +1200,8 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	vg_rule_info(alert->rule, &info);
 	char sk[600], pk[600];
 	bool novel, has_sig = sig_key(alert->fields, alert->nfields, sk, sizeof(sk));
-	pair_key(alert, has_sig ? sk : NULL, info.id, pk, sizeof(pk));
+	pair_key(alert->fields, alert->nfields, has_sig ? sk : NULL, info.id, pk,
+	         sizeof(pk));
 	if (novelty_seen(a, alert, pk, &novel) != VG_OK)
 		return NULL;
 	ncand = vg_alert_entities(alert->fields, alert->nfields, cands);
@@ -1210,7 +1297,8 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	}
 	free(hit);
 	hit = NULL;
-	if (novelty_apply(a, oi, nhit == 0, alert, pk, novel) != VG_OK)
+	if (novelty_apply(a, oi, nhit == 0, alert, pk, novel) != VG_OK ||
+	    (nhit == 0 && host_opened(a, oi, pk, alert->first_ts) != VG_OK))
 		return NULL;
 
 	memset(&al, 0, sizeof(al));
@@ -1281,6 +1369,15 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.sig_hosts_max = inc->sig_hosts_max;
 	oi->inc.network_novelty = inc->network_novelty;
 	oi->inc.novel_pair = inc->novel_pair;
+	oi->inc.host_neighbours = inc->host_neighbours;
+	if (inc->nalerts) { /* its host: that of its earliest detailed alert */
+		const struct vg_incident_alert *f = &inc->alerts[0];
+		char sk[600], pk[600];
+		bool has_sig = sig_key(f->fields, f->nfields, sk, sizeof(sk));
+		pair_key(f->fields, f->nfields, has_sig ? sk : NULL, f->rule_id, pk,
+		         sizeof(pk));
+		oi->host = host_hash(pk);
+	}
 	for (size_t i = 0; i < inc->nalerts && err == VG_OK; i++) {
 		err = push_alert(a, oi, &inc->alerts[i]);
 		if (err == VG_OK)

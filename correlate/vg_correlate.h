@@ -264,6 +264,11 @@ struct vg_incident {
 	 * first of its pair, past the warm-up. */
 	uint32_t network_novelty;
 	bool novel_pair;
+	/* Host neighbours (see assemble.c), also stored and restored: the other
+	 * incidents opened on this incident's host (that of the pair of the alert
+	 * that opened it) within the inactivity gap before or after its first alert
+	 * (the largest count of its parts after a merge). */
+	uint32_t host_neighbours;
 };
 
 struct vg_assembler_conf {
@@ -355,8 +360,9 @@ size_t vg_assembler_take_sig_stats(struct vg_assembler *a, struct vg_sig_stat_ro
                                    size_t max);
 /**
  * @brief Incidents whose features changed without an alert of their own (a
- * novelty elsewhere in the network, see vg_incident.network_novelty) since the
- * last call; the caller re-ranks and stores them like changed incidents.
+ * novelty elsewhere in the network, see vg_incident.network_novelty, or an
+ * incident opened on their host, vg_incident.host_neighbours) since the last call; the
+ * caller re-ranks and stores them like changed incidents.
  * @return how many ids were written (at most max; call again for the rest).
  */
 size_t vg_assembler_take_touched(struct vg_assembler *a, char (*ids)[21], size_t max);

@@ -75,9 +75,9 @@ static const char *const g_sql[S_COUNT] = {
         "INSERT INTO incidents (id, version, title, summary, first_seen, last_seen,"
         " first_seen_us, last_seen_us, alert_count, alerts_dropped, max_level, tactics,"
         " score, priority, surfaced, explanation, features, document, sig_runs_min,"
-        " sig_hosts_max, network_novelty, novel_pair, events_dropped)"
+        " sig_hosts_max, network_novelty, novel_pair, events_dropped, host_neighbours)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,"
-        "?20,?21,?22,?23)"
+        "?20,?21,?22,?23,?24)"
         " ON CONFLICT(id) DO UPDATE SET version=excluded.version, title=excluded.title,"
         " summary=excluded.summary, first_seen=excluded.first_seen,"
         " last_seen=excluded.last_seen, first_seen_us=excluded.first_seen_us,"
@@ -88,7 +88,8 @@ static const char *const g_sql[S_COUNT] = {
         " features=excluded.features, document=excluded.document, merged_into=NULL,"
         " sig_runs_min=excluded.sig_runs_min, sig_hosts_max=excluded.sig_hosts_max,"
         " network_novelty=excluded.network_novelty, novel_pair=excluded.novel_pair,"
-        " events_dropped=excluded.events_dropped",
+        " events_dropped=excluded.events_dropped,"
+        " host_neighbours=excluded.host_neighbours",
     [S_PUT_ALERT] =
         "INSERT INTO alerts (id, incident_id, rule_id, title, level, is_correlation,"
         " first_seen, last_seen, first_seen_us, last_seen_us, event_count)"
@@ -128,7 +129,7 @@ static const char *const g_sql[S_COUNT] = {
     [S_OPEN_INCIDENTS] =
         "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
-        " events_dropped FROM incidents"
+        " events_dropped, host_neighbours FROM incidents"
         " WHERE merged_into IS NULL AND last_seen_us >= ?1 ORDER BY id",
     [S_INCIDENT_ALERTS] =
         "SELECT id, rule_id, title, level, is_correlation, first_seen_us,"
@@ -563,6 +564,7 @@ vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
 	sqlite3_bind_int64(s, 21, inc->network_novelty);
 	sqlite3_bind_int(s, 22, inc->novel_pair);
 	sqlite3_bind_int64(s, 23, (sqlite3_int64)inc->events_dropped);
+	sqlite3_bind_int64(s, 24, inc->host_neighbours);
 	if ((err = step_done(st, s, "storing an incident")))
 		return err;
 	for (size_t i = 0; i < inc->nalerts; i++)
@@ -891,6 +893,7 @@ vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
 		inc->network_novelty = (uint32_t)sqlite3_column_int64(s, 9);
 		inc->novel_pair = sqlite3_column_int(s, 10) != 0;
 		inc->events_dropped = (uint64_t)sqlite3_column_int64(s, 11);
+		inc->host_neighbours = (uint32_t)sqlite3_column_int64(s, 12);
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = fail(st, "reading open incidents");

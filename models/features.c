@@ -55,6 +55,7 @@ enum feature {
 	F_SIGNATURE_HOSTS,
 	F_NETWORK_NOVELTY,
 	F_NOVEL_PAIR_AFTER_WARMUP,
+	F_HOST_NEIGHBOURS,
 	F_COUNT_
 };
 
@@ -94,6 +95,7 @@ static const char *const feature_names[VG_FEATURE_COUNT] = {
     [F_LATERAL_HOSTS] = "lateral_hosts",
     [F_NETWORK_NOVELTY] = "network_novelty",
     [F_NOVEL_PAIR_AFTER_WARMUP] = "novel_pair_after_warmup",
+    [F_HOST_NEIGHBOURS] = "host_neighbours",
 };
 
 /* The 14 ATT&CK Enterprise tactics in kill-chain order (the index is the order). */
@@ -554,6 +556,7 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	/* novelties across the network around it, kept by the assembler */
 	out[F_NETWORK_NOVELTY] = (float)inc->network_novelty;
 	out[F_NOVEL_PAIR_AFTER_WARMUP] = inc->novel_pair ? 1.0f : 0.0f;
+	out[F_HOST_NEIGHBOURS] = (float)inc->host_neighbours;
 	out[F_BURSTINESS_LOG1P] = (float)log1p(burst);
 	out[F_NOVEL_ALERT_SHARE] =
 	    inc->nalerts ? (float)((double)novel / (double)inc->nalerts) : 0.0f;

@@ -13,7 +13,7 @@
 /* Number of features; vg_feature_count() returns it.  Kept in step with the name
  * table in features.c (a static assertion there) and schemas/features.yaml (a unit
  * test). */
-#define VG_FEATURE_COUNT 33
+#define VG_FEATURE_COUNT 34
 
 /* Distinct-value features (hosts, users, rules, ...) saturate at this count: the
  * sets are fixed-size stack tables so feature extraction never allocates. */

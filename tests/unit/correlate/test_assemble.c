@@ -559,6 +559,73 @@ START_TEST(network_novelty_counts_new_pairs_nearby)
 }
 END_TEST
 
+START_TEST(host_neighbours_count_incidents_opened_nearby)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC};
+	struct vg_assembler *a, *b;
+	char ids[8][21], a_id[21], b_id[21];
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	struct vg_incident *inc = add_sig(a, "00000000000000c1", 0, "X", "h1");
+	ck_assert_uint_eq(inc->host_neighbours, 0);
+	strcpy(a_id, inc->id);
+	/* another signature on h1 100 s later: each counts the other */
+	inc = add_sig(a, "00000000000000c2", 100, "Y", "h1");
+	ck_assert_uint_eq(inc->host_neighbours, 1);
+	strcpy(b_id, inc->id);
+	ck_assert_uint_eq(vg_assembler_get(a, a_id)->host_neighbours, 1);
+	ck_assert_uint_eq(vg_assembler_take_touched(a, ids, 8), 1);
+	ck_assert_str_eq(ids[0], a_id);
+	/* another host counts nothing; a repeat joins its incident, opening none */
+	ck_assert_uint_eq(add_sig(a, "00000000000000c3", 150, "Z", "h2")->host_neighbours,
+	                  0);
+	inc = add_sig(a, "00000000000000c4", 200, "X", "h1");
+	ck_assert_str_eq(inc->id, a_id);
+	ck_assert_uint_eq(inc->host_neighbours, 1);
+	/* more than a gap after both openings */
+	ck_assert_uint_eq(add_sig(a, "00000000000000c5", 900, "W", "h1")->host_neighbours,
+	                  0);
+	/* a late arrival from 50 s counts both, and both count it */
+	inc = add_sig(a, "00000000000000c6", 50, "V", "h1");
+	ck_assert_uint_eq(inc->host_neighbours, 2);
+	ck_assert_uint_eq(vg_assembler_get(a, a_id)->host_neighbours, 2);
+	ck_assert_uint_eq(vg_assembler_get(a, b_id)->host_neighbours, 2);
+	/* alerts without a host have no neighbours */
+	ck_assert_uint_eq(add_sig(a, "00000000000000c7", 60, "P", "")->host_neighbours,
+	                  0);
+	ck_assert_uint_eq(add_sig(a, "00000000000000c8", 61, "Q", "")->host_neighbours,
+	                  0);
+
+	/* a restart: the statistics rows give back the remembered openings */
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	struct vg_sig_stat_row rows[32];
+	size_t n;
+	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(vg_assembler_restore_sig_stat(b, rows[i].key,
+			                                               rows[i].runs,
+			                                               rows[i].last_ts),
+			                 VG_OK);
+	inc = add_sig(b, "00000000000000d1", 500, "U", "h1");
+	ck_assert_uint_eq(inc->host_neighbours, 4); /* X, Y, W, V; not Z (h2) */
+
+	/* the two newest openings of a pair are kept: X opens again at 1500 and 2900 */
+	add_sig(a, "00000000000000c9", 1500, "X", "h1");
+	add_sig(a, "00000000000000ca", 2900, "X", "h1");
+	vg_time t0 = -1, t1 = -1;
+	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			if (!strcmp(rows[i].key, "open0:sig:X@h1"))
+				t0 = rows[i].last_ts;
+			if (!strcmp(rows[i].key, "open1:sig:X@h1"))
+				t1 = rows[i].last_ts;
+		}
+	ck_assert_int_eq(t0, 2900 * VG_USEC_PER_SEC);
+	ck_assert_int_eq(t1, 1500 * VG_USEC_PER_SEC);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -574,6 +641,7 @@ static Suite *assemble_suite(void)
 	    {"weak-links", weak_links_follow_notable_incidents},
 	    {"signatures", signatures_group_per_host_and_gap},
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
+	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	};
 	return vg_test_suite("assemble", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);

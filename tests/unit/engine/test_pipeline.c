@@ -623,7 +623,8 @@ static char *sig_run(const char *name, char **rows, size_t n, size_t stop)
 	                       "select id || '|' || coalesce(sig_runs_min, '-') || "
 	                       "'|' || coalesce(sig_hosts_max, '-') || '|' || "
 	                       "network_novelty || '|' || novel_pair || '|' || "
-	                       "features from incidents order by id",
+	                       "host_neighbours || '|' || features from incidents "
+	                       "order by id",
 	                       -1, &q, NULL),
 	    SQLITE_OK);
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -648,6 +649,9 @@ START_TEST(restart_keeps_signature_statistics)
 	ck_assert_int_gt(
 	    query_int(full, "select count(*) from incidents where novel_pair"), 0);
 	ck_assert_int_gt(query_int(full, "select max(network_novelty) from incidents"),
+	                 1);
+	/* several signatures open incidents on one host within the gap */
+	ck_assert_int_gt(query_int(full, "select max(host_neighbours) from incidents"),
 	                 1);
 	ck_assert_int_eq(query_int(full,
 	                           "select count(*) from incidents where novel_pair "
