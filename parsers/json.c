@@ -13,56 +13,26 @@
  *  - String bytes are read 16 at a time (SSE2) or 8 (SWAR) only while the whole
  *    block lies inside the record; the byte that stops a block is then handled
  *    exactly as the byte-by-byte rules say (test_parse_fastpath.c checks this
- *    against a naive reading).
+ *    against a naive reading, for short strings and for values around and past
+ *    the one-pass decoder's scratch).
+ *  - The loop over an object's members is in json_walk.h, instantiated here with
+ *    the callback pointer and in json_event.c with its leaf handler inlined; the
+ *    rest (escapes, UTF-8, arrays, numbers, literals, objects inside arrays,
+ *    errors) is here, shared by both.  A string value with escapes is validated
+ *    and decoded in one pass (vgp_jp_string_value); a key with escapes, or a value
+ *    that decodes longer than the 1 KiB scratch, is scanned, then decoded.
  * Errors name the 0-based byte offset of the offending byte.
  */
-#include "parsers_int.h"
+#include "json_walk.h"
 
-#include <stdint.h>
-#include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
-#define STR_(x)   #x
-#define STR(x)    STR_(x)
-#define DEPTH_MSG "nesting deeper than " STR(VGP_JSON_DEPTH_MAX)
-
-struct jp {
-	const char *s;
-	size_t len;
-	size_t i;
-	int depth;
-	struct vg_arena *arena;
-	char *path; /* VGP_JSON_PATH_MAX bytes */
-	size_t path_len;
-	vgp_json_leaf_fn leaf;
-	void *ud;
-	const char *err; /* static text; the offset is err_off */
-	size_t err_off;
-	vg_err cb_err; /* error returned by the leaf callback or the arena */
-};
-
-static bool fail(struct jp *p, const char *what, size_t off)
+const unsigned char *vgp_jp_fail(struct vgp_jp *p, const char *what,
+                                 const unsigned char *c)
 {
 	if (!p->err && !p->cb_err) {
 		p->err = what;
-		p->err_off = off;
+		p->err_off = (size_t)(c - p->s);
 	}
-	return false;
-}
-
-static void skip_ws(struct jp *p)
-{
-	size_t i = p->i;
-	while (i < p->len) {
-		unsigned char c = (unsigned char)p->s[i];
-		/* one compare for the usual case, a token */
-		if (c > ' ' || (c != ' ' && c != '\t' && c != '\n' && c != '\r'))
-			break;
-		i++;
-	}
-	p->i = i;
+	return NULL;
 }
 
 static int hexval(char c)
@@ -124,82 +94,32 @@ size_t vgp_utf8_check(const char *s, size_t len)
 	return len;
 }
 
-/*
- * The offset of the first byte of s[i..len) a string scan must look at: a quote, a
- * backslash, a control byte or a non-ASCII byte (len when there is none).  Plain
- * bytes go 16 at a time with SSE2 (x86-64's baseline) or 8 at a time elsewhere.
- */
-static size_t string_stop(const unsigned char *s, size_t i, size_t len)
+/* See json_walk.h. */
+const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
+                                      const unsigned char *c, bool *esc)
 {
-#if defined(__SSE2__)
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-	              space = _mm_set1_epi8(0x20);
-	while (i + 16 <= len) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		/* signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them too
-		 */
-		__m128i hit = _mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-		    _mm_cmplt_epi8(v, space));
-		unsigned m = (unsigned)_mm_movemask_epi8(hit);
-		if (m)
-			return i + (size_t)__builtin_ctz(m);
-		i += 16;
-	}
-#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	/* SWAR: the lowest flagged byte is exact (borrows only flag bytes above a
-	 * true hit), and on little endian it is the first in memory. */
-	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	while (i + 8 <= len) {
-		uint64_t v;
-		memcpy(&v, s + i, 8);
-		uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
-		uint64_t hit =
-		    (((q - ones) & ~q) | ((b - ones) & ~b) | (v - ones * 0x20) | v) &
-		    high;
-		if (hit)
-			return i + (size_t)(__builtin_ctzll(hit) >> 3);
-		i += 8;
-	}
-#endif
-	while (i < len && s[i] >= 0x20 && s[i] < 0x80 && s[i] != '"' && s[i] != '\\')
-		i++;
-	return i;
-}
-
-/*
- * Scan the string starting at the opening quote p->s[p->i]; on success p->i is past
- * the closing quote, *start and *end delimit the raw content and *esc says whether it
- * contains escapes.  Every escape is validated here so unescape() cannot fail.
- */
-static bool scan_string(struct jp *p, size_t *start, size_t *end, bool *esc)
-{
-	const unsigned char *s = (const unsigned char *)p->s;
-	size_t i = p->i + 1, len = p->len;
-
-	*esc = false;
-	*start = i;
+	const unsigned char *end = p->end;
 	for (;;) {
-		i = string_stop(s, i, len);
-		if (i >= len)
-			return fail(p, "unterminated string", p->i);
-		unsigned char c = s[i];
-		if (c == '"')
-			break;
-		if (c < 0x20)
-			return fail(p, "control character in string", i);
-		if (c == '\\') {
+		if (c >= end)
+			return vgp_jp_fail(p, "unterminated string", q);
+		unsigned char b = *c;
+		if (b == '"')
+			return c;
+		if (b < 0x20)
+			return vgp_jp_fail(p, "control character in string", c);
+		if (b == '\\') {
 			*esc = true;
-			if (i + 1 >= len)
-				return fail(p, "unterminated string", p->i);
-			switch (s[i + 1]) {
+			if (end - c < 2)
+				return vgp_jp_fail(p, "unterminated string", q);
+			switch (c[1]) {
 			case 'u':
-				if (i + 6 > len)
-					return fail(p, "unterminated string", p->i);
-				for (size_t k = 2; k < 6; k++)
-					if (hexval((char)s[i + k]) < 0)
-						return fail(p, "invalid \\u escape", i);
-				i += 6;
+				if (end - c < 6)
+					return vgp_jp_fail(p, "unterminated string", q);
+				for (int k = 2; k < 6; k++)
+					if (hexval((char)c[k]) < 0)
+						return vgp_jp_fail(
+						    p, "invalid \\u escape", c);
+				c += 6;
 				break;
 			case '"':
 			case '\\':
@@ -208,19 +128,17 @@ static bool scan_string(struct jp *p, size_t *start, size_t *end, bool *esc)
 			case 'f':
 			case 'n':
 			case 'r':
-			case 't': i += 2; break;
-			default: return fail(p, "invalid escape", i);
+			case 't': c += 2; break;
+			default: return vgp_jp_fail(p, "invalid escape", c);
 			}
-			continue;
+		} else {
+			size_t n = utf8_seq(c, (size_t)(end - c));
+			if (!n)
+				return vgp_jp_fail(p, "invalid UTF-8", c);
+			c += n;
 		}
-		size_t n = utf8_seq(s + i, len - i);
-		if (!n)
-			return fail(p, "invalid UTF-8", i);
-		i += n;
+		c = string_stop(c, end);
 	}
-	*end = i;
-	p->i = i + 1;
-	return true;
 }
 
 static unsigned hex4(const char *s)
@@ -253,35 +171,41 @@ static size_t put_utf8(char *out, unsigned cp)
 	return 4;
 }
 
-/* Decode validated string content into out (room for n bytes: decoding never grows
- * the text).  Runs without a backslash are copied 16 bytes at a time where SSE2
- * is there; a store may run past the decoded end but never past out[n - 1], since
- * the output never gets ahead of the input.  @return the decoded length. */
-static size_t unescape(const char *s, size_t n, char *out)
+/*
+ * Decode validated string content s[0..n) into out, which has room for room >= n
+ * bytes (decoding never grows the text).  With SSE2, runs without a backslash are
+ * copied 16 bytes at a time, the last run of the string included: a block is
+ * loaded only when it lies below lim (the end of the record, so past the closing
+ * quote at most) and stored only when out + 16 fits in room, so a store may run
+ * past the decoded end but never past out[room - 1].  @return the decoded length.
+ */
+size_t vgp_jp_unescape(const char *s, size_t n, char *out, size_t room, const char *lim)
 {
-	size_t o = 0;
-	for (size_t i = 0; i < n;) {
+	size_t i = 0, o = 0;
+	(void)room, (void)lim;
+	while (i < n) {
 #if defined(__SSE2__)
-		const __m128i bslash = _mm_set1_epi8('\\');
-		while (i + 16 <= n) {
+		if (o + 16 <= room && lim - (s + i) >= 16) {
 			__m128i v =
 			    _mm_loadu_si128((const __m128i *)(const void *)(s + i));
 			_mm_storeu_si128((__m128i *)(void *)(out + o), v);
-			unsigned m =
-			    (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, bslash));
-			if (m) {
-				unsigned k = (unsigned)__builtin_ctz(m);
-				i += k;
-				o += k;
-				break;
+			unsigned m = (unsigned)_mm_movemask_epi8(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+			size_t left = n - i;
+			if (left < 16)
+				m &= (1u << left) - 1; /* bytes past the content */
+			if (!m) {
+				size_t step = left < 16 ? left : 16;
+				i += step;
+				o += step;
+				continue;
 			}
-			i += 16;
-			o += 16;
-		}
-		if (i >= n)
-			break;
+			unsigned k = (unsigned)__builtin_ctz(m);
+			i += k;
+			o += k; /* s[i] is a backslash: decode it below */
+		} else
 #endif
-		if (s[i] != '\\') {
+		    if (s[i] != '\\') {
 			out[o++] = s[i++];
 			continue;
 		}
@@ -316,235 +240,339 @@ static size_t unescape(const char *s, size_t n, char *out)
 	return o;
 }
 
-static bool parse_value(struct jp *p, bool emit);
+/* Room of vgp_jp_string_value's scratch: a string value that decodes longer goes
+ * the two-pass way (scan, then vgp_jp_unescape into the arena). */
+#define JP_SCRATCH 1024
 
-static bool parse_number(struct jp *p)
+/* Copy the plain bytes from c on into out + *o while they last and out has 16
+ * bytes of room (a store may run past the copied bytes, never past cap); with SSE2,
+ * 16 at a time.  @return the first byte not copied (a stop byte, end, or a plain
+ * byte when out is nearly full). */
+static inline const unsigned char *stop_copy(const unsigned char *c,
+                                             const unsigned char *end, char *out,
+                                             size_t *o, size_t cap)
 {
-	const char *s = p->s;
-	size_t i = p->i, start = i;
-
-	if (i < p->len && s[i] == '-')
-		i++;
-	if (i >= p->len)
-		return fail(p, "invalid number", start);
-	if (s[i] == '0') {
-		i++;
-	} else if (s[i] >= '1' && s[i] <= '9') {
-		while (i < p->len && s[i] >= '0' && s[i] <= '9')
-			i++;
-	} else {
-		return fail(p, "invalid number", start);
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+	              space = _mm_set1_epi8(0x20);
+	while (end - c >= 16 && *o + 16 <= cap) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)c);
+		_mm_storeu_si128((__m128i *)(void *)(out + *o), v);
+		__m128i hit = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_cmplt_epi8(v, space));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		if (m) {
+			unsigned k = (unsigned)__builtin_ctz(m);
+			*o += k;
+			return c + k;
+		}
+		c += 16;
+		*o += 16;
 	}
-	if (i < p->len && s[i] == '.') {
-		size_t d = ++i;
-		while (i < p->len && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == d)
-			return fail(p, "invalid number", start);
-	}
-	if (i < p->len && (s[i] == 'e' || s[i] == 'E')) {
-		i++;
-		if (i < p->len && (s[i] == '+' || s[i] == '-'))
-			i++;
-		size_t d = i;
-		while (i < p->len && s[i] >= '0' && s[i] <= '9')
-			i++;
-		if (i == d)
-			return fail(p, "invalid number", start);
-	}
-	p->i = i;
-	return true;
+#endif
+	while (c < end && *o + 16 <= cap && *c >= 0x20 && *c < 0x80 && *c != '"' &&
+	       *c != '\\')
+		out[(*o)++] = (char)*c++;
+	return c;
 }
 
-static bool emit_leaf(struct jp *p, bool stable, const char *key, const char *v, size_t n,
-                      enum vg_value_kind kind)
+/* Whether the 4 bytes at s are hex digits. */
+static bool hex4_ok(const unsigned char *s)
 {
-	vg_err err =
-	    p->leaf(p->ud, stable ? key : p->path, p->path_len, stable, v, n, kind);
-	if (err != VG_OK) {
-		p->cb_err = err;
-		return false;
-	}
-	return true;
-}
-
-static bool parse_array(struct jp *p)
-{
-	if (++p->depth > VGP_JSON_DEPTH_MAX)
-		return fail(p, DEPTH_MSG, p->i);
-	p->i++; /* '[' */
-	skip_ws(p);
-	if (p->i < p->len && p->s[p->i] == ']') {
-		p->i++;
-		p->depth--;
-		return true;
-	}
-	for (;;) {
-		skip_ws(p);
-		if (!parse_value(p, false))
+	for (int k = 0; k < 4; k++)
+		if (hexval((char)s[k]) < 0)
 			return false;
-		skip_ws(p);
-		if (p->i >= p->len)
-			return fail(p, "unexpected end of input", p->i);
-		if (p->s[p->i] == ',') {
-			p->i++;
-			continue;
-		}
-		if (p->s[p->i] == ']') {
-			p->i++;
-			p->depth--;
-			return true;
-		}
-		return fail(p, "unexpected character", p->i);
-	}
+	return true;
 }
 
 /*
- * Parse an object at p->s[p->i] == '{'.  With emit, every leaf goes to the callback
- * under p->path (which this function extends and restores); without, the object is
- * only validated (it sits inside an array).
+ * See json_walk.h.  One pass that validates exactly as vgp_jp_scan_slow (the same
+ * checks in the same order, so the same first error) and decodes as
+ * vgp_jp_unescape into a scratch buffer, copied to the arena at the end; the
+ * plain runs between escapes are copied while they are scanned.  A value that
+ * turns out to need no decoding (non-ASCII UTF-8 only) still points into the
+ * record.  When the scratch fills up, the rest is scanned by vgp_jp_scan_slow and
+ * the whole value decoded by vgp_jp_unescape, as before this pass existed.
  */
-static bool parse_object(struct jp *p, bool emit)
+const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *q,
+                                         const unsigned char *c, const char **v,
+                                         size_t *n)
 {
-	size_t base = p->path_len;
+	char buf[JP_SCRATCH];
+	const unsigned char *end = p->end, *s0 = q + 1;
+	size_t o = (size_t)(c - s0);
+	bool esc = false;
+
+	if (o > JP_SCRATCH - 16)
+		goto two_pass;
+	memcpy(buf, s0, o);
+	for (;;) {
+		if (c >= end)
+			return vgp_jp_fail(p, "unterminated string", q);
+		unsigned char b = *c;
+		if (b == '"')
+			break;
+		if (b < 0x20)
+			return vgp_jp_fail(p, "control character in string", c);
+		if (b == '\\') {
+			esc = true;
+			if (end - c < 2)
+				return vgp_jp_fail(p, "unterminated string", q);
+			if (c[1] == '\\') { /* the usual one: a Windows path's \\ */
+				buf[o++] = '\\';
+				c += 2;
+			} else
+				switch (c[1]) {
+				case 'u': {
+					if (end - c < 6)
+						return vgp_jp_fail(
+						    p, "unterminated string", q);
+					if (!hex4_ok(c + 2))
+						return vgp_jp_fail(
+						    p, "invalid \\u escape", c);
+					unsigned cp = hex4((const char *)c + 2);
+					c += 6;
+					/* a pair only with a valid \uDC00-\uDFFF right
+					 * after it; otherwise that escape is checked on
+					 * its own turn */
+					if (cp >= 0xD800 && cp <= 0xDBFF &&
+					    end - c >= 6 && c[0] == '\\' && c[1] == 'u' &&
+					    hex4_ok(c + 2)) {
+						unsigned lo = hex4((const char *)c + 2);
+						if (lo >= 0xDC00 && lo <= 0xDFFF) {
+							cp = 0x10000 +
+							     ((cp - 0xD800) << 10) +
+							     (lo - 0xDC00);
+							c += 6;
+						}
+					}
+					if (cp >= 0xD800 && cp <= 0xDFFF)
+						cp = 0xFFFD; /* unpaired surrogate */
+					o += put_utf8(buf + o, cp);
+					break;
+				}
+				case '"':
+				case '\\':
+				case '/':
+					buf[o++] = (char)c[1];
+					c += 2;
+					break;
+				case 'b':
+					buf[o++] = '\b';
+					c += 2;
+					break;
+				case 'f':
+					buf[o++] = '\f';
+					c += 2;
+					break;
+				case 'n':
+					buf[o++] = '\n';
+					c += 2;
+					break;
+				case 'r':
+					buf[o++] = '\r';
+					c += 2;
+					break;
+				case 't':
+					buf[o++] = '\t';
+					c += 2;
+					break;
+				default: return vgp_jp_fail(p, "invalid escape", c);
+				}
+		} else {
+			size_t k = utf8_seq(c, (size_t)(end - c));
+			if (!k)
+				return vgp_jp_fail(p, "invalid UTF-8", c);
+			memcpy(buf + o, c, k);
+			o += k;
+			c += k;
+		}
+		/* o <= JP_SCRATCH - 16 + 4 here: one step writes at most 4 bytes */
+		c = stop_copy(c, end, buf, &o, JP_SCRATCH);
+		if (o > JP_SCRATCH - 16) {
+			c = string_stop(c, end);
+			goto two_pass;
+		}
+	}
+	if (!esc) {
+		*v = (const char *)s0;
+		*n = (size_t)(c - s0);
+		return c;
+	}
+	char *out = vg_arena_alloc(p->arena, o + 1); /* zeroed: out[o] is the NUL */
+	if (!out) {
+		p->cb_err = VG_ERR_NOMEM;
+		return NULL;
+	}
+	memcpy(out, buf, o);
+	*v = out;
+	*n = o;
+	return c;
+
+two_pass : {
+	/* c is a byte string_stop stopped at; everything before it is valid */
+	bool esc2 = esc;
+	const unsigned char *ve = vgp_jp_scan_slow(p, q, c, &esc2);
+	if (!ve)
+		return NULL;
+	size_t raw = (size_t)(ve - s0);
+	*v = (const char *)s0;
+	*n = raw;
+	if (esc2) {
+		/* 16 bytes of room past the text for vgp_jp_unescape's stores */
+		char *o2 = vg_arena_alloc(p->arena, raw + 16);
+		if (!o2) {
+			p->cb_err = VG_ERR_NOMEM;
+			return NULL;
+		}
+		*n = vgp_jp_unescape((const char *)s0, raw, o2, raw + 16,
+		                     (const char *)end);
+		o2[*n] = '\0';
+		*v = o2;
+	}
+	return ve;
+}
+}
+
+static const unsigned char *parse_number(struct vgp_jp *p, const unsigned char *c)
+{
+	const unsigned char *start = c, *end = p->end;
+
+	if (c < end && *c == '-')
+		c++;
+	if (c >= end)
+		return vgp_jp_fail(p, "invalid number", start);
+	if (*c == '0') {
+		c++;
+	} else if (*c >= '1' && *c <= '9') {
+		while (c < end && *c >= '0' && *c <= '9')
+			c++;
+	} else {
+		return vgp_jp_fail(p, "invalid number", start);
+	}
+	if (c < end && *c == '.') {
+		const unsigned char *d = ++c;
+		while (c < end && *c >= '0' && *c <= '9')
+			c++;
+		if (c == d)
+			return vgp_jp_fail(p, "invalid number", start);
+	}
+	if (c < end && (*c == 'e' || *c == 'E')) {
+		c++;
+		if (c < end && (*c == '+' || *c == '-'))
+			c++;
+		const unsigned char *d = c;
+		while (c < end && *c >= '0' && *c <= '9')
+			c++;
+		if (c == d)
+			return vgp_jp_fail(p, "invalid number", start);
+	}
+	return c;
+}
+
+const unsigned char *vgp_jp_array(struct vgp_jp *p, const unsigned char *c)
+{
+	const unsigned char *end = p->end;
 
 	if (++p->depth > VGP_JSON_DEPTH_MAX)
-		return fail(p, DEPTH_MSG, p->i);
-	p->i++; /* '{' */
-	skip_ws(p);
-	if (p->i < p->len && p->s[p->i] == '}') {
-		p->i++;
+		return vgp_jp_fail(p, JW_DEPTH_MSG, c);
+	c = skip_ws(c + 1, end); /* past '[' */
+	if (c < end && *c == ']') {
 		p->depth--;
-		return true;
+		return c + 1;
 	}
 	for (;;) {
-		size_t ks, ke;
-		bool kesc;
-		skip_ws(p);
-		if (p->i >= p->len)
-			return fail(p, "unexpected end of input", p->i);
-		if (p->s[p->i] != '"')
-			return fail(p, "expected a string key", p->i);
-		size_t key_off = p->i;
-		if (!scan_string(p, &ks, &ke, &kesc))
-			return false;
-		/* A top-level key without escapes is its own stable path: it is copied
-		 * into p->path only when an object below needs it as a prefix. */
-		bool stable = emit && base == 0 && !kesc;
-		if (emit) {
-			size_t need = (base ? base + 1 : 0) + (ke - ks);
-			if (need > VGP_JSON_PATH_MAX)
-				return fail(p, "key path too long", key_off);
-			p->path_len = need;
-		}
-		if (emit && !stable) {
-			size_t at = base;
-			if (base)
-				p->path[at++] = '.';
-			if (kesc)
-				at += unescape(p->s + ks, ke - ks, p->path + at);
-			else {
-				memcpy(p->path + at, p->s + ks, ke - ks);
-				at += ke - ks;
-			}
-			p->path_len = at;
-		}
-		skip_ws(p);
-		if (p->i >= p->len)
-			return fail(p, "unexpected end of input", p->i);
-		if (p->s[p->i] != ':')
-			return fail(p, "expected ':'", p->i);
-		p->i++;
-		skip_ws(p);
-		if (p->i >= p->len)
-			return fail(p, "unexpected end of input", p->i);
-		if (emit) {
-			char c = p->s[p->i];
-			size_t vs = p->i;
-			if (c == '{') {
-				if (stable)
-					memcpy(p->path, p->s + ks, ke - ks);
-				if (!parse_object(p, true))
-					return false;
-			} else if (c == '[') {
-				if (!parse_array(p))
-					return false;
-				if (!emit_leaf(p, stable, p->s + ks, p->s + vs, p->i - vs,
-				               VG_VK_STR))
-					return false;
-			} else if (c == '"') {
-				size_t s, e;
-				bool esc;
-				if (!scan_string(p, &s, &e, &esc))
-					return false;
-				const char *v = p->s + s;
-				size_t n = e - s;
-				if (esc) {
-					char *o = vg_arena_alloc(p->arena, n + 1);
-					if (!o) {
-						p->cb_err = VG_ERR_NOMEM;
-						return false;
-					}
-					n = unescape(v, n, o);
-					o[n] = '\0'; /* as the zeroed buffer always was */
-					v = o;
-				}
-				if (!emit_leaf(p, stable, p->s + ks, v, n, VG_VK_STR))
-					return false;
-			} else {
-				if (!parse_value(p, false))
-					return false;
-				enum vg_value_kind k = c == 't' || c == 'f' ? VG_VK_BOOL
-				                       : c == 'n'           ? VG_VK_NULL
-				                                            : VG_VK_NUM;
-				if (!emit_leaf(p, stable, p->s + ks, p->s + vs, p->i - vs,
-				               k))
-					return false;
-			}
-			p->path_len = base;
-		} else if (!parse_value(p, false)) {
-			return false;
-		}
-		skip_ws(p);
-		if (p->i >= p->len)
-			return fail(p, "unexpected end of input", p->i);
-		if (p->s[p->i] == ',') {
-			p->i++;
+		c = skip_ws(c, end);
+		if (!(c = vgp_jp_value(p, c)))
+			return NULL;
+		c = skip_ws(c, end);
+		if (c >= end)
+			return vgp_jp_fail(p, "unexpected end of input", c);
+		if (*c == ',') {
+			c++;
 			continue;
 		}
-		if (p->s[p->i] == '}') {
-			p->i++;
+		if (*c == ']') {
 			p->depth--;
-			return true;
+			return c + 1;
 		}
-		return fail(p, "unexpected character", p->i);
+		return vgp_jp_fail(p, "unexpected character", c);
 	}
 }
 
-static bool literal(struct jp *p, const char *word, size_t n)
+/* Validate the object at c (== '{') without emitting anything: it sits inside an
+ * array.  @return the byte after it, or NULL. */
+static const unsigned char *skip_object(struct vgp_jp *p, const unsigned char *c)
 {
-	if (p->len - p->i < n || memcmp(p->s + p->i, word, n) != 0)
-		return fail(p, "unexpected character", p->i);
-	p->i += n;
-	return true;
-}
+	const unsigned char *end = p->end;
 
-/* Validate one value (emit only applies to objects). */
-static bool parse_value(struct jp *p, bool emit)
-{
-	if (p->i >= p->len)
-		return fail(p, "unexpected end of input", p->i);
-	switch (p->s[p->i]) {
-	case '{': return parse_object(p, emit);
-	case '[': return parse_array(p);
-	case '"': {
-		size_t s, e;
+	if (++p->depth > VGP_JSON_DEPTH_MAX)
+		return vgp_jp_fail(p, JW_DEPTH_MSG, c);
+	c = skip_ws(c + 1, end); /* past '{' */
+	if (c < end && *c == '}') {
+		p->depth--;
+		return c + 1;
+	}
+	for (;;) {
 		bool esc;
-		return scan_string(p, &s, &e, &esc);
+		c = skip_ws(c, end);
+		if (c >= end)
+			return vgp_jp_fail(p, "unexpected end of input", c);
+		if (*c != '"')
+			return vgp_jp_fail(p, "expected a string key", c);
+		if (!(c = scan_string(p, c, &esc)))
+			return NULL;
+		c = skip_ws(c + 1, end);
+		if (c >= end)
+			return vgp_jp_fail(p, "unexpected end of input", c);
+		if (*c != ':')
+			return vgp_jp_fail(p, "expected ':'", c);
+		c = skip_ws(c + 1, end);
+		if (c >= end)
+			return vgp_jp_fail(p, "unexpected end of input", c);
+		if (!(c = vgp_jp_value(p, c)))
+			return NULL;
+		c = skip_ws(c, end);
+		if (c >= end)
+			return vgp_jp_fail(p, "unexpected end of input", c);
+		if (*c == ',') {
+			c++;
+			continue;
+		}
+		if (*c == '}') {
+			p->depth--;
+			return c + 1;
+		}
+		return vgp_jp_fail(p, "unexpected character", c);
 	}
-	case 't': return literal(p, "true", 4);
-	case 'f': return literal(p, "false", 5);
-	case 'n': return literal(p, "null", 4);
+}
+
+static const unsigned char *literal(struct vgp_jp *p, const unsigned char *c,
+                                    const char *word, size_t n)
+{
+	if ((size_t)(p->end - c) < n || memcmp(c, word, n) != 0)
+		return vgp_jp_fail(p, "unexpected character", c);
+	return c + n;
+}
+
+/* Validate one value at c (objects are not emitted).  @return the byte after it,
+ * or NULL. */
+const unsigned char *vgp_jp_value(struct vgp_jp *p, const unsigned char *c)
+{
+	if (c >= p->end)
+		return vgp_jp_fail(p, "unexpected end of input", c);
+	switch (*c) {
+	case '{': return skip_object(p, c);
+	case '[': return vgp_jp_array(p, c);
+	case '"': {
+		bool esc;
+		const unsigned char *q = scan_string(p, c, &esc);
+		return q ? q + 1 : NULL;
+	}
+	case 't': return literal(p, c, "true", 4);
+	case 'f': return literal(p, c, "false", 5);
+	case 'n': return literal(p, c, "null", 4);
 	case '-':
 	case '0':
 	case '1':
@@ -555,37 +583,56 @@ static bool parse_value(struct jp *p, bool emit)
 	case '6':
 	case '7':
 	case '8':
-	case '9': return parse_number(p);
-	default: return fail(p, "unexpected character", p->i);
+	case '9': return parse_number(p, c);
+	default: return vgp_jp_fail(p, "unexpected character", c);
 	}
+}
+
+/* The instance of the object loop json.c's callers get: leaves go through the
+ * callback pointer. */
+#define JW_OBJECT parse_object
+#define JW_LEAF(p, path, stable, v, n, kind)                                             \
+	(p)->leaf((p)->ud, path, (p)->path_len, stable, v, n, kind)
+#include "json_walk.h"
+
+vg_err vgp_jp_walk(struct vgp_jp *p, const char *buf, size_t len,
+                   const unsigned char *(*obj)(struct vgp_jp *, const unsigned char *),
+                   const char **reason)
+{
+	if (!len) {
+		*reason = "json: empty record";
+		return VG_ERR_PARSE;
+	}
+	p->s = (const unsigned char *)buf;
+	p->end = p->s + len;
+	const unsigned char *c = skip_ws(p->s, p->end);
+	if (c >= p->end) {
+		*reason = "json: empty record";
+		return VG_ERR_PARSE;
+	}
+	if (*c != '{') {
+		*reason = vgp_reason(p->arena, "json: expected an object at offset %zu",
+		                     (size_t)(c - p->s));
+		return VG_ERR_PARSE;
+	}
+	if ((c = obj(p, c))) {
+		c = skip_ws(c, p->end);
+		if (c < p->end)
+			vgp_jp_fail(p, "unexpected character", c);
+	}
+	if (p->cb_err)
+		return p->cb_err;
+	if (p->err) {
+		*reason =
+		    vgp_reason(p->arena, "json: %s at offset %zu", p->err, p->err_off);
+		return VG_ERR_PARSE;
+	}
+	return VG_OK;
 }
 
 vg_err vgp_json_walk(const char *buf, size_t len, struct vg_arena *arena, char *path,
                      vgp_json_leaf_fn leaf, void *ud, const char **reason)
 {
-	struct jp p = {
-	    .s = buf, .len = len, .arena = arena, .path = path, .leaf = leaf, .ud = ud};
-
-	skip_ws(&p);
-	if (p.i >= len) {
-		*reason = "json: empty record";
-		return VG_ERR_PARSE;
-	}
-	if (buf[p.i] != '{') {
-		*reason =
-		    vgp_reason(arena, "json: expected an object at offset %zu", p.i);
-		return VG_ERR_PARSE;
-	}
-	if (parse_object(&p, true)) {
-		skip_ws(&p);
-		if (p.i < len)
-			fail(&p, "unexpected character", p.i);
-	}
-	if (p.cb_err)
-		return p.cb_err;
-	if (p.err) {
-		*reason = vgp_reason(arena, "json: %s at offset %zu", p.err, p.err_off);
-		return VG_ERR_PARSE;
-	}
-	return VG_OK;
+	struct vgp_jp p = {.arena = arena, .path = path, .leaf = leaf, .ud = ud};
+	return vgp_jp_walk(&p, buf, len, parse_object, reason);
 }

@@ -32,10 +32,24 @@
  * per distinct path and context and kept in the context's key cache (struct
  * vgp_keycache), so a leaf costs one hash probe; what depends on the value (its
  * kind, whether a field is already set, alias priorities) is decided per leaf.
+ * The walk is json_walk.h's object loop instantiated here (event_object) with
+ * on_leaf inlined: a key whose plan is only a store, an alias and a role
+ * (VGP_KP_PLAIN, most keys of a Sysmon event) is handled right there; the rest
+ * goes through leaf_full with the same rules (test_parse_fastpath.c compares the
+ * two paths).  The events are the same as through vgp_json_walk's callback.
  */
+#include "json_walk.h"
 #include "parsers_int.h"
 
 #include <string.h>
+
+#if defined(__GNUC__)
+#define NOINLINE   __attribute__((noinline)) /* keeps on_leaf's fast path small */
+#define HOT_INLINE inline __attribute__((always_inline)) /* in the object loop */
+#else
+#define NOINLINE
+#define HOT_INLINE inline
+#endif
 
 enum {
 	TS_AT_TIMESTAMP = 0,
@@ -174,36 +188,52 @@ static void plan_key(const struct vg_parser *parser, const char *path, size_t pl
 	      (parent_is(path, last, "#attributes") && last > 13 &&
 	       parent_is(path, last - 12, "Provider"))))
 		kp->role = VGP_ROLE_NONE;
+	if (!kp->flags && kp->claim < 0 && kp->jslot < 0 && kp->sid == VG_FIELD_NONE)
+		kp->flags = VGP_KP_PLAIN;
 }
 
-/* memcmp(a, b, n) == 0 for the short keys of the cache, without a call: 8 bytes
- * per compare, reading nothing outside a[0..n) and b[0..n). */
-static inline bool same_bytes(const char *a, const char *b, size_t n)
+static inline uint64_t load64(const char *s)
+{
+	uint64_t x;
+	memcpy(&x, s, 8);
+	return x;
+}
+
+static inline uint64_t load32(const char *s)
+{
+	uint32_t x;
+	memcpy(&x, s, 4);
+	return x;
+}
+
+/*
+ * The words a key of up to 16 bytes is known by: (n, *a, *b) determines s[0..n)
+ * (two overlapping 8- or 4-byte loads cover every byte; below 4 bytes, s[0], s[n/2]
+ * and s[n - 1] do).  Reads nothing outside s[0..n).
+ */
+static HOT_INLINE void key_words(const char *s, size_t n, uint64_t *a, uint64_t *b)
 {
 	if (n >= 8) {
-		uint64_t x, y;
-		for (size_t i = 0; i + 8 < n; i += 8) {
-			memcpy(&x, a + i, 8);
-			memcpy(&y, b + i, 8);
-			if (x != y)
-				return false;
-		}
-		memcpy(&x, a + n - 8, 8);
-		memcpy(&y, b + n - 8, 8);
-		return x == y;
+		*a = load64(s);
+		*b = load64(s + n - 8);
+	} else if (n >= 4) {
+		*a = load32(s);
+		*b = load32(s + n - 4);
+	} else {
+		*a = n ? (uint64_t)(unsigned char)s[0] |
+		             (uint64_t)(unsigned char)s[n >> 1] << 8 |
+		             (uint64_t)(unsigned char)s[n - 1] << 16
+		       : 0;
+		*b = 0;
 	}
-	if (n >= 4) {
-		uint32_t x0, y0, x1, y1;
-		memcpy(&x0, a, 4);
-		memcpy(&y0, b, 4);
-		memcpy(&x1, a + n - 4, 4);
-		memcpy(&y1, b + n - 4, 4);
-		return x0 == y0 && x1 == y1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (a[i] != b[i])
-			return false;
-	return true;
+}
+
+/* The key cache's hash of a path of up to 16 bytes known by (plen, a, b). */
+static HOT_INLINE uint64_t short_hash(uint64_t a, uint64_t b, size_t plen)
+{
+	uint64_t h = ((a * UINT64_C(0x9E3779B97F4A7C15)) ^ b ^ plen) *
+	             UINT64_C(0xff51afd7ed558ccd);
+	return h ^ (h >> 32);
 }
 
 /* Empty the key cache and bind it to parser and the registry's current size. */
@@ -217,46 +247,116 @@ static void keycache_reset(struct vgp_keycache *kc, const struct vg_parser *pars
 	kc->nfields = nfields;
 }
 
-/* The plan of path: from the cache, or computed and (when there is room) cached.
- * @return a plan valid until the next call (*scratch when not cached). */
-static const struct vgp_keyplan *key_plan(struct vgp_keycache *kc,
-                                          const struct vg_parser *parser,
-                                          const char *path, size_t plen,
-                                          struct vgp_keyplan *scratch)
+/*
+ * A path key_plan did not find (hash h): plan it, and cache the plan in the empty
+ * slot s when there is one (s == SIZE_MAX: a long cluster) and the key is not too
+ * long.  A key of up to 16 bytes is kept as its two words (key_words), which is
+ * what key_plan compares; a longer one as its bytes.  @return a plan
+ * valid until the next call (*scratch when not cached).
+ */
+NOINLINE static const struct vgp_keyplan *
+key_add(struct vgp_keycache *kc, const struct vg_parser *parser, const char *path,
+        size_t plen, uint64_t h, size_t s, struct vgp_keyplan *scratch)
 {
-	if (plen > VGP_KEYCACHE_KEY_MAX) {
+	size_t keep = plen > 16 ? plen : 16;
+	if (plen > VGP_KEYCACHE_KEY_MAX || s == SIZE_MAX) {
 		plan_key(parser, path, plen, scratch);
 		return scratch;
 	}
-	uint64_t h = vgp_hash(path, plen);
+	if (kc->count == VGP_KEYCACHE_ENTRIES || kc->used + keep > VGP_KEYCACHE_BYTES) {
+		/* full: start over, this key first */
+		keycache_reset(kc, parser, kc->nfields);
+		s = (size_t)h & (VGP_KEYCACHE_SLOTS - 1);
+	}
+	struct vgp_keycache_entry *e = &kc->entry[kc->count];
+	e->hash = h;
+	e->off = kc->used;
+	e->len = (uint32_t)plen;
+	if (plen > 16) {
+		memcpy(kc->bytes + kc->used, path, plen);
+	} else {
+		uint64_t w[2];
+		key_words(path, plen, &w[0], &w[1]);
+		memcpy(kc->bytes + kc->used, w, 16);
+	}
+	kc->used += (uint32_t)keep;
+	plan_key(parser, path, plen, &e->plan);
+	kc->slot[s] = (uint16_t)++kc->count;
+	return &e->plan;
+}
+
+/* The plan of path: from the cache, or computed and (when there is room) cached.
+ * The usual key (up to 16 bytes) costs two multiplies and, found, two word
+ * compares.  @return a plan valid until the next call (*scratch when not cached). */
+static inline const struct vgp_keyplan *key_plan(struct vgp_keycache *kc,
+                                                 const struct vg_parser *parser,
+                                                 const char *path, size_t plen,
+                                                 struct vgp_keyplan *scratch)
+{
+	uint64_t a = 0, b = 0, h;
+	if (plen <= 16) {
+		key_words(path, plen, &a, &b);
+		h = short_hash(a, b, plen);
+	} else {
+		h = vgp_hash(path, plen);
+	}
 	size_t s = (size_t)h & (VGP_KEYCACHE_SLOTS - 1);
 	for (unsigned probe = 0; probe < VGP_KEYCACHE_PROBES; probe++) {
 		unsigned k = kc->slot[s];
-		if (!k) {
-			if (kc->count == VGP_KEYCACHE_ENTRIES ||
-			    kc->used + plen > VGP_KEYCACHE_BYTES) {
-				/* full: start over, this key first */
-				keycache_reset(kc, parser, kc->nfields);
-				s = (size_t)h & (VGP_KEYCACHE_SLOTS - 1);
-			}
-			struct vgp_keycache_entry *e = &kc->entry[kc->count];
-			e->hash = h;
-			e->off = kc->used;
-			e->len = (uint32_t)plen;
-			memcpy(kc->bytes + kc->used, path, plen);
-			kc->used += (uint32_t)plen;
-			plan_key(parser, path, plen, &e->plan);
-			kc->slot[s] = (uint16_t)++kc->count;
-			return &e->plan;
-		}
+		if (!k)
+			return key_add(kc, parser, path, plen, h, s, scratch);
 		const struct vgp_keycache_entry *e = &kc->entry[k - 1];
-		if (e->hash == h && e->len == plen &&
-		    same_bytes(kc->bytes + e->off, path, plen))
-			return &e->plan;
+		if (e->hash == h && e->len == plen) {
+			const char *kb = kc->bytes + e->off;
+			if (plen <= 16 ? load64(kb) == a && load64(kb + 8) == b
+			               : memcmp(kb, path, plen) == 0)
+				return &e->plan;
+		}
 		s = (s + 1) & (VGP_KEYCACHE_SLOTS - 1);
 	}
-	plan_key(parser, path, plen, scratch); /* a long cluster: do not cache */
-	return scratch;
+	return key_add(kc, parser, path, plen, h, SIZE_MAX, scratch);
+}
+
+/* vgp_set (parsers_int.h), always inlined: the object loop is large enough that
+ * the compiler would otherwise call it out of line.  Same contract and code. */
+static HOT_INLINE void set_field(struct vg_event *ev, vg_field id, const char *ptr,
+                                 size_t len, enum vg_value_kind kind)
+{
+	if ((uint32_t)id >= ev->nslots || ev->nset == ev->cap) {
+		vgp_set(ev, id, ptr, len, kind); /* out of range, or perhaps a regrowth */
+		return;
+	}
+	uint32_t k = ev->slot[id];
+	if (!k) {
+		k = ++ev->nset;
+		ev->slot[id] = (uint16_t)k;
+	}
+	struct vg_value *v = &ev->vals[k - 1];
+	v->ptr = ptr;
+	v->len = (uint32_t)len;
+	v->kind = (uint8_t)kind;
+}
+
+/* Append an extra as vg_event_add_extra does, taking the next node of the event's
+ * spare block (struct vg_event's layout, vg_core.h) without a call; when the block
+ * is used up (or a length does not fit), vg_event_add_extra itself. */
+static HOT_INLINE vg_err add_extra(struct vg_event *ev, const char *name, size_t name_len,
+                                   const char *v, size_t vlen, enum vg_value_kind kind)
+{
+	if (!ev->nspare || (vlen | name_len) > UINT32_MAX)
+		return vg_event_add_extra(ev, name, name_len, v, vlen, kind);
+	struct vg_extra *x = ev->spare++;
+	ev->nspare--;
+	x->name = name;
+	x->name_len = (uint32_t)name_len;
+	x->value.ptr = v;
+	x->value.len = (uint32_t)vlen;
+	x->value.kind = (uint8_t)kind;
+	x->next = NULL;
+	*ev->extras_tail = x;
+	ev->extras_tail = &x->next;
+	ev->nextras++;
+	return VG_OK;
 }
 
 /*
@@ -297,14 +397,58 @@ static vg_err wazuh_unescape(struct vg_arena *arena, const char *v, size_t vlen,
 	return VG_OK;
 }
 
-static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, const char *v,
-                      size_t vlen, enum vg_value_kind kind)
+/* The alias part of a leaf (kp->alias >= 0): set the alias's ECS field unless an
+ * ECS key or an alias listed before it has set it. */
+static HOT_INLINE void alias_set(struct vgp_json_state *st, int32_t alias, const char *v,
+                                 size_t vlen, enum vg_value_kind kind)
 {
-	struct vgp_json_state *st = ud;
+	const struct vgp_aliases *al = &st->parser->aliases;
+	const struct vgp_keyinfo *ki = &al->infos[alias];
+	if (ki->target >= 0 && kind != VG_VK_NULL && st->prio[ki->target] > ki->prio) {
+		st->prio[ki->target] = ki->prio;
+		set_field(st->ev, al->targets[ki->target], v, vlen, kind);
+	}
+}
+
+/* The role part of a leaf whose last name has one (enum vgp_key_role; the path
+ * conditions were checked by plan_key): remember the value for after the walk. */
+NOINLINE static void leaf_role(struct vgp_json_state *st, uint8_t role, const char *v,
+                               size_t vlen, enum vg_value_kind kind)
+{
+	switch (role) {
+	case VGP_ROLE_TS_UTCTIME: st->ts[TS_UTCTIME] = vg_str_make(v, vlen); break;
+	case VGP_ROLE_TS_SYSTEMTIME: st->ts[TS_SYSTEMTIME] = vg_str_make(v, vlen); break;
+	case VGP_ROLE_TS_TIMECREATED:
+		if (kind == VG_VK_STR)
+			st->ts[TS_TIMECREATED] = vg_str_make(v, vlen);
+		break;
+	case VGP_ROLE_TS_EVENTTIME: st->ts[TS_EVENTTIME] = vg_str_make(v, vlen); break;
+	case VGP_ROLE_CHANNEL:
+		if (kind == VG_VK_STR)
+			st->channel = vg_str_make(v, vlen);
+		break;
+	case VGP_ROLE_PROVIDER:
+	case VGP_ROLE_PROVIDER_NAME: /* the parent was checked by plan_key */
+		if (kind == VG_VK_STR)
+			st->provider = vg_str_make(v, vlen);
+		break;
+	case VGP_ROLE_EVENTID:
+		st->has_eventid = true;
+		if (kind != VG_VK_NULL && !st->slot[VGP_JS_WIN_EVENTID].len)
+			st->slot[VGP_JS_WIN_EVENTID] = vg_str_make(v, vlen);
+		break;
+	case VGP_ROLE_COMPUTER: st->has_computer = true; break;
+	default: break;
+	}
+}
+
+/* on_leaf for a key whose plan asks more than a store, an alias and a role (see
+ * on_leaf). */
+NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_keyplan *kp,
+                                 const char *path, size_t plen, bool stable,
+                                 const char *v, size_t vlen, enum vg_value_kind kind)
+{
 	struct vg_event *ev = st->ev;
-	struct vgp_keyplan scratch;
-	const struct vgp_keyplan *kp =
-	    key_plan(st->keys, st->parser, path, plen, &scratch);
 	vg_err err;
 
 	if ((kp->flags & VGP_KP_WAZUH_ESC) && kind == VG_VK_STR &&
@@ -332,7 +476,7 @@ static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, cons
 		    stable ? path : vg_arena_strndup(st->arena, path, plen);
 		if (!name)
 			return VG_ERR_NOMEM;
-		if ((err = vg_event_add_extra(ev, name, plen, v, vlen, kind)) != VG_OK)
+		if ((err = add_extra(ev, name, plen, v, vlen, kind)) != VG_OK)
 			return err;
 	}
 	if (kp->flags & VGP_KP_STOP)
@@ -352,43 +496,99 @@ static vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable, cons
 	if (kp->alias < 0)
 		return VG_OK;
 
-	const struct vgp_aliases *al = &st->parser->aliases;
-	const struct vgp_keyinfo *ki = &al->infos[kp->alias];
-	if (ki->target >= 0 && kind != VG_VK_NULL && st->prio[ki->target] > ki->prio) {
-		st->prio[ki->target] = ki->prio;
-		vgp_set(ev, al->targets[ki->target], v, vlen, kind);
-	}
-	switch (kp->role) {
-	case VGP_ROLE_TS_UTCTIME: st->ts[TS_UTCTIME] = vg_str_make(v, vlen); break;
-	case VGP_ROLE_TS_SYSTEMTIME: st->ts[TS_SYSTEMTIME] = vg_str_make(v, vlen); break;
-	case VGP_ROLE_TS_TIMECREATED:
-		if (kind == VG_VK_STR)
-			st->ts[TS_TIMECREATED] = vg_str_make(v, vlen);
-		break;
-	case VGP_ROLE_TS_EVENTTIME: st->ts[TS_EVENTTIME] = vg_str_make(v, vlen); break;
-	case VGP_ROLE_CHANNEL:
-		if (kind == VG_VK_STR)
-			st->channel = vg_str_make(v, vlen);
-		break;
-	case VGP_ROLE_PROVIDER:
-	case VGP_ROLE_PROVIDER_NAME: /* the parent was checked by plan_key */
-		if (kind == VG_VK_STR)
-			st->provider = vg_str_make(v, vlen);
-		break;
-	case VGP_ROLE_EVENTID:
-		st->has_eventid = true;
-		if (kind != VG_VK_NULL && !st->slot[VGP_JS_WIN_EVENTID].len)
-			st->slot[VGP_JS_WIN_EVENTID] = vg_str_make(v, vlen);
-		break;
-	case VGP_ROLE_COMPUTER: st->has_computer = true; break;
-	default: break;
-	}
+	alias_set(st, kp->alias, v, vlen, kind);
+	if (kp->role != VGP_ROLE_NONE)
+		leaf_role(st, kp->role, v, vlen, kind);
 	return VG_OK;
 }
 
+/* on_leaf past its fast path: the whole plan lookup (key_plan), then what the plan
+ * says. */
+NOINLINE static vg_err leaf_slow(struct vgp_json_state *st, const char *path, size_t plen,
+                                 bool stable, const char *v, size_t vlen,
+                                 enum vg_value_kind kind)
+{
+	struct vgp_keyplan scratch;
+	const struct vgp_keyplan *kp =
+	    key_plan(st->keys, st->parser, path, plen, &scratch);
+
+	if ((kp->flags & VGP_KP_PLAIN) && (kp->id != VG_FIELD_NONE || stable)) {
+		vg_err err = VG_OK;
+		if (kp->id != VG_FIELD_NONE)
+			vgp_set(st->ev, kp->id, v, vlen, kind);
+		else
+			err = add_extra(st->ev, path, plen, v, vlen, kind);
+		if (err == VG_OK && kp->alias >= 0) {
+			alias_set(st, kp->alias, v, vlen, kind);
+			if (kp->role != VGP_ROLE_NONE)
+				leaf_role(st, kp->role, v, vlen, kind);
+		}
+		return err;
+	}
+	return leaf_full(st, kp, path, plen, stable, v, vlen, kind);
+}
+
+/*
+ * The JSON walker's leaf callback, inlined in the object loop (event_object).  The
+ * usual leaf of a Sysmon event -- a key of up to 16 bytes whose plan sits in its
+ * home slot of the key cache and is plain (VGP_KP_PLAIN: a registry field or an
+ * extra, perhaps an alias and a role) -- costs two multiplies, two word compares
+ * and the inline stores (set_field, add_extra's node, alias_set; leaf_role out of
+ * line); everything else goes to leaf_full (a cached plan that asks more) or
+ * leaf_slow (a longer key, or one not in its home slot).
+ */
+static HOT_INLINE vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable,
+                                 const char *v, size_t vlen, enum vg_value_kind kind)
+{
+	struct vgp_json_state *st = ud;
+	if (plen <= 16) {
+		const struct vgp_keycache *kc = st->keys;
+		uint64_t a, b;
+		key_words(path, plen, &a, &b);
+		uint64_t h = short_hash(a, b, plen);
+		unsigned k = kc->slot[h & (VGP_KEYCACHE_SLOTS - 1)];
+		const struct vgp_keycache_entry *e = &kc->entry[k ? k - 1 : 0];
+		const char *kb = kc->bytes + e->off;
+		if (k && e->hash == h && e->len == plen && load64(kb) == a &&
+		    load64(kb + 8) == b) {
+			const struct vgp_keyplan *kp = &e->plan;
+			if (!(kp->flags & VGP_KP_PLAIN) ||
+			    (kp->id == VG_FIELD_NONE && !stable))
+				return leaf_full(st, kp, path, plen, stable, v, vlen,
+				                 kind);
+			if (kp->id != VG_FIELD_NONE) {
+				set_field(st->ev, kp->id, v, vlen, kind);
+			} else {
+				vg_err err = add_extra(st->ev, path, plen, v, vlen, kind);
+				if (err != VG_OK)
+					return err;
+			}
+			if (kp->alias >= 0) {
+				alias_set(st, kp->alias, v, vlen, kind);
+				if (kp->role != VGP_ROLE_NONE)
+					leaf_role(st, kp->role, v, vlen, kind);
+			}
+			return VG_OK;
+		}
+	}
+	return leaf_slow(st, path, plen, stable, v, vlen, kind);
+}
+
+/* The object loop of json_walk.h with on_leaf inlined instead of called through
+ * vgp_json_walk's callback pointer. */
+#define JW_OBJECT event_object
+#define JW_LEAF(p, path, stable, v, n, kind)                                             \
+	on_leaf((p)->ud, path, (p)->path_len, stable, v, n, kind)
+#include "json_walk.h"
+
+/* Set a field to a literal with the inline store: the ids are the parser's, looked
+ * up or interned at load time, so within every event's range; an event whose
+ * value array could not grow is marked ev->oom, which vg_parse turns into
+ * VG_ERR_NOMEM as vg_event_set's error would have been.  @return VG_OK. */
 static vg_err set_lit(struct vg_event *ev, vg_field id, const char *lit)
 {
-	return vg_event_set(ev, id, lit, strlen(lit), VG_VK_STR);
+	vgp_set(ev, id, lit, strlen(lit), VG_VK_STR);
+	return VG_OK;
 }
 
 static vg_err set_lit_if_unset(struct vg_event *ev, vg_field id, const char *lit)
@@ -581,7 +781,8 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	for (size_t i = 0; i < parser->aliases.ntargets; i++)
 		prio[i] = INT16_MAX;
 
-	err = vgp_json_walk(buf, len, ev->arena, ctx->path, on_leaf, st, reason);
+	struct vgp_jp jp = {.arena = ev->arena, .path = ctx->path, .ud = st};
+	err = vgp_jp_walk(&jp, buf, len, event_object, reason);
 	if (err != VG_OK)
 		return err;
 

@@ -377,6 +377,8 @@ enum {
 	                            path only, no alias of its last name */
 	VGP_KP_WAZUH_ESC = 64,   /* [data.]win.eventdata.*: Wazuh escaped the value once
 	                            more (json_event.c, wazuh_unescape) */
+	VGP_KP_PLAIN = 128,      /* the store, its alias and role only: no other flag,
+	                            no claim, jslot or sid (on_leaf's fast path) */
 };
 struct vgp_keyplan {
 	vg_field id;   /* registry id of the whole path, or VG_FIELD_NONE */
@@ -401,7 +403,8 @@ struct vgp_keyplan {
 #define VGP_KEYCACHE_PROBES  16
 struct vgp_keycache_entry {
 	uint64_t hash;
-	uint32_t off, len; /* the key in bytes[] */
+	uint32_t off, len; /* the key in bytes[] (up to 16 bytes: its two words,
+	                      json_event.c's key_words) */
 	struct vgp_keyplan plan;
 };
 struct vgp_keycache {

@@ -594,6 +594,77 @@ START_TEST(json_strings_match_naive_reading)
 }
 END_TEST
 
+/* One leaf of any size, for the long strings below. */
+struct big_leaf {
+	size_t n;
+	char val[4096];
+	size_t vlen;
+};
+
+static vg_err collect_big(void *ud, const char *path, size_t plen, bool stable,
+                          const char *v, size_t vlen, enum vg_value_kind kind)
+{
+	struct big_leaf *bl = ud;
+	(void)path, (void)plen, (void)stable, (void)kind;
+	ck_assert_uint_lt(vlen, sizeof(bl->val));
+	memcpy(bl->val, v, vlen);
+	bl->vlen = vlen;
+	bl->n++;
+	return VG_OK;
+}
+
+/* String values around and past the size json.c decodes in one pass (1 KiB of
+ * scratch), with escapes, UTF-8 and broken bytes at every offset near the limit:
+ * the one-pass decoder, its switch to scanning and decoding in two passes, and
+ * the naive reading agree on the value and on the first error. */
+START_TEST(json_long_strings_match_naive_reading)
+{
+	uint64_t rng = 0x13198A2E03707344u;
+	static char v[3000], rec[3100], out[3100];
+	for (int round = 0; round < 6000; round++) {
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		/* a plain run that puts the pieces near the 1 KiB mark */
+		size_t n = 900 + (size_t)(rng >> 33) % 200;
+		memset(v, round % 2 ? 'a' : 0x7e, n);
+		if (round % 5 == 0) /* or escapes all along */
+			for (size_t k = 0; k + 1 < n; k += 2 + (size_t)(rng >> 40) % 30)
+				v[k] = '\\', v[k + 1] = 'n';
+		while (n < 1200) {
+			size_t add = gen_content(&rng, v + n, sizeof(v) - n);
+			n += add;
+			if (!add)
+				v[n++] = 'z';
+		}
+		int len = snprintf(rec, sizeof(rec), "{\"k\":\"%.*s\"}", (int)n, v);
+		ck_assert_int_gt(len, 0);
+		size_t rl = (size_t)len, olen = 0, qend = 0, off = 0;
+		if (round % 3 == 1)
+			rl = 6 + (size_t)(rng >> 20) % n; /* cut inside the value */
+		const char *err = naive_string((const unsigned char *)rec, rl, 5, out,
+		                               &olen, &qend, &off);
+		struct vg_arena *arena = vg_arena_new(0);
+		struct big_leaf bl = {0};
+		char path[VGP_JSON_PATH_MAX], want[200];
+		const char *reason = NULL;
+		vg_err rc =
+		    vgp_json_walk(rec, rl, arena, path, collect_big, &bl, &reason);
+		if (err) {
+			snprintf(want, sizeof(want), "json: %s at offset %zu", err, off);
+			ck_assert_msg(rc == VG_ERR_PARSE && !strcmp(reason, want),
+			              "round %d: want '%s', got %d '%s'", round, want,
+			              (int)rc, reason ? reason : "");
+		} else if (qend == rl - 1) { /* the whole record */
+			ck_assert_msg(rc == VG_OK, "round %d: %s", round,
+			              reason ? reason : "");
+			ck_assert_uint_eq(bl.n, 1);
+			ck_assert_uint_eq(bl.vlen, olen);
+			ck_assert_int_eq(memcmp(bl.val, out, olen), 0);
+		}
+		vg_arena_destroy(arena);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------ JSON key cache */
 
 static void event_json(struct vg_parser *parser, struct vg_parse_ctx *ctx,
@@ -657,6 +728,135 @@ START_TEST(key_cache_matches_cold_parse)
 		event_json(parser, cold, arena, r, &b);
 		ck_assert_msg(a.len == b.len && !memcmp(a.data, b.data, a.len),
 		              "warm %s\ncold %s", a.data, b.data);
+		vg_parse_ctx_destroy(cold);
+		vg_arena_reset(arena);
+	}
+	vg_buf_free(&a);
+	vg_buf_free(&b);
+	vg_arena_destroy(arena);
+	vg_parse_ctx_destroy(warm);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
+/* Keys of Sysmon / Windows / ECS records: registry fields, aliases with and without
+ * a role, keys up to 16 bytes and longer ones, 1-3 byte keys, plain extras. */
+static const char *const g_keys[] = {
+    "Provider",
+    "EventID",
+    "Level",
+    "Channel",
+    "Computer",
+    "UtcTime",
+    "TimeCreated",
+    "Image",
+    "CommandLine",
+    "User",
+    "ProcessId",
+    "ParentImage",
+    "ParentCommandLine",
+    "TerminalSessionId",
+    "OriginalFileName",
+    "Hashes",
+    "CurrentDirectory",
+    "DestinationIp",
+    "DestinationPortName",
+    "TargetFilename",
+    "host.name",
+    "process.executable",
+    "event.module",
+    "event.dataset",
+    "@timestamp",
+    "timestamp",
+    "a",
+    "ab",
+    "abc",
+    "Keywords",
+    "SourceProcessGUID",
+    "name",
+    "hostIdentifier",
+    "action",
+    "event_type",
+    "proto",
+    "EventData",
+    "System",
+    "win",
+};
+
+/* One value of a generated record (kind by the round's random bits). */
+static size_t gen_value(uint64_t *rng, char *out, size_t cap)
+{
+	static const char *const vals[] = {
+	    "\"C:\\\\Windows\\\\System32\\\\cmd.exe\"",
+	    "\"plain text value\"",
+	    "\"\"",
+	    "1",
+	    "-2.5e3",
+	    "true",
+	    "null",
+	    "[1, \"x\", {\"k\": null}]",
+	    "\"2024-03-01 10:00:00.123\"",
+	    "\"Microsoft-Windows-Sysmon\"",
+	    "\"Microsoft-Windows-Sysmon/Operational\"",
+	    "\"\\u00e9t\\u00e9 \\ud83d\\ude00\"",
+	    "\"tab\\there\\\"q\\\"\"",
+	    "{\"TargetObject\": \"HKLM\\\\x\", \"Image\": \"i\", \"Name\": \"n\"}",
+	    "{\"Provider\": {\"Name\": \"Microsoft-Windows-Security-Auditing\"}, "
+	    "\"EventID\": 4624}",
+	    "\"0123456789abcdef0123456789abcdef0123456789\"",
+	};
+	*rng = *rng * 6364136223846793005u + 1442695040888963407u;
+	const char *v = vals[(*rng >> 33) % (sizeof(vals) / sizeof(vals[0]))];
+	size_t n = strlen(v);
+	if (n >= cap)
+		n = 0;
+	memcpy(out, v, n);
+	return n;
+}
+
+/* The leaf fast path (on_leaf's home-slot probe and inline stores, taken when the
+ * key's plan is cached) against the first-sight path (a new context per record:
+ * every key planned and handled by leaf_slow): generated Sysmon-like records with
+ * keys in any order, repeated keys, every value kind, nested EventData / System,
+ * whitespace variants and truncations give the same events and errors. */
+START_TEST(json_fast_leaf_matches_first_sight)
+{
+	struct vg_parser *parser = new_parser(0);
+	struct vg_parse_ctx *warm = vg_parse_ctx_new(parser);
+	struct vg_arena *arena = vg_arena_new(0);
+	struct vg_buf a, b;
+	vg_buf_init(&a);
+	vg_buf_init(&b);
+	static const char *const seps[][2] = {
+	    {": ", ", "}, {":", ","}, {" : ", " , "}, {"\n:\t", "\r\n,"}};
+	uint64_t rng = 0x9E3779B97F4A7C15u;
+	char rec[4096];
+	size_t nkeys = sizeof(g_keys) / sizeof(g_keys[0]);
+	for (int round = 0; round < 4000; round++) {
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		const char *const *sep = seps[(rng >> 40) % 4];
+		size_t n = 0, members = 1 + (size_t)(rng >> 58); /* 1..64 */
+		rec[n++] = '{';
+		for (size_t m = 0; m < members && n + 300 < sizeof(rec); m++) {
+			rng = rng * 6364136223846793005u + 1442695040888963407u;
+			const char *k = g_keys[(rng >> 33) % nkeys];
+			if (m)
+				n += (size_t)snprintf(rec + n, sizeof(rec) - n, "%s",
+				                      sep[1]);
+			n += (size_t)snprintf(rec + n, sizeof(rec) - n, "\"%s\"%s", k,
+			                      sep[0]);
+			n += gen_value(&rng, rec + n, sizeof(rec) - n - 2);
+		}
+		rec[n++] = '}';
+		rec[n] = '\0';
+		if (round % 7 == 3)
+			rec[(rng >> 20) % n] = '\0'; /* truncated: an error or less */
+		struct vg_parse_ctx *cold = vg_parse_ctx_new(parser);
+		event_json(parser, warm, arena, rec, &a);
+		event_json(parser, cold, arena, rec, &b);
+		ck_assert_msg(a.len == b.len && !memcmp(a.data, b.data, a.len),
+		              "record %.600s\nwarm %.600s\ncold %.600s", rec, a.data,
+		              b.data);
 		vg_parse_ctx_destroy(cold);
 		vg_arena_reset(arena);
 	}
@@ -792,6 +992,8 @@ static Suite *fastpath_suite(void)
 	    {"json_strings_differential", json_strings_match_naive_reading},
 	    {"key_cache_differential", key_cache_matches_cold_parse},
 	    {"key_cache_registry_growth", key_cache_follows_registry_growth},
+	    {"json_fast_leaf_first_sight", json_fast_leaf_matches_first_sight},
+	    {"json_long_strings", json_long_strings_match_naive_reading},
 	    {"json_event_growth", json_event_grows_past_initial_room},
 	};
 	return vg_test_suite("parse_fastpath", cases, sizeof(cases) / sizeof(cases[0]),

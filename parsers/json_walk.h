@@ -1,0 +1,276 @@
+/*
+ * json_walk.h - the hot part of the JSON walker, shared by json.c and json_event.c.
+ *
+ * json.c is the walker (see its file comment for the rules it follows).  The loop
+ * over an object's members, the string scan it inlines and whitespace skipping live
+ * here so that a caller that knows its leaf handler at compile time can instantiate
+ * the loop with the handler inlined instead of called through a pointer: define
+ * JW_OBJECT (the function's name) and JW_LEAF(p, path, stable, v, n, kind) (an
+ * expression of type vg_err; the path's length is p->path_len) and include this file
+ * again.  json.c instantiates it with the vgp_json_walk callback, json_event.c with
+ * its on_leaf; both instances are the same code, so they accept the same records
+ * and report the same errors.  Everything not on the hot path (escapes, UTF-8,
+ * arrays, numbers, objects inside arrays, errors) is in json.c (vgp_jp_*).
+ * Private to parsers/; not a stable interface.
+ */
+#ifndef VG_JSON_WALK_H
+#define VG_JSON_WALK_H
+
+#include "parsers_int.h"
+
+#include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/* The state of one walk over one record. */
+struct vgp_jp {
+	const unsigned char *s;   /* the record */
+	const unsigned char *end; /* s + its length */
+	int depth;
+	struct vg_arena *arena;
+	char *path; /* VGP_JSON_PATH_MAX bytes */
+	size_t path_len;
+	vgp_json_leaf_fn leaf; /* json.c's instance only */
+	void *ud;
+	const char *err; /* static text; the offset is err_off */
+	size_t err_off;
+	vg_err cb_err; /* error returned by the leaf callback or the arena */
+};
+
+/* Record the first error (at byte c of the record).  @return NULL, the cursor every
+ * parsing function returns on failure. */
+const unsigned char *vgp_jp_fail(struct vgp_jp *p, const char *what,
+                                 const unsigned char *c);
+/* The rest of the scan of the string opened by the quote q, from c, a byte
+ * string_stop stopped at that is not the closing quote (or end): escapes, UTF-8
+ * sequences and errors; sets *esc when there are escapes.  Every escape is validated
+ * here, so vgp_jp_unescape cannot fail.  @return the closing quote, or NULL. */
+const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
+                                      const unsigned char *c, bool *esc);
+/* Decode validated string content s[0..n) into out, which has room for room >= n
+ * bytes; lim is the end of the record (see json.c).  @return the decoded length. */
+size_t vgp_jp_unescape(const char *s, size_t n, char *out, size_t room, const char *lim);
+/* The rest of the string value opened by the quote q, from c, a byte string_stop
+ * stopped at that is not the closing quote: validated as vgp_jp_scan_slow does and
+ * decoded as vgp_jp_unescape does, in one pass.  *v and *n get the value (in the
+ * record when it has no escapes, else a NUL-terminated copy in the arena).
+ * @return the closing quote, or NULL (error recorded, or p->cb_err = NOMEM). */
+const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *q,
+                                         const unsigned char *c, const char **v,
+                                         size_t *n);
+/* Validate the array at c (== '['), or any value at c.  @return the byte after it,
+ * or NULL. */
+const unsigned char *vgp_jp_array(struct vgp_jp *p, const unsigned char *c);
+const unsigned char *vgp_jp_value(struct vgp_jp *p, const unsigned char *c);
+/* Check the top level around the object parsed by obj and turn the walk's outcome
+ * into vgp_json_walk's result (json.c). */
+vg_err vgp_jp_walk(struct vgp_jp *p, const char *buf, size_t len,
+                   const unsigned char *(*obj)(struct vgp_jp *, const unsigned char *),
+                   const char **reason);
+
+#define JW_DEPTH_STR_(x) #x
+#define JW_DEPTH_STR(x)  JW_DEPTH_STR_(x)
+#define JW_DEPTH_MSG     "nesting deeper than " JW_DEPTH_STR(VGP_JSON_DEPTH_MAX)
+
+/* Skip JSON whitespace.  One compare for the usual case, a token. */
+static inline const unsigned char *skip_ws(const unsigned char *c,
+                                           const unsigned char *end)
+{
+	while (c < end && *c <= ' ' &&
+	       (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r'))
+		c++;
+	return c;
+}
+
+/*
+ * The first byte at or after c that a string scan must look at: a quote, a
+ * backslash, a control byte or a non-ASCII byte (end when there is none).  Plain
+ * bytes go 16 at a time with SSE2 (x86-64's baseline) or 8 at a time elsewhere; a
+ * block is read only while it lies wholly inside the record.
+ */
+static inline const unsigned char *string_stop(const unsigned char *c,
+                                               const unsigned char *end)
+{
+#if defined(__SSE2__)
+	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+	              space = _mm_set1_epi8(0x20);
+	while (end - c >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)c);
+		/* signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them too
+		 */
+		__m128i hit = _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
+		    _mm_cmplt_epi8(v, space));
+		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		if (m)
+			return c + __builtin_ctz(m);
+		c += 16;
+	}
+#elif defined(__GNUC__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* SWAR: the lowest flagged byte is exact (borrows only flag bytes above a
+	 * true hit), and on little endian it is the first in memory. */
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	while (end - c >= 8) {
+		uint64_t v;
+		memcpy(&v, c, 8);
+		uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+		uint64_t hit =
+		    (((q - ones) & ~q) | ((b - ones) & ~b) | (v - ones * 0x20) | v) &
+		    high;
+		if (hit)
+			return c + (__builtin_ctzll(hit) >> 3);
+		c += 8;
+	}
+#endif
+	while (c < end && *c >= 0x20 && *c < 0x80 && *c != '"' && *c != '\\')
+		c++;
+	return c;
+}
+
+/*
+ * Scan the string whose opening quote is q.  @return its closing quote, or NULL
+ * (error recorded); *esc says whether the content has escapes.  The usual string
+ * (plain ASCII up to the quote) costs one string_stop and no call.
+ */
+static inline const unsigned char *scan_string(struct vgp_jp *p, const unsigned char *q,
+                                               bool *esc)
+{
+	const unsigned char *c = string_stop(q + 1, p->end);
+	*esc = false;
+	if (c < p->end && *c == '"')
+		return c;
+	return vgp_jp_scan_slow(p, q, c, esc);
+}
+
+#endif /* VG_JSON_WALK_H */
+
+#if defined(JW_OBJECT) && defined(JW_LEAF)
+/*
+ * JW_OBJECT: parse the object at c (== '{') and hand every leaf to JW_LEAF under p->path
+ * (which this function extends and restores).  A key of the top level without
+ * escapes is its own stable path: it is copied into p->path only when an object
+ * below needs it as a prefix.  @return the byte after the object, or NULL.
+ */
+static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
+{
+	const unsigned char *end = p->end;
+	size_t base = p->path_len;
+
+	if (++p->depth > VGP_JSON_DEPTH_MAX)
+		return vgp_jp_fail(p, JW_DEPTH_MSG, c);
+	c = skip_ws(c + 1, end); /* past '{' */
+	if (c < end && *c == '}') {
+		p->depth--;
+		return c + 1;
+	}
+	for (;;) {
+		bool kesc;
+		if (!(c < end && *c == '"')) { /* not right at the key: whitespace */
+			c = skip_ws(c, end);
+			if (c >= end)
+				return vgp_jp_fail(p, "unexpected end of input", c);
+			if (*c != '"')
+				return vgp_jp_fail(p, "expected a string key", c);
+		}
+		const unsigned char *kq = c, *ks = c + 1, *ke = scan_string(p, c, &kesc);
+		if (!ke)
+			return NULL;
+		size_t klen = (size_t)(ke - ks);
+		bool stable = base == 0 && !kesc;
+		size_t need = (base ? base + 1 : 0) + klen;
+		if (need > VGP_JSON_PATH_MAX)
+			return vgp_jp_fail(p, "key path too long", kq);
+		p->path_len = need;
+		if (!stable) {
+			size_t at = base;
+			if (base)
+				p->path[at++] = '.';
+			if (kesc)
+				at += vgp_jp_unescape(
+				    (const char *)ks, klen, p->path + at,
+				    VGP_JSON_PATH_MAX - at, (const char *)end);
+			else {
+				memcpy(p->path + at, ks, klen);
+				at += klen;
+			}
+			p->path_len = at;
+		}
+		const char *path = stable ? (const char *)ks : p->path;
+		c = ke + 1;
+		if (c < end && *c == ':') { /* the usual "key": or "key": */
+			c++;
+		} else {
+			c = skip_ws(c, end);
+			if (c >= end)
+				return vgp_jp_fail(p, "unexpected end of input", c);
+			if (*c != ':')
+				return vgp_jp_fail(p, "expected ':'", c);
+			c++;
+		}
+		if (c < end && *c == ' ')
+			c++;
+		if (!(c<end && * c> ' ')) { /* more whitespace, or the end */
+			c = skip_ws(c, end);
+			if (c >= end)
+				return vgp_jp_fail(p, "unexpected end of input", c);
+		}
+		const unsigned char *vs = c;
+		if (*c == '"') {
+			const char *v = (const char *)vs + 1;
+			size_t n;
+			const unsigned char *ve = string_stop(vs + 1, end);
+			if (ve < end && *ve == '"')
+				n = (size_t)(ve - vs) - 1; /* the usual plain value */
+			else if (!(ve = vgp_jp_string_value(p, vs, ve, &v, &n)))
+				return NULL;
+			if ((p->cb_err = JW_LEAF(p, path, stable, v, n, VG_VK_STR)))
+				return NULL;
+			c = ve + 1;
+		} else if (*c == '{') {
+			if (stable)
+				memcpy(p->path, ks, klen);
+			if (!(c = JW_OBJECT(p, c)))
+				return NULL;
+		} else if (*c == '[') {
+			if (!(c = vgp_jp_array(p, c)))
+				return NULL;
+			if ((p->cb_err = JW_LEAF(p, path, stable, (const char *)vs,
+			                         (size_t)(c - vs), VG_VK_STR)))
+				return NULL;
+		} else {
+			if (!(c = vgp_jp_value(p, c)))
+				return NULL;
+			enum vg_value_kind k = *vs == 't' || *vs == 'f' ? VG_VK_BOOL
+			                       : *vs == 'n'             ? VG_VK_NULL
+			                                                : VG_VK_NUM;
+			if ((p->cb_err = JW_LEAF(p, path, stable, (const char *)vs,
+			                         (size_t)(c - vs), k)))
+				return NULL;
+		}
+		p->path_len = base;
+		if (c < end && *c == ',') { /* the usual "value", "next" */
+			c++;
+			if (c < end && *c == ' ')
+				c++;
+			continue;
+		}
+		c = skip_ws(c, end);
+		if (c >= end)
+			return vgp_jp_fail(p, "unexpected end of input", c);
+		if (*c == ',') {
+			c++;
+			continue;
+		}
+		if (*c == '}') {
+			p->depth--;
+			return c + 1;
+		}
+		return vgp_jp_fail(p, "unexpected character", c);
+	}
+}
+
+#undef JW_OBJECT
+#undef JW_LEAF
+#endif
