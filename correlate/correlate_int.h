@@ -98,6 +98,17 @@ struct vg_fcond {
 	size_t nvals;
 	struct vg_faccel *acc; /* long value lists: hashed lookup (detect.c), or NULL */
 	bool lits_only;        /* every value has an exact literal (prefilter.c) */
+	/* lits_only: the values' literal bits as (word, mask) pairs of the group's
+	 * bit set (prefilter.c; memory owned by the prefilter) */
+	const struct vg_litmask *lmask;
+	uint32_t nlmask;
+	bool one_exact; /* detect.c (load time): one uncased exact string on a named
+	                   field, compared inline */
+};
+
+struct vg_litmask {
+	uint32_t word;
+	uint64_t mask;
 };
 
 /* A map of items joined with AND. */
@@ -118,7 +129,13 @@ enum vg_cnode_type { VG_CN_SEL = 0, VG_CN_AND, VG_CN_OR, VG_CN_NOT, VG_CN_TRUE }
 struct vg_cnode {
 	enum vg_cnode_type type;
 	int a, b; /* children (AND/OR: a, b; NOT: a); SEL: a = selection index */
+	/* SEL, the flat program (detect.c, load time; vg_rule.flat): the SEL node
+	 * evaluated next when this selection holds (t) or not (f), or VG_CN_ACCEPT /
+	 * VG_CN_REJECT -- the condition's short-circuit order, without recursion */
+	int t, f;
 };
+#define VG_CN_ACCEPT (-1)
+#define VG_CN_REJECT (-2)
 
 /* A compiled logsource condition, shared by every rule with the same mapping. */
 struct vg_logsrc {
@@ -187,6 +204,8 @@ struct vg_rule {
 	struct vg_cnode *nodes;
 	size_t nnodes;
 	int root;
+	int entry; /* flat: the first SEL node of the program, or VG_CN_ACCEPT / REJECT */
+	bool flat; /* the condition is compiled to a flat program (vg_cnode.t, f) */
 	const struct vg_logsrc *logsrc;
 	bool standalone;   /* emits an alert per hit */
 	size_t *consumers; /* correlation rule indices that count this rule's hits */
@@ -212,7 +231,8 @@ struct vg_prefilter; /* immutable after the build; shared by the groups of a log
 /* Per-thread state of the literal index (in vg_detect_ctx). */
 struct vg_pfstate {
 	uint64_t *bits; /* literal truth for the current event and group, by id */
-	uint32_t *set;  /* ids with a bit set, to clear them after the group */
+	size_t nwords;  /* words of bits the current group uses (cleared after it) */
+	uint32_t *set;  /* ids set by scans (not by cache hits), for the cache */
 	size_t nset;
 	uint32_t *mark; /* per rule: the epoch (group scan) it became a candidate */
 	uint32_t epoch;
@@ -287,15 +307,18 @@ void vg_prefilter_clear(struct vg_pfstate *st);
 struct vg_pfcache *vg_pfcache_new(size_t entries);
 void vg_pfcache_free(struct vg_pfcache *c);
 struct vg_pfcache_slot;
-/* Value v (hash h) of the owner's field fm (value_cache.c): on a hit, the ids it
- * holds as *n unaligned uint32s; NULL on a miss, with *victim the slot to fill. */
-const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t fm,
-                               uint64_t h, const struct vg_value *v, size_t *n,
-                               struct vg_pfcache_slot **victim);
-/* Remember that v holds ids[0..n) in the slot vg_pfcache_find chose (values too
+/* The values vals[0..nvals) (hash h) of the fields of the owner's unit (one field,
+ * or fields cached together; value_cache.c): on a hit, the ids they hold as *n
+ * unaligned uint32s; NULL on a miss, with *victim the slot to fill.  A value is
+ * NULL when absent (never when nvals is 1); a unit always passes the same nvals. */
+const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t unit,
+                               uint64_t h, const struct vg_value *const *vals,
+                               size_t nvals, size_t *n, struct vg_pfcache_slot **victim);
+/* Remember that vals hold ids[0..n) in the slot vg_pfcache_find chose (keys too
  * large for the ring are not kept). */
 void vg_pfcache_fill(struct vg_pfcache *c, struct vg_pfcache_slot *slot,
-                     const void *owner, uint32_t fm, uint64_t h, const struct vg_value *v,
+                     const void *owner, uint32_t unit, uint64_t h,
+                     const struct vg_value *const *vals, size_t nvals,
                      const uint32_t *ids, size_t n);
 
 /* Rules sharing a logsource, for the index. */

@@ -13,17 +13,26 @@
  * are skipped together when it fails.  A group of PF_MIN_RULES or more rules has a
  * literal index (prefilter.c): the event is scanned once for every string literal
  * of the group, only the rules whose requirements are met are evaluated (plus the
- * few with none), and their string patterns are then bit tests.  Regexes check
- * their required literal and ordered literal runs before PCRE2 runs; a regex that
- * is only literal runs joined by ".*" is decided by that ordered search.
+ * few with none), and their string patterns are then bit tests (an item of
+ * literals only: a few word-and-mask tests).  Regexes check their required literal
+ * and ordered literal runs before PCRE2 runs; a regex that is only literal runs
+ * joined by ".*" is decided by that ordered search.
+ *
+ * A rule's condition tree is compiled at load time into a flat program (each
+ * selection node names the node to test next when it holds and when it does not:
+ * the tree's short-circuit order, walked by a loop instead of recursive calls).
  * See correlate/DETECTION.md.
  */
 #include "correlate_int.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 struct vg_detect_ctx {
 	struct vg_menv env;
@@ -278,11 +287,31 @@ static bool folded_match(const struct vg_pattern *p, const char *s, size_t n)
 	return false;
 }
 
-/* d[0..n) = s[0..n) with ASCII letters lowercased: 8 bytes at a time, the last
- * (overlapping) block once more. */
+/* d[0..n) = s[0..n) with ASCII letters lowercased: 16 bytes at a time with SSE2
+ * (x86-64's baseline), else 8 (SWAR), the last (overlapping) block once more;
+ * never reads or writes past n. */
 static void fold_copy(unsigned char *restrict d, const unsigned char *restrict s,
                       size_t n)
 {
+#if defined(__SSE2__)
+	if (n >= 16) {
+		/* b + (0x80 - 'A') < -128 + 26 as signed bytes: b in 'A'..'Z' */
+		const __m128i off = _mm_set1_epi8((char)(0x80 - 'A')),
+		              lim = _mm_set1_epi8((char)(-128 + 26)),
+		              bit = _mm_set1_epi8(0x20);
+		for (size_t i = 0;; i += 16) {
+			if (i + 16 > n)
+				i = n - 16; /* the last block, overlapping */
+			__m128i x =
+			    _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i up = _mm_cmplt_epi8(_mm_add_epi8(x, off), lim);
+			_mm_storeu_si128((__m128i *)(void *)(d + i),
+			                 _mm_or_si128(x, _mm_and_si128(up, bit)));
+			if (i + 16 == n)
+				return;
+		}
+	}
+#endif
 	if (n < 8) {
 		for (size_t i = 0; i < n; i++)
 			d[i] = (unsigned char)(s[i] +
@@ -481,21 +510,30 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
                         const struct vg_menv *env)
 {
 	if (fc->lits_only && env->pf) {
-		/* every value is a literal of the group: bit tests only */
+		/* every value is a literal of the group: bit tests only, a word of
+		 * bits at a time */
+		const uint64_t *bits = env->pfs->bits;
+		const struct vg_litmask *lm = fc->lmask, *end = lm + fc->nlmask;
 		if (fc->all) { /* as below: `all` ignores neg */
-			for (size_t i = 0; i < fc->nvals; i++)
-				if (!lit_get(env, fc->vals[i].lit))
+			for (; lm < end; lm++)
+				if ((bits[lm->word] & lm->mask) != lm->mask)
 					return false;
 			return true;
 		}
-		for (size_t i = 0; i < fc->nvals; i++)
-			if (lit_get(env, fc->vals[i].lit))
+		for (; lm < end; lm++)
+			if (bits[lm->word] & lm->mask)
 				return !fc->neg;
 		return fc->neg;
 	}
 
 	const struct vg_value *v;
 	struct vg_value raw;
+	if (fc->one_exact) { /* as value_match and str_match would */
+		const struct vg_pattern *p = &fc->vals[0];
+		v = vg_event_get(ev, fc->field);
+		return v && v->kind != VG_VK_NULL && v->len == p->len &&
+		       eq_n(v->ptr, p->text, p->len, false);
+	}
 	if (fc->field == VG_FIELD_NONE) {
 		/* keyword: the message, or the raw record when there is none */
 		v = vg_event_get(ev, env->message);
@@ -566,7 +604,62 @@ bool vg_rule_match(const struct vg_rule *rule, const struct vg_event *ev,
 {
 	if (rule->is_correlation || rule->root < 0)
 		return false;
-	return eval(rule, rule->root, ev, env);
+	if (!rule->flat)
+		return eval(rule, rule->root, ev, env);
+	int pc = rule->entry;
+	while (pc >= 0) {
+		const struct vg_cnode *c = &rule->nodes[pc];
+		pc = vg_sel_match(&rule->sels[c->a], ev, env) ? c->t : c->f;
+	}
+	return pc == VG_CN_ACCEPT;
+}
+
+/* Compile node n so that control goes to t when it holds, to f when not
+ * (short-circuit, left to right, as eval): each SEL node gets its two successors.
+ * @return the node's first SEL node (or t / f when it needs none), or INT_MIN
+ * when the tree cannot be flattened (a node reached twice, too deep). */
+static int flat_gen(struct vg_rule *r, int n, int t, int f, uint8_t *seen, int depth)
+{
+	if (n < 0 || (size_t)n >= r->nnodes || seen[n] || depth > 10000)
+		return INT_MIN;
+	seen[n] = 1;
+	struct vg_cnode *c = &r->nodes[n];
+	int e;
+	switch (c->type) {
+	case VG_CN_SEL:
+		c->t = t;
+		c->f = f;
+		return n;
+	case VG_CN_TRUE: return t;
+	case VG_CN_NOT: return flat_gen(r, c->a, f, t, seen, depth + 1);
+	case VG_CN_AND:
+		if ((e = flat_gen(r, c->b, t, f, seen, depth + 1)) == INT_MIN)
+			return INT_MIN;
+		return flat_gen(r, c->a, e, f, seen, depth + 1);
+	case VG_CN_OR:
+		if ((e = flat_gen(r, c->b, t, f, seen, depth + 1)) == INT_MIN)
+			return INT_MIN;
+		return flat_gen(r, c->a, t, e, seen, depth + 1);
+	}
+	return INT_MIN;
+}
+
+/* The flat program of r's condition (vg_rule.flat), when it is a tree. */
+static vg_err rule_flatten(struct vg_rule *r)
+{
+	r->flat = false;
+	if (r->is_correlation || r->root < 0 || !r->nnodes)
+		return VG_OK;
+	uint8_t *seen = calloc(r->nnodes, 1);
+	if (!seen)
+		return VG_ERR_NOMEM;
+	int e = flat_gen(r, r->root, VG_CN_ACCEPT, VG_CN_REJECT, seen, 0);
+	free(seen);
+	if (e != INT_MIN) {
+		r->entry = e;
+		r->flat = true;
+	}
+	return VG_OK;
 }
 
 /* ---------------------------------------------------------------- public */
@@ -885,6 +978,11 @@ static vg_err sel_accel(struct vg_sel *sel)
 	for (size_t a = 0; a < sel->nalts; a++)
 		for (size_t i = 0; i < sel->alts[a].n; i++) {
 			struct vg_fcond *fc = &sel->alts[a].conds[i];
+			const struct vg_pattern *p = fc->vals;
+			fc->one_exact = fc->field != VG_FIELD_NONE && fc->nvals == 1 &&
+			                !fc->all && !fc->neg && !fc->tp &&
+			                p->op == VG_MOP_STR && p->shape == VG_PS_EXACT &&
+			                !p->cased;
 			if (faccel_build(fc) != VG_OK)
 				return VG_ERR_NOMEM;
 			for (size_t v = 0; v < fc->nvals; v++)
@@ -958,9 +1056,12 @@ static void ls_specialize(const struct vg_ruleset *rs, struct vg_lsgroup *g,
 vg_err vg_index_build(struct vg_ruleset *rs)
 {
 	vg_err err = VG_OK;
-	for (size_t i = 0; i < rs->n && !err; i++)
+	for (size_t i = 0; i < rs->n && !err; i++) {
 		for (size_t k = 0; k < rs->rules[i]->nsels && !err; k++)
 			err = sel_accel(&rs->rules[i]->sels[k]);
+		if (!err)
+			err = rule_flatten(rs->rules[i]);
+	}
 	for (size_t i = 0; i < rs->nlogsrcs && !err; i++)
 		err = sel_accel(&rs->logsrcs[i]->sel);
 	for (size_t b = 0; b <= rs->nbuckets && !err; b++) {

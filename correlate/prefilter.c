@@ -18,14 +18,19 @@
  * suffix literals, a gram filter plus a table gram -> (literal, offset) for
  * contains literals of >= 4 bytes (probed at every `stride`-th position when every
  * such literal is long enough to register `stride` consecutive grams), a byte-pair
- * filter for 2..3-byte literals and memchr for 1-byte ones.
+ * filter for 2..3-byte literals and memchr for 1-byte ones.  The fields are
+ * grouped into cache units: the fields of one group of cache_groups (values that
+ * vary together, such as the properties of one image file) form one unit, every
+ * other field its own.  Items whose values are all literals get their bits as
+ * (word, mask) pairs (vg_fcond.lmask).
  *
- * Scan (per event, vg_prefilter_scan).  Each field with literals is looked up in
- * the context's value cache (a value seen recently replays the literals it holds);
- * otherwise it is folded and scanned, and every filter hit is verified against the
- * literal's text, so a bit is set exactly when its literal holds.  A literal that
- * becomes true posts its rules; those whose other requirements hold are the
- * candidates.  Nothing is allocated per event.
+ * Scan (per event, vg_prefilter_scan).  Each unit with a field worth it is looked up
+ * in the context's value cache, keyed by all of its values (values seen recently
+ * replay the literals they hold); otherwise its values are folded and scanned, and
+ * every filter hit is verified against the literal's text, so a bit is set exactly
+ * when its literal holds.  A literal that becomes true posts its rules; those
+ * whose other requirements hold are the candidates.  Nothing is allocated per
+ * event.
  *
  * Invariant (the index never drops a match): a literal's bit is set exactly when
  * it holds for the event; a pattern's literal holds whenever the pattern does; a
@@ -131,22 +136,24 @@ struct fmatch {
 	struct gent *gents;
 	/* contains literals of 2..3 bytes */
 	uint64_t *pbits; /* 65536-bit filter by the two bytes at a position; NULL: none */
-	struct pslot *pslots; /* by their bytes (key: 2 or 3 bytes, see pkey) */
+	struct pslot *pslots; /* by their first two bytes */
 	uint32_t pmask;
+	struct p3ent *p3; /* the 3-byte literals of the pslots */
 };
 
-/* A 2..3-byte contains literal by its bytes: key = b0 | b1 << 8 | b2 << 16 | len
- * << 24 (a field has one literal per text). */
+/* The 2..3-byte contains literals of a field starting with the two bytes key - 1
+ * (as loaded from memory): the 2-byte one (lit2, UINT32_MAX none) and the 3-byte
+ * ones p3[start3 .. start3 + n3). */
 struct pslot {
-	uint32_t key; /* 0: empty (len is never 0) */
+	uint32_t key; /* 0: empty */
+	uint32_t lit2;
+	uint32_t start3, n3;
+};
+
+struct p3ent {
+	uint32_t c; /* the third byte */
 	uint32_t lit;
 };
-
-static inline uint32_t pkey(const uint8_t *t, size_t len)
-{
-	return (uint32_t)t[0] | (uint32_t)t[1] << 8 |
-	       (len == 3 ? (uint32_t)t[2] << 16 : 0) | (uint32_t)len << 24;
-}
 
 static inline const struct pslot *pslot_find(const struct pslot *slots, uint32_t mask,
                                              uint32_t key)
@@ -157,6 +164,15 @@ static inline const struct pslot *pslot_find(const struct pslot *slots, uint32_t
 			return sl->key ? sl : NULL;
 	}
 }
+
+/* A cache unit: fields whose values are looked up in the value cache as one key
+ * (cache_groups), or one field; cache: worth a lookup (some matcher scans every
+ * position). */
+#define UNIT_MAX 8
+struct punit {
+	uint32_t first, n;
+	bool cache;
+};
 
 struct xslot {
 	uint64_t h;
@@ -171,8 +187,14 @@ struct vg_prefilter {
 	struct pfent *posts;
 	struct fmatch *fms; /* sorted by field */
 	size_t nfms;
-	uint32_t *sec;  /* secondary requirements (see struct pfent) */
-	size_t *always; /* rules without requirements */
+	/* the matchers scanned (and cached) together: unit u is the matchers
+	 * fms[ufms[units[u].first .. + units[u].n)] */
+	struct punit *units;
+	size_t nunits;
+	uint32_t *ufms;
+	uint32_t *sec;             /* secondary requirements (see struct pfent) */
+	size_t *always;            /* rules without requirements */
+	struct vg_litmask *lmasks; /* of the lits_only items (vg_fcond.lmask) */
 	size_t nalways;
 };
 
@@ -183,15 +205,10 @@ static inline bool bit_get(const uint64_t *b, uint32_t i)
 	return (b[i >> 6] >> (i & 63)) & 1;
 }
 
-/* Literal id holds: set its bit and post its requirements (once per event). */
-static inline void lit_true(const struct vg_prefilter *pf, struct vg_pfstate *st,
+/* Post the requirements of literal id: its rules become candidates. */
+static inline void lit_post(const struct vg_prefilter *pf, struct vg_pfstate *st,
                             uint32_t id)
 {
-	uint64_t m = UINT64_C(1) << (id & 63);
-	if (st->bits[id >> 6] & m)
-		return;
-	st->bits[id >> 6] |= m;
-	st->set[st->nset++] = id;
 	const struct vg_lit *l = &pf->lits[id];
 	const struct pfent *e = pf->posts + l->post, *end = e + l->npost;
 	for (; e < end; e++) {
@@ -203,6 +220,23 @@ static inline void lit_true(const struct vg_prefilter *pf, struct vg_pfstate *st
 		st->cand[st->ncand++] = r;
 	}
 }
+
+/* Literal id holds: set its bit, note it (for the cache) and post its
+ * requirements (once per event). */
+static inline void lit_true(const struct vg_prefilter *pf, struct vg_pfstate *st,
+                            uint32_t id)
+{
+	uint64_t m = UINT64_C(1) << (id & 63);
+	if (st->bits[id >> 6] & m)
+		return;
+	st->bits[id >> 6] |= m;
+	st->set[st->nset++] = id;
+	lit_post(pf, st, id);
+}
+
+/* Cached literal ids: the id, and CACHED_POSTS when it has postings (so a replay
+ * skips the others' posting lists). */
+#define CACHED_POSTS UINT32_C(0x80000000)
 
 /* Keep the candidates whose other requirements have a true literal each. */
 static void cand_filter(const struct vg_prefilter *pf, struct vg_pfstate *st)
@@ -314,6 +348,31 @@ static inline const struct gslot *gslot_find(const struct gslot *slots, uint32_t
 	}
 }
 
+/* a[0..n) == b[0..n), both followed by at least 8 readable bytes (the value's
+ * padding, the literal text's; see vg_prefilter_build). */
+static inline bool text_eq(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		if (x != y)
+			return false;
+	}
+	if (i == n)
+		return true;
+	memcpy(&x, a + i, 8);
+	memcpy(&y, b + i, 8);
+	/* the bytes below n - i (little-endian) or the first n - i (big-endian) */
+	uint64_t d = x ^ y;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (d >> (8 * (8 - (n - i)))) == 0;
+#else
+	return (d << (8 * (8 - (n - i)))) == 0;
+#endif
+}
+
 /* A gram filter hit at s + k: verify the literals registered under the gram. */
 VG_NOINLINE static void gram_hit(const struct vg_prefilter *pf, struct vg_pfstate *st,
                                  const struct fmatch *fm, uint32_t key, const char *s,
@@ -328,25 +387,32 @@ VG_NOINLINE static void gram_hit(const struct vg_prefilter *pf, struct vg_pfstat
 			continue;
 		const struct vg_lit *l = &pf->lits[e->lit];
 		size_t at = k - e->off;
-		if (at + l->len <= n && memcmp(s + at, pf->text + l->off, l->len) == 0)
+		if (at + l->len <= n && text_eq(s + at, pf->text + l->off, l->len))
 			lit_true(pf, st, e->lit);
 	}
 }
 
-/* A pair filter hit at s + k: the 2-byte literal s[k..k+2) and the 3-byte literal
- * s[k..k+3), if the field has them. */
+/* A pair filter hit at s + k: the 2-byte literal s[k..k+2) and the 3-byte
+ * literals s[k..k+3), if the field has them. */
 VG_NOINLINE static void pair_hit(const struct vg_prefilter *pf, struct vg_pfstate *st,
                                  const struct fmatch *fm, const char *s, size_t n,
                                  size_t k)
 {
 	const uint8_t *u = (const uint8_t *)s + k;
-	const struct pslot *sl;
 	if (k + 2 > n)
 		return;
-	if ((sl = pslot_find(fm->pslots, fm->pmask, pkey(u, 2))) != NULL)
-		lit_true(pf, st, sl->lit);
-	if (k + 3 <= n && (sl = pslot_find(fm->pslots, fm->pmask, pkey(u, 3))) != NULL)
-		lit_true(pf, st, sl->lit);
+	const struct pslot *sl =
+	    pslot_find(fm->pslots, fm->pmask, ((uint32_t)u[0] | (uint32_t)u[1] << 8) + 1);
+	if (!sl)
+		return;
+	if (sl->lit2 != UINT32_MAX)
+		lit_true(pf, st, sl->lit2);
+	if (k + 3 > n)
+		return;
+	const struct p3ent *e = fm->p3 + sl->start3, *end = e + sl->n3;
+	for (; e < end; e++)
+		if (e->c == u[2])
+			lit_true(pf, st, e->lit);
 }
 
 /* A hash of s[0..n) for the exact tables and the value cache (any bytes: hits
@@ -441,6 +507,12 @@ static void exact_probe(const struct vg_prefilter *pf, struct vg_pfstate *st,
 	}
 }
 
+/* Bit i of the filter b (a branch on it compiles to a bit test). */
+static inline bool fbit(const uint64_t *b, uint64_t i)
+{
+	return (b[i >> 6] & (UINT64_C(1) << (i & 63))) != 0;
+}
+
 static void scan_grams(const struct vg_prefilter *pf, struct vg_pfstate *st,
                        const struct fmatch *fm, const char *s, size_t n)
 {
@@ -450,12 +522,12 @@ static void scan_grams(const struct vg_prefilter *pf, struct vg_pfstate *st,
 	for (size_t k = 0; k + GRAM <= n; k += stride) {
 		uint32_t x;
 		memcpy(&x, s + k, 4);
-		uint64_t h = ((uint64_t)x * GOLDEN) >> shift;
-		if ((bits[h >> 6] >> (h & 63)) & 1)
+		if (fbit(bits, ((uint64_t)x * GOLDEN) >> shift))
 			gram_hit(pf, st, fm, x, s, n, k);
 	}
 }
 
+/* The pair filter at every position of s[0..n). */
 static void scan_pairs(const struct vg_prefilter *pf, struct vg_pfstate *st,
                        const struct fmatch *fm, const char *s, size_t n)
 {
@@ -463,13 +535,14 @@ static void scan_pairs(const struct vg_prefilter *pf, struct vg_pfstate *st,
 	for (size_t k = 0; k + 1 < n; k++) {
 		uint16_t y;
 		memcpy(&y, s + k, 2);
-		if ((bits[y >> 6] >> (y & 63)) & 1)
+		if (fbit(bits, y))
 			pair_hit(pf, st, fm, s, n, k);
 	}
 }
 
-/* Both filters in one pass (stride 1).  The gram at the last positions takes the
- * padding after the value (zero bytes): a hit there fails verification. */
+/* Both filters at every position (stride 1) of s[0..n): one 4-byte load gives the
+ * gram and the pair.  The gram at the last positions takes the padding after the
+ * value (zero bytes): a hit there fails verification. */
 static void scan_both(const struct vg_prefilter *pf, struct vg_pfstate *st,
                       const struct fmatch *fm, const char *s, size_t n)
 {
@@ -477,13 +550,10 @@ static void scan_both(const struct vg_prefilter *pf, struct vg_pfstate *st,
 	const unsigned shift = fm->gshift;
 	for (size_t k = 0; k + 1 < n; k++) {
 		uint32_t x;
-		uint16_t y;
 		memcpy(&x, s + k, 4);
-		memcpy(&y, s + k, 2);
-		uint64_t h = ((uint64_t)x * GOLDEN) >> shift;
-		if ((gbits[h >> 6] >> (h & 63)) & 1)
+		if (fbit(gbits, ((uint64_t)x * GOLDEN) >> shift))
 			gram_hit(pf, st, fm, x, s, n, k);
-		if ((pbits[y >> 6] >> (y & 63)) & 1)
+		if (fbit(pbits, x & 0xffff))
 			pair_hit(pf, st, fm, s, n, k);
 	}
 }
@@ -521,52 +591,125 @@ static inline bool cache_worth(const struct fmatch *fm)
 	return fm->gbits || fm->pbits || fm->nones;
 }
 
-bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
-                       const struct vg_event *ev, struct vg_fold *fold)
+/* Scan the present values vals[0..n) of the matchers mf[0..n) (folded first when a
+ * matcher scans every position).  @return false when a value could not be folded
+ * (out of memory). */
+static bool scan_unit(const struct vg_prefilter *pf, struct vg_pfstate *st,
+                      const uint32_t *mf, size_t n, const struct vg_value *const *vals,
+                      struct vg_fold *fold)
 {
-	st->ncand = 0;
-	if (++st->epoch == 0) {
-		memset(st->mark, 0, st->nrules * sizeof(*st->mark));
-		st->epoch = 1;
-	}
-	for (size_t i = 0; i < pf->nfms; i++) {
-		const struct fmatch *fm = &pf->fms[i];
-		const struct vg_value *v = vg_event_get(ev, fm->field);
-		if (!v || v->kind == VG_VK_NULL)
+	for (size_t k = 0; k < n; k++) {
+		const struct fmatch *fm = &pf->fms[mf[k]];
+		const struct vg_value *v = vals[k];
+		if (!v)
 			continue;
 		if (!cache_worth(fm)) {
 			scan_field(pf, st, fm, v->ptr, v->len, true);
 			continue;
 		}
+		const char *s = vg_fold_get(fold, fm->field, v);
+		if (!s)
+			return false;
+		scan_field(pf, st, fm, s, v->len, false);
+	}
+	return true;
+}
+
+/* A cheap hash of a value for a unit of several: its length, first and last 8
+ * bytes (values of one field seldom differ only in the middle; a collision only
+ * costs a comparison, the key being compared whole). */
+static inline uint64_t part_hash(const struct vg_value *v)
+{
+	if (!v)
+		return UINT64_C(0x5bd1e995);
+	uint64_t a = 0, z = 0;
+	if (v->len >= 8) {
+		memcpy(&a, v->ptr, 8);
+		memcpy(&z, v->ptr + v->len - 8, 8);
+	} else if (v->len >= 4) {
+		uint32_t p, q;
+		memcpy(&p, v->ptr, 4);
+		memcpy(&q, v->ptr + v->len - 4, 4);
+		a = p, z = q;
+	} else {
+		for (uint32_t i = 0; i < v->len; i++)
+			a = a << 8 | (uint8_t)v->ptr[i];
+	}
+	return (a * GOLDEN ^ z) + v->len;
+}
+
+/* The cache key hash of unit u's values vals[0..n). */
+static inline uint64_t unit_hash(size_t u, const struct vg_value *const *vals, size_t n)
+{
+	if (n == 1)
+		return xhash(vals[0]->ptr, vals[0]->len) ^ (uint64_t)u * GOLDEN;
+	uint64_t h = (uint64_t)(u + 1) * GOLDEN;
+	for (size_t k = 0; k < n; k++) {
+		h ^= part_hash(vals[k]);
+		h *= UINT64_C(0x9FB21C651E98DF25);
+		h ^= h >> 29;
+	}
+	return h ^ (h >> 32);
+}
+
+bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
+                       const struct vg_event *ev, struct vg_fold *fold)
+{
+	st->ncand = 0;
+	st->nset = 0;
+	st->nwords = pf->nlits / 64 + 1;
+	if (++st->epoch == 0) {
+		memset(st->mark, 0, st->nrules * sizeof(*st->mark));
+		st->epoch = 1;
+	}
+	for (size_t u = 0; u < pf->nunits; u++) {
+		const struct punit *un = &pf->units[u];
+		const uint32_t *mf = pf->ufms + un->first;
+		const struct vg_value *vals[UNIT_MAX];
+		size_t present = 0;
+		for (size_t k = 0; k < un->n; k++) {
+			const struct vg_value *v = vg_event_get(ev, pf->fms[mf[k]].field);
+			vals[k] = v && v->kind != VG_VK_NULL ? v : NULL;
+			present += vals[k] != NULL;
+		}
+		if (!present)
+			continue;
 		struct vg_pfcache_slot *slot = NULL;
 		uint64_t h = 0;
-		if (st->cache) {
-			h = xhash(v->ptr, v->len) ^ (uint64_t)i * GOLDEN;
+		if (st->cache && un->cache && pf->nlits < CACHED_POSTS) {
+			h = unit_hash(u, vals, un->n);
 			st->cache_lookups++;
 			size_t nhit;
-			const uint8_t *d = vg_pfcache_find(st->cache, pf, (uint32_t)i, h,
-			                                   v, &nhit, &slot);
+			const uint8_t *d = vg_pfcache_find(st->cache, pf, (uint32_t)u, h,
+			                                   vals, un->n, &nhit, &slot);
 			if (d) {
+				/* a unit's literals are set by its scan only: each
+				 * id is new to this event */
 				st->cache_hits++;
 				for (size_t k = 0; k < nhit; k++) {
-					uint32_t id;
-					memcpy(&id, d + 4 * k, 4);
-					lit_true(pf, st, id);
+					uint32_t w, id;
+					memcpy(&w, d + 4 * k, 4);
+					id = w & ~CACHED_POSTS;
+					st->bits[id >> 6] |= UINT64_C(1) << (id & 63);
+					if (w & CACHED_POSTS)
+						lit_post(pf, st, id);
 				}
 				continue;
 			}
 		}
-		const char *s = vg_fold_get(fold, fm->field, v);
-		if (!s) {
+		size_t from = st->nset;
+		if (!scan_unit(pf, st, mf, un->n, vals, fold)) {
 			vg_prefilter_clear(st);
 			st->ncand = 0;
 			return false;
 		}
-		size_t from = st->nset;
-		scan_field(pf, st, fm, s, v->len, false);
-		if (slot) /* the literals this field's scan set (only its own) */
-			vg_pfcache_fill(st->cache, slot, pf, (uint32_t)i, h, v,
+		if (slot) { /* the literals this unit's scan set (only its own) */
+			for (size_t k = from; k < st->nset; k++)
+				if (pf->lits[st->set[k]].npost)
+					st->set[k] |= CACHED_POSTS;
+			vg_pfcache_fill(st->cache, slot, pf, (uint32_t)u, h, vals, un->n,
 			                st->set + from, st->nset - from);
+		}
 	}
 	cand_filter(pf, st);
 	return true;
@@ -574,8 +717,7 @@ bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
 
 void vg_prefilter_clear(struct vg_pfstate *st)
 {
-	for (size_t i = 0; i < st->nset; i++)
-		st->bits[st->set[i] >> 6] = 0;
+	memset(st->bits, 0, st->nwords * sizeof(*st->bits));
 	st->nset = 0;
 }
 
@@ -620,6 +762,7 @@ static void fmatch_free(struct fmatch *fm)
 	free(fm->gents);
 	free(fm->pbits);
 	free(fm->pslots);
+	free(fm->p3);
 	free(fm->xslots);
 	free(fm->xents);
 	memset(fm, 0, sizeof(*fm));
@@ -632,6 +775,9 @@ void vg_prefilter_free(struct vg_prefilter *pf)
 	for (size_t i = 0; i < pf->nfms; i++)
 		fmatch_free(&pf->fms[i]);
 	free(pf->fms);
+	free(pf->units);
+	free(pf->ufms);
+	free(pf->lmasks);
 	free(pf->lits);
 	free(pf->text);
 	free(pf->posts);
@@ -1347,6 +1493,72 @@ static void sel_finish(struct vg_sel *sel)
 		}
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The (word, mask) pairs of the literal bits of fc's values into out (room for
+ * fc->nvals); ids: scratch for fc->nvals ids.  @return the number of pairs. */
+static size_t fc_masks(const struct vg_fcond *fc, uint32_t *ids, struct vg_litmask *out)
+{
+	for (size_t v = 0; v < fc->nvals; v++)
+		ids[v] = fc->vals[v].lit - 1;
+	qsort(ids, fc->nvals, sizeof(*ids), cmp_u32);
+	size_t k = 0;
+	for (size_t v = 0; v < fc->nvals; v++) {
+		uint32_t w = ids[v] >> 6;
+		if (k == 0 || out[k - 1].word != w)
+			out[k++] = (struct vg_litmask){w, 0};
+		out[k - 1].mask |= UINT64_C(1) << (ids[v] & 63);
+	}
+	return k;
+}
+
+/* The literal masks (vg_fcond.lmask) of every lits_only item of the rules, in one
+ * block the prefilter owns.  @return false when out of memory. */
+static bool lmask_build(struct vg_prefilter *pf, const struct vg_ruleset *rs,
+                        const size_t *rules, size_t n)
+{
+	size_t total = 0, maxv = 1;
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t *ids = pass ? malloc(maxv * sizeof(*ids)) : NULL;
+		if (pass) {
+			pf->lmasks = malloc((total ? total : 1) * sizeof(*pf->lmasks));
+			if (!ids || !pf->lmasks) {
+				free(ids);
+				return false;
+			}
+		}
+		size_t at = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct vg_rule *r = rs->rules[rules[i]];
+			for (size_t k = 0; k < r->nsels; k++)
+				for (size_t a = 0; a < r->sels[k].nalts; a++)
+					for (size_t c = 0; c < r->sels[k].alts[a].n;
+					     c++) {
+						struct vg_fcond *fc =
+						    &r->sels[k].alts[a].conds[c];
+						if (!fc->lits_only)
+							continue;
+						if (!pass) {
+							if (fc->nvals > maxv)
+								maxv = fc->nvals;
+							total += fc->nvals;
+							continue;
+						}
+						fc->lmask = pf->lmasks + at;
+						fc->nlmask = (uint32_t)fc_masks(
+						    fc, ids, pf->lmasks + at);
+						at += fc->nlmask;
+					}
+		}
+		free(ids);
+	}
+	return true;
+}
+
 /* ---------------------------------------------------------- requirements */
 
 #define MAX_ANCHORS 1024 /* per anchor set; more: the set is not indexable */
@@ -1901,33 +2113,61 @@ static bool grams_build(struct fmatch *fm, const struct lbuild *b, const uint32_
 	return fm->gbits != NULL;
 }
 
-/* Contains literals of 2..3 bytes of one field. */
+/* Contains literals of 2..3 bytes of one field: a filter bit and a slot per first
+ * two bytes, the 3-byte literals in p3 grouped by them. */
+static int cmp_short(const void *a, const void *b)
+{
+	const struct kent *x = a, *y = b;
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
 static bool shorts_build(struct fmatch *fm, const struct lbuild *b, const uint32_t *ids,
                          size_t n)
 {
 	size_t ns = 16;
 	while (ns < n * 2)
 		ns *= 2;
+	struct kent *ks = malloc(n * sizeof(*ks));
 	fm->pbits = calloc(1024, sizeof(uint64_t));
 	fm->pslots = calloc(ns, sizeof(*fm->pslots));
-	if (!fm->pbits || !fm->pslots)
+	fm->p3 = malloc(n * sizeof(*fm->p3));
+	if (!ks || !fm->pbits || !fm->pslots || !fm->p3) {
+		free(ks);
 		return false;
+	}
 	fm->pmask = (uint32_t)(ns - 1);
+	/* key: the first two bytes; off: 256 for a 2-byte literal, else the third */
 	for (size_t i = 0; i < n; i++) {
 		const struct vg_lit *l = &b->lits[ids[i]];
 		const uint8_t *t = (const uint8_t *)b->text + l->off;
-		uint16_t y;
-		memcpy(&y, t, 2);
+		ks[i] = (struct kent){(uint32_t)t[0] | (uint32_t)t[1] << 8, ids[i],
+		                      l->len == 3 ? t[2] : 256};
+	}
+	qsort(ks, n, sizeof(*ks), cmp_short);
+	uint32_t n3 = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t y = ks[i].key;
+		struct pslot sl = {y + 1, UINT32_MAX, n3, 0};
+		for (; i < n && ks[i].key == y; i++) {
+			if (ks[i].off == 256) {
+				sl.lit2 = ks[i].lit; /* one literal per text */
+			} else {
+				fm->p3[n3++] = (struct p3ent){ks[i].off, ks[i].lit};
+				sl.n3++;
+			}
+		}
 		fm->pbits[y >> 6] |= UINT64_C(1) << (y & 63);
-		uint32_t key = pkey(t, l->len);
-		for (uint32_t q = (uint32_t)((key * GOLDEN) >> 32);; q++) {
-			struct pslot *sl = &fm->pslots[q & fm->pmask];
-			if (!sl->key) {
-				*sl = (struct pslot){key, ids[i]};
+		for (uint32_t q = (uint32_t)((sl.key * GOLDEN) >> 32);; q++) {
+			struct pslot *d = &fm->pslots[q & fm->pmask];
+			if (!d->key) {
+				*d = sl;
 				break;
 			}
 		}
 	}
+	free(ks);
 	return true;
 }
 
@@ -2049,6 +2289,62 @@ done:
 
 /* ------------------------------------------------------------- build */
 
+/* Fields whose values vary together (Sysmon process creation: the properties of
+ * one image file; the parent; the session), each group looked up in the value
+ * cache as one key: one probe instead of one per field, and the fields not worth a
+ * lookup of their own (exact probes, trie walks) are not scanned either on a hit.
+ * Only the cache's hit rate depends on this choice, never a result: the key holds
+ * every value of the group, compared whole. */
+static const char *const cache_groups[][UNIT_MAX] = {
+    {"process.executable", "process.pe.original_file_name", "Hashes", "Description",
+     "Product", "Company", "FileVersion", NULL},
+    {"process.parent.executable", "process.parent.command_line", "ParentUser", NULL},
+    {"user.name", "IntegrityLevel", "LogonId", "event.provider", NULL},
+};
+#define NGROUPS (sizeof(cache_groups) / sizeof(cache_groups[0]))
+
+static int cache_group(vg_field f)
+{
+	const char *name = vg_field_name(f);
+	for (size_t g = 0; name && g < NGROUPS; g++)
+		for (size_t k = 0; k < UNIT_MAX && cache_groups[g][k]; k++)
+			if (strcmp(cache_groups[g][k], name) == 0)
+				return (int)g;
+	return -1;
+}
+
+/* The units of pf's matchers: a group of cache_groups (those of its fields that
+ * have a matcher), then every other matcher alone. */
+static bool units_build(struct vg_prefilter *pf)
+{
+	pf->units = calloc(pf->nfms ? pf->nfms : 1, sizeof(*pf->units));
+	pf->ufms = malloc((pf->nfms ? pf->nfms : 1) * sizeof(*pf->ufms));
+	int *grp = malloc((pf->nfms ? pf->nfms : 1) * sizeof(*grp));
+	if (!pf->units || !pf->ufms || !grp) {
+		free(grp);
+		return false;
+	}
+	for (size_t i = 0; i < pf->nfms; i++)
+		grp[i] = cache_group(pf->fms[i].field);
+	uint32_t at = 0;
+	for (int g = -1; g < (int)NGROUPS; g++) {
+		struct punit *un = NULL;
+		for (size_t i = 0; i < pf->nfms; i++) {
+			if (grp[i] != g)
+				continue;
+			if (!un || g < 0) {
+				un = &pf->units[pf->nunits++];
+				un->first = at;
+			}
+			pf->ufms[at++] = (uint32_t)i;
+			un->n++;
+			un->cache = un->cache || cache_worth(&pf->fms[i]);
+		}
+	}
+	free(grp);
+	return true;
+}
+
 struct lpost {
 	uint32_t lit;
 	struct pfent e;
@@ -2086,11 +2382,12 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 	struct lpost *ps = NULL;
 	struct flit *fl = NULL;
 	uint32_t *ids = NULL;
+	struct kent *tmp_ck = malloc(MAX_ANCHORS * sizeof(*tmp_ck));
 	size_t nps = 0, pcap = 0, nsec = 0, seccap = 0;
 	vg_err err = VG_ERR_NOMEM;
 	*out = NULL;
 	b.gf = calloc(1, sizeof(*b.gf));
-	if (!pf || !q || !tmp || !b.gf ||
+	if (!pf || !q || !tmp || !b.gf || !tmp_ck ||
 	    !(pf->always = malloc((n ? n : 1) * sizeof(size_t))))
 		goto oom;
 	pf->refs = 1;
@@ -2140,9 +2437,15 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 		pf->sec[nsec++] = (uint32_t)(q->n - 1);
 		for (size_t k = 1; k < q->n; k++) {
 			pf->sec[nsec++] = (uint32_t)q->r[k].n;
-			for (size_t j = 0; j < q->r[k].n; j++) {
-				pf->sec[nsec++] = q->r[k].a[j];
-			}
+			/* the likeliest literals first: the check stops at a true one */
+			for (size_t j = 0; j < q->r[k].n; j++)
+				tmp_ck[j] =
+				    (struct kent){(uint32_t)(COST_MAX + NO_ANCHOR -
+				                             lit_cost(&b, q->r[k].a[j])),
+				                  q->r[k].a[j], 0};
+			qsort(tmp_ck, q->r[k].n, sizeof(*tmp_ck), cmp_kent);
+			for (size_t j = 0; j < q->r[k].n; j++)
+				pf->sec[nsec++] = tmp_ck[j].lit;
 		}
 		for (size_t j = 0; j < q->r[0].n; j++) {
 			if (nps == pcap) {
@@ -2204,11 +2507,21 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 		}
 		i = j;
 	}
+	if (!units_build(pf))
+		goto oom;
 	for (size_t i = 0; i < n; i++) {
 		struct vg_rule *r = rs->rules[rules[i]];
 		for (size_t k = 0; k < r->nsels; k++)
 			sel_finish(&r->sels[k]);
 	}
+	if (!lmask_build(pf, rs, rules, n))
+		goto oom;
+	/* 8 readable bytes after every literal (text_eq loads 8 at a time) */
+	char *nt = realloc(b.text, b.tlen + 8);
+	if (!nt)
+		goto oom;
+	memset(nt + b.tlen, 0, 8);
+	b.text = nt;
 	pf->lits = b.lits;
 	pf->nlits = b.n;
 	pf->text = b.text;
@@ -2227,6 +2540,7 @@ oom:
 	free(b.nexact);
 	free(q);
 	free(tmp);
+	free(tmp_ck);
 	free(ps);
 	free(fl);
 	free(ids);

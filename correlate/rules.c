@@ -1249,7 +1249,7 @@ static int add_node(struct cparse *cp, enum vg_cnode_type t, int a, int b)
 		return -1;
 	}
 	r->nodes = np;
-	r->nodes[r->nnodes] = (struct vg_cnode){t, a, b};
+	r->nodes[r->nnodes] = (struct vg_cnode){.type = t, .a = a, .b = b};
 	return (int)r->nnodes++;
 }
 

@@ -2,9 +2,10 @@
  * value_cache.c - a per-thread cache of field values and the literal ids the
  * prefilter's scan found in each (correlate/prefilter.c, vg_prefilter_scan).
  *
- * Keyed by (owner: the prefilter, its field matcher, the value's hash) and the
- * value's bytes, compared whole, so a hit gives exactly what a scan of that value
- * would, and no crafted value can borrow another's result.  Bounded: a fixed
+ * Keyed by (owner: the prefilter, its unit -- one field, or several fields whose
+ * values vary together and are cached as one key --, the key's hash) and the
+ * values' bytes, compared whole, so a hit gives exactly what a scan of those
+ * values would, and no crafted value can borrow another's result.  Bounded: a fixed
  * number of entries and a ring of CACHE_RING data bytes per entry; nothing is
  * allocated after vg_pfcache_new.
  */
@@ -13,11 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A field value (as in the event: literals are matched on its folded copy, which
- * the raw bytes determine) and the scanned literals of its field that it holds.
- * Entries sit in sets of CACHE_WAYS (the least recently used is replaced); their
- * data -- the literal ids, then the value -- in a ring of CACHE_RING bytes per
- * entry, written in turn: an entry whose data has been overwritten since is stale.
+/* The values of a unit's fields (as in the event: literals are matched on their
+ * folded copies, which the raw bytes determine; a unit of several fields keys on
+ * every value, absent ones included) and the scanned literals of those fields that
+ * they hold.  Entries sit in sets of CACHE_WAYS (the least recently used is
+ * replaced); their data -- the literal ids, then the key -- in a ring of CACHE_RING bytes
+ * per entry, written in turn: an entry whose data has been overwritten since is stale.
  * The value is stored and compared whole, so a hit replays exactly what the scan
  * would produce (the scan is a function of the value and the prefilter) and no
  * crafted value can borrow another's result. */
@@ -26,10 +28,10 @@
 struct vg_pfcache_slot {
 	const void *owner; /* NULL: empty */
 	uint64_t h;
-	uint64_t pos;  /* of its data in the ring (monotonic) */
-	uint32_t fm;   /* the owner's field (matcher index) */
-	uint32_t used; /* cache clock at the last hit or fill */
-	uint32_t len, nlits;
+	uint64_t pos;        /* of its data in the ring (monotonic) */
+	uint32_t fm;         /* the owner's unit (fields cached together) */
+	uint32_t used;       /* cache clock at the last hit or fill */
+	uint32_t len, nlits; /* len: of the key (see key_len) */
 };
 
 struct vg_pfcache {
@@ -77,24 +79,92 @@ static inline uint8_t *cache_data(const struct vg_pfcache *c,
 	return c->ring + (ce->pos & (c->rsize - 1));
 }
 
-const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t fm,
-                               uint64_t h, const struct vg_value *v, size_t *n,
-                               struct vg_pfcache_slot **victim)
+/* Bytes of the key of parts vals[0..nvals): per part a 4-byte length
+ * (UINT32_MAX: absent) and the bytes. */
+static inline size_t key_len(const struct vg_value *const *vals, size_t nvals)
+{
+	if (nvals == 1)
+		return vals[0]->len; /* one value: its bytes alone */
+	size_t k = 0;
+	for (size_t i = 0; i < nvals; i++)
+		k += 4 + (vals[i] ? vals[i]->len : 0);
+	return k;
+}
+
+/* a[0..n) == b[0..n), inline for short values (8 bytes at a time, the last 8
+ * overlapping; never past either end), memcmp for the others. */
+static inline bool bytes_eq(const uint8_t *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+	if (n > 32)
+		return memcmp(a, b, n) == 0; /* vectorized */
+	if (n >= 8) {
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, b + i, 8);
+			if (x != y)
+				return false;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, b + n - 8, 8);
+		return x == y;
+	}
+	if (n >= 4) {
+		uint32_t p, q, r, t;
+		memcpy(&p, a, 4);
+		memcpy(&q, b, 4);
+		memcpy(&r, a + n - 4, 4);
+		memcpy(&t, b + n - 4, 4);
+		return p == q && r == t;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (a[i] != (uint8_t)b[i])
+			return false;
+	return true;
+}
+
+static bool key_eq(const uint8_t *d, const struct vg_value *const *vals, size_t nvals)
+{
+	if (nvals == 1)
+		return memcmp(d, vals[0]->ptr, vals[0]->len) == 0;
+	for (size_t i = 0; i < nvals; i++) {
+		uint32_t len = vals[i] ? vals[i]->len : UINT32_MAX, got;
+		memcpy(&got, d, 4);
+		if (got != len)
+			return false;
+		d += 4;
+		if (vals[i]) {
+			if (!bytes_eq(d, vals[i]->ptr, len))
+				return false;
+			d += len;
+		}
+	}
+	return true;
+}
+
+const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t unit,
+                               uint64_t h, const struct vg_value *const *vals,
+                               size_t nvals, size_t *n, struct vg_pfcache_slot **victim)
 {
 	struct vg_pfcache_slot *set = &c->e[((h ^ h >> 29) & c->mask) * CACHE_WAYS];
-	struct vg_pfcache_slot *old = set;
 	c->clock++;
 	for (int w = 0; w < CACHE_WAYS; w++) {
 		struct vg_pfcache_slot *ce = &set[w];
+		if (ce->h != h || ce->owner != owner || ce->fm != unit ||
+		    c->wpos > ce->pos + c->rsize /* overwritten since */ ||
+		    ce->len != key_len(vals, nvals) ||
+		    !key_eq(cache_data(c, ce) + 4 * (size_t)ce->nlits, vals, nvals))
+			continue;
+		ce->used = c->clock;
+		*n = ce->nlits;
+		return cache_data(c, ce);
+	}
+	/* a miss: the victim is an empty or stale way, else the least recently
+	 * used */
+	struct vg_pfcache_slot *old = set;
+	for (int w = 0; w < CACHE_WAYS; w++) {
+		struct vg_pfcache_slot *ce = &set[w];
 		bool live = ce->owner && c->wpos <= ce->pos + c->rsize;
-		if (live && ce->owner == owner && ce->h == h && ce->fm == fm &&
-		    ce->len == v->len &&
-		    memcmp(cache_data(c, ce) + 4 * (size_t)ce->nlits, v->ptr, v->len) ==
-		        0) {
-			ce->used = c->clock;
-			*n = ce->nlits;
-			return cache_data(c, ce);
-		}
 		if (!live || (old->owner && ce->used < old->used))
 			old = ce;
 	}
@@ -103,12 +173,13 @@ const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t
 }
 
 void vg_pfcache_fill(struct vg_pfcache *c, struct vg_pfcache_slot *ce, const void *owner,
-                     uint32_t fm, uint64_t h, const struct vg_value *v,
-                     const uint32_t *ids, size_t n)
+                     uint32_t unit, uint64_t h, const struct vg_value *const *vals,
+                     size_t nvals, const uint32_t *ids, size_t n)
 {
-	size_t need = (4 * n + v->len + 3) & ~(size_t)3;
+	size_t klen = key_len(vals, nvals);
+	size_t need = (4 * n + klen + 3) & ~(size_t)3;
 	ce->owner = NULL;
-	if (need > c->rsize / 8)
+	if (need > c->rsize / 8 || klen > UINT32_MAX)
 		return; /* too large for the ring */
 	size_t at = c->wpos & (c->rsize - 1);
 	if (at + need > c->rsize)
@@ -116,12 +187,25 @@ void vg_pfcache_fill(struct vg_pfcache *c, struct vg_pfcache_slot *ce, const voi
 	*ce = (struct vg_pfcache_slot){.owner = owner,
 	                               .h = h,
 	                               .pos = c->wpos,
-	                               .fm = fm,
+	                               .fm = unit,
 	                               .used = c->clock,
-	                               .len = v->len,
+	                               .len = (uint32_t)klen,
 	                               .nlits = (uint32_t)n};
 	uint8_t *d = cache_data(c, ce);
 	memcpy(d, ids, 4 * n);
-	memcpy(d + 4 * n, v->ptr, v->len);
+	d += 4 * n;
+	if (nvals == 1) {
+		memcpy(d, vals[0]->ptr, vals[0]->len);
+	} else {
+		for (size_t i = 0; i < nvals; i++) {
+			uint32_t len = vals[i] ? vals[i]->len : UINT32_MAX;
+			memcpy(d, &len, 4);
+			d += 4;
+			if (vals[i]) {
+				memcpy(d, vals[i]->ptr, len);
+				d += len;
+			}
+		}
+	}
 	c->wpos += need;
 }

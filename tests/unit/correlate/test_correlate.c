@@ -634,8 +634,31 @@ static uint64_t rnd_idx(uint64_t *s)
  * that matches are frequent) with newlines, UTF-8 case partners of k and s (U+212A,
  * U+017F) and repeated values (the field value cache replays them).  Each event is
  * detected by a context with the default cache, one with a tiny cache (evictions,
- * ring wrap-around) and one without. */
-START_TEST(index_differential)
+ * ring wrap-around) and one without.  The rules' fields a, b, c, d are named
+ * names[0..3] (index_differential_units: fields the value cache keys together,
+ * with values absent, empty and repeated in every combination). */
+static void rename_fields(char *out, size_t cap, const char *in,
+                          const char *const names[4])
+{
+	size_t o = 0;
+	bool bol = true; /* at the start of a line (indentation, "- ") */
+	for (const char *q = in; *q && o + 1 < cap; q++) {
+		if (bol && (*q == ' ' || *q == '-')) {
+			out[o++] = *q;
+			continue;
+		}
+		if (bol && *q >= 'a' && *q <= 'd' && (q[1] == ':' || q[1] == '|')) {
+			o += (size_t)snprintf(out + o, cap - o, "%s", names[*q - 'a']);
+			bol = false;
+			continue;
+		}
+		bol = *q == '\n';
+		out[o++] = *q;
+	}
+	out[o < cap ? o : cap - 1] = '\0';
+}
+
+static void index_diff(const char *const names[4])
 {
 	static const char *shapes[] = {
 	    "    a: '%s'\n",
@@ -649,6 +672,12 @@ START_TEST(index_differential)
 	    "    c: d\n",
 	    "    - a|endswith: '%s'\n    - b|startswith: '%s'\n",
 	    "    b|cased: '%s'\n",
+	    /* items of literals only under NOT (no requirement covers them): bit
+	     * tests a word at a time, `all` and not */
+	    "    a|contains: '%s'\n  f:\n    a|contains|all: ['%s%s', 'y', 'Y ']\n"
+	    "  condition: sel and not f\n",
+	    "    b|contains: '%s'\n  f:\n    a|endswith: ['%s', 'x', 'kz', 'sy']\n"
+	    "  condition: sel and not f\n",
 	    /* globs (anchored by their best literal run), requirements joined by
 	     * AND (a rule is a candidate only when each has a hit), OR, NOT */
 	    "    a: '*%s%s*?*'\n",
@@ -694,7 +723,7 @@ START_TEST(index_differential)
 	};
 	const size_t nrules = 80;
 	static char yaml[131072];
-	static char one[80][1024];
+	static char one[80][1100];
 	static char frag[80 * 6][48]; /* the literals used: events are made of them */
 	size_t o = 0, nfrag = 0;
 	uint64_t s = 12345;
@@ -713,8 +742,9 @@ START_TEST(index_differential)
 		snprintf(frag[nfrag++], sizeof(frag[0]), "%s", rlit);
 		snprintf(frag[nfrag++], sizeof(frag[0]), "k%ss", rlit);
 		snprintf(frag[nfrag++], sizeof(frag[0]), "%s%s%s", rlit, rlit, rlit);
-		const char *shape =
-		    shapes[rnd_idx(&s) % (sizeof(shapes) / sizeof(shapes[0]))];
+		/* every shape once, then at random */
+		const size_t nshapes = sizeof(shapes) / sizeof(shapes[0]);
+		const char *shape = shapes[i < nshapes ? i : rnd_idx(&s) % nshapes];
 		size_t so = 0; /* the shape with %s replaced by lit, %r by rlit */
 		for (const char *q = shape; *q && so + 8 < sizeof(sel); q++) {
 			if (q[0] == '%' && (q[1] == 's' || q[1] == 'r')) {
@@ -726,11 +756,13 @@ START_TEST(index_differential)
 			}
 		}
 		sel[so] = '\0';
+		char named[1000];
+		rename_fields(named, sizeof(named), sel, names);
 		bool custom = strstr(sel, "condition:") != NULL;
 		snprintf(one[i], sizeof(one[i]),
 		         "title: r%zu\nid: r%zu\nlogsource: {product: linux}\n"
 		         "detection:\n  sel:\n%s%s",
-		         i, i, sel, custom ? "" : "  condition: sel\n");
+		         i, i, named, custom ? "" : "  condition: sel\n");
 		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o, "%s---\n", one[i]);
 	}
 	struct vg_ruleset *all = load_ok(yaml);
@@ -813,10 +845,11 @@ START_TEST(index_differential)
 			if (rnd_idx(&s) % 4 == 0 &&
 			    ((d[k] | 0x20) >= 'a' && (d[k] | 0x20) <= 'z'))
 				d[k] ^= 0x20;
-		struct vg_event *ev = e % 7
-		                          ? mkev(T0, "a", a, "b", b, "c", c, "d", d, NULL)
-		                      : e % 2 ? mkev(T0, "a", a, NULL)
-		                              : mkev(T0, "b", b, "c", c, "d", d, NULL);
+		struct vg_event *ev =
+		    e % 7   ? mkev(T0, names[0], a, names[1], b, names[2], c, names[3], d,
+		                   NULL)
+		    : e % 2 ? mkev(T0, names[0], a, NULL)
+		            : mkev(T0, names[1], b, names[2], c, names[3], d, NULL);
 		bool want[80];
 		for (size_t i = 0; i < nrules; i++)
 			want[i] = hit(alone[i], ev);
@@ -848,6 +881,24 @@ START_TEST(index_differential)
 	for (size_t i = 0; i < nrules; i++)
 		vg_ruleset_destroy(alone[i]);
 	vg_ruleset_destroy(all);
+}
+
+START_TEST(index_differential)
+{
+	static const char *const names[4] = {"a", "b", "c", "d"};
+	index_diff(names);
+}
+END_TEST
+
+/* The same on fields the field value cache looks up as one key (prefilter.c,
+ * cache_groups): a and b are properties of one image file, c and d of the parent;
+ * d's literals alone would not be cached (exact, prefix, suffix). */
+START_TEST(index_differential_units)
+{
+	static const char *const names[4] = {"process.executable", "Description",
+	                                     "process.parent.command_line",
+	                                     "process.parent.executable"};
+	index_diff(names);
 }
 END_TEST
 
@@ -1175,6 +1226,78 @@ START_TEST(conditions)
 	ck_assert(hit(rs, mkev(T0, "f", "1", NULL)));
 	ck_assert(!hit(rs, mkev(T0, "a", "1", NULL)));
 	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* A random condition over the selections s0..s3 (each true when its field is
+ * '1'), written with parentheses, and its value for the selections' truth m. */
+struct cexpr {
+	char text[2048];
+	size_t len;
+};
+
+static bool cond_gen(uint64_t *rs, int depth, unsigned m, struct cexpr *out)
+{
+	unsigned r = (unsigned)(rnd_idx(rs) % 8);
+	if (depth == 0 || r < 2) {
+		unsigned k = (unsigned)(rnd_idx(rs) % 6);
+		if (k < 4) {
+			out->len += (size_t)snprintf(
+			    out->text + out->len, sizeof(out->text) - out->len, "s%u", k);
+			return (m >> k) & 1;
+		}
+		out->len +=
+		    (size_t)snprintf(out->text + out->len, sizeof(out->text) - out->len,
+		                     "%s", k == 4 ? "1 of s*" : "all of s*");
+		return k == 4 ? m != 0 : m == 15;
+	}
+	if (r == 2 || r == 3) {
+		out->len += (size_t)snprintf(out->text + out->len,
+		                             sizeof(out->text) - out->len, "not ");
+		return !cond_gen(rs, depth - 1, m, out);
+	}
+	out->len +=
+	    (size_t)snprintf(out->text + out->len, sizeof(out->text) - out->len, "(");
+	bool a = cond_gen(rs, depth - 1, m, out);
+	out->len += (size_t)snprintf(out->text + out->len, sizeof(out->text) - out->len,
+	                             r < 6 ? " and " : " or ");
+	bool b = cond_gen(rs, depth - 1, m, out);
+	out->len +=
+	    (size_t)snprintf(out->text + out->len, sizeof(out->text) - out->len, ")");
+	return r < 6 ? a && b : a || b;
+}
+
+/* Rules are evaluated by a flat program compiled from the condition tree
+ * (detect.c: each selection jumps to the next one to test): random conditions of
+ * AND, OR, NOT, "1 of" and "all of" nested up to 6 deep, against their value on
+ * every combination of the selections. */
+START_TEST(conditions_random)
+{
+	for (int t = 0; t < 150; t++) {
+		bool want[16];
+		struct cexpr ce;
+		for (unsigned m = 0; m < 16; m++) {
+			uint64_t seed = UINT64_C(0x9E3779B97F4A7C15) * (uint64_t)(t + 1);
+			ce.len = 0;
+			want[m] = cond_gen(&seed, 1 + t % 6, m, &ce);
+		}
+		char yaml[4096];
+		snprintf(yaml, sizeof(yaml),
+		         "title: c\nid: c\nlogsource: {product: linux}\ndetection:\n"
+		         "  s0: {p0: '1'}\n  s1: {p1: '1'}\n  s2: {p2: '1'}\n"
+		         "  s3: {p3: '1'}\n  condition: %s\n",
+		         ce.text);
+		struct vg_ruleset *rs = load_ok(yaml);
+		for (unsigned m = 0; m < 16; m++) {
+			struct vg_event *ev =
+			    mkev(T0, "p0", m & 1 ? "1" : "0", "p1", m & 2 ? "1" : "0",
+			         "p2", m & 4 ? "1" : "0", "p3", m & 8 ? "1" : "0", NULL);
+			ck_assert_msg(hit(rs, ev) == want[m], "condition '%s' m=%u",
+			              ce.text, m);
+		}
+		vg_ruleset_destroy(rs);
+		vg_arena_reset(g_arena);
+	}
 }
 END_TEST
 
@@ -1879,8 +2002,10 @@ static Suite *suite(void)
 	    {"encodings", {mod_base64_offsets, mod_utf16_raw}},
 	    {"modifiers_v2", {mod_fieldref_neq_time, mod_expand_placeholders}},
 	    {"wildcards", {wildcards_and_escapes, keywords_message_and_raw}},
-	    {"index", {index_differential, regex_prefilter_sound, regex_literal_runs}},
-	    {"conditions", {conditions, condition_errors}},
+	    {"index",
+	     {index_differential, index_differential_units, regex_prefilter_sound,
+	      regex_literal_runs}},
+	    {"conditions", {conditions, conditions_random, condition_errors}},
 	    {"mapping", {alias_mapping, logsource_filtering, logsource_unmapped_warns}},
 	    {"event_count",
 	     {ec_fires_at_threshold, ec_not_beyond_timespan, ec_group_separation,
