@@ -72,7 +72,9 @@
  * gap of its first alert, either side, whichever was assembled first, in the same
  * way as network novelty (remembered openings, touched incidents): an attacker
  * working on a host raises several signatures there at once, each its own
- * (host, signature) incident, while a benign stream usually raises one.
+ * (host, signature) incident, while a benign stream usually raises one.  As for
+ * novelties, openings within novelty_warmup of the stream's start neither count
+ * nor are counted: a fresh engine opens every stream of every host at once.
  * Openings are remembered for two gaps, and stored as statistics rows
  * ("open0:<pair>" / "open1:<pair>", the two newest openings of each pair: two
  * openings of one pair are more than a gap apart, so no third one can be in
@@ -1110,7 +1112,7 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 	vg_time gap = a->conf.inactivity_gap;
 	uint64_t h = host_hash(pk);
 	oi->host = h;
-	if (!h)
+	if (!h || t - a->stream_start < a->conf.novelty_warmup)
 		return VG_OK;
 	uint32_t n = 0;
 	for (size_t i = 0; i < a->nopened; i++)
@@ -1120,7 +1122,8 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 	for (size_t i = 0; i < a->nopen; i++) {
 		struct open_inc *o = a->open[i];
 		if (o == oi || o->host != h || o->inc.first_ts > t + gap ||
-		    o->inc.first_ts + gap < t)
+		    o->inc.first_ts + gap < t ||
+		    o->inc.first_ts - a->stream_start < a->conf.novelty_warmup)
 			continue;
 		o->inc.host_neighbours++;
 		o->inc.version++;

@@ -290,7 +290,8 @@ struct vg_assembler_conf {
 	uint32_t stop_max_alerts;
 	vg_time stop_window;
 	/* Pairs first seen within this long of the stream's first alert are not
-	 * novelties (everything is new to a fresh engine); 0 = no warm-up. */
+	 * novelties, and incidents opened within it are not host neighbours
+	 * (everything is new to a fresh engine); 0 = no warm-up. */
 	vg_time novelty_warmup;
 };
 

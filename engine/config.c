@@ -80,7 +80,8 @@ static const struct opt g_opts[] = {
     {"correlation", "novelty_warmup", T_DURATION, O(correlation.novelty_warmup), "24h", 0,
      365 * 86400,
      "A (host, signature/rule) pair first seen this soon after the stream's first "
-     "alert is not a novelty (ranking feature network_novelty); 0 = none"},
+     "alert is not a novelty (ranking feature network_novelty), an incident opened "
+     "this soon not a host neighbour (host_neighbours); 0 = none"},
     {"correlation", "max_groups_per_rule", T_INT, O(correlation.max_groups_per_rule),
      "100000", 1, 1e9, "Open correlation groups per rule before the oldest is evicted"},
     {"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",

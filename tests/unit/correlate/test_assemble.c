@@ -623,6 +623,28 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 	ck_assert_int_eq(t1, 1500 * VG_USEC_PER_SEC);
 	vg_assembler_destroy(a);
 	vg_assembler_destroy(b);
+
+	/* within the novelty warm-up a fresh engine opens everything at once: those
+	 * openings neither count nor are counted */
+	conf.novelty_warmup = 1000 * VG_USEC_PER_SEC;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	ck_assert_uint_eq(add_sig(a, "00000000000000e1", 0, "X", "h1")->host_neighbours,
+	                  0);
+	ck_assert_uint_eq(add_sig(a, "00000000000000e2", 100, "Y", "h1")->host_neighbours,
+	                  0);
+	inc = add_sig(a, "00000000000000e3", 950, "Z", "h1");
+	ck_assert_uint_eq(inc->host_neighbours, 0);
+	strcpy(a_id, inc->id);
+	/* past it: the warm-up's openings are not neighbours, either way */
+	struct vg_incident *e4 = add_sig(a, "00000000000000e4", 1050, "W", "h1");
+	ck_assert_uint_eq(e4->host_neighbours, 0);
+	ck_assert_uint_eq(vg_assembler_get(a, a_id)->host_neighbours, 0);
+	strcpy(b_id, e4->id);
+	ck_assert_uint_eq(
+	    add_sig(a, "00000000000000e5", 1100, "V", "h1")->host_neighbours, 1);
+	ck_assert_uint_eq(vg_assembler_get(a, b_id)->host_neighbours, 1);
+	ck_assert_uint_eq(vg_assembler_get(a, a_id)->host_neighbours, 0);
+	vg_assembler_destroy(a);
 }
 END_TEST
 

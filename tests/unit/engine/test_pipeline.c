@@ -555,7 +555,7 @@ static size_t sig_rows(char ***out)
 	    {"A-Dns-Chr", "AMiner: DNS characters"},
 	    {"W-Ssh-Brt", "Wazuh: sshd brute force"},
 	    {"S-Scn-Nmp", "Suricata: Nmap scan"}};
-	size_t n = 400;
+	size_t n = 520; /* rows from ~390 on are past the 24 h warm-up */
 	char **rows = calloc(n, sizeof(char *));
 	long t = 1642213952;
 	for (size_t i = 0; i < n; i++) {
