@@ -76,11 +76,14 @@
  * novelties, openings within novelty_warmup of the stream's start neither count
  * nor are counted: a fresh engine opens every stream of every host at once.
  * Openings are remembered for two gaps, and stored as statistics rows
- * ("open0:<pair>" / "open1:<pair>", the two newest openings of each pair: two
- * openings of one pair are more than a gap apart, so no third one can be in
- * memory).  On restore an incident's host is taken from its earliest detailed
- * alert, which is the one that opened it unless a late alert from another host
- * came before it (an incident of the engine's own alerts linked across hosts).
+ * ("open0:<pair>" / "open1:<pair>", the two newest openings of each pair: the
+ * openings of a signature's pair are more than a gap apart, so no third one can be
+ * in memory; two incidents of one of Vigil's own rules on one host can be open at
+ * once when their alerts share no entity, and a third such opening within two
+ * gaps is then not restored).  On restore an incident's host is taken from its
+ * earliest detailed alert, which is the one that opened it unless a late alert
+ * from another host came before it (an incident of the engine's own alerts linked
+ * across hosts).
  */
 #include "vg_correlate.h"
 
@@ -147,20 +150,20 @@ struct sig_stat {
 	vg_time last_ts; /* newest alert of the pair (host key) */
 };
 
-/* A remembered novelty: when, and which pair (hash of its key); or a remembered
- * incident opening: when, and on which host (.pair holds its host_hash). */
-struct novelty {
+/* A remembered moment: a novelty (key: the hash of its pair's key) or an incident
+ * opening (key: its host_hash). */
+struct mark {
 	vg_time ts;
-	uint64_t pair;
+	uint64_t key;
 };
 
 struct vg_assembler {
 	struct vg_assembler_conf conf;
 	vg_time stream_start; /* first alert's first_ts; VG_TIME_NONE before */
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
-	struct novelty *nov;  /* novelties of the last two gaps (nov_prune), unordered */
+	struct mark *nov;     /* novelties of the last two gaps (nov_prune), unordered */
 	size_t nnov, nov_cap;
-	struct novelty *opened; /* incident openings of the last two gaps, unordered */
+	struct mark *opened; /* incident openings of the last two gaps, unordered */
 	size_t nopened, opened_cap;
 	char (*touched)[21]; /* incidents changed by a novelty elsewhere */
 	size_t ntouched, touched_cap;
@@ -951,18 +954,17 @@ static struct sig_stat *stat_row(struct vg_assembler *a, const char *key, vg_tim
 	return vg_strmap_put(&a->sig_dirty, key, st) == VG_OK ? st : NULL;
 }
 
-static vg_err mem_push(struct novelty **v, size_t *n, size_t *cap, vg_time ts,
-                       uint64_t pair)
+static vg_err mem_push(struct mark **v, size_t *n, size_t *cap, vg_time ts, uint64_t key)
 {
 	if (*n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 16;
-		struct novelty *nn = realloc(*v, ncap * sizeof(*nn));
+		struct mark *nn = realloc(*v, ncap * sizeof(*nn));
 		if (!nn)
 			return VG_ERR_NOMEM;
 		*v = nn;
 		*cap = ncap;
 	}
-	(*v)[(*n)++] = (struct novelty){.ts = ts, .pair = pair};
+	(*v)[(*n)++] = (struct mark){.ts = ts, .key = key};
 	return VG_OK;
 }
 
@@ -971,7 +973,7 @@ static vg_err nov_push(struct vg_assembler *a, vg_time ts, uint64_t pair)
 	return mem_push(&a->nov, &a->nnov, &a->nov_cap, ts, pair);
 }
 
-static size_t mem_prune(struct novelty *v, size_t n, vg_time oldest)
+static size_t mem_prune(struct mark *v, size_t n, vg_time oldest)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
@@ -1079,7 +1081,7 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 	if (opened) {
 		uint32_t n = 0;
 		for (size_t i = 0; i < a->nnov; i++)
-			n += a->nov[i].pair != h && a->nov[i].ts <= t + gap &&
+			n += a->nov[i].key != h && a->nov[i].ts <= t + gap &&
 			     a->nov[i].ts + gap >= t;
 		oi->inc.network_novelty = n;
 	}
@@ -1116,7 +1118,7 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 		return VG_OK;
 	uint32_t n = 0;
 	for (size_t i = 0; i < a->nopened; i++)
-		n += a->opened[i].pair == h && a->opened[i].ts <= t + gap &&
+		n += a->opened[i].key == h && a->opened[i].ts <= t + gap &&
 		     a->opened[i].ts + gap >= t;
 	oi->inc.host_neighbours = n;
 	for (size_t i = 0; i < a->nopen; i++) {
