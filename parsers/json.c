@@ -6,7 +6,8 @@
  * to a callback under its dotted path ("Event.System.EventID").  Invariants:
  *  - A value that needs no unescaping points into the record; one with escapes is
  *    decoded once into the arena (\uXXXX, surrogate pairs -> UTF-8; an unpaired
- *    surrogate becomes U+FFFD).  Nothing else is allocated.
+ *    surrogate becomes U+FFFD), into the room the caller reserved there
+ *    (vgp_jp.pool) when it fits.  Nothing else is allocated.
  *  - Arrays are validated but not flattened: the leaf is the array's raw text.
  *  - Recursion is bounded by VGP_JSON_DEPTH_MAX and paths by VGP_JSON_PATH_MAX, so
  *    hostile input costs time linear in its size and a fixed amount of stack.
@@ -19,8 +20,9 @@
  *    the callback pointer and in json_event.c with its leaf handler inlined; the
  *    rest (escapes, UTF-8, arrays, numbers, literals, objects inside arrays,
  *    errors) is here, shared by both.  A string value with escapes is validated
- *    and decoded in one pass (vgp_jp_string_value); a key with escapes, or a value
- *    that decodes longer than the 1 KiB scratch, is scanned, then decoded.
+ *    and decoded in one pass (vgp_jp_string_value: runs of plain bytes and "\\\\"
+ *    pairs 16 bytes at a time); a key with escapes, or a value that decodes longer
+ *    than the 1 KiB scratch, is scanned, then decoded.
  * Errors name the 0-based byte offset of the offending byte.
  */
 #include "json_walk.h"
@@ -246,30 +248,35 @@ size_t vgp_jp_unescape(const char *s, size_t n, char *out, size_t room, const ch
 
 /* Copy the plain bytes from c on into out + *o while they last and out has 16
  * bytes of room (a store may run past the copied bytes, never past cap); with SSE2,
- * 16 at a time.  @return the first byte not copied (a stop byte, end, or a plain
- * byte when out is nearly full). */
+ * 16 at a time, decoding the escape "\\\\" (a Windows path's separator) on the
+ * way and setting *esc when it does.  @return the first byte not copied (a stop
+ * byte, end, or a plain byte when out is nearly full). */
 static inline const unsigned char *stop_copy(const unsigned char *c,
                                              const unsigned char *end, char *out,
-                                             size_t *o, size_t cap)
+                                             size_t *o, size_t cap, bool *esc)
 {
 #if defined(__SSE2__)
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-	              space = _mm_set1_epi8(0x20);
 	while (end - c >= 16 && *o + 16 <= cap) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)c);
 		_mm_storeu_si128((__m128i *)(void *)(out + *o), v);
-		__m128i hit = _mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-		    _mm_cmplt_epi8(v, space));
-		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		unsigned m = (unsigned)_mm_movemask_epi8(string_stops(v));
 		if (m) {
 			unsigned k = (unsigned)__builtin_ctz(m);
+			if (c[k] == '\\' && end - (c + k) >= 2 && c[k + 1] == '\\') {
+				/* out[*o + k] is that '\\' already (the store above) */
+				*esc = true;
+				*o += k + 1;
+				c += k + 2;
+				continue;
+			}
 			*o += k;
 			return c + k;
 		}
 		c += 16;
 		*o += 16;
 	}
+#else
+	(void)esc;
 #endif
 	while (c < end && *o + 16 <= cap && *c >= 0x20 && *c < 0x80 && *c != '"' &&
 	       *c != '\\')
@@ -299,12 +306,20 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
                                          const unsigned char *c, const char **v,
                                          size_t *n)
 {
-	char buf[JP_SCRATCH];
+	char scratch[JP_SCRATCH];
 	const unsigned char *end = p->end, *s0 = q + 1;
 	size_t o = (size_t)(c - s0);
 	bool esc = false;
+	/* decode straight into the caller's pool while it has room, else (or once
+	 * it runs out) into the scratch */
+	char *buf = scratch;
+	size_t cap = JP_SCRATCH;
+	if (p->pool_left >= 64 && o <= p->pool_left - 16) {
+		buf = p->pool;
+		cap = p->pool_left;
+	}
 
-	if (o > JP_SCRATCH - 16)
+	if (o > cap - 16)
 		goto two_pass;
 	memcpy(buf, s0, o);
 	for (;;) {
@@ -388,9 +403,15 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 			o += k;
 			c += k;
 		}
-		/* o <= JP_SCRATCH - 16 + 4 here: one step writes at most 4 bytes */
-		c = stop_copy(c, end, buf, &o, JP_SCRATCH);
-		if (o > JP_SCRATCH - 16) {
+		/* o <= cap - 16 + 4 here: one step writes at most 4 bytes */
+		c = stop_copy(c, end, buf, &o, cap, &esc);
+		if (o > cap - 16 && buf != scratch && o <= JP_SCRATCH - 16) {
+			memcpy(scratch, buf, o); /* the pool is full: on in scratch */
+			buf = scratch;
+			cap = JP_SCRATCH;
+			c = stop_copy(c, end, buf, &o, cap, &esc);
+		}
+		if (o > cap - 16) {
 			c = string_stop(c, end);
 			goto two_pass;
 		}
@@ -400,12 +421,27 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 		*n = (size_t)(c - s0);
 		return c;
 	}
-	char *out = vg_arena_alloc(p->arena, o + 1); /* zeroed: out[o] is the NUL */
-	if (!out) {
+	char *out;
+	p->esc_bytes += o + 1;
+	if (buf != scratch) { /* decoded in the pool already: o + 1 <= cap */
+		out = buf;
+		buf[o] = '\0';
+		p->pool += o + 1;
+		p->pool_left -= o + 1;
+		*v = out;
+		*n = o;
+		return c;
+	}
+	if (o < p->pool_left) {
+		out = p->pool;
+		p->pool += o + 1;
+		p->pool_left -= o + 1;
+	} else if (!(out = vg_arena_alloc(p->arena, o + 1))) {
 		p->cb_err = VG_ERR_NOMEM;
 		return NULL;
 	}
 	memcpy(out, buf, o);
+	out[o] = '\0';
 	*v = out;
 	*n = o;
 	return c;

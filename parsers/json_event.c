@@ -37,10 +37,19 @@
  * (VGP_KP_PLAIN, most keys of a Sysmon event) is handled right there; the rest
  * goes through leaf_full with the same rules (test_parse_fastpath.c compares the
  * two paths).  The events are the same as through vgp_json_walk's callback.
+ * Records of one stream mostly repeat their keys in one order, so the cache also
+ * links each key to the one that followed it (the key chain): a top-level key
+ * is first compared with the expected one (key_guess) and, when it is that key,
+ * neither scanned nor hashed.  A guess is only ever a candidate checked byte for
+ * byte, so any order, any key and a cache flushed at any time give the same
+ * events.  Each record also reserves, in one arena block, as many extras nodes
+ * and decoded string bytes as the last record of the context took, and the usual
+ * timestamp shape is read without the general RFC 3339 parser (vgp_time_fast).
  */
 #include "json_walk.h"
 #include "parsers_int.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #if defined(__GNUC__)
@@ -243,6 +252,8 @@ static void keycache_reset(struct vgp_keycache *kc, const struct vg_parser *pars
 	memset(kc->slot, 0, sizeof(kc->slot));
 	kc->count = 0;
 	kc->used = 0;
+	kc->first = NULL;
+	kc->live_end = kc->entry;
 	kc->parser = parser;
 	kc->nfields = nfields;
 }
@@ -281,7 +292,13 @@ key_add(struct vgp_keycache *kc, const struct vg_parser *parser, const char *pat
 	}
 	kc->used += (uint32_t)keep;
 	plan_key(parser, path, plen, &e->plan);
+	e->succ = NULL;
+	bool raw = vgp_utf8_check(path, plen) == plen;
+	for (size_t i = 0; i < plen && raw; i++)
+		raw = (unsigned char)path[i] >= 0x20 && path[i] != '"' && path[i] != '\\';
+	e->glen = raw ? (uint32_t)plen : UINT32_MAX;
 	kc->slot[s] = (uint16_t)++kc->count;
+	kc->live_end = e + 1;
 	return &e->plan;
 }
 
@@ -434,8 +451,10 @@ NOINLINE static void leaf_role(struct vgp_json_state *st, uint8_t role, const ch
 		break;
 	case VGP_ROLE_EVENTID:
 		st->has_eventid = true;
-		if (kind != VG_VK_NULL && !st->slot[VGP_JS_WIN_EVENTID].len)
+		if (kind != VG_VK_NULL && !st->slot[VGP_JS_WIN_EVENTID].len) {
 			st->slot[VGP_JS_WIN_EVENTID] = vg_str_make(v, vlen);
+			st->slots_set |= UINT64_C(1) << VGP_JS_WIN_EVENTID;
+		}
 		break;
 	case VGP_ROLE_COMPUTER: st->has_computer = true; break;
 	default: break;
@@ -481,9 +500,10 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 	}
 	if (kp->flags & VGP_KP_STOP)
 		return VG_OK; /* kept under its path; its last name is no host alias */
-	if (kp->jslot >= 0 && kind != VG_VK_NULL)
+	if (kp->jslot >= 0 && kind != VG_VK_NULL) {
 		st->slot[kp->jslot] = vg_str_make(v, vlen);
-	else if (kp->flags & VGP_KP_COLUMNS)
+		st->slots_set |= UINT64_C(1) << kp->jslot;
+	} else if (kp->flags & VGP_KP_COLUMNS)
 		st->has_columns = true;
 	if (kind == VG_VK_STR) {
 		if (kp->flags & VGP_KP_TS_TIMESTAMP)
@@ -502,6 +522,58 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 	return VG_OK;
 }
 
+/* Link the cached leaf e (found by its hash, not guessed) into the key chain: it
+ * follows st->last (or starts the record), and the next key is guessed to be the
+ * one that followed it last time. */
+static HOT_INLINE void chain_link(struct vgp_json_state *st, struct vgp_keycache *kc,
+                                  struct vgp_keycache_entry *e)
+{
+	struct vgp_keycache_entry **prev = st->last ? &st->last->succ : &kc->first;
+	if (*prev != e)
+		*prev = e;
+	st->last = e;
+	st->pred = e->succ;
+}
+
+/*
+ * JW_KEY_GUESS: whether the top-level key whose opening quote is q is the one the
+ * key chain expects (st->pred, the key that followed the last one in an earlier
+ * record).  A raw entry's bytes have no quote, backslash or control byte and are
+ * valid UTF-8 (paths are decoded text), so when the record holds them between q
+ * and a quote, scan_string would stop at that quote with no escape: the key is
+ * that path, and its plan is at hand.  @return the closing quote (*hint = the
+ * entry), or NULL (scan the key).  A wrong guess costs a length check or two word
+ * compares.
+ */
+static HOT_INLINE const unsigned char *key_guess(struct vgp_jp *p, const unsigned char *q,
+                                                 void **hint)
+{
+	const struct vgp_json_state *st = p->ud;
+	const struct vgp_keycache *kc = st->keys;
+	struct vgp_keycache_entry *e = st->pred;
+	if (!e || e >= kc->live_end)
+		return NULL;
+	size_t n = e->glen; /* UINT32_MAX for a key that cannot be guessed */
+	if (n >= (size_t)(p->end - q) - 1 || q[n + 1] != '"')
+		return NULL; /* the record ends before n + 2 bytes, or no quote there */
+	const char *s = (const char *)q + 1, *kb = kc->bytes + e->off;
+	if (n <= 16) {
+		uint64_t a, b;
+		key_words(s, n, &a, &b);
+		if (load64(kb) != a || load64(kb + 8) != b)
+			return NULL;
+	} else if (n <= 32) {
+		if (load64(kb) != load64(s) || load64(kb + 8) != load64(s + 8) ||
+		    load64(kb + n - 16) != load64(s + n - 16) ||
+		    load64(kb + n - 8) != load64(s + n - 8))
+			return NULL;
+	} else if (memcmp(kb, s, n) != 0) {
+		return NULL;
+	}
+	*hint = e;
+	return q + n + 1;
+}
+
 /* on_leaf past its fast path: the whole plan lookup (key_plan), then what the plan
  * says. */
 NOINLINE static vg_err leaf_slow(struct vgp_json_state *st, const char *path, size_t plen,
@@ -511,6 +583,13 @@ NOINLINE static vg_err leaf_slow(struct vgp_json_state *st, const char *path, si
 	struct vgp_keyplan scratch;
 	const struct vgp_keyplan *kp =
 	    key_plan(st->keys, st->parser, path, plen, &scratch);
+	if (kp != &scratch)
+		chain_link(
+		    st, st->keys,
+		    &st->keys->entry[((const char *)kp - (const char *)st->keys->entry) /
+		                     sizeof(st->keys->entry[0])]);
+	else
+		st->pred = NULL;
 
 	if ((kp->flags & VGP_KP_PLAIN) && (kp->id != VG_FIELD_NONE || stable)) {
 		vg_err err = VG_OK;
@@ -538,47 +617,54 @@ NOINLINE static vg_err leaf_slow(struct vgp_json_state *st, const char *path, si
  * leaf_slow (a longer key, or one not in its home slot).
  */
 static HOT_INLINE vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable,
-                                 const char *v, size_t vlen, enum vg_value_kind kind)
+                                 const char *v, size_t vlen, enum vg_value_kind kind,
+                                 struct vgp_keycache_entry *e)
 {
 	struct vgp_json_state *st = ud;
-	if (plen <= 16) {
-		const struct vgp_keycache *kc = st->keys;
+	struct vgp_keycache *kc = st->keys;
+	if (e) { /* guessed by key_guess: already in the chain */
+		st->last = e;
+		st->pred = e->succ;
+	} else if (plen <= 16) {
 		uint64_t a, b;
 		key_words(path, plen, &a, &b);
 		uint64_t h = short_hash(a, b, plen);
 		unsigned k = kc->slot[h & (VGP_KEYCACHE_SLOTS - 1)];
-		const struct vgp_keycache_entry *e = &kc->entry[k ? k - 1 : 0];
+		e = &kc->entry[k ? k - 1 : 0];
 		const char *kb = kc->bytes + e->off;
-		if (k && e->hash == h && e->len == plen && load64(kb) == a &&
-		    load64(kb + 8) == b) {
-			const struct vgp_keyplan *kp = &e->plan;
-			if (!(kp->flags & VGP_KP_PLAIN) ||
-			    (kp->id == VG_FIELD_NONE && !stable))
-				return leaf_full(st, kp, path, plen, stable, v, vlen,
-				                 kind);
-			if (kp->id != VG_FIELD_NONE) {
-				set_field(st->ev, kp->id, v, vlen, kind);
-			} else {
-				vg_err err = add_extra(st->ev, path, plen, v, vlen, kind);
-				if (err != VG_OK)
-					return err;
-			}
-			if (kp->alias >= 0) {
-				alias_set(st, kp->alias, v, vlen, kind);
-				if (kp->role != VGP_ROLE_NONE)
-					leaf_role(st, kp->role, v, vlen, kind);
-			}
-			return VG_OK;
-		}
+		if (!(k && e->hash == h && e->len == plen && load64(kb) == a &&
+		      load64(kb + 8) == b))
+			return leaf_slow(st, path, plen, stable, v, vlen, kind);
+		chain_link(st, kc, e);
+	} else {
+		return leaf_slow(st, path, plen, stable, v, vlen, kind);
 	}
-	return leaf_slow(st, path, plen, stable, v, vlen, kind);
+	const struct vgp_keyplan *kp = &e->plan;
+	if (!(kp->flags & VGP_KP_PLAIN) || (kp->id == VG_FIELD_NONE && !stable))
+		return leaf_full(st, kp, path, plen, stable, v, vlen, kind);
+	if (kp->id != VG_FIELD_NONE) {
+		set_field(st->ev, kp->id, v, vlen, kind);
+	} else {
+		vg_err err = add_extra(st->ev, path, plen, v, vlen, kind);
+		if (err != VG_OK)
+			return err;
+	}
+	if (kp->alias >= 0) {
+		alias_set(st, kp->alias, v, vlen, kind);
+		if (kp->role != VGP_ROLE_NONE)
+			leaf_role(st, kp->role, v, vlen, kind);
+	}
+	return VG_OK;
 }
 
 /* The object loop of json_walk.h with on_leaf inlined instead of called through
- * vgp_json_walk's callback pointer. */
-#define JW_OBJECT event_object
+ * vgp_json_walk's callback pointer, and top-level keys guessed by the key chain
+ * (key_guess) before they are scanned. */
+#define JW_OBJECT    event_object
+#define JW_KEY_GUESS key_guess
 #define JW_LEAF(p, path, stable, v, n, kind)                                             \
-	on_leaf((p)->ud, path, (p)->path_len, stable, v, n, kind)
+	on_leaf((p)->ud, path, (p)->path_len, stable, v, n, kind,                        \
+	        (struct vgp_keycache_entry *)jw_hint)
 #include "json_walk.h"
 
 /* Set a field to a literal with the inline store: the ids are the parser's, looked
@@ -596,7 +682,89 @@ static vg_err set_lit_if_unset(struct vg_event *ev, vg_field id, const char *lit
 	return vg_event_get(ev, id) ? VG_OK : set_lit(ev, id, lit);
 }
 
-vg_err vgp_parse_time_loose(const char *s, size_t len, vg_time *out)
+/* Bytes of a word that must be digits (0x80) and separators (0xff) in
+ * "YYYY-MM-" (s[0..8)) and "hh:mm:ss" (s[11..19)), and the words with '0' in the
+ * digit positions and the separators in theirs (little-endian byte order). */
+#define TF_DATE_DIGITS  UINT64_C(0x0080800080808080)
+#define TF_DATE_SEPS    UINT64_C(0xff0000ff00000000)
+#define TF_CLOCK_DIGITS UINT64_C(0x8080008080008080)
+#define TF_CLOCK_SEPS   UINT64_C(0x0000ff0000ff0000)
+#define TF_DATE         UINT64_C(0x2d30302d30303030) /* "0000-00-" */
+#define TF_CLOCK        UINT64_C(0x30303a30303a3030) /* "00:00:00" */
+#define TF_ONES         UINT64_C(0x0101010101010101)
+
+/* Whether the bytes of t = word ^ template flagged in digits are 0..9 (a digit
+ * byte d gives d ^ '0' in 0..9) and those flagged in seps are 0 (the separator).
+ * A carry out of a byte over 0x89 may flag the next byte too: that only rejects
+ * (the caller then takes the general parser), never accepts a bad byte. */
+static inline bool tf_ok(uint64_t t, uint64_t digits, uint64_t seps)
+{
+	return !((((t + TF_ONES * 0x76) | t) & digits) | (t & seps));
+}
+
+/* The two-digit number at byte k of t (tens first, as in the text). */
+static inline int tf_2(uint64_t t, int k)
+{
+	return (int)((t >> (8 * k)) & 0xff) * 10 + (int)((t >> (8 * k + 8)) & 0xff);
+}
+
+bool vgp_time_fast(const char *s, size_t len, vg_time *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (len < 19 || (s[10] != ' ' && s[10] != 'T' && s[10] != 't'))
+		return false;
+	uint64_t date = load64(s) ^ TF_DATE, day = load64(s + 8) ^ TF_CLOCK,
+	         clock = load64(s + 11) ^ TF_CLOCK;
+	/* day: "DD" in its first two bytes ("DD?hh:mm" ^ "00:00:00"; the rest is
+	 * checked through clock) */
+	if (!tf_ok(date, TF_DATE_DIGITS, TF_DATE_SEPS) ||
+	    !tf_ok(clock, TF_CLOCK_DIGITS, TF_CLOCK_SEPS) ||
+	    !tf_ok(day, UINT64_C(0x8080), 0))
+		return false;
+	static const unsigned char dm[13] = {0,  31, 28, 31, 30, 31, 30,
+	                                     31, 31, 30, 31, 30, 31};
+	int y = tf_2(date, 0) * 100 + tf_2(date, 2), mo = tf_2(date, 5), d = tf_2(day, 0),
+	    h = tf_2(clock, 0), mi = tf_2(clock, 3), sec = tf_2(clock, 6);
+	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60)
+		return false;
+	if (d > dm[mo] &&
+	    !(mo == 2 && d == 29 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+		return false;
+	if (sec == 60)
+		sec = 59; /* as vg_time_parse_rfc3339: a leap second is clamped */
+	size_t i = 19;
+	uint32_t usec = 0;
+	if (i < len && (s[i] == '.' || s[i] == ',')) {
+		static const uint32_t scale[7] = {0, 100000, 10000, 1000, 100, 10, 1};
+		size_t start = ++i;
+		while (i < len && (unsigned)(s[i] - '0') < 10 && i - start < 7)
+			usec = usec * 10 + (uint32_t)(s[i++] - '0');
+		if (i == start || i - start > 6)
+			return false; /* no digit, or more than 6: the general parser */
+		usec *= scale[i - start];
+	}
+	if (i < len && !((s[i] == 'Z' || s[i] == 'z') && i + 1 == len))
+		return false; /* an offset, or anything else: the general parser */
+	/* days since 1970-01-01 (proleptic Gregorian): the leap days before March of
+	 * year yy counted from 400 years earlier, so the divisions see no negative
+	 * year (one 400-year cycle has 97 leap days) */
+	static const uint16_t before[13] = {0,   0,   31,  59,  90,  120, 151,
+	                                    181, 212, 243, 273, 304, 334};
+	uint32_t yy = (uint32_t)y + 400 - (mo <= 2);
+	int64_t days = 365 * (int64_t)y + (int64_t)(yy / 4 - yy / 100 + yy / 400) - 97 +
+	               before[mo] + d - 1 - 719527;
+	*out = (days * 86400 + h * 3600 + mi * 60 + sec) * VG_USEC_PER_SEC + usec;
+	return true;
+#else
+	(void)s;
+	(void)len;
+	(void)out;
+	return false;
+#endif
+}
+
+/* vgp_parse_time_loose past its fast path. */
+NOINLINE static vg_err time_loose_slow(const char *s, size_t len, vg_time *out)
 {
 	if (vg_time_parse_rfc3339(s, len, 0, out) == VG_OK)
 		return VG_OK;
@@ -614,6 +782,15 @@ vg_err vgp_parse_time_loose(const char *s, size_t len, vg_time *out)
 	}
 	return VG_ERR_PARSE;
 }
+
+vg_err vgp_parse_time_loose(const char *s, size_t len, vg_time *out)
+{
+	return vgp_time_fast(s, len, out) ? VG_OK : time_loose_slow(s, len, out);
+}
+
+/* vg_str_eq against a string literal, its length known at compile time. */
+#define STR_IS(s, lit)                                                                   \
+	((s).len == sizeof(lit) - 1 && memcmp((s).ptr, lit, sizeof(lit) - 1) == 0)
 
 /* Small decimal text -> number, or -1. */
 static long small_num(struct vg_str s)
@@ -769,20 +946,48 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	int16_t *prio = st->prio;
 	vg_err err;
 
-	memset(st, 0, sizeof(*st));
+	/* all of the state but slot[], and the slots the last record set */
+	uint64_t dirty = st->slots_set;
+	memset(st, 0, offsetof(struct vgp_json_state, slot));
+	for (; dirty; dirty &= dirty - 1)
+		st->slot[__builtin_ctzll(dirty)] = (struct vg_str){0};
 	st->prio = prio;
 	st->keys = ctx->keys;
 	size_t nfields = vg_field_count();
 	if (st->keys->parser != parser || st->keys->nfields != nfields)
 		keycache_reset(st->keys, parser, nfields); /* the plans may be stale */
+	st->pred = st->keys->first;
 	st->ev = ev;
 	st->arena = ev->arena;
 	st->parser = parser;
 	for (size_t i = 0; i < parser->aliases.ntargets; i++)
 		prio[i] = INT16_MAX;
 
+	/* Room for as many extras and decoded string bytes as the last record took,
+	 * in one block: consecutive records of a stream are mostly alike (a Sysmon
+	 * event carries ~20 extras and ~4 values with escapes), and
+	 * vg_event_add_extra would take the extras 8 at a time, the walker an
+	 * allocation per decoded value.  What does not fit (or when the block cannot
+	 * be had: then a failure is reported as before) takes those ways. */
 	struct vgp_jp jp = {.arena = ev->arena, .path = ctx->path, .ud = st};
+	uint32_t nextras = ev->nextras, xn = ev->nspare ? 0 : ctx->extras_hint;
+	if (xn || ctx->pool_hint) {
+		char *block = vg_arena_alloc(ev->arena, xn * sizeof(struct vg_extra) +
+		                                            ctx->pool_hint);
+		if (block) {
+			if (xn) {
+				ev->spare = (struct vg_extra *)(void *)block;
+				ev->nspare = xn;
+			}
+			jp.pool = block + xn * sizeof(struct vg_extra);
+			jp.pool_left = ctx->pool_hint;
+		}
+	}
 	err = vgp_jp_walk(&jp, buf, len, event_object, reason);
+	nextras = ev->nextras - nextras;
+	ctx->extras_hint = nextras < VGP_EXTRAS_HINT_MAX ? nextras : VGP_EXTRAS_HINT_MAX;
+	ctx->pool_hint =
+	    jp.esc_bytes < VGP_POOL_HINT_MAX ? (uint32_t)jp.esc_bytes : VGP_POOL_HINT_MAX;
 	if (err != VG_OK)
 		return err;
 
@@ -823,19 +1028,19 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 		return err;
 	const char *ds = NULL;
 	if (!shape) {
-		if (vg_str_eq(st->provider, "Microsoft-Windows-Sysmon") ||
-		    vg_str_eq(st->channel, "Microsoft-Windows-Sysmon/Operational"))
+		if (STR_IS(st->provider, "Microsoft-Windows-Sysmon") ||
+		    STR_IS(st->channel, "Microsoft-Windows-Sysmon/Operational"))
 			ds = "sysmon";
-		else if (vg_str_eq(st->channel, "Security") ||
-		         vg_str_eq(st->provider, "Microsoft-Windows-Security-Auditing"))
+		else if (STR_IS(st->channel, "Security") ||
+		         STR_IS(st->provider, "Microsoft-Windows-Security-Auditing"))
 			ds = "security";
-		else if (vg_str_eq(st->channel, "System") &&
-		         vg_str_eq(st->slot[VGP_JS_WIN_EVENTID], "7045"))
+		else if (STR_IS(st->channel, "System") &&
+		         STR_IS(st->slot[VGP_JS_WIN_EVENTID], "7045"))
 			ds = "system";
-		else if (vg_str_eq(st->channel,
-		                   "Microsoft-Windows-PowerShell/Operational") ||
-		         vg_str_eq(st->channel, "Windows PowerShell") ||
-		         vg_str_eq(st->provider, "Microsoft-Windows-PowerShell"))
+		else if (STR_IS(st->channel,
+		                "Microsoft-Windows-PowerShell/Operational") ||
+		         STR_IS(st->channel, "Windows PowerShell") ||
+		         STR_IS(st->provider, "Microsoft-Windows-PowerShell"))
 			ds = "powershell";
 	}
 	if (ds && !st->explicit_dataset && (err = set_lit(ev, id->event_dataset, ds)))

@@ -9,9 +9,15 @@
  * expression of type vg_err; the path's length is p->path_len) and include this file
  * again.  json.c instantiates it with the vgp_json_walk callback, json_event.c with
  * its on_leaf; both instances are the same code, so they accept the same records
- * and report the same errors.  Everything not on the hot path (escapes, UTF-8,
- * arrays, numbers, objects inside arrays, errors) is in json.c (vgp_jp_*).
- * Private to parsers/; not a stable interface.
+ * and report the same errors.  An instance may also define JW_KEY_GUESS(p, q,
+ * &hint): given the opening quote q of a top-level key, the closing quote when
+ * the key is one the caller already knows to be a plain string (no escape, quote,
+ * control byte or invalid UTF-8: what scan_string would find), with *hint set for
+ * JW_LEAF (which then sees a variable jw_hint), else NULL and the key is scanned.
+ * The usual separators (": " after a key, ", " before the next) cost one bounds
+ * check each.  Everything not on the hot path (escapes, UTF-8, arrays, numbers,
+ * objects inside arrays, errors) is in json.c (vgp_jp_*).  Private to parsers/;
+ * not a stable interface.
  */
 #ifndef VG_JSON_WALK_H
 #define VG_JSON_WALK_H
@@ -37,6 +43,12 @@ struct vgp_jp {
 	const char *err; /* static text; the offset is err_off */
 	size_t err_off;
 	vg_err cb_err; /* error returned by the leaf callback or the arena */
+	/* Room the caller reserved in the arena for decoded string values (may be
+	 * NULL / 0): a value that fits is copied there instead of being allocated.
+	 * esc_bytes counts what the decoded values took (length + NUL), wherever. */
+	char *pool;
+	size_t pool_left;
+	size_t esc_bytes;
 };
 
 /* Record the first error (at byte c of the record).  @return NULL, the cursor every
@@ -84,6 +96,19 @@ static inline const unsigned char *skip_ws(const unsigned char *c,
 	return c;
 }
 
+#if defined(__SSE2__)
+/* The bytes of v a string scan must stop at: quote, backslash, control, non-ASCII.
+ * XOR 2 maps '"' (0x22) to 0x20, keeps control bytes below 0x20 and bytes >= 0x80
+ * negative, and takes no other byte below 0x21, so one signed compare finds three
+ * of the four kinds (checked for all 256 byte values by test_parse_fastpath). */
+static inline __m128i string_stops(__m128i v)
+{
+	return _mm_or_si128(
+	    _mm_cmplt_epi8(_mm_xor_si128(v, _mm_set1_epi8(2)), _mm_set1_epi8(0x21)),
+	    _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+}
+#endif
+
 /*
  * The first byte at or after c that a string scan must look at: a quote, a
  * backslash, a control byte or a non-ASCII byte (end when there is none).  Plain
@@ -94,16 +119,9 @@ static inline const unsigned char *string_stop(const unsigned char *c,
                                                const unsigned char *end)
 {
 #if defined(__SSE2__)
-	const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
-	              space = _mm_set1_epi8(0x20);
 	while (end - c >= 16) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)c);
-		/* signed compare: bytes >= 0x80 are negative, so "< 0x20" takes them too
-		 */
-		__m128i hit = _mm_or_si128(
-		    _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)),
-		    _mm_cmplt_epi8(v, space));
-		unsigned m = (unsigned)_mm_movemask_epi8(hit);
+		unsigned m = (unsigned)_mm_movemask_epi8(string_stops(v));
 		if (m)
 			return c + __builtin_ctz(m);
 		c += 16;
@@ -127,6 +145,18 @@ static inline const unsigned char *string_stop(const unsigned char *c,
 	while (c < end && *c >= 0x20 && *c < 0x80 && *c != '"' && *c != '\\')
 		c++;
 	return c;
+}
+
+/* Whether c[0..3) are a, b, d: one 4-byte load (c[3] must be readable). */
+static inline bool bytes3_are(const unsigned char *c, unsigned char a, unsigned char b,
+                              unsigned char d)
+{
+	const unsigned char want[4] = {a, b, d, 0}, mask[4] = {0xff, 0xff, 0xff, 0};
+	uint32_t w, x, m;
+	memcpy(&w, c, 4);
+	memcpy(&x, want, 4);
+	memcpy(&m, mask, 4);
+	return (w & m) == x;
 }
 
 /*
@@ -174,7 +204,15 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 			if (*c != '"')
 				return vgp_jp_fail(p, "expected a string key", c);
 		}
-		const unsigned char *kq = c, *ks = c + 1, *ke = scan_string(p, c, &kesc);
+	key: /* c is at the key's opening quote */;
+		const unsigned char *kq = c, *ks = c + 1, *ke;
+#if defined(JW_KEY_GUESS)
+		void *jw_hint = NULL;
+		if (base == 0 && (ke = JW_KEY_GUESS(p, c, &jw_hint)) != NULL)
+			kesc = false;
+		else
+#endif
+			ke = scan_string(p, c, &kesc);
 		if (!ke)
 			return NULL;
 		size_t klen = (size_t)(ke - ks);
@@ -199,22 +237,28 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 		}
 		const char *path = stable ? (const char *)ks : p->path;
 		c = ke + 1;
-		if (c < end && *c == ':') { /* the usual "key": or "key": */
-			c++;
+		if (end - c >= 3 && memcmp(c, ": ", 2) == 0 && c[2] > ' ') {
+			c += 2; /* the usual "key": value, one bounds check */
 		} else {
-			c = skip_ws(c, end);
-			if (c >= end)
-				return vgp_jp_fail(p, "unexpected end of input", c);
-			if (*c != ':')
-				return vgp_jp_fail(p, "expected ':'", c);
-			c++;
-		}
-		if (c < end && *c == ' ')
-			c++;
-		if (!(c<end && * c> ' ')) { /* more whitespace, or the end */
-			c = skip_ws(c, end);
-			if (c >= end)
-				return vgp_jp_fail(p, "unexpected end of input", c);
+			if (c < end && *c == ':') { /* "key":value */
+				c++;
+			} else {
+				c = skip_ws(c, end);
+				if (c >= end)
+					return vgp_jp_fail(p, "unexpected end of input",
+					                   c);
+				if (*c != ':')
+					return vgp_jp_fail(p, "expected ':'", c);
+				c++;
+			}
+			if (c < end && *c == ' ')
+				c++;
+			if (!(c<end && * c> ' ')) { /* more whitespace, or the end */
+				c = skip_ws(c, end);
+				if (c >= end)
+					return vgp_jp_fail(p, "unexpected end of input",
+					                   c);
+			}
 		}
 		const unsigned char *vs = c;
 		if (*c == '"') {
@@ -250,7 +294,11 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 				return NULL;
 		}
 		p->path_len = base;
-		if (c < end && *c == ',') { /* the usual "value", "next" */
+		if (end - c >= 4 && bytes3_are(c, ',', ' ', '"')) {
+			c += 2; /* the usual "value", "next": one bounds check */
+			goto key;
+		}
+		if (c < end && *c == ',') { /* "value","next" */
 			c++;
 			if (c < end && *c == ' ')
 				c++;
@@ -273,4 +321,5 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 
 #undef JW_OBJECT
 #undef JW_LEAF
+#undef JW_KEY_GUESS
 #endif

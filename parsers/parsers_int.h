@@ -358,8 +358,15 @@ struct vgp_json_state {
 	struct vg_str channel, provider;
 	bool has_eventid, has_computer, explicit_module, explicit_dataset;
 	bool has_columns; /* osquery "columns.*" seen */
+	/* the key chain (json_event.c, key_guess): the key cache entries of the last
+	 * cached leaf of this record and of the key expected next, or NULL */
+	struct vgp_keycache_entry *last, *pred;
+	uint64_t slots_set; /* bit i: slot[i] was set (json_event.c clears those) */
+	/* slot[] stays the last member: per record, json_event.c zeroes the state
+	 * up to it and only the slots the last record set */
 	struct vg_str slot[VGP_JS_COUNT];
 };
+_Static_assert(VGP_JS_COUNT <= 64, "vgp_json_state.slots_set has a bit per slot");
 
 /*
  * What on_leaf (json_event.c) derives from a JSON key path alone: computed once
@@ -406,13 +413,21 @@ struct vgp_keycache_entry {
 	uint32_t off, len; /* the key in bytes[] (up to 16 bytes: its two words,
 	                      json_event.c's key_words) */
 	struct vgp_keyplan plan;
+	/* len when the key has no '"', '\\' or control byte (a top-level key written
+	 * with these bytes is this path without a scan: key_guess), else UINT32_MAX */
+	uint32_t glen;
+	/* the entry of the leaf that followed this one last time (NULL: none): the
+	 * guess for the next key, checked (an entry at or past count is stale) */
+	struct vgp_keycache_entry *succ;
 };
 struct vgp_keycache {
 	const struct vg_parser *parser; /* the plans were computed for */
 	size_t nfields;                 /* vg_field_count() then */
 	uint32_t count;
-	uint32_t used;                     /* bytes[] in use */
-	uint16_t slot[VGP_KEYCACHE_SLOTS]; /* entry index + 1; 0 = empty */
+	uint32_t used;                       /* bytes[] in use */
+	struct vgp_keycache_entry *first;    /* the last record's first leaf, or NULL */
+	struct vgp_keycache_entry *live_end; /* entry + count */
+	uint16_t slot[VGP_KEYCACHE_SLOTS];   /* entry index + 1; 0 = empty */
 	struct vgp_keycache_entry entry[VGP_KEYCACHE_ENTRIES];
 	char bytes[VGP_KEYCACHE_BYTES];
 };
@@ -426,6 +441,12 @@ struct vgp_audit_group {
 	struct vg_source src; /* of the first record (topic not owned) */
 };
 
+/* The most extras nodes and decoded string bytes a JSON record reserves up front
+ * from the last record's counts (vg_parse_ctx.extras_hint, pool_hint); more come
+ * 8 nodes at a time and a value at a time as without the hints. */
+#define VGP_EXTRAS_HINT_MAX 64
+#define VGP_POOL_HINT_MAX   1024
+
 struct vg_parse_ctx {
 	const struct vg_parser *parser;
 	pcre2_match_data *md;
@@ -435,6 +456,8 @@ struct vg_parse_ctx {
 	uint64_t match_errors;
 	struct vgp_json_state js;
 	struct vgp_keycache *keys; /* malloc'd; see above */
+	uint32_t extras_hint;      /* extras of the last JSON record (json_event.c) */
+	uint32_t pool_hint;        /* its decoded string bytes (json.c, esc_bytes) */
 	char path[VGP_JSON_PATH_MAX];
 	struct vgp_audit_group audit;
 };
@@ -492,6 +515,12 @@ vg_err vgp_jpaths_load(struct vg_parser *parser);
 /* Parse "[+-]HH:MM", "[+-]HHMM" or "Z"-zoned RFC 3339 text.  @return VG_OK or
  * VG_ERR_PARSE. */
 vg_err vgp_parse_time_loose(const char *s, size_t len, vg_time *out);
+/* The usual shape of vgp_parse_time_loose's input, without the general parser:
+ * "YYYY-MM-DD hh:mm:ss" ('T' or 't' for the space), then perhaps '.' or ',' and
+ * 1-6 digits, then perhaps 'Z' or 'z'.  @return true with *out set exactly as
+ * vg_time_parse_rfc3339(s, len, 0, out) would set it; false (*out untouched) for
+ * any other text, which the general parser then decides (json_event.c). */
+bool vgp_time_fast(const char *s, size_t len, vg_time *out);
 /* @return the offset of the first byte of s[0..len) that is not valid UTF-8, or len
  * (json.c). */
 size_t vgp_utf8_check(const char *s, size_t len);

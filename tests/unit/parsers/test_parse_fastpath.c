@@ -12,11 +12,23 @@
  *  - JSON string scanning and unescaping go 16 (SSE2) or 8 bytes at a time
  *    (json.c): checked against a byte-by-byte reading of RFC 8259 on generated
  *    keys and values that put escapes, quotes, control bytes and valid and broken
- *    UTF-8 at every block offset, whole and cut short.
+ *    UTF-8 at every block offset, whole and cut short; the block test for every
+ *    byte value at every position; "\\" pairs decoded in the block loop with the
+ *    record cut inside an escape.
  *  - JSON keys are planned once per context (json_event.c's key cache): a warm
  *    cache, filled past capacity and holding long keys, against a cold one; a key
  *    the registry learns later; an event that outgrows its initial value room.
+ *  - Top-level keys are guessed from the key chain (json_event.c, key_guess): a
+ *    learnt key order followed by the same key, prefixes, extensions, escaped
+ *    forms, raw quote / backslash / control / UTF-8 bytes and cut records, against
+ *    a new context.  Decoded values go into the room the last record reserved:
+ *    values of every length around that room, against a new context.
+ *  - The usual timestamp shape is read without the general parser
+ *    (vgp_time_fast): against vg_time_parse_rfc3339 on generated dates, clocks,
+ *    separators, fractions and zones, every byte replaced or inserted and every
+ *    cut; it must also accept every well-formed input of its shape.
  */
+#include "json_walk.h"
 #include "parsers_int.h"
 #include "vg_parsers.h"
 #include "vg_test.h"
@@ -665,6 +677,53 @@ START_TEST(json_long_strings_match_naive_reading)
 }
 END_TEST
 
+/* A record that ends inside an escape whose second byte lies just past its end
+ * (in the caller's buffer): the 16-byte decoding of "\\" pairs must not reach
+ * past the record (an exact-size copy shows a read past it under ASan).  Every
+ * cut of a value of an escape, plain bytes and backslashes, the byte after the cut
+ * always a backslash, against the naive reading. */
+START_TEST(json_escape_cut_at_record_end)
+{
+	char rec[96], out[96];
+	for (size_t plain = 0; plain < 40; plain++)
+		for (size_t cut = 7; cut < 8 + plain + 4; cut++) {
+			/* {"k":"\\aaa...\\\\\"}: an escape, plain bytes, escapes */
+			int n =
+			    snprintf(rec, sizeof(rec), "{\"k\":\"\\\\%.*s\\\\\\\\\\\\\"}",
+			             (int)plain,
+			             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+			ck_assert_int_gt(n, (int)cut);
+			/* the bytes past the record are backslashes too */
+			memset(rec + cut, '\\', (size_t)n - cut);
+			size_t olen = 0, qend = 0, off = 0;
+			const char *err = naive_string((const unsigned char *)rec, cut, 5,
+			                               out, &olen, &qend, &off);
+			ck_assert_ptr_nonnull(err); /* cut before the closing quote */
+			struct vg_arena *arena = vg_arena_new(0);
+			struct big_leaf bl = {0};
+			char path[VGP_JSON_PATH_MAX], want[200];
+			const char *reason = NULL;
+			snprintf(want, sizeof(want), "json: %s at offset %zu", err, off);
+			/* in the buffer, and as an exact-size heap copy (ASan: no read
+			 * past it) */
+			char *exact = malloc(cut);
+			ck_assert_ptr_nonnull(exact);
+			memcpy(exact, rec, cut);
+			for (int k = 0; k < 2; k++) {
+				vg_err rc =
+				    vgp_json_walk(k ? exact : rec, cut, arena, path,
+				                  collect_big, &bl, &reason);
+				ck_assert_msg(rc == VG_ERR_PARSE && !strcmp(reason, want),
+				              "plain %zu cut %zu: want '%s', got %d '%s'",
+				              plain, cut, want, (int)rc,
+				              reason ? reason : "");
+			}
+			free(exact);
+			vg_arena_destroy(arena);
+		}
+}
+END_TEST
+
 /* ------------------------------------------------------------ JSON key cache */
 
 static void event_json(struct vg_parser *parser, struct vg_parse_ctx *ctx,
@@ -868,6 +927,173 @@ START_TEST(json_fast_leaf_matches_first_sight)
 }
 END_TEST
 
+/* json_walk.h's string_stop (16 bytes at a time with SSE2, one signed compare for
+ * quotes, control and non-ASCII bytes) against the byte-by-byte rule, for every
+ * byte value at every position of a block and of the tail after the last block. */
+START_TEST(json_string_stop_every_byte)
+{
+	unsigned char buf[40];
+	for (int b = 0; b < 256; b++)
+		for (size_t pos = 0; pos < sizeof(buf); pos++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[pos] = (unsigned char)b;
+			bool stops = b == '"' || b == '\\' || b < 0x20 || b >= 0x80;
+			const unsigned char *want = stops ? buf + pos : buf + sizeof(buf);
+			ck_assert_msg(string_stop(buf, buf + sizeof(buf)) == want,
+			              "byte 0x%02x at %zu", (unsigned)b, pos);
+		}
+}
+END_TEST
+
+/* The key chain (json_event.c, key_guess: a top-level key expected from an earlier
+ * record is compared, not scanned) against first sight: after a context has
+ * learnt a record's key order, records whose next key is that key, a prefix or an
+ * extension of it, the same text escaped, raw bytes that would be a quote, a
+ * backslash or a control byte in the learnt path, long keys, UTF-8 and cut
+ * records give the same events and errors as through a new context. */
+START_TEST(json_key_guess_matches_first_sight)
+{
+	static const char *const learn[] = {
+	    "{\"x\":1,\"User\":\"u\",\"Image\":\"i\"}",
+	    "{\"x\":1,\"a\\\"b\":2,\"Image\":\"i\"}",
+	    "{\"x\":1,\"a\\\\b\":2,\"Image\":\"i\"}",
+	    "{\"x\":1,\"a\\nb\":2,\"Image\":\"i\"}",
+	    "{\"x\":1,\"a\\bb\":2}",
+	    "{\"x\":1,\"ParentCommandLine\":\"p\",\"TerminalSessionId\":\"1\"}",
+	    "{\"x\":1,\"ThisIsAVeryLongKeyNameOfMoreThan32Bytes\":1,\"Image\":2}",
+	    "{\"x\":1,\"\\u00e9\":2,\"Image\":\"i\"}",
+	    "{\"x\":{\"y\":1},\"User\":2}",
+	    "{\"x\":1,\"Use\":2}",
+	};
+	static const char *const keys[] = {
+	    "User",
+	    "Use",
+	    "UserX",
+	    "Us\\u0065r",
+	    "a\\\"b",
+	    "a\"b",
+	    "a\\\\b",
+	    "a\\b",
+	    "a\\bb",
+	    "a\nb",
+	    "a\\nb",
+	    "ParentCommandLine",
+	    "ParentCommandLinf",
+	    "TerminalSessionIdX",
+	    "TerminalSessionI",
+	    "ThisIsAVeryLongKeyNameOfMoreThan32Bytes",
+	    "ThisIsAVeryLongKeyNameOfMoreThan32Bytez",
+	    "\xc3\xa9",
+	    "\\u00e9",
+	    "\xc3",
+	    "\xc3\xa9\xa9",
+	    "Image",
+	    "",
+	};
+	static const char *const tails[] = {
+	    "\":2,\"Image\":\"j\"}", "\":{\"User\":1}}", "\"", "", "\" : 3 }", "\":",
+	};
+	struct vg_parser *parser = new_parser(0);
+	struct vg_arena *arena = vg_arena_new(0);
+	struct vg_buf a, b;
+	vg_buf_init(&a);
+	vg_buf_init(&b);
+	char rec[256];
+	size_t nl = sizeof(learn) / sizeof(learn[0]), nk = sizeof(keys) / sizeof(keys[0]),
+	       nt = sizeof(tails) / sizeof(tails[0]);
+	for (size_t l = 0; l < nl; l++)
+		for (size_t k = 0; k < nk; k++)
+			for (size_t t = 0; t < nt; t++) {
+				struct vg_parse_ctx *warm = vg_parse_ctx_new(parser);
+				struct vg_parse_ctx *cold = vg_parse_ctx_new(parser);
+				event_json(parser, warm, arena, learn[l], &a);
+				event_json(parser, warm, arena, learn[l], &a);
+				snprintf(rec, sizeof(rec), "{\"x\":1,\"%s%s", keys[k],
+				         tails[t]);
+				event_json(parser, warm, arena, rec, &a);
+				event_json(parser, cold, arena, rec, &b);
+				ck_assert_msg(a.len == b.len &&
+				                  !memcmp(a.data, b.data, a.len),
+				              "after %s\nrecord %s\nwarm %s\ncold %s",
+				              learn[l], rec, a.data, b.data);
+				/* and the learnt record itself once more, after the
+				 * variant */
+				event_json(parser, warm, arena, learn[l], &a);
+				event_json(parser, cold, arena, learn[l], &b);
+				ck_assert_msg(a.len == b.len &&
+				                  !memcmp(a.data, b.data, a.len),
+				              "record %s\nwarm %s\ncold %s", learn[l],
+				              a.data, b.data);
+				vg_parse_ctx_destroy(cold);
+				vg_parse_ctx_destroy(warm);
+				vg_arena_reset(arena);
+			}
+	vg_buf_free(&a);
+	vg_buf_free(&b);
+	vg_arena_destroy(arena);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
+/* Decoded string values go into the room a record reserves from the last
+ * record's decoded bytes, and move to the scratch when they outgrow it: after a
+ * record that reserves 64-300 bytes, values with escapes of every length around
+ * that room, escapes near its end, several per record, give the same events
+ * through the warm context as through a new one. */
+START_TEST(json_decoded_pool_matches_first_sight)
+{
+	struct vg_parser *parser = new_parser(0);
+	struct vg_arena *arena = vg_arena_new(0);
+	struct vg_buf a, b;
+	vg_buf_init(&a);
+	vg_buf_init(&b);
+	char learn[512], rec[5000], v[2400];
+	for (size_t room = 64; room <= 300; room += 59) {
+		/* one value that decodes to room - 1 bytes (+ its NUL) */
+		memset(v, 'r', room - 1);
+		v[room - 1] = '\0';
+		snprintf(learn, sizeof(learn), "{\"Image\":\"\\\\%.*s\"}", (int)room - 2,
+		         v);
+		for (size_t len = 1; len < 1100; len += len < 400 ? 3 : 97)
+			for (int kind = 0; kind < 3; kind++) {
+				size_t n = 0;
+				for (size_t i = 0; i < len; i++) {
+					bool e = kind == 0   ? i == len - 1
+					         : kind == 1 ? i % 9 == 0
+					                     : i > len / 2;
+					if (e) {
+						v[n++] = '\\';
+						v[n++] = i % 2 ? '\\' : 'n';
+					} else {
+						v[n++] = (char)('a' + i % 26);
+					}
+				}
+				v[n] = '\0';
+				snprintf(rec, sizeof(rec),
+				         "{\"Image\":\"%s\", \"x\": \"\\\\%s\", "
+				         "\"y\":\"q\\\\\"}",
+				         v, kind ? v : "");
+				struct vg_parse_ctx *warm = vg_parse_ctx_new(parser);
+				struct vg_parse_ctx *cold = vg_parse_ctx_new(parser);
+				event_json(parser, warm, arena, learn, &a);
+				event_json(parser, warm, arena, rec, &a);
+				event_json(parser, cold, arena, rec, &b);
+				ck_assert_msg(
+				    a.len == b.len && !memcmp(a.data, b.data, a.len),
+				    "room %zu len %zu kind %d\nwarm %.300s\ncold %.300s",
+				    room, len, kind, a.data, b.data);
+				vg_parse_ctx_destroy(cold);
+				vg_parse_ctx_destroy(warm);
+				vg_arena_reset(arena);
+			}
+	}
+	vg_buf_free(&a);
+	vg_buf_free(&b);
+	vg_arena_destroy(arena);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
 /* A key cached as "not a registry field" must become one once the registry learns
  * it (rules loaded after the context was created). */
 START_TEST(key_cache_follows_registry_growth)
@@ -981,6 +1207,125 @@ START_TEST(pattern_index_lists_admitted_patterns)
 }
 END_TEST
 
+/* One timestamp through vgp_time_fast and the general parser, from an exact-size
+ * heap copy (ASan catches a read past it).  The fast path may decline anything,
+ * but what it accepts must be what vg_time_parse_rfc3339(s, len, 0) gives.
+ * @return whether the fast path accepted it. */
+static bool time_fast_check(const char *text, size_t len)
+{
+	char *s = malloc(len ? len : 1);
+	ck_assert_ptr_nonnull(s);
+	memcpy(s, text, len);
+	vg_time tf = 12345, tg = 67890;
+	bool fast = vgp_time_fast(s, len, &tf);
+	vg_err err = vg_time_parse_rfc3339(s, len, 0, &tg);
+	if (fast) {
+		ck_assert_msg(err == VG_OK, "fast path accepted \"%.*s\"", (int)len,
+		              text);
+		ck_assert_msg(tf == tg, "\"%.*s\": fast %lld, general %lld", (int)len,
+		              text, (long long)tf, (long long)tg);
+	} else {
+		ck_assert_int_eq(tf, 12345); /* untouched */
+		/* and it declines only what is not its shape */
+		size_t i = 19;
+		bool shape = len >= 19 && (s[10] == ' ' || s[10] == 'T' || s[10] == 't');
+		if (shape && i < len && (s[i] == '.' || s[i] == ',')) {
+			size_t start = ++i;
+			while (i < len && s[i] >= '0' && s[i] <= '9')
+				i++;
+			shape = i > start && i - start <= 6;
+		}
+		if (shape && i < len)
+			shape = (s[i] == 'Z' || s[i] == 'z') && i + 1 == len;
+		ck_assert_msg(!(shape && err == VG_OK), "fast path declined \"%.*s\"",
+		              (int)len, text);
+	}
+	/* vgp_parse_time_loose (fast path first) agrees with the general parser */
+	vg_time tl = 0;
+	if (err == VG_OK) {
+		ck_assert_int_eq(vgp_parse_time_loose(s, len, &tl), VG_OK);
+		ck_assert_int_eq(tl, tg);
+	}
+	free(s);
+	return fast;
+}
+
+START_TEST(time_fast_matches_general_parser)
+{
+	static const int years[] = {0,    1,    4,    100,  400,  1600, 1899, 1900, 1970,
+	                            1999, 2000, 2019, 2023, 2024, 2100, 2400, 9999};
+	static const int days[] = {0, 1, 9, 10, 19, 27, 28, 29, 30, 31, 32, 39, 99};
+	static const int clocks[][3] = {{0, 0, 0},  {23, 59, 59}, {23, 59, 60},
+	                                {24, 0, 0}, {12, 60, 0},  {12, 0, 61},
+	                                {9, 5, 7},  {19, 99, 9}};
+	static const char seps[] = {' ', 'T', 't', 'x', '_'};
+	static const char *const tails[] = {
+	    "",        ".",       ".1",   ".257",      ".446281",  ".1234567", ",5",
+	    "Z",       "z",       ".5Z",  ".5z",       ".123456Z", "+01:00",   ".5-05:30",
+	    "+0000",   " ",       ".12a", "ZZ",        "Z ",       ".Z",       "-00:00",
+	    ".000001", ".999999", "5",    ".1234567Z", "\n",       "Zz"};
+	size_t ntails = sizeof(tails) / sizeof(tails[0]), accepted = 0, total = 0;
+	char buf[96];
+
+	/* every date of the table with two clocks, a space and a few tails */
+	for (size_t y = 0; y < sizeof(years) / sizeof(years[0]); y++)
+		for (int mo = 0; mo <= 13; mo++)
+			for (size_t d = 0; d < sizeof(days) / sizeof(days[0]); d++)
+				for (size_t t = 0; t < 6; t++) {
+					int n = snprintf(
+					    buf, sizeof(buf),
+					    "%04d-%02d-%02d %02d:%02d:%02d%s", years[y],
+					    mo, days[d], t & 1 ? 23 : 4, t & 1 ? 59 : 30,
+					    t & 1 ? 60 : 0, tails[t]);
+					accepted += time_fast_check(buf, (size_t)n);
+					total++;
+				}
+	/* every clock, separator and tail on a leap day and an ordinary one */
+	for (int leap = 0; leap < 2; leap++)
+		for (size_t c = 0; c < sizeof(clocks) / sizeof(clocks[0]); c++)
+			for (size_t sp = 0; sp < sizeof(seps); sp++)
+				for (size_t t = 0; t < ntails; t++) {
+					int n = snprintf(
+					    buf, sizeof(buf), "%s%c%02d:%02d:%02d%s",
+					    leap ? "2024-02-29" : "2019-07-19", seps[sp],
+					    clocks[c][0], clocks[c][1], clocks[c][2],
+					    tails[t]);
+					accepted += time_fast_check(buf, (size_t)n);
+					total++;
+				}
+	/* one byte replaced or inserted anywhere, and every truncation, of the shapes
+	 * Sysmon, Windows and ECS write */
+	static const char *const bases[] = {
+	    "2019-07-19 14:42:51.257", "2019-07-19 14:42:51.446281",
+	    "2024-02-29T23:59:60.123456Z", "2000-12-31t00:00:00,5z",
+	    "1999-01-01 09:09:09"};
+	static const unsigned char bytes[] = {0x00, ' ',  '+',  ',',  '-',  '.',  '/',
+	                                      '0',  '1',  '2',  '5',  '9',  ':',  ';',
+	                                      'T',  'Z',  'a',  'z',  0x7f, 0x80, 0x89,
+	                                      0x8a, 0xb9, 0xc0, 0xff, '\t', 0x10, 0x3f};
+	for (size_t b = 0; b < sizeof(bases) / sizeof(bases[0]); b++) {
+		size_t len = strlen(bases[b]);
+		ck_assert_msg(time_fast_check(bases[b], len), "%s declined", bases[b]);
+		for (size_t cut = 0; cut < len; cut++)
+			total += 1, accepted += time_fast_check(bases[b], cut);
+		for (size_t i = 0; i <= len; i++)
+			for (size_t k = 0; k < sizeof(bytes); k++) {
+				memcpy(buf, bases[b], len);
+				buf[i] = (char)bytes[k]; /* i == len: appended */
+				accepted +=
+				    time_fast_check(buf, i == len ? len + 1 : len);
+				memcpy(buf, bases[b], i);
+				buf[i] = (char)bytes[k];
+				memcpy(buf + i + 1, bases[b] + i, len - i);
+				accepted += time_fast_check(buf, len + 1);
+				total += 2;
+			}
+	}
+	/* the fast path is taken for most well-formed inputs, not declined wholesale */
+	ck_assert_uint_gt(accepted, total / 8);
+}
+END_TEST
+
 static Suite *fastpath_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -995,6 +1340,11 @@ static Suite *fastpath_suite(void)
 	    {"json_fast_leaf_first_sight", json_fast_leaf_matches_first_sight},
 	    {"json_long_strings", json_long_strings_match_naive_reading},
 	    {"json_event_growth", json_event_grows_past_initial_room},
+	    {"time_fast_differential", time_fast_matches_general_parser},
+	    {"json_key_guess", json_key_guess_matches_first_sight},
+	    {"json_string_stop_bytes", json_string_stop_every_byte},
+	    {"json_escape_cut", json_escape_cut_at_record_end},
+	    {"json_decoded_pool", json_decoded_pool_matches_first_sight},
 	};
 	return vg_test_suite("parse_fastpath", cases, sizeof(cases) / sizeof(cases[0]),
 	                     NULL, NULL);
