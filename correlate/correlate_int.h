@@ -307,18 +307,31 @@ void vg_prefilter_clear(struct vg_pfstate *st);
 struct vg_pfcache *vg_pfcache_new(size_t entries);
 void vg_pfcache_free(struct vg_pfcache *c);
 struct vg_pfcache_slot;
-/* The values vals[0..nvals) (hash h) of the fields of the owner's unit (one field,
- * or fields cached together; value_cache.c): on a hit, the ids they hold as *n
- * unaligned uint32s; NULL on a miss, with *victim the slot to fill.  A value is
- * NULL when absent (never when nvals is 1); a unit always passes the same nvals. */
+/* The length of the cache key of vals[0..nvals): the value's bytes when nvals is 1,
+ * else per value 4 bytes and its bytes. */
+static inline size_t vg_pfcache_key_len(const struct vg_value *const *vals, size_t nvals)
+{
+	if (nvals == 1)
+		return vals[0]->len;
+	size_t k = 0;
+	for (size_t i = 0; i < nvals; i++)
+		k += 4 + (vals[i] ? vals[i]->len : 0);
+	return k;
+}
+/* The values vals[0..nvals) (hash h, key length klen = vg_pfcache_key_len) of the
+ * fields of the owner's unit (one field, or fields cached together;
+ * value_cache.c): on a hit, the ids they hold as *n unaligned uint32s; NULL on a
+ * miss, with *victim the slot to fill.  A value is NULL when absent (never when
+ * nvals is 1); a unit always passes the same nvals. */
 const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t unit,
                                uint64_t h, const struct vg_value *const *vals,
-                               size_t nvals, size_t *n, struct vg_pfcache_slot **victim);
+                               size_t nvals, size_t klen, size_t *n,
+                               struct vg_pfcache_slot **victim);
 /* Remember that vals hold ids[0..n) in the slot vg_pfcache_find chose (keys too
  * large for the ring are not kept). */
 void vg_pfcache_fill(struct vg_pfcache *c, struct vg_pfcache_slot *slot,
                      const void *owner, uint32_t unit, uint64_t h,
-                     const struct vg_value *const *vals, size_t nvals,
+                     const struct vg_value *const *vals, size_t nvals, size_t klen,
                      const uint32_t *ids, size_t n);
 
 /* Rules sharing a logsource, for the index. */

@@ -16,7 +16,8 @@
  * few with none), and their string patterns are then bit tests (an item of
  * literals only: a few word-and-mask tests).  Regexes check their required literal
  * and ordered literal runs before PCRE2 runs; a regex that is only literal runs
- * joined by ".*" is decided by that ordered search.
+ * joined by ".*" is decided by that ordered search.  Globs ('*', '?') are matched without
+ * backtracking: each segment between stars at its leftmost fit.
  *
  * A rule's condition tree is compiled at load time into a flat program (each
  * selection node names the node to test next when it holds and when it does not:
@@ -90,31 +91,70 @@ static bool find_sub(const char *s, size_t slen, const char *p, size_t plen, boo
 	return false;
 }
 
-/* General glob with '*' and '?' (iterative, backtracks to the last star only:
- * O(len * pattern) worst case, no recursion). */
+/* s[0..n) matches the glob segment t[0..n) (kinds k: literal bytes and '?'). */
+static inline bool seg_eq(const char *s, const char *t, const uint8_t *k, size_t n,
+                          bool cased)
+{
+	for (size_t i = 0; i < n; i++)
+		if (k[i] != VG_WC_ONE &&
+		    (cased ? s[i] != t[i]
+		           : fold((unsigned char)s[i]) != (unsigned char)t[i]))
+			return false;
+	return true;
+}
+
+/* General glob with '*' and '?', without backtracking: the segments between stars
+ * have a fixed length ('?' is one byte), so placing each at its leftmost fit after
+ * the previous one leaves the most room for the rest -- the first segment anchored
+ * at the start unless the pattern starts with '*', the last at the end unless it
+ * ends with '*'.  O(len * pattern) worst case, no recursion. */
 static bool glob(const struct vg_pattern *p, const char *s, size_t slen)
 {
-	size_t si = 0, pi = 0, star = SIZE_MAX, mark = 0;
-	while (si < slen) {
-		if (pi < p->len && p->kinds[pi] == VG_WC_STAR) {
-			star = pi++;
-			mark = si;
-		} else if (pi < p->len && (p->kinds[pi] == VG_WC_ONE ||
-		                           (p->cased ? s[si] == p->text[pi]
-		                                     : fold((unsigned char)s[si]) ==
-		                                           (unsigned char)p->text[pi]))) {
-			pi++;
-			si++;
-		} else if (star != SIZE_MAX) {
-			pi = star + 1;
-			si = ++mark;
-		} else {
-			return false;
-		}
-	}
-	while (pi < p->len && p->kinds[pi] == VG_WC_STAR)
+	const char *t = p->text;
+	const uint8_t *k = p->kinds;
+	size_t m = p->len, pi = 0;
+	while (pi < m && k[pi] != VG_WC_STAR)
 		pi++;
-	return pi == p->len;
+	if (pi == m) /* no star */
+		return slen == m && seg_eq(s, t, k, m, p->cased);
+	if (slen < pi || !seg_eq(s, t, k, pi, p->cased))
+		return false;
+	size_t si = pi, pe = m;
+	while (k[pe - 1] != VG_WC_STAR)
+		pe--; /* the last segment is t[pe..m), after the last star */
+	if (slen - si < m - pe)
+		return false;
+	size_t se = slen - (m - pe); /* where the last segment must start */
+	if (!seg_eq(s + se, t + pe, k + pe, m - pe, p->cased))
+		return false;
+	while (pi < pe) {
+		if (k[pi] == VG_WC_STAR) {
+			pi++;
+			continue;
+		}
+		size_t e = pi;
+		while (k[e] != VG_WC_STAR) /* pe - 1 is a star */
+			e++;
+		size_t len = e - pi;
+		/* a first byte that only matches itself: candidates by memchr */
+		bool by_byte = k[pi] == VG_WC_LIT &&
+		               (p->cased || (unsigned char)(t[pi] - 'a') >= 26);
+		for (;; si++) {
+			if (si + len > se)
+				return false;
+			if (by_byte) {
+				const char *h = memchr(s + si, t[pi], se - len - si + 1);
+				if (!h)
+					return false;
+				si = (size_t)(h - s);
+			}
+			if (seg_eq(s + si, t + pi, k + pi, len, p->cased))
+				break;
+		}
+		si += len;
+		pi = e;
+	}
+	return true;
 }
 
 static bool str_match(const struct vg_pattern *p, const char *s, size_t n)
@@ -399,14 +439,29 @@ static bool utf8_valid(const char *str, size_t n)
 	return true;
 }
 
+/* The first t[0..m) (m >= 1) in s[0..n), or NULL: candidates by memchr on its
+ * first byte (runs are short, values of one event field). */
+static const char *find_run(const char *s, size_t n, const char *t, size_t m)
+{
+	if (m > n)
+		return NULL;
+	const char *p = s, *end = s + n - m + 1; /* candidates before end */
+	while ((p = memchr(p, t[0], (size_t)(end - p))) != NULL) {
+		if (memcmp(p + 1, t + 1, m - 1) == 0)
+			return p;
+		if (++p == end)
+			break;
+	}
+	return NULL;
+}
+
 /* The runs q[0..k) (each: a flag byte, the bytes, a NUL) occur in this order in
  * s[from..to).  @return the end of the last, or SIZE_MAX. */
 static size_t runs_in(const char *q, uint16_t k, const char *s, size_t from, size_t to)
 {
 	for (uint16_t i = 0; i < k; i++) {
 		size_t m = strlen(q + 1);
-		const char *hit = m == 1 ? memchr(s + from, q[1], to - from)
-		                         : memmem(s + from, to - from, q + 1, m);
+		const char *hit = find_run(s + from, to - from, q + 1, m);
 		if (!hit)
 			return SIZE_MAX;
 		from = (size_t)(hit - s) + m;
@@ -506,34 +561,44 @@ static bool value_match(const struct vg_pattern *p, vg_field f, const struct vg_
 	return false;
 }
 
+/* An item whose values are all literals of the group (fc->lits_only, env->pf set):
+ * bit tests only, a word of bits at a time. */
+static inline bool lits_match(const struct vg_fcond *fc, const struct vg_menv *env)
+{
+	const uint64_t *bits = env->pfs->bits;
+	const struct vg_litmask *lm = fc->lmask, *end = lm + fc->nlmask;
+	if (fc->all) { /* as fcond_match: `all` ignores neg */
+		for (; lm < end; lm++)
+			if ((bits[lm->word] & lm->mask) != lm->mask)
+				return false;
+		return true;
+	}
+	for (; lm < end; lm++)
+		if (bits[lm->word] & lm->mask)
+			return !fc->neg;
+	return fc->neg;
+}
+
+/* An item of one uncased exact string on a named field (fc->one_exact), as
+ * value_match and str_match would compare it. */
+static inline bool one_exact_match(const struct vg_fcond *fc, const struct vg_event *ev)
+{
+	const struct vg_pattern *p = &fc->vals[0];
+	const struct vg_value *v = vg_event_get(ev, fc->field);
+	return v && v->kind != VG_VK_NULL && v->len == p->len &&
+	       eq_n(v->ptr, p->text, p->len, false);
+}
+
 static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
                         const struct vg_menv *env)
 {
-	if (fc->lits_only && env->pf) {
-		/* every value is a literal of the group: bit tests only, a word of
-		 * bits at a time */
-		const uint64_t *bits = env->pfs->bits;
-		const struct vg_litmask *lm = fc->lmask, *end = lm + fc->nlmask;
-		if (fc->all) { /* as below: `all` ignores neg */
-			for (; lm < end; lm++)
-				if ((bits[lm->word] & lm->mask) != lm->mask)
-					return false;
-			return true;
-		}
-		for (; lm < end; lm++)
-			if (bits[lm->word] & lm->mask)
-				return !fc->neg;
-		return fc->neg;
-	}
+	if (fc->lits_only && env->pf)
+		return lits_match(fc, env);
 
 	const struct vg_value *v;
 	struct vg_value raw;
-	if (fc->one_exact) { /* as value_match and str_match would */
-		const struct vg_pattern *p = &fc->vals[0];
-		v = vg_event_get(ev, fc->field);
-		return v && v->kind != VG_VK_NULL && v->len == p->len &&
-		       eq_n(v->ptr, p->text, p->len, false);
-	}
+	if (fc->one_exact)
+		return one_exact_match(fc, ev);
 	if (fc->field == VG_FIELD_NONE) {
 		/* keyword: the message, or the raw record when there is none */
 		v = vg_event_get(ev, env->message);
@@ -546,26 +611,31 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
 	} else {
 		v = vg_event_get(ev, fc->field);
 	}
-	/* fold once when several string values will be compared */
+	/* fold once when several string values will be compared (when the first
+	 * value that is not a bit test comes: the copy only saves work) */
 	const char *low = NULL;
-	if (v && v->kind != VG_VK_NULL && fc->nvals > 1 && fc->vals[0].op == VG_MOP_STR &&
-	    v != &raw) /* the raw record is not a field: compared as is */
-		low = vg_fold_get(
-		    env->fold, fc->field == VG_FIELD_NONE ? env->message : fc->field, v);
+	bool want_low = v && v->kind != VG_VK_NULL && fc->nvals > 1 &&
+	                fc->vals[0].op == VG_MOP_STR &&
+	                v != &raw; /* the raw record is not a field: compared as is */
+	vg_field lf = fc->field == VG_FIELD_NONE ? env->message : fc->field;
 	bool res;
-	if (fc->acc && low && faccel_match(fc->acc, fc, low, v->len, &res))
+	if (fc->acc && want_low && (low = vg_fold_get(env->fold, lf, v)) &&
+	    faccel_match(fc->acc, fc, low, v->len, &res))
 		return res != fc->neg;
-	if (fc->all) {
-		for (size_t i = 0; i < fc->nvals; i++)
-			if (!value_match(&fc->vals[i], fc->field, v, fc->tp, low, ev,
-			                 env))
-				return false;
-		return true;
+	for (size_t i = 0; i < fc->nvals; i++) {
+		const struct vg_pattern *p = &fc->vals[i];
+		bool m;
+		if (p->lit_exact && env->pf) {
+			m = lit_get(env, p->lit); /* as value_match would */
+		} else {
+			if (want_low && !low)
+				low = vg_fold_get(env->fold, lf, v);
+			m = value_match(p, fc->field, v, fc->tp, low, ev, env);
+		}
+		if (m != fc->all)
+			return fc->all ? false : !fc->neg;
 	}
-	for (size_t i = 0; i < fc->nvals; i++)
-		if (value_match(&fc->vals[i], fc->field, v, fc->tp, low, ev, env))
-			return !fc->neg;
-	return fc->neg;
+	return fc->all ? true : fc->neg;
 }
 
 bool vg_sel_match(const struct vg_sel *sel, const struct vg_event *ev,
@@ -576,9 +646,12 @@ bool vg_sel_match(const struct vg_sel *sel, const struct vg_event *ev,
 	for (size_t a = 0; a < sel->nalts; a++) {
 		const struct vg_smap *m = &sel->alts[a];
 		size_t i;
-		for (i = 0; i < m->n; i++)
-			if (!fcond_match(&m->conds[i], ev, env))
+		for (i = 0; i < m->n; i++) {
+			const struct vg_fcond *fc = &m->conds[i];
+			if (!(fc->lits_only && env->pf ? lits_match(fc, env)
+			                               : fcond_match(fc, ev, env)))
 				break;
+		}
 		if (i == m->n)
 			return true;
 	}
@@ -1115,7 +1188,8 @@ static bool ls_match(const struct vg_lsgroup *lg, const struct vg_event *ev,
 	if (lg->lsc_never)
 		return false;
 	for (uint8_t i = 0; i < lg->lsc_n; i++)
-		if (!fcond_match(lg->lsc[i], ev, env))
+		if (!(lg->lsc[i]->one_exact ? one_exact_match(lg->lsc[i], ev)
+		                            : fcond_match(lg->lsc[i], ev, env)))
 			return false;
 	return true;
 }

@@ -13,9 +13,9 @@
  * requirements -- sets of literals one of which holds whenever the rule matches,
  * derived as a conjunction of disjunctions over its condition tree (node_reqs) --
  * and its cheapest requirement is posted under its literals; the others are
- * checked on the bits after the scan.  Per field every literal is compiled into:
- * a hash table of exact literals, path-compressed tries of prefix and (reversed)
- * suffix literals, a gram filter plus a table gram -> (literal, offset) for
+ * checked on the bits after the scan, as (word, mask) pairs.  Per field every literal is
+ * compiled into: a hash table of exact literals, path-compressed tries of prefix and
+ * (reversed) suffix literals, a gram filter plus a table gram -> (literal, offset) for
  * contains literals of >= 4 bytes (probed at every `stride`-th position when every
  * such literal is long enough to register `stride` consecutive grams), a byte-pair
  * filter for 2..3-byte literals and memchr for 1-byte ones.  The fields are
@@ -72,7 +72,9 @@ struct vg_lit {
 };
 
 /* A posting: the literal satisfies the first requirement of `rule`; its others are
- * at pf->sec[sec]: their number, then per requirement its literal count and ids. */
+ * at pf->sec[sec]: their number, then per requirement the number of its (word,
+ * mask) pairs over the literal bits and the pairs, each as three uint32s (word,
+ * mask low half, mask high half), the words of its likeliest literals first. */
 struct pfent {
 	uint32_t rule;
 	uint32_t sec;
@@ -126,6 +128,7 @@ struct fmatch {
 	uint32_t *present; /* literals that hold whenever the field has a value */
 	uint32_t npresent;
 	uint32_t *ones; /* contains literals of 1 byte (memchr) */
+	uint8_t *onec;  /* their bytes */
 	uint32_t nones;
 	/* contains literals of >= GRAM bytes: the grams at stride offsets */
 	uint64_t *gbits; /* filter by hash of the gram; NULL: no such literal */
@@ -138,7 +141,7 @@ struct fmatch {
 	uint64_t *pbits; /* 65536-bit filter by the two bytes at a position; NULL: none */
 	struct pslot *pslots; /* by their first two bytes */
 	uint32_t pmask;
-	struct p3ent *p3; /* the 3-byte literals of the pslots */
+	struct p3ent *p3; /* the 3-byte literals of the pslots (by third byte) */
 };
 
 /* The 2..3-byte contains literals of a field starting with the two bytes key - 1
@@ -235,7 +238,7 @@ static inline void lit_true(const struct vg_prefilter *pf, struct vg_pfstate *st
 }
 
 /* Cached literal ids: the id, and CACHED_POSTS when it has postings (so a replay
- * skips the others' posting lists). */
+ * skips the others' posting lists); those with postings come first. */
 #define CACHED_POSTS UINT32_C(0x80000000)
 
 /* Keep the candidates whose other requirements have a true literal each. */
@@ -249,9 +252,11 @@ static void cand_filter(const struct vg_prefilter *pf, struct vg_pfstate *st)
 		for (uint32_t j = 0; j < nreq && ok; j++) {
 			uint32_t n = *q++;
 			ok = false;
-			for (uint32_t a = 0; a < n && !ok; a++)
-				ok = bit_get(st->bits, q[a]);
-			q += n;
+			for (const uint32_t *e = q, *end = q + 3 * n; e < end && !ok;
+			     e += 3)
+				ok =
+				    (st->bits[e[0]] & ((uint64_t)e[2] << 32 | e[1])) != 0;
+			q += 3 * n;
 		}
 		if (ok) {
 			st->cand[k] = st->cand[i];
@@ -409,10 +414,13 @@ VG_NOINLINE static void pair_hit(const struct vg_prefilter *pf, struct vg_pfstat
 		lit_true(pf, st, sl->lit2);
 	if (k + 3 > n)
 		return;
+	/* sorted by the third byte, each once (shorts_build) */
 	const struct p3ent *e = fm->p3 + sl->start3, *end = e + sl->n3;
-	for (; e < end; e++)
-		if (e->c == u[2])
+	for (; e < end && e->c <= u[2]; e++)
+		if (e->c == u[2]) {
 			lit_true(pf, st, e->lit);
+			break;
+		}
 }
 
 /* A hash of s[0..n) for the exact tables and the value cache (any bytes: hits
@@ -566,7 +574,7 @@ static void scan_field(const struct vg_prefilter *pf, struct vg_pfstate *st,
 	for (uint32_t k = 0; k < fm->npresent; k++)
 		lit_true(pf, st, fm->present[k]);
 	for (uint32_t k = 0; k < fm->nones; k++)
-		if (memchr(s, pf->text[pf->lits[fm->ones[k]].off], n))
+		if (memchr(s, fm->onec[k], n))
 			lit_true(pf, st, fm->ones[k]);
 	if (fm->xslots)
 		exact_probe(pf, st, fm, s, n, raw);
@@ -676,23 +684,33 @@ bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
 			continue;
 		struct vg_pfcache_slot *slot = NULL;
 		uint64_t h = 0;
+		size_t klen = 0;
 		if (st->cache && un->cache && pf->nlits < CACHED_POSTS) {
 			h = unit_hash(u, vals, un->n);
+			klen = vg_pfcache_key_len(vals, un->n);
 			st->cache_lookups++;
 			size_t nhit;
-			const uint8_t *d = vg_pfcache_find(st->cache, pf, (uint32_t)u, h,
-			                                   vals, un->n, &nhit, &slot);
+			const uint8_t *d =
+			    vg_pfcache_find(st->cache, pf, (uint32_t)u, h, vals, un->n,
+			                    klen, &nhit, &slot);
 			if (d) {
 				/* a unit's literals are set by its scan only: each
 				 * id is new to this event */
 				st->cache_hits++;
-				for (size_t k = 0; k < nhit; k++) {
+				size_t k = 0;
+				for (; k < nhit; k++) { /* those with postings first */
 					uint32_t w, id;
 					memcpy(&w, d + 4 * k, 4);
+					if (!(w & CACHED_POSTS))
+						break;
 					id = w & ~CACHED_POSTS;
 					st->bits[id >> 6] |= UINT64_C(1) << (id & 63);
-					if (w & CACHED_POSTS)
-						lit_post(pf, st, id);
+					lit_post(pf, st, id);
+				}
+				for (; k < nhit; k++) {
+					uint32_t id;
+					memcpy(&id, d + 4 * k, 4);
+					st->bits[id >> 6] |= UINT64_C(1) << (id & 63);
 				}
 				continue;
 			}
@@ -703,12 +721,16 @@ bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
 			st->ncand = 0;
 			return false;
 		}
-		if (slot) { /* the literals this unit's scan set (only its own) */
-			for (size_t k = from; k < st->nset; k++)
-				if (pf->lits[st->set[k]].npost)
-					st->set[k] |= CACHED_POSTS;
+		if (slot) { /* the literals this unit's scan set (only its own),
+			     those with postings flagged and first */
+			for (size_t k = from, p = from; k < st->nset; k++)
+				if (pf->lits[st->set[k]].npost) {
+					uint32_t id = st->set[k];
+					st->set[k] = st->set[p];
+					st->set[p++] = id | CACHED_POSTS;
+				}
 			vg_pfcache_fill(st->cache, slot, pf, (uint32_t)u, h, vals, un->n,
-			                st->set + from, st->nset - from);
+			                klen, st->set + from, st->nset - from);
 		}
 	}
 	cand_filter(pf, st);
@@ -757,6 +779,7 @@ static void fmatch_free(struct fmatch *fm)
 	trie_free(&fm->rev);
 	free(fm->present);
 	free(fm->ones);
+	free(fm->onec);
 	free(fm->gbits);
 	free(fm->gslots);
 	free(fm->gents);
@@ -2233,8 +2256,10 @@ static bool fmatch_build(struct fmatch *fm, const struct lbuild *b, vg_field f,
 	uint32_t *exact = malloc(n * sizeof(*exact));
 	fm->present = malloc(n * sizeof(*fm->present));
 	fm->ones = malloc(n * sizeof(*fm->ones));
+	fm->onec = malloc(n);
 	bool ok = false;
-	if (!fwd || !rev || !grams || !shorts || !exact || !fm->present || !fm->ones)
+	if (!fwd || !rev || !grams || !shorts || !exact || !fm->present || !fm->ones ||
+	    !fm->onec)
 		goto done;
 	size_t stride = 0; /* 0: no contains literal of >= GRAM bytes */
 	for (size_t i = 0; i < n; i++) {
@@ -2265,9 +2290,10 @@ static bool fmatch_build(struct fmatch *fm, const struct lbuild *b, vg_field f,
 		default:
 			if (l->len == 0)
 				fm->present[fm->npresent++] = ids[i];
-			else if (l->len == 1)
+			else if (l->len == 1) {
+				fm->onec[fm->nones] = (uint8_t)b->text[l->off];
 				fm->ones[fm->nones++] = ids[i];
-			else if (l->len < GRAM)
+			} else if (l->len < GRAM)
 				shorts[ns++] = ids[i];
 			else
 				grams[ng++] = ids[i];
@@ -2425,7 +2451,7 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 		/* the cheapest requirement is posted, the others checked */
 		size_t need = 1 + (q->n - 1);
 		for (size_t k = 1; k < q->n; k++)
-			need += 1 + q->r[k].n;
+			need += 1 + 3 * q->r[k].n;
 		if (nsec + need > seccap) {
 			seccap = (nsec + need) * 2 + 1024;
 			uint32_t *ns = realloc(pf->sec, seccap * sizeof(*ns));
@@ -2436,16 +2462,29 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 		uint32_t sec = (uint32_t)nsec;
 		pf->sec[nsec++] = (uint32_t)(q->n - 1);
 		for (size_t k = 1; k < q->n; k++) {
-			pf->sec[nsec++] = (uint32_t)q->r[k].n;
-			/* the likeliest literals first: the check stops at a true one */
+			/* the likeliest literals' words first: the check stops at a
+			 * true one */
 			for (size_t j = 0; j < q->r[k].n; j++)
 				tmp_ck[j] =
 				    (struct kent){(uint32_t)(COST_MAX + NO_ANCHOR -
 				                             lit_cost(&b, q->r[k].a[j])),
 				                  q->r[k].a[j], 0};
 			qsort(tmp_ck, q->r[k].n, sizeof(*tmp_ck), cmp_kent);
-			for (size_t j = 0; j < q->r[k].n; j++)
-				pf->sec[nsec++] = tmp_ck[j].lit;
+			uint32_t *np = &pf->sec[nsec++], *pairs = pf->sec + nsec;
+			*np = 0;
+			for (size_t j = 0; j < q->r[k].n; j++) {
+				uint32_t id = tmp_ck[j].lit, w = id >> 6, p = 0;
+				while (p < *np && pairs[3 * p] != w)
+					p++;
+				if (p == *np) {
+					pairs[3 * p] = w;
+					pairs[3 * p + 1] = pairs[3 * p + 2] = 0;
+					++*np;
+				}
+				pairs[3 * p + 1 + (id & 63) / 32] |= UINT32_C(1)
+				                                     << (id & 31);
+			}
+			nsec += 3 * (size_t)*np;
 		}
 		for (size_t j = 0; j < q->r[0].n; j++) {
 			if (nps == pcap) {

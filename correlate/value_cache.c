@@ -79,17 +79,8 @@ static inline uint8_t *cache_data(const struct vg_pfcache *c,
 	return c->ring + (ce->pos & (c->rsize - 1));
 }
 
-/* Bytes of the key of parts vals[0..nvals): per part a 4-byte length
- * (UINT32_MAX: absent) and the bytes. */
-static inline size_t key_len(const struct vg_value *const *vals, size_t nvals)
-{
-	if (nvals == 1)
-		return vals[0]->len; /* one value: its bytes alone */
-	size_t k = 0;
-	for (size_t i = 0; i < nvals; i++)
-		k += 4 + (vals[i] ? vals[i]->len : 0);
-	return k;
-}
+/* The key of parts vals[0..nvals) (its length klen: vg_pfcache_key_len): per part a
+ * 4-byte length (UINT32_MAX: absent) and the bytes; one value alone: its bytes. */
 
 /* a[0..n) == b[0..n), inline for short values (8 bytes at a time, the last 8
  * overlapping; never past either end), memcmp for the others. */
@@ -144,7 +135,8 @@ static bool key_eq(const uint8_t *d, const struct vg_value *const *vals, size_t 
 
 const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t unit,
                                uint64_t h, const struct vg_value *const *vals,
-                               size_t nvals, size_t *n, struct vg_pfcache_slot **victim)
+                               size_t nvals, size_t klen, size_t *n,
+                               struct vg_pfcache_slot **victim)
 {
 	struct vg_pfcache_slot *set = &c->e[((h ^ h >> 29) & c->mask) * CACHE_WAYS];
 	c->clock++;
@@ -152,7 +144,7 @@ const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t
 		struct vg_pfcache_slot *ce = &set[w];
 		if (ce->h != h || ce->owner != owner || ce->fm != unit ||
 		    c->wpos > ce->pos + c->rsize /* overwritten since */ ||
-		    ce->len != key_len(vals, nvals) ||
+		    ce->len != klen ||
 		    !key_eq(cache_data(c, ce) + 4 * (size_t)ce->nlits, vals, nvals))
 			continue;
 		ce->used = c->clock;
@@ -174,9 +166,8 @@ const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t
 
 void vg_pfcache_fill(struct vg_pfcache *c, struct vg_pfcache_slot *ce, const void *owner,
                      uint32_t unit, uint64_t h, const struct vg_value *const *vals,
-                     size_t nvals, const uint32_t *ids, size_t n)
+                     size_t nvals, size_t klen, const uint32_t *ids, size_t n)
 {
-	size_t klen = key_len(vals, nvals);
 	size_t need = (4 * n + klen + 3) & ~(size_t)3;
 	ce->owner = NULL;
 	if (need > c->rsize / 8 || klen > UINT32_MAX)

@@ -902,6 +902,24 @@ START_TEST(index_differential_units)
 }
 END_TEST
 
+/* Glob reference for regex_prefilter_sound: '*' any bytes, '?' one, the others
+ * themselves (ASCII case folded unless cased); plain backtracking. */
+static bool ref_glob(const char *p, const char *s, bool cased)
+{
+	if (!*p)
+		return !*s;
+	if (*p == '*')
+		return ref_glob(p + 1, s, cased) || (*s && ref_glob(p, s + 1, cased));
+	if (!*s)
+		return false;
+	char a = *p, b = *s;
+	if (!cased) {
+		a = (char)(a >= 'A' && a <= 'Z' ? a + 32 : a);
+		b = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
+	}
+	return (*p == '?' || a == b) && ref_glob(p + 1, s + 1, cased);
+}
+
 /* The regexes' required literals and ordered runs (read from the pattern text by
  * prefilter.c, used by the index and before PCRE2 runs) against PCRE2 itself:
  * random patterns over the syntax that reading handles (literals, escapes,
@@ -1022,6 +1040,62 @@ START_TEST(regex_prefilter_sound)
 		vg_ruleset_destroy(rs);
 	}
 	ck_assert_uint_gt(matched, agree / 50); /* matches are not rare */
+
+	/* globs ('*', '?'; detect.c places each segment between stars at its
+	 * leftmost fit) against a backtracking reference, cased and not, through
+	 * the index (16 rules) and their necessary literal runs */
+	static const char *const gpieces[] = {"a", "b", "x",  "A",  "-", "*",
+	                                      "*", "?", "ab", "b-", "Ba"};
+	static const char *const gunits[] = {"a", "b", "x", "A", "B", "-", "*", "?"};
+	size_t gagree = 0, gmatched = 0;
+	for (int round = 0; round < 20; round++) {
+		char yaml[8192], pat[16][64];
+		bool cased[16];
+		size_t o = 0;
+		for (int r = 0; r < 16; r++) {
+			size_t po = 0, np = 1 + rnd_idx(&s) % 8;
+			for (size_t k = 0; k < np; k++)
+				po += (size_t)snprintf(
+				    pat[r] + po, sizeof(pat[r]) - po, "%s",
+				    gpieces[rnd_idx(&s) %
+				            (sizeof(gpieces) / sizeof(*gpieces))]);
+			cased[r] = rnd_idx(&s) % 3 == 0;
+			o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+			                      "title: g%d\nid: g%d\nlogsource: {product: "
+			                      "linux}\ndetection:\n  sel:\n    "
+			                      "a%s: '%s'\n  condition: sel\n---\n",
+			                      r, r, cased[r] ? "|cased" : "", pat[r]);
+		}
+		struct vg_ruleset *rs = load_ok(yaml);
+		ck_assert_uint_eq(vg_ruleset_count(rs), 16);
+		struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+		for (int e = 0; e < 200; e++) {
+			char v[64];
+			size_t vo = 0, nv = rnd_idx(&s) % 13;
+			for (size_t k = 0; k < nv; k++)
+				v[vo++] = gunits[rnd_idx(&s) %
+				                 (sizeof(gunits) / sizeof(*gunits))][0];
+			v[vo] = '\0';
+			const struct vg_rule *hits[16];
+			size_t nh = vg_detect(rs, ctx, mkev(T0, "a", v, NULL), hits, 16);
+			for (int r = 0; r < 16; r++) {
+				bool in = false;
+				for (size_t k = 0; k < nh; k++)
+					in |= hits[k] == vg_ruleset_rule(rs, (size_t)r);
+				bool want = ref_glob(pat[r], v, cased[r]);
+				ck_assert_msg(
+				    in == want, "glob '%s'%s on \"%s\": %d, want %d",
+				    pat[r], cased[r] ? " (cased)" : "", v, in, want);
+				gagree++;
+				gmatched += want;
+			}
+			if (e % 64 == 0)
+				vg_arena_reset(g_arena);
+		}
+		vg_detect_ctx_destroy(ctx);
+		vg_ruleset_destroy(rs);
+	}
+	ck_assert_uint_gt(gmatched, gagree / 50);
 }
 END_TEST
 
