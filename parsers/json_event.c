@@ -334,26 +334,6 @@ static inline const struct vgp_keyplan *key_plan(struct vgp_keycache *kc,
 	return key_add(kc, parser, path, plen, h, SIZE_MAX, scratch);
 }
 
-/* vgp_set (parsers_int.h), always inlined: the object loop is large enough that
- * the compiler would otherwise call it out of line.  Same contract and code. */
-static HOT_INLINE void set_field(struct vg_event *ev, vg_field id, const char *ptr,
-                                 size_t len, enum vg_value_kind kind)
-{
-	if ((uint32_t)id >= ev->nslots || ev->nset == ev->cap) {
-		vgp_set(ev, id, ptr, len, kind); /* out of range, or perhaps a regrowth */
-		return;
-	}
-	uint32_t k = ev->slot[id];
-	if (!k) {
-		k = ++ev->nset;
-		ev->slot[id] = (uint16_t)k;
-	}
-	struct vg_value *v = &ev->vals[k - 1];
-	v->ptr = ptr;
-	v->len = (uint32_t)len;
-	v->kind = (uint8_t)kind;
-}
-
 /* Append an extra as vg_event_add_extra does, taking the next node of the event's
  * spare block (struct vg_event's layout, vg_core.h) without a call; when the block
  * is used up (or a length does not fit), vg_event_add_extra itself. */
@@ -423,7 +403,7 @@ static HOT_INLINE void alias_set(struct vgp_json_state *st, int32_t alias, const
 	const struct vgp_keyinfo *ki = &al->infos[alias];
 	if (ki->target >= 0 && kind != VG_VK_NULL && st->prio[ki->target] > ki->prio) {
 		st->prio[ki->target] = ki->prio;
-		set_field(st->ev, al->targets[ki->target], v, vlen, kind);
+		vgp_set(st->ev, al->targets[ki->target], v, vlen, kind);
 	}
 }
 
@@ -612,7 +592,7 @@ NOINLINE static vg_err leaf_slow(struct vgp_json_state *st, const char *path, si
  * usual leaf of a Sysmon event -- a key of up to 16 bytes whose plan sits in its
  * home slot of the key cache and is plain (VGP_KP_PLAIN: a registry field or an
  * extra, perhaps an alias and a role) -- costs two multiplies, two word compares
- * and the inline stores (set_field, add_extra's node, alias_set; leaf_role out of
+ * and the inline stores (vgp_set, add_extra's node, alias_set; leaf_role out of
  * line); everything else goes to leaf_full (a cached plan that asks more) or
  * leaf_slow (a longer key, or one not in its home slot).
  */
@@ -643,7 +623,7 @@ static HOT_INLINE vg_err on_leaf(void *ud, const char *path, size_t plen, bool s
 	if (!(kp->flags & VGP_KP_PLAIN) || (kp->id == VG_FIELD_NONE && !stable))
 		return leaf_full(st, kp, path, plen, stable, v, vlen, kind);
 	if (kp->id != VG_FIELD_NONE) {
-		set_field(st->ev, kp->id, v, vlen, kind);
+		vgp_set(st->ev, kp->id, v, vlen, kind);
 	} else {
 		vg_err err = add_extra(st->ev, path, plen, v, vlen, kind);
 		if (err != VG_OK)

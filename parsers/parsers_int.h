@@ -274,17 +274,25 @@ void vgp_decoders_free(struct vgp_decoders *decs);
  * (vg_parse turns that into VG_ERR_NOMEM).  For ids looked up or interned at load
  * time and values no longer than UINT32_MAX (a record is), kind != VG_VK_UNSET.
  */
-static inline void vgp_set(struct vg_event *ev, vg_field id, const char *ptr, size_t len,
-                           enum vg_value_kind kind)
+#if defined(__GNUC__)
+#define VGP_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define VGP_ALWAYS_INLINE inline
+#endif
+/* (always inlined: json_event.c's object loop is large enough that the compiler
+ * would otherwise call it out of line) */
+static VGP_ALWAYS_INLINE void vgp_set(struct vg_event *ev, vg_field id, const char *ptr,
+                                      size_t len, enum vg_value_kind kind)
 {
-	if ((uint32_t)id >= ev->nslots)
-		return; /* also id < 0 */
+	if ((uint32_t)id >= ev->nslots || ev->nset == ev->cap) {
+		/* out of range (also id < 0): ignored; vals[] full: vg_event_set
+		 * grows it (or sets ev->oom) */
+		if ((uint32_t)id < ev->nslots)
+			(void)vg_event_set(ev, id, ptr, len, kind);
+		return;
+	}
 	uint32_t k = ev->slot[id];
 	if (!k) {
-		if (ev->nset == ev->cap) {
-			(void)vg_event_set(ev, id, ptr, len, kind);
-			return;
-		}
 		k = ++ev->nset;
 		ev->slot[id] = (uint16_t)k;
 	}
