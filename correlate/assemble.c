@@ -75,6 +75,7 @@
  * (host, signature) incident, while a benign stream usually raises one.  As for
  * novelties, openings within novelty_warmup of the stream's start neither count
  * nor are counted: a fresh engine opens every stream of every host at once.
+ * The count saturates at HOST_NEIGHBOURS_MAX (64).
  * Openings are remembered for two gaps, and stored as statistics rows
  * ("open0:<pair>" / "open1:<pair>", the two newest openings of each pair: the
  * openings of a signature's pair are more than a gap apart, so no third one can be
@@ -98,7 +99,22 @@ struct open_inc {
 	size_t entities_cap;
 	char **sigs; /* signature keys of its alerts (see sig_key), indexed */
 	size_t nsigs, sigs_cap;
-	uint64_t host; /* host_hash of the pair that opened it; 0: none */
+	struct host_ix *hix; /* the host of the pair that opened it; NULL: none */
+	bool touched;        /* listed in vg_assembler.touched */
+};
+
+/* host_neighbours saturates here, so a busy host re-ranks each of its incidents at
+ * most this many times for its neighbours (and keeps the count meaningful). */
+#define HOST_NEIGHBOURS_MAX 64
+
+/* Per host (the part of a pair key after its last '@'): its open incidents and its
+ * incident openings of the last two gaps (host neighbours), so an opening costs
+ * what its own host holds, not a pass over every open incident. */
+struct host_ix {
+	struct open_inc **inc; /* open incidents opened on it, unordered */
+	size_t n, cap;
+	vg_time *opened; /* openings past the warm-up, pruned to two gaps */
+	size_t nopened, opened_cap;
 };
 
 /* Open incidents holding one linking value (several only when it was a stop-value
@@ -150,8 +166,7 @@ struct sig_stat {
 	vg_time last_ts; /* newest alert of the pair (host key) */
 };
 
-/* A remembered moment: a novelty (key: the hash of its pair's key) or an incident
- * opening (key: its host_hash). */
+/* A remembered novelty: when, and which pair (hash of its key). */
 struct mark {
 	vg_time ts;
 	uint64_t key;
@@ -163,9 +178,8 @@ struct vg_assembler {
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
 	struct mark *nov;     /* novelties of the last two gaps (nov_prune), unordered */
 	size_t nnov, nov_cap;
-	struct mark *opened; /* incident openings of the last two gaps, unordered */
-	size_t nopened, opened_cap;
-	char (*touched)[21]; /* incidents changed by a novelty elsewhere */
+	struct vg_strmap hosts; /* host -> struct host_ix * (host neighbours) */
+	char (*touched)[21];    /* incidents changed by a novelty elsewhere */
 	size_t ntouched, touched_cap;
 	struct vg_strmap sig_stats; /* key -> struct sig_stat * */
 	struct vg_strmap sig_dirty; /* keys changed since vg_assembler_take_sig_stats */
@@ -262,6 +276,7 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 	vg_strmap_init(&a->by_entity);
 	vg_strmap_init(&a->by_alert);
 	vg_strmap_init(&a->by_id);
+	vg_strmap_init(&a->hosts);
 	*out = a;
 	return VG_OK;
 }
@@ -346,7 +361,14 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	free(a->stop_list);
 	free(a->nov);
 	free(a->touched);
-	free(a->opened);
+	it = 0;
+	while ((slot = vg_strmap_next(&a->hosts, &it))) {
+		struct host_ix *hx = slot->value;
+		free(hx->inc);
+		free(hx->opened);
+		free(hx);
+	}
+	vg_strmap_free(&a->hosts);
 	it = 0;
 	while ((slot = vg_strmap_next(&a->sig_stats, &it)))
 		free(slot->value);
@@ -813,6 +835,12 @@ static void open_remove(struct vg_assembler *a, struct open_inc *oi)
 		if (vg_strmap_get(&a->by_alert, oi->inc.alerts[i].id) == oi)
 			vg_strmap_del(&a->by_alert, oi->inc.alerts[i].id);
 	vg_strmap_del(&a->by_id, oi->inc.id);
+	for (size_t i = 0; oi->hix && i < oi->hix->n; i++) {
+		if (oi->hix->inc[i] == oi) {
+			oi->hix->inc[i] = oi->hix->inc[--oi->hix->n];
+			break;
+		}
+	}
 	for (size_t i = 0; i < a->nopen; i++) {
 		if (a->open[i] == oi) {
 			a->open[i] = a->open[--a->nopen];
@@ -954,51 +982,48 @@ static struct sig_stat *stat_row(struct vg_assembler *a, const char *key, vg_tim
 	return vg_strmap_put(&a->sig_dirty, key, st) == VG_OK ? st : NULL;
 }
 
-static vg_err mem_push(struct mark **v, size_t *n, size_t *cap, vg_time ts, uint64_t key)
+/* The array v of n elements of `size` bytes, with room for one more (its capacity
+ * *cap doubled when full); NULL when out of memory (v is then unchanged). */
+static void *grow1(void *v, size_t n, size_t *cap, size_t size)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct mark *nn = realloc(*v, ncap * sizeof(*nn));
-		if (!nn)
-			return VG_ERR_NOMEM;
-		*v = nn;
+	if (n < *cap)
+		return v;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *nv = realloc(v, ncap * size);
+	if (nv)
 		*cap = ncap;
-	}
-	(*v)[(*n)++] = (struct mark){.ts = ts, .key = key};
-	return VG_OK;
+	return nv;
 }
 
 static vg_err nov_push(struct vg_assembler *a, vg_time ts, uint64_t pair)
 {
-	return mem_push(&a->nov, &a->nnov, &a->nov_cap, ts, pair);
+	struct mark *nv = grow1(a->nov, a->nnov, &a->nov_cap, sizeof(*nv));
+	if (!nv)
+		return VG_ERR_NOMEM;
+	a->nov = nv;
+	a->nov[a->nnov++] = (struct mark){.ts = ts, .key = pair};
+	return VG_OK;
 }
 
-static size_t mem_prune(struct mark *v, size_t n, vg_time oldest)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (v[i].ts >= oldest)
-			v[k++] = v[i];
-	return k;
-}
-
-/* Keep only the novelties and openings a late alert could still be near: not
- * older than two gaps before the newest alert seen. */
+/* Keep only the novelties a late alert could still be near: not older than two
+ * gaps before the newest alert seen (a host's openings are pruned the same way
+ * when the host is next visited, host_opened). */
 static void nov_prune(struct vg_assembler *a, vg_time t)
 {
+	size_t k = 0;
 	if (t <= a->newest_ts)
 		return;
 	a->newest_ts = t;
-	vg_time oldest = t - 2 * a->conf.inactivity_gap;
-	a->nnov = mem_prune(a->nov, a->nnov, oldest);
-	a->nopened = mem_prune(a->opened, a->nopened, oldest);
+	for (size_t i = 0; i < a->nnov; i++)
+		if (a->nov[i].ts + 2 * a->conf.inactivity_gap >= t)
+			a->nov[k++] = a->nov[i];
+	a->nnov = k;
 }
 
-static vg_err touch(struct vg_assembler *a, const char *id)
+static vg_err touch(struct vg_assembler *a, struct open_inc *oi)
 {
-	for (size_t i = 0; i < a->ntouched; i++)
-		if (!strcmp(a->touched[i], id))
-			return VG_OK;
+	if (oi->touched)
+		return VG_OK;
 	if (a->ntouched == a->touched_cap) {
 		size_t ncap = a->touched_cap ? a->touched_cap * 2 : 16;
 		char(*nt)[21] = realloc(a->touched, ncap * sizeof(*nt));
@@ -1007,7 +1032,8 @@ static vg_err touch(struct vg_assembler *a, const char *id)
 		a->touched = nt;
 		a->touched_cap = ncap;
 	}
-	snprintf(a->touched[a->ntouched++], sizeof(a->touched[0]), "%s", id);
+	snprintf(a->touched[a->ntouched++], sizeof(a->touched[0]), "%s", oi->inc.id);
+	oi->touched = true;
 	return VG_OK;
 }
 
@@ -1017,6 +1043,11 @@ size_t vg_assembler_take_touched(struct vg_assembler *a, char (*ids)[21], size_t
 	if (!n)
 		return 0;
 	memcpy(ids, a->touched, n * sizeof(*ids));
+	for (size_t i = 0; i < n; i++) {
+		struct open_inc *oi = vg_strmap_get(&a->by_id, ids[i]);
+		if (oi)
+			oi->touched = false;
+	}
 	memmove(a->touched, a->touched + n, (a->ntouched - n) * sizeof(*a->touched));
 	a->ntouched -= n;
 	return n;
@@ -1036,14 +1067,47 @@ static void pair_key(const struct vg_kv *fields, size_t nfields, const char *sk,
 	         host ? host : "");
 }
 
-/* The host of a pair key: a hash of what follows its last '@'; 0 when empty. */
-static uint64_t host_hash(const char *pk)
+/* The host index of a pair key's host (what follows its last '@'), created when
+ * absent; *hx = NULL when the host is empty.  @return VG_OK or VG_ERR_NOMEM. */
+static vg_err host_ix_of(struct vg_assembler *a, const char *pk, struct host_ix **hx)
 {
 	const char *at = strrchr(pk, '@');
+	*hx = NULL;
 	if (!at || !at[1])
-		return 0;
-	uint64_t h = vg_hash64(at + 1, strlen(at + 1), UINT64_C(0x4057));
-	return h ? h : 1;
+		return VG_OK;
+	if ((*hx = vg_strmap_get(&a->hosts, at + 1)))
+		return VG_OK;
+	struct host_ix *n = calloc(1, sizeof(*n));
+	if (!n || vg_strmap_put(&a->hosts, at + 1, n) != VG_OK) {
+		free(n);
+		return VG_ERR_NOMEM;
+	}
+	*hx = n;
+	return VG_OK;
+}
+
+/* Index oi under its host hx (NULL: none). */
+static vg_err host_ix_add(struct open_inc *oi, struct host_ix *hx)
+{
+	oi->hix = hx;
+	if (!hx)
+		return VG_OK;
+	struct open_inc **ni = grow1(hx->inc, hx->n, &hx->cap, sizeof(*ni));
+	if (!ni)
+		return VG_ERR_NOMEM;
+	hx->inc = ni;
+	hx->inc[hx->n++] = oi;
+	return VG_OK;
+}
+
+static vg_err host_opening_push(struct host_ix *hx, vg_time t)
+{
+	vg_time *no = grow1(hx->opened, hx->nopened, &hx->opened_cap, sizeof(*no));
+	if (!no)
+		return VG_ERR_NOMEM;
+	hx->opened = no;
+	hx->opened[hx->nopened++] = t;
+	return VG_OK;
 }
 
 /* Before the alert joins an incident: the stream's start, and whether the alert's
@@ -1095,7 +1159,7 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 			continue;
 		o->inc.network_novelty++;
 		o->inc.version++;
-		if (touch(a, o->inc.id) != VG_OK)
+		if (touch(a, o) != VG_OK)
 			return VG_ERR_NOMEM;
 	}
 	snprintf(nk, sizeof(nk), "novel:%.600s", pk);
@@ -1112,24 +1176,31 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
                           vg_time t)
 {
 	vg_time gap = a->conf.inactivity_gap;
-	uint64_t h = host_hash(pk);
-	oi->host = h;
-	if (!h || t - a->stream_start < a->conf.novelty_warmup)
+	struct host_ix *hx;
+	if (host_ix_of(a, pk, &hx) != VG_OK || host_ix_add(oi, hx) != VG_OK)
+		return VG_ERR_NOMEM;
+	if (!hx || t - a->stream_start < a->conf.novelty_warmup)
 		return VG_OK;
 	uint32_t n = 0;
-	for (size_t i = 0; i < a->nopened; i++)
-		n += a->opened[i].key == h && a->opened[i].ts <= t + gap &&
-		     a->opened[i].ts + gap >= t;
-	oi->inc.host_neighbours = n;
-	for (size_t i = 0; i < a->nopen; i++) {
-		struct open_inc *o = a->open[i];
-		if (o == oi || o->host != h || o->inc.first_ts > t + gap ||
-		    o->inc.first_ts + gap < t ||
-		    o->inc.first_ts - a->stream_start < a->conf.novelty_warmup)
+	size_t k = 0;
+	for (size_t i = 0; i < hx->nopened; i++) {
+		vg_time o = hx->opened[i];
+		if (o + 2 * gap < a->newest_ts)
+			continue; /* too old for any later alert (as nov_prune) */
+		hx->opened[k++] = o;
+		n += o <= t + gap && o + gap >= t;
+	}
+	hx->nopened = k;
+	oi->inc.host_neighbours = n < HOST_NEIGHBOURS_MAX ? n : HOST_NEIGHBOURS_MAX;
+	for (size_t i = 0; i < hx->n; i++) {
+		struct open_inc *o = hx->inc[i];
+		if (o == oi || o->inc.first_ts > t + gap || o->inc.first_ts + gap < t ||
+		    o->inc.first_ts - a->stream_start < a->conf.novelty_warmup ||
+		    o->inc.host_neighbours >= HOST_NEIGHBOURS_MAX)
 			continue;
 		o->inc.host_neighbours++;
 		o->inc.version++;
-		if (touch(a, o->inc.id) != VG_OK)
+		if (touch(a, o) != VG_OK)
 			return VG_ERR_NOMEM;
 	}
 	char k0[700], k1[700];
@@ -1140,7 +1211,7 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 	const char *older = !s0 ? k0 : !s1 ? k1 : s1->last_ts < s0->last_ts ? k1 : k0;
 	if (!stat_row(a, older, t))
 		return VG_ERR_NOMEM;
-	return mem_push(&a->opened, &a->nopened, &a->opened_cap, t, h);
+	return host_opening_push(hx, t);
 }
 
 size_t vg_assembler_take_sig_stats(struct vg_assembler *a, struct vg_sig_stat_row *out,
@@ -1173,10 +1244,12 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 		a->stream_start = last_ts;
 	else if (!strncmp(key, "novel:", 6))
 		return nov_push(a, last_ts, vg_hash64(key + 6, strlen(key + 6), 0));
-	else if ((!strncmp(key, "open0:", 6) || !strncmp(key, "open1:", 6)) &&
-	         host_hash(key + 6))
-		return mem_push(&a->opened, &a->nopened, &a->opened_cap, last_ts,
-		                host_hash(key + 6));
+	else if (!strncmp(key, "open0:", 6) || !strncmp(key, "open1:", 6)) {
+		struct host_ix *hx;
+		if (host_ix_of(a, key + 6, &hx) != VG_OK)
+			return VG_ERR_NOMEM;
+		return hx ? host_opening_push(hx, last_ts) : VG_OK;
+	}
 	return VG_OK;
 }
 
@@ -1381,7 +1454,10 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 		bool has_sig = sig_key(f->fields, f->nfields, sk, sizeof(sk));
 		pair_key(f->fields, f->nfields, has_sig ? sk : NULL, f->rule_id, pk,
 		         sizeof(pk));
-		oi->host = host_hash(pk);
+		struct host_ix *hx;
+		err = host_ix_of(a, pk, &hx);
+		if (err == VG_OK)
+			err = host_ix_add(oi, hx);
 	}
 	for (size_t i = 0; i < inc->nalerts && err == VG_OK; i++) {
 		err = push_alert(a, oi, &inc->alerts[i]);

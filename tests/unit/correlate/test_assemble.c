@@ -624,6 +624,21 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 	vg_assembler_destroy(a);
 	vg_assembler_destroy(b);
 
+	/* the count saturates at 64: a busy host re-ranks each incident boundedly */
+	struct vg_assembler_conf busy_conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC};
+	ck_assert_int_eq(vg_assembler_new(&busy_conf, &a), VG_OK);
+	inc = add_sig(a, "00000000000001f0", 0, "S0", "busy");
+	strcpy(a_id, inc->id);
+	for (int i = 1; i < 80; i++) {
+		char id[17], sig[8];
+		snprintf(id, sizeof(id), "%016x", 0x1f0 + i);
+		snprintf(sig, sizeof(sig), "S%d", i);
+		inc = add_sig(a, id, i, sig, "busy");
+		ck_assert_uint_eq(inc->host_neighbours, i < 64 ? (uint32_t)i : 64u);
+	}
+	ck_assert_uint_eq(vg_assembler_get(a, a_id)->host_neighbours, 64);
+	vg_assembler_destroy(a);
+
 	/* within the novelty warm-up a fresh engine opens everything at once: those
 	 * openings neither count nor are counted */
 	conf.novelty_warmup = 1000 * VG_USEC_PER_SEC;
