@@ -96,6 +96,57 @@ size_t vgp_utf8_check(const char *s, size_t len)
 	return len;
 }
 
+static unsigned hex4(const char *s)
+{
+	return (unsigned)(hexval(s[0]) << 12 | hexval(s[1]) << 8 | hexval(s[2]) << 4 |
+	                  hexval(s[3]));
+}
+
+/* Whether the 4 bytes at s are hex digits. */
+static bool hex4_ok(const unsigned char *s)
+{
+	for (int k = 0; k < 4; k++)
+		if (hexval((char)s[k]) < 0)
+			return false;
+	return true;
+}
+
+/* The byte the one-character escape \e stands for; -1 for 'u' and for what JSON
+ * does not allow. */
+static inline int simple_escape(unsigned char e)
+{
+	switch (e) {
+	case '"':
+	case '\\':
+	case '/': return e;
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	default: return -1;
+	}
+}
+
+/* The code point of the \u escape whose four (valid) hex digits are at d.  A high
+ * surrogate pairs with a valid \uDC00-\uDFFF escape in the n bytes at next
+ * (*used = 6, else 0); an unpaired surrogate is U+FFFD. */
+static unsigned u_escape(const unsigned char *d, const unsigned char *next, size_t n,
+                         size_t *used)
+{
+	unsigned cp = hex4((const char *)d);
+	*used = 0;
+	if (cp >= 0xD800 && cp <= 0xDBFF && n >= 6 && next[0] == '\\' && next[1] == 'u' &&
+	    hex4_ok(next + 2)) {
+		unsigned lo = hex4((const char *)next + 2);
+		if (lo >= 0xDC00 && lo <= 0xDFFF) {
+			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+			*used = 6;
+		}
+	}
+	return cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp; /* unpaired surrogate */
+}
+
 /* See json_walk.h. */
 const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
                                       const unsigned char *c, bool *esc)
@@ -113,25 +164,16 @@ const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
 			*esc = true;
 			if (end - c < 2)
 				return vgp_jp_fail(p, "unterminated string", q);
-			switch (c[1]) {
-			case 'u':
+			if (c[1] == 'u') {
 				if (end - c < 6)
 					return vgp_jp_fail(p, "unterminated string", q);
-				for (int k = 2; k < 6; k++)
-					if (hexval((char)c[k]) < 0)
-						return vgp_jp_fail(
-						    p, "invalid \\u escape", c);
+				if (!hex4_ok(c + 2))
+					return vgp_jp_fail(p, "invalid \\u escape", c);
 				c += 6;
-				break;
-			case '"':
-			case '\\':
-			case '/':
-			case 'b':
-			case 'f':
-			case 'n':
-			case 'r':
-			case 't': c += 2; break;
-			default: return vgp_jp_fail(p, "invalid escape", c);
+			} else if (simple_escape(c[1]) >= 0) {
+				c += 2;
+			} else {
+				return vgp_jp_fail(p, "invalid escape", c);
 			}
 		} else {
 			size_t n = utf8_seq(c, (size_t)(end - c));
@@ -141,12 +183,6 @@ const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
 		}
 		c = string_stop(c, end);
 	}
-}
-
-static unsigned hex4(const char *s)
-{
-	return (unsigned)(hexval(s[0]) << 12 | hexval(s[1]) << 8 | hexval(s[2]) << 4 |
-	                  hexval(s[3]));
 }
 
 static size_t put_utf8(char *out, unsigned cp)
@@ -211,32 +247,16 @@ size_t vgp_jp_unescape(const char *s, size_t n, char *out, size_t room, const ch
 			out[o++] = s[i++];
 			continue;
 		}
-		char e = s[i + 1];
+		unsigned char e = (unsigned char)s[i + 1];
 		i += 2;
-		switch (e) {
-		case 'b': out[o++] = '\b'; break;
-		case 'f': out[o++] = '\f'; break;
-		case 'n': out[o++] = '\n'; break;
-		case 'r': out[o++] = '\r'; break;
-		case 't': out[o++] = '\t'; break;
-		case 'u': {
-			unsigned cp = hex4(s + i);
-			i += 4;
-			if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= n && s[i] == '\\' &&
-			    s[i + 1] == 'u') {
-				unsigned lo = hex4(s + i + 2);
-				if (lo >= 0xDC00 && lo <= 0xDFFF) {
-					cp = 0x10000 + ((cp - 0xD800) << 10) +
-					     (lo - 0xDC00);
-					i += 6;
-				}
-			}
-			if (cp >= 0xD800 && cp <= 0xDFFF)
-				cp = 0xFFFD; /* unpaired surrogate */
+		if (e == 'u') { /* validated content: four hex digits follow */
+			const unsigned char *d = (const unsigned char *)s + i;
+			size_t used;
+			unsigned cp = u_escape(d, d + 4, n - i - 4, &used);
+			i += 4 + used;
 			o += put_utf8(out + o, cp);
-			break;
-		}
-		default: out[o++] = e; /* " \ / */
+		} else {
+			out[o++] = (char)simple_escape(e);
 		}
 	}
 	return o;
@@ -284,15 +304,6 @@ static inline const unsigned char *stop_copy(const unsigned char *c,
 	return c;
 }
 
-/* Whether the 4 bytes at s are hex digits. */
-static bool hex4_ok(const unsigned char *s)
-{
-	for (int k = 0; k < 4; k++)
-		if (hexval((char)s[k]) < 0)
-			return false;
-	return true;
-}
-
 /*
  * See json_walk.h.  One pass that validates exactly as vgp_jp_scan_slow (the same
  * checks in the same order, so the same first error) and decodes as
@@ -337,64 +348,26 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 			if (c[1] == '\\') { /* the usual one: a Windows path's \\ */
 				buf[o++] = '\\';
 				c += 2;
-			} else
-				switch (c[1]) {
-				case 'u': {
-					if (end - c < 6)
-						return vgp_jp_fail(
-						    p, "unterminated string", q);
-					if (!hex4_ok(c + 2))
-						return vgp_jp_fail(
-						    p, "invalid \\u escape", c);
-					unsigned cp = hex4((const char *)c + 2);
-					c += 6;
-					/* a pair only with a valid \uDC00-\uDFFF right
-					 * after it; otherwise that escape is checked on
-					 * its own turn */
-					if (cp >= 0xD800 && cp <= 0xDBFF &&
-					    end - c >= 6 && c[0] == '\\' && c[1] == 'u' &&
-					    hex4_ok(c + 2)) {
-						unsigned lo = hex4((const char *)c + 2);
-						if (lo >= 0xDC00 && lo <= 0xDFFF) {
-							cp = 0x10000 +
-							     ((cp - 0xD800) << 10) +
-							     (lo - 0xDC00);
-							c += 6;
-						}
-					}
-					if (cp >= 0xD800 && cp <= 0xDFFF)
-						cp = 0xFFFD; /* unpaired surrogate */
-					o += put_utf8(buf + o, cp);
-					break;
-				}
-				case '"':
-				case '\\':
-				case '/':
-					buf[o++] = (char)c[1];
-					c += 2;
-					break;
-				case 'b':
-					buf[o++] = '\b';
-					c += 2;
-					break;
-				case 'f':
-					buf[o++] = '\f';
-					c += 2;
-					break;
-				case 'n':
-					buf[o++] = '\n';
-					c += 2;
-					break;
-				case 'r':
-					buf[o++] = '\r';
-					c += 2;
-					break;
-				case 't':
-					buf[o++] = '\t';
-					c += 2;
-					break;
-				default: return vgp_jp_fail(p, "invalid escape", c);
-				}
+			} else if (c[1] == 'u') {
+				if (end - c < 6)
+					return vgp_jp_fail(p, "unterminated string", q);
+				if (!hex4_ok(c + 2))
+					return vgp_jp_fail(p, "invalid \\u escape", c);
+				/* a pair only with a valid \uDC00-\uDFFF right after
+				 * it; otherwise that escape is checked on its own
+				 * turn */
+				size_t used;
+				unsigned cp =
+				    u_escape(c + 2, c + 6, (size_t)(end - c - 6), &used);
+				c += 6 + used;
+				o += put_utf8(buf + o, cp);
+			} else {
+				int e = simple_escape(c[1]);
+				if (e < 0)
+					return vgp_jp_fail(p, "invalid escape", c);
+				buf[o++] = (char)e;
+				c += 2;
+			}
 		} else {
 			size_t k = utf8_seq(c, (size_t)(end - c));
 			if (!k)
