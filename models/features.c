@@ -98,6 +98,14 @@ static const char *const feature_names[VG_FEATURE_COUNT] = {
     [F_HOST_NEIGHBOURS] = "host_neighbours",
 };
 
+/* Training priors (schemas/features.yaml `monotone: increasing`): +1 where a
+ * larger value, all else equal, must never lower the score; 0 unconstrained. */
+static const signed char feature_monotone[VG_FEATURE_COUNT] = {
+    [F_NETWORK_NOVELTY] = 1,
+    [F_NOVEL_PAIR_AFTER_WARMUP] = 1,
+    [F_HOST_NEIGHBOURS] = 1,
+};
+
 /* The 14 ATT&CK Enterprise tactics in kill-chain order (the index is the order). */
 static const char *const tactics[] = {
     "reconnaissance",  "resource-development",
@@ -126,6 +134,11 @@ size_t vg_feature_count(void)
 const char *vg_feature_name(size_t i)
 {
 	return i < VG_FEATURE_COUNT ? feature_names[i] : NULL;
+}
+
+int vg_feature_monotone(size_t i)
+{
+	return i < VG_FEATURE_COUNT ? feature_monotone[i] : 0;
 }
 
 size_t vg_feature_index(const char *name)

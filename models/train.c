@@ -128,6 +128,7 @@ vg_err vg_model_train(const float *X, const float *y, size_t rows,
 	BoosterHandle bst = NULL;
 	const char *names[VG_FEATURE_COUNT];
 	char seed[32], nthread[16], depth[16], eta[32];
+	char mono[3 * VG_FEATURE_COUNT + 3]; /* "(c,c,...)", c in -1/0/1 */
 	const char *save_conf;
 	bst_ulong len = 0;
 	const char *bytes = NULL;
@@ -142,6 +143,13 @@ vg_err vg_model_train(const float *X, const float *y, size_t rows,
 	snprintf(nthread, sizeof(nthread), "%d", params->nthread);
 	snprintf(depth, sizeof(depth), "%d", params->max_depth);
 	snprintf(eta, sizeof(eta), "%.17g", params->eta);
+	/* The schema's priors (features.yaml `monotone`), in feature order. */
+	size_t mlen = 0;
+	mono[mlen++] = '(';
+	for (size_t i = 0; i < VG_FEATURE_COUNT; i++)
+		mlen += (size_t)snprintf(mono + mlen, sizeof(mono) - mlen, "%s%d",
+		                         i ? "," : "", vg_feature_monotone(i));
+	snprintf(mono + mlen, sizeof(mono) - mlen, ")");
 	const char *const settings[][2] = {
 	    {"objective", "binary:logistic"},
 	    {"eval_metric", "aucpr"},
@@ -150,6 +158,7 @@ vg_err vg_model_train(const float *X, const float *y, size_t rows,
 	    {"nthread", nthread},
 	    {"max_depth", depth},
 	    {"eta", eta},
+	    {"monotone_constraints", mono},
 	};
 
 	if (XGDMatrixCreateFromMat(X, (bst_ulong)rows, VG_FEATURE_COUNT, NAN, &dm) != 0 ||

@@ -30,6 +30,12 @@ const char *vg_tactic_name(int index);
 size_t vg_feature_count(void);
 /** @return the name of feature i, or NULL when out of range. */
 const char *vg_feature_name(size_t i);
+/**
+ * @return +1 when training constrains the score to never decrease as feature i
+ * grows (schemas/features.yaml `monotone: increasing`), 0 when unconstrained or
+ * out of range.
+ */
+int vg_feature_monotone(size_t i);
 /** @return the index of the feature called name, or SIZE_MAX when there is none. */
 size_t vg_feature_index(const char *name);
 /**

@@ -20,8 +20,9 @@
 /* -------------------------------------------------------- feature list / yaml */
 
 /* Names of the `features:` sequence of the embedded schemas/features.yaml, in
- * order; every entry must also have a non-empty description and computed. */
-static size_t yaml_feature_names(const char **names, size_t max)
+ * order, and their `monotone` prior (+1 for "increasing", 0 without the key);
+ * every entry must also have a non-empty description and computed. */
+static size_t yaml_feature_names(const char **names, int *monotone, size_t max)
 {
 	const struct vg_resource *res = vg_resource_get("schemas/features.yaml");
 	ck_assert_msg(res != NULL, "schemas/features.yaml is not embedded");
@@ -51,6 +52,7 @@ static size_t yaml_feature_names(const char **names, size_t max)
 		ck_assert(m->type == YAML_MAPPING_NODE);
 		const char *name = NULL;
 		bool has_desc = false, has_computed = false;
+		int mono = 0;
 		for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
 		     p < m->data.mapping.pairs.top; p++) {
 			yaml_node_t *k = yaml_document_get_node(&doc, p->key);
@@ -64,12 +66,21 @@ static size_t yaml_feature_names(const char **names, size_t max)
 				has_desc = v->data.scalar.length > 0;
 			else if (strcmp(key, "computed") == 0)
 				has_computed = v->data.scalar.length > 0;
+			else if (strcmp(key, "monotone") == 0) {
+				ck_assert_msg(
+				    strcmp((const char *)v->data.scalar.value,
+				           "increasing") == 0,
+				    "feature %zu: monotone must be 'increasing'", n);
+				mono = 1;
+			}
 		}
 		ck_assert_msg(name, "feature %zu has no name", n);
 		ck_assert_msg(has_desc && has_computed,
 		              "feature %s lacks description/computed", name);
-		if (n < max)
+		if (n < max) {
 			names[n] = strdup(name);
+			monotone[n] = mono;
+		}
 		n++;
 	}
 	yaml_document_delete(&doc);
@@ -80,7 +91,8 @@ static size_t yaml_feature_names(const char **names, size_t max)
 START_TEST(feature_names_match_schema_yaml)
 {
 	const char *names[64] = {0};
-	size_t n = yaml_feature_names(names, 64);
+	int monotone[64] = {0};
+	size_t n = yaml_feature_names(names, monotone, 64);
 	ck_assert_uint_eq(n, vg_feature_count());
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_ptr_nonnull(vg_feature_name(i));
@@ -88,10 +100,14 @@ START_TEST(feature_names_match_schema_yaml)
 		              "feature %zu: yaml '%s', code '%s'", i, names[i],
 		              vg_feature_name(i));
 		ck_assert_uint_eq(vg_feature_index(names[i]), i);
+		ck_assert_msg(vg_feature_monotone(i) == monotone[i],
+		              "feature %s: yaml monotone %d, code %d", names[i],
+		              monotone[i], vg_feature_monotone(i));
 		free((void *)names[i]);
 	}
 	ck_assert_ptr_null(vg_feature_name(n));
 	ck_assert_ptr_null(vg_feature_name(SIZE_MAX));
+	ck_assert_int_eq(vg_feature_monotone(n), 0);
 	ck_assert_uint_eq(vg_feature_index("no_such_feature"), SIZE_MAX);
 }
 END_TEST
@@ -884,6 +900,47 @@ START_TEST(train_weights_shift_scores)
 }
 END_TEST
 
+/* The schema's monotone priors bind training: data in which a larger
+ * network_novelty (a feature marked `monotone: increasing`) means *less* likely an
+ * attack -- the only signal in it -- still gives a model whose score never falls
+ * as network_novelty grows, every other feature held fixed.  Without the
+ * constraint the trees learn the decreasing step. */
+START_TEST(train_honours_monotone_priors)
+{
+	static float X[ROWS * NF], y[ROWS];
+	char err[512] = "", path[128];
+	size_t nn = fidx("network_novelty");
+	ck_assert_int_eq(vg_feature_monotone(nn), 1);
+	uint64_t s = 11;
+	for (size_t r = 0; r < ROWS; r++) {
+		for (size_t j = 0; j < NF; j++)
+			X[r * NF + j] = rng_unit(&s);
+		X[r * NF + nn] = (float)(rng_next(&s) % 20);
+		y[r] = X[r * NF + nn] < 10.0f ? 1.0f : 0.0f;
+	}
+	path_in_dir(path, sizeof(path), "x.json");
+	ck_assert_int_eq(vg_model_train(X, y, ROWS, &g_params, path, err, sizeof(err)),
+	                 VG_OK);
+	struct vg_model *m = NULL;
+	ck_assert_int_eq(vg_model_load_file(path, &m, err, sizeof(err)), VG_OK);
+	for (size_t r = 0; r < 20; r++) {
+		float row[NF], prev = -1.0f;
+		memcpy(row, X + r * NF, sizeof(row));
+		for (int v = 0; v < 20; v++) {
+			float sc;
+			row[nn] = (float)v;
+			ck_assert_int_eq(
+			    vg_model_score(m, row, &sc, NULL, err, sizeof(err)), VG_OK);
+			ck_assert_msg(sc >= prev,
+			              "row %zu: score %g at network_novelty %d < %g", r,
+			              sc, v, prev);
+			prev = sc;
+		}
+	}
+	vg_model_destroy(m);
+}
+END_TEST
+
 START_TEST(train_rejects_bad_input)
 {
 	float X[4 * NF] = {0}, y[4] = {0, 1, 0, 1};
@@ -1041,6 +1098,7 @@ static Suite *models_suite(void)
 	tcase_add_test(tc, models_for_another_feature_list_are_refused);
 	tcase_add_test(tc, train_rejects_bad_input);
 	tcase_add_test(tc, train_weights_shift_scores);
+	tcase_add_test(tc, train_honours_monotone_priors);
 	tcase_add_test(tc, score_rejects_null_arguments);
 	suite_add_tcase(s, tc);
 
