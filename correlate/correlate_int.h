@@ -133,6 +133,10 @@ struct vg_cnode {
 	 * evaluated next when this selection holds (t) or not (f), or VG_CN_ACCEPT /
 	 * VG_CN_REJECT -- the condition's short-circuit order, without recursion */
 	int t, f;
+	/* SEL (detect.c, load time): the selection's only item when it is one map
+	 * of one item of literals only (vg_fcond.lits_only), tested inline by the
+	 * flat program's loop; NULL otherwise */
+	const struct vg_fcond *lits;
 };
 #define VG_CN_ACCEPT (-1)
 #define VG_CN_REJECT (-2)
@@ -228,6 +232,7 @@ struct vg_rule {
 #define VG_MAX_REQ 8
 struct vg_prefilter; /* immutable after the build; shared by the groups of a logsource */
 
+#define VG_PF_LAST 16 /* units with a remembered cache slot (vg_pfstate.last) */
 /* Per-thread state of the literal index (in vg_detect_ctx). */
 struct vg_pfstate {
 	uint64_t *bits; /* literal truth for the current event and group, by id */
@@ -244,6 +249,11 @@ struct vg_pfstate {
 	struct vg_pfcache
 	    *cache; /* field values seen recently (value_cache.c), or NULL */
 	uint64_t cache_lookups, cache_hits;
+	/* per unit u < VG_PF_LAST: the cache slot its values hit or filled last
+	 * (any prefilter's: vg_pfcache_last checks the owner), NULL none; cleared
+	 * whenever the cache is replaced */
+	struct vg_pfcache_slot *last[VG_PF_LAST];
+	size_t last_len[VG_PF_LAST]; /* the key length of last[u]'s lookup */
 };
 
 /* Lowercased copies of the current event's values, made once per field and event
@@ -320,13 +330,22 @@ static inline size_t vg_pfcache_key_len(const struct vg_value *const *vals, size
 }
 /* The values vals[0..nvals) (hash h, key length klen = vg_pfcache_key_len) of the
  * fields of the owner's unit (one field, or fields cached together;
- * value_cache.c): on a hit, the ids they hold as *n unaligned uint32s; NULL on a
- * miss, with *victim the slot to fill.  A value is NULL when absent (never when
- * nvals is 1); a unit always passes the same nvals. */
+ * value_cache.c): on a hit, the ids they hold as *n unaligned uint32s, with *slot
+ * the slot hit; NULL on a miss, with *slot the slot to fill.  A value is NULL
+ * when absent (never when nvals is 1); a unit always passes the same nvals. */
 const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t unit,
                                uint64_t h, const struct vg_value *const *vals,
                                size_t nvals, size_t klen, size_t *n,
-                               struct vg_pfcache_slot **victim);
+                               struct vg_pfcache_slot **slot);
+/* As vg_pfcache_find, on one slot only: the slot this unit hit or filled last
+ * (NULL: none).  A hit when it still holds the owner's unit with exactly these
+ * values (compared whole: the same answer as vg_pfcache_find, without hashing the
+ * values or probing a set -- a stream often repeats a unit's values from one event
+ * to the next); NULL otherwise. */
+const uint8_t *vg_pfcache_last(struct vg_pfcache *c, struct vg_pfcache_slot *slot,
+                               const void *owner, uint32_t unit,
+                               const struct vg_value *const *vals, size_t nvals,
+                               size_t klen, size_t *n);
 /* Remember that vals hold ids[0..n) in the slot vg_pfcache_find chose (keys too
  * large for the ring are not kept). */
 void vg_pfcache_fill(struct vg_pfcache *c, struct vg_pfcache_slot *slot,

@@ -21,8 +21,9 @@
  *
  * A rule's condition tree is compiled at load time into a flat program (each
  * selection node names the node to test next when it holds and when it does not:
- * the tree's short-circuit order, walked by a loop instead of recursive calls).
- * See correlate/DETECTION.md.
+ * the tree's short-circuit order, walked by a loop instead of recursive calls); a
+ * selection that is one item of literals only is tested inline by that loop
+ * (vg_cnode.lits).  See correlate/DETECTION.md.
  */
 #include "correlate_int.h"
 
@@ -506,6 +507,18 @@ static bool seq_match(const char *seq, uint16_t nseq, const char *s, size_t n)
 	return true;
 }
 
+/* Regex re on s[0..n): the JIT's fast path (rules.c JIT-compiles every regex; the
+ * patterns allow invalid UTF, so neither entry checks the subject), pcre2_match
+ * when the JIT did not compile it. */
+static bool re_match(const pcre2_code *re, const char *s, size_t n,
+                     const struct vg_menv *env)
+{
+	int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, 0, 0, env->md, env->mctx);
+	if (rc == PCRE2_ERROR_JIT_BADOPTION)
+		rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, env->md, env->mctx);
+	return rc >= 0;
+}
+
 /* One value against one pattern (v may be NULL: field absent).  tp: compare the
  * date part tp of v instead of v.  low: v lowercased, or NULL. */
 static bool value_match(const struct vg_pattern *p, vg_field f, const struct vg_value *v,
@@ -548,8 +561,7 @@ static bool value_match(const struct vg_pattern *p, vg_field f, const struct vg_
 			if (l && p->seq_exact && utf8_valid(v->ptr, v->len))
 				return true;
 		}
-		return pcre2_match(p->re, (PCRE2_SPTR)v->ptr, v->len, 0, 0, env->md,
-		                   env->mctx) >= 0;
+		return re_match(p->re, v->ptr, v->len, env);
 	case VG_MOP_CIDR: return v && cidr_match(p, v);
 	case VG_MOP_GT: return have && d > p->num;
 	case VG_MOP_GTE: return have && d >= p->num;
@@ -638,8 +650,10 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
 	return fc->all ? true : fc->neg;
 }
 
-bool vg_sel_match(const struct vg_sel *sel, const struct vg_event *ev,
-                  const struct vg_menv *env)
+/* vg_sel_match, inlined into the flat program's loop (most selections are one map
+ * of bit-test items: the call would cost more than the tests). */
+static inline bool sel_match(const struct vg_sel *sel, const struct vg_event *ev,
+                             const struct vg_menv *env)
 {
 	if (sel->nalts == 0)
 		return true;
@@ -658,6 +672,12 @@ bool vg_sel_match(const struct vg_sel *sel, const struct vg_event *ev,
 	return false;
 }
 
+bool vg_sel_match(const struct vg_sel *sel, const struct vg_event *ev,
+                  const struct vg_menv *env)
+{
+	return sel_match(sel, ev, env);
+}
+
 static bool eval(const struct vg_rule *r, int n, const struct vg_event *ev,
                  const struct vg_menv *env)
 {
@@ -672,8 +692,9 @@ static bool eval(const struct vg_rule *r, int n, const struct vg_event *ev,
 	return false;
 }
 
-bool vg_rule_match(const struct vg_rule *rule, const struct vg_event *ev,
-                   const struct vg_menv *env)
+/* vg_rule_match, inlined into run_rules. */
+static inline bool rule_match(const struct vg_rule *rule, const struct vg_event *ev,
+                              const struct vg_menv *env)
 {
 	if (rule->is_correlation || rule->root < 0)
 		return false;
@@ -682,9 +703,17 @@ bool vg_rule_match(const struct vg_rule *rule, const struct vg_event *ev,
 	int pc = rule->entry;
 	while (pc >= 0) {
 		const struct vg_cnode *c = &rule->nodes[pc];
-		pc = vg_sel_match(&rule->sels[c->a], ev, env) ? c->t : c->f;
+		bool b = c->lits && env->pf ? lits_match(c->lits, env)
+		                            : sel_match(&rule->sels[c->a], ev, env);
+		pc = b ? c->t : c->f;
 	}
 	return pc == VG_CN_ACCEPT;
+}
+
+bool vg_rule_match(const struct vg_rule *rule, const struct vg_event *ev,
+                   const struct vg_menv *env)
+{
+	return rule_match(rule, ev, env);
 }
 
 /* Compile node n so that control goes to t when it holds, to f when not
@@ -777,6 +806,7 @@ vg_err vg_detect_ctx_cache(struct vg_detect_ctx *ctx, size_t entries)
 {
 	vg_pfcache_free(ctx->pf.cache);
 	ctx->pf.cache = NULL;
+	memset(ctx->pf.last, 0, sizeof(ctx->pf.last)); /* slots of the old cache */
 	if (!entries || !ctx->rs || !ctx->rs->max_lits)
 		return VG_OK;
 	ctx->pf.cache = vg_pfcache_new(entries);
@@ -1065,6 +1095,22 @@ static vg_err sel_accel(struct vg_sel *sel)
 	return VG_OK;
 }
 
+/* The SEL nodes of r whose selection is one item of literals only (vg_cnode.lits):
+ * after the prefilters, which decide vg_fcond.lits_only. */
+static void rule_lits_nodes(struct vg_rule *r)
+{
+	for (size_t n = 0; n < r->nnodes; n++) {
+		struct vg_cnode *c = &r->nodes[n];
+		c->lits = NULL;
+		if (c->type != VG_CN_SEL || c->a < 0 || (size_t)c->a >= r->nsels)
+			continue;
+		const struct vg_sel *sel = &r->sels[c->a];
+		if (sel->nalts == 1 && sel->alts[0].n == 1 &&
+		    sel->alts[0].conds[0].lits_only)
+			c->lits = &sel->alts[0].conds[0];
+	}
+}
+
 /* Prefilters: one per logsource with >= PF_MIN_RULES rules, shared by the groups of
  * that logsource in every dataset bucket (they hold the same rules). */
 #define PF_MIN_RULES 8 /* small groups: a plain loop is cheaper */
@@ -1165,6 +1211,8 @@ vg_err vg_index_build(struct vg_ruleset *rs)
 				rs->max_lits = nl;
 		}
 	}
+	for (size_t i = 0; i < rs->n && !err; i++)
+		rule_lits_nodes(rs->rules[i]);
 	return err;
 }
 
@@ -1174,7 +1222,7 @@ static size_t run_rules(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
                         size_t pos)
 {
 	for (size_t i = 0; i < n; i++)
-		if (vg_rule_match(rs->rules[rules[i]], ev, &ctx->env))
+		if (rule_match(rs->rules[rules[i]], ev, &ctx->env))
 			ctx->scratch[pos++] = rules[i];
 	return pos;
 }

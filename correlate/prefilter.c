@@ -26,7 +26,8 @@
  *
  * Scan (per event, vg_prefilter_scan).  Each unit with a field worth it is looked up
  * in the context's value cache, keyed by all of its values (values seen recently
- * replay the literals they hold); otherwise its values are folded and scanned, and
+ * replay the literals they hold; the slot the unit used last is checked first,
+ * before the values are hashed); otherwise its values are folded and scanned, and
  * every filter hit is verified against the literal's text, so a bit is set exactly
  * when its literal holds.  A literal that becomes true posts its rules; those
  * whose other requirements hold are the candidates.  Nothing is allocated per
@@ -378,11 +379,24 @@ static inline bool text_eq(const char *a, const char *b, size_t n)
 #endif
 }
 
+/* A value being scanned, for the filter hits (one pointer instead of five
+ * arguments: the scanning loops keep their registers). */
+struct scanv {
+	const struct vg_prefilter *pf;
+	struct vg_pfstate *st;
+	const struct fmatch *fm;
+	const char *s;
+	size_t n;
+};
+
 /* A gram filter hit at s + k: verify the literals registered under the gram. */
-VG_NOINLINE static void gram_hit(const struct vg_prefilter *pf, struct vg_pfstate *st,
-                                 const struct fmatch *fm, uint32_t key, const char *s,
-                                 size_t n, size_t k)
+VG_NOINLINE static void gram_hit(const struct scanv *sv, uint32_t key, size_t k)
 {
+	const struct vg_prefilter *pf = sv->pf;
+	struct vg_pfstate *st = sv->st;
+	const struct fmatch *fm = sv->fm;
+	const char *s = sv->s;
+	const size_t n = sv->n;
 	const struct gslot *sl = gslot_find(fm->gslots, fm->gmask, key);
 	if (!sl)
 		return;
@@ -399,10 +413,13 @@ VG_NOINLINE static void gram_hit(const struct vg_prefilter *pf, struct vg_pfstat
 
 /* A pair filter hit at s + k: the 2-byte literal s[k..k+2) and the 3-byte
  * literals s[k..k+3), if the field has them. */
-VG_NOINLINE static void pair_hit(const struct vg_prefilter *pf, struct vg_pfstate *st,
-                                 const struct fmatch *fm, const char *s, size_t n,
-                                 size_t k)
+VG_NOINLINE static void pair_hit(const struct scanv *sv, size_t k)
 {
+	const struct vg_prefilter *pf = sv->pf;
+	struct vg_pfstate *st = sv->st;
+	const struct fmatch *fm = sv->fm;
+	const char *s = sv->s;
+	const size_t n = sv->n;
 	const uint8_t *u = (const uint8_t *)s + k;
 	if (k + 2 > n)
 		return;
@@ -524,6 +541,7 @@ static inline bool fbit(const uint64_t *b, uint64_t i)
 static void scan_grams(const struct vg_prefilter *pf, struct vg_pfstate *st,
                        const struct fmatch *fm, const char *s, size_t n)
 {
+	const struct scanv sv = {pf, st, fm, s, n};
 	const uint64_t *bits = fm->gbits;
 	const unsigned shift = fm->gshift;
 	const size_t stride = fm->stride;
@@ -531,7 +549,7 @@ static void scan_grams(const struct vg_prefilter *pf, struct vg_pfstate *st,
 		uint32_t x;
 		memcpy(&x, s + k, 4);
 		if (fbit(bits, ((uint64_t)x * GOLDEN) >> shift))
-			gram_hit(pf, st, fm, x, s, n, k);
+			gram_hit(&sv, x, k);
 	}
 }
 
@@ -539,12 +557,13 @@ static void scan_grams(const struct vg_prefilter *pf, struct vg_pfstate *st,
 static void scan_pairs(const struct vg_prefilter *pf, struct vg_pfstate *st,
                        const struct fmatch *fm, const char *s, size_t n)
 {
+	const struct scanv sv = {pf, st, fm, s, n};
 	const uint64_t *bits = fm->pbits;
 	for (size_t k = 0; k + 1 < n; k++) {
 		uint16_t y;
 		memcpy(&y, s + k, 2);
 		if (fbit(bits, y))
-			pair_hit(pf, st, fm, s, n, k);
+			pair_hit(&sv, k);
 	}
 }
 
@@ -554,15 +573,16 @@ static void scan_pairs(const struct vg_prefilter *pf, struct vg_pfstate *st,
 static void scan_both(const struct vg_prefilter *pf, struct vg_pfstate *st,
                       const struct fmatch *fm, const char *s, size_t n)
 {
+	const struct scanv sv = {pf, st, fm, s, n};
 	const uint64_t *gbits = fm->gbits, *pbits = fm->pbits;
 	const unsigned shift = fm->gshift;
 	for (size_t k = 0; k + 1 < n; k++) {
 		uint32_t x;
 		memcpy(&x, s + k, 4);
 		if (fbit(gbits, ((uint64_t)x * GOLDEN) >> shift))
-			gram_hit(pf, st, fm, x, s, n, k);
+			gram_hit(&sv, x, k);
 		if (fbit(pbits, x & 0xffff))
-			pair_hit(pf, st, fm, s, n, k);
+			pair_hit(&sv, k);
 	}
 }
 
@@ -686,13 +706,25 @@ bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
 		uint64_t h = 0;
 		size_t klen = 0;
 		if (st->cache && un->cache && pf->nlits < CACHED_POSTS) {
-			h = unit_hash(u, vals, un->n);
 			klen = vg_pfcache_key_len(vals, un->n);
 			st->cache_lookups++;
 			size_t nhit;
+			/* the slot this unit used last (when the key's length is
+			 * that of its lookup), then the set of the key's hash */
 			const uint8_t *d =
-			    vg_pfcache_find(st->cache, pf, (uint32_t)u, h, vals, un->n,
-			                    klen, &nhit, &slot);
+			    u < VG_PF_LAST && st->last_len[u] == klen
+			        ? vg_pfcache_last(st->cache, st->last[u], pf, (uint32_t)u,
+			                          vals, un->n, klen, &nhit)
+			        : NULL;
+			if (!d) {
+				h = unit_hash(u, vals, un->n);
+				d = vg_pfcache_find(st->cache, pf, (uint32_t)u, h, vals,
+				                    un->n, klen, &nhit, &slot);
+				if (u < VG_PF_LAST) { /* hit, or filled below */
+					st->last[u] = slot;
+					st->last_len[u] = klen;
+				}
+			}
 			if (d) {
 				/* a unit's literals are set by its scan only: each
 				 * id is new to this event */

@@ -7,7 +7,10 @@
  * values' bytes, compared whole, so a hit gives exactly what a scan of those
  * values would, and no crafted value can borrow another's result.  Bounded: a fixed
  * number of entries and a ring of CACHE_RING data bytes per entry; nothing is
- * allocated after vg_pfcache_new.
+ * allocated after vg_pfcache_new.  A unit's values often repeat from one event to
+ * the next (the same session, parent, working directory): vg_pfcache_last checks
+ * the slot the unit used last before the values are hashed, with the same whole
+ * comparison, so it answers exactly as vg_pfcache_find would.
  */
 #include "correlate_int.h"
 
@@ -114,7 +117,15 @@ static inline bool bytes_eq(const uint8_t *a, const char *b, size_t n)
 	return true;
 }
 
-static bool key_eq(const uint8_t *d, const struct vg_value *const *vals, size_t nvals)
+#if defined(__GNUC__)
+#define VG_INLINE inline __attribute__((always_inline))
+#else
+#define VG_INLINE inline
+#endif
+
+/* In both lookups (a call would cost as much as a short key's comparison). */
+static VG_INLINE bool key_eq(const uint8_t *d, const struct vg_value *const *vals,
+                             size_t nvals)
 {
 	if (nvals == 1)
 		return memcmp(d, vals[0]->ptr, vals[0]->len) == 0;
@@ -133,10 +144,24 @@ static bool key_eq(const uint8_t *d, const struct vg_value *const *vals, size_t 
 	return true;
 }
 
+const uint8_t *vg_pfcache_last(struct vg_pfcache *c, struct vg_pfcache_slot *ce,
+                               const void *owner, uint32_t unit,
+                               const struct vg_value *const *vals, size_t nvals,
+                               size_t klen, size_t *n)
+{
+	if (!ce || ce->owner != owner || ce->fm != unit || ce->len != klen ||
+	    c->wpos > ce->pos + c->rsize /* overwritten since */ ||
+	    !key_eq(cache_data(c, ce) + 4 * (size_t)ce->nlits, vals, nvals))
+		return NULL;
+	ce->used = ++c->clock;
+	*n = ce->nlits;
+	return cache_data(c, ce);
+}
+
 const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t unit,
                                uint64_t h, const struct vg_value *const *vals,
                                size_t nvals, size_t klen, size_t *n,
-                               struct vg_pfcache_slot **victim)
+                               struct vg_pfcache_slot **slot)
 {
 	struct vg_pfcache_slot *set = &c->e[((h ^ h >> 29) & c->mask) * CACHE_WAYS];
 	c->clock++;
@@ -149,6 +174,7 @@ const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t
 			continue;
 		ce->used = c->clock;
 		*n = ce->nlits;
+		*slot = ce;
 		return cache_data(c, ce);
 	}
 	/* a miss: the victim is an empty or stale way, else the least recently
@@ -160,7 +186,7 @@ const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t
 		if (!live || (old->owner && ce->used < old->used))
 			old = ce;
 	}
-	*victim = old;
+	*slot = old;
 	return NULL;
 }
 

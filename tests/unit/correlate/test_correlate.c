@@ -658,7 +658,11 @@ static void rename_fields(char *out, size_t cap, const char *in,
 	out[o < cap ? o : cap - 1] = '\0';
 }
 
-static void index_diff(const char *const names[4])
+/* sticky: most events repeat the previous event's values of a field, as they
+ * are or with one byte changed (the same length), so the value cache's last slot
+ * per unit (vg_pfcache_last) answers most lookups, and must tell the changed
+ * values apart. */
+static void index_diff(const char *const names[4], bool sticky)
 {
 	static const char *shapes[] = {
 	    "    a: '%s'\n",
@@ -785,6 +789,7 @@ static void index_diff(const char *const names[4])
 	    "\xc5\xbf"};
 	const size_t nunits = sizeof(units) / sizeof(units[0]);
 	char pool[32][96];
+	char prev[4][96] = {"", "", "", ""};
 	size_t total = 0;
 	for (int e = 0; e < 4000; e++) {
 		char a[96], b[16], c[64];
@@ -845,6 +850,25 @@ static void index_diff(const char *const names[4])
 			if (rnd_idx(&s) % 4 == 0 &&
 			    ((d[k] | 0x20) >= 'a' && (d[k] | 0x20) <= 'z'))
 				d[k] ^= 0x20;
+		if (sticky && e > 0) {
+			char *const cur[4] = {a, b, c, d};
+			const size_t cap[4] = {sizeof(a), sizeof(b), sizeof(c),
+			                       sizeof(d)};
+			for (int f = 0; f < 4; f++) {
+				unsigned r = (unsigned)(rnd_idx(&s) % 8);
+				size_t pl = strlen(prev[f]);
+				if (r >= 5 || pl >= cap[f])
+					continue; /* a new value */
+				memcpy(cur[f], prev[f], pl + 1);
+				if (r >= 3 && pl) /* one byte changed */
+					cur[f][rnd_idx(&s) % pl] =
+					    "xyzXk+ q"[rnd_idx(&s) % 8];
+			}
+		}
+		snprintf(prev[0], sizeof(prev[0]), "%s", a);
+		snprintf(prev[1], sizeof(prev[1]), "%s", b);
+		snprintf(prev[2], sizeof(prev[2]), "%s", c);
+		snprintf(prev[3], sizeof(prev[3]), "%s", d);
 		struct vg_event *ev =
 		    e % 7   ? mkev(T0, names[0], a, names[1], b, names[2], c, names[3], d,
 		                   NULL)
@@ -886,7 +910,7 @@ static void index_diff(const char *const names[4])
 START_TEST(index_differential)
 {
 	static const char *const names[4] = {"a", "b", "c", "d"};
-	index_diff(names);
+	index_diff(names, false);
 }
 END_TEST
 
@@ -898,7 +922,81 @@ START_TEST(index_differential_units)
 	static const char *const names[4] = {"process.executable", "Description",
 	                                     "process.parent.command_line",
 	                                     "process.parent.executable"};
-	index_diff(names);
+	index_diff(names, false);
+}
+END_TEST
+
+/* The same with values repeated from one event to the next, as they are or with
+ * a byte changed: the last slot of each unit (value_cache.c, vg_pfcache_last),
+ * with the default cache, a 4-entry one (the last slot evicted or refilled by
+ * another key of the same length) and none. */
+START_TEST(index_differential_last)
+{
+	static const char *const units[4] = {"process.executable", "Description",
+	                                     "process.parent.command_line",
+	                                     "process.parent.executable"};
+	static const char *const fields[4] = {"a", "b", "c", "d"};
+	index_diff(units, true);
+	index_diff(fields, true);
+}
+END_TEST
+
+/* Two logsource groups of 8 rules each (two prefilters, their literals numbered
+ * apart) that hold for the same events and scan the same field: each looks the
+ * field's value up in one context's value cache, and the last slot of unit 0
+ * (vg_pfcache_last) alternates between them -- one group must never replay the
+ * other's literals.  Against a context without the cache. */
+START_TEST(value_cache_two_groups)
+{
+	static const char *const la[8] = {"ab",  "bc",  "cd", "abc",
+	                                  "bcd", "dab", "ca", "dd"};
+	static const char *const lb[8] = {"cab", "dc", "ba", "bb",
+	                                  "acd", "db", "cc", "bcda"};
+	static char yaml[8192];
+	size_t o = 0;
+	for (int g = 0; g < 2; g++)
+		for (int i = 0; i < 8; i++)
+			o += (size_t)snprintf(
+			    yaml + o, sizeof(yaml) - o,
+			    "title: g%d-%d\nid: g%d-%d\nlogsource: {product: linux%s}\n"
+			    "detection:\n  sel:\n    a|contains: '%s'\n  condition: sel\n"
+			    "---\n",
+			    g, i, g, i, g ? ", service: syslog" : "", g ? lb[i] : la[i]);
+	struct vg_ruleset *rs = load_ok(yaml);
+	ck_assert_uint_eq(vg_ruleset_count(rs), 16);
+	struct vg_detect_ctx *on = vg_detect_ctx_new(rs), *off = vg_detect_ctx_new(rs);
+	ck_assert_ptr_nonnull(on);
+	ck_assert_ptr_nonnull(off);
+	ck_assert_int_eq(vg_detect_ctx_cache(off, 0), VG_OK);
+	uint64_t s = 99;
+	size_t total = 0;
+	char a[16] = "";
+	for (int e = 0; e < 3000; e++) {
+		if (rnd_idx(&s) % 3) { /* else: the previous value again */
+			size_t n = 1 + rnd_idx(&s) % 6;
+			for (size_t k = 0; k < n; k++)
+				a[k] = "abcd"[rnd_idx(&s) % 4];
+			a[n] = '\0';
+		}
+		struct vg_event *ev = mkev(T0, "a", a, NULL);
+		const struct vg_rule *h1[16], *h2[16];
+		size_t n1 = vg_detect(rs, on, ev, h1, 16),
+		       n2 = vg_detect(rs, off, ev, h2, 16);
+		ck_assert_msg(n1 == n2, "a='%s': %zu hits with the cache, %zu without", a,
+		              n1, n2);
+		for (size_t k = 0; k < n1; k++)
+			ck_assert_msg(h1[k] == h2[k], "a='%s'", a);
+		total += n1;
+		if (e % 256 == 0)
+			vg_arena_reset(g_arena);
+	}
+	ck_assert_uint_gt(total, 1000);
+	struct vg_detect_stats st;
+	vg_detect_ctx_stats(on, &st);
+	ck_assert_uint_gt(st.cache_hits, 1000);
+	vg_detect_ctx_destroy(on);
+	vg_detect_ctx_destroy(off);
+	vg_ruleset_destroy(rs);
 }
 END_TEST
 
@@ -1366,6 +1464,70 @@ START_TEST(conditions_random)
 			struct vg_event *ev =
 			    mkev(T0, "p0", m & 1 ? "1" : "0", "p1", m & 2 ? "1" : "0",
 			         "p2", m & 4 ? "1" : "0", "p3", m & 8 ? "1" : "0", NULL);
+			ck_assert_msg(hit(rs, ev) == want[m], "condition '%s' m=%u",
+			              ce.text, m);
+		}
+		vg_ruleset_destroy(rs);
+		vg_arena_reset(g_arena);
+	}
+}
+END_TEST
+
+/* The same through the literal index (the rule with 7 others of its logsource, so
+ * its group has a prefilter): selections of one item of literals only (tested
+ * inline by the flat program: vg_cnode.lits), of two such items, of two
+ * alternatives, and a regex.  A selection that does not hold fails in one item or
+ * in all, at random. */
+START_TEST(conditions_random_indexed)
+{
+	uint64_t rs_seed = 777;
+	for (int t = 0; t < 150; t++) {
+		bool want[16];
+		struct cexpr ce;
+		for (unsigned m = 0; m < 16; m++) {
+			uint64_t seed = UINT64_C(0x9E3779B97F4A7C15) * (uint64_t)(t + 7);
+			ce.len = 0;
+			want[m] = cond_gen(&seed, 1 + t % 6, m, &ce);
+		}
+		static char yaml[8192];
+		size_t o = (size_t)snprintf(
+		    yaml, sizeof(yaml),
+		    "title: c\nid: c\nlogsource: {product: linux}\ndetection:\n"
+		    "  s0: {p0|contains: '1'}\n"
+		    "  s1: {p1|endswith: '1', q1|startswith: '1'}\n"
+		    "  s2:\n    - p2: '1'\n    - q2: '1'\n"
+		    "  s3: {p3|re: '^1'}\n  condition: %s\n---\n",
+		    ce.text);
+		for (int k = 0; k < 7; k++)
+			o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+			                      "title: f%d\nid: f%d\nlogsource: {product: "
+			                      "linux}\ndetection:\n  sel: {zz|contains: "
+			                      "'never%d'}\n  condition: sel\n---\n",
+			                      k, k, k);
+		struct vg_ruleset *rs = load_ok(yaml);
+		ck_assert_uint_eq(vg_ruleset_count(rs), 8);
+		for (unsigned m = 0; m < 16; m++) {
+			/* p_k, q_k: s0 and s3 test p_k only (q_k at random); s1
+			 * (AND) fails in p1, q1 or both, s2 (OR) holds by p2, q2 or
+			 * both */
+			const char *v[8];
+			for (int k = 0; k < 4; k++) {
+				bool on = (m >> k) & 1;
+				unsigned r = (unsigned)(rnd_idx(&rs_seed) % 3);
+				const char *p = on ? "1" : "0", *q = r ? "1" : "0";
+				if (k == 1 && !on)
+					p = r == 1 ? "1" : "0", q = r == 0 ? "1" : "0";
+				else if (k == 1)
+					q = "1";
+				else if (k == 2)
+					p = on && r != 2 ? "1" : "0",
+					q = on && r != 1 ? "1" : "0";
+				v[2 * k] = p;
+				v[2 * k + 1] = q;
+			}
+			struct vg_event *ev =
+			    mkev(T0, "p0", v[0], "q0", v[1], "p1", v[2], "q1", v[3], "p2",
+			         v[4], "q2", v[5], "p3", v[6], "q3", v[7], NULL);
 			ck_assert_msg(hit(rs, ev) == want[m], "condition '%s' m=%u",
 			              ce.text, m);
 		}
@@ -2079,7 +2241,9 @@ static Suite *suite(void)
 	    {"index",
 	     {index_differential, index_differential_units, regex_prefilter_sound,
 	      regex_literal_runs}},
+	    {"value_cache_last", {index_differential_last, value_cache_two_groups}},
 	    {"conditions", {conditions, conditions_random, condition_errors}},
+	    {"conditions_indexed", {conditions_random_indexed}},
 	    {"mapping", {alias_mapping, logsource_filtering, logsource_unmapped_warns}},
 	    {"event_count",
 	     {ec_fires_at_threshold, ec_not_beyond_timespan, ec_group_separation,
