@@ -22,7 +22,10 @@
  *    errors) is here, shared by both.  A string value with escapes is validated
  *    and decoded in one pass (vgp_jp_string_value: runs of plain bytes and "\\\\"
  *    pairs 16 bytes at a time); a key with escapes, or a value that decodes longer
- *    than the 1 KiB scratch, is scanned, then decoded.
+ *    than the 1 KiB scratch, is scanned, then decoded.  The usual value with
+ *    escapes -- only "\\\\" pairs, room in the caller's pool -- is decoded by
+ *    json_walk.h's string_value inline, which hands anything else to
+ *    vgp_jp_string_value from the start.
  * Errors name the 0-based byte offset of the offending byte.
  */
 #include "json_walk.h"
@@ -266,44 +269,6 @@ size_t vgp_jp_unescape(const char *s, size_t n, char *out, size_t room, const ch
  * the two-pass way (scan, then vgp_jp_unescape into the arena). */
 #define JP_SCRATCH 1024
 
-/* Copy the plain bytes from c on into out + *o while they last and out has 16
- * bytes of room (a store may run past the copied bytes, never past cap); with SSE2,
- * 16 at a time, decoding the escape "\\\\" (a Windows path's separator) on the
- * way and setting *esc when it does.  @return the first byte not copied (a stop
- * byte, end, or a plain byte when out is nearly full). */
-static inline const unsigned char *stop_copy(const unsigned char *c,
-                                             const unsigned char *end, char *out,
-                                             size_t *o, size_t cap, bool *esc)
-{
-#if defined(__SSE2__)
-	while (end - c >= 16 && *o + 16 <= cap) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)c);
-		_mm_storeu_si128((__m128i *)(void *)(out + *o), v);
-		unsigned m = (unsigned)_mm_movemask_epi8(string_stops(v));
-		if (m) {
-			unsigned k = (unsigned)__builtin_ctz(m);
-			if (c[k] == '\\' && end - (c + k) >= 2 && c[k + 1] == '\\') {
-				/* out[*o + k] is that '\\' already (the store above) */
-				*esc = true;
-				*o += k + 1;
-				c += k + 2;
-				continue;
-			}
-			*o += k;
-			return c + k;
-		}
-		c += 16;
-		*o += 16;
-	}
-#else
-	(void)esc;
-#endif
-	while (c < end && *o + 16 <= cap && *c >= 0x20 && *c < 0x80 && *c != '"' &&
-	       *c != '\\')
-		out[(*o)++] = (char)*c++;
-	return c;
-}
-
 /*
  * See json_walk.h.  One pass that validates exactly as vgp_jp_scan_slow (the same
  * checks in the same order, so the same first error) and decodes as
@@ -332,7 +297,19 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 
 	if (o > cap - 16)
 		goto two_pass;
+#if defined(__SSE2__)
+	/* the plain prefix s0[0..o), 16 bytes at a time: a store may run up to 15
+	 * bytes past o (o + 16 <= cap), a load stops at the end of the record */
+	size_t i = 0;
+	for (; i < o && end - (s0 + i) >= 16; i += 16)
+		_mm_storeu_si128(
+		    (__m128i *)(void *)(buf + i),
+		    _mm_loadu_si128((const __m128i *)(const void *)(s0 + i)));
+	if (i < o)
+		memcpy(buf + i, s0 + i, o - i);
+#else
 	memcpy(buf, s0, o);
+#endif
 	for (;;) {
 		if (c >= end)
 			return vgp_jp_fail(p, "unterminated string", q);
@@ -601,7 +578,7 @@ const unsigned char *vgp_jp_value(struct vgp_jp *p, const unsigned char *c)
  * callback pointer. */
 #define JW_OBJECT parse_object
 #define JW_LEAF(p, path, stable, v, n, kind)                                             \
-	(p)->leaf((p)->ud, path, (p)->path_len, stable, v, n, kind)
+	(p)->leaf((p)->ud, path, jw_plen, stable, v, n, kind)
 #include "json_walk.h"
 
 vg_err vgp_jp_walk(struct vgp_jp *p, const char *buf, size_t len,

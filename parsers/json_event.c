@@ -42,9 +42,14 @@
  * is first compared with the expected one (key_guess) and, when it is that key,
  * neither scanned nor hashed.  A guess is only ever a candidate checked byte for
  * byte, so any order, any key and a cache flushed at any time give the same
- * events.  Each record also reserves, in one arena block, as many extras nodes
- * and decoded string bytes as the last record of the context took, and the usual
- * timestamp shape is read without the general RFC 3339 parser (vgp_time_fast).
+ * events.  After a top-level value, the next member is compared whole with the
+ * bytes ", \"<key>\": " of the key the chain expects (member_guess): the
+ * separator, the key and the colon in two to four word compares.  Each record
+ * also reserves, in one arena block that is not zeroed, as many extras nodes and
+ * decoded string bytes as the last record of the context took (plus
+ * VGP_POOL_SLACK bytes), and the usual timestamp shape is read without the
+ * general RFC 3339 parser (vgp_time_fast), its date's day count kept from the
+ * last record (vgp_time_fast_memo).
  */
 #include "json_walk.h"
 #include "parsers_int.h"
@@ -253,7 +258,6 @@ static void keycache_reset(struct vgp_keycache *kc, const struct vg_parser *pars
 	kc->count = 0;
 	kc->used = 0;
 	kc->first = NULL;
-	kc->live_end = kc->entry;
 	kc->parser = parser;
 	kc->nfields = nfields;
 }
@@ -297,8 +301,14 @@ key_add(struct vgp_keycache *kc, const struct vg_parser *parser, const char *pat
 	for (size_t i = 0; i < plen && raw; i++)
 		raw = (unsigned char)path[i] >= 0x20 && path[i] != '"' && path[i] != '\\';
 	e->glen = raw ? (uint32_t)plen : UINT32_MAX;
+	e->mlen = 0;
+	if (raw && plen + 6 >= 8 && plen + 6 <= sizeof(e->mpat)) {
+		memcpy(e->mpat, ", \"", 3);
+		memcpy(e->mpat + 3, path, plen);
+		memcpy(e->mpat + 3 + plen, "\": ", 3);
+		e->mlen = (uint32_t)plen + 6;
+	}
 	kc->slot[s] = (uint16_t)++kc->count;
-	kc->live_end = e + 1;
 	return &e->plan;
 }
 
@@ -340,7 +350,7 @@ static inline const struct vgp_keyplan *key_plan(struct vgp_keycache *kc,
 static HOT_INLINE vg_err add_extra(struct vg_event *ev, const char *name, size_t name_len,
                                    const char *v, size_t vlen, enum vg_value_kind kind)
 {
-	if (!ev->nspare || (vlen | name_len) > UINT32_MAX)
+	if (!ev->nspare || vlen > UINT32_MAX) /* name_len <= VGP_JSON_PATH_MAX */
 		return vg_event_add_extra(ev, name, name_len, v, vlen, kind);
 	struct vg_extra *x = ev->spare++;
 	ev->nspare--;
@@ -409,8 +419,8 @@ static HOT_INLINE void alias_set(struct vgp_json_state *st, int32_t alias, const
 
 /* The role part of a leaf whose last name has one (enum vgp_key_role; the path
  * conditions were checked by plan_key): remember the value for after the walk. */
-NOINLINE static void leaf_role(struct vgp_json_state *st, uint8_t role, const char *v,
-                               size_t vlen, enum vg_value_kind kind)
+static HOT_INLINE void leaf_role(struct vgp_json_state *st, uint8_t role, const char *v,
+                                 size_t vlen, enum vg_value_kind kind)
 {
 	switch (role) {
 	case VGP_ROLE_TS_UTCTIME: st->ts[TS_UTCTIME] = vg_str_make(v, vlen); break;
@@ -531,7 +541,7 @@ static HOT_INLINE const unsigned char *key_guess(struct vgp_jp *p, const unsigne
 	const struct vgp_json_state *st = p->ud;
 	const struct vgp_keycache *kc = st->keys;
 	struct vgp_keycache_entry *e = st->pred;
-	if (!e || e >= kc->live_end)
+	if (!e)
 		return NULL;
 	size_t n = e->glen; /* UINT32_MAX for a key that cannot be guessed */
 	if (n >= (size_t)(p->end - q) - 1 || q[n + 1] != '"')
@@ -552,6 +562,37 @@ static HOT_INLINE const unsigned char *key_guess(struct vgp_jp *p, const unsigne
 	}
 	*hint = e;
 	return q + n + 1;
+}
+
+/*
+ * JW_MEMBER_GUESS: whether the bytes from c (just past a top-level value) are
+ * ", \"<key>\": " followed by a byte above ' ', with the key the chain expects
+ * (st->pred; a raw key, as for key_guess).  The object loop would read exactly
+ * that as the usual separator, that key (key_guess) and the usual ": ", and land
+ * on the same value byte.  @return that byte (*hint = the entry, *klen = the key's
+ * length), or NULL (the loop reads the bytes itself).  Two to four word compares.
+ */
+static HOT_INLINE const unsigned char *
+member_guess(struct vgp_jp *p, const unsigned char *c, void **hint, size_t *klen)
+{
+	const struct vgp_json_state *st = p->ud;
+	struct vgp_keycache_entry *e = st->pred;
+	if (!e)
+		return NULL;
+	size_t n = e->mlen;
+	if (!n || (size_t)(p->end - c) <= n)
+		return NULL; /* no pattern, or the record ends before c[n] */
+	const char *s = (const char *)c, *m = e->mpat;
+	uint64_t d = (load64(s) ^ load64(m)) | (load64(s + n - 8) ^ load64(m + n - 8));
+	if (n > 16)
+		d |= load64(s + 8) ^ load64(m + 8);
+	if (n > 24)
+		d |= load64(s + 16) ^ load64(m + 16);
+	if (d || c[n] <= ' ')
+		return NULL;
+	*hint = e;
+	*klen = n - 6;
+	return c + n;
 }
 
 /* on_leaf past its fast path: the whole plan lookup (key_plan), then what the plan
@@ -589,12 +630,13 @@ NOINLINE static vg_err leaf_slow(struct vgp_json_state *st, const char *path, si
 
 /*
  * The JSON walker's leaf callback, inlined in the object loop (event_object).  The
- * usual leaf of a Sysmon event -- a key of up to 16 bytes whose plan sits in its
- * home slot of the key cache and is plain (VGP_KP_PLAIN: a registry field or an
- * extra, perhaps an alias and a role) -- costs two multiplies, two word compares
- * and the inline stores (vgp_set, add_extra's node, alias_set; leaf_role out of
- * line); everything else goes to leaf_full (a cached plan that asks more) or
- * leaf_slow (a longer key, or one not in its home slot).
+ * usual leaf of a Sysmon event -- a key guessed by the chain (key_guess,
+ * member_guess), or of up to 16 bytes whose plan sits in its home slot of the key
+ * cache, and plain (VGP_KP_PLAIN: a registry field or an extra, perhaps an alias
+ * and a role) -- costs the inline stores (vgp_set, add_extra's node, alias_set,
+ * leaf_role), plus two multiplies and two word compares when not guessed;
+ * everything else goes to leaf_full (a cached plan that asks more) or leaf_slow
+ * (a longer key, or one not in its home slot).
  */
 static HOT_INLINE vg_err on_leaf(void *ud, const char *path, size_t plen, bool stable,
                                  const char *v, size_t vlen, enum vg_value_kind kind,
@@ -640,10 +682,11 @@ static HOT_INLINE vg_err on_leaf(void *ud, const char *path, size_t plen, bool s
 /* The object loop of json_walk.h with on_leaf inlined instead of called through
  * vgp_json_walk's callback pointer, and top-level keys guessed by the key chain
  * (key_guess) before they are scanned. */
-#define JW_OBJECT    event_object
-#define JW_KEY_GUESS key_guess
+#define JW_OBJECT       event_object
+#define JW_KEY_GUESS    key_guess
+#define JW_MEMBER_GUESS member_guess
 #define JW_LEAF(p, path, stable, v, n, kind)                                             \
-	on_leaf((p)->ud, path, (p)->path_len, stable, v, n, kind,                        \
+	on_leaf((p)->ud, path, jw_plen, stable, v, n, kind,                              \
 	        (struct vgp_keycache_entry *)jw_hint)
 #include "json_walk.h"
 
@@ -660,6 +703,13 @@ static vg_err set_lit(struct vg_event *ev, vg_field id, const char *lit)
 static vg_err set_lit_if_unset(struct vg_event *ev, vg_field id, const char *lit)
 {
 	return vg_event_get(ev, id) ? VG_OK : set_lit(ev, id, lit);
+}
+
+/* set_lit_if_unset for text of known length (the category tables below). */
+static inline void set_str_if_unset(struct vg_event *ev, vg_field id, struct vg_str v)
+{
+	if ((uint32_t)id < ev->nslots && !ev->slot[id])
+		vgp_set(ev, id, v.ptr, v.len, VG_VK_STR);
 }
 
 /* Bytes of a word that must be digits (0x80) and separators (0xff) in
@@ -688,28 +738,55 @@ static inline int tf_2(uint64_t t, int k)
 	return (int)((t >> (8 * k)) & 0xff) * 10 + (int)((t >> (8 * k + 8)) & 0xff);
 }
 
-bool vgp_time_fast(const char *s, size_t len, vg_time *out)
+bool vgp_time_fast_memo(const char *s, size_t len, vg_time *out,
+                        struct vgp_date_memo *memo)
 {
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	if (len < 19 || (s[10] != ' ' && s[10] != 'T' && s[10] != 't'))
 		return false;
-	uint64_t date = load64(s) ^ TF_DATE, day = load64(s + 8) ^ TF_CLOCK,
-	         clock = load64(s + 11) ^ TF_CLOCK;
-	/* day: "DD" in its first two bytes ("DD?hh:mm" ^ "00:00:00"; the rest is
-	 * checked through clock) */
-	if (!tf_ok(date, TF_DATE_DIGITS, TF_DATE_SEPS) ||
-	    !tf_ok(clock, TF_CLOCK_DIGITS, TF_CLOCK_SEPS) ||
-	    !tf_ok(day, UINT64_C(0x8080), 0))
+	uint64_t w0 = load64(s), w8 = load64(s + 8);
+	uint64_t clock = load64(s + 11) ^ TF_CLOCK;
+	if (!tf_ok(clock, TF_CLOCK_DIGITS, TF_CLOCK_SEPS))
 		return false;
-	static const unsigned char dm[13] = {0,  31, 28, 31, 30, 31, 30,
-	                                     31, 31, 30, 31, 30, 31};
-	int y = tf_2(date, 0) * 100 + tf_2(date, 2), mo = tf_2(date, 5), d = tf_2(day, 0),
-	    h = tf_2(clock, 0), mi = tf_2(clock, 3), sec = tf_2(clock, 6);
-	if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60)
+	int h = tf_2(clock, 0), mi = tf_2(clock, 3), sec = tf_2(clock, 6);
+	if (h > 23 || mi > 59 || sec > 60)
 		return false;
-	if (d > dm[mo] &&
-	    !(mo == 2 && d == 29 && (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
-		return false;
+	int64_t days;
+	/* s[0..10): the date; the memo holds the last one accepted and its day
+	 * count (a date that passed the checks below always passes them) */
+	uint16_t dd = (uint16_t)w8;
+	if (memo && memo->valid && memo->date == w0 && memo->dd == dd) {
+		days = memo->days;
+	} else {
+		uint64_t date = w0 ^ TF_DATE, day = w8 ^ TF_CLOCK;
+		/* day: "DD" in its first two bytes ("DD?hh:mm" ^ "00:00:00") */
+		if (!tf_ok(date, TF_DATE_DIGITS, TF_DATE_SEPS) ||
+		    !tf_ok(day, UINT64_C(0x8080), 0))
+			return false;
+		static const unsigned char dm[13] = {0,  31, 28, 31, 30, 31, 30,
+		                                     31, 31, 30, 31, 30, 31};
+		int y = tf_2(date, 0) * 100 + tf_2(date, 2), mo = tf_2(date, 5),
+		    d = tf_2(day, 0);
+		if (mo < 1 || mo > 12 || d < 1)
+			return false;
+		if (d > dm[mo] && !(mo == 2 && d == 29 &&
+		                    (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+			return false;
+		/* days since 1970-01-01 (proleptic Gregorian): the leap days before
+		 * March of year yy counted from 400 years earlier, so the divisions
+		 * see no negative year (one 400-year cycle has 97 leap days) */
+		static const uint16_t before[13] = {0,   0,   31,  59,  90,  120, 151,
+		                                    181, 212, 243, 273, 304, 334};
+		uint32_t yy = (uint32_t)y + 400 - (mo <= 2);
+		days = 365 * (int64_t)y + (int64_t)(yy / 4 - yy / 100 + yy / 400) - 97 +
+		       before[mo] + d - 1 - 719527;
+		if (memo) {
+			memo->date = w0;
+			memo->dd = dd;
+			memo->days = days;
+			memo->valid = true;
+		}
+	}
 	if (sec == 60)
 		sec = 59; /* as vg_time_parse_rfc3339: a leap second is clamped */
 	size_t i = 19;
@@ -725,22 +802,20 @@ bool vgp_time_fast(const char *s, size_t len, vg_time *out)
 	}
 	if (i < len && !((s[i] == 'Z' || s[i] == 'z') && i + 1 == len))
 		return false; /* an offset, or anything else: the general parser */
-	/* days since 1970-01-01 (proleptic Gregorian): the leap days before March of
-	 * year yy counted from 400 years earlier, so the divisions see no negative
-	 * year (one 400-year cycle has 97 leap days) */
-	static const uint16_t before[13] = {0,   0,   31,  59,  90,  120, 151,
-	                                    181, 212, 243, 273, 304, 334};
-	uint32_t yy = (uint32_t)y + 400 - (mo <= 2);
-	int64_t days = 365 * (int64_t)y + (int64_t)(yy / 4 - yy / 100 + yy / 400) - 97 +
-	               before[mo] + d - 1 - 719527;
 	*out = (days * 86400 + h * 3600 + mi * 60 + sec) * VG_USEC_PER_SEC + usec;
 	return true;
 #else
 	(void)s;
 	(void)len;
 	(void)out;
+	(void)memo;
 	return false;
 #endif
+}
+
+bool vgp_time_fast(const char *s, size_t len, vg_time *out)
+{
+	return vgp_time_fast_memo(s, len, out, NULL);
 }
 
 /* vgp_parse_time_loose past its fast path. */
@@ -788,70 +863,94 @@ static long small_num(struct vg_str s)
 
 struct wincat {
 	int id;
-	const char *category, *type, *outcome;
+	struct vg_str category, type, outcome; /* outcome.ptr NULL: none */
 };
+
+/* A table entry's text with its length. */
+#define WC(s)                                                                            \
+	{                                                                                \
+		s, sizeof(s) - 1                                                         \
+	}
+#define WC_0                                                                             \
+	{                                                                                \
+		NULL, 0                                                                  \
+	}
 
 /* Sysmon event ids (Sysmon 15 schema) -> ECS category / type. */
 static const struct wincat g_sysmon[] = {
-    {1, "process", "start", NULL},     {2, "file", "change", NULL},
-    {3, "network", "start", NULL},     {4, "configuration", "change", NULL},
-    {5, "process", "end", NULL},       {6, "driver", "start", NULL},
-    {7, "process", "change", NULL},    {8, "process", "change", NULL},
-    {9, "file", "access", NULL},       {10, "process", "access", NULL},
-    {11, "file", "creation", NULL},    {12, "registry", "change", NULL},
-    {13, "registry", "change", NULL},  {14, "registry", "change", NULL},
-    {15, "file", "creation", NULL},    {16, "configuration", "change", NULL},
-    {17, "file", "creation", NULL},    {18, "file", "access", NULL},
-    {19, "process", "creation", NULL}, {20, "process", "creation", NULL},
-    {21, "process", "access", NULL},   {22, "network", "info", NULL},
-    {23, "file", "deletion", NULL},    {24, "process", "info", NULL},
-    {25, "process", "change", NULL},   {26, "file", "deletion", NULL},
-    {27, "file", "denied", NULL},      {28, "file", "denied", NULL},
-    {29, "file", "creation", NULL},
+    {1, WC("process"), WC("start"), WC_0},
+    {2, WC("file"), WC("change"), WC_0},
+    {3, WC("network"), WC("start"), WC_0},
+    {4, WC("configuration"), WC("change"), WC_0},
+    {5, WC("process"), WC("end"), WC_0},
+    {6, WC("driver"), WC("start"), WC_0},
+    {7, WC("process"), WC("change"), WC_0},
+    {8, WC("process"), WC("change"), WC_0},
+    {9, WC("file"), WC("access"), WC_0},
+    {10, WC("process"), WC("access"), WC_0},
+    {11, WC("file"), WC("creation"), WC_0},
+    {12, WC("registry"), WC("change"), WC_0},
+    {13, WC("registry"), WC("change"), WC_0},
+    {14, WC("registry"), WC("change"), WC_0},
+    {15, WC("file"), WC("creation"), WC_0},
+    {16, WC("configuration"), WC("change"), WC_0},
+    {17, WC("file"), WC("creation"), WC_0},
+    {18, WC("file"), WC("access"), WC_0},
+    {19, WC("process"), WC("creation"), WC_0},
+    {20, WC("process"), WC("creation"), WC_0},
+    {21, WC("process"), WC("access"), WC_0},
+    {22, WC("network"), WC("info"), WC_0},
+    {23, WC("file"), WC("deletion"), WC_0},
+    {24, WC("process"), WC("info"), WC_0},
+    {25, WC("process"), WC("change"), WC_0},
+    {26, WC("file"), WC("deletion"), WC_0},
+    {27, WC("file"), WC("denied"), WC_0},
+    {28, WC("file"), WC("denied"), WC_0},
+    {29, WC("file"), WC("creation"), WC_0},
 };
 
 /* Windows Security audit event ids -> ECS category / type / outcome. */
 static const struct wincat g_security[] = {
-    {1102, "configuration", "deletion", NULL},
-    {4624, "authentication", "start", "success"},
-    {4625, "authentication", "start", "failure"},
-    {4634, "authentication", "end", "success"},
-    {4647, "authentication", "end", "success"},
-    {4648, "authentication", "start", "success"},
-    {4656, "file", "access", NULL},
-    {4657, "registry", "change", NULL},
-    {4663, "file", "access", NULL},
-    {4672, "iam", "admin", NULL},
-    {4688, "process", "start", NULL},
-    {4689, "process", "end", NULL},
-    {4697, "configuration", "creation", NULL},
-    {4698, "configuration", "creation", NULL},
-    {4699, "configuration", "deletion", NULL},
-    {4702, "configuration", "change", NULL},
-    {4719, "configuration", "change", NULL},
-    {4720, "iam", "creation", NULL},
-    {4722, "iam", "change", NULL},
-    {4723, "iam", "change", NULL},
-    {4724, "iam", "change", NULL},
-    {4725, "iam", "change", NULL},
-    {4726, "iam", "deletion", NULL},
-    {4728, "iam", "change", NULL},
-    {4732, "iam", "change", NULL},
-    {4738, "iam", "change", NULL},
-    {4740, "iam", "change", NULL},
-    {4756, "iam", "change", NULL},
-    {4768, "authentication", "start", NULL},
-    {4769, "authentication", "start", NULL},
-    {4771, "authentication", "start", "failure"},
-    {4776, "authentication", "start", NULL},
-    {4798, "iam", "info", NULL},
-    {4799, "iam", "info", NULL},
-    {5140, "file", "access", NULL},
-    {5145, "file", "access", NULL},
-    {5156, "network", "start", "success"},
-    {5157, "network", "start", "failure"},
-    {5158, "network", "info", NULL},
-    {7045, "configuration", "creation", NULL},
+    {1102, WC("configuration"), WC("deletion"), WC_0},
+    {4624, WC("authentication"), WC("start"), WC("success")},
+    {4625, WC("authentication"), WC("start"), WC("failure")},
+    {4634, WC("authentication"), WC("end"), WC("success")},
+    {4647, WC("authentication"), WC("end"), WC("success")},
+    {4648, WC("authentication"), WC("start"), WC("success")},
+    {4656, WC("file"), WC("access"), WC_0},
+    {4657, WC("registry"), WC("change"), WC_0},
+    {4663, WC("file"), WC("access"), WC_0},
+    {4672, WC("iam"), WC("admin"), WC_0},
+    {4688, WC("process"), WC("start"), WC_0},
+    {4689, WC("process"), WC("end"), WC_0},
+    {4697, WC("configuration"), WC("creation"), WC_0},
+    {4698, WC("configuration"), WC("creation"), WC_0},
+    {4699, WC("configuration"), WC("deletion"), WC_0},
+    {4702, WC("configuration"), WC("change"), WC_0},
+    {4719, WC("configuration"), WC("change"), WC_0},
+    {4720, WC("iam"), WC("creation"), WC_0},
+    {4722, WC("iam"), WC("change"), WC_0},
+    {4723, WC("iam"), WC("change"), WC_0},
+    {4724, WC("iam"), WC("change"), WC_0},
+    {4725, WC("iam"), WC("change"), WC_0},
+    {4726, WC("iam"), WC("deletion"), WC_0},
+    {4728, WC("iam"), WC("change"), WC_0},
+    {4732, WC("iam"), WC("change"), WC_0},
+    {4738, WC("iam"), WC("change"), WC_0},
+    {4740, WC("iam"), WC("change"), WC_0},
+    {4756, WC("iam"), WC("change"), WC_0},
+    {4768, WC("authentication"), WC("start"), WC_0},
+    {4769, WC("authentication"), WC("start"), WC_0},
+    {4771, WC("authentication"), WC("start"), WC("failure")},
+    {4776, WC("authentication"), WC("start"), WC_0},
+    {4798, WC("iam"), WC("info"), WC_0},
+    {4799, WC("iam"), WC("info"), WC_0},
+    {5140, WC("file"), WC("access"), WC_0},
+    {5145, WC("file"), WC("access"), WC_0},
+    {5156, WC("network"), WC("start"), WC("success")},
+    {5157, WC("network"), WC("start"), WC("failure")},
+    {5158, WC("network"), WC("info"), WC_0},
+    {7045, WC("configuration"), WC("creation"), WC_0},
 };
 
 static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_state *st,
@@ -861,28 +960,29 @@ static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_s
 	const struct wincat *tab = NULL;
 	size_t n = 0;
 	long id = small_num(st->slot[VGP_JS_WIN_EVENTID]);
-	vg_err err;
 
 	if (id < 0 || !ds)
 		return VG_OK;
-	if (!strcmp(ds, "sysmon")) {
+	if (!memcmp(ds, "sysmon", 7)) { /* ds is one of the literals of the caller */
 		tab = g_sysmon;
 		n = sizeof(g_sysmon) / sizeof(g_sysmon[0]);
 	} else {
 		tab = g_security;
 		n = sizeof(g_security) / sizeof(g_security[0]);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (tab[i].id != id)
-			continue;
-		if ((err =
-		         set_lit_if_unset(st->ev, ep->event_category, tab[i].category)) ||
-		    (err = set_lit_if_unset(st->ev, ep->event_type, tab[i].type)))
-			return err;
-		if (tab[i].outcome &&
-		    (err = set_lit_if_unset(st->ev, ep->event_outcome, tab[i].outcome)))
-			return err;
-		break;
+	const struct wincat *w = NULL;
+	if (id >= 1 && (size_t)id <= n && tab[id - 1].id == id) {
+		w = &tab[id - 1]; /* Sysmon's table is indexed by its ids */
+	} else {
+		for (size_t i = 0; i < n && !w; i++)
+			if (tab[i].id == id)
+				w = &tab[i];
+	}
+	if (w) {
+		set_str_if_unset(st->ev, ep->event_category, w->category);
+		set_str_if_unset(st->ev, ep->event_type, w->type);
+		if (w->outcome.ptr)
+			set_str_if_unset(st->ev, ep->event_outcome, w->outcome);
 	}
 	return VG_OK;
 }
@@ -951,16 +1051,21 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	 * be had: then a failure is reported as before) takes those ways. */
 	struct vgp_jp jp = {.arena = ev->arena, .path = ctx->path, .ud = st};
 	uint32_t nextras = ev->nextras, xn = ev->nspare ? 0 : ctx->extras_hint;
-	if (xn || ctx->pool_hint) {
-		char *block = vg_arena_alloc(ev->arena, xn * sizeof(struct vg_extra) +
-		                                            ctx->pool_hint);
+	/* the decoders store up to 16 bytes ahead and take the room only while
+	 * 64 bytes are left: the last record's bytes and that much more */
+	size_t pool = ctx->pool_hint ? ctx->pool_hint + VGP_POOL_SLACK : 0;
+	if (xn || pool) {
+		/* not zeroed: add_extra writes every member of a node, decoded
+		 * values are written before they are read */
+		char *block =
+		    vg_arena_alloc_raw(ev->arena, xn * sizeof(struct vg_extra) + pool);
 		if (block) {
 			if (xn) {
 				ev->spare = (struct vg_extra *)(void *)block;
 				ev->nspare = xn;
 			}
 			jp.pool = block + xn * sizeof(struct vg_extra);
-			jp.pool_left = ctx->pool_hint;
+			jp.pool_left = pool;
 		}
 	}
 	err = vgp_jp_walk(&jp, buf, len, event_object, reason);
@@ -976,7 +1081,9 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	for (size_t i = 0; i < VGP_TS_SLOTS; i++) {
 		vg_time t;
 		if (st->ts[i].ptr &&
-		    vgp_parse_time_loose(st->ts[i].ptr, st->ts[i].len, &t) == VG_OK) {
+		    (vgp_time_fast_memo(st->ts[i].ptr, st->ts[i].len, &t,
+		                        &ctx->date_memo) ||
+		     time_loose_slow(st->ts[i].ptr, st->ts[i].len, &t) == VG_OK)) {
 			ev->ts = t;
 			have_ts = true;
 			break;

@@ -6,7 +6,7 @@
  * here so that a caller that knows its leaf handler at compile time can instantiate
  * the loop with the handler inlined instead of called through a pointer: define
  * JW_OBJECT (the function's name) and JW_LEAF(p, path, stable, v, n, kind) (an
- * expression of type vg_err; the path's length is p->path_len) and include this file
+ * expression of type vg_err; the path's length is jw_plen) and include this file
  * again.  json.c instantiates it with the vgp_json_walk callback, json_event.c with
  * its on_leaf; both instances are the same code, so they accept the same records
  * and report the same errors.  An instance may also define JW_KEY_GUESS(p, q,
@@ -14,8 +14,16 @@
  * the key is one the caller already knows to be a plain string (no escape, quote,
  * control byte or invalid UTF-8: what scan_string would find), with *hint set for
  * JW_LEAF (which then sees a variable jw_hint), else NULL and the key is scanned.
+ * And JW_MEMBER_GUESS(p, c, &hint, &klen): given c, just past a top-level value,
+ * the first byte of the next value when the bytes from c are ", \"<key>\": "
+ * with the key the caller expected (a plain string, as for JW_KEY_GUESS) and a
+ * byte above ' ' after them -- what the separator, key and colon code would read
+ * -- with *hint and *klen set, else NULL and the loop reads those bytes itself.
  * The usual separators (": " after a key, ", " before the next) cost one bounds
- * check each.  Everything not on the hot path (escapes, UTF-8, arrays, numbers,
+ * check each; the usual integer and null are read inline (vgp_jp_value for
+ * anything else), and so is the usual string value with escapes, a Windows path
+ * decoded into the caller's pool (string_value; vgp_jp_string_value for
+ * anything else).  Everything not on the hot path (escapes, UTF-8, arrays, numbers,
  * objects inside arrays, errors) is in json.c (vgp_jp_*).  Private to parsers/;
  * not a stable interface.
  */
@@ -119,7 +127,9 @@ static inline const unsigned char *string_stop(const unsigned char *c,
                                                const unsigned char *end)
 {
 #if defined(__SSE2__)
-	while (end - c >= 16) {
+	/* c + 16 <= end as one compare per block (addresses: end is past 16) */
+	uintptr_t last = (uintptr_t)end - 16;
+	while ((uintptr_t)c <= last) {
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)c);
 		unsigned m = (unsigned)_mm_movemask_epi8(string_stops(v));
 		if (m)
@@ -144,6 +154,116 @@ static inline const unsigned char *string_stop(const unsigned char *c,
 #endif
 	while (c < end && *c >= 0x20 && *c < 0x80 && *c != '"' && *c != '\\')
 		c++;
+	return c;
+}
+
+/* Copy the plain bytes from c on into out + *o while they last and out has 16
+ * bytes of room (a store may run past the copied bytes, never past cap); with SSE2,
+ * 16 at a time, decoding the escape "\\\\" (a Windows path's separator) on the
+ * way and setting *esc when it does.  @return the first byte not copied (a stop
+ * byte, end, or a plain byte when out is nearly full). */
+static inline const unsigned char *stop_copy(const unsigned char *c,
+                                             const unsigned char *end, char *out,
+                                             size_t *o, size_t cap, bool *esc)
+{
+#if defined(__SSE2__)
+	/* c + 16 <= end and *o + 16 <= cap, one compare each (cap >= 16, and end
+	 * as an address is past 16) */
+	uintptr_t last = (uintptr_t)end - 16;
+	size_t olast = cap - 16;
+	while ((uintptr_t)c <= last && *o <= olast) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)c);
+		_mm_storeu_si128((__m128i *)(void *)(out + *o), v);
+		unsigned m = (unsigned)_mm_movemask_epi8(string_stops(v));
+		if (m) {
+			unsigned k = (unsigned)__builtin_ctz(m);
+			/* c[k + 1] is inside the record when k < 15 or c + 16 < end */
+			if (c[k] == '\\' && (k < 15 || (uintptr_t)c < last) &&
+			    c[k + 1] == '\\') {
+				/* out[*o + k] is that '\\' already (the store above) */
+				*esc = true;
+				*o += k + 1;
+				c += k + 2;
+				continue;
+			}
+			*o += k;
+			return c + k;
+		}
+		c += 16;
+		*o += 16;
+	}
+#else
+	(void)esc;
+#endif
+	while (c < end && *o + 16 <= cap && *c >= 0x20 && *c < 0x80 && *c != '"' &&
+	       *c != '\\')
+		out[(*o)++] = (char)*c++;
+	return c;
+}
+
+/*
+ * The usual string value with escapes, decoded without a call: q is its opening
+ * quote, c the first byte string_stop stopped at (not the closing quote).  While
+ * every stop is a "\\\\" pair (a Windows path's separator) and the text fits the
+ * room the caller reserved (p->pool: at least 64 bytes, and 16 to spare past the
+ * text, as vgp_jp_string_value asks), the value is decoded there; at anything
+ * else (another escape, a quote, a control or non-ASCII byte, the end, too little
+ * room) it starts over with vgp_jp_string_value, which gives the same value or
+ * error: nothing in p has changed yet.  A value whose first stop is a non-ASCII
+ * byte (UTF-8 text, mostly without escapes) is first only validated
+ * (vgp_jp_scan_slow: the same checks in the same order, so the same first error)
+ * and, without escapes, points into the record as vgp_jp_string_value would
+ * have it.  @return as vgp_jp_string_value.
+ */
+static inline const unsigned char *string_value(struct vgp_jp *p, const unsigned char *q,
+                                                const unsigned char *c, const char **v,
+                                                size_t *n)
+{
+	const unsigned char *end = p->end, *s0 = q + 1, *c0 = c;
+	if (c < end && *c >= 0x80) { /* UTF-8 first: often no escape at all */
+		bool esc = false;
+		const unsigned char *ve = vgp_jp_scan_slow(p, q, c, &esc);
+		if (!ve || esc) /* an error (the same one), or decode after all */
+			return ve ? vgp_jp_string_value(p, q, c0, v, n) : NULL;
+		*v = (const char *)s0;
+		*n = (size_t)(ve - s0);
+		return ve;
+	}
+	size_t o = (size_t)(c - s0), cap = p->pool_left;
+	char *buf = p->pool;
+	if (cap < 64 || o > cap - 16 || end - c < 2 || c[0] != '\\' || c[1] != '\\')
+		return vgp_jp_string_value(p, q, c0, v, n);
+	bool esc = true;
+#if defined(__SSE2__)
+	/* the plain prefix s0[0..o), 16 bytes at a time: a store may run up to 15
+	 * bytes past o (o + 16 <= cap), a load stops at the end of the record */
+	size_t i = 0;
+	for (; i < o && end - (s0 + i) >= 16; i += 16)
+		_mm_storeu_si128(
+		    (__m128i *)(void *)(buf + i),
+		    _mm_loadu_si128((const __m128i *)(const void *)(s0 + i)));
+	if (i < o)
+		memcpy(buf + i, s0 + i, o - i);
+#else
+	memcpy(buf, s0, o);
+#endif
+	for (;;) {
+		buf[o++] = '\\'; /* c[0], c[1] are "\\\\" */
+		c = stop_copy(c + 2, end, buf, &o, cap, &esc);
+		/* (o may be cap here, with c at the quote: the room check first) */
+		if (o > cap - 16)
+			return vgp_jp_string_value(p, q, c0, v, n);
+		if (c < end && *c == '"')
+			break;
+		if (end - c < 2 || c[0] != '\\' || c[1] != '\\')
+			return vgp_jp_string_value(p, q, c0, v, n);
+	}
+	buf[o] = '\0';
+	p->pool += o + 1;
+	p->pool_left -= o + 1;
+	p->esc_bytes += o + 1;
+	*v = buf;
+	*n = o;
 	return c;
 }
 
@@ -187,6 +307,7 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 {
 	const unsigned char *end = p->end;
 	size_t base = p->path_len;
+	vg_err lerr;
 
 	if (++p->depth > VGP_JSON_DEPTH_MAX)
 		return vgp_jp_fail(p, JW_DEPTH_MSG, c);
@@ -196,7 +317,13 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 		return c + 1;
 	}
 	for (;;) {
-		bool kesc;
+		bool kesc, stable;
+		const unsigned char *kq, *ks, *ke, *vs;
+		size_t klen, jw_plen; /* the key's length, the leaf's path's */
+		const char *path;
+#if defined(JW_KEY_GUESS) || defined(JW_MEMBER_GUESS)
+		void *jw_hint;
+#endif
 		if (!(c < end && *c == '"')) { /* not right at the key: whitespace */
 			c = skip_ws(c, end);
 			if (c >= end)
@@ -204,10 +331,13 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 			if (*c != '"')
 				return vgp_jp_fail(p, "expected a string key", c);
 		}
-	key: /* c is at the key's opening quote */;
-		const unsigned char *kq = c, *ks = c + 1, *ke;
+	key: /* c is at the key's opening quote */
+		kq = c;
+		ks = c + 1;
+#if defined(JW_KEY_GUESS) || defined(JW_MEMBER_GUESS)
+		jw_hint = NULL;
+#endif
 #if defined(JW_KEY_GUESS)
-		void *jw_hint = NULL;
 		if (base == 0 && (ke = JW_KEY_GUESS(p, c, &jw_hint)) != NULL)
 			kesc = false;
 		else
@@ -215,12 +345,12 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 			ke = scan_string(p, c, &kesc);
 		if (!ke)
 			return NULL;
-		size_t klen = (size_t)(ke - ks);
-		bool stable = base == 0 && !kesc;
+		klen = (size_t)(ke - ks);
+		stable = base == 0 && !kesc;
 		size_t need = (base ? base + 1 : 0) + klen;
 		if (need > VGP_JSON_PATH_MAX)
 			return vgp_jp_fail(p, "key path too long", kq);
-		p->path_len = need;
+		jw_plen = need;
 		if (!stable) {
 			size_t at = base;
 			if (base)
@@ -233,9 +363,9 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 				memcpy(p->path + at, ks, klen);
 				at += klen;
 			}
-			p->path_len = at;
+			jw_plen = at;
 		}
-		const char *path = stable ? (const char *)ks : p->path;
+		path = stable ? (const char *)ks : p->path;
 		c = ke + 1;
 		if (end - c >= 3 && memcmp(c, ": ", 2) == 0 && c[2] > ' ') {
 			c += 2; /* the usual "key": value, one bounds check */
@@ -260,40 +390,70 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 					                   c);
 			}
 		}
-		const unsigned char *vs = c;
+#if defined(JW_MEMBER_GUESS)
+	value: /* c is at the value's first byte, the key's variables are set */
+#endif
+		vs = c;
 		if (*c == '"') {
 			const char *v = (const char *)vs + 1;
 			size_t n;
 			const unsigned char *ve = string_stop(vs + 1, end);
 			if (ve < end && *ve == '"')
 				n = (size_t)(ve - vs) - 1; /* the usual plain value */
-			else if (!(ve = vgp_jp_string_value(p, vs, ve, &v, &n)))
+			else if (!(ve = string_value(p, vs, ve, &v, &n)))
 				return NULL;
-			if ((p->cb_err = JW_LEAF(p, path, stable, v, n, VG_VK_STR)))
-				return NULL;
+			if ((lerr = JW_LEAF(p, path, stable, v, n, VG_VK_STR)))
+				goto leaf_failed;
 			c = ve + 1;
 		} else if (*c == '{') {
 			if (stable)
 				memcpy(p->path, ks, klen);
+			p->path_len = jw_plen; /* the object's base */
 			if (!(c = JW_OBJECT(p, c)))
 				return NULL;
+			p->path_len = base;
 		} else if (*c == '[') {
 			if (!(c = vgp_jp_array(p, c)))
 				return NULL;
-			if ((p->cb_err = JW_LEAF(p, path, stable, (const char *)vs,
-			                         (size_t)(c - vs), VG_VK_STR)))
-				return NULL;
+			if ((lerr = JW_LEAF(p, path, stable, (const char *)vs,
+			                    (size_t)(c - vs), VG_VK_STR)))
+				goto leaf_failed;
 		} else {
-			if (!(c = vgp_jp_value(p, c)))
+			const unsigned char *d = c + 1;
+			if ((unsigned)(*c - '1') < 9) { /* the usual integer, inline */
+				while (d < end && (unsigned)(*d - '0') < 10)
+					d++;
+				if (!(d < end && *d != '.' && (*d | 0x20) != 'e'))
+					d = NULL; /* a fraction, exponent, the end */
+			} else if (!(*c == 'n' && end - c >= 4 &&
+			             !memcmp(c, "null", 4))) {
+				d = NULL;
+			} else {
+				d = c + 4;
+			}
+			if (d)
+				c = d; /* what vgp_jp_value would return */
+			else if (!(c = vgp_jp_value(p, c)))
 				return NULL;
 			enum vg_value_kind k = *vs == 't' || *vs == 'f' ? VG_VK_BOOL
 			                       : *vs == 'n'             ? VG_VK_NULL
 			                                                : VG_VK_NUM;
-			if ((p->cb_err = JW_LEAF(p, path, stable, (const char *)vs,
-			                         (size_t)(c - vs), k)))
-				return NULL;
+			if ((lerr = JW_LEAF(p, path, stable, (const char *)vs,
+			                    (size_t)(c - vs), k)))
+				goto leaf_failed;
 		}
-		p->path_len = base;
+#if defined(JW_MEMBER_GUESS)
+		if (base == 0 && (vs = JW_MEMBER_GUESS(p, c, &jw_hint, &klen)) != NULL) {
+			/* ", \"key\": value" with the key the caller expected: what
+			 * the lines below and above would find, without them */
+			ks = c + 3;
+			stable = true;
+			path = (const char *)ks;
+			jw_plen = klen;
+			c = vs;
+			goto value;
+		}
+#endif
 		if (end - c >= 4 && bytes3_are(c, ',', ' ', '"')) {
 			c += 2; /* the usual "value", "next": one bounds check */
 			goto key;
@@ -317,9 +477,13 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 		}
 		return vgp_jp_fail(p, "unexpected character", c);
 	}
+leaf_failed: /* kept out of the loop: a store of VG_OK per leaf costs more */
+	p->cb_err = lerr;
+	return NULL;
 }
 
 #undef JW_OBJECT
 #undef JW_LEAF
 #undef JW_KEY_GUESS
+#undef JW_MEMBER_GUESS
 #endif

@@ -425,17 +425,26 @@ struct vgp_keycache_entry {
 	 * with these bytes is this path without a scan: key_guess), else UINT32_MAX */
 	uint32_t glen;
 	/* the entry of the leaf that followed this one last time (NULL: none): the
-	 * guess for the next key, checked (an entry at or past count is stale) */
+	 * guess for the next key, checked.  Only live entries (below count) are
+	 * ever reachable from first, succ and the record's chain state: an entry is
+	 * created with succ NULL and linked only to entries found or created after
+	 * it, a flush kills every entry and empties first, and a flush in the middle
+	 * of a record leaves the chain state pointing at the new entry (chain_link),
+	 * so no guess reads an entry whose bytes were reused */
 	struct vgp_keycache_entry *succ;
+	/* The bytes ", \"<key>\": " (mlen of them, 8..32; 0 = none: a key that
+	 * cannot be guessed, or of fewer than 2 or more than 26 bytes): the member
+	 * as it usually follows the one before it (json_event.c, member_guess) */
+	uint32_t mlen;
+	char mpat[32];
 };
 struct vgp_keycache {
 	const struct vg_parser *parser; /* the plans were computed for */
 	size_t nfields;                 /* vg_field_count() then */
 	uint32_t count;
-	uint32_t used;                       /* bytes[] in use */
-	struct vgp_keycache_entry *first;    /* the last record's first leaf, or NULL */
-	struct vgp_keycache_entry *live_end; /* entry + count */
-	uint16_t slot[VGP_KEYCACHE_SLOTS];   /* entry index + 1; 0 = empty */
+	uint32_t used;                     /* bytes[] in use */
+	struct vgp_keycache_entry *first;  /* the last record's first leaf, or NULL */
+	uint16_t slot[VGP_KEYCACHE_SLOTS]; /* entry index + 1; 0 = empty */
 	struct vgp_keycache_entry entry[VGP_KEYCACHE_ENTRIES];
 	char bytes[VGP_KEYCACHE_BYTES];
 };
@@ -454,6 +463,17 @@ struct vgp_audit_group {
  * 8 nodes at a time and a value at a time as without the hints. */
 #define VGP_EXTRAS_HINT_MAX 64
 #define VGP_POOL_HINT_MAX   1024
+/* Room reserved for decoded values past the last record's own bytes. */
+#define VGP_POOL_SLACK 64
+
+/* The last date vgp_time_fast_memo accepted (the first 10 bytes of its text) and
+ * its day count since 1970-01-01; valid false = none.  Per parse context. */
+struct vgp_date_memo {
+	uint64_t date; /* s[0..8) */
+	uint16_t dd;   /* s[8..10) */
+	bool valid;
+	int64_t days;
+};
 
 struct vg_parse_ctx {
 	const struct vg_parser *parser;
@@ -466,6 +486,7 @@ struct vg_parse_ctx {
 	struct vgp_keycache *keys; /* malloc'd; see above */
 	uint32_t extras_hint;      /* extras of the last JSON record (json_event.c) */
 	uint32_t pool_hint;        /* its decoded string bytes (json.c, esc_bytes) */
+	struct vgp_date_memo date_memo; /* of the last JSON timestamp (json_event.c) */
 	char path[VGP_JSON_PATH_MAX];
 	struct vgp_audit_group audit;
 };
@@ -529,6 +550,11 @@ vg_err vgp_parse_time_loose(const char *s, size_t len, vg_time *out);
  * vg_time_parse_rfc3339(s, len, 0, out) would set it; false (*out untouched) for
  * any other text, which the general parser then decides (json_event.c). */
 bool vgp_time_fast(const char *s, size_t len, vg_time *out);
+/* vgp_time_fast, the same result for every input, that skips the date's checks
+ * and day count when its first 10 bytes are those of the date memo holds (memo
+ * may be NULL), and keeps the date it accepts there. */
+bool vgp_time_fast_memo(const char *s, size_t len, vg_time *out,
+                        struct vgp_date_memo *memo);
 /* @return the offset of the first byte of s[0..len) that is not valid UTF-8, or len
  * (json.c). */
 size_t vgp_utf8_check(const char *s, size_t len);

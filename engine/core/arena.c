@@ -55,7 +55,7 @@ struct vg_arena *vg_arena_new(size_t chunk_size)
 	return a;
 }
 
-void *vg_arena_alloc(struct vg_arena *a, size_t size)
+void *vg_arena_alloc_raw(struct vg_arena *a, size_t size)
 {
 	size_t need = (size + 7) & ~(size_t)7;
 	struct chunk *c = a->head;
@@ -82,7 +82,14 @@ void *vg_arena_alloc(struct vg_arena *a, size_t size)
 	}
 	void *p = c->data + c->used;
 	c->used += need;
-	memset(p, 0, size);
+	return p;
+}
+
+void *vg_arena_alloc(struct vg_arena *a, size_t size)
+{
+	void *p = vg_arena_alloc_raw(a, size);
+	if (p)
+		memset(p, 0, size);
 	return p;
 }
 

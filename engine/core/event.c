@@ -17,7 +17,8 @@
  *    vg_event_get stays readable until the arena is reset, but once a new field
  *    has been set it may be a stale copy that misses later overwrites.
  *  - Extras form a list in insertion order; their nodes come from the arena in
- *    blocks of EXTRA_BLOCK (zeroed, so a node's next is NULL until linked).
+ *    blocks of EXTRA_BLOCK (or from a block a parser reserved: ev->spare), and a
+ *    node's next is set NULL when it is appended.
  */
 #include "vg_core.h"
 
@@ -45,11 +46,13 @@ struct vg_event *vg_event_new(struct vg_arena *arena)
 		n = VG_FIELDS_MAX;
 	size_t head = round8(sizeof(struct vg_event));
 	size_t slots = round8(n * sizeof(uint16_t));
-	/* One zeroed block: the header, the index, the first vals[]. */
+	/* One block: the header and the index zeroed, the first vals[] not (only
+	 * vals[0..nset) is ever read, and each is written before nset covers it). */
 	char *block =
-	    vg_arena_alloc(arena, head + slots + INIT_CAP * sizeof(struct vg_value));
+	    vg_arena_alloc_raw(arena, head + slots + INIT_CAP * sizeof(struct vg_value));
 	if (!block)
 		return NULL;
+	memset(block, 0, head + slots);
 	struct vg_event *ev = (struct vg_event *)(void *)block;
 	ev->slot = (uint16_t *)(void *)(block + head);
 	ev->vals = (struct vg_value *)(void *)(block + head + slots);
@@ -125,6 +128,7 @@ vg_err vg_event_add_extra(struct vg_event *ev, const char *name, size_t name_len
 	x->value.ptr = ptr;
 	x->value.len = (uint32_t)len;
 	x->value.kind = (uint8_t)kind;
+	x->next = NULL; /* the node may come from a caller's unzeroed block */
 	*ev->extras_tail = x;
 	ev->extras_tail = &x->next;
 	ev->nextras++;

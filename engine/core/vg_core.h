@@ -114,6 +114,12 @@ struct vg_arena;
 struct vg_arena *vg_arena_new(size_t chunk_size);
 /** @return zeroed memory, or NULL when out of memory. */
 void *vg_arena_alloc(struct vg_arena *arena, size_t size);
+/** @return memory as vg_arena_alloc, but not zeroed (its bytes are undefined):
+ *  for blocks the caller writes before it reads them.  (Under valgrind memcheck,
+ *  PCRE2's JIT reads a subject in aligned 16-byte blocks that may run past its
+ *  end into such bytes and discards them: reported as "conditional jump depends
+ *  on uninitialised value" in JIT code (???), a known false positive.) */
+void *vg_arena_alloc_raw(struct vg_arena *arena, size_t size);
 /** @return a NUL-terminated copy of s[0..len), or NULL when out of memory. */
 char *vg_arena_strndup(struct vg_arena *arena, const char *s, size_t len);
 /** @brief Free every allocation but keep the first chunk for reuse. */
@@ -306,8 +312,8 @@ struct vg_event {
 };
 
 /** @return a new empty event sized for the current registry, or NULL (OOM).
- *  Cost: one arena allocation, zeroing 2 bytes per registry field plus ~0.6 KiB
- *  (the header and room for the first 32 values). */
+ *  Cost: one arena allocation (with room for the first 32 values), zeroing 2
+ *  bytes per registry field plus the header. */
 struct vg_event *vg_event_new(struct vg_arena *arena);
 /** @brief Set a field by id to a borrowed value (no copy); setting a field again
  *  replaces its value.  @return VG_OK; VG_ERR_INVALID for an id outside the

@@ -23,10 +23,20 @@
  *    forms, raw quote / backslash / control / UTF-8 bytes and cut records, against
  *    a new context.  Decoded values go into the room the last record reserved:
  *    values of every length around that room, against a new context.
+ *  - Members after a top-level value are guessed whole (json_event.c,
+ *    member_guess): keys of every length around the word boundaries, registry
+ *    fields and aliases, each byte changed, every separator and spacing, every
+ *    kind of value and every cut, against a new context.
+ *  - Integers and null are read inline by the object loop: against vgp_jp_value.
+ *    Windows paths are decoded into the reserved room inline (json_walk.h,
+ *    string_value): against the naive reading.  Extras nodes a record reserved
+ *    and left (in a block that is not zeroed) end the list when more are
+ *    appended after the parse.
  *  - The usual timestamp shape is read without the general parser
- *    (vgp_time_fast): against vg_time_parse_rfc3339 on generated dates, clocks,
- *    separators, fractions and zones, every byte replaced or inserted and every
- *    cut; it must also accept every well-formed input of its shape.
+ *    (vgp_time_fast, and vgp_time_fast_memo with the day count of the last date):
+ *    against vg_time_parse_rfc3339 on generated dates, clocks, separators,
+ *    fractions and zones, every byte replaced or inserted and every cut; it must
+ *    also accept every well-formed input of its shape.
  */
 #include "json_walk.h"
 #include "parsers_int.h"
@@ -606,6 +616,109 @@ START_TEST(json_strings_match_naive_reading)
 }
 END_TEST
 
+/* Pieces for values through the decoded-value pool: mostly "\\" pairs and plain
+ * runs (json_walk.h's string_value), now and then anything g_pieces has. */
+static size_t gen_pool_content(uint64_t *rng, char *buf, size_t cap)
+{
+	static const char *const usual[] = {"\\\\", "\\\\",     "Windows",
+	                                    "x",    "System32", "0123456789abcdef"};
+	size_t n = 0;
+	*rng = *rng * 6364136223846793005u + 1442695040888963407u;
+	unsigned pieces = (unsigned)(*rng >> 57); /* 0..127 */
+	for (unsigned k = 0; k < pieces; k++) {
+		*rng = *rng * 6364136223846793005u + 1442695040888963407u;
+		const char *p =
+		    (*rng >> 20) % 64
+		        ? usual[(*rng >> 33) % (sizeof(usual) / sizeof(usual[0]))]
+		        : g_pieces[(*rng >> 33) %
+		                   (sizeof(g_pieces) / sizeof(g_pieces[0]))];
+		size_t pl = strlen(p);
+		if (n + pl >= cap)
+			break;
+		memcpy(buf + n, p, pl);
+		n += pl;
+	}
+	return n;
+}
+
+/* String values through vg_parse with room reserved for decoded values (a
+ * context whose last record decoded 40 to 1,000 bytes): json_walk.h's
+ * string_value decodes "\\" pairs into that room inline and hands anything else
+ * to vgp_jp_string_value.  Against the naive reading: values of up to ~1.2 KiB
+ * mostly made of pairs and plain runs, with every other piece now and then,
+ * whole and cut short, two per record (the second one in what the first left):
+ * the same text or the same first error. */
+START_TEST(json_pool_strings_match_naive_reading)
+{
+	struct vg_parser *parser = new_parser(0);
+	struct vg_parse_ctx *ctx = vg_parse_ctx_new(parser);
+	struct vg_arena *arena = vg_arena_new(0);
+	uint64_t rng = 0xA4093822299F31D0u;
+	static char v1[1300], v2[1300], rec[2700], learn[1100], out1[1300], out2[1300];
+	size_t fast = 0;
+	for (int round = 0; round < 6000; round++) {
+		/* reserve: the last record decoded room - 1 bytes + NUL */
+		size_t room = 40 + (size_t)round * 37 % 960;
+		memcpy(learn, "{\"k\":\"\\\\", 8);
+		memset(learn + 8, 'r', room - 2);
+		memcpy(learn + 6 + room, "\"}", 3);
+		struct vg_event *ev = NULL;
+		const char *reason = NULL;
+		ck_assert_int_eq(vg_parse(parser, ctx, VG_FMT_JSON, learn, strlen(learn),
+		                          0, arena, &ev, &reason),
+		                 VG_OK);
+		vg_arena_reset(arena);
+		size_t l1 = gen_pool_content(&rng, v1, sizeof(v1));
+		size_t l2 = gen_pool_content(&rng, v2, sizeof(v2) / 4);
+		int n = snprintf(rec, sizeof(rec), "{\"k\":\"%.*s\",\"q\":\"%.*s\"}",
+		                 (int)l1, v1, (int)l2, v2);
+		ck_assert_int_gt(n, 0);
+		size_t len = (size_t)n;
+		if (round % 5 == 4) /* cut somewhere */
+			len = 6 + (size_t)(rng >> 40) % (len - 6);
+		char *exact = malloc(len);
+		ck_assert_ptr_nonnull(exact);
+		memcpy(exact, rec, len);
+		const unsigned char *u = (const unsigned char *)exact;
+		size_t o1 = 0, o2 = 0, e1 = 0, e2 = 0, off = 0;
+		const char *err = naive_string(u, len, 5, out1, &o1, &e1, &off);
+		bool second = !err && e1 + 5 < len && !memcmp(exact + e1, ",\"q\":", 5);
+		if (second)
+			err = naive_string(u, len, e1 + 5, out2, &o2, &e2, &off);
+		vg_err rc = vg_parse(parser, ctx, VG_FMT_JSON, exact, len, 0, arena, &ev,
+		                     &reason);
+		if (err) {
+			char want[160];
+			snprintf(want, sizeof(want), "json: %s at offset %zu", err, off);
+			ck_assert_msg(rc == VG_ERR_PARSE && !strcmp(reason, want),
+			              "record %.*s: want '%s', got %d '%s'", (int)len,
+			              exact, want, (int)rc, reason ? reason : "");
+		} else if (second && e2 + 1 == len) {
+			ck_assert_msg(rc == VG_OK, "record %.*s: %s", (int)len, exact,
+			              reason ? reason : "");
+			size_t seen = 0;
+			for (const struct vg_extra *x = ev->extras; x; x = x->next) {
+				const char *want = x->name[0] == 'k' ? out1 : out2;
+				size_t wl = x->name[0] == 'k' ? o1 : o2;
+				ck_assert_msg(
+				    x->value.len == wl && !memcmp(x->value.ptr, want, wl),
+				    "room %zu record %.*s: %c = '%.*s'", room, (int)len,
+				    exact, x->name[0], (int)x->value.len, x->value.ptr);
+				seen++;
+			}
+			ck_assert_uint_eq(seen, 2);
+			fast += o1 > 0 && memchr(v1, '\\', l1) != NULL;
+		}
+		free(exact);
+		vg_arena_reset(arena);
+	}
+	ck_assert_uint_gt(fast, 1000);
+	vg_arena_destroy(arena);
+	vg_parse_ctx_destroy(ctx);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
 /* One leaf of any size, for the long strings below. */
 struct big_leaf {
 	size_t n;
@@ -741,7 +854,9 @@ static void event_json(struct vg_parser *parser, struct vg_parse_ctx *ctx,
 }
 
 /* The same records through one long-lived context (warm cache, flushed when full)
- * and through a new context each (cold cache) give the same events. */
+ * and through a new context each (cold cache) give the same events; the second
+ * half spaces its records as Sysmon does (", " and ": "), so that members are
+ * guessed (member_guess) across the flushes too. */
 START_TEST(key_cache_matches_cold_parse)
 {
 	struct vg_parser *parser = new_parser(0);
@@ -769,16 +884,32 @@ START_TEST(key_cache_matches_cold_parse)
 	    "{\"@timestamp\":\"2024-03-01T10:00:00Z\",\"host.name\":\"h\",\"Hostname\":"
 	    "\"other\",\"User\":null}",
 	};
-	for (int round = 0; round < 1500; round++) {
+	char spaced[2048];
+	for (int round = 0; round < 3000; round++) {
 		const char *r;
 		if (round % 3 == 0) {
 			r = fixed[(size_t)round / 3 % (sizeof(fixed) / sizeof(fixed[0]))];
+			if (round >= 1500) { /* Sysmon's spacing: the member guess */
+				size_t n = 0;
+				for (const char *f = r; *f && n + 3 < sizeof(spaced);
+				     f++) {
+					spaced[n++] = *f;
+					if (*f == ',' || *f == ':')
+						spaced[n++] = ' ';
+				}
+				spaced[n] = '\0';
+				r = spaced;
+			}
 		} else {
 			/* ever new keys: the cache fills up and starts over */
 			snprintf(
 			    rec, sizeof(rec),
-			    "{\"k%d\":\"v\",\"Event\":{\"EventData\":{\"X%d\":1,"
-			    "\"Image\":\"c\"}},\"%s%d\":2,\"Provider\":{\"Name\":\"p\"}}",
+			    round < 1500
+			        ? "{\"k%d\":\"v\",\"Event\":{\"EventData\":{\"X%d\":1,"
+			          "\"Image\":\"c\"}},\"%s%d\":2,\"Provider\":{\"Name\":"
+			          "\"p\"}}"
+			        : "{\"k%d\": \"v\", \"User\": \"X%d\", \"Image\": \"c\", "
+			          "\"%s%d\": 2, \"Computer\": \"h\"}",
 			    round, round, round % 10 == 1 ? longkey : "n", round);
 			r = rec;
 		}
@@ -927,6 +1058,156 @@ START_TEST(json_fast_leaf_matches_first_sight)
 }
 END_TEST
 
+/* The first leaf of a walk, with its kind. */
+struct kind_leaf {
+	size_t n;
+	const char *v;
+	size_t vlen;
+	enum vg_value_kind kind;
+};
+
+static vg_err collect_kind(void *ud, const char *path, size_t plen, bool stable,
+                           const char *v, size_t vlen, enum vg_value_kind kind)
+{
+	struct kind_leaf *kl = ud;
+	(void)path, (void)plen, (void)stable;
+	if (kl->n++ == 0) {
+		kl->v = v;
+		kl->vlen = vlen;
+		kl->kind = kind;
+	}
+	return VG_OK;
+}
+
+/* Integers and null are read inline by the object loop (json_walk.h) and
+ * everything else by vgp_jp_value: against vgp_jp_value itself on every value
+ * text made of digits, signs, '.', 'e', 'E', the letters of null and other
+ * bytes, as the last member, before another one and cut at the record's end
+ * (an exact-size copy), through both instances of the loop (vgp_json_walk and
+ * vg_parse's event_object): the same leaf, or the same error. */
+START_TEST(json_inline_numbers_match_value_parser)
+{
+	static const char alphabet[] = "0119-.eE+nulltrx }\"";
+	static const char *const fixed[] = {"0",
+	                                    "1",
+	                                    "12",
+	                                    "01",
+	                                    "-1",
+	                                    "1.5",
+	                                    "1.",
+	                                    "1e5",
+	                                    "1E5",
+	                                    "1e",
+	                                    "1x",
+	                                    "9 ",
+	                                    "null",
+	                                    "nul",
+	                                    "nulx",
+	                                    "nulll",
+	                                    "true",
+	                                    "false",
+	                                    "1.5e",
+	                                    "10}",
+	                                    "null}",
+	                                    "1,",
+	                                    "123456789012345678901234567890"};
+	struct vg_parser *parser = new_parser(0);
+	struct vg_parse_ctx *ctx = vg_parse_ctx_new(parser);
+	struct vg_arena *arena = vg_arena_new(0);
+	char val[40], rec[96], path[VGP_JSON_PATH_MAX];
+	uint64_t rng = 0x243F6A8885A308D3u;
+	size_t nfixed = sizeof(fixed) / sizeof(fixed[0]), inline_ok = 0;
+	for (size_t round = 0; round < 40000; round++) {
+		if (round < nfixed) {
+			snprintf(val, sizeof(val), "%s", fixed[round]);
+		} else {
+			rng = rng * 6364136223846793005u + 1442695040888963407u;
+			size_t n = 1 + (size_t)(rng >> 61); /* 1..8 */
+			for (size_t i = 0; i < n; i++) {
+				rng = rng * 6364136223846793005u + 1442695040888963407u;
+				val[i] = alphabet[(rng >> 33) % (sizeof(alphabet) - 1)];
+			}
+			val[n] = '\0';
+		}
+		for (int form = 0; form < 3; form++) {
+			int len = snprintf(rec, sizeof(rec),
+			                   form == 0   ? "{\"k\": %s}"
+			                   : form == 1 ? "{\"k\": %s, \"z\": 1}"
+			                               : "{\"k\": %s",
+			                   val);
+			char *exact = malloc((size_t)len);
+			ck_assert_ptr_nonnull(exact);
+			memcpy(exact, rec, (size_t)len);
+			/* the reference: vgp_jp_value on the value (past the
+			 * whitespace the loop skips) */
+			size_t at = 6;
+			while (at < (size_t)len && exact[at] == ' ')
+				at++;
+			struct vgp_jp ref = {.s = (const unsigned char *)exact,
+			                     .end = (const unsigned char *)exact + len,
+			                     .arena = arena,
+			                     .path = path};
+			const unsigned char *ve =
+			    vgp_jp_value(&ref, (const unsigned char *)exact + at);
+			struct kind_leaf kl = {0};
+			const char *reason = NULL;
+			vg_err rc = vgp_json_walk(exact, (size_t)len, arena, path,
+			                          collect_kind, &kl, &reason);
+			if (!ve) { /* the value is wrong: the same first error */
+				char want[160];
+				snprintf(want, sizeof(want), "json: %s at offset %zu",
+				         ref.err, ref.err_off);
+				ck_assert_msg(rc == VG_ERR_PARSE && !strcmp(reason, want),
+				              "%s: want '%s', got '%s'", rec, want,
+				              reason ? reason : "ok");
+			} else { /* the value ends at ve: that leaf, or a later error */
+				size_t vlen =
+				    (size_t)(ve - (const unsigned char *)exact) - at;
+				/* a string's leaf is its content (no escapes here) */
+				bool str = exact[at] == '"';
+				if (rc == VG_OK || kl.n) {
+					ck_assert_msg(
+					    kl.n >= 1 && kl.v == exact + at + str &&
+					        kl.vlen == vlen - 2 * str,
+					    "%s: leaf '%.*s', want '%.*s'", rec,
+					    (int)kl.vlen, kl.v ? kl.v : "",
+					    (int)(vlen - 2 * str), exact + at + str);
+					enum vg_value_kind want =
+					    exact[at] == 't' || exact[at] == 'f'
+					        ? VG_VK_BOOL
+					    : exact[at] == 'n' ? VG_VK_NULL
+					    : exact[at] == '"' ? VG_VK_STR
+					                       : VG_VK_NUM;
+					ck_assert_int_eq(kl.kind, want);
+					inline_ok += rc == VG_OK;
+				} else {
+					const char *off = strstr(reason, "at offset ");
+					ck_assert_ptr_nonnull(off);
+					ck_assert_msg(strtoul(off + 10, NULL, 10) >=
+					                  at + vlen,
+					              "%s: %s, value ends at %zu", rec,
+					              reason, at + vlen);
+				}
+			}
+			/* event_object: the same outcome as vgp_json_walk */
+			struct vg_event *ev = NULL;
+			const char *r2 = NULL;
+			vg_err rc2 = vg_parse(parser, ctx, VG_FMT_JSON, exact,
+			                      (size_t)len, 0, arena, &ev, &r2);
+			ck_assert_msg(rc2 == rc && (rc == VG_OK || !strcmp(reason, r2)),
+			              "%s: walk '%s', event '%s'", rec,
+			              reason ? reason : "ok", r2 ? r2 : "ok");
+			free(exact);
+			vg_arena_reset(arena);
+		}
+	}
+	ck_assert_uint_gt(inline_ok, 1000);
+	vg_arena_destroy(arena);
+	vg_parse_ctx_destroy(ctx);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
 /* json_walk.h's string_stop (16 bytes at a time with SSE2, one signed compare for
  * quotes, control and non-ASCII bytes) against the byte-by-byte rule, for every
  * byte value at every position of a block and of the tail after the last block. */
@@ -1035,6 +1316,159 @@ START_TEST(json_key_guess_matches_first_sight)
 }
 END_TEST
 
+/* A record with the member guess's shape: {"first": 1<sep><key><colon><val>,
+ * "last": 2}. */
+static void member_record(char *rec, size_t cap, const char *sep, const char *key,
+                          const char *colon, const char *val)
+{
+	snprintf(rec, cap, "{\"first\": 1%s%s%s%s, \"last\": 2}", sep, key, colon, val);
+}
+
+/* The member chain (json_event.c, member_guess: ", \"<key>\": " after a top-level
+ * value, compared as two to four words) against first sight.  A context learns
+ * records whose second key has 1 to 28 bytes (around the 2-byte floor, the 16-
+ * and 24-byte word boundaries and the 26-byte ceiling), is a registry field or
+ * an alias, or has an escape; then records
+ * whose second member has that key, a prefix, an extension, any one byte
+ * changed or another spelling of it, behind every separator, with every
+ * spacing after the colon and every kind of value, and every cut of the learnt
+ * record, give the same events and errors as a new context. */
+START_TEST(json_member_guess_matches_first_sight)
+{
+	static const char *const seps[] = {", \"", ",\"", " , \"", ",  \"", ",\n\""};
+	static const char *const colons[] = {
+	    "\": ", "\":", "\" : ", "\":  ", "\": \t", "\":\n"};
+	static const char *const vals[] = {"\"v\"",      "12",          "null", "true",
+	                                   "{\"a\": 1}", "\"C:\\\\x\"", ""};
+	static const size_t lens[] = {1,  2,  3,  7,  8,  9,  10, 15, 16,
+	                              17, 18, 23, 24, 25, 26, 27, 28};
+	static const char *const special[][2] = {
+	    {"a\\\\b", "a\\b"}, {"\\u0041BC", "ABC"}, {"ABC", "\\u0041BC"}};
+	/* keys with a plan of their own (registry field, alias, role): a wrong
+	 * guess would show in the event */
+	static const char *const real[] = {"User",
+	                                   "Image",
+	                                   "Computer",
+	                                   "host.name",
+	                                   "CommandLine",
+	                                   "event.module",
+	                                   "event.dataset",
+	                                   "OriginalFileName",
+	                                   "ParentCommandLine",
+	                                   "process.executable",
+	                                   "user_agent.original",
+	                                   "process.command_line",
+	                                   "http.request.method",
+	                                   "process.working_directory",
+	                                   "http.response.status_code"};
+	size_t nreal = sizeof(real) / sizeof(real[0]);
+	size_t nspecial = sizeof(special) / sizeof(special[0]);
+	size_t nlens = sizeof(lens) / sizeof(lens[0]);
+	struct vg_parser *parser = new_parser(0);
+	struct vg_parse_ctx *cold = vg_parse_ctx_new(parser);
+	struct vg_arena *arena = vg_arena_new(0);
+	struct vg_buf a, b;
+	vg_buf_init(&a);
+	vg_buf_init(&b);
+	char learn[512], rec[512], key[32], probe[6][48];
+	size_t checked = 0;
+	for (size_t l = 0; l < nlens + nreal + nspecial; l++) {
+		size_t nprobe = 0, klen = 0;
+		if (l < nlens + nreal) {
+			if (l < nlens) {
+				klen = lens[l];
+				for (size_t i = 0; i < klen; i++)
+					key[i] = (char)('A' + (i * 7 + l) % 26);
+				key[klen] = '\0';
+			} else {
+				klen = strlen(real[l - nlens]);
+				memcpy(key, real[l - nlens], klen + 1);
+			}
+			snprintf(probe[nprobe++], sizeof(probe[0]), "%s", key);
+			snprintf(probe[nprobe++], sizeof(probe[0]), "%.*s", (int)klen - 1,
+			         key);
+			snprintf(probe[nprobe++], sizeof(probe[0]), "%sx", key);
+			snprintf(probe[nprobe++], sizeof(probe[0]), "%s", key);
+			probe[nprobe - 1][klen - 1] ^= 0x20;
+			snprintf(probe[nprobe++], sizeof(probe[0]), "%s", key);
+			probe[nprobe - 1][0] = 'z';
+		} else {
+			snprintf(key, sizeof(key), "%s", special[l - nlens - nreal][0]);
+			snprintf(probe[nprobe++], sizeof(probe[0]), "%s", key);
+			snprintf(probe[nprobe++], sizeof(probe[0]), "%s",
+			         special[l - nlens - nreal][1]);
+		}
+		struct vg_parse_ctx *warm = vg_parse_ctx_new(parser);
+		member_record(learn, sizeof(learn), ", \"", key, "\": ", "\"v\"");
+		for (int k = 0; k < 2; k++) /* planned, then chained */
+			event_json(parser, warm, arena, learn, &a);
+		for (size_t pr = 0; pr < nprobe; pr++)
+			for (size_t s = 0; s < sizeof(seps) / sizeof(seps[0]); s++)
+				for (size_t c = 0; c < sizeof(colons) / sizeof(colons[0]);
+				     c++)
+					for (size_t v = 0;
+					     v < sizeof(vals) / sizeof(vals[0]); v++) {
+						member_record(rec, sizeof(rec), seps[s],
+						              probe[pr], colons[c],
+						              vals[v]);
+						event_json(parser, warm, arena, rec, &a);
+						event_json(parser, cold, arena, rec, &b);
+						ck_assert_msg(
+						    a.len == b.len &&
+						        !memcmp(a.data, b.data, a.len),
+						    "after %s\nrecord %s\nwarm "
+						    "%s\ncold %s",
+						    learn, rec, a.data, b.data);
+						/* back to the learnt chain */
+						event_json(parser, warm, arena, learn,
+						           &a);
+						vg_arena_reset(arena);
+						checked++;
+					}
+		/* the key with any one byte changed, in the usual spacing */
+		for (size_t i = 0; i < klen; i++) {
+			snprintf(probe[0], sizeof(probe[0]), "%s", key);
+			probe[0][i] ^= 0x20;
+			member_record(rec, sizeof(rec), ", \"", probe[0],
+			              "\": ", "\"v\"");
+			event_json(parser, warm, arena, rec, &a);
+			event_json(parser, cold, arena, rec, &b);
+			ck_assert_msg(a.len == b.len && !memcmp(a.data, b.data, a.len),
+			              "after %s\nrecord %s\nwarm %s\ncold %s", learn, rec,
+			              a.data, b.data);
+			event_json(parser, warm, arena, learn, &a);
+			vg_arena_reset(arena);
+		}
+		/* the learnt record cut anywhere: the guess must not read past it */
+		for (size_t cut = 1; cut < strlen(learn); cut++) {
+			char *exact = malloc(cut);
+			ck_assert_ptr_nonnull(exact);
+			memcpy(exact, learn, cut);
+			struct vg_event *ev = NULL;
+			const char *ra = NULL, *rb = NULL;
+			vg_err ea = vg_parse(parser, warm, VG_FMT_JSON, exact, cut, 0,
+			                     arena, &ev, &ra);
+			vg_err eb = vg_parse(parser, cold, VG_FMT_JSON, exact, cut, 0,
+			                     arena, &ev, &rb);
+			ck_assert_int_eq(ea, eb);
+			ck_assert_msg(ea == VG_OK || !strcmp(ra, rb),
+			              "%.*s: warm '%s', cold '%s'", (int)cut, learn, ra,
+			              rb);
+			free(exact);
+			event_json(parser, warm, arena, learn, &a);
+			vg_arena_reset(arena);
+		}
+		vg_parse_ctx_destroy(warm);
+	}
+	ck_assert_uint_gt(checked, 10000);
+	vg_buf_free(&a);
+	vg_buf_free(&b);
+	vg_arena_destroy(arena);
+	vg_parse_ctx_destroy(cold);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
 /* Decoded string values go into the room a record reserves from the last
  * record's decoded bytes, and move to the scratch when they outgrow it: after a
  * record that reserves 64-300 bytes, values with escapes of every length around
@@ -1090,6 +1524,65 @@ START_TEST(json_decoded_pool_matches_first_sight)
 	vg_buf_free(&a);
 	vg_buf_free(&b);
 	vg_arena_destroy(arena);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
+/* A JSON record reserves extras nodes (and room for decoded values) in one block
+ * that is not zeroed; the nodes it does not use stay with the event.  Extras
+ * appended after the parse (vg_event_add_extra, as other stages may) take those
+ * nodes and must end the list: after records with many extras (the reservation)
+ * and in reused arena memory, a record with few extras plus appended ones lists
+ * exactly its own and the appended, in order. */
+START_TEST(json_spare_extras_end_the_list)
+{
+	struct vg_parser *parser = new_parser(0);
+	struct vg_parse_ctx *ctx = vg_parse_ctx_new(parser);
+	struct vg_arena *arena = vg_arena_new(0);
+	char big[2048];
+	size_t n = (size_t)snprintf(big, sizeof(big), "{\"a0\": \"x\"");
+	for (int i = 1; i < 40; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+		                      ", \"a%d\": \"C:\\\\w%d\"", i, i);
+	snprintf(big + n, sizeof(big) - n, "}");
+	for (int round = 0; round < 50; round++) {
+		struct vg_event *ev = NULL;
+		const char *reason = NULL;
+		/* fill the arena with extras nodes, then reuse it */
+		ck_assert_int_eq(vg_parse(parser, ctx, VG_FMT_JSON, big, strlen(big), 0,
+		                          arena, &ev, &reason),
+		                 VG_OK);
+		ck_assert_uint_eq(ev->nextras, 40);
+		vg_arena_reset(arena);
+		ck_assert_int_eq(vg_parse(parser, ctx, VG_FMT_JSON, big, strlen(big), 0,
+		                          arena, &ev, &reason),
+		                 VG_OK);
+		vg_arena_reset(arena);
+		const char *small = "{\"s1\": \"x\", \"s2\": 2}";
+		ck_assert_int_eq(vg_parse(parser, ctx, VG_FMT_JSON, small, strlen(small),
+		                          0, arena, &ev, &reason),
+		                 VG_OK);
+		ck_assert_uint_gt(ev->nspare, 0); /* nodes of the reservation left */
+		int added = 1 + round % 5;
+		for (int k = 0; k < added; k++)
+			ck_assert_int_eq(
+			    vg_event_add_extra(ev, "late", 4, "v", 1, VG_VK_STR), VG_OK);
+		size_t seen = 0;
+		for (const struct vg_extra *x = ev->extras; x && seen < 100;
+		     x = x->next) {
+			const char *want = seen == 0 ? "s1" : seen == 1 ? "s2" : "late";
+			ck_assert_msg(x->name_len == strlen(want) &&
+			                  !memcmp(x->name, want, x->name_len),
+			              "extra %zu is '%.*s'", seen, (int)x->name_len,
+			              x->name);
+			seen++;
+		}
+		ck_assert_uint_eq(seen, 2 + (size_t)added);
+		ck_assert_uint_eq(ev->nextras, seen);
+		vg_arena_reset(arena);
+	}
+	vg_arena_destroy(arena);
+	vg_parse_ctx_destroy(ctx);
 	vg_parser_destroy(parser);
 }
 END_TEST
@@ -1207,9 +1700,10 @@ START_TEST(pattern_index_lists_admitted_patterns)
 }
 END_TEST
 
-/* One timestamp through vgp_time_fast and the general parser, from an exact-size
- * heap copy (ASan catches a read past it).  The fast path may decline anything,
- * but what it accepts must be what vg_time_parse_rfc3339(s, len, 0) gives.
+/* One timestamp through vgp_time_fast (and vgp_time_fast_memo) and the general
+ * parser, from an exact-size heap copy (ASan catches a read past it).  The fast path may
+ * decline anything, but what it accepts must be what vg_time_parse_rfc3339(s, len, 0)
+ * gives.
  * @return whether the fast path accepted it. */
 static bool time_fast_check(const char *text, size_t len)
 {
@@ -1239,6 +1733,19 @@ static bool time_fast_check(const char *text, size_t len)
 			shape = (s[i] == 'Z' || s[i] == 'z') && i + 1 == len;
 		ck_assert_msg(!(shape && err == VG_OK), "fast path declined \"%.*s\"",
 		              (int)len, text);
+	}
+	/* vgp_time_fast_memo gives what vgp_time_fast gives: with the memo every
+	 * input of the test leaves behind (other clocks and tails on the date it
+	 * holds, other dates, broken ones), and twice with a fresh memo (the
+	 * second call hits it) */
+	static struct vgp_date_memo kept;
+	struct vgp_date_memo fresh = {0};
+	for (int k = 0; k < 3; k++) {
+		vg_time tm = 12345;
+		bool fm = vgp_time_fast_memo(s, len, &tm, k ? &fresh : &kept);
+		ck_assert_msg(fm == fast && tm == (fast ? tf : 12345),
+		              "\"%.*s\": memo %d %lld, fast %d %lld", (int)len, text,
+		              (int)fm, (long long)tm, (int)fast, (long long)tf);
 	}
 	/* vgp_parse_time_loose (fast path first) agrees with the general parser */
 	vg_time tl = 0;
@@ -1345,6 +1852,10 @@ static Suite *fastpath_suite(void)
 	    {"json_string_stop_bytes", json_string_stop_every_byte},
 	    {"json_escape_cut", json_escape_cut_at_record_end},
 	    {"json_decoded_pool", json_decoded_pool_matches_first_sight},
+	    {"json_member_guess", json_member_guess_matches_first_sight},
+	    {"json_inline_numbers", json_inline_numbers_match_value_parser},
+	    {"json_pool_strings", json_pool_strings_match_naive_reading},
+	    {"json_spare_extras", json_spare_extras_end_the_list},
 	};
 	return vg_test_suite("parse_fastpath", cases, sizeof(cases) / sizeof(cases[0]),
 	                     NULL, NULL);
