@@ -297,19 +297,7 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 
 	if (o > cap - 16)
 		goto two_pass;
-#if defined(__SSE2__)
-	/* the plain prefix s0[0..o), 16 bytes at a time: a store may run up to 15
-	 * bytes past o (o + 16 <= cap), a load stops at the end of the record */
-	size_t i = 0;
-	for (; i < o && end - (s0 + i) >= 16; i += 16)
-		_mm_storeu_si128(
-		    (__m128i *)(void *)(buf + i),
-		    _mm_loadu_si128((const __m128i *)(const void *)(s0 + i)));
-	if (i < o)
-		memcpy(buf + i, s0 + i, o - i);
-#else
-	memcpy(buf, s0, o);
-#endif
+	copy_prefix(buf, s0, o, end);
 	for (;;) {
 		if (c >= end)
 			return vgp_jp_fail(p, "unterminated string", q);

@@ -157,6 +157,26 @@ static inline const unsigned char *string_stop(const unsigned char *c,
 	return c;
 }
 
+/* Copy the plain prefix s0[0..o) of a string value to buf; with SSE2 16 bytes at
+ * a time, so a store may run up to 15 bytes past o (the caller has o + 16 <= its
+ * room), and a load stops at end, the end of the record. */
+static inline void copy_prefix(char *buf, const unsigned char *s0, size_t o,
+                               const unsigned char *end)
+{
+#if defined(__SSE2__)
+	size_t i = 0;
+	for (; i < o && end - (s0 + i) >= 16; i += 16)
+		_mm_storeu_si128(
+		    (__m128i *)(void *)(buf + i),
+		    _mm_loadu_si128((const __m128i *)(const void *)(s0 + i)));
+	if (i < o)
+		memcpy(buf + i, s0 + i, o - i);
+#else
+	(void)end;
+	memcpy(buf, s0, o);
+#endif
+}
+
 /* Copy the plain bytes from c on into out + *o while they last and out has 16
  * bytes of room (a store may run past the copied bytes, never past cap); with SSE2,
  * 16 at a time, decoding the escape "\\\\" (a Windows path's separator) on the
@@ -234,19 +254,7 @@ static inline const unsigned char *string_value(struct vgp_jp *p, const unsigned
 	if (cap < 64 || o > cap - 16 || end - c < 2 || c[0] != '\\' || c[1] != '\\')
 		return vgp_jp_string_value(p, q, c0, v, n);
 	bool esc = true;
-#if defined(__SSE2__)
-	/* the plain prefix s0[0..o), 16 bytes at a time: a store may run up to 15
-	 * bytes past o (o + 16 <= cap), a load stops at the end of the record */
-	size_t i = 0;
-	for (; i < o && end - (s0 + i) >= 16; i += 16)
-		_mm_storeu_si128(
-		    (__m128i *)(void *)(buf + i),
-		    _mm_loadu_si128((const __m128i *)(const void *)(s0 + i)));
-	if (i < o)
-		memcpy(buf + i, s0 + i, o - i);
-#else
-	memcpy(buf, s0, o);
-#endif
+	copy_prefix(buf, s0, o, end);
 	for (;;) {
 		buf[o++] = '\\'; /* c[0], c[1] are "\\\\" */
 		c = stop_copy(c + 2, end, buf, &o, cap, &esc);
