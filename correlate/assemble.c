@@ -101,6 +101,9 @@ struct open_inc {
 	size_t nsigs, sigs_cap;
 	struct host_ix *hix; /* the host of the pair that opened it; NULL: none */
 	bool touched;        /* listed in vg_assembler.touched */
+	/* its position in vg_assembler.open and in hix->inc, so closing it costs O(1)
+	 * (both arrays are unordered: the last entry moves into the hole) */
+	uint32_t open_ix, hix_ix;
 };
 
 /* host_neighbours saturates here, so a busy host re-ranks each of its incidents at
@@ -812,6 +815,7 @@ static struct open_inc *open_new(struct vg_assembler *a, const char *id)
 	oi->inc.first_ts = INT64_MAX;
 	oi->inc.last_ts = INT64_MIN;
 	oi->inc.score = -1;
+	oi->open_ix = (uint32_t)a->nopen; /* < 2^32: 2.5 KB each */
 	a->open[a->nopen++] = oi;
 	return oi;
 }
@@ -835,18 +839,14 @@ static void open_remove(struct vg_assembler *a, struct open_inc *oi)
 		if (vg_strmap_get(&a->by_alert, oi->inc.alerts[i].id) == oi)
 			vg_strmap_del(&a->by_alert, oi->inc.alerts[i].id);
 	vg_strmap_del(&a->by_id, oi->inc.id);
-	for (size_t i = 0; oi->hix && i < oi->hix->n; i++) {
-		if (oi->hix->inc[i] == oi) {
-			oi->hix->inc[i] = oi->hix->inc[--oi->hix->n];
-			break;
-		}
+	if (oi->hix) {
+		struct open_inc *last = oi->hix->inc[--oi->hix->n];
+		oi->hix->inc[oi->hix_ix] = last;
+		last->hix_ix = oi->hix_ix;
 	}
-	for (size_t i = 0; i < a->nopen; i++) {
-		if (a->open[i] == oi) {
-			a->open[i] = a->open[--a->nopen];
-			break;
-		}
-	}
+	struct open_inc *last = a->open[--a->nopen];
+	a->open[oi->open_ix] = last;
+	last->open_ix = oi->open_ix;
 	vg_incident_clear(&oi->inc);
 	free(oi);
 }
@@ -1089,13 +1089,14 @@ static vg_err host_ix_of(struct vg_assembler *a, const char *pk, struct host_ix 
 /* Index oi under its host hx (NULL: none). */
 static vg_err host_ix_add(struct open_inc *oi, struct host_ix *hx)
 {
-	oi->hix = hx;
 	if (!hx)
 		return VG_OK;
 	struct open_inc **ni = grow1(hx->inc, hx->n, &hx->cap, sizeof(*ni));
 	if (!ni)
 		return VG_ERR_NOMEM;
 	hx->inc = ni;
+	oi->hix = hx; /* only once it is listed: open_remove unlists it */
+	oi->hix_ix = (uint32_t)hx->n;
 	hx->inc[hx->n++] = oi;
 	return VG_OK;
 }

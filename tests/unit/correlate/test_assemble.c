@@ -663,6 +663,85 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 }
 END_TEST
 
+/* Closing incidents in an order unrelated to their opening (the open set and the
+ * per-host lists are unordered arrays that move their last entry into a hole):
+ * every expire closes exactly the incidents idle past the gap, the others stay
+ * whole and keep taking alerts. */
+START_TEST(expire_in_scattered_order_keeps_the_rest)
+{
+	enum { N = 200 };
+	struct vg_assembler *a = mk_assembler(false);
+	char ids[N][21], sig[16], host[16], aid[17];
+	int last[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(sig, sizeof(sig), "S%d", i);
+		snprintf(host, sizeof(host), "h%d", i % 4);
+		snprintf(aid, sizeof(aid), "%016x", i + 1);
+		strcpy(ids[i], add_sig(a, aid, i, sig, host)->id);
+	}
+	for (int j = 0; j < N; j++) { /* a second alert each, in a scattered order */
+		int i = (j * 73) % N;
+		snprintf(sig, sizeof(sig), "S%d", i);
+		snprintf(host, sizeof(host), "h%d", i % 4);
+		snprintf(aid, sizeof(aid), "%016x", 1000 + j);
+		last[i] = 200 + 2 * j;
+		ck_assert_str_eq(add_sig(a, aid, last[i], sig, host)->id, ids[i]);
+	}
+	const int steps[] = {20, 50, 51, 90, 140, 180};
+	size_t open = N;
+	for (size_t s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
+		int now = 200 + 2 * steps[s] + 600 +
+		          1; /* closes last < 200 + 2 * steps[s] + 1 */
+		size_t want = 0;
+		for (int i = 0; i < N; i++)
+			want += last[i] + 600 < now;
+		ck_assert_uint_eq(vg_assembler_expire(a, (vg_time)now * VG_USEC_PER_SEC),
+		                  open - (N - want));
+		open = N - want;
+		ck_assert_uint_eq(vg_assembler_open_count(a), open);
+		for (int i = 0; i < N; i++) {
+			struct vg_incident *inc = vg_assembler_get(a, ids[i]);
+			if (last[i] + 600 < now) {
+				ck_assert_msg(inc == NULL, "incident %d should be closed",
+				              i);
+				continue;
+			}
+			ck_assert_msg(inc != NULL, "incident %d lost at step %zu", i, s);
+			ck_assert_int_eq(inc->first_ts, (vg_time)i * VG_USEC_PER_SEC);
+			ck_assert_uint_eq(inc->nalerts, 2);
+		}
+	}
+	/* an opening on each host counts every incident still open there (the host's
+	 * list lost none and holds no closed one) */
+	for (int h = 0; h < 4; h++) {
+		uint32_t before[N];
+		for (int i = 0; i < N; i++) {
+			struct vg_incident *o = vg_assembler_get(a, ids[i]);
+			before[i] = o ? o->host_neighbours : 0;
+		}
+		snprintf(sig, sizeof(sig), "N%d", h);
+		snprintf(host, sizeof(host), "h%d", h);
+		snprintf(aid, sizeof(aid), "%016x", 5000 + h);
+		add_sig(a, aid, 600, sig, host);
+		for (int i = 0; i < N; i++) {
+			struct vg_incident *o = vg_assembler_get(a, ids[i]);
+			if (o && i % 4 == h)
+				ck_assert_msg(o->host_neighbours == before[i] + 1,
+				              "incident %d on h%d: %u neighbours, was %u",
+				              i, h, o->host_neighbours, before[i]);
+		}
+	}
+	/* the last one still open (j = 199) takes a third alert */
+	int k = (199 * 73) % N;
+	snprintf(sig, sizeof(sig), "S%d", k);
+	snprintf(host, sizeof(host), "h%d", k % 4);
+	struct vg_incident *inc = add_sig(a, "00000000000fffff", last[k] + 10, sig, host);
+	ck_assert_str_eq(inc->id, ids[k]);
+	ck_assert_uint_eq(inc->nalerts, 3);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -671,6 +750,7 @@ static Suite *assemble_suite(void)
 	    {"replay", replayed_alert_changes_nothing},
 	    {"merge", bridging_alert_merges_into_older},
 	    {"expire", quiet_incidents_expire},
+	    {"expire-scattered", expire_in_scattered_order_keeps_the_rest},
 	    {"determinism", ids_are_deterministic_and_restore_resumes},
 	    {"bounded", alert_details_are_bounded},
 	    {"stop-configured", configured_stop_values_never_link},
