@@ -2222,6 +2222,104 @@ START_TEST(differential_windowed)
 }
 END_TEST
 
+/* One-byte contains literals of a field (prefilter.c): read through a byte table
+ * (2..64 of them, values of at most ONES_TAB_PER bytes per literal) or by one memchr
+ * each (longer values, one literal, or more than 64).  Groups of 8 rules sharing
+ * 2, 5, 64 and 65 one-byte literals of field a (and a two-byte one), on values of
+ * lengths around the table's limit with literal bytes at the first, the last or a
+ * random position, folded (upper case) or not, or absent: each rule in the group,
+ * with the value cache and without, against the rule loaded alone. */
+START_TEST(index_one_byte_literals)
+{
+	/* 65 bytes that are plain one-byte Sigma values in single quotes */
+	static const char bytes[] = "0123456789abcdefghijklmnopqrstuvwxyz!\"#$%&()+,-./"
+	                            ":;<=>@[]^_`{|}~ ";
+	ck_assert_uint_eq(sizeof(bytes) - 1, 65);
+	static const size_t counts[] = {2, 5, 64, 65};
+	static char yaml[16384], one[8][2048];
+	uint64_t s = 4242;
+	size_t total = 0;
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		size_t nl = counts[c], o = 0;
+		struct vg_ruleset *alone[8];
+		for (size_t i = 0; i < 8; i++) {
+			size_t w = (size_t)snprintf(
+			    one[i], sizeof(one[i]),
+			    "title: o%zu\nid: o%zu\nlogsource: {product: linux}\n"
+			    "detection:\n  sel:\n    a|contains:\n",
+			    i, i);
+			/* rule i: the bytes i, i + 8, ...; a rule past the count:
+			 * the two-byte 'y0' */
+			for (size_t k = i; k < nl; k += 8)
+				w += (size_t)snprintf(one[i] + w, sizeof(one[i]) - w,
+				                      "      - '%c'\n", bytes[k]);
+			if (i >= nl)
+				w += (size_t)snprintf(one[i] + w, sizeof(one[i]) - w,
+				                      "      - 'y0'\n");
+			snprintf(one[i] + w, sizeof(one[i]) - w, "  condition: sel\n");
+			o += (size_t)snprintf(yaml + o, sizeof(yaml) - o, "%s---\n",
+			                      one[i]);
+			alone[i] = load_ok(one[i]);
+		}
+		struct vg_ruleset *all = load_ok(yaml);
+		ck_assert_uint_eq(vg_ruleset_count(all), 8);
+		struct vg_detect_ctx *ctx[2] = {vg_detect_ctx_new(all),
+		                                vg_detect_ctx_new(all)};
+		ck_assert_ptr_nonnull(ctx[0]);
+		ck_assert_ptr_nonnull(ctx[1]);
+		ck_assert_int_eq(vg_detect_ctx_cache(ctx[1], 0), VG_OK);
+		/* lengths 1..8 and around 10, 20 and 40 bytes per literal */
+		static const size_t per[] = {10, 20, 40};
+		for (int e = 0; e < 600; e++) {
+			static char a[4096];
+			size_t n = e < 200
+			               ? 1 + (size_t)e % 8
+			               : per[rnd_idx(&s) % 3] * nl - 3 + rnd_idx(&s) % 7;
+			if (n >= sizeof(a))
+				n = sizeof(a) - 1;
+			for (size_t k = 0; k < n; k++) /* no literal */
+				a[k] = '\x7f';
+			unsigned put = (unsigned)(rnd_idx(&s) % 8);
+			for (unsigned k = 0; k < put % 4; k++) {
+				size_t at = put >= 4 && k == 0 ? n - 1
+				            : k == 1           ? 0
+				                               : rnd_idx(&s) % n;
+				char ch = bytes[rnd_idx(&s) % nl];
+				a[at] = ch >= 'a' && ch <= 'z' && rnd_idx(&s) % 2
+				            ? (char)(ch - 32)
+				            : ch;
+			}
+			a[n] = '\0';
+			struct vg_event *ev = mkev(T0, "a", a, NULL);
+			for (int c2 = 0; c2 < 2; c2++) {
+				const struct vg_rule *hits[8];
+				size_t nh = vg_detect(all, ctx[c2], ev, hits, 8);
+				for (size_t i = 0; i < 8; i++) {
+					bool in_all = false;
+					for (size_t k = 0; k < nh; k++)
+						in_all |=
+						    hits[k] == vg_ruleset_rule(all, i);
+					ck_assert_msg(
+					    in_all == hit(alone[i], ev),
+					    "%zu literals, context %d, rule o%zu, "
+					    "a='%s'",
+					    nl, c2, i, a);
+					total += in_all;
+				}
+			}
+			if (e % 128 == 0)
+				vg_arena_reset(g_arena);
+		}
+		for (int c2 = 0; c2 < 2; c2++)
+			vg_detect_ctx_destroy(ctx[c2]);
+		for (size_t i = 0; i < 8; i++)
+			vg_ruleset_destroy(alone[i]);
+		vg_ruleset_destroy(all);
+	}
+	ck_assert_uint_gt(total, 2000);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("correlate");
@@ -2240,7 +2338,7 @@ static Suite *suite(void)
 	    {"wildcards", {wildcards_and_escapes, keywords_message_and_raw}},
 	    {"index",
 	     {index_differential, index_differential_units, regex_prefilter_sound,
-	      regex_literal_runs}},
+	      regex_literal_runs, index_one_byte_literals}},
 	    {"value_cache_last", {index_differential_last, value_cache_two_groups}},
 	    {"conditions", {conditions, conditions_random, condition_errors}},
 	    {"conditions_indexed", {conditions_random_indexed}},
