@@ -360,7 +360,6 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 		return c;
 	}
 	char *out;
-	p->esc_bytes += o + 1;
 	if (buf != scratch) { /* decoded in the pool already: o + 1 <= cap */
 		out = buf;
 		buf[o] = '\0';

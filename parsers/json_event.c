@@ -46,8 +46,10 @@
  * bytes ", \"<key>\": " of the key the chain expects (member_guess): the
  * separator, the key and the colon in two to four word compares.  Each record
  * also reserves, in one arena block that is not zeroed, as many extras nodes and
- * decoded string bytes as the last record of the context took (plus
- * VGP_POOL_SLACK bytes), and the usual timestamp shape is read without the
+ * registry values as the last record of the context took and room for its
+ * decoded string values (its own length plus VGP_POOL_SLACK, up to VGP_POOL_MAX;
+ * the rest is given back after the walk), and the usual timestamp shape is read
+ * without the
  * general RFC 3339 parser (vgp_time_fast), its date's day count kept from the
  * last record (vgp_time_fast_memo).
  */
@@ -344,14 +346,19 @@ static inline const struct vgp_keyplan *key_plan(struct vgp_keycache *kc,
 	return key_add(kc, parser, path, plen, h, SIZE_MAX, scratch);
 }
 
+static vg_err extra_refill(struct vgp_json_state *st, const char *name, size_t name_len,
+                           const char *v, size_t vlen, enum vg_value_kind kind);
+
 /* Append an extra as vg_event_add_extra does, taking the next node of the event's
  * spare block (struct vg_event's layout, vg_core.h) without a call; when the block
- * is used up (or a length does not fit), vg_event_add_extra itself. */
-static HOT_INLINE vg_err add_extra(struct vg_event *ev, const char *name, size_t name_len,
-                                   const char *v, size_t vlen, enum vg_value_kind kind)
+ * is used up (or a length does not fit), extra_refill. */
+static HOT_INLINE vg_err add_extra(struct vgp_json_state *st, const char *name,
+                                   size_t name_len, const char *v, size_t vlen,
+                                   enum vg_value_kind kind)
 {
+	struct vg_event *ev = st->ev;
 	if (!ev->nspare || vlen > UINT32_MAX) /* name_len <= VGP_JSON_PATH_MAX */
-		return vg_event_add_extra(ev, name, name_len, v, vlen, kind);
+		return extra_refill(st, name, name_len, v, vlen, kind);
 	struct vg_extra *x = ev->spare++;
 	ev->nspare--;
 	x->name = name;
@@ -364,6 +371,32 @@ static HOT_INLINE vg_err add_extra(struct vg_event *ev, const char *name, size_t
 	ev->extras_tail = &x->next;
 	ev->nextras++;
 	return VG_OK;
+}
+
+/* add_extra past the nodes reserved: VGP_EXTRAS_REFILL more from the front of
+ * the decoded-value room (which has that much to spare, vgp_parse_json_event)
+ * while it has them, so that the record's block stays the arena's last
+ * allocation and what it does not use can be given back; else (or for a length
+ * over 32 bits) vg_event_add_extra. */
+NOINLINE static vg_err extra_refill(struct vgp_json_state *st, const char *name,
+                                    size_t name_len, const char *v, size_t vlen,
+                                    enum vg_value_kind kind)
+{
+	struct vg_event *ev = st->ev;
+	struct vgp_jp *p = st->jp;
+	if (!ev->nspare && vlen <= UINT32_MAX && p && p->pool) {
+		uintptr_t at = ((uintptr_t)p->pool + 7) & ~(uintptr_t)7;
+		size_t need = (size_t)(at - (uintptr_t)p->pool) +
+		              VGP_EXTRAS_REFILL * sizeof(struct vg_extra);
+		if (p->pool_left >= need + VGP_POOL_SLACK) {
+			ev->spare = (struct vg_extra *)at;
+			ev->nspare = VGP_EXTRAS_REFILL;
+			p->pool += need;
+			p->pool_left -= need;
+			return add_extra(st, name, name_len, v, vlen, kind);
+		}
+	}
+	return vg_event_add_extra(ev, name, name_len, v, vlen, kind);
 }
 
 /*
@@ -485,7 +518,7 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 		    stable ? path : vg_arena_strndup(st->arena, path, plen);
 		if (!name)
 			return VG_ERR_NOMEM;
-		if ((err = add_extra(ev, name, plen, v, vlen, kind)) != VG_OK)
+		if ((err = add_extra(st, name, plen, v, vlen, kind)) != VG_OK)
 			return err;
 	}
 	if (kp->flags & VGP_KP_STOP)
@@ -617,7 +650,7 @@ NOINLINE static vg_err leaf_slow(struct vgp_json_state *st, const char *path, si
 		if (kp->id != VG_FIELD_NONE)
 			vgp_set(st->ev, kp->id, v, vlen, kind);
 		else
-			err = add_extra(st->ev, path, plen, v, vlen, kind);
+			err = add_extra(st, path, plen, v, vlen, kind);
 		if (err == VG_OK && kp->alias >= 0) {
 			alias_set(st, kp->alias, v, vlen, kind);
 			if (kp->role != VGP_ROLE_NONE)
@@ -667,7 +700,7 @@ static HOT_INLINE vg_err on_leaf(void *ud, const char *path, size_t plen, bool s
 	if (kp->id != VG_FIELD_NONE) {
 		vgp_set(st->ev, kp->id, v, vlen, kind);
 	} else {
-		vg_err err = add_extra(st->ev, path, plen, v, vlen, kind);
+		vg_err err = add_extra(st, path, plen, v, vlen, kind);
 		if (err != VG_OK)
 			return err;
 	}
@@ -1043,36 +1076,53 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	for (size_t i = 0; i < parser->aliases.ntargets; i++)
 		prio[i] = INT16_MAX;
 
-	/* Room for as many extras and decoded string bytes as the last record took,
-	 * in one block: consecutive records of a stream are mostly alike (a Sysmon
-	 * event carries ~20 extras and ~4 values with escapes), and
-	 * vg_event_add_extra would take the extras 8 at a time, the walker an
-	 * allocation per decoded value.  What does not fit (or when the block cannot
-	 * be had: then a failure is reported as before) takes those ways. */
+	/* One block, not zeroed, for the extras nodes (as many as the last record
+	 * took: consecutive records of a stream are mostly alike, a Sysmon event
+	 * carries ~20; vg_event_add_extra would take them 8 at a time) and the
+	 * decoded string values: as many bytes as the record's own (a value never
+	 * decodes longer than its quoted text), up to VGP_POOL_MAX, plus the
+	 * VGP_POOL_SLACK the decoders ask for; what the values did not take is given
+	 * back to the arena after the walk.  What does not fit (or when the block
+	 * cannot be had: then a failure is reported as before) takes those ways. */
 	struct vgp_jp jp = {.arena = ev->arena, .path = ctx->path, .ud = st};
 	uint32_t nextras = ev->nextras, xn = ev->nspare ? 0 : ctx->extras_hint;
-	/* the decoders store up to 16 bytes ahead and take the room only while
-	 * 64 bytes are left: the last record's bytes and that much more */
-	size_t pool = ctx->pool_hint ? ctx->pool_hint + VGP_POOL_SLACK : 0;
-	if (xn || pool) {
-		/* not zeroed: add_extra writes every member of a node, decoded
-		 * values are written before they are read */
-		char *block =
-		    vg_arena_alloc_raw(ev->arena, xn * sizeof(struct vg_extra) + pool);
-		if (block) {
-			if (xn) {
-				ev->spare = (struct vg_extra *)(void *)block;
-				ev->nspare = xn;
-			}
-			jp.pool = block + xn * sizeof(struct vg_extra);
-			jp.pool_left = pool;
+	size_t pool_max = ctx->pool_max ? ctx->pool_max : VGP_POOL_MAX;
+	size_t pool = (len < pool_max ? len : pool_max) + VGP_POOL_SLACK + 8 +
+	              VGP_EXTRAS_REFILL * sizeof(struct vg_extra);
+	/* An empty event whose vals[] the last record outgrew gets that record's
+	 * count at once: growing it (vg_event_set, doubling into a zeroed copy)
+	 * cost ~250 instructions in half of the Sysmon events.  The initial vals[]
+	 * is abandoned to the arena as grow() abandons an outgrown one; event.c's
+	 * invariants hold (cap only grows, nset is 0). */
+	uint32_t vn = ev->nset == 0 && ctx->vals_hint > ev->cap ? ctx->vals_hint : 0;
+	/* not zeroed: add_extra writes every member of a node, decoded values are
+	 * written before they are read, and so is each vals[k] */
+	size_t head = (size_t)vn * sizeof(struct vg_value) + xn * sizeof(struct vg_extra);
+	char *block = vg_arena_alloc_raw(ev->arena, head + pool);
+	if (block) {
+		if (vn) {
+			ev->vals = (struct vg_value *)(void *)block;
+			ev->cap = vn;
 		}
+		if (xn) {
+			ev->spare =
+			    (struct vg_extra *)(void *)(block +
+			                                vn * sizeof(struct vg_value));
+			ev->nspare = xn;
+		}
+		jp.pool = block + head;
+		jp.pool_left = pool;
 	}
+	st->jp = &jp;
 	err = vgp_jp_walk(&jp, buf, len, event_object, reason);
+	st->jp = NULL; /* later extras take vg_event_add_extra's way */
+	/* (the decoders' 16-byte stores past a value end inside the block: done;
+	 * the nodes extra_refill took from the room are below jp.pool) */
+	if (block)
+		vg_arena_shrink(ev->arena, block, head + pool,
+		                head + (pool - jp.pool_left));
 	nextras = ev->nextras - nextras;
 	ctx->extras_hint = nextras < VGP_EXTRAS_HINT_MAX ? nextras : VGP_EXTRAS_HINT_MAX;
-	ctx->pool_hint =
-	    jp.esc_bytes < VGP_POOL_HINT_MAX ? (uint32_t)jp.esc_bytes : VGP_POOL_HINT_MAX;
 	if (err != VG_OK)
 		return err;
 
@@ -1134,5 +1184,7 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 		return err;
 	if (windows && !shape && (err = windows_category(parser, st, ds)))
 		return err;
-	return set_lit(ev, id->vigil_format, "json");
+	err = set_lit(ev, id->vigil_format, "json");
+	ctx->vals_hint = ev->nset < VGP_VALS_HINT_MAX ? ev->nset : VGP_VALS_HINT_MAX;
+	return err;
 }

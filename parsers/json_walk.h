@@ -52,11 +52,9 @@ struct vgp_jp {
 	size_t err_off;
 	vg_err cb_err; /* error returned by the leaf callback or the arena */
 	/* Room the caller reserved in the arena for decoded string values (may be
-	 * NULL / 0): a value that fits is copied there instead of being allocated.
-	 * esc_bytes counts what the decoded values took (length + NUL), wherever. */
+	 * NULL / 0): a value that fits is copied there instead of being allocated. */
 	char *pool;
 	size_t pool_left;
-	size_t esc_bytes;
 };
 
 /* Record the first error (at byte c of the record).  @return NULL, the cursor every
@@ -269,7 +267,6 @@ static inline const unsigned char *string_value(struct vgp_jp *p, const unsigned
 	buf[o] = '\0';
 	p->pool += o + 1;
 	p->pool_left -= o + 1;
-	p->esc_bytes += o + 1;
 	*v = buf;
 	*n = o;
 	return c;

@@ -356,6 +356,7 @@ enum vgp_jslot {
 	VGP_JS_COUNT,
 	VGP_JS_DATA_HTTP_HOSTNAME = VGP_JS_COUNT /* Wazuh's copy: same treatment */
 };
+struct vgp_jp;
 struct vgp_json_state {
 	struct vg_event *ev;
 	struct vg_arena *arena;
@@ -369,6 +370,7 @@ struct vgp_json_state {
 	/* the key chain (json_event.c, key_guess): the key cache entries of the last
 	 * cached leaf of this record and of the key expected next, or NULL */
 	struct vgp_keycache_entry *last, *pred;
+	struct vgp_jp *jp;  /* the record's reader: its decoded-value room */
 	uint64_t slots_set; /* bit i: slot[i] was set (json_event.c clears those) */
 	/* slot[] stays the last member: per record, json_event.c zeroes the state
 	 * up to it and only the slots the last record set */
@@ -458,13 +460,21 @@ struct vgp_audit_group {
 	struct vg_source src; /* of the first record (topic not owned) */
 };
 
-/* The most extras nodes and decoded string bytes a JSON record reserves up front
- * from the last record's counts (vg_parse_ctx.extras_hint, pool_hint); more come
- * 8 nodes at a time and a value at a time as without the hints. */
+/* The most extras nodes a JSON record reserves up front from the last record's
+ * count (vg_parse_ctx.extras_hint); more come VGP_EXTRAS_REFILL at a time from
+ * the decoded-value room, then from vg_event_add_extra.  Room for decoded string values:
+ * the record's length up to VGP_POOL_MAX, plus VGP_POOL_SLACK (the decoders store up to
+ * 16 bytes past a value and take the room only while 64 bytes are left); a value past it
+ * is allocated on its own. */
 #define VGP_EXTRAS_HINT_MAX 64
-#define VGP_POOL_HINT_MAX   1024
-/* Room reserved for decoded values past the last record's own bytes. */
-#define VGP_POOL_SLACK 64
+/* Extras nodes taken at once from the decoded-value room past the reserved ones
+ * (the room has that many to spare: json_event.c's extra_refill). */
+#define VGP_EXTRAS_REFILL 8
+#define VGP_POOL_MAX      4096
+#define VGP_POOL_SLACK    64
+/* The most registry values a JSON record reserves up front (vals_hint): the last
+ * record's count when it was more than vg_event_new's initial room. */
+#define VGP_VALS_HINT_MAX 256
 
 /* The last date vgp_time_fast_memo accepted (the first 10 bytes of its text) and
  * its day count since 1970-01-01; valid false = none.  Per parse context. */
@@ -485,7 +495,9 @@ struct vg_parse_ctx {
 	struct vgp_json_state js;
 	struct vgp_keycache *keys; /* malloc'd; see above */
 	uint32_t extras_hint;      /* extras of the last JSON record (json_event.c) */
-	uint32_t pool_hint;        /* its decoded string bytes (json.c, esc_bytes) */
+	uint32_t vals_hint;        /* its registry values (nset), json_event.c */
+	/* the most room for decoded values: 0 = VGP_POOL_MAX (tests lower it) */
+	uint32_t pool_max;
 	struct vgp_date_memo date_memo; /* of the last JSON timestamp (json_event.c) */
 	char path[VGP_JSON_PATH_MAX];
 	struct vgp_audit_group audit;

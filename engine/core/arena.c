@@ -93,6 +93,16 @@ void *vg_arena_alloc(struct vg_arena *a, size_t size)
 	return p;
 }
 
+bool vg_arena_shrink(struct vg_arena *a, void *p, size_t size, size_t keep)
+{
+	struct chunk *c = a->head;
+	size_t need = (size + 7) & ~(size_t)7, kept = (keep + 7) & ~(size_t)7;
+	if (keep > size || (unsigned char *)p + need != c->data + c->used)
+		return false;
+	c->used -= need - kept;
+	return true;
+}
+
 char *vg_arena_strndup(struct vg_arena *a, const char *s, size_t len)
 {
 	char *p = vg_arena_alloc(a, len + 1);

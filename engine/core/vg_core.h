@@ -120,6 +120,12 @@ void *vg_arena_alloc(struct vg_arena *arena, size_t size);
  *  end into such bytes and discards them: reported as "conditional jump depends
  *  on uninitialised value" in JIT code (???), a known false positive.) */
 void *vg_arena_alloc_raw(struct vg_arena *arena, size_t size);
+/** @brief Give back the end of the most recent allocation: p, returned by
+ *  vg_arena_alloc or vg_arena_alloc_raw for size bytes, keeps its first keep
+ *  bytes (keep <= size); the next allocation may start right after them.
+ *  @return false (and nothing changes) when another allocation came after p.
+ *  O(1).  For a block reserved for the most it might need. */
+bool vg_arena_shrink(struct vg_arena *arena, void *p, size_t size, size_t keep);
 /** @return a NUL-terminated copy of s[0..len), or NULL when out of memory. */
 char *vg_arena_strndup(struct vg_arena *arena, const char *s, size_t len);
 /** @brief Free every allocation but keep the first chunk for reuse. */

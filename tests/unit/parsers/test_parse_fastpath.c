@@ -641,8 +641,8 @@ static size_t gen_pool_content(uint64_t *rng, char *buf, size_t cap)
 	return n;
 }
 
-/* String values through vg_parse with room reserved for decoded values (a
- * context whose last record decoded 40 to 1,000 bytes): json_walk.h's
+/* String values through vg_parse with room reserved for decoded values of 40 to
+ * 1,000 bytes (vg_parse_ctx.pool_max, past the extras' share): json_walk.h's
  * string_value decodes "\\" pairs into that room inline and hands anything else
  * to vgp_jp_string_value.  Against the naive reading: values of up to ~1.2 KiB
  * mostly made of pairs and plain runs, with every other piece now and then,
@@ -657,8 +657,9 @@ START_TEST(json_pool_strings_match_naive_reading)
 	static char v1[1300], v2[1300], rec[2700], learn[1100], out1[1300], out2[1300];
 	size_t fast = 0;
 	for (int round = 0; round < 6000; round++) {
-		/* reserve: the last record decoded room - 1 bytes + NUL */
+		/* the room: pool_max (the record before it only warms the context) */
 		size_t room = 40 + (size_t)round * 37 % 960;
+		ctx->pool_max = (uint32_t)room;
 		memcpy(learn, "{\"k\":\"\\\\", 8);
 		memset(learn + 8, 'r', room - 2);
 		memcpy(learn + 6 + room, "\"}", 3);
@@ -1469,9 +1470,10 @@ START_TEST(json_member_guess_matches_first_sight)
 }
 END_TEST
 
-/* Decoded string values go into the room a record reserves from the last
- * record's decoded bytes, and move to the scratch when they outgrow it: after a
- * record that reserves 64-300 bytes, values with escapes of every length around
+/* Decoded string values go into the room a record reserves for them, and move
+ * to the scratch when they outgrow it: with 64-300 bytes of room
+ * (vg_parse_ctx.pool_max; the record's length is more), values with escapes of
+ * every length around
  * that room, escapes near its end, several per record, give the same events
  * through the warm context as through a new one. */
 START_TEST(json_decoded_pool_matches_first_sight)
@@ -1509,6 +1511,7 @@ START_TEST(json_decoded_pool_matches_first_sight)
 				         v, kind ? v : "");
 				struct vg_parse_ctx *warm = vg_parse_ctx_new(parser);
 				struct vg_parse_ctx *cold = vg_parse_ctx_new(parser);
+				warm->pool_max = (uint32_t)room;
 				event_json(parser, warm, arena, learn, &a);
 				event_json(parser, warm, arena, rec, &a);
 				event_json(parser, cold, arena, rec, &b);
@@ -1661,6 +1664,163 @@ START_TEST(json_event_grows_past_initial_room)
 		ck_assert_msg(v->ptr[0] == 'v', "%s = %.*s", name, (int)v->len, v->ptr);
 	}
 	vg_buf_free(&rec);
+	vg_arena_destroy(arena);
+	vg_parse_ctx_destroy(ctx);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
+/* A record with n registry fields (every k-th with a Windows path, so that the
+ * decoded-value room is used too), each field's value naming it. */
+static void fields_record(struct vg_buf *rec, size_t n, size_t k)
+{
+	vg_buf_reset(rec);
+	vg_buf_putc(rec, '{');
+	size_t nf = vg_field_count(), used = 0;
+	for (size_t i = 0; i < nf && used < n; i++) {
+		const char *name = vg_field_name((vg_field)i);
+		if (!strcmp(name, "@timestamp") || !strcmp(name, "vigil.format") ||
+		    strchr(name, '"') || strchr(name, '\\'))
+			continue;
+		vg_buf_printf(rec, "%s\"%s\":\"%sv%zu\"", used ? ", " : "", name,
+		              used % k ? "" : "C:\\\\W\\\\", i);
+		used++;
+	}
+	vg_buf_putc(rec, '}');
+	vg_buf_putc(rec, '\0');
+}
+
+/* A JSON record reserves room for as many registry values as the context's last
+ * record set (vals_hint), in its unzeroed block, when that is more than a new
+ * event holds.  Differential: records of 0-150 fields after records of 0-150
+ * fields (so the reservation is too small, exact and too large) through one warm
+ * context give the events a new context gives each record. */
+START_TEST(json_vals_reserved_match_cold_parse)
+{
+	struct vg_parser *parser = new_parser(0);
+	struct vg_parse_ctx *warm = vg_parse_ctx_new(parser);
+	struct vg_arena *arena = vg_arena_new(0);
+	struct vg_buf rec, a, b;
+	vg_buf_init(&rec);
+	vg_buf_init(&a);
+	vg_buf_init(&b);
+	size_t reserved = 0;
+	for (size_t n1 = 0; n1 <= 150; n1 += 7)
+		for (size_t n2 = 0; n2 <= 150; n2 += 11) {
+			fields_record(&rec, n1, 3 + n2 % 5);
+			event_json(parser, warm, arena, rec.data, &a);
+			fields_record(&rec, n2, 2 + n1 % 4);
+			event_json(parser, warm, arena, rec.data, &a);
+			struct vg_parse_ctx *cold = vg_parse_ctx_new(parser);
+			event_json(parser, cold, arena, rec.data, &b);
+			reserved += n1 > 40 && n2 > 40;
+			ck_assert_msg(
+			    a.len == b.len && !memcmp(a.data, b.data, a.len),
+			    "after %zu fields, %zu fields\nwarm %.400s\ncold %.400s", n1,
+			    n2, a.data, b.data);
+			vg_parse_ctx_destroy(cold);
+			vg_arena_reset(arena);
+		}
+	ck_assert_uint_gt(reserved, 100);
+	vg_buf_free(&rec);
+	vg_buf_free(&a);
+	vg_buf_free(&b);
+	vg_arena_destroy(arena);
+	vg_parse_ctx_destroy(warm);
+	vg_parser_destroy(parser);
+}
+END_TEST
+
+/* A JSON record reserves room for its decoded values (its own length) and gives
+ * back what they did not take (vg_arena_shrink).  The bytes given back must be
+ * exactly the unused ones: after each record, the rest of the arena's chunk is
+ * allocated and overwritten, and the event must read as before.  Records with
+ * 0-63 extras of 1-300 bytes with escapes, each count after another (so that
+ * extras past the reserved nodes take theirs from the room: extra_refill), read
+ * as the naive reading has them; and vg_arena_shrink itself: the next allocation starts
+ * right after the bytes kept, and only the most recent allocation shrinks. */
+START_TEST(json_pool_given_back_keeps_values)
+{
+	struct vg_arena *ar = vg_arena_new(4096);
+	char *blk = vg_arena_alloc_raw(ar, 100);
+	ck_assert(vg_arena_shrink(ar, blk, 100, 41));
+	ck_assert_ptr_eq(vg_arena_alloc_raw(ar, 8), blk + 48);
+	ck_assert(!vg_arena_shrink(ar, blk, 48, 8)); /* not the most recent */
+	ck_assert(!vg_arena_shrink(ar, blk + 48, 8, 9));
+	vg_arena_destroy(ar);
+
+	struct vg_parser *parser = new_parser(0);
+	struct vg_parse_ctx *ctx = vg_parse_ctx_new(parser);
+	struct vg_arena *arena = vg_arena_new(0);
+	struct vg_buf rec, a, b;
+	vg_buf_init(&rec);
+	vg_buf_init(&a);
+	vg_buf_init(&b);
+	uint64_t rng = 0x9E3779B97F4A7C15u;
+	static char want[64][310];
+	static size_t wlen[64];
+	for (int round = 0; round < 400; round++) {
+		vg_buf_reset(&rec);
+		vg_buf_putc(&rec, '{');
+		rng = rng * 6364136223846793005u + 1442695040888963407u;
+		unsigned nv = (unsigned)(rng >> 58);
+		for (unsigned i = 0; i < nv; i++) {
+			rng = rng * 6364136223846793005u + 1442695040888963407u;
+			unsigned vl = 1 + (unsigned)(rng >> 33) % 300;
+			vg_buf_printf(&rec, "%s\"k%u\":\"", i ? "," : "", i);
+			wlen[i] = 0;
+			for (unsigned j = 0; j < vl; j++) {
+				unsigned r = (unsigned)(rng >> (j % 40)) + j;
+				if (r % 7 == 0) {
+					vg_buf_puts(&rec, r % 3 ? "\\\\" : "\\\"");
+					want[i][wlen[i]++] = r % 3 ? '\\' : '"';
+				} else {
+					vg_buf_putc(&rec, (char)('a' + r % 26));
+					want[i][wlen[i]++] = (char)('a' + r % 26);
+				}
+			}
+			vg_buf_putc(&rec, '"');
+		}
+		vg_buf_putc(&rec, '}');
+		vg_buf_putc(&rec, '\0');
+		struct vg_event *ev = NULL;
+		const char *reason = NULL;
+		ck_assert_int_eq(vg_parse(parser, ctx, VG_FMT_JSON, rec.data,
+		                          strlen(rec.data), 0, arena, &ev, &reason),
+		                 VG_OK);
+		/* against the naive reading: every value, in order */
+		unsigned seen = 0;
+		for (const struct vg_extra *x = ev->extras; x; x = x->next, seen++) {
+			char name[16];
+			snprintf(name, sizeof(name), "k%u", seen);
+			ck_assert_msg(seen < nv && x->name_len == strlen(name) &&
+			                  !memcmp(x->name, name, x->name_len) &&
+			                  x->value.len == wlen[seen] &&
+			                  !memcmp(x->value.ptr, want[seen], wlen[seen]),
+			              "round %d extra %u: %.*s = '%.*s'", round, seen,
+			              (int)x->name_len, x->name, (int)x->value.len,
+			              x->value.ptr);
+		}
+		ck_assert_uint_eq(seen, nv);
+		ck_assert_uint_eq(ev->nextras, nv);
+		vg_buf_reset(&a);
+		vg_event_to_json(ev, &a);
+		for (int k = 0; k < 2048; k++) { /* past the rest of the chunk */
+			char *f = vg_arena_alloc_raw(arena, 40);
+			ck_assert_ptr_nonnull(f);
+			memset(f, 0xA5, 40);
+		}
+		vg_buf_reset(&b);
+		vg_event_to_json(ev, &b);
+		ck_assert_msg(a.len == b.len && !memcmp(a.data, b.data, a.len),
+		              "record %.300s\nbefore %.400s\nafter %.400s", rec.data,
+		              a.data, b.data);
+		if (round % 50 == 49)
+			vg_arena_reset(arena);
+	}
+	vg_buf_free(&rec);
+	vg_buf_free(&a);
+	vg_buf_free(&b);
 	vg_arena_destroy(arena);
 	vg_parse_ctx_destroy(ctx);
 	vg_parser_destroy(parser);
@@ -1856,6 +2016,8 @@ static Suite *fastpath_suite(void)
 	    {"json_inline_numbers", json_inline_numbers_match_value_parser},
 	    {"json_pool_strings", json_pool_strings_match_naive_reading},
 	    {"json_spare_extras", json_spare_extras_end_the_list},
+	    {"json_vals_reserved", json_vals_reserved_match_cold_parse},
+	    {"json_pool_given_back", json_pool_given_back_keeps_values},
 	};
 	return vg_test_suite("parse_fastpath", cases, sizeof(cases) / sizeof(cases[0]),
 	                     NULL, NULL);
