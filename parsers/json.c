@@ -444,33 +444,49 @@ static const unsigned char *parse_number(struct vgp_jp *p, const unsigned char *
 	return c;
 }
 
-const unsigned char *vgp_jp_array(struct vgp_jp *p, const unsigned char *c)
+/* Enter the container at c (its opening byte), closed by `close`: one level
+ * deeper.  @return the byte after the opening (*closed false), or after the
+ * closing byte of an empty container (*closed true, the level left again); NULL
+ * past VGP_JSON_DEPTH_MAX. */
+static const unsigned char *enter(struct vgp_jp *p, const unsigned char *c,
+                                  unsigned char close, bool *closed)
 {
-	const unsigned char *end = p->end;
-
 	if (++p->depth > VGP_JSON_DEPTH_MAX)
 		return vgp_jp_fail(p, JW_DEPTH_MSG, c);
-	c = skip_ws(c + 1, end); /* past '[' */
-	if (c < end && *c == ']') {
+	c = skip_ws(c + 1, p->end);
+	*closed = c < p->end && *c == close;
+	if (*closed)
 		p->depth--;
-		return c + 1;
-	}
-	for (;;) {
-		c = skip_ws(c, end);
-		if (!(c = vgp_jp_value(p, c)))
-			return NULL;
-		c = skip_ws(c, end);
-		if (c >= end)
-			return vgp_jp_fail(p, "unexpected end of input", c);
-		if (*c == ',') {
-			c++;
-			continue;
-		}
-		if (*c == ']') {
-			p->depth--;
-			return c + 1;
-		}
+	return *closed ? c + 1 : c;
+}
+
+/* After an element or member of a container closed by `close`: @return the byte
+ * after its ',' (*closed false) or after `close` (*closed true, the level left),
+ * or NULL (failed). */
+static const unsigned char *after_item(struct vgp_jp *p, const unsigned char *c,
+                                       unsigned char close, bool *closed)
+{
+	c = skip_ws(c, p->end);
+	if (c >= p->end)
+		return vgp_jp_fail(p, "unexpected end of input", c);
+	*closed = *c == close;
+	if (*closed)
+		p->depth--;
+	else if (*c != ',')
 		return vgp_jp_fail(p, "unexpected character", c);
+	return c + 1;
+}
+
+const unsigned char *vgp_jp_array(struct vgp_jp *p, const unsigned char *c)
+{
+	bool closed;
+	if (!(c = enter(p, c, ']', &closed)) || closed)
+		return c;
+	for (;;) {
+		c = skip_ws(c, p->end);
+		if (!(c = vgp_jp_value(p, c)) || !(c = after_item(p, c, ']', &closed)) ||
+		    closed)
+			return c;
 	}
 }
 
@@ -479,14 +495,10 @@ const unsigned char *vgp_jp_array(struct vgp_jp *p, const unsigned char *c)
 static const unsigned char *skip_object(struct vgp_jp *p, const unsigned char *c)
 {
 	const unsigned char *end = p->end;
+	bool closed;
 
-	if (++p->depth > VGP_JSON_DEPTH_MAX)
-		return vgp_jp_fail(p, JW_DEPTH_MSG, c);
-	c = skip_ws(c + 1, end); /* past '{' */
-	if (c < end && *c == '}') {
-		p->depth--;
-		return c + 1;
-	}
+	if (!(c = enter(p, c, '}', &closed)) || closed)
+		return c;
 	for (;;) {
 		bool esc;
 		c = skip_ws(c, end);
@@ -504,20 +516,9 @@ static const unsigned char *skip_object(struct vgp_jp *p, const unsigned char *c
 		c = skip_ws(c + 1, end);
 		if (c >= end)
 			return vgp_jp_fail(p, "unexpected end of input", c);
-		if (!(c = vgp_jp_value(p, c)))
-			return NULL;
-		c = skip_ws(c, end);
-		if (c >= end)
-			return vgp_jp_fail(p, "unexpected end of input", c);
-		if (*c == ',') {
-			c++;
-			continue;
-		}
-		if (*c == '}') {
-			p->depth--;
-			return c + 1;
-		}
-		return vgp_jp_fail(p, "unexpected character", c);
+		if (!(c = vgp_jp_value(p, c)) || !(c = after_item(p, c, '}', &closed)) ||
+		    closed)
+			return c;
 	}
 }
 

@@ -349,9 +349,9 @@ static inline const struct vgp_keyplan *key_plan(struct vgp_keycache *kc,
 static vg_err extra_refill(struct vgp_json_state *st, const char *name, size_t name_len,
                            const char *v, size_t vlen, enum vg_value_kind kind);
 
-/* Append an extra as vg_event_add_extra does, taking the next node of the event's
- * spare block (struct vg_event's layout, vg_core.h) without a call; when the block
- * is used up (or a length does not fit), extra_refill. */
+/* Append an extra as vg_event_add_extra does, from the event's spare block
+ * without a call (vg_event_push_extra); when the block is used up (or a length
+ * does not fit), extra_refill. */
 static HOT_INLINE vg_err add_extra(struct vgp_json_state *st, const char *name,
                                    size_t name_len, const char *v, size_t vlen,
                                    enum vg_value_kind kind)
@@ -359,17 +359,7 @@ static HOT_INLINE vg_err add_extra(struct vgp_json_state *st, const char *name,
 	struct vg_event *ev = st->ev;
 	if (!ev->nspare || vlen > UINT32_MAX) /* name_len <= VGP_JSON_PATH_MAX */
 		return extra_refill(st, name, name_len, v, vlen, kind);
-	struct vg_extra *x = ev->spare++;
-	ev->nspare--;
-	x->name = name;
-	x->name_len = (uint32_t)name_len;
-	x->value.ptr = v;
-	x->value.len = (uint32_t)vlen;
-	x->value.kind = (uint8_t)kind;
-	x->next = NULL;
-	*ev->extras_tail = x;
-	ev->extras_tail = &x->next;
-	ev->nextras++;
+	vg_event_push_extra(ev, name, name_len, v, vlen, kind);
 	return VG_OK;
 }
 

@@ -121,17 +121,7 @@ vg_err vg_event_add_extra(struct vg_event *ev, const char *name, size_t name_len
 			return VG_ERR_NOMEM;
 		ev->nspare = EXTRA_BLOCK;
 	}
-	struct vg_extra *x = ev->spare++;
-	ev->nspare--;
-	x->name = name;
-	x->name_len = (uint32_t)name_len;
-	x->value.ptr = ptr;
-	x->value.len = (uint32_t)len;
-	x->value.kind = (uint8_t)kind;
-	x->next = NULL; /* the node may come from a caller's unzeroed block */
-	*ev->extras_tail = x;
-	ev->extras_tail = &x->next;
-	ev->nextras++;
+	vg_event_push_extra(ev, name, name_len, ptr, len, kind);
 	return VG_OK;
 }
 

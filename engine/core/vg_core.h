@@ -341,6 +341,26 @@ vg_err vg_event_set_named(struct vg_event *ev, const char *name, size_t name_len
  *  (a length above UINT32_MAX) or VG_ERR_NOMEM. */
 vg_err vg_event_add_extra(struct vg_event *ev, const char *name, size_t name_len,
                           const char *ptr, size_t len, enum vg_value_kind kind);
+/** @brief vg_event_add_extra's last step, inline for parsers that append dozens
+ *  of extras per record: fill the next spare node (ev->nspare must be > 0; both
+ *  lengths fit 32 bits) and append it.  Sets the node's next itself: the spare
+ *  block may be a caller's unzeroed memory. */
+static inline void vg_event_push_extra(struct vg_event *ev, const char *name,
+                                       size_t name_len, const char *ptr, size_t len,
+                                       enum vg_value_kind kind)
+{
+	struct vg_extra *x = ev->spare++;
+	ev->nspare--;
+	x->name = name;
+	x->name_len = (uint32_t)name_len;
+	x->value.ptr = ptr;
+	x->value.len = (uint32_t)len;
+	x->value.kind = (uint8_t)kind;
+	x->next = NULL;
+	*ev->extras_tail = x;
+	ev->extras_tail = &x->next;
+	ev->nextras++;
+}
 /** @return the value of id, or NULL when unset/out of range.  O(1).  The value
  *  stays readable until the arena is reset; after a field not set before is set,
  *  it may be a stale copy that misses later overwrites of id (get it again). */
