@@ -246,6 +246,11 @@ struct vg_incident {
 	uint64_t events_dropped; /* sum of event_count over those alerts */
 	double score;            /* set by the caller after ranking; -1 = not scored */
 	int priority;            /* 1 (highest) .. 4, set by the caller */
+	/* Set by the caller (the pipeline, after a store commit): alerts[0 ..
+	 * alerts_stored) are in the store under this incident.  An alert never
+	 * changes once it is in an incident and a merge appends the other part's
+	 * alerts, so a store writes only the rest.  0 for a new incident. */
+	size_t alerts_stored;
 	/* Third-party signatures (alerts with rule.id/rule.name, see assemble.c),
 	 * kept by the assembler in assembly order, merged on merges, stored with the
 	 * incident and restored with it: has_sig when one of its alerts carries one;

@@ -159,7 +159,11 @@ static vg_err note_novelty(struct vg_pipeline *p, struct vg_incident *inc,
 static vg_err restore_incident(const struct vg_incident *inc, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
-	return vg_assembler_restore(p->assembler, inc);
+	vg_err err = vg_assembler_restore(p->assembler, inc);
+	struct vg_incident *in = err ? NULL : vg_assembler_get(p->assembler, inc->id);
+	if (in) /* its alerts came from the store */
+		in->alerts_stored = in->nalerts;
+	return err;
 }
 
 static vg_err load_model(struct vg_pipeline *p, struct vg_diag *diag)
@@ -821,7 +825,6 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 		err = rank_and_store(p, inc);
 		p->stats.incidents_changed++;
 	}
-	free(ids);
 	vg_strmap_free(&p->dirty);
 	vg_strmap_init(&p->dirty);
 
@@ -848,7 +851,15 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 			vg_log(VG_LOG_ERROR, "store: %s", vg_store_errmsg(p->store));
 			vg_store_rollback(p->store);
 		}
+		/* Committed: the next version of these incidents writes only the
+		 * alerts added after this one. */
+		for (size_t i = 0; !err && i < nids; i++) {
+			struct vg_incident *inc = vg_assembler_get(p->assembler, ids[i]);
+			if (inc)
+				inc->alerts_stored = inc->nalerts;
+		}
 	}
+	free(ids);
 	if (!err && !p->store)
 		err = store_sig_stats(p);
 	p->in_batch = false;

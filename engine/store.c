@@ -567,7 +567,7 @@ vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
 	sqlite3_bind_int64(s, 24, inc->host_neighbours);
 	if ((err = step_done(st, s, "storing an incident")))
 		return err;
-	for (size_t i = 0; i < inc->nalerts; i++)
+	for (size_t i = inc->alerts_stored; i < inc->nalerts; i++)
 		if ((err = put_alert(st, inc->id, &inc->alerts[i])))
 			return err;
 	for (size_t i = 0; i < inc->nentities; i++) {

@@ -172,7 +172,9 @@ struct vg_incident_doc {
 	const struct vg_incident_story *story; /* NULL: none stored */
 };
 
-/** @brief Upsert an incident with its alerts and entities (idempotent). */
+/** @brief Upsert an incident with its entities and story, and the alerts from
+ * inc->alerts_stored on (those before are in the store already: alerts never
+ * change, see struct vg_incident); idempotent. */
 vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
                              const struct vg_ranking *rank,
                              const struct vg_incident_doc *doc);
