@@ -6,6 +6,7 @@
  */
 #include "vg_core.h"
 
+#include <string.h>
 #include <time.h>
 
 static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
@@ -144,13 +145,34 @@ vg_err vg_time_parse_rfc3339(const char *s, size_t len, int default_offset_sec,
 	return VG_OK;
 }
 
+/* The n decimal digits of v (0 <= v < 10^n) at p, zero-padded. */
+static void put_digits(char *p, int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 size_t vg_time_format(vg_time t, char buf[32])
 {
 	int y, mo, d, h, mi, s, us;
 	vg_time_to_civil(t, &y, &mo, &d, &h, &mi, &s, &us);
-	int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, mo, d, h, mi,
-	                 s, us);
-	return n > 0 ? (size_t)n : 0;
+	if (y < 0 || y > 9999) { /* no four-digit year: as printf writes it */
+		int n = snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y, mo, d,
+		                 h, mi, s, us);
+		return n > 0 ? (size_t)n : 0;
+	}
+	/* Stores and documents format a time per alert: digits, not printf. */
+	memcpy(buf, "0000-00-00T00:00:00.000000Z", 28);
+	put_digits(buf, y, 4);
+	put_digits(buf + 5, mo, 2);
+	put_digits(buf + 8, d, 2);
+	put_digits(buf + 11, h, 2);
+	put_digits(buf + 14, mi, 2);
+	put_digits(buf + 17, s, 2);
+	put_digits(buf + 20, us, 6);
+	return 27;
 }
 
 vg_time vg_time_now(void)

@@ -105,6 +105,43 @@ START_TEST(time_round_trips_and_parses_offsets)
 }
 END_TEST
 
+/* vg_time_format writes digits itself for years 0..9999: the same text as
+ * printf's "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" of the civil time, for times
+ * spread over +-20,000 years and at the edges of the four-digit years. */
+START_TEST(time_format_matches_printf)
+{
+	vg_time edges[] = {
+	    0,
+	    -1,
+	    vg_time_from_civil(0, 1, 1, 0, 0, 0, 0),
+	    vg_time_from_civil(0, 1, 1, 0, 0, 0, 0) - 1,
+	    vg_time_from_civil(9999, 12, 31, 23, 59, 59, 999999),
+	    vg_time_from_civil(9999, 12, 31, 23, 59, 59, 999999) + 1,
+	    vg_time_from_civil(1999, 12, 31, 23, 59, 59, 999999),
+	    vg_time_from_civil(2026, 11, 22, 14, 5, 9, 7),
+	};
+	const vg_time span = (vg_time)20000 * 366 * 86400 * VG_USEC_PER_SEC;
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	for (size_t i = 0; i < 200000 + sizeof(edges) / sizeof(edges[0]); i++) {
+		vg_time t;
+		if (i < sizeof(edges) / sizeof(edges[0])) {
+			t = edges[i];
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			t = (vg_time)(x % (uint64_t)(2 * span)) - span;
+		}
+		int y, mo, d, h, mi, sec, us;
+		vg_time_to_civil(t, &y, &mo, &d, &h, &mi, &sec, &us);
+		char want[64], got[32];
+		int n =
+		    snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", y,
+		             mo, d, h, mi, sec, us);
+		ck_assert_uint_eq(vg_time_format(t, got), (size_t)n);
+		ck_assert_str_eq(got, want);
+	}
+}
+END_TEST
+
 START_TEST(hash_is_stable)
 {
 	/* Incident ids depend on this value never changing. */
@@ -404,6 +441,7 @@ static Suite *core_suite(void)
 	    {"arena", arena_allocates_aligned_and_resets},
 	    {"json", json_string_escapes_and_repairs_utf8},
 	    {"time", time_round_trips_and_parses_offsets},
+	    {"time_format", time_format_matches_printf},
 	    {"hash", hash_is_stable},
 	    {"fields", fields_load_schema_and_intern},
 	    {"event", event_sets_gets_and_serialises},
