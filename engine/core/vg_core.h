@@ -213,6 +213,12 @@ void vg_log_limited(struct vg_ratelimit *rl, enum vg_log_level level, const char
 uint64_t vg_hash64(const void *data, size_t len, uint64_t seed);
 /** @brief Write h as 16 lowercase hex digits plus NUL into out[17]. */
 void vg_hex64(uint64_t h, char out[17]);
+/** @brief SHA-1 (FIPS 180-4) of data[0..len) into out (for name-based UUIDs, as
+ *  STIX ids ask; not for security). */
+void vg_sha1(const void *data, size_t len, unsigned char out[20]);
+/** @brief The name-based (version 5, SHA-1) UUID of name[0..len) in namespace ns
+ *  (RFC 4122 4.3), as 36 lowercase characters plus NUL. */
+void vg_uuid5(const unsigned char ns[16], const void *name, size_t len, char out[37]);
 
 /* ----------------------------------------------------------- field registry */
 

@@ -142,6 +142,57 @@ START_TEST(time_format_matches_printf)
 }
 END_TEST
 
+/* SHA-1: the FIPS 180 examples ("abc", the 448-bit message, a million 'a') and
+ * the padding edges (55, 56, 63, 64, 65, 119, 120 bytes), digests from Python's
+ * hashlib; a version-5 UUID: Python's uuid5(NAMESPACE_DNS, "python.org") and the
+ * STIX 2.1 id of ipv4-addr 203.0.113.45 as the OASIS stix2 library makes it. */
+START_TEST(sha1_and_uuid5_match_references)
+{
+	static const struct {
+		size_t as; /* that many 'a', or 0 for text */
+		const char *text, *hex;
+	} v[] = {
+	    {0, "", "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+	    {0, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d"},
+	    {0, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	     "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+	    {1000000, NULL, "34aa973cd4c4daa4f61eeb2bdbad27316534016f"},
+	    {55, NULL, "c1c8bbdc22796e28c0e15163d20899b65621d65a"},
+	    {56, NULL, "c2db330f6083854c99d4b5bfb6e8f29f201be699"},
+	    {63, NULL, "03f09f5b158a7a8cdad920bddc29b81c18a551f5"},
+	    {64, NULL, "0098ba824b5c16427bd7a1122a5a442a25ec644d"},
+	    {65, NULL, "11655326c708d70319be2610e8a57d9a5b959d3b"},
+	    {119, NULL, "ee971065aaa017e0632a8ca6c77bb3bf8b1dfc56"},
+	    {120, NULL, "f34c1488385346a55709ba056ddd08280dd4c6d6"},
+	};
+	char *as = malloc(1000000);
+	ck_assert_ptr_nonnull(as);
+	memset(as, 'a', 1000000);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		unsigned char d[20];
+		char hex[41];
+		const char *m = v[i].as ? as : v[i].text;
+		vg_sha1(m, v[i].as ? v[i].as : strlen(m), d);
+		for (int k = 0; k < 20; k++)
+			snprintf(hex + 2 * k, 3, "%02x", d[k]);
+		ck_assert_str_eq(hex, v[i].hex);
+	}
+	free(as);
+	static const unsigned char dns[16] = {0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad,
+	                                      0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0,
+	                                      0x4f, 0xd4, 0x30, 0xc8};
+	static const unsigned char stix[16] = {0x00, 0xab, 0xed, 0xb4, 0xaa, 0x42,
+	                                       0x46, 0x6c, 0x9c, 0x01, 0xfe, 0xd2,
+	                                       0x33, 0x15, 0xa9, 0xb7};
+	char u[37];
+	vg_uuid5(dns, "python.org", 10, u);
+	ck_assert_str_eq(u, "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+	const char *ip = "{\"value\":\"203.0.113.45\"}";
+	vg_uuid5(stix, ip, strlen(ip), u);
+	ck_assert_str_eq(u, "cb9d70c5-d244-531c-9efb-bcae57adc793");
+}
+END_TEST
+
 START_TEST(hash_is_stable)
 {
 	/* Incident ids depend on this value never changing. */
@@ -443,6 +494,7 @@ static Suite *core_suite(void)
 	    {"time", time_round_trips_and_parses_offsets},
 	    {"time_format", time_format_matches_printf},
 	    {"hash", hash_is_stable},
+	    {"sha1", sha1_and_uuid5_match_references},
 	    {"fields", fields_load_schema_and_intern},
 	    {"event", event_sets_gets_and_serialises},
 	    {"event_empty", event_starts_empty_and_rejects_bad_ids},
