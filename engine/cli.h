@@ -20,6 +20,7 @@ int vg_cli_model(int argc, char **argv);
 int vg_cli_scenario(int argc, char **argv);
 int vg_cli_version(int argc, char **argv);
 int vg_cli_feedback(int argc, char **argv);
+int vg_cli_stix(int argc, char **argv);
 int vg_cli_simulate(int argc, char **argv);
 int vg_cli_replay(int argc, char **argv);
 int vg_cli_eval(int argc, char **argv);

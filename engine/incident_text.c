@@ -142,8 +142,7 @@ void vg_incident_story_free(struct vg_incident_story *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* "T1110" / "T1548.003" from an "attack.t..." tag, or NULL. */
-static bool technique_of(const char *tag, char out[16])
+bool vg_attack_technique(const char *tag, char out[16])
 {
 	if (strncmp(tag, "attack.", 7) != 0 || (tag[7] != 't' && tag[7] != 'T'))
 		return false;
@@ -286,7 +285,7 @@ vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident
 				s->steps[s->nsteps++] = (struct vg_story_step){
 				    ti, vg_tactic_name(ti), a->first_ts, a->id, a->title};
 			}
-			if (hop && technique_of(a->tags[t], tech)) {
+			if (hop && vg_attack_technique(a->tags[t], tech)) {
 				size_t tl = strlen(tech), hl = strlen(hop->techniques);
 				bool dup = false;
 				for (const char *p = hop->techniques; *p && !dup;) {

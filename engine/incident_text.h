@@ -14,6 +14,9 @@ struct vg_incident_text {
 	const char *max_level;
 };
 
+/** @brief The ATT&CK technique ("T1110", "T1548.003") of an "attack.t..." tag
+ *  into out; false when the tag names none. */
+bool vg_attack_technique(const char *tag, char out[16]);
 /** @brief Build the story of inc into s (zeroed by the caller or a previous
  *  vg_incident_story_free).  @return VG_OK or VG_ERR_NOMEM (s is then empty). */
 vg_err vg_incident_story_build(const struct vg_incident *inc,

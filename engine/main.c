@@ -43,6 +43,9 @@ static const struct {
     {"feedback", vg_cli_feedback,
      "feedback INCIDENT --verdict tp|fp [--note TEXT] --db DB   record an analyst's "
      "verdict (vigil model train --db DB learns from it)"},
+    {"stix", vg_cli_stix,
+     "stix --db DB INCIDENT... | --surfaced   print incidents as STIX 2.1 bundles, one "
+     "per line"},
     {"version", vg_cli_version, "version"},
 };
 #define NCOMMANDS (sizeof(g_commands) / sizeof(g_commands[0]))

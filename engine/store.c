@@ -33,6 +33,8 @@ enum stmt_id {
 	S_PUT_OFFSET,
 	S_MAX_LAST_SEEN,
 	S_OPEN_INCIDENTS,
+	S_INCIDENT_BY_ID,
+	S_SURFACED_IDS,
 	S_INCIDENT_ALERTS,
 	S_ALERT_TAGS,
 	S_ALERT_FIELDS,
@@ -131,6 +133,12 @@ static const char *const g_sql[S_COUNT] = {
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
         " events_dropped, host_neighbours FROM incidents"
         " WHERE merged_into IS NULL AND last_seen_us >= ?1 ORDER BY id",
+    [S_INCIDENT_BY_ID] =
+        "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
+        " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
+        " events_dropped, host_neighbours, merged_into FROM incidents WHERE id = ?1",
+    [S_SURFACED_IDS] = "SELECT id FROM incidents WHERE merged_into IS NULL AND surfaced"
+                       " ORDER BY score DESC, id",
     [S_INCIDENT_ALERTS] =
         "SELECT id, rule_id, title, level, is_correlation, first_seen_us,"
         " last_seen_us, event_count FROM alerts WHERE incident_id=?1"
@@ -844,6 +852,91 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 	return rc == SQLITE_DONE ? VG_OK : fail(st, "reading entities");
 }
 
+/* An incidents row (S_OPEN_INCIDENTS' first 13 columns) into inc, zeroed first. */
+static void read_incident_row(sqlite3_stmt *s, struct vg_incident *inc)
+{
+	memset(inc, 0, sizeof(*inc));
+	snprintf(inc->id, sizeof(inc->id), "%s", (const char *)sqlite3_column_text(s, 0));
+	inc->version = (uint32_t)sqlite3_column_int64(s, 1);
+	inc->first_ts = sqlite3_column_int64(s, 2);
+	inc->last_ts = sqlite3_column_int64(s, 3);
+	inc->score =
+	    sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_double(s, 4);
+	inc->priority = sqlite3_column_int(s, 5);
+	inc->alerts_dropped = (uint64_t)sqlite3_column_int64(s, 6);
+	inc->has_sig = sqlite3_column_type(s, 7) != SQLITE_NULL;
+	inc->sig_runs_min = (uint32_t)sqlite3_column_int64(s, 7);
+	inc->sig_hosts_max = (uint32_t)sqlite3_column_int64(s, 8);
+	inc->network_novelty = (uint32_t)sqlite3_column_int64(s, 9);
+	inc->novel_pair = sqlite3_column_int(s, 10) != 0;
+	inc->events_dropped = (uint64_t)sqlite3_column_int64(s, 11);
+	inc->host_neighbours = (uint32_t)sqlite3_column_int64(s, 12);
+}
+
+vg_err vg_store_load_incident(struct vg_store *st, const char *id,
+                              struct vg_incident *inc)
+{
+	sqlite3_stmt *s = S(st, S_INCIDENT_BY_ID);
+	char merged[64] = "";
+	memset(inc, 0, sizeof(*inc));
+	bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		read_incident_row(s, inc);
+		if (sqlite3_column_type(s, 13) != SQLITE_NULL)
+			snprintf(merged, sizeof(merged), "%s",
+			         sqlite3_column_text(s, 13));
+	}
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "no incident %s", id);
+		return VG_ERR_NOTFOUND;
+	}
+	if (rc != SQLITE_ROW)
+		return fail(st, "reading an incident");
+	if (merged[0]) {
+		snprintf(st->errmsg, sizeof(st->errmsg),
+		         "incident %s was merged into %s: ask for %s", id, merged,
+		         merged);
+		vg_incident_clear(inc);
+		return VG_ERR_NOTFOUND;
+	}
+	vg_err err = load_incident_parts(st, inc);
+	if (err)
+		vg_incident_clear(inc);
+	return err;
+}
+
+vg_err vg_store_each_surfaced(struct vg_store *st,
+                              vg_err (*fn)(const char *incident_id, void *ctx), void *ctx)
+{
+	/* Collect ids first: fn may read other statements (and this one, reset). */
+	sqlite3_stmt *s = S(st, S_SURFACED_IDS);
+	char(*ids)[21] = NULL;
+	size_t n = 0, cap = 0;
+	vg_err err = VG_OK;
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			void *ni = realloc(ids, cap * sizeof(*ids));
+			if (!ni) {
+				err = VG_ERR_NOMEM;
+				break;
+			}
+			ids = ni;
+		}
+		snprintf(ids[n++], sizeof(ids[0]), "%s", sqlite3_column_text(s, 0));
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = fail(st, "reading surfaced incidents");
+	sqlite3_reset(s);
+	for (size_t i = 0; i < n && !err; i++)
+		err = fn(ids[i], ctx);
+	free(ids);
+	return err;
+}
+
 vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
                                    vg_err (*fn)(const struct vg_incident *, void *),
                                    void *ctx)
@@ -875,25 +968,7 @@ vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
 			}
 			list = nl;
 		}
-		struct vg_incident *inc = &list[n++];
-		memset(inc, 0, sizeof(*inc));
-		snprintf(inc->id, sizeof(inc->id), "%s",
-		         (const char *)sqlite3_column_text(s, 0));
-		inc->version = (uint32_t)sqlite3_column_int64(s, 1);
-		inc->first_ts = sqlite3_column_int64(s, 2);
-		inc->last_ts = sqlite3_column_int64(s, 3);
-		inc->score = sqlite3_column_type(s, 4) == SQLITE_NULL
-		                 ? -1
-		                 : sqlite3_column_double(s, 4);
-		inc->priority = sqlite3_column_int(s, 5);
-		inc->alerts_dropped = (uint64_t)sqlite3_column_int64(s, 6);
-		inc->has_sig = sqlite3_column_type(s, 7) != SQLITE_NULL;
-		inc->sig_runs_min = (uint32_t)sqlite3_column_int64(s, 7);
-		inc->sig_hosts_max = (uint32_t)sqlite3_column_int64(s, 8);
-		inc->network_novelty = (uint32_t)sqlite3_column_int64(s, 9);
-		inc->novel_pair = sqlite3_column_int(s, 10) != 0;
-		inc->events_dropped = (uint64_t)sqlite3_column_int64(s, 11);
-		inc->host_neighbours = (uint32_t)sqlite3_column_int64(s, 12);
+		read_incident_row(s, &list[n++]);
 	}
 	if (!err && rc != SQLITE_DONE)
 		err = fail(st, "reading open incidents");

@@ -230,6 +230,16 @@ vg_err vg_store_mark_published(struct vg_store *st, const char *incident_id,
 vg_err vg_store_each_unpublished(struct vg_store *st,
                                  vg_err (*fn)(const char *incident_id, void *ctx),
                                  void *ctx);
+/** @brief Load incident id with its detailed alerts (tags, fields) and entities
+ *  into inc (the caller clears it with vg_incident_clear).  VG_ERR_NOTFOUND when
+ *  there is none or it was merged away (vg_store_errmsg names the survivor). */
+vg_err vg_store_load_incident(struct vg_store *st, const char *id,
+                              struct vg_incident *inc);
+/** @brief Give fn the id of every surfaced incident not merged away, highest score
+ *  first. */
+vg_err vg_store_each_surfaced(struct vg_store *st,
+                              vg_err (*fn)(const char *incident_id, void *ctx),
+                              void *ctx);
 /** @brief The incident's published JSON document (as built at its last upsert). */
 vg_err vg_store_incident_json(struct vg_store *st, const char *incident_id,
                               struct vg_buf *out, uint32_t *version);

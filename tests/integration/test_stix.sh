@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# test_stix.sh - `vigil stix`: incidents of a store as STIX 2.1 bundles.
+#
+# The generated scenario is replayed into a store; the attack incident (the one
+# holding 203.0.113.45) is exported and checked with python3's json module against
+# STIX 2.1's rules for what it contains: a bundle; ids "<type>--<UUID>", unique,
+# observables' the UUIDv5 STIX specifies (three compared with the OASIS stix2
+# library's); spec_version, created <= modified (RFC 3339, UTC) on every domain and
+# relationship object; every *_ref / *_refs names an object of the bundle; the
+# report names every other object; the incident carries the brute force's tactic,
+# the attacker's address is an ipv4-addr and an indicator pattern, T1110 an
+# attack-pattern with its ATT&CK reference.  Also: two exports are byte-identical,
+# --surfaced gives one bundle per surfaced incident, an unknown or merged-away id
+# is refused (exit 2) while the others are still written.  Needs sqlite3, python3.
+set -euo pipefail
+VIGIL=${VIGIL_BIN:?set by meson}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-stix.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+fail() {
+	printf 'FAIL: %s\n' "$*" >&2
+	exit 1
+}
+command -v sqlite3 >/dev/null || fail "sqlite3 is not installed (run scripts/bootstrap.sh)"
+command -v python3 >/dev/null || fail "python3 is not installed (run scripts/bootstrap.sh)"
+cd "$WORK"
+
+"$VIGIL" scenario --seed 11 >all.log
+"$VIGIL" replay --db s.db all.log >/dev/null || fail "replay"
+inc=$(sqlite3 s.db "select incident_id from entities where type = 'ip' and
+  value = '203.0.113.45' limit 1")
+[ -n "$inc" ] || fail "no incident holds the attacker's address"
+
+"$VIGIL" stix --db s.db "$inc" >one.json || fail "stix $inc"
+[ "$(wc -l <one.json)" -eq 1 ] || fail "one incident, $(wc -l <one.json) lines"
+"$VIGIL" stix --db s.db "$inc" >again.json
+cmp -s one.json again.json || fail "two exports of one incident differ"
+
+python3 - one.json "$inc" <<'PY' || fail "the bundle breaks a STIX 2.1 rule (above)"
+import json, re, sys
+b = json.loads(open(sys.argv[1]).readline())
+inc_id = sys.argv[2]
+errs = []
+def check(cond, msg):
+    if not cond:
+        errs.append(msg)
+UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+UUID5 = UUID4.replace("-4[", "-5[")
+TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+SCO = {"ipv4-addr", "ipv6-addr", "user-account", "file"}
+check(b.get("type") == "bundle", "not a bundle")
+check(re.fullmatch("bundle--" + UUID4, b.get("id", "")), "bundle id %r" % b.get("id"))
+objs = b.get("objects", [])
+ids = [o.get("id", "") for o in objs]
+check(len(ids) == len(set(ids)), "duplicate ids")
+byid = dict(zip(ids, objs))
+for o in objs:
+    t = o.get("type", "")
+    check(re.fullmatch(re.escape(t) + "--" + (UUID5 if t in SCO else UUID4), o.get("id", "")),
+          "id %r" % o.get("id"))
+    check(o.get("spec_version") == "2.1", "%s: spec_version" % o.get("id"))
+    if t not in SCO:
+        c, m = o.get("created", ""), o.get("modified", "")
+        check(TS.match(c) and TS.match(m) and c <= m, "%s: created/modified %r %r" % (o["id"], c, m))
+    for k, v in o.items():
+        if k.endswith("_ref"):
+            check(v in byid, "%s: %s -> %s not in the bundle" % (o["id"], k, v))
+        if k.endswith("_refs"):
+            check(len(v) > 0 and all(r in byid for r in v), "%s: %s" % (o["id"], k))
+        if k in ("first_observed", "last_observed", "valid_from", "published"):
+            check(TS.match(v), "%s: %s %r" % (o["id"], k, v))
+    if t in ("incident", "attack-pattern", "indicator", "report"):
+        check(o.get("name"), "%s: no name" % o["id"])
+kinds = {}
+for o in objs:
+    kinds.setdefault(o["type"], []).append(o)
+check(len(kinds.get("incident", [])) == 1, "one incident object")
+check(len(kinds.get("report", [])) == 1 and objs[-1]["type"] == "report", "the report is last")
+rep = objs[-1]
+check(set(rep.get("object_refs", [])) == set(ids[:-1]), "the report names every other object")
+check(rep.get("report_types") == ["threat-report"], "report_types")
+i = kinds["incident"][0]
+check({"source_name": "vigil", "external_id": inc_id} in i.get("external_references", []),
+      "the incident names its Vigil id")
+phases = [p["phase_name"] for p in i.get("kill_chain_phases", [])
+          if p.get("kill_chain_name") == "mitre-attack"]
+check("credential-access" in phases, "kill_chain_phases %r" % phases)
+check(i.get("x_vigil_sources") == ["203.0.113.45"], "sources %r" % i.get("x_vigil_sources"))
+hosts = [h["host"] for h in i.get("x_vigil_spread_path", [])]
+check(len(hosts) >= 3 and hosts[0] == "web01", "spread path %r" % hosts)
+check(any(o.get("value") == "203.0.113.45" for o in kinds.get("ipv4-addr", [])),
+      "the attacker's address is no ipv4-addr")
+check(any(o.get("pattern") == "[ipv4-addr:value = '203.0.113.45']" and
+          o.get("pattern_type") == "stix" for o in kinds.get("indicator", [])),
+      "no indicator of the attacker's address")
+aps = {r["external_id"]: r for o in kinds.get("attack-pattern", [])
+       for r in o.get("external_references", []) if r.get("source_name") == "mitre-attack"}
+check("T1110" in aps and aps["T1110"].get("url") == "https://attack.mitre.org/techniques/T1110/",
+      "T1110 attack-pattern %r" % aps.get("T1110"))
+sub = [k for k in aps if "." in k]
+check(all(aps[k]["url"].endswith(k.replace(".", "/") + "/") for k in sub), "sub-technique urls")
+rels = kinds.get("relationship", [])
+check(len(rels) == len(kinds.get("indicator", [])) + len(kinds.get("attack-pattern", [])) and
+      all(r["source_ref"] == i["id"] and r["relationship_type"] == "related-to" for r in rels),
+      "relationships from the incident to each indicator and attack-pattern")
+# observables' ids as the OASIS stix2 library computes them (UUIDv5 of the
+# identifying properties): IPv4Address(value=...), UserAccount(account_login=...),
+# File(name=...)
+for want in ("ipv4-addr--cb9d70c5-d244-531c-9efb-bcae57adc793",
+             "user-account--2aa91f9d-83e5-5d87-907c-ec9fdd2ca576",
+             "file--e1a544b7-e270-51aa-b035-91e2d720540d"):
+    check(want in byid, "no %s (203.0.113.45, deploy, bash)" % want)
+check(byid.get("ipv4-addr--cb9d70c5-d244-531c-9efb-bcae57adc793", {}).get("value") ==
+      "203.0.113.45", "203.0.113.45's id")
+od = kinds.get("observed-data", [])
+check(len(od) == 1 and set(od[0]["object_refs"]) ==
+      {o["id"] for o in objs if o["type"] in SCO}, "observed-data over every observable")
+for e in errs:
+    print(e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
+
+surfaced=$(sqlite3 s.db "select count(*) from incidents where surfaced and merged_into is null")
+[ "$surfaced" -ge 1 ] || fail "nothing surfaced"
+"$VIGIL" stix --db s.db --surfaced >surfaced.json || fail "stix --surfaced"
+[ "$(wc -l <surfaced.json)" -eq "$surfaced" ] || fail "--surfaced: $(wc -l <surfaced.json) bundles for $surfaced incidents"
+grep -q "\"external_id\":\"$inc\"" surfaced.json || fail "--surfaced left out the attack"
+
+rc=0
+"$VIGIL" stix --db s.db inc-0000000000000000 "$inc" >mixed.json 2>err.txt || rc=$?
+[ "$rc" -eq 2 ] || fail "an unknown id: exit $rc"
+grep -q "no incident inc-0000000000000000" err.txt || fail "unknown id message: $(cat err.txt)"
+cmp -s mixed.json one.json || fail "the known id was not exported after an unknown one"
+merged=$(sqlite3 s.db "select id || ' ' || merged_into from incidents where merged_into is not null limit 1")
+if [ -n "$merged" ]; then
+	set -- $merged
+	rc=0
+	"$VIGIL" stix --db s.db "$1" >/dev/null 2>err.txt || rc=$?
+	[ "$rc" -eq 2 ] && grep -q "merged into $2" err.txt || fail "merged id $1: exit $rc, $(cat err.txt)"
+fi
+rc=0
+"$VIGIL" stix --db s.db >/dev/null 2>&1 || rc=$?
+[ "$rc" -eq 2 ] || fail "no incident named: exit $rc"
+echo "stix: $(wc -c <one.json) bytes for $inc; $surfaced surfaced exported"
