@@ -77,11 +77,13 @@
  * nor are counted: a fresh engine opens every stream of every host at once.
  * The count saturates at HOST_NEIGHBOURS_MAX (64).
  * Openings are remembered for two gaps, and stored as statistics rows
- * ("open0:<pair>" / "open1:<pair>", the two newest openings of each pair: the
- * openings of a signature's pair are more than a gap apart, so no third one can be
- * in memory; two incidents of one of Vigil's own rules on one host can be open at
- * once when their alerts share no entity, and a third such opening within two
- * gaps is then not restored).  On restore an incident's host is taken from its
+ * ("open<slot>:<pair>", the opening's time: a new opening takes the pair's first
+ * slot whose opening is no longer remembered, else a new one, so every remembered
+ * opening has a row -- the openings of a signature's pair are more than a gap
+ * apart and need two slots, several incidents of one of Vigil's own rules open on
+ * one host at once, their alerts sharing no entity, need more; rows are reused,
+ * never deleted: a pair keeps as many as it once needed at once).  On restore an
+ * incident's host is taken from its
  * earliest detailed alert, which is the one that opened it unless a late alert
  * from another host came before it (an incident of the engine's own alerts linked
  * across hosts).
@@ -1204,15 +1206,29 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 		if (touch(a, o) != VG_OK)
 			return VG_ERR_NOMEM;
 	}
-	char k0[700], k1[700];
-	snprintf(k0, sizeof(k0), "open0:%.600s", pk);
-	snprintf(k1, sizeof(k1), "open1:%.600s", pk);
-	const struct sig_stat *s0 = vg_strmap_get(&a->sig_stats, k0);
-	const struct sig_stat *s1 = vg_strmap_get(&a->sig_stats, k1);
-	const char *older = !s0 ? k0 : !s1 ? k1 : s1->last_ts < s0->last_ts ? k1 : k0;
-	if (!stat_row(a, older, t))
+	/* the row: the pair's first slot whose opening is forgotten (as above), else
+	 * a new slot, so every remembered opening has one */
+	char key[700];
+	for (unsigned i = 0;; i++) {
+		snprintf(key, sizeof(key), "open%u:%.600s", i, pk);
+		const struct sig_stat *st = vg_strmap_get(&a->sig_stats, key);
+		if (!st || st->last_ts + 2 * gap < a->newest_ts)
+			break;
+	}
+	if (!stat_row(a, key, t))
 		return VG_ERR_NOMEM;
 	return host_opening_push(hx, t);
+}
+
+/* The pair of an "open<slot>:<pair>" statistics row key, or NULL. */
+static const char *opening_pair(const char *key)
+{
+	if (strncmp(key, "open", 4) != 0 || key[4] < '0' || key[4] > '9')
+		return NULL;
+	const char *p = key + 4;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return *p == ':' ? p + 1 : NULL;
 }
 
 size_t vg_assembler_take_sig_stats(struct vg_assembler *a, struct vg_sig_stat_row *out,
@@ -1236,6 +1252,7 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
                                      uint32_t runs, vg_time last_ts)
 {
 	bool created;
+	const char *pair;
 	struct sig_stat *st = sig_stat_get(a, key, &created);
 	if (!st)
 		return VG_ERR_NOMEM;
@@ -1245,9 +1262,9 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 		a->stream_start = last_ts;
 	else if (!strncmp(key, "novel:", 6))
 		return nov_push(a, last_ts, vg_hash64(key + 6, strlen(key + 6), 0));
-	else if (!strncmp(key, "open0:", 6) || !strncmp(key, "open1:", 6)) {
+	else if ((pair = opening_pair(key)) != NULL) {
 		struct host_ix *hx;
-		if (host_ix_of(a, key + 6, &hx) != VG_OK)
+		if (host_ix_of(a, pair, &hx) != VG_OK)
 			return VG_ERR_NOMEM;
 		return hx ? host_opening_push(hx, last_ts) : VG_OK;
 	}

@@ -608,7 +608,9 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 	inc = add_sig(b, "00000000000000d1", 500, "U", "h1");
 	ck_assert_uint_eq(inc->host_neighbours, 4); /* X, Y, W, V; not Z (h2) */
 
-	/* the two newest openings of a pair are kept: X opens again at 1500 and 2900 */
+	/* each remembered opening has a row, reused once its opening is forgotten:
+	 * X opens again at 1500 and 2900, each more than two gaps after the last
+	 * (one row, slot 0), then at 3600, within two gaps of 2900 (slot 1) */
 	add_sig(a, "00000000000000c9", 1500, "X", "h1");
 	add_sig(a, "00000000000000ca", 2900, "X", "h1");
 	vg_time t0 = -1, t1 = -1;
@@ -620,7 +622,18 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 				t1 = rows[i].last_ts;
 		}
 	ck_assert_int_eq(t0, 2900 * VG_USEC_PER_SEC);
-	ck_assert_int_eq(t1, 1500 * VG_USEC_PER_SEC);
+	ck_assert_int_eq(t1, -1);
+	add_sig(a, "00000000000000cb", 3600, "X", "h1");
+	t0 = t1 = -1;
+	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			if (!strcmp(rows[i].key, "open0:sig:X@h1"))
+				t0 = rows[i].last_ts;
+			if (!strcmp(rows[i].key, "open1:sig:X@h1"))
+				t1 = rows[i].last_ts;
+		}
+	ck_assert_int_eq(t0, -1); /* unchanged, so not taken again */
+	ck_assert_int_eq(t1, 3600 * VG_USEC_PER_SEC);
 	vg_assembler_destroy(a);
 	vg_assembler_destroy(b);
 
@@ -660,6 +673,54 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 	ck_assert_uint_eq(vg_assembler_get(a, b_id)->host_neighbours, 1);
 	ck_assert_uint_eq(vg_assembler_get(a, a_id)->host_neighbours, 0);
 	vg_assembler_destroy(a);
+}
+END_TEST
+
+/* A restarted assembler counts host neighbours as an uninterrupted one: openings
+ * are statistics rows, also when several incidents of one of Vigil's own rules are
+ * open on one host at once (their alerts share no entity: four sources), so more
+ * than two openings of one pair are within two gaps. */
+START_TEST(restore_keeps_every_recent_opening)
+{
+	static const char *const ips[] = {"192.0.2.1", "192.0.2.2", "192.0.2.3",
+	                                  "192.0.2.4", "192.0.2.5"};
+	struct vg_assembler *a = mk_assembler(false), *b = mk_assembler(false);
+	struct test_alert t;
+	bool changed;
+	char ids[4][24];
+	for (int i = 0; i < 4; i++) {
+		const char *kv[] = {"source.ip", ips[i], "host.name", "h1", NULL};
+		char id[17];
+		snprintf(id, sizeof(id), "00000000000001a%d", i);
+		mk(&t, id, g_rule_low, 100 + 100 * i, kv);
+		struct vg_incident *inc = vg_assembler_add(a, &t.alert, &changed);
+		ck_assert_ptr_nonnull(inc);
+		ck_assert_uint_eq(inc->host_neighbours, (uint32_t)i);
+		snprintf(ids[i], sizeof(ids[i]), "%s", inc->id);
+	}
+	/* the restart: b gets a's statistics rows and open incidents */
+	struct vg_sig_stat_row rows[32];
+	size_t n;
+	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(vg_assembler_restore_sig_stat(b, rows[i].key,
+			                                               rows[i].runs,
+			                                               rows[i].last_ts),
+			                 VG_OK);
+	for (int i = 0; i < 4; i++)
+		ck_assert_int_eq(vg_assembler_restore(b, vg_assembler_get(a, ids[i])),
+		                 VG_OK);
+	const char *kv[] = {"source.ip", ips[4], "host.name", "h1", NULL};
+	mk(&t, "00000000000001b0", g_rule_low, 600, kv);
+	struct vg_incident *ia = vg_assembler_add(a, &t.alert, &changed);
+	struct vg_incident *ib = vg_assembler_add(b, &t.alert, &changed);
+	ck_assert_uint_eq(ia->host_neighbours, 4);
+	ck_assert_uint_eq(ib->host_neighbours, ia->host_neighbours);
+	for (int i = 0; i < 4; i++)
+		ck_assert_uint_eq(vg_assembler_get(b, ids[i])->host_neighbours,
+		                  vg_assembler_get(a, ids[i])->host_neighbours);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
 }
 END_TEST
 
@@ -759,6 +820,7 @@ static Suite *assemble_suite(void)
 	    {"signatures", signatures_group_per_host_and_gap},
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
+	    {"restore-openings", restore_keeps_every_recent_opening},
 	};
 	return vg_test_suite("assemble", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
