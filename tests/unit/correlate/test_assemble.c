@@ -480,6 +480,19 @@ END_TEST
 /* Network novelty: pairs new to the stream past the warm-up are counted by the
  * incidents starting within the gap around them, touched ones are reported, and
  * the stream's start and the novelties survive a restart through the statistics. */
+/* A restart's statistics: the rows a changed since the last take, into b. */
+static void restore_stats(struct vg_assembler *a, struct vg_assembler *b)
+{
+	struct vg_sig_stat_row rows[32];
+	size_t n;
+	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++)
+			ck_assert_int_eq(vg_assembler_restore_sig_stat(b, rows[i].key,
+			                                               rows[i].runs,
+			                                               rows[i].last_ts),
+			                 VG_OK);
+}
+
 static struct vg_incident *add_sig(struct vg_assembler *a, const char *id, int sec,
                                    const char *sig, const char *host)
 {
@@ -597,14 +610,9 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 
 	/* a restart: the statistics rows give back the remembered openings */
 	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	restore_stats(a, b);
 	struct vg_sig_stat_row rows[32];
 	size_t n;
-	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
-		for (size_t i = 0; i < n; i++)
-			ck_assert_int_eq(vg_assembler_restore_sig_stat(b, rows[i].key,
-			                                               rows[i].runs,
-			                                               rows[i].last_ts),
-			                 VG_OK);
 	inc = add_sig(b, "00000000000000d1", 500, "U", "h1");
 	ck_assert_uint_eq(inc->host_neighbours, 4); /* X, Y, W, V; not Z (h2) */
 
@@ -699,14 +707,7 @@ START_TEST(restore_keeps_every_recent_opening)
 		snprintf(ids[i], sizeof(ids[i]), "%s", inc->id);
 	}
 	/* the restart: b gets a's statistics rows and open incidents */
-	struct vg_sig_stat_row rows[32];
-	size_t n;
-	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
-		for (size_t i = 0; i < n; i++)
-			ck_assert_int_eq(vg_assembler_restore_sig_stat(b, rows[i].key,
-			                                               rows[i].runs,
-			                                               rows[i].last_ts),
-			                 VG_OK);
+	restore_stats(a, b);
 	for (int i = 0; i < 4; i++)
 		ck_assert_int_eq(vg_assembler_restore(b, vg_assembler_get(a, ids[i])),
 		                 VG_OK);
