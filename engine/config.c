@@ -54,6 +54,12 @@ static const struct opt g_opts[] = {
      0, 0, "Topic receiving records that could not be parsed, with the reason"},
     {"kafka", "librdkafka", T_MAP, O(kafka.librdkafka), NULL, 0, 0,
      "Properties passed to librdkafka as they are (security.protocol, sasl.*, ssl.*)"},
+    {"kafka", "max_message_bytes", T_INT, O(kafka.max_message_bytes), "950000", 8192,
+     1000000000,
+     "Largest incident document published (and stored as published); a larger one "
+     "leaves out its graph, entities and alerts, then its story, and says so in "
+     "\"truncated\" (the store's tables keep every detail).  Keep it below "
+     "librdkafka's message.max.bytes and the topic's max.message.bytes"},
     {"kafka", "batch_size", T_INT, O(kafka.batch_size), "1000", 1, 1000000,
      "Records per batch (one store transaction and one offset commit)"},
     {"kafka", "poll_timeout_ms", T_INT, O(kafka.poll_timeout_ms), "200", 1, 60000,

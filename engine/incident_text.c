@@ -503,7 +503,7 @@ void vg_incident_document(const struct vg_incident *inc, const struct vg_ranking
 	vg_incident_document_story(inc, rank, t, NULL, explanation, out);
 }
 
-static void story_json(const struct vg_incident *inc, const struct vg_incident_story *s,
+static void graph_json(const struct vg_incident *inc, const struct vg_incident_story *s,
                        struct vg_buf *out)
 {
 	/* node ids are positions in "nodes" (ordered by first_seen, type, value) */
@@ -541,7 +541,16 @@ static void story_json(const struct vg_incident *inc, const struct vg_incident_s
 		json_time(out, e->first_seen);
 		vg_buf_printf(out, ",\"alerts\":%u}", e->alerts);
 	}
-	vg_buf_puts(out, "]},\"spread_path\":[");
+	vg_buf_puts(out, "]}");
+}
+
+/* ,"graph":{...} (unless !graph),"spread_path":[...],"tactic_timeline":[...] */
+static void story_json(const struct vg_incident *inc, const struct vg_incident_story *s,
+                       bool graph, struct vg_buf *out)
+{
+	if (graph)
+		graph_json(inc, s, out);
+	vg_buf_puts(out, ",\"spread_path\":[");
 	for (size_t i = 0; i < s->nhops; i++) {
 		const struct vg_story_hop *h = &s->hops[i];
 		if (i)
@@ -586,11 +595,17 @@ static void story_json(const struct vg_incident *inc, const struct vg_incident_s
 	vg_buf_putc(out, ']');
 }
 
-void vg_incident_document_story(const struct vg_incident *inc,
-                                const struct vg_ranking *rank,
-                                const struct vg_incident_text *t,
-                                const struct vg_incident_story *story,
-                                const char *explanation, struct vg_buf *out)
+/* What a document leaves out to fit (vg_incident_document_fit). */
+enum doc_level {
+	DOC_MINIMAL, /* also the story: sources, spread path, tactic timeline, hosts */
+	DOC_SUMMARY, /* the graph, the entities and the alerts */
+	DOC_FULL
+};
+
+static void doc_build(const struct vg_incident *inc, const struct vg_ranking *rank,
+                      const struct vg_incident_text *t,
+                      const struct vg_incident_story *story, const char *explanation,
+                      enum doc_level level, size_t full_bytes, struct vg_buf *out)
 {
 	size_t ips[64], hosts[64];
 	size_t nips = entities_of(inc, VG_ENT_IP, ips, 64);
@@ -627,6 +642,10 @@ void vg_incident_document_story(const struct vg_incident *inc,
 		}
 	}
 	vg_buf_puts(out, "],\"attack_sources\":[");
+	if (level == DOC_MINIMAL) {
+		story = NULL;
+		nips = nhosts = 0;
+	}
 	for (size_t i = 0; story && i < story->nsources; i++) {
 		if (i)
 			vg_buf_putc(out, ',');
@@ -639,7 +658,7 @@ void vg_incident_document_story(const struct vg_incident *inc,
 	}
 	if (story) {
 		vg_buf_putc(out, ']');
-		story_json(inc, story, out);
+		story_json(inc, story, level == DOC_FULL, out);
 		vg_buf_puts(out, ",\"hosts_in_order\":[");
 		for (size_t i = 0; i < story->nhops; i++) {
 			if (i)
@@ -657,7 +676,7 @@ void vg_incident_document_story(const struct vg_incident *inc,
 	}
 	vg_buf_printf(out, "],\"alert_count\":%llu,\"entities\":[",
 	              (unsigned long long)(inc->nalerts + inc->alerts_dropped));
-	for (size_t i = 0; i < inc->nentities; i++) {
+	for (size_t i = 0; level == DOC_FULL && i < inc->nentities; i++) {
 		const struct vg_entity *e = &inc->entities[i];
 		if (i)
 			vg_buf_putc(out, ',');
@@ -670,7 +689,7 @@ void vg_incident_document_story(const struct vg_incident *inc,
 		vg_buf_printf(out, ",\"alerts\":%u}", e->alerts);
 	}
 	vg_buf_puts(out, "],\"alerts\":[");
-	for (size_t i = 0; i < inc->nalerts; i++) {
+	for (size_t i = 0; level == DOC_FULL && i < inc->nalerts; i++) {
 		const struct vg_incident_alert *a = &inc->alerts[i];
 		if (i)
 			vg_buf_putc(out, ',');
@@ -705,5 +724,44 @@ void vg_incident_document_story(const struct vg_incident *inc,
 	}
 	vg_buf_puts(out, "],\"explanation\":");
 	vg_buf_puts(out, explanation ? explanation : "[]");
+	if (level != DOC_FULL)
+		vg_buf_printf(out,
+		              ",\"truncated\":{\"full_bytes\":%zu,\"omitted\":[\"graph\","
+		              "\"entities\",\"alerts\"%s]}",
+		              full_bytes,
+		              level == DOC_MINIMAL
+		                  ? ",\"attack_sources\",\"spread_path\","
+		                    "\"tactic_timeline\",\"hosts_in_order\""
+		                  : "");
 	vg_buf_putc(out, '}');
+}
+
+void vg_incident_document_story(const struct vg_incident *inc,
+                                const struct vg_ranking *rank,
+                                const struct vg_incident_text *t,
+                                const struct vg_incident_story *story,
+                                const char *explanation, struct vg_buf *out)
+{
+	doc_build(inc, rank, t, story, explanation, DOC_FULL, 0, out);
+}
+
+int vg_incident_document_fit(const struct vg_incident *inc, const struct vg_ranking *rank,
+                             const struct vg_incident_text *t,
+                             const struct vg_incident_story *story,
+                             const char *explanation, size_t max_bytes,
+                             struct vg_buf *out)
+{
+	size_t start = out->len;
+	doc_build(inc, rank, t, story, explanation, DOC_FULL, 0, out);
+	size_t full = out->len - start;
+	if (full <= max_bytes || out->oom)
+		return 2;
+	for (int level = DOC_SUMMARY; level >= DOC_MINIMAL; level--) {
+		out->len = start;
+		doc_build(inc, rank, t, story, explanation, (enum doc_level)level, full,
+		          out);
+		if (out->len - start <= max_bytes || level == DOC_MINIMAL || out->oom)
+			return level;
+	}
+	return DOC_MINIMAL;
 }

@@ -35,6 +35,20 @@ void vg_incident_document_story(const struct vg_incident *inc,
                                 const struct vg_incident_text *t,
                                 const struct vg_incident_story *story,
                                 const char *explanation, struct vg_buf *out);
+/**
+ * @brief The document with the story, appended to out, made to fit max_bytes for a
+ * message broker: when the whole document is larger, the graph, the entities and
+ * the alerts are left out (empty arrays), then if need be the story (sources,
+ * spread path, tactic timeline, hosts), and a "truncated" member says what and how
+ * large the whole one was.  The store keeps every detail in its tables.
+ * @return 2 whole, 1 without graph, entities and alerts, 0 without the story too
+ * (possibly still larger than max_bytes: title, summary and explanation stay).
+ */
+int vg_incident_document_fit(const struct vg_incident *inc, const struct vg_ranking *rank,
+                             const struct vg_incident_text *t,
+                             const struct vg_incident_story *story,
+                             const char *explanation, size_t max_bytes,
+                             struct vg_buf *out);
 /** @brief Fill t (buffers are reset first; the caller inits and frees them). */
 void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranking *rank,
                             struct vg_incident_text *t);

@@ -122,9 +122,12 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	}
 }
 
+/* max_doc: kafka.max_message_bytes (the largest incident document), checked
+ * against librdkafka's message.max.bytes with room for the key and the record's
+ * framing; 0: no incident documents. */
 static vg_err producer_open(struct producer *pr, const char *brokers,
-                            const struct vg_kv_list *user, struct vg_diag *diag,
-                            const char *file)
+                            const struct vg_kv_list *user, int64_t max_doc,
+                            struct vg_diag *diag, const char *file)
 {
 	static const char *const ours[] = {
 	    "enable.idempotence", "true",  "acks", "all", "linger.ms", "5",
@@ -134,6 +137,21 @@ static vg_err producer_open(struct producer *pr, const char *brokers,
 	rd_kafka_conf_t *conf = make_conf(brokers, user, ours, diag, file);
 	if (!conf)
 		return VG_ERR_CONFIG;
+	char limit[32];
+	size_t limit_len = sizeof(limit);
+	if (max_doc > 0 &&
+	    rd_kafka_conf_get(conf, "message.max.bytes", limit, &limit_len) ==
+	        RD_KAFKA_CONF_OK &&
+	    max_doc + 1024 > strtoll(limit, NULL, 10)) {
+		vg_diag_error(
+		    diag, file, 0, 0,
+		    "kafka.max_message_bytes (%lld) must be at least 1024 below "
+		    "librdkafka's message.max.bytes (%s): the producer would refuse "
+		    "the largest incident documents",
+		    (long long)max_doc, limit);
+		rd_kafka_conf_destroy(conf);
+		return VG_ERR_CONFIG;
+	}
 	rd_kafka_conf_set_opaque(conf, pr);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
@@ -222,7 +240,7 @@ vg_err vg_kafka_produce(const char *brokers, const struct vg_kv_list *rdconf,
 	vg_err err;
 
 	vg_diag_init(&diag);
-	if ((err = producer_open(&pr, brokers, rdconf, &diag, "kafka"))) {
+	if ((err = producer_open(&pr, brokers, rdconf, 0, &diag, "kafka"))) {
 		snprintf(errstr, errstr_size, "%s",
 		         diag.count ? diag.msgs[0] : vg_err_str(err));
 		vg_diag_clear(&diag);
@@ -596,7 +614,7 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 
 	if ((err = vg_pipeline_new(cfg, &hooks, &r.pipe, diag)) ||
 	    (err = producer_open(&r.prod, cfg->kafka.brokers, &cfg->kafka.librdkafka,
-	                         diag, cfg->file)) ||
+	                         cfg->kafka.max_message_bytes, diag, cfg->file)) ||
 	    (err = consumer_open(&r, cfg->kafka.brokers, diag)))
 		goto out;
 	if (!(msgs = calloc(batch, sizeof(*msgs)))) {

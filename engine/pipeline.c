@@ -86,6 +86,7 @@ struct vg_pipeline {
 
 	struct vg_pipeline_stats stats, stats_flushed;
 	struct vg_ratelimit dl_log;
+	struct vg_ratelimit doc_log; /* documents made to fit */
 };
 
 static void held_free(struct held_alert *h);
@@ -207,6 +208,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	if (hooks)
 		p->hooks = *hooks;
 	p->dl_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
+	p->doc_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
 	vg_strmap_init(&p->dirty);
 	vg_strmap_init(&p->novelty);
 	vg_buf_init(&p->text.title);
@@ -730,8 +732,16 @@ static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 		return VG_ERR_NOMEM;
 	p->noutputs++;
 	o->version = inc->version;
-	vg_incident_document_story(inc, &rank, &p->text, &p->story, p->expl.data,
-	                           &o->json);
+	if (vg_incident_document_fit(inc, &rank, &p->text, &p->story, p->expl.data,
+	                             (size_t)p->cfg->kafka.max_message_bytes,
+	                             &o->json) < 2) {
+		p->stats.documents_truncated++;
+		vg_log_limited(
+		    &p->doc_log, VG_LOG_WARN,
+		    "incident %s version %u: document over kafka.max_message_bytes "
+		    "(%lld): published and stored without details (\"truncated\")",
+		    inc->id, inc->version, (long long)p->cfg->kafka.max_message_bytes);
+	}
 	if (p->text.title.oom || o->json.oom || p->expl.oom)
 		return VG_ERR_NOMEM;
 	if (!p->store)
@@ -764,6 +774,8 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 	     p->stats_flushed.alerts_replayed},
 	    {"incident_versions", p->stats.incidents_changed,
 	     p->stats_flushed.incidents_changed},
+	    {"documents_truncated", p->stats.documents_truncated,
+	     p->stats_flushed.documents_truncated},
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].now == m[i].then)

@@ -45,6 +45,7 @@ struct vg_config {
 		char *output_topic;
 		char *dead_letter_topic;
 		struct vg_kv_list librdkafka; /* passed through to rd_kafka_conf_set */
+		int64_t max_message_bytes;    /* incident documents are made to fit */
 		int64_t batch_size;
 		int64_t poll_timeout_ms;
 		int64_t embedded_partitions;
@@ -312,6 +313,8 @@ struct vg_output {
 struct vg_pipeline_stats {
 	uint64_t records, events, dead_letters, hits, alerts, alerts_replayed,
 	    incidents_changed, late_events;
+	uint64_t documents_truncated; /* incident versions whose document left details
+	                                 out to fit kafka.max_message_bytes */
 };
 
 /** Called for each record that becomes a dead letter (reason, original bytes). */

@@ -63,4 +63,19 @@ kill -INT "$pid"
 wait "$pid" || fail "vigil did not exit cleanly on SIGINT"
 pid=
 grep -q "processed $(wc -l <"$WORK/s.tsv") records" "$WORK/run.err" || fail "not every record was processed"
-echo "1 passed, 0 failed"
+
+# An incident document must fit what the producer sends: a message.max.bytes
+# below kafka.max_message_bytes (+1 KiB) is refused at start-up, not at the first
+# large incident.
+cat >"$WORK/small.yaml" <<YAML
+kafka:
+  brokers: embedded
+  librdkafka: {message.max.bytes: "100000"}
+store: {path: "$WORK/small.db"}
+YAML
+rc=0
+timeout 30 "$VIGIL" run -c "$WORK/small.yaml" --stop-at-end >/dev/null 2>"$WORK/run.err" || rc=$?
+[ "$rc" -eq 2 ] || fail "message.max.bytes below max_message_bytes: exit $rc"
+grep -q "kafka.max_message_bytes (950000) must be at least 1024 below librdkafka's message.max.bytes (100000)" "$WORK/run.err" ||
+	fail "no message naming both limits"
+echo "2 passed, 0 failed"

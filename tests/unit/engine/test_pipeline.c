@@ -2,6 +2,7 @@
  * incident, ids are deterministic, dead letters are counted, and a restart from the
  * committed offset at any point reproduces exactly the store of an uninterrupted
  * run (the delivery rules of ARCHITECTURE.md, without a broker). */
+#include "incident_text.h"
 #include "vg_engine.h"
 #include "vg_test.h"
 
@@ -34,19 +35,27 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static struct vg_pipeline *new_pipeline(const char *db, struct vg_config **cfgp)
+/* A pipeline storing into db; extra: more configuration lines ("" for none). */
+static struct vg_pipeline *new_pipeline_with(const char *db, const char *extra,
+                                             struct vg_config **cfgp)
 {
 	struct vg_diag d;
 	struct vg_pipeline *p = NULL;
-	char yaml[512];
+	char yaml[1024];
 	vg_diag_init(&d);
-	snprintf(yaml, sizeof(yaml), "model: {path: none}\nstore: {path: \"%s\"}\n", db);
+	snprintf(yaml, sizeof(yaml), "model: {path: none}\nstore: {path: \"%s\"}\n%s", db,
+	         extra);
 	ck_assert_int_eq(vg_config_load_string("t", yaml, strlen(yaml), cfgp, &d), VG_OK);
 	vg_err err = vg_pipeline_new(*cfgp, NULL, &p, &d);
 	vg_diag_print(&d, stderr);
 	ck_assert_int_eq(err, VG_OK);
 	vg_diag_clear(&d);
 	return p;
+}
+
+static struct vg_pipeline *new_pipeline(const char *db, struct vg_config **cfgp)
+{
+	return new_pipeline_with(db, "", cfgp);
 }
 
 /* Record i of the input: the scenario, with one junk line in the middle. */
@@ -327,6 +336,47 @@ static size_t top_keys(const char *j, char keys[][64], size_t max)
 	return n;
 }
 
+/* Every top-level key of doc (into keys) is declared in
+ * schemas/incident.schema.json, and every required one is present.  @return the
+ * number of keys. */
+static size_t assert_schema_keys(const char *doc, char keys[64][64])
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/schemas/incident.schema.json",
+	         vg_test_source_root());
+	struct vg_buf schema;
+	vg_buf_init(&schema);
+	ck_assert_int_eq(vg_buf_read_file(&schema, path), VG_OK);
+	const char *props = strstr(schema.data, "\"properties\"");
+	const char *req = strstr(schema.data, "\"required\"");
+	ck_assert_ptr_nonnull(props);
+	ck_assert_ptr_nonnull(req);
+	size_t nk = top_keys(doc, keys, 64);
+	for (size_t i = 0; i < nk; i++) {
+		char pat[80];
+		snprintf(pat, sizeof(pat), "\n    \"%s\": {", keys[i]);
+		ck_assert_msg(strstr(props, pat),
+		              "document key '%s' is not in the schema", keys[i]);
+	}
+	/* required: ["a", "b", ...] on one line */
+	const char *end = strchr(req, ']');
+	for (const char *q = strchr(req, '[') + 1; q < end;) {
+		const char *a = strchr(q, '"');
+		if (!a || a > end)
+			break;
+		const char *b = strchr(a + 1, '"');
+		bool found = false;
+		for (size_t i = 0; i < nk && !found; i++)
+			found = strlen(keys[i]) == (size_t)(b - a - 1) &&
+			        !strncmp(keys[i], a + 1, (size_t)(b - a - 1));
+		ck_assert_msg(found, "required key %.*s missing", (int)(b - a - 1),
+		              a + 1);
+		q = b + 1;
+	}
+	vg_buf_free(&schema);
+	return nk;
+}
+
 START_TEST(story_has_source_spread_and_tactics)
 {
 	char db[128];
@@ -378,40 +428,9 @@ START_TEST(story_has_source_spread_and_tactics)
 	char *doc = strdup((const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	sqlite3_close(h);
-	char path[512];
-	snprintf(path, sizeof(path), "%s/schemas/incident.schema.json",
-	         vg_test_source_root());
-	struct vg_buf schema;
-	vg_buf_init(&schema);
-	ck_assert_int_eq(vg_buf_read_file(&schema, path), VG_OK);
-	const char *props = strstr(schema.data, "\"properties\"");
-	const char *req = strstr(schema.data, "\"required\"");
-	ck_assert_ptr_nonnull(props);
-	ck_assert_ptr_nonnull(req);
 	char keys[64][64];
-	size_t nk = top_keys(doc, keys, 64);
+	size_t nk = assert_schema_keys(doc, keys);
 	ck_assert_uint_ge(nk, 20);
-	for (size_t i = 0; i < nk; i++) {
-		char pat[80];
-		snprintf(pat, sizeof(pat), "\n    \"%s\": {", keys[i]);
-		ck_assert_msg(strstr(props, pat),
-		              "document key '%s' is not in the schema", keys[i]);
-	}
-	/* required: ["a", "b", ...] on one line */
-	const char *end = strchr(req, ']');
-	for (const char *q = strchr(req, '[') + 1; q < end;) {
-		const char *a = strchr(q, '"');
-		if (!a || a > end)
-			break;
-		const char *b = strchr(a + 1, '"');
-		bool found = false;
-		for (size_t i = 0; i < nk && !found; i++)
-			found = strlen(keys[i]) == (size_t)(b - a - 1) &&
-			        !strncmp(keys[i], a + 1, (size_t)(b - a - 1));
-		ck_assert_msg(found, "required key %.*s missing", (int)(b - a - 1),
-		              a + 1);
-		q = b + 1;
-	}
 	static const char *const story_keys[] = {"graph", "spread_path",
 	                                         "tactic_timeline"};
 	for (size_t k = 0; k < 3; k++) {
@@ -420,8 +439,126 @@ START_TEST(story_has_source_spread_and_tactics)
 			found = !strcmp(keys[i], story_keys[k]);
 		ck_assert_msg(found, "no '%s' in the document", story_keys[k]);
 	}
-	vg_buf_free(&schema);
 	free(doc);
+}
+END_TEST
+
+/* A document larger than kafka.max_message_bytes (a broker refuses it, and a
+ * refused incident would stop the engine at every restart) is published and stored
+ * without its graph, entities and alerts, says so, and still follows the schema;
+ * the store's tables keep every alert.  At 8 KiB the attack's document (about
+ * 14 KiB whole) is cut, the others fit. */
+START_TEST(oversized_documents_leave_details_out)
+{
+	char db[128];
+	struct vg_config *cfg;
+	snprintf(db, sizeof(db), "%s/small.db", g_dir);
+	struct vg_pipeline *p =
+	    new_pipeline_with(db, "kafka: {max_message_bytes: 8192}\n", &cfg);
+	feed(p, 0, nrecords(), 500);
+	struct vg_pipeline_stats st;
+	vg_pipeline_stats(p, &st);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	ck_assert_uint_ge(st.documents_truncated, 1);
+	ck_assert_int_eq(
+	    query_int(db, "select value from metrics where name='documents_truncated'"),
+	    (int64_t)st.documents_truncated);
+	ck_assert_int_eq(
+	    query_int(db, "select max(length(document)) <= 8192 from incidents"), 1);
+	const char *inc = "(select incident_id from entities where type = 'ip' and "
+	                  "value = '203.0.113.45')";
+	char sql[512];
+	snprintf(sql, sizeof(sql), "select count(*) from alerts where incident_id = %s",
+	         inc);
+	int64_t stored = query_int(db, sql);
+	ck_assert_int_ge(stored, 10);
+	sqlite3 *h;
+	sqlite3_stmt *q;
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "select document from incidents where id = %s", inc);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	char *doc = strdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	char keys[64][64];
+	size_t nk = assert_schema_keys(doc, keys);
+	bool truncated = false, graph = false;
+	for (size_t i = 0; i < nk; i++) {
+		truncated |= !strcmp(keys[i], "truncated");
+		graph |= !strcmp(keys[i], "graph");
+	}
+	ck_assert(truncated && !graph);
+	ck_assert_ptr_nonnull(strstr(doc, "\"alerts\":[]"));
+	ck_assert_ptr_nonnull(strstr(doc, "\"entities\":[]"));
+	ck_assert_ptr_nonnull(
+	    strstr(doc, "\"omitted\":[\"graph\",\"entities\",\"alerts\"]"));
+	const char *fb = strstr(doc, "\"full_bytes\":");
+	ck_assert_ptr_nonnull(fb);
+	ck_assert_int_gt(atol(fb + 13), 8192);
+	/* what stays: the story, the score's explanation */
+	ck_assert_ptr_nonnull(strstr(doc, "\"spread_path\":[{\"host\":\"web01\""));
+	ck_assert_ptr_nonnull(strstr(doc, "\"attack_sources\":[\"203.0.113.45\"]"));
+	free(doc);
+
+	/* the levels, on the stored incident: whole when it fits; without the story
+	 * too when even the summary does not (then still larger than asked: title,
+	 * summary and explanation stay) */
+	struct vg_store *store;
+	char errstr[256], id[32] = "";
+	ck_assert_int_eq(vg_store_open(db, &store, errstr, sizeof(errstr)), VG_OK);
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "select %s", inc);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
+	snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	sqlite3_close(h);
+	struct vg_incident full;
+	ck_assert_int_eq(vg_store_load_incident(store, id, &full), VG_OK);
+	struct vg_incident_story story = {0};
+	struct vg_incident_text text;
+	struct vg_ranking rank = {.score = -1};
+	vg_buf_init(&text.title);
+	vg_buf_init(&text.summary);
+	vg_buf_init(&text.tactics);
+	ck_assert_int_eq(vg_incident_story_build(&full, &story), VG_OK);
+	vg_incident_text_build_story(&full, &rank, &story, &text);
+	struct vg_buf out;
+	vg_buf_init(&out);
+	ck_assert_int_eq(
+	    vg_incident_document_fit(&full, &rank, &text, &story, NULL, SIZE_MAX, &out),
+	    2);
+	ck_assert_ptr_nonnull(strstr(out.data, "\"graph\":{"));
+	ck_assert_ptr_null(strstr(out.data, "\"truncated\""));
+	size_t whole = out.len;
+	vg_buf_reset(&out);
+	ck_assert_int_eq(
+	    vg_incident_document_fit(&full, &rank, &text, &story, NULL, whole - 1, &out),
+	    1);
+	ck_assert_uint_le(out.len, whole - 1);
+	vg_buf_reset(&out);
+	ck_assert_int_eq(
+	    vg_incident_document_fit(&full, &rank, &text, &story, NULL, 64, &out), 0);
+	nk = assert_schema_keys(out.data, keys);
+	for (size_t i = 0; i < nk; i++)
+		ck_assert_msg(strcmp(keys[i], "spread_path") &&
+		                  strcmp(keys[i], "graph") &&
+		                  strcmp(keys[i], "tactic_timeline"),
+		              "minimal document has %s", keys[i]);
+	ck_assert_ptr_nonnull(strstr(out.data, "\"attack_sources\":[]"));
+	ck_assert_ptr_nonnull(strstr(out.data, "\"hosts_in_order\":[]"));
+	char want[64];
+	snprintf(want, sizeof(want), "\"full_bytes\":%zu,", whole);
+	ck_assert_ptr_nonnull(strstr(out.data, want));
+	vg_buf_free(&out);
+	vg_buf_free(&text.title);
+	vg_buf_free(&text.summary);
+	vg_buf_free(&text.tactics);
+	vg_incident_story_free(&story);
+	vg_incident_clear(&full);
+	vg_store_close(store);
 }
 END_TEST
 
@@ -694,6 +831,7 @@ static Suite *pipeline_suite(void)
 	    {"restart", restart_reproduces_the_uninterrupted_store},
 	    {"scenario", scenario_is_deterministic},
 	    {"story", story_has_source_spread_and_tactics},
+	    {"oversized", oversized_documents_leave_details_out},
 	    {"endpoint", endpoint_campaigns_raise_their_alerts},
 	    {"auditd", auditd_records_are_grouped_across_batches},
 	    {"signatures", restart_keeps_signature_statistics},
