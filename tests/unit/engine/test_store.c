@@ -290,6 +290,23 @@ START_TEST(merge_moves_alerts)
 	survivor.nalerts = 0; /* its alerts are the moved ones */
 	ck_assert_int_eq(vg_store_put_incident(st, &survivor, NULL, &g_doc), VG_OK);
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	/* loading by id (vigil stix): the survivor with the moved alerts; the
+	 * merged-away id and an unknown one are not found, the first naming the
+	 * survivor */
+	struct vg_incident got;
+	ck_assert_int_eq(vg_store_load_incident(st, "inc-00000000000000cc", &got), VG_OK);
+	ck_assert_str_eq(got.id, "inc-00000000000000cc");
+	ck_assert_uint_eq(got.nalerts, 2);
+	ck_assert_uint_eq(got.alerts_stored, 0);
+	vg_incident_clear(&got);
+	ck_assert_int_eq(vg_store_load_incident(st, "inc-00000000000000bb", &got),
+	                 VG_ERR_NOTFOUND);
+	ck_assert_str_eq(vg_store_errmsg(st), "incident inc-00000000000000bb was merged "
+	                                      "into inc-00000000000000cc: ask for "
+	                                      "inc-00000000000000cc");
+	ck_assert_int_eq(vg_store_load_incident(st, "inc-0000000000000000", &got),
+	                 VG_ERR_NOTFOUND);
+	ck_assert_str_eq(vg_store_errmsg(st), "no incident inc-0000000000000000");
 	vg_store_close(st);
 	ck_assert_int_eq(count("select count(*) from alerts where incident_id="
 	                       "'inc-00000000000000cc'"),
