@@ -294,31 +294,32 @@ void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text
 		              priority);
 	vg_buf_printf(b, ",\"x_vigil_alert_count\":%llu",
 	              (unsigned long long)(inc->nalerts + inc->alerts_dropped));
-	vg_buf_puts(b, ",\"x_vigil_sources\":[");
+	/* (STIX lists are never empty: an empty one is left out) */
 	for (size_t i = 0; story && i < story->nsources; i++) {
-		if (i)
-			vg_buf_putc(b, ',');
+		vg_buf_puts(b, i ? "," : ",\"x_vigil_sources\":[");
 		const char *v = inc->entities[story->sources[i]].value;
 		vg_buf_json_str(b, v, strlen(v));
+		if (i + 1 == story->nsources)
+			vg_buf_putc(b, ']');
 	}
-	vg_buf_puts(b, "],\"x_vigil_spread_path\":[");
 	for (size_t i = 0; story && i < story->nhops; i++) {
 		const struct vg_story_hop *h = &story->hops[i];
 		const char *host = inc->entities[h->host].value;
-		vg_buf_puts(b, i ? ",{\"host\":" : "{\"host\":");
+		vg_buf_puts(b,
+		            i ? ",{\"host\":" : ",\"x_vigil_spread_path\":[{\"host\":");
 		vg_buf_json_str(b, host, strlen(host));
 		put_time(b, "reached", h->reached);
-		vg_buf_puts(b, ",\"techniques\":[");
 		for (const char *p = h->techniques; *p;) {
 			size_t n = strcspn(p, ",");
-			if (p != h->techniques)
-				vg_buf_putc(b, ',');
+			vg_buf_puts(b, p == h->techniques ? ",\"techniques\":[" : ",");
 			vg_buf_json_str(b, p, n);
 			p += n + (p[n] == ',');
+			if (!*p)
+				vg_buf_putc(b, ']');
 		}
-		vg_buf_puts(b, "]}");
+		vg_buf_puts(b, i + 1 == story->nhops ? "}]" : "}");
 	}
-	vg_buf_puts(b, "]}");
+	vg_buf_putc(b, '}');
 
 	/* observables, then the observed-data over them */
 	size_t sco_from = w.n;

@@ -9,7 +9,8 @@
 # relationship object; every *_ref / *_refs names an object of the bundle; the
 # report names every other object; the incident carries the brute force's tactic,
 # the attacker's address is an ipv4-addr and an indicator pattern, T1110 an
-# attack-pattern with its ATT&CK reference.  Also: two exports are byte-identical,
+# attack-pattern with its ATT&CK reference; no list in any incident's bundle is
+# empty.  Also: two exports are byte-identical,
 # --surfaced gives one bundle per surfaced incident, an unknown id is refused
 # (exit 2) while the others are still written (a merged-away id: test_store's
 # merge_moves_alerts).  Needs sqlite3, python3.
@@ -36,14 +37,42 @@ inc=$(sqlite3 s.db "select incident_id from entities where type = 'ip' and
 "$VIGIL" stix --db s.db "$inc" >again.json
 cmp -s one.json again.json || fail "two exports of one incident differ"
 
-python3 - one.json "$inc" <<'PY' || fail "the bundle breaks a STIX 2.1 rule (above)"
+# every incident, for the rules every bundle must keep; also third-party alerts
+# (AIT-ADS rows: no source address, no ATT&CK tags)
+sqlite3 s.db "select id from incidents where merged_into is null" >ids.txt
+"$VIGIL" stix --db s.db $(cat ids.txt) >all.json || fail "stix of every incident"
+[ "$(wc -l <all.json)" -eq "$(wc -l <ids.txt)" ] || fail "not one bundle per incident"
+cat >ait.csv <<'CSV'
+time,name,ip,host,short,time_label,event_label
+1643069179,Wazuh: ClamAV database update,10.70.33.128,mail,W-Sys-Cav,false_positive,-
+1643069189,Wazuh: ClamAV database update,10.70.33.128,mail,W-Sys-Cav,false_positive,-
+1643069199,AMiner: New event type,10.70.33.129,share,A-All-Evt,false_positive,-
+CSV
+"$VIGIL" replay --db ait.db --format aitads ait.csv >/dev/null 2>&1 || fail "replay ait.csv"
+"$VIGIL" stix --db ait.db $(sqlite3 ait.db "select id from incidents") >>all.json ||
+	fail "stix of third-party alerts"
+[ "$(wc -l <all.json)" -eq $(($(wc -l <ids.txt) + 2)) ] || fail "two third-party incidents"
+
+python3 - one.json "$inc" all.json <<'PY' || fail "a bundle breaks a STIX 2.1 rule (above)"
 import json, re, sys
-b = json.loads(open(sys.argv[1]).readline())
-inc_id = sys.argv[2]
 errs = []
 def check(cond, msg):
     if not cond:
         errs.append(msg)
+def no_empty_list(v, where):
+    # STIX 2.1: a list property is never empty
+    if isinstance(v, list):
+        check(len(v) > 0, "%s: empty list" % where)
+        for x in v:
+            no_empty_list(x, where)
+    elif isinstance(v, dict):
+        for k, x in v.items():
+            no_empty_list(x, where + "." + k)
+for n, line in enumerate(open(sys.argv[3]), 1):
+    for o in json.loads(line)["objects"]:
+        no_empty_list(o, "bundle %d: %s" % (n, o.get("id")))
+b = json.loads(open(sys.argv[1]).readline())
+inc_id = sys.argv[2]
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 UUID5 = UUID4.replace("-4[", "-5[")
 TS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
