@@ -18,6 +18,8 @@
  *  - related-to relationships from the incident to each indicator and
  *    attack-pattern;
  *  - a report (threat-report) whose object_refs are all of the above.
+ * STIX lists are never empty: an empty one (no attack source, a host reached
+ * without a technique, no observable) is left out with its property or object.
  *
  * Deterministic: an observable's id is the UUIDv5 STIX 2.1 specifies (namespace
  * 00abedb4-aa42-466c-9c01-fed23315a9b7, name: its identifying property as canonical
