@@ -493,6 +493,25 @@ static void restore_stats(struct vg_assembler *a, struct vg_assembler *b)
 			                 VG_OK);
 }
 
+/* The times in the changed rows of pair's opening slots 0 and 1 (-1: unchanged). */
+static void opening_rows(struct vg_assembler *a, const char *pair, vg_time *t0,
+                         vg_time *t1)
+{
+	struct vg_sig_stat_row rows[32];
+	char k0[64], k1[64];
+	size_t n;
+	snprintf(k0, sizeof(k0), "open0:%s", pair);
+	snprintf(k1, sizeof(k1), "open1:%s", pair);
+	*t0 = *t1 = -1;
+	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			if (!strcmp(rows[i].key, k0))
+				*t0 = rows[i].last_ts;
+			if (!strcmp(rows[i].key, k1))
+				*t1 = rows[i].last_ts;
+		}
+}
+
 static struct vg_incident *add_sig(struct vg_assembler *a, const char *id, int sec,
                                    const char *sig, const char *host)
 {
@@ -611,8 +630,6 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 	/* a restart: the statistics rows give back the remembered openings */
 	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
 	restore_stats(a, b);
-	struct vg_sig_stat_row rows[32];
-	size_t n;
 	inc = add_sig(b, "00000000000000d1", 500, "U", "h1");
 	ck_assert_uint_eq(inc->host_neighbours, 4); /* X, Y, W, V; not Z (h2) */
 
@@ -621,25 +638,12 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 	 * (one row, slot 0), then at 3600, within two gaps of 2900 (slot 1) */
 	add_sig(a, "00000000000000c9", 1500, "X", "h1");
 	add_sig(a, "00000000000000ca", 2900, "X", "h1");
-	vg_time t0 = -1, t1 = -1;
-	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
-		for (size_t i = 0; i < n; i++) {
-			if (!strcmp(rows[i].key, "open0:sig:X@h1"))
-				t0 = rows[i].last_ts;
-			if (!strcmp(rows[i].key, "open1:sig:X@h1"))
-				t1 = rows[i].last_ts;
-		}
+	vg_time t0, t1;
+	opening_rows(a, "sig:X@h1", &t0, &t1);
 	ck_assert_int_eq(t0, 2900 * VG_USEC_PER_SEC);
 	ck_assert_int_eq(t1, -1);
 	add_sig(a, "00000000000000cb", 3600, "X", "h1");
-	t0 = t1 = -1;
-	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
-		for (size_t i = 0; i < n; i++) {
-			if (!strcmp(rows[i].key, "open0:sig:X@h1"))
-				t0 = rows[i].last_ts;
-			if (!strcmp(rows[i].key, "open1:sig:X@h1"))
-				t1 = rows[i].last_ts;
-		}
+	opening_rows(a, "sig:X@h1", &t0, &t1);
 	ck_assert_int_eq(t0, -1); /* unchanged, so not taken again */
 	ck_assert_int_eq(t1, 3600 * VG_USEC_PER_SEC);
 	vg_assembler_destroy(a);

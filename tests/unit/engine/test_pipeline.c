@@ -150,6 +150,21 @@ static int64_t query_int(const char *db, const char *sql)
 	return v;
 }
 
+/* The first column of the first row of sql, as a string the caller frees. */
+static char *query_text(const char *db, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *s;
+	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	char *v = strdup((const char *)sqlite3_column_text(s, 0));
+	ck_assert_ptr_nonnull(v);
+	sqlite3_finalize(s);
+	sqlite3_close(h);
+	return v;
+}
+
 static char *run_uninterrupted(const char *name, size_t batch)
 {
 	char db[128];
@@ -419,15 +434,8 @@ START_TEST(story_has_source_spread_and_tactics)
 
 	/* Every top-level key of the published document is declared in
 	 * schemas/incident.schema.json, and every required one is present. */
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "select document from incidents where id = %s", inc);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	char *doc = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	sqlite3_close(h);
+	char *doc = query_text(db, sql);
 	char keys[64][64];
 	size_t nk = assert_schema_keys(doc, keys);
 	ck_assert_uint_ge(nk, 20);
@@ -473,15 +481,8 @@ START_TEST(oversized_documents_leave_details_out)
 	         inc);
 	int64_t stored = query_int(db, sql);
 	ck_assert_int_ge(stored, 10);
-	sqlite3 *h;
-	sqlite3_stmt *q;
-	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "select document from incidents where id = %s", inc);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-	char *doc = strdup((const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	sqlite3_close(h);
+	char *doc = query_text(db, sql);
 	char keys[64][64];
 	size_t nk = assert_schema_keys(doc, keys);
 	bool truncated = false, graph = false;
@@ -508,13 +509,10 @@ START_TEST(oversized_documents_leave_details_out)
 	struct vg_store *store;
 	char errstr[256], id[32] = "";
 	ck_assert_int_eq(vg_store_open(db, &store, errstr, sizeof(errstr)), VG_OK);
-	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
 	snprintf(sql, sizeof(sql), "select %s", inc);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &q, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(q), SQLITE_ROW);
-	snprintf(id, sizeof(id), "%s", (const char *)sqlite3_column_text(q, 0));
-	sqlite3_finalize(q);
-	sqlite3_close(h);
+	char *idv = query_text(db, sql);
+	snprintf(id, sizeof(id), "%s", idv);
+	free(idv);
 	struct vg_incident full;
 	ck_assert_int_eq(vg_store_load_incident(store, id, &full), VG_OK);
 	struct vg_incident_story story = {0};
