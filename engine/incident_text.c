@@ -319,12 +319,6 @@ static void clock_text(vg_time t, struct vg_buf *out)
 	vg_buf_printf(out, "%02d:%02d:%02d", h, mi, sec);
 }
 
-void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranking *rank,
-                            struct vg_incident_text *t)
-{
-	vg_incident_text_build_story(inc, rank, NULL, t);
-}
-
 void vg_incident_text_build_story(const struct vg_incident *inc,
                                   const struct vg_ranking *rank,
                                   const struct vg_incident_story *story,
@@ -494,13 +488,6 @@ void vg_incident_features_json(const struct vg_ranking *rank, struct vg_buf *out
 		vg_buf_printf(out, "%.6g", (double)rank->features[i]);
 	}
 	vg_buf_putc(out, '}');
-}
-
-void vg_incident_document(const struct vg_incident *inc, const struct vg_ranking *rank,
-                          const struct vg_incident_text *t, const char *explanation,
-                          struct vg_buf *out)
-{
-	vg_incident_document_story(inc, rank, t, NULL, explanation, out);
 }
 
 static void graph_json(const struct vg_incident *inc, const struct vg_incident_story *s,
@@ -734,15 +721,6 @@ static void doc_build(const struct vg_incident *inc, const struct vg_ranking *ra
 		                    "\"tactic_timeline\",\"hosts_in_order\""
 		                  : "");
 	vg_buf_putc(out, '}');
-}
-
-void vg_incident_document_story(const struct vg_incident *inc,
-                                const struct vg_ranking *rank,
-                                const struct vg_incident_text *t,
-                                const struct vg_incident_story *story,
-                                const char *explanation, struct vg_buf *out)
-{
-	doc_build(inc, rank, t, story, explanation, DOC_FULL, 0, out);
 }
 
 int vg_incident_document_fit(const struct vg_incident *inc, const struct vg_ranking *rank,

@@ -29,12 +29,6 @@ void vg_incident_text_build_story(const struct vg_incident *inc,
                                   const struct vg_ranking *rank,
                                   const struct vg_incident_story *story,
                                   struct vg_incident_text *t);
-/** @brief The document with the story (graph, spread_path, tactic_timeline). */
-void vg_incident_document_story(const struct vg_incident *inc,
-                                const struct vg_ranking *rank,
-                                const struct vg_incident_text *t,
-                                const struct vg_incident_story *story,
-                                const char *explanation, struct vg_buf *out);
 /**
  * @brief The document with the story, appended to out, made to fit max_bytes for a
  * message broker: when the whole document is larger, the graph, the entities and
@@ -49,17 +43,10 @@ int vg_incident_document_fit(const struct vg_incident *inc, const struct vg_rank
                              const struct vg_incident_story *story,
                              const char *explanation, size_t max_bytes,
                              struct vg_buf *out);
-/** @brief Fill t (buffers are reset first; the caller inits and frees them). */
-void vg_incident_text_build(const struct vg_incident *inc, const struct vg_ranking *rank,
-                            struct vg_incident_text *t);
 /** @brief The top contributions as a JSON array (empty without a ranking). */
 void vg_incident_explanation(const struct vg_ranking *rank, size_t top,
                              struct vg_buf *out);
 /** @brief Feature values as a JSON object. */
 void vg_incident_features_json(const struct vg_ranking *rank, struct vg_buf *out);
-/** @brief The document published on the output topic. */
-void vg_incident_document(const struct vg_incident *inc, const struct vg_ranking *rank,
-                          const struct vg_incident_text *t, const char *explanation,
-                          struct vg_buf *out);
 
 #endif
