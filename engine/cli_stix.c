@@ -42,7 +42,7 @@ static vg_err export_one(const char *id, void *ctx)
 	if (!err) {
 		vg_incident_text_build_story(&inc, &rank, &story, &text);
 		vg_buf_reset(&r->out);
-		vg_stix_bundle(&inc, &text, &story, inc.score, inc.priority, &r->out);
+		vg_stix_bundle(&inc, &text, &story, &r->out);
 		vg_buf_putc(&r->out, '\n');
 		if (text.title.oom || text.summary.oom || text.tactics.oom || r->out.oom)
 			err = VG_ERR_NOMEM;

@@ -47,17 +47,23 @@ struct stix_w {
 	char created[32], modified[32];
 };
 
-/* "type--xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx" from key[0..len). */
+/* "type--" and a version-4-shaped UUID made from key[0..len) (two hashes). */
 static void make_id(char id[64], const char *type, const char *key, size_t len)
 {
-	uint64_t a = vg_hash64(key, len, UINT64_C(0x5354495832312d31));
-	uint64_t b = vg_hash64(key, len, UINT64_C(0x766967696c2d6964));
-	a = (a & ~(UINT64_C(0xf) << 12)) | (UINT64_C(4) << 12); /* version 4 */
-	b = (b & ~(UINT64_C(0x3) << 62)) | (UINT64_C(2) << 62); /* variant 10 */
-	snprintf(id, 64, "%s--%08x-%04x-%04x-%04x-%012llx", type, (unsigned)(a >> 32),
-	         (unsigned)(a >> 16) & 0xffff, (unsigned)a & 0xffff,
-	         (unsigned)(b >> 48) & 0xffff,
-	         (unsigned long long)(b & UINT64_C(0xffffffffffff)));
+	uint64_t h[2] = {vg_hash64(key, len, UINT64_C(0x5354495832312d31)),
+	                 vg_hash64(key, len, UINT64_C(0x766967696c2d6964))};
+	unsigned char b[16];
+	char uuid[37];
+	for (int i = 0; i < 16; i++) /* big-endian */
+		b[i] = (unsigned char)(h[i / 8] >> (56 - 8 * (i % 8)));
+	vg_uuid_format(b, 4, uuid);
+	snprintf(id, 64, "%s--%s", type, uuid);
+}
+
+/* The STIX type of an address: IPv6 has colons. */
+static const char *ip_type(const char *v)
+{
+	return strchr(v, ':') ? "ipv6-addr" : "ipv4-addr";
 }
 
 /* Start an object with type and id (recorded for the report) and, for a domain or
@@ -153,7 +159,7 @@ static bool sco_describe(struct stix_w *w, const struct vg_entity *e, struct sco
 	sc->vlen = strlen(e->value);
 	switch (e->type) {
 	case VG_ENT_IP:
-		sc->type = strchr(sc->v, ':') ? "ipv6-addr" : "ipv4-addr";
+		sc->type = ip_type(sc->v);
 		sc->prop = "value";
 		break;
 	case VG_ENT_USER:
@@ -250,8 +256,7 @@ static void relationship(struct stix_w *w, const char *inc_id, const char *targe
 }
 
 void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text *t,
-                    const struct vg_incident_story *story, double score, int priority,
-                    struct vg_buf *out)
+                    const struct vg_incident_story *story, struct vg_buf *out)
 {
 	struct stix_w w = {.out = out, .first = true, .inc = inc};
 	struct vg_buf *b = out;
@@ -291,9 +296,9 @@ void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text
 	               "\"external_id\":");
 	vg_buf_json_str(b, inc->id, strlen(inc->id));
 	vg_buf_puts(b, "}]");
-	if (score >= 0)
-		vg_buf_printf(b, ",\"x_vigil_score\":%.4f,\"x_vigil_priority\":%d", score,
-		              priority);
+	if (inc->score >= 0)
+		vg_buf_printf(b, ",\"x_vigil_score\":%.4f,\"x_vigil_priority\":%d",
+		              inc->score, inc->priority);
 	vg_buf_printf(b, ",\"x_vigil_alert_count\":%llu",
 	              (unsigned long long)(inc->nalerts + inc->alerts_dropped));
 	/* (STIX lists are never empty: an empty one is left out) */
@@ -371,8 +376,7 @@ void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text
 		/* STIX patterning: ' and \ are escaped in string literals */
 		struct vg_buf pat;
 		vg_buf_init(&pat);
-		vg_buf_printf(&pat, "[%s:value = '",
-		              strchr(v, ':') ? "ipv6-addr" : "ipv4-addr");
+		vg_buf_printf(&pat, "[%s:value = '", ip_type(v));
 		for (const char *p = v; *p; p++) {
 			if (*p == '\'' || *p == '\\')
 				vg_buf_putc(&pat, '\\');

@@ -10,12 +10,11 @@
  * @brief Write inc as one STIX 2.1 bundle (a JSON object, no newline) to out.
  *
  * t and story are the incident's text and story (vg_incident_text_build_story,
- * vg_incident_story_build); score and priority those stored with it (score < 0:
- * not scored).  A pure function of its arguments: the same incident gives the
- * same bytes, ids included.
+ * vg_incident_story_build); its score and priority are inc's (score < 0: not
+ * scored).  A pure function of its arguments: the same incident gives the same
+ * bytes, ids included.
  */
 void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text *t,
-                    const struct vg_incident_story *story, double score, int priority,
-                    struct vg_buf *out);
+                    const struct vg_incident_story *story, struct vg_buf *out);
 
 #endif

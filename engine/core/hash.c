@@ -10,7 +10,6 @@
  */
 #include "vg_core.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 uint64_t vg_hash64(const void *data, size_t len, uint64_t seed)
@@ -75,50 +74,90 @@ static void sha1_block(uint32_t h[5], const unsigned char *p)
 	h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e;
 }
 
-void vg_sha1(const void *data, size_t len, unsigned char out[20])
+/* SHA-1 over several pieces: the state, the unprocessed tail, the length. */
+struct sha1 {
+	uint32_t h[5];
+	unsigned char tail[64];
+	size_t ntail;
+	uint64_t len;
+};
+
+static void sha1_init(struct sha1 *c)
 {
-	uint32_t h[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0};
+	static const uint32_t h0[5] = {0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476,
+	                               0xc3d2e1f0};
+	memcpy(c->h, h0, sizeof(h0));
+	c->ntail = 0;
+	c->len = 0;
+}
+
+static void sha1_update(struct sha1 *c, const void *data, size_t n)
+{
 	const unsigned char *p = data;
-	size_t n = len;
+	c->len += n;
+	if (c->ntail) { /* fill the tail first */
+		size_t k = 64 - c->ntail < n ? 64 - c->ntail : n;
+		memcpy(c->tail + c->ntail, p, k);
+		c->ntail += k, p += k, n -= k;
+		if (c->ntail < 64)
+			return;
+		sha1_block(c->h, c->tail);
+		c->ntail = 0;
+	}
 	for (; n >= 64; p += 64, n -= 64)
-		sha1_block(h, p);
-	/* the tail, 0x80, zeros, and the length in bits (big-endian) */
+		sha1_block(c->h, p);
+	memcpy(c->tail, p, n);
+	c->ntail = n;
+}
+
+/* The padding (0x80, zeros, the length in bits, big-endian) and the digest. */
+static void sha1_final(struct sha1 *c, unsigned char out[20])
+{
 	unsigned char last[128] = {0};
-	memcpy(last, p, n);
+	size_t n = c->ntail;
+	memcpy(last, c->tail, n);
 	last[n] = 0x80;
 	size_t end = n + 1 + 8 <= 64 ? 64 : 128;
-	uint64_t bits = (uint64_t)len * 8;
+	uint64_t bits = c->len * 8;
 	for (int i = 0; i < 8; i++)
 		last[end - 1 - i] = (unsigned char)(bits >> (8 * i));
-	sha1_block(h, last);
+	sha1_block(c->h, last);
 	if (end == 128)
-		sha1_block(h, last + 64);
+		sha1_block(c->h, last + 64);
 	for (int i = 0; i < 5; i++)
 		for (int j = 0; j < 4; j++)
-			out[4 * i + j] = (unsigned char)(h[i] >> (24 - 8 * j));
+			out[4 * i + j] = (unsigned char)(c->h[i] >> (24 - 8 * j));
+}
+
+void vg_sha1(const void *data, size_t len, unsigned char out[20])
+{
+	struct sha1 c;
+	sha1_init(&c);
+	sha1_update(&c, data, len);
+	sha1_final(&c, out);
+}
+
+void vg_uuid_format(unsigned char b[16], int version, char out[37])
+{
+	static const char hex[] = "0123456789abcdef";
+	b[6] = (unsigned char)((b[6] & 0x0f) | version << 4);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* variant 10 */
+	for (int i = 0, o = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			out[o++] = '-';
+		out[o++] = hex[b[i] >> 4];
+		out[o++] = hex[b[i] & 15];
+	}
+	out[36] = '\0';
 }
 
 void vg_uuid5(const unsigned char ns[16], const void *name, size_t len, char out[37])
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char stack[256], d[20];
-	unsigned char *buf = 16 + len <= sizeof(stack) ? stack : malloc(16 + len);
-	if (!buf) { /* out of memory: the nil UUID, never a wrong one */
-		snprintf(out, 37, "00000000-0000-0000-0000-000000000000");
-		return;
-	}
-	memcpy(buf, ns, 16);
-	memcpy(buf + 16, name, len);
-	vg_sha1(buf, 16 + len, d);
-	if (buf != stack)
-		free(buf);
-	d[6] = (unsigned char)((d[6] & 0x0f) | 0x50); /* version 5 */
-	d[8] = (unsigned char)((d[8] & 0x3f) | 0x80); /* variant 10 */
-	for (int i = 0, o = 0; i < 16; i++) {
-		if (i == 4 || i == 6 || i == 8 || i == 10)
-			out[o++] = '-';
-		out[o++] = hex[d[i] >> 4];
-		out[o++] = hex[d[i] & 15];
-	}
-	out[36] = '\0';
+	struct sha1 c;
+	unsigned char d[20];
+	sha1_init(&c);
+	sha1_update(&c, ns, 16);
+	sha1_update(&c, name, len);
+	sha1_final(&c, d);
+	vg_uuid_format(d, 5, out);
 }

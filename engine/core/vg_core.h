@@ -216,6 +216,9 @@ void vg_hex64(uint64_t h, char out[17]);
 /** @brief SHA-1 (FIPS 180-4) of data[0..len) into out (for name-based UUIDs, as
  *  STIX ids ask; not for security). */
 void vg_sha1(const void *data, size_t len, unsigned char out[20]);
+/** @brief b as a UUID of that version (RFC 4122: its version and variant bits are
+ *  set in b first), 36 lowercase characters plus NUL. */
+void vg_uuid_format(unsigned char b[16], int version, char out[37]);
 /** @brief The name-based (version 5, SHA-1) UUID of name[0..len) in namespace ns
  *  (RFC 4122 4.3), as 36 lowercase characters plus NUL. */
 void vg_uuid5(const unsigned char ns[16], const void *name, size_t len, char out[37]);
