@@ -3075,6 +3075,40 @@ const struct vg_rule *vg_ruleset_find(const struct vg_ruleset *rs, const char *i
 	return rs && id ? find_rule((struct vg_ruleset *)rs, id) : NULL;
 }
 
+/* How far back in event time the events behind an alert of r can lie: its
+ * timespan (twice for an absence expected around its trigger) plus the longest
+ * reach of the rules it counts; 0 for a detection rule. */
+static vg_time rule_reach(const struct vg_ruleset *rs, const struct vg_rule *r)
+{
+	if (!r->corr)
+		return 0;
+	vg_time refs = 0;
+	for (size_t k = 0; k < r->corr->nrefs; k++) {
+		vg_time t = rule_reach(rs, rs->rules[r->corr->ref_idx[k]]);
+		if (t > refs)
+			refs = t;
+	}
+	bool around = r->corr->type == VG_CORR_ABSENCE && r->corr->expect == 2;
+	return r->corr->timespan * (around ? 2 : 1) + refs;
+}
+
+vg_time vg_ruleset_reach(const struct vg_ruleset *rs, const struct vg_rule **longest)
+{
+	vg_time best = 0;
+	if (longest)
+		*longest = NULL;
+	for (size_t i = 0; rs && i < rs->ncorr; i++) {
+		const struct vg_rule *r = rs->rules[rs->corr_rules[i]];
+		vg_time t = rule_reach(rs, r);
+		if (t > best) {
+			best = t;
+			if (longest)
+				*longest = r;
+		}
+	}
+	return best;
+}
+
 void vg_rule_info(const struct vg_rule *rule, struct vg_rule_info *info)
 {
 	info->id = rule->id;

@@ -70,6 +70,11 @@ size_t vg_ruleset_count(const struct vg_ruleset *rs);
 const struct vg_rule *vg_ruleset_rule(const struct vg_ruleset *rs, size_t i);
 /** @return the rule with that id or name, or NULL. */
 const struct vg_rule *vg_ruleset_find(const struct vg_ruleset *rs, const char *id);
+/** @return how far back in event time the events behind one alert can lie: the
+ *  longest chain of correlation timespans (a correlation's own plus the longest
+ *  of the correlations it counts), 0 with detection rules only; *longest (when
+ *  not NULL) gets the rule that reaches furthest, or NULL. */
+vg_time vg_ruleset_reach(const struct vg_ruleset *rs, const struct vg_rule **longest);
 /** @brief Fill info for rule. */
 void vg_rule_info(const struct vg_rule *rule, struct vg_rule_info *info);
 
