@@ -79,6 +79,13 @@ static const struct opt g_opts[] = {
     {"model", "surface_threshold", T_DOUBLE, O(model.surface_threshold), "0.5", 0, 1,
      "Incidents scoring at least this are surfaced to analysts"},
     {"store", "path", T_STR, O(store.path), "vigil.db", 0, 0, "SQLite database file"},
+    {"store", "retention", T_DURATION, O(store.retention), "0", 0, 100 * 365 * 86400.0,
+     "Incidents quiet this long (event time: behind the oldest input partition's "
+     "watermark, or the newest incident when that is older) are removed with their "
+     "alerts and story; merged incidents go with their survivor, "
+     "incidents with an analyst's verdict stay.  0 = keep everything.  At least "
+     "2 x correlation.incident_gap + allowed_lateness + the longest correlation "
+     "timespan chain of the rules, so nothing a restart re-reads can need them"},
     {"correlation", "allowed_lateness", T_DURATION, O(correlation.allowed_lateness),
      "60s", 0, 86400, "How late (event time) an event may arrive and still count"},
     {"correlation", "incident_gap", T_DURATION, O(correlation.incident_gap), "1h", 1,
@@ -588,9 +595,44 @@ static void apply_defaults(struct loader *ld)
 	}
 }
 
+/* The value node of section.key in the document, or NULL when not written. */
+static yaml_node_t *value_node(struct loader *ld, yaml_node_t *root, const char *section,
+                               const char *key)
+{
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	     p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
+		if (k->type != YAML_SCALAR_NODE || v->type != YAML_MAPPING_NODE ||
+		    strcmp((const char *)k->data.scalar.value, section))
+			continue;
+		for (yaml_node_pair_t *q = v->data.mapping.pairs.start;
+		     q < v->data.mapping.pairs.top; q++) {
+			yaml_node_t *kk = yaml_document_get_node(ld->doc, q->key);
+			if (kk->type == YAML_SCALAR_NODE &&
+			    !strcmp((const char *)kk->data.scalar.value, key))
+				return yaml_document_get_node(ld->doc, q->value);
+		}
+	}
+	return NULL;
+}
+
 static void check_semantics(struct loader *ld, yaml_node_t *root)
 {
 	struct vg_config *cfg = ld->cfg;
+	yaml_node_t *n = value_node(ld, root, "store", "retention");
+	if (n) { /* the pipeline checks it against the rules' timespans too */
+		cfg->store.retention_line = mark_line(n);
+		cfg->store.retention_col = mark_col(n);
+	}
+	vg_time least =
+	    2 * cfg->correlation.incident_gap + cfg->correlation.allowed_lateness;
+	if (n && cfg->store.retention > 0 && cfg->store.retention < least)
+		ERR(ld, n,
+		    "'store.retention' must be 0 (keep everything) or at least %llds "
+		    "(2 x correlation.incident_gap + correlation.allowed_lateness): "
+		    "incidents younger than that can still grow",
+		    (long long)(least / VG_USEC_PER_SEC));
 	for (size_t i = 0; i < cfg->kafka.ninputs; i++) {
 		const char *t = cfg->kafka.inputs[i].topic;
 		if (cfg->kafka.output_topic && !strcmp(t, cfg->kafka.output_topic))

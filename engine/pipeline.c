@@ -84,6 +84,11 @@ struct vg_pipeline {
 	vg_incident_tap_fn incident_tap;
 	void *incident_tap_ctx;
 
+	/* retention: the cutoff of the last vg_store_prune, and whether that call
+	 * stopped at its limit (more to remove) */
+	vg_time pruned_before;
+	bool prune_more;
+
 	struct vg_pipeline_stats stats, stats_flushed;
 	struct vg_ratelimit dl_log;
 	struct vg_ratelimit doc_log; /* documents made to fit */
@@ -194,6 +199,29 @@ static vg_err load_model(struct vg_pipeline *p, struct vg_diag *diag)
 	return err;
 }
 
+/* store.retention must outlast what a restart can re-read: the config checked the
+ * incident gap and lateness; here the rules' longest correlation chain joins them. */
+static void check_retention(const struct vg_config *cfg, const struct vg_ruleset *rules,
+                            struct vg_diag *diag)
+{
+	const struct vg_rule *longest;
+	vg_time reach = vg_ruleset_reach(rules, &longest);
+	vg_time least =
+	    2 * cfg->correlation.incident_gap + cfg->correlation.allowed_lateness + reach;
+	if (cfg->store.retention <= 0 || cfg->store.retention >= least)
+		return;
+	struct vg_rule_info info = {.id = "none", .file = "-"};
+	if (longest)
+		vg_rule_info(longest, &info);
+	vg_diag_error(
+	    diag, cfg->file, cfg->store.retention_line, cfg->store.retention_col,
+	    "'store.retention' must be 0 (keep everything) or at least %llds: 2 x "
+	    "correlation.incident_gap + correlation.allowed_lateness + %llds, "
+	    "the longest correlation timespan chain of the rules (%s, %s:%d)",
+	    (long long)(least / VG_USEC_PER_SEC), (long long)(reach / VG_USEC_PER_SEC),
+	    info.id, info.file, info.line);
+}
+
 vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hooks *hooks,
                        struct vg_pipeline **out, struct vg_diag *diag)
 {
@@ -229,6 +257,8 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	};
 	vg_err perr = vg_parser_new(&pconf, &p->parser, diag);
 	vg_err merr = load_model(p, diag);
+	if (!err)
+		check_retention(cfg, p->rules, diag);
 	if (err || perr || merr || diag->errors > errors_before) {
 		err = err ? err : perr ? perr : merr ? merr : VG_ERR_CONFIG;
 		goto fail;
@@ -776,6 +806,9 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 	     p->stats_flushed.incidents_changed},
 	    {"documents_truncated", p->stats.documents_truncated,
 	     p->stats_flushed.documents_truncated},
+	    {"incidents_pruned", p->stats.incidents_pruned,
+	     p->stats_flushed.incidents_pruned},
+	    {"alerts_pruned", p->stats.alerts_pruned, p->stats_flushed.alerts_pruned},
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].now == m[i].then)
@@ -785,6 +818,40 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 		if (err)
 			return err;
 	}
+	return VG_OK;
+}
+
+/* Retention, in the batch's transaction: remove the incidents quiet for
+ * store.retention behind the low watermark -- or behind the newest incident
+ * activity when that is older: a watermark moved by an ended input (replay) or by
+ * wall time (an idle partition) must not age the data -- PRUNE_BATCH survivors at
+ * a time --
+ * again in the next batch while there are more, otherwise once the cutoff has
+ * moved by PRUNE_EVERY (event time), so a quiet store costs one indexed query a
+ * minute of event time; and at the end of the input, so a replay ends with
+ * every incident quiet for store.retention gone, however it was batched. */
+#define PRUNE_BATCH 500
+#define PRUNE_EVERY (60 * VG_USEC_PER_SEC)
+static vg_err prune_store(struct vg_pipeline *p, vg_time low)
+{
+	vg_time newest;
+	if (p->cfg->store.retention <= 0 || low == VG_TIME_NONE)
+		return VG_OK;
+	vg_err err = vg_store_newest_activity(p->store, &newest);
+	if (err || newest == VG_TIME_NONE)
+		return err;
+	vg_time before = (newest < low ? newest : low) - p->cfg->store.retention;
+	if (!p->finishing && !p->prune_more && p->pruned_before &&
+	    before - p->pruned_before < PRUNE_EVERY)
+		return VG_OK;
+	struct vg_prune_stats ps;
+	err = vg_store_prune(p->store, before, PRUNE_BATCH, &ps);
+	if (err)
+		return err;
+	p->pruned_before = before;
+	p->prune_more = ps.survivors == PRUNE_BATCH;
+	p->stats.incidents_pruned += (uint64_t)ps.incidents;
+	p->stats.alerts_pruned += (uint64_t)ps.alerts;
 	return VG_OK;
 }
 
@@ -851,6 +918,8 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 			                                                  pp->max_offset),
 			                          pp->max_ts);
 		}
+		if (!err)
+			err = prune_store(p, low);
 		if (!err)
 			err = flush_metrics(p);
 		if (!err)

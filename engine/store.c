@@ -66,6 +66,23 @@ enum stmt_id {
 	S_INCIDENT_STATE,
 	S_PUT_FEEDBACK,
 	S_EACH_VERDICT,
+	S_NEWEST_ACTIVITY,
+	S_PRUNE_CLEAR_INCIDENTS,
+	S_PRUNE_CLEAR_ALERTS,
+	S_PRUNE_PICK_INCIDENTS,
+	S_PRUNE_PICK_ALERTS,
+	S_PRUNE_COUNT_ROOTS,
+	S_PRUNE_ALERT_TAGS,
+	S_PRUNE_ALERT_FIELDS,
+	S_PRUNE_ALERT_EVENTS,
+	S_PRUNE_ALERT_NOVELTY,
+	S_PRUNE_ALERTS,
+	S_PRUNE_RECORDS,
+	S_PRUNE_ENTITIES,
+	S_PRUNE_EDGES,
+	S_PRUNE_SPREAD,
+	S_PRUNE_TACTICS,
+	S_PRUNE_INCIDENTS,
 	S_COUNT
 };
 
@@ -209,6 +226,55 @@ static const char *const g_sql[S_COUNT] = {
                        " ORDER BY f.incident_id",
     [S_ADD_METRIC] = "INSERT INTO metrics (name, value) VALUES (?1, ?2)"
                      " ON CONFLICT(name) DO UPDATE SET value=value+excluded.value",
+    /* Retention (vg_store_prune): the incidents to remove are collected in
+     * temp.prune_incidents -- the oldest quiet survivors without a verdict in
+     * their merge family, then every incident merged into them, through any
+     * chain -- and their alerts in temp.prune_alerts; then every row naming
+     * them goes. */
+    [S_NEWEST_ACTIVITY] = "SELECT max(last_seen_us) FROM incidents",
+    [S_PRUNE_CLEAR_INCIDENTS] = "DELETE FROM temp.prune_incidents",
+    [S_PRUNE_CLEAR_ALERTS] = "DELETE FROM temp.prune_alerts",
+    [S_PRUNE_PICK_INCIDENTS] =
+        "WITH RECURSIVE"
+        " judged(id, up) AS ("
+        "  SELECT id, merged_into FROM incidents"
+        "  WHERE id IN (SELECT incident_id FROM feedback)"
+        "  UNION SELECT i.id, i.merged_into FROM incidents i JOIN judged j"
+        "  ON i.id = j.up),"
+        " roots(id) AS ("
+        "  SELECT id FROM incidents WHERE merged_into IS NULL AND last_seen_us < ?1"
+        "  AND id NOT IN (SELECT id FROM judged WHERE up IS NULL)"
+        "  ORDER BY last_seen_us, id LIMIT ?2),"
+        " family(id) AS ("
+        "  SELECT id FROM roots"
+        "  UNION SELECT i.id FROM incidents i JOIN family f ON i.merged_into = f.id)"
+        " INSERT INTO temp.prune_incidents (id) SELECT id FROM family",
+    [S_PRUNE_PICK_ALERTS] = "INSERT INTO temp.prune_alerts (id) SELECT a.id FROM alerts a"
+                            " JOIN temp.prune_incidents p ON a.incident_id = p.id",
+    [S_PRUNE_COUNT_ROOTS] = "SELECT count(*) FROM incidents WHERE merged_into IS NULL"
+                            " AND id IN (SELECT id FROM temp.prune_incidents)",
+    [S_PRUNE_ALERT_TAGS] =
+        "DELETE FROM alert_tags WHERE alert_id IN (SELECT id FROM temp.prune_alerts)",
+    [S_PRUNE_ALERT_FIELDS] =
+        "DELETE FROM alert_fields WHERE alert_id IN (SELECT id FROM temp.prune_alerts)",
+    [S_PRUNE_ALERT_EVENTS] =
+        "DELETE FROM alert_events WHERE alert_id IN (SELECT id FROM temp.prune_alerts)",
+    [S_PRUNE_ALERT_NOVELTY] = "DELETE FROM alert_novelty WHERE alert_id IN"
+                              " (SELECT id FROM temp.prune_alerts)",
+    [S_PRUNE_ALERTS] =
+        "DELETE FROM alerts WHERE id IN (SELECT id FROM temp.prune_alerts)",
+    [S_PRUNE_RECORDS] = "DELETE FROM record_incidents WHERE incident_id IN"
+                        " (SELECT id FROM temp.prune_incidents)",
+    [S_PRUNE_ENTITIES] = "DELETE FROM entities WHERE incident_id IN"
+                         " (SELECT id FROM temp.prune_incidents)",
+    [S_PRUNE_EDGES] = "DELETE FROM incident_edges WHERE incident_id IN"
+                      " (SELECT id FROM temp.prune_incidents)",
+    [S_PRUNE_SPREAD] = "DELETE FROM incident_spread WHERE incident_id IN"
+                       " (SELECT id FROM temp.prune_incidents)",
+    [S_PRUNE_TACTICS] = "DELETE FROM incident_tactics WHERE incident_id IN"
+                        " (SELECT id FROM temp.prune_incidents)",
+    [S_PRUNE_INCIDENTS] =
+        "DELETE FROM incidents WHERE id IN (SELECT id FROM temp.prune_incidents)",
 };
 
 struct vg_store {
@@ -248,7 +314,12 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
 	 * and safe against application crashes (kill -9), which is what replay needs. */
 	if (sqlite3_exec(st->db,
 	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-	                 " PRAGMA foreign_keys=ON;",
+	                 " PRAGMA foreign_keys=ON;"
+	                 /* this connection's work tables of vg_store_prune */
+	                 " CREATE TEMP TABLE IF NOT EXISTS prune_incidents"
+	                 " (id TEXT PRIMARY KEY) WITHOUT ROWID;"
+	                 " CREATE TEMP TABLE IF NOT EXISTS prune_alerts"
+	                 " (id TEXT PRIMARY KEY) WITHOUT ROWID;",
 	                 NULL, NULL, &emsg) != SQLITE_OK ||
 	    !ddl ||
 	    sqlite3_exec(st->db, (const char *)ddl->data, NULL, NULL, &emsg) !=
@@ -1043,6 +1114,74 @@ vg_err vg_store_incident_json(struct vg_store *st, const char *incident_id,
 	if (rc == SQLITE_ROW)
 		return VG_OK;
 	return rc == SQLITE_DONE ? VG_ERR_NOTFOUND : fail(st, "reading an incident");
+}
+
+vg_err vg_store_newest_activity(struct vg_store *st, vg_time *out)
+{
+	sqlite3_stmt *s = S(st, S_NEWEST_ACTIVITY);
+	int rc = sqlite3_step(s);
+	*out = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL
+	           ? sqlite3_column_int64(s, 0)
+	           : VG_TIME_NONE;
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? VG_OK : fail(st, "reading the newest incident");
+}
+
+/* Run one statement of vg_store_prune; *changed gets the rows it changed. */
+static vg_err prune_step(struct vg_store *st, enum stmt_id id, int64_t *changed)
+{
+	vg_err err = step_done(st, S(st, id), "removing incidents past the retention");
+	if (!err && changed)
+		*changed = sqlite3_changes64(st->db);
+	return err;
+}
+
+vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
+                      struct vg_prune_stats *out)
+{
+	static const enum stmt_id alert_rows[] = {
+	    S_PRUNE_ALERT_TAGS, S_PRUNE_ALERT_FIELDS, S_PRUNE_ALERT_EVENTS,
+	    S_PRUNE_ALERT_NOVELTY};
+	static const enum stmt_id incident_rows[] = {S_PRUNE_RECORDS, S_PRUNE_ENTITIES,
+	                                             S_PRUNE_EDGES, S_PRUNE_SPREAD,
+	                                             S_PRUNE_TACTICS};
+	vg_err err;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if ((err = prune_step(st, S_PRUNE_CLEAR_INCIDENTS, NULL)) ||
+	    (err = prune_step(st, S_PRUNE_CLEAR_ALERTS, NULL)))
+		return err;
+	sqlite3_stmt *s = S(st, S_PRUNE_PICK_INCIDENTS);
+	sqlite3_bind_int64(s, 1, before);
+	sqlite3_bind_int64(
+	    s, 2,
+	    max_incidents && max_incidents < INT64_MAX ? (int64_t)max_incidents : -1);
+	if ((err = step_done(st, s, "choosing incidents past the retention")))
+		return err;
+	s = S(st, S_PRUNE_COUNT_ROOTS);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		out->survivors = (size_t)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc != SQLITE_ROW)
+		return fail(st, "counting incidents past the retention");
+	if (!out->survivors)
+		return VG_OK;
+	if ((err = prune_step(st, S_PRUNE_PICK_ALERTS, NULL)))
+		return err;
+	for (size_t i = 0; i < sizeof(alert_rows) / sizeof(alert_rows[0]); i++)
+		if ((err = prune_step(st, alert_rows[i], NULL)))
+			return err;
+	if ((err = prune_step(st, S_PRUNE_ALERTS, &out->alerts)))
+		return err;
+	for (size_t i = 0; i < sizeof(incident_rows) / sizeof(incident_rows[0]); i++)
+		if ((err = prune_step(st, incident_rows[i], NULL)))
+			return err;
+	if ((err = prune_step(st, S_PRUNE_INCIDENTS, &out->incidents)))
+		return err;
+	if ((err = prune_step(st, S_PRUNE_CLEAR_INCIDENTS, NULL)))
+		return err;
+	return prune_step(st, S_PRUNE_CLEAR_ALERTS, NULL);
 }
 
 vg_err vg_store_add_metric(struct vg_store *st, const char *name, int64_t delta)

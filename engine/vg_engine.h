@@ -67,6 +67,8 @@ struct vg_config {
 	} model;
 	struct {
 		char *path;
+		vg_time retention;                 /* 0: keep every incident */
+		int retention_line, retention_col; /* where it was written, 0 if not */
 	} store;
 	struct {
 		vg_time allowed_lateness;
@@ -296,6 +298,30 @@ vg_err vg_store_each_sig_stat(struct vg_store *st,
                                            vg_time last_ts, void *ctx),
                               void *ctx);
 
+/** @brief *out = the latest last activity of any stored incident (event time), or
+ *  VG_TIME_NONE when there is none. */
+vg_err vg_store_newest_activity(struct vg_store *st, vg_time *out);
+/** What one vg_store_prune call removed. */
+struct vg_prune_stats {
+	size_t survivors;  /* incidents not merged away that were removed */
+	int64_t incidents; /* incident rows: those plus the ones merged into them */
+	int64_t alerts;    /* their alerts (with tags, fields, input records) */
+};
+/**
+ * @brief Retention: remove incidents whose last activity is before `before`
+ * (event time), with every row about them -- alerts with their tags, fields,
+ * input records and novelty flags, entities, story rows, record -> incident rows.
+ * An incident merged into another goes with it, never alone (its id keeps
+ * naming the survivor); a merge family with an analyst's verdict on any member
+ * is kept (training data for `vigil model train`).  Stream state (novelty pairs,
+ * signature statistics, stop-values, correlation marks, offsets, metrics) stays.
+ * At most max_incidents survivors, oldest first (0: no limit), so one call never
+ * holds the store for long: out->survivors == max_incidents means there may be
+ * more.  Call inside a transaction (vg_store_begin).  The file does not shrink:
+ * SQLite reuses the freed pages.
+ */
+vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
+                      struct vg_prune_stats *out);
 /** @brief Add a named counter (metrics table). */
 vg_err vg_store_add_metric(struct vg_store *st, const char *name, int64_t delta);
 
@@ -315,6 +341,7 @@ struct vg_pipeline_stats {
 	    incidents_changed, late_events;
 	uint64_t documents_truncated; /* incident versions whose document left details
 	                                 out to fit kafka.max_message_bytes */
+	uint64_t incidents_pruned, alerts_pruned; /* removed by store.retention */
 };
 
 /** Called for each record that becomes a dead letter (reason, original bytes). */

@@ -3,6 +3,11 @@
 -- Applied at start-up (idempotent).  The database runs in WAL mode, so `sqlite3`
 -- can query it while the engine writes.  Times are ISO 8601 UTC text (readable) plus
 -- microseconds since the epoch (*_us, for ordering and arithmetic).
+-- With store.retention set, incidents quiet that long (event time) are removed in
+-- the engine's batches with every row about them (engine/store.c, vg_store_prune);
+-- merge families go whole, incidents with a verdict stay; the metrics
+-- incidents_pruned and alerts_pruned count them.  Freed pages are reused, the file
+-- does not shrink (VACUUM it with the engine stopped to give the space back).
 -- Useful queries:
 --   sqlite3 vigil.db 'select id, score, priority, title from incidents_ranked'
 --   sqlite3 vigil.db "select * from incident_timeline where incident_id = 'inc-...'"
@@ -39,6 +44,9 @@ CREATE TABLE IF NOT EXISTS incidents (
 );
 CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);
+-- The incidents merged into one (retention removes a merge family together).
+CREATE INDEX IF NOT EXISTS incidents_by_merged_into ON incidents(merged_into)
+  WHERE merged_into IS NOT NULL;
 
 -- Alerts: correlations that fired and detection hits that stand alone.
 CREATE TABLE IF NOT EXISTS alerts (

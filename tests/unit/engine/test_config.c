@@ -167,6 +167,35 @@ START_TEST(semantic_errors)
 }
 END_TEST
 
+/* store.retention: 0 (the default) keeps everything; otherwise it must outlast
+ * what can still grow -- 2 x incident_gap + allowed_lateness (the rules' timespans
+ * are checked by the pipeline, test_pipeline.c). */
+START_TEST(retention_is_checked_against_the_gap)
+{
+	struct vg_config *cfg = load_ok("");
+	ck_assert_int_eq(cfg->store.retention, 0);
+	ck_assert_int_eq(cfg->store.retention_line, 0);
+	vg_config_destroy(cfg);
+	cfg = load_ok("store:\n  path: x.db\n  retention: 30d\n");
+	ck_assert_int_eq(cfg->store.retention, 30 * 86400 * VG_USEC_PER_SEC);
+	ck_assert_int_eq(cfg->store.retention_line, 3);
+	ck_assert_int_eq(cfg->store.retention_col, 14);
+	vg_config_destroy(cfg);
+	char *msgs = load_bad("correlation: {incident_gap: 2h}\n"
+	                      "store: {retention: 4h}\n");
+	ck_assert_str_eq(msgs,
+	                 "bad.yaml:2:20: error: 'store.retention' must be 0 (keep "
+	                 "everything) or at least 14460s (2 x "
+	                 "correlation.incident_gap + correlation.allowed_lateness): "
+	                 "incidents younger than that can still grow\n");
+	free(msgs);
+	msgs = load_bad("store: {retention: -1d}\n");
+	ck_assert_ptr_nonnull(strstr(msgs, "bad.yaml:1:20: error: 'store.retention' must "
+	                                   "be a duration"));
+	free(msgs);
+}
+END_TEST
+
 START_TEST(invalid_yaml_points_at_the_problem)
 {
 	char *msgs = load_bad("kafka:\n  brokers: [a, b\nstore: {}\n");
@@ -241,6 +270,7 @@ static Suite *config_suite(void)
 	    {"typos", typos_get_suggestions},
 	    {"types", wrong_types_and_values_all_reported},
 	    {"semantics", semantic_errors},
+	    {"retention", retention_is_checked_against_the_gap},
 	    {"yaml", invalid_yaml_points_at_the_problem},
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},

@@ -35,22 +35,29 @@ static void teardown(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-/* A pipeline storing into db; extra: more configuration lines ("" for none). */
-static struct vg_pipeline *new_pipeline_with(const char *db, const char *extra,
-                                             struct vg_config **cfgp)
+/* A pipeline storing into db; store: more keys of the store section, extra: more
+ * configuration lines ("" for none). */
+static struct vg_pipeline *new_pipeline_conf(const char *db, const char *store,
+                                             const char *extra, struct vg_config **cfgp)
 {
 	struct vg_diag d;
 	struct vg_pipeline *p = NULL;
 	char yaml[1024];
 	vg_diag_init(&d);
-	snprintf(yaml, sizeof(yaml), "model: {path: none}\nstore: {path: \"%s\"}\n%s", db,
-	         extra);
+	snprintf(yaml, sizeof(yaml), "model: {path: none}\nstore: {path: \"%s\"%s}\n%s",
+	         db, store, extra);
 	ck_assert_int_eq(vg_config_load_string("t", yaml, strlen(yaml), cfgp, &d), VG_OK);
 	vg_err err = vg_pipeline_new(*cfgp, NULL, &p, &d);
 	vg_diag_print(&d, stderr);
 	ck_assert_int_eq(err, VG_OK);
 	vg_diag_clear(&d);
 	return p;
+}
+
+static struct vg_pipeline *new_pipeline_with(const char *db, const char *extra,
+                                             struct vg_config **cfgp)
+{
+	return new_pipeline_conf(db, "", extra, cfgp);
 }
 
 static struct vg_pipeline *new_pipeline(const char *db, struct vg_config **cfgp)
@@ -136,18 +143,33 @@ static char *dump(const char *db)
 	return b.data;
 }
 
-static int64_t query_int(const char *db, const char *sql)
+/* The first column of the first row of sql on db, with the database `other`
+ * attached as "other" (NULL: none). */
+static int64_t query_int_with(const char *db, const char *other, const char *sql)
 {
 	sqlite3 *h;
 	sqlite3_stmt *s;
 	int64_t v = -1;
 	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+	if (other) {
+		ck_assert_int_eq(
+		    sqlite3_prepare_v2(h, "ATTACH ?1 AS other", -1, &s, NULL), SQLITE_OK);
+		sqlite3_bind_text(s, 1, other, -1, SQLITE_TRANSIENT);
+		ck_assert_int_eq(sqlite3_step(s), SQLITE_DONE);
+		sqlite3_finalize(s);
+	}
+	ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK, "%s: %s",
+	              sql, sqlite3_errmsg(h));
 	if (sqlite3_step(s) == SQLITE_ROW)
 		v = sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	sqlite3_close(h);
 	return v;
+}
+
+static int64_t query_int(const char *db, const char *sql)
+{
+	return query_int_with(db, NULL, sql);
 }
 
 /* The first column of the first row of sql, as a string the caller frees. */
@@ -165,16 +187,22 @@ static char *query_text(const char *db, const char *sql)
 	return v;
 }
 
-static char *run_uninterrupted(const char *name, size_t batch)
+/* The store after one run over every record; store: more keys of its section. */
+static char *run_uninterrupted_conf(const char *name, const char *store, size_t batch)
 {
 	char db[128];
 	struct vg_config *cfg;
 	snprintf(db, sizeof(db), "%s/%s.db", g_dir, name);
-	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	struct vg_pipeline *p = new_pipeline_conf(db, store, "", &cfg);
 	feed(p, 0, nrecords(), batch);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
 	return dump(db);
+}
+
+static char *run_uninterrupted(const char *name, size_t batch)
+{
+	return run_uninterrupted_conf(name, "", batch);
 }
 
 START_TEST(attack_becomes_one_incident)
@@ -246,21 +274,29 @@ START_TEST(ids_are_deterministic_across_batchings)
 END_TEST
 
 /* Crash after the batch that ends at `stop`, restart from the committed offset. */
-static char *run_with_restart(const char *name, size_t stop, size_t batch)
+/* The store after a run stopped (as by a crash) at record `stop` and restarted from
+ * the committed offset; store: more keys of its section. */
+static char *run_with_restart_conf(const char *name, const char *store, size_t stop,
+                                   size_t batch)
 {
 	char db[128];
 	struct vg_config *cfg;
 	snprintf(db, sizeof(db), "%s/%s.db", g_dir, name);
-	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	struct vg_pipeline *p = new_pipeline_conf(db, store, "", &cfg);
 	int64_t committed = feed(p, 0, stop, batch);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
 	ck_assert_int_le(committed, (int64_t)stop);
-	p = new_pipeline(db, &cfg);
+	p = new_pipeline_conf(db, store, "", &cfg);
 	feed(p, (size_t)committed, nrecords(), batch);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
 	return dump(db);
+}
+
+static char *run_with_restart(const char *name, size_t stop, size_t batch)
+{
+	return run_with_restart_conf(name, "", stop, batch);
 }
 
 START_TEST(restart_reproduces_the_uninterrupted_store)
@@ -821,6 +857,119 @@ START_TEST(restart_keeps_signature_statistics)
 }
 END_TEST
 
+/* store.retention removes every incident quiet that long behind the watermark
+ * (3 h of the 12 h scenario), with everything naming it, and nothing else: every
+ * row left is the row of a run without it, and a restart ends in the same store. */
+START_TEST(retention_removes_only_quiet_incidents)
+{
+	char full[128], kept[128], sql[1024];
+	snprintf(full, sizeof(full), "%s/full.db", g_dir);
+	snprintf(kept, sizeof(kept), "%s/kept.db", g_dir);
+	free(run_uninterrupted_conf("full", "", 50));
+	char *want = run_uninterrupted_conf("kept", ", retention: 3h", 50);
+	/* the cutoff: 3 h behind the watermark, or behind the newest incident when
+	 * that is older (what the last batch saw) */
+	const char *cutoff =
+	    "(min((select max_event_us from main.input_offsets), (select "
+	    "max(last_seen_us) from main.incidents)) - 10800000000)";
+
+	int64_t removed =
+	    query_int_with(kept, full,
+	                   "select (select count(*) from other.incidents) - "
+	                   "(select count(*) from main.incidents)");
+	int64_t left = query_int(kept, "select count(*) from incidents");
+	ck_assert_int_gt(removed, 0);
+	ck_assert_int_gt(left, 0);
+	ck_assert_int_eq(query_int(kept, "select value from metrics where name = "
+	                                 "'incidents_pruned'"),
+	                 removed);
+	ck_assert_int_eq(
+	    query_int_with(kept, full,
+	                   "select (select count(*) from other.alerts) - "
+	                   "(select count(*) from main.alerts) - (select "
+	                   "value from metrics where name = 'alerts_pruned')"),
+	    0);
+	/* removed: quiet ones only, every one of them */
+	snprintf(sql, sizeof(sql),
+	         "select count(*) from other.incidents where merged_into is null and id "
+	         "not in (select id from main.incidents) and last_seen_us >= %s",
+	         cutoff);
+	ck_assert_int_eq(query_int_with(kept, full, sql), 0);
+	snprintf(sql, sizeof(sql),
+	         "select count(*) from main.incidents where merged_into is null and "
+	         "last_seen_us < %s",
+	         cutoff);
+	ck_assert_int_eq(query_int(kept, sql), 0);
+	/* left: exactly as without retention, and nothing names what went */
+	static const char *const tables[] = {
+	    "incidents",      "alerts",          "alert_tags",       "alert_fields",
+	    "alert_events",   "alert_novelty",   "record_incidents", "entities",
+	    "incident_edges", "incident_spread", "incident_tactics", "novelty"};
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql),
+		         "select count(*) from (select * from main.%s except select * "
+		         "from other.%s)",
+		         tables[i], tables[i]);
+		ck_assert_msg(query_int_with(kept, full, sql) == 0, "%s differs",
+		              tables[i]);
+	}
+	ck_assert_int_eq(query_int(kept, "select count(*) from novelty"),
+	                 query_int(full, "select count(*) from novelty"));
+	static const char *const orphans[] = {
+	    "select count(*) from alerts where incident_id not in (select id from "
+	    "incidents)",
+	    "select count(*) from record_incidents where incident_id not in (select id "
+	    "from incidents)",
+	    "select count(*) from entities where incident_id not in (select id from "
+	    "incidents)",
+	    "select count(*) from incident_tactics where incident_id not in (select id "
+	    "from incidents)",
+	    "select count(*) from alert_fields where alert_id not in (select id from "
+	    "alerts)",
+	    "select count(*) from alert_events where alert_id not in (select id from "
+	    "alerts)",
+	    "select count(*) from alert_novelty where alert_id not in (select id from "
+	    "alerts)",
+	};
+	for (size_t i = 0; i < sizeof(orphans) / sizeof(orphans[0]); i++)
+		ck_assert_msg(query_int(kept, orphans[i]) == 0, "%s", orphans[i]);
+
+	/* a restart (the pruning schedule starts afresh) ends in the same store */
+	size_t stops[] = {g_sc.count / 2, g_sc.count - 10};
+	for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "kr%zu", i);
+		char *got = run_with_restart_conf(name, ", retention: 3h", stops[i], 50);
+		ck_assert_msg(strcmp(want, got) == 0, "restart at record %zu differs",
+		              stops[i]);
+		free(got);
+	}
+	free(want);
+}
+END_TEST
+
+/* A retention shorter than what the rules can still correlate is refused with its
+ * position: the embedded rules chain timespans up to 15 minutes. */
+START_TEST(retention_shorter_than_the_rules_is_refused)
+{
+	struct vg_diag d;
+	struct vg_config *cfg;
+	struct vg_pipeline *p = NULL;
+	const char *yaml = "model: {path: none}\nstore: {path: x.db, retention: 125m}\n";
+	vg_diag_init(&d);
+	ck_assert_int_eq(vg_config_load_string("t.yaml", yaml, strlen(yaml), &cfg, &d),
+	                 VG_OK);
+	ck_assert_int_eq(vg_pipeline_new(cfg, NULL, &p, &d), VG_ERR_CONFIG);
+	ck_assert_ptr_null(p);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_msg(strstr(d.msgs[0], "t.yaml:2:32: error: 'store.retention' must be 0 "
+	                                "(keep everything) or at least 8160s") != NULL,
+	              "%s", d.msgs[0]);
+	vg_diag_clear(&d);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -833,6 +982,8 @@ static Suite *pipeline_suite(void)
 	    {"endpoint", endpoint_campaigns_raise_their_alerts},
 	    {"auditd", auditd_records_are_grouped_across_batches},
 	    {"signatures", restart_keeps_signature_statistics},
+	    {"retention", retention_removes_only_quiet_incidents},
+	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
 	};
 	return vg_test_suite("pipeline", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);

@@ -433,6 +433,129 @@ START_TEST(story_rows_follow_the_incident)
 }
 END_TEST
 
+/* Store incident id, quiet since t0 + 60 s, with two alerts of its own (ids from
+ * `tag`), each behind one input record, the first flagged novel, and one tactic;
+ * absorbs: an incident merged into this one first (NULL: none). */
+static void put_family_member(struct vg_store *st, const char *id, vg_time t0, char tag,
+                              const char *absorbs)
+{
+	struct vg_incident inc;
+	build_incident(&inc, id, t0);
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	if (absorbs)
+		ck_assert_int_eq(vg_store_merge_incident(st, absorbs, id), VG_OK);
+	for (size_t k = 0; k < inc.nalerts; k++) {
+		snprintf(inc.alerts[k].id, sizeof(inc.alerts[k].id), "%c%c%014x", tag,
+		         tag, (unsigned)k);
+		inc.alerts[k].novel = k == 0;
+		struct vg_source src = {"syslog", 0, (int64_t)(tag * 10 + (char)k)};
+		struct vg_alert a = {.nevents = 1, .events = &src};
+		memcpy(a.id, inc.alerts[k].id, sizeof(a.id));
+		ck_assert_int_eq(vg_store_put_alert_events(st, &a), VG_OK);
+		ck_assert_int_eq(vg_store_put_record_incident(st, &a, id), VG_OK);
+	}
+	struct vg_story_step step = {1, "credential-access", t0, inc.alerts[0].id,
+	                             "SSH brute force"};
+	struct vg_incident_story story = {NULL, 0, NULL, 0, NULL, 0, NULL, 0, &step, 1};
+	struct vg_incident_doc doc = g_doc;
+	doc.story = &story;
+	ck_assert_int_eq(vg_store_put_incident(st, &inc, NULL, &doc), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+}
+
+START_TEST(prune_removes_quiet_families_whole)
+{
+	const vg_time day = 86400 * VG_USEC_PER_SEC;
+	struct vg_store *st = open_store();
+	/* old and alone; old, absorbing an old one; recent; old with a verdict;
+	 * old, absorbing one with a verdict given before the merge; recent,
+	 * absorbing an old one */
+	put_family_member(st, "inc-00000000000000a1", 1 * day, 'a', NULL);
+	put_family_member(st, "inc-00000000000000b1", 2 * day, 'b', NULL);
+	put_family_member(st, "inc-00000000000000b2", 3 * day, 'c',
+	                  "inc-00000000000000b1");
+	put_family_member(st, "inc-00000000000000d1", 20 * day, 'd', NULL);
+	put_family_member(st, "inc-00000000000000e1", 4 * day, 'e', NULL);
+	put_family_member(st, "inc-00000000000000f1", 5 * day, 'f', NULL);
+	ck_assert_int_eq(vg_store_put_feedback(st, "inc-00000000000000e1", "fp", NULL, 0),
+	                 VG_OK);
+	ck_assert_int_eq(vg_store_put_feedback(st, "inc-00000000000000f1", "tp", NULL, 0),
+	                 VG_OK);
+	put_family_member(st, "inc-00000000000000f2", 6 * day, 'g',
+	                  "inc-00000000000000f1");
+	put_family_member(st, "inc-00000000000000h1", 7 * day, 'h', NULL);
+	put_family_member(st, "inc-00000000000000h2", 29 * day, 'i',
+	                  "inc-00000000000000h1");
+	ck_assert_int_eq(
+	    vg_store_put_novelty(st, "web01", "rule-bf", "aa00000000000000", 1 * day),
+	    VG_OK);
+	ck_assert_int_eq(count("select count(*) from alerts"), 18);
+	ck_assert_int_eq(count("select count(*) from alert_novelty"), 9);
+
+	/* quiet before day 8: a1 and the b family (the oldest first, one survivor
+	 * per call here); e1 and the f family have verdicts, h1 was merged into
+	 * the recent h2 */
+	struct vg_prune_stats ps;
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_prune(st, 8 * day, 1, &ps), VG_OK);
+	ck_assert_uint_eq(ps.survivors, 1);
+	ck_assert_int_eq(ps.incidents, 1);
+	ck_assert_int_eq(ps.alerts, 2);
+	ck_assert_int_eq(vg_store_prune(st, 8 * day, 0, &ps), VG_OK);
+	ck_assert_uint_eq(ps.survivors, 1);
+	ck_assert_int_eq(ps.incidents, 2); /* b2 and b1, merged into it */
+	ck_assert_int_eq(ps.alerts, 4);
+	ck_assert_int_eq(vg_store_prune(st, 8 * day, 0, &ps), VG_OK);
+	ck_assert_uint_eq(ps.survivors, 0);
+	ck_assert_int_eq(ps.incidents, 0);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	ck_assert_int_eq(count("select count(*) from incidents where id in"
+	                       " ('inc-00000000000000a1','inc-00000000000000b1',"
+	                       "'inc-00000000000000b2')"),
+	                 0);
+	/* everything naming them went with them */
+	ck_assert_int_eq(count("select count(*) from alerts"), 12);
+	ck_assert_int_eq(
+	    count("select count(*) from alert_tags where substr(alert_id,1,1)"
+	          " in ('a','b','c')"),
+	    0);
+	ck_assert_int_eq(count("select count(*) from alert_tags"), 12);
+	ck_assert_int_eq(count("select count(*) from alert_fields"), 24);
+	ck_assert_int_eq(count("select count(*) from alert_events"), 12);
+	ck_assert_int_eq(count("select count(*) from alert_novelty"), 6);
+	ck_assert_int_eq(count("select count(*) from record_incidents"), 12);
+	ck_assert_int_eq(count("select count(*) from entities where incident_id in"
+	                       " ('inc-00000000000000a1','inc-00000000000000b2')"),
+	                 0);
+	ck_assert_int_eq(count("select count(*) from incident_tactics"), 4);
+	/* stream state stays */
+	ck_assert_int_eq(count("select count(*) from novelty"), 1);
+
+	/* quiet before day 20: nothing more; before day 21: d1 alone */
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_prune(st, 20 * day, 0, &ps), VG_OK);
+	ck_assert_uint_eq(ps.survivors, 0);
+	ck_assert_int_eq(vg_store_prune(st, 21 * day, 0, &ps), VG_OK);
+	ck_assert_uint_eq(ps.survivors, 1);
+	ck_assert_int_eq(ps.incidents, 1);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	ck_assert_int_eq(count("select count(*) from incidents where id ="
+	                       " 'inc-00000000000000d1'"),
+	                 0);
+	ck_assert_int_eq(count("select count(*) from incidents"), 5);
+	ck_assert_int_eq(count("select count(*) from feedback"), 2);
+	/* the merged-away h1 still names its survivor, and verdicts still train */
+	struct vg_incident got;
+	ck_assert_int_eq(vg_store_load_incident(st, "inc-00000000000000h1", &got),
+	                 VG_ERR_NOTFOUND);
+	ck_assert_ptr_nonnull(strstr(vg_store_errmsg(st), "inc-00000000000000h2"));
+	ck_assert_int_eq(vg_store_load_incident(st, "inc-00000000000000f2", &got), VG_OK);
+	ck_assert_uint_eq(got.nalerts, 4);
+	vg_incident_clear(&got);
+	vg_store_close(st);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -444,6 +567,7 @@ static Suite *store_suite(void)
 	    {"errors", open_errors_are_reported},
 	    {"feedback", feedback_is_recorded_and_read_back},
 	    {"story", story_rows_follow_the_incident},
+	    {"prune", prune_removes_quiet_families_whole},
 	};
 	return vg_test_suite("store", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
