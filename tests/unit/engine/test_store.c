@@ -463,6 +463,17 @@ static void put_family_member(struct vg_store *st, const char *id, vg_time t0, c
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
 }
 
+/* vg_store_prune(before, max) removes what it is expected to. */
+static void prune_expect(struct vg_store *st, vg_time before, size_t max,
+                         size_t survivors, int64_t incidents, int64_t alerts)
+{
+	struct vg_prune_stats ps;
+	ck_assert_int_eq(vg_store_prune(st, before, max, &ps), VG_OK);
+	ck_assert_uint_eq(ps.survivors, survivors);
+	ck_assert_int_eq(ps.incidents, incidents);
+	ck_assert_int_eq(ps.alerts, alerts);
+}
+
 START_TEST(prune_removes_quiet_families_whole)
 {
 	const vg_time day = 86400 * VG_USEC_PER_SEC;
@@ -495,19 +506,10 @@ START_TEST(prune_removes_quiet_families_whole)
 	/* quiet before day 8: a1 and the b family (the oldest first, one survivor
 	 * per call here); e1 and the f family have verdicts, h1 was merged into
 	 * the recent h2 */
-	struct vg_prune_stats ps;
 	ck_assert_int_eq(vg_store_begin(st), VG_OK);
-	ck_assert_int_eq(vg_store_prune(st, 8 * day, 1, &ps), VG_OK);
-	ck_assert_uint_eq(ps.survivors, 1);
-	ck_assert_int_eq(ps.incidents, 1);
-	ck_assert_int_eq(ps.alerts, 2);
-	ck_assert_int_eq(vg_store_prune(st, 8 * day, 0, &ps), VG_OK);
-	ck_assert_uint_eq(ps.survivors, 1);
-	ck_assert_int_eq(ps.incidents, 2); /* b2 and b1, merged into it */
-	ck_assert_int_eq(ps.alerts, 4);
-	ck_assert_int_eq(vg_store_prune(st, 8 * day, 0, &ps), VG_OK);
-	ck_assert_uint_eq(ps.survivors, 0);
-	ck_assert_int_eq(ps.incidents, 0);
+	prune_expect(st, 8 * day, 1, 1, 1, 2);
+	prune_expect(st, 8 * day, 0, 1, 2, 4); /* b2 and b1, merged into it */
+	prune_expect(st, 8 * day, 0, 0, 0, 0);
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
 	ck_assert_int_eq(count("select count(*) from incidents where id in"
 	                       " ('inc-00000000000000a1','inc-00000000000000b1',"
@@ -533,11 +535,8 @@ START_TEST(prune_removes_quiet_families_whole)
 
 	/* quiet before day 20: nothing more; before day 21: d1 alone */
 	ck_assert_int_eq(vg_store_begin(st), VG_OK);
-	ck_assert_int_eq(vg_store_prune(st, 20 * day, 0, &ps), VG_OK);
-	ck_assert_uint_eq(ps.survivors, 0);
-	ck_assert_int_eq(vg_store_prune(st, 21 * day, 0, &ps), VG_OK);
-	ck_assert_uint_eq(ps.survivors, 1);
-	ck_assert_int_eq(ps.incidents, 1);
+	prune_expect(st, 20 * day, 0, 0, 0, 0);
+	prune_expect(st, 21 * day, 0, 1, 1, 2);
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
 	ck_assert_int_eq(count("select count(*) from incidents where id ="
 	                       " 'inc-00000000000000d1'"),
