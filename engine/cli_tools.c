@@ -295,10 +295,11 @@ int vg_cli_detect(int argc, char **argv)
 	vg_pipeline_stats(p, &st);
 	fprintf(stderr,
 	        "vigil detect: %llu records, %llu events, %llu dead letters, %llu hits, "
-	        "%llu alerts\n",
+	        "%llu alerts; %llu late events, %llu correlation groups evicted\n",
 	        (unsigned long long)st.records, (unsigned long long)st.events,
 	        (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
-	        (unsigned long long)st.alerts);
+	        (unsigned long long)st.alerts, (unsigned long long)st.late_events,
+	        (unsigned long long)st.evicted_groups);
 	vg_line_reader_free(&lr);
 	vg_buf_free(&d.buf);
 	vg_pipeline_destroy(p);

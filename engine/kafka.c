@@ -683,12 +683,15 @@ out:
 		vg_log(VG_LOG_INFO,
 		       "processed %llu records: %llu events, %llu dead letters, %llu "
 		       "rule hits, "
-		       "%llu alerts (%llu replayed), %llu incident versions",
+		       "%llu alerts (%llu replayed), %llu incident versions; %llu late "
+		       "events, %llu correlation groups evicted",
 		       (unsigned long long)st.records, (unsigned long long)st.events,
 		       (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
 		       (unsigned long long)st.alerts,
 		       (unsigned long long)st.alerts_replayed,
-		       (unsigned long long)st.incidents_changed);
+		       (unsigned long long)st.incidents_changed,
+		       (unsigned long long)st.late_events,
+		       (unsigned long long)st.evicted_groups);
 	}
 	vg_pipeline_destroy(r.pipe);
 	for (size_t i = 0; i < r.nparts; i++)

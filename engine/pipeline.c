@@ -91,7 +91,8 @@ struct vg_pipeline {
 
 	struct vg_pipeline_stats stats, stats_flushed;
 	struct vg_ratelimit dl_log;
-	struct vg_ratelimit doc_log; /* documents made to fit */
+	struct vg_ratelimit doc_log;   /* documents made to fit */
+	struct vg_ratelimit evict_log; /* correlation groups evicted */
 };
 
 static void held_free(struct held_alert *h);
@@ -237,6 +238,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 		p->hooks = *hooks;
 	p->dl_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
 	p->doc_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
+	p->evict_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(1, 60);
 	vg_strmap_init(&p->dirty);
 	vg_strmap_init(&p->novelty);
 	vg_buf_init(&p->text.title);
@@ -789,6 +791,34 @@ static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 	return vg_store_put_incident(p->store, inc, &rank, &doc);
 }
 
+/* The correlator's own counters into the pipeline's. */
+static void take_correlator_stats(const struct vg_correlator *c,
+                                  struct vg_pipeline_stats *st)
+{
+	struct vg_correlator_stats cs;
+	vg_correlator_stats(c, &cs);
+	st->late_events = cs.late_events;
+	st->evicted_groups = cs.evicted_groups;
+}
+
+/* Bring the correlator's counters in at the end of a batch, and say when the
+ * batch evicted open groups: correlation then runs on partial state. */
+static void batch_correlator_stats(struct vg_pipeline *p)
+{
+	take_correlator_stats(p->corr, &p->stats);
+	if (p->stats.evicted_groups > p->stats_flushed.evicted_groups)
+		vg_log_limited(
+		    &p->evict_log, VG_LOG_WARN,
+		    "correlation: %llu open groups evicted (%llu in all): "
+		    "correlation.max_groups_per_rule (%lld) or max_groups_total "
+		    "(%lld) reached; alerts that needed them may not fire",
+		    (unsigned long long)(p->stats.evicted_groups -
+		                         p->stats_flushed.evicted_groups),
+		    (unsigned long long)p->stats.evicted_groups,
+		    (long long)p->cfg->correlation.max_groups_per_rule,
+		    (long long)p->cfg->correlation.max_groups_total);
+}
+
 static vg_err flush_metrics(struct vg_pipeline *p)
 {
 	const struct {
@@ -809,6 +839,8 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 	    {"incidents_pruned", p->stats.incidents_pruned,
 	     p->stats_flushed.incidents_pruned},
 	    {"alerts_pruned", p->stats.alerts_pruned, p->stats_flushed.alerts_pruned},
+	    {"late_events", p->stats.late_events, p->stats_flushed.late_events},
+	    {"evicted_groups", p->stats.evicted_groups, p->stats_flushed.evicted_groups},
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].now == m[i].then)
@@ -907,6 +939,7 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	vg_strmap_free(&p->dirty);
 	vg_strmap_init(&p->dirty);
 
+	batch_correlator_stats(p);
 	if (!err && p->store) {
 		for (size_t i = 0; !err && i < p->nparts; i++) {
 			struct part_pos *pp = &p->parts[i];
@@ -1062,10 +1095,8 @@ void vg_pipeline_finish_input(struct vg_pipeline *p)
 
 void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out)
 {
-	struct vg_correlator_stats cs;
 	*out = p->stats;
-	vg_correlator_stats(p->corr, &cs);
-	out->late_events = cs.late_events;
+	take_correlator_stats(p->corr, out);
 }
 
 struct vg_store *vg_pipeline_store(struct vg_pipeline *p)

@@ -342,6 +342,8 @@ struct vg_pipeline_stats {
 	uint64_t documents_truncated; /* incident versions whose document left details
 	                                 out to fit kafka.max_message_bytes */
 	uint64_t incidents_pruned, alerts_pruned; /* removed by store.retention */
+	uint64_t evicted_groups; /* open correlation groups dropped at the limits
+	                            (correlation.max_groups_*) */
 };
 
 /** Called for each record that becomes a dead letter (reason, original bytes). */

@@ -970,6 +970,46 @@ START_TEST(retention_shorter_than_the_rules_is_refused)
 }
 END_TEST
 
+/* What correlation had to give up is counted, in the stats and the store's metrics:
+ * groups evicted at correlation.max_groups_per_rule, and events that came later
+ * than the watermark (an early record of the scenario fed again at its end). */
+START_TEST(evictions_and_late_events_are_counted)
+{
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts, len;
+	snprintf(db, sizeof(db), "%s/limits.db", g_dir);
+	struct vg_pipeline *p =
+	    new_pipeline_with(db, "correlation: {max_groups_per_rule: 1}\n", &cfg);
+	feed(p, 0, nrecords() - 1, 500);
+	size_t first_attack = 0;
+	while (!g_sc.records[first_attack].attack)
+		first_attack++;
+	const char *r = record(first_attack, &len);
+	struct vg_source src = {"syslog", 0, (int64_t)nrecords()};
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	ck_assert_int_eq(
+	    vg_pipeline_process(p, VG_FMT_SYSLOG, r, len, &src,
+	                        vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0)),
+	    VG_OK);
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+	struct vg_pipeline_stats st;
+	vg_pipeline_stats(p, &st);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	ck_assert_uint_gt(st.evicted_groups, 0);
+	ck_assert_uint_eq(st.late_events, 1);
+	ck_assert_int_eq(query_int(db, "select value from metrics where name = "
+	                               "'evicted_groups'"),
+	                 (int64_t)st.evicted_groups);
+	ck_assert_int_eq(query_int(db, "select value from metrics where name = "
+	                               "'late_events'"),
+	                 1);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -984,6 +1024,7 @@ static Suite *pipeline_suite(void)
 	    {"signatures", restart_keeps_signature_statistics},
 	    {"retention", retention_removes_only_quiet_incidents},
 	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
+	    {"limits", evictions_and_late_events_are_counted},
 	};
 	return vg_test_suite("pipeline", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
