@@ -64,6 +64,10 @@ static const struct opt g_opts[] = {
      "Records per batch (one store transaction and one offset commit)"},
     {"kafka", "poll_timeout_ms", T_INT, O(kafka.poll_timeout_ms), "200", 1, 60000,
      "Longest wait for a batch to fill"},
+    {"kafka", "stats_interval", T_DURATION, O(kafka.stats_interval), "60s", 0, 86400,
+     "Wall time between the progress lines vigil run logs (records and rate, dead "
+     "letters, rule hits, alerts, incident versions, late events, evicted correlation "
+     "groups, consumer lag); 0 = none"},
     {"kafka", "embedded_partitions", T_INT, O(kafka.embedded_partitions), "3", 1, 64,
      "Partitions per topic of the embedded cluster"},
     {"rules", "paths", T_STRLIST, O(rules.paths), NULL, 0, 0,

@@ -286,6 +286,10 @@ struct runner {
 	bool in_batch;    /* the caller already began the batch */
 	vg_err dl_err;
 	struct vg_ratelimit dl_log;
+	/* progress lines (kafka.stats_interval): when the last was written, and
+	 * the counters then */
+	vg_time progress_at;
+	struct vg_pipeline_stats progress;
 };
 
 static struct part_state *part_get(struct runner *r, const char *topic, int32_t partition)
@@ -312,6 +316,55 @@ static struct part_state *part_get(struct runner *r, const char *topic, int32_t 
 	ps->last_data = vg_time_now();
 	r->nparts++;
 	return ps;
+}
+
+/* Records on the assigned partitions not processed yet: each partition's high
+ * watermark as the last fetch saw it (librdkafka's cache, no broker round trip)
+ * less the next offset to process.  @return -1 when no partition has both. */
+static int64_t consumer_lag(struct runner *r)
+{
+	int64_t lag = -1;
+	for (size_t i = 0; i < r->nparts; i++) {
+		const struct part_state *ps = &r->parts[i];
+		int64_t low, high;
+		if (ps->max_offset < 0 ||
+		    rd_kafka_get_watermark_offsets(r->consumer, ps->topic, ps->partition,
+		                                   &low,
+		                                   &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+		    high < 0)
+			continue;
+		lag = (lag < 0 ? 0 : lag) +
+		      (high > ps->max_offset ? high - ps->max_offset - 1 : 0);
+	}
+	return lag;
+}
+
+/* One progress line every kafka.stats_interval of wall time: what the last
+ * interval did (and its rate), and how far the consumer is behind. */
+static void log_progress(struct runner *r, vg_time now)
+{
+	struct vg_pipeline_stats st;
+	const struct vg_pipeline_stats *o = &r->progress;
+	double secs = (double)(now - r->progress_at) / (double)VG_USEC_PER_SEC;
+	vg_pipeline_stats(r->pipe, &st);
+	int64_t lag = consumer_lag(r);
+	char lagbuf[32] = "unknown";
+	if (lag >= 0)
+		snprintf(lagbuf, sizeof(lagbuf), "%lld records", (long long)lag);
+	vg_log(VG_LOG_INFO,
+	       "progress: %llu records in %.0f s (%.0f/s), %llu dead letters, %llu rule "
+	       "hits, %llu alerts, %llu incident versions, %llu late events, %llu "
+	       "correlation groups evicted; consumer lag %s",
+	       (unsigned long long)(st.records - o->records), secs,
+	       secs > 0 ? (double)(st.records - o->records) / secs : 0.0,
+	       (unsigned long long)(st.dead_letters - o->dead_letters),
+	       (unsigned long long)(st.hits - o->hits),
+	       (unsigned long long)(st.alerts - o->alerts),
+	       (unsigned long long)(st.incidents_changed - o->incidents_changed),
+	       (unsigned long long)(st.late_events - o->late_events),
+	       (unsigned long long)(st.evicted_groups - o->evicted_groups), lagbuf);
+	r->progress = st;
+	r->progress_at = now;
 }
 
 static enum vg_format format_of(const struct vg_config *cfg, const char *topic)
@@ -632,6 +685,7 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 		vg_log(VG_LOG_INFO, "republished %zu incident versions left unpublished",
 		       nouts);
 
+	r.progress_at = vg_time_now();
 	while (!g_stop) {
 		size_t want = batch;
 		if (opts->stop_after_records &&
@@ -653,6 +707,10 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 			rd_kafka_message_destroy(msgs[i]);
 		if (err)
 			break;
+		vg_time now = vg_time_now();
+		if (cfg->kafka.stats_interval > 0 &&
+		    now - r.progress_at >= cfg->kafka.stats_interval)
+			log_progress(&r, now);
 		if (opts->stop_after_records && r.records >= opts->stop_after_records)
 			break;
 		if (n == 0 && opts->stop_at_end && all_at_end(&r)) {

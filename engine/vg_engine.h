@@ -49,6 +49,7 @@ struct vg_config {
 		int64_t batch_size;
 		int64_t poll_timeout_ms;
 		int64_t embedded_partitions;
+		vg_time stats_interval; /* wall time between progress lines, 0 none */
 	} kafka;
 	struct {
 		char **paths; /* empty: the embedded default rules */

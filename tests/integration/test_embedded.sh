@@ -22,6 +22,7 @@ cat >"$WORK/vigil.yaml" <<YAML
 kafka:
   brokers: embedded
   inputs: [{topic: syslog, format: syslog}]
+  stats_interval: 1s
 store: {path: "$WORK/v.db"}
 correlation: {idle_partition_timeout: 2s}
 YAML
@@ -58,11 +59,24 @@ for _ in $(seq 1 60); do
 	sleep 0.5
 done
 [ -n "$published" ] || fail "incident $found not on the output topic within 30 s"
+# Progress lines every second (kafka.stats_interval): one reports the lag caught up.
+caught_up=
+for _ in $(seq 1 40); do
+	if grep -q "progress: .*; consumer lag 0 records$" "$WORK/run.err"; then
+		caught_up=1
+		break
+	fi
+	sleep 0.5
+done
+[ -n "$caught_up" ] || fail "no progress line with the consumer lag caught up"
 
 kill -INT "$pid"
 wait "$pid" || fail "vigil did not exit cleanly on SIGINT"
 pid=
 grep -q "processed $(wc -l <"$WORK/s.tsv") records" "$WORK/run.err" || fail "not every record was processed"
+# The progress lines up to then count every record.
+logged=$(sed -n 's/.*progress: \([0-9]*\) records in .*/\1/p' "$WORK/run.err" | awk '{n += $1} END {print n + 0}')
+[ "$logged" -eq "$(wc -l <"$WORK/s.tsv")" ] || fail "progress lines count $logged records"
 
 # An incident document must fit what the producer sends: a message.max.bytes
 # below kafka.max_message_bytes (+1 KiB) is refused at start-up, not at the first
