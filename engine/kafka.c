@@ -282,8 +282,9 @@ struct runner {
 	struct part_state *parts;
 	size_t nparts, parts_cap;
 	uint64_t records;
-	uint64_t batches; /* batches that had records */
-	bool in_batch;    /* the caller already began the batch */
+	uint64_t redelivered; /* records skipped: processed before a rebalance */
+	uint64_t batches;     /* batches that had records */
+	bool in_batch;        /* the caller already began the batch */
 	vg_err dl_err;
 	struct vg_ratelimit dl_log;
 	/* progress lines (kafka.stats_interval): when the last was written, and
@@ -499,7 +500,7 @@ out:
 static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 {
 	struct vg_output *outs;
-	size_t nouts;
+	size_t nouts, redelivered = 0;
 	vg_err err;
 
 	if (!r->in_batch && (err = vg_pipeline_begin(r->pipe)))
@@ -525,6 +526,14 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		}
 		ps->at_end = false;
 		ps->last_data = vg_time_now();
+		if (m->offset <= ps->max_offset) {
+			/* A rebalance took the partition away and gave it back from
+			 * its committed offset, which open windows hold behind what
+			 * this process has processed: these records are in its state
+			 * already, and counting them again would corrupt it. */
+			redelivered++;
+			continue;
+		}
 		rd_kafka_timestamp_type_t tstype;
 		int64_t ts_ms = rd_kafka_message_timestamp(m, &tstype);
 		vg_time ref = ts_ms > 0 ? ts_ms * 1000 : vg_time_now();
@@ -535,6 +544,13 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		if (m->offset > ps->max_offset)
 			ps->max_offset = m->offset;
 		r->records++;
+	}
+	if (redelivered) {
+		r->redelivered += redelivered;
+		vg_log_limited(&r->dl_log, VG_LOG_INFO,
+		               "consumer: %zu records delivered again after a rebalance "
+		               "(already processed by this process): skipped",
+		               redelivered);
 	}
 	if (err) {
 		/* Nothing of this batch is committed anywhere: end rolls back. */
@@ -742,14 +758,16 @@ out:
 		       "processed %llu records: %llu events, %llu dead letters, %llu "
 		       "rule hits, "
 		       "%llu alerts (%llu replayed), %llu incident versions; %llu late "
-		       "events, %llu correlation groups evicted",
+		       "events, %llu correlation groups evicted; %llu records delivered "
+		       "again after rebalances, skipped",
 		       (unsigned long long)st.records, (unsigned long long)st.events,
 		       (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
 		       (unsigned long long)st.alerts,
 		       (unsigned long long)st.alerts_replayed,
 		       (unsigned long long)st.incidents_changed,
 		       (unsigned long long)st.late_events,
-		       (unsigned long long)st.evicted_groups);
+		       (unsigned long long)st.evicted_groups,
+		       (unsigned long long)r.redelivered);
 	}
 	vg_pipeline_destroy(r.pipe);
 	for (size_t i = 0; i < r.nparts; i++)
