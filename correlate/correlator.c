@@ -55,7 +55,8 @@
  *
  * Restart: vg_correlator_min_offset tells the caller how far it may commit;
  * vg_correlator_restore_mark makes re-read events that an alert already consumed
- * invisible to that (rule, group).
+ * invisible to that (rule, group); vg_correlator_sweep_marks forgets a mark once
+ * its partition has gone past it, so marks cost nothing per event for long.
  */
 #include "correlate_int.h"
 
@@ -272,6 +273,7 @@ struct partition {
 	int32_t partition;
 	vg_time max_ts;
 	vg_time wm;
+	int64_t max_offset; /* largest offset fed, -1 none (vg_correlator_sweep_marks) */
 };
 
 struct mark {
@@ -369,7 +371,7 @@ static struct partition *get_part(struct vg_correlator *c, const char *itopic,
 		return NULL;
 	c->parts = np;
 	c->parts[c->nparts] =
-	    (struct partition){itopic, partition, VG_TIME_NONE, VG_TIME_NONE};
+	    (struct partition){itopic, partition, VG_TIME_NONE, VG_TIME_NONE, -1};
 	c->last_part = c->nparts;
 	c->low_wm = VG_TIME_NONE;
 	return &c->parts[c->nparts++];
@@ -1293,6 +1295,31 @@ vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
 	return VG_OK;
 }
 
+size_t vg_correlator_sweep_marks(struct vg_correlator *c)
+{
+	size_t dropped = 0;
+	for (size_t b = 0; c && c->nmarks && b < c->nmark_buckets; b++)
+		for (struct mark **pm = &c->marks[b]; *pm;) {
+			struct mark *m = *pm;
+			const struct partition *part = NULL;
+			for (size_t i = 0; i < c->nparts && !part; i++)
+				if (c->parts[i].topic == m->topic &&
+				    c->parts[i].partition == m->partition)
+					part = &c->parts[i];
+			if (!part || part->max_offset < m->offset) {
+				pm = &m->next;
+				continue;
+			}
+			*pm =
+			    m->next; /* its partition went past it: never applies again */
+			free(m->key);
+			free(m);
+			c->nmarks--;
+			dropped++;
+		}
+	return dropped;
+}
+
 /* ------------------------------------------------------------------ feed */
 
 static void emit_standalone(struct vg_correlator *c, const struct vg_rule *rule,
@@ -1841,6 +1868,8 @@ void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
 	c->stamp++;
 	const char *itopic = intern_topic(c, ev->src.topic);
 	struct partition *p = get_part(c, itopic, ev->src.partition);
+	if (p && ev->src.offset > p->max_offset)
+		p->max_offset = ev->src.offset;
 	bool late =
 	    ev->ts == VG_TIME_NONE || (p && p->wm != VG_TIME_NONE && ev->ts < p->wm);
 	if (p && !late && (p->max_ts == VG_TIME_NONE || ev->ts > p->max_ts)) {
@@ -1953,4 +1982,5 @@ void vg_correlator_stats(const struct vg_correlator *c, struct vg_correlator_sta
 	}
 	*out = c->stats;
 	out->open_groups = c->ngroups;
+	out->marks = c->nmarks;
 }

@@ -160,6 +160,7 @@ struct vg_correlator_conf {
 
 struct vg_correlator_stats {
 	uint64_t events, hits, alerts, late_events, evicted_groups, open_groups;
+	uint64_t marks; /* restored marks still held (vg_correlator_sweep_marks) */
 };
 
 struct vg_correlator; /* single-threaded: one per worker / partition set */
@@ -201,6 +202,14 @@ bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
 vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
                                   const char *group_key, const char *topic,
                                   int32_t partition, int64_t offset);
+
+/**
+ * @brief Forget the restored marks that can no longer apply: those at or before
+ * the largest offset fed from their partition (offsets only grow within a
+ * partition, so no later event can be at or before them).  Call between batches;
+ * costs one pass over the marks while any is held.  @return how many went.
+ */
+size_t vg_correlator_sweep_marks(struct vg_correlator *c);
 
 void vg_correlator_stats(const struct vg_correlator *c, struct vg_correlator_stats *out);
 

@@ -430,9 +430,11 @@ static vg_err commit_offsets(struct runner *r)
 	if (list->cnt)
 		kerr = rd_kafka_commit(r->consumer, list, 0);
 	if (!kerr)
-		for (int i = 0; i < list->cnt; i++)
-			part_get(r, list->elems[i].topic, list->elems[i].partition)
-			    ->committed = list->elems[i].offset;
+		for (int i = 0; i < list->cnt; i++) {
+			const rd_kafka_topic_partition_t *e = &list->elems[i];
+			part_get(r, e->topic, e->partition)->committed = e->offset;
+			vg_pipeline_committed(r->pipe, e->topic, e->partition, e->offset);
+		}
 	rd_kafka_topic_partition_list_destroy(list);
 	if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
 		vg_log(VG_LOG_ERROR, "committing offsets: %s", rd_kafka_err2str(kerr));

@@ -31,9 +31,11 @@
 struct part_pos {
 	char *topic;
 	int32_t partition;
-	int64_t max_offset;             /* largest offset processed so far, -1 none */
-	vg_time max_ts;                 /* newest event time seen, VG_TIME_NONE none */
-	bool assigned;                  /* counts for the low watermark */
+	int64_t max_offset;  /* largest offset processed so far, -1 none */
+	vg_time max_ts;      /* newest event time seen, VG_TIME_NONE none */
+	bool assigned;       /* counts for the low watermark */
+	int64_t committed;   /* next offset committed upstream (Kafka), -1 unknown */
+	int64_t marks_below; /* the store's marks before it are gone */
 	struct vg_parse_ctx *group_ctx; /* auditd grouping of this stream, or NULL */
 	int64_t group_first;            /* offset of the pending group's first record */
 	vg_time group_ref;              /* ref_time of its latest record */
@@ -406,6 +408,8 @@ static struct part_pos *part_of(struct vg_pipeline *p, const char *topic,
 		return NULL;
 	pp->partition = partition;
 	pp->max_offset = -1;
+	pp->committed = -1;
+	pp->marks_below = 0;
 	pp->max_ts = VG_TIME_NONE;
 	pp->assigned = !p->managed;
 	pp->group_ctx = NULL;
@@ -943,7 +947,14 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	if (!err && p->store) {
 		for (size_t i = 0; !err && i < p->nparts; i++) {
 			struct part_pos *pp = &p->parts[i];
-			if (pp->max_offset < 0)
+			/* a restart reads from the committed offset on: marks
+			 * before it cannot apply again */
+			if (pp->committed > pp->marks_below &&
+			    !(err =
+			          vg_store_prune_marks(p->store, pp->topic, pp->partition,
+			                               pp->committed, NULL)))
+				pp->marks_below = pp->committed;
+			if (err || pp->max_offset < 0)
 				continue;
 			err = vg_store_put_offset(p->store, pp->topic, pp->partition,
 			                          vg_pipeline_committable(p, pp->topic,
@@ -980,6 +991,7 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	if (err)
 		return err;
 	p->stats_flushed = p->stats;
+	vg_correlator_sweep_marks(p->corr);
 	/* Free incidents no held or future alert can join (event time, low watermark,
 	 * a gap of margin for correlations whose windows started earlier). */
 	if (low != VG_TIME_NONE && !p->finishing)
@@ -1059,6 +1071,14 @@ int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
 				next = e->offset;
 		}
 	return next;
+}
+
+void vg_pipeline_committed(struct vg_pipeline *p, const char *topic, int32_t partition,
+                           int64_t next_offset)
+{
+	struct part_pos *pp = part_of(p, topic, partition);
+	if (pp && next_offset > pp->committed)
+		pp->committed = next_offset;
 }
 
 void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,

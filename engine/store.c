@@ -67,6 +67,7 @@ enum stmt_id {
 	S_PUT_FEEDBACK,
 	S_EACH_VERDICT,
 	S_NEWEST_ACTIVITY,
+	S_PRUNE_MARKS,
 	S_PRUNE_CLEAR_INCIDENTS,
 	S_PRUNE_CLEAR_ALERTS,
 	S_PRUNE_PICK_INCIDENTS,
@@ -232,6 +233,8 @@ static const char *const g_sql[S_COUNT] = {
      * chain -- and their alerts in temp.prune_alerts; then every row naming
      * them goes. */
     [S_NEWEST_ACTIVITY] = "SELECT max(last_seen_us) FROM incidents",
+    [S_PRUNE_MARKS] = "DELETE FROM correlation_marks WHERE topic=?1 AND partition=?2"
+                      " AND \"offset\" < ?3",
     [S_PRUNE_CLEAR_INCIDENTS] = "DELETE FROM temp.prune_incidents",
     [S_PRUNE_CLEAR_ALERTS] = "DELETE FROM temp.prune_alerts",
     [S_PRUNE_PICK_INCIDENTS] =
@@ -1114,6 +1117,19 @@ vg_err vg_store_incident_json(struct vg_store *st, const char *incident_id,
 	if (rc == SQLITE_ROW)
 		return VG_OK;
 	return rc == SQLITE_DONE ? VG_ERR_NOTFOUND : fail(st, "reading an incident");
+}
+
+vg_err vg_store_prune_marks(struct vg_store *st, const char *topic, int32_t partition,
+                            int64_t below, int64_t *removed)
+{
+	sqlite3_stmt *s = S(st, S_PRUNE_MARKS);
+	bind_text(s, 1, topic);
+	sqlite3_bind_int(s, 2, partition);
+	sqlite3_bind_int64(s, 3, below);
+	vg_err err = step_done(st, s, "removing correlation marks");
+	if (!err && removed)
+		*removed = sqlite3_changes64(st->db);
+	return err;
 }
 
 vg_err vg_store_newest_activity(struct vg_store *st, vg_time *out)

@@ -211,6 +211,11 @@ bool vg_store_has_alert(struct vg_store *st, const char *alert_id);
 /** @brief Persist a correlation mark (see vg_correlator_restore_mark). */
 vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
                          const char *topic, int32_t partition, int64_t offset);
+/** @brief Remove the marks of topic/partition before offset `below`: a restart
+ *  from a committed offset of at least `below` can never need them.  *removed
+ *  (when not NULL) gets their number. */
+vg_err vg_store_prune_marks(struct vg_store *st, const char *topic, int32_t partition,
+                            int64_t below, int64_t *removed);
 /** @brief Give every stored mark to fn. */
 vg_err vg_store_each_mark(struct vg_store *st,
                           vg_err (*fn)(const char *rule_id, const char *group_key,
@@ -403,6 +408,11 @@ vg_err vg_pipeline_unpublished(struct vg_pipeline *p, struct vg_output **outputs
  *  everything up to and including `processed` is durable. */
 int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
                                 int32_t partition, int64_t processed);
+/** @brief The caller committed next_offset for topic/partition upstream (Kafka):
+ *  a restart reads from there on, so the next batch removes the store's
+ *  correlation marks before it (they would never apply again). */
+void vg_pipeline_committed(struct vg_pipeline *p, const char *topic, int32_t partition,
+                           int64_t next_offset);
 /** @brief An idle partition: treat `now` as its newest event time (its watermark is
  *  now less the allowed lateness).  Call between begin and end: a closing window may
  *  emit alerts. */

@@ -127,6 +127,9 @@ CREATE TABLE IF NOT EXISTS correlation_marks (
   "offset"  INTEGER NOT NULL,
   PRIMARY KEY (rule_id, group_key, topic, partition)
 ) WITHOUT ROWID;
+-- Marks before a partition's committed Kafka offset are removed (vg_store_prune_marks).
+CREATE INDEX IF NOT EXISTS correlation_marks_by_position
+  ON correlation_marks(topic, partition, "offset");
 
 -- Input positions made durable in the same transaction as what they produced.
 CREATE TABLE IF NOT EXISTS input_offsets (

@@ -1913,9 +1913,21 @@ START_TEST(ec_marks_skip_replay)
 	    VG_ERR_NOTFOUND);
 	ck_assert_int_eq(vg_correlator_restore_mark(fx.c, "fail", first.key, "raw", 0, 1),
 	                 VG_ERR_NOTFOUND);
-	for (int i = 0; i < 16; i++)
+	/* one on a partition that never delivers: kept by every sweep */
+	ck_assert_int_eq(
+	    vg_correlator_restore_mark(fx.c, "brute", first.key, "raw", 1, 7), VG_OK);
+	struct vg_correlator_stats st;
+	ck_assert_uint_eq(vg_correlator_sweep_marks(fx.c), 0);
+	for (int i = 0; i < 9; i++)
+		feed(&fx, T0 + i * SEC, "failure", "1.2.3.4", "web1", 100 + i);
+	ck_assert_uint_eq(vg_correlator_sweep_marks(fx.c), 0); /* 108 < 109 */
+	for (int i = 9; i < 16; i++)
 		feed(&fx, T0 + i * SEC, "failure", "1.2.3.4", "web1", 100 + i);
 	ck_assert_uint_eq(g_ngot, 0); /* 110..115 are only 6 */
+	/* the partition went past 109: that mark can never apply again */
+	ck_assert_uint_eq(vg_correlator_sweep_marks(fx.c), 1);
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.marks, 1);
 	/* another group is not affected by the mark */
 	for (int i = 0; i < 10; i++)
 		feed(&fx, T0 + 20 * SEC, "failure", "1.2.3.4", "web2", 100 + i);

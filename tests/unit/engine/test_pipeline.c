@@ -80,8 +80,10 @@ static size_t nrecords(void)
 }
 
 /* Process records [from, to) in batches; returns the offset that may be committed
- * after the last batch (what a Kafka consumer would commit). */
-static int64_t feed(struct vg_pipeline *p, size_t from, size_t to, size_t batch)
+ * after the last batch.  commit: tell the pipeline it was committed after each
+ * batch, as the Kafka runner does. */
+static int64_t feed_with(struct vg_pipeline *p, size_t from, size_t to, size_t batch,
+                         bool commit)
 {
 	struct vg_output *outs;
 	size_t nouts;
@@ -104,8 +106,15 @@ static int64_t feed(struct vg_pipeline *p, size_t from, size_t to, size_t batch)
 		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
 		ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
 		committable = vg_pipeline_committable(p, "syslog", 0, (int64_t)i - 1);
+		if (commit)
+			vg_pipeline_committed(p, "syslog", 0, committable);
 	}
 	return committable;
+}
+
+static int64_t feed(struct vg_pipeline *p, size_t from, size_t to, size_t batch)
+{
+	return feed_with(p, from, to, batch, true);
 }
 
 /* The store's content as sorted text, for exact comparison. */
@@ -1010,6 +1019,30 @@ START_TEST(evictions_and_late_events_are_counted)
 }
 END_TEST
 
+/* The store's correlation marks (what a restart must not count again) go once the
+ * committed offset is past them: the next batch after a commit removes them. */
+START_TEST(committed_offsets_remove_marks)
+{
+	char db[128], sql[256];
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts;
+	snprintf(db, sizeof(db), "%s/marks.db", g_dir);
+	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	int64_t committed = feed_with(p, 0, nrecords() - 1, 50, false);
+	snprintf(sql, sizeof(sql),
+	         "select count(*) from correlation_marks where \"offset\" < %lld",
+	         (long long)committed);
+	ck_assert_int_gt(query_int(db, sql), 0);
+	vg_pipeline_committed(p, "syslog", 0, committed);
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	ck_assert_int_eq(query_int(db, sql), 0);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -1025,6 +1058,7 @@ static Suite *pipeline_suite(void)
 	    {"retention", retention_removes_only_quiet_incidents},
 	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
 	    {"limits", evictions_and_late_events_are_counted},
+	    {"marks", committed_offsets_remove_marks},
 	};
 	return vg_test_suite("pipeline", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
