@@ -53,6 +53,16 @@ produce() { # TOPIC FILE   (kcat, an independent client)
 	kcat -P -b "$BOOTSTRAP" -t "$1" -K $'\t' -l "$2"
 }
 
+# A broker with the scenario on topic syslog (3 partitions); sets $records.
+broker_with_scenario() {
+	start_broker
+	create_topic syslog 3
+	make_scenario "$WORK/scenario.tsv"
+	records=$(wc -l <"$WORK/scenario.tsv")
+	produce syslog "$WORK/scenario.tsv"
+	say "produced $records records with kcat"
+}
+
 write_config() { # FILE GROUP DB OUTPUT_TOPIC INPUT_TOPIC [BATCH]
 	cat >"$1" <<YAML
 kafka:

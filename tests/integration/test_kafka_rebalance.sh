@@ -7,12 +7,7 @@
 # counted twice.  The store must equal that of an undisturbed run.
 . "$(dirname "$0")/lib.sh"
 
-start_broker
-create_topic syslog 3
-make_scenario "$WORK/scenario.tsv"
-records=$(wc -l <"$WORK/scenario.tsv")
-produce syslog "$WORK/scenario.tsv"
-say "produced $records records with kcat"
+broker_with_scenario
 
 # The reference: one undisturbed run of its own group.
 write_config "$WORK/ref.yaml" ref "$WORK/ref.db" ref.incidents syslog 200

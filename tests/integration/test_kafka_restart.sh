@@ -6,12 +6,7 @@
 # reference's store and publish the same newest version of every incident.
 . "$(dirname "$0")/lib.sh"
 
-start_broker
-create_topic syslog 3
-make_scenario "$WORK/scenario.tsv"
-records=$(wc -l <"$WORK/scenario.tsv")
-produce syslog "$WORK/scenario.tsv"
-say "produced $records records"
+broker_with_scenario
 
 run_to_end() { # NAME [env...]
 	local name=$1
