@@ -2,8 +2,9 @@
 # test.sh - install what is needed (Debian packages, the Kafka broker jars), build
 # Vigil with warnings as errors and run every test: unit (Check), conformance against
 # ../shared/data (skipped with a message when absent), integration against a real
-# Apache Kafka broker; then the unit tests again under AddressSanitizer and
-# UndefinedBehaviorSanitizer, each libFuzzer target briefly (10 s; long runs are
+# Apache Kafka broker; then the unit tests and the end-to-end tests that need no
+# broker (demo, embedded, replay, replay_labels, stix) again under AddressSanitizer
+# and UndefinedBehaviorSanitizer, each libFuzzer target briefly (10 s; long runs are
 # scripts/fuzz.sh), and the formatter check.  Ends with one line
 # "N passed, N failed, N skipped".
 #
@@ -52,9 +53,15 @@ if [ "${VIGIL_TEST_QUICK:-0}" != 1 ]; then
 	echo "== unit tests under ASan + UBSan"
 	setup build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true
 	ninja -C build-asan
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C build-asan --suite unit --print-errorlogs --num-processes 2 || status=1
+	export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+	export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+	meson test -C build-asan --suite unit --print-errorlogs --num-processes 2 || status=1
 	tally build-asan
+	echo "== the vigil binary under ASan + UBSan: end-to-end tests without a broker"
+	meson test -C build-asan demo embedded replay replay_labels stix --print-errorlogs \
+		--num-processes 1 || status=1
+	tally build-asan
+	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi
 
 if [ "${VIGIL_TEST_QUICK:-0}" != 1 ]; then
