@@ -97,7 +97,8 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 	bool *ended = calloc(n ? n : 1, sizeof(*ended));
 	struct chunk ch;
 	struct vg_output *outs;
-	size_t nouts, left = n;
+	size_t nouts, left = n, recs_cap = 0;
+	struct vg_record *recs = NULL; /* one chunk's */
 	vg_err err = VG_OK;
 	vg_time now = vg_time_now(); /* RFC 3164's missing year */
 
@@ -129,6 +130,15 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 			}
 			if ((err = vg_pipeline_begin(p)))
 				break;
+			if (ch.n > recs_cap) {
+				struct vg_record *nr = realloc(recs, ch.n * sizeof(*nr));
+				if (!nr) {
+					err = VG_ERR_NOMEM;
+					break;
+				}
+				recs = nr;
+				recs_cap = ch.n;
+			}
 			for (size_t j = 0; !err && j < ch.n; j++) {
 				int64_t k = in[i].records++;
 				struct vg_source src = {in[i].name, in[i].partition, k};
@@ -140,10 +150,11 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 					}
 					src.offset = in[i].offsets[k];
 				}
-				err =
-				    vg_pipeline_process(p, fmt, ch.data.data + ch.offs[j],
-				                        ch.lens[j], &src, now);
+				recs[j] = (struct vg_record){
+				    fmt, ch.data.data + ch.offs[j], ch.lens[j], src, now};
 			}
+			if (!err)
+				err = vg_pipeline_process_many(p, recs, ch.n);
 			if (!err && eof) {
 				ended[i] = true;
 				left--;
@@ -158,6 +169,7 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 	}
 out:
 	chunk_free(&ch);
+	free(recs);
 	free(topics);
 	free(parts);
 	free(ended);

@@ -116,14 +116,18 @@ static const struct opt g_opts[] = {
      "linking (automatic stop-value: busy hosts, shared accounts, scanners)"},
     {"correlation", "stop_window", T_DURATION, O(correlation.stop_window), "1h", 1,
      30 * 86400, "Event-time window of the automatic stop-value rate"},
+    {"engine", "workers", T_INT, O(engine.workers), "0", 0, 256,
+     "Threads that parse records and run detection on them; correlation, assembly "
+     "and the store run on one, in record order, so results never depend on it.  "
+     "0 = one per core"},
     {"correlation", "link_hosts", T_BOOL, O(correlation.link_hosts), "true", 0, 0,
      "Alerts on the same host join one incident (guarded by stop-values), so an "
      "incident follows an attack across hosts"},
 };
 #define NOPTS (sizeof(g_opts) / sizeof(g_opts[0]))
 
-static const char *const g_sections[] = {"kafka", "rules", "decoders",
-                                         "model", "store", "correlation"};
+static const char *const g_sections[] = {"kafka", "rules",       "decoders", "model",
+                                         "store", "correlation", "engine"};
 #define NSECTIONS (sizeof(g_sections) / sizeof(g_sections[0]))
 
 struct loader {
@@ -657,7 +661,7 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 		root = NULL; /* an empty file: all defaults */
 	if (root && root->type != YAML_MAPPING_NODE) {
 		ERR(ld, root, "the configuration must be a mapping of sections (%s)",
-		    "kafka, rules, decoders, model, store, correlation");
+		    "kafka, rules, decoders, model, store, correlation, engine");
 		return VG_ERR_CONFIG;
 	}
 	for (yaml_node_pair_t *p = root ? root->data.mapping.pairs.start : NULL;
@@ -680,8 +684,7 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 			else
 				ERR(ld, k,
 				    "unknown section '%s' (expected kafka, rules, "
-				    "decoders, "
-				    "model, store or correlation)",
+				    "decoders, model, store, correlation or engine)",
 				    section);
 			continue;
 		}

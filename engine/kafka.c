@@ -281,6 +281,7 @@ struct runner {
 	struct vg_pipeline *pipe;
 	struct part_state *parts;
 	size_t nparts, parts_cap;
+	struct vg_record *recs; /* a batch's records (kafka.batch_size) */
 	uint64_t records;
 	uint64_t redelivered; /* records skipped: processed before a rebalance */
 	uint64_t batches;     /* batches that had records */
@@ -502,7 +503,7 @@ out:
 static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 {
 	struct vg_output *outs;
-	size_t nouts, redelivered = 0;
+	size_t nouts, redelivered = 0, nrecs = 0;
 	vg_err err;
 
 	if (!r->in_batch && (err = vg_pipeline_begin(r->pipe)))
@@ -538,15 +539,17 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		}
 		rd_kafka_timestamp_type_t tstype;
 		int64_t ts_ms = rd_kafka_message_timestamp(m, &tstype);
-		vg_time ref = ts_ms > 0 ? ts_ms * 1000 : vg_time_now();
-		struct vg_source src = {rd_kafka_topic_name(m->rkt), m->partition,
-		                        m->offset};
-		err = vg_pipeline_process(r->pipe, format_of(r->cfg, topic), m->payload,
-		                          m->len, &src, ref);
-		if (m->offset > ps->max_offset)
-			ps->max_offset = m->offset;
+		r->recs[nrecs++] =
+		    (struct vg_record){format_of(r->cfg, topic),
+		                       m->payload,
+		                       m->len,
+		                       {topic, m->partition, m->offset},
+		                       ts_ms > 0 ? ts_ms * 1000 : vg_time_now()};
+		ps->max_offset = m->offset;
 		r->records++;
 	}
+	if (!err)
+		err = vg_pipeline_process_many(r->pipe, r->recs, nrecs);
 	if (redelivered) {
 		r->redelivered += redelivered;
 		vg_log_limited(&r->dl_log, VG_LOG_INFO,
@@ -688,7 +691,8 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 	                         cfg->kafka.max_message_bytes, diag, cfg->file)) ||
 	    (err = consumer_open(&r, cfg->kafka.brokers, diag)))
 		goto out;
-	if (!(msgs = calloc(batch, sizeof(*msgs)))) {
+	if (!(msgs = calloc(batch, sizeof(*msgs))) ||
+	    !(r.recs = calloc(batch, sizeof(*r.recs)))) {
 		err = VG_ERR_NOMEM;
 		goto out;
 	}
@@ -775,6 +779,7 @@ out:
 	for (size_t i = 0; i < r.nparts; i++)
 		free(r.parts[i].topic);
 	free(r.parts);
+	free(r.recs);
 	free(msgs);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);

@@ -22,11 +22,13 @@
  *    (record_incidents) in the same transaction; merges move those rows along.
  */
 #include "incident_text.h"
+#include "workers.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define MAX_HITS 64
+#define MAX_HITS VG_WORKER_MAX_HITS
 
 struct part_pos {
 	char *topic;
@@ -54,6 +56,9 @@ struct vg_pipeline {
 	struct vg_parse_ctx *pctx;
 	struct vg_ruleset *rules;
 	struct vg_detect_ctx *dctx;
+	struct vg_workers *workers; /* NULL: parse and detect on this thread */
+	struct vg_prepared *prep;   /* vg_pipeline_process_many's results */
+	size_t prep_cap;
 	struct vg_correlator *corr;
 	struct vg_assembler *assembler;
 	struct vg_model *model;
@@ -283,6 +288,11 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	};
 	if ((err = vg_correlator_new(p->rules, &cconf, &p->corr)))
 		goto fail;
+	long nthreads = cfg->engine.workers ? (long)cfg->engine.workers
+	                                    : sysconf(_SC_NPROCESSORS_ONLN);
+	if (nthreads > 1 &&
+	    (err = vg_workers_new(p->parser, p->rules, (size_t)nthreads, &p->workers)))
+		goto fail;
 	struct vg_assembler_conf aconf = {
 	    .inactivity_gap = cfg->correlation.incident_gap,
 	    .link_hosts = cfg->correlation.link_hosts,
@@ -361,6 +371,8 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 	vg_correlator_destroy(p->corr);
 	vg_model_destroy(p->model);
 	vg_arena_destroy(p->arena);
+	vg_workers_destroy(p->workers);
+	free(p->prep);
 	vg_detect_ctx_destroy(p->dctx);
 	vg_ruleset_destroy(p->rules);
 	vg_parse_ctx_destroy(p->pctx);
@@ -372,6 +384,7 @@ vg_err vg_pipeline_begin(struct vg_pipeline *p)
 {
 	outputs_clear(p);
 	vg_arena_reset(p->arena);
+	vg_workers_reset(p->workers);
 	p->batch_err = VG_OK;
 	if (p->store) {
 		vg_err err = vg_store_begin(p->store);
@@ -615,23 +628,31 @@ static void dead_letter(struct vg_pipeline *p, const char *reason, const char *b
 		                     p->hooks.ctx);
 }
 
-/* A normalized event: detection, then correlation (which may emit alerts). */
-static vg_err screen_event(struct vg_pipeline *p, struct part_pos *pp,
-                           struct vg_event *ev, const struct vg_source *src)
+/* A normalized event with the rules it matched: correlation (which may emit
+ * alerts), in record order. */
+static vg_err correlate_event(struct vg_pipeline *p, struct part_pos *pp,
+                              struct vg_event *ev, const struct vg_source *src,
+                              const struct vg_rule *const *hits, size_t nhits)
 {
-	const struct vg_rule *hits[MAX_HITS];
-
 	p->stats.events++;
 	ev->src = *src;
 	if (ev->ts != VG_TIME_NONE && pp &&
 	    (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts))
 		pp->max_ts = ev->ts;
-	size_t nhits = vg_detect(p->rules, p->dctx, ev, hits, MAX_HITS);
 	if (nhits > MAX_HITS)
 		nhits = MAX_HITS;
 	p->stats.hits += nhits;
 	vg_correlator_feed(p->corr, ev, hits, nhits, on_alert, p);
 	return p->batch_err;
+}
+
+/* A normalized event: detection on this thread, then correlation. */
+static vg_err screen_event(struct vg_pipeline *p, struct part_pos *pp,
+                           struct vg_event *ev, const struct vg_source *src)
+{
+	const struct vg_rule *hits[MAX_HITS];
+	size_t nhits = vg_detect(p->rules, p->dctx, ev, hits, MAX_HITS);
+	return correlate_event(p, pp, ev, src, hits, nhits);
 }
 
 /* vg_parse_feed's results for grouped (auditd) streams. */
@@ -681,21 +702,32 @@ static vg_err flush_group(struct vg_pipeline *p, struct part_pos *pp)
 	return err ? err : p->batch_err;
 }
 
+/* Count a record and move its partition's position; *pp: its partition (NULL
+ * without a topic).  @return VG_OK or VG_ERR_NOMEM. */
+static vg_err record_seen(struct vg_pipeline *p, const struct vg_source *src,
+                          struct part_pos **pp)
+{
+	p->stats.records++;
+	*pp = NULL;
+	if (!src->topic)
+		return VG_OK;
+	if (!(*pp = part_of(p, src->topic, src->partition)))
+		return VG_ERR_NOMEM;
+	if (src->partition >= 0 && src->offset > (*pp)->max_offset)
+		(*pp)->max_offset = src->offset;
+	return VG_OK;
+}
+
 vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char *buf,
                            size_t len, const struct vg_source *src, vg_time ref_time)
 {
 	struct vg_event *ev = NULL;
 	const char *reason = NULL;
-	struct part_pos *pp = NULL;
+	struct part_pos *pp;
 	vg_err err;
 
-	p->stats.records++;
-	if (src->topic) {
-		if (!(pp = part_of(p, src->topic, src->partition)))
-			return VG_ERR_NOMEM;
-		if (src->partition >= 0 && src->offset > pp->max_offset)
-			pp->max_offset = src->offset;
-	}
+	if ((err = record_seen(p, src, &pp)))
+		return err;
 	if (fmt == VG_FMT_AUDITD && pp)
 		return process_grouped(p, pp, fmt, buf, len, src, ref_time);
 	err =
@@ -707,6 +739,48 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 	if (err)
 		return err;
 	return screen_event(p, pp, ev, src);
+}
+
+/* Below this many records a batch is parsed on this thread: waking the workers
+ * costs more than it saves. */
+#define MANY_MIN 64
+
+vg_err vg_pipeline_process_many(struct vg_pipeline *p, const struct vg_record *recs,
+                                size_t n)
+{
+	vg_err err = VG_OK;
+	if (!p->workers || n < MANY_MIN) {
+		for (size_t i = 0; i < n && !err; i++)
+			err =
+			    vg_pipeline_process(p, recs[i].fmt, recs[i].buf, recs[i].len,
+			                        &recs[i].src, recs[i].ref_time);
+		return err;
+	}
+	if (n > p->prep_cap) {
+		struct vg_prepared *np = realloc(p->prep, n * sizeof(*np));
+		if (!np)
+			return VG_ERR_NOMEM;
+		p->prep = np;
+		p->prep_cap = n;
+	}
+	vg_workers_prepare(p->workers, recs, n, p->prep, p->pctx, p->dctx, p->arena);
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct vg_record *r = &recs[i];
+		const struct vg_prepared *o = &p->prep[i];
+		struct part_pos *pp;
+		if ((err = record_seen(p, &r->src, &pp)))
+			break;
+		if (o->grouped)
+			err = process_grouped(p, pp, r->fmt, r->buf, r->len, &r->src,
+			                      r->ref_time);
+		else if (o->err == VG_ERR_PARSE)
+			dead_letter(p, o->reason, r->buf, r->len, &r->src);
+		else if (o->err)
+			err = o->err;
+		else
+			err = correlate_event(p, pp, o->ev, &r->src, o->hits, o->nhits);
+	}
+	return err;
 }
 
 /* The next output slot (not yet counted in noutputs), with its id and an empty

@@ -85,6 +85,9 @@ struct vg_config {
 		vg_time stop_window;
 		bool link_hosts; /* hosts link alerts (guarded by stop-values) */
 	} correlation;
+	struct {
+		int64_t workers; /* threads parsing and detecting; 0 = one per core */
+	} engine;
 };
 
 /**
@@ -399,6 +402,21 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
  */
 vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
                        size_t *noutputs);
+/** One input record (vg_pipeline_process_many). */
+struct vg_record {
+	enum vg_format fmt;
+	const char *buf; /* must outlive the batch */
+	size_t len;
+	struct vg_source src;
+	vg_time ref_time;
+};
+/**
+ * @brief vg_pipeline_process for each of recs[0..n), in order, with the same
+ * result; their parsing and detection run on engine.workers threads.  Stops at
+ * the first fatal error (the batch must then be rolled back).
+ */
+vg_err vg_pipeline_process_many(struct vg_pipeline *p, const struct vg_record *recs,
+                                size_t n);
 /** @brief Outputs were delivered: record them as published. */
 vg_err vg_pipeline_ack(struct vg_pipeline *p, const struct vg_output *outputs, size_t n);
 /** @brief Rebuild the output messages of incidents stored but never published. */

@@ -204,8 +204,9 @@ START_TEST(invalid_yaml_points_at_the_problem)
 	free(msgs);
 	msgs = load_bad("just a string\n");
 	ck_assert_str_eq(
-	    msgs, "bad.yaml:1:1: error: the configuration must be a mapping of "
-	          "sections (kafka, rules, decoders, model, store, correlation)\n");
+	    msgs,
+	    "bad.yaml:1:1: error: the configuration must be a mapping of "
+	    "sections (kafka, rules, decoders, model, store, correlation, engine)\n");
 	free(msgs);
 }
 END_TEST

@@ -1043,6 +1043,110 @@ START_TEST(committed_offsets_remove_marks)
 }
 END_TEST
 
+/* The store after one run over a scenario's records (format auto), in batches of
+ * `batch`, through vg_pipeline_process_many (many) or one record at a time; extra:
+ * more configuration lines. */
+static char *run_scenario(const char *name, const char *extra,
+                          const struct vg_scenario *sc, size_t batch, bool many)
+{
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts;
+	snprintf(db, sizeof(db), "%s/%s.db", g_dir, name);
+	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
+	struct vg_record *recs = calloc(batch, sizeof(*recs));
+	ck_assert_ptr_nonnull(recs);
+	for (size_t i = 0; i < sc->count;) {
+		size_t n = 0;
+		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+		for (; n < batch && i < sc->count; n++, i++)
+			recs[n] = (struct vg_record){VG_FMT_AUTO,
+			                             sc->records[i].line,
+			                             strlen(sc->records[i].line),
+			                             {"sim", 0, (int64_t)i},
+			                             sc->records[i].ts};
+		if (i == sc->count)
+			vg_pipeline_finish_input(p);
+		for (size_t k = 0; !many && k < n; k++)
+			ck_assert_int_eq(vg_pipeline_process(p, recs[k].fmt, recs[k].buf,
+			                                     recs[k].len, &recs[k].src,
+			                                     recs[k].ref_time),
+			                 VG_OK);
+		if (many)
+			ck_assert_int_eq(vg_pipeline_process_many(p, recs, n), VG_OK);
+		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+		ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+	}
+	free(recs);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	struct vg_buf b;
+	vg_buf_init(&b);
+	char *d = dump(db);
+	vg_buf_puts(&b, d);
+	free(d);
+	static const char *const metrics[] = {"records", "events", "dead_letters",
+	                                      "rule_hits", "alerts"};
+	for (size_t k = 0; k < sizeof(metrics) / sizeof(metrics[0]); k++) {
+		char sql[128];
+		snprintf(sql, sizeof(sql), "select value from metrics where name = '%s'",
+		         metrics[k]);
+		vg_buf_printf(&b, "%s=%lld\n", metrics[k], (long long)query_int(db, sql));
+	}
+	return b.data;
+}
+
+/* engine.workers: parsing and detection on several threads leave exactly the store
+ * of one thread -- the syslog scenario with a malformed line (a dead letter) and
+ * the endpoint scenario (Sysmon JSON), in batches large enough for the workers and
+ * a last one too small for them. */
+START_TEST(workers_change_nothing)
+{
+	struct vg_scenario endpoint;
+	struct vg_scenario_params params = {
+	    .seed = 11,
+	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
+	    .hours = 12,
+	    .hosts = 4,
+	    .attack = true,
+	    .endpoint = true,
+	};
+	ck_assert_int_eq(vg_scenario_generate(&params, &endpoint), VG_OK);
+	/* the junk line of record() as a scenario record of its own */
+	struct vg_scenario junk = g_sc;
+	struct vg_scenario_record *rs = calloc(g_sc.count + 1, sizeof(*rs));
+	ck_assert_ptr_nonnull(rs);
+	for (size_t i = 0, k = 0; i < g_sc.count; i++) {
+		if (i == g_sc.count / 2)
+			rs[k++] = (struct vg_scenario_record){.line = (char *)JUNK,
+			                                      .ts = g_sc.records[i].ts};
+		rs[k++] = g_sc.records[i];
+	}
+	junk.records = rs;
+	junk.count = g_sc.count + 1;
+	const struct vg_scenario *scs[] = {&junk, &endpoint};
+	for (size_t s = 0; s < 2; s++) {
+		size_t batch = scs[s]->count / 3 + 1; /* the last batch is smaller */
+		char *one =
+		    run_scenario("w1", "engine: {workers: 1}\n", scs[s], batch, false);
+		char *three =
+		    run_scenario("w3", "engine: {workers: 3}\n", scs[s], batch, true);
+		ck_assert_msg(strcmp(one, three) == 0,
+		              "scenario %zu differs with 3 workers", s);
+		ck_assert_ptr_nonnull(strstr(one, "alerts="));
+		ck_assert_ptr_null(strstr(one, "alerts=0\n"));
+		free(one);
+		free(three);
+		char rm[256];
+		snprintf(rm, sizeof(rm), "rm -f %s/w1.db* %s/w3.db*", g_dir, g_dir);
+		ck_assert_int_eq(system(rm), 0);
+	}
+	free(rs);
+	vg_scenario_free(&endpoint);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -1059,6 +1163,7 @@ static Suite *pipeline_suite(void)
 	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
 	    {"limits", evictions_and_late_events_are_counted},
 	    {"marks", committed_offsets_remove_marks},
+	    {"workers", workers_change_nothing},
 	};
 	return vg_test_suite("pipeline", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
