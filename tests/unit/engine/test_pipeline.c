@@ -13,18 +13,26 @@ static char g_dir[64];
 static struct vg_scenario g_sc;
 static const char *const JUNK = "\x01\x02 not a log line \xff";
 
-static void setup(void)
+/* The generated scenario the tests run: 12 hours of 4 hosts with the attack;
+ * endpoint: with the Sysmon JSON campaigns. */
+static void generate(struct vg_scenario *sc, uint64_t seed, bool endpoint)
 {
-	snprintf(g_dir, sizeof(g_dir), "/tmp/vg-pipe-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(g_dir));
 	struct vg_scenario_params params = {
-	    .seed = 7,
+	    .seed = seed,
 	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
 	    .hours = 12,
 	    .hosts = 4,
 	    .attack = true,
+	    .endpoint = endpoint,
 	};
-	ck_assert_int_eq(vg_scenario_generate(&params, &g_sc), VG_OK);
+	ck_assert_int_eq(vg_scenario_generate(&params, sc), VG_OK);
+}
+
+static void setup(void)
+{
+	snprintf(g_dir, sizeof(g_dir), "/tmp/vg-pipe-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(g_dir));
+	generate(&g_sc, 7, false);
 }
 
 static void teardown(void)
@@ -344,22 +352,14 @@ END_TEST
 START_TEST(scenario_is_deterministic)
 {
 	struct vg_scenario again;
-	struct vg_scenario_params params = {
-	    .seed = 7,
-	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
-	    .hours = 12,
-	    .hosts = 4,
-	    .attack = true,
-	};
-	ck_assert_int_eq(vg_scenario_generate(&params, &again), VG_OK);
+	generate(&again, 7, false);
 	ck_assert_uint_eq(again.count, g_sc.count);
 	for (size_t i = 0; i < again.count; i++)
 		ck_assert_str_eq(again.records[i].line, g_sc.records[i].line);
 	ck_assert_uint_gt(g_sc.attack_records, 40);
 	ck_assert_uint_gt(g_sc.count, 10 * g_sc.attack_records);
 	vg_scenario_free(&again);
-	params.seed = 8;
-	ck_assert_int_eq(vg_scenario_generate(&params, &again), VG_OK);
+	generate(&again, 8, false);
 	ck_assert(again.count != g_sc.count ||
 	          strcmp(again.records[0].line, g_sc.records[0].line) != 0);
 	vg_scenario_free(&again);
@@ -610,16 +610,8 @@ END_TEST
 START_TEST(endpoint_campaigns_raise_their_alerts)
 {
 	struct vg_scenario sc, again;
-	struct vg_scenario_params params = {
-	    .seed = 11,
-	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
-	    .hours = 12,
-	    .hosts = 4,
-	    .attack = true,
-	    .endpoint = true,
-	};
-	ck_assert_int_eq(vg_scenario_generate(&params, &sc), VG_OK);
-	ck_assert_int_eq(vg_scenario_generate(&params, &again), VG_OK);
+	generate(&sc, 11, true);
+	generate(&again, 11, true);
 	ck_assert_uint_eq(sc.count, again.count);
 	size_t json = 0;
 	for (size_t i = 0; i < sc.count; i++) {
@@ -1104,15 +1096,7 @@ static char *run_scenario(const char *name, const char *extra,
 START_TEST(workers_change_nothing)
 {
 	struct vg_scenario endpoint;
-	struct vg_scenario_params params = {
-	    .seed = 11,
-	    .start = vg_time_from_civil(2026, 11, 20, 6, 0, 0, 0),
-	    .hours = 12,
-	    .hosts = 4,
-	    .attack = true,
-	    .endpoint = true,
-	};
-	ck_assert_int_eq(vg_scenario_generate(&params, &endpoint), VG_OK);
+	generate(&endpoint, 11, true);
 	/* the junk line of record() as a scenario record of its own */
 	struct vg_scenario junk = g_sc;
 	struct vg_scenario_record *rs = calloc(g_sc.count + 1, sizeof(*rs));
