@@ -2,7 +2,9 @@
  * pipeline.c - normalize -> detect -> correlate -> assemble -> rank -> store.
  *
  * Broker-independent: the Kafka runner, `vigil replay` and `vigil model train` all
- * feed records through vg_pipeline_process between vg_pipeline_begin and _end.
+ * feed records through vg_pipeline_process(_many) between vg_pipeline_begin and
+ * _end.  vg_pipeline_process_many parses and runs detection on engine.workers
+ * threads (workers.c); everything from correlation on runs here, in record order.
  *
  * Delivery invariants kept here:
  *  - Everything a batch derives (alerts, incidents, marks, input offsets, metrics) is
@@ -17,7 +19,11 @@
  *    events per partition is stored as a mark; on start the marks go back to the
  *    correlator, so re-read events that already fired are not counted again.
  *  - vg_pipeline_committable never lets the caller commit past an event an open
- *    correlation window or a held alert still needs.
+ *    correlation window or a held alert still needs; marks before an offset the
+ *    caller committed (vg_pipeline_committed) are removed, a restart never
+ *    reading them again.
+ *  - store.retention removes quiet incidents (prune_store), never one a restart
+ *    could still touch (the minimum is checked at start-up).
  *  - The input records behind every assembled alert are mapped to its incident
  *    (record_incidents) in the same transaction; merges move those rows along.
  */
@@ -932,14 +938,13 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 }
 
 /* Retention, in the batch's transaction: remove the incidents quiet for
- * store.retention behind the low watermark -- or behind the newest incident
- * activity when that is older: a watermark moved by an ended input (replay) or by
- * wall time (an idle partition) must not age the data -- PRUNE_BATCH survivors at
- * a time --
- * again in the next batch while there are more, otherwise once the cutoff has
- * moved by PRUNE_EVERY (event time), so a quiet store costs one indexed query a
- * minute of event time; and at the end of the input, so a replay ends with
- * every incident quiet for store.retention gone, however it was batched. */
+ * store.retention behind the low watermark, or behind the newest incident activity
+ * when that is older (a watermark moved by an ended input or by wall time on an
+ * idle partition must not age the data).  PRUNE_BATCH survivors at a time: again
+ * in the next batch while there are more, otherwise once the cutoff has moved by
+ * PRUNE_EVERY of event time (a quiet store costs one indexed query a minute of
+ * event time), and at the end of the input, so a replay ends with every incident
+ * quiet for store.retention gone however it was batched. */
 #define PRUNE_BATCH 500
 #define PRUNE_EVERY (60 * VG_USEC_PER_SEC)
 static vg_err prune_store(struct vg_pipeline *p, vg_time low)
