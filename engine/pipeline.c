@@ -297,8 +297,12 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	long nthreads = cfg->engine.workers ? (long)cfg->engine.workers
 	                                    : sysconf(_SC_NPROCESSORS_ONLN);
 	if (nthreads > 1 &&
-	    (err = vg_workers_new(p->parser, p->rules, (size_t)nthreads, &p->workers)))
-		goto fail;
+	    vg_workers_new(p->parser, p->rules, (size_t)nthreads, &p->workers))
+		vg_log(
+		    VG_LOG_WARN,
+		    "engine.workers: could not start %ld threads; parsing and detection "
+		    "run on one",
+		    nthreads);
 	struct vg_assembler_conf aconf = {
 	    .inactivity_gap = cfg->correlation.incident_gap,
 	    .link_hosts = cfg->correlation.link_hosts,
