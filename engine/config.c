@@ -116,13 +116,13 @@ static const struct opt g_opts[] = {
      "linking (automatic stop-value: busy hosts, shared accounts, scanners)"},
     {"correlation", "stop_window", T_DURATION, O(correlation.stop_window), "1h", 1,
      30 * 86400, "Event-time window of the automatic stop-value rate"},
+    {"correlation", "link_hosts", T_BOOL, O(correlation.link_hosts), "true", 0, 0,
+     "Alerts on the same host join one incident (guarded by stop-values), so an "
+     "incident follows an attack across hosts"},
     {"engine", "workers", T_INT, O(engine.workers), "0", 0, 256,
      "Threads that parse records and run detection on them; correlation, assembly "
      "and the store run on one, in record order, so results never depend on it.  "
      "0 = one per core"},
-    {"correlation", "link_hosts", T_BOOL, O(correlation.link_hosts), "true", 0, 0,
-     "Alerts on the same host join one incident (guarded by stop-values), so an "
-     "incident follows an attack across hosts"},
 };
 #define NOPTS (sizeof(g_opts) / sizeof(g_opts[0]))
 
