@@ -953,15 +953,19 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 #define PRUNE_EVERY (60 * VG_USEC_PER_SEC)
 static vg_err prune_store(struct vg_pipeline *p, vg_time low)
 {
-	vg_time newest;
-	if (p->cfg->store.retention <= 0 || low == VG_TIME_NONE)
+	vg_time newest, retention = p->cfg->store.retention;
+	bool due = p->finishing || p->prune_more || !p->pruned_before;
+	if (retention <= 0 || low == VG_TIME_NONE)
+		return VG_OK;
+	/* the cutoff is at most low - retention: when that has not moved enough,
+	 * the store need not be asked for the newest incident either */
+	if (!due && low - retention - p->pruned_before < PRUNE_EVERY)
 		return VG_OK;
 	vg_err err = vg_store_newest_activity(p->store, &newest);
 	if (err || newest == VG_TIME_NONE)
 		return err;
-	vg_time before = (newest < low ? newest : low) - p->cfg->store.retention;
-	if (!p->finishing && !p->prune_more && p->pruned_before &&
-	    before - p->pruned_before < PRUNE_EVERY)
+	vg_time before = (newest < low ? newest : low) - retention;
+	if (!due && before - p->pruned_before < PRUNE_EVERY)
 		return VG_OK;
 	struct vg_prune_stats ps;
 	err = vg_store_prune(p->store, before, PRUNE_BATCH, &ps);
