@@ -1037,9 +1037,8 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 			/* a restart reads from the committed offset on: marks
 			 * before it cannot apply again */
 			if (pp->committed > pp->marks_below &&
-			    !(err =
-			          vg_store_prune_marks(p->store, pp->topic, pp->partition,
-			                               pp->committed, NULL)))
+			    !(err = vg_store_prune_marks(p->store, pp->topic,
+			                                 pp->partition, pp->committed)))
 				pp->marks_below = pp->committed;
 			if (err || pp->max_offset < 0)
 				continue;

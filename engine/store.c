@@ -1120,16 +1120,13 @@ vg_err vg_store_incident_json(struct vg_store *st, const char *incident_id,
 }
 
 vg_err vg_store_prune_marks(struct vg_store *st, const char *topic, int32_t partition,
-                            int64_t below, int64_t *removed)
+                            int64_t below)
 {
 	sqlite3_stmt *s = S(st, S_PRUNE_MARKS);
 	bind_text(s, 1, topic);
 	sqlite3_bind_int(s, 2, partition);
 	sqlite3_bind_int64(s, 3, below);
-	vg_err err = step_done(st, s, "removing correlation marks");
-	if (!err && removed)
-		*removed = sqlite3_changes64(st->db);
-	return err;
+	return step_done(st, s, "removing correlation marks");
 }
 
 vg_err vg_store_newest_activity(struct vg_store *st, vg_time *out)
@@ -1164,6 +1161,7 @@ vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
 	vg_err err;
 	int rc;
 	memset(out, 0, sizeof(*out));
+	/* the work tables keep the last call's ids until the next one */
 	if ((err = prune_step(st, S_PRUNE_CLEAR_INCIDENTS, NULL)) ||
 	    (err = prune_step(st, S_PRUNE_CLEAR_ALERTS, NULL)))
 		return err;
@@ -1193,11 +1191,7 @@ vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
 	for (size_t i = 0; i < sizeof(incident_rows) / sizeof(incident_rows[0]); i++)
 		if ((err = prune_step(st, incident_rows[i], NULL)))
 			return err;
-	if ((err = prune_step(st, S_PRUNE_INCIDENTS, &out->incidents)))
-		return err;
-	if ((err = prune_step(st, S_PRUNE_CLEAR_INCIDENTS, NULL)))
-		return err;
-	return prune_step(st, S_PRUNE_CLEAR_ALERTS, NULL);
+	return prune_step(st, S_PRUNE_INCIDENTS, &out->incidents);
 }
 
 vg_err vg_store_add_metric(struct vg_store *st, const char *name, int64_t delta)

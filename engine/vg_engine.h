@@ -215,10 +215,9 @@ bool vg_store_has_alert(struct vg_store *st, const char *alert_id);
 vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
                          const char *topic, int32_t partition, int64_t offset);
 /** @brief Remove the marks of topic/partition before offset `below`: a restart
- *  from a committed offset of at least `below` can never need them.  *removed
- *  (when not NULL) gets their number. */
+ *  from a committed offset of at least `below` can never need them. */
 vg_err vg_store_prune_marks(struct vg_store *st, const char *topic, int32_t partition,
-                            int64_t below, int64_t *removed);
+                            int64_t below);
 /** @brief Give every stored mark to fn. */
 vg_err vg_store_each_mark(struct vg_store *st,
                           vg_err (*fn)(const char *rule_id, const char *group_key,
