@@ -11,10 +11,11 @@
  *    written in one SQLite transaction, committed in vg_pipeline_end.
  *  - An alert already in the store was derived from a record before a restart: it is
  *    skipped (counted as replayed), so a replay never changes or duplicates anything.
- *  - Alerts are held back and released to the assembler in (time, id) order once
- *    the low watermark (the smallest newest-event time over the input partitions,
- *    less the allowed lateness) passes them.  Incident assembly therefore does not
- *    depend on how partitions interleave, which changes from run to run.
+ *  - Alerts are held back and released to the assembler in time order (ties by
+ *    content, never by input names: cmp_held) once the low watermark (the
+ *    smallest newest-event time over the input partitions, less the allowed
+ *    lateness) passes them.  Incident assembly therefore does not depend on how
+ *    partitions interleave, which changes from run to run, nor on their names.
  *  - When a held alert of a correlation is released, the largest offset of its
  *    events per partition is stored as a mark; on start the marks go back to the
  *    correlator, so re-read events that already fired are not counted again.
@@ -577,12 +578,52 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 	return p->batch_err;
 }
 
+static int cmp_str(const char *a, const char *b)
+{
+	return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Release order: time, then what the alert is, never its id alone: ids hash the
+ * input's name (a topic, or a replayed file's path), and the order of equal-time
+ * alerts shapes incidents (a host links a new alert only into an incident with a
+ * notable one), which must not depend on what a file is called.  Among alerts of
+ * one instant the notable ones (correlations, level high or above) go first, more
+ * severe before less, so what arrives with them can join them; then rule id,
+ * group, and the positions of the events.  Names and ids only break the ties left
+ * (the same positions in two inputs). */
 static int cmp_held(const void *x, const void *y)
 {
-	const struct held_alert *a = x, *b = y;
-	if (a->a.last_ts != b->a.last_ts)
-		return a->a.last_ts < b->a.last_ts ? -1 : 1;
-	return strcmp(a->a.id, b->a.id);
+	const struct vg_alert *a = &((const struct held_alert *)x)->a;
+	const struct vg_alert *b = &((const struct held_alert *)y)->a;
+	int c;
+	if (a->last_ts != b->last_ts)
+		return a->last_ts < b->last_ts ? -1 : 1;
+	if (a->first_ts != b->first_ts)
+		return a->first_ts < b->first_ts ? -1 : 1;
+	struct vg_rule_info ra, rb;
+	vg_rule_info(a->rule, &ra);
+	vg_rule_info(b->rule, &rb);
+	bool na = ra.is_correlation || ra.level >= VG_LEVEL_HIGH;
+	bool nb = rb.is_correlation || rb.level >= VG_LEVEL_HIGH;
+	if (na != nb)
+		return na ? -1 : 1;
+	if (ra.level != rb.level)
+		return ra.level > rb.level ? -1 : 1;
+	if ((c = cmp_str(ra.id, rb.id)) || (c = cmp_str(a->group_key, b->group_key)))
+		return c;
+	for (size_t i = 0; i < a->nevents && i < b->nevents; i++) {
+		const struct vg_source *s = &a->events[i], *t = &b->events[i];
+		if (s->partition != t->partition)
+			return s->partition < t->partition ? -1 : 1;
+		if (s->offset != t->offset)
+			return s->offset < t->offset ? -1 : 1;
+	}
+	if (a->nevents != b->nevents)
+		return a->nevents < b->nevents ? -1 : 1;
+	for (size_t i = 0; i < a->nevents; i++)
+		if ((c = cmp_str(a->events[i].topic, b->events[i].topic)))
+			return c;
+	return strcmp(a->id, b->id);
 }
 
 /* The low watermark: the oldest of the assigned partitions' newest event times;
@@ -603,7 +644,7 @@ static vg_time low_watermark(const struct vg_pipeline *p)
 	return low;
 }
 
-/* Release, in (time, id) order, every held alert at or before `upto`. */
+/* Release, in cmp_held order, every held alert at or before `upto`. */
 static vg_err release_alerts(struct vg_pipeline *p, vg_time upto)
 {
 	size_t n = 0;

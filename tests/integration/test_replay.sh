@@ -4,8 +4,8 @@
 # The generated scenario is split by host into two files (two partitions) and
 # replayed; checked: the map has one line per record and names only incidents that
 # exist and were not merged away, reading the files in the other order gives the
-# same incidents and map, replaying into the same store changes nothing, and stdin
-# ('-') works.  Needs sqlite3; no Kafka.
+# same incidents and map, replaying into the same store changes nothing, stdin
+# ('-') works, and a file's name does not change its incidents.  Needs sqlite3; no Kafka.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?set by meson}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-replay.XXXXXX")
@@ -58,4 +58,50 @@ cmp -s ab.tsv again.tsv || fail "replaying again changed the map"
 [ "$(awk -F'\t' 'NR > 1 { print $1 }' stdin.tsv | sort -u)" = "-" ] ||
 	fail "stdin records are not named '-'"
 [ $(($(wc -l <stdin.tsv) - 1)) -eq "$records" ] || fail "stdin map size"
-echo "ok: $records records, $mapped mapped to incidents; order-independent, idempotent"
+# What a file is called must not change incidents.  Two rules hit the same lines
+# at the same instant; the host links them only into an incident with a notable
+# (high) alert, so the order the two equal-time alerts reach assembly decides
+# whether they share one.  That order once followed alert ids, which hash the
+# input's name: some names gave one incident per line, others two.  Now the
+# notable alert of an instant goes first.
+mkdir rules_tie
+for level in low high; do
+	cat >"rules_tie/tie_$level.yml" <<-EOF
+		title: Tie $level
+		id: tie-$level
+		logsource:
+		    product: linux
+		detection:
+		    keywords:
+		        - 'tie-marker'
+		    condition: keywords
+		level: $level
+	EOF
+done
+printf 'rules: {paths: ["%s/rules_tie"]}\n' "$WORK" >tie.yaml
+for i in 1 2 3 4 5 6; do
+	printf '<38>Nov 22 10:0%d:00 web%d sshd[1]: tie-marker %d\n' "$i" "$i" "$i"
+done >tie.log
+canon() { # MAP: incidents renamed in order of first appearance, file names dropped
+	awk -F'\t' 'NR > 1 { if ($5 != "-" && !($5 in n)) n[$5] = "I" ++k;
+	                     print $2, $3, ($5 == "-" ? "-" : n[$5]) }' "$1"
+}
+first=
+for name in tie.log a.log zz.log 0.log tie-copy.log m.log x.log; do
+	mkdir -p "named/$name" && cp tie.log "named/$name/$name"
+	"$VIGIL" replay -c tie.yaml --db "named/$name/t.db" "named/$name/$name" >/dev/null ||
+		fail "replay of $name"
+	"$VIGIL" replay --db "named/$name/t.db" --export-map "named/$name/map.tsv" 2>/dev/null
+	got="$(canon "named/$name/map.tsv") $(sqlite3 "named/$name/t.db" "select
+	  count(*), sum(alert_count) from incidents where merged_into is null")"
+	[ -n "$first" ] || first=$got
+	[ "$got" = "$first" ] || fail "the file name $name changed the incidents:
+$got
+instead of
+$first"
+done
+# the notable alert of an instant goes first, so the low one joins its incident
+tie_incidents=$(sqlite3 named/tie.log/t.db "select count(*) from incidents where merged_into is null")
+[ "$tie_incidents" -eq 6 ] || fail "6 lines with a high and a low alert each gave $tie_incidents incidents"
+echo "ok: $records records, $mapped mapped to incidents; order-independent, idempotent;
+  equal-time alerts: $tie_incidents incidents under every file name"
