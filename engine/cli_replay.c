@@ -9,8 +9,9 @@
  * incidents do not depend on the order the files are read in.  Inputs are read
  * round-robin, one batch from each in turn, which keeps the held alerts (and so
  * memory) bounded when the files cover the same period; an input that has ended
- * advances its watermark to the end of time.  The last batch calls
- * vg_pipeline_finish_input, so every held alert is assembled, ranked and stored.
+ * says so (vg_pipeline_input_ended): its watermark goes to the end of time, and a
+ * later replay into the same store continues the incidents still open.  The last batch
+ * calls vg_pipeline_finish_input, so every held alert is assembled, ranked and stored.
  *
  * The store's record_incidents table (schemas/store.sql) then maps every record
  * that raised an alert to the incident it joined, merged incidents resolved to the
@@ -25,10 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-/* The end of time for an input that has ended (kept far from INT64_MAX so the
- * lateness and gap arithmetic of the pipeline cannot overflow). */
-#define INPUT_ENDED ((vg_time)INT64_MAX / 4)
 
 double vg_cli_seconds(void)
 {
@@ -158,8 +155,7 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 			if (!err && eof) {
 				ended[i] = true;
 				left--;
-				vg_pipeline_advance(p, in[i].name, in[i].partition,
-				                    INPUT_ENDED);
+				vg_pipeline_input_ended(p, in[i].name, in[i].partition);
 				if (left == 0)
 					vg_pipeline_finish_input(p);
 			}

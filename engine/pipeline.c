@@ -40,11 +40,14 @@
 struct part_pos {
 	char *topic;
 	int32_t partition;
-	int64_t max_offset;  /* largest offset processed so far, -1 none */
-	vg_time max_ts;      /* newest event time seen, VG_TIME_NONE none */
-	bool assigned;       /* counts for the low watermark */
-	int64_t committed;   /* next offset committed upstream (Kafka), -1 unknown */
-	int64_t marks_below; /* the store's marks before it are gone */
+	int64_t max_offset;   /* largest offset processed so far, -1 none */
+	vg_time max_ts;       /* watermark: newest event time seen, or later where
+	                         vg_pipeline_advance moved it (idle, ended); NONE none */
+	vg_time max_event_ts; /* newest event time seen (stored), VG_TIME_NONE none */
+	bool ended;           /* vg_pipeline_input_ended: nothing more will come */
+	bool assigned;        /* counts for the low watermark */
+	int64_t committed;    /* next offset committed upstream (Kafka), -1 unknown */
+	int64_t marks_below;  /* the store's marks before it are gone */
 	struct vg_parse_ctx *group_ctx; /* auditd grouping of this stream, or NULL */
 	int64_t group_first;            /* offset of the pending group's first record */
 	vg_time group_ref;              /* ref_time of its latest record */
@@ -435,6 +438,7 @@ static struct part_pos *part_of(struct vg_pipeline *p, const char *topic,
 	pp->committed = -1;
 	pp->marks_below = 0;
 	pp->max_ts = VG_TIME_NONE;
+	pp->max_event_ts = VG_TIME_NONE;
 	pp->assigned = !p->managed;
 	pp->group_ctx = NULL;
 	pp->group_first = -1;
@@ -687,9 +691,12 @@ static vg_err correlate_event(struct vg_pipeline *p, struct part_pos *pp,
 {
 	p->stats.events++;
 	ev->src = *src;
-	if (ev->ts != VG_TIME_NONE && pp &&
-	    (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts))
-		pp->max_ts = ev->ts;
+	if (ev->ts != VG_TIME_NONE && pp) {
+		if (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts)
+			pp->max_ts = ev->ts;
+		if (pp->max_event_ts == VG_TIME_NONE || ev->ts > pp->max_event_ts)
+			pp->max_event_ts = ev->ts;
+	}
 	if (nhits > MAX_HITS)
 		nhits = MAX_HITS;
 	p->stats.hits += nhits;
@@ -1087,7 +1094,7 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 			                          vg_pipeline_committable(p, pp->topic,
 			                                                  pp->partition,
 			                                                  pp->max_offset),
-			                          pp->max_ts);
+			                          pp->max_event_ts, pp->ended);
 		}
 		if (!err)
 			err = prune_store(p, low);
@@ -1218,6 +1225,18 @@ void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t parti
 		pp->max_ts = now;
 	vg_correlator_advance(p->corr, topic, partition,
 	                      now - p->cfg->correlation.allowed_lateness, on_alert, p);
+}
+
+/* The end of time for an input that has ended (far from INT64_MAX, so the lateness
+ * and gap arithmetic cannot overflow). */
+#define INPUT_ENDED ((vg_time)INT64_MAX / 4)
+
+void vg_pipeline_input_ended(struct vg_pipeline *p, const char *topic, int32_t partition)
+{
+	struct part_pos *pp = part_of(p, topic, partition);
+	if (pp)
+		pp->ended = true;
+	vg_pipeline_advance(p, topic, partition, INPUT_ENDED);
 }
 
 vg_err vg_pipeline_set_assignment(struct vg_pipeline *p, const char *const *topics,

@@ -143,7 +143,8 @@ static const char *const g_sql[S_COUNT] = {
     [S_PUT_OFFSET] = "INSERT INTO input_offsets (topic, partition, next_offset,"
                      " max_event_us) VALUES (?1,?2,?3,?4) ON CONFLICT(topic, partition)"
                      " DO UPDATE SET next_offset=excluded.next_offset,"
-                     " max_event_us=coalesce(excluded.max_event_us, max_event_us)",
+                     " max_event_us=CASE WHEN ?5 THEN NULL"
+                     " ELSE coalesce(excluded.max_event_us, max_event_us) END",
     [S_MAX_LAST_SEEN] = "SELECT coalesce((SELECT min(max_event_us) FROM input_offsets),"
                         " (SELECT max(last_seen_us) FROM incidents))",
     [S_OPEN_INCIDENTS] =
@@ -802,14 +803,17 @@ vg_err vg_store_each_mark(struct vg_store *st,
 }
 
 vg_err vg_store_put_offset(struct vg_store *st, const char *topic, int32_t partition,
-                           int64_t next_offset, vg_time max_event_time)
+                           int64_t next_offset, vg_time max_event_time, bool ended)
 {
 	sqlite3_stmt *s = S(st, S_PUT_OFFSET);
 	bind_text(s, 1, topic);
 	sqlite3_bind_int(s, 2, partition);
 	sqlite3_bind_int64(s, 3, next_offset);
-	if (max_event_time != VG_TIME_NONE)
+	if (max_event_time != VG_TIME_NONE && !ended)
 		sqlite3_bind_int64(s, 4, max_event_time);
+	else
+		sqlite3_bind_null(s, 4); /* never the last call's value */
+	sqlite3_bind_int(s, 5, ended);
 	return step_done(st, s, "storing an input offset");
 }
 

@@ -225,9 +225,11 @@ vg_err vg_store_each_mark(struct vg_store *st,
                                        int64_t offset, void *ctx),
                           void *ctx);
 /** @brief Record the next offset to read for topic/partition and the newest event
- *  time seen on it (VG_TIME_NONE when unknown). */
+ *  time seen on it (VG_TIME_NONE when unknown: the stored one stays).  ended: the
+ *  input delivers nothing more, and its newest event time is cleared (it must not
+ *  decide which incidents a later run reopens). */
 vg_err vg_store_put_offset(struct vg_store *st, const char *topic, int32_t partition,
-                           int64_t next_offset, vg_time max_event_time);
+                           int64_t next_offset, vg_time max_event_time, bool ended);
 /** @brief Load incidents an alert could still join after a restart (last activity
  *  within gap of the oldest partition's newest event, or of the newest incident when
  *  no partition is recorded) and give each to fn. */
@@ -435,6 +437,12 @@ void vg_pipeline_committed(struct vg_pipeline *p, const char *topic, int32_t par
  *  emit alerts. */
 void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,
                          vg_time now);
+/** @brief An input that delivers nothing more (a replayed file at its end): its
+ *  watermark moves to the end of time, and the store keeps no newest event time
+ *  for it, so a later run on the same store reopens the incidents still open at
+ *  the other inputs' (or the newest incident's) time, not none.  Call between
+ *  begin and end, after its last record. */
+void vg_pipeline_input_ended(struct vg_pipeline *p, const char *topic, int32_t partition);
 /**
  * @brief The partitions this pipeline is assigned (Kafka consumer assignment).
  * Once called, alerts are released only when every assigned partition has

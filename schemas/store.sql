@@ -136,7 +136,9 @@ CREATE TABLE IF NOT EXISTS input_offsets (
   topic        TEXT NOT NULL,
   partition    INTEGER NOT NULL,
   next_offset  INTEGER NOT NULL,
-  max_event_us INTEGER,                       -- newest event time seen (watermark)
+  -- newest event time read from it (not where an idle or ended input's watermark
+  -- was advanced to): a restart reopens incidents within the gap of the oldest
+  max_event_us INTEGER,
   PRIMARY KEY (topic, partition)
 ) WITHOUT ROWID;
 

@@ -237,8 +237,13 @@ START_TEST(marks_offsets_publication_metrics)
 	vg_store_begin(st);
 	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 50);
 	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 40); /* keeps max */
-	vg_store_put_offset(st, "syslog", 2, 51, 1000);
-	vg_store_put_offset(st, "syslog", 2, 61, VG_TIME_NONE);
+	vg_store_put_offset(st, "syslog", 2, 51, 1000, false);
+	vg_store_put_offset(st, "syslog", 2, 61, VG_TIME_NONE, false);
+	/* an unknown time is stored as none, not as the previous call's */
+	vg_store_put_offset(st, "syslog", 3, 7, VG_TIME_NONE, false);
+	/* an ended input keeps its offset and forgets its newest event time */
+	vg_store_put_offset(st, "day1.log", 0, 5, 3000, false);
+	vg_store_put_offset(st, "day1.log", 0, 9, 4000, true);
 	vg_store_put_incident(st, &inc, NULL, &g_doc);
 	vg_store_add_metric(st, "records", 10);
 	vg_store_add_metric(st, "records", 5);
@@ -265,9 +270,18 @@ START_TEST(marks_offsets_publication_metrics)
 	vg_store_each_unpublished(st, collect_id, &n);
 	ck_assert_int_eq(n, 0);
 	vg_store_close(st);
-	ck_assert_int_eq(count("select next_offset from input_offsets"), 61);
-	ck_assert_int_eq(count("select max_event_us from input_offsets"),
-	                 1000); /* kept */
+	ck_assert_int_eq(
+	    count("select next_offset from input_offsets where partition = 2"), 61);
+	ck_assert_int_eq(
+	    count("select max_event_us from input_offsets where partition = 2"),
+	    1000); /* kept */
+	ck_assert_int_eq(count("select count(*) from input_offsets where partition = 3"
+	                       " and max_event_us is null"),
+	                 1);
+	ck_assert_int_eq(
+	    count("select next_offset from input_offsets where topic = 'day1.log'"
+	          " and max_event_us is null"),
+	    9);
 }
 END_TEST
 
