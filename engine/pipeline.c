@@ -40,14 +40,13 @@
 struct part_pos {
 	char *topic;
 	int32_t partition;
-	int64_t max_offset;   /* largest offset processed so far, -1 none */
-	vg_time max_ts;       /* watermark: newest event time seen, or later where
-	                         vg_pipeline_advance moved it (idle, ended); NONE none */
-	vg_time max_event_ts; /* newest event time seen (stored), VG_TIME_NONE none */
-	bool ended;           /* vg_pipeline_input_ended: nothing more will come */
-	bool assigned;        /* counts for the low watermark */
-	int64_t committed;    /* next offset committed upstream (Kafka), -1 unknown */
-	int64_t marks_below;  /* the store's marks before it are gone */
+	int64_t max_offset;  /* largest offset processed so far, -1 none */
+	vg_time max_ts;      /* newest event time seen, or where vg_pipeline_advance
+	                        moved it (an idle partition); VG_TIME_NONE none */
+	bool ended;          /* vg_pipeline_input_ended: nothing more will come */
+	bool assigned;       /* counts for the low watermark */
+	int64_t committed;   /* next offset committed upstream (Kafka), -1 unknown */
+	int64_t marks_below; /* the store's marks before it are gone */
 	struct vg_parse_ctx *group_ctx; /* auditd grouping of this stream, or NULL */
 	int64_t group_first;            /* offset of the pending group's first record */
 	vg_time group_ref;              /* ref_time of its latest record */
@@ -431,18 +430,18 @@ static struct part_pos *part_of(struct vg_pipeline *p, const char *topic,
 		p->parts_cap = ncap;
 	}
 	struct part_pos *pp = &p->parts[p->nparts];
-	if (!(pp->topic = strdup(topic)))
+	char *name = strdup(topic);
+	if (!name)
 		return NULL;
-	pp->partition = partition;
-	pp->max_offset = -1;
-	pp->committed = -1;
-	pp->marks_below = 0;
-	pp->max_ts = VG_TIME_NONE;
-	pp->max_event_ts = VG_TIME_NONE;
-	pp->assigned = !p->managed;
-	pp->group_ctx = NULL;
-	pp->group_first = -1;
-	pp->group_ref = VG_TIME_NONE;
+	/* every member set: the array comes from realloc */
+	*pp = (struct part_pos){.topic = name,
+	                        .partition = partition,
+	                        .max_offset = -1,
+	                        .max_ts = VG_TIME_NONE,
+	                        .assigned = !p->managed,
+	                        .committed = -1,
+	                        .group_first = -1,
+	                        .group_ref = VG_TIME_NONE};
 	p->nparts++;
 	return pp;
 }
@@ -691,12 +690,9 @@ static vg_err correlate_event(struct vg_pipeline *p, struct part_pos *pp,
 {
 	p->stats.events++;
 	ev->src = *src;
-	if (ev->ts != VG_TIME_NONE && pp) {
-		if (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts)
-			pp->max_ts = ev->ts;
-		if (pp->max_event_ts == VG_TIME_NONE || ev->ts > pp->max_event_ts)
-			pp->max_event_ts = ev->ts;
-	}
+	if (ev->ts != VG_TIME_NONE && pp &&
+	    (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts))
+		pp->max_ts = ev->ts;
 	if (nhits > MAX_HITS)
 		nhits = MAX_HITS;
 	p->stats.hits += nhits;
@@ -1094,7 +1090,7 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 			                          vg_pipeline_committable(p, pp->topic,
 			                                                  pp->partition,
 			                                                  pp->max_offset),
-			                          pp->max_event_ts, pp->ended);
+			                          pp->max_ts, pp->ended);
 		}
 		if (!err)
 			err = prune_store(p, low);

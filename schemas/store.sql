@@ -136,8 +136,9 @@ CREATE TABLE IF NOT EXISTS input_offsets (
   topic        TEXT NOT NULL,
   partition    INTEGER NOT NULL,
   next_offset  INTEGER NOT NULL,
-  -- newest event time read from it (not where an idle or ended input's watermark
-  -- was advanced to): a restart reopens incidents within the gap of the oldest
+  -- newest event time seen (or the wall clock an idle partition was advanced to);
+  -- NULL once the input ended (a replayed file): a restart reopens incidents
+  -- within the gap of the oldest, or of the newest incident when all are NULL
   max_event_us INTEGER,
   PRIMARY KEY (topic, partition)
 ) WITHOUT ROWID;
