@@ -770,7 +770,7 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 	if (sig_key(al->fields, al->nfields, sk, sizeof(sk)) &&
 	    (err = sig_add(a, oi, sk)) != VG_OK)
 		return err;
-	if ((al->level >= VG_LEVEL_HIGH || al->is_correlation) &&
+	if (vg_level_notable(al->level, al->is_correlation) &&
 	    al->last_ts > oi->notable_last)
 		oi->notable_last = al->last_ts;
 	if (al->first_ts < inc->first_ts)

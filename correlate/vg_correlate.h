@@ -32,6 +32,14 @@ enum vg_level {
 };
 /** @return "informational", "low", ... */
 const char *vg_level_name(enum vg_level level);
+/** @return whether an alert is notable: a correlation, or level high or critical.
+ *  A host links a new alert only into an incident with a notable alert (assembly),
+ *  notable alerts of an instant are assembled first (pipeline), and only they make
+ *  an address an incident's attack source (incident text). */
+static inline bool vg_level_notable(enum vg_level level, bool is_correlation)
+{
+	return is_correlation || level >= VG_LEVEL_HIGH;
+}
 
 struct vg_rule;    /* one loaded rule (detection or correlation), immutable */
 struct vg_ruleset; /* every loaded rule, compiled, immutable; shareable by threads */

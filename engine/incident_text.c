@@ -199,9 +199,8 @@ vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident
 			for (size_t k = 0; k < na && !notable; k++) {
 				const struct vg_incident_alert *al = &inc->alerts[k];
 				const char *ip = afield(al, "source.ip");
-				notable =
-				    ip && !strcmp(ip, e->value) &&
-				    (al->level >= VG_LEVEL_HIGH || al->is_correlation);
+				notable = ip && !strcmp(ip, e->value) &&
+				          vg_level_notable(al->level, al->is_correlation);
 			}
 			if (notable)
 				s->sources[s->nsources++] = s->nodes[i];

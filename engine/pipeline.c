@@ -606,8 +606,8 @@ static int cmp_held(const void *x, const void *y)
 	struct vg_rule_info ra, rb;
 	vg_rule_info(a->rule, &ra);
 	vg_rule_info(b->rule, &rb);
-	bool na = ra.is_correlation || ra.level >= VG_LEVEL_HIGH;
-	bool nb = rb.is_correlation || rb.level >= VG_LEVEL_HIGH;
+	bool na = vg_level_notable(ra.level, ra.is_correlation);
+	bool nb = vg_level_notable(rb.level, rb.is_correlation);
 	if (na != nb)
 		return na ? -1 : 1;
 	if (ra.level != rb.level)
