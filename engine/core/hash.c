@@ -21,12 +21,7 @@ uint64_t vg_hash64(const void *data, size_t len, uint64_t seed)
 		h ^= p[i];
 		h *= UINT64_C(0x100000001b3);
 	}
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64_C(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return h;
+	return vg_mix64(h);
 }
 
 void vg_hex64(uint64_t h, char out[17])

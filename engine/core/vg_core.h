@@ -209,6 +209,18 @@ void vg_log_limited(struct vg_ratelimit *rl, enum vg_log_level level, const char
 
 /* ---------------------------------------------------------------- hashing */
 
+/** @brief The murmur3 fmix64 finalizer: every input bit reaches every output bit,
+ * so a hash whose last step left low bits equal (a multiply carries differences
+ * only upwards) still spreads over the buckets a mask selects. */
+static inline uint64_t vg_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	return h ^ h >> 33;
+}
+
 /** @brief Deterministic 64-bit hash (the same on every platform and run). */
 uint64_t vg_hash64(const void *data, size_t len, uint64_t seed);
 /** @brief Write h as 16 lowercase hex digits plus NUL into out[17]. */

@@ -1000,6 +1000,66 @@ START_TEST(value_cache_two_groups)
 }
 END_TEST
 
+/* Values that differ only in their last bytes -- a ping sweep, a script looping
+ * over hosts or files -- must spread over the value cache's sets: a hash whose
+ * last step left its low bits equal put 512 such values into 8 sets of 4 ways,
+ * and seen again in turn they evicted each other (no hits at all the second
+ * time).  512 values, short and longer than 64 bytes (hashed by their first and
+ * last 32), in a cache of VG_DETECT_CACHE_DEFAULT entries: seen a second time,
+ * nearly all are hits, with the same rule hits as the first time. */
+START_TEST(value_cache_spread)
+{
+	static const char *const lits[8] = {"ping",   "-w 100",   "whoami",     "net use",
+	                                    "psexec", "certutil", "192.168.7.", "-enc"};
+	static char yaml[4096];
+	size_t o = 0;
+	for (int i = 0; i < 8; i++)
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+		                      "title: s%d\nid: s%d\nlogsource: {product: linux}\n"
+		                      "detection:\n  sel:\n    a|contains: '%s'\n"
+		                      "  condition: sel\n---\n",
+		                      i, i, lits[i]);
+	struct vg_ruleset *rs = load_ok(yaml);
+	ck_assert_uint_eq(vg_ruleset_count(rs), 8);
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	ck_assert_ptr_nonnull(ctx);
+	size_t hits_per_pass[2] = {0, 0};
+	struct vg_detect_stats before = {0}, after;
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass)
+			vg_detect_ctx_stats(ctx, &before);
+		for (int i = 0; i < 512; i++) {
+			char a[160];
+			if (i < 256)
+				snprintf(a, sizeof(a), "ping -n 1 -w 100 192.168.%d.%d",
+				         i / 64 + 6, i % 64);
+			else
+				snprintf(a, sizeof(a),
+				         "powershell.exe -NoProfile -ExecutionPolicy "
+				         "Bypass -File "
+				         "C:\\ProgramData\\inventory\\collect.ps1 "
+				         "-Target srv%04d",
+				         i);
+			struct vg_event *ev = mkev(T0, "a", a, NULL);
+			const struct vg_rule *h[8];
+			hits_per_pass[pass] += vg_detect(rs, ctx, ev, h, 8);
+		}
+		vg_arena_reset(g_arena);
+	}
+	vg_detect_ctx_stats(ctx, &after);
+	ck_assert_uint_eq(hits_per_pass[0], hits_per_pass[1]);
+	ck_assert_uint_eq(hits_per_pass[0], 256 * 2 + 64); /* ping, -w 100; 192.168.7. */
+	uint64_t lookups = after.cache_lookups - before.cache_lookups,
+	         hits = after.cache_hits - before.cache_hits;
+	ck_assert_uint_eq(lookups, 512);
+	ck_assert_msg(hits * 100 >= lookups * 99,
+	              "second pass: %llu of %llu lookups hit the value cache",
+	              (unsigned long long)hits, (unsigned long long)lookups);
+	vg_detect_ctx_destroy(ctx);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
 /* Glob reference for regex_prefilter_sound: '*' any bytes, '?' one, the others
  * themselves (ASCII case folded unless cased); plain backtracking. */
 static bool ref_glob(const char *p, const char *s, bool cased)
@@ -2351,7 +2411,8 @@ static Suite *suite(void)
 	    {"index",
 	     {index_differential, index_differential_units, regex_prefilter_sound,
 	      regex_literal_runs, index_one_byte_literals}},
-	    {"value_cache_last", {index_differential_last, value_cache_two_groups}},
+	    {"value_cache_last",
+	     {index_differential_last, value_cache_two_groups, value_cache_spread}},
 	    {"conditions", {conditions, conditions_random, condition_errors}},
 	    {"conditions_indexed", {conditions_random_indexed}},
 	    {"mapping", {alias_mapping, logsource_filtering, logsource_unmapped_warns}},
