@@ -220,12 +220,13 @@ const uint8_t *vg_pfcache_find(struct vg_pfcache *c, const void *owner, uint32_t
 		return cache_data(c, ce);
 	}
 	/* a miss: the victim is an empty or stale way, else the least recently
-	 * used */
+	 * used (ages compared modulo 2^32: the clock wraps after 4e9 lookups, hours
+	 * of a busy stream) */
 	struct vg_pfcache_slot *old = set;
 	for (int w = 0; w < CACHE_WAYS; w++) {
 		struct vg_pfcache_slot *ce = &set[w];
 		bool live = ce->owner && c->wpos <= ce->pos + c->rsize;
-		if (!live || (old->owner && ce->used < old->used))
+		if (!live || (old->owner && (int32_t)(ce->used - old->used) < 0))
 			old = ce;
 	}
 	*slot = old;
