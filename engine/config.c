@@ -123,6 +123,10 @@ static const struct opt g_opts[] = {
      "Threads that parse records and run detection on them; correlation, assembly "
      "and the store run on one, in record order, so results never depend on it.  "
      "0 = one per core"},
+    {"engine", "value_cache", T_INT, O(engine.value_cache), "4096", 0, 1048576,
+     "Field values each detection thread remembers with the rule literals they "
+     "contain (about 300 bytes each): a value seen again is not scanned.  Results "
+     "never depend on it; the hit rate is logged with the progress.  0 = off"},
 };
 #define NOPTS (sizeof(g_opts) / sizeof(g_opts[0]))
 

@@ -356,7 +356,8 @@ static void log_progress(struct runner *r, vg_time now)
 	vg_log(VG_LOG_INFO,
 	       "progress: %llu records in %.0f s (%.0f/s), %llu dead letters, %llu rule "
 	       "hits, %llu alerts, %llu incident versions, %llu late events, %llu "
-	       "correlation groups evicted; consumer lag %s",
+	       "correlation groups evicted; value cache %.1f%% hits of %llu lookups; "
+	       "consumer lag %s",
 	       (unsigned long long)(st.records - o->records), secs,
 	       secs > 0 ? (double)(st.records - o->records) / secs : 0.0,
 	       (unsigned long long)(st.dead_letters - o->dead_letters),
@@ -364,7 +365,11 @@ static void log_progress(struct runner *r, vg_time now)
 	       (unsigned long long)(st.alerts - o->alerts),
 	       (unsigned long long)(st.incidents_changed - o->incidents_changed),
 	       (unsigned long long)(st.late_events - o->late_events),
-	       (unsigned long long)(st.evicted_groups - o->evicted_groups), lagbuf);
+	       (unsigned long long)(st.evicted_groups - o->evicted_groups),
+	       vg_pct(st.value_cache_hits - o->value_cache_hits,
+	              st.value_cache_lookups - o->value_cache_lookups),
+	       (unsigned long long)(st.value_cache_lookups - o->value_cache_lookups),
+	       lagbuf);
 	r->progress = st;
 	r->progress_at = now;
 }
@@ -764,8 +769,9 @@ out:
 		       "processed %llu records: %llu events, %llu dead letters, %llu "
 		       "rule hits, "
 		       "%llu alerts (%llu replayed), %llu incident versions; %llu late "
-		       "events, %llu correlation groups evicted; %llu records delivered "
-		       "again after rebalances, skipped",
+		       "events, %llu correlation groups evicted; value cache %.1f%% hits "
+		       "of %llu lookups; %llu records delivered again after rebalances, "
+		       "skipped",
 		       (unsigned long long)st.records, (unsigned long long)st.events,
 		       (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
 		       (unsigned long long)st.alerts,
@@ -773,6 +779,8 @@ out:
 		       (unsigned long long)st.incidents_changed,
 		       (unsigned long long)st.late_events,
 		       (unsigned long long)st.evicted_groups,
+		       vg_pct(st.value_cache_hits, st.value_cache_lookups),
+		       (unsigned long long)st.value_cache_lookups,
 		       (unsigned long long)r.redelivered);
 	}
 	vg_pipeline_destroy(r.pipe);

@@ -283,6 +283,11 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	}
 	p->pctx = vg_parse_ctx_new(p->parser);
 	p->dctx = vg_detect_ctx_new(p->rules);
+	if (p->dctx && cfg->engine.value_cache != VG_DETECT_CACHE_DEFAULT &&
+	    vg_detect_ctx_cache(p->dctx, (size_t)cfg->engine.value_cache) != VG_OK) {
+		err = VG_ERR_NOMEM;
+		goto fail;
+	}
 	p->arena = vg_arena_new(256 * 1024);
 	p->features = calloc(vg_feature_count(), sizeof(float));
 	p->contrib = calloc(vg_feature_count() + 1, sizeof(float));
@@ -299,8 +304,8 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 		goto fail;
 	long nthreads = cfg->engine.workers ? (long)cfg->engine.workers
 	                                    : sysconf(_SC_NPROCESSORS_ONLN);
-	if (nthreads > 1 &&
-	    vg_workers_new(p->parser, p->rules, (size_t)nthreads, &p->workers))
+	if (nthreads > 1 && vg_workers_new(p->parser, p->rules, (size_t)nthreads,
+	                                   (size_t)cfg->engine.value_cache, &p->workers))
 		vg_log(
 		    VG_LOG_WARN,
 		    "engine.workers: could not start %ld threads; parsing and detection "
@@ -1259,6 +1264,11 @@ void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *ou
 {
 	*out = p->stats;
 	take_correlator_stats(p->corr, out);
+	struct vg_detect_stats ds;
+	vg_detect_ctx_stats(p->dctx, &ds);
+	vg_workers_detect_stats(p->workers, &ds);
+	out->value_cache_lookups = ds.cache_lookups;
+	out->value_cache_hits = ds.cache_hits;
 }
 
 struct vg_store *vg_pipeline_store(struct vg_pipeline *p)

@@ -86,7 +86,8 @@ struct vg_config {
 		bool link_hosts; /* hosts link alerts (guarded by stop-values) */
 	} correlation;
 	struct {
-		int64_t workers; /* threads parsing and detecting; 0 = one per core */
+		int64_t workers;     /* threads parsing and detecting; 0 = one per core */
+		int64_t value_cache; /* field values remembered per detection thread */
 	} engine;
 };
 
@@ -354,6 +355,10 @@ struct vg_pipeline_stats {
 	uint64_t incidents_pruned, alerts_pruned; /* removed by store.retention */
 	uint64_t evicted_groups; /* open correlation groups dropped at the limits
 	                            (correlation.max_groups_*) */
+	/* detection's field value cache (engine.value_cache), every thread's summed;
+	 * they depend on how records were spread over the threads, so they are
+	 * logged, not stored with the metrics */
+	uint64_t value_cache_lookups, value_cache_hits;
 };
 
 /** Called for each record that becomes a dead letter (reason, original bytes). */

@@ -117,7 +117,7 @@ static void *thread_main(void *arg)
 }
 
 vg_err vg_workers_new(const struct vg_parser *parser, const struct vg_ruleset *rules,
-                      size_t nthreads, struct vg_workers **out)
+                      size_t nthreads, size_t cache_entries, struct vg_workers **out)
 {
 	struct vg_workers *pool = calloc(1, sizeof(*pool));
 	*out = NULL;
@@ -140,6 +140,8 @@ vg_err vg_workers_new(const struct vg_parser *parser, const struct vg_ruleset *r
 		w->dctx = vg_detect_ctx_new(rules);
 		w->arena = vg_arena_new(256 * 1024);
 		if (!w->ctx || !w->dctx || !w->arena ||
+		    (cache_entries != VG_DETECT_CACHE_DEFAULT &&
+		     vg_detect_ctx_cache(w->dctx, cache_entries) != VG_OK) ||
 		    pthread_create(&w->thread, NULL, thread_main, w) != 0) {
 			vg_workers_destroy(pool);
 			return VG_ERR_NOMEM;
@@ -176,6 +178,16 @@ void vg_workers_reset(struct vg_workers *pool)
 {
 	for (size_t i = 0; pool && i < pool->nw; i++)
 		vg_arena_reset(pool->w[i].arena);
+}
+
+void vg_workers_detect_stats(const struct vg_workers *pool, struct vg_detect_stats *sum)
+{
+	for (size_t i = 0; pool && i < pool->nw; i++) {
+		struct vg_detect_stats ds;
+		vg_detect_ctx_stats(pool->w[i].dctx, &ds);
+		sum->cache_lookups += ds.cache_lookups;
+		sum->cache_hits += ds.cache_hits;
+	}
 }
 
 void vg_workers_prepare(struct vg_workers *pool, const struct vg_record *recs, size_t n,

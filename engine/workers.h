@@ -24,12 +24,15 @@ struct vg_workers;
 
 /**
  * @brief Start nthreads - 1 threads (the caller is the last worker), each with its
- * own parse context, detection context and arena.  The parser and rules are only
- * read (they are immutable once loaded).  @return VG_OK or VG_ERR_NOMEM (also
- * when a thread could not start).
+ * own parse context, detection context (a field value cache of cache_entries,
+ * vg_detect_ctx_cache) and arena.  The parser and rules are only read (they are
+ * immutable once loaded).  @return VG_OK or VG_ERR_NOMEM (also when a thread could
+ * not start).
  */
 vg_err vg_workers_new(const struct vg_parser *parser, const struct vg_ruleset *rules,
-                      size_t nthreads, struct vg_workers **out);
+                      size_t nthreads, size_t cache_entries, struct vg_workers **out);
+/** @brief Add the threads' detection counters to *sum (between batches). */
+void vg_workers_detect_stats(const struct vg_workers *w, struct vg_detect_stats *sum);
 /** @brief Stop and join the threads; NULL is allowed. */
 void vg_workers_destroy(struct vg_workers *w);
 /** @brief Free what the previous batch's events used (their arenas). */

@@ -207,6 +207,12 @@ struct vg_ratelimit {
 void vg_log_limited(struct vg_ratelimit *rl, enum vg_log_level level, const char *fmt,
                     ...) VG_PRINTF(3, 4);
 
+/** @brief part as a percentage of whole (0 when whole is 0). */
+static inline double vg_pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
 /* ---------------------------------------------------------------- hashing */
 
 /** @brief The murmur3 fmix64 finalizer: every input bit reaches every output bit,

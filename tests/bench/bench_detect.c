@@ -203,12 +203,8 @@ static int bench_detect(bool with_parse, bool cache, long min_events, const char
 		       "(distinct "
 		       "events): %.1f%% hits\n",
 		       (unsigned long long)ds.cache_lookups,
-		       ds.cache_lookups
-		           ? 100.0 * (double)ds.cache_hits / (double)ds.cache_lookups
-		           : 0.0,
-		       first.cache_lookups ? 100.0 * (double)first.cache_hits /
-		                                 (double)first.cache_lookups
-		                           : 0.0);
+		       vg_pct(ds.cache_hits, ds.cache_lookups),
+		       vg_pct(first.cache_hits, first.cache_lookups));
 	if (pe)
 		printf("  (%llu parse errors skipped)\n", (unsigned long long)pe);
 	free(evs);

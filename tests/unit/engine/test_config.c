@@ -167,6 +167,25 @@ START_TEST(semantic_errors)
 }
 END_TEST
 
+/* engine.value_cache: the default is detection's (VG_DETECT_CACHE_DEFAULT), 0
+ * turns it off, and a size past 1,048,576 entries (about 300 MiB a thread) is an
+ * error at start-up. */
+START_TEST(engine_value_cache)
+{
+	struct vg_config *cfg = load_ok("");
+	ck_assert_int_eq(cfg->engine.value_cache, VG_DETECT_CACHE_DEFAULT);
+	vg_config_destroy(cfg);
+	cfg = load_ok("engine: {value_cache: 0}\n");
+	ck_assert_int_eq(cfg->engine.value_cache, 0);
+	vg_config_destroy(cfg);
+	char *msgs = load_bad("engine:\n  value_cache: 2000000\n");
+	ck_assert_str_eq(msgs,
+	                 "bad.yaml:2:16: error: 'engine.value_cache' must be between "
+	                 "0 and 1048576, not 2000000\n");
+	free(msgs);
+}
+END_TEST
+
 /* store.retention: 0 (the default) keeps everything; otherwise it must outlast
  * what can still grow -- 2 x incident_gap + allowed_lateness (the rules' timespans
  * are checked by the pipeline, test_pipeline.c). */
@@ -272,6 +291,7 @@ static Suite *config_suite(void)
 	    {"types", wrong_types_and_values_all_reported},
 	    {"semantics", semantic_errors},
 	    {"retention", retention_is_checked_against_the_gap},
+	    {"value_cache", engine_value_cache},
 	    {"yaml", invalid_yaml_points_at_the_problem},
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},

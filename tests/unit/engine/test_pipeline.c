@@ -7,6 +7,7 @@
 #include "vg_test.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char g_dir[64];
@@ -1039,7 +1040,8 @@ END_TEST
  * `batch`, through vg_pipeline_process_many (many) or one record at a time; extra:
  * more configuration lines. */
 static char *run_scenario(const char *name, const char *extra,
-                          const struct vg_scenario *sc, size_t batch, bool many)
+                          const struct vg_scenario *sc, size_t batch, bool many,
+                          struct vg_pipeline_stats *stats)
 {
 	char db[128];
 	struct vg_config *cfg;
@@ -1071,6 +1073,8 @@ static char *run_scenario(const char *name, const char *extra,
 		ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
 	}
 	free(recs);
+	if (stats)
+		vg_pipeline_stats(p, stats);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
 	struct vg_buf b;
@@ -1112,10 +1116,10 @@ START_TEST(workers_change_nothing)
 	const struct vg_scenario *scs[] = {&junk, &endpoint};
 	for (size_t s = 0; s < 2; s++) {
 		size_t batch = scs[s]->count / 3 + 1; /* the last batch is smaller */
-		char *one =
-		    run_scenario("w1", "engine: {workers: 1}\n", scs[s], batch, false);
-		char *three =
-		    run_scenario("w3", "engine: {workers: 3}\n", scs[s], batch, true);
+		char *one = run_scenario("w1", "engine: {workers: 1}\n", scs[s], batch,
+		                         false, NULL);
+		char *three = run_scenario("w3", "engine: {workers: 3}\n", scs[s], batch,
+		                           true, NULL);
 		ck_assert_msg(strcmp(one, three) == 0,
 		              "scenario %zu differs with 3 workers", s);
 		ck_assert_ptr_nonnull(strstr(one, "alerts="));
@@ -1127,6 +1131,67 @@ START_TEST(workers_change_nothing)
 		ck_assert_int_eq(system(rm), 0);
 	}
 	free(rs);
+	vg_scenario_free(&endpoint);
+}
+END_TEST
+
+/* engine.value_cache: the size of detection's field value cache (off, a few
+ * entries, the default) changes no result, on one thread and on three; its
+ * lookups and hits are counted over every thread (vg_pipeline_stats). */
+START_TEST(value_cache_changes_nothing)
+{
+	struct vg_scenario endpoint;
+	generate(&endpoint, 11, true);
+	size_t batch = endpoint.count / 3 + 1;
+	/* the default rules and 8 network_connection rules more: a logsource group
+	 * large enough for the literal index, whose scans the cache keeps (the
+	 * scenario's backup agent connects every 15 minutes) */
+	static const char *const lits[8] = {"backup",       "agent",  "rundll32",
+	                                    "mshta",        "regsvr", "certutil",
+	                                    "\\\\temp\\\\", "wscript"};
+	char dir[128], path[192];
+	snprintf(dir, sizeof(dir), "%s/vc-rules", g_dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	for (int i = 0; i < 8; i++) {
+		snprintf(path, sizeof(path), "%s/r%d.yml", dir, i);
+		FILE *f = fopen(path, "w");
+		ck_assert_ptr_nonnull(f);
+		fprintf(f,
+		        "title: cache %d\nid: vc-%d\nlevel: low\nlogsource: {product: "
+		        "windows, category: network_connection}\ndetection:\n  sel:\n"
+		        "    Image|contains: '%s'\n  condition: sel\n",
+		        i, i, lits[i]);
+		ck_assert_int_eq(fclose(f), 0);
+	}
+	static const char *const engines[] = {"{workers: 1, value_cache: 0}",
+	                                      "{workers: 1, value_cache: 8}",
+	                                      "{workers: 1}", "{workers: 3}"};
+	struct vg_pipeline_stats st[4];
+	char *dumps[4];
+	for (size_t c = 0; c < 4; c++) {
+		char name[16], rm[256], conf[512];
+		snprintf(name, sizeof(name), "vc%zu", c);
+		snprintf(conf, sizeof(conf),
+		         "rules: {paths: [\"%s\", \"%s/correlate/rules\"]}\nengine: %s\n",
+		         dir, vg_test_source_root(), engines[c]);
+		dumps[c] = run_scenario(name, conf, &endpoint, batch, c == 3, &st[c]);
+		snprintf(rm, sizeof(rm), "rm -f %s/%s.db*", g_dir, name);
+		ck_assert_int_eq(system(rm), 0);
+		ck_assert_msg(strcmp(dumps[c], dumps[0]) == 0,
+		              "engine: %s changed the store", engines[c]);
+	}
+	ck_assert_ptr_null(strstr(dumps[0], "rule_hits=0\n"));
+	ck_assert_uint_eq(st[0].value_cache_lookups, 0);
+	for (size_t c = 1; c < 4; c++) {
+		ck_assert_uint_gt(st[c].value_cache_lookups, 0);
+		ck_assert_uint_le(st[c].value_cache_hits, st[c].value_cache_lookups);
+	}
+	/* with three threads every thread's lookups are counted: as many as on
+	 * one (the records are spread over the threads, each with its own cache) */
+	ck_assert_uint_eq(st[3].value_cache_lookups, st[2].value_cache_lookups);
+	ck_assert_uint_gt(st[2].value_cache_hits, 0);
+	for (size_t c = 0; c < 4; c++)
+		free(dumps[c]);
 	vg_scenario_free(&endpoint);
 }
 END_TEST
@@ -1148,6 +1213,7 @@ static Suite *pipeline_suite(void)
 	    {"limits", evictions_and_late_events_are_counted},
 	    {"marks", committed_offsets_remove_marks},
 	    {"workers", workers_change_nothing},
+	    {"value_cache", value_cache_changes_nothing},
 	};
 	return vg_test_suite("pipeline", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
