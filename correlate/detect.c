@@ -47,6 +47,7 @@ struct vg_detect_ctx {
 	char ds[128];
 	size_t ds_len; /* SIZE_MAX: none yet */
 	const struct vg_bucket *ds_bucket;
+	size_t cache_entries; /* the value cache's size as asked (vg_detect_ctx_cache) */
 };
 
 void vg_pattern_free(struct vg_pattern *p)
@@ -792,6 +793,7 @@ struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs)
 	st->bits = calloc(st->nlits / 64 + 1, sizeof(*st->bits));
 	st->set = malloc((st->nlits + 1) * sizeof(*st->set));
 	ctx->env.pfs = st;
+	ctx->cache_entries = VG_DETECT_CACHE_DEFAULT;
 	if (rs && rs->max_lits)
 		st->cache = vg_pfcache_new(VG_DETECT_CACHE_DEFAULT); /* NULL: no cache */
 	if (!ctx->env.md || !ctx->scratch || !st->mark || !st->csec || !st->cand ||
@@ -804,10 +806,14 @@ struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs)
 
 vg_err vg_detect_ctx_cache(struct vg_detect_ctx *ctx, size_t entries)
 {
+	bool none_needed = !entries || !ctx->rs || !ctx->rs->max_lits;
+	if (entries == ctx->cache_entries && (ctx->pf.cache || none_needed))
+		return VG_OK; /* that size already (a configured default costs nothing) */
+	ctx->cache_entries = entries;
 	vg_pfcache_free(ctx->pf.cache);
 	ctx->pf.cache = NULL;
 	memset(ctx->pf.last, 0, sizeof(ctx->pf.last)); /* slots of the old cache */
-	if (!entries || !ctx->rs || !ctx->rs->max_lits)
+	if (none_needed)
 		return VG_OK;
 	ctx->pf.cache = vg_pfcache_new(entries);
 	return ctx->pf.cache ? VG_OK : VG_ERR_NOMEM;

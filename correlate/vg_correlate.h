@@ -103,7 +103,8 @@ void vg_detect_ctx_destroy(struct vg_detect_ctx *ctx);
 #define VG_DETECT_CACHE_DEFAULT 4096
 /**
  * @brief Resize the context's field value cache to about `entries` values (0: no
- * cache).  @return VG_OK, or VG_ERR_NOMEM (the context then has no cache).
+ * cache); the size it already has changes nothing (its values stay).  @return VG_OK,
+ * or VG_ERR_NOMEM (the context then has no cache).
  */
 vg_err vg_detect_ctx_cache(struct vg_detect_ctx *ctx, size_t entries);
 /** Counters of one context since it was made. */

@@ -283,7 +283,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	}
 	p->pctx = vg_parse_ctx_new(p->parser);
 	p->dctx = vg_detect_ctx_new(p->rules);
-	if (p->dctx && cfg->engine.value_cache != VG_DETECT_CACHE_DEFAULT &&
+	if (p->dctx &&
 	    vg_detect_ctx_cache(p->dctx, (size_t)cfg->engine.value_cache) != VG_OK) {
 		err = VG_ERR_NOMEM;
 		goto fail;

@@ -140,8 +140,7 @@ vg_err vg_workers_new(const struct vg_parser *parser, const struct vg_ruleset *r
 		w->dctx = vg_detect_ctx_new(rules);
 		w->arena = vg_arena_new(256 * 1024);
 		if (!w->ctx || !w->dctx || !w->arena ||
-		    (cache_entries != VG_DETECT_CACHE_DEFAULT &&
-		     vg_detect_ctx_cache(w->dctx, cache_entries) != VG_OK) ||
+		    vg_detect_ctx_cache(w->dctx, cache_entries) != VG_OK ||
 		    pthread_create(&w->thread, NULL, thread_main, w) != 0) {
 			vg_workers_destroy(pool);
 			return VG_ERR_NOMEM;
