@@ -317,18 +317,8 @@ void vg_prefilter_clear(struct vg_pfstate *st);
 struct vg_pfcache *vg_pfcache_new(size_t entries);
 void vg_pfcache_free(struct vg_pfcache *c);
 struct vg_pfcache_slot;
-/* The length of the cache key of vals[0..nvals): the value's bytes when nvals is 1,
- * else per value 4 bytes and its bytes. */
-static inline size_t vg_pfcache_key_len(const struct vg_value *const *vals, size_t nvals)
-{
-	if (nvals == 1)
-		return vals[0]->len;
-	size_t k = 0;
-	for (size_t i = 0; i < nvals; i++)
-		k += 4 + (vals[i] ? vals[i]->len : 0);
-	return k;
-}
-/* The values vals[0..nvals) (hash h, key length klen = vg_pfcache_key_len) of the
+/* The values vals[0..nvals) (hash h; key length klen: vals[0]'s length when nvals
+ * is 1, else per value 4 bytes plus its length, 0 when absent) of the
  * fields of the owner's unit (one field, or fields cached together;
  * value_cache.c): on a hit, the ids they hold as *n unaligned uint32s, with *slot
  * the slot hit; NULL on a miss, with *slot the slot to fill.  A value is NULL

@@ -743,19 +743,25 @@ bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
 		const struct punit *un = &pf->units[u];
 		const uint32_t *mf = pf->ufms + un->first;
 		const struct vg_value *vals[UNIT_MAX];
-		size_t present = 0;
+		size_t present = 0, klen = 0; /* the cache key's length */
 		for (size_t k = 0; k < un->n; k++) {
 			const struct vg_value *v = vg_event_get(ev, pf->fms[mf[k]].field);
-			vals[k] = v && v->kind != VG_VK_NULL ? v : NULL;
-			present += vals[k] != NULL;
+			if (v && v->kind != VG_VK_NULL) {
+				vals[k] = v;
+				present++;
+				klen += 4 + v->len;
+			} else {
+				vals[k] = NULL;
+				klen += 4;
+			}
 		}
 		if (!present)
 			continue;
+		if (un->n == 1)
+			klen -= 4;
 		struct vg_pfcache_slot *slot = NULL;
 		uint64_t h = 0;
-		size_t klen = 0;
 		if (st->cache && un->cache && pf->nlits < CACHED_POSTS) {
-			klen = vg_pfcache_key_len(vals, un->n);
 			st->cache_lookups++;
 			size_t nhit;
 			/* the slot this unit used last (when the key's length is

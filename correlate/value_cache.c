@@ -123,7 +123,7 @@ static inline uint8_t *cache_data(const struct vg_pfcache *c,
 	return c->ring + (ce->pos & (c->rsize - 1));
 }
 
-/* The key of parts vals[0..nvals) (its length klen: vg_pfcache_key_len): per part a
+/* The key of parts vals[0..nvals) (its length klen): per part a
  * 4-byte length (UINT32_MAX: absent) and the bytes; one value alone: its bytes. */
 
 /* a[0..n) == b[0..n), inline for short values (8 bytes at a time, the last 8
