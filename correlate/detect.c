@@ -48,6 +48,7 @@ struct vg_detect_ctx {
 	size_t ds_len; /* SIZE_MAX: none yet */
 	const struct vg_bucket *ds_bucket;
 	size_t cache_entries; /* the value cache's size as asked (vg_detect_ctx_cache) */
+	uint64_t evaluated;   /* rules evaluated (vg_detect_stats) */
 };
 
 void vg_pattern_free(struct vg_pattern *p)
@@ -823,6 +824,7 @@ void vg_detect_ctx_stats(const struct vg_detect_ctx *ctx, struct vg_detect_stats
 {
 	out->cache_lookups = ctx->pf.cache_lookups;
 	out->cache_hits = ctx->pf.cache_hits;
+	out->evaluated = ctx->evaluated;
 }
 
 void vg_detect_ctx_destroy(struct vg_detect_ctx *ctx)
@@ -1227,6 +1229,7 @@ static size_t run_rules(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
                         const size_t *rules, size_t n, const struct vg_event *ev,
                         size_t pos)
 {
+	ctx->evaluated += n;
 	for (size_t i = 0; i < n; i++)
 		if (rule_match(rs->rules[rules[i]], ev, &ctx->env))
 			ctx->scratch[pos++] = rules[i];

@@ -1542,6 +1542,67 @@ static size_t pattern_lits(struct lbuild *b, vg_field f, const struct vg_pattern
 	return 0;
 }
 
+/* Up to RUN_RANKS - 1 literals besides pattern_lits' one, each of which holds on its
+ * own whenever p does: the other literal runs of a glob, the other runs of a regex
+ * of one alternative (vg_pattern.seq, folded; a prefix of a long run).  A value
+ * list of globs such as 'ping*|*find', 'net*|*find' can then require '|' or
+ * 'find' as well as its best runs.  Into ids[0..), cheapest first (lit_cost; every
+ * id differs from own, pattern_lits' literal); @return how many. */
+#define RUN_RANKS 3
+static int lit_cost(const struct lbuild *b, uint32_t id);
+static size_t pattern_runs(struct lbuild *b, vg_field f, const struct vg_pattern *p,
+                           uint32_t own, uint32_t *ids)
+{
+	uint32_t all[16];
+	size_t n = 0;
+	if (p->op == VG_MOP_STR && p->shape == VG_PS_GLOB) {
+		for (size_t k = 0; k < p->len && n < 16;) {
+			if (p->kinds[k] != VG_WC_LIT) {
+				k++;
+				continue;
+			}
+			size_t e = k;
+			while (e < p->len && p->kinds[e] == VG_WC_LIT)
+				e++;
+			uint8_t shape = k == 0        ? VG_PS_PREFIX
+			                : e == p->len ? VG_PS_SUFFIX
+			                              : VG_PS_CONTAINS;
+			all[n] = lit_intern_fold(b, f, shape, p->text + k, e - k);
+			n += all[n] != UINT32_MAX;
+			k = e;
+		}
+	} else if (p->op == VG_MOP_RE && p->seq) {
+		const char *q = p->seq;
+		for (uint16_t r = 0; r < p->nseq && n < 16; r++) {
+			size_t len = strlen(q + 1);
+			all[n] = lit_intern(b, f, VG_PS_CONTAINS, q + 1,
+			                    len < RUN_MAX ? len : RUN_MAX);
+			n += all[n] != UINT32_MAX;
+			q += len + 2;
+		}
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool dup = all[i] == own;
+		for (size_t j = 0; j < k && !dup; j++)
+			dup = ids[j] == all[i];
+		if (dup)
+			continue;
+		/* insertion by cost, the RUN_RANKS - 1 cheapest kept */
+		int c = lit_cost(b, all[i]);
+		size_t at = k;
+		while (at > 0 && lit_cost(b, ids[at - 1]) > c)
+			at--;
+		if (at >= RUN_RANKS - 1)
+			continue;
+		if (k < RUN_RANKS - 1)
+			k++;
+		memmove(ids + at + 1, ids + at, (k - 1 - at) * sizeof(*ids));
+		ids[at] = all[i];
+	}
+	return k;
+}
+
 vg_err vg_regex_seq(struct vg_pattern *p)
 {
 	char runs[1][RUN_MAX];
@@ -1733,7 +1794,8 @@ static int cost_add(int a, int b)
 
 /* The anchors of one field condition: every value must give some (OR), or for
  * `all` the best single value.  @return false when not indexable. */
-static bool fcond_anchors(struct lbuild *b, const struct vg_fcond *fc, struct aset *out)
+static bool fcond_anchors(struct lbuild *b, const struct vg_fcond *fc, unsigned rank,
+                          struct aset *out)
 {
 	out->n = 0;
 	out->cost = NO_ANCHOR;
@@ -1742,11 +1804,17 @@ static bool fcond_anchors(struct lbuild *b, const struct vg_fcond *fc, struct as
 	int total = 0, best = NO_ANCHOR;
 	uint32_t besta[MAX_ALTS];
 	size_t nbest = 0;
+	bool ranked = false; /* some value has a literal of this rank */
 	for (size_t i = 0; i < fc->nvals; i++) {
-		uint32_t ids[MAX_ALTS];
+		uint32_t ids[MAX_ALTS], runs[RUN_RANKS - 1];
 		bool exact;
 		size_t k =
 		    pattern_lits(b, fc->field, &fc->vals[i], ids, MAX_ALTS, &exact);
+		if (rank && k == 1 &&
+		    pattern_runs(b, fc->field, &fc->vals[i], ids[0], runs) >= rank) {
+			ids[0] = runs[rank - 1];
+			ranked = true;
+		}
 		int cost = k ? 0 : NO_ANCHOR;
 		for (size_t j = 0; j < k && cost < NO_ANCHOR; j++)
 			cost = cost_add(cost, lit_cost(b, ids[j]));
@@ -1769,6 +1837,8 @@ static bool fcond_anchors(struct lbuild *b, const struct vg_fcond *fc, struct as
 		out->n += k;
 		total = cost_add(total, cost);
 	}
+	if (rank && !ranked)
+		return false; /* the same set as rank 0 */
 	if (fc->all) {
 		if (best >= NO_ANCHOR)
 			return false;
@@ -1876,18 +1946,22 @@ static void map_reqs(struct lbuild *rc, const struct vg_smap *m, struct reqs *q,
 {
 	for (size_t i = 0; i < m->n; i++) {
 		const struct vg_fcond *fc = &m->conds[i];
-		if (!fc->all) {
-			if (fcond_anchors(rc, fc, tmp))
-				req_add(q, tmp);
-			continue;
-		}
-		for (size_t v = 0; v < fc->nvals; v++) {
-			struct vg_fcond one = *fc;
-			one.all = false;
-			one.vals = &fc->vals[v];
-			one.nvals = 1;
-			if (fcond_anchors(rc, &one, tmp))
-				req_add(q, tmp);
+		/* per rank, each value's literal of that rank (its best when it has
+		 * no other): every such set holds whenever the item does */
+		for (unsigned rank = 0; rank < RUN_RANKS; rank++) {
+			if (!fc->all) {
+				if (fcond_anchors(rc, fc, rank, tmp))
+					req_add(q, tmp);
+				continue;
+			}
+			for (size_t v = 0; v < fc->nvals; v++) {
+				struct vg_fcond one = *fc;
+				one.all = false;
+				one.vals = &fc->vals[v];
+				one.nvals = 1;
+				if (fcond_anchors(rc, &one, rank, tmp))
+					req_add(q, tmp);
+			}
 		}
 	}
 }
@@ -2505,6 +2579,9 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 	uint32_t *ids = NULL;
 	struct kent *tmp_ck = malloc(MAX_ANCHORS * sizeof(*tmp_ck));
 	size_t nps = 0, pcap = 0, nsec = 0, seccap = 0;
+	uint32_t *checked = NULL; /* literals of the requirements checked */
+	size_t nchecked = 0, checkcap = 0;
+	bool *used = NULL;
 	vg_err err = VG_ERR_NOMEM;
 	*out = NULL;
 	b.gf = calloc(1, sizeof(*b.gf));
@@ -2567,8 +2644,16 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 			qsort(tmp_ck, q->r[k].n, sizeof(*tmp_ck), cmp_kent);
 			uint32_t *np = &pf->sec[nsec++], *pairs = pf->sec + nsec;
 			*np = 0;
+			if (nchecked + q->r[k].n > checkcap) {
+				checkcap = (nchecked + q->r[k].n) * 2 + 1024;
+				uint32_t *nc = realloc(checked, checkcap * sizeof(*nc));
+				if (!nc)
+					goto oom;
+				checked = nc;
+			}
 			for (size_t j = 0; j < q->r[k].n; j++) {
 				uint32_t id = tmp_ck[j].lit, w = id >> 6, p = 0;
+				checked[nchecked++] = id;
 				while (p < *np && pairs[3 * p] != w)
 					p++;
 				if (p == *np) {
@@ -2610,14 +2695,35 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 		l->npost++;
 		pf->posts[np++] = ps[i].e;
 	}
-	/* per field matchers of the literals the requirements use */
+	/* per field matchers of the literals in use: a pattern's own (its bit is
+	 * read when rules are evaluated), posted or checked by a requirement.  The
+	 * others (a requirement set not kept) are never scanned: their bits stay 0
+	 * and nothing reads them. */
 	fl = malloc((b.n ? b.n : 1) * sizeof(*fl));
 	ids = malloc((b.n ? b.n : 1) * sizeof(*ids));
-	if (!fl || !ids)
+	used = calloc(b.n ? b.n : 1, sizeof(*used));
+	if (!fl || !ids || !used)
 		goto oom;
-	size_t nscan = b.n;
+	for (size_t i = 0; i < n; i++) {
+		const struct vg_rule *r = rs->rules[rules[i]];
+		for (size_t k = 0; k < r->nsels; k++)
+			for (size_t a = 0; a < r->sels[k].nalts; a++)
+				for (size_t c = 0; c < r->sels[k].alts[a].n; c++) {
+					const struct vg_fcond *fc =
+					    &r->sels[k].alts[a].conds[c];
+					for (size_t v = 0; v < fc->nvals; v++)
+						if (fc->vals[v].lit)
+							used[fc->vals[v].lit - 1] = true;
+				}
+	}
+	for (size_t i = 0; i < nps; i++)
+		used[ps[i].lit] = true;
+	for (size_t i = 0; i < nchecked; i++)
+		used[checked[i]] = true;
+	size_t nscan = 0;
 	for (size_t i = 0; i < b.n; i++)
-		fl[i] = (struct flit){b.lits[i].field, (uint32_t)i};
+		if (used[i])
+			fl[nscan++] = (struct flit){b.lits[i].field, (uint32_t)i};
 	qsort(fl, nscan, sizeof(*fl), cmp_flit);
 	size_t nf = 0;
 	for (size_t i = 0; i < nscan; i++) {
@@ -2678,5 +2784,7 @@ oom:
 	free(ps);
 	free(fl);
 	free(ids);
+	free(used);
+	free(checked);
 	return err;
 }

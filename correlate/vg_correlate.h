@@ -111,6 +111,8 @@ vg_err vg_detect_ctx_cache(struct vg_detect_ctx *ctx, size_t entries);
 struct vg_detect_stats {
 	uint64_t cache_lookups; /* field values looked up in the cache */
 	uint64_t cache_hits;    /* ... found there (not scanned) */
+	uint64_t evaluated;     /* rules evaluated: the index's candidates, the rules
+	                           it cannot index, groups too small to index */
 };
 void vg_detect_ctx_stats(const struct vg_detect_ctx *ctx, struct vg_detect_stats *out);
 

@@ -186,6 +186,7 @@ void vg_workers_detect_stats(const struct vg_workers *pool, struct vg_detect_sta
 		vg_detect_ctx_stats(pool->w[i].dctx, &ds);
 		sum->cache_lookups += ds.cache_lookups;
 		sum->cache_hits += ds.cache_hits;
+		sum->evaluated += ds.evaluated;
 	}
 }
 

@@ -248,6 +248,9 @@ static int bench_detect(enum feed feed, bool cache, long min_events, const char 
 		       (unsigned long long)ds.cache_lookups,
 		       vg_pct(ds.cache_hits, ds.cache_lookups),
 		       vg_pct(first.cache_hits, first.cache_lookups));
+	printf(
+	    "  rules evaluated (index candidates and unindexed rules): %.2f per event\n",
+	    events ? (double)ds.evaluated / (double)events : 0.0);
 	if (pe)
 		printf("  (%llu parse errors skipped%s)\n", (unsigned long long)pe,
 		       feed == FEED_FRESH ? ", per pass" : "");

@@ -687,6 +687,10 @@ static void index_diff(const char *const names[4], bool sticky)
 	    "    a: '*%s%s*?*'\n",
 	    "    a: '%s%s*y'\n",
 	    "    a|contains|all: ['%s%s', 'xyz%s']\n",
+	    /* value lists of globs of several runs: each run a requirement */
+	    "    a|contains:\n      - '%s*%r*x'\n      - '%r*%s'\n",
+	    "    a|contains|all: ['%s*%r', 'y?%s*k']\n",
+	    "    a:\n      - '%s*%r'\n      - '*%r*y*%s'\n",
 	    "    a|contains: '%s%s'\n  s2:\n    b|contains: '%s'\n"
 	    "  condition: sel and s2\n",
 	    "    a|contains: '%s%s'\n  s2:\n    b|endswith: '%s'\n"
@@ -1296,6 +1300,56 @@ START_TEST(regex_literal_runs)
 	                            mkev(T0, "a", "\xff++++++++++++++", "b", "1", NULL),
 	                            hits, 8),
 	                  1);
+	vg_detect_ctx_destroy(ctx);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* Every literal run of a glob or a one-alternative regex is required, not only the
+ * best: 'ping*|*find' requires 'find' (and '|') as well as 'ping', so a plain ping
+ * is not even evaluated (vg_detect_stats.evaluated), and a real match still hits. */
+START_TEST(index_run_requirements)
+{
+	static const char *const cmds[] = {"ipconfig",   "netstat",  "ping",
+	                                   "systeminfo", "tasklist", "whoami"};
+	char yaml[8192] = "";
+	size_t o = 0;
+	o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+	                      "title: pipe\nid: pipe\nlogsource: {product: linux}\n"
+	                      "detection:\n  sel:\n    a|contains:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o, "      - '%s*|*find'\n",
+		                      cmds[i]);
+	o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+	                      "  condition: sel\n---\n"
+	                      "title: re\nid: re\nlogsource: {product: linux}\n"
+	                      "detection:\n  sel:\n    a|re: 'route\\s+print'\n"
+	                      "  condition: sel\n---\n");
+	for (int r = 0; r < 8; r++) /* the index is built */
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+		                      "title: o%d\nid: o%d\nlogsource: {product: linux}\n"
+		                      "detection:\n  sel:\n    b: 'other%d'\n"
+		                      "  condition: sel\n---\n",
+		                      r, r, r);
+	struct vg_ruleset *rs = load_ok(yaml);
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	const struct vg_rule *hits[8];
+	struct vg_detect_stats st;
+	ck_assert_uint_eq(
+	    vg_detect(rs, ctx, mkev(T0, "a", "ping -n 1 10.0.0.1", NULL), hits, 8), 0);
+	ck_assert_uint_eq(
+	    vg_detect(rs, ctx, mkev(T0, "a", "route add 10.0.0.0", NULL), hits, 8), 0);
+	vg_detect_ctx_stats(ctx, &st);
+	ck_assert_uint_eq(st.evaluated, 0);
+	ck_assert_uint_eq(
+	    vg_detect(rs, ctx, mkev(T0, "a", "PING host | FIND \"TTL\"", NULL), hits, 8),
+	    1);
+	ck_assert_ptr_eq(hits[0], vg_ruleset_find(rs, "pipe"));
+	ck_assert_uint_eq(
+	    vg_detect(rs, ctx, mkev(T0, "a", "cmd /c route   print", NULL), hits, 8), 1);
+	ck_assert_ptr_eq(hits[0], vg_ruleset_find(rs, "re"));
+	vg_detect_ctx_stats(ctx, &st);
+	ck_assert_uint_eq(st.evaluated, 2);
 	vg_detect_ctx_destroy(ctx);
 	vg_ruleset_destroy(rs);
 }
@@ -2410,7 +2464,7 @@ static Suite *suite(void)
 	    {"wildcards", {wildcards_and_escapes, keywords_message_and_raw}},
 	    {"index",
 	     {index_differential, index_differential_units, regex_prefilter_sound,
-	      regex_literal_runs, index_one_byte_literals}},
+	      regex_literal_runs, index_one_byte_literals, index_run_requirements}},
 	    {"value_cache_last",
 	     {index_differential_last, value_cache_two_groups, value_cache_spread}},
 	    {"conditions", {conditions, conditions_random, condition_errors}},
