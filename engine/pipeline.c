@@ -976,6 +976,8 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 	    {"incidents_pruned", p->stats.incidents_pruned,
 	     p->stats_flushed.incidents_pruned},
 	    {"alerts_pruned", p->stats.alerts_pruned, p->stats_flushed.alerts_pruned},
+	    {"store_pages_released", p->stats.store_pages_released,
+	     p->stats_flushed.store_pages_released},
 	    {"late_events", p->stats.late_events, p->stats_flushed.late_events},
 	    {"evicted_groups", p->stats.evicted_groups, p->stats_flushed.evicted_groups},
 	};
@@ -1024,6 +1026,7 @@ static vg_err prune_store(struct vg_pipeline *p, vg_time low)
 	p->prune_more = ps.survivors == PRUNE_BATCH;
 	p->stats.incidents_pruned += (uint64_t)ps.incidents;
 	p->stats.alerts_pruned += (uint64_t)ps.alerts;
+	p->stats.store_pages_released += (uint64_t)ps.pages_released;
 	return VG_OK;
 }
 

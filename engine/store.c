@@ -68,6 +68,7 @@ enum stmt_id {
 	S_EACH_VERDICT,
 	S_NEWEST_ACTIVITY,
 	S_PRUNE_MARKS,
+	S_PAGE_COUNTS,
 	S_PRUNE_CLEAR_INCIDENTS,
 	S_PRUNE_CLEAR_ALERTS,
 	S_PRUNE_PICK_INCIDENTS,
@@ -236,6 +237,8 @@ static const char *const g_sql[S_COUNT] = {
     [S_NEWEST_ACTIVITY] = "SELECT max(last_seen_us) FROM incidents",
     [S_PRUNE_MARKS] = "DELETE FROM correlation_marks WHERE topic=?1 AND partition=?2"
                       " AND \"offset\" < ?3",
+    [S_PAGE_COUNTS] = "SELECT page_count, freelist_count FROM pragma_page_count(),"
+                      " pragma_freelist_count()",
     [S_PRUNE_CLEAR_INCIDENTS] = "DELETE FROM temp.prune_incidents",
     [S_PRUNE_CLEAR_ALERTS] = "DELETE FROM temp.prune_alerts",
     [S_PRUNE_PICK_INCIDENTS] =
@@ -317,7 +320,10 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
 	/* WAL lets sqlite3 read while we write; NORMAL sync is durable at checkpoints
 	 * and safe against application crashes (kill -9), which is what replay needs. */
 	if (sqlite3_exec(st->db,
-	                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+	                 /* a new file only (before its first table): the pages
+	                  * retention frees can be given back (release_pages) */
+	                 "PRAGMA auto_vacuum=INCREMENTAL;"
+	                 " PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
 	                 " PRAGMA foreign_keys=ON;"
 	                 /* this connection's work tables of vg_store_prune */
 	                 " CREATE TEMP TABLE IF NOT EXISTS prune_incidents"
@@ -1153,6 +1159,44 @@ static vg_err prune_step(struct vg_store *st, enum stmt_id id, int64_t *changed)
 	return err;
 }
 
+static vg_err page_counts(struct vg_store *st, int64_t *pages, int64_t *free_pages)
+{
+	sqlite3_stmt *s = S(st, S_PAGE_COUNTS);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*pages = sqlite3_column_int64(s, 0);
+		*free_pages = sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	return rc == SQLITE_ROW ? VG_OK : fail(st, "counting the store's free pages");
+}
+
+/* Free pages beyond an eighth of the pages in use (kept: new incidents reuse them)
+ * are given back to the file system, at most RELEASE_PAGES_MAX a call (moving
+ * pages costs I/O; the next call goes on).  A store made before auto_vacuum was set
+ * releases nothing (`PRAGMA auto_vacuum=INCREMENTAL; VACUUM;` converts it). */
+#define RELEASE_PAGES_MAX 4096
+static vg_err release_pages(struct vg_store *st, int64_t *released)
+{
+	int64_t pages, free_pages, left;
+	vg_err err = page_counts(st, &pages, &free_pages);
+	*released = 0;
+	if (err)
+		return err;
+	int64_t excess = free_pages - (pages - free_pages) / 8;
+	if (excess <= 0)
+		return VG_OK;
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA incremental_vacuum(%lld)",
+	         (long long)(excess < RELEASE_PAGES_MAX ? excess : RELEASE_PAGES_MAX));
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "releasing the store's free pages");
+	if ((err = page_counts(st, &pages, &left)))
+		return err;
+	*released = free_pages - left;
+	return VG_OK;
+}
+
 vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
                       struct vg_prune_stats *out)
 {
@@ -1184,7 +1228,7 @@ vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
 	if (rc != SQLITE_ROW)
 		return fail(st, "counting incidents past the retention");
 	if (!out->survivors)
-		return VG_OK;
+		return release_pages(st, &out->pages_released);
 	if ((err = prune_step(st, S_PRUNE_PICK_ALERTS, NULL)))
 		return err;
 	for (size_t i = 0; i < sizeof(alert_rows) / sizeof(alert_rows[0]); i++)
@@ -1195,7 +1239,9 @@ vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
 	for (size_t i = 0; i < sizeof(incident_rows) / sizeof(incident_rows[0]); i++)
 		if ((err = prune_step(st, incident_rows[i], NULL)))
 			return err;
-	return prune_step(st, S_PRUNE_INCIDENTS, &out->incidents);
+	if ((err = prune_step(st, S_PRUNE_INCIDENTS, &out->incidents)))
+		return err;
+	return release_pages(st, &out->pages_released);
 }
 
 vg_err vg_store_add_metric(struct vg_store *st, const char *name, int64_t delta)

@@ -314,9 +314,10 @@ vg_err vg_store_each_sig_stat(struct vg_store *st,
 vg_err vg_store_newest_activity(struct vg_store *st, vg_time *out);
 /** What one vg_store_prune call removed. */
 struct vg_prune_stats {
-	size_t survivors;  /* incidents not merged away that were removed */
-	int64_t incidents; /* incident rows: those plus the ones merged into them */
-	int64_t alerts;    /* their alerts (with tags, fields, input records) */
+	size_t survivors;       /* incidents not merged away that were removed */
+	int64_t incidents;      /* incident rows: those plus the ones merged into them */
+	int64_t alerts;         /* their alerts (with tags, fields, input records) */
+	int64_t pages_released; /* file pages given back to the file system */
 };
 /**
  * @brief Retention: remove incidents whose last activity is before `before`
@@ -328,8 +329,10 @@ struct vg_prune_stats {
  * signature statistics, stop-values, correlation marks, offsets, metrics) stays.
  * At most max_incidents survivors, oldest first (0: no limit), so one call never
  * holds the store for long: out->survivors == max_incidents means there may be
- * more.  Call inside a transaction (vg_store_begin).  The file does not shrink:
- * SQLite reuses the freed pages.
+ * more.  Call inside a transaction (vg_store_begin).  Free pages beyond an eighth
+ * of the pages in use, up to 4096 a call (16 MiB), are then given back to the file
+ * system (the file shrinks at the next WAL checkpoint); SQLite reuses the rest.  A
+ * store file made before auto_vacuum was set only reuses them.
  */
 vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
                       struct vg_prune_stats *out);
@@ -353,8 +356,9 @@ struct vg_pipeline_stats {
 	uint64_t documents_truncated; /* incident versions whose document left details
 	                                 out to fit kafka.max_message_bytes */
 	uint64_t incidents_pruned, alerts_pruned; /* removed by store.retention */
-	uint64_t evicted_groups; /* open correlation groups dropped at the limits
-	                            (correlation.max_groups_*) */
+	uint64_t store_pages_released; /* ... and file pages given back after it */
+	uint64_t evicted_groups;       /* open correlation groups dropped at the limits
+	                                  (correlation.max_groups_*) */
 	/* detection's field value cache (engine.value_cache), every thread's summed;
 	 * they depend on how records were spread over the threads, so they are
 	 * logged, not stored with the metrics */

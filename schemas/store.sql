@@ -6,8 +6,11 @@
 -- With store.retention set, incidents quiet that long (event time) are removed in
 -- the engine's batches with every row about them (engine/store.c, vg_store_prune);
 -- merge families go whole, incidents with a verdict stay; the metrics
--- incidents_pruned and alerts_pruned count them.  Freed pages are reused, the file
--- does not shrink (VACUUM it with the engine stopped to give the space back).
+-- incidents_pruned and alerts_pruned count them.  A store file made by Vigil has
+-- auto_vacuum=INCREMENTAL: after a prune, free pages beyond an eighth of those in use
+-- are given back (metric store_pages_released; the file shrinks at the next WAL
+-- checkpoint), the rest reused.  An older file only reuses them: with the engine
+-- stopped, `sqlite3 vigil.db 'PRAGMA auto_vacuum=INCREMENTAL; VACUUM;'` converts it.
 -- Useful queries:
 --   sqlite3 vigil.db 'select id, score, priority, title from incidents_ranked'
 --   sqlite3 vigil.db "select * from incident_timeline where incident_id = 'inc-...'"

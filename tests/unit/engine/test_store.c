@@ -4,6 +4,7 @@
 #include "vg_test.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char g_dir[64];
@@ -569,6 +570,64 @@ START_TEST(prune_removes_quiet_families_whole)
 }
 END_TEST
 
+/* Retention gives the file's space back: a new store has auto_vacuum=INCREMENTAL,
+ * and a prune releases free pages beyond an eighth of the file. */
+START_TEST(prune_gives_pages_back)
+{
+	const vg_time day = 86400 * VG_USEC_PER_SEC;
+	struct vg_store *st = open_store();
+	ck_assert_int_eq(count("PRAGMA auto_vacuum"), 2);
+	char big[8192];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	struct vg_incident_doc doc = g_doc;
+	doc.document = big; /* 8 KiB an incident: two pages or more */
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	for (int i = 0; i < 600; i++) {
+		struct vg_incident inc;
+		char id[32];
+		snprintf(id, sizeof(id), "inc-%016x", (unsigned)i);
+		build_incident(&inc, id, day + i * VG_USEC_PER_SEC);
+		for (size_t k = 0; k < inc.nalerts; k++)
+			snprintf(inc.alerts[k].id, sizeof(inc.alerts[k].id), "%08x%08x",
+			         (unsigned)i, (unsigned)k);
+		ck_assert_int_eq(vg_store_put_incident(st, &inc, NULL, &doc), VG_OK);
+	}
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	int64_t full = count("PRAGMA page_count");
+	ck_assert_int_gt(full, 1200);
+
+	/* one incident stays; the others go, their pages given back in calls of
+	 * at most 4096 */
+	struct vg_incident keep;
+	build_incident(&keep, "inc-ffffffffffffffff", 30 * day);
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_incident(st, &keep, NULL, &doc), VG_OK);
+	struct vg_prune_stats ps;
+	ck_assert_int_eq(vg_store_prune(st, 10 * day, 0, &ps), VG_OK);
+	ck_assert_uint_eq(ps.survivors, 600);
+	ck_assert_int_gt(ps.pages_released, full / 2);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	vg_store_close(st); /* checkpoint: the file shrinks */
+	int64_t now = count("PRAGMA page_count");
+	ck_assert_int_lt(now, full / 4);
+	ck_assert_int_le(count("PRAGMA freelist_count"), now / 8);
+	ck_assert_int_eq(count("select count(*) from incidents"), 1);
+	struct stat sb;
+	ck_assert_int_eq(stat(g_db, &sb), 0);
+	ck_assert_int_le(sb.st_size, now * count("PRAGMA page_size"));
+
+	/* nothing past the retention: a prune leaves the file alone */
+	st = open_store();
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_prune(st, 10 * day, 0, &ps), VG_OK);
+	ck_assert_uint_eq(ps.survivors, 0);
+	ck_assert_int_eq(ps.pages_released, 0);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	vg_store_close(st);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -581,6 +640,7 @@ static Suite *store_suite(void)
 	    {"feedback", feedback_is_recorded_and_read_back},
 	    {"story", story_rows_follow_the_incident},
 	    {"prune", prune_removes_quiet_families_whole},
+	    {"prune_pages", prune_gives_pages_back},
 	};
 	return vg_test_suite("store", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
