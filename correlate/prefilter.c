@@ -2567,6 +2567,35 @@ static int cmp_flit(const void *a, const void *b)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+/* fn(ctx, p) for every value pattern of every item of the rules rules[0..n). */
+static void each_pattern(const struct vg_ruleset *rs, const size_t *rules, size_t n,
+                         void (*fn)(void *ctx, const struct vg_pattern *p), void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct vg_rule *r = rs->rules[rules[i]];
+		for (size_t k = 0; k < r->nsels; k++)
+			for (size_t a = 0; a < r->sels[k].nalts; a++)
+				for (size_t c = 0; c < r->sels[k].alts[a].n; c++) {
+					const struct vg_fcond *fc =
+					    &r->sels[k].alts[a].conds[c];
+					for (size_t v = 0; v < fc->nvals; v++)
+						fn(ctx, &fc->vals[v]);
+				}
+	}
+}
+
+static void count_grams(void *gf, const struct vg_pattern *p)
+{
+	gf_count_pattern(gf, p);
+}
+
+/* used[id] for the pattern's own literal (its bit is read in evaluation). */
+static void mark_own_literal(void *used, const struct vg_pattern *p)
+{
+	if (p->lit)
+		((bool *)used)[p->lit - 1] = true;
+}
+
 vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size_t n,
                           struct vg_prefilter **out)
 {
@@ -2589,17 +2618,7 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 	    !(pf->always = malloc((n ? n : 1) * sizeof(size_t))))
 		goto oom;
 	pf->refs = 1;
-	for (size_t i = 0; i < n; i++) {
-		const struct vg_rule *r = rs->rules[rules[i]];
-		for (size_t k = 0; k < r->nsels; k++)
-			for (size_t a = 0; a < r->sels[k].nalts; a++)
-				for (size_t c = 0; c < r->sels[k].alts[a].n; c++) {
-					const struct vg_fcond *fc =
-					    &r->sels[k].alts[a].conds[c];
-					for (size_t v = 0; v < fc->nvals; v++)
-						gf_count_pattern(b.gf, &fc->vals[v]);
-				}
-	}
+	each_pattern(rs, rules, n, count_grams, b.gf);
 	/* pass 1: the literal of every pattern */
 	for (size_t i = 0; i < n; i++) {
 		struct vg_rule *r = rs->rules[rules[i]];
@@ -2704,18 +2723,7 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 	used = calloc(b.n ? b.n : 1, sizeof(*used));
 	if (!fl || !ids || !used)
 		goto oom;
-	for (size_t i = 0; i < n; i++) {
-		const struct vg_rule *r = rs->rules[rules[i]];
-		for (size_t k = 0; k < r->nsels; k++)
-			for (size_t a = 0; a < r->sels[k].nalts; a++)
-				for (size_t c = 0; c < r->sels[k].alts[a].n; c++) {
-					const struct vg_fcond *fc =
-					    &r->sels[k].alts[a].conds[c];
-					for (size_t v = 0; v < fc->nvals; v++)
-						if (fc->vals[v].lit)
-							used[fc->vals[v].lit - 1] = true;
-				}
-	}
+	each_pattern(rs, rules, n, mark_own_literal, used);
 	for (size_t i = 0; i < nps; i++)
 		used[ps[i].lit] = true;
 	for (size_t i = 0; i < nchecked; i++)
