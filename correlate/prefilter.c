@@ -1460,12 +1460,18 @@ static size_t re_literals(const struct vg_pattern *p, const struct gfreq *gf,
 /* The best literal run of a glob: prefix / suffix runs of >= GRAM bytes first, then
  * the contains run with the rarest gram, then the longest run.  @return its id, or
  * UINT32_MAX when the glob has no literal byte. */
-static uint32_t glob_lit(struct lbuild *b, vg_field f, const struct vg_pattern *p)
+/* A literal run of a glob: where it starts, its length, and its shape (prefix at the
+ * start, suffix at the end, else contains). */
+struct grun {
+	size_t at, len;
+	uint8_t shape;
+};
+
+/* The literal runs of glob p in pattern order, at most max into out. */
+static size_t glob_runs(const struct vg_pattern *p, struct grun *out, size_t max)
 {
-	size_t best_at = 0, best_len = 0;
-	uint8_t best_shape = 0;
-	int best_score = INT_MAX;
-	for (size_t k = 0; k < p->len;) {
+	size_t n = 0;
+	for (size_t k = 0; k < p->len && n < max;) {
 		if (p->kinds[k] != VG_WC_LIT) {
 			k++;
 			continue;
@@ -1473,28 +1479,40 @@ static uint32_t glob_lit(struct lbuild *b, vg_field f, const struct vg_pattern *
 		size_t e = k;
 		while (e < p->len && p->kinds[e] == VG_WC_LIT)
 			e++;
-		size_t len = e - k;
-		uint8_t shape = k == 0        ? VG_PS_PREFIX
-		                : e == p->len ? VG_PS_SUFFIX
-		                              : VG_PS_CONTAINS;
+		out[n++] = (struct grun){k, e - k,
+		                         k == 0        ? VG_PS_PREFIX
+		                         : e == p->len ? VG_PS_SUFFIX
+		                                       : VG_PS_CONTAINS};
+		k = e;
+	}
+	return n;
+}
+
+#define RUNS_MAX 64 /* literal runs of a pattern considered */
+static uint32_t glob_lit(struct lbuild *b, vg_field f, const struct vg_pattern *p)
+{
+	struct grun runs[RUNS_MAX];
+	size_t n = glob_runs(p, runs, RUNS_MAX), best = 0;
+	int best_score = INT_MAX;
+	for (size_t i = 0; i < n; i++) {
+		size_t at = runs[i].at, len = runs[i].len;
 		int score;
-		if (shape != VG_PS_CONTAINS && len >= GRAM) {
+		if (runs[i].shape != VG_PS_CONTAINS && len >= GRAM) {
 			score = 0;
 		} else if (len >= GRAM) {
 			size_t end;
-			uint32_t fr = rarest_gram(b->gf, p->text + k, len, &end);
+			uint32_t fr = rarest_gram(b->gf, p->text + at, len, &end);
 			score = 1 + (int)(fr > 1000000 ? 1000000 : fr);
 		} else {
 			score = 2000000 - (int)len;
 		}
 		if (score < best_score)
-			best_score = score, best_at = k, best_len = len,
-			best_shape = shape;
-		k = e;
+			best_score = score, best = i;
 	}
-	if (!best_len)
+	if (!n)
 		return UINT32_MAX;
-	return lit_intern_fold(b, f, best_shape, p->text + best_at, best_len);
+	return lit_intern_fold(b, f, runs[best].shape, p->text + runs[best].at,
+	                       runs[best].len);
 }
 
 /* The literals pattern p (on field f) implies, one of which holds whenever p does,
@@ -1553,27 +1571,19 @@ static int lit_cost(const struct lbuild *b, uint32_t id);
 static size_t pattern_runs(struct lbuild *b, vg_field f, const struct vg_pattern *p,
                            uint32_t own, uint32_t *ids)
 {
-	uint32_t all[16];
+	uint32_t all[RUNS_MAX];
 	size_t n = 0;
 	if (p->op == VG_MOP_STR && p->shape == VG_PS_GLOB) {
-		for (size_t k = 0; k < p->len && n < 16;) {
-			if (p->kinds[k] != VG_WC_LIT) {
-				k++;
-				continue;
-			}
-			size_t e = k;
-			while (e < p->len && p->kinds[e] == VG_WC_LIT)
-				e++;
-			uint8_t shape = k == 0        ? VG_PS_PREFIX
-			                : e == p->len ? VG_PS_SUFFIX
-			                              : VG_PS_CONTAINS;
-			all[n] = lit_intern_fold(b, f, shape, p->text + k, e - k);
+		struct grun runs[RUNS_MAX];
+		size_t nr = glob_runs(p, runs, RUNS_MAX);
+		for (size_t i = 0; i < nr; i++) {
+			all[n] = lit_intern_fold(b, f, runs[i].shape,
+			                         p->text + runs[i].at, runs[i].len);
 			n += all[n] != UINT32_MAX;
-			k = e;
 		}
 	} else if (p->op == VG_MOP_RE && p->seq) {
 		const char *q = p->seq;
-		for (uint16_t r = 0; r < p->nseq && n < 16; r++) {
+		for (uint16_t r = 0; r < p->nseq && n < RUNS_MAX; r++) {
 			size_t len = strlen(q + 1);
 			all[n] = lit_intern(b, f, VG_PS_CONTAINS, q + 1,
 			                    len < RUN_MAX ? len : RUN_MAX);
