@@ -1153,6 +1153,10 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	if (windows && !st->explicit_module &&
 	    (err = set_lit(ev, id->event_module, "windows")))
 		return err;
+	/* the provider of an evtx rendering (System.Provider.Name, or its
+	 * #attributes.Name) is no vendor alias: Sigma's Provider_Name means it */
+	if (windows && st->provider.len)
+		set_str_if_unset(ev, parser->ep.event_provider, st->provider);
 	const char *ds = NULL;
 	if (!shape) {
 		if (STR_IS(st->provider, "Microsoft-Windows-Sysmon") ||

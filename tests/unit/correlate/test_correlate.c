@@ -1706,6 +1706,10 @@ START_TEST(alias_mapping)
 	ck_assert(vg_field_lookup("CustomVendorField", 17) != VG_FIELD_NONE);
 	ck_assert(hit(rs, mkev(T0, "CustomVendorField", "ABC", NULL)));
 	vg_ruleset_destroy(rs);
+	/* Provider_Name is the provider */
+	rs = sel_rule("    Provider_Name: 'Service Control Manager'\n");
+	ck_assert(hit(rs, mkev(T0, "event.provider", "Service Control Manager", NULL)));
+	vg_ruleset_destroy(rs);
 }
 END_TEST
 

@@ -632,6 +632,7 @@ START_TEST(windows_shapes)
 	expect(ev, "host.name", "ws1");
 	expect(ev, "process.executable", "C:\\Windows\\cmd.exe");
 	expect(ev, "Event.EventData.Image", "C:\\Windows\\cmd.exe");
+	expect(ev, "event.provider", "Microsoft-Windows-Sysmon"); /* Provider_Name */
 	expect_ts(ev, "2019-03-19T02:01:47.123000Z");
 
 	/* flat NXLog / Mordor: Security 4625 */
