@@ -2378,6 +2378,20 @@ static long load_path(struct loader *ld, const char *path, size_t *rules_cap, in
 
 /* ------------------------------------------------------ schema mappings */
 
+/* Whether the YAML sequence seq (NULL: none) holds the scalar v. */
+static bool seq_has(yaml_document_t *doc, yaml_node_t *seq, const char *v)
+{
+	if (!seq || seq->type != YAML_SEQUENCE_NODE)
+		return false;
+	for (yaml_node_item_t *it = seq->data.sequence.items.start;
+	     it < seq->data.sequence.items.top; it++) {
+		const char *s = scalar(node(doc, *it));
+		if (s && strcmp(s, v) == 0)
+			return true;
+	}
+	return false;
+}
+
 static vg_err load_aliases(struct loader *ld)
 {
 	const char *name = "schemas/field-aliases.yaml";
@@ -2404,6 +2418,14 @@ static vg_err load_aliases(struct loader *ld)
 		err = VG_ERR_CONFIG;
 		goto out;
 	}
+	/* vendor names mapped in events only: a rule naming one means another field */
+	yaml_node_t *eo = map_get(&doc, yaml_document_get_root_node(&doc), "events_only");
+	if (eo && eo->type != YAML_SEQUENCE_NODE) {
+		vg_diag_error(ld->diag, name, mark_line(eo), mark_col(eo),
+		              "'events_only' must be a list of vendor names");
+		err = VG_ERR_CONFIG;
+		goto out;
+	}
 	for (yaml_node_pair_t *p = al->data.mapping.pairs.start;
 	     p < al->data.mapping.pairs.top; p++) {
 		const char *ecs = scalar(node(&doc, p->key));
@@ -2419,7 +2441,7 @@ static vg_err load_aliases(struct loader *ld)
 			const char *v = scalar(node(&doc, *it));
 			void *np = xgrow(ld->aliases, &cap, ld->naliases + 1,
 			                 sizeof(*ld->aliases));
-			if (!v)
+			if (!v || seq_has(&doc, eo, v))
 				continue;
 			if (!np) {
 				err = VG_ERR_NOMEM;

@@ -88,6 +88,39 @@ static bool parent_is(const char *path, size_t last, const char *name)
 	return start == 0 || path[start - 1] == '.';
 }
 
+/* A key whose parent holds a Windows event's data, addressed by its short name:
+ * EventData / event_data / System (and Winlogbeat's lowercase forms), UserData, or
+ * the one element UserData wraps its data in (`Event.UserData.Operation_ClientFailure.
+ * Operation`, WMI-Activity 5858; `LogFileCleared.SubjectUserName`, Security 1102).
+ * last: the offset of the key's last component. */
+static bool windows_data(const char *path, size_t last)
+{
+	if (parent_is(path, last, "EventData") || parent_is(path, last, "event_data") ||
+	    parent_is(path, last, "System") || parent_is(path, last, "eventdata") ||
+	    parent_is(path, last, "system") || parent_is(path, last, "UserData"))
+		return true;
+	const char *dot = last > 1 ? memrchr(path, '.', last - 1) : NULL;
+	return dot && !parent_is(path, last, "#attributes") &&
+	       parent_is(path, (size_t)(dot - path) + 1, "UserData");
+}
+
+/* The registry field of a Windows data name: the name itself, else the name without
+ * its spaces (Defender writes `Threat Name`, `Source Name`, `Process Name`; Sigma
+ * rules and the other providers say ThreatName, SourceName, ProcessName).
+ * VG_FIELD_NONE when neither is registered. */
+static vg_field short_name(const char *name, size_t n)
+{
+	vg_field f = vg_field_lookup(name, n);
+	if (f != VG_FIELD_NONE || n > 128 || !memchr(name, ' ', n))
+		return f;
+	char packed[128];
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] != ' ')
+			packed[k++] = name[i];
+	return k ? vg_field_lookup(packed, k) : VG_FIELD_NONE;
+}
+
 static const char *const g_jpaths[VGP_JS_COUNT] = {
     [VGP_JS_EVENT_TYPE] = "event_type",
     [VGP_JS_ALERT_SIGNATURE] = "alert.signature",
@@ -191,11 +224,8 @@ static void plan_key(const struct vg_parser *parser, const char *path, size_t pl
 
 	const char *dot = memrchr(path, '.', plen);
 	size_t last = dot ? (size_t)(dot - path) + 1 : 0;
-	if (last && kp->id == VG_FIELD_NONE &&
-	    (parent_is(path, last, "EventData") || parent_is(path, last, "event_data") ||
-	     parent_is(path, last, "System") || parent_is(path, last, "eventdata") ||
-	     parent_is(path, last, "system") || parent_is(path, last, "UserData")))
-		kp->sid = vg_field_lookup(path + last, plen - last);
+	if (last && kp->id == VG_FIELD_NONE && windows_data(path, last))
+		kp->sid = short_name(path + last, plen - last);
 	kp->alias = vgp_strmap_get(&al->names, path + last, plen - last);
 	kp->role = kp->alias >= 0 ? al->infos[kp->alias].role : VGP_ROLE_NONE;
 	/* "Provider.Name", or "Provider.#attributes.Name" (evtx->JSON tools) */

@@ -1706,9 +1706,14 @@ START_TEST(alias_mapping)
 	ck_assert(vg_field_lookup("CustomVendorField", 17) != VG_FIELD_NONE);
 	ck_assert(hit(rs, mkev(T0, "CustomVendorField", "ABC", NULL)));
 	vg_ruleset_destroy(rs);
-	/* Provider_Name is the provider */
+	/* Provider_Name is the provider; SourceName (events_only) is the field as
+	 * written: the detection source in SigmaHQ's Windows Defender rules */
 	rs = sel_rule("    Provider_Name: 'Service Control Manager'\n");
 	ck_assert(hit(rs, mkev(T0, "event.provider", "Service Control Manager", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    SourceName: AMSI\n");
+	ck_assert(hit(rs, mkev(T0, "SourceName", "AMSI", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "event.provider", "AMSI", NULL)));
 	vg_ruleset_destroy(rs);
 }
 END_TEST

@@ -704,6 +704,54 @@ END_TEST
 	"\"system\":{\"providerName\":\"Microsoft-Windows-Sysmon\",\"eventID\":\"1\","   \
 	"\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer\":\"ws3\"}"
 
+/* Windows data names by their short names: Defender's spaced names without their
+ * spaces (Sigma's windefend rules say ThreatName, SourceName), and the fields of the
+ * element UserData wraps its data in (WMI-Activity 5858, Security 1102).  The
+ * rules' field names are interned first, as loading them would. */
+START_TEST(windows_short_names)
+{
+	static const char *const names[] = {"ThreatName", "SourceName", "Operation",
+	                                    "SubjectUserSid"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		ck_assert_int_ne(vg_field_intern(names[i], strlen(names[i])),
+		                 VG_FIELD_NONE);
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"Event\":{\"System\":{\"Provider\":{\"#attributes\":{\"Name\":"
+	    "\"Microsoft-Windows-Windows "
+	    "Defender\"}},\"EventID\":1119,\"Computer\":\"ws2\"},"
+	    "\"EventData\":{\"Source Name\":\"Real-Time Protection\",\"Threat Name\":"
+	    "\"Tool:Win32/EICAR_Test_File\",\"Detection User\":\"ws2\\\\bob\"}}}");
+	expect(ev, "SourceName", "Real-Time Protection");
+	expect(ev, "ThreatName", "Tool:Win32/EICAR_Test_File");
+	expect(ev, "Event.EventData.Source Name", "Real-Time Protection");
+	expect(ev, "event.provider", "Microsoft-Windows-Windows Defender");
+	expect_unset(ev, "DetectionUser"); /* not registered: only its own name */
+	expect(ev, "Event.EventData.Detection User", "ws2\\bob");
+
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"Event\":{\"System\":{\"EventID\":5858,\"Channel\":"
+	    "\"Microsoft-Windows-WMI-Activity/Operational\"},\"UserData\":{"
+	    "\"Operation_ClientFailure\":{\"Operation\":\"Start "
+	    "IWbemServices::ExecMethod - Win32_NTEventlogFile::cleareventlog\"}}}}");
+	expect(ev, "Operation",
+	       "Start IWbemServices::ExecMethod - Win32_NTEventlogFile::cleareventlog");
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"Event\":{\"System\":{\"EventID\":1102,\"Channel\":\"Security\"},"
+	    "\"UserData\":{\"LogFileCleared\":{\"SubjectUserSid\":\"S-1-5-21-1\","
+	    "\"SubjectUserName\":\"alice\"}}}}");
+	expect(ev, "SubjectUserSid", "S-1-5-21-1");
+	expect(ev, "user.name", "alice");
+	/* deeper than the wrapper: no short name */
+	ev =
+	    parse_ok(VG_FMT_JSON, "{\"Event\":{\"UserData\":{\"W\":{\"X\":{\"Operation\":"
+	                          "\"deep\"}}}}}");
+	expect_unset(ev, "Operation");
+}
+END_TEST
+
 START_TEST(wazuh_doubled_backslashes)
 {
 	/* the agent's event (Wazuh's ruleset tests): win.* at the top */
@@ -950,7 +998,7 @@ static Suite *endpoint_suite(void)
 	     {auditd_execve_group, auditd_enriched_and_user_records, auditd_invalid}},
 	    {"auditd_stream",
 	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
-	    {"windows", {windows_shapes}},
+	    {"windows", {windows_shapes, windows_short_names}},
 	    {"wazuh_escaping", {wazuh_doubled_backslashes, wazuh_unescaped_values_kept}},
 	    {"osquery", {osquery_results}},
 	    {"robustness", {hostile_input, huge_and_deep}},
