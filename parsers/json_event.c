@@ -6,13 +6,18 @@
  *  - a vendor name listed in schemas/field-aliases.yaml also sets its ECS field; an
  *    ECS key present in the record beats any alias, and among aliases of one field
  *    the one listed first wins, whatever the key order in the record;
- *  - a key under EventData / event_data / System whose last component is a registry
- *    field (interned by aliases or rules) is also set under that short name, so Sigma
- *    rules naming "TargetObject" match nested Windows events;
+ *  - a key under EventData / event_data / System / UserData, or under the element
+ *    UserData wraps its data in, whose last component is a registry field (interned
+ *    by aliases or rules) -- as written, else without its spaces (Defender's
+ *    "Threat Name") -- is also set under that short name, so Sigma rules naming
+ *    "TargetObject" or "ThreatName" match nested Windows events (windows_data,
+ *    short_name);
  *  - timestamp keys are remembered and the best one becomes ev->ts
  *    (@timestamp > timestamp > UtcTime > SystemTime > TimeCreated > EventTime);
- *  - a Windows channel / provider marks event.module "windows" and, for Sysmon and
- *    Security, event.dataset (unless the record sets them itself); the EventID then
+ *  - a Windows channel / provider marks event.module "windows" (the provider, from
+ *    System.Provider.Name too, becomes event.provider when no alias set it) and, for
+ *    Sysmon and Security, event.dataset (unless the record sets them itself); the
+ *    EventID then
  *    gives event.category / event.type (Sysmon 1 process start, 3 network, 11 file
  *    creation, ...; Security 4624 logon, 4688 process start, 4720 user created ...);
  *  - a few exact paths (enum vgp_jslot, one hash lookup per leaf) are remembered so
