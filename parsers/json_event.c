@@ -17,9 +17,9 @@
  *  - a Windows channel / provider marks event.module "windows" (the provider, from
  *    System.Provider.Name too, becomes event.provider when no alias set it) and, for
  *    Sysmon and Security, event.dataset (unless the record sets them itself); the
- *    EventID then
- *    gives event.category / event.type (Sysmon 1 process start, 3 network, 11 file
- *    creation, ...; Security 4624 logon, 4688 process start, 4720 user created ...);
+ *    EventID then gives event.category / event.type (Sysmon 1 process start, 3
+ *    network, 11 file creation, ...; Security 4624 logon, 4688 process start, 4720
+ *    user created ...);
  *  - a few exact paths (enum vgp_jslot, one hash lookup per leaf) are remembered so
  *    the record's shape can be recognised after the walk: Suricata EVE (top-level
  *    event_type), Wazuh alerts (rule.level + agent/manager; see alerts.c), osquery
