@@ -1715,6 +1715,13 @@ START_TEST(alias_mapping)
 	ck_assert(hit(rs, mkev(T0, "SourceName", "AMSI", NULL)));
 	ck_assert(!hit(rs, mkev(T0, "event.provider", "AMSI", NULL)));
 	vg_ruleset_destroy(rs);
+	/* the account acted upon (TargetUserName) is not the acting user */
+	rs = sel_rule("    TargetUserName|endswith: '$'\n");
+	ck_assert(
+	    hit(rs, mkev(T0, "user.name", "admin", "user.target.name", "evil$", NULL)));
+	ck_assert(
+	    !hit(rs, mkev(T0, "user.name", "DC1$", "user.target.name", "bob", NULL)));
+	vg_ruleset_destroy(rs);
 }
 END_TEST
 

@@ -644,7 +644,9 @@ START_TEST(windows_shapes)
 	expect(ev, "event.dataset", "security");
 	expect(ev, "event.category", "authentication");
 	expect(ev, "event.outcome", "failure");
-	expect(ev, "user.name", "admin");
+	/* TargetUserName is the account acted upon, never the acting user */
+	expect(ev, "user.target.name", "admin");
+	expect_unset(ev, "user.name");
 	expect(ev, "source.ip", "10.0.0.9");
 	expect(ev, "host.name", "WORKSTATION5");
 	expect_ts(ev, "2020-10-18T10:56:18.799000Z");

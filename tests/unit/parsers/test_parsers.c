@@ -807,8 +807,9 @@ START_TEST(json_flat_windows_security)
 	expect(ev, "event.module", "windows");
 	expect(ev, "event.dataset", "security");
 	expect_kind(ev, "event.code", "4624", VG_VK_NUM);
-	/* SubjectUserName is listed before TargetUserName: it wins whatever the order */
+	/* the subject acts, the target is acted upon: two fields */
 	expect(ev, "user.name", "s");
+	expect(ev, "user.target.name", "t");
 	expect(ev, "source.ip", "10.1.2.3");
 	expect(ev, "source.port", "5050");
 }
