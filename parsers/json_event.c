@@ -231,6 +231,10 @@ static void plan_key(const struct vg_parser *parser, const char *path, size_t pl
 	size_t last = dot ? (size_t)(dot - path) + 1 : 0;
 	if (last && kp->id == VG_FIELD_NONE && windows_data(path, last))
 		kp->sid = short_name(path + last, plen - last);
+	if (plen - last == 4 && memcmp(path + last, "Data", 4) == 0 &&
+	    (parent_is(path, last, "EventData") || parent_is(path, last, "event_data") ||
+	     parent_is(path, last, "eventdata")))
+		kp->flags |= VGP_KP_WIN_DATA;
 	kp->alias = vgp_strmap_get(&al->names, path + last, plen - last);
 	kp->role = kp->alias >= 0 ? al->infos[kp->alias].role : VGP_ROLE_NONE;
 	/* "Provider.Name", or "Provider.#attributes.Name" (evtx->JSON tools) */
@@ -509,6 +513,111 @@ static HOT_INLINE void leaf_role(struct vgp_json_state *st, uint8_t role, const 
 	}
 }
 
+static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_keyplan *kp,
+                        const char *path, size_t plen, bool stable, const char *v,
+                        size_t vlen, enum vg_value_kind kind);
+
+/* A JSON string of the list at c (opening quote): its text into *v / *n (in the
+ * record, or decoded into the arena).  @return the byte after it, or NULL. */
+static const unsigned char *list_string(struct vgp_jp *p, const unsigned char *c,
+                                        const char **v, size_t *n)
+{
+	const unsigned char *ve = string_stop(c + 1, p->end);
+	if (ve < p->end && *ve == '"') {
+		*v = (const char *)c + 1;
+		*n = (size_t)(ve - c) - 1;
+		return ve + 1;
+	}
+	ve = string_value(p, c, ve, v, n);
+	return ve ? ve + 1 : NULL;
+}
+
+static bool key_is(const char *k, size_t n, const char *name)
+{
+	return n == strlen(name) && memcmp(k, name, n) == 0;
+}
+
+/* EventData rendered as a list of named values, as xmltodict-style evtx-to-JSON
+ * tools write it: "Data": [{"@Name": "TargetUserName", "#text": "admin"}, ...]
+ * ("Name" / "@Name", "#text" / "Value" / "#value").  Each named value is taken as
+ * the key "<parent>.<Name>" would be -- stored under that path, its short name, its
+ * alias and role -- so rules naming TargetUserName match such events too.  list:
+ * the array's text in the record (validated by the walk).  Unnamed values and
+ * anything that is not an object of a name and a string or number are left in
+ * the list (which stays stored under its own path). */
+static vg_err data_list(struct vgp_json_state *st, const char *path, size_t plen,
+                        const char *list, size_t len)
+{
+	struct vgp_jp p = {.s = (const unsigned char *)list,
+	                   .end = (const unsigned char *)list + len,
+	                   .arena = st->arena};
+	const unsigned char *c = skip_ws(p.s + 1, p.end), *end = p.end;
+	size_t base = plen - 4; /* "<parent>." */
+	char key[VGP_JSON_PATH_MAX];
+	memcpy(key, path, base);
+	while (c && c < end && *c != ']') {
+		if (*c != '{') {
+			c = vgp_jp_value(&p, c); /* an unnamed value */
+		} else {
+			const char *name = NULL, *text = NULL;
+			size_t nlen = 0, tlen = 0;
+			enum vg_value_kind tkind = VG_VK_STR;
+			for (c = skip_ws(c + 1, end); c && c < end && *c == '"';) {
+				const char *k, *sv = NULL;
+				size_t kn, sn = 0;
+				if (!(c = list_string(&p, c, &k, &kn)))
+					break;
+				c = skip_ws(c, end);
+				if (c >= end || *c != ':')
+					return VG_OK;
+				c = skip_ws(c + 1, end);
+				const unsigned char *vs = c;
+				enum vg_value_kind vk = VG_VK_STR;
+				if (c < end && *c == '"') {
+					c = list_string(&p, c, &sv, &sn);
+				} else if ((c = vgp_jp_value(&p, c)) &&
+				           ((*vs >= '0' && *vs <= '9') || *vs == '-')) {
+					sv = (const char *)vs, sn = (size_t)(c - vs);
+					vk = VG_VK_NUM;
+				}
+				if (!c)
+					break;
+				if (sv &&
+				    (key_is(k, kn, "@Name") || key_is(k, kn, "Name")) &&
+				    vk == VG_VK_STR)
+					name = sv, nlen = sn;
+				else if (sv && (key_is(k, kn, "#text") ||
+				                key_is(k, kn, "Value") ||
+				                key_is(k, kn, "#value")))
+					text = sv, tlen = sn, tkind = vk;
+				c = skip_ws(c, end);
+				if (c < end && *c == ',')
+					c = skip_ws(c + 1, end);
+			}
+			if (!c || c >= end || *c != '}')
+				break;
+			c++;
+			if (name && nlen && text && base + nlen <= sizeof(key) &&
+			    !memchr(name, '.', nlen)) {
+				struct vgp_keyplan scratch;
+				memcpy(key + base, name, nlen);
+				const struct vgp_keyplan *kp = key_plan(
+				    st->keys, st->parser, key, base + nlen, &scratch);
+				vg_err err = leaf_full(st, kp, key, base + nlen, false,
+				                       text, tlen, tkind);
+				if (err)
+					return err;
+			}
+		}
+		c = c ? skip_ws(c, end) : NULL;
+		if (c && c < end && *c == ',')
+			c = skip_ws(c + 1, end);
+	}
+	if (p.cb_err)
+		return p.cb_err; /* out of memory decoding a string */
+	return VG_OK;
+}
+
 /* on_leaf for a key whose plan asks more than a store, an alias and a role (see
  * on_leaf). */
 NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_keyplan *kp,
@@ -517,6 +626,14 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 {
 	struct vg_event *ev = st->ev;
 	vg_err err;
+
+	/* an array (the walk passes its text as it is in the record; a string that
+	 * looks like one is decoded or follows its quote) */
+	if ((kp->flags & VGP_KP_WIN_DATA) && kind == VG_VK_STR && vlen > 1 &&
+	    v[0] == '[' && (const unsigned char *)v > st->jp->s &&
+	    (const unsigned char *)v < st->jp->end && v[-1] != '"' &&
+	    (err = data_list(st, path, plen, v, vlen)))
+		return err;
 
 	if ((kp->flags & VGP_KP_WAZUH_ESC) && kind == VG_VK_STR &&
 	    memchr(v, '\\', vlen)) {

@@ -396,16 +396,18 @@ enum {
 	                            more (json_event.c, wazuh_unescape) */
 	VGP_KP_PLAIN = 128,      /* the store, its alias and role only: no other flag,
 	                            no claim, jslot or sid (on_leaf's fast path) */
+	VGP_KP_WIN_DATA = 256,   /* EventData.Data (event_data, eventdata): perhaps a list
+	                            of named values (json_event.c, data_list) */
 };
 struct vgp_keyplan {
-	vg_field id;   /* registry id of the whole path, or VG_FIELD_NONE */
-	vg_field sid;  /* registry id of the last component when id is NONE and the
-	                  parent is EventData / System / ..., else VG_FIELD_NONE */
-	int32_t alias; /* index into aliases.infos of the last component, or -1 */
-	int16_t claim; /* alias target an ECS key claims (its priority -> -1), or -1 */
-	int8_t jslot;  /* enum vgp_jslot of the exact path, or -1 */
-	uint8_t role;  /* enum vgp_key_role of the alias, path conditions checked */
-	uint8_t flags; /* VGP_KP_* */
+	vg_field id;    /* registry id of the whole path, or VG_FIELD_NONE */
+	vg_field sid;   /* registry id of the last component when id is NONE and the
+	                   parent is EventData / System / ..., else VG_FIELD_NONE */
+	int32_t alias;  /* index into aliases.infos of the last component, or -1 */
+	int16_t claim;  /* alias target an ECS key claims (its priority -> -1), or -1 */
+	int8_t jslot;   /* enum vgp_jslot of the exact path, or -1 */
+	uint8_t role;   /* enum vgp_key_role of the alias, path conditions checked */
+	uint16_t flags; /* VGP_KP_* */
 };
 
 /* A per-context cache of key plans.  Open addressing over a fixed table; when it

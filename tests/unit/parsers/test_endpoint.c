@@ -746,6 +746,30 @@ START_TEST(windows_short_names)
 	    "\"SubjectUserName\":\"alice\"}}}}");
 	expect(ev, "SubjectUserSid", "S-1-5-21-1");
 	expect(ev, "user.name", "alice");
+	/* EventData as a list of named values (xmltodict-style renderings); unnamed
+	 * values stay in the list */
+	ev =
+	    parse_ok(VG_FMT_JSON,
+	             "{\"Event\":{\"System\":{\"EventID\":4720,\"Channel\":\"Security\"},"
+	             "\"EventData\":{\"Data\":[{\"@Name\":\"SubjectUserName\",\"#text\":"
+	             "\"admin\"},\"unnamed\",{\"Name\":\"TargetUserName\",\"Value\":"
+	             "\"evil$\"},{\"@Name\":\"ThreatName\",\"#text\":\"a\\\\b\"},"
+	             "{\"@Name\":\"Operation\",\"#text\":42},{\"@Name\":\"x.y\","
+	             "\"#text\":\"dotted\"}]}}}");
+	expect(ev, "user.name", "admin");
+	expect(ev, "user.target.name", "evil$");
+	expect(ev, "Event.EventData.TargetUserName", "evil$");
+	expect(ev, "ThreatName", "a\\b"); /* decoded */
+	expect(ev, "Operation", "42");
+	expect_unset(ev, "Event.EventData.x.y"); /* a name is one component */
+	/* a string that reads like such a list is a string */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"Event\":{\"System\":{\"EventID\":1000,\"Channel\":"
+	              "\"Application\"},\"EventData\":{\"Data\":\"[{\\\"@Name\\\":"
+	              "\\\"ThreatName\\\",\\\"#text\\\":\\\"x\\\"}]\"}}}");
+	expect_unset(ev, "ThreatName");
+	ev = parse_ok(VG_FMT_JSON, "{\"Event\":{\"EventData\":{\"Data\":\"[{}]\"}}}");
+	expect(ev, "Event.EventData.Data", "[{}]");
 	/* deeper than the wrapper: no short name */
 	ev =
 	    parse_ok(VG_FMT_JSON, "{\"Event\":{\"UserData\":{\"W\":{\"X\":{\"Operation\":"
