@@ -24,7 +24,8 @@
  *    the record's shape can be recognised after the walk: Suricata EVE (top-level
  *    event_type), Wazuh alerts (rule.level + agent/manager; see alerts.c), osquery
  *    differential results (name + hostIdentifier, columns.*, action).
- * Shapes covered: evtx renderings (Event.System / Event.EventData), flat NXLog /
+ * Shapes covered: evtx renderings (Event.System / Event.EventData, the data as keys
+ * or as a list of {"@Name", "#text"} objects: data_list), flat NXLog /
  * Mordor (EventID, Channel, SourceName, Hostname at the top), Winlogbeat
  * (winlog.event_data.*, winlog.event_id, winlog.channel), Wazuh's win.system /
  * win.eventdata (camelCase names), all keeping the original names addressable.
