@@ -2618,8 +2618,6 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 	uint32_t *ids = NULL;
 	struct kent *tmp_ck = malloc(MAX_ANCHORS * sizeof(*tmp_ck));
 	size_t nps = 0, pcap = 0, nsec = 0, seccap = 0;
-	uint32_t *checked = NULL; /* literals of the requirements checked */
-	size_t nchecked = 0, checkcap = 0;
 	bool *used = NULL;
 	vg_err err = VG_ERR_NOMEM;
 	*out = NULL;
@@ -2673,16 +2671,8 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 			qsort(tmp_ck, q->r[k].n, sizeof(*tmp_ck), cmp_kent);
 			uint32_t *np = &pf->sec[nsec++], *pairs = pf->sec + nsec;
 			*np = 0;
-			if (nchecked + q->r[k].n > checkcap) {
-				checkcap = (nchecked + q->r[k].n) * 2 + 1024;
-				uint32_t *nc = realloc(checked, checkcap * sizeof(*nc));
-				if (!nc)
-					goto oom;
-				checked = nc;
-			}
 			for (size_t j = 0; j < q->r[k].n; j++) {
 				uint32_t id = tmp_ck[j].lit, w = id >> 6, p = 0;
-				checked[nchecked++] = id;
 				while (p < *np && pairs[3 * p] != w)
 					p++;
 				if (p == *np) {
@@ -2736,8 +2726,21 @@ vg_err vg_prefilter_build(const struct vg_ruleset *rs, const size_t *rules, size
 	each_pattern(rs, rules, n, mark_own_literal, used);
 	for (size_t i = 0; i < nps; i++)
 		used[ps[i].lit] = true;
-	for (size_t i = 0; i < nchecked; i++)
-		used[checked[i]] = true;
+	/* the checked requirements' literals, from their (word, mask) pairs: per
+	 * rule, the count of requirements, then per requirement its pair count and
+	 * the pairs (word, low half, high half) */
+	for (size_t at = 0; at < nsec;) {
+		uint32_t nreq = pf->sec[at++];
+		for (uint32_t r = 0; r < nreq; r++) {
+			uint32_t npairs = pf->sec[at++];
+			for (uint32_t k = 0; k < npairs; k++, at += 3) {
+				uint64_t m =
+				    (uint64_t)pf->sec[at + 2] << 32 | pf->sec[at + 1];
+				for (; m; m &= m - 1)
+					used[(size_t)pf->sec[at] * 64 + ctz64(m)] = true;
+			}
+		}
+	}
 	size_t nscan = 0;
 	for (size_t i = 0; i < b.n; i++)
 		if (used[i])
@@ -2803,6 +2806,5 @@ oom:
 	free(fl);
 	free(ids);
 	free(used);
-	free(checked);
 	return err;
 }
