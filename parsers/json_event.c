@@ -94,6 +94,14 @@ static bool parent_is(const char *path, size_t last, const char *name)
 	return start == 0 || path[start - 1] == '.';
 }
 
+/* The key's parent is a Windows event's EventData (or Winlogbeat's / Wazuh's
+ * spelling); last: the offset of the key's last component. */
+static bool event_data(const char *path, size_t last)
+{
+	return parent_is(path, last, "EventData") ||
+	       parent_is(path, last, "event_data") || parent_is(path, last, "eventdata");
+}
+
 /* A key whose parent holds a Windows event's data, addressed by its short name:
  * EventData / event_data / System (and Winlogbeat's lowercase forms), UserData, or
  * the one element UserData wraps its data in (`Event.UserData.Operation_ClientFailure.
@@ -101,8 +109,7 @@ static bool parent_is(const char *path, size_t last, const char *name)
  * last: the offset of the key's last component. */
 static bool windows_data(const char *path, size_t last)
 {
-	if (parent_is(path, last, "EventData") || parent_is(path, last, "event_data") ||
-	    parent_is(path, last, "System") || parent_is(path, last, "eventdata") ||
+	if (event_data(path, last) || parent_is(path, last, "System") ||
 	    parent_is(path, last, "system") || parent_is(path, last, "UserData"))
 		return true;
 	const char *dot = last > 1 ? memrchr(path, '.', last - 1) : NULL;
@@ -233,8 +240,7 @@ static void plan_key(const struct vg_parser *parser, const char *path, size_t pl
 	if (last && kp->id == VG_FIELD_NONE && windows_data(path, last))
 		kp->sid = short_name(path + last, plen - last);
 	if (plen - last == 4 && memcmp(path + last, "Data", 4) == 0 &&
-	    (parent_is(path, last, "EventData") || parent_is(path, last, "event_data") ||
-	     parent_is(path, last, "eventdata")))
+	    event_data(path, last))
 		kp->flags |= VGP_KP_WIN_DATA;
 	kp->alias = vgp_strmap_get(&al->names, path + last, plen - last);
 	kp->role = kp->alias >= 0 ? al->infos[kp->alias].role : VGP_ROLE_NONE;
