@@ -7,15 +7,9 @@
 # same incidents and map, replaying into the same store changes nothing, stdin
 # ('-') works, a log replayed in two parts gives what one replay gives, and a
 # file's name does not change its incidents.  Needs sqlite3; no Kafka.
-set -euo pipefail
-VIGIL=${VIGIL_BIN:?set by meson}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-replay.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-fail() {
-	printf 'FAIL: %s\n' "$*" >&2
-	exit 1
-}
-command -v sqlite3 >/dev/null || fail "sqlite3 is not installed (run scripts/bootstrap.sh)"
+NAME=replay
+. "$(dirname "$0")/offline.sh"
+need sqlite3
 cd "$WORK"
 
 "$VIGIL" scenario --seed 11 --keys >keyed.tsv

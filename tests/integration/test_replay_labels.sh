@@ -6,20 +6,14 @@
 # and event_label emptied.  The stored incidents (ids, versions, scores, features,
 # surfaced flags) and the record -> incident maps must be identical.
 # Skips (77) without ../shared/data or without the "aitads" input format.
-set -euo pipefail
-VIGIL=${VIGIL_BIN:?set by meson}
+NAME=labels
+. "$(dirname "$0")/offline.sh"
 DATA=${VIGIL_SHARED_DATA:-}/ait-alert-data-set/alerts/russellmitchell_alerts.csv.xz
 if [ -z "${VIGIL_SHARED_DATA:-}" ] || [ ! -r "$DATA" ]; then
 	echo "SKIP: AIT-ADS not found (VIGIL_SHARED_DATA/ait-alert-data-set)"
 	exit 77
 fi
-command -v sqlite3 >/dev/null || { echo "FAIL: sqlite3 missing" >&2; exit 1; }
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-labels.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-fail() {
-	printf 'FAIL: %s\n' "$*" >&2
-	exit 1
-}
+need sqlite3
 cd "$WORK"
 if ! "$VIGIL" parse --format aitads /dev/null >/dev/null 2>&1; then
 	echo "SKIP: this vigil has no 'aitads' input format"

@@ -14,16 +14,9 @@
 # --surfaced gives one bundle per surfaced incident, an unknown id is refused
 # (exit 2) while the others are still written (a merged-away id: test_store's
 # merge_moves_alerts).  Needs sqlite3, python3.
-set -euo pipefail
-VIGIL=${VIGIL_BIN:?set by meson}
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-stix.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-fail() {
-	printf 'FAIL: %s\n' "$*" >&2
-	exit 1
-}
-command -v sqlite3 >/dev/null || fail "sqlite3 is not installed (run scripts/bootstrap.sh)"
-command -v python3 >/dev/null || fail "python3 is not installed (run scripts/bootstrap.sh)"
+NAME=stix
+. "$(dirname "$0")/offline.sh"
+need sqlite3 python3
 cd "$WORK"
 
 "$VIGIL" scenario --seed 11 >all.log

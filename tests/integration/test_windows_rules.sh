@@ -12,8 +12,8 @@
 # The same rules in an xmltodict-style rendering (EventData as a list of named
 # values) must give the same verdicts.
 # Skips (77) without ../shared/data.
-set -euo pipefail
-VIGIL=${VIGIL_BIN:?set by meson}
+NAME=winrules
+. "$(dirname "$0")/offline.sh"
 DATA=${VIGIL_SHARED_DATA:-}
 SAMPLES=$DATA/evtx-attack-samples-json
 RULES=$DATA/sigma/rules/windows/builtin/security/account_management
@@ -21,13 +21,7 @@ if [ -z "$DATA" ] || [ ! -d "$SAMPLES" ] || [ ! -d "$RULES" ]; then
 	echo "SKIP: evtx-attack-samples-json or sigma not found (VIGIL_SHARED_DATA)"
 	exit 77
 fi
-command -v python3 >/dev/null || { echo "FAIL: python3 missing" >&2; exit 1; }
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-winrules.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-fail() {
-	printf 'FAIL: %s\n' "$*" >&2
-	exit 1
-}
+need python3
 
 # hits RULE FILE: the rule titles that hit, one per line
 hits() {
