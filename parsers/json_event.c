@@ -576,7 +576,8 @@ static vg_err data_list(struct vgp_json_state *st, const char *path, size_t plen
 					break;
 				c = skip_ws(c, end);
 				if (c >= end || *c != ':')
-					return VG_OK;
+					break; /* not reached: the walk validated the list
+					        */
 				c = skip_ws(c + 1, end);
 				const unsigned char *vs = c;
 				enum vg_value_kind vk = VG_VK_STR;
