@@ -253,7 +253,7 @@ static int bench_detect(enum feed feed, bool cache, long min_events, const char 
 	    events ? (double)ds.evaluated / (double)events : 0.0);
 	if (pe)
 		printf("  (%llu parse errors skipped%s)\n", (unsigned long long)pe,
-		       feed == FEED_FRESH ? ", per pass" : "");
+		       feed == FEED_HELD ? "" : ", counted on every pass");
 	free(evs);
 	vg_arena_destroy(arena);
 	vg_detect_ctx_destroy(dctx);
