@@ -24,10 +24,14 @@
  * stays in small incidents.  Stop-values never link: the configured list, and values
  * detected automatically because at least stop_max_alerts alerts carried them
  * within stop_window (by last_ts) before the alert at hand (a busy server, root,
- * a scanner hitting everyone).  The detection reads only alerts held by incidents
- * an alert could still join or that ended within the window, which is exactly what
- * a restart restores (vg_assembler_restore indexes the restored alerts the same
- * way), so a restarted engine decides as an uninterrupted one would.  Each alert a
+ * a scanner hitting everyone).  Values that name nothing never become entities
+ * (vg_entity_value_ok): the placeholder "-" of Windows Security events and web logs
+ * ("no account", "no address"), and loopback or unspecified source addresses,
+ * which are the alert's own host wherever they appear -- as keys they glued
+ * failed logons on unrelated hosts into one incident.  The detection reads only alerts
+ * held by incidents an alert could still join or that ended within the window, which is
+ * exactly what a restart restores (vg_assembler_restore indexes the restored alerts the
+ * same way), so a restarted engine decides as an uninterrupted one would.  Each alert a
  * stop-value kept from linking is counted per value (vg_assembler_take_stops).
  * Alerts past max_alerts_kept are counted in the rate while the engine runs but are
  * not restored; past that bound a restart may decide differently.
@@ -397,6 +401,13 @@ static const char *field(const struct vg_kv *f, size_t n, const char *name)
 	return NULL;
 }
 
+bool vg_entity_value_ok(enum vg_entity_type t, const char *value)
+{
+	if (!value || !value[0] || !strcmp(value, "-"))
+		return false;
+	return t != VG_ENT_IP || !vg_ip_host_local(value, strlen(value));
+}
+
 size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *out)
 {
 	static const struct {
@@ -413,10 +424,12 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 	    {"file.hash.sha256", VG_ENT_HASH, false},
 	};
 	const char *host = field(f, n, "host.name");
+	if (host && !vg_entity_value_ok(VG_ENT_HOST, host))
+		host = NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		const char *v = field(f, n, map[i].name);
-		if (!v)
+		if (!v || !vg_entity_value_ok(map[i].type, v))
 			continue;
 		struct vg_entity_ref *e = &out[k];
 		e->type = map[i].type;

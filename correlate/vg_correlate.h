@@ -335,11 +335,21 @@ struct vg_entity_ref {
  * @brief The entities named by alert fields, in a fixed order: source.ip,
  * host.name, user.name ("user@host" when the host is known),
  * process.executable and process.parent.executable ("path@host"),
- * process.hash.sha256, file.hash.sha256.  Pure; no allocation.
+ * process.hash.sha256, file.hash.sha256; values that name no entity
+ * (vg_entity_value_ok) are left out.  Pure; no allocation.
  * @return how many were written to out (at most VG_ALERT_ENTITIES_MAX).
  */
 size_t vg_alert_entities(const struct vg_kv *fields, size_t nfields,
                          struct vg_entity_ref *out);
+
+/**
+ * @brief Does a field value name an entity of type t?  Not the placeholder "-"
+ * (Windows Security events and web access logs write it for "none": an account,
+ * address or port that is not there) nor an empty value; for an ip, not an
+ * address local to every host (loopback, unspecified: vg_ip_host_local), which
+ * would otherwise link unrelated hosts into one incident.
+ */
+bool vg_entity_value_ok(enum vg_entity_type t, const char *value);
 
 struct vg_assembler;
 

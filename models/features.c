@@ -255,21 +255,26 @@ static double log1p_u64(uint64_t v)
 	return log1p((double)v);
 }
 
-/* Count distinct non-empty values of alert fields called `name` (and test them
- * for being external when ext is not NULL).  Addresses are read from the alert
- * fields rather than the ip entities because only the field name says the role
- * (source or destination); today's assembler makes its ip entities from
- * source.ip, so distinct_source_ips equals the number of ip entities. */
+/* Count distinct values of alert fields called `name` that name an address (and
+ * test them for being external when ext is not NULL): not empty, not the
+ * placeholder "-", and unless keep_host_local, not an address local to
+ * every host.  Addresses are read from the alert fields rather than the ip
+ * entities because only the field name says the role (source or destination);
+ * the assembler makes its ip entities from source.ip with the same test
+ * (vg_entity_value_ok), so distinct_source_ips equals the number of ip entities
+ * (of the detailed alerts). */
 static uint32_t distinct_field_values(const struct vg_incident *inc, const char *name,
-                                      struct dset *set, bool *ext)
+                                      bool keep_host_local, struct dset *set, bool *ext)
 {
 	dset_clear(set);
 	for (size_t i = 0; i < inc->nalerts; i++) {
 		const struct vg_incident_alert *al = &inc->alerts[i];
 		for (size_t f = 0; f < al->nfields; f++) {
 			const struct vg_kv *kv = &al->fields[f];
-			if (!kv->name || !kv->value || !kv->value[0] ||
-			    strcmp(kv->name, name) != 0)
+			if (!kv->name || !kv->value || strcmp(kv->name, name) != 0)
+				continue;
+			if (keep_host_local ? !kv->value[0] || !strcmp(kv->value, "-")
+			                    : !vg_entity_value_ok(VG_ENT_IP, kv->value))
 				continue;
 			dset_add(set, kv->value);
 			if (ext && !*ext &&
@@ -359,6 +364,10 @@ static float lateral_hosts(const struct vg_incident *inc, const uint16_t *idx, s
 		const char *ip = field_of(a, "source.ip");
 		const char *user = field_of(a, "user.name");
 		char k_ip[300] = "", k_user[300] = "";
+		if (!vg_entity_value_ok(VG_ENT_IP, ip)) /* "-", 127.0.0.1: no link */
+			ip = NULL;
+		if (!vg_entity_value_ok(VG_ENT_USER, user))
+			user = NULL;
 		if (ip)
 			snprintf(k_ip, sizeof(k_ip), "ip:%s", ip);
 		if (user)
@@ -532,9 +541,9 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 
 	bool ext_src = false, ext_dst = false;
 	out[F_DISTINCT_SOURCE_IPS] =
-	    (float)distinct_field_values(inc, "source.ip", &set, &ext_src);
+	    (float)distinct_field_values(inc, "source.ip", false, &set, &ext_src);
 	out[F_DISTINCT_DESTINATION_IPS] =
-	    (float)distinct_field_values(inc, "destination.ip", &set, &ext_dst);
+	    (float)distinct_field_values(inc, "destination.ip", true, &set, &ext_dst);
 	out[F_EXTERNAL_SOURCE_IP] = ext_src ? 1.0f : 0.0f;
 	out[F_EXTERNAL_DESTINATION_IP] = ext_dst ? 1.0f : 0.0f;
 

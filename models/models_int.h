@@ -20,17 +20,6 @@
 #define VG_FEATURE_DISTINCT_MAX 768
 
 /**
- * @brief Classify an IP address given as text (not necessarily NUL-terminated).
- * Accepts dotted IPv4, IPv6 (with an optional %zone and optional [brackets]).
- * @return 1 when the address is external (publicly routable), 0 when it is not
- *         (RFC 1918, loopback, link-local, CGNAT, unspecified, multicast,
- *         reserved/broadcast; IPv6 loopback, unspecified, ULA, link-local,
- *         site-local, multicast; IPv4-mapped and NAT64 addresses classified by
- *         their IPv4 part), -1 when the text is not an IP address.  No allocation.
- */
-int vg_ip_classify(const char *s, size_t len);
-
-/**
  * @brief Write "what: <XGBGetLastError() text>" into errstr, with XGBoost's
  * timestamp prefix and stack trace removed and newlines folded to spaces.
  * errstr may be NULL or errstr_size 0.  Call right after the failing XGBoost call,

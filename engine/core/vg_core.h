@@ -441,6 +441,27 @@ void *vg_strmap_del(struct vg_strmap *m, const char *key);
  *  advances *i past it), or NULL at the end.  Do not modify the map meanwhile. */
 struct vg_strmap_slot *vg_strmap_next(const struct vg_strmap *m, size_t *i);
 
+/* ------------------------------------------------------------- addresses */
+
+/**
+ * @brief Classify an IP address given as text (not necessarily NUL-terminated).
+ * Accepts dotted IPv4, IPv6 (with an optional %zone and optional [brackets]).
+ * @return 1 when the address is external (publicly routable), 0 when it is not
+ *         (RFC 1918, loopback, link-local, CGNAT, unspecified, multicast,
+ *         reserved/broadcast; IPv6 loopback, unspecified, ULA, link-local,
+ *         site-local, multicast; IPv4-mapped and NAT64 addresses classified by
+ *         their IPv4 part), -1 when the text is not an IP address.  No allocation.
+ */
+int vg_ip_classify(const char *s, size_t len);
+
+/**
+ * @brief Is the text an address that means "this host" wherever it is seen:
+ * loopback (127.0.0.0/8, ::1) or unspecified / "this network" (0.0.0.0/8, ::),
+ * IPv4-mapped forms included?  The same text on two hosts names two machines.
+ * Same syntax as vg_ip_classify; false for anything that is not an address.
+ */
+bool vg_ip_host_local(const char *s, size_t len);
+
 /* ------------------------------------------------------------- resources */
 
 /** A file embedded in the binary at build time (schemas, decoders, rules, model). */

@@ -484,6 +484,115 @@ START_TEST(strmap_put_get_delete_iterate)
 }
 END_TEST
 
+/* ------------------------------------------------------------ addresses */
+
+static int ipc(const char *s)
+{
+	return vg_ip_classify(s, strlen(s));
+}
+
+START_TEST(ipv4_classification_boundaries)
+{
+	const struct {
+		const char *ip;
+		int want;
+	} cases[] = {
+	    {"10.0.0.0", 0},        {"10.255.255.255", 0}, {"9.255.255.255", 1},
+	    {"11.0.0.0", 1},        {"172.15.255.255", 1}, {"172.16.0.0", 0},
+	    {"172.31.255.255", 0},  {"172.32.0.0", 1},     {"192.168.0.1", 0},
+	    {"192.167.255.255", 1}, {"192.169.0.1", 1},    {"127.0.0.1", 0},
+	    {"127.255.255.254", 0}, {"169.254.10.1", 0},   {"169.253.0.1", 1},
+	    {"100.63.255.255", 1},  {"100.64.0.0", 0},     {"100.127.255.255", 0},
+	    {"100.128.0.0", 1},     {"0.0.0.0", 0},        {"224.0.0.1", 0},
+	    {"239.255.255.250", 0}, {"240.0.0.1", 0},      {"255.255.255.255", 0},
+	    {"8.8.8.8", 1},         {"203.0.113.7", 1},    {"198.51.100.1", 1},
+	    {"223.255.255.255", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(ipc(cases[i].ip) == cases[i].want, "%s: got %d, want %d",
+		              cases[i].ip, ipc(cases[i].ip), cases[i].want);
+}
+END_TEST
+
+START_TEST(ipv6_classification)
+{
+	const struct {
+		const char *ip;
+		int want;
+	} cases[] = {
+	    {"::1", 0},
+	    {"::", 0},
+	    {"fe80::1", 0},
+	    {"fe80::1%eth0", 0},
+	    {"febf:ffff::1", 0},
+	    {"fec0::1", 0},
+	    {"fc00::1", 0},
+	    {"fd12:3456:789a::1", 0},
+	    {"ff02::1", 0},
+	    {"2001:4860:4860::8888", 1},
+	    {"2001:db8::1", 1},
+	    {"[2606:4700::1111]", 1},
+	    {"[::1]", 0},
+	    {"::ffff:10.1.2.3", 0},
+	    {"::ffff:8.8.8.8", 1},
+	    {"::FFFF:192.168.0.1", 0},
+	    {"64:ff9b::8.8.8.8", 1},
+	    {"64:ff9b::a00:1", 0},
+	    {"fbff::1", 1},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(ipc(cases[i].ip) == cases[i].want, "%s: got %d, want %d",
+		              cases[i].ip, ipc(cases[i].ip), cases[i].want);
+}
+END_TEST
+
+START_TEST(ip_invalid_text_and_length)
+{
+	const char *bad[] = {"",           "not-an-ip", "999.1.1.1",    "1.2.3",
+	                     "10.0.0.1 ",  " 10.0.0.1", "1.2.3.4%eth0", "[10.0.0.1",
+	                     "fe80::1::2", "[]",        "1.2.3.4:22"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(ipc(bad[i]) == -1, "'%s' classified %d", bad[i],
+		              ipc(bad[i]));
+	char longer[128];
+	memset(longer, '1', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	ck_assert_int_eq(ipc(longer), -1);
+	ck_assert_int_eq(vg_ip_classify(NULL, 0), -1);
+	/* only len bytes are read */
+	ck_assert_int_eq(vg_ip_classify("10.0.0.1xyz", 8), 0);
+	ck_assert_int_eq(vg_ip_classify("8.8.8.8.8", 7), 1);
+}
+END_TEST
+
+START_TEST(ip_host_local_addresses)
+{
+	const char *local[] = {
+	    "127.0.0.1", "127.255.255.254",  "0.0.0.0",        "0.1.2.3",    "::1", "::",
+	    "[::1]",     "::ffff:127.0.0.1", "::FFFF:0.0.0.0", "::127.0.0.2"};
+	const char *not_local[] = {"-",
+	                           "",
+	                           "localhost",
+	                           "10.0.0.1",
+	                           "128.0.0.1",
+	                           "169.254.1.1",
+	                           "1::1",
+	                           "fe80::1%eth0",
+	                           "::ffff:10.0.0.1",
+	                           "64:ff9b::7f00:1",
+	                           "2001:db8::1",
+	                           "1.2.3.4:22"};
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++)
+		ck_assert_msg(vg_ip_host_local(local[i], strlen(local[i])), "%s",
+		              local[i]);
+	for (size_t i = 0; i < sizeof(not_local) / sizeof(not_local[0]); i++)
+		ck_assert_msg(!vg_ip_host_local(not_local[i], strlen(not_local[i])), "%s",
+		              not_local[i]);
+	ck_assert(!vg_ip_host_local(NULL, 0));
+	ck_assert(vg_ip_host_local("127.0.0.1xyz", 9)); /* only len bytes are read */
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -504,6 +613,10 @@ static Suite *core_suite(void)
 	    {"event_reuse", event_reuse_after_arena_reset},
 	    {"resources", resources_are_embedded},
 	    {"strmap", strmap_put_get_delete_iterate},
+	    {"ipv4_classify", ipv4_classification_boundaries},
+	    {"ipv6_classify", ipv6_classification},
+	    {"ip_invalid", ip_invalid_text_and_length},
+	    {"ip_host_local", ip_host_local_addresses},
 	};
 	return vg_test_suite("core", cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL);
 }

@@ -808,10 +808,60 @@ START_TEST(expire_in_scattered_order_keeps_the_rest)
 }
 END_TEST
 
+/* Windows Security events write "-" for an account or address that is not there,
+ * and a loopback or unspecified source is the host itself: neither names an
+ * entity, so they never glue two hosts' alerts into one incident, while a real
+ * address still does. */
+START_TEST(placeholder_and_host_local_values_never_link)
+{
+	struct vg_assembler *a = mk_assembler(false);
+	const char *srcs[][2] = {{"-", "-"},
+	                         {"127.0.0.1", "127.0.0.1"},
+	                         {"::1", "[::1]"},
+	                         {"0.0.0.0", "::ffff:127.0.0.1"}};
+	char id1[21];
+	bool changed;
+	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		struct test_alert t1, t2;
+		char x1[17], x2[17];
+		snprintf(x1, sizeof(x1), "%015zxa", i);
+		snprintf(x2, sizeof(x2), "%015zxb", i);
+		const char *p1[] = {"source.ip", srcs[i][0], "host.name", "ws01",
+		                    "user.name", "-",        NULL};
+		const char *p2[] = {"source.ip", srcs[i][1], "host.name", "db07",
+		                    "user.name", "-",        NULL};
+		mk(&t1, x1, g_rule_high, 100 + 10 * (int)i, p1);
+		mk(&t2, x2, g_rule_high, 101 + 10 * (int)i, p2);
+		struct vg_incident *i1 = vg_assembler_add(a, &t1.alert, &changed);
+		strcpy(id1, i1->id);
+		for (size_t e = 0; e < i1->nentities; e++) /* the host only */
+			ck_assert_int_eq(i1->entities[e].type, VG_ENT_HOST);
+		struct vg_incident *i2 = vg_assembler_add(a, &t2.alert, &changed);
+		ck_assert_msg(strcmp(i2->id, id1) != 0, "%s / %s joined", srcs[i][0],
+		              srcs[i][1]);
+		ck_assert_uint_eq(i2->nalerts, 1);
+	}
+	struct test_alert t3, t4;
+	const char *p3[] = {"source.ip", "203.0.113.7", "host.name", "ws01", NULL};
+	const char *p4[] = {"source.ip", "203.0.113.7", "host.name", "db07", NULL};
+	mk(&t3, "00000000000000c1", g_rule_high, 200, p3);
+	mk(&t4, "00000000000000c2", g_rule_high, 201, p4);
+	strcpy(id1, vg_assembler_add(a, &t3.alert, &changed)->id);
+	ck_assert_str_eq(vg_assembler_add(a, &t4.alert, &changed)->id, id1);
+	ck_assert(!vg_entity_value_ok(VG_ENT_USER, "-"));
+	ck_assert(!vg_entity_value_ok(VG_ENT_HOST, ""));
+	ck_assert(!vg_entity_value_ok(VG_ENT_IP, "::"));
+	ck_assert(vg_entity_value_ok(VG_ENT_USER, "127.0.0.1")); /* ips only */
+	ck_assert(vg_entity_value_ok(VG_ENT_IP, "10.0.0.5"));
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	const struct vg_test_case cases[] = {
 	    {"join", shared_entity_joins_one_incident},
+	    {"no-link-values", placeholder_and_host_local_values_never_link},
 	    {"entities", entities_are_typed_and_counted},
 	    {"replay", replayed_alert_changes_nothing},
 	    {"merge", bridging_alert_merges_into_older},

@@ -402,87 +402,6 @@ START_TEST(distinct_counts_saturate_without_allocating)
 }
 END_TEST
 
-/* -------------------------------------------------------------- IP classify */
-
-static int ipc(const char *s)
-{
-	return vg_ip_classify(s, strlen(s));
-}
-
-START_TEST(ipv4_classification_boundaries)
-{
-	const struct {
-		const char *ip;
-		int want;
-	} cases[] = {
-	    {"10.0.0.0", 0},        {"10.255.255.255", 0}, {"9.255.255.255", 1},
-	    {"11.0.0.0", 1},        {"172.15.255.255", 1}, {"172.16.0.0", 0},
-	    {"172.31.255.255", 0},  {"172.32.0.0", 1},     {"192.168.0.1", 0},
-	    {"192.167.255.255", 1}, {"192.169.0.1", 1},    {"127.0.0.1", 0},
-	    {"127.255.255.254", 0}, {"169.254.10.1", 0},   {"169.253.0.1", 1},
-	    {"100.63.255.255", 1},  {"100.64.0.0", 0},     {"100.127.255.255", 0},
-	    {"100.128.0.0", 1},     {"0.0.0.0", 0},        {"224.0.0.1", 0},
-	    {"239.255.255.250", 0}, {"240.0.0.1", 0},      {"255.255.255.255", 0},
-	    {"8.8.8.8", 1},         {"203.0.113.7", 1},    {"198.51.100.1", 1},
-	    {"223.255.255.255", 1},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(ipc(cases[i].ip) == cases[i].want, "%s: got %d, want %d",
-		              cases[i].ip, ipc(cases[i].ip), cases[i].want);
-}
-END_TEST
-
-START_TEST(ipv6_classification)
-{
-	const struct {
-		const char *ip;
-		int want;
-	} cases[] = {
-	    {"::1", 0},
-	    {"::", 0},
-	    {"fe80::1", 0},
-	    {"fe80::1%eth0", 0},
-	    {"febf:ffff::1", 0},
-	    {"fec0::1", 0},
-	    {"fc00::1", 0},
-	    {"fd12:3456:789a::1", 0},
-	    {"ff02::1", 0},
-	    {"2001:4860:4860::8888", 1},
-	    {"2001:db8::1", 1},
-	    {"[2606:4700::1111]", 1},
-	    {"[::1]", 0},
-	    {"::ffff:10.1.2.3", 0},
-	    {"::ffff:8.8.8.8", 1},
-	    {"::FFFF:192.168.0.1", 0},
-	    {"64:ff9b::8.8.8.8", 1},
-	    {"64:ff9b::a00:1", 0},
-	    {"fbff::1", 1},
-	};
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(ipc(cases[i].ip) == cases[i].want, "%s: got %d, want %d",
-		              cases[i].ip, ipc(cases[i].ip), cases[i].want);
-}
-END_TEST
-
-START_TEST(ip_invalid_text_and_length)
-{
-	const char *bad[] = {"",           "not-an-ip", "999.1.1.1",    "1.2.3",
-	                     "10.0.0.1 ",  " 10.0.0.1", "1.2.3.4%eth0", "[10.0.0.1",
-	                     "fe80::1::2", "[]",        "1.2.3.4:22"};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		ck_assert_msg(ipc(bad[i]) == -1, "'%s' classified %d", bad[i],
-		              ipc(bad[i]));
-	char longer[128];
-	memset(longer, '1', sizeof(longer) - 1);
-	longer[sizeof(longer) - 1] = '\0';
-	ck_assert_int_eq(ipc(longer), -1);
-	ck_assert_int_eq(vg_ip_classify(NULL, 0), -1);
-	/* only len bytes are read */
-	ck_assert_int_eq(vg_ip_classify("10.0.0.1xyz", 8), 0);
-	ck_assert_int_eq(vg_ip_classify("8.8.8.8.8", 7), 1);
-}
-END_TEST
-
 /* ------------------------------------------------------- train / load / score */
 
 static char g_dir[64];
@@ -1079,12 +998,6 @@ static Suite *models_suite(void)
 	tcase_add_test(tc, success_after_failure_needs_order_correlation_and_two_alerts);
 	tcase_add_test(tc, tactic_tags_are_normalised_and_spanned);
 	tcase_add_test(tc, distinct_counts_saturate_without_allocating);
-	suite_add_tcase(s, tc);
-
-	tc = tcase_create("ip");
-	tcase_add_test(tc, ipv4_classification_boundaries);
-	tcase_add_test(tc, ipv6_classification);
-	tcase_add_test(tc, ip_invalid_text_and_length);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("model");

@@ -1,7 +1,8 @@
 /*
- * ip.c - is an IP address external (publicly routable) or internal/special?
- *
- * Used by the external_source_ip / external_destination_ip features.  The text is
+ * ip.c - IP addresses given as text: external (publicly routable) or
+ * internal/special (the external_source_ip / external_destination_ip ranking
+ * features), and local to every host (loopback, unspecified: an address incident
+ * assembly never links two hosts by).  The text is
  * copied into a small stack buffer and parsed with inet_pton, so classification
  * never allocates and never reads past len.  Anything that cannot be a real
  * Internet peer counts as not external: private (RFC 1918), loopback, link-local,
@@ -15,7 +16,7 @@
  * are deliberately treated as external: they stand for public addresses in
  * examples and generated scenarios, which is exactly how the data uses them.
  */
-#include "models_int.h"
+#include "vg_core.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -66,13 +67,14 @@ static int classify_v6(const unsigned char a[16])
 	return 1;
 }
 
-int vg_ip_classify(const char *s, size_t len)
+/* Parse s[0..len) into addr (16 bytes; an IPv4 address in its first 4).
+ * @return 4 or 6, 0 when the text is not an address. */
+static int ip_parse(const char *s, size_t len, unsigned char addr[16])
 {
 	char buf[INET6_ADDRSTRLEN + 1];
-	unsigned char addr[16];
 
 	if (!s)
-		return -1;
+		return 0;
 	if (len >= 2 && s[0] == '[' && s[len - 1] == ']') {
 		s++;
 		len -= 2;
@@ -81,17 +83,48 @@ int vg_ip_classify(const char *s, size_t len)
 	if (zone)
 		len = (size_t)(zone - s);
 	if (len == 0 || len >= sizeof(buf))
-		return -1;
+		return 0;
 	memcpy(buf, s, len);
 	buf[len] = '\0';
-	if (memchr(buf, ':', len)) {
-		if (inet_pton(AF_INET6, buf, addr) != 1)
-			return -1;
-		return classify_v6(addr);
-	}
+	if (memchr(buf, ':', len))
+		return inet_pton(AF_INET6, buf, addr) == 1 ? 6 : 0;
 	if (zone)
-		return -1; /* a zone only makes sense on IPv6 */
-	if (inet_pton(AF_INET, buf, addr) != 1)
-		return -1;
-	return classify_v4(addr);
+		return 0; /* a zone only makes sense on IPv6 */
+	return inet_pton(AF_INET, buf, addr) == 1 ? 4 : 0;
+}
+
+int vg_ip_classify(const char *s, size_t len)
+{
+	unsigned char addr[16];
+	switch (ip_parse(s, len, addr)) {
+	case 4: return classify_v4(addr);
+	case 6: return classify_v6(addr);
+	default: return -1;
+	}
+}
+
+bool vg_ip_host_local(const char *s, size_t len)
+{
+	static const unsigned char zero[10] = {0};
+	unsigned char addr[16];
+	const unsigned char *v4 = addr;
+	switch (ip_parse(s, len, addr)) {
+	case 4: break;
+	case 6:
+		if (memcmp(addr, zero, 10) != 0)
+			return false;
+		if (addr[10] == 0xff && addr[11] == 0xff) {
+			v4 = addr + 12; /* ::ffff:a.b.c.d */
+			break;
+		}
+		if (addr[10] != 0 || addr[11] != 0)
+			return false;
+		/* ::, ::1, and the deprecated ::a.b.c.d form */
+		if (addr[12] == 0 && addr[13] == 0 && addr[14] == 0 && addr[15] <= 1)
+			return true;
+		v4 = addr + 12;
+		break;
+	default: return false;
+	}
+	return v4[0] == 127 || v4[0] == 0;
 }
