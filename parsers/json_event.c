@@ -19,7 +19,8 @@
  *    Sysmon and Security, event.dataset (unless the record sets them itself); the
  *    EventID then gives event.category / event.type (Sysmon 1 process start, 3
  *    network, 11 file creation, ...; Security 4624 logon, 4688 process start, 4720
- *    user created ...);
+ *    user created ...), and in a Security 4688 the creator's ProcessId becomes
+ *    process.parent.pid (process.pid is the NewProcessId);
  *  - a few exact paths (enum vgp_jslot, one hash lookup per leaf) are remembered so
  *    the record's shape can be recognised after the walk: Suricata EVE (top-level
  *    event_type), Wazuh alerts (rule.level + agent/manager; see alerts.c), osquery
@@ -1166,6 +1167,18 @@ static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_s
 		set_str_if_unset(st->ev, ep->event_type, w->type);
 		if (w->outcome.ptr)
 			set_str_if_unset(st->ev, ep->event_outcome, w->outcome);
+	}
+	if (tab == g_security && id == 4688) {
+		/* process start: ProcessId (Wazuh: processId) is the creator; the
+		 * new process's NewProcessId is listed before it among the aliases
+		 * of process.pid (schemas/field-aliases.yaml) */
+		const struct vg_value *cr = vg_event_get_named(st->ev, "ProcessId");
+		if (!cr)
+			cr = vg_event_get_named(st->ev, "processId");
+		if (cr && (uint32_t)ep->process_parent_pid < st->ev->nslots &&
+		    !st->ev->slot[ep->process_parent_pid])
+			vgp_set(st->ev, ep->process_parent_pid, cr->ptr, cr->len,
+			        cr->kind);
 	}
 	return VG_OK;
 }

@@ -694,6 +694,41 @@ START_TEST(windows_shapes)
 	                           "\"OriginalFileName\":\"PowerShell.EXE\"}");
 	expect(ev, "process.pe.original_file_name", "PowerShell.EXE");
 	expect(ev, "OriginalFileName", "PowerShell.EXE");
+
+	/* Security 4688: the new process is NewProcessId, its creator ProcessId (the
+	 * parent); System.Execution.ProcessID is the logging process */
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"Event\":{\"System\":{\"Provider\":{\"Name\":"
+	    "\"Microsoft-Windows-Security-Auditing\"},\"EventID\":4688,\"Channel\":"
+	    "\"Security\",\"Execution\":{\"ProcessID\":4}},\"EventData\":{"
+	    "\"ProcessId\":\"0x3e8\",\"NewProcessId\":\"0x1a2c\",\"NewProcessName\":"
+	    "\"C:\\\\Windows\\\\cmd.exe\",\"ParentProcessName\":"
+	    "\"C:\\\\Windows\\\\explorer.exe\"}}}");
+	expect(ev, "event.category", "process");
+	expect(ev, "process.executable", "C:\\Windows\\cmd.exe");
+	expect(ev, "process.pid", "0x1a2c");
+	expect(ev, "process.parent.executable", "C:\\Windows\\explorer.exe");
+	expect(ev, "process.parent.pid", "0x3e8");
+	/* Wazuh's rendering of the same */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"win\":{\"system\":{\"providerName\":"
+	              "\"Microsoft-Windows-Security-Auditing\",\"eventID\":\"4688\","
+	              "\"channel\":\"Security\"},\"eventdata\":{\"processId\":\"0x3e8\","
+	              "\"newProcessId\":\"0x1a2c\"}}}");
+	expect(ev, "process.pid", "0x1a2c");
+	expect(ev, "process.parent.pid", "0x3e8");
+	/* elsewhere ProcessId is the process itself (4624: the one that logged on),
+	 * before the logging process's System.Execution.ProcessID */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"Event\":{\"System\":{\"EventID\":4624,\"Channel\":"
+	              "\"Security\",\"Execution\":{\"ProcessID\":640}},\"EventData\":{"
+	              "\"ProcessId\":\"0x26c\"}}}");
+	expect(ev, "process.pid", "0x26c");
+	expect_unset(ev, "process.parent.pid");
+	ev = parse_ok(VG_FMT_JSON, "{\"Event\":{\"System\":{\"EventID\":7045,\"Channel\":"
+	                           "\"System\",\"Execution\":{\"ProcessID\":0}}}}");
+	expect(ev, "process.pid", "0");
 }
 END_TEST
 
