@@ -269,6 +269,7 @@ struct part_state {
 	int64_t max_offset; /* largest offset processed so far, -1 none */
 	int64_t committed;  /* next offset last committed, -1 none */
 	bool at_end;        /* the last fetch reached the end of the partition */
+	bool assigned;      /* in the group's current assignment (sync_assignment) */
 	vg_time last_data;  /* wall clock of the last record */
 };
 
@@ -315,6 +316,7 @@ static struct part_state *part_get(struct runner *r, const char *topic, int32_t 
 	ps->max_offset = -1;
 	ps->committed = -1;
 	ps->at_end = false;
+	ps->assigned = false;
 	ps->last_data = vg_time_now();
 	r->nparts++;
 	return ps;
@@ -422,10 +424,14 @@ static vg_err commit_offsets(struct runner *r)
 	rd_kafka_resp_err_t kerr = RD_KAFKA_RESP_ERR_NO_ERROR;
 
 	/* Every partition whose committable offset moved: also those without records
-	 * in this batch, whose offsets a released alert or closed window freed. */
+	 * in this batch, whose offsets a released alert or closed window freed.  Only
+	 * partitions assigned now: the broker takes a commit for any partition from
+	 * a member of the current generation, and one a rebalance gave to another
+	 * member is that member's to commit -- ours, from windows closing here
+	 * later, would move its offset past records it has not processed yet. */
 	for (size_t i = 0; i < r->nparts; i++) {
 		struct part_state *ps = &r->parts[i];
-		if (ps->max_offset < 0)
+		if (ps->max_offset < 0 || !ps->assigned)
 			continue;
 		int64_t next = vg_pipeline_committable(r->pipe, ps->topic, ps->partition,
 		                                       ps->max_offset);
@@ -485,14 +491,18 @@ static vg_err sync_assignment(struct runner *r)
 	int32_t *parts = calloc((size_t)list->cnt + 1, sizeof(int32_t));
 	vg_err err = VG_ERR_NOMEM;
 	if (topics && parts) {
+		for (size_t i = 0; i < r->nparts; i++)
+			r->parts[i].assigned = false;
 		for (int i = 0; i < list->cnt; i++) {
 			topics[i] = list->elems[i].topic;
 			parts[i] = list->elems[i].partition;
 			/* Known to the idle logic before it delivers anything: an
 			 * assigned partition that stays silent must not hold alerts
 			 * forever. */
-			if (!part_get(r, topics[i], parts[i]))
+			struct part_state *ps = part_get(r, topics[i], parts[i]);
+			if (!ps)
 				goto out;
+			ps->assigned = true;
 		}
 		err =
 		    vg_pipeline_set_assignment(r->pipe, topics, parts, (size_t)list->cnt);
