@@ -14,7 +14,8 @@
 #   kafka-broker.sh kill DIR                   SIGKILL at once (crash tests); waits
 #   kafka-broker.sh status DIR                 exit 0 and "running ..." or exit 3
 #   kafka-broker.sh create-topic DIR TOPIC PARTITIONS [TopicCommand options...]
-#   kafka-broker.sh run-class CLASS [ARGS...]  any main class on the broker classpath
+#   kafka-broker.sh run-class CLASS [ARGS...]  any main class on the broker classpath (the
+#                                              JVM replaces the script: signals reach it)
 #
 # PORT is the client listener; PORT+1 is the controller listener. Without PORT a free
 # pair is picked at random in 20000-31999 (below Linux's ephemeral range), retried on a
@@ -105,6 +106,8 @@ fetch_jars() {
 	exec 9>&-
 }
 
+# run_class CLASS [ARGS...]: a main class on the broker classpath; with RUN_CLASS_EXEC=1
+# the JVM replaces this shell (signals sent to it reach the JVM: `run-class`).
 run_class() {
 	# Log4j for tools: warnings to stderr only (the Kafka distribution's default).
 	local cfg="$LIB/.tools-log4j.properties"
@@ -116,8 +119,12 @@ run_class() {
 			'log4j.appender.stderr.Target=System.err' >"$cfg.$$"
 		mv "$cfg.$$" "$cfg"
 	fi
-	"$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-		-Dlog4j.configuration="file:$cfg" -cp "$LIB/*" "$@"
+	local java=("$JAVA" -Xmx256m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true
+		-Dlog4j.configuration="file:$cfg" -cp "$LIB/*")
+	if [[ ${RUN_CLASS_EXEC:-} == 1 ]]; then
+		exec "${java[@]}" "$@"
+	fi
+	"${java[@]}" "$@"
 }
 
 # --- processes --------------------------------------------------------------------
@@ -418,7 +425,7 @@ cmd_run_class() {
 	(($# >= 1)) || usage
 	need "$JAVA" "package default-jdk-headless"
 	fetch_jars
-	run_class "$@"
+	RUN_CLASS_EXEC=1 run_class "$@"
 }
 
 main() {

@@ -14,8 +14,13 @@ fail() {
 	exit 1
 }
 
+# A test stops its own background processes by naming a command here, run first on
+# exit: replacing the EXIT trap would lose the exit status a failure left (the
+# trap's first command would set $? before cleanup reads it).
+EXIT_HOOK=
 cleanup() {
 	local rc=$?
+	[ -z "$EXIT_HOOK" ] || $EXIT_HOOK || true
 	"$BROKER_SCRIPT" stop "$BROKER_DIR" >/dev/null 2>&1 || true
 	if [ "$rc" -ne 0 ] && [ -f "$BROKER_DIR/broker.log" ]; then
 		echo "--- tail of broker.log" >&2
