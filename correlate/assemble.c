@@ -28,7 +28,9 @@
  * (vg_entity_value_ok): the placeholder "-" of Windows Security events and web logs
  * ("no account", "no address"), and loopback or unspecified source addresses,
  * which are the alert's own host wherever they appear -- as keys they glued
- * failed logons on unrelated hosts into one incident.  The detection reads only alerts
+ * failed logons on unrelated hosts into one incident.  An address is known by its
+ * canonical text (vg_entity_canonical): Windows' ::ffff:203.0.113.7 is the
+ * 203.0.113.7 a firewall or Suricata names.  The detection reads only alerts
  * held by incidents an alert could still join or that ended within the window, which is
  * exactly what a restart restores (vg_assembler_restore indexes the restored alerts the
  * same way), so a restarted engine decides as an uninterrupted one would.  Each alert a
@@ -408,6 +410,20 @@ bool vg_entity_value_ok(enum vg_entity_type t, const char *value)
 	return t != VG_ENT_IP || !vg_ip_host_local(value, strlen(value));
 }
 
+bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, size_t size)
+{
+	if (!vg_entity_value_ok(t, value) || !size)
+		return false;
+	size_t n = strlen(value);
+	if (t == VG_ENT_IP && vg_ip_canonical(value, n, out, size))
+		return true;
+	if (n >= size)
+		n = size - 1; /* cut, as vg_alert_entities cuts what does not fit */
+	memcpy(out, value, n);
+	out[n] = '\0';
+	return true;
+}
+
 size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *out)
 {
 	static const struct {
@@ -428,15 +444,18 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 		host = NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const char *v = field(f, n, map[i].name);
-		if (!v || !vg_entity_value_ok(map[i].type, v))
+		const char *raw = field(f, n, map[i].name);
+		char v[sizeof(out->value)];
+		if (!raw || !vg_entity_canonical(map[i].type, raw, v, sizeof(v)))
 			continue;
 		struct vg_entity_ref *e = &out[k];
 		e->type = map[i].type;
-		if (map[i].per_host && host)
-			snprintf(e->value, sizeof(e->value), "%s@%s", v, host);
-		else
-			snprintf(e->value, sizeof(e->value), "%s", v);
+		/* a longer value is cut to sizeof(e->value) - 1 bytes */
+		int w = map[i].per_host && host
+		            ? snprintf(e->value, sizeof(e->value), "%s@%s", v, host)
+		            : snprintf(e->value, sizeof(e->value), "%s", v);
+		if (w < 0)
+			continue;
 		bool dup = false; /* a process that is its own parent's path */
 		for (size_t j = 0; j < k && !dup; j++)
 			dup = out[j].type == e->type && !strcmp(out[j].value, e->value);

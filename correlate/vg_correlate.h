@@ -327,16 +327,18 @@ struct vg_assembler_conf {
 
 /** The entities an alert's fields name (see vg_alert_entities). */
 #define VG_ALERT_ENTITIES_MAX 8
+#define VG_ENTITY_VALUE_MAX   512 /* bytes of an entity value with its NUL */
 struct vg_entity_ref {
 	enum vg_entity_type type;
-	char value[512];
+	char value[VG_ENTITY_VALUE_MAX];
 };
 /**
  * @brief The entities named by alert fields, in a fixed order: source.ip,
  * host.name, user.name ("user@host" when the host is known),
  * process.executable and process.parent.executable ("path@host"),
- * process.hash.sha256, file.hash.sha256; values that name no entity
- * (vg_entity_value_ok) are left out.  Pure; no allocation.
+ * process.hash.sha256, file.hash.sha256, each in its canonical text
+ * (vg_entity_canonical); values that name no entity (vg_entity_value_ok) are
+ * left out.  Pure; no allocation.
  * @return how many were written to out (at most VG_ALERT_ENTITIES_MAX).
  */
 size_t vg_alert_entities(const struct vg_kv *fields, size_t nfields,
@@ -350,6 +352,17 @@ size_t vg_alert_entities(const struct vg_kv *fields, size_t nfields,
  * would otherwise link unrelated hosts into one incident.
  */
 bool vg_entity_value_ok(enum vg_entity_type t, const char *value);
+
+/**
+ * @brief The text the entity named by a field value is known by, into out (size
+ * bytes): for an ip the address's canonical form (vg_ip_canonical: IPv4-mapped
+ * IPv6 as IPv4, IPv6 compressed and lowercase), a value that is not an address
+ * and every other type as written (cut to size - 1 bytes).  Alert fields keep the
+ * value as written.
+ * @return false when the value names no entity (vg_entity_value_ok).
+ */
+bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out,
+                         size_t size);
 
 struct vg_assembler;
 

@@ -198,9 +198,13 @@ vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident
 				continue;
 			for (size_t k = 0; k < na && !notable; k++) {
 				const struct vg_incident_alert *al = &inc->alerts[k];
-				const char *ip = afield(al, "source.ip");
-				notable = ip && !strcmp(ip, e->value) &&
-				          vg_level_notable(al->level, al->is_correlation);
+				char ip[VG_ENTITY_VALUE_MAX]; /* as the entity is known */
+				notable =
+				    vg_level_notable(al->level, al->is_correlation) &&
+				    vg_entity_canonical(VG_ENT_IP,
+				                        afield(al, "source.ip"), ip,
+				                        sizeof(ip)) &&
+				    !strcmp(ip, e->value);
 			}
 			if (notable)
 				s->sources[s->nsources++] = s->nodes[i];
@@ -267,11 +271,13 @@ vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident
 				hop->reached = a->first_ts;
 				hop->alert_id = a->id;
 				hop->alert_title = a->title;
-				hop->source_ip = afield(a, "source.ip");
+				if (!vg_entity_canonical(
+				        VG_ENT_IP, afield(a, "source.ip"), hop->source_ip,
+				        sizeof(hop->source_ip)))
+					hop->source_ip[0] =
+					    '\0'; /* "-", 127.0.0.1: none */
 				hop->user = afield(a, "user.name");
-				if (!hop->source_ip)
-					hop->source_ip = "";
-				if (!hop->user)
+				if (!vg_entity_value_ok(VG_ENT_USER, hop->user))
 					hop->user = "";
 				hop->techniques[0] = '\0';
 			}
@@ -337,8 +343,14 @@ void vg_incident_text_build_story(const struct vg_incident *inc,
 	t->max_level = vg_level_name(max_level);
 
 	vg_buf_puts(&t->title, lead ? lead->title : "Incident");
-	/* the lead alert's own source, else the first source seen */
-	const char *lead_ip = lead ? afield(lead, "source.ip") : NULL;
+	/* the lead alert's own source as its entity is known (::ffff:a.b.c.d is
+	 * a.b.c.d; "-" or 127.0.0.1 is no source), else the first source seen */
+	char lead_buf[VG_ENTITY_VALUE_MAX];
+	const char *lead_ip =
+	    lead && vg_entity_canonical(VG_ENT_IP, afield(lead, "source.ip"), lead_buf,
+	                                sizeof(lead_buf))
+	        ? lead_buf
+	        : NULL;
 	if (lead_ip || nips) {
 		vg_buf_puts(&t->title, " from ");
 		vg_buf_puts(&t->title, lead_ip ? lead_ip : inc->entities[ips[0]].value);

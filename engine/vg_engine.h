@@ -142,7 +142,9 @@ struct vg_story_hop {
 	uint32_t host; /* index into the incident's entities */
 	vg_time reached;
 	const char *alert_id, *alert_title; /* the first alert on it */
-	const char *source_ip, *user;       /* of that alert ("" when absent) */
+	const char *user;                   /* of that alert ("" when absent) */
+	/* its source.ip as the ip entity is known (vg_entity_canonical), "" none */
+	char source_ip[128];
 	char techniques[160]; /* ATT&CK techniques seen there, "T1110,..." */
 };
 /** A step of the ATT&CK tactic timeline: when a tactic first appeared. */

@@ -255,17 +255,29 @@ static double log1p_u64(uint64_t v)
 	return log1p((double)v);
 }
 
-/* Count distinct values of alert fields called `name` that name an address (and
- * test them for being external when ext is not NULL): not empty, not the
- * placeholder "-", and unless keep_host_local, not an address local to
- * every host.  Addresses are read from the alert fields rather than the ip
- * entities because only the field name says the role (source or destination);
- * the assembler makes its ip entities from source.ip with the same test
- * (vg_entity_value_ok), so distinct_source_ips equals the number of ip entities
- * (of the detailed alerts). */
+/* An address value other than "" and the placeholder "-", into v (size bytes) in
+ * its canonical text when it is an IP address, else as written (cut to fit). */
+static bool any_address(const char *value, char *v, size_t size)
+{
+	if (!value[0] || !strcmp(value, "-"))
+		return false;
+	if (!vg_ip_canonical(value, strlen(value), v, size))
+		snprintf(v, size, "%s", value);
+	return true;
+}
+
+/* Count distinct addresses in the alert fields called `name`, each by its canonical
+ * text (::ffff:203.0.113.7 is 203.0.113.7), and test them for being external when
+ * ext is not NULL; not empty values nor the placeholder "-", and unless
+ * keep_host_local, not an address local to every host.  Addresses are read from
+ * the alert fields rather than the ip entities because only the field name says
+ * the role (source or destination); the assembler makes its ip entities from
+ * source.ip the same way (vg_entity_canonical), so distinct_source_ips equals the
+ * number of ip entities (of the detailed alerts). */
 static uint32_t distinct_field_values(const struct vg_incident *inc, const char *name,
                                       bool keep_host_local, struct dset *set, bool *ext)
 {
+	char v[VG_ENTITY_VALUE_MAX];
 	dset_clear(set);
 	for (size_t i = 0; i < inc->nalerts; i++) {
 		const struct vg_incident_alert *al = &inc->alerts[i];
@@ -273,12 +285,12 @@ static uint32_t distinct_field_values(const struct vg_incident *inc, const char 
 			const struct vg_kv *kv = &al->fields[f];
 			if (!kv->name || !kv->value || strcmp(kv->name, name) != 0)
 				continue;
-			if (keep_host_local ? !kv->value[0] || !strcmp(kv->value, "-")
-			                    : !vg_entity_value_ok(VG_ENT_IP, kv->value))
+			if (!(keep_host_local ? any_address(kv->value, v, sizeof(v))
+			                      : vg_entity_canonical(VG_ENT_IP, kv->value,
+			                                            v, sizeof(v))))
 				continue;
-			dset_add(set, kv->value);
-			if (ext && !*ext &&
-			    vg_ip_classify(kv->value, strlen(kv->value)) == 1)
+			dset_add(set, v);
+			if (ext && !*ext && vg_ip_classify(v, strlen(v)) == 1)
 				*ext = true;
 		}
 	}
@@ -363,9 +375,11 @@ static float lateral_hosts(const struct vg_incident *inc, const uint16_t *idx, s
 		const char *host = field_of(a, "host.name");
 		const char *ip = field_of(a, "source.ip");
 		const char *user = field_of(a, "user.name");
-		char k_ip[300] = "", k_user[300] = "";
-		if (!vg_entity_value_ok(VG_ENT_IP, ip)) /* "-", 127.0.0.1: no link */
-			ip = NULL;
+		char k_ip[VG_ENTITY_VALUE_MAX + 3] = "", k_user[300] = "",
+		                                canon[VG_ENTITY_VALUE_MAX];
+		/* "-" and 127.0.0.1 name nobody; ::ffff:a.b.c.d is a.b.c.d */
+		ip = vg_entity_canonical(VG_ENT_IP, ip, canon, sizeof(canon)) ? canon
+		                                                              : NULL;
 		if (!vg_entity_value_ok(VG_ENT_USER, user))
 			user = NULL;
 		if (ip)

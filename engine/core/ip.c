@@ -128,3 +128,36 @@ bool vg_ip_host_local(const char *s, size_t len)
 	}
 	return v4[0] == 127 || v4[0] == 0;
 }
+
+size_t vg_ip_canonical(const char *s, size_t len, char *out, size_t size)
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+	                                         0, 0, 0, 0, 0xff, 0xff};
+	unsigned char addr[16];
+	char buf[INET6_ADDRSTRLEN];
+	int family = ip_parse(s, len, addr);
+	const char *text = NULL;
+	if (family == 4)
+		text = inet_ntop(AF_INET, addr, buf, sizeof(buf));
+	else if (family == 6 && memcmp(addr, mapped, 12) == 0)
+		text =
+		    inet_ntop(AF_INET, addr + 12, buf, sizeof(buf)); /* ::ffff:a.b.c.d */
+	else if (family == 6)
+		text = inet_ntop(AF_INET6, addr, buf, sizeof(buf));
+	if (!text)
+		return 0;
+	size_t n = strlen(text), zl = 0;
+	const char *zone = family == 6 ? memchr(s, '%', len) : NULL;
+	if (zone) { /* the zone as written, up to a closing bracket */
+		zl = (size_t)(s + len - zone);
+		if (zl && zone[zl - 1] == ']')
+			zl--;
+	}
+	if (n + zl + 1 > size)
+		return 0;
+	memcpy(out, text, n);
+	if (zl)
+		memcpy(out + n, zone, zl);
+	out[n + zl] = '\0';
+	return n + zl;
+}

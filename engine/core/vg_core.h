@@ -462,6 +462,17 @@ int vg_ip_classify(const char *s, size_t len);
  */
 bool vg_ip_host_local(const char *s, size_t len);
 
+/**
+ * @brief The canonical text of an IP address, so one address written several ways
+ * compares equal: IPv4 dotted decimal, IPv4-mapped IPv6 (::ffff:a.b.c.d, as
+ * Windows Security events write IPv4 peers) as its IPv4 address, other IPv6 in
+ * inet_ntop's compressed lowercase form (RFC 5952) with its %zone as written;
+ * [brackets] dropped.  Same syntax as vg_ip_classify.
+ * @return its length (written to out with a NUL), 0 when the text is not an
+ *         address or the form does not fit in size bytes.
+ */
+size_t vg_ip_canonical(const char *s, size_t len, char *out, size_t size);
+
 /* ------------------------------------------------------------- resources */
 
 /** A file embedded in the binary at build time (schemas, decoders, rules, model). */

@@ -593,6 +593,45 @@ START_TEST(ip_host_local_addresses)
 }
 END_TEST
 
+START_TEST(ip_canonical_text)
+{
+	const struct {
+		const char *in, *want; /* want NULL: not an address */
+	} cases[] = {
+	    {"203.0.113.7", "203.0.113.7"},
+	    {"::ffff:203.0.113.7", "203.0.113.7"},
+	    {"::FFFF:cb00:7107", "203.0.113.7"},
+	    {"[::ffff:203.0.113.7]", "203.0.113.7"},
+	    {"2001:DB8:0:0:0:0:0:1", "2001:db8::1"},
+	    {"2001:db8::1", "2001:db8::1"},
+	    {"[2001:db8::1]", "2001:db8::1"},
+	    {"fe80::1%eth0", "fe80::1%eth0"},
+	    {"[fe80::0:1%eth0]", "fe80::1%eth0"},
+	    {"::1", "::1"},
+	    {"-", NULL},
+	    {"host.example.org", NULL},
+	    {"203.0.113.7:22", NULL},
+	    {"", NULL},
+	};
+	char out[64];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n =
+		    vg_ip_canonical(cases[i].in, strlen(cases[i].in), out, sizeof(out));
+		if (!cases[i].want) {
+			ck_assert_msg(n == 0, "%s: got '%s'", cases[i].in, out);
+			continue;
+		}
+		ck_assert_msg(n == strlen(cases[i].want) && !strcmp(out, cases[i].want),
+		              "%s: got '%s', want '%s'", cases[i].in, n ? out : "",
+		              cases[i].want);
+	}
+	/* too small a buffer is no answer, never a cut address */
+	ck_assert_uint_eq(vg_ip_canonical("2001:db8::1", 11, out, 11), 0);
+	ck_assert_uint_eq(vg_ip_canonical("2001:db8::1", 11, out, 12), 11);
+	ck_assert_uint_eq(vg_ip_canonical(NULL, 0, out, sizeof(out)), 0);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -617,6 +656,7 @@ static Suite *core_suite(void)
 	    {"ipv6_classify", ipv6_classification},
 	    {"ip_invalid", ip_invalid_text_and_length},
 	    {"ip_host_local", ip_host_local_addresses},
+	    {"ip_canonical", ip_canonical_text},
 	};
 	return vg_test_suite("core", cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL);
 }

@@ -811,7 +811,7 @@ END_TEST
 /* Windows Security events write "-" for an account or address that is not there,
  * and a loopback or unspecified source is the host itself: neither names an
  * entity, so they never glue two hosts' alerts into one incident, while a real
- * address still does. */
+ * address still does, however it is written. */
 START_TEST(placeholder_and_host_local_values_never_link)
 {
 	struct vg_assembler *a = mk_assembler(false);
@@ -848,6 +848,30 @@ START_TEST(placeholder_and_host_local_values_never_link)
 	mk(&t4, "00000000000000c2", g_rule_high, 201, p4);
 	strcpy(id1, vg_assembler_add(a, &t3.alert, &changed)->id);
 	ck_assert_str_eq(vg_assembler_add(a, &t4.alert, &changed)->id, id1);
+	/* Windows writes an IPv4 peer as ::ffff:a.b.c.d: the same address */
+	struct test_alert t5, t6;
+	const char *p5[] = {"source.ip", "::ffff:198.51.100.7", "host.name", "ws02",
+	                    NULL};
+	const char *p6[] = {"source.ip", "198.51.100.7", "host.name", "web09", NULL};
+	mk(&t5, "00000000000000c5", g_rule_high, 300, p5);
+	mk(&t6, "00000000000000c6", g_rule_high, 301, p6);
+	struct vg_incident *i5 = vg_assembler_add(a, &t5.alert, &changed);
+	strcpy(id1, i5->id);
+	bool canonical = false;
+	for (size_t e = 0; e < i5->nentities; e++)
+		canonical |= i5->entities[e].type == VG_ENT_IP &&
+		             !strcmp(i5->entities[e].value, "198.51.100.7");
+	ck_assert(canonical);
+	ck_assert_str_eq(vg_assembler_add(a, &t6.alert, &changed)->id, id1);
+	char v[VG_ENTITY_VALUE_MAX];
+	ck_assert(vg_entity_canonical(VG_ENT_IP, "2001:DB8::0:1", v, sizeof(v)));
+	ck_assert_str_eq(v, "2001:db8::1");
+	ck_assert(vg_entity_canonical(VG_ENT_IP, "scanner.example", v, sizeof(v)));
+	ck_assert_str_eq(v, "scanner.example"); /* not an address: as written */
+	ck_assert(vg_entity_canonical(VG_ENT_USER, "Alice", v, 4));
+	ck_assert_str_eq(v, "Ali"); /* cut to fit */
+	ck_assert(!vg_entity_canonical(VG_ENT_IP, "-", v, sizeof(v)));
+	ck_assert(!vg_entity_canonical(VG_ENT_IP, "127.0.0.1", v, sizeof(v)));
 	ck_assert(!vg_entity_value_ok(VG_ENT_USER, "-"));
 	ck_assert(!vg_entity_value_ok(VG_ENT_HOST, ""));
 	ck_assert(!vg_entity_value_ok(VG_ENT_IP, "::"));

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# test_entities.sh - which field values make incident entities, through `vigil replay`.
+#
+# Windows Security logon failures (4625) on several hosts, as evtx renders them:
+#  - IpAddress "-" (no address: a local or NTLM-only logon) and SubjectUserName "-"
+#    name nothing: two such failures on two hosts are two incidents, titled without
+#    "from -", with no ip entity and no address in their STIX bundles;
+#  - 127.0.0.1 and ::1 are each host itself: two hosts, two incidents;
+#  - ::ffff:198.51.100.7 (how Windows writes an IPv4 peer) and 198.51.100.7 are one
+#    address: the two hosts it failed logons on are one incident, whose entity,
+#    attack source, title and STIX observable say 198.51.100.7.
+NAME=entities
+. "$(dirname "$0")/offline.sh"
+need sqlite3 python3
+
+mkdir -p "$WORK/rules"
+cat >"$WORK/rules/logon_failure.yml" <<'YAML'
+title: Failed network logon
+id: 6b1f0c3e-2d4a-4f5e-9a7b-8c9d0e1f2a3b
+status: test
+logsource: {product: windows, service: security}
+detection:
+  sel: {EventID: 4625}
+  condition: sel
+level: high
+YAML
+printf 'rules: {paths: ["%s/rules"]}\nstore: {path: "%s/unused.db"}\n' "$WORK" "$WORK" \
+	>"$WORK/vigil.yaml"
+
+# failure TIME HOST USER IPADDRESS: one 4625 as an evtx JSON rendering
+failure() {
+	printf '{"Event":{"System":{"Provider":{"Name":"Microsoft-Windows-Security-Auditing"},'
+	printf '"EventID":4625,"Channel":"Security","Computer":"%s",' "$2"
+	printf '"TimeCreated":{"SystemTime":"2026-11-20T%sZ"}},' "$1"
+	printf '"EventData":{"SubjectUserName":"-","SubjectDomainName":"-",'
+	printf '"TargetUserName":"%s","IpAddress":"%s","IpPort":"-","LogonType":"3"}}}\n' "$3" "$4"
+}
+{
+	failure 08:00:00 ws01.corp alice -
+	failure 08:05:00 db07.corp bob -
+	failure 10:00:00 app03.corp carol 127.0.0.1
+	failure 10:01:00 app04.corp dave ::1
+	failure 12:00:00 ws02.corp erin ::ffff:198.51.100.7
+	failure 12:01:00 web09.corp frank 198.51.100.7
+} >"$WORK/logons.jsonl"
+
+"$VIGIL" replay -c "$WORK/vigil.yaml" --db "$WORK/e.db" "$WORK/logons.jsonl" \
+	>"$WORK/replay.out" 2>"$WORK/replay.err" || fail "vigil replay: $(cat "$WORK/replay.err")"
+q() { sqlite3 "$WORK/e.db" "$1"; }
+
+# incident_of RECORD: the incident of the 0-based record
+incident_of() {
+	q "select incident_id from record_incidents where \"offset\" = $1"
+}
+for r in 0 1 2 3 4 5; do
+	[ -n "$(incident_of $r)" ] || fail "record $r joined no incident"
+done
+[ "$(incident_of 0)" != "$(incident_of 1)" ] ||
+	fail "IpAddress \"-\" joined failures on ws01 and db07 into one incident"
+[ "$(incident_of 2)" != "$(incident_of 3)" ] ||
+	fail "127.0.0.1 and ::1 joined failures on app03 and app04 into one incident"
+[ "$(incident_of 4)" = "$(incident_of 5)" ] ||
+	fail "::ffff:198.51.100.7 and 198.51.100.7 are one address, yet two incidents"
+[ "$(q "select count(*) from incidents")" -eq 5 ] ||
+	fail "$(q "select count(*) from incidents") incidents, want 5"
+
+[ "$(q "select count(*) from entities where type = 'ip'")" -eq 1 ] ||
+	fail "ip entities: $(q "select group_concat(value, ' ') from entities where type = 'ip'")"
+[ "$(q "select value from entities where type = 'ip'")" = 198.51.100.7 ] ||
+	fail "the ip entity is not the canonical 198.51.100.7"
+[ "$(q "select count(*) from entities where type = 'user' and value like '-@%'")" -eq 0 ] ||
+	fail "the placeholder account \"-\" became a user entity"
+[ "$(q "select count(*) from incidents where title like '%from -%'")" -eq 0 ] ||
+	fail "titles: $(q "select group_concat(title, ' | ') from incidents")"
+title=$(q "select title from incidents where id = '$(incident_of 4)'")
+[ "$title" = "Failed network logon from 198.51.100.7 on ws02.corp, spread to web09.corp (+1 alert)" ] ||
+	fail "the shared source's incident is titled '$title'"
+
+hops=$(q "select group_concat(source_ip, ' ') from (select source_ip from incident_spread
+	where incident_id = '$(incident_of 4)' order by ord)")
+[ "$hops" = "198.51.100.7 198.51.100.7" ] || fail "spread path sources: $hops"
+[ "$(q "select count(*) from incident_spread where source_ip in ('-', '127.0.0.1', '::1')")" -eq 0 ] ||
+	fail "a spread path names a placeholder or loopback source"
+
+"$VIGIL" stix --db "$WORK/e.db" --surfaced >"$WORK/stix.jsonl" 2>"$WORK/stix.err" ||
+	fail "vigil stix: $(cat "$WORK/stix.err")"
+python3 - "$WORK/stix.jsonl" <<'PY' || fail "STIX bundles: see above"
+import json, sys
+addresses = []
+for line in open(sys.argv[1]):
+    for o in json.loads(line)["objects"]:
+        if o["type"] in ("ipv4-addr", "ipv6-addr"):
+            addresses.append(o["value"])
+if addresses != ["198.51.100.7"]:
+    sys.exit(f"address observables {addresses}, want ['198.51.100.7']")
+PY
+echo "ok: \"-\", 127.0.0.1 and ::1 link nothing; ::ffff:198.51.100.7 is 198.51.100.7"
