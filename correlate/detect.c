@@ -27,7 +27,6 @@
  */
 #include "correlate_int.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -190,15 +189,13 @@ static bool num_of(const struct vg_value *v, double *out)
 	return true;
 }
 
+/* v in the network of p.  An IPv4-mapped IPv6 value (Windows Security events write
+ * IPv4 peers as ::ffff:a.b.c.d) is its IPv4 address for an IPv4 network, and an
+ * IPv4 value is ::ffff:a.b.c.d for an IPv6 one (vg_ip_parse_as). */
 static bool cidr_match(const struct vg_pattern *p, const struct vg_value *v)
 {
-	char buf[64];
 	uint8_t addr[16];
-	if (v->len == 0 || v->len >= sizeof(buf))
-		return false;
-	memcpy(buf, v->ptr, v->len);
-	buf[v->len] = '\0';
-	if (inet_pton(p->family == 4 ? AF_INET : AF_INET6, buf, addr) != 1)
+	if (vg_ip_parse_as(v->ptr, v->len, p->family, addr) != p->family)
 		return false;
 	int full = p->prefix / 8, rest = p->prefix % 8;
 	if (memcmp(addr, p->addr, (size_t)full) != 0)

@@ -67,9 +67,7 @@ static int classify_v6(const unsigned char a[16])
 	return 1;
 }
 
-/* Parse s[0..len) into addr (16 bytes; an IPv4 address in its first 4).
- * @return 4 or 6, 0 when the text is not an address. */
-static int ip_parse(const char *s, size_t len, unsigned char addr[16])
+int vg_ip_parse(const char *s, size_t len, unsigned char addr[16])
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 
@@ -93,10 +91,29 @@ static int ip_parse(const char *s, size_t len, unsigned char addr[16])
 	return inet_pton(AF_INET, buf, addr) == 1 ? 4 : 0;
 }
 
+int vg_ip_parse_as(const char *s, size_t len, int family, unsigned char addr[16])
+{
+	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
+	                                         0, 0, 0, 0, 0xff, 0xff};
+	int got = vg_ip_parse(s, len, addr);
+	if (got == family || !got)
+		return got;
+	if (family == 4 && memcmp(addr, mapped, 12) == 0) {
+		memmove(addr, addr + 12, 4); /* ::ffff:a.b.c.d */
+		return 4;
+	}
+	if (family == 6) {
+		memmove(addr + 12, addr, 4);
+		memcpy(addr, mapped, 12);
+		return 6;
+	}
+	return got;
+}
+
 int vg_ip_classify(const char *s, size_t len)
 {
 	unsigned char addr[16];
-	switch (ip_parse(s, len, addr)) {
+	switch (vg_ip_parse(s, len, addr)) {
 	case 4: return classify_v4(addr);
 	case 6: return classify_v6(addr);
 	default: return -1;
@@ -108,7 +125,7 @@ bool vg_ip_host_local(const char *s, size_t len)
 	static const unsigned char zero[10] = {0};
 	unsigned char addr[16];
 	const unsigned char *v4 = addr;
-	switch (ip_parse(s, len, addr)) {
+	switch (vg_ip_parse(s, len, addr)) {
 	case 4: break;
 	case 6:
 		if (memcmp(addr, zero, 10) != 0)
@@ -135,7 +152,7 @@ size_t vg_ip_canonical(const char *s, size_t len, char *out, size_t size)
 	                                         0, 0, 0, 0, 0xff, 0xff};
 	unsigned char addr[16];
 	char buf[INET6_ADDRSTRLEN];
-	int family = ip_parse(s, len, addr);
+	int family = vg_ip_parse(s, len, addr);
 	const char *text = NULL;
 	if (family == 4)
 		text = inet_ntop(AF_INET, addr, buf, sizeof(buf));

@@ -455,6 +455,21 @@ struct vg_strmap_slot *vg_strmap_next(const struct vg_strmap *m, size_t *i);
 int vg_ip_classify(const char *s, size_t len);
 
 /**
+ * @brief Parse an IP address given as text (not necessarily NUL-terminated): dotted
+ * IPv4 or IPv6, with an optional %zone (ignored) and optional [brackets].
+ * @return 4 (addr[0..4) set) or 6 (addr[0..16) set), 0 when it is not an address.
+ */
+int vg_ip_parse(const char *s, size_t len, unsigned char addr[16]);
+
+/**
+ * @brief vg_ip_parse, in the family asked for when the address has a form in it:
+ * an IPv4-mapped IPv6 address (::ffff:a.b.c.d) as IPv4, an IPv4 address as its
+ * IPv4-mapped IPv6 form -- one address either way, as Elasticsearch's ip type
+ * stores it.  @return the family of addr, 0 when the text is not an address.
+ */
+int vg_ip_parse_as(const char *s, size_t len, int family, unsigned char addr[16]);
+
+/**
  * @brief Is the text an address that means "this host" wherever it is seen:
  * loopback (127.0.0.0/8, ::1) or unspecified / "this network" (0.0.0.0/8, ::),
  * IPv4-mapped forms included?  The same text on two hosts names two machines.

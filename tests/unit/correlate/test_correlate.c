@@ -368,6 +368,16 @@ START_TEST(mod_cidr_exists_num_null)
 	ck_assert(hit(rs, mkev(T0, "source.ip", "2001:db8::1", NULL)));
 	ck_assert(!hit(rs, mkev(T0, "source.ip", "2001:db9::1", NULL)));
 	ck_assert(!hit(rs, mkev(T0, "source.ip", "not-an-ip", NULL)));
+	/* one address however written: Windows' IPv4-mapped form, brackets */
+	ck_assert(hit(rs, mkev(T0, "source.ip", "::ffff:10.1.2.3", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "source.ip", "::ffff:11.1.2.3", NULL)));
+	ck_assert(hit(rs, mkev(T0, "source.ip", "[2001:db8::7]", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "source.ip", "::10.1.2.3", NULL))); /* not mapped */
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    source.ip|cidr: '::ffff:0:0/96'\n"); /* every mapped IPv4 */
+	ck_assert(hit(rs, mkev(T0, "source.ip", "203.0.113.9", NULL)));
+	ck_assert(hit(rs, mkev(T0, "source.ip", "::ffff:203.0.113.9", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "source.ip", "2001:db8::1", NULL)));
 	vg_ruleset_destroy(rs);
 	rs = sel_rule("    source.ip|cidr: 192.168.1.0/23\n");
 	ck_assert(hit(rs, mkev(T0, "source.ip", "192.168.0.9", NULL)));
