@@ -21,6 +21,9 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+/* The first 12 bytes of an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
+static const unsigned char v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
 static int classify_v4(const unsigned char a[4])
 {
 	if (a[0] == 0 || a[0] == 10 || a[0] == 127)
@@ -93,18 +96,16 @@ int vg_ip_parse(const char *s, size_t len, unsigned char addr[16])
 
 int vg_ip_parse_as(const char *s, size_t len, int family, unsigned char addr[16])
 {
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
-	                                         0, 0, 0, 0, 0xff, 0xff};
 	int got = vg_ip_parse(s, len, addr);
 	if (got == family || !got)
 		return got;
-	if (family == 4 && memcmp(addr, mapped, 12) == 0) {
+	if (family == 4 && memcmp(addr, v4_mapped, 12) == 0) {
 		memmove(addr, addr + 12, 4); /* ::ffff:a.b.c.d */
 		return 4;
 	}
 	if (family == 6) {
 		memmove(addr + 12, addr, 4);
-		memcpy(addr, mapped, 12);
+		memcpy(addr, v4_mapped, 12);
 		return 6;
 	}
 	return got;
@@ -148,15 +149,13 @@ bool vg_ip_host_local(const char *s, size_t len)
 
 size_t vg_ip_canonical(const char *s, size_t len, char *out, size_t size)
 {
-	static const unsigned char mapped[12] = {0, 0, 0, 0, 0,    0,
-	                                         0, 0, 0, 0, 0xff, 0xff};
 	unsigned char addr[16];
 	char buf[INET6_ADDRSTRLEN];
 	int family = vg_ip_parse(s, len, addr);
 	const char *text = NULL;
 	if (family == 4)
 		text = inet_ntop(AF_INET, addr, buf, sizeof(buf));
-	else if (family == 6 && memcmp(addr, mapped, 12) == 0)
+	else if (family == 6 && memcmp(addr, v4_mapped, 12) == 0)
 		text =
 		    inet_ntop(AF_INET, addr + 12, buf, sizeof(buf)); /* ::ffff:a.b.c.d */
 	else if (family == 6)
