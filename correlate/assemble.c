@@ -421,6 +421,10 @@ bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, si
 		n = size - 1; /* cut, as vg_alert_entities cuts what does not fit */
 	memcpy(out, value, n);
 	out[n] = '\0';
+	if (t == VG_ENT_HASH) /* hex digits: one hash whatever the tool's case */
+		for (size_t i = 0; i < n; i++)
+			if (out[i] >= 'A' && out[i] <= 'Z')
+				out[i] = (char)(out[i] + ('a' - 'A'));
 	return true;
 }
 

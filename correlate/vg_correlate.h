@@ -357,7 +357,8 @@ bool vg_entity_value_ok(enum vg_entity_type t, const char *value);
  * @brief The text the entity named by a field value is known by, into out (size
  * bytes): for an ip the address's canonical form (vg_ip_canonical: IPv4-mapped
  * IPv6 as IPv4, IPv6 compressed and lowercase), a value that is not an address
- * and every other type as written (cut to size - 1 bytes).  Alert fields keep the
+ * as written; a hash in lowercase; every other type as written (cut to size - 1
+ * bytes).  Alert fields keep the
  * value as written.
  * @return false when the value names no entity (vg_entity_value_ok).
  */

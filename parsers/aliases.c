@@ -30,6 +30,7 @@ static const struct {
     {"Computer", VGP_ROLE_COMPUTER},         {"eventID", VGP_ROLE_EVENTID},
     {"computer", VGP_ROLE_COMPUTER},         {"computer_name", VGP_ROLE_COMPUTER},
     {"providerName", VGP_ROLE_PROVIDER},     {"systemTime", VGP_ROLE_TS_SYSTEMTIME},
+    {"Hashes", VGP_ROLE_HASHES},             {"Hash", VGP_ROLE_HASHES},
 };
 
 void vgp_aliases_free(struct vgp_aliases *al)

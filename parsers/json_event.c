@@ -517,6 +517,10 @@ static HOT_INLINE void leaf_role(struct vgp_json_state *st, uint8_t role, const 
 		}
 		break;
 	case VGP_ROLE_COMPUTER: st->has_computer = true; break;
+	case VGP_ROLE_HASHES:
+		if (kind == VG_VK_STR)
+			st->hashes = vg_str_make(v, vlen);
+		break;
 	default: break;
 	}
 }
@@ -1137,6 +1141,65 @@ static const struct wincat g_security[] = {
     {7045, WC("configuration"), WC("creation"), WC_0},
 };
 
+/* Are the 8 bytes of *x hex digits?  Then *x becomes them in lowercase (OR 0x20:
+ * 'A'..'F' become 'a'..'f', digits have the bit already).  Each byte checked at
+ * once (SWAR): a byte b < 0x80 is in [lo, hi] when b + 0x80 - lo has its high bit
+ * and b + 0x7f - hi has not; digits are checked before the OR (0x10..0x19 would
+ * pass as digits after it), letters after. */
+static inline bool hex8_lower(uint64_t *x)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80;
+	uint64_t b = *x, y = b | ones * 0x20;
+	if (b & high)
+		return false;
+	uint64_t digit = (b + ones * (0x80 - '0')) & ~(b + ones * (0x7f - '9'));
+	uint64_t letter = (y + ones * (0x80 - 'a')) & ~(y + ones * (0x7f - 'f'));
+	if (((digit | letter) & high) != high)
+		return false;
+	*x = y;
+	return true;
+}
+
+/* Sysmon's Hashes ("SHA1=...,MD5=...,SHA256=...,IMPHASH=...", the algorithms its
+ * HashAlgorithms setting chose; Hash in event 15): the SHA-256 in lowercase hex as
+ * process.hash.sha256 of a process start (1) and file.hash.sha256 of the driver,
+ * image or file of the others, as winlogbeat's Sysmon module sets them.  A hash
+ * entity links the alerts of one binary on every host it ran on. */
+static vg_err sysmon_sha256(const struct vg_parser *parser, struct vgp_json_state *st,
+                            long id)
+{
+	const char *p = st->hashes.ptr, *end = p + st->hashes.len;
+	vg_field f =
+	    id == 1 ? parser->ep.process_hash_sha256 : parser->ep.file_hash_sha256;
+	if (id != 1 && id != 6 && id != 7 && id != 15 && id != 23 && id != 24 &&
+	    id != 26 && id != 29)
+		return VG_OK;
+	for (; end - p >= 7 + 64; p++) { /* p: the start of a token */
+		if ((p[0] | 0x20) == 's' && (p[1] | 0x20) == 'h' &&
+		    (p[2] | 0x20) == 'a' && p[3] == '2' && p[4] == '5' && p[5] == '6' &&
+		    p[6] == '=') {
+			const char *h = p + 7;
+			char lower[64];
+			for (size_t n = 0; n < 64; n += 8) {
+				uint64_t x;
+				memcpy(&x, h + n, 8);
+				if (!hex8_lower(&x))
+					return VG_OK; /* not a SHA-256: nothing */
+				memcpy(lower + n, &x, 8);
+			}
+			if ((h + 64 < end && h[64] != ',') ||
+			    ((uint32_t)f < st->ev->nslots && st->ev->slot[f]))
+				return VG_OK; /* too long, or the record named it */
+			return vg_event_set_copy(st->ev, f, lower, 64, VG_VK_STR);
+		}
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		if (!c)
+			break;
+		p = c; /* the loop steps past the comma */
+	}
+	return VG_OK;
+}
+
 static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_state *st,
                                const char *ds)
 {
@@ -1168,6 +1231,8 @@ static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_s
 		if (w->outcome.ptr)
 			set_str_if_unset(st->ev, ep->event_outcome, w->outcome);
 	}
+	if (tab == g_sysmon && st->hashes.len)
+		return sysmon_sha256(parser, st, id);
 	if (tab == g_security && id == 4688) {
 		/* process start: ProcessId (Wazuh: processId) is the creator; the
 		 * new process's NewProcessId is listed before it among the aliases

@@ -122,6 +122,8 @@ struct vgp_ids {
 	X(process_args_count, "process.args_count")                                      \
 	X(process_working_directory, "process.working_directory")                        \
 	X(process_parent_pid, "process.parent.pid")                                      \
+	X(process_hash_sha256, "process.hash.sha256")                                    \
+	X(file_hash_sha256, "file.hash.sha256")                                          \
 	X(process_title, "process.title")                                                \
 	X(file_path, "file.path")                                                        \
 	X(url_original, "url.original")                                                  \
@@ -158,6 +160,7 @@ enum vgp_key_role {
 	VGP_ROLE_PROVIDER_NAME,  /* "Name" / "@Name" under "Provider" */
 	VGP_ROLE_EVENTID,        /* EventID / EventId */
 	VGP_ROLE_COMPUTER,       /* Computer */
+	VGP_ROLE_HASHES,         /* Sysmon Hashes ("SHA256=...,MD5=...") / Hash */
 };
 
 /* What the parser knows about one vendor key name. */
@@ -364,7 +367,7 @@ struct vgp_json_state {
 	int16_t *prio; /* per alias target: priority that set it, INT16_MAX = unset */
 	struct vgp_keycache *keys; /* the context's key plans (below) */
 	struct vg_str ts[VGP_TS_SLOTS];
-	struct vg_str channel, provider;
+	struct vg_str channel, provider, hashes;
 	bool has_eventid, has_computer, explicit_module, explicit_dataset;
 	bool has_columns; /* osquery "columns.*" seen */
 	/* the key chain (json_event.c, key_guess): the key cache entries of the last

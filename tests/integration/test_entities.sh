@@ -9,6 +9,8 @@
 #  - ::ffff:198.51.100.7 (how Windows writes an IPv4 peer) and 198.51.100.7 are one
 #    address: the two hosts it failed logons on are one incident, whose entity,
 #    attack source, title and STIX observable say 198.51.100.7.
+# And Sysmon process starts of one binary (the SHA-256 in Hashes) on two hosts are
+# one incident, linked by its hash entity.
 NAME=entities
 . "$(dirname "$0")/offline.sh"
 need sqlite3 python3
@@ -21,6 +23,16 @@ status: test
 logsource: {product: windows, service: security}
 detection:
   sel: {EventID: 4625}
+  condition: sel
+level: high
+YAML
+cat >"$WORK/rules/dropper.yml" <<'YAML'
+title: Dropper started
+id: 0c3b6a2e-5f1d-4e8a-b7c9-2d4e6f8a0b1c
+status: test
+logsource: {product: windows, category: process_creation}
+detection:
+  sel: {Image|endswith: '\dropper.exe'}
   condition: sel
 level: high
 YAML
@@ -43,14 +55,27 @@ failure() {
 	failure 12:00:00 ws02.corp erin ::ffff:198.51.100.7
 	failure 12:01:00 web09.corp frank 198.51.100.7
 } >"$WORK/logons.jsonl"
+# start TIME HOST: the dropper starting (Sysmon 1, flat rendering)
+start() {
+	printf '{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational",'
+	printf '"Computer":"%s","UtcTime":"2026-11-20 %s.000",' "$2" "$1"
+	printf '"Image":"C:\\\\Users\\\\%s\\\\dropper.exe","User":"CORP\\\\u-%s",' "$2" "$2"
+	printf '"Hashes":"MD5=0123456789ABCDEF0123456789ABCDEF,SHA256=9F86D081884C7D659A2FEAA0'
+	printf 'C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08"}\n'
+}
+{
+	start 14:00:00 hr07.corp
+	start 14:20:00 fin02.corp
+} >"$WORK/starts.jsonl"
 
-"$VIGIL" replay -c "$WORK/vigil.yaml" --db "$WORK/e.db" "$WORK/logons.jsonl" \
+"$VIGIL" replay -c "$WORK/vigil.yaml" --db "$WORK/e.db" "$WORK/logons.jsonl" "$WORK/starts.jsonl" \
 	>"$WORK/replay.out" 2>"$WORK/replay.err" || fail "vigil replay: $(cat "$WORK/replay.err")"
 q() { sqlite3 "$WORK/e.db" "$1"; }
 
-# incident_of RECORD: the incident of the 0-based record
+# incident_of RECORD [FILE]: the incident of the 0-based record of logons.jsonl
 incident_of() {
-	q "select incident_id from record_incidents where \"offset\" = $1"
+	q "select incident_id from record_incidents where \"offset\" = $1
+		and topic like '%${2:-logons.jsonl}'"
 }
 for r in 0 1 2 3 4 5; do
 	[ -n "$(incident_of $r)" ] || fail "record $r joined no incident"
@@ -61,8 +86,13 @@ done
 	fail "127.0.0.1 and ::1 joined failures on app03 and app04 into one incident"
 [ "$(incident_of 4)" = "$(incident_of 5)" ] ||
 	fail "::ffff:198.51.100.7 and 198.51.100.7 are one address, yet two incidents"
-[ "$(q "select count(*) from incidents")" -eq 5 ] ||
-	fail "$(q "select count(*) from incidents") incidents, want 5"
+[ -n "$(incident_of 0 starts.jsonl)" ] && [ "$(incident_of 0 starts.jsonl)" = "$(incident_of 1 starts.jsonl)" ] ||
+	fail "the dropper's starts on hr07 and fin02 (one SHA-256) are not one incident"
+[ "$(q "select value from entities where type = 'hash'")" = \
+	9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 ] ||
+	fail "hash entities: $(q "select group_concat(value, ' ') from entities where type = 'hash'")"
+[ "$(q "select count(*) from incidents")" -eq 6 ] ||
+	fail "$(q "select count(*) from incidents") incidents, want 6"
 
 [ "$(q "select count(*) from entities where type = 'ip'")" -eq 1 ] ||
 	fail "ip entities: $(q "select group_concat(value, ' ') from entities where type = 'ip'")"
@@ -94,4 +124,5 @@ for line in open(sys.argv[1]):
 if addresses != ["198.51.100.7"]:
     sys.exit(f"address observables {addresses}, want ['198.51.100.7']")
 PY
-echo "ok: \"-\", 127.0.0.1 and ::1 link nothing; ::ffff:198.51.100.7 is 198.51.100.7"
+echo "ok: \"-\", 127.0.0.1 and ::1 link nothing; ::ffff:198.51.100.7 is 198.51.100.7;"
+echo "  one SHA-256 on two hosts is one incident"

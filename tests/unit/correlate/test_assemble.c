@@ -868,6 +868,8 @@ START_TEST(placeholder_and_host_local_values_never_link)
 	ck_assert_str_eq(v, "2001:db8::1");
 	ck_assert(vg_entity_canonical(VG_ENT_IP, "scanner.example", v, sizeof(v)));
 	ck_assert_str_eq(v, "scanner.example"); /* not an address: as written */
+	ck_assert(vg_entity_canonical(VG_ENT_HASH, "9F86D0AB", v, sizeof(v)));
+	ck_assert_str_eq(v, "9f86d0ab"); /* Sysmon writes hashes in uppercase */
 	ck_assert(vg_entity_canonical(VG_ENT_USER, "Alice", v, 4));
 	ck_assert_str_eq(v, "Ali"); /* cut to fit */
 	ck_assert(!vg_entity_canonical(VG_ENT_IP, "-", v, sizeof(v)));

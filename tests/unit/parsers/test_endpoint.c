@@ -623,7 +623,14 @@ START_TEST(windows_shapes)
 	    "\"EventID\":1,\"TimeCreated\":{\"SystemTime\":\"2019-03-19T02:01:47.123Z\"},"
 	    "\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"ws1\"},"
 	    "\"EventData\":{\"Image\":\"C:\\\\Windows\\\\cmd.exe\",\"CommandLine\":"
-	    "\"cmd /c whoami\",\"User\":\"CORP\\\\bob\"}}}");
+	    "\"cmd /c "
+	    "whoami\",\"User\":\"CORP\\\\bob\",\"Hashes\":\"MD5=42893ADBC36605EC7"
+	    "9B5BD610759947E,SHA256=1A061C74619DE6AF8C02CBA0FA00754BDD9E3515C0E08CAD63"
+	    "50C7ADFC8CDD5B,IMPHASH=40BEC1A4A3BCB7D3089B5E1532386613\"}}}");
+	/* the SHA-256 of Hashes, lowercase (a hash entity links the binary's hosts) */
+	expect(ev, "process.hash.sha256",
+	       "1a061c74619de6af8c02cba0fa00754bdd9e3515c0e08cad6350c7adfc8cdd5b");
+	expect_unset(ev, "file.hash.sha256");
 	expect(ev, "event.module", "windows");
 	expect(ev, "event.dataset", "sysmon");
 	expect(ev, "event.code", "1");
@@ -663,6 +670,52 @@ START_TEST(windows_shapes)
 	expect(ev, "destination.ip", "8.8.8.8");
 	expect(ev, "host.name", "dc1");
 	expect(ev, "winlog.event_data.Image", "x.exe");
+	expect_unset(ev, "process.hash.sha256");
+
+	/* Winlogbeat: Sysmon 7, an image loaded: the DLL's hash is the file's */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"winlog\":{\"channel\":\"Microsoft-Windows-Sysmon/Operational\","
+	              "\"event_id\":7,\"event_data\":{\"ImageLoaded\":\"C:\\\\x.dll\","
+	              "\"Hashes\":\"SHA256=AB00000000000000000000000000000000000000000000"
+	              "000000000000000001\"}}}");
+	expect(ev, "file.hash.sha256",
+	       "ab00000000000000000000000000000000000000000000000000000000000001");
+	expect_unset(ev, "process.hash.sha256");
+	/* no SHA-256 among the algorithms, or a malformed one: nothing */
+	ev = parse_ok(VG_FMT_JSON, "{\"EventID\":1,\"Channel\":"
+	                           "\"Microsoft-Windows-Sysmon/Operational\","
+	                           "\"Hashes\":\"MD5=42893ADBC36605EC79B5BD610759947E,"
+	                           "XSHA256=AB,SHA256=12345\"}");
+	expect_unset(ev, "process.hash.sha256");
+	/* every ASCII byte, and one non-ASCII, at each of the 8 places of a word */
+	for (int c = 1; c < 129; c++) {
+		for (int at = 0; at < 8; at++) {
+			char line[512], want[65], esc[16];
+			memset(want, 'a', 64);
+			want[64] = '\0';
+			char digits[65];
+			memcpy(digits, want, 65);
+			digits[8 + at] = '#'; /* placeholder for the byte */
+			if (c == 128)
+				snprintf(esc, sizeof(esc),
+				         "\\u00e9"); /* two bytes, >= 0x80 */
+			else
+				snprintf(esc, sizeof(esc), "\\u%04x", c);
+			snprintf(line, sizeof(line),
+			         "{\"EventID\":1,\"Channel\":\"Microsoft-Windows-Sysmon/"
+			         "Operational\",\"Hashes\":\"SHA256=%.*s%s%s\"}",
+			         8 + at, digits, esc, digits + 9 + at);
+			bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+			           (c >= 'A' && c <= 'F');
+			ev = parse_ok(VG_FMT_JSON, line);
+			if (!hex || c == 128) {
+				expect_unset(ev, "process.hash.sha256");
+				continue;
+			}
+			want[8 + at] = (char)(c | 0x20);
+			expect(ev, "process.hash.sha256", want);
+		}
+	}
 
 	/* Wazuh's win.system / win.eventdata: Sysmon 11 */
 	ev = parse_ok(
