@@ -24,6 +24,9 @@ int vg_cli_stix(int argc, char **argv);
 int vg_cli_simulate(int argc, char **argv);
 int vg_cli_replay(int argc, char **argv);
 int vg_cli_eval(int argc, char **argv);
+/** @brief Print the full usage of a command ("usage: vigil replay ...") to out:
+ *  what `vigil COMMAND --help` prints (main.c holds the texts). */
+void vg_cli_usage(FILE *out, const char *command);
 
 /** One recorded input of `vigil replay` (one partition: topic = name, partition
  *  `partition` (0 unless set), offset = 0-based record index, or offsets[k] for the

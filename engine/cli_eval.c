@@ -842,13 +842,7 @@ static int eval_aitads(int argc, char **argv)
 		case 'r': tp.rounds = atoi(optarg); break;
 		case 'D': tp.max_depth = atoi(optarg); break;
 		case 'n': names = optarg; break;
-		default:
-			fprintf(
-			    stderr,
-			    "usage: vigil eval aitads [--data DIR] [--out DIR] [-c "
-			    "CONFIG] [--seed N] [--rounds N] [--depth N] [--scenarios "
-			    "a,b,...]\n");
-			return 2;
+		default: vg_cli_usage(stderr, "eval"); return 2;
 		}
 	}
 	if (!data) {
@@ -1008,6 +1002,6 @@ int vg_cli_eval(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "aitads"))
 		return eval_aitads(argc - 1, argv + 1);
-	fprintf(stderr, "usage: vigil eval aitads [options]\n");
+	vg_cli_usage(stderr, "eval");
 	return 2;
 }

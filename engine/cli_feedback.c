@@ -63,7 +63,6 @@ int vg_cli_feedback(int argc, char **argv)
 	vg_store_close(st);
 	return err == VG_ERR_INVALID || err == VG_ERR_NOTFOUND ? 2 : err ? 1 : 0;
 usage:
-	fprintf(stderr, "usage: vigil feedback INCIDENT --verdict tp|fp [--note TEXT] "
-	                "--db DB\n");
+	vg_cli_usage(stderr, "feedback");
 	return 2;
 }

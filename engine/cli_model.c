@@ -247,11 +247,7 @@ static int model_train(int argc, char **argv)
 		case 'r': tp.rounds = atoi(optarg); break;
 		case 'd': db = optarg; break;
 		case 'w': weight = atoi(optarg); break;
-		default:
-			fprintf(stderr, "usage: vigil model train [--out FILE] [--seed "
-			                "N] [--scenarios N] [--rounds N] [--db DB "
-			                "[--verdict-weight N]]\n");
-			return 2;
+		default: vg_cli_usage(stderr, "model"); return 2;
 		}
 	}
 	tp.seed = seed;
@@ -324,10 +320,7 @@ static int model_eval(int argc, char **argv)
 		case 's': seed = strtoull(optarg, NULL, 10); break;
 		case 'n': scenarios = atoi(optarg); break;
 		case 't': threshold = atof(optarg); break;
-		default:
-			fprintf(stderr, "usage: vigil model eval [--model FILE] [--seed "
-			                "N] [--scenarios N] [--threshold X]\n");
-			return 2;
+		default: vg_cli_usage(stderr, "model"); return 2;
 		}
 	}
 	struct collect col = {.nf = vg_feature_count()};
@@ -381,6 +374,6 @@ int vg_cli_model(int argc, char **argv)
 		return model_train(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "eval"))
 		return model_eval(argc - 1, argv + 1);
-	fprintf(stderr, "usage: vigil model train|eval [options]\n");
+	vg_cli_usage(stderr, "model");
 	return 2;
 }

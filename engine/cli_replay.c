@@ -269,11 +269,7 @@ vg_err vg_cli_export_map(struct vg_store *st, FILE *out, uint64_t *lines)
 
 static void usage(void)
 {
-	fprintf(
-	    stderr,
-	    "usage: vigil replay [-c CONFIG] --db DB [--format F] [--model FILE] "
-	    "[--threshold X] [--batch N] FILE...   ('-' reads stdin)\n"
-	    "       vigil replay --db DB --export-map OUT.tsv   (OUT '-' = stdout)\n");
+	vg_cli_usage(stderr, "replay");
 }
 
 static int export_only(const char *db, const char *path)

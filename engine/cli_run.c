@@ -66,10 +66,7 @@ int vg_cli_run(int argc, char **argv)
 		case 'n': opts.stop_after_records = strtoull(optarg, NULL, 10); break;
 		case 'e': opts.stop_at_end = true; break;
 		case 'v': opts.verbose = true; break;
-		default:
-			fprintf(stderr, "usage: vigil run -c FILE [--stop-after N] "
-			                "[--stop-at-end] [-v]\n");
-			return 2;
+		default: vg_cli_usage(stderr, "run"); return 2;
 		}
 	}
 	if (!path) {
@@ -108,7 +105,7 @@ int vg_cli_check(int argc, char **argv)
 			return 2;
 	}
 	if (!path) {
-		fprintf(stderr, "usage: vigil check -c FILE\n");
+		vg_cli_usage(stderr, "check");
 		return 2;
 	}
 	struct vg_config *cfg = vg_cli_load_config(path);
@@ -208,10 +205,7 @@ int vg_cli_demo(int argc, char **argv)
 		case 'd': db = optarg; break;
 		case 's': serve = true; break;
 		case 'S': seed = strtoull(optarg, NULL, 10); break;
-		default:
-			fprintf(stderr,
-			        "usage: vigil demo [--db PATH] [--serve] [--seed N]\n");
-			return 2;
+		default: vg_cli_usage(stderr, "demo"); return 2;
 		}
 	}
 	vg_diag_init(&diag);

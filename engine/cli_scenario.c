@@ -77,11 +77,7 @@ int vg_cli_scenario(int argc, char **argv)
 		} else if (c == 'k') {
 			keys = true;
 		} else {
-			fprintf(
-			    stderr,
-			    "usage: vigil scenario [--seed N] [--hours N] [--hosts N] "
-			    "[--no-attack] [--variants] [--start TIME] [--keys] "
-			    "[--labels FILE]\n");
+			vg_cli_usage(stderr, "scenario");
 			return 2;
 		}
 	}
@@ -168,7 +164,6 @@ out:
 	vg_scenario_free(&sc);
 	return rc;
 usage:
-	fprintf(stderr, "usage: vigil simulate [--seed N] [--hours N] [--hosts N] "
-	                "[--no-attack] [--variants] [--start TIME] [--out PREFIX]\n");
+	vg_cli_usage(stderr, "simulate");
 	return 2;
 }

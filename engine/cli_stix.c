@@ -97,7 +97,6 @@ int vg_cli_stix(int argc, char **argv)
 	vg_store_close(r.st);
 	return err ? 1 : r.status;
 usage:
-	fprintf(stderr, "usage: vigil stix --db DB INCIDENT...\n"
-	                "       vigil stix --db DB --surfaced\n");
+	vg_cli_usage(stderr, "stix");
 	return 2;
 }

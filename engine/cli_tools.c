@@ -340,10 +340,7 @@ int vg_cli_rules(int argc, char **argv)
 		first = 3;
 	}
 	if (argc <= first || strcmp(argv[1], "check") != 0) {
-		fprintf(stderr, "usage: vigil rules check [-v] PATH...\n"
-		                "  prints every rule that cannot run (file:line:col and "
-		                "reason), then the counts;\n  -v also prints warnings "
-		                "(e.g. logsources without a mapping)\n");
+		vg_cli_usage(stderr, "rules");
 		return 2;
 	}
 	struct vg_diag diag;
