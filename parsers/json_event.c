@@ -1179,18 +1179,22 @@ static vg_err sysmon_sha256(const struct vg_parser *parser, struct vgp_json_stat
 		    (p[2] | 0x20) == 'a' && p[3] == '2' && p[4] == '5' && p[5] == '6' &&
 		    p[6] == '=') {
 			const char *h = p + 7;
-			char lower[64];
+			if ((h + 64 < end && h[64] != ',') ||
+			    (uint32_t)f >= st->ev->nslots || st->ev->slot[f])
+				return VG_OK; /* too long, or the record named it */
+			char *lower = vg_arena_alloc_raw(st->ev->arena, 64);
+			if (!lower)
+				return VG_ERR_NOMEM;
 			for (size_t n = 0; n < 64; n += 8) {
 				uint64_t x;
 				memcpy(&x, h + n, 8);
 				if (!hex8_lower(&x))
-					return VG_OK; /* not a SHA-256: nothing */
+					return VG_OK; /* not a SHA-256: nothing (64 bytes
+					                 lost) */
 				memcpy(lower + n, &x, 8);
 			}
-			if ((h + 64 < end && h[64] != ',') ||
-			    ((uint32_t)f < st->ev->nslots && st->ev->slot[f]))
-				return VG_OK; /* too long, or the record named it */
-			return vg_event_set_copy(st->ev, f, lower, 64, VG_VK_STR);
+			vgp_set(st->ev, f, lower, 64, VG_VK_STR);
+			return VG_OK;
 		}
 		const char *c = memchr(p, ',', (size_t)(end - p));
 		if (!c)
