@@ -161,6 +161,7 @@ bool vg_attack_technique(const char *tag, char out[16])
 vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident_story *s)
 {
 	const struct vg_incident_alert **order = NULL;
+	uint8_t *named = NULL; /* per entity: the source of a notable alert */
 	struct vg_strmap ent, edge;
 	char key[1200];
 	vg_err err = VG_ERR_NOMEM;
@@ -189,25 +190,29 @@ vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident
 	/* Attack sources: the source addresses of the notable alerts (high, critical
 	 * or a correlation: what made this an incident), by first seen; every source
 	 * address when no notable alert names one.  Addresses that only appear on
-	 * lesser alerts are pivots (a compromised host's own address) or bystanders. */
+	 * lesser alerts are pivots (a compromised host's own address) or bystanders.
+	 * Each notable alert's source.ip is read once, as its entity is known
+	 * (vg_entity_canonical), and found among the entities by the map above. */
+	named = calloc(ne ? ne : 1, 1);
+	if (!named)
+		goto out;
+	for (size_t k = 0; k < na; k++) {
+		const struct vg_incident_alert *al = &inc->alerts[k];
+		char ip[VG_ENTITY_VALUE_MAX];
+		if (!vg_level_notable(al->level, al->is_correlation) ||
+		    !vg_entity_canonical(VG_ENT_IP, afield(al, "source.ip"), ip,
+		                         sizeof(ip)))
+			continue;
+		snprintf(key, sizeof(key), "%d:%s", (int)VG_ENT_IP, ip);
+		uintptr_t at = (uintptr_t)vg_strmap_get(&ent, key);
+		if (at)
+			named[at - 1] = 1;
+	}
 	for (int pass = 0; pass < 2 && !s->nsources; pass++)
 		for (size_t i = 0; i < s->nnodes; i++) {
-			const struct vg_entity *e = &inc->entities[s->nodes[i]];
-			bool notable = pass == 1;
-			if (e->type != VG_ENT_IP)
-				continue;
-			for (size_t k = 0; k < na && !notable; k++) {
-				const struct vg_incident_alert *al = &inc->alerts[k];
-				char ip[VG_ENTITY_VALUE_MAX]; /* as the entity is known */
-				notable =
-				    vg_level_notable(al->level, al->is_correlation) &&
-				    vg_entity_canonical(VG_ENT_IP,
-				                        afield(al, "source.ip"), ip,
-				                        sizeof(ip)) &&
-				    !strcmp(ip, e->value);
-			}
-			if (notable)
-				s->sources[s->nsources++] = s->nodes[i];
+			uint32_t n = s->nodes[i];
+			if (inc->entities[n].type == VG_ENT_IP && (pass == 1 || named[n]))
+				s->sources[s->nsources++] = n;
 		}
 	g_sort_inc = NULL;
 
@@ -310,6 +315,7 @@ vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident
 	err = VG_OK;
 out:
 	free(order);
+	free(named);
 	vg_strmap_free(&ent);
 	vg_strmap_free(&edge);
 	if (err)
