@@ -123,6 +123,10 @@ int vg_ip_classify(const char *s, size_t len)
 
 bool vg_ip_host_local(const char *s, size_t len)
 {
+	/* dotted IPv4 as written (no ':', no '['): only 127.x and 0.x can be */
+	if (s && len && s[0] != '[' && !memchr(s, ':', len) &&
+	    !(len > 4 && !memcmp(s, "127.", 4)) && !(len > 2 && !memcmp(s, "0.", 2)))
+		return false;
 	static const unsigned char zero[10] = {0};
 	unsigned char addr[16];
 	const unsigned char *v4 = addr;
