@@ -20,7 +20,8 @@
  *    EventID then gives event.category / event.type (Sysmon 1 process start, 3
  *    network, 11 file creation, ...; Security 4624 logon, 4688 process start, 4720
  *    user created ...), and in a Security 4688 the creator's ProcessId becomes
- *    process.parent.pid (process.pid is the NewProcessId);
+ *    process.parent.pid (process.pid is the NewProcessId); Security's hex process
+ *    ids are given in decimal in the ECS fields (hex_pid);
  *  - a few exact paths (enum vgp_jslot, one hash lookup per leaf) are remembered so
  *    the record's shape can be recognised after the walk: Suricata EVE (top-level
  *    event_type), Wazuh alerts (rule.level + agent/manager; see alerts.c), osquery
@@ -1204,6 +1205,36 @@ static vg_err sysmon_sha256(const struct vg_parser *parser, struct vgp_json_stat
 	return VG_OK;
 }
 
+/* Windows Security writes process ids in hex ("0x1a2c"); process.pid and
+ * process.parent.pid are numbers (fields.yaml: long), in decimal as Sysmon and every
+ * other source writes them, so one process has one pid across sources.  The vendor
+ * fields (NewProcessId, ProcessId) keep the text as written. */
+static vg_err hex_pid(struct vgp_json_state *st, vg_field f)
+{
+	const struct vg_value *v = vg_event_get(st->ev, f);
+	if (!v || v->len < 3 || v->len > 18 || v->ptr[0] != '0' ||
+	    (v->ptr[1] | 0x20) != 'x')
+		return VG_OK;
+	uint64_t pid = 0;
+	for (uint32_t i = 2; i < v->len; i++) {
+		char c = v->ptr[i], l = (char)(c | 0x20);
+		if (c >= '0' && c <= '9')
+			pid = pid << 4 | (uint64_t)(c - '0');
+		else if (l >= 'a' && l <= 'f')
+			pid = pid << 4 | (uint64_t)(l - 'a' + 10);
+		else
+			return VG_OK; /* not hex: left as written */
+	}
+	char *d = vg_arena_alloc_raw(st->ev->arena, 20), *e = d + 20, *q = e;
+	if (!d)
+		return VG_ERR_NOMEM;
+	do
+		*--q = (char)('0' + pid % 10);
+	while ((pid /= 10) != 0);
+	vgp_set(st->ev, f, q, (size_t)(e - q), VG_VK_NUM);
+	return VG_OK;
+}
+
 static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_state *st,
                                const char *ds)
 {
@@ -1248,6 +1279,12 @@ static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_s
 		    !st->ev->slot[ep->process_parent_pid])
 			vgp_set(st->ev, ep->process_parent_pid, cr->ptr, cr->len,
 			        cr->kind);
+	}
+	if (tab == g_security) {
+		vg_err err = hex_pid(st, parser->id.process_pid);
+		if (!err)
+			err = hex_pid(st, ep->process_parent_pid);
+		return err;
 	}
 	return VG_OK;
 }

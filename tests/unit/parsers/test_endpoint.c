@@ -760,25 +760,36 @@ START_TEST(windows_shapes)
 	    "\"C:\\\\Windows\\\\explorer.exe\"}}}");
 	expect(ev, "event.category", "process");
 	expect(ev, "process.executable", "C:\\Windows\\cmd.exe");
-	expect(ev, "process.pid", "0x1a2c");
+	expect(ev, "process.pid", "6700"); /* 0x1a2c: decimal, as Sysmon writes it */
 	expect(ev, "process.parent.executable", "C:\\Windows\\explorer.exe");
-	expect(ev, "process.parent.pid", "0x3e8");
+	expect(ev, "process.parent.pid", "1000");
+	expect(ev, "NewProcessId", "0x1a2c"); /* the vendor field as written */
 	/* Wazuh's rendering of the same */
 	ev = parse_ok(VG_FMT_JSON,
 	              "{\"win\":{\"system\":{\"providerName\":"
 	              "\"Microsoft-Windows-Security-Auditing\",\"eventID\":\"4688\","
 	              "\"channel\":\"Security\"},\"eventdata\":{\"processId\":\"0x3e8\","
 	              "\"newProcessId\":\"0x1a2c\"}}}");
-	expect(ev, "process.pid", "0x1a2c");
-	expect(ev, "process.parent.pid", "0x3e8");
+	expect(ev, "process.pid", "6700");
+	expect(ev, "process.parent.pid", "1000");
 	/* elsewhere ProcessId is the process itself (4624: the one that logged on),
 	 * before the logging process's System.Execution.ProcessID */
 	ev = parse_ok(VG_FMT_JSON,
 	              "{\"Event\":{\"System\":{\"EventID\":4624,\"Channel\":"
 	              "\"Security\",\"Execution\":{\"ProcessID\":640}},\"EventData\":{"
 	              "\"ProcessId\":\"0x26c\"}}}");
-	expect(ev, "process.pid", "0x26c");
+	expect(ev, "process.pid", "620");
 	expect_unset(ev, "process.parent.pid");
+	/* hex beyond what 64 bits hold, or not hex: as written */
+	ev = parse_ok(VG_FMT_JSON, "{\"EventID\":4624,\"Channel\":\"Security\","
+	                           "\"ProcessId\":\"0x12345678901234567\"}");
+	expect(ev, "process.pid", "0x12345678901234567");
+	ev = parse_ok(VG_FMT_JSON, "{\"EventID\":4624,\"Channel\":\"Security\","
+	                           "\"ProcessId\":\"0x12g\"}");
+	expect(ev, "process.pid", "0x12g");
+	ev = parse_ok(VG_FMT_JSON, "{\"EventID\":4624,\"Channel\":\"Security\","
+	                           "\"ProcessId\":\"0xFFFFFFFFFFFFFFFF\"}");
+	expect(ev, "process.pid", "18446744073709551615");
 	ev = parse_ok(VG_FMT_JSON, "{\"Event\":{\"System\":{\"EventID\":7045,\"Channel\":"
 	                           "\"System\",\"Execution\":{\"ProcessID\":0}}}}");
 	expect(ev, "process.pid", "0");
