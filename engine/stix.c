@@ -8,11 +8,13 @@
  *    custom properties x_vigil_score, x_vigil_priority, x_vigil_alert_count,
  *    x_vigil_sources (attack sources) and x_vigil_spread_path (hosts in the order
  *    reached, with the techniques seen on each);
- *  - the observables (SCOs) of its entities: ipv4-addr / ipv6-addr, user-account
+ *  - the observables (SCOs) of its entities: ipv4-addr / ipv6-addr (domain-name for
+ *    a source named by its DNS name; none for a value that is neither), user-account
  *    (account_login), file for a process image (its base name) and for a file hash
  *    (MD5, SHA-1, SHA-256 or SHA-512 by length); host names stay in the spread path;
  *  - observed-data over those observables (first and last alert, alert count);
- *  - one indicator per attack source ("[ipv4-addr:value = '...']");
+ *  - one indicator per attack source ("[ipv4-addr:value = '...']", or ipv6-addr,
+ *    domain-name);
  *  - one attack-pattern per ATT&CK technique of its alerts' tags (external id and
  *    URL on attack.mitre.org);
  *  - related-to relationships from the incident to each indicator and
@@ -61,9 +63,26 @@ static void make_id(char id[64], const char *type, const char *key, size_t len)
 }
 
 /* The STIX type of an address: IPv6 has colons. */
+/* The observable type of an ip entity's value: an address by its family; a DNS
+ * name (what sshd logs with UseDNS, say) a domain-name; anything else none (NULL):
+ * STIX requires an address or a name there. */
 static const char *ip_type(const char *v)
 {
-	return strchr(v, ':') ? "ipv6-addr" : "ipv4-addr";
+	unsigned char addr[16];
+	switch (vg_ip_parse(v, strlen(v), addr)) {
+	case 4: return "ipv4-addr";
+	case 6: return "ipv6-addr";
+	default: break;
+	}
+	bool alnum = false;
+	for (const char *p = v; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+			return NULL;
+		alnum |= c != '-' && c != '.' && c != '_';
+	}
+	return alnum ? "domain-name" : NULL;
 }
 
 /* Start an object with type and id (recorded for the report) and, for a domain or
@@ -159,7 +178,8 @@ static bool sco_describe(struct stix_w *w, const struct vg_entity *e, struct sco
 	sc->vlen = strlen(e->value);
 	switch (e->type) {
 	case VG_ENT_IP:
-		sc->type = ip_type(sc->v);
+		if (!(sc->type = ip_type(sc->v)))
+			return false;
 		sc->prop = "value";
 		break;
 	case VG_ENT_USER:
@@ -361,6 +381,9 @@ void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text
 	size_t rel_from = w.n;
 	for (size_t i = 0; story && i < story->nsources; i++) {
 		const char *v = inc->entities[story->sources[i]].value;
+		const char *type = ip_type(v);
+		if (!type)
+			continue; /* no STIX pattern says it */
 		incident_obj_id(&w, id, "indicator", v);
 		obj_open(&w, "indicator", id, true);
 		vg_buf_puts(b, ",\"name\":");
@@ -376,7 +399,7 @@ void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text
 		/* STIX patterning: ' and \ are escaped in string literals */
 		struct vg_buf pat;
 		vg_buf_init(&pat);
-		vg_buf_printf(&pat, "[%s:value = '", ip_type(v));
+		vg_buf_printf(&pat, "[%s:value = '", type);
 		for (const char *p = v; *p; p++) {
 			if (*p == '\'' || *p == '\\')
 				vg_buf_putc(&pat, '\\');

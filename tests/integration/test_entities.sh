@@ -10,7 +10,8 @@
 #    address: the two hosts it failed logons on are one incident, whose entity,
 #    attack source, title and STIX observable say 198.51.100.7.
 # And Sysmon process starts of one binary (the SHA-256 in Hashes) on two hosts are
-# one incident, linked by its hash entity.
+# one incident, linked by its hash entity; a source given by its DNS name is a STIX
+# domain-name, one that is neither address nor name no STIX observable.
 NAME=entities
 . "$(dirname "$0")/offline.sh"
 need sqlite3 python3
@@ -124,5 +125,30 @@ for line in open(sys.argv[1]):
 if addresses != ["198.51.100.7"]:
     sys.exit(f"address observables {addresses}, want ['198.51.100.7']")
 PY
+# A source named by its DNS name is a domain-name in STIX; a value that is neither
+# an address nor a name has no observable and no indicator (STIX allows none).
+{
+	failure 16:00:00 app05.corp gina scanner.corp
+	failure 16:30:00 app06.corp hank 'not an address!'
+} >"$WORK/names.jsonl"
+"$VIGIL" replay -c "$WORK/vigil.yaml" --db "$WORK/n.db" "$WORK/names.jsonl" \
+	>"$WORK/replay.out" 2>"$WORK/replay.err" || fail "vigil replay: $(cat "$WORK/replay.err")"
+"$VIGIL" stix --db "$WORK/n.db" --surfaced >"$WORK/names.stix" 2>"$WORK/stix.err" ||
+	fail "vigil stix: $(cat "$WORK/stix.err")"
+python3 - "$WORK/names.stix" <<'PY' || fail "STIX bundles of named sources: see above"
+import json, sys
+values, patterns = [], []
+for line in open(sys.argv[1]):
+    for o in json.loads(line)["objects"]:
+        if o["type"] in ("ipv4-addr", "ipv6-addr", "domain-name"):
+            values.append((o["type"], o["value"]))
+        if o["type"] == "indicator":
+            patterns.append(o["pattern"])
+if values != [("domain-name", "scanner.corp")]:
+    sys.exit(f"observables {values}, want one domain-name scanner.corp")
+if patterns != ["[domain-name:value = 'scanner.corp']"]:
+    sys.exit(f"indicator patterns {patterns}")
+PY
+
 echo "ok: \"-\", 127.0.0.1 and ::1 link nothing; ::ffff:198.51.100.7 is 198.51.100.7;"
-echo "  one SHA-256 on two hosts is one incident"
+echo "  one SHA-256 on two hosts is one incident; a named source is a STIX domain-name"
