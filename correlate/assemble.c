@@ -415,11 +415,10 @@ bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, si
 	if (!vg_entity_value_ok(t, value) || !size)
 		return false;
 	size_t n = strlen(value);
-	/* an IPv4 address as dotted decimal is its canonical text already (inet_pton
-	 * takes no other IPv4 form): only IPv6 and [bracketed] text is parsed */
-	if (t == VG_ENT_IP && (value[0] == '[' || memchr(value, ':', n)) &&
-	    vg_ip_canonical(value, n, out, size))
+	if (t == VG_ENT_IP) {
+		vg_ip_text(value, n, out, size);
 		return true;
+	}
 	if (n >= size)
 		n = size - 1; /* cut, as vg_alert_entities cuts what does not fit */
 	memcpy(out, value, n);

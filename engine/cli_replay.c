@@ -267,11 +267,6 @@ vg_err vg_cli_export_map(struct vg_store *st, FILE *out, uint64_t *lines)
 
 /* ------------------------------------------------------------------ command */
 
-static void usage(void)
-{
-	vg_cli_usage(stderr, "replay");
-}
-
 static int export_only(const char *db, const char *path)
 {
 	struct vg_store *st = NULL;
@@ -331,18 +326,18 @@ int vg_cli_replay(int argc, char **argv)
 		case 't': threshold = atof(optarg); break;
 		case 'b': batch = atol(optarg); break;
 		case 'x': export_path = optarg; break;
-		default: usage(); return 2;
+		default: vg_cli_usage(stderr, "replay"); return 2;
 		}
 	}
 	if (!db) {
 		fprintf(stderr, "vigil replay: --db DB is required\n");
-		usage();
+		vg_cli_usage(stderr, "replay");
 		return 2;
 	}
 	if (export_path)
 		return export_only(db, export_path);
 	if (optind >= argc || batch <= 0) {
-		usage();
+		vg_cli_usage(stderr, "replay");
 		return 2;
 	}
 	struct vg_config *cfg = NULL;

@@ -261,8 +261,7 @@ static bool any_address(const char *value, char *v, size_t size)
 {
 	if (!value[0] || !strcmp(value, "-"))
 		return false;
-	if (!vg_ip_canonical(value, strlen(value), v, size))
-		snprintf(v, size, "%s", value);
+	vg_ip_text(value, strlen(value), v, size);
 	return true;
 }
 

@@ -151,6 +151,24 @@ bool vg_ip_host_local(const char *s, size_t len)
 	return v4[0] == 127 || v4[0] == 0;
 }
 
+size_t vg_ip_text(const char *s, size_t len, char *out, size_t size)
+{
+	if (!size)
+		return 0;
+	/* dotted IPv4 is canonical already (inet_pton takes no other spelling of
+	 * it): only IPv6 and [bracketed] text is parsed */
+	if (len && (s[0] == '[' || memchr(s, ':', len))) {
+		size_t n = vg_ip_canonical(s, len, out, size);
+		if (n)
+			return n;
+	}
+	if (len >= size)
+		len = size - 1;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return len;
+}
+
 size_t vg_ip_canonical(const char *s, size_t len, char *out, size_t size)
 {
 	unsigned char addr[16];

@@ -488,6 +488,14 @@ bool vg_ip_host_local(const char *s, size_t len);
  */
 size_t vg_ip_canonical(const char *s, size_t len, char *out, size_t size);
 
+/**
+ * @brief The text an address value is compared by, into out (size bytes): its
+ * canonical form (vg_ip_canonical) when it is an address, as written otherwise
+ * (cut to size - 1 bytes).  Dotted IPv4 is not parsed: it is its canonical form.
+ * @return the length written.
+ */
+size_t vg_ip_text(const char *s, size_t len, char *out, size_t size);
+
 /* ------------------------------------------------------------- resources */
 
 /** A file embedded in the binary at build time (schemas, decoders, rules, model). */

@@ -629,6 +629,15 @@ START_TEST(ip_canonical_text)
 	ck_assert_uint_eq(vg_ip_canonical("2001:db8::1", 11, out, 11), 0);
 	ck_assert_uint_eq(vg_ip_canonical("2001:db8::1", 11, out, 12), 11);
 	ck_assert_uint_eq(vg_ip_canonical(NULL, 0, out, sizeof(out)), 0);
+	/* vg_ip_text: canonical for an address, as written (cut) for the rest */
+	ck_assert_uint_eq(vg_ip_text("::FFFF:10.1.2.3", 15, out, sizeof(out)), 8);
+	ck_assert_str_eq(out, "10.1.2.3");
+	ck_assert_uint_eq(vg_ip_text("10.1.2.3", 8, out, sizeof(out)), 8);
+	ck_assert_str_eq(out, "10.1.2.3");
+	ck_assert_uint_eq(vg_ip_text("scanner.example", 15, out, sizeof(out)), 15);
+	ck_assert_str_eq(out, "scanner.example");
+	ck_assert_uint_eq(vg_ip_text("scanner.example", 15, out, 5), 4);
+	ck_assert_str_eq(out, "scan");
 }
 END_TEST
 
