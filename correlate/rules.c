@@ -1583,24 +1583,29 @@ static bool compile_detection(struct loader *ld, const yaml_node_t *root,
 			continue;
 		}
 		struct vg_sel sel;
-		if (compile_sel(ld, k, vn, &sel))
+		if (compile_sel(ld, k, vn, &sel)) {
 			r->sels[r->nsels++] = sel;
-		else {
-			vg_sel_free(&sel);
-			ok = false;
+			continue;
+		}
+		/* reported; its name stays defined (no alternatives), so the
+		 * condition is still checked and its own problems listed too --
+		 * the rule is not loaded either way */
+		vg_sel_free(&sel);
+		ok = false;
+		r->sels[r->nsels].name = xstrdup(k);
+		if (!r->sels[r->nsels++].name) {
+			ld->nomem = true;
+			return false;
 		}
 	}
 	if (!cond) {
 		rule_err(ld, det, "missing 'condition'");
 		return false;
 	}
-	if (!ok)
-		return false; /* search identifiers failed: condition errors would mislead
-		               */
 	size_t cap = 0;
 	if (cond->type == YAML_SCALAR_NODE) {
 		r->root = parse_condition(ld, r, cond, scalar(cond), &cap);
-		return r->root >= 0;
+		return ok && r->root >= 0;
 	}
 	if (cond->type != YAML_SEQUENCE_NODE ||
 	    cond->data.sequence.items.top == cond->data.sequence.items.start) {
@@ -1613,11 +1618,14 @@ static bool compile_detection(struct loader *ld, const yaml_node_t *root,
 		const yaml_node_t *cn = node(doc, *it);
 		if (!scalar(cn)) {
 			rule_err(ld, cn, "a condition must be a string");
-			return false;
+			ok = false;
+			continue;
 		}
 		int c = parse_condition(ld, r, cn, scalar(cn), &cap);
-		if (c < 0)
-			return false;
+		if (c < 0 || !ok) { /* every condition is still checked */
+			ok = false;
+			continue;
+		}
 		if (acc < 0) {
 			acc = c;
 			continue;
@@ -1629,7 +1637,7 @@ static bool compile_detection(struct loader *ld, const yaml_node_t *root,
 			return false;
 	}
 	r->root = acc;
-	return true;
+	return ok;
 }
 
 static bool parse_timespan(const char *s, vg_time *out)

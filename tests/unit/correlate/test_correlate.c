@@ -169,6 +169,13 @@ START_TEST(load_errors_exact)
 	                            "  type: event_count\n  rules: [good-1]\n"
 	                            "  group-by: [source.ip]\n  timespan: 5m\n"
 	                            "  condition: {gte: 3}\n");
+	/* every problem of one rule is listed: a selection that fails to compile
+	 * still names an identifier, so the conditions are checked too (each of a
+	 * list) */
+	write_file("l_all.yml", "title: All\nid: bad-8\nlogsource: {product: linux}\n"
+	                        "detection:\n  sel:\n    a|frob: x\n  other: {b: c}\n"
+	                        "  condition:\n    - sel and missing\n"
+	                        "    - other or gone\n");
 	write_file("ignored.txt", "not yaml at all: [");
 	struct vg_ruleset *rs = NULL;
 	struct vg_diag d;
@@ -215,9 +222,16 @@ START_TEST(load_errors_exact)
 	    "nothere");
 	EXPECT("%s/j_re.yml:6:11: error: rule 'bad-7': regex '(unclosed' at offset 9: %s",
 	       "missing closing parenthesis");
-	if (d.errors != 9)
+	EXPECT("%s/l_all.yml:6:5: error: rule 'bad-8': unknown modifier '%s'", "frob");
+	EXPECT("%s/l_all.yml:9:7: error: rule 'bad-8': condition 'sel and missing': "
+	       "unknown search identifier '%s'",
+	       "missing");
+	EXPECT("%s/l_all.yml:10:7: error: rule 'bad-8': condition 'other or gone': "
+	       "unknown search identifier '%s'",
+	       "gone");
+	if (d.errors != 12)
 		vg_diag_print(&d, stderr);
-	ck_assert_uint_eq(d.errors, 9);
+	ck_assert_uint_eq(d.errors, 12);
 	vg_diag_clear(&d);
 	vg_ruleset_destroy(rs);
 }
