@@ -332,14 +332,25 @@ static bool failed_rule_key(const char *msg, struct vg_buf *key)
 
 int vg_cli_rules(int argc, char **argv)
 {
+	static const struct option lopts[] = {{"verbose", no_argument, NULL, 'v'},
+	                                      {NULL, 0, NULL, 0}};
 	bool verbose = false;
-	int first = 2;
-	if (argc >= 3 &&
-	    (strcmp(argv[2], "-v") == 0 || strcmp(argv[2], "--verbose") == 0)) {
-		verbose = true;
-		first = 3;
+	if (argc < 2 || strcmp(argv[1], "check") != 0) {
+		vg_cli_usage(stderr, "rules");
+		return 2;
 	}
-	if (argc <= first || strcmp(argv[1], "check") != 0) {
+	/* options anywhere among the paths (-- ends them), as the other commands */
+	argc--, argv++;
+	int c;
+	while ((c = getopt_long(argc, argv, "v", lopts, NULL)) != -1) {
+		if (c != 'v') {
+			vg_cli_usage(stderr, "rules");
+			return 2;
+		}
+		verbose = true;
+	}
+	int first = optind;
+	if (argc <= first) {
 		vg_cli_usage(stderr, "rules");
 		return 2;
 	}
@@ -376,6 +387,8 @@ int vg_cli_rules(int argc, char **argv)
 		}
 	}
 	size_t loaded = rs ? vg_ruleset_count(rs) : 0;
+	if (!rs) /* a path that gave no rule fails the whole set, as at start-up */
+		printf("rule set not loaded (the errors above); ");
 	printf("%zu rules loaded, %zu rules could not be loaded (%.2f%% loaded), %zu "
 	       "file-level errors, %zu warnings%s\n",
 	       loaded, nfailed,
