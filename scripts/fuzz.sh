@@ -5,15 +5,16 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS_PER_TARGET defaults to 30; TARGETs default to every target (syslog json
-# auditd aitads decoder_load).  Build dir: build-fuzz (override with FUZZ_BUILD_DIR).
-# Corpora grow in $FUZZ_BUILD_DIR/corpus/<target>/ and are kept between runs; crash
-# reproducers land in $FUZZ_BUILD_DIR/artifacts/.  Prints, per target, the executions,
-# the coverage and whether it ran clean; exits 1 when any target found a problem.
+# auditd aitads decoder_load sigma).  Build dir: build-fuzz (override with
+# FUZZ_BUILD_DIR).  Corpora grow in $FUZZ_BUILD_DIR/corpus/<target>/ and are kept
+# between runs; crash reproducers land in $FUZZ_BUILD_DIR/artifacts/.  Prints, per
+# target, the executions, the coverage and whether it ran clean; exits 1 when any
+# target found a problem.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-syslog json auditd aitads decoder_load}
+targets=${*:-syslog json auditd aitads decoder_load sigma}
 bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 
 if [ ! -f "$bdir/build.ninja" ]; then
@@ -54,6 +55,46 @@ for t in $targets; do
 	aitads) { xz -dc "$data/ait-alert-data-set/alerts/fox_alerts.csv.xz" 2>/dev/null | head -n 5 || true
 		echo '1642213952,"Suricata: a, ""quoted"" name",1.2.3.4,host,S-X,false_positive,-'; } | seed aitads ;;
 	decoder_load) mkdir -p "$d"; cp parsers/decoders/*.yaml "$d/" ;;
+	sigma) mkdir -p "$d"; cp correlate/rules/*.yml "$d/"
+		# community rules of every kind: each modifier, condition form and
+		# correlation type appears in these (sorted, so the seeds are stable)
+		for sub in windows/process_creation linux cloud network web; do
+			find "$data/sigma/rules/$sub" -name '*.yml' 2>/dev/null | sort | head -n 40
+		done | while read -r f; do cp "$f" "$d/"; done
+		# correlation types the shipped rules do not use, with aliases
+		cat >"$d/seed-corr.yml" <<'EOF'
+title: fail
+id: fail
+name: fail
+logsource: {product: linux, service: sshd}
+detection: {sel: {event.outcome: failure}, condition: sel}
+---
+title: ok
+name: ok
+logsource: {product: linux, service: sshd}
+detection: {sel: {event.outcome: success}, condition: sel}
+---
+title: seq
+name: seq
+correlation:
+  type: temporal_ordered
+  rules: [fail, ok]
+  group-by: [src]
+  aliases: {src: {fail: source.ip, ok: source.ip}}
+  timespan: 5m
+---
+title: users
+correlation: {type: value_count, rules: [fail], group-by: [source.ip], timespan: 1h,
+  condition: {field: user.name, gte: 2}}
+---
+title: silent
+correlation: {type: absence, rules: [fail, ok], group-by: [source.ip], timespan: 10m}
+---
+title: sum
+correlation: {type: value_sum, rules: [ok], group-by: [host.name], timespan: 1d,
+  condition: {field: source.port, gt: 1000}}
+EOF
+		;;
 	esac
 done
 
