@@ -98,6 +98,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct open_inc {
 	struct vg_incident inc;
@@ -1441,9 +1442,26 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	/* a third-party alert is titled by its own detector's rule name */
 	const char *tp_name = field(alert->fields, alert->nfields, "rule.name");
 	al.title = (char *)(tp_name ? tp_name : info.title);
-	al.level = info.level;
+	/* the level and ATT&CK tags its own detector gave a third-party alert count
+	 * with its rule's (attack.c) */
+	al.level = vg_alert_level(alert);
+	char own[VG_ALERT_ATTACK_TAGS_MAX][48];
+	size_t nown = vg_alert_attack_tags(alert->fields, alert->nfields, own);
+	char *tags[64 + VG_ALERT_ATTACK_TAGS_MAX];
 	al.tags = (char **)info.tags;
 	al.ntags = info.ntags;
+	if (nown && info.ntags <= 64) {
+		for (size_t j = 0; j < info.ntags; j++)
+			tags[j] = (char *)info.tags[j];
+		al.tags = tags;
+		for (size_t i = 0; i < nown; i++) {
+			bool dup = false;
+			for (size_t j = 0; j < info.ntags && !dup; j++)
+				dup = strcasecmp(info.tags[j], own[i]) == 0;
+			if (!dup)
+				tags[al.ntags++] = own[i];
+		}
+	}
 	al.is_correlation = info.is_correlation;
 	al.first_ts = alert->first_ts;
 	al.last_ts = alert->last_ts;

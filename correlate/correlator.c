@@ -305,7 +305,7 @@ struct vg_correlator {
 	size_t nmark_buckets, nmarks;
 	uint64_t stamp;
 	struct vg_correlator_stats stats;
-	vg_field entity[10];
+	vg_field entity[16];
 	size_t nentity;
 	/* alert scratch, reused */
 	struct vg_buf key, snap, idbuf, strs;
@@ -395,10 +395,11 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
 	static const char *const ents[] = {
 	    "source.ip", "host.name", "user.name", "process.executable",
 	    "process.parent.executable", "file.hash.sha256", "process.hash.sha256",
-	    /* a third-party alert's signature and
-	     * its host's address (AIT-ADS, EVE,
-	     * Wazuh): incidents group and rank by it */
-	    "rule.id", "rule.name", "host.ip"};
+	    /* a third-party alert's signature and its host's address (AIT-ADS,
+	     * EVE, Wazuh): incidents group and rank by it; its detector's level
+	     * and ATT&CK mapping: the alert's level and tags in its incident */
+	    "rule.id", "rule.name", "host.ip", "vigil.alert.level", "threat.tactic.name",
+	    "threat.technique.id"};
 	*out = NULL;
 	if (!rs)
 		return VG_ERR_INVALID;

@@ -41,6 +41,23 @@ static inline bool vg_level_notable(enum vg_level level, bool is_correlation)
 	return is_correlation || level >= VG_LEVEL_HIGH;
 }
 
+/* ------------------------------------------------------------- ATT&CK */
+
+/** ATT&CK Enterprise tactics, in kill-chain order. */
+#define VG_TACTIC_COUNT 14
+/** @return the kill-chain index of a Sigma tag "attack.<tactic>" (case, '_' and
+ *  ' ' for '-' tolerated), or -1 when the tag names no tactic. */
+int vg_tactic_index(const char *tag);
+/** @return the kill-chain index of tactic name[0..n) ("credential-access",
+ *  "Credential Access", "Credential_Access"), or -1. */
+int vg_attack_tactic(const char *name, size_t n);
+/** @return the canonical tactic name ("credential-access") at a kill-chain index,
+ *  or NULL when out of range. */
+const char *vg_tactic_name(int index);
+/** @return whether s[0..n) is a technique id "T1110" or sub-technique
+ *  "T1548.003" (either case of 't'). */
+bool vg_attack_technique_id(const char *s, size_t n);
+
 struct vg_rule;    /* one loaded rule (detection or correlation), immutable */
 struct vg_ruleset; /* every loaded rule, compiled, immutable; shareable by threads */
 
@@ -162,6 +179,27 @@ struct vg_alert {
 };
 
 typedef void (*vg_alert_fn)(const struct vg_alert *alert, void *ctx);
+
+/**
+ * @brief An alert's level: its rule's, raised to the level its event's detector
+ * gave it when it carries one (field vigil.alert.level of a third-party alert,
+ * parsers/alerts.c).  A catch-all rule over other detectors' alerts is low, and a
+ * Wazuh level 12 alert or a Suricata severity 1 one is high all the same.
+ */
+enum vg_level vg_alert_level(const struct vg_alert *alert);
+/** Most ATT&CK tags a third-party alert's detector can add (vg_alert_attack_tags). */
+#define VG_ALERT_ATTACK_TAGS_MAX 16
+/**
+ * @brief The ATT&CK tags named by a third-party alert's detector, as Sigma tags:
+ * each tactic of field threat.tactic.name ("Privilege Escalation",
+ * "Command_And_Control": "attack.privilege-escalation",
+ * "attack.command-and-control") and each technique of threat.technique.id
+ * ("T1548.003": "attack.t1548.003"); either field one name or a JSON array of
+ * names.  Names that are not an ATT&CK tactic name or technique id are left out,
+ * as are repeats.  Pure; no allocation.
+ * @return how many were written to out (at most VG_ALERT_ATTACK_TAGS_MAX).
+ */
+size_t vg_alert_attack_tags(const struct vg_kv *fields, size_t nfields, char out[][48]);
 
 struct vg_correlator_conf {
 	vg_time allowed_lateness;   /* events older than watermark are "late" */

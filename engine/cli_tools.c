@@ -201,7 +201,7 @@ static void print_alert(const struct vg_alert *alert, void *ctx)
 	vg_buf_puts(&d->buf, ",\"title\":");
 	vg_buf_json_str(&d->buf, info.title, strlen(info.title));
 	vg_buf_printf(&d->buf, ",\"level\":\"%s\",\"alert_id\":\"%s\",\"record\":%lld",
-	              vg_level_name(info.level), alert->id, (long long)record);
+	              vg_level_name(vg_alert_level(alert)), alert->id, (long long)record);
 	vg_buf_puts(&d->buf, ",\"first_seen\":");
 	vg_buf_json_str(&d->buf, t, vg_time_format(alert->first_ts, t));
 	vg_buf_puts(&d->buf, ",\"last_seen\":");

@@ -611,12 +611,13 @@ static int cmp_held(const void *x, const void *y)
 	struct vg_rule_info ra, rb;
 	vg_rule_info(a->rule, &ra);
 	vg_rule_info(b->rule, &rb);
-	bool na = vg_level_notable(ra.level, ra.is_correlation);
-	bool nb = vg_level_notable(rb.level, rb.is_correlation);
+	enum vg_level la = vg_alert_level(a), lb = vg_alert_level(b);
+	bool na = vg_level_notable(la, ra.is_correlation);
+	bool nb = vg_level_notable(lb, rb.is_correlation);
 	if (na != nb)
 		return na ? -1 : 1;
-	if (ra.level != rb.level)
-		return ra.level > rb.level ? -1 : 1;
+	if (la != lb)
+		return la > lb ? -1 : 1;
 	if ((c = cmp_str(ra.id, rb.id)) || (c = cmp_str(a->group_key, b->group_key)))
 		return c;
 	for (size_t i = 0; i < a->nevents && i < b->nevents; i++) {

@@ -106,17 +106,6 @@ static const signed char feature_monotone[VG_FEATURE_COUNT] = {
     [F_HOST_NEIGHBOURS] = 1,
 };
 
-/* The 14 ATT&CK Enterprise tactics in kill-chain order (the index is the order). */
-static const char *const tactics[] = {
-    "reconnaissance",  "resource-development",
-    "initial-access",  "execution",
-    "persistence",     "privilege-escalation",
-    "defense-evasion", "credential-access",
-    "discovery",       "lateral-movement",
-    "collection",      "command-and-control",
-    "exfiltration",    "impact",
-};
-#define NTACTICS (sizeof(tactics) / sizeof(tactics[0]))
 enum {
 	T_INITIAL_ACCESS = 2,
 	T_EXECUTION = 3,
@@ -124,7 +113,6 @@ enum {
 	T_CREDENTIAL_ACCESS = 7,
 	T_LATERAL_MOVEMENT = 9,
 };
-_Static_assert(NTACTICS == 14, "ATT&CK has 14 Enterprise tactics");
 
 size_t vg_feature_count(void)
 {
@@ -185,23 +173,6 @@ static void dset_add(struct dset *s, const char *str)
 
 /* ------------------------------------------------------------------- tags */
 
-/* Sigma tags are lowercase "attack.<tactic>" with hyphens; older rules use
- * underscores and some tools capitalise, so compare ASCII case-insensitively with
- * '_' equal to '-'. */
-static bool tag_name_eq(const char *s, const char *name)
-{
-	for (; *name; s++, name++) {
-		char c = *s;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c == '_')
-			c = '-';
-		if (c != *name)
-			return false;
-	}
-	return *s == '\0';
-}
-
 /* @return the part after "attack." or NULL. */
 static const char *attack_tag(const char *tag)
 {
@@ -213,32 +184,13 @@ static const char *attack_tag(const char *tag)
 /* @return the tactic index of the part after "attack.", or -1. */
 static int tactic_index(const char *rest)
 {
-	for (size_t i = 0; i < NTACTICS; i++)
-		if (tag_name_eq(rest, tactics[i]))
-			return (int)i;
-	return -1;
-}
-
-int vg_tactic_index(const char *tag)
-{
-	const char *rest = attack_tag(tag);
-	return rest ? tactic_index(rest) : -1;
-}
-
-const char *vg_tactic_name(int index)
-{
-	return index >= 0 && (size_t)index < NTACTICS ? tactics[index] : NULL;
+	return vg_attack_tactic(rest, strlen(rest));
 }
 
 /* @return true when rest is a technique "tNNNN" or sub-technique "tNNNN.NNN". */
 static bool is_technique(const char *rest)
 {
-	if (rest[0] != 't' && rest[0] != 'T')
-		return false;
-	for (int i = 1; i <= 4; i++)
-		if (rest[i] < '0' || rest[i] > '9')
-			return false;
-	return rest[5] == '\0' || rest[5] == '.';
+	return vg_attack_technique_id(rest, strlen(rest));
 }
 
 /* @return true when rest names technique "tNNNN" itself or one of its
@@ -493,7 +445,7 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	out[F_MAX_ALERT_EVENTS_LOG1P] = (float)log1p_u64(max_events);
 
 	int lo = -1, hi = -1, ntactics = 0;
-	for (int t = 0; t < (int)NTACTICS; t++) {
+	for (int t = 0; t < (int)VG_TACTIC_COUNT; t++) {
 		if (!(tactic_mask & (1u << t)))
 			continue;
 		if (lo < 0)

@@ -17,15 +17,6 @@
 extern "C" {
 #endif
 
-/** ATT&CK Enterprise tactics, in kill-chain order. */
-#define VG_TACTIC_COUNT 14
-/** @return the kill-chain index of a Sigma tag "attack.<tactic>" (case and '_'
- *  tolerated), or -1 when the tag names no tactic. */
-int vg_tactic_index(const char *tag);
-/** @return the canonical tactic name ("credential-access") at a kill-chain index,
- *  or NULL when out of range. */
-const char *vg_tactic_name(int index);
-
 /** Number of features; the order is the order of schemas/features.yaml. */
 size_t vg_feature_count(void);
 /** @return the name of feature i, or NULL when out of range. */

@@ -6,7 +6,12 @@
  * event.kind "alert", rule.name / rule.id naming the foreign rule, event.severity its
  * level, and event.module / event.dataset naming the product ("suricata" /
  * "suricata.eve", "wazuh" / "wazuh.alerts", "aminer" / "aminer.alerts"), so the same
- * rules and incident assembly work on them.
+ * rules and incident assembly work on them.  What the detector says about its own
+ * alert is kept for ranking: its severity as a Sigma level (vigil.alert.level, see
+ * wazuh_level / suricata_level) and the ATT&CK tactics and techniques its rule names
+ * (threat.tactic.name, threat.technique.id: Wazuh rule.mitre.*, Suricata
+ * alert.metadata.mitre_*), which incident assembly turns into the alert's level and
+ * ATT&CK tags (correlate/assemble.c).
  *
  * AIT-ADS rows (time,name,ip,host,short,time_label,event_label) follow RFC 4180
  * quoting.  Invariant: the two label columns are evaluation ground truth and never
@@ -307,6 +312,53 @@ vg_err vgp_parse_aitads(const struct vg_parser *parser, const char *buf, size_t 
 
 /* ------------------------------------------------------- JSON alert shapes */
 
+/* A detector's numeric severity as a Sigma level name (vigil.alert.level), or NULL
+ * when the text is not a number.
+ *  - Wazuh rule.level, by the OSSEC/Wazuh rules classification: 0-3 carry no
+ *    security relevance (ignored, notifications, successful/authorized events) ->
+ *    informational; 4-7 low-priority errors, user errors, low-relevance attacks,
+ *    "bad word" matches -> low; 8-11 first time seen, invalid source, multiple
+ *    errors, integrity warnings -> medium; 12-13 high-importance events and unusual
+ *    errors -> high; 14 and above high-importance security events, severe attacks
+ *    -> critical.
+ *  - Suricata alert.severity (the classification priority, 1 the most severe):
+ *    1 high, 2 medium, 3 low, 4 and above informational. */
+static const char *wazuh_level(struct vg_str s)
+{
+	long n = vgp_small_uint(s);
+	return n < 0     ? NULL
+	       : n <= 3  ? "informational"
+	       : n <= 7  ? "low"
+	       : n <= 11 ? "medium"
+	       : n <= 13 ? "high"
+	                 : "critical";
+}
+
+static const char *suricata_level(struct vg_str s)
+{
+	long n = vgp_small_uint(s);
+	return n <= 0   ? NULL
+	       : n == 1 ? "high"
+	       : n == 2 ? "medium"
+	       : n == 3 ? "low"
+	                : "informational";
+}
+
+/* The detector's level and ATT&CK mapping, unless the record set them already. */
+static vg_err set_alert_meta(const struct vg_parser *parser, struct vg_event *ev,
+                             const char *level, struct vg_str tactic,
+                             struct vg_str technique)
+{
+	const struct vgp_ep_ids *ep = &parser->ep;
+	vg_err err;
+	if (level && !vg_event_get(ev, ep->vigil_alert_level) &&
+	    (err = set_lit(ev, ep->vigil_alert_level, level)))
+		return err;
+	if ((err = set_str_if_unset(ev, ep->threat_tactic_name, tactic, VG_VK_STR)))
+		return err;
+	return set_str_if_unset(ev, ep->threat_technique_id, technique, VG_VK_STR);
+}
+
 /* Split "a.b.c.d:port" (IPv4 with a port, as Wazuh writes dstip) at the colon. */
 static void split_ipv4_port(struct vg_str s, struct vg_str *ip, struct vg_str *port)
 {
@@ -369,7 +421,11 @@ static vg_err suricata_eve(const struct vg_parser *parser, struct vgp_json_state
 	if (!vg_event_get(ev, ep->network_protocol) &&
 	    (err = set_lower(ev, ep->network_protocol, sl[VGP_JS_APP_PROTO])))
 		return err;
-	return VG_OK;
+	if (!alert)
+		return VG_OK;
+	return set_alert_meta(parser, ev, suricata_level(sl[VGP_JS_ALERT_SEVERITY]),
+	                      sl[VGP_JS_ALERT_MITRE_TACTIC],
+	                      sl[VGP_JS_ALERT_MITRE_TECHNIQUE]);
 }
 
 static vg_err wazuh_alert(const struct vg_parser *parser, struct vgp_json_state *st)
@@ -423,7 +479,8 @@ static vg_err wazuh_alert(const struct vg_parser *parser, struct vgp_json_state 
 	if (!vg_event_get(ev, ep->network_transport) &&
 	    (err = set_lower(ev, ep->network_transport, sl[VGP_JS_DATA_PROTOCOL])))
 		return err;
-	return VG_OK;
+	return set_alert_meta(parser, ev, wazuh_level(sl[VGP_JS_RULE_LEVEL]),
+	                      sl[VGP_JS_RULE_MITRE_TACTIC], sl[VGP_JS_RULE_MITRE_ID]);
 }
 
 vg_err vgp_json_alert_shapes(const struct vg_parser *parser, struct vgp_json_state *st,

@@ -143,6 +143,8 @@ static const char *const g_jpaths[VGP_JS_COUNT] = {
     [VGP_JS_ALERT_SEVERITY] = "alert.severity",
     [VGP_JS_ALERT_CATEGORY] = "alert.category",
     [VGP_JS_ALERT_ACTION] = "alert.action",
+    [VGP_JS_ALERT_MITRE_TACTIC] = "alert.metadata.mitre_tactic_name",
+    [VGP_JS_ALERT_MITRE_TECHNIQUE] = "alert.metadata.mitre_technique_id",
     [VGP_JS_PROTO] = "proto",
     [VGP_JS_APP_PROTO] = "app_proto",
     [VGP_JS_HTTP_URL] = "http.url",
@@ -153,6 +155,8 @@ static const char *const g_jpaths[VGP_JS_COUNT] = {
     [VGP_JS_RULE_LEVEL] = "rule.level",
     [VGP_JS_RULE_DESCRIPTION] = "rule.description",
     [VGP_JS_RULE_GROUPS] = "rule.groups",
+    [VGP_JS_RULE_MITRE_TACTIC] = "rule.mitre.tactic",
+    [VGP_JS_RULE_MITRE_ID] = "rule.mitre.id",
     [VGP_JS_AGENT_NAME] = "agent.name",
     [VGP_JS_AGENT_IP] = "agent.ip",
     [VGP_JS_MANAGER_NAME] = "manager.name",
@@ -1037,19 +1041,6 @@ vg_err vgp_parse_time_loose(const char *s, size_t len, vg_time *out)
 	((s).len == sizeof(lit) - 1 && memcmp((s).ptr, lit, sizeof(lit) - 1) == 0)
 
 /* Small decimal text -> number, or -1. */
-static long small_num(struct vg_str s)
-{
-	long n = 0;
-	if (!s.len || s.len > 6)
-		return -1;
-	for (size_t i = 0; i < s.len; i++) {
-		if (s.ptr[i] < '0' || s.ptr[i] > '9')
-			return -1;
-		n = n * 10 + (s.ptr[i] - '0');
-	}
-	return n;
-}
-
 struct wincat {
 	int id;
 	struct vg_str category, type, outcome; /* outcome.ptr NULL: none */
@@ -1241,7 +1232,7 @@ static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_s
 	const struct vgp_ep_ids *ep = &parser->ep;
 	const struct wincat *tab = NULL;
 	size_t n = 0;
-	long id = small_num(st->slot[VGP_JS_WIN_EVENTID]);
+	long id = vgp_small_uint(st->slot[VGP_JS_WIN_EVENTID]);
 
 	if (id < 0 || !ds)
 		return VG_OK;

@@ -101,6 +101,9 @@ struct vgp_ids {
 	X(rule_name, "rule.name")                                                        \
 	X(rule_id, "rule.id")                                                            \
 	X(rule_category, "rule.category")                                                \
+	X(threat_tactic_name, "threat.tactic.name")                                      \
+	X(threat_technique_id, "threat.technique.id")                                    \
+	X(vigil_alert_level, "vigil.alert.level")                                        \
 	X(host_ip, "host.ip")                                                            \
 	X(source_ip, "source.ip")                                                        \
 	X(source_port, "source.port")                                                    \
@@ -328,6 +331,8 @@ enum vgp_jslot {
 	VGP_JS_ALERT_SEVERITY,
 	VGP_JS_ALERT_CATEGORY,
 	VGP_JS_ALERT_ACTION,
+	VGP_JS_ALERT_MITRE_TACTIC, /* alert.metadata.mitre_tactic_name */
+	VGP_JS_ALERT_MITRE_TECHNIQUE,
 	VGP_JS_PROTO,
 	VGP_JS_APP_PROTO,
 	VGP_JS_HTTP_URL,
@@ -338,6 +343,8 @@ enum vgp_jslot {
 	VGP_JS_RULE_LEVEL,    /* Wazuh */
 	VGP_JS_RULE_DESCRIPTION,
 	VGP_JS_RULE_GROUPS,
+	VGP_JS_RULE_MITRE_TACTIC, /* Wazuh rule.mitre.tactic */
+	VGP_JS_RULE_MITRE_ID,
 	VGP_JS_AGENT_NAME,
 	VGP_JS_AGENT_IP,
 	VGP_JS_MANAGER_NAME,
@@ -518,6 +525,8 @@ struct vgp_syslog {
 const char *vgp_reason(struct vg_arena *arena, const char *fmt, ...) VG_PRINTF(2, 3);
 /* Decimal text of 0..191 (static storage). */
 const char *vgp_small_num(unsigned n, size_t *len);
+/* The value of s when it is 1 to 6 decimal digits, else -1. */
+long vgp_small_uint(struct vg_str s);
 /* True when s is an optional '-' followed by 1..19 digits. */
 bool vgp_is_integer(const char *s, size_t len);
 

@@ -145,6 +145,19 @@ const char *vgp_small_num(unsigned n, size_t *len)
 	return g_nums[n];
 }
 
+long vgp_small_uint(struct vg_str s)
+{
+	long n = 0;
+	if (!s.len || s.len > 6)
+		return -1;
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.ptr[i] < '0' || s.ptr[i] > '9')
+			return -1;
+		n = n * 10 + (s.ptr[i] - '0');
+	}
+	return n;
+}
+
 bool vgp_is_integer(const char *s, size_t len)
 {
 	size_t i = 0;

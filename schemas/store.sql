@@ -69,7 +69,7 @@ CREATE INDEX IF NOT EXISTS alerts_by_incident ON alerts(incident_id, first_seen_
 
 CREATE TABLE IF NOT EXISTS alert_tags (
   alert_id TEXT NOT NULL REFERENCES alerts(id) DEFERRABLE INITIALLY DEFERRED,
-  ord      INTEGER NOT NULL,                    -- the rule's tag order
+  ord      INTEGER NOT NULL,  -- the rule's tags in order, then those its detector named
   tag      TEXT NOT NULL,
   PRIMARY KEY (alert_id, ord)
 ) WITHOUT ROWID;

@@ -58,8 +58,8 @@ if [ "${VIGIL_TEST_QUICK:-0}" != 1 ]; then
 	meson test -C build-asan --suite unit --print-errorlogs --num-processes 2 || status=1
 	tally build-asan
 	echo "== the vigil binary under ASan + UBSan: end-to-end tests without a broker"
-	meson test -C build-asan demo embedded replay replay_labels stix entities cli --print-errorlogs \
-		--num-processes 1 || status=1
+	meson test -C build-asan demo embedded replay replay_labels stix entities cli third_party \
+		--print-errorlogs --num-processes 1 || status=1
 	tally build-asan
 	unset ASAN_OPTIONS UBSAN_OPTIONS
 fi

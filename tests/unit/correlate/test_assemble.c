@@ -1,5 +1,6 @@
 /* Unit tests for correlate/assemble.c: entity linking, merges, replay, expiry,
- * restore and id determinism. */
+ * restore and id determinism; and correlate/attack.c: a third-party alert's own
+ * level and ATT&CK tags. */
 #include "vg_correlate.h"
 #include "vg_test.h"
 
@@ -883,6 +884,70 @@ START_TEST(placeholder_and_host_local_values_never_link)
 }
 END_TEST
 
+/* A third-party alert's own detector: its level raises (never lowers) the rule's,
+ * its ATT&CK names become Sigma tags (attack.c), and the incident keeps both. */
+START_TEST(detector_level_and_attack_tags)
+{
+	struct test_alert t;
+	char tags[VG_ALERT_ATTACK_TAGS_MAX][48];
+	const char *p1[] = {
+	    "vigil.alert.level",
+	    "high",
+	    "threat.tactic.name",
+	    "[\"Privilege Escalation\",\"Defense_Evasion\",\"privilege-escalation\","
+	    "\"Bogus Tactic\",\"a\\\"b\"]",
+	    "threat.technique.id",
+	    "[\"T1548.003\",\"T1078\",\"T10\",\"X1078\",\"T1548.03\"]",
+	    "host.name",
+	    "web1",
+	    NULL};
+	mk(&t, "00000000000000d1", g_rule_low, 100, p1);
+	ck_assert_int_eq(vg_alert_level(&t.alert), VG_LEVEL_HIGH);
+	size_t n = vg_alert_attack_tags(t.alert.fields, t.alert.nfields, tags);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(tags[0], "attack.privilege-escalation");
+	ck_assert_str_eq(tags[1], "attack.defense-evasion");
+	ck_assert_str_eq(tags[2], "attack.t1548.003");
+	ck_assert_str_eq(tags[3], "attack.t1078");
+	/* a lower or unknown level leaves the rule's; one name, not an array */
+	const char *p2[] = {"vigil.alert.level", "informational", "threat.tactic.name",
+	                    "Command_And_Control", NULL};
+	mk(&t, "00000000000000d2", g_rule_high, 100, p2);
+	ck_assert_int_eq(vg_alert_level(&t.alert), VG_LEVEL_HIGH);
+	n = vg_alert_attack_tags(t.alert.fields, t.alert.nfields, tags);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(tags[0], "attack.command-and-control");
+	const char *p3[] = {"vigil.alert.level", "severe", NULL};
+	mk(&t, "00000000000000d3", g_rule_low, 100, p3);
+	ck_assert_int_eq(vg_alert_level(&t.alert), VG_LEVEL_LOW);
+	ck_assert_uint_eq(vg_alert_attack_tags(t.alert.fields, t.alert.nfields, tags), 0);
+	ck_assert_int_eq(vg_attack_tactic("Lateral Movement", 16), 9);
+	ck_assert_int_eq(vg_attack_tactic("lateral-movement-x", 18), -1);
+	ck_assert_int_eq(vg_tactic_index("attack.Initial_Access"), 2);
+	ck_assert(vg_attack_technique_id("t1110", 5));
+	ck_assert(!vg_attack_technique_id("T1110.", 6));
+
+	/* in the incident: the rule's tag first, then the detector's (no repeat) */
+	struct vg_assembler *a = mk_assembler(false);
+	const char *p4[] = {"vigil.alert.level",
+	                    "critical",
+	                    "threat.tactic.name",
+	                    "[\"Initial Access\",\"Execution\"]",
+	                    "source.ip",
+	                    "203.0.113.9",
+	                    NULL};
+	mk(&t, "00000000000000d4", g_rule_low, 100, p4);
+	bool changed;
+	struct vg_incident *inc = vg_assembler_add(a, &t.alert, &changed);
+	ck_assert_ptr_nonnull(inc);
+	ck_assert_int_eq(inc->alerts[0].level, VG_LEVEL_CRITICAL);
+	ck_assert_uint_eq(inc->alerts[0].ntags, 2);
+	ck_assert_str_eq(inc->alerts[0].tags[0], "attack.initial-access");
+	ck_assert_str_eq(inc->alerts[0].tags[1], "attack.execution");
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -902,6 +967,7 @@ static Suite *assemble_suite(void)
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	    {"restore-openings", restore_keeps_every_recent_opening},
+	    {"detector-level-tags", detector_level_and_attack_tags},
 	};
 	return vg_test_suite("assemble", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);

@@ -229,6 +229,18 @@ START_TEST(suricata_eve_alert)
 	expect(ev, "http.hostname", "mail.insect.com");
 	/* original names stay addressable */
 	expect(ev, "alert.signature_id", "2016184");
+	expect(ev, "vigil.alert.level", "high"); /* severity 1 */
+	expect_unset(ev, "threat.technique.id");
+
+	/* the signature's ATT&CK metadata (ET rules carry it) */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"event_type\":\"alert\",\"src_ip\":\"10.0.0.1\",\"alert\":{"
+	              "\"signature\":\"ET MALWARE x\",\"signature_id\":1,\"severity\":3,"
+	              "\"metadata\":{\"mitre_tactic_name\":[\"Command_And_Control\"],"
+	              "\"mitre_technique_id\":[\"T1071\"]}}}");
+	expect(ev, "vigil.alert.level", "low");
+	expect(ev, "threat.tactic.name", "[\"Command_And_Control\"]");
+	expect(ev, "threat.technique.id", "[\"T1071\"]");
 
 	ev = parse_ok(VG_FMT_JSON, "{\"timestamp\":\"2020-03-04T13:56:40Z\","
 	                           "\"event_type\":\"flow\",\"src_ip\":\"10.0.0.1\","
@@ -237,6 +249,7 @@ START_TEST(suricata_eve_alert)
 	expect(ev, "event.category", "network");
 	expect(ev, "network.transport", "udp");
 	expect_unset(ev, "rule.name");
+	expect_unset(ev, "vigil.alert.level"); /* not an alert */
 }
 END_TEST
 
@@ -269,6 +282,32 @@ START_TEST(wazuh_alert)
 	    ev, "message",
 	    "Mar  4 14:14:30 mail auth: pam_unix(dovecot:auth): authentication failure");
 	expect(ev, "rule.level", "5");
+	expect(ev, "vigil.alert.level", "low"); /* 4-7 */
+	expect_unset(ev, "threat.tactic.name");
+
+	/* the rule's ATT&CK mapping as Wazuh writes it, and its level as a Sigma
+	 * level (the OSSEC/Wazuh classification, parsers/alerts.c) */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"rule\":{\"level\":3,\"id\":\"5402\",\"description\":"
+	              "\"Successful sudo to ROOT executed.\",\"mitre\":{\"id\":"
+	              "[\"T1548.003\"],\"tactic\":[\"Privilege Escalation\",\"Defense "
+	              "Evasion\"],\"technique\":[\"Sudo and Sudo Caching\"]}},"
+	              "\"agent\":{\"name\":\"web01\"}}");
+	expect(ev, "vigil.alert.level", "informational");
+	expect(ev, "threat.tactic.name",
+	       "[\"Privilege Escalation\",\"Defense Evasion\"]");
+	expect(ev, "threat.technique.id", "[\"T1548.003\"]");
+	static const char *const wl[][2] = {
+	    {"7", "low"},   {"8", "medium"},    {"11", "medium"},  {"12", "high"},
+	    {"13", "high"}, {"14", "critical"}, {"16", "critical"}};
+	for (size_t i = 0; i < sizeof(wl) / sizeof(wl[0]); i++) {
+		char rec[160];
+		snprintf(rec, sizeof(rec),
+		         "{\"rule\":{\"level\":%s,\"id\":\"1\",\"description\":\"d\"},"
+		         "\"agent\":{\"name\":\"h\"}}",
+		         wl[i][0]);
+		expect(parse_ok(VG_FMT_JSON, rec), "vigil.alert.level", wl[i][1]);
+	}
 
 	/* without predecoder.hostname, the agent names the host */
 	ev = parse_ok(VG_FMT_JSON,
