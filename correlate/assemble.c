@@ -30,7 +30,10 @@
  * which are the alert's own host wherever they appear -- as keys they glued
  * failed logons on unrelated hosts into one incident.  An address is known by its
  * canonical text (vg_entity_canonical): Windows' ::ffff:203.0.113.7 is the
- * 203.0.113.7 a firewall or Suricata names.  The detection reads only alerts
+ * 203.0.113.7 a firewall or Suricata names; a host by its lowercase name, and an
+ * alert's host.name is replaced by it on arrival (with_canonical_host), so keys,
+ * per-host entities and the alert's kept fields agree: Sysmon's WS01.corp is the
+ * ws01.corp of a syslog relay.  The detection reads only alerts
  * held by incidents an alert could still join or that ended within the window, which is
  * exactly what a restart restores (vg_assembler_restore indexes the restored alerts the
  * same way), so a restarted engine decides as an uninterrupted one would.  Each alert a
@@ -424,11 +427,37 @@ bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, si
 		n = size - 1; /* cut, as vg_alert_entities cuts what does not fit */
 	memcpy(out, value, n);
 	out[n] = '\0';
-	if (t == VG_ENT_HASH) /* hex digits: one hash whatever the tool's case */
+	/* hex digits: one hash whatever the tool's case; host names (DNS and Windows
+	 * computer names) are case-insensitive, and ECS asks for lowercase: one host
+	 * whether Sysmon says WS01.corp or a syslog relay ws01.corp */
+	if (t == VG_ENT_HASH || t == VG_ENT_HOST)
 		for (size_t i = 0; i < n; i++)
 			if (out[i] >= 'A' && out[i] <= 'Z')
 				out[i] = (char)(out[i] + ('a' - 'A'));
 	return true;
+}
+
+/* alert, or a copy of it in *copy (fields in kv[0..cap), the host in host[]) whose
+ * host.name is its canonical text: every key, entity and detail the assembler
+ * makes from the host then names one host whatever the source's case. */
+static const struct vg_alert *with_canonical_host(const struct vg_alert *alert,
+                                                  struct vg_alert *copy, struct vg_kv *kv,
+                                                  size_t cap, char *host, size_t hsize)
+{
+	for (size_t i = 0; i < alert->nfields; i++) {
+		const char *v = alert->fields[i].value;
+		if (strcmp(alert->fields[i].name, "host.name") != 0)
+			continue;
+		if (!vg_entity_canonical(VG_ENT_HOST, v, host, hsize) ||
+		    !strcmp(host, v) || alert->nfields > cap)
+			return alert;
+		*copy = *alert;
+		memcpy(kv, alert->fields, alert->nfields * sizeof(*kv));
+		kv[i].value = host;
+		copy->fields = kv;
+		return copy;
+	}
+	return alert;
 }
 
 size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *out)
@@ -446,9 +475,11 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 	    {"process.hash.sha256", VG_ENT_HASH, false},
 	    {"file.hash.sha256", VG_ENT_HASH, false},
 	};
+	char hbuf[sizeof(out->value)];
 	const char *host = field(f, n, "host.name");
-	if (host && !vg_entity_value_ok(VG_ENT_HOST, host))
-		host = NULL;
+	if (host)
+		host = vg_entity_canonical(VG_ENT_HOST, host, hbuf, sizeof(hbuf)) ? hbuf
+		                                                                  : NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		const char *raw = field(f, n, map[i].name);
@@ -1331,6 +1362,11 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	oi = vg_strmap_get(&a->by_alert, alert->id);
 	if (oi)
 		return &oi->inc; /* replayed: already part of this incident */
+	struct vg_alert canon;
+	struct vg_kv canon_kv[64];
+	char canon_host[VG_ENTITY_VALUE_MAX];
+	alert = with_canonical_host(alert, &canon, canon_kv, 64, canon_host,
+	                            sizeof(canon_host));
 
 	vg_rule_info(alert->rule, &info);
 	char sk[600], pk[600];

@@ -142,11 +142,21 @@ static vg_err store_sig_stats(struct vg_pipeline *p)
 	return VG_OK; /* without a store the changes are only drained */
 }
 
+/* The novelty key of (host, rule): the host by its canonical text (lowercase, as
+ * incident assembly knows it), "" for none. */
+static void novelty_key(const char *host, const char *rule_id, char *key, size_t size)
+{
+	char h[VG_ENTITY_VALUE_MAX];
+	if (!host || !vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
+		h[0] = '\0';
+	snprintf(key, size, "%s\x1f%s", h, rule_id);
+}
+
 static vg_err restore_novelty(const char *host, const char *rule_id, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
 	char key[1024];
-	snprintf(key, sizeof(key), "%s\x1f%s", host, rule_id);
+	novelty_key(host, rule_id, key, sizeof(key));
 	return vg_strmap_put(&p->novelty, key, (void *)1);
 }
 
@@ -158,11 +168,13 @@ static vg_err note_novelty(struct vg_pipeline *p, struct vg_incident *inc,
                            const struct vg_alert *alert, const struct vg_rule_info *info)
 {
 	const char *host = "";
-	char key[1024];
+	char key[1024], h[VG_ENTITY_VALUE_MAX];
 	for (size_t i = 0; i < alert->nfields; i++)
 		if (!strcmp(alert->fields[i].name, "host.name"))
 			host = alert->fields[i].value;
-	snprintf(key, sizeof(key), "%s\x1f%s", host, info->id);
+	if (vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
+		host = h; /* as the assembler knows it */
+	novelty_key(host, info->id, key, sizeof(key));
 	if (vg_strmap_get(&p->novelty, key))
 		return VG_OK;
 	if (vg_strmap_put(&p->novelty, key, (void *)1))

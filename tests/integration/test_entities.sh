@@ -10,7 +10,8 @@
 #    address: the two hosts it failed logons on are one incident, whose entity,
 #    attack source, title and STIX observable say 198.51.100.7.
 # And Sysmon process starts of one binary (the SHA-256 in Hashes) on two hosts are
-# one incident, linked by its hash entity; a source given by its DNS name is a STIX
+# one incident, linked by its hash entity, its hosts known in lowercase (Sysmon's
+# FIN02.Corp is fin02.corp); a source given by its DNS name is a STIX
 # domain-name, one that is neither address nor name no STIX observable.
 NAME=entities
 . "$(dirname "$0")/offline.sh"
@@ -66,7 +67,7 @@ start() {
 }
 {
 	start 14:00:00 hr07.corp
-	start 14:20:00 fin02.corp
+	start 14:20:00 FIN02.Corp # host names are case-insensitive
 } >"$WORK/starts.jsonl"
 
 "$VIGIL" replay -c "$WORK/vigil.yaml" --db "$WORK/e.db" "$WORK/logons.jsonl" "$WORK/starts.jsonl" \
@@ -89,6 +90,9 @@ done
 	fail "::ffff:198.51.100.7 and 198.51.100.7 are one address, yet two incidents"
 [ -n "$(incident_of 0 starts.jsonl)" ] && [ "$(incident_of 0 starts.jsonl)" = "$(incident_of 1 starts.jsonl)" ] ||
 	fail "the dropper's starts on hr07 and fin02 (one SHA-256) are not one incident"
+hosts=$(q "select group_concat(value, ' ') from (select value from entities
+	where type = 'host' and incident_id = '$(incident_of 0 starts.jsonl)' order by value)")
+[ "$hosts" = "fin02.corp hr07.corp" ] || fail "the dropper's hosts: '$hosts' (FIN02.Corp is fin02.corp)"
 [ "$(q "select value from entities where type = 'hash'")" = \
 	9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 ] ||
 	fail "hash entities: $(q "select group_concat(value, ' ') from entities where type = 'hash'")"

@@ -948,6 +948,56 @@ START_TEST(detector_level_and_attack_tags)
 }
 END_TEST
 
+/* Host names are case-insensitive (DNS, Windows computer names): WEB01.Corp and
+ * web01.corp are one host -- in entities, per-host accounts, signature keys and
+ * the alerts' kept fields. */
+START_TEST(host_names_ignore_case)
+{
+	struct vg_assembler *a = mk_assembler(false);
+	struct test_alert t1, t2, t3, t4;
+	bool changed;
+	const char *p1[] = {"host.name", "WEB01.Corp", "user.name", "bob", NULL};
+	const char *p2[] = {"host.name", "web01.corp", "user.name", "bob", NULL};
+	mk(&t1, "00000000000000e1", g_rule_low, 100, p1);
+	mk(&t2, "00000000000000e2", g_rule_low, 101, p2);
+	struct vg_incident *i1 = vg_assembler_add(a, &t1.alert, &changed);
+	char id1[21];
+	strcpy(id1, i1->id);
+	struct vg_incident *i2 = vg_assembler_add(a, &t2.alert, &changed);
+	ck_assert_str_eq(i2->id, id1); /* one account on one host */
+	ck_assert_uint_eq(i2->nalerts, 2);
+	size_t hosts = 0, users = 0;
+	for (size_t e = 0; e < i2->nentities; e++) {
+		if (i2->entities[e].type == VG_ENT_HOST) {
+			hosts++;
+			ck_assert_str_eq(i2->entities[e].value, "web01.corp");
+		}
+		if (i2->entities[e].type == VG_ENT_USER) {
+			users++;
+			ck_assert_str_eq(i2->entities[e].value, "bob@web01.corp");
+		}
+	}
+	ck_assert_uint_eq(hosts, 1);
+	ck_assert_uint_eq(users, 1);
+	for (size_t f = 0; f < i2->alerts[0].nfields; f++)
+		if (!strcmp(i2->alerts[0].fields[f].name, "host.name"))
+			ck_assert_str_eq(i2->alerts[0].fields[f].value, "web01.corp");
+	/* a detector's signature on MAIL and on mail: one signature on one host */
+	const char *p3[] = {"host.name", "MAIL", "rule.name", "ClamAV database update",
+	                    NULL};
+	const char *p4[] = {"host.name", "mail", "rule.name", "ClamAV database update",
+	                    NULL};
+	mk(&t3, "00000000000000e3", g_rule_low, 200, p3);
+	mk(&t4, "00000000000000e4", g_rule_low, 201, p4);
+	strcpy(id1, vg_assembler_add(a, &t3.alert, &changed)->id);
+	ck_assert_str_eq(vg_assembler_add(a, &t4.alert, &changed)->id, id1);
+	char v[16];
+	ck_assert(vg_entity_canonical(VG_ENT_HOST, "DC01.CORP.local", v, sizeof(v)));
+	ck_assert_str_eq(v, "dc01.corp.local");
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -968,6 +1018,7 @@ static Suite *assemble_suite(void)
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	    {"restore-openings", restore_keeps_every_recent_opening},
 	    {"detector-level-tags", detector_level_and_attack_tags},
+	    {"host-case", host_names_ignore_case},
 	};
 	return vg_test_suite("assemble", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
