@@ -92,6 +92,9 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 	const char **topics = calloc(n ? n : 1, sizeof(*topics));
 	int32_t *parts = calloc(n ? n : 1, sizeof(*parts));
 	bool *ended = calloc(n ? n : 1, sizeof(*ended));
+	/* each input's format: fmt, or when that is auto, what its first record and
+	 * name say (vg_format_of_file) */
+	enum vg_format *ifmt = calloc(n ? n : 1, sizeof(*ifmt));
 	struct chunk ch;
 	struct vg_output *outs;
 	size_t nouts, left = n, recs_cap = 0;
@@ -101,7 +104,7 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 
 	memset(&ch, 0, sizeof(ch));
 	vg_buf_init(&ch.data);
-	if (!topics || !parts || !ended) {
+	if (!topics || !parts || !ended || !ifmt) {
 		err = VG_ERR_NOMEM;
 		goto out;
 	}
@@ -136,6 +139,12 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 				recs = nr;
 				recs_cap = ch.n;
 			}
+			if (in[i].records == 0)
+				ifmt[i] = fmt != VG_FMT_AUTO || !ch.n
+				              ? fmt
+				              : vg_format_of_file(
+				                    in[i].name, ch.data.data + ch.offs[0],
+				                    ch.lens[0]);
 			for (size_t j = 0; !err && j < ch.n; j++) {
 				int64_t k = in[i].records++;
 				struct vg_source src = {in[i].name, in[i].partition, k};
@@ -147,8 +156,9 @@ vg_err vg_cli_replay_inputs(struct vg_pipeline *p, enum vg_format fmt,
 					}
 					src.offset = in[i].offsets[k];
 				}
-				recs[j] = (struct vg_record){
-				    fmt, ch.data.data + ch.offs[j], ch.lens[j], src, now};
+				recs[j] =
+				    (struct vg_record){ifmt[i], ch.data.data + ch.offs[j],
+				                       ch.lens[j], src, now};
 			}
 			if (!err)
 				err = vg_pipeline_process_many(p, recs, ch.n);
@@ -169,6 +179,7 @@ out:
 	free(topics);
 	free(parts);
 	free(ended);
+	free(ifmt);
 	return err;
 }
 

@@ -150,11 +150,14 @@ int vg_cli_parse(int argc, char **argv)
 	vg_line_reader_init(&lr, argv + optind, (size_t)(argc - optind));
 	/* vg_parse_feed groups multi-record events (auditd) and emits them with the
 	 * position of their first record; other formats come out one per line. */
+	enum vg_format ffmt = fmt;
 	while ((line = vg_line_reader_next(&lr, &len, &err))) {
 		struct vg_source src = {lr.name, -1, (int64_t)lr.index};
+		if (lr.index == 0 && fmt == VG_FMT_AUTO)
+			ffmt = vg_format_of_file(lr.name, line, len);
 		if (!vg_parse_pending(ctx))
 			vg_arena_reset(arena);
-		if (vg_parse_feed(parser, ctx, fmt, line, len, &src, now, arena,
+		if (vg_parse_feed(parser, ctx, ffmt, line, len, &src, now, arena,
 		                  parse_emit, &po) != VG_OK)
 			break;
 	}
@@ -277,10 +280,13 @@ int vg_cli_detect(int argc, char **argv)
 	d.lr = &lr;
 	vg_time now = vg_time_now();
 	vg_pipeline_begin(p);
+	enum vg_format ffmt = fmt;
 	while (!err && (line = vg_line_reader_next(&lr, &len, &err))) {
 		d.record++;
 		struct vg_source src = {"input", 0, d.record};
-		err = vg_pipeline_process(p, fmt, line, len, &src, now);
+		if (lr.index == 0 && fmt == VG_FMT_AUTO)
+			ffmt = vg_format_of_file(lr.name, line, len);
+		err = vg_pipeline_process(p, ffmt, line, len, &src, now);
 		if (!err && (d.record + 1) % 4096 == 0) {
 			/* keep the arena bounded: batches end regularly */
 			if (!(err = vg_pipeline_end(p, &outs, &nouts)))

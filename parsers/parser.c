@@ -12,6 +12,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const g_format_names[] = {
     [VG_FMT_AUTO] = "auto",       [VG_FMT_SYSLOG] = "syslog",
@@ -36,6 +37,25 @@ const char *vg_format_name(enum vg_format fmt)
 	if ((size_t)fmt < sizeof(g_format_names) / sizeof(g_format_names[0]))
 		return g_format_names[fmt];
 	return "unknown";
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+enum vg_format vg_format_of_file(const char *name, const char *first, size_t len)
+{
+	static const char header[] = "time,name,ip,host,short,time_label,event_label";
+	while (len && (first[len - 1] == '\r' || first[len - 1] == '\n'))
+		len--;
+	if (first && len == sizeof(header) - 1 && memcmp(first, header, len) == 0)
+		return VG_FMT_AITADS;
+	if (name && (ends_with(name, ".json") || ends_with(name, ".jsonl") ||
+	             ends_with(name, ".ndjson")))
+		return VG_FMT_JSON;
+	return VG_FMT_AUTO;
 }
 
 static vg_err lookup_ids(struct vgp_ids *id, struct vg_diag *diag)

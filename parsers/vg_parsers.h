@@ -46,6 +46,16 @@ enum vg_format {
 bool vg_format_from_name(const char *name, enum vg_format *out);
 /** @return the canonical name of fmt. */
 const char *vg_format_name(enum vg_format fmt);
+/**
+ * @brief The format a whole file of records is in, when nobody said: from its
+ * first record (without its line terminator) and its name.  VG_FMT_AITADS when the
+ * first record is the AIT-ADS header (time,name,ip,host,short,time_label,
+ * event_label: its rows are CSV that no per-record test can tell from syslog);
+ * VG_FMT_JSON for a name ending in .json, .jsonl or .ndjson (a stray line is then
+ * reported as the JSON it is not, rather than as syslog); else VG_FMT_AUTO, each
+ * record on its own.
+ */
+enum vg_format vg_format_of_file(const char *name, const char *first, size_t len);
 
 struct vg_parser_conf {
 	/** Decoder files or directories (*.yaml, *.yml).  When n_decoder_paths is 0

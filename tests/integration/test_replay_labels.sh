@@ -4,7 +4,8 @@
 # An excerpt of an AIT-ADS scenario (every attack row and the false alerts around
 # them) is replayed twice with the same model: once as it is, once with time_label
 # and event_label emptied.  The stored incidents (ids, versions, scores, features,
-# surfaced flags) and the record -> incident maps must be identical.
+# surfaced flags) and the record -> incident maps must be identical.  Replayed
+# without --format, the file's header makes it AIT-ADS: the same incidents.
 # Skips (77) without ../shared/data or without the "aitads" input format.
 NAME=labels
 . "$(dirname "$0")/offline.sh"
@@ -36,6 +37,12 @@ for d in labelled blanked; do
 	sqlite3 "$d/r.db" 'select id, version, score, priority, surfaced, alert_count,
 	  features, explanation from incidents order by id' >"$d/incidents.txt"
 done
+# without --format: the header says the file is AIT-ADS (vg_format_of_file)
+(cd labelled && "$VIGIL" replay --db auto.db rm.csv >auto.txt 2>auto.err) ||
+	fail "replay without --format: $(tail -3 labelled/auto.err)"
+sqlite3 labelled/auto.db 'select id, version, score, priority, surfaced, alert_count,
+  features, explanation from incidents order by id' | cmp -s - labelled/incidents.txt ||
+	fail "replay without --format differs from --format aitads: $(tail -1 labelled/auto.txt)"
 [ -s labelled/incidents.txt ] || fail "no incidents"
 cmp -s labelled/incidents.txt blanked/incidents.txt || fail "labels changed the incidents or scores"
 cmp -s labelled/map.tsv blanked/map.tsv || fail "labels changed the record -> incident map"

@@ -747,6 +747,16 @@ START_TEST(format_detection)
 	ck_assert(!vg_format_from_name("xml", &f));
 	ck_assert_str_eq(vg_format_name(VG_FMT_JSON), "json");
 	ck_assert_str_eq(vg_format_name(VG_FMT_SYSLOG), "syslog");
+	/* a whole file's format, when nobody said: the AIT-ADS header, JSON names */
+	static const char hdr[] = "time,name,ip,host,short,time_label,event_label\r";
+	ck_assert_int_eq(vg_format_of_file("a.csv", hdr, sizeof(hdr) - 1), VG_FMT_AITADS);
+	ck_assert_int_eq(vg_format_of_file("-", hdr, sizeof(hdr) - 2), VG_FMT_AITADS);
+	ck_assert_int_eq(vg_format_of_file("a.csv", hdr, 20), VG_FMT_AUTO);
+	ck_assert_int_eq(vg_format_of_file("x/e.JSONL", "hello", 5), VG_FMT_JSON);
+	ck_assert_int_eq(vg_format_of_file("e.ndjson", "{}", 2), VG_FMT_JSON);
+	ck_assert_int_eq(vg_format_of_file("e.json", "{}", 2), VG_FMT_JSON);
+	ck_assert_int_eq(vg_format_of_file("json", "<34>1 -", 7), VG_FMT_AUTO);
+	ck_assert_int_eq(vg_format_of_file("syslog.log", "{}", 2), VG_FMT_AUTO);
 	/* 4 + the 10 of this change (+ ufw.yaml, in progress elsewhere) */
 	ck_assert_uint_ge(vg_parser_decoder_count(g_parser), 14);
 	vg_parser_destroy(NULL);
