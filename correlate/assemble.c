@@ -520,8 +520,11 @@ static bool sig_key(const struct vg_kv *f, size_t n, char *buf, size_t size)
 {
 	const char *sig = field(f, n, "rule.id");
 	const char *host = field(f, n, "host.name");
+	char h[VG_ENTITY_VALUE_MAX];
 	if (!sig)
 		sig = field(f, n, "rule.name");
+	if (host && vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
+		host = h; /* also for alerts restored from an older store */
 	if (!host)
 		host = field(f, n, "host.ip");
 	if (!sig)
@@ -1135,6 +1138,9 @@ static void pair_key(const struct vg_kv *fields, size_t nfields, const char *sk,
 		return;
 	}
 	const char *host = field(fields, nfields, "host.name");
+	char h[VG_ENTITY_VALUE_MAX];
+	if (host && vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
+		host = h; /* also for alerts restored from an older store */
 	snprintf(buf, size, "pair:%.256s@%.256s", rule_id ? rule_id : "",
 	         host ? host : "");
 }
@@ -1537,6 +1543,29 @@ size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
 	return n;
 }
 
+/* A stored entity as this version makes it (a store written by an older one may
+ * hold values that name nothing, such as ip "-", or a host in its source's case):
+ * @return false when it names nothing; else its canonical text in out -- for an
+ * account or a process, the host after its last '@' (vg_alert_entities). */
+static bool restored_entity(const struct vg_entity *e, char *out, size_t size)
+{
+	if (e->type != VG_ENT_USER && e->type != VG_ENT_PROCESS)
+		return vg_entity_canonical(e->type, e->value, out, size);
+	snprintf(out, size, "%s", e->value);
+	char *at = strrchr(out, '@');
+	if (at && at > out && vg_entity_value_ok(VG_ENT_HOST, at + 1))
+		for (char *c = at + 1; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c + ('a' - 'A'));
+	const char *own = out; /* the account or path before "@host" */
+	char head[VG_ENTITY_VALUE_MAX];
+	if (at) {
+		snprintf(head, sizeof(head), "%.*s", (int)(at - out), out);
+		own = head;
+	}
+	return vg_entity_value_ok(e->type, own);
+}
+
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc)
 {
 	if (vg_strmap_get(&a->by_id, inc->id) || !inc->id[0])
@@ -1576,9 +1605,13 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 			                     inc->alerts[i].nfields,
 			                     inc->alerts[i].last_ts);
 	}
-	for (size_t i = 0; i < inc->nentities && err == VG_OK; i++)
-		err = add_entity(a, oi, inc->entities[i].type, inc->entities[i].value,
-		                 inc->entities[i].first_seen, inc->entities[i].alerts);
+	for (size_t i = 0; i < inc->nentities && err == VG_OK; i++) {
+		char v[VG_ENTITY_VALUE_MAX];
+		if (restored_entity(&inc->entities[i], v, sizeof(v)))
+			err = add_entity(a, oi, inc->entities[i].type, v,
+			                 inc->entities[i].first_seen,
+			                 inc->entities[i].alerts);
+	}
 	if (err != VG_OK)
 		open_remove(a, oi);
 	return err;

@@ -248,6 +248,32 @@ START_TEST(ids_are_deterministic_and_restore_resumes)
 	ck_assert_str_eq(ic->id, ia->id);
 	ck_assert_uint_eq(ic->version, 2);
 	ck_assert_uint_eq(ic->nalerts, 2);
+
+	/* a store written by an older version: ip "-" named nothing, hosts kept
+	 * their case -- restored as this version makes entities */
+	struct vg_entity old_ents[] = {
+	    {VG_ENT_IP, (char *)"-", 10, 1},
+	    {VG_ENT_HOST, (char *)"WEB01", 10, 1},
+	    {VG_ENT_USER, (char *)"bob@WEB01", 10, 1},
+	    {VG_ENT_USER, (char *)"-@WEB01", 10, 1},
+	};
+	struct vg_incident old = *ia;
+	old.entities = old_ents;
+	old.nentities = sizeof(old_ents) / sizeof(old_ents[0]);
+	struct vg_assembler *d = mk_assembler(false);
+	ck_assert_int_eq(vg_assembler_restore(d, &old), VG_OK);
+	struct vg_incident *id = vg_assembler_get(d, ia->id);
+	ck_assert_ptr_nonnull(id);
+	ck_assert_uint_eq(id->nentities, 2);
+	ck_assert_int_eq(id->entities[0].type, VG_ENT_HOST);
+	ck_assert_str_eq(id->entities[0].value, "web01");
+	ck_assert_str_eq(id->entities[1].value, "bob@web01");
+	/* bob on web01 joins it through the restored account */
+	struct test_alert t3;
+	const char *p3[] = {"host.name", "web01", "user.name", "bob", NULL};
+	mk(&t3, "00000000000000f3", g_rule_low, 30, p3);
+	ck_assert_str_eq(vg_assembler_add(d, &t3.alert, &changed)->id, ia->id);
+	vg_assembler_destroy(d);
 	vg_assembler_destroy(a);
 	vg_assembler_destroy(b);
 	vg_assembler_destroy(c);
