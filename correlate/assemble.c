@@ -1485,7 +1485,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	const char *tp_name = field(alert->fields, alert->nfields, "rule.name");
 	al.title = (char *)(tp_name ? tp_name : info.title);
 	/* the level and ATT&CK tags its own detector gave a third-party alert count
-	 * with its rule's (attack.c) */
+	 * with its rule's (attack.c; a rule of more than 64 tags keeps its own) */
 	al.level = vg_alert_level(alert);
 	char own[VG_ALERT_ATTACK_TAGS_MAX][48];
 	size_t nown = vg_alert_attack_tags(alert->fields, alert->nfields, own);
