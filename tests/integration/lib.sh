@@ -80,7 +80,8 @@ kafka:
   poll_timeout_ms: 500
   librdkafka:
     session.timeout.ms: "6000"
-    heartbeat.interval.ms: "500"
+    heartbeat.interval.ms: "500"${VIGIL_TEST_ASSIGNOR:+
+    partition.assignment.strategy: $VIGIL_TEST_ASSIGNOR}
 store:
   path: "$3"
 YAML

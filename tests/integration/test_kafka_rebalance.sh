@@ -6,7 +6,9 @@
 # records vigil has already processed are delivered again; they must not be
 # counted twice.  The store must equal that of an undisturbed run.  While the other
 # member holds a partition, vigil must not commit it (the broker would take the
-# commit from any member of the group).
+# commit from any member of the group).  With VIGIL_TEST_ASSIGNOR=cooperative-sticky
+# (meson test kafka_rebalance_cooperative) both members use the cooperative
+# protocol: a rebalance moves only what changes hands, the rest stays with vigil.
 . "$(dirname "$0")/lib.sh"
 
 broker_with_scenario
@@ -59,7 +61,10 @@ before=$(offsets)
 "$BROKER_SCRIPT" run-class org.apache.kafka.tools.consumer.ConsoleConsumer \
 	--bootstrap-server "$BOOTSTRAP" --topic syslog --group rb \
 	--consumer-property enable.auto.commit=false \
-	--consumer-property auto.offset.reset=earliest >"$WORK/second.out" 2>"$WORK/second.err" &
+	--consumer-property auto.offset.reset=earliest \
+	${VIGIL_TEST_ASSIGNOR:+--consumer-property \
+	partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor} \
+	>"$WORK/second.out" 2>"$WORK/second.err" &
 kpid=$!
 joined=
 for _ in $(seq 1 30); do
@@ -70,6 +75,10 @@ for _ in $(seq 1 30); do
 	sleep 1
 done
 [ -n "$joined" ] || fail "the second member joined no rebalance"
+if [ -n "${VIGIL_TEST_ASSIGNOR:-}" ]; then # the group agreed on it (both members)
+	members --state | grep -q "$VIGIL_TEST_ASSIGNOR" ||
+		fail "the group's assignor is not $VIGIL_TEST_ASSIGNOR: $(members --state)"
+fi
 sleep 12
 held=$(members | awk '/console-consumer/ {printf "%s:%s ", $3, $4}')
 say "second member: partition:committed $held(before: $before) read $(wc -l <"$WORK/second.out") records"
