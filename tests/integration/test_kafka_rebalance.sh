@@ -8,7 +8,10 @@
 # member holds a partition, vigil must not commit it (the broker would take the
 # commit from any member of the group).  With VIGIL_TEST_ASSIGNOR=cooperative-sticky
 # (meson test kafka_rebalance_cooperative) both members use the cooperative
-# protocol: a rebalance moves only what changes hands, the rest stays with vigil.
+# protocol.  There the other member takes only an empty partition, yet librdkafka
+# hands vigil's partition back to it from the start three times over the two
+# rebalances (9,432 records delivered again for 3,144; cf. librdkafka issue 3891,
+# retained partitions revoked and assigned again): all of it must be skipped too.
 . "$(dirname "$0")/lib.sh"
 
 broker_with_scenario
@@ -75,9 +78,18 @@ for _ in $(seq 1 30); do
 	sleep 1
 done
 [ -n "$joined" ] || fail "the second member joined no rebalance"
-if [ -n "${VIGIL_TEST_ASSIGNOR:-}" ]; then # the group agreed on it (both members)
-	members --state | grep -q "$VIGIL_TEST_ASSIGNOR" ||
-		fail "the group's assignor is not $VIGIL_TEST_ASSIGNOR: $(members --state)"
+if [ -n "${VIGIL_TEST_ASSIGNOR:-}" ]; then # the group agreed on it (both members),
+	# once the rebalance the join started is over (the strategy is blank until then)
+	state=
+	for _ in $(seq 1 20); do
+		state=$(members --state)
+		case $state in *"$VIGIL_TEST_ASSIGNOR"*) break ;; esac
+		sleep 1
+	done
+	case $state in
+	*"$VIGIL_TEST_ASSIGNOR"*) ;;
+	*) fail "the group's assignor is not $VIGIL_TEST_ASSIGNOR: $state" ;;
+	esac
 fi
 sleep 12
 held=$(members | awk '/console-consumer/ {printf "%s:%s ", $3, $4}')
