@@ -2,6 +2,7 @@
  * arbitrary decoder file, then one syslog line through whatever loaded.  The
  * contract: VG_OK, or VG_ERR_CONFIG with at least one diagnostic; never a crash, a
  * leak or a hang (PCRE2 match limits bound hostile patterns). */
+#include "fuzz_file.h"
 #include "vg_parsers.h"
 
 #include <stdint.h>
@@ -12,23 +13,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char g_path[64];
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!g_path[0]) {
-		snprintf(g_path, sizeof(g_path), "/tmp/vigil-fuzz-dec-%d.yaml",
-		         (int)getpid());
-		vg_log_set_level(VG_LOG_ERROR);
-	}
-	FILE *fp = fopen(g_path, "wb");
-	if (!fp)
-		abort();
-	if (size && fwrite(data, 1, size, fp) != size)
-		abort();
-	fclose(fp);
-
-	const char *paths[1] = {g_path};
+	vg_log_set_level(VG_LOG_ERROR);
+	const char *paths[1] = {fz_input_file("dec", "yaml", data, size)};
 	struct vg_parser_conf conf = {paths, 1, 0};
 	struct vg_parser *parser = NULL;
 	struct vg_diag diag;

@@ -6,6 +6,7 @@
  * diagnostic; never a crash, a leak or a hang (PCRE2 match limits bound hostile
  * patterns).  Rule files come from people and from the community: a bad one must
  * be reported, never take the engine down. */
+#include "fuzz_file.h"
 #include "vg_correlate.h"
 #include "vg_parsers.h"
 
@@ -17,7 +18,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char g_path[64];
 static struct vg_parser *g_parser;
 static struct vg_parse_ctx *g_pctx;
 
@@ -105,9 +105,7 @@ static void run(const struct vg_ruleset *rs)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!g_path[0]) {
-		snprintf(g_path, sizeof(g_path), "/tmp/vigil-fuzz-sigma-%d.yml",
-		         (int)getpid());
+	if (!g_parser) {
 		vg_log_set_level(VG_LOG_ERROR);
 		struct vg_diag diag;
 		vg_diag_init(&diag);
@@ -118,14 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!g_pctx)
 			abort();
 	}
-	FILE *fp = fopen(g_path, "wb");
-	if (!fp)
-		abort();
-	if (size && fwrite(data, 1, size, fp) != size)
-		abort();
-	fclose(fp);
-
-	const char *paths[1] = {g_path};
+	const char *paths[1] = {fz_input_file("sigma", "yml", data, size)};
 	struct vg_ruleset *rs = NULL;
 	struct vg_diag diag;
 	vg_diag_init(&diag);
