@@ -17,6 +17,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,15 +39,21 @@ static void on_signal(int sig)
 /* librdkafka's log lines go through Vigil's logger.  One librdkafka map configures
  * both clients, so the notes about properties the other client uses are expected
  * and dropped. */
+/* Set when the configuration asks librdkafka for debug contexts
+ * (kafka.librdkafka.debug): their lines are then logged at info level, the level
+ * `vigil run` prints, instead of being dropped as debug. */
+static atomic_bool g_rdkafka_debug;
+
 static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
                            const char *buf)
 {
 	(void)rk;
 	if (!strcmp(fac, "CONFWARN") && strstr(buf, "will be ignored by this"))
 		return;
-	vg_log(level <= 3   ? VG_LOG_ERROR
-	       : level <= 5 ? VG_LOG_WARN
-	                    : VG_LOG_DEBUG,
+	vg_log(level <= 3                                    ? VG_LOG_ERROR
+	       : level <= 5                                  ? VG_LOG_WARN
+	       : level >= 7 && atomic_load(&g_rdkafka_debug) ? VG_LOG_INFO
+	                                                     : VG_LOG_DEBUG,
 	       "kafka: %s: %s", fac, buf);
 }
 
@@ -74,6 +81,9 @@ static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *
 			              ours[i], errstr);
 			ok = false;
 		}
+	for (size_t i = 0; user && i < user->count; i++)
+		if (!strcmp(user->items[i].name, "debug"))
+			atomic_store(&g_rdkafka_debug, true);
 	for (size_t i = 0; user && i < user->count; i++)
 		if (rd_kafka_conf_set(conf, user->items[i].name, user->items[i].value,
 		                      errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {

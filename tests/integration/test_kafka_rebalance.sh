@@ -8,10 +8,13 @@
 # member holds a partition, vigil must not commit it (the broker would take the
 # commit from any member of the group).  With VIGIL_TEST_ASSIGNOR=cooperative-sticky
 # (meson test kafka_rebalance_cooperative) both members use the cooperative
-# protocol.  There the other member takes only an empty partition, yet librdkafka
-# hands vigil's partition back to it from the start three times over the two
-# rebalances (9,432 records delivered again for 3,144; cf. librdkafka issue 3891,
-# retained partitions revoked and assigned again): all of it must be skipped too.
+# protocol.  There the other member takes only an empty partition, yet vigil's
+# kept partition is fetched again from its start three times over the two
+# rebalances (9,432 records delivered again for 3,144): a cooperative rejoin pauses
+# and resumes kept partitions, and librdkafka 2.0.2's rd_kafka_consume_batch_queue
+# does not advance the position a resume starts from (librdkafka's debug=fetch:
+# "Fetch topic syslog [1] at offset 0 (v6)" right after the rejoin; fixed in
+# 2.2.0).  All of it must be skipped too.
 . "$(dirname "$0")/lib.sh"
 
 broker_with_scenario
