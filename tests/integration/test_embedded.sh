@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `kafka.brokers: embedded`: vigil run starts librdkafka's mock cluster, prints its
 # address, and other processes use it as a Kafka broker: kcat produces the scenario
-# and reads the published incidents back; SIGINT stops vigil cleanly.
+# and reads the published incidents back; SIGINT stops vigil cleanly.  The
+# librdkafka debug contexts the config asks for (kafka.librdkafka.debug) are logged.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?set by meson}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-emb.XXXXXX")
@@ -23,6 +24,7 @@ kafka:
   brokers: embedded
   inputs: [{topic: syslog, format: syslog}]
   stats_interval: 1s
+  librdkafka: {debug: cgrp}
 store: {path: "$WORK/v.db"}
 correlation: {idle_partition_timeout: 2s}
 YAML
@@ -49,6 +51,8 @@ for _ in $(seq 1 120); do
 done
 [ -n "$found" ] || fail "no priority-1 incident within 60 s"
 echo "# top incident $found"
+grep -q '^vigil: info: kafka: [A-Z]*: \[thrd:main\]: Group "vigil"' "$WORK/run.err" ||
+	fail "no librdkafka consumer-group debug line logged (kafka.librdkafka.debug: cgrp)"
 # The store commits before the publication is acknowledged: wait for both.
 published=
 for _ in $(seq 1 60); do
