@@ -13,8 +13,8 @@
 # rebalances (9,432 records delivered again for 3,144): a cooperative rejoin pauses
 # and resumes kept partitions, and librdkafka 2.0.2 resumed from offset 0
 # (debug=fetch: "Fetch topic syslog [1] at offset 0 (v6)" right after the rejoin;
-# polling message by message instead of in batches changed nothing).  All of it
-# must be skipped too.
+# polling message by message instead of in batches, or storing each processed
+# offset, changed nothing).  All of it must be skipped too.
 . "$(dirname "$0")/lib.sh"
 
 broker_with_scenario
