@@ -1253,6 +1253,29 @@ static int add_node(struct cparse *cp, enum vg_cnode_type t, int a, int b)
 	return (int)r->nnodes++;
 }
 
+/* The column of byte `off` of a condition: in a scalar written on one line as is
+ * (plain, or quoted without escapes -- the text is then the bytes after the
+ * opening quote), its own column; else the scalar's. */
+static int cond_col(const yaml_node_t *at, const char *text, size_t off)
+{
+	int col = mark_col(at);
+	if (!at || at->type != YAML_SCALAR_NODE ||
+	    at->start_mark.line != at->end_mark.line)
+		return col;
+	switch (at->data.scalar.style) {
+	case YAML_PLAIN_SCALAR_STYLE: return col + (int)off;
+	case YAML_SINGLE_QUOTED_SCALAR_STYLE:
+		return strchr(text, '\'') ? col : col + 1 + (int)off;
+	case YAML_DOUBLE_QUOTED_SCALAR_STYLE:
+		return at->end_mark.index - at->start_mark.index == strlen(text) + 2
+		           ? col + 1 + (int)off
+		           : col;
+	default: return col;
+	}
+}
+
+/* Report a condition problem at the token at hand (its first byte; the end of the
+ * condition when there is none). */
 static void cerr(struct cparse *cp, const char *fmt, ...) VG_PRINTF(2, 3);
 static void cerr(struct cparse *cp, const char *fmt, ...)
 {
@@ -1263,7 +1286,12 @@ static void cerr(struct cparse *cp, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	rule_err(cp->ld, cp->at, "condition '%s': %s", cp->s, msg);
+	struct loader *ld = cp->ld;
+	vg_diag_error(ld->diag, ld->file, mark_line(cp->at),
+	              cond_col(cp->at, cp->s, cp->pos - cp->toklen),
+	              "rule '%s': condition '%s': %s",
+	              ld->rname ? ld->rname : "(untitled)", cp->s, msg);
+	ld->nerr++;
 	cp->failed = true;
 }
 

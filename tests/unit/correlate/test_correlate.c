@@ -201,7 +201,7 @@ START_TEST(load_errors_exact)
 	       "encoded (base64/utf16) in '%s'",
 	       "-x*");
 	EXPECT(
-	    "%s/d_cond.yml:6:14: error: rule 'bad-3': condition 'sel and nope': unknown "
+	    "%s/d_cond.yml:6:22: error: rule 'bad-3': condition 'sel and nope': unknown "
 	    "search identifier '%s'",
 	    "nope");
 	EXPECT("%s/e_nocond.yml:4:3: error: rule '%s': missing 'condition'",
@@ -223,10 +223,10 @@ START_TEST(load_errors_exact)
 	EXPECT("%s/j_re.yml:6:11: error: rule 'bad-7': regex '(unclosed' at offset 9: %s",
 	       "missing closing parenthesis");
 	EXPECT("%s/l_all.yml:6:5: error: rule 'bad-8': unknown modifier '%s'", "frob");
-	EXPECT("%s/l_all.yml:9:7: error: rule 'bad-8': condition 'sel and missing': "
+	EXPECT("%s/l_all.yml:9:15: error: rule 'bad-8': condition 'sel and missing': "
 	       "unknown search identifier '%s'",
 	       "missing");
-	EXPECT("%s/l_all.yml:10:7: error: rule 'bad-8': condition 'other or gone': "
+	EXPECT("%s/l_all.yml:10:16: error: rule 'bad-8': condition 'other or gone': "
 	       "unknown search identifier '%s'",
 	       "gone");
 	if (d.errors != 12)
@@ -1680,16 +1680,26 @@ END_TEST
 
 START_TEST(condition_errors)
 {
+	/* the column is that of the offending token in the file (the condition's
+	 * text starts at column 14; a quote before it moves it by one, an escape
+	 * leaves the condition's own column) */
 	static const struct {
-		const char *cond, *msg;
+		const char *cond, *text, *msg;
+		int col;
 	} cases[] = {
-	    {"sel_a and", "expected a search identifier at 'end'"},
-	    {"(sel_a", "expected ')' at ''"},
-	    {"sel_a sel_b", "unexpected 'sel_b'"},
-	    {"1 of nothing*", "'nothing*' matches no search identifier"},
-	    {"sel_a | count() > 5",
+	    {"sel_a and", NULL, "expected a search identifier at 'end'", 23},
+	    {"(sel_a", NULL, "expected ')' at ''", 20},
+	    {"sel_a sel_b", NULL, "unexpected 'sel_b'", 20},
+	    {"1 of nothing*", NULL, "'nothing*' matches no search identifier", 19},
+	    {"sel_a | count() > 5", NULL,
 	     "aggregation expressions ('|') are not supported: use a "
-	     "Sigma correlation rule"},
+	     "Sigma correlation rule",
+	     20},
+	    {"'sel_a or nope'", "sel_a or nope", "unknown search identifier 'nope'", 24},
+	    {"\"sel_a or nope\"", "sel_a or nope", "unknown search identifier 'nope'",
+	     24},
+	    {"\"sel_a or\\tnope\"", "sel_a or\tnope", "unknown search identifier 'nope'",
+	     14},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char yaml[512], want[512];
@@ -1703,8 +1713,8 @@ START_TEST(condition_errors)
 		vg_diag_init(&d);
 		ck_assert_int_eq(load_text(yaml, &rs, &d), VG_ERR_CONFIG);
 		snprintf(want, sizeof(want),
-		         ":7:14: error: rule 'ce': condition '%s': %s", cases[i].cond,
-		         cases[i].msg);
+		         ":7:%d: error: rule 'ce': condition '%s': %s", cases[i].col,
+		         cases[i].text ? cases[i].text : cases[i].cond, cases[i].msg);
 		ck_assert_msg(d.count >= 1 && strstr(d.msgs[0], want),
 		              "case %zu: got '%s'", i, d.count ? d.msgs[0] : "");
 		vg_diag_clear(&d);
