@@ -529,6 +529,8 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 {
 	struct vg_output *outs;
 	size_t nouts, redelivered = 0, nrecs = 0;
+	const rd_kafka_message_t *again = NULL; /* the first redelivered record */
+	bool again_others = false;              /* ... and some of another partition */
 	vg_err err;
 
 	if (!r->in_batch && (err = vg_pipeline_begin(r->pipe)))
@@ -560,6 +562,10 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 			 * this process has processed: these records are in its state
 			 * already, and counting them again would corrupt it. */
 			redelivered++;
+			if (!again)
+				again = m;
+			else if (m->partition != again->partition || m->rkt != again->rkt)
+				again_others = true;
 			continue;
 		}
 		rd_kafka_timestamp_type_t tstype;
@@ -579,8 +585,11 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		r->redelivered += redelivered;
 		vg_log_limited(&r->dl_log, VG_LOG_INFO,
 		               "consumer: %zu records delivered again after a rebalance "
-		               "(already processed by this process): skipped",
-		               redelivered);
+		               "(already processed by this process), from %s [%d] offset "
+		               "%lld%s: skipped",
+		               redelivered, rd_kafka_topic_name(again->rkt),
+		               (int)again->partition, (long long)again->offset,
+		               again_others ? " and other partitions" : "");
 	}
 	if (err) {
 		/* Nothing of this batch is committed anywhere: end rolls back. */

@@ -114,6 +114,8 @@ grep -q "processed $records records" "$WORK/rb.log" ||
 # The committed offsets lagged (open windows), so records did come again.
 again=$(sed -n 's/.* \([0-9]*\) records delivered again after rebalances, skipped.*/\1/p' "$WORK/rb.log")
 [ "${again:-0}" -gt 0 ] || { cat "$WORK/rb.log" >&2; fail "no record was delivered again: the test did not rebalance"; }
+grep -q 'records delivered again after a rebalance (already processed by this process), from syslog \[[0-9]\] offset [0-9]' "$WORK/rb.log" ||
+	{ cat "$WORK/rb.log" >&2; fail "the log does not say which partition was delivered again"; }
 [ "$(dump_store "$WORK/rb.db")" = "$(dump_store "$WORK/ref.db")" ] ||
 	fail "the store after the rebalances differs from an undisturbed run"
 say "rebalances: $again records delivered again, none counted twice; store equal to the undisturbed run"
