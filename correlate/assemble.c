@@ -314,6 +314,15 @@ vg_err vg_kv_dup(const struct vg_kv *src, size_t n, struct vg_kv **out, size_t *
 	return VG_OK;
 }
 
+const char *vg_kv_get(const struct vg_kv *kv, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (kv[i].name && kv[i].value && kv[i].value[0] &&
+		    strcmp(kv[i].name, name) == 0)
+			return kv[i].value;
+	return NULL;
+}
+
 void vg_kv_free(struct vg_kv *kv, size_t n)
 {
 	for (size_t i = 0; kv && i < n; i++) {
@@ -399,14 +408,6 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	free(a);
 }
 
-static const char *field(const struct vg_kv *f, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0 && f[i].value[0])
-			return f[i].value;
-	return NULL;
-}
-
 bool vg_entity_value_ok(enum vg_entity_type t, const char *value)
 {
 	if (!value || !value[0] || !strcmp(value, "-"))
@@ -476,13 +477,13 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 	    {"file.hash.sha256", VG_ENT_HASH, false},
 	};
 	char hbuf[sizeof(out->value)];
-	const char *host = field(f, n, "host.name");
+	const char *host = vg_kv_get(f, n, "host.name");
 	if (host)
 		host = vg_entity_canonical(VG_ENT_HOST, host, hbuf, sizeof(hbuf)) ? hbuf
 		                                                                  : NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const char *raw = field(f, n, map[i].name);
+		const char *raw = vg_kv_get(f, n, map[i].name);
 		char v[sizeof(out->value)];
 		if (!raw || !vg_entity_canonical(map[i].type, raw, v, sizeof(v)))
 			continue;
@@ -518,15 +519,15 @@ static struct vg_entity *find_entity(struct vg_incident *inc, enum vg_entity_typ
  * carries no third-party signature. */
 static bool sig_key(const struct vg_kv *f, size_t n, char *buf, size_t size)
 {
-	const char *sig = field(f, n, "rule.id");
-	const char *host = field(f, n, "host.name");
+	const char *sig = vg_kv_get(f, n, "rule.id");
+	const char *host = vg_kv_get(f, n, "host.name");
 	char h[VG_ENTITY_VALUE_MAX];
 	if (!sig)
-		sig = field(f, n, "rule.name");
+		sig = vg_kv_get(f, n, "rule.name");
 	if (host && vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
 		host = h; /* also for alerts restored from an older store */
 	if (!host)
-		host = field(f, n, "host.ip");
+		host = vg_kv_get(f, n, "host.ip");
 	if (!sig)
 		return false;
 	snprintf(buf, size, "sig:%s@%s", sig, host ? host : "");
@@ -1137,7 +1138,7 @@ static void pair_key(const struct vg_kv *fields, size_t nfields, const char *sk,
 		snprintf(buf, size, "%s", sk);
 		return;
 	}
-	const char *host = field(fields, nfields, "host.name");
+	const char *host = vg_kv_get(fields, nfields, "host.name");
 	char h[VG_ENTITY_VALUE_MAX];
 	if (host && vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
 		host = h; /* also for alerts restored from an older store */
@@ -1482,7 +1483,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	memcpy(al.id, alert->id, sizeof(al.id));
 	al.rule_id = (char *)info.id;
 	/* a third-party alert is titled by its own detector's rule name */
-	const char *tp_name = field(alert->fields, alert->nfields, "rule.name");
+	const char *tp_name = vg_kv_get(alert->fields, alert->nfields, "rule.name");
 	al.title = (char *)(tp_name ? tp_name : info.title);
 	/* the level and ATT&CK tags its own detector gave a third-party alert count
 	 * with its rule's (attack.c; a rule of more than 64 tags keeps its own) */

@@ -79,19 +79,11 @@ bool vg_attack_technique_id(const char *s, size_t n)
 
 /* ------------------------------------------------- the detector's own word */
 
-static const char *kv_get(const struct vg_kv *f, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(f[i].name, name) == 0 && f[i].value[0])
-			return f[i].value;
-	return NULL;
-}
-
 enum vg_level vg_alert_level(const struct vg_alert *alert)
 {
 	struct vg_rule_info info;
 	vg_rule_info(alert->rule, &info);
-	const char *own = kv_get(alert->fields, alert->nfields, "vigil.alert.level");
+	const char *own = vg_kv_get(alert->fields, alert->nfields, "vigil.alert.level");
 	for (int l = VG_LEVEL_CRITICAL; own && l > (int)info.level; l--)
 		if (strcmp(own, vg_level_name((enum vg_level)l)) == 0)
 			return (enum vg_level)l;
@@ -166,10 +158,10 @@ static void technique_item(const char *s, size_t n, void *ctx)
 size_t vg_alert_attack_tags(const struct vg_kv *fields, size_t nfields, char out[][48])
 {
 	struct tag_out t = {out, 0};
-	const char *v = kv_get(fields, nfields, "threat.tactic.name");
+	const char *v = vg_kv_get(fields, nfields, "threat.tactic.name");
 	if (v)
 		each_item(v, tactic_item, &t);
-	if ((v = kv_get(fields, nfields, "threat.technique.id")))
+	if ((v = vg_kv_get(fields, nfields, "threat.technique.id")))
 		each_item(v, technique_item, &t);
 	return t.n;
 }

@@ -155,6 +155,9 @@ struct vg_kv {
  * @return VG_OK, or VG_ERR_NOMEM with nothing allocated.
  */
 vg_err vg_kv_dup(const struct vg_kv *src, size_t n, struct vg_kv **out, size_t *nout);
+/** @return the first non-empty value of the field called name among kv[0..n),
+ *  or NULL. */
+const char *vg_kv_get(const struct vg_kv *kv, size_t n, const char *name);
 /** @brief Free an array made by vg_kv_dup (NULL allowed). */
 void vg_kv_free(struct vg_kv *kv, size_t n);
 

@@ -94,10 +94,7 @@ static void duration_text(vg_time d, struct vg_buf *out)
 
 static const char *afield(const struct vg_incident_alert *a, const char *name)
 {
-	for (size_t i = 0; i < a->nfields; i++)
-		if (!strcmp(a->fields[i].name, name) && a->fields[i].value[0])
-			return a->fields[i].value;
-	return NULL;
+	return vg_kv_get(a->fields, a->nfields, name);
 }
 
 static int cmp_alert_ptr(const void *x, const void *y)

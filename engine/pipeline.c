@@ -167,11 +167,10 @@ static vg_err restore_novelty(const char *host, const char *rule_id, void *ctx)
 static vg_err note_novelty(struct vg_pipeline *p, struct vg_incident *inc,
                            const struct vg_alert *alert, const struct vg_rule_info *info)
 {
-	const char *host = "";
+	const char *host = vg_kv_get(alert->fields, alert->nfields, "host.name");
 	char key[1024], h[VG_ENTITY_VALUE_MAX];
-	for (size_t i = 0; i < alert->nfields; i++)
-		if (!strcmp(alert->fields[i].name, "host.name"))
-			host = alert->fields[i].value;
+	if (!host)
+		host = "";
 	if (vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
 		host = h; /* as the assembler knows it */
 	novelty_key(host, info->id, key, sizeof(key));

@@ -260,11 +260,7 @@ static uint32_t distinct_entities(const struct vg_incident *inc, enum vg_entity_
 
 static const char *field_of(const struct vg_incident_alert *al, const char *name)
 {
-	for (size_t f = 0; f < al->nfields; f++)
-		if (al->fields[f].name && al->fields[f].value && al->fields[f].value[0] &&
-		    !strcmp(al->fields[f].name, name))
-			return al->fields[f].value;
-	return NULL;
+	return vg_kv_get(al->fields, al->nfields, name);
 }
 
 /* Alerts ordered by (first_ts, id), at most ORDER_MAX (the earliest kept). */
