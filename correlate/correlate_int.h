@@ -179,7 +179,8 @@ struct vg_corr {
 	uint64_t need; /* eager: events (values, rules) needed in one timespan */
 	uint64_t cap;  /* close-evaluated: counts above this do not matter */
 	bool generate;
-	char **refs; /* `rules:` as written */
+	char **refs;             /* `rules:` as written */
+	int *ref_line, *ref_col; /* where each is written (for diagnostics) */
 	size_t nrefs;
 	size_t *ref_idx;    /* resolved rule indices */
 	size_t ncorr_index; /* index among correlation rules */

@@ -70,8 +70,11 @@ struct loader {
 	yaml_document_t *doc;
 	int nerr;
 	bool nomem;
-	/* pending correlation reference positions, parallel to corr->refs */
-	size_t rules_cap;
+	/* rules that failed to load, kept until resolution so that a reference
+	 * to one says so (not "unknown rule") and a failed correlation's own
+	 * references are checked too */
+	struct vg_rule **failed;
+	size_t nfailed, failed_cap;
 };
 
 static char *xstrdup(const char *s)
@@ -1445,6 +1448,8 @@ static void rule_free(struct vg_rule *r)
 		for (size_t i = 0; i < c->nrefs; i++)
 			free(c->refs[i]);
 		free(c->refs);
+		free(c->ref_line);
+		free(c->ref_col);
 		free(c->ref_idx);
 		for (size_t i = 0; c->ref_group && i < c->nrefs; i++)
 			free(c->ref_group[i]);
@@ -1858,17 +1863,24 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 		ok = false;
 	} else if (rn->type == YAML_SCALAR_NODE) {
 		c->refs = calloc(1, sizeof(char *));
-		if (!c->refs || !(c->refs[0] = strdup(scalar(rn)))) {
+		c->ref_line = calloc(1, sizeof(int));
+		c->ref_col = calloc(1, sizeof(int));
+		if (!c->refs || !c->ref_line || !c->ref_col ||
+		    !(c->refs[0] = strdup(scalar(rn)))) {
 			ld->nomem = true;
 			return false;
 		}
+		c->ref_line[0] = mark_line(rn);
+		c->ref_col[0] = mark_col(rn);
 		c->nrefs = 1;
 	} else if (rn->type == YAML_SEQUENCE_NODE &&
 	           rn->data.sequence.items.top > rn->data.sequence.items.start) {
 		size_t n =
 		    (size_t)(rn->data.sequence.items.top - rn->data.sequence.items.start);
 		c->refs = calloc(n, sizeof(char *));
-		if (!c->refs) {
+		c->ref_line = calloc(n, sizeof(int));
+		c->ref_col = calloc(n, sizeof(int));
+		if (!c->refs || !c->ref_line || !c->ref_col) {
 			ld->nomem = true;
 			return false;
 		}
@@ -1882,6 +1894,8 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 				ok = false;
 				continue;
 			}
+			c->ref_line[c->nrefs] = mark_line(node(doc, *it));
+			c->ref_col[c->nrefs] = mark_col(node(doc, *it));
 			if (!(c->refs[c->nrefs++] = strdup(s))) {
 				ld->nomem = true;
 				return false;
@@ -2278,7 +2292,15 @@ static int compile_doc(struct loader *ld, yaml_document_t *doc, size_t *rules_ca
 		return -1;
 	}
 	if (ld->nerr) {
-		rule_free(r);
+		/* kept for resolve(): references to it, and its own */
+		void *np = xgrow(ld->failed, &ld->failed_cap, ld->nfailed + 1,
+		                 sizeof(*ld->failed));
+		if (!np) {
+			rule_free(r);
+			return -1;
+		}
+		ld->failed = np;
+		ld->failed[ld->nfailed++] = r;
 		return 0;
 	}
 	if (!add_rule(ld, r, rules_cap)) {
@@ -2691,19 +2713,47 @@ static void loader_clear(struct loader *ld)
 	for (size_t i = 0; i < ld->nproducts; i++)
 		free(ld->products[i].product);
 	free(ld->products);
+	for (size_t i = 0; i < ld->nfailed; i++)
+		rule_free(ld->failed[i]);
+	free(ld->failed);
 }
 
 /* ------------------------------------------------------------ resolution */
 
-static struct vg_rule *find_rule(struct vg_ruleset *rs, const char *ref)
+/* The rule a correlation's reference names, by id first, then by name, among
+ * rules[0..n). */
+static struct vg_rule *find_ref(struct vg_rule *const *rules, size_t n, const char *ref)
 {
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->rules[i]->id && strcmp(rs->rules[i]->id, ref) == 0)
-			return rs->rules[i];
-	for (size_t i = 0; i < rs->n; i++)
-		if (rs->rules[i]->name && strcmp(rs->rules[i]->name, ref) == 0)
-			return rs->rules[i];
+	for (size_t i = 0; i < n; i++)
+		if (rules[i]->id && strcmp(rules[i]->id, ref) == 0)
+			return rules[i];
+	for (size_t i = 0; i < n; i++)
+		if (rules[i]->name && strcmp(rules[i]->name, ref) == 0)
+			return rules[i];
 	return NULL;
+}
+
+/* Diagnose reference k of correlation r, which names t (NULL: no loaded rule)
+ * and cannot be used: r's own, unknown, or a rule that failed to load. */
+static void bad_ref(struct loader *ld, const struct vg_rule *r, size_t k,
+                    const struct vg_rule *t)
+{
+	const struct vg_corr *c = r->corr;
+	if (!t)
+		t = find_ref(ld->failed, ld->nfailed, c->refs[k]);
+	if (t == r)
+		vg_diag_error(ld->diag, r->file, c->ref_line[k], c->ref_col[k],
+		              "rule '%s': correlation refers to its own rule '%s'", r->id,
+		              c->refs[k]);
+	else if (t)
+		vg_diag_error(ld->diag, r->file, c->ref_line[k], c->ref_col[k],
+		              "rule '%s': correlation refers to rule '%s', which "
+		              "failed to load (%s:%d:%d)",
+		              r->id, c->refs[k], t->file, t->line, t->col);
+	else
+		vg_diag_error(ld->diag, r->file, c->ref_line[k], c->ref_col[k],
+		              "rule '%s': correlation refers to unknown rule '%s'", r->id,
+		              c->refs[k]);
 }
 
 /* Resolve correlation references; drop correlations that cannot run.  Rules are
@@ -2729,12 +2779,9 @@ static vg_err resolve(struct loader *ld)
 			return VG_ERR_NOMEM;
 		}
 		for (size_t k = 0; k < c->nrefs; k++) {
-			struct vg_rule *t = find_rule(rs, c->refs[k]);
+			struct vg_rule *t = find_ref(rs->rules, rs->n, c->refs[k]);
 			if (!t || t == r) {
-				vg_diag_error(
-				    ld->diag, r->file, r->line, r->col,
-				    "rule '%s': correlation refers to %s rule '%s'",
-				    r->id, t ? "its own" : "unknown", c->refs[k]);
+				bad_ref(ld, r, k, t);
 				drop[i] = true;
 				continue;
 			}
@@ -2777,6 +2824,20 @@ static vg_err resolve(struct loader *ld)
 			}
 		}
 	}
+	/* a correlation that failed to load: its references are checked too, so
+	 * that every problem is listed at once (a reference to another rule that
+	 * failed is not one more) */
+	for (size_t i = 0; i < ld->nfailed; i++) {
+		const struct vg_rule *r = ld->failed[i];
+		for (size_t k = 0; r->corr && k < r->corr->nrefs; k++) {
+			const char *ref = r->corr->refs[k];
+			const struct vg_rule *t = find_ref(rs->rules, rs->n, ref);
+			if (!t)
+				t = find_ref(ld->failed, ld->nfailed, ref);
+			if (!t || t == r)
+				bad_ref(ld, r, k, t);
+		}
+	}
 	/* chains: depth = 1 + the deepest reference; a cycle never settles */
 	for (size_t pass = 0, changed = 1; changed && pass <= rs->n + 1; pass++) {
 		changed = 0;
@@ -2788,14 +2849,20 @@ static vg_err resolve(struct loader *ld)
 			bool gone = false;
 			for (size_t k = 0; k < r->corr->nrefs; k++) {
 				size_t t = r->corr->ref_idx[k];
-				gone |= drop[t];
+				if (drop[t]) {
+					vg_diag_error(
+					    ld->diag, r->file, r->corr->ref_line[k],
+					    r->corr->ref_col[k],
+					    "rule '%s': correlation refers to rule "
+					    "'%s', which cannot run (%s:%d:%d)",
+					    r->id, r->corr->refs[k], rs->rules[t]->file,
+					    rs->rules[t]->line, rs->rules[t]->col);
+					gone = true;
+				}
 				if (rs->rules[t]->depth > d)
 					d = rs->rules[t]->depth;
 			}
 			if (gone) {
-				vg_diag_error(
-				    ld->diag, r->file, r->line, r->col,
-				    "rule '%s': refers to a rule that cannot run", r->id);
 				drop[i] = true;
 				changed = 1;
 			} else if (d + 1 != r->depth) {
@@ -3130,7 +3197,7 @@ const struct vg_rule *vg_ruleset_rule(const struct vg_ruleset *rs, size_t i)
 
 const struct vg_rule *vg_ruleset_find(const struct vg_ruleset *rs, const char *id)
 {
-	return rs && id ? find_rule((struct vg_ruleset *)rs, id) : NULL;
+	return rs && id ? find_ref(rs->rules, rs->n, id) : NULL;
 }
 
 /* How far back in event time the events behind an alert of r can lie: its

@@ -176,6 +176,16 @@ START_TEST(load_errors_exact)
 	                        "detection:\n  sel:\n    a|frob: x\n  other: {b: c}\n"
 	                        "  condition:\n    - sel and missing\n"
 	                        "    - other or gone\n");
+	/* a reference to a rule that failed to load says so, where it is written;
+	 * a chain through a correlation that cannot run names it */
+	write_file("m_ref_failed.yml", "title: Ref failed\nid: bad-9\ncorrelation:\n"
+	                               "  type: event_count\n  rules:\n    - good-1\n"
+	                               "    - bad-1\n  group-by: [source.ip]\n"
+	                               "  timespan: 5m\n  condition: {gte: 3}\n");
+	write_file("n_chain.yml", "title: Chain\nid: bad-10\ncorrelation:\n"
+	                          "  type: event_count\n  rules: bad-6\n"
+	                          "  group-by: [source.ip]\n  timespan: 5m\n"
+	                          "  condition: {gte: 3}\n");
 	write_file("ignored.txt", "not yaml at all: [");
 	struct vg_ruleset *rs = NULL;
 	struct vg_diag d;
@@ -216,10 +226,30 @@ START_TEST(load_errors_exact)
 	EXPECT("%s/h_corr2.yml:5:10: error: rule 'bad-5': correlation: '%s' needs at "
 	       "least two rules",
 	       "temporal");
-	EXPECT(
-	    "%s/i_corr3.yml:1:1: error: rule 'bad-6': correlation refers to unknown rule "
-	    "'%s'",
-	    "nothere");
+	/* a correlation that failed for one reason: its references are checked too */
+	EXPECT("%s/g_corr.yml:5:11: error: rule 'bad-4': correlation refers to unknown "
+	       "rule '%s'",
+	       "missing-rule");
+	EXPECT("%s/i_corr3.yml:5:11: error: rule 'bad-6': correlation refers to unknown "
+	       "rule "
+	       "'%s'",
+	       "nothere");
+	snprintf(want, sizeof(want),
+	         "%s/m_ref_failed.yml:7:7: error: rule 'bad-9': correlation refers to "
+	         "rule 'bad-1', which failed to load (%s/b_badmod.yml:1:1)",
+	         g_dir, g_dir);
+	if (!diag_has(&d, want)) {
+		vg_diag_print(&d, stderr);
+		ck_abort_msg("missing diagnostic: %s", want);
+	}
+	snprintf(want, sizeof(want),
+	         "%s/n_chain.yml:5:10: error: rule 'bad-10': correlation refers to "
+	         "rule 'bad-6', which cannot run (%s/i_corr3.yml:1:1)",
+	         g_dir, g_dir);
+	if (!diag_has(&d, want)) {
+		vg_diag_print(&d, stderr);
+		ck_abort_msg("missing diagnostic: %s", want);
+	}
 	EXPECT("%s/j_re.yml:6:11: error: rule 'bad-7': regex '(unclosed' at offset 9: %s",
 	       "missing closing parenthesis");
 	EXPECT("%s/l_all.yml:6:5: error: rule 'bad-8': unknown modifier '%s'", "frob");
@@ -229,9 +259,9 @@ START_TEST(load_errors_exact)
 	EXPECT("%s/l_all.yml:10:16: error: rule 'bad-8': condition 'other or gone': "
 	       "unknown search identifier '%s'",
 	       "gone");
-	if (d.errors != 12)
+	if (d.errors != 15)
 		vg_diag_print(&d, stderr);
-	ck_assert_uint_eq(d.errors, 12);
+	ck_assert_uint_eq(d.errors, 15);
 	vg_diag_clear(&d);
 	vg_ruleset_destroy(rs);
 }
