@@ -189,6 +189,8 @@ struct mark {
 
 struct vg_assembler {
 	struct vg_assembler_conf conf;
+	/* conf.stop_values in the entities' canonical text ("type:value"), owned */
+	char **stops_canon;
 	vg_time stream_start; /* first alert's first_ts; VG_TIME_NONE before */
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
 	struct mark *nov;     /* novelties of the last two gaps (nov_prune), unordered */
@@ -268,6 +270,31 @@ static void link_keys(const struct vg_assembler *a, enum vg_entity_type t,
 	}
 }
 
+static bool entity_text(enum vg_entity_type t, const char *value, char *out, size_t size);
+
+/* A configured stop-value "type:value" as the entities it must match are written
+ * (an address in its canonical form, a host in lowercase, ...); as configured when
+ * the type is unknown or the value names nothing.  @return a copy, NULL on OOM. */
+static char *stop_canon(const char *sv)
+{
+	static const enum vg_entity_type types[] = {VG_ENT_IP, VG_ENT_HOST, VG_ENT_USER,
+	                                            VG_ENT_PROCESS, VG_ENT_HASH};
+	const char *colon = strchr(sv, ':');
+	char v[VG_ENTITY_VALUE_MAX];
+	for (size_t i = 0; colon && i < sizeof(types) / sizeof(types[0]); i++) {
+		const char *tn = vg_entity_type_name(types[i]);
+		if (strlen(tn) != (size_t)(colon - sv) || strncmp(sv, tn, strlen(tn)) ||
+		    !entity_text(types[i], colon + 1, v, sizeof(v)))
+			continue;
+		size_t n = strlen(tn) + 1 + strlen(v) + 1;
+		char *c = malloc(n);
+		if (c)
+			snprintf(c, n, "%s:%s", tn, v);
+		return c;
+	}
+	return strdup(sv);
+}
+
 vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assembler **out)
 {
 	struct vg_assembler *a = calloc(1, sizeof(*a));
@@ -282,6 +309,19 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 		a->conf.stop_max_alerts = 50;
 	if (a->conf.stop_window <= 0)
 		a->conf.stop_window = a->conf.inactivity_gap;
+	if (a->conf.n_stop_values &&
+	    !(a->stops_canon = calloc(a->conf.n_stop_values, sizeof(char *)))) {
+		free(a);
+		return VG_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < a->conf.n_stop_values; i++)
+		if (!(a->stops_canon[i] = stop_canon(a->conf.stop_values[i]))) {
+			while (i)
+				free(a->stops_canon[--i]);
+			free(a->stops_canon);
+			free(a);
+			return VG_ERR_NOMEM;
+		}
 	a->stream_start = VG_TIME_NONE;
 	a->newest_ts = VG_TIME_NONE;
 	vg_strmap_init(&a->rates);
@@ -383,6 +423,9 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		free(a->stop_list[i]);
 	}
 	free(a->stop_list);
+	for (size_t i = 0; i < a->conf.n_stop_values; i++)
+		free(a->stops_canon[i]);
+	free(a->stops_canon);
 	free(a->nov);
 	free(a->touched);
 	it = 0;
@@ -677,7 +720,7 @@ static bool configured_stop(const struct vg_assembler *a, enum vg_entity_type t,
 	                  ? (size_t)(at - value)
 	                  : strlen(value);
 	for (size_t i = 0; i < a->conf.n_stop_values; i++) {
-		const char *sv = a->conf.stop_values[i];
+		const char *sv = a->stops_canon[i];
 		if (strncmp(sv, tn, tl) != 0 || sv[tl] != ':')
 			continue;
 		sv += tl + 1;
@@ -1544,27 +1587,35 @@ size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
 	return n;
 }
 
-/* A stored entity as this version makes it (a store written by an older one may
- * hold values that name nothing, such as ip "-", or a host in its source's case):
- * @return false when it names nothing; else its canonical text in out -- for an
- * account or a process, the host after its last '@' (vg_alert_entities). */
-static bool restored_entity(const struct vg_entity *e, char *out, size_t size)
+/* The canonical text of an entity value of type t, into out: as
+ * vg_entity_canonical, and for an account or a process named with its host
+ * ("root@WEB01"), the host after the last '@' canonical.  @return false when the
+ * value, or the account or path before "@host", names nothing. */
+static bool entity_text(enum vg_entity_type t, const char *value, char *out, size_t size)
 {
-	if (e->type != VG_ENT_USER && e->type != VG_ENT_PROCESS)
-		return vg_entity_canonical(e->type, e->value, out, size);
-	snprintf(out, size, "%s", e->value);
+	if (t != VG_ENT_USER && t != VG_ENT_PROCESS)
+		return vg_entity_canonical(t, value, out, size);
+	snprintf(out, size, "%s", value);
 	char *at = strrchr(out, '@');
-	if (at && at > out && vg_entity_value_ok(VG_ENT_HOST, at + 1))
-		for (char *c = at + 1; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c + ('a' - 'A'));
+	char host[VG_ENTITY_VALUE_MAX];
+	if (at && at > out &&
+	    vg_entity_canonical(VG_ENT_HOST, at + 1, host, sizeof(host)))
+		snprintf(at + 1, size - (size_t)(at + 1 - out), "%s", host);
 	const char *own = out; /* the account or path before "@host" */
 	char head[VG_ENTITY_VALUE_MAX];
 	if (at) {
 		snprintf(head, sizeof(head), "%.*s", (int)(at - out), out);
 		own = head;
 	}
-	return vg_entity_value_ok(e->type, own);
+	return vg_entity_value_ok(t, own);
+}
+
+/* A stored entity as this version makes it (a store written by an older one may
+ * hold values that name nothing, such as ip "-", or a host in its source's case):
+ * @return false when it names nothing; else its canonical text in out. */
+static bool restored_entity(const struct vg_entity *e, char *out, size_t size)
+{
+	return entity_text(e->type, e->value, out, size);
 }
 
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc)

@@ -351,8 +351,10 @@ struct vg_assembler_conf {
 	/* Stop-values: entity values that never link alerts (they would glue unrelated
 	 * activity into one giant incident); they are still recorded as entities.
 	 * Configured ones are "type:value" strings (type as vg_entity_type_name;
-	 * "user:root" and "process:/bin/sh" match on every host).  Borrowed: they
-	 * must outlive the assembler. */
+	 * "user:root" and "process:/bin/sh" match on every host), matched in the
+	 * entities' canonical text (vg_entity_canonical: "host:WEB01" is web01,
+	 * "ip:::ffff:10.0.0.53" is 10.0.0.53).  Borrowed: they must outlive the
+	 * assembler. */
 	const char *const *stop_values;
 	size_t n_stop_values;
 	/* Automatic stop-values: a linking value carried by at least stop_max_alerts
@@ -398,9 +400,8 @@ bool vg_entity_value_ok(enum vg_entity_type t, const char *value);
  * @brief The text the entity named by a field value is known by, into out (size
  * bytes): for an ip the address's canonical form (vg_ip_canonical: IPv4-mapped
  * IPv6 as IPv4, IPv6 compressed and lowercase), a value that is not an address
- * as written; a hash in lowercase; every other type as written (cut to size - 1
- * bytes).  Alert fields keep the
- * value as written.
+ * as written; a hash and a host name in lowercase (DNS and Windows computer
+ * names ignore case); every other type as written (cut to size - 1 bytes).
  * @return false when the value names no entity (vg_entity_value_ok).
  */
 bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out,

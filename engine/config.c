@@ -109,7 +109,8 @@ static const struct opt g_opts[] = {
     {"correlation", "stop_values", T_STOPVALUES, O(correlation.stop_values), NULL, 0, 0,
      "Entity values that never link alerts into one incident: a map of type (ip, host, "
      "user, process, hash) to a list of values, e.g. {user: [root], ip: [10.0.0.53]}; "
-     "users and processes match on every host"},
+     "users and processes match on every host; hosts and hashes in any case, "
+     "addresses in any spelling (::ffff:10.0.0.53 is 10.0.0.53)"},
     {"correlation", "stop_max_alerts", T_INT, O(correlation.stop_max_alerts), "50", 1,
      4e9,
      "A linking value carried by this many alerts within stop_window stops "

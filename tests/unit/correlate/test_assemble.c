@@ -365,6 +365,42 @@ START_TEST(configured_stop_values_never_link)
 }
 END_TEST
 
+/* Configured stop-values match the entities as the assembler writes them: a host
+ * in any case, an address in any spelling, an account on a host written in
+ * capitals. */
+START_TEST(configured_stop_values_are_canonical)
+{
+	static const char *const stops[] = {"host:WEB01.Corp", "ip:::FFFF:10.0.0.53",
+	                                    "user:svc@WEB01.CORP"};
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .link_hosts = true,
+	                                 .stop_values = stops,
+	                                 .n_stop_values = 3};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	struct test_alert t1, t2;
+	bool changed;
+	const char *p1[] = {"source.ip", "10.0.0.53", "host.name", "web01.corp",
+	                    "user.name", "svc",       NULL};
+	const char *p2[] = {"source.ip", "10.0.0.53", "host.name", "Web01.Corp",
+	                    "user.name", "svc",       NULL};
+	mk(&t1, "0000000000000111", g_rule_high, 10, p1);
+	mk(&t2, "0000000000000112", g_rule_high, 20, p2);
+	char id1[21];
+	strcpy(id1, vg_assembler_add(a, &t1.alert, &changed)->id);
+	ck_assert_str_ne(vg_assembler_add(a, &t2.alert, &changed)->id, id1);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 2);
+	struct vg_stop_stat st[8];
+	size_t n = vg_assembler_take_stops(a, st, 8), seen = 0;
+	for (size_t i = 0; i < n; i++) {
+		ck_assert(st[i].configured);
+		seen |= 1u << st[i].type;
+	}
+	ck_assert_uint_eq(seen, 1u << VG_ENT_IP | 1u << VG_ENT_HOST | 1u << VG_ENT_USER);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 /* A value carried by stop_max_alerts alerts within the window stops linking, and a
  * restored assembler decides the same (the rate is rebuilt from restored alerts). */
 START_TEST(busy_values_become_stop_values)
@@ -1037,6 +1073,7 @@ static Suite *assemble_suite(void)
 	    {"determinism", ids_are_deterministic_and_restore_resumes},
 	    {"bounded", alert_details_are_bounded},
 	    {"stop-configured", configured_stop_values_never_link},
+	    {"stop-canonical", configured_stop_values_are_canonical},
 	    {"stop-rate", busy_values_become_stop_values},
 	    {"weak-links", weak_links_follow_notable_incidents},
 	    {"signatures", signatures_group_per_host_and_gap},
