@@ -191,6 +191,10 @@ struct vg_assembler {
 	struct vg_assembler_conf conf;
 	/* conf.stop_values in the entities' canonical text ("type:value"), owned */
 	char **stops_canon;
+	/* conf.host_domains in lowercase without a leading dot, each with its
+	 * length, longest first; owned */
+	char **domains;
+	size_t *domain_len;
 	vg_time stream_start; /* first alert's first_ts; VG_TIME_NONE before */
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
 	struct mark *nov;     /* novelties of the last two gaps (nov_prune), unordered */
@@ -270,12 +274,13 @@ static void link_keys(const struct vg_assembler *a, enum vg_entity_type t,
 	}
 }
 
-static bool entity_text(enum vg_entity_type t, const char *value, char *out, size_t size);
+static bool entity_text(const struct vg_assembler *a, enum vg_entity_type t,
+                        const char *value, char *out, size_t size);
 
 /* A configured stop-value "type:value" as the entities it must match are written
  * (an address in its canonical form, a host in lowercase, ...); as configured when
  * the type is unknown or the value names nothing.  @return a copy, NULL on OOM. */
-static char *stop_canon(const char *sv)
+static char *stop_canon(const struct vg_assembler *a, const char *sv)
 {
 	static const enum vg_entity_type types[] = {VG_ENT_IP, VG_ENT_HOST, VG_ENT_USER,
 	                                            VG_ENT_PROCESS, VG_ENT_HASH};
@@ -284,7 +289,7 @@ static char *stop_canon(const char *sv)
 	for (size_t i = 0; colon && i < sizeof(types) / sizeof(types[0]); i++) {
 		const char *tn = vg_entity_type_name(types[i]);
 		if (strlen(tn) != (size_t)(colon - sv) || strncmp(sv, tn, strlen(tn)) ||
-		    !entity_text(types[i], colon + 1, v, sizeof(v)))
+		    !entity_text(a, types[i], colon + 1, v, sizeof(v)))
 			continue;
 		size_t n = strlen(tn) + 1 + strlen(v) + 1;
 		char *c = malloc(n);
@@ -293,6 +298,53 @@ static char *stop_canon(const char *sv)
 		return c;
 	}
 	return strdup(sv);
+}
+
+static int cmp_len_desc(const void *x, const void *y)
+{
+	size_t a = strlen(*(char *const *)x), b = strlen(*(char *const *)y);
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* a->domains from conf.host_domains.  @return false on OOM. */
+static bool set_domains(struct vg_assembler *a)
+{
+	size_t n = a->conf.n_host_domains;
+	if (!n)
+		return true;
+	if (!(a->domains = calloc(n, sizeof(char *))) ||
+	    !(a->domain_len = calloc(n, sizeof(size_t))))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = a->conf.host_domains[i];
+		d += *d == '.';
+		if (!(a->domains[i] = strdup(d)))
+			return false;
+		for (char *c = a->domains[i]; *c; c++)
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c + ('a' - 'A'));
+	}
+	qsort(a->domains, n, sizeof(char *), cmp_len_desc);
+	for (size_t i = 0; i < n; i++)
+		a->domain_len[i] = strlen(a->domains[i]);
+	return true;
+}
+
+bool vg_assembler_host(const struct vg_assembler *a, const char *value, char *out,
+                       size_t size)
+{
+	if (!vg_entity_canonical(VG_ENT_HOST, value, out, size))
+		return false;
+	size_t n = strlen(out);
+	for (size_t i = 0; i < a->conf.n_host_domains; i++) {
+		size_t dl = a->domain_len[i];
+		if (dl && n > dl + 1 && out[n - dl - 1] == '.' &&
+		    !memcmp(out + n - dl, a->domains[i], dl)) {
+			out[n - dl - 1] = '\0';
+			break;
+		}
+	}
+	return true;
 }
 
 vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assembler **out)
@@ -309,17 +361,15 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 		a->conf.stop_max_alerts = 50;
 	if (a->conf.stop_window <= 0)
 		a->conf.stop_window = a->conf.inactivity_gap;
-	if (a->conf.n_stop_values &&
-	    !(a->stops_canon = calloc(a->conf.n_stop_values, sizeof(char *)))) {
-		free(a);
+	if (!set_domains(a) ||
+	    (a->conf.n_stop_values &&
+	     !(a->stops_canon = calloc(a->conf.n_stop_values, sizeof(char *))))) {
+		vg_assembler_destroy(a);
 		return VG_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < a->conf.n_stop_values; i++)
-		if (!(a->stops_canon[i] = stop_canon(a->conf.stop_values[i]))) {
-			while (i)
-				free(a->stops_canon[--i]);
-			free(a->stops_canon);
-			free(a);
+		if (!(a->stops_canon[i] = stop_canon(a, a->conf.stop_values[i]))) {
+			vg_assembler_destroy(a);
 			return VG_ERR_NOMEM;
 		}
 	a->stream_start = VG_TIME_NONE;
@@ -423,9 +473,13 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		free(a->stop_list[i]);
 	}
 	free(a->stop_list);
-	for (size_t i = 0; i < a->conf.n_stop_values; i++)
+	for (size_t i = 0; a->stops_canon && i < a->conf.n_stop_values; i++)
 		free(a->stops_canon[i]);
 	free(a->stops_canon);
+	for (size_t i = 0; a->domains && i < a->conf.n_host_domains; i++)
+		free(a->domains[i]);
+	free(a->domains);
+	free(a->domain_len);
 	free(a->nov);
 	free(a->touched);
 	it = 0;
@@ -484,7 +538,8 @@ bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, si
 /* alert, or a copy of it in *copy (fields in kv[0..cap), the host in host[]) whose
  * host.name is its canonical text: every key, entity and detail the assembler
  * makes from the host then names one host whatever the source's case. */
-static const struct vg_alert *with_canonical_host(const struct vg_alert *alert,
+static const struct vg_alert *with_canonical_host(const struct vg_assembler *a,
+                                                  const struct vg_alert *alert,
                                                   struct vg_alert *copy, struct vg_kv *kv,
                                                   size_t cap, char *host, size_t hsize)
 {
@@ -492,8 +547,8 @@ static const struct vg_alert *with_canonical_host(const struct vg_alert *alert,
 		const char *v = alert->fields[i].value;
 		if (strcmp(alert->fields[i].name, "host.name") != 0)
 			continue;
-		if (!vg_entity_canonical(VG_ENT_HOST, v, host, hsize) ||
-		    !strcmp(host, v) || alert->nfields > cap)
+		if (!vg_assembler_host(a, v, host, hsize) || !strcmp(host, v) ||
+		    alert->nfields > cap)
 			return alert;
 		*copy = *alert;
 		memcpy(kv, alert->fields, alert->nfields * sizeof(*kv));
@@ -1415,7 +1470,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	struct vg_alert canon;
 	struct vg_kv canon_kv[64];
 	char canon_host[VG_ENTITY_VALUE_MAX];
-	alert = with_canonical_host(alert, &canon, canon_kv, 64, canon_host,
+	alert = with_canonical_host(a, alert, &canon, canon_kv, 64, canon_host,
 	                            sizeof(canon_host));
 
 	vg_rule_info(alert->rule, &info);
@@ -1587,19 +1642,21 @@ size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
 	return n;
 }
 
-/* The canonical text of an entity value of type t, into out: as
- * vg_entity_canonical, and for an account or a process named with its host
- * ("root@WEB01"), the host after the last '@' canonical.  @return false when the
- * value, or the account or path before "@host", names nothing. */
-static bool entity_text(enum vg_entity_type t, const char *value, char *out, size_t size)
+/* The text an entity value of type t is known by in a's incidents, into out: as
+ * vg_entity_canonical, a host as vg_assembler_host, and for an account or a
+ * process named with its host ("root@WEB01"), the host after the last '@' so.  @return
+ * false when the value, or the account or path before "@host", names nothing. */
+static bool entity_text(const struct vg_assembler *a, enum vg_entity_type t,
+                        const char *value, char *out, size_t size)
 {
+	if (t == VG_ENT_HOST)
+		return vg_assembler_host(a, value, out, size);
 	if (t != VG_ENT_USER && t != VG_ENT_PROCESS)
 		return vg_entity_canonical(t, value, out, size);
 	snprintf(out, size, "%s", value);
 	char *at = strrchr(out, '@');
 	char host[VG_ENTITY_VALUE_MAX];
-	if (at && at > out &&
-	    vg_entity_canonical(VG_ENT_HOST, at + 1, host, sizeof(host)))
+	if (at && at > out && vg_assembler_host(a, at + 1, host, sizeof(host)))
 		snprintf(at + 1, size - (size_t)(at + 1 - out), "%s", host);
 	const char *own = out; /* the account or path before "@host" */
 	char head[VG_ENTITY_VALUE_MAX];
@@ -1613,9 +1670,10 @@ static bool entity_text(enum vg_entity_type t, const char *value, char *out, siz
 /* A stored entity as this version makes it (a store written by an older one may
  * hold values that name nothing, such as ip "-", or a host in its source's case):
  * @return false when it names nothing; else its canonical text in out. */
-static bool restored_entity(const struct vg_entity *e, char *out, size_t size)
+static bool restored_entity(const struct vg_assembler *a, const struct vg_entity *e,
+                            char *out, size_t size)
 {
-	return entity_text(e->type, e->value, out, size);
+	return entity_text(a, e->type, e->value, out, size);
 }
 
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc)
@@ -1659,7 +1717,7 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	}
 	for (size_t i = 0; i < inc->nentities && err == VG_OK; i++) {
 		char v[VG_ENTITY_VALUE_MAX];
-		if (restored_entity(&inc->entities[i], v, sizeof(v)))
+		if (restored_entity(a, &inc->entities[i], v, sizeof(v)))
 			err = add_entity(a, oi, inc->entities[i].type, v,
 			                 inc->entities[i].first_seen,
 			                 inc->entities[i].alerts);

@@ -366,6 +366,12 @@ struct vg_assembler_conf {
 	 * novelties, and incidents opened within it are not host neighbours
 	 * (everything is new to a fresh engine); 0 = no warm-up. */
 	vg_time novelty_warmup;
+	/* The local DNS domains ("corp.example.com"): a host name in one is known by
+	 * its first labels alone, so WS01.corp.example.com (Sysmon's Computer) and
+	 * ws01 (a syslog header) are one host; names in other domains keep them
+	 * (vg_assembler_host).  Any case, a leading dot ignored.  Borrowed. */
+	const char *const *host_domains;
+	size_t n_host_domains;
 };
 
 /** The entities an alert's fields name (see vg_alert_entities). */
@@ -424,10 +430,18 @@ struct vg_stop_stat {
 size_t vg_assembler_take_stops(struct vg_assembler *a, struct vg_stop_stat *out,
                                size_t max);
 
-struct vg_assembler;
-
 vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assembler **out);
 void vg_assembler_destroy(struct vg_assembler *a);
+/**
+ * @brief The name a host is known by in incidents, into out (size bytes): its
+ * canonical text (vg_entity_canonical, lowercase) without the longest of the
+ * configured local domains it ends in (".corp.example.com"), when a name is left.
+ * Every host name an alert carries into assembly becomes this (its host.name,
+ * entities, signature and novelty keys).
+ * @return false when the value names no host (vg_entity_value_ok).
+ */
+bool vg_assembler_host(const struct vg_assembler *a, const char *value, char *out,
+                       size_t size);
 
 /**
  * @brief Add an alert.  It joins the open incident that shares one of its entities

@@ -27,6 +27,7 @@ enum opt_type {
 	T_BANDS,
 	T_UTCOFFSET,
 	T_STOPVALUES,
+	T_DOMAINS,
 	T_BOOL
 };
 
@@ -117,6 +118,11 @@ static const struct opt g_opts[] = {
      "linking (automatic stop-value: busy hosts, shared accounts, scanners)"},
     {"correlation", "stop_window", T_DURATION, O(correlation.stop_window), "1h", 1,
      30 * 86400, "Event-time window of the automatic stop-value rate"},
+    {"correlation", "host_domains", T_DOMAINS, O(correlation.host_domains), NULL, 0, 0,
+     "Local DNS domains, e.g. [corp.example.com]: a host name in one is known by "
+     "its first labels, so WS01.corp.example.com (a Windows event's Computer) and "
+     "ws01 (a syslog header) are one host in incidents; names in other domains "
+     "stay whole.  Host names ignore case either way"},
     {"correlation", "link_hosts", T_BOOL, O(correlation.link_hosts), "true", 0, 0,
      "Alerts on the same host join one incident (guarded by stop-values), so an "
      "incident follows an attack across hosts"},
@@ -250,37 +256,89 @@ static const char *scalar(struct loader *ld, yaml_node_t *n, const struct opt *o
 	return (const char *)n->data.scalar.value;
 }
 
-static void set_strlist(struct loader *ld, yaml_node_t *n, const struct opt *o, void *dst)
+/* A plain null scalar: nothing written, ~ or null. */
+static bool is_null(const yaml_node_t *n)
 {
+	static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+	if (n->type != YAML_SCALAR_NODE ||
+	    n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(nulls) / sizeof(nulls[0]); i++)
+		if (!strcmp((const char *)n->data.scalar.value, nulls[i]))
+			return true;
+	return false;
+}
+
+/* A domain name as host_domains keeps it: lowercase, without a leading dot.
+ * @return false when it is not one (labels of letters, digits, '-' and '_', 1-63
+ * bytes each, 253 in all). */
+static bool domain_name(char *d)
+{
+	if (*d == '.')
+		memmove(d, d + 1, strlen(d));
+	size_t n = strlen(d), label = 0;
+	if (!n || n > 253)
+		return false;
+	for (char *c = d; *c; c++) {
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c + ('a' - 'A'));
+		if (*c == '.') {
+			if (!label)
+				return false;
+			label = 0;
+		} else if (((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+		            *c == '-' || *c == '_') &&
+		           ++label <= 63) {
+			continue;
+		} else {
+			return false;
+		}
+	}
+	return label > 0;
+}
+
+/* A list of strings (a scalar is a list of one): paths, or domain names
+ * (domains: checked and kept as domain_name leaves them). */
+static void set_strlist(struct loader *ld, yaml_node_t *n, const struct opt *o, void *dst,
+                        bool domains)
+{
+	const char *what = domains ? "domain names" : "paths";
 	char ***list = dst;
 	size_t *count = (size_t *)((char *)dst + sizeof(char **));
-	if (n->type == YAML_SCALAR_NODE) {
-		*list = calloc(1, sizeof(char *));
-		if (!*list || !((*list)[0] = dup_str(ld, (char *)n->data.scalar.value)))
-			return;
-		*count = 1;
+	yaml_node_item_t one = 0;
+	yaml_node_item_t *start = &one, *top = &one + 1;
+	if (is_null(n)) {
+		start = top; /* `paths:` or `paths: ~` -- none */
+	} else if (n->type == YAML_SEQUENCE_NODE) {
+		start = n->data.sequence.items.start;
+		top = n->data.sequence.items.top;
+	} else if (n->type != YAML_SCALAR_NODE) {
+		ERR(ld, n, "'%s.%s' must be a list of %s, not %s", o->section, o->key,
+		    what, type_name(n));
 		return;
 	}
-	if (n->type != YAML_SEQUENCE_NODE) {
-		ERR(ld, n, "'%s.%s' must be a list of paths, not %s", o->section, o->key,
-		    type_name(n));
-		return;
-	}
-	size_t len = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+	size_t len = (size_t)(top - start);
 	*list = calloc(len ? len : 1, sizeof(char *));
 	if (!*list) {
 		ld->oom = true;
 		return;
 	}
-	for (yaml_node_item_t *it = n->data.sequence.items.start;
-	     it < n->data.sequence.items.top; it++) {
-		yaml_node_t *v = yaml_document_get_node(ld->doc, *it);
+	for (yaml_node_item_t *it = start; it < top; it++) {
+		yaml_node_t *v = it == &one ? n : yaml_document_get_node(ld->doc, *it);
 		if (v->type != YAML_SCALAR_NODE || !v->data.scalar.length) {
-			ERR(ld, v, "'%s.%s' entries must be non-empty paths", o->section,
-			    o->key);
+			ERR(ld, v, "'%s.%s' entries must be non-empty %s", o->section,
+			    o->key, what);
 			continue;
 		}
-		(*list)[(*count)++] = dup_str(ld, (char *)v->data.scalar.value);
+		char *s = dup_str(ld, (char *)v->data.scalar.value);
+		if (s && domains && !domain_name(s)) {
+			ERR(ld, v, "'%s.%s': '%s' is not a domain name", o->section,
+			    o->key, (char *)v->data.scalar.value);
+			free(s);
+			continue;
+		}
+		if (s)
+			(*list)[(*count)++] = s;
 	}
 }
 
@@ -543,7 +601,8 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 		memcpy(dst, b, sizeof(b));
 		return;
 	}
-	case T_STRLIST: set_strlist(ld, n, o, dst); return;
+	case T_STRLIST: set_strlist(ld, n, o, dst, false); return;
+	case T_DOMAINS: set_strlist(ld, n, o, dst, true); return;
 	case T_MAP: set_map(ld, n, o, dst); return;
 	case T_INPUTS: set_inputs(ld, n, o, dst); return;
 	case T_STOPVALUES: set_stopvalues(ld, n, o, dst); return;
@@ -835,6 +894,7 @@ void vg_config_destroy(struct vg_config *cfg)
 	free(cfg->model.path);
 	free(cfg->store.path);
 	free_list(cfg->correlation.stop_values, cfg->correlation.nstop_values);
+	free_list(cfg->correlation.host_domains, cfg->correlation.nhost_domains);
 	free(cfg);
 }
 

@@ -142,12 +142,13 @@ static vg_err store_sig_stats(struct vg_pipeline *p)
 	return VG_OK; /* without a store the changes are only drained */
 }
 
-/* The novelty key of (host, rule): the host by its canonical text (lowercase, as
- * incident assembly knows it), "" for none. */
-static void novelty_key(const char *host, const char *rule_id, char *key, size_t size)
+/* The novelty key of (host, rule): the host as incident assembly knows it
+ * (vg_assembler_host: lowercase, without a local domain), "" for none. */
+static void novelty_key(const struct vg_pipeline *p, const char *host,
+                        const char *rule_id, char *key, size_t size)
 {
 	char h[VG_ENTITY_VALUE_MAX];
-	if (!host || !vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
+	if (!host || !vg_assembler_host(p->assembler, host, h, sizeof(h)))
 		h[0] = '\0';
 	snprintf(key, size, "%s\x1f%s", h, rule_id);
 }
@@ -156,7 +157,7 @@ static vg_err restore_novelty(const char *host, const char *rule_id, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
 	char key[1024];
-	novelty_key(host, rule_id, key, sizeof(key));
+	novelty_key(p, host, rule_id, key, sizeof(key));
 	return vg_strmap_put(&p->novelty, key, (void *)1);
 }
 
@@ -171,9 +172,9 @@ static vg_err note_novelty(struct vg_pipeline *p, struct vg_incident *inc,
 	char key[1024], h[VG_ENTITY_VALUE_MAX];
 	if (!host)
 		host = "";
-	if (vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
+	if (vg_assembler_host(p->assembler, host, h, sizeof(h)))
 		host = h; /* as the assembler knows it */
-	novelty_key(host, info->id, key, sizeof(key));
+	novelty_key(p, host, info->id, key, sizeof(key));
 	if (vg_strmap_get(&p->novelty, key))
 		return VG_OK;
 	if (vg_strmap_put(&p->novelty, key, (void *)1))
@@ -333,6 +334,8 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	                           : 0,
 	    .stop_window = cfg->correlation.stop_window,
 	    .novelty_warmup = cfg->correlation.novelty_warmup,
+	    .host_domains = (const char *const *)cfg->correlation.host_domains,
+	    .n_host_domains = cfg->correlation.nhost_domains,
 	};
 	if ((err = vg_assembler_new(&aconf, &p->assembler)))
 		goto fail;

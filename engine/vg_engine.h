@@ -83,7 +83,9 @@ struct vg_config {
 		size_t nstop_values;
 		int64_t stop_max_alerts; /* automatic stop-values: alerts per window */
 		vg_time stop_window;
-		bool link_hosts; /* hosts link alerts (guarded by stop-values) */
+		bool link_hosts;     /* hosts link alerts (guarded by stop-values) */
+		char **host_domains; /* local DNS domains, lowercase, no leading dot */
+		size_t nhost_domains;
 	} correlation;
 	struct {
 		int64_t workers;     /* threads parsing and detecting; 0 = one per core */

@@ -1060,6 +1060,94 @@ START_TEST(host_names_ignore_case)
 }
 END_TEST
 
+/* correlation.host_domains: a host in a local domain is known by its first
+ * labels, so the FQDN a Windows event names and the short name a syslog header
+ * gives are one host; names in other domains, and a domain itself, stay whole. */
+START_TEST(local_domains_name_one_host)
+{
+	static const char *const domains[] = {"Example.COM", ".corp.example.com"};
+	static const char *const stops[] = {"host:DC01.corp.example.com"};
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .link_hosts = true,
+	                                 .host_domains = domains,
+	                                 .n_host_domains = 2,
+	                                 .stop_values = stops,
+	                                 .n_stop_values = 1};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	char v[64];
+	static const char *const cases[][2] = {
+	    {"WS01.Corp.Example.com", "ws01"}, /* the longest domain first */
+	    {"ws01", "ws01"},
+	    {"x.sub.corp.example.com", "x.sub"},
+	    {"web.example.com", "web"},
+	    {"ws01.other.org", "ws01.other.org"},
+	    {"corp.example.com", "corp"}, /* in example.com */
+	    {"example.com", "example.com"},
+	    {"ws01corp.example.com", "ws01corp"},
+	    {"ws01.notexample.com", "ws01.notexample.com"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert(vg_assembler_host(a, cases[i][0], v, sizeof(v)));
+		ck_assert_str_eq(v, cases[i][1]);
+	}
+	ck_assert(!vg_assembler_host(a, "-", v, sizeof(v)));
+
+	struct test_alert t1, t2, t3, t4;
+	bool changed;
+	const char *p1[] = {"host.name", "WS01.corp.example.com", "user.name", "bob",
+	                    NULL};
+	const char *p2[] = {"host.name", "ws01", "user.name", "bob", NULL};
+	const char *p3[] = {"host.name", "ws01.other.org", "user.name", "bob", NULL};
+	mk(&t1, "00000000000000d1", g_rule_low, 100, p1);
+	mk(&t2, "00000000000000d2", g_rule_low, 101, p2);
+	mk(&t3, "00000000000000d3", g_rule_low, 102, p3);
+	char id1[21];
+	strcpy(id1, vg_assembler_add(a, &t1.alert, &changed)->id);
+	struct vg_incident *inc = vg_assembler_add(a, &t2.alert, &changed);
+	ck_assert_str_eq(inc->id, id1); /* one account on one host */
+	for (size_t e = 0; e < inc->nentities; e++)
+		ck_assert_str_eq(inc->entities[e].value,
+		                 inc->entities[e].type == VG_ENT_HOST ? "ws01"
+		                                                      : "bob@ws01");
+	for (size_t f = 0; f < inc->alerts[0].nfields; f++)
+		if (!strcmp(inc->alerts[0].fields[f].name, "host.name"))
+			ck_assert_str_eq(inc->alerts[0].fields[f].value, "ws01");
+	ck_assert_str_ne(vg_assembler_add(a, &t3.alert, &changed)->id, id1);
+	/* a configured stop-value in the long form matches the short name */
+	const char *p4[] = {"host.name", "dc01", "user.name", "svc", NULL};
+	mk(&t4, "00000000000000d4", g_rule_low, 103, p4);
+	(void)vg_assembler_add(a, &t4.alert, &changed);
+	struct vg_stop_stat st[4];
+	ck_assert_uint_eq(vg_assembler_take_stops(a, st, 4), 1);
+	ck_assert_int_eq(st[0].type, VG_ENT_HOST);
+	ck_assert_str_eq(st[0].value, "dc01");
+
+	/* an incident stored before the domains were configured: restored by the
+	 * short name, and bob on ws01 joins it */
+	struct vg_entity old_ents[] = {
+	    {VG_ENT_HOST, (char *)"ws02.corp.example.com", 10, 1},
+	    {VG_ENT_USER, (char *)"eve@WS02.CORP.EXAMPLE.COM", 10, 1},
+	};
+	struct vg_incident old = *inc;
+	snprintf(old.id, sizeof(old.id), "%s", "inc-00000000000000aa");
+	old.entities = old_ents;
+	old.nentities = 2;
+	struct vg_assembler *b;
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	ck_assert_int_eq(vg_assembler_restore(b, &old), VG_OK);
+	struct vg_incident *r = vg_assembler_get(b, old.id);
+	ck_assert_str_eq(r->entities[0].value, "ws02");
+	ck_assert_str_eq(r->entities[1].value, "eve@ws02");
+	const char *p5[] = {"host.name", "WS02", "user.name", "eve", NULL};
+	struct test_alert t5;
+	mk(&t5, "00000000000000d5", g_rule_low, 104, p5);
+	ck_assert_str_eq(vg_assembler_add(b, &t5.alert, &changed)->id, old.id);
+	vg_assembler_destroy(b);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -1074,6 +1162,7 @@ static Suite *assemble_suite(void)
 	    {"bounded", alert_details_are_bounded},
 	    {"stop-configured", configured_stop_values_never_link},
 	    {"stop-canonical", configured_stop_values_are_canonical},
+	    {"host-domains", local_domains_name_one_host},
 	    {"stop-rate", busy_values_become_stop_values},
 	    {"weak-links", weak_links_follow_notable_incidents},
 	    {"signatures", signatures_group_per_host_and_gap},

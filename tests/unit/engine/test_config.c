@@ -266,6 +266,46 @@ START_TEST(missing_file_is_an_io_error)
 }
 END_TEST
 
+/* correlation.host_domains: kept in lowercase without a leading dot; an entry
+ * that is not a domain name is an error where it is written, every one of them;
+ * a null list (`paths:`) is an empty one. */
+START_TEST(host_domains_are_checked)
+{
+	struct vg_config *cfg =
+	    load_ok("correlation:\n  host_domains: [Corp.Example.COM, .lab.local]\n"
+	            "rules:\n  paths:\n");
+	ck_assert_uint_eq(cfg->correlation.nhost_domains, 2);
+	ck_assert_str_eq(cfg->correlation.host_domains[0], "corp.example.com");
+	ck_assert_str_eq(cfg->correlation.host_domains[1], "lab.local");
+	ck_assert_uint_eq(cfg->rules.npaths, 0);
+	vg_config_destroy(cfg);
+	cfg = load_ok("correlation: {host_domains: corp.example.com}\n");
+	ck_assert_uint_eq(cfg->correlation.nhost_domains, 1);
+	vg_config_destroy(cfg);
+	char *msgs = load_bad("correlation:\n"
+	                      "  host_domains:\n"
+	                      "    - corp..example\n"
+	                      "    - ok.example\n"
+	                      "    - 'bad domain'\n"
+	                      "    - [nested]\n"
+	                      "    - .\n"
+	                      "rules: {paths: {a: b}}\n");
+	ck_assert_str_eq(
+	    msgs,
+	    "bad.yaml:3:7: error: 'correlation.host_domains': 'corp..example' is "
+	    "not a domain name\n"
+	    "bad.yaml:5:7: error: 'correlation.host_domains': 'bad domain' is not a "
+	    "domain name\n"
+	    "bad.yaml:6:7: error: 'correlation.host_domains' entries must be "
+	    "non-empty domain names\n"
+	    "bad.yaml:7:7: error: 'correlation.host_domains': '.' is not a domain "
+	    "name\n"
+	    "bad.yaml:8:16: error: 'rules.paths' must be a list of paths, not a "
+	    "mapping\n");
+	free(msgs);
+}
+END_TEST
+
 START_TEST(example_config_is_valid)
 {
 	char path[4096];
@@ -295,6 +335,7 @@ static Suite *config_suite(void)
 	    {"yaml", invalid_yaml_points_at_the_problem},
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},
+	    {"host_domains", host_domains_are_checked},
 	    {"example", example_config_is_valid},
 	};
 	return vg_test_suite("config", cases, sizeof(cases) / sizeof(cases[0]), NULL,

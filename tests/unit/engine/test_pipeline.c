@@ -1204,6 +1204,51 @@ START_TEST(value_cache_changes_nothing)
 }
 END_TEST
 
+/* correlation.host_domains reaches assembly and the novelty keys: one detector's
+ * signature on "mail" and on "MAIL.Corp.Example.com" is one (host, signature)
+ * incident and one novelty pair with the domain configured, two without. */
+static void domain_run(const char *db, const char *extra)
+{
+	static const char *const rows[] = {
+	    "1642213952,Wazuh: ClamAV database update,10.0.0.1,mail,W-Sys-Cav,"
+	    "false_positive,-",
+	    "1642213962,Wazuh: ClamAV database update,10.0.0.1,MAIL.Corp.Example.com,"
+	    "W-Sys-Cav,false_positive,-",
+	    "1642213972,Wazuh: ClamAV database update,10.0.0.1,mail.corp.example.com,"
+	    "W-Sys-Cav,false_positive,-"};
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts;
+	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	vg_pipeline_finish_input(p);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct vg_source src = {"alerts", 0, (int64_t)i};
+		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AITADS, rows[i],
+		                                     strlen(rows[i]), &src, 0),
+		                 VG_OK);
+	}
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+
+START_TEST(local_domains_join_host_names)
+{
+	char db[128];
+	snprintf(db, sizeof(db), "%s/domains.db", g_dir);
+	domain_run(db, "correlation: {host_domains: [corp.example.com]}\n");
+	ck_assert_int_eq(query_int(db, "select count(*) from incidents"), 1);
+	ck_assert_int_eq(
+	    query_int(db, "select count(*) from novelty where host = 'mail'"), 1);
+	ck_assert_int_eq(query_int(db, "select count(*) from novelty"), 1);
+	snprintf(db, sizeof(db), "%s/nodomains.db", g_dir);
+	domain_run(db, "");
+	ck_assert_int_eq(query_int(db, "select count(*) from incidents"), 2);
+	ck_assert_int_eq(query_int(db, "select count(*) from novelty"), 2);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -1222,6 +1267,7 @@ static Suite *pipeline_suite(void)
 	    {"marks", committed_offsets_remove_marks},
 	    {"workers", workers_change_nothing},
 	    {"value_cache", value_cache_changes_nothing},
+	    {"host_domains", local_domains_join_host_names},
 	};
 	return vg_test_suite("pipeline", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
