@@ -2757,8 +2757,9 @@ static void bad_ref(struct loader *ld, const struct vg_rule *r, size_t k,
 }
 
 /* Resolve correlation references; drop correlations that cannot run.  Rules are
- * renumbered afterwards. */
-static vg_err resolve(struct loader *ld)
+ * renumbered afterwards.  *dropped: which of the rules before (by their index
+ * then) were dropped, owned by the caller (set only on VG_OK). */
+static vg_err resolve(struct loader *ld, bool **dropped)
 {
 	struct vg_ruleset *rs = ld->rs;
 	size_t keep = 0;
@@ -2897,11 +2898,12 @@ static vg_err resolve(struct loader *ld)
 		else
 			rs->rules[keep++] = rs->rules[i];
 	}
-	free(drop);
 	/* renumber: old index -> new index */
 	size_t *map = malloc((rs->n ? rs->n : 1) * sizeof(size_t));
-	if (!map)
+	if (!map) {
+		free(drop);
 		return VG_ERR_NOMEM;
+	}
 	for (size_t i = 0; i < keep; i++)
 		map[rs->rules[i]->index] = i;
 	rs->n = keep;
@@ -2918,8 +2920,10 @@ static vg_err resolve(struct loader *ld)
 
 	/* consumers and standalone */
 	rs->corr_rules = calloc(rs->n ? rs->n : 1, sizeof(size_t));
-	if (!rs->corr_rules)
+	if (!rs->corr_rules) {
+		free(drop);
 		return VG_ERR_NOMEM;
+	}
 	for (size_t i = 0; i < rs->n; i++) {
 		struct vg_rule *r = rs->rules[i];
 		if (!r->corr)
@@ -2935,8 +2939,10 @@ static vg_err resolve(struct loader *ld)
 				continue;
 			size_t *np =
 			    realloc(t->consumers, (t->nconsumers + 1) * sizeof(size_t));
-			if (!np)
+			if (!np) {
+				free(drop);
 				return VG_ERR_NOMEM;
+			}
 			t->consumers = np;
 			t->consumers[t->nconsumers++] = i;
 		}
@@ -2952,6 +2958,7 @@ static vg_err resolve(struct loader *ld)
 			if (rs->rules[r->consumers[j]]->corr->generate)
 				r->standalone = true;
 	}
+	*dropped = drop;
 	return VG_OK;
 }
 
@@ -3069,7 +3076,8 @@ vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_rules
 	struct loader ld;
 	vg_err err;
 	size_t rules_cap = 0;
-	bool empty_path = false;
+	bool empty_path = false, *dropped = NULL;
+	size_t *first = NULL; /* rules [first[i], first[i + 1]) came from paths[i] */
 	struct vg_diag scratch;
 
 	*out = NULL;
@@ -3112,20 +3120,33 @@ vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_rules
 			empty_path = true;
 		}
 	}
+	if (n_paths && !(first = calloc(n_paths + 1, sizeof(size_t)))) {
+		err = VG_ERR_NOMEM;
+		goto done;
+	}
 	for (size_t i = 0; i < n_paths; i++) {
-		size_t before = ld.rs->n;
+		first[i] = ld.rs->n;
 		long r = load_path(&ld, paths[i], &rules_cap, 0);
 		if (r < 0) {
 			err = VG_ERR_NOMEM;
 			goto done;
 		}
-		if (ld.rs->n == before) {
+	}
+	if (n_paths)
+		first[n_paths] = ld.rs->n;
+	if ((err = resolve(&ld, &dropped)) != VG_OK)
+		goto done;
+	/* a path is empty when every rule it gave was dropped too (a correlation
+	 * whose rules are unknown); said after every rule's own errors */
+	for (size_t i = 0; i < n_paths; i++) {
+		size_t kept = 0;
+		for (size_t k = first[i]; k < first[i + 1]; k++)
+			kept += !dropped[k];
+		if (!kept) {
 			vg_diag_error(ld.diag, paths[i], 0, 0, "no rule could be loaded");
 			empty_path = true;
 		}
 	}
-	if ((err = resolve(&ld)) != VG_OK)
-		goto done;
 	if (!(ld.rs->mctx = pcre2_match_context_create(NULL))) {
 		err = VG_ERR_NOMEM;
 		goto done;
@@ -3139,6 +3160,8 @@ vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_rules
 	if (empty_path)
 		err = VG_ERR_CONFIG;
 done:
+	free(first);
+	free(dropped);
 	loader_clear(&ld);
 	if (err == VG_OK)
 		*out = ld.rs;

@@ -281,6 +281,17 @@ START_TEST(load_nothing_is_config_error)
 	snprintf(want, sizeof(want), "%s: error: no rule could be loaded", g_dir);
 	ck_assert(diag_has(&d, want));
 	vg_diag_clear(&d);
+	/* the path's verdict comes after every rule's errors, resolution's too */
+	const char *bad = write_file("bad.yml", "");
+	ck_assert_int_eq(unlink(bad), 0);
+	write_file("corr.yml", "title: C\nid: c\ncorrelation:\n  type: event_count\n"
+	                       "  rules: [gone]\n  group-by: [source.ip]\n"
+	                       "  timespan: 5m\n  condition: {gte: 3}\n");
+	ck_assert_int_eq(vg_ruleset_load(paths, 1, &rs, &d), VG_ERR_CONFIG);
+	ck_assert_uint_eq(d.count, 2);
+	ck_assert_ptr_nonnull(strstr(d.msgs[0], "refers to unknown rule 'gone'"));
+	ck_assert_str_eq(d.msgs[1], want);
+	vg_diag_clear(&d);
 	const char *missing[] = {"/nonexistent/vigil/rules"};
 	ck_assert_int_eq(vg_ruleset_load(missing, 1, &rs, &d), VG_ERR_CONFIG);
 	ck_assert(
