@@ -256,6 +256,13 @@ static const char *scalar(struct loader *ld, yaml_node_t *n, const struct opt *o
 	return (const char *)n->data.scalar.value;
 }
 
+static void free_list(char **l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i]);
+	free(l);
+}
+
 /* A plain null scalar: nothing written, ~ or null. */
 static bool is_null(const yaml_node_t *n)
 {
@@ -305,6 +312,9 @@ static void set_strlist(struct loader *ld, yaml_node_t *n, const struct opt *o, 
 	const char *what = domains ? "domain names" : "paths";
 	char ***list = dst;
 	size_t *count = (size_t *)((char *)dst + sizeof(char **));
+	free_list(*list, *count); /* a default set before */
+	*list = NULL;
+	*count = 0;
 	yaml_node_item_t one = 0;
 	yaml_node_item_t *start = &one, *top = &one + 1;
 	if (is_null(n)) {
@@ -415,6 +425,8 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 			if (!strcmp(key, "topic")) {
 				if (!*val)
 					ERR(ld, v, "input topic must not be empty");
+				else if (in.topic)
+					ERR(ld, k, "input key 'topic' is set twice");
 				else
 					in.topic = dup_str(ld, val);
 			} else if (!strcmp(key, "format")) {
@@ -752,6 +764,19 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 				    section);
 			continue;
 		}
+		bool twice = false;
+		for (yaml_node_pair_t *r = root->data.mapping.pairs.start;
+		     r < p && !twice; r++) {
+			yaml_node_t *prev = yaml_document_get_node(ld->doc, r->key);
+			if (prev->type == YAML_SCALAR_NODE &&
+			    !strcmp((char *)prev->data.scalar.value, section)) {
+				ERR(ld, k, "section '%s' is set twice (first at line %d)",
+				    section, mark_line(prev));
+				twice = true;
+			}
+		}
+		if (twice)
+			continue;
 		if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0)
 			continue; /* "store:" with nothing under it */
 		if (v->type != YAML_MAPPING_NODE) {
@@ -791,6 +816,7 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 		}
 	}
 	if (!ld->cfg->kafka.ninputs) {
+		free(ld->cfg->kafka.inputs); /* a list with no valid input: reported */
 		ld->cfg->kafka.inputs = calloc(1, sizeof(struct vg_input));
 		if (ld->cfg->kafka.inputs) {
 			ld->cfg->kafka.inputs[0].topic = dup_str(ld, "syslog");
@@ -861,13 +887,6 @@ vg_err vg_config_load_file(const char *path, struct vg_config **out, struct vg_d
 	vg_err err = vg_config_load_string(path, b.data ? b.data : "", b.len, out, diag);
 	vg_buf_free(&b);
 	return err;
-}
-
-static void free_list(char **l, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(l[i]);
-	free(l);
 }
 
 void vg_config_destroy(struct vg_config *cfg)

@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS_PER_TARGET defaults to 30; TARGETs default to every target (syslog json
-# auditd aitads decoder_load sigma).  Build dir: build-fuzz (override with
+# auditd aitads decoder_load sigma config).  Build dir: build-fuzz (override with
 # FUZZ_BUILD_DIR).  Corpora grow in $FUZZ_BUILD_DIR/corpus/<target>/ and are kept
 # between runs; crash reproducers land in $FUZZ_BUILD_DIR/artifacts/.  Prints, per
 # target, the executions, the coverage and whether it ran clean; exits 1 when any
@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-syslog json auditd aitads decoder_load sigma}
+targets=${*:-syslog json auditd aitads decoder_load sigma config}
 bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 
 if [ ! -f "$bdir/build.ninja" ]; then
@@ -55,6 +55,22 @@ for t in $targets; do
 	aitads) { xz -dc "$data/ait-alert-data-set/alerts/fox_alerts.csv.xz" 2>/dev/null | head -n 5 || true
 		echo '1642213952,"Suricata: a, ""quoted"" name",1.2.3.4,host,S-X,false_positive,-'; } | seed aitads ;;
 	decoder_load) mkdir -p "$d"; cp parsers/decoders/*.yaml "$d/" ;;
+	config) mkdir -p "$d"; cp engine/vigil.example.yaml "$d/"
+		cat >"$d/seed-sections.yaml" <<'EOF'
+kafka:
+  brokers: localhost:9092
+  inputs: [{topic: syslog, format: rfc5424}, {topic: sysmon, format: json}]
+  librdkafka: {fetch.min.bytes: 1, debug: consumer}
+rules: {paths: [rules/]}
+model: {priority_bands: [0.1, 0.4, 0.9], surface_threshold: 0.3}
+store: {path: v.db, retention: 30d}
+correlation:
+  stop_values: {ip: [10.0.0.53, '::ffff:10.0.0.54'], user: [root]}
+  host_domains: [corp.example.com, .lab.local]
+  incident_gap: 2h
+engine: {workers: 2, value_cache: 0}
+EOF
+		;;
 	sigma) mkdir -p "$d"; cp correlate/rules/*.yml "$d/"
 		# community rules of every kind: each modifier, condition form and
 		# correlation type appears in these (sorted, so the seeds are stable)

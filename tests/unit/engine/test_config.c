@@ -167,6 +167,27 @@ START_TEST(semantic_errors)
 }
 END_TEST
 
+/* A section written twice (YAML parsers let a mapping repeat a key) is an error,
+ * not a silent merge or override of the first. */
+START_TEST(sections_set_twice)
+{
+	char *msgs = load_bad("rules:\n  paths: [a]\n"
+	                      "correlation: {incident_gap: 2h}\n"
+	                      "rules:\n  paths: [b]\n"
+	                      "correlation:\n  incident_gap: 3h\n"
+	                      "kafka: {inputs: [{topic: a, topic: b}, {topc: c}]}\n");
+	ck_assert_str_eq(msgs, "bad.yaml:4:1: error: section 'rules' is set twice (first "
+	                       "at line 1)\n"
+	                       "bad.yaml:6:1: error: section 'correlation' is set twice "
+	                       "(first at line 3)\n"
+	                       "bad.yaml:8:29: error: input key 'topic' is set twice\n"
+	                       "bad.yaml:8:41: error: unknown key 'topc' in input (did "
+	                       "you mean 'topic'?)\n"
+	                       "bad.yaml:8:40: error: input needs a 'topic'\n");
+	free(msgs);
+}
+END_TEST
+
 /* engine.value_cache: the default is detection's (VG_DETECT_CACHE_DEFAULT), 0
  * turns it off, and a size past 1,048,576 entries (about 300 MiB a thread) is an
  * error at start-up. */
@@ -330,6 +351,7 @@ static Suite *config_suite(void)
 	    {"typos", typos_get_suggestions},
 	    {"types", wrong_types_and_values_all_reported},
 	    {"semantics", semantic_errors},
+	    {"sections_twice", sections_set_twice},
 	    {"retention", retention_is_checked_against_the_gap},
 	    {"value_cache", engine_value_cache},
 	    {"yaml", invalid_yaml_points_at_the_problem},
