@@ -186,6 +186,10 @@ START_TEST(load_errors_exact)
 	                          "  type: event_count\n  rules: bad-6\n"
 	                          "  group-by: [source.ip]\n  timespan: 5m\n"
 	                          "  condition: {gte: 3}\n");
+	/* keys written twice: which one the author meant is not sure */
+	write_file("o_dup.yml", "title: Dup\nid: bad-11\nlogsource: {product: linux}\n"
+	                        "detection:\n  sel:\n    a: x\n    a: y\n"
+	                        "  condition: sel\n  condition: not sel\n");
 	write_file("ignored.txt", "not yaml at all: [");
 	struct vg_ruleset *rs = NULL;
 	struct vg_diag d;
@@ -259,9 +263,15 @@ START_TEST(load_errors_exact)
 	EXPECT("%s/l_all.yml:10:16: error: rule 'bad-8': condition 'other or gone': "
 	       "unknown search identifier '%s'",
 	       "gone");
-	if (d.errors != 15)
+	EXPECT("%s/o_dup.yml:7:5: error: rule 'bad-11': key '%s' is set twice (first at "
+	       "line 6)",
+	       "a");
+	EXPECT("%s/o_dup.yml:9:3: error: rule 'bad-11': key '%s' is set twice (first at "
+	       "line 8)",
+	       "condition");
+	if (d.errors != 17)
 		vg_diag_print(&d, stderr);
-	ck_assert_uint_eq(d.errors, 15);
+	ck_assert_uint_eq(d.errors, 17);
 	vg_diag_clear(&d);
 	vg_ruleset_destroy(rs);
 }
