@@ -20,6 +20,7 @@
  * compile_value), correlation types in corr_types, rule kinds in compile_doc.
  */
 #include "correlate_int.h"
+#include "vg_yaml.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -2216,36 +2217,11 @@ static int load_placeholders(struct loader *ld, const yaml_node_t *map)
 }
 
 /* Compile one YAML document (one rule).  @return 1 loaded, 0 skipped, -1 OOM. */
-/* Every key written twice in one mapping of the document, as an error: libyaml
- * keeps both, PyYAML-based tools the last, and neither is sure to be what the
- * author meant (two `condition:` keys, a field listed twice in a selection). */
-static void dup_keys(struct loader *ld, yaml_document_t *doc)
+/* A key written twice in one mapping (vg_yaml_dup_keys): an error. */
+static void dup_key(const yaml_node_t *k, const yaml_node_t *first, void *ctx)
 {
-	for (yaml_node_t *m = doc->nodes.start; m < doc->nodes.top; m++) {
-		if (m->type != YAML_MAPPING_NODE)
-			continue;
-		for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
-		     p < m->data.mapping.pairs.top; p++) {
-			yaml_node_t *k = node(doc, p->key);
-			if (!k || k->type != YAML_SCALAR_NODE)
-				continue;
-			for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p;
-			     q++) {
-				yaml_node_t *f = node(doc, q->key);
-				if (f && f->type == YAML_SCALAR_NODE &&
-				    f->data.scalar.length == k->data.scalar.length &&
-				    !memcmp(f->data.scalar.value, k->data.scalar.value,
-				            k->data.scalar.length)) {
-					rule_err(
-					    ld, k,
-					    "key '%s' is set twice (first at line %d)",
-					    (const char *)k->data.scalar.value,
-					    mark_line(f));
-					break;
-				}
-			}
-		}
-	}
+	rule_err(ctx, k, "key '%s' is set twice (first at line %d)",
+	         (const char *)k->data.scalar.value, mark_line(first));
 }
 
 static int compile_doc(struct loader *ld, yaml_document_t *doc, size_t *rules_cap)
@@ -2268,7 +2244,7 @@ static int compile_doc(struct loader *ld, yaml_document_t *doc, size_t *rules_ca
 		rule_err(ld, root, "a rule must be a map");
 		return 0;
 	}
-	dup_keys(ld, doc);
+	vg_yaml_dup_keys(doc, dup_key, ld);
 	struct vg_rule *r = calloc(1, sizeof(*r));
 	if (!r)
 		return -1;

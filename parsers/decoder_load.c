@@ -9,6 +9,7 @@
  * decoders are interned in the field registry here, at load time, never per event.
  */
 #include "parsers_int.h"
+#include "vg_yaml.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -577,6 +578,14 @@ static void load_decoder_doc(struct loader *ld, yaml_node_t *root)
 }
 
 /* Load every YAML document of one file. */
+/* A key written twice in one mapping (vg_yaml_dup_keys): an error. */
+static void dup_key(const yaml_node_t *k, const yaml_node_t *first, void *ctx)
+{
+	struct loader *ld = ctx;
+	ERR_AT(ld, k, "key '%s' is set twice (first at line %d)",
+	       (const char *)k->data.scalar.value, line_of(first));
+}
+
 static void load_text(struct loader *ld, const unsigned char *data, size_t len)
 {
 	yaml_parser_t yp;
@@ -600,6 +609,7 @@ static void load_text(struct loader *ld, const unsigned char *data, size_t len)
 			break;
 		}
 		ld->doc = &doc;
+		vg_yaml_dup_keys(&doc, dup_key, ld);
 		load_decoder_doc(ld, root);
 		ld->doc = NULL;
 		yaml_document_delete(&doc);

@@ -1143,6 +1143,9 @@ START_TEST(decoder_structure_errors)
 	           "decoder: c\nmatch: {prefilter: ''}\nset: [1]\npatterns: []\n");
 	write_file("d.yaml", "decoder: d\n  bad: [\n");
 	write_file("e.txt", "not yaml, not loaded");
+	/* a key written twice: which one is meant is not sure */
+	write_file("f.yaml", "decoder: f\nmatch: {program: f}\n"
+	                     "patterns: [{name: p, regex: 'x', regex: 'y'}]\n");
 	ck_assert_int_eq(load_one("", &p, &diag), VG_ERR_CONFIG);
 	expect_msg(&diag, 0, "a.yaml",
 	           "3:42: error: decoder 'dup': pattern 'p' is defined twice");
@@ -1161,7 +1164,9 @@ START_TEST(decoder_structure_errors)
 	           "4:11: error: decoder 'c': 'patterns' must be a non-empty list");
 	expect_msg(&diag, 6, "d.yaml",
 	           "2:6: error: mapping values are not allowed in this context");
-	ck_assert_uint_eq(diag.count, 7);
+	expect_msg(&diag, 7, "f.yaml",
+	           "3:34: error: key 'regex' is set twice (first at line 3)");
+	ck_assert_uint_eq(diag.count, 8);
 	vg_diag_clear(&diag);
 
 	const char *missing[] = {"/nonexistent/vigil-decoders"};

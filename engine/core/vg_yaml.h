@@ -1,0 +1,19 @@
+/* vg_yaml.h - checks shared by Vigil's YAML loaders (rules, decoders). */
+#ifndef VG_YAML_H
+#define VG_YAML_H
+
+#include <yaml.h>
+
+/**
+ * @brief Call found(key, first, ctx) for every key written a second time in one
+ * mapping of doc (compared byte for byte; keys that are not scalars are not
+ * compared), with the first occurrence.  libyaml keeps every pair of a mapping and
+ * PyYAML-based tools only the last, so which one an author meant is never sure:
+ * the loaders report them as errors.  @return how many were found.
+ */
+size_t vg_yaml_dup_keys(yaml_document_t *doc,
+                        void (*found)(const yaml_node_t *key, const yaml_node_t *first,
+                                      void *ctx),
+                        void *ctx);
+
+#endif
