@@ -8,6 +8,7 @@
  * libyaml marks are 0-based; mark_line/mark_col add 1 once.
  */
 #include "vg_engine.h"
+#include "vg_yaml.h"
 
 #include <errno.h>
 #include <math.h>
@@ -377,6 +378,13 @@ static void set_map(struct loader *ld, yaml_node_t *n, const struct opt *o, void
 			    o->key);
 			continue;
 		}
+		const yaml_node_t *prev = vg_yaml_key_before(ld->doc, n, p);
+		if (prev) {
+			ERR(ld, k, "'%s.%s': '%s' is set twice (first at line %d)",
+			    o->section, o->key, (char *)k->data.scalar.value,
+			    mark_line(prev));
+			continue;
+		}
 		kv->items[kv->count].name = dup_str(ld, (char *)k->data.scalar.value);
 		kv->items[kv->count].value = dup_str(ld, (char *)v->data.scalar.value);
 		kv->lines[kv->count] = mark_line(v);
@@ -421,12 +429,17 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 				ERR(ld, v, "input '%s' must be a single value", key);
 				continue;
 			}
+			const yaml_node_t *prev = vg_yaml_key_before(ld->doc, e, p);
+			if (prev) {
+				ERR(ld, k,
+				    "input key '%s' is set twice (first at line %d)", key,
+				    mark_line(prev));
+				continue;
+			}
 			const char *val = (const char *)v->data.scalar.value;
 			if (!strcmp(key, "topic")) {
 				if (!*val)
 					ERR(ld, v, "input topic must not be empty");
-				else if (in.topic)
-					ERR(ld, k, "input key 'topic' is set twice");
 				else
 					in.topic = dup_str(ld, val);
 			} else if (!strcmp(key, "format")) {
@@ -486,6 +499,12 @@ static void set_stopvalues(struct loader *ld, yaml_node_t *n, const struct opt *
 			    "host, user, process or hash)",
 			    o->section, o->key, sugg ? " (did you mean '" : "",
 			    sugg ? sugg : "", sugg ? "'?)" : "");
+			continue;
+		}
+		const yaml_node_t *prev = vg_yaml_key_before(ld->doc, n, p);
+		if (prev) {
+			ERR(ld, k, "'%s.%s': '%s' is set twice (first at line %d)",
+			    o->section, o->key, type, mark_line(prev));
 			continue;
 		}
 		if (v->type != YAML_SEQUENCE_NODE) {
@@ -764,19 +783,12 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 				    section);
 			continue;
 		}
-		bool twice = false;
-		for (yaml_node_pair_t *r = root->data.mapping.pairs.start;
-		     r < p && !twice; r++) {
-			yaml_node_t *prev = yaml_document_get_node(ld->doc, r->key);
-			if (prev->type == YAML_SCALAR_NODE &&
-			    !strcmp((char *)prev->data.scalar.value, section)) {
-				ERR(ld, k, "section '%s' is set twice (first at line %d)",
-				    section, mark_line(prev));
-				twice = true;
-			}
-		}
-		if (twice)
+		const yaml_node_t *first = vg_yaml_key_before(ld->doc, root, p);
+		if (first) {
+			ERR(ld, k, "section '%s' is set twice (first at line %d)",
+			    section, mark_line(first));
 			continue;
+		}
 		if (v->type == YAML_SCALAR_NODE && v->data.scalar.length == 0)
 			continue; /* "store:" with nothing under it */
 		if (v->type != YAML_MAPPING_NODE) {
@@ -794,18 +806,11 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 			}
 			const char *key = (const char *)kk->data.scalar.value;
 			const struct opt *o = find_opt(section, key);
-			for (yaml_node_pair_t *r = v->data.mapping.pairs.start; r < q;
-			     r++) {
-				yaml_node_t *prev =
-				    yaml_document_get_node(ld->doc, r->key);
-				if (prev->type == YAML_SCALAR_NODE &&
-				    !strcmp((char *)prev->data.scalar.value, key)) {
-					ERR(ld, kk,
-					    "key '%s.%s' is set twice (first at line %d)",
-					    section, key, mark_line(prev));
-					o = NULL;
-					break;
-				}
+			const yaml_node_t *prev = vg_yaml_key_before(ld->doc, v, q);
+			if (prev) {
+				ERR(ld, kk, "key '%s.%s' is set twice (first at line %d)",
+				    section, key, mark_line(prev));
+				o = NULL;
 			}
 			if (!o) {
 				if (!find_opt(section, key))

@@ -5,6 +5,12 @@
 #include <yaml.h>
 
 /**
+ * @brief The key node of an earlier pair of mapping map whose scalar key is
+ * pair's (compared byte for byte), or NULL: pair's key is written twice.
+ */
+const yaml_node_t *vg_yaml_key_before(yaml_document_t *doc, const yaml_node_t *map,
+                                      const yaml_node_pair_t *pair);
+/**
  * @brief Call found(key, first, ctx) for every key written a second time in one
  * mapping of doc (compared byte for byte; keys that are not scalars are not
  * compared), with the first occurrence.  libyaml keeps every pair of a mapping and

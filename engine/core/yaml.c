@@ -3,6 +3,23 @@
 
 #include <string.h>
 
+const yaml_node_t *vg_yaml_key_before(yaml_document_t *doc, const yaml_node_t *map,
+                                      const yaml_node_pair_t *pair)
+{
+	const yaml_node_t *k = yaml_document_get_node(doc, pair->key);
+	if (!k || k->type != YAML_SCALAR_NODE || map->type != YAML_MAPPING_NODE)
+		return NULL;
+	for (const yaml_node_pair_t *q = map->data.mapping.pairs.start; q < pair; q++) {
+		const yaml_node_t *f = yaml_document_get_node(doc, q->key);
+		if (f && f->type == YAML_SCALAR_NODE &&
+		    f->data.scalar.length == k->data.scalar.length &&
+		    !memcmp(f->data.scalar.value, k->data.scalar.value,
+		            k->data.scalar.length))
+			return f;
+	}
+	return NULL;
+}
+
 size_t vg_yaml_dup_keys(yaml_document_t *doc,
                         void (*found)(const yaml_node_t *key, const yaml_node_t *first,
                                       void *ctx),
@@ -14,21 +31,10 @@ size_t vg_yaml_dup_keys(yaml_document_t *doc,
 			continue;
 		for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
 		     p < m->data.mapping.pairs.top; p++) {
-			const yaml_node_t *k = yaml_document_get_node(doc, p->key);
-			if (!k || k->type != YAML_SCALAR_NODE)
-				continue;
-			for (yaml_node_pair_t *q = m->data.mapping.pairs.start; q < p;
-			     q++) {
-				const yaml_node_t *f =
-				    yaml_document_get_node(doc, q->key);
-				if (f && f->type == YAML_SCALAR_NODE &&
-				    f->data.scalar.length == k->data.scalar.length &&
-				    !memcmp(f->data.scalar.value, k->data.scalar.value,
-				            k->data.scalar.length)) {
-					found(k, f, ctx);
-					n++;
-					break;
-				}
+			const yaml_node_t *f = vg_yaml_key_before(doc, m, p);
+			if (f) {
+				found(yaml_document_get_node(doc, p->key), f, ctx);
+				n++;
 			}
 		}
 	}

@@ -175,15 +175,22 @@ START_TEST(sections_set_twice)
 	                      "correlation: {incident_gap: 2h}\n"
 	                      "rules:\n  paths: [b]\n"
 	                      "correlation:\n  incident_gap: 3h\n"
-	                      "kafka: {inputs: [{topic: a, topic: b}, {topc: c}]}\n");
+	                      "kafka: {inputs: [{topic: a, topic: b}, {topc: c}],\n"
+	                      "  librdkafka: {debug: all, debug: consumer}}\n"
+	                      "engine:\n  workers: 1\n  workers: 2\n");
 	ck_assert_str_eq(msgs, "bad.yaml:4:1: error: section 'rules' is set twice (first "
 	                       "at line 1)\n"
 	                       "bad.yaml:6:1: error: section 'correlation' is set twice "
 	                       "(first at line 3)\n"
-	                       "bad.yaml:8:29: error: input key 'topic' is set twice\n"
+	                       "bad.yaml:8:29: error: input key 'topic' is set twice "
+	                       "(first at line 8)\n"
 	                       "bad.yaml:8:41: error: unknown key 'topc' in input (did "
 	                       "you mean 'topic'?)\n"
-	                       "bad.yaml:8:40: error: input needs a 'topic'\n");
+	                       "bad.yaml:8:40: error: input needs a 'topic'\n"
+	                       "bad.yaml:9:28: error: 'kafka.librdkafka': 'debug' is set "
+	                       "twice (first at line 9)\n"
+	                       "bad.yaml:12:3: error: key 'engine.workers' is set twice "
+	                       "(first at line 11)\n");
 	free(msgs);
 }
 END_TEST
