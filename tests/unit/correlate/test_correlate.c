@@ -238,22 +238,13 @@ START_TEST(load_errors_exact)
 	       "rule "
 	       "'%s'",
 	       "nothere");
-	snprintf(want, sizeof(want),
-	         "%s/m_ref_failed.yml:7:7: error: rule 'bad-9': correlation refers to "
-	         "rule 'bad-1', which failed to load (%s/b_badmod.yml:1:1)",
-	         g_dir, g_dir);
-	if (!diag_has(&d, want)) {
-		vg_diag_print(&d, stderr);
-		ck_abort_msg("missing diagnostic: %s", want);
-	}
-	snprintf(want, sizeof(want),
-	         "%s/n_chain.yml:5:10: error: rule 'bad-10': correlation refers to "
-	         "rule 'bad-6', which cannot run (%s/i_corr3.yml:1:1)",
-	         g_dir, g_dir);
-	if (!diag_has(&d, want)) {
-		vg_diag_print(&d, stderr);
-		ck_abort_msg("missing diagnostic: %s", want);
-	}
+	/* the referenced rule's place is named too (g_dir twice) */
+	EXPECT("%s/m_ref_failed.yml:7:7: error: rule 'bad-9': correlation refers to "
+	       "rule 'bad-1', which failed to load (%s/b_badmod.yml:1:1)",
+	       g_dir);
+	EXPECT("%s/n_chain.yml:5:10: error: rule 'bad-10': correlation refers to "
+	       "rule 'bad-6', which cannot run (%s/i_corr3.yml:1:1)",
+	       g_dir);
 	EXPECT("%s/j_re.yml:6:11: error: rule 'bad-7': regex '(unclosed' at offset 9: %s",
 	       "missing closing parenthesis");
 	EXPECT("%s/l_all.yml:6:5: error: rule 'bad-8': unknown modifier '%s'", "frob");
