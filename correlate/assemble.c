@@ -320,9 +320,7 @@ static bool set_domains(struct vg_assembler *a)
 		d += *d == '.';
 		if (!(a->domains[i] = strdup(d)))
 			return false;
-		for (char *c = a->domains[i]; *c; c++)
-			if (*c >= 'A' && *c <= 'Z')
-				*c = (char)(*c + ('a' - 'A'));
+		vg_ascii_lower(a->domains[i], strlen(d));
 	}
 	qsort(a->domains, n, sizeof(char *), cmp_len_desc);
 	for (size_t i = 0; i < n; i++)
@@ -361,6 +359,16 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 		a->conf.stop_max_alerts = 50;
 	if (a->conf.stop_window <= 0)
 		a->conf.stop_window = a->conf.inactivity_gap;
+	a->stream_start = VG_TIME_NONE;
+	a->newest_ts = VG_TIME_NONE;
+	vg_strmap_init(&a->rates);
+	vg_strmap_init(&a->sig_stats);
+	vg_strmap_init(&a->sig_dirty);
+	vg_strmap_init(&a->stops);
+	vg_strmap_init(&a->by_entity);
+	vg_strmap_init(&a->by_alert);
+	vg_strmap_init(&a->by_id);
+	vg_strmap_init(&a->hosts);
 	if (!set_domains(a) ||
 	    (a->conf.n_stop_values &&
 	     !(a->stops_canon = calloc(a->conf.n_stop_values, sizeof(char *))))) {
@@ -372,16 +380,6 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 			vg_assembler_destroy(a);
 			return VG_ERR_NOMEM;
 		}
-	a->stream_start = VG_TIME_NONE;
-	a->newest_ts = VG_TIME_NONE;
-	vg_strmap_init(&a->rates);
-	vg_strmap_init(&a->sig_stats);
-	vg_strmap_init(&a->sig_dirty);
-	vg_strmap_init(&a->stops);
-	vg_strmap_init(&a->by_entity);
-	vg_strmap_init(&a->by_alert);
-	vg_strmap_init(&a->by_id);
-	vg_strmap_init(&a->hosts);
 	*out = a;
 	return VG_OK;
 }
@@ -529,9 +527,7 @@ bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, si
 	 * computer names) are case-insensitive, and ECS asks for lowercase: one host
 	 * whether Sysmon says WS01.corp or a syslog relay ws01.corp */
 	if (t == VG_ENT_HASH || t == VG_ENT_HOST)
-		for (size_t i = 0; i < n; i++)
-			if (out[i] >= 'A' && out[i] <= 'Z')
-				out[i] = (char)(out[i] + ('a' - 'A'));
+		vg_ascii_lower(out, n);
 	return true;
 }
 
@@ -1643,9 +1639,12 @@ size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
 }
 
 /* The text an entity value of type t is known by in a's incidents, into out: as
- * vg_entity_canonical, a host as vg_assembler_host, and for an account or a
- * process named with its host ("root@WEB01"), the host after the last '@' so.  @return
- * false when the value, or the account or path before "@host", names nothing. */
+ * vg_entity_canonical, a host as vg_assembler_host, and an account or a process
+ * named with its host ("root@WEB01") with that host, after the last '@', as
+ * vg_assembler_host makes it.  What a store written by an older version holds
+ * (ip "-", a host in its source's case) and configured stop-values become this.
+ * @return false when the value, or the account or path before "@host", names
+ * nothing. */
 static bool entity_text(const struct vg_assembler *a, enum vg_entity_type t,
                         const char *value, char *out, size_t size)
 {
@@ -1665,15 +1664,6 @@ static bool entity_text(const struct vg_assembler *a, enum vg_entity_type t,
 		own = head;
 	}
 	return vg_entity_value_ok(t, own);
-}
-
-/* A stored entity as this version makes it (a store written by an older one may
- * hold values that name nothing, such as ip "-", or a host in its source's case):
- * @return false when it names nothing; else its canonical text in out. */
-static bool restored_entity(const struct vg_assembler *a, const struct vg_entity *e,
-                            char *out, size_t size)
-{
-	return entity_text(a, e->type, e->value, out, size);
 }
 
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc)
@@ -1717,7 +1707,8 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	}
 	for (size_t i = 0; i < inc->nentities && err == VG_OK; i++) {
 		char v[VG_ENTITY_VALUE_MAX];
-		if (restored_entity(a, &inc->entities[i], v, sizeof(v)))
+		if (entity_text(a, inc->entities[i].type, inc->entities[i].value, v,
+		                sizeof(v)))
 			err = add_entity(a, oi, inc->entities[i].type, v,
 			                 inc->entities[i].first_seen,
 			                 inc->entities[i].alerts);

@@ -2216,7 +2216,6 @@ static int load_placeholders(struct loader *ld, const yaml_node_t *map)
 	return 0;
 }
 
-/* Compile one YAML document (one rule).  @return 1 loaded, 0 skipped, -1 OOM. */
 /* A key written twice in one mapping (vg_yaml_dup_keys): an error. */
 static void dup_key(const yaml_node_t *k, const yaml_node_t *first, void *ctx)
 {
@@ -2224,6 +2223,7 @@ static void dup_key(const yaml_node_t *k, const yaml_node_t *first, void *ctx)
 	         (const char *)k->data.scalar.value, mark_line(first));
 }
 
+/* Compile one YAML document (one rule).  @return 1 loaded, 0 skipped, -1 OOM. */
 static int compile_doc(struct loader *ld, yaml_document_t *doc, size_t *rules_cap)
 {
 	yaml_node_t *root = yaml_document_get_root_node(doc);

@@ -287,9 +287,8 @@ static bool domain_name(char *d)
 	size_t n = strlen(d), label = 0;
 	if (!n || n > 253)
 		return false;
+	vg_ascii_lower(d, n);
 	for (char *c = d; *c; c++) {
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c + ('a' - 'A'));
 		if (*c == '.') {
 			if (!label)
 				return false;

@@ -66,3 +66,10 @@ const char *vg_closest(const char *word, const char *const *candidates, size_t n
 	}
 	return best_d <= limit ? best : NULL;
 }
+
+void vg_ascii_lower(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] >= 'A' && s[i] <= 'Z')
+			s[i] = (char)(s[i] + ('a' - 'A'));
+}

@@ -101,6 +101,9 @@ bool vg_str_ieq(struct vg_str s, const char *c);
 /** @brief "did you mean" helper: the candidate closest to word by edit distance,
  *  or NULL when none is within a third of the word's length. */
 const char *vg_closest(const char *word, const char *const *candidates, size_t n);
+/** @brief Lowercase the ASCII letters of s[0..n) in place (other bytes as they are:
+ *  host names, domains and hex digits compare without case). */
+void vg_ascii_lower(char *s, size_t n);
 
 /* --------------------------------------------------------------- arena */
 
