@@ -3,6 +3,7 @@
  * contract: VG_OK, or VG_ERR_CONFIG with at least one diagnostic; never a crash, a
  * leak or a hang (PCRE2 match limits bound hostile patterns). */
 #include "fuzz_file.h"
+#include "fuzz_loader.h"
 #include "vg_parsers.h"
 
 #include <stdint.h>
@@ -22,9 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vg_diag diag;
 	vg_diag_init(&diag);
 	vg_err err = vg_parser_new(&conf, &parser, &diag);
-	if (err == VG_OK) {
-		if (!parser)
-			abort();
+	fz_loader_contract(err, parser != NULL, &diag);
+	if (parser) {
 		struct vg_parse_ctx *ctx = vg_parse_ctx_new(parser);
 		struct vg_arena *arena = vg_arena_new(0);
 		if (ctx && arena) {
@@ -38,11 +38,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		vg_arena_destroy(arena);
 		vg_parse_ctx_destroy(ctx);
-	} else if (err == VG_ERR_CONFIG) {
-		if (diag.errors == 0)
-			abort();
-	} else if (err != VG_ERR_NOMEM) {
-		abort();
 	}
 	vg_parser_destroy(parser);
 	vg_diag_clear(&diag);

@@ -7,6 +7,7 @@
  * patterns).  Rule files come from people and from the community: a bad one must
  * be reported, never take the engine down. */
 #include "fuzz_file.h"
+#include "fuzz_loader.h"
 #include "vg_correlate.h"
 #include "vg_parsers.h"
 
@@ -121,16 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vg_diag diag;
 	vg_diag_init(&diag);
 	vg_err err = vg_ruleset_load(paths, 1, &rs, &diag);
-	if (err == VG_OK) {
-		if (!rs)
-			abort();
+	fz_loader_contract(err, rs != NULL, &diag);
+	if (rs)
 		run(rs);
-	} else if (err == VG_ERR_CONFIG) {
-		if (diag.errors == 0 || rs)
-			abort();
-	} else if (err != VG_ERR_NOMEM) {
-		abort();
-	}
 	vg_ruleset_destroy(rs);
 	vg_diag_clear(&diag);
 	return 0;
