@@ -195,6 +195,8 @@ struct vg_assembler {
 	 * length, longest first; owned */
 	char **domains;
 	size_t *domain_len;
+	struct vg_kv *canon_kv; /* with_canonical_host's copy of an alert's fields */
+	size_t canon_cap;
 	vg_time stream_start; /* first alert's first_ts; VG_TIME_NONE before */
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
 	struct mark *nov;     /* novelties of the last two gaps (nov_prune), unordered */
@@ -478,6 +480,7 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		free(a->domains[i]);
 	free(a->domains);
 	free(a->domain_len);
+	free(a->canon_kv);
 	free(a->nov);
 	free(a->touched);
 	it = 0;
@@ -531,25 +534,33 @@ bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, si
 	return true;
 }
 
-/* alert, or a copy of it in *copy (fields in kv[0..cap), the host in host[]) whose
- * host.name is its canonical text: every key, entity and detail the assembler
- * makes from the host then names one host whatever the source's case. */
-static const struct vg_alert *with_canonical_host(const struct vg_assembler *a,
+/* alert, or a copy of it in *copy (its fields in a->canon_kv, the host in host[])
+ * whose host.name is as vg_assembler_host makes it: every key, entity and detail
+ * the assembler makes from the host then names one host whatever the source's
+ * case or domain.  NULL when the copy's fields cannot be allocated. */
+static const struct vg_alert *with_canonical_host(struct vg_assembler *a,
                                                   const struct vg_alert *alert,
-                                                  struct vg_alert *copy, struct vg_kv *kv,
-                                                  size_t cap, char *host, size_t hsize)
+                                                  struct vg_alert *copy, char *host,
+                                                  size_t hsize)
 {
 	for (size_t i = 0; i < alert->nfields; i++) {
 		const char *v = alert->fields[i].value;
 		if (strcmp(alert->fields[i].name, "host.name") != 0)
 			continue;
-		if (!vg_assembler_host(a, v, host, hsize) || !strcmp(host, v) ||
-		    alert->nfields > cap)
+		if (!vg_assembler_host(a, v, host, hsize) || !strcmp(host, v))
 			return alert;
+		if (alert->nfields > a->canon_cap) {
+			struct vg_kv *nk =
+			    realloc(a->canon_kv, alert->nfields * sizeof(*nk));
+			if (!nk)
+				return NULL;
+			a->canon_kv = nk;
+			a->canon_cap = alert->nfields;
+		}
 		*copy = *alert;
-		memcpy(kv, alert->fields, alert->nfields * sizeof(*kv));
-		kv[i].value = host;
-		copy->fields = kv;
+		memcpy(a->canon_kv, alert->fields, alert->nfields * sizeof(*a->canon_kv));
+		a->canon_kv[i].value = host;
+		copy->fields = a->canon_kv;
 		return copy;
 	}
 	return alert;
@@ -1464,10 +1475,10 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	if (oi)
 		return &oi->inc; /* replayed: already part of this incident */
 	struct vg_alert canon;
-	struct vg_kv canon_kv[64];
 	char canon_host[VG_ENTITY_VALUE_MAX];
-	alert = with_canonical_host(a, alert, &canon, canon_kv, 64, canon_host,
-	                            sizeof(canon_host));
+	alert = with_canonical_host(a, alert, &canon, canon_host, sizeof(canon_host));
+	if (!alert)
+		return NULL; /* out of memory */
 
 	vg_rule_info(alert->rule, &info);
 	char sk[600], pk[600];

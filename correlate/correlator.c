@@ -310,7 +310,8 @@ struct vg_correlator {
 	/* alert scratch, reused */
 	struct vg_buf key, snap, idbuf, strs;
 	struct vg_kv *kv;
-	size_t kvcap;
+	size_t *kvoff; /* each kv value's offset in strs while it is filled */
+	size_t kvcap;  /* widest group-by + entity fields */
 	struct vg_source events[ALERT_EVENTS_MAX];
 	struct evref tmp[ALERT_EVENTS_MAX];
 	struct pext pxs[ALERT_EVENTS_MAX]; /* extents derived from a gx's events */
@@ -422,9 +423,16 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
 	c->table = calloc(c->nbuckets, sizeof(*c->table));
 	c->nmark_buckets = 64;
 	c->marks = calloc(c->nmark_buckets, sizeof(*c->marks));
-	c->kvcap = rs->max_ngroup + 8;
-	c->kv = calloc(c->kvcap, sizeof(*c->kv));
-	if (!c->rules || !c->table || !c->marks || !c->kv) {
+	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+		vg_field f = vg_field_lookup(ents[i], strlen(ents[i]));
+		if (f != VG_FIELD_NONE)
+			c->entity[c->nentity++] = f;
+	}
+	/* an alert's fields: every group-by value, then every entity value */
+	c->kvcap = rs->max_ngroup + c->nentity;
+	c->kv = calloc(c->kvcap ? c->kvcap : 1, sizeof(*c->kv));
+	c->kvoff = calloc(c->kvcap ? c->kvcap : 1, sizeof(*c->kvoff));
+	if (!c->rules || !c->table || !c->marks || !c->kv || !c->kvoff) {
 		vg_correlator_destroy(c);
 		return VG_ERR_NOMEM;
 	}
@@ -447,11 +455,6 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
 			r->kind = G_FIXED;
 			r->statesz = sizeof(struct gx) + sizeof(struct snapx);
 		}
-	}
-	for (size_t i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
-		vg_field f = vg_field_lookup(ents[i], strlen(ents[i]));
-		if (f != VG_FIELD_NONE)
-			c->entity[c->nentity++] = f;
 	}
 	vg_buf_init(&c->key);
 	vg_buf_init(&c->snap);
@@ -531,6 +534,7 @@ void vg_correlator_destroy(struct vg_correlator *c)
 	free(c->topics);
 	free(c->parts);
 	free(c->kv);
+	free(c->kvoff);
 	vg_buf_free(&c->key);
 	vg_buf_free(&c->snap);
 	vg_buf_free(&c->idbuf);
@@ -680,10 +684,10 @@ static void fields_from_snap(struct vg_correlator *c, const struct vg_buf *snap,
                              struct vg_alert *a)
 {
 	size_t off = 0, n = 0;
-	size_t offs[64];
+	size_t *offs = c->kvoff;
 	vg_buf_reset(&c->strs);
 	vg_buf_putc(&c->strs, '\0');
-	while (snap->data && off + 8 <= snap->len && n < c->kvcap && n < 64) {
+	while (snap->data && off + 8 <= snap->len && n < c->kvcap) {
 		int32_t f;
 		uint32_t len;
 		memcpy(&f, snap->data + off, 4);

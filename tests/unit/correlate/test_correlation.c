@@ -1039,6 +1039,72 @@ START_TEST(differential_event_count_ring)
 }
 END_TEST
 
+/* An alert carries every entity and signature field of its event, whatever the
+ * rule set's widest group-by (the field array was sized by it: a rule set without
+ * correlations kept 8 of them, dropping a third-party alert's ATT&CK technique). */
+static size_t g_nfields_seen;
+static bool g_technique_seen;
+static void on_alert_fields(const struct vg_alert *a, void *ctx)
+{
+	(void)ctx;
+	g_nfields_seen = a->nfields;
+	for (size_t i = 0; i < a->nfields; i++)
+		g_technique_seen |= !strcmp(a->fields[i].name, "threat.technique.id") &&
+		                    !strcmp(a->fields[i].value, "T1110");
+}
+
+START_TEST(alert_keeps_every_entity_field)
+{
+	struct fixture fx;
+	fx_init(&fx, ABC_RULES, 0, 0);
+	struct vg_event *ev = vg_event_new(g_arena);
+	ck_assert_ptr_nonnull(ev);
+	ev->ts = 1000 * VG_USEC_PER_SEC;
+	ev->src.topic = "raw";
+	static const char *const kv[] = {"event.action",
+	                                 "a",
+	                                 "source.ip",
+	                                 "203.0.113.9",
+	                                 "host.name",
+	                                 "web01",
+	                                 "user.name",
+	                                 "bob",
+	                                 "process.executable",
+	                                 "/bin/sh",
+	                                 "process.parent.executable",
+	                                 "/usr/sbin/sshd",
+	                                 "file.hash.sha256",
+	                                 "aa",
+	                                 "process.hash.sha256",
+	                                 "bb",
+	                                 "rule.id",
+	                                 "5712",
+	                                 "rule.name",
+	                                 "sshd brute force",
+	                                 "host.ip",
+	                                 "10.0.0.5",
+	                                 "vigil.alert.level",
+	                                 "high",
+	                                 "threat.tactic.name",
+	                                 "Credential Access",
+	                                 "threat.technique.id",
+	                                 "T1110"};
+	for (size_t i = 0; i < sizeof(kv) / sizeof(kv[0]); i += 2)
+		ck_assert_int_eq(vg_event_set_named(ev, kv[i], strlen(kv[i]), kv[i + 1],
+		                                    strlen(kv[i + 1]), VG_VK_STR, true),
+		                 VG_OK);
+	const struct vg_rule *hits[4];
+	size_t n = vg_detect(fx.rs, fx.ctx, ev, hits, 4);
+	ck_assert_uint_eq(n, 1);
+	g_nfields_seen = 0;
+	g_technique_seen = false;
+	vg_correlator_feed(fx.c, ev, hits, n, on_alert_fields, NULL);
+	ck_assert_uint_eq(g_nfields_seen, 13);
+	ck_assert(g_technique_seen);
+	fx_free(&fx);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("correlation");
@@ -1059,6 +1125,7 @@ static Suite *suite(void)
 	     {absence_fires_at_watermark, absence_expected_out_of_order,
 	      absence_before_and_around}},
 	    {"value_sum_avg", {value_sum_and_avg}},
+	    {"alert_fields", {alert_keeps_every_entity_field}},
 	    {"bounds", {bounded_groups_evict}},
 	    {"differential",
 	     {differential_value_count, differential_value_count_out_of_order,
