@@ -17,12 +17,18 @@ shift $(($# >= 2 ? 2 : $#))
 [ "${1:-}" = "--" ] && shift
 VIGIL=$BUILD/vigil
 DATA=${VIGIL_SHARED_DATA:-$ROOT/../shared/data}/ait-alert-data-set/alerts
+# the figures must come from the code as it is: bring the binary up to date first
+# (a build dir left at another commit would print that commit's figures)
+if [ -f "$BUILD/build.ninja" ]; then
+	ninja -C "$BUILD" vigil >/dev/null || { echo "eval-aitads: build failed in $BUILD" >&2; exit 2; }
+fi
 [ -x "$VIGIL" ] || { echo "eval-aitads: no $VIGIL (build first: meson setup build && ninja -C build)" >&2; exit 2; }
 [ -d "$DATA" ] || { echo "eval-aitads: no AIT-ADS at $DATA" >&2; exit 2; }
 command -v xz >/dev/null || { echo "eval-aitads: xz is needed" >&2; exit 2; }
 mkdir -p "$OUT"
 
-echo "# vigil eval aitads on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ)" | tee "$OUT/eval.txt"
+commit=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+echo "# vigil eval aitads on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%M:%SZ), commit $commit" | tee "$OUT/eval.txt"
 rc=0
 /usr/bin/time -f 'wall %e s, user %U s, sys %S s, peak RSS %M KiB' -o "$OUT/time.txt" \
 	"$VIGIL" eval aitads --data "$DATA" --out "$OUT" "$@" 2> >(grep -v 'dead letter' >&2) |
