@@ -677,8 +677,8 @@ START_TEST(auditd_records_are_grouped_across_batches)
 	    "exe=\"/bin/id\"",
 	    "type=EXECVE msg=audit(1700000001.200:101): argc=1 a0=\"id\"",
 	    "type=EOE msg=audit(1700000001.200:101): ",
-	    "type=USER_LOGIN msg=audit(1700000002.300:102): pid=1 uid=0 auid=1000 "
-	    "msg='op=login acct=\"alice\" exe=\"/usr/sbin/sshd\" res=success'",
+	    ("type=USER_LOGIN msg=audit(1700000002.300:102): pid=1 uid=0 auid=1000 "
+	     "msg='op=login acct=\"alice\" exe=\"/usr/sbin/sshd\" res=success'"),
 	};
 	char db[128];
 	struct vg_config *cfg;

@@ -992,8 +992,8 @@ static size_t gen_value(uint64_t *rng, char *out, size_t cap)
 	    "\"\\u00e9t\\u00e9 \\ud83d\\ude00\"",
 	    "\"tab\\there\\\"q\\\"\"",
 	    "{\"TargetObject\": \"HKLM\\\\x\", \"Image\": \"i\", \"Name\": \"n\"}",
-	    "{\"Provider\": {\"Name\": \"Microsoft-Windows-Security-Auditing\"}, "
-	    "\"EventID\": 4624}",
+	    ("{\"Provider\": {\"Name\": \"Microsoft-Windows-Security-Auditing\"}, "
+	     "\"EventID\": 4624}"),
 	    "\"0123456789abcdef0123456789abcdef0123456789\"",
 	};
 	*rng = *rng * 6364136223846793005u + 1442695040888963407u;
