@@ -143,21 +143,24 @@ static vg_err store_sig_stats(struct vg_pipeline *p)
 }
 
 /* The novelty key of (host, rule): the host as incident assembly knows it
- * (vg_assembler_host: lowercase, without a local domain), "" for none. */
-static void novelty_key(const struct vg_pipeline *p, const char *host,
-                        const char *rule_id, char *key, size_t size)
+ * (vg_assembler_host: lowercase, without a local domain, into h[VG_ENTITY_VALUE_MAX]),
+ * "" for none.  @return whether the host names one. */
+static bool novelty_key(const struct vg_pipeline *p, const char *host,
+                        const char *rule_id, char *h, char *key, size_t size)
 {
-	char h[VG_ENTITY_VALUE_MAX];
-	if (!host || !vg_assembler_host(p->assembler, host, h, sizeof(h)))
+	bool named =
+	    host && vg_assembler_host(p->assembler, host, h, VG_ENTITY_VALUE_MAX);
+	if (!named)
 		h[0] = '\0';
 	snprintf(key, size, "%s\x1f%s", h, rule_id);
+	return named;
 }
 
 static vg_err restore_novelty(const char *host, const char *rule_id, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
-	char key[1024];
-	novelty_key(p, host, rule_id, key, sizeof(key));
+	char key[1024], h[VG_ENTITY_VALUE_MAX];
+	novelty_key(p, host, rule_id, h, key, sizeof(key));
 	return vg_strmap_put(&p->novelty, key, (void *)1);
 }
 
@@ -170,11 +173,10 @@ static vg_err note_novelty(struct vg_pipeline *p, struct vg_incident *inc,
 {
 	const char *host = vg_kv_get(alert->fields, alert->nfields, "host.name");
 	char key[1024], h[VG_ENTITY_VALUE_MAX];
-	if (!host)
-		host = "";
-	if (vg_assembler_host(p->assembler, host, h, sizeof(h)))
+	if (novelty_key(p, host, info->id, h, key, sizeof(key)))
 		host = h; /* as the assembler knows it */
-	novelty_key(p, host, info->id, key, sizeof(key));
+	else if (!host)
+		host = "";
 	if (vg_strmap_get(&p->novelty, key))
 		return VG_OK;
 	if (vg_strmap_put(&p->novelty, key, (void *)1))
