@@ -15,11 +15,11 @@ const yaml_node_t *vg_yaml_key_before(yaml_document_t *doc, const yaml_node_t *m
  * mapping of doc (compared byte for byte; keys that are not scalars are not
  * compared), with the first occurrence.  libyaml keeps every pair of a mapping and
  * PyYAML-based tools only the last, so which one an author meant is never sure:
- * the loaders report them as errors.  @return how many were found.
+ * the loaders report them as errors.
  */
-size_t vg_yaml_dup_keys(yaml_document_t *doc,
-                        void (*found)(const yaml_node_t *key, const yaml_node_t *first,
-                                      void *ctx),
-                        void *ctx);
+void vg_yaml_dup_keys(yaml_document_t *doc,
+                      void (*found)(const yaml_node_t *key, const yaml_node_t *first,
+                                    void *ctx),
+                      void *ctx);
 
 #endif

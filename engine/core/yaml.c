@@ -20,23 +20,19 @@ const yaml_node_t *vg_yaml_key_before(yaml_document_t *doc, const yaml_node_t *m
 	return NULL;
 }
 
-size_t vg_yaml_dup_keys(yaml_document_t *doc,
-                        void (*found)(const yaml_node_t *key, const yaml_node_t *first,
-                                      void *ctx),
-                        void *ctx)
+void vg_yaml_dup_keys(yaml_document_t *doc,
+                      void (*found)(const yaml_node_t *key, const yaml_node_t *first,
+                                    void *ctx),
+                      void *ctx)
 {
-	size_t n = 0;
 	for (yaml_node_t *m = doc->nodes.start; m < doc->nodes.top; m++) {
 		if (m->type != YAML_MAPPING_NODE)
 			continue;
 		for (yaml_node_pair_t *p = m->data.mapping.pairs.start;
 		     p < m->data.mapping.pairs.top; p++) {
 			const yaml_node_t *f = vg_yaml_key_before(doc, m, p);
-			if (f) {
+			if (f)
 				found(yaml_document_get_node(doc, p->key), f, ctx);
-				n++;
-			}
 		}
 	}
-	return n;
 }
