@@ -20,13 +20,14 @@
 #
 # Environment: VIGIL_SHARED_DATA (default ../shared/data next to the repo),
 # BUILD_DIR (default build-bench, a release build made here), MIN_EVENTS
-# (default 1000000), GROUPS (default 1000000).  Runs one job at a time.
+# (default 1000000), GROUP_KEYS (default 1000000; not GROUPS, which bash sets to
+# the user's group ids).  Runs one job at a time.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${VIGIL_SHARED_DATA:-$root/../shared/data}
 build=${BUILD_DIR:-$root/build-bench}
 min=${MIN_EVENTS:-1000000}
-groups=${GROUPS:-1000000}
+groups=${GROUP_KEYS:-1000000}
 rules=$data/sigma/rules/windows/process_creation
 if [ ! -d "$rules" ] || [ ! -d "$data/evtx-attack-samples-json" ]; then
 	echo "bench-detect: $data lacks sigma/ or evtx-attack-samples-json/" >&2

@@ -34,6 +34,7 @@
 #include "vg_correlate.h"
 #include "vg_parsers.h"
 
+#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +379,24 @@ static int bench_load(int n, char **paths)
 	return 0;
 }
 
+/* A count from the command line: a whole number from 1 to `max`, else -1 with
+ * the reason on stderr (atol's 0 for "abc" or an empty variable would run an
+ * empty benchmark and print meaningless per-key figures). */
+static long count_arg(const char *what, const char *text, long max)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < 1 || v > max) {
+		fprintf(stderr,
+		        "bench_detect: %s must be a whole number from 1 to %ld, not "
+		        "'%s'\n",
+		        what, max, text);
+		return -1;
+	}
+	return v;
+}
+
 int main(int argc, char **argv)
 {
 	if (vg_fields_init(NULL) != VG_OK)
@@ -391,12 +410,17 @@ int main(int argc, char **argv)
 	             {"detect-fresh", FEED_FRESH, true},
 	             {"parse", FEED_PARSE, true}};
 	for (size_t m = 0; argc >= 5 && m < sizeof(modes) / sizeof(modes[0]); m++)
-		if (strcmp(argv[1], modes[m].name) == 0)
-			return bench_detect(modes[m].feed, modes[m].cache, atol(argv[2]),
-			                    argv[3], argc - 4, argv + 4);
-	if ((argc == 4 || argc == 5) && strcmp(argv[1], "groups") == 0)
-		return bench_groups(argv[2], atol(argv[3]),
-		                    argc == 5 ? atol(argv[4]) : 1);
+		if (strcmp(argv[1], modes[m].name) == 0) {
+			long min = count_arg("MIN_EVENTS", argv[2], 1000000000L);
+			return min < 0 ? 2
+			               : bench_detect(modes[m].feed, modes[m].cache, min,
+			                              argv[3], argc - 4, argv + 4);
+		}
+	if ((argc == 4 || argc == 5) && strcmp(argv[1], "groups") == 0) {
+		long n = count_arg("N", argv[3], 100000000L);
+		long per = argc == 5 ? count_arg("PER_KEY", argv[4], 1000) : 1;
+		return n < 0 || per < 0 ? 2 : bench_groups(argv[2], n, per);
+	}
 	if (argc >= 3 && strcmp(argv[1], "load") == 0)
 		return bench_load(argc - 2, argv + 2);
 	fprintf(stderr, "usage: bench_detect detect|detect-nocache|detect-fresh|parse "
