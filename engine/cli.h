@@ -72,6 +72,18 @@ void vg_line_reader_init(struct vg_line_reader *lr, char *const *files, size_t n
 const char *vg_line_reader_next(struct vg_line_reader *lr, size_t *len, vg_err *err);
 void vg_line_reader_free(struct vg_line_reader *lr);
 
+/* Numeric option values (cli_args.c): each reads all of text, stores it in *out and
+ * returns true, or prints "vigil CMD: OPT wants ..., not 'TEXT'" to stderr and
+ * returns false (the command then exits with status 2). */
+/** @brief A whole number in [min, max]. */
+bool vg_cli_int_arg(const char *cmd, const char *opt, const char *text, int64_t min,
+                    int64_t max, int64_t *out);
+/** @brief A seed: any whole number from 0 to 2^64-1 (digits only). */
+bool vg_cli_seed_arg(const char *cmd, const char *opt, const char *text, uint64_t *out);
+/** @brief A finite number in [min, max]. */
+bool vg_cli_real_arg(const char *cmd, const char *opt, const char *text, double min,
+                     double max, double *out);
+
 /** @brief Load a config given by -c, printing every problem. @return NULL on error. */
 struct vg_config *vg_cli_load_config(const char *path);
 

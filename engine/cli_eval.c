@@ -833,14 +833,26 @@ static int eval_aitads(int argc, char **argv)
 	    .rounds = 60, .max_depth = 4, .eta = 0.2, .seed = 1, .nthread = 1};
 	char defdata[1024];
 	int c;
+	int64_t v;
 	while ((c = getopt_long(argc, argv, "d:o:c:s:r:D:n:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': data = optarg; break;
 		case 'o': outdir = optarg; break;
 		case 'c': cfg_path = optarg; break;
-		case 's': tp.seed = strtoull(optarg, NULL, 10); break;
-		case 'r': tp.rounds = atoi(optarg); break;
-		case 'D': tp.max_depth = atoi(optarg); break;
+		case 's':
+			if (!vg_cli_seed_arg("eval", "--seed", optarg, &tp.seed))
+				return 2;
+			break;
+		case 'r':
+			if (!vg_cli_int_arg("eval", "--rounds", optarg, 1, 100000, &v))
+				return 2;
+			tp.rounds = (int)v;
+			break;
+		case 'D':
+			if (!vg_cli_int_arg("eval", "--depth", optarg, 1, 32, &v))
+				return 2;
+			tp.max_depth = (int)v;
+			break;
 		case 'n': names = optarg; break;
 		default: vg_cli_usage(stderr, "eval"); return 2;
 		}

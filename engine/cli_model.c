@@ -239,14 +239,33 @@ static int model_train(int argc, char **argv)
 	int scenarios = 60, c;
 	struct vg_train_params tp = {
 	    .rounds = 60, .max_depth = 4, .eta = 0.2, .nthread = 1};
+	int64_t v;
 	while ((c = getopt_long(argc, argv, "o:s:n:r:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 's': seed = strtoull(optarg, NULL, 10); break;
-		case 'n': scenarios = atoi(optarg); break;
-		case 'r': tp.rounds = atoi(optarg); break;
+		case 's':
+			if (!vg_cli_seed_arg("model train", "--seed", optarg, &seed))
+				return 2;
+			break;
+		case 'n':
+			if (!vg_cli_int_arg("model train", "--scenarios", optarg, 1,
+			                    100000, &v))
+				return 2;
+			scenarios = (int)v;
+			break;
+		case 'r':
+			if (!vg_cli_int_arg("model train", "--rounds", optarg, 1, 100000,
+			                    &v))
+				return 2;
+			tp.rounds = (int)v;
+			break;
 		case 'd': db = optarg; break;
-		case 'w': weight = atoi(optarg); break;
+		case 'w':
+			if (!vg_cli_int_arg("model train", "--verdict-weight", optarg, 1,
+			                    1000, &v))
+				return 2;
+			weight = (int)v;
+			break;
 		default: vg_cli_usage(stderr, "model"); return 2;
 		}
 	}
@@ -314,12 +333,25 @@ static int model_eval(int argc, char **argv)
 	uint64_t seed = 99;
 	int scenarios = 20, c;
 	double threshold = 0.5;
+	int64_t v;
 	while ((c = getopt_long(argc, argv, "m:s:n:t:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'm': model = optarg; break;
-		case 's': seed = strtoull(optarg, NULL, 10); break;
-		case 'n': scenarios = atoi(optarg); break;
-		case 't': threshold = atof(optarg); break;
+		case 's':
+			if (!vg_cli_seed_arg("model eval", "--seed", optarg, &seed))
+				return 2;
+			break;
+		case 'n':
+			if (!vg_cli_int_arg("model eval", "--scenarios", optarg, 1,
+			                    100000, &v))
+				return 2;
+			scenarios = (int)v;
+			break;
+		case 't':
+			if (!vg_cli_real_arg("model eval", "--threshold", optarg, 0, 1,
+			                     &threshold))
+				return 2;
+			break;
 		default: vg_cli_usage(stderr, "model"); return 2;
 		}
 	}

@@ -322,6 +322,7 @@ int vg_cli_replay(int argc, char **argv)
 	double threshold = -1;
 	long batch = 4096;
 	int c;
+	int64_t v;
 	while ((c = getopt_long(argc, argv, "c:d:f:m:t:b:x:", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': cfg_path = optarg; break;
@@ -334,8 +335,16 @@ int vg_cli_replay(int argc, char **argv)
 			}
 			break;
 		case 'm': model = optarg; break;
-		case 't': threshold = atof(optarg); break;
-		case 'b': batch = atol(optarg); break;
+		case 't':
+			if (!vg_cli_real_arg("replay", "--threshold", optarg, 0, 1,
+			                     &threshold))
+				return 2;
+			break;
+		case 'b':
+			if (!vg_cli_int_arg("replay", "--batch", optarg, 1, 1000000, &v))
+				return 2;
+			batch = (long)v;
+			break;
 		case 'x': export_path = optarg; break;
 		default: vg_cli_usage(stderr, "replay"); return 2;
 		}

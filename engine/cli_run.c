@@ -60,10 +60,16 @@ int vg_cli_run(int argc, char **argv)
 	struct vg_run_opts opts = {0};
 	const char *path = NULL;
 	int c;
+	int64_t v;
 	while ((c = getopt_long(argc, argv, "c:n:ev", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': path = optarg; break;
-		case 'n': opts.stop_after_records = strtoull(optarg, NULL, 10); break;
+		case 'n':
+			if (!vg_cli_int_arg("run", "--stop-after", optarg, 1, INT64_MAX,
+			                    &v))
+				return 2;
+			opts.stop_after_records = (uint64_t)v;
+			break;
 		case 'e': opts.stop_at_end = true; break;
 		case 'v': opts.verbose = true; break;
 		default: vg_cli_usage(stderr, "run"); return 2;
@@ -204,7 +210,10 @@ int vg_cli_demo(int argc, char **argv)
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 's': serve = true; break;
-		case 'S': seed = strtoull(optarg, NULL, 10); break;
+		case 'S':
+			if (!vg_cli_seed_arg("demo", "--seed", optarg, &seed))
+				return 2;
+			break;
 		default: vg_cli_usage(stderr, "demo"); return 2;
 		}
 	}

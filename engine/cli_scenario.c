@@ -37,10 +37,19 @@ static struct vg_scenario_params scenario_defaults(bool endpoint)
 static int scenario_option(int c, const char *arg, struct vg_scenario_params *p,
                            const char *cmd)
 {
+	int64_t v;
 	switch (c) {
-	case 's': p->seed = strtoull(arg, NULL, 10); return 1;
-	case 'H': p->hours = atoi(arg); return 1;
-	case 'n': p->hosts = atoi(arg); return 1;
+	case 's': return vg_cli_seed_arg(cmd, "--seed", arg, &p->seed) ? 1 : -1;
+	case 'H':
+		if (!vg_cli_int_arg(cmd, "--hours", arg, 1, VG_SCENARIO_MAX_HOURS, &v))
+			return -1;
+		p->hours = (int)v;
+		return 1;
+	case 'n':
+		if (!vg_cli_int_arg(cmd, "--hosts", arg, 1, VG_SCENARIO_MAX_HOSTS, &v))
+			return -1;
+		p->hosts = (int)v;
+		return 1;
 	case 'A': p->attack = false; return 1;
 	case 'V': p->variants = true; return 1;
 	case 'S':

@@ -182,28 +182,6 @@ static char *dup_str(struct loader *ld, const char *s)
 	return d;
 }
 
-static bool parse_int(const char *s, int64_t *out)
-{
-	char *end;
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (errno || end == s || *end)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool parse_double(const char *s, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(v))
-		return false;
-	*out = v;
-	return true;
-}
-
 /* "500ms", "90s", "5m", "1h", "2d" or a bare number of seconds. */
 static bool parse_duration(const char *s, vg_time *out)
 {
@@ -558,7 +536,7 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 	case T_INT:
 		if (!(s = scalar(ld, n, o)))
 			return;
-		if (!parse_int(s, &iv)) {
+		if (!vg_parse_int64(s, &iv)) {
 			ERR(ld, n, "'%s.%s' must be a whole number, not '%s'", o->section,
 			    o->key, s);
 			return;
@@ -573,7 +551,7 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 	case T_DOUBLE:
 		if (!(s = scalar(ld, n, o)))
 			return;
-		if (!parse_double(s, &dv) || dv < o->min || dv > o->max) {
+		if (!vg_parse_double(s, &dv) || dv < o->min || dv > o->max) {
 			ERR(ld, n, "'%s.%s' must be a number between %g and %g, not '%s'",
 			    o->section, o->key, o->min, o->max, s);
 			return;
@@ -618,7 +596,7 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 		     ok && it < n->data.sequence.items.top; it++) {
 			yaml_node_t *v = yaml_document_get_node(ld->doc, *it);
 			ok = k < 3 && v->type == YAML_SCALAR_NODE &&
-			     parse_double((char *)v->data.scalar.value, &b[k]) &&
+			     vg_parse_double((char *)v->data.scalar.value, &b[k]) &&
 			     b[k] >= 0 && b[k] <= 1 && (k == 0 || b[k] > b[k - 1]);
 			k++;
 		}

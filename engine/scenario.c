@@ -69,6 +69,8 @@ static const char *const g_months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 static const char *const g_hosts[] = {"web01", "web02",  "db01",
                                       "app01", "mail01", "ci01"};
+_Static_assert(sizeof(g_hosts) / sizeof(g_hosts[0]) == VG_SCENARIO_MAX_HOSTS,
+               "VG_SCENARIO_MAX_HOSTS names every generator host");
 static const char *const g_staff[] = {"alice", "bob", "carol", "dave", "erin"};
 static const char *const g_admins[] = {"alice", "carol"};
 static const char *const g_guesses[] = {

@@ -497,11 +497,14 @@ struct vg_scenario {
 	size_t campaigns; /* attack campaigns generated */
 };
 
+#define VG_SCENARIO_MAX_HOSTS 6    /* the generator's named servers */
+#define VG_SCENARIO_MAX_HOURS 8784 /* a leap year of benign noise */
+
 struct vg_scenario_params {
 	uint64_t seed;
 	vg_time start; /* event time of the first record */
-	int hours;     /* span of benign noise */
-	int hosts;     /* servers producing noise */
+	int hours;     /* span of benign noise, 1..VG_SCENARIO_MAX_HOURS (0: 6) */
+	int hosts;     /* servers producing noise, 1..VG_SCENARIO_MAX_HOSTS (0: 3) */
 	bool attack;   /* include the SSH brute force -> login -> sudo campaign */
 	bool variants; /* randomise campaigns and add benign look-alikes (training) */
 	bool endpoint; /* also endpoint campaigns as JSON lines (Sysmon, ECS): encoded

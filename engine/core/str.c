@@ -1,9 +1,11 @@
 /*
- * str.c - string slices and the "did you mean" helper used by config and rule
- * loaders to suggest the key a user probably meant.
+ * str.c - string slices, the "did you mean" helper used by config and rule
+ * loaders to suggest the key a user probably meant, and strict number parsing.
  */
 #include "vg_core.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -72,4 +74,26 @@ void vg_ascii_lower(char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (s[i] >= 'A' && s[i] <= 'Z')
 			s[i] = (char)(s[i] + ('a' - 'A'));
+}
+
+bool vg_parse_int64(const char *s, int64_t *out)
+{
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno || end == s || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool vg_parse_double(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v))
+		return false;
+	*out = v;
+	return true;
 }

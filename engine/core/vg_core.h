@@ -104,6 +104,12 @@ const char *vg_closest(const char *word, const char *const *candidates, size_t n
 /** @brief Lowercase the ASCII letters of s[0..n) in place (other bytes as they are:
  *  host names, domains and hex digits compare without case). */
 void vg_ascii_lower(char *s, size_t n);
+/** @brief Parse all of s as a decimal integer (an optional sign, digits, nothing
+ *  else). @return false when s is empty, has other characters or overflows. */
+bool vg_parse_int64(const char *s, int64_t *out);
+/** @brief Parse all of s as a finite decimal number (strtod's syntax, without
+ *  inf or nan). @return false when s is empty, has other characters or overflows. */
+bool vg_parse_double(const char *s, double *out);
 
 /* --------------------------------------------------------------- arena */
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # test_cli.sh - the command line's help: `vigil --help` lists every command, and
 # each answers `vigil COMMAND --help` (and `vigil help COMMAND`) on stdout with exit
-# 0 and its usage; a wrong option is exit 2 with the same usage on stderr; `rules
-# check` takes options among its paths and says when the set as a whole failed.
+# 0 and its usage; a wrong option is exit 2 with the same usage on stderr; a numeric
+# option's bad value (not a number, trailing text, out of range) is exit 2 with a
+# message naming the option, before any work; `rules check` takes options among its
+# paths and says when the set as a whole failed.
 NAME=cli
 . "$(dirname "$0")/offline.sh"
 
@@ -23,6 +25,32 @@ for c in replay run demo scenario simulate stix feedback eval; do
 	[ "$rc" -eq 2 ] || fail "vigil $c --no-such-option: exit $rc, want 2"
 	grep -q "^usage: vigil $c" "$WORK/err" || fail "vigil $c --no-such-option: $(cat "$WORK/err")"
 done
+# numeric option values: the whole text, in range, or exit 2 naming the option
+while IFS='|' read -r args want; do
+	set +e
+	"$VIGIL" $args >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 2 ] || fail "vigil $args: exit $rc, want 2"
+	grep -qF -- "$want" "$WORK/err" || fail "vigil $args: stderr $(cat "$WORK/err"), want $want"
+	[ ! -s "$WORK/out" ] || fail "vigil $args worked anyway: $(head -3 "$WORK/out")"
+done <<EOF
+replay --db $WORK/r.db --threshold abc -|vigil replay: --threshold wants a number from 0 to 1, not 'abc'
+replay --db $WORK/r.db --threshold nan -|--threshold wants a number from 0 to 1, not 'nan'
+replay --db $WORK/r.db --batch 0 -|vigil replay: --batch wants a whole number from 1 to 1000000, not '0'
+model eval --threshold 1.5|vigil model eval: --threshold wants a number from 0 to 1, not '1.5'
+model eval --scenarios 2x|vigil model eval: --scenarios wants a whole number from 1 to 100000, not '2x'
+model train --out $WORK/m.json --rounds ten|vigil model train: --rounds wants a whole number from 1 to 100000, not 'ten'
+model train --out $WORK/m.json --seed -1|vigil model train: --seed wants a whole number from 0 to 18446744073709551615, not '-1'
+scenario --hosts 7|vigil scenario: --hosts wants a whole number from 1 to 6, not '7'
+scenario --hours 0|vigil scenario: --hours wants a whole number from 1 to 8784, not '0'
+simulate --seed 99999999999999999999 --out $WORK/sim|vigil simulate: --seed wants a whole number from 0 to 18446744073709551615, not '99999999999999999999'
+eval aitads --depth 40|vigil eval: --depth wants a whole number from 1 to 32, not '40'
+run -c $WORK/none.yaml --stop-after 0|vigil run: --stop-after wants a whole number from 1 to 9223372036854775807, not '0'
+demo --seed 1x|vigil demo: --seed wants a whole number from 0 to 18446744073709551615, not '1x'
+EOF
+[ ! -e "$WORK/r.db" ] && [ ! -e "$WORK/m.json" ] && [ ! -e "$WORK/sim.syslog" ] ||
+	fail "a command with a bad numeric option wrote files: $(ls "$WORK")"
 # rules check takes its options anywhere among the paths, as the other commands
 mkdir -p "$WORK/rules"
 printf '%s\n' 'title: unmapped' 'id: w-1' 'logsource: {product: nosuchproduct}' \

@@ -29,6 +29,30 @@ START_TEST(closest_suggests_typo_fix)
 }
 END_TEST
 
+START_TEST(numbers_parse_whole_text_or_fail)
+{
+	int64_t i = 7;
+	ck_assert(vg_parse_int64("-42", &i) && i == -42);
+	ck_assert(vg_parse_int64("9223372036854775807", &i) && i == INT64_MAX);
+	static const char *const bad_ints[] = {"",    "x",   "4x",
+	                                       "4.0", "1e3", "9223372036854775808"};
+	for (size_t k = 0; k < sizeof(bad_ints) / sizeof(bad_ints[0]); k++) {
+		i = 7;
+		ck_assert_msg(!vg_parse_int64(bad_ints[k], &i) && i == 7, "%s",
+		              bad_ints[k]);
+	}
+	double d = 7;
+	ck_assert(vg_parse_double("0.25", &d) && d == 0.25);
+	ck_assert(vg_parse_double("-1e3", &d) && d == -1000);
+	static const char *const bad_reals[] = {"", "abc", "0.5x", "nan", "inf", "1e999"};
+	for (size_t k = 0; k < sizeof(bad_reals) / sizeof(bad_reals[0]); k++) {
+		d = 7;
+		ck_assert_msg(!vg_parse_double(bad_reals[k], &d) && d == 7, "%s",
+		              bad_reals[k]);
+	}
+}
+END_TEST
+
 START_TEST(arena_allocates_aligned_and_resets)
 {
 	struct vg_arena *a = vg_arena_new(128);
@@ -646,6 +670,7 @@ static Suite *core_suite(void)
 	const struct vg_test_case cases[] = {
 	    {"diag", diag_collects_every_message},
 	    {"closest", closest_suggests_typo_fix},
+	    {"numbers", numbers_parse_whole_text_or_fail},
 	    {"arena", arena_allocates_aligned_and_resets},
 	    {"json", json_string_escapes_and_repairs_utf8},
 	    {"time", time_round_trips_and_parses_offsets},
