@@ -6,7 +6,9 @@
 # apt-get install --no-install-recommends for the missing ones.
 #
 # Usage: scripts/bootstrap.sh [--with-fuzz] [--with-charts] [--with-kafka] [--all]
-#   --with-fuzz    also libFuzzer (libfuzzer-14-dev, matching Debian 12's clang 14)
+#   --with-fuzz    also libFuzzer and the sanitizer runtimes of Debian 12's clang 14
+#                  (libfuzzer-14-dev, libclang-rt-14-dev: clang -fsanitize=fuzzer,
+#                  address links libclang_rt.*.a, which clang itself does not bring)
 #   --with-charts  also gnuplot-nox (benchmark charts)
 #   --with-kafka   also fetch the Apache Kafka broker jars from Maven Central
 #                  (scripts/kafka-broker.sh fetch; about 47 MB, once)
@@ -62,11 +64,11 @@ parse_args() {
 	local arg
 	for arg in "$@"; do
 		case $arg in
-		--with-fuzz) PACKAGES+=(libfuzzer-14-dev) ;;
+		--with-fuzz) PACKAGES+=(libfuzzer-14-dev libclang-rt-14-dev) ;;
 		--with-charts) PACKAGES+=(gnuplot-nox) ;;
 		--with-kafka) with_kafka=1 ;;
 		--all)
-			PACKAGES+=(libfuzzer-14-dev gnuplot-nox)
+			PACKAGES+=(libfuzzer-14-dev libclang-rt-14-dev gnuplot-nox)
 			with_kafka=1
 			;;
 		-h | --help) usage 0 ;;

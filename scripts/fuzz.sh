@@ -22,7 +22,13 @@ if [ ! -f "$bdir/build.ninja" ]; then
 		-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null
 fi
 for t in $targets; do
-	ninja -C "$bdir" -j2 "tests/fuzz/fuzz_$t" >/dev/null
+	# ninja reports a failed build on stdout: keep it, show it when it fails
+	if ! out=$(ninja -C "$bdir" -j2 "tests/fuzz/fuzz_$t" 2>&1); then
+		printf '%s\n' "$out" >&2
+		echo "fuzz.sh: building fuzz_$t failed (clang's sanitizer runtimes come" \
+			"with libclang-rt-14-dev: scripts/bootstrap.sh --with-fuzz)" >&2
+		exit 1
+	fi
 done
 
 # Seeds: a few real records per format (from ../shared/data when present) and the
