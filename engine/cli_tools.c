@@ -131,7 +131,20 @@ int vg_cli_parse(int argc, char **argv)
 	struct vg_diag diag;
 	struct vg_parser *parser = NULL;
 	vg_diag_init(&diag);
-	struct vg_parser_conf pconf = {decoders, ndec, 0};
+	/* the defaults of a config (correlation.max_future: vigil.claimed_time shows) */
+	struct vg_config *cfg = NULL;
+	if (vg_config_load_string("<defaults>", "", 0, &cfg, &diag)) {
+		vg_diag_print(&diag, stderr);
+		vg_diag_clear(&diag);
+		return 2;
+	}
+	struct vg_parser_conf pconf = {
+	    .decoder_paths = decoders,
+	    .n_decoder_paths = ndec,
+	    .rfc3164_utc_offset_sec = (int)cfg->decoders.rfc3164_utc_offset_sec,
+	    .max_future = cfg->correlation.max_future,
+	};
+	vg_config_destroy(cfg);
 	if (vg_fields_init(&diag) || vg_parser_new(&pconf, &parser, &diag)) {
 		vg_diag_print(&diag, stderr);
 		vg_diag_clear(&diag);
@@ -301,10 +314,12 @@ int vg_cli_detect(int argc, char **argv)
 	vg_pipeline_stats(p, &st);
 	fprintf(stderr,
 	        "vigil detect: %llu records, %llu events, %llu dead letters, %llu hits, "
-	        "%llu alerts; %llu late events, %llu correlation groups evicted\n",
+	        "%llu alerts; %llu late events, %llu future event times, %llu "
+	        "correlation groups evicted\n",
 	        (unsigned long long)st.records, (unsigned long long)st.events,
 	        (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
 	        (unsigned long long)st.alerts, (unsigned long long)st.late_events,
+	        (unsigned long long)st.future_events,
 	        (unsigned long long)st.evicted_groups);
 	vg_line_reader_free(&lr);
 	vg_buf_free(&d.buf);

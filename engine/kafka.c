@@ -368,8 +368,8 @@ static void log_progress(struct runner *r, vg_time now)
 	vg_log(VG_LOG_INFO,
 	       "progress: %llu records in %.0f s (%.0f/s), %llu dead letters, %llu rule "
 	       "hits, %llu alerts, %llu incident versions, %llu late events, %llu "
-	       "correlation groups evicted; value cache %.1f%% hits of %llu lookups; "
-	       "consumer lag %s",
+	       "future event times, %llu correlation groups evicted; value cache "
+	       "%.1f%% hits of %llu lookups; consumer lag %s",
 	       (unsigned long long)(st.records - o->records), secs,
 	       secs > 0 ? (double)(st.records - o->records) / secs : 0.0,
 	       (unsigned long long)(st.dead_letters - o->dead_letters),
@@ -377,6 +377,7 @@ static void log_progress(struct runner *r, vg_time now)
 	       (unsigned long long)(st.alerts - o->alerts),
 	       (unsigned long long)(st.incidents_changed - o->incidents_changed),
 	       (unsigned long long)(st.late_events - o->late_events),
+	       (unsigned long long)(st.future_events - o->future_events),
 	       (unsigned long long)(st.evicted_groups - o->evicted_groups),
 	       vg_pct(st.value_cache_hits - o->value_cache_hits,
 	              st.value_cache_lookups - o->value_cache_lookups),
@@ -568,14 +569,18 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 				again_others = true;
 			continue;
 		}
+		/* The record's reference time (RFC 3164's year, correlation.max_future):
+		 * its message timestamp, but never later than the clock (a producer
+		 * may set it from the very event time it would vouch for). */
 		rd_kafka_timestamp_type_t tstype;
 		int64_t ts_ms = rd_kafka_message_timestamp(m, &tstype);
-		r->recs[nrecs++] =
-		    (struct vg_record){format_of(r->cfg, topic),
-		                       m->payload,
-		                       m->len,
-		                       {topic, m->partition, m->offset},
-		                       ts_ms > 0 ? ts_ms * 1000 : vg_time_now()};
+		vg_time now = vg_time_now();
+		r->recs[nrecs++] = (struct vg_record){
+		    format_of(r->cfg, topic),
+		    m->payload,
+		    m->len,
+		    {topic, m->partition, m->offset},
+		    ts_ms > 0 && ts_ms <= now / 1000 ? ts_ms * 1000 : now};
 		ps->max_offset = m->offset;
 		r->records++;
 	}
@@ -798,7 +803,8 @@ out:
 		       "processed %llu records: %llu events, %llu dead letters, %llu "
 		       "rule hits, "
 		       "%llu alerts (%llu replayed), %llu incident versions; %llu late "
-		       "events, %llu correlation groups evicted; value cache %.1f%% hits "
+		       "events, %llu future event times, %llu correlation groups "
+		       "evicted; value cache %.1f%% hits "
 		       "of %llu lookups; %llu records delivered again after rebalances, "
 		       "skipped",
 		       (unsigned long long)st.records, (unsigned long long)st.events,
@@ -807,6 +813,7 @@ out:
 		       (unsigned long long)st.alerts_replayed,
 		       (unsigned long long)st.incidents_changed,
 		       (unsigned long long)st.late_events,
+		       (unsigned long long)st.future_events,
 		       (unsigned long long)st.evicted_groups,
 		       vg_pct(st.value_cache_hits, st.value_cache_lookups),
 		       (unsigned long long)st.value_cache_lookups,

@@ -107,8 +107,9 @@ struct vg_pipeline {
 
 	struct vg_pipeline_stats stats, stats_flushed;
 	struct vg_ratelimit dl_log;
-	struct vg_ratelimit doc_log;   /* documents made to fit */
-	struct vg_ratelimit evict_log; /* correlation groups evicted */
+	struct vg_ratelimit doc_log;    /* documents made to fit */
+	struct vg_ratelimit evict_log;  /* correlation groups evicted */
+	struct vg_ratelimit future_log; /* event times past correlation.max_future */
 };
 
 static void held_free(struct held_alert *h);
@@ -269,6 +270,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	p->dl_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
 	p->doc_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
 	p->evict_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(1, 60);
+	p->future_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
 	vg_strmap_init(&p->dirty);
 	vg_strmap_init(&p->novelty);
 	vg_buf_init(&p->text.title);
@@ -286,6 +288,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	    .decoder_paths = (const char *const *)cfg->decoders.paths,
 	    .n_decoder_paths = cfg->decoders.npaths,
 	    .rfc3164_utc_offset_sec = (int)cfg->decoders.rfc3164_utc_offset_sec,
+	    .max_future = cfg->correlation.max_future,
 	};
 	vg_err perr = vg_parser_new(&pconf, &p->parser, diag);
 	vg_err merr = load_model(p, diag);
@@ -704,12 +707,47 @@ static void dead_letter(struct vg_pipeline *p, const char *reason, const char *b
 		                     p->hooks.ctx);
 }
 
+/*
+ * An event time the parser flagged as more than correlation.max_future after its
+ * record's own time (the Kafka message timestamp, or the clock when the record was
+ * read): a wrong clock, a time zone error or a forged record.  Taken as is, it
+ * would move its partition's watermark past every real event to come, and those
+ * would all be late to correlation until the clock caught up (a way to blind it).
+ * The event keeps its detection hits (rules see vigil.claimed_time) and takes the
+ * time of the stream it arrived in: its partition's newest event time, or the
+ * record's time when the partition has none yet.
+ */
+static void retime_future(struct vg_pipeline *p, const struct part_pos *pp,
+                          struct vg_event *ev, const struct vg_source *src,
+                          vg_time ref_time)
+{
+	if (!ev->ts_future)
+		return;
+	vg_time taken = pp && pp->max_ts != VG_TIME_NONE ? pp->max_ts : ref_time;
+	char claimed[32], ref[32], as[32];
+	vg_time_format(ev->ts, claimed);
+	vg_time_format(ref_time, ref);
+	vg_time_format(taken, as);
+	p->stats.future_events++;
+	vg_log_limited(&p->future_log, VG_LOG_WARN,
+	               "event time %s of %s[%d]@%lld is more than correlation.max_future "
+	               "(%llds) after its record's time %s: taken as %s, its partition's "
+	               "present (vigil.claimed_time keeps the claim)",
+	               claimed, src->topic ? src->topic : "-", src->partition,
+	               (long long)src->offset,
+	               (long long)(p->cfg->correlation.max_future / VG_USEC_PER_SEC), ref,
+	               as);
+	ev->ts = taken;
+}
+
 /* A normalized event with the rules it matched: correlation (which may emit
  * alerts), in record order. */
 static vg_err correlate_event(struct vg_pipeline *p, struct part_pos *pp,
                               struct vg_event *ev, const struct vg_source *src,
-                              const struct vg_rule *const *hits, size_t nhits)
+                              vg_time ref_time, const struct vg_rule *const *hits,
+                              size_t nhits)
 {
+	retime_future(p, pp, ev, src, ref_time);
 	p->stats.events++;
 	ev->src = *src;
 	if (ev->ts != VG_TIME_NONE && pp &&
@@ -724,11 +762,12 @@ static vg_err correlate_event(struct vg_pipeline *p, struct part_pos *pp,
 
 /* A normalized event: detection on this thread, then correlation. */
 static vg_err screen_event(struct vg_pipeline *p, struct part_pos *pp,
-                           struct vg_event *ev, const struct vg_source *src)
+                           struct vg_event *ev, const struct vg_source *src,
+                           vg_time ref_time)
 {
 	const struct vg_rule *hits[MAX_HITS];
 	size_t nhits = vg_detect(p->rules, p->dctx, ev, hits, MAX_HITS);
-	return correlate_event(p, pp, ev, src, hits, nhits);
+	return correlate_event(p, pp, ev, src, ref_time, hits, nhits);
 }
 
 /* vg_parse_feed's results for grouped (auditd) streams. */
@@ -740,7 +779,7 @@ static vg_err on_grouped(void *ud, struct vg_event *ev, const char *reason,
 		dead_letter(p, reason, raw, raw_len, src);
 		return VG_OK;
 	}
-	return screen_event(p, p->grouping, ev, src);
+	return screen_event(p, p->grouping, ev, src, p->grouping->group_ref);
 }
 
 /*
@@ -814,7 +853,7 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 	}
 	if (err)
 		return err;
-	return screen_event(p, pp, ev, src);
+	return screen_event(p, pp, ev, src, ref_time);
 }
 
 /* Below this many records a batch is parsed on this thread: waking the workers
@@ -854,7 +893,8 @@ vg_err vg_pipeline_process_many(struct vg_pipeline *p, const struct vg_record *r
 		else if (o->err)
 			err = o->err;
 		else
-			err = correlate_event(p, pp, o->ev, &r->src, o->hits, o->nhits);
+			err = correlate_event(p, pp, o->ev, &r->src, r->ref_time, o->hits,
+			                      o->nhits);
 	}
 	return err;
 }
@@ -997,6 +1037,7 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 	     p->stats_flushed.store_pages_released},
 	    {"late_events", p->stats.late_events, p->stats_flushed.late_events},
 	    {"evicted_groups", p->stats.evicted_groups, p->stats_flushed.evicted_groups},
+	    {"future_events", p->stats.future_events, p->stats_flushed.future_events},
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].now == m[i].then)

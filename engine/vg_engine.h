@@ -73,6 +73,8 @@ struct vg_config {
 	} store;
 	struct {
 		vg_time allowed_lateness;
+		vg_time max_future; /* event times further ahead of the wall clock are
+		                       taken as read now; 0: no limit */
 		vg_time incident_gap;
 		vg_time novelty_warmup;
 		int64_t max_groups_per_rule;
@@ -363,6 +365,8 @@ struct vg_pipeline_stats {
 	uint64_t store_pages_released; /* ... and file pages given back after it */
 	uint64_t evicted_groups;       /* open correlation groups dropped at the limits
 	                                  (correlation.max_groups_*) */
+	uint64_t future_events;        /* event times past correlation.max_future,
+	                                  taken as the time they were read */
 	/* detection's field value cache (engine.value_cache), every thread's summed;
 	 * they depend on how records were spread over the threads, so they are
 	 * logged, not stored with the metrics */
@@ -404,7 +408,10 @@ void vg_pipeline_destroy(struct vg_pipeline *p);
 vg_err vg_pipeline_begin(struct vg_pipeline *p);
 /**
  * @brief Process one record.  buf must stay valid until vg_pipeline_end.
- * ref_time is used for RFC 3164's missing year (message timestamp or wall clock).
+ * ref_time, when the record was made (its message timestamp, or the clock when it
+ * was read; VG_TIME_NONE: unknown), gives RFC 3164's missing year, and an event
+ * time more than correlation.max_future after it is taken as the partition's
+ * present instead (vigil.claimed_time keeps the claim; future_events counts it).
  */
 vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char *buf,
                            size_t len, const struct vg_source *src, vg_time ref_time);

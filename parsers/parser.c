@@ -81,6 +81,7 @@ static vg_err lookup_ids(struct vgp_ids *id, struct vg_diag *diag)
 	    {"vigil.decoder", offsetof(struct vgp_ids, vigil_decoder)},
 	    {"event.module", offsetof(struct vgp_ids, event_module)},
 	    {"event.dataset", offsetof(struct vgp_ids, event_dataset)},
+	    {"vigil.claimed_time", offsetof(struct vgp_ids, vigil_claimed_time)},
 	};
 	vg_err err = VG_OK;
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
@@ -124,6 +125,7 @@ vg_err vg_parser_new(const struct vg_parser_conf *conf, struct vg_parser **out,
 	if (!parser)
 		return VG_ERR_NOMEM;
 	parser->rfc3164_utc_offset_sec = conf ? conf->rfc3164_utc_offset_sec : 0;
+	parser->max_future = conf && conf->max_future > 0 ? conf->max_future : 0;
 	if (parser->rfc3164_utc_offset_sec <= -86400 ||
 	    parser->rfc3164_utc_offset_sec >= 86400) {
 		vg_diag_error(diag, NULL, 0, 0,
@@ -230,6 +232,23 @@ static bool looks_auditd(const char *buf, size_t len)
 	return memmem(buf, lim, " msg=audit(", 11) != NULL;
 }
 
+/* An event time more than max_future after the record's reference time: flagged
+ * (ts_future) with the claim in vigil.claimed_time, for rules and for the caller,
+ * who decides what time the event takes.  @return VG_OK or VG_ERR_NOMEM. */
+static vg_err mark_future(const struct vg_parser *parser, struct vg_event *ev,
+                          vg_time ref_time)
+{
+	if (!parser->max_future || ev->ts == VG_TIME_NONE || ref_time == VG_TIME_NONE ||
+	    ev->ts - parser->max_future <= ref_time)
+		return VG_OK;
+	char claimed[32];
+	size_t n = vg_time_format(ev->ts, claimed);
+	ev->ts_future = true;
+	return vg_event_set_copy(ev, parser->id.vigil_claimed_time, claimed, n, VG_VK_STR)
+	           ? VG_ERR_NOMEM
+	           : VG_OK;
+}
+
 vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                 enum vg_format fmt, const char *buf, size_t len, vg_time ref_time,
                 struct vg_arena *arena, struct vg_event **out, const char **reason)
@@ -286,6 +305,8 @@ vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 	}
 	if (err == VG_OK && (fmt == VG_FMT_RFC5424 || fmt == VG_FMT_RFC3164))
 		err = vgp_decode(parser, ctx, ev, &sl);
+	if (err == VG_OK)
+		err = mark_future(parser, ev, ref_time);
 	if (err == VG_OK && ev->oom)
 		err = VG_ERR_NOMEM; /* a vgp_set could not grow the event */
 	if (err != VG_OK) {
@@ -336,6 +357,8 @@ vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 		return VG_ERR_NOMEM;
 	ev->raw = vg_str_make(text, len);
 	vg_err err = vgp_parse_auditd(parser, text, len, ref_time, ev, &reason);
+	if (err == VG_OK)
+		err = mark_future(parser, ev, ref_time);
 	if (err == VG_OK && ev->oom)
 		err = VG_ERR_NOMEM;
 	if (err == VG_ERR_PARSE)

@@ -84,7 +84,7 @@ int32_t vgp_strmap_get(const struct vgp_strmap *map, const char *key, size_t len
 struct vgp_ids {
 	vg_field timestamp, message, host_name, priority, facility, severity, version,
 	    appname, procid, msgid, structured_data, process_name, process_pid,
-	    vigil_format, vigil_decoder, event_module, event_dataset;
+	    vigil_format, vigil_decoder, event_module, event_dataset, vigil_claimed_time;
 };
 
 /* Registry ids of the endpoint / alert normalizers (auditd.c, alerts.c,
@@ -313,6 +313,7 @@ static VGP_ALWAYS_INLINE void vgp_set(struct vg_event *ev, vg_field id, const ch
 struct vg_parser {
 	struct vgp_ids id;
 	int rfc3164_utc_offset_sec;
+	vg_time max_future; /* vg_parser_conf.max_future */
 	struct vgp_aliases aliases;
 	struct vgp_decoders decoders;
 	struct vgp_ep_ids ep;     /* endpoint / alert normalizers */

@@ -64,6 +64,10 @@ struct vg_parser_conf {
 	size_t n_decoder_paths;
 	/** UTC offset assumed for RFC 3164 timestamps, which carry no zone. */
 	int rfc3164_utc_offset_sec;
+	/** An event time more than this after its record's ref_time is flagged:
+	 *  ev->ts_future, the claim in vigil.claimed_time (ev->ts unchanged; the
+	 *  caller decides).  0: no limit. */
+	vg_time max_future;
 };
 
 struct vg_parser;
@@ -90,8 +94,10 @@ void vg_parse_ctx_destroy(struct vg_parse_ctx *ctx);
  * @brief Normalize one record.
  * @param buf,len   the record; values in the event may point into it, so it must
  *                  outlive the arena's next reset.
- * @param ref_time  reference time for RFC 3164's missing year (the Kafka message
- *                  timestamp, or the wall clock read by engine/); never read here.
+ * @param ref_time  when the record was made (the Kafka message timestamp, or the
+ *                  wall clock read by engine/; VG_TIME_NONE: unknown): RFC 3164's
+ *                  missing year, and the reference of vg_parser_conf.max_future.
+ *                  The clock is never read here.
  * @param arena     where the event is allocated.
  * @param out       the event on success.
  * @param reason    on failure, a short static or arena-allocated reason such as

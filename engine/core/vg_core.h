@@ -342,7 +342,9 @@ struct vg_event {
 	uint32_t nslots;       /* registry size at creation: larger ids are ignored */
 	uint32_t nset;         /* how many registry fields are set */
 	uint32_t cap;
-	bool oom;                /* a set failed for lack of memory: event incomplete */
+	bool oom;       /* a set failed for lack of memory: event incomplete */
+	bool ts_future; /* ts lies too far after the record's own time (the parser's
+	                   max_future); vigil.claimed_time holds it */
 	struct vg_extra *extras; /* in insertion order */
 	struct vg_extra **extras_tail;
 	uint32_t nextras;

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # End to end against a real Apache Kafka broker: kcat produces the scenario (and a
-# malformed record), `vigil run` consumes it, and the test asserts the ranked
-# incident in SQLite, its document on the output topic, and the dead letter.
+# malformed record, and a record claiming a time decades ahead just before the
+# attack, in the attack's partition), `vigil run` consumes it, and the test asserts
+# the ranked incident in SQLite (the forged time did not blind correlation), its
+# document on the output topic, and the dead letter.
 . "$(dirname "$0")/lib.sh"
 
 start_broker
 create_topic syslog 3
 make_scenario "$WORK/scenario.tsv"
 printf 'junk\t\x01\x02 not a syslog line\n' >>"$WORK/scenario.tsv"
+# kcat stamps the message with the time it sends it; the event claims 2099
+first=$(grep -n -m1 '203\.0\.113\.45' "$WORK/scenario.tsv" | cut -d: -f1)
+key=$(sed -n "${first}p" "$WORK/scenario.tsv" | cut -f1)
+sed -i "${first}i\\${key}\t<86>1 2099-06-01T00:00:00Z ${key} CRON 77 - - pam_unix(cron:session): session closed for user root" \
+	"$WORK/scenario.tsv"
 records=$(wc -l <"$WORK/scenario.tsv")
 produce syslog "$WORK/scenario.tsv"
 say "produced $records records with kcat"
@@ -37,6 +44,10 @@ surfaced=$(sqlite3 "$db" "select count(*) from incidents where surfaced = 1")
 [ "$surfaced" = 1 ] || fail "$surfaced incidents surfaced, expected only the attack"
 [ "$(sqlite3 "$db" "select value from metrics where name = 'records'")" = "$records" ] ||
 	fail "records metric does not match what was produced"
+[ "$(sqlite3 "$db" "select value from metrics where name = 'future_events'")" = 1 ] ||
+	fail "the record from 2099 was not counted in future_events"
+grep -q 'event time 2099-06-01T00:00:00.000000Z of syslog\[.*taken as' "$WORK/run.log" ||
+	fail "no warning about the record from 2099: $(grep -c . "$WORK/run.log") log lines"
 
 # The output topic carries every incident version, keyed by id; the newest one of
 # the attack is the version in the store.

@@ -16,6 +16,10 @@ static const char *const JUNK = "\x01\x02 not a log line \xff";
 
 /* The generated scenario the tests run: 12 hours of 4 hosts with the attack;
  * endpoint: with the Sysmon JSON campaigns. */
+/* One more input record at index g_extra_at, when set (reset by setup). */
+static const char *g_extra;
+static size_t g_extra_at;
+
 static void generate(struct vg_scenario *sc, uint64_t seed, bool endpoint)
 {
 	struct vg_scenario_params params = {
@@ -34,6 +38,7 @@ static void setup(void)
 	snprintf(g_dir, sizeof(g_dir), "/tmp/vg-pipe-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(g_dir));
 	generate(&g_sc, 7, false);
+	g_extra = NULL;
 }
 
 static void teardown(void)
@@ -74,18 +79,26 @@ static struct vg_pipeline *new_pipeline(const char *db, struct vg_config **cfgp)
 	return new_pipeline_with(db, "", cfgp);
 }
 
-/* Record i of the input: the scenario, with one junk line in the middle. */
+/* Record i of the input: the scenario, with one junk line in the middle (and
+ * g_extra at g_extra_at). */
 static const char *record(size_t i, size_t *len)
 {
-	size_t mid = g_sc.count / 2;
-	const char *s = i == mid ? JUNK : g_sc.records[i < mid ? i : i - 1].line;
+	const char *s;
+	if (g_extra && i == g_extra_at) {
+		s = g_extra;
+	} else {
+		if (g_extra && i > g_extra_at)
+			i--;
+		size_t mid = g_sc.count / 2;
+		s = i == mid ? JUNK : g_sc.records[i < mid ? i : i - 1].line;
+	}
 	*len = strlen(s);
 	return s;
 }
 
 static size_t nrecords(void)
 {
-	return g_sc.count + 1;
+	return g_sc.count + 1 + (g_extra != NULL);
 }
 
 /* Process records [from, to) in batches; returns the offset that may be committed
@@ -779,10 +792,10 @@ static char *sig_run(const char *name, char **rows, size_t n, size_t stop)
 				vg_pipeline_finish_input(p);
 			for (; i < end; i++) {
 				struct vg_source src = {"alerts", 0, (int64_t)i};
-				ck_assert_int_eq(
-				    vg_pipeline_process(p, VG_FMT_AITADS, rows[i],
-				                        strlen(rows[i]), &src, 0),
-				    VG_OK);
+				ck_assert_int_eq(vg_pipeline_process(
+				                     p, VG_FMT_AITADS, rows[i],
+				                     strlen(rows[i]), &src, VG_TIME_NONE),
+				                 VG_OK);
 			}
 			ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
 			from = vg_pipeline_committable(p, "alerts", 0, (int64_t)i - 1);
@@ -1020,6 +1033,66 @@ START_TEST(evictions_and_late_events_are_counted)
 }
 END_TEST
 
+/* The counters of one whole run of the input (record()) with config `extra`. */
+static struct vg_pipeline_stats run_stats(const char *name, const char *extra)
+{
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_pipeline_stats st;
+	snprintf(db, sizeof(db), "%s/%s", g_dir, name);
+	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
+	feed(p, 0, nrecords(), 500);
+	vg_pipeline_stats(p, &st);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	return st;
+}
+
+/* One record claiming a time decades ahead (a forged line, a device with a wrong
+ * clock) just before the attack: with correlation.max_future (default 1h) it is
+ * counted and takes its partition's present, and the attack correlates as
+ * without it; with no limit it moves the watermark past every later event, which
+ * all come late to correlation and the attack's correlated alerts never fire. */
+START_TEST(future_event_time_does_not_blind_correlation)
+{
+	size_t first_attack = 0;
+	while (!g_sc.records[first_attack].attack)
+		first_attack++;
+	struct vg_pipeline_stats base = run_stats("base.db", "");
+	g_extra = "<86>1 2099-06-01T00:00:00Z web01 CRON 77 - - "
+	          "pam_unix(cron:session): session closed for user root";
+	g_extra_at = first_attack;
+	struct vg_pipeline_stats bounded = run_stats("bounded.db", "");
+	struct vg_pipeline_stats unbounded =
+	    run_stats("unbounded.db", "correlation: {max_future: 0}\n");
+	ck_assert_uint_eq(base.future_events, 0);
+	ck_assert_uint_eq(base.late_events, 0);
+	ck_assert_uint_gt(base.alerts, 0);
+
+	ck_assert_uint_eq(bounded.events, base.events + 1);
+	ck_assert_uint_eq(bounded.future_events, 1);
+	ck_assert_uint_eq(bounded.late_events, 0);
+	ck_assert_uint_eq(bounded.hits, base.hits);
+	ck_assert_uint_eq(bounded.alerts, base.alerts);
+	char db[128], base_db[128];
+	snprintf(db, sizeof(db), "%s/bounded.db", g_dir);
+	snprintf(base_db, sizeof(base_db), "%s/base.db", g_dir);
+	ck_assert_int_eq(
+	    query_int(db, "select value from metrics where name = 'future_events'"), 1);
+	static const char *const same[] = {"select count(*) from incidents",
+	                                   "select count(*) from alerts"};
+	for (size_t i = 0; i < 2; i++) {
+		ck_assert_int_gt(query_int(base_db, same[i]), 0);
+		ck_assert_int_eq(query_int(db, same[i]), query_int(base_db, same[i]));
+	}
+
+	ck_assert_uint_eq(unbounded.future_events, 0);
+	ck_assert_uint_gt(unbounded.late_events, 0);
+	ck_assert_uint_eq(unbounded.hits, base.hits);
+	ck_assert_uint_lt(unbounded.alerts, base.alerts);
+}
+END_TEST
+
 /* The store's correlation marks (what a restart must not count again) go once the
  * committed offset is past them: the next batch after a commit removes them. */
 START_TEST(committed_offsets_remove_marks)
@@ -1225,7 +1298,7 @@ static void domain_run(const char *db, const char *extra)
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		struct vg_source src = {"alerts", 0, (int64_t)i};
 		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AITADS, rows[i],
-		                                     strlen(rows[i]), &src, 0),
+		                                     strlen(rows[i]), &src, VG_TIME_NONE),
 		                 VG_OK);
 	}
 	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
@@ -1264,6 +1337,7 @@ static Suite *pipeline_suite(void)
 	    {"retention", retention_removes_only_quiet_incidents},
 	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
 	    {"limits", evictions_and_late_events_are_counted},
+	    {"future", future_event_time_does_not_blind_correlation},
 	    {"marks", committed_offsets_remove_marks},
 	    {"workers", workers_change_nothing},
 	    {"value_cache", value_cache_changes_nothing},

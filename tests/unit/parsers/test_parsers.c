@@ -406,6 +406,84 @@ START_TEST(rfc3164_configured_offset)
 }
 END_TEST
 
+/* vg_parse_feed's results, for future_event_time_is_flagged. */
+static vg_err keep_event(void *ud, struct vg_event *ev, const char *reason,
+                         const char *raw, size_t len, const struct vg_source *src)
+{
+	ck_assert_ptr_nonnull(ev);
+	*(struct vg_event **)ud = ev;
+	return VG_OK;
+}
+
+/* An event time more than max_future after the record's own time is flagged, with
+ * the claim in vigil.claimed_time and ts left to the caller; at the limit, without
+ * a reference time, or with no limit configured, nothing is. */
+START_TEST(future_event_time_is_flagged)
+{
+	struct vg_parser_conf conf = {.max_future = 3600 * VG_USEC_PER_SEC};
+	struct vg_parser *p;
+	struct vg_diag diag;
+	struct vg_event *ev;
+	const char *reason;
+	const vg_time ref = T("2026-11-23T12:00:00Z");
+	static const struct {
+		enum vg_format fmt;
+		const char *line;
+		vg_time ref;
+		bool future;
+	} cases[] = {
+	    {VG_FMT_SYSLOG, "<38>1 2099-06-01T00:00:00Z web01 sshd 1 - - m", 0, true},
+	    {VG_FMT_SYSLOG, "<38>1 2026-11-23T13:00:00.000001Z web01 sshd 1 - - m", 0,
+	     true},
+	    {VG_FMT_SYSLOG, "<38>1 2026-11-23T13:00:00Z web01 sshd 1 - - m", 0, false},
+	    {VG_FMT_SYSLOG, "<38>1 2099-06-01T00:00:00Z web01 sshd 1 - - m", VG_TIME_NONE,
+	     false},
+	    {VG_FMT_SYSLOG, "Dec 24 10:00:00 web01 sshd[1]: m", 0, true},
+	    {VG_FMT_JSON, "{\"@timestamp\":\"2031-01-01T00:00:00Z\",\"message\":\"m\"}",
+	     0, true},
+	};
+	vg_diag_init(&diag);
+	ck_assert_int_eq(vg_parser_new(&conf, &p, &diag), VG_OK);
+	struct vg_parse_ctx *ctx = vg_parse_ctx_new(p);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		vg_time r = cases[i].ref == VG_TIME_NONE ? VG_TIME_NONE : ref;
+		ck_assert_int_eq(vg_parse(p, ctx, cases[i].fmt, cases[i].line,
+		                          strlen(cases[i].line), r, g_arena, &ev,
+		                          &reason),
+		                 VG_OK);
+		ck_assert_msg(ev->ts_future == cases[i].future, "%s", cases[i].line);
+		if (!cases[i].future) {
+			expect_unset(ev, "vigil.claimed_time");
+			continue;
+		}
+		char claimed[32];
+		vg_time_format(ev->ts, claimed); /* ts itself is left as claimed */
+		expect(ev, "vigil.claimed_time", claimed);
+	}
+	/* an audit event, grouped from its records, as it is flushed */
+	const char *audit = "type=LOGIN msg=audit(4089000000.5:7): pid=1 uid=0 res=1";
+	struct vg_source src = {"audit", 0, 0};
+	ev = NULL;
+	ck_assert_int_eq(vg_parse_feed(p, ctx, VG_FMT_AUDITD, audit, strlen(audit), &src,
+	                               ref, g_arena, keep_event, &ev),
+	                 VG_OK);
+	ck_assert_int_eq(vg_parse_flush(p, ctx, ref, g_arena, keep_event, &ev), VG_OK);
+	ck_assert_ptr_nonnull(ev);
+	ck_assert(ev->ts_future);
+	expect(ev, "vigil.claimed_time", "2099-07-29T09:20:00.500000Z");
+	vg_parse_ctx_destroy(ctx);
+	vg_parser_destroy(p);
+
+	/* no limit: the default of a parser built without one */
+	const char *far = cases[0].line;
+	ck_assert_int_eq(vg_parse(g_parser, g_ctx, VG_FMT_SYSLOG, far, strlen(far), ref,
+	                          g_arena, &ev, &reason),
+	                 VG_OK);
+	ck_assert(!ev->ts_future);
+	expect_unset(ev, "vigil.claimed_time");
+}
+END_TEST
+
 START_TEST(rfc3164_invalid_reasons)
 {
 	ck_assert_str_eq(parse_fail(VG_FMT_AUTO, "hello world"),
@@ -1985,7 +2063,8 @@ static Suite *parsers_suite(void)
 	    {"rfc5424_invalid", {rfc5424_invalid_reasons}},
 	    {"rfc3164",
 	     {rfc3164_file_line_without_pri, rfc3164_with_pri_and_without_pid,
-	      rfc3164_iso_timestamp, rfc3164_configured_offset}},
+	      rfc3164_iso_timestamp, rfc3164_configured_offset,
+	      future_event_time_is_flagged}},
 	    {"rfc3164_year", {rfc3164_year_rollover}},
 	    {"rfc3164_invalid", {rfc3164_invalid_reasons}},
 	    {"rfc3164_variants",
