@@ -353,6 +353,30 @@ static int64_t consumer_lag(struct runner *r)
 	return lag;
 }
 
+/* With the progress line: alerts are assembled in event-time order, so one
+ * partition whose newest event is far behind the others' (its source's clock is
+ * behind, or it carries only old records) holds every alert back, and offset
+ * commits with them.  Silent, that would look like a quiet network: say which
+ * partition, once it is more than an incident gap behind. */
+static void log_hold(const struct runner *r, const struct vg_pipeline_hold *hold)
+{
+	const struct vg_pipeline_hold h = *hold;
+	if (!h.alerts || !h.topic || h.low == VG_TIME_NONE || h.newest == VG_TIME_NONE ||
+	    h.newest - h.low <= r->cfg->correlation.incident_gap)
+		return;
+	char low[32], newest[32];
+	vg_time_format(h.low, low);
+	vg_time_format(h.newest, newest);
+	vg_log(VG_LOG_WARN,
+	       "correlation: %zu alerts wait for %s[%d], whose newest event time %s is "
+	       "%.1f h behind the newest partition's (%s): alerts are assembled in "
+	       "event-time order, so a partition whose source's clock is behind, or "
+	       "which carries only old records, holds them (and offset commits) back "
+	       "until it catches up",
+	       h.alerts, h.topic, h.partition, low,
+	       (double)(h.newest - h.low) / (3600.0 * VG_USEC_PER_SEC), newest);
+}
+
 /* One progress line every kafka.stats_interval of wall time: what the last
  * interval did (and its rate), and how far the consumer is behind. */
 static void log_progress(struct runner *r, vg_time now)
@@ -361,6 +385,8 @@ static void log_progress(struct runner *r, vg_time now)
 	const struct vg_pipeline_stats *o = &r->progress;
 	double secs = (double)(now - r->progress_at) / (double)VG_USEC_PER_SEC;
 	vg_pipeline_stats(r->pipe, &st);
+	struct vg_pipeline_hold held;
+	vg_pipeline_hold(r->pipe, &held);
 	int64_t lag = consumer_lag(r);
 	char lagbuf[32] = "unknown";
 	if (lag >= 0)
@@ -369,7 +395,8 @@ static void log_progress(struct runner *r, vg_time now)
 	       "progress: %llu records in %.0f s (%.0f/s), %llu dead letters, %llu rule "
 	       "hits, %llu alerts, %llu incident versions, %llu late events, %llu "
 	       "future event times, %llu correlation groups evicted; value cache "
-	       "%.1f%% hits of %llu lookups; consumer lag %s",
+	       "%.1f%% hits of %llu lookups; consumer lag %s; %zu alerts held for "
+	       "event-time order",
 	       (unsigned long long)(st.records - o->records), secs,
 	       secs > 0 ? (double)(st.records - o->records) / secs : 0.0,
 	       (unsigned long long)(st.dead_letters - o->dead_letters),
@@ -382,9 +409,10 @@ static void log_progress(struct runner *r, vg_time now)
 	       vg_pct(st.value_cache_hits - o->value_cache_hits,
 	              st.value_cache_lookups - o->value_cache_lookups),
 	       (unsigned long long)(st.value_cache_lookups - o->value_cache_lookups),
-	       lagbuf);
+	       lagbuf, held.alerts);
 	r->progress = st;
 	r->progress_at = now;
+	log_hold(r, &held);
 }
 
 static enum vg_format format_of(const struct vg_config *cfg, const char *topic)

@@ -1321,6 +1321,31 @@ void vg_pipeline_finish_input(struct vg_pipeline *p)
 	p->finishing = true;
 }
 
+void vg_pipeline_hold(const struct vg_pipeline *p, struct vg_pipeline_hold *out)
+{
+	*out = (struct vg_pipeline_hold){
+	    .alerts = p->nheld, .low = VG_TIME_NONE, .newest = VG_TIME_NONE};
+	const struct part_pos *setter = NULL;
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct part_pos *pp = &p->parts[i];
+		if (!pp->assigned)
+			continue;
+		if (!pp->ended && pp->max_ts != VG_TIME_NONE &&
+		    (out->newest == VG_TIME_NONE || pp->max_ts > out->newest))
+			out->newest = pp->max_ts;
+		/* as low_watermark: one that has delivered nothing holds everything */
+		if (!setter ||
+		    (setter->max_ts != VG_TIME_NONE &&
+		     (pp->max_ts == VG_TIME_NONE || pp->max_ts < setter->max_ts)))
+			setter = pp;
+	}
+	if (setter) {
+		out->low = setter->max_ts;
+		out->topic = setter->topic;
+		out->partition = setter->partition;
+	}
+}
+
 void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out)
 {
 	*out = p->stats;

@@ -477,6 +477,20 @@ vg_err vg_pipeline_set_assignment(struct vg_pipeline *p, const char *const *topi
  *  or a restart would assemble alerts in another order. */
 void vg_pipeline_finish_input(struct vg_pipeline *p);
 void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out);
+
+/** What holds alerts back: they are assembled in event-time order, once the low
+ *  watermark (the oldest newest-event time of the assigned partitions) passes. */
+struct vg_pipeline_hold {
+	size_t alerts;     /* held, not assembled yet */
+	vg_time low;       /* the low watermark; VG_TIME_NONE while `topic` has
+	                      delivered nothing (or no partition is assigned) */
+	vg_time newest;    /* the newest event time of any assigned partition that has
+	                      not ended; VG_TIME_NONE: none */
+	const char *topic; /* the partition that sets `low` (owned by the pipeline);
+	                      NULL when no partition is assigned */
+	int32_t partition;
+};
+void vg_pipeline_hold(const struct vg_pipeline *p, struct vg_pipeline_hold *out);
 struct vg_store *vg_pipeline_store(struct vg_pipeline *p);
 /** @brief Called with every changed incident's id, version, score and features at
  *  vg_pipeline_end (training collects them). */

@@ -1093,6 +1093,66 @@ START_TEST(future_event_time_does_not_blind_correlation)
 }
 END_TEST
 
+/* Alerts wait for the low watermark: a partition whose newest event is years
+ * behind holds all of them, and vg_pipeline_hold names it (what vigil run's
+ * progress warning says); once it moves on they are assembled. */
+START_TEST(hold_names_the_partition_behind)
+{
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	struct vg_pipeline_hold h;
+	struct vg_pipeline_stats st;
+	size_t nouts;
+	snprintf(db, sizeof(db), "%s/hold.db", g_dir);
+	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	const char *topics[] = {"syslog", "syslog"};
+	const int32_t parts[] = {0, 1};
+	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, parts, 2), VG_OK);
+	vg_pipeline_hold(p, &h);
+	ck_assert_uint_eq(h.alerts, 0);
+	ck_assert(h.low == VG_TIME_NONE && h.newest == VG_TIME_NONE);
+	ck_assert_str_eq(h.topic, "syslog"); /* the first that delivered nothing */
+
+	const vg_time ref = vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0);
+	const char *old = "<86>1 2021-03-01T00:00:00Z db01 CRON 7 - - session opened";
+	struct vg_source src1 = {"syslog", 1, 0};
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	ck_assert_int_eq(
+	    vg_pipeline_process(p, VG_FMT_SYSLOG, old, strlen(old), &src1, ref), VG_OK);
+	for (size_t i = 0; i < nrecords(); i++) {
+		size_t len;
+		const char *r = record(i, &len);
+		struct vg_source src0 = {"syslog", 0, (int64_t)i};
+		ck_assert_int_eq(
+		    vg_pipeline_process(p, VG_FMT_SYSLOG, r, len, &src0, ref), VG_OK);
+	}
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+	vg_pipeline_stats(p, &st);
+	vg_pipeline_hold(p, &h);
+	ck_assert_uint_gt(st.alerts, 0);
+	ck_assert_uint_eq(h.alerts, st.alerts); /* every one waits */
+	ck_assert_uint_eq(st.incidents_changed, 0);
+	ck_assert_int_eq(h.partition, 1);
+	ck_assert_int_eq(h.low, vg_time_from_civil(2021, 3, 1, 0, 0, 0, 0));
+	ck_assert_int_eq(h.newest, g_sc.records[g_sc.count - 1].ts);
+
+	/* partition 1 catches up: the alerts are assembled */
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	vg_pipeline_advance(p, "syslog", 1, h.newest);
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+	vg_pipeline_stats(p, &st);
+	vg_pipeline_hold(p, &h);
+	ck_assert_uint_gt(st.incidents_changed, 0);
+	ck_assert_uint_lt(h.alerts, st.alerts);
+	ck_assert_int_eq(h.low, h.newest);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 /* The store's correlation marks (what a restart must not count again) go once the
  * committed offset is past them: the next batch after a commit removes them. */
 START_TEST(committed_offsets_remove_marks)
@@ -1338,6 +1398,7 @@ static Suite *pipeline_suite(void)
 	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
 	    {"limits", evictions_and_late_events_are_counted},
 	    {"future", future_event_time_does_not_blind_correlation},
+	    {"hold", hold_names_the_partition_behind},
 	    {"marks", committed_offsets_remove_marks},
 	    {"workers", workers_change_nothing},
 	    {"value_cache", value_cache_changes_nothing},
