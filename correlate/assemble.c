@@ -31,15 +31,18 @@
  * failed logons on unrelated hosts into one incident.  An address is known by its
  * canonical text (vg_entity_canonical): Windows' ::ffff:203.0.113.7 is the
  * 203.0.113.7 a firewall or Suricata names; a host by its lowercase name, and an
- * alert's host.name is replaced by it on arrival (with_canonical_host), so keys,
+ * alert's host.name is replaced by it on arrival (with_canonical_names), so keys,
  * per-host entities and the alert's kept fields agree: Sysmon's WS01.corp is the
- * ws01.corp of a syslog relay.  The detection reads only alerts
- * held by incidents an alert could still join or that ended within the window, which is
- * exactly what a restart restores (vg_assembler_restore indexes the restored alerts the
- * same way), so a restarted engine decides as an uninterrupted one would.  Each alert a
- * stop-value kept from linking is counted per value (vg_assembler_take_stops).
- * Alerts past max_alerts_kept are counted in the rate while the engine runs but are
- * not restored; past that bound a restart may decide differently.
+ * ws01.corp of a syslog relay.  An account of a configured directory domain
+ * (conf.account_domains) is known by its bare name, in lowercase, the same way:
+ * Sysmon's CORP\alice is the alice of a Windows Security event or an sshd log.  The
+ * detection reads only alerts held by incidents an alert could still join or that ended
+ * within the window, which is exactly what a restart restores (vg_assembler_restore
+ * indexes the restored alerts the same way), so a restarted engine decides as an
+ * uninterrupted one would.  Each alert a stop-value kept from linking is counted per
+ * value (vg_assembler_take_stops). Alerts past max_alerts_kept are counted in the rate
+ * while the engine runs but are not restored; past that bound a restart may decide
+ * differently.
  *
  * Third-party alerts (fields rule.id or rule.name: the other detector's signature;
  * their incident alert is titled by rule.name, the Vigil rule stays in rule_id)
@@ -195,7 +198,9 @@ struct vg_assembler {
 	 * length, longest first; owned */
 	char **domains;
 	size_t *domain_len;
-	struct vg_kv *canon_kv; /* with_canonical_host's copy of an alert's fields */
+	/* conf.account_domains in lowercase, without a leading dot; owned */
+	char **acct_domains;
+	struct vg_kv *canon_kv; /* with_canonical_names' copy of an alert's fields */
 	size_t canon_cap;
 	vg_time stream_start; /* first alert's first_ts; VG_TIME_NONE before */
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
@@ -330,6 +335,24 @@ static bool set_domains(struct vg_assembler *a)
 	return true;
 }
 
+/* a->acct_domains from conf.account_domains.  @return false on OOM. */
+static bool set_account_domains(struct vg_assembler *a)
+{
+	size_t n = a->conf.n_account_domains;
+	if (!n)
+		return true;
+	if (!(a->acct_domains = calloc(n, sizeof(char *))))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		const char *d = a->conf.account_domains[i];
+		d += *d == '.';
+		if (!(a->acct_domains[i] = strdup(d)))
+			return false;
+		vg_ascii_lower(a->acct_domains[i], strlen(d));
+	}
+	return true;
+}
+
 bool vg_assembler_host(const struct vg_assembler *a, const char *value, char *out,
                        size_t size)
 {
@@ -345,6 +368,33 @@ bool vg_assembler_host(const struct vg_assembler *a, const char *value, char *ou
 		}
 	}
 	return true;
+}
+
+/* Is d[0..n) one of the configured account domains (any case)? */
+static bool account_domain(const struct vg_assembler *a, const char *d, size_t n)
+{
+	for (size_t i = 0; i < a->conf.n_account_domains; i++)
+		if (strlen(a->acct_domains[i]) == n &&
+		    !strncasecmp(a->acct_domains[i], d, n))
+			return true;
+	return false;
+}
+
+bool vg_assembler_account(const struct vg_assembler *a, const char *value, char *out,
+                          size_t size)
+{
+	if (!vg_entity_canonical(VG_ENT_USER, value, out, size))
+		return false;
+	if (!a->conf.n_account_domains)
+		return true;
+	size_t n = strlen(out);
+	char *bs = memchr(out, '\\', n), *at = strrchr(out, '@');
+	if (bs && account_domain(a, out, (size_t)(bs - out))) /* CORP\alice */
+		memmove(out, bs + 1, n - (size_t)(bs - out)); /* with the NUL */
+	else if (at && account_domain(a, at + 1, n - (size_t)(at + 1 - out)))
+		*at = '\0'; /* alice@corp.example.com */
+	vg_ascii_lower(out, strlen(out));
+	return vg_entity_value_ok(VG_ENT_USER, out);
 }
 
 vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assembler **out)
@@ -371,7 +421,7 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 	vg_strmap_init(&a->by_alert);
 	vg_strmap_init(&a->by_id);
 	vg_strmap_init(&a->hosts);
-	if (!set_domains(a) ||
+	if (!set_domains(a) || !set_account_domains(a) ||
 	    (a->conf.n_stop_values &&
 	     !(a->stops_canon = calloc(a->conf.n_stop_values, sizeof(char *))))) {
 		vg_assembler_destroy(a);
@@ -479,6 +529,9 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	for (size_t i = 0; a->domains && i < a->conf.n_host_domains; i++)
 		free(a->domains[i]);
 	free(a->domains);
+	for (size_t i = 0; a->acct_domains && i < a->conf.n_account_domains; i++)
+		free(a->acct_domains[i]);
+	free(a->acct_domains);
 	free(a->domain_len);
 	free(a->canon_kv);
 	free(a->nov);
@@ -534,36 +587,43 @@ bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, si
 	return true;
 }
 
-/* alert, or a copy of it in *copy (its fields in a->canon_kv, the host in host[])
- * whose host.name is as vg_assembler_host makes it: every key, entity and detail
- * the assembler makes from the host then names one host whatever the source's
- * case or domain.  NULL when the copy's fields cannot be allocated. */
-static const struct vg_alert *with_canonical_host(struct vg_assembler *a,
-                                                  const struct vg_alert *alert,
-                                                  struct vg_alert *copy, char *host,
-                                                  size_t hsize)
+/* alert, or a copy of it in *copy (its fields in a->canon_kv) whose host.name is
+ * as vg_assembler_host makes it (into host[size]) and whose user.name is as
+ * vg_assembler_account makes it (into user[size]): every key, entity and detail
+ * the assembler makes from them then names one host and one account whatever the
+ * source's case or domain.  NULL when the copy's fields cannot be allocated. */
+static const struct vg_alert *with_canonical_names(struct vg_assembler *a,
+                                                   const struct vg_alert *alert,
+                                                   struct vg_alert *copy, char *host,
+                                                   char *user, size_t size)
 {
+	size_t at[2] = {SIZE_MAX, SIZE_MAX}; /* host.name, user.name: when changed */
 	for (size_t i = 0; i < alert->nfields; i++) {
-		const char *v = alert->fields[i].value;
-		if (strcmp(alert->fields[i].name, "host.name") != 0)
-			continue;
-		if (!vg_assembler_host(a, v, host, hsize) || !strcmp(host, v))
-			return alert;
-		if (alert->nfields > a->canon_cap) {
-			struct vg_kv *nk =
-			    realloc(a->canon_kv, alert->nfields * sizeof(*nk));
-			if (!nk)
-				return NULL;
-			a->canon_kv = nk;
-			a->canon_cap = alert->nfields;
-		}
-		*copy = *alert;
-		memcpy(a->canon_kv, alert->fields, alert->nfields * sizeof(*a->canon_kv));
-		a->canon_kv[i].value = host;
-		copy->fields = a->canon_kv;
-		return copy;
+		const char *n = alert->fields[i].name, *v = alert->fields[i].value;
+		if (!strcmp(n, "host.name") && vg_assembler_host(a, v, host, size) &&
+		    strcmp(host, v))
+			at[0] = i;
+		else if (!strcmp(n, "user.name") &&
+		         vg_assembler_account(a, v, user, size) && strcmp(user, v))
+			at[1] = i;
 	}
-	return alert;
+	if (at[0] == SIZE_MAX && at[1] == SIZE_MAX)
+		return alert;
+	if (alert->nfields > a->canon_cap) {
+		struct vg_kv *nk = realloc(a->canon_kv, alert->nfields * sizeof(*nk));
+		if (!nk)
+			return NULL;
+		a->canon_kv = nk;
+		a->canon_cap = alert->nfields;
+	}
+	*copy = *alert;
+	memcpy(a->canon_kv, alert->fields, alert->nfields * sizeof(*a->canon_kv));
+	if (at[0] != SIZE_MAX)
+		a->canon_kv[at[0]].value = host;
+	if (at[1] != SIZE_MAX)
+		a->canon_kv[at[1]].value = user;
+	copy->fields = a->canon_kv;
+	return copy;
 }
 
 size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *out)
@@ -1475,8 +1535,9 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	if (oi)
 		return &oi->inc; /* replayed: already part of this incident */
 	struct vg_alert canon;
-	char canon_host[VG_ENTITY_VALUE_MAX];
-	alert = with_canonical_host(a, alert, &canon, canon_host, sizeof(canon_host));
+	char canon_host[VG_ENTITY_VALUE_MAX], canon_user[VG_ENTITY_VALUE_MAX];
+	alert = with_canonical_names(a, alert, &canon, canon_host, canon_user,
+	                             sizeof(canon_host));
 	if (!alert)
 		return NULL; /* out of memory */
 
@@ -1652,8 +1713,10 @@ size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
 /* The text an entity value of type t is known by in a's incidents, into out: as
  * vg_entity_canonical, a host as vg_assembler_host, and an account or a process
  * named with its host ("root@WEB01") with that host, after the last '@', as
- * vg_assembler_host makes it.  What a store written by an older version holds
- * (ip "-", a host in its source's case) and configured stop-values become this.
+ * vg_assembler_host makes it, and the account as vg_assembler_account makes it
+ * (an account without a host in a configured domain, "alice@corp.example.com",
+ * is that account).  What a store written by an older version holds (ip "-", a
+ * host in its source's case, CORP\alice) and configured stop-values become this.
  * @return false when the value, or the account or path before "@host", names
  * nothing. */
 static bool entity_text(const struct vg_assembler *a, enum vg_entity_type t,
@@ -1663,18 +1726,24 @@ static bool entity_text(const struct vg_assembler *a, enum vg_entity_type t,
 		return vg_assembler_host(a, value, out, size);
 	if (t != VG_ENT_USER && t != VG_ENT_PROCESS)
 		return vg_entity_canonical(t, value, out, size);
-	snprintf(out, size, "%s", value);
-	char *at = strrchr(out, '@');
-	char host[VG_ENTITY_VALUE_MAX];
-	if (at && at > out && vg_assembler_host(a, at + 1, host, sizeof(host)))
-		snprintf(at + 1, size - (size_t)(at + 1 - out), "%s", host);
-	const char *own = out; /* the account or path before "@host" */
-	char head[VG_ENTITY_VALUE_MAX];
-	if (at) {
-		snprintf(head, sizeof(head), "%.*s", (int)(at - out), out);
-		own = head;
-	}
-	return vg_entity_value_ok(t, own);
+	const char *at = strrchr(value, '@');
+	if (t == VG_ENT_USER && at && account_domain(a, at + 1, strlen(at + 1)))
+		at = NULL; /* a UPN, not "@host" */
+	char own[VG_ENTITY_VALUE_MAX], head[VG_ENTITY_VALUE_MAX],
+	    host[VG_ENTITY_VALUE_MAX];
+	snprintf(own, sizeof(own), "%.*s", at ? (int)(at - value) : (int)strlen(value),
+	         value);
+	if (t == VG_ENT_USER ? !vg_assembler_account(a, own, head, sizeof(head))
+	                     : !vg_entity_value_ok(t, own))
+		return false;
+	if (t != VG_ENT_USER)
+		memcpy(head, own, sizeof(head));
+	/* a longer value is cut, as vg_alert_entities cuts it */
+	int w = !at ? snprintf(out, size, "%s", head)
+	        : at > value && vg_assembler_host(a, at + 1, host, sizeof(host))
+	            ? snprintf(out, size, "%s@%s", head, host)
+	            : snprintf(out, size, "%s@%s", head, at + 1);
+	return w >= 0;
 }
 
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc)

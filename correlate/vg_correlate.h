@@ -372,6 +372,13 @@ struct vg_assembler_conf {
 	 * (vg_assembler_host).  Any case, a leading dot ignored.  Borrowed. */
 	const char *const *host_domains;
 	size_t n_host_domains;
+	/* The directory (Active Directory) domains whose accounts are the people the
+	 * bare names are: CORP\alice, alice@corp.example.com and alice are one
+	 * account, in lowercase, when CORP and corp.example.com are listed; accounts
+	 * of other domains keep them (vg_assembler_account).  With any listed, every
+	 * account name ignores case.  Any case, a leading dot ignored.  Borrowed. */
+	const char *const *account_domains;
+	size_t n_account_domains;
 };
 
 /** The entities an alert's fields name (see vg_alert_entities). */
@@ -432,6 +439,12 @@ size_t vg_assembler_take_stops(struct vg_assembler *a, struct vg_stop_stat *out,
 
 vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assembler **out);
 void vg_assembler_destroy(struct vg_assembler *a);
+/** @brief The account a user name is in a's incidents (conf.account_domains),
+ *  into out[size]: the name without a listed domain ("CORP\alice",
+ *  "alice@corp.example.com": "alice"), in lowercase when any is listed.
+ *  @return false when value names no account. */
+bool vg_assembler_account(const struct vg_assembler *a, const char *value, char *out,
+                          size_t size);
 /**
  * @brief The name a host is known by in incidents, into out (size bytes): its
  * canonical text (vg_entity_canonical, lowercase) without the longest of the

@@ -131,6 +131,14 @@ static const struct opt g_opts[] = {
      "its first labels, so WS01.corp.example.com (a Windows event's Computer) and "
      "ws01 (a syslog header) are one host in incidents; names in other domains "
      "stay whole.  Host names ignore case either way"},
+    {"correlation", "account_domains", T_DOMAINS, O(correlation.account_domains), NULL, 0,
+     0,
+     "Directory (Active Directory) domains whose accounts are the bare names, e.g. "
+     "[CORP, corp.example.com]: CORP\\alice (Sysmon's User), "
+     "alice@corp.example.com and alice (a Windows Security event, an sshd log) are "
+     "one account in incidents, which then follow it across hosts; accounts of "
+     "other domains (NT AUTHORITY\\SYSTEM) stay whole.  With any listed, account "
+     "names ignore case"},
     {"correlation", "link_hosts", T_BOOL, O(correlation.link_hosts), "true", 0, 0,
      "Alerts on the same host join one incident (guarded by stop-values), so an "
      "incident follows an attack across hosts"},
@@ -903,6 +911,7 @@ void vg_config_destroy(struct vg_config *cfg)
 	free(cfg->store.path);
 	free_list(cfg->correlation.stop_values, cfg->correlation.nstop_values);
 	free_list(cfg->correlation.host_domains, cfg->correlation.nhost_domains);
+	free_list(cfg->correlation.account_domains, cfg->correlation.naccount_domains);
 	free(cfg);
 }
 

@@ -341,6 +341,8 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	    .novelty_warmup = cfg->correlation.novelty_warmup,
 	    .host_domains = (const char *const *)cfg->correlation.host_domains,
 	    .n_host_domains = cfg->correlation.nhost_domains,
+	    .account_domains = (const char *const *)cfg->correlation.account_domains,
+	    .n_account_domains = cfg->correlation.naccount_domains,
 	};
 	if ((err = vg_assembler_new(&aconf, &p->assembler)))
 		goto fail;

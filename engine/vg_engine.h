@@ -88,6 +88,8 @@ struct vg_config {
 		bool link_hosts;     /* hosts link alerts (guarded by stop-values) */
 		char **host_domains; /* local DNS domains, lowercase, no leading dot */
 		size_t nhost_domains;
+		char **account_domains; /* directory domains, lowercase, no leading dot */
+		size_t naccount_domains;
 	} correlation;
 	struct {
 		int64_t workers;     /* threads parsing and detecting; 0 = one per core */

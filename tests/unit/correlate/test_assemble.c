@@ -1148,10 +1148,118 @@ START_TEST(local_domains_name_one_host)
 }
 END_TEST
 
+/* correlation.account_domains: an account of a listed directory domain is known
+ * by its bare name in lowercase, so Sysmon's CORP\Alice on ws01 and the alice of a
+ * Windows Security event on srv02 are one account, which the incident follows
+ * across hosts; accounts of other domains stay whole, and configured stop-values
+ * and incidents stored before are read the same way. */
+START_TEST(account_domains_name_one_account)
+{
+	static const char *const domains[] = {"corp", ".Corp.Example.com"};
+	static const char *const stops[] = {"user:CORP\\svc_backup"};
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .link_hosts = true,
+	                                 .account_domains = domains,
+	                                 .n_account_domains = 2,
+	                                 .stop_values = stops,
+	                                 .n_stop_values = 1};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	char v[64];
+	static const char *const cases[][2] = {
+	    {"CORP\\Alice", "alice"},
+	    {"corp\\alice", "alice"},
+	    {"Alice", "alice"}, /* with domains listed, names ignore case */
+	    {"alice@corp.example.com", "alice"},
+	    {"Alice@CORP.EXAMPLE.COM", "alice"},
+	    {"NT AUTHORITY\\SYSTEM", "nt authority\\system"},
+	    {"OTHER\\alice", "other\\alice"},
+	    {"alice@other.org", "alice@other.org"},
+	    {"alice@sub.corp.example.com", "alice@sub.corp.example.com"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(vg_assembler_account(a, cases[i][0], v, sizeof(v)), "%s",
+		              cases[i][0]);
+		ck_assert_str_eq(v, cases[i][1]);
+	}
+	ck_assert(!vg_assembler_account(a, "-", v, sizeof(v)));
+	ck_assert(!vg_assembler_account(a, "CORP\\", v, sizeof(v)));
+
+	struct test_alert t1, t2, t3, t4;
+	bool changed;
+	const char *p1[] = {"host.name", "ws01", "user.name", "CORP\\Alice", NULL};
+	const char *p2[] = {"host.name", "srv02", "user.name", "alice", NULL};
+	const char *p3[] = {"host.name", "srv03", "user.name", "OTHER\\alice", NULL};
+	mk(&t1, "00000000000000e1", g_rule_high, 100, p1);
+	mk(&t2, "00000000000000e2", g_rule_high, 101, p2);
+	mk(&t3, "00000000000000e3", g_rule_high, 102, p3);
+	char id1[21];
+	strcpy(id1, vg_assembler_add(a, &t1.alert, &changed)->id);
+	struct vg_incident *inc = vg_assembler_add(a, &t2.alert, &changed);
+	ck_assert_str_eq(inc->id, id1); /* one account on two hosts */
+	bool ws01 = false, srv02 = false;
+	for (size_t e = 0; e < inc->nentities; e++) {
+		if (inc->entities[e].type != VG_ENT_USER)
+			continue;
+		ws01 = ws01 || !strcmp(inc->entities[e].value, "alice@ws01");
+		srv02 = srv02 || !strcmp(inc->entities[e].value, "alice@srv02");
+	}
+	ck_assert(ws01 && srv02);
+	for (size_t f = 0; f < inc->alerts[0].nfields; f++)
+		if (!strcmp(inc->alerts[0].fields[f].name, "user.name"))
+			ck_assert_str_eq(inc->alerts[0].fields[f].value, "alice");
+	ck_assert_str_ne(vg_assembler_add(a, &t3.alert, &changed)->id, id1);
+	/* a configured stop-value with its domain matches the bare name */
+	const char *p4[] = {"host.name", "ws05", "user.name", "SVC_BACKUP", NULL};
+	mk(&t4, "00000000000000e4", g_rule_low, 103, p4);
+	(void)vg_assembler_add(a, &t4.alert, &changed);
+	struct vg_stop_stat st[4];
+	/* both of its keys: the account on its host, and the account (link_hosts) */
+	ck_assert_uint_eq(vg_assembler_take_stops(a, st, 4), 2);
+	for (size_t k = 0; k < 2; k++) {
+		ck_assert_int_eq(st[k].type, VG_ENT_USER);
+		ck_assert(st[k].configured);
+		ck_assert_msg(!strcmp(st[k].value, "svc_backup@ws05") ||
+		                  !strcmp(st[k].value, "svc_backup"),
+		              "%s", st[k].value);
+	}
+
+	/* an incident stored before the domains were listed: restored by the bare
+	 * name, and eve on ws02 joins it */
+	struct vg_entity old_ents[] = {
+	    {VG_ENT_HOST, (char *)"ws02", 10, 1},
+	    {VG_ENT_USER, (char *)"CORP\\Eve@ws02", 10, 1},
+	};
+	struct vg_incident old = *inc;
+	snprintf(old.id, sizeof(old.id), "%s", "inc-00000000000000ab");
+	old.entities = old_ents;
+	old.nentities = 2;
+	struct vg_assembler *b;
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	ck_assert_int_eq(vg_assembler_restore(b, &old), VG_OK);
+	struct vg_incident *r = vg_assembler_get(b, old.id);
+	ck_assert_str_eq(r->entities[1].value, "eve@ws02");
+	const char *p5[] = {"host.name", "ws02", "user.name", "Eve", NULL};
+	struct test_alert t5;
+	mk(&t5, "00000000000000e5", g_rule_low, 104, p5);
+	ck_assert_str_eq(vg_assembler_add(b, &t5.alert, &changed)->id, old.id);
+	vg_assembler_destroy(b);
+
+	/* without domains listed, names keep their case and domain */
+	struct vg_assembler_conf plain = {.inactivity_gap = 600 * VG_USEC_PER_SEC};
+	ck_assert_int_eq(vg_assembler_new(&plain, &b), VG_OK);
+	ck_assert(vg_assembler_account(b, "CORP\\Alice", v, sizeof(v)));
+	ck_assert_str_eq(v, "CORP\\Alice");
+	vg_assembler_destroy(b);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 static Suite *assemble_suite(void)
 {
 	const struct vg_test_case cases[] = {
 	    {"join", shared_entity_joins_one_incident},
+	    {"account-domains", account_domains_name_one_account},
 	    {"no-link-values", placeholder_and_host_local_values_never_link},
 	    {"entities", entities_are_typed_and_counted},
 	    {"replay", replayed_alert_changes_nothing},

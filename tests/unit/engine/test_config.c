@@ -310,6 +310,16 @@ START_TEST(host_domains_are_checked)
 	cfg = load_ok("correlation: {host_domains: corp.example.com}\n");
 	ck_assert_uint_eq(cfg->correlation.nhost_domains, 1);
 	vg_config_destroy(cfg);
+	/* account_domains: the same rules (NetBIOS names are single labels) */
+	cfg = load_ok("correlation: {account_domains: [CORP, Corp.Example.com]}\n");
+	ck_assert_uint_eq(cfg->correlation.naccount_domains, 2);
+	ck_assert_str_eq(cfg->correlation.account_domains[0], "corp");
+	ck_assert_str_eq(cfg->correlation.account_domains[1], "corp.example.com");
+	vg_config_destroy(cfg);
+	char *bad = load_bad("correlation: {account_domains: ['CORP\\x']}\n");
+	ck_assert_str_eq(bad, "bad.yaml:1:33: error: 'correlation.account_domains': "
+	                      "'CORP\\x' is not a domain name\n");
+	free(bad);
 	char *msgs = load_bad("correlation:\n"
 	                      "  host_domains:\n"
 	                      "    - corp..example\n"

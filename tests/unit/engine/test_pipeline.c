@@ -1382,6 +1382,58 @@ START_TEST(local_domains_join_host_names)
 }
 END_TEST
 
+/* One account on two hosts, named CORP\Alice by one source and alice by another:
+ * an incident per host, unless correlation.account_domains lists CORP. */
+static int64_t account_run(const char *name, const char *domains)
+{
+	char db[128], rules[128], extra[512];
+	snprintf(db, sizeof(db), "%s/%s.db", g_dir, name);
+	snprintf(rules, sizeof(rules), "%s/login.yml", g_dir);
+	FILE *f = fopen(rules, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("title: Test logon\nid: 33333333-3333-4333-8333-333333333333\n"
+	      "level: high\n"
+	      "detection: {sel: {event.action: test_logon}, condition: sel}\n",
+	      f);
+	fclose(f);
+	snprintf(extra, sizeof(extra), "rules: {paths: [\"%s\"]}\n%s", rules, domains);
+	static const char *const events[] = {
+	    "{\"@timestamp\":\"2026-11-20T10:00:00Z\",\"event\":{\"action\":"
+	    "\"test_logon\"},\"host\":{\"name\":\"ws01\"},\"user\":{\"name\":"
+	    "\"CORP\\\\Alice\"}}",
+	    "{\"@timestamp\":\"2026-11-20T10:05:00Z\",\"event\":{\"action\":"
+	    "\"test_logon\"},\"host\":{\"name\":\"srv02\"},\"user\":{\"name\":"
+	    "\"alice\"}}"};
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts;
+	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	vg_pipeline_finish_input(p);
+	for (size_t i = 0; i < 2; i++) {
+		struct vg_source src = {"sysmon", 0, (int64_t)i};
+		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_JSON, events[i],
+		                                     strlen(events[i]), &src,
+		                                     VG_TIME_NONE),
+		                 VG_OK);
+	}
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	struct vg_pipeline_stats st;
+	vg_pipeline_stats(p, &st);
+	ck_assert_uint_eq(st.alerts, 2);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	return query_int(db, "select count(*) from incidents where merged_into is null");
+}
+
+START_TEST(account_domains_join_accounts)
+{
+	ck_assert_int_eq(
+	    account_run("accounts", "correlation: {account_domains: [CORP]}\n"), 1);
+	ck_assert_int_eq(account_run("noaccounts", ""), 2);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -1403,6 +1455,7 @@ static Suite *pipeline_suite(void)
 	    {"workers", workers_change_nothing},
 	    {"value_cache", value_cache_changes_nothing},
 	    {"host_domains", local_domains_join_host_names},
+	    {"account_domains", account_domains_join_accounts},
 	};
 	return vg_test_suite("pipeline", cases, sizeof(cases) / sizeof(cases[0]), setup,
 	                     teardown);
