@@ -42,7 +42,7 @@ int vg_cli_feedback(int argc, char **argv)
 	const char *id = argv[optind];
 	struct vg_store *st;
 	char errstr[512];
-	if (vg_store_open(db, &st, errstr, sizeof(errstr))) {
+	if (vg_store_open_existing(db, &st, errstr, sizeof(errstr))) {
 		fprintf(stderr, "vigil feedback: %s\n", errstr);
 		return 1;
 	}

@@ -270,6 +270,13 @@ static int model_train(int argc, char **argv)
 		}
 	}
 	tp.seed = seed;
+	/* the analysts' store first: a mistyped path fails before the scenarios run */
+	struct vg_store *st = NULL;
+	char emsg[512];
+	if (db && vg_store_open_existing(db, &st, emsg, sizeof(emsg))) {
+		fprintf(stderr, "vigil model train: %s\n", emsg);
+		return 1;
+	}
 	struct collect col = {.nf = vg_feature_count()};
 	vg_strmap_init(&col.alert_label);
 	vg_strmap_init(&col.inc_index);
@@ -278,18 +285,12 @@ static int model_train(int argc, char **argv)
 		if (run_scenario(&sp, "none", &col)) {
 			fprintf(stderr, "vigil model train: scenario %d failed\n", i);
 			collect_free(&col);
+			vg_store_close(st);
 			return 1;
 		}
 	}
 	col.verdict_weight = weight > 0 ? weight : 1;
-	if (db) {
-		struct vg_store *st;
-		char emsg[512];
-		if (vg_store_open(db, &st, emsg, sizeof(emsg))) {
-			fprintf(stderr, "vigil model train: %s\n", emsg);
-			collect_free(&col);
-			return 1;
-		}
+	if (st) {
 		vg_err verr = vg_store_each_verdict(st, add_verdict, &col);
 		if (verr)
 			fprintf(stderr, "vigil model train: %s: %s\n", db,

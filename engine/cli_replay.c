@@ -283,8 +283,8 @@ static int export_only(const char *db, const char *path)
 	struct vg_store *st = NULL;
 	char errstr[512];
 	uint64_t lines = 0;
-	if (vg_store_open(db, &st, errstr, sizeof(errstr))) {
-		fprintf(stderr, "vigil replay: %s: %s\n", db, errstr);
+	if (vg_store_open_existing(db, &st, errstr, sizeof(errstr))) {
+		fprintf(stderr, "vigil replay: %s\n", errstr);
 		return 1;
 	}
 	FILE *out = strcmp(path, "-") ? fopen(path, "w") : stdout;
@@ -405,6 +405,8 @@ int vg_cli_replay(int argc, char **argv)
 			err = VG_ERR_IO;
 		}
 	}
+	if (err == VG_ERR_IO)
+		goto out; /* said which input, and nothing was stored */
 	if (!err && (err = vg_pipeline_new(cfg, NULL, &p, &diag))) {
 		vg_diag_print(&diag, stderr);
 		rc = 2;

@@ -76,7 +76,7 @@ int vg_cli_stix(int argc, char **argv)
 		goto usage;
 	struct stix_run r = {0};
 	char errstr[512];
-	if (vg_store_open(db, &r.st, errstr, sizeof(errstr))) {
+	if (vg_store_open_existing(db, &r.st, errstr, sizeof(errstr))) {
 		fprintf(stderr, "vigil stix: %s\n", errstr);
 		return 1;
 	}

@@ -8,9 +8,11 @@
  */
 #include "vg_engine.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 enum stmt_id {
 	S_BEGIN,
@@ -301,16 +303,26 @@ const char *vg_store_errmsg(const struct vg_store *st)
 	return st->errmsg;
 }
 
-vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
-                     size_t errstr_size)
+static vg_err open_store(const char *path, bool create, struct vg_store **out,
+                         char *errstr, size_t errstr_size)
 {
 	struct vg_store *st = calloc(1, sizeof(*st));
 	const struct vg_resource *ddl = vg_resource_get("schemas/store.sql");
 	char *emsg = NULL;
+	struct stat sb;
 
 	if (!st)
 		return VG_ERR_NOMEM;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	/* SQLite would make an empty store of a mistyped path without CREATE too
+	 * (a URI, a journal left over): the file itself must be there */
+	if (!create && strcmp(path, ":memory:") != 0 && stat(path, &sb) != 0) {
+		snprintf(errstr, errstr_size,
+		         "%s: %s (no store there; vigil run or vigil replay makes one)",
+		         path, strerror(errno));
+		goto err;
+	}
+	if (sqlite3_open_v2(path, &st->db,
+	                    SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0),
 	                    NULL) != SQLITE_OK) {
 		snprintf(errstr, errstr_size, "%s: %s", path,
 		         st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -352,6 +364,18 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
 err:
 	vg_store_close(st);
 	return VG_ERR_STORE;
+}
+
+vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
+                     size_t errstr_size)
+{
+	return open_store(path, true, out, errstr, errstr_size);
+}
+
+vg_err vg_store_open_existing(const char *path, struct vg_store **out, char *errstr,
+                              size_t errstr_size)
+{
+	return open_store(path, false, out, errstr, errstr_size);
 }
 
 void vg_store_close(struct vg_store *st)

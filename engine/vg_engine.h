@@ -121,6 +121,11 @@ struct vg_store;
  *  (schemas/store.sql).  ":memory:" is allowed. */
 vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
                      size_t errstr_size);
+/** @brief vg_store_open for a store that must exist already (the commands that read
+ *  one: feedback, stix, model train --db, replay --export-map): a path with no
+ *  file is an error, never a new empty store. */
+vg_err vg_store_open_existing(const char *path, struct vg_store **out, char *errstr,
+                              size_t errstr_size);
 void vg_store_close(struct vg_store *st);
 vg_err vg_store_begin(struct vg_store *st);
 vg_err vg_store_commit(struct vg_store *st);

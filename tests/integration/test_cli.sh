@@ -3,8 +3,9 @@
 # each answers `vigil COMMAND --help` (and `vigil help COMMAND`) on stdout with exit
 # 0 and its usage; a wrong option is exit 2 with the same usage on stderr; a numeric
 # option's bad value (not a number, trailing text, out of range) is exit 2 with a
-# message naming the option, before any work; `rules check` takes options among its
-# paths and says when the set as a whole failed.
+# message naming the option, before any work; the commands that read a store refuse
+# a path with no store rather than make an empty one; `rules check` takes options
+# among its paths and says when the set as a whole failed.
 NAME=cli
 . "$(dirname "$0")/offline.sh"
 
@@ -51,6 +52,31 @@ demo --seed 1x|vigil demo: --seed wants a whole number from 0 to 184467440737095
 EOF
 [ ! -e "$WORK/r.db" ] && [ ! -e "$WORK/m.json" ] && [ ! -e "$WORK/sim.syslog" ] ||
 	fail "a command with a bad numeric option wrote files: $(ls "$WORK")"
+# a store that is not there: exit 1 naming it, and no empty store left behind
+while IFS='|' read -r args; do
+	set +e
+	"$VIGIL" $args >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 1 ] || fail "vigil $args: exit $rc, want 1"
+	grep -qF "$WORK/missing.db: No such file or directory (no store there; vigil run or vigil replay makes one)" "$WORK/err" ||
+		fail "vigil $args: $(cat "$WORK/err")"
+	[ ! -e "$WORK/missing.db" ] || fail "vigil $args made $WORK/missing.db"
+done <<EOF
+feedback inc-0000000000000001 --verdict tp --db $WORK/missing.db
+stix --db $WORK/missing.db --surfaced
+replay --db $WORK/missing.db --export-map -
+model train --out $WORK/m.json --db $WORK/missing.db
+EOF
+# an input that is not there: one message naming it, no store made
+set +e
+"$VIGIL" replay --db "$WORK/missing.db" "$WORK/no-input.log" >/dev/null 2>"$WORK/err"
+rc=$?
+set -e
+[ "$rc" -eq 1 ] || fail "replay of a missing input: exit $rc, want 1"
+[ "$(cat "$WORK/err")" = "vigil replay: $WORK/no-input.log: No such file or directory" ] ||
+	fail "replay of a missing input: $(cat "$WORK/err")"
+[ ! -e "$WORK/missing.db" ] || fail "replay of a missing input made a store"
 # rules check takes its options anywhere among the paths, as the other commands
 mkdir -p "$WORK/rules"
 printf '%s\n' 'title: unmapped' 'id: w-1' 'logsource: {product: nosuchproduct}' \
