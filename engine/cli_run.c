@@ -127,6 +127,9 @@ int vg_cli_check(int argc, char **argv)
 	vg_err err = vg_kafka_check_config(cfg, &diag);
 	vg_err perr = vg_pipeline_new(cfg, NULL, &p, &diag);
 	cfg->store.path = store;
+	char errstr[512];
+	if (store && vg_store_check_path(store, errstr, sizeof(errstr)))
+		vg_diag_error(&diag, cfg->file, 0, 0, "store.path: %s", errstr);
 	vg_diag_print(&diag, stderr);
 	int rc = (err || perr || diag.errors) ? 2 : 0;
 	if (!rc)

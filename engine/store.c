@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 enum stmt_id {
 	S_BEGIN,
@@ -370,6 +371,50 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
                      size_t errstr_size)
 {
 	return open_store(path, true, out, errstr, errstr_size);
+}
+
+vg_err vg_store_check_path(const char *path, char *errstr, size_t errstr_size)
+{
+	struct stat sb;
+	if (!strcmp(path, ":memory:"))
+		return VG_OK;
+	if (stat(path, &sb) == 0) {
+		static const char magic[16] = "SQLite format 3";
+		char head[16];
+		FILE *f = NULL;
+		size_t got = 0;
+		if (!S_ISREG(sb.st_mode)) {
+			snprintf(errstr, errstr_size, "%s: not a file", path);
+			return VG_ERR_STORE;
+		}
+		if (access(path, R_OK | W_OK) != 0 || !(f = fopen(path, "rb"))) {
+			snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+			return VG_ERR_STORE;
+		}
+		got = fread(head, 1, sizeof(head), f);
+		fclose(f);
+		if (sb.st_size > 0 && (got < sizeof(head) || memcmp(head, magic, 16))) {
+			snprintf(errstr, errstr_size, "%s: not an SQLite database", path);
+			return VG_ERR_STORE;
+		}
+		return VG_OK;
+	}
+	if (errno != ENOENT) {
+		snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+		return VG_ERR_STORE;
+	}
+	/* a new store: its directory must take the file (and SQLite's -wal, -shm) */
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	snprintf(dir, sizeof(dir), "%.*s",
+	         slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
+	         slash ? path : ".");
+	if (access(dir, W_OK | X_OK) != 0) {
+		snprintf(errstr, errstr_size, "%s: cannot create it in %s: %s", path, dir,
+		         strerror(errno));
+		return VG_ERR_STORE;
+	}
+	return VG_OK;
 }
 
 vg_err vg_store_open_existing(const char *path, struct vg_store **out, char *errstr,

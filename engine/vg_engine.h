@@ -121,6 +121,11 @@ struct vg_store;
  *  (schemas/store.sql).  ":memory:" is allowed. */
 vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
                      size_t errstr_size);
+/** @brief Whether vg_store_open could open or make the store at path, without
+ *  touching it (vigil check): an existing file must be an SQLite database this
+ *  process can read and write, a new one's directory must be writable.
+ *  @return VG_OK, or VG_ERR_STORE with the reason in errstr. */
+vg_err vg_store_check_path(const char *path, char *errstr, size_t errstr_size);
 /** @brief vg_store_open for a store that must exist already (the commands that read
  *  one: feedback, stix, model train --db, replay --export-map): a path with no
  *  file is an error, never a new empty store. */

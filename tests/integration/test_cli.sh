@@ -5,7 +5,8 @@
 # option's bad value (not a number, trailing text, out of range) is exit 2 with a
 # message naming the option, before any work; the commands that read a store refuse
 # a path with no store rather than make an empty one; `rules check` takes options
-# among its paths and says when the set as a whole failed.
+# among its paths and says when the set as a whole failed; `vigil check` says when
+# the store could not be opened or made, without making it.
 NAME=cli
 . "$(dirname "$0")/offline.sh"
 
@@ -68,6 +69,25 @@ stix --db $WORK/missing.db --surfaced
 replay --db $WORK/missing.db --export-map -
 model train --out $WORK/m.json --db $WORK/missing.db
 EOF
+# vigil check: a store path the run could not open or make is an error
+printf 'not a database\n' >"$WORK/text.db"
+while IFS='|' read -r store want; do
+	printf 'store: {path: "%s"}\n' "$store" >"$WORK/check.yaml"
+	set +e
+	"$VIGIL" check -c "$WORK/check.yaml" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 2 ] || fail "vigil check with store $store: exit $rc, want 2"
+	[ "$(cat "$WORK/err")" = "$WORK/check.yaml: error: store.path: $want" ] ||
+		fail "vigil check with store $store: $(cat "$WORK/err")"
+done <<EOF
+$WORK/no/dir/v.db|$WORK/no/dir/v.db: cannot create it in $WORK/no/dir: No such file or directory
+$WORK/text.db|$WORK/text.db: not an SQLite database
+$WORK|$WORK: not a file
+EOF
+printf 'store: {path: "%s"}\n' "$WORK/new.db" >"$WORK/check.yaml"
+"$VIGIL" check -c "$WORK/check.yaml" >/dev/null || fail "vigil check refused a new store"
+[ ! -e "$WORK/new.db" ] || fail "vigil check made the store"
 # an input that is not there: one message naming it, no store made
 set +e
 "$VIGIL" replay --db "$WORK/missing.db" "$WORK/no-input.log" >/dev/null 2>"$WORK/err"
