@@ -313,43 +313,37 @@ static int cmp_len_desc(const void *x, const void *y)
 	return a < b ? 1 : a > b ? -1 : 0;
 }
 
-/* a->domains from conf.host_domains.  @return false on OOM. */
-static bool set_domains(struct vg_assembler *a)
+/* A configured list of domains in lowercase, without a leading dot, into *out
+ * (owned; n entries).  @return false on OOM (what was copied stays in *out). */
+static bool copy_domains(const char *const *src, size_t n, char ***out)
 {
-	size_t n = a->conf.n_host_domains;
 	if (!n)
 		return true;
-	if (!(a->domains = calloc(n, sizeof(char *))) ||
-	    !(a->domain_len = calloc(n, sizeof(size_t))))
+	if (!(*out = calloc(n, sizeof(char *))))
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		const char *d = a->conf.host_domains[i];
-		d += *d == '.';
-		if (!(a->domains[i] = strdup(d)))
+		const char *d = src[i] + (src[i][0] == '.');
+		if (!((*out)[i] = strdup(d)))
 			return false;
-		vg_ascii_lower(a->domains[i], strlen(d));
+		vg_ascii_lower((*out)[i], strlen(d));
 	}
-	qsort(a->domains, n, sizeof(char *), cmp_len_desc);
-	for (size_t i = 0; i < n; i++)
-		a->domain_len[i] = strlen(a->domains[i]);
 	return true;
 }
 
-/* a->acct_domains from conf.account_domains.  @return false on OOM. */
-static bool set_account_domains(struct vg_assembler *a)
+/* a->domains from conf.host_domains (longest first, as vg_assembler_host tries
+ * them) and a->acct_domains from conf.account_domains.  @return false on OOM. */
+static bool set_domains(struct vg_assembler *a)
 {
-	size_t n = a->conf.n_account_domains;
-	if (!n)
-		return true;
-	if (!(a->acct_domains = calloc(n, sizeof(char *))))
+	size_t n = a->conf.n_host_domains;
+	if (!copy_domains(a->conf.host_domains, n, &a->domains) ||
+	    !copy_domains(a->conf.account_domains, a->conf.n_account_domains,
+	                  &a->acct_domains) ||
+	    (n && !(a->domain_len = calloc(n, sizeof(size_t)))))
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		const char *d = a->conf.account_domains[i];
-		d += *d == '.';
-		if (!(a->acct_domains[i] = strdup(d)))
-			return false;
-		vg_ascii_lower(a->acct_domains[i], strlen(d));
-	}
+	if (n)
+		qsort(a->domains, n, sizeof(char *), cmp_len_desc);
+	for (size_t i = 0; i < n; i++)
+		a->domain_len[i] = strlen(a->domains[i]);
 	return true;
 }
 
@@ -421,7 +415,7 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 	vg_strmap_init(&a->by_alert);
 	vg_strmap_init(&a->by_id);
 	vg_strmap_init(&a->hosts);
-	if (!set_domains(a) || !set_account_domains(a) ||
+	if (!set_domains(a) ||
 	    (a->conf.n_stop_values &&
 	     !(a->stops_canon = calloc(a->conf.n_stop_values, sizeof(char *))))) {
 		vg_assembler_destroy(a);

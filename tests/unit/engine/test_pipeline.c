@@ -1340,6 +1340,30 @@ END_TEST
 /* correlation.host_domains reaches assembly and the novelty keys: one detector's
  * signature on "mail" and on "MAIL.Corp.Example.com" is one (host, signature)
  * incident and one novelty pair with the domain configured, two without. */
+/* recs[0..n) of format fmt as partition 0 of topic, through a pipeline storing
+ * into db with config `extra`, to the end of the input; *st: its counters. */
+static void run_records(const char *db, const char *extra, enum vg_format fmt,
+                        const char *topic, const char *const *recs, size_t n,
+                        struct vg_pipeline_stats *st)
+{
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts;
+	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	vg_pipeline_finish_input(p);
+	for (size_t i = 0; i < n; i++) {
+		struct vg_source src = {topic, 0, (int64_t)i};
+		ck_assert_int_eq(vg_pipeline_process(p, fmt, recs[i], strlen(recs[i]),
+		                                     &src, VG_TIME_NONE),
+		                 VG_OK);
+	}
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	vg_pipeline_stats(p, st);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+
 static void domain_run(const char *db, const char *extra)
 {
 	static const char *const rows[] = {
@@ -1349,21 +1373,8 @@ static void domain_run(const char *db, const char *extra)
 	    "W-Sys-Cav,false_positive,-",
 	    "1642213972,Wazuh: ClamAV database update,10.0.0.1,mail.corp.example.com,"
 	    "W-Sys-Cav,false_positive,-"};
-	struct vg_config *cfg;
-	struct vg_output *outs;
-	size_t nouts;
-	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
-	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
-	vg_pipeline_finish_input(p);
-	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct vg_source src = {"alerts", 0, (int64_t)i};
-		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AITADS, rows[i],
-		                                     strlen(rows[i]), &src, VG_TIME_NONE),
-		                 VG_OK);
-	}
-	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
-	vg_pipeline_destroy(p);
-	vg_config_destroy(cfg);
+	struct vg_pipeline_stats st;
+	run_records(db, extra, VG_FMT_AITADS, "alerts", rows, 3, &st);
 }
 
 START_TEST(local_domains_join_host_names)
@@ -1404,25 +1415,9 @@ static int64_t account_run(const char *name, const char *domains)
 	    "{\"@timestamp\":\"2026-11-20T10:05:00Z\",\"event\":{\"action\":"
 	    "\"test_logon\"},\"host\":{\"name\":\"srv02\"},\"user\":{\"name\":"
 	    "\"alice\"}}"};
-	struct vg_config *cfg;
-	struct vg_output *outs;
-	size_t nouts;
-	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
-	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
-	vg_pipeline_finish_input(p);
-	for (size_t i = 0; i < 2; i++) {
-		struct vg_source src = {"sysmon", 0, (int64_t)i};
-		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_JSON, events[i],
-		                                     strlen(events[i]), &src,
-		                                     VG_TIME_NONE),
-		                 VG_OK);
-	}
-	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
 	struct vg_pipeline_stats st;
-	vg_pipeline_stats(p, &st);
+	run_records(db, extra, VG_FMT_JSON, "sysmon", events, 2, &st);
 	ck_assert_uint_eq(st.alerts, 2);
-	vg_pipeline_destroy(p);
-	vg_config_destroy(cfg);
 	return query_int(db, "select count(*) from incidents where merged_into is null");
 }
 
