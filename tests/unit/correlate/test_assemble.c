@@ -1060,6 +1060,33 @@ START_TEST(host_names_ignore_case)
 }
 END_TEST
 
+/* An incident like `like` stored with a host and a user entity as an older
+ * version wrote them is restored under conf with the values it is known by now,
+ * and an alert with fields `then` joins it. */
+static void restored_joins(const struct vg_assembler_conf *conf,
+                           const struct vg_incident *like, const char *host,
+                           const char *user, const char *want_host, const char *want_user,
+                           const char **then)
+{
+	struct vg_entity ents[] = {{VG_ENT_HOST, (char *)host, 10, 1},
+	                           {VG_ENT_USER, (char *)user, 10, 1}};
+	struct vg_incident old = *like;
+	snprintf(old.id, sizeof(old.id), "%s", "inc-00000000000000aa");
+	old.entities = ents;
+	old.nentities = 2;
+	struct vg_assembler *b;
+	ck_assert_int_eq(vg_assembler_new(conf, &b), VG_OK);
+	ck_assert_int_eq(vg_assembler_restore(b, &old), VG_OK);
+	struct vg_incident *r = vg_assembler_get(b, old.id);
+	ck_assert_str_eq(r->entities[0].value, want_host);
+	ck_assert_str_eq(r->entities[1].value, want_user);
+	struct test_alert t;
+	bool changed;
+	mk(&t, "00000000000000f5", g_rule_low, 104, then);
+	ck_assert_str_eq(vg_assembler_add(b, &t.alert, &changed)->id, old.id);
+	vg_assembler_destroy(b);
+}
+
 /* correlation.host_domains: a host in a local domain is known by its first
  * labels, so the FQDN a Windows event names and the short name a syslog header
  * gives are one host; names in other domains, and a domain itself, stay whole. */
@@ -1125,25 +1152,9 @@ START_TEST(local_domains_name_one_host)
 
 	/* an incident stored before the domains were configured: restored by the
 	 * short name, and bob on ws01 joins it */
-	struct vg_entity old_ents[] = {
-	    {VG_ENT_HOST, (char *)"ws02.corp.example.com", 10, 1},
-	    {VG_ENT_USER, (char *)"eve@WS02.CORP.EXAMPLE.COM", 10, 1},
-	};
-	struct vg_incident old = *inc;
-	snprintf(old.id, sizeof(old.id), "%s", "inc-00000000000000aa");
-	old.entities = old_ents;
-	old.nentities = 2;
-	struct vg_assembler *b;
-	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
-	ck_assert_int_eq(vg_assembler_restore(b, &old), VG_OK);
-	struct vg_incident *r = vg_assembler_get(b, old.id);
-	ck_assert_str_eq(r->entities[0].value, "ws02");
-	ck_assert_str_eq(r->entities[1].value, "eve@ws02");
 	const char *p5[] = {"host.name", "WS02", "user.name", "eve", NULL};
-	struct test_alert t5;
-	mk(&t5, "00000000000000d5", g_rule_low, 104, p5);
-	ck_assert_str_eq(vg_assembler_add(b, &t5.alert, &changed)->id, old.id);
-	vg_assembler_destroy(b);
+	restored_joins(&conf, inc, "ws02.corp.example.com", "eve@WS02.CORP.EXAMPLE.COM",
+	               "ws02", "eve@ws02", p5);
 	vg_assembler_destroy(a);
 }
 END_TEST
@@ -1226,24 +1237,9 @@ START_TEST(account_domains_name_one_account)
 
 	/* an incident stored before the domains were listed: restored by the bare
 	 * name, and eve on ws02 joins it */
-	struct vg_entity old_ents[] = {
-	    {VG_ENT_HOST, (char *)"ws02", 10, 1},
-	    {VG_ENT_USER, (char *)"CORP\\Eve@ws02", 10, 1},
-	};
-	struct vg_incident old = *inc;
-	snprintf(old.id, sizeof(old.id), "%s", "inc-00000000000000ab");
-	old.entities = old_ents;
-	old.nentities = 2;
-	struct vg_assembler *b;
-	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
-	ck_assert_int_eq(vg_assembler_restore(b, &old), VG_OK);
-	struct vg_incident *r = vg_assembler_get(b, old.id);
-	ck_assert_str_eq(r->entities[1].value, "eve@ws02");
 	const char *p5[] = {"host.name", "ws02", "user.name", "Eve", NULL};
-	struct test_alert t5;
-	mk(&t5, "00000000000000e5", g_rule_low, 104, p5);
-	ck_assert_str_eq(vg_assembler_add(b, &t5.alert, &changed)->id, old.id);
-	vg_assembler_destroy(b);
+	restored_joins(&conf, inc, "ws02", "CORP\\Eve@ws02", "ws02", "eve@ws02", p5);
+	struct vg_assembler *b;
 
 	/* without domains listed, names keep their case and domain */
 	struct vg_assembler_conf plain = {.inactivity_gap = 600 * VG_USEC_PER_SEC};
