@@ -358,23 +358,23 @@ static int64_t consumer_lag(struct runner *r)
  * behind, or it carries only old records) holds every alert back, and offset
  * commits with them.  Silent, that would look like a quiet network: say which
  * partition, once it is more than an incident gap behind. */
-static void log_hold(const struct runner *r, const struct vg_pipeline_hold *hold)
+static void log_hold(const struct runner *r, const struct vg_pipeline_hold *h)
 {
-	const struct vg_pipeline_hold h = *hold;
-	if (!h.alerts || !h.topic || h.low == VG_TIME_NONE || h.newest == VG_TIME_NONE ||
-	    h.newest - h.low <= r->cfg->correlation.incident_gap)
+	if (!h->alerts || !h->topic || h->low == VG_TIME_NONE ||
+	    h->newest == VG_TIME_NONE ||
+	    h->newest - h->low <= r->cfg->correlation.incident_gap)
 		return;
 	char low[32], newest[32];
-	vg_time_format(h.low, low);
-	vg_time_format(h.newest, newest);
+	vg_time_format(h->low, low);
+	vg_time_format(h->newest, newest);
 	vg_log(VG_LOG_WARN,
 	       "correlation: %zu alerts wait for %s[%d], whose newest event time %s is "
 	       "%.1f h behind the newest partition's (%s): alerts are assembled in "
 	       "event-time order, so a partition whose source's clock is behind, or "
 	       "which carries only old records, holds them (and offset commits) back "
 	       "until it catches up",
-	       h.alerts, h.topic, h.partition, low,
-	       (double)(h.newest - h.low) / (3600.0 * VG_USEC_PER_SEC), newest);
+	       h->alerts, h->topic, h->partition, low,
+	       (double)(h->newest - h->low) / (3600.0 * VG_USEC_PER_SEC), newest);
 }
 
 /* One progress line every kafka.stats_interval of wall time: what the last

@@ -656,22 +656,30 @@ static int cmp_held(const void *x, const void *y)
 	return strcmp(a->id, b->id);
 }
 
-/* The low watermark: the oldest of the assigned partitions' newest event times;
- * VG_TIME_NONE while any assigned partition has delivered nothing yet (its events
- * could be older than everything seen). */
-static vg_time low_watermark(const struct vg_pipeline *p)
+/* The assigned partition that sets the low watermark: the first that has
+ * delivered nothing yet (its events could be older than everything seen), else
+ * the one with the oldest newest event time; NULL when none is assigned. */
+static const struct part_pos *low_partition(const struct vg_pipeline *p)
 {
-	vg_time low = VG_TIME_NONE;
+	const struct part_pos *low = NULL;
 	for (size_t i = 0; i < p->nparts; i++) {
 		const struct part_pos *pp = &p->parts[i];
 		if (!pp->assigned)
 			continue;
 		if (pp->max_ts == VG_TIME_NONE)
-			return VG_TIME_NONE;
-		if (low == VG_TIME_NONE || pp->max_ts < low)
-			low = pp->max_ts;
+			return pp;
+		if (!low || pp->max_ts < low->max_ts)
+			low = pp;
 	}
 	return low;
+}
+
+/* The low watermark: low_partition's newest event time; VG_TIME_NONE while an
+ * assigned partition has delivered nothing yet, or none is assigned. */
+static vg_time low_watermark(const struct vg_pipeline *p)
+{
+	const struct part_pos *low = low_partition(p);
+	return low ? low->max_ts : VG_TIME_NONE;
 }
 
 /* Release, in cmp_held order, every held alert at or before `upto`. */
@@ -1327,24 +1335,17 @@ void vg_pipeline_hold(const struct vg_pipeline *p, struct vg_pipeline_hold *out)
 {
 	*out = (struct vg_pipeline_hold){
 	    .alerts = p->nheld, .low = VG_TIME_NONE, .newest = VG_TIME_NONE};
-	const struct part_pos *setter = NULL;
 	for (size_t i = 0; i < p->nparts; i++) {
 		const struct part_pos *pp = &p->parts[i];
-		if (!pp->assigned)
-			continue;
-		if (!pp->ended && pp->max_ts != VG_TIME_NONE &&
+		if (pp->assigned && !pp->ended && pp->max_ts != VG_TIME_NONE &&
 		    (out->newest == VG_TIME_NONE || pp->max_ts > out->newest))
 			out->newest = pp->max_ts;
-		/* as low_watermark: one that has delivered nothing holds everything */
-		if (!setter ||
-		    (setter->max_ts != VG_TIME_NONE &&
-		     (pp->max_ts == VG_TIME_NONE || pp->max_ts < setter->max_ts)))
-			setter = pp;
 	}
-	if (setter) {
-		out->low = setter->max_ts;
-		out->topic = setter->topic;
-		out->partition = setter->partition;
+	const struct part_pos *low = low_partition(p);
+	if (low) {
+		out->low = low->max_ts;
+		out->topic = low->topic;
+		out->partition = low->partition;
 	}
 }
 
