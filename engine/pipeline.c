@@ -50,6 +50,7 @@ struct part_pos {
 	struct vg_parse_ctx *group_ctx; /* auditd grouping of this stream, or NULL */
 	int64_t group_first;            /* offset of the pending group's first record */
 	vg_time group_ref;              /* ref_time of its latest record */
+	bool retimed; /* its latest event's time was past max_future (retime_future) */
 };
 
 /* An alert held until the low watermark passes it (deep copy). */
@@ -725,15 +726,21 @@ static void dead_letter(struct vg_pipeline *p, const char *reason, const char *b
  * would all be late to correlation until the clock caught up (a way to blind it).
  * The event keeps its detection hits (rules see vigil.claimed_time) and takes the
  * time of the stream it arrived in: its partition's newest event time, or the
- * record's time when the partition has none yet.
+ * record's time when the partition has none yet.  A run of them (a source's clock
+ * that is ahead, or ours behind) takes the records' times, which move on: the
+ * partition's newest event time would stand still.
  */
-static void retime_future(struct vg_pipeline *p, const struct part_pos *pp,
-                          struct vg_event *ev, const struct vg_source *src,
-                          vg_time ref_time)
+static void retime_future(struct vg_pipeline *p, struct part_pos *pp, struct vg_event *ev,
+                          const struct vg_source *src, vg_time ref_time)
 {
+	bool run = pp && pp->retimed;
+	if (pp)
+		pp->retimed = ev->ts_future;
 	if (!ev->ts_future)
 		return;
-	vg_time taken = pp && pp->max_ts != VG_TIME_NONE ? pp->max_ts : ref_time;
+	vg_time taken = !pp || pp->max_ts == VG_TIME_NONE ? ref_time
+	                : run && ref_time > pp->max_ts    ? ref_time
+	                                                  : pp->max_ts;
 	char claimed[32], ref[32], as[32];
 	vg_time_format(ev->ts, claimed);
 	vg_time_format(ref_time, ref);

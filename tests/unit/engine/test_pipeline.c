@@ -1093,6 +1093,60 @@ START_TEST(future_event_time_does_not_blind_correlation)
 }
 END_TEST
 
+/* The scenario's records, each with the reference time its own time + ref_shift
+ * (the Kafka message timestamp, or the clock, when a record is read): the counters
+ * of the whole run. */
+static struct vg_pipeline_stats run_shifted(const char *name, vg_time ref_shift)
+{
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	struct vg_pipeline_stats st;
+	size_t nouts;
+	snprintf(db, sizeof(db), "%s/%s", g_dir, name);
+	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	for (size_t i = 0; i < g_sc.count;) {
+		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+		size_t end = i + 500 < g_sc.count ? i + 500 : g_sc.count;
+		if (end == g_sc.count)
+			vg_pipeline_finish_input(p);
+		for (; i < end; i++) {
+			const struct vg_scenario_record *r = &g_sc.records[i];
+			struct vg_source src = {"syslog", 0, (int64_t)i};
+			ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_SYSLOG, r->line,
+			                                     strlen(r->line), &src,
+			                                     r->ts + ref_shift),
+			                 VG_OK);
+		}
+		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+		ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+	}
+	vg_pipeline_stats(p, &st);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	return st;
+}
+
+/* Every record two hours later than the time it was read (a source's clock ahead,
+ * or Vigil's behind): each is counted as a future event time, and the run of them
+ * follows the records' own times, so correlation sees the same stream two hours
+ * earlier and raises the same alerts; the partition's newest event time, taken
+ * for each, would stand still. */
+START_TEST(a_run_of_future_times_follows_the_records)
+{
+	struct vg_pipeline_stats base = run_shifted("shift0.db", 0);
+	struct vg_pipeline_stats ahead =
+	    run_shifted("shift2h.db", -2 * 3600 * VG_USEC_PER_SEC);
+	ck_assert_uint_eq(base.future_events, 0);
+	ck_assert_uint_gt(base.alerts, 0);
+	ck_assert_uint_eq(ahead.future_events, ahead.events);
+	ck_assert_uint_eq(ahead.events, base.events);
+	ck_assert_uint_eq(ahead.late_events, base.late_events);
+	ck_assert_uint_eq(ahead.alerts, base.alerts);
+	ck_assert_uint_eq(ahead.incidents_changed, base.incidents_changed);
+}
+END_TEST
+
 /* Alerts wait for the low watermark: a partition whose newest event is years
  * behind holds all of them, and vg_pipeline_hold names it (what vigil run's
  * progress warning says); once it moves on they are assembled. */
@@ -1446,6 +1500,7 @@ static Suite *pipeline_suite(void)
 	    {"limits", evictions_and_late_events_are_counted},
 	    {"future", future_event_time_does_not_blind_correlation},
 	    {"hold", hold_names_the_partition_behind},
+	    {"future_run", a_run_of_future_times_follows_the_records},
 	    {"marks", committed_offsets_remove_marks},
 	    {"workers", workers_change_nothing},
 	    {"value_cache", value_cache_changes_nothing},
