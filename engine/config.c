@@ -404,7 +404,8 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 	for (yaml_node_item_t *it = n->data.sequence.items.start;
 	     it < n->data.sequence.items.top; it++) {
 		yaml_node_t *e = yaml_document_get_node(ld->doc, *it);
-		struct vg_input in = {NULL, VG_FMT_AUTO};
+		struct vg_input in = {NULL, VG_FMT_AUTO, 0, 0};
+		bool topic_written = false; /* reported when bad: no second error */
 		if (e->type != YAML_MAPPING_NODE) {
 			ERR(ld, e,
 			    "each input must be a mapping {topic: NAME, format: FORMAT}");
@@ -430,10 +431,23 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 			}
 			const char *val = (const char *)v->data.scalar.value;
 			if (!strcmp(key, "topic")) {
-				if (!*val)
+				topic_written = true;
+				const struct vg_input *same = NULL;
+				for (size_t j = 0; j < cfg->kafka.ninputs && !same; j++)
+					if (!strcmp(cfg->kafka.inputs[j].topic, val))
+						same = &cfg->kafka.inputs[j];
+				if (!*val) {
 					ERR(ld, v, "input topic must not be empty");
-				else
+				} else if (same) {
+					ERR(ld, v,
+					    "input topic '%s' is listed twice (first at "
+					    "%d:%d)",
+					    val, same->line, same->col);
+				} else {
 					in.topic = dup_str(ld, val);
+					in.line = mark_line(v);
+					in.col = mark_col(v);
+				}
 			} else if (!strcmp(key, "format")) {
 				if (!vg_format_from_name(val, &in.format))
 					ERR(ld, v,
@@ -453,7 +467,8 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 			}
 		}
 		if (!in.topic) {
-			ERR(ld, e, "input needs a 'topic'");
+			if (!topic_written)
+				ERR(ld, e, "input needs a 'topic'");
 			continue;
 		}
 		cfg->kafka.inputs[cfg->kafka.ninputs++] = in;
@@ -729,16 +744,27 @@ static void check_semantics(struct loader *ld, yaml_node_t *root)
 		    "incidents younger than that can still grow",
 		    (long long)(least / VG_USEC_PER_SEC));
 	for (size_t i = 0; i < cfg->kafka.ninputs; i++) {
-		const char *t = cfg->kafka.inputs[i].topic;
-		if (cfg->kafka.output_topic && !strcmp(t, cfg->kafka.output_topic))
-			ERR(ld, root, "input topic '%s' is also the output topic", t);
-		if (cfg->kafka.dead_letter_topic &&
-		    !strcmp(t, cfg->kafka.dead_letter_topic))
-			ERR(ld, root, "input topic '%s' is also the dead-letter topic",
-			    t);
-		for (size_t j = 0; j < i; j++)
-			if (!strcmp(t, cfg->kafka.inputs[j].topic))
-				ERR(ld, root, "input topic '%s' is listed twice", t);
+		/* at the input's topic, or at the other topic's setting when the
+		 * input is the default one */
+		const struct vg_input *in = &cfg->kafka.inputs[i];
+		const char *t = in->topic;
+		static const char *const other[] = {"output_topic", "dead_letter_topic"};
+		const char *name[] = {cfg->kafka.output_topic,
+		                      cfg->kafka.dead_letter_topic};
+		for (size_t k = 0; k < 2; k++) {
+			if (!name[k] || strcmp(t, name[k]))
+				continue;
+			yaml_node_t *at = value_node(ld, root, "kafka", other[k]);
+			vg_diag_error(ld->diag, ld->file,
+			              in->line ? in->line
+			              : at     ? mark_line(at)
+			                       : mark_line(root),
+			              in->line ? in->col
+			              : at     ? mark_col(at)
+			                       : mark_col(root),
+			              "input topic '%s' is also the %s topic", t,
+			              k ? "dead-letter" : "output");
+		}
 	}
 }
 

@@ -27,6 +27,7 @@ extern "C" {
 struct vg_input {
 	char *topic;
 	enum vg_format format;
+	int line, col; /* of its topic in the config file; 0 for the default */
 };
 
 struct vg_kv_list {

@@ -158,11 +158,17 @@ START_TEST(semantic_errors)
 	             "  group_id: x\n"
 	             "  group_id: y\n");
 	ck_assert_str_eq(
-	    msgs, "bad.yaml:4:3: error: key 'kafka.group_id' is set twice (first at "
+	    msgs, "bad.yaml:2:32: error: input topic 'a' is listed twice (first at "
+	          "2:20)\n"
+	          "bad.yaml:4:3: error: key 'kafka.group_id' is set twice (first at "
 	          "line 3)\n"
-	          "bad.yaml:1:1: error: input topic 'a' is listed twice\n"
-	          "bad.yaml:1:1: error: input topic 'vigil.incidents' is also the "
+	          "bad.yaml:2:44: error: input topic 'vigil.incidents' is also the "
 	          "output topic\n");
+	free(msgs);
+	/* the default input (syslog) against a setting: at the setting */
+	msgs = load_bad("kafka:\n  dead_letter_topic: syslog\n");
+	ck_assert_str_eq(msgs, "bad.yaml:2:22: error: input topic 'syslog' is also the "
+	                       "dead-letter topic\n");
 	free(msgs);
 }
 END_TEST
