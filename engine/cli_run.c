@@ -128,8 +128,10 @@ int vg_cli_check(int argc, char **argv)
 	vg_err perr = vg_pipeline_new(cfg, NULL, &p, &diag);
 	cfg->store.path = store;
 	char errstr[512];
+	int line, col;
+	vg_config_where(cfg, "store", "path", &line, &col);
 	if (store && vg_store_check_path(store, errstr, sizeof(errstr)))
-		vg_diag_error(&diag, cfg->file, 0, 0, "store.path: %s", errstr);
+		vg_diag_error(&diag, cfg->file, line, col, "store.path: %s", errstr);
 	vg_diag_print(&diag, stderr);
 	int rc = (err || perr || diag.errors) ? 2 : 0;
 	if (!rc)

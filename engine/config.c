@@ -731,10 +731,6 @@ static void check_semantics(struct loader *ld, yaml_node_t *root)
 {
 	struct vg_config *cfg = ld->cfg;
 	yaml_node_t *n = value_node(ld, root, "store", "retention");
-	if (n) { /* the pipeline checks it against the rules' timespans too */
-		cfg->store.retention_line = mark_line(n);
-		cfg->store.retention_col = mark_col(n);
-	}
 	vg_time least =
 	    2 * cfg->correlation.incident_gap + cfg->correlation.allowed_lateness;
 	if (n && cfg->store.retention > 0 && cfg->store.retention < least)
@@ -836,6 +832,9 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 				continue;
 			}
 			set_value(ld, vv, o);
+			size_t at = (size_t)(o - g_opts);
+			ld->cfg->where[2 * at] = mark_line(vv);
+			ld->cfg->where[2 * at + 1] = mark_col(vv);
 		}
 	}
 	if (!ld->cfg->kafka.ninputs) {
@@ -862,8 +861,9 @@ vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
 	struct loader ld = {NULL, name, diag, cfg, false};
 	vg_err err = VG_OK;
 
-	if (!cfg || !(cfg->file = strdup(name))) {
-		free(cfg);
+	if (!cfg || !(cfg->file = strdup(name)) ||
+	    !(cfg->where = calloc(2 * NOPTS, sizeof(int)))) {
+		vg_config_destroy(cfg);
 		return VG_ERR_NOMEM;
 	}
 	apply_defaults(&ld);
@@ -917,6 +917,7 @@ void vg_config_destroy(struct vg_config *cfg)
 	if (!cfg)
 		return;
 	free(cfg->file);
+	free(cfg->where);
 	free(cfg->kafka.brokers);
 	free(cfg->kafka.group_id);
 	for (size_t i = 0; i < cfg->kafka.ninputs; i++)
@@ -939,6 +940,15 @@ void vg_config_destroy(struct vg_config *cfg)
 	free_list(cfg->correlation.host_domains, cfg->correlation.nhost_domains);
 	free_list(cfg->correlation.account_domains, cfg->correlation.naccount_domains);
 	free(cfg);
+}
+
+void vg_config_where(const struct vg_config *cfg, const char *section, const char *key,
+                     int *line, int *col)
+{
+	const struct opt *o = find_opt(section, key);
+	size_t at = o ? (size_t)(o - g_opts) : 0;
+	*line = o && cfg->where ? cfg->where[2 * at] : 0;
+	*col = o && cfg->where ? cfg->where[2 * at + 1] : 0;
 }
 
 void vg_config_describe(FILE *out)

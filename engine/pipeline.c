@@ -209,6 +209,7 @@ static vg_err load_model(struct vg_pipeline *p, struct vg_diag *diag)
 {
 	const char *path = p->cfg->model.path;
 	char errstr[512] = "";
+	int line, col;
 	vg_err err;
 
 	if (!strcmp(path, "none"))
@@ -217,7 +218,8 @@ static vg_err load_model(struct vg_pipeline *p, struct vg_diag *diag)
 		const struct vg_resource *r =
 		    vg_resource_get("models/default-model.json");
 		if (!r) {
-			vg_diag_error(diag, p->cfg->file, 0, 0,
+			vg_config_where(p->cfg, "model", "path", &line, &col);
+			vg_diag_error(diag, p->cfg->file, line, col,
 			              "model.path: no model is embedded in this binary");
 			return VG_ERR_MODEL;
 		}
@@ -226,9 +228,12 @@ static vg_err load_model(struct vg_pipeline *p, struct vg_diag *diag)
 	} else {
 		err = vg_model_load_file(path, &p->model, errstr, sizeof(errstr));
 	}
-	if (err)
-		vg_diag_error(diag, p->cfg->file, 0, 0, "model.path: %s: %s", path,
-		              errstr);
+	if (err) {
+		vg_config_where(p->cfg, "model", "path", &line, &col);
+		bool named = !strncmp(errstr, path, strlen(path)); /* "path: why" */
+		vg_diag_error(diag, p->cfg->file, line, col, "model.path: %s%s%s",
+		              named ? "" : path, named ? "" : ": ", errstr);
+	}
 	return err;
 }
 
@@ -246,8 +251,10 @@ static void check_retention(const struct vg_config *cfg, const struct vg_ruleset
 	struct vg_rule_info info = {.id = "none", .file = "-"};
 	if (longest)
 		vg_rule_info(longest, &info);
+	int line, col;
+	vg_config_where(cfg, "store", "retention", &line, &col);
 	vg_diag_error(
-	    diag, cfg->file, cfg->store.retention_line, cfg->store.retention_col,
+	    diag, cfg->file, line, col,
 	    "'store.retention' must be 0 (keep everything) or at least %llds: 2 x "
 	    "correlation.incident_gap + correlation.allowed_lateness + %llds, "
 	    "the longest correlation timespan chain of the rules (%s, %s:%d)",
@@ -350,7 +357,10 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	if (cfg->store.path) {
 		if ((err = vg_store_open(cfg->store.path, &p->store, errstr,
 		                         sizeof(errstr)))) {
-			vg_diag_error(diag, cfg->file, 0, 0, "store.path: %s", errstr);
+			int line, col;
+			vg_config_where(cfg, "store", "path", &line, &col);
+			vg_diag_error(diag, cfg->file, line, col, "store.path: %s",
+			              errstr);
 			goto fail;
 		}
 		if ((err = vg_store_each_mark(p->store, restore_mark, p)) ||

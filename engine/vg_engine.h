@@ -38,6 +38,8 @@ struct vg_kv_list {
 
 struct vg_config {
 	char *file; /* where it was loaded from ("<embedded>" for the demo) */
+	int *where; /* per option: line and column of its value in file, 0 0 when not
+	               written (vg_config_where) */
 	struct {
 		char *brokers; /* "embedded" or a bootstrap list */
 		char *group_id;
@@ -69,8 +71,7 @@ struct vg_config {
 	} model;
 	struct {
 		char *path;
-		vg_time retention;                 /* 0: keep every incident */
-		int retention_line, retention_col; /* where it was written, 0 if not */
+		vg_time retention; /* 0: keep every incident */
 	} store;
 	struct {
 		vg_time allowed_lateness;
@@ -111,6 +112,11 @@ vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
                              struct vg_config **out, struct vg_diag *diag);
 /** @brief Destroy; NULL is allowed. */
 void vg_config_destroy(struct vg_config *cfg);
+/** @brief Where section.key was written in cfg->file (*line, *col; 0 0 when it was
+ *  not, or is no option), for errors found after loading (the store cannot be
+ *  opened, the model not read) to point at it as file:line:col. */
+void vg_config_where(const struct vg_config *cfg, const char *section, const char *key,
+                     int *line, int *col);
 /** @brief Print every key with its type, default and description (docs). */
 void vg_config_describe(FILE *out);
 

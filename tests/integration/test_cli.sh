@@ -78,13 +78,22 @@ while IFS='|' read -r store want; do
 	rc=$?
 	set -e
 	[ "$rc" -eq 2 ] || fail "vigil check with store $store: exit $rc, want 2"
-	[ "$(cat "$WORK/err")" = "$WORK/check.yaml: error: store.path: $want" ] ||
+	[ "$(cat "$WORK/err")" = "$WORK/check.yaml:1:15: error: store.path: $want" ] ||
 		fail "vigil check with store $store: $(cat "$WORK/err")"
 done <<EOF
 $WORK/no/dir/v.db|$WORK/no/dir/v.db: cannot create it in $WORK/no/dir: No such file or directory
 $WORK/text.db|$WORK/text.db: not an SQLite database
 $WORK|$WORK: not a file
 EOF
+# ... and a model file that is not there, at its place in the config
+printf 'model: {path: "%s"}\n' "$WORK/no-model.json" >"$WORK/check.yaml"
+set +e
+"$VIGIL" check -c "$WORK/check.yaml" >/dev/null 2>"$WORK/err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "vigil check with a missing model: exit $rc, want 2"
+[ "$(cat "$WORK/err")" = "$WORK/check.yaml:1:15: error: model.path: $WORK/no-model.json: No such file or directory" ] ||
+	fail "vigil check with a missing model: $(cat "$WORK/err")"
 printf 'store: {path: "%s"}\n' "$WORK/new.db" >"$WORK/check.yaml"
 "$VIGIL" check -c "$WORK/check.yaml" >/dev/null || fail "vigil check refused a new store"
 [ ! -e "$WORK/new.db" ] || fail "vigil check made the store"

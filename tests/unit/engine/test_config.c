@@ -225,14 +225,22 @@ END_TEST
  * are checked by the pipeline, test_pipeline.c). */
 START_TEST(retention_is_checked_against_the_gap)
 {
+	int line, col;
 	struct vg_config *cfg = load_ok("");
 	ck_assert_int_eq(cfg->store.retention, 0);
-	ck_assert_int_eq(cfg->store.retention_line, 0);
+	vg_config_where(cfg, "store", "retention", &line, &col);
+	ck_assert_int_eq(line, 0); /* a default was written nowhere */
 	vg_config_destroy(cfg);
 	cfg = load_ok("store:\n  path: x.db\n  retention: 30d\n");
 	ck_assert_int_eq(cfg->store.retention, 30 * 86400 * VG_USEC_PER_SEC);
-	ck_assert_int_eq(cfg->store.retention_line, 3);
-	ck_assert_int_eq(cfg->store.retention_col, 14);
+	vg_config_where(cfg, "store", "retention", &line, &col);
+	ck_assert_int_eq(line, 3);
+	ck_assert_int_eq(col, 14);
+	vg_config_where(cfg, "store", "path", &line, &col);
+	ck_assert_int_eq(line, 2);
+	ck_assert_int_eq(col, 9);
+	vg_config_where(cfg, "store", "nosuchkey", &line, &col);
+	ck_assert_int_eq(line, 0);
 	vg_config_destroy(cfg);
 	char *msgs = load_bad("correlation: {incident_gap: 2h}\n"
 	                      "store: {retention: 4h}\n");
