@@ -112,6 +112,12 @@ static const struct opt g_opts[] = {
      "100000", 1, 1e9, "Open correlation groups per rule before the oldest is evicted"},
     {"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",
      1, 1e10, "Open correlation groups in total before the oldest is evicted"},
+    {"correlation", "max_held_alerts", T_INT, O(correlation.max_held_alerts), "1000000",
+     1, 1e9,
+     "Alerts held for event-time order (a partition behind the others holds them, "
+     "and the offset commits behind them) before the oldest are assembled anyway, "
+     "counted in alerts_released_early with a warning: a source whose clock is days "
+     "behind would otherwise grow memory until the process dies"},
     {"correlation", "idle_partition_timeout", T_DURATION,
      O(correlation.idle_partition_timeout), "10s", 1, 86400,
      "Wall time after which an idle partition's watermark follows the clock"},

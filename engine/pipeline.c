@@ -111,6 +111,7 @@ struct vg_pipeline {
 	struct vg_ratelimit doc_log;    /* documents made to fit */
 	struct vg_ratelimit evict_log;  /* correlation groups evicted */
 	struct vg_ratelimit future_log; /* event times past correlation.max_future */
+	struct vg_ratelimit hold_log;   /* correlation.max_held_alerts reached */
 };
 
 static void held_free(struct held_alert *h);
@@ -279,6 +280,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	p->doc_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
 	p->evict_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(1, 60);
 	p->future_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
+	p->hold_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(1, 60);
 	vg_strmap_init(&p->dirty);
 	vg_strmap_init(&p->novelty);
 	vg_buf_init(&p->text.title);
@@ -693,8 +695,10 @@ static vg_time low_watermark(const struct vg_pipeline *p)
 	return low ? low->max_ts : VG_TIME_NONE;
 }
 
-/* Release, in cmp_held order, every held alert at or before `upto`. */
-static vg_err release_alerts(struct vg_pipeline *p, vg_time upto)
+/* Release, in cmp_held order, every held alert at or before `upto` (none when
+ * upto is VG_TIME_NONE: no low watermark yet), and then the oldest beyond `keep`
+ * of those left (correlation.max_held_alerts). */
+static vg_err release_alerts(struct vg_pipeline *p, vg_time upto, size_t keep)
 {
 	size_t n = 0;
 	vg_err err = VG_OK;
@@ -702,8 +706,23 @@ static vg_err release_alerts(struct vg_pipeline *p, vg_time upto)
 	if (!p->nheld)
 		return VG_OK; /* p->held may be NULL: no qsort/memmove on it */
 	qsort(p->held, p->nheld, sizeof(*p->held), cmp_held);
-	while (n < p->nheld && p->held[n].a.last_ts <= upto)
+	while (upto != VG_TIME_NONE && n < p->nheld && p->held[n].a.last_ts <= upto)
 		n++;
+	if (p->nheld - n > keep) {
+		size_t early = p->nheld - n - keep;
+		const struct part_pos *low = low_partition(p);
+		char at[32] = "-";
+		if (low && low->max_ts != VG_TIME_NONE)
+			vg_time_format(low->max_ts, at);
+		p->stats.alerts_released_early += early;
+		vg_log_limited(
+		    &p->hold_log, VG_LOG_WARN,
+		    "correlation.max_held_alerts (%zu) reached: %zu alerts "
+		    "assembled before the low watermark (%s[%d] at %s) passed "
+		    "them, so their incidents may differ from event-time order",
+		    keep, early, low ? low->topic : "-", low ? low->partition : -1, at);
+		n += early;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!err)
 			err = assemble_alert(p, &p->held[i].a);
@@ -1065,6 +1084,8 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 	    {"late_events", p->stats.late_events, p->stats_flushed.late_events},
 	    {"evicted_groups", p->stats.evicted_groups, p->stats_flushed.evicted_groups},
 	    {"future_events", p->stats.future_events, p->stats_flushed.future_events},
+	    {"alerts_released_early", p->stats.alerts_released_early,
+	     p->stats_flushed.alerts_released_early},
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].now == m[i].then)
@@ -1142,10 +1163,15 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	for (size_t i = 0; !err && p->finishing && i < p->nparts; i++)
 		err = flush_group(p, &p->parts[i]);
 	low = low_watermark(p); /* a flushed group may carry the newest event */
+	size_t keep = (size_t)p->cfg->correlation.max_held_alerts;
 	if (!err && p->finishing)
-		err = release_alerts(p, INT64_MAX);
-	else if (!err && low != VG_TIME_NONE)
-		err = release_alerts(p, low - p->cfg->correlation.allowed_lateness);
+		err = release_alerts(p, INT64_MAX, keep);
+	else if (!err)
+		err = release_alerts(p,
+		                     low == VG_TIME_NONE
+		                         ? VG_TIME_NONE
+		                         : low - p->cfg->correlation.allowed_lateness,
+		                     keep);
 
 	/* Deterministic order: sort the dirty ids. */
 	char(*ids)[21] = calloc(p->dirty.count ? p->dirty.count : 1, sizeof(*ids));

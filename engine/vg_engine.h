@@ -81,6 +81,8 @@ struct vg_config {
 		vg_time novelty_warmup;
 		int64_t max_groups_per_rule;
 		int64_t max_groups_total;
+		int64_t max_held_alerts; /* held for event-time order before the oldest
+		                            are assembled anyway */
 		vg_time idle_partition_timeout; /* wall time before an idle partition's
 		                                   watermark advances with the clock */
 		char **stop_values; /* "type:value" (correlation.stop_values map) */
@@ -381,11 +383,13 @@ struct vg_pipeline_stats {
 	uint64_t documents_truncated; /* incident versions whose document left details
 	                                 out to fit kafka.max_message_bytes */
 	uint64_t incidents_pruned, alerts_pruned; /* removed by store.retention */
-	uint64_t store_pages_released; /* ... and file pages given back after it */
-	uint64_t evicted_groups;       /* open correlation groups dropped at the limits
-	                                  (correlation.max_groups_*) */
-	uint64_t future_events;        /* event times past correlation.max_future,
-	                                  taken as the time they were read */
+	uint64_t store_pages_released;  /* ... and file pages given back after it */
+	uint64_t evicted_groups;        /* open correlation groups dropped at the limits
+	                                   (correlation.max_groups_*) */
+	uint64_t future_events;         /* event times past correlation.max_future,
+	                                   taken as the time they were read */
+	uint64_t alerts_released_early; /* assembled before the low watermark passed
+	                                   them: correlation.max_held_alerts */
 	/* detection's field value cache (engine.value_cache), every thread's summed;
 	 * they depend on how records were spread over the threads, so they are
 	 * logged, not stored with the metrics */

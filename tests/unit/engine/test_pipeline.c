@@ -1147,27 +1147,21 @@ START_TEST(a_run_of_future_times_follows_the_records)
 }
 END_TEST
 
-/* Alerts wait for the low watermark: a partition whose newest event is years
- * behind holds all of them, and vg_pipeline_hold names it (what vigil run's
- * progress warning says); once it moves on they are assembled. */
-START_TEST(hold_names_the_partition_behind)
+/* Partitions 0 and 1 of syslog assigned; 1 delivers one record from 2021, then 0
+ * the whole scenario, in one batch.  *h: what holds alerts before the batch. */
+static struct vg_pipeline *held_back(const char *name, const char *extra,
+                                     struct vg_config **cfg,
+                                     struct vg_pipeline_hold *before)
 {
 	char db[128];
-	struct vg_config *cfg;
 	struct vg_output *outs;
-	struct vg_pipeline_hold h;
-	struct vg_pipeline_stats st;
 	size_t nouts;
-	snprintf(db, sizeof(db), "%s/hold.db", g_dir);
-	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	snprintf(db, sizeof(db), "%s/%s", g_dir, name);
+	struct vg_pipeline *p = new_pipeline_with(db, extra, cfg);
 	const char *topics[] = {"syslog", "syslog"};
 	const int32_t parts[] = {0, 1};
 	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, parts, 2), VG_OK);
-	vg_pipeline_hold(p, &h);
-	ck_assert_uint_eq(h.alerts, 0);
-	ck_assert(h.low == VG_TIME_NONE && h.newest == VG_TIME_NONE);
-	ck_assert_str_eq(h.topic, "syslog"); /* the first that delivered nothing */
-
+	vg_pipeline_hold(p, before);
 	const vg_time ref = vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0);
 	const char *old = "<86>1 2021-03-01T00:00:00Z db01 CRON 7 - - session opened";
 	struct vg_source src1 = {"syslog", 1, 0};
@@ -1183,6 +1177,24 @@ START_TEST(hold_names_the_partition_behind)
 	}
 	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
 	ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+	return p;
+}
+
+/* Alerts wait for the low watermark: a partition whose newest event is years
+ * behind holds all of them, and vg_pipeline_hold names it (what vigil run's
+ * progress warning says); once it moves on they are assembled. */
+START_TEST(hold_names_the_partition_behind)
+{
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	struct vg_pipeline_hold h;
+	struct vg_pipeline_stats st;
+	size_t nouts;
+	struct vg_pipeline *p = held_back("hold.db", "", &cfg, &h);
+	ck_assert_uint_eq(h.alerts, 0);
+	ck_assert(h.low == VG_TIME_NONE && h.newest == VG_TIME_NONE);
+	ck_assert_str_eq(h.topic, "syslog"); /* the first that delivered nothing */
+
 	vg_pipeline_stats(p, &st);
 	vg_pipeline_hold(p, &h);
 	ck_assert_uint_gt(st.alerts, 0);
@@ -1204,6 +1216,33 @@ START_TEST(hold_names_the_partition_behind)
 	ck_assert_int_eq(h.low, h.newest);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
+}
+END_TEST
+
+/* correlation.max_held_alerts bounds what a partition behind can hold: the oldest
+ * beyond it are assembled anyway and counted (stats and metrics). */
+START_TEST(held_alerts_are_bounded)
+{
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_pipeline_hold h;
+	struct vg_pipeline_stats st;
+	struct vg_pipeline *p =
+	    held_back("bounded-hold.db", "correlation: {max_held_alerts: 5}\n", &cfg, &h);
+	vg_pipeline_stats(p, &st);
+	vg_pipeline_hold(p, &h);
+	ck_assert_uint_gt(st.alerts, 5);
+	ck_assert_uint_eq(h.alerts, 5);
+	ck_assert_uint_eq(st.alerts_released_early, st.alerts - 5);
+	ck_assert_uint_gt(st.incidents_changed, 0);
+	ck_assert_int_eq(h.partition, 1); /* still behind */
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	snprintf(db, sizeof(db), "%s/bounded-hold.db", g_dir);
+	ck_assert_int_eq(
+	    query_int(db,
+	              "select value from metrics where name = 'alerts_released_early'"),
+	    (int64_t)st.alerts_released_early);
 }
 END_TEST
 
@@ -1500,6 +1539,7 @@ static Suite *pipeline_suite(void)
 	    {"limits", evictions_and_late_events_are_counted},
 	    {"future", future_event_time_does_not_blind_correlation},
 	    {"hold", hold_names_the_partition_behind},
+	    {"hold_bound", held_alerts_are_bounded},
 	    {"future_run", a_run_of_future_times_follows_the_records},
 	    {"marks", committed_offsets_remove_marks},
 	    {"workers", workers_change_nothing},
