@@ -427,16 +427,16 @@ int vg_cli_replay(int argc, char **argv)
 	int64_t incs = 0, surfaced = 0;
 	vg_pipeline_stats(p, &s);
 	vg_store_count_incidents(vg_pipeline_store(p), &incs, &surfaced);
+	char losses[256];
+	vg_pipeline_losses_text(&s, NULL, losses, sizeof(losses));
 	printf("vigil replay: %llu records, %llu events, %llu dead letters, %llu alerts "
-	       "(%llu already stored), %lld incidents, %lld surfaced; %llu late events, "
-	       "%llu future event times, %llu correlation groups evicted; value cache "
+	       "(%llu already stored), %lld incidents, %lld surfaced; %s; value cache "
 	       "%.1f%% hits of %llu lookups; "
 	       "%.2f s, %.0f records/s\n",
 	       (unsigned long long)s.records, (unsigned long long)s.events,
 	       (unsigned long long)s.dead_letters, (unsigned long long)s.alerts,
 	       (unsigned long long)s.alerts_replayed, (long long)incs,
-	       (long long)surfaced, (unsigned long long)s.late_events,
-	       (unsigned long long)s.future_events, (unsigned long long)s.evicted_groups,
+	       (long long)surfaced, losses,
 	       vg_pct(s.value_cache_hits, s.value_cache_lookups),
 	       (unsigned long long)s.value_cache_lookups, secs,
 	       secs > 0 ? (double)s.records / secs : 0.0);

@@ -312,15 +312,14 @@ int vg_cli_detect(int argc, char **argv)
 	}
 	struct vg_pipeline_stats st;
 	vg_pipeline_stats(p, &st);
+	char losses[256];
+	vg_pipeline_losses_text(&st, NULL, losses, sizeof(losses));
 	fprintf(stderr,
 	        "vigil detect: %llu records, %llu events, %llu dead letters, %llu hits, "
-	        "%llu alerts; %llu late events, %llu future event times, %llu "
-	        "correlation groups evicted\n",
+	        "%llu alerts; %s\n",
 	        (unsigned long long)st.records, (unsigned long long)st.events,
 	        (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
-	        (unsigned long long)st.alerts, (unsigned long long)st.late_events,
-	        (unsigned long long)st.future_events,
-	        (unsigned long long)st.evicted_groups);
+	        (unsigned long long)st.alerts, losses);
 	vg_line_reader_free(&lr);
 	vg_buf_free(&d.buf);
 	vg_pipeline_destroy(p);

@@ -387,14 +387,15 @@ static void log_progress(struct runner *r, vg_time now)
 	vg_pipeline_stats(r->pipe, &st);
 	struct vg_pipeline_hold held;
 	vg_pipeline_hold(r->pipe, &held);
+	char losses[256];
+	vg_pipeline_losses_text(&st, o, losses, sizeof(losses));
 	int64_t lag = consumer_lag(r);
 	char lagbuf[32] = "unknown";
 	if (lag >= 0)
 		snprintf(lagbuf, sizeof(lagbuf), "%lld records", (long long)lag);
 	vg_log(VG_LOG_INFO,
 	       "progress: %llu records in %.0f s (%.0f/s), %llu dead letters, %llu rule "
-	       "hits, %llu alerts, %llu incident versions, %llu late events, %llu "
-	       "future event times, %llu correlation groups evicted; value cache "
+	       "hits, %llu alerts, %llu incident versions, %s; value cache "
 	       "%.1f%% hits of %llu lookups; consumer lag %s; %zu alerts held for "
 	       "event-time order",
 	       (unsigned long long)(st.records - o->records), secs,
@@ -402,10 +403,7 @@ static void log_progress(struct runner *r, vg_time now)
 	       (unsigned long long)(st.dead_letters - o->dead_letters),
 	       (unsigned long long)(st.hits - o->hits),
 	       (unsigned long long)(st.alerts - o->alerts),
-	       (unsigned long long)(st.incidents_changed - o->incidents_changed),
-	       (unsigned long long)(st.late_events - o->late_events),
-	       (unsigned long long)(st.future_events - o->future_events),
-	       (unsigned long long)(st.evicted_groups - o->evicted_groups),
+	       (unsigned long long)(st.incidents_changed - o->incidents_changed), losses,
 	       vg_pct(st.value_cache_hits - o->value_cache_hits,
 	              st.value_cache_lookups - o->value_cache_lookups),
 	       (unsigned long long)(st.value_cache_lookups - o->value_cache_lookups),
@@ -827,22 +825,19 @@ out:
 	if (r.pipe) {
 		struct vg_pipeline_stats st;
 		vg_pipeline_stats(r.pipe, &st);
+		char losses[256];
+		vg_pipeline_losses_text(&st, NULL, losses, sizeof(losses));
 		vg_log(VG_LOG_INFO,
 		       "processed %llu records: %llu events, %llu dead letters, %llu "
 		       "rule hits, "
-		       "%llu alerts (%llu replayed), %llu incident versions; %llu late "
-		       "events, %llu future event times, %llu correlation groups "
-		       "evicted; value cache %.1f%% hits "
-		       "of %llu lookups; %llu records delivered again after rebalances, "
-		       "skipped",
+		       "%llu alerts (%llu replayed), %llu incident versions; %s; value "
+		       "cache %.1f%% hits of %llu lookups; %llu records delivered again "
+		       "after rebalances, skipped",
 		       (unsigned long long)st.records, (unsigned long long)st.events,
 		       (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
 		       (unsigned long long)st.alerts,
 		       (unsigned long long)st.alerts_replayed,
-		       (unsigned long long)st.incidents_changed,
-		       (unsigned long long)st.late_events,
-		       (unsigned long long)st.future_events,
-		       (unsigned long long)st.evicted_groups,
+		       (unsigned long long)st.incidents_changed, losses,
 		       vg_pct(st.value_cache_hits, st.value_cache_lookups),
 		       (unsigned long long)st.value_cache_lookups,
 		       (unsigned long long)r.redelivered);

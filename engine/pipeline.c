@@ -775,14 +775,15 @@ static void retime_future(struct vg_pipeline *p, struct part_pos *pp, struct vg_
 	vg_time_format(ref_time, ref);
 	vg_time_format(taken, as);
 	p->stats.future_events++;
-	vg_log_limited(&p->future_log, VG_LOG_WARN,
-	               "event time %s of %s[%d]@%lld is more than correlation.max_future "
-	               "(%llds) after its record's time %s: taken as %s, its partition's "
-	               "present (vigil.claimed_time keeps the claim)",
-	               claimed, src->topic ? src->topic : "-", src->partition,
-	               (long long)src->offset,
-	               (long long)(p->cfg->correlation.max_future / VG_USEC_PER_SEC), ref,
-	               as);
+	vg_log_limited(
+	    &p->future_log, VG_LOG_WARN,
+	    "event time %s of %s[%d]@%lld is more than correlation.max_future "
+	    "(%llds) after its record's time %s: taken as %s, %s "
+	    "(vigil.claimed_time keeps the claim)",
+	    claimed, src->topic ? src->topic : "-", src->partition,
+	    (long long)src->offset,
+	    (long long)(p->cfg->correlation.max_future / VG_USEC_PER_SEC), ref, as,
+	    pp && taken == pp->max_ts ? "its partition's present" : "the record's time");
 	ev->ts = taken;
 }
 
@@ -1390,6 +1391,22 @@ void vg_pipeline_hold(const struct vg_pipeline *p, struct vg_pipeline_hold *out)
 		out->topic = low->topic;
 		out->partition = low->partition;
 	}
+}
+
+void vg_pipeline_losses_text(const struct vg_pipeline_stats *st,
+                             const struct vg_pipeline_stats *since, char *out,
+                             size_t size)
+{
+	static const struct vg_pipeline_stats none = {0};
+	const struct vg_pipeline_stats *o = since ? since : &none;
+	snprintf(
+	    out, size,
+	    "%llu late events, %llu future event times, %llu correlation groups "
+	    "evicted, %llu alerts released early",
+	    (unsigned long long)(st->late_events - o->late_events),
+	    (unsigned long long)(st->future_events - o->future_events),
+	    (unsigned long long)(st->evicted_groups - o->evicted_groups),
+	    (unsigned long long)(st->alerts_released_early - o->alerts_released_early));
 }
 
 void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out)

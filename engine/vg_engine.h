@@ -500,6 +500,13 @@ vg_err vg_pipeline_set_assignment(struct vg_pipeline *p, const char *const *topi
  *  or a restart would assemble alerts in another order. */
 void vg_pipeline_finish_input(struct vg_pipeline *p);
 void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out);
+/** @brief What correlation had to give up, as the summaries of run, replay and
+ *  detect print it: "N late events, N future event times, N correlation groups
+ *  evicted, N alerts released early", counted since `since` (NULL: in all), into
+ *  out[size]. */
+void vg_pipeline_losses_text(const struct vg_pipeline_stats *st,
+                             const struct vg_pipeline_stats *since, char *out,
+                             size_t size);
 
 /** What holds alerts back: they are assembled in event-time order, once the low
  *  watermark (the oldest newest-event time of the assigned partitions) passes. */

@@ -1234,6 +1234,14 @@ START_TEST(held_alerts_are_bounded)
 	ck_assert_uint_gt(st.alerts, 5);
 	ck_assert_uint_eq(h.alerts, 5);
 	ck_assert_uint_eq(st.alerts_released_early, st.alerts - 5);
+	char text[256], want[64];
+	vg_pipeline_losses_text(&st, NULL, text, sizeof(text));
+	snprintf(want, sizeof(want), ", %llu alerts released early",
+	         (unsigned long long)(st.alerts - 5));
+	ck_assert_msg(strstr(text, want), "%s", text);
+	vg_pipeline_losses_text(&st, &st, text, sizeof(text)); /* since now: none */
+	ck_assert_str_eq(text, "0 late events, 0 future event times, 0 correlation "
+	                       "groups evicted, 0 alerts released early");
 	ck_assert_uint_gt(st.incidents_changed, 0);
 	ck_assert_int_eq(h.partition, 1); /* still behind */
 	vg_pipeline_destroy(p);
