@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
-#include <string.h>
 
 bool vg_cli_int_arg(const char *cmd, const char *opt, const char *text, int64_t min,
                     int64_t max, int64_t *out)

@@ -96,11 +96,13 @@ static const struct opt g_opts[] = {
      "60s", 0, 86400, "How late (event time) an event may arrive and still count"},
     {"correlation", "max_future", T_DURATION, O(correlation.max_future), "1h", 0,
      365 * 86400,
-     "An event time further ahead of the wall clock than this (a wrong clock, a time "
-     "zone error or a forged record) is replaced by the time the event was read, "
-     "keeping the claimed one in vigil.claimed_time, and counted in future_events; "
-     "taken as is it would move its partition's watermark past every real event to "
-     "come, which would all be late to correlation.  0 = no limit"},
+     "An event time further than this after its record's own time (the Kafka "
+     "message timestamp, never later than the clock; the clock for files) is a "
+     "wrong clock, a time zone error or a forged record: the event takes its "
+     "partition's newest event time (a run of them, their records' times), keeps "
+     "the claim in vigil.claimed_time and is counted in future_events; taken as is "
+     "it would move its partition's watermark past every real event to come, which "
+     "would all be late to correlation.  0 = no limit"},
     {"correlation", "incident_gap", T_DURATION, O(correlation.incident_gap), "1h", 1,
      30 * 86400, "An incident quiet this long (event time) is closed"},
     {"correlation", "novelty_warmup", T_DURATION, O(correlation.novelty_warmup), "24h", 0,

@@ -34,7 +34,6 @@
 #include "vg_correlate.h"
 #include "vg_parsers.h"
 
-#include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -384,17 +383,15 @@ static int bench_load(int n, char **paths)
  * empty benchmark and print meaningless per-key figures). */
 static long count_arg(const char *what, const char *text, long max)
 {
-	char *end;
-	errno = 0;
-	long v = strtol(text, &end, 10);
-	if (errno || end == text || *end || v < 1 || v > max) {
+	int64_t v;
+	if (!vg_parse_int64(text, &v) || v < 1 || v > max) {
 		fprintf(stderr,
 		        "bench_detect: %s must be a whole number from 1 to %ld, not "
 		        "'%s'\n",
 		        what, max, text);
 		return -1;
 	}
-	return v;
+	return (long)v;
 }
 
 int main(int argc, char **argv)
