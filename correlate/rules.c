@@ -76,6 +76,7 @@ struct loader {
 	 * references are checked too */
 	struct vg_rule **failed;
 	size_t nfailed, failed_cap;
+	bool unopened; /* the last path given to load_path could not be opened */
 };
 
 static char *xstrdup(const char *s)
@@ -2383,11 +2384,26 @@ static bool is_yaml_name(const char *n)
 	       (l > 5 && strcmp(n + l - 5, ".yaml") == 0);
 }
 
-static long load_path(struct loader *ld, const char *path, size_t *rules_cap, int depth)
+/* An error about a path itself: at the config entry naming it, when there is one. */
+static void path_error(struct loader *ld, const char *path, const struct vg_named_at *at,
+                       const char *what)
+{
+	if (at && at->file)
+		vg_diag_error(ld->diag, at->file, at->line, at->col, "rule path '%s': %s",
+		              path, what);
+	else
+		vg_diag_error(ld->diag, path, 0, 0, "%s", what);
+}
+
+static long load_path(struct loader *ld, const char *path, const struct vg_named_at *at,
+                      size_t *rules_cap, int depth)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
-		vg_diag_error(ld->diag, path, 0, 0, "cannot open: %s", strerror(errno));
+		char what[300];
+		snprintf(what, sizeof(what), "cannot open: %s", strerror(errno));
+		path_error(ld, path, at, what);
+		ld->unopened = depth == 0;
 		return 0;
 	}
 	if (!S_ISDIR(st.st_mode))
@@ -2398,7 +2414,10 @@ static long load_path(struct loader *ld, const char *path, size_t *rules_cap, in
 	}
 	DIR *d = opendir(path);
 	if (!d) {
-		vg_diag_error(ld->diag, path, 0, 0, "cannot open: %s", strerror(errno));
+		char what[300];
+		snprintf(what, sizeof(what), "cannot open: %s", strerror(errno));
+		path_error(ld, path, at, what);
+		ld->unopened = depth == 0;
 		return 0;
 	}
 	char **names = NULL;
@@ -2434,7 +2453,7 @@ static long load_path(struct loader *ld, const char *path, size_t *rules_cap, in
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		if (total >= 0) {
-			long r = load_path(ld, names[i], rules_cap, depth + 1);
+			long r = load_path(ld, names[i], NULL, rules_cap, depth + 1);
 			total = r < 0 ? -1 : total + r;
 		}
 		free(names[i]);
@@ -3082,11 +3101,19 @@ static int cmp_res(const void *a, const void *b)
 vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_ruleset **out,
                        struct vg_diag *diag)
 {
+	return vg_ruleset_load_named(paths, NULL, n_paths, out, diag);
+}
+
+vg_err vg_ruleset_load_named(const char *const *paths, const struct vg_named_at *named_at,
+                             size_t n_paths, struct vg_ruleset **out,
+                             struct vg_diag *diag)
+{
 	struct loader ld;
 	vg_err err;
 	size_t rules_cap = 0;
 	bool empty_path = false, *dropped = NULL;
-	size_t *first = NULL; /* rules [first[i], first[i + 1]) came from paths[i] */
+	size_t *first = NULL;  /* rules [first[i], first[i + 1]) came from paths[i] */
+	bool *unopened = NULL; /* paths[i] could not be opened (said already) */
 	struct vg_diag scratch;
 
 	*out = NULL;
@@ -3129,13 +3156,17 @@ vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_rules
 			empty_path = true;
 		}
 	}
-	if (n_paths && !(first = calloc(n_paths + 1, sizeof(size_t)))) {
+	if (n_paths && (!(first = calloc(n_paths + 1, sizeof(size_t))) ||
+	                !(unopened = calloc(n_paths, sizeof(bool))))) {
 		err = VG_ERR_NOMEM;
 		goto done;
 	}
 	for (size_t i = 0; i < n_paths; i++) {
 		first[i] = ld.rs->n;
-		long r = load_path(&ld, paths[i], &rules_cap, 0);
+		ld.unopened = false;
+		long r = load_path(&ld, paths[i], named_at ? &named_at[i] : NULL,
+		                   &rules_cap, 0);
+		unopened[i] = ld.unopened;
 		if (r < 0) {
 			err = VG_ERR_NOMEM;
 			goto done;
@@ -3151,10 +3182,10 @@ vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_rules
 		size_t kept = 0;
 		for (size_t k = first[i]; k < first[i + 1]; k++)
 			kept += !dropped[k];
-		if (!kept) {
-			vg_diag_error(ld.diag, paths[i], 0, 0, "no rule could be loaded");
-			empty_path = true;
-		}
+		if (!kept && !unopened[i])
+			path_error(&ld, paths[i], named_at ? &named_at[i] : NULL,
+			           "no rule could be loaded");
+		empty_path |= !kept;
 	}
 	if (!(ld.rs->mctx = pcre2_match_context_create(NULL))) {
 		err = VG_ERR_NOMEM;
@@ -3170,6 +3201,7 @@ vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_rules
 		err = VG_ERR_CONFIG;
 done:
 	free(first);
+	free(unopened);
 	free(dropped);
 	loader_clear(&ld);
 	if (err == VG_OK)

@@ -87,6 +87,12 @@ struct vg_rule_info {
  */
 vg_err vg_ruleset_load(const char *const *paths, size_t n_paths, struct vg_ruleset **out,
                        struct vg_diag *diag);
+/** @brief vg_ruleset_load with named_at[i] (NULL: none) saying where a config named
+ *  paths[i]: a path that cannot be opened, or from which no rule loads, is
+ *  reported there, naming the path. */
+vg_err vg_ruleset_load_named(const char *const *paths, const struct vg_named_at *named_at,
+                             size_t n_paths, struct vg_ruleset **out,
+                             struct vg_diag *diag);
 /** @brief Destroy; NULL is allowed. */
 void vg_ruleset_destroy(struct vg_ruleset *rs);
 /** @return the number of rules loaded (detection + correlation). */

@@ -45,7 +45,8 @@ struct opt {
 #define O(f) offsetof(struct vg_config, f)
 static const struct opt g_opts[] = {
     {"kafka", "brokers", T_STR, O(kafka.brokers), "embedded", 0, 0,
-     "Bootstrap servers (host:port,...), or 'embedded' for the in-process mock cluster"},
+     "Bootstrap servers ([proto://]host[:port], separated by commas; each checked), or "
+     "'embedded' for the in-process mock cluster"},
     {"kafka", "group_id", T_STR, O(kafka.group_id), "vigil", 0, 0, "Consumer group id"},
     {"kafka", "inputs", T_INPUTS, O(kafka.inputs), NULL, 0, 0,
      "Input topics: a list of {topic: NAME, format: auto|syslog|rfc3164|rfc5424|json}; "
@@ -305,6 +306,96 @@ static bool domain_name(char *d)
 	return label > 0;
 }
 
+static bool ascii_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool ascii_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* One entry of a bootstrap list as librdkafka reads it: [proto://]host[:port], host a
+ * name, an IPv4 address or an IPv6 one (bracketed when a port follows).  A typo would
+ * otherwise show only as a broker that never answers, or as another port: librdkafka
+ * reads "9o92" as 9.  @return NULL when it is one, else why not. */
+static const char *broker_problem(const char *b, const char *end)
+{
+	for (const char *p = b; p + 3 <= end; p++) {
+		if (p[0] == ':' && p[1] == '/' && p[2] == '/') {
+			for (const char *q = b; q < p; q++)
+				if (!ascii_alnum(*q) && *q != '_')
+					return "the protocol before '://' must be a word "
+					       "such as SSL";
+			b = p + 3;
+			break;
+		}
+	}
+	const char *host = b, *host_end, *port = NULL;
+	const char *colon = memchr(b, ':', (size_t)(end - b));
+	if (*b == '[') {
+		host = b + 1;
+		host_end = memchr(host, ']', (size_t)(end - host));
+		if (!host_end)
+			return "an IPv6 address lacks its closing ']'";
+		if (host_end + 1 < end && host_end[1] != ':')
+			return "only ':port' may follow an IPv6 address's ']'";
+		port = host_end + 1 < end ? host_end + 2 : NULL;
+	} else if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
+		host_end = end; /* an IPv6 address without a port */
+		for (const char *q = host; q < host_end; q++)
+			if (!ascii_hex(*q) && *q != ':' && *q != '.')
+				return "an IPv6 address has hex digits, ':' and '.' only "
+				       "(a port after one needs brackets, as [::1]:9092)";
+	} else {
+		host_end = colon ? colon : end;
+		port = colon ? colon + 1 : NULL;
+		for (const char *q = host; q < host_end; q++)
+			if (!ascii_alnum(*q) && *q != '.' && *q != '-' && *q != '_')
+				return "a host name has letters, digits, '.', '-' and "
+				       "'_' "
+				       "only";
+	}
+	if (host == host_end)
+		return "it has no host";
+	if (port) {
+		long v = 0;
+		bool ok = port < end && end - port <= 5;
+		for (const char *q = port; ok && q < end; q++) {
+			ok = *q >= '0' && *q <= '9';
+			v = v * 10 + (*q - '0');
+		}
+		if (!ok || v < 1 || v > 65535)
+			return "a port must be a number from 1 to 65535";
+	}
+	return NULL;
+}
+
+/* kafka.brokers: entries separated by commas or spaces (as librdkafka splits them),
+ * each checked by broker_problem, every bad one reported at n. */
+static void check_brokers(struct loader *ld, const char *list, yaml_node_t *n)
+{
+	size_t entries = 0;
+	for (const char *b = list; *b;) {
+		size_t len = strcspn(b, ", ");
+		if (len) {
+			const char *why = broker_problem(b, b + len);
+			entries++;
+			if (why)
+				vg_diag_error(ld->diag, ld->file, n ? mark_line(n) : 0,
+				              n ? mark_col(n) : 0,
+				              "'kafka.brokers': '%.*s' is not a broker "
+				              "address: %s",
+				              (int)len, b, why);
+		}
+		b += len + (b[len] != '\0');
+	}
+	if (!entries)
+		vg_diag_error(ld->diag, ld->file, n ? mark_line(n) : 0,
+		              n ? mark_col(n) : 0, "'kafka.brokers' names no broker");
+}
+
 /* A list of strings (a scalar is a list of one): paths, or domain names
  * (domains: checked and kept as domain_name leaves them). */
 static void set_strlist(struct loader *ld, yaml_node_t *n, const struct opt *o, void *dst,
@@ -329,8 +420,12 @@ static void set_strlist(struct loader *ld, yaml_node_t *n, const struct opt *o, 
 		return;
 	}
 	size_t len = (size_t)(top - start);
+	size_t at = (size_t)(o - g_opts);
+	int *where = calloc(2 * (len ? len : 1), sizeof(int));
 	*list = calloc(len ? len : 1, sizeof(char *));
-	if (!*list) {
+	free(ld->cfg->item_where[at]);
+	ld->cfg->item_where[at] = where;
+	if (!*list || !where) {
 		ld->oom = true;
 		return;
 	}
@@ -348,8 +443,11 @@ static void set_strlist(struct loader *ld, yaml_node_t *n, const struct opt *o, 
 			free(s);
 			continue;
 		}
-		if (s)
-			(*list)[(*count)++] = s;
+		if (!s)
+			continue;
+		where[2 * *count] = mark_line(v);
+		where[2 * *count + 1] = mark_col(v);
+		(*list)[(*count)++] = s;
 	}
 }
 
@@ -707,6 +805,8 @@ static void apply_defaults(struct loader *ld)
 			ld->doc = &doc;
 			set_value(ld, yaml_document_get_root_node(&doc), o);
 			ld->doc = saved;
+			free(ld->cfg->item_where[i]); /* a default was not written */
+			ld->cfg->item_where[i] = NULL;
 			yaml_document_delete(&doc);
 		}
 		yaml_parser_delete(&parser);
@@ -747,6 +847,9 @@ static void check_semantics(struct loader *ld, yaml_node_t *root)
 		    "(2 x correlation.incident_gap + correlation.allowed_lateness): "
 		    "incidents younger than that can still grow",
 		    (long long)(least / VG_USEC_PER_SEC));
+	if (cfg->kafka.brokers && strcmp(cfg->kafka.brokers, "embedded"))
+		check_brokers(ld, cfg->kafka.brokers,
+		              value_node(ld, root, "kafka", "brokers"));
 	for (size_t i = 0; i < cfg->kafka.ninputs; i++) {
 		/* at the input's topic, or at the other topic's setting when the
 		 * input is the default one */
@@ -870,7 +973,8 @@ vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
 	vg_err err = VG_OK;
 
 	if (!cfg || !(cfg->file = strdup(name)) ||
-	    !(cfg->where = calloc(2 * NOPTS, sizeof(int)))) {
+	    !(cfg->where = calloc(2 * NOPTS, sizeof(int))) ||
+	    !(cfg->item_where = calloc(NOPTS, sizeof(int *)))) {
 		vg_config_destroy(cfg);
 		return VG_ERR_NOMEM;
 	}
@@ -926,6 +1030,9 @@ void vg_config_destroy(struct vg_config *cfg)
 		return;
 	free(cfg->file);
 	free(cfg->where);
+	for (size_t i = 0; cfg->item_where && i < NOPTS; i++)
+		free(cfg->item_where[i]);
+	free(cfg->item_where);
 	free(cfg->kafka.brokers);
 	free(cfg->kafka.group_id);
 	for (size_t i = 0; i < cfg->kafka.ninputs; i++)
@@ -957,6 +1064,22 @@ void vg_config_where(const struct vg_config *cfg, const char *section, const cha
 	size_t at = o ? (size_t)(o - g_opts) : 0;
 	*line = o && cfg->where ? cfg->where[2 * at] : 0;
 	*col = o && cfg->where ? cfg->where[2 * at + 1] : 0;
+}
+
+void vg_config_where_item(const struct vg_config *cfg, const char *section,
+                          const char *key, size_t i, int *line, int *col)
+{
+	const struct opt *o = find_opt(section, key);
+	const int *where = NULL;
+	if (o && (o->type == T_STRLIST || o->type == T_DOMAINS) && cfg->item_where) {
+		/* the list's count follows its pointer (set_strlist) */
+		size_t count =
+		    *(const size_t *)((const char *)cfg + o->off + sizeof(char **));
+		if (i < count)
+			where = cfg->item_where[o - g_opts];
+	}
+	*line = where ? where[2 * i] : 0;
+	*col = where ? where[2 * i + 1] : 0;
 }
 
 void vg_config_describe(FILE *out)

@@ -263,6 +263,19 @@ static void check_retention(const struct vg_config *cfg, const struct vg_ruleset
 	    info.id, info.file, info.line);
 }
 
+/* Where cfg named each entry of the list option section.key, for the loaders to
+ * report a path's own errors at; NULL when out of memory (they report at the path). */
+static struct vg_named_at *named_at(const struct vg_config *cfg, const char *section,
+                                    const char *key, size_t n)
+{
+	struct vg_named_at *at = calloc(n ? n : 1, sizeof(*at));
+	for (size_t i = 0; at && i < n; i++) {
+		at[i].file = cfg->file;
+		vg_config_where_item(cfg, section, key, i, &at[i].line, &at[i].col);
+	}
+	return at;
+}
+
 vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hooks *hooks,
                        struct vg_pipeline **out, struct vg_diag *diag)
 {
@@ -292,15 +305,21 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	if ((err = vg_fields_init(diag)))
 		goto fail;
 	/* Rules first: they intern the field names decoders and events are sized by. */
-	err = vg_ruleset_load((const char *const *)cfg->rules.paths, cfg->rules.npaths,
-	                      &p->rules, diag);
+	struct vg_named_at *rules_at = named_at(cfg, "rules", "paths", cfg->rules.npaths);
+	struct vg_named_at *decoders_at =
+	    named_at(cfg, "decoders", "paths", cfg->decoders.npaths);
+	err = vg_ruleset_load_named((const char *const *)cfg->rules.paths, rules_at,
+	                            cfg->rules.npaths, &p->rules, diag);
 	struct vg_parser_conf pconf = {
 	    .decoder_paths = (const char *const *)cfg->decoders.paths,
 	    .n_decoder_paths = cfg->decoders.npaths,
+	    .decoder_named_at = decoders_at,
 	    .rfc3164_utc_offset_sec = (int)cfg->decoders.rfc3164_utc_offset_sec,
 	    .max_future = cfg->correlation.max_future,
 	};
 	vg_err perr = vg_parser_new(&pconf, &p->parser, diag);
+	free(rules_at);
+	free(decoders_at);
 	vg_err merr = load_model(p, diag);
 	if (!err)
 		check_retention(cfg, p->rules, diag);

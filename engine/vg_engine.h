@@ -40,6 +40,8 @@ struct vg_config {
 	char *file; /* where it was loaded from ("<embedded>" for the demo) */
 	int *where; /* per option: line and column of its value in file, 0 0 when not
 	               written (vg_config_where) */
+	int **item_where; /* per list option: line and column of each kept entry, or
+	                     NULL (vg_config_where_item) */
 	struct {
 		char *brokers; /* "embedded" or a bootstrap list */
 		char *group_id;
@@ -119,6 +121,10 @@ void vg_config_destroy(struct vg_config *cfg);
  *  opened, the model not read) to point at it as file:line:col. */
 void vg_config_where(const struct vg_config *cfg, const char *section, const char *key,
                      int *line, int *col);
+/** @brief Where entry i of the list option section.key (rules.paths, ...) was written,
+ *  0 0 when it was not (a default) or there is no such entry. */
+void vg_config_where_item(const struct vg_config *cfg, const char *section,
+                          const char *key, size_t i, int *line, int *col);
 /** @brief Print every key with its type, default and description (docs). */
 void vg_config_describe(FILE *out);
 

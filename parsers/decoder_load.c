@@ -645,8 +645,19 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* An error about a decoder path itself: at the config entry naming it, if any. */
+static void path_error(struct loader *ld, const char *path, const struct vg_named_at *at,
+                       const char *what, const char *detail)
+{
+	if (at && at->file)
+		vg_diag_error(ld->diag, at->file, at->line, at->col,
+		              "decoder path '%s': %s%s", path, what, detail);
+	else
+		vg_diag_error(ld->diag, path, 0, 0, "decoder path: %s%s", what, detail);
+}
+
 /* A directory: its *.yaml / *.yml files in name order (deterministic). */
-static void load_dir(struct loader *ld, const char *dir)
+static void load_dir(struct loader *ld, const char *dir, const struct vg_named_at *at)
 {
 	DIR *dp = opendir(dir);
 	char **names = NULL;
@@ -654,8 +665,7 @@ static void load_dir(struct loader *ld, const char *dir)
 	struct dirent *de;
 
 	if (!dp) {
-		vg_diag_error(ld->diag, dir, 0, 0, "cannot open decoder directory: %s",
-		              strerror(errno));
+		path_error(ld, dir, at, "cannot open directory: ", strerror(errno));
 		return;
 	}
 	while ((de = readdir(dp))) {
@@ -798,15 +808,23 @@ vg_err vgp_decoders_load(struct vgp_decoders *decs, const struct vg_parser_conf 
 	if (conf && conf->n_decoder_paths) {
 		for (size_t i = 0; i < conf->n_decoder_paths && !ld.fatal; i++) {
 			const char *path = conf->decoder_paths[i];
+			const struct vg_named_at *at =
+			    conf->decoder_named_at ? &conf->decoder_named_at[i] : NULL;
+			size_t before = decs->count, errors = diag->errors;
 			struct stat st;
-			if (stat(path, &st) != 0)
-				vg_diag_error(diag, path, 0, 0,
-				              "cannot open decoder path: %s",
-				              strerror(errno));
-			else if (S_ISDIR(st.st_mode))
-				load_dir(&ld, path);
+			if (stat(path, &st) != 0) {
+				path_error(&ld, path, at,
+				           "cannot open: ", strerror(errno));
+				continue;
+			}
+			if (S_ISDIR(st.st_mode))
+				load_dir(&ld, path, at);
 			else
 				load_path_file(&ld, path);
+			/* a path that gives nothing would silently replace the
+			 * embedded decoders with none */
+			if (!ld.fatal && decs->count == before && diag->errors == errors)
+				path_error(&ld, path, at, "no decoder in it", "");
 		}
 	} else {
 		vg_resource_each(EMBEDDED_PREFIX, each_embedded, &ld);

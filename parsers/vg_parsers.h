@@ -62,6 +62,9 @@ struct vg_parser_conf {
 	 *  the decoders embedded from parsers/decoders/ are used. */
 	const char *const *decoder_paths;
 	size_t n_decoder_paths;
+	/** NULL, or per decoder path where a config named it: a path that cannot be
+	 *  opened, or gives no decoder, is reported there (file:line:col). */
+	const struct vg_named_at *decoder_named_at;
 	/** UTC offset assumed for RFC 3164 timestamps, which carry no zone. */
 	int rfc3164_utc_offset_sec;
 	/** An event time more than this after its record's ref_time is flagged:

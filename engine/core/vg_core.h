@@ -74,6 +74,14 @@ void vg_diag_error(struct vg_diag *diag, const char *file, int line, int col,
 /** @brief Add a warning (does not count in diag->errors). */
 void vg_diag_warn(struct vg_diag *diag, const char *file, int line, int col,
                   const char *fmt, ...) VG_PRINTF(5, 6);
+/** Where a configuration named a path (an entry of a config file's list), so that
+ *  errors about the path itself -- it cannot be opened, nothing in it loads --
+ *  point at the config as file:line:col rather than at the path. */
+struct vg_named_at {
+	const char *file; /**< the config file; NULL: not named by one */
+	int line, col;
+};
+
 /** @brief Print every message, one per line. */
 void vg_diag_print(const struct vg_diag *diag, FILE *out);
 /** @brief Free the messages; the diag can be reused.  NULL is allowed. */

@@ -358,6 +358,91 @@ START_TEST(host_domains_are_checked)
 }
 END_TEST
 
+/* A broker list is read as librdkafka reads it (entries split at commas or spaces,
+ * [proto://]host[:port]), and every entry it would misread is an error at the setting:
+ * librdkafka itself takes "9o92" for port 9. */
+START_TEST(brokers_are_checked)
+{
+	static const char *const good[] = {
+	    "kafka-1:9092",
+	    "kafka-1.example.com:9092,kafka-2.example.com:9093",
+	    "h1:9092 h2:9093, h3",
+	    "10.0.0.1:9092",
+	    "[::1]:9092",
+	    "fe80::1",
+	    "SSL://broker.example:9093,SASL_SSL://[2001:db8::5]:9094",
+	    "embedded",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		char yaml[256];
+		snprintf(yaml, sizeof(yaml), "kafka: {brokers: '%s'}\n", good[i]);
+		struct vg_config *cfg = load_ok(yaml);
+		ck_assert_str_eq(cfg->kafka.brokers, good[i]);
+		vg_config_destroy(cfg);
+	}
+	char *msgs = load_bad("kafka:\n"
+	                      "  brokers: 'localhost:9o92,ok:1,h:0,h:65536,[::1,[::1]x,"
+	                      "bad^host,x://,S^://h:1,:9092,fe80::1:zz'\n");
+	ck_assert_str_eq(
+	    msgs,
+	    "bad.yaml:2:12: error: 'kafka.brokers': 'localhost:9o92' is not a broker "
+	    "address: a port must be a number from 1 to 65535\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': 'h:0' is not a broker address: a "
+	    "port must be a number from 1 to 65535\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': 'h:65536' is not a broker "
+	    "address: a port must be a number from 1 to 65535\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': '[::1' is not a broker address: "
+	    "an IPv6 address lacks its closing ']'\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': '[::1]x' is not a broker "
+	    "address: only ':port' may follow an IPv6 address's ']'\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': 'bad^host' is not a broker "
+	    "address: a host name has letters, digits, '.', '-' and '_' only\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': 'x://' is not a broker address: "
+	    "it has no host\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': 'S^://h:1' is not a broker "
+	    "address: the protocol before '://' must be a word such as SSL\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': ':9092' is not a broker "
+	    "address: it has no host\n"
+	    "bad.yaml:2:12: error: 'kafka.brokers': 'fe80::1:zz' is not a broker "
+	    "address: an IPv6 address has hex digits, ':' and '.' only (a port "
+	    "after one needs brackets, as [::1]:9092)\n");
+	free(msgs);
+	msgs = load_bad("kafka: {brokers: ' , '}\n");
+	ck_assert_str_eq(msgs, "bad.yaml:1:18: error: 'kafka.brokers' names no broker\n");
+	free(msgs);
+}
+END_TEST
+
+/* Each entry of a list option keeps where it was written, so that errors found
+ * after loading (a rule path that cannot be opened) point at it. */
+START_TEST(list_entries_keep_their_positions)
+{
+	struct vg_config *cfg = load_ok("rules:\n"
+	                                "  paths:\n"
+	                                "    - a/rules\n"
+	                                "    -   b.yml\n"
+	                                "decoders: {paths: one.yaml}\n");
+	int line, col;
+	vg_config_where_item(cfg, "rules", "paths", 0, &line, &col);
+	ck_assert_int_eq(line, 3);
+	ck_assert_int_eq(col, 7);
+	vg_config_where_item(cfg, "rules", "paths", 1, &line, &col);
+	ck_assert_int_eq(line, 4);
+	ck_assert_int_eq(col, 9);
+	vg_config_where_item(cfg, "rules", "paths", 2, &line, &col); /* no such entry */
+	ck_assert_int_eq(line, 0);
+	ck_assert_int_eq(col, 0);
+	vg_config_where_item(cfg, "decoders", "paths", 0, &line, &col); /* a scalar */
+	ck_assert_int_eq(line, 5);
+	ck_assert_int_eq(col, 19);
+	vg_config_where_item(cfg, "kafka", "brokers", 0, &line, &col); /* not a list */
+	ck_assert_int_eq(line, 0);
+	vg_config_where_item(cfg, "correlation", "host_domains", 0, &line, &col);
+	ck_assert_int_eq(line, 0); /* not written */
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 START_TEST(example_config_is_valid)
 {
 	char path[4096];
@@ -389,6 +474,8 @@ static Suite *config_suite(void)
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},
 	    {"host_domains", host_domains_are_checked},
+	    {"brokers", brokers_are_checked},
+	    {"list_positions", list_entries_keep_their_positions},
 	    {"example", example_config_is_valid},
 	};
 	return vg_test_suite("config", cases, sizeof(cases) / sizeof(cases[0]), NULL,

@@ -993,6 +993,58 @@ START_TEST(retention_shorter_than_the_rules_is_refused)
 }
 END_TEST
 
+/* A rule or decoder path that cannot be opened, or gives nothing, is reported at the
+ * config entry naming it (file:line:col), the path in the message; a problem inside
+ * a rule file stays at the rule file's own position. */
+START_TEST(path_errors_point_at_the_config)
+{
+	struct vg_diag d;
+	struct vg_config *cfg;
+	struct vg_pipeline *p = NULL;
+	char yaml[2048], path[512], want[4][700];
+	snprintf(path, sizeof(path), "%s/not-a-rule.yml", g_dir);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("just text\n", f);
+	fclose(f);
+	snprintf(path, sizeof(path), "%s/empty", g_dir);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	snprintf(yaml, sizeof(yaml),
+	         "model: {path: none}\n"
+	         "store: {path: '%s/x.db'}\n"
+	         "rules:\n"
+	         "  paths:\n"
+	         "    - %s/missing\n"
+	         "    - %s/not-a-rule.yml\n"
+	         "decoders: {paths: [%s/empty]}\n",
+	         g_dir, g_dir, g_dir, g_dir);
+	vg_diag_init(&d);
+	ck_assert_int_eq(vg_config_load_string("t.yaml", yaml, strlen(yaml), &cfg, &d),
+	                 VG_OK);
+	ck_assert_int_eq(vg_pipeline_new(cfg, NULL, &p, &d), VG_ERR_CONFIG);
+	ck_assert_ptr_null(p);
+	snprintf(want[0], sizeof(want[0]),
+	         "t.yaml:5:7: error: rule path '%s/missing': cannot open: No such file "
+	         "or directory",
+	         g_dir);
+	snprintf(want[1], sizeof(want[1]),
+	         "%s/not-a-rule.yml:1:1: error: rule '(untitled)': a rule must be a map",
+	         g_dir);
+	snprintf(want[2], sizeof(want[2]),
+	         "t.yaml:6:7: error: rule path '%s/not-a-rule.yml': no rule could be "
+	         "loaded",
+	         g_dir);
+	snprintf(want[3], sizeof(want[3]),
+	         "t.yaml:7:20: error: decoder path '%s/empty': no decoder in it", g_dir);
+	vg_diag_print(&d, stderr);
+	ck_assert_uint_eq(d.count, 4);
+	for (size_t i = 0; i < 4; i++)
+		ck_assert_str_eq(d.msgs[i], want[i]);
+	vg_diag_clear(&d);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 /* What correlation had to give up is counted, in the stats and the store's metrics:
  * groups evicted at correlation.max_groups_per_rule, and events that came later
  * than the watermark (an early record of the scenario fed again at its end). */
@@ -1544,6 +1596,7 @@ static Suite *pipeline_suite(void)
 	    {"signatures", restart_keeps_signature_statistics},
 	    {"retention", retention_removes_only_quiet_incidents},
 	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
+	    {"path_errors", path_errors_point_at_the_config},
 	    {"limits", evictions_and_late_events_are_counted},
 	    {"future", future_event_time_does_not_blind_correlation},
 	    {"hold", hold_names_the_partition_behind},

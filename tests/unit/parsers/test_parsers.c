@@ -1250,8 +1250,9 @@ START_TEST(decoder_structure_errors)
 	const char *missing[] = {"/nonexistent/vigil-decoders"};
 	struct vg_parser_conf conf = {.decoder_paths = missing, .n_decoder_paths = 1};
 	ck_assert_int_eq(vg_parser_new(&conf, &p, &diag), VG_ERR_CONFIG);
-	ck_assert_str_eq(diag.msgs[0], "/nonexistent/vigil-decoders: error: cannot open "
-	                               "decoder path: No such file or directory");
+	ck_assert_str_eq(diag.msgs[0],
+	                 "/nonexistent/vigil-decoders: error: decoder path: "
+	                 "cannot open: No such file or directory");
 	vg_diag_clear(&diag);
 	remove_dir();
 }
