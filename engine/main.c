@@ -125,7 +125,9 @@ int main(int argc, char **argv)
 		return argc < 2 ? 2 : 0;
 	}
 	const char *cmd = argv[1];
-	bool help = argc > 2 && wants_help(argv[2]);
+	/* vigil COMMAND --help, or vigil COMMAND SUBCOMMAND --help (model train, ...) */
+	bool help = (argc > 2 && wants_help(argv[2])) ||
+	            (argc > 3 && argv[2][0] != '-' && wants_help(argv[3]));
 	if (!strcmp(cmd, "help") && argc > 2) { /* vigil help COMMAND */
 		cmd = argv[2];
 		help = true;

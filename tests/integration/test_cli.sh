@@ -19,6 +19,12 @@ for c in $commands; do
 	[ ! -s "$WORK/err" ] || fail "vigil $c --help wrote to stderr: $(cat "$WORK/err")"
 	"$VIGIL" help "$c" | cmp -s - "$WORK/out" || fail "vigil help $c differs from vigil $c --help"
 done
+# a command's subcommands answer too, with their command's usage
+for c in "model train" "model eval" "rules check" "eval aitads"; do
+	"$VIGIL" $c --help >"$WORK/out" 2>"$WORK/err" || fail "vigil $c --help: exit $?"
+	"$VIGIL" help "${c%% *}" | cmp -s - "$WORK/out" || fail "vigil $c --help is not vigil ${c%% *}'s usage"
+	[ ! -s "$WORK/err" ] || fail "vigil $c --help wrote to stderr: $(cat "$WORK/err")"
+done
 for c in replay run demo scenario simulate stix feedback eval; do
 	set +e
 	"$VIGIL" "$c" --no-such-option >/dev/null 2>"$WORK/err"
