@@ -581,27 +581,43 @@ bool vg_entity_canonical(enum vg_entity_type t, const char *value, char *out, si
 	return true;
 }
 
+/* The canonical spellings with_canonical_names writes an alert's names into. */
+struct canon_names {
+	char host[VG_ENTITY_VALUE_MAX];   /* host.name */
+	char user[VG_ENTITY_VALUE_MAX];   /* user.name */
+	char target[VG_ENTITY_VALUE_MAX]; /* user.target.name */
+};
+
 /* alert, or a copy of it in *copy (its fields in a->canon_kv) whose host.name is
- * as vg_assembler_host makes it (into host[size]) and whose user.name is as
- * vg_assembler_account makes it (into user[size]): every key, entity and detail
- * the assembler makes from them then names one host and one account whatever the
+ * as vg_assembler_host makes it and whose user.name and user.target.name are as
+ * vg_assembler_account makes them (into names): every key, entity and detail the
+ * assembler makes from them then names one host and one account whatever the
  * source's case or domain.  NULL when the copy's fields cannot be allocated. */
 static const struct vg_alert *with_canonical_names(struct vg_assembler *a,
                                                    const struct vg_alert *alert,
-                                                   struct vg_alert *copy, char *host,
-                                                   char *user, size_t size)
+                                                   struct vg_alert *copy,
+                                                   struct canon_names *names)
 {
-	size_t at[2] = {SIZE_MAX, SIZE_MAX}; /* host.name, user.name: when changed */
+	char *const out[3] = {names->host, names->user, names->target};
+	size_t at[3] = {SIZE_MAX, SIZE_MAX, SIZE_MAX}; /* when changed */
+	const size_t size = sizeof(names->host);
+	bool changed = false;
 	for (size_t i = 0; i < alert->nfields; i++) {
 		const char *n = alert->fields[i].name, *v = alert->fields[i].value;
-		if (!strcmp(n, "host.name") && vg_assembler_host(a, v, host, size) &&
-		    strcmp(host, v))
-			at[0] = i;
-		else if (!strcmp(n, "user.name") &&
-		         vg_assembler_account(a, v, user, size) && strcmp(user, v))
-			at[1] = i;
+		size_t k = !strcmp(n, "host.name")          ? 0
+		           : !strcmp(n, "user.name")        ? 1
+		           : !strcmp(n, "user.target.name") ? 2
+		                                            : SIZE_MAX;
+		if (k == SIZE_MAX)
+			continue;
+		bool made = k == 0 ? vg_assembler_host(a, v, out[k], size)
+		                   : vg_assembler_account(a, v, out[k], size);
+		if (made && strcmp(out[k], v)) {
+			at[k] = i;
+			changed = true;
+		}
 	}
-	if (at[0] == SIZE_MAX && at[1] == SIZE_MAX)
+	if (!changed)
 		return alert;
 	if (alert->nfields > a->canon_cap) {
 		struct vg_kv *nk = realloc(a->canon_kv, alert->nfields * sizeof(*nk));
@@ -612,10 +628,9 @@ static const struct vg_alert *with_canonical_names(struct vg_assembler *a,
 	}
 	*copy = *alert;
 	memcpy(a->canon_kv, alert->fields, alert->nfields * sizeof(*a->canon_kv));
-	if (at[0] != SIZE_MAX)
-		a->canon_kv[at[0]].value = host;
-	if (at[1] != SIZE_MAX)
-		a->canon_kv[at[1]].value = user;
+	for (size_t k = 0; k < 3; k++)
+		if (at[k] != SIZE_MAX)
+			a->canon_kv[at[k]].value = out[k];
 	copy->fields = a->canon_kv;
 	return copy;
 }
@@ -630,11 +645,16 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 	    {"source.ip", VG_ENT_IP, false},
 	    {"host.name", VG_ENT_HOST, false},
 	    {"user.name", VG_ENT_USER, true},
+	    /* the account acted upon: logged on to (Windows 4624), switched to,
+	     * created -- what that account does next on the host joins in */
+	    {"user.target.name", VG_ENT_USER, true},
 	    {"process.executable", VG_ENT_PROCESS, true},
 	    {"process.parent.executable", VG_ENT_PROCESS, true},
 	    {"process.hash.sha256", VG_ENT_HASH, false},
 	    {"file.hash.sha256", VG_ENT_HASH, false},
 	};
+	_Static_assert(sizeof(map) / sizeof(map[0]) <= VG_ALERT_ENTITIES_MAX,
+	               "VG_ALERT_ENTITIES_MAX holds every entity field");
 	char hbuf[sizeof(out->value)];
 	const char *host = vg_kv_get(f, n, "host.name");
 	if (host)
@@ -661,6 +681,15 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 			k++;
 	}
 	return k;
+}
+
+const char *vg_alert_account(const struct vg_kv *f, size_t n)
+{
+	const char *user = vg_kv_get(f, n, "user.name");
+	if (vg_entity_value_ok(VG_ENT_USER, user))
+		return user;
+	user = vg_kv_get(f, n, "user.target.name");
+	return vg_entity_value_ok(VG_ENT_USER, user) ? user : NULL;
 }
 
 static struct vg_entity *find_entity(struct vg_incident *inc, enum vg_entity_type t,
@@ -1529,9 +1558,8 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	if (oi)
 		return &oi->inc; /* replayed: already part of this incident */
 	struct vg_alert canon;
-	char canon_host[VG_ENTITY_VALUE_MAX], canon_user[VG_ENTITY_VALUE_MAX];
-	alert = with_canonical_names(a, alert, &canon, canon_host, canon_user,
-	                             sizeof(canon_host));
+	struct canon_names names;
+	alert = with_canonical_names(a, alert, &canon, &names);
 	if (!alert)
 		return NULL; /* out of memory */
 

@@ -396,8 +396,8 @@ struct vg_entity_ref {
 };
 /**
  * @brief The entities named by alert fields, in a fixed order: source.ip,
- * host.name, user.name ("user@host" when the host is known),
- * process.executable and process.parent.executable ("path@host"),
+ * host.name, user.name and user.target.name ("user@host" when the host is
+ * known), process.executable and process.parent.executable ("path@host"),
  * process.hash.sha256, file.hash.sha256, each in its canonical text
  * (vg_entity_canonical); values that name no entity (vg_entity_value_ok) are
  * left out.  Pure; no allocation.
@@ -405,6 +405,10 @@ struct vg_entity_ref {
  */
 size_t vg_alert_entities(const struct vg_kv *fields, size_t nfields,
                          struct vg_entity_ref *out);
+/** @brief The account an alert's activity is by: user.name when it names one, else
+ *  user.target.name (a Windows network logon's subject is "-" and its account the
+ *  target), else NULL.  Borrowed from fields. */
+const char *vg_alert_account(const struct vg_kv *fields, size_t nfields);
 
 /**
  * @brief Does a field value name an entity of type t?  Not the placeholder "-"

@@ -278,8 +278,8 @@ vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident
 				        sizeof(hop->source_ip)))
 					hop->source_ip[0] =
 					    '\0'; /* "-", 127.0.0.1: none */
-				hop->user = afield(a, "user.name");
-				if (!vg_entity_value_ok(VG_ENT_USER, hop->user))
+				hop->user = vg_alert_account(a->fields, a->nfields);
+				if (!hop->user)
 					hop->user = "";
 				hop->techniques[0] = '\0';
 			}

@@ -321,14 +321,12 @@ static float lateral_hosts(const struct vg_incident *inc, const uint16_t *idx, s
 		const struct vg_incident_alert *a = &inc->alerts[idx[i]];
 		const char *host = field_of(a, "host.name");
 		const char *ip = field_of(a, "source.ip");
-		const char *user = field_of(a, "user.name");
+		const char *user = vg_alert_account(a->fields, a->nfields);
 		char k_ip[VG_ENTITY_VALUE_MAX + 3] = "", k_user[300] = "",
 		                                canon[VG_ENTITY_VALUE_MAX];
 		/* "-" and 127.0.0.1 name nobody; ::ffff:a.b.c.d is a.b.c.d */
 		ip = vg_entity_canonical(VG_ENT_IP, ip, canon, sizeof(canon)) ? canon
 		                                                              : NULL;
-		if (!vg_entity_value_ok(VG_ENT_USER, user))
-			user = NULL;
 		if (ip)
 			snprintf(k_ip, sizeof(k_ip), "ip:%s", ip);
 		if (user)

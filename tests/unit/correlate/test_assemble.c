@@ -1159,6 +1159,53 @@ START_TEST(local_domains_name_one_host)
 }
 END_TEST
 
+/* The account acted upon (user.target.name: logged on to, switched to, created) is
+ * an entity of its host like the acting user, named the same way: a logon of
+ * CORP\Bob on srv02 (subject "-") and bob's own low alert on srv02 are one
+ * incident, and the stored field reads "bob". */
+START_TEST(target_account_is_an_entity)
+{
+	static const char *const domains[] = {"corp"};
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .account_domains = domains,
+	                                 .n_account_domains = 1};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	struct test_alert t1, t2, t3;
+	bool changed;
+	const char *p1[] = {"host.name",        "srv02",     "user.name", "-",
+	                    "user.target.name", "CORP\\Bob", NULL};
+	const char *p2[] = {"host.name", "srv02", "user.name", "bob", NULL};
+	const char *p3[] = {"host.name", "srv02", "user.name", "carol", NULL};
+	mk(&t1, "00000000000000f1", g_rule_low, 100, p1);
+	mk(&t2, "00000000000000f2", g_rule_low, 101, p2);
+	mk(&t3, "00000000000000f3", g_rule_low, 102, p3);
+	char id1[21];
+	strcpy(id1, vg_assembler_add(a, &t1.alert, &changed)->id);
+	struct vg_incident *inc = vg_assembler_add(a, &t2.alert, &changed);
+	ck_assert_str_eq(inc->id, id1);
+	size_t users = 0;
+	for (size_t e = 0; e < inc->nentities; e++)
+		if (inc->entities[e].type == VG_ENT_USER) {
+			ck_assert_str_eq(inc->entities[e].value, "bob@srv02");
+			users++;
+		}
+	ck_assert_uint_eq(users, 1); /* "-" names nobody */
+	bool stored = false;
+	for (size_t f = 0; f < inc->alerts[0].nfields; f++)
+		if (!strcmp(inc->alerts[0].fields[f].name, "user.target.name")) {
+			ck_assert_str_eq(inc->alerts[0].fields[f].value, "bob");
+			stored = true;
+		}
+	ck_assert(stored);
+	ck_assert_str_eq(vg_alert_account(inc->alerts[0].fields, inc->alerts[0].nfields),
+	                 "bob");
+	/* another account on the same host stays apart (hosts do not link here) */
+	ck_assert_str_ne(vg_assembler_add(a, &t3.alert, &changed)->id, id1);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 /* correlation.account_domains: an account of a listed directory domain is known
  * by its bare name in lowercase, so Sysmon's CORP\Alice on ws01 and the alice of a
  * Windows Security event on srv02 are one account, which the incident follows
@@ -1256,6 +1303,7 @@ static Suite *assemble_suite(void)
 	const struct vg_test_case cases[] = {
 	    {"join", shared_entity_joins_one_incident},
 	    {"account-domains", account_domains_name_one_account},
+	    {"target-account", target_account_is_an_entity},
 	    {"no-link-values", placeholder_and_host_local_values_never_link},
 	    {"entities", entities_are_typed_and_counted},
 	    {"replay", replayed_alert_changes_nothing},

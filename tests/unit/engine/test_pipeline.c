@@ -1582,6 +1582,52 @@ START_TEST(account_domains_join_accounts)
 }
 END_TEST
 
+/* A Windows network logon names its account as the target (TargetUserName; its
+ * subject is "-"): what that account does next on the host joins the logon's
+ * incident, and the spread path names the account that reached the host.  Both
+ * alerts are medium, so the host alone would not join them. */
+START_TEST(logon_target_account_joins)
+{
+	char db[128], rules[128], extra[512];
+	snprintf(db, sizeof(db), "%s/logon.db", g_dir);
+	snprintf(rules, sizeof(rules), "%s/logon.yml", g_dir);
+	FILE *f = fopen(rules, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("title: Test network logon\nid: 44444444-4444-4444-8444-444444444444\n"
+	      "level: medium\nlogsource: {product: windows, service: security}\n"
+	      "detection: {sel: {EventID: 4624, LogonType: 3}, condition: sel}\n"
+	      "---\n"
+	      "title: Test discovery\nid: 55555555-5555-4555-8555-555555555555\n"
+	      "level: medium\nlogsource: {product: windows, service: security}\n"
+	      "detection: {sel: {EventID: 4688, NewProcessName|endswith: "
+	      "'\\whoami.exe'}, condition: sel}\n",
+	      f);
+	fclose(f);
+	snprintf(extra, sizeof(extra), "rules: {paths: [\"%s\"]}\n", rules);
+	static const char *const events[] = {
+	    "{\"TimeCreated\":\"2026-11-20 10:00:00.000\",\"SourceName\":"
+	    "\"Microsoft-Windows-Security-Auditing\",\"EventID\":4624,\"Channel\":"
+	    "\"Security\",\"Hostname\":\"SRV02\",\"SubjectUserName\":\"-\","
+	    "\"TargetUserName\":\"alice\",\"LogonType\":3,\"IpAddress\":\"-\"}",
+	    "{\"TimeCreated\":\"2026-11-20 10:02:00.000\",\"SourceName\":"
+	    "\"Microsoft-Windows-Security-Auditing\",\"EventID\":4688,\"Channel\":"
+	    "\"Security\",\"Hostname\":\"SRV02\",\"SubjectUserName\":\"alice\","
+	    "\"NewProcessName\":\"C:\\\\Windows\\\\System32\\\\whoami.exe\"}"};
+	struct vg_pipeline_stats st;
+	run_records(db, extra, VG_FMT_JSON, "security", events, 2, &st);
+	ck_assert_uint_eq(st.alerts, 2);
+	ck_assert_int_eq(
+	    query_int(db, "select count(*) from incidents where merged_into is null"), 1);
+	ck_assert_int_eq(query_int(db,
+	                           "select count(*) from entities where type = 'user' "
+	                           "and value = 'alice@srv02'"),
+	                 1);
+	char *user = query_text(db, "select user_name from incident_spread");
+	ck_assert_str_eq(user, "alice");
+	free(user);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -1597,6 +1643,7 @@ static Suite *pipeline_suite(void)
 	    {"retention", retention_removes_only_quiet_incidents},
 	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
 	    {"path_errors", path_errors_point_at_the_config},
+	    {"logon_target", logon_target_account_joins},
 	    {"limits", evictions_and_late_events_are_counted},
 	    {"future", future_event_time_does_not_blind_correlation},
 	    {"hold", hold_names_the_partition_behind},
