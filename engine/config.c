@@ -120,7 +120,8 @@ static const struct opt g_opts[] = {
      "Alerts held for event-time order (a partition behind the others holds them, "
      "and the offset commits behind them) before the oldest are assembled anyway, "
      "counted in alerts_released_early with a warning: a source whose clock is days "
-     "behind would otherwise grow memory until the process dies"},
+     "behind would otherwise grow memory until the process dies (about 450 bytes "
+     "each)"},
     {"correlation", "idle_partition_timeout", T_DURATION,
      O(correlation.idle_partition_timeout), "10s", 1, 86400,
      "Wall time after which an idle partition's watermark follows the clock"},

@@ -59,6 +59,17 @@ struct held_alert {
 	char *group_key;
 };
 
+/* The offsets of one partition's events that held alerts still need, a multiset
+ * with its least at hand for vg_pipeline_committable: a min-heap of them, and one
+ * of those removed since, cancelled against the first whenever both tops meet, so
+ * the first's top is always still needed. */
+struct held_offsets {
+	char *topic;
+	int32_t partition;
+	int64_t *live, *gone;
+	size_t nlive, live_cap, ngone, gone_cap;
+};
+
 struct vg_pipeline {
 	const struct vg_config *cfg;
 	struct vg_pipeline_hooks hooks;
@@ -77,9 +88,11 @@ struct vg_pipeline {
 	bool in_batch;
 	vg_err batch_err; /* first error inside a batch (alert sink cannot return one) */
 
-	struct vg_strmap dirty; /* incident id -> (void *)1 */
-	struct held_alert *held;
+	struct vg_strmap dirty;  /* incident id -> (void *)1 */
+	struct held_alert *held; /* a min-heap by cmp_held (vg_heap_push) */
 	size_t nheld, held_cap;
+	struct held_offsets *hoffs; /* per partition of a held alert's events */
+	size_t nhoffs, hoffs_cap;
 	bool finishing; /* end of input: release every held alert at vg_pipeline_end */
 	bool managed;   /* the caller tells which partitions are assigned */
 	struct part_pos *grouping; /* the partition whose auditd group is being fed */
@@ -115,6 +128,7 @@ struct vg_pipeline {
 };
 
 static void held_free(struct held_alert *h);
+static int cmp_held(const void *x, const void *y);
 
 static vg_err restore_mark(const char *rule_id, const char *group_key, const char *topic,
                            int32_t partition, int64_t offset, void *ctx)
@@ -422,6 +436,12 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 	for (size_t i = 0; i < p->nheld; i++)
 		held_free(&p->held[i]);
 	free(p->held);
+	for (size_t i = 0; i < p->nhoffs; i++) {
+		free(p->hoffs[i].topic);
+		free(p->hoffs[i].live);
+		free(p->hoffs[i].gone);
+	}
+	free(p->hoffs);
 	for (size_t i = 0; i < p->nparts; i++) {
 		free(p->parts[i].topic);
 		vg_parse_ctx_destroy(p->parts[i].group_ctx);
@@ -562,6 +582,87 @@ static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
 	return VG_OK;
 }
 
+static int cmp_offset(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Push x on the min-heap v[n] (growing it).  @return false when out of memory. */
+static bool offset_push(int64_t **v, size_t *n, size_t *cap, int64_t x)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		int64_t *nv = realloc(*v, ncap * sizeof(*nv));
+		if (!nv)
+			return false;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[*n] = x;
+	vg_heap_push(*v, (*n)++, sizeof(**v), cmp_offset);
+	return true;
+}
+
+/* The held offsets of (topic, partition), created when `create`; NULL when absent
+ * (or out of memory). */
+static struct held_offsets *held_offsets_of(const struct vg_pipeline *p,
+                                            struct vg_pipeline *create, const char *topic,
+                                            int32_t partition)
+{
+	for (size_t i = 0; i < p->nhoffs; i++)
+		if (p->hoffs[i].partition == partition &&
+		    !strcmp(p->hoffs[i].topic, topic))
+			return &p->hoffs[i];
+	if (!create)
+		return NULL;
+	if (create->nhoffs == create->hoffs_cap) {
+		size_t ncap = create->hoffs_cap ? create->hoffs_cap * 2 : 8;
+		struct held_offsets *nh = realloc(create->hoffs, ncap * sizeof(*nh));
+		if (!nh)
+			return NULL;
+		create->hoffs = nh;
+		create->hoffs_cap = ncap;
+	}
+	struct held_offsets *h = &create->hoffs[create->nhoffs];
+	*h = (struct held_offsets){.topic = strdup(topic), .partition = partition};
+	if (!h->topic)
+		return NULL;
+	create->nhoffs++;
+	return h;
+}
+
+/* Note that a held alert needs (add) or no longer needs its events' offsets.
+ * @return false when out of memory (adding: the alert cannot be held; removing:
+ * the offset stays counted, which only holds commits back). */
+static bool held_offsets_note(struct vg_pipeline *p, const struct vg_alert *a, bool add)
+{
+	bool ok = true;
+	for (size_t j = 0; j < a->nevents; j++) {
+		const struct vg_source *e = &a->events[j];
+		struct held_offsets *h =
+		    e->topic ? held_offsets_of(p, p, e->topic, e->partition) : NULL;
+		if (!h) {
+			ok = ok && !e->topic;
+			continue;
+		}
+		if (add) {
+			ok = offset_push(&h->live, &h->nlive, &h->live_cap, e->offset) &&
+			     ok;
+			continue;
+		}
+		if (!offset_push(&h->gone, &h->ngone, &h->gone_cap, e->offset)) {
+			ok = false;
+			continue;
+		}
+		while (h->ngone && h->nlive && h->gone[0] == h->live[0]) {
+			vg_heap_pop(h->live, h->nlive--, sizeof(int64_t), cmp_offset);
+			vg_heap_pop(h->gone, h->ngone--, sizeof(int64_t), cmp_offset);
+		}
+	}
+	return ok;
+}
+
 /* The correlator fired: hold the alert until the low watermark passes it. */
 static void on_alert(const struct vg_alert *alert, void *ctx)
 {
@@ -585,7 +686,12 @@ static void on_alert(const struct vg_alert *alert, void *ctx)
 		p->batch_err = VG_ERR_NOMEM;
 		return;
 	}
-	p->nheld++;
+	if (!held_offsets_note(p, &p->held[p->nheld].a, true)) {
+		held_free(&p->held[p->nheld]);
+		p->batch_err = VG_ERR_NOMEM;
+		return;
+	}
+	vg_heap_push(p->held, p->nheld++, sizeof(*p->held), cmp_held);
 }
 
 /* A released alert: store its marks and events, and assemble it. */
@@ -714,21 +820,29 @@ static vg_time low_watermark(const struct vg_pipeline *p)
 	return low ? low->max_ts : VG_TIME_NONE;
 }
 
+/* Take the first held alert in cmp_held order off the heap and assemble it (unless
+ * an error came before: then it is only freed). */
+static void release_first(struct vg_pipeline *p, vg_err *err)
+{
+	vg_heap_pop(p->held, p->nheld, sizeof(*p->held), cmp_held);
+	struct held_alert *h = &p->held[--p->nheld];
+	if (!*err)
+		*err = assemble_alert(p, &h->a);
+	(void)held_offsets_note(p, &h->a, false);
+	held_free(h);
+}
+
 /* Release, in cmp_held order, every held alert at or before `upto` (none when
  * upto is VG_TIME_NONE: no low watermark yet), and then the oldest beyond `keep`
- * of those left (correlation.max_held_alerts). */
+ * of those left (correlation.max_held_alerts).  Each costs O(log held): a source
+ * far behind, holding a million alerts, must not slow every batch down. */
 static vg_err release_alerts(struct vg_pipeline *p, vg_time upto, size_t keep)
 {
-	size_t n = 0;
 	vg_err err = VG_OK;
-
-	if (!p->nheld)
-		return VG_OK; /* p->held may be NULL: no qsort/memmove on it */
-	qsort(p->held, p->nheld, sizeof(*p->held), cmp_held);
-	while (upto != VG_TIME_NONE && n < p->nheld && p->held[n].a.last_ts <= upto)
-		n++;
-	if (p->nheld - n > keep) {
-		size_t early = p->nheld - n - keep;
+	while (upto != VG_TIME_NONE && p->nheld && p->held[0].a.last_ts <= upto)
+		release_first(p, &err);
+	if (p->nheld > keep) {
+		size_t early = p->nheld - keep;
 		const struct part_pos *low = low_partition(p);
 		char at[32] = "-";
 		if (low && low->max_ts != VG_TIME_NONE)
@@ -740,15 +854,9 @@ static vg_err release_alerts(struct vg_pipeline *p, vg_time upto, size_t keep)
 		    "assembled before the low watermark (%s[%d] at %s) passed "
 		    "them, so their incidents may differ from event-time order",
 		    keep, early, low ? low->topic : "-", low ? low->partition : -1, at);
-		n += early;
+		while (p->nheld > keep)
+			release_first(p, &err);
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (!err)
-			err = assemble_alert(p, &p->held[i].a);
-		held_free(&p->held[i]);
-	}
-	memmove(p->held, p->held + n, (p->nheld - n) * sizeof(*p->held));
-	p->nheld -= n;
 	return err;
 }
 
@@ -1332,13 +1440,9 @@ int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
 			next = pp->group_first;
 	}
 	/* A held alert is rebuilt from its events after a crash: keep them. */
-	for (size_t i = 0; i < p->nheld; i++)
-		for (size_t j = 0; j < p->held[i].a.nevents; j++) {
-			const struct vg_source *e = &p->held[i].a.events[j];
-			if (e->partition == partition && e->topic &&
-			    !strcmp(e->topic, topic) && e->offset < next)
-				next = e->offset;
-		}
+	const struct held_offsets *h = held_offsets_of(p, NULL, topic, partition);
+	if (h && h->nlive && h->live[0] < next)
+		next = h->live[0];
 	return next;
 }
 

@@ -7,10 +7,14 @@
 # Windows rule and the shipped model, once with engine.workers 1 and once with
 # WORKERS (default `nproc`).  Prints each run's summary line and wall time, and
 # whether both runs left the same store (incidents and metrics): the number of
-# workers must never change a result.
+# workers must never change a result.  Then tests/bench/bench_hold: HELD (default
+# 100000) alerts held for event-time order behind a partition whose clock is
+# behind -- the memory each costs (what correlation.max_held_alerts bounds), the
+# CPU time per record while they pile up, and per alert once they are released.
 #
 # Environment: VIGIL_SHARED_DATA (default ../shared/data next to the repo),
-# BUILD_DIR (default build-bench, a release build made here), REPEAT, WORKERS.
+# BUILD_DIR (default build-bench, a release build made here), REPEAT, WORKERS,
+# HELD.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 data=${VIGIL_SHARED_DATA:-$root/../shared/data}
@@ -25,7 +29,7 @@ fi
 if [ ! -f "$build/build.ninja" ]; then
 	meson setup "$build" "$root" -Dbuildtype=release >/dev/null
 fi
-ninja -C "$build" -j2 vigil >/dev/null
+ninja -C "$build" -j2 vigil tests/bench/bench_hold >/dev/null
 work=$(mktemp -d /tmp/vg-bench-pipeline-XXXXXX)
 trap 'rm -rf "$work"' EXIT
 find "$data/evtx-attack-samples-json" -name '*.jsonl' -print0 | sort -z |
@@ -59,3 +63,5 @@ else
 	echo "stores identical (incidents and metrics): NO"
 	exit 1
 fi
+echo "\$ $build/tests/bench/bench_hold ${HELD:-100000}"
+"$build/tests/bench/bench_hold" "${HELD:-100000}"

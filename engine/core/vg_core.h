@@ -460,6 +460,20 @@ void *vg_strmap_del(struct vg_strmap *m, const char *key);
  *  advances *i past it), or NULL at the end.  Do not modify the map meanwhile. */
 struct vg_strmap_slot *vg_strmap_next(const struct vg_strmap *m, size_t *i);
 
+/* ------------------------------------------------------------------ heap */
+
+/**
+ * A binary min-heap over an array the caller owns and grows, ordered by a
+ * qsort-style cmp: base[0] is the least.  Push and pop are O(log n).
+ */
+/** @brief base[n] has just been written: sift it up (the heap then has n + 1). */
+void vg_heap_push(void *base, size_t n, size_t size,
+                  int (*cmp)(const void *, const void *));
+/** @brief Move the least of the n elements to base[n - 1] and make the first n - 1 a
+ *  heap again; the caller then takes base[n - 1] and has n - 1 left. */
+void vg_heap_pop(void *base, size_t n, size_t size,
+                 int (*cmp)(const void *, const void *));
+
 /* ------------------------------------------------------------- addresses */
 
 /**

@@ -515,6 +515,67 @@ static int ipc(const char *s)
 	return vg_ip_classify(s, strlen(s));
 }
 
+static int cmp_u32(const void *x, const void *y)
+{
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Records of more than the swap buffer's 256 bytes, ordered by their first word. */
+struct wide {
+	uint32_t key;
+	unsigned char pad[300];
+};
+
+static int cmp_wide(const void *x, const void *y)
+{
+	return cmp_u32(&((const struct wide *)x)->key, &((const struct wide *)y)->key);
+}
+
+/* The heap gives its elements back in sorted order, duplicates included, whatever
+ * the mix of pushes and pops, and moves whole elements (wider than its buffer). */
+START_TEST(heap_pops_in_order)
+{
+	enum { N = 2000 };
+	static uint32_t heap[N], ref[N];
+	size_t n = 0, nref = 0;
+	uint64_t x = 88172645463325252ULL;
+	for (size_t round = 0; round < 4 * N; round++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift */
+		if (n < N && (n == 0 || x % 3)) {
+			heap[n] = (uint32_t)(x >> 40) % 500; /* many equal keys */
+			ref[nref++] = heap[n];
+			vg_heap_push(heap, n++, sizeof(heap[0]), cmp_u32);
+		} else {
+			qsort(ref, nref, sizeof(ref[0]), cmp_u32);
+			vg_heap_pop(heap, n, sizeof(heap[0]), cmp_u32);
+			ck_assert_uint_eq(heap[--n], ref[0]);
+			memmove(ref, ref + 1, --nref * sizeof(ref[0]));
+		}
+	}
+	qsort(ref, nref, sizeof(ref[0]), cmp_u32);
+	for (size_t i = 0; i < nref; i++) {
+		vg_heap_pop(heap, n, sizeof(heap[0]), cmp_u32);
+		ck_assert_uint_eq(heap[--n], ref[i]);
+	}
+	ck_assert_uint_eq(n, 0);
+
+	static struct wide w[64];
+	for (size_t i = 0; i < 64; i++) {
+		w[i].key = (uint32_t)((i * 37) % 64);
+		memset(w[i].pad, (int)w[i].key, sizeof(w[i].pad));
+		vg_heap_push(w, i, sizeof(w[0]), cmp_wide);
+	}
+	for (size_t left = 64; left > 0; left--) {
+		vg_heap_pop(w, left, sizeof(w[0]), cmp_wide);
+		const struct wide *got = &w[left - 1];
+		ck_assert_uint_eq(got->key, 64 - left);
+		for (size_t k = 0; k < sizeof(got->pad); k++)
+			ck_assert_uint_eq(got->pad[k], got->key);
+	}
+}
+END_TEST
+
 START_TEST(ipv4_classification_boundaries)
 {
 	const struct {
@@ -686,6 +747,7 @@ static Suite *core_suite(void)
 	    {"event_reuse", event_reuse_after_arena_reset},
 	    {"resources", resources_are_embedded},
 	    {"strmap", strmap_put_get_delete_iterate},
+	    {"heap", heap_pops_in_order},
 	    {"ipv4_classify", ipv4_classification_boundaries},
 	    {"ipv6_classify", ipv6_classification},
 	    {"ip_invalid", ip_invalid_text_and_length},

@@ -1,0 +1,58 @@
+/*
+ * heap.c - a binary min-heap over an array the caller owns, ordered by a qsort-style
+ * comparison: what the pipeline keeps in event-time order (held alerts, the offsets
+ * they still need) without sorting everything again for each batch.
+ */
+#include "vg_core.h"
+
+#include <string.h>
+
+/* Swap two elements of `size` bytes, in chunks (no variable-length array). */
+static void swap_elems(unsigned char *a, unsigned char *b, size_t size)
+{
+	unsigned char tmp[256];
+	while (size) {
+		size_t k = size < sizeof(tmp) ? size : sizeof(tmp);
+		memcpy(tmp, a, k);
+		memcpy(a, b, k);
+		memcpy(b, tmp, k);
+		a += k;
+		b += k;
+		size -= k;
+	}
+}
+
+void vg_heap_push(void *base, size_t n, size_t size,
+                  int (*cmp)(const void *, const void *))
+{
+	unsigned char *v = base;
+	size_t i = n;
+	while (i > 0) {
+		size_t up = (i - 1) / 2;
+		if (cmp(v + i * size, v + up * size) >= 0)
+			break;
+		swap_elems(v + i * size, v + up * size, size);
+		i = up;
+	}
+}
+
+void vg_heap_pop(void *base, size_t n, size_t size,
+                 int (*cmp)(const void *, const void *))
+{
+	unsigned char *v = base;
+	if (n < 2)
+		return;
+	swap_elems(v, v + (n - 1) * size, size);
+	size_t m = n - 1, i = 0;
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, least = i;
+		if (l < m && cmp(v + l * size, v + least * size) < 0)
+			least = l;
+		if (r < m && cmp(v + r * size, v + least * size) < 0)
+			least = r;
+		if (least == i)
+			return;
+		swap_elems(v + i * size, v + least * size, size);
+		i = least;
+	}
+}
