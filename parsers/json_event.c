@@ -1226,6 +1226,76 @@ static vg_err hex_pid(struct vgp_json_state *st, vg_field f)
 	return VG_OK;
 }
 
+/* Windows event log channels -> event.dataset: the Sigma service reading the
+ * channel (pySigma's windows_logsource_mapping, and the channels SigmaHQ rules name
+ * in their logsource definitions), so that schemas/logsources.yaml maps each
+ * `service` to its dataset and a rule for one log never runs on another's events.
+ * Channel names are compared ignoring case, as Windows compares them. */
+static const struct {
+	const char *channel, *dataset;
+} g_channels[] = {
+    {"Security", "security"},
+    {"System", "system"},
+    {"Application", "application"},
+    {"Microsoft-Windows-PowerShell/Operational", "powershell"},
+    {"PowerShellCore/Operational", "powershell"},
+    {"Windows PowerShell", "powershell-classic"},
+    {"Microsoft-Windows-TaskScheduler/Operational", "taskscheduler"},
+    {"Microsoft-Windows-WMI-Activity/Operational", "wmi"},
+    {"DNS Server", "dns-server"},
+    {"Microsoft-Windows-DNS-Server/Audit", "dns-server-audit"},
+    {"Microsoft-Windows-DNS-Server/Analytical", "dns-server-analytic"},
+    {"Microsoft-Windows-DNS Client Events/Operational", "dns-client"},
+    {"Microsoft-Windows-DriverFrameworks-UserMode/Operational", "driver-framework"},
+    {"Microsoft-Windows-NTLM/Operational", "ntlm"},
+    {"Microsoft-Windows-DHCP-Server/Operational", "dhcp"},
+    {"MSExchange Management", "msexchange-management"},
+    {"Microsoft-Windows-AppLocker/MSI and Script", "applocker"},
+    {"Microsoft-Windows-AppLocker/EXE and DLL", "applocker"},
+    {"Microsoft-Windows-AppLocker/Packaged app-Deployment", "applocker"},
+    {"Microsoft-Windows-AppLocker/Packaged app-Execution", "applocker"},
+    {"Microsoft-Windows-PrintService/Admin", "printservice-admin"},
+    {"Microsoft-Windows-PrintService/Operational", "printservice-operational"},
+    {"Microsoft-Windows-CodeIntegrity/Operational", "codeintegrity-operational"},
+    {"Microsoft-Windows-SmbClient/Security", "smbclient-security"},
+    {"Microsoft-Windows-Windows Firewall With Advanced Security/Firewall", "firewall-as"},
+    {"Microsoft-Windows-Bits-Client/Operational", "bits-client"},
+    {"Microsoft-Windows-Windows Defender/Operational", "windefend"},
+    {"Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+     "terminalservices-localsessionmanager"},
+    {"Microsoft-ServiceBus-Client", "microsoft-servicebus-client"},
+    {"Microsoft-Windows-LDAP-Client/Debug", "ldap"},
+    {"Microsoft-Windows-Security-Mitigations/Kernel Mode", "security-mitigations"},
+    {"Microsoft-Windows-Security-Mitigations/User Mode", "security-mitigations"},
+    {"Microsoft-Windows-Diagnosis-Scripted/Operational", "diagnosis-scripted"},
+    {"Microsoft-Windows-Shell-Core/Operational", "shell-core"},
+    {"OpenSSH/Operational", "openssh"},
+    {"Microsoft-Windows-BitLocker/BitLocker Management", "bitlocker"},
+    {"Microsoft-Windows-LSA/Operational", "lsa-server"},
+    {"Microsoft-Windows-AppXDeploymentServer/Operational", "appxdeployment-server"},
+};
+
+/* The dataset of a Windows event: Sysmon's by its provider or channel, then the
+ * channel's (g_channels), then by provider when the channel is missing (flat exports
+ * keep only SourceName) or unknown.  NULL: neither names a log Vigil knows. */
+static const char *windows_dataset(const struct vgp_json_state *st)
+{
+	if (STR_IS(st->provider, "Microsoft-Windows-Sysmon") ||
+	    STR_IS(st->channel, "Microsoft-Windows-Sysmon/Operational"))
+		return "sysmon";
+	if (STR_IS(st->channel, "Security"))
+		return "security";
+	for (size_t i = 0;
+	     st->channel.len && i < sizeof(g_channels) / sizeof(g_channels[0]); i++)
+		if (vg_str_ieq(st->channel, g_channels[i].channel))
+			return g_channels[i].dataset;
+	if (STR_IS(st->provider, "Microsoft-Windows-Security-Auditing"))
+		return "security";
+	if (STR_IS(st->provider, "Microsoft-Windows-PowerShell"))
+		return "powershell";
+	return NULL;
+}
+
 static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_state *st,
                                const char *ds)
 {
@@ -1236,12 +1306,17 @@ static vg_err windows_category(const struct vg_parser *parser, struct vgp_json_s
 
 	if (id < 0 || !ds)
 		return VG_OK;
-	if (!memcmp(ds, "sysmon", 7)) { /* ds is one of the literals of the caller */
+	/* ds is one of the literals of windows_dataset: Sysmon's ids, and Security's
+	 * with the System log's service installation (7045); no other log's ids mean
+	 * what these tables say */
+	if (!strcmp(ds, "sysmon")) {
 		tab = g_sysmon;
 		n = sizeof(g_sysmon) / sizeof(g_sysmon[0]);
-	} else {
+	} else if (!strcmp(ds, "security") || (!strcmp(ds, "system") && id == 7045)) {
 		tab = g_security;
 		n = sizeof(g_security) / sizeof(g_security[0]);
+	} else {
+		return VG_OK;
 	}
 	const struct wincat *w = NULL;
 	if (id >= 1 && (size_t)id <= n && tab[id - 1].id == id) {
@@ -1427,23 +1502,7 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	 * #attributes.Name) is no vendor alias: Sigma's Provider_Name means it */
 	if (windows && st->provider.len)
 		set_str_if_unset(ev, parser->ep.event_provider, st->provider);
-	const char *ds = NULL;
-	if (!shape) {
-		if (STR_IS(st->provider, "Microsoft-Windows-Sysmon") ||
-		    STR_IS(st->channel, "Microsoft-Windows-Sysmon/Operational"))
-			ds = "sysmon";
-		else if (STR_IS(st->channel, "Security") ||
-		         STR_IS(st->provider, "Microsoft-Windows-Security-Auditing"))
-			ds = "security";
-		else if (STR_IS(st->channel, "System") &&
-		         STR_IS(st->slot[VGP_JS_WIN_EVENTID], "7045"))
-			ds = "system";
-		else if (STR_IS(st->channel,
-		                "Microsoft-Windows-PowerShell/Operational") ||
-		         STR_IS(st->channel, "Windows PowerShell") ||
-		         STR_IS(st->provider, "Microsoft-Windows-PowerShell"))
-			ds = "powershell";
-	}
+	const char *ds = windows ? windows_dataset(st) : NULL;
 	if (ds && !st->explicit_dataset && (err = set_lit(ev, id->event_dataset, ds)))
 		return err;
 	if (windows && !shape && (err = windows_category(parser, st, ds)))

@@ -916,6 +916,58 @@ START_TEST(windows_short_names)
 }
 END_TEST
 
+/* Each event log channel gives the dataset of the Sigma service reading it, so a
+ * rule for one log (service: application) never runs on another's events: any
+ * System event (not only 7045), Defender's and PowerShell's logs, the classic
+ * "Windows PowerShell" log apart from the Operational one, channel names in any
+ * case; the provider decides when the channel is unknown or missing. */
+START_TEST(windows_channels_name_datasets)
+{
+	static const char *const cases[][3] = {
+	    {"System", "104", "system"},
+	    {"System", "7045", "system"},
+	    {"Application", "1000", "application"},
+	    {"Microsoft-Windows-Windows Defender/Operational", "1116", "windefend"},
+	    {"microsoft-windows-windows defender/operational", "1116", "windefend"},
+	    {"Microsoft-Windows-PowerShell/Operational", "4104", "powershell"},
+	    {"PowerShellCore/Operational", "4104", "powershell"},
+	    {"Windows PowerShell", "400", "powershell-classic"},
+	    {"Microsoft-Windows-TaskScheduler/Operational", "106", "taskscheduler"},
+	    {"Microsoft-Windows-AppLocker/EXE and DLL", "8004", "applocker"},
+	    {"Microsoft-Windows-DNS Client Events/Operational", "3008", "dns-client"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[512];
+		snprintf(line, sizeof(line),
+		         "{\"Event\":{\"System\":{\"EventID\":%s,\"Channel\":\"%s\","
+		         "\"Computer\":\"ws1\"}}}",
+		         cases[i][1], cases[i][0]);
+		struct vg_event *ev = parse_ok(VG_FMT_JSON, line);
+		expect(ev, "event.dataset", cases[i][2]);
+		expect(ev, "event.module", "windows");
+	}
+	/* only the System log's 7045 is categorized (Security's table is not its) */
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_JSON, "{\"Event\":{\"System\":{\"EventID\":4624,\"Channel\":"
+	                          "\"System\"}}}");
+	expect(ev, "event.dataset", "system");
+	expect_unset(ev, "event.category");
+	ev = parse_ok(VG_FMT_JSON, "{\"Event\":{\"System\":{\"EventID\":7045,\"Channel\":"
+	                           "\"System\"}}}");
+	expect(ev, "event.category", "configuration");
+	/* a channel Vigil does not know: the provider, else no dataset */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"Event\":{\"System\":{\"Provider\":{\"Name\":"
+	              "\"Microsoft-Windows-Security-Auditing\"},\"EventID\":4624,"
+	              "\"Channel\":\"ForwardedEvents\"}}}");
+	expect(ev, "event.dataset", "security");
+	ev = parse_ok(VG_FMT_JSON, "{\"Event\":{\"System\":{\"EventID\":1,\"Channel\":"
+	                           "\"Some-Vendor/Operational\"}}}");
+	expect_unset(ev, "event.dataset");
+	expect(ev, "event.module", "windows");
+}
+END_TEST
+
 START_TEST(wazuh_doubled_backslashes)
 {
 	/* the agent's event (Wazuh's ruleset tests): win.* at the top */
@@ -1162,7 +1214,8 @@ static Suite *endpoint_suite(void)
 	     {auditd_execve_group, auditd_enriched_and_user_records, auditd_invalid}},
 	    {"auditd_stream",
 	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
-	    {"windows", {windows_shapes, windows_short_names}},
+	    {"windows",
+	     {windows_shapes, windows_short_names, windows_channels_name_datasets}},
 	    {"wazuh_escaping", {wazuh_doubled_backslashes, wazuh_unescaped_values_kept}},
 	    {"osquery", {osquery_results}},
 	    {"robustness", {hostile_input, huge_and_deep}},
