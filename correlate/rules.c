@@ -84,19 +84,6 @@ static char *xstrdup(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static void *xgrow(void *p, size_t *cap, size_t need, size_t elem)
-{
-	if (need <= *cap)
-		return p;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	while (ncap < need)
-		ncap *= 2;
-	void *np = realloc(p, ncap * elem);
-	if (np)
-		*cap = ncap;
-	return np;
-}
-
 static int mark_line(const yaml_node_t *n)
 {
 	return n ? (int)n->start_mark.line + 1 : 0;
@@ -904,7 +891,7 @@ static bool add_values(struct loader *ld, const yaml_node_t *vn, const struct mo
 	              m->on[MOD_BASE64] || m->on[MOD_BASE64OFFSET];
 	if (!s || !(encode || m->on[MOD_WINDASH] || m->on[MOD_EXPAND]) ||
 	    is_null_scalar(vn)) {
-		void *np = xgrow(fc->vals, cap, fc->nvals + 1, sizeof(*fc->vals));
+		void *np = vg_grow(fc->vals, cap, fc->nvals + 1, sizeof(*fc->vals));
 		if (!np) {
 			ld->nomem = true;
 			return false;
@@ -963,7 +950,7 @@ static bool add_values(struct loader *ld, const yaml_node_t *vn, const struct mo
 		ok = false;
 	}
 	if (ok) {
-		void *np = xgrow(fc->vals, cap, fc->nvals + a.n, sizeof(*fc->vals));
+		void *np = vg_grow(fc->vals, cap, fc->nvals + a.n, sizeof(*fc->vals));
 		if (!np) {
 			ld->nomem = true;
 			ok = false;
@@ -1247,7 +1234,7 @@ static void ctok(struct cparse *cp)
 static int add_node(struct cparse *cp, enum vg_cnode_type t, int a, int b)
 {
 	struct vg_rule *r = cp->rule;
-	void *np = xgrow(r->nodes, &cp->cap, r->nnodes + 1, sizeof(*r->nodes));
+	void *np = vg_grow(r->nodes, &cp->cap, r->nnodes + 1, sizeof(*r->nodes));
 	if (!np) {
 		cp->ld->nomem = true;
 		cp->failed = true;
@@ -2157,7 +2144,7 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 static bool add_rule(struct loader *ld, struct vg_rule *r, size_t *cap)
 {
 	struct vg_ruleset *rs = ld->rs;
-	void *np = xgrow(rs->rules, cap, rs->n + 1, sizeof(*rs->rules));
+	void *np = vg_grow(rs->rules, cap, rs->n + 1, sizeof(*rs->rules));
 	if (!np)
 		return false;
 	rs->rules = np;
@@ -2303,8 +2290,8 @@ static int compile_doc(struct loader *ld, yaml_document_t *doc, size_t *rules_ca
 	}
 	if (ld->nerr) {
 		/* kept for resolve(): references to it, and its own */
-		void *np = xgrow(ld->failed, &ld->failed_cap, ld->nfailed + 1,
-		                 sizeof(*ld->failed));
+		void *np = vg_grow(ld->failed, &ld->failed_cap, ld->nfailed + 1,
+		                   sizeof(*ld->failed));
 		if (!np) {
 			rule_free(r);
 			return -1;
@@ -2436,7 +2423,7 @@ static long load_path(struct loader *ld, const char *path, const struct vg_named
 		bool want = stat(full, &cst) == 0 &&
 		            (S_ISDIR(cst.st_mode) ||
 		             (S_ISREG(cst.st_mode) && is_yaml_name(full)));
-		void *np = want ? xgrow(names, &cap, n + 1, sizeof(*names)) : names;
+		void *np = want ? vg_grow(names, &cap, n + 1, sizeof(*names)) : names;
 		if (!want || !np) {
 			free(full);
 			if (want) {
@@ -2525,8 +2512,8 @@ static vg_err load_aliases(struct loader *ld)
 		for (yaml_node_item_t *it = vs->data.sequence.items.start;
 		     it < vs->data.sequence.items.top; it++) {
 			const char *v = scalar(node(&doc, *it));
-			void *np = xgrow(ld->aliases, &cap, ld->naliases + 1,
-			                 sizeof(*ld->aliases));
+			void *np = vg_grow(ld->aliases, &cap, ld->naliases + 1,
+			                   sizeof(*ld->aliases));
 			if (!v || seq_has(&doc, eo, v))
 				continue;
 			if (!np) {
@@ -2578,8 +2565,8 @@ static bool ls_datasets(struct vg_logsrc *ls)
 			return true;
 		}
 		for (size_t v = 0; v < hit->nvals; v++) {
-			void *np =
-			    xgrow(ls->datasets, &cap, ls->ndatasets + 1, sizeof(char *));
+			void *np = vg_grow(ls->datasets, &cap, ls->ndatasets + 1,
+			                   sizeof(char *));
 			if (!np)
 				return false;
 			ls->datasets = np;
@@ -2667,7 +2654,8 @@ static vg_err load_logsources(struct loader *ld)
 			err = VG_ERR_CONFIG;
 			continue;
 		}
-		void *np = xgrow(ld->lsents, &ecap, ld->nlsents + 1, sizeof(*ld->lsents));
+		void *np =
+		    vg_grow(ld->lsents, &ecap, ld->nlsents + 1, sizeof(*ld->lsents));
 		struct vg_logsrc *ls = np ? new_logsrc(ld, key) : NULL;
 		if (np)
 			ld->lsents = np;
@@ -2691,8 +2679,8 @@ static vg_err load_logsources(struct loader *ld)
 		char key[256];
 		snprintf(key, sizeof(key), "%s/-/-", p ? p : "?");
 		ld->rname = key;
-		void *np =
-		    xgrow(ld->products, &pcap, ld->nproducts + 1, sizeof(*ld->products));
+		void *np = vg_grow(ld->products, &pcap, ld->nproducts + 1,
+		                   sizeof(*ld->products));
 		struct vg_logsrc *ls = np ? new_logsrc(ld, key) : NULL;
 		if (np)
 			ld->products = np;
@@ -3036,8 +3024,8 @@ static vg_err build_index(struct vg_ruleset *rs)
 				if (strcmp(rs->buckets[k].dataset, ls->datasets[d]) == 0)
 					b = &rs->buckets[k];
 			if (!b) {
-				void *np = xgrow(rs->buckets, &cap, rs->nbuckets + 1,
-				                 sizeof(*rs->buckets));
+				void *np = vg_grow(rs->buckets, &cap, rs->nbuckets + 1,
+				                   sizeof(*rs->buckets));
 				if (!np)
 					return VG_ERR_NOMEM;
 				rs->buckets = np;
@@ -3083,7 +3071,7 @@ static void collect_res(const struct vg_resource *r, void *ctx)
 	struct embedded *e = ctx;
 	if (!is_yaml_name(r->name))
 		return;
-	void *np = xgrow(e->res, &e->cap, e->n + 1, sizeof(*e->res));
+	void *np = vg_grow(e->res, &e->cap, e->n + 1, sizeof(*e->res));
 	if (!np) {
 		e->oom = true;
 		return;

@@ -591,14 +591,10 @@ static int cmp_offset(const void *x, const void *y)
 /* Push x on the min-heap v[n] (growing it).  @return false when out of memory. */
 static bool offset_push(int64_t **v, size_t *n, size_t *cap, int64_t x)
 {
-	if (*n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		int64_t *nv = realloc(*v, ncap * sizeof(*nv));
-		if (!nv)
-			return false;
-		*v = nv;
-		*cap = ncap;
-	}
+	int64_t *nv = vg_grow(*v, cap, *n + 1, sizeof(*nv));
+	if (!nv)
+		return false;
+	*v = nv;
 	(*v)[*n] = x;
 	vg_heap_push(*v, (*n)++, sizeof(**v), cmp_offset);
 	return true;
@@ -616,14 +612,11 @@ static struct held_offsets *held_offsets_of(const struct vg_pipeline *p,
 			return &p->hoffs[i];
 	if (!create)
 		return NULL;
-	if (create->nhoffs == create->hoffs_cap) {
-		size_t ncap = create->hoffs_cap ? create->hoffs_cap * 2 : 8;
-		struct held_offsets *nh = realloc(create->hoffs, ncap * sizeof(*nh));
-		if (!nh)
-			return NULL;
-		create->hoffs = nh;
-		create->hoffs_cap = ncap;
-	}
+	struct held_offsets *nh =
+	    vg_grow(create->hoffs, &create->hoffs_cap, create->nhoffs + 1, sizeof(*nh));
+	if (!nh)
+		return NULL;
+	create->hoffs = nh;
 	struct held_offsets *h = &create->hoffs[create->nhoffs];
 	*h = (struct held_offsets){.topic = strdup(topic), .partition = partition};
 	if (!h->topic)

@@ -1,5 +1,5 @@
 /*
- * buf.c - growable byte buffers and JSON string escaping.
+ * buf.c - growable byte buffers and arrays, and JSON string escaping.
  *
  * Appends never fail loudly: on allocation failure the buffer sets `oom` and keeps
  * what it had, so callers check once at the end instead of after every append.
@@ -180,4 +180,19 @@ vg_err vg_buf_read_file(struct vg_buf *b, const char *path)
 	if (bad)
 		return VG_ERR_IO;
 	return b->oom ? VG_ERR_NOMEM : VG_OK;
+}
+
+void *vg_grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+	if (need <= *cap)
+		return p;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / elem)
+		return NULL;
+	void *np = realloc(p, ncap * elem);
+	if (np)
+		*cap = ncap;
+	return np;
 }

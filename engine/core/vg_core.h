@@ -174,6 +174,12 @@ void vg_buf_json_str(struct vg_buf *buf, const char *s, size_t len);
 /** @brief Read a whole file into buf (appended).  @return VG_OK or VG_ERR_IO. */
 vg_err vg_buf_read_file(struct vg_buf *buf, const char *path);
 
+/** @brief Room for `need` elements of `elem` bytes in the array p of *cap: p as it
+ *  is when it has it, else p reallocated to at least twice *cap (8 at first) with
+ *  *cap updated.  @return the array, or NULL when out of memory (p and *cap are
+ *  then unchanged, and p still the caller's to free). */
+void *vg_grow(void *p, size_t *cap, size_t need, size_t elem);
+
 /* ------------------------------------------------------------------ time */
 
 /** Event time: microseconds since 1970-01-01T00:00:00Z. */

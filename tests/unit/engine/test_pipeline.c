@@ -993,6 +993,16 @@ START_TEST(retention_shorter_than_the_rules_is_refused)
 }
 END_TEST
 
+/* Write text to g_dir/name; its path into path[size]. */
+static void write_test_file(const char *name, const char *text, char *path, size_t size)
+{
+	snprintf(path, size, "%s/%s", g_dir, name);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
 /* A rule or decoder path that cannot be opened, or gives nothing, is reported at the
  * config entry naming it (file:line:col), the path in the message; a problem inside
  * a rule file stays at the rule file's own position. */
@@ -1002,11 +1012,7 @@ START_TEST(path_errors_point_at_the_config)
 	struct vg_config *cfg;
 	struct vg_pipeline *p = NULL;
 	char yaml[2048], path[512], want[4][700];
-	snprintf(path, sizeof(path), "%s/not-a-rule.yml", g_dir);
-	FILE *f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("just text\n", f);
-	fclose(f);
+	write_test_file("not-a-rule.yml", "just text\n", path, sizeof(path));
 	snprintf(path, sizeof(path), "%s/empty", g_dir);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	snprintf(yaml, sizeof(yaml),
@@ -1552,14 +1558,11 @@ static int64_t account_run(const char *name, const char *domains)
 {
 	char db[128], rules[128], extra[512];
 	snprintf(db, sizeof(db), "%s/%s.db", g_dir, name);
-	snprintf(rules, sizeof(rules), "%s/login.yml", g_dir);
-	FILE *f = fopen(rules, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("title: Test logon\nid: 33333333-3333-4333-8333-333333333333\n"
-	      "level: high\n"
-	      "detection: {sel: {event.action: test_logon}, condition: sel}\n",
-	      f);
-	fclose(f);
+	write_test_file("login.yml",
+	                "title: Test logon\nid: 33333333-3333-4333-8333-333333333333\n"
+	                "level: high\n"
+	                "detection: {sel: {event.action: test_logon}, condition: sel}\n",
+	                rules, sizeof(rules));
 	snprintf(extra, sizeof(extra), "rules: {paths: [\"%s\"]}\n%s", rules, domains);
 	static const char *const events[] = {
 	    "{\"@timestamp\":\"2026-11-20T10:00:00Z\",\"event\":{\"action\":"
@@ -1590,19 +1593,17 @@ START_TEST(logon_target_account_joins)
 {
 	char db[128], rules[128], extra[512];
 	snprintf(db, sizeof(db), "%s/logon.db", g_dir);
-	snprintf(rules, sizeof(rules), "%s/logon.yml", g_dir);
-	FILE *f = fopen(rules, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("title: Test network logon\nid: 44444444-4444-4444-8444-444444444444\n"
-	      "level: medium\nlogsource: {product: windows, service: security}\n"
-	      "detection: {sel: {EventID: 4624, LogonType: 3}, condition: sel}\n"
-	      "---\n"
-	      "title: Test discovery\nid: 55555555-5555-4555-8555-555555555555\n"
-	      "level: medium\nlogsource: {product: windows, service: security}\n"
-	      "detection: {sel: {EventID: 4688, NewProcessName|endswith: "
-	      "'\\whoami.exe'}, condition: sel}\n",
-	      f);
-	fclose(f);
+	write_test_file(
+	    "logon.yml",
+	    "title: Test network logon\nid: 44444444-4444-4444-8444-444444444444\n"
+	    "level: medium\nlogsource: {product: windows, service: security}\n"
+	    "detection: {sel: {EventID: 4624, LogonType: 3}, condition: sel}\n"
+	    "---\n"
+	    "title: Test discovery\nid: 55555555-5555-4555-8555-555555555555\n"
+	    "level: medium\nlogsource: {product: windows, service: security}\n"
+	    "detection: {sel: {EventID: 4688, NewProcessName|endswith: "
+	    "'\\whoami.exe'}, condition: sel}\n",
+	    rules, sizeof(rules));
 	snprintf(extra, sizeof(extra), "rules: {paths: [\"%s\"]}\n", rules);
 	static const char *const events[] = {
 	    "{\"TimeCreated\":\"2026-11-20 10:00:00.000\",\"SourceName\":"
