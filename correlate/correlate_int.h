@@ -263,12 +263,15 @@ struct vg_pfstate {
 #define VG_FOLD_PAD 8
 struct vg_fold {
 	uint32_t epoch;
-	uint32_t *stamp; /* per field id: epoch of the copy in off[] */
+	uint32_t *stamp; /* per field id, and the raw record after them (VG_FOLD_RAW):
+	                    epoch of the copy in off[] */
 	uint32_t *off;
 	size_t nfields;
 	char *buf;
 	size_t len, cap;
 };
+/* The fold slot of the raw record (keywords of an event without a message). */
+#define VG_FOLD_RAW(fd) ((fd) ? (vg_field)(fd)->nfields : VG_FIELD_NONE)
 /* 8 bytes with ASCII A-Z lowercased (SWAR: per byte, the high bit of
  * (b & 0x7f) + 0x3f says b >= 'A', of (b & 0x7f) + 0x25 that b > 'Z'). */
 static inline uint64_t vg_fold8(uint64_t x)

@@ -372,7 +372,7 @@ static void fold_copy(unsigned char *restrict d, const unsigned char *restrict s
 const char *vg_fold_get(struct vg_fold *fd, vg_field f, const struct vg_value *v)
 {
 	static const char empty[VG_FOLD_PAD];
-	if (!fd || f < 0 || (size_t)f >= fd->nfields)
+	if (!fd || f < 0 || (size_t)f > fd->nfields) /* nfields: VG_FOLD_RAW */
 		return NULL;
 	if (v->len == 0)
 		return empty;
@@ -623,12 +623,14 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
 		v = vg_event_get(ev, fc->field);
 	}
 	/* fold once when several string values will be compared (when the first
-	 * value that is not a bit test comes: the copy only saves work) */
+	 * value that is not a bit test comes: the copy only saves work); the raw
+	 * record has the fold's slot after the fields' (VG_FOLD_RAW) */
 	const char *low = NULL;
-	bool want_low = v && v->kind != VG_VK_NULL && fc->nvals > 1 &&
-	                fc->vals[0].op == VG_MOP_STR &&
-	                v != &raw; /* the raw record is not a field: compared as is */
-	vg_field lf = fc->field == VG_FIELD_NONE ? env->message : fc->field;
+	bool want_low =
+	    v && v->kind != VG_VK_NULL && fc->nvals > 1 && fc->vals[0].op == VG_MOP_STR;
+	vg_field lf = v == &raw                    ? VG_FOLD_RAW(env->fold)
+	              : fc->field == VG_FIELD_NONE ? env->message
+	                                           : fc->field;
 	bool res;
 	if (fc->acc && want_low && (low = vg_fold_get(env->fold, lf, v)) &&
 	    faccel_match(fc->acc, fc, low, v->len, &res))
@@ -1286,7 +1288,7 @@ size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 	/* a new event: forget the lowercased copies of the previous one */
 	ctx->fold.len = 0;
 	if (++ctx->fold.epoch == 0) {
-		memset(ctx->fold.stamp, 0, ctx->fold.nfields * sizeof(uint32_t));
+		memset(ctx->fold.stamp, 0, (ctx->fold.nfields + 1) * sizeof(uint32_t));
 		ctx->fold.epoch = 1;
 	}
 	const struct vg_value *ds = vg_event_get(ev, rs->f_dataset);

@@ -1487,6 +1487,46 @@ START_TEST(keywords_message_and_raw)
 }
 END_TEST
 
+/* A long keyword list (hashed lookup over the lowercased text) on the raw record of
+ * events without a message: any case, at either end, and from one event to the
+ * next in one context (the raw record's lowercased copy is the event's own, apart
+ * from the fields'). */
+START_TEST(keyword_list_on_raw_records)
+{
+	struct vg_ruleset *rs = load_ok(
+	    "title: k\nid: kl\nlogsource: {product: linux}\n"
+	    "detection:\n  keywords: ['sekurlsa::', 'lsadump::', 'privilege::debug',\n"
+	    "    'kerberos::golden', 'mimidrv.sys', 'gentilkiwi.com', 'event::clear',\n"
+	    "    'misc::skeleton']\n"
+	    "  sel: {note|contains: ['alpha', 'bravo', 'charlie', 'delta', 'echo',\n"
+	    "    'foxtrot', 'golf']}\n"
+	    "  condition: keywords or sel\n");
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	ck_assert_ptr_nonnull(ctx);
+	const struct vg_rule *hits[4];
+	static const struct {
+		const char *raw, *cmd;
+		bool hit;
+	} cases[] = {
+	    {"{\"CommandLine\":\"m.exe SEKURLSA::LogonPasswords\"}", "m.exe", true},
+	    {"{\"x\":\"nothing here\"}", "nothing", false},
+	    {"MiMiDrv.SyS", "x", true},                /* the whole record */
+	    {"loaded from gentilkiwi.com", "y", true}, /* at the end */
+	    {"{\"a\":\"kerberos::gold\"}", "z", false},
+	    {"{\"b\":\"quiet\"}", "run FOXTROT now", true}, /* the field, not raw */
+	    {"{\"c\":\"foxtrot\"}", "quiet", false},        /* raw text is no field */
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vg_event *ev =
+		    mkev(T0, "@raw", cases[i].raw, "note", cases[i].cmd, NULL);
+		ck_assert_msg((vg_detect(rs, ctx, ev, hits, 4) > 0) == cases[i].hit,
+		              "case %zu: %s", i, cases[i].raw);
+	}
+	vg_detect_ctx_destroy(ctx);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
 /* -------------------------------------------------------- conditions */
 
 static struct vg_ruleset *cond_rule(const char *cond)
@@ -2556,7 +2596,9 @@ static Suite *suite(void)
 	      mod_cidr_exists_num_null, mod_windash, mod_errors}},
 	    {"encodings", {mod_base64_offsets, mod_utf16_raw}},
 	    {"modifiers_v2", {mod_fieldref_neq_time, mod_expand_placeholders}},
-	    {"wildcards", {wildcards_and_escapes, keywords_message_and_raw}},
+	    {"wildcards",
+	     {wildcards_and_escapes, keywords_message_and_raw,
+	      keyword_list_on_raw_records}},
 	    {"index",
 	     {index_differential, index_differential_units, regex_prefilter_sound,
 	      regex_literal_runs, index_one_byte_literals, index_run_requirements}},
