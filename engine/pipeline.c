@@ -214,9 +214,32 @@ static vg_err restore_incident(const struct vg_incident *inc, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
 	vg_err err = vg_assembler_restore(p->assembler, inc);
+	p->stats.incidents_restored += !err;
 	struct vg_incident *in = err ? NULL : vg_assembler_get(p->assembler, inc->id);
 	if (in) /* its alerts came from the store */
 		in->alerts_stored = in->nalerts;
+	return err;
+}
+
+/* The incidents an alert of the configured input topics could still join (those
+ * active within two gaps of the oldest of their partitions' newest event times),
+ * back from the store into the assembler. */
+static vg_err restore_open_incidents(struct vg_pipeline *p)
+{
+	const struct vg_config *cfg = p->cfg;
+	const char **topics =
+	    calloc(cfg->kafka.ninputs ? cfg->kafka.ninputs : 1, sizeof(*topics));
+	if (!topics)
+		return VG_ERR_NOMEM;
+	for (size_t i = 0; i < cfg->kafka.ninputs; i++)
+		topics[i] = cfg->kafka.inputs[i].topic;
+	vg_err err =
+	    vg_store_each_open_incident(p->store, 2 * cfg->correlation.incident_gap,
+	                                topics, cfg->kafka.ninputs, restore_incident, p);
+	free(topics);
+	if (!err && p->stats.incidents_restored)
+		vg_log(VG_LOG_INFO, "store: %llu open incidents restored",
+		       (unsigned long long)p->stats.incidents_restored);
 	return err;
 }
 
@@ -401,9 +424,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 		if ((err = vg_store_each_mark(p->store, restore_mark, p)) ||
 		    (err = vg_store_each_novelty(p->store, restore_novelty, p)) ||
 		    (err = vg_store_each_sig_stat(p->store, restore_sig_stat, p)) ||
-		    (err = vg_store_each_open_incident(p->store,
-		                                       2 * cfg->correlation.incident_gap,
-		                                       restore_incident, p))) {
+		    (err = restore_open_incidents(p))) {
 			vg_diag_error(diag, cfg->file, 0, 0,
 			              "store.path: restoring state: %s",
 			              err == VG_ERR_STORE ? vg_store_errmsg(p->store)
@@ -1326,11 +1347,14 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 				pp->marks_below = pp->committed;
 			if (err || pp->max_offset < 0)
 				continue;
-			err = vg_store_put_offset(p->store, pp->topic, pp->partition,
-			                          vg_pipeline_committable(p, pp->topic,
-			                                                  pp->partition,
-			                                                  pp->max_offset),
-			                          pp->max_ts, pp->ended);
+			/* a partition another consumer took over (or the input
+			 * ended) no longer decides which incidents a restart
+			 * reopens: its event time is cleared until it is ours again */
+			err = vg_store_put_offset(
+			    p->store, pp->topic, pp->partition,
+			    vg_pipeline_committable(p, pp->topic, pp->partition,
+			                            pp->max_offset),
+			    pp->max_ts, pp->ended || (p->managed && !pp->assigned));
 		}
 		if (!err)
 			err = prune_store(p, low);

@@ -35,6 +35,7 @@ enum stmt_id {
 	S_EACH_MARK,
 	S_PUT_OFFSET,
 	S_MAX_LAST_SEEN,
+	S_PARTITION_TIMES,
 	S_OPEN_INCIDENTS,
 	S_INCIDENT_BY_ID,
 	S_SURFACED_IDS,
@@ -149,8 +150,9 @@ static const char *const g_sql[S_COUNT] = {
                      " DO UPDATE SET next_offset=excluded.next_offset,"
                      " max_event_us=CASE WHEN ?5 THEN NULL"
                      " ELSE coalesce(excluded.max_event_us, max_event_us) END",
-    [S_MAX_LAST_SEEN] = "SELECT coalesce((SELECT min(max_event_us) FROM input_offsets),"
-                        " (SELECT max(last_seen_us) FROM incidents))",
+    [S_MAX_LAST_SEEN] = "SELECT max(last_seen_us) FROM incidents",
+    [S_PARTITION_TIMES] = "SELECT topic, max_event_us FROM input_offsets"
+                          " WHERE max_event_us IS NOT NULL",
     [S_OPEN_INCIDENTS] =
         "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
@@ -1090,26 +1092,51 @@ vg_err vg_store_each_surfaced(struct vg_store *st,
 	return err;
 }
 
+/* The event time a restart reopens incidents from (before the gap): the oldest
+ * newest event time of the partitions of `topics` (NULL: of every partition), else
+ * the newest incident's last activity.  @return false when the store has neither. */
+static bool restore_from(struct vg_store *st, const char *const *topics, size_t ntopics,
+                         vg_time *out)
+{
+	sqlite3_stmt *s = S(st, S_PARTITION_TIMES);
+	bool found = false;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		const char *topic = (const char *)sqlite3_column_text(s, 0);
+		bool ours = !topics;
+		for (size_t i = 0; i < ntopics && !ours && topic; i++)
+			ours = !strcmp(topics[i], topic);
+		vg_time t = sqlite3_column_int64(s, 1);
+		if (ours && (!found || t < *out))
+			*out = t;
+		found = found || ours;
+	}
+	sqlite3_reset(s);
+	if (found)
+		return true;
+	s = S(st, S_MAX_LAST_SEEN);
+	found = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL;
+	if (found)
+		*out = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return found;
+}
+
 vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
+                                   const char *const *topics, size_t ntopics,
                                    vg_err (*fn)(const struct vg_incident *, void *),
                                    void *ctx)
 {
-	sqlite3_stmt *s = S(st, S_MAX_LAST_SEEN);
-	vg_time newest;
+	vg_time newest = 0;
 	int rc;
 
-	if (sqlite3_step(s) != SQLITE_ROW || sqlite3_column_type(s, 0) == SQLITE_NULL) {
-		sqlite3_reset(s);
+	if (!restore_from(st, topics, ntopics, &newest))
 		return VG_OK; /* empty store */
-	}
-	newest = sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
 
 	/* Collect ids first: reading parts reuses other statements. */
 	struct vg_incident *list = NULL;
 	size_t n = 0, cap = 0;
 	vg_err err = VG_OK;
-	s = S(st, S_OPEN_INCIDENTS);
+	sqlite3_stmt *s = S(st, S_OPEN_INCIDENTS);
 	sqlite3_bind_int64(s, 1, newest - gap);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (n == cap) {

@@ -264,10 +264,13 @@ vg_err vg_store_each_mark(struct vg_store *st,
  *  decide which incidents a later run reopens). */
 vg_err vg_store_put_offset(struct vg_store *st, const char *topic, int32_t partition,
                            int64_t next_offset, vg_time max_event_time, bool ended);
-/** @brief Load incidents an alert could still join after a restart (last activity
- *  within gap of the oldest partition's newest event, or of the newest incident when
- *  no partition is recorded) and give each to fn. */
+/** @brief Load incidents an alert could still join after a restart and give each to
+ *  fn: those active within gap of the oldest newest event time of the partitions of
+ *  `topics` (NULL: of every partition recorded), or of the newest incident when none
+ *  of them is recorded.  A topic the run no longer reads must not hold that time
+ *  back: every restart would reopen every incident since it was dropped. */
 vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
+                                   const char *const *topics, size_t ntopics,
                                    vg_err (*fn)(const struct vg_incident *inc, void *ctx),
                                    void *ctx);
 /** @brief Mark incident versions as published on the output topic. */
@@ -396,6 +399,8 @@ struct vg_pipeline_stats {
 	                                   taken as the time they were read */
 	uint64_t alerts_released_early; /* assembled before the low watermark passed
 	                                   them: correlation.max_held_alerts */
+	uint64_t incidents_restored;    /* open incidents read back from the store at
+	                                   start (vg_store_each_open_incident) */
 	/* detection's field value cache (engine.value_cache), every thread's summed;
 	 * they depend on how records were spread over the threads, so they are
 	 * logged, not stored with the metrics */

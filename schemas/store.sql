@@ -140,8 +140,9 @@ CREATE TABLE IF NOT EXISTS input_offsets (
   partition    INTEGER NOT NULL,
   next_offset  INTEGER NOT NULL,
   -- newest event time seen (or the wall clock an idle partition was advanced to);
-  -- NULL once the input ended (a replayed file): a restart reopens incidents
-  -- within the gap of the oldest, or of the newest incident when all are NULL
+  -- NULL once the input ended (a replayed file) or while another consumer owns
+  -- the partition: a restart reopens incidents within two gaps of the oldest of
+  -- the configured input topics' partitions, or of the newest incident when none
   max_event_us INTEGER,
   PRIMARY KEY (topic, partition)
 ) WITHOUT ROWID;

@@ -1629,12 +1629,147 @@ START_TEST(logon_target_account_joins)
 }
 END_TEST
 
+/* One run of `topic` in its own config (inputs: [topic]): n test events from
+ * `day` (2026-MM-DD), one host each, an hour apart, never finishing the input (a
+ * Kafka topic does not end); the stats of the run. */
+static void topic_run(const char *db, const char *rules, const char *topic, int month,
+                      int day, int n, struct vg_pipeline_stats *st)
+{
+	char extra[512];
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts;
+	snprintf(extra, sizeof(extra),
+	         "rules: {paths: ['%s']}\nkafka: {inputs: [{topic: %s}]}\n", rules,
+	         topic);
+	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
+	vg_pipeline_stats(p, st);
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	for (int i = 0; i < n; i++) {
+		char rec[256];
+		int len = snprintf(rec, sizeof(rec),
+		                   "<86>1 2026-%02d-%02dT%02d:00:00Z host%d app 1 - - "
+		                   "vigil-test-event %d",
+		                   month, day, i, i, i);
+		struct vg_source src = {topic, 0, i};
+		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_SYSLOG, rec, (size_t)len,
+		                                     &src, VG_TIME_NONE),
+		                 VG_OK);
+	}
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+
+/* Incidents active within two incident gaps (the default) of topic's newest event
+ * time in db's input_offsets. */
+static int64_t reach_of(const char *db, const char *topic)
+{
+	struct vg_config *cfg = NULL;
+	struct vg_diag d;
+	char sql[512];
+	vg_diag_init(&d);
+	ck_assert_int_eq(vg_config_load_string("t", "", 0, &cfg, &d), VG_OK);
+	snprintf(sql, sizeof(sql),
+	         "select count(*) from incidents where last_seen_us >= (select "
+	         "max_event_us from input_offsets where topic = '%s') - %lld",
+	         topic, (long long)(2 * cfg->correlation.incident_gap));
+	vg_config_destroy(cfg);
+	return query_int(db, sql);
+}
+
+/* A restart reopens the incidents the topics it reads can still reach, not those
+ * of a topic the config no longer reads: that topic's partitions keep their old
+ * event time in the store, and every restart would reopen every incident since. */
+START_TEST(restart_ignores_topics_no_longer_read)
+{
+	char db[128], rules[128];
+	struct vg_pipeline_stats st;
+	snprintf(db, sizeof(db), "%s/topics.db", g_dir);
+	write_test_file(
+	    "topic.yml",
+	    "title: Test event\nid: 77777777-7777-4777-8777-777777777777\n"
+	    "level: medium\nlogsource: {product: linux}\n"
+	    "detection: {keywords: [vigil-test-event], condition: keywords}\n",
+	    rules, sizeof(rules));
+	topic_run(db, rules, "old", 1, 5, 6, &st); /* January */
+	topic_run(db, rules, "new", 3, 9, 6, &st); /* March */
+	int64_t march =
+	    query_int(db, "select count(*) from incidents where first_seen like "
+	                  "'2026-03-%'");
+	ck_assert_int_gt(march, 0);
+	/* what reading "new" reaches: March's incidents within two gaps of its
+	 * partition's newest event, none of January's */
+	int64_t from_new = reach_of(db, "new");
+	ck_assert_int_gt(from_new, 0);
+	ck_assert_int_le(from_new, march);
+	topic_run(db, rules, "new", 3, 9, 0, &st);
+	ck_assert_uint_eq(st.incidents_restored, (uint64_t)from_new);
+	/* reading the old topic again reaches back to it: everything since */
+	int64_t from_old = reach_of(db, "old");
+	ck_assert_int_gt(from_old, march);
+	topic_run(db, rules, "old", 1, 5, 0, &st);
+	ck_assert_uint_eq(st.incidents_restored, (uint64_t)from_old);
+}
+END_TEST
+
+/* One batch: the record `line` on syslog partition `part` at offset `off`. */
+static void one_record(struct vg_pipeline *p, int32_t part, int64_t off, const char *line)
+{
+	struct vg_output *outs;
+	size_t nouts;
+	struct vg_source src = {"syslog", part, off};
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	ck_assert_int_eq(
+	    vg_pipeline_process(p, VG_FMT_SYSLOG, line, strlen(line), &src, VG_TIME_NONE),
+	    VG_OK);
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+}
+
+/* A partition a rebalance gave to another consumer keeps its offset in the store
+ * but not its event time, which would otherwise hold back what every later restart
+ * reopens; once it is ours again and delivers, its time is back. */
+START_TEST(revoked_partition_leaves_the_restore_horizon)
+{
+	char db[128];
+	struct vg_config *cfg;
+	snprintf(db, sizeof(db), "%s/revoked.db", g_dir);
+	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	const char *topics[] = {"syslog", "syslog"};
+	const int32_t both[] = {0, 1};
+	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, both, 2), VG_OK);
+	one_record(p, 0, 0, "<86>1 2026-11-20T10:00:00Z web01 app 1 - - zero");
+	one_record(p, 1, 0, "<86>1 2026-11-20T10:00:05Z web02 app 1 - - one");
+	const char *q1 = "select count(*) from input_offsets where partition = 1 and "
+	                 "max_event_us is not null";
+	ck_assert_int_eq(query_int(db, q1), 1);
+	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, both, 1), VG_OK);
+	one_record(p, 0, 1, "<86>1 2026-11-20T10:01:00Z web01 app 1 - - zero");
+	ck_assert_int_eq(query_int(db, q1), 0);
+	ck_assert_int_eq(query_int(db, "select next_offset from input_offsets where "
+	                               "partition = 1"),
+	                 1);
+	ck_assert_int_eq(query_int(db, "select count(*) from input_offsets where "
+	                               "partition = 0 and max_event_us is not null"),
+	                 1);
+	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, both, 2), VG_OK);
+	one_record(p, 1, 1, "<86>1 2026-11-20T10:02:00Z web02 app 1 - - one");
+	ck_assert_int_eq(query_int(db, q1), 1);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
 	    {"attack", attack_becomes_one_incident},
 	    {"determinism", ids_are_deterministic_across_batchings},
 	    {"restart", restart_reproduces_the_uninterrupted_store},
+	    {"restart_topics", restart_ignores_topics_no_longer_read},
+	    {"revoked_horizon", revoked_partition_leaves_the_restore_horizon},
 	    {"scenario", scenario_is_deterministic},
 	    {"story", story_has_source_spread_and_tactics},
 	    {"oversized", oversized_documents_leave_details_out},

@@ -160,9 +160,9 @@ START_TEST(upsert_is_idempotent_and_restores)
 	struct vg_assembler_conf aconf = {.inactivity_gap = 3600 * VG_USEC_PER_SEC};
 	struct vg_assembler *a;
 	ck_assert_int_eq(vg_assembler_new(&aconf, &a), VG_OK);
-	ck_assert_int_eq(
-	    vg_store_each_open_incident(st, 3600 * VG_USEC_PER_SEC, restore_into, a),
-	    VG_OK);
+	ck_assert_int_eq(vg_store_each_open_incident(st, 3600 * VG_USEC_PER_SEC, NULL, 0,
+	                                             restore_into, a),
+	                 VG_OK);
 	struct vg_incident *r = vg_assembler_get(a, "inc-00000000000000aa");
 	ck_assert_ptr_nonnull(r);
 	ck_assert_uint_eq(r->version, 2);
@@ -197,9 +197,9 @@ START_TEST(old_incidents_are_not_restored)
 	struct vg_assembler_conf aconf = {.inactivity_gap = 3600 * VG_USEC_PER_SEC};
 	struct vg_assembler *a;
 	vg_assembler_new(&aconf, &a);
-	ck_assert_int_eq(
-	    vg_store_each_open_incident(st, 3600 * VG_USEC_PER_SEC, restore_into, a),
-	    VG_OK);
+	ck_assert_int_eq(vg_store_each_open_incident(st, 3600 * VG_USEC_PER_SEC, NULL, 0,
+	                                             restore_into, a),
+	                 VG_OK);
 	ck_assert_uint_eq(vg_assembler_open_count(a), 1);
 	ck_assert_ptr_nonnull(vg_assembler_get(a, "inc-0000000000000002"));
 	vg_assembler_destroy(a);
