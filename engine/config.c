@@ -115,6 +115,11 @@ static const struct opt g_opts[] = {
      "100000", 1, 1e9, "Open correlation groups per rule before the oldest is evicted"},
     {"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",
      1, 1e10, "Open correlation groups in total before the oldest is evicted"},
+    {"correlation", "max_released_per_batch", T_INT,
+     O(correlation.max_released_per_batch), "50000", 1, 1e9,
+     "Held alerts assembled at most per batch once the low watermark passes them; the "
+     "rest follow in the next batches (every poll, records or not): a partition that "
+     "catches up after days behind must not make every incident document at once"},
     {"correlation", "max_held_alerts", T_INT, O(correlation.max_held_alerts), "1000000",
      1, 1e9,
      "Alerts held for event-time order (a partition behind the others holds them, "

@@ -846,16 +846,21 @@ static void release_first(struct vg_pipeline *p, vg_err *err)
 	held_free(h);
 }
 
-/* Release, in cmp_held order, every held alert at or before `upto` (none when
- * upto is VG_TIME_NONE: no low watermark yet), and then the oldest beyond `keep`
- * of those left (correlation.max_held_alerts).  Each costs O(log held): a source
- * far behind, holding a million alerts, must not slow every batch down. */
-static vg_err release_alerts(struct vg_pipeline *p, vg_time upto, size_t keep)
+/* Release, in cmp_held order, the held alerts at or before `upto` (none when upto
+ * is VG_TIME_NONE: no low watermark yet), at most `budget` of them (the rest in the
+ * next batches), and then, when none of those is left, the oldest beyond `keep` of
+ * the rest (correlation.max_held_alerts).  Each costs O(log held): a source far
+ * behind, holding a million alerts, must not slow every batch down. */
+static vg_err release_alerts(struct vg_pipeline *p, vg_time upto, size_t keep,
+                             size_t budget)
 {
 	vg_err err = VG_OK;
-	while (upto != VG_TIME_NONE && p->nheld && p->held[0].a.last_ts <= upto)
+	for (size_t n = 0; n < budget && upto != VG_TIME_NONE && p->nheld &&
+	                   p->held[0].a.last_ts <= upto;
+	     n++)
 		release_first(p, &err);
-	if (p->nheld > keep) {
+	bool due_left = upto != VG_TIME_NONE && p->nheld && p->held[0].a.last_ts <= upto;
+	if (!due_left && p->nheld > keep) {
 		size_t early = p->nheld - keep;
 		const struct part_pos *low = low_partition(p);
 		char at[32] = "-";
@@ -1306,14 +1311,15 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 		err = flush_group(p, &p->parts[i]);
 	low = low_watermark(p); /* a flushed group may carry the newest event */
 	size_t keep = (size_t)p->cfg->correlation.max_held_alerts;
-	if (!err && p->finishing)
-		err = release_alerts(p, INT64_MAX, keep);
+	size_t budget = (size_t)p->cfg->correlation.max_released_per_batch;
+	if (!err && p->finishing) /* the end of a finite input: everything, now */
+		err = release_alerts(p, INT64_MAX, keep, SIZE_MAX);
 	else if (!err)
 		err = release_alerts(p,
 		                     low == VG_TIME_NONE
 		                         ? VG_TIME_NONE
 		                         : low - p->cfg->correlation.allowed_lateness,
-		                     keep);
+		                     keep, budget);
 
 	/* Deterministic order: sort the dirty ids. */
 	char(*ids)[21] = calloc(p->dirty.count ? p->dirty.count : 1, sizeof(*ids));
@@ -1386,12 +1392,17 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 		return err;
 	p->stats_flushed = p->stats;
 	vg_correlator_sweep_marks(p->corr);
-	/* Free incidents no held or future alert can join (event time, low watermark,
-	 * a gap of margin for correlations whose windows started earlier). */
-	if (low != VG_TIME_NONE && !p->finishing)
+	/* Free incidents no held or future alert can join (event time: the low
+	 * watermark, or the oldest alert still held when max_released_per_batch left
+	 * due ones for the next batch; a gap of margin for correlations whose windows
+	 * started earlier). */
+	if (low != VG_TIME_NONE && !p->finishing) {
+		vg_time from = low - p->cfg->correlation.allowed_lateness;
+		if (p->nheld && p->held[0].a.last_ts < from)
+			from = p->held[0].a.last_ts;
 		vg_assembler_expire(p->assembler,
-		                    low - p->cfg->correlation.allowed_lateness -
-		                        p->cfg->correlation.incident_gap);
+		                    from - p->cfg->correlation.incident_gap);
+	}
 	*outputs = p->outputs;
 	*noutputs = p->noutputs;
 	return VG_OK;

@@ -85,6 +85,7 @@ struct vg_config {
 		int64_t max_groups_total;
 		int64_t max_held_alerts; /* held for event-time order before the oldest
 		                            are assembled anyway */
+		int64_t max_released_per_batch; /* held alerts assembled per batch */
 		vg_time idle_partition_timeout; /* wall time before an idle partition's
 		                                   watermark advances with the clock */
 		char **stop_values; /* "type:value" (correlation.stop_values map) */
