@@ -691,7 +691,8 @@ static void load_dir(struct loader *ld, const char *dir, const struct vg_named_a
 		         dl && dir[dl - 1] == '/' ? "" : "/", de->d_name);
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n) /* names is NULL for an empty directory */
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n && !ld->fatal; i++)
 		load_path_file(ld, names[i]);
 out:
