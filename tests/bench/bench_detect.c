@@ -9,6 +9,11 @@
  *       events only: repetition does not inflate it).
  *   bench_detect detect-nocache MIN_EVENTS RULES_DIR EVENTS.jsonl...
  *       the same with the field value cache off (every value scanned).
+ *   bench_detect detect-cold MIN_EVENTS RULES_DIR EVENTS.jsonl...
+ *       the same with the cache emptied before every pass (not timed): each
+ *       pass sees distinct events only, as a stream that never repeats an event,
+ *       so the repetition does not inflate the cache's hits (every pass hits as
+ *       the first pass of `detect` does).
  *   bench_detect detect-fresh MIN_EVENTS RULES_DIR EVENTS.jsonl...
  *       detection alone on events fresh from the parser, as in the pipeline
  *       (engine/workers.c parses a record, then detects it): each chunk of
@@ -139,8 +144,8 @@ enum feed {
 };
 #define FRESH_CHUNK 64
 
-static int bench_detect(enum feed feed, bool cache, long min_events, const char *rules,
-                        int nfiles, char **files)
+static int bench_detect(enum feed feed, bool cache, bool cold, long min_events,
+                        const char *rules, int nfiles, char **files)
 {
 	const bool with_parse = feed == FEED_PARSE;
 	struct lines ls = {0};
@@ -204,7 +209,15 @@ static int bench_detect(enum feed feed, bool cache, long min_events, const char 
 		if (!first.cache_lookups)
 			vg_detect_ctx_stats(dctx, &first);
 	}
+	double paused = 0; /* emptying the cache between passes */
 	while (feed != FEED_FRESH && (long)events < min_events) {
+		if (cold && events) {
+			double a = now_cpu();
+			if (vg_detect_ctx_cache(dctx, 0) != VG_OK ||
+			    vg_detect_ctx_cache(dctx, VG_DETECT_CACHE_DEFAULT) != VG_OK)
+				return 2;
+			paused += now_cpu() - a;
+		}
 		for (size_t i = 0; i < ls.n; i++) {
 			struct vg_event *ev;
 			if (with_parse) {
@@ -226,12 +239,13 @@ static int bench_detect(enum feed feed, bool cache, long min_events, const char 
 		if (!first.cache_lookups)
 			vg_detect_ctx_stats(dctx, &first);
 	}
-	double cpu = feed == FEED_FRESH ? fresh_cpu : now_cpu() - t0;
+	double cpu = feed == FEED_FRESH ? fresh_cpu : now_cpu() - t0 - paused;
 	printf("%s: %zu rules loaded (%zu errors) from %s; %zu distinct Sysmon events "
 	       "repeated to %llu events; %llu rule hits; %.3f s CPU; %.0f events/s/core; "
 	       "memory: max RSS %.1f MiB (%s: %.1f MiB)\n",
 	       with_parse           ? "parse+detect"
 	       : feed == FEED_FRESH ? "detect (events fresh from the parser)"
+	       : cold               ? "detect (value cache emptied before every pass)"
 	       : cache              ? "detect"
 	                            : "detect (no value cache)",
 	       vg_ruleset_count(rs), failed, rules, ls.n, (unsigned long long)events,
@@ -401,17 +415,19 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		enum feed feed;
-		bool cache;
-	} modes[] = {{"detect", FEED_HELD, true},
-	             {"detect-nocache", FEED_HELD, false},
-	             {"detect-fresh", FEED_FRESH, true},
-	             {"parse", FEED_PARSE, true}};
+		bool cache, cold;
+	} modes[] = {{"detect", FEED_HELD, true, false},
+	             {"detect-nocache", FEED_HELD, false, false},
+	             {"detect-cold", FEED_HELD, true, true},
+	             {"detect-fresh", FEED_FRESH, true, false},
+	             {"parse", FEED_PARSE, true, false}};
 	for (size_t m = 0; argc >= 5 && m < sizeof(modes) / sizeof(modes[0]); m++)
 		if (strcmp(argv[1], modes[m].name) == 0) {
 			long min = count_arg("MIN_EVENTS", argv[2], 1000000000L);
 			return min < 0 ? 2
-			               : bench_detect(modes[m].feed, modes[m].cache, min,
-			                              argv[3], argc - 4, argv + 4);
+			               : bench_detect(modes[m].feed, modes[m].cache,
+			                              modes[m].cold, min, argv[3],
+			                              argc - 4, argv + 4);
 		}
 	if ((argc == 4 || argc == 5) && strcmp(argv[1], "groups") == 0) {
 		long n = count_arg("N", argv[3], 100000000L);
@@ -420,7 +436,8 @@ int main(int argc, char **argv)
 	}
 	if (argc >= 3 && strcmp(argv[1], "load") == 0)
 		return bench_load(argc - 2, argv + 2);
-	fprintf(stderr, "usage: bench_detect detect|detect-nocache|detect-fresh|parse "
+	fprintf(stderr, "usage: bench_detect "
+	                "detect|detect-nocache|detect-cold|detect-fresh|parse "
 	                "MIN_EVENTS "
 	                "RULES_DIR FILE...\n"
 	                "       bench_detect groups event_count|value_count N [PER_KEY]\n"
