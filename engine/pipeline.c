@@ -103,7 +103,11 @@ struct vg_pipeline {
 	struct vg_output *outputs;
 	size_t noutputs, outputs_cap;
 
-	float *features, *contrib;
+	/* the incidents changed in a batch, ranked together (vg_pipeline_end): per
+	 * incident a row of features, its score and a row of contributions */
+	struct vg_incident **ranked;
+	float *features, *scores, *contrib;
+	size_t ranked_cap; /* rows each array holds */
 	struct vg_incident_text text;
 	struct vg_incident_story story;
 	/* (host, rule) pairs seen in the stream ("host\x1frule" -> (void *)1), for
@@ -372,9 +376,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 		goto fail;
 	}
 	p->arena = vg_arena_new(256 * 1024);
-	p->features = calloc(vg_feature_count(), sizeof(float));
-	p->contrib = calloc(vg_feature_count() + 1, sizeof(float));
-	if (!p->pctx || !p->dctx || !p->arena || !p->features || !p->contrib) {
+	if (!p->pctx || !p->dctx || !p->arena) {
 		err = VG_ERR_NOMEM;
 		goto fail;
 	}
@@ -476,7 +478,9 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 	vg_buf_free(&p->text.tactics);
 	vg_buf_free(&p->expl);
 	vg_buf_free(&p->feats);
+	free(p->ranked);
 	free(p->features);
+	free(p->scores);
 	free(p->contrib);
 	vg_store_close(p->store);
 	vg_assembler_destroy(p->assembler);
@@ -1111,26 +1115,65 @@ static struct vg_output *output_push(struct vg_pipeline *p, const char *incident
 	return o;
 }
 
-static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
+/* Room for n ranked incidents' rows. */
+static vg_err ranked_reserve(struct vg_pipeline *p, size_t n)
 {
-	struct vg_ranking rank = {.score = -1, .priority = 0, .features = p->features};
-	char errstr[256];
-	vg_err err;
+	if (n <= p->ranked_cap)
+		return VG_OK;
+	size_t cap = p->ranked_cap ? p->ranked_cap : 64, nf = vg_feature_count();
+	while (cap < n)
+		cap *= 2;
+	struct vg_incident **r = realloc(p->ranked, cap * sizeof(*r));
+	if (r)
+		p->ranked = r;
+	float *f = realloc(p->features, cap * nf * sizeof(float));
+	if (f)
+		p->features = f;
+	float *sc = realloc(p->scores, cap * sizeof(float));
+	if (sc)
+		p->scores = sc;
+	float *c = realloc(p->contrib, cap * (nf + 1) * sizeof(float));
+	if (c)
+		p->contrib = c;
+	if (!r || !f || !sc || !c)
+		return VG_ERR_NOMEM;
+	p->ranked_cap = cap;
+	return VG_OK;
+}
 
-	vg_features_compute(inc, p->features);
+/* Features and scores of the n incidents in p->ranked, all scored in one call
+ * (vg_model_score_rows: XGBoost's fixed cost per call is paid once a batch). */
+static vg_err rank_incidents(struct vg_pipeline *p, size_t n)
+{
+	size_t nf = vg_feature_count();
+	for (size_t k = 0; k < n; k++)
+		vg_features_compute(p->ranked[k], p->features + k * nf);
+	if (!p->model || !n)
+		return VG_OK;
+	char errstr[256];
+	vg_err err = vg_model_score_rows(p->model, p->features, n, p->scores, p->contrib,
+	                                 errstr, sizeof(errstr));
+	if (err)
+		vg_log(VG_LOG_ERROR, "scoring %zu incidents (first %s): %s", n,
+		       p->ranked[0]->id, errstr);
+	return err;
+}
+
+/* Store and publish ranked incident k (rank_incidents). */
+static vg_err store_ranked(struct vg_pipeline *p, size_t k)
+{
+	struct vg_incident *inc = p->ranked[k];
+	size_t nf = vg_feature_count();
+	const float *features = p->features + k * nf;
+	struct vg_ranking rank = {.score = -1, .priority = 0, .features = features};
+
 	vg_incident_story_free(&p->story);
 	if (vg_incident_story_build(inc, &p->story))
 		return VG_ERR_NOMEM;
 	if (p->model) {
-		float score;
-		err = vg_model_score(p->model, p->features, &score, p->contrib, errstr,
-		                     sizeof(errstr));
-		if (err) {
-			vg_log(VG_LOG_ERROR, "scoring %s: %s", inc->id, errstr);
-			return err;
-		}
+		float score = p->scores[k];
 		rank.score = score;
-		rank.contrib = p->contrib;
+		rank.contrib = p->contrib + k * (nf + 1);
 		rank.priority =
 		    vg_priority_from_score(score, p->cfg->model.priority_bands);
 		rank.surfaced = score >= p->cfg->model.surface_threshold;
@@ -1138,7 +1181,7 @@ static vg_err rank_and_store(struct vg_pipeline *p, struct vg_incident *inc)
 	inc->score = rank.score;
 	inc->priority = rank.priority;
 	if (p->incident_tap)
-		p->incident_tap(inc, p->features, rank.score, p->incident_tap_ctx);
+		p->incident_tap(inc, features, rank.score, p->incident_tap_ctx);
 
 	vg_incident_text_build_story(inc, &rank, &p->story, &p->text);
 	vg_buf_reset(&p->expl);
@@ -1331,11 +1374,18 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	if (!err)
 		qsort(ids, nids, sizeof(*ids),
 		      (int (*)(const void *, const void *))strcmp);
+	size_t nranked = 0;
+	if (!err)
+		err = ranked_reserve(p, nids);
 	for (size_t i = 0; !err && i < nids; i++) {
 		struct vg_incident *inc = vg_assembler_get(p->assembler, ids[i]);
-		if (!inc)
-			continue; /* expired or merged within the batch */
-		err = rank_and_store(p, inc);
+		if (inc) /* else expired or merged within the batch */
+			p->ranked[nranked++] = inc;
+	}
+	if (!err)
+		err = rank_incidents(p, nranked);
+	for (size_t k = 0; !err && k < nranked; k++) {
+		err = store_ranked(p, k);
 		p->stats.incidents_changed++;
 	}
 	vg_strmap_free(&p->dirty);

@@ -63,6 +63,18 @@ void vg_model_destroy(struct vg_model *m);
  */
 vg_err vg_model_score(struct vg_model *m, const float *features, float *score,
                       float *contrib, char *errstr, size_t errstr_size);
+/**
+ * @brief Score n feature vectors in one call (what a batch of changed incidents
+ * costs once instead of n times: see booster.c).  The same results per row as n
+ * calls of vg_model_score.  Thread-safe (serialised on the model).
+ * @param features n rows of vg_feature_count() floats, row after row.
+ * @param scores   n probabilities.
+ * @param contrib  NULL, or n rows of vg_feature_count()+1 floats (as
+ *                 vg_model_score's), row after row.
+ */
+vg_err vg_model_score_rows(struct vg_model *m, const float *features, size_t n,
+                           float *scores, float *contrib, char *errstr,
+                           size_t errstr_size);
 
 struct vg_train_params {
 	int rounds;    /* boosting rounds, e.g. 50 */

@@ -511,6 +511,46 @@ START_TEST(trained_model_separates_classes)
 }
 END_TEST
 
+/* A batch of rows scores each row exactly as a call per row does (the pipeline
+ * ranks a batch's changed incidents in one call), scores and contributions, with
+ * missing features (NaN) among them; zero rows is a no-op. */
+START_TEST(rows_score_as_single_calls)
+{
+	enum { BATCH = 37 };
+	static float X[TEST_ROWS * NF], y[TEST_ROWS];
+	static float contrib[BATCH * (NF + 1)], one_contrib[NF + 1];
+	float scores[BATCH], one;
+	char err[512] = "";
+	struct vg_model *m = load_default();
+	make_data(99, TEST_ROWS, X, y);
+	for (size_t r = 0; r < BATCH; r += 5)
+		X[r * NF + r % NF] = NAN;
+	ck_assert_msg(
+	    vg_model_score_rows(m, X, BATCH, scores, contrib, err, sizeof(err)) == VG_OK,
+	    "%s", err);
+	for (size_t r = 0; r < BATCH; r++) {
+		ck_assert_int_eq(
+		    vg_model_score(m, X + r * NF, &one, one_contrib, err, sizeof(err)),
+		    VG_OK);
+		ck_assert_msg(memcmp(&one, &scores[r], sizeof(float)) == 0,
+		              "row %zu: %.9g alone, %.9g in the batch", r, (double)one,
+		              (double)scores[r]);
+		ck_assert_msg(
+		    memcmp(one_contrib, contrib + r * (NF + 1), sizeof(one_contrib)) == 0,
+		    "row %zu: contributions differ", r);
+	}
+	float sc_only[BATCH];
+	ck_assert_int_eq(
+	    vg_model_score_rows(m, X, BATCH, sc_only, NULL, err, sizeof(err)), VG_OK);
+	ck_assert_int_eq(memcmp(sc_only, scores, sizeof(scores)), 0);
+	ck_assert_int_eq(vg_model_score_rows(m, X, 0, scores, contrib, err, sizeof(err)),
+	                 VG_OK);
+	ck_assert_int_eq(vg_model_score_rows(m, X, BATCH, NULL, NULL, err, sizeof(err)),
+	                 VG_ERR_INVALID);
+	vg_model_destroy(m);
+}
+END_TEST
+
 START_TEST(contributions_sum_to_margin)
 {
 	static float X[TEST_ROWS * NF], y[TEST_ROWS];
@@ -1004,6 +1044,7 @@ static Suite *models_suite(void)
 	tcase_add_unchecked_fixture(tc, train_fixture_setup, train_fixture_teardown);
 	tcase_add_test(tc, trained_model_separates_classes);
 	tcase_add_test(tc, contributions_sum_to_margin);
+	tcase_add_test(tc, rows_score_as_single_calls);
 	tcase_add_test(tc, training_is_byte_reproducible);
 	tcase_add_test(tc, binary_formats_and_buffer_load_score_the_same);
 	tcase_add_test(tc, concurrent_scoring_matches_serial);
