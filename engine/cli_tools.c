@@ -111,42 +111,80 @@ static vg_err parse_emit(void *ud, struct vg_event *ev, const char *reason,
 	return VG_OK;
 }
 
+/* The config at path (NULL: a config's defaults) with paths[0..n) added to its
+ * list option section.paths (the command line's -r or --decoders, after the
+ * file's); NULL with the reasons on stderr. */
+static struct vg_config *cfg_with_paths(const char *path, const char *section,
+                                        const char *const *paths, size_t n)
+{
+	struct vg_config *cfg = NULL;
+	if (path) {
+		cfg = vg_cli_load_config(path);
+	} else {
+		struct vg_diag diag;
+		vg_diag_init(&diag);
+		if (vg_config_load_string("<defaults>", "", 0, &cfg, &diag))
+			vg_diag_print(&diag, stderr);
+		vg_diag_clear(&diag);
+	}
+	vg_err err = VG_OK;
+	for (size_t i = 0; cfg && i < n; i++)
+		if ((err = vg_config_append(cfg, section, "paths", paths[i])) != VG_OK) {
+			fprintf(stderr, "vigil: %s path '%s': %s\n", section, paths[i],
+			        err == VG_ERR_INVALID ? "empty" : vg_err_str(err));
+			vg_config_destroy(cfg);
+			cfg = NULL;
+		}
+	return cfg;
+}
+
 int vg_cli_parse(int argc, char **argv)
 {
 	static const struct option lopts[] = {{"format", required_argument, NULL, 'f'},
 	                                      {"decoders", required_argument, NULL, 'd'},
+	                                      {"config", required_argument, NULL, 'c'},
 	                                      {NULL, 0, NULL, 0}};
 	enum vg_format fmt = VG_FMT_AUTO;
-	const char *decoders[64];
+	const char *decoders[64], *cfg_path = NULL;
 	size_t ndec = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "f:d:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:d:c:", lopts, NULL)) != -1) {
 		if (c == 'f' && parse_format_opt(optarg, &fmt))
 			return 2;
 		else if (c == 'd' && ndec < 64)
 			decoders[ndec++] = optarg;
+		else if (c == 'c')
+			cfg_path = optarg;
 		else if (c != 'f' && c != 'd')
 			return 2;
 	}
 	struct vg_diag diag;
 	struct vg_parser *parser = NULL;
 	vg_diag_init(&diag);
-	/* the defaults of a config (correlation.max_future: vigil.claimed_time shows) */
-	struct vg_config *cfg = NULL;
-	if (vg_config_load_string("<defaults>", "", 0, &cfg, &diag)) {
-		vg_diag_print(&diag, stderr);
-		vg_diag_clear(&diag);
+	/* the config's decoders and settings (rfc3164_utc_offset, and
+	 * correlation.max_future: vigil.claimed_time shows), as `vigil run` parses
+	 * with them, then --decoders; without -c a config's defaults */
+	struct vg_config *cfg = cfg_with_paths(cfg_path, "decoders", decoders, ndec);
+	if (!cfg)
 		return 2;
-	}
+	struct vg_named_at *at =
+	    vg_config_named_at(cfg, "decoders", "paths", cfg->decoders.npaths);
 	struct vg_parser_conf pconf = {
-	    .decoder_paths = decoders,
-	    .n_decoder_paths = ndec,
+	    .decoder_paths = (const char *const *)cfg->decoders.paths,
+	    .n_decoder_paths = cfg->decoders.npaths,
+	    .decoder_named_at = at,
 	    .rfc3164_utc_offset_sec = (int)cfg->decoders.rfc3164_utc_offset_sec,
 	    .max_future = cfg->correlation.max_future,
 	};
+	vg_err perr = at ? VG_OK : VG_ERR_NOMEM;
+	if (!perr && !(perr = vg_fields_init(&diag)))
+		perr = vg_parser_new(&pconf, &parser, &diag);
+	free(at);
 	vg_config_destroy(cfg);
-	if (vg_fields_init(&diag) || vg_parser_new(&pconf, &parser, &diag)) {
+	if (perr) {
 		vg_diag_print(&diag, stderr);
+		if (!diag.count)
+			fprintf(stderr, "vigil parse: %s\n", vg_err_str(perr));
 		vg_diag_clear(&diag);
 		return 2;
 	}
@@ -247,32 +285,37 @@ int vg_cli_detect(int argc, char **argv)
 {
 	static const struct option lopts[] = {{"rules", required_argument, NULL, 'r'},
 	                                      {"format", required_argument, NULL, 'f'},
+	                                      {"config", required_argument, NULL, 'c'},
 	                                      {NULL, 0, NULL, 0}};
 	enum vg_format fmt = VG_FMT_AUTO;
-	char *rules[256];
+	const char *rules[256], *cfg_path = NULL;
 	size_t nrules = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "r:f:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:f:c:", lopts, NULL)) != -1) {
 		if (c == 'r' && nrules < 256)
 			rules[nrules++] = optarg;
 		else if (c == 'f' && parse_format_opt(optarg, &fmt))
 			return 2;
+		else if (c == 'c')
+			cfg_path = optarg;
 		else if (c != 'r' && c != 'f')
 			return 2;
 	}
-	/* The pipeline minus store and model: detection and correlation only. */
+	/* The pipeline minus store and model: detection and correlation only, with
+	 * the config's rules, decoders and correlation settings, then -r's rules. */
 	struct vg_diag diag;
-	struct vg_config *cfg = NULL;
 	vg_diag_init(&diag);
-	if (vg_config_load_string("<detect>", "model: {path: none}", 19, &cfg, &diag)) {
-		vg_diag_print(&diag, stderr);
+	struct vg_config *cfg = cfg_with_paths(cfg_path, "rules", rules, nrules);
+	char *none = strdup("none");
+	if (!cfg || !none) {
+		free(none);
+		vg_config_destroy(cfg);
 		return 2;
 	}
+	free(cfg->model.path);
+	cfg->model.path = none;
 	free(cfg->store.path);
 	cfg->store.path = NULL;
-	cfg->rules.paths = calloc(nrules ? nrules : 1, sizeof(char *));
-	for (size_t i = 0; i < nrules && cfg->rules.paths; i++)
-		cfg->rules.paths[cfg->rules.npaths++] = strdup(rules[i]);
 	struct detect_out d = {.record = -1};
 	struct vg_pipeline_hooks hooks = {.alert_tap = print_alert, .ctx = &d};
 	struct vg_pipeline *p = NULL;

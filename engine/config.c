@@ -1088,6 +1088,49 @@ void vg_config_where_item(const struct vg_config *cfg, const char *section,
 	*col = where ? where[2 * i + 1] : 0;
 }
 
+vg_err vg_config_append(struct vg_config *cfg, const char *section, const char *key,
+                        const char *value)
+{
+	const struct opt *o = find_opt(section, key);
+	if (!o || o->type != T_STRLIST || !value || !value[0])
+		return VG_ERR_INVALID;
+	char ***list = (char ***)((char *)cfg + o->off);
+	size_t *count = (size_t *)((char *)cfg + o->off + sizeof(char **));
+	size_t at = (size_t)(o - g_opts);
+	char **nl = realloc(*list, (*count + 1) * sizeof(char *));
+	if (!nl)
+		return VG_ERR_NOMEM;
+	*list = nl;
+	/* the entry has no position in the file: (0, 0), as vg_config_where_item
+	 * reports for an entry the file did not write */
+	int *where = cfg->item_where
+	                 ? realloc(cfg->item_where[at], 2 * (*count + 1) * sizeof(int))
+	                 : NULL;
+	if (cfg->item_where && !where)
+		return VG_ERR_NOMEM;
+	if (where) {
+		if (!cfg->item_where[at]) /* none kept yet: the earlier entries too */
+			memset(where, 0, 2 * *count * sizeof(int));
+		where[2 * *count] = where[2 * *count + 1] = 0;
+		cfg->item_where[at] = where;
+	}
+	if (!(nl[*count] = strdup(value)))
+		return VG_ERR_NOMEM;
+	(*count)++;
+	return VG_OK;
+}
+
+struct vg_named_at *vg_config_named_at(const struct vg_config *cfg, const char *section,
+                                       const char *key, size_t n)
+{
+	struct vg_named_at *at = calloc(n ? n : 1, sizeof(*at));
+	for (size_t i = 0; at && i < n; i++) {
+		vg_config_where_item(cfg, section, key, i, &at[i].line, &at[i].col);
+		at[i].file = at[i].line ? cfg->file : NULL;
+	}
+	return at;
+}
+
 void vg_config_describe(FILE *out)
 {
 	const char *section = "";

@@ -28,11 +28,15 @@ static const struct {
     {"config", vg_cli_config, "config   list every configuration key with its default",
      NULL},
     {"parse", vg_cli_parse,
-     "parse [--format F] [FILE...]   print normalized events as JSON",
-     "parse [--format F] [--decoders PATH]... [FILE...]   ('-' or none reads stdin;\n"
-     "F: auto, syslog, rfc3164, rfc5424, json, auditd, aitads)"},
+     "parse [-c FILE] [--format F] [FILE...]   print normalized events as JSON",
+     "parse [-c FILE] [--format F] [--decoders PATH]... [FILE...]   ('-' or none reads\n"
+     "stdin; F: auto, syslog, rfc3164, rfc5424, json, auditd, aitads); -c: the config's\n"
+     "decoders and settings, as `vigil run` parses, --decoders added to them"},
     {"detect", vg_cli_detect,
-     "detect [-r RULES]... [--format F] [FILE...]   print rule hits and alerts", NULL},
+     "detect [-c FILE] [-r RULES]... [--format F] [FILE...]   print rule hits and alerts",
+     "detect [-c FILE] [-r RULES]... [--format F] [FILE...]   ('-' or none reads stdin)\n"
+     "-c: the config's rules, decoders and correlation settings, as `vigil run` detects\n"
+     "(no store, no model), -r's rules added to them; neither: the embedded rules"},
     {"rules", vg_cli_rules,
      "rules check PATH...   load rules and report the ones that cannot run",
      "rules check [-v] PATH...\n"

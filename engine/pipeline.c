@@ -304,19 +304,6 @@ static void check_retention(const struct vg_config *cfg, const struct vg_ruleset
 	    info.id, info.file, info.line);
 }
 
-/* Where cfg named each entry of the list option section.key, for the loaders to
- * report a path's own errors at; NULL when out of memory (they report at the path). */
-static struct vg_named_at *named_at(const struct vg_config *cfg, const char *section,
-                                    const char *key, size_t n)
-{
-	struct vg_named_at *at = calloc(n ? n : 1, sizeof(*at));
-	for (size_t i = 0; at && i < n; i++) {
-		at[i].file = cfg->file;
-		vg_config_where_item(cfg, section, key, i, &at[i].line, &at[i].col);
-	}
-	return at;
-}
-
 vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hooks *hooks,
                        struct vg_pipeline **out, struct vg_diag *diag)
 {
@@ -346,9 +333,10 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	if ((err = vg_fields_init(diag)))
 		goto fail;
 	/* Rules first: they intern the field names decoders and events are sized by. */
-	struct vg_named_at *rules_at = named_at(cfg, "rules", "paths", cfg->rules.npaths);
+	struct vg_named_at *rules_at =
+	    vg_config_named_at(cfg, "rules", "paths", cfg->rules.npaths);
 	struct vg_named_at *decoders_at =
-	    named_at(cfg, "decoders", "paths", cfg->decoders.npaths);
+	    vg_config_named_at(cfg, "decoders", "paths", cfg->decoders.npaths);
 	err = vg_ruleset_load_named((const char *const *)cfg->rules.paths, rules_at,
 	                            cfg->rules.npaths, &p->rules, diag);
 	struct vg_parser_conf pconf = {

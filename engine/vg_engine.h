@@ -126,6 +126,18 @@ void vg_config_where(const struct vg_config *cfg, const char *section, const cha
  *  0 0 when it was not (a default) or there is no such entry. */
 void vg_config_where_item(const struct vg_config *cfg, const char *section,
                           const char *key, size_t i, int *line, int *col);
+/** @brief Where each of the first n entries of the list option section.key was
+ *  written, for loaders to report a path's errors at its entry (file NULL for an
+ *  entry the file did not write: vg_config_append's).  Caller frees; NULL when out
+ *  of memory. */
+struct vg_named_at *vg_config_named_at(const struct vg_config *cfg, const char *section,
+                                       const char *key, size_t n);
+/** @brief Add value to the list option section.key (rules.paths, decoders.paths),
+ *  after the entries the file wrote, with no position in it: what a command
+ *  line's -r or --decoders adds to a config.  VG_ERR_INVALID: no such list option
+ *  or an empty value. */
+vg_err vg_config_append(struct vg_config *cfg, const char *section, const char *key,
+                        const char *value);
 /** @brief Print every key with its type, default and description (docs). */
 void vg_config_describe(FILE *out);
 

@@ -198,6 +198,82 @@ START_TEST(sysmon_categories_select_their_event_type)
 }
 END_TEST
 
+/* `vigil parse -c` and `vigil detect -c` read a config as `vigil run` does: its
+ * decoders (a custom program's lines become events with its fields), its rules,
+ * then the command line's --decoders / -r added to them; a config path that
+ * cannot be used fails at start-up at its config entry (file:line:col). */
+START_TEST(parse_and_detect_read_a_config)
+{
+	put("app.yaml", "decoder: acme\nmatch:\n  program: [acmed]\nset:\n"
+	                "  event.module: acme\n  event.dataset: acme.auth\n"
+	                "patterns:\n  - name: login\n"
+	                "    regex: '^login (?<u>\\S+)$'\n    fields: {user.name: u}\n");
+	put("r1.yml", "title: Acme login\nid: acme-login\nlogsource: {product: acme}\n"
+	              "detection:\n  sel: {user.name: mallory}\n  condition: sel\n");
+	const char *extra =
+	    put("r2.yml", "title: Acme any\nid: acme-any\nlogsource: {product: acme}\n"
+	                  "detection:\n  sel: {event.dataset: acme.auth}\n"
+	                  "  condition: sel\n");
+	static char yaml[1024];
+	snprintf(yaml, sizeof(yaml),
+	         "rules:\n  paths: [%s/r1.yml]\ndecoders:\n  paths: [%s/app.yaml]\n",
+	         g_dir, g_dir);
+	const char *cfg = put("vigil.yaml", yaml);
+	const char *input = put("acme.log", "<38>May  1 10:00:00 host1 acmed[12]: login "
+	                                    "mallory\n");
+	static char out[16384], cmd[1024];
+	snprintf(cmd, sizeof(cmd), "'%s' parse -c '%s' --format syslog '%s' 2>/dev/null",
+	         bin(), cfg, input);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"user.name\":\"mallory\""), "%s", out);
+	ck_assert_msg(strstr(out, "\"event.dataset\":\"acme.auth\""), "%s", out);
+	/* without the config the line is a plain syslog event */
+	snprintf(cmd, sizeof(cmd), "'%s' parse --format syslog '%s' 2>/dev/null", bin(),
+	         input);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(!strstr(out, "\"user.name\"") && !strstr(out, "acme.auth"), "%s",
+	              out);
+
+	snprintf(cmd, sizeof(cmd), "'%s' detect -c '%s' --format syslog '%s' 2>/dev/null",
+	         bin(), cfg, input);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"rule_id\":\"acme-login\""), "%s", out);
+	ck_assert_msg(!strstr(out, "acme-any"), "%s", out);
+	snprintf(cmd, sizeof(cmd),
+	         "'%s' detect -c '%s' -r '%s' --format syslog '%s' 2>/dev/null", bin(),
+	         cfg, extra, input);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"rule_id\":\"acme-login\""), "%s", out);
+	ck_assert_msg(strstr(out, "\"rule_id\":\"acme-any\""), "%s", out);
+
+	/* a missing path: at its config entry; one from -r: by its name */
+	snprintf(yaml, sizeof(yaml),
+	         "rules:\n  paths: [%s/r1.yml, %s/gone.yml]\ndecoders:\n"
+	         "  paths: [%s/no-decoders]\n",
+	         g_dir, g_dir, g_dir);
+	cfg = put("bad.yaml", yaml);
+	snprintf(cmd, sizeof(cmd), "'%s' detect -c '%s' -r '%s/also-gone.yml' '%s' 2>&1",
+	         bin(), cfg, g_dir, input);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 2);
+	static char want[512];
+	snprintf(want, sizeof(want), "%s:2:%zu: error: rule path '%s/gone.yml'", cfg,
+	         strlen("  paths: [") + strlen(g_dir) + strlen("/r1.yml, ") + 1, g_dir);
+	ck_assert_msg(strstr(out, want), "want %s in\n%s", want, out);
+	snprintf(want, sizeof(want), "%s:4:11: error: decoder path '%s/no-decoders'", cfg,
+	         g_dir);
+	ck_assert_msg(strstr(out, want), "want %s in\n%s", want, out);
+	snprintf(want, sizeof(want), "%s/also-gone.yml: error: cannot open", g_dir);
+	const char *m = strstr(out, want);
+	ck_assert_msg(m && (m == out || m[-1] == '\n'), "want a line %s in\n%s", want,
+	              out);
+	snprintf(cmd, sizeof(cmd), "'%s' parse -c '%s' '%s' 2>&1", bin(), cfg, input);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 2);
+	snprintf(want, sizeof(want), "%s:4:11: error: decoder path '%s/no-decoders'", cfg,
+	         g_dir);
+	ck_assert_msg(strstr(out, want), "want %s in\n%s", want, out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cli_detect");
@@ -209,6 +285,7 @@ static Suite *suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, detect_prints_hits_and_alerts);
 	tcase_add_test(tc, sysmon_categories_select_their_event_type);
+	tcase_add_test(tc, parse_and_detect_read_a_config);
 	suite_add_tcase(s, tc);
 	return s;
 }

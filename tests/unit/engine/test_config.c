@@ -443,6 +443,39 @@ START_TEST(list_entries_keep_their_positions)
 }
 END_TEST
 
+/* vg_config_append adds an entry after the file's, with no position (a command
+ * line's -r); vg_config_named_at names the file's entries at their positions and
+ * the added ones by no file; lists the file did not write take entries too. */
+START_TEST(appended_entries_have_no_position)
+{
+	struct vg_config *cfg = load_ok("rules:\n  paths: [a/rules]\n");
+	ck_assert_int_eq(vg_config_append(cfg, "rules", "paths", "extra.yml"), VG_OK);
+	ck_assert_int_eq(vg_config_append(cfg, "decoders", "paths", "d.yaml"), VG_OK);
+	ck_assert_int_eq(vg_config_append(cfg, "decoders", "paths", "e.yaml"), VG_OK);
+	ck_assert_int_eq(vg_config_append(cfg, "kafka", "brokers", "x:9092"),
+	                 VG_ERR_INVALID); /* not a list of paths */
+	ck_assert_int_eq(vg_config_append(cfg, "rules", "paths", ""), VG_ERR_INVALID);
+	ck_assert_uint_eq(cfg->rules.npaths, 2);
+	ck_assert_str_eq(cfg->rules.paths[0], "a/rules");
+	ck_assert_str_eq(cfg->rules.paths[1], "extra.yml");
+	ck_assert_uint_eq(cfg->decoders.npaths, 2);
+	ck_assert_str_eq(cfg->decoders.paths[1], "e.yaml");
+	struct vg_named_at *at = vg_config_named_at(cfg, "rules", "paths", 2);
+	ck_assert_ptr_nonnull(at);
+	ck_assert_str_eq(at[0].file, "t.yaml");
+	ck_assert_int_eq(at[0].line, 2);
+	ck_assert_int_eq(at[0].col, 11);
+	ck_assert_ptr_null(at[1].file);
+	ck_assert_int_eq(at[1].line, 0);
+	free(at);
+	at = vg_config_named_at(cfg, "decoders", "paths", 2);
+	ck_assert_ptr_nonnull(at);
+	ck_assert(!at[0].file && !at[1].file && !at[0].line && !at[1].line);
+	free(at);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 START_TEST(example_config_is_valid)
 {
 	char path[4096];
@@ -476,6 +509,7 @@ static Suite *config_suite(void)
 	    {"host_domains", host_domains_are_checked},
 	    {"brokers", brokers_are_checked},
 	    {"list_positions", list_entries_keep_their_positions},
+	    {"appended_entries", appended_entries_have_no_position},
 	    {"example", example_config_is_valid},
 	};
 	return vg_test_suite("config", cases, sizeof(cases) / sizeof(cases[0]), NULL,
