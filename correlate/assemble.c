@@ -89,16 +89,17 @@
  * nor are counted: a fresh engine opens every stream of every host at once.
  * The count saturates at HOST_NEIGHBOURS_MAX (64).
  * Openings are remembered for two gaps, and stored as statistics rows
- * ("open<slot>:<pair>", the opening's time: a new opening takes the pair's first
- * slot whose opening is no longer remembered, else a new one, so every remembered
- * opening has a row -- the openings of a signature's pair are more than a gap
- * apart and need two slots, several incidents of one of Vigil's own rules open on
- * one host at once, their alerts sharing no entity, need more; rows are reused,
- * never deleted: a pair keeps as many as it once needed at once).  On restore an
- * incident's host is taken from its
- * earliest detailed alert, which is the one that opened it unless a late alert
- * from another host came before it (an incident of the engine's own alerts linked
- * across hosts).
+ * ("open<slot>:<pair>", the opening's time: a new opening takes the slot of the
+ * pair's oldest remembered opening once that is forgotten, else a new one, so every
+ * remembered opening has a row -- the openings of a signature's pair are more than
+ * a gap apart and need two slots, several incidents of one of Vigil's own rules
+ * open on one host at once, their alerts sharing no entity, need more; rows are
+ * reused, never deleted: a pair keeps as many as it once needed at once).  On
+ * restore an incident's host is taken from its earliest detailed alert, which is
+ * the one that opened it unless a late alert from another host came before it (an
+ * incident of the engine's own alerts linked across hosts).  An opening costs a
+ * binary search of its host's openings and a pass over the host's incidents that
+ * can still be counted (struct host_ix), not over all of them.
  */
 #include "vg_correlate.h"
 
@@ -125,14 +126,38 @@ struct open_inc {
  * most this many times for its neighbours (and keeps the count meaningful). */
 #define HOST_NEIGHBOURS_MAX 64
 
-/* Per host (the part of a pair key after its last '@'): its open incidents and its
- * incident openings of the last two gaps (host neighbours), so an opening costs
- * what its own host holds, not a pass over every open incident. */
+/* Per host (the part of a pair key after its last '@'): the open incidents opened
+ * on it that a later opening can still count, and its incident openings of the last
+ * two gaps (host neighbours).  An opening costs a binary search of the openings and
+ * a pass over the incidents listed, which holds only those not yet saturated
+ * (HOST_NEIGHBOURS_MAX) and not too old for a later opening (first alert more
+ * than two gaps before the newest, as the openings are pruned): a host scanned from
+ * a new source every second opens a new incident each time (the host alone links
+ * nothing), and before this an opening passed over every incident and opening of
+ * the host -- 36,000 of each after an hour, milliseconds per alert, growing. */
 struct host_ix {
-	struct open_inc **inc; /* open incidents opened on it, unordered */
+	struct open_inc **inc; /* listed open incidents opened on it, unordered */
 	size_t n, cap;
-	vg_time *opened; /* openings past the warm-up, pruned to two gaps */
+	vg_time *opened; /* openings past the warm-up, pruned to two gaps: */
+	size_t head;     /* opened[head .. nopened), in time order unless unsorted */
 	size_t nopened, opened_cap;
+	bool unsorted; /* restored rows appended in any order: sorted at next use */
+};
+
+/* Per pair: the slots of its "open<slot>:<pair>" statistics rows.  A new opening
+ * takes the slot of the pair's oldest remembered opening when that opening is
+ * forgotten (more than two gaps before the newest alert), else a new slot, so every
+ * remembered opening keeps a row and a pair has as many rows as it once needed at
+ * once; queue: (slot, opening time) in the order taken (time order but for late
+ * alerts; restored ones sorted at next use). */
+struct pair_slots {
+	struct slot_at {
+		uint32_t slot;
+		vg_time ts;
+	} * q;
+	size_t head, n, cap; /* q[head .. n) */
+	uint32_t nslots;
+	bool unsorted;
 };
 
 /* Open incidents holding one linking value (several only when it was a stop-value
@@ -206,8 +231,9 @@ struct vg_assembler {
 	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
 	struct mark *nov;     /* novelties of the last two gaps (nov_prune), unordered */
 	size_t nnov, nov_cap;
-	struct vg_strmap hosts; /* host -> struct host_ix * (host neighbours) */
-	char (*touched)[21];    /* incidents changed by a novelty elsewhere */
+	struct vg_strmap hosts;      /* host -> struct host_ix * (host neighbours) */
+	struct vg_strmap pair_slots; /* pair key -> struct pair_slots * */
+	char (*touched)[21];         /* incidents changed by a novelty elsewhere */
 	size_t ntouched, touched_cap;
 	struct vg_strmap sig_stats; /* key -> struct sig_stat * */
 	struct vg_strmap sig_dirty; /* keys changed since vg_assembler_take_sig_stats */
@@ -415,6 +441,7 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 	vg_strmap_init(&a->by_alert);
 	vg_strmap_init(&a->by_id);
 	vg_strmap_init(&a->hosts);
+	vg_strmap_init(&a->pair_slots);
 	if (!set_domains(a) ||
 	    (a->conf.n_stop_values &&
 	     !(a->stops_canon = calloc(a->conf.n_stop_values, sizeof(char *))))) {
@@ -538,6 +565,13 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		free(hx);
 	}
 	vg_strmap_free(&a->hosts);
+	it = 0;
+	while ((slot = vg_strmap_next(&a->pair_slots, &it))) {
+		struct pair_slots *ps = slot->value;
+		free(ps->q);
+		free(ps);
+	}
+	vg_strmap_free(&a->pair_slots);
 	it = 0;
 	while ((slot = vg_strmap_next(&a->sig_stats, &it)))
 		free(slot->value);
@@ -1084,6 +1118,16 @@ static struct open_inc *open_new(struct vg_assembler *a, const char *id)
 	return oi;
 }
 
+/* Take oi off its host's list (it will not be counted again). */
+static void host_unlist(struct open_inc *oi)
+{
+	struct host_ix *hx = oi->hix;
+	struct open_inc *last = hx->inc[--hx->n];
+	hx->inc[oi->hix_ix] = last;
+	last->hix_ix = oi->hix_ix;
+	oi->hix = NULL;
+}
+
 /* Remove oi from the open list and both indexes, and free it. */
 static void open_remove(struct vg_assembler *a, struct open_inc *oi)
 {
@@ -1103,11 +1147,8 @@ static void open_remove(struct vg_assembler *a, struct open_inc *oi)
 		if (vg_strmap_get(&a->by_alert, oi->inc.alerts[i].id) == oi)
 			vg_strmap_del(&a->by_alert, oi->inc.alerts[i].id);
 	vg_strmap_del(&a->by_id, oi->inc.id);
-	if (oi->hix) {
-		struct open_inc *last = oi->hix->inc[--oi->hix->n];
-		oi->hix->inc[oi->hix_ix] = last;
-		last->hix_ix = oi->hix_ix;
-	}
+	if (oi->hix)
+		host_unlist(oi);
 	struct open_inc *last = a->open[--a->nopen];
 	a->open[oi->open_ix] = last;
 	last->open_ix = oi->open_ix;
@@ -1362,19 +1403,96 @@ static vg_err host_ix_add(struct open_inc *oi, struct host_ix *hx)
 	if (!ni)
 		return VG_ERR_NOMEM;
 	hx->inc = ni;
-	oi->hix = hx; /* only once it is listed: open_remove unlists it */
+	oi->hix = hx; /* only while it is listed: open_remove unlists it */
 	oi->hix_ix = (uint32_t)hx->n;
 	hx->inc[hx->n++] = oi;
 	return VG_OK;
 }
 
-static vg_err host_opening_push(struct host_ix *hx, vg_time t)
+static int cmp_time(const void *x, const void *y)
 {
+	vg_time a = *(const vg_time *)x, b = *(const vg_time *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Remember an opening at t (kept in time order: from the back, so openings in
+ * event-time order cost O(1); restored rows are appended and sorted at next use). */
+static vg_err host_opening_push(struct host_ix *hx, vg_time t, bool restored)
+{
+	if (hx->head && hx->nopened == hx->opened_cap) { /* reuse the pruned front */
+		memmove(hx->opened, hx->opened + hx->head,
+		        (hx->nopened - hx->head) * sizeof(vg_time));
+		hx->nopened -= hx->head;
+		hx->head = 0;
+	}
 	vg_time *no = grow1(hx->opened, hx->nopened, &hx->opened_cap, sizeof(*no));
 	if (!no)
 		return VG_ERR_NOMEM;
 	hx->opened = no;
-	hx->opened[hx->nopened++] = t;
+	size_t j = hx->nopened++;
+	if (restored) {
+		hx->unsorted = true;
+	} else {
+		while (j > hx->head && no[j - 1] > t) {
+			no[j] = no[j - 1];
+			j--;
+		}
+	}
+	no[j] = t;
+	return VG_OK;
+}
+
+/* The first of opened[lo .. hi) at or after t (sorted). */
+static size_t first_at_or_after(const vg_time *v, size_t lo, size_t hi, vg_time t)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int cmp_slot_at(const void *x, const void *y)
+{
+	const struct slot_at *a = x, *b = y;
+	return a->ts < b->ts   ? -1
+	       : a->ts > b->ts ? 1
+	                       : (a->slot > b->slot) - (a->slot < b->slot);
+}
+
+/* The pair's slots (created when absent); NULL when out of memory. */
+static struct pair_slots *pair_slots_of(struct vg_assembler *a, const char *pk)
+{
+	struct pair_slots *ps = vg_strmap_get(&a->pair_slots, pk);
+	if (ps)
+		return ps;
+	if (!(ps = calloc(1, sizeof(*ps))))
+		return NULL;
+	if (vg_strmap_put(&a->pair_slots, pk, ps) != VG_OK) {
+		free(ps);
+		return NULL;
+	}
+	return ps;
+}
+
+/* Queue (slot, ts) at the back of ps. */
+static vg_err pair_slot_push(struct pair_slots *ps, uint32_t slot, vg_time ts)
+{
+	if (ps->head && ps->n == ps->cap) {
+		memmove(ps->q, ps->q + ps->head, (ps->n - ps->head) * sizeof(*ps->q));
+		ps->n -= ps->head;
+		ps->head = 0;
+	}
+	struct slot_at *nq = grow1(ps->q, ps->n, &ps->cap, sizeof(*nq));
+	if (!nq)
+		return VG_ERR_NOMEM;
+	ps->q = nq;
+	nq[ps->n++] = (struct slot_at){slot, ts};
+	if (slot >= ps->nslots)
+		ps->nslots = slot + 1;
 	return VG_OK;
 }
 
@@ -1437,52 +1555,67 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 }
 
 /* A new incident oi, opened by the alert with pair pk at t: it counts the
- * remembered openings on its host within the gap of t, every other open incident
- * on that host whose first alert is within the gap counts it (touched), and the
- * opening is remembered and recorded in the older of the pair's two rows. */
+ * remembered openings on its host within the gap of t, every other listed incident
+ * on that host whose first alert is within the gap counts it (touched; those
+ * saturated or too old for a later opening leave the list), and the opening is
+ * remembered and recorded in a row of the pair (pair_slots). */
 static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const char *pk,
                           vg_time t)
 {
 	vg_time gap = a->conf.inactivity_gap;
 	struct host_ix *hx;
-	if (host_ix_of(a, pk, &hx) != VG_OK || host_ix_add(oi, hx) != VG_OK)
+	if (host_ix_of(a, pk, &hx) != VG_OK)
 		return VG_ERR_NOMEM;
 	if (!hx || t - a->stream_start < a->conf.novelty_warmup)
-		return VG_OK;
-	uint32_t n = 0;
-	size_t k = 0;
-	for (size_t i = 0; i < hx->nopened; i++) {
-		vg_time o = hx->opened[i];
-		if (o + 2 * gap < a->newest_ts)
-			continue; /* too old for any later alert (as nov_prune) */
-		hx->opened[k++] = o;
-		n += o <= t + gap && o + gap >= t;
+		return VG_OK; /* never counted: not listed */
+	if (hx->unsorted) {
+		qsort(hx->opened + hx->head, hx->nopened - hx->head, sizeof(vg_time),
+		      cmp_time);
+		hx->unsorted = false;
 	}
-	hx->nopened = k;
-	oi->inc.host_neighbours = n < HOST_NEIGHBOURS_MAX ? n : HOST_NEIGHBOURS_MAX;
-	for (size_t i = 0; i < hx->n; i++) {
+	/* too old for any later alert (as nov_prune) */
+	hx->head =
+	    first_at_or_after(hx->opened, hx->head, hx->nopened, a->newest_ts - 2 * gap);
+	size_t lo = first_at_or_after(hx->opened, hx->head, hx->nopened, t - gap);
+	size_t hi = first_at_or_after(hx->opened, lo, hx->nopened, t + gap + 1);
+	size_t n = hi - lo;
+	oi->inc.host_neighbours =
+	    n < HOST_NEIGHBOURS_MAX ? (uint32_t)n : HOST_NEIGHBOURS_MAX;
+	for (size_t i = 0; i < hx->n;) {
 		struct open_inc *o = hx->inc[i];
-		if (o == oi || o->inc.first_ts > t + gap || o->inc.first_ts + gap < t ||
-		    o->inc.first_ts - a->stream_start < a->conf.novelty_warmup ||
-		    o->inc.host_neighbours >= HOST_NEIGHBOURS_MAX)
+		if (o->inc.host_neighbours >= HOST_NEIGHBOURS_MAX ||
+		    o->inc.first_ts + 2 * gap < a->newest_ts ||
+		    o->inc.first_ts - a->stream_start < a->conf.novelty_warmup) {
+			host_unlist(o); /* hx->inc[i] is now another: not i++ */
+			continue;
+		}
+		i++;
+		if (o->inc.first_ts > t + gap || o->inc.first_ts + gap < t)
 			continue;
 		o->inc.host_neighbours++;
 		o->inc.version++;
 		if (touch(a, o) != VG_OK)
 			return VG_ERR_NOMEM;
 	}
-	/* the row: the pair's first slot whose opening is forgotten (as above), else
-	 * a new slot, so every remembered opening has one */
-	char key[700];
-	for (unsigned i = 0;; i++) {
-		snprintf(key, sizeof(key), "open%u:%.600s", i, pk);
-		const struct sig_stat *st = vg_strmap_get(&a->sig_stats, key);
-		if (!st || st->last_ts + 2 * gap < a->newest_ts)
-			break;
-	}
-	if (!stat_row(a, key, t))
+	if (oi->inc.host_neighbours < HOST_NEIGHBOURS_MAX && host_ix_add(oi, hx) != VG_OK)
 		return VG_ERR_NOMEM;
-	return host_opening_push(hx, t);
+	/* the row: the slot of the pair's oldest remembered opening once it is
+	 * forgotten, else a new slot, so every remembered opening has one */
+	struct pair_slots *ps = pair_slots_of(a, pk);
+	if (!ps)
+		return VG_ERR_NOMEM;
+	if (ps->unsorted) {
+		qsort(ps->q + ps->head, ps->n - ps->head, sizeof(*ps->q), cmp_slot_at);
+		ps->unsorted = false;
+	}
+	uint32_t slot = ps->nslots;
+	if (ps->head < ps->n && ps->q[ps->head].ts + 2 * gap < a->newest_ts)
+		slot = ps->q[ps->head++].slot;
+	char key[700];
+	snprintf(key, sizeof(key), "open%u:%.600s", slot, pk);
+	if (!stat_row(a, key, t) || pair_slot_push(ps, slot, t) != VG_OK)
+		return VG_ERR_NOMEM;
+	return host_opening_push(hx, t, false);
 }
 
 /* The pair of an "open<slot>:<pair>" statistics row key, or NULL. */
@@ -1529,9 +1662,13 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 		return nov_push(a, last_ts, vg_hash64(key + 6, strlen(key + 6), 0));
 	else if ((pair = opening_pair(key)) != NULL) {
 		struct host_ix *hx;
-		if (host_ix_of(a, pair, &hx) != VG_OK)
+		struct pair_slots *ps = pair_slots_of(a, pair);
+		if (!ps || host_ix_of(a, pair, &hx) != VG_OK ||
+		    pair_slot_push(ps, (uint32_t)strtoul(key + 4, NULL, 10), last_ts) !=
+		        VG_OK)
 			return VG_ERR_NOMEM;
-		return hx ? host_opening_push(hx, last_ts) : VG_OK;
+		ps->unsorted = true;
+		return hx ? host_opening_push(hx, last_ts, true) : VG_OK;
 	}
 	return VG_OK;
 }

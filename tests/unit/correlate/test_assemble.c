@@ -751,6 +751,90 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 }
 END_TEST
 
+/* A host scanned from ever new sources opens an incident per alert (the host alone
+ * links nothing): every incident's host_neighbours is the brute-force count of the
+ * other openings within the gap of its own (saturating at 64), in bursts and quiet
+ * spells, with late alerts among them, and the pair's opening rows are as many as its
+ * openings within two gaps at the busiest moment (slots are reused), also after a restart
+ * in the middle. */
+START_TEST(busy_host_counts_match_brute_force)
+{
+	enum { N = 400 };
+	static int at[N];
+	static char ids[N][24];
+	struct vg_assembler *a = mk_assembler(false), *b = NULL;
+	uint64_t x = 12345;
+	int sec = 0;
+	for (int i = 0; i < N; i++) { /* bursts 1 s apart, pauses of 5 to 40 min:
+		                       * openings exactly a gap apart too */
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		if (sec >= 600 &&
+		    (x >> 57) % 8 == 0) { /* one in eight late, by up to a gap (as
+			                   * released held alerts can be), often by
+			                   * exactly one: the newest opening's gap */
+			at[i] = sec - ((x >> 20) % 2 ? 600 : (int)((x >> 21) % 600));
+			continue;
+		}
+		sec += (x >> 60) < 12 ? 1 : 300 * (int)(1 + (x >> 33) % 8);
+		at[i] = sec;
+	}
+	for (int i = 0; i < N; i++) {
+		struct test_alert t;
+		bool changed;
+		char ip[32], id[17];
+		snprintf(ip, sizeof(ip), "198.51.%d.%d", i / 250, i % 250);
+		snprintf(id, sizeof(id), "%016x", 0x5000 + i);
+		const char *kv[] = {"source.ip", ip, "host.name", "scanned", NULL};
+		mk(&t, id, g_rule_low, at[i], kv);
+		struct vg_incident *inc = vg_assembler_add(b ? b : a, &t.alert, &changed);
+		ck_assert_ptr_nonnull(inc);
+		snprintf(ids[i], sizeof(ids[i]), "%s", inc->id);
+		if (i == N / 2) { /* a restart: b takes a's rows and open incidents */
+			b = mk_assembler(false);
+			restore_stats(a, b);
+			for (int j = 0; j <= i; j++)
+				ck_assert_int_eq(
+				    vg_assembler_restore(b, vg_assembler_get(a, ids[j])),
+				    VG_OK);
+		}
+	}
+	int peak = 0, newest = 0;
+	for (int i = 0; i < N; i++) {
+		uint32_t want = 0;
+		int within2 = 0; /* openings remembered when i opened */
+		newest = at[i] > newest ? at[i] : newest;
+		for (int j = 0; j < N; j++) {
+			want += j != i && abs(at[j] - at[i]) <= 600;
+			within2 += j <= i && at[j] + 1200 >= newest;
+		}
+		if (within2 > peak)
+			peak = within2;
+		if (want > 64)
+			want = 64;
+		const struct vg_incident *inc = vg_assembler_get(b, ids[i]);
+		ck_assert_ptr_nonnull(inc);
+		ck_assert_msg(inc->host_neighbours == want,
+		              "incident %d at %d s: %u, want %u", i, at[i],
+		              inc->host_neighbours, want);
+	}
+	/* every slot the pair used, from both lives of the engine */
+	struct vg_sig_stat_row rows[32];
+	size_t n;
+	int slots = 0;
+	while ((n = vg_assembler_take_sig_stats(b, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			unsigned slot;
+			if (sscanf(rows[i].key, "open%u:", &slot) == 1 &&
+			    (int)slot + 1 > slots)
+				slots = (int)slot + 1;
+		}
+	ck_assert_msg(slots >= 1 && slots <= peak + 1, "%d slots for a peak of %d", slots,
+	              peak);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+}
+END_TEST
+
 /* A restarted assembler counts host neighbours as an uninterrupted one: openings
  * are statistics rows, also when several incidents of one of Vigil's own rules are
  * open on one host at once (their alerts share no entity: four sources), so more
@@ -1321,6 +1405,7 @@ static Suite *assemble_suite(void)
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	    {"restore-openings", restore_keeps_every_recent_opening},
+	    {"busy-host", busy_host_counts_match_brute_force},
 	    {"detector-level-tags", detector_level_and_attack_tags},
 	    {"host-case", host_names_ignore_case},
 	};
