@@ -86,5 +86,8 @@ bool vg_cli_real_arg(const char *cmd, const char *opt, const char *text, double 
 
 /** @brief Load a config given by -c, printing every problem. @return NULL on error. */
 struct vg_config *vg_cli_load_config(const char *path);
+/* The config at path, or a config's defaults (named `name` in messages) when path
+ * is NULL; NULL with the reasons on stderr. */
+struct vg_config *vg_cli_config_or_defaults(const char *path, const char *name);
 
 #endif

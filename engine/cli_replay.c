@@ -360,16 +360,7 @@ int vg_cli_replay(int argc, char **argv)
 		vg_cli_usage(stderr, "replay");
 		return 2;
 	}
-	struct vg_config *cfg = NULL;
-	if (cfg_path) {
-		cfg = vg_cli_load_config(cfg_path);
-	} else {
-		struct vg_diag diag;
-		vg_diag_init(&diag);
-		if (vg_config_load_string("<replay>", "", 0, &cfg, &diag))
-			vg_diag_print(&diag, stderr);
-		vg_diag_clear(&diag);
-	}
+	struct vg_config *cfg = vg_cli_config_or_defaults(cfg_path, "<replay>");
 	if (!cfg)
 		return 2;
 	char *dbc = strdup(db);

@@ -22,6 +22,19 @@ struct vg_config *vg_cli_load_config(const char *path)
 	return err ? NULL : cfg;
 }
 
+struct vg_config *vg_cli_config_or_defaults(const char *path, const char *name)
+{
+	if (path)
+		return vg_cli_load_config(path);
+	struct vg_diag diag;
+	struct vg_config *cfg = NULL;
+	vg_diag_init(&diag);
+	if (vg_config_load_string(name, "", 0, &cfg, &diag))
+		vg_diag_print(&diag, stderr);
+	vg_diag_clear(&diag);
+	return cfg;
+}
+
 /* Start the embedded cluster when the config asks for it; creates the topics and
  * points cfg->kafka.brokers at it. */
 static struct vg_embedded_kafka *maybe_embedded(struct vg_config *cfg)

@@ -117,16 +117,7 @@ static vg_err parse_emit(void *ud, struct vg_event *ev, const char *reason,
 static struct vg_config *cfg_with_paths(const char *path, const char *section,
                                         const char *const *paths, size_t n)
 {
-	struct vg_config *cfg = NULL;
-	if (path) {
-		cfg = vg_cli_load_config(path);
-	} else {
-		struct vg_diag diag;
-		vg_diag_init(&diag);
-		if (vg_config_load_string("<defaults>", "", 0, &cfg, &diag))
-			vg_diag_print(&diag, stderr);
-		vg_diag_clear(&diag);
-	}
+	struct vg_config *cfg = vg_cli_config_or_defaults(path, "<defaults>");
 	vg_err err = VG_OK;
 	for (size_t i = 0; cfg && i < n; i++)
 		if ((err = vg_config_append(cfg, section, "paths", paths[i])) != VG_OK) {
