@@ -1222,21 +1222,29 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	return err;
 }
 
-static struct sig_stat *sig_stat_get(struct vg_assembler *a, const char *key,
-                                     bool *created)
+/* The value of key in m, a zeroed block of `size` bytes put there when absent
+ * (*created); NULL when out of memory. */
+static void *map_get_or_new(struct vg_strmap *m, const char *key, size_t size,
+                            bool *created)
 {
-	struct sig_stat *st = vg_strmap_get(&a->sig_stats, key);
+	void *v = vg_strmap_get(m, key);
 	*created = false;
-	if (st)
-		return st;
-	if (!(st = calloc(1, sizeof(*st))))
+	if (v)
+		return v;
+	if (!(v = calloc(1, size)))
 		return NULL;
-	if (vg_strmap_put(&a->sig_stats, key, st) != VG_OK) {
-		free(st);
+	if (vg_strmap_put(m, key, v) != VG_OK) {
+		free(v);
 		return NULL;
 	}
 	*created = true;
-	return st;
+	return v;
+}
+
+static struct sig_stat *sig_stat_get(struct vg_assembler *a, const char *key,
+                                     bool *created)
+{
+	return map_get_or_new(&a->sig_stats, key, sizeof(struct sig_stat), created);
 }
 
 /* Update the stream statistics of alert's signature (key sk, from sig_key; NULL
@@ -1466,16 +1474,8 @@ static int cmp_slot_at(const void *x, const void *y)
 /* The pair's slots (created when absent); NULL when out of memory. */
 static struct pair_slots *pair_slots_of(struct vg_assembler *a, const char *pk)
 {
-	struct pair_slots *ps = vg_strmap_get(&a->pair_slots, pk);
-	if (ps)
-		return ps;
-	if (!(ps = calloc(1, sizeof(*ps))))
-		return NULL;
-	if (vg_strmap_put(&a->pair_slots, pk, ps) != VG_OK) {
-		free(ps);
-		return NULL;
-	}
-	return ps;
+	bool created;
+	return map_get_or_new(&a->pair_slots, pk, sizeof(struct pair_slots), &created);
 }
 
 /* Queue (slot, ts) at the back of ps. */
