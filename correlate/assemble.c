@@ -73,10 +73,14 @@
  * across the network stands out from the same anomaly on a quiet day.  The bound is
  * the gap around the first alert, so a long-running incident does not soak up every
  * novelty of its lifetime.  Novelties are remembered for two gaps behind the newest
- * alert; an alert later than that misses the older ones.  Cost per novelty: one
- * pass over the open incidents.  The stream's start ("stream:start")
- * and each novelty ("novel:<pair>", its time) are statistics rows too, so a
- * restarted engine counts as an uninterrupted one would.
+ * alert; an alert later than that misses the older ones.  The count saturates at
+ * NETWORK_NOVELTY_MAX (64), as host neighbours do: each novelty re-ranks (and so
+ * re-stores) every incident it counts in, and without a bound every open incident
+ * within the gap was re-stored for every novelty -- tens of thousands of incidents
+ * per novelty on a host scanned from new sources, for each of a busy network's
+ * novelties.  Cost per novelty: one pass over the open incidents.  The stream's start
+ * ("stream:start") and each novelty ("novel:<pair>", its time) are statistics rows too,
+ * so a restarted engine counts as an uninterrupted one would.
  *
  * Host neighbours: an incident's host is the host of the pair of the alert that
  * opened it (the part of the pair key after its last '@'; none when empty).
@@ -125,6 +129,8 @@ struct open_inc {
 /* host_neighbours saturates here, so a busy host re-ranks each of its incidents at
  * most this many times for its neighbours (and keeps the count meaningful). */
 #define HOST_NEIGHBOURS_MAX 64
+/* network_novelty saturates here, for the same reason (see Network novelty). */
+#define NETWORK_NOVELTY_MAX 64
 
 /* Per host (the part of a pair key after its last '@'): the open incidents opened
  * on it that a later opening can still count, and its incident openings of the last
@@ -1533,7 +1539,8 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 		for (size_t i = 0; i < a->nnov; i++)
 			n += a->nov[i].key != h && a->nov[i].ts <= t + gap &&
 			     a->nov[i].ts + gap >= t;
-		oi->inc.network_novelty = n;
+		oi->inc.network_novelty =
+		    n < NETWORK_NOVELTY_MAX ? n : NETWORK_NOVELTY_MAX;
 	}
 	if (!novel)
 		return VG_OK;
@@ -1541,7 +1548,8 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 	for (size_t i = 0; i < a->nopen; i++) {
 		struct open_inc *o = a->open[i];
 		/* (an incident just opened has first_ts INT64_MAX until its alert) */
-		if (o == oi || o->inc.first_ts > t + gap || o->inc.first_ts + gap < t)
+		if (o == oi || o->inc.first_ts > t + gap || o->inc.first_ts + gap < t ||
+		    o->inc.network_novelty >= NETWORK_NOVELTY_MAX)
 			continue;
 		o->inc.network_novelty++;
 		o->inc.version++;

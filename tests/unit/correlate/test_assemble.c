@@ -727,6 +727,22 @@ START_TEST(host_neighbours_count_incidents_opened_nearby)
 	ck_assert_uint_eq(vg_assembler_get(a, a_id)->host_neighbours, 64);
 	vg_assembler_destroy(a);
 
+	/* network novelty saturates at 64 too: a busy network re-ranks (re-stores)
+	 * each incident boundedly for its novelties */
+	ck_assert_int_eq(vg_assembler_new(&busy_conf, &a), VG_OK);
+	inc = add_sig(a, "0000000000000300", 0, "N0", "n0");
+	strcpy(a_id, inc->id);
+	for (int i = 1; i < 80; i++) {
+		char id[17], sig[8], host[8];
+		snprintf(id, sizeof(id), "%016x", 0x300 + i);
+		snprintf(sig, sizeof(sig), "N%d", i);
+		snprintf(host, sizeof(host), "n%d", i);
+		inc = add_sig(a, id, i, sig, host);
+		ck_assert_uint_eq(inc->network_novelty, i < 64 ? (uint32_t)i : 64u);
+	}
+	ck_assert_uint_eq(vg_assembler_get(a, a_id)->network_novelty, 64);
+	vg_assembler_destroy(a);
+
 	/* within the novelty warm-up a fresh engine opens everything at once: those
 	 * openings neither count nor are counted */
 	conf.novelty_warmup = 1000 * VG_USEC_PER_SEC;
