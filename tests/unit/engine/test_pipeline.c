@@ -1608,6 +1608,84 @@ START_TEST(local_domains_join_host_names)
 }
 END_TEST
 
+/* The tap's view of each ranked incident: the score the pipeline gave it against the
+ * model's score of its own features, scored alone. */
+struct rank_check {
+	struct vg_model *model;
+	size_t n, mismatched;
+};
+
+static void check_rank(const struct vg_incident *inc, const float *features, double score,
+                       void *ctx)
+{
+	struct rank_check *rc = ctx;
+	float alone;
+	char err[256];
+	(void)inc;
+	ck_assert_int_eq(
+	    vg_model_score(rc->model, features, &alone, NULL, err, sizeof(err)), VG_OK);
+	rc->n++;
+	rc->mismatched += (double)alone != score;
+}
+
+/* A batch that changes more incidents than one scoring call takes (RANK_CHUNK,
+ * 1,024): every one is ranked once, each with the score of its own features, and
+ * stored with it. */
+START_TEST(many_incidents_in_one_batch_are_each_scored)
+{
+	enum { N = 2600 };
+	char db[128], rules[128], yaml[1024];
+	snprintf(db, sizeof(db), "%s/many.db", g_dir);
+	write_test_file("probe.yml",
+	                "title: Test probe\nid: 66666666-6666-4666-8666-666666666666\n"
+	                "level: low\n"
+	                "detection: {sel: {event.action: test_probe}, condition: sel}\n",
+	                rules, sizeof(rules));
+	snprintf(yaml, sizeof(yaml), "store: {path: \"%s\"}\nrules: {paths: [\"%s\"]}\n",
+	         db, rules);
+	struct vg_config *cfg;
+	struct vg_diag d;
+	vg_diag_init(&d);
+	ck_assert_int_eq(vg_config_load_string("t", yaml, strlen(yaml), &cfg, &d), VG_OK);
+	struct vg_pipeline *p = NULL;
+	ck_assert_int_eq(vg_pipeline_new(cfg, NULL, &p, &d), VG_OK);
+	vg_diag_clear(&d);
+	const struct vg_resource *r = vg_resource_get("models/default-model.json");
+	ck_assert_ptr_nonnull(r);
+	struct rank_check rc = {0};
+	char err[256];
+	ck_assert_int_eq(
+	    vg_model_load_buffer(r->data, r->len, &rc.model, err, sizeof(err)), VG_OK);
+	vg_pipeline_set_incident_tap(p, check_rank, &rc);
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	vg_pipeline_finish_input(p);
+	for (int i = 0; i < N; i++) { /* each from its own source: its own incident */
+		char rec[256];
+		snprintf(
+		    rec, sizeof(rec),
+		    "{\"@timestamp\":\"2026-11-20T10:%02d:%02dZ\",\"event\":{\"action\":"
+		    "\"test_probe\"},\"host\":{\"name\":\"web01\"},\"source\":{\"ip\":"
+		    "\"198.51.%d.%d\"}}",
+		    i / 60 % 60, i % 60, i / 250, i % 250);
+		struct vg_source src = {"probes", 0, i};
+		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_JSON, rec, strlen(rec),
+		                                     &src, VG_TIME_NONE),
+		                 VG_OK);
+	}
+	struct vg_output *outs;
+	size_t nouts;
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	ck_assert_uint_eq(nouts, N);
+	ck_assert_uint_eq(rc.n, N);
+	ck_assert_uint_eq(rc.mismatched, 0);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	vg_model_destroy(rc.model);
+	ck_assert_int_eq(
+	    query_int(db, "select count(*) from incidents where score is not null"), N);
+}
+END_TEST
+
 /* One account on two hosts, named CORP\Alice by one source and alice by another:
  * an incident per host, unless correlation.account_domains lists CORP. */
 static int64_t account_run(const char *name, const char *domains)
@@ -1841,6 +1919,7 @@ static Suite *pipeline_suite(void)
 	    {"hold", hold_names_the_partition_behind},
 	    {"hold_bound", held_alerts_are_bounded},
 	    {"hold_steps", catching_up_releases_in_steps},
+	    {"many_ranked", many_incidents_in_one_batch_are_each_scored},
 	    {"future_run", a_run_of_future_times_follows_the_records},
 	    {"marks", committed_offsets_remove_marks},
 	    {"workers", workers_change_nothing},
