@@ -1429,17 +1429,25 @@ static int cmp_time(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
+/* The queue v[*head .. *n) of `size`-byte elements, with room for one more at the
+ * back: the consumed front reused when full (moved down), else grown as grow1;
+ * NULL when out of memory (v is then unchanged). */
+static void *queue_room(void *v, size_t *head, size_t *n, size_t *cap, size_t size)
+{
+	if (*head && *n == *cap) {
+		memmove(v, (char *)v + *head * size, (*n - *head) * size);
+		*n -= *head;
+		*head = 0;
+	}
+	return grow1(v, *n, cap, size);
+}
+
 /* Remember an opening at t (kept in time order: from the back, so openings in
  * event-time order cost O(1); restored rows are appended and sorted at next use). */
 static vg_err host_opening_push(struct host_ix *hx, vg_time t, bool restored)
 {
-	if (hx->head && hx->nopened == hx->opened_cap) { /* reuse the pruned front */
-		memmove(hx->opened, hx->opened + hx->head,
-		        (hx->nopened - hx->head) * sizeof(vg_time));
-		hx->nopened -= hx->head;
-		hx->head = 0;
-	}
-	vg_time *no = grow1(hx->opened, hx->nopened, &hx->opened_cap, sizeof(*no));
+	vg_time *no =
+	    queue_room(hx->opened, &hx->head, &hx->nopened, &hx->opened_cap, sizeof(*no));
 	if (!no)
 		return VG_ERR_NOMEM;
 	hx->opened = no;
@@ -1487,12 +1495,7 @@ static struct pair_slots *pair_slots_of(struct vg_assembler *a, const char *pk)
 /* Queue (slot, ts) at the back of ps. */
 static vg_err pair_slot_push(struct pair_slots *ps, uint32_t slot, vg_time ts)
 {
-	if (ps->head && ps->n == ps->cap) {
-		memmove(ps->q, ps->q + ps->head, (ps->n - ps->head) * sizeof(*ps->q));
-		ps->n -= ps->head;
-		ps->head = 0;
-	}
-	struct slot_at *nq = grow1(ps->q, ps->n, &ps->cap, sizeof(*nq));
+	struct slot_at *nq = queue_room(ps->q, &ps->head, &ps->n, &ps->cap, sizeof(*nq));
 	if (!nq)
 		return VG_ERR_NOMEM;
 	ps->q = nq;

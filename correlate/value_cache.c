@@ -90,7 +90,7 @@ struct vg_pfcache *vg_pfcache_new(size_t entries)
 	}
 	/* every page written here (calloc of a large block maps zero pages that fault
 	 * on first use), so filling the cache during detection takes no page fault:
-	 * 1.3 MiB at the default size, each page's fault once per context */
+	 * at the default size 1 MiB of ring, 160 KiB of slots and 16 KiB of tags */
 	memset(c->e, 0, n * CACHE_WAYS * sizeof(*c->e));
 	memset(c->tag, 0, n * CACHE_WAYS * sizeof(*c->tag));
 	memset(c->ring, 0, c->rsize);
