@@ -514,6 +514,8 @@ void vg_incident_clear(struct vg_incident *inc)
 {
 	if (!inc)
 		return;
+	if (inc->caller_state && inc->caller_state_free)
+		inc->caller_state_free(inc->caller_state);
 	for (size_t i = 0; i < inc->nalerts; i++)
 		alert_clear(&inc->alerts[i]);
 	free(inc->alerts);

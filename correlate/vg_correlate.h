@@ -346,6 +346,12 @@ struct vg_incident {
 	 * that opened it) within the inactivity gap before or after its first alert
 	 * (the largest count of its parts after a merge). */
 	uint32_t host_neighbours;
+	/* The caller's running state for this incident (the pipeline keeps its
+	 * incremental features there), released by caller_state_free when the
+	 * incident is freed (expired, merged away, cleared).  The assembler never
+	 * reads nor copies it: a restored incident starts without one. */
+	void *caller_state;
+	void (*caller_state_free)(void *state);
 };
 
 struct vg_assembler_conf {

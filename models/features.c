@@ -1,23 +1,33 @@
 /*
  * features.c - the incident feature vector the ranking model reads.
  *
- * vg_features_compute turns a struct vg_incident into VG_FEATURE_COUNT floats, in
- * the order and with the meaning documented in schemas/features.yaml (a unit test
- * checks the names against that file).  Changing the list or the order means a new
- * model: vg_model_load_* refuses a model whose feature count or names differ.
+ * The features of an incident are kept incrementally: a struct vg_feature_state
+ * folds each alert and entity once, when the incident gains it (alerts and
+ * entities only ever append, merges included), and vg_features_update reads
+ * VG_FEATURE_COUNT floats out of it, in the order and with the meaning documented
+ * in schemas/features.yaml (a unit test checks the names against that file).
+ * vg_features_compute is the same fold from an empty state.  Changing the list or
+ * the order means a new model: vg_model_load_* refuses a model whose feature
+ * count or names differ.
  *
  * Invariants:
- *  - No allocation and no clock: distinct counts use a fixed stack hash set of
- *    64-bit hashes (saturating at VG_FEATURE_DISTINCT_MAX), everything else is one
- *    pass over the alerts, their tags and fields, and the entities.
+ *  - A fold costs O(its tags + fields) plus, for an alert older than the ones
+ *    before it, moving the later starts; reading is O(distinct hosts).  The state
+ *    holds hash sets that grow with the distinct values (saturating at
+ *    VG_FEATURE_DISTINCT_MAX), one start time per alert, and one record per host
+ *    and per source key.
+ *  - The result does not depend on the order the alerts were folded in (sets
+ *    saturate by count, sums are exact integers, order-dependent features use
+ *    (first_ts, id)), so an incident restored from the store, folded at once,
+ *    reads the same as the one that grew alert by alert.
  *  - Nothing depends on absolute time (no hour of day, no date): only durations
  *    and order inside the incident, so a model cannot learn when an attack in the
- *    training data happened.
- *  - Deterministic: the same incident always gives the same bytes.
+ *    training data happened.  No clock is read.
  */
 #include "models_int.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -137,38 +147,223 @@ size_t vg_feature_index(const char *name)
 	return SIZE_MAX;
 }
 
-/* ------------------------------------------------------ fixed distinct set */
+/* ------------------------------------------------------------------ state */
 
-#define DSET_SLOTS 1024 /* power of two; load factor stays <= 0.75 */
-_Static_assert(VG_FEATURE_DISTINCT_MAX * 4 <= DSET_SLOTS * 3, "set too small");
-
-struct dset {
-	uint64_t slot[DSET_SLOTS]; /* 0 = empty */
-	uint32_t n;
+/* A set of 64-bit hashes (0 = an empty slot) that grows by doubling and stops
+ * taking values at VG_FEATURE_DISTINCT_MAX, so its count is min(distinct values,
+ * the cap) whatever order the values come in. */
+struct hset {
+	uint64_t *slot;
+	uint32_t cap, n; /* cap: 0 or a power of two */
 };
 
-static void dset_clear(struct dset *s)
+/* A record of a hash-keyed table: a host and its first alert, or a source key
+ * (an address or an account) and the first alert carrying it. */
+struct hrec {
+	uint64_t h;        /* 0 = an empty slot */
+	uint32_t alert;    /* index into the incident's alerts */
+	uint64_t ip, user; /* hosts: the source keys of that alert (0 = none) */
+};
+
+struct hmap {
+	struct hrec *slot;
+	uint32_t cap, n; /* cap: 0 or a power of two */
+};
+
+/* An alert by its first_ts and index; ts VG_TIME_NONE = none. */
+struct when {
+	vg_time ts;
+	size_t idx;
+};
+
+__extension__ typedef unsigned __int128 u128;
+
+/* Gaps between alert starts are capped here (about 8.9 years) so the sums of
+ * their squares cannot overflow 128 bits below 2^31 alerts. */
+#define GAP_MAX ((uint64_t)1 << 48)
+
+struct vg_feature_state {
+	/* folded so far: alerts[0 .. nalerts) and entities[0 .. nentities) of the
+	 * incident; last_id is the id of alerts[nalerts - 1], a check that the
+	 * incident only grew since */
+	size_t nalerts, nentities;
+	char last_id[sizeof(((struct vg_incident_alert *)0)->id)];
+
+	uint64_t events, max_events;
+	uint32_t high, tactic_mask, novel;
+	int max_level;
+	double level_sum, burst;
+	/* success_after_failure: the two earliest brute-force correlation alerts
+	 * and the two latest success alerts */
+	struct when bf[2], success[2];
+	bool ext_src, ext_dst;
+	struct hset rules, correlation_rules, techniques, hosts, users, processes,
+	    source_ips, destination_ips;
+	/* arrival_regularity: the alerts' first_ts in order, and the sums of the
+	 * gaps between neighbours and of their squares (each gap capped, GAP_MAX) */
+	vg_time *starts;
+	size_t nstarts, starts_cap;
+	u128 gap_sum, gap_sq;
+	/* lateral_hosts: each host's first alert, each source key's first alert */
+	struct hmap host_first, key_first;
+};
+
+static uint64_t hash_of(const char *s, size_t len, uint64_t seed)
 {
-	memset(s->slot, 0, sizeof(s->slot));
-	s->n = 0;
+	uint64_t h = vg_hash64(s, len, seed);
+	return h ? h : 1;
 }
 
-static void dset_add(struct dset *s, const char *str)
+#define SEED_VALUE 0x76676665u
+#define SEED_HOST  0x686f7374u
+#define SEED_IP    0x69707669u
+#define SEED_USER  0x75736572u
+
+/* @return true when a table of cap slots holding n values must grow before it
+ * takes one more: it would be filled past three quarters. */
+static bool table_full(uint32_t cap, uint32_t n)
 {
-	if (!str || !*str || s->n >= VG_FEATURE_DISTINCT_MAX)
-		return;
-	uint64_t h = vg_hash64(str, strlen(str), 0x76676665u);
-	if (h == 0)
-		h = 1;
-	for (size_t i = (size_t)h & (DSET_SLOTS - 1);; i = (i + 1) & (DSET_SLOTS - 1)) {
+	return !cap || (n + 1) * 4 > cap * 3;
+}
+
+/* Slots a table starts with: most incidents have one host, one source, one rule. */
+#define TABLE_FIRST 2
+
+/* @return a table twice the size of old's cap slots of `size` bytes (TABLE_FIRST
+ * when cap is 0) holding old's values, re-placed by key(slot) (0 = empty); NULL when out
+ * of memory.  The caller frees old. */
+static void *table_grown(const void *old, uint32_t cap, size_t size,
+                         uint64_t (*key)(const void *))
+{
+	uint32_t ncap = cap ? cap * 2 : TABLE_FIRST;
+	unsigned char *ns = calloc(ncap, size);
+	const unsigned char *from = old;
+	if (!ns)
+		return NULL;
+	for (uint32_t i = 0; i < cap; i++) {
+		uint64_t h = key(from + i * size);
+		if (!h)
+			continue;
+		uint32_t j = (uint32_t)h & (ncap - 1);
+		while (key(ns + j * size))
+			j = (j + 1) & (ncap - 1);
+		memcpy(ns + j * size, from + i * size, size);
+	}
+	return ns;
+}
+
+static uint64_t hset_key(const void *slot)
+{
+	return *(const uint64_t *)slot;
+}
+
+static uint64_t hrec_key(const void *slot)
+{
+	return ((const struct hrec *)slot)->h;
+}
+
+/* Add hash h.  @return false when out of memory. */
+static bool hset_add(struct hset *s, uint64_t h)
+{
+	if (s->n >= VG_FEATURE_DISTINCT_MAX)
+		return true;
+	if (table_full(s->cap, s->n)) {
+		uint64_t *ns = table_grown(s->slot, s->cap, sizeof(*ns), hset_key);
+		if (!ns)
+			return false;
+		free(s->slot);
+		s->slot = ns;
+		s->cap = s->cap ? s->cap * 2 : TABLE_FIRST;
+	}
+	for (uint32_t i = (uint32_t)h & (s->cap - 1);; i = (i + 1) & (s->cap - 1)) {
 		if (s->slot[i] == h)
-			return;
+			return true;
 		if (s->slot[i] == 0) {
 			s->slot[i] = h;
 			s->n++;
-			return;
+			return true;
 		}
 	}
+}
+
+/* Add a value other than "" (NULL and "" are no value).  @return false when out
+ * of memory. */
+static bool hset_add_str(struct hset *s, const char *str)
+{
+	if (!str || !*str)
+		return true;
+	return hset_add(s, hash_of(str, strlen(str), SEED_VALUE));
+}
+
+/* @return the record of h, or NULL. */
+static struct hrec *hmap_get(const struct hmap *m, uint64_t h)
+{
+	if (!m->cap)
+		return NULL;
+	for (uint32_t i = (uint32_t)h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->slot[i].h == h)
+			return &m->slot[i];
+		if (m->slot[i].h == 0)
+			return NULL;
+	}
+}
+
+/* @return the record of h, a new one (alert UINT32_MAX) when absent, or NULL when
+ * out of memory. */
+static struct hrec *hmap_put(struct hmap *m, uint64_t h)
+{
+	struct hrec *r = hmap_get(m, h);
+	if (r)
+		return r;
+	if (table_full(m->cap, m->n)) {
+		struct hrec *ns = table_grown(m->slot, m->cap, sizeof(*ns), hrec_key);
+		if (!ns)
+			return NULL;
+		free(m->slot);
+		m->slot = ns;
+		m->cap = m->cap ? m->cap * 2 : TABLE_FIRST;
+	}
+	uint32_t i = (uint32_t)h & (m->cap - 1);
+	while (m->slot[i].h)
+		i = (i + 1) & (m->cap - 1);
+	m->slot[i] = (struct hrec){.h = h, .alert = UINT32_MAX};
+	m->n++;
+	return &m->slot[i];
+}
+
+static void state_reset(struct vg_feature_state *s)
+{
+	free(s->rules.slot);
+	free(s->correlation_rules.slot);
+	free(s->techniques.slot);
+	free(s->hosts.slot);
+	free(s->users.slot);
+	free(s->processes.slot);
+	free(s->source_ips.slot);
+	free(s->destination_ips.slot);
+	free(s->starts);
+	free(s->host_first.slot);
+	free(s->key_first.slot);
+	memset(s, 0, sizeof(*s));
+	s->bf[0].ts = s->bf[1].ts = VG_TIME_NONE;
+	s->success[0].ts = s->success[1].ts = VG_TIME_NONE;
+}
+
+struct vg_feature_state *vg_feature_state_new(void)
+{
+	struct vg_feature_state *s = calloc(1, sizeof(*s));
+	if (s)
+		state_reset(s);
+	return s;
+}
+
+void vg_feature_state_free(void *state)
+{
+	struct vg_feature_state *s = state;
+	if (!s)
+		return;
+	state_reset(s);
+	free(s);
 }
 
 /* ------------------------------------------------------------------- tags */
@@ -200,12 +395,7 @@ static bool technique_is(const char *rest, const char *id)
 	return is_technique(rest) && strncasecmp(rest, id, 5) == 0;
 }
 
-/* --------------------------------------------------------------- features */
-
-static double log1p_u64(uint64_t v)
-{
-	return log1p((double)v);
-}
+/* ---------------------------------------------------------------- folding */
 
 /* An address value other than "" and the placeholder "-", into v (size bytes) in
  * its canonical text when it is an IP address, else as written (cut to fit). */
@@ -217,230 +407,324 @@ static bool any_address(const char *value, char *v, size_t size)
 	return true;
 }
 
-/* Count distinct addresses in the alert fields called `name`, each by its canonical
- * text (::ffff:203.0.113.7 is 203.0.113.7), and test them for being external when
- * ext is not NULL; not empty values nor the placeholder "-", and unless
- * keep_host_local, not an address local to every host.  Addresses are read from
- * the alert fields rather than the ip entities because only the field name says
- * the role (source or destination); the assembler makes its ip entities from
+/* @return true when alert i comes before alert j in (first_ts, id) order. */
+static bool earlier(const struct vg_incident *inc, size_t i, size_t j)
+{
+	const struct vg_incident_alert *a = &inc->alerts[i], *b = &inc->alerts[j];
+	if (a->first_ts != b->first_ts)
+		return a->first_ts < b->first_ts;
+	return strcmp(a->id, b->id) < 0;
+}
+
+/* The alert's signature: a third-party alert counts by its own detector's
+ * (rule.id, else rule.name), since one Vigil rule ingests them all. */
+static const char *signature(const struct vg_incident_alert *al)
+{
+	for (size_t f = 0; f < al->nfields; f++)
+		if (!strcmp(al->fields[f].name, "rule.id") && al->fields[f].value[0])
+			return al->fields[f].value;
+	for (size_t f = 0; f < al->nfields; f++)
+		if (!strcmp(al->fields[f].name, "rule.name") && al->fields[f].value[0])
+			return al->fields[f].value;
+	return al->rule_id;
+}
+
+/* Tags: the tactics, techniques (by parent id: t1110.001 and t1110 are one), and
+ * whether the alert is brute force (t1110) or a success (t1078, initial access).
+ * @return false when out of memory. */
+static bool fold_tags(struct vg_feature_state *s, const struct vg_incident_alert *al,
+                      bool *brute, bool *success)
+{
+	bool ok = true;
+	for (size_t t = 0; t < al->ntags; t++) {
+		const char *rest = attack_tag(al->tags[t]);
+		if (!rest)
+			continue;
+		int ti = tactic_index(rest);
+		if (ti >= 0)
+			s->tactic_mask |= 1u << ti;
+		if (ti == T_INITIAL_ACCESS)
+			*success = true;
+		if (!is_technique(rest))
+			continue;
+		if (technique_is(rest, "t1110"))
+			*brute = true;
+		if (technique_is(rest, "t1078"))
+			*success = true;
+		char id[6] = {'t', rest[1], rest[2], rest[3], rest[4], '\0'};
+		ok &= hset_add_str(&s->techniques, id);
+	}
+	return ok;
+}
+
+/* The two earliest (keep_latest false) or latest alerts, ties to the first folded. */
+static void keep_two(struct when w[2], vg_time ts, size_t idx, bool keep_latest)
+{
+	bool better0 =
+	    w[0].ts == VG_TIME_NONE || (keep_latest ? ts > w[0].ts : ts < w[0].ts);
+	if (better0) {
+		w[1] = w[0];
+		w[0] = (struct when){ts, idx};
+	} else if (w[1].ts == VG_TIME_NONE ||
+	           (keep_latest ? ts > w[1].ts : ts < w[1].ts)) {
+		w[1] = (struct when){ts, idx};
+	}
+}
+
+/* Addresses in the fields called source.ip and destination.ip, each by its
+ * canonical text (::ffff:203.0.113.7 is 203.0.113.7), tested for being external;
+ * not empty values nor the placeholder "-", and for sources not an address local
+ * to every host.  Read from the fields rather than the ip entities because only
+ * the field name says the role; the assembler makes its ip entities from
  * source.ip the same way (vg_entity_canonical), so distinct_source_ips equals the
- * number of ip entities (of the detailed alerts). */
-static uint32_t distinct_field_values(const struct vg_incident *inc, const char *name,
-                                      bool keep_host_local, struct dset *set, bool *ext)
+ * number of ip entities (of the detailed alerts).  @return false when out of
+ * memory. */
+static bool fold_addresses(struct vg_feature_state *s, const struct vg_incident_alert *al)
 {
 	char v[VG_ENTITY_VALUE_MAX];
-	dset_clear(set);
-	for (size_t i = 0; i < inc->nalerts; i++) {
-		const struct vg_incident_alert *al = &inc->alerts[i];
-		for (size_t f = 0; f < al->nfields; f++) {
-			const struct vg_kv *kv = &al->fields[f];
-			if (!kv->name || !kv->value || strcmp(kv->name, name) != 0)
-				continue;
-			if (!(keep_host_local ? any_address(kv->value, v, sizeof(v))
-			                      : vg_entity_canonical(VG_ENT_IP, kv->value,
-			                                            v, sizeof(v))))
-				continue;
-			dset_add(set, v);
-			if (ext && !*ext && vg_ip_classify(v, strlen(v)) == 1)
-				*ext = true;
+	bool ok = true;
+	for (size_t f = 0; f < al->nfields; f++) {
+		const struct vg_kv *kv = &al->fields[f];
+		if (!kv->name || !kv->value)
+			continue;
+		bool src = !strcmp(kv->name, "source.ip");
+		if (src ? !vg_entity_canonical(VG_ENT_IP, kv->value, v, sizeof(v))
+		        : strcmp(kv->name, "destination.ip") != 0 ||
+		              !any_address(kv->value, v, sizeof(v)))
+			continue;
+		ok &= hset_add_str(src ? &s->source_ips : &s->destination_ips, v);
+		bool *ext = src ? &s->ext_src : &s->ext_dst;
+		if (!*ext && vg_ip_classify(v, strlen(v)) == 1)
+			*ext = true;
+	}
+	return ok;
+}
+
+/* Insert alert start ts into the ordered starts, keeping the gap sums. */
+static bool fold_start(struct vg_feature_state *s, vg_time ts)
+{
+	if (s->nstarts == s->starts_cap) {
+		size_t ncap = s->starts_cap ? s->starts_cap * 2 : 2;
+		vg_time *ns = realloc(s->starts, ncap * sizeof(*ns));
+		if (!ns)
+			return false;
+		s->starts = ns;
+		s->starts_cap = ncap;
+	}
+	size_t lo = 0, hi = s->nstarts; /* the first start after ts */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->starts[mid] <= ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+#define GAP(a, b)                                                                        \
+	((uint64_t)(b) - (uint64_t)(a) < GAP_MAX ? (uint64_t)(b) - (uint64_t)(a)         \
+	                                         : GAP_MAX)
+	if (lo > 0 && lo < s->nstarts) { /* the gap it splits */
+		u128 g = GAP(s->starts[lo - 1], s->starts[lo]);
+		s->gap_sum -= g;
+		s->gap_sq -= g * g;
+	}
+	if (lo > 0) {
+		u128 g = GAP(s->starts[lo - 1], ts);
+		s->gap_sum += g;
+		s->gap_sq += g * g;
+	}
+	if (lo < s->nstarts) {
+		u128 g = GAP(ts, s->starts[lo]);
+		s->gap_sum += g;
+		s->gap_sq += g * g;
+	}
+#undef GAP
+	memmove(s->starts + lo + 1, s->starts + lo,
+	        (s->nstarts - lo) * sizeof(*s->starts));
+	s->starts[lo] = ts;
+	s->nstarts++;
+	return true;
+}
+
+/* Record alert i as the first of a key (or host) when it is the earliest so far. */
+static struct hrec *first_of(struct hmap *m, const struct vg_incident *inc, uint64_t h,
+                             size_t i, bool *now_first)
+{
+	struct hrec *r = hmap_put(m, h);
+	*now_first = false;
+	if (r && (r->alert == UINT32_MAX || earlier(inc, i, r->alert))) {
+		r->alert = (uint32_t)i;
+		*now_first = true;
+	}
+	return r;
+}
+
+/* The host of alert i and its source keys (address, account), for lateral_hosts. */
+static bool fold_lateral(struct vg_feature_state *s, const struct vg_incident *inc,
+                         size_t i)
+{
+	const struct vg_incident_alert *a = &inc->alerts[i];
+	const char *host = vg_kv_get(a->fields, a->nfields, "host.name");
+	const char *ip = vg_kv_get(a->fields, a->nfields, "source.ip");
+	const char *user = vg_alert_account(a->fields, a->nfields);
+	char canon[VG_ENTITY_VALUE_MAX];
+	uint64_t k_ip = 0, k_user = 0;
+	bool first;
+	/* "-" and 127.0.0.1 name nobody; ::ffff:a.b.c.d is a.b.c.d */
+	if (vg_entity_canonical(VG_ENT_IP, ip, canon, sizeof(canon))) {
+		k_ip = hash_of(canon, strlen(canon), SEED_IP);
+		if (!first_of(&s->key_first, inc, k_ip, i, &first))
+			return false;
+	}
+	if (user && *user) {
+		k_user = hash_of(user, strlen(user), SEED_USER);
+		if (!first_of(&s->key_first, inc, k_user, i, &first))
+			return false;
+	}
+	if (host && *host) {
+		struct hrec *r =
+		    first_of(&s->host_first, inc, hash_of(host, strlen(host), SEED_HOST),
+		             i, &first);
+		if (!r)
+			return false;
+		if (first) {
+			r->ip = k_ip;
+			r->user = k_user;
 		}
 	}
-	return set->n;
+	return true;
 }
 
-static uint32_t distinct_entities(const struct vg_incident *inc, enum vg_entity_type type,
-                                  struct dset *set)
+/* Fold alert i of inc into s.  @return false when out of memory. */
+static bool fold_alert(struct vg_feature_state *s, const struct vg_incident *inc,
+                       size_t i)
 {
-	dset_clear(set);
-	for (size_t i = 0; i < inc->nentities; i++)
-		if (inc->entities[i].type == type)
-			dset_add(set, inc->entities[i].value);
-	return set->n;
+	const struct vg_incident_alert *al = &inc->alerts[i];
+	int level = (int)al->level;
+	bool brute = false, success = false, ok = true;
+
+	s->events += al->event_count;
+	if (al->event_count > s->max_events)
+		s->max_events = al->event_count;
+	if (level > s->max_level)
+		s->max_level = level;
+	s->level_sum += level;
+	if (level >= VG_LEVEL_HIGH)
+		s->high++;
+	s->novel += al->novel;
+	/* burstiness: the densest single alert, events per minute of its own span */
+	double span = al->last_ts > al->first_ts ? (double)(al->last_ts - al->first_ts) /
+	                                               (60.0 * (double)VG_USEC_PER_SEC)
+	                                         : 0.0;
+	double rate = (double)al->event_count / (span > 1.0 ? span : 1.0);
+	if (rate > s->burst)
+		s->burst = rate;
+
+	ok &= fold_tags(s, al, &brute, &success);
+	if (brute && al->is_correlation)
+		keep_two(s->bf, al->first_ts, i, false);
+	if (success)
+		keep_two(s->success, al->first_ts, i, true);
+	ok &= hset_add_str(&s->rules, signature(al));
+	if (al->is_correlation)
+		ok &= hset_add_str(&s->correlation_rules, al->rule_id);
+	ok &= fold_addresses(s, al);
+	ok &= fold_start(s, al->first_ts);
+	ok &= fold_lateral(s, inc, i);
+	return ok;
 }
 
-static const char *field_of(const struct vg_incident_alert *al, const char *name)
+static bool fold_entity(struct vg_feature_state *s, const struct vg_entity *e)
 {
-	return vg_kv_get(al->fields, al->nfields, name);
-}
-
-/* Alerts ordered by (first_ts, id), at most ORDER_MAX (the earliest kept). */
-#define ORDER_MAX 1024
-static size_t time_order(const struct vg_incident *inc, uint16_t *idx)
-{
-	size_t n = 0;
-	for (size_t i = 0; i < inc->nalerts && i < 65535; i++) {
-		const struct vg_incident_alert *a = &inc->alerts[i];
-		size_t j = n < ORDER_MAX ? n++ : ORDER_MAX;
-		while (j > 0) {
-			const struct vg_incident_alert *b = &inc->alerts[idx[j - 1]];
-			if (b->first_ts < a->first_ts ||
-			    (b->first_ts == a->first_ts && strcmp(b->id, a->id) <= 0))
-				break;
-			if (j < ORDER_MAX)
-				idx[j] = idx[j - 1];
-			j--;
-		}
-		if (j < ORDER_MAX)
-			idx[j] = (uint16_t)i;
+	switch (e->type) {
+	case VG_ENT_HOST: return hset_add_str(&s->hosts, e->value);
+	case VG_ENT_USER: return hset_add_str(&s->users, e->value);
+	case VG_ENT_PROCESS: return hset_add_str(&s->processes, e->value);
+	default: return true;
 	}
-	return n;
+}
+
+/* ---------------------------------------------------------------- reading */
+
+/* success_after_failure: a success alert at or after the start of a brute-force
+ * correlation alert, the two being different alerts.  The latest two successes
+ * settle it: one of them is not the earliest brute-force alert. */
+static bool success_after_failure(const struct vg_feature_state *s)
+{
+	for (int k = 0; k < 2; k++) {
+		const struct when *w = &s->success[k];
+		if (w->ts == VG_TIME_NONE)
+			break;
+		vg_time before = w->idx == s->bf[0].idx && s->bf[0].ts != VG_TIME_NONE
+		                     ? s->bf[1].ts
+		                     : s->bf[0].ts;
+		if (before != VG_TIME_NONE && w->ts >= before)
+			return true;
+	}
+	return false;
 }
 
 /* arrival_regularity: 1 - min(1, CV of the gaps between alert starts), with at
- * least three gaps; 0 otherwise (no evidence either way). */
-static float arrival_regularity(const struct vg_incident *inc, const uint16_t *idx,
-                                size_t n)
+ * least three gaps; 0 otherwise (no evidence either way).  With k gaps summing
+ * to S and their squares to Q, CV^2 = k Q / S^2 - 1. */
+static float arrival_regularity(const struct vg_feature_state *s)
 {
-	if (n < 4)
+	if (s->nstarts < 4 || s->gap_sum == 0)
 		return 0.0f;
-	double sum = 0, sq = 0;
-	for (size_t i = 1; i < n; i++) {
-		double g = (double)(inc->alerts[idx[i]].first_ts -
-		                    inc->alerts[idx[i - 1]].first_ts) /
-		           (double)VG_USEC_PER_SEC;
-		sum += g;
-		sq += g * g;
-	}
-	double k = (double)(n - 1), mean = sum / k;
-	if (mean <= 0)
-		return 0.0f;
-	double var = sq / k - mean * mean;
-	double cv = sqrt(var > 0 ? var : 0) / mean;
+	double k = (double)(s->nstarts - 1), sum = (double)s->gap_sum;
+	double cv2 = k * (double)s->gap_sq / (sum * sum) - 1.0;
+	double cv = sqrt(cv2 > 0 ? cv2 : 0);
 	return (float)(1.0 - (cv < 1.0 ? cv : 1.0));
 }
 
-/* lateral_hosts: hosts after the first whose first alert (in time order) names a
- * source address or account (without "@host") already seen on an earlier host. */
-static float lateral_hosts(const struct vg_incident *inc, const uint16_t *idx, size_t n,
-                           struct dset *hosts, struct dset *seen)
+/* lateral_hosts: hosts other than the first whose first alert carries a source
+ * key (address or account) that an earlier alert carried. */
+static float lateral_hosts(const struct vg_feature_state *s,
+                           const struct vg_incident *inc)
 {
+	const struct hrec *first_host = NULL;
+	for (uint32_t i = 0; i < s->host_first.cap; i++) {
+		const struct hrec *r = &s->host_first.slot[i];
+		if (r->h && (!first_host || earlier(inc, r->alert, first_host->alert)))
+			first_host = r;
+	}
 	uint32_t lateral = 0;
-	dset_clear(hosts);
-	dset_clear(seen);
-	for (size_t i = 0; i < n; i++) {
-		const struct vg_incident_alert *a = &inc->alerts[idx[i]];
-		const char *host = field_of(a, "host.name");
-		const char *ip = field_of(a, "source.ip");
-		const char *user = vg_alert_account(a->fields, a->nfields);
-		char k_ip[VG_ENTITY_VALUE_MAX + 3] = "", k_user[300] = "",
-		                                canon[VG_ENTITY_VALUE_MAX];
-		/* "-" and 127.0.0.1 name nobody; ::ffff:a.b.c.d is a.b.c.d */
-		ip = vg_entity_canonical(VG_ENT_IP, ip, canon, sizeof(canon)) ? canon
-		                                                              : NULL;
-		if (ip)
-			snprintf(k_ip, sizeof(k_ip), "ip:%s", ip);
-		if (user)
-			snprintf(k_user, sizeof(k_user), "user:%s", user);
-		if (host) {
-			uint32_t before = hosts->n;
-			dset_add(hosts, host);
-			if (hosts->n > before && before > 0) {
-				uint32_t s0 = seen->n;
-				/* probe: adding a known key leaves n unchanged */
-				bool known_ip = false, known_user = false;
-				if (ip) {
-					dset_add(seen, k_ip);
-					known_ip = seen->n == s0;
-					s0 = seen->n;
-				}
-				if (user) {
-					dset_add(seen, k_user);
-					known_user = seen->n == s0;
-				}
-				if (known_ip || known_user)
-					lateral++;
-				continue;
-			}
-		}
-		dset_add(seen, k_ip);
-		dset_add(seen, k_user);
+	for (uint32_t i = 0; i < s->host_first.cap; i++) {
+		const struct hrec *r = &s->host_first.slot[i];
+		if (!r->h || r == first_host)
+			continue;
+		const struct hrec *ip = r->ip ? hmap_get(&s->key_first, r->ip) : NULL,
+		                  *user =
+		                      r->user ? hmap_get(&s->key_first, r->user) : NULL;
+		if ((ip && ip->alert != r->alert) || (user && user->alert != r->alert))
+			lateral++;
 	}
 	return (float)lateral;
 }
 
-void vg_features_compute(const struct vg_incident *inc, float *out)
+static double log1p_u64(uint64_t v)
 {
-	struct dset set;
-	uint64_t events = 0, max_events = 0;
-	uint32_t high = 0, tactic_mask = 0;
-	int max_level = 0;
-	double level_sum = 0;
-	/* success_after_failure: the earliest and second-earliest brute-force alert, so
-	 * every success alert can be compared with an earlier alert other than itself */
-	vg_time bf_first = VG_TIME_NONE, bf_second = VG_TIME_NONE;
-	size_t bf_first_idx = SIZE_MAX;
-	bool success_after_failure = false;
+	return log1p((double)v);
+}
 
+static void features_read(const struct vg_feature_state *s, const struct vg_incident *inc,
+                          float *out)
+{
 	for (size_t i = 0; i < VG_FEATURE_COUNT; i++)
 		out[i] = 0.0f;
-
-	for (size_t i = 0; i < inc->nalerts; i++) {
-		const struct vg_incident_alert *al = &inc->alerts[i];
-		int level = (int)al->level;
-		bool brute = false;
-
-		events += al->event_count;
-		if (al->event_count > max_events)
-			max_events = al->event_count;
-		if (level > max_level)
-			max_level = level;
-		level_sum += level;
-		if (level >= VG_LEVEL_HIGH)
-			high++;
-		for (size_t t = 0; t < al->ntags; t++) {
-			const char *rest = attack_tag(al->tags[t]);
-			if (!rest)
-				continue;
-			int ti = tactic_index(rest);
-			if (ti >= 0)
-				tactic_mask |= 1u << ti;
-			if (technique_is(rest, "t1110"))
-				brute = true;
-		}
-		if (brute && al->is_correlation) {
-			if (bf_first == VG_TIME_NONE || al->first_ts < bf_first) {
-				bf_second = bf_first;
-				bf_first = al->first_ts;
-				bf_first_idx = i;
-			} else if (bf_second == VG_TIME_NONE ||
-			           al->first_ts < bf_second) {
-				bf_second = al->first_ts;
-			}
-		}
-	}
-
-	/* a success (valid accounts or initial access) at or after the start of a
-	 * brute-force correlation alert, the two being different alerts */
-	for (size_t i = 0; i < inc->nalerts && bf_first != VG_TIME_NONE; i++) {
-		const struct vg_incident_alert *al = &inc->alerts[i];
-		bool success = false;
-		for (size_t t = 0; t < al->ntags && !success; t++) {
-			const char *rest = attack_tag(al->tags[t]);
-			success = rest && (technique_is(rest, "t1078") ||
-			                   tactic_index(rest) == T_INITIAL_ACCESS);
-		}
-		if (!success)
-			continue;
-		vg_time before = i == bf_first_idx ? bf_second : bf_first;
-		if (before != VG_TIME_NONE && al->first_ts >= before) {
-			success_after_failure = true;
-			break;
-		}
-	}
 
 	/* the alerts past max_alerts_kept count too: only their details are gone */
 	uint64_t total = inc->nalerts + inc->alerts_dropped;
 	out[F_ALERT_COUNT] = (float)total;
-	out[F_EVENTS_LOG1P] = (float)log1p_u64(events + inc->events_dropped);
-	out[F_MAX_LEVEL] = (float)max_level;
+	out[F_EVENTS_LOG1P] = (float)log1p_u64(s->events + inc->events_dropped);
+	out[F_MAX_LEVEL] = (float)s->max_level;
 	out[F_MEAN_LEVEL] =
-	    inc->nalerts ? (float)(level_sum / (double)inc->nalerts) : 0.0f;
-	out[F_HIGH_CRITICAL_ALERTS] = (float)high;
-	out[F_MAX_ALERT_EVENTS_LOG1P] = (float)log1p_u64(max_events);
+	    inc->nalerts ? (float)(s->level_sum / (double)inc->nalerts) : 0.0f;
+	out[F_HIGH_CRITICAL_ALERTS] = (float)s->high;
+	out[F_MAX_ALERT_EVENTS_LOG1P] = (float)log1p_u64(s->max_events);
 
 	int lo = -1, hi = -1, ntactics = 0;
 	for (int t = 0; t < (int)VG_TACTIC_COUNT; t++) {
-		if (!(tactic_mask & (1u << t)))
+		if (!(s->tactic_mask & (1u << t)))
 			continue;
 		if (lo < 0)
 			lo = t;
@@ -449,62 +733,22 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	}
 	out[F_DISTINCT_TACTICS] = (float)ntactics;
 	out[F_KILL_CHAIN_SPAN] = lo < 0 ? 0.0f : (float)(hi - lo);
-	out[F_HAS_PRIVILEGE_ESCALATION] = (tactic_mask >> T_PRIVILEGE_ESCALATION) & 1u;
-	out[F_HAS_CREDENTIAL_ACCESS] = (tactic_mask >> T_CREDENTIAL_ACCESS) & 1u;
-	out[F_HAS_LATERAL_MOVEMENT] = (tactic_mask >> T_LATERAL_MOVEMENT) & 1u;
-	out[F_HAS_EXECUTION] = (tactic_mask >> T_EXECUTION) & 1u;
-	out[F_SUCCESS_AFTER_FAILURE] = success_after_failure ? 1.0f : 0.0f;
+	out[F_HAS_PRIVILEGE_ESCALATION] = (s->tactic_mask >> T_PRIVILEGE_ESCALATION) & 1u;
+	out[F_HAS_CREDENTIAL_ACCESS] = (s->tactic_mask >> T_CREDENTIAL_ACCESS) & 1u;
+	out[F_HAS_LATERAL_MOVEMENT] = (s->tactic_mask >> T_LATERAL_MOVEMENT) & 1u;
+	out[F_HAS_EXECUTION] = (s->tactic_mask >> T_EXECUTION) & 1u;
+	out[F_SUCCESS_AFTER_FAILURE] = success_after_failure(s) ? 1.0f : 0.0f;
 
-	/* distinct counts, one set reused pass after pass */
-	/* a third-party alert counts by its own detector's signature (rule.id, else
-	 * rule.name): one Vigil rule ingests them all */
-	dset_clear(&set);
-	for (size_t i = 0; i < inc->nalerts; i++) {
-		const struct vg_incident_alert *al = &inc->alerts[i];
-		const char *sig = NULL;
-		for (size_t f = 0; f < al->nfields && !sig; f++)
-			if (!strcmp(al->fields[f].name, "rule.id") &&
-			    al->fields[f].value[0])
-				sig = al->fields[f].value;
-		for (size_t f = 0; f < al->nfields && !sig; f++)
-			if (!strcmp(al->fields[f].name, "rule.name") &&
-			    al->fields[f].value[0])
-				sig = al->fields[f].value;
-		dset_add(&set, sig ? sig : al->rule_id);
-	}
-	out[F_DISTINCT_RULES] = (float)set.n;
-
-	dset_clear(&set);
-	for (size_t i = 0; i < inc->nalerts; i++)
-		if (inc->alerts[i].is_correlation)
-			dset_add(&set, inc->alerts[i].rule_id);
-	out[F_DISTINCT_CORRELATION_RULES] = (float)set.n;
-
-	/* techniques are counted by parent id: t1110.001 and t1110 are one */
-	dset_clear(&set);
-	for (size_t i = 0; i < inc->nalerts; i++) {
-		const struct vg_incident_alert *al = &inc->alerts[i];
-		for (size_t t = 0; t < al->ntags; t++) {
-			const char *rest = attack_tag(al->tags[t]);
-			if (!rest || !is_technique(rest))
-				continue;
-			char id[6] = {'t', rest[1], rest[2], rest[3], rest[4], '\0'};
-			dset_add(&set, id);
-		}
-	}
-	out[F_DISTINCT_TECHNIQUES] = (float)set.n;
-
-	out[F_DISTINCT_HOSTS] = (float)distinct_entities(inc, VG_ENT_HOST, &set);
-	out[F_DISTINCT_USERS] = (float)distinct_entities(inc, VG_ENT_USER, &set);
-	out[F_DISTINCT_PROCESSES] = (float)distinct_entities(inc, VG_ENT_PROCESS, &set);
-
-	bool ext_src = false, ext_dst = false;
-	out[F_DISTINCT_SOURCE_IPS] =
-	    (float)distinct_field_values(inc, "source.ip", false, &set, &ext_src);
-	out[F_DISTINCT_DESTINATION_IPS] =
-	    (float)distinct_field_values(inc, "destination.ip", true, &set, &ext_dst);
-	out[F_EXTERNAL_SOURCE_IP] = ext_src ? 1.0f : 0.0f;
-	out[F_EXTERNAL_DESTINATION_IP] = ext_dst ? 1.0f : 0.0f;
+	out[F_DISTINCT_RULES] = (float)s->rules.n;
+	out[F_DISTINCT_CORRELATION_RULES] = (float)s->correlation_rules.n;
+	out[F_DISTINCT_TECHNIQUES] = (float)s->techniques.n;
+	out[F_DISTINCT_HOSTS] = (float)s->hosts.n;
+	out[F_DISTINCT_USERS] = (float)s->users.n;
+	out[F_DISTINCT_PROCESSES] = (float)s->processes.n;
+	out[F_DISTINCT_SOURCE_IPS] = (float)s->source_ips.n;
+	out[F_DISTINCT_DESTINATION_IPS] = (float)s->destination_ips.n;
+	out[F_EXTERNAL_SOURCE_IP] = s->ext_src ? 1.0f : 0.0f;
+	out[F_EXTERNAL_DESTINATION_IP] = s->ext_dst ? 1.0f : 0.0f;
 
 	double seconds = 0;
 	if (inc->first_ts != VG_TIME_NONE && inc->last_ts != VG_TIME_NONE &&
@@ -516,20 +760,6 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	out[F_ALERTS_PER_MINUTE] =
 	    (float)((double)total / (minutes > 1.0 ? minutes : 1.0));
 
-	/* burstiness: the densest single alert, events per minute of its own span */
-	double burst = 0;
-	uint32_t novel = 0;
-	for (size_t i = 0; i < inc->nalerts; i++) {
-		const struct vg_incident_alert *al = &inc->alerts[i];
-		double span = al->last_ts > al->first_ts
-		                  ? (double)(al->last_ts - al->first_ts) /
-		                        (60.0 * (double)VG_USEC_PER_SEC)
-		                  : 0.0;
-		double rate = (double)al->event_count / (span > 1.0 ? span : 1.0);
-		if (rate > burst)
-			burst = rate;
-		novel += al->novel;
-	}
 	/* third-party signatures' stream statistics, kept by the assembler */
 	out[F_SIGNATURE_RECURRENCE_LOG1P] =
 	    inc->has_sig ? (float)log1p((double)inc->sig_runs_min) : 0.0f;
@@ -538,13 +768,41 @@ void vg_features_compute(const struct vg_incident *inc, float *out)
 	out[F_NETWORK_NOVELTY] = (float)inc->network_novelty;
 	out[F_NOVEL_PAIR_AFTER_WARMUP] = inc->novel_pair ? 1.0f : 0.0f;
 	out[F_HOST_NEIGHBOURS] = (float)inc->host_neighbours;
-	out[F_BURSTINESS_LOG1P] = (float)log1p(burst);
+	out[F_BURSTINESS_LOG1P] = (float)log1p(s->burst);
 	out[F_NOVEL_ALERT_SHARE] =
-	    inc->nalerts ? (float)((double)novel / (double)inc->nalerts) : 0.0f;
+	    inc->nalerts ? (float)((double)s->novel / (double)inc->nalerts) : 0.0f;
+	out[F_ARRIVAL_REGULARITY] = arrival_regularity(s);
+	out[F_LATERAL_HOSTS] = lateral_hosts(s, inc);
+}
 
-	uint16_t idx[ORDER_MAX];
-	size_t n = time_order(inc, idx);
-	out[F_ARRIVAL_REGULARITY] = arrival_regularity(inc, idx, n);
-	struct dset seen;
-	out[F_LATERAL_HOSTS] = lateral_hosts(inc, idx, n, &set, &seen);
+vg_err vg_features_update(struct vg_feature_state *s, const struct vg_incident *inc,
+                          float *out)
+{
+	/* an incident only grows; anything else (a caller's mistake) starts over */
+	if (s->nalerts > inc->nalerts || s->nentities > inc->nentities ||
+	    (s->nalerts && strcmp(s->last_id, inc->alerts[s->nalerts - 1].id) != 0))
+		state_reset(s);
+	bool ok = true;
+	for (; s->nalerts < inc->nalerts && ok; s->nalerts++)
+		ok = fold_alert(s, inc, s->nalerts);
+	for (; s->nentities < inc->nentities && ok; s->nentities++)
+		ok = fold_entity(s, &inc->entities[s->nentities]);
+	if (!ok) {
+		state_reset(s); /* a half-folded alert would be folded twice */
+		return VG_ERR_NOMEM;
+	}
+	if (s->nalerts)
+		memcpy(s->last_id, inc->alerts[s->nalerts - 1].id, sizeof(s->last_id));
+	features_read(s, inc, out);
+	return VG_OK;
+}
+
+vg_err vg_features_compute(const struct vg_incident *inc, float *out)
+{
+	struct vg_feature_state s;
+	memset(&s, 0, sizeof(s));
+	state_reset(&s);
+	vg_err err = vg_features_update(&s, inc, out);
+	state_reset(&s);
+	return err;
 }

@@ -15,8 +15,8 @@
  * test). */
 #define VG_FEATURE_COUNT 34
 
-/* Distinct-value features (hosts, users, rules, ...) saturate at this count: the
- * sets are fixed-size stack tables so feature extraction never allocates. */
+/* Distinct-value features (hosts, users, rules, ...) saturate at this count, which
+ * bounds each of an incident's sets (1,024 slots of 8 bytes at most). */
 #define VG_FEATURE_DISTINCT_MAX 768
 
 /**

@@ -1,8 +1,9 @@
 /*
  * vg_models.h - L3 ranking: incident features and the XGBoost booster.
  *
- * Features are computed from a struct vg_incident (correlate/) into a fixed-order
- * float vector whose names and meanings are documented in schemas/features.yaml.
+ * Features are kept incrementally per incident (correlate/'s struct vg_incident:
+ * each alert folded in once) and read as a fixed-order float vector whose names and
+ * meanings are documented in schemas/features.yaml.
  * Scoring loads a booster through the XGBoost C API and returns a probability plus
  * per-feature contributions (the explanation).  Training uses the same C API.
  * This module does not know how incidents are stored.
@@ -30,11 +31,35 @@ int vg_feature_monotone(size_t i);
 /** @return the index of the feature called name, or SIZE_MAX when there is none. */
 size_t vg_feature_index(const char *name);
 /**
- * @brief Compute the features of an incident.  Neither inc nor out may be NULL.
- * Never allocates and never reads the clock; O(alerts x tags + fields + entities).
- * @param out  vg_feature_count() floats.
+ * The running features of one incident (models/features.c): each alert and
+ * entity is folded in once, as the incident gains it.  One state follows one
+ * incident; the incident may only grow between updates (alerts and entities
+ * appended, as the assembler does, merges included).  Not thread-safe.
  */
-void vg_features_compute(const struct vg_incident *inc, float *out);
+struct vg_feature_state;
+/** @return a new, empty state, or NULL when out of memory. */
+struct vg_feature_state *vg_feature_state_new(void);
+/** @brief Free a state (a void * to serve as vg_incident.caller_state_free);
+ *  NULL is allowed. */
+void vg_feature_state_free(void *state);
+/**
+ * @brief Fold the alerts and entities inc gained since the last update into s
+ * and write its features.  A state that does not match inc (fewer alerts or
+ * entities than folded, or another last alert) starts over from inc's whole
+ * content, so a wrong pairing costs time, never a wrong vector.  The result
+ * equals vg_features_compute(inc).  Never reads the clock.
+ * @param out  vg_feature_count() floats.
+ * @return VG_OK, or VG_ERR_NOMEM (s is then empty and out unwritten).
+ */
+vg_err vg_features_update(struct vg_feature_state *s, const struct vg_incident *inc,
+                          float *out);
+/**
+ * @brief The features of an incident from scratch (a fold into an empty state).
+ * Neither inc nor out may be NULL.
+ * @param out  vg_feature_count() floats.
+ * @return VG_OK, or VG_ERR_NOMEM (out unwritten).
+ */
+vg_err vg_features_compute(const struct vg_incident *inc, float *out);
 
 struct vg_model; /* immutable after load; scoring is serialised internally */
 

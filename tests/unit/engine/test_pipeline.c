@@ -1686,6 +1686,78 @@ START_TEST(many_incidents_in_one_batch_are_each_scored)
 }
 END_TEST
 
+/* The tap's view of each ranked incident: the features the pipeline kept against a
+ * fold of the whole incident. */
+struct feature_check {
+	size_t n, grown, mismatched;
+};
+
+static void check_features(const struct vg_incident *inc, const float *features,
+                           double score, void *ctx)
+{
+	struct feature_check *fc = ctx;
+	float full[64];
+	(void)score;
+	ck_assert_uint_le(vg_feature_count(), 64);
+	ck_assert_int_eq(vg_features_compute(inc, full), VG_OK);
+	fc->n++;
+	fc->grown += inc->version > 1;
+	fc->mismatched += memcmp(full, features, vg_feature_count() * sizeof(float)) != 0;
+}
+
+/* Open incidents keep their features incrementally from batch to batch (alerts
+ * released late, merges, neighbours touched): every ranked version carries what a
+ * fold of the whole incident gives. */
+START_TEST(kept_features_match_the_whole_incident)
+{
+	struct feature_check fc = {0};
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct vg_scenario_params sp = {
+		    .seed = seed,
+		    .start = vg_time_from_civil(2026, 3, 2, 0, 0, 0, 0),
+		    .hours = 12,
+		    .hosts = 4,
+		    .attack = true,
+		    .variants = true,
+		    .endpoint = true,
+		};
+		struct vg_scenario sc;
+		ck_assert_int_eq(vg_scenario_generate(&sp, &sc), VG_OK);
+		struct vg_config *cfg;
+		struct vg_diag d;
+		vg_diag_init(&d);
+		ck_assert_int_eq(vg_config_load_string("t", "", 0, &cfg, &d), VG_OK);
+		free(cfg->store.path);
+		cfg->store.path = NULL;
+		struct vg_pipeline *p = NULL;
+		ck_assert_int_eq(vg_pipeline_new(cfg, NULL, &p, &d), VG_OK);
+		vg_diag_clear(&d);
+		vg_pipeline_set_incident_tap(p, check_features, &fc);
+		struct vg_output *outs;
+		size_t nouts;
+		for (size_t i = 0; i < sc.count; i += 97) { /* many small batches */
+			ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+			if (i + 97 >= sc.count)
+				vg_pipeline_finish_input(p);
+			for (size_t j = i; j < sc.count && j < i + 97; j++) {
+				struct vg_source src = {"scenario", -1, (int64_t)j};
+				ck_assert_int_eq(vg_pipeline_process(
+				                     p, VG_FMT_AUTO, sc.records[j].line,
+				                     strlen(sc.records[j].line), &src,
+				                     sc.records[j].ts),
+				                 VG_OK);
+			}
+			ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+		}
+		vg_pipeline_destroy(p);
+		vg_config_destroy(cfg);
+		vg_scenario_free(&sc);
+	}
+	ck_assert_uint_gt(fc.grown, 20); /* incidents were updated, not only opened */
+	ck_assert_uint_eq(fc.mismatched, 0);
+}
+END_TEST
+
 /* One account on two hosts, named CORP\Alice by one source and alice by another:
  * an incident per host, unless correlation.account_domains lists CORP. */
 static int64_t account_run(const char *name, const char *domains)
@@ -1920,6 +1992,7 @@ static Suite *pipeline_suite(void)
 	    {"hold_bound", held_alerts_are_bounded},
 	    {"hold_steps", catching_up_releases_in_steps},
 	    {"many_ranked", many_incidents_in_one_batch_are_each_scored},
+	    {"kept_features", kept_features_match_the_whole_incident},
 	    {"future_run", a_run_of_future_times_follows_the_records},
 	    {"marks", committed_offsets_remove_marks},
 	    {"workers", workers_change_nothing},
