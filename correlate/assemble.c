@@ -278,7 +278,9 @@ static bool links(const struct vg_assembler *a, enum vg_entity_type t)
 
 static void entity_key(char *buf, size_t size, enum vg_entity_type t, const char *value)
 {
-	snprintf(buf, size, "%s:%s", vg_entity_type_name(t), value);
+	size_t k = vg_str_append_cstr(buf, size, 0, vg_entity_type_name(t));
+	k = vg_str_append(buf, size, k, ":", 1);
+	vg_str_append_cstr(buf, size, k, value);
 }
 
 /* The keys a value links by.  Strong keys link any alert: source IP, user on a
@@ -306,8 +308,9 @@ static void link_keys(const struct vg_assembler *a, enum vg_entity_type t,
 	out->n = 1;
 	const char *at = t == VG_ENT_USER ? strrchr(value, '@') : NULL;
 	if (at && a->conf.link_hosts) {
-		snprintf(out->k[1], sizeof(out->k[1]), "acct:%.*s", (int)(at - value),
-		         value);
+		size_t k = vg_str_append(out->k[1], sizeof(out->k[1]), 0, "acct:", 5);
+		vg_str_append(out->k[1], sizeof(out->k[1]), k, value,
+		              (size_t)(at - value));
 		out->weak[1] = true;
 		out->n = 2;
 	}
@@ -711,11 +714,11 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 		struct vg_entity_ref *e = &out[k];
 		e->type = map[i].type;
 		/* a longer value is cut to sizeof(e->value) - 1 bytes */
-		int w = map[i].per_host && host
-		            ? snprintf(e->value, sizeof(e->value), "%s@%s", v, host)
-		            : snprintf(e->value, sizeof(e->value), "%s", v);
-		if (w < 0)
-			continue;
+		size_t w = vg_str_append_cstr(e->value, sizeof(e->value), 0, v);
+		if (map[i].per_host && host) {
+			w = vg_str_append(e->value, sizeof(e->value), w, "@", 1);
+			vg_str_append_cstr(e->value, sizeof(e->value), w, host);
+		}
 		bool dup = false; /* a process that is its own parent's path */
 		for (size_t j = 0; j < k && !dup; j++)
 			dup = out[j].type == e->type && !strcmp(out[j].value, e->value);
@@ -760,7 +763,10 @@ static bool sig_key(const struct vg_kv *f, size_t n, char *buf, size_t size)
 		host = vg_kv_get(f, n, "host.ip");
 	if (!sig)
 		return false;
-	snprintf(buf, size, "sig:%s@%s", sig, host ? host : "");
+	size_t k = vg_str_append(buf, size, 0, "sig:", 4);
+	k = vg_str_append_cstr(buf, size, k, sig);
+	k = vg_str_append(buf, size, k, "@", 1);
+	vg_str_append_cstr(buf, size, k, host);
 	return true;
 }
 
@@ -1380,15 +1386,19 @@ static void pair_key(const struct vg_kv *fields, size_t nfields, const char *sk,
                      const char *rule_id, char *buf, size_t size)
 {
 	if (sk) {
-		snprintf(buf, size, "%s", sk);
+		vg_str_append_cstr(buf, size, 0, sk);
 		return;
 	}
 	const char *host = vg_kv_get(fields, nfields, "host.name");
 	char h[VG_ENTITY_VALUE_MAX];
 	if (host && vg_entity_canonical(VG_ENT_HOST, host, h, sizeof(h)))
 		host = h; /* also for alerts restored from an older store */
-	snprintf(buf, size, "pair:%.256s@%.256s", rule_id ? rule_id : "",
-	         host ? host : "");
+	rule_id = rule_id ? rule_id : "";
+	host = host ? host : "";
+	size_t k = vg_str_append(buf, size, 0, "pair:", 5);
+	k = vg_str_append(buf, size, k, rule_id, strnlen(rule_id, 256));
+	k = vg_str_append(buf, size, k, "@", 1);
+	vg_str_append(buf, size, k, host, strnlen(host, 256));
 }
 
 /* The host index of a pair key's host (what follows its last '@'), created when

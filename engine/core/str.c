@@ -1,6 +1,7 @@
 /*
- * str.c - string slices, the "did you mean" helper used by config and rule
- * loaders to suggest the key a user probably meant, and strict number parsing.
+ * str.c - string slices, appending with snprintf's cut, the "did you mean" helper used by
+ * config and rule loaders to suggest the key a user probably meant, and strict number
+ * parsing.
  */
 #include "vg_core.h"
 
@@ -20,6 +21,20 @@ bool vg_str_ieq(struct vg_str s, const char *c)
 {
 	size_t n = strlen(c);
 	return n == s.len && strncasecmp(s.ptr, c, n) == 0;
+}
+
+size_t vg_str_append(char *buf, size_t size, size_t at, const char *s, size_t n)
+{
+	if (n > size - 1 - at)
+		n = size - 1 - at;
+	memcpy(buf + at, s, n);
+	buf[at + n] = '\0';
+	return at + n;
+}
+
+size_t vg_str_append_cstr(char *buf, size_t size, size_t at, const char *s)
+{
+	return s ? vg_str_append(buf, size, at, s, strlen(s)) : at;
 }
 
 /* Levenshtein distance with two rows; words here are short config keys. */

@@ -105,6 +105,17 @@ static inline struct vg_str vg_str_make(const char *p, size_t n)
 bool vg_str_eq(struct vg_str s, const char *c);
 /** @brief True when s equals c ignoring ASCII case. */
 bool vg_str_ieq(struct vg_str s, const char *c);
+/**
+ * @brief Append n bytes of s at buf[at] and terminate, cut to what fits in size
+ * bytes with the NUL (the bytes snprintf would write).  For keys built on hot
+ * paths, where snprintf's format parsing costs more than the copy.
+ * @param size > 0
+ * @param at   the length so far (at most size - 1)
+ * @return the new length, at most size - 1.
+ */
+size_t vg_str_append(char *buf, size_t size, size_t at, const char *s, size_t n);
+/** @brief vg_str_append of a NUL-terminated string (NULL appends nothing). */
+size_t vg_str_append_cstr(char *buf, size_t size, size_t at, const char *s);
 
 /** @brief "did you mean" helper: the candidate closest to word by edit distance,
  *  or NULL when none is within a third of the word's length. */

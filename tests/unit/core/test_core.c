@@ -29,6 +29,25 @@ START_TEST(closest_suggests_typo_fix)
 }
 END_TEST
 
+/* Appending cuts where snprintf of the same pieces cuts, at every buffer size. */
+START_TEST(append_cuts_as_snprintf)
+{
+	const char *head = "user", *tail = "deploy@web01.example.org";
+	for (size_t size = 1; size < 40; size++) {
+		char got[41], want[40];
+		memset(got, 'x', sizeof(got));
+		size_t n = vg_str_append_cstr(got, size, 0, head);
+		n = vg_str_append(got, size, n, ":", 1);
+		n = vg_str_append(got, size, n, tail, 6); /* "deploy" */
+		n = vg_str_append_cstr(got, size, n, NULL);
+		snprintf(want, size, "%s:%.6s", head, tail);
+		ck_assert_str_eq(got, want);
+		ck_assert_uint_eq(n, strlen(want));
+		ck_assert_int_eq(got[size], 'x'); /* nothing past the buffer */
+	}
+}
+END_TEST
+
 START_TEST(numbers_parse_whole_text_or_fail)
 {
 	int64_t i = 7;
@@ -731,6 +750,7 @@ static Suite *core_suite(void)
 	const struct vg_test_case cases[] = {
 	    {"diag", diag_collects_every_message},
 	    {"closest", closest_suggests_typo_fix},
+	    {"append", append_cuts_as_snprintf},
 	    {"numbers", numbers_parse_whole_text_or_fail},
 	    {"arena", arena_allocates_aligned_and_resets},
 	    {"json", json_string_escapes_and_repairs_utf8},
