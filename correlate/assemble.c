@@ -504,6 +504,11 @@ void vg_kv_free(struct vg_kv *kv, size_t n)
 
 static void alert_clear(struct vg_incident_alert *al)
 {
+	if (al->block) { /* the assembler's copies (copy_incident_alert) */
+		free(al->block);
+		memset(al, 0, sizeof(*al));
+		return;
+	}
 	free(al->rule_id);
 	free(al->title);
 	for (size_t i = 0; i < al->ntags; i++)
@@ -1015,15 +1020,32 @@ static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
 	return err;
 }
 
-static char *xstrdup(const char *s)
+/* Copy string s (NULL as "") to *at, advancing it.  @return the copy. */
+static char *pack_str(char **at, const char *s)
 {
-	return strdup(s ? s : "");
+	size_t n = strlen(s ? s : "") + 1;
+	char *c = memcpy(*at, s ? s : "", n);
+	*at += n;
+	return c;
 }
 
-/* Deep-copy src into dst (an incident alert).  Returns VG_OK or VG_ERR_NOMEM. */
+/* Deep-copy src into dst (an incident alert), in one block: its fields, its tag
+ * pointers, then every string (an open incident holds up to max_alerts_kept of
+ * these; one allocation instead of one per string saves their malloc headers and
+ * calls).  Returns VG_OK or VG_ERR_NOMEM. */
 static vg_err copy_incident_alert(struct vg_incident_alert *dst,
                                   const struct vg_incident_alert *src)
 {
+	size_t size = src->nfields * sizeof(struct vg_kv) + src->ntags * sizeof(char *);
+	size += strlen(src->rule_id ? src->rule_id : "") + 1;
+	size += strlen(src->title ? src->title : "") + 1;
+	for (size_t i = 0; i < src->ntags; i++)
+		size += strlen(src->tags[i]) + 1;
+	for (size_t i = 0; i < src->nfields; i++)
+		size += strlen(src->fields[i].name) + strlen(src->fields[i].value) + 2;
+	unsigned char *block = malloc(size);
+	if (!block)
+		return VG_ERR_NOMEM;
 	memset(dst, 0, sizeof(*dst));
 	memcpy(dst->id, src->id, sizeof(dst->id));
 	dst->novel = src->novel;
@@ -1032,20 +1054,21 @@ static vg_err copy_incident_alert(struct vg_incident_alert *dst,
 	dst->first_ts = src->first_ts;
 	dst->last_ts = src->last_ts;
 	dst->event_count = src->event_count;
-	dst->rule_id = xstrdup(src->rule_id);
-	dst->title = xstrdup(src->title);
-	dst->tags = calloc(src->ntags ? src->ntags : 1, sizeof(char *));
-	if (!dst->rule_id || !dst->title || !dst->tags)
-		goto oom;
+	dst->block = block;
+	dst->fields = (struct vg_kv *)(void *)block;
+	dst->tags = (char **)(void *)(block + src->nfields * sizeof(struct vg_kv));
+	char *at = (char *)(dst->tags + src->ntags);
+	dst->rule_id = pack_str(&at, src->rule_id);
+	dst->title = pack_str(&at, src->title);
 	for (; dst->ntags < src->ntags; dst->ntags++)
-		if (!(dst->tags[dst->ntags] = strdup(src->tags[dst->ntags])))
-			goto oom;
-	if (vg_kv_dup(src->fields, src->nfields, &dst->fields, &dst->nfields) != VG_OK)
-		goto oom;
+		dst->tags[dst->ntags] = pack_str(&at, src->tags[dst->ntags]);
+	for (; dst->nfields < src->nfields; dst->nfields++) {
+		dst->fields[dst->nfields].name =
+		    pack_str(&at, src->fields[dst->nfields].name);
+		dst->fields[dst->nfields].value =
+		    pack_str(&at, src->fields[dst->nfields].value);
+	}
 	return VG_OK;
-oom:
-	alert_clear(dst);
-	return VG_ERR_NOMEM;
 }
 
 /* Record signature key `key` on oi and index oi under it (once). */

@@ -304,6 +304,10 @@ struct vg_incident_alert {
 	size_t nfields;
 	bool novel; /* set by the caller (pipeline): the first alert of its
 	               (host, rule) pair in the stream; copied through merges */
+	/* NULL, or the one allocation holding every string and array above (the
+	 * assembler's copies); vg_incident_clear then frees it alone, else each
+	 * string and array on its own. */
+	void *block;
 };
 
 struct vg_incident {

@@ -73,7 +73,8 @@ static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 	                                       12,
 	                                       fields0,
 	                                       2,
-	                                       false};
+	                                       false,
+	                                       NULL};
 	alerts[1] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa2",
 	                                       "rule-ok",
 	                                       "SSH login",
@@ -86,7 +87,8 @@ static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 	                                       1,
 	                                       fields0,
 	                                       2,
-	                                       false};
+	                                       false,
+	                                       NULL};
 	inc->alerts = alerts;
 	inc->nalerts = 2;
 	inc->entities = ents;
