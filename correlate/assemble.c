@@ -999,7 +999,8 @@ static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
 		return err;
 	}
 	if (inc->nentities == oi->entities_cap) {
-		size_t ncap = oi->entities_cap ? oi->entities_cap * 2 : 8;
+		/* an alert names two to four (address, host, account, process) */
+		size_t ncap = oi->entities_cap ? oi->entities_cap * 2 : 4;
 		struct vg_entity *ne = realloc(inc->entities, ncap * sizeof(*ne));
 		if (!ne)
 			return VG_ERR_NOMEM;
@@ -1116,7 +1117,8 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 		return VG_OK;
 	}
 	if (inc->nalerts == oi->alerts_cap) {
-		size_t ncap = oi->alerts_cap ? oi->alerts_cap * 2 : 4;
+		/* from one: most incidents keep one alert (an alert is ~140 bytes) */
+		size_t ncap = oi->alerts_cap ? oi->alerts_cap * 2 : 1;
 		struct vg_incident_alert *na = realloc(inc->alerts, ncap * sizeof(*na));
 		if (!na)
 			return VG_ERR_NOMEM;
