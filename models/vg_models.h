@@ -44,10 +44,11 @@ struct vg_feature_state *vg_feature_state_new(void);
 void vg_feature_state_free(void *state);
 /**
  * @brief Fold the alerts and entities inc gained since the last update into s
- * and write its features.  A state that does not match inc (fewer alerts or
- * entities than folded, or another last alert) starts over from inc's whole
- * content, so a wrong pairing costs time, never a wrong vector.  The result
- * equals vg_features_compute(inc).  Never reads the clock.
+ * and write its features; the result equals vg_features_compute(inc).  A state
+ * that visibly does not match inc (fewer alerts or entities than folded, or
+ * another alert where the last folded one was) starts over from inc's whole
+ * content: a check against slips, not a licence to share states between
+ * incidents.  Never reads the clock.
  * @param out  vg_feature_count() floats.
  * @return VG_OK, or VG_ERR_NOMEM (s is then empty and out unwritten).
  */

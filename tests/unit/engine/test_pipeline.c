@@ -1712,26 +1712,13 @@ START_TEST(kept_features_match_the_whole_incident)
 {
 	struct feature_check fc = {0};
 	for (uint64_t seed = 1; seed <= 3; seed++) {
-		struct vg_scenario_params sp = {
-		    .seed = seed,
-		    .start = vg_time_from_civil(2026, 3, 2, 0, 0, 0, 0),
-		    .hours = 12,
-		    .hosts = 4,
-		    .attack = true,
-		    .variants = true,
-		    .endpoint = true,
-		};
 		struct vg_scenario sc;
-		ck_assert_int_eq(vg_scenario_generate(&sp, &sc), VG_OK);
+		generate(&sc, seed, true);
+		char db[128];
+		snprintf(db, sizeof(db), "%s/kept%llu.db", g_dir,
+		         (unsigned long long)seed);
 		struct vg_config *cfg;
-		struct vg_diag d;
-		vg_diag_init(&d);
-		ck_assert_int_eq(vg_config_load_string("t", "", 0, &cfg, &d), VG_OK);
-		free(cfg->store.path);
-		cfg->store.path = NULL;
-		struct vg_pipeline *p = NULL;
-		ck_assert_int_eq(vg_pipeline_new(cfg, NULL, &p, &d), VG_OK);
-		vg_diag_clear(&d);
+		struct vg_pipeline *p = new_pipeline(db, &cfg);
 		vg_pipeline_set_incident_tap(p, check_features, &fc);
 		struct vg_output *outs;
 		size_t nouts;
@@ -1740,7 +1727,7 @@ START_TEST(kept_features_match_the_whole_incident)
 			if (i + 97 >= sc.count)
 				vg_pipeline_finish_input(p);
 			for (size_t j = i; j < sc.count && j < i + 97; j++) {
-				struct vg_source src = {"scenario", -1, (int64_t)j};
+				struct vg_source src = {"scenario", 0, (int64_t)j};
 				ck_assert_int_eq(vg_pipeline_process(
 				                     p, VG_FMT_AUTO, sc.records[j].line,
 				                     strlen(sc.records[j].line), &src,
