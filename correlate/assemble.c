@@ -889,21 +889,28 @@ static vg_err rate_add(struct vg_assembler *a, const char *key, vg_time ts)
 }
 
 /* Index the linking values of an alert's fields at ts (assembly and restore). */
+/* Count an alert at ts under each of the n link keys of its entities. */
+static vg_err rate_add_keys(struct vg_assembler *a, const struct lkeys *lks, size_t n,
+                            vg_time ts)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < lks[i].n; j++) {
+			vg_err err = rate_add(a, lks[i].k[j], ts);
+			if (err)
+				return err;
+		}
+	return VG_OK;
+}
+
 static vg_err rate_add_alert(struct vg_assembler *a, const struct vg_kv *fields,
                              size_t nfields, vg_time ts)
 {
 	struct vg_entity_ref cands[VG_ALERT_ENTITIES_MAX];
+	struct lkeys lks[VG_ALERT_ENTITIES_MAX];
 	size_t n = vg_alert_entities(fields, nfields, cands);
-	struct lkeys lk;
-	for (size_t i = 0; i < n; i++) {
-		link_keys(a, cands[i].type, cands[i].value, &lk);
-		for (size_t j = 0; j < lk.n; j++) {
-			vg_err err = rate_add(a, lk.k[j], ts);
-			if (err)
-				return err;
-		}
-	}
-	return VG_OK;
+	for (size_t i = 0; i < n; i++)
+		link_keys(a, cands[i].type, cands[i].value, &lks[i]);
+	return rate_add_keys(a, lks, n, ts);
 }
 
 /* Is value (of type t) listed in the configured stop-values?  Users and processes
@@ -1756,7 +1763,9 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	if (novelty_seen(a, alert, pk, &novel) != VG_OK)
 		return NULL;
 	ncand = vg_alert_entities(alert->fields, alert->nfields, cands);
-	struct lkeys lk;
+	struct lkeys lks[VG_ALERT_ENTITIES_MAX]; /* each entity's, once */
+	for (size_t i = 0; i < ncand; i++)
+		link_keys(a, cands[i].type, cands[i].value, &lks[i]);
 	if (has_sig) {
 		struct ent_ix *ix = vg_strmap_get(&a->by_entity, sk);
 		size_t it = 0;
@@ -1778,10 +1787,10 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	/* Strong keys first; weak ones only when no strong key linked anything. */
 	for (int pass = 0; pass < 2 && (pass == 0 || nhit == 0); pass++)
 		for (size_t i = 0; i < ncand; i++) {
-			link_keys(a, cands[i].type, cands[i].value, &lk);
-			for (size_t j = 0; j < lk.n; j++) {
-				const char *key = lk.k[j];
-				bool weak = lk.weak[j];
+			const struct lkeys *lk = &lks[i];
+			for (size_t j = 0; j < lk->n; j++) {
+				const char *key = lk->k[j];
+				bool weak = lk->weak[j];
 				if (weak != (pass == 1))
 					continue;
 				bool conf_stop =
@@ -1892,7 +1901,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 		if (add_entity(a, oi, cands[i].type, cands[i].value, alert->first_ts,
 		               1) != VG_OK)
 			return NULL;
-	if (rate_add_alert(a, alert->fields, alert->nfields, alert->last_ts) != VG_OK)
+	if (rate_add_keys(a, lks, ncand, alert->last_ts) != VG_OK)
 		return NULL;
 	oi->inc.version++;
 	*changed = true;
