@@ -985,24 +985,28 @@ size_t vg_assembler_take_stops(struct vg_assembler *a, struct vg_stop_stat *out,
 	return n;
 }
 
-/* Add (or update) an entity of oi and index it.  Returns VG_OK or VG_ERR_NOMEM. */
+/* Add (or update) an entity of oi and index it under its link keys (lkp: them,
+ * already computed, or NULL).  Returns VG_OK or VG_ERR_NOMEM. */
 static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
                          enum vg_entity_type t, const char *value, vg_time seen,
-                         uint32_t alerts)
+                         uint32_t alerts, const struct lkeys *lkp)
 {
 	struct vg_incident *inc = &oi->inc;
 	struct vg_entity *e = find_entity(inc, t, value);
-	struct lkeys lk;
+	struct lkeys own;
 	vg_err err = VG_OK;
+	if (!lkp) {
+		link_keys(a, t, value, &own);
+		lkp = &own;
+	}
 
 	if (e) {
 		if (seen < e->first_seen)
 			e->first_seen = seen;
 		e->alerts += alerts;
 		/* During a merge the key may still point at the absorbed incident. */
-		link_keys(a, t, value, &lk);
-		for (size_t j = 0; j < lk.n && !err; j++)
-			err = ix_add(a, lk.k[j], oi);
+		for (size_t j = 0; j < lkp->n && !err; j++)
+			err = ix_add(a, lkp->k[j], oi);
 		return err;
 	}
 	if (inc->nentities == oi->entities_cap) {
@@ -1022,9 +1026,8 @@ static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
 	e->first_seen = seen;
 	e->alerts = alerts;
 	inc->nentities++;
-	link_keys(a, t, value, &lk);
-	for (size_t j = 0; j < lk.n && !err; j++)
-		err = ix_add(a, lk.k[j], oi);
+	for (size_t j = 0; j < lkp->n && !err; j++)
+		err = ix_add(a, lkp->k[j], oi);
 	return err;
 }
 
@@ -1256,7 +1259,7 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 		err = sig_add(a, into, from->sigs[i]);
 	for (size_t i = 0; i < f->nentities && err == VG_OK; i++)
 		err = add_entity(a, into, f->entities[i].type, f->entities[i].value,
-		                 f->entities[i].first_seen, f->entities[i].alerts);
+		                 f->entities[i].first_seen, f->entities[i].alerts, NULL);
 	if (f->first_ts < into->inc.first_ts)
 		into->inc.first_ts = f->first_ts;
 	if (f->last_ts > into->inc.last_ts)
@@ -1898,8 +1901,8 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	if (push_alert(a, oi, &al) != VG_OK)
 		return NULL;
 	for (size_t i = 0; i < ncand; i++)
-		if (add_entity(a, oi, cands[i].type, cands[i].value, alert->first_ts,
-		               1) != VG_OK)
+		if (add_entity(a, oi, cands[i].type, cands[i].value, alert->first_ts, 1,
+		               &lks[i]) != VG_OK)
 			return NULL;
 	if (rate_add_keys(a, lks, ncand, alert->last_ts) != VG_OK)
 		return NULL;
@@ -2007,7 +2010,7 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 		                sizeof(v)))
 			err = add_entity(a, oi, inc->entities[i].type, v,
 			                 inc->entities[i].first_seen,
-			                 inc->entities[i].alerts);
+			                 inc->entities[i].alerts, NULL);
 	}
 	if (err != VG_OK)
 		open_remove(a, oi);
