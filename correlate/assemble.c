@@ -888,7 +888,6 @@ static vg_err rate_add(struct vg_assembler *a, const char *key, vg_time ts)
 	return VG_OK;
 }
 
-/* Index the linking values of an alert's fields at ts (assembly and restore). */
 /* Count an alert at ts under each of the n link keys of its entities. */
 static vg_err rate_add_keys(struct vg_assembler *a, const struct lkeys *lks, size_t n,
                             vg_time ts)
@@ -902,6 +901,7 @@ static vg_err rate_add_keys(struct vg_assembler *a, const struct lkeys *lks, siz
 	return VG_OK;
 }
 
+/* Count the linking values of an alert's fields at ts (restore). */
 static vg_err rate_add_alert(struct vg_assembler *a, const struct vg_kv *fields,
                              size_t nfields, vg_time ts)
 {

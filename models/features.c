@@ -500,6 +500,13 @@ static bool fold_addresses(struct vg_feature_state *s, const struct vg_incident_
 	return ok;
 }
 
+/* The gap from start a to a later start b, capped at GAP_MAX. */
+static u128 gap(vg_time a, vg_time b)
+{
+	uint64_t g = (uint64_t)b - (uint64_t)a; /* exact: b >= a */
+	return g < GAP_MAX ? g : GAP_MAX;
+}
+
 /* Insert alert start ts into the ordered starts, keeping the gap sums. */
 static bool fold_start(struct vg_feature_state *s, vg_time ts)
 {
@@ -519,25 +526,21 @@ static bool fold_start(struct vg_feature_state *s, vg_time ts)
 		else
 			hi = mid;
 	}
-#define GAP(a, b)                                                                        \
-	((uint64_t)(b) - (uint64_t)(a) < GAP_MAX ? (uint64_t)(b) - (uint64_t)(a)         \
-	                                         : GAP_MAX)
 	if (lo > 0 && lo < s->nstarts) { /* the gap it splits */
-		u128 g = GAP(s->starts[lo - 1], s->starts[lo]);
+		u128 g = gap(s->starts[lo - 1], s->starts[lo]);
 		s->gap_sum -= g;
 		s->gap_sq -= g * g;
 	}
 	if (lo > 0) {
-		u128 g = GAP(s->starts[lo - 1], ts);
+		u128 g = gap(s->starts[lo - 1], ts);
 		s->gap_sum += g;
 		s->gap_sq += g * g;
 	}
 	if (lo < s->nstarts) {
-		u128 g = GAP(ts, s->starts[lo]);
+		u128 g = gap(ts, s->starts[lo]);
 		s->gap_sum += g;
 		s->gap_sq += g * g;
 	}
-#undef GAP
 	memmove(s->starts + lo + 1, s->starts + lo,
 	        (s->nstarts - lo) * sizeof(*s->starts));
 	s->starts[lo] = ts;
