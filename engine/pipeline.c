@@ -1134,19 +1134,6 @@ static vg_err ranked_reserve(struct vg_pipeline *p, size_t n)
 	return VG_OK;
 }
 
-/* The features of an open incident, kept incrementally in a state the incident
- * carries (freed with it): each update folds only the alerts and entities it
- * gained since the last. */
-static vg_err incident_features(struct vg_incident *inc, float *out)
-{
-	if (!inc->caller_state) {
-		if (!(inc->caller_state = vg_feature_state_new()))
-			return VG_ERR_NOMEM;
-		inc->caller_state_free = vg_feature_state_free;
-	}
-	return vg_features_update(inc->caller_state, inc, out);
-}
-
 /* Features and scores of the n incidents in p->ranked, all scored in one call
  * (vg_model_score_rows: XGBoost's fixed cost per call is paid once a batch). */
 static vg_err rank_incidents(struct vg_pipeline *p, size_t n)
@@ -1154,7 +1141,8 @@ static vg_err rank_incidents(struct vg_pipeline *p, size_t n)
 	size_t nf = vg_feature_count();
 	vg_err err = VG_OK;
 	for (size_t k = 0; k < n && !err; k++)
-		err = incident_features(p->ranked[k], p->features + k * nf);
+		err = vg_features_of_open_incident(
+		    p->ranked[k], p->features + k * nf); /* incremental */
 	if (err || !p->model || !n)
 		return err;
 	char errstr[256];

@@ -800,6 +800,16 @@ vg_err vg_features_update(struct vg_feature_state *s, const struct vg_incident *
 	return VG_OK;
 }
 
+vg_err vg_features_of_open_incident(struct vg_incident *inc, float *out)
+{
+	if (!inc->caller_state) {
+		if (!(inc->caller_state = vg_feature_state_new()))
+			return VG_ERR_NOMEM;
+		inc->caller_state_free = vg_feature_state_free;
+	}
+	return vg_features_update(inc->caller_state, inc, out);
+}
+
 vg_err vg_features_compute(const struct vg_incident *inc, float *out)
 {
 	struct vg_feature_state s;

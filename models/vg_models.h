@@ -55,6 +55,13 @@ void vg_feature_state_free(void *state);
 vg_err vg_features_update(struct vg_feature_state *s, const struct vg_incident *inc,
                           float *out);
 /**
+ * @brief vg_features_update with the state an open incident carries in
+ * inc->caller_state (made on the first call, freed with the incident through
+ * caller_state_free): what the pipeline calls for each changed incident.
+ * @return VG_OK or VG_ERR_NOMEM.
+ */
+vg_err vg_features_of_open_incident(struct vg_incident *inc, float *out);
+/**
  * @brief The features of an incident from scratch (a fold into an empty state).
  * Neither inc nor out may be NULL.
  * @param out  vg_feature_count() floats.

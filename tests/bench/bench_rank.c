@@ -121,17 +121,6 @@ static int bench_scan(const struct vg_rule *rule)
 	return 0;
 }
 
-/* The incident's features, kept in a state it carries, as the pipeline keeps them. */
-static int update_features(struct vg_incident *inc, float *out)
-{
-	if (!inc->caller_state) {
-		if (!(inc->caller_state = vg_feature_state_new()))
-			return 1;
-		inc->caller_state_free = vg_feature_state_free;
-	}
-	return vg_features_update(inc->caller_state, inc, out) != VG_OK;
-}
-
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 100000;
@@ -181,7 +170,7 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < n; k++) {
 		make_alert(&al, kv, vals, rule, seq++, k, t0 + (vg_time)k);
 		struct vg_incident *inc = vg_assembler_add(a, &al, &changed);
-		if (!inc || update_features(inc, features))
+		if (!inc || vg_features_of_open_incident(inc, features))
 			return 1;
 	}
 	size_t heap1 = heap_in_use();
@@ -191,7 +180,7 @@ int main(int argc, char **argv)
 			make_alert(&al, kv, vals, rule, seq++, k,
 			           t0 + (vg_time)(n * round + k));
 			struct vg_incident *inc = vg_assembler_add(a, &al, &changed);
-			if (!inc || update_features(inc, features))
+			if (!inc || vg_features_of_open_incident(inc, features))
 				return 1;
 		}
 	size_t heap10 = heap_in_use();
@@ -222,7 +211,7 @@ int main(int argc, char **argv)
 		double c0 = cpu_seconds();
 		struct vg_incident *inc = vg_assembler_add(a, &al, &changed);
 		double c1 = cpu_seconds();
-		if (update_features(inc, features))
+		if (vg_features_of_open_incident(inc, features))
 			return 1;
 		double c2 = cpu_seconds();
 		if (vg_features_compute(inc, scratch))
