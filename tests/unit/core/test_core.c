@@ -408,7 +408,8 @@ START_TEST(event_matches_naive_model)
 	struct vg_arena *a = vg_arena_new(0);
 	uint32_t n = (uint32_t)vg_field_count();
 	static const char *model[VG_FIELDS_MAX];
-	static char text[VG_FIELDS_MAX][12];
+	static char text[VG_FIELDS_MAX]
+	                [24]; /* two ints and a dot, whatever their range */
 	uint64_t rng = 0x9e3779b97f4a7c15u;
 	for (int round = 0; round < 50; round++) {
 		struct vg_event *ev = vg_event_new(a);
