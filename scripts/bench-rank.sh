@@ -3,7 +3,9 @@
 # incident, CPU time per incident update for assembly, features, scoring and the
 # explanation (XGBoost contributions), with the shipped model, CPU time per
 # incident closed when about half of the open ones go idle at once, and CPU time per
-# alert, hour by hour, on a host scanned from a new source ten times a second.
+# alert, hour by hour, on a host scanned from a new source ten times a second, then
+# the same with a rule new to the fleet firing on a new host once a second (a
+# network novelty each).
 #
 # Environment: BUILD_DIR (default build-bench, a release build made here),
 # INCIDENTS (default 100000), UPDATES (default 200000).
