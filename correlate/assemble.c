@@ -72,13 +72,21 @@
  * alerts raised later): a lone anomaly raised while never-seen activity appears
  * across the network stands out from the same anomaly on a quiet day.  The bound is
  * the gap around the first alert, so a long-running incident does not soak up every
- * novelty of its lifetime.  Novelties are remembered for two gaps behind the newest
- * alert; an alert later than that misses the older ones.  The count saturates at
- * NETWORK_NOVELTY_MAX (64), as host neighbours do: each novelty re-ranks (and so
- * re-stores) every incident it counts in, and without a bound every open incident
- * within the gap was re-stored for every novelty -- tens of thousands of incidents
- * per novelty on a host scanned from new sources, for each of a busy network's
- * novelties.  Cost per novelty: one pass over the open incidents.  The stream's start
+ * novelty of its lifetime.  Both sides reach two gaps behind the newest alert:
+ * novelties are remembered that long (an alert later than that misses the older
+ * ones), and a novelty is counted only by incidents whose first alert is within
+ * them (a novelty more than a gap behind the newest alert misses the incidents
+ * that started before those two gaps).  The count
+ * saturates at NETWORK_NOVELTY_MAX (64), as host neighbours do: each novelty
+ * re-ranks (and so re-stores) every incident it counts in, and without a bound
+ * every open incident within the gap was re-stored for every novelty -- tens of
+ * thousands of incidents per novelty on a host scanned from new sources, for each
+ * of a busy network's novelties.  Cost per novelty: a pass over the incidents that
+ * can still count one (not saturated, first alert within two gaps of the newest;
+ * the others leave the list for good, as neither condition can turn back), not
+ * over every open incident -- a scanned host keeps tens of thousands open, each
+ * pass read them all, about 1 ms per novelty; cost per opening: a binary search of
+ * the remembered novelties, kept in time order.  The stream's start
  * ("stream:start") and each novelty ("novel:<pair>", its time) are statistics rows too,
  * so a restarted engine counts as an uninterrupted one would.
  *
@@ -121,9 +129,11 @@ struct open_inc {
 	size_t nsigs, sigs_cap;
 	struct host_ix *hix; /* the host of the pair that opened it; NULL: none */
 	bool touched;        /* listed in vg_assembler.touched */
-	/* its position in vg_assembler.open and in hix->inc, so closing it costs O(1)
-	 * (both arrays are unordered: the last entry moves into the hole) */
-	uint32_t open_ix, hix_ix;
+	bool nov_listed;     /* in vg_assembler.nov_inc */
+	/* its position in vg_assembler.open, in hix->inc and in vg_assembler.nov_inc,
+	 * so closing it costs O(1) (the arrays are unordered: the last entry moves
+	 * into the hole) */
+	uint32_t open_ix, hix_ix, nov_ix;
 };
 
 /* host_neighbours saturates here, so a busy host re-ranks each of its incidents at
@@ -131,6 +141,14 @@ struct open_inc {
 #define HOST_NEIGHBOURS_MAX 64
 /* network_novelty saturates here, for the same reason (see Network novelty). */
 #define NETWORK_NOVELTY_MAX 64
+
+/* Times kept in order, forgotten from the front: v[head .. n), in time order
+ * unless unsorted (restored entries are appended and sorted at next use). */
+struct time_queue {
+	vg_time *v;
+	size_t head, n, cap;
+	bool unsorted;
+};
 
 /* Per host (the part of a pair key after its last '@'): the open incidents opened
  * on it that a later opening can still count, and its incident openings of the last
@@ -144,10 +162,7 @@ struct open_inc {
 struct host_ix {
 	struct open_inc **inc; /* listed open incidents opened on it, unordered */
 	size_t n, cap;
-	vg_time *opened; /* openings past the warm-up, pruned to two gaps: */
-	size_t head;     /* opened[head .. nopened), in time order unless unsorted */
-	size_t nopened, opened_cap;
-	bool unsorted; /* restored rows appended in any order: sorted at next use */
+	struct time_queue opened; /* openings past the warm-up, of the last two gaps */
 };
 
 /* Per pair: the slots of its "open<slot>:<pair>" statistics rows.  A new opening
@@ -215,12 +230,6 @@ struct sig_stat {
 	vg_time last_ts; /* newest alert of the pair (host key) */
 };
 
-/* A remembered novelty: when, and which pair (hash of its key). */
-struct mark {
-	vg_time ts;
-	uint64_t key;
-};
-
 struct vg_assembler {
 	struct vg_assembler_conf conf;
 	/* conf.stop_values in the entities' canonical text ("type:value"), owned */
@@ -233,10 +242,12 @@ struct vg_assembler {
 	char **acct_domains;
 	struct vg_kv *canon_kv; /* with_canonical_names' copy of an alert's fields */
 	size_t canon_cap;
-	vg_time stream_start; /* first alert's first_ts; VG_TIME_NONE before */
-	vg_time newest_ts;    /* newest first_ts seen (novelties are pruned by it) */
-	struct mark *nov;     /* novelties of the last two gaps (nov_prune), unordered */
-	size_t nnov, nov_cap;
+	vg_time stream_start;  /* first alert's first_ts; VG_TIME_NONE before */
+	vg_time newest_ts;     /* newest first_ts seen (novelties are pruned by it) */
+	struct time_queue nov; /* novelties' times, of the last two gaps */
+	/* the open incidents a later novelty can still count (nov_list), unordered */
+	struct open_inc **nov_inc;
+	size_t nnov_inc, nov_inc_cap;
 	struct vg_strmap hosts;      /* host -> struct host_ix * (host neighbours) */
 	struct vg_strmap pair_slots; /* pair key -> struct pair_slots * */
 	char (*touched)[21];         /* incidents changed by a novelty elsewhere */
@@ -571,13 +582,14 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	free(a->acct_domains);
 	free(a->domain_len);
 	free(a->canon_kv);
-	free(a->nov);
+	free(a->nov.v);
+	free(a->nov_inc);
 	free(a->touched);
 	it = 0;
 	while ((slot = vg_strmap_next(&a->hosts, &it))) {
 		struct host_ix *hx = slot->value;
 		free(hx->inc);
-		free(hx->opened);
+		free(hx->opened.v);
 		free(hx);
 	}
 	vg_strmap_free(&a->hosts);
@@ -1177,6 +1189,16 @@ static void host_unlist(struct open_inc *oi)
 	oi->hix = NULL;
 }
 
+/* Take oi off the list of incidents a novelty can count (it will not be counted
+ * again). */
+static void nov_unlist(struct vg_assembler *a, struct open_inc *oi)
+{
+	struct open_inc *last = a->nov_inc[--a->nnov_inc];
+	a->nov_inc[oi->nov_ix] = last;
+	last->nov_ix = oi->nov_ix;
+	oi->nov_listed = false;
+}
+
 /* Remove oi from the open list and both indexes, and free it. */
 static void open_remove(struct vg_assembler *a, struct open_inc *oi)
 {
@@ -1198,6 +1220,8 @@ static void open_remove(struct vg_assembler *a, struct open_inc *oi)
 	vg_strmap_del(&a->by_id, oi->inc.id);
 	if (oi->hix)
 		host_unlist(oi);
+	if (oi->nov_listed)
+		nov_unlist(a, oi);
 	struct open_inc *last = a->open[--a->nopen];
 	a->open[oi->open_ix] = last;
 	last->open_ix = oi->open_ix;
@@ -1357,29 +1381,92 @@ static void *grow1(void *v, size_t n, size_t *cap, size_t size)
 	return nv;
 }
 
-static vg_err nov_push(struct vg_assembler *a, vg_time ts, uint64_t pair)
+static int cmp_time(const void *x, const void *y)
 {
-	struct mark *nv = grow1(a->nov, a->nnov, &a->nov_cap, sizeof(*nv));
-	if (!nv)
+	vg_time a = *(const vg_time *)x, b = *(const vg_time *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* The queue v[*head .. *n) of `size`-byte elements, with room for one more at the
+ * back: the consumed front reused when full (moved down), else grown as grow1;
+ * NULL when out of memory (v is then unchanged). */
+static void *queue_room(void *v, size_t *head, size_t *n, size_t *cap, size_t size)
+{
+	if (*head && *n == *cap) {
+		memmove(v, (char *)v + *head * size, (*n - *head) * size);
+		*n -= *head;
+		*head = 0;
+	}
+	return grow1(v, *n, cap, size);
+}
+
+/* Remember t in q (in time order: from the back, so times in event-time order
+ * cost O(1); a restored entry is appended and sorted at next use). */
+static vg_err tq_push(struct time_queue *q, vg_time t, bool restored)
+{
+	vg_time *v = queue_room(q->v, &q->head, &q->n, &q->cap, sizeof(*v));
+	if (!v)
 		return VG_ERR_NOMEM;
-	a->nov = nv;
-	a->nov[a->nnov++] = (struct mark){.ts = ts, .key = pair};
+	q->v = v;
+	size_t j = q->n++;
+	if (restored) {
+		q->unsorted = true;
+	} else {
+		while (j > q->head && v[j - 1] > t) {
+			v[j] = v[j - 1];
+			j--;
+		}
+	}
+	v[j] = t;
 	return VG_OK;
 }
 
-/* Keep only the novelties a late alert could still be near: not older than two
- * gaps before the newest alert seen (a host's openings are pruned the same way
- * when the host is next visited, host_opened). */
-static void nov_prune(struct vg_assembler *a, vg_time t)
+/* The first of v[lo .. hi) at or after t (v sorted). */
+static size_t first_at_or_after(const vg_time *v, size_t lo, size_t hi, vg_time t)
 {
-	size_t k = 0;
-	if (t <= a->newest_ts)
-		return;
-	a->newest_ts = t;
-	for (size_t i = 0; i < a->nnov; i++)
-		if (a->nov[i].ts + 2 * a->conf.inactivity_gap >= t)
-			a->nov[k++] = a->nov[i];
-	a->nnov = k;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Forget the times before `from` (sorting a restored queue first). */
+static void tq_forget(struct time_queue *q, vg_time from)
+{
+	if (q->unsorted) {
+		qsort(q->v + q->head, q->n - q->head, sizeof(vg_time), cmp_time);
+		q->unsorted = false;
+	}
+	q->head = first_at_or_after(q->v, q->head, q->n, from);
+}
+
+/* How many times of q lie in [lo, hi] (q sorted: after tq_forget). */
+static size_t tq_count(const struct time_queue *q, vg_time lo, vg_time hi)
+{
+	size_t l = first_at_or_after(q->v, q->head, q->n, lo);
+	size_t h = hi == INT64_MAX ? q->n : first_at_or_after(q->v, l, q->n, hi + 1);
+	return h - l;
+}
+
+/* List oi among the incidents a later novelty can count (already listed: no
+ * change); the novelty passes take it off once it is saturated or too old. */
+static vg_err nov_list(struct vg_assembler *a, struct open_inc *oi)
+{
+	if (oi->nov_listed)
+		return VG_OK;
+	struct open_inc **ni =
+	    grow1(a->nov_inc, a->nnov_inc, &a->nov_inc_cap, sizeof(*ni));
+	if (!ni)
+		return VG_ERR_NOMEM;
+	a->nov_inc = ni;
+	oi->nov_ix = (uint32_t)a->nnov_inc;
+	oi->nov_listed = true;
+	a->nov_inc[a->nnov_inc++] = oi;
+	return VG_OK;
 }
 
 static vg_err touch(struct vg_assembler *a, struct open_inc *oi)
@@ -1470,60 +1557,6 @@ static vg_err host_ix_add(struct open_inc *oi, struct host_ix *hx)
 	return VG_OK;
 }
 
-static int cmp_time(const void *x, const void *y)
-{
-	vg_time a = *(const vg_time *)x, b = *(const vg_time *)y;
-	return a < b ? -1 : a > b;
-}
-
-/* The queue v[*head .. *n) of `size`-byte elements, with room for one more at the
- * back: the consumed front reused when full (moved down), else grown as grow1;
- * NULL when out of memory (v is then unchanged). */
-static void *queue_room(void *v, size_t *head, size_t *n, size_t *cap, size_t size)
-{
-	if (*head && *n == *cap) {
-		memmove(v, (char *)v + *head * size, (*n - *head) * size);
-		*n -= *head;
-		*head = 0;
-	}
-	return grow1(v, *n, cap, size);
-}
-
-/* Remember an opening at t (kept in time order: from the back, so openings in
- * event-time order cost O(1); restored rows are appended and sorted at next use). */
-static vg_err host_opening_push(struct host_ix *hx, vg_time t, bool restored)
-{
-	vg_time *no =
-	    queue_room(hx->opened, &hx->head, &hx->nopened, &hx->opened_cap, sizeof(*no));
-	if (!no)
-		return VG_ERR_NOMEM;
-	hx->opened = no;
-	size_t j = hx->nopened++;
-	if (restored) {
-		hx->unsorted = true;
-	} else {
-		while (j > hx->head && no[j - 1] > t) {
-			no[j] = no[j - 1];
-			j--;
-		}
-	}
-	no[j] = t;
-	return VG_OK;
-}
-
-/* The first of opened[lo .. hi) at or after t (sorted). */
-static size_t first_at_or_after(const vg_time *v, size_t lo, size_t hi, vg_time t)
-{
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (v[mid] < t)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 static int cmp_slot_at(const void *x, const void *y)
 {
 	const struct slot_at *a = x, *b = y;
@@ -1564,7 +1597,8 @@ static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
 			return VG_ERR_NOMEM;
 		a->stream_start = alert->first_ts;
 	}
-	nov_prune(a, alert->first_ts);
+	if (alert->first_ts > a->newest_ts)
+		a->newest_ts = alert->first_ts;
 	if (vg_strmap_get(&a->sig_stats, pk))
 		return VG_OK;
 	/* a "pair:" row only records that the pair was seen (its time is unused) */
@@ -1581,35 +1615,50 @@ static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
 static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool opened,
                             const struct vg_alert *alert, const char *pk, bool novel)
 {
-	uint64_t h = vg_hash64(pk, strlen(pk), 0);
 	vg_time t = alert->first_ts, gap = a->conf.inactivity_gap;
 	char nk[700];
+	size_t w = vg_str_append_cstr(nk, sizeof(nk), 0, "novel:");
+	vg_str_append(nk, sizeof(nk), w, pk, strnlen(pk, 600));
+	/* remembered: the novelties of the last two gaps before the newest alert
+	 * (a later alert could still be within the gap of them) */
+	tq_forget(&a->nov, a->newest_ts - 2 * gap);
 	if (opened) {
-		uint32_t n = 0;
-		for (size_t i = 0; i < a->nnov; i++)
-			n += a->nov[i].key != h && a->nov[i].ts <= t + gap &&
-			     a->nov[i].ts + gap >= t;
+		size_t n = tq_count(&a->nov, t - gap, t + gap);
+		/* not its own pair's (a pair is novel once: its row holds the time) */
+		const struct sig_stat *own = vg_strmap_get(&a->sig_stats, nk);
+		if (own && own->last_ts >= t - gap && own->last_ts <= t + gap &&
+		    own->last_ts >= a->newest_ts - 2 * gap)
+			n--;
 		oi->inc.network_novelty =
-		    n < NETWORK_NOVELTY_MAX ? n : NETWORK_NOVELTY_MAX;
+		    n < NETWORK_NOVELTY_MAX ? (uint32_t)n : NETWORK_NOVELTY_MAX;
 	}
-	if (!novel)
-		return VG_OK;
-	oi->inc.novel_pair = true;
-	for (size_t i = 0; i < a->nopen; i++) {
-		struct open_inc *o = a->open[i];
-		/* (an incident just opened has first_ts INT64_MAX until its alert) */
-		if (o == oi || o->inc.first_ts > t + gap || o->inc.first_ts + gap < t ||
-		    o->inc.network_novelty >= NETWORK_NOVELTY_MAX)
-			continue;
-		o->inc.network_novelty++;
-		o->inc.version++;
-		if (touch(a, o) != VG_OK)
+	if (novel) {
+		oi->inc.novel_pair = true;
+		/* the listed incidents: those saturated or too old for any later
+		 * novelty (first alert more than two gaps before the newest, as
+		 * novelties are forgotten) leave the list */
+		for (size_t i = 0; i < a->nnov_inc;) {
+			struct open_inc *o = a->nov_inc[i];
+			if (o->inc.network_novelty >= NETWORK_NOVELTY_MAX ||
+			    o->inc.first_ts + 2 * gap < a->newest_ts) {
+				nov_unlist(a, o); /* a->nov_inc[i] is now another */
+				continue;
+			}
+			i++;
+			if (o == oi || o->inc.first_ts > t + gap ||
+			    o->inc.first_ts + gap < t)
+				continue;
+			o->inc.network_novelty++;
+			o->inc.version++;
+			if (touch(a, o) != VG_OK)
+				return VG_ERR_NOMEM;
+		}
+		if (!stat_row(a, nk, t) || tq_push(&a->nov, t, false) != VG_OK)
 			return VG_ERR_NOMEM;
 	}
-	snprintf(nk, sizeof(nk), "novel:%.600s", pk);
-	if (!stat_row(a, nk, t))
-		return VG_ERR_NOMEM;
-	return nov_push(a, t, h);
+	/* listed from its opening (counted from then on) */
+	return opened && oi->inc.network_novelty < NETWORK_NOVELTY_MAX ? nov_list(a, oi)
+	                                                               : VG_OK;
 }
 
 /* A new incident oi, opened by the alert with pair pk at t: it counts the
@@ -1626,17 +1675,9 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 		return VG_ERR_NOMEM;
 	if (!hx || t - a->stream_start < a->conf.novelty_warmup)
 		return VG_OK; /* never counted: not listed */
-	if (hx->unsorted) {
-		qsort(hx->opened + hx->head, hx->nopened - hx->head, sizeof(vg_time),
-		      cmp_time);
-		hx->unsorted = false;
-	}
-	/* too old for any later alert (as nov_prune) */
-	hx->head =
-	    first_at_or_after(hx->opened, hx->head, hx->nopened, a->newest_ts - 2 * gap);
-	size_t lo = first_at_or_after(hx->opened, hx->head, hx->nopened, t - gap);
-	size_t hi = first_at_or_after(hx->opened, lo, hx->nopened, t + gap + 1);
-	size_t n = hi - lo;
+	/* too old for any later alert (as novelties) */
+	tq_forget(&hx->opened, a->newest_ts - 2 * gap);
+	size_t n = tq_count(&hx->opened, t - gap, t + gap);
 	oi->inc.host_neighbours =
 	    n < HOST_NEIGHBOURS_MAX ? (uint32_t)n : HOST_NEIGHBOURS_MAX;
 	for (size_t i = 0; i < hx->n;) {
@@ -1673,7 +1714,7 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 	snprintf(key, sizeof(key), "open%u:%.600s", slot, pk);
 	if (!stat_row(a, key, t) || pair_slot_push(ps, slot, t) != VG_OK)
 		return VG_ERR_NOMEM;
-	return host_opening_push(hx, t, false);
+	return tq_push(&hx->opened, t, false);
 }
 
 /* The pair of an "open<slot>:<pair>" statistics row key, or NULL. */
@@ -1717,7 +1758,7 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 	if (!strcmp(key, "stream:start"))
 		a->stream_start = last_ts;
 	else if (!strncmp(key, "novel:", 6))
-		return nov_push(a, last_ts, vg_hash64(key + 6, strlen(key + 6), 0));
+		return tq_push(&a->nov, last_ts, true);
 	else if ((pair = opening_pair(key)) != NULL) {
 		struct host_ix *hx;
 		struct pair_slots *ps = pair_slots_of(a, pair);
@@ -1726,7 +1767,7 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 		        VG_OK)
 			return VG_ERR_NOMEM;
 		ps->unsorted = true;
-		return hx ? host_opening_push(hx, last_ts, true) : VG_OK;
+		return hx ? tq_push(&hx->opened, last_ts, true) : VG_OK;
 	}
 	return VG_OK;
 }
@@ -1997,6 +2038,9 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 		if (err == VG_OK)
 			err = host_ix_add(oi, hx);
 	}
+	if (err == VG_OK)
+		err = nov_list(a, oi); /* taken off by the next novelty if it cannot
+		                          count it */
 	for (size_t i = 0; i < inc->nalerts && err == VG_OK; i++) {
 		err = push_alert(a, oi, &inc->alerts[i]);
 		if (err == VG_OK)

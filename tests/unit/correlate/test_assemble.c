@@ -654,6 +654,182 @@ START_TEST(network_novelty_counts_new_pairs_nearby)
 }
 END_TEST
 
+/* Network novelty against a model of its rule, on random streams of signature
+ * alerts with late arrivals (up to 2.5 gaps: some beyond what is remembered),
+ * pairs repeated and new (saturating bursts), and merges (a late alert bridging
+ * two runs of a pair), and of Vigil's own rules from a new source each (several
+ * incidents of one (rule, host) pair open at once, which a signature's alerts,
+ * linked by the signature, never are): after every alert each open incident's
+ * count must be the model's.  The model, written from the documented rule with no index:
+ * an opening counts the novelties within the gap of its first alert that are at most two
+ * gaps older than the newest alert, other than its own pair's; a novelty at t is counted
+ * by every other open incident whose first alert is within the gap of t and at most two
+ * gaps older than the newest alert; a merge keeps the larger count; counts saturate
+ * at 64. */
+#define NOV_SIGS      40
+#define NOV_HOSTS     25
+#define NOV_OWN_HOSTS 128 /* hosts of the Vigil rule alerts */
+START_TEST(network_novelty_matches_model)
+{
+	const vg_time gap = 600 * VG_USEC_PER_SEC;
+	struct vg_assembler_conf conf = {.inactivity_gap = gap,
+	                                 .novelty_warmup = 1000 * VG_USEC_PER_SEC};
+	enum { N = 1500 };
+	static struct {
+		char id[21];
+		uint32_t count;
+		bool open;
+	} inc_model[N];
+	static struct {
+		vg_time ts;
+		int pair;
+	} marks[N];
+	static bool seen[NOV_SIGS * NOV_HOSTS + 2 * NOV_OWN_HOSTS];
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct vg_assembler *a;
+		ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+		memset(seen, 0, sizeof(seen));
+		size_t ninc = 0, nmarks = 0, counted = 0, saturated = 0, merges = 0,
+		       own_excluded = 0;
+		vg_time newest = VG_TIME_NONE, start = VG_TIME_NONE;
+		uint64_t rng = seed * 0x9e3779b97f4a7c15u;
+		int sec = 0;
+		for (int i = 0; i < N; i++) {
+			rng = rng * 6364136223846793005u + 1442695040888963407u;
+			uint32_t r = (uint32_t)(rng >> 33);
+			sec +=
+			    (int)(i / 200 % 3 == 1 ? r % 2 : r % 16); /* dense phases */
+			int at = sec;
+			if (r % 10 == 0) /* late, up to 2.5 gaps */
+				at = sec < (int)(r / 10 % 1500)
+				         ? 0
+				         : sec - (int)(r / 10 % 1500);
+			/* mostly a few busy pairs, sometimes any (mostly new); one in
+			 * five a Vigil rule on one of three hosts that change every 300 s
+			 */
+			int pair = r / 16 % 10 < 7
+			               ? (int)(r / 160 % 30)
+			               : (int)(r / 160 % (NOV_SIGS * NOV_HOSTS));
+			char id[17], sig[8], host[8], ip[20];
+			snprintf(id, sizeof(id), "%016x", 0x10000 + i);
+			struct vg_incident *inc;
+			rng = rng * 6364136223846793005u + 1442695040888963407u;
+			uint32_t q = (uint32_t)(rng >> 33); /* (r decides lateness) */
+			if (q % 5 == 0) {
+				/* the hosts of its own time or of the stream's (a late
+				 * alert of a pair that became novel after it) */
+				int base = q / 30 % 2 ? at : sec;
+				int h =
+				    (base / 300 * 3 + (int)(q / 5 % 3)) % NOV_OWN_HOSTS;
+				bool high = q / 15 % 2;
+				pair =
+				    NOV_SIGS * NOV_HOSTS + (high ? NOV_OWN_HOSTS : 0) + h;
+				snprintf(host, sizeof(host), "v%d", h);
+				snprintf(ip, sizeof(ip), "10.9.%d.%d", i / 256, i % 256);
+				const char *kv[] = {"host.name", host, "source.ip", ip,
+				                    NULL};
+				struct test_alert ta;
+				bool changed;
+				mk(&ta, id, high ? g_rule_high : g_rule_low, at, kv);
+				inc = vg_assembler_add(a, &ta.alert, &changed);
+				ck_assert_ptr_nonnull(inc);
+			} else {
+				snprintf(sig, sizeof(sig), "S%d", pair / NOV_HOSTS);
+				snprintf(host, sizeof(host), "h%d", pair % NOV_HOSTS);
+				inc = add_sig(a, id, at, sig, host);
+			}
+			vg_time t = (vg_time)at * VG_USEC_PER_SEC;
+			if (start == VG_TIME_NONE)
+				start = t;
+			if (t > newest)
+				newest = t;
+			bool novel = !seen[pair] && t - start >= conf.novelty_warmup;
+			seen[pair] = true;
+			/* merges first: the assembler merges before counting */
+			char from[4][21], into[4][21];
+			size_t nm;
+			while ((nm = vg_assembler_take_merged(a, from, into, 4)) > 0)
+				for (size_t m = 0; m < nm; m++) {
+					size_t f = N, k = N;
+					for (size_t j = 0; j < ninc; j++) {
+						if (!strcmp(inc_model[j].id, from[m]))
+							f = j;
+						if (!strcmp(inc_model[j].id, into[m]))
+							k = j;
+					}
+					ck_assert(f < N && k < N);
+					if (inc_model[f].count > inc_model[k].count)
+						inc_model[k].count = inc_model[f].count;
+					inc_model[f].open = false;
+					merges++;
+				}
+			size_t self = N;
+			for (size_t j = 0; j < ninc && self == N; j++)
+				if (!strcmp(inc_model[j].id, inc->id))
+					self = j;
+			if (self == N) { /* opened */
+				uint32_t n = 0;
+				for (size_t k = 0; k < nmarks; k++) {
+					bool near = marks[k].ts >= t - gap &&
+					            marks[k].ts <= t + gap &&
+					            marks[k].ts >= newest - 2 * gap;
+					n += near && marks[k].pair != pair;
+					own_excluded += near && marks[k].pair == pair;
+				}
+				self = ninc++;
+				snprintf(inc_model[self].id, sizeof(inc_model[self].id),
+				         "%s", inc->id);
+				inc_model[self].count = n < 64 ? n : 64;
+				inc_model[self].open = true;
+			}
+			if (novel) {
+				for (size_t j = 0; j < ninc; j++) {
+					if (j == self || !inc_model[j].open ||
+					    inc_model[j].count >= 64)
+						continue;
+					vg_time f = vg_assembler_get(a, inc_model[j].id)
+					                ->first_ts;
+					if (f + 2 * gap >= newest && f >= t - gap &&
+					    f <= t + gap)
+						inc_model[j].count++;
+				}
+				marks[nmarks++].ts = t;
+				marks[nmarks - 1].pair = pair;
+			}
+			for (size_t j = 0; j < ninc; j++) {
+				if (!inc_model[j].open)
+					continue;
+				/* (an if, not ck_assert: Check records every assertion's
+				 * place in a file, a million writes here) */
+				const struct vg_incident *o =
+				    vg_assembler_get(a, inc_model[j].id);
+				if (!o)
+					ck_abort_msg(
+					    "seed %llu alert %d: incident %s not open",
+					    (unsigned long long)seed, i, inc_model[j].id);
+				if (o->network_novelty != inc_model[j].count)
+					ck_abort_msg(
+					    "seed %llu alert %d: incident %s counts %u, "
+					    "model %u",
+					    (unsigned long long)seed, i, o->id,
+					    o->network_novelty, inc_model[j].count);
+			}
+		}
+		for (size_t j = 0; j < ninc; j++) {
+			counted += inc_model[j].open && inc_model[j].count > 0;
+			saturated += inc_model[j].open && inc_model[j].count == 64;
+		}
+		/* the stream exercised what it is meant to */
+		ck_assert_uint_gt(nmarks, 100);
+		ck_assert_uint_gt(counted, 50);
+		ck_assert_uint_gt(saturated, 5);
+		ck_assert_uint_gt(merges, 0);
+		ck_assert_uint_gt(own_excluded, 0);
+		vg_assembler_destroy(a);
+	}
+}
+END_TEST
+
 START_TEST(host_neighbours_count_incidents_opened_nearby)
 {
 	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC};
@@ -1419,6 +1595,7 @@ static Suite *assemble_suite(void)
 	    {"weak-links", weak_links_follow_notable_incidents},
 	    {"signatures", signatures_group_per_host_and_gap},
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
+	    {"network-novelty-model", network_novelty_matches_model},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	    {"restore-openings", restore_keeps_every_recent_opening},
 	    {"busy-host", busy_host_counts_match_brute_force},
