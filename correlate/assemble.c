@@ -477,18 +477,27 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 	return VG_OK;
 }
 
+/* Copy string s (NULL as "") to *at, advancing it.  @return the copy. */
+static char *pack_str(char **at, const char *s)
+{
+	size_t n = strlen(s ? s : "") + 1;
+	char *c = memcpy(*at, s ? s : "", n);
+	*at += n;
+	return c;
+}
+
 vg_err vg_kv_dup(const struct vg_kv *src, size_t n, struct vg_kv **out, size_t *nout)
 {
-	struct vg_kv *kv = calloc(n ? n : 1, sizeof(*kv));
+	size_t size = (n ? n : 1) * sizeof(struct vg_kv);
+	for (size_t i = 0; i < n; i++)
+		size += strlen(src[i].name) + strlen(src[i].value) + 2;
+	struct vg_kv *kv = malloc(size);
 	if (!kv)
 		return VG_ERR_NOMEM;
+	char *at = (char *)(kv + (n ? n : 1));
 	for (size_t i = 0; i < n; i++) {
-		kv[i].name = strdup(src[i].name);
-		kv[i].value = strdup(src[i].value);
-		if (!kv[i].name || !kv[i].value) {
-			vg_kv_free(kv, i + 1);
-			return VG_ERR_NOMEM;
-		}
+		kv[i].name = pack_str(&at, src[i].name);
+		kv[i].value = pack_str(&at, src[i].value);
 	}
 	*out = kv;
 	*nout = n;
@@ -504,13 +513,9 @@ const char *vg_kv_get(const struct vg_kv *kv, size_t n, const char *name)
 	return NULL;
 }
 
-void vg_kv_free(struct vg_kv *kv, size_t n)
+void vg_kv_free(struct vg_kv *kv)
 {
-	for (size_t i = 0; kv && i < n; i++) {
-		free(kv[i].name);
-		free(kv[i].value);
-	}
-	free(kv);
+	free(kv); /* the strings are in the same block */
 }
 
 static void alert_clear(struct vg_incident_alert *al)
@@ -525,7 +530,11 @@ static void alert_clear(struct vg_incident_alert *al)
 	for (size_t i = 0; i < al->ntags; i++)
 		free(al->tags[i]);
 	free(al->tags);
-	vg_kv_free(al->fields, al->nfields);
+	for (size_t i = 0; i < al->nfields; i++) { /* one string each (the store's) */
+		free(al->fields[i].name);
+		free(al->fields[i].value);
+	}
+	free(al->fields);
 	memset(al, 0, sizeof(*al));
 }
 
@@ -1041,15 +1050,6 @@ static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
 	for (size_t j = 0; j < lkp->n && !err; j++)
 		err = ix_add(a, lkp->k[j], oi);
 	return err;
-}
-
-/* Copy string s (NULL as "") to *at, advancing it.  @return the copy. */
-static char *pack_str(char **at, const char *s)
-{
-	size_t n = strlen(s ? s : "") + 1;
-	char *c = memcpy(*at, s ? s : "", n);
-	*at += n;
-	return c;
 }
 
 /* Deep-copy src into dst (an incident alert), in one block: its fields, its tag

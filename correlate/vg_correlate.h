@@ -157,15 +157,16 @@ struct vg_kv {
 
 /**
  * @brief Deep-copy n field values.  *out gets a new array (at least one slot, so
- * never NULL on success) and *nout the count copied.
+ * never NULL on success) and *nout the count copied: one allocation holding the
+ * array and every name and value (a held alert's fields; freed by vg_kv_free).
  * @return VG_OK, or VG_ERR_NOMEM with nothing allocated.
  */
 vg_err vg_kv_dup(const struct vg_kv *src, size_t n, struct vg_kv **out, size_t *nout);
 /** @return the first non-empty value of the field called name among kv[0..n),
  *  or NULL. */
 const char *vg_kv_get(const struct vg_kv *kv, size_t n, const char *name);
-/** @brief Free an array made by vg_kv_dup (NULL allowed). */
-void vg_kv_free(struct vg_kv *kv, size_t n);
+/** @brief Free an array made by vg_kv_dup, with its strings (NULL allowed). */
+void vg_kv_free(struct vg_kv *kv);
 
 /**
  * An alert: a correlation that fired, or a detection hit that stands alone.

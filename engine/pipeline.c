@@ -570,7 +570,7 @@ static vg_err put_marks(struct vg_pipeline *p, const struct vg_alert *alert,
 
 static void held_free(struct held_alert *h)
 {
-	vg_kv_free(h->a.fields, h->a.nfields);
+	vg_kv_free(h->a.fields);
 	free(h->a.events);
 	free(h->group_key);
 }

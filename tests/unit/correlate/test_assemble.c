@@ -91,6 +91,39 @@ static struct vg_assembler *mk_assembler(bool link_hosts)
 	return a;
 }
 
+/* vg_kv_dup: a copy that outlives its source (a held alert's fields), empty
+ * names and values kept, never NULL for no fields; vg_kv_free frees all of it
+ * (the sanitizer build would report a string left behind). */
+START_TEST(kv_dup_copies_fields)
+{
+	char name[3][16] = {"source.ip", "host.name", ""},
+	     value[3][16] = {"203.0.113.7", "", "x"};
+	struct vg_kv src[3];
+	for (int i = 0; i < 3; i++)
+		src[i] = (struct vg_kv){.name = name[i], .value = value[i]};
+	struct vg_kv *kv = NULL;
+	size_t n = 99;
+	ck_assert_int_eq(vg_kv_dup(src, 3, &kv, &n), VG_OK);
+	ck_assert_uint_eq(n, 3);
+	memset(name, 'z', sizeof(name)); /* the source goes away */
+	memset(value, 'z', sizeof(value));
+	ck_assert_str_eq(kv[0].name, "source.ip");
+	ck_assert_str_eq(kv[0].value, "203.0.113.7");
+	ck_assert_str_eq(kv[1].name, "host.name");
+	ck_assert_str_eq(kv[1].value, "");
+	ck_assert_str_eq(kv[2].name, "");
+	ck_assert_str_eq(kv[2].value, "x");
+	ck_assert_str_eq(vg_kv_get(kv, n, "source.ip"), "203.0.113.7");
+	ck_assert_ptr_null(vg_kv_get(kv, n, "host.name")); /* empty: absent */
+	vg_kv_free(kv);
+	ck_assert_int_eq(vg_kv_dup(src, 0, &kv, &n), VG_OK);
+	ck_assert_ptr_nonnull(kv);
+	ck_assert_uint_eq(n, 0);
+	vg_kv_free(kv);
+	vg_kv_free(NULL);
+}
+END_TEST
+
 START_TEST(shared_entity_joins_one_incident)
 {
 	struct vg_assembler *a = mk_assembler(false);
@@ -1594,6 +1627,7 @@ static Suite *assemble_suite(void)
 	    {"stop-rate", busy_values_become_stop_values},
 	    {"weak-links", weak_links_follow_notable_incidents},
 	    {"signatures", signatures_group_per_host_and_gap},
+	    {"kv-dup", kv_dup_copies_fields},
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
 	    {"network-novelty-model", network_novelty_matches_model},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
