@@ -250,7 +250,8 @@ struct vg_assembler {
 	size_t nnov_inc, nov_inc_cap;
 	struct vg_strmap hosts;      /* host -> struct host_ix * (host neighbours) */
 	struct vg_strmap pair_slots; /* pair key -> struct pair_slots * */
-	char (*touched)[21];         /* incidents changed by a novelty elsewhere */
+	char (*touched)[21];         /* incidents changed by a novelty elsewhere: */
+	size_t touched_head;         /* touched[touched_head .. ntouched) not yet taken */
 	size_t ntouched, touched_cap;
 	struct vg_strmap sig_stats; /* key -> struct sig_stat * */
 	struct vg_strmap sig_dirty; /* keys changed since vg_assembler_take_sig_stats */
@@ -264,9 +265,10 @@ struct vg_assembler {
 	struct vg_strmap by_id;    /* incident id -> struct open_inc * */
 	struct open_inc **open;
 	size_t nopen, open_cap;
-	char (*merged)[21];
-	char (*merged_into)[21];
-	size_t nmerged, merged_cap;
+	struct merge_note {
+		char from[21], into[21];
+	} * merged; /* merges not yet taken: merged[merged_head .. nmerged) */
+	size_t merged_head, nmerged, merged_cap;
 };
 
 const char *vg_entity_type_name(enum vg_entity_type t)
@@ -620,7 +622,6 @@ void vg_assembler_destroy(struct vg_assembler *a)
 	vg_strmap_free(&a->by_alert);
 	vg_strmap_free(&a->by_id);
 	free(a->merged);
-	free(a->merged_into);
 	free(a);
 }
 
@@ -1236,23 +1237,43 @@ static bool older(const struct open_inc *x, const struct open_inc *y)
 	return strcmp(x->inc.id, y->inc.id) < 0;
 }
 
-static void note_merge(struct vg_assembler *a, const char *from, const char *into)
+/* The array v of n elements of `size` bytes, with room for one more (its capacity
+ * *cap doubled when full); NULL when out of memory (v is then unchanged). */
+static void *grow1(void *v, size_t n, size_t *cap, size_t size)
 {
-	if (a->nmerged == a->merged_cap) {
-		size_t ncap = a->merged_cap ? a->merged_cap * 2 : 8;
-		char(*nm)[21] = realloc(a->merged, ncap * sizeof(*nm));
-		if (!nm)
-			return;
-		a->merged = nm;
-		char(*ni)[21] = realloc(a->merged_into, ncap * sizeof(*ni));
-		if (!ni)
-			return;
-		a->merged_into = ni;
-		a->merged_cap = ncap;
+	if (n < *cap)
+		return v;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *nv = realloc(v, ncap * size);
+	if (nv)
+		*cap = ncap;
+	return nv;
+}
+
+/* The queue v[*head .. *n) of `size`-byte elements, with room for one more at the
+ * back: the consumed front reused when full (moved down), else grown as grow1;
+ * NULL when out of memory (v is then unchanged). */
+static void *queue_room(void *v, size_t *head, size_t *n, size_t *cap, size_t size)
+{
+	if (*head && *n == *cap) {
+		memmove(v, (char *)v + *head * size, (*n - *head) * size);
+		*n -= *head;
+		*head = 0;
 	}
-	snprintf(a->merged[a->nmerged], 21, "%s", from);
-	snprintf(a->merged_into[a->nmerged], 21, "%s", into);
-	a->nmerged++;
+	return grow1(v, *n, cap, size);
+}
+
+static vg_err note_merge(struct vg_assembler *a, const char *from, const char *into)
+{
+	struct merge_note *m = queue_room(a->merged, &a->merged_head, &a->nmerged,
+	                                  &a->merged_cap, sizeof(*m));
+	if (!m)
+		return VG_ERR_NOMEM;
+	a->merged = m;
+	m += a->nmerged++;
+	snprintf(m->from, sizeof(m->from), "%s", from);
+	snprintf(m->into, sizeof(m->into), "%s", into);
+	return VG_OK;
 }
 
 /* Move everything of `from` into `into`, then drop `from`. */
@@ -1288,7 +1309,8 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 		into->inc.first_ts = f->first_ts;
 	if (f->last_ts > into->inc.last_ts)
 		into->inc.last_ts = f->last_ts;
-	note_merge(a, f->id, into->inc.id);
+	if (err == VG_OK)
+		err = note_merge(a, f->id, into->inc.id);
 	/* add_entity indexed `into` under every value of `from`, and push_alert
 	 * re-pointed the alert ids; open_remove drops what still names `from`. */
 	open_remove(a, from);
@@ -1368,36 +1390,10 @@ static struct sig_stat *stat_row(struct vg_assembler *a, const char *key, vg_tim
 	return vg_strmap_put(&a->sig_dirty, key, st) == VG_OK ? st : NULL;
 }
 
-/* The array v of n elements of `size` bytes, with room for one more (its capacity
- * *cap doubled when full); NULL when out of memory (v is then unchanged). */
-static void *grow1(void *v, size_t n, size_t *cap, size_t size)
-{
-	if (n < *cap)
-		return v;
-	size_t ncap = *cap ? *cap * 2 : 8;
-	void *nv = realloc(v, ncap * size);
-	if (nv)
-		*cap = ncap;
-	return nv;
-}
-
 static int cmp_time(const void *x, const void *y)
 {
 	vg_time a = *(const vg_time *)x, b = *(const vg_time *)y;
 	return a < b ? -1 : a > b;
-}
-
-/* The queue v[*head .. *n) of `size`-byte elements, with room for one more at the
- * back: the consumed front reused when full (moved down), else grown as grow1;
- * NULL when out of memory (v is then unchanged). */
-static void *queue_room(void *v, size_t *head, size_t *n, size_t *cap, size_t size)
-{
-	if (*head && *n == *cap) {
-		memmove(v, (char *)v + *head * size, (*n - *head) * size);
-		*n -= *head;
-		*head = 0;
-	}
-	return grow1(v, *n, cap, size);
 }
 
 /* Remember t in q (in time order: from the back, so times in event-time order
@@ -1473,32 +1469,33 @@ static vg_err touch(struct vg_assembler *a, struct open_inc *oi)
 {
 	if (oi->touched)
 		return VG_OK;
-	if (a->ntouched == a->touched_cap) {
-		size_t ncap = a->touched_cap ? a->touched_cap * 2 : 16;
-		char(*nt)[21] = realloc(a->touched, ncap * sizeof(*nt));
-		if (!nt)
-			return VG_ERR_NOMEM;
-		a->touched = nt;
-		a->touched_cap = ncap;
-	}
+	char(*nt)[21] = queue_room(a->touched, &a->touched_head, &a->ntouched,
+	                           &a->touched_cap, sizeof(*nt));
+	if (!nt)
+		return VG_ERR_NOMEM;
+	a->touched = nt;
 	snprintf(a->touched[a->ntouched++], sizeof(a->touched[0]), "%s", oi->inc.id);
 	oi->touched = true;
 	return VG_OK;
 }
 
+/* Taking from the front costs what it takes (the pipeline takes a few at a time
+ * after every alert, and one novelty can touch tens of thousands of incidents);
+ * an emptied list starts over at 0. */
 size_t vg_assembler_take_touched(struct vg_assembler *a, char (*ids)[21], size_t max)
 {
-	size_t n = a->ntouched < max ? a->ntouched : max;
+	size_t left = a->ntouched - a->touched_head, n = left < max ? left : max;
 	if (!n)
 		return 0;
-	memcpy(ids, a->touched, n * sizeof(*ids));
+	memcpy(ids, a->touched + a->touched_head, n * sizeof(*ids));
 	for (size_t i = 0; i < n; i++) {
 		struct open_inc *oi = vg_strmap_get(&a->by_id, ids[i]);
 		if (oi)
 			oi->touched = false;
 	}
-	memmove(a->touched, a->touched + n, (a->ntouched - n) * sizeof(*a->touched));
-	a->ntouched -= n;
+	a->touched_head += n;
+	if (a->touched_head == a->ntouched)
+		a->touched_head = a->ntouched = 0;
 	return n;
 }
 
@@ -1958,15 +1955,16 @@ oom:
 size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
                                 char (*into)[21], size_t max)
 {
-	size_t n = a->nmerged < max ? a->nmerged : max;
+	size_t left = a->nmerged - a->merged_head, n = left < max ? left : max;
 	if (!n)
 		return 0; /* a->merged may still be NULL */
-	memcpy(merged, a->merged, n * sizeof(*merged));
-	memcpy(into, a->merged_into, n * sizeof(*into));
-	memmove(a->merged, a->merged + n, (a->nmerged - n) * sizeof(*a->merged));
-	memmove(a->merged_into, a->merged_into + n,
-	        (a->nmerged - n) * sizeof(*a->merged_into));
-	a->nmerged -= n;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(merged[i], a->merged[a->merged_head + i].from, sizeof(merged[i]));
+		memcpy(into[i], a->merged[a->merged_head + i].into, sizeof(into[i]));
+	}
+	a->merged_head += n;
+	if (a->merged_head == a->nmerged)
+		a->merged_head = a->nmerged = 0; /* as vg_assembler_take_touched */
 	return n;
 }
 

@@ -236,6 +236,37 @@ START_TEST(bridging_alert_merges_into_older)
 	mk(&t5, "00000000000000d5", g_rule_low, 80, p5);
 	ck_assert_str_eq(vg_assembler_add(a, &t5.alert, &changed)->id, id2);
 	vg_assembler_destroy(a);
+
+	/* One alert bridging three incidents (an address, an account, a hash):
+	 * two merges into the oldest, taken one at a time, each once. */
+	a = mk_assembler(false);
+	const char *q1[] = {"source.ip", "198.51.100.9", NULL};
+	const char *q2[] = {"user.name", "mallory", NULL};
+	const char *q3[] = {"file.hash.sha256", "def", NULL};
+	const char *q4[] = {"source.ip",        "198.51.100.9", "user.name", "mallory",
+	                    "file.hash.sha256", "def",          NULL};
+	struct test_alert u[4];
+	char uid[3][21];
+	mk(&u[0], "00000000000000e1", g_rule_low, 30, q1); /* the oldest */
+	mk(&u[1], "00000000000000e2", g_rule_low, 40, q2);
+	mk(&u[2], "00000000000000e3", g_rule_low, 50, q3);
+	mk(&u[3], "00000000000000e4", g_rule_high, 60, q4);
+	for (int i = 0; i < 3; i++)
+		strcpy(uid[i], vg_assembler_add(a, &u[i].alert, &changed)->id);
+	ck_assert_str_eq(vg_assembler_add(a, &u[3].alert, &changed)->id, uid[0]);
+	bool took[3] = {false, false, false};
+	for (int k = 0; k < 2; k++) {
+		ck_assert_uint_eq(vg_assembler_take_merged(a, merged, into, 1), 1);
+		ck_assert_str_eq(into[0], uid[0]);
+		for (int i = 1; i < 3; i++)
+			if (!strcmp(merged[0], uid[i])) {
+				ck_assert(!took[i]);
+				took[i] = true;
+			}
+	}
+	ck_assert(took[1] && took[2]);
+	ck_assert_uint_eq(vg_assembler_take_merged(a, merged, into, 1), 0);
+	vg_assembler_destroy(a);
 }
 END_TEST
 
@@ -860,6 +891,54 @@ START_TEST(network_novelty_matches_model)
 		ck_assert_uint_gt(own_excluded, 0);
 		vg_assembler_destroy(a);
 	}
+}
+END_TEST
+
+/* Touched incidents are taken in chunks of any size, each once per listing: one
+ * still listed when it is touched again is not listed twice, one already taken
+ * is listed again, after those still waiting. */
+START_TEST(touched_taken_in_chunks)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC};
+	struct vg_assembler *a;
+	char ids[64][21], inc_id[50][21], got[100][21];
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	for (int i = 0; i < 50; i++) { /* 50 novelties (no warm-up), 49 counts each */
+		char id[17], sig[8];
+		snprintf(id, sizeof(id), "%016x", 0x500 + i);
+		snprintf(sig, sizeof(sig), "T%d", i);
+		strcpy(inc_id[i], add_sig(a, id, i, sig, "t1")->id);
+	}
+	while (vg_assembler_take_touched(a, ids, 64) > 0)
+		;
+	add_sig(a, "0000000000000600", 60, "U1", "t2"); /* touches the 50 */
+	size_t n = 0, k;
+	for (int chunk = 0; chunk < 3; chunk++) {
+		ck_assert_uint_eq(vg_assembler_take_touched(a, ids, 7), 7);
+		for (size_t i = 0; i < 7; i++)
+			strcpy(got[n++], ids[i]);
+	}
+	add_sig(a, "0000000000000601", 61, "U2", "t3"); /* the 50 again, and U1's */
+	while ((k = vg_assembler_take_touched(a, ids, 7)) > 0) {
+		ck_assert_uint_le(n + k, 100);
+		for (size_t i = 0; i < k; i++)
+			strcpy(got[n++], ids[i]);
+	}
+	/* 21 taken, then the 29 still listed, then the 21 again and U1's incident */
+	ck_assert_uint_eq(n, 21 + 29 + 22);
+	for (int i = 0; i < 50; i++) {
+		int seen = 0;
+		for (size_t j = 0; j < n; j++)
+			seen += !strcmp(got[j], inc_id[i]);
+		ck_assert_int_eq(seen, i < 21 ? 2 : 1); /* touched in opening order */
+	}
+	for (size_t j = 0; j < 21; j++)
+		ck_assert_str_eq(got[j], inc_id[j]);
+	for (size_t j = 21; j < 50; j++) /* those still waiting come first */
+		ck_assert_str_eq(got[j], inc_id[j]);
+	ck_assert_uint_eq(vg_assembler_get(a, inc_id[0])->network_novelty, 51);
+	ck_assert_uint_eq(vg_assembler_take_touched(a, ids, 7), 0);
+	vg_assembler_destroy(a);
 }
 END_TEST
 
@@ -1629,6 +1708,7 @@ static Suite *assemble_suite(void)
 	    {"signatures", signatures_group_per_host_and_gap},
 	    {"kv-dup", kv_dup_copies_fields},
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
+	    {"touched-chunks", touched_taken_in_chunks},
 	    {"network-novelty-model", network_novelty_matches_model},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	    {"restore-openings", restore_keeps_every_recent_opening},
