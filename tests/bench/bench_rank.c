@@ -23,9 +23,12 @@
  *    the host's recent openings hold, not all of them.
  * 5. The scanned host again, with a rule new to the fleet firing on a host never
  *    seen once a second past a 1 h warm-up: each is a novelty, counted by the open
- *    incidents within the gap of it; CPU time per alert in each hour -- flat, and
- *    close to section 4's, when a novelty costs the incidents that can still count
- *    it, not the 36,000 open.
+ *    incidents within the gap of it; CPU time per alert in each hour.  Hour 2
+ *    carries the first novelties' burst (each of the 36,000 incidents the
+ *    warm-up hour opened counts 64 of them, each count listing it for re-ranking);
+ *    hour 3 is close to section 4's when a novelty costs the incidents that can
+ *    still count it, not the 36,000 open.  Touched incidents are taken eight at a
+ *    time after every alert, as the pipeline takes them.
  * Usage: bench_rank [N_INCIDENTS] [N_UPDATES]
  */
 #include "vg_correlate.h"
