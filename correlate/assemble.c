@@ -76,19 +76,19 @@
  * novelties are remembered that long (an alert later than that misses the older
  * ones), and a novelty is counted only by incidents whose first alert is within
  * them (a novelty more than a gap behind the newest alert misses the incidents
- * that started before those two gaps).  The count
- * saturates at NETWORK_NOVELTY_MAX (64), as host neighbours do: each novelty
- * re-ranks (and so re-stores) every incident it counts in, and without a bound
- * every open incident within the gap was re-stored for every novelty -- tens of
- * thousands of incidents per novelty on a host scanned from new sources, for each
- * of a busy network's novelties.  Cost per novelty: a pass over the incidents that
- * can still count one (not saturated, first alert within two gaps of the newest;
- * the others leave the list for good, as neither condition can turn back), not
- * over every open incident -- a scanned host keeps tens of thousands open, each
- * pass read them all, about 1 ms per novelty; cost per opening: a binary search of
- * the remembered novelties, kept in time order.  The stream's start
- * ("stream:start") and each novelty ("novel:<pair>", its time) are statistics rows too,
- * so a restarted engine counts as an uninterrupted one would.
+ * that started before those two gaps).  The count saturates at
+ * NETWORK_NOVELTY_MAX (64), as host neighbours do: each novelty re-ranks (and so
+ * re-stores) every incident it counts in, and without a bound every open incident
+ * within the gap was re-stored for every novelty -- tens of thousands of
+ * incidents per novelty on a host scanned from new sources, for each of a busy
+ * network's novelties.  Cost per novelty: a pass over the incidents that can
+ * still count one (not saturated, first alert within two gaps of the newest; the
+ * others leave the list for good, as neither condition can turn back), not over
+ * every open incident -- a scanned host keeps tens of thousands open, and reading
+ * them all took about 1 ms per novelty; cost per opening: a binary search of the
+ * remembered novelties, kept in time order.  The stream's start ("stream:start")
+ * and each novelty ("novel:<pair>", its time) are statistics rows too, so a
+ * restarted engine counts as an uninterrupted one would.
  *
  * Host neighbours: an incident's host is the host of the pair of the alert that
  * opened it (the part of the pair key after its last '@'; none when empty).
@@ -1614,6 +1614,8 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 {
 	vg_time t = alert->first_ts, gap = a->conf.inactivity_gap;
 	char nk[700];
+	if (!opened && !novel)
+		return VG_OK; /* most alerts: one more in an open incident */
 	size_t w = vg_str_append_cstr(nk, sizeof(nk), 0, "novel:");
 	vg_str_append(nk, sizeof(nk), w, pk, strnlen(pk, 600));
 	/* remembered: the novelties of the last two gaps before the newest alert
