@@ -477,21 +477,30 @@ static void keep_two(struct when w[2], vg_time ts, size_t idx, bool keep_latest)
  * to every host.  Read from the fields rather than the ip entities because only
  * the field name says the role; the assembler makes its ip entities from
  * source.ip the same way (vg_entity_canonical), so distinct_source_ips equals the
- * number of ip entities (of the detailed alerts).  @return false when out of
- * memory. */
-static bool fold_addresses(struct vg_feature_state *s, const struct vg_incident_alert *al)
+ * number of ip entities (of the detailed alerts).  The alert's source address as
+ * fold_lateral reads it (the first non-empty source.ip, vg_kv_get's) goes to
+ * first_src in the same canonical text, "" when it names nobody.  @return false
+ * when out of memory. */
+static bool fold_addresses(struct vg_feature_state *s, const struct vg_incident_alert *al,
+                           char first_src[VG_ENTITY_VALUE_MAX])
 {
 	char v[VG_ENTITY_VALUE_MAX];
-	bool ok = true;
+	bool ok = true, first = true;
+	first_src[0] = '\0';
 	for (size_t f = 0; f < al->nfields; f++) {
 		const struct vg_kv *kv = &al->fields[f];
 		if (!kv->name || !kv->value)
 			continue;
 		bool src = !strcmp(kv->name, "source.ip");
+		bool was_first = src && first && kv->value[0];
+		if (was_first)
+			first = false;
 		if (src ? !vg_entity_canonical(VG_ENT_IP, kv->value, v, sizeof(v))
 		        : strcmp(kv->name, "destination.ip") != 0 ||
 		              !any_address(kv->value, v, sizeof(v)))
 			continue;
+		if (was_first)
+			memcpy(first_src, v, strlen(v) + 1);
 		ok &= hset_add_str(src ? &s->source_ips : &s->destination_ips, v);
 		bool *ext = src ? &s->ext_src : &s->ext_dst;
 		if (!*ext && vg_ip_classify(v, strlen(v)) == 1)
@@ -561,20 +570,19 @@ static struct hrec *first_of(struct hmap *m, const struct vg_incident *inc, uint
 	return r;
 }
 
-/* The host of alert i and its source keys (address, account), for lateral_hosts. */
+/* The host of alert i and its source keys (address, account), for lateral_hosts;
+ * src_ip is its source address in canonical text (fold_addresses), "" for none. */
 static bool fold_lateral(struct vg_feature_state *s, const struct vg_incident *inc,
-                         size_t i)
+                         size_t i, const char *src_ip)
 {
 	const struct vg_incident_alert *a = &inc->alerts[i];
 	const char *host = vg_kv_get(a->fields, a->nfields, "host.name");
-	const char *ip = vg_kv_get(a->fields, a->nfields, "source.ip");
 	const char *user = vg_alert_account(a->fields, a->nfields);
-	char canon[VG_ENTITY_VALUE_MAX];
 	uint64_t k_ip = 0, k_user = 0;
 	bool first;
 	/* "-" and 127.0.0.1 name nobody; ::ffff:a.b.c.d is a.b.c.d */
-	if (vg_entity_canonical(VG_ENT_IP, ip, canon, sizeof(canon))) {
-		k_ip = hash_of(canon, strlen(canon), SEED_IP);
+	if (src_ip[0]) {
+		k_ip = hash_of(src_ip, strlen(src_ip), SEED_IP);
 		if (!first_of(&s->key_first, inc, k_ip, i, &first))
 			return false;
 	}
@@ -630,9 +638,10 @@ static bool fold_alert(struct vg_feature_state *s, const struct vg_incident *inc
 	ok &= hset_add_str(&s->rules, signature(al));
 	if (al->is_correlation)
 		ok &= hset_add_str(&s->correlation_rules, al->rule_id);
-	ok &= fold_addresses(s, al);
+	char src_ip[VG_ENTITY_VALUE_MAX];
+	ok &= fold_addresses(s, al, src_ip);
 	ok &= fold_start(s, al->first_ts);
-	ok &= fold_lateral(s, inc, i);
+	ok &= fold_lateral(s, inc, i, src_ip);
 	return ok;
 }
 

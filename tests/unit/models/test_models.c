@@ -145,6 +145,44 @@ static struct vg_incident_alert mk_alert(const char *rule, bool corr, enum vg_le
 	return a;
 }
 
+/* lateral_hosts reads an alert's source address as its first non-empty
+ * source.ip (vg_kv_get): an empty one is passed over, a placeholder ("-") names
+ * nobody and hides a later field. */
+static float lateral_of(struct vg_kv *first_fields, size_t nfirst)
+{
+	struct vg_kv later[] = {{"host.name", "web2"}, {"source.ip", "203.0.113.5"}};
+	struct vg_incident_alert alerts[] = {
+	    mk_alert("r-a", false, VG_LEVEL_LOW, NULL, 0, T0, T0, 1, first_fields,
+	             nfirst),
+	    mk_alert("r-b", false, VG_LEVEL_LOW, NULL, 0, T0 + SEC(60), T0 + SEC(60), 1,
+	             later, 2),
+	};
+	struct vg_incident inc = {0};
+	inc.first_ts = T0;
+	inc.last_ts = T0 + SEC(60);
+	inc.alerts = alerts;
+	inc.nalerts = 2;
+	float out[NF];
+	ck_assert_int_eq(vg_features_compute(&inc, out), VG_OK);
+	return FEAT(out, "lateral_hosts");
+}
+
+START_TEST(lateral_reads_the_first_source_address)
+{
+	struct vg_kv empty_first[] = {{"host.name", "web1"},
+	                              {"source.ip", ""},
+	                              {"source.ip", "::ffff:203.0.113.5"}};
+	struct vg_kv dash_first[] = {
+	    {"host.name", "web1"}, {"source.ip", "-"}, {"source.ip", "203.0.113.5"}};
+	struct vg_kv other_first[] = {{"host.name", "web1"},
+	                              {"source.ip", "198.51.100.1"},
+	                              {"source.ip", "203.0.113.5"}};
+	ck_assert_float_eq(lateral_of(empty_first, 3), 1.0f); /* the same address */
+	ck_assert_float_eq(lateral_of(dash_first, 3), 0.0f);
+	ck_assert_float_eq(lateral_of(other_first, 3), 0.0f);
+}
+END_TEST
+
 START_TEST(features_of_empty_incident_are_zero)
 {
 	struct vg_incident inc = {0};
@@ -420,9 +458,11 @@ static const char *const g_tags[] = {
     "attack.lateral_movement",  "attack.t1021", "attack.execution",
     "attack.credential-access", "tlp.white",    "attack.t1059.001"};
 static const char *const g_hosts[] = {NULL, "", "web1", "web2", "db1", "dc1", "WEB1"};
-static const char *const g_srcs[] = {
-    NULL,       "-",        "127.0.0.1",   "203.0.113.9", "::ffff:203.0.113.9",
-    "10.0.0.5", "10.0.0.6", "198.51.100.7"};
+static const char *const g_srcs[] = {NULL,          "",
+                                     "-",           "127.0.0.1",
+                                     "203.0.113.9", "::ffff:203.0.113.9",
+                                     "10.0.0.5",    "10.0.0.6",
+                                     "198.51.100.7"};
 static const char *const g_dsts[] = {NULL, "", "-", "10.0.0.5", "192.0.2.1"};
 static const char *const g_users[] = {NULL, "", "root", "alice", "bob", "carol"};
 static const char *const g_sigs[] = {NULL, NULL, "S-1", "S-2"};
@@ -432,7 +472,7 @@ static const char *const g_sigs[] = {NULL, NULL, "S-1", "S-2"};
 struct grown {
 	struct vg_incident inc;
 	struct vg_incident_alert alerts[GROW];
-	struct vg_kv fields[GROW][5];
+	struct vg_kv fields[GROW][6];
 	char *tags[GROW][3];
 	struct vg_entity ents[GROW * 2];
 };
@@ -464,13 +504,17 @@ static void grow_one(struct grown *g, size_t i, uint64_t *rng)
 	a->ntags = grow_rng(rng) % 4;
 	for (size_t t = 0; t < a->ntags; t++)
 		g->tags[i][t] = (char *)PICK(grow_rng(rng), g_tags);
-	const char *names[] = {"host.name", "source.ip", "destination.ip", "user.name",
-	                       "rule.id"};
-	const char *values[] = {PICK(grow_rng(rng), g_hosts), PICK(grow_rng(rng), g_srcs),
-	                        PICK(grow_rng(rng), g_dsts), PICK(grow_rng(rng), g_users),
-	                        PICK(grow_rng(rng), g_sigs)};
+	/* a second source.ip sometimes: the first non-empty one is the alert's */
+	const char *names[] = {"host.name", "source.ip", "destination.ip",
+	                       "user.name", "rule.id",   "source.ip"};
+	const char *values[] = {PICK(grow_rng(rng), g_hosts),
+	                        PICK(grow_rng(rng), g_srcs),
+	                        PICK(grow_rng(rng), g_dsts),
+	                        PICK(grow_rng(rng), g_users),
+	                        PICK(grow_rng(rng), g_sigs),
+	                        grow_rng(rng) % 3 ? NULL : PICK(grow_rng(rng), g_srcs)};
 	a->fields = g->fields[i];
-	for (size_t f = 0; f < 5; f++)
+	for (size_t f = 0; f < 6; f++)
 		if (values[f])
 			g->fields[i][a->nfields++] =
 			    (struct vg_kv){(char *)names[f], (char *)values[f]};
@@ -1322,6 +1366,7 @@ static Suite *models_suite(void)
 
 	tc = tcase_create("features");
 	tcase_add_test(tc, features_of_empty_incident_are_zero);
+	tcase_add_test(tc, lateral_reads_the_first_source_address);
 	tcase_add_test(tc, features_of_brute_force_then_login_incident);
 	tcase_add_test(tc, third_party_signatures_count_and_stream_statistics);
 	tcase_add_test(tc, success_after_failure_needs_order_correlation_and_two_alerts);
