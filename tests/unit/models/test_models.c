@@ -145,6 +145,18 @@ static struct vg_incident_alert mk_alert(const char *rule, bool corr, enum vg_le
 	return a;
 }
 
+/* The features of an incident of n alerts (no entities) from first to last. */
+static void features_of_alerts(struct vg_incident_alert *alerts, size_t n, vg_time first,
+                               vg_time last, float *out)
+{
+	struct vg_incident inc = {0};
+	inc.first_ts = first;
+	inc.last_ts = last;
+	inc.alerts = alerts;
+	inc.nalerts = n;
+	ck_assert_int_eq(vg_features_compute(&inc, out), VG_OK);
+}
+
 /* lateral_hosts reads an alert's source address as its first non-empty
  * source.ip (vg_kv_get): an empty one is passed over, a placeholder ("-") names
  * nobody and hides a later field. */
@@ -157,13 +169,8 @@ static float lateral_of(struct vg_kv *first_fields, size_t nfirst)
 	    mk_alert("r-b", false, VG_LEVEL_LOW, NULL, 0, T0 + SEC(60), T0 + SEC(60), 1,
 	             later, 2),
 	};
-	struct vg_incident inc = {0};
-	inc.first_ts = T0;
-	inc.last_ts = T0 + SEC(60);
-	inc.alerts = alerts;
-	inc.nalerts = 2;
 	float out[NF];
-	ck_assert_int_eq(vg_features_compute(&inc, out), VG_OK);
+	features_of_alerts(alerts, 2, T0, T0 + SEC(60), out);
 	return FEAT(out, "lateral_hosts");
 }
 
@@ -321,12 +328,8 @@ END_TEST
 /* success_after_failure for a brute-force alert `b` and a success alert `s`. */
 static float saf(struct vg_incident_alert *alerts, size_t n)
 {
-	struct vg_incident inc = {0};
-	inc.first_ts = inc.last_ts = VG_TIME_NONE;
-	inc.alerts = alerts;
-	inc.nalerts = n;
 	float out[NF];
-	ck_assert_int_eq(vg_features_compute(&inc, out), VG_OK);
+	features_of_alerts(alerts, n, VG_TIME_NONE, VG_TIME_NONE, out);
 	return FEAT(out, "success_after_failure");
 }
 
