@@ -488,19 +488,32 @@ static char *pack_str(char **at, const char *s)
 	return c;
 }
 
-vg_err vg_kv_dup(const struct vg_kv *src, size_t n, struct vg_kv **out, size_t *nout)
+/* The bytes the names and values of src[0..n) take with their NULs. */
+static size_t kv_strings_size(const struct vg_kv *src, size_t n)
 {
-	size_t size = (n ? n : 1) * sizeof(struct vg_kv);
+	size_t size = 0;
 	for (size_t i = 0; i < n; i++)
 		size += strlen(src[i].name) + strlen(src[i].value) + 2;
-	struct vg_kv *kv = malloc(size);
+	return size;
+}
+
+/* Copy src[0..n) into dst, their strings packed at *at (advanced). */
+static void kv_pack(struct vg_kv *dst, const struct vg_kv *src, size_t n, char **at)
+{
+	for (size_t i = 0; i < n; i++) {
+		dst[i].name = pack_str(at, src[i].name);
+		dst[i].value = pack_str(at, src[i].value);
+	}
+}
+
+vg_err vg_kv_dup(const struct vg_kv *src, size_t n, struct vg_kv **out, size_t *nout)
+{
+	size_t slots = n ? n : 1;
+	struct vg_kv *kv = malloc(slots * sizeof(*kv) + kv_strings_size(src, n));
 	if (!kv)
 		return VG_ERR_NOMEM;
-	char *at = (char *)(kv + (n ? n : 1));
-	for (size_t i = 0; i < n; i++) {
-		kv[i].name = pack_str(&at, src[i].name);
-		kv[i].value = pack_str(&at, src[i].value);
-	}
+	char *at = (char *)(kv + slots);
+	kv_pack(kv, src, n, &at);
 	*out = kv;
 	*nout = n;
 	return VG_OK;
@@ -1065,8 +1078,7 @@ static vg_err copy_incident_alert(struct vg_incident_alert *dst,
 	size += strlen(src->title ? src->title : "") + 1;
 	for (size_t i = 0; i < src->ntags; i++)
 		size += strlen(src->tags[i]) + 1;
-	for (size_t i = 0; i < src->nfields; i++)
-		size += strlen(src->fields[i].name) + strlen(src->fields[i].value) + 2;
+	size += kv_strings_size(src->fields, src->nfields);
 	unsigned char *block = malloc(size);
 	if (!block)
 		return VG_ERR_NOMEM;
@@ -1086,12 +1098,8 @@ static vg_err copy_incident_alert(struct vg_incident_alert *dst,
 	dst->title = pack_str(&at, src->title);
 	for (; dst->ntags < src->ntags; dst->ntags++)
 		dst->tags[dst->ntags] = pack_str(&at, src->tags[dst->ntags]);
-	for (; dst->nfields < src->nfields; dst->nfields++) {
-		dst->fields[dst->nfields].name =
-		    pack_str(&at, src->fields[dst->nfields].name);
-		dst->fields[dst->nfields].value =
-		    pack_str(&at, src->fields[dst->nfields].value);
-	}
+	kv_pack(dst->fields, src->fields, src->nfields, &at);
+	dst->nfields = src->nfields;
 	return VG_OK;
 }
 
