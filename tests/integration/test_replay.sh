@@ -40,6 +40,8 @@ per_alert=$(sqlite3 ab.db "select count(*) from alert_events e where e.partition
   not exists (select 1 from record_incidents r where r.alert_id = e.alert_id and
   r.topic = e.topic and r.\"offset\" = e.\"offset\")")
 [ "$per_alert" -eq 0 ] || fail "$per_alert alert events have no record_incidents row"
+broken=$(sqlite3 ab.db 'PRAGMA foreign_key_check')
+[ -z "$broken" ] || fail "rows whose references do not hold: $broken"
 
 before=$(sqlite3 ab.db "$q")
 "$VIGIL" replay --db ab.db a.log b.log >again.out || fail "second replay"

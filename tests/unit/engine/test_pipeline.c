@@ -140,6 +140,8 @@ static int64_t feed(struct vg_pipeline *p, size_t from, size_t to, size_t batch)
 }
 
 /* The store's content as sorted text, for exact comparison. */
+static int64_t query_int(const char *db, const char *sql);
+
 static char *dump(const char *db)
 {
 	static const char *const queries[] = {
@@ -158,6 +160,9 @@ static char *dump(const char *db)
 	sqlite3 *h;
 	struct vg_buf b;
 	vg_buf_init(&b);
+	/* every row's references hold (the engine does not enforce them) */
+	ck_assert_int_eq(query_int(db, "select count(*) from pragma_foreign_key_check"),
+	                 0);
 	ck_assert_int_eq(sqlite3_open(db, &h), SQLITE_OK);
 	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
 		sqlite3_stmt *s;
@@ -923,6 +928,8 @@ START_TEST(retention_removes_only_quiet_incidents)
 	         "last_seen_us < %s",
 	         cutoff);
 	ck_assert_int_eq(query_int(kept, sql), 0);
+	ck_assert_int_eq(query_int(kept, "select count(*) from pragma_foreign_key_check"),
+	                 0);
 	/* left: exactly as without retention, and nothing names what went */
 	static const char *const tables[] = {
 	    "incidents",      "alerts",          "alert_tags",       "alert_fields",

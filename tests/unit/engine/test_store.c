@@ -297,7 +297,7 @@ START_TEST(merge_moves_alerts)
 	vg_store_put_incident(st, &inc, NULL, &g_doc);
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
 	/* As in a batch: the merge is recorded first, the survivor written at the end
-	 * (foreign keys are checked at commit). */
+	 * (the references hold again by the commit). */
 	vg_store_begin(st);
 	ck_assert_int_eq(
 	    vg_store_merge_incident(st, "inc-00000000000000bb", "inc-00000000000000cc"),
@@ -331,6 +331,36 @@ START_TEST(merge_moves_alerts)
 	ck_assert_int_eq(count("select count(*) from incidents_ranked"), 1);
 	ck_assert_int_eq(count("select count(*) from incidents where merged_into="
 	                       "'inc-00000000000000cc'"),
+	                 1);
+	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
+}
+END_TEST
+
+/* The store does not enforce the schema's references on every write (they cost
+ * a lookup per row); the tests run PRAGMA foreign_key_check on the stores they
+ * make instead, and it finds a row whose reference does not hold. */
+START_TEST(broken_references_are_found)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident inc;
+	build_incident(&inc, "inc-00000000000000dd", 0);
+	vg_store_begin(st);
+	ck_assert_int_eq(vg_store_put_incident(st, &inc, NULL, &g_doc), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	vg_store_close(st);
+	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	                              "update alerts set incident_id = "
+	                              "'inc-00000000000000ee' where rowid in (select "
+	                              "rowid from alerts limit 1)",
+	                              NULL, NULL, NULL),
+	                 SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 1);
+	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"
+	                       " where \"table\" = 'alerts' and parent = 'incidents'"),
 	                 1);
 }
 END_TEST
@@ -569,6 +599,7 @@ START_TEST(prune_removes_quiet_families_whole)
 	ck_assert_uint_eq(got.nalerts, 4);
 	vg_incident_clear(&got);
 	vg_store_close(st);
+	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
 }
 END_TEST
 
@@ -638,6 +669,7 @@ static Suite *store_suite(void)
 	    {"restore_window", old_incidents_are_not_restored},
 	    {"marks", marks_offsets_publication_metrics},
 	    {"merge", merge_moves_alerts},
+	    {"references", broken_references_are_found},
 	    {"errors", open_errors_are_reported},
 	    {"feedback", feedback_is_recorded_and_read_back},
 	    {"story", story_rows_follow_the_incident},
