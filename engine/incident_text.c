@@ -485,8 +485,9 @@ void vg_incident_explanation(const struct vg_ranking *rank, size_t top,
 			vg_buf_putc(out, ',');
 		vg_buf_puts(out, "{\"feature\":");
 		json_strv(out, vg_feature_name(i));
-		vg_buf_printf(out, ",\"value\":%.6g,\"contribution\":%.6g}",
-		              (double)rank->features[i], (double)rank->contrib[i]);
+		vg_buf_puts(out, ",\"value\":");
+		vg_buf_put_g6(out, (double)rank->features[i]);
+		vg_buf_printf(out, ",\"contribution\":%.6g}", (double)rank->contrib[i]);
 	}
 	vg_buf_putc(out, ']');
 }
@@ -499,7 +500,7 @@ void vg_incident_features_json(const struct vg_ranking *rank, struct vg_buf *out
 		if (i)
 			vg_buf_putc(out, ',');
 		json_key(out, vg_feature_name(i));
-		vg_buf_printf(out, "%.6g", (double)rank->features[i]);
+		vg_buf_put_g6(out, (double)rank->features[i]);
 	}
 	vg_buf_putc(out, '}');
 }

@@ -7,6 +7,8 @@
 #include "vg_core.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +87,25 @@ void vg_buf_printf(struct vg_buf *b, const char *fmt, ...)
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void vg_buf_put_g6(struct vg_buf *b, double v)
+{
+	/* -0.0 fails the sign test (printf writes "-0"), NaN every comparison */
+	if (v > -1e6 && v < 1e6 && v == (double)(int32_t)v && (v != 0 || !signbit(v))) {
+		int32_t i = (int32_t)v;
+		uint32_t u = i < 0 ? 0u - (uint32_t)i : (uint32_t)i;
+		char digits[8];
+		size_t n = sizeof(digits);
+		do
+			digits[--n] = (char)('0' + u % 10);
+		while ((u /= 10));
+		if (i < 0)
+			digits[--n] = '-';
+		vg_buf_append(b, digits + n, sizeof(digits) - n);
+		return;
+	}
+	vg_buf_printf(b, "%.6g", v);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */

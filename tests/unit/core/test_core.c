@@ -3,6 +3,8 @@
 #include "vg_core.h"
 #include "vg_test.h"
 
+#include <math.h>
+
 START_TEST(diag_collects_every_message)
 {
 	struct vg_diag d;
@@ -182,6 +184,55 @@ START_TEST(time_format_matches_printf)
 		ck_assert_uint_eq(vg_time_format(t, got), (size_t)n);
 		ck_assert_str_eq(got, want);
 	}
+}
+END_TEST
+
+/* vg_buf_put_g6 writes what "%.6g" does: every integer within 3,000 of 0 and of
+ * +-10^6 (where its own digits stop), the signs of zero, non-finite values,
+ * fractions, and 200,000 pseudo-random floats and doubles of every magnitude. */
+START_TEST(put_g6_matches_printf)
+{
+	const double edges[] = {0.0,          -0.0,          NAN,   -NAN,    INFINITY,
+	                        -INFINITY,    0.5,           -0.5,  1e-7,    999999.5,
+	                        -999999.5,    1e6,           -1e6,  1e6 - 1, -(1e6 - 1),
+	                        2147483648.0, -2147483649.0, 1e300, 5e-324,  123456.7};
+	const size_t nedges = sizeof(edges) / sizeof(edges[0]);
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	struct vg_buf got;
+	vg_buf_init(&got);
+	size_t checked = 0;
+	for (size_t i = 0; i < nedges + 3 * 6001 + 200000; i++) {
+		double v;
+		if (i < nedges) {
+			v = edges[i];
+		} else if (i < nedges + 3 * 6001) {
+			size_t k = i - nedges;
+			double centre = k / 6001 == 0 ? 0 : k / 6001 == 1 ? 1e6 : -1e6;
+			v = centre + (double)(k % 6001) - 3000;
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* an integer, a float (as features are), or any double */
+			int shape = (int)(x % 3);
+			double mag = ldexp(1.0, (int)((x >> 8) % 64) - 20);
+			v = (double)(int64_t)(x >> 11) / 9007199254740992.0 * mag;
+			if (shape == 0)
+				v = trunc(v);
+			else if (shape == 1)
+				v = (double)(float)v;
+			if (x & (1u << 5))
+				v = -v;
+		}
+		char want[64];
+		snprintf(want, sizeof(want), "%.6g", v);
+		vg_buf_reset(&got);
+		vg_buf_put_g6(&got, v);
+		if (strcmp(got.data, want))
+			ck_abort_msg("%.17g: got %s, printf writes %s", v, got.data,
+			             want);
+		checked++;
+	}
+	ck_assert_uint_eq(checked, nedges + 3 * 6001 + 200000);
+	vg_buf_free(&got);
 }
 END_TEST
 
@@ -757,6 +808,7 @@ static Suite *core_suite(void)
 	    {"json", json_string_escapes_and_repairs_utf8},
 	    {"time", time_round_trips_and_parses_offsets},
 	    {"time_format", time_format_matches_printf},
+	    {"put_g6", put_g6_matches_printf},
 	    {"hash", hash_is_stable},
 	    {"sha1", sha1_and_uuid5_match_references},
 	    {"fields", fields_load_schema_and_intern},

@@ -139,9 +139,9 @@ static int64_t feed(struct vg_pipeline *p, size_t from, size_t to, size_t batch)
 	return feed_with(p, from, to, batch, true);
 }
 
-/* The store's content as sorted text, for exact comparison. */
 static int64_t query_int(const char *db, const char *sql);
 
+/* The store's content as sorted text, for exact comparison. */
 static char *dump(const char *db)
 {
 	static const char *const queries[] = {
