@@ -88,6 +88,7 @@ enum stmt_id {
 	S_PRUNE_EDGES,
 	S_PRUNE_SPREAD,
 	S_PRUNE_TACTICS,
+	S_PRUNE_PUBLISHED,
 	S_PRUNE_INCIDENTS,
 	S_COUNT
 };
@@ -174,10 +175,11 @@ static const char *const g_sql[S_COUNT] = {
     [S_INCIDENT_ENTITIES] = "SELECT type, value, first_seen_us, alerts FROM entities"
                             " WHERE incident_id=?1 ORDER BY first_seen_us, type, value",
     [S_MARK_PUBLISHED] =
-        "UPDATE incidents SET published_version=max(published_version,?2)"
-        " WHERE id=?1",
-    [S_UNPUBLISHED] = "SELECT id FROM incidents WHERE published_version < version"
-                      " AND merged_into IS NULL ORDER BY id",
+        "INSERT INTO incident_published (incident_id, version) VALUES (?1, ?2)"
+        " ON CONFLICT(incident_id) DO UPDATE SET version=max(version, excluded.version)",
+    [S_UNPUBLISHED] = "SELECT i.id FROM incidents i LEFT JOIN incident_published p"
+                      " ON p.incident_id = i.id WHERE coalesce(p.version, 0) < i.version"
+                      " AND i.merged_into IS NULL ORDER BY i.id",
     [S_INCIDENT_DOC] = "SELECT document, version FROM incidents WHERE id=?1",
     [S_RANKED] = "SELECT id, title, summary, tactics, explanation, first_seen, last_seen,"
                  " score, priority, surfaced, alert_count, version FROM incidents"
@@ -285,6 +287,8 @@ static const char *const g_sql[S_COUNT] = {
                        " (SELECT id FROM temp.prune_incidents)",
     [S_PRUNE_TACTICS] = "DELETE FROM incident_tactics WHERE incident_id IN"
                         " (SELECT id FROM temp.prune_incidents)",
+    [S_PRUNE_PUBLISHED] = "DELETE FROM incident_published WHERE incident_id IN"
+                          " (SELECT id FROM temp.prune_incidents)",
     [S_PRUNE_INCIDENTS] =
         "DELETE FROM incidents WHERE id IN (SELECT id FROM temp.prune_incidents)",
 };
@@ -304,6 +308,41 @@ static vg_err fail(struct vg_store *st, const char *what)
 const char *vg_store_errmsg(const struct vg_store *st)
 {
 	return st->errmsg;
+}
+
+/* Stores made before incident_published kept the acknowledged version in a column
+ * of incidents: moved into the table and the column dropped (once), so that an
+ * upgraded engine does not publish every stored incident again. */
+static int move_published_column(sqlite3 *db, char **emsg)
+{
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db,
+	                            "SELECT 1 FROM pragma_table_info('incidents')"
+	                            " WHERE name = 'published_version'",
+	                            -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		sqlite3_finalize(s);
+	}
+	if (rc == SQLITE_DONE)
+		return SQLITE_OK;
+	if (rc != SQLITE_ROW) {
+		*emsg = sqlite3_mprintf("reading the incidents' columns: %s",
+		                        sqlite3_errmsg(db));
+		return rc;
+	}
+	rc = sqlite3_exec(
+	    db,
+	    "BEGIN IMMEDIATE;"
+	    " INSERT OR IGNORE INTO incident_published (incident_id, version)"
+	    " SELECT id, published_version FROM incidents"
+	    " WHERE published_version > 0;"
+	    " ALTER TABLE incidents DROP COLUMN published_version;"
+	    " COMMIT;",
+	    NULL, NULL, emsg);
+	if (rc != SQLITE_OK)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
 }
 
 static vg_err open_store(const char *path, bool create, struct vg_store **out,
@@ -353,7 +392,8 @@ static vg_err open_store(const char *path, bool create, struct vg_store **out,
 	                 NULL, NULL, &emsg) != SQLITE_OK ||
 	    !ddl ||
 	    sqlite3_exec(st->db, (const char *)ddl->data, NULL, NULL, &emsg) !=
-	        SQLITE_OK) {
+	        SQLITE_OK ||
+	    move_published_column(st->db, &emsg) != SQLITE_OK) {
 		snprintf(errstr, errstr_size, "%s: %s", path,
 		         emsg ? emsg : "schemas/store.sql is not embedded");
 		sqlite3_free(emsg);
@@ -1305,8 +1345,8 @@ vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
 	    S_PRUNE_ALERT_TAGS, S_PRUNE_ALERT_FIELDS, S_PRUNE_ALERT_EVENTS,
 	    S_PRUNE_ALERT_NOVELTY};
 	static const enum stmt_id incident_rows[] = {S_PRUNE_RECORDS, S_PRUNE_ENTITIES,
-	                                             S_PRUNE_EDGES, S_PRUNE_SPREAD,
-	                                             S_PRUNE_TACTICS};
+	                                             S_PRUNE_EDGES,   S_PRUNE_SPREAD,
+	                                             S_PRUNE_TACTICS, S_PRUNE_PUBLISHED};
 	vg_err err;
 	int rc;
 	memset(out, 0, sizeof(*out));

@@ -24,7 +24,6 @@ PRAGMA user_version = 1;
 CREATE TABLE IF NOT EXISTS incidents (
   id                TEXT PRIMARY KEY,           -- "inc-" + 16 hex digits, deterministic
   version           INTEGER NOT NULL,
-  published_version INTEGER NOT NULL DEFAULT 0, -- last version acknowledged on Kafka
   title             TEXT NOT NULL,
   summary           TEXT NOT NULL,
   first_seen        TEXT NOT NULL,
@@ -54,6 +53,15 @@ CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);
 -- The incidents merged into one (retention removes a merge family together).
 CREATE INDEX IF NOT EXISTS incidents_by_merged_into ON incidents(merged_into)
   WHERE merged_into IS NOT NULL;
+
+-- The last version of each incident the output topic acknowledged (Kafka); an
+-- incident without a row, or with an older version, is published again at start-up.
+-- Its own table, not a column of incidents: an acknowledgment then rewrites a
+-- row of a few bytes, not a page of the incident's document.
+CREATE TABLE IF NOT EXISTS incident_published (
+  incident_id TEXT PRIMARY KEY REFERENCES incidents(id) DEFERRABLE INITIALLY DEFERRED,
+  version     INTEGER NOT NULL
+) WITHOUT ROWID;
 
 -- Alerts: correlations that fired and detection hits that stand alone.
 CREATE TABLE IF NOT EXISTS alerts (

@@ -232,6 +232,16 @@ static vg_err collect_id(const char *id, void *ctx)
 	return VG_OK;
 }
 
+/* Counts the ids it is given; the one unacknowledged incident of
+ * published_column_is_moved. */
+static vg_err count_ids(const char *id, void *ctx)
+{
+	int *n = ctx;
+	ck_assert_str_eq(id, "inc-00000000000000ab");
+	(*n)++;
+	return VG_OK;
+}
+
 START_TEST(marks_offsets_publication_metrics)
 {
 	struct vg_store *st = open_store();
@@ -272,7 +282,25 @@ START_TEST(marks_offsets_publication_metrics)
 	n = 0;
 	vg_store_each_unpublished(st, collect_id, &n);
 	ck_assert_int_eq(n, 0);
+	/* a newer version is unpublished until acknowledged; a late acknowledgment
+	 * of an older version does not take that back */
+	inc.version = 3;
+	vg_store_begin(st);
+	vg_store_put_incident(st, &inc, NULL, &g_doc);
+	vg_store_mark_published(st, inc.id, 1);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	n = 0;
+	vg_store_each_unpublished(st, collect_id, &n);
+	ck_assert_int_eq(n, 1);
+	vg_store_begin(st);
+	vg_store_mark_published(st, inc.id, 3);
+	vg_store_mark_published(st, inc.id, 2);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	n = 0;
+	vg_store_each_unpublished(st, collect_id, &n);
+	ck_assert_int_eq(n, 0);
 	vg_store_close(st);
+	ck_assert_int_eq(count("select version from incident_published"), 3);
 	ck_assert_int_eq(
 	    count("select next_offset from input_offsets where partition = 2"), 61);
 	ck_assert_int_eq(
@@ -332,6 +360,52 @@ START_TEST(merge_moves_alerts)
 	ck_assert_int_eq(count("select count(*) from incidents where merged_into="
 	                       "'inc-00000000000000cc'"),
 	                 1);
+	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
+}
+END_TEST
+
+/* A store made before incident_published, which kept the acknowledged version in
+ * a column of incidents: opening it moves the versions into the table and drops
+ * the column, so only what was not acknowledged is published again. */
+START_TEST(published_column_is_moved)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident a, b;
+	build_incident(&a, "inc-00000000000000aa", 0);
+	build_incident(&b, "inc-00000000000000ab", 0); /* (the same alerts: b's) */
+	vg_store_begin(st);
+	vg_store_put_incident(st, &a, NULL, &g_doc);
+	vg_store_put_incident(st, &b, NULL, &g_doc);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	vg_store_close(st);
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+	ck_assert_int_eq(
+	    sqlite3_exec(db,
+	                 "DROP TABLE incident_published;"
+	                 " ALTER TABLE incidents ADD COLUMN published_version INTEGER"
+	                 " NOT NULL DEFAULT 0;"
+	                 " UPDATE incidents SET published_version = version"
+	                 " WHERE id = 'inc-00000000000000aa'",
+	                 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	for (int round = 0; round < 2; round++) { /* the second finds nothing to do */
+		st = open_store();
+		int n = 0;
+		ck_assert_int_eq(vg_store_each_unpublished(st, count_ids, &n), VG_OK);
+		ck_assert_int_eq(n, 1);
+		vg_store_close(st);
+		ck_assert_int_eq(
+		    count("select count(*) from pragma_table_info('incidents')"
+		          " where name = 'published_version'"),
+		    0);
+		ck_assert_int_eq(count("select count(*) from incident_published where"
+		                       " incident_id = 'inc-00000000000000aa' and"
+		                       " version = 2"),
+		                 1);
+		ck_assert_int_eq(count("select count(*) from incident_published"), 1);
+	}
 	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
 }
 END_TEST
@@ -549,6 +623,11 @@ START_TEST(prune_removes_quiet_families_whole)
 	    VG_OK);
 	ck_assert_int_eq(count("select count(*) from alerts"), 18);
 	ck_assert_int_eq(count("select count(*) from alert_novelty"), 9);
+	/* acknowledged on the output topic: one that goes, one that stays */
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_mark_published(st, "inc-00000000000000a1", 1), VG_OK);
+	ck_assert_int_eq(vg_store_mark_published(st, "inc-00000000000000d1", 1), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
 
 	/* quiet before day 8: a1 and the b family (the oldest first, one survivor
 	 * per call here); e1 and the f family have verdicts, h1 was merged into
@@ -569,6 +648,10 @@ START_TEST(prune_removes_quiet_families_whole)
 	          " in ('a','b','c')"),
 	    0);
 	ck_assert_int_eq(count("select count(*) from alert_tags"), 12);
+	ck_assert_int_eq(count("select count(*) from incident_published where"
+	                       " incident_id = 'inc-00000000000000d1'"),
+	                 1);
+	ck_assert_int_eq(count("select count(*) from incident_published"), 1);
 	ck_assert_int_eq(count("select count(*) from alert_fields"), 24);
 	ck_assert_int_eq(count("select count(*) from alert_events"), 12);
 	ck_assert_int_eq(count("select count(*) from alert_novelty"), 6);
@@ -670,6 +753,7 @@ static Suite *store_suite(void)
 	    {"marks", marks_offsets_publication_metrics},
 	    {"merge", merge_moves_alerts},
 	    {"references", broken_references_are_found},
+	    {"published_column", published_column_is_moved},
 	    {"errors", open_errors_are_reported},
 	    {"feedback", feedback_is_recorded_and_read_back},
 	    {"story", story_rows_follow_the_incident},
