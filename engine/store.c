@@ -495,9 +495,11 @@ static vg_err step_done(struct vg_store *st, sqlite3_stmt *s, const char *what)
 	return rc == SQLITE_DONE ? VG_OK : fail(st, what);
 }
 
+/* Not copied (SQLITE_STATIC): every caller steps and resets the statement while v
+ * is alive, and S() clears the bindings before the statement's next use. */
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
-	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
 }
 
 static void bind_time(sqlite3_stmt *s, int text_idx, int us_idx, vg_time t)
