@@ -363,8 +363,11 @@ static vg_err open_store(const char *path, bool create, struct vg_store **out,
 		         path, strerror(errno));
 		goto err;
 	}
+	/* NOMUTEX: a store is used by one thread at a time (the pipeline's; workers
+	 * only parse and detect), so SQLite need not lock it on every call */
 	if (sqlite3_open_v2(path, &st->db,
-	                    SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0),
+	                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	                        (create ? SQLITE_OPEN_CREATE : 0),
 	                    NULL) != SQLITE_OK) {
 		snprintf(errstr, errstr_size, "%s: %s", path,
 		         st->db ? sqlite3_errmsg(st->db) : "out of memory");

@@ -146,7 +146,8 @@ void vg_config_describe(FILE *out);
 struct vg_store;
 
 /** @brief Open (creating) the SQLite store at path in WAL mode and apply the schema
- *  (schemas/store.sql).  ":memory:" is allowed. */
+ *  (schemas/store.sql).  ":memory:" is allowed.  A store is not locked for
+ *  threads: one thread at a time uses it. */
 vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
                      size_t errstr_size);
 /** @brief Whether vg_store_open could open or make the store at path, without
