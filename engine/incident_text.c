@@ -521,7 +521,9 @@ static void graph_json(const struct vg_incident *inc, const struct vg_incident_s
 		const struct vg_entity *e = &inc->entities[s->nodes[i]];
 		if (i)
 			vg_buf_putc(out, ',');
-		vg_buf_printf(out, "{\"id\":%zu,\"type\":", i);
+		vg_buf_puts(out, "{\"id\":");
+		vg_buf_put_u64(out, i);
+		vg_buf_puts(out, ",\"type\":");
 		json_strv(out, vg_entity_type_name(e->type));
 		vg_buf_puts(out, ",\"value\":");
 		json_strv(out, e->value);
@@ -537,11 +539,15 @@ static void graph_json(const struct vg_incident *inc, const struct vg_incident_s
 			continue;
 		if (k++)
 			vg_buf_putc(out, ',');
-		vg_buf_printf(out, "{\"source\":%u,\"target\":%u,\"first_seen\":",
-		              pos[e->a] < pos[e->b] ? pos[e->a] : pos[e->b],
-		              pos[e->a] < pos[e->b] ? pos[e->b] : pos[e->a]);
+		vg_buf_puts(out, "{\"source\":");
+		vg_buf_put_u64(out, pos[e->a] < pos[e->b] ? pos[e->a] : pos[e->b]);
+		vg_buf_puts(out, ",\"target\":");
+		vg_buf_put_u64(out, pos[e->a] < pos[e->b] ? pos[e->b] : pos[e->a]);
+		vg_buf_puts(out, ",\"first_seen\":");
 		json_time(out, e->first_seen);
-		vg_buf_printf(out, ",\"alerts\":%u}", e->alerts);
+		vg_buf_puts(out, ",\"alerts\":");
+		vg_buf_put_u64(out, e->alerts);
+		vg_buf_putc(out, '}');
 	}
 	vg_buf_puts(out, "]}");
 }
@@ -688,7 +694,9 @@ static void doc_build(const struct vg_incident *inc, const struct vg_ranking *ra
 		json_strv(out, e->value);
 		vg_buf_puts(out, ",\"first_seen\":");
 		json_time(out, e->first_seen);
-		vg_buf_printf(out, ",\"alerts\":%u}", e->alerts);
+		vg_buf_puts(out, ",\"alerts\":");
+		vg_buf_put_u64(out, e->alerts);
+		vg_buf_putc(out, '}');
 	}
 	vg_buf_puts(out, "],\"alerts\":[");
 	for (size_t i = 0; level == DOC_FULL && i < inc->nalerts; i++) {
@@ -703,13 +711,15 @@ static void doc_build(const struct vg_incident *inc, const struct vg_ranking *ra
 		json_strv(out, a->title);
 		vg_buf_puts(out, ",\"level\":");
 		json_strv(out, vg_level_name(a->level));
-		vg_buf_printf(out, ",\"correlation\":%s,\"first_seen\":",
-		              a->is_correlation ? "true" : "false");
+		vg_buf_puts(out, a->is_correlation
+		                     ? ",\"correlation\":true,\"first_seen\":"
+		                     : ",\"correlation\":false,\"first_seen\":");
 		json_time(out, a->first_ts);
 		vg_buf_puts(out, ",\"last_seen\":");
 		json_time(out, a->last_ts);
-		vg_buf_printf(out, ",\"event_count\":%llu,\"tags\":[",
-		              (unsigned long long)a->event_count);
+		vg_buf_puts(out, ",\"event_count\":");
+		vg_buf_put_u64(out, a->event_count);
+		vg_buf_puts(out, ",\"tags\":[");
 		for (size_t j = 0; j < a->ntags; j++) {
 			if (j)
 				vg_buf_putc(out, ',');

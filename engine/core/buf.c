@@ -89,20 +89,34 @@ void vg_buf_printf(struct vg_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* The decimal digits of u, with a '-' before them when negative, at the end of
+ * out[24]; returns where they start. */
+static char *decimal(char out[24], uint64_t u, bool negative)
+{
+	char *p = out + 24;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10));
+	if (negative)
+		*--p = '-';
+	return p;
+}
+
+void vg_buf_put_u64(struct vg_buf *b, uint64_t v)
+{
+	char digits[24];
+	char *p = decimal(digits, v, false);
+	vg_buf_append(b, p, (size_t)(digits + sizeof(digits) - p));
+}
+
 void vg_buf_put_g6(struct vg_buf *b, double v)
 {
 	/* -0.0 fails the sign test (printf writes "-0"), NaN every comparison */
 	if (v > -1e6 && v < 1e6 && v == (double)(int32_t)v && (v != 0 || !signbit(v))) {
 		int32_t i = (int32_t)v;
-		uint32_t u = i < 0 ? 0u - (uint32_t)i : (uint32_t)i;
-		char digits[8];
-		size_t n = sizeof(digits);
-		do
-			digits[--n] = (char)('0' + u % 10);
-		while ((u /= 10));
-		if (i < 0)
-			digits[--n] = '-';
-		vg_buf_append(b, digits + n, sizeof(digits) - n);
+		char digits[24];
+		char *p = decimal(digits, i < 0 ? 0u - (uint32_t)i : (uint32_t)i, i < 0);
+		vg_buf_append(b, p, (size_t)(digits + sizeof(digits) - p));
 		return;
 	}
 	vg_buf_printf(b, "%.6g", v);

@@ -184,6 +184,8 @@ void vg_buf_printf(struct vg_buf *buf, const char *fmt, ...) VG_PRINTF(2, 3);
  * 10^6 in magnitude (counts: most features) without printf's cost, ~3,000
  * instructions a double. */
 void vg_buf_put_g6(struct vg_buf *buf, double v);
+/* Appends v in decimal, as "%llu" writes it (without printf). */
+void vg_buf_put_u64(struct vg_buf *buf, uint64_t v);
 /** @brief Append s as a quoted, escaped JSON string (invalid UTF-8 becomes U+FFFD). */
 void vg_buf_json_str(struct vg_buf *buf, const char *s, size_t len);
 /** @brief Read a whole file into buf (appended).  @return VG_OK or VG_ERR_IO. */

@@ -236,6 +236,38 @@ START_TEST(put_g6_matches_printf)
 }
 END_TEST
 
+/* vg_buf_put_u64 writes what "%llu" does: 0, every power of ten and its
+ * neighbours, the largest value, and 100,000 pseudo-random values of every length. */
+START_TEST(put_u64_matches_printf)
+{
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	struct vg_buf got;
+	vg_buf_init(&got);
+	for (size_t i = 0; i < 3 * 20 + 1 + 100000; i++) {
+		uint64_t v;
+		if (i < 3 * 20) {
+			uint64_t p = 1;
+			for (size_t k = 0; k < i / 3; k++)
+				p *= 10; /* wraps past 10^19: still a value to print */
+			v = p + (uint64_t)(i % 3) - 1;
+		} else if (i == 3 * 20) {
+			v = UINT64_MAX;
+		} else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			v = x >> (x % 64);
+		}
+		char want[32];
+		snprintf(want, sizeof(want), "%llu", (unsigned long long)v);
+		vg_buf_reset(&got);
+		vg_buf_puts(&got, "[");
+		vg_buf_put_u64(&got, v);
+		if (strcmp(got.data + 1, want))
+			ck_abort_msg("%s: got %s", want, got.data + 1);
+	}
+	vg_buf_free(&got);
+}
+END_TEST
+
 /* SHA-1: the FIPS 180 examples ("abc", the 448-bit message, a million 'a') and
  * the padding edges (55, 56, 63, 64, 65, 119, 120 bytes), digests from Python's
  * hashlib; a version-5 UUID: Python's uuid5(NAMESPACE_DNS, "python.org") and the
@@ -809,6 +841,7 @@ static Suite *core_suite(void)
 	    {"time", time_round_trips_and_parses_offsets},
 	    {"time_format", time_format_matches_printf},
 	    {"put_g6", put_g6_matches_printf},
+	    {"put_u64", put_u64_matches_printf},
 	    {"hash", hash_is_stable},
 	    {"sha1", sha1_and_uuid5_match_references},
 	    {"fields", fields_load_schema_and_intern},
