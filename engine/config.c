@@ -86,6 +86,13 @@ static const struct opt g_opts[] = {
     {"model", "surface_threshold", T_DOUBLE, O(model.surface_threshold), "0.5", 0, 1,
      "Incidents scoring at least this are surfaced to analysts"},
     {"store", "path", T_STR, O(store.path), "vigil.db", 0, 0, "SQLite database file"},
+    {"store", "cache_mib", T_INT, O(store.cache_mib), "64", 1, 65536,
+     "Memory (MiB) the engine's store connection keeps pages of the database in "
+     "(SQLite's page cache); a page beyond it is read back from the file"},
+    {"store", "wal_checkpoint_mib", T_INT, O(store.wal_checkpoint_mib), "32", 1, 65536,
+     "Size (MiB) of the write-ahead log at which it is copied into the database "
+     "file (a checkpoint, with an fsync); a larger log copies a page written in "
+     "several batches once, and takes as much more disk"},
     {"store", "retention", T_DURATION, O(store.retention), "0", 0, 100 * 365 * 86400.0,
      "Incidents quiet this long (event time: behind the oldest input partition's "
      "watermark, or the newest incident when that is older) are removed with their "

@@ -411,6 +411,12 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 			              errstr);
 			goto fail;
 		}
+		if ((err = vg_store_tune(p->store, cfg->store.cache_mib,
+		                         cfg->store.wal_checkpoint_mib))) {
+			vg_diag_error(diag, cfg->file, 0, 0, "store.path: %s",
+			              vg_store_errmsg(p->store));
+			goto fail;
+		}
 		if ((err = vg_store_each_mark(p->store, restore_mark, p)) ||
 		    (err = vg_store_each_novelty(p->store, restore_novelty, p)) ||
 		    (err = vg_store_each_sig_stat(p->store, restore_sig_stat, p)) ||

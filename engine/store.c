@@ -423,6 +423,28 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
 	return open_store(path, true, out, errstr, errstr_size);
 }
 
+vg_err vg_store_tune(struct vg_store *st, int64_t cache_mib, int64_t wal_checkpoint_mib)
+{
+	sqlite3_stmt *s;
+	int64_t page = 0;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &s, NULL) != SQLITE_OK)
+		return fail(st, "reading the page size");
+	if (sqlite3_step(s) == SQLITE_ROW)
+		page = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (page <= 0)
+		return fail(st, "reading the page size");
+	char sql[128];
+	/* a negative cache_size is in KiB */
+	snprintf(sql, sizeof(sql),
+	         "PRAGMA cache_size=-%lld; PRAGMA wal_autocheckpoint=%lld",
+	         (long long)cache_mib * 1024,
+	         (long long)(wal_checkpoint_mib * 1024 * 1024 / page));
+	if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return fail(st, "sizing the page cache and the write-ahead log");
+	return VG_OK;
+}
+
 vg_err vg_store_check_path(const char *path, char *errstr, size_t errstr_size)
 {
 	struct stat sb;

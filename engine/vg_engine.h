@@ -73,7 +73,8 @@ struct vg_config {
 	} model;
 	struct {
 		char *path;
-		vg_time retention; /* 0: keep every incident */
+		vg_time retention;                     /* 0: keep every incident */
+		int64_t cache_mib, wal_checkpoint_mib; /* see vg_store_tune */
 	} store;
 	struct {
 		vg_time allowed_lateness;
@@ -164,6 +165,10 @@ void vg_store_close(struct vg_store *st);
 vg_err vg_store_begin(struct vg_store *st);
 vg_err vg_store_commit(struct vg_store *st);
 vg_err vg_store_rollback(struct vg_store *st);
+/** @brief Size the store connection's page cache (cache_mib MiB) and the
+ *  write-ahead log at which SQLite checkpoints it (wal_checkpoint_mib MiB); SQLite's
+ *  own defaults, 2 MiB and 4 MiB, until this is called. */
+vg_err vg_store_tune(struct vg_store *st, int64_t cache_mib, int64_t wal_checkpoint_mib);
 /** @return the last SQLite error message of the store. */
 const char *vg_store_errmsg(const struct vg_store *st);
 

@@ -220,6 +220,27 @@ START_TEST(engine_value_cache)
 }
 END_TEST
 
+/* store.cache_mib and store.wal_checkpoint_mib: 64 and 32 MiB unless set; 0 is an
+ * error for both, with every problem listed. */
+START_TEST(store_cache_and_checkpoint)
+{
+	struct vg_config *cfg = load_ok("");
+	ck_assert_int_eq(cfg->store.cache_mib, 64);
+	ck_assert_int_eq(cfg->store.wal_checkpoint_mib, 32);
+	vg_config_destroy(cfg);
+	cfg = load_ok("store: {cache_mib: 8, wal_checkpoint_mib: 256}\n");
+	ck_assert_int_eq(cfg->store.cache_mib, 8);
+	ck_assert_int_eq(cfg->store.wal_checkpoint_mib, 256);
+	vg_config_destroy(cfg);
+	char *msgs = load_bad("store:\n  cache_mib: 0\n  wal_checkpoint_mib: 0\n");
+	ck_assert_str_eq(msgs, "bad.yaml:2:14: error: 'store.cache_mib' must be between "
+	                       "1 and 65536, not 0\n"
+	                       "bad.yaml:3:23: error: 'store.wal_checkpoint_mib' must be "
+	                       "between 1 and 65536, not 0\n");
+	free(msgs);
+}
+END_TEST
+
 /* store.retention: 0 (the default) keeps everything; otherwise it must outlast
  * what can still grow -- 2 x incident_gap + allowed_lateness (the rules' timespans
  * are checked by the pipeline, test_pipeline.c). */
@@ -503,6 +524,7 @@ static Suite *config_suite(void)
 	    {"sections_twice", sections_set_twice},
 	    {"retention", retention_is_checked_against_the_gap},
 	    {"value_cache", engine_value_cache},
+	    {"store_cache", store_cache_and_checkpoint},
 	    {"yaml", invalid_yaml_points_at_the_problem},
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},

@@ -410,6 +410,57 @@ START_TEST(published_column_is_moved)
 }
 END_TEST
 
+/* Size of the store's write-ahead log file (0 when there is none). */
+static off_t wal_size(void)
+{
+	char wal[300];
+	struct stat sb;
+	snprintf(wal, sizeof(wal), "%s-wal", g_db);
+	return stat(wal, &sb) == 0 ? sb.st_size : 0;
+}
+
+/* The log grows to store.wal_checkpoint_mib, then SQLite copies it into the file and
+ * writes it from its start again: ~6 MiB of incidents (60 batches of 25, each with
+ * a 4 KiB document) leave a log of about 1 MiB with a 1 MiB checkpoint, and of
+ * more than 4 MiB with an 8 MiB one. */
+START_TEST(tune_sets_the_checkpoint)
+{
+	static char big[4097];
+	memset(big, 'x', sizeof(big) - 1);
+	struct vg_incident_doc doc = g_doc;
+	doc.document = big;
+	for (int pass = 0; pass < 2; pass++) {
+		unlink(g_db);
+		char wal[300];
+		snprintf(wal, sizeof(wal), "%s-wal", g_db);
+		unlink(wal);
+		struct vg_store *st = open_store();
+		ck_assert_int_eq(vg_store_tune(st, 2, pass == 0 ? 1 : 8), VG_OK);
+		struct vg_incident inc;
+		for (int batch = 0; batch < 60; batch++) {
+			ck_assert_int_eq(vg_store_begin(st), VG_OK);
+			for (int i = 0; i < 25; i++) {
+				char id[32];
+				snprintf(id, sizeof(id), "inc-%016x", batch * 25 + i);
+				build_incident(&inc, id, 0);
+				inc.alerts_stored =
+				    inc.nalerts; /* the incident's row only */
+				ck_assert_int_eq(
+				    vg_store_put_incident(st, &inc, NULL, &doc), VG_OK);
+			}
+			ck_assert_int_eq(vg_store_commit(st), VG_OK);
+		}
+		off_t size = wal_size();
+		vg_store_close(st);
+		if (pass == 0)
+			ck_assert_int_lt(size, 3 * 1024 * 1024 / 2);
+		else
+			ck_assert_int_gt(size, 4 * 1024 * 1024);
+	}
+	ck_assert_int_eq(count("select count(*) from incidents"), 1500);
+}
+END_TEST
+
 /* The store does not enforce the schema's references on every write (they cost
  * a lookup per row); the tests run PRAGMA foreign_key_check on the stores they
  * make instead, and it finds a row whose reference does not hold. */
@@ -754,6 +805,7 @@ static Suite *store_suite(void)
 	    {"merge", merge_moves_alerts},
 	    {"references", broken_references_are_found},
 	    {"published_column", published_column_is_moved},
+	    {"tune", tune_sets_the_checkpoint},
 	    {"errors", open_errors_are_reported},
 	    {"feedback", feedback_is_recorded_and_read_back},
 	    {"story", story_rows_follow_the_incident},
