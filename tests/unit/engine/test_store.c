@@ -242,6 +242,14 @@ static vg_err count_ids(const char *id, void *ctx)
 	return VG_OK;
 }
 
+/* How many incidents vg_store_each_unpublished lists (each must be ...aa). */
+static int unpublished(struct vg_store *st)
+{
+	int n = 0;
+	ck_assert_int_eq(vg_store_each_unpublished(st, collect_id, &n), VG_OK);
+	return n;
+}
+
 START_TEST(marks_offsets_publication_metrics)
 {
 	struct vg_store *st = open_store();
@@ -266,9 +274,7 @@ START_TEST(marks_offsets_publication_metrics)
 	ck_assert_int_eq(off, 50);
 	ck_assert_int_eq(vg_store_metric(st, "records"), 15);
 	ck_assert_int_eq(vg_store_metric(st, "missing"), 0);
-	int n = 0;
-	vg_store_each_unpublished(st, collect_id, &n);
-	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(unpublished(st), 1);
 	struct vg_buf b;
 	uint32_t version;
 	vg_buf_init(&b);
@@ -279,9 +285,7 @@ START_TEST(marks_offsets_publication_metrics)
 	vg_store_begin(st);
 	vg_store_mark_published(st, inc.id, 2);
 	vg_store_commit(st);
-	n = 0;
-	vg_store_each_unpublished(st, collect_id, &n);
-	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(unpublished(st), 0);
 	/* a newer version is unpublished until acknowledged; a late acknowledgment
 	 * of an older version does not take that back */
 	inc.version = 3;
@@ -289,16 +293,12 @@ START_TEST(marks_offsets_publication_metrics)
 	vg_store_put_incident(st, &inc, NULL, &g_doc);
 	vg_store_mark_published(st, inc.id, 1);
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
-	n = 0;
-	vg_store_each_unpublished(st, collect_id, &n);
-	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(unpublished(st), 1);
 	vg_store_begin(st);
 	vg_store_mark_published(st, inc.id, 3);
 	vg_store_mark_published(st, inc.id, 2);
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
-	n = 0;
-	vg_store_each_unpublished(st, collect_id, &n);
-	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(unpublished(st), 0);
 	vg_store_close(st);
 	ck_assert_int_eq(count("select version from incident_published"), 3);
 	ck_assert_int_eq(
@@ -316,14 +316,20 @@ START_TEST(marks_offsets_publication_metrics)
 }
 END_TEST
 
+/* build_incident's incident named id, stored in a transaction of its own. */
+static void put_one(struct vg_store *st, const char *id)
+{
+	struct vg_incident inc;
+	build_incident(&inc, id, 0);
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_incident(st, &inc, NULL, &g_doc), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+}
+
 START_TEST(merge_moves_alerts)
 {
 	struct vg_store *st = open_store();
-	struct vg_incident inc;
-	build_incident(&inc, "inc-00000000000000bb", 0);
-	vg_store_begin(st);
-	vg_store_put_incident(st, &inc, NULL, &g_doc);
-	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	put_one(st, "inc-00000000000000bb");
 	/* As in a batch: the merge is recorded first, the survivor written at the end
 	 * (the references hold again by the commit). */
 	vg_store_begin(st);
@@ -370,13 +376,8 @@ END_TEST
 START_TEST(published_column_is_moved)
 {
 	struct vg_store *st = open_store();
-	struct vg_incident a, b;
-	build_incident(&a, "inc-00000000000000aa", 0);
-	build_incident(&b, "inc-00000000000000ab", 0); /* (the same alerts: b's) */
-	vg_store_begin(st);
-	vg_store_put_incident(st, &a, NULL, &g_doc);
-	vg_store_put_incident(st, &b, NULL, &g_doc);
-	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	put_one(st, "inc-00000000000000aa");
+	put_one(st, "inc-00000000000000ab"); /* the same alerts: now b's */
 	vg_store_close(st);
 	sqlite3 *db;
 	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
@@ -467,11 +468,7 @@ END_TEST
 START_TEST(broken_references_are_found)
 {
 	struct vg_store *st = open_store();
-	struct vg_incident inc;
-	build_incident(&inc, "inc-00000000000000dd", 0);
-	vg_store_begin(st);
-	ck_assert_int_eq(vg_store_put_incident(st, &inc, NULL, &g_doc), VG_OK);
-	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	put_one(st, "inc-00000000000000dd");
 	vg_store_close(st);
 	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
 	sqlite3 *db;
