@@ -139,7 +139,10 @@ static const char *const g_sql[S_COUNT] = {
     [S_MOVE_ENTITIES] = "DELETE FROM entities WHERE incident_id=?1",
     [S_PUT_ALERT_EVENT] = "INSERT OR IGNORE INTO alert_events (alert_id, topic,"
                           " partition, \"offset\") VALUES (?1,?2,?3,?4)",
-    [S_HAS_ALERT] = "SELECT 1 FROM alerts WHERE id=?1",
+    /* alert_events: every assembled alert's records, also of the alerts past
+     * an incident's detail bound, which have no row in alerts */
+    [S_HAS_ALERT] = "SELECT EXISTS (SELECT 1 FROM alert_events WHERE alert_id=?1)"
+                    " OR EXISTS (SELECT 1 FROM alerts WHERE id=?1)",
     [S_PUT_MARK] = "INSERT INTO correlation_marks (rule_id, group_key, topic, partition,"
                    " \"offset\") VALUES (?1,?2,?3,?4,?5)"
                    " ON CONFLICT(rule_id, group_key, topic, partition) DO UPDATE SET"
@@ -915,7 +918,7 @@ bool vg_store_has_alert(struct vg_store *st, const char *alert_id)
 {
 	sqlite3_stmt *s = S(st, S_HAS_ALERT);
 	bind_text(s, 1, alert_id);
-	bool found = sqlite3_step(s) == SQLITE_ROW;
+	bool found = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
 	sqlite3_reset(s);
 	return found;
 }
