@@ -1085,6 +1085,7 @@ static vg_err copy_incident_alert(struct vg_incident_alert *dst,
 	memset(dst, 0, sizeof(*dst));
 	memcpy(dst->id, src->id, sizeof(dst->id));
 	dst->novel = src->novel;
+	dst->stored = src->stored;
 	dst->level = src->level;
 	dst->is_correlation = src->is_correlation;
 	dst->first_ts = src->first_ts;

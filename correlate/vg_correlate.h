@@ -303,8 +303,11 @@ struct vg_incident_alert {
 	uint64_t event_count;
 	struct vg_kv *fields;
 	size_t nfields;
-	bool novel; /* set by the caller (pipeline): the first alert of its
-	               (host, rule) pair in the stream; copied through merges */
+	bool novel;  /* set by the caller (pipeline): the first alert of its
+	                (host, rule) pair in the stream; copied through merges */
+	bool stored; /* set by the caller (pipeline) once a store commit holds the
+	                alert's rows; copied through merges, so a merged part's
+	                alert is not written again, only moved */
 	/* NULL, or the one allocation holding every string and array above (the
 	 * assembler's copies); vg_incident_clear then frees it alone, else each
 	 * string and array on its own. */

@@ -21,9 +21,7 @@ enum stmt_id {
 	S_ROLLBACK,
 	S_PUT_INCIDENT,
 	S_PUT_ALERT,
-	S_DEL_TAGS,
 	S_PUT_TAG,
-	S_DEL_FIELDS,
 	S_PUT_FIELD,
 	S_PUT_ENTITY,
 	S_MERGE_INCIDENT,
@@ -123,10 +121,8 @@ static const char *const g_sql[S_COUNT] = {
         " ON CONFLICT(id) DO UPDATE SET incident_id=excluded.incident_id,"
         " last_seen=excluded.last_seen, last_seen_us=excluded.last_seen_us,"
         " event_count=excluded.event_count",
-    [S_DEL_TAGS] = "DELETE FROM alert_tags WHERE alert_id=?1",
     [S_PUT_TAG] =
         "INSERT OR REPLACE INTO alert_tags (alert_id, ord, tag) VALUES (?1,?2,?3)",
-    [S_DEL_FIELDS] = "DELETE FROM alert_fields WHERE alert_id=?1",
     [S_PUT_FIELD] = "INSERT OR REPLACE INTO alert_fields (alert_id, ord, name, value)"
                     " VALUES (?1,?2,?3,?4)",
     [S_PUT_ENTITY] =
@@ -569,16 +565,17 @@ static vg_err put_alert(struct vg_store *st, const char *incident_id,
 	sqlite3_bind_int64(s, 11, (sqlite3_int64)al->event_count);
 	if ((err = step_done(st, s, "storing an alert")))
 		return err;
+	/* A stored alert (a merged part's) has its other rows, which never change
+	 * (struct vg_incident_alert): only its incident did.  An alert not stored
+	 * yet has none to replace. */
+	if (al->stored)
+		return VG_OK;
 	if (al->novel) {
 		s = S(st, S_PUT_ALERT_NOVEL);
 		bind_text(s, 1, al->id);
 		if ((err = step_done(st, s, "storing an alert's novelty")))
 			return err;
 	}
-	s = S(st, S_DEL_TAGS);
-	bind_text(s, 1, al->id);
-	if ((err = step_done(st, s, "storing alert tags")))
-		return err;
 	for (size_t i = 0; i < al->ntags; i++) {
 		s = S(st, S_PUT_TAG);
 		bind_text(s, 1, al->id);
@@ -587,10 +584,6 @@ static vg_err put_alert(struct vg_store *st, const char *incident_id,
 		if ((err = step_done(st, s, "storing alert tags")))
 			return err;
 	}
-	s = S(st, S_DEL_FIELDS);
-	bind_text(s, 1, al->id);
-	if ((err = step_done(st, s, "storing alert fields")))
-		return err;
 	for (size_t i = 0; i < al->nfields; i++) {
 		s = S(st, S_PUT_FIELD);
 		bind_text(s, 1, al->id);
@@ -1018,6 +1011,7 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 		al->first_ts = sqlite3_column_int64(s, 5);
 		al->last_ts = sqlite3_column_int64(s, 6);
 		al->event_count = (uint64_t)sqlite3_column_int64(s, 7);
+		al->stored = true; /* read from the store */
 	}
 	sqlite3_reset(s);
 	if (rc != SQLITE_DONE)

@@ -74,6 +74,7 @@ static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 	                                       fields0,
 	                                       2,
 	                                       false,
+	                                       false,
 	                                       NULL};
 	alerts[1] = (struct vg_incident_alert){"aaaaaaaaaaaaaaa2",
 	                                       "rule-ok",
@@ -87,6 +88,7 @@ static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 	                                       1,
 	                                       fields0,
 	                                       2,
+	                                       false,
 	                                       false,
 	                                       NULL};
 	inc->alerts = alerts;
@@ -407,6 +409,38 @@ START_TEST(published_column_is_moved)
 		                 1);
 		ck_assert_int_eq(count("select count(*) from incident_published"), 1);
 	}
+	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
+}
+END_TEST
+
+/* An alert not marked stored gets its tags and fields written with it; one marked
+ * stored (a merged part's, already written) is only moved to the incident that
+ * now holds it: its rows stay as they were. */
+START_TEST(stored_alerts_are_only_moved)
+{
+	struct vg_store *st = open_store();
+	put_one(st, "inc-00000000000000bb");
+	ck_assert_int_eq(count("select count(*) from alert_fields"), 4);
+	ck_assert_int_eq(count("select count(*) from alert_tags"), 2);
+	struct vg_incident inc;
+	build_incident(&inc, "inc-00000000000000cc", 0);
+	struct vg_kv other = {"user.name", "mallory"};
+	inc.alerts[0].stored = true;
+	inc.alerts[0].fields = &other; /* not written: its rows are there */
+	inc.alerts[0].nfields = 1;
+	inc.alerts[0].ntags = 0;
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_incident(st, &inc, NULL, &g_doc), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	vg_store_close(st);
+	ck_assert_int_eq(count("select count(*) from alerts where incident_id ="
+	                       " 'inc-00000000000000cc'"),
+	                 2);
+	ck_assert_int_eq(count("select count(*) from alert_fields"), 4);
+	ck_assert_int_eq(count("select count(*) from alert_fields where value ="
+	                       " 'mallory'"),
+	                 0);
+	ck_assert_int_eq(count("select count(*) from alert_tags"), 2);
 	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
 }
 END_TEST
@@ -803,6 +837,7 @@ static Suite *store_suite(void)
 	    {"references", broken_references_are_found},
 	    {"published_column", published_column_is_moved},
 	    {"tune", tune_sets_the_checkpoint},
+	    {"stored_alerts", stored_alerts_are_only_moved},
 	    {"errors", open_errors_are_reported},
 	    {"feedback", feedback_is_recorded_and_read_back},
 	    {"story", story_rows_follow_the_incident},
