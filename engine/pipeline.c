@@ -57,6 +57,11 @@ struct part_pos {
 struct held_alert {
 	struct vg_alert a;
 	char *group_key;
+	/* cmp_held's keys after the times, worked out once when the alert is held
+	 * (the heap compares each alert many times) */
+	const char *rule_id;
+	bool notable;
+	enum vg_level level;
 };
 
 /* The offsets of one partition's events that held alerts still need, a multiset
@@ -601,6 +606,11 @@ static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
 	}
 	h->a.group_key = h->group_key;
 	memcpy(h->a.events, src->events, src->nevents * sizeof(struct vg_source));
+	struct vg_rule_info info;
+	vg_rule_info(src->rule, &info);
+	h->rule_id = info.id;
+	h->level = vg_alert_level(&h->a);
+	h->notable = vg_level_notable(h->level, info.is_correlation);
 	return VG_OK;
 }
 
@@ -775,24 +785,19 @@ static int cmp_str(const char *a, const char *b)
  * (the same positions in two inputs). */
 static int cmp_held(const void *x, const void *y)
 {
-	const struct vg_alert *a = &((const struct held_alert *)x)->a;
-	const struct vg_alert *b = &((const struct held_alert *)y)->a;
+	const struct held_alert *ha = x, *hb = y;
+	const struct vg_alert *a = &ha->a, *b = &hb->a;
 	int c;
 	if (a->last_ts != b->last_ts)
 		return a->last_ts < b->last_ts ? -1 : 1;
 	if (a->first_ts != b->first_ts)
 		return a->first_ts < b->first_ts ? -1 : 1;
-	struct vg_rule_info ra, rb;
-	vg_rule_info(a->rule, &ra);
-	vg_rule_info(b->rule, &rb);
-	enum vg_level la = vg_alert_level(a), lb = vg_alert_level(b);
-	bool na = vg_level_notable(la, ra.is_correlation);
-	bool nb = vg_level_notable(lb, rb.is_correlation);
-	if (na != nb)
-		return na ? -1 : 1;
-	if (la != lb)
-		return la > lb ? -1 : 1;
-	if ((c = cmp_str(ra.id, rb.id)) || (c = cmp_str(a->group_key, b->group_key)))
+	if (ha->notable != hb->notable)
+		return ha->notable ? -1 : 1;
+	if (ha->level != hb->level)
+		return ha->level > hb->level ? -1 : 1;
+	if ((ha->rule_id != hb->rule_id && (c = cmp_str(ha->rule_id, hb->rule_id))) ||
+	    (c = cmp_str(a->group_key, b->group_key)))
 		return c;
 	for (size_t i = 0; i < a->nevents && i < b->nevents; i++) {
 		const struct vg_source *s = &a->events[i], *t = &b->events[i];
