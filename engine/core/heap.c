@@ -5,6 +5,7 @@
  */
 #include "vg_core.h"
 
+#include <stddef.h>
 #include <string.h>
 
 /* Swap two elements of `size` bytes, in chunks (no variable-length array). */
@@ -22,18 +23,35 @@ static void swap_elems(unsigned char *a, unsigned char *b, size_t size)
 	}
 }
 
+/* Elements up to this size move through a hole (one copy per level, the moving
+ * element kept aside) instead of swaps (three copies per level). */
+#define HOLE_MAX 256
+
 void vg_heap_push(void *base, size_t n, size_t size,
                   int (*cmp)(const void *, const void *))
 {
 	unsigned char *v = base;
 	size_t i = n;
+	if (size > HOLE_MAX) {
+		while (i > 0) {
+			size_t up = (i - 1) / 2;
+			if (cmp(v + i * size, v + up * size) >= 0)
+				break;
+			swap_elems(v + i * size, v + up * size, size);
+			i = up;
+		}
+		return;
+	}
+	_Alignas(max_align_t) unsigned char x[HOLE_MAX];
+	memcpy(x, v + n * size, size);
 	while (i > 0) {
 		size_t up = (i - 1) / 2;
-		if (cmp(v + i * size, v + up * size) >= 0)
+		if (cmp(x, v + up * size) >= 0)
 			break;
-		swap_elems(v + i * size, v + up * size, size);
+		memcpy(v + i * size, v + up * size, size);
 		i = up;
 	}
+	memcpy(v + i * size, x, size);
 }
 
 void vg_heap_pop(void *base, size_t n, size_t size,
@@ -42,17 +60,35 @@ void vg_heap_pop(void *base, size_t n, size_t size,
 	unsigned char *v = base;
 	if (n < 2)
 		return;
-	swap_elems(v, v + (n - 1) * size, size);
 	size_t m = n - 1, i = 0;
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, least = i;
-		if (l < m && cmp(v + l * size, v + least * size) < 0)
-			least = l;
-		if (r < m && cmp(v + r * size, v + least * size) < 0)
-			least = r;
-		if (least == i)
-			return;
-		swap_elems(v + i * size, v + least * size, size);
-		i = least;
+	if (size > HOLE_MAX) {
+		swap_elems(v, v + m * size, size);
+		for (;;) {
+			size_t l = 2 * i + 1, r = l + 1, least = i;
+			if (l < m && cmp(v + l * size, v + least * size) < 0)
+				least = l;
+			if (r < m && cmp(v + r * size, v + least * size) < 0)
+				least = r;
+			if (least == i)
+				return;
+			swap_elems(v + i * size, v + least * size, size);
+			i = least;
+		}
 	}
+	/* the last element, sifted down from the root; the least goes last */
+	_Alignas(max_align_t) unsigned char x[HOLE_MAX];
+	memcpy(x, v + m * size, size);
+	memcpy(v + m * size, v, size);
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, c = l;
+		if (l >= m)
+			break;
+		if (r < m && cmp(v + r * size, v + l * size) < 0)
+			c = r;
+		if (cmp(v + c * size, x) >= 0)
+			break;
+		memcpy(v + i * size, v + c * size, size);
+		i = c;
+	}
+	memcpy(v + i * size, x, size);
 }

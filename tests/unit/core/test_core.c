@@ -663,6 +663,30 @@ START_TEST(heap_pops_in_order)
 	}
 	ck_assert_uint_eq(n, 0);
 
+	/* elements of up to 256 bytes move through a hole, wider ones by swaps: both
+	 * keep every byte of what they move */
+	static struct mid {
+		uint32_t key, serial;
+		unsigned char pad[120];
+	} md[500];
+	for (size_t i = 0; i < 500; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		md[i].key = (uint32_t)(x >> 40) % 50;
+		md[i].serial = (uint32_t)i;
+		memset(md[i].pad, (int)(i & 0xff), sizeof(md[i].pad));
+		vg_heap_push(md, i, sizeof(md[0]), cmp_u32); /* key first */
+	}
+	uint32_t last = 0;
+	for (size_t left = 500; left > 0; left--) {
+		vg_heap_pop(md, left, sizeof(md[0]), cmp_u32);
+		const struct mid *got = &md[left - 1];
+		ck_assert_uint_ge(got->key, last);
+		last = got->key;
+		for (size_t k = 0; k < sizeof(got->pad); k++)
+			if (got->pad[k] != (got->serial & 0xff))
+				ck_abort_msg("element %u lost its bytes", got->serial);
+	}
+
 	static struct wide w[64];
 	for (size_t i = 0; i < 64; i++) {
 		w[i].key = (uint32_t)((i * 37) % 64);
