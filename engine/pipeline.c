@@ -727,7 +727,7 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 	vg_err err;
 
 	vg_rule_info(alert->rule, &info);
-	if (p->store && vg_store_has_alert(p->store, alert->id)) {
+	if (p->store && vg_store_has_alert(p->store, alert)) {
 		p->stats.alerts_replayed++; /* derived before a restart: already stored */
 		return VG_OK;
 	}

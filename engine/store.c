@@ -29,6 +29,7 @@ enum stmt_id {
 	S_MOVE_ENTITIES,
 	S_PUT_ALERT_EVENT,
 	S_HAS_ALERT,
+	S_HAS_ALERT_EVENTS,
 	S_PUT_MARK,
 	S_EACH_MARK,
 	S_PUT_OFFSET,
@@ -135,10 +136,8 @@ static const char *const g_sql[S_COUNT] = {
     [S_MOVE_ENTITIES] = "DELETE FROM entities WHERE incident_id=?1",
     [S_PUT_ALERT_EVENT] = "INSERT OR IGNORE INTO alert_events (alert_id, topic,"
                           " partition, \"offset\") VALUES (?1,?2,?3,?4)",
-    /* alert_events: every assembled alert's records, also of the alerts past
-     * an incident's detail bound, which have no row in alerts */
-    [S_HAS_ALERT] = "SELECT EXISTS (SELECT 1 FROM alert_events WHERE alert_id=?1)"
-                    " OR EXISTS (SELECT 1 FROM alerts WHERE id=?1)",
+    [S_HAS_ALERT] = "SELECT 1 FROM alerts WHERE id=?1",
+    [S_HAS_ALERT_EVENTS] = "SELECT 1 FROM alert_events WHERE alert_id=?1 LIMIT 1",
     [S_PUT_MARK] = "INSERT INTO correlation_marks (rule_id, group_key, topic, partition,"
                    " \"offset\") VALUES (?1,?2,?3,?4,?5)"
                    " ON CONFLICT(rule_id, group_key, topic, partition) DO UPDATE SET"
@@ -907,11 +906,14 @@ vg_err vg_store_put_alert_events(struct vg_store *st, const struct vg_alert *ale
 	return VG_OK;
 }
 
-bool vg_store_has_alert(struct vg_store *st, const char *alert_id)
+bool vg_store_has_alert(struct vg_store *st, const struct vg_alert *alert)
 {
-	sqlite3_stmt *s = S(st, S_HAS_ALERT);
-	bind_text(s, 1, alert_id);
-	bool found = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	/* An alert's events are written with it (vg_store_put_alert_events), also
+	 * for the alerts past an incident's detail bound, which have no row in
+	 * alerts; one without events can only be found there. */
+	sqlite3_stmt *s = S(st, alert->nevents ? S_HAS_ALERT_EVENTS : S_HAS_ALERT);
+	bind_text(s, 1, alert->id);
+	bool found = sqlite3_step(s) == SQLITE_ROW;
 	sqlite3_reset(s);
 	return found;
 }

@@ -264,9 +264,9 @@ vg_err vg_store_each_offset(struct vg_store *st,
                             vg_err (*fn)(const char *topic, int32_t partition,
                                          int64_t next_offset, void *ctx),
                             void *ctx);
-/** @return true when an alert with that id was assembled and stored (its records,
- *  or the alert itself: also one past its incident's detail bound). */
-bool vg_store_has_alert(struct vg_store *st, const char *alert_id);
+/** @return true when the alert (its id) was assembled and stored: also one past
+ *  its incident's detail bound, whose events are stored but not the alert. */
+bool vg_store_has_alert(struct vg_store *st, const struct vg_alert *alert);
 /** @brief Persist a correlation mark (see vg_correlator_restore_mark). */
 vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
                          const char *topic, int32_t partition, int64_t offset);

@@ -148,8 +148,24 @@ START_TEST(upsert_is_idempotent_and_restores)
 		ck_assert_int_eq(vg_store_put_incident(st, &inc, &rank, &g_doc), VG_OK);
 		ck_assert_int_eq(vg_store_commit(st), VG_OK);
 	}
-	ck_assert(vg_store_has_alert(st, "aaaaaaaaaaaaaaa1"));
-	ck_assert(!vg_store_has_alert(st, "nope"));
+	/* found by its events when it has some (they are written for every
+	 * assembled alert), else by its row */
+	struct vg_source src = {"syslog", 0, 7};
+	struct vg_alert al = {.id = "aaaaaaaaaaaaaaa1"};
+	ck_assert(vg_store_has_alert(st, &al));
+	al.events = &src;
+	al.nevents = 1;
+	ck_assert(!vg_store_has_alert(st, &al));
+	snprintf(al.id, sizeof(al.id), "bbbbbbbbbbbbbbb1"); /* past the detail bound */
+	ck_assert(!vg_store_has_alert(st, &al));
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_alert_events(st, &al), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	ck_assert(vg_store_has_alert(st, &al));
+	snprintf(al.id, sizeof(al.id), "nope");
+	ck_assert(!vg_store_has_alert(st, &al));
+	al.nevents = 0;
+	ck_assert(!vg_store_has_alert(st, &al));
 	vg_store_close(st);
 	ck_assert_int_eq(count("select count(*) from incidents"), 1);
 	ck_assert_int_eq(count("select count(*) from alerts"), 2);
