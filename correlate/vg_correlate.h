@@ -306,8 +306,10 @@ struct vg_incident_alert {
 	bool novel;  /* set by the caller (pipeline): the first alert of its
 	                (host, rule) pair in the stream; copied through merges */
 	bool stored; /* set by the caller (pipeline) once a store commit holds the
-	                alert's rows; copied through merges, so a merged part's
-	                alert is not written again, only moved */
+	                alert's rows, and by the store for the alerts it loads;
+	                copied through merges.  An alert never changes once in an
+	                incident, so a store writes only the alerts without it (a
+	                merged part's alerts move with vg_store_merge_incident) */
 	/* NULL, or the one allocation holding every string and array above (the
 	 * assembler's copies); vg_incident_clear then frees it alone, else each
 	 * string and array on its own. */
@@ -326,11 +328,6 @@ struct vg_incident {
 	uint64_t events_dropped; /* sum of event_count over those alerts */
 	double score;            /* set by the caller after ranking; -1 = not scored */
 	int priority;            /* 1 (highest) .. 4, set by the caller */
-	/* Set by the caller (the pipeline, after a store commit): alerts[0 ..
-	 * alerts_stored) are in the store under this incident.  An alert never
-	 * changes once it is in an incident and a merge appends the other part's
-	 * alerts, so a store writes only the rest.  0 for a new incident. */
-	size_t alerts_stored;
 	/* Third-party signatures (alerts with rule.id/rule.name, see assemble.c),
 	 * kept by the assembler in assembly order, merged on merges, stored with the
 	 * incident and restored with it: has_sig when one of its alerts carries one;

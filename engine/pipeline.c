@@ -225,11 +225,8 @@ static vg_err restore_incident(const struct vg_incident *inc, void *ctx)
 	vg_err err = vg_assembler_restore(p->assembler, inc);
 	p->stats.incidents_restored += !err;
 	struct vg_incident *in = err ? NULL : vg_assembler_get(p->assembler, inc->id);
-	if (in) { /* its alerts came from the store */
-		for (size_t i = 0; i < in->nalerts; i++)
-			in->alerts[i].stored = true;
-		in->alerts_stored = in->nalerts;
-	}
+	for (size_t i = 0; in && i < in->nalerts; i++)
+		in->alerts[i].stored = true; /* its alerts came from the store */
 	return err;
 }
 
@@ -1443,11 +1440,8 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 		 * alerts added after this one. */
 		for (size_t i = 0; !err && i < nids; i++) {
 			struct vg_incident *inc = vg_assembler_get(p->assembler, ids[i]);
-			if (!inc)
-				continue;
-			for (size_t j = inc->alerts_stored; j < inc->nalerts; j++)
+			for (size_t j = 0; inc && j < inc->nalerts; j++)
 				inc->alerts[j].stored = true;
-			inc->alerts_stored = inc->nalerts;
 		}
 	}
 	free(ids);

@@ -564,11 +564,7 @@ static vg_err put_alert(struct vg_store *st, const char *incident_id,
 	sqlite3_bind_int64(s, 11, (sqlite3_int64)al->event_count);
 	if ((err = step_done(st, s, "storing an alert")))
 		return err;
-	/* A stored alert (a merged part's) has its other rows, which never change
-	 * (struct vg_incident_alert): only its incident did.  An alert not stored
-	 * yet has none to replace. */
-	if (al->stored)
-		return VG_OK;
+	/* (not stored yet: it has no tags or fields to replace) */
 	if (al->novel) {
 		s = S(st, S_PUT_ALERT_NOVEL);
 		bind_text(s, 1, al->id);
@@ -794,8 +790,9 @@ vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
 	sqlite3_bind_int64(s, 24, inc->host_neighbours);
 	if ((err = step_done(st, s, "storing an incident")))
 		return err;
-	for (size_t i = inc->alerts_stored; i < inc->nalerts; i++)
-		if ((err = put_alert(st, inc->id, &inc->alerts[i])))
+	for (size_t i = 0; i < inc->nalerts; i++)
+		if (!inc->alerts[i].stored &&
+		    (err = put_alert(st, inc->id, &inc->alerts[i])))
 			return err;
 	for (size_t i = 0; i < inc->nentities; i++) {
 		const struct vg_entity *e = &inc->entities[i];

@@ -232,11 +232,10 @@ struct vg_incident_doc {
 	const struct vg_incident_story *story; /* NULL: none stored */
 };
 
-/** @brief Upsert an incident with its entities and story, and the alerts from
- * inc->alerts_stored on (those before are in the store already: alerts never
- * change, see struct vg_incident); idempotent.  Of those, an alert marked
- * `stored` (a merged part's) is only moved to this incident; the others get
- * their tags and fields written (an alert keeps them from its first write on). */
+/** @brief Upsert an incident with its entities and story, and its alerts not
+ * marked `stored` (struct vg_incident_alert: alerts never change, and a merged
+ * part's alerts move with vg_store_merge_incident), each with its tags and
+ * fields; idempotent. */
 vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
                              const struct vg_ranking *rank,
                              const struct vg_incident_doc *doc);

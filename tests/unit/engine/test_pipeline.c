@@ -295,7 +295,7 @@ START_TEST(ids_are_deterministic_across_batchings)
 	char *c = run_uninterrupted("d3", 37);
 	/* every record its own batch: each incident grows and merges across
 	 * commits, so a version stores only the alerts added since the last one
-	 * (alerts_stored) and must still leave the same rows */
+	 * (those not `stored`) and must still leave the same rows */
 	char *d = run_uninterrupted("d4", 1);
 	/* (strcmp: a failing ck_assert_str_eq of whole stores is too long for check) */
 	ck_assert_msg(strcmp(a, b) == 0, "two runs in batches of 500 differ");
