@@ -156,6 +156,29 @@ static size_t utf8_seq_len(const unsigned char *s, size_t avail)
 	return n;
 }
 
+size_t vg_json_plain_len(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	const uint64_t ones = 0x0101010101010101u, high = ones * 0x80;
+	size_t i = 0;
+	for (; len - i >= 8; i += 8) {
+		uint64_t w, q, e;
+		memcpy(&w, p + i, 8);
+		q = w ^ (ones * '"');
+		e = w ^ (ones * '\\');
+		/* a byte under 0x20, a zero byte of q or e (a quote, a backslash), a
+		 * byte from 0x80 on: exact at the first such byte (the byte loop below
+		 * finds it), possibly set after it by a borrow */
+		if ((((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((e - ones) & ~e) |
+		     w) &
+		    high)
+			break;
+	}
+	while (i < len && p[i] >= 0x20 && p[i] < 0x80 && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 void vg_buf_json_str(struct vg_buf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -164,12 +187,12 @@ void vg_buf_json_str(struct vg_buf *b, const char *s, size_t len)
 
 	vg_buf_putc(b, '"');
 	while (i < len) {
+		size_t k = vg_json_plain_len(s + i, len - i);
+		i += k;
+		run += k;
+		if (i == len)
+			break;
 		unsigned char c = p[i];
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			run++;
-			i++;
-			continue;
-		}
 		vg_buf_append(b, s + i - run, run);
 		run = 0;
 		if (c >= 0x80) {

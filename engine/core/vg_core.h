@@ -188,6 +188,9 @@ void vg_buf_put_g6(struct vg_buf *buf, double v);
 void vg_buf_put_u64(struct vg_buf *buf, uint64_t v);
 /** @brief Append s as a quoted, escaped JSON string (invalid UTF-8 becomes U+FFFD). */
 void vg_buf_json_str(struct vg_buf *buf, const char *s, size_t len);
+/** @return how many bytes from s on (at most len) a JSON string takes as they are:
+ *  printable ASCII other than '"' and '\\' (8 bytes a step). */
+size_t vg_json_plain_len(const char *s, size_t len);
 /** @brief Read a whole file into buf (appended).  @return VG_OK or VG_ERR_IO. */
 vg_err vg_buf_read_file(struct vg_buf *buf, const char *path);
 

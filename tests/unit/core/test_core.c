@@ -268,6 +268,42 @@ START_TEST(put_u64_matches_printf)
 }
 END_TEST
 
+/* vg_json_plain_len stops exactly at the first byte a JSON string cannot take as
+ * it is (under 0x20, '"', '\\', from 0x80 on), whatever the bytes after it: 200,000
+ * strings of up to 40 bytes drawn mostly from the bytes at those edges. */
+START_TEST(json_plain_len_stops_at_the_first_special_byte)
+{
+	static const unsigned char edge[] = {0x00, 0x01, 0x1f, 0x20, 0x21, '"',  0x23,
+	                                     '\\', 0x5b, 0x5d, 0x7e, 0x7f, 0x80, 0x81,
+	                                     0xc3, 0xe2, 0xff, 'a',  'Z',  '0',  ' '};
+	uint64_t x = 0x9e3779b97f4a7c15u;
+	unsigned char buf[48];
+	size_t stopped_early = 0;
+	for (size_t t = 0; t < 200000; t++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		size_t len = (size_t)(x % 41);
+		for (size_t i = 0; i < len; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			/* mostly plain, so that runs of 8 and more occur */
+			buf[i] = (x & 7) ? (unsigned char)(0x20 + (x >> 8) % 0x5f)
+			                 : edge[(x >> 8) % sizeof(edge)];
+			if (buf[i] == '"' && (x & 8))
+				buf[i] = 'q';
+		}
+		size_t want = 0;
+		while (want < len && buf[want] >= 0x20 && buf[want] < 0x80 &&
+		       buf[want] != '"' && buf[want] != '\\')
+			want++;
+		size_t got = vg_json_plain_len((const char *)buf, len);
+		if (got != want)
+			ck_abort_msg("string %zu of %zu bytes: stopped at %zu, not %zu",
+			             t, len, got, want);
+		stopped_early += want >= 8 && want < len;
+	}
+	ck_assert_uint_gt(stopped_early, 10000); /* the word steps stopped in words */
+}
+END_TEST
+
 /* SHA-1: the FIPS 180 examples ("abc", the 448-bit message, a million 'a') and
  * the padding edges (55, 56, 63, 64, 65, 119, 120 bytes), digests from Python's
  * hashlib; a version-5 UUID: Python's uuid5(NAMESPACE_DNS, "python.org") and the
@@ -866,6 +902,7 @@ static Suite *core_suite(void)
 	    {"time_format", time_format_matches_printf},
 	    {"put_g6", put_g6_matches_printf},
 	    {"put_u64", put_u64_matches_printf},
+	    {"json_plain", json_plain_len_stops_at_the_first_special_byte},
 	    {"hash", hash_is_stable},
 	    {"sha1", sha1_and_uuid5_match_references},
 	    {"fields", fields_load_schema_and_intern},
