@@ -51,6 +51,9 @@ struct part_pos {
 	int64_t group_first;            /* offset of the pending group's first record */
 	vg_time group_ref;              /* ref_time of its latest record */
 	bool retimed; /* its latest event's time was past max_future (retime_future) */
+	/* at least the offset of every record behind a rule hit in the store
+	 * (rule_hit_part) */
+	int64_t stored_to;
 };
 
 /* An alert held until the low watermark passes it (deep copy). */
@@ -536,14 +539,16 @@ static struct part_pos *part_of(struct vg_pipeline *p, const char *topic,
 	if (!name)
 		return NULL;
 	/* every member set: the array comes from realloc */
-	*pp = (struct part_pos){.topic = name,
-	                        .partition = partition,
-	                        .max_offset = -1,
-	                        .max_ts = VG_TIME_NONE,
-	                        .assigned = !p->managed,
-	                        .committed = -1,
-	                        .group_first = -1,
-	                        .group_ref = VG_TIME_NONE};
+	*pp = (struct part_pos){
+	    .topic = name,
+	    .partition = partition,
+	    .max_offset = -1,
+	    .max_ts = VG_TIME_NONE,
+	    .assigned = !p->managed,
+	    .committed = -1,
+	    .group_first = -1,
+	    .group_ref = VG_TIME_NONE,
+	    .stored_to = p->store ? vg_store_records_to(p->store, topic, partition) : -1};
 	p->nparts++;
 	return pp;
 }
@@ -716,6 +721,22 @@ static void on_alert(const struct vg_alert *alert, void *ctx)
 	vg_heap_push(p->held, p->nheld++, sizeof(*p->held), cmp_held);
 }
 
+/* The partition of a rule hit's one record (NULL for a correlation, or an event
+ * without a topic).  A rule hit's id is made from its record, so one whose offset
+ * is past the partition's stored_to cannot be in the store yet and is not looked
+ * up there (vg_store_has_alert): stored_to starts at the store's largest offset of
+ * a record behind a stored alert (record_incidents, written with the alert) and
+ * follows every rule hit stored since, so an alert read again, even within one run,
+ * is at most stored_to and looked up.  A correlation is always looked up: its
+ * listed events may leave out the first one, which its id is made from. */
+static struct part_pos *rule_hit_part(struct vg_pipeline *p, const struct vg_alert *alert,
+                                      const struct vg_rule_info *info)
+{
+	if (info->is_correlation || alert->nevents != 1 || !alert->events[0].topic)
+		return NULL;
+	return part_of(p, alert->events[0].topic, alert->events[0].partition);
+}
+
 /* A released alert: store its marks and events, and assemble it. */
 static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert)
 {
@@ -724,10 +745,15 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 	vg_err err;
 
 	vg_rule_info(alert->rule, &info);
-	if (p->store && vg_store_has_alert(p->store, alert)) {
+	struct part_pos *hit = p->store ? rule_hit_part(p, alert, &info) : NULL;
+	int64_t off = hit ? alert->events[0].offset : -1;
+	if (p->store && !(hit && off > hit->stored_to) &&
+	    vg_store_has_alert(p->store, alert)) {
 		p->stats.alerts_replayed++; /* derived before a restart: already stored */
 		return VG_OK;
 	}
+	if (hit && off > hit->stored_to)
+		hit->stored_to = off;
 	if (p->store) {
 		if (info.is_correlation && (err = put_marks(p, alert, &info)))
 			return err;

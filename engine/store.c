@@ -30,6 +30,7 @@ enum stmt_id {
 	S_PUT_ALERT_EVENT,
 	S_HAS_ALERT,
 	S_HAS_ALERT_EVENTS,
+	S_RECORDS_TO,
 	S_PUT_MARK,
 	S_EACH_MARK,
 	S_PUT_OFFSET,
@@ -138,6 +139,8 @@ static const char *const g_sql[S_COUNT] = {
                           " partition, \"offset\") VALUES (?1,?2,?3,?4)",
     [S_HAS_ALERT] = "SELECT 1 FROM alerts WHERE id=?1",
     [S_HAS_ALERT_EVENTS] = "SELECT 1 FROM alert_events WHERE alert_id=?1 LIMIT 1",
+    [S_RECORDS_TO] = "SELECT max(\"offset\") FROM record_incidents"
+                     " WHERE topic=?1 AND partition=?2",
     [S_PUT_MARK] = "INSERT INTO correlation_marks (rule_id, group_key, topic, partition,"
                    " \"offset\") VALUES (?1,?2,?3,?4,?5)"
                    " ON CONFLICT(rule_id, group_key, topic, partition) DO UPDATE SET"
@@ -901,6 +904,20 @@ vg_err vg_store_put_alert_events(struct vg_store *st, const struct vg_alert *ale
 			return err;
 	}
 	return VG_OK;
+}
+
+int64_t vg_store_records_to(struct vg_store *st, const char *topic, int32_t partition)
+{
+	sqlite3_stmt *s = S(st, S_RECORDS_TO);
+	bind_text(s, 1, topic);
+	sqlite3_bind_int(s, 2, partition);
+	int rc = sqlite3_step(s);
+	int64_t to = rc != SQLITE_ROW ? INT64_MAX
+	             : sqlite3_column_type(s, 0) == SQLITE_NULL
+	                 ? -1
+	                 : sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return to;
 }
 
 bool vg_store_has_alert(struct vg_store *st, const struct vg_alert *alert)

@@ -266,6 +266,9 @@ vg_err vg_store_each_offset(struct vg_store *st,
 /** @return true when the alert (its id) was assembled and stored: also one past
  *  its incident's detail bound, whose events are stored but not the alert. */
 bool vg_store_has_alert(struct vg_store *st, const struct vg_alert *alert);
+/** @return the largest offset of (topic, partition) with a record behind a stored
+ *  alert (record_incidents), -1 when none, INT64_MAX when it cannot be read. */
+int64_t vg_store_records_to(struct vg_store *st, const char *topic, int32_t partition);
 /** @brief Persist a correlation mark (see vg_correlator_restore_mark). */
 vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
                          const char *topic, int32_t partition, int64_t offset);
