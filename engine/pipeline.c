@@ -227,10 +227,7 @@ static vg_err restore_incident(const struct vg_incident *inc, void *ctx)
 	struct vg_pipeline *p = ctx;
 	vg_err err = vg_assembler_restore(p->assembler, inc);
 	p->stats.incidents_restored += !err;
-	struct vg_incident *in = err ? NULL : vg_assembler_get(p->assembler, inc->id);
-	for (size_t i = 0; in && i < in->nalerts; i++)
-		in->alerts[i].stored = true; /* its alerts came from the store */
-	return err;
+	return err; /* its alerts are marked stored: the store loaded them */
 }
 
 /* The incidents an alert of the configured input topics could still join (those
@@ -746,14 +743,13 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 
 	vg_rule_info(alert->rule, &info);
 	struct part_pos *hit = p->store ? rule_hit_part(p, alert, &info) : NULL;
-	int64_t off = hit ? alert->events[0].offset : -1;
-	if (p->store && !(hit && off > hit->stored_to) &&
-	    vg_store_has_alert(p->store, alert)) {
+	bool fresh = hit && alert->events[0].offset > hit->stored_to;
+	if (p->store && !fresh && vg_store_has_alert(p->store, alert)) {
 		p->stats.alerts_replayed++; /* derived before a restart: already stored */
 		return VG_OK;
 	}
-	if (hit && off > hit->stored_to)
-		hit->stored_to = off;
+	if (fresh)
+		hit->stored_to = alert->events[0].offset;
 	if (p->store) {
 		if (info.is_correlation && (err = put_marks(p, alert, &info)))
 			return err;
