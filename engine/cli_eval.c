@@ -18,8 +18,10 @@
  *  2. For each held-out scenario k: a model is trained (vg_model_train, fixed seed,
  *     one thread) on the other five scenarios' rows; the surfacing threshold is
  *     chosen on those five only, from out-of-fold scores (each of the five scored
- *     by a model trained on the other four): the lowest score that still surfaces
- *     every attack step of every training scenario.
+ *     by a model trained on the other four): each gives the thresholds at which it
+ *     would meet the goals a threshold decides (99.5% of its false alerts
+ *     screened out, every attack step surfaced), and the threshold lies inside as
+ *     many of those windows as possible (models/eval.c, vg_threshold_pick).
  *  3. Scenario k is replayed like `vigil replay` does (store, fold model and
  *     threshold), and the figures are computed from what the store says: the
  *     record -> incident map and each incident's final score and surfaced flag.
@@ -57,9 +59,11 @@ struct scenario {
 	char path[1024];
 	struct labels lab;
 	uint64_t steps_present; /* bit per step id */
+	uint64_t false_alerts;  /* rows whose event_label is "-" */
 	/* phase 1: one row per final incident */
 	float *X, *y;
 	uint64_t *row_steps;
+	uint64_t *row_false; /* the false alerts (records) each incident holds */
 	size_t rows;
 	uint64_t vigil_alerts;
 	double replay_secs;
@@ -124,6 +128,12 @@ static vg_err read_labels(struct scenario *sc, struct steps *st)
 			sc->lab.tfp = nt;
 			lcap = ncap;
 		}
+		if (sc->lab.n > UINT32_MAX) {
+			fprintf(stderr, "vigil eval: %s: more than 2^32 rows\n",
+			        sc->path);
+			err = VG_ERR_INVALID;
+			break;
+		}
 		size_t i = sc->lab.n++;
 		char *c2 = memrchr(line, ',', (size_t)len);
 		char *c1 = c2 ? memrchr(line, ',', (size_t)(c2 - line)) : NULL;
@@ -139,6 +149,8 @@ static vg_err read_labels(struct scenario *sc, struct steps *st)
 		sc->lab.ev[i] = step_id(st, ev, evlen);
 		if (sc->lab.ev[i])
 			sc->steps_present |= UINT64_C(1) << sc->lab.ev[i];
+		else
+			sc->false_alerts++;
 	}
 	free(line);
 	if (close_input(fp, piped) != 0 && !err)
@@ -320,6 +332,12 @@ static vg_err replay_file(const struct scenario *sc, const struct vg_config *cfg
 
 /* ------------------------------------------------- phase 1: incident rows */
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
+}
+
 struct p1 {
 	struct scenario *sc;
 	size_t nf;
@@ -438,9 +456,14 @@ static vg_err phase1(struct scenario *sc, const char *cfg_path)
 	sc->vigil_alerts = stats.alerts;
 	if (!err && c.oom)
 		err = VG_ERR_NOMEM;
-	/* one row per surviving incident: its last features and its label */
+	/* one row per surviving incident: its last features, its label, its steps
+	 * and how many false records it holds (each (record, incident) once: a
+	 * record may be behind several alerts of one incident) */
 	uint64_t *steps = err ? NULL : calloc(c.ninc ? c.ninc : 1, sizeof(*steps));
-	if (!err && !steps)
+	uint64_t *nfalse = err ? NULL : calloc(c.ninc ? c.ninc : 1, sizeof(*nfalse));
+	uint64_t *fkeys = err ? NULL : malloc((c.npairs ? c.npairs : 1) * sizeof(*fkeys));
+	size_t nfkeys = 0;
+	if (!err && (!steps || !nfalse || !fkeys))
 		err = VG_ERR_NOMEM;
 	for (size_t i = 0; !err && i < c.npairs; i++) {
 		int64_t r = c.prec[i];
@@ -450,25 +473,35 @@ static vg_err phase1(struct scenario *sc, const char *cfg_path)
 		if (sc->lab.ev[r])
 			steps[root] |= UINT64_C(1) << sc->lab.ev[r];
 		else
-			steps[root] |= 1; /* bit 0: holds a false alert */
+			fkeys[nfkeys++] =
+			    (uint64_t)r << 32 | root; /* read_labels: r < 2^32 */
 	}
+	if (!err)
+		qsort(fkeys, nfkeys, sizeof(*fkeys), cmp_u64);
+	for (size_t i = 0; !err && i < nfkeys; i++)
+		if (i == 0 || fkeys[i] != fkeys[i - 1])
+			nfalse[(uint32_t)fkeys[i]]++;
 	size_t rows = 0;
 	for (size_t i = 0; !err && i < c.ninc; i++)
 		rows += p1_find(&c, (uint32_t)i) == i && c.has_feat[i];
 	sc->X = err ? NULL : calloc((rows ? rows : 1) * c.nf, sizeof(float));
 	sc->y = err ? NULL : calloc(rows ? rows : 1, sizeof(float));
 	sc->row_steps = err ? NULL : calloc(rows ? rows : 1, sizeof(uint64_t));
-	if (!err && (!sc->X || !sc->y || !sc->row_steps))
+	sc->row_false = err ? NULL : calloc(rows ? rows : 1, sizeof(uint64_t));
+	if (!err && (!sc->X || !sc->y || !sc->row_steps || !sc->row_false))
 		err = VG_ERR_NOMEM;
 	sc->rows = 0;
 	for (size_t i = 0; !err && i < c.ninc; i++) {
 		if (p1_find(&c, (uint32_t)i) != i || !c.has_feat[i])
 			continue;
 		memcpy(sc->X + sc->rows * c.nf, c.feat + i * c.nf, c.nf * sizeof(float));
-		sc->row_steps[sc->rows] = steps[i] & ~UINT64_C(1);
-		sc->y[sc->rows++] = (steps[i] & ~UINT64_C(1)) ? 1.0f : 0.0f;
+		sc->row_steps[sc->rows] = steps[i];
+		sc->row_false[sc->rows] = nfalse[i];
+		sc->y[sc->rows++] = steps[i] ? 1.0f : 0.0f;
 	}
 	free(steps);
+	free(nfalse);
+	free(fkeys);
 	vg_strmap_free(&c.ids);
 	free(c.parent);
 	free(c.feat);
@@ -537,58 +570,83 @@ static vg_err train(struct scenario *sc, size_t nsc, size_t skip1, size_t skip2,
 	return err;
 }
 
-/* The lowest, over the training scenarios' attack steps, of the best out-of-fold
- * score of an incident holding that step: the highest threshold that surfaces every
- * training step.  Each training scenario is scored by a model trained on the
- * other training scenarios. */
+/* The goals a threshold decides, per training scenario: this share of its false
+ * alerts screened out, and every attack step surfaced. */
+#define GOAL_SCREENED 0.995
+
+/* The surfacing threshold for held-out scenario k, from the training scenarios
+ * only: each is scored out of fold (by a model trained on the other training
+ * scenarios), which gives the thresholds at which it would meet the goals a
+ * threshold decides (vg_threshold_window), and the threshold is the one inside
+ * as many of those as possible, in the middle of their common part
+ * (vg_threshold_pick).  A scenario no threshold serves (a step scoring below
+ * what its screening needs) does not drag the others' threshold down with it;
+ * when none is served, every training step is surfaced. */
 static vg_err choose_threshold(struct scenario *sc, size_t nsc, size_t k,
                                const struct steps *steps,
                                const struct vg_train_params *tp, const char *tmp,
                                double *thr)
 {
-	size_t nf = vg_feature_count();
-	double t = INFINITY;
-	size_t bind_sc = 0, bind_step = 0;
+	size_t nf = vg_feature_count(), nw = 0, of[MAX_SCEN];
+	struct vg_thr_window w[MAX_SCEN];
 	char errstr[512];
-	for (size_t j = 0; j < nsc; j++) {
+	vg_err err = VG_OK;
+	for (size_t j = 0; j < nsc && !err; j++) {
 		if (j == k)
 			continue;
 		struct vg_model *m = NULL;
-		vg_err err = train(sc, nsc, k, j, tp, tmp);
+		float *score = malloc((sc[j].rows ? sc[j].rows : 1) * sizeof(*score));
+		if (!score)
+			err = VG_ERR_NOMEM;
+		if (!err)
+			err = train(sc, nsc, k, j, tp, tmp);
 		if (!err && (err = vg_model_load_file(tmp, &m, errstr, sizeof(errstr))))
 			fprintf(stderr, "vigil eval: %s\n", errstr);
-		if (err)
-			return err;
-		double best[MAX_STEPS];
-		for (size_t s = 0; s < MAX_STEPS; s++)
-			best[s] = -1;
-		for (size_t r = 0; r < sc[j].rows; r++) {
-			float score;
-			if ((err = vg_model_score(m, sc[j].X + r * nf, &score, NULL,
-			                          errstr, sizeof(errstr)))) {
-				vg_model_destroy(m);
-				return err;
-			}
-			for (size_t s = 1; s < MAX_STEPS; s++)
-				if ((sc[j].row_steps[r] >> s & 1) && score > best[s])
-					best[s] = score;
-		}
+		for (size_t r = 0; !err && r < sc[j].rows; r++)
+			err = vg_model_score(m, sc[j].X + r * nf, &score[r], NULL, errstr,
+			                     sizeof(errstr));
+		if (!err)
+			err = vg_threshold_window(score, sc[j].row_false, sc[j].row_steps,
+			                          sc[j].rows, sc[j].false_alerts,
+			                          GOAL_SCREENED, &w[nw]);
 		vg_model_destroy(m);
-		for (size_t s = 1; s < MAX_STEPS; s++)
-			if ((sc[j].steps_present >> s & 1) && best[s] >= 0 &&
-			    best[s] < t) {
-				t = best[s];
-				bind_sc = j;
-				bind_step = s;
-			}
+		free(score);
+		of[nw++] = j;
 	}
 	unlink(tmp);
-	*thr = isfinite(t) ? t : 0.5;
-	if (isfinite(t))
-		printf(
-		    "     threshold set by step %s of %s (its best out-of-fold incident "
-		    "score)\n",
-		    steps->name[bind_step], sc[bind_sc].name);
+	if (err)
+		return err;
+	struct vg_thr_pick why;
+	*thr = vg_threshold_pick(w, nw, &why);
+	/* each training scenario's window, named as in --scenarios (the name
+	 * without "_alerts.csv") */
+	printf("     out-of-fold goal windows (lo, hi]:");
+	for (size_t i = 0; i < nw; i++)
+		printf(" %.*s (%.4f, %.4f]%s",
+		       (int)(strlen(sc[of[i]].name) - strlen("_alerts.csv")),
+		       sc[of[i]].name, w[i].lo, w[i].hi, w[i].feasible ? "" : " empty");
+	printf("\n");
+	if (!why.covered) {
+		if (why.hi_from != SIZE_MAX)
+			printf(
+			    "     threshold set by step %s of %s (its best out-of-fold "
+			    "incident score): no training scenario meets the goals at "
+			    "any threshold\n",
+			    steps->name[w[why.hi_from].hi_step],
+			    sc[of[why.hi_from]].name);
+		return VG_OK;
+	}
+	printf("     threshold inside the out-of-fold goal windows of %zu of %zu "
+	       "training scenarios",
+	       why.covered, nw);
+	if (why.lo_from != SIZE_MAX)
+		printf(", between %.4f (screening of %s) and", w[why.lo_from].lo,
+		       sc[of[why.lo_from]].name);
+	else
+		printf(", at");
+	printf(" %.4f (step %s of %s)\n", w[why.hi_from].hi,
+	       w[why.hi_from].hi_step >= 0 ? steps->name[w[why.hi_from].hi_step] : "-",
+	       sc[of[why.hi_from]].name);
 	return VG_OK;
 }
 
@@ -1002,6 +1060,7 @@ out:
 		free(sc[i].X);
 		free(sc[i].y);
 		free(sc[i].row_steps);
+		free(sc[i].row_false);
 	}
 	for (size_t i = 0; i < steps.n; i++)
 		free(steps.name[i]);

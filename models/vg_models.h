@@ -141,6 +141,49 @@ vg_err vg_model_train(const float *X, const float *y, size_t rows,
 double vg_pr_auc(const float *scores, const float *labels, size_t n);
 
 /**
+ * @brief One scenario's scored incidents seen from the surfacing threshold: an
+ * incident is surfaced when its score is >= t, and the scenario meets the goals a
+ * threshold decides when t is in (lo, hi].
+ */
+struct vg_thr_window {
+	double lo;     /* above it, at least min_screened of the false alerts are kept out
+	                  (-INFINITY: at any threshold) */
+	double hi;     /* at most it, every step an incident holds is surfaced (the lowest
+	                  of the steps' best scores; INFINITY: no step) */
+	int hi_step;   /* the step setting hi (its bit in steps[]), -1 none */
+	bool feasible; /* lo < hi */
+};
+
+/**
+ * @brief The window of rows[0..rows): per incident its score, the false alerts it
+ * holds, and its steps as bits (bit s >= 1; bit 0 is ignored); false_total counts
+ * every false alert of the scenario (those in no incident are always screened
+ * out); min_screened is a share (0.995).  A step held by no incident bounds
+ * nothing.  @return VG_OK or VG_ERR_NOMEM.
+ */
+vg_err vg_threshold_window(const float *score, const uint64_t *false_alerts,
+                           const uint64_t *steps, size_t rows, uint64_t false_total,
+                           double min_screened, struct vg_thr_window *out);
+
+/** @brief What set vg_threshold_pick's threshold. */
+struct vg_thr_pick {
+	size_t covered; /* feasible windows holding it (0: none was feasible) */
+	size_t lo_from; /* the window whose lo is L, SIZE_MAX none */
+	size_t hi_from; /* the window whose hi is H, SIZE_MAX none */
+};
+
+/**
+ * @brief A surfacing threshold from the windows w[0..n) of scenarios other than
+ * the one it will be used on: inside as many feasible windows as possible (the
+ * widest such region on a log scale when several tie, then the lowest), the
+ * geometric middle of that region's ends (L, H] -- or H when L is not above 0.  When no window is feasible, the
+ * lowest hi: every step of every scenario surfaced, screening aside (0.5 when no
+ * window has a step).
+ */
+double vg_threshold_pick(const struct vg_thr_window *w, size_t n,
+                         struct vg_thr_pick *why);
+
+/**
  * @brief Map a score to a priority 1 (highest) .. 4 using ascending band cut-offs
  * {b3, b2, b1}: score >= b1 -> 1, >= b2 -> 2, >= b3 -> 3, else (or NaN) 4.
  * A score equal to a cut-off takes the higher priority.  bands must not be NULL.

@@ -1343,6 +1343,96 @@ START_TEST(pr_auc_ties_and_degenerate_input)
 }
 END_TEST
 
+/* ------------------------------------------------- surfacing threshold */
+
+START_TEST(threshold_window_bounds)
+{
+	/* 1000 false alerts, 99% to screen out: at most 10 may be surfaced */
+	float score[] = {0.9f, 0.5f, 0.5f, 0.2f, 0.05f, NAN};
+	uint64_t fa[] = {0, 3, 1, 10, 100, 50};
+	uint64_t steps[] = {1u << 1, 0, 1u << 2 | 1u, 1u << 1, 0, 1u << 3};
+	struct vg_thr_window w;
+	ck_assert_int_eq(vg_threshold_window(score, fa, steps, 6, 1000, 0.99, &w), VG_OK);
+	/* kept: 0 above 0.9, 4 with the tied 0.5s, 14 with 0.2: t must be above 0.2 */
+	ck_assert_double_eq(w.lo, (double)0.2f);
+	/* step 1 best 0.9, step 2 best 0.5 (bit 0 is no step); step 3 only in a
+	 * NaN row, which is never surfaced, bounds nothing */
+	ck_assert_double_eq(w.hi, (double)0.5f);
+	ck_assert_int_eq(w.hi_step, 2);
+	ck_assert(w.feasible);
+
+	/* tied scores are surfaced together: 3 + 8 breaks the budget at 0.5, in
+	 * whichever order the two rows come */
+	fa[2] = 8;
+	ck_assert_int_eq(vg_threshold_window(score, fa, steps, 6, 1000, 0.99, &w), VG_OK);
+	ck_assert_double_eq(w.lo, (double)0.5f);
+	ck_assert(!w.feasible); /* (0.5, 0.5] is empty */
+
+	/* the budget never broken, no step: any threshold */
+	uint64_t none[] = {0, 0, 0, 0, 0, 0};
+	ck_assert_int_eq(vg_threshold_window(score, none, none, 6, 1000, 0.99, &w),
+	                 VG_OK);
+	ck_assert(isinf(w.lo) && w.lo < 0);
+	ck_assert(isinf(w.hi) && w.hi > 0);
+	ck_assert_int_eq(w.hi_step, -1);
+	ck_assert(w.feasible);
+	ck_assert_int_eq(vg_threshold_window(score, none, none, 0, 0, 0.99, &w), VG_OK);
+	ck_assert(w.feasible);
+}
+END_TEST
+
+START_TEST(threshold_pick_most_windows_widest_region)
+{
+	/* as the evaluation's fox fold had them: C and D overlap A around 0.003,
+	 * B and D overlap A around 0.007, E is empty */
+	const struct vg_thr_window w[] = {
+	    {0.001, 0.1, 1, true},     /* A */
+	    {0.004, 0.03, 1, true},    /* B */
+	    {0.0008, 0.0039, 2, true}, /* C */
+	    {0.002, 0.012, 3, true},   /* D */
+	    {0.006, 0.0039, 4, false}, /* E */
+	};
+	struct vg_thr_pick why;
+	/* three windows hold (0.002, 0.0039] and three (0.004, 0.012]; the second
+	 * is wider (x3 against x1.95): its geometric middle */
+	double t = vg_threshold_pick(w, 5, &why);
+	ck_assert_double_eq_tol(t, sqrt(0.004 * 0.012), 1e-15);
+	ck_assert_uint_eq(why.covered, 3);
+	ck_assert_uint_eq(why.lo_from, 1);
+	ck_assert_uint_eq(why.hi_from, 3);
+
+	/* equal widths: the lower region */
+	const struct vg_thr_window eq[] = {{0.004, 0.008, 1, true},
+	                                   {0.001, 0.002, 1, true}};
+	ck_assert_double_eq_tol(vg_threshold_pick(eq, 2, &why), sqrt(0.001 * 0.002),
+	                        1e-15);
+	ck_assert_uint_eq(why.lo_from, 1);
+
+	/* nothing to screen below: the highest threshold keeping the steps */
+	const struct vg_thr_window open[] = {{-INFINITY, 0.3, 1, true},
+	                                     {-INFINITY, 0.2, 1, true}};
+	ck_assert_double_eq(vg_threshold_pick(open, 2, &why), 0.2);
+	ck_assert_uint_eq(why.covered, 2);
+	ck_assert_uint_eq(why.lo_from, SIZE_MAX);
+	ck_assert_uint_eq(why.hi_from, 1);
+}
+END_TEST
+
+START_TEST(threshold_pick_without_a_feasible_window)
+{
+	/* none can meet both goals: every step of every scenario surfaced */
+	const struct vg_thr_window w[] = {{0.05, 0.01, 1, false},
+	                                  {0.02, 0.004, 2, false}};
+	struct vg_thr_pick why;
+	ck_assert_double_eq(vg_threshold_pick(w, 2, &why), 0.004);
+	ck_assert_uint_eq(why.covered, 0);
+	ck_assert_uint_eq(why.hi_from, 1);
+	/* no window at all */
+	ck_assert_double_eq(vg_threshold_pick(w, 0, &why), 0.5);
+	ck_assert_uint_eq(why.hi_from, SIZE_MAX);
+}
+END_TEST
+
 START_TEST(priority_bands)
 {
 	const double bands[3] = {0.3, 0.6, 0.85};
@@ -1398,6 +1488,9 @@ static Suite *models_suite(void)
 	tcase_add_test(tc, pr_auc_known_cases);
 	tcase_add_test(tc, pr_auc_ties_and_degenerate_input);
 	tcase_add_test(tc, priority_bands);
+	tcase_add_test(tc, threshold_window_bounds);
+	tcase_add_test(tc, threshold_pick_most_windows_widest_region);
+	tcase_add_test(tc, threshold_pick_without_a_feasible_window);
 	suite_add_tcase(s, tc);
 	return s;
 }
