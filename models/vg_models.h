@@ -176,9 +176,9 @@ struct vg_thr_pick {
  * @brief A surfacing threshold from the windows w[0..n) of scenarios other than
  * the one it will be used on: inside as many feasible windows as possible (the
  * widest such region on a log scale when several tie, then the lowest), the
- * geometric middle of that region's ends (L, H] -- or H when L is not above 0.  When no window is feasible, the
- * lowest hi: every step of every scenario surfaced, screening aside (0.5 when no
- * window has a step).
+ * geometric middle of that region's ends (L, H] -- or H when L is not above 0.
+ * When no window is feasible, the lowest hi: every step of every scenario
+ * surfaced, screening aside (0.5 when no window has a step).
  */
 double vg_threshold_pick(const struct vg_thr_window *w, size_t n,
                          struct vg_thr_pick *why);
