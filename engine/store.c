@@ -346,6 +346,173 @@ static int move_published_column(sqlite3 *db, char **emsg)
 	return rc;
 }
 
+/* Open the upgrade's transaction before its first change. */
+static int begin_once(sqlite3 *db, bool *began, char **emsg)
+{
+	if (*began)
+		return SQLITE_OK;
+	int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, emsg);
+	*began = rc == SQLITE_OK;
+	return rc;
+}
+
+/* The columns loop of upgrade_schema: want's rows (table, column, type, notnull,
+ * default, pk) against the store's ",a,b," column list of each table (have). */
+static int add_missing_columns(sqlite3 *db, sqlite3_stmt *cols, sqlite3_stmt *have,
+                               bool *began, char **emsg)
+{
+	char *table = NULL, *list = NULL; /* the table whose list was read */
+	int rc = SQLITE_OK;
+	while ((rc = sqlite3_step(cols)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(cols, 0);
+		const char *col = (const char *)sqlite3_column_text(cols, 1);
+		rc = SQLITE_OK;
+		if (!table || strcmp(table, t) != 0) {
+			sqlite3_free(table);
+			sqlite3_free(list);
+			table = sqlite3_mprintf("%s", t);
+			sqlite3_reset(have);
+			sqlite3_bind_text(have, 1, t, -1, SQLITE_STATIC);
+			if ((rc = sqlite3_step(have)) != SQLITE_ROW)
+				break;
+			rc = SQLITE_OK;
+			/* NULL: no such table, which the schema makes whole */
+			const unsigned char *l = sqlite3_column_text(have, 0);
+			list = l ? sqlite3_mprintf("%s", l) : NULL;
+			if (!table || (l && !list)) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+		}
+		char *needle = list ? sqlite3_mprintf(",%s,", col) : NULL;
+		bool present = !list || (needle && strstr(list, needle));
+		sqlite3_free(needle);
+		if (present)
+			continue;
+		const char *dflt = (const char *)sqlite3_column_text(cols, 4);
+		bool notnull = sqlite3_column_int(cols, 3) != 0;
+		if (sqlite3_column_int(cols, 5) || (notnull && !dflt)) {
+			*emsg = sqlite3_mprintf(
+			    "table %s lacks column %s, which cannot be added to a store "
+			    "made by an older Vigil (%s): start a new store, or copy the "
+			    "incidents into one",
+			    t, col,
+			    notnull && !dflt ? "NOT NULL without a default"
+			                     : "part of the primary key");
+			rc = SQLITE_ERROR;
+			break;
+		}
+		if ((rc = begin_once(db, began, emsg)) != SQLITE_OK)
+			break;
+		char *alter = sqlite3_mprintf(
+		    "ALTER TABLE \"%w\" ADD COLUMN \"%w\" %s%s%s%s", t, col,
+		    sqlite3_column_text(cols, 2), notnull ? " NOT NULL" : "",
+		    dflt ? " DEFAULT " : "", dflt ? dflt : "");
+		rc = alter ? sqlite3_exec(db, alter, NULL, NULL, emsg) : SQLITE_NOMEM;
+		sqlite3_free(alter);
+		if (rc != SQLITE_OK)
+			break;
+	}
+	sqlite3_free(table);
+	sqlite3_free(list);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* The views loop of upgrade_schema: want's rows (name, sql) against the store's
+ * definition of each (stored). */
+static int drop_changed_views(sqlite3 *db, sqlite3_stmt *views, sqlite3_stmt *stored,
+                              bool *began, char **emsg)
+{
+	int rc;
+	while ((rc = sqlite3_step(views)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(views, 0);
+		const char *sql = (const char *)sqlite3_column_text(views, 1);
+		sqlite3_reset(stored);
+		sqlite3_bind_text(stored, 1, name, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(stored)) == SQLITE_DONE)
+			continue; /* not there: the schema makes it */
+		if (rc != SQLITE_ROW)
+			break;
+		const char *had = (const char *)sqlite3_column_text(stored, 0);
+		if (had && sql && strcmp(had, sql) == 0)
+			continue;
+		if ((rc = begin_once(db, began, emsg)) != SQLITE_OK)
+			break;
+		char *drop = sqlite3_mprintf("DROP VIEW \"%w\"", name);
+		rc = drop ? sqlite3_exec(db, drop, NULL, NULL, emsg) : SQLITE_NOMEM;
+		sqlite3_free(drop);
+		if (rc != SQLITE_OK)
+			break;
+	}
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
+ * A store made by an older Vigil, brought to schemas/store.sql before the schema
+ * is applied (which only makes what is missing), in one transaction:
+ *  - columns the schema has gained are added to the store's existing tables as
+ *    it declares them (type, NOT NULL with its DEFAULT; ALTER TABLE ADD COLUMN),
+ *    before the schema's indexes, which may name them, are made.  A column ADD
+ *    COLUMN cannot add (part of the primary key, or NOT NULL without a default)
+ *    is an error naming the table and the column, and nothing is changed.  The
+ *    REFERENCES of a declaration are not repeated (the engine does not enforce
+ *    them; the tests check them);
+ *  - views whose definition changed are dropped, for the schema to make again
+ *    (a view holds no data).
+ * The declarations are read from the schema applied to an in-memory database,
+ * the store's columns per table as one ",a,b," list.  Columns a store has and the
+ * schema does not are left alone (incidents.published_version:
+ * move_published_column).  A store that is up to date is not written to.
+ */
+static int upgrade_schema(sqlite3 *db, const char *ddl, char **emsg)
+{
+	sqlite3 *want = NULL;
+	sqlite3_stmt *cols = NULL, *have = NULL, *views = NULL, *stored = NULL;
+	bool began = false;
+	int rc = sqlite3_open_v2(":memory:", &want, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(want, ddl, NULL, NULL, emsg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+		    want,
+		    "SELECT m.name, c.name, c.type, c.\"notnull\", c.dflt_value, c.pk"
+		    " FROM sqlite_schema m, pragma_table_info(m.name) c"
+		    " WHERE m.type = 'table' ORDER BY m.name, c.cid",
+		    -1, &cols, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+		    want, "SELECT name, sql FROM sqlite_schema WHERE type = 'view'", -1,
+		    &views, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db,
+		                        "SELECT ',' || group_concat(name, ',') || ','"
+		                        " FROM pragma_table_info(?)",
+		                        -1, &have, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(
+		    db, "SELECT sql FROM sqlite_schema WHERE type = 'view' AND name = ?",
+		    -1, &stored, NULL);
+	if (rc == SQLITE_OK)
+		rc = add_missing_columns(db, cols, have, &began, emsg);
+	if (rc == SQLITE_OK)
+		rc = drop_changed_views(db, views, stored, &began, emsg);
+	if (began) {
+		if (rc == SQLITE_OK)
+			rc = sqlite3_exec(db, "COMMIT", NULL, NULL, emsg);
+		if (rc != SQLITE_OK)
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK && !*emsg)
+		*emsg = sqlite3_mprintf("upgrading the store's schema: %s",
+		                        sqlite3_errmsg(views ? db : want));
+	sqlite3_finalize(stored);
+	sqlite3_finalize(have);
+	sqlite3_finalize(views);
+	sqlite3_finalize(cols);
+	sqlite3_close(want);
+	return rc;
+}
+
 static vg_err open_store(const char *path, bool create, struct vg_store **out,
                          char *errstr, size_t errstr_size)
 {
@@ -394,7 +561,7 @@ static vg_err open_store(const char *path, bool create, struct vg_store **out,
 	                 " CREATE TEMP TABLE IF NOT EXISTS prune_alerts"
 	                 " (id TEXT PRIMARY KEY) WITHOUT ROWID;",
 	                 NULL, NULL, &emsg) != SQLITE_OK ||
-	    !ddl ||
+	    !ddl || upgrade_schema(st->db, (const char *)ddl->data, &emsg) != SQLITE_OK ||
 	    sqlite3_exec(st->db, (const char *)ddl->data, NULL, NULL, &emsg) !=
 	        SQLITE_OK ||
 	    move_published_column(st->db, &emsg) != SQLITE_OK) {

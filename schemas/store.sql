@@ -1,6 +1,10 @@
 -- Vigil's SQLite store: incidents, their alerts, entities and ranking.
 --
--- Applied at start-up (idempotent).  The database runs in WAL mode, so `sqlite3`
+-- Applied at start-up (idempotent).  A store made by an older Vigil first gets the
+-- columns added here since (as declared, where ALTER TABLE ADD COLUMN can: nullable or
+-- with a DEFAULT; otherwise start-up fails naming the table and column) and the views
+-- whose definition changed made again (engine/store.c, upgrade_schema).
+-- The database runs in WAL mode, so `sqlite3`
 -- can query it while the engine writes.  Times are ISO 8601 UTC text (readable) plus
 -- microseconds since the epoch (*_us, for ordering and arithmetic).
 -- With store.retention set, incidents quiet that long (event time) are removed in

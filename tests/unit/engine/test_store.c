@@ -422,6 +422,91 @@ START_TEST(published_column_is_moved)
 }
 END_TEST
 
+/* Run sql on the store file, as an older Vigil's schema would have left it. */
+static void alter_store(const char *sql)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* A store made before schemas/store.sql gained columns: opening it adds them as
+ * declared (a nullable one, whose index is made after it, and a NOT NULL one with
+ * its default, which the rows already stored take), and it stores as a new one. */
+START_TEST(new_columns_are_added_to_old_stores)
+{
+	struct vg_store *st = open_store();
+	put_one(st, "inc-00000000000000aa");
+	vg_store_close(st);
+	alter_store("DROP VIEW incidents_ranked; DROP INDEX incidents_by_merged_into;"
+	            " ALTER TABLE incidents DROP COLUMN merged_into;"
+	            " ALTER TABLE incidents DROP COLUMN host_neighbours;"
+	            /* the view as an older schema might have had it */
+	            " CREATE VIEW incidents_ranked AS SELECT id, score FROM incidents;");
+	ck_assert_int_eq(count("select count(*) from pragma_table_info('incidents')"
+	                       " where name in ('merged_into', 'host_neighbours')"),
+	                 0);
+	/* the second round finds nothing to change: the schema is not written to */
+	for (int round = 0; round < 2; round++) {
+		int64_t schema =
+		    count("select schema_version from pragma_schema_version");
+		st = open_store();
+		if (round == 0) /* the same alerts: now b's */
+			put_one(st, "inc-00000000000000ab");
+		vg_store_close(st);
+		int64_t now = count("select schema_version from pragma_schema_version");
+		ck_assert(round == 0 ? now > schema : now == schema);
+		ck_assert_int_eq(
+		    count("select count(*) from pragma_table_info('incidents')"
+		          " where name = 'merged_into' and type = 'TEXT' and \"notnull\" "
+		          "= 0"),
+		    1);
+		ck_assert_int_eq(
+		    count("select count(*) from pragma_table_info('incidents')"
+		          " where name = 'host_neighbours' and \"notnull\" = 1 and"
+		          " dflt_value = '0'"),
+		    1);
+		ck_assert_int_eq(count("select count(*) from sqlite_schema where name ="
+		                       " 'incidents_by_merged_into'"),
+		                 1);
+		ck_assert_int_eq(count("select count(*) from incidents where"
+		                       " host_neighbours = 0"),
+		                 2);
+		/* the view made again as the schema defines it */
+		ck_assert_int_eq(count("select count(*) from pragma_table_info"
+		                       "('incidents_ranked') where name = 'priority'"),
+		                 1);
+		ck_assert_int_eq(count("select count(*) from incidents_ranked"), 2);
+	}
+	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
+}
+END_TEST
+
+/* A column the schema declares NOT NULL without a default cannot be added to the
+ * rows a store holds: opening it fails, naming the table and the column. */
+START_TEST(columns_that_cannot_be_added_are_named)
+{
+	struct vg_store *st = open_store();
+	put_one(st, "inc-00000000000000aa");
+	vg_store_close(st);
+	alter_store("DROP VIEW incident_timeline;"
+	            " ALTER TABLE alerts DROP COLUMN event_count;");
+	char errstr[512] = "";
+	ck_assert_int_eq(vg_store_open(g_db, &st, errstr, sizeof(errstr)), VG_ERR_STORE);
+	ck_assert_msg(strstr(errstr, "t.db: table alerts lacks column event_count") &&
+	                  strstr(errstr, "NOT NULL without a default"),
+	              "%s", errstr);
+	/* nothing was changed */
+	ck_assert_int_eq(count("select count(*) from pragma_table_info('alerts')"
+	                       " where name = 'event_count'"),
+	                 0);
+	ck_assert_int_eq(count("select count(*) from sqlite_schema"
+	                       " where name = 'incident_timeline'"),
+	                 0);
+}
+END_TEST
+
 /* A store writes an incident's alerts not marked stored, with their tags and
  * fields; those marked stored (a merged part's, as here) are not written again:
  * they move with vg_store_merge_incident, their rows as they were. */
@@ -848,6 +933,8 @@ static Suite *store_suite(void)
 	    {"merge", merge_moves_alerts},
 	    {"references", broken_references_are_found},
 	    {"published_column", published_column_is_moved},
+	    {"new_columns", new_columns_are_added_to_old_stores},
+	    {"columns_not_added", columns_that_cannot_be_added_are_named},
 	    {"tune", tune_sets_the_checkpoint},
 	    {"stored_alerts", stored_alerts_are_only_moved},
 	    {"errors", open_errors_are_reported},
