@@ -47,6 +47,16 @@ static int64_t count(const char *sql)
 }
 
 /* A small incident: two alerts, three entities. */
+/* Run sql on the store file behind the engine's back: what an older Vigil's
+ * schema would have left, or a broken row. */
+static void alter_store(const char *sql)
+{
+	sqlite3 *db;
+	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
 static void build_incident(struct vg_incident *inc, const char *id, vg_time t0)
 {
 	static char *tags0[] = {"attack.credential-access", "attack.t1110"};
@@ -392,18 +402,11 @@ START_TEST(published_column_is_moved)
 	put_one(st, "inc-00000000000000aa");
 	put_one(st, "inc-00000000000000ab"); /* the same alerts: now b's */
 	vg_store_close(st);
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
-	ck_assert_int_eq(
-	    sqlite3_exec(db,
-	                 "DROP TABLE incident_published;"
-	                 " ALTER TABLE incidents ADD COLUMN published_version INTEGER"
-	                 " NOT NULL DEFAULT 0;"
-	                 " UPDATE incidents SET published_version = version"
-	                 " WHERE id = 'inc-00000000000000aa'",
-	                 NULL, NULL, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
+	alter_store("DROP TABLE incident_published;"
+	            " ALTER TABLE incidents ADD COLUMN published_version INTEGER"
+	            " NOT NULL DEFAULT 0;"
+	            " UPDATE incidents SET published_version = version"
+	            " WHERE id = 'inc-00000000000000aa'");
 	for (int round = 0; round < 2; round++) { /* the second finds nothing to do */
 		st = open_store();
 		ck_assert_int_eq(unpublished(st, "inc-00000000000000ab"), 1);
@@ -421,15 +424,6 @@ START_TEST(published_column_is_moved)
 	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
 }
 END_TEST
-
-/* Run sql on the store file, as an older Vigil's schema would have left it. */
-static void alter_store(const char *sql)
-{
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db);
-}
 
 /* A store made before schemas/store.sql gained columns: opening it adds them as
  * declared (a nullable one, whose index is made after it, and a NOT NULL one with
@@ -602,15 +596,8 @@ START_TEST(broken_references_are_found)
 	put_one(st, "inc-00000000000000dd");
 	vg_store_close(st);
 	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 0);
-	sqlite3 *db;
-	ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(db,
-	                              "update alerts set incident_id = "
-	                              "'inc-00000000000000ee' where rowid in (select "
-	                              "rowid from alerts limit 1)",
-	                              NULL, NULL, NULL),
-	                 SQLITE_OK);
-	sqlite3_close(db);
+	alter_store("update alerts set incident_id = 'inc-00000000000000ee'"
+	            " where rowid in (select rowid from alerts limit 1)");
 	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"), 1);
 	ck_assert_int_eq(count("select count(*) from pragma_foreign_key_check"
 	                       " where \"table\" = 'alerts' and parent = 'incidents'"),
