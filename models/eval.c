@@ -114,9 +114,9 @@ static int wrow_desc(const void *pa, const void *pb)
  * false alerts, with those before it, would leave less than min_screened of
  * false_total screened out (a threshold must be above it, which also keeps back
  * the rows tied with it), -INFINITY when none does.  hi: per step (bit s >= 1 of
- * steps[r]) the best score of a row holding it, and their lowest (a threshold must not be
- * above it), INFINITY when no row holds a step.  NaN scores are never surfaced: they are
- * left out of both.
+ * steps[r]) the best score of a row holding it, and their lowest (a threshold
+ * must not be above it), INFINITY when no row holds a step.  NaN scores are never
+ * surfaced: they are left out of both.
  */
 vg_err vg_threshold_window(const float *score, const uint64_t *false_alerts,
                            const uint64_t *steps, size_t rows, uint64_t false_total,
