@@ -142,6 +142,17 @@ struct open_inc {
 /* network_novelty saturates here, for the same reason (see Network novelty). */
 #define NETWORK_NOVELTY_MAX 64
 
+/* Signature and pair keys: a signature is kept to SIG_TEXT_MAX bytes and a host to
+ * VG_ENTITY_VALUE_MAX - 1, so "sig:<signature>@<host>" always fits KEY_MAX with
+ * the host after its last '@' (the statistics and host neighbours read it there),
+ * and so does every statistics key made of one ("open<slot>:<pair>" the longest):
+ * a key cut short would never leave vg_assembler_take_sig_stats's dirty set (it
+ * deletes by the row's copy), and its caller would drain forever. */
+#define SIG_TEXT_MAX 256
+#define KEY_MAX      (sizeof("sig:@") + SIG_TEXT_MAX + VG_ENTITY_VALUE_MAX)
+_Static_assert(sizeof("open4294967295:") - 1 + KEY_MAX <= VG_SIG_STAT_KEY_MAX,
+               "a statistics row holds every statistics key");
+
 /* Times kept in order, forgotten from the front: v[head .. n), in time order
  * unless unsorted (restored entries are appended and sorted at next use). */
 struct time_queue {
@@ -803,10 +814,11 @@ static bool sig_key(const struct vg_kv *f, size_t n, char *buf, size_t size)
 		host = vg_kv_get(f, n, "host.ip");
 	if (!sig)
 		return false;
+	host = host ? host : "";
 	size_t k = vg_str_append(buf, size, 0, "sig:", 4);
-	k = vg_str_append_cstr(buf, size, k, sig);
+	k = vg_str_append(buf, size, k, sig, strnlen(sig, SIG_TEXT_MAX));
 	k = vg_str_append(buf, size, k, "@", 1);
-	vg_str_append_cstr(buf, size, k, host);
+	vg_str_append(buf, size, k, host, strnlen(host, VG_ENTITY_VALUE_MAX - 1));
 	return true;
 }
 
@@ -1129,7 +1141,7 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 {
 	struct vg_incident *inc = &oi->inc;
 	vg_err err;
-	char sk[600];
+	char sk[KEY_MAX];
 
 	if (vg_strmap_put(&a->by_alert, al->id, oi) != VG_OK)
 		return VG_ERR_NOMEM;
@@ -1356,7 +1368,7 @@ static struct sig_stat *sig_stat_get(struct vg_assembler *a, const char *key,
 static vg_err sig_stamp(struct vg_assembler *a, const char *sk,
                         const struct vg_alert *alert, struct vg_incident *inc)
 {
-	char hk[600];
+	char hk[KEY_MAX];
 	bool created;
 	if (!sk)
 		return VG_OK;
@@ -1622,11 +1634,11 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
                             const struct vg_alert *alert, const char *pk, bool novel)
 {
 	vg_time t = alert->first_ts, gap = a->conf.inactivity_gap;
-	char nk[700];
+	char nk[VG_SIG_STAT_KEY_MAX];
 	if (!opened && !novel)
 		return VG_OK; /* most alerts: one more in an open incident */
 	size_t w = vg_str_append_cstr(nk, sizeof(nk), 0, "novel:");
-	vg_str_append(nk, sizeof(nk), w, pk, strnlen(pk, 600));
+	vg_str_append_cstr(nk, sizeof(nk), w, pk);
 	/* remembered: the novelties of the last two gaps before the newest alert
 	 * (a later alert could still be within the gap of them) */
 	tq_forget(&a->nov, a->newest_ts - 2 * gap);
@@ -1718,8 +1730,8 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 	uint32_t slot = ps->nslots;
 	if (ps->head < ps->n && ps->q[ps->head].ts + 2 * gap < a->newest_ts)
 		slot = ps->q[ps->head++].slot;
-	char key[700];
-	snprintf(key, sizeof(key), "open%u:%.600s", slot, pk);
+	char key[VG_SIG_STAT_KEY_MAX];
+	snprintf(key, sizeof(key), "open%u:%s", slot, pk);
 	if (!stat_row(a, key, t) || pair_slot_push(ps, slot, t) != VG_OK)
 		return VG_ERR_NOMEM;
 	return tq_push(&hx->opened, t, false);
@@ -1808,7 +1820,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 		return NULL; /* out of memory */
 
 	vg_rule_info(alert->rule, &info);
-	char sk[600], pk[600];
+	char sk[KEY_MAX], pk[KEY_MAX];
 	bool novel, has_sig = sig_key(alert->fields, alert->nfields, sk, sizeof(sk));
 	pair_key(alert->fields, alert->nfields, has_sig ? sk : NULL, info.id, pk,
 	         sizeof(pk));
@@ -2038,7 +2050,7 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.host_neighbours = inc->host_neighbours;
 	if (inc->nalerts) { /* its host: that of its earliest detailed alert */
 		const struct vg_incident_alert *f = &inc->alerts[0];
-		char sk[600], pk[600];
+		char sk[KEY_MAX], pk[KEY_MAX];
 		bool has_sig = sig_key(f->fields, f->nfields, sk, sizeof(sk));
 		pair_key(f->fields, f->nfields, has_sig ? sk : NULL, f->rule_id, pk,
 		         sizeof(pk));

@@ -491,11 +491,15 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
  */
 size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
                                 char (*into)[21], size_t max);
-/** One third-party signature statistic of the stream (see assemble.c): key
- *  "sig:<signature>@<host>" (runs before the current one, newest alert time) or
- *  "sigh:<signature>" (hosts seen, last_ts unused). */
+/** Bytes of a statistics row's key with its NUL: every key the assembler makes
+ *  fits (assemble.c checks this at compile time), so a row never cuts one. */
+#define VG_SIG_STAT_KEY_MAX 832
+/** One statistic of the stream (see assemble.c): key "sig:<signature>@<host>"
+ *  (runs before the current one, newest alert time), "sigh:<signature>" (hosts
+ *  seen, last_ts unused), "stream:start", "novel:<pair>" or "open<slot>:<pair>"
+ *  (a time). */
 struct vg_sig_stat_row {
-	char key[600];
+	char key[VG_SIG_STAT_KEY_MAX];
 	uint32_t runs;
 	vg_time last_ts;
 };

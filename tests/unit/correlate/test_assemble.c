@@ -651,6 +651,55 @@ static struct vg_incident *add_sig(struct vg_assembler *a, const char *id, int s
 	return inc;
 }
 
+/* A signature and a host as long as alerts can carry them (a crafted third-party
+ * alert): every statistics row keeps its whole key, so the rows drain (a row cut
+ * short stayed in the assembler's dirty set, and the pipeline's drain of it never
+ * ended) and a restart gets the pair's host back from them.  Signatures are kept to
+ * their first 256 bytes. */
+START_TEST(long_signatures_and_hosts_keep_their_statistics)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .novelty_warmup = 1000 * VG_USEC_PER_SEC};
+	struct vg_assembler *a, *b;
+	char sig[1001], host[VG_ENTITY_VALUE_MAX], open_key[1024], novel_key[1024];
+	memset(sig, 'S', sizeof(sig) - 1);
+	sig[sizeof(sig) - 1] = '\0';
+	memset(host, 'h', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	snprintf(open_key, sizeof(open_key), "open0:sig:%.256s@%s", sig, host);
+	snprintf(novel_key, sizeof(novel_key), "novel:sig:%.256s@%s", sig, host);
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	add_sig(a, "00000000000000d1", 0, "A", "h0"); /* the stream's start */
+	ck_assert(add_sig(a, "00000000000000d2", 2000, sig, host)->novel_pair);
+	struct vg_sig_stat_row rows[4];
+	size_t n, takes = 0;
+	bool open_row = false, novel_row = false;
+	while ((n = vg_assembler_take_sig_stats(a, rows, 4)) > 0) {
+		ck_assert_uint_lt(++takes, 10); /* 7 rows, 4 at a time */
+		for (size_t i = 0; i < n; i++) {
+			open_row |= !strcmp(rows[i].key, open_key);
+			novel_row |= !strcmp(rows[i].key, novel_key);
+			ck_assert_int_eq(vg_assembler_restore_sig_stat(b, rows[i].key,
+			                                               rows[i].runs,
+			                                               rows[i].last_ts),
+			                 VG_OK);
+		}
+	}
+	ck_assert(open_row);
+	ck_assert(novel_row);
+	/* after the restart: the pair is known, and its opening counts on its host */
+	struct vg_incident *inc = add_sig(b, "00000000000000d3", 2100, "B", host);
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->host_neighbours, 1);
+	ck_assert_uint_eq(inc->network_novelty, 1);
+	inc = add_sig(b, "00000000000000d4", 5000, sig, host);
+	ck_assert(!inc->novel_pair);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+}
+END_TEST
+
 START_TEST(network_novelty_counts_new_pairs_nearby)
 {
 	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
@@ -1708,6 +1757,7 @@ static Suite *assemble_suite(void)
 	    {"signatures", signatures_group_per_host_and_gap},
 	    {"kv-dup", kv_dup_copies_fields},
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
+	    {"long-keys", long_signatures_and_hosts_keep_their_statistics},
 	    {"touched-chunks", touched_taken_in_chunks},
 	    {"network-novelty-model", network_novelty_matches_model},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
