@@ -3,13 +3,15 @@
  *
  * An open incident owns its alerts and entities.  Two indexes find incidents fast:
  * linking entity key ("ip:203.0.113.7", "user:deploy@web01") -> the open incidents
- * holding it, and alert id -> incident (so a replayed alert is recognised and
- * changes nothing).  An alert joins every joinable incident holding one of its
- * linking values; when there are several they merge into the oldest one (smallest
- * first_ts, then smallest id), whose id survives, the others being absorbed in
- * (first_ts, id) order.  Incident ids are a hash of the first alert's id, and alert
- * ids are deterministic, so the same input in the same order gives the same
- * incidents.  Time is event time, given by the caller.
+ * holding it, and alert id -> incident for the alerts it details (so a replayed
+ * alert is recognised and changes nothing; one past max_alerts_kept, which leaves
+ * no id behind to unindex it by when the incident merges or expires, is counted
+ * again, as it would be after a restart).  An alert joins every joinable incident
+ * holding one of its linking values; when there are several they merge into the
+ * oldest one (smallest first_ts, then smallest id), whose id survives, the others
+ * being absorbed in (first_ts, id) order.  Incident ids are a hash of the first
+ * alert's id, and alert ids are deterministic, so the same input in the same
+ * order gives the same incidents.  Time is event time, given by the caller.
  *
  * An incident quiet for longer than the inactivity gap at an alert's own time is
  * closed for that alert, so the result never depends on when vg_assembler_expire
@@ -1143,8 +1145,6 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 	vg_err err;
 	char sk[KEY_MAX];
 
-	if (vg_strmap_put(&a->by_alert, al->id, oi) != VG_OK)
-		return VG_ERR_NOMEM;
 	if (sig_key(al->fields, al->nfields, sk, sizeof(sk)) &&
 	    (err = sig_add(a, oi, sk)) != VG_OK)
 		return err;
@@ -1156,6 +1156,9 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 	if (al->last_ts > inc->last_ts)
 		inc->last_ts = al->last_ts;
 	if (inc->nalerts >= a->conf.max_alerts_kept) {
+		/* not in by_alert: open_remove unindexes the detailed alerts only
+		 * (an entry of a merged part's alert still names that part, and
+		 * goes with it) */
 		inc->alerts_dropped++;
 		inc->events_dropped += al->event_count;
 		return VG_OK;
@@ -1170,9 +1173,10 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 		oi->alerts_cap = ncap;
 	}
 	err = copy_incident_alert(&inc->alerts[inc->nalerts], al);
-	if (err == VG_OK)
-		inc->nalerts++;
-	return err;
+	if (err != VG_OK)
+		return err;
+	inc->nalerts++;
+	return vg_strmap_put(&a->by_alert, al->id, oi) == VG_OK ? VG_OK : VG_ERR_NOMEM;
 }
 
 static struct open_inc *open_new(struct vg_assembler *a, const char *id)

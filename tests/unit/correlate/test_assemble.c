@@ -386,6 +386,56 @@ START_TEST(alert_details_are_bounded)
 }
 END_TEST
 
+/* An alert past max_alerts_kept leaves no id in the incident, so it is not indexed
+ * for replays: once its incident merges into another (or expires), a replay of it
+ * must not find the incident it was counted in (that incident is freed: the replay
+ * read freed memory), and is counted again where it joins, as after a restart.  A
+ * detailed alert's replay is still recognised after the merge. */
+START_TEST(replays_of_alerts_past_the_bound_after_a_merge)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .max_alerts_kept = 2};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	const char *user[] = {"user.name", "mallory", NULL};
+	const char *ip[] = {"source.ip", "192.0.2.77", NULL};
+	const char *both[] = {"source.ip", "192.0.2.77", "user.name", "mallory", NULL};
+	struct test_alert b1, x[4], c;
+	bool changed;
+	mk(&b1, "0000000000000b01", g_rule_low, 0, user); /* the older incident */
+	struct vg_incident *inc = vg_assembler_add(a, &b1.alert, &changed);
+	char older[21];
+	snprintf(older, sizeof(older), "%s", inc->id);
+	for (int i = 0; i < 4; i++) { /* x[2] and x[3] past the bound */
+		char id[17];
+		snprintf(id, sizeof(id), "%016x", 0xa01 + i);
+		mk(&x[i], id, g_rule_low, 1 + i, ip);
+		inc = vg_assembler_add(a, &x[i].alert, &changed);
+	}
+	ck_assert_uint_eq(inc->alerts_dropped, 2);
+	mk(&c, "0000000000000c01", g_rule_low, 5, both);
+	inc = vg_assembler_add(a, &c.alert, &changed); /* merges x's into b1's */
+	ck_assert_str_eq(inc->id, older);
+	ck_assert_uint_eq(inc->nalerts + inc->alerts_dropped, 6);
+	/* replays: x[3] (counted, never detailed) joins by its address and is
+	 * counted again; x[0] (detailed, moved by the merge) is recognised */
+	inc = vg_assembler_add(a, &x[3].alert, &changed);
+	ck_assert(changed);
+	ck_assert_str_eq(inc->id, older);
+	ck_assert_uint_eq(inc->nalerts + inc->alerts_dropped, 7);
+	inc = vg_assembler_add(a, &x[0].alert, &changed);
+	ck_assert(!changed);
+	ck_assert_str_eq(inc->id, older);
+	/* after it expires, no replay finds it */
+	ck_assert_uint_eq(vg_assembler_expire(a, 1000 * VG_USEC_PER_SEC), 1);
+	inc = vg_assembler_add(a, &x[1].alert, &changed);
+	ck_assert(changed);
+	ck_assert_str_ne(inc->id, older);
+	ck_assert_uint_eq(inc->nalerts, 1);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 START_TEST(configured_stop_values_never_link)
 {
 	static const char *const stops[] = {"ip:10.0.0.53", "user:root"};
@@ -1749,6 +1799,7 @@ static Suite *assemble_suite(void)
 	    {"expire-scattered", expire_in_scattered_order_keeps_the_rest},
 	    {"determinism", ids_are_deterministic_and_restore_resumes},
 	    {"bounded", alert_details_are_bounded},
+	    {"bounded-replays", replays_of_alerts_past_the_bound_after_a_merge},
 	    {"stop-configured", configured_stop_values_never_link},
 	    {"stop-canonical", configured_stop_values_are_canonical},
 	    {"host-domains", local_domains_name_one_host},
