@@ -6,10 +6,12 @@
  * holding it, and alert id -> incident for the alerts it details (so a replayed
  * alert is recognised and changes nothing; one past max_alerts_kept, which leaves
  * no id behind to unindex it by when the incident merges or expires, is counted
- * again, as it would be after a restart).  An alert joins every joinable incident
- * holding one of its linking values; when there are several they merge into the
- * oldest one (smallest first_ts, then smallest id), whose id survives, the others
- * being absorbed in (first_ts, id) order.  Incident ids are a hash of the first
+ * again, as it would be after a restart, and opens its own incident's id again
+ * when it was a merged-away incident's first alert and links to nothing).  An
+ * alert joins every joinable incident holding one of its linking values; when
+ * there are several they merge into the oldest one (smallest first_ts, then
+ * smallest id), whose id survives, the others being absorbed in (first_ts, id)
+ * order.  Incident ids are a hash of the first
  * alert's id, and alert ids are deterministic, so the same input in the same
  * order gives the same incidents.  Time is event time, given by the caller.
  *

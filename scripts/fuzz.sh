@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS_PER_TARGET defaults to 30; TARGETs default to every target (syslog json
-# auditd aitads decoder_load sigma config).  Build dir: build-fuzz (override with
+# auditd aitads decoder_load sigma assemble correlate config).  Build dir: build-fuzz (override with
 # FUZZ_BUILD_DIR).  Corpora grow in $FUZZ_BUILD_DIR/corpus/<target>/ and are kept
 # between runs; crash reproducers land in $FUZZ_BUILD_DIR/artifacts/.  Prints, per
 # target, the executions, the coverage and whether it ran clean; exits 1 when any
@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-syslog json auditd aitads decoder_load sigma config}
+targets=${*:-syslog json auditd aitads decoder_load sigma assemble correlate config}
 bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 
 if [ ! -f "$bdir/build.ninja" ]; then
@@ -61,6 +61,14 @@ for t in $targets; do
 	aitads) { xz -dc "$data/ait-alert-data-set/alerts/fox_alerts.csv.xz" 2>/dev/null | head -n 5 || true
 		echo '1642213952,"Suricata: a, ""quoted"" name",1.2.3.4,host,S-X,false_positive,-'; } | seed aitads ;;
 	decoder_load) mkdir -p "$d"; cp parsers/decoders/*.yaml "$d/" ;;
+	assemble) # a configuration, then alerts on two hosts sharing an address,
+		# an expiry, a drain and a restart
+		mkdir -p "$d"
+		printf '\037\041\001\101\002\001\001\000\000\002\000\001\102\003\001\001\000\000\003\001\350\370\001\300\001\000\002\000\000\001\000' >"$d/seed-1" ;;
+	correlate) # bounds that evict, then a, b and c from one address on one
+		# host a minute apart, an idle partition's advance and a query
+		mkdir -p "$d"
+		printf '\031\001\000\001\001\001\001\001\002\101\000\002\001\002\001\001\002\101\000\003\001\001\001\001\003\320\200\360\000' >"$d/seed-1" ;;
 	config) mkdir -p "$d"; cp engine/vigil.example.yaml "$d/"
 		cat >"$d/seed-sections.yaml" <<'EOF'
 kafka:

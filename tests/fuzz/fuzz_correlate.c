@@ -1,0 +1,237 @@
+/* libFuzzer target: the correlator (correlate/correlator.c) over an arbitrary event
+ * stream.  A fixed rule set has every correlation type -- event_count, value_count,
+ * temporal, temporal_ordered (with aliases), absence, value_sum, value_avg, a
+ * correlation of correlations, generate -- on three detection rules; the input's
+ * first bytes choose the allowed lateness and the state bounds (small enough to
+ * evict), the rest is a program: events (time stepped forwards or back, three
+ * partitions of two topics, offsets that mostly grow, group values from pools of
+ * awkward values, numbers and non-numbers for the summed field), idle-partition
+ * advances, restored marks and their sweep, and min-offset queries.
+ *
+ * The contract: never a crash, a leak or a hang; every alert's times in order and
+ * made of at least one event, with no more events listed than counted unless
+ * truncated; open groups within max_groups_total; the smallest offset held in a
+ * partition one that was fed there. */
+#include "vg_correlate.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char g_rules[] =
+    "title: A\nid: a\nname: a\ndetection: {s: {event.action: a}, condition: s}\n---\n"
+    "title: B\nid: b\nname: b\ndetection: {s: {event.action: b}, condition: s}\n---\n"
+    "title: C\nid: c\nname: c\ndetection: {s: {event.action: c}, condition: s}\n---\n"
+    "title: many a\nid: count\nname: count\ncorrelation: {type: event_count, "
+    "rules: [a], group-by: [source.ip], timespan: 5m, condition: {gte: 3}}\n---\n"
+    "title: users\nid: users\ncorrelation: {type: value_count, rules: [a, b], "
+    "group-by: [source.ip], timespan: 10m, condition: {field: user.name, gte: 2}}\n"
+    "---\n"
+    "title: a and b\nid: both\ncorrelation: {type: temporal, rules: [a, b], "
+    "group-by: [source.ip], timespan: 2m, generate: true}\n---\n"
+    "title: a b c\nid: seq\ncorrelation: {type: temporal_ordered, rules: [a, b, c], "
+    "group-by: [src], timespan: 5m, aliases: {src: {a: source.ip, b: source.ip, "
+    "c: destination.ip}}}\n---\n"
+    "title: silent\nid: silent\ncorrelation: {type: absence, rules: [a, c], "
+    "group-by: [host.name], timespan: 10m}\n---\n"
+    "title: bytes\nid: bytes\ncorrelation: {type: value_sum, rules: [c], "
+    "group-by: [host.name], timespan: 1h, condition: {field: source.port, "
+    "gt: 1000}}\n---\n"
+    "title: mean\nid: mean\ncorrelation: {type: value_avg, rules: [b, c], "
+    "group-by: [host.name], timespan: 30m, condition: {field: source.port, "
+    "gte: 10.5}}\n---\n"
+    "title: counted twice\nid: again\ncorrelation: {type: event_count, "
+    "rules: [count], group-by: [source.ip], timespan: 1h, condition: {gte: 2}}\n";
+
+static struct vg_ruleset *g_rs;
+static struct vg_detect_ctx *g_dctx;
+static struct vg_arena *g_arena;
+
+static void init(void)
+{
+	vg_log_set_level(VG_LOG_ERROR);
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/vigil-fuzz-correlate-%d.yml", (int)getpid());
+	FILE *fp = fopen(path, "w");
+	if (!fp || fputs(g_rules, fp) < 0)
+		abort();
+	fclose(fp);
+	struct vg_diag d;
+	vg_diag_init(&d);
+	const char *paths[] = {path};
+	if (vg_fields_init(NULL) != VG_OK ||
+	    vg_ruleset_load(paths, 1, &g_rs, &d) != VG_OK) {
+		vg_diag_print(&d, stderr);
+		abort();
+	}
+	vg_diag_clear(&d);
+	unlink(path);
+	if (!(g_dctx = vg_detect_ctx_new(g_rs)) || !(g_arena = vg_arena_new(0)))
+		abort();
+}
+
+static const char *const g_actions[] = {NULL, "a", "b", "c", "A", "d"};
+static const char *const g_ips[] = {NULL, "10.0.0.1", "10.0.0.2",   "::ffff:10.0.0.1",
+                                    "",   "-",        "203.0.113.7"};
+static const char *const g_users[] = {NULL, "alice", "bob", "ALICE", "", "x\x1fy"};
+static const char *const g_hosts[] = {NULL, "web01", "db1", "WEB01", ""};
+static const char *const g_ports[] = {NULL,
+                                      "22",
+                                      "443",
+                                      "65535",
+                                      "-1",
+                                      "1e308",
+                                      "0x10",
+                                      "2.5",
+                                      "nan",
+                                      "inf",
+                                      "99999999999999999999"};
+static const char *const g_topics[] = {"raw", "raw2"};
+#define POOL(a) (sizeof(a) / sizeof((a)[0]))
+
+struct input {
+	const uint8_t *p;
+	size_t n;
+};
+
+static uint8_t take(struct input *in)
+{
+	if (!in->n)
+		return 0;
+	in->n--;
+	return *in->p++;
+}
+
+/* Per partition (topic t, partition p: index 3 * t + p): the offsets fed so far. */
+struct part {
+	int64_t next;   /* the next offset to feed */
+	int64_t lo, hi; /* the smallest and largest fed; lo > hi: none */
+	vg_time ts;     /* the newest event time fed */
+};
+
+struct run {
+	uint64_t alerts;
+};
+
+static void on_alert(const struct vg_alert *a, void *ctx)
+{
+	struct run *r = ctx;
+	r->alerts++;
+	if (a->first_ts > a->last_ts || a->event_count == 0 || !a->group_key ||
+	    (!a->events_truncated && a->nevents > a->event_count))
+		abort();
+	for (size_t i = 0; i < a->nfields; i++)
+		if (!a->fields[i].name || !a->fields[i].value)
+			abort();
+}
+
+static void set(struct vg_event *ev, const char *name, const char *value)
+{
+	if (value && vg_event_set_named(ev, name, strlen(name), value, strlen(value),
+	                                VG_VK_STR, true) != VG_OK)
+		abort();
+}
+
+static void feed(struct vg_correlator *c, struct input *in, struct part *parts,
+                 vg_time *now, struct run *r)
+{
+	uint8_t b = take(in);
+	vg_time unit = (b & 0xC0) == 0x00   ? VG_USEC_PER_SEC
+	               : (b & 0xC0) == 0x40 ? 60 * VG_USEC_PER_SEC
+	               : (b & 0xC0) == 0x80 ? 3600 * VG_USEC_PER_SEC
+	                                    : 1;
+	*now += (vg_time)((int)(b & 0x3F) - 8) * unit;
+	uint8_t w = take(in);
+	size_t pi = (size_t)(w % 6);
+	struct part *pt = &parts[pi];
+	struct vg_event *ev = vg_event_new(g_arena);
+	if (!ev)
+		abort();
+	ev->ts = *now;
+	ev->src.topic = g_topics[pi / 3];
+	ev->src.partition = (int32_t)(pi % 3);
+	/* offsets grow, but now and then one is fed again (a redelivery) */
+	ev->src.offset = (w & 0x80) && pt->lo <= pt->hi ? pt->hi : pt->next++;
+	if (pt->lo > pt->hi || ev->src.offset < pt->lo)
+		pt->lo = ev->src.offset;
+	if (ev->src.offset > pt->hi)
+		pt->hi = ev->src.offset;
+	set(ev, "event.action", g_actions[take(in) % POOL(g_actions)]);
+	set(ev, "source.ip", g_ips[take(in) % POOL(g_ips)]);
+	set(ev, "destination.ip", g_ips[take(in) % POOL(g_ips)]);
+	set(ev, "user.name", g_users[take(in) % POOL(g_users)]);
+	set(ev, "host.name", g_hosts[take(in) % POOL(g_hosts)]);
+	set(ev, "source.port", g_ports[take(in) % POOL(g_ports)]);
+	const struct vg_rule *hits[16];
+	size_t n = vg_detect(g_rs, g_dctx, ev, hits, 16);
+	vg_correlator_feed(c, ev, hits, n < 16 ? n : 16, on_alert, r);
+	vg_arena_reset(g_arena);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!g_rs)
+		init();
+	struct input in = {data, size};
+	uint8_t c0 = take(&in);
+	struct vg_correlator_conf conf = {
+	    .allowed_lateness = (vg_time)(c0 & 7) * 30 * VG_USEC_PER_SEC,
+	    .max_groups_per_rule = c0 & 8 ? 4 : 0,
+	    .max_groups_total = c0 & 16 ? 16 : 0,
+	};
+	struct vg_correlator *c = NULL;
+	if (vg_correlator_new(g_rs, &conf, &c) != VG_OK)
+		abort();
+	struct part parts[6];
+	for (size_t i = 0; i < 6; i++)
+		parts[i] = (struct part){.next = 0, .lo = 1, .hi = 0};
+	vg_time now = (vg_time)1700000000 * VG_USEC_PER_SEC;
+	struct run r = {0};
+	static const char *const rule_ids[] = {"count",  "users", "both",  "seq",
+	                                       "silent", "bytes", "again", "a"};
+	static const char *const keys[] = {"source.ip=10.0.0.1", "src=10.0.0.2",
+	                                   "host.name=web01", ""};
+	for (size_t ops = 0; in.n && ops < 4096; ops++) {
+		uint8_t op = take(&in);
+		if (op < 0xD0) {
+			feed(c, &in, parts, &now, &r);
+		} else if (op < 0xE0) { /* an idle partition's watermark moves on */
+			uint8_t p = take(&in);
+			vg_correlator_advance(
+			    c, g_topics[(p >> 2) & 1], p % 3,
+			    now + (vg_time)(p >> 3) * 60 * VG_USEC_PER_SEC, on_alert, &r);
+		} else if (op < 0xE8) { /* a mark from the store, as at a restart */
+			uint8_t k = take(&in), p = take(&in);
+			vg_err err = vg_correlator_restore_mark(
+			    c, rule_ids[k % POOL(rule_ids)], keys[(k >> 3) % POOL(keys)],
+			    g_topics[(p >> 2) & 1], p % 3, (int64_t)(p >> 3));
+			if (err != VG_OK &&
+			    err != VG_ERR_NOTFOUND) /* "a": no correlation */
+				abort();
+		} else if (op < 0xF0) {
+			vg_correlator_sweep_marks(c);
+		} else { /* the smallest offset still held is one fed there */
+			uint8_t p = take(&in);
+			size_t pi = (size_t)(p % 6);
+			int64_t off;
+			if (vg_correlator_min_offset(c, g_topics[pi / 3],
+			                             (int32_t)(pi % 3), &off) &&
+			    (parts[pi].lo > parts[pi].hi || off < parts[pi].lo ||
+			     off > parts[pi].hi))
+				abort();
+		}
+		struct vg_correlator_stats st;
+		vg_correlator_stats(c, &st);
+		if (st.open_groups >
+		    (conf.max_groups_total ? conf.max_groups_total : 1000000))
+			abort();
+	}
+	vg_correlator_advance(c, "raw", 0, now + (vg_time)400 * 86400 * VG_USEC_PER_SEC,
+	                      on_alert, &r);
+	vg_correlator_destroy(c);
+	return 0;
+}
