@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS_PER_TARGET defaults to 30; TARGETs default to every target (syslog json
-# auditd aitads decoder_load sigma assemble correlate config).  Build dir: build-fuzz (override with
+# auditd aitads decoder_load sigma detect assemble correlate config).  Build dir: build-fuzz (override with
 # FUZZ_BUILD_DIR).  Corpora grow in $FUZZ_BUILD_DIR/corpus/<target>/ and are kept
 # between runs; crash reproducers land in $FUZZ_BUILD_DIR/artifacts/.  Prints, per
 # target, the executions, the coverage and whether it ran clean; exits 1 when any
@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-syslog json auditd aitads decoder_load sigma assemble correlate config}
+targets=${*:-syslog json auditd aitads decoder_load sigma detect assemble correlate config}
 bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 
 if [ ! -f "$bdir/build.ninja" ]; then
@@ -61,6 +61,10 @@ for t in $targets; do
 	aitads) { xz -dc "$data/ait-alert-data-set/alerts/fox_alerts.csv.xz" 2>/dev/null | head -n 5 || true
 		echo '1642213952,"Suricata: a, ""quoted"" name",1.2.3.4,host,S-X,false_positive,-'; } | seed aitads ;;
 	decoder_load) mkdir -p "$d"; cp parsers/decoders/*.yaml "$d/" ;;
+	detect) # NUL-separated values of Image, CommandLine, ParentImage, ...
+		mkdir -p "$d"
+		printf 'C:\\Windows\\System32\\cmd.exe\000cmd.exe /c whoami /priv\000C:\\Windows\\explorer.exe' >"$d/seed-1"
+		printf 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\000powershell -nop -w hidden -enc SQBFAFgA\000C:\\Windows\\System32\\wscript.exe\000\000PowerShell.EXE' >"$d/seed-2" ;;
 	assemble) # a configuration, then alerts on two hosts sharing an address,
 		# an expiry, a drain and a restart
 		mkdir -p "$d"
