@@ -9,7 +9,10 @@
 #    mitre_tactic_name / mitre_technique_id are tags too;
 #  - a high alert is notable: its source address is the incident's attack source,
 #    named in the title; the three alerts share it and are one incident;
-#  - a low Wazuh level, or an alert without those fields, stays low and untagged.
+#  - a low Wazuh level, or an alert without those fields, stays low and untagged;
+#  - a Wazuh alert with a 300-byte rule.id on a 400-byte agent name, past the
+#    novelty warm-up, is stored with its statistics keys whole (the replay hung:
+#    its cut keys never left the assembler's changed set).
 NAME=third_party
 . "$(dirname "$0")/offline.sh"
 need sqlite3
@@ -75,4 +78,21 @@ levels=$(sqlite3 "$WORK/b.db" "select group_concat(level, ' ') from alerts")
 [ "$levels" = "low low" ] || fail "Wazuh level 5 and an EVE alert without severity: '$levels'"
 [ "$(sqlite3 "$WORK/b.db" "select count(*) from alert_tags")" -eq 0 ] ||
 	fail "alerts without rule.mitre or mitre metadata have tags"
-echo "ok: third-party levels and ATT&CK tags reach alerts, incidents and features"
+# the longest signature and host the statistics keep: an alert a week after the
+# stream's first (past the warm-up) opens and is a novelty, with every key whole
+long_id=$(printf '9%.0s' $(seq 300))
+long_host=$(printf 'h%.0s' $(seq 400))
+{
+	printf '{"timestamp":"2026-11-13T09:00:00.000+0000","rule":{"level":5,"id":"5710",'
+	printf '"description":"sshd: x"},"agent":{"id":"002","name":"other"}}\n'
+	printf '{"timestamp":"2026-11-20T09:00:00.000+0000","rule":{"level":5,"id":"%s",' "$long_id"
+	printf '"description":"sshd: y"},"agent":{"id":"001","name":"%s"}}\n' "$long_host"
+} >"$WORK/long.jsonl"
+timeout 60 "$VIGIL" replay --db "$WORK/l.db" "$WORK/long.jsonl" >"$WORK/replay.out" \
+	2>"$WORK/replay.err" || fail "vigil replay of a long rule id and host (rc $?, 124: hung)"
+key="sig:${long_id:0:256}@$long_host" # a signature is kept to 256 bytes
+for k in "$key" "novel:$key" "open0:$key"; do
+	[ "$(sqlite3 "$WORK/l.db" "select count(*) from signature_stats where key = '$k'")" -eq 1 ] ||
+		fail "no statistics row ${k:0:12}... of $((${#k})) bytes"
+done
+echo "ok: third-party levels and ATT&CK tags reach alerts, incidents and features; long keys are stored whole"
