@@ -25,6 +25,7 @@ enum stmt_id {
 	S_PUT_FIELD,
 	S_PUT_ENTITY,
 	S_MERGE_INCIDENT,
+	S_RECOUNT_DROPPED,
 	S_MOVE_ALERTS,
 	S_MOVE_ENTITIES,
 	S_PUT_ALERT_EVENT,
@@ -133,6 +134,17 @@ static const char *const g_sql[S_COUNT] = {
         " DO UPDATE SET first_seen=excluded.first_seen,"
         " first_seen_us=excluded.first_seen_us, alerts=excluded.alerts",
     [S_MERGE_INCIDENT] = "UPDATE incidents SET merged_into=?2 WHERE id=?1",
+    /* An incident's alerts without a row, and their events: its alert count and
+     * all its events (?2) less what its rows hold.  A merge moves the absorbed
+     * part's rows to the survivor, also those the survivor, full, only counted in
+     * memory: a restart would detail them and count them again. */
+    [S_RECOUNT_DROPPED] =
+        "UPDATE incidents SET"
+        " alerts_dropped = max(alert_count - (SELECT count(*) FROM alerts"
+        " WHERE incident_id=?1), 0),"
+        " events_dropped = max(?2 - coalesce((SELECT sum(event_count) FROM alerts"
+        " WHERE incident_id=?1), 0), 0)"
+        " WHERE id=?1",
     [S_MOVE_ALERTS] = "UPDATE alerts SET incident_id=?2 WHERE incident_id=?1",
     [S_MOVE_ENTITIES] = "DELETE FROM entities WHERE incident_id=?1",
     [S_PUT_ALERT_EVENT] = "INSERT OR IGNORE INTO alert_events (alert_id, topic,"
@@ -960,10 +972,20 @@ vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
 	sqlite3_bind_int64(s, 24, inc->host_neighbours);
 	if ((err = step_done(st, s, "storing an incident")))
 		return err;
-	for (size_t i = 0; i < inc->nalerts; i++)
+	uint64_t events = inc->events_dropped;
+	for (size_t i = 0; i < inc->nalerts; i++) {
+		events += inc->alerts[i].event_count;
 		if (!inc->alerts[i].stored &&
 		    (err = put_alert(st, inc->id, &inc->alerts[i])))
 			return err;
+	}
+	if (inc->alerts_dropped) { /* else every alert has its row */
+		s = S(st, S_RECOUNT_DROPPED);
+		bind_text(s, 1, inc->id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)events);
+		if ((err = step_done(st, s, "counting an incident's alerts")))
+			return err;
+	}
 	for (size_t i = 0; i < inc->nentities; i++) {
 		const struct vg_entity *e = &inc->entities[i];
 		s = S(st, S_PUT_ENTITY);

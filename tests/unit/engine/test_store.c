@@ -349,6 +349,47 @@ static void put_one(struct vg_store *st, const char *id)
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
 }
 
+/* A survivor that, full, only counted the absorbed part's alerts (in memory:
+ * alerts_dropped, with their events): the merge moves that part's rows to it all
+ * the same, and the survivor loads with as many alerts and events as it holds --
+ * the moved rows detailed, no longer counted as dropped too (a restart counted
+ * them twice, and detailed them past max_alerts_kept). */
+START_TEST(merge_into_a_full_survivor_counts_each_alert_once)
+{
+	struct vg_store *st = open_store();
+	struct vg_incident x, y;
+	build_incident(&x, "inc-00000000000000e1", 0); /* 2 alerts: 12 and 1 events */
+	snprintf(x.alerts[0].id, sizeof(x.alerts[0].id), "xx00000000000000");
+	snprintf(x.alerts[1].id, sizeof(x.alerts[1].id), "xx00000000000001");
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_incident(st, &x, NULL, &g_doc), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	/* y details its own two and counts x's two, as an assembler keeping two */
+	build_incident(&y, "inc-00000000000000e2", 0);
+	snprintf(y.alerts[0].id, sizeof(y.alerts[0].id), "yy00000000000000");
+	snprintf(y.alerts[1].id, sizeof(y.alerts[1].id), "yy00000000000001");
+	y.alerts_dropped = 2;
+	y.events_dropped = 12 + 1;
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_merge_incident(st, x.id, y.id), VG_OK);
+	ck_assert_int_eq(vg_store_put_incident(st, &y, NULL, &g_doc), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	struct vg_incident got;
+	ck_assert_int_eq(vg_store_load_incident(st, y.id, &got), VG_OK);
+	uint64_t events = got.events_dropped;
+	for (size_t i = 0; i < got.nalerts; i++)
+		events += got.alerts[i].event_count;
+	ck_assert_uint_eq(got.nalerts, 4);
+	ck_assert_uint_eq(got.nalerts + got.alerts_dropped, 4);
+	ck_assert_uint_eq(events, 2 * (12 + 1));
+	vg_incident_clear(&got);
+	ck_assert_int_eq(count("select alert_count from incidents where id ="
+	                       " 'inc-00000000000000e2'"),
+	                 4);
+	vg_store_close(st);
+}
+END_TEST
+
 START_TEST(merge_moves_alerts)
 {
 	struct vg_store *st = open_store();
@@ -918,6 +959,7 @@ static Suite *store_suite(void)
 	    {"restore_window", old_incidents_are_not_restored},
 	    {"marks", marks_offsets_publication_metrics},
 	    {"merge", merge_moves_alerts},
+	    {"merge-full", merge_into_a_full_survivor_counts_each_alert_once},
 	    {"references", broken_references_are_found},
 	    {"published_column", published_column_is_moved},
 	    {"new_columns", new_columns_are_added_to_old_stores},
