@@ -68,7 +68,9 @@ for t in $targets; do
 	assemble) # a configuration, then alerts on two hosts sharing an address,
 		# an expiry, a drain and a restart
 		mkdir -p "$d"
-		printf '\037\041\001\101\002\001\001\000\000\002\000\001\102\003\001\001\000\000\003\001\350\370\001\300\001\000\002\000\000\001\000' >"$d/seed-1" ;;
+		printf '\037\041\001\101\002\001\001\000\000\002\000\001\102\003\001\001\000\000\003\001\350\370\001\300\001\000\002\000\000\001\000' >"$d/seed-1"
+		# the same through a store at the restart
+		printf '\037\141\001\101\002\001\001\000\000\002\000\001\102\003\001\001\000\000\003\001\350\370\001\300\001\000\002\000\000\001\000' >"$d/seed-2" ;;
 	correlate) # bounds that evict, then a, b and c from one address on one
 		# host a minute apart, an idle partition's advance and a query
 		mkdir -p "$d"

@@ -7,15 +7,20 @@
  * a third-party signature or none, a replayed alert id now and then), expire at
  * the newest time, drain the lists (merged, touched, signature statistics,
  * stop-values), or restart: every open incident and every statistic drained so
- * far given to a new assembler, as the pipeline does from its store.
+ * far given to a new assembler, as the pipeline does from its store -- with one
+ * configuration bit, through a real store (engine/store.c, an SQLite file): each
+ * incident stored (merges recorded as they happen), loaded back and restored.
  *
  * The contract: never a crash, a leak or a hang, and after every step what the
  * pipeline relies on -- the incident an alert joined is open under its id and
  * holds the alert (detailed, or counted past max_alerts_kept), its times are in
  * order and no more alerts are detailed than kept; the incidents it merged away
  * are no longer open and were merged into it; a restarted assembler has every
- * incident the old one had open. */
+ * incident the old one had open; an incident loaded from the store is the one
+ * stored (times, counts, features, every entity and detailed alert with its
+ * fields). */
 #include "vg_correlate.h"
+#include "vg_engine.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -95,11 +100,6 @@ static uint8_t take(struct input *in)
 	return *in->p++;
 }
 
-static const char *pick(struct input *in, const char *const *pool, size_t n)
-{
-	return pool[take(in) % n];
-}
-
 /* The ids of every incident an alert joined or a merge kept: a superset of the open
  * ones (vg_assembler_get tells which are). */
 struct ids {
@@ -161,6 +161,112 @@ static void drain(struct vg_assembler *a, struct stats *st)
 				abort();
 }
 
+/* The store of this input when its configuration asks for one, else NULL. */
+static struct vg_store *g_store;
+static char g_store_path[64];
+
+/* Abort, saying what differs between the incident stored and the one loaded. */
+static void differs(const char *id, const char *what)
+{
+	fprintf(stderr, "fuzz_assemble: incident %s loaded from the store: %s differs\n",
+	        id, what);
+	abort();
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+/* Abort unless the incident loaded from the store is the one stored. */
+static void check_loaded(const struct vg_incident *m, const struct vg_incident *l)
+{
+	if (strcmp(m->id, l->id) || m->first_ts != l->first_ts ||
+	    m->last_ts != l->last_ts)
+		differs(m->id, "id or times");
+	/* as many alerts and events; the store may detail more of them (a merge
+	 * moved the absorbed part's rows), restore keeps max_alerts_kept */
+	uint64_t mev = m->events_dropped, lev = l->events_dropped;
+	for (size_t i = 0; i < m->nalerts; i++)
+		mev += m->alerts[i].event_count;
+	for (size_t i = 0; i < l->nalerts; i++)
+		lev += l->alerts[i].event_count;
+	if (m->nalerts + m->alerts_dropped != l->nalerts + l->alerts_dropped ||
+	    l->nalerts < m->nalerts || mev != lev)
+		differs(m->id, "alert counts");
+	if (m->has_sig != l->has_sig ||
+	    (m->has_sig && (m->sig_runs_min != l->sig_runs_min ||
+	                    m->sig_hosts_max != l->sig_hosts_max)) ||
+	    m->network_novelty != l->network_novelty || m->novel_pair != l->novel_pair ||
+	    m->host_neighbours != l->host_neighbours)
+		differs(m->id, "stream features");
+	if (m->nentities != l->nentities)
+		differs(m->id, "entity count");
+	for (size_t i = 0; i < m->nentities; i++) {
+		const struct vg_entity *e = &m->entities[i];
+		bool found = false;
+		for (size_t j = 0; j < l->nentities && !found; j++)
+			found = l->entities[j].type == e->type &&
+			        !strcmp(l->entities[j].value, e->value) &&
+			        l->entities[j].alerts == e->alerts &&
+			        l->entities[j].first_seen == e->first_seen;
+		if (!found)
+			differs(m->id, e->value);
+	}
+	for (size_t i = 0; i < m->nalerts; i++) {
+		const struct vg_incident_alert *a = &m->alerts[i], *b = NULL;
+		for (size_t j = 0; j < l->nalerts && !b; j++)
+			if (!strcmp(l->alerts[j].id, a->id))
+				b = &l->alerts[j];
+		if (!b)
+			differs(m->id, "an alert id");
+		if (!same_str(a->rule_id, b->rule_id) || !same_str(a->title, b->title))
+			differs(m->id, "an alert's rule or title");
+		if (a->level != b->level || a->ntags != b->ntags)
+			differs(m->id, "an alert's level or tags");
+		if (a->first_ts != b->first_ts || a->last_ts != b->last_ts ||
+		    a->event_count != b->event_count)
+			differs(m->id, "an alert's times or event count");
+		if (a->nfields != b->nfields)
+			differs(m->id, "an alert's field count");
+		for (size_t k = 0; k < a->nfields; k++) {
+			bool found = false;
+			for (size_t j = 0; j < b->nfields && !found; j++)
+				found = same_str(a->fields[k].name, b->fields[j].name) &&
+				        same_str(a->fields[k].value, b->fields[j].value);
+			if (!found)
+				differs(m->id, a->fields[k].name);
+		}
+	}
+}
+
+/* Store the open incident, load it back, check it, and restore what was loaded
+ * into b (the pipeline's restart: its alerts are then marked stored); the
+ * restored incident details no more than kept and counts the same. */
+static void store_round_trip(struct vg_incident *inc, struct vg_assembler *b, size_t kept)
+{
+	static const struct vg_incident_doc doc = {"title", "summary", "",   "low",
+	                                           NULL,    NULL,      "{}", NULL};
+	if (vg_store_begin(g_store) != VG_OK ||
+	    vg_store_put_incident(g_store, inc, NULL, &doc) != VG_OK ||
+	    vg_store_commit(g_store) != VG_OK)
+		abort();
+	for (size_t i = 0; i < inc->nalerts; i++)
+		inc->alerts[i].stored =
+		    true; /* as the pipeline marks them once committed */
+	struct vg_incident loaded;
+	if (vg_store_load_incident(g_store, inc->id, &loaded) != VG_OK)
+		abort();
+	check_loaded(inc, &loaded);
+	if (vg_assembler_restore(b, &loaded) != VG_OK)
+		abort();
+	vg_incident_clear(&loaded);
+	const struct vg_incident *r = vg_assembler_get(b, inc->id);
+	if (!r || r->nalerts > kept ||
+	    r->nalerts + r->alerts_dropped != inc->nalerts + inc->alerts_dropped)
+		differs(inc->id, "restored alert counts");
+}
+
 /* The pipeline's restart: the statistics, then every open incident, into a new
  * assembler (restore takes deep copies). */
 static struct vg_assembler *restart(struct vg_assembler *a,
@@ -177,10 +283,13 @@ static struct vg_assembler *restart(struct vg_assembler *a,
 			abort();
 	size_t restored = 0;
 	for (size_t i = 0; i < ids->n; i++) {
-		const struct vg_incident *inc = vg_assembler_get(a, ids->v[i]);
+		struct vg_incident *inc = vg_assembler_get(a, ids->v[i]);
 		if (!inc)
 			continue;
-		if (vg_assembler_restore(b, inc) != VG_OK)
+		if (g_store)
+			store_round_trip(
+			    inc, b, conf->max_alerts_kept ? conf->max_alerts_kept : 1000);
+		else if (vg_assembler_restore(b, inc) != VG_OK)
 			abort();
 		restored++;
 	}
@@ -191,8 +300,19 @@ static struct vg_assembler *restart(struct vg_assembler *a,
 	return b;
 }
 
+/* An alert as first sent: a replay sends the same one again (alert ids are made
+ * from what the alert is, so one id never comes with other content). */
+struct sent {
+	vg_time t;
+	uint8_t host, ip, user, proc, hash, sig, r;
+};
+struct sents {
+	struct sent *v;
+	size_t n, cap;
+};
+
 static void add(struct vg_assembler *a, const struct vg_assembler_conf *conf,
-                struct input *in, vg_time *now, uint32_t *serial, struct ids *ids)
+                struct input *in, vg_time *now, struct sents *sent, struct ids *ids)
 {
 	/* a step in seconds, minutes or hours, back now and then (detectors deliver
 	 * late) */
@@ -201,35 +321,43 @@ static void add(struct vg_assembler *a, const struct vg_assembler_conf *conf,
 	               : (b & 0xC0) == 0x40 ? 60 * VG_USEC_PER_SEC
 	               : (b & 0xC0) == 0x80 ? 3600 * VG_USEC_PER_SEC
 	                                    : VG_USEC_PER_SEC / 1000;
-	vg_time step = (vg_time)((int)(b & 0x3F) - 8) * unit;
-	*now += step;
+	*now += (vg_time)((int)(b & 0x3F) - 8) * unit;
+	struct sent x = {*now,     take(in), take(in), take(in),
+	                 take(in), take(in), take(in), take(in)};
+	size_t id = sent->n;
+	if ((x.r & 0x0E) == 0x0E && sent->n) { /* a replay of an earlier alert */
+		id = take(in) % sent->n;
+		x = sent->v[id];
+	} else {
+		if (sent->n == sent->cap &&
+		    !(sent->v =
+		          realloc(sent->v, (sent->cap = sent->cap ? 2 * sent->cap : 64) *
+		                               sizeof(*sent->v))))
+			abort();
+		sent->v[sent->n++] = x;
+	}
 	struct vg_kv kv[8];
 	size_t n = 0;
 	const char *v;
-	if ((v = pick(in, g_hosts, POOL(g_hosts))))
+	if ((v = g_hosts[x.host % POOL(g_hosts)]))
 		kv[n++] = (struct vg_kv){(char *)"host.name", (char *)v};
-	if ((v = pick(in, g_ips, POOL(g_ips))))
+	if ((v = g_ips[x.ip % POOL(g_ips)]))
 		kv[n++] = (struct vg_kv){(char *)"source.ip", (char *)v};
-	if ((v = pick(in, g_users, POOL(g_users))))
+	if ((v = g_users[x.user % POOL(g_users)]))
 		kv[n++] = (struct vg_kv){(char *)"user.name", (char *)v};
-	if ((v = pick(in, g_procs, POOL(g_procs))))
+	if ((v = g_procs[x.proc % POOL(g_procs)]))
 		kv[n++] = (struct vg_kv){(char *)"process.executable", (char *)v};
-	if ((v = pick(in, g_hashes, POOL(g_hashes))))
+	if ((v = g_hashes[x.hash % POOL(g_hashes)]))
 		kv[n++] = (struct vg_kv){(char *)"process.hash.sha256", (char *)v};
-	uint8_t s = take(in);
-	if ((v = g_sigs[s % POOL(g_sigs)]))
-		kv[n++] = (struct vg_kv){(char *)(s & 0x80 ? "rule.id" : "rule.name"),
+	if ((v = g_sigs[x.sig % POOL(g_sigs)]))
+		kv[n++] = (struct vg_kv){(char *)(x.sig & 0x80 ? "rule.id" : "rule.name"),
 		                         (char *)v};
-	uint8_t r = take(in);
 	struct vg_alert al = {0};
-	/* a replay of an earlier alert id (its incident is returned unchanged) */
-	uint32_t id =
-	    (r & 0x0E) == 0x0E && *serial ? (uint32_t)take(in) % *serial : (*serial)++;
-	snprintf(al.id, sizeof(al.id), "%016x", (unsigned)id);
-	al.rule = g_rule[r & 1];
-	al.first_ts = *now;
-	al.last_ts = *now + (vg_time)((r >> 4) & 7) * 60 * VG_USEC_PER_SEC;
-	al.event_count = 1 + (r >> 4);
+	snprintf(al.id, sizeof(al.id), "%016zx", id);
+	al.rule = g_rule[x.r & 1];
+	al.first_ts = x.t;
+	al.last_ts = x.t + (vg_time)((x.r >> 4) & 7) * 60 * VG_USEC_PER_SEC;
+	al.event_count = 1 + (x.r >> 4);
 	al.group_key = "";
 	al.fields = kv;
 	al.nfields = n;
@@ -253,7 +381,9 @@ static void add(struct vg_assembler *a, const struct vg_assembler_conf *conf,
 	size_t k;
 	while ((k = vg_assembler_take_merged(a, m, into, 16)) > 0)
 		for (size_t i = 0; i < k; i++)
-			if (vg_assembler_get(a, m[i]) || strcmp(into[i], inc->id))
+			if (vg_assembler_get(a, m[i]) || strcmp(into[i], inc->id) ||
+			    (g_store &&
+			     vg_store_merge_incident(g_store, m[i], into[i]) != VG_OK))
 				abort();
 }
 
@@ -289,14 +419,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vg_assembler *a = NULL;
 	if (vg_assembler_new(&conf, &a) != VG_OK)
 		abort();
+	if (c1 & 64) {
+		char errstr[256];
+		if (!g_store_path[0])
+			snprintf(g_store_path, sizeof(g_store_path),
+			         "/tmp/vigil-fuzz-assemble-%d.db", (int)getpid());
+		unlink(g_store_path);
+		if (vg_store_open(g_store_path, &g_store, errstr, sizeof(errstr)) !=
+		    VG_OK) {
+			fprintf(stderr, "fuzz_assemble: %s\n", errstr);
+			abort();
+		}
+	}
 	vg_time now = (vg_time)1700000000 * VG_USEC_PER_SEC;
-	uint32_t serial = 0;
+	struct sents sent = {0};
 	struct ids ids = {0};
 	struct stats st = {0};
 	for (size_t ops = 0; in.n && ops < 4096; ops++) {
 		uint8_t op = take(&in);
 		if (op < 0xE0)
-			add(a, &conf, &in, &now, &serial, &ids);
+			add(a, &conf, &in, &now, &sent, &ids);
 		else if (op < 0xE8)
 			vg_assembler_expire(a, now);
 		else if (op < 0xF8)
@@ -306,7 +448,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	drain(a, &st);
 	vg_assembler_destroy(a);
+	if (g_store) {
+		vg_store_close(g_store);
+		g_store = NULL;
+		unlink(g_store_path);
+	}
 	free(ids.v);
 	free(st.v);
+	free(sent.v);
 	return 0;
 }
