@@ -19,6 +19,7 @@
  * incident the old one had open; an incident loaded from the store is the one
  * stored (times, counts, features, every entity and detailed alert with its
  * fields). */
+#include "fuzz_input.h"
 #include "vg_correlate.h"
 #include "vg_engine.h"
 
@@ -84,22 +85,6 @@ static const char *const g_sigs[] = {NULL,
                                      "AMiner: New event type",
                                      "5710",
                                      g_long};
-#define POOL(a) (sizeof(a) / sizeof((a)[0]))
-
-/* The input, read a byte at a time (0 once it is used up). */
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
 /* The ids of every incident an alert joined or a merge kept: a superset of the open
  * ones (vg_assembler_get tells which are). */
 struct ids {
@@ -112,12 +97,8 @@ static void ids_add(struct ids *s, const char *id)
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(s->v[i], id))
 			return;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		if (!s->v)
-			abort();
-	}
+	if (!(s->v = vg_grow(s->v, &s->cap, s->n + 1, sizeof(*s->v))))
+		abort();
 	snprintf(s->v[s->n++], sizeof(s->v[0]), "%s", id);
 }
 
@@ -135,12 +116,8 @@ static void stats_put(struct stats *s, const struct vg_sig_stat_row *r)
 			s->v[i] = *r;
 			return;
 		}
-	if (s->n == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 64;
-		s->v = realloc(s->v, s->cap * sizeof(*s->v));
-		if (!s->v)
-			abort();
-	}
+	if (!(s->v = vg_grow(s->v, &s->cap, s->n + 1, sizeof(*s->v))))
+		abort();
 	s->v[s->n++] = *r;
 }
 
@@ -329,10 +306,8 @@ static void add(struct vg_assembler *a, const struct vg_assembler_conf *conf,
 		id = take(in) % sent->n;
 		x = sent->v[id];
 	} else {
-		if (sent->n == sent->cap &&
-		    !(sent->v =
-		          realloc(sent->v, (sent->cap = sent->cap ? 2 * sent->cap : 64) *
-		                               sizeof(*sent->v))))
+		if (!(sent->v =
+		          vg_grow(sent->v, &sent->cap, sent->n + 1, sizeof(*sent->v))))
 			abort();
 		sent->v[sent->n++] = x;
 	}

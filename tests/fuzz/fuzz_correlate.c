@@ -12,6 +12,7 @@
  * made of at least one event, with no more events listed than counted unless
  * truncated; open groups within max_groups_total; the smallest offset held in a
  * partition one that was fed there. */
+#include "fuzz_input.h"
 #include "vg_correlate.h"
 
 #include <stdint.h>
@@ -91,21 +92,6 @@ static const char *const g_ports[] = {NULL,
                                       "inf",
                                       "99999999999999999999"};
 static const char *const g_topics[] = {"raw", "raw2"};
-#define POOL(a) (sizeof(a) / sizeof((a)[0]))
-
-struct input {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint8_t take(struct input *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
 /* Per partition (topic t, partition p: index 3 * t + p): the offsets fed so far. */
 struct part {
 	int64_t next;   /* the next offset to feed */

@@ -61,8 +61,7 @@ static void init(void)
 		size_t l = strlen(de->d_name);
 		if (l < 5 || strcmp(de->d_name + l - 4, ".yml"))
 			continue;
-		if (n == cap && !(paths = realloc(paths, (cap = cap ? 2 * cap : 256) *
-		                                             sizeof(*paths))))
+		if (!(paths = vg_grow(paths, &cap, n + 1, sizeof(*paths))))
 			abort();
 		if (!(paths[n] = malloc(strlen(dir) + l + 2)))
 			abort();
