@@ -11,9 +11,9 @@
  * alert joins every joinable incident holding one of its linking values; when
  * there are several they merge into the oldest one (smallest first_ts, then
  * smallest id), whose id survives, the others being absorbed in (first_ts, id)
- * order.  Incident ids are a hash of the first
- * alert's id, and alert ids are deterministic, so the same input in the same
- * order gives the same incidents.  Time is event time, given by the caller.
+ * order.  Incident ids are a hash of the first alert's id, and alert ids are
+ * deterministic, so the same input in the same order gives the same incidents.
+ * Time is event time, given by the caller.
  *
  * An incident quiet for longer than the inactivity gap at an alert's own time is
  * closed for that alert, so the result never depends on when vg_assembler_expire

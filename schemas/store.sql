@@ -34,7 +34,7 @@ CREATE TABLE IF NOT EXISTS incidents (
   last_seen         TEXT NOT NULL,
   first_seen_us     INTEGER NOT NULL,
   last_seen_us      INTEGER NOT NULL,
-  alert_count       INTEGER NOT NULL,           -- alerts detailed plus alerts_dropped
+  alert_count       INTEGER NOT NULL,           -- its rows in alerts plus alerts_dropped
   alerts_dropped    INTEGER NOT NULL DEFAULT 0,
   max_level         TEXT NOT NULL,
   tactics           TEXT NOT NULL,              -- comma-separated ATT&CK tactics
