@@ -5,7 +5,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS_PER_TARGET defaults to 30; TARGETs default to every target (syslog json
-# auditd aitads decoder_load sigma detect assemble correlate config).  Build dir: build-fuzz (override with
+# auditd aitads decoder_load sigma detect assemble correlate incident_text config).  Build dir: build-fuzz (override with
 # FUZZ_BUILD_DIR).  Corpora grow in $FUZZ_BUILD_DIR/corpus/<target>/ and are kept
 # between runs; crash reproducers land in $FUZZ_BUILD_DIR/artifacts/.  Prints, per
 # target, the executions, the coverage and whether it ran clean; exits 1 when any
@@ -14,7 +14,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-syslog json auditd aitads decoder_load sigma detect assemble correlate config}
+targets=${*:-syslog json auditd aitads decoder_load sigma detect assemble correlate incident_text config}
 bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 
 if [ ! -f "$bdir/build.ninja" ]; then
@@ -71,6 +71,10 @@ for t in $targets; do
 		printf '\037\041\001\101\002\001\001\000\000\002\000\001\102\003\001\001\000\000\003\001\350\370\001\300\001\000\002\000\000\001\000' >"$d/seed-1"
 		# the same through a store at the restart
 		printf '\037\141\001\101\002\001\001\000\000\002\000\001\102\003\001\001\000\000\003\001\350\370\001\300\001\000\002\000\000\001\000' >"$d/seed-2" ;;
+	incident_text) # a size limit, then alerts: rule and time step, then
+		# host, source, user, target user, process, parent, signature, ...
+		mkdir -p "$d"
+		printf '\010\002web01\000203.0.113.7\000alice\000\000/bin/sh\000\000Wazuh: "quoted" \\\\ \377\376 name\000\003web01\000\000root\000' >"$d/seed-1" ;;
 	correlate) # bounds that evict, then a, b and c from one address on one
 		# host a minute apart, an idle partition's advance and a query
 		mkdir -p "$d"
