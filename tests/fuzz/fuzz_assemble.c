@@ -20,6 +20,7 @@
  * stored (times, counts, features, every entity and detailed alert with its
  * fields). */
 #include "fuzz_input.h"
+#include "fuzz_rules.h"
 #include "vg_correlate.h"
 #include "vg_engine.h"
 
@@ -32,37 +33,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct vg_rule *g_rule[2];
-
-static void load_rules(void)
-{
-	static struct vg_ruleset *rs; /* for the process's lifetime */
-	char path[64];
-	snprintf(path, sizeof(path), "/tmp/vigil-fuzz-assemble-%d.yml", (int)getpid());
-	FILE *fp = fopen(path, "w");
-	if (!fp)
-		abort();
-	fputs("title: low\nid: 11111111-1111-4111-8111-111111111111\nlevel: low\n"
-	      "tags: [attack.initial-access]\n"
-	      "logsource: {product: linux, service: sshd}\n"
-	      "detection: {sel: {event.action: login}, condition: sel}\n---\n"
-	      "title: high\nid: 22222222-2222-4222-8222-222222222222\nlevel: high\n"
-	      "tags: [attack.privilege-escalation, attack.t1548.003]\n"
-	      "logsource: {product: linux, service: sudo}\n"
-	      "detection: {sel: {event.action: sudo}, condition: sel}\n",
-	      fp);
-	fclose(fp);
-	struct vg_diag d;
-	vg_diag_init(&d);
-	const char *paths[] = {path};
-	if (vg_fields_init(NULL) != VG_OK || vg_ruleset_load(paths, 1, &rs, &d) != VG_OK)
-		abort();
-	vg_diag_clear(&d);
-	unlink(path);
-	g_rule[0] = vg_ruleset_find(rs, "11111111-1111-4111-8111-111111111111");
-	g_rule[1] = vg_ruleset_find(rs, "22222222-2222-4222-8222-222222222222");
-	if (!g_rule[0] || !g_rule[1])
-		abort();
-}
 
 /* Pools of entity values, index 0 meaning "no such field". */
 static char g_long[601];
@@ -367,7 +337,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!g_rule[0]) {
 		vg_log_set_level(VG_LOG_ERROR);
 		memset(g_long, 'x', sizeof(g_long) - 1);
-		load_rules();
+		fz_two_rules("assemble", g_rule);
 	}
 	struct input in = {data, size};
 	static const char *const stops[] = {"ip:10.0.0.53", "user:root", "host:mail",

@@ -13,6 +13,7 @@
  * truncated; open groups within max_groups_total; the smallest offset held in a
  * partition one that was fed there. */
 #include "fuzz_input.h"
+#include "fuzz_rules.h"
 #include "vg_correlate.h"
 
 #include <stdint.h>
@@ -55,22 +56,7 @@ static struct vg_arena *g_arena;
 static void init(void)
 {
 	vg_log_set_level(VG_LOG_ERROR);
-	char path[64];
-	snprintf(path, sizeof(path), "/tmp/vigil-fuzz-correlate-%d.yml", (int)getpid());
-	FILE *fp = fopen(path, "w");
-	if (!fp || fputs(g_rules, fp) < 0)
-		abort();
-	fclose(fp);
-	struct vg_diag d;
-	vg_diag_init(&d);
-	const char *paths[] = {path};
-	if (vg_fields_init(NULL) != VG_OK ||
-	    vg_ruleset_load(paths, 1, &g_rs, &d) != VG_OK) {
-		vg_diag_print(&d, stderr);
-		abort();
-	}
-	vg_diag_clear(&d);
-	unlink(path);
+	g_rs = fz_load_rules("correlate", g_rules);
 	if (!(g_dctx = vg_detect_ctx_new(g_rs)) || !(g_arena = vg_arena_new(0)))
 		abort();
 }

@@ -11,6 +11,7 @@
  * kept whole or without the graph fits the limit; the same incident gives the
  * same bundle twice (a pure function). */
 #include "fuzz_input.h"
+#include "fuzz_rules.h"
 #include "incident_text.h"
 #include "stix.h"
 #include "vg_correlate.h"
@@ -30,39 +31,14 @@ static struct vg_arena *g_arena;
 
 static void init(void)
 {
-	static struct vg_ruleset *rs; /* for the process's lifetime */
 	vg_log_set_level(VG_LOG_ERROR);
-	char path[64];
-	snprintf(path, sizeof(path), "/tmp/vigil-fuzz-incident-text-%d.yml",
-	         (int)getpid());
-	FILE *fp = fopen(path, "w");
-	if (!fp)
-		abort();
-	fputs("title: low\nid: 11111111-1111-4111-8111-111111111111\nlevel: low\n"
-	      "tags: [attack.initial-access, attack.t1078]\n"
-	      "logsource: {product: linux, service: sshd}\n"
-	      "detection: {sel: {event.action: login}, condition: sel}\n---\n"
-	      "title: high \"quoted\" \\ rule\nid: 22222222-2222-4222-8222-222222222222\n"
-	      "level: high\ntags: [attack.privilege-escalation, attack.t1548.003, "
-	      "attack.lateral-movement]\n"
-	      "logsource: {product: linux, service: sudo}\n"
-	      "detection: {sel: {event.action: sudo}, condition: sel}\n",
-	      fp);
-	fclose(fp);
+	fz_two_rules("incident-text", g_rule);
 	struct vg_diag d;
 	vg_diag_init(&d);
-	const char *paths[] = {path};
-	if (vg_fields_init(NULL) != VG_OK ||
-	    vg_ruleset_load(paths, 1, &rs, &d) != VG_OK ||
-	    vg_parser_new(NULL, &g_parser, &d) != VG_OK ||
+	if (vg_parser_new(NULL, &g_parser, &d) != VG_OK ||
 	    !(g_pctx = vg_parse_ctx_new(g_parser)) || !(g_arena = vg_arena_new(0)))
 		abort();
 	vg_diag_clear(&d);
-	unlink(path);
-	g_rule[0] = vg_ruleset_find(rs, "11111111-1111-4111-8111-111111111111");
-	g_rule[1] = vg_ruleset_find(rs, "22222222-2222-4222-8222-222222222222");
-	if (!g_rule[0] || !g_rule[1])
-		abort();
 }
 
 /* Abort unless text[0..len) is one JSON object the strict normalizer accepts. */
