@@ -56,40 +56,40 @@ static const char *const g_sigs[] = {NULL,
                                      "AMiner: New event type",
                                      "5710",
                                      g_long};
-/* The ids of every incident an alert joined or a merge kept: a superset of the open
- * ones (vg_assembler_get tells which are). */
-struct ids {
-	char (*v)[21];
-	size_t n, cap;
-};
-
-static void ids_add(struct ids *s, const char *id)
+/* The ids of every incident an alert joined or a merge kept (keys of a string
+ * map): a superset of the open ones (vg_assembler_get tells which are). */
+/* The detailed alerts an incident keeps under conf (0: the assembler's 1,000). */
+static size_t alerts_kept(const struct vg_assembler_conf *conf)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i], id))
-			return;
-	if (!(s->v = vg_grow(s->v, &s->cap, s->n + 1, sizeof(*s->v))))
+	return conf->max_alerts_kept ? conf->max_alerts_kept : 1000;
+}
+
+static void ids_add(struct vg_strmap *ids, const char *id)
+{
+	if (vg_strmap_put(ids, id, (void *)1) != VG_OK)
 		abort();
-	snprintf(s->v[s->n++], sizeof(s->v[0]), "%s", id);
 }
 
 /* The signature statistics drained so far, the newest row per key (what a store
- * holds after its upserts). */
+ * holds after its upserts): rows, and key -> 1 + row. */
 struct stats {
 	struct vg_sig_stat_row *v;
 	size_t n, cap;
+	struct vg_strmap at;
 };
 
 static void stats_put(struct stats *s, const struct vg_sig_stat_row *r)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->v[i].key, r->key)) {
-			s->v[i] = *r;
-			return;
-		}
+	uintptr_t i = (uintptr_t)vg_strmap_get(&s->at, r->key);
+	if (i) {
+		s->v[i - 1] = *r;
+		return;
+	}
 	if (!(s->v = vg_grow(s->v, &s->cap, s->n + 1, sizeof(*s->v))))
 		abort();
 	s->v[s->n++] = *r;
+	if (vg_strmap_put(&s->at, r->key, (void *)(uintptr_t)s->n) != VG_OK)
+		abort();
 }
 
 static void drain(struct vg_assembler *a, struct stats *st)
@@ -211,9 +211,9 @@ static void store_round_trip(struct vg_incident *inc, struct vg_assembler *b, si
 	    vg_store_put_incident(g_store, inc, NULL, &doc) != VG_OK ||
 	    vg_store_commit(g_store) != VG_OK)
 		abort();
+	/* as the pipeline marks them once committed */
 	for (size_t i = 0; i < inc->nalerts; i++)
-		inc->alerts[i].stored =
-		    true; /* as the pipeline marks them once committed */
+		inc->alerts[i].stored = true;
 	struct vg_incident loaded;
 	if (vg_store_load_incident(g_store, inc->id, &loaded) != VG_OK)
 		abort();
@@ -231,7 +231,7 @@ static void store_round_trip(struct vg_incident *inc, struct vg_assembler *b, si
  * assembler (restore takes deep copies). */
 static struct vg_assembler *restart(struct vg_assembler *a,
                                     const struct vg_assembler_conf *conf,
-                                    const struct ids *ids, struct stats *st)
+                                    const struct vg_strmap *ids, struct stats *st)
 {
 	drain(a, st);
 	struct vg_assembler *b = NULL;
@@ -242,13 +242,13 @@ static struct vg_assembler *restart(struct vg_assembler *a,
 		                                  st->v[i].last_ts) != VG_OK)
 			abort();
 	size_t restored = 0;
-	for (size_t i = 0; i < ids->n; i++) {
-		struct vg_incident *inc = vg_assembler_get(a, ids->v[i]);
+	size_t it = 0;
+	for (struct vg_strmap_slot *id; (id = vg_strmap_next(ids, &it));) {
+		struct vg_incident *inc = vg_assembler_get(a, id->key);
 		if (!inc)
 			continue;
 		if (g_store)
-			store_round_trip(
-			    inc, b, conf->max_alerts_kept ? conf->max_alerts_kept : 1000);
+			store_round_trip(inc, b, alerts_kept(conf));
 		else if (vg_assembler_restore(b, inc) != VG_OK)
 			abort();
 		restored++;
@@ -272,7 +272,7 @@ struct sents {
 };
 
 static void add(struct vg_assembler *a, const struct vg_assembler_conf *conf,
-                struct input *in, vg_time *now, struct sents *sent, struct ids *ids)
+                struct input *in, vg_time *now, struct sents *sent, struct vg_strmap *ids)
 {
 	/* a step in seconds, minutes or hours, back now and then (detectors deliver
 	 * late) */
@@ -328,8 +328,7 @@ static void add(struct vg_assembler *a, const struct vg_assembler_conf *conf,
 	if (!inc)
 		abort(); /* out of memory only */
 	if (inc->first_ts > inc->last_ts || inc->nalerts == 0 ||
-	    inc->nalerts > (conf->max_alerts_kept ? conf->max_alerts_kept : 1000) ||
-	    vg_assembler_get(a, inc->id) != inc)
+	    inc->nalerts > alerts_kept(conf) || vg_assembler_get(a, inc->id) != inc)
 		abort();
 	bool held = inc->alerts_dropped > 0;
 	for (size_t i = 0; !held && i < inc->nalerts; i++)
@@ -395,8 +394,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	vg_time now = (vg_time)1700000000 * VG_USEC_PER_SEC;
 	struct sents sent = {0};
-	struct ids ids = {0};
+	struct vg_strmap ids;
 	struct stats st = {0};
+	vg_strmap_init(&ids);
+	vg_strmap_init(&st.at);
 	for (size_t ops = 0; in.n && ops < 4096; ops++) {
 		uint8_t op = take(&in);
 		if (op < 0xE0)
@@ -415,7 +416,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_store = NULL;
 		remove_store();
 	}
-	free(ids.v);
+	vg_strmap_free(&ids);
+	vg_strmap_free(&st.at);
 	free(st.v);
 	free(sent.v);
 	return 0;
