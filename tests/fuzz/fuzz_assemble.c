@@ -274,14 +274,7 @@ struct sents {
 static void add(struct vg_assembler *a, const struct vg_assembler_conf *conf,
                 struct input *in, vg_time *now, struct sents *sent, struct vg_strmap *ids)
 {
-	/* a step in seconds, minutes or hours, back now and then (detectors deliver
-	 * late) */
-	uint8_t b = take(in);
-	vg_time unit = (b & 0xC0) == 0x00   ? VG_USEC_PER_SEC
-	               : (b & 0xC0) == 0x40 ? 60 * VG_USEC_PER_SEC
-	               : (b & 0xC0) == 0x80 ? 3600 * VG_USEC_PER_SEC
-	                                    : VG_USEC_PER_SEC / 1000;
-	*now += (vg_time)((int)(b & 0x3F) - 8) * unit;
+	*now += fz_time_step(in); /* back now and then: detectors deliver late */
 	struct sent x = {*now,     take(in), take(in), take(in),
 	                 take(in), take(in), take(in), take(in)};
 	size_t id = sent->n;

@@ -14,12 +14,22 @@ struct input {
 	size_t n;
 };
 
-static uint8_t take(struct input *in)
+static inline uint8_t take(struct input *in)
 {
 	if (!in->n)
 		return 0;
 	in->n--;
 	return *in->p++;
+}
+
+/* A step of event time in microseconds from one byte: -8 .. 55 seconds, minutes,
+ * hours or milliseconds (the two high bits), so streams go back now and then and
+ * cross gaps and windows of every size. */
+static inline int64_t fz_time_step(struct input *in)
+{
+	static const int64_t unit[4] = {1000000, 60000000, 3600000000, 1000};
+	uint8_t b = take(in);
+	return ((int64_t)(b & 0x3F) - 8) * unit[b >> 6];
 }
 
 /* The number of entries of a pool of values. */
