@@ -12,6 +12,7 @@
  * the first detection of the event (value cache misses) and on a second one (hits
  * replayed from the cache).  Without the rules (no shared data) every input is a
  * no-op, said once on stderr. */
+#include "fuzz_input.h"
 #include "vg_correlate.h"
 #include "vg_parsers.h"
 
@@ -35,7 +36,7 @@ static struct vg_parse_ctx *g_pctx;
 static struct vg_arena *g_arena;
 static int g_ready; /* 0: not yet, 1: rules loaded, -1: none to load */
 
-static int cmp_path(const void *a, const void *b)
+static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -68,7 +69,7 @@ static void init(void)
 		sprintf(paths[n++], "%s/%s", dir, de->d_name);
 	}
 	closedir(d);
-	qsort(paths, n, sizeof(*paths), cmp_path);
+	qsort(paths, n, sizeof(*paths), cmp_str);
 	struct vg_diag diag;
 	vg_diag_init(&diag);
 	if (vg_fields_init(NULL) != VG_OK ||
@@ -114,7 +115,7 @@ static const char *const g_fields[] = {
     "Image",   "CommandLine",   "ParentImage", "ParentCommandLine", "OriginalFileName",
     "Product", "Description",   "Company",     "CurrentDirectory",  "User",
     "Hashes",  "IntegrityLevel"};
-#define NFIELDS (sizeof(g_fields) / sizeof(g_fields[0]))
+#define NFIELDS POOL(g_fields)
 
 /* value as a JSON string's content: quote, backslash and controls escaped, a byte
  * of 0x80 and above as the code point of that value */
@@ -132,15 +133,11 @@ static void put_value(struct vg_buf *b, const uint8_t *v, size_t n)
 	}
 }
 
-static size_t ids(const struct vg_rule *const *hits, size_t n, const char **out)
+static const char *rule_id(const struct vg_rule *r)
 {
-	for (size_t i = 0; i < n; i++) {
-		struct vg_rule_info info;
-		vg_rule_info(hits[i], &info);
-		out[i] = info.id;
-	}
-	qsort(out, n, sizeof(*out), cmp_path);
-	return n;
+	struct vg_rule_info info;
+	vg_rule_info(r, &info);
+	return info.id;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -177,14 +174,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > 1 || nwant == MAX_HITS)
 			abort();
 		if (n)
-			nwant += ids(h, 1, &want[nwant]);
+			want[nwant++] = rule_id(h[0]);
 	}
-	qsort(want, nwant, sizeof(*want), cmp_path);
+	qsort(want, nwant, sizeof(*want), cmp_str);
 	for (int pass = 0; pass < 2; pass++) { /* cache misses, then hits */
 		size_t n = vg_detect(g_all, g_ctx, ev, hits, MAX_HITS);
 		if (n != nwant)
 			abort();
-		ids(hits, n, got);
+		for (size_t i = 0; i < n; i++)
+			got[i] = rule_id(hits[i]);
+		qsort(got, n, sizeof(*got), cmp_str);
 		for (size_t i = 0; i < n; i++)
 			if (strcmp(got[i], want[i]))
 				abort();
