@@ -17,7 +17,8 @@
  *
  * An incident quiet for longer than the inactivity gap at an alert's own time is
  * closed for that alert, so the result never depends on when vg_assembler_expire
- * runs; expire only frees memory.
+ * runs; expire only frees memory.  An alert given out of time order (a late
+ * event's) does not join an incident that starts more than a gap after it either.
  *
  * Linking (see link_keys): strong keys - source IPs, users on a host, processes
  * and parent processes on a host ("path@host": the same binary runs everywhere),
@@ -887,14 +888,18 @@ static void ix_del(struct vg_assembler *a, const char *key, struct open_inc *oi)
 	}
 }
 
-/* Alerts carrying key with last_ts after `now - window` (as far as kept). */
+/* Alerts carrying key with last_ts in (now - window, now] (as far as kept): those
+ * before the alert at hand, not those after it, which a late alert (assembled past
+ * the watermark, out of time order) would otherwise count. */
 static uint32_t rate_count(const struct vg_assembler *a, const char *key, vg_time now)
 {
 	const struct rate *r = vg_strmap_get(&a->rates, key);
-	uint32_t c = 0;
+	uint32_t c = 0, i;
 	if (!r)
 		return 0;
-	for (uint32_t i = r->n; i > 0 && r->ts[i - 1] > now - a->conf.stop_window; i--)
+	for (i = r->n; i > 0 && r->ts[i - 1] > now; i--)
+		;
+	for (; i > 0 && r->ts[i - 1] > now - a->conf.stop_window; i--)
 		c++;
 	return c;
 }
@@ -1798,6 +1803,17 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 	return VG_OK;
 }
 
+/* Is incident o more than the inactivity gap away from alert: quiet for longer before
+ * it (closed at its time, whether or not expire has run yet), or started more than a
+ * gap after it?  The latter only for an alert assembled out of time order (a late
+ * event's): in time order an incident never starts after the alert at hand. */
+static bool apart(const struct vg_assembler *a, const struct open_inc *o,
+                  const struct vg_alert *alert)
+{
+	return o->inc.last_ts + a->conf.inactivity_gap < alert->first_ts ||
+	       o->inc.first_ts - a->conf.inactivity_gap > alert->last_ts;
+}
+
 static int cmp_older(const void *x, const void *y)
 {
 	const struct open_inc *const *a = x, *const *b = y;
@@ -1841,7 +1857,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 		size_t it = 0;
 		struct open_inc *o;
 		while (ix && (o = ix_next(ix, &it))) {
-			if (o->inc.last_ts + a->conf.inactivity_gap < alert->first_ts)
+			if (apart(a, o, alert))
 				continue; /* closed at this alert's time */
 			if (nhit == hit_cap) {
 				size_t ncap = hit_cap ? hit_cap * 2 : 8;
@@ -1880,8 +1896,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 					/* Quiet past the gap at this alert's time:
 					 * closed, whether or not expire has run yet (so
 					 * batching never changes the result). */
-					if (o->inc.last_ts + a->conf.inactivity_gap <
-					    alert->first_ts)
+					if (apart(a, o, alert))
 						continue;
 					/* weak: only into an incident with a notable
 					 * alert within the gap */

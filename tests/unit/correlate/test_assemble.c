@@ -563,6 +563,39 @@ START_TEST(busy_values_become_stop_values)
 }
 END_TEST
 
+/* The stop-value rate counts the alerts before the one at hand, not after it: an
+ * alert assembled out of time order (a late event's, past the watermark) links with
+ * its neighbours in time although the value got busy later on. */
+START_TEST(later_alerts_do_not_stop_an_earlier_one)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .stop_max_alerts = 3,
+	                                 .stop_window = 100 * VG_USEC_PER_SEC};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	const char *p1[] = {"source.ip", "192.0.2.201", NULL};
+	bool changed;
+	for (int i = 0; i < 3; i++) { /* busy at 5,000 s */
+		struct test_alert t;
+		char id[17];
+		snprintf(id, sizeof(id), "%016x", 0x300 + i);
+		mk(&t, id, g_rule_low, 5000 + i, p1);
+		ck_assert_ptr_nonnull(vg_assembler_add(a, &t.alert, &changed));
+	}
+	struct test_alert l1, l2;
+	mk(&l1, "0000000000000310", g_rule_low, 1000, p1); /* then two late ones */
+	mk(&l2, "0000000000000311", g_rule_low, 1001, p1);
+	char id1[21];
+	strcpy(id1, vg_assembler_add(a, &l1.alert, &changed)->id);
+	struct vg_incident *i2 = vg_assembler_add(a, &l2.alert, &changed);
+	ck_assert_str_eq(i2->id, id1);
+	ck_assert_uint_eq(i2->nalerts, 2);
+	struct vg_stop_stat st[4];
+	ck_assert_uint_eq(vg_assembler_take_stops(a, st, 4), 0);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 /* Hosts and accounts link only into an incident with a notable alert, and only when
  * no strong key linked: the attack follows its account to the next host, while
  * two benign logins on one host stay apart. */
@@ -1804,6 +1837,7 @@ static Suite *assemble_suite(void)
 	    {"stop-canonical", configured_stop_values_are_canonical},
 	    {"host-domains", local_domains_name_one_host},
 	    {"stop-rate", busy_values_become_stop_values},
+	    {"stop-rate-late", later_alerts_do_not_stop_an_earlier_one},
 	    {"weak-links", weak_links_follow_notable_incidents},
 	    {"signatures", signatures_group_per_host_and_gap},
 	    {"kv-dup", kv_dup_copies_fields},
