@@ -871,20 +871,30 @@ static void release_first(struct vg_pipeline *p, vg_err *err)
 	held_free(h);
 }
 
-/* Release, in cmp_held order, the held alerts at or before `upto` (none when upto
- * is VG_TIME_NONE: no low watermark yet), at most `budget` of them (the rest in the
- * next batches), and then, when none of those is left, the oldest beyond `keep` of
- * the rest (correlation.max_held_alerts).  Each costs O(log held): a source far
- * behind, holding a million alerts, must not slow every batch down. */
+/* Is the first held alert due at `upto`: before it (not at it: an event of that time
+ * is not late, so an alert of the same instant may still come, and the alerts of one
+ * instant must reach assembly in cmp_held's order whatever the batches), or any
+ * time when upto is RELEASE_ALL; none when upto is VG_TIME_NONE (no low watermark
+ * yet). */
+#define RELEASE_ALL INT64_MAX
+static bool first_due(const struct vg_pipeline *p, vg_time upto)
+{
+	return upto != VG_TIME_NONE && p->nheld &&
+	       (upto == RELEASE_ALL || p->held[0].a.last_ts < upto);
+}
+
+/* Release, in cmp_held order, the held alerts due at `upto` (first_due), at most
+ * `budget` of them (the rest in the next batches), and then, when none of those is
+ * left, the oldest beyond `keep` of the rest (correlation.max_held_alerts).  Each
+ * costs O(log held): a source far behind, holding a million alerts, must not slow
+ * every batch down. */
 static vg_err release_alerts(struct vg_pipeline *p, vg_time upto, size_t keep,
                              size_t budget)
 {
 	vg_err err = VG_OK;
-	for (size_t n = 0; n < budget && upto != VG_TIME_NONE && p->nheld &&
-	                   p->held[0].a.last_ts <= upto;
-	     n++)
+	for (size_t n = 0; n < budget && first_due(p, upto); n++)
 		release_first(p, &err);
-	bool due_left = upto != VG_TIME_NONE && p->nheld && p->held[0].a.last_ts <= upto;
+	bool due_left = first_due(p, upto);
 	if (!due_left && p->nheld > keep) {
 		size_t early = p->nheld - keep;
 		const struct part_pos *low = low_partition(p);
@@ -1384,7 +1394,7 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	size_t keep = (size_t)p->cfg->correlation.max_held_alerts;
 	size_t budget = (size_t)p->cfg->correlation.max_released_per_batch;
 	if (!err && p->finishing) /* the end of a finite input: everything, now */
-		err = release_alerts(p, INT64_MAX, keep, SIZE_MAX);
+		err = release_alerts(p, RELEASE_ALL, keep, SIZE_MAX);
 	else if (!err)
 		err = release_alerts(p,
 		                     low == VG_TIME_NONE

@@ -1284,6 +1284,74 @@ START_TEST(hold_names_the_partition_behind)
 }
 END_TEST
 
+/* An alert at exactly the release point (the low watermark less the allowed
+ * lateness) waits for the next batch: an event of that time is not late, so an alert
+ * of the same instant may still come, and alerts of one instant are assembled in
+ * their fixed order (a notable one first) whatever the batches.  A login (low) on
+ * web01 at 06:00:00 with both partitions past 06:01:00, then LSASS access (high) on
+ * web01 at 06:00:00: one incident (the login joins the notable one by its host),
+ * whether the LSASS record comes in the same batch or the next. */
+START_TEST(alerts_at_the_release_point_wait)
+{
+	static const char *const login = "<38>Nov 20 06:00:00 web01 sshd[1]: Accepted "
+	                                 "password for bob from 203.0.113.7 port 1 ssh2";
+	static const char *const later0 =
+	    "<38>Nov 20 06:01:00 web01 sshd[2]: Connection closed by 10.0.0.1 port 2";
+	static const char *const later1 =
+	    "<38>Nov 20 06:05:00 db01 sshd[3]: Connection closed by 10.0.0.1 port 3";
+	static const char *const lsass =
+	    "{\"EventID\":10,\"Provider_Name\":\"Microsoft-Windows-Sysmon\","
+	    "\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"web01\","
+	    "\"UtcTime\":\"2026-11-20 06:00:00.000\",\"SourceImage\":"
+	    "\"C:\\\\Users\\\\Public\\\\svchost.exe\",\"TargetImage\":"
+	    "\"C:\\\\Windows\\\\System32\\\\lsass.exe\",\"GrantedAccess\":\"0x1010\","
+	    "\"User\":\"CORP\\\\alice\"}";
+	const vg_time ref = vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0);
+	for (int split = 0; split < 2; split++) {
+		char db[128];
+		struct vg_config *cfg;
+		struct vg_output *outs;
+		size_t nouts;
+		snprintf(db, sizeof(db), "%s/release-%d.db", g_dir, split);
+		struct vg_pipeline *p = new_pipeline(db, &cfg);
+		const char *topics[] = {"in", "in"};
+		const int32_t parts[] = {0, 1};
+		ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, parts, 2), VG_OK);
+		const struct {
+			const char *rec;
+			int32_t part;
+			int64_t off;
+		} recs[] = {{login, 0, 0}, {later0, 0, 1}, {later1, 1, 0}, {lsass, 0, 2}};
+		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+		for (size_t i = 0; i < 4; i++) {
+			if (split &&
+			    i == 3) { /* the LSASS record in a batch of its own */
+				ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts),
+				                 VG_OK);
+				ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+				ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+			}
+			struct vg_source src = {"in", recs[i].part, recs[i].off};
+			ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AUTO, recs[i].rec,
+			                                     strlen(recs[i].rec), &src,
+			                                     ref),
+			                 VG_OK);
+		}
+		vg_pipeline_finish_input(p);
+		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+		ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
+		struct vg_pipeline_stats st;
+		vg_pipeline_stats(p, &st);
+		ck_assert_uint_eq(st.alerts, 2);
+		ck_assert_uint_eq(st.late_events, 0);
+		vg_pipeline_destroy(p);
+		vg_config_destroy(cfg);
+		ck_assert_int_eq(query_int(db, "select count(*) from incidents"), 1);
+		ck_assert_int_eq(query_int(db, "select alert_count from incidents"), 2);
+	}
+}
+END_TEST
+
 /* correlation.max_held_alerts bounds what a partition behind can hold: the oldest
  * beyond it are assembled anyway and counted (stats and metrics). */
 /* Once the partition behind catches up, its held alerts are assembled at most
@@ -1983,6 +2051,7 @@ static Suite *pipeline_suite(void)
 	    {"limits", evictions_and_late_events_are_counted},
 	    {"future", future_event_time_does_not_blind_correlation},
 	    {"hold", hold_names_the_partition_behind},
+	    {"release_point", alerts_at_the_release_point_wait},
 	    {"hold_bound", held_alerts_are_bounded},
 	    {"hold_steps", catching_up_releases_in_steps},
 	    {"many_ranked", many_incidents_in_one_batch_are_each_scored},
