@@ -5,7 +5,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
 #
 # SECONDS_PER_TARGET defaults to 30; TARGETs default to every target (syslog json
-# auditd aitads decoder_load sigma detect assemble correlate incident_text config).  Build dir: build-fuzz (override with
+# auditd aitads decoder_load sigma detect assemble correlate pipeline incident_text
+# config).  Build dir: build-fuzz (override with
 # FUZZ_BUILD_DIR).  Corpora grow in $FUZZ_BUILD_DIR/corpus/<target>/ and are kept
 # between runs; crash reproducers land in $FUZZ_BUILD_DIR/artifacts/.  Prints, per
 # target, the executions, the coverage and whether it ran clean; exits 1 when any
@@ -14,7 +15,7 @@ set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-30}
 [ $# -gt 0 ] && shift
-targets=${*:-syslog json auditd aitads decoder_load sigma detect assemble correlate incident_text config}
+targets=${*:-syslog json auditd aitads decoder_load sigma detect assemble correlate pipeline incident_text config}
 bdir=${FUZZ_BUILD_DIR:-build-fuzz}
 
 if [ ! -f "$bdir/build.ninja" ]; then
@@ -71,6 +72,12 @@ for t in $targets; do
 		printf '\037\041\001\101\002\001\001\000\000\002\000\001\102\003\001\001\000\000\003\001\350\370\001\300\001\000\002\000\000\001\000' >"$d/seed-1"
 		# the same through a store at the restart
 		printf '\037\141\001\101\002\001\001\000\000\002\000\001\102\003\001\001\000\000\003\001\350\370\001\300\001\000\002\000\000\001\000' >"$d/seed-2" ;;
+	pipeline) # two partitions: sshd failures, a login and sudo, third-party
+		# alerts and beacons on web01, a junk line; three: a port scan's drops,
+		# PowerShell, LSASS access, a web shell and failures a few seconds back
+		mkdir -p "$d"
+		printf '\015\000\200\004\011\003\000\000\012\006\000\000\012\031\101\002\111\020\100\002\011\034\000\000\000' >"$d/seed-1"
+		printf '\016\013\300\017\011\013\300\017\011\014\005\001\012\023\005\000\012\027\060\000\013\001\200\005\002' >"$d/seed-2" ;;
 	incident_text) # a size limit, then alerts: rule and time step, then
 		# host, source, user, target user, process, parent, signature, ...
 		mkdir -p "$d"
