@@ -2,31 +2,35 @@
  * correlate, hold, assemble, store) over an arbitrary stream of records on up to
  * three partitions, run twice into two SQLite stores:
  *
- *  A. uninterrupted: the records in the order they were generated, in batches,
- *     the committable offset committed after each batch, as the Kafka runner does;
+ *  A. uninterrupted: the records in the order they were generated, one at a time
+ *     on one thread, in batches, the committable offset committed after each
+ *     batch, as the Kafka runner does;
  *  B. the same records in another interleaving of the partitions, in other
- *     batches, crashing now and then (the pipeline destroyed mid-stream, never
- *     told the input ended) and restarted on the same store, every partition read
- *     again from its last committed offset.
+ *     batches, each batch at once through vg_pipeline_process_many on 1-3 worker
+ *     threads with the value cache off, tiny or as shipped, crashing now and then
+ *     (the pipeline destroyed mid-stream, never told the input ended) and
+ *     restarted on the same store, every partition read again from its last
+ *     committed offset.
  *
- * The input is a program: its first byte chooses the partitions and A's batch size,
- * then each operation adds records to one partition at its own event-time clock
- * (a step forwards, or back by at most the allowed lateness: see op()): sshd failures (in
- * runs long enough for the brute-force rule), logins, sudo, firewall drops (in runs for
- * the port-scan rule), Sysmon process creation, process access and connections (runs for
- * the beaconing rule), an ECS web-shell spawn, an AIT-ADS third-party alert, or a line
- * that is no log at all; users and addresses from small pools shared by the partitions,
- * hosts from one pool per partition, so alerts share entities across partitions while
- * each correlation group stays in one.
- * B's interleaving, batches and crash points come from a generator seeded by the
- * input, so a crash reproduces.
+ * The input is a program: its first byte chooses the partitions and A's batch
+ * size, then each operation adds records to one partition at its own event-time
+ * clock (a step forwards, or back by at most the allowed lateness: see op()): sshd
+ * failures (in runs long enough for the brute-force rule), logins, sudo, firewall
+ * drops (in runs for the port-scan rule), Sysmon process creation, process access
+ * and connections (runs for the beaconing rule), an ECS web-shell spawn, an AIT-ADS
+ * third-party alert, or a line that is no log at all; users and addresses from
+ * small pools shared by the partitions, hosts from one pool per partition, so
+ * alerts share entities across partitions while each correlation group stays in
+ * one.  B's choices come from a generator seeded by the input, so a failure
+ * reproduces (FUZZ_PIPELINE_TRACE=1 prints every assembly and merge).
  *
  * The contract (ARCHITECTURE.md's delivery rules, pipeline.c's header): never a
  * crash, a leak or a sanitizer report, and B's store equals A's -- the same
- * incidents (id, version, alert count, title, times, merges), alerts, entities,
- * alert fields and record -> incident rows: neither the interleaving of
- * partitions, nor the batching, nor a crash and restart from the committed
- * offsets changes what is stored.
+ * surviving incidents (id, version, alert count, title, times), alerts, entities,
+ * alert fields and record -> incident rows, and the merged-away incidents both
+ * stores hold lead to the same survivor: neither the interleaving of partitions,
+ * nor the batching, nor the threads, nor the value cache, nor a crash and restart
+ * from the committed offsets changes what is stored.
  */
 #include "fuzz_input.h"
 #include "vg_engine.h"
@@ -105,6 +109,13 @@ static void add(struct stream *s, int part, vg_time t, enum vg_format fmt,
 	s->of_part[part][s->per_part[part]++] = s->n++;
 }
 
+/* The start of a Sysmon event of id ID as a JSON line, up to its event data:
+ * arguments Computer, then UtcTime. */
+#define SYSMON(id)                                                                       \
+	"{\"EventID\":" #id ",\"Provider_Name\":\"Microsoft-Windows-Sysmon\","           \
+	"\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"%s\","      \
+	"\"UtcTime\":\"%s\","
+
 /* "<pri>Mmm dd hh:mm:ss" of an RFC 3164 line at t. */
 static void bsd_time(vg_time t, char out[32])
 {
@@ -146,71 +157,54 @@ static void op(struct stream *s, struct input *in, vg_time *clock, vg_time *newe
 		switch (kind) {
 		case 0:
 			add(s, part, *t, VG_FMT_AUTO,
-			    "<38>%s %s sshd[%d]: Failed password for %s from %s port %d "
-			    "ssh2",
+			    "<38>%s %s sshd[%d]: Failed password for %s from %s "
+			    "port %d ssh2",
 			    bt, host, 100 + i, user, ip, 40000 + i);
 			break;
 		case 1:
 			add(s, part, *t, VG_FMT_AUTO,
-			    "<38>%s %s sshd[%d]: Accepted password for %s from %s port "
-			    "%d ssh2",
+			    "<38>%s %s sshd[%d]: Accepted password for %s from %s "
+			    "port %d ssh2",
 			    bt, host, 200 + i, user, ip, 41000 + i);
 			break;
 		case 2:
 			add(s, part, *t, VG_FMT_AUTO,
-			    "<85>%s %s sudo:  %s : TTY=pts/1 ; PWD=/home/%s ; USER=root "
-			    "; "
-			    "COMMAND=/bin/bash",
+			    "<85>%s %s sudo:  %s : TTY=pts/1 ; PWD=/home/%s ; "
+			    "USER=root ; COMMAND=/bin/bash",
 			    bt, host, user, user);
 			break;
 		case 3:
 			add(s, part, *t, VG_FMT_AUTO,
 			    "<4>%s %s kernel: [UFW BLOCK] IN=eth0 OUT= SRC=%s "
-			    "DST=10.0.0.9 "
-			    "LEN=44 PROTO=TCP SPT=%d DPT=%d",
+			    "DST=10.0.0.9 LEN=44 PROTO=TCP SPT=%d DPT=%d",
 			    bt, host, ip, 50000 + i, 20 + i);
 			break;
 		case 4:
 			add(s, part, *t, VG_FMT_AUTO,
-			    "{\"EventID\":1,\"Provider_Name\":\"Microsoft-Windows-"
-			    "Sysmon\","
-			    "\"Channel\":\"Microsoft-Windows-Sysmon/"
-			    "Operational\",\"Computer\":"
-			    "\"%s\",\"UtcTime\":\"%s\",\"Image\":\"C:"
-			    "\\\\Windows\\\\System32\\\\"
-			    "WindowsPowerShell\\\\v1.0\\\\powershell.exe\","
-			    "\"CommandLine\":"
-			    "\"powershell.exe -nop -enc "
-			    "SQBFAFgA%d\",\"User\":\"CORP\\\\%s\"}",
+			    SYSMON(1) "\"Image\":\"C:\\\\Windows\\\\System32\\\\"
+			              "WindowsPowerShell\\\\v1.0\\\\powershell.exe\","
+			              "\"CommandLine\":\"powershell.exe -nop -enc "
+			              "SQBFAFgA%d\",\"User\":\"CORP\\\\%s\"}",
 			    host, iso, i, user);
 			break;
 		case 5:
 			add(s, part, *t, VG_FMT_AUTO,
-			    "{\"EventID\":3,\"Provider_Name\":\"Microsoft-Windows-"
-			    "Sysmon\","
-			    "\"Channel\":\"Microsoft-Windows-Sysmon/"
-			    "Operational\",\"Computer\":"
-			    "\"%s\",\"UtcTime\":\"%s\",\"Image\":\"C:"
-			    "\\\\Users\\\\Public\\\\"
-			    "svchost.exe\",\"User\":\"CORP\\\\%s\",\"Protocol\":\"tcp\","
-			    "\"SourceIp\":\"10.0.5.21\",\"SourcePort\":\"%d\","
-			    "\"DestinationIp\":"
-			    "\"%s\",\"DestinationPort\":\"443\"}",
+			    SYSMON(
+			        3) "\"Image\":\"C:\\\\Users\\\\Public\\\\svchost.exe\","
+			           "\"User\":\"CORP\\\\%s\",\"Protocol\":\"tcp\","
+			           "\"SourceIp\":\"10.0.5.21\",\"SourcePort\":\"%d\","
+			           "\"DestinationIp\":\"%s\",\"DestinationPort\":"
+			           "\"443\"}",
 			    host, iso, user, 49152 + i, ip);
 			*t += 120 * VG_USEC_PER_SEC; /* a beacon every ~2 minutes */
 			break;
 		case 6:
 			add(s, part, *t, VG_FMT_AUTO,
-			    "{\"EventID\":10,\"Provider_Name\":\"Microsoft-Windows-"
-			    "Sysmon\","
-			    "\"Channel\":\"Microsoft-Windows-Sysmon/"
-			    "Operational\",\"Computer\":"
-			    "\"%s\",\"UtcTime\":\"%s\",\"SourceImage\":\"C:"
-			    "\\\\Users\\\\Public\\\\"
-			    "svchost.exe\",\"TargetImage\":\"C:"
-			    "\\\\Windows\\\\System32\\\\"
-			    "lsass.exe\",\"GrantedAccess\":\"0x1010\",\"User\":"
-			    "\"CORP\\\\%s\"}",
+			    SYSMON(10) "\"SourceImage\":\"C:\\\\Users\\\\Public\\\\"
+			               "svchost.exe\",\"TargetImage\":\"C:\\\\Windows\\\\"
+			               "System32\\\\lsass.exe\",\"GrantedAccess\":"
+			               "\"0x1010\","
+			               "\"User\":\"CORP\\\\%s\"}",
 			    host, iso, user);
 			break;
 		case 7:
@@ -218,8 +212,9 @@ static void op(struct stream *s, struct input *in, vg_time *clock, vg_time *newe
 			    "{\"@timestamp\":\"%s\",\"event.module\":\"linux\","
 			    "\"event.dataset\":\"process\",\"event.category\":"
 			    "\"process\","
-			    "\"event.type\":\"start\",\"host.name\":\"%s\",\"user.name\":"
-			    "\"www-data\",\"process.executable\":\"/bin/sh\","
+			    "\"event.type\":\"start\",\"host.name\":\"%s\","
+			    "\"user.name\":\"www-data\",\"process.executable\":\"/bin/"
+			    "sh\","
 			    "\"process.command_line\":\"sh -c id\",\"source.ip\":\"%s\"}",
 			    iso, host, ip);
 			break;
@@ -263,7 +258,9 @@ static void trace_merged(const char *merged, const char *into, void *ctx)
 	fprintf(stderr, "%s: merge %s -> %s\n", (const char *)ctx, merged, into);
 }
 
-static struct vg_pipeline *open_pipeline(const char *db, struct vg_config **cfg)
+/* A pipeline storing into db, with engine: the engine section's keys. */
+static struct vg_pipeline *open_pipeline(const char *db, const char *engine,
+                                         struct vg_config **cfg)
 {
 	char yaml[512];
 	struct vg_diag d;
@@ -274,8 +271,8 @@ static struct vg_pipeline *open_pipeline(const char *db, struct vg_config **cfg)
 	                                      (void *)(strstr(db, "/a.db") ? "A" : "B")};
 	vg_diag_init(&d);
 	snprintf(yaml, sizeof(yaml),
-	         "model: {path: none}\nstore: {path: \"%s\"}\nengine: {workers: 1}\n",
-	         db);
+	         "model: {path: none}\nstore: {path: \"%s\"}\nengine: {%s}\n", db,
+	         engine);
 	if (vg_config_load_string("fuzz", yaml, strlen(yaml), cfg, &d) != VG_OK ||
 	    vg_pipeline_new(*cfg, getenv("FUZZ_PIPELINE_TRACE") ? &hooks : NULL, &p,
 	                    &d) != VG_OK) {
@@ -291,6 +288,10 @@ struct run {
 	struct vg_pipeline *p;
 	struct vg_config *cfg;
 	const char *db;
+	char engine[64]; /* the engine section: workers, value cache */
+	bool many;       /* records through vg_pipeline_process_many, a batch at once */
+	struct vg_record recs[MAX_RECORDS]; /* this batch's, when many */
+	size_t nrecs;
 	size_t next[NPART_MAX];       /* next offset to read per partition */
 	int64_t committed[NPART_MAX]; /* last committed offset (next to read) */
 	bool touched[NPART_MAX];      /* a record of it in this batch */
@@ -300,7 +301,7 @@ static void start(struct run *r)
 {
 	static const char *const topics[NPART_MAX] = {"in", "in", "in"};
 	static const int32_t parts[NPART_MAX] = {0, 1, 2};
-	r->p = open_pipeline(r->db, &r->cfg);
+	r->p = open_pipeline(r->db, r->engine, &r->cfg);
 	if (vg_pipeline_set_assignment(r->p, topics, parts, (size_t)r->s->npart) != VG_OK)
 		abort();
 	for (int i = 0; i < r->s->npart; i++)
@@ -327,15 +328,21 @@ static void begin(struct run *r)
 	if (vg_pipeline_begin(r->p) != VG_OK)
 		abort();
 	memset(r->touched, 0, sizeof(r->touched));
+	r->nrecs = 0;
 }
 
 static void process(struct run *r, int part)
 {
 	const struct rec *c = &r->s->r[r->s->of_part[part][r->next[part]++]];
 	struct vg_source src = {"in", part, c->off};
+	r->touched[part] = true;
+	if (r->many) {
+		r->recs[r->nrecs++] =
+		    (struct vg_record){c->fmt, c->buf, c->len, src, c->ref};
+		return;
+	}
 	if (vg_pipeline_process(r->p, c->fmt, c->buf, c->len, &src, c->ref) != VG_OK)
 		abort();
-	r->touched[part] = true;
 }
 
 /* End the batch, deliver its outputs and commit what may be committed. */
@@ -343,6 +350,8 @@ static void end(struct run *r)
 {
 	struct vg_output *outs;
 	size_t nouts;
+	if (r->nrecs && vg_pipeline_process_many(r->p, r->recs, r->nrecs) != VG_OK)
+		abort();
 	if (vg_pipeline_end(r->p, &outs, &nouts) != VG_OK ||
 	    vg_pipeline_ack(r->p, outs, nouts) != VG_OK)
 		abort();
@@ -493,8 +502,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (in.n && s.n < MAX_RECORDS)
 		op(&s, &in, clock, newest);
 
-	/* A: generation order, batch_a records a batch. */
-	struct run a = {.s = &s, .db = db_a};
+	/* A: generation order, batch_a records a batch, one at a time on one thread. */
+	static struct run a, b;
+	a = (struct run){.s = &s, .db = db_a, .engine = "workers: 1"};
 	start(&a);
 	for (size_t i = 0; i < s.n;) {
 		begin(&a);
@@ -512,7 +522,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < size; i++)
 		seed = (seed ^ data[i]) * UINT64_C(0x100000001b3);
 	seed |= 1;
-	struct run b = {.s = &s, .db = db_b};
+	/* each batch at once on 1-3 threads, the value cache off, tiny or as shipped */
+	static const char *const caches[] = {"0", "16", "4096"};
+	b = (struct run){.s = &s, .db = db_b, .many = true};
+	snprintf(b.engine, sizeof(b.engine), "workers: %d, value_cache: %s",
+	         1 + (int)rnd(&seed, 3), caches[rnd(&seed, 3)]);
 	int crashes = 0;
 	start(&b);
 	while (!all_read(&b)) {
