@@ -27,26 +27,28 @@ static void tactics_csv(const struct vg_incident *inc, struct vg_buf *out)
 		}
 }
 
-/* The alert that names the incident: highest level, then a correlation, then the
- * earliest (first_ts, then id) -- never the position in inc->alerts, which differs
- * between an incident grown in memory (merged parts appended) and the same incident
- * restored from the store. */
+/* Does alert a name an incident before b: highest level, then a correlation, then
+ * the earliest (first_ts, then id) -- never the position in inc->alerts, which
+ * differs between an incident grown in memory (merged parts appended) and the same
+ * incident restored from the store. */
+static bool leads(const struct vg_incident_alert *a, const struct vg_incident_alert *b)
+{
+	if (a->level != b->level)
+		return a->level > b->level;
+	if (a->is_correlation != b->is_correlation)
+		return a->is_correlation;
+	if (a->first_ts != b->first_ts)
+		return a->first_ts < b->first_ts;
+	return strcmp(a->id, b->id) < 0;
+}
+
+/* The alert that names the incident (leads all the others). */
 static const struct vg_incident_alert *lead_alert(const struct vg_incident *inc)
 {
 	const struct vg_incident_alert *best = NULL;
-	for (size_t i = 0; i < inc->nalerts; i++) {
-		const struct vg_incident_alert *a = &inc->alerts[i];
-		if (!best || a->level != best->level) {
-			if (!best || a->level > best->level)
-				best = a;
-		} else if (a->is_correlation != best->is_correlation) {
-			if (a->is_correlation)
-				best = a;
-		} else if (a->first_ts != best->first_ts ? a->first_ts < best->first_ts
-		                                         : strcmp(a->id, best->id) < 0) {
-			best = a;
-		}
-	}
+	for (size_t i = 0; i < inc->nalerts; i++)
+		if (!best || leads(&inc->alerts[i], best))
+			best = &inc->alerts[i];
 	return best;
 }
 

@@ -76,8 +76,8 @@ struct stream {
 	struct rec r[MAX_RECORDS];
 	size_t n;
 	int npart;
-	size_t per_part[NPART_MAX];     /* records of each partition */
-	size_t (*of_part)[MAX_RECORDS]; /* [part][offset] -> index in r */
+	size_t per_part[NPART_MAX];             /* records of each partition */
+	size_t of_part[NPART_MAX][MAX_RECORDS]; /* [part][offset] -> index in r */
 };
 
 static char g_dir[64];
@@ -116,7 +116,7 @@ static void add(struct stream *s, int part, vg_time t, enum vg_format fmt,
 	"\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"%s\","      \
 	"\"UtcTime\":\"%s\","
 
-/* "<pri>Mmm dd hh:mm:ss" of an RFC 3164 line at t. */
+/* The "Mmm dd hh:mm:ss" of an RFC 3164 line at t. */
 static void bsd_time(vg_time t, char out[32])
 {
 	int mo, d, h, mi, sec, us;
@@ -474,7 +474,6 @@ static void remove_dir(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static size_t of_part[NPART_MAX][MAX_RECORDS];
 	static struct stream s;
 	struct input in = {data, size};
 	char db_a[96], db_b[96];
@@ -492,7 +491,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	remove_db(db_b);
 
 	memset(&s, 0, sizeof(s));
-	s.of_part = of_part;
 	uint8_t hdr = take(&in);
 	s.npart = 1 + hdr % NPART_MAX;
 	size_t batch_a = 1 + (hdr >> 2) % 16;
