@@ -7,10 +7,11 @@
  *     batch, as the Kafka runner does;
  *  B. the same records in another interleaving of the partitions, in other
  *     batches, each batch at once through vg_pipeline_process_many on 1-3 worker
- *     threads with the value cache off, tiny or as shipped, committing after two
- *     batches in three, crashing now and then (the pipeline destroyed mid-stream,
- *     never told the input ended) and restarted on the same store, every partition
- *     read again from its last committed offset.
+ *     threads with the value cache off, tiny or as shipped, half the time with a
+ *     store.retention of 3 h, committing after two batches in three, crashing
+ *     now and then (the pipeline destroyed mid-stream, never told the input
+ *     ended) and restarted on the same store, every partition read again from
+ *     its last committed offset.
  *
  * The input is a program: its first byte chooses the partitions and A's batch
  * size, then each operation adds records to one partition at its own event-time
@@ -30,7 +31,9 @@
  * alert fields and record -> incident rows, and the merged-away incidents both
  * stores hold lead to the same survivor: neither the interleaving of partitions,
  * nor the batching, nor the threads, nor the value cache, nor a crash and restart
- * from the committed offsets changes what is stored.
+ * from the committed offsets changes what is stored.  With a retention B holds
+ * less: only incidents quiet for 3 h before the newest are gone, and every row
+ * left about the rest is A's.
  */
 #include "fuzz_input.h"
 #include "vg_engine.h"
@@ -258,9 +261,10 @@ static void trace_merged(const char *merged, const char *into, void *ctx)
 	fprintf(stderr, "%s: merge %s -> %s\n", (const char *)ctx, merged, into);
 }
 
-/* A pipeline storing into db, with engine: the engine section's keys. */
-static struct vg_pipeline *open_pipeline(const char *db, const char *engine,
-                                         struct vg_config **cfg)
+/* A pipeline storing into db, with store: more keys of the store section, and
+ * engine: the engine section's keys. */
+static struct vg_pipeline *open_pipeline(const char *db, const char *store,
+                                         const char *engine, struct vg_config **cfg)
 {
 	char yaml[512];
 	struct vg_diag d;
@@ -271,8 +275,8 @@ static struct vg_pipeline *open_pipeline(const char *db, const char *engine,
 	                                      (void *)(strstr(db, "/a.db") ? "A" : "B")};
 	vg_diag_init(&d);
 	snprintf(yaml, sizeof(yaml),
-	         "model: {path: none}\nstore: {path: \"%s\"}\nengine: {%s}\n", db,
-	         engine);
+	         "model: {path: none}\nstore: {path: \"%s\"%s}\nengine: {%s}\n", db,
+	         store, engine);
 	if (vg_config_load_string("fuzz", yaml, strlen(yaml), cfg, &d) != VG_OK ||
 	    vg_pipeline_new(*cfg, getenv("FUZZ_PIPELINE_TRACE") ? &hooks : NULL, &p,
 	                    &d) != VG_OK) {
@@ -288,8 +292,9 @@ struct run {
 	struct vg_pipeline *p;
 	struct vg_config *cfg;
 	const char *db;
-	char engine[64]; /* the engine section: workers, value cache */
-	bool many;       /* records through vg_pipeline_process_many, a batch at once */
+	char engine[64];   /* the engine section: workers, value cache */
+	const char *store; /* more keys of the store section ("" or a retention) */
+	bool many;         /* records through vg_pipeline_process_many, a batch at once */
 	struct vg_record recs[MAX_RECORDS]; /* this batch's, when many */
 	size_t nrecs;
 	size_t next[NPART_MAX];       /* next offset to read per partition */
@@ -301,7 +306,7 @@ static void start(struct run *r)
 {
 	static const char *const topics[NPART_MAX] = {"in", "in", "in"};
 	static const int32_t parts[NPART_MAX] = {0, 1, 2};
-	r->p = open_pipeline(r->db, r->engine, &r->cfg);
+	r->p = open_pipeline(r->db, r->store, r->engine, &r->cfg);
 	if (vg_pipeline_set_assignment(r->p, topics, parts, (size_t)r->s->npart) != VG_OK)
 		abort();
 	for (int i = 0; i < r->s->npart; i++)
@@ -419,30 +424,73 @@ static int64_t merges_disagree(const char *db_a, const char *db_b)
 	return n;
 }
 
-/* The store's content as sorted text: surviving incidents (merged-away ones:
- * merges_disagree), alerts, entities, alert fields, record -> incident rows. */
-static char *dump(const char *db)
+/* With a retention in db_b: the surviving incidents of db_a that db_b removed and
+ * that were not quiet for `retention` before the newest incident (the removal
+ * horizon is at or before that).  @return how many. */
+static int64_t removed_not_quiet(const char *db_a, const char *db_b, vg_time retention)
 {
-	static const char *const queries[] = {
-	    "select id || '|' || version || '|' || alert_count || '|' || title || '|' || "
-	    "first_seen || '|' || last_seen from incidents where merged_into is null "
-	    "order by id",
-	    "select id || '|' || incident_id || '|' || rule_id || '|' || event_count || "
-	    "'|' || first_seen from alerts order by id",
-	    "select incident_id || '|' || type || '|' || value || '|' || alerts from "
-	    "entities order by 1",
-	    "select alert_id || '|' || name || '|' || value from alert_fields order by 1",
-	    "select * from record_incidents order by 1, 2, 3, 4",
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	char sql[512];
+	int64_t n = -1;
+	snprintf(sql, sizeof(sql), "attach '%s' as b", db_b);
+	if (sqlite3_open(db_a, &h) != SQLITE_OK ||
+	    sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+		abort();
+	snprintf(sql, sizeof(sql),
+	         "select count(*) from main.incidents where merged_into is null and id "
+	         "not in (select id from b.incidents) and last_seen_us >= (select "
+	         "max(last_seen_us) from main.incidents) - %lld",
+	         (long long)retention);
+	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+		abort();
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* The store's content as sorted text: surviving incidents (merged-away ones:
+ * merges_disagree), alerts, entities, alert fields, record -> incident rows; with
+ * `kept` (another store, whose retention removed incidents), only the rows about
+ * incidents and alerts that store still holds. */
+static char *dump(const char *db, const char *kept)
+{
+	/* each query: its head, the filter on `kept`, its order */
+	static const char *const queries[][3] = {
+	    {"select id || '|' || version || '|' || alert_count || '|' || title || '|' "
+	     "|| "
+	     "first_seen || '|' || last_seen from incidents where merged_into is null",
+	     "and id in (select id from k.incidents)", "order by id"},
+	    {"select id || '|' || incident_id || '|' || rule_id || '|' || event_count || "
+	     "'|' || first_seen from alerts where 1",
+	     "and incident_id in (select id from k.incidents)", "order by id"},
+	    {"select incident_id || '|' || type || '|' || value || '|' || alerts from "
+	     "entities where 1",
+	     "and incident_id in (select id from k.incidents)", "order by 1"},
+	    {"select alert_id || '|' || name || '|' || value from alert_fields where 1",
+	     "and alert_id in (select id from k.alerts)", "order by 1"},
+	    {"select * from record_incidents where 1",
+	     "and incident_id in (select id from k.incidents)", "order by 1, 2, 3, 4"},
 	};
 	sqlite3 *h;
 	struct vg_buf b;
+	char sql[512];
 	vg_buf_init(&b);
 	if (sqlite3_open(db, &h) != SQLITE_OK)
 		abort();
+	if (kept) {
+		snprintf(sql, sizeof(sql), "attach '%s' as k", kept);
+		if (sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
+			abort();
+	}
 	for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
 		sqlite3_stmt *st;
-		if (sqlite3_prepare_v2(h, queries[q], -1, &st, NULL) != SQLITE_OK) {
-			fprintf(stderr, "%s: %s\n", queries[q], sqlite3_errmsg(h));
+		snprintf(sql, sizeof(sql), "%s %s %s", queries[q][0],
+		         kept ? queries[q][1] : "", queries[q][2]);
+		if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+			fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(h));
 			abort();
 		}
 		while (sqlite3_step(st) == SQLITE_ROW) {
@@ -504,7 +552,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* A: generation order, batch_a records a batch, one at a time on one thread. */
 	static struct run a, b;
-	a = (struct run){.s = &s, .db = db_a, .engine = "workers: 1"};
+	a = (struct run){.s = &s, .db = db_a, .engine = "workers: 1", .store = ""};
 	start(&a);
 	for (size_t i = 0; i < s.n;) {
 		begin(&a);
@@ -525,6 +573,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* each batch at once on 1-3 threads, the value cache off, tiny or as shipped */
 	static const char *const caches[] = {"0", "16", "4096"};
 	b = (struct run){.s = &s, .db = db_b, .many = true};
+	/* and half the time a retention: what it removes goes, the rest stays as is */
+	b.store = rnd(&seed, 2) ? ", retention: 3h" : "";
 	snprintf(b.engine, sizeof(b.engine), "workers: %d, value_cache: %s",
 	         1 + (int)rnd(&seed, 3), caches[rnd(&seed, 3)]);
 	int crashes = 0;
@@ -558,7 +608,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	stop(&b);
 
-	char *da = dump(db_a), *dbb = dump(db_b);
+	bool pruned = *b.store != '\0';
+	if (getenv("FUZZ_PIPELINE_TRACE")) {
+		sqlite3 *h;
+		sqlite3_stmt *st;
+		long long n = 0;
+		if (sqlite3_open(db_b, &h) == SQLITE_OK &&
+		    sqlite3_prepare_v2(h,
+		                       "select value from metrics where name = "
+		                       "'incidents_pruned'",
+		                       -1, &st, NULL) == SQLITE_OK) {
+			if (sqlite3_step(st) == SQLITE_ROW)
+				n = sqlite3_column_int64(st, 0);
+			sqlite3_finalize(st);
+		}
+		sqlite3_close(h);
+		fprintf(stderr, "B: %s, store {%s}, %d crashes, %lld incidents pruned\n",
+		        b.engine, b.store, crashes, n);
+	}
+	char *da = dump(db_a, pruned ? db_b : NULL), *dbb = dump(db_b, NULL);
 	if (strcmp(da, dbb) != 0) {
 		fprintf(stderr, "stores differ after %d crashes:\n--- A\n%s\n--- B\n%s\n",
 		        crashes, da, dbb);
@@ -569,6 +637,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int64_t bad = merges_disagree(db_a, db_b);
 	if (bad != 0) {
 		fprintf(stderr, "%lld merged-away incidents lead elsewhere or nowhere\n",
+		        (long long)bad);
+		abort();
+	}
+	if (pruned && (bad = removed_not_quiet(db_a, db_b, 3 * 3600 * VG_USEC_PER_SEC))) {
+		fprintf(stderr, "retention removed %lld incidents that were not quiet\n",
 		        (long long)bad);
 		abort();
 	}
