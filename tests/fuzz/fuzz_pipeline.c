@@ -159,16 +159,11 @@ static void op(struct stream *s, struct input *in, vg_time *clock, vg_time *newe
 		vg_time_format(*t, iso);
 		switch (kind) {
 		case 0:
-			add(s, part, *t, VG_FMT_AUTO,
-			    "<38>%s %s sshd[%d]: Failed password for %s from %s "
-			    "port %d ssh2",
-			    bt, host, 100 + i, user, ip, 40000 + i);
-			break;
 		case 1:
 			add(s, part, *t, VG_FMT_AUTO,
-			    "<38>%s %s sshd[%d]: Accepted password for %s from %s "
-			    "port %d ssh2",
-			    bt, host, 200 + i, user, ip, 41000 + i);
+			    "<38>%s %s sshd[%d]: %s password for %s from %s port %d ssh2",
+			    bt, host, 100 + i, kind ? "Accepted" : "Failed", user, ip,
+			    40000 + i);
 			break;
 		case 2:
 			add(s, part, *t, VG_FMT_AUTO,
@@ -384,6 +379,28 @@ static void remove_db(const char *db)
 	}
 }
 
+/* The first column of sql's first row (-1 without a row) on store db, with store
+ * other (NULL: none) attached as "b". */
+static int64_t count_with(const char *db, const char *other, const char *sql)
+{
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	char attach[128];
+	int64_t n = -1;
+	snprintf(attach, sizeof(attach), "attach '%s' as b", other ? other : "");
+	if (sqlite3_open(db, &h) != SQLITE_OK ||
+	    (other && sqlite3_exec(h, attach, NULL, NULL, NULL) != SQLITE_OK) ||
+	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(h));
+		abort();
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
 /* An incident merged away in the batch that opened it was never stored, so which
  * merged-away incidents have a row depends on where batches ended.  Those in both
  * stores must lead to the same surviving incident, and each to one its own store
@@ -406,22 +423,7 @@ static int64_t merges_disagree(const char *db_a, const char *db_b)
 	         "null)) + (select count(*) from fb where cur not in (select id from "
 	         "b.incidents where merged_into is null))";
 #undef FINAL
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	char attach[128];
-	int64_t n = -1;
-	snprintf(attach, sizeof(attach), "attach '%s' as b", db_b);
-	if (sqlite3_open(db_a, &h) != SQLITE_OK ||
-	    sqlite3_exec(h, attach, NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "merges: %s\n", sqlite3_errmsg(h));
-		abort();
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
+	return count_with(db_a, db_b, sql);
 }
 
 /* With a retention in db_b: the surviving incidents of db_a that db_b removed and
@@ -429,26 +431,13 @@ static int64_t merges_disagree(const char *db_a, const char *db_b)
  * horizon is at or before that).  @return how many. */
 static int64_t removed_not_quiet(const char *db_a, const char *db_b, vg_time retention)
 {
-	sqlite3 *h;
-	sqlite3_stmt *st;
 	char sql[512];
-	int64_t n = -1;
-	snprintf(sql, sizeof(sql), "attach '%s' as b", db_b);
-	if (sqlite3_open(db_a, &h) != SQLITE_OK ||
-	    sqlite3_exec(h, sql, NULL, NULL, NULL) != SQLITE_OK)
-		abort();
 	snprintf(sql, sizeof(sql),
 	         "select count(*) from main.incidents where merged_into is null and id "
 	         "not in (select id from b.incidents) and last_seen_us >= (select "
 	         "max(last_seen_us) from main.incidents) - %lld",
 	         (long long)retention);
-	if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
-		abort();
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	return n;
+	return count_with(db_a, db_b, sql);
 }
 
 /* The store's content as sorted text: surviving incidents (merged-away ones:
@@ -609,23 +598,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	stop(&b);
 
 	bool pruned = *b.store != '\0';
-	if (getenv("FUZZ_PIPELINE_TRACE")) {
-		sqlite3 *h;
-		sqlite3_stmt *st;
-		long long n = 0;
-		if (sqlite3_open(db_b, &h) == SQLITE_OK &&
-		    sqlite3_prepare_v2(h,
-		                       "select value from metrics where name = "
-		                       "'incidents_pruned'",
-		                       -1, &st, NULL) == SQLITE_OK) {
-			if (sqlite3_step(st) == SQLITE_ROW)
-				n = sqlite3_column_int64(st, 0);
-			sqlite3_finalize(st);
-		}
-		sqlite3_close(h);
-		fprintf(stderr, "B: %s, store {%s}, %d crashes, %lld incidents pruned\n",
-		        b.engine, b.store, crashes, n);
-	}
+	if (getenv("FUZZ_PIPELINE_TRACE"))
+		fprintf(
+		    stderr, "B: %s, store {%s}, %d crashes, %lld incidents pruned\n",
+		    b.engine, b.store, crashes,
+		    (long long)count_with(db_b, NULL,
+		                          "select coalesce((select value from metrics "
+		                          "where name = 'incidents_pruned'), 0)"));
 	char *da = dump(db_a, pruned ? db_b : NULL), *dbb = dump(db_b, NULL);
 	if (strcmp(da, dbb) != 0) {
 		fprintf(stderr, "stores differ after %d crashes:\n--- A\n%s\n--- B\n%s\n",
