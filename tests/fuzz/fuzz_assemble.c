@@ -22,6 +22,7 @@
  * fields). */
 #include "fuzz_input.h"
 #include "fuzz_rules.h"
+#include "fuzz_store.h"
 #include "vg_correlate.h"
 #include "vg_engine.h"
 
@@ -119,18 +120,6 @@ static void differs(const char *id, const char *what)
 	fprintf(stderr, "fuzz_assemble: incident %s loaded from the store: %s differs\n",
 	        id, what);
 	abort();
-}
-
-/* The store file and what SQLite keeps beside it (a process that aborted left
- * its write-ahead log, which a new store of the same name would replay). */
-static void remove_store(void)
-{
-	static const char *const ext[] = {"", "-wal", "-shm", "-journal"};
-	char p[96];
-	for (size_t i = 0; i < POOL(ext); i++) {
-		snprintf(p, sizeof(p), "%s%s", g_store_path, ext[i]);
-		unlink(p);
-	}
 }
 
 static bool same_str(const char *a, const char *b)
@@ -378,7 +367,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!g_store_path[0])
 			snprintf(g_store_path, sizeof(g_store_path),
 			         "/tmp/vigil-fuzz-assemble-%d.db", (int)getpid());
-		remove_store();
+		fz_remove_store(g_store_path);
 		if (vg_store_open(g_store_path, &g_store, errstr, sizeof(errstr)) !=
 		    VG_OK) {
 			fprintf(stderr, "fuzz_assemble: %s\n", errstr);
@@ -407,7 +396,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (g_store) {
 		vg_store_close(g_store);
 		g_store = NULL;
-		remove_store();
+		fz_remove_store(g_store_path);
 	}
 	vg_strmap_free(&ids);
 	vg_strmap_free(&st.at);

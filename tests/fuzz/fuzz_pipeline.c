@@ -36,6 +36,7 @@
  * left about the rest is A's.
  */
 #include "fuzz_input.h"
+#include "fuzz_store.h"
 #include "vg_engine.h"
 
 #include <sqlite3.h>
@@ -84,6 +85,7 @@ struct stream {
 };
 
 static char g_dir[64];
+static char g_db[2][96]; /* run A's store, run B's */
 
 static void add(struct stream *s, int part, vg_time t, enum vg_format fmt,
                 const char *fmtstr, ...) __attribute__((format(printf, 5, 6)));
@@ -369,16 +371,6 @@ static void end(struct run *r, bool commit)
 	}
 }
 
-static void remove_db(const char *db)
-{
-	char f[128];
-	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(f, sizeof(f), "%s%s", db, sfx[i]);
-		unlink(f);
-	}
-}
-
 /* The first column of sql's first row (-1 without a row) on store db, with store
  * other (NULL: none) attached as "b". */
 static int64_t count_with(const char *db, const char *other, const char *sql)
@@ -503,11 +495,8 @@ static char *dump(const char *db, const char *kept)
  * after a failure they stay for a look. */
 static void remove_dir(void)
 {
-	char db[96];
-	snprintf(db, sizeof(db), "%s/a.db", g_dir);
-	remove_db(db);
-	snprintf(db, sizeof(db), "%s/b.db", g_dir);
-	remove_db(db);
+	fz_remove_store(g_db[0]);
+	fz_remove_store(g_db[1]);
 	rmdir(g_dir);
 }
 
@@ -515,19 +504,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct stream s;
 	struct input in = {data, size};
-	char db_a[96], db_b[96];
+	const char *db_a = g_db[0], *db_b = g_db[1];
 
-	if (!g_dir[0]) {
+	if (!g_dir[0]) { /* mkdtemp's template: a folder of this process's own */
 		vg_log_set_level(VG_LOG_ERROR);
 		snprintf(g_dir, sizeof(g_dir), "/dev/shm/vigil-fuzz-pipeline-XXXXXX");
 		if (!mkdtemp(g_dir))
 			abort();
+		snprintf(g_db[0], sizeof(g_db[0]), "%s/a.db", g_dir);
+		snprintf(g_db[1], sizeof(g_db[1]), "%s/b.db", g_dir);
 		atexit(remove_dir);
 	}
-	snprintf(db_a, sizeof(db_a), "%s/a.db", g_dir);
-	snprintf(db_b, sizeof(db_b), "%s/b.db", g_dir);
-	remove_db(db_a);
-	remove_db(db_b);
+	fz_remove_store(db_a);
+	fz_remove_store(db_b);
 
 	memset(&s, 0, sizeof(s));
 	uint8_t hdr = take(&in);
