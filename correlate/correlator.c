@@ -44,7 +44,20 @@
  * stats, never mixed into windows (stand-alone alerts are stateless and still
  * fire).  Groups expire against the lowest watermark of all partitions seen (a
  * group may hold events of several partitions); idle partitions must be advanced by
- * the caller (vg_correlator_advance).  Expiry walks each rule's list from its head
+ * the caller (vg_correlator_advance).
+ *
+ * Order: unordered (the default), hits are counted as they arrive, so a group fed
+ * by several partitions depends on how they interleave.  Ordered (conf.ordered,
+ * the pipeline's mode), a hit that correlations consume is copied -- its time,
+ * position, the rules it hit and the values of the fields correlation reads
+ * (kept_fields) -- into a heap (struct held_hit), and vg_correlator_release counts
+ * the held hits before the caller's release point in (time, partition, offset,
+ * values, topic) order, closing before each hit the windows that end before its
+ * time: every count, window and alert is then a function of the events' times and
+ * positions, not of their arrival.  Held hits hold offsets back
+ * (vg_correlator_min_offset) and the restart marks they may meet
+ * (vg_correlator_sweep_marks); conf.max_held_hits bounds them (the oldest is
+ * counted early, and counted in hits_released_early).  Expiry walks each rule's list from its head
  * (least recently touched for eager windows, oldest opened for the others), so a
  * group that is not at the head may be dropped a little later than its deadline:
  * that keeps state longer, never changes a result.
@@ -63,9 +76,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALERT_EVENTS_MAX     256
-#define DEFAULT_MAX_PER_RULE 100000
-#define DEFAULT_MAX_TOTAL    1000000
+#define ALERT_EVENTS_MAX      256
+#define DEFAULT_MAX_PER_RULE  100000
+#define DEFAULT_MAX_TOTAL     1000000
+#define DEFAULT_MAX_HELD_HITS 1000000
 
 /* A reference to one event: its time, and its partition (index into the
  * correlator's partition table, top 16 bits) with its offset (low 48 bits, sign
@@ -109,6 +123,32 @@ struct vent {
 	uint64_t h;
 	vg_time ts;
 };
+
+/* Ordered mode: a hit that correlations consume, held until the release point
+ * passes it.  One allocation: this header, the rules it hit (nrules pointers),
+ * then its values of the fields correlation reads (c->kept), each an int32 field
+ * id, a kind byte, a uint32 length and the bytes. */
+struct held_hit {
+	vg_time ts;
+	const char *topic; /* interned */
+	int32_t partition;
+	uint32_t pidx; /* the partition's index in c->parts */
+	int64_t offset;
+	uint64_t tie; /* hash of the values: orders equal positions of two inputs */
+	uint32_t nrules;
+	uint32_t len; /* bytes of values */
+};
+#define HELD_VAL_HDR 9 /* field id, kind, length */
+
+static inline const struct vg_rule **held_rules(struct held_hit *h)
+{
+	return (const struct vg_rule **)(h + 1);
+}
+
+static inline const char *held_vals(struct held_hit *h)
+{
+	return (const char *)(held_rules(h) + h->nrules);
+}
 
 /* An alert of a correlation that other correlations consume, waiting to be fed
  * to them (as an event carrying its group values) once the current call is done. */
@@ -320,6 +360,15 @@ struct vg_correlator {
 	struct chained *pending;
 	size_t npending, pendcap;
 	bool draining;
+	/* ordered mode: held hits (a min-heap by cmp_held_hit), the fields they keep,
+	 * the arena their events are rebuilt in, and the release point so far */
+	struct held_hit **held;
+	size_t nheld, heldcap;
+	vg_field *kept;
+	size_t nkept;
+	struct vg_arena *rel_arena;
+	vg_time released_to;
+	struct vg_buf hold;
 };
 
 /* ---------------------------------------------------------------- topics */
@@ -388,6 +437,44 @@ static void recompute_low(struct vg_correlator *c)
 }
 
 /* ----------------------------------------------------------- lifecycle */
+
+static bool kept_add(struct vg_correlator *c, size_t *cap, vg_field f)
+{
+	if (f == VG_FIELD_NONE || f < 0)
+		return true;
+	for (size_t i = 0; i < c->nkept; i++)
+		if (c->kept[i] == f)
+			return true;
+	vg_field *nk = vg_grow(c->kept, cap, c->nkept + 1, sizeof(*nk));
+	if (!nk)
+		return false;
+	c->kept = nk;
+	c->kept[c->nkept++] = f;
+	return true;
+}
+
+/* Ordered mode: every field a held hit's counting can read -- the group-by fields
+ * of every correlation (per referenced rule), their value fields, and the entity
+ * fields an alert reports (snapshot_f).  @return false when out of memory. */
+static bool kept_fields(struct vg_correlator *c)
+{
+	size_t cap = 0;
+	bool ok = true;
+	for (size_t k = 0; k < c->nrules; k++) {
+		const struct vg_corr *corr = c->rules[k].rule->corr;
+		for (size_t i = 0; i < corr->ngroup; i++)
+			ok = ok && kept_add(c, &cap, corr->group_by[i]);
+		for (size_t r = 0; r < corr->nrefs; r++) {
+			for (size_t i = 0; corr->ref_group && i < corr->ngroup; i++)
+				ok = ok && kept_add(c, &cap, corr->ref_group[r][i]);
+			if (corr->field_name && corr->ref_field)
+				ok = ok && kept_add(c, &cap, corr->ref_field[r]);
+		}
+	}
+	for (size_t i = 0; i < c->nentity; i++)
+		ok = ok && kept_add(c, &cap, c->entity[i]);
+	return ok;
+}
 
 vg_err vg_correlator_new(const struct vg_ruleset *rs,
                          const struct vg_correlator_conf *conf,
@@ -468,6 +555,16 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
 		vg_correlator_destroy(c);
 		return VG_ERR_NOMEM;
 	}
+	c->released_to = VG_TIME_NONE;
+	vg_buf_init(&c->hold);
+	if (c->conf.ordered) {
+		if (!c->conf.max_held_hits)
+			c->conf.max_held_hits = DEFAULT_MAX_HELD_HITS;
+		if (!kept_fields(c) || !(c->rel_arena = vg_arena_new(1 << 14))) {
+			vg_correlator_destroy(c);
+			return VG_ERR_NOMEM;
+		}
+	}
 	*out = c;
 	return VG_OK;
 }
@@ -542,6 +639,12 @@ void vg_correlator_destroy(struct vg_correlator *c)
 	vg_buf_free(&c->strs);
 	vg_arena_destroy(c->arena);
 	free(c->pending);
+	for (size_t i = 0; i < c->nheld; i++)
+		free(c->held[i]);
+	free(c->held);
+	free(c->kept);
+	vg_arena_destroy(c->rel_arena);
+	vg_buf_free(&c->hold);
 	free(c);
 }
 
@@ -988,9 +1091,10 @@ static void close_window(struct vg_correlator *c, struct group *g, vg_alert_fn f
 	group_remove(c, g);
 }
 
-static void expire(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
+/* Close (or drop) the groups whose windows end before `at`. */
+static void expire_at(struct vg_correlator *c, vg_time at, vg_alert_fn fn, void *fn_ctx)
 {
-	if (c->low_wm == VG_TIME_NONE)
+	if (at == VG_TIME_NONE)
 		return;
 	for (size_t k = 0; k < c->nrules; k++) {
 		struct rstate *r = &c->rules[k];
@@ -999,7 +1103,7 @@ static void expire(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 		if (corr->type == VG_CORR_TEMPORAL ||
 		    corr->type == VG_CORR_TEMPORAL_ORDERED)
 			eager = true;
-		while (r->head && r->head->deadline < c->low_wm) {
+		while (r->head && r->head->deadline < at) {
 			if (eager)
 				group_remove(
 				    c, r->head); /* cannot reach the count any more */
@@ -1007,6 +1111,11 @@ static void expire(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 				close_window(c, r->head, fn, fn_ctx);
 		}
 	}
+}
+
+static void expire(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
+{
+	expire_at(c, c->low_wm, fn, fn_ctx);
 }
 
 static void evict_one(struct vg_correlator *c, struct rstate *prefer)
@@ -1301,6 +1410,17 @@ vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
 	return VG_OK;
 }
 
+/* Is a hit of partition pidx at or before offset still held (ordered mode)?  It
+ * is yet to be counted, so the marks it may meet must stay. */
+static bool held_at_or_before(const struct vg_correlator *c, uint32_t pidx,
+                              int64_t offset)
+{
+	for (size_t i = 0; i < c->nheld; i++)
+		if (c->held[i]->pidx == pidx && c->held[i]->offset <= offset)
+			return true;
+	return false;
+}
+
 size_t vg_correlator_sweep_marks(struct vg_correlator *c)
 {
 	size_t dropped = 0;
@@ -1312,7 +1432,9 @@ size_t vg_correlator_sweep_marks(struct vg_correlator *c)
 				if (c->parts[i].topic == m->topic &&
 				    c->parts[i].partition == m->partition)
 					part = &c->parts[i];
-			if (!part || part->max_offset < m->offset) {
+			if (!part || part->max_offset < m->offset ||
+			    held_at_or_before(c, (uint32_t)(part - c->parts),
+			                      m->offset)) {
 				pm = &m->next;
 				continue;
 			}
@@ -1863,6 +1985,144 @@ static void drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 	c->draining = false;
 }
 
+/* ------------------------------------------------------- ordered mode */
+
+/* Event-time order of held hits: time, then position (partition, offset), then
+ * their values and, last, the topic's name, so that two inputs whose records sit
+ * at equal positions are ordered by what they say before what they are called. */
+static int cmp_held_hit(const void *x, const void *y)
+{
+	const struct held_hit *a = *(struct held_hit *const *)x;
+	const struct held_hit *b = *(struct held_hit *const *)y;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	if (a->partition != b->partition)
+		return a->partition < b->partition ? -1 : 1;
+	if (a->offset != b->offset)
+		return a->offset < b->offset ? -1 : 1;
+	if (a->tie != b->tie)
+		return a->tie < b->tie ? -1 : 1;
+	return strcmp(a->topic ? a->topic : "", b->topic ? b->topic : "");
+}
+
+/* Where windows may close while held hits are counted: not past the lowest
+ * watermark of the partitions fed, the release point given, nor the time of the
+ * next hit still held (its window may still be open). */
+static vg_time close_point(const struct vg_correlator *c, vg_time upto)
+{
+	vg_time at = c->low_wm;
+	if (upto != VG_TIME_NONE && upto < at)
+		at = upto;
+	if (c->nheld && c->held[0]->ts < at)
+		at = c->held[0]->ts;
+	return at;
+}
+
+/* Count the first held hit: its event is rebuilt from the kept values, the windows
+ * ending before it close, then it is fed to its consumers as vg_correlator_feed's
+ * unordered mode would. */
+static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
+                        void *fn_ctx)
+{
+	vg_heap_pop(c->held, c->nheld, sizeof(*c->held), cmp_held_hit);
+	struct held_hit *h = c->held[--c->nheld];
+	struct vg_event *ev = vg_event_new(c->rel_arena);
+	if (ev) {
+		const char *v = held_vals(h), *end = v + h->len;
+		while (v + HELD_VAL_HDR <= end) {
+			int32_t f;
+			uint32_t len;
+			memcpy(&f, v, 4);
+			memcpy(&len, v + 5, 4);
+			(void)vg_event_set(ev, f, v + HELD_VAL_HDR, len,
+			                   (enum vg_value_kind)(uint8_t)v[4]);
+			v += HELD_VAL_HDR + len;
+		}
+		ev->ts = h->ts;
+		ev->src = (struct vg_source){h->topic, h->partition, h->offset};
+		vg_time at = close_point(c, upto);
+		if (at == VG_TIME_NONE || at > h->ts)
+			at = h->ts;
+		expire_at(c, at, fn, fn_ctx);
+		drain_chained(c, fn, fn_ctx);
+		c->stamp++;
+		for (uint32_t i = 0; i < h->nrules; i++)
+			feed_consumers(c, held_rules(h)[i], ev, h->topic, fn, fn_ctx);
+		drain_chained(c, fn, fn_ctx);
+	}
+	vg_arena_reset(c->rel_arena);
+	free(h);
+}
+
+/* Hold a hit's consumed rules with the kept values of ev (ordered mode).  Out of
+ * memory the hit is counted at once, out of order. */
+static void hold_hit(struct vg_correlator *c, const struct vg_event *ev,
+                     struct partition *pt, const struct vg_rule **rules, size_t nrules,
+                     const char *itopic, vg_alert_fn fn, void *fn_ctx)
+{
+	struct vg_buf *b = &c->hold;
+	vg_buf_reset(b);
+	for (size_t i = 0; i < c->nkept; i++) {
+		const struct vg_value *v = vg_event_get(ev, c->kept[i]);
+		if (!v)
+			continue;
+		int32_t f = c->kept[i];
+		uint8_t kind = v->kind;
+		uint32_t len = v->len;
+		vg_buf_append(b, &f, 4);
+		vg_buf_append(b, &kind, 1);
+		vg_buf_append(b, &len, 4);
+		vg_buf_append(b, v->ptr ? v->ptr : "", len);
+	}
+	size_t rsz = nrules * sizeof(*rules);
+	struct held_hit *h = NULL;
+	struct held_hit **nh = NULL;
+	if (!b->oom)
+		h = malloc(sizeof(*h) + rsz + b->len);
+	if (h)
+		nh = vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh));
+	if (!nh) {
+		free(h);
+		c->stamp++;
+		for (size_t i = 0; i < nrules; i++)
+			feed_consumers(c, rules[i], ev, itopic, fn, fn_ctx);
+		drain_chained(c, fn, fn_ctx);
+		return;
+	}
+	c->held = nh;
+	*h = (struct held_hit){.ts = ev->ts,
+	                       .topic = itopic,
+	                       .partition = ev->src.partition,
+	                       .offset = ev->src.offset,
+	                       .tie = vg_hash64(b->data ? b->data : "", b->len, 0),
+	                       .pidx = (uint32_t)(pt - c->parts),
+	                       .nrules = (uint32_t)nrules,
+	                       .len = (uint32_t)b->len};
+	memcpy(held_rules(h), rules, rsz);
+	if (b->len)
+		memcpy((char *)held_vals(h), b->data, b->len);
+	c->held[c->nheld] = h;
+	vg_heap_push(c->held, c->nheld++, sizeof(*c->held), cmp_held_hit);
+	while (c->nheld > c->conf.max_held_hits) {
+		c->stats.hits_released_early++;
+		count_first(c, c->released_to, fn, fn_ctx);
+	}
+}
+
+void vg_correlator_release(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
+                           void *fn_ctx)
+{
+	if (!c || !c->conf.ordered || upto == VG_TIME_NONE)
+		return;
+	if (c->released_to == VG_TIME_NONE || upto > c->released_to)
+		c->released_to = upto;
+	while (c->nheld && (upto == VG_CORRELATOR_RELEASE_ALL || c->held[0]->ts < upto))
+		count_first(c, upto, fn, fn_ctx);
+	expire_at(c, close_point(c, upto), fn, fn_ctx);
+	drain_chained(c, fn, fn_ctx);
+	c->stats.open_groups = c->ngroups;
+}
+
 void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
                         const struct vg_rule *const *hits, size_t nhits, vg_alert_fn fn,
                         void *fn_ctx)
@@ -1884,20 +2144,29 @@ void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
 		p->wm = ev->ts - c->conf.allowed_lateness;
 		if (old == c->low_wm || c->low_wm == VG_TIME_NONE)
 			recompute_low(c);
-		expire(c, fn, fn_ctx);
+		if (!c->conf.ordered)
+			expire(c, fn, fn_ctx);
 	}
 	if (late)
 		c->stats.late_events++;
+	const struct vg_rule *consumed[64];
+	size_t nconsumed = 0;
 	for (size_t i = 0; i < nhits; i++) {
 		const struct vg_rule *rule = hits[i];
 		if (!rule || rule->is_correlation)
 			continue;
 		if (rule->standalone)
 			emit_standalone(c, rule, ev, itopic, fn, fn_ctx);
-		if (late)
+		if (late || !rule->nconsumers)
 			continue;
-		feed_consumers(c, rule, ev, itopic, fn, fn_ctx);
+		if (c->conf.ordered && p &&
+		    nconsumed < sizeof(consumed) / sizeof(*consumed))
+			consumed[nconsumed++] = rule;
+		else
+			feed_consumers(c, rule, ev, itopic, fn, fn_ctx);
 	}
+	if (nconsumed)
+		hold_hit(c, ev, p, consumed, nconsumed, itopic, fn, fn_ctx);
 	drain_chained(c, fn, fn_ctx);
 	c->stats.open_groups = c->ngroups;
 }
@@ -1917,7 +2186,8 @@ void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t p
 		    watermark + c->conf.allowed_lateness > p->max_ts)
 			p->max_ts = watermark + c->conf.allowed_lateness;
 		recompute_low(c);
-		expire(c, fn, fn_ctx);
+		if (!c->conf.ordered)
+			expire(c, fn, fn_ctx);
 	}
 	drain_chained(c, fn, fn_ctx);
 	c->stats.open_groups = c->ngroups;
@@ -1939,6 +2209,11 @@ bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
 			break;
 	if (pidx == c->nparts)
 		return false;
+	for (size_t i = 0; i < c->nheld; i++)
+		if (c->held[i]->pidx == pidx && c->held[i]->offset < lo) {
+			lo = c->held[i]->offset;
+			found = true;
+		}
 	for (size_t k = 0; k < c->nrules; k++) {
 		bool ring = c->rules[k].kind == G_RING;
 		for (const struct group *g = c->rules[k].head; g; g = g->next) {
@@ -1989,4 +2264,5 @@ void vg_correlator_stats(const struct vg_correlator *c, struct vg_correlator_sta
 	*out = c->stats;
 	out->open_groups = c->ngroups;
 	out->marks = c->nmarks;
+	out->held_hits = c->nheld;
 }

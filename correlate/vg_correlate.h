@@ -215,11 +215,20 @@ struct vg_correlator_conf {
 	vg_time allowed_lateness;   /* events older than watermark are "late" */
 	size_t max_groups_per_rule; /* 0 = default (100000) */
 	size_t max_groups_total;    /* 0 = default (1000000) */
+	/* Count hits in event-time order whatever order they arrive in: hold the hits
+	 * that correlations consume until vg_correlator_release passes them (see
+	 * there).  false: count them as they arrive (vg_correlator_feed). */
+	bool ordered;
+	size_t max_held_hits; /* ordered: held before the oldest is counted anyway
+	                         (hits_released_early); 0 = default (1000000) */
 };
 
 struct vg_correlator_stats {
 	uint64_t events, hits, alerts, late_events, evicted_groups, open_groups;
-	uint64_t marks; /* restored marks still held (vg_correlator_sweep_marks) */
+	uint64_t marks;     /* restored marks still held (vg_correlator_sweep_marks) */
+	uint64_t held_hits; /* ordered: hits waiting for vg_correlator_release */
+	uint64_t hits_released_early; /* ordered: counted before the release point
+	                                 passed them (max_held_hits reached) */
 };
 
 struct vg_correlator; /* single-threaded: one per worker / partition set */
@@ -232,22 +241,44 @@ void vg_correlator_destroy(struct vg_correlator *c);
 /**
  * @brief Feed one event with its detection hits (from vg_detect).  Emits alerts
  * through fn, synchronously.  Advances the event's partition watermark.
+ * Ordered (conf.ordered): the alerts of rules that stand alone are emitted here;
+ * a hit that correlations consume is copied (the fields they read, with its time
+ * and position) and held for vg_correlator_release, and no window is closed here.
  */
 void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
                         const struct vg_rule *const *hits, size_t nhits, vg_alert_fn fn,
                         void *fn_ctx);
 
+/** vg_correlator_release's upto: every held hit (the end of the input). */
+#define VG_CORRELATOR_RELEASE_ALL INT64_MAX
+
+/**
+ * @brief Ordered mode: count the held hits with a time before upto, in event-time
+ * order (time, then partition, offset, their values, topic name), closing the
+ * windows that end before each hit as it is counted, then those that end before
+ * upto.  The caller promises that no hit before upto will be fed any more: upto is
+ * at most every partition's watermark (the oldest newest event time of all the
+ * partitions that can still deliver, minus allowed_lateness), so the counts do not
+ * depend on how partitions interleave or where batches end.  Windows never close
+ * past the lowest watermark of the partitions fed (as in vg_correlator_feed's
+ * mode).  VG_TIME_NONE: nothing; VG_CORRELATOR_RELEASE_ALL: every held hit.
+ * No-op unless ordered.
+ */
+void vg_correlator_release(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
+                           void *fn_ctx);
+
 /**
  * @brief Advance event time for a partition without an event (idle partitions),
- * closing windows that end before the watermark.
+ * closing windows that end before the watermark (ordered: at the next
+ * vg_correlator_release).
  */
 void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t partition,
                            vg_time watermark, vg_alert_fn fn, void *fn_ctx);
 
 /**
- * @brief The smallest offset of topic/partition still held in an open window.
- * The caller must not commit past it.  @return true and *offset when one is held,
- * false when no open window holds an event of that partition.
+ * @brief The smallest offset of topic/partition still held in an open window (or,
+ * ordered, by a held hit).  The caller must not commit past it.  @return true and
+ * *offset when one is held, false when nothing holds an event of that partition.
  */
 bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
                               int32_t partition, int64_t *offset);

@@ -1039,6 +1039,287 @@ START_TEST(differential_event_count_ring)
 }
 END_TEST
 
+/* ------------------------------------------------- event-time order (ordered) */
+
+/* Every kind of window, and a correlation of a correlation, over rules a, b, c. */
+#define ORDER_RULES                                                                      \
+	ABC_RULES                                                                        \
+	"title: EC\nid: ec\nname: ec\ncorrelation:\n  type: event_count\n  rules: [a]\n" \
+	"  group-by: [source.ip]\n  timespan: 10s\n  condition: {gte: 3}\n---\n"         \
+	"title: VC\nid: vc\ncorrelation:\n  type: value_count\n  rules: [b]\n"           \
+	"  group-by: [source.ip]\n  timespan: 10s\n"                                     \
+	"  condition: {field: user.name, gte: 3}\n---\n"                                 \
+	"title: TP\nid: tp\ncorrelation:\n  type: temporal\n  rules: [a, b, c]\n"        \
+	"  group-by: [source.ip]\n  timespan: 10s\n---\n"                                \
+	"title: TO\nid: to\ncorrelation:\n  type: temporal_ordered\n  rules: [a, b, "    \
+	"c]\n"                                                                           \
+	"  group-by: [source.ip]\n  timespan: 10s\n---\n"                                \
+	"title: FX\nid: fx\ncorrelation:\n  type: event_count\n  rules: [c]\n"           \
+	"  group-by: [source.ip]\n  timespan: 5s\n  condition: {lt: 3}\n---\n"           \
+	"title: CH\nid: ch\ncorrelation:\n  type: event_count\n  rules: [ec]\n"          \
+	"  group-by: [source.ip]\n  timespan: 60s\n  condition: {gte: 2}\n"
+
+#define ORDER_EVENTS 900
+#define ORDER_PARTS  3
+
+struct order_ev {
+	vg_time ts;
+	int part;
+	int64_t offset; /* the partition's own, in its order */
+	char action[2], ip[16], user[8];
+};
+
+/* Feed one event of partition "p"/part, or "p"/0 when `single` (detection, then
+ * the correlator). */
+static void feed_part(struct fixture *fx, const struct order_ev *e, bool single)
+{
+	struct vg_event *ev = vg_event_new(g_arena);
+	ck_assert_ptr_nonnull(ev);
+	ev->ts = e->ts;
+	ev->src = (struct vg_source){"p", single ? 0 : e->part, e->offset};
+	const char *kv[] = {"event.action", e->action,   "source.ip",
+	                    e->ip,          "user.name", e->user};
+	for (size_t i = 0; i < 6; i += 2)
+		ck_assert_int_eq(vg_event_set_named(ev, kv[i], strlen(kv[i]), kv[i + 1],
+		                                    strlen(kv[i + 1]), VG_VK_STR, true),
+		                 VG_OK);
+	const struct vg_rule *hits[16];
+	size_t n = vg_detect(fx->rs, fx->ctx, ev, hits, 16);
+	vg_correlator_feed(fx->c, ev, hits, n, on_alert, NULL);
+}
+
+static int cmp_got_full(const void *a, const void *b)
+{
+	const struct got *x = a, *y = b;
+	int c = strcmp(x->rule, y->rule);
+	if (c || (c = cmp_got(a, b)))
+		return c;
+	if (x->last_ts != y->last_ts)
+		return x->last_ts < y->last_ts ? -1 : 1;
+	if (x->count != y->count)
+		return x->count < y->count ? -1 : 1;
+	if (x->first_off != y->first_off)
+		return x->first_off < y->first_off ? -1 : 1;
+	return x->last_off < y->last_off ? -1 : x->last_off > y->last_off;
+}
+
+/* Run the events in the order of idx[] through a correlator (ordered or not),
+ * releasing (ordered) after every `batch` events up to the oldest newest time of the
+ * three partitions minus the lateness, as engine/pipeline.c does; then every
+ * partition ends.  The alerts, sorted, go to out.  lateness < 0: the reference, an
+ * unordered correlator without lateness that sees one partition (the events must
+ * come in event-time order). */
+static size_t order_run(const struct order_ev *evs, const int *idx, bool ordered,
+                        int batch, vg_time lateness, struct got *out)
+{
+	bool single = lateness < 0;
+	if (single)
+		lateness = 0;
+	struct fixture fx;
+	fx.rs = load_ok(ORDER_RULES);
+	fx.ctx = vg_detect_ctx_new(fx.rs);
+	ck_assert_ptr_nonnull(fx.ctx);
+	struct vg_correlator_conf conf = {.allowed_lateness = lateness,
+	                                  .ordered = ordered};
+	ck_assert_int_eq(vg_correlator_new(fx.rs, &conf, &fx.c), VG_OK);
+	g_ngot = 0;
+	vg_time newest[ORDER_PARTS];
+	for (int k = 0; k < ORDER_PARTS; k++)
+		newest[k] = VG_TIME_NONE;
+	for (int i = 0; i < ORDER_EVENTS; i++) {
+		const struct order_ev *e = &evs[idx[i]];
+		feed_part(&fx, e, single);
+		if (e->ts > newest[e->part])
+			newest[e->part] = e->ts;
+		if ((i + 1) % batch)
+			continue;
+		vg_time low = INT64_MAX;
+		for (int k = 0; k < ORDER_PARTS; k++)
+			low = newest[k] < low ? newest[k] : low;
+		vg_correlator_release(fx.c, low == VG_TIME_NONE ? low : low - lateness,
+		                      on_alert, NULL);
+	}
+	for (int k = 0; k < ORDER_PARTS; k++)
+		vg_correlator_advance(fx.c, "p", k, T0 + 100000 * SEC, on_alert, NULL);
+	vg_correlator_release(fx.c, VG_CORRELATOR_RELEASE_ALL, on_alert, NULL);
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.late_events, 0);
+	ck_assert_uint_eq(st.held_hits, 0);
+	ck_assert_uint_eq(st.hits_released_early, 0);
+	fx_free(&fx);
+	memcpy(out, g_got, g_ngot * sizeof(*out));
+	qsort(out, g_ngot, sizeof(*out), cmp_got_full);
+	size_t n = g_ngot;
+	g_ngot = 0;
+	return n;
+}
+
+/* The same alerts: rule, group, times and count, and when `events` the events they
+ * list too. */
+static bool same_alerts(const struct got *a, size_t na, const struct got *b, size_t nb,
+                        bool events)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++) {
+		struct got x = a[i], y = b[i];
+		if (!events) {
+			x.first_off = x.last_off = y.first_off = y.last_off = 0;
+			x.nevents = y.nevents = 0;
+		}
+		if (cmp_got_full(&x, &y) || x.nevents != y.nevents)
+			return false;
+	}
+	return true;
+}
+
+static int cmp_order_ev(const struct order_ev *x, const struct order_ev *y)
+{
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Ordered mode counts in event-time order however partitions interleave, events
+ * arrive out of order within the lateness, or releases are batched: random streams
+ * of three partitions, each run in several interleavings and batchings, give the
+ * alerts (rule, group, times, count, listed events) of the same events fed in
+ * time order, and those of an unordered correlator that counts them, sorted, as
+ * one partition without lateness (rule, group, times, count: the events an alert
+ * lists start with each partition's newest) -- for every window kind and a
+ * correlation of a correlation.  (A window is closed, and a sliding group that
+ * went a timespan without events ends, as each hit is counted: the order decides
+ * everything.)  Unordered, the interleavings give different alerts (the limit
+ * ordered mode removes). */
+START_TEST(ordered_counts_in_event_time)
+{
+	static struct order_ev evs[ORDER_EVENTS];
+	static int sorted[ORDER_EVENTS], idx[ORDER_EVENTS];
+	static struct got want[MAX_ALERTS], got[MAX_ALERTS];
+	const vg_time lateness = 4 * SEC;
+	int unordered_differs = 0;
+	for (uint64_t seed = 1; seed <= 4; seed++) {
+		uint64_t s = seed * GOLDEN;
+		vg_time t = T0, pmax[ORDER_PARTS];
+		int64_t off[ORDER_PARTS] = {0};
+		int per[ORDER_PARTS][ORDER_EVENTS], nper[ORDER_PARTS] = {0};
+		for (int k = 0; k < ORDER_PARTS; k++)
+			pmax[k] = VG_TIME_NONE;
+		for (int i = 0; i < ORDER_EVENTS; i++) {
+			struct order_ev *e = &evs[i];
+			t += (vg_time)(rnd(&s) % 1500) * (SEC / 1000);
+			e->part = (int)(rnd(&s) % ORDER_PARTS);
+			e->ts = t - (vg_time)(rnd(&s) % 3000) * (SEC / 1000);
+			/* out of order within its partition, never late */
+			if (pmax[e->part] != VG_TIME_NONE &&
+			    e->ts < pmax[e->part] - lateness)
+				e->ts = pmax[e->part] - lateness;
+			if (pmax[e->part] == VG_TIME_NONE || e->ts > pmax[e->part])
+				pmax[e->part] = e->ts;
+			e->offset = off[e->part]++;
+			snprintf(e->action, sizeof(e->action), "%c", "abc"[rnd(&s) % 3]);
+			snprintf(e->ip, sizeof(e->ip), "10.0.0.%d", (int)(rnd(&s) % 2));
+			snprintf(e->user, sizeof(e->user), "u%d", (int)(rnd(&s) % 4));
+			per[e->part][nper[e->part]++] = i;
+			sorted[i] = i;
+		}
+		/* the reference: every event in event-time order */
+		for (int i = 1; i < ORDER_EVENTS; i++)
+			for (int j = i; j > 0 && cmp_order_ev(&evs[sorted[j]],
+			                                      &evs[sorted[j - 1]]) < 0;
+			     j--) {
+				int x = sorted[j];
+				sorted[j] = sorted[j - 1];
+				sorted[j - 1] = x;
+			}
+		size_t nwant = order_run(evs, sorted, false, 1, -1, want);
+		ck_assert_uint_gt(nwant, 20);
+		size_t nsorted = order_run(evs, sorted, true, 1, lateness, got);
+		ck_assert(same_alerts(want, nwant, got, nsorted, false));
+		memcpy(want, got, nsorted * sizeof(*got));
+		static struct got first[MAX_ALERTS];
+		size_t nfirst = 0;
+		for (int round = 0; round < 4; round++) {
+			/* another interleaving: each partition in its own order, the
+			 * partitions in runs of random length */
+			int at[ORDER_PARTS] = {0}, n = 0;
+			while (n < ORDER_EVENTS) {
+				int k = (int)(rnd(&s) % ORDER_PARTS);
+				for (int r = 1 + (int)(rnd(&s) % 40);
+				     r > 0 && at[k] < nper[k]; r--)
+					idx[n++] = per[k][at[k]++];
+			}
+			int batch = round == 0 ? 1 : 1 + (int)(rnd(&s) % 200);
+			size_t ngot = order_run(evs, idx, true, batch, lateness, got);
+			ck_assert_msg(
+			    same_alerts(want, nwant, got, ngot, true),
+			    "seed %llu round %d (batches of %d): %zu alerts, %zu in "
+			    "event-time order",
+			    (unsigned long long)seed, round, batch, ngot, nwant);
+			ngot = order_run(evs, idx, false, batch, lateness, got);
+			if (round == 0) {
+				memcpy(first, got, ngot * sizeof(*got));
+				nfirst = ngot;
+			}
+			unordered_differs += !same_alerts(first, nfirst, got, ngot, true);
+		}
+	}
+	ck_assert_int_gt(unordered_differs, 0);
+}
+END_TEST
+
+/* Ordered mode: a held hit holds its offset back (vg_correlator_min_offset) and the
+ * restart marks it may meet (vg_correlator_sweep_marks), and correlation.
+ * max_held_hits bounds what is held: the oldest are counted anyway, and counted. */
+START_TEST(ordered_holds_offsets_marks_and_bound)
+{
+	struct fixture fx;
+	fx.rs = load_ok(ORDER_RULES);
+	fx.ctx = vg_detect_ctx_new(fx.rs);
+	ck_assert_ptr_nonnull(fx.ctx);
+	struct vg_correlator_conf conf = {
+	    .allowed_lateness = SEC, .ordered = true, .max_held_hits = 4};
+	ck_assert_int_eq(vg_correlator_new(fx.rs, &conf, &fx.c), VG_OK);
+	g_ngot = 0;
+	/* ec already fired for 10.0.0.1 on partition 0 up to offset 2 */
+	ck_assert_int_eq(
+	    vg_correlator_restore_mark(fx.c, "ec", "source.ip=10.0.0.1", "p", 0, 2),
+	    VG_OK);
+	struct order_ev e = {.ts = T0,
+	                     .part = 0,
+	                     .offset = 0,
+	                     .action = "a",
+	                     .ip = "10.0.0.1",
+	                     .user = "u"};
+	for (int i = 0; i < 3; i++, e.offset++, e.ts += SEC)
+		feed_part(&fx, &e, false);
+	e.action[0] = 'b'; /* past the mark: rule b, which ec does not count */
+	feed_part(&fx, &e, false);
+	int64_t lo = -1;
+	ck_assert(vg_correlator_min_offset(fx.c, "p", 0, &lo));
+	ck_assert_int_eq(lo, 0);
+	/* the partition went past the mark, but its hits are still held */
+	ck_assert_uint_eq(vg_correlator_sweep_marks(fx.c), 0);
+	vg_correlator_release(fx.c, VG_CORRELATOR_RELEASE_ALL, on_alert, NULL);
+	ck_assert_uint_eq(count_of("ec"), 0); /* the mark kept them out */
+	ck_assert_uint_eq(vg_correlator_sweep_marks(fx.c), 1);
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.held_hits, 0);
+	ck_assert_uint_eq(st.hits_released_early, 0);
+	/* the bound: 4 held, the fifth and sixth push the oldest out */
+	for (int i = 0; i < 6; i++, e.offset++, e.ts += SEC)
+		feed_part(&fx, &e, false);
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.held_hits, 4);
+	ck_assert_uint_eq(st.hits_released_early, 2);
+	fx_free(&fx);
+}
+END_TEST
+
 /* An alert carries every entity and signature field of its event, whatever the
  * rule set's widest group-by (the field array was sized by it: a rule set without
  * correlations kept 8 of them, dropping a third-party alert's ATT&CK technique). */
@@ -1131,6 +1412,8 @@ static Suite *suite(void)
 	     {differential_value_count, differential_value_count_out_of_order,
 	      differential_value_count_spill, differential_value_count_large,
 	      differential_event_count_ring}},
+	    {"ordered",
+	     {ordered_counts_in_event_time, ordered_holds_offsets_marks_and_bound}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
