@@ -134,6 +134,13 @@ static const struct opt g_opts[] = {
      "counted in alerts_released_early with a warning: a source whose clock is days "
      "behind would otherwise grow memory until the process dies (about 450 bytes "
      "each)"},
+    {"correlation", "max_held_hits", T_INT, O(correlation.max_held_hits), "1000000", 1,
+     1e9,
+     "Rule hits that correlations consume, held so that correlation counts them in "
+     "event-time order whatever the order partitions deliver them in (and the offset "
+     "commits behind them), before the oldest are counted anyway, counted in "
+     "hits_released_early with a warning (about 150 bytes each for an sshd "
+     "failure: tests/bench/bench_hold hits)"},
     {"correlation", "idle_partition_timeout", T_DURATION,
      O(correlation.idle_partition_timeout), "10s", 1, 86400,
      "Wall time after which an idle partition's watermark follows the clock"},

@@ -396,8 +396,8 @@ static void log_progress(struct runner *r, vg_time now)
 	vg_log(VG_LOG_INFO,
 	       "progress: %llu records in %.0f s (%.0f/s), %llu dead letters, %llu rule "
 	       "hits, %llu alerts, %llu incident versions, %s; value cache "
-	       "%.1f%% hits of %llu lookups; consumer lag %s; %zu alerts held for "
-	       "event-time order",
+	       "%.1f%% hits of %llu lookups; consumer lag %s; %zu alerts and %zu "
+	       "rule hits held for event-time order",
 	       (unsigned long long)(st.records - o->records), secs,
 	       secs > 0 ? (double)(st.records - o->records) / secs : 0.0,
 	       (unsigned long long)(st.dead_letters - o->dead_letters),
@@ -407,7 +407,7 @@ static void log_progress(struct runner *r, vg_time now)
 	       vg_pct(st.value_cache_hits - o->value_cache_hits,
 	              st.value_cache_lookups - o->value_cache_lookups),
 	       (unsigned long long)(st.value_cache_lookups - o->value_cache_lookups),
-	       lagbuf, held.alerts);
+	       lagbuf, held.alerts, held.hits);
 	r->progress = st;
 	r->progress_at = now;
 	log_hold(r, &held);

@@ -11,18 +11,22 @@
  *    written in one SQLite transaction, committed in vg_pipeline_end.
  *  - An alert already in the store was derived from a record before a restart: it is
  *    skipped (counted as replayed), so a replay never changes or duplicates anything.
- *  - Alerts are held back and released to the assembler in time order (ties by
- *    content, never by input names: cmp_held) once the low watermark (the
- *    smallest newest-event time over the input partitions, less the allowed
- *    lateness) passes them.  Incident assembly therefore does not depend on how
- *    partitions interleave, which changes from run to run, nor on their names.
+ *  - The rule hits correlations consume are held by the correlator (ordered mode)
+ *    and counted in time order once the low watermark (the smallest newest-event
+ *    time over the input partitions, less the allowed lateness) passes them
+ *    (vg_correlator_release, at the end of every batch); the alerts that counting
+ *    fires, and every other alert, are held back and released to the assembler in
+ *    time order (ties by content, never by input names: cmp_held) once the same
+ *    low watermark passes them.  Neither correlation nor incident assembly
+ *    therefore depends on how partitions interleave, which changes from run to
+ *    run, nor on their names.
  *  - When a held alert of a correlation is released, the largest offset of its
  *    events per partition is stored as a mark; on start the marks go back to the
  *    correlator, so re-read events that already fired are not counted again.
  *  - vg_pipeline_committable never lets the caller commit past an event an open
- *    correlation window or a held alert still needs; marks before an offset the
- *    caller committed (vg_pipeline_committed) are removed, a restart never
- *    reading them again.
+ *    correlation window, a held hit or a held alert still needs; marks before an
+ *    offset the caller committed (vg_pipeline_committed) are removed, a restart
+ *    never reading them again.
  *  - store.retention removes quiet incidents (prune_store), never one a restart
  *    could still touch (the minimum is checked at start-up).
  *  - The input records behind every assembled alert are mapped to its incident
@@ -377,6 +381,8 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	    .allowed_lateness = cfg->correlation.allowed_lateness,
 	    .max_groups_per_rule = (size_t)cfg->correlation.max_groups_per_rule,
 	    .max_groups_total = (size_t)cfg->correlation.max_groups_total,
+	    .ordered = true,
+	    .max_held_hits = (size_t)cfg->correlation.max_held_hits,
 	};
 	if ((err = vg_correlator_new(p->rules, &cconf, &p->corr)))
 		goto fail;
@@ -1267,6 +1273,7 @@ static void take_correlator_stats(const struct vg_correlator *c,
 	vg_correlator_stats(c, &cs);
 	st->late_events = cs.late_events;
 	st->evicted_groups = cs.evicted_groups;
+	st->hits_released_early = cs.hits_released_early;
 }
 
 /* Bring the correlator's counters in at the end of a batch, and say when the
@@ -1285,6 +1292,15 @@ static void batch_correlator_stats(struct vg_pipeline *p)
 		    (unsigned long long)p->stats.evicted_groups,
 		    (long long)p->cfg->correlation.max_groups_per_rule,
 		    (long long)p->cfg->correlation.max_groups_total);
+	if (p->stats.hits_released_early > p->stats_flushed.hits_released_early)
+		vg_log_limited(
+		    &p->hold_log, VG_LOG_WARN,
+		    "correlation.max_held_hits (%lld) reached: %llu rule hits counted "
+		    "by correlation before the low watermark passed them, so its "
+		    "windows may differ from event-time order",
+		    (long long)p->cfg->correlation.max_held_hits,
+		    (unsigned long long)(p->stats.hits_released_early -
+		                         p->stats_flushed.hits_released_early));
 }
 
 static vg_err flush_metrics(struct vg_pipeline *p)
@@ -1314,6 +1330,8 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 	    {"future_events", p->stats.future_events, p->stats_flushed.future_events},
 	    {"alerts_released_early", p->stats.alerts_released_early,
 	     p->stats_flushed.alerts_released_early},
+	    {"hits_released_early", p->stats.hits_released_early,
+	     p->stats_flushed.hits_released_early},
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
 		if (m[i].now == m[i].then)
@@ -1393,6 +1411,16 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	low = low_watermark(p); /* a flushed group may carry the newest event */
 	size_t keep = (size_t)p->cfg->correlation.max_held_alerts;
 	size_t budget = (size_t)p->cfg->correlation.max_released_per_batch;
+	/* the hits correlation holds first: their alerts are due at once */
+	if (!err) {
+		vg_correlator_release(p->corr,
+		                      p->finishing ? VG_CORRELATOR_RELEASE_ALL
+		                      : low == VG_TIME_NONE
+		                          ? VG_TIME_NONE
+		                          : low - p->cfg->correlation.allowed_lateness,
+		                      on_alert, p);
+		err = p->batch_err;
+	}
 	if (!err && p->finishing) /* the end of a finite input: everything, now */
 		err = release_alerts(p, RELEASE_ALL, keep, SIZE_MAX);
 	else if (!err)
@@ -1620,8 +1648,12 @@ void vg_pipeline_finish_input(struct vg_pipeline *p)
 
 void vg_pipeline_hold(const struct vg_pipeline *p, struct vg_pipeline_hold *out)
 {
-	*out = (struct vg_pipeline_hold){
-	    .alerts = p->nheld, .low = VG_TIME_NONE, .newest = VG_TIME_NONE};
+	struct vg_correlator_stats cs;
+	vg_correlator_stats(p->corr, &cs);
+	*out = (struct vg_pipeline_hold){.alerts = p->nheld,
+	                                 .hits = (size_t)cs.held_hits,
+	                                 .low = VG_TIME_NONE,
+	                                 .newest = VG_TIME_NONE};
 	for (size_t i = 0; i < p->nparts; i++) {
 		const struct part_pos *pp = &p->parts[i];
 		if (pp->assigned && !pp->ended && pp->max_ts != VG_TIME_NONE &&
@@ -1645,11 +1677,12 @@ void vg_pipeline_losses_text(const struct vg_pipeline_stats *st,
 	snprintf(
 	    out, size,
 	    "%llu late events, %llu future event times, %llu correlation groups "
-	    "evicted, %llu alerts released early",
+	    "evicted, %llu alerts released early, %llu hits released early",
 	    (unsigned long long)(st->late_events - o->late_events),
 	    (unsigned long long)(st->future_events - o->future_events),
 	    (unsigned long long)(st->evicted_groups - o->evicted_groups),
-	    (unsigned long long)(st->alerts_released_early - o->alerts_released_early));
+	    (unsigned long long)(st->alerts_released_early - o->alerts_released_early),
+	    (unsigned long long)(st->hits_released_early - o->hits_released_early));
 }
 
 void vg_pipeline_stats(const struct vg_pipeline *p, struct vg_pipeline_stats *out)

@@ -87,6 +87,8 @@ struct vg_config {
 		int64_t max_held_alerts; /* held for event-time order before the oldest
 		                            are assembled anyway */
 		int64_t max_released_per_batch; /* held alerts assembled per batch */
+		int64_t max_held_hits; /* held for event-time order before the oldest
+		                          are counted anyway */
 		vg_time idle_partition_timeout; /* wall time before an idle partition's
 		                                   watermark advances with the clock */
 		char **stop_values; /* "type:value" (correlation.stop_values map) */
@@ -423,6 +425,8 @@ struct vg_pipeline_stats {
 	                                   taken as the time they were read */
 	uint64_t alerts_released_early; /* assembled before the low watermark passed
 	                                   them: correlation.max_held_alerts */
+	uint64_t hits_released_early;   /* counted by correlation before the low
+	                                   watermark passed them: max_held_hits */
 	uint64_t incidents_restored;    /* open incidents read back from the store at
 	                                   start (vg_store_each_open_incident) */
 	/* detection's field value cache (engine.value_cache), every thread's summed;
@@ -547,6 +551,7 @@ void vg_pipeline_losses_text(const struct vg_pipeline_stats *st,
  *  watermark (the oldest newest-event time of the assigned partitions) passes. */
 struct vg_pipeline_hold {
 	size_t alerts;     /* held, not assembled yet */
+	size_t hits;       /* rule hits held for correlation, not counted yet */
 	vg_time low;       /* the low watermark; VG_TIME_NONE while `topic` has
 	                      delivered nothing (or no partition is assigned) */
 	vg_time newest;    /* the newest event time of any assigned partition that has

@@ -66,7 +66,7 @@ done
 # Progress lines every second (kafka.stats_interval): one reports the lag caught up.
 caught_up=
 for _ in $(seq 1 40); do
-	if grep -q "progress: .*; consumer lag 0 records; [0-9]* alerts held for event-time order$" "$WORK/run.err"; then
+	if grep -q "progress: .*; consumer lag 0 records; [0-9]* alerts and [0-9]* rule hits held for event-time order$" "$WORK/run.err"; then
 		caught_up=1
 		break
 	fi
