@@ -10,7 +10,10 @@
 # workers must never change a result.  Then tests/bench/bench_hold: HELD (default
 # 100000) alerts held for event-time order behind a partition whose clock is
 # behind -- the memory each costs (what correlation.max_held_alerts bounds), the
-# CPU time per record while they pile up, and per alert once they are released.
+# CPU time per record while they pile up, and per alert once they are released --
+# and `bench_hold hits`: as many rule hits held for correlation's event-time order
+# (correlation.max_held_hits), the memory each costs, and the CPU time per hit
+# once they are counted.
 #
 # Environment: VIGIL_SHARED_DATA (default ../shared/data next to the repo),
 # BUILD_DIR (default build-bench, a release build made here), REPEAT, WORKERS,
@@ -65,3 +68,5 @@ else
 fi
 echo "\$ $build/tests/bench/bench_hold ${HELD:-100000}"
 "$build/tests/bench/bench_hold" "${HELD:-100000}"
+echo "\$ $build/tests/bench/bench_hold hits ${HELD:-100000}"
+"$build/tests/bench/bench_hold" hits "${HELD:-100000}"

@@ -2,7 +2,7 @@
  * bench_hold.c - what an alert held for event-time order costs (a benchmark, not a
  * test; scripts/bench-pipeline.sh runs it).
  *
- *   bench_hold N [PER_BATCH]
+ *   bench_hold [hits] N [PER_BATCH]
  *
  * A pipeline (no model, a store in a directory of /tmp, removed at the end) with
  * two partitions of one topic:
@@ -19,6 +19,12 @@
  * incidents and stored), in how many batches (correlation.max_released_per_batch:
  * PER_BATCH, default the config's), and the process's peak RSS by then.  Every
  * figure is measured here; nothing is asserted.
+ *
+ * `hits`: the same, but the rule feeds a correlation (event_count by host.name,
+ * which never fires here) instead of standing alone, so each record leaves a rule
+ * hit held for correlation's event-time order (correlation.max_held_hits above N)
+ * and no alert: the memory per held hit, then the CPU time per hit counted when
+ * partition 1 catches up.
  */
 #include "vg_engine.h"
 
@@ -88,11 +94,17 @@ static void die(const char *what, const struct vg_diag *d)
 int main(int argc, char **argv)
 {
 	int64_t n = 200000, per_batch = 0;
+	bool hits = argc >= 2 && strcmp(argv[1], "hits") == 0;
+	if (hits) {
+		argv++;
+		argc--;
+	}
 	if (argc > 3 || (argc >= 2 && (!vg_parse_int64(argv[1], &n) || n < 1)) ||
 	    (argc == 3 && (!vg_parse_int64(argv[2], &per_batch) || per_batch < 1))) {
-		fprintf(stderr, "usage: bench_hold [N >= 1] [PER_BATCH >= 1]\n");
+		fprintf(stderr, "usage: bench_hold [hits] [N >= 1] [PER_BATCH >= 1]\n");
 		return 2;
 	}
+	const char *what = hits ? "hit" : "alert";
 	char dir[] = "/tmp/vg-bench-hold-XXXXXX", rules[64], db[64];
 	if (!mkdtemp(dir))
 		die("cannot make a directory in /tmp", NULL);
@@ -102,9 +114,17 @@ int main(int argc, char **argv)
 	if (!rf)
 		die("cannot write the rule file", NULL);
 	fputs("title: Bench SSH failure\nid: 66666666-6666-4666-8666-666666666666\n"
+	      "name: bench_ssh_failure\n"
 	      "level: low\nlogsource: {product: linux, service: sshd}\n"
 	      "detection: {keywords: ['Failed password'], condition: keywords}\n",
 	      rf);
+	if (hits)
+		fputs(
+		    "---\ntitle: Bench SSH failures\n"
+		    "id: 77777777-7777-4777-8777-777777777777\nlevel: medium\n"
+		    "correlation: {type: event_count, rules: [bench_ssh_failure], "
+		    "group-by: [host.name], timespan: 10m, condition: {gte: 100000}}\n",
+		    rf);
 	fclose(rf);
 
 	char yaml[1024], bound[64] = "";
@@ -114,8 +134,8 @@ int main(int argc, char **argv)
 	snprintf(yaml, sizeof(yaml),
 	         "model: {path: none}\nstore: {path: '%s'}\n"
 	         "rules: {paths: ['%s']}\n"
-	         "correlation: {max_held_alerts: %lld%s}\n",
-	         db, rules, (long long)n + 1, bound);
+	         "correlation: {max_held_alerts: %lld, max_held_hits: %lld%s}\n",
+	         db, rules, (long long)n + 1, (long long)n + 1, bound);
 	struct vg_diag d;
 	struct vg_config *cfg = NULL;
 	struct vg_pipeline *p = NULL;
@@ -169,14 +189,16 @@ int main(int argc, char **argv)
 	struct vg_pipeline_stats st;
 	vg_pipeline_hold(p, &h);
 	vg_pipeline_stats(p, &st);
-	if (!h.alerts)
-		die("no alert was held: the rule or the records no longer match", NULL);
+	size_t nheld = hits ? h.hits : h.alerts;
+	if (!nheld || (hits && h.alerts))
+		die("nothing was held as meant: the rules or the records no longer match",
+		    NULL);
 	double dh = (double)heap1 - (double)heap0, dr = (double)rss1 - (double)rss0;
-	printf("held alerts: %zu of %llu alerts from %lld records (partition 1 behind); "
-	       "malloc in use growth %.1f MiB = %.0f bytes per held alert; RSS growth "
-	       "%.1f MiB = %.0f bytes per held alert; %.2f us CPU per record\n",
-	       h.alerts, (unsigned long long)st.alerts, (long long)n, dh / 1048576.0,
-	       dh / (double)h.alerts, dr / 1048576.0, dr / (double)h.alerts,
+	printf("held %ss: %zu (%llu alerts) from %lld records (partition 1 behind); "
+	       "malloc in use growth %.1f MiB = %.0f bytes per held %s; RSS growth "
+	       "%.1f MiB = %.0f bytes per held %s; %.2f us CPU per record\n",
+	       what, nheld, (unsigned long long)st.alerts, (long long)n, dh / 1048576.0,
+	       dh / (double)nheld, what, dr / 1048576.0, dr / (double)nheld, what,
 	       cpu * 1e6 / (double)n);
 
 	/* partition 1 catches up: every held alert is released and assembled */
@@ -185,7 +207,7 @@ int main(int argc, char **argv)
 	int len =
 	    snprintf(late, sizeof(late), "<86>1 %s db01 CRON 7 - - session opened", ts);
 	behind.offset = 1;
-	size_t held = h.alerts, batches = 0;
+	size_t held = nheld, batches = 0;
 	cpu0 = now_cpu();
 	if (vg_pipeline_begin(p) ||
 	    vg_pipeline_process(p, VG_FMT_SYSLOG, late, (size_t)len, &behind, ref) ||
@@ -193,18 +215,19 @@ int main(int argc, char **argv)
 		die("the catching-up record failed", NULL);
 	/* the rest in the next batches, as vigil run's polls make them */
 	for (size_t before = SIZE_MAX;
-	     (vg_pipeline_hold(p, &h), batches++, h.alerts) && h.alerts < before;
-	     before = h.alerts)
+	     (vg_pipeline_hold(p, &h), batches++, nheld = hits ? h.hits : h.alerts) &&
+	     nheld < before;
+	     before = nheld)
 		if (vg_pipeline_begin(p) || vg_pipeline_end(p, &outs, &nouts) ||
 		    vg_pipeline_ack(p, outs, nouts))
 			die("an empty batch failed", NULL);
 	cpu = now_cpu() - cpu0;
-	printf(
-	    "released when partition 1 caught up: %zu alerts in %zu batches (%zu still "
-	    "held), %.2f s CPU = %.2f us per alert (assembly and storing included); "
-	    "peak RSS %.1f MiB\n",
-	    held - h.alerts, batches, h.alerts, cpu,
-	    cpu * 1e6 / (double)(held - h.alerts), (double)max_rss() / 1048576.0);
+	printf("released when partition 1 caught up: %zu %ss in %zu batches (%zu still "
+	       "held), %.2f s CPU = %.2f us per %s (%s included); peak RSS %.1f MiB\n",
+	       held - nheld, what, batches, nheld, cpu,
+	       cpu * 1e6 / (double)(held - nheld), what,
+	       hits ? "counting by correlation" : "assembly and storing",
+	       (double)max_rss() / 1048576.0);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
 	vg_diag_clear(&d);
