@@ -57,8 +57,8 @@
  * positions, not of their arrival.  Held hits hold offsets back
  * (vg_correlator_min_offset) and the restart marks they may meet
  * (vg_correlator_sweep_marks); conf.max_held_hits bounds them (the oldest is
- * counted early, and counted in hits_released_early).  Expiry walks each rule's list from its head
- * (least recently touched for eager windows, oldest opened for the others), so a
+ * counted early, and counted in hits_released_early).  Expiry walks each rule's list from
+ * its head (least recently touched for eager windows, oldest opened for the others), so a
  * group that is not at the head may be dropped a little later than its deadline:
  * that keeps state longer, never changes a result.
  *
@@ -313,7 +313,9 @@ struct partition {
 	int32_t partition;
 	vg_time max_ts;
 	vg_time wm;
-	int64_t max_offset; /* largest offset fed, -1 none (vg_correlator_sweep_marks) */
+	int64_t max_offset;  /* largest offset fed, -1 none (vg_correlator_sweep_marks) */
+	int64_t counted_off; /* ordered: largest offset of a held hit counted, -1 none
+	                        (an alert's frontier) */
 };
 
 struct mark {
@@ -324,6 +326,8 @@ struct mark {
 	int64_t offset;
 	char *key;
 	uint64_t hash;
+	bool has_fire; /* ordered mode's mark: fire applies, whatever the partition */
+	struct vg_fire_pos fire;
 };
 
 struct vg_correlator {
@@ -369,6 +373,8 @@ struct vg_correlator {
 	struct vg_arena *rel_arena;
 	vg_time released_to;
 	struct vg_buf hold;
+	struct vg_source *frontier; /* an alert's, per partition (emit_group) */
+	size_t frontier_cap;
 };
 
 /* ---------------------------------------------------------------- topics */
@@ -421,7 +427,7 @@ static struct partition *get_part(struct vg_correlator *c, const char *itopic,
 		return NULL;
 	c->parts = np;
 	c->parts[c->nparts] =
-	    (struct partition){itopic, partition, VG_TIME_NONE, VG_TIME_NONE, -1};
+	    (struct partition){itopic, partition, VG_TIME_NONE, VG_TIME_NONE, -1, -1};
 	c->last_part = c->nparts;
 	c->low_wm = VG_TIME_NONE;
 	return &c->parts[c->nparts++];
@@ -645,6 +651,7 @@ void vg_correlator_destroy(struct vg_correlator *c)
 	free(c->kept);
 	vg_arena_destroy(c->rel_arena);
 	vg_buf_free(&c->hold);
+	free(c->frontier);
 	free(c);
 }
 
@@ -992,11 +999,36 @@ static void chain_alert(struct vg_correlator *c, const struct vg_alert *a,
 	c->pending[c->npending++] = (struct chained){rule, ev};
 }
 
-/* Emit an alert for group g (then the caller removes g). */
+/* Ordered mode: where counting stood as g's alert fires -- at the hit `by` (the
+ * one that made it fire), or, by == NULL, at the end of g's window -- and the largest
+ * offset counted per partition. */
+static void fire_position(struct vg_correlator *c, const struct group *g,
+                          const struct vg_event *by, struct vg_alert *a)
+{
+	a->fire = by ? (struct vg_fire_pos){by->ts, by->src.partition, by->src.offset}
+	             : (struct vg_fire_pos){g->deadline, INT32_MAX, INT64_MAX};
+	struct vg_source *nf = vg_grow(c->frontier, &c->frontier_cap,
+	                               c->nparts ? c->nparts : 1, sizeof(*nf));
+	if (!nf)
+		return; /* no frontier: the alert's marks fall back to its events */
+	c->frontier = nf;
+	size_t n = 0;
+	for (size_t i = 0; i < c->nparts; i++)
+		if (c->parts[i].counted_off >= 0)
+			nf[n++] =
+			    (struct vg_source){c->parts[i].topic, c->parts[i].partition,
+			                       c->parts[i].counted_off};
+	a->frontier = nf;
+	a->nfrontier = n;
+}
+
+/* Emit an alert for group g (then the caller removes g); by: the hit that made it
+ * fire, NULL when its window closed. */
 static void emit_group(struct vg_correlator *c, struct group *g, vg_time first,
                        vg_time last, uint64_t count, const struct vg_buf *snap,
                        const struct evref *refs, size_t head, size_t n, size_t cap,
-                       const struct pext *px, size_t npx, vg_alert_fn fn, void *fn_ctx)
+                       const struct pext *px, size_t npx, const struct vg_event *by,
+                       vg_alert_fn fn, void *fn_ctx)
 {
 	const struct vg_rule *rule = c->rules[g->corr].rule;
 	struct vg_alert a;
@@ -1010,6 +1042,8 @@ static void emit_group(struct vg_correlator *c, struct group *g, vg_time first,
 	fields_from_snap(c, snap, &a);
 	pick_events(c, refs, head, n, cap, px, npx, &a);
 	a.events_truncated = count > a.nevents;
+	if (c->conf.ordered)
+		fire_position(c, g, by, &a);
 	c->stats.alerts++;
 	if (fn)
 		fn(&a, fn_ctx);
@@ -1018,14 +1052,14 @@ static void emit_group(struct vg_correlator *c, struct group *g, vg_time first,
 
 /* Emit an alert for a gx group with its kept events (then the caller removes g). */
 static void emit_gx(struct vg_correlator *c, struct group *g, vg_time first, vg_time last,
-                    uint64_t count, const struct vg_buf *snap, vg_alert_fn fn,
-                    void *fn_ctx)
+                    uint64_t count, const struct vg_buf *snap, const struct vg_event *by,
+                    vg_alert_fn fn, void *fn_ctx)
 {
 	const struct gx *x = GX(g);
 	size_t npx;
 	const struct pext *px = gx_extents(c, x, &npx);
 	emit_group(c, g, first, last, count, snap, evs_of(x), 0, x->nevs,
-	           x->nevs ? x->nevs : 1, px, npx, fn, fn_ctx);
+	           x->nevs ? x->nevs : 1, px, npx, by, fn, fn_ctx);
 }
 
 /* Eager window reached: alert with the ring's events, then reset the group. */
@@ -1039,7 +1073,7 @@ static void fire_eager(struct vg_correlator *c, struct group *g,
 	size_t npx = extents_of(ring, x->rhead, x->rlen, x->rcap, px, 32);
 	snapshot(c, rule->corr, ev, &c->snap);
 	emit_group(c, g, ring[x->rhead].ts, g->newest_ts, x->rlen, &c->snap, ring,
-	           x->rhead, x->rlen, x->rcap, px, npx, fn, fn_ctx);
+	           x->rhead, x->rlen, x->rcap, px, npx, ev, fn, fn_ctx);
 	group_remove(c, g);
 }
 
@@ -1086,7 +1120,7 @@ static void close_window(struct vg_correlator *c, struct group *g, vg_alert_fn f
 		const struct vg_buf snap = {sx->data, sx->len, sx->cap, false};
 		emit_gx(c, g, absence ? x->u.ab.trig : g->first_ts,
 		        absence ? x->u.ab.trig : g->newest_ts, absence ? 1 : g->count,
-		        &snap, fn, fn_ctx);
+		        &snap, NULL, fn, fn_ctx);
 	}
 	group_remove(c, g);
 }
@@ -1374,9 +1408,41 @@ static const struct mark *mark_find(const struct vg_correlator *c, uint32_t corr
 	return NULL;
 }
 
+/* Is a fire position a at or before b in counting order? */
+static bool fire_le(const struct vg_fire_pos *a, const struct vg_fire_pos *b)
+{
+	if (a->ts != b->ts)
+		return a->ts < b->ts;
+	if (a->partition != b->partition)
+		return a->partition < b->partition;
+	return a->offset <= b->offset;
+}
+
+/* Was ev, a re-read hit of (corr, key), consumed by an alert before the restart?
+ * A mark with a fire position (ordered mode) says so for every hit at or before it
+ * in counting order, from any partition; one without, for the hits of its own
+ * partition at or before its offset. */
+static bool mark_consumed(const struct vg_correlator *c, uint32_t corr, uint64_t h,
+                          const char *key, const char *topic, const struct vg_event *ev)
+{
+	const struct vg_fire_pos at = {ev->ts, ev->src.partition, ev->src.offset};
+	for (const struct mark *m = c->marks[h & (c->nmark_buckets - 1)]; m;
+	     m = m->next) {
+		if (m->hash != h || m->corr != corr || strcmp(m->key, key) != 0)
+			continue;
+		if (m->has_fire
+		        ? fire_le(&at, &m->fire)
+		        : m->topic == topic && m->partition == ev->src.partition &&
+		              ev->src.offset <= m->offset)
+			return true;
+	}
+	return false;
+}
+
 vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
                                   const char *group_key, const char *topic,
-                                  int32_t partition, int64_t offset)
+                                  int32_t partition, int64_t offset,
+                                  const struct vg_fire_pos *fire)
 {
 	if (!c || !rule_id || !group_key)
 		return VG_ERR_INVALID;
@@ -1392,6 +1458,10 @@ vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
 	if (m) {
 		if (offset > m->offset)
 			m->offset = offset;
+		if (fire && (!m->has_fire || fire_le(&m->fire, fire))) {
+			m->has_fire = true;
+			m->fire = *fire;
+		}
 		return VG_OK;
 	}
 	m = calloc(1, sizeof(*m));
@@ -1404,6 +1474,9 @@ vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
 	m->partition = partition;
 	m->offset = offset;
 	m->hash = h;
+	m->has_fire = fire != NULL;
+	if (fire)
+		m->fire = *fire;
 	m->next = c->marks[h & (c->nmark_buckets - 1)];
 	c->marks[h & (c->nmark_buckets - 1)] = m;
 	c->nmarks++;
@@ -1792,13 +1865,8 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 	size_t keylen = c->key.len;
 	if (c->key.oom)
 		return;
-	if (c->nmarks) {
-		uint64_t mh = mark_hash(k, key, keylen);
-		const struct mark *m =
-		    mark_find(c, k, mh, key, itopic, ev->src.partition);
-		if (m && ev->src.offset <= m->offset)
-			return; /* consumed by an alert before the restart */
-	}
+	if (c->nmarks && mark_consumed(c, k, mark_hash(k, key, keylen), key, itopic, ev))
+		return; /* consumed by an alert before the restart */
 	const struct vg_value *fv = NULL;
 	double num = 0;
 	if (corr->field_name) {
@@ -1870,7 +1938,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		}
 		if (fire) {
 			snapshot_f(c, corr, gf, ev, &c->snap);
-			emit_gx(c, g, first, last, g->count, &c->snap, fn, fn_ctx);
+			emit_gx(c, g, first, last, g->count, &c->snap, ev, fn, fn_ctx);
 			group_remove(c, g);
 		}
 		return;
@@ -2040,6 +2108,9 @@ static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
 		}
 		ev->ts = h->ts;
 		ev->src = (struct vg_source){h->topic, h->partition, h->offset};
+		struct partition *pt = &c->parts[h->pidx];
+		if (h->offset > pt->counted_off)
+			pt->counted_off = h->offset;
 		vg_time at = close_point(c, upto);
 		if (at == VG_TIME_NONE || at > h->ts)
 			at = h->ts;

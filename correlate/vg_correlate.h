@@ -169,6 +169,18 @@ const char *vg_kv_get(const struct vg_kv *kv, size_t n, const char *name);
 void vg_kv_free(struct vg_kv *kv);
 
 /**
+ * Ordered mode (vg_correlator_conf.ordered): the position, in counting order (time,
+ * partition, offset), of the hit at which a correlation fired.  Every hit of its
+ * group at or before it had been counted, and none after it.  A window closed at
+ * its end fires at (end, INT32_MAX, INT64_MAX).
+ */
+struct vg_fire_pos {
+	vg_time ts;
+	int32_t partition;
+	int64_t offset;
+};
+
+/**
  * An alert: a correlation that fired, or a detection hit that stands alone.
  * Owned by whoever receives it from the sink only for the duration of the callback:
  * copy what you keep.
@@ -186,6 +198,12 @@ struct vg_alert {
 	                             events_truncated) */
 	size_t nevents;
 	bool events_truncated;
+	/* ordered mode, correlations: where counting stood when it fired -- the
+	 * firing position, and per partition the largest offset counted (its marks:
+	 * vg_correlator_restore_mark); nfrontier 0 otherwise */
+	struct vg_fire_pos fire;
+	const struct vg_source *frontier;
+	size_t nfrontier;
 };
 
 typedef void (*vg_alert_fn)(const struct vg_alert *alert, void *ctx);
@@ -288,10 +306,18 @@ bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
  * topic/partition/offset were already consumed by an alert that fired, and must be
  * ignored when re-read.  The caller persists, per alert, the largest offset of its
  * events per partition (from alert->events) and gives them back here on start.
+ * Ordered mode: the caller persists instead one mark per entry of the alert's
+ * frontier, each with the alert's fire position, and gives that back as `fire`: a
+ * re-read hit of the group is then ignored when it comes at or before a fire
+ * position of the group in counting order, whatever its partition (hits are not
+ * counted in offset order); the offsets only tell how long the mark is needed.
+ * fire NULL: a mark of the first kind (also in ordered mode: a store written by an
+ * older Vigil).
  */
 vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
                                   const char *group_key, const char *topic,
-                                  int32_t partition, int64_t offset);
+                                  int32_t partition, int64_t offset,
+                                  const struct vg_fire_pos *fire);
 
 /**
  * @brief Forget the restored marks that can no longer apply: those at or before

@@ -147,11 +147,12 @@ static void held_free(struct held_alert *h);
 static int cmp_held(const void *x, const void *y);
 
 static vg_err restore_mark(const char *rule_id, const char *group_key, const char *topic,
-                           int32_t partition, int64_t offset, void *ctx)
+                           int32_t partition, int64_t offset,
+                           const struct vg_fire_pos *fire, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
 	return vg_correlator_restore_mark(p->corr, rule_id, group_key, topic, partition,
-	                                  offset);
+	                                  offset, fire);
 }
 
 static vg_err restore_sig_stat(const char *key, uint32_t runs, vg_time last_ts, void *ctx)
@@ -562,11 +563,21 @@ static void mark_dirty(struct vg_pipeline *p, const char *id)
 		p->batch_err = VG_ERR_NOMEM;
 }
 
-/* Persist, per partition, the largest offset a fired correlation consumed. */
+/* Persist what a fired correlation consumed: its fire position with, per partition,
+ * the largest offset counted when it fired (the ordered correlator's frontier), or
+ * else, per partition, the largest offset of its events. */
 static vg_err put_marks(struct vg_pipeline *p, const struct vg_alert *alert,
                         const struct vg_rule_info *info)
 {
-	for (size_t i = 0; i < alert->nevents; i++) {
+	for (size_t i = 0; i < alert->nfrontier; i++) {
+		const struct vg_source *f = &alert->frontier[i];
+		vg_err err =
+		    vg_store_put_mark(p->store, info->id, alert->group_key, f->topic,
+		                      f->partition, f->offset, &alert->fire);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; !alert->nfrontier && i < alert->nevents; i++) {
 		const struct vg_source *e = &alert->events[i];
 		bool later = false;
 		if (!e->topic)
@@ -580,7 +591,7 @@ static vg_err put_marks(struct vg_pipeline *p, const struct vg_alert *alert,
 		if (later)
 			continue;
 		vg_err err = vg_store_put_mark(p->store, info->id, alert->group_key,
-		                               e->topic, e->partition, e->offset);
+		                               e->topic, e->partition, e->offset, NULL);
 		if (err)
 			return err;
 	}
@@ -591,6 +602,7 @@ static void held_free(struct held_alert *h)
 {
 	vg_kv_free(h->a.fields);
 	free(h->a.events);
+	free((void *)h->a.frontier);
 	free(h->group_key);
 }
 
@@ -604,7 +616,12 @@ static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
 	h->a.nfields = 0;
 	h->group_key = strdup(src->group_key ? src->group_key : "");
 	h->a.events = calloc(src->nevents ? src->nevents : 1, sizeof(struct vg_source));
-	if (!h->group_key || !h->a.events ||
+	struct vg_source *frontier = NULL;
+	if (src->nfrontier &&
+	    (frontier = calloc(src->nfrontier, sizeof(struct vg_source))) != NULL)
+		memcpy(frontier, src->frontier, src->nfrontier * sizeof(*frontier));
+	h->a.frontier = frontier;
+	if (!h->group_key || !h->a.events || (src->nfrontier && !frontier) ||
 	    vg_kv_dup(src->fields, src->nfields, &h->a.fields, &h->a.nfields) != VG_OK) {
 		held_free(h);
 		return VG_ERR_NOMEM;

@@ -94,6 +94,12 @@ enum stmt_id {
 	S_COUNT
 };
 
+/* correlation_marks: the fire position stored again is later than the one held
+ * (or the first one) */
+#define LATER_FIRE                                                                       \
+	"excluded.fire_us IS NOT NULL AND (fire_us IS NULL OR (excluded.fire_us,"        \
+	" excluded.fire_partition, excluded.fire_offset) > (fire_us, fire_partition,"    \
+	" fire_offset))"
 static const char *const g_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN IMMEDIATE",
     [S_COMMIT] = "COMMIT",
@@ -154,11 +160,18 @@ static const char *const g_sql[S_COUNT] = {
     [S_RECORDS_TO] = "SELECT max(\"offset\") FROM record_incidents"
                      " WHERE topic=?1 AND partition=?2",
     [S_PUT_MARK] = "INSERT INTO correlation_marks (rule_id, group_key, topic, partition,"
-                   " \"offset\") VALUES (?1,?2,?3,?4,?5)"
+                   " \"offset\", fire_us, fire_partition, fire_offset)"
+                   " VALUES (?1,?2,?3,?4,?5,?6,?7,?8)"
                    " ON CONFLICT(rule_id, group_key, topic, partition) DO UPDATE SET"
-                   " \"offset\"=max(\"offset\", excluded.\"offset\")",
-    [S_EACH_MARK] = "SELECT rule_id, group_key, topic, partition, \"offset\""
-                    " FROM correlation_marks",
+                   " \"offset\"=max(\"offset\", excluded.\"offset\"),"
+                   " fire_us = CASE WHEN " LATER_FIRE " THEN excluded.fire_us"
+                   " ELSE fire_us END,"
+                   " fire_partition = CASE WHEN " LATER_FIRE
+                   " THEN excluded.fire_partition ELSE fire_partition END,"
+                   " fire_offset = CASE WHEN " LATER_FIRE " THEN excluded.fire_offset"
+                   " ELSE fire_offset END",
+    [S_EACH_MARK] = "SELECT rule_id, group_key, topic, partition, \"offset\", fire_us,"
+                    " fire_partition, fire_offset FROM correlation_marks",
     [S_PUT_OFFSET] = "INSERT INTO input_offsets (topic, partition, next_offset,"
                      " max_event_us) VALUES (?1,?2,?3,?4) ON CONFLICT(topic, partition)"
                      " DO UPDATE SET next_offset=excluded.next_offset,"
@@ -1122,7 +1135,8 @@ bool vg_store_has_alert(struct vg_store *st, const struct vg_alert *alert)
 }
 
 vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
-                         const char *topic, int32_t partition, int64_t offset)
+                         const char *topic, int32_t partition, int64_t offset,
+                         const struct vg_fire_pos *fire)
 {
 	sqlite3_stmt *s = S(st, S_PUT_MARK);
 	bind_text(s, 1, rule_id);
@@ -1130,22 +1144,36 @@ vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *g
 	bind_text(s, 3, topic);
 	sqlite3_bind_int(s, 4, partition);
 	sqlite3_bind_int64(s, 5, offset);
+	if (fire) {
+		sqlite3_bind_int64(s, 6, fire->ts);
+		sqlite3_bind_int(s, 7, fire->partition);
+		sqlite3_bind_int64(s, 8, fire->offset);
+	} else {
+		for (int i = 6; i <= 8; i++)
+			sqlite3_bind_null(s, i);
+	}
 	return step_done(st, s, "storing a correlation mark");
 }
 
 vg_err vg_store_each_mark(struct vg_store *st,
                           vg_err (*fn)(const char *, const char *, const char *, int32_t,
-                                       int64_t, void *),
+                                       int64_t, const struct vg_fire_pos *, void *),
                           void *ctx)
 {
 	sqlite3_stmt *s = S(st, S_EACH_MARK);
 	int rc;
 	vg_err err = VG_OK;
-	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW)
-		err = fn((const char *)sqlite3_column_text(s, 0),
-		         (const char *)sqlite3_column_text(s, 1),
-		         (const char *)sqlite3_column_text(s, 2),
-		         sqlite3_column_int(s, 3), sqlite3_column_int64(s, 4), ctx);
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct vg_fire_pos fire = {sqlite3_column_int64(s, 5),
+		                           sqlite3_column_int(s, 6),
+		                           sqlite3_column_int64(s, 7)};
+		bool has_fire = sqlite3_column_type(s, 5) != SQLITE_NULL;
+		err =
+		    fn((const char *)sqlite3_column_text(s, 0),
+		       (const char *)sqlite3_column_text(s, 1),
+		       (const char *)sqlite3_column_text(s, 2), sqlite3_column_int(s, 3),
+		       sqlite3_column_int64(s, 4), has_fire ? &fire : NULL, ctx);
+	}
 	if (err == VG_OK && rc != SQLITE_DONE)
 		err = fail(st, "reading correlation marks");
 	sqlite3_reset(s);

@@ -271,9 +271,12 @@ bool vg_store_has_alert(struct vg_store *st, const struct vg_alert *alert);
 /** @return the largest offset of (topic, partition) with a record behind a stored
  *  alert (record_incidents), -1 when none, INT64_MAX when it cannot be read. */
 int64_t vg_store_records_to(struct vg_store *st, const char *topic, int32_t partition);
-/** @brief Persist a correlation mark (see vg_correlator_restore_mark). */
+/** @brief Persist a correlation mark (see vg_correlator_restore_mark; fire NULL:
+ *  a mark without a fire position).  A mark stored again keeps the larger offset
+ *  and the later fire position. */
 vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
-                         const char *topic, int32_t partition, int64_t offset);
+                         const char *topic, int32_t partition, int64_t offset,
+                         const struct vg_fire_pos *fire);
 /** @brief Remove the marks of topic/partition before offset `below`: a restart
  *  from a committed offset of at least `below` can never need them. */
 vg_err vg_store_prune_marks(struct vg_store *st, const char *topic, int32_t partition,
@@ -282,7 +285,8 @@ vg_err vg_store_prune_marks(struct vg_store *st, const char *topic, int32_t part
 vg_err vg_store_each_mark(struct vg_store *st,
                           vg_err (*fn)(const char *rule_id, const char *group_key,
                                        const char *topic, int32_t partition,
-                                       int64_t offset, void *ctx),
+                                       int64_t offset, const struct vg_fire_pos *fire,
+                                       void *ctx),
                           void *ctx);
 /** @brief Record the next offset to read for topic/partition and the newest event
  *  time seen on it (VG_TIME_NONE when unknown: the stored one stays).  ended: the

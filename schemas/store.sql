@@ -144,6 +144,14 @@ CREATE TABLE IF NOT EXISTS correlation_marks (
   topic     TEXT NOT NULL,
   partition INTEGER NOT NULL,
   "offset"  INTEGER NOT NULL,
+  -- ordered correlation (every release since the marks gained them): the alert's
+  -- fire position, (event time, partition, offset) in counting order.  A re-read hit
+  -- of the group at or before it, from any partition, was consumed; "offset" is
+  -- then the largest offset counted in this partition when it fired.  NULL: a mark
+  -- of its own partition up to "offset".
+  fire_us        INTEGER,
+  fire_partition INTEGER,
+  fire_offset    INTEGER,
   PRIMARY KEY (rule_id, group_key, topic, partition)
 ) WITHOUT ROWID;
 -- Marks before a partition's committed Kafka offset are removed (vg_store_prune_marks).

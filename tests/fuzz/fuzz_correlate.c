@@ -169,7 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			uint8_t k = take(&in), p = take(&in);
 			vg_err err = vg_correlator_restore_mark(
 			    c, rule_ids[k % POOL(rule_ids)], keys[(k >> 3) % POOL(keys)],
-			    g_topics[(p >> 2) & 1], p % 3, (int64_t)(p >> 3));
+			    g_topics[(p >> 2) & 1], p % 3, (int64_t)(p >> 3), NULL);
 			if (err != VG_OK &&
 			    err != VG_ERR_NOTFOUND) /* "a": no correlation */
 				abort();

@@ -19,11 +19,12 @@
  * failures (in runs long enough for the brute-force rule), logins, sudo, firewall
  * drops (in runs for the port-scan rule), Sysmon process creation, process access
  * and connections (runs for the beaconing rule), an ECS web-shell spawn, an AIT-ADS
- * third-party alert, or a line that is no log at all; users and addresses from
- * small pools shared by the partitions, hosts from one pool per partition, so
- * alerts share entities across partitions while each correlation group stays in
- * one.  B's choices come from a generator seeded by the input, so a failure
- * reproduces (FUZZ_PIPELINE_TRACE=1 prints every assembly and merge).
+ * third-party alert, or a line that is no log at all; users, addresses and hosts
+ * from small pools shared by the partitions (a host's records on its own
+ * partition or the next one), so alerts share entities and correlation groups
+ * (all group by host.name) take events from several partitions.  B's choices come
+ * from a generator seeded by the input, so a failure reproduces
+ * (FUZZ_PIPELINE_TRACE=1 prints every assembly and merge).
  *
  * The contract (ARCHITECTURE.md's delivery rules, pipeline.c's header): never a
  * crash, a leak or a sanitizer report, and B's store equals A's -- the same
@@ -51,10 +52,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 enum { NPART_MAX = 3, MAX_RECORDS = 400 };
 
-/* Each partition its own hosts (two spellings of one), so every correlation group
- * (all group by host.name) lives in one partition: correlation counts a group's
- * events in the order they arrive, and a group fed by several partitions sees them
- * in the order the consumer interleaves them (README, "Delivery guarantees"). */
+/* Hosts (two spellings of one), one a partition's own and shared with the one
+ * before it (op()): correlation counts a group's events in event-time order, so a
+ * group fed by several partitions does not depend on how the consumer interleaves
+ * them. */
 static const char *const g_hosts[NPART_MAX][2] = {
     {"web01", "WEB01"},
     {"db1", "DB1"},
@@ -136,8 +137,8 @@ static void op(struct stream *s, struct input *in, vg_time *clock, vg_time *newe
 	int part = o % s->npart;
 	int kind = (o / NPART_MAX) % 10;
 	uint8_t who = take(in);
-	const char *host = g_hosts[part][who & 1], *user = g_users[(who >> 2) & 3],
-	           *ip = g_ips[(who >> 4) & 3];
+	const char *host = g_hosts[(part + ((who >> 1) & 1)) % s->npart][who & 1],
+	           *user = g_users[(who >> 2) & 3], *ip = g_ips[(who >> 4) & 3];
 	/* sshd failures, sudo, drops, PowerShell, beacons and third-party alerts come
 	 * in runs of up to 28 records, one a second (beacons two minutes apart); the
 	 * other kinds alone */

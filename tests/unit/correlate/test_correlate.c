@@ -2155,16 +2155,18 @@ START_TEST(ec_marks_skip_replay)
 	/* restart: the mark from the alert makes offsets <= 109 invisible to it */
 	fx_init(&fx, CORR_RULES, 0);
 	ck_assert_int_eq(vg_correlator_restore_mark(fx.c, "brute", first.key, "raw", 0,
-	                                            first.max_offset),
+	                                            first.max_offset, NULL),
 	                 VG_OK);
 	ck_assert_int_eq(
-	    vg_correlator_restore_mark(fx.c, "nosuch", first.key, "raw", 0, 1),
+	    vg_correlator_restore_mark(fx.c, "nosuch", first.key, "raw", 0, 1, NULL),
 	    VG_ERR_NOTFOUND);
-	ck_assert_int_eq(vg_correlator_restore_mark(fx.c, "fail", first.key, "raw", 0, 1),
-	                 VG_ERR_NOTFOUND);
+	ck_assert_int_eq(
+	    vg_correlator_restore_mark(fx.c, "fail", first.key, "raw", 0, 1, NULL),
+	    VG_ERR_NOTFOUND);
 	/* one on a partition that never delivers: kept by every sweep */
 	ck_assert_int_eq(
-	    vg_correlator_restore_mark(fx.c, "brute", first.key, "raw", 1, 7), VG_OK);
+	    vg_correlator_restore_mark(fx.c, "brute", first.key, "raw", 1, 7, NULL),
+	    VG_OK);
 	struct vg_correlator_stats st;
 	ck_assert_uint_eq(vg_correlator_sweep_marks(fx.c), 0);
 	for (int i = 0; i < 9; i++)

@@ -30,6 +30,9 @@ struct got {
 	char fields[256];
 	size_t nevents; /* the events the alert lists (in time order) */
 	int64_t first_off, last_off;
+	struct vg_fire_pos fire; /* ordered mode */
+	size_t nfrontier;
+	int64_t frontier0; /* the frontier's offset of its first partition */
 };
 static struct got g_got[MAX_ALERTS];
 static size_t g_ngot;
@@ -112,6 +115,9 @@ static void on_alert(const struct vg_alert *a, void *ctx)
 	g->nevents = a->nevents;
 	g->first_off = a->nevents ? a->events[0].offset : -1;
 	g->last_off = a->nevents ? a->events[a->nevents - 1].offset : -1;
+	g->fire = a->fire;
+	g->nfrontier = a->nfrontier;
+	g->frontier0 = a->nfrontier ? a->frontier[0].offset : -1;
 	g->fields[0] = '\0';
 	for (size_t i = 0; i < a->nfields; i++) {
 		size_t l = strlen(g->fields);
@@ -1274,6 +1280,68 @@ END_TEST
 /* Ordered mode: a held hit holds its offset back (vg_correlator_min_offset) and the
  * restart marks it may meet (vg_correlator_sweep_marks), and correlation.
  * max_held_hits bounds what is held: the oldest are counted anyway, and counted. */
+/* Ordered mode's restart marks follow counting order, not offsets: a hit whose
+ * offset is below the last one an alert consumed but whose time is later counts
+ * in the next window, before a restart and after it.  Partition 0: 100 s, 101 s,
+ * 108 s, 102 s, 109 s, 110 s (offsets 0-5) for a count of 3 in 10 s: the first
+ * alert consumes offsets 0, 1 and 3, the second 2, 4 and 5.  Restarted from offset
+ * 2 (the first offset the open window held) with the first alert's mark, the second
+ * alert fires again; a mark of offsets alone (offset 3 and before) would hide
+ * offset 2 and lose it. */
+START_TEST(ordered_marks_follow_counting_order)
+{
+	static const int secs[] = {100, 101, 108, 102, 109, 110};
+	struct got first = {0}, second = {0};
+	for (int run = 0; run < 3; run++) {
+		struct fixture fx;
+		fx.rs = load_ok(ORDER_RULES);
+		fx.ctx = vg_detect_ctx_new(fx.rs);
+		ck_assert_ptr_nonnull(fx.ctx);
+		struct vg_correlator_conf conf = {.allowed_lateness = 60 * SEC,
+		                                  .ordered = true};
+		ck_assert_int_eq(vg_correlator_new(fx.rs, &conf, &fx.c), VG_OK);
+		g_ngot = 0;
+		/* run 1: restarted with the first alert's mark; run 2: with a mark of
+		 * its offsets alone */
+		if (run)
+			ck_assert_int_eq(
+			    vg_correlator_restore_mark(fx.c, "ec", first.key, "p", 0,
+			                               first.frontier0,
+			                               run == 1 ? &first.fire : NULL),
+			    VG_OK);
+		for (int i = run ? 2 : 0; i < 6; i++) {
+			struct order_ev e = {.ts = T0 + secs[i] * SEC,
+			                     .part = 0,
+			                     .offset = i,
+			                     .action = "a",
+			                     .ip = "10.0.0.1",
+			                     .user = "u"};
+			feed_part(&fx, &e, false);
+		}
+		vg_correlator_release(fx.c, VG_CORRELATOR_RELEASE_ALL, on_alert, NULL);
+		ck_assert_uint_eq(count_of("ec"), run == 0 ? 2 : run == 1 ? 1 : 0);
+		if (run == 0) {
+			first = *first_of("ec");
+			for (size_t i = 0; i < g_ngot; i++)
+				if (strcmp(g_got[i].rule, "ec") == 0)
+					second = g_got[i];
+			ck_assert_int_eq(first.last_ts, T0 + 102 * SEC);
+			ck_assert_int_eq(first.fire.ts, T0 + 102 * SEC);
+			ck_assert_int_eq(first.fire.offset, 3);
+			ck_assert_uint_eq(first.nfrontier, 1);
+			ck_assert_int_eq(first.frontier0, 3);
+			ck_assert_int_eq(second.first_ts, T0 + 108 * SEC);
+		} else if (run == 1) {
+			const struct got *again = first_of("ec");
+			ck_assert_int_eq(again->first_ts, second.first_ts);
+			ck_assert_int_eq(again->last_ts, second.last_ts);
+			ck_assert_uint_eq(again->count, second.count);
+		}
+		fx_free(&fx);
+	}
+}
+END_TEST
+
 START_TEST(ordered_holds_offsets_marks_and_bound)
 {
 	struct fixture fx;
@@ -1286,7 +1354,7 @@ START_TEST(ordered_holds_offsets_marks_and_bound)
 	g_ngot = 0;
 	/* ec already fired for 10.0.0.1 on partition 0 up to offset 2 */
 	ck_assert_int_eq(
-	    vg_correlator_restore_mark(fx.c, "ec", "source.ip=10.0.0.1", "p", 0, 2),
+	    vg_correlator_restore_mark(fx.c, "ec", "source.ip=10.0.0.1", "p", 0, 2, NULL),
 	    VG_OK);
 	struct order_ev e = {.ts = T0,
 	                     .part = 0,
@@ -1413,7 +1481,8 @@ static Suite *suite(void)
 	      differential_value_count_spill, differential_value_count_large,
 	      differential_event_count_ring}},
 	    {"ordered",
-	     {ordered_counts_in_event_time, ordered_holds_offsets_marks_and_bound}},
+	     {ordered_counts_in_event_time, ordered_marks_follow_counting_order,
+	      ordered_holds_offsets_marks_and_bound}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);

@@ -240,15 +240,30 @@ START_TEST(old_incidents_are_not_restored)
 }
 END_TEST
 
+/* r1's mark: its offset, and its fire position; r2's has none. */
+struct marks_read {
+	int64_t off;
+	struct vg_fire_pos fire;
+	int n;
+};
+
 static vg_err collect_mark(const char *rule, const char *group, const char *topic,
-                           int32_t part, int64_t off, void *ctx)
+                           int32_t part, int64_t off, const struct vg_fire_pos *fire,
+                           void *ctx)
 {
-	int64_t *o = ctx;
-	ck_assert_str_eq(rule, "r1");
+	struct marks_read *m = ctx;
+	m->n++;
 	ck_assert_str_eq(group, "source.ip=1.2.3.4");
 	ck_assert_str_eq(topic, "syslog");
 	ck_assert_int_eq(part, 2);
-	*o = off;
+	if (strcmp(rule, "r2") == 0) {
+		ck_assert_ptr_null(fire);
+		return VG_OK;
+	}
+	ck_assert_str_eq(rule, "r1");
+	ck_assert_ptr_nonnull(fire);
+	m->off = off;
+	m->fire = *fire;
 	return VG_OK;
 }
 
@@ -279,8 +294,16 @@ START_TEST(marks_offsets_publication_metrics)
 	struct vg_incident inc;
 	build_incident(&inc, "inc-00000000000000aa", 0);
 	vg_store_begin(st);
-	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 50);
-	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 40); /* keeps max */
+	/* the larger offset and the later fire position stay, a mark without one
+	 * keeps it */
+	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 50,
+	                  &(struct vg_fire_pos){100, 0, 9});
+	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 40,
+	                  &(struct vg_fire_pos){100, 1, 3});
+	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 45,
+	                  &(struct vg_fire_pos){100, 1, 2});
+	vg_store_put_mark(st, "r1", "source.ip=1.2.3.4", "syslog", 2, 30, NULL);
+	vg_store_put_mark(st, "r2", "source.ip=1.2.3.4", "syslog", 2, 30, NULL);
 	vg_store_put_offset(st, "syslog", 2, 51, 1000, false);
 	vg_store_put_offset(st, "syslog", 2, 61, VG_TIME_NONE, false);
 	/* an unknown time is stored as none, not as the previous call's */
@@ -292,9 +315,13 @@ START_TEST(marks_offsets_publication_metrics)
 	vg_store_add_metric(st, "records", 10);
 	vg_store_add_metric(st, "records", 5);
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
-	int64_t off = 0;
-	ck_assert_int_eq(vg_store_each_mark(st, collect_mark, &off), VG_OK);
-	ck_assert_int_eq(off, 50);
+	struct marks_read mr = {0};
+	ck_assert_int_eq(vg_store_each_mark(st, collect_mark, &mr), VG_OK);
+	ck_assert_int_eq(mr.n, 2);
+	ck_assert_int_eq(mr.off, 50);
+	ck_assert_int_eq(mr.fire.ts, 100);
+	ck_assert_int_eq(mr.fire.partition, 1);
+	ck_assert_int_eq(mr.fire.offset, 3);
 	ck_assert_int_eq(vg_store_metric(st, "records"), 15);
 	ck_assert_int_eq(vg_store_metric(st, "missing"), 0);
 	ck_assert_int_eq(unpublished(st, "inc-00000000000000aa"), 1);
