@@ -316,6 +316,7 @@ struct partition {
 	int64_t max_offset;  /* largest offset fed, -1 none (vg_correlator_sweep_marks) */
 	int64_t counted_off; /* ordered: largest offset of a held hit counted, -1 none
 	                        (an alert's frontier) */
+	struct vg_minset held_offs; /* ordered: the offsets of its held hits */
 };
 
 struct mark {
@@ -426,8 +427,8 @@ static struct partition *get_part(struct vg_correlator *c, const char *itopic,
 	if (!np)
 		return NULL;
 	c->parts = np;
-	c->parts[c->nparts] =
-	    (struct partition){itopic, partition, VG_TIME_NONE, VG_TIME_NONE, -1, -1};
+	c->parts[c->nparts] = (struct partition){
+	    itopic, partition, VG_TIME_NONE, VG_TIME_NONE, -1, -1, {0}};
 	c->last_part = c->nparts;
 	c->low_wm = VG_TIME_NONE;
 	return &c->parts[c->nparts++];
@@ -636,6 +637,8 @@ void vg_correlator_destroy(struct vg_correlator *c)
 	for (size_t i = 0; i < c->ntopics; i++)
 		free(c->topics[i]);
 	free(c->topics);
+	for (size_t i = 0; i < c->nparts; i++)
+		vg_minset_free(&c->parts[i].held_offs);
 	free(c->parts);
 	free(c->kv);
 	free(c->kvoff);
@@ -1483,21 +1486,12 @@ vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
 	return VG_OK;
 }
 
-/* Is a hit of partition pidx at or before offset still held (ordered mode)?  It
- * is yet to be counted, so the marks it may meet must stay. */
-static bool held_at_or_before(const struct vg_correlator *c, uint32_t pidx,
-                              int64_t offset)
-{
-	for (size_t i = 0; i < c->nheld; i++)
-		if (c->held[i]->pidx == pidx && c->held[i]->offset <= offset)
-			return true;
-	return false;
-}
-
 size_t vg_correlator_sweep_marks(struct vg_correlator *c)
 {
 	size_t dropped = 0;
-	for (size_t b = 0; c && c->nmarks && b < c->nmark_buckets; b++)
+	if (!c || !c->nmarks)
+		return 0;
+	for (size_t b = 0; b < c->nmark_buckets; b++)
 		for (struct mark **pm = &c->marks[b]; *pm;) {
 			struct mark *m = *pm;
 			const struct partition *part = NULL;
@@ -1505,9 +1499,11 @@ size_t vg_correlator_sweep_marks(struct vg_correlator *c)
 				if (c->parts[i].topic == m->topic &&
 				    c->parts[i].partition == m->partition)
 					part = &c->parts[i];
+			/* a held hit at or before it is yet to be counted (ordered) */
+			int64_t held;
 			if (!part || part->max_offset < m->offset ||
-			    held_at_or_before(c, (uint32_t)(part - c->parts),
-			                      m->offset)) {
+			    (vg_minset_least(&part->held_offs, &held) &&
+			     held <= m->offset)) {
 				pm = &m->next;
 				continue;
 			}
@@ -2094,6 +2090,7 @@ static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
 {
 	vg_heap_pop(c->held, c->nheld, sizeof(*c->held), cmp_held_hit);
 	struct held_hit *h = c->held[--c->nheld];
+	(void)vg_minset_remove(&c->parts[h->pidx].held_offs, h->offset);
 	struct vg_event *ev = vg_event_new(c->rel_arena);
 	if (ev) {
 		const char *v = held_vals(h), *end = v + h->len;
@@ -2150,8 +2147,10 @@ static void hold_hit(struct vg_correlator *c, const struct vg_event *ev,
 	struct held_hit **nh = NULL;
 	if (!b->oom)
 		h = malloc(sizeof(*h) + rsz + b->len);
-	if (h)
-		nh = vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh));
+	if (h && (nh = vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh))) != NULL)
+		c->held = nh;
+	if (nh && !vg_minset_add(&pt->held_offs, ev->src.offset))
+		nh = NULL;
 	if (!nh) {
 		free(h);
 		c->stamp++;
@@ -2160,7 +2159,6 @@ static void hold_hit(struct vg_correlator *c, const struct vg_event *ev,
 		drain_chained(c, fn, fn_ctx);
 		return;
 	}
-	c->held = nh;
 	*h = (struct held_hit){.ts = ev->ts,
 	                       .topic = itopic,
 	                       .partition = ev->src.partition,
@@ -2280,11 +2278,11 @@ bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
 			break;
 	if (pidx == c->nparts)
 		return false;
-	for (size_t i = 0; i < c->nheld; i++)
-		if (c->held[i]->pidx == pidx && c->held[i]->offset < lo) {
-			lo = c->held[i]->offset;
-			found = true;
-		}
+	int64_t held;
+	if (vg_minset_least(&c->parts[pidx].held_offs, &held)) {
+		lo = held;
+		found = true;
+	}
 	for (size_t k = 0; k < c->nrules; k++) {
 		bool ring = c->rules[k].kind == G_RING;
 		for (const struct group *g = c->rules[k].head; g; g = g->next) {

@@ -71,15 +71,12 @@ struct held_alert {
 	enum vg_level level;
 };
 
-/* The offsets of one partition's events that held alerts still need, a multiset
- * with its least at hand for vg_pipeline_committable: a min-heap of them, and one
- * of those removed since, cancelled against the first whenever both tops meet, so
- * the first's top is always still needed. */
+/* The offsets of one partition's events that held alerts still need, with their
+ * least at hand for vg_pipeline_committable. */
 struct held_offsets {
 	char *topic;
 	int32_t partition;
-	int64_t *live, *gone;
-	size_t nlive, live_cap, ngone, gone_cap;
+	struct vg_minset offs;
 };
 
 struct vg_pipeline {
@@ -467,8 +464,7 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 	free(p->held);
 	for (size_t i = 0; i < p->nhoffs; i++) {
 		free(p->hoffs[i].topic);
-		free(p->hoffs[i].live);
-		free(p->hoffs[i].gone);
+		vg_minset_free(&p->hoffs[i].offs);
 	}
 	free(p->hoffs);
 	for (size_t i = 0; i < p->nparts; i++) {
@@ -636,24 +632,6 @@ static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
 	return VG_OK;
 }
 
-static int cmp_offset(const void *x, const void *y)
-{
-	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-	return a < b ? -1 : a > b;
-}
-
-/* Push x on the min-heap v[n] (growing it).  @return false when out of memory. */
-static bool offset_push(int64_t **v, size_t *n, size_t *cap, int64_t x)
-{
-	int64_t *nv = vg_grow(*v, cap, *n + 1, sizeof(*nv));
-	if (!nv)
-		return false;
-	*v = nv;
-	(*v)[*n] = x;
-	vg_heap_push(*v, (*n)++, sizeof(**v), cmp_offset);
-	return true;
-}
-
 /* The held offsets of (topic, partition), created when `create`; NULL when absent
  * (or out of memory). */
 static struct held_offsets *held_offsets_of(const struct vg_pipeline *p,
@@ -693,19 +671,10 @@ static bool held_offsets_note(struct vg_pipeline *p, const struct vg_alert *a, b
 			ok = ok && !e->topic;
 			continue;
 		}
-		if (add) {
-			ok = offset_push(&h->live, &h->nlive, &h->live_cap, e->offset) &&
-			     ok;
-			continue;
-		}
-		if (!offset_push(&h->gone, &h->ngone, &h->gone_cap, e->offset)) {
-			ok = false;
-			continue;
-		}
-		while (h->ngone && h->nlive && h->gone[0] == h->live[0]) {
-			vg_heap_pop(h->live, h->nlive--, sizeof(int64_t), cmp_offset);
-			vg_heap_pop(h->gone, h->ngone--, sizeof(int64_t), cmp_offset);
-		}
+		if (add)
+			ok = vg_minset_add(&h->offs, e->offset) && ok;
+		else
+			ok = vg_minset_remove(&h->offs, e->offset) && ok;
 	}
 	return ok;
 }
@@ -1606,8 +1575,9 @@ int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
 	}
 	/* A held alert is rebuilt from its events after a crash: keep them. */
 	const struct held_offsets *h = held_offsets_of(p, NULL, topic, partition);
-	if (h && h->nlive && h->live[0] < next)
-		next = h->live[0];
+	int64_t least;
+	if (h && vg_minset_least(&h->offs, &least) && least < next)
+		next = least;
 	return next;
 }
 

@@ -1,11 +1,13 @@
 /*
  * heap.c - a binary min-heap over an array the caller owns, ordered by a qsort-style
  * comparison: what the pipeline keeps in event-time order (held alerts, the offsets
- * they still need) without sorting everything again for each batch.
+ * they still need) without sorting everything again for each batch; and on it a
+ * multiset of int64 with its least at hand (vg_minset).
  */
 #include "vg_core.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Swap two elements of `size` bytes, in chunks (no variable-length array). */
@@ -91,4 +93,45 @@ void vg_heap_pop(void *base, size_t n, size_t size,
 		i = c;
 	}
 	memcpy(v + i * size, x, size);
+}
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* Push x on the min-heap v[n] (growing it).  @return false when out of memory. */
+static bool i64_push(int64_t **v, size_t *n, size_t *cap, int64_t x)
+{
+	int64_t *nv = vg_grow(*v, cap, *n + 1, sizeof(*nv));
+	if (!nv)
+		return false;
+	*v = nv;
+	(*v)[*n] = x;
+	vg_heap_push(*v, (*n)++, sizeof(**v), cmp_i64);
+	return true;
+}
+
+bool vg_minset_add(struct vg_minset *s, int64_t x)
+{
+	return i64_push(&s->live, &s->nlive, &s->live_cap, x);
+}
+
+bool vg_minset_remove(struct vg_minset *s, int64_t x)
+{
+	if (!i64_push(&s->gone, &s->ngone, &s->gone_cap, x))
+		return false;
+	while (s->ngone && s->nlive && s->gone[0] == s->live[0]) {
+		vg_heap_pop(s->live, s->nlive--, sizeof(int64_t), cmp_i64);
+		vg_heap_pop(s->gone, s->ngone--, sizeof(int64_t), cmp_i64);
+	}
+	return true;
+}
+
+void vg_minset_free(struct vg_minset *s)
+{
+	free(s->live);
+	free(s->gone);
+	*s = (struct vg_minset){0};
 }

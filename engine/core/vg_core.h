@@ -500,6 +500,32 @@ void vg_heap_push(void *base, size_t n, size_t size,
 void vg_heap_pop(void *base, size_t n, size_t size,
                  int (*cmp)(const void *, const void *));
 
+/**
+ * A multiset of int64 values with its least at hand (the offsets of a partition
+ * that held alerts or hits still need): a min-heap of them, and one of those
+ * removed since, cancelled against the first whenever both tops meet, so the
+ * first's top is always still in the set.  Add and remove O(log n).  Zero it to
+ * start.
+ */
+struct vg_minset {
+	int64_t *live, *gone;
+	size_t nlive, live_cap, ngone, gone_cap;
+};
+/** @return false when out of memory (x is not in the set). */
+bool vg_minset_add(struct vg_minset *s, int64_t x);
+/** @brief Remove one x, which must be in the set.  @return false when out of
+ *  memory (x stays in the set, which only keeps the least lower). */
+bool vg_minset_remove(struct vg_minset *s, int64_t x);
+/** @return true and *least when the set is not empty. */
+static inline bool vg_minset_least(const struct vg_minset *s, int64_t *least)
+{
+	if (!s->nlive)
+		return false;
+	*least = s->live[0];
+	return true;
+}
+void vg_minset_free(struct vg_minset *s);
+
 /* ------------------------------------------------------------- addresses */
 
 /**

@@ -671,6 +671,39 @@ static int cmp_wide(const void *x, const void *y)
 	return cmp_u32(&((const struct wide *)x)->key, &((const struct wide *)y)->key);
 }
 
+/* A minset's least is the least of what was added and not removed, duplicates
+ * included, whatever the order of additions and removals. */
+START_TEST(minset_least_follows_removals)
+{
+	enum { N = 600 };
+	static int64_t in[N];
+	size_t n = 0;
+	struct vg_minset ms = {0};
+	int64_t least;
+	uint64_t x = 2463534242ULL;
+	ck_assert(!vg_minset_least(&ms, &least));
+	for (size_t round = 0; round < 20 * N; round++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (n < N && (n == 0 || x % 2)) {
+			in[n] = (int64_t)(x >> 40) % 200 - 50; /* repeats, negatives */
+			ck_assert(vg_minset_add(&ms, in[n++]));
+		} else {
+			size_t k = (size_t)(x >> 20) % n; /* any member, not the least */
+			ck_assert(vg_minset_remove(&ms, in[k]));
+			in[k] = in[--n];
+		}
+		int64_t want = INT64_MAX;
+		for (size_t i = 0; i < n; i++)
+			want = in[i] < want ? in[i] : want;
+		ck_assert_int_eq(vg_minset_least(&ms, &least), n > 0);
+		if (n)
+			ck_assert_int_eq(least, want);
+	}
+	vg_minset_free(&ms);
+	ck_assert(!vg_minset_least(&ms, &least));
+}
+END_TEST
+
 /* The heap gives its elements back in sorted order, duplicates included, whatever
  * the mix of pushes and pops, and moves whole elements (wider than its buffer). */
 START_TEST(heap_pops_in_order)
@@ -915,6 +948,7 @@ static Suite *core_suite(void)
 	    {"resources", resources_are_embedded},
 	    {"strmap", strmap_put_get_delete_iterate},
 	    {"heap", heap_pops_in_order},
+	    {"minset", minset_least_follows_removals},
 	    {"ipv4_classify", ipv4_classification_boundaries},
 	    {"ipv6_classify", ipv6_classification},
 	    {"ip_invalid", ip_invalid_text_and_length},
