@@ -139,7 +139,7 @@ static const struct opt g_opts[] = {
      "Rule hits that correlations consume, held so that correlation counts them in "
      "event-time order whatever the order partitions deliver them in (and the offset "
      "commits behind them), before the oldest are counted anyway, counted in "
-     "hits_released_early with a warning (about 150 bytes each for an sshd "
+     "hits_released_early with a warning (about 160 bytes each for an sshd "
      "failure: tests/bench/bench_hold hits)"},
     {"correlation", "idle_partition_timeout", T_DURATION,
      O(correlation.idle_partition_timeout), "10s", 1, 86400,
