@@ -2,15 +2,19 @@
  * stream.  A fixed rule set has every correlation type -- event_count, value_count,
  * temporal, temporal_ordered (with aliases), absence, value_sum, value_avg, a
  * correlation of correlations, generate -- on three detection rules; the input's
- * first bytes choose the allowed lateness and the state bounds (small enough to
- * evict), the rest is a program: events (time stepped forwards or back, three
- * partitions of two topics, offsets that mostly grow, group values from pools of
- * awkward values, numbers and non-numbers for the summed field), idle-partition
- * advances, restored marks and their sweep, and min-offset queries.
+ * first bytes choose the allowed lateness, the state bounds (small enough to
+ * evict) and the mode (ordered, holding hits for vg_correlator_release, half the
+ * time with a bound of 5 held hits), the rest is a program: events (time stepped
+ * forwards or back, three partitions of two topics, offsets that mostly grow, group
+ * values from pools of awkward values, numbers and non-numbers for the summed
+ * field), idle-partition advances (ordered: then a release up to the oldest
+ * partition's watermark, or further), restored marks (with a fire position or
+ * without) and their sweep, and min-offset queries.
  *
  * The contract: never a crash, a leak or a hang; every alert's times in order and
  * made of at least one event, with no more events listed than counted unless
- * truncated; open groups within max_groups_total; the smallest offset held in a
+ * truncated, and (ordered) a frontier of offsets fed; open groups within
+ * max_groups_total and held hits within their bound; the smallest offset held in a
  * partition one that was fed there. */
 #include "fuzz_input.h"
 #include "fuzz_rules.h"
@@ -93,6 +97,9 @@ static void on_alert(const struct vg_alert *a, void *ctx)
 	for (size_t i = 0; i < a->nfields; i++)
 		if (!a->fields[i].name || !a->fields[i].value)
 			abort();
+	for (size_t i = 0; i < a->nfrontier; i++)
+		if (!a->frontier[i].topic || a->frontier[i].offset < 0)
+			abort();
 }
 
 static void set(struct vg_event *ev, const char *name, const char *value)
@@ -143,6 +150,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .allowed_lateness = (vg_time)(c0 & 7) * 30 * VG_USEC_PER_SEC,
 	    .max_groups_per_rule = c0 & 8 ? 4 : 0,
 	    .max_groups_total = c0 & 16 ? 16 : 0,
+	    .ordered = c0 & 32,
+	    .max_held_hits = c0 & 64 ? 5 : 0,
 	};
 	struct vg_correlator *c = NULL;
 	if (vg_correlator_new(g_rs, &conf, &c) != VG_OK)
@@ -165,11 +174,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			                      now + (vg_time)(p >> 3) * 60 *
 			                                VG_USEC_PER_SEC,
 			                      on_alert, NULL);
+			/* ordered: up to where the watermarks stand, or (a caller that
+			 * breaks its promise) further */
+			vg_correlator_release(
+			    c,
+			    now - conf.allowed_lateness -
+			        (p & 0x80 ? -(vg_time)3600 : (vg_time)0) *
+			            VG_USEC_PER_SEC,
+			    on_alert, NULL);
 		} else if (op < 0xE8) { /* a mark from the store, as at a restart */
 			uint8_t k = take(&in), p = take(&in);
+			struct vg_fire_pos fire = {now - (vg_time)(p >> 3) * 10 *
+			                                     VG_USEC_PER_SEC,
+			                           p % 3, p >> 3};
 			vg_err err = vg_correlator_restore_mark(
 			    c, rule_ids[k % POOL(rule_ids)], keys[(k >> 3) % POOL(keys)],
-			    g_topics[(p >> 2) & 1], p % 3, (int64_t)(p >> 3), NULL);
+			    g_topics[(p >> 2) & 1], p % 3, (int64_t)(p >> 3),
+			    k & 0x80 ? &fire : NULL);
 			if (err != VG_OK &&
 			    err != VG_ERR_NOTFOUND) /* "a": no correlation */
 				abort();
@@ -188,11 +209,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct vg_correlator_stats st;
 		vg_correlator_stats(c, &st);
 		if (st.open_groups >
-		    (conf.max_groups_total ? conf.max_groups_total : 1000000))
+		        (conf.max_groups_total ? conf.max_groups_total : 1000000) ||
+		    st.held_hits > (conf.max_held_hits ? conf.max_held_hits : 1000000))
 			abort();
 	}
 	vg_correlator_advance(c, "raw", 0, now + (vg_time)400 * 86400 * VG_USEC_PER_SEC,
 	                      on_alert, NULL);
+	vg_correlator_release(c, VG_CORRELATOR_RELEASE_ALL, on_alert, NULL);
 	vg_correlator_destroy(c);
 	return 0;
 }
