@@ -150,17 +150,23 @@ struct fixture {
 	int64_t offset;
 };
 
-static void fx_init(struct fixture *fx, const char *rules, vg_time lateness,
-                    size_t max_per_rule)
+static void fx_init_conf(struct fixture *fx, const char *rules,
+                         const struct vg_correlator_conf *conf)
 {
 	fx->rs = load_ok(rules);
 	fx->ctx = vg_detect_ctx_new(fx->rs);
 	ck_assert_ptr_nonnull(fx->ctx);
-	struct vg_correlator_conf conf = {.allowed_lateness = lateness,
-	                                  .max_groups_per_rule = max_per_rule};
-	ck_assert_int_eq(vg_correlator_new(fx->rs, &conf, &fx->c), VG_OK);
+	ck_assert_int_eq(vg_correlator_new(fx->rs, conf, &fx->c), VG_OK);
 	fx->offset = 0;
 	g_ngot = 0;
+}
+
+static void fx_init(struct fixture *fx, const char *rules, vg_time lateness,
+                    size_t max_per_rule)
+{
+	fx_init_conf(fx, rules,
+	             &(struct vg_correlator_conf){.allowed_lateness = lateness,
+	                                          .max_groups_per_rule = max_per_rule});
 }
 
 static void fx_free(struct fixture *fx)
@@ -1122,13 +1128,9 @@ static size_t order_run(const struct order_ev *evs, const int *idx, bool ordered
 	if (single)
 		lateness = 0;
 	struct fixture fx;
-	fx.rs = load_ok(ORDER_RULES);
-	fx.ctx = vg_detect_ctx_new(fx.rs);
-	ck_assert_ptr_nonnull(fx.ctx);
-	struct vg_correlator_conf conf = {.allowed_lateness = lateness,
-	                                  .ordered = ordered};
-	ck_assert_int_eq(vg_correlator_new(fx.rs, &conf, &fx.c), VG_OK);
-	g_ngot = 0;
+	fx_init_conf(&fx, ORDER_RULES,
+	             &(struct vg_correlator_conf){.allowed_lateness = lateness,
+	                                          .ordered = ordered});
 	vg_time newest[ORDER_PARTS];
 	for (int k = 0; k < ORDER_PARTS; k++)
 		newest[k] = VG_TIME_NONE;
@@ -1294,13 +1296,9 @@ START_TEST(ordered_marks_follow_counting_order)
 	struct got first = {0}, second = {0};
 	for (int run = 0; run < 3; run++) {
 		struct fixture fx;
-		fx.rs = load_ok(ORDER_RULES);
-		fx.ctx = vg_detect_ctx_new(fx.rs);
-		ck_assert_ptr_nonnull(fx.ctx);
-		struct vg_correlator_conf conf = {.allowed_lateness = 60 * SEC,
-		                                  .ordered = true};
-		ck_assert_int_eq(vg_correlator_new(fx.rs, &conf, &fx.c), VG_OK);
-		g_ngot = 0;
+		fx_init_conf(&fx, ORDER_RULES,
+		             &(struct vg_correlator_conf){.allowed_lateness = 60 * SEC,
+		                                          .ordered = true});
 		/* run 1: restarted with the first alert's mark; run 2: with a mark of
 		 * its offsets alone */
 		if (run)
@@ -1345,13 +1343,9 @@ END_TEST
 START_TEST(ordered_holds_offsets_marks_and_bound)
 {
 	struct fixture fx;
-	fx.rs = load_ok(ORDER_RULES);
-	fx.ctx = vg_detect_ctx_new(fx.rs);
-	ck_assert_ptr_nonnull(fx.ctx);
-	struct vg_correlator_conf conf = {
-	    .allowed_lateness = SEC, .ordered = true, .max_held_hits = 4};
-	ck_assert_int_eq(vg_correlator_new(fx.rs, &conf, &fx.c), VG_OK);
-	g_ngot = 0;
+	fx_init_conf(&fx, ORDER_RULES,
+	             &(struct vg_correlator_conf){
+	                 .allowed_lateness = SEC, .ordered = true, .max_held_hits = 4});
 	/* ec already fired for 10.0.0.1 on partition 0 up to offset 2 */
 	ck_assert_int_eq(
 	    vg_correlator_restore_mark(fx.c, "ec", "source.ip=10.0.0.1", "p", 0, 2, NULL),
