@@ -44,7 +44,10 @@
  * stats, never mixed into windows (stand-alone alerts are stateless and still
  * fire).  Groups expire against the lowest watermark of all partitions seen (a
  * group may hold events of several partitions); idle partitions must be advanced by
- * the caller (vg_correlator_advance).
+ * the caller (vg_correlator_advance).  Expiry walks each rule's list from its head
+ * (least recently touched for eager windows, oldest opened for the others), so a
+ * group that is not at the head may be dropped a little later than its deadline:
+ * that keeps state longer, never changes a result.
  *
  * Order: unordered (the default), hits are counted as they arrive, so a group fed
  * by several partitions depends on how they interleave.  Ordered (conf.ordered,
@@ -57,10 +60,9 @@
  * positions, not of their arrival.  Held hits hold offsets back
  * (vg_correlator_min_offset) and the restart marks they may meet
  * (vg_correlator_sweep_marks); conf.max_held_hits bounds them (the oldest is
- * counted early, and counted in hits_released_early).  Expiry walks each rule's list from
- * its head (least recently touched for eager windows, oldest opened for the others), so a
- * group that is not at the head may be dropped a little later than its deadline:
- * that keeps state longer, never changes a result.
+ * counted early, and counted in hits_released_early).  An alert then carries its
+ * fire position and frontier (struct vg_alert), from which the caller's marks
+ * are made (mark_consumed).
  *
  * Bounds: max_groups_per_rule / max_groups_total; when full, the oldest group of
  * the rule (or of the rule whose head is oldest) is evicted and counted.  Freed
