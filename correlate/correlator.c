@@ -2073,7 +2073,8 @@ static int cmp_held_hit(const void *x, const void *y)
 
 /* Where windows may close while held hits are counted: not past the lowest
  * watermark of the partitions fed, the release point given, nor the time of the
- * next hit still held (its window may still be open). */
+ * next hit still held (its window may still be open); VG_TIME_NONE (nowhere) while
+ * a partition fed has no watermark yet. */
 static vg_time close_point(const struct vg_correlator *c, vg_time upto)
 {
 	vg_time at = c->low_wm;
@@ -2110,8 +2111,9 @@ static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
 		struct partition *pt = &c->parts[h->pidx];
 		if (h->offset > pt->counted_off)
 			pt->counted_off = h->offset;
-		vg_time at = close_point(c, upto);
-		if (at == VG_TIME_NONE || at > h->ts)
+		/* no release point yet (a hit counted early): nothing closes */
+		vg_time at = upto == VG_TIME_NONE ? VG_TIME_NONE : close_point(c, upto);
+		if (at != VG_TIME_NONE && at > h->ts)
 			at = h->ts;
 		expire_at(c, at, fn, fn_ctx);
 		drain_chained(c, fn, fn_ctx);
