@@ -143,13 +143,24 @@ struct vg_pipeline {
 static void held_free(struct held_alert *h);
 static int cmp_held(const void *x, const void *y);
 
+/* A stored mark back to the correlator.  A mark of a correlation no longer loaded
+ * (the rule was removed or renamed since) can stop nothing: it is left out, with a
+ * warning naming the rule (rate-limited), instead of refusing the store. */
 static vg_err restore_mark(const char *rule_id, const char *group_key, const char *topic,
                            int32_t partition, int64_t offset,
                            const struct vg_fire_pos *fire, void *ctx)
 {
 	struct vg_pipeline *p = ctx;
-	return vg_correlator_restore_mark(p->corr, rule_id, group_key, topic, partition,
-	                                  offset, fire);
+	vg_err err = vg_correlator_restore_mark(p->corr, rule_id, group_key, topic,
+	                                        partition, offset, fire);
+	if (err == VG_ERR_NOTFOUND) {
+		vg_log_limited(&p->hold_log, VG_LOG_WARN,
+		               "store: correlation marks of rule %s left out: no such "
+		               "correlation is loaded",
+		               rule_id);
+		return VG_OK;
+	}
+	return err;
 }
 
 static vg_err restore_sig_stat(const char *key, uint32_t runs, vg_time last_ts, void *ctx)

@@ -1403,6 +1403,28 @@ START_TEST(alerts_at_the_release_point_wait)
 }
 END_TEST
 
+/* A store whose correlation marks name a rule no longer loaded (removed or renamed
+ * since) still opens: those marks can stop nothing and are left out. */
+START_TEST(marks_of_a_removed_rule_are_left_out)
+{
+	char db[128];
+	struct vg_config *cfg;
+	snprintf(db, sizeof(db), "%s/removed-rule.db", g_dir);
+	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	struct vg_store *st = vg_pipeline_store(p);
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_mark(st, "no-such-rule", "host.name=web01", "in", 0,
+	                                   7, &(struct vg_fire_pos){1, 0, 7}),
+	                 VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+	p = new_pipeline(db, &cfg); /* asserts that it starts */
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 /* A brute force whose failures come through two partitions fires on the first ten
  * failures in event time whichever way the partitions interleave and wherever
  * batches end: correlation counts held hits in event-time order.  (Counted as they
@@ -2250,6 +2272,7 @@ static Suite *pipeline_suite(void)
 	    {"hold", hold_names_the_partition_behind},
 	    {"release_point", alerts_at_the_release_point_wait},
 	    {"interleaving", correlation_does_not_depend_on_interleaving},
+	    {"removed_rule", marks_of_a_removed_rule_are_left_out},
 	    {"restart_shuffled", restart_with_out_of_order_events},
 	    {"title_order", title_does_not_depend_on_alert_order},
 	    {"hold_bound", held_alerts_are_bounded},
