@@ -360,7 +360,7 @@ static int64_t consumer_lag(struct runner *r)
  * partition, once it is more than an incident gap behind. */
 static void log_hold(const struct runner *r, const struct vg_pipeline_hold *h)
 {
-	if (!h->alerts || !h->topic || h->low == VG_TIME_NONE ||
+	if ((!h->alerts && !h->hits) || !h->topic || h->low == VG_TIME_NONE ||
 	    h->newest == VG_TIME_NONE ||
 	    h->newest - h->low <= r->cfg->correlation.incident_gap)
 		return;
@@ -368,12 +368,12 @@ static void log_hold(const struct runner *r, const struct vg_pipeline_hold *h)
 	vg_time_format(h->low, low);
 	vg_time_format(h->newest, newest);
 	vg_log(VG_LOG_WARN,
-	       "correlation: %zu alerts wait for %s[%d], whose newest event time %s is "
-	       "%.1f h behind the newest partition's (%s): alerts are assembled in "
-	       "event-time order, so a partition whose source's clock is behind, or "
-	       "which carries only old records, holds them (and offset commits) back "
-	       "until it catches up",
-	       h->alerts, h->topic, h->partition, low,
+	       "correlation: %zu alerts and %zu rule hits wait for %s[%d], whose newest "
+	       "event time %s is %.1f h behind the newest partition's (%s): alerts are "
+	       "assembled and hits counted in event-time order, so a partition whose "
+	       "source's clock is behind, or which carries only old records, holds them "
+	       "(and offset commits) back until it catches up",
+	       h->alerts, h->hits, h->topic, h->partition, low,
 	       (double)(h->newest - h->low) / (3600.0 * VG_USEC_PER_SEC), newest);
 }
 
