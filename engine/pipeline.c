@@ -58,6 +58,16 @@ struct part_pos {
 	/* at least the offset of every record behind a rule hit in the store
 	 * (rule_hit_part) */
 	int64_t stored_to;
+	/* retention: the event time from which a restart may read this partition
+	 * again (its first record's in this run, then the newest before the offset
+	 * committed: prune_store), VG_TIME_NONE none yet; and the (largest offset,
+	 * newest event time) of each batch end since the last commit */
+	vg_time reread_from;
+	struct checkpoint {
+		int64_t end;
+		vg_time ts;
+	} * cps;
+	size_t ncps, cps_cap;
 };
 
 /* An alert held until the low watermark passes it (deep copy). */
@@ -480,6 +490,7 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 	free(p->hoffs);
 	for (size_t i = 0; i < p->nparts; i++) {
 		free(p->parts[i].topic);
+		free(p->parts[i].cps);
 		vg_parse_ctx_destroy(p->parts[i].group_ctx);
 	}
 	free(p->parts);
@@ -559,7 +570,8 @@ static struct part_pos *part_of(struct vg_pipeline *p, const char *topic,
 	    .committed = -1,
 	    .group_first = -1,
 	    .group_ref = VG_TIME_NONE,
-	    .stored_to = p->store ? vg_store_records_to(p->store, topic, partition) : -1};
+	    .stored_to = p->store ? vg_store_records_to(p->store, topic, partition) : -1,
+	    .reread_from = VG_TIME_NONE};
 	p->nparts++;
 	return pp;
 }
@@ -984,6 +996,8 @@ static vg_err correlate_event(struct vg_pipeline *p, struct part_pos *pp,
 	if (ev->ts != VG_TIME_NONE && pp &&
 	    (pp->max_ts == VG_TIME_NONE || ev->ts > pp->max_ts))
 		pp->max_ts = ev->ts;
+	if (ev->ts != VG_TIME_NONE && pp && pp->reread_from == VG_TIME_NONE)
+		pp->reread_from = ev->ts; /* a restart reads from here at the earliest */
 	if (nhits > MAX_HITS)
 		nhits = MAX_HITS;
 	p->stats.hits += nhits;
@@ -1349,14 +1363,58 @@ static vg_err flush_metrics(struct vg_pipeline *p)
  * PRUNE_EVERY of event time (a quiet store costs one indexed query a minute of
  * event time), and at the end of the input, so a replay ends with every incident
  * quiet for store.retention gone however it was batched. */
-#define PRUNE_BATCH 500
-#define PRUNE_EVERY (60 * VG_USEC_PER_SEC)
-static vg_err prune_store(struct vg_pipeline *p, vg_time low)
+#define PRUNE_BATCH     500
+#define PRUNE_EVERY     (60 * VG_USEC_PER_SEC)
+#define CHECKPOINTS_MAX 4096
+
+/* Note each partition's position at the end of a batch, for vg_pipeline_committed
+ * to find the newest event time behind a commit.  Past CHECKPOINTS_MAX (commits
+ * far behind) the oldest go: a commit before every one kept leaves reread_from
+ * where it was, which only keeps incidents longer. */
+static void checkpoint_parts(struct vg_pipeline *p)
+{
+	for (size_t i = 0; p->store && p->cfg->store.retention > 0 && i < p->nparts;
+	     i++) {
+		struct part_pos *pp = &p->parts[i];
+		if (pp->max_offset < 0 ||
+		    (pp->ncps && pp->cps[pp->ncps - 1].end >= pp->max_offset))
+			continue;
+		if (pp->ncps == CHECKPOINTS_MAX) {
+			memmove(pp->cps, pp->cps + 1, --pp->ncps * sizeof(*pp->cps));
+		}
+		struct checkpoint *nc =
+		    vg_grow(pp->cps, &pp->cps_cap, pp->ncps + 1, sizeof(*nc));
+		if (!nc)
+			continue; /* no checkpoint: reread_from moves later, if at all */
+		pp->cps = nc;
+		pp->cps[pp->ncps++] = (struct checkpoint){pp->max_offset, pp->max_ts};
+	}
+}
+
+/* The oldest event time from which a restart may read again, over the partitions
+ * that can still deliver (assigned, not ended); VG_TIME_NONE when none says. */
+static vg_time reread_low(const struct vg_pipeline *p)
+{
+	vg_time lo = VG_TIME_NONE;
+	for (size_t i = 0; i < p->nparts; i++) {
+		const struct part_pos *pp = &p->parts[i];
+		if (!pp->assigned || pp->ended || pp->reread_from == VG_TIME_NONE)
+			continue;
+		if (lo == VG_TIME_NONE || pp->reread_from < lo)
+			lo = pp->reread_from;
+	}
+	return lo;
+}
+static vg_err prune_store(struct vg_pipeline *p, vg_time low, vg_time reread)
 {
 	vg_time newest, retention = p->cfg->store.retention;
 	bool due = p->finishing || p->prune_more || !p->pruned_before;
 	if (retention <= 0 || low == VG_TIME_NONE)
 		return VG_OK;
+	/* a restart reads that far back: the incidents it can touch stay (at the end
+	 * of the input there is nothing more to read) */
+	if (!p->finishing && reread != VG_TIME_NONE && reread < low)
+		low = reread;
 	/* the cutoff is at most low - retention: when that has not moved enough,
 	 * the store need not be asked for the newest incident either */
 	if (!due && low - retention - p->pruned_before < PRUNE_EVERY)
@@ -1459,6 +1517,7 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	vg_strmap_init(&p->dirty);
 
 	batch_correlator_stats(p);
+	checkpoint_parts(p);
 	if (!err && p->store) {
 		for (size_t i = 0; !err && i < p->nparts; i++) {
 			struct part_pos *pp = &p->parts[i];
@@ -1480,7 +1539,7 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 			    pp->max_ts, pp->ended || (p->managed && !pp->assigned));
 		}
 		if (!err)
-			err = prune_store(p, low);
+			err = prune_store(p, low, reread_low(p));
 		if (!err)
 			err = flush_metrics(p);
 		if (!err)
@@ -1598,6 +1657,18 @@ void vg_pipeline_committed(struct vg_pipeline *p, const char *topic, int32_t par
 	struct part_pos *pp = part_of(p, topic, partition);
 	if (pp && next_offset > pp->committed)
 		pp->committed = next_offset;
+	/* a restart reads from next_offset on: the newest event time of a batch
+	 * that ended before it is behind the restart */
+	size_t k = 0;
+	while (pp && k < pp->ncps && pp->cps[k].end < next_offset)
+		k++;
+	if (!pp || !k)
+		return;
+	if (pp->cps[k - 1].ts != VG_TIME_NONE &&
+	    (pp->reread_from == VG_TIME_NONE || pp->cps[k - 1].ts > pp->reread_from))
+		pp->reread_from = pp->cps[k - 1].ts;
+	memmove(pp->cps, pp->cps + k, (pp->ncps - k) * sizeof(*pp->cps));
+	pp->ncps -= k;
 }
 
 void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,

@@ -1029,6 +1029,104 @@ START_TEST(retention_removes_only_quiet_incidents)
 }
 END_TEST
 
+/* The records of the retention test below: 27 alerts of another detector on web01
+ * (low: their own incident), then LSASS access on web01 every 37 minutes for five
+ * hours (high: another incident, which the host would let them join). */
+static void detector_then_lsass(char rec[36][512], enum vg_format fmt[36])
+{
+	const vg_time t0 = vg_time_from_civil(2026, 11, 20, 7, 8, 1, 0);
+	for (int i = 0; i < 36; i++) {
+		char iso[32];
+		vg_time t = i < 27 ? t0 + i * VG_USEC_PER_SEC
+		                   : t0 + (vg_time)(37 * 60 * (i - 26)) * VG_USEC_PER_SEC;
+		vg_time_format(t, iso);
+		fmt[i] = i < 27 ? VG_FMT_AITADS : VG_FMT_AUTO;
+		if (i < 27)
+			snprintf(
+			    rec[i], 512,
+			    "%lld.000000,AMiner: New event type,10.0.0.5,web01,A-1,-,-",
+			    (long long)(t / VG_USEC_PER_SEC));
+		else
+			snprintf(
+			    rec[i], 512,
+			    "{\"EventID\":10,\"Provider_Name\":\"Microsoft-Windows-"
+			    "Sysmon\","
+			    "\"Channel\":\"Microsoft-Windows-Sysmon/Operational\","
+			    "\"Computer\":\"web01\",\"UtcTime\":\"%s\",\"SourceImage\":"
+			    "\"C:\\\\Users\\\\Public\\\\svchost.exe\",\"TargetImage\":"
+			    "\"C:\\\\Windows\\\\System32\\\\lsass.exe\","
+			    "\"GrantedAccess\":"
+			    "\"0x1010\",\"User\":\"CORP\\\\alice\"}",
+			    iso);
+	}
+}
+
+/* A consumer that crashed after storing records it had not committed yet reads them
+ * again: store.retention must not have removed what they made, even when they span
+ * more than the retention (old records read fast, or commits failing).  Here the
+ * detector's incident, quiet for more than 3 h when the batch ended, was removed,
+ * and its alerts, read again, joined the LSASS incident. */
+START_TEST(retention_keeps_what_a_restart_reads_again)
+{
+	static char rec[36][512];
+	enum vg_format fmt[36];
+	detector_then_lsass(rec, fmt);
+	const vg_time ref = vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0);
+	const char *q =
+	    "select group_concat(id || ':' || alert_count, ',') from (select * "
+	    "from incidents where merged_into is null order by id)";
+	char *want = NULL;
+	/* run 0: one record a batch, each committed; run 1: all in one batch, not
+	 * committed, a crash, and everything read again */
+	for (int run = 0; run < 2; run++) {
+		char db[128];
+		struct vg_config *cfg;
+		struct vg_output *outs;
+		size_t nouts;
+		snprintf(db, sizeof(db), "%s/reread-%d.db", g_dir, run);
+		for (int life = 0; life < 1 + run; life++) {
+			bool last = life == run;
+			struct vg_pipeline *p =
+			    new_pipeline_conf(db, ", retention: 3h", "", &cfg);
+			ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+			for (int i = 0; i < 36; i++) {
+				struct vg_source src = {"in", 0, i};
+				if (last && i == 35)
+					vg_pipeline_finish_input(p);
+				ck_assert_int_eq(vg_pipeline_process(p, fmt[i], rec[i],
+				                                     strlen(rec[i]), &src,
+				                                     ref),
+				                 VG_OK);
+				if (run == 0 || i == 35) {
+					ck_assert_int_eq(
+					    vg_pipeline_end(p, &outs, &nouts), VG_OK);
+					ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts),
+					                 VG_OK);
+					if (run == 0)
+						vg_pipeline_committed(
+						    p, "in", 0,
+						    vg_pipeline_committable(p, "in", 0,
+						                            i));
+					if (i < 35)
+						ck_assert_int_eq(vg_pipeline_begin(p),
+						                 VG_OK);
+				}
+			}
+			vg_pipeline_destroy(p); /* run 1, life 0: a crash */
+			vg_config_destroy(cfg);
+		}
+		char *got = query_text(db, q);
+		if (!want) {
+			want = got;
+			continue;
+		}
+		ck_assert_str_eq(got, want);
+		free(got);
+	}
+	free(want);
+}
+END_TEST
+
 /* A retention shorter than what the rules can still correlate is refused with its
  * position: the embedded rules chain timespans up to 15 minutes. */
 START_TEST(retention_shorter_than_the_rules_is_refused)
@@ -2264,6 +2362,7 @@ static Suite *pipeline_suite(void)
 	    {"auditd", auditd_records_are_grouped_across_batches},
 	    {"signatures", restart_keeps_signature_statistics},
 	    {"retention", retention_removes_only_quiet_incidents},
+	    {"retention_restart", retention_keeps_what_a_restart_reads_again},
 	    {"retention_rules", retention_shorter_than_the_rules_is_refused},
 	    {"path_errors", path_errors_point_at_the_config},
 	    {"logon_target", logon_target_account_joins},
