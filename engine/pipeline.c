@@ -1358,11 +1358,13 @@ static vg_err flush_metrics(struct vg_pipeline *p)
 /* Retention, in the batch's transaction: remove the incidents quiet for
  * store.retention behind the low watermark, or behind the newest incident activity
  * when that is older (a watermark moved by an ended input or by wall time on an
- * idle partition must not age the data).  PRUNE_BATCH survivors at a time: again
- * in the next batch while there are more, otherwise once the cutoff has moved by
- * PRUNE_EVERY of event time (a quiet store costs one indexed query a minute of
- * event time), and at the end of the input, so a replay ends with every incident
- * quiet for store.retention gone however it was batched. */
+ * idle partition must not age the data), or, until the input ends, behind where a
+ * restart would read again (reread_low: records stored but not committed are read
+ * again after a crash, and must find their incidents).  PRUNE_BATCH survivors at a
+ * time: again in the next batch while there are more, otherwise once the cutoff
+ * has moved by PRUNE_EVERY of event time (a quiet store costs one indexed query a
+ * minute of event time); at the end of the input all at once, so a replay ends
+ * with every incident quiet for store.retention gone however it was batched. */
 #define PRUNE_BATCH     500
 #define PRUNE_EVERY     (60 * VG_USEC_PER_SEC)
 #define CHECKPOINTS_MAX 4096
@@ -1425,12 +1427,15 @@ static vg_err prune_store(struct vg_pipeline *p, vg_time low, vg_time reread)
 	vg_time before = (newest < low ? newest : low) - retention;
 	if (!due && before - p->pruned_before < PRUNE_EVERY)
 		return VG_OK;
+	/* at the end of the input all of them, now: until then a partition's
+	 * first record may have held everything back (a replay has no commits) */
 	struct vg_prune_stats ps;
-	err = vg_store_prune(p->store, before, PRUNE_BATCH, &ps);
+	size_t most = p->finishing ? 0 : PRUNE_BATCH;
+	err = vg_store_prune(p->store, before, most, &ps);
 	if (err)
 		return err;
 	p->pruned_before = before;
-	p->prune_more = ps.survivors == PRUNE_BATCH;
+	p->prune_more = most && ps.survivors == most;
 	p->stats.incidents_pruned += (uint64_t)ps.incidents;
 	p->stats.alerts_pruned += (uint64_t)ps.alerts;
 	p->stats.store_pages_released += (uint64_t)ps.pages_released;
