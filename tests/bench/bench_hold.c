@@ -119,12 +119,11 @@ int main(int argc, char **argv)
 	      "detection: {keywords: ['Failed password'], condition: keywords}\n",
 	      rf);
 	if (hits)
-		fputs(
-		    "---\ntitle: Bench SSH failures\n"
-		    "id: 77777777-7777-4777-8777-777777777777\nlevel: medium\n"
-		    "correlation: {type: event_count, rules: [bench_ssh_failure], "
-		    "group-by: [host.name], timespan: 10m, condition: {gte: 100000}}\n",
-		    rf);
+		fputs("---\ntitle: Bench SSH failures\n"
+		      "id: 77777777-7777-4777-8777-777777777777\nlevel: medium\n"
+		      "correlation: {type: event_count, rules: [bench_ssh_failure], "
+		      "group-by: [host.name], timespan: 10m, condition: {gte: 100000}}\n",
+		      rf);
 	fclose(rf);
 
 	char yaml[1024], bound[64] = "";

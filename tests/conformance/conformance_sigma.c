@@ -29,8 +29,8 @@
  *    become events, fed in time order; after the stream the watermark is advanced
  *    past every window.  Each stream runs twice: through the correlator as it
  *    counts by default, and in the pipeline's ordered mode (hits held, counted at
- *    the release); both must give the expected result.  The test passes when "the top rule alerted" equals
- *    ExpectedResult.
+ *    the release); both must give the expected result.  The test passes when "the top
+ * rule alerted" equals ExpectedResult.
  */
 #include "vg_correlate.h"
 #include "vg_parsers.h"
