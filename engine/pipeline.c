@@ -148,28 +148,45 @@ struct vg_pipeline {
 	struct vg_ratelimit evict_log;  /* correlation groups evicted */
 	struct vg_ratelimit future_log; /* event times past correlation.max_future */
 	struct vg_ratelimit hold_log;   /* correlation.max_held_alerts reached */
+	struct vg_ratelimit hits_log;   /* correlation.max_held_hits reached */
 };
 
 static void held_free(struct held_alert *h);
 static int cmp_held(const void *x, const void *y);
 
+/* Restoring the store's correlation marks: the pipeline, and the marks left out. */
+struct marks_restore {
+	struct vg_pipeline *p;
+	size_t left_out;
+	char rule[128]; /* the first left out's rule */
+};
+
 /* A stored mark back to the correlator.  A mark of a correlation no longer loaded
- * (the rule was removed or renamed since) can stop nothing: it is left out, with a
- * warning naming the rule (rate-limited), instead of refusing the store. */
+ * (the rule was removed or renamed since) can stop nothing: it is left out and
+ * counted (restore_marks warns once), instead of refusing the store. */
 static vg_err restore_mark(const char *rule_id, const char *group_key, const char *topic,
                            int32_t partition, int64_t offset,
                            const struct vg_fire_pos *fire, void *ctx)
 {
-	struct vg_pipeline *p = ctx;
-	vg_err err = vg_correlator_restore_mark(p->corr, rule_id, group_key, topic,
+	struct marks_restore *mr = ctx;
+	vg_err err = vg_correlator_restore_mark(mr->p->corr, rule_id, group_key, topic,
 	                                        partition, offset, fire);
-	if (err == VG_ERR_NOTFOUND) {
-		vg_log_limited(&p->hold_log, VG_LOG_WARN,
-		               "store: correlation marks of rule %s left out: no such "
-		               "correlation is loaded",
-		               rule_id);
-		return VG_OK;
-	}
+	if (err != VG_ERR_NOTFOUND)
+		return err;
+	if (!mr->left_out++)
+		snprintf(mr->rule, sizeof(mr->rule), "%s", rule_id);
+	return VG_OK;
+}
+
+static vg_err restore_marks(struct vg_pipeline *p)
+{
+	struct marks_restore mr = {.p = p};
+	vg_err err = vg_store_each_mark(p->store, restore_mark, &mr);
+	if (!err && mr.left_out)
+		vg_log(VG_LOG_WARN,
+		       "store: %zu correlation marks left out: their rules are not "
+		       "loaded (the first: %s)",
+		       mr.left_out, mr.rule);
 	return err;
 }
 
@@ -350,6 +367,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	p->evict_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(1, 60);
 	p->future_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(10, 60);
 	p->hold_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(1, 60);
+	p->hits_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(1, 60);
 	vg_strmap_init(&p->dirty);
 	vg_strmap_init(&p->novelty);
 	vg_buf_init(&p->text.title);
@@ -447,7 +465,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 			              vg_store_errmsg(p->store));
 			goto fail;
 		}
-		if ((err = vg_store_each_mark(p->store, restore_mark, p)) ||
+		if ((err = restore_marks(p)) ||
 		    (err = vg_store_each_novelty(p->store, restore_novelty, p)) ||
 		    (err = vg_store_each_sig_stat(p->store, restore_sig_stat, p)) ||
 		    (err = restore_open_incidents(p))) {
@@ -891,7 +909,7 @@ static void release_first(struct vg_pipeline *p, vg_err *err)
  * instant must reach assembly in cmp_held's order whatever the batches), or any
  * time when upto is RELEASE_ALL; none when upto is VG_TIME_NONE (no low watermark
  * yet). */
-#define RELEASE_ALL INT64_MAX
+#define RELEASE_ALL VG_CORRELATOR_RELEASE_ALL
 static bool first_due(const struct vg_pipeline *p, vg_time upto)
 {
 	return upto != VG_TIME_NONE && p->nheld &&
@@ -1305,7 +1323,7 @@ static void batch_correlator_stats(struct vg_pipeline *p)
 		    (long long)p->cfg->correlation.max_groups_total);
 	if (p->stats.hits_released_early > p->stats_flushed.hits_released_early)
 		vg_log_limited(
-		    &p->hold_log, VG_LOG_WARN,
+		    &p->hits_log, VG_LOG_WARN,
 		    "correlation.max_held_hits (%lld) reached: %llu rule hits counted "
 		    "by correlation before the low watermark passed them, so its "
 		    "windows may differ from event-time order",
@@ -1471,24 +1489,18 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	low = low_watermark(p); /* a flushed group may carry the newest event */
 	size_t keep = (size_t)p->cfg->correlation.max_held_alerts;
 	size_t budget = (size_t)p->cfg->correlation.max_released_per_batch;
+	/* what is due: everything at the end of a finite input, else what the low
+	 * watermark less the lateness has passed (nothing without one) */
+	vg_time upto = p->finishing          ? RELEASE_ALL
+	               : low == VG_TIME_NONE ? VG_TIME_NONE
+	                                     : low - p->cfg->correlation.allowed_lateness;
 	/* the hits correlation holds first: their alerts are due at once */
 	if (!err) {
-		vg_correlator_release(p->corr,
-		                      p->finishing ? VG_CORRELATOR_RELEASE_ALL
-		                      : low == VG_TIME_NONE
-		                          ? VG_TIME_NONE
-		                          : low - p->cfg->correlation.allowed_lateness,
-		                      on_alert, p);
+		vg_correlator_release(p->corr, upto, on_alert, p);
 		err = p->batch_err;
 	}
-	if (!err && p->finishing) /* the end of a finite input: everything, now */
-		err = release_alerts(p, RELEASE_ALL, keep, SIZE_MAX);
-	else if (!err)
-		err = release_alerts(p,
-		                     low == VG_TIME_NONE
-		                         ? VG_TIME_NONE
-		                         : low - p->cfg->correlation.allowed_lateness,
-		                     keep, budget);
+	if (!err)
+		err = release_alerts(p, upto, keep, p->finishing ? SIZE_MAX : budget);
 
 	/* Deterministic order: sort the dirty ids. */
 	char(*ids)[21] = calloc(p->dirty.count ? p->dirty.count : 1, sizeof(*ids));
