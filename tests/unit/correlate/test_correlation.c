@@ -1115,22 +1115,25 @@ static int cmp_got_full(const void *a, const void *b)
 	return x->last_off < y->last_off ? -1 : x->last_off > y->last_off;
 }
 
-/* Run the events in the order of idx[] through a correlator (ordered or not),
- * releasing (ordered) after every `batch` events up to the oldest newest time of the
- * three partitions minus the lateness, as engine/pipeline.c does; then every
- * partition ends.  The alerts, sorted, go to out.  lateness < 0: the reference, an
- * unordered correlator without lateness that sees one partition (the events must
- * come in event-time order). */
-static size_t order_run(const struct order_ev *evs, const int *idx, bool ordered,
+/* How order_run counts: as the correlator does by default, in its ordered mode,
+ * or (the reference) by default and without lateness, as one partition (the events
+ * must then come in event-time order). */
+enum order_mode { ORDER_UNORDERED, ORDER_ORDERED, ORDER_REFERENCE };
+
+/* Run the events in the order of idx[] through a correlator in `mode`, releasing
+ * (ordered) after every `batch` events up to the oldest newest time of the three
+ * partitions minus the lateness, as engine/pipeline.c does; then every partition
+ * ends.  The alerts, sorted, go to out. */
+static size_t order_run(const struct order_ev *evs, const int *idx, enum order_mode mode,
                         int batch, vg_time lateness, struct got *out)
 {
-	bool single = lateness < 0;
+	bool single = mode == ORDER_REFERENCE;
 	if (single)
 		lateness = 0;
 	struct fixture fx;
 	fx_init_conf(&fx, ORDER_RULES,
 	             &(struct vg_correlator_conf){.allowed_lateness = lateness,
-	                                          .ordered = ordered});
+	                                          .ordered = mode == ORDER_ORDERED});
 	vg_time newest[ORDER_PARTS];
 	for (int k = 0; k < ORDER_PARTS; k++)
 		newest[k] = VG_TIME_NONE;
@@ -1243,9 +1246,9 @@ START_TEST(ordered_counts_in_event_time)
 				sorted[j] = sorted[j - 1];
 				sorted[j - 1] = x;
 			}
-		size_t nwant = order_run(evs, sorted, false, 1, -1, want);
+		size_t nwant = order_run(evs, sorted, ORDER_REFERENCE, 1, 0, want);
 		ck_assert_uint_gt(nwant, 20);
-		size_t nsorted = order_run(evs, sorted, true, 1, lateness, got);
+		size_t nsorted = order_run(evs, sorted, ORDER_ORDERED, 1, lateness, got);
 		ck_assert(same_alerts(want, nwant, got, nsorted, false));
 		memcpy(want, got, nsorted * sizeof(*got));
 		static struct got first[MAX_ALERTS];
@@ -1261,13 +1264,14 @@ START_TEST(ordered_counts_in_event_time)
 					idx[n++] = per[k][at[k]++];
 			}
 			int batch = round == 0 ? 1 : 1 + (int)(rnd(&s) % 200);
-			size_t ngot = order_run(evs, idx, true, batch, lateness, got);
+			size_t ngot =
+			    order_run(evs, idx, ORDER_ORDERED, batch, lateness, got);
 			ck_assert_msg(
 			    same_alerts(want, nwant, got, ngot, true),
 			    "seed %llu round %d (batches of %d): %zu alerts, %zu in "
 			    "event-time order",
 			    (unsigned long long)seed, round, batch, ngot, nwant);
-			ngot = order_run(evs, idx, false, batch, lateness, got);
+			ngot = order_run(evs, idx, ORDER_UNORDERED, batch, lateness, got);
 			if (round == 0) {
 				memcpy(first, got, ngot * sizeof(*got));
 				nfirst = ngot;

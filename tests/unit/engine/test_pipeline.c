@@ -79,6 +79,18 @@ static struct vg_pipeline *new_pipeline(const char *db, struct vg_config **cfgp)
 	return new_pipeline_with(db, "", cfgp);
 }
 
+/* A pipeline (extra: more config) reading partitions 0 and 1 of `topic`, both
+ * assigned from the start, so the low watermark waits for both. */
+static struct vg_pipeline *new_two_partitions(const char *db, const char *extra,
+                                              const char *topic, struct vg_config **cfgp)
+{
+	struct vg_pipeline *p = new_pipeline_with(db, extra, cfgp);
+	const char *topics[] = {topic, topic};
+	const int32_t parts[] = {0, 1};
+	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, parts, 2), VG_OK);
+	return p;
+}
+
 /* Record i of the input: the scenario, with one junk line in the middle (and
  * g_extra at g_extra_at). */
 static const char *record(size_t i, size_t *len)
@@ -1377,10 +1389,7 @@ static struct vg_pipeline *held_back(const char *name, const char *extra,
 	struct vg_output *outs;
 	size_t nouts;
 	snprintf(db, sizeof(db), "%s/%s", g_dir, name);
-	struct vg_pipeline *p = new_pipeline_with(db, extra, cfg);
-	const char *topics[] = {"syslog", "syslog"};
-	const int32_t parts[] = {0, 1};
-	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, parts, 2), VG_OK);
+	struct vg_pipeline *p = new_two_partitions(db, extra, "syslog", cfg);
 	vg_pipeline_hold(p, before);
 	const vg_time ref = vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0);
 	const char *old = "<86>1 2021-03-01T00:00:00Z db01 CRON 7 - - session opened";
@@ -1468,10 +1477,7 @@ START_TEST(alerts_at_the_release_point_wait)
 		struct vg_output *outs;
 		size_t nouts;
 		snprintf(db, sizeof(db), "%s/release-%d.db", g_dir, split);
-		struct vg_pipeline *p = new_pipeline(db, &cfg);
-		const char *topics[] = {"in", "in"};
-		const int32_t parts[] = {0, 1};
-		ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, parts, 2), VG_OK);
+		struct vg_pipeline *p = new_two_partitions(db, "", "in", &cfg);
 		const struct {
 			const char *rec;
 			int32_t part;
@@ -1544,10 +1550,7 @@ START_TEST(correlation_does_not_depend_on_interleaving)
 		struct vg_output *outs;
 		size_t nouts;
 		snprintf(db, sizeof(db), "%s/interleave-%d.db", g_dir, order);
-		struct vg_pipeline *p = new_pipeline(db, &cfg);
-		const char *topics[] = {"in", "in"};
-		const int32_t parts[] = {0, 1};
-		ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, parts, 2), VG_OK);
+		struct vg_pipeline *p = new_two_partitions(db, "", "in", &cfg);
 		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
 		/* 0: partition 0 whole, then 1; 1: alternating; 2: 1 first, each
 		 * record a batch of its own */
