@@ -37,7 +37,12 @@
  *
  * Chains: an alert of a correlation that another one consumes is queued as an
  * event carrying its group values (under the inner rule's fields and group-by
- * names) and fed to the consumers once the current call is done (drain_chained).
+ * names) and fed to the consumers once the current call is done (drain_chained),
+ * counted (ordered mode) at the alert's fire position; windows then close in the
+ * order of their ends across rules, feeding what they raise before later ends
+ * close (expire_at).  The alert carries those values (vg_alert.chain), so that
+ * after a restart vg_correlator_restore_chained gives it back to the consumers:
+ * the events read again do not raise it again (its marks).
  *
  * Time: each (topic, partition) has a watermark = max event time - allowed
  * lateness.  An event older than its partition's watermark is late: counted in
@@ -137,26 +142,47 @@ struct held_hit {
 	uint32_t pidx; /* the partition's index in c->parts */
 	int64_t offset;
 	uint64_t tie; /* hash of the values: orders equal positions of two inputs */
-	uint32_t nrules;
+	uint16_t nrules;
+	/* a correlation's alert given back after a restart (restore_chained): one
+	 * rule, the correlation; (ts, partition, offset) is its fire position, and a
+	 * struct held_src after the rules is where its event stands */
+	uint16_t chained;
 	uint32_t len; /* bytes of values */
 };
 #define HELD_VAL_HDR 9 /* field id, kind, length */
+
+/* A restored chained hit's event: its time and the position of the alert's newest
+ * event (the partition's index in c->parts). */
+struct held_src {
+	vg_time ts;
+	int64_t offset;
+	int32_t partition;
+	uint32_t pidx;
+};
 
 static inline const struct vg_rule **held_rules(struct held_hit *h)
 {
 	return (const struct vg_rule **)(h + 1);
 }
 
+static inline struct held_src *held_src(struct held_hit *h)
+{
+	return (struct held_src *)(held_rules(h) + h->nrules);
+}
+
 static inline const char *held_vals(struct held_hit *h)
 {
-	return (const char *)(held_rules(h) + h->nrules);
+	return (const char *)(held_rules(h) + h->nrules) +
+	       (h->chained ? sizeof(struct held_src) : 0);
 }
 
 /* An alert of a correlation that other correlations consume, waiting to be fed
- * to them (as an event carrying its group values) once the current call is done. */
+ * to them (as an event carrying its group values) once the current call is done;
+ * at: its fire position, where the ordered mode counts it. */
 struct chained {
 	const struct vg_rule *rule;
 	struct vg_event *ev;
+	struct vg_fire_pos at;
 };
 
 #define TL_MAX 16 /* times kept per rule and group (temporal) */
@@ -319,6 +345,10 @@ struct partition {
 	int64_t counted_off; /* ordered: largest offset of a held hit counted, -1 none
 	                        (an alert's frontier) */
 	struct vg_minset held_offs; /* ordered: the offsets of its held hits */
+	/* fed or advanced: its watermark counts for the low one.  A partition known
+	 * only from a chained alert given back (restore_chained) does not: it may be
+	 * read by no one now (another consumer's, or a topic no longer read). */
+	bool input;
 };
 
 struct mark {
@@ -378,6 +408,13 @@ struct vg_correlator {
 	struct vg_buf hold;
 	struct vg_source *frontier; /* an alert's, per partition (emit_group) */
 	size_t frontier_cap;
+	/* ordered: the position in counting order of the hit being counted -- an
+	 * event's (time, partition, offset), a chained alert's fire position */
+	struct vg_fire_pos counting;
+	/* an alert's chain values (vg_alert.chain), reused */
+	struct vg_kv *chainkv;
+	size_t chaincap;
+	struct vg_buf chainstrs;
 };
 
 /* ---------------------------------------------------------------- topics */
@@ -414,35 +451,49 @@ static const char *find_topic(const struct vg_correlator *c, const char *topic)
 	return NULL;
 }
 
+/* The partition (topic interned), made when absent.  input: it is being fed or
+ * advanced, so its watermark counts for the low one from now on (none yet: the low
+ * watermark is none until it has one). */
 static struct partition *get_part(struct vg_correlator *c, const char *itopic,
-                                  int32_t partition)
+                                  int32_t partition, bool input)
 {
+	struct partition *pt = NULL;
 	if (c->last_part < c->nparts && c->parts[c->last_part].topic == itopic &&
 	    c->parts[c->last_part].partition == partition)
-		return &c->parts[c->last_part];
-	for (size_t i = 0; i < c->nparts; i++)
+		pt = &c->parts[c->last_part];
+	for (size_t i = 0; !pt && i < c->nparts; i++)
 		if (c->parts[i].topic == itopic && c->parts[i].partition == partition) {
 			c->last_part = i;
-			return &c->parts[i];
+			pt = &c->parts[i];
 		}
-	struct partition *np = realloc(c->parts, (c->nparts + 1) * sizeof(*np));
-	if (!np)
-		return NULL;
-	c->parts = np;
-	c->parts[c->nparts] = (struct partition){
-	    itopic, partition, VG_TIME_NONE, VG_TIME_NONE, -1, -1, {0}};
-	c->last_part = c->nparts;
-	c->low_wm = VG_TIME_NONE;
-	return &c->parts[c->nparts++];
+	if (!pt) {
+		struct partition *np = realloc(c->parts, (c->nparts + 1) * sizeof(*np));
+		if (!np)
+			return NULL;
+		c->parts = np;
+		c->parts[c->nparts] = (struct partition){
+		    itopic, partition, VG_TIME_NONE, VG_TIME_NONE, -1, -1, {0}, false};
+		c->last_part = c->nparts;
+		pt = &c->parts[c->nparts++];
+	}
+	if (input && !pt->input) {
+		pt->input = true;
+		c->low_wm = VG_TIME_NONE;
+	}
+	return pt;
 }
 
 static void recompute_low(struct vg_correlator *c)
 {
 	vg_time lo = INT64_MAX;
+	bool any = false;
 	for (size_t i = 0; i < c->nparts; i++)
-		if (c->parts[i].wm < lo)
-			lo = c->parts[i].wm;
-	c->low_wm = c->nparts ? lo : VG_TIME_NONE;
+		if (c->parts[i].input) {
+			any = true;
+			if (c->parts[i].wm < lo)
+				lo = c->parts[i].wm;
+		}
+	c->low_wm = any ? lo : VG_TIME_NONE;
 }
 
 /* ----------------------------------------------------------- lifecycle */
@@ -657,6 +708,8 @@ void vg_correlator_destroy(struct vg_correlator *c)
 	vg_arena_destroy(c->rel_arena);
 	vg_buf_free(&c->hold);
 	free(c->frontier);
+	free(c->chainkv);
+	vg_buf_free(&c->chainstrs);
 	free(c);
 }
 
@@ -958,9 +1011,50 @@ static const struct pext *gx_extents(struct vg_correlator *c, const struct gx *x
 
 /* ------------------------------------------------------------ windows */
 
+/* An alert's chain values (vg_alert.chain): the fields set in its chained event,
+ * by name; none when out of memory. */
+static void chain_values(struct vg_correlator *c, const struct vg_event *ev,
+                         struct vg_alert *a)
+{
+	size_t n = 0;
+	vg_field id = VG_FIELD_NONE;
+	struct vg_buf *b = &c->chainstrs;
+	vg_buf_reset(b);
+	const struct vg_value *v;
+	while ((v = vg_event_next(ev, &id)))
+		n++;
+	struct vg_kv *kv = vg_grow(c->chainkv, &c->chaincap, n ? n : 1, sizeof(*kv));
+	if (!kv)
+		return;
+	c->chainkv = kv;
+	size_t *offs = malloc((n ? n : 1) * 2 * sizeof(*offs)), i = 0;
+	if (!offs)
+		return;
+	id = VG_FIELD_NONE;
+	while (i < n && (v = vg_event_next(ev, &id))) {
+		const char *name = vg_field_name(id);
+		offs[2 * i] = b->len;
+		vg_buf_puts(b, name ? name : "");
+		vg_buf_putc(b, '\0');
+		offs[2 * i + 1] = b->len;
+		vg_buf_append(b, v->ptr ? v->ptr : "", v->len);
+		vg_buf_putc(b, '\0');
+		i++;
+	}
+	if (!b->oom) {
+		for (size_t j = 0; j < i; j++)
+			kv[j] = (struct vg_kv){b->data + offs[2 * j],
+			                       b->data + offs[2 * j + 1]};
+		a->chain = kv;
+		a->nchain = i;
+	}
+	free(offs);
+}
+
 /* Queue an alert of a correlation that others consume: its group values (from
- * snap) become an event at last_ts, fed to the consumers by drain_chained. */
-static void chain_alert(struct vg_correlator *c, const struct vg_alert *a,
+ * snap) become an event at last_ts, fed to the consumers by drain_chained; the
+ * alert gets them as its chain values.  Before the alert is emitted. */
+static void chain_alert(struct vg_correlator *c, struct vg_alert *a,
                         const struct vg_buf *snap)
 {
 	const struct vg_rule *rule = a->rule;
@@ -993,6 +1087,7 @@ static void chain_alert(struct vg_correlator *c, const struct vg_alert *a,
 	ev->ts = a->last_ts;
 	if (a->nevents)
 		ev->src = a->events[a->nevents - 1];
+	chain_values(c, ev, a);
 	if (c->npending == c->pendcap) {
 		size_t nc = c->pendcap ? c->pendcap * 2 : 8;
 		struct chained *np = realloc(c->pending, nc * sizeof(*np));
@@ -1001,17 +1096,17 @@ static void chain_alert(struct vg_correlator *c, const struct vg_alert *a,
 		c->pending = np;
 		c->pendcap = nc;
 	}
-	c->pending[c->npending++] = (struct chained){rule, ev};
+	c->pending[c->npending++] = (struct chained){rule, ev, a->fire};
 }
 
 /* Ordered mode: where counting stood as g's alert fires -- at the hit `by` (the
- * one that made it fire), or, by == NULL, at the end of g's window -- and the largest
- * offset counted per partition. */
+ * one that made it fire, being counted), or, by == NULL, at the end of g's window --
+ * and the largest offset counted per partition. */
 static void fire_position(struct vg_correlator *c, const struct group *g,
                           const struct vg_event *by, struct vg_alert *a)
 {
-	a->fire = by ? (struct vg_fire_pos){by->ts, by->src.partition, by->src.offset}
-	             : (struct vg_fire_pos){g->deadline, INT32_MAX, INT64_MAX};
+	a->fire =
+	    by ? c->counting : (struct vg_fire_pos){g->deadline, INT32_MAX, INT64_MAX};
 	struct vg_source *nf = vg_grow(c->frontier, &c->frontier_cap,
 	                               c->nparts ? c->nparts : 1, sizeof(*nf));
 	if (!nf)
@@ -1050,9 +1145,9 @@ static void emit_group(struct vg_correlator *c, struct group *g, vg_time first,
 	if (c->conf.ordered)
 		fire_position(c, g, by, &a);
 	c->stats.alerts++;
+	chain_alert(c, &a, snap);
 	if (fn)
 		fn(&a, fn_ctx);
-	chain_alert(c, &a, snap);
 }
 
 /* Emit an alert for a gx group with its kept events (then the caller removes g). */
@@ -1130,25 +1225,49 @@ static void close_window(struct vg_correlator *c, struct group *g, vg_alert_fn f
 	group_remove(c, g);
 }
 
-/* Close (or drop) the groups whose windows end before `at`. */
+static void drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx);
+
+/* Close (or drop) the head of r's list. */
+static void expire_head(struct vg_correlator *c, struct rstate *r, vg_alert_fn fn,
+                        void *fn_ctx)
+{
+	const struct vg_corr *corr = r->rule->corr;
+	if (corr->eager || corr->type == VG_CORR_TEMPORAL ||
+	    corr->type == VG_CORR_TEMPORAL_ORDERED)
+		group_remove(c, r->head); /* cannot reach the count any more */
+	else
+		close_window(c, r->head, fn, fn_ctx);
+}
+
+/* Close (or drop) the groups whose windows end before `at`.  With correlations of
+ * correlations, in the order of their ends across rules: the groups ending at the
+ * earliest end close, then the alerts they raised are fed to their consumers
+ * (counted at that end, their fire position), then the next end -- so a window
+ * closing later still gets them, whatever `at` the caller's batch gave. */
 static void expire_at(struct vg_correlator *c, vg_time at, vg_alert_fn fn, void *fn_ctx)
 {
 	if (at == VG_TIME_NONE)
 		return;
-	for (size_t k = 0; k < c->nrules; k++) {
-		struct rstate *r = &c->rules[k];
-		const struct vg_corr *corr = r->rule->corr;
-		bool eager = corr->eager;
-		if (corr->type == VG_CORR_TEMPORAL ||
-		    corr->type == VG_CORR_TEMPORAL_ORDERED)
-			eager = true;
-		while (r->head && r->head->deadline < at) {
-			if (eager)
-				group_remove(
-				    c, r->head); /* cannot reach the count any more */
-			else
-				close_window(c, r->head, fn, fn_ctx);
+	if (!c->arena) { /* no chains: closing one group changes no other */
+		for (size_t k = 0; k < c->nrules; k++)
+			while (c->rules[k].head && c->rules[k].head->deadline < at)
+				expire_head(c, &c->rules[k], fn, fn_ctx);
+		return;
+	}
+	for (;;) {
+		vg_time end = VG_TIME_NONE;
+		for (size_t k = 0; k < c->nrules; k++) {
+			const struct group *g = c->rules[k].head;
+			if (g && g->deadline < at &&
+			    (end == VG_TIME_NONE || g->deadline < end))
+				end = g->deadline;
 		}
+		if (end == VG_TIME_NONE)
+			return;
+		for (size_t k = 0; k < c->nrules; k++)
+			while (c->rules[k].head && c->rules[k].head->deadline <= end)
+				expire_head(c, &c->rules[k], fn, fn_ctx);
+		drain_chained(c, fn, fn_ctx);
 	}
 }
 
@@ -1425,12 +1544,15 @@ static bool fire_le(const struct vg_fire_pos *a, const struct vg_fire_pos *b)
 
 /* Was ev, a re-read hit of (corr, key), consumed by an alert before the restart?
  * A mark with a fire position (ordered mode) says so for every hit at or before it
- * in counting order, from any partition; one without, for the hits of its own
- * partition at or before its offset. */
+ * in counting order (where ev is counted: c->counting), from any partition; one
+ * without, for the hits of its own partition at or before its offset. */
 static bool mark_consumed(const struct vg_correlator *c, uint32_t corr, uint64_t h,
                           const char *key, const char *topic, const struct vg_event *ev)
 {
-	const struct vg_fire_pos at = {ev->ts, ev->src.partition, ev->src.offset};
+	const struct vg_fire_pos at =
+	    c->conf.ordered
+	        ? c->counting
+	        : (struct vg_fire_pos){ev->ts, ev->src.partition, ev->src.offset};
 	for (const struct mark *m = c->marks[h & (c->nmark_buckets - 1)]; m;
 	     m = m->next) {
 		if (m->hash != h || m->corr != corr || strcmp(m->key, key) != 0)
@@ -1889,7 +2011,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		return;
 	/* the partition exists: the event (or the alert it stands for) came in
 	 * through it */
-	struct partition *pt = get_part(c, itopic, ev->src.partition);
+	struct partition *pt = get_part(c, itopic, ev->src.partition, false);
 	if (!pt)
 		return;
 	struct evref ref = mkref(ev->ts, (uint32_t)(pt - c->parts), ev->src.offset);
@@ -2044,6 +2166,7 @@ static void drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 	for (size_t i = 0; i < c->npending; i++) {
 		struct chained ch = c->pending[i];
 		c->stamp++;
+		c->counting = ch.at;
 		feed_consumers(c, ch.rule, ch.ev, ch.ev->src.topic, fn, fn_ctx);
 	}
 	c->npending = 0;
@@ -2093,7 +2216,9 @@ static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
 {
 	vg_heap_pop(c->held, c->nheld, sizeof(*c->held), cmp_held_hit);
 	struct held_hit *h = c->held[--c->nheld];
-	(void)vg_minset_remove(&c->parts[h->pidx].held_offs, h->offset);
+	const struct held_src *hs = h->chained ? held_src(h) : NULL;
+	(void)vg_minset_remove(&c->parts[hs ? hs->pidx : h->pidx].held_offs,
+	                       hs ? hs->offset : h->offset);
 	struct vg_event *ev = vg_event_new(c->rel_arena);
 	if (ev) {
 		const char *v = held_vals(h), *end = v + h->len;
@@ -2106,18 +2231,25 @@ static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
 			                   (enum vg_value_kind)(uint8_t)v[4]);
 			v += HELD_VAL_HDR + len;
 		}
-		ev->ts = h->ts;
-		ev->src = (struct vg_source){h->topic, h->partition, h->offset};
+		ev->ts = hs ? hs->ts : h->ts;
+		ev->src = hs ? (struct vg_source){h->topic, hs->partition, hs->offset}
+		             : (struct vg_source){h->topic, h->partition, h->offset};
 		struct partition *pt = &c->parts[h->pidx];
-		if (h->offset > pt->counted_off)
+		if (!hs && h->offset > pt->counted_off)
 			pt->counted_off = h->offset;
 		/* no release point yet (a hit counted early): nothing closes */
 		vg_time at = upto == VG_TIME_NONE ? VG_TIME_NONE : close_point(c, upto);
 		if (at != VG_TIME_NONE && at > h->ts)
 			at = h->ts;
+		/* an alert given back of a window that fired as it closed: counted, as
+		 * it was (expire_at), once every window ending at its end closed */
+		if (hs && h->partition == INT32_MAX && at == h->ts && upto > h->ts &&
+		    c->low_wm > h->ts)
+			at = h->ts + 1;
 		expire_at(c, at, fn, fn_ctx);
 		drain_chained(c, fn, fn_ctx);
 		c->stamp++;
+		c->counting = (struct vg_fire_pos){h->ts, h->partition, h->offset};
 		for (uint32_t i = 0; i < h->nrules; i++)
 			feed_consumers(c, held_rules(h)[i], ev, h->topic, fn, fn_ctx);
 		drain_chained(c, fn, fn_ctx);
@@ -2158,6 +2290,8 @@ static void hold_hit(struct vg_correlator *c, const struct vg_event *ev,
 	if (!nh) {
 		free(h);
 		c->stamp++;
+		c->counting =
+		    (struct vg_fire_pos){ev->ts, ev->src.partition, ev->src.offset};
 		for (size_t i = 0; i < nrules; i++)
 			feed_consumers(c, rules[i], ev, itopic, fn, fn_ctx);
 		drain_chained(c, fn, fn_ctx);
@@ -2169,7 +2303,7 @@ static void hold_hit(struct vg_correlator *c, const struct vg_event *ev,
 	                       .offset = ev->src.offset,
 	                       .tie = vg_hash64(b->data ? b->data : "", b->len, 0),
 	                       .pidx = (uint32_t)(pt - c->parts),
-	                       .nrules = (uint32_t)nrules,
+	                       .nrules = (uint16_t)nrules,
 	                       .len = (uint32_t)b->len};
 	memcpy(held_rules(h), rules, rsz);
 	if (b->len)
@@ -2180,6 +2314,73 @@ static void hold_hit(struct vg_correlator *c, const struct vg_event *ev,
 		c->stats.hits_released_early++;
 		count_first(c, c->released_to, fn, fn_ctx);
 	}
+}
+
+vg_err vg_correlator_restore_chained(struct vg_correlator *c, const char *rule_id,
+                                     const struct vg_kv *chain, size_t nchain, vg_time ts,
+                                     const struct vg_source *src,
+                                     const struct vg_fire_pos *at)
+{
+	if (!c || !rule_id || (nchain && !chain) || !src || !src->topic || !at)
+		return VG_ERR_INVALID;
+	if (!c->conf.ordered)
+		return VG_ERR_INVALID;
+	const struct vg_rule *rule = vg_ruleset_find(c->rs, rule_id);
+	if (!rule || !rule->corr || !rule->nconsumers)
+		return VG_ERR_NOTFOUND;
+	const char *itopic = intern_topic(c, src->topic);
+	struct partition *pt = itopic ? get_part(c, itopic, src->partition, false) : NULL;
+	if (!pt)
+		return VG_ERR_NOMEM;
+	/* the values counting reads, as held_hit keeps them (hold_hit) */
+	struct vg_buf *b = &c->hold;
+	vg_buf_reset(b);
+	for (size_t i = 0; i < nchain; i++) {
+		if (!chain[i].name || !chain[i].value)
+			return VG_ERR_INVALID;
+		vg_field f = vg_field_lookup(chain[i].name, strlen(chain[i].name));
+		bool kept = false;
+		for (size_t j = 0; j < c->nkept && !kept && f != VG_FIELD_NONE; j++)
+			kept = c->kept[j] == f;
+		if (!kept)
+			continue;
+		int32_t f32 = f;
+		uint8_t kind = VG_VK_STR;
+		uint32_t len = (uint32_t)strlen(chain[i].value);
+		vg_buf_append(b, &f32, 4);
+		vg_buf_append(b, &kind, 1);
+		vg_buf_append(b, &len, 4);
+		vg_buf_append(b, chain[i].value, len);
+	}
+	if (b->oom)
+		return VG_ERR_NOMEM;
+	size_t rsz = sizeof(rule);
+	struct held_hit *h = malloc(sizeof(*h) + rsz + sizeof(struct held_src) + b->len);
+	struct held_hit **nh = NULL;
+	if (h && (nh = vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh))) != NULL)
+		c->held = nh;
+	if (!nh || !vg_minset_add(&pt->held_offs, src->offset)) {
+		free(h);
+		return VG_ERR_NOMEM;
+	}
+	uint32_t pidx = (uint32_t)(pt - c->parts);
+	*h = (struct held_hit){.ts = at->ts,
+	                       .topic = itopic,
+	                       .partition = at->partition,
+	                       .offset = at->offset,
+	                       .tie = vg_hash64(b->data ? b->data : "", b->len, 0),
+	                       .pidx = pidx,
+	                       .nrules = 1,
+	                       .chained = 1,
+	                       .len = (uint32_t)b->len};
+	held_rules(h)[0] = rule;
+	*held_src(h) = (struct held_src){ts, src->offset, src->partition, pidx};
+	if (b->len)
+		memcpy((char *)held_vals(h), b->data, b->len);
+	c->held[c->nheld] = h;
+	vg_heap_push(c->held, c->nheld++, sizeof(*c->held), cmp_held_hit);
+	c->stats.chained_restored++;
+	return VG_OK;
 }
 
 void vg_correlator_release(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
@@ -2206,7 +2407,7 @@ void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
 	c->stats.hits += nhits;
 	c->stamp++;
 	const char *itopic = intern_topic(c, ev->src.topic);
-	struct partition *p = get_part(c, itopic, ev->src.partition);
+	struct partition *p = get_part(c, itopic, ev->src.partition, true);
 	if (p && ev->src.offset > p->max_offset)
 		p->max_offset = ev->src.offset;
 	bool late =
@@ -2233,10 +2434,13 @@ void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
 		if (late || !rule->nconsumers)
 			continue;
 		if (c->conf.ordered && p &&
-		    nconsumed < sizeof(consumed) / sizeof(*consumed))
+		    nconsumed < sizeof(consumed) / sizeof(*consumed)) {
 			consumed[nconsumed++] = rule;
-		else
+		} else {
+			c->counting = (struct vg_fire_pos){ev->ts, ev->src.partition,
+			                                   ev->src.offset};
 			feed_consumers(c, rule, ev, itopic, fn, fn_ctx);
+		}
 	}
 	if (nconsumed)
 		hold_hit(c, ev, p, consumed, nconsumed, itopic, fn, fn_ctx);
@@ -2250,7 +2454,7 @@ void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t p
 	if (!c)
 		return;
 	const char *itopic = intern_topic(c, topic);
-	struct partition *p = get_part(c, itopic, partition);
+	struct partition *p = get_part(c, itopic, partition, true);
 	if (!p)
 		return;
 	if (p->wm == VG_TIME_NONE || watermark > p->wm) {

@@ -3294,6 +3294,7 @@ void vg_rule_info(const struct vg_rule *rule, struct vg_rule_info *info)
 	info->line = rule->line;
 	info->level = rule->level;
 	info->is_correlation = rule->is_correlation;
+	info->consumed = rule->nconsumers > 0;
 	info->tags = (const char *const *)rule->tags;
 	info->ntags = rule->ntags;
 }

@@ -69,6 +69,7 @@ struct vg_rule_info {
 	int line;         /* 1-based line of the rule document */
 	enum vg_level level;
 	bool is_correlation;
+	bool consumed; /* a correlation counts its hits or alerts */
 	const char *const
 	    *tags; /* Sigma tags, e.g. "attack.t1110", "attack.credential-access" */
 	size_t ntags;
@@ -204,6 +205,13 @@ struct vg_alert {
 	struct vg_fire_pos fire;
 	const struct vg_source *frontier;
 	size_t nfrontier;
+	/* a correlation that others consume: the values its alert carries to them
+	 * (field name -> value), fed to them at `fire` in ordered mode as an event at
+	 * last_ts in the position of its newest event (events[nevents - 1]); what a
+	 * restart gives back through vg_correlator_restore_chained.  nchain 0
+	 * otherwise. */
+	const struct vg_kv *chain;
+	size_t nchain;
 };
 
 typedef void (*vg_alert_fn)(const struct vg_alert *alert, void *ctx);
@@ -247,6 +255,8 @@ struct vg_correlator_stats {
 	uint64_t held_hits; /* ordered: hits waiting for vg_correlator_release */
 	uint64_t hits_released_early; /* ordered: counted before the release point
 	                                 passed them (max_held_hits reached) */
+	uint64_t chained_restored;    /* alerts given back to their consumers
+	                                 (vg_correlator_restore_chained) */
 };
 
 struct vg_correlator; /* single-threaded: one per worker / partition set */
@@ -318,6 +328,27 @@ vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
                                   const char *group_key, const char *topic,
                                   int32_t partition, int64_t offset,
                                   const struct vg_fire_pos *fire);
+
+/**
+ * @brief Give back, after a restart, an alert of a correlation that others consume,
+ * as they were fed it before (ordered mode only): the events read again do not
+ * raise it again (its marks say they were consumed), so the correlations above it
+ * get it from here -- its values (vg_alert.chain), its time (last_ts), the position
+ * of its newest event (src) and its fire position (at).  It is held and counted in
+ * the consumers at `at` in counting order, as it was before the restart, where the
+ * consumers' own marks apply to it; its partition's offsets are held meanwhile
+ * (vg_correlator_min_offset).  Its partition does not hold the low watermark back
+ * until it is fed or advanced.  Give it back before the partition's first event of
+ * the run, and only when that event is not past src (the engine's pipeline does
+ * both: an alert whose window had closed by the last commit would open one of its
+ * own).
+ * @return VG_ERR_NOTFOUND when rule_id is not a loaded correlation that others
+ * consume, VG_ERR_INVALID when the correlator is not ordered.
+ */
+vg_err vg_correlator_restore_chained(struct vg_correlator *c, const char *rule_id,
+                                     const struct vg_kv *chain, size_t nchain, vg_time ts,
+                                     const struct vg_source *src,
+                                     const struct vg_fire_pos *at);
 
 /**
  * @brief Forget the restored marks that can no longer apply: those at or before

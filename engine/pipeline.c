@@ -70,6 +70,18 @@ struct part_pos {
 	size_t ncps, cps_cap;
 };
 
+/* A stored alert of a correlation that others consume, waiting for the first record
+ * its partition delivers in this run (give_back_chained). */
+struct pending_chained {
+	char *rule_id, *topic;
+	struct vg_kv *chain;
+	size_t nchain;
+	vg_time ts;
+	int32_t partition;
+	int64_t offset;
+	struct vg_fire_pos at;
+};
+
 /* An alert held until the low watermark passes it (deep copy). */
 struct held_alert {
 	struct vg_alert a;
@@ -142,6 +154,10 @@ struct vg_pipeline {
 	vg_time pruned_before;
 	bool prune_more;
 
+	/* the store's chained alerts not given back to the correlator yet */
+	struct pending_chained *chained;
+	size_t nchained, chained_cap;
+
 	struct vg_pipeline_stats stats, stats_flushed;
 	struct vg_ratelimit dl_log;
 	struct vg_ratelimit doc_log;    /* documents made to fit */
@@ -161,16 +177,11 @@ struct marks_restore {
 	char rule[128]; /* the first left out's rule */
 };
 
-/* A stored mark back to the correlator.  A mark of a correlation no longer loaded
- * (the rule was removed or renamed since) can stop nothing: it is left out and
- * counted (restore_marks warns once), instead of refusing the store. */
-static vg_err restore_mark(const char *rule_id, const char *group_key, const char *topic,
-                           int32_t partition, int64_t offset,
-                           const struct vg_fire_pos *fire, void *ctx)
+/* What became of one restored item of rule_id: VG_ERR_NOTFOUND (its rule is not
+ * loaded, or no longer what it was) leaves it out, counted (restore_marks warns
+ * once), instead of refusing the store. */
+static vg_err left_out(struct marks_restore *mr, vg_err err, const char *rule_id)
 {
-	struct marks_restore *mr = ctx;
-	vg_err err = vg_correlator_restore_mark(mr->p->corr, rule_id, group_key, topic,
-	                                        partition, offset, fire);
 	if (err != VG_ERR_NOTFOUND)
 		return err;
 	if (!mr->left_out++)
@@ -178,15 +189,112 @@ static vg_err restore_mark(const char *rule_id, const char *group_key, const cha
 	return VG_OK;
 }
 
+/* A stored mark back to the correlator.  A mark of a correlation no longer loaded
+ * (the rule was removed or renamed since) can stop nothing: it is left out. */
+static vg_err restore_mark(const char *rule_id, const char *group_key, const char *topic,
+                           int32_t partition, int64_t offset,
+                           const struct vg_fire_pos *fire, void *ctx)
+{
+	struct marks_restore *mr = ctx;
+	return left_out(mr,
+	                vg_correlator_restore_mark(mr->p->corr, rule_id, group_key, topic,
+	                                           partition, offset, fire),
+	                rule_id);
+}
+
+/* A stored chained alert, kept until its partition's first record in this run
+ * (give_back_chained).  One whose rule is not loaded, or no loaded correlation
+ * consumes, is left out and counted like a mark. */
+static vg_err keep_chained(const char *rule_id, const struct vg_kv *chain, size_t nchain,
+                           vg_time ts, const struct vg_source *src,
+                           const struct vg_fire_pos *at, void *ctx)
+{
+	struct marks_restore *mr = ctx;
+	struct vg_pipeline *p = mr->p;
+	const struct vg_rule *rule = vg_ruleset_find(p->rules, rule_id);
+	struct vg_rule_info info = {0};
+	if (rule)
+		vg_rule_info(rule, &info);
+	if (!info.is_correlation || !info.consumed)
+		return left_out(mr, VG_ERR_NOTFOUND, rule_id);
+	struct pending_chained *nc =
+	    vg_grow(p->chained, &p->chained_cap, p->nchained + 1, sizeof(*nc));
+	if (!nc)
+		return VG_ERR_NOMEM;
+	p->chained = nc;
+	struct pending_chained *c = &p->chained[p->nchained];
+	*c = (struct pending_chained){.rule_id = strdup(rule_id),
+	                              .topic = strdup(src->topic),
+	                              .ts = ts,
+	                              .partition = src->partition,
+	                              .offset = src->offset,
+	                              .at = *at};
+	if (!c->rule_id || !c->topic ||
+	    vg_kv_dup(chain, nchain, &c->chain, &c->nchain) != VG_OK) {
+		free(c->rule_id);
+		free(c->topic);
+		return VG_ERR_NOMEM;
+	}
+	p->nchained++;
+	return VG_OK;
+}
+
+static void pending_chained_free(struct pending_chained *c)
+{
+	free(c->rule_id);
+	free(c->topic);
+	vg_kv_free(c->chain);
+}
+
+/*
+ * The first record of a partition in this run: the stored chained alerts of that
+ * partition go back to the correlator (vg_correlator_restore_chained), those at or
+ * after the record's offset -- where this run reads the partition from, at most
+ * the offset of an event a window above still held when it was committed.  One
+ * before it belongs to a window that had closed by that commit (its row is removed
+ * when the next batch ends after a commit, so a crash in between leaves it):
+ * given back, it would open a window of its own.  A partition this run never
+ * reads (another consumer's now) gives back nothing.
+ */
+static vg_err give_back_chained(struct vg_pipeline *p, const struct vg_source *src)
+{
+	size_t kept = 0;
+	vg_err err = VG_OK;
+	for (size_t i = 0; i < p->nchained; i++) {
+		struct pending_chained *c = &p->chained[i];
+		if (c->partition != src->partition || strcmp(c->topic, src->topic) != 0) {
+			p->chained[kept++] = *c;
+			continue;
+		}
+		if (!err && c->offset >= src->offset) {
+			struct vg_source at = {c->topic, c->partition, c->offset};
+			err = vg_correlator_restore_chained(
+			    p->corr, c->rule_id, c->chain, c->nchain, c->ts, &at, &c->at);
+		}
+		pending_chained_free(c);
+	}
+	p->nchained = kept;
+	return err;
+}
+
+/* The store's correlation marks, then its chained alerts, back to the correlator. */
 static vg_err restore_marks(struct vg_pipeline *p)
 {
-	struct marks_restore mr = {.p = p};
+	struct marks_restore mr = {.p = p}, ch = {.p = p};
 	vg_err err = vg_store_each_mark(p->store, restore_mark, &mr);
+	if (!err)
+		err = vg_store_each_chained(p->store, keep_chained, &ch);
 	if (!err && mr.left_out)
 		vg_log(VG_LOG_WARN,
 		       "store: %zu correlation marks left out: their rules are not "
 		       "loaded (the first: %s)",
 		       mr.left_out, mr.rule);
+	if (!err && ch.left_out)
+		vg_log(VG_LOG_WARN,
+		       "store: %zu chained correlation alerts left out: their rules are "
+		       "not loaded, or no loaded correlation consumes them (the first: "
+		       "%s)",
+		       ch.left_out, ch.rule);
 	return err;
 }
 
@@ -527,6 +635,9 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 	vg_store_close(p->store);
 	vg_assembler_destroy(p->assembler);
 	vg_correlator_destroy(p->corr);
+	for (size_t i = 0; i < p->nchained; i++)
+		pending_chained_free(&p->chained[i]);
+	free(p->chained);
 	vg_model_destroy(p->model);
 	vg_arena_destroy(p->arena);
 	vg_workers_destroy(p->workers);
@@ -638,6 +749,7 @@ static vg_err put_marks(struct vg_pipeline *p, const struct vg_alert *alert,
 static void held_free(struct held_alert *h)
 {
 	vg_kv_free(h->a.fields);
+	vg_kv_free((struct vg_kv *)h->a.chain);
 	free(h->a.events);
 	free((void *)h->a.frontier);
 	free(h->group_key);
@@ -651,6 +763,10 @@ static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
 	h->a = *src;
 	h->a.fields = NULL;
 	h->a.nfields = 0;
+	h->a.chain = NULL;
+	h->a.nchain = 0;
+	struct vg_kv *chain = NULL;
+	size_t nchain = 0;
 	h->group_key = strdup(src->group_key ? src->group_key : "");
 	h->a.events = calloc(src->nevents ? src->nevents : 1, sizeof(struct vg_source));
 	struct vg_source *frontier = NULL;
@@ -659,10 +775,14 @@ static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
 		memcpy(frontier, src->frontier, src->nfrontier * sizeof(*frontier));
 	h->a.frontier = frontier;
 	if (!h->group_key || !h->a.events || (src->nfrontier && !frontier) ||
-	    vg_kv_dup(src->fields, src->nfields, &h->a.fields, &h->a.nfields) != VG_OK) {
+	    vg_kv_dup(src->fields, src->nfields, &h->a.fields, &h->a.nfields) != VG_OK ||
+	    (src->nchain &&
+	     vg_kv_dup(src->chain, src->nchain, &chain, &nchain) != VG_OK)) {
 		held_free(h);
 		return VG_ERR_NOMEM;
 	}
+	h->a.chain = chain;
+	h->a.nchain = nchain;
 	h->a.group_key = h->group_key;
 	memcpy(h->a.events, src->events, src->nevents * sizeof(struct vg_source));
 	struct vg_rule_info info;
@@ -785,6 +905,9 @@ static vg_err assemble_alert(struct vg_pipeline *p, const struct vg_alert *alert
 		hit->stored_to = alert->events[0].offset;
 	if (p->store) {
 		if (info.is_correlation && (err = put_marks(p, alert, &info)))
+			return err;
+		if (alert->nchain &&
+		    (err = vg_store_put_chained(p->store, info.id, alert)))
 			return err;
 		if ((err = vg_store_put_alert_events(p->store, alert)))
 			return err;
@@ -1091,9 +1214,10 @@ static vg_err record_seen(struct vg_pipeline *p, const struct vg_source *src,
 		return VG_OK;
 	if (!(*pp = part_of(p, src->topic, src->partition)))
 		return VG_ERR_NOMEM;
+	bool first = (*pp)->max_offset < 0;
 	if (src->partition >= 0 && src->offset > (*pp)->max_offset)
 		(*pp)->max_offset = src->offset;
-	return VG_OK;
+	return first && p->nchained ? give_back_chained(p, src) : VG_OK;
 }
 
 vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char *buf,

@@ -34,6 +34,9 @@ enum stmt_id {
 	S_RECORDS_TO,
 	S_PUT_MARK,
 	S_EACH_MARK,
+	S_PUT_CHAINED,
+	S_EACH_CHAINED,
+	S_CHAINED_FIELDS,
 	S_PUT_OFFSET,
 	S_MAX_LAST_SEEN,
 	S_PARTITION_TIMES,
@@ -73,6 +76,7 @@ enum stmt_id {
 	S_EACH_VERDICT,
 	S_NEWEST_ACTIVITY,
 	S_PRUNE_MARKS,
+	S_PRUNE_CHAINED,
 	S_PAGE_COUNTS,
 	S_PRUNE_CLEAR_INCIDENTS,
 	S_PRUNE_CLEAR_ALERTS,
@@ -172,6 +176,14 @@ static const char *const g_sql[S_COUNT] = {
                    " ELSE fire_offset END",
     [S_EACH_MARK] = "SELECT rule_id, group_key, topic, partition, \"offset\", fire_us,"
                     " fire_partition, fire_offset FROM correlation_marks",
+    [S_PUT_CHAINED] = "INSERT OR REPLACE INTO correlation_chained (alert_id, rule_id,"
+                      " topic, partition, \"offset\", last_us, fire_us, fire_partition,"
+                      " fire_offset, fields) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)",
+    [S_EACH_CHAINED] = "SELECT rule_id, topic, partition, \"offset\", last_us, fire_us,"
+                       " fire_partition, fire_offset, fields FROM correlation_chained"
+                       " ORDER BY fire_us, fire_partition, fire_offset, alert_id",
+    [S_CHAINED_FIELDS] = "SELECT key, value FROM json_each(?1)"
+                         " WHERE type = 'text' ORDER BY id",
     [S_PUT_OFFSET] = "INSERT INTO input_offsets (topic, partition, next_offset,"
                      " max_event_us) VALUES (?1,?2,?3,?4) ON CONFLICT(topic, partition)"
                      " DO UPDATE SET next_offset=excluded.next_offset,"
@@ -270,6 +282,8 @@ static const char *const g_sql[S_COUNT] = {
     [S_NEWEST_ACTIVITY] = "SELECT max(last_seen_us) FROM incidents",
     [S_PRUNE_MARKS] = "DELETE FROM correlation_marks WHERE topic=?1 AND partition=?2"
                       " AND \"offset\" < ?3",
+    [S_PRUNE_CHAINED] = "DELETE FROM correlation_chained WHERE topic=?1"
+                        " AND partition=?2 AND \"offset\" < ?3",
     [S_PAGE_COUNTS] = "SELECT page_count, freelist_count FROM pragma_page_count(),"
                       " pragma_freelist_count()",
     [S_PRUNE_CLEAR_INCIDENTS] = "DELETE FROM temp.prune_incidents",
@@ -1180,6 +1194,126 @@ vg_err vg_store_each_mark(struct vg_store *st,
 	return err;
 }
 
+vg_err vg_store_put_chained(struct vg_store *st, const char *rule_id,
+                            const struct vg_alert *alert)
+{
+	const struct vg_source *src =
+	    alert->nevents ? &alert->events[alert->nevents - 1] : NULL;
+	if (!alert->nchain || !src || !src->topic)
+		return VG_OK; /* nothing to give back: consumers got no position */
+	struct vg_buf json = {0}, *b = &json;
+	vg_buf_putc(b, '{');
+	for (size_t i = 0; i < alert->nchain; i++) {
+		const struct vg_kv *kv = &alert->chain[i];
+		if (i)
+			vg_buf_putc(b, ',');
+		vg_buf_json_str(b, kv->name, strlen(kv->name));
+		vg_buf_putc(b, ':');
+		vg_buf_json_str(b, kv->value, strlen(kv->value));
+	}
+	vg_buf_putc(b, '}');
+	if (b->oom) {
+		vg_buf_free(b);
+		return VG_ERR_NOMEM;
+	}
+	sqlite3_stmt *s = S(st, S_PUT_CHAINED);
+	bind_text(s, 1, alert->id);
+	bind_text(s, 2, rule_id);
+	bind_text(s, 3, src->topic);
+	sqlite3_bind_int(s, 4, src->partition);
+	sqlite3_bind_int64(s, 5, src->offset);
+	sqlite3_bind_int64(s, 6, alert->last_ts);
+	sqlite3_bind_int64(s, 7, alert->fire.ts);
+	sqlite3_bind_int(s, 8, alert->fire.partition);
+	sqlite3_bind_int64(s, 9, alert->fire.offset);
+	sqlite3_bind_text(s, 10, b->data, (int)b->len, SQLITE_TRANSIENT);
+	vg_buf_free(b);
+	return step_done(st, s, "storing a chained correlation alert");
+}
+
+/* The fields of a stored chained alert (a JSON object) into *kv, names and values
+ * in b. */
+static vg_err chained_fields(struct vg_store *st, const char *json, struct vg_buf *b,
+                             struct vg_kv **kv, size_t *cap, size_t *n)
+{
+	sqlite3_stmt *s = S(st, S_CHAINED_FIELDS);
+	size_t *offs = NULL, offcap = 0;
+	int rc;
+	vg_err err = VG_OK;
+	vg_buf_reset(b);
+	*n = 0;
+	bind_text(s, 1, json);
+	while (!err && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		size_t *no = vg_grow(offs, &offcap, 2 * (*n + 1), sizeof(*no));
+		if (!no) {
+			err = VG_ERR_NOMEM;
+			break;
+		}
+		offs = no;
+		offs[2 * *n] = b->len;
+		vg_buf_puts(b, (const char *)sqlite3_column_text(s, 0));
+		vg_buf_putc(b, '\0');
+		offs[2 * *n + 1] = b->len;
+		vg_buf_puts(b, (const char *)sqlite3_column_text(s, 1));
+		vg_buf_putc(b, '\0');
+		(*n)++;
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = fail(st, "reading a chained correlation alert's fields");
+	sqlite3_reset(s);
+	struct vg_kv *nk = NULL;
+	if (!err && (b->oom || !(nk = vg_grow(*kv, cap, *n ? *n : 1, sizeof(*nk)))))
+		err = VG_ERR_NOMEM;
+	if (!err) {
+		*kv = nk;
+		for (size_t i = 0; i < *n; i++)
+			nk[i] = (struct vg_kv){b->data + offs[2 * i],
+			                       b->data + offs[2 * i + 1]};
+	}
+	free(offs);
+	return err;
+}
+
+vg_err vg_store_each_chained(struct vg_store *st,
+                             vg_err (*fn)(const char *rule_id, const struct vg_kv *chain,
+                                          size_t nchain, vg_time ts,
+                                          const struct vg_source *src,
+                                          const struct vg_fire_pos *at, void *ctx),
+                             void *ctx)
+{
+	sqlite3_stmt *s = S(st, S_EACH_CHAINED);
+	struct vg_buf strs = {0};
+	struct vg_kv *kv = NULL;
+	size_t cap = 0, n = 0;
+	int rc;
+	vg_err err = VG_OK;
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		char *rule_id = strdup((const char *)sqlite3_column_text(s, 0));
+		char *topic = strdup((const char *)sqlite3_column_text(s, 1));
+		struct vg_source src = {topic, sqlite3_column_int(s, 2),
+		                        sqlite3_column_int64(s, 3)};
+		vg_time ts = sqlite3_column_int64(s, 4);
+		struct vg_fire_pos at = {sqlite3_column_int64(s, 5),
+		                         sqlite3_column_int(s, 6),
+		                         sqlite3_column_int64(s, 7)};
+		if (!rule_id || !topic)
+			err = VG_ERR_NOMEM;
+		if (!err)
+			err = chained_fields(st, (const char *)sqlite3_column_text(s, 8),
+			                     &strs, &kv, &cap, &n);
+		if (!err)
+			err = fn(rule_id, kv, n, ts, &src, &at, ctx);
+		free(rule_id);
+		free(topic);
+	}
+	if (err == VG_OK && rc != SQLITE_DONE)
+		err = fail(st, "reading chained correlation alerts");
+	sqlite3_reset(s);
+	free(kv);
+	vg_buf_free(&strs);
+	return err;
+}
+
 vg_err vg_store_put_offset(struct vg_store *st, const char *topic, int32_t partition,
                            int64_t next_offset, vg_time max_event_time, bool ended)
 {
@@ -1534,7 +1668,14 @@ vg_err vg_store_prune_marks(struct vg_store *st, const char *topic, int32_t part
 	bind_text(s, 1, topic);
 	sqlite3_bind_int(s, 2, partition);
 	sqlite3_bind_int64(s, 3, below);
-	return step_done(st, s, "removing correlation marks");
+	vg_err err = step_done(st, s, "removing correlation marks");
+	if (err)
+		return err;
+	s = S(st, S_PRUNE_CHAINED);
+	bind_text(s, 1, topic);
+	sqlite3_bind_int(s, 2, partition);
+	sqlite3_bind_int64(s, 3, below);
+	return step_done(st, s, "removing chained correlation alerts");
 }
 
 vg_err vg_store_newest_activity(struct vg_store *st, vg_time *out)

@@ -277,10 +277,24 @@ int64_t vg_store_records_to(struct vg_store *st, const char *topic, int32_t part
 vg_err vg_store_put_mark(struct vg_store *st, const char *rule_id, const char *group_key,
                          const char *topic, int32_t partition, int64_t offset,
                          const struct vg_fire_pos *fire);
-/** @brief Remove the marks of topic/partition before offset `below`: a restart
- *  from a committed offset of at least `below` can never need them. */
+/** @brief Remove the marks of topic/partition before offset `below`, and the
+ *  chained alerts whose newest event is: a restart from a committed offset of at
+ *  least `below` can never need them. */
 vg_err vg_store_prune_marks(struct vg_store *st, const char *topic, int32_t partition,
                             int64_t below);
+/** @brief Persist an alert of a correlation that others consume, as it was fed to
+ *  them (alert->chain, its newest event's position, last_ts, its fire position),
+ *  for vg_correlator_restore_chained after a restart; nothing when it carries no
+ *  chain values.  Removed by vg_store_prune_marks with the marks. */
+vg_err vg_store_put_chained(struct vg_store *st, const char *rule_id,
+                            const struct vg_alert *alert);
+/** @brief Give every stored chained alert to fn, in fire position order. */
+vg_err vg_store_each_chained(struct vg_store *st,
+                             vg_err (*fn)(const char *rule_id, const struct vg_kv *chain,
+                                          size_t nchain, vg_time ts,
+                                          const struct vg_source *src,
+                                          const struct vg_fire_pos *at, void *ctx),
+                             void *ctx);
 /** @brief Give every stored mark to fn. */
 vg_err vg_store_each_mark(struct vg_store *st,
                           vg_err (*fn)(const char *rule_id, const char *group_key,

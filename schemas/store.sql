@@ -158,6 +158,29 @@ CREATE TABLE IF NOT EXISTS correlation_marks (
 CREATE INDEX IF NOT EXISTS correlation_marks_by_position
   ON correlation_marks(topic, partition, "offset");
 
+-- Alerts of correlations that other correlations consume, as they were fed to them
+-- (vg_alert.chain): the events read again after a restart do not raise such an
+-- alert again (its marks say they were consumed), so the correlations above get it
+-- back from here (vg_correlator_restore_chained), counted where it was counted
+-- before, once its partition delivers a record at or before its newest event.
+-- Stored with its marks; removed once the committed offset of its newest event's
+-- partition is past that event (vg_store_prune_marks): no open window can hold it
+-- then.
+CREATE TABLE IF NOT EXISTS correlation_chained (
+  alert_id       TEXT PRIMARY KEY,
+  rule_id        TEXT NOT NULL,
+  topic          TEXT NOT NULL,    -- the position of its newest event
+  partition      INTEGER NOT NULL,
+  "offset"       INTEGER NOT NULL,
+  last_us        INTEGER NOT NULL, -- its time (the alert's last_seen)
+  fire_us        INTEGER NOT NULL, -- its fire position: where it is counted
+  fire_partition INTEGER NOT NULL,
+  fire_offset    INTEGER NOT NULL,
+  fields         TEXT NOT NULL     -- JSON object: field name -> value, what it carries
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS correlation_chained_by_position
+  ON correlation_chained(topic, partition, "offset");
+
 -- Input positions made durable in the same transaction as what they produced.
 CREATE TABLE IF NOT EXISTS input_offsets (
   topic        TEXT NOT NULL,

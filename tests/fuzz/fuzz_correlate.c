@@ -9,13 +9,15 @@
  * values from pools of awkward values, numbers and non-numbers for the summed
  * field), idle-partition advances (ordered: then a release up to the oldest
  * partition's watermark, or further), restored marks (with a fire position or
- * without) and their sweep, and min-offset queries.
+ * without) and their sweep, chained alerts given back as at a restart (of "count",
+ * which "again" consumes, from a partition fed or not), and min-offset queries.
  *
  * The contract: never a crash, a leak or a hang; every alert's times in order and
  * made of at least one event, with no more events listed than counted unless
- * truncated, and (ordered) a frontier of offsets fed; open groups within
- * max_groups_total and held hits within their bound; the smallest offset held in a
- * partition one that was fed there. */
+ * truncated, and (ordered) a frontier of offsets fed, and chain values with names
+ * and values; open groups within max_groups_total and held hits within their bound
+ * (plus the alerts given back); the smallest offset held in a partition one that
+ * was fed there or given back. */
 #include "fuzz_input.h"
 #include "fuzz_rules.h"
 #include "vg_correlate.h"
@@ -100,6 +102,9 @@ static void on_alert(const struct vg_alert *a, void *ctx)
 	for (size_t i = 0; i < a->nfrontier; i++)
 		if (!a->frontier[i].topic || a->frontier[i].offset < 0)
 			abort();
+	for (size_t i = 0; i < a->nchain; i++)
+		if (!a->chain[i].name || !a->chain[i].value)
+			abort();
 }
 
 static void set(struct vg_event *ev, const char *name, const char *value)
@@ -164,6 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                                       "silent", "bytes", "again", "a"};
 	static const char *const keys[] = {"source.ip=10.0.0.1", "src=10.0.0.2",
 	                                   "host.name=web01", ""};
+	size_t given_back = 0;
 	for (size_t ops = 0; in.n && ops < 4096; ops++) {
 		uint8_t op = take(&in);
 		if (op < 0xD0) {
@@ -194,6 +200,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (err != VG_OK &&
 			    err != VG_ERR_NOTFOUND) /* "a": no correlation */
 				abort();
+			if (k & 0x40) { /* and an alert of "count" given back */
+				size_t pi = (size_t)(p % 6);
+				const char *ip = g_ips[(k >> 2) % POOL(g_ips)];
+				struct vg_kv kv[] = {
+				    {"source.ip", (char *)(ip ? ip : "")},
+				    {"host.name", "web01"}};
+				struct vg_source src = {g_topics[pi / 3],
+				                        (int32_t)(pi % 3),
+				                        (int64_t)(p >> 3)};
+				err = vg_correlator_restore_chained(
+				    c, "count", kv, k & 0x20 ? 2 : 0,
+				    fire.ts - VG_USEC_PER_SEC, &src, &fire);
+				if (err != (conf.ordered ? VG_OK : VG_ERR_INVALID))
+					abort();
+				if (!err) {
+					given_back++;
+					if (parts[pi].lo > parts[pi].hi ||
+					    src.offset < parts[pi].lo)
+						parts[pi].lo = src.offset;
+					if (src.offset > parts[pi].hi)
+						parts[pi].hi = src.offset;
+				}
+			}
 		} else if (op < 0xF0) {
 			vg_correlator_sweep_marks(c);
 		} else { /* the smallest offset still held is one fed there */
@@ -210,7 +239,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		vg_correlator_stats(c, &st);
 		if (st.open_groups >
 		        (conf.max_groups_total ? conf.max_groups_total : 1000000) ||
-		    st.held_hits > (conf.max_held_hits ? conf.max_held_hits : 1000000))
+		    st.held_hits >
+		        (conf.max_held_hits ? conf.max_held_hits : 1000000) + given_back)
 			abort();
 	}
 	vg_correlator_advance(c, "raw", 0, now + (vg_time)400 * 86400 * VG_USEC_PER_SEC,

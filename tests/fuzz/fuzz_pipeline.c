@@ -22,7 +22,9 @@
  * third-party alert, or a line that is no log at all; users, addresses and hosts
  * from small pools shared by the partitions (a host's records on its own
  * partition or the next one), so alerts share entities and correlation groups
- * (all group by host.name) take events from several partitions.  B's choices come
+ * (all group by host.name) take events from several partitions.  The rules are the
+ * default ones and correlations over their brute-force alerts (CHAIN_RULES), so
+ * chained alerts meet crashes and restarts too.  B's choices come
  * from a generator seeded by the input, so a failure reproduces
  * (FUZZ_PIPELINE_TRACE=1 prints every assembly and merge).
  *
@@ -87,6 +89,43 @@ struct stream {
 
 static char g_dir[64];
 static char g_db[2][96]; /* run A's store, run B's */
+static char g_rules[96]; /* the default rules, then correlations of correlations */
+
+/* Correlations over the default rules' brute-force alerts: repeated brute force
+ * (fires on its second alert), the sources of a host's brute force (its window
+ * fires as it closes: the upper bound), and waves of those (a correlation of a
+ * correlation that fires at close), so crashes and restarts meet chained alerts
+ * given back from the store. */
+static const char CHAIN_RULES[] =
+    "title: Repeated brute force\nid: 0f0e0d0c-0000-4000-8000-0000000000a1\n"
+    "name: fz_bf_repeat\nlevel: high\n"
+    "correlation: {type: event_count, rules: [ssh_brute_force], group-by: [host.name],"
+    " timespan: 30m, condition: {gte: 2}}\n---\n"
+    "title: Brute force sources\nid: 0f0e0d0c-0000-4000-8000-0000000000a2\n"
+    "name: fz_bf_sources\nlevel: medium\n"
+    "correlation: {type: value_count, rules: [ssh_brute_force], group-by: [host.name],"
+    " timespan: 10m, condition: {field: source.ip, gte: 1, lte: 5}}\n---\n"
+    "title: Brute force waves\nid: 0f0e0d0c-0000-4000-8000-0000000000a3\n"
+    "name: fz_bf_waves\nlevel: high\n"
+    "correlation: {type: event_count, rules: [fz_bf_sources], group-by: [host.name],"
+    " timespan: 30m, condition: {gte: 2}}\n";
+
+static void write_rule(const struct vg_resource *r, void *ctx)
+{
+	if (fwrite(r->data, 1, r->len, ctx) != r->len || fputs("\n---\n", ctx) < 0)
+		abort();
+}
+
+/* g_rules: the embedded default rules and CHAIN_RULES in one file. */
+static void write_rules(void)
+{
+	FILE *f = fopen(g_rules, "w");
+	if (!f)
+		abort();
+	vg_resource_each("correlate/rules/", write_rule, f);
+	if (fputs(CHAIN_RULES, f) < 0 || fclose(f) != 0)
+		abort();
+}
 
 static void add(struct stream *s, int part, vg_time t, enum vg_format fmt,
                 const char *fmtstr, ...) __attribute__((format(printf, 5, 6)));
@@ -264,7 +303,7 @@ static void trace_merged(const char *merged, const char *into, void *ctx)
 static struct vg_pipeline *open_pipeline(const char *db, const char *store,
                                          const char *engine, struct vg_config **cfg)
 {
-	char yaml[512];
+	char yaml[768];
 	struct vg_diag d;
 	struct vg_pipeline *p = NULL;
 	struct vg_pipeline_hooks hooks = {.assembled = trace_assembled,
@@ -273,8 +312,9 @@ static struct vg_pipeline *open_pipeline(const char *db, const char *store,
 	                                      (void *)(strstr(db, "/a.db") ? "A" : "B")};
 	vg_diag_init(&d);
 	snprintf(yaml, sizeof(yaml),
-	         "model: {path: none}\nstore: {path: \"%s\"%s}\nengine: {%s}\n", db,
-	         store, engine);
+	         "model: {path: none}\nstore: {path: \"%s\"%s}\nengine: {%s}\n"
+	         "rules: {paths: ['%s']}\n",
+	         db, store, engine, g_rules);
 	if (vg_config_load_string("fuzz", yaml, strlen(yaml), cfg, &d) != VG_OK ||
 	    vg_pipeline_new(*cfg, getenv("FUZZ_PIPELINE_TRACE") ? &hooks : NULL, &p,
 	                    &d) != VG_OK) {
@@ -498,6 +538,7 @@ static void remove_dir(void)
 {
 	fz_remove_store(g_db[0]);
 	fz_remove_store(g_db[1]);
+	unlink(g_rules);
 	rmdir(g_dir);
 }
 
@@ -514,7 +555,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		snprintf(g_db[0], sizeof(g_db[0]), "%s/a.db", g_dir);
 		snprintf(g_db[1], sizeof(g_db[1]), "%s/b.db", g_dir);
+		snprintf(g_rules, sizeof(g_rules), "%s/rules.yml", g_dir);
 		atexit(remove_dir);
+		write_rules();
 	}
 	fz_remove_store(db_a);
 	fz_remove_store(db_b);

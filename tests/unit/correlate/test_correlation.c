@@ -620,6 +620,164 @@ START_TEST(chain_spec_example)
 }
 END_TEST
 
+/* Bursts of distinct users per source (value_count, windows that fire as they
+ * close) and two bursts within 30 s (event_count over the bursts' alerts). */
+#define BURST_RULES                                                                      \
+	ABC_RULES                                                                        \
+	"title: Users\nid: users\nname: users\ncorrelation: {type: value_count, "        \
+	"rules: [a], group-by: [source.ip], timespan: 10s, condition: {field: "          \
+	"user.name, gte: 2, lte: 9}}\n---\n"                                             \
+	"title: Bursts\nid: bursts\nname: bursts\ncorrelation: {type: event_count, "     \
+	"rules: [users], group-by: [source.ip], timespan: 30s, condition: {gte: 2}}\n"
+
+/* Failures of users u1, u2, u1, u2 from 10.0.0.1 at 0, 1, 18 and 19 s: two bursts
+ * of "users" (its windows end at 10 and 28 s); events [from, to), each at its
+ * index as offset. */
+static void bursts(struct fixture *fx, int from, int to)
+{
+	static const int at[] = {0, 1, 18, 19};
+	for (int i = from; i < to; i++) {
+		fx->offset = i;
+		feed(fx, T0 + at[i] * SEC, "event.action", "a", "source.ip", "10.0.0.1",
+		     "user.name", i % 2 ? "u2" : "u1", NULL);
+	}
+}
+
+/* Every partition fed to `secs`, and the release point there. */
+static void release_at(struct fixture *fx, int secs)
+{
+	advance(fx, T0 + secs * SEC);
+	vg_correlator_release(fx->c, T0 + secs * SEC, on_alert, NULL);
+}
+
+/* A window that fires as it closes feeds its alert to the correlations above at its
+ * end, before windows ending later close, however far one release call goes: two
+ * bursts (ending at 10 s and 28 s) make one alert above whether the release point
+ * stops at 29 s or jumps to 40 s, past the end (31 s) of the window above. */
+START_TEST(chain_window_alerts_whatever_the_release_steps)
+{
+	for (int steps = 0; steps < 2; steps++) {
+		struct fixture fx;
+		fx_init_conf(&fx, BURST_RULES,
+		             &(struct vg_correlator_conf){.ordered = true});
+		bursts(&fx, 0, 4);
+		if (steps)
+			release_at(&fx, 29);
+		release_at(&fx, 40);
+		ck_assert_uint_eq(count_of("users"), 2);
+		ck_assert_msg(count_of("bursts") == 1, "steps %d: %zu", steps,
+		              count_of("bursts"));
+		const struct got *g = first_of("bursts");
+		ck_assert_int_eq(g->first_ts, T0 + 1 * SEC);
+		ck_assert_int_eq(g->last_ts, T0 + 19 * SEC);
+		/* fired by the second burst, counted at its window's end */
+		ck_assert_int_eq(g->fire.ts, T0 + 28 * SEC);
+		fx_free(&fx);
+	}
+}
+END_TEST
+
+/* What an alert of "users" carries to "bursts" (vg_alert.chain), with where. */
+static struct {
+	char names[8][32], values[8][32];
+	struct vg_kv kv[8];
+	size_t n;
+	vg_time ts;
+	struct vg_source src;
+	struct vg_fire_pos fire;
+} g_chain;
+
+static void on_alert_chain(const struct vg_alert *a, void *ctx)
+{
+	on_alert(a, ctx);
+	if (!a->nchain || g_chain.n)
+		return; /* the first only */
+	ck_assert_uint_le(a->nchain, 8);
+	for (size_t i = 0; i < a->nchain; i++) {
+		snprintf(g_chain.names[i], 32, "%s", a->chain[i].name);
+		snprintf(g_chain.values[i], 32, "%s", a->chain[i].value);
+		g_chain.kv[i] = (struct vg_kv){g_chain.names[i], g_chain.values[i]};
+	}
+	g_chain.n = a->nchain;
+	g_chain.ts = a->last_ts;
+	g_chain.src = a->events[a->nevents - 1];
+	g_chain.src.topic = "raw";
+	g_chain.fire = a->fire;
+}
+
+/* After a restart, an alert of "users" given back (vg_correlator_restore_chained)
+ * counts in "bursts" where it counted before, and holds its event's offset until
+ * then; a rule that no correlation consumes, or an unordered correlator, is
+ * refused. */
+START_TEST(chain_restored_alert_counts_as_before)
+{
+	struct fixture fx;
+	fx_init_conf(&fx, BURST_RULES, &(struct vg_correlator_conf){.ordered = true});
+	memset(&g_chain, 0, sizeof(g_chain));
+	bursts(&fx, 0, 2);
+	advance(&fx, T0 + 12 * SEC);
+	vg_correlator_release(fx.c, T0 + 12 * SEC, on_alert_chain, NULL);
+	ck_assert_uint_eq(count_of("users"), 1);
+	ck_assert_uint_gt(g_chain.n, 0);
+	ck_assert_int_eq(g_chain.ts, T0 + 1 * SEC);
+	ck_assert_int_eq(g_chain.src.offset, 1);
+	ck_assert_int_eq(g_chain.fire.ts, T0 + 10 * SEC); /* its window's end */
+	fx_free(&fx);
+
+	/* a restart: the first burst's marks keep its events out, and its alert
+	 * comes back from the store */
+	fx_init_conf(&fx, BURST_RULES, &(struct vg_correlator_conf){.ordered = true});
+	ck_assert_int_eq(vg_correlator_restore_mark(fx.c, "users", "source.ip=10.0.0.1",
+	                                            "raw", 0, 1, &g_chain.fire),
+	                 VG_OK);
+	ck_assert_int_eq(vg_correlator_restore_chained(fx.c, "users", g_chain.kv,
+	                                               g_chain.n, g_chain.ts,
+	                                               &g_chain.src, &g_chain.fire),
+	                 VG_OK);
+	int64_t lo = -1;
+	ck_assert(vg_correlator_min_offset(fx.c, "raw", 0, &lo));
+	ck_assert_int_eq(lo, 1);
+	bursts(&fx, 0, 4);
+	release_at(&fx, 40);
+	ck_assert_uint_eq(count_of("users"), 1); /* the second burst only */
+	ck_assert_uint_eq(count_of("bursts"), 1);
+	ck_assert_int_eq(first_of("bursts")->first_ts, T0 + 1 * SEC);
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.chained_restored, 1);
+	ck_assert_uint_eq(st.held_hits, 0);
+	ck_assert_int_eq(vg_correlator_restore_chained(fx.c, "bursts", g_chain.kv,
+	                                               g_chain.n, g_chain.ts,
+	                                               &g_chain.src, &g_chain.fire),
+	                 VG_ERR_NOTFOUND); /* nothing consumes it */
+	ck_assert_int_eq(vg_correlator_restore_chained(fx.c, "a", g_chain.kv, g_chain.n,
+	                                               g_chain.ts, &g_chain.src,
+	                                               &g_chain.fire),
+	                 VG_ERR_NOTFOUND); /* not a correlation */
+	fx_free(&fx);
+
+	/* given back from a partition no longer read (another consumer's now): it
+	 * still counts, and that partition holds no window open */
+	fx_init_conf(&fx, BURST_RULES, &(struct vg_correlator_conf){.ordered = true});
+	struct vg_source elsewhere = {"raw", 5, 1};
+	ck_assert_int_eq(vg_correlator_restore_chained(fx.c, "users", g_chain.kv,
+	                                               g_chain.n, g_chain.ts, &elsewhere,
+	                                               &g_chain.fire),
+	                 VG_OK);
+	bursts(&fx, 2, 4);
+	release_at(&fx, 40);
+	ck_assert_uint_eq(count_of("users"), 1);
+	ck_assert_uint_eq(count_of("bursts"), 1);
+	fx_free(&fx);
+	fx_init(&fx, BURST_RULES, 0, 0);
+	ck_assert_int_eq(vg_correlator_restore_chained(fx.c, "users", g_chain.kv,
+	                                               g_chain.n, g_chain.ts,
+	                                               &g_chain.src, &g_chain.fire),
+	                 VG_ERR_INVALID); /* unordered */
+	fx_free(&fx);
+}
+END_TEST
+
 START_TEST(chain_errors)
 {
 	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
@@ -1467,7 +1625,10 @@ static Suite *suite(void)
 	      temporal_condition_subset}},
 	    {"temporal_ordered", {ordered_enforces_order, ordered_out_of_order_arrival}},
 	    {"aliases", {aliases_spec_example}},
-	    {"chains", {chain_spec_example, chain_errors, generate_keeps_hits}},
+	    {"chains",
+	     {chain_spec_example, chain_errors, generate_keeps_hits,
+	      chain_window_alerts_whatever_the_release_steps,
+	      chain_restored_alert_counts_as_before}},
 	    {"absence",
 	     {absence_fires_at_watermark, absence_expected_out_of_order,
 	      absence_before_and_around}},

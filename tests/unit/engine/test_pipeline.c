@@ -1514,7 +1514,9 @@ START_TEST(alerts_at_the_release_point_wait)
 END_TEST
 
 /* A store whose correlation marks name a rule no longer loaded (removed or renamed
- * since) still opens: those marks can stop nothing and are left out. */
+ * since) still opens: those marks can stop nothing and are left out; so are its
+ * chained alerts of such a rule or of one no correlation consumes any more (stored
+ * as their values in JSON). */
 START_TEST(marks_of_a_removed_rule_are_left_out)
 {
 	char db[128];
@@ -1526,7 +1528,26 @@ START_TEST(marks_of_a_removed_rule_are_left_out)
 	ck_assert_int_eq(vg_store_put_mark(st, "no-such-rule", "host.name=web01", "in", 0,
 	                                   7, &(struct vg_fire_pos){1, 0, 7}),
 	                 VG_OK);
+	/* chained alerts of a rule gone, and of one nothing consumes (now) */
+	struct vg_kv kv = {"host.name", "web01"};
+	struct vg_source ev = {"in", 0, 7};
+	struct vg_alert a = {.id = "00000000000000a1",
+	                     .last_ts = 1,
+	                     .events = &ev,
+	                     .nevents = 1,
+	                     .fire = {1, 0, 7},
+	                     .chain = &kv,
+	                     .nchain = 1};
+	ck_assert_int_eq(vg_store_put_chained(st, "no-such-rule", &a), VG_OK);
+	memcpy(a.id, "00000000000000a2", sizeof(a.id));
+	ck_assert_int_eq(
+	    vg_store_put_chained(st, "5efb3b0b-f0fb-46ea-ab8f-038071a7097b", &a),
+	    VG_OK); /* ssh_brute_force */
 	ck_assert_int_eq(vg_store_commit(st), VG_OK);
+	ck_assert_int_eq(query_int(db, "select count(*) from correlation_chained"), 2);
+	char *fields = query_text(db, "select fields from correlation_chained limit 1");
+	ck_assert_str_eq(fields, "{\"host.name\":\"web01\"}");
+	free(fields);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
 	p = new_pipeline(db, &cfg); /* asserts that it starts */
@@ -1621,40 +1642,42 @@ static int64_t shuffled_failures(struct vg_pipeline *p, int from, int to, bool f
 		    VG_OK);
 		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
 		ck_assert_int_eq(vg_pipeline_ack(p, outs, nouts), VG_OK);
-		committable = vg_pipeline_committable(p, "in", 0, i);
+		int64_t c = vg_pipeline_committable(p, "in", 0, i);
+		ck_assert_int_ge(c, committable); /* commits never go back */
+		committable = c;
 		vg_pipeline_committed(p, "in", 0, committable);
 	}
 	return committable;
 }
 
-/* A crash anywhere in a brute force whose failures arrive out of order (within the
- * allowed lateness) and a restart from the committed offset leave the correlation
- * alerts of an uninterrupted run: the restart marks follow counting order (event
- * time), not offsets. */
-START_TEST(restart_with_out_of_order_events)
+/* Crash shuffled_failures' run, with `extra` configuration, after each record in
+ * turn and restart from the committed offset: each store's correlation alerts are
+ * those of the uninterrupted run, of which there are `want_alerts`. */
+static void restart_anywhere(const char *name, const char *extra, int64_t want_alerts)
 {
 	enum { N = 45 };
 	const char *q =
-	    "select group_concat(id || ':' || first_seen || ':' || last_seen || "
-	    "':' || event_count, ',') from (select * from alerts where "
+	    "select group_concat(rule_id || ':' || id || ':' || first_seen || ':' || "
+	    "last_seen || ':' || event_count, ',') from (select * from alerts where "
 	    "is_correlation = 1 order by id)";
 	char db[128], *want = NULL;
 	struct vg_config *cfg;
-	snprintf(db, sizeof(db), "%s/shuffled.db", g_dir);
-	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	snprintf(db, sizeof(db), "%s/%s.db", g_dir, name);
+	struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
 	shuffled_failures(p, 0, N, true);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
 	want = query_text(db, q);
 	ck_assert_int_eq(
-	    query_int(db, "select count(*) from alerts where is_correlation"), 4);
+	    query_int(db, "select count(*) from alerts where is_correlation"),
+	    want_alerts);
 	for (int stop = 1; stop < N; stop++) {
-		snprintf(db, sizeof(db), "%s/shuffled-%d.db", g_dir, stop);
-		p = new_pipeline(db, &cfg);
+		snprintf(db, sizeof(db), "%s/%s-%d.db", g_dir, name, stop);
+		p = new_pipeline_with(db, extra, &cfg);
 		int64_t committed = shuffled_failures(p, 0, stop, false);
 		vg_pipeline_destroy(p); /* a crash: the input did not end */
 		vg_config_destroy(cfg);
-		p = new_pipeline(db, &cfg);
+		p = new_pipeline_with(db, extra, &cfg);
 		shuffled_failures(p, (int)committed, N, true);
 		vg_pipeline_destroy(p);
 		vg_config_destroy(cfg);
@@ -1665,6 +1688,70 @@ START_TEST(restart_with_out_of_order_events)
 		free(got);
 	}
 	free(want);
+}
+
+/* A crash anywhere in a brute force whose failures arrive out of order (within the
+ * allowed lateness) and a restart from the committed offset leave the correlation
+ * alerts of an uninterrupted run: the restart marks follow counting order (event
+ * time), not offsets. */
+START_TEST(restart_with_out_of_order_events)
+{
+	restart_anywhere("shuffled", "", 4);
+}
+END_TEST
+
+/* restart_anywhere with the rules `chain` over failed SSH logins (t_failure). */
+static void restart_chained(const char *name, const char *chain, int64_t want_alerts)
+{
+	char rules[128], extra[256], text[2048];
+	snprintf(text, sizeof(text),
+	         "title: Failed SSH login\nid: 5c0a0b5e-0000-4000-8000-000000000001\n"
+	         "name: t_failure\nlevel: low\n"
+	         "logsource: {product: linux, service: sshd}\ndetection:\n"
+	         "  selection: {event.action: ssh_login, event.outcome: failure}\n"
+	         "  condition: selection\n---\n%s",
+	         chain);
+	snprintf(extra, sizeof(extra), "%s.yml", name);
+	write_test_file(extra, text, rules, sizeof(rules));
+	snprintf(extra, sizeof(extra), "rules: {paths: ['%s']}\n", rules);
+	restart_anywhere(name, extra, want_alerts);
+}
+
+/* The same with a correlation of correlations: bursts of failures (4 within 30 s)
+ * and repeated bursts (3 within 10 minutes).  An inner alert consumed before the
+ * crash is not raised again by the events read again (its marks), so the outer
+ * correlation must get it back from the store. */
+START_TEST(restart_keeps_chained_correlations)
+{
+	restart_chained(
+	    "chained",
+	    "title: Burst of failed logins\nid: 5c0a0b5e-0000-4000-8000-000000000002\n"
+	    "name: t_burst\nlevel: medium\n"
+	    "correlation: {type: event_count, rules: [t_failure], group-by: [source.ip],"
+	    " timespan: 30s, condition: {gte: 4}}\n---\n"
+	    "title: Repeated bursts\nid: 5c0a0b5e-0000-4000-8000-000000000003\n"
+	    "name: t_bursts\nlevel: high\n"
+	    "correlation: {type: event_count, rules: [t_burst], group-by: [source.ip],"
+	    " timespan: 10m, condition: {gte: 3}}\n",
+	    14);
+}
+END_TEST
+
+/* The same when the inner correlation's windows fire as they close (value_count
+ * with an upper bound): its alerts are given back at the end of their windows. */
+START_TEST(restart_keeps_chained_window_alerts)
+{
+	restart_chained(
+	    "chained-close",
+	    "title: Burst of ports\nid: 5c0a0b5e-0000-4000-8000-000000000004\n"
+	    "name: t_ports\nlevel: medium\n"
+	    "correlation: {type: value_count, rules: [t_failure], group-by: [source.ip],"
+	    " timespan: 20s, condition: {field: source.port, gte: 4, lte: 99}}\n---\n"
+	    "title: Repeated port bursts\nid: 5c0a0b5e-0000-4000-8000-000000000005\n"
+	    "name: t_port_bursts\nlevel: high\n"
+	    "correlation: {type: event_count, rules: [t_ports], group-by: [source.ip],"
+	    " timespan: 1m, condition: {gte: 2}}\n",
+	    9);
 }
 END_TEST
 
@@ -2378,6 +2465,8 @@ static Suite *pipeline_suite(void)
 	    {"interleaving", correlation_does_not_depend_on_interleaving},
 	    {"removed_rule", marks_of_a_removed_rule_are_left_out},
 	    {"restart_shuffled", restart_with_out_of_order_events},
+	    {"restart_chained", restart_keeps_chained_correlations},
+	    {"restart_chained_close", restart_keeps_chained_window_alerts},
 	    {"title_order", title_does_not_depend_on_alert_order},
 	    {"hold_bound", held_alerts_are_bounded},
 	    {"hold_steps", catching_up_releases_in_steps},
