@@ -56,7 +56,7 @@
  *
  * Order: unordered (the default), hits are counted as they arrive, so a group fed
  * by several partitions depends on how they interleave.  Ordered (conf.ordered,
- * the pipeline's mode), a hit that correlations consume is copied -- its time,
+ * the pipeline's mode; ordered.c), a hit that correlations consume is copied -- its time,
  * position, the rules it hit and the values of the fields correlation reads
  * (kept_fields) -- into a heap (struct held_hit), and vg_correlator_release counts
  * the held hits before the caller's release point in (time, partition, offset,
@@ -76,350 +76,20 @@
  * Restart: vg_correlator_min_offset tells the caller how far it may commit;
  * vg_correlator_restore_mark makes re-read events that an alert already consumed
  * invisible to that (rule, group); vg_correlator_sweep_marks forgets a mark once
- * its partition has gone past it, so marks cost nothing per event for long.
+ * its partition has gone past it, so marks cost nothing per event for long
+ * (marks.c); vg_correlator_restore_chained gives the correlations above an alert
+ * of a chained one back (ordered.c).
+ *
+ * The state's types are in correlator_int.h, shared by the three files.
  */
-#include "correlate_int.h"
+#include "correlator_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define ALERT_EVENTS_MAX      256
-#define DEFAULT_MAX_PER_RULE  100000
-#define DEFAULT_MAX_TOTAL     1000000
-#define DEFAULT_MAX_HELD_HITS 1000000
-
-/* A reference to one event: its time, and its partition (index into the
- * correlator's partition table, top 16 bits) with its offset (low 48 bits, sign
- * extended): 16 bytes, as windows hold many. */
-struct evref {
-	vg_time ts;
-	uint64_t pk;
-};
-#define OFF_BITS 48
-#define OFF_MASK ((UINT64_C(1) << OFF_BITS) - 1)
-
-static inline struct evref mkref(vg_time ts, uint32_t pidx, int64_t off)
-{
-	return (struct evref){ts,
-	                      ((uint64_t)pidx << OFF_BITS) | ((uint64_t)off & OFF_MASK)};
-}
-
-static inline int64_t ref_off(const struct evref *r)
-{
-	uint64_t v = r->pk & OFF_MASK;
-	if (v & (UINT64_C(1) << (OFF_BITS - 1)))
-		v |= ~OFF_MASK; /* negative offsets (never from Kafka) */
-	return (int64_t)v;
-}
-
-static inline uint32_t ref_pidx(const struct evref *r)
-{
-	return (uint32_t)(r->pk >> OFF_BITS);
-}
-
-/* Per-partition extent of a group's events. */
-struct pext {
-	uint32_t pidx;
-	int64_t min_off, max_off;
-	vg_time max_ts;
-};
-
-/* value_count: one distinct value (the 64-bit hash of its bytes) with its newest
- * time.  Sets hold hashes, not copies: see the note at vals_add. */
-struct vent {
-	uint64_t h;
-	vg_time ts;
-};
-
-/* Ordered mode: a hit that correlations consume, held until the release point
- * passes it.  One allocation: this header, the rules it hit (nrules pointers),
- * then its values of the fields correlation reads (c->kept), each an int32 field
- * id, a kind byte, a uint32 length and the bytes. */
-struct held_hit {
-	vg_time ts;
-	const char *topic; /* interned */
-	int32_t partition;
-	uint32_t pidx; /* the partition's index in c->parts */
-	int64_t offset;
-	uint64_t tie; /* hash of the values: orders equal positions of two inputs */
-	uint16_t nrules;
-	/* a correlation's alert given back after a restart (restore_chained): one
-	 * rule, the correlation; (ts, partition, offset) is its fire position, and a
-	 * struct held_src after the rules is where its event stands */
-	uint16_t chained;
-	uint32_t len; /* bytes of values */
-};
-#define HELD_VAL_HDR 9 /* field id, kind, length */
-
-/* A restored chained hit's event: its time and the position of the alert's newest
- * event (the partition's index in c->parts). */
-struct held_src {
-	vg_time ts;
-	int64_t offset;
-	int32_t partition;
-	uint32_t pidx;
-};
-
-static inline const struct vg_rule **held_rules(struct held_hit *h)
-{
-	return (const struct vg_rule **)(h + 1);
-}
-
-static inline struct held_src *held_src(struct held_hit *h)
-{
-	return (struct held_src *)(held_rules(h) + h->nrules);
-}
-
-static inline const char *held_vals(struct held_hit *h)
-{
-	return (const char *)(held_rules(h) + h->nrules) +
-	       (h->chained ? sizeof(struct held_src) : 0);
-}
-
-/* An alert of a correlation that other correlations consume, waiting to be fed
- * to them (as an event carrying its group values) once the current call is done;
- * at: its fire position, where the ordered mode counts it. */
-struct chained {
-	const struct vg_rule *rule;
-	struct vg_event *ev;
-	struct vg_fire_pos at;
-};
-
-#define TL_MAX 16 /* times kept per rule and group (temporal) */
-
-/* value_count: distinct values held in the group itself until there are more
- * than VC_INLINE; then in a separate table (the large form), which goes back into
- * the group once expiry leaves VC_SHRINK or fewer (the gap keeps a group hovering
- * at the limit from allocating and freeing at every event).
- *
- * The large form: open addressing, linear probing, power-of-two capacity, at most
- * 3/4 full, backward-shift deletion (no tombstones); a free slot has ts ==
- * VG_TIME_NONE.  Its capacity and oldest time live where the small form's values
- * were, so the table is nothing but slots. */
-#define VC_INLINE 3
-#define VC_SHRINK 1
-struct vcset {
-	struct vent *slots; /* NULL: the small form */
-	union {
-		struct vent inl[VC_INLINE]; /* the small form */
-		struct {
-			uint32_t cap;
-			vg_time min_ts; /* no value is older (exact after a prune) */
-		} big;
-	} f;
-};
-
-/* eager event_count: a ring of at most corr->need references sorted by time.
- * The first RING_INLINE (fewer when need is smaller) live in the group; a ring
- * that must grow beyond them moves to `heap` and doubles up to need. */
-#define RING_INLINE 4
-struct ringx {
-	struct evref *heap; /* NULL: inl */
-	uint32_t rhead, rlen, rcap;
-	uint32_t pad;
-	struct evref inl[]; /* min(need, RING_INLINE) */
-};
-
-/* A snapshot of group-by + entity values (see snapshot_f), in the group. */
-struct snapx {
-	char *data;
-	uint32_t len, cap;
-};
-
-/* The events of a gx group beyond its first EV_INLINE: one allocation holding all
- * of them (at most ALERT_EVENTS_MAX) and, once some were not kept, the
- * per-partition extents of every event the group took in. */
-#define EV_INLINE 3
-struct evblock {
-	uint32_t cap;
-	uint32_t npexts, pxcap; /* npexts == 0: derive them from e[] */
-	uint32_t pad;
-	struct pext *pexts;
-	struct evref e[]; /* cap */
-};
-
-/* Every kind but eager event_count.  The alert's events: the group's first
- * ALERT_EVENTS_MAX references, in ev[] while there are at most EV_INLINE, then
- * all in eb.  While every event the group took in is kept (count == nevs), the
- * per-partition extents are derived from them. */
-struct gx {
-	struct evblock *eb; /* NULL: ev[] */
-	uint16_t nevs;      /* at most ALERT_EVENTS_MAX */
-	uint16_t pad;
-	uint32_t nvals; /* value_count: distinct values held, either form */
-	union {
-		struct vcset vc; /* value_count */
-		struct {         /* temporal, temporal_ordered */
-			/* per referenced rule, up to TL_MAX newest times (sorted),
-			 * then the per-rule counts (uint8_t), in one allocation */
-			vg_time *tl;
-			uint32_t tlrefs;
-		} tp;
-		double sum; /* value_sum / value_avg */
-		struct {    /* absence: the trigger, the newest expected event */
-			vg_time trig, exp_ts;
-		} ab;
-	} u;
-	struct evref ev[EV_INLINE];
-};
-
-/* One open group, in one allocation: this header (72 bytes), its key (keycap
- * bytes, a multiple of 8), then its kind's state: struct ringx with its inline
- * slots for eager event_count; else struct gx, followed for close-evaluated
- * windows by a struct snapx.  A rule's groups all have the same kind (struct
- * rstate); nothing points into a group but the table and list links, so a pooled
- * group may be moved by realloc. */
-struct group {
-	struct group *hnext;
-	struct group *prev, *next; /* the rule's list */
-	vg_time first_ts, newest_ts, deadline;
-	uint64_t count;
-	uint32_t keylen, keycap;
-	uint32_t corr;   /* correlation number */
-	uint32_t hash;   /* low bits of the key's hash: the table has < 2^32 buckets */
-	uint64_t tail[]; /* key, then kind state */
-};
-
-/* Group layouts (struct rstate.kind). */
-enum { G_RING, G_SLIDING, G_FIXED };
-
-struct rstate {
-	const struct vg_rule *rule;
-	struct group *head, *tail;
-	size_t ngroups;
-	struct group *pool;
-	uint64_t stamp;   /* last feed that touched it (one count per event) */
-	int kind;         /* G_* */
-	uint32_t rinl;    /* G_RING: inline ring slots */
-	uint32_t statesz; /* bytes of kind state after the key */
-};
-
-static inline char *gkey(struct group *g)
-{
-	return (char *)g->tail;
-}
-
-static inline struct ringx *RX(struct group *g)
-{
-	return (struct ringx *)(void *)((char *)g->tail + g->keycap);
-}
-
-static inline const struct ringx *RXC(const struct group *g)
-{
-	return (const struct ringx *)(const void *)((const char *)g->tail + g->keycap);
-}
-
-static inline struct gx *GX(struct group *g)
-{
-	return (struct gx *)(void *)((char *)g->tail + g->keycap);
-}
-
-static inline const struct gx *GXC(const struct group *g)
-{
-	return (const struct gx *)(const void *)((const char *)g->tail + g->keycap);
-}
-
-/* G_FIXED only. */
-static inline struct snapx *SNAP(struct group *g)
-{
-	return (struct snapx *)(void *)((char *)GX(g) + sizeof(struct gx));
-}
-
-static inline const struct evref *ring_of(const struct group *g)
-{
-	const struct ringx *x = RXC(g);
-	return x->heap ? x->heap : x->inl;
-}
-
-static inline const struct evref *evs_of(const struct gx *x)
-{
-	return x->eb ? x->eb->e : x->ev;
-}
-
-struct partition {
-	const char *topic;
-	int32_t partition;
-	vg_time max_ts;
-	vg_time wm;
-	int64_t max_offset;  /* largest offset fed, -1 none (vg_correlator_sweep_marks) */
-	int64_t counted_off; /* ordered: largest offset of a held hit counted, -1 none
-	                        (an alert's frontier) */
-	struct vg_minset held_offs; /* ordered: the offsets of its held hits */
-	/* fed or advanced: its watermark counts for the low one.  A partition known
-	 * only from a chained alert given back (restore_chained) does not: it may be
-	 * read by no one now (another consumer's, or a topic no longer read). */
-	bool input;
-};
-
-struct mark {
-	struct mark *next;
-	uint32_t corr;
-	const char *topic;
-	int32_t partition;
-	int64_t offset;
-	char *key;
-	uint64_t hash;
-	bool has_fire; /* ordered mode's mark: fire applies, whatever the partition */
-	struct vg_fire_pos fire;
-};
-
-struct vg_correlator {
-	const struct vg_ruleset *rs;
-	struct vg_correlator_conf conf;
-	struct rstate *rules; /* one per correlation */
-	size_t nrules;
-	struct group **table;
-	size_t nbuckets; /* power of two */
-	size_t ngroups;
-	char **topics;
-	size_t ntopics;
-	const char *last_raw_topic, *last_topic;
-	struct partition *parts;
-	size_t nparts;
-	size_t last_part;
-	vg_time low_wm;
-	struct mark **marks;
-	size_t nmark_buckets, nmarks;
-	uint64_t stamp;
-	struct vg_correlator_stats stats;
-	vg_field entity[16];
-	size_t nentity;
-	/* alert scratch, reused */
-	struct vg_buf key, snap, idbuf, strs;
-	struct vg_kv *kv;
-	size_t *kvoff; /* each kv value's offset in strs while it is filled */
-	size_t kvcap;  /* widest group-by + entity fields */
-	struct vg_source events[ALERT_EVENTS_MAX];
-	struct evref tmp[ALERT_EVENTS_MAX];
-	struct pext pxs[ALERT_EVENTS_MAX]; /* extents derived from a gx's events */
-	/* correlations of correlations */
-	struct vg_arena *arena;
-	struct chained *pending;
-	size_t npending, pendcap;
-	bool draining;
-	/* ordered mode: held hits (a min-heap by cmp_held_hit), the fields they keep,
-	 * the arena their events are rebuilt in, and the release point so far */
-	struct held_hit **held;
-	size_t nheld, heldcap;
-	vg_field *kept;
-	size_t nkept;
-	struct vg_arena *rel_arena;
-	vg_time released_to;
-	struct vg_buf hold;
-	struct vg_source *frontier; /* an alert's, per partition (emit_group) */
-	size_t frontier_cap;
-	/* ordered: the position in counting order of the hit being counted -- an
-	 * event's (time, partition, offset), a chained alert's fire position */
-	struct vg_fire_pos counting;
-	/* an alert's chain values (vg_alert.chain), reused */
-	struct vg_kv *chainkv;
-	size_t chaincap;
-	struct vg_buf chainstrs;
-};
-
 /* ---------------------------------------------------------------- topics */
 
-static const char *intern_topic(struct vg_correlator *c, const char *topic)
+const char *vg_corr_intern_topic(struct vg_correlator *c, const char *topic)
 {
 	if (!topic)
 		return NULL;
@@ -454,8 +124,8 @@ static const char *find_topic(const struct vg_correlator *c, const char *topic)
 /* The partition (topic interned), made when absent.  input: it is being fed or
  * advanced, so its watermark counts for the low one from now on (none yet: the low
  * watermark is none until it has one). */
-static struct partition *get_part(struct vg_correlator *c, const char *itopic,
-                                  int32_t partition, bool input)
+struct partition *vg_corr_part(struct vg_correlator *c, const char *itopic,
+                               int32_t partition, bool input)
 {
 	struct partition *pt = NULL;
 	if (c->last_part < c->nparts && c->parts[c->last_part].topic == itopic &&
@@ -497,44 +167,6 @@ static void recompute_low(struct vg_correlator *c)
 }
 
 /* ----------------------------------------------------------- lifecycle */
-
-static bool kept_add(struct vg_correlator *c, size_t *cap, vg_field f)
-{
-	if (f == VG_FIELD_NONE || f < 0)
-		return true;
-	for (size_t i = 0; i < c->nkept; i++)
-		if (c->kept[i] == f)
-			return true;
-	vg_field *nk = vg_grow(c->kept, cap, c->nkept + 1, sizeof(*nk));
-	if (!nk)
-		return false;
-	c->kept = nk;
-	c->kept[c->nkept++] = f;
-	return true;
-}
-
-/* Ordered mode: every field a held hit's counting can read -- the group-by fields
- * of every correlation (per referenced rule), their value fields, and the entity
- * fields an alert reports (snapshot_f).  @return false when out of memory. */
-static bool kept_fields(struct vg_correlator *c)
-{
-	size_t cap = 0;
-	bool ok = true;
-	for (size_t k = 0; k < c->nrules; k++) {
-		const struct vg_corr *corr = c->rules[k].rule->corr;
-		for (size_t i = 0; i < corr->ngroup; i++)
-			ok = ok && kept_add(c, &cap, corr->group_by[i]);
-		for (size_t r = 0; r < corr->nrefs; r++) {
-			for (size_t i = 0; corr->ref_group && i < corr->ngroup; i++)
-				ok = ok && kept_add(c, &cap, corr->ref_group[r][i]);
-			if (corr->field_name && corr->ref_field)
-				ok = ok && kept_add(c, &cap, corr->ref_field[r]);
-		}
-	}
-	for (size_t i = 0; i < c->nentity; i++)
-		ok = ok && kept_add(c, &cap, c->entity[i]);
-	return ok;
-}
 
 vg_err vg_correlator_new(const struct vg_ruleset *rs,
                          const struct vg_correlator_conf *conf,
@@ -620,7 +252,7 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
 	if (c->conf.ordered) {
 		if (!c->conf.max_held_hits)
 			c->conf.max_held_hits = DEFAULT_MAX_HELD_HITS;
-		if (!kept_fields(c) || !(c->rel_arena = vg_arena_new(1 << 14))) {
+		if (!vg_corr_kept_fields(c) || !(c->rel_arena = vg_arena_new(1 << 14))) {
 			vg_correlator_destroy(c);
 			return VG_ERR_NOMEM;
 		}
@@ -1225,7 +857,7 @@ static void close_window(struct vg_correlator *c, struct group *g, vg_alert_fn f
 	group_remove(c, g);
 }
 
-static void drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx);
+void vg_corr_drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx);
 
 /* Close (or drop) the head of r's list. */
 static void expire_head(struct vg_correlator *c, struct rstate *r, vg_alert_fn fn,
@@ -1244,7 +876,7 @@ static void expire_head(struct vg_correlator *c, struct rstate *r, vg_alert_fn f
  * earliest end close, then the alerts they raised are fed to their consumers
  * (counted at that end, their fire position), then the next end -- so a window
  * closing later still gets them, whatever `at` the caller's batch gave. */
-static void expire_at(struct vg_correlator *c, vg_time at, vg_alert_fn fn, void *fn_ctx)
+void vg_corr_expire_at(struct vg_correlator *c, vg_time at, vg_alert_fn fn, void *fn_ctx)
 {
 	if (at == VG_TIME_NONE)
 		return;
@@ -1267,13 +899,13 @@ static void expire_at(struct vg_correlator *c, vg_time at, vg_alert_fn fn, void 
 		for (size_t k = 0; k < c->nrules; k++)
 			while (c->rules[k].head && c->rules[k].head->deadline <= end)
 				expire_head(c, &c->rules[k], fn, fn_ctx);
-		drain_chained(c, fn, fn_ctx);
+		vg_corr_drain_chained(c, fn, fn_ctx);
 	}
 }
 
 static void expire(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 {
-	expire_at(c, c->low_wm, fn, fn_ctx);
+	vg_corr_expire_at(c, c->low_wm, fn, fn_ctx);
 }
 
 static void evict_one(struct vg_correlator *c, struct rstate *prefer)
@@ -1515,131 +1147,6 @@ static bool window_add(struct vg_correlator *c, struct group *g,
 }
 
 /* ----------------------------------------------------------------- marks */
-
-static uint64_t mark_hash(uint32_t corr, const char *key, size_t keylen)
-{
-	return vg_hash64(key, keylen, corr + 1);
-}
-
-static const struct mark *mark_find(const struct vg_correlator *c, uint32_t corr,
-                                    uint64_t h, const char *key, const char *topic,
-                                    int32_t partition)
-{
-	for (const struct mark *m = c->marks[h & (c->nmark_buckets - 1)]; m; m = m->next)
-		if (m->hash == h && m->corr == corr && m->topic == topic &&
-		    m->partition == partition && strcmp(m->key, key) == 0)
-			return m;
-	return NULL;
-}
-
-/* Is a fire position a at or before b in counting order? */
-static bool fire_le(const struct vg_fire_pos *a, const struct vg_fire_pos *b)
-{
-	if (a->ts != b->ts)
-		return a->ts < b->ts;
-	if (a->partition != b->partition)
-		return a->partition < b->partition;
-	return a->offset <= b->offset;
-}
-
-/* Was ev, a re-read hit of (corr, key), consumed by an alert before the restart?
- * A mark with a fire position (ordered mode) says so for every hit at or before it
- * in counting order (where ev is counted: c->counting), from any partition; one
- * without, for the hits of its own partition at or before its offset. */
-static bool mark_consumed(const struct vg_correlator *c, uint32_t corr, uint64_t h,
-                          const char *key, const char *topic, const struct vg_event *ev)
-{
-	const struct vg_fire_pos at =
-	    c->conf.ordered
-	        ? c->counting
-	        : (struct vg_fire_pos){ev->ts, ev->src.partition, ev->src.offset};
-	for (const struct mark *m = c->marks[h & (c->nmark_buckets - 1)]; m;
-	     m = m->next) {
-		if (m->hash != h || m->corr != corr || strcmp(m->key, key) != 0)
-			continue;
-		if (m->has_fire
-		        ? fire_le(&at, &m->fire)
-		        : m->topic == topic && m->partition == ev->src.partition &&
-		              ev->src.offset <= m->offset)
-			return true;
-	}
-	return false;
-}
-
-vg_err vg_correlator_restore_mark(struct vg_correlator *c, const char *rule_id,
-                                  const char *group_key, const char *topic,
-                                  int32_t partition, int64_t offset,
-                                  const struct vg_fire_pos *fire)
-{
-	if (!c || !rule_id || !group_key)
-		return VG_ERR_INVALID;
-	const struct vg_rule *rule = vg_ruleset_find(c->rs, rule_id);
-	if (!rule || !rule->corr)
-		return VG_ERR_NOTFOUND;
-	uint32_t k = (uint32_t)rule->corr->ncorr_index;
-	const char *it = topic ? intern_topic(c, topic) : NULL;
-	if (topic && !it)
-		return VG_ERR_NOMEM;
-	uint64_t h = mark_hash(k, group_key, strlen(group_key));
-	struct mark *m = (struct mark *)mark_find(c, k, h, group_key, it, partition);
-	if (m) {
-		if (offset > m->offset)
-			m->offset = offset;
-		if (fire && (!m->has_fire || fire_le(&m->fire, fire))) {
-			m->has_fire = true;
-			m->fire = *fire;
-		}
-		return VG_OK;
-	}
-	m = calloc(1, sizeof(*m));
-	if (!m || !(m->key = strdup(group_key))) {
-		free(m);
-		return VG_ERR_NOMEM;
-	}
-	m->corr = k;
-	m->topic = it;
-	m->partition = partition;
-	m->offset = offset;
-	m->hash = h;
-	m->has_fire = fire != NULL;
-	if (fire)
-		m->fire = *fire;
-	m->next = c->marks[h & (c->nmark_buckets - 1)];
-	c->marks[h & (c->nmark_buckets - 1)] = m;
-	c->nmarks++;
-	return VG_OK;
-}
-
-size_t vg_correlator_sweep_marks(struct vg_correlator *c)
-{
-	size_t dropped = 0;
-	if (!c || !c->nmarks)
-		return 0;
-	for (size_t b = 0; b < c->nmark_buckets; b++)
-		for (struct mark **pm = &c->marks[b]; *pm;) {
-			struct mark *m = *pm;
-			const struct partition *part = NULL;
-			for (size_t i = 0; i < c->nparts && !part; i++)
-				if (c->parts[i].topic == m->topic &&
-				    c->parts[i].partition == m->partition)
-					part = &c->parts[i];
-			/* a held hit at or before it is yet to be counted (ordered) */
-			int64_t held;
-			if (!part || part->max_offset < m->offset ||
-			    (vg_minset_least(&part->held_offs, &held) &&
-			     held <= m->offset)) {
-				pm = &m->next;
-				continue;
-			}
-			*pm =
-			    m->next; /* its partition went past it: never applies again */
-			free(m->key);
-			free(m);
-			c->nmarks--;
-			dropped++;
-		}
-	return dropped;
-}
 
 /* ------------------------------------------------------------------ feed */
 
@@ -1985,7 +1492,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 	size_t keylen = c->key.len;
 	if (c->key.oom)
 		return;
-	if (c->nmarks && mark_consumed(c, k, mark_hash(k, key, keylen), key, itopic, ev))
+	if (c->nmarks && vg_corr_mark_consumed(c, k, key, keylen, itopic, ev))
 		return; /* consumed by an alert before the restart */
 	const struct vg_value *fv = NULL;
 	double num = 0;
@@ -2011,7 +1518,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		return;
 	/* the partition exists: the event (or the alert it stands for) came in
 	 * through it */
-	struct partition *pt = get_part(c, itopic, ev->src.partition, false);
+	struct partition *pt = vg_corr_part(c, itopic, ev->src.partition, false);
 	if (!pt)
 		return;
 	struct evref ref = mkref(ev->ts, (uint32_t)(pt - c->parts), ev->src.offset);
@@ -2133,9 +1640,9 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 }
 
 /* Feed one detection or correlation hit to the correlations consuming rule. */
-static void feed_consumers(struct vg_correlator *c, const struct vg_rule *rule,
-                           const struct vg_event *ev, const char *itopic, vg_alert_fn fn,
-                           void *fn_ctx)
+void vg_corr_feed_consumers(struct vg_correlator *c, const struct vg_rule *rule,
+                            const struct vg_event *ev, const char *itopic, vg_alert_fn fn,
+                            void *fn_ctx)
 {
 	for (size_t j = 0; j < rule->nconsumers; j++) {
 		const struct vg_corr *corr = c->rs->rules[rule->consumers[j]]->corr;
@@ -2158,7 +1665,7 @@ static void feed_consumers(struct vg_correlator *c, const struct vg_rule *rule,
 }
 
 /* Feed queued correlation alerts to the correlations that consume them. */
-static void drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
+void vg_corr_drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 {
 	if (c->draining || !c->npending)
 		return;
@@ -2167,7 +1674,7 @@ static void drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 		struct chained ch = c->pending[i];
 		c->stamp++;
 		c->counting = ch.at;
-		feed_consumers(c, ch.rule, ch.ev, ch.ev->src.topic, fn, fn_ctx);
+		vg_corr_feed_consumers(c, ch.rule, ch.ev, ch.ev->src.topic, fn, fn_ctx);
 	}
 	c->npending = 0;
 	vg_arena_reset(c->arena);
@@ -2175,227 +1682,6 @@ static void drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 }
 
 /* ------------------------------------------------------- ordered mode */
-
-/* Event-time order of held hits: time, then position (partition, offset), then
- * their values and, last, the topic's name, so that two inputs whose records sit
- * at equal positions are ordered by what they say before what they are called. */
-static int cmp_held_hit(const void *x, const void *y)
-{
-	const struct held_hit *a = *(struct held_hit *const *)x;
-	const struct held_hit *b = *(struct held_hit *const *)y;
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	if (a->partition != b->partition)
-		return a->partition < b->partition ? -1 : 1;
-	if (a->offset != b->offset)
-		return a->offset < b->offset ? -1 : 1;
-	if (a->tie != b->tie)
-		return a->tie < b->tie ? -1 : 1;
-	return strcmp(a->topic ? a->topic : "", b->topic ? b->topic : "");
-}
-
-/* Where windows may close while held hits are counted: not past the lowest
- * watermark of the partitions fed, the release point given, nor the time of the
- * next hit still held (its window may still be open); VG_TIME_NONE (nowhere) while
- * a partition fed has no watermark yet. */
-static vg_time close_point(const struct vg_correlator *c, vg_time upto)
-{
-	vg_time at = c->low_wm;
-	if (upto != VG_TIME_NONE && upto < at)
-		at = upto;
-	if (c->nheld && c->held[0]->ts < at)
-		at = c->held[0]->ts;
-	return at;
-}
-
-/* Count the first held hit: its event is rebuilt from the kept values, the windows
- * ending before it close, then it is fed to its consumers as vg_correlator_feed's
- * unordered mode would. */
-static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
-                        void *fn_ctx)
-{
-	vg_heap_pop(c->held, c->nheld, sizeof(*c->held), cmp_held_hit);
-	struct held_hit *h = c->held[--c->nheld];
-	const struct held_src *hs = h->chained ? held_src(h) : NULL;
-	(void)vg_minset_remove(&c->parts[hs ? hs->pidx : h->pidx].held_offs,
-	                       hs ? hs->offset : h->offset);
-	struct vg_event *ev = vg_event_new(c->rel_arena);
-	if (ev) {
-		const char *v = held_vals(h), *end = v + h->len;
-		while (v + HELD_VAL_HDR <= end) {
-			int32_t f;
-			uint32_t len;
-			memcpy(&f, v, 4);
-			memcpy(&len, v + 5, 4);
-			(void)vg_event_set(ev, f, v + HELD_VAL_HDR, len,
-			                   (enum vg_value_kind)(uint8_t)v[4]);
-			v += HELD_VAL_HDR + len;
-		}
-		ev->ts = hs ? hs->ts : h->ts;
-		ev->src = hs ? (struct vg_source){h->topic, hs->partition, hs->offset}
-		             : (struct vg_source){h->topic, h->partition, h->offset};
-		struct partition *pt = &c->parts[h->pidx];
-		if (!hs && h->offset > pt->counted_off)
-			pt->counted_off = h->offset;
-		/* no release point yet (a hit counted early): nothing closes */
-		vg_time at = upto == VG_TIME_NONE ? VG_TIME_NONE : close_point(c, upto);
-		if (at != VG_TIME_NONE && at > h->ts)
-			at = h->ts;
-		/* an alert given back of a window that fired as it closed: counted, as
-		 * it was (expire_at), once every window ending at its end closed */
-		if (hs && h->partition == INT32_MAX && at == h->ts && upto > h->ts &&
-		    c->low_wm > h->ts)
-			at = h->ts + 1;
-		expire_at(c, at, fn, fn_ctx);
-		drain_chained(c, fn, fn_ctx);
-		c->stamp++;
-		c->counting = (struct vg_fire_pos){h->ts, h->partition, h->offset};
-		for (uint32_t i = 0; i < h->nrules; i++)
-			feed_consumers(c, held_rules(h)[i], ev, h->topic, fn, fn_ctx);
-		drain_chained(c, fn, fn_ctx);
-	}
-	vg_arena_reset(c->rel_arena);
-	free(h);
-}
-
-/* Hold a hit's consumed rules with the kept values of ev (ordered mode).  Out of
- * memory the hit is counted at once, out of order. */
-static void hold_hit(struct vg_correlator *c, const struct vg_event *ev,
-                     struct partition *pt, const struct vg_rule **rules, size_t nrules,
-                     const char *itopic, vg_alert_fn fn, void *fn_ctx)
-{
-	struct vg_buf *b = &c->hold;
-	vg_buf_reset(b);
-	for (size_t i = 0; i < c->nkept; i++) {
-		const struct vg_value *v = vg_event_get(ev, c->kept[i]);
-		if (!v)
-			continue;
-		int32_t f = c->kept[i];
-		uint8_t kind = v->kind;
-		uint32_t len = v->len;
-		vg_buf_append(b, &f, 4);
-		vg_buf_append(b, &kind, 1);
-		vg_buf_append(b, &len, 4);
-		vg_buf_append(b, v->ptr ? v->ptr : "", len);
-	}
-	size_t rsz = nrules * sizeof(*rules);
-	struct held_hit *h = NULL;
-	struct held_hit **nh = NULL;
-	if (!b->oom)
-		h = malloc(sizeof(*h) + rsz + b->len);
-	if (h && (nh = vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh))) != NULL)
-		c->held = nh;
-	if (nh && !vg_minset_add(&pt->held_offs, ev->src.offset))
-		nh = NULL;
-	if (!nh) {
-		free(h);
-		c->stamp++;
-		c->counting =
-		    (struct vg_fire_pos){ev->ts, ev->src.partition, ev->src.offset};
-		for (size_t i = 0; i < nrules; i++)
-			feed_consumers(c, rules[i], ev, itopic, fn, fn_ctx);
-		drain_chained(c, fn, fn_ctx);
-		return;
-	}
-	*h = (struct held_hit){.ts = ev->ts,
-	                       .topic = itopic,
-	                       .partition = ev->src.partition,
-	                       .offset = ev->src.offset,
-	                       .tie = vg_hash64(b->data ? b->data : "", b->len, 0),
-	                       .pidx = (uint32_t)(pt - c->parts),
-	                       .nrules = (uint16_t)nrules,
-	                       .len = (uint32_t)b->len};
-	memcpy(held_rules(h), rules, rsz);
-	if (b->len)
-		memcpy((char *)held_vals(h), b->data, b->len);
-	c->held[c->nheld] = h;
-	vg_heap_push(c->held, c->nheld++, sizeof(*c->held), cmp_held_hit);
-	while (c->nheld > c->conf.max_held_hits) {
-		c->stats.hits_released_early++;
-		count_first(c, c->released_to, fn, fn_ctx);
-	}
-}
-
-vg_err vg_correlator_restore_chained(struct vg_correlator *c, const char *rule_id,
-                                     const struct vg_kv *chain, size_t nchain, vg_time ts,
-                                     const struct vg_source *src,
-                                     const struct vg_fire_pos *at)
-{
-	if (!c || !rule_id || (nchain && !chain) || !src || !src->topic || !at)
-		return VG_ERR_INVALID;
-	if (!c->conf.ordered)
-		return VG_ERR_INVALID;
-	const struct vg_rule *rule = vg_ruleset_find(c->rs, rule_id);
-	if (!rule || !rule->corr || !rule->nconsumers)
-		return VG_ERR_NOTFOUND;
-	const char *itopic = intern_topic(c, src->topic);
-	struct partition *pt = itopic ? get_part(c, itopic, src->partition, false) : NULL;
-	if (!pt)
-		return VG_ERR_NOMEM;
-	/* the values counting reads, as held_hit keeps them (hold_hit) */
-	struct vg_buf *b = &c->hold;
-	vg_buf_reset(b);
-	for (size_t i = 0; i < nchain; i++) {
-		if (!chain[i].name || !chain[i].value)
-			return VG_ERR_INVALID;
-		vg_field f = vg_field_lookup(chain[i].name, strlen(chain[i].name));
-		bool kept = false;
-		for (size_t j = 0; j < c->nkept && !kept && f != VG_FIELD_NONE; j++)
-			kept = c->kept[j] == f;
-		if (!kept)
-			continue;
-		int32_t f32 = f;
-		uint8_t kind = VG_VK_STR;
-		uint32_t len = (uint32_t)strlen(chain[i].value);
-		vg_buf_append(b, &f32, 4);
-		vg_buf_append(b, &kind, 1);
-		vg_buf_append(b, &len, 4);
-		vg_buf_append(b, chain[i].value, len);
-	}
-	if (b->oom)
-		return VG_ERR_NOMEM;
-	size_t rsz = sizeof(rule);
-	struct held_hit *h = malloc(sizeof(*h) + rsz + sizeof(struct held_src) + b->len);
-	struct held_hit **nh = NULL;
-	if (h && (nh = vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh))) != NULL)
-		c->held = nh;
-	if (!nh || !vg_minset_add(&pt->held_offs, src->offset)) {
-		free(h);
-		return VG_ERR_NOMEM;
-	}
-	uint32_t pidx = (uint32_t)(pt - c->parts);
-	*h = (struct held_hit){.ts = at->ts,
-	                       .topic = itopic,
-	                       .partition = at->partition,
-	                       .offset = at->offset,
-	                       .tie = vg_hash64(b->data ? b->data : "", b->len, 0),
-	                       .pidx = pidx,
-	                       .nrules = 1,
-	                       .chained = 1,
-	                       .len = (uint32_t)b->len};
-	held_rules(h)[0] = rule;
-	*held_src(h) = (struct held_src){ts, src->offset, src->partition, pidx};
-	if (b->len)
-		memcpy((char *)held_vals(h), b->data, b->len);
-	c->held[c->nheld] = h;
-	vg_heap_push(c->held, c->nheld++, sizeof(*c->held), cmp_held_hit);
-	c->stats.chained_restored++;
-	return VG_OK;
-}
-
-void vg_correlator_release(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
-                           void *fn_ctx)
-{
-	if (!c || !c->conf.ordered || upto == VG_TIME_NONE)
-		return;
-	if (c->released_to == VG_TIME_NONE || upto > c->released_to)
-		c->released_to = upto;
-	while (c->nheld && (upto == VG_CORRELATOR_RELEASE_ALL || c->held[0]->ts < upto))
-		count_first(c, upto, fn, fn_ctx);
-	expire_at(c, close_point(c, upto), fn, fn_ctx);
-	drain_chained(c, fn, fn_ctx);
-	c->stats.open_groups = c->ngroups;
-}
 
 void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
                         const struct vg_rule *const *hits, size_t nhits, vg_alert_fn fn,
@@ -2406,8 +1692,8 @@ void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
 	c->stats.events++;
 	c->stats.hits += nhits;
 	c->stamp++;
-	const char *itopic = intern_topic(c, ev->src.topic);
-	struct partition *p = get_part(c, itopic, ev->src.partition, true);
+	const char *itopic = vg_corr_intern_topic(c, ev->src.topic);
+	struct partition *p = vg_corr_part(c, itopic, ev->src.partition, true);
 	if (p && ev->src.offset > p->max_offset)
 		p->max_offset = ev->src.offset;
 	bool late =
@@ -2439,12 +1725,12 @@ void vg_correlator_feed(struct vg_correlator *c, const struct vg_event *ev,
 		} else {
 			c->counting = (struct vg_fire_pos){ev->ts, ev->src.partition,
 			                                   ev->src.offset};
-			feed_consumers(c, rule, ev, itopic, fn, fn_ctx);
+			vg_corr_feed_consumers(c, rule, ev, itopic, fn, fn_ctx);
 		}
 	}
 	if (nconsumed)
-		hold_hit(c, ev, p, consumed, nconsumed, itopic, fn, fn_ctx);
-	drain_chained(c, fn, fn_ctx);
+		vg_corr_hold_hit(c, ev, p, consumed, nconsumed, itopic, fn, fn_ctx);
+	vg_corr_drain_chained(c, fn, fn_ctx);
 	c->stats.open_groups = c->ngroups;
 }
 
@@ -2453,8 +1739,8 @@ void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t p
 {
 	if (!c)
 		return;
-	const char *itopic = intern_topic(c, topic);
-	struct partition *p = get_part(c, itopic, partition, true);
+	const char *itopic = vg_corr_intern_topic(c, topic);
+	struct partition *p = vg_corr_part(c, itopic, partition, true);
 	if (!p)
 		return;
 	if (p->wm == VG_TIME_NONE || watermark > p->wm) {
@@ -2466,7 +1752,7 @@ void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t p
 		if (!c->conf.ordered)
 			expire(c, fn, fn_ctx);
 	}
-	drain_chained(c, fn, fn_ctx);
+	vg_corr_drain_chained(c, fn, fn_ctx);
 	c->stats.open_groups = c->ngroups;
 }
 
