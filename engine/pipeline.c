@@ -17,12 +17,15 @@
  *    (vg_correlator_release, at the end of every batch); the alerts that counting
  *    fires, and every other alert, are held back and released to the assembler in
  *    time order (ties by content, never by input names: cmp_held) once the same
- *    low watermark passes them.  Neither correlation nor incident assembly
- *    therefore depends on how partitions interleave, which changes from run to
- *    run, nor on their names.
+ *    low watermark passes them -- a correlation's at its fire position's time when
+ *    that is later (struct held_alert.due), as counting emits it only there.  Neither
+ * correlation nor incident assembly therefore depends on how partitions interleave, which
+ * changes from run to run, nor on their names.
  *  - When a held alert of a correlation is released, the largest offset of its
  *    events per partition is stored as a mark; on start the marks go back to the
- *    correlator, so re-read events that already fired are not counted again.
+ *    correlator, so re-read events that already fired are not counted again.  An
+ *    alert of a correlation that others consume is stored too, and given back to
+ *    them when its partition is read again (give_back_chained).
  *  - vg_pipeline_committable never lets the caller commit past an event an open
  *    correlation window, a held hit or a held alert still needs; marks before an
  *    offset the caller committed (vg_pipeline_committed) are removed, a restart
@@ -86,6 +89,12 @@ struct pending_chained {
 struct held_alert {
 	struct vg_alert a;
 	char *group_key;
+	/* when it is due: its last event's time, or, for a correlation that fired
+	 * later in counting order (a window that fired as it closed, or above one),
+	 * its fire position's time -- the correlator emits it only once counting got
+	 * there, after alerts of later times may have been released, so it is
+	 * assembled in that order whatever the batches */
+	vg_time due;
 	/* cmp_held's keys after the times, worked out once when the alert is held
 	 * (the heap compares each alert many times) */
 	const char *rule_id;
@@ -790,6 +799,9 @@ static vg_err held_copy(struct held_alert *h, const struct vg_alert *src)
 	h->rule_id = info.id;
 	h->level = vg_alert_level(&h->a);
 	h->notable = vg_level_notable(h->level, info.is_correlation);
+	h->due = info.is_correlation && src->nfrontier && src->fire.ts > src->last_ts
+	             ? src->fire.ts
+	             : src->last_ts;
 	return VG_OK;
 }
 
@@ -963,6 +975,8 @@ static int cmp_held(const void *x, const void *y)
 	const struct held_alert *ha = x, *hb = y;
 	const struct vg_alert *a = &ha->a, *b = &hb->a;
 	int c;
+	if (ha->due != hb->due)
+		return ha->due < hb->due ? -1 : 1;
 	if (a->last_ts != b->last_ts)
 		return a->last_ts < b->last_ts ? -1 : 1;
 	if (a->first_ts != b->first_ts)
@@ -1027,16 +1041,16 @@ static void release_first(struct vg_pipeline *p, vg_err *err)
 	held_free(h);
 }
 
-/* Is the first held alert due at `upto`: before it (not at it: an event of that time
- * is not late, so an alert of the same instant may still come, and the alerts of one
- * instant must reach assembly in cmp_held's order whatever the batches), or any
- * time when upto is RELEASE_ALL; none when upto is VG_TIME_NONE (no low watermark
+/* Is the first held alert due at `upto` (struct held_alert.due): before it (not at it: an
+ * event of that time is not late, so an alert of the same instant may still come, and the
+ * alerts of one instant must reach assembly in cmp_held's order whatever the batches), or
+ * any time when upto is RELEASE_ALL; none when upto is VG_TIME_NONE (no low watermark
  * yet). */
 #define RELEASE_ALL VG_CORRELATOR_RELEASE_ALL
 static bool first_due(const struct vg_pipeline *p, vg_time upto)
 {
 	return upto != VG_TIME_NONE && p->nheld &&
-	       (upto == RELEASE_ALL || p->held[0].a.last_ts < upto);
+	       (upto == RELEASE_ALL || p->held[0].due < upto);
 }
 
 /* Release, in cmp_held order, the held alerts due at `upto` (first_due), at most

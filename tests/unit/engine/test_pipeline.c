@@ -1700,10 +1700,11 @@ START_TEST(restart_with_out_of_order_events)
 }
 END_TEST
 
-/* restart_anywhere with the rules `chain` over failed SSH logins (t_failure). */
-static void restart_chained(const char *name, const char *chain, int64_t want_alerts)
+/* Into extra: the configuration of rules `chain` over failed SSH logins
+ * (t_failure), written to name.yml. */
+static void chain_config(const char *name, const char *chain, char *extra, size_t size)
 {
-	char rules[128], extra[256], text[2048];
+	char rules[128], text[2048];
 	snprintf(text, sizeof(text),
 	         "title: Failed SSH login\nid: 5c0a0b5e-0000-4000-8000-000000000001\n"
 	         "name: t_failure\nlevel: low\n"
@@ -1711,11 +1712,34 @@ static void restart_chained(const char *name, const char *chain, int64_t want_al
 	         "  selection: {event.action: ssh_login, event.outcome: failure}\n"
 	         "  condition: selection\n---\n%s",
 	         chain);
-	snprintf(extra, sizeof(extra), "%s.yml", name);
+	snprintf(extra, size, "%s.yml", name);
 	write_test_file(extra, text, rules, sizeof(rules));
-	snprintf(extra, sizeof(extra), "rules: {paths: ['%s']}\n", rules);
+	snprintf(extra, size, "rules: {paths: ['%s']}\n", rules);
+}
+
+/* restart_anywhere with the rules `chain` over failed SSH logins (t_failure). */
+static void restart_chained(const char *name, const char *chain, int64_t want_alerts)
+{
+	char extra[256];
+	chain_config(name, chain, extra, sizeof(extra));
 	restart_anywhere(name, extra, want_alerts);
 }
+
+/* Bursts of ports (value_count with an upper bound: the window fires as it
+ * closes), and repeated bursts over them. */
+static const char PORT_BURSTS[] =
+    "title: Burst of ports\nid: 5c0a0b5e-0000-4000-8000-000000000004\n"
+    "name: t_ports\nlevel: medium\n"
+    "correlation: {type: value_count, rules: [t_failure], group-by: [source.ip],"
+    " timespan: 20s, condition: {field: source.port, gte: 4, lte: 99}}\n---\n"
+    "title: Repeated port bursts\nid: 5c0a0b5e-0000-4000-8000-000000000005\n"
+    "name: t_port_bursts\nlevel: high\n"
+    "correlation: {type: event_count, rules: [t_ports], group-by: [source.ip],"
+    " timespan: 1m, condition: {gte: 2}}\n---\n"
+    "title: Login\nid: 5c0a0b5e-0000-4000-8000-000000000006\nname: t_login\n"
+    "level: medium\nlogsource: {product: linux, service: sshd}\n"
+    "detection:\n  selection: {event.action: ssh_login, event.outcome: success}\n"
+    "  condition: selection\n";
 
 /* The same with a correlation of correlations: bursts of failures (4 within 30 s)
  * and repeated bursts (3 within 10 minutes).  An inner alert consumed before the
@@ -1741,17 +1765,66 @@ END_TEST
  * with an upper bound): its alerts are given back at the end of their windows. */
 START_TEST(restart_keeps_chained_window_alerts)
 {
-	restart_chained(
-	    "chained-close",
-	    "title: Burst of ports\nid: 5c0a0b5e-0000-4000-8000-000000000004\n"
-	    "name: t_ports\nlevel: medium\n"
-	    "correlation: {type: value_count, rules: [t_failure], group-by: [source.ip],"
-	    " timespan: 20s, condition: {field: source.port, gte: 4, lte: 99}}\n---\n"
-	    "title: Repeated port bursts\nid: 5c0a0b5e-0000-4000-8000-000000000005\n"
-	    "name: t_port_bursts\nlevel: high\n"
-	    "correlation: {type: event_count, rules: [t_ports], group-by: [source.ip],"
-	    " timespan: 1m, condition: {gte: 2}}\n",
-	    9);
+	restart_chained("chained-close", PORT_BURSTS, 9);
+}
+END_TEST
+
+static char *run_scenario(const char *name, const char *extra,
+                          const struct vg_scenario *sc, size_t batch, bool many,
+                          struct vg_pipeline_stats *stats);
+
+/* A window that fires as it closes raises its alert once counting reaches the
+ * window's end, after alerts of later times may have been assembled: it is
+ * assembled at that end (its fire position) whatever the batches, so the store
+ * does not depend on them.  Five failures from 203.0.113.7 on web01 (06:00:00 to
+ * 06:00:08, a burst of ports whose window ends at 06:00:20), a login on web01 at
+ * 06:00:12 (its own alert, same host), and failures from elsewhere at 06:01:15
+ * (the release point passes the login, not the window's end: the allowed lateness
+ * is 60 s) and 06:02:00 (it passes the window's end), one batch each or all in
+ * one. */
+START_TEST(window_alerts_are_assembled_where_they_fire)
+{
+	char extra[256], *want = NULL;
+	chain_config("fired", PORT_BURSTS, extra, sizeof(extra));
+	static const char *const recs[] = {
+	    "<38>Nov 20 06:00:00 web01 sshd[1]: Failed password for root from "
+	    "203.0.113.7 "
+	    "port 40001 ssh2",
+	    "<38>Nov 20 06:00:02 web01 sshd[2]: Failed password for root from "
+	    "203.0.113.7 "
+	    "port 40002 ssh2",
+	    "<38>Nov 20 06:00:04 web01 sshd[3]: Failed password for root from "
+	    "203.0.113.7 "
+	    "port 40003 ssh2",
+	    "<38>Nov 20 06:00:06 web01 sshd[4]: Failed password for root from "
+	    "203.0.113.7 "
+	    "port 40004 ssh2",
+	    "<38>Nov 20 06:00:08 web01 sshd[5]: Failed password for root from "
+	    "203.0.113.7 "
+	    "port 40005 ssh2",
+	    "<38>Nov 20 06:00:12 web01 sshd[6]: Accepted password for alice from "
+	    "198.51.100.4 port 50000 ssh2",
+	    "<38>Nov 20 06:01:15 web01 sshd[7]: Failed password for root from 192.0.2.9 "
+	    "port 40006 ssh2",
+	    "<38>Nov 20 06:02:00 web01 sshd[8]: Failed password for root from 192.0.2.9 "
+	    "port 40007 ssh2"};
+	struct vg_scenario_record rows[sizeof(recs) / sizeof(recs[0])];
+	struct vg_scenario sc = {rows, sizeof(rows) / sizeof(rows[0]), 0, 0};
+	for (size_t i = 0; i < sc.count; i++)
+		rows[i] = (struct vg_scenario_record){
+		    .line = (char *)recs[i],
+		    .ts = vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0)};
+	for (size_t batch = 1; batch <= sc.count; batch += sc.count - 1) {
+		char name[32], db[128];
+		snprintf(name, sizeof(name), "fired-%zu", batch);
+		snprintf(db, sizeof(db), "%s/%s.db", g_dir, name);
+		like_first(&want, run_scenario(name, extra, &sc, batch, false, NULL));
+		ck_assert_int_eq(query_int(db,
+		                           "select count(*) from alerts where rule_id = "
+		                           "'5c0a0b5e-0000-4000-8000-000000000004'"),
+		                 1);
+	}
+	free(want);
 }
 END_TEST
 
@@ -2467,6 +2540,7 @@ static Suite *pipeline_suite(void)
 	    {"restart_shuffled", restart_with_out_of_order_events},
 	    {"restart_chained", restart_keeps_chained_correlations},
 	    {"restart_chained_close", restart_keeps_chained_window_alerts},
+	    {"window_alerts", window_alerts_are_assembled_where_they_fire},
 	    {"title_order", title_does_not_depend_on_alert_order},
 	    {"hold_bound", held_alerts_are_bounded},
 	    {"hold_steps", catching_up_releases_in_steps},
