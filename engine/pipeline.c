@@ -18,9 +18,9 @@
  *    fires, and every other alert, are held back and released to the assembler in
  *    time order (ties by content, never by input names: cmp_held) once the same
  *    low watermark passes them -- a correlation's at its fire position's time when
- *    that is later (struct held_alert.due), as counting emits it only there.  Neither
- * correlation nor incident assembly therefore depends on how partitions interleave, which
- * changes from run to run, nor on their names.
+ *    that is later (struct held_alert.due), as counting emits it only there.
+ *    Neither correlation nor incident assembly therefore depends on how partitions
+ *    interleave, which changes from run to run, nor on their names.
  *  - When a held alert of a correlation is released, the largest offset of its
  *    events per partition is stored as a mark; on start the marks go back to the
  *    correlator, so re-read events that already fired are not counted again.  An
@@ -1228,7 +1228,7 @@ static vg_err record_seen(struct vg_pipeline *p, const struct vg_source *src,
 		return VG_OK;
 	if (!(*pp = part_of(p, src->topic, src->partition)))
 		return VG_ERR_NOMEM;
-	bool first = (*pp)->max_offset < 0;
+	bool first = src->partition >= 0 && (*pp)->max_offset < 0;
 	if (src->partition >= 0 && src->offset > (*pp)->max_offset)
 		(*pp)->max_offset = src->offset;
 	return first && p->nchained ? give_back_chained(p, src) : VG_OK;
