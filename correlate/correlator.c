@@ -656,27 +656,20 @@ static void chain_values(struct vg_correlator *c, const struct vg_event *ev,
 	while ((v = vg_event_next(ev, &id)))
 		n++;
 	struct vg_kv *kv = vg_grow(c->chainkv, &c->chaincap, n ? n : 1, sizeof(*kv));
-	if (!kv)
-		return;
-	c->chainkv = kv;
-	size_t *offs = malloc((n ? n : 1) * 2 * sizeof(*offs)), i = 0;
-	if (!offs)
-		return;
+	size_t *offs = malloc((n ? n : 1) * sizeof(*offs)), i = 0;
+	if (kv)
+		c->chainkv = kv;
 	id = VG_FIELD_NONE;
-	while (i < n && (v = vg_event_next(ev, &id))) {
-		const char *name = vg_field_name(id);
-		offs[2 * i] = b->len;
-		vg_buf_puts(b, name ? name : "");
-		vg_buf_putc(b, '\0');
-		offs[2 * i + 1] = b->len;
+	while (kv && offs && i < n && (v = vg_event_next(ev, &id))) {
+		/* registry names live as long as the process (fields_from_snap) */
+		kv[i].name = (char *)vg_field_name(id);
+		offs[i++] = b->len;
 		vg_buf_append(b, v->ptr ? v->ptr : "", v->len);
 		vg_buf_putc(b, '\0');
-		i++;
 	}
-	if (!b->oom) {
+	if (kv && offs && !b->oom) {
 		for (size_t j = 0; j < i; j++)
-			kv[j] = (struct vg_kv){b->data + offs[2 * j],
-			                       b->data + offs[2 * j + 1]};
+			kv[j].value = b->data + offs[j];
 		a->chain = kv;
 		a->nchain = i;
 	}
