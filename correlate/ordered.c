@@ -96,9 +96,10 @@ bool vg_corr_kept_fields(struct vg_correlator *c)
 	return ok;
 }
 
-/* Event-time order of held hits: time, then position (partition, offset), then
- * their values and, last, the topic's name, so that two inputs whose records sit
- * at equal positions are ordered by what they say before what they are called. */
+/* Event-time order of held hits: time, then position (partition, offset), an
+ * alert given back after the hits at its position, then their values and, last,
+ * the topic's name, so that two inputs whose records sit at equal positions are
+ * ordered by what they say before what they are called. */
 static int cmp_held_hit(const void *x, const void *y)
 {
 	const struct held_hit *a = *(struct held_hit *const *)x;
@@ -109,6 +110,9 @@ static int cmp_held_hit(const void *x, const void *y)
 		return a->partition < b->partition ? -1 : 1;
 	if (a->offset != b->offset)
 		return a->offset < b->offset ? -1 : 1;
+	/* an alert given back after the hit that fired it, as it was fed then */
+	if (a->chained != b->chained)
+		return a->chained ? 1 : -1;
 	if (a->tie != b->tie)
 		return a->tie < b->tie ? -1 : 1;
 	return strcmp(a->topic ? a->topic : "", b->topic ? b->topic : "");
