@@ -33,13 +33,11 @@ struct held_hit {
 };
 #define HELD_VAL_HDR 9 /* field id, kind, length */
 
-/* A restored chained hit's event: its time and the position of the alert's newest
- * event (the partition's index in c->parts). */
+/* A restored chained hit's event: its time and the offset of the alert's newest
+ * event (in partition pidx of the held hit). */
 struct held_src {
 	vg_time ts;
 	int64_t offset;
-	int32_t partition;
-	uint32_t pidx;
 };
 
 static inline const struct vg_rule **held_rules(struct held_hit *h)
@@ -141,8 +139,8 @@ static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
 	vg_heap_pop(c->held, c->nheld, sizeof(*c->held), cmp_held_hit);
 	struct held_hit *h = c->held[--c->nheld];
 	const struct held_src *hs = h->chained ? held_src(h) : NULL;
-	(void)vg_minset_remove(&c->parts[hs ? hs->pidx : h->pidx].held_offs,
-	                       hs ? hs->offset : h->offset);
+	struct partition *pt = &c->parts[h->pidx];
+	(void)vg_minset_remove(&pt->held_offs, hs ? hs->offset : h->offset);
 	struct vg_event *ev = vg_event_new(c->rel_arena);
 	if (ev) {
 		const char *v = held_vals(h), *end = v + h->len;
@@ -156,9 +154,8 @@ static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
 			v += HELD_VAL_HDR + len;
 		}
 		ev->ts = hs ? hs->ts : h->ts;
-		ev->src = hs ? (struct vg_source){h->topic, hs->partition, hs->offset}
-		             : (struct vg_source){h->topic, h->partition, h->offset};
-		struct partition *pt = &c->parts[h->pidx];
+		ev->src = (struct vg_source){h->topic, pt->partition,
+		                             hs ? hs->offset : h->offset};
 		if (!hs && h->offset > pt->counted_off)
 			pt->counted_off = h->offset;
 		/* no release point yet (a hit counted early): nothing closes */
@@ -183,37 +180,68 @@ static void count_first(struct vg_correlator *c, vg_time upto, vg_alert_fn fn,
 	free(h);
 }
 
+/* Append one value to b as held_hit keeps it: field id, kind, length, bytes. */
+static void hold_value(struct vg_buf *b, vg_field f, uint8_t kind, const char *ptr,
+                       uint32_t len)
+{
+	int32_t f32 = f;
+	vg_buf_append(b, &f32, 4);
+	vg_buf_append(b, &kind, 1);
+	vg_buf_append(b, &len, 4);
+	vg_buf_append(b, ptr ? ptr : "", len);
+}
+
+/* A held hit of partition pt at offset with room for nrules rules (and, chained, a
+ * struct held_src) and the values in c->hold, copied in; its heap slot reserved and
+ * its offset held.  The caller sets its position and rules, then held_push.
+ * @return NULL when out of memory (nothing held). */
+static struct held_hit *held_new(struct vg_correlator *c, struct partition *pt,
+                                 int64_t offset, size_t nrules, bool chained)
+{
+	const struct vg_buf *b = &c->hold;
+	size_t extra =
+	    nrules * sizeof(struct vg_rule *) + (chained ? sizeof(struct held_src) : 0);
+	struct held_hit *h = b->oom ? NULL : malloc(sizeof(*h) + extra + b->len);
+	struct held_hit **nh =
+	    h ? vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh)) : NULL;
+	if (nh)
+		c->held = nh;
+	if (!nh || !vg_minset_add(&pt->held_offs, offset)) {
+		free(h);
+		return NULL;
+	}
+	*h = (struct held_hit){.topic = pt->topic,
+	                       .pidx = (uint32_t)(pt - c->parts),
+	                       .tie = vg_hash64(b->data ? b->data : "", b->len, 0),
+	                       .nrules = (uint16_t)nrules,
+	                       .chained = chained,
+	                       .len = (uint32_t)b->len};
+	if (b->len)
+		memcpy((char *)held_vals(h), b->data, b->len);
+	return h;
+}
+
+static void held_push(struct vg_correlator *c, struct held_hit *h)
+{
+	c->held[c->nheld] = h;
+	vg_heap_push(c->held, c->nheld++, sizeof(*c->held), cmp_held_hit);
+}
+
 /* Hold a hit's consumed rules with the kept values of ev (ordered mode).  Out of
  * memory the hit is counted at once, out of order. */
 void vg_corr_hold_hit(struct vg_correlator *c, const struct vg_event *ev,
                       struct partition *pt, const struct vg_rule **rules, size_t nrules,
                       const char *itopic, vg_alert_fn fn, void *fn_ctx)
 {
-	struct vg_buf *b = &c->hold;
-	vg_buf_reset(b);
+	vg_buf_reset(&c->hold);
 	for (size_t i = 0; i < c->nkept; i++) {
 		const struct vg_value *v = vg_event_get(ev, c->kept[i]);
-		if (!v)
-			continue;
-		int32_t f = c->kept[i];
-		uint8_t kind = v->kind;
-		uint32_t len = v->len;
-		vg_buf_append(b, &f, 4);
-		vg_buf_append(b, &kind, 1);
-		vg_buf_append(b, &len, 4);
-		vg_buf_append(b, v->ptr ? v->ptr : "", len);
+		if (v)
+			hold_value(&c->hold, c->kept[i], (uint8_t)v->kind, v->ptr,
+			           v->len);
 	}
-	size_t rsz = nrules * sizeof(*rules);
-	struct held_hit *h = NULL;
-	struct held_hit **nh = NULL;
-	if (!b->oom)
-		h = malloc(sizeof(*h) + rsz + b->len);
-	if (h && (nh = vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh))) != NULL)
-		c->held = nh;
-	if (nh && !vg_minset_add(&pt->held_offs, ev->src.offset))
-		nh = NULL;
-	if (!nh) {
-		free(h);
+	struct held_hit *h = held_new(c, pt, ev->src.offset, nrules, false);
+	if (!h) {
 		c->stamp++;
 		c->counting =
 		    (struct vg_fire_pos){ev->ts, ev->src.partition, ev->src.offset};
@@ -222,19 +250,11 @@ void vg_corr_hold_hit(struct vg_correlator *c, const struct vg_event *ev,
 		vg_corr_drain_chained(c, fn, fn_ctx);
 		return;
 	}
-	*h = (struct held_hit){.ts = ev->ts,
-	                       .topic = itopic,
-	                       .partition = ev->src.partition,
-	                       .offset = ev->src.offset,
-	                       .tie = vg_hash64(b->data ? b->data : "", b->len, 0),
-	                       .pidx = (uint32_t)(pt - c->parts),
-	                       .nrules = (uint16_t)nrules,
-	                       .len = (uint32_t)b->len};
-	memcpy(held_rules(h), rules, rsz);
-	if (b->len)
-		memcpy((char *)held_vals(h), b->data, b->len);
-	c->held[c->nheld] = h;
-	vg_heap_push(c->held, c->nheld++, sizeof(*c->held), cmp_held_hit);
+	h->ts = ev->ts;
+	h->partition = ev->src.partition;
+	h->offset = ev->src.offset;
+	memcpy(held_rules(h), rules, nrules * sizeof(*rules));
+	held_push(c, h);
 	while (c->nheld > c->conf.max_held_hits) {
 		c->stats.hits_released_early++;
 		count_first(c, c->released_to, fn, fn_ctx);
@@ -259,8 +279,7 @@ vg_err vg_correlator_restore_chained(struct vg_correlator *c, const char *rule_i
 	if (!pt)
 		return VG_ERR_NOMEM;
 	/* the values counting reads, as held_hit keeps them (hold_hit) */
-	struct vg_buf *b = &c->hold;
-	vg_buf_reset(b);
+	vg_buf_reset(&c->hold);
 	for (size_t i = 0; i < nchain; i++) {
 		if (!chain[i].name || !chain[i].value)
 			return VG_ERR_INVALID;
@@ -268,43 +287,19 @@ vg_err vg_correlator_restore_chained(struct vg_correlator *c, const char *rule_i
 		bool kept = false;
 		for (size_t j = 0; j < c->nkept && !kept && f != VG_FIELD_NONE; j++)
 			kept = c->kept[j] == f;
-		if (!kept)
-			continue;
-		int32_t f32 = f;
-		uint8_t kind = VG_VK_STR;
-		uint32_t len = (uint32_t)strlen(chain[i].value);
-		vg_buf_append(b, &f32, 4);
-		vg_buf_append(b, &kind, 1);
-		vg_buf_append(b, &len, 4);
-		vg_buf_append(b, chain[i].value, len);
+		if (kept)
+			hold_value(&c->hold, f, VG_VK_STR, chain[i].value,
+			           (uint32_t)strlen(chain[i].value));
 	}
-	if (b->oom)
+	struct held_hit *h = held_new(c, pt, src->offset, 1, true);
+	if (!h)
 		return VG_ERR_NOMEM;
-	size_t rsz = sizeof(rule);
-	struct held_hit *h = malloc(sizeof(*h) + rsz + sizeof(struct held_src) + b->len);
-	struct held_hit **nh = NULL;
-	if (h && (nh = vg_grow(c->held, &c->heldcap, c->nheld + 1, sizeof(*nh))) != NULL)
-		c->held = nh;
-	if (!nh || !vg_minset_add(&pt->held_offs, src->offset)) {
-		free(h);
-		return VG_ERR_NOMEM;
-	}
-	uint32_t pidx = (uint32_t)(pt - c->parts);
-	*h = (struct held_hit){.ts = at->ts,
-	                       .topic = itopic,
-	                       .partition = at->partition,
-	                       .offset = at->offset,
-	                       .tie = vg_hash64(b->data ? b->data : "", b->len, 0),
-	                       .pidx = pidx,
-	                       .nrules = 1,
-	                       .chained = 1,
-	                       .len = (uint32_t)b->len};
+	h->ts = at->ts;
+	h->partition = at->partition;
+	h->offset = at->offset;
 	held_rules(h)[0] = rule;
-	*held_src(h) = (struct held_src){ts, src->offset, src->partition, pidx};
-	if (b->len)
-		memcpy((char *)held_vals(h), b->data, b->len);
-	c->held[c->nheld] = h;
-	vg_heap_push(c->held, c->nheld++, sizeof(*c->held), cmp_held_hit);
+	*held_src(h) = (struct held_src){ts, src->offset};
+	held_push(c, h);
 	c->stats.chained_restored++;
 	return VG_OK;
 }
