@@ -117,6 +117,17 @@
  * incident of the engine's own alerts linked across hosts).  An opening costs a
  * binary search of its host's openings and a pass over the host's incidents that
  * can still be counted (struct host_ix), not over all of them.
+ *
+ * Host memory: a new incident also counts the novelties on its host within
+ * host_memory (24 h by default, as the warm-up) before its first alert, its own
+ * pair's excluded (host_prior_novelties).  A step of an attack can come hours
+ * after the noisy ones -- a user changed on the web server ten hours after it was
+ * scanned and broken into -- and alone looks like the host's everyday anomalies;
+ * the host's recent history of never-seen activity is what sets it apart.  Counted
+ * once, when the incident opens (a novelty assembled later, from a late alert, is
+ * not added: it would re-rank every incident of the host for a day).  Each host
+ * remembers its novelties for host_memory and two gaps behind the newest alert
+ * (struct host_ix.novel), rebuilt on restart from the "novel:<pair>" rows.
  */
 #include "vg_correlate.h"
 
@@ -179,6 +190,8 @@ struct host_ix {
 	struct open_inc **inc; /* listed open incidents opened on it, unordered */
 	size_t n, cap;
 	struct time_queue opened; /* openings past the warm-up, of the last two gaps */
+	/* its novelties (host memory), of the last host_memory and two gaps */
+	struct time_queue novel;
 };
 
 /* Per pair: the slots of its "open<slot>:<pair>" statistics rows.  A new opening
@@ -630,6 +643,7 @@ void vg_assembler_destroy(struct vg_assembler *a)
 		struct host_ix *hx = slot->value;
 		free(hx->inc);
 		free(hx->opened.v);
+		free(hx->novel.v);
 		free(hx);
 	}
 	vg_strmap_free(&a->hosts);
@@ -1332,6 +1346,8 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	into->inc.novel_pair |= f->novel_pair;
 	if (f->host_neighbours > into->inc.host_neighbours)
 		into->inc.host_neighbours = f->host_neighbours;
+	if (f->host_prior_novelties > into->inc.host_prior_novelties)
+		into->inc.host_prior_novelties = f->host_prior_novelties;
 	for (size_t i = 0; i < from->nsigs && err == VG_OK; i++)
 		err = sig_add(a, into, from->sigs[i]);
 	for (size_t i = 0; i < f->nentities && err == VG_OK; i++)
@@ -1686,10 +1702,38 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 		}
 		if (!stat_row(a, nk, t) || tq_push(&a->nov, t, false) != VG_OK)
 			return VG_ERR_NOMEM;
+		if (a->conf.host_memory > 0) { /* and on its host (host memory) */
+			struct host_ix *hx;
+			if (host_ix_of(a, pk, &hx) != VG_OK ||
+			    (hx && tq_push(&hx->novel, t, false) != VG_OK))
+				return VG_ERR_NOMEM;
+		}
 	}
 	/* listed from its opening (counted from then on) */
 	return opened && oi->inc.network_novelty < NETWORK_NOVELTY_MAX ? nov_list(a, oi)
 	                                                               : VG_OK;
+}
+
+/* Host memory: the novelties on host hx within host_memory before t, the pair
+ * pk's own excluded (a pair is novel once: its row holds the time; a later run of
+ * the pair is no news about the host).  Novelties are remembered for host_memory
+ * and two gaps behind the newest alert, so an opening up to two gaps late counts
+ * as in time. */
+static uint32_t host_memory_count(struct vg_assembler *a, struct host_ix *hx,
+                                  const char *pk, vg_time t)
+{
+	vg_time from = t - a->conf.host_memory;
+	tq_forget(&hx->novel,
+	          a->newest_ts - a->conf.host_memory - 2 * a->conf.inactivity_gap);
+	size_t n = t > from ? tq_count(&hx->novel, from, t - 1) : 0;
+	char nk[VG_SIG_STAT_KEY_MAX];
+	size_t w = vg_str_append_cstr(nk, sizeof(nk), 0, "novel:");
+	vg_str_append_cstr(nk, sizeof(nk), w, pk);
+	const struct sig_stat *own = vg_strmap_get(&a->sig_stats, nk);
+	if (n && own && own->last_ts >= from && own->last_ts < t &&
+	    own->last_ts >= hx->novel.v[hx->novel.head])
+		n--;
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
 /* A new incident oi, opened by the alert with pair pk at t: it counts the
@@ -1705,7 +1749,9 @@ static vg_err host_opened(struct vg_assembler *a, struct open_inc *oi, const cha
 	if (host_ix_of(a, pk, &hx) != VG_OK)
 		return VG_ERR_NOMEM;
 	if (!hx || t - a->stream_start < a->conf.novelty_warmup)
-		return VG_OK; /* never counted: not listed */
+		return VG_OK; /* never counted: not listed (and no novelty yet) */
+	if (a->conf.host_memory > 0)
+		oi->inc.host_prior_novelties = host_memory_count(a, hx, pk, t);
 	/* too old for any later alert (as novelties) */
 	tq_forget(&hx->opened, a->newest_ts - 2 * gap);
 	size_t n = tq_count(&hx->opened, t - gap, t + gap);
@@ -1788,9 +1834,13 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 	st->last_ts = last_ts;
 	if (!strcmp(key, "stream:start"))
 		a->stream_start = last_ts;
-	else if (!strncmp(key, "novel:", 6))
-		return tq_push(&a->nov, last_ts, true);
-	else if ((pair = opening_pair(key)) != NULL) {
+	else if (!strncmp(key, "novel:", 6)) {
+		struct host_ix *hx = NULL;
+		if (tq_push(&a->nov, last_ts, true) != VG_OK ||
+		    (a->conf.host_memory > 0 && host_ix_of(a, key + 6, &hx) != VG_OK) ||
+		    (hx && tq_push(&hx->novel, last_ts, true) != VG_OK))
+			return VG_ERR_NOMEM;
+	} else if ((pair = opening_pair(key)) != NULL) {
 		struct host_ix *hx;
 		struct pair_slots *ps = pair_slots_of(a, pair);
 		if (!ps || host_ix_of(a, pair, &hx) != VG_OK ||
@@ -2069,6 +2119,7 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.network_novelty = inc->network_novelty;
 	oi->inc.novel_pair = inc->novel_pair;
 	oi->inc.host_neighbours = inc->host_neighbours;
+	oi->inc.host_prior_novelties = inc->host_prior_novelties;
 	if (inc->nalerts) { /* its host: that of its earliest detailed alert */
 		const struct vg_incident_alert *f = &inc->alerts[0];
 		char sk[KEY_MAX], pk[KEY_MAX];

@@ -439,6 +439,13 @@ struct vg_incident {
 	 * that opened it) within the inactivity gap before or after its first alert
 	 * (the largest count of its parts after a merge). */
 	uint32_t host_neighbours;
+	/* Host memory (see assemble.c), also stored and restored: the novelties on
+	 * this incident's host (pairs of that host seen for the first time in the
+	 * stream, past the warm-up; its own pair's excluded) within host_memory before
+	 * its first alert, counted when it opened (the largest count of its parts
+	 * after a merge): a host where never-seen activity broke out hours ago is
+	 * where a quiet next step of the same attack lands. */
+	uint32_t host_prior_novelties;
 	/* The caller's running state for this incident (the pipeline keeps its
 	 * incremental features there), released by caller_state_free when the
 	 * incident is freed (expired, merged away, cleared).  The assembler never
@@ -471,6 +478,9 @@ struct vg_assembler_conf {
 	 * novelties, and incidents opened within it are not host neighbours
 	 * (everything is new to a fresh engine); 0 = no warm-up. */
 	vg_time novelty_warmup;
+	/* How far back an incident looks for novelties on its host
+	 * (host_prior_novelties); 0 = not at all. */
+	vg_time host_memory;
 	/* The local DNS domains ("corp.example.com"): a host name in one is known by
 	 * its first labels alone, so WS01.corp.example.com (Sysmon's Computer) and
 	 * ws01 (a syslog header) are one host; names in other domains keep them

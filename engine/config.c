@@ -118,6 +118,11 @@ static const struct opt g_opts[] = {
      "A (host, signature/rule) pair first seen this soon after the stream's first "
      "alert is not a novelty (ranking feature network_novelty), an incident opened "
      "this soon not a host neighbour (host_neighbours); 0 = none"},
+    {"correlation", "host_memory", T_DURATION, O(correlation.host_memory), "24h", 0,
+     365 * 86400,
+     "How far back a new incident looks for novelties on its host (ranking feature "
+     "host_prior_novelties): a quiet step of an attack on a host where never-seen "
+     "activity broke out hours before; 0 = not at all"},
     {"correlation", "max_groups_per_rule", T_INT, O(correlation.max_groups_per_rule),
      "100000", 1, 1e9, "Open correlation groups per rule before the oldest is evicted"},
     {"correlation", "max_groups_total", T_INT, O(correlation.max_groups_total), "1000000",

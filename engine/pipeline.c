@@ -560,6 +560,7 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	                           : 0,
 	    .stop_window = cfg->correlation.stop_window,
 	    .novelty_warmup = cfg->correlation.novelty_warmup,
+	    .host_memory = cfg->correlation.host_memory,
 	    .host_domains = (const char *const *)cfg->correlation.host_domains,
 	    .n_host_domains = cfg->correlation.nhost_domains,
 	    .account_domains = (const char *const *)cfg->correlation.account_domains,

@@ -82,6 +82,7 @@ struct vg_config {
 		                       taken as read now; 0: no limit */
 		vg_time incident_gap;
 		vg_time novelty_warmup;
+		vg_time host_memory;
 		int64_t max_groups_per_rule;
 		int64_t max_groups_total;
 		int64_t max_held_alerts; /* held for event-time order before the oldest

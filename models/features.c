@@ -66,6 +66,7 @@ enum feature {
 	F_NETWORK_NOVELTY,
 	F_NOVEL_PAIR_AFTER_WARMUP,
 	F_HOST_NEIGHBOURS,
+	F_HOST_PRIOR_NOVELTIES,
 	F_COUNT_
 };
 
@@ -106,6 +107,7 @@ static const char *const feature_names[VG_FEATURE_COUNT] = {
     [F_NETWORK_NOVELTY] = "network_novelty",
     [F_NOVEL_PAIR_AFTER_WARMUP] = "novel_pair_after_warmup",
     [F_HOST_NEIGHBOURS] = "host_neighbours",
+    [F_HOST_PRIOR_NOVELTIES] = "host_prior_novelties",
 };
 
 /* Training priors (schemas/features.yaml `monotone: increasing`): +1 where a
@@ -114,6 +116,7 @@ static const signed char feature_monotone[VG_FEATURE_COUNT] = {
     [F_NETWORK_NOVELTY] = 1,
     [F_NOVEL_PAIR_AFTER_WARMUP] = 1,
     [F_HOST_NEIGHBOURS] = 1,
+    [F_HOST_PRIOR_NOVELTIES] = 1,
 };
 
 enum {
@@ -780,6 +783,8 @@ static void features_read(const struct vg_feature_state *s, const struct vg_inci
 	out[F_NETWORK_NOVELTY] = (float)inc->network_novelty;
 	out[F_NOVEL_PAIR_AFTER_WARMUP] = inc->novel_pair ? 1.0f : 0.0f;
 	out[F_HOST_NEIGHBOURS] = (float)inc->host_neighbours;
+	/* novelties on its host in the hours before it, kept by the assembler */
+	out[F_HOST_PRIOR_NOVELTIES] = (float)inc->host_prior_novelties;
 	out[F_BURSTINESS_LOG1P] = (float)log1p(s->burst);
 	out[F_NOVEL_ALERT_SHARE] =
 	    inc->nalerts ? (float)((double)s->novel / (double)inc->nalerts) : 0.0f;

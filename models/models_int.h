@@ -13,7 +13,7 @@
 /* Number of features; vg_feature_count() returns it.  Kept in step with the name
  * table in features.c (a static assertion there) and schemas/features.yaml (a unit
  * test). */
-#define VG_FEATURE_COUNT 34
+#define VG_FEATURE_COUNT 35
 
 /* Distinct-value features (hosts, users, rules, ...) saturate at this count, which
  * bounds each of an incident's sets (1,024 slots of 8 bytes at most). */

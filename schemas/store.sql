@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS incidents (
   network_novelty   INTEGER NOT NULL DEFAULT 0, -- novelties elsewhere within the gap
   novel_pair        INTEGER NOT NULL DEFAULT 0, -- one of its pairs was new (assemble.c)
   events_dropped    INTEGER NOT NULL DEFAULT 0, -- event_count summed over alerts_dropped
-  host_neighbours   INTEGER NOT NULL DEFAULT 0  -- incidents opened on its host nearby
+  host_neighbours   INTEGER NOT NULL DEFAULT 0, -- incidents opened on its host nearby
+  host_prior_novelties INTEGER NOT NULL DEFAULT 0 -- novelties on its host before it
 );
 CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);

@@ -147,7 +147,8 @@ static void check_loaded(const struct vg_incident *m, const struct vg_incident *
 	    (m->has_sig && (m->sig_runs_min != l->sig_runs_min ||
 	                    m->sig_hosts_max != l->sig_hosts_max)) ||
 	    m->network_novelty != l->network_novelty || m->novel_pair != l->novel_pair ||
-	    m->host_neighbours != l->host_neighbours)
+	    m->host_neighbours != l->host_neighbours ||
+	    m->host_prior_novelties != l->host_prior_novelties)
 		differs(m->id, "stream features");
 	if (m->nentities != l->nentities)
 		differs(m->id, "entity count");
@@ -354,6 +355,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                                : 0,
 	    .stop_window = c1 & 4 ? 600 * VG_USEC_PER_SEC : 0,
 	    .novelty_warmup = (vg_time)((c1 >> 3) & 3) * 1800 * VG_USEC_PER_SEC,
+	    .host_memory = c1 & 128 ? 3600 * VG_USEC_PER_SEC : 0,
 	    .host_domains = c0 & 128 ? hdoms : NULL,
 	    .n_host_domains = c0 & 128 ? 2 : 0,
 	    .account_domains = c1 & 32 ? adoms : NULL,

@@ -850,6 +850,63 @@ START_TEST(network_novelty_counts_new_pairs_nearby)
 }
 END_TEST
 
+/* Host memory: a new incident counts the novelties on its host within host_memory
+ * before its first alert, not its own pair's, not another host's; a restart gets
+ * them back from the "novel:" rows; host_memory 0 counts none. */
+START_TEST(host_prior_novelties_remember_the_hosts_news)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .novelty_warmup = 1000 * VG_USEC_PER_SEC,
+	                                 .host_memory = 5000 * VG_USEC_PER_SEC};
+	struct vg_assembler *a, *b, *off;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	/* within the warm-up: pairs seen, no novelty, nothing counted */
+	ck_assert_uint_eq(
+	    add_sig(a, "00000000000000c1", 0, "X", "h1")->host_prior_novelties, 0);
+	add_sig(a, "00000000000000c2", 10, "K", "h3");
+	/* two novelties on h3; the second counts the first, not itself */
+	struct vg_incident *inc = add_sig(a, "00000000000000c3", 2000, "Z", "h3");
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->host_prior_novelties, 0);
+	inc = add_sig(a, "00000000000000c4", 2100, "W", "h3");
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->host_prior_novelties, 1);
+	/* hours later, a known pair's new run on h3 counts both; on h1, none */
+	inc = add_sig(a, "00000000000000c5", 4000, "K", "h3");
+	ck_assert(!inc->novel_pair);
+	ck_assert_uint_eq(inc->host_prior_novelties, 2);
+	ck_assert_uint_eq(
+	    add_sig(a, "00000000000000c6", 4000, "X", "h1")->host_prior_novelties, 0);
+	/* a novel pair's later run: its own novelty is no news */
+	inc = add_sig(a, "00000000000000c7", 4500, "Z", "h3");
+	ck_assert(!inc->novel_pair);
+	ck_assert_uint_eq(inc->host_prior_novelties, 1);
+
+	/* a restart: the rows give the host's novelties back */
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	restore_stats(a, b);
+	inc = add_sig(b, "00000000000000d1", 4600, "K", "h3");
+	ck_assert_uint_eq(inc->host_prior_novelties, 2);
+	/* past host_memory after the first novelty: only the second counts */
+	inc = add_sig(a, "00000000000000c8", 7050, "K", "h3");
+	ck_assert_uint_eq(inc->host_prior_novelties, 1);
+	inc = add_sig(b, "00000000000000d2", 7050, "X", "h3");
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->host_prior_novelties, 1);
+
+	/* host_memory 0: never counted */
+	conf.host_memory = 0;
+	ck_assert_int_eq(vg_assembler_new(&conf, &off), VG_OK);
+	add_sig(off, "00000000000000e1", 0, "X", "h1");
+	add_sig(off, "00000000000000e2", 2000, "Z", "h3");
+	ck_assert_uint_eq(
+	    add_sig(off, "00000000000000e3", 2100, "W", "h3")->host_prior_novelties, 0);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+	vg_assembler_destroy(off);
+}
+END_TEST
+
 /* Network novelty against a model of its rule, on random streams of signature
  * alerts with late arrivals (up to 2.5 gaps: some beyond what is remembered),
  * pairs repeated and new (saturating bursts), and merges (a late alert bridging
@@ -867,18 +924,20 @@ END_TEST
 #define NOV_OWN_HOSTS 128 /* hosts of the Vigil rule alerts */
 START_TEST(network_novelty_matches_model)
 {
-	const vg_time gap = 600 * VG_USEC_PER_SEC;
+	const vg_time gap = 600 * VG_USEC_PER_SEC, memory = 2000 * VG_USEC_PER_SEC;
 	struct vg_assembler_conf conf = {.inactivity_gap = gap,
-	                                 .novelty_warmup = 1000 * VG_USEC_PER_SEC};
+	                                 .novelty_warmup = 1000 * VG_USEC_PER_SEC,
+	                                 .host_memory = memory};
 	enum { N = 1500 };
 	static struct {
 		char id[21];
-		uint32_t count;
+		uint32_t count, host_count;
 		bool open;
 	} inc_model[N];
 	static struct {
 		vg_time ts;
 		int pair;
+		char host[8];
 	} marks[N];
 	static bool seen[NOV_SIGS * NOV_HOSTS + 2 * NOV_OWN_HOSTS];
 	for (uint64_t seed = 1; seed <= 3; seed++) {
@@ -886,7 +945,7 @@ START_TEST(network_novelty_matches_model)
 		ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
 		memset(seen, 0, sizeof(seen));
 		size_t ninc = 0, nmarks = 0, counted = 0, saturated = 0, merges = 0,
-		       own_excluded = 0;
+		       own_excluded = 0, host_counted = 0, host_own_excluded = 0;
 		vg_time newest = VG_TIME_NONE, start = VG_TIME_NONE;
 		uint64_t rng = seed * 0x9e3779b97f4a7c15u;
 		int sec = 0;
@@ -956,6 +1015,10 @@ START_TEST(network_novelty_matches_model)
 					ck_assert(f < N && k < N);
 					if (inc_model[f].count > inc_model[k].count)
 						inc_model[k].count = inc_model[f].count;
+					if (inc_model[f].host_count >
+					    inc_model[k].host_count)
+						inc_model[k].host_count =
+						    inc_model[f].host_count;
 					inc_model[f].open = false;
 					merges++;
 				}
@@ -972,10 +1035,26 @@ START_TEST(network_novelty_matches_model)
 					n += near && marks[k].pair != pair;
 					own_excluded += near && marks[k].pair == pair;
 				}
+				/* host memory: the novelties on its host within
+				 * `memory` before it, remembered for memory and two
+				 * gaps behind the newest, not its own pair's */
+				uint32_t hn = 0;
+				for (size_t k = 0; k < nmarks; k++) {
+					bool recent =
+					    marks[k].ts >= t - memory &&
+					    marks[k].ts < t &&
+					    marks[k].ts >= newest - memory - 2 * gap &&
+					    !strcmp(marks[k].host, host);
+					hn += recent && marks[k].pair != pair;
+					host_own_excluded +=
+					    recent && marks[k].pair == pair;
+				}
 				self = ninc++;
 				snprintf(inc_model[self].id, sizeof(inc_model[self].id),
 				         "%s", inc->id);
 				inc_model[self].count = n < 64 ? n : 64;
+				inc_model[self].host_count =
+				    t - start >= conf.novelty_warmup ? hn : 0;
 				inc_model[self].open = true;
 			}
 			if (novel) {
@@ -991,6 +1070,8 @@ START_TEST(network_novelty_matches_model)
 				}
 				marks[nmarks++].ts = t;
 				marks[nmarks - 1].pair = pair;
+				snprintf(marks[nmarks - 1].host,
+				         sizeof(marks[nmarks - 1].host), "%s", host);
 			}
 			for (size_t j = 0; j < ninc; j++) {
 				if (!inc_model[j].open)
@@ -1009,11 +1090,20 @@ START_TEST(network_novelty_matches_model)
 					    "model %u",
 					    (unsigned long long)seed, i, o->id,
 					    o->network_novelty, inc_model[j].count);
+				if (o->host_prior_novelties != inc_model[j].host_count)
+					ck_abort_msg(
+					    "seed %llu alert %d: incident %s has "
+					    "%u prior novelties on its host, "
+					    "model %u",
+					    (unsigned long long)seed, i, o->id,
+					    o->host_prior_novelties,
+					    inc_model[j].host_count);
 			}
 		}
 		for (size_t j = 0; j < ninc; j++) {
 			counted += inc_model[j].open && inc_model[j].count > 0;
 			saturated += inc_model[j].open && inc_model[j].count == 64;
+			host_counted += inc_model[j].open && inc_model[j].host_count > 0;
 		}
 		/* the stream exercised what it is meant to */
 		ck_assert_uint_gt(nmarks, 100);
@@ -1021,6 +1111,8 @@ START_TEST(network_novelty_matches_model)
 		ck_assert_uint_gt(saturated, 5);
 		ck_assert_uint_gt(merges, 0);
 		ck_assert_uint_gt(own_excluded, 0);
+		ck_assert_uint_gt(host_counted, 50);
+		ck_assert_uint_gt(host_own_excluded, 0);
 		vg_assembler_destroy(a);
 	}
 }
@@ -1845,6 +1937,7 @@ static Suite *assemble_suite(void)
 	    {"long-keys", long_signatures_and_hosts_keep_their_statistics},
 	    {"touched-chunks", touched_taken_in_chunks},
 	    {"network-novelty-model", network_novelty_matches_model},
+	    {"host-prior-novelties", host_prior_novelties_remember_the_hosts_news},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	    {"restore-openings", restore_keeps_every_recent_opening},
 	    {"busy-host", busy_host_counts_match_brute_force},

@@ -896,7 +896,8 @@ static char *sig_run(const char *name, char **rows, size_t n, size_t stop)
 	                       "select id || '|' || coalesce(sig_runs_min, '-') || "
 	                       "'|' || coalesce(sig_hosts_max, '-') || '|' || "
 	                       "network_novelty || '|' || novel_pair || '|' || "
-	                       "host_neighbours || '|' || features from incidents "
+	                       "host_neighbours || '|' || host_prior_novelties || "
+	                       "'|' || features from incidents "
 	                       "order by id",
 	                       -1, &q, NULL),
 	    SQLITE_OK);
@@ -926,6 +927,9 @@ START_TEST(restart_keeps_signature_statistics)
 	/* several signatures open incidents on one host within the gap */
 	ck_assert_int_gt(query_int(full, "select max(host_neighbours) from incidents"),
 	                 1);
+	/* and novelties on a host count in its later incidents (host memory) */
+	ck_assert_int_gt(
+	    query_int(full, "select max(host_prior_novelties) from incidents"), 0);
 	ck_assert_int_eq(query_int(full,
 	                           "select count(*) from incidents where novel_pair "
 	                           "and first_seen_us < (select min(first_seen_us) "
