@@ -1653,6 +1653,13 @@ static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
 	return VG_OK;
 }
 
+/* Host memory: the oldest novelty time a host still remembers (see
+ * host_memory_count). */
+static vg_time host_memory_from(const struct vg_assembler *a)
+{
+	return a->newest_ts - a->conf.host_memory - 2 * a->conf.inactivity_gap;
+}
+
 /* After the alert joined oi (just opened when `opened`): a new incident counts the
  * remembered novelties within the gap of its first alert; a novel alert is counted
  * by every other incident whose first alert is within the gap of it, and
@@ -1707,6 +1714,8 @@ static vg_err novelty_apply(struct vg_assembler *a, struct open_inc *oi, bool op
 			if (host_ix_of(a, pk, &hx) != VG_OK ||
 			    (hx && tq_push(&hx->novel, t, false) != VG_OK))
 				return VG_ERR_NOMEM;
+			if (hx) /* bounded by the window, opening or not */
+				tq_forget(&hx->novel, host_memory_from(a));
 		}
 	}
 	/* listed from its opening (counted from then on) */
@@ -1723,8 +1732,7 @@ static uint32_t host_memory_count(struct vg_assembler *a, struct host_ix *hx,
                                   const char *pk, vg_time t)
 {
 	vg_time from = t - a->conf.host_memory;
-	tq_forget(&hx->novel,
-	          a->newest_ts - a->conf.host_memory - 2 * a->conf.inactivity_gap);
+	tq_forget(&hx->novel, host_memory_from(a));
 	size_t n = t > from ? tq_count(&hx->novel, from, t - 1) : 0;
 	char nk[VG_SIG_STAT_KEY_MAX];
 	size_t w = vg_str_append_cstr(nk, sizeof(nk), 0, "novel:");
