@@ -30,7 +30,8 @@
  *
  * The contract (ARCHITECTURE.md's delivery rules, pipeline.c's header): never a
  * crash, a leak or a sanitizer report, and B's store equals A's -- the same
- * surviving incidents (id, version, alert count, title, times), alerts, entities,
+ * surviving incidents (id, version, alert count, title, times, the counts of
+ * never-seen activity around them: a novelty warm-up of 30 min), alerts, entities,
  * alert fields and record -> incident rows, and the merged-away incidents both
  * stores hold lead to the same survivor: neither the interleaving of partitions,
  * nor the batching, nor the threads, nor the value cache, nor a crash and restart
@@ -303,7 +304,7 @@ static void trace_merged(const char *merged, const char *into, void *ctx)
 static struct vg_pipeline *open_pipeline(const char *db, const char *store,
                                          const char *engine, struct vg_config **cfg)
 {
-	char yaml[768];
+	char yaml[1024];
 	struct vg_diag d;
 	struct vg_pipeline *p = NULL;
 	struct vg_pipeline_hooks hooks = {.assembled = trace_assembled,
@@ -313,7 +314,8 @@ static struct vg_pipeline *open_pipeline(const char *db, const char *store,
 	vg_diag_init(&d);
 	snprintf(yaml, sizeof(yaml),
 	         "model: {path: none}\nstore: {path: \"%s\"%s}\nengine: {%s}\n"
-	         "rules: {paths: ['%s']}\n",
+	         "rules: {paths: ['%s']}\n"
+	         "correlation: {novelty_warmup: 30m, host_memory: 6h}\n",
 	         db, store, engine, g_rules);
 	if (vg_config_load_string("fuzz", yaml, strlen(yaml), cfg, &d) != VG_OK ||
 	    vg_pipeline_new(*cfg, getenv("FUZZ_PIPELINE_TRACE") ? &hooks : NULL, &p,
@@ -482,8 +484,9 @@ static char *dump(const char *db, const char *kept)
 	/* each query: its head, the filter on `kept`, its order */
 	static const char *const queries[][3] = {
 	    {"select id || '|' || version || '|' || alert_count || '|' || title || '|' "
-	     "|| "
-	     "first_seen || '|' || last_seen from incidents where merged_into is null",
+	     "|| first_seen || '|' || last_seen || '|' || network_novelty || '|' || "
+	     "novel_pair || '|' || host_neighbours || '|' || host_prior_novelties from "
+	     "incidents where merged_into is null",
 	     "and id in (select id from k.incidents)", "order by id"},
 	    {"select id || '|' || incident_id || '|' || rule_id || '|' || event_count || "
 	     "'|' || first_seen from alerts where 1",
