@@ -202,9 +202,8 @@ static const char *const g_sql[S_COUNT] = {
     [S_INCIDENT_BY_ID] =
         "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
-        " events_dropped, host_neighbours, host_prior_novelties, merged_into FROM "
-        "incidents"
-        " WHERE id = ?1",
+        " events_dropped, host_neighbours, host_prior_novelties, merged_into"
+        " FROM incidents WHERE id = ?1",
     [S_SURFACED_IDS] = "SELECT id FROM incidents WHERE merged_into IS NULL AND surfaced"
                        " ORDER BY score DESC, id",
     [S_INCIDENT_ALERTS] =
