@@ -555,6 +555,54 @@ static int upgrade_schema(sqlite3 *db, const char *ddl, char **emsg)
 	return rc;
 }
 
+/* The store format schemas/store.sql declares ("PRAGMA user_version = N;"), or -1
+ * when it declares none. */
+static long ddl_format(const char *ddl)
+{
+	static const char decl[] = "PRAGMA user_version = ";
+	const char *p = strstr(ddl, decl);
+	if (!p)
+		return -1;
+	char *end;
+	long v = strtol(p + sizeof(decl) - 1, &end, 10);
+	return end > p + sizeof(decl) - 1 && *end == ';' && v >= 0 ? v : -1;
+}
+
+/* Why a store whose format is above this build's is refused (the store's format,
+ * then this build's). */
+#define NEWER_FORMAT                                                                     \
+	"store format %lld was made by a newer Vigil; this one reads formats up to "     \
+	"%ld (use that Vigil, or give store.path a new file)"
+
+/* A store is refused, before anything is written to it, when a newer Vigil made it:
+ * its user_version, the format schemas/store.sql declares, is above this build's.
+ * Applying this build's schema would set the marker back and leave the newer
+ * Vigil's tables and columns to be written by code that does not know them. */
+static int check_format(sqlite3 *db, const char *ddl, char **emsg)
+{
+	long want = ddl_format(ddl);
+	if (want < 0) {
+		*emsg = sqlite3_mprintf("schemas/store.sql declares no user_version");
+		return SQLITE_ERROR;
+	}
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+	int64_t have = 0;
+	if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		have = sqlite3_column_int64(s, 0);
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		*emsg =
+		    sqlite3_mprintf("reading the store's format: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(s);
+	if (rc == SQLITE_OK && have > want) {
+		*emsg = sqlite3_mprintf(NEWER_FORMAT, (long long)have, want);
+		rc = SQLITE_ERROR;
+	}
+	return rc;
+}
+
 static vg_err open_store(const char *path, bool create, struct vg_store **out,
                          char *errstr, size_t errstr_size)
 {
@@ -584,6 +632,12 @@ static vg_err open_store(const char *path, bool create, struct vg_store **out,
 		goto err;
 	}
 	sqlite3_busy_timeout(st->db, 5000);
+	if (!ddl || check_format(st->db, (const char *)ddl->data, &emsg) != SQLITE_OK) {
+		snprintf(errstr, errstr_size, "%s: %s", path,
+		         emsg ? emsg : "schemas/store.sql is not embedded");
+		sqlite3_free(emsg);
+		goto err;
+	}
 	/* WAL lets sqlite3 read while we write; NORMAL sync is durable at checkpoints
 	 * and safe against application crashes (kill -9), which is what replay needs. */
 	if (sqlite3_exec(st->db,
@@ -662,7 +716,7 @@ vg_err vg_store_check_path(const char *path, char *errstr, size_t errstr_size)
 		return VG_OK;
 	if (stat(path, &sb) == 0) {
 		static const char magic[16] = "SQLite format 3";
-		char head[16];
+		unsigned char head[64];
 		FILE *f = NULL;
 		size_t got = 0;
 		if (!S_ISREG(sb.st_mode)) {
@@ -677,6 +731,20 @@ vg_err vg_store_check_path(const char *path, char *errstr, size_t errstr_size)
 		fclose(f);
 		if (sb.st_size > 0 && (got < sizeof(head) || memcmp(head, magic, 16))) {
 			snprintf(errstr, errstr_size, "%s: not an SQLite database", path);
+			return VG_ERR_STORE;
+		}
+		/* the format (user_version: big-endian at offset 60 of the header), as
+		 * check_format reads it -- but from the file alone, so a change still
+		 * in the write-ahead log is seen only when the engine opens it */
+		const struct vg_resource *ddl = vg_resource_get("schemas/store.sql");
+		long want = ddl ? ddl_format((const char *)ddl->data) : -1;
+		int32_t have =
+		    (int32_t)((uint32_t)head[60] << 24 | (uint32_t)head[61] << 16 |
+		              (uint32_t)head[62] << 8 | head[63]);
+		if (sb.st_size > 0 && want >= 0 && have > want) {
+			char why[160];
+			snprintf(why, sizeof(why), NEWER_FORMAT, (long long)have, want);
+			snprintf(errstr, errstr_size, "%s: %s", path, why);
 			return VG_ERR_STORE;
 		}
 		return VG_OK;

@@ -22,6 +22,11 @@
 -- Useful queries:
 --   sqlite3 vigil.db 'select id, score, priority, title from incidents_ranked'
 --   sqlite3 vigil.db "select * from incident_timeline where incident_id = 'inc-...'"
+-- The store format.  A change an older Vigil can still write correctly (a column
+-- added with a default, a new table or view: what upgrade_schema does) keeps it; one
+-- it could not (a column whose meaning changes, rows an older engine would
+-- misread) raises it, and a Vigil refuses, before writing anything, a store whose
+-- format is above its own, naming both (engine/store.c, check_format).
 PRAGMA user_version = 1;
 
 -- One row per incident; `version` grows with every change.

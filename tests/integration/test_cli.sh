@@ -4,9 +4,10 @@
 # 0 and its usage; a wrong option is exit 2 with the same usage on stderr; a numeric
 # option's bad value (not a number, trailing text, out of range) is exit 2 with a
 # message naming the option, before any work; the commands that read a store refuse
-# a path with no store rather than make an empty one; `rules check` takes options
+# a path with no store rather than make an empty one, and a store a newer Vigil
+# made (its format above this build's) without changing it; `rules check` takes options
 # among its paths and says when the set as a whole failed; `vigil check` says when
-# the store could not be opened or made, without making it.
+# the store could not be opened or made (or is a newer Vigil's), without making it.
 NAME=cli
 . "$(dirname "$0")/offline.sh"
 
@@ -75,6 +76,26 @@ stix --db $WORK/missing.db --surfaced
 replay --db $WORK/missing.db --export-map -
 model train --out $WORK/m.json --db $WORK/missing.db
 EOF
+# a store a newer Vigil made (a store format above this build's): refused by the
+# commands that read one, naming both formats, and left as it was
+sqlite3 "$WORK/newer.db" 'CREATE TABLE t (x); PRAGMA user_version = 999;'
+newer_sum=$(cksum <"$WORK/newer.db")
+newer="$WORK/newer.db: store format 999 was made by a newer Vigil; this one reads formats up to"
+while IFS='|' read -r args; do
+	set +e
+	"$VIGIL" $args >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -ne 0 ] || fail "vigil $args opened a newer store"
+	grep -qF "$newer" "$WORK/err" || fail "vigil $args: $(cat "$WORK/err")"
+	[ "$(cksum <"$WORK/newer.db")" = "$newer_sum" ] || fail "vigil $args changed the newer store"
+done <<EOF
+feedback inc-0000000000000001 --verdict tp --db $WORK/newer.db
+stix --db $WORK/newer.db --surfaced
+replay --db $WORK/newer.db --export-map -
+model train --out $WORK/m.json --db $WORK/newer.db
+replay --db $WORK/newer.db /dev/null
+EOF
 # vigil check: a store path the run could not open or make is an error
 printf 'not a database\n' >"$WORK/text.db"
 while IFS='|' read -r store want; do
@@ -91,6 +112,14 @@ $WORK/no/dir/v.db|$WORK/no/dir/v.db: cannot create it in $WORK/no/dir: No such f
 $WORK/text.db|$WORK/text.db: not an SQLite database
 $WORK|$WORK: not a file
 EOF
+printf 'store: {path: "%s"}\n' "$WORK/newer.db" >"$WORK/check.yaml"
+set +e
+"$VIGIL" check -c "$WORK/check.yaml" >/dev/null 2>"$WORK/err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] || fail "vigil check with a newer store: exit $rc, want 2"
+grep -qF "$WORK/check.yaml:1:15: error: store.path: $newer" "$WORK/err" ||
+	fail "vigil check with a newer store: $(cat "$WORK/err")"
 # ... and a model file that is not there, at its place in the config
 printf 'model: {path: "%s"}\n' "$WORK/no-model.json" >"$WORK/check.yaml"
 set +e

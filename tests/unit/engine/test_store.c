@@ -569,6 +569,46 @@ START_TEST(columns_that_cannot_be_added_are_named)
 }
 END_TEST
 
+/* A store a newer Vigil made (a format above this build's) is refused before
+ * anything is written to it, naming both formats; its own format opens, again and
+ * again, and keeps its marker.  The refusal is also what vg_store_open_existing
+ * reports. */
+START_TEST(newer_store_formats_are_refused)
+{
+	struct vg_store *st = open_store();
+	put_one(st, "inc-00000000000000aa");
+	vg_store_close(st);
+	int64_t own = count("pragma user_version");
+	ck_assert_int_ge(own, 1);
+	st = open_store(); /* its own format: opens */
+	vg_store_close(st);
+	ck_assert_int_eq(count("pragma user_version"), own);
+
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %lld", (long long)own + 1);
+	alter_store(sql);
+	int64_t schema = count("select schema_version from pragma_schema_version");
+	for (int existing = 0; existing < 2; existing++) {
+		char errstr[512] = "", want[160];
+		vg_err err =
+		    existing ? vg_store_open_existing(g_db, &st, errstr, sizeof(errstr))
+		             : vg_store_open(g_db, &st, errstr, sizeof(errstr));
+		ck_assert_int_eq(err, VG_ERR_STORE);
+		snprintf(
+		    want, sizeof(want),
+		    "t.db: store format %lld was made by a newer Vigil; this one reads "
+		    "formats up to %lld",
+		    (long long)own + 1, (long long)own);
+		ck_assert_msg(strstr(errstr, want), "%s", errstr);
+	}
+	/* nothing was written: the marker, the schema and the rows are as they were */
+	ck_assert_int_eq(count("pragma user_version"), own + 1);
+	ck_assert_int_eq(count("select schema_version from pragma_schema_version"),
+	                 schema);
+	ck_assert_int_eq(count("select count(*) from incidents"), 1);
+}
+END_TEST
+
 /* A store writes an incident's alerts not marked stored, with their tags and
  * fields; those marked stored (a merged part's, as here) are not written again:
  * they move with vg_store_merge_incident, their rows as they were. */
@@ -991,6 +1031,7 @@ static Suite *store_suite(void)
 	    {"published_column", published_column_is_moved},
 	    {"new_columns", new_columns_are_added_to_old_stores},
 	    {"columns_not_added", columns_that_cannot_be_added_are_named},
+	    {"newer_format", newer_store_formats_are_refused},
 	    {"tune", tune_sets_the_checkpoint},
 	    {"stored_alerts", stored_alerts_are_only_moved},
 	    {"errors", open_errors_are_reported},
