@@ -65,7 +65,16 @@
  * with the distinct (host, signature) pairs, not with alerts.
  *
  * Network novelty: a "pair" is an alert's (host, signature) for third-party alerts
- * ("sig:..." key) or (host, rule) for Vigil's own ("pair:<rule>@<host>").  When a
+ * or (host, rule) for Vigil's own ("pair:<rule>@<host>").  A third-party alert's
+ * signature there is its rule.id and rule.name together ("pair:sig:<id>|<name>@<host>";
+ * its "sig:" key when it has only one of them): where the id names a family --
+ * AIT-ADS' A-Aud-Com6 is AMiner's "New user_acct (user_auth, user_cmd, ...)
+ * parameter combination in Audit logs" -- a never-seen member is news on a host
+ * that has long shown its siblings (in AIT-ADS, mostly the attacker's own); where
+ * id and name go one to one (Wazuh's rule ids, Suricata's signature ids) it is the
+ * id.  Incidents still group by the id (sig_key).  A stream restored from a store
+ * made before these pairs (no "stream:named-pairs" row) starts again, warm-up and
+ * all, rather than take every known (id, name) for news.  When a
  * pair is seen for the first time in the stream, past novelty_warmup after the
  * stream's first alert (everything is new to a fresh engine), that is a novelty at
  * the alert's time t: every open incident whose first alert is within the gap of
@@ -165,7 +174,7 @@ struct open_inc {
  * a key cut short would never leave vg_assembler_take_sig_stats's dirty set (it
  * deletes by the row's copy), and its caller would drain forever. */
 #define SIG_TEXT_MAX 256
-#define KEY_MAX      (sizeof("sig:@") + SIG_TEXT_MAX + VG_ENTITY_VALUE_MAX)
+#define KEY_MAX      (sizeof("pair:sig:@") + SIG_TEXT_MAX + VG_ENTITY_VALUE_MAX)
 _Static_assert(sizeof("open4294967295:") - 1 + KEY_MAX <= VG_SIG_STAT_KEY_MAX,
                "a statistics row holds every statistics key");
 
@@ -272,6 +281,8 @@ struct vg_assembler {
 	struct vg_kv *canon_kv; /* with_canonical_names' copy of an alert's fields */
 	size_t canon_cap;
 	vg_time stream_start;  /* first alert's first_ts; VG_TIME_NONE before */
+	bool named_pairs;      /* the stream's third-party pairs are (id, name) ones
+	                          ("stream:named-pairs"; see novelty_seen) */
 	vg_time newest_ts;     /* newest first_ts seen (novelties are pruned by it) */
 	struct time_queue nov; /* novelties' times, of the last two gaps */
 	/* the open incidents a later novelty can still count (nov_list), unordered */
@@ -1547,13 +1558,29 @@ size_t vg_assembler_take_touched(struct vg_assembler *a, char (*ids)[21], size_t
 	return n;
 }
 
-/* The pair of an alert: its signature key sk for a third-party alert, else
- * "pair:<rule>@<host.name>". */
+/* The pair of an alert: for a third-party alert with both a rule.id and a
+ * rule.name, "pair:sig:<id>|<name>@<host>" (the signature text kept to
+ * SIG_TEXT_MAX bytes, the host that of its signature key sk); with only one of
+ * them, sk itself; for Vigil's own, "pair:<rule>@<host.name>". */
 static void pair_key(const struct vg_kv *fields, size_t nfields, const char *sk,
                      const char *rule_id, char *buf, size_t size)
 {
 	if (sk) {
-		vg_str_append_cstr(buf, size, 0, sk);
+		const char *id = vg_kv_get(fields, nfields, "rule.id");
+		const char *name = vg_kv_get(fields, nfields, "rule.name");
+		if (!id || !name) {
+			vg_str_append_cstr(buf, size, 0, sk);
+			return;
+		}
+		size_t nid = strnlen(id, SIG_TEXT_MAX), k;
+		k = vg_str_append(buf, size, 0, "pair:sig:", 9);
+		k = vg_str_append(buf, size, k, id, nid);
+		if (nid < SIG_TEXT_MAX) {
+			k = vg_str_append(buf, size, k, "|", 1);
+			k = vg_str_append(buf, size, k, name,
+			                  strnlen(name, SIG_TEXT_MAX - nid - 1));
+		}
+		vg_str_append_cstr(buf, size, k, strrchr(sk, '@'));
 		return;
 	}
 	const char *host = vg_kv_get(fields, nfields, "host.name");
@@ -1637,10 +1664,15 @@ static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
                            const char *pk, bool *novel)
 {
 	*novel = false;
-	if (a->stream_start == VG_TIME_NONE) {
-		if (!stat_row(a, "stream:start", alert->first_ts))
+	/* a new stream; or one restored from a store whose third-party pairs were
+	 * (host, rule.id) ones (made before "stream:named-pairs"), where every
+	 * (id, name) pair would look new: it starts again, warm-up and all */
+	if (a->stream_start == VG_TIME_NONE || !a->named_pairs) {
+		if (!stat_row(a, "stream:start", alert->first_ts) ||
+		    !stat_row(a, "stream:named-pairs", alert->first_ts))
 			return VG_ERR_NOMEM;
 		a->stream_start = alert->first_ts;
+		a->named_pairs = true;
 	}
 	if (alert->first_ts > a->newest_ts)
 		a->newest_ts = alert->first_ts;
@@ -1842,6 +1874,8 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 	st->last_ts = last_ts;
 	if (!strcmp(key, "stream:start"))
 		a->stream_start = last_ts;
+	else if (!strcmp(key, "stream:named-pairs"))
+		a->named_pairs = true;
 	else if (!strncmp(key, "novel:", 6)) {
 		struct host_ix *hx = NULL;
 		if (tq_push(&a->nov, last_ts, true) != VG_OK ||

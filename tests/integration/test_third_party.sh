@@ -91,7 +91,9 @@ long_host=$(printf 'h%.0s' $(seq 400))
 timeout 60 "$VIGIL" replay --db "$WORK/l.db" "$WORK/long.jsonl" >"$WORK/replay.out" \
 	2>"$WORK/replay.err" || fail "vigil replay of a long rule id and host (rc $?, 124: hung)"
 key="sig:${long_id:0:256}@$long_host" # a signature is kept to 256 bytes
-for k in "$key" "novel:$key" "open0:$key"; do
+# a pair is the rule's id and name together, kept to 256 bytes (here all id)
+pair="pair:sig:${long_id:0:256}@$long_host"
+for k in "$key" "$pair" "novel:$pair" "open0:$pair" "pair:sig:5710|sshd: x@other"; do
 	[ "$(sqlite3 "$WORK/l.db" "select count(*) from signature_stats where key = '$k'")" -eq 1 ] ||
 		fail "no statistics row ${k:0:12}... of $((${#k})) bytes"
 done

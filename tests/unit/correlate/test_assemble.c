@@ -907,6 +907,96 @@ START_TEST(host_prior_novelties_remember_the_hosts_news)
 }
 END_TEST
 
+static struct vg_incident *add_named(struct vg_assembler *a, const char *id, int sec,
+                                     const char *sig, const char *name, const char *host)
+{
+	const char *kv[] = {"rule.id", sig, "rule.name", name, "host.name", host, NULL};
+	struct test_alert t;
+	bool changed;
+	mk(&t, id, g_rule_low, sec, kv);
+	struct vg_incident *inc = vg_assembler_add(a, &t.alert, &changed);
+	ck_assert_ptr_nonnull(inc);
+	return inc;
+}
+
+/* A third-party alert's pair is its rule.id and rule.name together: a never-seen
+ * name under a known id is a novelty on its host (and counted by its neighbours),
+ * the same name again is not, while the alerts still group by the id (one
+ * incident); the row is "pair:sig:<id>|<name>@<host>".  A stream restored from
+ * statistics without "stream:named-pairs" (an older store, whose pairs were the
+ * id's) starts again: its warm-up runs from the next alert, so no known (id, name)
+ * is taken for news, and the marker is written. */
+START_TEST(named_pairs_find_news_within_a_family)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .novelty_warmup = 1000 * VG_USEC_PER_SEC,
+	                                 .host_memory = 5000 * VG_USEC_PER_SEC};
+	struct vg_assembler *a, *b;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	add_named(a, "00000000000000f1", 0, "A-Aud-Com6", "New user_start", "srv");
+	struct vg_incident *inc =
+	    add_named(a, "00000000000000f2", 2000, "A-Aud-Com6", "New user_start", "srv");
+	ck_assert(!inc->novel_pair); /* known since the warm-up */
+	char fam[21];
+	strcpy(fam, inc->id);
+	inc =
+	    add_named(a, "00000000000000f3", 2010, "A-Aud-Com6", "New user_acct", "srv");
+	ck_assert_str_eq(inc->id, fam); /* grouped by the id */
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->network_novelty, 0); /* its own */
+	inc = add_named(a, "00000000000000f4", 2020, "W-Aut-Sud", "First sudo", "srv");
+	ck_assert(inc->novel_pair);
+	ck_assert_uint_eq(inc->network_novelty, 1); /* user_acct's */
+	ck_assert_uint_eq(inc->host_prior_novelties, 1);
+	ck_assert_uint_eq(vg_assembler_get(a, fam)->network_novelty, 1); /* sudo's */
+	/* the same (id, name) on the host again: no news; on another host: news */
+	inc =
+	    add_named(a, "00000000000000f5", 3000, "A-Aud-Com6", "New user_acct", "srv");
+	ck_assert(!inc->novel_pair);
+	ck_assert_str_ne(inc->id, fam);                  /* a gap later */
+	ck_assert_uint_eq(inc->host_prior_novelties, 1); /* sudo's; its own is no news */
+	ck_assert(
+	    add_named(a, "00000000000000f6", 3000, "A-Aud-Com6", "New user_acct", "srv2")
+	        ->novel_pair);
+	struct vg_sig_stat_row rows[32];
+	size_t n;
+	bool pair_row = false, marker = false;
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	while ((n = vg_assembler_take_sig_stats(a, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			pair_row |= !strcmp(
+			    rows[i].key, "novel:pair:sig:A-Aud-Com6|New user_acct@srv");
+			marker |= !strcmp(rows[i].key, "stream:named-pairs");
+			if (strcmp(rows[i].key, "stream:named-pairs") != 0)
+				ck_assert_int_eq(
+				    vg_assembler_restore_sig_stat(
+				        b, rows[i].key, rows[i].runs, rows[i].last_ts),
+				    VG_OK);
+		}
+	ck_assert(pair_row);
+	ck_assert(marker);
+	/* b: restored as an older store would be, without the marker */
+	inc = add_named(b, "00000000000000f7", 4000, "A-Aud-Com6", "New user_cmd", "srv");
+	ck_assert(!inc->novel_pair); /* warming up again from 4000 */
+	ck_assert_uint_eq(inc->host_neighbours, 0);
+	marker = false;
+	vg_time start = 0;
+	while ((n = vg_assembler_take_sig_stats(b, rows, 32)) > 0)
+		for (size_t i = 0; i < n; i++) {
+			marker |= !strcmp(rows[i].key, "stream:named-pairs");
+			if (!strcmp(rows[i].key, "stream:start"))
+				start = rows[i].last_ts;
+		}
+	ck_assert(marker);
+	ck_assert_int_eq(start, 4000 * VG_USEC_PER_SEC);
+	ck_assert(
+	    add_named(b, "00000000000000f8", 5100, "A-Aud-Com6", "New user_end", "srv")
+	        ->novel_pair); /* past the new warm-up */
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+}
+END_TEST
+
 /* Network novelty against a model of its rule, on random streams of signature
  * alerts with late arrivals (up to 2.5 gaps: some beyond what is remembered),
  * pairs repeated and new (saturating bursts), and merges (a late alert bridging
@@ -1938,6 +2028,7 @@ static Suite *assemble_suite(void)
 	    {"touched-chunks", touched_taken_in_chunks},
 	    {"network-novelty-model", network_novelty_matches_model},
 	    {"host-prior-novelties", host_prior_novelties_remember_the_hosts_news},
+	    {"named-pairs", named_pairs_find_news_within_a_family},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	    {"restore-openings", restore_keeps_every_recent_opening},
 	    {"busy-host", busy_host_counts_match_brute_force},
