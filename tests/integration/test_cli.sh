@@ -60,42 +60,40 @@ demo --seed 1x|vigil demo: --seed wants a whole number from 0 to 184467440737095
 EOF
 [ ! -e "$WORK/r.db" ] && [ ! -e "$WORK/m.json" ] && [ ! -e "$WORK/sim.syslog" ] ||
 	fail "a command with a bad numeric option wrote files: $(ls "$WORK")"
-# a store that is not there: exit 1 naming it, and no empty store left behind
-while IFS='|' read -r args; do
-	set +e
-	"$VIGIL" $args >"$WORK/out" 2>"$WORK/err"
-	rc=$?
-	set -e
-	[ "$rc" -eq 1 ] || fail "vigil $args: exit $rc, want 1"
-	grep -qF "$WORK/missing.db: No such file or directory (no store there; vigil run or vigil replay makes one)" "$WORK/err" ||
-		fail "vigil $args: $(cat "$WORK/err")"
-	[ ! -e "$WORK/missing.db" ] || fail "vigil $args made $WORK/missing.db"
-done <<EOF
-feedback inc-0000000000000001 --verdict tp --db $WORK/missing.db
-stix --db $WORK/missing.db --surfaced
-replay --db $WORK/missing.db --export-map -
-model train --out $WORK/m.json --db $WORK/missing.db
+# refused_store DB WANT LEFT [RC|ARGS]: every command that reads a store exits 1
+# on DB, and then the command ARGS if given exits RC, with WANT in its message,
+# and the shell test LEFT (run after each) still holds
+refused_store() {
+	local db=$1 want=$2 left=$3 extra=${4:-}
+	while IFS='|' read -r want_rc args; do
+		[ -n "$args" ] || continue
+		set +e
+		"$VIGIL" $args >"$WORK/out" 2>"$WORK/err"
+		rc=$?
+		set -e
+		[ "$rc" -eq "$want_rc" ] || fail "vigil $args: exit $rc, want $want_rc"
+		grep -qF "$want" "$WORK/err" || fail "vigil $args: $(cat "$WORK/err")"
+		eval "$left" || fail "vigil $args left $db otherwise: $left"
+	done <<EOF
+1|feedback inc-0000000000000001 --verdict tp --db $db
+1|stix --db $db --surfaced
+1|replay --db $db --export-map -
+1|model train --out $WORK/m.json --db $db
+$extra
 EOF
-# a store a newer Vigil made (a store format above this build's): refused by the
-# commands that read one, naming both formats, and left as it was
+}
+# a store that is not there: named, and no empty store left behind
+refused_store "$WORK/missing.db" \
+	"$WORK/missing.db: No such file or directory (no store there; vigil run or vigil replay makes one)" \
+	'[ ! -e "$WORK/missing.db" ]'
+# a store a newer Vigil made (a store format above this build's): both formats
+# named, also by a replay into it (exit 2, a start-up failure, as for a bad
+# config), and the store left as it was
 sqlite3 "$WORK/newer.db" 'CREATE TABLE t (x); PRAGMA user_version = 999;'
 newer_sum=$(cksum <"$WORK/newer.db")
 newer="$WORK/newer.db: store format 999 was made by a newer Vigil; this one reads formats up to"
-while IFS='|' read -r args; do
-	set +e
-	"$VIGIL" $args >"$WORK/out" 2>"$WORK/err"
-	rc=$?
-	set -e
-	[ "$rc" -ne 0 ] || fail "vigil $args opened a newer store"
-	grep -qF "$newer" "$WORK/err" || fail "vigil $args: $(cat "$WORK/err")"
-	[ "$(cksum <"$WORK/newer.db")" = "$newer_sum" ] || fail "vigil $args changed the newer store"
-done <<EOF
-feedback inc-0000000000000001 --verdict tp --db $WORK/newer.db
-stix --db $WORK/newer.db --surfaced
-replay --db $WORK/newer.db --export-map -
-model train --out $WORK/m.json --db $WORK/newer.db
-replay --db $WORK/newer.db /dev/null
-EOF
+refused_store "$WORK/newer.db" "$newer" '[ "$(cksum <"$WORK/newer.db")" = "$newer_sum" ]' \
+	"2|replay --db $WORK/newer.db /dev/null"
 # vigil check: a store path the run could not open or make is an error
 printf 'not a database\n' >"$WORK/text.db"
 while IFS='|' read -r store want; do

@@ -722,16 +722,25 @@ static void opening_rows(struct vg_assembler *a, const char *pair, vg_time *t0,
 		}
 }
 
-static struct vg_incident *add_sig(struct vg_assembler *a, const char *id, int sec,
-                                   const char *sig, const char *host)
+/* A third-party alert with signature sig (and rule.name name, unless NULL) on host
+ * at sec, assembled. */
+static struct vg_incident *add_named(struct vg_assembler *a, const char *id, int sec,
+                                     const char *sig, const char *name, const char *host)
 {
-	const char *kv[] = {"rule.id", sig, "host.name", host, NULL};
+	const char *kv[] = {"rule.id", sig, "host.name", host, name ? "rule.name" : NULL,
+	                    name,      NULL};
 	struct test_alert t;
 	bool changed;
 	mk(&t, id, g_rule_low, sec, kv);
 	struct vg_incident *inc = vg_assembler_add(a, &t.alert, &changed);
 	ck_assert_ptr_nonnull(inc);
 	return inc;
+}
+
+static struct vg_incident *add_sig(struct vg_assembler *a, const char *id, int sec,
+                                   const char *sig, const char *host)
+{
+	return add_named(a, id, sec, sig, NULL, host);
 }
 
 /* A signature and a host as long as alerts can carry them (a crafted third-party
@@ -906,18 +915,6 @@ START_TEST(host_prior_novelties_remember_the_hosts_news)
 	vg_assembler_destroy(off);
 }
 END_TEST
-
-static struct vg_incident *add_named(struct vg_assembler *a, const char *id, int sec,
-                                     const char *sig, const char *name, const char *host)
-{
-	const char *kv[] = {"rule.id", sig, "rule.name", name, "host.name", host, NULL};
-	struct test_alert t;
-	bool changed;
-	mk(&t, id, g_rule_low, sec, kv);
-	struct vg_incident *inc = vg_assembler_add(a, &t.alert, &changed);
-	ck_assert_ptr_nonnull(inc);
-	return inc;
-}
 
 /* A third-party alert's pair is its rule.id and rule.name together: a never-seen
  * name under a known id is a novelty on its host (and counted by its neighbours),
