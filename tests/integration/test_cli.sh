@@ -92,6 +92,8 @@ refused_store "$WORK/missing.db" \
 sqlite3 "$WORK/newer.db" 'CREATE TABLE t (x); PRAGMA user_version = 999;'
 newer_sum=$(cksum <"$WORK/newer.db")
 newer="$WORK/newer.db: store format 999 was made by a newer Vigil; this one reads formats up to"
+own_format=$(sed -n 's/^PRAGMA user_version = \([0-9]*\);$/\1/p' "$VIGIL_SOURCE_ROOT/schemas/store.sql")
+[ -n "$own_format" ] || fail "schemas/store.sql declares no PRAGMA user_version"
 refused_store "$WORK/newer.db" "$newer" '[ "$(cksum <"$WORK/newer.db")" = "$newer_sum" ]' \
 	"2|replay --db $WORK/newer.db /dev/null"
 # vigil check: a store path the run could not open or make is an error
@@ -109,15 +111,8 @@ done <<EOF
 $WORK/no/dir/v.db|$WORK/no/dir/v.db: cannot create it in $WORK/no/dir: No such file or directory
 $WORK/text.db|$WORK/text.db: not an SQLite database
 $WORK|$WORK: not a file
+$WORK/newer.db|$newer $own_format (use that Vigil, or give store.path a new file)
 EOF
-printf 'store: {path: "%s"}\n' "$WORK/newer.db" >"$WORK/check.yaml"
-set +e
-"$VIGIL" check -c "$WORK/check.yaml" >/dev/null 2>"$WORK/err"
-rc=$?
-set -e
-[ "$rc" -eq 2 ] || fail "vigil check with a newer store: exit $rc, want 2"
-grep -qF "$WORK/check.yaml:1:15: error: store.path: $newer" "$WORK/err" ||
-	fail "vigil check with a newer store: $(cat "$WORK/err")"
 # ... and a model file that is not there, at its place in the config
 printf 'model: {path: "%s"}\n' "$WORK/no-model.json" >"$WORK/check.yaml"
 set +e
