@@ -72,7 +72,11 @@
  * parameter combination in Audit logs" -- a never-seen member is news on a host
  * that has long shown its siblings (in AIT-ADS, mostly the attacker's own); where
  * id and name go one to one (Wazuh's rule ids, Suricata's signature ids) it is the
- * id.  Incidents still group by the id (sig_key).  A stream restored from a store
+ * id.  A family shows at most PAIR_NAMES_MAX names per host as pairs of their own
+ * (counted in a "names:<sig key>" row); past that its new names are its id's pair,
+ * no news: a rule whose description carries the event's values (Wazuh's dynamic
+ * fields) would otherwise make every alert a novelty.  Incidents still group by
+ * the id (sig_key).  A stream restored from a store
  * made before these pairs (no "stream:named-pairs" row) starts again, warm-up and
  * all, rather than take every known (id, name) for news.  When a
  * pair is seen for the first time in the stream, past novelty_warmup after the
@@ -1657,6 +1661,31 @@ static vg_err pair_slot_push(struct pair_slots *ps, uint32_t slot, vg_time ts)
 	return VG_OK;
 }
 
+/* Names a detector's alert family (one id) shows per host as pairs of their own
+ * (see Network novelty); AIT-ADS' largest family shows 6. */
+#define PAIR_NAMES_MAX 16
+
+/* A named pair pk ("pair:sig:...") not seen before becomes its family's pair (the
+ * signature key sk) once the family has shown PAIR_NAMES_MAX names on the host;
+ * until then it is counted.  @return VG_OK or VG_ERR_NOMEM. */
+static vg_err cap_names(struct vg_assembler *a, const char *sk, char *pk, size_t size)
+{
+	if (strncmp(pk, "pair:sig:", 9) != 0 || vg_strmap_get(&a->sig_stats, pk))
+		return VG_OK; /* not a named pair, or a known one */
+	char key[VG_SIG_STAT_KEY_MAX];
+	bool created;
+	snprintf(key, sizeof(key), "names:%s", sk);
+	struct sig_stat *st = sig_stat_get(a, key, &created);
+	if (!st)
+		return VG_ERR_NOMEM;
+	if (st->runs >= PAIR_NAMES_MAX) {
+		vg_str_append_cstr(pk, size, 0, sk);
+		return VG_OK;
+	}
+	st->runs++;
+	return vg_strmap_put(&a->sig_dirty, key, st);
+}
+
 /* Before the alert joins an incident: the stream's start, and whether the alert's
  * pair is new to the stream past the warm-up (*novel).  Signature pairs are
  * created by sig_stamp afterwards; "pair:" ones here. */
@@ -1938,7 +1967,8 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	bool novel, has_sig = sig_key(alert->fields, alert->nfields, sk, sizeof(sk));
 	pair_key(alert->fields, alert->nfields, has_sig ? sk : NULL, info.id, pk,
 	         sizeof(pk));
-	if (novelty_seen(a, alert, pk, &novel) != VG_OK)
+	if ((has_sig && cap_names(a, sk, pk, sizeof(pk)) != VG_OK) ||
+	    novelty_seen(a, alert, pk, &novel) != VG_OK)
 		return NULL;
 	ncand = vg_alert_entities(alert->fields, alert->nfields, cands);
 	struct lkeys lks[VG_ALERT_ENTITIES_MAX]; /* each entity's, once */

@@ -595,6 +595,7 @@ size_t vg_assembler_take_merged(struct vg_assembler *a, char (*merged)[21],
 /** One statistic of the stream (see assemble.c): key "sig:<signature>@<host>"
  *  (runs before the current one, newest alert time), "sigh:<signature>" (hosts
  *  seen, last_ts unused), "pair:..." (a pair seen; last_ts unused),
+ *  "names:<sig key>" (names of the family shown as pairs; last_ts unused),
  *  "stream:start", "stream:named-pairs", "novel:<pair>" or "open<slot>:<pair>"
  *  (a time). */
 struct vg_sig_stat_row {

@@ -994,6 +994,38 @@ START_TEST(named_pairs_find_news_within_a_family)
 }
 END_TEST
 
+/* A family whose names vary freely on a host (a rule description carrying the
+ * event's values) shows 16 of them as pairs of their own; past that a new name is
+ * its id's pair there, no news -- after a restart too; on another host the count
+ * starts afresh.  Each alert a gap after the last, so each opens its incident. */
+START_TEST(named_pairs_of_a_family_are_bounded_per_host)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .novelty_warmup = 1000 * VG_USEC_PER_SEC};
+	struct vg_assembler *a, *b;
+	char id[17], name[32];
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	ck_assert_int_eq(vg_assembler_new(&conf, &b), VG_OK);
+	add_named(a, "0000000000000100", 0, "5710", "user u0", "h"); /* name 1 */
+	for (int i = 1; i <= 16; i++) {
+		snprintf(id, sizeof(id), "%016x", 0x100 + i);
+		snprintf(name, sizeof(name), "user u%d", i);
+		struct vg_incident *inc =
+		    add_named(a, id, 1000 + 700 * i, "5710", name, "h");
+		ck_assert_msg(inc->novel_pair == (i < 16), "name %d", i + 1);
+	}
+	ck_assert(add_named(a, "0000000000000200", 13000, "5710", "user u16", "h2")
+	              ->novel_pair);
+	restore_stats(a, b);
+	ck_assert(!add_named(b, "0000000000000201", 14000, "5710", "user u17", "h")
+	               ->novel_pair);
+	ck_assert(add_named(b, "0000000000000202", 14000, "5710", "user u17", "h2")
+	              ->novel_pair);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(b);
+}
+END_TEST
+
 /* Network novelty against a model of its rule, on random streams of signature
  * alerts with late arrivals (up to 2.5 gaps: some beyond what is remembered),
  * pairs repeated and new (saturating bursts), and merges (a late alert bridging
@@ -2026,6 +2058,7 @@ static Suite *assemble_suite(void)
 	    {"network-novelty-model", network_novelty_matches_model},
 	    {"host-prior-novelties", host_prior_novelties_remember_the_hosts_news},
 	    {"named-pairs", named_pairs_find_news_within_a_family},
+	    {"named-pairs-bounded", named_pairs_of_a_family_are_bounded_per_host},
 	    {"host-neighbours", host_neighbours_count_incidents_opened_nearby},
 	    {"restore-openings", restore_keeps_every_recent_opening},
 	    {"busy-host", busy_host_counts_match_brute_force},
