@@ -1665,13 +1665,13 @@ static vg_err pair_slot_push(struct pair_slots *ps, uint32_t slot, vg_time ts)
  * (see Network novelty); AIT-ADS' largest family shows 6. */
 #define PAIR_NAMES_MAX 16
 
-/* A named pair pk ("pair:sig:...") not seen before becomes its family's pair (the
- * signature key sk) once the family has shown PAIR_NAMES_MAX names on the host;
- * until then it is counted.  @return VG_OK or VG_ERR_NOMEM. */
+/* A named pair pk ("pair:sig:...") the stream has not seen becomes its family's
+ * pair (the signature key sk) once the family has shown PAIR_NAMES_MAX names on
+ * the host; until then it is counted.  @return VG_OK or VG_ERR_NOMEM. */
 static vg_err cap_names(struct vg_assembler *a, const char *sk, char *pk, size_t size)
 {
-	if (strncmp(pk, "pair:sig:", 9) != 0 || vg_strmap_get(&a->sig_stats, pk))
-		return VG_OK; /* not a named pair, or a known one */
+	if (strncmp(pk, "pair:sig:", 9) != 0)
+		return VG_OK; /* not a named pair */
 	char key[VG_SIG_STAT_KEY_MAX];
 	bool created;
 	snprintf(key, sizeof(key), "names:%s", sk);
@@ -1687,10 +1687,12 @@ static vg_err cap_names(struct vg_assembler *a, const char *sk, char *pk, size_t
 }
 
 /* Before the alert joins an incident: the stream's start, and whether the alert's
- * pair is new to the stream past the warm-up (*novel).  Signature pairs are
- * created by sig_stamp afterwards; "pair:" ones here. */
+ * pair pk (of size bytes; a third-party alert's, of signature key sk, becomes sk
+ * past its family's names, cap_names) is new to the stream past the warm-up
+ * (*novel).  Signature pairs are created by sig_stamp afterwards; "pair:" ones
+ * here. */
 static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
-                           const char *pk, bool *novel)
+                           const char *sk, char *pk, size_t size, bool *novel)
 {
 	*novel = false;
 	/* a new stream; or one restored from a store whose third-party pairs were
@@ -1707,6 +1709,12 @@ static vg_err novelty_seen(struct vg_assembler *a, const struct vg_alert *alert,
 		a->newest_ts = alert->first_ts;
 	if (vg_strmap_get(&a->sig_stats, pk))
 		return VG_OK;
+	if (sk) {
+		if (cap_names(a, sk, pk, size) != VG_OK)
+			return VG_ERR_NOMEM;
+		if (!strcmp(pk, sk) && vg_strmap_get(&a->sig_stats, pk))
+			return VG_OK; /* past the family's names: its id's, known */
+	}
 	/* a "pair:" row only records that the pair was seen (its time is unused) */
 	if (!strncmp(pk, "pair:", 5) && !stat_row(a, pk, alert->last_ts))
 		return VG_ERR_NOMEM;
@@ -1967,8 +1975,7 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 	bool novel, has_sig = sig_key(alert->fields, alert->nfields, sk, sizeof(sk));
 	pair_key(alert->fields, alert->nfields, has_sig ? sk : NULL, info.id, pk,
 	         sizeof(pk));
-	if ((has_sig && cap_names(a, sk, pk, sizeof(pk)) != VG_OK) ||
-	    novelty_seen(a, alert, pk, &novel) != VG_OK)
+	if (novelty_seen(a, alert, has_sig ? sk : NULL, pk, sizeof(pk), &novel) != VG_OK)
 		return NULL;
 	ncand = vg_alert_entities(alert->fields, alert->nfields, cands);
 	struct lkeys lks[VG_ALERT_ENTITIES_MAX]; /* each entity's, once */
