@@ -13,7 +13,8 @@
  *  - eager (only a lower bound: gte / gt): a sliding window.  event_count keeps at
  *    most `need` event references in a ring sorted by time, dropping those older
  *    than newest - timespan; value_count keeps distinct value hashes with their
- *    newest time; temporal keeps the newest TL_MAX times per referenced rule.  The
+ *    newest time; temporal keeps the newest TL_MAX times per referenced rule
+ *    (temporal_ordered, when full, those a sequence can still use first).  The
  *    alert fires the moment the condition holds, and the group is reset (deleted):
  *    events that made one alert never count toward the next one.
  *  - close-evaluated (any upper bound; value_sum / value_avg; absence): a window
@@ -84,6 +85,7 @@
  */
 #include "correlator_int.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1372,7 +1374,47 @@ static inline const uint8_t *tl_counts_c(const struct gx *x)
 	return (const uint8_t *)(x->u.tp.tl + x->u.tp.tlrefs * TL_MAX);
 }
 
-/* temporal: add ts to rule kref's list of group g (sorted, newest TL_MAX kept). */
+/* temporal_ordered, when a rule's list is full: keep, of every rule's times, those
+ * a chain still to complete can use, as if hits came in time order (the ordered
+ * mode's counting).  Such a chain can take, for each rule but the last, the latest
+ * time of that rule at or before the next rule's time (a later time of rule i keeps
+ * t(i-1) <= t(i) <= t(i+1) and, for rule 0, shortens the chain); the next rule's
+ * time is one it keeps or one to come, and one to come is at or after every time
+ * held.  So rule n-1 keeps its newest (a hit of the rules before it at that same
+ * time may still come), and rule i its newest plus, for each time rule i+1 keeps,
+ * its latest time at or before it: n - i times at most.  Keeping the newest
+ * TL_MAX of each rule instead lost the one rule-0 time before a rule-1 hit once
+ * TL_MAX later rule-0 hits came, and with it the sequence: more evidence, no
+ * alert.  Times beyond TL_MAX (more than TL_MAX + 1 rules) go oldest first. */
+static void tl_prune_ordered(struct gx *gg, size_t nr)
+{
+	uint8_t *tln = tl_counts(gg);
+	const vg_time *next = NULL; /* rule i+1's kept times */
+	size_t nnext = 0;
+	for (size_t i = nr; i-- > 0;) {
+		vg_time *l = gg->u.tp.tl + i * TL_MAX;
+		size_t m = tln[i];
+		vg_time keep[TL_MAX + 1]; /* nnext <= TL_MAX, plus the newest */
+		size_t nk = 0, j = 0;
+		for (size_t q = 0; q < nnext; q++) {
+			while (j < m && l[j] <= next[q])
+				j++;
+			if (j && (!nk || keep[nk - 1] != l[j - 1]))
+				keep[nk++] = l[j - 1];
+		}
+		if (m && (!nk || keep[nk - 1] != l[m - 1]))
+			keep[nk++] = l[m - 1];
+		size_t d = nk > TL_MAX ? nk - TL_MAX : 0;
+		memcpy(l, keep + d, (nk - d) * sizeof(*l));
+		tln[i] = (uint8_t)(nk - d);
+		next = l;
+		nnext = tln[i];
+	}
+}
+
+/* temporal: add ts to rule kref's list of group g (sorted; when full, the times
+ * that can no longer matter go first -- temporal_ordered: tl_prune_ordered -- then
+ * the oldest). */
 static bool tl_add(struct group *g, const struct vg_corr *corr, size_t kref, vg_time ts)
 {
 	struct gx *gg = GX(g);
@@ -1389,6 +1431,10 @@ static bool tl_add(struct group *g, const struct vg_corr *corr, size_t kref, vg_
 	uint8_t *tln = tl_counts(gg);
 	vg_time *l = gg->u.tp.tl + kref * TL_MAX;
 	size_t n = tln[kref];
+	if (n == TL_MAX && corr->type == VG_CORR_TEMPORAL_ORDERED) {
+		tl_prune_ordered(gg, corr->nrefs);
+		n = tln[kref];
+	}
 	if (n == TL_MAX) {
 		if (ts <= l[0])
 			return true;
@@ -1499,9 +1545,14 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 				return;
 			memcpy(buf, fv->ptr, fv->len);
 			buf[fv->len] = '\0';
-			num = strtod(buf, &end);
-			if (end == buf || *end)
+			/* a decimal number: strtod alone also takes "nan" (one would
+			 * make the whole window's sum NaN, so that no bound ever
+			 * held), "inf" (one would fire the window alone) and hex */
+			if (!strchr("0123456789+-.", buf[0]) || strpbrk(buf, "xXnN"))
 				return; /* not a number: counted nowhere */
+			num = strtod(buf, &end);
+			if (end == buf || *end || !isfinite(num))
+				return;
 		}
 	}
 	uint64_t h = vg_hash64(key, keylen, k);
@@ -1571,9 +1622,24 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		vg_time lo_off = corr->expect == 0 ? 0 : span;
 		vg_time hi_off = corr->expect == 1 ? 0 : span;
 		if (kref == 0) {
-			if (GX(g)->u.ab.trig != VG_TIME_NONE &&
-			    GX(g)->u.ab.trig <= ev->ts)
-				return; /* a window is already waiting */
+			vg_time trig = GX(g)->u.ab.trig;
+			if (trig != VG_TIME_NONE && trig <= ev->ts) {
+				if (ev->ts <= trig + hi_off)
+					return; /* a window is already waiting */
+				/* that window ended before this trigger, and its close
+				 * is still to come (the group waits behind another on
+				 * the rule's list, or for the watermark): close it now,
+				 * as a fixed window closes when an event of its group
+				 * arrives after its end, then open this trigger's --
+				 * the expected times seen stay with the group */
+				vg_time exp_lo = g->first_ts, exp_hi = GX(g)->u.ab.exp_ts;
+				close_window(c, g, fn, fn_ctx);
+				g = group_get(c, k, h, key, keylen, &fresh);
+				if (!g)
+					return;
+				g->first_ts = exp_lo;
+				GX(g)->u.ab.exp_ts = exp_hi;
+			}
 			vg_time lo = ev->ts - lo_off, hi = ev->ts + hi_off;
 			if (GX(g)->u.ab.exp_ts != VG_TIME_NONE &&
 			    ((GX(g)->u.ab.exp_ts >= lo && GX(g)->u.ab.exp_ts <= hi) ||
@@ -1592,6 +1658,11 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			g->first_ts = exp_lo;
 			GX(g)->u.ab.exp_ts = exp_hi;
 			g->deadline = hi;
+			/* the list stays in the order of the deadlines set (expiry
+			 * looks at its head only): in event-time order, a later
+			 * deadline is set later */
+			list_unlink(r, g);
+			list_append(r, g);
 			snapshot_f(c, corr, gf, ev, &c->snap);
 			snap_store(SNAP(g), &c->snap);
 			return;
@@ -1606,8 +1677,12 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			GX(g)->u.ab.exp_ts = ev->ts;
 		if (g->first_ts == VG_TIME_NONE || ev->ts < g->first_ts)
 			g->first_ts = ev->ts;
-		if (GX(g)->u.ab.trig == VG_TIME_NONE)
+		if (GX(g)->u.ab.trig == VG_TIME_NONE &&
+		    g->deadline != GX(g)->u.ab.exp_ts + span + lo_off) {
 			g->deadline = GX(g)->u.ab.exp_ts + span + lo_off;
+			list_unlink(r, g);
+			list_append(r, g);
+		}
 		return;
 	}
 	if (!fresh && ev->ts > g->deadline) {

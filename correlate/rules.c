@@ -33,6 +33,9 @@
 #include <yaml.h>
 
 #define MAX_EVENT_COUNT 100000 /* bound on an event_count threshold (state per group) */
+/* bound on a correlation timespan: ten years, far past any window in use, keeps
+ * event time + timespan (window ends, deadlines) clear of overflow */
+#define MAX_TIMESPAN_DAYS 3650
 
 /* ------------------------------------------------------------ loader state */
 
@@ -1957,6 +1960,10 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 		         "1h, 2d)",
 		         scalar(sn) ? scalar(sn) : "");
 		ok = false;
+	} else if (c->timespan > (vg_time)MAX_TIMESPAN_DAYS * 86400 * VG_USEC_PER_SEC) {
+		rule_err(ld, sn, "correlation: timespan '%s' is above the supported %dd",
+		         scalar(sn), MAX_TIMESPAN_DAYS);
+		ok = false;
 	}
 
 	/* condition */
@@ -2009,6 +2016,17 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 				         "correlation: condition '%s' needs a %s",
 				         k ? k : "?",
 				         real ? "number" : "non-negative integer");
+				ok = false;
+				continue;
+			}
+			if (!real && u > MAX_EVENT_COUNT) {
+				/* refused here, before the bound becomes a double: one
+				 * past 2^64 - 1 converted back overflowed, and the rule
+				 * fired on every event */
+				rule_err(
+				    ld, node(doc, p->value),
+				    "correlation: count %llu is above the supported %d",
+				    (unsigned long long)u, MAX_EVENT_COUNT);
 				ok = false;
 				continue;
 			}

@@ -519,6 +519,45 @@ START_TEST(ordered_out_of_order_arrival)
 }
 END_TEST
 
+/* Regression: more evidence never takes an alert away.  A rule-0 time kept per
+ * group used to be the newest 16 only, so 16 more a's after a <= b dropped the one a
+ * before b, and a, b, (16 x a), c -- in order -- raised nothing; with one a fewer it
+ * fired.  Rules b and c flood too, with times that cannot start or carry a chain. */
+START_TEST(ordered_sequence_survives_a_flood)
+{
+	struct fixture fx;
+	fx_init(&fx, ORDERED, 0, 0);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", NULL);
+	feed(&fx, T0 + SEC, "event.action", "b", "host.name", "h", NULL);
+	for (int i = 0; i < 40; i++)
+		feed(&fx, T0 + (2 + i) * SEC, "event.action", "a", "host.name", "h",
+		     NULL);
+	ck_assert_uint_eq(count_of("seq"), 0);
+	feed(&fx, T0 + 50 * SEC, "event.action", "c", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("seq"), 1);
+	/* the chain found: the latest a before a b (T0), that b, this c */
+	ck_assert_int_eq(first_of("seq")->first_ts, T0);
+	ck_assert_int_eq(first_of("seq")->last_ts, T0 + 50 * SEC);
+	/* c's before any b, then b's before any a, then a, b, c at the end */
+	for (int i = 0; i < 20; i++)
+		feed(&fx, T0 + (100 + i) * SEC, "event.action", "c", "host.name", "k",
+		     NULL);
+	for (int i = 0; i < 20; i++)
+		feed(&fx, T0 + (120 + i) * SEC, "event.action", "b", "host.name", "k",
+		     NULL);
+	feed(&fx, T0 + 140 * SEC, "event.action", "a", "host.name", "k", NULL);
+	for (int i = 0; i < 20; i++)
+		feed(&fx, T0 + (141 + i) * SEC, "event.action", "a", "host.name", "k",
+		     NULL);
+	ck_assert_uint_eq(count_of("seq"), 1);
+	feed(&fx, T0 + 161 * SEC, "event.action", "b", "host.name", "k", NULL);
+	feed(&fx, T0 + 162 * SEC, "event.action", "c", "host.name", "k", NULL);
+	ck_assert_uint_eq(count_of("seq"), 2);
+	ck_assert_int_eq(g_got[g_ngot - 1].first_ts, T0 + 160 * SEC);
+	fx_free(&fx);
+}
+END_TEST
+
 /* The specification's aliases example: an internal error and a new connection
  * with the addresses swapped, within 10 s. */
 START_TEST(aliases_spec_example)
@@ -846,6 +885,48 @@ START_TEST(absence_fires_at_watermark)
 }
 END_TEST
 
+/* Regression: a trigger after its group's window ended opens a window of its own.
+ * h2's window waited, unclosed, behind h1's group (the lateness holds the
+ * watermark back, and h1's trigger moved h1's end past h2's), and h2's second
+ * trigger was taken for one inside that window: its alert was lost. */
+START_TEST(absence_second_trigger_after_the_window)
+{
+	struct fixture fx;
+	fx_init(&fx, ABSENCE, 10 * 60 * SEC, 0);
+	feed(&fx, T0, "event.action", "b", "host.name", "h1", NULL);
+	feed(&fx, T0 + SEC, "event.action", "a", "host.name", "h2", NULL);
+	feed(&fx, T0 + 5 * SEC, "event.action", "a", "host.name", "h1", NULL);
+	feed(&fx, T0 + 30 * SEC, "event.action", "a", "host.name", "h2", NULL); /* same */
+	feed(&fx, T0 + 62 * SEC, "event.action", "a", "host.name", "h2", NULL); /* next */
+	/* the first window of h2 closes as its next trigger comes */
+	ck_assert_uint_eq(count_of("noack"), 1);
+	ck_assert_int_eq(first_of("noack")->first_ts, T0 + SEC);
+	advance(&fx, T0 + 3600 * SEC);
+	ck_assert_uint_eq(count_of("noack"), 3); /* h2 at 1 s and 62 s, h1 at 5 s */
+	size_t h2 = 0;
+	for (size_t i = 0; i < g_ngot; i++)
+		if (strcmp(g_got[i].key, "host.name=h2") == 0)
+			ck_assert_int_eq(g_got[i].first_ts,
+			                 h2++ ? T0 + 62 * SEC : T0 + SEC);
+	ck_assert_uint_eq(h2, 2);
+	/* expect: before -- an expected event seen before a closed window still
+	 * counts for the next trigger's */
+	fx_free(&fx);
+	fx_init(&fx,
+	        ABC_RULES "title: Unprepared\nid: unprep\ncorrelation:\n  type: absence\n"
+	                  "  rules: [a, b]\n  group-by: [host.name]\n  timespan: 1m\n"
+	                  "  expect: before\n",
+	        10 * 60 * SEC, 0);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", NULL); /* unprepared */
+	feed(&fx, T0 + 10 * SEC, "event.action", "b", "host.name", "h", NULL);
+	feed(&fx, T0 + 20 * SEC, "event.action", "a", "host.name", "h", NULL); /* ready */
+	advance(&fx, T0 + 3600 * SEC);
+	ck_assert_uint_eq(count_of("unprep"), 1);
+	ck_assert_int_eq(first_of("unprep")->first_ts, T0);
+	fx_free(&fx);
+}
+END_TEST
+
 START_TEST(absence_expected_out_of_order)
 {
 	/* the expected event arrives before its trigger (within lateness) */
@@ -915,14 +996,55 @@ START_TEST(value_sum_and_avg)
 	     "source.bytes", "501", NULL);
 	feed(&fx, T0 + 5 * SEC, "event.action", "a", "source.ip", "3.3.3.3",
 	     "source.bytes", "501", NULL);
+	/* not decimal numbers, so no part: a "nan" made the sum NaN (no bound
+	 * ever held), an "inf" fired alone, hex counted; alone in a group, each
+	 * of these would fire both rules if it were taken as a number */
+	static const char *const not_numbers[] = {"nan",       "-nan",       "inf",
+	                                          "-Infinity", "0x10000000", "1e400",
+	                                          " 5000000",  "5000000 "};
+	for (size_t i = 0; i < sizeof(not_numbers) / sizeof(*not_numbers); i++) {
+		char ip[32];
+		snprintf(ip, sizeof(ip), "4.4.4.%zu", i);
+		feed(&fx, T0 + 6 * SEC, "event.action", "a", "source.ip", "1.1.1.1",
+		     "source.bytes", not_numbers[i], NULL);
+		feed(&fx, T0 + 6 * SEC, "event.action", "a", "source.ip", ip,
+		     "source.bytes", not_numbers[i], NULL);
+	}
 	ck_assert_uint_eq(g_ngot, 0);
 	advance(&fx, T0 + 3700 * SEC);
 	ck_assert_uint_eq(count_of("exfil"), 1);
 	ck_assert_str_eq(first_of("exfil")->key, "source.ip=1.1.1.1");
 	ck_assert_uint_eq(first_of("exfil")->count, 2);
-	/* averages: 1.1.1.1 500000.5, 2.2.2.2 500.5 (not > 500.5), 3.3.3.3 501 */
+	/* averages: 1.1.1.1 500000.5, 2.2.2.2 500.5 (not > 500.5), 3.3.3.3 501;
+	 * 4.4.4.x took no part */
 	ck_assert_uint_eq(count_of("avg"), 2);
+	ck_assert_uint_eq(g_ngot, 3);
 	fx_free(&fx);
+}
+END_TEST
+
+/* Bounds a rule may not set: a count past what a group keeps (one of 2^64 - 1
+ * overflowed into a threshold of 1: an alert per event), a timespan that would
+ * carry window ends past the range of time. */
+START_TEST(bounds_refused_at_load)
+{
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
+	                   "  rules: [a]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  condition: {gt: 18446744073709551615}\n",
+	         "count 18446744073709551615 is above the supported 100000");
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
+	                   "  rules: [a]\n  group-by: [h]\n  timespan: 1m\n"
+	                   "  condition: {gte: 2, lte: 100001}\n",
+	         "count 100001 is above the supported 100000");
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
+	                   "  rules: [a]\n  group-by: [h]\n  timespan: 3651d\n"
+	                   "  condition: {gte: 2}\n",
+	         "timespan '3651d' is above the supported 3650d");
+	struct vg_ruleset *rs =
+	    load_ok(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
+	                      "  rules: [a]\n  group-by: [h]\n  timespan: 3650d\n"
+	                      "  condition: {gte: 100000}\n");
+	vg_ruleset_destroy(rs);
 }
 END_TEST
 
@@ -1206,6 +1328,101 @@ START_TEST(differential_event_count_ring)
 {
 	for (uint64_t seed = 41; seed <= 43; seed++)
 		ec_ring_differential(seed * GOLDEN, seed % 2 ? 5 * SEC : 0);
+}
+END_TEST
+
+/* temporal_ordered (a, b, c in 5 min) against a brute-force search, on random
+ * streams in time order -- the ordered mode's counting -- with equal times
+ * frequent and long floods of one rule (phases of 150 events: mostly a's, then
+ * a's and b's, then mostly c's), three hosts.  The recount keeps every time of a
+ * group since its last alert and fires at the first event after which times
+ * t0 <= t1 <= t2 of a, b, c exist with t2 - t0 <= 5 min (equal times count as in
+ * order), reporting the latest such t0 and, from it, the earliest chain's end. */
+#define TO_EVENTS 3000
+static vg_time to_held[3][3][TO_EVENTS];
+
+/* The first of l[0..n) at or after t (n: none). */
+static size_t to_at_or_after(const vg_time *l, size_t n, vg_time t)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (l[mid] < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+START_TEST(differential_temporal_ordered)
+{
+	static const int weights[3][3] = {{80, 15, 5}, {45, 45, 10}, {20, 10, 70}};
+	static struct got want[TO_EVENTS];
+	const vg_time span = 5 * 60 * SEC;
+	size_t total = 0;
+	for (uint64_t seed = 41; seed <= 44; seed++) {
+		uint64_t x = seed * GOLDEN;
+		struct fixture fx;
+		fx_init(&fx, ORDERED, 0, 0);
+		size_t nheld[3][3] = {{0}}, nwant = 0;
+		vg_time t = T0;
+		for (int i = 0; i < TO_EVENTS; i++) {
+			uint64_t v = rnd(&x);
+			if (v % 10 >= 3) /* 30%: the same time as the previous event */
+				t += (vg_time)(1 + (v >> 8) % 4) * SEC;
+			const int *w = weights[(i / 150) % 3];
+			int p = (int)((v >> 16) % 100);
+			int r = p < w[0] ? 0 : p < w[0] + w[1] ? 1 : 2;
+			int h = (int)((v >> 32) % 3);
+			static const char *const act[] = {"a", "b", "c"};
+			char host[8];
+			snprintf(host, sizeof(host), "h%d", h);
+			feed(&fx, t, "event.action", act[r], "host.name", host, NULL);
+			to_held[h][r][nheld[h][r]++] = t;
+			/* any chain now?  the latest start, then its earliest end */
+			bool found = false;
+			vg_time first = 0, last = 0;
+			for (size_t k = nheld[h][0]; k-- > 0 && !found;) {
+				vg_time prev = to_held[h][0][k];
+				bool ok = true;
+				for (int q = 1; q < 3 && ok; q++) {
+					size_t at = to_at_or_after(to_held[h][q],
+					                           nheld[h][q], prev);
+					ok = at < nheld[h][q] &&
+					     to_held[h][q][at] - to_held[h][0][k] <= span;
+					if (ok)
+						prev = to_held[h][q][at];
+				}
+				if (ok) {
+					found = true;
+					first = to_held[h][0][k];
+					last = prev;
+				}
+			}
+			if (found) {
+				struct got *g = &want[nwant++];
+				snprintf(g->key, sizeof(g->key), "host.name=%s", host);
+				g->first_ts = first;
+				g->last_ts = last;
+				for (int q = 0; q < 3; q++)
+					nheld[h][q] = 0; /* the group is reset */
+			}
+		}
+		ck_assert_uint_eq(count_of("seq"), nwant);
+		for (size_t k = 0, n = 0; k < g_ngot; k++) {
+			if (strcmp(g_got[k].rule, "seq") != 0)
+				continue;
+			ck_assert_str_eq(g_got[k].key, want[n].key);
+			ck_assert_int_eq(g_got[k].first_ts, want[n].first_ts);
+			ck_assert_int_eq(g_got[k].last_ts, want[n].last_ts);
+			n++;
+		}
+		total += nwant;
+		fx_free(&fx);
+		g_ngot = 0;
+	}
+	ck_assert_uint_gt(total, 100);
 }
 END_TEST
 
@@ -1623,18 +1840,20 @@ static Suite *suite(void)
 	    {"temporal",
 	     {temporal_any_order, temporal_requires_equal_group_values,
 	      temporal_condition_subset}},
-	    {"temporal_ordered", {ordered_enforces_order, ordered_out_of_order_arrival}},
+	    {"temporal_ordered",
+	     {ordered_enforces_order, ordered_out_of_order_arrival,
+	      ordered_sequence_survives_a_flood, differential_temporal_ordered}},
 	    {"aliases", {aliases_spec_example}},
 	    {"chains",
 	     {chain_spec_example, chain_errors, generate_keeps_hits,
 	      chain_window_alerts_whatever_the_release_steps,
 	      chain_restored_alert_counts_as_before}},
 	    {"absence",
-	     {absence_fires_at_watermark, absence_expected_out_of_order,
-	      absence_before_and_around}},
+	     {absence_fires_at_watermark, absence_second_trigger_after_the_window,
+	      absence_expected_out_of_order, absence_before_and_around}},
 	    {"value_sum_avg", {value_sum_and_avg}},
 	    {"alert_fields", {alert_keeps_every_entity_field}},
-	    {"bounds", {bounded_groups_evict}},
+	    {"bounds", {bounds_refused_at_load, bounded_groups_evict}},
 	    {"differential",
 	     {differential_value_count, differential_value_count_out_of_order,
 	      differential_value_count_spill, differential_value_count_large,
