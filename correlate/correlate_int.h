@@ -54,6 +54,8 @@ struct vg_pattern {
 	char *text;
 	size_t len;
 	uint8_t *kinds;
+	bool has_one;     /* GLOB: holds a '?' (one UTF-8 character, so a value that is
+	                     not ASCII is matched character by character) */
 	pcre2_code *re;   /* RE */
 	double num;       /* GT..LTE, EXISTS */
 	uint8_t addr[16]; /* CIDR: network, family-sized */

@@ -93,7 +93,8 @@ static bool find_sub(const char *s, size_t slen, const char *p, size_t plen, boo
 	return false;
 }
 
-/* s[0..n) matches the glob segment t[0..n) (kinds k: literal bytes and '?'). */
+/* s[0..n) matches the glob segment t[0..n) (kinds k: literal bytes and '?' as one
+ * byte: glob calls it on ASCII values only when the pattern holds a '?'). */
 static inline bool seg_eq(const char *s, const char *t, const uint8_t *k, size_t n,
                           bool cased)
 {
@@ -105,16 +106,79 @@ static inline bool seg_eq(const char *s, const char *t, const uint8_t *k, size_t
 	return true;
 }
 
-/* General glob with '*' and '?', without backtracking: the segments between stars
- * have a fixed length ('?' is one byte), so placing each at its leftmost fit after
- * the previous one leaves the most room for the rest -- the first segment anchored
- * at the start unless the pattern starts with '*', the last at the end unless it
- * ends with '*'.  O(len * pattern) worst case, no recursion. */
+/* The length of the character at s[0..n) (n > 0): a UTF-8 lead byte with the
+ * continuation bytes it announces; any other byte (ASCII, a stray continuation, a
+ * lead byte without its continuations) is one character on its own. */
+static inline size_t u8_char_len(const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t need = s[0] < 0xc2   ? 1
+	              : s[0] < 0xe0 ? 2
+	              : s[0] < 0xf0 ? 3
+	              : s[0] < 0xf5 ? 4
+	                            : 1;
+	if (need > n)
+		return 1;
+	for (size_t i = 1; i < need; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 1;
+	return need;
+}
+
+/* A glob holding '?' on a value that is not ASCII: '?' is one character
+ * (u8_char_len), so segments no longer have a fixed length in bytes.  The
+ * classic scan that remembers the last star and, on a mismatch, lets that star
+ * take one more character; the value is read forward only, so every retry starts
+ * on a character boundary.  O(len * pattern) worst case, no recursion. */
+static bool glob_chars(const struct vg_pattern *p, const char *s, size_t n)
+{
+	const char *t = p->text;
+	const uint8_t *k = p->kinds;
+	size_t m = p->len, si = 0, pi = 0, star = SIZE_MAX, mark = 0;
+	while (si < n) {
+		if (pi < m && k[pi] == VG_WC_STAR) {
+			star = ++pi;
+			mark = si;
+			continue;
+		}
+		if (pi < m && k[pi] == VG_WC_ONE) {
+			si += u8_char_len(s + si, n - si);
+			pi++;
+			continue;
+		}
+		if (pi < m &&
+		    (p->cased ? s[si] == t[pi]
+		              : fold((unsigned char)s[si]) == (unsigned char)t[pi])) {
+			si++;
+			pi++;
+			continue;
+		}
+		if (star == SIZE_MAX)
+			return false;
+		mark += u8_char_len(s + mark, n - mark);
+		si = mark;
+		pi = star;
+	}
+	while (pi < m && k[pi] == VG_WC_STAR)
+		pi++;
+	return pi == m;
+}
+
+/* General glob with '*' and '?', without backtracking: on an ASCII value (or a
+ * glob without '?') the segments between stars have a fixed length in bytes, so
+ * placing each at its leftmost fit after the previous one leaves the most room for
+ * the rest -- the first segment anchored at the start unless the pattern starts
+ * with '*', the last at the end unless it ends with '*'.  O(len * pattern) worst
+ * case, no recursion.  '?' on a value with a byte above 0x7f: glob_chars. */
 static bool glob(const struct vg_pattern *p, const char *s, size_t slen)
 {
 	const char *t = p->text;
 	const uint8_t *k = p->kinds;
 	size_t m = p->len, pi = 0;
+	if (p->has_one)
+		for (size_t i = 0; i < slen; i++)
+			if ((unsigned char)s[i] >= 0x80)
+				return glob_chars(p, s, slen);
 	while (pi < m && k[pi] != VG_WC_STAR)
 		pi++;
 	if (pi == m) /* no star */

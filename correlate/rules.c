@@ -431,6 +431,7 @@ static bool compile_str(struct vg_pattern *p, const char *s, size_t slen, bool l
 		p->text = text;
 		p->kinds = kinds;
 		p->len = o;
+		p->has_one = none > 0;
 	} else {
 		memmove(text, text + from, to - from);
 		text[to - from] = '\0';

@@ -1133,22 +1133,36 @@ START_TEST(value_cache_spread)
 }
 END_TEST
 
-/* Glob reference for regex_prefilter_sound: '*' any bytes, '?' one, the others
- * themselves (ASCII case folded unless cased); plain backtracking. */
+/* The bytes of the character at s, in valid UTF-8: the first byte and the
+ * continuation bytes after it. */
+static size_t ref_char(const char *s)
+{
+	size_t n = 1;
+	while (((unsigned char)s[n] & 0xc0) == 0x80)
+		n++;
+	return n;
+}
+
+/* Glob reference for regex_prefilter_sound, on valid UTF-8 subjects: '*' any
+ * characters, '?' one character, the other bytes themselves (ASCII case folded
+ * unless cased); plain backtracking. */
 static bool ref_glob(const char *p, const char *s, bool cased)
 {
 	if (!*p)
 		return !*s;
 	if (*p == '*')
-		return ref_glob(p + 1, s, cased) || (*s && ref_glob(p, s + 1, cased));
+		return ref_glob(p + 1, s, cased) ||
+		       (*s && ref_glob(p, s + ref_char(s), cased));
 	if (!*s)
 		return false;
+	if (*p == '?')
+		return ref_glob(p + 1, s + ref_char(s), cased);
 	char a = *p, b = *s;
 	if (!cased) {
 		a = (char)(a >= 'A' && a <= 'Z' ? a + 32 : a);
 		b = (char)(b >= 'A' && b <= 'Z' ? b + 32 : b);
 	}
-	return (*p == '?' || a == b) && ref_glob(p + 1, s + 1, cased);
+	return a == b && ref_glob(p + 1, s + 1, cased);
 }
 
 /* The regexes' required literals and ordered runs (read from the pattern text by
@@ -1273,11 +1287,15 @@ START_TEST(regex_prefilter_sound)
 	ck_assert_uint_gt(matched, agree / 50); /* matches are not rare */
 
 	/* globs ('*', '?'; detect.c places each segment between stars at its
-	 * leftmost fit) against a backtracking reference, cased and not, through
-	 * the index (16 rules) and their necessary literal runs */
-	static const char *const gpieces[] = {"a", "b", "x",  "A",  "-", "*",
-	                                      "*", "?", "ab", "b-", "Ba"};
-	static const char *const gunits[] = {"a", "b", "x", "A", "B", "-", "*", "?"};
+	 * leftmost fit, or on a value that is not ASCII scans it character by
+	 * character) against a backtracking reference, cased and not, through the
+	 * index (16 rules) and their necessary literal runs; '?' is one character of
+	 * one, two or three bytes */
+	static const char *const gpieces[] = {"a",  "b", "x",        "A",        "-",
+	                                      "*",  "*", "?",        "ab",       "b-",
+	                                      "Ba", "?", "\xc3\xa9", "a\xc3\xa9"};
+	static const char *const gunits[] = {"a", "b", "x", "A",        "B",
+	                                     "-", "*", "?", "\xc3\xa9", "\xe2\x80\x94"};
 	size_t gagree = 0, gmatched = 0;
 	for (int round = 0; round < 20; round++) {
 		char yaml[8192], pat[16][64];
@@ -1303,9 +1321,12 @@ START_TEST(regex_prefilter_sound)
 		for (int e = 0; e < 200; e++) {
 			char v[64];
 			size_t vo = 0, nv = rnd_idx(&s) % 13;
-			for (size_t k = 0; k < nv; k++)
-				v[vo++] = gunits[rnd_idx(&s) %
-				                 (sizeof(gunits) / sizeof(*gunits))][0];
+			for (size_t k = 0; k < nv; k++) {
+				const char *u = gunits[rnd_idx(&s) % (sizeof(gunits) /
+				                                      sizeof(*gunits))];
+				memcpy(v + vo, u, strlen(u));
+				vo += strlen(u);
+			}
 			v[vo] = '\0';
 			const struct vg_rule *hits[16];
 			size_t nh = vg_detect(rs, ctx, mkev(T0, "a", v, NULL), hits, 16);
@@ -1457,6 +1478,58 @@ START_TEST(wildcards_and_escapes)
 	rs = sel_rule("    a: '*'\n    b: '?'\n");
 	ck_assert(hit(rs, mkev(T0, "a", "", "b", "x", NULL)));
 	ck_assert(!hit(rs, mkev(T0, "a", "", "b", "xy", NULL)));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* '?' is one character (Sigma), however many bytes UTF-8 gives it; a byte that
+ * is not part of a valid sequence is one character on its own. */
+START_TEST(wildcard_one_character)
+{
+	struct vg_ruleset *rs = sel_rule("    a|endswith: '\\prog?.exe'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "C:\\prog1.exe", NULL)));
+	ck_assert(hit(rs, mkev(T0, "a", "C:\\prog\xc3\xa9.exe", NULL)));
+	ck_assert(hit(rs, mkev(T0, "a", "C:\\prog\xe2\x82\xac.exe", NULL)));
+	ck_assert(hit(rs, mkev(T0, "a", "C:\\prog\xf0\x9f\x98\x80.exe", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "C:\\prog\xc3\xa9\xc3\xa9.exe", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "C:\\prog.exe", NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    a: '?'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "\xc3\xa9", NULL)));
+	ck_assert(hit(rs, mkev(T0, "a", "\xf0\x9f\x98\x80", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "\xc3\xa9x", NULL)));
+	ck_assert(hit(rs, mkev(T0, "a", "\xff", NULL)));      /* invalid: one */
+	ck_assert(hit(rs, mkev(T0, "a", "\xa9", NULL)));      /* stray continuation */
+	ck_assert(!hit(rs, mkev(T0, "a", "\xc3x", NULL)));    /* lead, then 'x': two */
+	ck_assert(!hit(rs, mkev(T0, "a", "\xe2\x82", NULL))); /* cut short: two */
+	vg_ruleset_destroy(rs);
+	/* stars around: each retry starts on a character boundary */
+	rs = sel_rule("    a: '*?\xc3\xa9?z*'\n");
+	ck_assert(hit(rs, mkev(T0, "a", "\xc3\xa9\xc3\xa9\xc3\xa9z", NULL)));
+	ck_assert(hit(rs, mkev(T0, "a", "xx\xe2\x82\xac\xc3\xa9\xc3\xa9zq", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "\xc3\xa9\xc3\xa9z", NULL)));
+	vg_ruleset_destroy(rs);
+	/* in a group of 8 rules (through the literal index), the same answers */
+	char yaml[4096];
+	size_t o = 0;
+	for (int r = 0; r < 8; r++)
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+		                      "title: q%d\nid: q%d\nlogsource: {product: linux}\n"
+		                      "detection:\n  sel:\n    a|endswith: '\\prog?.%c'\n"
+		                      "  condition: sel\n---\n",
+		                      r, r, 'a' + r);
+	rs = load_ok(yaml);
+	ck_assert_uint_eq(vg_ruleset_count(rs), 8);
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	const struct vg_rule *hits[8];
+	ck_assert_uint_eq(
+	    vg_detect(rs, ctx, mkev(T0, "a", "C:\\prog\xc3\xa9.c", NULL), hits, 8), 1);
+	ck_assert_ptr_eq(hits[0], vg_ruleset_rule(rs, 2));
+	ck_assert_uint_eq(vg_detect(rs, ctx,
+	                            mkev(T0, "a", "C:\\prog\xc3\xa9\xc3\xa9.c", NULL),
+	                            hits, 8),
+	                  0);
+	vg_detect_ctx_destroy(ctx);
 	vg_ruleset_destroy(rs);
 }
 END_TEST
@@ -2599,7 +2672,7 @@ static Suite *suite(void)
 	    {"encodings", {mod_base64_offsets, mod_utf16_raw}},
 	    {"modifiers_v2", {mod_fieldref_neq_time, mod_expand_placeholders}},
 	    {"wildcards",
-	     {wildcards_and_escapes, keywords_message_and_raw,
+	     {wildcards_and_escapes, wildcard_one_character, keywords_message_and_raw,
 	      keyword_list_on_raw_records}},
 	    {"index",
 	     {index_differential, index_differential_units, regex_prefilter_sound,
