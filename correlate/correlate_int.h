@@ -90,7 +90,7 @@ enum vg_tpart {
 };
 
 /* One "field|mods: values" item of a selection map; field VG_FIELD_NONE means a
- * keyword search (message, falling back to the raw record). */
+ * keyword search (every value of the event: detect.c, kw_values). */
 struct vg_fcond {
 	vg_field field;
 	bool all;   /* values joined with AND instead of OR */
@@ -263,17 +263,23 @@ struct vg_pfstate {
  * (detect.c).  Each copy is followed by VG_FOLD_PAD zero bytes, so scanners may load
  * a few bytes past its end. */
 #define VG_FOLD_PAD 8
+struct vg_kwval {
+	const struct vg_value *v;
+	uint32_t off; /* its folded copy at buf + off, UINT32_MAX none (no memory) */
+};
 struct vg_fold {
 	uint32_t epoch;
-	uint32_t *stamp; /* per field id, and the raw record after them (VG_FOLD_RAW):
-	                    epoch of the copy in off[] */
+	uint32_t *stamp; /* per field id: epoch of the copy in off[] */
 	uint32_t *off;
 	size_t nfields;
 	char *buf;
 	size_t len, cap;
+	/* the values keywords search in the current event (detect.c, kw_values),
+	 * gathered and folded once when kw_epoch == epoch */
+	uint32_t kw_epoch;
+	struct vg_kwval *kw;
+	size_t nkw, kw_cap;
 };
-/* The fold slot of the raw record (keywords of an event without a message). */
-#define VG_FOLD_RAW(fd) ((fd) ? (vg_field)(fd)->nfields : VG_FIELD_NONE)
 /* 8 bytes with ASCII A-Z lowercased (SWAR: per byte, the high bit of
  * (b & 0x7f) + 0x3f says b >= 'A', of (b & 0x7f) + 0x25 that b > 'Z'). */
 static inline uint64_t vg_fold8(uint64_t x)
@@ -388,15 +394,21 @@ struct vg_ruleset {
 	struct vg_bucket generic; /* rules whose logsource does not pin a dataset */
 	pcre2_match_context *mctx;
 	uint32_t max_ngroup;
-	vg_field f_message, f_dataset; /* looked up at load time */
-	size_t max_lits;               /* most literals of one prefilter (detect.c) */
+	vg_field f_dataset; /* looked up at load time */
+	/* fields keywords do not search when Vigil set them (their value is not in
+	 * the record's text): vigil.* and the event.* classification (rules.c,
+	 * kw_skip_fields) */
+	vg_field *kw_skip;
+	size_t nkw_skip;
+	size_t max_lits; /* most literals of one prefilter (detect.c) */
 };
 
 /* detect.c: what matching needs besides the event (per thread) */
 struct vg_menv {
 	pcre2_match_data *md;
 	pcre2_match_context *mctx;
-	vg_field message;
+	const vg_field *kw_skip; /* vg_ruleset.kw_skip */
+	size_t nkw_skip;
 	struct vg_fold *fold; /* NULL: fold while comparing */
 	/* the literal index of the rules' group (vg_pattern.lit) with the current
 	 * event's literal bits, or NULL: compare the values */

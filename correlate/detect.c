@@ -433,31 +433,42 @@ static void fold_copy(unsigned char *restrict d, const unsigned char *restrict s
 	memcpy(d + n - 8, &x, 8);
 }
 
-const char *vg_fold_get(struct vg_fold *fd, vg_field f, const struct vg_value *v)
+/* Append v's folded copy (and VG_FOLD_PAD zero bytes) to fd's buffer.  @return
+ * its offset, or UINT32_MAX (out of memory). */
+static uint32_t fold_append(struct vg_fold *fd, const struct vg_value *v)
 {
-	static const char empty[VG_FOLD_PAD];
-	if (!fd || f < 0 || (size_t)f > fd->nfields) /* nfields: VG_FOLD_RAW */
-		return NULL;
-	if (v->len == 0)
-		return empty;
-	if (fd->stamp[f] == fd->epoch)
-		return fd->buf + fd->off[f];
 	size_t need = fd->len + v->len + VG_FOLD_PAD;
 	if (need > fd->cap || fd->len + v->len > UINT32_MAX) {
 		size_t nc = need * 2 + 256;
 		char *nb = fd->len + v->len > UINT32_MAX ? NULL : realloc(fd->buf, nc);
 		if (!nb)
-			return NULL;
+			return UINT32_MAX;
 		fd->buf = nb;
 		fd->cap = nc;
 	}
 	char *d = fd->buf + fd->len;
 	fold_copy((unsigned char *)d, (const unsigned char *)v->ptr, v->len);
 	memset(d + v->len, 0, VG_FOLD_PAD);
-	fd->stamp[f] = fd->epoch;
-	fd->off[f] = (uint32_t)fd->len;
+	uint32_t off = (uint32_t)fd->len;
 	fd->len += v->len + VG_FOLD_PAD;
-	return d;
+	return off;
+}
+
+const char *vg_fold_get(struct vg_fold *fd, vg_field f, const struct vg_value *v)
+{
+	static const char empty[VG_FOLD_PAD];
+	if (!fd || f < 0 || (size_t)f >= fd->nfields)
+		return NULL;
+	if (v->len == 0)
+		return empty;
+	if (fd->stamp[f] == fd->epoch)
+		return fd->buf + fd->off[f];
+	uint32_t off = fold_append(fd, v);
+	if (off == UINT32_MAX)
+		return NULL;
+	fd->stamp[f] = fd->epoch;
+	fd->off[f] = off;
+	return fd->buf + off;
 }
 
 /* Literal lit (1 + id) of the group being evaluated (every literal is scanned). */
@@ -664,37 +675,158 @@ static inline bool one_exact_match(const struct vg_fcond *fc, const struct vg_ev
 	       eq_n(v->ptr, p->text, p->len, false);
 }
 
+/* ------------------------------------------------------------ keywords */
+
+/* v's bytes lie in the record's text (ev->raw): a value read from the record, not
+ * one Vigil derived (a constant such as event.category "process"). */
+static bool in_record(const struct vg_event *ev, const struct vg_value *v)
+{
+	const char *r = ev->raw.ptr;
+	return r && v->ptr >= r && v->ptr + v->len <= r + ev->raw.len;
+}
+
+/* The values of ev that Vigil set to classify it (env->kw_skip, not in the
+ * record's text) into skip[]; @return how many. */
+static size_t kw_skipped(const struct vg_event *ev, const struct vg_menv *env,
+                         const struct vg_value **skip, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < env->nkw_skip && n < max; i++) {
+		const struct vg_value *v = vg_event_get(ev, env->kw_skip[i]);
+		if (v && !in_record(ev, v))
+			skip[n++] = v;
+	}
+	return n;
+}
+
+/* The next value a keyword searches after *pos (registry fields in the order they
+ * were set, then extras; JSON null and Vigil's classification left out), or NULL
+ * at the end.  Start with *pos = 0, *x = NULL. */
+static const struct vg_value *kw_next(const struct vg_event *ev, uint32_t *pos,
+                                      const struct vg_extra **x,
+                                      const struct vg_value *const *skip, size_t nskip)
+{
+	while (*pos < ev->nset) {
+		const struct vg_value *v = &ev->vals[(*pos)++];
+		bool skipped = v->kind == VG_VK_NULL || v->kind == VG_VK_UNSET;
+		for (size_t i = 0; i < nskip && !skipped; i++)
+			skipped = skip[i] == v;
+		if (!skipped)
+			return v;
+	}
+	*x = *x ? (*x)->next : ev->extras;
+	while (*x && (*x)->value.kind == VG_VK_NULL)
+		*x = (*x)->next;
+	return *x ? &(*x)->value : NULL;
+}
+
+#define KW_SKIP_MAX 64 /* classification values left out of one event */
+
+/* The values keywords search in ev with their folded copies, gathered once per
+ * event into env->fold (kw_epoch).  @return them and *n, or NULL (no fold, out of
+ * memory): the caller then walks kw_next itself and compares unfolded. */
+static const struct vg_kwval *kw_values(const struct vg_event *ev,
+                                        const struct vg_menv *env, size_t *n)
+{
+	struct vg_fold *fd = env->fold;
+	if (!fd)
+		return NULL;
+	if (fd->kw_epoch == fd->epoch) {
+		*n = fd->nkw;
+		return fd->kw;
+	}
+	size_t total = (size_t)ev->nset + ev->nextras;
+	if (total > fd->kw_cap) {
+		struct vg_kwval *nk = realloc(fd->kw, total * sizeof(*nk));
+		if (!nk)
+			return NULL;
+		fd->kw = nk;
+		fd->kw_cap = total;
+	}
+	const struct vg_value *skip[KW_SKIP_MAX];
+	size_t nskip = kw_skipped(ev, env, skip, KW_SKIP_MAX), k = 0;
+	uint32_t pos = 0;
+	const struct vg_extra *x = NULL;
+	const struct vg_value *v;
+	while (k < total && (v = kw_next(ev, &pos, &x, skip, nskip)) != NULL)
+		fd->kw[k++] = (struct vg_kwval){v, fold_append(fd, v)};
+	fd->nkw = k;
+	fd->kw_epoch = fd->epoch;
+	*n = k;
+	return fd->kw;
+}
+
+/* Some value of fc matches v (low: v folded, or NULL). */
+static bool kw_any_value(const struct vg_fcond *fc, const struct vg_value *v,
+                         const char *low, const struct vg_event *ev,
+                         const struct vg_menv *env)
+{
+	bool res;
+	if (fc->acc && low && faccel_match(fc->acc, fc, low, v->len, &res))
+		return res;
+	for (size_t i = 0; i < fc->nvals; i++)
+		if (value_match(&fc->vals[i], VG_FIELD_NONE, v, fc->tp, low, ev, env))
+			return true;
+	return false;
+}
+
+/* A keyword item: Sigma searches keywords across the whole event, so each value
+ * of the event (decoded: no JSON escapes, no key names) is searched on its own;
+ * `|all` needs every keyword somewhere in the event, not in one value.  The raw
+ * record is not searched: its text holds key names ('Channel' matched every
+ * Windows event) and escapes ('C:\Windows' is "C:\\Windows" in JSON). */
+static bool kw_match(const struct vg_fcond *fc, const struct vg_event *ev,
+                     const struct vg_menv *env)
+{
+	size_t n = 0;
+	const struct vg_kwval *kv = kw_values(ev, env, &n);
+	const struct vg_value *skip[KW_SKIP_MAX];
+	size_t nskip = kv ? 0 : kw_skipped(ev, env, skip, KW_SKIP_MAX);
+	for (size_t i = 0; i < (fc->all ? fc->nvals : 1); i++) {
+		bool found = false;
+		uint32_t pos = 0;
+		const struct vg_extra *x = NULL;
+		for (size_t k = 0; !found; k++) {
+			const struct vg_value *v;
+			const char *low = NULL;
+			if (kv) {
+				if (k == n)
+					break;
+				v = kv[k].v;
+				if (kv[k].off != UINT32_MAX)
+					low = env->fold->buf + kv[k].off;
+			} else if (!(v = kw_next(ev, &pos, &x, skip, nskip))) {
+				break;
+			}
+			found = fc->all ? value_match(&fc->vals[i], VG_FIELD_NONE, v,
+			                              fc->tp, low, ev, env)
+			                : kw_any_value(fc, v, low, ev, env);
+		}
+		if (!fc->all)
+			return found != fc->neg;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
                         const struct vg_menv *env)
 {
 	if (fc->lits_only && env->pf)
 		return lits_match(fc, env);
 
-	const struct vg_value *v;
-	struct vg_value raw;
 	if (fc->one_exact)
 		return one_exact_match(fc, ev);
-	if (fc->field == VG_FIELD_NONE) {
-		/* keyword: the message, or the raw record when there is none */
-		v = vg_event_get(ev, env->message);
-		if (!v && ev->raw.ptr) {
-			raw.ptr = ev->raw.ptr;
-			raw.len = (uint32_t)ev->raw.len;
-			raw.kind = VG_VK_STR;
-			v = &raw;
-		}
-	} else {
-		v = vg_event_get(ev, fc->field);
-	}
+	if (fc->field == VG_FIELD_NONE)
+		return kw_match(fc, ev, env);
+	const struct vg_value *v = vg_event_get(ev, fc->field);
 	/* fold once when several string values will be compared (when the first
-	 * value that is not a bit test comes: the copy only saves work); the raw
-	 * record has the fold's slot after the fields' (VG_FOLD_RAW) */
+	 * value that is not a bit test comes: the copy only saves work) */
 	const char *low = NULL;
 	bool want_low =
 	    v && v->kind != VG_VK_NULL && fc->nvals > 1 && fc->vals[0].op == VG_MOP_STR;
-	vg_field lf = v == &raw                    ? VG_FOLD_RAW(env->fold)
-	              : fc->field == VG_FIELD_NONE ? env->message
-	                                           : fc->field;
+	vg_field lf = fc->field;
 	bool res;
 	if (fc->acc && want_low && (low = vg_fold_get(env->fold, lf, v)) &&
 	    faccel_match(fc->acc, fc, low, v->len, &res))
@@ -840,12 +972,14 @@ struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs)
 	ctx->ds_len = SIZE_MAX;
 	ctx->env.md = pcre2_match_data_create(1, NULL);
 	ctx->env.mctx = rs ? rs->mctx : NULL;
-	ctx->env.message = rs ? rs->f_message : VG_FIELD_NONE;
+	ctx->env.kw_skip = rs ? rs->kw_skip : NULL;
+	ctx->env.nkw_skip = rs ? rs->nkw_skip : 0;
 	ctx->scratch_cap = rs ? rs->n + 1 : 1;
 	ctx->scratch = malloc(ctx->scratch_cap * sizeof(size_t));
 	ctx->fold.nfields = vg_field_count();
 	ctx->fold.stamp = calloc(ctx->fold.nfields + 1, sizeof(uint32_t));
 	ctx->fold.off = calloc(ctx->fold.nfields + 1, sizeof(uint32_t));
+	ctx->fold.kw_epoch = 0; /* no event's keyword values yet */
 	ctx->fold.epoch = 1;
 	ctx->env.fold = &ctx->fold;
 	struct vg_pfstate *st = &ctx->pf;
@@ -905,6 +1039,7 @@ void vg_detect_ctx_destroy(struct vg_detect_ctx *ctx)
 	free(ctx->fold.stamp);
 	free(ctx->fold.off);
 	free(ctx->fold.buf);
+	free(ctx->fold.kw);
 	free(ctx);
 }
 
@@ -1353,6 +1488,7 @@ size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 	ctx->fold.len = 0;
 	if (++ctx->fold.epoch == 0) {
 		memset(ctx->fold.stamp, 0, (ctx->fold.nfields + 1) * sizeof(uint32_t));
+		ctx->fold.kw_epoch = 0;
 		ctx->fold.epoch = 1;
 	}
 	const struct vg_value *ds = vg_event_get(ev, rs->f_dataset);

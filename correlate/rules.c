@@ -3077,6 +3077,34 @@ static vg_err build_index(struct vg_ruleset *rs)
 	return VG_OK;
 }
 
+/* Keywords search the values of the event (detect.c), not what Vigil adds to
+ * classify it: a keyword 'json' or 'process' would otherwise match every JSON or
+ * process event through vigil.format or event.category.  The fields: vigil.* and
+ * the event.* classification parsers derive; detect.c still searches them when
+ * their value lies in the record's text (an ECS record's own event.category). */
+static vg_err kw_skip_fields(struct vg_ruleset *rs)
+{
+	static const char *const cls[] = {
+	    "event.kind", "event.module", "event.dataset", "event.category",
+	    "event.type", "event.action", "event.outcome"};
+	size_t nf = vg_field_count(), n = 0;
+	rs->kw_skip = malloc((nf + sizeof(cls) / sizeof(*cls)) * sizeof(*rs->kw_skip));
+	if (!rs->kw_skip)
+		return VG_ERR_NOMEM;
+	for (size_t i = 0; i < sizeof(cls) / sizeof(*cls); i++) {
+		vg_field f = vg_field_lookup(cls[i], strlen(cls[i]));
+		if (f != VG_FIELD_NONE)
+			rs->kw_skip[n++] = f;
+	}
+	for (size_t f = 0; f < nf; f++) {
+		const char *name = vg_field_name((vg_field)f);
+		if (name && strncmp(name, "vigil.", 6) == 0)
+			rs->kw_skip[n++] = (vg_field)f;
+	}
+	rs->nkw_skip = n;
+	return VG_OK;
+}
+
 /* ----------------------------------------------------------------- public */
 
 struct embedded {
@@ -3200,8 +3228,9 @@ vg_err vg_ruleset_load_named(const char *const *paths, const struct vg_named_at 
 	}
 	pcre2_set_match_limit(ld.rs->mctx, VG_RE_MATCH_LIMIT);
 	pcre2_set_depth_limit(ld.rs->mctx, VG_RE_MATCH_LIMIT / 10);
-	ld.rs->f_message = vg_field_lookup("message", strlen("message"));
 	ld.rs->f_dataset = vg_field_lookup("event.dataset", strlen("event.dataset"));
+	if ((err = kw_skip_fields(ld.rs)) != VG_OK)
+		goto done;
 	if ((err = build_index(ld.rs)) != VG_OK || (err = vg_index_build(ld.rs)) != VG_OK)
 		goto done;
 	if (empty_path)
@@ -3253,6 +3282,7 @@ void vg_ruleset_destroy(struct vg_ruleset *rs)
 	free(rs->bucket_slots);
 	bucket_free(&rs->generic);
 	pcre2_match_context_free(rs->mctx);
+	free(rs->kw_skip);
 	free(rs);
 }
 

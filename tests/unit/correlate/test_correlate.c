@@ -1536,35 +1536,124 @@ END_TEST
 
 /* --------------------------------------------------------- keywords */
 
-START_TEST(keywords_message_and_raw)
+/* Hits of ev by the rules of rs, as a bit set over their indices (up to 64). */
+static uint64_t hit_set(const struct vg_ruleset *rs, const struct vg_event *ev)
 {
-	struct vg_ruleset *rs =
-	    load_ok("title: k\nid: k\nlogsource: {product: linux}\n"
-	            "detection:\n  keywords:\n    - 'Failed password'\n"
-	            "    - 'socat exec:*'\n  condition: keywords\n");
-	ck_assert(hit(rs, mkev(T0, "message", "x failed PASSWORD for root", NULL)));
-	ck_assert(hit(rs, mkev(T0, "message", "run socat EXEC:/bin/sh now", NULL)));
-	ck_assert(!hit(rs, mkev(T0, "message", "accepted password", NULL)));
-	/* no message: the raw record */
-	ck_assert(hit(rs, mkev(T0, "@raw", "<13>sshd: Failed password for x", NULL)));
-	/* a message hides the raw record */
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	const struct vg_rule *hits[64];
+	ck_assert_ptr_nonnull(ctx);
+	size_t n = vg_detect(rs, ctx, ev, hits, 64);
+	uint64_t set = 0;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < vg_ruleset_count(rs) && i < 64; i++)
+			set |= (uint64_t)(hits[k] == vg_ruleset_rule(rs, i)) << i;
+	vg_detect_ctx_destroy(ctx);
+	return set;
+}
+
+/* rule (one YAML document, logsource product linux) hits ev alone exactly when it
+ * does in a group of 8 with 7 rules on literals of other fields (so through the
+ * literal index and its candidate filter). */
+static bool hit_grouped(const char *rule, const struct vg_event *ev)
+{
+	char yaml[8192];
+	size_t o = (size_t)snprintf(yaml, sizeof(yaml), "%s", rule);
+	for (int r = 0; r < 7; r++)
+		o +=
+		    (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+		                     "---\ntitle: f%d\nid: f%d\nlogsource: {product: "
+		                     "linux}\ndetection:\n  sel:\n    filler%d|contains: "
+		                     "'lit%d'\n  condition: sel\n",
+		                     r, r, r % 3, r);
+	struct vg_ruleset *alone = load_ok(rule), *all = load_ok(yaml);
+	ck_assert_uint_eq(vg_ruleset_count(all), 8);
+	bool a = hit(alone, ev), g = (hit_set(all, ev) & 1) != 0;
+	ck_assert_msg(a == g, "alone %d, in a group of 8 %d", a, g);
+	vg_ruleset_destroy(alone);
+	vg_ruleset_destroy(all);
+	return a;
+}
+
+/* Sigma keywords search the whole event: every value of it, decoded (no JSON
+ * escapes), not key names, not the raw record's text, and not the classification
+ * Vigil adds (vigil.*, event.category, ... unless read from the record). */
+START_TEST(keywords_every_value)
+{
+	static const char kw[] = "title: k\nid: k\nlogsource: {product: linux}\n"
+	                         "detection:\n  keywords:\n    - 'Failed password'\n"
+	                         "    - 'socat exec:*'\n  condition: keywords\n";
 	ck_assert(
-	    !hit(rs, mkev(T0, "message", "nothing", "@raw", "Failed password", NULL)));
-	vg_ruleset_destroy(rs);
-	rs = load_ok("title: k\nid: k2\nlogsource: {product: linux}\n"
-	             "detection:\n  kw:\n    '|all':\n      - 'Oab'\n      - ' -Ext '\n"
-	             "  condition: kw\n");
-	ck_assert(hit(rs, mkev(T0, "message", "set-OAB -ext x", NULL)));
-	ck_assert(!hit(rs, mkev(T0, "message", "set-OAB x", NULL)));
-	vg_ruleset_destroy(rs);
+	    hit_grouped(kw, mkev(T0, "message", "x failed PASSWORD for root", NULL)));
+	ck_assert(
+	    hit_grouped(kw, mkev(T0, "message", "run socat EXEC:/bin/sh now", NULL)));
+	ck_assert(!hit_grouped(kw, mkev(T0, "message", "accepted password", NULL)));
+	/* any field, with or without a message; registry fields and extras */
+	ck_assert(hit_grouped(kw, mkev(T0, "message", "hello", "process.command_line",
+	                               "a failed password b", NULL)));
+	ck_assert(hit_grouped(kw, mkev(T0, "NotInTheRegistry", "socat exec:x", NULL)));
+	/* the raw record is not searched: its text is no value */
+	ck_assert(!hit_grouped(kw, mkev(T0, "@raw", "<13>sshd: Failed password for x",
+	                                "message", "nothing", NULL)));
+	ck_assert(!hit_grouped(kw, mkev(T0, "@raw", "Failed password", NULL)));
+
+	/* key names are not values; JSON escapes are not in them */
+	static const char names[] =
+	    "title: k\nid: kn\nlogsource: {product: linux}\n"
+	    "detection:\n  keywords:\n    - Channel\n    - 'C:\\Windows\\Temp\\evil'\n"
+	    "    - 'caf\xc3\xa9'\n  condition: keywords\n";
+	ck_assert(!hit_grouped(
+	    names, mkev(T0, "@raw", "{\"Channel\":\"x\"}", "Channel", "x", NULL)));
+	ck_assert(hit_grouped(names, mkev(T0, "Channel", "the channel", NULL)));
+	ck_assert(hit_grouped(
+	    names,
+	    mkev(T0, "@raw", "{\"CommandLine\":\"C:\\\\Windows\\\\Temp\\\\evil.exe\"}",
+	         "CommandLine", "C:\\Windows\\Temp\\evil.exe", NULL)));
+	ck_assert(hit_grouped(
+	    names, mkev(T0, "@raw", "{\"x\":\"caf\\u00e9\"}", "x", "caf\xc3\xa9", NULL)));
+
+	/* Vigil's classification is not searched, unless the record holds it */
+	static const char cls[] = "title: k\nid: kc\nlogsource: {product: linux}\n"
+	                          "detection:\n  keywords: [process, json]\n"
+	                          "  condition: keywords\n";
+	ck_assert(!hit_grouped(cls, mkev(T0, "event.category", "process", "vigil.format",
+	                                 "json", "x", "y", NULL)));
+	static const char rec[] = "{\"event\":{\"category\":\"process\"}}";
+	struct vg_event *ev = mkev(T0, "@raw", rec, NULL);
+	ck_assert_int_eq(vg_event_set(ev, vg_field_lookup("event.category", 14),
+	                              strstr(rec, "process"), 7, VG_VK_STR),
+	                 VG_OK);
+	ck_assert(hit_grouped(cls, ev));
+	/* numbers are searched as their text; null is not "null" */
+	static const char num[] = "title: k\nid: kd\nlogsource: {product: linux}\n"
+	                          "detection:\n  keywords: ['4625', 'null']\n"
+	                          "  condition: keywords\n";
+	ev = mkev(T0, NULL);
+	ck_assert_int_eq(
+	    vg_event_set(ev, vg_field_lookup("event.code", 10), "4625", 4, VG_VK_NUM),
+	    VG_OK);
+	ck_assert(hit_grouped(num, ev));
+	ev = mkev(T0, NULL);
+	ck_assert_int_eq(
+	    vg_event_set(ev, vg_field_lookup("event.code", 10), "null", 4, VG_VK_NULL),
+	    VG_OK);
+	ck_assert(!hit_grouped(num, ev));
+
+	/* |all: each keyword somewhere in the event, not all in one value */
+	static const char all[] =
+	    "title: k\nid: k2\nlogsource: {product: linux}\n"
+	    "detection:\n  kw:\n    '|all':\n      - 'Oab'\n      - ' -Ext '\n"
+	    "  condition: kw\n";
+	ck_assert(hit_grouped(all, mkev(T0, "message", "set-OAB -ext x", NULL)));
+	ck_assert(hit_grouped(all, mkev(T0, "a0", "set-OAB", "a1", "x -EXT y", NULL)));
+	ck_assert(!hit_grouped(all, mkev(T0, "message", "set-OAB x", NULL)));
+	ck_assert(!hit_grouped(all, mkev(T0, "a0", "set-OAB", "@raw", " -ext ", NULL)));
 }
 END_TEST
 
-/* A long keyword list (hashed lookup over the lowercased text) on the raw record of
- * events without a message: any case, at either end, and from one event to the
- * next in one context (the raw record's lowercased copy is the event's own, apart
- * from the fields'). */
-START_TEST(keyword_list_on_raw_records)
+/* A long keyword list (hashed lookup over the lowercased values) on every value of
+ * the event: any case, at either end, any field, and from one event to the next in
+ * one context (the values gathered and folded for one event are not another's). */
+START_TEST(keyword_list_on_values)
 {
 	struct vg_ruleset *rs = load_ok(
 	    "title: k\nid: kl\nlogsource: {product: linux}\n"
@@ -1578,22 +1667,24 @@ START_TEST(keyword_list_on_raw_records)
 	ck_assert_ptr_nonnull(ctx);
 	const struct vg_rule *hits[4];
 	static const struct {
-		const char *raw, *cmd;
+		const char *field, *value, *note;
 		bool hit;
 	} cases[] = {
-	    {"{\"CommandLine\":\"m.exe SEKURLSA::LogonPasswords\"}", "m.exe", true},
-	    {"{\"x\":\"nothing here\"}", "nothing", false},
-	    {"MiMiDrv.SyS", "x", true},                /* the whole record */
-	    {"loaded from gentilkiwi.com", "y", true}, /* at the end */
-	    {"{\"a\":\"kerberos::gold\"}", "z", false},
-	    {"{\"b\":\"quiet\"}", "run FOXTROT now", true}, /* the field, not raw */
-	    {"{\"c\":\"foxtrot\"}", "quiet", false},        /* raw text is no field */
+	    {"CommandLine", "m.exe SEKURLSA::LogonPasswords", "m.exe", true},
+	    {"CommandLine", "nothing here", "nothing", false},
+	    {"Image", "MiMiDrv.SyS", "x", true},                  /* the whole value */
+	    {"message", "loaded from gentilkiwi.com", "y", true}, /* at the end */
+	    {"a", "kerberos::gold", "z", false},
+	    {"b", "quiet", "run FOXTROT now", true},  /* the selection */
+	    {"c", "foxtrot", "quiet", false},         /* another field is not note */
+	    {"d", "quiet", "privilege::debug", true}, /* keywords search note too */
+	    {"e", "quiet", "quiet", false},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct vg_event *ev =
-		    mkev(T0, "@raw", cases[i].raw, "note", cases[i].cmd, NULL);
+		    mkev(T0, cases[i].field, cases[i].value, "note", cases[i].note, NULL);
 		ck_assert_msg((vg_detect(rs, ctx, ev, hits, 4) > 0) == cases[i].hit,
-		              "case %zu: %s", i, cases[i].raw);
+		              "case %zu: %s", i, cases[i].value);
 	}
 	vg_detect_ctx_destroy(ctx);
 	vg_ruleset_destroy(rs);
@@ -2672,8 +2763,8 @@ static Suite *suite(void)
 	    {"encodings", {mod_base64_offsets, mod_utf16_raw}},
 	    {"modifiers_v2", {mod_fieldref_neq_time, mod_expand_placeholders}},
 	    {"wildcards",
-	     {wildcards_and_escapes, wildcard_one_character, keywords_message_and_raw,
-	      keyword_list_on_raw_records}},
+	     {wildcards_and_escapes, wildcard_one_character, keywords_every_value,
+	      keyword_list_on_values}},
 	    {"index",
 	     {index_differential, index_differential_units, regex_prefilter_sound,
 	      regex_literal_runs, index_one_byte_literals, index_run_requirements}},
