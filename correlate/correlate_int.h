@@ -98,6 +98,13 @@ struct vg_fcond {
 	uint8_t tp; /* enum vg_tpart: compare a part of a date */
 	struct vg_pattern *vals;
 	size_t nvals;
+	/* `all` whose values expand (base64offset, expand, windash, utf16 with a
+	 * byte order mark...): the variants of one value as written are
+	 * alternatives, so `all` holds when each group has a matching variant;
+	 * group g is vals[g ? grp[g - 1] : 0 .. grp[g]), ngrp groups.  NULL: every
+	 * value is its own group (vg_fcond_ngroups, vg_fcond_group) */
+	uint32_t *grp;
+	size_t ngrp;
 	struct vg_faccel *acc; /* long value lists: hashed lookup (detect.c), or NULL */
 	bool lits_only;        /* every value has an exact literal (prefilter.c) */
 	/* lits_only: the values' literal bits as (word, mask) pairs of the group's
@@ -107,6 +114,20 @@ struct vg_fcond {
 	bool one_exact; /* detect.c (load time): one uncased exact string on a named
 	                   field, compared inline */
 };
+
+/* The number of groups of alternatives of fc (vg_fcond.grp). */
+static inline size_t vg_fcond_ngroups(const struct vg_fcond *fc)
+{
+	return fc->grp ? fc->ngrp : fc->nvals;
+}
+
+/* Group g of fc as vals[*from .. *to). */
+static inline void vg_fcond_group(const struct vg_fcond *fc, size_t g, size_t *from,
+                                  size_t *to)
+{
+	*from = !fc->grp ? g : g ? fc->grp[g - 1] : 0;
+	*to = fc->grp ? fc->grp[g] : g + 1;
+}
 
 struct vg_litmask {
 	uint32_t word;

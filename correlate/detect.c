@@ -782,10 +782,12 @@ static bool kw_match(const struct vg_fcond *fc, const struct vg_event *ev,
 	const struct vg_kwval *kv = kw_values(ev, env, &n);
 	const struct vg_value *skip[KW_SKIP_MAX];
 	size_t nskip = kv ? 0 : kw_skipped(ev, env, skip, KW_SKIP_MAX);
-	for (size_t i = 0; i < (fc->all ? fc->nvals : 1); i++) {
+	for (size_t g = 0; g < (fc->all ? vg_fcond_ngroups(fc) : 1); g++) {
 		bool found = false;
 		uint32_t pos = 0;
 		const struct vg_extra *x = NULL;
+		size_t from, to;
+		vg_fcond_group(fc, g, &from, &to);
 		for (size_t k = 0; !found; k++) {
 			const struct vg_value *v;
 			const char *low = NULL;
@@ -798,9 +800,11 @@ static bool kw_match(const struct vg_fcond *fc, const struct vg_event *ev,
 			} else if (!(v = kw_next(ev, &pos, &x, skip, nskip))) {
 				break;
 			}
-			found = fc->all ? value_match(&fc->vals[i], VG_FIELD_NONE, v,
-			                              fc->tp, low, ev, env)
-			                : kw_any_value(fc, v, low, ev, env);
+			if (!fc->all)
+				found = kw_any_value(fc, v, low, ev, env);
+			for (size_t i = from; fc->all && i < to && !found; i++)
+				found = value_match(&fc->vals[i], VG_FIELD_NONE, v,
+				                    fc->tp, low, ev, env);
 		}
 		if (!fc->all)
 			return found != fc->neg;
@@ -831,20 +835,30 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
 	if (fc->acc && want_low && (low = vg_fold_get(env->fold, lf, v)) &&
 	    faccel_match(fc->acc, fc, low, v->len, &res))
 		return res != fc->neg;
-	for (size_t i = 0; i < fc->nvals; i++) {
-		const struct vg_pattern *p = &fc->vals[i];
-		bool m;
-		if (p->lit_exact && env->pf) {
-			m = lit_get(env, p->lit); /* as value_match would */
-		} else {
-			if (want_low && !low)
-				low = vg_fold_get(env->fold, lf, v);
-			m = value_match(p, fc->field, v, fc->tp, low, ev, env);
+	/* `all` (ignoring neg, as lits_match): each group of alternatives needs one
+	 * matching variant (vg_fcond.grp; without it each value is a group) */
+	size_t ng = fc->all ? vg_fcond_ngroups(fc) : 1;
+	for (size_t g = 0; g < ng; g++) {
+		size_t from = 0, to = fc->nvals;
+		if (fc->all)
+			vg_fcond_group(fc, g, &from, &to);
+		bool any = false;
+		for (size_t i = from; i < to && !any; i++) {
+			const struct vg_pattern *p = &fc->vals[i];
+			if (p->lit_exact && env->pf) {
+				any = lit_get(env, p->lit); /* as value_match would */
+			} else {
+				if (want_low && !low)
+					low = vg_fold_get(env->fold, lf, v);
+				any = value_match(p, fc->field, v, fc->tp, low, ev, env);
+			}
 		}
-		if (m != fc->all)
-			return fc->all ? false : !fc->neg;
+		if (!fc->all)
+			return any != fc->neg;
+		if (!any)
+			return false;
 	}
-	return fc->all ? true : fc->neg;
+	return true;
 }
 
 /* vg_sel_match, inlined into the flat program's loop (most selections are one map

@@ -1668,7 +1668,9 @@ static void sel_finish(struct vg_sel *sel)
 	for (size_t a = 0; a < sel->nalts; a++)
 		for (size_t i = 0; i < sel->alts[a].n; i++) {
 			struct vg_fcond *fc = &sel->alts[a].conds[i];
-			bool only = fc->nvals > 0;
+			/* an `all` of groups of variants needs one bit per group,
+			 * which the (word, mask) tests cannot say: fcond_match */
+			bool only = fc->nvals > 0 && !fc->grp;
 			for (size_t v = 0; v < fc->nvals && only; v++)
 				only = fc->vals[v].lit_exact;
 			fc->lits_only = only;
@@ -1964,11 +1966,16 @@ static void map_reqs(struct lbuild *rc, const struct vg_smap *m, struct reqs *q,
 					req_add(q, tmp);
 				continue;
 			}
-			for (size_t v = 0; v < fc->nvals; v++) {
+			/* `all`: one set per value as written, of its variants'
+			 * literals (any variant may be the one that holds) */
+			for (size_t g = 0; g < vg_fcond_ngroups(fc); g++) {
+				size_t from, to;
+				vg_fcond_group(fc, g, &from, &to);
 				struct vg_fcond one = *fc;
 				one.all = false;
-				one.vals = &fc->vals[v];
-				one.nvals = 1;
+				one.grp = NULL;
+				one.vals = &fc->vals[from];
+				one.nvals = to - from;
 				if (fcond_anchors(rc, &one, rank, tmp))
 					req_add(q, tmp);
 			}

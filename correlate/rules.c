@@ -323,9 +323,9 @@ static bool parse_mods(struct loader *ld, const yaml_node_t *at, const char *s,
 		         m->on[MOD_ALL] ? "all" : "exists");
 		return false;
 	}
-	if (m->on[MOD_WINDASH] && (type || m->on[MOD_ALL])) {
-		rule_err(ld, at, "'windash' combined with '%s' is not supported",
-		         m->on[MOD_ALL] ? "all" : "a type modifier");
+	if (m->on[MOD_WINDASH] && type) {
+		rule_err(ld, at,
+		         "'windash' combined with a type modifier is not supported");
 		return false;
 	}
 	return true;
@@ -1021,14 +1021,33 @@ static bool compile_item(struct loader *ld, const yaml_node_t *kn, const char *k
 		rule_err(ld, kn, "'all' needs a list of at least two values");
 		return false;
 	}
-	bool ok = true;
-	size_t cap = 0;
+	bool ok = true, grouped = false;
+	size_t cap = 0, g = 0;
+	/* `all`: where each value's variants end (vg_fcond.grp), kept only when
+	 * some value gave more than one */
+	uint32_t *ends = fc->all ? malloc(n * sizeof(*ends)) : NULL;
+	if (fc->all && !ends) {
+		ld->nomem = true;
+		return false;
+	}
 	if (vn && vn->type == YAML_SEQUENCE_NODE) {
 		for (yaml_node_item_t *it = vn->data.sequence.items.start;
-		     it < vn->data.sequence.items.top; it++)
+		     it < vn->data.sequence.items.top; it++) {
+			size_t before = fc->nvals;
 			ok &= add_values(ld, node(doc, *it), &m, keyword, fc, &cap);
+			if (ends) {
+				grouped |= fc->nvals - before != 1;
+				ends[g++] = (uint32_t)fc->nvals;
+			}
+		}
 	} else {
 		ok &= add_values(ld, vn, &m, keyword, fc, &cap);
+	}
+	if (ok && grouped) {
+		fc->grp = ends;
+		fc->ngrp = g;
+	} else {
+		free(ends);
 	}
 	return ok;
 }
@@ -1040,6 +1059,8 @@ static void fcond_free(struct vg_fcond *fc)
 	for (size_t i = 0; i < fc->nvals; i++)
 		vg_pattern_free(&fc->vals[i]);
 	free(fc->vals);
+	free(fc->grp);
+	fc->grp = NULL;
 }
 
 static void smap_free(struct vg_smap *m)

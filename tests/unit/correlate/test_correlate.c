@@ -660,8 +660,8 @@ START_TEST(mod_errors)
 	    {"    a|exists: maybe\n", "'exists' needs true or false, not 'maybe'"},
 	    {"    a|all: x\n", "'all' needs a list of at least two values"},
 	    {"    a|contains|startswith: x\n", "conflicting modifiers"},
-	    {"    a|windash|all: [-a, -b]\n",
-	     "'windash' combined with 'all' is not supported"},
+	    {"    a|windash|re: '-a'\n",
+	     "'windash' combined with a type modifier is not supported"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char yaml[512], want[512];
@@ -1688,6 +1688,57 @@ START_TEST(keyword_list_on_values)
 	}
 	vg_detect_ctx_destroy(ctx);
 	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* |all ANDs the values as written; the variants one value expands into
+ * (base64offset's three offsets, a placeholder's values, windash's dashes) are
+ * alternatives of that value.  Alone and in a group of 8 (the index must require
+ * one literal per value, not every variant's). */
+START_TEST(all_of_expanded_values)
+{
+	vg_field_intern("a", 1); /* before the events, which the rules load after */
+	static const char b64[] =
+	    "title: k\nid: b\nlogsource: {product: linux}\n"
+	    "detection:\n  sel:\n    a|base64offset|contains|all: [hello, world]\n"
+	    "  condition: sel\n";
+	ck_assert(hit_grouped(b64, mkev(T0, "a", "aGVsbG d29ybG", NULL)));
+	char h[64], w[64], v[160];
+	for (int sh = 0; sh < 3; sh++) { /* each value at its own offset */
+		char plain[32];
+		snprintf(plain, sizeof(plain), "%.*shello", sh, "xy");
+		b64enc((const unsigned char *)plain, strlen(plain), h);
+		snprintf(plain, sizeof(plain), "%.*sworld", (sh + 1) % 3, "xy");
+		b64enc((const unsigned char *)plain, strlen(plain), w);
+		snprintf(v, sizeof(v), "%s %s", h, w);
+		ck_assert_msg(hit_grouped(b64, mkev(T0, "a", v, NULL)), "%s", v);
+		ck_assert(!hit_grouped(b64, mkev(T0, "a", h, NULL)));
+		ck_assert(!hit_grouped(b64, mkev(T0, "a", w, NULL)));
+	}
+	static const char exp[] =
+	    "placeholders:\n  admins: [alice, bob]\n---\n"
+	    "title: k\nid: e\nlogsource: {product: linux}\n"
+	    "detection:\n  sel:\n    a|contains|expand|all: ['%admins%', runas]\n"
+	    "  condition: sel\n";
+	ck_assert(hit_grouped(exp, mkev(T0, "a", "runas /user:alice cmd", NULL)));
+	ck_assert(hit_grouped(exp, mkev(T0, "a", "RUNAS /user:bob", NULL)));
+	ck_assert(!hit_grouped(exp, mkev(T0, "a", "runas /user:carol", NULL)));
+	ck_assert(!hit_grouped(exp, mkev(T0, "a", "alice bob", NULL)));
+	/* windash's variants too (so windash|all loads now) */
+	static const char wd[] =
+	    "title: k\nid: w\nlogsource: {product: linux}\n"
+	    "detection:\n  sel:\n    a|windash|contains|all: [' -enc ', ' -nop ']\n"
+	    "  condition: sel\n";
+	ck_assert(hit_grouped(wd, mkev(T0, "a", "ps /enc x -nop y", NULL)));
+	ck_assert(hit_grouped(wd, mkev(T0, "a", "ps -nop /enc x", NULL)));
+	ck_assert(!hit_grouped(wd, mkev(T0, "a", "ps /enc x", NULL)));
+	/* keywords: each value's variants anywhere in the event */
+	static const char kwb[] =
+	    "title: k\nid: kb\nlogsource: {product: linux}\n"
+	    "detection:\n  kw:\n    '|base64offset|all': [hello, world]\n"
+	    "  condition: kw\n";
+	ck_assert(hit_grouped(kwb, mkev(T0, "a", "aGVsbG", "b", "d29ybG", NULL)));
+	ck_assert(!hit_grouped(kwb, mkev(T0, "a", "aGVsbG", NULL)));
 }
 END_TEST
 
@@ -2760,7 +2811,7 @@ static Suite *suite(void)
 	    {"modifiers",
 	     {mod_plain_and_case, mod_contains_starts_ends_all, mod_re,
 	      mod_cidr_exists_num_null, mod_windash, mod_errors}},
-	    {"encodings", {mod_base64_offsets, mod_utf16_raw}},
+	    {"encodings", {mod_base64_offsets, mod_utf16_raw, all_of_expanded_values}},
 	    {"modifiers_v2", {mod_fieldref_neq_time, mod_expand_placeholders}},
 	    {"wildcards",
 	     {wildcards_and_escapes, wildcard_one_character, keywords_every_value,
