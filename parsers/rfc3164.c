@@ -256,10 +256,11 @@ static bool iso_time(const char *buf, size_t len, size_t *i, int offset_sec, vg_
 		while (j < len && buf[j] != ' ')
 			j++;
 	}
-	/* A zone written "+hhmm" (no colon, macOS / ISO 8601 basic): apply it here. */
+	/* A zone written "+hhmm" (no colon, macOS / ISO 8601 basic): apply it here.
+	 * The shortest such timestamp is 19 + 5 bytes (no fraction). */
 	size_t n = j - *i;
 	const char *z = buf + j - 5;
-	if (n > 19 + 5 && (z[0] == '+' || z[0] == '-') && all_digits(z + 1, 4) &&
+	if (n >= 19 + 5 && (z[0] == '+' || z[0] == '-') && all_digits(z + 1, 4) &&
 	    z[-1] != ':') {
 		int off = ((z[1] - '0') * 10 + (z[2] - '0')) * 3600 +
 		          ((z[3] - '0') * 10 + (z[4] - '0')) * 60;

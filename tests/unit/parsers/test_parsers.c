@@ -370,6 +370,17 @@ START_TEST(rfc3164_iso_timestamp)
 	expect(ev, "host.name", "host");
 	expect(ev, "process.pid", "12");
 	expect(ev, "message", "msg");
+	/* a "+hhmm" zone right after the seconds: exactly 24 bytes, the shortest form */
+	const char *lines[] = {"2024-01-01T00:00:00+0100 host1 prog: m",
+	                       "<13>2024-01-01T00:00:00+0100 host1 prog: m",
+	                       "2023-12-31 22:30:00-0030 host1 prog: m"};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		ev = parse_ok(VG_FMT_SYSLOG, lines[i], REF_2015);
+		expect_ts(ev, "2023-12-31T23:00:00.000000Z");
+		expect(ev, "host.name", "host1");
+		expect(ev, "log.syslog.appname", "prog");
+		expect(ev, "message", "m");
+	}
 }
 END_TEST
 
