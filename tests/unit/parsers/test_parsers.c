@@ -1466,6 +1466,77 @@ START_TEST(sshd_failures)
 }
 END_TEST
 
+/* sshd logs an invalid user name as sent, spaces included: a name carrying its own
+ * "from IP port N" must not become the source address.  Each line's real peer is
+ * 1.2.3.4 port 22; the name is kept whole. */
+START_TEST(sshd_user_name_cannot_spoof_source)
+{
+	static const struct {
+		const char *msg, *user, *action;
+	} cases[] = {
+	    {"Failed password for invalid user x from 6.6.6.6 port 1 from 1.2.3.4 port "
+	     "22 "
+	     "ssh2",
+	     "x from 6.6.6.6 port 1", "ssh_login"},
+	    {"Failed publickey for invalid user x from 6.6.6.6 port 1 ssh2: RSA SHA256:a "
+	     "from 1.2.3.4 port 22 ssh2: RSA SHA256:b",
+	     "x from 6.6.6.6 port 1 ssh2: RSA SHA256:a", "ssh_login"},
+	    {"message repeated 2 times: [ Failed password for invalid user x from "
+	     "6.6.6.6 "
+	     "port 1 from 1.2.3.4 port 22 ssh2]",
+	     "x from 6.6.6.6 port 1", "ssh_login"},
+	    {"Invalid user x from 6.6.6.6 port 1 from 1.2.3.4 port 22",
+	     "x from 6.6.6.6 port 1", "ssh_invalid_user"},
+	    {"error: maximum authentication attempts exceeded for invalid user x from "
+	     "6.6.6.6 port 1 from 1.2.3.4 port 22 ssh2 [preauth]",
+	     "x from 6.6.6.6 port 1", "ssh_login"},
+	    {"Connection closed by invalid user a 6.6.6.6 port 1 1.2.3.4 port 22 "
+	     "[preauth]",
+	     "a 6.6.6.6 port 1", "ssh_disconnect"},
+	    {"Connection reset by authenticating user a 6.6.6.6 port 1 1.2.3.4 port 22 "
+	     "[preauth]",
+	     "a 6.6.6.6 port 1", "ssh_disconnect"},
+	    {"Disconnected from invalid user a 6.6.6.6 port 1 1.2.3.4 port 22 [preauth]",
+	     "a 6.6.6.6 port 1", "ssh_disconnect"},
+	    {"Disconnecting invalid user a 6.6.6.6 port 1 1.2.3.4 port 22: Too many "
+	     "authentication failures [preauth]",
+	     "a 6.6.6.6 port 1", "ssh_login"},
+	    {"Postponed keyboard-interactive/pam for invalid user x from 6.6.6.6 port 1 "
+	     "from 1.2.3.4 port 22 ssh2 [preauth]",
+	     "x from 6.6.6.6 port 1", "ssh_auth_postponed"},
+	};
+	char line[512];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), "Mar  7 10:00:00 host sshd[42]: %s",
+		         cases[i].msg);
+		struct vg_event *ev = sys(line);
+		expect(ev, "event.action", cases[i].action);
+		expect(ev, "user.name", cases[i].user);
+		expect(ev, "source.ip", "1.2.3.4");
+		expect_kind(ev, "source.port", "22", VG_VK_NUM);
+	}
+	/* PAM's error names the peer without a port */
+	struct vg_event *ev =
+	    sys("Mar  7 10:00:00 host sshd[42]: error: PAM: Authentication failure for "
+	        "illegal user x from 6.6.6.6 from 1.2.3.4");
+	expect(ev, "user.name", "x from 6.6.6.6");
+	expect(ev, "source.ip", "1.2.3.4");
+	/* a certificate's key ID is the client's text too: with spaces in it the line
+	 * is not decoded rather than read at the wrong "from" */
+	ev =
+	    sys("Mar  7 10:00:00 host sshd[42]: Failed publickey for invalid user x from "
+	        "1.2.3.4 port 22 ssh2: RSA-CERT ID y from 6.6.6.6 port 1 ssh2: "
+	        "RSA SHA256:b (serial 1) CA RSA SHA256:c");
+	expect(ev, "vigil.decoder", "sshd");
+	expect_unset(ev, "source.ip");
+	ev = sys(
+	    "Mar  7 10:00:00 host sshd[42]: Failed publickey for invalid user x y from "
+	    "1.2.3.4 port 22 ssh2: RSA-CERT ID id1 (serial 1) CA RSA SHA256:c");
+	expect(ev, "user.name", "x y");
+	expect(ev, "source.ip", "1.2.3.4");
+}
+END_TEST
+
 START_TEST(sshd_sessions_and_unmatched)
 {
 	struct vg_event *ev = sys("Dec 10 07:08:28 LabSZ sshd[24208]: Connection closed "
@@ -2097,7 +2168,9 @@ static Suite *parsers_suite(void)
 	     {decoder_unknown_keys_suggest, decoder_bad_regex_reports_offset,
 	      decoder_structure_errors, decoder_custom_selection,
 	      decoder_literal_fast_path}},
-	    {"sshd", {sshd_accepted, sshd_failures, sshd_sessions_and_unmatched}},
+	    {"sshd",
+	     {sshd_accepted, sshd_failures, sshd_sessions_and_unmatched,
+	      sshd_user_name_cannot_spoof_source}},
 	    {"pam_sudo_su", {pam_unix_lines, sudo_lines, su_lines}},
 	    {"decoders_more",
 	     {sshd_extended, pam_legacy_and_chauthtok, logind_and_cron, user_management,
