@@ -17,8 +17,11 @@
  *    are "syscall.a0".."syscall.a3" so the short names stay the argv.  The ECS fields
  *    are set besides; auditd.record_types lists every record's type in order.
  *  - Values the kernel hex-encodes (EXECVE arguments, proctitle, cwd, name, comm,
- *    exe, acct, key when unquoted and all hex) are decoded into the arena; EXECVE
- *    arguments (including a2[0]/a2[1] chunks) join into process.command_line.
+ *    exe, acct, key when unquoted and all hex) are decoded into the arena, NUL bytes
+ *    as spaces and other control bytes or invalid UTF-8 as '?'; only proctitle drops
+ *    its trailing NULs (argv terminators, padding), every other value keeps each
+ *    byte, a trailing space too ("/tmp/evil ").  EXECVE arguments (including
+ *    a2[0]/a2[1] chunks) join into process.command_line.
  *  - Enriched records (log_format=ENRICHED: a 0x1d byte, then UID="root" ...) give
  *    the user / group names.
  *  - A file syscall's event.type comes from its PATH items' nametype: CREATE ->
@@ -191,23 +194,29 @@ static bool encoded_name(struct vg_str type, const char *k, size_t n)
 	return false;
 }
 
-/* Decode hex into the arena; NUL bytes become spaces (argv separators) and other
- * control bytes '?', so the result is printable UTF-8 when the input was.  Invalid
- * UTF-8 in the decoded bytes is replaced by '?' too.  @return NULL on OOM. */
-static char *hex_decode(struct vg_arena *arena, const char *s, size_t n, size_t *out_len)
+/* Decode n hex digits (n even, all hex) into n / 2 raw bytes in the arena, plus a
+ * NUL.  @return NULL on OOM. */
+static char *hex_bytes(struct vg_arena *arena, const char *s, size_t n)
 {
 	size_t m = n / 2;
 	char *o = vg_arena_alloc(arena, m + 1);
 	if (!o)
 		return NULL;
+	for (size_t i = 0; i < m; i++)
+		o[i] = (char)(hexv(s[2 * i]) << 4 | hexv(s[2 * i + 1]));
+	o[m] = '\0';
+	return o;
+}
+
+/* Make m decoded bytes printable text, in place: NUL bytes become spaces (argv
+ * separators), other control bytes and invalid UTF-8 '?'.  Every other byte, a
+ * trailing space too, is kept: it is the value's own. */
+static void make_text(char *o, size_t m)
+{
 	for (size_t i = 0; i < m; i++) {
-		unsigned char c =
-		    (unsigned char)(hexv(s[2 * i]) << 4 | hexv(s[2 * i + 1]));
+		unsigned char c = (unsigned char)o[i];
 		o[i] = c == 0 ? ' ' : c < 0x20 || c == 0x7f ? '?' : (char)c;
 	}
-	while (m && o[m - 1] == ' ')
-		m--; /* proctitle ends in NUL-separated nothing */
-	o[m] = '\0';
 	for (size_t i = 0; i < m;) {
 		size_t bad = vgp_utf8_check(o + i, m - i);
 		if (bad == m - i)
@@ -215,8 +224,6 @@ static char *hex_decode(struct vg_arena *arena, const char *s, size_t n, size_t 
 		o[i + bad] = '?';
 		i += bad + 1;
 	}
-	*out_len = m;
-	return o;
 }
 
 /* ------------------------------------------------------------ building */
@@ -300,10 +307,18 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 
 	if (!kv->quoted && encoded_name(type, kv->k.ptr, kv->k.len) &&
 	    all_hex_even(v.ptr, v.len)) {
-		size_t n;
-		char *d = hex_decode(ev->arena, v.ptr, v.len, &n);
+		char *d = hex_bytes(ev->arena, v.ptr, v.len);
+		size_t n = v.len / 2;
 		if (!d)
 			return VG_ERR_NOMEM;
+		/* proctitle is the argv, each argument NUL-terminated, and may end in
+		 * NUL padding: those NULs are no part of the title.  No other value
+		 * loses a byte. */
+		if (key_is(kv->k, "proctitle"))
+			while (n && d[n - 1] == '\0')
+				n--;
+		make_text(d, n);
+		d[n] = '\0';
 		v = vg_str_make(d, n);
 	}
 	if (enriched) {

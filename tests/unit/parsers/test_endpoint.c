@@ -435,6 +435,33 @@ START_TEST(auditd_enriched_and_user_records)
 }
 END_TEST
 
+/* A hex-encoded value keeps every byte, a trailing space too: only proctitle drops
+ * its trailing NULs (argv terminators); NUL inside it separates the arguments. */
+START_TEST(auditd_hex_values_keep_their_bytes)
+{
+	struct vg_event *ev = parse_ok(
+	    VG_FMT_AUDITD,
+	    "type=SYSCALL msg=audit(1700000000.123:100): arch=c000003e syscall=257 "
+	    "success=yes exit=3 items=1 ppid=1 pid=2 comm=746F756368 "
+	    "exe=\"/usr/bin/touch\"\n"
+	    "type=CWD msg=audit(1700000000.123:100): cwd=2F746D702F6120\n"
+	    "type=PATH msg=audit(1700000000.123:100): item=0 name=2F746D702F6576696C20 "
+	    "inode=2 nametype=CREATE\n"
+	    "type=PROCTITLE msg=audit(1700000000.123:100): "
+	    "proctitle=746F756368002F746D702F6576696C200000\n");
+	expect(ev, "file.path", "/tmp/evil ");
+	expect(ev, "name", "/tmp/evil ");
+	expect(ev, "process.working_directory", "/tmp/a ");
+	expect(ev, "process.name", "touch");
+	expect(ev, "process.title", "touch /tmp/evil ");
+	/* an EXECVE argument ending in a space keeps it */
+	ev = parse_ok(VG_FMT_AUDITD, "type=EXECVE msg=audit(2.0:9): argc=2 a0=\"rm\" "
+	                             "a1=2F746D702F6576696C20");
+	expect(ev, "a1", "/tmp/evil ");
+	expect(ev, "process.command_line", "rm /tmp/evil ");
+}
+END_TEST
+
 START_TEST(auditd_invalid)
 {
 	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=SYSCALL msg=audit(x): a=b"),
@@ -1212,6 +1239,7 @@ static Suite *endpoint_suite(void)
 	    {"third_party_alerts", {suricata_eve_alert, wazuh_alert}},
 	    {"auditd",
 	     {auditd_execve_group, auditd_enriched_and_user_records, auditd_invalid}},
+	    {"auditd_values", {auditd_hex_values_keep_their_bytes}},
 	    {"auditd_stream",
 	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
 	    {"windows",
