@@ -20,8 +20,11 @@
  *    exe, acct, key when unquoted and all hex) are decoded into the arena, NUL bytes
  *    as spaces and other control bytes or invalid UTF-8 as '?'; only proctitle drops
  *    its trailing NULs (argv terminators, padding), every other value keeps each
- *    byte, a trailing space too ("/tmp/evil ").  EXECVE arguments (including
- *    a2[0]/a2[1] chunks) join into process.command_line.
+ *    byte, a trailing space too ("/tmp/evil ").  EXECVE arguments join into
+ *    process.command_line; a long one comes as chunks a2[0], a2[1]... (cut at any
+ *    byte), whose bytes are joined before they are decoded and made text, the whole
+ *    argument then being a2 like the others (a2[M] keep the kernel's text, a2_len
+ *    is a number, never hex).
  *  - Enriched records (log_format=ENRICHED: a 0x1d byte, then UID="root" ...) give
  *    the user / group names.
  *  - A file syscall's event.type comes from its PATH items' nametype: CREATE ->
@@ -181,13 +184,41 @@ static bool all_hex_even(const char *s, size_t n)
 	return true;
 }
 
+/* Parse "aN" or "aN[M]" (EXECVE argument names). */
+static bool arg_index(struct vg_str k, long *n, long *chunk)
+{
+	size_t i = 1;
+	*n = 0;
+	*chunk = -1;
+	if (k.len < 2 || k.ptr[0] != 'a' || !is_digit(k.ptr[1]))
+		return false;
+	while (i < k.len && is_digit(k.ptr[i]) && *n < MAX_ARGS)
+		*n = *n * 10 + (k.ptr[i++] - '0');
+	if (i == k.len)
+		return true;
+	if (k.ptr[i] != '[')
+		return false;
+	long c = 0;
+	size_t d = ++i;
+	while (i < k.len && is_digit(k.ptr[i]) && c < 100000)
+		c = c * 10 + (k.ptr[i++] - '0');
+	if (i == d || i + 1 != k.len || k.ptr[i] != ']')
+		return false;
+	*chunk = c;
+	return true;
+}
+
 /* Fields the kernel writes hex-encoded when they hold unsafe bytes. */
 static bool encoded_name(struct vg_str type, const char *k, size_t n)
 {
 	static const char *const names[] = {"proctitle", "cwd",  "name", "comm", "exe",
 	                                    "acct",      "path", "key",  "data", "cmd"};
+	long arg, chunk;
 	if (n >= 2 && k[0] == 'a' && is_digit(k[1]))
-		return vg_str_eq(type, "EXECVE"); /* SYSCALL aN are registers */
+		/* EXECVE's aN and aN[M], not aN_len (a decimal length); SYSCALL's aN
+		 * are registers */
+		return vg_str_eq(type, "EXECVE") &&
+		       arg_index(vg_str_make(k, n), &arg, &chunk);
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strlen(names[i]) == n && memcmp(names[i], k, n) == 0)
 			return true;
@@ -240,6 +271,7 @@ struct abuild {
 	size_t nseen;
 	/* EXECVE */
 	struct vg_str args[64];
+	bool chunked[64]; /* args[n] is aN[0], aN[1]... joined, not yet text */
 	size_t nargs_direct;
 	long argc;
 	bool have_execve;
@@ -275,51 +307,39 @@ static bool key_is(struct vg_str k, const char *lit)
 	return vg_str_eq(k, lit);
 }
 
-/* Parse "aN" or "aN[M]" (EXECVE argument names). */
-static bool arg_index(struct vg_str k, long *n, long *chunk)
-{
-	size_t i = 1;
-	*n = 0;
-	*chunk = -1;
-	if (k.len < 2 || k.ptr[0] != 'a' || !is_digit(k.ptr[1]))
-		return false;
-	while (i < k.len && is_digit(k.ptr[i]) && *n < MAX_ARGS)
-		*n = *n * 10 + (k.ptr[i++] - '0');
-	if (i == k.len)
-		return true;
-	if (k.ptr[i] != '[')
-		return false;
-	long c = 0;
-	size_t d = ++i;
-	while (i < k.len && is_digit(k.ptr[i]) && c < 100000)
-		c = c * 10 + (k.ptr[i++] - '0');
-	if (i == d || i + 1 != k.len || k.ptr[i] != ']')
-		return false;
-	*chunk = c;
-	return true;
-}
-
 static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
                     bool enriched)
 {
 	struct vg_event *ev = b->ev;
 	struct vg_str v = kv->v;
+	long arg, chunk;
+	/* An argument too long for one value is written as chunks aN[0], aN[1]...
+	 * cut anywhere, inside a UTF-8 character too: their bytes are joined first
+	 * and made text once, in finish().  The chunk's own field keeps the text as
+	 * written. */
+	bool is_chunk =
+	    vg_str_eq(type, "EXECVE") && arg_index(kv->k, &arg, &chunk) && chunk >= 0;
+	struct vg_str bytes = v; /* a chunk's bytes: hex decoded, not yet text */
 
 	if (!kv->quoted && encoded_name(type, kv->k.ptr, kv->k.len) &&
 	    all_hex_even(v.ptr, v.len)) {
 		char *d = hex_bytes(ev->arena, v.ptr, v.len);
-		size_t n = v.len / 2;
+		size_t m = v.len / 2;
 		if (!d)
 			return VG_ERR_NOMEM;
-		/* proctitle is the argv, each argument NUL-terminated, and may end in
-		 * NUL padding: those NULs are no part of the title.  No other value
-		 * loses a byte. */
-		if (key_is(kv->k, "proctitle"))
-			while (n && d[n - 1] == '\0')
-				n--;
-		make_text(d, n);
-		d[n] = '\0';
-		v = vg_str_make(d, n);
+		if (is_chunk) {
+			bytes = vg_str_make(d, m);
+		} else {
+			/* proctitle is the argv, each argument NUL-terminated, and may
+			 * end in NUL padding: those NULs are no part of the title.  No
+			 * other value loses a byte. */
+			if (key_is(kv->k, "proctitle"))
+				while (m && d[m - 1] == '\0')
+					m--;
+			make_text(d, m);
+			d[m] = '\0';
+			v = vg_str_make(d, m);
+		}
 	}
 	if (enriched) {
 		if (key_is(kv->k, "UID"))
@@ -333,31 +353,33 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 		else if (key_is(kv->k, "SYSCALL"))
 			remember(&b->e_syscall, v);
 	} else if (vg_str_eq(type, "EXECVE")) {
-		long n, chunk;
 		if (key_is(kv->k, "argc")) {
 			b->argc = 0;
 			for (size_t i = 0; i < v.len && i < 6 && is_digit(v.ptr[i]); i++)
 				b->argc = b->argc * 10 + (v.ptr[i] - '0');
 			b->have_execve = true;
-		} else if (arg_index(kv->k, &n, &chunk) && chunk < 0 && n < 64) {
-			b->args[n] = v;
-			if ((size_t)n + 1 > b->nargs_direct)
-				b->nargs_direct = (size_t)n + 1;
+		} else if (arg_index(kv->k, &arg, &chunk) && !is_chunk && arg < 64) {
+			b->args[arg] = v;
+			b->chunked[arg] = false;
+			if ((size_t)arg + 1 > b->nargs_direct)
+				b->nargs_direct = (size_t)arg + 1;
 			b->have_execve = true;
-		} else if (arg_index(kv->k, &n, &chunk) && n < 64) {
-			/* aN[M] chunks: concatenate in arrival order (the kernel writes
-			 * them in order). */
-			struct vg_str prev = b->args[n];
-			char *cat = vg_arena_alloc(ev->arena, prev.len + v.len + 1);
+		} else if (is_chunk && arg < 64) {
+			/* concatenate in arrival order (the kernel writes them in
+			 * order) */
+			struct vg_str prev =
+			    b->chunked[arg] ? b->args[arg] : vg_str_make(NULL, 0);
+			char *cat = vg_arena_alloc(ev->arena, prev.len + bytes.len + 1);
 			if (!cat)
 				return VG_ERR_NOMEM;
 			if (prev.len)
 				memcpy(cat, prev.ptr, prev.len);
-			memcpy(cat + prev.len, v.ptr, v.len);
-			cat[prev.len + v.len] = '\0';
-			b->args[n] = vg_str_make(cat, prev.len + v.len);
-			if ((size_t)n + 1 > b->nargs_direct)
-				b->nargs_direct = (size_t)n + 1;
+			memcpy(cat + prev.len, bytes.ptr, bytes.len);
+			cat[prev.len + bytes.len] = '\0';
+			b->args[arg] = vg_str_make(cat, prev.len + bytes.len);
+			b->chunked[arg] = true;
+			if ((size_t)arg + 1 > b->nargs_direct)
+				b->nargs_direct = (size_t)arg + 1;
 			b->have_execve = true;
 		}
 	} else {
@@ -578,6 +600,21 @@ static vg_err finish(struct abuild *b, struct vg_str node, struct vg_str key)
 	struct vg_event *ev = b->ev;
 	vg_err err;
 
+	/* a chunked argument is text once whole, and addressable as aN like the others */
+	for (size_t i = 0; i < b->nargs_direct; i++) {
+		if (!b->chunked[i])
+			continue;
+		make_text((char *)b->args[i].ptr, b->args[i].len);
+		char name[24];
+		int nl = snprintf(name, sizeof(name), "a%zu", i);
+		char *nm = vg_arena_strndup(ev->arena, name, (size_t)nl);
+		if (!nm)
+			return VG_ERR_NOMEM;
+		if (!seen_before(b, vg_str_make(nm, (size_t)nl)) &&
+		    (err = vg_event_set_named(ev, nm, (size_t)nl, b->args[i].ptr,
+		                              b->args[i].len, VG_VK_STR, false)))
+			return err;
+	}
 	/* process.command_line from EXECVE, else the decoded proctitle */
 	if (b->have_execve && b->nargs_direct) {
 		size_t n = b->nargs_direct, total = 0;

@@ -462,6 +462,34 @@ START_TEST(auditd_hex_values_keep_their_bytes)
 }
 END_TEST
 
+/* A long EXECVE argument comes as chunks aN[0], aN[1]... cut at any byte: joined
+ * before decoding, a space or a UTF-8 character across the cut survives; the whole
+ * argument is aN, aN_len stays the number it is. */
+START_TEST(auditd_execve_chunks_decoded_whole)
+{
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_AUDITD, "type=EXECVE msg=audit(1700000003.000:103): argc=3 "
+	                            "a0=\"sh\" a1=\"-c\" a2_len=32 "
+	                            "a2[0]=6563686F2068656C6C6F20 a2[1]=776F726C64");
+	expect(ev, "process.command_line", "sh -c echo hello world");
+	expect(ev, "a2", "echo hello world");
+	expect(ev, "a2_len", "32");
+	expect(ev, "a2[0]", "6563686F2068656C6C6F20");
+	expect(ev, "process.args_count", "3");
+	/* "été" = c3 a9 74 c3 a9, cut inside the first character */
+	ev = parse_ok(VG_FMT_AUDITD, "type=EXECVE msg=audit(1700000004.000:104): argc=2 "
+	                             "a0=\"echo\" a1_len=10 a1[0]=c3 a1[1]=a974c3a9");
+	expect(ev, "process.command_line", "echo \xC3\xA9t\xC3\xA9");
+	expect(ev, "a1", "\xC3\xA9t\xC3\xA9");
+	/* chunks in two EXECVE records of one event */
+	ev = parse_ok(
+	    VG_FMT_AUDITD,
+	    "type=EXECVE msg=audit(5.0:1): argc=2 a0=\"ls\" a1_len=4 a1[0]=4120\n"
+	    "type=EXECVE msg=audit(5.0:1): a1[1]=2042");
+	expect(ev, "process.command_line", "ls A  B");
+}
+END_TEST
+
 START_TEST(auditd_invalid)
 {
 	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=SYSCALL msg=audit(x): a=b"),
@@ -1239,7 +1267,8 @@ static Suite *endpoint_suite(void)
 	    {"third_party_alerts", {suricata_eve_alert, wazuh_alert}},
 	    {"auditd",
 	     {auditd_execve_group, auditd_enriched_and_user_records, auditd_invalid}},
-	    {"auditd_values", {auditd_hex_values_keep_their_bytes}},
+	    {"auditd_values",
+	     {auditd_hex_values_keep_their_bytes, auditd_execve_chunks_decoded_whole}},
 	    {"auditd_stream",
 	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
 	    {"windows",
