@@ -20,11 +20,12 @@
  *    exe, acct, key when unquoted and all hex) are decoded into the arena, NUL bytes
  *    as spaces and other control bytes or invalid UTF-8 as '?'; only proctitle drops
  *    its trailing NULs (argv terminators, padding), every other value keeps each
- *    byte, a trailing space too ("/tmp/evil ").  EXECVE arguments join into
- *    process.command_line; a long one comes as chunks a2[0], a2[1]... (cut at any
- *    byte), whose bytes are joined before they are decoded and made text, the whole
- *    argument then being a2 like the others (a2[M] keep the kernel's text, a2_len
- *    is a number, never hex).
+ *    byte, a trailing space too ("/tmp/evil ").
+ *  - EXECVE arguments, all of them, join into process.command_line;
+ *    auditd.args_missing counts those below argc the event lacks (a huge argv split
+ *    over two events).  A long argument comes as chunks a2[0], a2[1]... cut at any
+ *    byte: their bytes are joined, then decoded and made text, the whole argument
+ *    being a2 like the others (a2[M] keep the kernel's text; a2_len is a number).
  *  - Enriched records (log_format=ENRICHED: a 0x1d byte, then UID="root" ...) give
  *    the user / group names.
  *  - A file syscall's event.type comes from its PATH items' nametype: CREATE ->
@@ -35,11 +36,13 @@
  */
 #include "parsers_int.h"
 
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define AUDIT_KEY_MAX 63
 #define MAX_SEEN      192
-#define MAX_ARGS      4096
+#define MAX_ARGS      0x7FFFFFFF /* the kernel's MAX_ARG_STRINGS */
 
 /* ------------------------------------------------------------ header */
 
@@ -192,8 +195,11 @@ static bool arg_index(struct vg_str k, long *n, long *chunk)
 	*chunk = -1;
 	if (k.len < 2 || k.ptr[0] != 'a' || !is_digit(k.ptr[1]))
 		return false;
-	while (i < k.len && is_digit(k.ptr[i]) && *n < MAX_ARGS)
-		*n = *n * 10 + (k.ptr[i++] - '0');
+	for (; i < k.len && is_digit(k.ptr[i]); i++) {
+		if (*n > (MAX_ARGS - (k.ptr[i] - '0')) / 10)
+			return false; /* no argument index: a name like any other */
+		*n = *n * 10 + (k.ptr[i] - '0');
+	}
 	if (i == k.len)
 		return true;
 	if (k.ptr[i] != '[')
@@ -264,15 +270,22 @@ struct kv {
 	bool quoted;
 };
 
+/* One EXECVE argument value (aN) or chunk (aN[M]) as it arrived; finish() orders
+ * them by N and joins each argument's chunks. */
+struct arg_piece {
+	uint32_t n, seq;
+	struct vg_str v; /* text for aN; bytes, not yet text, for a chunk */
+	bool chunk;
+};
+
 struct abuild {
 	const struct vg_parser *parser;
 	struct vg_event *ev;
 	struct vg_str seen[MAX_SEEN];
 	size_t nseen;
 	/* EXECVE */
-	struct vg_str args[64];
-	bool chunked[64]; /* args[n] is aN[0], aN[1]... joined, not yet text */
-	size_t nargs_direct;
+	struct arg_piece *pieces; /* every aN and aN[M], in arrival order */
+	size_t npieces, cap_pieces;
 	long argc;
 	bool have_execve;
 	/* the interesting values, first occurrence */
@@ -307,6 +320,35 @@ static bool key_is(struct vg_str k, const char *lit)
 	return vg_str_eq(k, lit);
 }
 
+/* Keep one EXECVE argument or chunk.  Every one is kept: their number is bounded by
+ * the records' size (VG_AUDIT_GROUP_BYTES per event).  @return VG_OK or
+ * VG_ERR_NOMEM. */
+static vg_err add_piece(struct abuild *b, long n, struct vg_str v, bool chunk)
+{
+	if (b->npieces == b->cap_pieces) {
+		size_t cap = b->cap_pieces ? 2 * b->cap_pieces : 16;
+		struct arg_piece *p = vg_arena_alloc(b->ev->arena, cap * sizeof(*p));
+		if (!p)
+			return VG_ERR_NOMEM;
+		if (b->npieces)
+			memcpy(p, b->pieces, b->npieces * sizeof(*p));
+		b->pieces = p;
+		b->cap_pieces = cap;
+	}
+	b->pieces[b->npieces] =
+	    (struct arg_piece){(uint32_t)n, (uint32_t)b->npieces, v, chunk};
+	b->npieces++;
+	return VG_OK;
+}
+
+static int piece_cmp(const void *a, const void *b)
+{
+	const struct arg_piece *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n < y->n ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
                     bool enriched)
 {
@@ -320,6 +362,7 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 	bool is_chunk =
 	    vg_str_eq(type, "EXECVE") && arg_index(kv->k, &arg, &chunk) && chunk >= 0;
 	struct vg_str bytes = v; /* a chunk's bytes: hex decoded, not yet text */
+	vg_err err;
 
 	if (!kv->quoted && encoded_name(type, kv->k.ptr, kv->k.len) &&
 	    all_hex_even(v.ptr, v.len)) {
@@ -355,31 +398,14 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 	} else if (vg_str_eq(type, "EXECVE")) {
 		if (key_is(kv->k, "argc")) {
 			b->argc = 0;
-			for (size_t i = 0; i < v.len && i < 6 && is_digit(v.ptr[i]); i++)
+			for (size_t i = 0; i < v.len && is_digit(v.ptr[i]) &&
+			                   b->argc <= (MAX_ARGS - (v.ptr[i] - '0')) / 10;
+			     i++)
 				b->argc = b->argc * 10 + (v.ptr[i] - '0');
 			b->have_execve = true;
-		} else if (arg_index(kv->k, &arg, &chunk) && !is_chunk && arg < 64) {
-			b->args[arg] = v;
-			b->chunked[arg] = false;
-			if ((size_t)arg + 1 > b->nargs_direct)
-				b->nargs_direct = (size_t)arg + 1;
-			b->have_execve = true;
-		} else if (is_chunk && arg < 64) {
-			/* concatenate in arrival order (the kernel writes them in
-			 * order) */
-			struct vg_str prev =
-			    b->chunked[arg] ? b->args[arg] : vg_str_make(NULL, 0);
-			char *cat = vg_arena_alloc(ev->arena, prev.len + bytes.len + 1);
-			if (!cat)
-				return VG_ERR_NOMEM;
-			if (prev.len)
-				memcpy(cat, prev.ptr, prev.len);
-			memcpy(cat + prev.len, bytes.ptr, bytes.len);
-			cat[prev.len + bytes.len] = '\0';
-			b->args[arg] = vg_str_make(cat, prev.len + bytes.len);
-			b->chunked[arg] = true;
-			if ((size_t)arg + 1 > b->nargs_direct)
-				b->nargs_direct = (size_t)arg + 1;
+		} else if (arg_index(kv->k, &arg, &chunk)) {
+			if ((err = add_piece(b, arg, is_chunk ? bytes : v, is_chunk)))
+				return err;
 			b->have_execve = true;
 		}
 	} else {
@@ -593,6 +619,95 @@ static vg_err categorize(struct abuild *b)
 	return lower_type(ev, ep->event_action, t);
 }
 
+/*
+ * The EXECVE arguments, every one: the chunks of an argument joined and made text
+ * (then addressable as aN like the others; for an aN given twice the first wins),
+ * process.command_line the arguments in order, process.args_count argc (else the
+ * number of arguments).  When indices below argc (or below the highest one) have no
+ * argument -- a huge argv split over two events (VG_AUDIT_GROUP_BYTES), or records
+ * lost -- auditd.args_missing says how many, so an incomplete command line never
+ * passes for a whole one.
+ */
+static vg_err execve_args(struct abuild *b)
+{
+	const struct vgp_ep_ids *ep = &b->parser->ep;
+	struct vg_event *ev = b->ev;
+	struct arg_piece *p = b->pieces;
+	size_t np = b->npieces, nargs = 0, total = 0;
+	vg_err err;
+
+	/* the kernel writes them in order: sort only what is not */
+	for (size_t i = 1; i < np; i++)
+		if (piece_cmp(&p[i - 1], &p[i]) > 0) {
+			qsort(p, np, sizeof(*p), piece_cmp);
+			break;
+		}
+	/* one piece per argument: p[0..nargs) */
+	for (size_t i = 0; i < np;) {
+		size_t j = i, direct = np, bytes = 0;
+		for (; j < np && p[j].n == p[i].n; j++) {
+			if (!p[j].chunk && direct == np)
+				direct = j;
+			bytes += p[j].v.len;
+		}
+		struct arg_piece a = p[direct < np ? direct : i];
+		if (direct == np) {
+			char *cat = vg_arena_alloc(ev->arena, bytes + 1), *o = cat;
+			if (!cat)
+				return VG_ERR_NOMEM;
+			for (size_t k = i; k < j; k++) {
+				if (p[k].v.len)
+					memcpy(o, p[k].v.ptr, p[k].v.len);
+				o += p[k].v.len;
+			}
+			*o = '\0';
+			make_text(cat, bytes);
+			a.v = vg_str_make(cat, bytes);
+			char name[16];
+			int nl = snprintf(name, sizeof(name), "a%" PRIu32, a.n);
+			char *nm = vg_arena_strndup(ev->arena, name, (size_t)nl);
+			if (!nm)
+				return VG_ERR_NOMEM;
+			if (!seen_before(b, vg_str_make(nm, (size_t)nl)) &&
+			    (err = vg_event_set_named(ev, nm, (size_t)nl, a.v.ptr,
+			                              a.v.len, VG_VK_STR, false)))
+				return err;
+		}
+		p[nargs++] = a;
+		total += a.v.len + 1;
+		i = j;
+	}
+	char *cl = vg_arena_alloc(ev->arena, total + 1);
+	if (!cl)
+		return VG_ERR_NOMEM;
+	size_t o = 0;
+	for (size_t i = 0; i < nargs; i++) {
+		if (i)
+			cl[o++] = ' ';
+		if (p[i].v.len)
+			memcpy(cl + o, p[i].v.ptr, p[i].v.len);
+		o += p[i].v.len;
+	}
+	cl[o] = '\0';
+	if ((err = set_s(ev, ep->process_command_line, vg_str_make(cl, o), VG_VK_STR)))
+		return err;
+	char num[24];
+	int k = snprintf(num, sizeof(num), "%ld", b->argc ? b->argc : (long)nargs);
+	if (k > 0 && (err = vg_event_set_copy(ev, ep->process_args_count, num, (size_t)k,
+	                                      VG_VK_NUM)))
+		return err;
+	uint64_t want = nargs ? (uint64_t)p[nargs - 1].n + 1 : 0;
+	if ((uint64_t)b->argc > want)
+		want = (uint64_t)b->argc;
+	if (want > nargs) {
+		k = snprintf(num, sizeof(num), "%" PRIu64, want - nargs);
+		if ((err = vg_event_set_copy(ev, ep->auditd_args_missing, num, (size_t)k,
+		                             VG_VK_NUM)))
+			return err;
+	}
+	return VG_OK;
+}
+
 static vg_err finish(struct abuild *b, struct vg_str node, struct vg_str key)
 {
 	const struct vg_parser *parser = b->parser;
@@ -600,47 +715,9 @@ static vg_err finish(struct abuild *b, struct vg_str node, struct vg_str key)
 	struct vg_event *ev = b->ev;
 	vg_err err;
 
-	/* a chunked argument is text once whole, and addressable as aN like the others */
-	for (size_t i = 0; i < b->nargs_direct; i++) {
-		if (!b->chunked[i])
-			continue;
-		make_text((char *)b->args[i].ptr, b->args[i].len);
-		char name[24];
-		int nl = snprintf(name, sizeof(name), "a%zu", i);
-		char *nm = vg_arena_strndup(ev->arena, name, (size_t)nl);
-		if (!nm)
-			return VG_ERR_NOMEM;
-		if (!seen_before(b, vg_str_make(nm, (size_t)nl)) &&
-		    (err = vg_event_set_named(ev, nm, (size_t)nl, b->args[i].ptr,
-		                              b->args[i].len, VG_VK_STR, false)))
-			return err;
-	}
 	/* process.command_line from EXECVE, else the decoded proctitle */
-	if (b->have_execve && b->nargs_direct) {
-		size_t n = b->nargs_direct, total = 0;
-		for (size_t i = 0; i < n; i++)
-			total += b->args[i].len + 1;
-		char *cl = vg_arena_alloc(ev->arena, total + 1);
-		if (!cl)
-			return VG_ERR_NOMEM;
-		size_t o = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (i)
-				cl[o++] = ' ';
-			if (b->args[i].len)
-				memcpy(cl + o, b->args[i].ptr, b->args[i].len);
-			o += b->args[i].len;
-		}
-		cl[o] = '\0';
-		if ((err = set_s(ev, ep->process_command_line, vg_str_make(cl, o),
-		                 VG_VK_STR)))
-			return err;
-		char num[24];
-		int k = snprintf(num, sizeof(num), "%ld", b->argc ? b->argc : (long)n);
-		if (k > 0 && (err = vg_event_set_copy(ev, ep->process_args_count, num,
-		                                      (size_t)k, VG_VK_NUM)))
-			return err;
-	}
+	if (b->have_execve && (b->npieces || b->argc) && (err = execve_args(b)))
+		return err;
 	if ((err = set_s(ev, ep->process_title, b->proctitle, VG_VK_STR)) ||
 	    (err = set_s(ev, ep->process_command_line, b->proctitle, VG_VK_STR)))
 		return err;

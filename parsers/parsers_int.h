@@ -137,6 +137,7 @@ struct vgp_ids {
 	X(auditd_records, "auditd.record_types")                                         \
 	X(auditd_result, "auditd.result")                                                \
 	X(auditd_key, "auditd.key")                                                      \
+	X(auditd_args_missing, "auditd.args_missing")                                    \
 	X(osquery_name, "osquery.name")                                                  \
 	X(osquery_action, "osquery.action")
 

@@ -490,6 +490,59 @@ START_TEST(auditd_execve_chunks_decoded_whole)
 }
 END_TEST
 
+/* Every EXECVE argument reaches process.command_line (there used to be a limit of
+ * 64); when some are not in the event, auditd.args_missing says how many. */
+START_TEST(auditd_execve_every_argument)
+{
+	enum { ARGC = 1000 };
+	char *rec = malloc(16 * ARGC + 64), *want = malloc(8 * ARGC);
+	ck_assert_ptr_nonnull(rec);
+	ck_assert_ptr_nonnull(want);
+	int o = sprintf(rec, "type=EXECVE msg=audit(1700000002.000:102): argc=%d", ARGC);
+	int w = 0;
+	for (int i = 0; i < ARGC; i++) {
+		o += sprintf(rec + o, " a%d=\"x%d\"", i, i);
+		w += sprintf(want + w, "%sx%d", i ? " " : "", i);
+	}
+	struct vg_event *ev = parse_ok(VG_FMT_AUDITD, rec);
+	/* (expect() would print 4 KB: Check's messages must be short) */
+	const struct vg_value *cl = vg_event_get_named(ev, "process.command_line");
+	ck_assert_ptr_nonnull(cl);
+	ck_assert_msg(
+	    cl->len == strlen(want) && memcmp(cl->ptr, want, cl->len) == 0,
+	    "command line of %u bytes ending '%.20s', want %zu bytes ending '%s'",
+	    (unsigned)cl->len, cl->ptr + (cl->len > 20 ? cl->len - 20 : 0), strlen(want),
+	    want + strlen(want) - 20);
+	expect(ev, "process.args_count", "1000");
+	expect(ev, "a999", "x999");
+	expect_unset(ev, "auditd.args_missing");
+	free(rec);
+	free(want);
+
+	/* argc says 5, the event holds 3: the command line is what there is, marked */
+	ev = parse_ok(VG_FMT_AUDITD,
+	              "type=EXECVE msg=audit(1.0:1): argc=5 a0=\"a\" a1=\"b\" a2=\"c\"");
+	expect(ev, "process.command_line", "a b c");
+	expect(ev, "process.args_count", "5");
+	expect(ev, "auditd.args_missing", "2");
+	ev = parse_ok(VG_FMT_AUDITD, "type=EXECVE msg=audit(1.0:1): argc=2");
+	expect(ev, "auditd.args_missing", "2");
+	expect_unset(ev, "process.command_line");
+	/* the rest of a split argv, without argc: a0..a2 are missing */
+	ev =
+	    parse_ok(VG_FMT_AUDITD,
+	             "type=EXECVE msg=audit(1.0:1): a3=\"d\" a4_len=2 a4[0]=65 a4[1]=66");
+	expect(ev, "process.command_line", "d ef");
+	expect(ev, "auditd.args_missing", "3");
+	/* out of order: put in order; an argument given twice: the first wins */
+	ev = parse_ok(VG_FMT_AUDITD, "type=EXECVE msg=audit(1.0:1): argc=3 a2=\"c\" "
+	                             "a0=\"a\" a1=\"b\" a0=\"z\"");
+	expect(ev, "process.command_line", "a b c");
+	expect(ev, "a0", "a");
+	expect_unset(ev, "auditd.args_missing");
+}
+END_TEST
+
 START_TEST(auditd_invalid)
 {
 	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=SYSCALL msg=audit(x): a=b"),
@@ -1268,7 +1321,8 @@ static Suite *endpoint_suite(void)
 	    {"auditd",
 	     {auditd_execve_group, auditd_enriched_and_user_records, auditd_invalid}},
 	    {"auditd_values",
-	     {auditd_hex_values_keep_their_bytes, auditd_execve_chunks_decoded_whole}},
+	     {auditd_hex_values_keep_their_bytes, auditd_execve_chunks_decoded_whole,
+	      auditd_execve_every_argument}},
 	    {"auditd_stream",
 	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
 	    {"windows",
