@@ -28,6 +28,9 @@
  *    being a2 like the others (a2[M] keep the kernel's text; a2_len is a number).
  *  - Enriched records (log_format=ENRICHED: a 0x1d byte, then UID="root" ...) give
  *    the user / group names.
+ *  - A SYSCALL record is a process start when arch= and syscall= are execve or
+ *    execveat on that architecture (x86_64, x32, i386, aarch64, riscv64); another
+ *    arch is not guessed at.
  *  - A file syscall's event.type comes from its PATH items' nametype: CREATE ->
  *    creation, DELETE -> deletion, both (rename) -> change, otherwise info.
  *  - Nothing is allocated but from the event's arena; malformed bodies are tolerated
@@ -289,8 +292,8 @@ struct abuild {
 	long argc;
 	bool have_execve;
 	/* the interesting values, first occurrence */
-	struct vg_str uid, auid, euid, gid, pid, ppid, comm, exe, success, syscall, key,
-	    cwd, path0, path_any, proctitle, acct, addr, res, op, terminal, ses;
+	struct vg_str uid, auid, euid, gid, pid, ppid, comm, exe, success, arch, syscall,
+	    key, cwd, path0, path_any, proctitle, acct, addr, res, op, terminal, ses;
 	struct vg_str e_uid, e_auid, e_euid, e_gid, e_syscall; /* enriched */
 	struct vg_str first_type;
 	struct vg_str cur_path;        /* name of the PATH record being read */
@@ -422,6 +425,7 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 		    {"comm", offsetof(struct abuild, comm)},
 		    {"exe", offsetof(struct abuild, exe)},
 		    {"success", offsetof(struct abuild, success)},
+		    {"arch", offsetof(struct abuild, arch)},
 		    {"syscall", offsetof(struct abuild, syscall)},
 		    {"key", offsetof(struct abuild, key)},
 		    {"cwd", offsetof(struct abuild, cwd)},
@@ -557,6 +561,42 @@ static vg_err lower_type(struct vg_event *ev, vg_field id, struct vg_str t)
 	return set_s(ev, id, vg_str_make(o, t.len), VG_VK_STR);
 }
 
+/*
+ * Whether SYSCALL's arch= and syscall= name execve or execveat.  The numbers are
+ * per architecture (59 is execve on x86_64 but pipe2 on aarch64): arch is the
+ * kernel's AUDIT_ARCH_* (linux/audit.h: ELF machine | 64-bit | little-endian), the
+ * numbers its syscall tables (asm/unistd_64.h, unistd_x32.h, unistd_32.h,
+ * asm-generic/unistd.h).  An architecture not listed is no process start: a number
+ * is not guessed at.
+ */
+static bool execve_syscall(struct vg_str arch, struct vg_str nr)
+{
+	static const struct {
+		const char *arch, *nr;
+	} execs[] = {
+	    {"c000003e", "59"},         /* x86_64 execve */
+	    {"c000003e", "322"},        /* x86_64 execveat */
+	    {"c000003e", "1073742344"}, /* x32 execve (0x40000000 + 520) */
+	    {"c000003e", "1073742369"}, /* x32 execveat (0x40000000 + 545) */
+	    {"40000003", "11"},         /* i386 execve */
+	    {"40000003", "358"},        /* i386 execveat */
+	    {"c00000b7", "221"},        /* aarch64 execve (asm-generic) */
+	    {"c00000b7", "281"},        /* aarch64 execveat */
+	    {"c00000f3", "221"},        /* riscv64 execve (asm-generic) */
+	    {"c00000f3", "281"},        /* riscv64 execveat */
+	};
+	if (arch.len != 8)
+		return false;
+	char a[8]; /* auditd writes it in lower case; accept upper case too */
+	for (size_t i = 0; i < 8; i++)
+		a[i] = arch.ptr[i] >= 'A' && arch.ptr[i] <= 'F' ? (char)(arch.ptr[i] + 32)
+		                                                : arch.ptr[i];
+	for (size_t i = 0; i < sizeof(execs) / sizeof(execs[0]); i++)
+		if (memcmp(a, execs[i].arch, 8) == 0 && vg_str_eq(nr, execs[i].nr))
+			return true;
+	return false;
+}
+
 /* ECS category / type from the record types and the syscall. */
 static vg_err categorize(struct abuild *b)
 {
@@ -564,9 +604,10 @@ static vg_err categorize(struct abuild *b)
 	struct vg_event *ev = b->ev;
 	struct vg_str t = b->first_type;
 	const char *cat = NULL, *typ = NULL;
+	/* the enriched SYSCALL= is auditd's name for the record's own arch */
 	bool exec = b->have_execve || vg_str_eq(b->e_syscall, "execve") ||
-	            ((vg_str_eq(b->syscall, "59") || vg_str_eq(b->syscall, "322")) &&
-	             vg_str_eq(t, "SYSCALL"));
+	            vg_str_eq(b->e_syscall, "execveat") ||
+	            (vg_str_eq(t, "SYSCALL") && execve_syscall(b->arch, b->syscall));
 
 	if (exec) {
 		cat = "process";

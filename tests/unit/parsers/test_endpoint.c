@@ -543,6 +543,48 @@ START_TEST(auditd_execve_every_argument)
 }
 END_TEST
 
+/* A SYSCALL record is a process start by its architecture's execve numbers: 59 is
+ * pipe2 on aarch64; an unknown arch is not guessed at. */
+START_TEST(auditd_execve_by_arch)
+{
+	static const struct {
+		const char *arch, *nr;
+		bool exec;
+	} cases[] = {
+	    {"c000003e", "59", true},   {"c000003e", "322", true},
+	    {"c000003e", "221", false}, {"C000003E", "59", true},
+	    {"40000003", "11", true},   {"40000003", "358", true},
+	    {"40000003", "59", false},  {"c00000b7", "221", true},
+	    {"c00000b7", "281", true},  {"c00000b7", "59", false},
+	    {"c00000b7", "322", false}, {"c00000f3", "221", true},
+	    {"40000028", "11", false}, /* 32-bit ARM: not in the table */
+	    {"", "59", false},
+	};
+	char rec[256];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(rec, sizeof(rec),
+		         "type=SYSCALL msg=audit(1700000001.000:101): arch=%s syscall=%s "
+		         "success=yes exit=0 pid=2 comm=\"x\" exe=\"/usr/bin/x\"",
+		         cases[i].arch, cases[i].nr);
+		struct vg_event *ev = parse_ok(VG_FMT_AUDITD, rec);
+		if (cases[i].exec) {
+			expect(ev, "event.category", "process");
+			expect(ev, "event.type", "start");
+			expect(ev, "event.action", "executed");
+		} else {
+			expect_unset(ev, "event.category");
+			expect(ev, "event.action", "syscall");
+		}
+	}
+	/* enriched: auditd's own name for the call */
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_AUDITD, "type=SYSCALL msg=audit(1.0:1): arch=c00000b7 "
+	                            "syscall=281 success=yes\x1dSYSCALL=execveat");
+	expect(ev, "event.category", "process");
+	expect(ev, "event.action", "execveat");
+}
+END_TEST
+
 START_TEST(auditd_invalid)
 {
 	ck_assert_str_eq(parse_fail(VG_FMT_AUDITD, "type=SYSCALL msg=audit(x): a=b"),
@@ -1322,7 +1364,7 @@ static Suite *endpoint_suite(void)
 	     {auditd_execve_group, auditd_enriched_and_user_records, auditd_invalid}},
 	    {"auditd_values",
 	     {auditd_hex_values_keep_their_bytes, auditd_execve_chunks_decoded_whole,
-	      auditd_execve_every_argument}},
+	      auditd_execve_every_argument, auditd_execve_by_arch}},
 	    {"auditd_stream",
 	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
 	    {"windows",
