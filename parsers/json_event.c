@@ -27,7 +27,9 @@
  *    event_type), Wazuh alerts (rule.level + agent/manager; see alerts.c), osquery
  *    differential results (name + hostIdentifier, columns.*, action).
  * Shapes covered: evtx renderings (Event.System / Event.EventData, the data as keys
- * or as a list of {"@Name", "#text"} objects: data_list), flat NXLog /
+ * or as a list of {"@Name", "#text"} objects: data_list; an element with attributes
+ * and text, {"#attributes": {...}, "#text": v} or {"@Qualifiers": .., "#text": v},
+ * has v as its value too: leaf_text), flat NXLog /
  * Mordor (EventID, Channel, SourceName, Hostname at the top), Winlogbeat
  * (winlog.event_data.*, winlog.event_id, winlog.channel), Wazuh's win.system /
  * win.eventdata (camelCase names), all keeping the original names addressable.
@@ -248,6 +250,8 @@ static void plan_key(const struct vg_parser *parser, const char *path, size_t pl
 	if (plen - last == 4 && memcmp(path + last, "Data", 4) == 0 &&
 	    event_data(path, last))
 		kp->flags |= VGP_KP_WIN_DATA;
+	if (last && plen - last == 5 && memcmp(path + last, "#text", 5) == 0)
+		kp->flags |= VGP_KP_TEXT;
 	kp->alias = vgp_strmap_get(&al->names, path + last, plen - last);
 	kp->role = kp->alias >= 0 ? al->infos[kp->alias].role : VGP_ROLE_NONE;
 	/* "Provider.Name", or "Provider.#attributes.Name" (evtx->JSON tools) */
@@ -533,6 +537,8 @@ static HOT_INLINE void leaf_role(struct vgp_json_state *st, uint8_t role, const 
 static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_keyplan *kp,
                         const char *path, size_t plen, bool stable, const char *v,
                         size_t vlen, enum vg_value_kind kind);
+static vg_err leaf_text(struct vgp_json_state *st, const char *path, size_t plen,
+                        bool stable, const char *v, size_t vlen, enum vg_value_kind kind);
 
 /* A JSON string of the list at c (opening quote): its text into *v / *n (in the
  * record, or decoded into the arena).  @return the byte after it, or NULL. */
@@ -683,6 +689,9 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 	}
 	if (kp->flags & VGP_KP_STOP)
 		return VG_OK; /* kept under its path; its last name is no host alias */
+	if ((kp->flags & VGP_KP_TEXT) &&
+	    (err = leaf_text(st, path, plen, stable, v, vlen, kind)) != VG_OK)
+		return err;
 	if (kp->jslot >= 0 && kind != VG_VK_NULL) {
 		st->slot[kp->jslot] = vg_str_make(v, vlen);
 		st->slots_set |= UINT64_C(1) << kp->jslot;
@@ -703,6 +712,26 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 	if (kp->role != VGP_ROLE_NONE)
 		leaf_role(st, kp->role, v, vlen, kind);
 	return VG_OK;
+}
+
+/*
+ * An XML element with attributes and text, as evtx_dump and xmltodict render it:
+ * "EventID": {"#attributes": {"Qualifiers": 16384}, "#text": 7045} (xmltodict:
+ * "@Qualifiers" beside "#text").  Its text is the element's value, as it is when the
+ * element has no attributes ("EventID": 7045): after "Event.System.EventID.#text"
+ * is stored under its own path, it is taken as the leaf "Event.System.EventID" too
+ * -- that path, its short name EventID, the alias event.code, the EventID role --
+ * so Sigma's EventID: 7045 matches whichever way the converter wrote it.  The
+ * element's plan is computed here, not cached: such leaves are rare, and the key
+ * cache may only change where the key chain is kept in step (leaf_slow).
+ */
+NOINLINE static vg_err leaf_text(struct vgp_json_state *st, const char *path, size_t plen,
+                                 bool stable, const char *v, size_t vlen,
+                                 enum vg_value_kind kind)
+{
+	struct vgp_keyplan kp;
+	plan_key(st->parser, path, plen - 6, &kp); /* less ".#text" */
+	return leaf_full(st, &kp, path, plen - 6, stable, v, vlen, kind);
 }
 
 /* Link the cached leaf e (found by its hash, not guessed) into the key chain: it

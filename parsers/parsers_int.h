@@ -410,6 +410,8 @@ enum {
 	                            no claim, jslot or sid (on_leaf's fast path) */
 	VGP_KP_WIN_DATA = 256,   /* EventData.Data (event_data, eventdata): perhaps a list
 	                            of named values (json_event.c, data_list) */
+	VGP_KP_TEXT = 512,       /* "<element>.#text": an XML element's text beside its
+	                            attributes, also taken as the element's own value */
 };
 struct vgp_keyplan {
 	vg_field id;    /* registry id of the whole path, or VG_FIELD_NONE */

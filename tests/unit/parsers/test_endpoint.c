@@ -1066,6 +1066,52 @@ START_TEST(windows_short_names)
 }
 END_TEST
 
+/* An element with attributes and text, as evtx_dump ("#attributes") and xmltodict
+ * ("@Qualifiers") write it: its "#text" is the element's value, so EventID 7045 is
+ * event.code and EventID as when the element has no attributes; the converter's
+ * own paths stay. */
+START_TEST(windows_element_text)
+{
+	static const char *const recs[] = {
+	    "{\"Event\":{\"#attributes\":{\"xmlns\":\"http://schemas.microsoft.com/win/"
+	    "2004/08/events/event\"},\"System\":{\"Provider\":{\"#attributes\":{\"Name\":"
+	    "\"Service Control Manager\"}},\"EventID\":{\"#attributes\":{\"Qualifiers\":"
+	    "16384},\"#text\":7045},\"TimeCreated\":{\"#attributes\":{\"SystemTime\":"
+	    "\"2019-03-19T23:34:25.522630Z\"}},\"Channel\":\"System\",\"Computer\":"
+	    "\"WS1\"},\"EventData\":{\"ServiceName\":\"evil\",\"ImagePath\":"
+	    "\"c:\\\\evil.exe\"}}}",
+	    "{\"Event\":{\"System\":{\"Provider\":{\"@Name\":\"Service Control "
+	    "Manager\"},\"EventID\":{\"@Qualifiers\":\"16384\",\"#text\":\"7045\"},"
+	    "\"TimeCreated\":{\"@SystemTime\":\"2019-03-19T23:34:25.522630Z\"},"
+	    "\"Channel\":\"System\",\"Computer\":\"WS1\"},\"EventData\":{\"ServiceName\":"
+	    "\"evil\",\"ImagePath\":\"c:\\\\evil.exe\"}}}",
+	};
+	for (size_t i = 0; i < sizeof(recs) / sizeof(recs[0]); i++) {
+		struct vg_event *ev = parse_ok(VG_FMT_JSON, recs[i]);
+		expect(ev, "event.code", "7045");
+		expect(ev, "EventID", "7045");
+		expect(ev, "Event.System.EventID", "7045");
+		expect(ev, "Event.System.EventID.#text", "7045");
+		expect(ev, "event.dataset", "system");
+		expect(ev, "Event.EventData.ServiceName", "evil");
+		expect_ts(ev, "2019-03-19T23:34:25.522630Z");
+	}
+	expect(parse_ok(VG_FMT_JSON, recs[0]),
+	       "Event.System.EventID.#attributes.Qualifiers", "16384");
+	/* any element written so: its text under the element's path and short name */
+	struct vg_event *ev =
+	    parse_ok(VG_FMT_JSON,
+	             "{\"Event\":{\"System\":{\"EventID\":1,\"Channel\":\"Security\"},"
+	             "\"EventData\":{\"TargetUserName\":{\"#attributes\":{\"x\":1},"
+	             "\"#text\":\"bob\"}}}}");
+	expect(ev, "user.target.name", "bob");
+	expect(ev, "Event.EventData.TargetUserName", "bob");
+	/* a top-level "#text" has no element */
+	ev = parse_ok(VG_FMT_JSON, "{\"#text\":\"t\"}");
+	expect(ev, "#text", "t");
+}
+END_TEST
+
 /* Each event log channel gives the dataset of the Sigma service reading it, so a
  * rule for one log (service: application) never runs on another's events: any
  * System event (not only 7045), Defender's and PowerShell's logs, the classic
@@ -1368,7 +1414,8 @@ static Suite *endpoint_suite(void)
 	    {"auditd_stream",
 	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
 	    {"windows",
-	     {windows_shapes, windows_short_names, windows_channels_name_datasets}},
+	     {windows_shapes, windows_short_names, windows_channels_name_datasets,
+	      windows_element_text}},
 	    {"wazuh_escaping", {wazuh_doubled_backslashes, wazuh_unescaped_values_kept}},
 	    {"osquery", {osquery_results}},
 	    {"robustness", {hostile_input, huge_and_deep}},

@@ -884,6 +884,9 @@ START_TEST(key_cache_matches_cold_parse)
 	    "\"unixTime\":1709287200,\"event.module\":\"m\"}",
 	    "{\"@timestamp\":\"2024-03-01T10:00:00Z\",\"host.name\":\"h\",\"Hostname\":"
 	    "\"other\",\"User\":null}",
+	    "{\"Event\":{\"System\":{\"EventID\":{\"#attributes\":{\"Qualifiers\":"
+	    "16384},\"#text\":7045},\"Channel\":\"System\"},\"EventData\":{"
+	    "\"ServiceName\":{\"@a\":\"1\",\"#text\":\"s\"}}}}",
 	};
 	char spaced[2048];
 	for (int round = 0; round < 3000; round++) {
