@@ -12,8 +12,12 @@
  *    "Threat Name") -- is also set under that short name, so Sigma rules naming
  *    "TargetObject" or "ThreatName" match nested Windows events (windows_data,
  *    short_name);
- *  - timestamp keys are remembered and the best one becomes ev->ts
- *    (@timestamp > timestamp > UtcTime > SystemTime > TimeCreated > EventTime);
+ *  - timestamp keys are remembered and the best one that can be read becomes
+ *    ev->ts (@timestamp > timestamp > UtcTime > SystemTime > TimeCreated >
+ *    EventTime); a record whose time keys all hold what cannot be read is a dead
+ *    letter ("json: invalid timestamp in @timestamp at offset 14"), as a syslog
+ *    line with a bad timestamp is, never an event stamped with the time it was
+ *    read;
  *  - a Windows channel / provider marks event.module "windows" (the provider, from
  *    System.Provider.Name too, becomes event.provider when no alias set it) and, for
  *    Sysmon and Security, event.dataset (unless the record sets them itself); the
@@ -502,13 +506,23 @@ static HOT_INLINE void leaf_role(struct vgp_json_state *st, uint8_t role, const 
                                  size_t vlen, enum vg_value_kind kind)
 {
 	switch (role) {
-	case VGP_ROLE_TS_UTCTIME: st->ts[TS_UTCTIME] = vg_str_make(v, vlen); break;
-	case VGP_ROLE_TS_SYSTEMTIME: st->ts[TS_SYSTEMTIME] = vg_str_make(v, vlen); break;
+	/* a time is text or a number; null, true or false claim none */
+	case VGP_ROLE_TS_UTCTIME:
+		if (kind == VG_VK_STR || kind == VG_VK_NUM)
+			st->ts[TS_UTCTIME] = vg_str_make(v, vlen);
+		break;
+	case VGP_ROLE_TS_SYSTEMTIME:
+		if (kind == VG_VK_STR || kind == VG_VK_NUM)
+			st->ts[TS_SYSTEMTIME] = vg_str_make(v, vlen);
+		break;
 	case VGP_ROLE_TS_TIMECREATED:
 		if (kind == VG_VK_STR)
 			st->ts[TS_TIMECREATED] = vg_str_make(v, vlen);
 		break;
-	case VGP_ROLE_TS_EVENTTIME: st->ts[TS_EVENTTIME] = vg_str_make(v, vlen); break;
+	case VGP_ROLE_TS_EVENTTIME:
+		if (kind == VG_VK_STR || kind == VG_VK_NUM)
+			st->ts[TS_EVENTTIME] = vg_str_make(v, vlen);
+		break;
 	case VGP_ROLE_CHANNEL:
 		if (kind == VG_VK_STR)
 			st->channel = vg_str_make(v, vlen);
@@ -697,7 +711,8 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 		st->slots_set |= UINT64_C(1) << kp->jslot;
 	} else if (kp->flags & VGP_KP_COLUMNS)
 		st->has_columns = true;
-	if (kind == VG_VK_STR) {
+	/* a number here is a time too, one Vigil cannot read (seconds? ms?) */
+	if (kind == VG_VK_STR || kind == VG_VK_NUM) {
 		if (kp->flags & VGP_KP_TS_TIMESTAMP)
 			st->ts[TS_TIMESTAMP] = vg_str_make(v, vlen);
 		else if (kp->flags & VGP_KP_TS_AT)
@@ -1490,18 +1505,32 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	if (err != VG_OK)
 		return err;
 
+	/* The best time the record gives that can be read; one that cannot falls back
+	 * to the next.  A record whose every time is unreadable is a dead letter, as
+	 * RFC 5424 / 3164 lines with a bad timestamp are: the time it claims would
+	 * otherwise silently become the time it was read.  A record with no time
+	 * (or an empty or null one) takes ref_time, like an RFC 5424 NILVALUE. */
+	static const char *const ts_names[VGP_TS_SLOTS] = {
+	    [TS_AT_TIMESTAMP] = "@timestamp", [TS_TIMESTAMP] = "timestamp",
+	    [TS_UTCTIME] = "UtcTime",         [TS_SYSTEMTIME] = "SystemTime",
+	    [TS_TIMECREATED] = "TimeCreated", [TS_EVENTTIME] = "EventTime",
+	};
 	ev->ts = ref_time;
 	bool have_ts = false;
+	int bad_ts = -1; /* the best time that could not be read */
 	for (size_t i = 0; i < VGP_TS_SLOTS; i++) {
 		vg_time t;
-		if (st->ts[i].ptr &&
-		    (vgp_time_fast_memo(st->ts[i].ptr, st->ts[i].len, &t,
-		                        &ctx->date_memo) ||
-		     time_loose_slow(st->ts[i].ptr, st->ts[i].len, &t) == VG_OK)) {
+		if (!st->ts[i].len)
+			continue;
+		if (vgp_time_fast_memo(st->ts[i].ptr, st->ts[i].len, &t,
+		                       &ctx->date_memo) ||
+		    time_loose_slow(st->ts[i].ptr, st->ts[i].len, &t) == VG_OK) {
 			ev->ts = t;
 			have_ts = true;
 			break;
 		}
+		if (bad_ts < 0)
+			bad_ts = (int)i;
 	}
 	struct vg_str ut = st->slot[VGP_JS_OSQ_UNIXTIME];
 	if (!have_ts && ut.len && ut.len <= 12 && vgp_is_integer(ut.ptr, ut.len)) {
@@ -1509,6 +1538,24 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 		for (size_t i = 0; i < ut.len; i++)
 			t = t * 10 + (ut.ptr[i] - '0');
 		ev->ts = t * VG_USEC_PER_SEC;
+		have_ts = true;
+	}
+	if (!have_ts && bad_ts >= 0) {
+		/* the value's offset (a string's opening quote), as the walk's reasons
+		 * give; a value decoded from escapes is not in the record: none */
+		const char *v = st->ts[bad_ts].ptr;
+		if (v >= buf && v < buf + len) {
+			size_t off = (size_t)(v - buf);
+			if (off && buf[off - 1] == '"')
+				off--;
+			*reason = vgp_reason(
+			    ev->arena, "json: invalid timestamp in %s at offset %zu",
+			    ts_names[bad_ts], off);
+		} else {
+			*reason = vgp_reason(ev->arena, "json: invalid timestamp in %s",
+			                     ts_names[bad_ts]);
+		}
+		return VG_ERR_PARSE;
 	}
 
 	const char *shape = NULL;

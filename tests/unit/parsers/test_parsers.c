@@ -961,6 +961,29 @@ START_TEST(json_timestamps)
 	expect_ts(ev, "2019-05-14T00:31:14.223456Z");
 	ev = parse_ok(VG_FMT_JSON, "{\"a\":1}", REF_2015);
 	expect_ts(ev, "2015-12-11T00:00:00.000000Z");
+	/* no time claimed (null, empty): the reference time, as for RFC 5424's "-" */
+	ev = parse_ok(VG_FMT_JSON, "{\"@timestamp\":null,\"UtcTime\":\"\"}", REF_2015);
+	expect_ts(ev, "2015-12-11T00:00:00.000000Z");
+	/* a time claimed that no candidate can read is a dead letter, not an event
+	 * stamped with the time it was read */
+	static const struct {
+		const char *in, *reason;
+	} bad[] = {
+	    {"{\"@timestamp\":\"2024-02-30T00:00:00Z\",\"message\":\"m\"}",
+	     "json: invalid timestamp in @timestamp at offset 14"},
+	    {"{\"message\":\"m\", \"@timestamp\": 1700000000}",
+	     "json: invalid timestamp in @timestamp at offset 30"},
+	    {"{\"timestamp\":\"yesterday\"}",
+	     "json: invalid timestamp in timestamp at offset 13"},
+	    {"{\"Event\":{\"EventData\":{\"UtcTime\":\"2024-13-01 00:00:00\"}}}",
+	     "json: invalid timestamp in UtcTime at offset 33"},
+	    {"{\"@timestamp\":\"2024-02-30T00:00:00\\u005A\"}",
+	     "json: invalid timestamp in @timestamp"}, /* decoded: no offset */
+	    {"{\"@timestamp\":\"x\",\"UtcTime\":\"y\"}",
+	     "json: invalid timestamp in @timestamp at offset 14"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_str_eq(parse_fail(VG_FMT_JSON, bad[i].in), bad[i].reason);
 }
 END_TEST
 
