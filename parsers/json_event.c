@@ -14,10 +14,10 @@
  *    short_name);
  *  - timestamp keys are remembered and the best one that can be read becomes
  *    ev->ts (@timestamp > timestamp > UtcTime > SystemTime > TimeCreated >
- *    EventTime); a record whose time keys all hold what cannot be read is a dead
- *    letter ("json: invalid timestamp in @timestamp at offset 14"), as a syslog
- *    line with a bad timestamp is, never an event stamped with the time it was
- *    read;
+ *    EventTime > osquery's unixTime, in seconds); a record whose time keys all
+ *    hold what cannot be read is a dead letter ("json: invalid timestamp in
+ *    @timestamp at offset 14"), as a syslog line with a bad timestamp is, never an
+ *    event stamped with the time it was read;
  *  - a Windows channel / provider marks event.module "windows" (the provider, from
  *    System.Provider.Name too, becomes event.provider when no alias set it) and, for
  *    Sysmon and Security, event.dataset (unless the record sets them itself); the
@@ -1430,6 +1430,34 @@ static vg_err osquery_result(const struct vg_parser *parser, struct vgp_json_sta
 	return VG_OK;
 }
 
+/* "[-]S[.F]" seconds since 1970 (up to 12 digits, the fraction read to the
+ * microsecond) -> *out.  @return false for anything else. */
+static bool unix_seconds(const char *s, size_t n, vg_time *out)
+{
+	size_t i = n && s[0] == '-', d = i;
+	vg_time t = 0, frac = 0, scale = VG_USEC_PER_SEC;
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && i - d < 12; i++)
+		t = t * 10 + (s[i] - '0');
+	if (i == d)
+		return false;
+	if (i < n && s[i] == '.') {
+		size_t f = ++i;
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+			if (scale > 1) { /* past the microsecond: dropped */
+				scale /= 10;
+				frac += (s[i] - '0') * scale;
+			}
+		}
+		if (i == f)
+			return false;
+	}
+	if (i != n)
+		return false;
+	t = t * VG_USEC_PER_SEC + frac;
+	*out = s[0] == '-' ? -t : t;
+	return true;
+}
+
 vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                             const char *buf, size_t len, vg_time ref_time,
                             struct vg_event *ev, const char **reason)
@@ -1517,7 +1545,8 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	};
 	ev->ts = ref_time;
 	bool have_ts = false;
-	int bad_ts = -1; /* the best time that could not be read */
+	struct vg_str bad = {NULL, 0}; /* the best time that could not be read */
+	const char *bad_name = NULL;
 	for (size_t i = 0; i < VGP_TS_SLOTS; i++) {
 		vg_time t;
 		if (!st->ts[i].len)
@@ -1529,31 +1558,37 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 			have_ts = true;
 			break;
 		}
-		if (bad_ts < 0)
-			bad_ts = (int)i;
+		if (!bad_name) {
+			bad = st->ts[i];
+			bad_name = ts_names[i];
+		}
 	}
+	/* osquery's unixTime: seconds since 1970 (before it with a '-') */
 	struct vg_str ut = st->slot[VGP_JS_OSQ_UNIXTIME];
-	if (!have_ts && ut.len && ut.len <= 12 && vgp_is_integer(ut.ptr, ut.len)) {
-		vg_time t = 0;
-		for (size_t i = 0; i < ut.len; i++)
-			t = t * 10 + (ut.ptr[i] - '0');
-		ev->ts = t * VG_USEC_PER_SEC;
-		have_ts = true;
+	vg_time t;
+	if (!have_ts && ut.len) {
+		if (unix_seconds(ut.ptr, ut.len, &t)) {
+			ev->ts = t;
+			have_ts = true;
+		} else if (!bad_name) {
+			bad = ut;
+			bad_name = "unixTime";
+		}
 	}
-	if (!have_ts && bad_ts >= 0) {
+	if (!have_ts && bad_name) {
 		/* the value's offset (a string's opening quote), as the walk's reasons
 		 * give; a value decoded from escapes is not in the record: none */
-		const char *v = st->ts[bad_ts].ptr;
+		const char *v = bad.ptr;
 		if (v >= buf && v < buf + len) {
 			size_t off = (size_t)(v - buf);
 			if (off && buf[off - 1] == '"')
 				off--;
 			*reason = vgp_reason(
 			    ev->arena, "json: invalid timestamp in %s at offset %zu",
-			    ts_names[bad_ts], off);
+			    bad_name, off);
 		} else {
 			*reason = vgp_reason(ev->arena, "json: invalid timestamp in %s",
-			                     ts_names[bad_ts]);
+			                     bad_name);
 		}
 		return VG_ERR_PARSE;
 	}

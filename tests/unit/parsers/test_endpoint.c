@@ -1273,6 +1273,32 @@ START_TEST(osquery_results)
 	expect(ev, "process.command_line", "/usr/bin/nc -l 4444");
 	expect(ev, "columns.path", "/usr/bin/nc");
 	expect_ts(ev, "2014-10-01T00:37:30.000000Z");
+	/* unixTime: seconds, as text too, before 1970 with a '-', with a fraction;
+	 * anything else is a time that cannot be read: a dead letter */
+	static const struct {
+		const char *t, *want;
+	} times[] = {
+	    {"\"1484078931\"", "2017-01-10T20:08:51.000000Z"},
+	    {"-15", "1969-12-31T23:59:45.000000Z"},
+	    {"1484078931.5", "2017-01-10T20:08:51.500000Z"},
+	    {"-1.25", "1969-12-31T23:59:58.750000Z"},
+	};
+	char rec[256];
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		snprintf(rec, sizeof(rec),
+		         "{\"name\":\"q\",\"hostIdentifier\":\"h\",\"unixTime\":%s,"
+		         "\"action\":\"added\"}",
+		         times[i].t);
+		expect_ts(parse_ok(VG_FMT_JSON, rec), times[i].want);
+	}
+	static const char *const bad[] = {"\"12x\"", "1e5", "1234567890123", "\"-\""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(rec, sizeof(rec),
+		         "{\"name\":\"q\",\"hostIdentifier\":\"h\",\"unixTime\":%s}",
+		         bad[i]);
+		ck_assert_str_eq(parse_fail(VG_FMT_JSON, rec),
+		                 "json: invalid timestamp in unixTime at offset 44");
+	}
 }
 END_TEST
 
