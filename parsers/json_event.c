@@ -1419,15 +1419,20 @@ static vg_err osquery_result(const struct vg_parser *parser, struct vgp_json_sta
 	    (err = vg_event_set(ev, parser->id.host_name, sl[VGP_JS_OSQ_HOST].ptr,
 	                        sl[VGP_JS_OSQ_HOST].len, VG_VK_STR)))
 		return err;
-	if (sl[VGP_JS_OSQ_ACTION].len &&
-	    ((err = vg_event_set(ev, ep->osquery_action, sl[VGP_JS_OSQ_ACTION].ptr,
-	                         sl[VGP_JS_OSQ_ACTION].len, VG_VK_STR)) ||
-	     (err = set_lit_if_unset(ev, ep->event_type,
-	                             vg_str_eq(sl[VGP_JS_OSQ_ACTION], "removed")
-	                                 ? "deletion"
-	                                 : "creation"))))
+	struct vg_str action = sl[VGP_JS_OSQ_ACTION];
+	if (!action.len)
+		return VG_OK;
+	if ((err =
+	         vg_event_set(ev, ep->osquery_action, action.ptr, action.len, VG_VK_STR)))
 		return err;
-	return VG_OK;
+	/* a row added to or removed from the query's results since the last run; a
+	 * snapshot lists the rows there are (ECS "info"); another action says
+	 * nothing known */
+	const char *type = vg_str_eq(action, "added")      ? "creation"
+	                   : vg_str_eq(action, "removed")  ? "deletion"
+	                   : vg_str_eq(action, "snapshot") ? "info"
+	                                                   : NULL;
+	return type ? set_lit_if_unset(ev, ep->event_type, type) : VG_OK;
 }
 
 /* "[-]S[.F]" seconds since 1970 (up to 12 digits, the fraction read to the

@@ -1291,6 +1291,21 @@ START_TEST(osquery_results)
 		         times[i].t);
 		expect_ts(parse_ok(VG_FMT_JSON, rec), times[i].want);
 	}
+	/* a snapshot lists the rows there are: no creation; an unknown action says
+	 * nothing */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"name\":\"q\",\"hostIdentifier\":\"h\",\"unixTime\":1,"
+	              "\"snapshot\":[{\"pid\":\"1\"}],\"action\":\"snapshot\"}");
+	expect(ev, "osquery.action", "snapshot");
+	expect(ev, "event.type", "info");
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"name\":\"q\",\"hostIdentifier\":\"h\",\"unixTime\":1,"
+	              "\"columns\":{},\"action\":\"removed\"}");
+	expect(ev, "event.type", "deletion");
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"name\":\"q\",\"hostIdentifier\":\"h\",\"unixTime\":1,"
+	              "\"columns\":{},\"action\":\"other\"}");
+	expect_unset(ev, "event.type");
 	static const char *const bad[] = {"\"12x\"", "1e5", "1234567890123", "\"-\""};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		snprintf(rec, sizeof(rec),
