@@ -546,7 +546,7 @@ static bool unset_id(struct vg_str v)
 
 static bool numeric(struct vg_str v)
 {
-	return vgp_is_integer(v.ptr, v.len);
+	return vgp_is_pid(v.ptr, v.len);
 }
 
 static vg_err lower_type(struct vg_event *ev, vg_field id, struct vg_str t)

@@ -533,6 +533,8 @@ const char *vgp_small_num(unsigned n, size_t *len);
 long vgp_small_uint(struct vg_str s);
 /* True when s is an optional '-' followed by 1..19 digits. */
 bool vgp_is_integer(const char *s, size_t len);
+/* True when s can be a process id: 1..10 decimal digits, no sign. */
+bool vgp_is_pid(const char *s, size_t len);
 
 /* Framing.  Each returns VG_OK with the event filled, VG_ERR_PARSE with *reason,
  * or VG_ERR_NOMEM. */

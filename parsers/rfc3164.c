@@ -609,7 +609,7 @@ vg_err vgp_parse_rfc3164(const struct vg_parser *parser, const char *buf, size_t
 	}
 	if (pid.len) {
 		vgp_set(ev, id->procid, pid.ptr, pid.len, VG_VK_STR);
-		if (vgp_is_integer(pid.ptr, pid.len))
+		if (vgp_is_pid(pid.ptr, pid.len)) /* "sshd[-12]" has none */
 			vgp_set(ev, id->process_pid, pid.ptr, pid.len, VG_VK_NUM);
 	}
 	/* Solaris: "TAG[PID]: [ID 800047 auth.notice] MSG". */

@@ -279,7 +279,8 @@ vg_err vgp_parse_rfc5424(const struct vg_parser *parser, const char *buf, size_t
 	}
 	if (!is_nil(procid)) {
 		set_str(ev, id->procid, procid);
-		if (vgp_is_integer(procid.ptr, procid.len))
+		/* PROCID is any printable text; only a decimal number is a pid */
+		if (vgp_is_pid(procid.ptr, procid.len))
 			vgp_set(ev, id->process_pid, procid.ptr, procid.len, VG_VK_NUM);
 	}
 	if (!is_nil(msgid))

@@ -171,6 +171,16 @@ bool vgp_is_integer(const char *s, size_t len)
 	return true;
 }
 
+bool vgp_is_pid(const char *s, size_t len)
+{
+	if (len == 0 || len > 10)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
 int vgp_parse_pri(const char *buf, size_t len, size_t *end)
 {
 	size_t i = 1;

@@ -219,6 +219,30 @@ START_TEST(rfc5424_nil_timestamp_uses_ref_time)
 }
 END_TEST
 
+/* PROCID (RFC 5424: any printable text) and a 3164 tag's [PID] stay as written in
+ * log.syslog.procid; only a decimal number is also process.pid. */
+START_TEST(syslog_pid_only_decimal)
+{
+	static const struct {
+		const char *line, *procid, *pid;
+	} cases[] = {
+	    {"<13>1 2003-10-11T22:14:15Z h a -12 m - m16", "-12", NULL},
+	    {"<13>1 2003-10-11T22:14:15Z h a 0x1f m - m", "0x1f", NULL},
+	    {"<13>1 2003-10-11T22:14:15Z h a 4711 m - m", "4711", "4711"},
+	    {"<13>Oct 11 22:14:15 h sshd[-12]: m", "-12", NULL},
+	    {"<13>Oct 11 22:14:15 h sshd[12]: m", "12", "12"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vg_event *ev = parse_ok(VG_FMT_SYSLOG, cases[i].line, REF_2015);
+		expect_kind(ev, "log.syslog.procid", cases[i].procid, VG_VK_STR);
+		if (cases[i].pid)
+			expect_kind(ev, "process.pid", cases[i].pid, VG_VK_NUM);
+		else
+			expect_unset(ev, "process.pid");
+	}
+}
+END_TEST
+
 START_TEST(rfc5424_invalid_reasons)
 {
 	ck_assert_str_eq(
@@ -2165,7 +2189,7 @@ static Suite *parsers_suite(void)
 	    {"rfc5424",
 	     {rfc5424_rfc_example_with_bom, rfc5424_offset_and_microseconds,
 	      rfc5424_structured_data, rfc5424_sd_escapes_kept_as_text,
-	      rfc5424_nil_timestamp_uses_ref_time}},
+	      rfc5424_nil_timestamp_uses_ref_time, syslog_pid_only_decimal}},
 	    {"rfc5424_invalid", {rfc5424_invalid_reasons}},
 	    {"rfc3164",
 	     {rfc3164_file_line_without_pri, rfc3164_with_pri_and_without_pid,
