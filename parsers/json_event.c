@@ -1463,6 +1463,40 @@ static bool unix_seconds(const char *s, size_t n, vg_time *out)
 	return true;
 }
 
+/* A time given as a number since 1970 ("[-]D[.F]", a JSON number or text), its
+ * unit told by the integer part's digits, as loggers write them: up to 11
+ * seconds (to the year 5138), 12 to 14 milliseconds, 15 to 17 microseconds, 18 or
+ * 19 nanoseconds; a fraction is read to the microsecond.  -> *out.  @return false
+ * for anything else (an exponent, more digits). */
+static bool unix_epoch(const char *s, size_t n, vg_time *out)
+{
+	size_t i = n && s[0] == '-', d = i;
+	uint64_t v = 0;
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && i - d < 19; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	size_t digits = i - d;
+	if (!digits || (i < n && s[i] >= '0' && s[i] <= '9'))
+		return false;
+	/* microseconds per unit; the fraction scaled the same way */
+	int64_t per = digits <= 11 ? VG_USEC_PER_SEC : digits <= 14 ? 1000 : 1;
+	int64_t t = digits <= 17 ? (int64_t)v * per : (int64_t)(v / 1000);
+	if (i < n && s[i] == '.') {
+		size_t f = ++i;
+		int64_t scale = per; /* what the fraction's first digit is worth x 10 */
+		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			if (scale >= 10) {
+				scale /= 10;
+				t += (s[i] - '0') * scale;
+			}
+		if (i == f)
+			return false;
+	}
+	if (i != n)
+		return false;
+	*out = s[0] == '-' ? -t : t;
+	return true;
+}
+
 vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                             const char *buf, size_t len, vg_time ref_time,
                             struct vg_event *ev, const char **reason)
@@ -1538,11 +1572,12 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	if (err != VG_OK)
 		return err;
 
-	/* The best time the record gives that can be read; one that cannot falls back
-	 * to the next.  A record whose every time is unreadable is a dead letter, as
-	 * RFC 5424 / 3164 lines with a bad timestamp are: the time it claims would
-	 * otherwise silently become the time it was read.  A record with no time
-	 * (or an empty or null one) takes ref_time, like an RFC 5424 NILVALUE. */
+	/* The best time the record gives that can be read (RFC 3339 and its kin, or a
+	 * number since 1970: unix_epoch); one that cannot falls back to the next.  A
+	 * record whose every time is unreadable is a dead letter, as RFC 5424 / 3164
+	 * lines with a bad timestamp are: the time it claims would otherwise silently
+	 * become the time it was read.  A record with no time (or an empty or null one)
+	 * takes ref_time, like an RFC 5424 NILVALUE. */
 	static const char *const ts_names[VGP_TS_SLOTS] = {
 	    [TS_AT_TIMESTAMP] = "@timestamp", [TS_TIMESTAMP] = "timestamp",
 	    [TS_UTCTIME] = "UtcTime",         [TS_SYSTEMTIME] = "SystemTime",
@@ -1558,7 +1593,8 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 			continue;
 		if (vgp_time_fast_memo(st->ts[i].ptr, st->ts[i].len, &t,
 		                       &ctx->date_memo) ||
-		    time_loose_slow(st->ts[i].ptr, st->ts[i].len, &t) == VG_OK) {
+		    time_loose_slow(st->ts[i].ptr, st->ts[i].len, &t) == VG_OK ||
+		    unix_epoch(st->ts[i].ptr, st->ts[i].len, &t)) {
 			ev->ts = t;
 			have_ts = true;
 			break;

@@ -988,6 +988,21 @@ START_TEST(json_timestamps)
 	/* no time claimed (null, empty): the reference time, as for RFC 5424's "-" */
 	ev = parse_ok(VG_FMT_JSON, "{\"@timestamp\":null,\"UtcTime\":\"\"}", REF_2015);
 	expect_ts(ev, "2015-12-11T00:00:00.000000Z");
+	/* a number since 1970, its unit told by its digits, as loggers write it
+	 * (it was a dead letter, and before that the time the record was read) */
+	static const struct {
+		const char *in, *ts;
+	} epoch[] = {
+	    {"{\"timestamp\":1700000000}", "2023-11-14T22:13:20.000000Z"},
+	    {"{\"@timestamp\":\"1700000000.25\"}", "2023-11-14T22:13:20.250000Z"},
+	    {"{\"timestamp\":1700000000123}", "2023-11-14T22:13:20.123000Z"},
+	    {"{\"timestamp\":1700000000123.5}", "2023-11-14T22:13:20.123500Z"},
+	    {"{\"timestamp\":1700000000123456}", "2023-11-14T22:13:20.123456Z"},
+	    {"{\"timestamp\":1700000000123456789}", "2023-11-14T22:13:20.123456Z"},
+	    {"{\"timestamp\":-15.5}", "1969-12-31T23:59:44.500000Z"},
+	};
+	for (size_t i = 0; i < sizeof(epoch) / sizeof(epoch[0]); i++)
+		expect_ts(parse_ok(VG_FMT_JSON, epoch[i].in, REF_2015), epoch[i].ts);
 	/* a time claimed that no candidate can read is a dead letter, not an event
 	 * stamped with the time it was read */
 	static const struct {
@@ -995,8 +1010,10 @@ START_TEST(json_timestamps)
 	} bad[] = {
 	    {"{\"@timestamp\":\"2024-02-30T00:00:00Z\",\"message\":\"m\"}",
 	     "json: invalid timestamp in @timestamp at offset 14"},
-	    {"{\"message\":\"m\", \"@timestamp\": 1700000000}",
+	    {"{\"message\":\"m\", \"@timestamp\": 1.7e9}",
 	     "json: invalid timestamp in @timestamp at offset 30"},
+	    {"{\"timestamp\":\"17000000001234567890\"}", /* 20 digits */
+	     "json: invalid timestamp in timestamp at offset 13"},
 	    {"{\"timestamp\":\"yesterday\"}",
 	     "json: invalid timestamp in timestamp at offset 13"},
 	    {"{\"Event\":{\"EventData\":{\"UtcTime\":\"2024-13-01 00:00:00\"}}}",
