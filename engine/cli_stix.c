@@ -35,14 +35,20 @@ static vg_err export_one(const char *id, void *ctx)
 	struct vg_incident_story story = {0};
 	struct vg_incident_text text;
 	struct vg_ranking rank = {.score = inc.score, .priority = inc.priority};
+	/* the store loads in canonical order already; the view costs a pass and
+	 * keeps this the pipeline's way whatever the store's queries become */
+	struct vg_incident_order order = {0};
+	struct vg_incident view;
 	vg_buf_init(&text.title);
 	vg_buf_init(&text.summary);
 	vg_buf_init(&text.tactics);
-	err = vg_incident_story_build(&inc, &story);
+	err = vg_incident_canonical(&inc, &order, &view);
+	if (!err)
+		err = vg_incident_story_build(&view, &story);
 	if (!err) {
-		vg_incident_text_build_story(&inc, &rank, &story, &text);
+		vg_incident_text_build_story(&view, &rank, &story, &text);
 		vg_buf_reset(&r->out);
-		vg_stix_bundle(&inc, &text, &story, &r->out);
+		vg_stix_bundle(&view, &text, &story, &r->out);
 		vg_buf_putc(&r->out, '\n');
 		if (text.title.oom || text.summary.oom || text.tactics.oom || r->out.oom)
 			err = VG_ERR_NOMEM;
@@ -53,6 +59,7 @@ static vg_err export_one(const char *id, void *ctx)
 	vg_buf_free(&text.summary);
 	vg_buf_free(&text.tactics);
 	vg_incident_story_free(&story);
+	vg_incident_order_free(&order);
 	vg_incident_clear(&inc);
 	return err;
 }

@@ -4,7 +4,10 @@
  * document published on the output topic (schemas/incident.schema.json).
  *
  * Built from templates over the incident's alerts and entities; deterministic (same
- * incident, same bytes), so a replay republishes identical documents.
+ * incident, same bytes), so a replay republishes identical documents.  What the
+ * arrays' order shows through (the document's entities and alerts, the graph's
+ * edge ends) follows the order given: callers pass vg_incident_canonical's view,
+ * so an incident restored after a restart says what the uninterrupted one says.
  */
 #include "incident_text.h"
 
@@ -25,6 +28,88 @@ static void tactics_csv(const struct vg_incident *inc, struct vg_buf *out)
 				vg_buf_putc(out, ',');
 			vg_buf_puts(out, vg_tactic_name(t));
 		}
+}
+
+/* Canonical order (vg_incident_canonical): alerts by (first_ts, id), entities by
+ * (first_seen, type name, value), as the store's ORDER BY compares them (text
+ * bytewise, as strcmp does). */
+static int cmp_alert_canon(const void *x, const void *y)
+{
+	const struct vg_incident_alert *a = x, *b = y;
+	if (a->first_ts != b->first_ts)
+		return a->first_ts < b->first_ts ? -1 : 1;
+	return strcmp(a->id, b->id);
+}
+
+static int cmp_entity_canon(const void *x, const void *y)
+{
+	const struct vg_entity *a = x, *b = y;
+	if (a->first_seen != b->first_seen)
+		return a->first_seen < b->first_seen ? -1 : 1;
+	int c = a->type == b->type
+	            ? 0
+	            : strcmp(vg_entity_type_name(a->type), vg_entity_type_name(b->type));
+	return c ? c : strcmp(a->value, b->value);
+}
+
+/* Is v (n elements of size bytes) in cmp's order? */
+static bool in_order(const void *v, size_t n, size_t size,
+                     int (*cmp)(const void *, const void *))
+{
+	for (size_t i = 1; i < n; i++)
+		if (cmp((const char *)v + (i - 1) * size, (const char *)v + i * size) > 0)
+			return false;
+	return true;
+}
+
+/* v (n elements of size bytes) in cmp's order: v itself when it is, else a sorted
+ * copy in *buf (capacity *cap, grown as needed); NULL when out of memory. */
+static void *sorted(void *v, size_t n, size_t size,
+                    int (*cmp)(const void *, const void *), void **buf, size_t *cap)
+{
+	if (in_order(v, n, size, cmp))
+		return v;
+	if (n > *cap) {
+		void *nb = realloc(*buf, n * size);
+		if (!nb)
+			return NULL;
+		*buf = nb;
+		*cap = n;
+	}
+	memcpy(*buf, v, n * size);
+	qsort(*buf, n, size, cmp);
+	return *buf;
+}
+
+vg_err vg_incident_canonical(const struct vg_incident *inc, struct vg_incident_order *o,
+                             struct vg_incident *view)
+{
+	void *ab = o->alerts, *eb = o->entities;
+	struct vg_incident_alert *alerts =
+	    sorted(inc->alerts, inc->nalerts, sizeof(*inc->alerts), cmp_alert_canon, &ab,
+	           &o->alerts_cap);
+	o->alerts = ab;
+	if (!alerts)
+		return VG_ERR_NOMEM;
+	struct vg_entity *entities =
+	    sorted(inc->entities, inc->nentities, sizeof(*inc->entities),
+	           cmp_entity_canon, &eb, &o->entities_cap);
+	o->entities = eb;
+	if (!entities)
+		return VG_ERR_NOMEM;
+	*view = *inc;
+	view->alerts = alerts;
+	view->entities = entities;
+	return VG_OK;
+}
+
+void vg_incident_order_free(struct vg_incident_order *o)
+{
+	if (!o)
+		return;
+	free(o->alerts);
+	free(o->entities);
+	memset(o, 0, sizeof(*o));
 }
 
 /* Does alert a name an incident before b: highest level, then a correlation, then

@@ -14,6 +14,28 @@ struct vg_incident_text {
 	const char *max_level;
 };
 
+/* Scratch arrays of vg_incident_canonical, reused from call to call. */
+struct vg_incident_order {
+	struct vg_incident_alert *alerts;
+	struct vg_entity *entities;
+	size_t alerts_cap, entities_cap;
+};
+/**
+ * @brief inc as everything said about it is built from, into *view: a shallow copy
+ * whose alerts are ordered by (first_ts, id) and entities by (first_seen, type
+ * name, value) -- the order the store loads them in (store.c S_INCIDENT_ALERTS,
+ * S_INCIDENT_ENTITIES).  An incident grown in memory holds them in arrival order
+ * (merged parts appended), one restored after a restart in that order; the story,
+ * text, document and store rows built from the view are the same either way.
+ * view shares inc's strings and arrays (when already in order) or o's copies: it
+ * is valid while inc and o are unchanged, and is never cleared.  Costs a pass over
+ * each array, and a sort of a copy of one that is out of order.
+ * @return VG_OK, or VG_ERR_NOMEM (view is then untouched).
+ */
+vg_err vg_incident_canonical(const struct vg_incident *inc, struct vg_incident_order *o,
+                             struct vg_incident *view);
+/** @brief Free o's arrays and zero it; NULL is allowed. */
+void vg_incident_order_free(struct vg_incident_order *o);
 /** @brief The ATT&CK technique ("T1110", "T1548.003") of an "attack.t..." tag
  *  into out; false when the tag names none. */
 bool vg_attack_technique(const char *tag, char out[16]);

@@ -150,6 +150,7 @@ struct vg_pipeline {
 	size_t ranked_cap; /* rows each array holds */
 	struct vg_incident_text text;
 	struct vg_incident_story story;
+	struct vg_incident_order order; /* store_ranked's canonical views */
 	/* (host, rule) pairs seen in the stream ("host\x1frule" -> (void *)1), for
 	 * the novelty flag of alerts; loaded from the store on start */
 	struct vg_strmap novelty;
@@ -633,6 +634,7 @@ void vg_pipeline_destroy(struct vg_pipeline *p)
 	vg_strmap_free(&p->dirty);
 	vg_strmap_free(&p->novelty);
 	vg_incident_story_free(&p->story);
+	vg_incident_order_free(&p->order);
 	vg_buf_free(&p->text.title);
 	vg_buf_free(&p->text.summary);
 	vg_buf_free(&p->text.tactics);
@@ -1378,9 +1380,13 @@ static vg_err store_ranked(struct vg_pipeline *p, size_t k)
 	size_t nf = vg_feature_count();
 	const float *features = p->features + k * nf;
 	struct vg_ranking rank = {.score = -1, .priority = 0, .features = features};
+	/* What is published and stored is built from the canonical view: the
+	 * assembler's arrays are in arrival order, which a restart does not keep. */
+	struct vg_incident view;
 
 	vg_incident_story_free(&p->story);
-	if (vg_incident_story_build(inc, &p->story))
+	if (vg_incident_canonical(inc, &p->order, &view) ||
+	    vg_incident_story_build(&view, &p->story))
 		return VG_ERR_NOMEM;
 	if (p->model) {
 		float score = p->scores[k];
@@ -1390,12 +1396,12 @@ static vg_err store_ranked(struct vg_pipeline *p, size_t k)
 		    vg_priority_from_score(score, p->cfg->model.priority_bands);
 		rank.surfaced = score >= p->cfg->model.surface_threshold;
 	}
-	inc->score = rank.score;
-	inc->priority = rank.priority;
+	inc->score = view.score = rank.score;
+	inc->priority = view.priority = rank.priority;
 	if (p->incident_tap)
 		p->incident_tap(inc, features, rank.score, p->incident_tap_ctx);
 
-	vg_incident_text_build_story(inc, &rank, &p->story, &p->text);
+	vg_incident_text_build_story(&view, &rank, &p->story, &p->text);
 	vg_buf_reset(&p->expl);
 	vg_buf_reset(&p->feats);
 	vg_incident_explanation(&rank, 5, &p->expl);
@@ -1406,7 +1412,7 @@ static vg_err store_ranked(struct vg_pipeline *p, size_t k)
 		return VG_ERR_NOMEM;
 	p->noutputs++;
 	o->version = inc->version;
-	if (vg_incident_document_fit(inc, &rank, &p->text, &p->story, p->expl.data,
+	if (vg_incident_document_fit(&view, &rank, &p->text, &p->story, p->expl.data,
 	                             (size_t)p->cfg->kafka.max_message_bytes,
 	                             &o->json) < 2) {
 		p->stats.documents_truncated++;
@@ -1430,7 +1436,7 @@ static vg_err store_ranked(struct vg_pipeline *p, size_t k)
 	    .document = o->json.data,
 	    .story = &p->story,
 	};
-	return vg_store_put_incident(p->store, inc, &rank, &doc);
+	return vg_store_put_incident(p->store, &view, &rank, &doc);
 }
 
 /* The correlator's own counters into the pipeline's. */

@@ -161,6 +161,11 @@ static char *dump(const char *db)
 	    "first_seen || '|' || last_seen || '|' || coalesce(merged_into, '') from "
 	    "incidents "
 	    "order by id",
+	    /* what is published: built in one order however the incident was (a
+	     * restored one once listed its entities and alerts otherwise) */
+	    "select id || '|' || summary || '|' || document from incidents order by id",
+	    "select incident_id || '|' || a_type || '|' || a_value || '|' || b_type || "
+	    "'|' || b_value || '|' || alerts from incident_edges order by 1",
 	    "select id || '|' || incident_id || '|' || rule_id || '|' || event_count || "
 	    "'|' || "
 	    "first_seen from alerts order by id",
