@@ -123,13 +123,20 @@ static void put_time(struct vg_buf *b, const char *key, vg_time t)
 	vg_buf_printf(b, ",\"%s\":\"%s\"", key, ts);
 }
 
-/* The role-keyed id of an object of this incident. */
-static void incident_obj_id(const struct stix_w *w, char id[64], const char *type,
+/* The role-keyed id of an object of this incident, from the whole key: a role is
+ * a value as long as an entity's (a source's DNS name), and a key cut to a fixed
+ * buffer once hashed nothing for a long one, giving the same id to such objects in
+ * every incident. */
+static void incident_obj_id(struct stix_w *w, char id[64], const char *type,
                             const char *role)
 {
-	char key[256];
-	int n = snprintf(key, sizeof(key), "%s\x1f%s\x1f%s", w->inc->id, type, role);
-	make_id(id, type, key, n > 0 && (size_t)n < sizeof(key) ? (size_t)n : 0);
+	struct vg_buf key;
+	vg_buf_init(&key);
+	vg_buf_printf(&key, "%s\x1f%s\x1f%s", w->inc->id, type, role);
+	if (key.oom)
+		w->oom = true;
+	make_id(id, type, key.oom ? "" : key.data, key.oom ? 0 : key.len);
+	vg_buf_free(&key);
 }
 
 /* value without a trailing "@host" naming one of the incident's hosts. */

@@ -10,7 +10,8 @@
 # report names every other object; the incident carries the brute force's tactic,
 # the attacker's address is an ipv4-addr and an indicator pattern, T1110 an
 # attack-pattern with its ATT&CK reference; no list in any incident's bundle is
-# empty.  Also: two exports are byte-identical,
+# empty.  Also: two exports are byte-identical, the non-observable objects of two
+# incidents from long DNS names have ids of their own,
 # --surfaced gives one bundle per surfaced incident, an unknown id is refused
 # (exit 2) while the others are still written (a merged-away id: test_store's
 # merge_moves_alerts).  Needs sqlite3, python3.
@@ -147,6 +148,47 @@ surfaced=$(sqlite3 s.db "select count(*) from incidents where surfaced and merge
 "$VIGIL" stix --db s.db --surfaced >surfaced.json || fail "stix --surfaced"
 [ "$(wc -l <surfaced.json)" -eq "$surfaced" ] || fail "--surfaced: $(wc -l <surfaced.json) bundles for $surfaced incidents"
 grep -q "\"external_id\":\"$inc\"" surfaced.json || fail "--surfaced left out the attack"
+
+# Two incidents, each from its own long DNS name (245 characters): the objects of
+# one bundle that are not observables (indicator, relationships, ...) have ids of
+# their own, in no other bundle.  Their key (incident id, type, the name) was cut
+# to 255 bytes and then hashed as nothing, so both bundles had the same indicator
+# and relationship ids.
+long_name() { # LETTER TLD
+	printf '%s.%s.%s.%s.example.%s' "$(printf "%060d" 0 | tr 0 "$1")" \
+		"$(printf "%060d" 0 | tr 0 "$1")" "$(printf "%060d" 0 | tr 0 "$1")" \
+		"$(printf "%050d" 0 | tr 0 "$1")" "$2"
+}
+{
+	echo "<38>Nov 20 06:06:40 web01 sshd[100]: Accepted password for bob from $(long_name a com) port 22 ssh2"
+	echo "<38>Nov 20 09:06:40 db07 sshd[100]: Accepted password for eve from $(long_name x org) port 22 ssh2"
+} >long.log
+"$VIGIL" replay --db long.db long.log >/dev/null 2>&1 || fail "replay long.log"
+"$VIGIL" stix --db long.db $(sqlite3 long.db "select id from incidents where
+  merged_into is null order by id") >long.json || fail "stix of long.db"
+python3 - long.json <<'PY' || fail "bundles of two incidents share ids (above)"
+import json, sys
+SCO = {"ipv4-addr", "ipv6-addr", "domain-name", "user-account", "file"}
+bundles = [json.loads(l) for l in open(sys.argv[1])]
+seen, errs = {}, []
+if len(bundles) != 2:
+    errs.append("%d bundles for two incidents" % len(bundles))
+names = [o["value"] for b in bundles for o in b["objects"] if o["type"] == "domain-name"]
+if len(names) != 2 or any(len(v) != 245 for v in names):
+    errs.append("domain names %r" % names)
+for n, b in enumerate(bundles):
+    if not any(o["type"] == "indicator" for o in b["objects"]):
+        errs.append("bundle %d: no indicator" % n)
+    for o in b["objects"]:
+        if o["type"] in SCO:
+            continue  # an observable's id is its value's, the same everywhere
+        if o["id"] in seen:
+            errs.append("%s in bundles %d and %d" % (o["id"], seen[o["id"]], n))
+        seen[o["id"]] = n
+for e in errs:
+    print(e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
 
 rc=0
 "$VIGIL" stix --db s.db inc-0000000000000000 "$inc" >mixed.json 2>err.txt || rc=$?
