@@ -57,28 +57,52 @@ static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
 	       "kafka: %s: %s", fac, buf);
 }
 
-/* Build a conf: our settings first, then the user's librdkafka map on top, so
- * TLS/SASL and tuning work the way every Kafka client configures them. */
-static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *user,
-                                  const char *const *ours, struct vg_diag *diag,
-                                  const char *file)
+/* Where kafka.<key> was written in cfg's file (0 0 without cfg: the demo's
+ * producer, or when it was not written). */
+static void kafka_where(const struct vg_config *cfg, const char *key, int *line, int *col)
+{
+	*line = *col = 0;
+	if (cfg && key)
+		vg_config_where(cfg, "kafka", key, line, col);
+}
+
+/* A setting of the engine's own: property, value, and the kafka.* key the value
+ * comes from (NULL for a fixed one), so an error points at what the user wrote. */
+struct own_setting {
+	const char *prop, *value, *key;
+};
+
+/* Build a conf: our settings first (nours of them), then the user's librdkafka map
+ * on top, so TLS/SASL and tuning work the way every Kafka client configures them.
+ * cfg (NULL for the demo's producer) gives the positions errors point at. */
+static rd_kafka_conf_t *make_conf(const struct vg_config *cfg, const char *brokers,
+                                  const struct vg_kv_list *user,
+                                  const struct own_setting *ours, size_t nours,
+                                  struct vg_diag *diag, const char *file)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char errstr[512];
 	bool ok = true;
+	int line, col;
 
 	rd_kafka_conf_set_log_cb(conf, on_rdkafka_log);
 
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr,
 	                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-		vg_diag_error(diag, file, 0, 0, "kafka.brokers: %s", errstr);
+		kafka_where(cfg, "brokers", &line, &col);
+		vg_diag_error(diag, file, line, col, "kafka.brokers: %s", errstr);
 		ok = false;
 	}
-	for (size_t i = 0; ours && ours[i]; i += 2)
-		if (rd_kafka_conf_set(conf, ours[i], ours[i + 1], errstr,
+	for (size_t i = 0; i < nours; i++)
+		if (rd_kafka_conf_set(conf, ours[i].prop, ours[i].value, errstr,
 		                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-			vg_diag_error(diag, file, 0, 0, "internal setting %s: %s",
-			              ours[i], errstr);
+			kafka_where(cfg, ours[i].key, &line, &col);
+			if (ours[i].key)
+				vg_diag_error(diag, file, line, col, "kafka.%s: %s",
+				              ours[i].key, errstr);
+			else
+				vg_diag_error(diag, file, 0, 0, "internal setting %s: %s",
+				              ours[i].prop, errstr);
 			ok = false;
 		}
 	for (size_t i = 0; user && i < user->count; i++)
@@ -100,16 +124,51 @@ static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *
 	return conf;
 }
 
+/* Does conf (the user's map applied) let the producer send cfg's largest incident
+ * document, kafka.max_message_bytes, with room for the key and the record's
+ * framing under librdkafka's message.max.bytes?  Else an error at the user's
+ * message.max.bytes, or at kafka.max_message_bytes when the map does not set it.
+ * Shared by `vigil check` and the producer, so check refuses what run would. */
+static bool doc_size_ok(rd_kafka_conf_t *conf, const struct vg_config *cfg,
+                        struct vg_diag *diag)
+{
+	const struct vg_kv_list *user = &cfg->kafka.librdkafka;
+	int64_t max_doc = cfg->kafka.max_message_bytes;
+	char limit[32];
+	size_t limit_len = sizeof(limit);
+	if (max_doc <= 0 ||
+	    rd_kafka_conf_get(conf, "message.max.bytes", limit, &limit_len) !=
+	        RD_KAFKA_CONF_OK ||
+	    max_doc + 1024 <= strtoll(limit, NULL, 10))
+		return true;
+	int line = 0, col = 0;
+	for (size_t i = 0; i < user->count; i++)
+		if (!strcmp(user->items[i].name, "message.max.bytes") && user->lines &&
+		    user->cols) {
+			line = user->lines[i];
+			col = user->cols[i];
+		}
+	if (!line)
+		kafka_where(cfg, "max_message_bytes", &line, &col);
+	vg_diag_error(diag, cfg->file, line, col,
+	              "kafka.max_message_bytes (%lld) must be at least 1024 below "
+	              "librdkafka's message.max.bytes (%s): the producer would refuse "
+	              "the largest incident documents",
+	              (long long)max_doc, limit);
+	return false;
+}
+
 vg_err vg_kafka_check_config(const struct vg_config *cfg, struct vg_diag *diag)
 {
 	const char *brokers = strcmp(cfg->kafka.brokers, "embedded") ? cfg->kafka.brokers
 	                                                             : "127.0.0.1:9092";
 	rd_kafka_conf_t *conf =
-	    make_conf(brokers, &cfg->kafka.librdkafka, NULL, diag, cfg->file);
+	    make_conf(cfg, brokers, &cfg->kafka.librdkafka, NULL, 0, diag, cfg->file);
 	if (!conf)
 		return VG_ERR_CONFIG;
+	bool ok = doc_size_ok(conf, cfg, diag);
 	rd_kafka_conf_destroy(conf);
-	return VG_OK;
+	return ok ? VG_OK : VG_ERR_CONFIG;
 }
 
 /* ----------------------------------------------------------------- producer */
@@ -132,33 +191,24 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaqu
 	}
 }
 
-/* max_doc: kafka.max_message_bytes (the largest incident document), checked
- * against librdkafka's message.max.bytes with room for the key and the record's
- * framing; 0: no incident documents. */
+/* cfg: the engine's configuration, whose incident documents must fit (doc_size_ok)
+ * and whose positions errors point at; NULL for records of the caller's own
+ * (user: their librdkafka map, file: the name errors give). */
 static vg_err producer_open(struct producer *pr, const char *brokers,
-                            const struct vg_kv_list *user, int64_t max_doc,
+                            const struct vg_kv_list *user, const struct vg_config *cfg,
                             struct vg_diag *diag, const char *file)
 {
-	static const char *const ours[] = {
-	    "enable.idempotence", "true",  "acks", "all", "linger.ms", "5",
-	    "message.timeout.ms", "60000", NULL};
+	static const struct own_setting ours[] = {{"enable.idempotence", "true", NULL},
+	                                          {"acks", "all", NULL},
+	                                          {"linger.ms", "5", NULL},
+	                                          {"message.timeout.ms", "60000", NULL}};
 	char errstr[512];
 	memset(pr, 0, sizeof(*pr));
-	rd_kafka_conf_t *conf = make_conf(brokers, user, ours, diag, file);
+	rd_kafka_conf_t *conf = make_conf(cfg, brokers, user, ours,
+	                                  sizeof(ours) / sizeof(ours[0]), diag, file);
 	if (!conf)
 		return VG_ERR_CONFIG;
-	char limit[32];
-	size_t limit_len = sizeof(limit);
-	if (max_doc > 0 &&
-	    rd_kafka_conf_get(conf, "message.max.bytes", limit, &limit_len) ==
-	        RD_KAFKA_CONF_OK &&
-	    max_doc + 1024 > strtoll(limit, NULL, 10)) {
-		vg_diag_error(
-		    diag, file, 0, 0,
-		    "kafka.max_message_bytes (%lld) must be at least 1024 below "
-		    "librdkafka's message.max.bytes (%s): the producer would refuse "
-		    "the largest incident documents",
-		    (long long)max_doc, limit);
+	if (cfg && !doc_size_ok(conf, cfg, diag)) {
 		rd_kafka_conf_destroy(conf);
 		return VG_ERR_CONFIG;
 	}
@@ -250,7 +300,7 @@ vg_err vg_kafka_produce(const char *brokers, const struct vg_kv_list *rdconf,
 	vg_err err;
 
 	vg_diag_init(&diag);
-	if ((err = producer_open(&pr, brokers, rdconf, 0, &diag, "kafka"))) {
+	if ((err = producer_open(&pr, brokers, rdconf, NULL, &diag, "kafka"))) {
 		snprintf(errstr, errstr_size, "%s",
 		         diag.count ? diag.msgs[0] : vg_err_str(err));
 		vg_diag_clear(&diag);
@@ -688,20 +738,15 @@ static bool all_at_end(const struct runner *r)
 static vg_err consumer_open(struct runner *r, const char *brokers, struct vg_diag *diag)
 {
 	const struct vg_config *cfg = r->cfg;
-	const char *ours[] = {"group.id",
-	                      cfg->kafka.group_id,
-	                      "enable.auto.commit",
-	                      "false",
-	                      "enable.auto.offset.store",
-	                      "false",
-	                      "auto.offset.reset",
-	                      "earliest",
-	                      "enable.partition.eof",
-	                      "true",
-	                      NULL};
+	const struct own_setting ours[] = {{"group.id", cfg->kafka.group_id, "group_id"},
+	                                   {"enable.auto.commit", "false", NULL},
+	                                   {"enable.auto.offset.store", "false", NULL},
+	                                   {"auto.offset.reset", "earliest", NULL},
+	                                   {"enable.partition.eof", "true", NULL}};
 	char errstr[512];
 	rd_kafka_conf_t *conf =
-	    make_conf(brokers, &cfg->kafka.librdkafka, ours, diag, cfg->file);
+	    make_conf(cfg, brokers, &cfg->kafka.librdkafka, ours,
+	              sizeof(ours) / sizeof(ours[0]), diag, cfg->file);
 	if (!conf)
 		return VG_ERR_CONFIG;
 	r->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
@@ -752,8 +797,8 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 	sigaction(SIGTERM, &sa, &old_term);
 
 	if ((err = vg_pipeline_new(cfg, &hooks, &r.pipe, diag)) ||
-	    (err = producer_open(&r.prod, cfg->kafka.brokers, &cfg->kafka.librdkafka,
-	                         cfg->kafka.max_message_bytes, diag, cfg->file)) ||
+	    (err = producer_open(&r.prod, cfg->kafka.brokers, &cfg->kafka.librdkafka, cfg,
+	                         diag, cfg->file)) ||
 	    (err = consumer_open(&r, cfg->kafka.brokers, diag)))
 		goto out;
 	if (!(msgs = calloc(batch, sizeof(*msgs))) ||

@@ -667,7 +667,9 @@ vg_err vg_kafka_produce(const char *brokers, const struct vg_kv_list *rdconf,
                         const char *topic, const struct vg_kafka_record *recs, size_t n,
                         char *errstr, size_t errstr_size);
 
-/** @brief Validate the librdkafka settings of cfg (builds, never connects). */
+/** @brief Validate the librdkafka settings of cfg as `vigil run` would before its
+ *  first record (builds a configuration, never connects): every property, and the
+ *  largest incident document against message.max.bytes; errors at file:line:col. */
 vg_err vg_kafka_check_config(const struct vg_config *cfg, struct vg_diag *diag);
 
 /** @brief Ask a running vg_kafka_run to stop after its current batch (signal-safe). */

@@ -314,6 +314,59 @@ START_TEST(librdkafka_properties_are_checked_with_positions)
 }
 END_TEST
 
+/* vg_kafka_check_config's messages for cfg (NULL when it passes), joined by
+ * newlines. */
+static char *kafka_check(struct vg_config *cfg)
+{
+	struct vg_diag d;
+	struct vg_buf b;
+	vg_diag_init(&d);
+	vg_buf_init(&b);
+	vg_err err = vg_kafka_check_config(cfg, &d);
+	ck_assert_int_eq(err, d.errors ? VG_ERR_CONFIG : VG_OK);
+	for (size_t i = 0; i < d.count; i++) {
+		vg_buf_puts(&b, d.msgs[i]);
+		vg_buf_putc(&b, '\n');
+	}
+	vg_diag_clear(&d);
+	return b.data;
+}
+
+/* The largest incident document must fit librdkafka's message.max.bytes: checked
+ * by `vigil check` as by the producer (it was the producer's alone, so check passed
+ * what run refused), at the user's message.max.bytes, else at
+ * kafka.max_message_bytes. */
+START_TEST(documents_must_fit_message_max_bytes)
+{
+	struct vg_config *cfg = load_ok("kafka:\n"
+	                                "  librdkafka: {message.max.bytes: '10000'}\n");
+	char *msgs = kafka_check(cfg);
+	ck_assert_str_eq(msgs,
+	                 "t.yaml:2:35: error: kafka.max_message_bytes (950000) must "
+	                 "be at least 1024 below librdkafka's message.max.bytes "
+	                 "(10000): the producer would refuse the largest incident "
+	                 "documents\n");
+	free(msgs);
+	vg_config_destroy(cfg);
+	cfg = load_ok("kafka:\n"
+	              "  max_message_bytes: 999000\n");
+	msgs = kafka_check(cfg);
+	ck_assert_str_eq(msgs,
+	                 "t.yaml:2:22: error: kafka.max_message_bytes (999000) must "
+	                 "be at least 1024 below librdkafka's message.max.bytes "
+	                 "(1000000): the producer would refuse the largest incident "
+	                 "documents\n");
+	free(msgs);
+	vg_config_destroy(cfg);
+	/* 1024 below is enough */
+	cfg = load_ok("kafka:\n"
+	              "  max_message_bytes: 20000\n"
+	              "  librdkafka: {message.max.bytes: 21024}\n");
+	ck_assert_ptr_null(kafka_check(cfg));
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 START_TEST(missing_file_is_an_io_error)
 {
 	struct vg_diag d;
@@ -528,6 +581,7 @@ static Suite *config_suite(void)
 	    {"yaml", invalid_yaml_points_at_the_problem},
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},
+	    {"message_size", documents_must_fit_message_max_bytes},
 	    {"host_domains", host_domains_are_checked},
 	    {"brokers", brokers_are_checked},
 	    {"list_positions", list_entries_keep_their_positions},
