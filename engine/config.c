@@ -1021,7 +1021,23 @@ vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
 	}
 	ld.doc = &doc;
 	load_doc(&ld, yaml_document_get_root_node(&doc));
+	bool more = yaml_document_get_root_node(&doc) != NULL;
 	yaml_document_delete(&doc);
+	/* A second document ("---" and more keys) was read by no one: the settings
+	 * in it silently did nothing. */
+	if (more && !yaml_parser_load(&parser, &doc)) {
+		vg_diag_error(diag, name, (int)parser.problem_mark.line + 1,
+		              (int)parser.problem_mark.column + 1, "%s%s%s",
+		              parser.problem ? parser.problem : "invalid YAML",
+		              parser.context ? " " : "",
+		              parser.context ? parser.context : "");
+	} else if (more) {
+		if (yaml_document_get_root_node(&doc))
+			vg_diag_error(diag, name, (int)doc.start_mark.line + 1,
+			              (int)doc.start_mark.column + 1,
+			              "a config file holds one YAML document");
+		yaml_document_delete(&doc);
+	}
 	yaml_parser_delete(&parser);
 	if (ld.oom)
 		err = VG_ERR_NOMEM;

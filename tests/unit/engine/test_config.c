@@ -293,6 +293,33 @@ START_TEST(invalid_yaml_points_at_the_problem)
 }
 END_TEST
 
+/* Keys after a second document start were read by no one (only the first
+ * document was loaded): that document is an error at its start, and text after an
+ * end marker the YAML error it is. */
+START_TEST(one_document_per_file)
+{
+	char *msgs = load_bad("kafka: {brokers: \"10.0.0.1:9092\"}\n"
+	                      "---\n"
+	                      "store: {path: /var/lib/vigil/vigil.db}\n");
+	ck_assert_str_eq(msgs, "bad.yaml:2:1: error: a config file holds one YAML "
+	                       "document\n");
+	free(msgs);
+	msgs = load_bad("kafka: {}\n"
+	                "--- # the store\n"
+	                "store: {pth: x}\n");
+	ck_assert_str_eq(msgs, "bad.yaml:2:1: error: a config file holds one YAML "
+	                       "document\n");
+	free(msgs);
+	msgs = load_bad("kafka: {}\n"
+	                "...\n"
+	                "store: {}\n");
+	ck_assert_ptr_nonnull(strstr(msgs, "bad.yaml:3:1: error: "));
+	free(msgs);
+	/* one document, marked as such, is fine */
+	vg_config_destroy(load_ok("---\nkafka: {}\n...\n"));
+}
+END_TEST
+
 START_TEST(librdkafka_properties_are_checked_with_positions)
 {
 	struct vg_config *cfg = load_ok("kafka:\n"
@@ -579,6 +606,7 @@ static Suite *config_suite(void)
 	    {"value_cache", engine_value_cache},
 	    {"store_cache", store_cache_and_checkpoint},
 	    {"yaml", invalid_yaml_points_at_the_problem},
+	    {"one_document", one_document_per_file},
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},
 	    {"message_size", documents_must_fit_message_max_bytes},
