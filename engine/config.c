@@ -56,7 +56,9 @@ static const struct opt g_opts[] = {
     {"kafka", "dead_letter_topic", T_STR, O(kafka.dead_letter_topic), "vigil.dead-letter",
      0, 0, "Topic receiving records that could not be parsed, with the reason"},
     {"kafka", "librdkafka", T_MAP, O(kafka.librdkafka), NULL, 0, 0,
-     "Properties passed to librdkafka as they are (security.protocol, sasl.*, ssl.*)"},
+     "Properties passed to librdkafka as they are (security.protocol, sasl.*, ssl.*); "
+     "those that undo delivery (enable.auto.commit true, enable.idempotence false, "
+     "acks other than all) are refused"},
     {"kafka", "max_message_bytes", T_INT, O(kafka.max_message_bytes), "950000", 8192,
      1000000000,
      "Largest incident document published (and stored as published); a larger one "

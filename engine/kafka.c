@@ -9,7 +9,9 @@
  *   correlation window holds.
  * A failure anywhere before the commit leaves the offsets where they were: the next
  * run re-reads the batch and, with deterministic ids and idempotent upserts, ends up
- * with exactly the same store.  Auto-commit and auto offset store are off.
+ * with exactly the same store.  Auto-commit and auto offset store are off; the
+ * user's librdkafka map cannot turn auto-commit on, idempotence off nor acks below
+ * all (g_guarded).
  * librdkafka errors are translated here, once (rd_kafka_err2str).
  */
 #include "vg_engine.h"
@@ -72,6 +74,90 @@ struct own_setting {
 	const char *prop, *value, *key;
 };
 
+/* What the user's librdkafka map may not change: each property with the value
+ * Vigil's delivery needs (ARCHITECTURE.md, "State, delivery and restarts") and why.
+ * Only what breaks it: enable.auto.offset.store only feeds automatic commits and
+ * commits without offsets (Vigil's name theirs), isolation.level and
+ * auto.offset.reset choose which records are read, not when they count as done, and
+ * enable.partition.eof only serves --stop-at-end.  Settings librdkafka itself finds
+ * incompatible with idempotence (retries 0, max.in.flight over 5) fail the
+ * producer's creation. */
+static const struct {
+	const char *prop, *value, *why;
+} g_guarded[] = {
+    {"enable.auto.commit", "false",
+     "Vigil commits an input offset itself, once everything derived from the records "
+     "before it is stored and delivered; automatic commits run ahead of that, and a "
+     "crash then loses those records"},
+    {"enable.idempotence", "true",
+     "without it a retried incident version can be written twice, or after a later "
+     "version of its incident"},
+    {"acks", "all",
+     "an incident version counts as delivered only once every in-sync replica holds "
+     "it"},
+};
+#define NGUARDED (sizeof(g_guarded) / sizeof(g_guarded[0]))
+
+/* A conf holding only the guarded values; NULL when out of memory. */
+static rd_kafka_conf_t *guarded_conf(void)
+{
+	rd_kafka_conf_t *conf = rd_kafka_conf_new();
+	char errstr[256];
+	for (size_t g = 0; conf && g < NGUARDED; g++)
+		rd_kafka_conf_set(conf, g_guarded[g].prop, g_guarded[g].value, errstr,
+		                  sizeof(errstr));
+	return conf;
+}
+
+/* Refuse each entry of the user's map that changes a guarded property, at its
+ * position.  Each entry is applied alone over the guarded values and the result read
+ * back, so aliases (request.required.acks), spellings ("1", "t", -1 for all) and
+ * librdkafka's own parsing decide, not a list of names kept here.  An entry
+ * librdkafka refuses is make_conf's to report.  Costs a conf per entry, at start-up. */
+static bool guarantees_kept(const struct vg_kv_list *user, struct vg_diag *diag,
+                            const char *file)
+{
+	char want[NGUARDED][64], got[64], errstr[512];
+	bool ok = true;
+	if (!user || !user->count)
+		return true;
+	rd_kafka_conf_t *base = guarded_conf();
+	if (!base)
+		return false;
+	for (size_t g = 0; g < NGUARDED; g++) {
+		size_t n = sizeof(want[g]);
+		if (rd_kafka_conf_get(base, g_guarded[g].prop, want[g], &n) !=
+		    RD_KAFKA_CONF_OK)
+			want[g][0] = '\0';
+	}
+	rd_kafka_conf_destroy(base);
+	for (size_t i = 0; i < user->count; i++) {
+		const struct vg_kv *kv = &user->items[i];
+		rd_kafka_conf_t *conf = guarded_conf();
+		if (!conf)
+			return false;
+		if (rd_kafka_conf_set(conf, kv->name, kv->value, errstr,
+		                      sizeof(errstr)) == RD_KAFKA_CONF_OK)
+			for (size_t g = 0; g < NGUARDED; g++) {
+				size_t n = sizeof(got);
+				if (rd_kafka_conf_get(conf, g_guarded[g].prop, got, &n) ==
+				        RD_KAFKA_CONF_OK &&
+				    strcmp(got, want[g]) != 0) {
+					vg_diag_error(
+					    diag, file, user->lines ? user->lines[i] : 0,
+					    user->cols ? user->cols[i] : 0,
+					    "kafka.librdkafka.%s: '%s' is refused: %s "
+					    "(Vigil sets %s to %s)",
+					    kv->name, kv->value, g_guarded[g].why,
+					    g_guarded[g].prop, g_guarded[g].value);
+					ok = false;
+				}
+			}
+		rd_kafka_conf_destroy(conf);
+	}
+	return ok;
+}
+
 /* Build a conf: our settings first (nours of them), then the user's librdkafka map
  * on top, so TLS/SASL and tuning work the way every Kafka client configures them.
  * cfg (NULL for the demo's producer) gives the positions errors point at. */
@@ -117,6 +203,8 @@ static rd_kafka_conf_t *make_conf(const struct vg_config *cfg, const char *broke
 			              errstr);
 			ok = false;
 		}
+	if (!guarantees_kept(user, diag, file))
+		ok = false;
 	if (!ok) {
 		rd_kafka_conf_destroy(conf);
 		return NULL;

@@ -8,7 +8,8 @@
 # made (its format above this build's) without changing it; `rules check` takes options
 # among its paths and says when the set as a whole failed; `vigil check` says when
 # the store could not be opened or made (or is a newer Vigil's), without making it,
-# and refuses an incident document size librdkafka would refuse as run does.
+# and refuses as run does an incident document size librdkafka would refuse and a
+# librdkafka setting that undoes acknowledged delivery.
 NAME=cli
 . "$(dirname "$0")/offline.sh"
 
@@ -124,20 +125,26 @@ set -e
 [ "$(cat "$WORK/err")" = "$WORK/check.yaml:1:15: error: model.path: $WORK/no-model.json: No such file or directory" ] ||
 	fail "vigil check with a missing model: $(cat "$WORK/err")"
 # ... and what `vigil run` refuses before reading a record, with run's message: an
-# incident document larger than librdkafka's message.max.bytes (check passed it)
-printf 'kafka:\n  librdkafka: {message.max.bytes: "10000"}\nstore: {path: "%s"}\n' \
-	"$WORK/mm.db" >"$WORK/mm.yaml"
-want="$WORK/mm.yaml:2:35: error: kafka.max_message_bytes (950000) must be at least 1024 below librdkafka's message.max.bytes (10000): the producer would refuse the largest incident documents"
-set +e
-"$VIGIL" check -c "$WORK/mm.yaml" >/dev/null 2>"$WORK/err"
-rc=$?
-"$VIGIL" run -c "$WORK/mm.yaml" >/dev/null 2>"$WORK/run-err"
-run_rc=$?
-set -e
-[ "$rc" -eq 2 ] && [ "$(cat "$WORK/err")" = "$want" ] ||
-	fail "vigil check with a small message.max.bytes: exit $rc, $(cat "$WORK/err")"
-[ "$run_rc" -eq 2 ] && [ "$(tail -n 1 "$WORK/run-err")" = "$want" ] ||
-	fail "vigil run with a small message.max.bytes: exit $run_rc, $(tail -n 1 "$WORK/run-err")"
+# incident document larger than librdkafka's message.max.bytes (check passed it),
+# a librdkafka setting that undoes acknowledged delivery
+while IFS='|' read -r setting want; do
+	printf 'kafka:\n  librdkafka: {%s}\nstore: {path: "%s"}\n' "$setting" \
+		"$WORK/refused.db" >"$WORK/refused.yaml"
+	want="$WORK/refused.yaml:2:$want"
+	set +e
+	"$VIGIL" check -c "$WORK/refused.yaml" >/dev/null 2>"$WORK/err"
+	rc=$?
+	"$VIGIL" run -c "$WORK/refused.yaml" >/dev/null 2>"$WORK/run-err"
+	run_rc=$?
+	set -e
+	[ "$rc" -eq 2 ] && [ "$(cat "$WORK/err")" = "$want" ] ||
+		fail "vigil check with $setting: exit $rc, $(cat "$WORK/err")"
+	[ "$run_rc" -eq 2 ] && [ "$(tail -n 1 "$WORK/run-err")" = "$want" ] ||
+		fail "vigil run with $setting: exit $run_rc, $(tail -n 1 "$WORK/run-err")"
+done <<'EOF'
+message.max.bytes: "10000"|35: error: kafka.max_message_bytes (950000) must be at least 1024 below librdkafka's message.max.bytes (10000): the producer would refuse the largest incident documents
+acks: 0|22: error: kafka.librdkafka.acks: '0' is refused: an incident version counts as delivered only once every in-sync replica holds it (Vigil sets acks to all)
+EOF
 printf 'store: {path: "%s"}\n' "$WORK/new.db" >"$WORK/check.yaml"
 "$VIGIL" check -c "$WORK/check.yaml" >/dev/null || fail "vigil check refused a new store"
 [ ! -e "$WORK/new.db" ] || fail "vigil check made the store"

@@ -394,6 +394,50 @@ START_TEST(documents_must_fit_message_max_bytes)
 }
 END_TEST
 
+/* The librdkafka map cannot undo what delivery rests on (auto-commit off,
+ * idempotence on, acks all): each such entry is refused at its value, whatever the
+ * spelling or alias; the same values, or other properties, pass. */
+START_TEST(delivery_settings_are_kept)
+{
+	struct vg_config *cfg = load_ok("kafka:\n"
+	                                "  librdkafka:\n"
+	                                "    enable.auto.commit: \"true\"\n"
+	                                "    enable.auto.offset.store: \"true\"\n"
+	                                "    acks: 1\n"
+	                                "    enable.idempotence: f\n"
+	                                "    request.required.acks: \"0\"\n"
+	                                "    isolation.level: read_uncommitted\n");
+	char *msgs = kafka_check(cfg);
+	ck_assert_str_eq(
+	    msgs,
+	    "t.yaml:3:25: error: kafka.librdkafka.enable.auto.commit: 'true' is refused: "
+	    "Vigil commits an input offset itself, once everything derived from the "
+	    "records before it is stored and delivered; automatic commits run ahead of "
+	    "that, and a crash then loses those records (Vigil sets enable.auto.commit "
+	    "to false)\n"
+	    "t.yaml:5:11: error: kafka.librdkafka.acks: '1' is refused: an incident "
+	    "version counts as delivered only once every in-sync replica holds it "
+	    "(Vigil sets acks to all)\n"
+	    "t.yaml:6:25: error: kafka.librdkafka.enable.idempotence: 'f' is refused: "
+	    "without it a retried incident version can be written twice, or after a "
+	    "later version of its incident (Vigil sets enable.idempotence to true)\n"
+	    "t.yaml:7:28: error: kafka.librdkafka.request.required.acks: '0' is "
+	    "refused: an incident version counts as delivered only once every in-sync "
+	    "replica holds it (Vigil sets acks to all)\n");
+	free(msgs);
+	vg_config_destroy(cfg);
+	cfg = load_ok("kafka:\n"
+	              "  librdkafka:\n"
+	              "    enable.auto.commit: \"0\"\n"
+	              "    acks: \"-1\"\n"
+	              "    enable.idempotence: \"true\"\n"
+	              "    enable.auto.offset.store: \"true\"\n"
+	              "    linger.ms: 20\n");
+	ck_assert_ptr_null(kafka_check(cfg));
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 START_TEST(missing_file_is_an_io_error)
 {
 	struct vg_diag d;
@@ -610,6 +654,7 @@ static Suite *config_suite(void)
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},
 	    {"message_size", documents_must_fit_message_max_bytes},
+	    {"delivery", delivery_settings_are_kept},
 	    {"host_domains", host_domains_are_checked},
 	    {"brokers", brokers_are_checked},
 	    {"list_positions", list_entries_keep_their_positions},
