@@ -8,13 +8,14 @@
  *    custom properties x_vigil_score, x_vigil_priority, x_vigil_alert_count,
  *    x_vigil_sources (attack sources) and x_vigil_spread_path (hosts in the order
  *    reached, with the techniques seen on each);
- *  - the observables (SCOs) of its entities: ipv4-addr / ipv6-addr (domain-name for
- *    a source named by its DNS name; none for a value that is neither), user-account
+ *  - the observables (SCOs) of its entities: ipv4-addr / ipv6-addr (without an IPv6
+ *    zone; domain-name for a source named by its DNS name; none for a value that is
+ *    neither), user-account
  *    (account_login), file for a process image (its base name) and for a file hash
  *    (MD5, SHA-1, SHA-256 or SHA-512 by length); host names stay in the spread path;
  *  - observed-data over those observables (first and last alert, alert count);
- *  - one indicator per attack source ("[ipv4-addr:value = '...']", or ipv6-addr,
- *    domain-name);
+ *  - one indicator per attack source ("[ipv4-addr:value = '...']", or ipv6-addr
+ *    without a zone, domain-name);
  *  - one attack-pattern per ATT&CK technique of its alerts' tags (external id and
  *    URL on attack.mitre.org);
  *  - related-to relationships from the incident to each indicator and
@@ -83,6 +84,15 @@ static const char *ip_type(const char *v)
 		alnum |= c != '-' && c != '.' && c != '_';
 	}
 	return alnum ? "domain-name" : NULL;
+}
+
+/* The length of v as a STIX value of type (ip_type's): an IPv6 address without its
+ * zone ("fe80::1%eth0": fe80::1) -- ipv6-addr's value is an address or a CIDR block,
+ * and a zone only names an interface of the host that logged it. */
+static size_t ip_value_len(const char *type, const char *v)
+{
+	const char *zone = strcmp(type, "ipv6-addr") ? NULL : strchr(v, '%');
+	return zone ? (size_t)(zone - v) : strlen(v);
 }
 
 /* Start an object with type and id (recorded for the report) and, for a domain or
@@ -188,6 +198,7 @@ static bool sco_describe(struct stix_w *w, const struct vg_entity *e, struct sco
 		if (!(sc->type = ip_type(sc->v)))
 			return false;
 		sc->prop = "value";
+		sc->vlen = ip_value_len(sc->type, sc->v);
 		break;
 	case VG_ENT_USER:
 		sc->type = "user-account";
@@ -407,7 +418,7 @@ void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text
 		struct vg_buf pat;
 		vg_buf_init(&pat);
 		vg_buf_printf(&pat, "[%s:value = '", type);
-		for (const char *p = v; *p; p++) {
+		for (const char *p = v; p < v + ip_value_len(type, v); p++) {
 			if (*p == '\'' || *p == '\\')
 				vg_buf_putc(&pat, '\\');
 			vg_buf_putc(&pat, *p);

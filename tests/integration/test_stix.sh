@@ -11,7 +11,8 @@
 # the attacker's address is an ipv4-addr and an indicator pattern, T1110 an
 # attack-pattern with its ATT&CK reference; no list in any incident's bundle is
 # empty.  Also: two exports are byte-identical, the non-observable objects of two
-# incidents from long DNS names have ids of their own,
+# incidents from long DNS names have ids of their own, an IPv6 zone stays out of
+# ipv6-addr values and patterns,
 # --surfaced gives one bundle per surfaced incident, an unknown id is refused
 # (exit 2) while the others are still written (a merged-away id: test_store's
 # merge_moves_alerts).  Needs sqlite3, python3.
@@ -185,6 +186,33 @@ for n, b in enumerate(bundles):
         if o["id"] in seen:
             errs.append("%s in bundles %d and %d" % (o["id"], seen[o["id"]], n))
         seen[o["id"]] = n
+for e in errs:
+    print(e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
+
+# An IPv6 source with a zone (fe80::1%eth0, as sshd logs a link-local peer): STIX's
+# ipv6-addr value is an address or a CIDR block, so the observable and the
+# indicator's pattern say fe80::1, and the observable's id is that address's UUIDv5.
+for i in 0 1 2 3 4 5 6 7 8 9 10 11; do
+	printf '<38>Nov 20 06:00:%02d web05 sshd[9%02d]: Failed password for root from fe80::1%%eth0 port 400%02d ssh2\n' \
+		$((i * 2)) "$i" "$i"
+done >zone.log
+"$VIGIL" replay --db zone.db zone.log >/dev/null 2>&1 || fail "replay zone.log"
+"$VIGIL" stix --db zone.db $(sqlite3 zone.db "select id from incidents where
+  merged_into is null") >zone.json || fail "stix of zone.db"
+python3 - zone.json <<'PY' || fail "an IPv6 zone in STIX (above)"
+import json, sys, uuid
+objs = [o for l in open(sys.argv[1]) for o in json.loads(l)["objects"]]
+want = "ipv6-addr--%s" % uuid.uuid5(uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7"),
+                                    '{"value":"fe80::1"}')
+v6 = [(o["id"], o["value"]) for o in objs if o["type"] == "ipv6-addr"]
+pats = [o["pattern"] for o in objs if o["type"] == "indicator"]
+errs = []
+if v6 != [(want, "fe80::1")]:
+    errs.append("ipv6-addr objects %r, want [(%r, 'fe80::1')]" % (v6, want))
+if pats != ["[ipv6-addr:value = 'fe80::1']"]:
+    errs.append("indicator patterns %r" % pats)
 for e in errs:
     print(e, file=sys.stderr)
 sys.exit(1 if errs else 0)
