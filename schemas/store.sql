@@ -43,8 +43,9 @@ CREATE TABLE IF NOT EXISTS incidents (
   alerts_dropped    INTEGER NOT NULL DEFAULT 0,
   max_level         TEXT NOT NULL,
   tactics           TEXT NOT NULL,              -- comma-separated ATT&CK tactics
-  score             REAL,                       -- 0..1 from the model
-  priority          INTEGER,                    -- 1 (highest) .. 4
+  score             REAL,                       -- 0..1 from the model; -1 unscored
+                                                -- (model.path: none)
+  priority          INTEGER,                    -- 1 (highest) .. 4; 0 unscored
   surfaced          INTEGER NOT NULL DEFAULT 0, -- score >= model.surface_threshold
   explanation       TEXT,                       -- JSON: top feature contributions
   features          TEXT,                       -- JSON: feature name -> value

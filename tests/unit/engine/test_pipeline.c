@@ -308,6 +308,10 @@ START_TEST(attack_becomes_one_incident)
 	    query_int(db, "select value from metrics where name='dead_letters'"), 1);
 	ck_assert_int_eq(query_int(db, "select value from metrics where name='records'"),
 	                 (int64_t)nrecords());
+	/* model.path: none stores what schemas/store.sql says of an unscored one */
+	ck_assert_int_eq(query_int(db, "select count(*) from incidents where score <> -1 "
+	                               "or priority <> 0 or surfaced"),
+	                 0);
 	/* Everything is committed except records an open correlation window still
 	 * holds at the end of input: the last firewall drops (Port scan counts them
 	 * for two minutes), a few lines at most. */
