@@ -300,7 +300,39 @@ struct vg_fold {
 	uint32_t kw_epoch;
 	struct vg_kwval *kw;
 	size_t nkw, kw_cap;
+	/* list values (VG_VK_LIST): rooms the elements are decoded into
+	 * (vg_list_begin, enum vg_lroom), grown to the longest list seen, and the
+	 * keywords' elements (kw_values) */
+	char *lroom[4];
+	size_t lcap[4];
+	struct vg_value *kwel;
+	size_t kwel_cap;
 };
+/* The rooms of vg_fold.lroom: a field's list, the list a fieldref compares it
+ * with, an element's folded copy (prefilter.c), the keywords' lists. */
+enum vg_lroom { VG_LR_FIELD, VG_LR_REF, VG_LR_FOLD, VG_LR_KW };
+/* @return fd's room r with at least n bytes (grown, contents lost), or NULL (no
+ * memory). */
+char *vg_fold_room(struct vg_fold *fd, enum vg_lroom r, size_t n);
+
+/* The elements of a list value (VG_VK_LIST: a JSON array's text as in the
+ * record), read one at a time (detect.c).  A string element is its decoded text
+ * (kind VG_VK_STR; escapes decoded as the JSON parser does, an unpaired surrogate
+ * U+FFFD), a number, true / false or null its text (VG_VK_NUM / BOOL / NULL), a
+ * nested array or object its JSON text (kind VG_VK_STR: its elements are not the
+ * field's).  Text that is not JSON ends the list where it stops being JSON. */
+struct vg_list_it {
+	const char *s, *end; /* what is left of the array's text */
+	const char *base;    /* its start: a decoded string goes to out + its offset */
+	char *out;           /* room for the whole text; NULL: no escape in it */
+};
+/* Start reading v (VG_VK_LIST).  Decoded strings go to fd's room r (taken only
+ * when v's text holds a backslash; they stay readable until the room is taken
+ * again).  @return false when that room could not be had (no memory). */
+bool vg_list_begin(struct vg_list_it *it, const struct vg_value *v, struct vg_fold *fd,
+                   enum vg_lroom r);
+/* The next element into *el.  @return false at the end. */
+bool vg_list_next(struct vg_list_it *it, struct vg_value *el);
 /* 8 bytes with ASCII A-Z lowercased (SWAR: per byte, the high bit of
  * (b & 0x7f) + 0x3f says b >= 'A', of (b & 0x7f) + 0x25 that b > 'Z'). */
 static inline uint64_t vg_fold8(uint64_t x)

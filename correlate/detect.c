@@ -321,11 +321,11 @@ static bool date_part(const struct vg_value *v, uint8_t tp, double *out)
 	return false;
 }
 
-/* fieldref: v compared with the other field's value under the pattern's shape. */
-static bool ref_match(const struct vg_pattern *p, const struct vg_value *v,
-                      const struct vg_event *ev)
+/* fieldref: v compared with o (the other field's value) under the pattern's
+ * shape. */
+static bool ref_cmp(const struct vg_pattern *p, const struct vg_value *v,
+                    const struct vg_value *o)
 {
-	const struct vg_value *o = vg_event_get(ev, p->ref);
 	if (!v || !o || v->kind == VG_VK_NULL || o->kind == VG_VK_NULL)
 		return false;
 	const char *s = v->ptr, *t = o->ptr;
@@ -365,6 +365,23 @@ static bool ref_match(const struct vg_pattern *p, const struct vg_value *v,
 		if (fold((unsigned char)s[i]) != fold((unsigned char)t[i]))
 			return false;
 	return true;
+}
+
+/* fieldref: v compared with the other field's value, or with each element of it
+ * when it is a list (in fd's room VG_LR_REF: v may be an element in the other). */
+static bool ref_match(const struct vg_pattern *p, const struct vg_value *v,
+                      const struct vg_event *ev, struct vg_fold *fd)
+{
+	const struct vg_value *o = vg_event_get(ev, p->ref);
+	if (!o || o->kind != VG_VK_LIST)
+		return ref_cmp(p, v, o);
+	struct vg_list_it it;
+	struct vg_value el;
+	vg_list_begin(&it, o, fd, VG_LR_REF);
+	while (vg_list_next(&it, &el))
+		if (ref_cmp(p, v, &el))
+			return true;
+	return false;
 }
 
 struct vg_faccel;
@@ -469,6 +486,197 @@ const char *vg_fold_get(struct vg_fold *fd, vg_field f, const struct vg_value *v
 	fd->stamp[f] = fd->epoch;
 	fd->off[f] = off;
 	return fd->buf + off;
+}
+
+/* ------------------------------------------------------------ lists */
+
+char *vg_fold_room(struct vg_fold *fd, enum vg_lroom r, size_t n)
+{
+	if (n <= fd->lcap[r])
+		return fd->lroom[r];
+	size_t nc = n * 2 + 256;
+	char *nb = realloc(fd->lroom[r], nc);
+	if (!nb)
+		return NULL;
+	fd->lroom[r] = nb;
+	fd->lcap[r] = nc;
+	return nb;
+}
+
+/* vg_list_begin with the room out (v->len bytes; NULL: strings are left
+ * undecoded, for counting the elements). */
+static void list_begin_at(struct vg_list_it *it, const struct vg_value *v, char *out)
+{
+	it->base = v->ptr;
+	it->end = v->ptr + v->len;
+	it->s = v->len && v->ptr[0] == '[' ? v->ptr + 1 : it->end;
+	it->out = out;
+}
+
+bool vg_list_begin(struct vg_list_it *it, const struct vg_value *v, struct vg_fold *fd,
+                   enum vg_lroom r)
+{
+	char *out = NULL;
+	/* decoded text is never longer than its escapes */
+	if (memchr(v->ptr, '\\', v->len) &&
+	    !(fd && (out = vg_fold_room(fd, r, v->len)))) {
+		list_begin_at(it, &(struct vg_value){v->ptr, 0, VG_VK_LIST}, NULL);
+		return false;
+	}
+	list_begin_at(it, v, out);
+	return true;
+}
+
+static inline bool json_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int hex4(const char *s)
+{
+	int x = 0;
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)s[i], d;
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		x = x << 4 | d;
+	}
+	return x;
+}
+
+/* The JSON string s[0..n) (between its quotes, escapes valid up to n) decoded
+ * into d.  @return its length (at most n). */
+static size_t json_unescape(char *d, const char *s, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] != '\\' || i + 1 >= n) {
+			d[o++] = s[i++];
+			continue;
+		}
+		char e = s[i + 1];
+		i += 2;
+		switch (e) {
+		case 'b': d[o++] = '\b'; continue;
+		case 'f': d[o++] = '\f'; continue;
+		case 'n': d[o++] = '\n'; continue;
+		case 'r': d[o++] = '\r'; continue;
+		case 't': d[o++] = '\t'; continue;
+		case 'u': break;
+		default: d[o++] = e; continue; /* \" \\ \/ (and what is not JSON) */
+		}
+		long cp = i + 4 <= n ? hex4(s + i) : -1;
+		if (cp < 0) { /* not JSON: kept as it is */
+			d[o++] = '\\';
+			d[o++] = 'u';
+			continue;
+		}
+		i += 4;
+		if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= n && s[i] == '\\' &&
+		    s[i + 1] == 'u') {
+			int lo = hex4(s + i + 2);
+			if (lo >= 0xDC00 && lo <= 0xDFFF) {
+				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+				i += 6;
+			}
+		}
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			cp = 0xFFFD; /* unpaired surrogate */
+		if (cp < 0x80) {
+			d[o++] = (char)cp;
+		} else if (cp < 0x800) {
+			d[o++] = (char)(0xC0 | cp >> 6);
+			d[o++] = (char)(0x80 | (cp & 0x3F));
+		} else if (cp < 0x10000) {
+			d[o++] = (char)(0xE0 | cp >> 12);
+			d[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+			d[o++] = (char)(0x80 | (cp & 0x3F));
+		} else {
+			d[o++] = (char)(0xF0 | cp >> 18);
+			d[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
+			d[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
+			d[o++] = (char)(0x80 | (cp & 0x3F));
+		}
+	}
+	return o;
+}
+
+/* The end of the string whose opening quote is at s (just past its closing
+ * quote), or NULL when it is not closed before end; *esc: it holds a '\'. */
+static const char *string_end(const char *s, const char *end, bool *esc)
+{
+	*esc = false;
+	for (s++; s < end; s++) {
+		if (*s == '"')
+			return s + 1;
+		if (*s == '\\') {
+			*esc = true;
+			if (++s == end)
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+bool vg_list_next(struct vg_list_it *it, struct vg_value *el)
+{
+	const char *s = it->s, *end = it->end;
+	while (s < end && (json_ws(*s) || *s == ','))
+		s++;
+	if (s >= end || *s == ']') {
+		it->s = end;
+		return false;
+	}
+	const char *e;
+	if (*s == '"') {
+		bool esc;
+		if (!(e = string_end(s, end, &esc))) {
+			it->s = end;
+			return false;
+		}
+		size_t n = (size_t)(e - s) - 2;
+		if (esc && it->out) {
+			char *d = it->out + (s - it->base);
+			n = json_unescape(d, s + 1, n);
+			*el = (struct vg_value){d, (uint32_t)n, VG_VK_STR};
+		} else {
+			*el = (struct vg_value){s + 1, (uint32_t)n, VG_VK_STR};
+		}
+	} else if (*s == '[' || *s == '{') {
+		/* a nested value: its text, to the bracket that closes it */
+		int depth = 0;
+		bool esc;
+		for (e = s; e && e < end;) {
+			if (*e == '"') {
+				e = string_end(e, end, &esc);
+				continue;
+			}
+			if (*e == '[' || *e == '{')
+				depth++;
+			else if ((*e == ']' || *e == '}') && --depth == 0)
+				break;
+			e++;
+		}
+		if (!e || e >= end) {
+			it->s = end;
+			return false;
+		}
+		e++;
+		*el = (struct vg_value){s, (uint32_t)(e - s), VG_VK_STR};
+	} else {
+		for (e = s; e < end && *e != ',' && *e != ']' && !json_ws(*e); e++)
+			;
+		uint8_t k = *s == 't' || *s == 'f' ? VG_VK_BOOL
+		            : *s == 'n'            ? VG_VK_NULL
+		                                   : VG_VK_NUM;
+		*el = (struct vg_value){s, (uint32_t)(e - s), k};
+	}
+	it->s = e;
+	return true;
 }
 
 /* Literal lit (1 + id) of the group being evaluated (every literal is scanned). */
@@ -594,10 +802,15 @@ static bool re_match(const pcre2_code *re, const char *s, size_t n,
 }
 
 /* One value against one pattern (v may be NULL: field absent).  tp: compare the
- * date part tp of v instead of v.  low: v lowercased, or NULL. */
-static bool value_match(const struct vg_pattern *p, vg_field f, const struct vg_value *v,
-                        uint8_t tp, const char *low, const struct vg_event *ev,
-                        const struct vg_menv *env)
+ * date part tp of v instead of v.  low: v lowercased, or NULL.  Inlined into
+ * every caller, as it was before lists added two (fcond_match's copy is the hot
+ * one: called, it cost 1.7 M more instructions in bench_detect). */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline bool
+value_match(const struct vg_pattern *p, vg_field f, const struct vg_value *v, uint8_t tp,
+            const char *low, const struct vg_event *ev, const struct vg_menv *env)
 {
 	double d = 0;
 	bool have = false;
@@ -642,7 +855,7 @@ static bool value_match(const struct vg_pattern *p, vg_field f, const struct vg_
 	case VG_MOP_LT: return have && d < p->num;
 	case VG_MOP_LTE: return have && d <= p->num;
 	case VG_MOP_EQNUM: return have && d == p->num;
-	case VG_MOP_FIELDREF: return ref_match(p, v, ev);
+	case VG_MOP_FIELDREF: return ref_match(p, v, ev, env->fold);
 	}
 	return false;
 }
@@ -665,14 +878,67 @@ static inline bool lits_match(const struct vg_fcond *fc, const struct vg_menv *e
 	return fc->neg;
 }
 
+/* Pattern p against a list value v (VG_VK_LIST): some element matches it, as
+ * value_match would match a value of its own (the folded copies, the ordered runs
+ * of a regex are the field's, so neither is used); `exists` is the list's, `null`
+ * holds when it has no element but nulls (as an empty array in Elasticsearch). */
+static bool list_value_match(const struct vg_pattern *p, const struct vg_value *v,
+                             uint8_t tp, const struct vg_event *ev,
+                             const struct vg_menv *env)
+{
+	if (p->op == VG_MOP_EXISTS)
+		return p->num != 0;
+	struct vg_list_it it;
+	struct vg_value el;
+	vg_list_begin(&it, v, env->fold, VG_LR_FIELD);
+	while (vg_list_next(&it, &el)) {
+		if (p->op == VG_MOP_NULL) {
+			if (el.kind != VG_VK_NULL)
+				return false;
+		} else if (value_match(p, VG_FIELD_NONE, &el, tp, NULL, ev, env)) {
+			return true;
+		}
+	}
+	return p->op == VG_MOP_NULL;
+}
+
+/* fcond_match on a field holding a list v: a value holds when some element
+ * matches it (Sigma's rule for list fields), so `|all` needs each value (group of
+ * variants) matched by some element, not all by one.  Off the hot path: the
+ * elements are decoded for each value tested (lists are short; nothing is kept). */
+#if defined(__GNUC__)
+__attribute__((noinline, cold))
+#endif
+static bool
+list_fcond_match(const struct vg_fcond *fc, const struct vg_value *v,
+                 const struct vg_event *ev, const struct vg_menv *env)
+{
+	size_t ng = fc->all ? vg_fcond_ngroups(fc) : 1;
+	for (size_t g = 0; g < ng; g++) {
+		size_t from = 0, to = fc->nvals;
+		if (fc->all)
+			vg_fcond_group(fc, g, &from, &to);
+		bool any = false;
+		for (size_t i = from; i < to && !any; i++)
+			any = list_value_match(&fc->vals[i], v, fc->tp, ev, env);
+		if (!fc->all)
+			return any != fc->neg;
+		if (!any)
+			return false;
+	}
+	return true;
+}
+
 /* An item of one uncased exact string on a named field (fc->one_exact), as
- * value_match and str_match would compare it. */
-static inline bool one_exact_match(const struct vg_fcond *fc, const struct vg_event *ev)
+ * value_match and str_match would compare it (a list: list_fcond_match). */
+static inline bool one_exact_match(const struct vg_fcond *fc, const struct vg_event *ev,
+                                   const struct vg_menv *env)
 {
 	const struct vg_pattern *p = &fc->vals[0];
 	const struct vg_value *v = vg_event_get(ev, fc->field);
-	return v && v->kind != VG_VK_NULL && v->len == p->len &&
-	       eq_n(v->ptr, p->text, p->len, false);
+	if (v && v->kind < VG_VK_NULL)
+		return v->len == p->len && eq_n(v->ptr, p->text, p->len, false);
+	return v && v->kind == VG_VK_LIST && list_fcond_match(fc, v, ev, env);
 }
 
 /* ------------------------------------------------------------ keywords */
@@ -722,6 +988,63 @@ static const struct vg_value *kw_next(const struct vg_event *ev, uint32_t *pos,
 
 #define KW_SKIP_MAX 64 /* classification values left out of one event */
 
+/* kw_values for an event holding lists: the entries fd->kw[0..k), the lists among
+ * them (lbytes bytes in all) replaced by their elements but nulls (in fd->kwel,
+ * strings decoded into the room VG_LR_KW, each list at its own offset so that all
+ * stay readable).  @return the new count, or SIZE_MAX (no memory). */
+static size_t kw_lists(struct vg_fold *fd, size_t k, size_t lbytes)
+{
+	struct vg_list_it it;
+	struct vg_value el;
+	size_t nel = 0, nlists = 0;
+	for (size_t i = 0; i < k; i++)
+		if (fd->kw[i].v->kind == VG_VK_LIST) {
+			nlists++;
+			for (list_begin_at(&it, fd->kw[i].v, NULL);
+			     vg_list_next(&it, &el);)
+				nel++;
+		}
+	char *room = vg_fold_room(fd, VG_LR_KW, lbytes + 1);
+	if (!room)
+		return SIZE_MAX;
+	if (k + nel > fd->kw_cap) {
+		struct vg_kwval *nk = realloc(fd->kw, (k + nel) * sizeof(*nk));
+		if (!nk)
+			return SIZE_MAX;
+		fd->kw = nk;
+		fd->kw_cap = k + nel;
+	}
+	if (nel + nlists > fd->kwel_cap) {
+		struct vg_value *ne = realloc(fd->kwel, (nel + nlists) * sizeof(*ne));
+		if (!ne)
+			return SIZE_MAX;
+		fd->kwel = ne;
+		fd->kwel_cap = nel + nlists;
+	}
+	/* the other values keep their order; the lists wait after the elements */
+	struct vg_value *lists = fd->kwel + nel;
+	size_t n = 0, nl = 0, j = 0, at = 0;
+	for (size_t i = 0; i < k; i++) {
+		if (fd->kw[i].v->kind == VG_VK_LIST)
+			lists[nl++] = *fd->kw[i].v;
+		else
+			fd->kw[n++] = fd->kw[i];
+	}
+	for (size_t l = 0; l < nlists; l++) {
+		list_begin_at(&it, &lists[l], room + at);
+		at += lists[l].len;
+		while (vg_list_next(&it, &el)) {
+			if (el.kind == VG_VK_NULL)
+				continue;
+			fd->kwel[j] = el;
+			fd->kw[n++] =
+			    (struct vg_kwval){&fd->kwel[j], fold_append(fd, &el)};
+			j++;
+		}
+	}
+	return n;
+}
+
 /* The values keywords search in ev with their folded copies, gathered once per
  * event into env->fold (kw_epoch).  @return them and *n, or NULL (no fold, out of
  * memory): the caller then walks kw_next itself and compares unfolded. */
@@ -748,8 +1071,19 @@ static const struct vg_kwval *kw_values(const struct vg_event *ev,
 	uint32_t pos = 0;
 	const struct vg_extra *x = NULL;
 	const struct vg_value *v;
-	while (k < total && (v = kw_next(ev, &pos, &x, skip, nskip)) != NULL)
+	size_t lbytes = 0;
+	bool lists = false;
+	while (k < total && (v = kw_next(ev, &pos, &x, skip, nskip)) != NULL) {
+		if (v->kind == VG_VK_LIST) { /* its elements: kw_lists */
+			lists = true;
+			lbytes += v->len;
+			fd->kw[k++] = (struct vg_kwval){v, UINT32_MAX};
+			continue;
+		}
 		fd->kw[k++] = (struct vg_kwval){v, fold_append(fd, v)};
+	}
+	if (lists && (k = kw_lists(fd, k, lbytes)) == SIZE_MAX)
+		return NULL;
 	fd->nkw = k;
 	fd->kw_epoch = fd->epoch;
 	*n = k;
@@ -765,6 +1099,31 @@ static bool kw_any_value(const struct vg_fcond *fc, const struct vg_value *v,
 	if (fc->acc && low && faccel_match(fc->acc, fc, low, v->len, &res))
 		return res;
 	for (size_t i = 0; i < fc->nvals; i++)
+		if (value_match(&fc->vals[i], VG_FIELD_NONE, v, fc->tp, low, ev, env))
+			return true;
+	return false;
+}
+
+/* kw_match's test of one value v, from the values fc->vals[from..to) when `all`
+ * (low: v folded, or NULL); a list (only without kw_values: out of memory) by
+ * its elements. */
+static bool kw_hit(const struct vg_fcond *fc, size_t from, size_t to,
+                   const struct vg_value *v, const char *low, const struct vg_event *ev,
+                   const struct vg_menv *env)
+{
+	if (v->kind == VG_VK_LIST) {
+		struct vg_list_it it;
+		struct vg_value el;
+		vg_list_begin(&it, v, env->fold, VG_LR_FIELD);
+		while (vg_list_next(&it, &el))
+			if (el.kind != VG_VK_NULL &&
+			    kw_hit(fc, from, to, &el, NULL, ev, env))
+				return true;
+		return false;
+	}
+	if (!fc->all)
+		return kw_any_value(fc, v, low, ev, env);
+	for (size_t i = from; i < to; i++)
 		if (value_match(&fc->vals[i], VG_FIELD_NONE, v, fc->tp, low, ev, env))
 			return true;
 	return false;
@@ -800,11 +1159,7 @@ static bool kw_match(const struct vg_fcond *fc, const struct vg_event *ev,
 			} else if (!(v = kw_next(ev, &pos, &x, skip, nskip))) {
 				break;
 			}
-			if (!fc->all)
-				found = kw_any_value(fc, v, low, ev, env);
-			for (size_t i = from; fc->all && i < to && !found; i++)
-				found = value_match(&fc->vals[i], VG_FIELD_NONE, v,
-				                    fc->tp, low, ev, env);
+			found = kw_hit(fc, from, to, v, low, ev, env);
 		}
 		if (!fc->all)
 			return found != fc->neg;
@@ -821,10 +1176,12 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
 		return lits_match(fc, env);
 
 	if (fc->one_exact)
-		return one_exact_match(fc, ev);
+		return one_exact_match(fc, ev, env);
 	if (fc->field == VG_FIELD_NONE)
 		return kw_match(fc, ev, env);
 	const struct vg_value *v = vg_event_get(ev, fc->field);
+	if (v && v->kind == VG_VK_LIST)
+		return list_fcond_match(fc, v, ev, env);
 	/* fold once when several string values will be compared (when the first
 	 * value that is not a bit test comes: the copy only saves work) */
 	const char *low = NULL;
@@ -1054,6 +1411,9 @@ void vg_detect_ctx_destroy(struct vg_detect_ctx *ctx)
 	free(ctx->fold.off);
 	free(ctx->fold.buf);
 	free(ctx->fold.kw);
+	for (size_t r = 0; r < sizeof(ctx->fold.lroom) / sizeof(ctx->fold.lroom[0]); r++)
+		free(ctx->fold.lroom[r]);
+	free(ctx->fold.kwel);
 	free(ctx);
 }
 
@@ -1457,7 +1817,7 @@ static bool ls_match(const struct vg_lsgroup *lg, const struct vg_event *ev,
 	if (lg->lsc_never)
 		return false;
 	for (uint8_t i = 0; i < lg->lsc_n; i++)
-		if (!(lg->lsc[i]->one_exact ? one_exact_match(lg->lsc[i], ev)
+		if (!(lg->lsc[i]->one_exact ? one_exact_match(lg->lsc[i], ev, env)
 		                            : fcond_match(lg->lsc[i], ev, env)))
 			return false;
 	return true;
@@ -1492,6 +1852,89 @@ static int cmp_size(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The bucket of dataset low[0..n) (lowercased), or NULL. */
+static const struct vg_bucket *bucket_find(const struct vg_ruleset *rs, const char *low,
+                                           size_t n)
+{
+	uint64_t h = vg_hash64(low, n, 0);
+	for (size_t j = 0; j < rs->nslots; j++) {
+		size_t s = rs->bucket_slots[(h + j) & (rs->nslots - 1)];
+		if (!s)
+			break;
+		const struct vg_bucket *b = &rs->buckets[s - 1];
+		if (strlen(b->dataset) == n && memcmp(b->dataset, low, n) == 0)
+			return b;
+	}
+	return NULL;
+}
+
+#define DS_LIST_MAX 16 /* datasets of one list value visited */
+
+/* An event.dataset holding a list: the bucket of each element (each once).  A
+ * rule of a logsource naming two of them is then in two buckets: the caller
+ * drops the repeated hits, and ctx->scratch grows to hold them (kept: no
+ * allocation once grown). */
+static size_t run_ds_list(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
+                          const struct vg_value *ds, const struct vg_event *ev, size_t n)
+{
+	const struct vg_bucket *seen[DS_LIST_MAX];
+	size_t nseen = 0;
+	struct vg_list_it it;
+	struct vg_value el;
+	vg_list_begin(&it, ds, &ctx->fold, VG_LR_FIELD);
+	while (nseen < DS_LIST_MAX && vg_list_next(&it, &el)) {
+		char low[sizeof(ctx->ds)];
+		if (el.kind == VG_VK_NULL || el.len >= sizeof(low))
+			continue;
+		for (size_t i = 0; i < el.len; i++)
+			low[i] = (char)fold((unsigned char)el.ptr[i]);
+		const struct vg_bucket *b = bucket_find(rs, low, el.len);
+		bool dup = !b;
+		for (size_t i = 0; i < nseen && !dup; i++)
+			dup = seen[i] == b;
+		if (!dup)
+			seen[nseen++] = b;
+	}
+	size_t need = (nseen + 1) * (rs->n + 1);
+	if (nseen > 1 && need > ctx->scratch_cap) {
+		size_t *ns = realloc(ctx->scratch, need * sizeof(*ns));
+		if (ns) {
+			ctx->scratch = ns;
+			ctx->scratch_cap = need;
+		} else {
+			nseen = 1; /* no memory: the first dataset's rules only */
+		}
+	}
+	for (size_t i = 0; i < nseen; i++)
+		n = run_bucket(rs, ctx, seen[i], ev, n);
+	return n;
+}
+
+/* vg_detect's end for an event.dataset holding a list (off its path): its
+ * buckets, the generic one, the hits sorted and each rule once. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static size_t
+detect_ds_list(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
+               const struct vg_value *ds, const struct vg_event *ev,
+               const struct vg_rule **hits, size_t max_hits)
+{
+	size_t n = run_ds_list(rs, ctx, ds, ev, 0);
+	n = run_bucket(rs, ctx, &rs->generic, ev, n);
+	if (n > 1) {
+		qsort(ctx->scratch, n, sizeof(size_t), cmp_size);
+		size_t k = 1;
+		for (size_t i = 1; i < n; i++)
+			if (ctx->scratch[i] != ctx->scratch[k - 1])
+				ctx->scratch[k++] = ctx->scratch[i];
+		n = k;
+	}
+	for (size_t i = 0; i < n && i < max_hits; i++)
+		hits[i] = rs->rules[ctx->scratch[i]];
+	return n;
+}
+
 size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
                  const struct vg_event *ev, const struct vg_rule **hits, size_t max_hits)
 {
@@ -1506,30 +1949,20 @@ size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 		ctx->fold.epoch = 1;
 	}
 	const struct vg_value *ds = vg_event_get(ev, rs->f_dataset);
-	if (ds && ds->kind != VG_VK_NULL && rs->nbuckets && ds->len < sizeof(ctx->ds)) {
+	if (ds && ds->kind < VG_VK_NULL && rs->nbuckets && ds->len < sizeof(ctx->ds)) {
 		/* a stream has few datasets: the last one's bucket is remembered */
 		if (ds->len != ctx->ds_len || memcmp(ds->ptr, ctx->ds, ds->len) != 0) {
 			char low[sizeof(ctx->ds)];
 			for (size_t i = 0; i < ds->len; i++)
 				low[i] = (char)fold((unsigned char)ds->ptr[i]);
-			uint64_t h = vg_hash64(low, ds->len, 0);
-			ctx->ds_bucket = NULL;
-			for (size_t j = 0; j < rs->nslots; j++) {
-				size_t s = rs->bucket_slots[(h + j) & (rs->nslots - 1)];
-				if (!s)
-					break;
-				const struct vg_bucket *b = &rs->buckets[s - 1];
-				if (strlen(b->dataset) == ds->len &&
-				    memcmp(b->dataset, low, ds->len) == 0) {
-					ctx->ds_bucket = b;
-					break;
-				}
-			}
+			ctx->ds_bucket = bucket_find(rs, low, ds->len);
 			memcpy(ctx->ds, ds->ptr, ds->len);
 			ctx->ds_len = ds->len;
 		}
 		if (ctx->ds_bucket)
 			n = run_bucket(rs, ctx, ctx->ds_bucket, ev, n);
+	} else if (ds && ds->kind == VG_VK_LIST && rs->nbuckets) {
+		return detect_ds_list(rs, ctx, ds, ev, hits, max_hits);
 	}
 	n = run_bucket(rs, ctx, &rs->generic, ev, n);
 	/* a rule listed under several datasets is in one bucket per event; sort so

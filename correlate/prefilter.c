@@ -665,9 +665,36 @@ static inline bool cache_worth(const struct fmatch *fm)
 	return fm->gbits || fm->pbits || fm->nones;
 }
 
+/* Every literal of fm in the elements of the list v (VG_VK_LIST), each scanned as
+ * a value of its own (folded, padded, in the room VG_LR_FOLD): the matchers test
+ * a list element by element (detect.c, list_value_match), and an anchored
+ * literal or one holding a character JSON escapes ('\\') is only found so.
+ * Nulls hold none.  @return false when out of memory. */
+VG_NOINLINE static bool scan_list(const struct vg_prefilter *pf, struct vg_pfstate *st,
+                                  const struct fmatch *fm, const struct vg_value *v,
+                                  struct vg_fold *fd)
+{
+	struct vg_list_it it;
+	struct vg_value el;
+	if (!vg_list_begin(&it, v, fd, VG_LR_FIELD))
+		return false;
+	while (vg_list_next(&it, &el)) {
+		if (el.kind == VG_VK_NULL)
+			continue;
+		char *s = vg_fold_room(fd, VG_LR_FOLD, el.len + VG_FOLD_PAD);
+		if (!s)
+			return false;
+		for (uint32_t i = 0; i < el.len; i++)
+			s[i] = (char)fold((unsigned char)el.ptr[i]);
+		memset(s + el.len, 0, VG_FOLD_PAD);
+		scan_field(pf, st, fm, s, el.len, false);
+	}
+	return true;
+}
+
 /* Scan the present values vals[0..n) of the matchers mf[0..n) (folded first when a
- * matcher scans every position).  @return false when a value could not be folded
- * (out of memory). */
+ * matcher scans every position; a list by its elements).  @return false when a
+ * value could not be folded (out of memory). */
 static bool scan_unit(const struct vg_prefilter *pf, struct vg_pfstate *st,
                       const uint32_t *mf, size_t n, const struct vg_value *const *vals,
                       struct vg_fold *fold)
@@ -677,6 +704,11 @@ static bool scan_unit(const struct vg_prefilter *pf, struct vg_pfstate *st,
 		const struct vg_value *v = vals[k];
 		if (!v)
 			continue;
+		if (v->kind == VG_VK_LIST) {
+			if (!scan_list(pf, st, fm, v, fold))
+				return false;
+			continue;
+		}
 		if (!cache_worth(fm)) {
 			scan_field(pf, st, fm, v->ptr, v->len, true);
 			continue;
@@ -729,6 +761,10 @@ static inline uint64_t unit_hash(size_t u, const struct vg_value *const *vals, s
 	return vg_mix64(h);
 }
 
+/* Added to the cache key length of a unit holding a list: see vg_prefilter_scan. */
+#define LIST_KEY ((size_t)1 << 40)
+_Static_assert(SIZE_MAX > LIST_KEY * 2, "a key length above UINT32_MAX");
+
 bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
                        const struct vg_event *ev, struct vg_fold *fold)
 {
@@ -746,10 +782,19 @@ bool vg_prefilter_scan(const struct vg_prefilter *pf, struct vg_pfstate *st,
 		size_t present = 0, klen = 0; /* the cache key's length */
 		for (size_t k = 0; k < un->n; k++) {
 			const struct vg_value *v = vg_event_get(ev, pf->fms[mf[k]].field);
-			if (v && v->kind != VG_VK_NULL) {
+			if (v && v->kind < VG_VK_NULL) {
 				vals[k] = v;
 				present++;
 				klen += 4 + v->len;
+			} else if (v && v->kind == VG_VK_LIST) {
+				/* scanned by element, never cached: the key is the
+				 * values' bytes, and a string holding a list's text
+				 * holds other literals.  A key length above
+				 * UINT32_MAX is never stored (vg_pfcache_fill) and
+				 * so never equals one (the lookups compare it) */
+				vals[k] = v;
+				present++;
+				klen += 4 + v->len + LIST_KEY;
 			} else {
 				vals[k] = NULL;
 				klen += 4;

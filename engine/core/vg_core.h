@@ -330,6 +330,10 @@ enum vg_value_kind {
 	VG_VK_NUM,  /* textual number, as it appeared (JSON number) */
 	VG_VK_BOOL, /* "true" / "false" */
 	VG_VK_NULL, /* JSON null */
+	/* a JSON array: ptr/len are its JSON text as in the record, written out as a
+	 * JSON string like VG_VK_STR; rules test its elements (correlate/detect.c,
+	 * vg_list_next).  After VG_VK_NULL: `kind < VG_VK_NULL` is a plain scalar. */
+	VG_VK_LIST,
 };
 
 /** A field value: always kept as text; kind says how to write it as JSON. */

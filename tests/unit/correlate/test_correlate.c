@@ -2798,6 +2798,245 @@ START_TEST(index_one_byte_literals)
 }
 END_TEST
 
+/* ------------------------------------------------------------ lists */
+
+/* Set name to the JSON array text json, as the JSON parser sets an array. */
+static struct vg_event *with_list(struct vg_event *ev, const char *name, const char *json)
+{
+	ck_assert_int_eq(vg_event_set_named(ev, name, strlen(name), json, strlen(json),
+	                                    VG_VK_LIST, true),
+	                 VG_OK);
+	return ev;
+}
+
+/* A rule on field f (one selection line, "f|mods: value") hits the list json
+ * alone exactly when in a group of 8 (hit_grouped), and says so. */
+static bool list_hit(const char *line, const char *f, const char *json)
+{
+	char rule[1024];
+	snprintf(rule, sizeof(rule),
+	         "title: l\nid: l\nlogsource: {product: linux}\n"
+	         "detection:\n  sel:\n    %s\n  condition: sel\n",
+	         line);
+	return hit_grouped(rule, with_list(mkev(T0, NULL), f, json));
+}
+
+/* A field holding a list (an ECS array) matches when one of its elements does:
+ * each element is a value of its own (anchored shapes, numbers, addresses), not
+ * the array's JSON text. */
+START_TEST(list_elements_match)
+{
+	const char *f = "process.executable";
+	ck_assert(list_hit("process.executable|endswith: '/sh'", f, "[\"/bin/sh\"]"));
+	ck_assert(list_hit("process.executable|endswith: '/sh'", f,
+	                   "[\"/bin/bash\", \"/bin/sh\"]"));
+	ck_assert(list_hit("process.executable|endswith: '/sh'", f,
+	                   "[\"/bin/sh\", \"/bin/bash\"]"));
+	ck_assert(!list_hit("process.executable|endswith: '/sh'", f,
+	                    "[\"/bin/sh \", \"/bin/bash\"]"));
+	ck_assert(list_hit("process.executable: /bin/sh", f, "[\"x\", \"/BIN/SH\"]"));
+	ck_assert(!list_hit("process.executable: /bin/sh", f, "[\"/bin/shx\"]"));
+	ck_assert(list_hit("process.executable|startswith: '/usr'", f,
+	                   "[\"/bin/a\",\"/usr/b\"]"));
+	ck_assert(!list_hit("process.executable|startswith: '['", f, "[\"/usr/b\"]"));
+	ck_assert(
+	    list_hit("process.executable|contains: 'bin/s'", f, "[1, \"/bin/sh\"]"));
+	/* nothing across two elements, nor the array's punctuation */
+	ck_assert(
+	    !list_hit("process.executable|contains: 'a\", \"b'", f, "[\"a\", \"b\"]"));
+	ck_assert(!list_hit("process.executable|contains: '\"'", f, "[\"a\", \"b\"]"));
+	ck_assert(list_hit("process.executable|re: '^/usr/.*b$'", f,
+	                   "[\"/bin/a\",\"/usr/b\"]"));
+	ck_assert(!list_hit("process.executable|re: '^\\['", f, "[\"/usr/b\"]"));
+	ck_assert(
+	    list_hit("process.executable|contains: 'é'", f, "[\"\\u00e9t\\u00E9\"]"));
+	ck_assert(list_hit("source.ip|cidr: 10.0.0.0/8", "source.ip",
+	                   "[\"1.2.3.4\", \"10.1.2.3\"]"));
+	ck_assert(!list_hit("source.ip|cidr: 10.0.0.0/8", "source.ip", "[\"1.2.3.4\"]"));
+	ck_assert(list_hit("destination.port|gt: 5", "destination.port", "[1, 7]"));
+	ck_assert(!list_hit("destination.port|gt: 5", "destination.port", "[1, \"5\"]"));
+	ck_assert(list_hit("destination.port|lte: 5", "destination.port", "[9, \"5\"]"));
+	/* a nested array is one element: its JSON text */
+	ck_assert(list_hit("process.executable|contains: '[1'", f, "[\"a\", [1, 2]]"));
+	ck_assert(!list_hit("process.executable: 1", f, "[\"a\", [1, 2]]"));
+	/* neq: no element equals */
+	ck_assert(list_hit("process.executable|neq: a", f, "[\"b\", \"c\"]"));
+	ck_assert(!list_hit("process.executable|neq: a", f, "[\"b\", \"a\"]"));
+}
+END_TEST
+
+/* A string element is decoded: the JSON text's escapes hide no literal, through
+ * the index's anchored matchers (a suffix trie) and its filters alike. */
+START_TEST(list_element_escapes)
+{
+	const char *f = "process.executable";
+	const char *win = "[\"x\", \"C:\\\\Windows\\\\x.exe\"]";
+	ck_assert(list_hit("process.executable|endswith: '\\x.exe'", f, win));
+	ck_assert(list_hit("process.executable|contains: 'Windows\\x'", f, win));
+	ck_assert(list_hit("process.executable: 'c:\\windows\\x.exe'", f, win));
+	ck_assert(list_hit("process.executable|startswith: 'C:\\Win'", f, win));
+	/* the JSON text's "\\\\" is one backslash */
+	ck_assert(!list_hit("process.executable|contains: '\\\\\\\\'", f, win));
+	ck_assert(list_hit("process.executable|endswith: 'a\"b'", f, "[\"a\\\"b\"]"));
+	/* a value that is a string holding an array's text is that text */
+	ck_assert(hit_grouped("title: l\nid: l\nlogsource: {product: linux}\n"
+	                      "detection:\n  sel:\n    process.executable|contains: "
+	                      "'\"a'\n  condition: sel\n",
+	                      mkev(T0, f, "[\"a\"]", NULL)));
+}
+END_TEST
+
+/* `|all` on a list: each value matched by some element; keywords search each
+ * element; null and exists; a fieldref to a list. */
+START_TEST(list_all_keywords_null)
+{
+	const char *f = "process.command_line";
+	ck_assert(list_hit("process.command_line|contains|all: [alpha, beta]", f,
+	                   "[\"x alpha\", \"beta y\"]"));
+	ck_assert(!list_hit("process.command_line|contains|all: [alpha, beta]", f,
+	                    "[\"x alpha\", \"gamma\"]"));
+	ck_assert(list_hit("process.command_line|all: [a, b]", f, "[\"b\", \"a\"]"));
+	ck_assert(!list_hit("process.command_line|all: [a, b]", f, "[\"a\", \"c\"]"));
+
+	static const char kw[] = "title: k\nid: k\nlogsource: {product: linux}\n"
+	                         "detection:\n  keywords:\n    - 'evil thing'\n"
+	                         "    - 'C:\\Temp\\x'\n  condition: keywords\n";
+	ck_assert(hit_grouped(kw, with_list(mkev(T0, "message", "m", NULL), "tags",
+	                                    "[\"good\", \"an EVIL thing\"]")));
+	ck_assert(hit_grouped(kw, with_list(mkev(T0, "message", "m", NULL), "NoSuchField",
+	                                    "[null, \"C:\\\\Temp\\\\x\"]")));
+	ck_assert(!hit_grouped(kw, with_list(mkev(T0, "message", "m", NULL), "tags",
+	                                     "[\"evil\", \"thing\"]")));
+	static const char kwall[] = "title: k\nid: k\nlogsource: {product: linux}\n"
+	                            "detection:\n  keywords:\n    '|all':\n"
+	                            "      - evil\n      - thing\n"
+	                            "  condition: keywords\n";
+	ck_assert(hit_grouped(kwall, with_list(mkev(T0, "message", "m", NULL), "tags",
+	                                       "[\"evil\", \"thing\"]")));
+
+	/* null: no element but nulls (an empty array); exists: the field is there */
+	ck_assert(list_hit("process.command_line: null", f, "[]"));
+	ck_assert(list_hit("process.command_line: null", f, "[ null ]"));
+	ck_assert(!list_hit("process.command_line: null", f, "[null, \"a\"]"));
+	ck_assert(list_hit("process.command_line|exists: true", f, "[]"));
+	ck_assert(!list_hit("process.command_line|exists: false", f, "[]"));
+	ck_assert(!list_hit("process.command_line|contains: ''", f, "[]"));
+	ck_assert(list_hit("process.command_line|contains: ''", f, "[\"\"]"));
+	ck_assert(!list_hit("process.command_line: ''", f, "[]"));
+
+	/* fieldref to a list, and from one */
+	struct vg_ruleset *rs = sel_rule("    user.name|fieldref: user.target.name\n");
+	ck_assert(hit(rs, with_list(mkev(T0, "user.name", "bob", NULL),
+	                            "user.target.name", "[\"alice\", \"bob\"]")));
+	ck_assert(!hit(rs, with_list(mkev(T0, "user.name", "eve", NULL),
+	                             "user.target.name", "[\"alice\", \"bob\"]")));
+	ck_assert(hit(rs, with_list(mkev(T0, "user.target.name", "bob", NULL),
+	                            "user.name", "[\"alice\", \"bob\"]")));
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* Logsource conditions and dataset buckets accept a list holding their value (ECS
+ * writes event.category and event.type as arrays). */
+START_TEST(list_logsource_dataset)
+{
+	static const char pc[] =
+	    "title: p\nid: p\nlogsource: {product: linux, category: process_creation}\n"
+	    "detection:\n  sel:\n    Image|endswith: '/sh'\n  condition: sel\n";
+	char yaml[8192];
+	size_t o = (size_t)snprintf(yaml, sizeof(yaml), "%s", pc);
+	for (int r = 0; r < 7; r++) /* the same logsource: a group with an index */
+		o += (size_t)snprintf(yaml + o, sizeof(yaml) - o,
+		                      "---\ntitle: f%d\nid: f%d\nlogsource: {product: "
+		                      "linux, category: process_creation}\ndetection:\n"
+		                      "  sel:\n    Image|contains: 'lit%d'\n  condition: "
+		                      "sel\n",
+		                      r, r, r);
+	struct vg_ruleset *alone = load_ok(pc), *all = load_ok(yaml);
+	struct {
+		const char *cat, *type;
+		bool want;
+	} cases[] = {
+	    {"[\"process\"]", "[\"start\"]", true},
+	    {"[\"network\", \"process\"]", "[\"info\", \"start\"]", true},
+	    {"[\"file\"]", "[\"start\"]", false},
+	    {"[\"process\"]", "[]", false},
+	    {"[\"processes\"]", "[\"start\"]", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct vg_event *ev = mkev(T0, "process.executable", "/bin/sh", NULL);
+		with_list(ev, "event.category", cases[i].cat);
+		with_list(ev, "event.type", cases[i].type);
+		ck_assert_msg(hit(alone, ev) == cases[i].want, "case %zu alone", i);
+		ck_assert_msg(((hit_set(all, ev) & 1) != 0) == cases[i].want,
+		              "case %zu grouped", i);
+	}
+	vg_ruleset_destroy(alone);
+	vg_ruleset_destroy(all);
+
+	/* event.dataset: each element's bucket; a rule whose logsource names two
+	 * of them (linux auth: sshd, sudo, ...) hits once */
+	static const char ds[] =
+	    "title: a\nid: a\nlogsource: {product: linux, service: auth}\n"
+	    "detection:\n  sel:\n    message|contains: fail\n  condition: sel\n"
+	    "---\ntitle: s\nid: s\nlogsource: {product: linux, service: sshd}\n"
+	    "detection:\n  sel:\n    message|contains: fail\n  condition: sel\n";
+	struct vg_ruleset *rs = load_ok(ds);
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	const struct vg_rule *hits[8];
+	struct vg_event *ev = mkev(T0, "message", "failed", NULL);
+	with_list(ev, "event.dataset", "[\"sudo\", \"SSHD\", \"sudo\"]");
+	ck_assert_uint_eq(vg_detect(rs, ctx, ev, hits, 8), 2);
+	ck_assert_ptr_eq(hits[0], vg_ruleset_rule(rs, 0));
+	ck_assert_ptr_eq(hits[1], vg_ruleset_rule(rs, 1));
+	ev = mkev(T0, "message", "failed", NULL);
+	with_list(ev, "event.dataset", "[\"sudo\"]");
+	ck_assert_uint_eq(vg_detect(rs, ctx, ev, hits, 8), 1);
+	ev = mkev(T0, "message", "failed", "event.dataset", "sshd", NULL);
+	ck_assert_uint_eq(vg_detect(rs, ctx, ev, hits, 8), 2);
+	vg_detect_ctx_destroy(ctx);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
+/* The value cache keys on a value's bytes: a string holding an array's text and a
+ * list with the same text hold different literals, one context seeing both in
+ * turn (the list is never cached). */
+START_TEST(list_value_cache)
+{
+	char yaml[8192];
+	size_t o = 0;
+	for (int r = 0; r < 8; r++)
+		o += (size_t)snprintf(
+		    yaml + o, sizeof(yaml) - o,
+		    "%stitle: c%d\nid: c%d\nlogsource: {product: linux}\n"
+		    "detection:\n  sel:\n    process.executable%s: "
+		    "'%s'\n  condition: sel\n",
+		    r ? "---\n" : "", r, r,
+		    r == 0   ? ""
+		    : r == 1 ? "|startswith"
+		             : "|contains",
+		    r == 0   ? "ab"
+		    : r == 1 ? "["
+		    : r == 2 ? "\"ab\""
+		             : "zz");
+	struct vg_ruleset *rs = load_ok(yaml);
+	struct vg_detect_ctx *ctx = vg_detect_ctx_new(rs);
+	const struct vg_rule *hits[8];
+	for (int round = 0; round < 3; round++) {
+		struct vg_event *s = mkev(T0, "process.executable", "[\"ab\"]", NULL);
+		struct vg_event *l =
+		    with_list(mkev(T0, NULL), "process.executable", "[\"ab\"]");
+		ck_assert_uint_eq(vg_detect(rs, ctx, s, hits, 8), 2); /* c1, c2 */
+		ck_assert_ptr_eq(hits[0], vg_ruleset_rule(rs, 1));
+		ck_assert_uint_eq(vg_detect(rs, ctx, l, hits, 8), 1); /* c0 */
+		ck_assert_ptr_eq(hits[0], vg_ruleset_rule(rs, 0));
+	}
+	vg_detect_ctx_destroy(ctx);
+	vg_ruleset_destroy(rs);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("correlate");
@@ -2830,6 +3069,9 @@ static Suite *suite(void)
 	      ec_alert_id_deterministic, ec_generate_and_conditions, ec_bounded_groups,
 	      ec_default_rules_demo}},
 	    {"differential", {differential_eager, differential_windowed}},
+	    {"lists",
+	     {list_elements_match, list_element_escapes, list_all_keywords_null,
+	      list_logsource_dataset, list_value_cache}},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		TCase *tc = tcase_create(cases[i].name);
