@@ -505,6 +505,10 @@ static HOT_INLINE void alias_set(struct vgp_json_state *st, int32_t alias, const
 static HOT_INLINE void leaf_role(struct vgp_json_state *st, uint8_t role, const char *v,
                                  size_t vlen, enum vg_value_kind kind)
 {
+	/* an array is taken as its text, as before arrays had a kind of their own
+	 * (an array of times is an unreadable time, an array of names no name) */
+	if (kind == VG_VK_LIST)
+		kind = VG_VK_STR;
 	switch (role) {
 	/* a time is text or a number; null, true or false claim none */
 	case VGP_ROLE_TS_UTCTIME:
@@ -665,23 +669,21 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 	struct vg_event *ev = st->ev;
 	vg_err err;
 
-	/* an array (the walk passes its text as it is in the record; a string that
-	 * looks like one is decoded or follows its quote) */
-	if ((kp->flags & VGP_KP_WIN_DATA) && kind == VG_VK_STR && vlen > 1 &&
-	    v[0] == '[' && (const unsigned char *)v > st->jp->s &&
-	    (const unsigned char *)v < st->jp->end && v[-1] != '"' &&
+	/* an array (the walk passes its text as it is in the record) */
+	if ((kp->flags & VGP_KP_WIN_DATA) && kind == VG_VK_LIST && vlen > 1 &&
 	    (err = data_list(st, path, plen, v, vlen)))
 		return err;
 
-	if ((kp->flags & VGP_KP_WAZUH_ESC) && kind == VG_VK_STR &&
+	if ((kp->flags & VGP_KP_WAZUH_ESC) && (kind == VG_VK_STR || kind == VG_VK_LIST) &&
 	    memchr(v, '\\', vlen)) {
 		const char *u;
 		size_t ulen;
 		if ((err = wazuh_unescape(st->arena, v, vlen, &u, &ulen)) != VG_OK)
 			return err;
-		if (u) {
+		if (u) { /* an array's text unescaped is no longer its JSON */
 			v = u;
 			vlen = ulen;
+			kind = VG_VK_STR;
 		}
 	}
 
@@ -711,8 +713,9 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 		st->slots_set |= UINT64_C(1) << kp->jslot;
 	} else if (kp->flags & VGP_KP_COLUMNS)
 		st->has_columns = true;
-	/* a number here is a time too, one Vigil cannot read (seconds? ms?) */
-	if (kind == VG_VK_STR || kind == VG_VK_NUM) {
+	/* a number here is a time too, one Vigil cannot read (seconds? ms?); an
+	 * array is an unreadable one */
+	if (kind == VG_VK_STR || kind == VG_VK_NUM || kind == VG_VK_LIST) {
 		if (kp->flags & VGP_KP_TS_TIMESTAMP)
 			st->ts[TS_TIMESTAMP] = vg_str_make(v, vlen);
 		else if (kp->flags & VGP_KP_TS_AT)

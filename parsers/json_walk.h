@@ -421,7 +421,7 @@ static const unsigned char *JW_OBJECT(struct vgp_jp *p, const unsigned char *c)
 			if (!(c = vgp_jp_array(p, c)))
 				return NULL;
 			if ((lerr = JW_LEAF(p, path, stable, (const char *)vs,
-			                    (size_t)(c - vs), VG_VK_STR)))
+			                    (size_t)(c - vs), VG_VK_LIST)))
 				goto leaf_failed;
 		} else {
 			const unsigned char *d = c + 1;

@@ -1054,14 +1054,14 @@ START_TEST(json_arrays_and_scalars)
 	    "{\"tags\": [\"a\", {\"b\": [1, 2]}, []], \"n\": null, \"t\": true, "
 	    "\"f\": false, \"x\": -1.5e+3, \"z\": 0, \"e\": {}, \"o\": {\"p\": [ ]}}",
 	    REF_2015);
-	expect_kind(ev, "tags", "[\"a\", {\"b\": [1, 2]}, []]", VG_VK_STR);
+	expect_kind(ev, "tags", "[\"a\", {\"b\": [1, 2]}, []]", VG_VK_LIST);
 	expect_kind(ev, "n", "null", VG_VK_NULL);
 	expect_kind(ev, "t", "true", VG_VK_BOOL);
 	expect_kind(ev, "f", "false", VG_VK_BOOL);
 	expect_kind(ev, "x", "-1.5e+3", VG_VK_NUM);
 	expect_kind(ev, "z", "0", VG_VK_NUM);
 	expect_unset(ev, "e");
-	expect_kind(ev, "o.p", "[ ]", VG_VK_STR);
+	expect_kind(ev, "o.p", "[ ]", VG_VK_LIST);
 	/* vg_event_to_json writes it back as one flat object */
 	struct vg_buf b;
 	vg_buf_init(&b);
