@@ -884,8 +884,17 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
 
-	if ((err = vg_pipeline_new(cfg, &hooks, &r.pipe, diag)) ||
-	    (err = producer_open(&r.prod, cfg->kafka.brokers, &cfg->kafka.librdkafka, cfg,
+	if ((err = vg_pipeline_new(cfg, &hooks, &r.pipe, diag)))
+		goto out;
+	/* offsets are committed once the store has committed: those commits must
+	 * survive the machine, not only the process */
+	struct vg_store *store = vg_pipeline_store(r.pipe);
+	if (store && (err = vg_store_set_durable(store))) {
+		vg_diag_error(diag, cfg->file, 0, 0, "store.path: %s",
+		              vg_store_errmsg(store));
+		goto out;
+	}
+	if ((err = producer_open(&r.prod, cfg->kafka.brokers, &cfg->kafka.librdkafka, cfg,
 	                         diag, cfg->file)) ||
 	    (err = consumer_open(&r, cfg->kafka.brokers, diag)))
 		goto out;

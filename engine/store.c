@@ -639,7 +639,9 @@ static vg_err open_store(const char *path, bool create, struct vg_store **out,
 		goto err;
 	}
 	/* WAL lets sqlite3 read while we write; NORMAL sync is durable at checkpoints
-	 * and safe against application crashes (kill -9), which is what replay needs. */
+	 * and safe against application crashes (kill -9), which is what replay needs;
+	 * a caller that commits Kafka offsets after the store's commit asks for more
+	 * (vg_store_set_durable). */
 	if (sqlite3_exec(st->db,
 	                 /* a new file only (before its first table): the pages
 	                  * retention frees can be given back (release_pages) */
@@ -685,6 +687,29 @@ vg_err vg_store_open(const char *path, struct vg_store **out, char *errstr,
                      size_t errstr_size)
 {
 	return open_store(path, true, out, errstr, errstr_size);
+}
+
+vg_err vg_store_set_durable(struct vg_store *st)
+{
+	if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return fail(st, "asking for commits synced to disk");
+	if (!vg_store_is_durable(st))
+		return fail(st, "asking for commits synced to disk (PRAGMA synchronous "
+		                "did not take FULL)");
+	return VG_OK;
+}
+
+bool vg_store_is_durable(const struct vg_store *st)
+{
+	sqlite3_stmt *s;
+	bool full = false;
+	if (sqlite3_prepare_v2(st->db, "PRAGMA synchronous", -1, &s, NULL) != SQLITE_OK)
+		return false;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		full = sqlite3_column_int(s, 0) >= 2; /* FULL or EXTRA */
+	sqlite3_finalize(s);
+	return full;
 }
 
 vg_err vg_store_tune(struct vg_store *st, int64_t cache_mib, int64_t wal_checkpoint_mib)

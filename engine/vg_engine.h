@@ -172,6 +172,15 @@ vg_err vg_store_rollback(struct vg_store *st);
  *  write-ahead log at which SQLite checkpoints it (wal_checkpoint_mib MiB); SQLite's
  *  own defaults, 2 MiB and 4 MiB, until this is called. */
 vg_err vg_store_tune(struct vg_store *st, int64_t cache_mib, int64_t wal_checkpoint_mib);
+/** @brief Make every commit of the store reach the disk before it returns (WAL
+ *  with synchronous FULL: an fsync of the log per transaction).  vg_store_open's
+ *  NORMAL survives the process's death (kill -9) but not the machine's (power loss,
+ *  kernel panic) for the last commits; a caller that commits Kafka offsets once the
+ *  store has committed needs this, or a machine crash loses incidents whose input
+ *  the broker will not give again.  @return VG_OK, or VG_ERR_STORE (errmsg). */
+vg_err vg_store_set_durable(struct vg_store *st);
+/** @return whether the store's commits are synced to disk (vg_store_set_durable). */
+bool vg_store_is_durable(const struct vg_store *st);
 /** @return the last SQLite error message of the store. */
 const char *vg_store_errmsg(const struct vg_store *st);
 

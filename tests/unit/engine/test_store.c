@@ -141,6 +141,13 @@ START_TEST(schema_and_wal)
 	sqlite3_close(db);
 	/* Re-opening applies the schema again without error. */
 	vg_store_close(open_store());
+	/* commits synced to disk only when asked (vigil run, which commits Kafka
+	 * offsets after the store's commit) */
+	st = open_store();
+	ck_assert(!vg_store_is_durable(st));
+	ck_assert_int_eq(vg_store_set_durable(st), VG_OK);
+	ck_assert(vg_store_is_durable(st));
+	vg_store_close(st);
 }
 END_TEST
 
