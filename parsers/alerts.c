@@ -344,6 +344,21 @@ static const char *suricata_level(struct vg_str s)
 	                : "informational";
 }
 
+/* The more severe of two level names (either may be NULL). */
+static const char *more_severe(const char *a, const char *b)
+{
+	static const char *const order[] = {"informational", "low", "medium", "high",
+	                                    "critical"};
+	int ra = -1, rb = -1;
+	for (int i = 0; i < 5; i++) {
+		if (a && strcmp(a, order[i]) == 0)
+			ra = i;
+		if (b && strcmp(b, order[i]) == 0)
+			rb = i;
+	}
+	return rb > ra ? b : a;
+}
+
 /* The detector's level and ATT&CK mapping, unless the record set them already. */
 static vg_err set_alert_meta(const struct vg_parser *parser, struct vg_event *ev,
                              const char *level, struct vg_str tactic,
@@ -479,8 +494,13 @@ static vg_err wazuh_alert(const struct vg_parser *parser, struct vgp_json_state 
 	if (!vg_event_get(ev, ep->network_transport) &&
 	    (err = set_lower(ev, ep->network_transport, sl[VGP_JS_DATA_PROTOCOL])))
 		return err;
-	return set_alert_meta(parser, ev, wazuh_level(sl[VGP_JS_RULE_LEVEL]),
-	                      sl[VGP_JS_RULE_MITRE_TACTIC], sl[VGP_JS_RULE_MITRE_ID]);
+	/* Wazuh's Suricata rules (86601 "Suricata: Alert - ...") are level 3 for every
+	 * signature: the embedded EVE severity is the IDS's own word, so the same
+	 * alert gets the same level whichever way it arrives */
+	const char *level = more_severe(wazuh_level(sl[VGP_JS_RULE_LEVEL]),
+	                                suricata_level(sl[VGP_JS_DATA_ALERT_SEVERITY]));
+	return set_alert_meta(parser, ev, level, sl[VGP_JS_RULE_MITRE_TACTIC],
+	                      sl[VGP_JS_RULE_MITRE_ID]);
 }
 
 vg_err vgp_json_alert_shapes(const struct vg_parser *parser, struct vgp_json_state *st,

@@ -157,7 +157,6 @@ static const char *const g_jpaths[VGP_JS_COUNT] = {
     [VGP_JS_HTTP_METHOD] = "http.http_method",
     [VGP_JS_HTTP_STATUS] = "http.status",
     [VGP_JS_HTTP_UA] = "http.http_user_agent",
-    [VGP_JS_HTTP_HOSTNAME] = "http.hostname",
     [VGP_JS_RULE_LEVEL] = "rule.level",
     [VGP_JS_RULE_DESCRIPTION] = "rule.description",
     [VGP_JS_RULE_GROUPS] = "rule.groups",
@@ -173,6 +172,7 @@ static const char *const g_jpaths[VGP_JS_COUNT] = {
     [VGP_JS_DATA_SRCUSER] = "data.srcuser",
     [VGP_JS_DATA_DSTUSER] = "data.dstuser",
     [VGP_JS_DATA_PROTOCOL] = "data.protocol",
+    [VGP_JS_DATA_ALERT_SEVERITY] = "data.alert.severity",
     [VGP_JS_FULL_LOG] = "full_log",
     [VGP_JS_DECODER_NAME] = "decoder.name",
     [VGP_JS_OSQ_NAME] = "name",
@@ -191,7 +191,6 @@ static void mark_first(struct vg_parser *parser, unsigned char c)
 vg_err vgp_jpaths_load(struct vg_parser *parser)
 {
 	struct vgp_strmap *m = &parser->jpaths;
-	mark_first(parser, 'd'); /* data.http.hostname */
 	for (int i = 0; i < VGP_JS_COUNT; i++) {
 		if (!g_jpaths[i])
 			continue;
@@ -202,9 +201,20 @@ vg_err vgp_jpaths_load(struct vg_parser *parser)
 		if (err)
 			return err;
 	}
-	bool inserted;
-	return vgp_strmap_put(m, "data.http.hostname", 18, VGP_JS_DATA_HTTP_HOSTNAME,
-	                      &inserted, NULL);
+	/* Suricata EVE's http.hostname is the web server's name, dhcp.hostname the
+	 * name a DHCP client claims (option 12, its own choice); Wazuh alerts embed
+	 * both under data. */
+	static const char *const not_host[] = {"http.hostname", "data.http.hostname",
+	                                       "dhcp.hostname", "data.dhcp.hostname"};
+	for (size_t i = 0; i < sizeof(not_host) / sizeof(*not_host); i++) {
+		bool inserted;
+		mark_first(parser, (unsigned char)not_host[i][0]);
+		vg_err err = vgp_strmap_put(m, not_host[i], strlen(not_host[i]),
+		                            VGP_JS_NOT_HOST, &inserted, NULL);
+		if (err)
+			return err;
+	}
+	return VG_OK;
 }
 
 /* Everything on_leaf needs to know about a key path that does not depend on the
@@ -234,7 +244,7 @@ static void plan_key(const struct vg_parser *parser, const char *path, size_t pl
 	int32_t js = plen && parser->jpath_first[c0 >> 5] & (1u << (c0 & 31))
 	                 ? vgp_strmap_get(&parser->jpaths, path, plen)
 	                 : -1;
-	if (js == VGP_JS_HTTP_HOSTNAME || js == VGP_JS_DATA_HTTP_HOSTNAME) {
+	if (js == VGP_JS_NOT_HOST) {
 		kp->flags |= VGP_KP_STOP;
 		js = -1;
 	}

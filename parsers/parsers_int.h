@@ -341,8 +341,7 @@ enum vgp_jslot {
 	VGP_JS_HTTP_METHOD,
 	VGP_JS_HTTP_STATUS,
 	VGP_JS_HTTP_UA,
-	VGP_JS_HTTP_HOSTNAME, /* a web server name: must not become host.name */
-	VGP_JS_RULE_LEVEL,    /* Wazuh */
+	VGP_JS_RULE_LEVEL, /* Wazuh */
 	VGP_JS_RULE_DESCRIPTION,
 	VGP_JS_RULE_GROUPS,
 	VGP_JS_RULE_MITRE_TACTIC, /* Wazuh rule.mitre.tactic */
@@ -357,6 +356,8 @@ enum vgp_jslot {
 	VGP_JS_DATA_SRCUSER,
 	VGP_JS_DATA_DSTUSER,
 	VGP_JS_DATA_PROTOCOL,
+	VGP_JS_DATA_ALERT_SEVERITY, /* Wazuh's decoded Suricata EVE: data.alert.severity
+	                             */
 	VGP_JS_FULL_LOG,
 	VGP_JS_DECODER_NAME,
 	VGP_JS_OSQ_NAME, /* osquery */
@@ -366,7 +367,9 @@ enum vgp_jslot {
 	VGP_JS_OSQ_CALENDARTIME,
 	VGP_JS_WIN_EVENTID, /* the EventID value, wherever it sits */
 	VGP_JS_COUNT,
-	VGP_JS_DATA_HTTP_HOSTNAME = VGP_JS_COUNT /* Wazuh's copy: same treatment */
+	/* a `hostname` key that names another machine than the one the event is
+	 * about (a web server, a DHCP client's own claim): never host.name */
+	VGP_JS_NOT_HOST = VGP_JS_COUNT
 };
 struct vgp_jp;
 struct vgp_json_state {

@@ -250,6 +250,14 @@ START_TEST(suricata_eve_alert)
 	expect(ev, "network.transport", "udp");
 	expect_unset(ev, "rule.name");
 	expect_unset(ev, "vigil.alert.level"); /* not an alert */
+
+	/* a DHCP client names itself (option 12): not the host the event is on */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"event_type\":\"dhcp\",\"src_ip\":\"10.0.0.50\",\"host\":"
+	              "\"sensor1\",\"dhcp\":{\"type\":\"request\",\"hostname\":"
+	              "\"db01\"}}");
+	expect_unset(ev, "host.name");
+	expect(ev, "dhcp.hostname", "db01");
 }
 END_TEST
 
@@ -317,6 +325,24 @@ START_TEST(wazuh_alert)
 	expect(ev, "host.name", "web01");
 	expect(ev, "host.ip", "10.1.1.1");
 	expect(ev, "source.ip", "fe80::1");
+
+	/* Wazuh's Suricata rule is level 3 whatever the signature: the embedded EVE
+	 * severity gives the same level as the EVE record read directly (high) */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"rule\":{\"level\":3,\"id\":\"86601\",\"description\":"
+	              "\"Suricata: Alert - ET x\"},\"agent\":{\"name\":\"ids\"},"
+	              "\"data\":{\"event_type\":\"alert\",\"alert\":{\"severity\":"
+	              "\"1\",\"signature_id\":\"2000001\"},\"dhcp\":{\"hostname\":"
+	              "\"db01\"}}}");
+	expect(ev, "vigil.alert.level", "high");
+	expect(ev, "rule.id", "86601");
+	expect(ev, "host.name", "ids"); /* not data.dhcp.hostname */
+	/* a Wazuh level above the EVE severity's stays */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"rule\":{\"level\":14,\"id\":\"1\",\"description\":\"d\"},"
+	              "\"agent\":{\"name\":\"ids\"},\"data\":{\"alert\":{"
+	              "\"severity\":3}}}");
+	expect(ev, "vigil.alert.level", "critical");
 }
 END_TEST
 
