@@ -793,6 +793,10 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 	size_t k = 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		const char *raw = vg_kv_get(f, n, map[i].name);
+		/* a source the log names by its DNS name (sshd and PAM with UseDNS:
+		 * the decoders put it in source.domain) is the source all the same */
+		if (!raw && map[i].type == VG_ENT_IP)
+			raw = vg_kv_get(f, n, "source.domain");
 		char v[sizeof(out->value)];
 		if (!raw || !vg_entity_canonical(map[i].type, raw, v, sizeof(v)))
 			continue;

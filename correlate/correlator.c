@@ -175,7 +175,7 @@ vg_err vg_correlator_new(const struct vg_ruleset *rs,
                          struct vg_correlator **out)
 {
 	static const char *const ents[] = {
-	    "source.ip", "host.name", "user.name", "user.target.name",
+	    "source.ip", "source.domain", "host.name", "user.name", "user.target.name",
 	    "process.executable", "process.parent.executable", "file.hash.sha256",
 	    "process.hash.sha256",
 	    /* a third-party alert's signature and its host's address (AIT-ADS,

@@ -77,6 +77,18 @@ static bool run_decoder(const struct vg_parser *parser, struct vg_parse_ctx *ctx
 				continue;
 			const char *v = msg.ptr + ov[2 * g];
 			size_t n = ov[2 * g + 1] - ov[2 * g];
+			if (pat->caps[c].address) {
+				/* sshd and PAM name the client's host instead of
+				 * its address with UseDNS; a host name made of hex
+				 * digits passes the patterns' character classes */
+				unsigned char addr[16];
+				if (!vg_ip_parse(v, n, addr)) {
+					if (pat->caps[c].domain != VG_FIELD_NONE)
+						vgp_set(ev, pat->caps[c].domain, v, n,
+						        VG_VK_STR);
+					continue;
+				}
+			}
 			enum vg_value_kind kind =
 			    pat->caps[c].numeric && vgp_is_integer(v, n) ? VG_VK_NUM
 			                                                 : VG_VK_STR;

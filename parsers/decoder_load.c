@@ -162,6 +162,20 @@ static void load_set(struct loader *ld, const yaml_node_t *map, const char *dnam
 	}
 }
 
+/* The X.domain field of an ip field X.ip (source.ip -> source.domain), when the
+ * registry has one, else VG_FIELD_NONE. */
+static vg_field domain_field(vg_field ip)
+{
+	const char *name = vg_field_name(ip);
+	size_t n = name ? strlen(name) : 0;
+	char buf[128];
+	if (n < 3 || n + 4 >= sizeof(buf) || strcmp(name + n - 3, ".ip") != 0)
+		return VG_FIELD_NONE;
+	memcpy(buf, name, n - 2);
+	memcpy(buf + n - 2, "domain", 6);
+	return vg_field_lookup(buf, n + 4);
+}
+
 static void load_fields(struct loader *ld, const yaml_node_t *map, const char *dname,
                         struct vgp_pattern *pat)
 {
@@ -204,6 +218,8 @@ static void load_fields(struct loader *ld, const yaml_node_t *map, const char *d
 		c->id = id;
 		c->group = (uint32_t)num;
 		c->numeric = vg_field_type(id) == VG_FT_LONG;
+		c->address = vg_field_type(id) == VG_FT_IP;
+		c->domain = c->address ? domain_field(id) : VG_FIELD_NONE;
 	}
 }
 
@@ -348,15 +364,20 @@ static void compile_regex(struct loader *ld, const yaml_node_t *rx, const char *
 	 * Byte mode, not UTF: in UTF mode an invalid UTF-8 sequence matches nothing, not
 	 * even \S or ., so an attacker could hide "Failed password for \xff..." from
 	 * every pattern.  Log formats are ASCII; non-ASCII literals still match as bytes.
+	 * NEVER_UTF makes a pattern's own (*UTF) an error: pcre2_jit_match does not
+	 * check a subject for UTF validity, and reads past the end of an invalid one.
 	 */
-	pat->code = pcre2_compile((PCRE2_SPTR)src, rx->data.scalar.length, 0, &errcode,
-	                          &erroff, NULL);
+	pat->code = pcre2_compile((PCRE2_SPTR)src, rx->data.scalar.length,
+	                          PCRE2_NEVER_UTF, &errcode, &erroff, NULL);
 	if (!pat->code) {
 		PCRE2_UCHAR msg[256];
 		if (pcre2_get_error_message(errcode, msg, sizeof(msg)) < 0)
 			snprintf((char *)msg, sizeof(msg), "error %d", errcode);
-		ERR_AT(ld, rx, "decoder '%s' pattern '%s': %s at offset %zu", dname,
-		       pat->name, (const char *)msg, (size_t)erroff);
+		ERR_AT(ld, rx, "decoder '%s' pattern '%s': %s at offset %zu%s", dname,
+		       pat->name, (const char *)msg, (size_t)erroff,
+		       errcode == PCRE2_ERROR_UTF_IS_DISABLED
+		           ? " (decoder patterns match bytes, not UTF-8 characters)"
+		           : "");
 		return;
 	}
 	/* Without JIT (unsupported platform) the interpreter runs, under the same limits.
@@ -400,14 +421,18 @@ static void load_pattern(struct loader *ld, const yaml_node_t *pn, struct vgp_de
 		else if (strcmp(ks, "set") == 0)
 			set = v;
 	}
-	if (!name || !scalar(name) || !*scalar(name)) {
+	/* a problem here does not stop the checks below: every error at once */
+	bool named = name && scalar(name) && *scalar(name);
+	char unnamed[32];
+	if (!named) {
 		ERR_AT(ld, pn, "decoder '%s': pattern needs a 'name'", d->name);
-		return;
+		snprintf(unnamed, sizeof(unnamed), "#%zu",
+		         (size_t)(pat - d->patterns) + 1);
 	}
-	pat->name = dup(ld, scalar(name));
+	pat->name = dup(ld, named ? scalar(name) : unnamed);
 	if (!pat->name)
 		return;
-	for (struct vgp_pattern *o = d->patterns; o < pat; o++) {
+	for (struct vgp_pattern *o = d->patterns; named && o < pat; o++) {
 		if (o->name && strcmp(o->name, pat->name) == 0) {
 			ERR_AT(ld, name, "decoder '%s': pattern '%s' is defined twice",
 			       d->name, pat->name);
@@ -531,16 +556,19 @@ static void load_decoder_doc(struct loader *ld, yaml_node_t *root)
 		else if (strcmp(ks, "patterns") == 0)
 			pats = v;
 	}
-	if (!name || !scalar(name) || !*scalar(name)) {
+	/* a missing or taken name is reported, and the rest is still checked (the
+	 * set is not used once an error is reported) */
+	const char *dname = name ? scalar(name) : NULL;
+	if (!dname || !*dname) {
 		ERR_AT(ld, root, "missing 'decoder' (the decoder's name)");
-		return;
-	}
-	const char *dname = scalar(name);
-	for (size_t i = 0; i < ld->decs->count; i++) {
-		if (strcmp(ld->decs->list[i].name, dname) == 0) {
-			ERR_AT(ld, name, "decoder '%s' is already defined in %s", dname,
-			       ld->decs->list[i].file);
-			return;
+		dname = "(unnamed)";
+	} else {
+		for (size_t i = 0; i < ld->decs->count; i++) {
+			if (strcmp(ld->decs->list[i].name, dname) == 0) {
+				ERR_AT(ld, name, "decoder '%s' is already defined in %s",
+				       dname, ld->decs->list[i].file);
+				break;
+			}
 		}
 	}
 	struct vgp_decoder *d = new_decoder(ld);

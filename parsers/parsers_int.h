@@ -204,6 +204,9 @@ struct vgp_capture {
 	vg_field id;
 	uint32_t group;
 	bool numeric; /* the field is a long: the value is a number when all digits */
+	bool address; /* the field is an ip: only an address goes there, other text
+	                 to `domain` (the X.domain of X.ip), or nowhere */
+	vg_field domain;
 };
 
 struct vgp_pattern {

@@ -178,6 +178,20 @@ START_TEST(entities_are_typed_and_counted)
 	ck_assert_int_eq(inc->alerts[0].level, VG_LEVEL_HIGH);
 	ck_assert_uint_eq(inc->alerts[0].ntags, 1);
 	ck_assert_str_eq(inc->alerts[0].tags[0], "attack.privilege-escalation");
+
+	/* a source named by its DNS name (source.domain: sshd and PAM with UseDNS)
+	 * is the source entity when there is no address */
+	struct vg_entity_ref refs[VG_ALERT_ENTITIES_MAX];
+	const struct vg_kv byname[] = {{"source.domain", "evil.example.com"},
+	                               {"host.name", "web01"}};
+	size_t k = vg_alert_entities(byname, 2, refs);
+	ck_assert_uint_eq(k, 2);
+	ck_assert_int_eq(refs[0].type, VG_ENT_IP);
+	ck_assert_str_eq(refs[0].value, "evil.example.com");
+	const struct vg_kv both[] = {{"source.ip", "203.0.113.7"},
+	                             {"source.domain", "evil.example.com"}};
+	ck_assert_uint_eq(vg_alert_entities(both, 2, refs), 1);
+	ck_assert_str_eq(refs[0].value, "203.0.113.7"); /* the address first */
 	vg_assembler_destroy(a);
 }
 END_TEST

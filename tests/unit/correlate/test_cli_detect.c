@@ -274,6 +274,31 @@ START_TEST(parse_and_detect_read_a_config)
 }
 END_TEST
 
+/* The shipped sudo-to-root rule on the sudo decoder's lines: a line whose working
+ * directory forges a second USER= pair says neither user, so the rule assumes the
+ * worst rather than let the forged one hide a root shell. */
+START_TEST(shipped_sudo_rule_on_forged_lines)
+{
+	const char *input =
+	    put("sudo.log",
+	        "<85>May  1 10:00:00 h1 sudo: eve : TTY=pts/0 ; PWD=/home/eve ; "
+	        "USER=root ; COMMAND=/bin/bash\n"
+	        "<85>May  1 10:00:01 h1 sudo: eve : TTY=pts/0 ; PWD=/tmp/x ; "
+	        "USER=nobody ; COMMAND=/usr/bin/id ; USER=root ; COMMAND=/bin/bash\n"
+	        "<85>May  1 10:00:02 h1 sudo: eve : TTY=pts/0 ; PWD=/home/eve ; "
+	        "USER=nobody ; COMMAND=/usr/bin/id\n");
+	static char out[16384], cmd[1024];
+	snprintf(cmd, sizeof(cmd),
+	         "'%s' detect -r '%s/correlate/rules/sudo_to_root.yml' --format syslog "
+	         "'%s' 2>/dev/null",
+	         bin(), vg_test_source_root(), input);
+	ck_assert_int_eq(run(cmd, out, sizeof(out)), 0);
+	ck_assert_msg(strstr(out, "\"record\":0,"), "%s", out);
+	ck_assert_msg(strstr(out, "\"record\":1,"), "%s", out);
+	ck_assert_msg(!strstr(out, "\"record\":2,"), "%s", out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
 	Suite *s = suite_create("cli_detect");
@@ -286,6 +311,7 @@ static Suite *suite(void)
 	tcase_add_test(tc, detect_prints_hits_and_alerts);
 	tcase_add_test(tc, sysmon_categories_select_their_event_type);
 	tcase_add_test(tc, parse_and_detect_read_a_config);
+	tcase_add_test(tc, shipped_sudo_rule_on_forged_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

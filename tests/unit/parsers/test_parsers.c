@@ -1278,6 +1278,37 @@ START_TEST(decoder_bad_regex_reports_offset)
 	ck_assert_uint_eq(diag.errors, 4);
 	vg_diag_clear(&diag);
 	remove_dir();
+
+	/* a missing name does not hide the problems under it; a pattern may not
+	 * turn UTF mode on (pcre2_jit_match does not check a subject's UTF) */
+	make_dir();
+	write_file("n.yaml",
+	           "decoder: n\n"
+	           "match: {program: n}\n"
+	           "patterns:\n"
+	           "  - regex: '^a(?<x>b'\n"
+	           "  - {name: u, regex: '(*UTF)^x(?<c>.)', fields: {user.name: "
+	           "c}}\n"
+	           "---\n"
+	           "match: {program: m}\n"
+	           "patterns: [{name: q, regex: '^(('}]\n");
+	ck_assert_int_eq(load_one("n.yaml", &p, &diag), VG_ERR_CONFIG);
+	expect_msg(&diag, 0, "n.yaml", "4:5: error: decoder 'n': pattern needs a 'name'");
+	expect_msg(&diag, 1, "n.yaml",
+	           "4:12: error: decoder 'n' pattern '#1': missing closing parenthesis "
+	           "at offset 8");
+	expect_msg(&diag, 2, "n.yaml",
+	           "5:22: error: decoder 'n' pattern 'u': using UTF is disabled by the "
+	           "application at offset 6 (decoder patterns match bytes, not UTF-8 "
+	           "characters)");
+	expect_msg(&diag, 3, "n.yaml",
+	           "7:1: error: missing 'decoder' (the decoder's name)");
+	expect_msg(&diag, 4, "n.yaml",
+	           "8:29: error: decoder '(unnamed)' pattern 'q': missing closing "
+	           "parenthesis at offset 3");
+	ck_assert_uint_eq(diag.errors, 5);
+	vg_diag_clear(&diag);
+	remove_dir();
 }
 END_TEST
 
@@ -1667,6 +1698,23 @@ START_TEST(pam_unix_lines)
 	expect(ev, "user.name", "alice");
 	expect(ev, "user.target.name", "root");
 	expect(ev, "event.dataset", "sudo");
+
+	/* under su the invoking user is ruser, the account asked for user */
+	ev = sys("Mar  1 10:00:00 h su[1]: pam_unix(su:auth): authentication failure; "
+	         "logname=alice uid=1000 euid=0 tty=/dev/pts/0 ruser=alice rhost=  "
+	         "user=root");
+	expect(ev, "event.action", "pam_auth_failure");
+	expect(ev, "user.name", "alice");
+	expect(ev, "user.target.name", "root");
+	/* with UseDNS the remote host is a name: never source.ip, even when it
+	 * is made of hex digits */
+	ev = sys("Dec 10 06:55:46 LabSZ sshd[24200]: pam_unix(sshd:auth): authentication "
+	         "failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=beef.cafe  "
+	         "user=root");
+	expect_unset(ev, "source.ip");
+	expect(ev, "source.domain", "beef.cafe");
+	expect(ev, "user.name", "root");
+	expect_unset(ev, "user.target.name");
 }
 END_TEST
 
@@ -1701,6 +1749,25 @@ START_TEST(sudo_lines)
 	expect(ev, "event.outcome", "failure");
 	expect(ev, "event.reason", "user NOT in sudoers");
 	expect(ev, "user.name", "mallory");
+
+	/* sudo does not escape the working directory: a directory named to hold a
+	 * USER=/COMMAND= pair must not hide the real one behind it */
+	ev = sys("Mar  1 10:00:00 host1 sudo: eve : TTY=pts/0 ; PWD=/tmp/x ; "
+	         "USER=nobody ; COMMAND=/usr/bin/id ; USER=root ; COMMAND=/bin/bash");
+	expect(ev, "event.action", "sudo_command");
+	expect(ev, "event.outcome", "unknown");
+	expect(ev, "event.reason",
+	       "ambiguous: more than one USER= (a forged working "
+	       "directory or argument)");
+	expect(ev, "user.name", "eve");
+	expect_unset(ev, "user.effective.name");
+	expect_unset(ev, "process.executable");
+	/* one USER= and a COMMAND= in the working directory are not ambiguous */
+	ev = sys("Mar  1 10:00:00 host1 sudo: eve : TTY=pts/0 ; PWD=/tmp/x ; "
+	         "COMMAND=/usr/bin/id ; USER=root ; COMMAND=/bin/bash");
+	expect(ev, "user.effective.name", "root");
+	expect(ev, "process.executable", "/bin/bash");
+	expect(ev, "process.working_directory", "/tmp/x ; COMMAND=/usr/bin/id");
 }
 END_TEST
 
@@ -1719,6 +1786,16 @@ START_TEST(su_lines)
 	ev = sys("Mar  1 10:00:00 h su: - pts/0 bob:root");
 	expect(ev, "event.outcome", "failure");
 	expect(ev, "user.target.name", "root");
+	/* util-linux su and runuser (Debian, Ubuntu, RHEL) */
+	ev = sys("Mar  1 10:00:00 h su[300]: FAILED SU (to root) alice on pts/0");
+	expect(ev, "event.action", "su");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "user.name", "alice");
+	expect(ev, "user.target.name", "root");
+	ev = sys("Mar  1 10:00:00 h runuser[300]: FAILED RUNUSER (to bob) alice on none");
+	expect(ev, "vigil.decoder", "su");
+	expect(ev, "event.outcome", "failure");
+	expect(ev, "user.target.name", "bob");
 }
 END_TEST
 
@@ -1767,6 +1844,11 @@ START_TEST(sshd_extended)
 	    "not listed in AllowUsers");
 	expect(ev, "event.outcome", "failure");
 	expect(ev, "event.reason", "not listed in AllowUsers");
+	expect(ev, "source.ip", "192.168.33.1");
+	ev = sys("Dec 10 09:32:20 h sshd[1]: User root from evil.example.com not allowed "
+	         "because not listed in AllowUsers"); /* UseDNS yes */
+	expect_unset(ev, "source.ip");
+	expect(ev, "source.domain", "evil.example.com");
 	ev =
 	    sys("Dec 10 09:32:20 h sshd[1]: Connection reset by authenticating user user "
 	        "192.168.33.1 port 51772 [preauth]");
@@ -1831,6 +1913,15 @@ START_TEST(logind_and_cron)
 	expect(ev, "user.name", "root");
 	expect(ev, "process.executable", "cd");
 	expect(ev, "process.command_line", "cd / && run-parts --report /etc/cron.hourly");
+	/* a one-word command: the closing parenthesis is not part of it */
+	ev = sys("Dec 10 09:32:20 h CRON[5]: (root) CMD (/usr/local/bin/backup.sh)");
+	expect(ev, "process.executable", "/usr/local/bin/backup.sh");
+	expect(ev, "process.command_line", "/usr/local/bin/backup.sh");
+	ev = sys(
+	    "Dec 10 09:32:20 h CROND[5]: (root) CMD (/root/job.sh --now)"); /* cronie */
+	expect(ev, "event.action", "cron_command");
+	expect(ev, "process.executable", "/root/job.sh");
+	expect(ev, "process.command_line", "/root/job.sh --now");
 	ev = sys("Dec 10 09:32:20 h crond[5]: (alice) RELOAD (crontabs/alice)");
 	expect(ev, "event.action", "crontab_reload");
 	expect(ev, "file.path", "crontabs/alice");
@@ -1868,6 +1959,15 @@ START_TEST(user_management)
 	    "deleted");
 	expect(ev, "event.outcome", "failure");
 	expect(ev, "user.target.name", "ansible");
+	ev = sys("Dec 10 09:32:20 h gpasswd[1]: user bob added by root to group sudo");
+	expect(ev, "event.action", "user_added_to_group");
+	expect(ev, "user.target.name", "bob");
+	expect(ev, "user.name", "root");
+	expect(ev, "group.name", "sudo");
+	ev =
+	    sys("Dec 10 09:32:20 h gpasswd[1]: user bob removed by root from group sudo");
+	expect(ev, "event.action", "user_removed_from_group");
+	expect(ev, "group.name", "sudo");
 }
 END_TEST
 
@@ -1895,6 +1995,17 @@ START_TEST(kernel_firewall)
 	expect(ev, "event.outcome", "failure");
 	expect(ev, "network.transport", "udp");
 	expect(ev, "destination.port", "443");
+	/* bridged traffic (br_netfilter): PHYSIN=/PHYSOUT= before MAC= */
+	ev = sys("Feb  4 23:33:37 h kernel: [UFW BLOCK] IN=br0 OUT= PHYSIN=eth1 "
+	         "MAC=00:11 SRC=203.0.113.9 DST=10.0.0.5 LEN=60 PROTO=TCP SPT=1 DPT=22");
+	expect(ev, "event.action", "denied");
+	expect(ev, "source.ip", "203.0.113.9");
+	expect(ev, "destination.port", "22");
+	ev = sys("Feb  4 23:33:37 h kernel: [UFW ALLOW] IN=br0 OUT=br0 PHYSIN=eth1 "
+	         "PHYSOUT=eth2 SRC=10.0.0.7 DST=10.0.0.5 LEN=60 PROTO=UDP SPT=1 DPT=53");
+	expect(ev, "event.action", "allowed");
+	expect(ev, "network.transport", "udp");
+	expect(ev, "destination.ip", "10.0.0.5");
 	ev = sys("Aug 17 10:03:37 h kernel: nft reject input: IN=eth0 OUT= MAC=00:08 "
 	         "SRC=1.2.3.36 DST=1.2.3.194 LEN=28 TOS=0x00 TTL=44 ID=60200 PROTO=ICMP "
 	         "TYPE=8 CODE=0");
