@@ -989,8 +989,9 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 	return VG_OK;
 }
 
-vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
-                             struct vg_config **out, struct vg_diag *diag)
+/* keep: on errors in values (the YAML itself read), *out is still set. */
+static vg_err load_string(const char *name, const char *yaml, size_t len,
+                          struct vg_config **out, struct vg_diag *diag, bool keep)
 {
 	yaml_parser_t parser;
 	yaml_document_t doc;
@@ -1045,15 +1046,22 @@ vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
 		err = VG_ERR_NOMEM;
 	else if (diag->errors > errors_before)
 		err = VG_ERR_CONFIG;
-	if (err) {
+	if (err && !(keep && err == VG_ERR_CONFIG)) {
 		vg_config_destroy(cfg);
 		return err;
 	}
 	*out = cfg;
-	return VG_OK;
+	return err;
 }
 
-vg_err vg_config_load_file(const char *path, struct vg_config **out, struct vg_diag *diag)
+vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
+                             struct vg_config **out, struct vg_diag *diag)
+{
+	return load_string(name, yaml, len, out, diag, false);
+}
+
+static vg_err load_file(const char *path, struct vg_config **out, struct vg_diag *diag,
+                        bool keep)
 {
 	struct vg_buf b;
 	vg_buf_init(&b);
@@ -1062,9 +1070,21 @@ vg_err vg_config_load_file(const char *path, struct vg_config **out, struct vg_d
 		vg_buf_free(&b);
 		return VG_ERR_IO;
 	}
-	vg_err err = vg_config_load_string(path, b.data ? b.data : "", b.len, out, diag);
+	vg_err err = load_string(path, b.data ? b.data : "", b.len, out, diag, keep);
 	vg_buf_free(&b);
 	return err;
+}
+
+vg_err vg_config_load_file(const char *path, struct vg_config **out, struct vg_diag *diag)
+{
+	return load_file(path, out, diag, false);
+}
+
+vg_err vg_config_load_file_partial(const char *path, struct vg_config **out,
+                                   struct vg_diag *diag)
+{
+	*out = NULL;
+	return load_file(path, out, diag, true);
 }
 
 void vg_config_destroy(struct vg_config *cfg)

@@ -116,6 +116,14 @@ struct vg_config {
  */
 vg_err vg_config_load_file(const char *path, struct vg_config **out,
                            struct vg_diag *diag);
+/**
+ * @brief vg_config_load_file, except that a file whose YAML reads but whose values
+ * are in error still gives *out (with VG_ERR_CONFIG): the defaults stand for the
+ * values in error, so what the config names (decoders, rules, model) can be
+ * checked too and every problem listed in one run.  *out is NULL on other errors.
+ */
+vg_err vg_config_load_file_partial(const char *path, struct vg_config **out,
+                                   struct vg_diag *diag);
 /** @brief The same from a string; `name` is used in messages. */
 vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
                              struct vg_config **out, struct vg_diag *diag);

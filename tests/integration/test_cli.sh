@@ -145,6 +145,27 @@ done <<'EOF'
 message.max.bytes: "10000"|35: error: kafka.max_message_bytes (950000) must be at least 1024 below librdkafka's message.max.bytes (10000): the producer would refuse the largest incident documents
 acks: 0|22: error: kafka.librdkafka.acks: '0' is refused: an incident version counts as delivered only once every in-sync replica holds it (Vigil sets acks to all)
 EOF
+# a config with a bad value still has the decoders, rules and model it names
+# checked: every problem in one run, check's and run's alike, no store made
+printf 'decoder: t1\nmatch: {program: a}\npatterns:\n  - {name: p, regex: "^(("}\n' \
+	>"$WORK/bad-decoder.yaml"
+printf 'title: r\nlogsource: {product: linux}\ndetection:\n  sel: {a|bogus: b}\n  condition: sel\n' \
+	>"$WORK/bad-rule.yml"
+printf 'kafka:\n  batch_size: -5\ndecoders:\n  paths: [%s]\nrules:\n  paths: [%s]\nstore: {path: "%s"}\n' \
+	"$WORK/bad-decoder.yaml" "$WORK/bad-rule.yml" "$WORK/all.db" >"$WORK/all.yaml"
+for c in check run; do
+	set +e
+	"$VIGIL" $c -c "$WORK/all.yaml" >/dev/null 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 2 ] || fail "vigil $c with every kind of problem: exit $rc, want 2"
+	for want in "$WORK/all.yaml:2:15: error: 'kafka.batch_size' must be between 1 and 1000000, not -5" \
+		"$WORK/bad-rule.yml:4:9: error: rule 'r': unknown modifier 'bogus'" \
+		"$WORK/bad-decoder.yaml:4:22: error: decoder 't1' pattern 'p': missing closing parenthesis at offset 3"; do
+		grep -qxF -- "$want" "$WORK/err" || fail "vigil $c did not list: $want; got: $(cat "$WORK/err")"
+	done
+	[ ! -e "$WORK/all.db" ] || fail "vigil $c made the store of a config in error"
+done
 printf 'store: {path: "%s"}\n' "$WORK/new.db" >"$WORK/check.yaml"
 "$VIGIL" check -c "$WORK/check.yaml" >/dev/null || fail "vigil check refused a new store"
 [ ! -e "$WORK/new.db" ] || fail "vigil check made the store"
