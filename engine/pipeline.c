@@ -1156,8 +1156,6 @@ static vg_err correlate_event(struct vg_pipeline *p, struct part_pos *pp,
 		pp->max_ts = ev->ts;
 	if (ev->ts != VG_TIME_NONE && pp && pp->reread_from == VG_TIME_NONE)
 		pp->reread_from = ev->ts; /* a restart reads from here at the earliest */
-	if (nhits > MAX_HITS)
-		nhits = MAX_HITS;
 	p->stats.hits += nhits;
 	vg_correlator_feed(p->corr, ev, hits, nhits, on_alert, p);
 	return p->batch_err;
@@ -1168,8 +1166,10 @@ static vg_err screen_event(struct vg_pipeline *p, struct part_pos *pp,
                            struct vg_event *ev, const struct vg_source *src,
                            vg_time ref_time)
 {
-	const struct vg_rule *hits[MAX_HITS];
-	size_t nhits = vg_detect(p->rules, p->dctx, ev, hits, MAX_HITS);
+	const struct vg_rule *room[MAX_HITS], **hits = room;
+	size_t nhits = vg_detect_every(p->rules, p->dctx, ev, p->arena, &hits);
+	if (nhits == SIZE_MAX)
+		return VG_ERR_NOMEM;
 	return correlate_event(p, pp, ev, src, ref_time, hits, nhits);
 }
 
@@ -1200,11 +1200,10 @@ static vg_err process_grouped(struct vg_pipeline *p, struct part_pos *pp,
 	p->grouping = pp;
 	vg_err err = vg_parse_feed(p->parser, pp->group_ctx, fmt, buf, len, src, ref_time,
 	                           p->arena, on_grouped, p);
-	size_t pending = vg_parse_pending(pp->group_ctx);
-	if (pending == 0)
-		pp->group_first = -1;
-	else if (pending == 1)
-		pp->group_first = src->offset; /* this record started the group */
+	/* the group's own first record, not this one: a dead letter between two
+	 * records of a group leaves the group pending from before it */
+	const struct vg_source *first = vg_parse_pending_source(pp->group_ctx);
+	pp->group_first = first ? first->offset : -1;
 	pp->group_ref = ref_time;
 	return err ? err : p->batch_err;
 }
@@ -1247,7 +1246,7 @@ vg_err vg_pipeline_process(struct vg_pipeline *p, enum vg_format fmt, const char
 
 	if ((err = record_seen(p, src, &pp)))
 		return err;
-	if (fmt == VG_FMT_AUDITD && pp)
+	if (pp && vg_parse_groups(fmt, buf, len))
 		return process_grouped(p, pp, fmt, buf, len, src, ref_time);
 	err =
 	    vg_parse(p->parser, p->pctx, fmt, buf, len, ref_time, p->arena, &ev, &reason);

@@ -20,7 +20,9 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CHUNK 32 /* records a thread takes at once */
 
@@ -55,9 +57,9 @@ static void prepare_one(const struct vg_workers *pool, const struct vg_record *r
                         struct vg_prepared *o, struct vg_parse_ctx *ctx,
                         struct vg_detect_ctx *dctx, struct vg_arena *arena)
 {
-	const struct vg_rule *hits[VG_WORKER_MAX_HITS];
+	const struct vg_rule *room[VG_WORKER_MAX_HITS], **hits = room;
 	*o = (struct vg_prepared){0};
-	if (r->fmt == VG_FMT_AUDITD && r->src.topic) {
+	if (r->src.topic && vg_parse_groups(r->fmt, r->buf, r->len)) {
 		o->grouped = true;
 		return;
 	}
@@ -66,17 +68,41 @@ static void prepare_one(const struct vg_workers *pool, const struct vg_record *r
 	if (o->err)
 		return;
 	o->ev->src = r->src;
-	o->nhits = vg_detect(pool->rules, dctx, o->ev, hits, VG_WORKER_MAX_HITS);
-	size_t kept = o->nhits < VG_WORKER_MAX_HITS ? o->nhits : VG_WORKER_MAX_HITS;
-	if (!kept)
+	size_t n = vg_detect_every(pool->rules, dctx, o->ev, arena, &hits);
+	if (n == SIZE_MAX) {
+		o->err = VG_ERR_NOMEM;
 		return;
-	o->hits = vg_arena_alloc_raw(arena, kept * sizeof(*o->hits));
+	}
+	if (!n)
+		return;
+	if (hits != room) { /* in the arena already */
+		o->hits = hits;
+		o->nhits = n;
+		return;
+	}
+	o->hits = vg_arena_alloc_raw(arena, n * sizeof(*o->hits));
 	if (!o->hits) {
 		o->err = VG_ERR_NOMEM;
 		return;
 	}
-	for (size_t i = 0; i < kept; i++)
-		o->hits[i] = hits[i];
+	memcpy(o->hits, hits, n * sizeof(*o->hits));
+	o->nhits = n;
+}
+
+size_t vg_detect_every(const struct vg_ruleset *rs, struct vg_detect_ctx *dctx,
+                       const struct vg_event *ev, struct vg_arena *arena,
+                       const struct vg_rule ***hits)
+{
+	size_t n = vg_detect(rs, dctx, ev, *hits, VG_WORKER_MAX_HITS);
+	if (n <= VG_WORKER_MAX_HITS)
+		return n;
+	/* rare: the same detection again, into room for all of them */
+	const struct vg_rule **all = vg_arena_alloc_raw(arena, n * sizeof(*all));
+	if (!all)
+		return SIZE_MAX;
+	size_t again = vg_detect(rs, dctx, ev, all, n);
+	*hits = all;
+	return again < n ? again : n;
 }
 
 /* Take chunks of the current batch until none is left. */

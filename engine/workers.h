@@ -15,10 +15,19 @@ struct vg_prepared {
 	struct vg_event *ev; /* VG_OK: the event */
 	const char *reason;  /* VG_ERR_PARSE: why */
 	const struct vg_rule **hits; /* the rules it matched, in ruleset order */
-	size_t nhits;                /* as vg_detect returned it (may exceed the array:
-	                                only the first VG_WORKER_MAX_HITS are kept) */
+	size_t nhits;                /* all of them */
 };
+/* Hits an event usually has at most: room on the stack; more go to the arena. */
 #define VG_WORKER_MAX_HITS 64
+
+/**
+ * @brief vg_detect for every rule ev matches: *hits points at room for
+ * VG_WORKER_MAX_HITS on entry, and at arena memory when more matched.
+ * @return how many, or SIZE_MAX when out of memory.
+ */
+size_t vg_detect_every(const struct vg_ruleset *rs, struct vg_detect_ctx *dctx,
+                       const struct vg_event *ev, struct vg_arena *arena,
+                       const struct vg_rule ***hits);
 
 struct vg_workers;
 

@@ -373,6 +373,22 @@ size_t vg_parse_pending(const struct vg_parse_ctx *ctx)
 	return ctx ? ctx->audit.nrecords : 0;
 }
 
+const struct vg_source *vg_parse_pending_source(const struct vg_parse_ctx *ctx)
+{
+	return ctx && ctx->audit.nrecords ? &ctx->audit.src : NULL;
+}
+
+bool vg_parse_groups(enum vg_format fmt, const char *buf, size_t len)
+{
+	if (fmt == VG_FMT_AUDITD)
+		return true;
+	if (fmt != VG_FMT_AUTO || !buf)
+		return false;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	return looks_auditd(buf, len);
+}
+
 vg_err vg_parse_feed(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                      enum vg_format fmt, const char *buf, size_t len,
                      const struct vg_source *src, vg_time ref_time,

@@ -164,6 +164,12 @@ vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                       void *ud);
 /** @return how many records ctx holds in its pending group (0 = nothing to flush). */
 size_t vg_parse_pending(const struct vg_parse_ctx *ctx);
+/** @return the source of the pending group's first record (its offset is where a
+ *  restart must read from), or NULL when nothing is pending. */
+const struct vg_source *vg_parse_pending_source(const struct vg_parse_ctx *ctx);
+/** @return whether vg_parse_feed groups this record with others (auditd, named
+ *  or found by VG_FMT_AUTO) rather than parsing it on its own. */
+bool vg_parse_groups(enum vg_format fmt, const char *buf, size_t len);
 
 /** How records are delimited in a byte stream (RFC 6587 section 3.4). */
 enum vg_framing {

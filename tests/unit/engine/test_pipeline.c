@@ -2525,6 +2525,146 @@ START_TEST(revoked_partition_leaves_the_restore_horizon)
 }
 END_TEST
 
+/* A dead letter between two records of a group does not move the group's commit
+ * guard: a crash after it must still re-read the group's first record. */
+START_TEST(auditd_dead_letter_inside_a_group)
+{
+	static const char *const recs[] = {
+	    "type=SYSCALL msg=audit(1700000000.100:100): arch=c000003e syscall=59 "
+	    "success=yes exit=0 pid=4242 ppid=1 auid=1000 uid=0 comm=\"ls\" "
+	    "exe=\"/bin/ls\"",
+	    "this is not an audit record",
+	    "type=EXECVE msg=audit(1700000000.100:100): argc=2 a0=\"ls\" a1=\"-la\"",
+	};
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts;
+	struct vg_pipeline_stats st;
+	snprintf(db, sizeof(db), "%s/audit-dl.db", g_dir);
+	struct vg_pipeline *p = new_pipeline(db, &cfg);
+	vg_time ref = vg_time_from_civil(2023, 11, 14, 23, 0, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		struct vg_source src = {"audit", 0, i};
+		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AUDITD, recs[i],
+		                                     strlen(recs[i]), &src, ref),
+		                 VG_OK);
+		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+		/* serial 100 stays pending from offset 0 */
+		ck_assert_int_eq(vg_pipeline_committable(p, "audit", 0, i), 0);
+	}
+	vg_pipeline_stats(p, &st);
+	ck_assert_uint_eq(st.dead_letters, 1);
+	ck_assert_uint_eq(st.events, 0);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
+/* Under the default format (auto) auditd records are grouped as under `auditd`,
+ * on this thread and on the workers (vigil parse always grouped them; run, replay
+ * and detect gave one event per record, so the executable and the command line of
+ * an execve never met). */
+START_TEST(auditd_grouped_under_auto)
+{
+	static char recs[140][200];
+	struct vg_record batch[140];
+	for (int i = 0; i < 70; i++) {
+		snprintf(recs[2 * i], sizeof(recs[0]),
+		         "type=SYSCALL msg=audit(1700000000.%03d:%d): arch=c000003e "
+		         "syscall=59 success=yes exit=0 pid=%d ppid=1 auid=1000 uid=0 "
+		         "comm=\"ls\" exe=\"/bin/ls\"",
+		         i, 100 + i, 4000 + i);
+		snprintf(recs[2 * i + 1], sizeof(recs[0]),
+		         "type=EXECVE msg=audit(1700000000.%03d:%d): argc=2 a0=\"ls\" "
+		         "a1=\"-la\"",
+		         i, 100 + i);
+	}
+	vg_time ref = vg_time_from_civil(2023, 11, 14, 23, 0, 0, 0);
+	for (int w = 1; w <= 3; w += 2) {
+		char db[128], extra[64];
+		struct vg_config *cfg;
+		struct vg_output *outs;
+		size_t nouts;
+		struct vg_pipeline_stats st;
+		snprintf(db, sizeof(db), "%s/audit-auto-%d.db", g_dir, w);
+		snprintf(extra, sizeof(extra), "engine: {workers: %d}\n", w);
+		struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
+		for (int i = 0; i < 140; i++)
+			batch[i] = (struct vg_record){
+			    VG_FMT_AUTO, recs[i], strlen(recs[i]), {"audit", 0, i}, ref};
+		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+		ck_assert_int_eq(vg_pipeline_process_many(p, batch, 140), VG_OK);
+		vg_pipeline_finish_input(p);
+		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+		vg_pipeline_stats(p, &st);
+		ck_assert_uint_eq(st.records, 140);
+		ck_assert_uint_eq(st.events, 70);
+		ck_assert_uint_eq(st.dead_letters, 0);
+		vg_pipeline_destroy(p);
+		vg_config_destroy(cfg);
+	}
+}
+END_TEST
+
+/* An event matching more rules than the hit array on the stack holds (64) raises
+ * every one of them, on this thread and on the workers. */
+START_TEST(every_hit_of_an_event_counts)
+{
+	enum { NRULES = 70, NRECS = 80 };
+	char rules[256];
+	struct vg_buf text;
+	vg_buf_init(&text);
+	for (int r = 0; r < NRULES; r++) {
+		char one[512];
+		snprintf(one, sizeof(one),
+		         "%stitle: Failed login %d\nid: 5c0a0b5e-0000-4000-8000-%012d\n"
+		         "level: low\nlogsource: {product: linux, service: sshd}\n"
+		         "detection:\n  selection: {event.action: ssh_login, "
+		         "event.outcome: failure}\n  condition: selection\n",
+		         r ? "---\n" : "", r, r);
+		vg_buf_puts(&text, one);
+	}
+	write_test_file("many.yml", text.data, rules, sizeof(rules));
+	vg_buf_free(&text);
+	static char recs[NRECS][160];
+	struct vg_record batch[NRECS];
+	for (int i = 0; i < NRECS; i++)
+		snprintf(recs[i], sizeof(recs[0]),
+		         "<38>Nov 14 23:00:%02d web01 sshd[1]: Failed password for root "
+		         "from 203.0.113.%d port 22 ssh2",
+		         i % 60, i + 1);
+	vg_time ref = vg_time_from_civil(2023, 11, 15, 0, 0, 0, 0);
+	for (int w = 1; w <= 3; w += 2) {
+		char db[128], extra[512];
+		struct vg_config *cfg;
+		struct vg_output *outs;
+		size_t nouts;
+		struct vg_pipeline_stats st;
+		snprintf(db, sizeof(db), "%s/many-%d.db", g_dir, w);
+		snprintf(extra, sizeof(extra),
+		         "rules: {paths: ['%s']}\nengine: {workers: %d}\n", rules, w);
+		struct vg_pipeline *p = new_pipeline_with(db, extra, &cfg);
+		for (int i = 0; i < NRECS; i++)
+			batch[i] = (struct vg_record){
+			    VG_FMT_AUTO, recs[i], strlen(recs[i]), {"ssh", 0, i}, ref};
+		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+		/* one record alone (this thread), then the rest (the workers) */
+		ck_assert_int_eq(vg_pipeline_process_many(p, batch, 1), VG_OK);
+		ck_assert_int_eq(vg_pipeline_process_many(p, batch + 1, NRECS - 1),
+		                 VG_OK);
+		vg_pipeline_finish_input(p);
+		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+		vg_pipeline_stats(p, &st);
+		ck_assert_uint_eq(st.events, NRECS);
+		ck_assert_uint_eq(st.hits, (uint64_t)NRULES * NRECS);
+		vg_pipeline_destroy(p);
+		vg_config_destroy(cfg);
+	}
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -2538,6 +2678,9 @@ static Suite *pipeline_suite(void)
 	    {"oversized", oversized_documents_leave_details_out},
 	    {"endpoint", endpoint_campaigns_raise_their_alerts},
 	    {"auditd", auditd_records_are_grouped_across_batches},
+	    {"auditd_dead_letter", auditd_dead_letter_inside_a_group},
+	    {"auditd_auto", auditd_grouped_under_auto},
+	    {"every_hit", every_hit_of_an_event_counts},
 	    {"signatures", restart_keeps_signature_statistics},
 	    {"retention", retention_removes_only_quiet_incidents},
 	    {"retention_restart", retention_keeps_what_a_restart_reads_again},
