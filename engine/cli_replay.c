@@ -16,8 +16,8 @@
  * The store's record_incidents table (schemas/store.sql) then maps every record
  * that raised an alert to the incident it joined, merged incidents resolved to the
  * survivor; `vigil replay --db DB --export-map FILE` writes it as TSV with one
- * line per input record ("-" where a record raised no alert), so any evaluation
- * outside Vigil can join it with its own labels.
+ * line per alert a record raised, and one ("-") for a record that raised none, so
+ * any evaluation outside Vigil can join it with its own labels.
  */
 #include "cli.h"
 
@@ -300,8 +300,10 @@ static int export_only(const char *db, const char *path)
 		fprintf(stderr, "vigil replay: exporting %s: %s\n", path,
 		        err == VG_ERR_STORE ? vg_store_errmsg(st) : vg_err_str(err));
 	else if (out != stdout)
-		fprintf(stderr, "vigil replay: wrote %llu records to %s\n",
-		        (unsigned long long)lines, path);
+		fprintf(
+		    stderr,
+		    "vigil replay: wrote %llu lines to %s (one per record and alert)\n",
+		    (unsigned long long)lines, path);
 	vg_store_close(st);
 	return err ? 1 : 0;
 }

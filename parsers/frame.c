@@ -39,6 +39,10 @@ static vg_err frame_octet(const char *buf, size_t len, bool at_eof, size_t max_l
 {
 	size_t n = 0, digits = 0;
 
+	if (len == 0) { /* between records: more may come, or the stream ended */
+		*used = 0;
+		return VG_ERR_NOTFOUND;
+	}
 	if (!msglen(buf, len, &n, &digits)) {
 		size_t i = 0;
 		while (i < len && i < 10 && buf[i] >= '0' && buf[i] <= '9')

@@ -799,6 +799,14 @@ START_TEST(frame_octet_and_lf)
 	                               &rec, &n, &used, &reason),
 	                 VG_OK);
 	ck_assert(n == 16 && memcmp(rec, "<2>1 - h - - - -", 16) == 0);
+	/* a stream that ends between records ends cleanly (nothing left) */
+	ck_assert_int_eq(vg_frame_next(VG_FRAMING_OCTET, s + len, 0, true, 0, &rec, &n,
+	                               &used, &reason),
+	                 VG_ERR_NOTFOUND);
+	ck_assert_uint_eq(used, 0);
+	ck_assert_int_eq(
+	    vg_frame_next(VG_FRAMING_OCTET, "", 0, false, 0, &rec, &n, &used, &reason),
+	    VG_ERR_NOTFOUND);
 	/* incomplete: more bytes needed, or an error at end of stream */
 	ck_assert_int_eq(vg_frame_next(VG_FRAMING_OCTET, "16 <1>1", 7, false, 0, &rec, &n,
 	                               &used, &reason),
