@@ -42,9 +42,12 @@
  * (conf.account_domains) is known by its bare name, in lowercase, the same way:
  * Sysmon's CORP\alice is the alice of a Windows Security event or an sshd log.  The
  * detection reads only alerts held by incidents an alert could still join or that ended
- * within the window, which is exactly what a restart restores (vg_assembler_restore
- * indexes the restored alerts the same way), so a restarted engine decides as an
- * uninterrupted one would.  Each alert a stop-value kept from linking is counted per
+ * within the window, which is exactly what a restart gives back: the alerts of the
+ * incidents it restores (vg_assembler_restore indexes them the same way) and, when
+ * stop_window reaches past those (longer than about two gaps), of the incidents
+ * closed within it (vg_assembler_restore_rate; engine/pipeline.c,
+ * restore_open_incidents), so a restarted engine decides as an uninterrupted one
+ * would.  Each alert a stop-value kept from linking is counted per
  * value (vg_assembler_take_stops). Alerts past max_alerts_kept are counted in the rate
  * while the engine runs but are not restored; past that bound a restart may decide
  * differently.
@@ -2235,6 +2238,12 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	if (err != VG_OK)
 		open_remove(a, oi);
 	return err;
+}
+
+vg_err vg_assembler_restore_rate(struct vg_assembler *a,
+                                 const struct vg_incident_alert *al)
+{
+	return rate_add_alert(a, al->fields, al->nfields, al->last_ts);
 }
 
 /* Forget rate entries no alert at or after `now` can count (their newest time is

@@ -621,8 +621,17 @@ vg_err vg_assembler_restore_sig_stat(struct vg_assembler *a, const char *key,
 
 /** @return the open incident with that id (valid until the next call), or NULL. */
 struct vg_incident *vg_assembler_get(struct vg_assembler *a, const char *id);
-/** @brief Give back an incident loaded from storage on restart (takes a deep copy). */
+/** @brief Give back an incident loaded from storage on restart (takes a deep copy).
+ *  Its detailed alerts count in the automatic stop-value rates. */
 vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *inc);
+/** @brief Count a stored alert of an incident not given back (closed, but ended
+ *  within stop_window of where the restart reads from) in the automatic
+ *  stop-value rates, as vg_assembler_restore counts the alerts of the incidents it
+ *  gives back; reads al->fields and al->last_ts only, keeps nothing of al.  Its
+ *  incident is not reopened and the alert id is not indexed.
+ *  @return VG_OK, or VG_ERR_NOMEM. */
+vg_err vg_assembler_restore_rate(struct vg_assembler *a,
+                                 const struct vg_incident_alert *al);
 /** @brief Free incidents idle past the gap at event time `now` (alerts never join an
  *  incident quiet for longer than the gap at their own time, expired or not).
  *  @return how many were freed. */

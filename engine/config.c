@@ -100,8 +100,9 @@ static const struct opt g_opts[] = {
      "watermark, or the newest incident when that is older) are removed with their "
      "alerts and story; merged incidents go with their survivor, "
      "incidents with an analyst's verdict stay.  0 = keep everything.  At least "
-     "2 x correlation.incident_gap + allowed_lateness + the longest correlation "
-     "timespan chain of the rules, so nothing a restart re-reads can need them"},
+     "2 x correlation.incident_gap (or stop_window when longer) + allowed_lateness "
+     "+ the longest correlation timespan chain of the rules, so nothing a restart "
+     "re-reads or counts can need them"},
     {"correlation", "allowed_lateness", T_DURATION, O(correlation.allowed_lateness),
      "60s", 0, 86400, "How late (event time) an event may arrive and still count"},
     {"correlation", "max_future", T_DURATION, O(correlation.max_future), "1h", 0,
@@ -161,7 +162,10 @@ static const struct opt g_opts[] = {
      "A linking value carried by this many alerts within stop_window stops "
      "linking (automatic stop-value: busy hosts, shared accounts, scanners)"},
     {"correlation", "stop_window", T_DURATION, O(correlation.stop_window), "1h", 1,
-     30 * 86400, "Event-time window of the automatic stop-value rate"},
+     30 * 86400,
+     "Event-time window of the automatic stop-value rate.  Longer than two "
+     "incident_gap, a restart reads the alerts of that long back from the store to "
+     "count them again, and store.retention must keep them"},
     {"correlation", "host_domains", T_DOMAINS, O(correlation.host_domains), NULL, 0, 0,
      "Local DNS domains, e.g. [corp.example.com]: a host name in one is known by "
      "its first labels, so WS01.corp.example.com (a Windows event's Computer) and "
@@ -866,13 +870,24 @@ static void check_semantics(struct loader *ld, yaml_node_t *root)
 {
 	struct vg_config *cfg = ld->cfg;
 	yaml_node_t *n = value_node(ld, root, "store", "retention");
-	vg_time least =
-	    2 * cfg->correlation.incident_gap + cfg->correlation.allowed_lateness;
-	if (n && cfg->store.retention > 0 && cfg->store.retention < least)
+	/* a restart reopens the incidents of two gaps and counts the alerts of
+	 * stop_window for the automatic stop-values (engine/pipeline.c,
+	 * restore_open_incidents) */
+	bool by_stops = cfg->correlation.stop_window > 2 * cfg->correlation.incident_gap;
+	vg_time least = (by_stops ? cfg->correlation.stop_window
+	                          : 2 * cfg->correlation.incident_gap) +
+	                cfg->correlation.allowed_lateness;
+	if (n && cfg->store.retention > 0 && cfg->store.retention < least && !by_stops)
 		ERR(ld, n,
 		    "'store.retention' must be 0 (keep everything) or at least %llds "
 		    "(2 x correlation.incident_gap + correlation.allowed_lateness): "
 		    "incidents younger than that can still grow",
+		    (long long)(least / VG_USEC_PER_SEC));
+	else if (n && cfg->store.retention > 0 && cfg->store.retention < least)
+		ERR(ld, n,
+		    "'store.retention' must be 0 (keep everything) or at least %llds "
+		    "(correlation.stop_window + correlation.allowed_lateness): a restart "
+		    "counts the alerts of that long for the automatic stop-values",
 		    (long long)(least / VG_USEC_PER_SEC));
 	if (cfg->kafka.brokers && strcmp(cfg->kafka.brokers, "embedded"))
 		check_brokers(ld, cfg->kafka.brokers,

@@ -388,9 +388,24 @@ static vg_err restore_incident(const struct vg_incident *inc, void *ctx)
 	return err; /* its alerts are marked stored: the store loaded them */
 }
 
+static vg_err restore_rate(const struct vg_incident_alert *al, void *ctx)
+{
+	struct vg_pipeline *p = ctx;
+	return vg_assembler_restore_rate(p->assembler, al);
+}
+
 /* The incidents an alert of the configured input topics could still join (those
  * active within two gaps of the oldest of their partitions' newest event times),
- * back from the store into the assembler. */
+ * back from the store into the assembler, and the alerts the automatic stop-values
+ * count.  An alert assembled after the restart has last_ts no earlier than that
+ * time less allowed_lateness (a later one was held, or not yet raised, when the
+ * store last committed; a late event's alert aside), and counts the alerts of
+ * stop_window before it: those within stop_window + allowed_lateness of that
+ * time.  The restored incidents hold them when that is within two gaps (the
+ * defaults: 1h + 60s against 2h); a longer stop_window needs the alerts of
+ * incidents closed before, read for their fields alone
+ * (vg_store_each_rate_alert).  Without them a value busy in incidents closed
+ * earlier linked again after a restart (test restart_keeps_stop_values). */
 static vg_err restore_open_incidents(struct vg_pipeline *p)
 {
 	const struct vg_config *cfg = p->cfg;
@@ -400,9 +415,14 @@ static vg_err restore_open_incidents(struct vg_pipeline *p)
 		return VG_ERR_NOMEM;
 	for (size_t i = 0; i < cfg->kafka.ninputs; i++)
 		topics[i] = cfg->kafka.inputs[i].topic;
-	vg_err err =
-	    vg_store_each_open_incident(p->store, 2 * cfg->correlation.incident_gap,
-	                                topics, cfg->kafka.ninputs, restore_incident, p);
+	vg_time gap2 = 2 * cfg->correlation.incident_gap;
+	vg_err err = vg_store_each_open_incident(p->store, gap2, topics,
+	                                         cfg->kafka.ninputs, restore_incident, p);
+	if (!err)
+		err = vg_store_each_rate_alert(
+		    p->store, gap2,
+		    cfg->correlation.stop_window + cfg->correlation.allowed_lateness,
+		    topics, cfg->kafka.ninputs, restore_rate, p);
 	free(topics);
 	if (!err && p->stats.incidents_restored)
 		vg_log(VG_LOG_INFO, "store: %llu open incidents restored",
@@ -449,8 +469,12 @@ static void check_retention(const struct vg_config *cfg, const struct vg_ruleset
 {
 	const struct vg_rule *longest;
 	vg_time reach = vg_ruleset_reach(rules, &longest);
-	vg_time least =
-	    2 * cfg->correlation.incident_gap + cfg->correlation.allowed_lateness + reach;
+	/* the alerts of stop_window, when longer than two gaps: see
+	 * restore_open_incidents */
+	bool by_stops = cfg->correlation.stop_window > 2 * cfg->correlation.incident_gap;
+	vg_time least = (by_stops ? cfg->correlation.stop_window
+	                          : 2 * cfg->correlation.incident_gap) +
+	                cfg->correlation.allowed_lateness + reach;
 	if (cfg->store.retention <= 0 || cfg->store.retention >= least)
 		return;
 	struct vg_rule_info info = {.id = "none", .file = "-"};
@@ -460,11 +484,12 @@ static void check_retention(const struct vg_config *cfg, const struct vg_ruleset
 	vg_config_where(cfg, "store", "retention", &line, &col);
 	vg_diag_error(
 	    diag, cfg->file, line, col,
-	    "'store.retention' must be 0 (keep everything) or at least %llds: 2 x "
-	    "correlation.incident_gap + correlation.allowed_lateness + %llds, "
+	    "'store.retention' must be 0 (keep everything) or at least %llds: %s + "
+	    "correlation.allowed_lateness + %llds, "
 	    "the longest correlation timespan chain of the rules (%s, %s:%d)",
-	    (long long)(least / VG_USEC_PER_SEC), (long long)(reach / VG_USEC_PER_SEC),
-	    info.id, info.file, info.line);
+	    (long long)(least / VG_USEC_PER_SEC),
+	    by_stops ? "correlation.stop_window" : "2 x correlation.incident_gap",
+	    (long long)(reach / VG_USEC_PER_SEC), info.id, info.file, info.line);
 }
 
 vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hooks *hooks,

@@ -41,6 +41,7 @@ enum stmt_id {
 	S_MAX_LAST_SEEN,
 	S_PARTITION_TIMES,
 	S_OPEN_INCIDENTS,
+	S_RECENT_ALERTS,
 	S_INCIDENT_BY_ID,
 	S_SURFACED_IDS,
 	S_INCIDENT_ALERTS,
@@ -199,6 +200,11 @@ static const char *const g_sql[S_COUNT] = {
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
         " events_dropped, host_neighbours, host_prior_novelties FROM incidents"
         " WHERE merged_into IS NULL AND last_seen_us >= ?1 ORDER BY id",
+    [S_RECENT_ALERTS] =
+        "SELECT a.id, a.last_seen_us FROM incidents i JOIN alerts a"
+        " ON a.incident_id = i.id WHERE i.merged_into IS NULL"
+        " AND i.last_seen_us >= ?1 AND i.last_seen_us < ?2 AND a.last_seen_us >= ?1"
+        " ORDER BY a.last_seen_us, a.id",
     [S_INCIDENT_BY_ID] =
         "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
@@ -1449,6 +1455,34 @@ static enum vg_entity_type entity_type_from_name(const char *name)
 }
 
 /* Read one incident's alerts (with tags and fields) and entities into inc. */
+/* The fields of al->id into al->fields (empty before). */
+static vg_err read_alert_fields(struct vg_store *st, struct vg_incident_alert *al)
+{
+	sqlite3_stmt *s = S(st, S_ALERT_FIELDS);
+	size_t cap = 0;
+	int rc;
+	vg_err err = VG_OK;
+	bind_text(s, 1, al->id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (al->nfields == cap) {
+			cap = cap ? cap * 2 : 4;
+			void *n = realloc(al->fields, cap * sizeof(struct vg_kv));
+			if (!n) {
+				err = VG_ERR_NOMEM;
+				break;
+			}
+			al->fields = n;
+		}
+		al->fields[al->nfields].name = col_dup(s, 0);
+		al->fields[al->nfields].value = col_dup(s, 1);
+		al->nfields++;
+	}
+	sqlite3_reset(s);
+	if (!err && rc != SQLITE_DONE)
+		err = fail(st, "reading alert fields");
+	return err;
+}
+
 static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 {
 	sqlite3_stmt *s = S(st, S_INCIDENT_ALERTS);
@@ -1488,7 +1522,7 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 	}
 	for (size_t i = 0; i < inc->nalerts; i++) {
 		struct vg_incident_alert *al = &inc->alerts[i];
-		size_t tcap = 0, fcap = 0;
+		size_t tcap = 0;
 		s = S(st, S_ALERT_TAGS);
 		bind_text(s, 1, al->id);
 		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1502,22 +1536,9 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 			al->tags[al->ntags++] = col_dup(s, 0);
 		}
 		sqlite3_reset(s);
-		s = S(st, S_ALERT_FIELDS);
-		bind_text(s, 1, al->id);
-		while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-			if (al->nfields == fcap) {
-				fcap = fcap ? fcap * 2 : 4;
-				void *n =
-				    realloc(al->fields, fcap * sizeof(struct vg_kv));
-				if (!n)
-					return VG_ERR_NOMEM;
-				al->fields = n;
-			}
-			al->fields[al->nfields].name = col_dup(s, 0);
-			al->fields[al->nfields].value = col_dup(s, 1);
-			al->nfields++;
-		}
-		sqlite3_reset(s);
+		vg_err err = read_alert_fields(st, al);
+		if (err)
+			return err;
 	}
 	s = S(st, S_INCIDENT_ENTITIES);
 	bind_text(s, 1, inc->id);
@@ -1695,6 +1716,43 @@ vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
 	for (size_t i = 0; i < n; i++)
 		vg_incident_clear(&list[i]);
 	free(list);
+	return err;
+}
+
+vg_err vg_store_each_rate_alert(struct vg_store *st, vg_time gap, vg_time reach,
+                                const char *const *topics, size_t ntopics,
+                                vg_err (*fn)(const struct vg_incident_alert *, void *),
+                                void *ctx)
+{
+	vg_time newest = 0;
+	int rc;
+
+	if (reach <= gap || !restore_from(st, topics, ntopics, &newest))
+		return VG_OK; /* the restored incidents hold them all, or empty store */
+	/* one alert at a time: the alerts of a long stop_window can be many */
+	struct vg_incident_alert al;
+	vg_err err = VG_OK;
+	sqlite3_stmt *s = S(st, S_RECENT_ALERTS);
+	sqlite3_bind_int64(s, 1, newest - reach);
+	sqlite3_bind_int64(s, 2, newest - gap);
+	while (err == VG_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&al, 0, sizeof(al));
+		snprintf(al.id, sizeof(al.id), "%s",
+		         (const char *)sqlite3_column_text(s, 0));
+		al.last_ts = sqlite3_column_int64(s, 1);
+		al.stored = true;
+		err = read_alert_fields(st, &al);
+		if (err == VG_OK)
+			err = fn(&al, ctx);
+		for (size_t i = 0; i < al.nfields; i++) {
+			free(al.fields[i].name);
+			free(al.fields[i].value);
+		}
+		free(al.fields);
+	}
+	if (!err && rc != SQLITE_DONE)
+		err = fail(st, "reading recent alerts");
+	sqlite3_reset(s);
 	return err;
 }
 

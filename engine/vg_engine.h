@@ -335,6 +335,17 @@ vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
                                    const char *const *topics, size_t ntopics,
                                    vg_err (*fn)(const struct vg_incident *inc, void *ctx),
                                    void *ctx);
+/** @brief Give fn, one at a time, the detailed alerts the automatic stop-value rates
+ *  of a restart need beyond those of the incidents vg_store_each_open_incident
+ *  (same gap and topics) gives back: those with last_seen within reach of the same
+ *  horizon, of the incidents last active before horizon - gap.  Nothing when reach
+ *  <= gap.  Each alert has its id, last_ts and fields (no tags, no title), owned by
+ *  the store until fn returns.  Cost: a read of those alerts and their fields. */
+vg_err vg_store_each_rate_alert(struct vg_store *st, vg_time gap, vg_time reach,
+                                const char *const *topics, size_t ntopics,
+                                vg_err (*fn)(const struct vg_incident_alert *al,
+                                             void *ctx),
+                                void *ctx);
 /** @brief Mark incident versions as published on the output topic. */
 vg_err vg_store_mark_published(struct vg_store *st, const char *incident_id,
                                uint32_t version);

@@ -271,6 +271,15 @@ START_TEST(retention_is_checked_against_the_gap)
 	                 "correlation.incident_gap + correlation.allowed_lateness): "
 	                 "incidents younger than that can still grow\n");
 	free(msgs);
+	/* a restart also counts the alerts of stop_window (automatic stop-values) */
+	msgs = load_bad("correlation: {incident_gap: 10m, stop_window: 6h}\n"
+	                "store: {retention: 4h}\n");
+	ck_assert_str_eq(msgs,
+	                 "bad.yaml:2:20: error: 'store.retention' must be 0 (keep "
+	                 "everything) or at least 21660s (correlation.stop_window + "
+	                 "correlation.allowed_lateness): a restart counts the alerts of "
+	                 "that long for the automatic stop-values\n");
+	free(msgs);
 	msgs = load_bad("store: {retention: -1d}\n");
 	ck_assert_ptr_nonnull(strstr(msgs, "bad.yaml:1:20: error: 'store.retention' must "
 	                                   "be a duration"));
