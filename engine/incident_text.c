@@ -137,26 +137,31 @@ static const struct vg_incident_alert *lead_alert(const struct vg_incident *inc)
 	return best;
 }
 
-/* Entities of one type ordered by first_seen (then value): indexes into entities. */
+/* The entities of one type: the first max of them by first_seen (then value), as
+ * indexes into entities, into idx[0 .. min(count, max)).  @return how many the
+ * incident has, which may be more than max: the text says "on 70 hosts". */
 static size_t entities_of(const struct vg_incident *inc, enum vg_entity_type t,
                           size_t *idx, size_t max)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < inc->nentities && n < max; i++) {
+	size_t n = 0, kept = 0;
+	for (size_t i = 0; i < inc->nentities; i++) {
 		if (inc->entities[i].type != t)
 			continue;
-		size_t j = n++;
+		n++;
+		const struct vg_entity *e = &inc->entities[i];
+		size_t j = kept < max ? kept++ : max;
 		while (j > 0) {
-			const struct vg_entity *p = &inc->entities[idx[j - 1]],
-			                       *e = &inc->entities[i];
+			const struct vg_entity *p = &inc->entities[idx[j - 1]];
 			if (p->first_seen < e->first_seen ||
 			    (p->first_seen == e->first_seen &&
 			     strcmp(p->value, e->value) <= 0))
 				break;
-			idx[j] = idx[j - 1];
+			if (j < max)
+				idx[j] = idx[j - 1];
 			j--;
 		}
-		idx[j] = i;
+		if (j < max)
+			idx[j] = i;
 	}
 	return n;
 }
@@ -456,11 +461,11 @@ void vg_incident_text_build_story(const struct vg_incident *inc,
 	}
 	if (story && story->nhops > 1) {
 		/* "on web01, spread to db01 and app01": the path, not just a list */
-		size_t rest[64], nrest = 0;
+		size_t rest[3], nrest = story->nhops - 1; /* 3 are named */
 		vg_buf_puts(&t->title, " on ");
 		vg_buf_puts(&t->title, inc->entities[story->hops[0].host].value);
-		for (size_t i = 1; i < story->nhops && nrest < 64; i++)
-			rest[nrest++] = story->hops[i].host;
+		for (size_t i = 0; i < nrest && i < 3; i++)
+			rest[i] = story->hops[i + 1].host;
 		vg_buf_puts(&t->title, ", spread to ");
 		list_values(inc, rest, nrest, 3, &t->title);
 	} else if (nhosts) {
@@ -711,9 +716,12 @@ static void doc_build(const struct vg_incident *inc, const struct vg_ranking *ra
                       const struct vg_incident_story *story, const char *explanation,
                       enum doc_level level, size_t full_bytes, struct vg_buf *out)
 {
+	/* attack_sources and hosts_in_order (without a story): the first 64 */
 	size_t ips[64], hosts[64];
 	size_t nips = entities_of(inc, VG_ENT_IP, ips, 64);
 	size_t nhosts = entities_of(inc, VG_ENT_HOST, hosts, 64);
+	nips = nips < 64 ? nips : 64;
+	nhosts = nhosts < 64 ? nhosts : 64;
 
 	vg_buf_puts(out, "{\"schema\":\"vigil.incident/1\",");
 	json_key(out, "id");

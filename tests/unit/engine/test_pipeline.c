@@ -599,6 +599,74 @@ START_TEST(title_does_not_depend_on_alert_order)
 }
 END_TEST
 
+/* An incident's text counts every host, address and account it has, not the 64 it
+ * lists at most, and names the first ones by first seen among all of them: one
+ * address logging in to 70 hosts was "on 64 hosts (... and 59 more)" and "spread
+ * to host01, host02, host03 and 61 more".  Here host00, seen first, is the last
+ * entity in the incident's list (as a merge or a late alert leaves it). */
+START_TEST(text_counts_every_entity)
+{
+	enum { N = 70 };
+	static struct vg_incident_alert al[N];
+	static struct vg_kv kv[N][3];
+	static char host[N][16], user[N][32];
+	static struct vg_entity ent[1 + 2 * N];
+	ent[0] = (struct vg_entity){VG_ENT_IP, "198.51.100.7", 0, N};
+	for (int i = 0; i < N; i++) {
+		snprintf(host[i], sizeof(host[i]), "host%02d", i);
+		snprintf(user[i], sizeof(user[i]), "svc%d@host%02d", i, i);
+		kv[i][0] = (struct vg_kv){"host.name", host[i]};
+		kv[i][1] = (struct vg_kv){"source.ip", "198.51.100.7"};
+		kv[i][2] = (struct vg_kv){"user.name", user[i]};
+		al[i] = (struct vg_incident_alert){.title = "SSH login accepted",
+		                                   .level = VG_LEVEL_LOW,
+		                                   .first_ts = i * VG_USEC_PER_SEC,
+		                                   .last_ts = i * VG_USEC_PER_SEC,
+		                                   .event_count = 1,
+		                                   .fields = kv[i],
+		                                   .nfields = 3};
+		snprintf(al[i].id, sizeof(al[i].id), "%016x", 0xa00 + i);
+		/* host00 and its account last */
+		int at = i ? i : N;
+		ent[at] =
+		    (struct vg_entity){VG_ENT_HOST, host[i], i * VG_USEC_PER_SEC, 1};
+		ent[N + at] =
+		    (struct vg_entity){VG_ENT_USER, user[i], i * VG_USEC_PER_SEC, 1};
+	}
+	struct vg_incident inc = {.id = "inc-0000000000000070",
+	                          .alerts = al,
+	                          .nalerts = N,
+	                          .entities = ent,
+	                          .nentities = 1 + 2 * N,
+	                          .first_ts = 0,
+	                          .last_ts = (N - 1) * VG_USEC_PER_SEC};
+	struct vg_incident_text t;
+	vg_buf_init(&t.title);
+	vg_buf_init(&t.summary);
+	vg_buf_init(&t.tactics);
+	vg_incident_text_build_story(&inc, NULL, NULL, &t);
+	ck_assert_str_eq(t.title.data, "SSH login accepted from 198.51.100.7 on host00, "
+	                               "host01 and 68 more (+69 alerts)");
+	ck_assert_msg(strstr(t.summary.data,
+	                     "70 alerts over 1m09s on 70 hosts (host00, host01, "
+	                     "host02, host03, host04 and 65 more) from 198.51.100.7 "
+	                     "involving svc0@host00, svc1@host01, svc2@host02, "
+	                     "svc3@host03, svc4@host04 and 65 more.") == t.summary.data,
+	              "%s", t.summary.data);
+	struct vg_incident_story story = {0};
+	ck_assert_int_eq(vg_incident_story_build(&inc, &story), VG_OK);
+	ck_assert_uint_eq(story.nhops, N);
+	vg_incident_text_build_story(&inc, NULL, &story, &t);
+	ck_assert_str_eq(t.title.data, "SSH login accepted from 198.51.100.7 on host00, "
+	                               "spread to host01, host02, host03 and 66 more "
+	                               "(+69 alerts)");
+	vg_incident_story_free(&story);
+	vg_buf_free(&t.title);
+	vg_buf_free(&t.summary);
+	vg_buf_free(&t.tactics);
+}
+END_TEST
+
 /* A document larger than kafka.max_message_bytes (a broker refuses it, and a
  * refused incident would stop the engine at every restart) is published and stored
  * without its graph, entities and alerts, says so, and still follows the schema;
@@ -2775,6 +2843,7 @@ static Suite *pipeline_suite(void)
 	    {"restart_chained_close", restart_keeps_chained_window_alerts},
 	    {"window_alerts", window_alerts_are_assembled_where_they_fire},
 	    {"title_order", title_does_not_depend_on_alert_order},
+	    {"text_counts", text_counts_every_entity},
 	    {"hold_bound", held_alerts_are_bounded},
 	    {"hold_steps", catching_up_releases_in_steps},
 	    {"many_ranked", many_incidents_in_one_batch_are_each_scored},
