@@ -276,6 +276,9 @@ START_TEST(features_of_brute_force_then_login_incident)
 
 	/* alerts past max_alerts_kept (counted, not detailed) still count in the
 	 * incident's size and rate; the detail features stay those of the four */
+	alerts[1].novel = true;
+	ck_assert_int_eq(vg_features_compute(&inc, again), VG_OK);
+	ck_assert_float_eq(FEAT(again, "novel_alert_share"), 0.25f);
 	inc.alerts_dropped = 6;
 	inc.events_dropped = 75;
 	ck_assert_int_eq(vg_features_compute(&inc, again), VG_OK);
@@ -284,6 +287,9 @@ START_TEST(features_of_brute_force_then_login_incident)
 	ck_assert_float_eq(FEAT(again, "alerts_per_minute"), (float)(10.0 / 10.0));
 	ck_assert_float_eq(FEAT(again, "mean_level"), 2.5f);
 	ck_assert_float_eq(FEAT(again, "max_alert_events_log1p"), (float)log1p(20.0));
+	/* the novel flag is a detail: a share of the detailed alerts (1 of 4), not
+	 * of alert_count, which would take the six undetailed ones for not novel */
+	ck_assert_float_eq(FEAT(again, "novel_alert_share"), 0.25f);
 }
 END_TEST
 
