@@ -441,6 +441,7 @@ struct runner {
 	 * the counters then */
 	vg_time progress_at;
 	struct vg_pipeline_stats progress;
+	vg_time idle_at; /* wall clock of the last idle check (advance_idle) */
 };
 
 static struct part_state *part_get(struct runner *r, const char *topic, int32_t partition)
@@ -689,6 +690,30 @@ out:
 	return err;
 }
 
+/*
+ * Idle partitions (ARCHITECTURE.md, "State, delivery and restarts"): one that has
+ * delivered nothing for correlation.idle_partition_timeout follows the wall clock,
+ * so it cannot hold alerts, and the offset commits behind them, forever.  Checked
+ * in every batch, busy or not: checked only when a poll came back empty, a backlog
+ * on one partition kept a silent one from following the clock until the backlog
+ * was read.  At most once per kafka.poll_timeout_ms (as often as empty polls come
+ * when every partition is quiet), so a busy loop pays one clock read a batch.
+ * Partitions a rebalance took away are advanced too: the correlator's watermark
+ * (vg_correlator_advance) is the lowest of every partition it was fed, and one
+ * left behind would keep its windows from closing.  Call inside a batch.
+ */
+static void advance_idle(struct runner *r, vg_time now)
+{
+	if (now - r->idle_at < r->cfg->kafka.poll_timeout_ms * 1000)
+		return;
+	r->idle_at = now;
+	for (size_t i = 0; i < r->nparts; i++) {
+		const struct part_state *ps = &r->parts[i];
+		if (now - ps->last_data > r->cfg->correlation.idle_partition_timeout)
+			vg_pipeline_advance(r->pipe, ps->topic, ps->partition, now);
+	}
+}
+
 /* One batch: messages already polled. */
 static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 {
@@ -750,6 +775,8 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 	}
 	if (!err)
 		err = vg_pipeline_process_many(r->pipe, r->recs, nrecs);
+	if (!err)
+		advance_idle(r, vg_time_now());
 	if (redelivered) {
 		r->redelivered += redelivered;
 		vg_log_limited(&r->dl_log, VG_LOG_INFO,
@@ -783,34 +810,6 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 	err = commit_offsets(r);
 	crash_point("after-commit", r->batches);
 	return err;
-}
-
-/* Idle partitions: their watermark follows the wall clock (minus lateness). */
-static vg_err advance_idle(struct runner *r)
-{
-	vg_time now = vg_time_now();
-	bool any = false;
-	for (size_t i = 0; i < r->nparts; i++)
-		any |= now - r->parts[i].last_data >
-		       r->cfg->correlation.idle_partition_timeout;
-	if (!any)
-		return VG_OK;
-	struct vg_output *outs;
-	size_t nouts;
-	vg_err err = vg_pipeline_begin(r->pipe);
-	if (err)
-		return err;
-	for (size_t i = 0; i < r->nparts; i++) {
-		struct part_state *ps = &r->parts[i];
-		if (now - ps->last_data > r->cfg->correlation.idle_partition_timeout) {
-			vg_pipeline_advance(r->pipe, ps->topic, ps->partition, now);
-			ps->last_data = now;
-		}
-	}
-	if ((err = vg_pipeline_end(r->pipe, &outs, &nouts)) ||
-	    (err = publish(r, outs, nouts)))
-		return err;
-	return VG_OK;
 }
 
 static bool all_at_end(const struct runner *r)
@@ -951,8 +950,6 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 			}
 			break;
 		}
-		if (n == 0 && (err = advance_idle(&r)))
-			break;
 	}
 	if (err && !diag->errors)
 		vg_diag_error(diag, cfg->file, 0, 0, "stopped: %s", vg_err_str(err));
