@@ -418,7 +418,11 @@ struct part_state {
 	int64_t committed;  /* next offset last committed, -1 none */
 	bool at_end;        /* the last fetch reached the end of the partition */
 	bool assigned;      /* in the group's current assignment (sync_assignment) */
-	vg_time last_data;  /* wall clock of the last record */
+	bool fed;           /* has records in the batch being processed */
+	/* wall clock of the last record that gave an event time, or of the
+	 * assignment: idle past correlation.idle_partition_timeout (advance_idle) */
+	vg_time last_data;
+	uint64_t timed; /* vg_pipeline_timed_events when last looked at */
 };
 
 struct runner {
@@ -444,12 +448,22 @@ struct runner {
 	vg_time idle_at; /* wall clock of the last idle check (advance_idle) */
 };
 
-static struct part_state *part_get(struct runner *r, const char *topic, int32_t partition)
+/* topic/partition's state; NULL when it was never assigned nor delivered. */
+static struct part_state *part_find(const struct runner *r, const char *topic,
+                                    int32_t partition)
 {
 	for (size_t i = 0; i < r->nparts; i++)
 		if (r->parts[i].partition == partition &&
 		    !strcmp(r->parts[i].topic, topic))
 			return &r->parts[i];
+	return NULL;
+}
+
+static struct part_state *part_get(struct runner *r, const char *topic, int32_t partition)
+{
+	struct part_state *found = part_find(r, topic, partition);
+	if (found)
+		return found;
 	if (r->nparts == r->parts_cap) {
 		size_t ncap = r->parts_cap ? r->parts_cap * 2 : 16;
 		struct part_state *np = realloc(r->parts, ncap * sizeof(*np));
@@ -466,7 +480,9 @@ static struct part_state *part_get(struct runner *r, const char *topic, int32_t 
 	ps->committed = -1;
 	ps->at_end = false;
 	ps->assigned = false;
+	ps->fed = false;
 	ps->last_data = vg_time_now();
+	ps->timed = 0;
 	r->nparts++;
 	return ps;
 }
@@ -496,11 +512,35 @@ static int64_t consumer_lag(struct runner *r)
  * partition whose newest event is far behind the others' (its source's clock is
  * behind, or it carries only old records) holds every alert back, and offset
  * commits with them.  Silent, that would look like a quiet network: say which
- * partition, once it is more than an incident gap behind. */
-static void log_hold(const struct runner *r, const struct vg_pipeline_hold *h)
+ * partition, once it is more than an incident gap behind.  So does one that has
+ * given no event time yet, until it has been idle for the timeout (with a long
+ * correlation.idle_partition_timeout, a long wait): said once it has given none
+ * for a whole progress interval, so that a partition just assigned is not. */
+static void log_hold(const struct runner *r, const struct vg_pipeline_hold *h,
+                     vg_time now)
 {
-	if ((!h->alerts && !h->hits) || !h->topic || h->low == VG_TIME_NONE ||
-	    h->newest == VG_TIME_NONE ||
+	if ((!h->alerts && !h->hits) || !h->topic)
+		return;
+	if (h->low == VG_TIME_NONE) {
+		const struct part_state *ps = part_find(r, h->topic, h->partition);
+		if (!ps || now - ps->last_data < r->cfg->kafka.stats_interval)
+			return;
+		vg_log(
+		    VG_LOG_WARN,
+		    "correlation: %zu alerts and %zu rule hits wait for %s[%d], which "
+		    "has given no event time for %.0f s (it delivered nothing, or only "
+		    "records without one, such as dead letters): alerts are assembled "
+		    "and hits counted in event-time order, so it holds them (and "
+		    "offset commits) back until it has given none for "
+		    "correlation.idle_partition_timeout (%.0f s), when its watermark "
+		    "follows the clock",
+		    h->alerts, h->hits, h->topic, h->partition,
+		    (double)(now - ps->last_data) / (double)VG_USEC_PER_SEC,
+		    (double)r->cfg->correlation.idle_partition_timeout /
+		        (double)VG_USEC_PER_SEC);
+		return;
+	}
+	if (h->newest == VG_TIME_NONE ||
 	    h->newest - h->low <= r->cfg->correlation.incident_gap)
 		return;
 	char low[32], newest[32];
@@ -549,7 +589,7 @@ static void log_progress(struct runner *r, vg_time now)
 	       lagbuf, held.alerts, held.hits);
 	r->progress = st;
 	r->progress_at = now;
-	log_hold(r, &held);
+	log_hold(r, &held, now);
 }
 
 static enum vg_format format_of(const struct vg_config *cfg, const char *topic)
@@ -692,15 +732,17 @@ out:
 
 /*
  * Idle partitions (ARCHITECTURE.md, "State, delivery and restarts"): one that has
- * delivered nothing for correlation.idle_partition_timeout follows the wall clock,
- * so it cannot hold alerts, and the offset commits behind them, forever.  Checked
- * in every batch, busy or not: checked only when a poll came back empty, a backlog
- * on one partition kept a silent one from following the clock until the backlog
- * was read.  At most once per kafka.poll_timeout_ms (as often as empty polls come
- * when every partition is quiet), so a busy loop pays one clock read a batch.
- * Partitions a rebalance took away are advanced too: the correlator's watermark
- * (vg_correlator_advance) is the lowest of every partition it was fed, and one
- * left behind would keep its windows from closing.  Call inside a batch.
+ * given no event time for correlation.idle_partition_timeout -- it delivered
+ * nothing, or only records without one, such as dead letters (run_batch) --
+ * follows the wall clock, so it cannot hold alerts, and the offset commits behind
+ * them, forever.  Checked in every batch, busy or not: checked only when a poll
+ * came back empty, a backlog on one partition kept a silent one from following
+ * the clock until the backlog was read.  At most once per kafka.poll_timeout_ms
+ * (as often as empty polls come when every partition is quiet), so a busy loop
+ * pays one clock read a batch.  Partitions a rebalance took away are advanced
+ * too: the correlator's watermark (vg_correlator_advance) is the lowest of every
+ * partition it was fed, and one left behind would keep its windows from closing.
+ * Call inside a batch.
  */
 static void advance_idle(struct runner *r, vg_time now)
 {
@@ -745,12 +787,13 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 			continue;
 		}
 		ps->at_end = false;
-		ps->last_data = vg_time_now();
 		if (m->offset <= ps->max_offset) {
 			/* A rebalance took the partition away and gave it back from
 			 * its committed offset, which open windows hold behind what
 			 * this process has processed: these records are in its state
-			 * already, and counting them again would corrupt it. */
+			 * already, and counting them again would corrupt it.  They
+			 * gave their event times then: the partition is not idle. */
+			ps->last_data = vg_time_now();
 			redelivered++;
 			if (!again)
 				again = m;
@@ -771,12 +814,30 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		    {topic, m->partition, m->offset},
 		    ts_ms > 0 && ts_ms <= now / 1000 ? ts_ms * 1000 : now};
 		ps->max_offset = m->offset;
+		ps->fed = true;
 		r->records++;
 	}
 	if (!err)
 		err = vg_pipeline_process_many(r->pipe, r->recs, nrecs);
+	/* A partition is live while its records give event times.  Counting any
+	 * record, one that delivered only dead letters (binary noise, a source
+	 * in a format no decoder reads) never went idle, and having no event
+	 * time, it held every alert for as long as the noise lasted. */
+	vg_time now = vg_time_now();
+	for (size_t i = 0; i < r->nparts; i++) {
+		struct part_state *ps = &r->parts[i];
+		if (!ps->fed)
+			continue;
+		ps->fed = false;
+		uint64_t timed =
+		    vg_pipeline_timed_events(r->pipe, ps->topic, ps->partition);
+		if (timed != ps->timed) {
+			ps->timed = timed;
+			ps->last_data = now;
+		}
+	}
 	if (!err)
-		advance_idle(r, vg_time_now());
+		advance_idle(r, now);
 	if (redelivered) {
 		r->redelivered += redelivered;
 		vg_log_limited(&r->dl_log, VG_LOG_INFO,

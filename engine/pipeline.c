@@ -57,7 +57,8 @@ struct part_pos {
 	struct vg_parse_ctx *group_ctx; /* auditd grouping of this stream, or NULL */
 	int64_t group_first;            /* offset of the pending group's first record */
 	vg_time group_ref;              /* ref_time of its latest record */
-	bool retimed; /* its latest event's time was past max_future (retime_future) */
+	bool retimed;   /* its latest event's time was past max_future (retime_future) */
+	uint64_t timed; /* events with an event time (vg_pipeline_timed_events) */
 	/* at least the offset of every record behind a rule hit in the store
 	 * (rule_hit_part) */
 	int64_t stored_to;
@@ -1181,6 +1182,8 @@ static vg_err correlate_event(struct vg_pipeline *p, struct part_pos *pp,
 		pp->max_ts = ev->ts;
 	if (ev->ts != VG_TIME_NONE && pp && pp->reread_from == VG_TIME_NONE)
 		pp->reread_from = ev->ts; /* a restart reads from here at the earliest */
+	if (ev->ts != VG_TIME_NONE && pp)
+		pp->timed++;
 	p->stats.hits += nhits;
 	vg_correlator_feed(p->corr, ev, hits, nhits, on_alert, p);
 	return p->batch_err;
@@ -1879,6 +1882,16 @@ void vg_pipeline_input_ended(struct vg_pipeline *p, const char *topic, int32_t p
 	if (pp)
 		pp->ended = true;
 	vg_pipeline_advance(p, topic, partition, INPUT_ENDED);
+}
+
+uint64_t vg_pipeline_timed_events(const struct vg_pipeline *p, const char *topic,
+                                  int32_t partition)
+{
+	for (size_t i = 0; i < p->nparts; i++)
+		if (p->parts[i].partition == partition &&
+		    !strcmp(p->parts[i].topic, topic))
+			return p->parts[i].timed;
+	return 0;
 }
 
 vg_err vg_pipeline_set_assignment(struct vg_pipeline *p, const char *const *topics,

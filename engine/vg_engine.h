@@ -566,6 +566,15 @@ void vg_pipeline_committed(struct vg_pipeline *p, const char *topic, int32_t par
  *  emit alerts. */
 void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,
                          vg_time now);
+/**
+ * @brief How many events with an event time topic/partition has given so far
+ * (auditd: once their group is complete); 0 for a partition never seen.  Records
+ * that give none (dead letters) leave it unchanged: the Kafka runner tells a live
+ * partition from an idle one by it, so one delivering only dead letters cannot
+ * hold alerts back for ever.  Cost: a scan of the partitions seen.
+ */
+uint64_t vg_pipeline_timed_events(const struct vg_pipeline *p, const char *topic,
+                                  int32_t partition);
 /** @brief An input that delivers nothing more (a replayed file at its end): its
  *  watermark moves to the end of time, and the store keeps no newest event time
  *  for it, so a later run on the same store reopens the incidents still open at

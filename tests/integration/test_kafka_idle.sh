@@ -11,8 +11,10 @@ set -euo pipefail
 VIGIL=${VIGIL_BIN:?set by meson}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-idle.XXXXXX")
 pid=
+noise_pid=
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
+	[ -n "$noise_pid" ] && kill "$noise_pid" 2>/dev/null || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -115,6 +117,59 @@ done
 [ "$rc" -ne 2 ] || fail "busy: partition 0 was idle before its backlog came in 3 runs"
 [ "$rc" -eq 0 ] ||
 	fail "busy: the alert was held until the whole backlog of partition 0 was read"
+passed=$((passed + 1))
+
+# 2. Partition 1 delivers only binary noise (5 dead letters a second, for as long
+# as the case lasts), partition 0 one alert.  Every record counted as data, so
+# partition 1 never went idle, and having no event time it held the alert for as
+# long as the noise lasted.  Now records without an event time leave a partition
+# idle, and the alert is assembled while the noise goes on (the reviewer's run3).
+noise() {
+	local pad
+	pad=$(printf '%*s' 2000 '' | tr ' ' x)
+	while :; do
+		printf '\001\002 binary noise %s\n' "$pad"
+		sleep 0.2
+	done
+}
+start_vigil noise 2s 1000
+noise | kcat -P -b "$bootstrap" -t syslog -p 1 2>/dev/null &
+noise_pid=$!
+noise_on() { kill -0 "$noise_pid" 2>/dev/null; }
+sleep 1
+{
+	sudo_line
+	for _ in 1 2 3; do quiet_line; done
+} | kcat -P -b "$bootstrap" -t syslog -p 0 || fail "kcat could not produce"
+ok=0
+wait_incident 60 noise_on || ok=$?
+noise_on || fail "noise: the noise producer stopped"
+kill "$noise_pid"
+wait "$noise_pid" 2>/dev/null || true
+noise_pid=
+stop_vigil
+grep -q 'dead letter (syslog\[1\]@' "$WORK/run.err" || fail "noise: no dead letter from partition 1"
+[ "$ok" -eq 0 ] || fail "noise: partition 1's dead letters held the alert for 60 s"
+echo "# noise: the incident came while partition 1 delivered dead letters"
+passed=$((passed + 1))
+
+# 3. Partition 1 has given no event time and the timeout is an hour: the alert
+# waits, and the progress lines say which partition it waits for (they said
+# nothing while the holding partition had no event time).
+start_vigil named 1h 1000
+sudo_line | kcat -P -b "$bootstrap" -t syslog -p 0 || fail "kcat could not produce"
+named=
+for _ in $(seq 1 150); do
+	if grep -q 'correlation: 1 alerts and 0 rule hits wait for syslog\[1\], which has given no event time for [0-9]* s' "$WORK/run.err"; then
+		named=1
+		break
+	fi
+	sleep 0.2
+done
+[ "$(incidents)" -eq 0 ] || fail "named: the alert did not wait for partition 1"
+stop_vigil
+[ -n "$named" ] || fail "named: no warning naming syslog[1] within 30 s"
+echo "# named: $(grep -o 'wait for syslog\[1\], which has given no event time for [0-9]* s' "$WORK/run.err" | head -n 1)"
 passed=$((passed + 1))
 
 echo "$passed passed, 0 failed"

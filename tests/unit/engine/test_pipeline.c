@@ -2809,6 +2809,57 @@ START_TEST(restart_keeps_stop_values)
 }
 END_TEST
 
+/* The Kafka runner tells a live partition from an idle one by the events with an
+ * event time it gives (vg_pipeline_timed_events): a dead letter gives none, so a
+ * partition delivering only binary noise goes idle and follows the clock instead
+ * of holding every alert while the noise lasts; an auditd record counts once its
+ * group is complete. */
+START_TEST(dead_letters_give_no_event_time)
+{
+	static const char *const audit[] = {
+	    "type=SYSCALL msg=audit(1700000000.100:100): arch=c000003e syscall=59 "
+	    "success=yes exit=0 pid=4242 ppid=1 auid=1000 uid=0 comm=\"ls\" "
+	    "exe=\"/bin/ls\"",
+	    "type=EXECVE msg=audit(1700000000.100:100): argc=2 a0=\"ls\" a1=\"-la\"",
+	    "type=SYSCALL msg=audit(1700000001.200:101): arch=c000003e syscall=59 "
+	    "success=yes exit=0 pid=4243 ppid=1 auid=1000 uid=0 comm=\"id\" "
+	    "exe=\"/bin/id\"",
+	};
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_pipeline_stats st;
+	struct vg_output *outs;
+	size_t nouts;
+	snprintf(db, sizeof(db), "%s/timed.db", g_dir);
+	struct vg_pipeline *p = new_two_partitions(db, "", "syslog", &cfg);
+	ck_assert_uint_eq(vg_pipeline_timed_events(p, "syslog", 1), 0);
+	one_record(p, 1, 0, JUNK);
+	one_record(p, 1, 1, JUNK);
+	vg_pipeline_stats(p, &st);
+	ck_assert_uint_eq(st.dead_letters, 2);
+	ck_assert_uint_eq(vg_pipeline_timed_events(p, "syslog", 1), 0);
+	one_record(p, 0, 0, "<86>1 2026-11-20T10:00:00Z web01 app 1 - - zero");
+	one_record(p, 1, 2, "<86>1 2026-11-20T10:00:05Z web02 app 1 - - one");
+	ck_assert_uint_eq(vg_pipeline_timed_events(p, "syslog", 0), 1);
+	ck_assert_uint_eq(vg_pipeline_timed_events(p, "syslog", 1), 1);
+	ck_assert_uint_eq(vg_pipeline_timed_events(p, "audit", 0), 0); /* never seen */
+
+	const vg_time ref = vg_time_from_civil(2023, 11, 14, 23, 0, 0, 0);
+	for (int i = 0; i < 3; i++) {
+		struct vg_source src = {"audit", 0, i};
+		ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AUDITD, audit[i],
+		                                     strlen(audit[i]), &src, ref),
+		                 VG_OK);
+		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+		/* serial 100 is complete when serial 101 begins */
+		ck_assert_uint_eq(vg_pipeline_timed_events(p, "audit", 0), i < 2 ? 0 : 1);
+	}
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -2818,6 +2869,7 @@ static Suite *pipeline_suite(void)
 	    {"restart_topics", restart_ignores_topics_no_longer_read},
 	    {"restart_stops", restart_keeps_stop_values},
 	    {"revoked_horizon", revoked_partition_leaves_the_restore_horizon},
+	    {"dead_letters_untimed", dead_letters_give_no_event_time},
 	    {"scenario", scenario_is_deterministic},
 	    {"story", story_has_source_spread_and_tactics},
 	    {"oversized", oversized_documents_leave_details_out},
