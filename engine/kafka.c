@@ -741,8 +741,8 @@ out:
  * (as often as empty polls come when every partition is quiet), so a busy loop
  * pays one clock read a batch.  Partitions a rebalance took away are advanced
  * too: the correlator's watermark (vg_correlator_advance) is the lowest of every
- * partition it was fed, and one left behind would keep its windows from closing.
- * Call inside a batch.
+ * partition it was fed, and one left behind would keep its windows from closing;
+ * their pending auditd groups stay (vg_pipeline_advance).  Call inside a batch.
  */
 static void advance_idle(struct runner *r, vg_time now)
 {

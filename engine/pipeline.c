@@ -1656,8 +1656,10 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	struct vg_strmap_slot *slot;
 	vg_time low = low_watermark(p);
 
+	/* not the groups of partitions another consumer has (vg_pipeline_advance) */
 	for (size_t i = 0; !err && p->finishing && i < p->nparts; i++)
-		err = flush_group(p, &p->parts[i]);
+		if (p->parts[i].assigned)
+			err = flush_group(p, &p->parts[i]);
 	low = low_watermark(p); /* a flushed group may carry the newest event */
 	size_t keep = (size_t)p->cfg->correlation.max_held_alerts;
 	size_t budget = (size_t)p->cfg->correlation.max_released_per_batch;
@@ -1864,7 +1866,12 @@ void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t parti
                          vg_time now)
 {
 	struct part_pos *pp = part_of(p, topic, partition);
-	if (pp && flush_group(p, pp) != VG_OK && !p->batch_err)
+	/* An idle partition's pending auditd group is complete (no record of it
+	 * came for the idle timeout).  One that another consumer has now keeps it:
+	 * that consumer reads the group again from its first record (commits were
+	 * held there), so flushed here it would make an event of half a group, and
+	 * given back here, the group goes on with its next records. */
+	if (pp && pp->assigned && flush_group(p, pp) != VG_OK && !p->batch_err)
 		p->batch_err = VG_ERR_NOMEM;
 	if (pp && (pp->max_ts == VG_TIME_NONE || now > pp->max_ts))
 		pp->max_ts = now;

@@ -562,8 +562,9 @@ int64_t vg_pipeline_committable(const struct vg_pipeline *p, const char *topic,
 void vg_pipeline_committed(struct vg_pipeline *p, const char *topic, int32_t partition,
                            int64_t next_offset);
 /** @brief An idle partition: treat `now` as its newest event time (its watermark is
- *  now less the allowed lateness).  Call between begin and end: a closing window may
- *  emit alerts. */
+ *  now less the allowed lateness), and complete its pending auditd group unless it
+ *  is not assigned (vg_pipeline_set_assignment: another consumer reads the group
+ *  again).  Call between begin and end: a closing window may emit alerts. */
 void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t partition,
                          vg_time now);
 /**

@@ -2860,6 +2860,69 @@ START_TEST(dead_letters_give_no_event_time)
 }
 END_TEST
 
+/* vigil run advances idle partitions, those a rebalance took away too (the
+ * correlator's low watermark is the lowest of every partition it was fed).  Such
+ * a partition keeps its pending auditd group: its new owner reads the group again
+ * from its first record, where commits were held, so flushing it here made an
+ * event of half a group; given back, the group goes on with its next records. */
+START_TEST(revoked_partition_keeps_its_auditd_group)
+{
+	static const char *const recs[] = {
+	    "type=SYSCALL msg=audit(1700000001.200:101): arch=c000003e syscall=59 "
+	    "success=yes exit=0 pid=4243 ppid=1 auid=1000 uid=0 comm=\"id\" "
+	    "exe=\"/bin/id\"",
+	    "type=EXECVE msg=audit(1700000001.200:101): argc=1 a0=\"id\"",
+	    "type=EOE msg=audit(1700000001.200:101): ",
+	};
+	char db[128];
+	struct vg_config *cfg;
+	struct vg_output *outs;
+	size_t nouts;
+	struct vg_pipeline_stats st;
+	snprintf(db, sizeof(db), "%s/revoked-audit.db", g_dir);
+	struct vg_pipeline *p = new_two_partitions(db, "", "audit", &cfg);
+	const char *topics[] = {"audit", "audit"};
+	const int32_t both[] = {0, 1};
+	const vg_time ref = vg_time_from_civil(2023, 11, 14, 23, 0, 0, 0);
+
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	for (int i = 0; i < 2; i++) {
+		struct vg_source src = {"audit", 1, i};
+		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AUDITD, recs[i],
+		                                     strlen(recs[i]), &src, ref),
+		                 VG_OK);
+	}
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 1, 1), 0);
+
+	/* partition 1 goes to another consumer and is advanced as idle */
+	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, both, 1), VG_OK);
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	vg_pipeline_advance(p, "audit", 1, ref + 3600 * VG_USEC_PER_SEC);
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	vg_pipeline_stats(p, &st);
+	ck_assert_uint_eq(st.events, 0); /* not half of serial 101 */
+	ck_assert_uint_eq(st.dead_letters, 0);
+	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 1, 1), 0);
+
+	/* given back: the group's last record completes it */
+	ck_assert_int_eq(vg_pipeline_set_assignment(p, topics, both, 2), VG_OK);
+	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
+	struct vg_source src = {"audit", 1, 2};
+	ck_assert_int_eq(
+	    vg_pipeline_process(p, VG_FMT_AUDITD, recs[2], strlen(recs[2]), &src, ref),
+	    VG_OK);
+	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
+	vg_pipeline_stats(p, &st);
+	ck_assert_uint_eq(st.events, 1);
+	ck_assert_uint_eq(st.dead_letters, 0);
+	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 1, 2), 3);
+	ck_assert_uint_eq(vg_pipeline_timed_events(p, "audit", 1), 1);
+	vg_pipeline_destroy(p);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 static Suite *pipeline_suite(void)
 {
 	const struct vg_test_case cases[] = {
@@ -2870,6 +2933,7 @@ static Suite *pipeline_suite(void)
 	    {"restart_stops", restart_keeps_stop_values},
 	    {"revoked_horizon", revoked_partition_leaves_the_restore_horizon},
 	    {"dead_letters_untimed", dead_letters_give_no_event_time},
+	    {"revoked_auditd", revoked_partition_keeps_its_auditd_group},
 	    {"scenario", scenario_is_deterministic},
 	    {"story", story_has_source_spread_and_tactics},
 	    {"oversized", oversized_documents_leave_details_out},
