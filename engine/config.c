@@ -152,7 +152,7 @@ static const struct opt g_opts[] = {
     {"correlation", "idle_partition_timeout", T_DURATION,
      O(correlation.idle_partition_timeout), "10s", 1, 86400,
      "Wall time after which a partition that gave no event time (nothing, or only "
-     "dead letters) follows the clock"},
+     "dead letters) and has no records waiting follows the clock"},
     {"correlation", "stop_values", T_STOPVALUES, O(correlation.stop_values), NULL, 0, 0,
      "Entity values that never link alerts into one incident: a map of type (ip, host, "
      "user, process, hash) to a list of values, e.g. {user: [root], ip: [10.0.0.53]}; "

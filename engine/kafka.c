@@ -418,6 +418,7 @@ struct part_state {
 	int64_t committed;  /* next offset last committed, -1 none */
 	bool at_end;        /* the last fetch reached the end of the partition */
 	bool assigned;      /* in the group's current assignment (sync_assignment) */
+	bool was_assigned;  /* ... in the one before (sync_assignment) */
 	bool fed;           /* has records in the batch being processed */
 	/* wall clock of the last record that gave an event time, or of the
 	 * assignment: idle past correlation.idle_partition_timeout (advance_idle) */
@@ -480,6 +481,7 @@ static struct part_state *part_get(struct runner *r, const char *topic, int32_t 
 	ps->committed = -1;
 	ps->at_end = false;
 	ps->assigned = false;
+	ps->was_assigned = false;
 	ps->fed = false;
 	ps->last_data = vg_time_now();
 	ps->timed = 0;
@@ -707,8 +709,10 @@ static vg_err sync_assignment(struct runner *r)
 	int32_t *parts = calloc((size_t)list->cnt + 1, sizeof(int32_t));
 	vg_err err = VG_ERR_NOMEM;
 	if (topics && parts) {
-		for (size_t i = 0; i < r->nparts; i++)
+		for (size_t i = 0; i < r->nparts; i++) {
+			r->parts[i].was_assigned = r->parts[i].assigned;
 			r->parts[i].assigned = false;
+		}
 		for (int i = 0; i < list->cnt; i++) {
 			topics[i] = list->elems[i].topic;
 			parts[i] = list->elems[i].partition;
@@ -718,6 +722,12 @@ static vg_err sync_assignment(struct runner *r)
 			struct part_state *ps = part_get(r, topics[i], parts[i]);
 			if (!ps)
 				goto out;
+			if (!ps->was_assigned) {
+				/* given (back) to us: idle only from now on, and only
+				 * once the end it has now is reached (advance_idle) */
+				ps->at_end = false;
+				ps->last_data = vg_time_now();
+			}
 			ps->assigned = true;
 		}
 		err =
@@ -730,6 +740,23 @@ out:
 	return err;
 }
 
+/* Are records of ps known to be waiting for us?  Its high watermark as the last
+ * fetch saw it (librdkafka's cache, no broker round trip) past the last record
+ * processed; for one that has delivered nothing yet, a log not empty whose end
+ * was not reached (at_end: enable.partition.eof says so even at the start).
+ * false when not assigned, or never fetched: nothing is known. */
+static bool records_waiting(const struct runner *r, const struct part_state *ps)
+{
+	int64_t low, high;
+	if (!ps->assigned ||
+	    rd_kafka_get_watermark_offsets(r->consumer, ps->topic, ps->partition, &low,
+	                                   &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+	    high < 0)
+		return false;
+	return ps->max_offset >= 0 ? high > ps->max_offset + 1
+	                           : !ps->at_end && high > low;
+}
+
 /*
  * Idle partitions (ARCHITECTURE.md, "State, delivery and restarts"): one that has
  * given no event time for correlation.idle_partition_timeout -- it delivered
@@ -739,10 +766,14 @@ out:
  * came back empty, a backlog on one partition kept a silent one from following
  * the clock until the backlog was read.  At most once per kafka.poll_timeout_ms
  * (as often as empty polls come when every partition is quiet), so a busy loop
- * pays one clock read a batch.  Partitions a rebalance took away are advanced
- * too: the correlator's watermark (vg_correlator_advance) is the lowest of every
- * partition it was fed, and one left behind would keep its windows from closing;
- * their pending auditd groups stay (vg_pipeline_advance).  Call inside a batch.
+ * pays one clock read a batch.  But not while records of it are known to be
+ * waiting (records_waiting): with a backlog, they can sit in the consumer's
+ * queue behind another partition's for longer than the timeout, and advanced to
+ * the clock then, they would all be late.  Partitions a rebalance took away are
+ * advanced too: the correlator's watermark (vg_correlator_advance) is the lowest
+ * of every partition it was fed, and one left behind would keep its windows from
+ * closing; their pending auditd groups stay (vg_pipeline_advance).  Call inside
+ * a batch.
  */
 static void advance_idle(struct runner *r, vg_time now)
 {
@@ -751,7 +782,8 @@ static void advance_idle(struct runner *r, vg_time now)
 	r->idle_at = now;
 	for (size_t i = 0; i < r->nparts; i++) {
 		const struct part_state *ps = &r->parts[i];
-		if (now - ps->last_data > r->cfg->correlation.idle_partition_timeout)
+		if (now - ps->last_data > r->cfg->correlation.idle_partition_timeout &&
+		    !records_waiting(r, ps))
 			vg_pipeline_advance(r->pipe, ps->topic, ps->partition, now);
 	}
 }
