@@ -5,6 +5,7 @@
 # librdkafka debug contexts the config asks for (kafka.librdkafka.debug) are logged.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?set by meson}
+. "$(dirname "$0")/embedded.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-emb.XXXXXX")
 pid=
 cleanup() {
@@ -30,12 +31,7 @@ correlation: {idle_partition_timeout: 2s}
 YAML
 "$VIGIL" run -c "$WORK/vigil.yaml" >"$WORK/run.out" 2>"$WORK/run.err" &
 pid=$!
-bootstrap=
-for _ in $(seq 1 100); do
-	bootstrap=$(grep -o 'listening on [0-9.:]*' "$WORK/run.out" | awk '{print $3}' || true)
-	[ -n "$bootstrap" ] && break
-	sleep 0.1
-done
+bootstrap=$(embedded_bootstrap "$WORK/run.out")
 [ -n "$bootstrap" ] || fail "vigil did not print the embedded broker's address"
 echo "# embedded broker at $bootstrap"
 
@@ -65,13 +61,8 @@ done
 [ -n "$published" ] || fail "incident $found not on the output topic within 30 s"
 # Progress lines every second (kafka.stats_interval): one reports the lag caught up.
 caught_up=
-for _ in $(seq 1 40); do
-	if grep -q "progress: .*; consumer lag 0 records; [0-9]* alerts and [0-9]* rule hits held for event-time order$" "$WORK/run.err"; then
-		caught_up=1
-		break
-	fi
-	sleep 0.5
-done
+wait_for_line "$WORK/run.err" "progress: .*; consumer lag 0 records; [0-9]* alerts and [0-9]* rule hits held for event-time order$" 40 0.5 &&
+	caught_up=1
 [ -n "$caught_up" ] || fail "no progress line with the consumer lag caught up"
 
 kill -INT "$pid"

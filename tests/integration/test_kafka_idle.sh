@@ -9,6 +9,7 @@
 # happen at all before it while the condition lasted.
 set -euo pipefail
 VIGIL=${VIGIL_BIN:?set by meson}
+. "$(dirname "$0")/embedded.sh"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-idle.XXXXXX")
 pid=
 noise_pid=
@@ -43,12 +44,7 @@ correlation: {idle_partition_timeout: $2}
 YAML
 	"$VIGIL" run -c "$WORK/$1.yaml" >"$WORK/run.out" 2>"$WORK/run.err" &
 	pid=$!
-	bootstrap=
-	for _ in $(seq 1 100); do
-		bootstrap=$(grep -o 'listening on [0-9.:]*' "$WORK/run.out" | awk '{print $3}' || true)
-		[ -n "$bootstrap" ] && break
-		sleep 0.1
-	done
+	bootstrap=$(embedded_bootstrap "$WORK/run.out")
 	[ -n "$bootstrap" ] || fail "$1: vigil did not print the embedded broker's address"
 }
 
@@ -189,13 +185,8 @@ passed=$((passed + 1))
 start_vigil named 1h 1000
 sudo_line | kcat -P -b "$bootstrap" -t syslog -p 0 || fail "kcat could not produce"
 named=
-for _ in $(seq 1 150); do
-	if grep -q 'correlation: 1 alerts and 0 rule hits wait for syslog\[1\], which has given no event time for [0-9]* s' "$WORK/run.err"; then
-		named=1
-		break
-	fi
-	sleep 0.2
-done
+wait_for_line "$WORK/run.err" 'correlation: 1 alerts and 0 rule hits wait for syslog\[1\], which has given no event time for [0-9]* s' 150 0.2 &&
+	named=1
 [ "$(incidents)" -eq 0 ] || fail "named: the alert did not wait for partition 1"
 stop_vigil
 [ -n "$named" ] || fail "named: no warning naming syslog[1] within 30 s"
