@@ -63,7 +63,37 @@ static void make_id(char id[64], const char *type, const char *key, size_t len)
 	snprintf(id, 64, "%s--%s", type, uuid);
 }
 
-/* The STIX type of an address: IPv6 has colons. */
+/* Whether v is a host name STIX's domain-name takes (its value is an
+ * idn-hostname): labels of 1 to 63 letters, digits and inner hyphens, 253 bytes
+ * at most, and a last label that is not all digits -- so a malformed address
+ * such as 999.1.2.3 is not taken for a name. */
+static bool host_name(const char *v)
+{
+	size_t n = strlen(v), label = 0;
+	bool digits_only = true;
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c == '.' || c == '\0') {
+			if (label == 0 || label > 63 || v[i - 1] == '-')
+				return false;
+			if (c == '\0')
+				return !digits_only;
+			label = 0;
+			digits_only = true;
+			continue;
+		}
+		bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+		bool digit = c >= '0' && c <= '9';
+		if (!alpha && !digit && (c != '-' || label == 0))
+			return false;
+		digits_only &= digit;
+		label++;
+	}
+	return false;
+}
+
 /* The observable type of an ip entity's value: an address by its family; a DNS
  * name (what sshd logs with UseDNS, say) a domain-name; anything else none (NULL):
  * STIX requires an address or a name there. */
@@ -75,15 +105,7 @@ static const char *ip_type(const char *v)
 	case 6: return "ipv6-addr";
 	default: break;
 	}
-	bool alnum = false;
-	for (const char *p = v; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
-			return NULL;
-		alnum |= c != '-' && c != '.' && c != '_';
-	}
-	return alnum ? "domain-name" : NULL;
+	return host_name(v) ? "domain-name" : NULL;
 }
 
 /* The length of v as a STIX value of type (ip_type's): an IPv6 address without its
@@ -237,7 +259,7 @@ static bool sco_describe(struct stix_w *w, const struct vg_entity *e, struct sco
 		vg_buf_printf(&name, "{\"hashes\":{\"%s\":", sc->algo);
 	else
 		vg_buf_printf(&name, "{\"%s\":", sc->prop);
-	vg_buf_json_str(&name, sc->v, sc->vlen);
+	vg_buf_json_str_canonical(&name, sc->v, sc->vlen);
 	vg_buf_puts(&name, sc->algo ? "}}" : "}");
 	bool ok = !name.oom;
 	if (ok) {

@@ -179,7 +179,9 @@ size_t vg_json_plain_len(const char *s, size_t len)
 	return i;
 }
 
-void vg_buf_json_str(struct vg_buf *b, const char *s, size_t len)
+/* canonical: RFC 8785's form of the string the plain form decodes to (U+FFFD as
+ * UTF-8 for an invalid byte, \b and \f short). */
+static void json_str(struct vg_buf *b, const char *s, size_t len, bool canonical)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
@@ -201,7 +203,7 @@ void vg_buf_json_str(struct vg_buf *b, const char *s, size_t len)
 				vg_buf_append(b, s + i, n);
 				i += n;
 			} else {
-				vg_buf_puts(b, "\\ufffd");
+				vg_buf_puts(b, canonical ? "\xef\xbf\xbd" : "\\ufffd");
 				i++;
 			}
 			continue;
@@ -212,6 +214,13 @@ void vg_buf_json_str(struct vg_buf *b, const char *s, size_t len)
 		case '\n': vg_buf_puts(b, "\\n"); break;
 		case '\r': vg_buf_puts(b, "\\r"); break;
 		case '\t': vg_buf_puts(b, "\\t"); break;
+		case '\b':
+		case '\f':
+			if (canonical) {
+				vg_buf_puts(b, c == '\b' ? "\\b" : "\\f");
+				break;
+			}
+			/* fall through */
 		default: {
 			char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 			vg_buf_append(b, esc, 6);
@@ -221,6 +230,16 @@ void vg_buf_json_str(struct vg_buf *b, const char *s, size_t len)
 	}
 	vg_buf_append(b, s + i - run, run);
 	vg_buf_putc(b, '"');
+}
+
+void vg_buf_json_str(struct vg_buf *b, const char *s, size_t len)
+{
+	json_str(b, s, len, false);
+}
+
+void vg_buf_json_str_canonical(struct vg_buf *b, const char *s, size_t len)
+{
+	json_str(b, s, len, true);
 }
 
 vg_err vg_buf_read_file(struct vg_buf *b, const char *path)

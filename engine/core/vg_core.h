@@ -188,6 +188,10 @@ void vg_buf_put_g6(struct vg_buf *buf, double v);
 void vg_buf_put_u64(struct vg_buf *buf, uint64_t v);
 /** @brief Append s as a quoted, escaped JSON string (invalid UTF-8 becomes U+FFFD). */
 void vg_buf_json_str(struct vg_buf *buf, const char *s, size_t len);
+/** @brief The same string as vg_buf_json_str writes, as RFC 8785 (JSON
+ *  canonicalization) writes it: an invalid byte is U+FFFD in UTF-8, not \ufffd;
+ *  backspace and form feed are \b and \f.  For hashes of canonical JSON. */
+void vg_buf_json_str_canonical(struct vg_buf *buf, const char *s, size_t len);
 /** @return how many bytes from s on (at most len) a JSON string takes as they are:
  *  printable ASCII other than '"' and '\\' (8 bytes a step). */
 size_t vg_json_plain_len(const char *s, size_t len);

@@ -218,6 +218,66 @@ for e in errs:
 sys.exit(1 if errs else 0)
 PY
 
+# An observable's id is the UUIDv5 of its identifying property as canonical JSON
+# (RFC 8785) of the value the bundle holds: an invalid byte is U+FFFD there (raw
+# UTF-8 in canonical JSON, not the text \ufffd), a backspace is \b.
+{
+	printf '<38>Nov 20 07:00:00 web06 sshd[100]: Accepted password for j\351r from 198.51.100.9 port 22 ssh2\n'
+	printf '<38>Nov 20 07:00:05 web06 sshd[101]: Accepted password for a\010b from 198.51.100.9 port 23 ssh2\n'
+} >bytes.log
+"$VIGIL" replay --db bytes.db bytes.log >/dev/null 2>&1 || fail "replay bytes.log"
+"$VIGIL" stix --db bytes.db $(sqlite3 bytes.db "select id from incidents where
+  merged_into is null") >bytes.json || fail "stix of bytes.db"
+python3 - bytes.json <<'PY' || fail "observable ids of unusual values (above)"
+import json, sys, uuid
+ns = uuid.UUID("00abedb4-aa42-466c-9c01-fed23315a9b7")
+objs = [o for l in open(sys.argv[1]) for o in json.loads(l)["objects"]]
+errs, logins = [], []
+for o in objs:
+    if o["type"] != "user-account":
+        continue
+    logins.append(o["account_login"])
+    name = json.dumps({"account_login": o["account_login"]}, ensure_ascii=False,
+                      separators=(",", ":"))
+    want = "user-account--%s" % uuid.uuid5(ns, name)
+    if o["id"] != want:
+        errs.append("%r: id %s, want %s" % (o["account_login"], o["id"], want))
+if sorted(logins) != ["a\bb", "j\ufffdr"]:
+    errs.append("user accounts %r" % logins)
+for e in errs:
+    print(e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
+
+# A source that is neither an address nor a host name STIX takes (a label over 63
+# bytes, a malformed address, an underscore) gives no observable and no indicator;
+# a good name beside them still does.
+python3 - >odd.jsonl <<'PY'
+import json
+for i, src in enumerate(["a" * 300 + ".example.com", "999.1.2.3", "bad_name.example.com",
+                         "good-name.example.com"]):
+    print(json.dumps({"timestamp": "2024-05-01T10:00:%02dZ" % i,
+                      "rule": {"level": 12, "id": "5710", "description": "sshd: attempt"},
+                      "agent": {"name": "web%02d" % i}, "data": {"srcip": src}}))
+PY
+"$VIGIL" replay --db odd.db odd.jsonl >/dev/null 2>&1 || fail "replay odd.jsonl"
+"$VIGIL" stix --db odd.db $(sqlite3 odd.db "select id from incidents where
+  merged_into is null") >odd.json || fail "stix of odd.db"
+python3 - odd.json <<'PY' || fail "observables of sources that are no host name (above)"
+import json, sys
+objs = [o for l in open(sys.argv[1]) for o in json.loads(l)["objects"]]
+names = sorted(o["value"] for o in objs if o["type"] == "domain-name")
+pats = sorted(o["pattern"] for o in objs if o["type"] == "indicator")
+errs = []
+if names != ["good-name.example.com"]:
+    errs.append("domain-name objects %r" % [n[:40] for n in names])
+if pats != ["[domain-name:value = 'good-name.example.com']"]:
+    errs.append("indicator patterns %r" % [p[:60] for p in pats])
+for e in errs:
+    print(e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
+
 rc=0
 "$VIGIL" stix --db s.db inc-0000000000000000 "$inc" >mixed.json 2>err.txt || rc=$?
 [ "$rc" -eq 2 ] || fail "an unknown id: exit $rc"

@@ -113,6 +113,13 @@ START_TEST(json_string_escapes_and_repairs_utf8)
 	vg_buf_init(&b);
 	vg_buf_json_str(&b, "a\"b\\c\n\x01\xc3\xa9\xff", 10);
 	ck_assert_str_eq(b.data, "\"a\\\"b\\\\c\\n\\u0001\xc3\xa9\\ufffd\"");
+	/* the same string as RFC 8785 writes it: U+FFFD as UTF-8, \b and \f short */
+	vg_buf_reset(&b);
+	vg_buf_json_str_canonical(&b, "a\"b\\c\n\x01\b\f\xc3\xa9\xff", 12);
+	ck_assert_str_eq(b.data, "\"a\\\"b\\\\c\\n\\u0001\\b\\f\xc3\xa9\xef\xbf\xbd\"");
+	vg_buf_reset(&b);
+	vg_buf_json_str(&b, "\b\f", 2);
+	ck_assert_str_eq(b.data, "\"\\u0008\\u000c\"");
 	vg_buf_reset(&b);
 	vg_buf_printf(&b, "%d-%s", 42, "x");
 	ck_assert_str_eq(b.data, "42-x");
