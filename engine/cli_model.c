@@ -116,14 +116,23 @@ static vg_err run_scenario(const struct vg_scenario_params *params,
 	struct vg_config *cfg = NULL;
 	struct vg_pipeline *p = NULL;
 	struct vg_diag diag;
-	char yaml[512];
 	vg_err err;
 
 	if ((err = vg_scenario_generate(params, &sc)))
 		return err;
 	vg_diag_init(&diag);
-	snprintf(yaml, sizeof(yaml), "model: {path: \"%s\"}\n", model_path);
-	err = vg_config_load_string("<train>", yaml, strlen(yaml), &cfg, &diag);
+	/* the defaults, with the model path as given (not spliced into YAML, where a
+	 * quote or a backslash in it would be read as syntax) */
+	err = vg_config_load_string("--model", "", 0, &cfg, &diag);
+	if (!err) {
+		char *path = strdup(model_path);
+		if (!path)
+			err = VG_ERR_NOMEM;
+		else {
+			free(cfg->model.path);
+			cfg->model.path = path;
+		}
+	}
 	if (!err) {
 		free(cfg->store.path);
 		cfg->store.path = NULL;
@@ -269,6 +278,12 @@ static int model_train(int argc, char **argv)
 		default: vg_cli_usage(stderr, "model"); return 2;
 		}
 	}
+	if (optind < argc) { /* "model train store.db" for --db: never train silently */
+		fprintf(stderr, "vigil model train: unexpected argument '%s'\n",
+		        argv[optind]);
+		vg_cli_usage(stderr, "model");
+		return 2;
+	}
 	tp.seed = seed;
 	/* the analysts' store first: a mistyped path fails before the scenarios run */
 	struct vg_store *st = NULL;
@@ -355,6 +370,12 @@ static int model_eval(int argc, char **argv)
 			break;
 		default: vg_cli_usage(stderr, "model"); return 2;
 		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "vigil model eval: unexpected argument '%s'\n",
+		        argv[optind]);
+		vg_cli_usage(stderr, "model");
+		return 2;
 	}
 	struct collect col = {.nf = vg_feature_count()};
 	vg_strmap_init(&col.alert_label);

@@ -59,9 +59,17 @@ simulate --seed 99999999999999999999 --out $WORK/sim|vigil simulate: --seed want
 eval aitads --depth 40|vigil eval: --depth wants a whole number from 1 to 32, not '40'
 run -c $WORK/none.yaml --stop-after 0|vigil run: --stop-after wants a whole number from 1 to 9223372036854775807, not '0'
 demo --seed 1x|vigil demo: --seed wants a whole number from 0 to 18446744073709551615, not '1x'
+model train --out $WORK/m.json $WORK/r.db|vigil model train: unexpected argument '$WORK/r.db'
+model eval --scenarios 1 extra|vigil model eval: unexpected argument 'extra'
 EOF
 [ ! -e "$WORK/r.db" ] && [ ! -e "$WORK/m.json" ] && [ ! -e "$WORK/sim.syslog" ] ||
 	fail "a command with a bad numeric option wrote files: $(ls "$WORK")"
+# a model path is a path, whatever its characters (it was spliced into YAML)
+mkdir -p "$WORK/we\"ird"
+cp "$VIGIL_SOURCE_ROOT/models/default-model.json" "$WORK/we\"ird/m.json"
+"$VIGIL" model eval --scenarios 1 --model "$WORK/we\"ird/m.json" >"$WORK/out" 2>"$WORK/err" ||
+	fail "model eval of a model path with a quote: $(cat "$WORK/err")"
+grep -q '^PR-AUC' "$WORK/out" || fail "model eval printed no PR-AUC: $(cat "$WORK/out")"
 # refused_store DB WANT LEFT [RC|ARGS]: every command that reads a store exits 1
 # on DB, and then the command ARGS if given exits RC, with WANT in its message,
 # and the shell test LEFT (run after each) still holds
