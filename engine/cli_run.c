@@ -9,17 +9,53 @@
 #include <string.h>
 #include <unistd.h>
 
-struct vg_config *vg_cli_load_config(const char *path)
+/* Build everything a run would build from cfg, except the store (a check must not
+ * create a database) and the broker connection, adding every problem to diag.
+ * @return true when nothing is wrong. */
+static bool check_all(struct vg_config *cfg, struct vg_diag *diag)
+{
+	struct vg_pipeline *p = NULL;
+	char *store = cfg->store.path;
+	size_t errors_before = diag->errors;
+	cfg->store.path = NULL;
+	vg_err err = vg_kafka_check_config(cfg, diag);
+	vg_err perr = vg_pipeline_new(cfg, NULL, &p, diag);
+	cfg->store.path = store;
+	char errstr[512];
+	int line, col;
+	vg_config_where(cfg, "store", "path", &line, &col);
+	if (store && vg_store_check_path(store, errstr, sizeof(errstr)))
+		vg_diag_error(diag, cfg->file, line, col, "store.path: %s", errstr);
+	vg_pipeline_destroy(p);
+	return !err && !perr && diag->errors == errors_before;
+}
+
+/* The config at path, or NULL when it has errors, which are printed; check: also
+ * with the problems of the decoders, rules and model it names (check_all), the
+ * values in error left at their defaults (vg_config_load_file_partial). */
+static struct vg_config *load_config(const char *path, bool check)
 {
 	struct vg_diag diag;
 	struct vg_config *cfg = NULL;
 	vg_diag_init(&diag);
-	vg_err err = vg_config_load_file(path, &cfg, &diag);
+	vg_err err = check ? vg_config_load_file_partial(path, &cfg, &diag)
+	                   : vg_config_load_file(path, &cfg, &diag);
+	if (err && cfg)
+		check_all(cfg, &diag);
 	vg_diag_print(&diag, stderr);
 	if (err && !diag.count)
 		fprintf(stderr, "%s: error: %s\n", path, vg_err_str(err));
 	vg_diag_clear(&diag);
-	return err ? NULL : cfg;
+	if (err) {
+		vg_config_destroy(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
+struct vg_config *vg_cli_load_config(const char *path)
+{
+	return load_config(path, false);
 }
 
 struct vg_config *vg_cli_config_or_defaults(const char *path, const char *name)
@@ -62,48 +98,6 @@ static struct vg_embedded_kafka *maybe_embedded(struct vg_config *cfg)
 	return ek;
 }
 
-/* Build everything a run would build from cfg, except the store (a check must not
- * create a database) and the broker connection, adding every problem to diag.
- * @return true when nothing is wrong. */
-static bool check_all(struct vg_config *cfg, struct vg_diag *diag)
-{
-	struct vg_pipeline *p = NULL;
-	char *store = cfg->store.path;
-	size_t errors_before = diag->errors;
-	cfg->store.path = NULL;
-	vg_err err = vg_kafka_check_config(cfg, diag);
-	vg_err perr = vg_pipeline_new(cfg, NULL, &p, diag);
-	cfg->store.path = store;
-	char errstr[512];
-	int line, col;
-	vg_config_where(cfg, "store", "path", &line, &col);
-	if (store && vg_store_check_path(store, errstr, sizeof(errstr)))
-		vg_diag_error(diag, cfg->file, line, col, "store.path: %s", errstr);
-	vg_pipeline_destroy(p);
-	return !err && !perr && diag->errors == errors_before;
-}
-
-/* The config at path, or NULL when it has errors: then they are printed, with the
- * problems of the decoders, rules and model it names (check_all). */
-static struct vg_config *load_config_checked(const char *path)
-{
-	struct vg_diag diag;
-	struct vg_config *cfg = NULL;
-	vg_diag_init(&diag);
-	vg_err err = vg_config_load_file_partial(path, &cfg, &diag);
-	if (err && cfg)
-		check_all(cfg, &diag);
-	vg_diag_print(&diag, stderr);
-	if (err && !diag.count)
-		fprintf(stderr, "%s: error: %s\n", path, vg_err_str(err));
-	vg_diag_clear(&diag);
-	if (err) {
-		vg_config_destroy(cfg);
-		return NULL;
-	}
-	return cfg;
-}
-
 int vg_cli_run(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -134,7 +128,7 @@ int vg_cli_run(int argc, char **argv)
 		fprintf(stderr, "vigil run: -c FILE is required\n");
 		return 2;
 	}
-	struct vg_config *cfg = load_config_checked(path);
+	struct vg_config *cfg = load_config(path, true);
 	if (!cfg)
 		return 2;
 	struct vg_embedded_kafka *ek = maybe_embedded(cfg);
@@ -170,7 +164,7 @@ int vg_cli_check(int argc, char **argv)
 		return 2;
 	}
 	/* the config's own problems and those of everything it names, at once */
-	struct vg_config *cfg = load_config_checked(path);
+	struct vg_config *cfg = load_config(path, true);
 	if (!cfg)
 		return 2;
 	struct vg_diag diag;

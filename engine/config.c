@@ -867,29 +867,33 @@ static yaml_node_t *value_node(struct loader *ld, yaml_node_t *root, const char 
 	return NULL;
 }
 
+vg_time vg_config_restart_span(const struct vg_config *cfg)
+{
+	/* a restart reopens the incidents of two gaps and counts the alerts of
+	 * stop_window for the automatic stop-values (engine/pipeline.c,
+	 * restore_open_incidents) */
+	const vg_time gaps = 2 * cfg->correlation.incident_gap;
+	return (cfg->correlation.stop_window > gaps ? cfg->correlation.stop_window
+	                                            : gaps) +
+	       cfg->correlation.allowed_lateness;
+}
+
 static void check_semantics(struct loader *ld, yaml_node_t *root)
 {
 	struct vg_config *cfg = ld->cfg;
 	yaml_node_t *n = value_node(ld, root, "store", "retention");
-	/* a restart reopens the incidents of two gaps and counts the alerts of
-	 * stop_window for the automatic stop-values (engine/pipeline.c,
-	 * restore_open_incidents) */
-	bool by_stops = cfg->correlation.stop_window > 2 * cfg->correlation.incident_gap;
-	vg_time least = (by_stops ? cfg->correlation.stop_window
-	                          : 2 * cfg->correlation.incident_gap) +
-	                cfg->correlation.allowed_lateness;
-	if (n && cfg->store.retention > 0 && cfg->store.retention < least && !by_stops)
+	vg_time least = vg_config_restart_span(cfg);
+	if (n && cfg->store.retention > 0 && cfg->store.retention < least)
 		ERR(ld, n,
-		    "'store.retention' must be 0 (keep everything) or at least %llds "
-		    "(2 x correlation.incident_gap + correlation.allowed_lateness): "
-		    "incidents younger than that can still grow",
-		    (long long)(least / VG_USEC_PER_SEC));
-	else if (n && cfg->store.retention > 0 && cfg->store.retention < least)
-		ERR(ld, n,
-		    "'store.retention' must be 0 (keep everything) or at least %llds "
-		    "(correlation.stop_window + correlation.allowed_lateness): a restart "
-		    "counts the alerts of that long for the automatic stop-values",
-		    (long long)(least / VG_USEC_PER_SEC));
+		    "'store.retention' must be 0 (keep everything) or at least %llds %s",
+		    (long long)(least / VG_USEC_PER_SEC),
+		    cfg->correlation.stop_window > 2 * cfg->correlation.incident_gap
+		        ? "(correlation.stop_window + correlation.allowed_lateness): a "
+		          "restart counts the alerts of that long for the automatic "
+		          "stop-values"
+		        : "(2 x correlation.incident_gap + "
+		          "correlation.allowed_lateness): "
+		          "incidents younger than that can still grow");
 	if (cfg->kafka.brokers && strcmp(cfg->kafka.brokers, "embedded"))
 		check_brokers(ld, cfg->kafka.brokers,
 		              value_node(ld, root, "kafka", "brokers"));
@@ -1005,6 +1009,15 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 	return VG_OK;
 }
 
+/* The problem libyaml reports for what it could not read, at its place. */
+static void yaml_problem(struct vg_diag *diag, const char *name, const yaml_parser_t *yp)
+{
+	vg_diag_error(diag, name, (int)yp->problem_mark.line + 1,
+	              (int)yp->problem_mark.column + 1, "%s%s%s",
+	              yp->problem ? yp->problem : "invalid YAML", yp->context ? " " : "",
+	              yp->context ? yp->context : "");
+}
+
 /* keep: on errors in values (the YAML itself read), *out is still set. */
 static vg_err load_string(const char *name, const char *yaml, size_t len,
                           struct vg_config **out, struct vg_diag *diag, bool keep)
@@ -1029,11 +1042,7 @@ static vg_err load_string(const char *name, const char *yaml, size_t len,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		vg_diag_error(diag, name, (int)parser.problem_mark.line + 1,
-		              (int)parser.problem_mark.column + 1, "%s%s%s",
-		              parser.problem ? parser.problem : "invalid YAML",
-		              parser.context ? " " : "",
-		              parser.context ? parser.context : "");
+		yaml_problem(diag, name, &parser);
 		yaml_parser_delete(&parser);
 		vg_config_destroy(cfg);
 		return VG_ERR_CONFIG;
@@ -1045,11 +1054,7 @@ static vg_err load_string(const char *name, const char *yaml, size_t len,
 	/* A second document ("---" and more keys) was read by no one: the settings
 	 * in it silently did nothing. */
 	if (more && !yaml_parser_load(&parser, &doc)) {
-		vg_diag_error(diag, name, (int)parser.problem_mark.line + 1,
-		              (int)parser.problem_mark.column + 1, "%s%s%s",
-		              parser.problem ? parser.problem : "invalid YAML",
-		              parser.context ? " " : "",
-		              parser.context ? parser.context : "");
+		yaml_problem(diag, name, &parser);
 	} else if (more) {
 		if (yaml_document_get_root_node(&doc))
 			vg_diag_error(diag, name, (int)doc.start_mark.line + 1,

@@ -200,11 +200,8 @@ static const char *afield(const struct vg_incident_alert *a, const char *name)
 
 static int cmp_alert_ptr(const void *x, const void *y)
 {
-	const struct vg_incident_alert *a = *(const struct vg_incident_alert *const *)x,
-	                               *b = *(const struct vg_incident_alert *const *)y;
-	if (a->first_ts != b->first_ts)
-		return a->first_ts < b->first_ts ? -1 : 1;
-	return strcmp(a->id, b->id);
+	return cmp_alert_canon(*(const struct vg_incident_alert *const *)x,
+	                       *(const struct vg_incident_alert *const *)y);
 }
 
 static const struct vg_incident *g_sort_inc; /* only during qsort below */
@@ -316,7 +313,9 @@ vg_err vg_incident_story_build(const struct vg_incident *inc, struct vg_incident
 
 	for (size_t i = 0; i < na; i++)
 		order[i] = &inc->alerts[i];
-	qsort(order, na, sizeof(*order), cmp_alert_ptr);
+	/* the callers pass a canonical view (vg_incident_canonical): in order */
+	if (!in_order(inc->alerts, na, sizeof(*inc->alerts), cmp_alert_canon))
+		qsort(order, na, sizeof(*order), cmp_alert_ptr);
 
 	bool seen_tactic[32] = {false};
 	for (size_t i = 0; i < na; i++) {

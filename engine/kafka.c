@@ -59,19 +59,9 @@ static void on_rdkafka_log(const rd_kafka_t *rk, int level, const char *fac,
 	       "kafka: %s: %s", fac, buf);
 }
 
-/* Where kafka.<key> was written in cfg's file (0 0 without cfg: the demo's
- * producer, or when it was not written). */
-static void kafka_where(const struct vg_config *cfg, const char *key, int *line, int *col)
-{
-	*line = *col = 0;
-	if (cfg && key)
-		vg_config_where(cfg, "kafka", key, line, col);
-}
-
-/* A setting of the engine's own: property, value, and the kafka.* key the value
- * comes from (NULL for a fixed one), so an error points at what the user wrote. */
+/* A setting of the engine's own: property and value. */
 struct own_setting {
-	const char *prop, *value, *key;
+	const char *prop, *value;
 };
 
 /* What the user's librdkafka map may not change: each property with the value
@@ -159,36 +149,27 @@ static bool guarantees_kept(const struct vg_kv_list *user, struct vg_diag *diag,
 }
 
 /* Build a conf: our settings first (nours of them), then the user's librdkafka map
- * on top, so TLS/SASL and tuning work the way every Kafka client configures them.
- * cfg (NULL for the demo's producer) gives the positions errors point at. */
-static rd_kafka_conf_t *make_conf(const struct vg_config *cfg, const char *brokers,
-                                  const struct vg_kv_list *user,
+ * on top, so TLS/SASL and tuning work the way every Kafka client configures them. */
+static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *user,
                                   const struct own_setting *ours, size_t nours,
                                   struct vg_diag *diag, const char *file)
 {
 	rd_kafka_conf_t *conf = rd_kafka_conf_new();
 	char errstr[512];
 	bool ok = true;
-	int line, col;
 
 	rd_kafka_conf_set_log_cb(conf, on_rdkafka_log);
 
 	if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers, errstr,
 	                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-		kafka_where(cfg, "brokers", &line, &col);
-		vg_diag_error(diag, file, line, col, "kafka.brokers: %s", errstr);
+		vg_diag_error(diag, file, 0, 0, "kafka.brokers: %s", errstr);
 		ok = false;
 	}
 	for (size_t i = 0; i < nours; i++)
 		if (rd_kafka_conf_set(conf, ours[i].prop, ours[i].value, errstr,
 		                      sizeof(errstr)) != RD_KAFKA_CONF_OK) {
-			kafka_where(cfg, ours[i].key, &line, &col);
-			if (ours[i].key)
-				vg_diag_error(diag, file, line, col, "kafka.%s: %s",
-				              ours[i].key, errstr);
-			else
-				vg_diag_error(diag, file, 0, 0, "internal setting %s: %s",
-				              ours[i].prop, errstr);
+			vg_diag_error(diag, file, 0, 0, "internal setting %s: %s",
+			              ours[i].prop, errstr);
 			ok = false;
 		}
 	for (size_t i = 0; user && i < user->count; i++)
@@ -237,7 +218,7 @@ static bool doc_size_ok(rd_kafka_conf_t *conf, const struct vg_config *cfg,
 			col = user->cols[i];
 		}
 	if (!line)
-		kafka_where(cfg, "max_message_bytes", &line, &col);
+		vg_config_where(cfg, "kafka", "max_message_bytes", &line, &col);
 	vg_diag_error(diag, cfg->file, line, col,
 	              "kafka.max_message_bytes (%lld) must be at least 1024 below "
 	              "librdkafka's message.max.bytes (%s): the producer would refuse "
@@ -251,7 +232,7 @@ vg_err vg_kafka_check_config(const struct vg_config *cfg, struct vg_diag *diag)
 	const char *brokers = strcmp(cfg->kafka.brokers, "embedded") ? cfg->kafka.brokers
 	                                                             : "127.0.0.1:9092";
 	rd_kafka_conf_t *conf =
-	    make_conf(cfg, brokers, &cfg->kafka.librdkafka, NULL, 0, diag, cfg->file);
+	    make_conf(brokers, &cfg->kafka.librdkafka, NULL, 0, diag, cfg->file);
 	if (!conf)
 		return VG_ERR_CONFIG;
 	bool ok = doc_size_ok(conf, cfg, diag);
@@ -286,14 +267,14 @@ static vg_err producer_open(struct producer *pr, const char *brokers,
                             const struct vg_kv_list *user, const struct vg_config *cfg,
                             struct vg_diag *diag, const char *file)
 {
-	static const struct own_setting ours[] = {{"enable.idempotence", "true", NULL},
-	                                          {"acks", "all", NULL},
-	                                          {"linger.ms", "5", NULL},
-	                                          {"message.timeout.ms", "60000", NULL}};
+	static const struct own_setting ours[] = {{"enable.idempotence", "true"},
+	                                          {"acks", "all"},
+	                                          {"linger.ms", "5"},
+	                                          {"message.timeout.ms", "60000"}};
 	char errstr[512];
 	memset(pr, 0, sizeof(*pr));
-	rd_kafka_conf_t *conf = make_conf(cfg, brokers, user, ours,
-	                                  sizeof(ours) / sizeof(ours[0]), diag, file);
+	rd_kafka_conf_t *conf =
+	    make_conf(brokers, user, ours, sizeof(ours) / sizeof(ours[0]), diag, file);
 	if (!conf)
 		return VG_ERR_CONFIG;
 	if (cfg && !doc_size_ok(conf, cfg, diag)) {
@@ -918,14 +899,14 @@ static bool all_at_end(const struct runner *r)
 static vg_err consumer_open(struct runner *r, const char *brokers, struct vg_diag *diag)
 {
 	const struct vg_config *cfg = r->cfg;
-	const struct own_setting ours[] = {{"group.id", cfg->kafka.group_id, "group_id"},
-	                                   {"enable.auto.commit", "false", NULL},
-	                                   {"enable.auto.offset.store", "false", NULL},
-	                                   {"auto.offset.reset", "earliest", NULL},
-	                                   {"enable.partition.eof", "true", NULL}};
+	const struct own_setting ours[] = {{"group.id", cfg->kafka.group_id},
+	                                   {"enable.auto.commit", "false"},
+	                                   {"enable.auto.offset.store", "false"},
+	                                   {"auto.offset.reset", "earliest"},
+	                                   {"enable.partition.eof", "true"}};
 	char errstr[512];
 	rd_kafka_conf_t *conf =
-	    make_conf(cfg, brokers, &cfg->kafka.librdkafka, ours,
+	    make_conf(brokers, &cfg->kafka.librdkafka, ours,
 	              sizeof(ours) / sizeof(ours[0]), diag, cfg->file);
 	if (!conf)
 		return VG_ERR_CONFIG;

@@ -470,12 +470,7 @@ static void check_retention(const struct vg_config *cfg, const struct vg_ruleset
 {
 	const struct vg_rule *longest;
 	vg_time reach = vg_ruleset_reach(rules, &longest);
-	/* the alerts of stop_window, when longer than two gaps: see
-	 * restore_open_incidents */
-	bool by_stops = cfg->correlation.stop_window > 2 * cfg->correlation.incident_gap;
-	vg_time least = (by_stops ? cfg->correlation.stop_window
-	                          : 2 * cfg->correlation.incident_gap) +
-	                cfg->correlation.allowed_lateness + reach;
+	vg_time least = vg_config_restart_span(cfg) + reach;
 	if (cfg->store.retention <= 0 || cfg->store.retention >= least)
 		return;
 	struct vg_rule_info info = {.id = "none", .file = "-"};
@@ -489,7 +484,9 @@ static void check_retention(const struct vg_config *cfg, const struct vg_ruleset
 	    "correlation.allowed_lateness + %llds, "
 	    "the longest correlation timespan chain of the rules (%s, %s:%d)",
 	    (long long)(least / VG_USEC_PER_SEC),
-	    by_stops ? "correlation.stop_window" : "2 x correlation.incident_gap",
+	    cfg->correlation.stop_window > 2 * cfg->correlation.incident_gap
+	        ? "correlation.stop_window"
+	        : "2 x correlation.incident_gap",
 	    (long long)(reach / VG_USEC_PER_SEC), info.id, info.file, info.line);
 }
 
@@ -1236,9 +1233,13 @@ static vg_err process_grouped(struct vg_pipeline *p, struct part_pos *pp,
 	return err ? err : p->batch_err;
 }
 
+/* Complete pp's pending auditd group, unless another consumer has pp now: that
+ * consumer reads the group again from its first record (commits were held there),
+ * so flushed here it would make an event of half a group, and given back here the
+ * group goes on with its next records. */
 static vg_err flush_group(struct vg_pipeline *p, struct part_pos *pp)
 {
-	if (!pp->group_ctx || !vg_parse_pending(pp->group_ctx))
+	if (!pp->assigned || !pp->group_ctx || !vg_parse_pending(pp->group_ctx))
 		return VG_OK;
 	p->grouping = pp;
 	vg_err err = vg_parse_flush(p->parser, pp->group_ctx, pp->group_ref, p->arena,
@@ -1656,10 +1657,8 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	struct vg_strmap_slot *slot;
 	vg_time low = low_watermark(p);
 
-	/* not the groups of partitions another consumer has (vg_pipeline_advance) */
 	for (size_t i = 0; !err && p->finishing && i < p->nparts; i++)
-		if (p->parts[i].assigned)
-			err = flush_group(p, &p->parts[i]);
+		err = flush_group(p, &p->parts[i]);
 	low = low_watermark(p); /* a flushed group may carry the newest event */
 	size_t keep = (size_t)p->cfg->correlation.max_held_alerts;
 	size_t budget = (size_t)p->cfg->correlation.max_released_per_batch;
@@ -1866,12 +1865,9 @@ void vg_pipeline_advance(struct vg_pipeline *p, const char *topic, int32_t parti
                          vg_time now)
 {
 	struct part_pos *pp = part_of(p, topic, partition);
-	/* An idle partition's pending auditd group is complete (no record of it
-	 * came for the idle timeout).  One that another consumer has now keeps it:
-	 * that consumer reads the group again from its first record (commits were
-	 * held there), so flushed here it would make an event of half a group, and
-	 * given back here, the group goes on with its next records. */
-	if (pp && pp->assigned && flush_group(p, pp) != VG_OK && !p->batch_err)
+	/* an idle partition's pending auditd group is complete (no record of it
+	 * came for the idle timeout) */
+	if (pp && flush_group(p, pp) != VG_OK && !p->batch_err)
 		p->batch_err = VG_ERR_NOMEM;
 	if (pp && (pp->max_ts == VG_TIME_NONE || now > pp->max_ts))
 		pp->max_ts = now;

@@ -440,7 +440,7 @@ void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text
 		struct vg_buf pat;
 		vg_buf_init(&pat);
 		vg_buf_printf(&pat, "[%s:value = '", type);
-		for (const char *p = v; p < v + ip_value_len(type, v); p++) {
+		for (const char *p = v, *end = v + ip_value_len(type, v); p < end; p++) {
 			if (*p == '\'' || *p == '\\')
 				vg_buf_putc(&pat, '\\');
 			vg_buf_putc(&pat, *p);

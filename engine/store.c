@@ -1454,7 +1454,6 @@ static enum vg_entity_type entity_type_from_name(const char *name)
 	return VG_ENT_HOST;
 }
 
-/* Read one incident's alerts (with tags and fields) and entities into inc. */
 /* The fields of al->id into al->fields (empty before). */
 static vg_err read_alert_fields(struct vg_store *st, struct vg_incident_alert *al)
 {
@@ -1483,6 +1482,7 @@ static vg_err read_alert_fields(struct vg_store *st, struct vg_incident_alert *a
 	return err;
 }
 
+/* Read one incident's alerts (with tags and fields) and entities into inc. */
 static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 {
 	sqlite3_stmt *s = S(st, S_INCIDENT_ALERTS);

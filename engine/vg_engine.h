@@ -124,6 +124,11 @@ vg_err vg_config_load_file(const char *path, struct vg_config **out,
  */
 vg_err vg_config_load_file_partial(const char *path, struct vg_config **out,
                                    struct vg_diag *diag);
+/** @return how far before the newest stored time a restart reads the store again:
+ *  the longer of 2 x correlation.incident_gap (the incidents it reopens) and
+ *  correlation.stop_window (the alerts the automatic stop-values count), plus
+ *  correlation.allowed_lateness.  store.retention must keep that much. */
+vg_time vg_config_restart_span(const struct vg_config *cfg);
 /** @brief The same from a string; `name` is used in messages. */
 vg_err vg_config_load_string(const char *name, const char *yaml, size_t len,
                              struct vg_config **out, struct vg_diag *diag);
