@@ -312,8 +312,8 @@ vg_err vgp_parse_aitads(const struct vg_parser *parser, const char *buf, size_t 
 
 /* ------------------------------------------------------- JSON alert shapes */
 
-/* A detector's numeric severity as a Sigma level name (vigil.alert.level), or NULL
- * when the text is not a number.
+/* A detector's numeric severity as a Sigma level (LV_*, ordered; level_name gives
+ * the vigil.alert.level text), or LV_NONE when the text is not a number.
  *  - Wazuh rule.level, by the OSSEC/Wazuh rules classification: 0-3 carry no
  *    security relevance (ignored, notifications, successful/authorized events) ->
  *    informational; 4-7 low-priority errors, user errors, low-relevance attacks,
@@ -323,40 +323,35 @@ vg_err vgp_parse_aitads(const struct vg_parser *parser, const char *buf, size_t 
  *    -> critical.
  *  - Suricata alert.severity (the classification priority, 1 the most severe):
  *    1 high, 2 medium, 3 low, 4 and above informational. */
-static const char *wazuh_level(struct vg_str s)
+enum { LV_NONE = -1, LV_INFO, LV_LOW, LV_MEDIUM, LV_HIGH, LV_CRITICAL };
+
+static int wazuh_level(struct vg_str s)
 {
 	long n = vgp_small_uint(s);
-	return n < 0     ? NULL
-	       : n <= 3  ? "informational"
-	       : n <= 7  ? "low"
-	       : n <= 11 ? "medium"
-	       : n <= 13 ? "high"
-	                 : "critical";
+	return n < 0     ? LV_NONE
+	       : n <= 3  ? LV_INFO
+	       : n <= 7  ? LV_LOW
+	       : n <= 11 ? LV_MEDIUM
+	       : n <= 13 ? LV_HIGH
+	                 : LV_CRITICAL;
 }
 
-static const char *suricata_level(struct vg_str s)
+static int suricata_level(struct vg_str s)
 {
 	long n = vgp_small_uint(s);
-	return n <= 0   ? NULL
-	       : n == 1 ? "high"
-	       : n == 2 ? "medium"
-	       : n == 3 ? "low"
-	                : "informational";
+	return n <= 0   ? LV_NONE
+	       : n == 1 ? LV_HIGH
+	       : n == 2 ? LV_MEDIUM
+	       : n == 3 ? LV_LOW
+	                : LV_INFO;
 }
 
-/* The more severe of two level names (either may be NULL). */
-static const char *more_severe(const char *a, const char *b)
+/* A level's name (Sigma's), NULL for LV_NONE. */
+static const char *level_name(int level)
 {
-	static const char *const order[] = {"informational", "low", "medium", "high",
+	static const char *const names[] = {"informational", "low", "medium", "high",
 	                                    "critical"};
-	int ra = -1, rb = -1;
-	for (int i = 0; i < 5; i++) {
-		if (a && strcmp(a, order[i]) == 0)
-			ra = i;
-		if (b && strcmp(b, order[i]) == 0)
-			rb = i;
-	}
-	return rb > ra ? b : a;
+	return level >= LV_INFO && level <= LV_CRITICAL ? names[level] : NULL;
 }
 
 /* The detector's level and ATT&CK mapping, unless the record set them already. */
@@ -438,9 +433,9 @@ static vg_err suricata_eve(const struct vg_parser *parser, struct vgp_json_state
 		return err;
 	if (!alert)
 		return VG_OK;
-	return set_alert_meta(parser, ev, suricata_level(sl[VGP_JS_ALERT_SEVERITY]),
-	                      sl[VGP_JS_ALERT_MITRE_TACTIC],
-	                      sl[VGP_JS_ALERT_MITRE_TECHNIQUE]);
+	return set_alert_meta(
+	    parser, ev, level_name(suricata_level(sl[VGP_JS_ALERT_SEVERITY])),
+	    sl[VGP_JS_ALERT_MITRE_TACTIC], sl[VGP_JS_ALERT_MITRE_TECHNIQUE]);
 }
 
 static vg_err wazuh_alert(const struct vg_parser *parser, struct vgp_json_state *st)
@@ -497,10 +492,10 @@ static vg_err wazuh_alert(const struct vg_parser *parser, struct vgp_json_state 
 	/* Wazuh's Suricata rules (86601 "Suricata: Alert - ...") are level 3 for every
 	 * signature: the embedded EVE severity is the IDS's own word, so the same
 	 * alert gets the same level whichever way it arrives */
-	const char *level = more_severe(wazuh_level(sl[VGP_JS_RULE_LEVEL]),
-	                                suricata_level(sl[VGP_JS_DATA_ALERT_SEVERITY]));
-	return set_alert_meta(parser, ev, level, sl[VGP_JS_RULE_MITRE_TACTIC],
-	                      sl[VGP_JS_RULE_MITRE_ID]);
+	int wazuh = wazuh_level(sl[VGP_JS_RULE_LEVEL]);
+	int eve = suricata_level(sl[VGP_JS_DATA_ALERT_SEVERITY]);
+	return set_alert_meta(parser, ev, level_name(eve > wazuh ? eve : wazuh),
+	                      sl[VGP_JS_RULE_MITRE_TACTIC], sl[VGP_JS_RULE_MITRE_ID]);
 }
 
 vg_err vgp_json_alert_shapes(const struct vg_parser *parser, struct vgp_json_state *st,

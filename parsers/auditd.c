@@ -217,17 +217,16 @@ static bool arg_index(struct vg_str k, long *n, long *chunk)
 	return true;
 }
 
-/* Fields the kernel writes hex-encoded when they hold unsafe bytes. */
-static bool encoded_name(struct vg_str type, const char *k, size_t n)
+/* Fields the kernel writes hex-encoded when they hold unsafe bytes; execve_arg:
+ * k is an EXECVE record's aN or aN[M] (arg_index). */
+static bool encoded_name(bool execve_arg, const char *k, size_t n)
 {
 	static const char *const names[] = {"proctitle", "cwd",  "name", "comm", "exe",
 	                                    "acct",      "path", "key",  "data", "cmd"};
-	long arg, chunk;
 	if (n >= 2 && k[0] == 'a' && is_digit(k[1]))
 		/* EXECVE's aN and aN[M], not aN_len (a decimal length); SYSCALL's aN
 		 * are registers */
-		return vg_str_eq(type, "EXECVE") &&
-		       arg_index(vg_str_make(k, n), &arg, &chunk);
+		return execve_arg;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strlen(names[i]) == n && memcmp(names[i], k, n) == 0)
 			return true;
@@ -362,12 +361,13 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 	 * cut anywhere, inside a UTF-8 character too: their bytes are joined first
 	 * and made text once, in finish().  The chunk's own field keeps the text as
 	 * written. */
-	bool is_chunk =
-	    vg_str_eq(type, "EXECVE") && arg_index(kv->k, &arg, &chunk) && chunk >= 0;
+	bool execve = vg_str_eq(type, "EXECVE");
+	bool is_arg = execve && arg_index(kv->k, &arg, &chunk);
+	bool is_chunk = is_arg && chunk >= 0;
 	struct vg_str bytes = v; /* a chunk's bytes: hex decoded, not yet text */
 	vg_err err;
 
-	if (!kv->quoted && encoded_name(type, kv->k.ptr, kv->k.len) &&
+	if (!kv->quoted && encoded_name(is_arg, kv->k.ptr, kv->k.len) &&
 	    all_hex_even(v.ptr, v.len)) {
 		char *d = hex_bytes(ev->arena, v.ptr, v.len);
 		size_t m = v.len / 2;
@@ -398,7 +398,7 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 			remember(&b->e_gid, v);
 		else if (key_is(kv->k, "SYSCALL"))
 			remember(&b->e_syscall, v);
-	} else if (vg_str_eq(type, "EXECVE")) {
+	} else if (execve) {
 		if (key_is(kv->k, "argc")) {
 			b->argc = 0;
 			for (size_t i = 0; i < v.len && is_digit(v.ptr[i]) &&
@@ -406,7 +406,7 @@ static vg_err on_kv(struct abuild *b, struct vg_str type, const struct kv *kv,
 			     i++)
 				b->argc = b->argc * 10 + (v.ptr[i] - '0');
 			b->have_execve = true;
-		} else if (arg_index(kv->k, &arg, &chunk)) {
+		} else if (is_arg) {
 			if ((err = add_piece(b, arg, is_chunk ? bytes : v, is_chunk)))
 				return err;
 			b->have_execve = true;

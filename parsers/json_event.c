@@ -723,8 +723,8 @@ NOINLINE static vg_err leaf_full(struct vgp_json_state *st, const struct vgp_key
 		st->slots_set |= UINT64_C(1) << kp->jslot;
 	} else if (kp->flags & VGP_KP_COLUMNS)
 		st->has_columns = true;
-	/* a number here is a time too, one Vigil cannot read (seconds? ms?); an
-	 * array is an unreadable one */
+	/* a number here is a time since 1970 (unix_epoch); an array is an
+	 * unreadable one */
 	if (kind == VG_VK_STR || kind == VG_VK_NUM || kind == VG_VK_LIST) {
 		if (kp->flags & VGP_KP_TS_TIMESTAMP)
 			st->ts[TS_TIMESTAMP] = vg_str_make(v, vlen);
@@ -1448,50 +1448,23 @@ static vg_err osquery_result(const struct vg_parser *parser, struct vgp_json_sta
 	return type ? set_lit_if_unset(ev, ep->event_type, type) : VG_OK;
 }
 
-/* "[-]S[.F]" seconds since 1970 (up to 12 digits, the fraction read to the
- * microsecond) -> *out.  @return false for anything else. */
-static bool unix_seconds(const char *s, size_t n, vg_time *out)
-{
-	size_t i = n && s[0] == '-', d = i;
-	vg_time t = 0, frac = 0, scale = VG_USEC_PER_SEC;
-	for (; i < n && s[i] >= '0' && s[i] <= '9' && i - d < 12; i++)
-		t = t * 10 + (s[i] - '0');
-	if (i == d)
-		return false;
-	if (i < n && s[i] == '.') {
-		size_t f = ++i;
-		for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-			if (scale > 1) { /* past the microsecond: dropped */
-				scale /= 10;
-				frac += (s[i] - '0') * scale;
-			}
-		}
-		if (i == f)
-			return false;
-	}
-	if (i != n)
-		return false;
-	t = t * VG_USEC_PER_SEC + frac;
-	*out = s[0] == '-' ? -t : t;
-	return true;
-}
-
 /* A time given as a number since 1970 ("[-]D[.F]", a JSON number or text), its
  * unit told by the integer part's digits, as loggers write them: up to 11
  * seconds (to the year 5138), 12 to 14 milliseconds, 15 to 17 microseconds, 18 or
- * 19 nanoseconds; a fraction is read to the microsecond.  -> *out.  @return false
- * for anything else (an exponent, more digits). */
-static bool unix_epoch(const char *s, size_t n, vg_time *out)
+ * 19 nanoseconds; a fraction is read to the microsecond.  seconds: the unit is the
+ * second whatever the digits (osquery's unixTime), up to 12 of them.  -> *out.
+ * @return false for anything else (an exponent, more digits). */
+static bool unix_epoch(const char *s, size_t n, bool seconds, vg_time *out)
 {
-	size_t i = n && s[0] == '-', d = i;
+	size_t i = n && s[0] == '-', d = i, cap = seconds ? 12 : 19;
 	uint64_t v = 0;
-	for (; i < n && s[i] >= '0' && s[i] <= '9' && i - d < 19; i++)
+	for (; i < n && s[i] >= '0' && s[i] <= '9' && i - d < cap; i++)
 		v = v * 10 + (uint64_t)(s[i] - '0');
 	size_t digits = i - d;
 	if (!digits || (i < n && s[i] >= '0' && s[i] <= '9'))
 		return false;
 	/* microseconds per unit; the fraction scaled the same way */
-	int64_t per = digits <= 11 ? VG_USEC_PER_SEC : digits <= 14 ? 1000 : 1;
+	int64_t per = seconds || digits <= 11 ? VG_USEC_PER_SEC : digits <= 14 ? 1000 : 1;
 	int64_t t = digits <= 17 ? (int64_t)v * per : (int64_t)(v / 1000);
 	if (i < n && s[i] == '.') {
 		size_t f = ++i;
@@ -1607,7 +1580,7 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 		if (vgp_time_fast_memo(st->ts[i].ptr, st->ts[i].len, &t,
 		                       &ctx->date_memo) ||
 		    time_loose_slow(st->ts[i].ptr, st->ts[i].len, &t) == VG_OK ||
-		    unix_epoch(st->ts[i].ptr, st->ts[i].len, &t)) {
+		    unix_epoch(st->ts[i].ptr, st->ts[i].len, false, &t)) {
 			ev->ts = t;
 			have_ts = true;
 			break;
@@ -1621,7 +1594,7 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 	struct vg_str ut = st->slot[VGP_JS_OSQ_UNIXTIME];
 	vg_time t;
 	if (!have_ts && ut.len) {
-		if (unix_seconds(ut.ptr, ut.len, &t)) {
+		if (unix_epoch(ut.ptr, ut.len, true, &t)) {
 			ev->ts = t;
 			have_ts = true;
 		} else if (!bad_name) {
