@@ -779,17 +779,20 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 		const char *name;
 		enum vg_entity_type type;
 		bool per_host;
+		/* read when name is not set: a source the log names by its DNS name
+		 * (sshd and PAM with UseDNS) is the source all the same */
+		const char *otherwise;
 	} map[] = {
-	    {"source.ip", VG_ENT_IP, false},
-	    {"host.name", VG_ENT_HOST, false},
-	    {"user.name", VG_ENT_USER, true},
+	    {"source.ip", VG_ENT_IP, false, "source.domain"},
+	    {"host.name", VG_ENT_HOST, false, NULL},
+	    {"user.name", VG_ENT_USER, true, NULL},
 	    /* the account acted upon: logged on to (Windows 4624), switched to,
 	     * created -- what that account does next on the host joins in */
-	    {"user.target.name", VG_ENT_USER, true},
-	    {"process.executable", VG_ENT_PROCESS, true},
-	    {"process.parent.executable", VG_ENT_PROCESS, true},
-	    {"process.hash.sha256", VG_ENT_HASH, false},
-	    {"file.hash.sha256", VG_ENT_HASH, false},
+	    {"user.target.name", VG_ENT_USER, true, NULL},
+	    {"process.executable", VG_ENT_PROCESS, true, NULL},
+	    {"process.parent.executable", VG_ENT_PROCESS, true, NULL},
+	    {"process.hash.sha256", VG_ENT_HASH, false, NULL},
+	    {"file.hash.sha256", VG_ENT_HASH, false, NULL},
 	};
 	_Static_assert(sizeof(map) / sizeof(map[0]) <= VG_ALERT_ENTITIES_MAX,
 	               "VG_ALERT_ENTITIES_MAX holds every entity field");
@@ -801,10 +804,8 @@ size_t vg_alert_entities(const struct vg_kv *f, size_t n, struct vg_entity_ref *
 	size_t k = 0;
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
 		const char *raw = vg_kv_get(f, n, map[i].name);
-		/* a source the log names by its DNS name (sshd and PAM with UseDNS:
-		 * the decoders put it in source.domain) is the source all the same */
-		if (!raw && map[i].type == VG_ENT_IP)
-			raw = vg_kv_get(f, n, "source.domain");
+		if (!raw && map[i].otherwise)
+			raw = vg_kv_get(f, n, map[i].otherwise);
 		char v[sizeof(out->value)];
 		if (!raw || !vg_entity_canonical(map[i].type, raw, v, sizeof(v)))
 			continue;

@@ -373,6 +373,14 @@ static void list_append(struct rstate *r, struct group *g)
 	r->tail = g;
 }
 
+/* Move g to the end of r's list: the most recently touched, or the latest
+ * deadline set, goes last. */
+static void list_to_tail(struct rstate *r, struct group *g)
+{
+	list_unlink(r, g);
+	list_append(r, g);
+}
+
 static void group_remove(struct vg_correlator *c, struct group *g)
 {
 	struct rstate *r = &c->rules[g->corr];
@@ -1572,8 +1580,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			group_remove(c, g);
 			return;
 		}
-		list_unlink(r, g); /* most recently touched goes last */
-		list_append(r, g);
+		list_to_tail(r, g); /* most recently touched goes last */
 		if (RX(g)->rlen >= corr->need)
 			fire_eager(c, g, ev, fn, fn_ctx);
 		return;
@@ -1587,8 +1594,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			return;
 		}
 		g->deadline = g->newest_ts + corr->timespan;
-		list_unlink(r, g);
-		list_append(r, g);
+		list_to_tail(r, g);
 		vg_time first = g->first_ts, last = g->newest_ts;
 		bool fire;
 		if (corr->type == VG_CORR_VALUE_COUNT) {
@@ -1661,8 +1667,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			/* the list stays in the order of the deadlines set (expiry
 			 * looks at its head only): in event-time order, a later
 			 * deadline is set later */
-			list_unlink(r, g);
-			list_append(r, g);
+			list_to_tail(r, g);
 			snapshot_f(c, corr, gf, ev, &c->snap);
 			snap_store(SNAP(g), &c->snap);
 			return;
@@ -1680,8 +1685,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		if (GX(g)->u.ab.trig == VG_TIME_NONE &&
 		    g->deadline != GX(g)->u.ab.exp_ts + span + lo_off) {
 			g->deadline = GX(g)->u.ab.exp_ts + span + lo_off;
-			list_unlink(r, g);
-			list_append(r, g);
+			list_to_tail(r, g);
 		}
 		return;
 	}

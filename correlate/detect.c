@@ -1187,9 +1187,8 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
 	const char *low = NULL;
 	bool want_low =
 	    v && v->kind != VG_VK_NULL && fc->nvals > 1 && fc->vals[0].op == VG_MOP_STR;
-	vg_field lf = fc->field;
 	bool res;
-	if (fc->acc && want_low && (low = vg_fold_get(env->fold, lf, v)) &&
+	if (fc->acc && want_low && (low = vg_fold_get(env->fold, fc->field, v)) &&
 	    faccel_match(fc->acc, fc, low, v->len, &res))
 		return res != fc->neg;
 	/* `all` (ignoring neg, as lits_match): each group of alternatives needs one
@@ -1206,7 +1205,7 @@ static bool fcond_match(const struct vg_fcond *fc, const struct vg_event *ev,
 				any = lit_get(env, p->lit); /* as value_match would */
 			} else {
 				if (want_low && !low)
-					low = vg_fold_get(env->fold, lf, v);
+					low = vg_fold_get(env->fold, fc->field, v);
 				any = value_match(p, fc->field, v, fc->tp, low, ev, env);
 			}
 		}
@@ -1348,9 +1347,8 @@ struct vg_detect_ctx *vg_detect_ctx_new(const struct vg_ruleset *rs)
 	ctx->scratch_cap = rs ? rs->n + 1 : 1;
 	ctx->scratch = malloc(ctx->scratch_cap * sizeof(size_t));
 	ctx->fold.nfields = vg_field_count();
-	ctx->fold.stamp = calloc(ctx->fold.nfields + 1, sizeof(uint32_t));
-	ctx->fold.off = calloc(ctx->fold.nfields + 1, sizeof(uint32_t));
-	ctx->fold.kw_epoch = 0; /* no event's keyword values yet */
+	ctx->fold.stamp = calloc(ctx->fold.nfields, sizeof(uint32_t));
+	ctx->fold.off = calloc(ctx->fold.nfields, sizeof(uint32_t));
 	ctx->fold.epoch = 1;
 	ctx->env.fold = &ctx->fold;
 	struct vg_pfstate *st = &ctx->pf;
@@ -1944,7 +1942,7 @@ size_t vg_detect(const struct vg_ruleset *rs, struct vg_detect_ctx *ctx,
 	/* a new event: forget the lowercased copies of the previous one */
 	ctx->fold.len = 0;
 	if (++ctx->fold.epoch == 0) {
-		memset(ctx->fold.stamp, 0, (ctx->fold.nfields + 1) * sizeof(uint32_t));
+		memset(ctx->fold.stamp, 0, ctx->fold.nfields * sizeof(uint32_t));
 		ctx->fold.kw_epoch = 0;
 		ctx->fold.epoch = 1;
 	}
