@@ -2003,12 +2003,17 @@ START_TEST(kernel_firewall)
 	expect(ev, "event.outcome", "failure");
 	expect(ev, "network.transport", "udp");
 	expect(ev, "destination.port", "443");
+	/* IN= empty: locally generated, no ingress interface (not an empty name) */
+	expect_unset(ev, "observer.ingress.interface.name");
+	expect(ev, "observer.egress.interface.name", "wlan0");
 	/* bridged traffic (br_netfilter): PHYSIN=/PHYSOUT= before MAC= */
 	ev = sys("Feb  4 23:33:37 h kernel: [UFW BLOCK] IN=br0 OUT= PHYSIN=eth1 "
 	         "MAC=00:11 SRC=203.0.113.9 DST=10.0.0.5 LEN=60 PROTO=TCP SPT=1 DPT=22");
 	expect(ev, "event.action", "denied");
 	expect(ev, "source.ip", "203.0.113.9");
 	expect(ev, "destination.port", "22");
+	expect(ev, "observer.ingress.interface.name", "br0");
+	expect_unset(ev, "observer.egress.interface.name");
 	ev = sys("Feb  4 23:33:37 h kernel: [UFW ALLOW] IN=br0 OUT=br0 PHYSIN=eth1 "
 	         "PHYSOUT=eth2 SRC=10.0.0.7 DST=10.0.0.5 LEN=60 PROTO=UDP SPT=1 DPT=53");
 	expect(ev, "event.action", "allowed");
