@@ -85,7 +85,6 @@
  */
 #include "correlator_int.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1548,19 +1547,16 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		if (!fv || fv->kind == VG_VK_NULL)
 			return; /* value_* types aggregate the field: no value, no part */
 		if (corr->type == VG_CORR_VALUE_SUM || corr->type == VG_CORR_VALUE_AVG) {
-			char buf[64], *end;
-			if (fv->len == 0 || fv->len >= sizeof(buf))
+			char buf[64];
+			if (fv->len >= sizeof(buf))
 				return;
 			memcpy(buf, fv->ptr, fv->len);
 			buf[fv->len] = '\0';
-			/* a decimal number: strtod alone also takes "nan" (one would
-			 * make the whole window's sum NaN, so that no bound ever
-			 * held), "inf" (one would fire the window alone) and hex */
-			if (!strchr("0123456789+-.", buf[0]) || strpbrk(buf, "xXnN"))
+			/* a decimal number only: a "nan" would make the whole
+			 * window's sum NaN (no bound ever held), an "inf" would
+			 * fire the window alone */
+			if (!vg_parse_double(buf, &num))
 				return; /* not a number: counted nowhere */
-			num = strtod(buf, &end);
-			if (end == buf || *end || !isfinite(num))
-				return;
 		}
 	}
 	uint64_t h = vg_hash64(key, keylen, k);

@@ -94,6 +94,9 @@ void vg_ascii_lower(char *s, size_t n)
 bool vg_parse_int64(const char *s, int64_t *out)
 {
 	char *end;
+	/* strtoll alone skips leading white space */
+	if (!((*s >= '0' && *s <= '9') || *s == '+' || *s == '-'))
+		return false;
 	errno = 0;
 	long long v = strtoll(s, &end, 10);
 	if (errno || end == s || *end)
@@ -105,6 +108,10 @@ bool vg_parse_int64(const char *s, int64_t *out)
 bool vg_parse_double(const char *s, double *out)
 {
 	char *end;
+	/* strtod alone also takes leading white space, hexadecimal ("0x1p4"), "inf"
+	 * and "nan": decimal digits, signs, a point and exponents only */
+	if (!*s || s[strspn(s, "0123456789+-.eE")])
+		return false;
 	errno = 0;
 	double v = strtod(s, &end);
 	if (errno || end == s || *end || !isfinite(v))

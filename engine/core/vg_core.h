@@ -126,8 +126,9 @@ void vg_ascii_lower(char *s, size_t n);
 /** @brief Parse all of s as a decimal integer (an optional sign, digits, nothing
  *  else). @return false when s is empty, has other characters or overflows. */
 bool vg_parse_int64(const char *s, int64_t *out);
-/** @brief Parse all of s as a finite decimal number (strtod's syntax, without
- *  inf or nan). @return false when s is empty, has other characters or overflows. */
+/** @brief Parse all of s as a finite decimal number (strtod's decimal syntax:
+ *  no white space, hexadecimal, inf or nan). @return false when s is empty, has
+ *  other characters, overflows or underflows (1e-400). */
 bool vg_parse_double(const char *s, double *out);
 
 /* --------------------------------------------------------------- arena */

@@ -55,8 +55,8 @@ START_TEST(numbers_parse_whole_text_or_fail)
 	int64_t i = 7;
 	ck_assert(vg_parse_int64("-42", &i) && i == -42);
 	ck_assert(vg_parse_int64("9223372036854775807", &i) && i == INT64_MAX);
-	static const char *const bad_ints[] = {"",    "x",   "4x",
-	                                       "4.0", "1e3", "9223372036854775808"};
+	static const char *const bad_ints[] = {"",    "x",   "4x",  "4.0",
+	                                       "1e3", " 4",  "\n4", "9223372036854775808"};
 	for (size_t k = 0; k < sizeof(bad_ints) / sizeof(bad_ints[0]); k++) {
 		i = 7;
 		ck_assert_msg(!vg_parse_int64(bad_ints[k], &i) && i == 7, "%s",
@@ -65,7 +65,10 @@ START_TEST(numbers_parse_whole_text_or_fail)
 	double d = 7;
 	ck_assert(vg_parse_double("0.25", &d) && d == 0.25);
 	ck_assert(vg_parse_double("-1e3", &d) && d == -1000);
-	static const char *const bad_reals[] = {"", "abc", "0.5x", "nan", "inf", "1e999"};
+	ck_assert(vg_parse_double(".5e-1", &d) && d == 0.05);
+	static const char *const bad_reals[] = {"",     "abc",    "0.5x",  "nan",
+	                                        "inf",  "1e999",  "1e-400", "0x10",
+	                                        " 5",   "5 ",     "\t5",    "-Infinity"};
 	for (size_t k = 0; k < sizeof(bad_reals) / sizeof(bad_reals[0]); k++) {
 		d = 7;
 		ck_assert_msg(!vg_parse_double(bad_reals[k], &d) && d == 7, "%s",

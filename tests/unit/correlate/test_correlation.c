@@ -1001,7 +1001,8 @@ START_TEST(value_sum_and_avg)
 	 * of these would fire both rules if it were taken as a number */
 	static const char *const not_numbers[] = {"nan",       "-nan",       "inf",
 	                                          "-Infinity", "0x10000000", "1e400",
-	                                          " 5000000",  "5000000 "};
+	                                          " 5000000",  "5000000 ",   "1e-400",
+	                                          "",          "5e6\n"};
 	for (size_t i = 0; i < sizeof(not_numbers) / sizeof(*not_numbers); i++) {
 		char ip[32];
 		snprintf(ip, sizeof(ip), "4.4.4.%zu", i);
