@@ -532,79 +532,6 @@ static inline bool json_ws(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int hex4(const char *s)
-{
-	int x = 0;
-	for (int i = 0; i < 4; i++) {
-		int c = (unsigned char)s[i], d;
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
-			d = (c | 0x20) - 'a' + 10;
-		else
-			return -1;
-		x = x << 4 | d;
-	}
-	return x;
-}
-
-/* The JSON string s[0..n) (between its quotes, escapes valid up to n) decoded
- * into d.  @return its length (at most n). */
-static size_t json_unescape(char *d, const char *s, size_t n)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n;) {
-		if (s[i] != '\\' || i + 1 >= n) {
-			d[o++] = s[i++];
-			continue;
-		}
-		char e = s[i + 1];
-		i += 2;
-		switch (e) {
-		case 'b': d[o++] = '\b'; continue;
-		case 'f': d[o++] = '\f'; continue;
-		case 'n': d[o++] = '\n'; continue;
-		case 'r': d[o++] = '\r'; continue;
-		case 't': d[o++] = '\t'; continue;
-		case 'u': break;
-		default: d[o++] = e; continue; /* \" \\ \/ (and what is not JSON) */
-		}
-		long cp = i + 4 <= n ? hex4(s + i) : -1;
-		if (cp < 0) { /* not JSON: kept as it is */
-			d[o++] = '\\';
-			d[o++] = 'u';
-			continue;
-		}
-		i += 4;
-		if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= n && s[i] == '\\' &&
-		    s[i + 1] == 'u') {
-			int lo = hex4(s + i + 2);
-			if (lo >= 0xDC00 && lo <= 0xDFFF) {
-				cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-				i += 6;
-			}
-		}
-		if (cp >= 0xD800 && cp <= 0xDFFF)
-			cp = 0xFFFD; /* unpaired surrogate */
-		if (cp < 0x80) {
-			d[o++] = (char)cp;
-		} else if (cp < 0x800) {
-			d[o++] = (char)(0xC0 | cp >> 6);
-			d[o++] = (char)(0x80 | (cp & 0x3F));
-		} else if (cp < 0x10000) {
-			d[o++] = (char)(0xE0 | cp >> 12);
-			d[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
-			d[o++] = (char)(0x80 | (cp & 0x3F));
-		} else {
-			d[o++] = (char)(0xF0 | cp >> 18);
-			d[o++] = (char)(0x80 | (cp >> 12 & 0x3F));
-			d[o++] = (char)(0x80 | (cp >> 6 & 0x3F));
-			d[o++] = (char)(0x80 | (cp & 0x3F));
-		}
-	}
-	return o;
-}
-
 /* The end of the string whose opening quote is at s (just past its closing
  * quote), or NULL when it is not closed before end; *esc: it holds a '\'. */
 static const char *string_end(const char *s, const char *end, bool *esc)
@@ -641,7 +568,7 @@ bool vg_list_next(struct vg_list_it *it, struct vg_value *el)
 		size_t n = (size_t)(e - s) - 2;
 		if (esc && it->out) {
 			char *d = it->out + (s - it->base);
-			n = json_unescape(d, s + 1, n);
+			n = vg_json_unescape(d, s + 1, n);
 			*el = (struct vg_value){d, (uint32_t)n, VG_VK_STR};
 		} else {
 			*el = (struct vg_value){s + 1, (uint32_t)n, VG_VK_STR};

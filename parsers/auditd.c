@@ -169,23 +169,12 @@ vg_err vgp_auditd_key(const char *buf, size_t len, struct vg_arena *arena,
 
 /* ------------------------------------------------------------ values */
 
-static int hexv(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 static bool all_hex_even(const char *s, size_t n)
 {
 	if (n == 0 || n % 2)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (hexv(s[i]) < 0)
+		if (vg_hex_digit(s[i]) < 0)
 			return false;
 	return true;
 }
@@ -242,7 +231,7 @@ static char *hex_bytes(struct vg_arena *arena, const char *s, size_t n)
 	if (!o)
 		return NULL;
 	for (size_t i = 0; i < m; i++)
-		o[i] = (char)(hexv(s[2 * i]) << 4 | hexv(s[2 * i + 1]));
+		o[i] = (char)(vg_hex_digit(s[2 * i]) << 4 | vg_hex_digit(s[2 * i + 1]));
 	o[m] = '\0';
 	return o;
 }

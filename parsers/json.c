@@ -40,17 +40,6 @@ const unsigned char *vgp_jp_fail(struct vgp_jp *p, const char *what,
 	return NULL;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), or 0 when invalid. */
 static size_t utf8_seq(const unsigned char *s, size_t avail)
 {
@@ -99,21 +88,6 @@ size_t vgp_utf8_check(const char *s, size_t len)
 	return len;
 }
 
-static unsigned hex4(const char *s)
-{
-	return (unsigned)(hexval(s[0]) << 12 | hexval(s[1]) << 8 | hexval(s[2]) << 4 |
-	                  hexval(s[3]));
-}
-
-/* Whether the 4 bytes at s are hex digits. */
-static bool hex4_ok(const unsigned char *s)
-{
-	for (int k = 0; k < 4; k++)
-		if (hexval((char)s[k]) < 0)
-			return false;
-	return true;
-}
-
 /* The byte the one-character escape \e stands for; -1 for 'u' and for what JSON
  * does not allow. */
 static inline int simple_escape(unsigned char e)
@@ -129,25 +103,6 @@ static inline int simple_escape(unsigned char e)
 	case 't': return '\t';
 	default: return -1;
 	}
-}
-
-/* The code point of the \u escape whose four (valid) hex digits are at d.  A high
- * surrogate pairs with a valid \uDC00-\uDFFF escape in the n bytes at next
- * (*used = 6, else 0); an unpaired surrogate is U+FFFD. */
-static unsigned u_escape(const unsigned char *d, const unsigned char *next, size_t n,
-                         size_t *used)
-{
-	unsigned cp = hex4((const char *)d);
-	*used = 0;
-	if (cp >= 0xD800 && cp <= 0xDBFF && n >= 6 && next[0] == '\\' && next[1] == 'u' &&
-	    hex4_ok(next + 2)) {
-		unsigned lo = hex4((const char *)next + 2);
-		if (lo >= 0xDC00 && lo <= 0xDFFF) {
-			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-			*used = 6;
-		}
-	}
-	return cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp; /* unpaired surrogate */
 }
 
 /* See json_walk.h. */
@@ -170,7 +125,7 @@ const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
 			if (c[1] == 'u') {
 				if (end - c < 6)
 					return vgp_jp_fail(p, "unterminated string", q);
-				if (!hex4_ok(c + 2))
+				if (vg_hex4((const char *)c + 2) < 0)
 					return vgp_jp_fail(p, "invalid \\u escape", c);
 				c += 6;
 			} else if (simple_escape(c[1]) >= 0) {
@@ -186,30 +141,6 @@ const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
 		}
 		c = string_stop(c, end);
 	}
-}
-
-static size_t put_utf8(char *out, unsigned cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | cp >> 6);
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | cp >> 12);
-		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | cp >> 18);
-	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
 }
 
 /*
@@ -253,11 +184,11 @@ size_t vgp_jp_unescape(const char *s, size_t n, char *out, size_t room, const ch
 		unsigned char e = (unsigned char)s[i + 1];
 		i += 2;
 		if (e == 'u') { /* validated content: four hex digits follow */
-			const unsigned char *d = (const unsigned char *)s + i;
 			size_t used;
-			unsigned cp = u_escape(d, d + 4, n - i - 4, &used);
+			uint32_t cp = vg_json_u_escape((unsigned)vg_hex4(s + i),
+			                               s + i + 4, n - i - 4, &used);
 			i += 4 + used;
-			o += put_utf8(out + o, cp);
+			o += vg_utf8_put(out + o, cp);
 		} else {
 			out[o++] = (char)simple_escape(e);
 		}
@@ -316,16 +247,17 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 			} else if (c[1] == 'u') {
 				if (end - c < 6)
 					return vgp_jp_fail(p, "unterminated string", q);
-				if (!hex4_ok(c + 2))
+				if (vg_hex4((const char *)c + 2) < 0)
 					return vgp_jp_fail(p, "invalid \\u escape", c);
 				/* a pair only with a valid \uDC00-\uDFFF right after
 				 * it; otherwise that escape is checked on its own
 				 * turn */
 				size_t used;
-				unsigned cp =
-				    u_escape(c + 2, c + 6, (size_t)(end - c - 6), &used);
+				uint32_t cp = vg_json_u_escape(
+				    (unsigned)vg_hex4((const char *)c + 2),
+				    (const char *)c + 6, (size_t)(end - c - 6), &used);
 				c += 6 + used;
-				o += put_utf8(buf + o, cp);
+				o += vg_utf8_put(buf + o, cp);
 			} else {
 				int e = simple_escape(c[1]);
 				if (e < 0)

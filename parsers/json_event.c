@@ -1265,13 +1265,10 @@ static vg_err hex_pid(struct vgp_json_state *st, vg_field f)
 		return VG_OK;
 	uint64_t pid = 0;
 	for (uint32_t i = 2; i < v->len; i++) {
-		char c = v->ptr[i], l = (char)(c | 0x20);
-		if (c >= '0' && c <= '9')
-			pid = pid << 4 | (uint64_t)(c - '0');
-		else if (l >= 'a' && l <= 'f')
-			pid = pid << 4 | (uint64_t)(l - 'a' + 10);
-		else
+		int d = vg_hex_digit(v->ptr[i]);
+		if (d < 0)
 			return VG_OK; /* not hex: left as written */
+		pid = pid << 4 | (uint64_t)d;
 	}
 	char *d = vg_arena_alloc_raw(st->ev->arena, 20), *e = d + 20, *q = e;
 	if (!d)

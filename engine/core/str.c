@@ -119,3 +119,88 @@ bool vg_parse_double(const char *s, double *out)
 	*out = v;
 	return true;
 }
+
+/* ------------------------------------------------------- JSON string text */
+
+int vg_hex4(const char *s)
+{
+	int x = 0;
+	for (int i = 0; i < 4; i++) {
+		int d = vg_hex_digit(s[i]);
+		if (d < 0)
+			return -1;
+		x = x << 4 | d;
+	}
+	return x;
+}
+
+size_t vg_utf8_put(char *out, uint32_t cp)
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+uint32_t vg_json_u_escape(unsigned u, const char *next, size_t n, size_t *used)
+{
+	uint32_t cp = u;
+	*used = 0;
+	if (cp >= 0xD800 && cp <= 0xDBFF && n >= 6 && next[0] == '\\' && next[1] == 'u') {
+		int lo = vg_hex4(next + 2);
+		if (lo >= 0xDC00 && lo <= 0xDFFF) {
+			cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+			*used = 6;
+		}
+	}
+	return cp >= 0xD800 && cp <= 0xDFFF ? 0xFFFD : cp; /* unpaired surrogate */
+}
+
+size_t vg_json_unescape(char *d, const char *s, size_t n)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		if (s[i] != '\\' || i + 1 >= n) {
+			d[o++] = s[i++];
+			continue;
+		}
+		char e = s[i + 1];
+		i += 2;
+		switch (e) {
+		case 'b': d[o++] = '\b'; continue;
+		case 'f': d[o++] = '\f'; continue;
+		case 'n': d[o++] = '\n'; continue;
+		case 'r': d[o++] = '\r'; continue;
+		case 't': d[o++] = '\t'; continue;
+		case 'u': break;
+		default: d[o++] = e; continue; /* \" \\ \/ (and what is not JSON) */
+		}
+		int u = i + 4 <= n ? vg_hex4(s + i) : -1;
+		if (u < 0) { /* not JSON: kept as it is */
+			d[o++] = '\\';
+			d[o++] = 'u';
+			continue;
+		}
+		size_t used;
+		uint32_t cp = vg_json_u_escape((unsigned)u, s + i + 4, n - i - 4, &used);
+		i += 4 + used;
+		o += vg_utf8_put(d + o, cp);
+	}
+	return o;
+}

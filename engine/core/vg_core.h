@@ -131,6 +131,30 @@ bool vg_parse_int64(const char *s, int64_t *out);
  *  other characters, overflows or underflows (1e-400). */
 bool vg_parse_double(const char *s, double *out);
 
+/** @return the value of the hexadecimal digit c (either case), or -1. */
+static inline int vg_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	unsigned char l = (unsigned char)(c | 0x20);
+	return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
+}
+/** @return the value of the four hexadecimal digits at s, or -1 when they are not
+ *  four hex digits (reads s[0..3] only up to the first that is not). */
+int vg_hex4(const char *s);
+/** @brief Write code point cp (at most 0x10FFFF) as UTF-8 into out (room for 4).
+ *  @return the bytes written, 1 to 4. */
+size_t vg_utf8_put(char *out, uint32_t cp);
+/** @brief The code point of a JSON `\u` escape whose four digits are worth u: a
+ *  high surrogate pairs with a valid `\uDC00`-`\uDFFF` escape in the n bytes at
+ *  next (*used = 6, else 0); an unpaired surrogate is U+FFFD. */
+uint32_t vg_json_u_escape(unsigned u, const char *next, size_t n, size_t *used);
+/** @brief Decode the content s[0..n) of a JSON string (between its quotes) into d,
+ *  which has room for n bytes (decoding never grows the text).  Escapes JSON does
+ *  not have are kept: `\x` as x, a `\u` without four hex digits as `\u`, a lone
+ *  backslash at the end as it is.  @return the decoded length. */
+size_t vg_json_unescape(char *d, const char *s, size_t n);
+
 /* --------------------------------------------------------------- arena */
 
 /**

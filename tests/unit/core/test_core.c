@@ -55,8 +55,8 @@ START_TEST(numbers_parse_whole_text_or_fail)
 	int64_t i = 7;
 	ck_assert(vg_parse_int64("-42", &i) && i == -42);
 	ck_assert(vg_parse_int64("9223372036854775807", &i) && i == INT64_MAX);
-	static const char *const bad_ints[] = {"",    "x",   "4x",  "4.0",
-	                                       "1e3", " 4",  "\n4", "9223372036854775808"};
+	static const char *const bad_ints[] = {"",    "x",  "4x",  "4.0",
+	                                       "1e3", " 4", "\n4", "9223372036854775808"};
 	for (size_t k = 0; k < sizeof(bad_ints) / sizeof(bad_ints[0]); k++) {
 		i = 7;
 		ck_assert_msg(!vg_parse_int64(bad_ints[k], &i) && i == 7, "%s",
@@ -66,14 +66,57 @@ START_TEST(numbers_parse_whole_text_or_fail)
 	ck_assert(vg_parse_double("0.25", &d) && d == 0.25);
 	ck_assert(vg_parse_double("-1e3", &d) && d == -1000);
 	ck_assert(vg_parse_double(".5e-1", &d) && d == 0.05);
-	static const char *const bad_reals[] = {"",     "abc",    "0.5x",  "nan",
-	                                        "inf",  "1e999",  "1e-400", "0x10",
-	                                        " 5",   "5 ",     "\t5",    "-Infinity"};
+	static const char *const bad_reals[] = {"",    "abc",   "0.5x",   "nan",
+	                                        "inf", "1e999", "1e-400", "0x10",
+	                                        " 5",  "5 ",    "\t5",    "-Infinity"};
 	for (size_t k = 0; k < sizeof(bad_reals) / sizeof(bad_reals[0]); k++) {
 		d = 7;
 		ck_assert_msg(!vg_parse_double(bad_reals[k], &d) && d == 7, "%s",
 		              bad_reals[k]);
 	}
+}
+END_TEST
+
+/* JSON string text decoded: every escape, pairs of surrogates, and what JSON does
+ * not have kept as it is (list elements of events built by other code). */
+START_TEST(json_unescape_decodes_and_keeps_what_is_not_json)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"plain", "plain"},
+	    {"C:\\\\Windows\\\\x", "C:\\Windows\\x"},
+	    {"\\\"q\\\" \\/ \\b\\f\\n\\r\\t", "\"q\" / \b\f\n\r\t"},
+	    {"\\u0041\\u00e9\\u20AC", "A\xc3\xa9\xe2\x82\xac"},
+	    {"\\ud83d\\ude00", "\xf0\x9f\x98\x80"}, /* a pair: U+1F600 */
+	    {"\\ud83dx", "\xef\xbf\xbdx"},          /* unpaired high: U+FFFD */
+	    {"\\ude00", "\xef\xbf\xbd"},            /* unpaired low */
+	    {"\\ud83d\\u0041", "\xef\xbf\xbd"
+	                       "A"}, /* not a low surrogate after it */
+	    {"\\u12", "\\u12"},      /* too short: kept */
+	    {"\\uzzzz", "\\uzzzz"},  /* not hex: kept */
+	    {"\\x", "x"},            /* not JSON: the letter */
+	    {"end\\", "end\\"},      /* a lone backslash at the end */
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		char out[64];
+		size_t n = vg_json_unescape(out, cases[k].in, strlen(cases[k].in));
+		ck_assert_msg(n <= strlen(cases[k].in), "%s grew", cases[k].in);
+		out[n] = '\0';
+		ck_assert_msg(strcmp(out, cases[k].out) == 0, "%s -> %s", cases[k].in,
+		              out);
+	}
+	ck_assert_int_eq(vg_hex4("00fF"), 0xff);
+	ck_assert_int_eq(vg_hex4("123g"), -1);
+	ck_assert_int_eq(vg_hex_digit('F'), 15);
+	ck_assert_int_eq(vg_hex_digit('g'), -1);
+	ck_assert_int_eq(vg_hex_digit('@'), -1);
+	char u[4];
+	ck_assert_uint_eq(vg_utf8_put(u, 0x7f), 1);
+	ck_assert_uint_eq(vg_utf8_put(u, 0x7ff), 2);
+	ck_assert_uint_eq(vg_utf8_put(u, 0xffff), 3);
+	ck_assert_uint_eq(vg_utf8_put(u, 0x10ffff), 4);
+	ck_assert(memcmp(u, "\xf4\x8f\xbf\xbf", 4) == 0);
 }
 END_TEST
 
@@ -939,6 +982,7 @@ static Suite *core_suite(void)
 	    {"closest", closest_suggests_typo_fix},
 	    {"append", append_cuts_as_snprintf},
 	    {"numbers", numbers_parse_whole_text_or_fail},
+	    {"json_unescape", json_unescape_decodes_and_keeps_what_is_not_json},
 	    {"arena", arena_allocates_aligned_and_resets},
 	    {"json", json_string_escapes_and_repairs_utf8},
 	    {"time", time_round_trips_and_parses_offsets},
