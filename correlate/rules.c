@@ -2030,14 +2030,15 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 				continue;
 			}
 			uint64_t u = 0;
-			char *end = NULL;
-			if (real && v)
-				num = strtod(v, &end);
-			if (real ? (!v || end == v || *end) : !parse_count(v, &u)) {
+			/* a decimal number: a nan bound never held, an inf one
+			 * held always or never */
+			if (real ? (!v || !vg_parse_double(v, &num))
+			         : !parse_count(v, &u)) {
 				rule_err(ld, node(doc, p->value),
 				         "correlation: condition '%s' needs a %s",
 				         k ? k : "?",
-				         real ? "number" : "non-negative integer");
+				         real ? "finite decimal number"
+				              : "non-negative integer");
 				ok = false;
 				continue;
 			}

@@ -1041,6 +1041,17 @@ START_TEST(bounds_refused_at_load)
 	                   "  rules: [a]\n  group-by: [h]\n  timespan: 3651d\n"
 	                   "  condition: {gte: 2}\n",
 	         "timespan '3651d' is above the supported 3650d");
+	/* value_sum bounds: a nan one never held (it loaded, and never fired) */
+	static const char *const not_bounds[] = {"nan", "inf", "-inf", "0x10", "1e999"};
+	for (size_t i = 0; i < sizeof(not_bounds) / sizeof(*not_bounds); i++) {
+		char rule[512];
+		snprintf(rule, sizeof(rule),
+		         ABC_RULES "title: X\nid: x\ncorrelation:\n  type: value_sum\n"
+		                   "  rules: [a]\n  group-by: [h]\n  timespan: 1m\n"
+		                   "  condition: {field: n, gt: '%s'}\n",
+		         not_bounds[i]);
+		load_err(rule, "condition 'gt' needs a finite decimal number");
+	}
 	struct vg_ruleset *rs =
 	    load_ok(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
 	                      "  rules: [a]\n  group-by: [h]\n  timespan: 3650d\n"
