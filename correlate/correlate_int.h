@@ -184,6 +184,14 @@ enum vg_corr_type {
 	VG_CORR_ABSENCE,   /* Vigil: rules[0] seen, none of rules[1..] within timespan */
 };
 
+/* One entry of a correlation's `aliases: {name: {rule: field}}`: the alias name,
+ * the rule it is given for (by `name` or id, as in `rules:`), the field, and where
+ * the rule is written (for diagnostics). */
+struct vg_corr_alias {
+	char *name, *rule, *field;
+	int line, col;
+};
+
 struct vg_corr {
 	enum vg_corr_type type;
 	vg_time timespan;
@@ -210,8 +218,8 @@ struct vg_corr {
 	/* absence: where the expected events must be relative to the trigger:
 	 * 0 after [t, t + span], 1 before [t - span, t], 2 around [t - span, t + span] */
 	int expect;
-	/* aliases as written: alias name -> (rule ref -> field name) */
-	char **alias_names, **alias_rules, **alias_fields;
+	/* aliases as written, one entry per (alias, rule): see struct vg_corr_alias */
+	struct vg_corr_alias *aliases;
 	size_t naliases;
 };
 

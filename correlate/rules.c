@@ -1471,13 +1471,11 @@ static void rule_free(struct vg_rule *r)
 		free(c->ref_field);
 		free(c->field_name);
 		for (size_t i = 0; i < c->naliases; i++) {
-			free(c->alias_names[i]);
-			free(c->alias_rules[i]);
-			free(c->alias_fields[i]);
+			free(c->aliases[i].name);
+			free(c->aliases[i].rule);
+			free(c->aliases[i].field);
 		}
-		free(c->alias_names);
-		free(c->alias_rules);
-		free(c->alias_fields);
+		free(c->aliases);
 		free(c);
 	}
 	free(r);
@@ -1771,26 +1769,18 @@ static bool read_aliases(struct loader *ld, const yaml_node_t *an, struct vg_cor
 				ok = false;
 				continue;
 			}
-			size_t n = c->naliases + 1;
-			char **x = realloc(c->alias_names, n * sizeof(char *));
-			if (x)
-				c->alias_names = x;
-			char **y = x ? realloc(c->alias_rules, n * sizeof(char *)) : NULL;
-			if (y)
-				c->alias_rules = y;
-			char **z =
-			    y ? realloc(c->alias_fields, n * sizeof(char *)) : NULL;
-			if (!z) {
+			struct vg_corr_alias *x =
+			    realloc(c->aliases, (c->naliases + 1) * sizeof(*x));
+			if (!x) {
 				ld->nomem = true;
 				return false;
 			}
-			c->alias_fields = z;
-			c->alias_names[c->naliases] = strdup(alias);
-			c->alias_rules[c->naliases] = strdup(rn);
-			c->alias_fields[c->naliases] = strdup(fn);
-			c->naliases++;
-			if (!c->alias_names[n - 1] || !c->alias_rules[n - 1] ||
-			    !c->alias_fields[n - 1]) {
+			c->aliases = x;
+			struct vg_corr_alias *al = &x[c->naliases++];
+			*al = (struct vg_corr_alias){
+			    strdup(alias), strdup(rn), strdup(fn),
+			    mark_line(node(doc, q->key)), mark_col(node(doc, q->key))};
+			if (!al->name || !al->rule || !al->field) {
 				ld->nomem = true;
 				return false;
 			}
@@ -1953,7 +1943,7 @@ static bool compile_correlation(struct loader *ld, const yaml_node_t *root,
 			}
 			bool is_alias = false;
 			for (size_t a = 0; a < c->naliases; a++)
-				is_alias |= strcmp(c->alias_names[a], s) == 0;
+				is_alias |= strcmp(c->aliases[a].name, s) == 0;
 			vg_field f = resolve_field(ld, s, strlen(s));
 			if (f == VG_FIELD_NONE) {
 				rule_err(ld, node(doc, *it), "field registry is full");
@@ -2813,6 +2803,29 @@ static void bad_ref(struct loader *ld, const struct vg_rule *r, size_t k,
 		              c->refs[k]);
 }
 
+/* Whether alias entry al is given for referenced rule t (written ref in `rules:`):
+ * by its name, its id or as written. */
+static bool alias_names_ref(const struct vg_corr_alias *al, const struct vg_rule *t,
+                            const char *ref)
+{
+	return strcmp(al->rule, ref) == 0 ||
+	       (t && ((t->name && strcmp(al->rule, t->name) == 0) ||
+	              (t->id && strcmp(al->rule, t->id) == 0)));
+}
+
+/* The field alias `name` stands for in referenced rule t (the k-th of c), or
+ * NULL when c gives it none there. */
+static const char *alias_field(const struct vg_corr *c, const char *name,
+                               const struct vg_rule *t, size_t k)
+{
+	const char *f = NULL;
+	for (size_t a = 0; a < c->naliases; a++)
+		if (strcmp(c->aliases[a].name, name) == 0 &&
+		    alias_names_ref(&c->aliases[a], t, c->refs[k]))
+			f = c->aliases[a].field;
+	return f;
+}
+
 /* Resolve correlation references; drop correlations that cannot run.  Rules are
  * renumbered afterwards.  *dropped: which of the rules before (by their index
  * then) were dropped, owned by the caller (set only on VG_OK). */
@@ -2851,34 +2864,35 @@ static vg_err resolve(struct loader *ld, bool **dropped)
 				return VG_ERR_NOMEM;
 			}
 			for (size_t g = 0; g < c->ngroup; g++) {
-				c->ref_group[k][g] = c->group_by[g];
-				for (size_t a = 0; a < c->naliases; a++)
-					if (strcmp(c->alias_names[a],
-					           c->group_names[g]) == 0 &&
-					    ((t->name &&
-					      strcmp(c->alias_rules[a], t->name) == 0) ||
-					     (t->id &&
-					      strcmp(c->alias_rules[a], t->id) == 0) ||
-					     strcmp(c->alias_rules[a], c->refs[k]) ==
-					         0)) {
-						const char *f = c->alias_fields[a];
-						c->ref_group[k][g] =
-						    resolve_field(ld, f, strlen(f));
-					}
+				const char *f = alias_field(c, c->group_names[g], t, k);
+				c->ref_group[k][g] =
+				    f ? resolve_field(ld, f, strlen(f)) : c->group_by[g];
 			}
 			c->ref_field[k] = VG_FIELD_NONE;
 			if (c->field_name) {
-				const char *f = c->field_name;
-				for (size_t a = 0; a < c->naliases; a++)
-					if (strcmp(c->alias_names[a], c->field_name) ==
-					        0 &&
-					    ((t->name &&
-					      strcmp(c->alias_rules[a], t->name) == 0) ||
-					     (t->id &&
-					      strcmp(c->alias_rules[a], t->id) == 0) ||
-					     strcmp(c->alias_rules[a], c->refs[k]) == 0))
-						f = c->alias_fields[a];
+				const char *f = alias_field(c, c->field_name, t, k);
+				if (!f)
+					f = c->field_name;
 				c->ref_field[k] = resolve_field(ld, f, strlen(f));
+			}
+		}
+		/* an alias given for a rule the correlation does not refer to (a
+		 * typo, a rule renamed since): that rule would read a field named
+		 * after the alias, in one group of all its events or in none */
+		for (size_t a = 0; a < c->naliases && !drop[i]; a++) {
+			const struct vg_corr_alias *al = &c->aliases[a];
+			bool used = false;
+			for (size_t k = 0; k < c->nrefs && !used; k++)
+				used = alias_names_ref(
+				    al, find_ref(rs->rules, rs->n, c->refs[k]),
+				    c->refs[k]);
+			if (!used) {
+				vg_diag_error(
+				    ld->diag, r->file, al->line, al->col,
+				    "rule '%s': alias '%s' is given for rule '%s', "
+				    "which the correlation does not refer to",
+				    r->id, al->name, al->rule);
+				drop[i] = true;
 			}
 		}
 	}

@@ -179,6 +179,30 @@ static void count_alert(const struct vg_alert *a, void *ctx)
 		++*(int *)ctx;
 }
 
+/* The group-by (one alias per criterion) and aliases of a correlation over the
+ * members refs[0..n) (each by its count rule when it has one) and, when not
+ * NULL, the correlation named corr (whose alert carries each criterion under the
+ * alias's own name). */
+static void put_aliases(struct vg_buf *y, const struct pmember *mem, size_t ncrit,
+                        const size_t *refs, size_t n, const char *corr)
+{
+	if (!ncrit)
+		return;
+	vg_buf_puts(y, "  group-by:\n");
+	for (size_t c = 0; c < ncrit; c++)
+		vg_buf_printf(y, "    - crit%zu\n", c);
+	vg_buf_puts(y, "  aliases:\n");
+	for (size_t c = 0; c < ncrit; c++) {
+		vg_buf_printf(y, "    crit%zu:\n", c);
+		for (size_t i = 0; i < n; i++)
+			vg_buf_printf(y, "      %c%zu: '%s'\n",
+			              mem[refs[i]].min_count > 1 ? 'c' : 'm', refs[i],
+			              mem[refs[i]].field[c]);
+		if (corr)
+			vg_buf_printf(y, "      %s: 'crit%zu'\n", corr, c);
+	}
+}
+
 /* Translate one Panther correlation rule; run its tests.  *ntests / *npass are
  * incremented; @return false (with why) when the rule cannot be translated. */
 static bool panther_rule(const char *path, size_t *ntests, size_t *npass,
@@ -283,22 +307,6 @@ static bool panther_rule(const char *path, size_t *ntests, size_t *npass,
 				goto out;
 			}
 #define REF(k) (mem[k].min_count > 1 ? 'c' : 'm'), (k)
-	/* aliases block (shared by the correlations written below) */
-	struct vg_buf al;
-	vg_buf_init(&al);
-	if (ncrit) {
-		vg_buf_puts(&al, "  group-by:\n");
-		for (size_t c = 0; c < ncrit; c++)
-			vg_buf_printf(&al, "    - crit%zu\n", c);
-		vg_buf_puts(&al, "  aliases:\n");
-		for (size_t c = 0; c < ncrit; c++) {
-			vg_buf_printf(&al, "    crit%zu:\n", c);
-			for (size_t k = 0; k < nmem; k++)
-				vg_buf_printf(&al, "      %c%zu: '%s'\n", REF(k),
-				              mem[k].field[c]);
-			vg_buf_printf(&al, "      present: 'crit%zu'\n", c);
-		}
-	}
 	const char *span = lookback ? lookback : "1440";
 	char present_ref[16];
 	if (npresent == 1) {
@@ -311,9 +319,11 @@ static bool panther_rule(const char *path, size_t *ntests, size_t *npass,
 		              nabsent ? "present" : "top");
 		for (size_t i = 0; i < npresent; i++)
 			vg_buf_printf(&y, "    - %c%zu\n", REF(present[i]));
-		vg_buf_printf(&y, "%s  timespan: %sm\n---\n", al.data ? al.data : "",
-		              span);
+		put_aliases(&y, mem, ncrit, present, npresent, NULL);
+		vg_buf_printf(&y, "  timespan: %sm\n---\n", span);
 	}
+	/* the present part is the "present" correlation, else its one member */
+	bool by_corr = npresent > 1;
 	if (nabsent) {
 		vg_buf_printf(&y,
 		              "title: top\nid: top\ncorrelation:\n  type: absence\n"
@@ -321,15 +331,22 @@ static bool panther_rule(const char *path, size_t *ntests, size_t *npass,
 		              present_ref);
 		for (size_t i = 0; i < nabsent; i++)
 			vg_buf_printf(&y, "    - %c%zu\n", REF(absent[i]));
-		vg_buf_printf(&y, "%s  timespan: %sm\n", al.data ? al.data : "", span);
+		size_t refs[PMAX + 1], nrefs = 0;
+		if (!by_corr)
+			refs[nrefs++] = present[0];
+		for (size_t i = 0; i < nabsent; i++)
+			refs[nrefs++] = absent[i];
+		put_aliases(&y, mem, ncrit, refs, nrefs, by_corr ? "present" : NULL);
+		vg_buf_printf(&y, "  timespan: %sm\n", span);
 	} else if (npresent == 1) {
 		/* one member: alerts when it (or its count) fires */
 		vg_buf_printf(&y,
 		              "title: top\nid: top\ncorrelation:\n  type: event_count\n"
-		              "  rules: [%s]\n%s  timespan: %sm\n  condition: {gte: 1}\n",
-		              present_ref, al.data ? al.data : "", span);
+		              "  rules: [%s]\n",
+		              present_ref);
+		put_aliases(&y, mem, ncrit, present, 1, NULL);
+		vg_buf_printf(&y, "  timespan: %sm\n  condition: {gte: 1}\n", span);
 	}
-	vg_buf_free(&al);
 
 	char tmpl[] = "/tmp/vg-panther-XXXXXX";
 	int fd = mkstemp(tmpl);

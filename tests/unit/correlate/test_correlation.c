@@ -1041,6 +1041,20 @@ START_TEST(bounds_refused_at_load)
 	                   "  rules: [a]\n  group-by: [h]\n  timespan: 3651d\n"
 	                   "  condition: {gte: 2}\n",
 	         "timespan '3651d' is above the supported 3650d");
+	/* an alias for a rule not referenced (a typo: "bb"): b's events read a
+	 * field named "ip" and met in one group "ip=" */
+	load_err(ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
+	                   "  rules: [a, b]\n  group-by: [ip]\n  timespan: 1m\n"
+	                   "  condition: {gte: 2}\n  aliases:\n"
+	                   "    ip: {a: source.ip, bb: destination.ip}\n",
+	         "rule 'x': alias 'ip' is given for rule 'bb', which the correlation "
+	         "does not refer to");
+	/* by name or id, as in rules: */
+	vg_ruleset_destroy(load_ok(
+	    ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
+	              "  rules: [a, b]\n  group-by: [ip]\n  timespan: 1m\n"
+	              "  condition: {gte: 2}\n  aliases:\n"
+	              "    ip: {a: source.ip, b: destination.ip}\n"));
 	/* value_sum bounds: a nan one never held (it loaded, and never fired) */
 	static const char *const not_bounds[] = {"nan", "inf", "-inf", "0x10", "1e999"};
 	for (size_t i = 0; i < sizeof(not_bounds) / sizeof(*not_bounds); i++) {
