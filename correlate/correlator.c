@@ -797,7 +797,7 @@ static void emit_gx(struct vg_correlator *c, struct group *g, vg_time first, vg_
 }
 
 /* Eager window reached: alert with the ring's events, then reset the group. */
-static void fire_eager(struct vg_correlator *c, struct group *g,
+static void fire_eager(struct vg_correlator *c, struct group *g, const vg_field *gf,
                        const struct vg_event *ev, vg_alert_fn fn, void *fn_ctx)
 {
 	const struct vg_rule *rule = c->rules[g->corr].rule;
@@ -805,7 +805,8 @@ static void fire_eager(struct vg_correlator *c, struct group *g,
 	const struct evref *ring = ring_of(g);
 	struct pext px[32];
 	size_t npx = extents_of(ring, x->rhead, x->rlen, x->rcap, px, 32);
-	snapshot(c, rule->corr, ev, &c->snap);
+	/* the group values from the fields of the rule ev hit (aliases) */
+	snapshot_f(c, rule->corr, gf, ev, &c->snap);
 	emit_group(c, g, ring[x->rhead].ts, g->newest_ts, x->rlen, &c->snap, ring,
 	           x->rhead, x->rlen, x->rcap, px, npx, ev, fn, fn_ctx);
 	group_remove(c, g);
@@ -1578,7 +1579,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		}
 		list_to_tail(r, g); /* most recently touched goes last */
 		if (RX(g)->rlen >= corr->need)
-			fire_eager(c, g, ev, fn, fn_ctx);
+			fire_eager(c, g, gf, ev, fn, fn_ctx);
 		return;
 	}
 	bool sliding = corr->eager || corr->type == VG_CORR_TEMPORAL ||

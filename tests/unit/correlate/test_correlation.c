@@ -558,6 +558,36 @@ START_TEST(ordered_sequence_survives_a_flood)
 }
 END_TEST
 
+/* An eager event_count with aliases: its alert carries the group value from the
+ * field of the rule each event hit (it took the alias's own field, absent, so the
+ * alert showed ip "" and a correlation above grouped by the alias never fired). */
+START_TEST(aliases_eager_event_count_chains)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: ECA\nid: eca\nname: eca\ncorrelation:\n"
+	                  "  type: event_count\n  rules: [a, b]\n  group-by: [ip]\n"
+	                  "  timespan: 10s\n  condition: {gte: 2}\n  aliases:\n"
+	                  "    ip: {a: source.ip, b: destination.ip}\n---\n"
+	                  "title: Outer\nid: outer\ncorrelation:\n"
+	                  "  type: temporal_ordered\n  rules: [eca, c]\n"
+	                  "  group-by: [ip]\n  timespan: 30s\n  aliases:\n"
+	                  "    ip: {eca: ip, c: source.ip}\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "a", "source.ip", "1.1.1.1", "destination.ip",
+	     "10.0.0.1", NULL);
+	feed(&fx, T0 + SEC, "event.action", "b", "source.ip", "10.0.0.2",
+	     "destination.ip", "1.1.1.1", NULL);
+	ck_assert_uint_eq(count_of("eca"), 1);
+	ck_assert_str_eq(first_of("eca")->key, "ip=1.1.1.1");
+	ck_assert_ptr_nonnull(strstr(first_of("eca")->fields, "destination.ip=1.1.1.1"));
+	feed(&fx, T0 + 2 * SEC, "event.action", "c", "source.ip", "1.1.1.1", NULL);
+	ck_assert_uint_eq(count_of("outer"), 1);
+	ck_assert_str_eq(first_of("outer")->key, "ip=1.1.1.1");
+	fx_free(&fx);
+}
+END_TEST
+
 /* The specification's aliases example: an internal error and a new connection
  * with the addresses swapped, within 10 s. */
 START_TEST(aliases_spec_example)
@@ -999,10 +1029,9 @@ START_TEST(value_sum_and_avg)
 	/* not decimal numbers, so no part: a "nan" made the sum NaN (no bound
 	 * ever held), an "inf" fired alone, hex counted; alone in a group, each
 	 * of these would fire both rules if it were taken as a number */
-	static const char *const not_numbers[] = {"nan",       "-nan",       "inf",
-	                                          "-Infinity", "0x10000000", "1e400",
-	                                          " 5000000",  "5000000 ",   "1e-400",
-	                                          "",          "5e6\n"};
+	static const char *const not_numbers[] = {
+	    "nan",      "-nan",     "inf",    "-Infinity", "0x10000000", "1e400",
+	    " 5000000", "5000000 ", "1e-400", "",          "5e6\n"};
 	for (size_t i = 0; i < sizeof(not_numbers) / sizeof(*not_numbers); i++) {
 		char ip[32];
 		snprintf(ip, sizeof(ip), "4.4.4.%zu", i);
@@ -1050,11 +1079,11 @@ START_TEST(bounds_refused_at_load)
 	         "rule 'x': alias 'ip' is given for rule 'bb', which the correlation "
 	         "does not refer to");
 	/* by name or id, as in rules: */
-	vg_ruleset_destroy(load_ok(
-	    ABC_RULES "title: X\nid: x\ncorrelation:\n  type: event_count\n"
-	              "  rules: [a, b]\n  group-by: [ip]\n  timespan: 1m\n"
-	              "  condition: {gte: 2}\n  aliases:\n"
-	              "    ip: {a: source.ip, b: destination.ip}\n"));
+	vg_ruleset_destroy(load_ok(ABC_RULES
+	                           "title: X\nid: x\ncorrelation:\n  type: event_count\n"
+	                           "  rules: [a, b]\n  group-by: [ip]\n  timespan: 1m\n"
+	                           "  condition: {gte: 2}\n  aliases:\n"
+	                           "    ip: {a: source.ip, b: destination.ip}\n"));
 	/* value_sum bounds: a nan one never held (it loaded, and never fired) */
 	static const char *const not_bounds[] = {"nan", "inf", "-inf", "0x10", "1e999"};
 	for (size_t i = 0; i < sizeof(not_bounds) / sizeof(*not_bounds); i++) {
@@ -1869,7 +1898,7 @@ static Suite *suite(void)
 	    {"temporal_ordered",
 	     {ordered_enforces_order, ordered_out_of_order_arrival,
 	      ordered_sequence_survives_a_flood, differential_temporal_ordered}},
-	    {"aliases", {aliases_spec_example}},
+	    {"aliases", {aliases_spec_example, aliases_eager_event_count_chains}},
 	    {"chains",
 	     {chain_spec_example, chain_errors, generate_keeps_hits,
 	      chain_window_alerts_whatever_the_release_steps,
