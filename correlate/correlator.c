@@ -306,6 +306,9 @@ void vg_correlator_destroy(struct vg_correlator *c)
 			n = g->next;
 			group_free(r, g);
 		}
+		for (uint32_t i = 0; i < r->nheap; i++)
+			group_free(r, r->heap[i]);
+		free(r->heap);
 		for (struct group *g = r->pool, *n; g; g = n) {
 			n = g->next;
 			group_free(r, g);
@@ -372,12 +375,115 @@ static void list_append(struct rstate *r, struct group *g)
 	r->tail = g;
 }
 
-/* Move g to the end of r's list: the most recently touched, or the latest
- * deadline set, goes last. */
-static void list_to_tail(struct rstate *r, struct group *g)
+/* ---- the deadline heap (struct rstate): groups whose deadline is earlier than
+ * the list's last when set.  A group there has next == GROUP_IN_HEAP (an address
+ * compared, never read) and its place in heap_at. */
+
+static const char g_in_heap;
+#define GROUP_IN_HEAP ((struct group *)(uintptr_t)&g_in_heap)
+
+static void heap_put(struct rstate *r, uint32_t i, struct group *g)
 {
-	list_unlink(r, g);
-	list_append(r, g);
+	r->heap[i] = g;
+	g->heap_at = i;
+	g->next = GROUP_IN_HEAP;
+}
+
+static void heap_up(struct rstate *r, uint32_t i)
+{
+	struct group *g = r->heap[i];
+	while (i > 0 && r->heap[(i - 1) / 2]->deadline > g->deadline) {
+		heap_put(r, i, r->heap[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	heap_put(r, i, g);
+}
+
+static void heap_down(struct rstate *r, uint32_t i)
+{
+	struct group *g = r->heap[i];
+	for (;;) {
+		uint32_t k = 2 * i + 1;
+		if (k >= r->nheap)
+			break;
+		if (k + 1 < r->nheap && r->heap[k + 1]->deadline < r->heap[k]->deadline)
+			k++;
+		if (r->heap[k]->deadline >= g->deadline)
+			break;
+		heap_put(r, i, r->heap[k]);
+		i = k;
+	}
+	heap_put(r, i, g);
+}
+
+static void heap_remove(struct rstate *r, struct group *g)
+{
+	uint32_t i = (uint32_t)g->heap_at;
+	g->prev = g->next = NULL;
+	struct group *last = r->heap[--r->nheap];
+	if (last == g)
+		return;
+	heap_put(r, i, last);
+	heap_up(r, i);
+	heap_down(r, (uint32_t)last->heap_at);
+}
+
+/* Take g out of r's list or heap. */
+static void order_unlink(struct rstate *r, struct group *g)
+{
+	if (g->next == GROUP_IN_HEAP)
+		heap_remove(r, g);
+	else
+		list_unlink(r, g);
+}
+
+/* Place g by the deadline just set: last in the list when no group there ends
+ * later (the usual case), else in the heap -- so expiry, which looks at the
+ * list's head and the heap's top, closes every window once the watermark passes
+ * its end, whatever order the deadlines were set in.  Without memory for the
+ * heap, g goes into the list at its place (walking back from the end). */
+static void place(struct rstate *r, struct group *g)
+{
+	order_unlink(r, g);
+	if (!r->tail || r->tail->deadline <= g->deadline) {
+		list_append(r, g);
+		return;
+	}
+	if (r->nheap == r->heapcap) {
+		uint32_t ncap = r->heapcap ? 2 * r->heapcap : 16;
+		struct group **nh = realloc(r->heap, ncap * sizeof(*nh));
+		if (!nh) {
+			struct group *after = r->tail;
+			while (after && after->deadline > g->deadline)
+				after = after->prev;
+			g->prev = after;
+			g->next = after ? after->next : r->head;
+			if (g->next)
+				g->next->prev = g;
+			else
+				r->tail = g;
+			if (after)
+				after->next = g;
+			else
+				r->head = g;
+			return;
+		}
+		r->heap = nh;
+		r->heapcap = ncap;
+	}
+	r->nheap++;
+	heap_put(r, r->nheap - 1, g);
+	heap_up(r, r->nheap - 1);
+}
+
+/* The group of r whose window ends first (the list's head or the heap's top),
+ * or NULL when r has none open. */
+static struct group *first_due(const struct rstate *r)
+{
+	struct group *g = r->head, *h = r->nheap ? r->heap[0] : NULL;
+	if (!g || (h && h->deadline < g->deadline))
+		return h;
+	return g;
 }
 
 static void group_remove(struct vg_correlator *c, struct group *g)
@@ -388,7 +494,7 @@ static void group_remove(struct vg_correlator *c, struct group *g)
 		pp = &(*pp)->hnext;
 	if (*pp)
 		*pp = g->hnext;
-	list_unlink(r, g);
+	order_unlink(r, g);
 	r->ngroups--;
 	c->ngroups--;
 	if (r->kind != G_RING && r->rule->corr->type == VG_CORR_VALUE_COUNT) {
@@ -862,16 +968,26 @@ static void close_window(struct vg_correlator *c, struct group *g, vg_alert_fn f
 
 void vg_corr_drain_chained(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx);
 
-/* Close (or drop) the head of r's list. */
-static void expire_head(struct vg_correlator *c, struct rstate *r, vg_alert_fn fn,
-                        void *fn_ctx)
+/* Close (or drop) g, a group of r whose window has ended. */
+static void expire_group(struct vg_correlator *c, struct rstate *r, struct group *g,
+                         vg_alert_fn fn, void *fn_ctx)
 {
 	const struct vg_corr *corr = r->rule->corr;
 	if (corr->eager || corr->type == VG_CORR_TEMPORAL ||
 	    corr->type == VG_CORR_TEMPORAL_ORDERED)
-		group_remove(c, r->head); /* cannot reach the count any more */
+		group_remove(c, g); /* cannot reach the count any more */
 	else
-		close_window(c, r->head, fn, fn_ctx);
+		close_window(c, g, fn, fn_ctx);
+}
+
+/* Close (or drop) r's groups whose windows end before `before`, in the order
+ * of their ends. */
+static void expire_rule(struct vg_correlator *c, struct rstate *r, vg_time before,
+                        vg_alert_fn fn, void *fn_ctx)
+{
+	struct group *g;
+	while ((g = first_due(r)) && g->deadline < before)
+		expire_group(c, r, g, fn, fn_ctx);
 }
 
 /* Close (or drop) the groups whose windows end before `at`.  With correlations of
@@ -885,23 +1001,22 @@ void vg_corr_expire_at(struct vg_correlator *c, vg_time at, vg_alert_fn fn, void
 		return;
 	if (!c->arena) { /* no chains: closing one group changes no other */
 		for (size_t k = 0; k < c->nrules; k++)
-			while (c->rules[k].head && c->rules[k].head->deadline < at)
-				expire_head(c, &c->rules[k], fn, fn_ctx);
+			expire_rule(c, &c->rules[k], at, fn, fn_ctx);
 		return;
 	}
 	for (;;) {
 		vg_time end = VG_TIME_NONE;
 		for (size_t k = 0; k < c->nrules; k++) {
-			const struct group *g = c->rules[k].head;
+			const struct group *g = first_due(&c->rules[k]);
 			if (g && g->deadline < at &&
 			    (end == VG_TIME_NONE || g->deadline < end))
 				end = g->deadline;
 		}
 		if (end == VG_TIME_NONE)
 			return;
+		/* deadline <= end: end + 1 (end < at, so no overflow) */
 		for (size_t k = 0; k < c->nrules; k++)
-			while (c->rules[k].head && c->rules[k].head->deadline <= end)
-				expire_head(c, &c->rules[k], fn, fn_ctx);
+			expire_rule(c, &c->rules[k], end + 1, fn, fn_ctx);
 		vg_corr_drain_chained(c, fn, fn_ctx);
 	}
 }
@@ -913,19 +1028,24 @@ static void expire(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 
 static void evict_one(struct vg_correlator *c, struct rstate *prefer)
 {
-	struct rstate *victim = prefer;
-	if (!victim || !victim->head) {
-		victim = NULL;
+	/* per rule its list's head (least recently touched, or oldest opened), else
+	 * its heap's top */
+	struct group *victim = prefer ? prefer->head : NULL;
+	if (!victim && prefer && prefer->nheap)
+		victim = prefer->heap[0];
+	if (!victim) {
 		for (size_t k = 0; k < c->nrules; k++) {
 			struct rstate *r = &c->rules[k];
-			if (r->head &&
-			    (!victim || r->head->newest_ts < victim->head->newest_ts))
-				victim = r;
+			struct group *g = r->head    ? r->head
+			                  : r->nheap ? r->heap[0]
+			                             : NULL;
+			if (g && (!victim || g->newest_ts < victim->newest_ts))
+				victim = g;
 		}
 	}
-	if (!victim || !victim->head)
+	if (!victim)
 		return;
-	group_remove(c, victim->head);
+	group_remove(c, victim);
 	c->stats.evicted_groups++;
 }
 
@@ -1577,7 +1697,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			group_remove(c, g);
 			return;
 		}
-		list_to_tail(r, g); /* most recently touched goes last */
+		place(r, g); /* by its deadline: the most recently touched goes last */
 		if (RX(g)->rlen >= corr->need)
 			fire_eager(c, g, gf, ev, fn, fn_ctx);
 		return;
@@ -1591,7 +1711,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			return;
 		}
 		g->deadline = g->newest_ts + corr->timespan;
-		list_to_tail(r, g);
+		place(r, g);
 		vg_time first = g->first_ts, last = g->newest_ts;
 		bool fire;
 		if (corr->type == VG_CORR_VALUE_COUNT) {
@@ -1661,10 +1781,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			g->first_ts = exp_lo;
 			GX(g)->u.ab.exp_ts = exp_hi;
 			g->deadline = hi;
-			/* the list stays in the order of the deadlines set (expiry
-			 * looks at its head only): in event-time order, a later
-			 * deadline is set later */
-			list_to_tail(r, g);
+			place(r, g);
 			snapshot_f(c, corr, gf, ev, &c->snap);
 			snap_store(SNAP(g), &c->snap);
 			return;
@@ -1679,10 +1796,14 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			GX(g)->u.ab.exp_ts = ev->ts;
 		if (g->first_ts == VG_TIME_NONE || ev->ts < g->first_ts)
 			g->first_ts = ev->ts;
+		/* touched: eviction takes the least recently touched group, and
+		 * one holding an expected event is what stops a false absence */
+		if (ev->ts > g->newest_ts)
+			g->newest_ts = ev->ts;
 		if (GX(g)->u.ab.trig == VG_TIME_NONE &&
 		    g->deadline != GX(g)->u.ab.exp_ts + span + lo_off) {
 			g->deadline = GX(g)->u.ab.exp_ts + span + lo_off;
-			list_to_tail(r, g);
+			place(r, g);
 		}
 		return;
 	}
@@ -1693,10 +1814,13 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		if (!g)
 			return;
 	}
+	vg_time deadline = g->deadline;
 	if (!window_add(c, g, corr, ref)) {
 		group_remove(c, g);
 		return;
 	}
+	if (g->deadline != deadline) /* a window opened */
+		place(r, g);
 	if (corr->type == VG_CORR_VALUE_COUNT &&
 	    !vals_add(g, corr, vg_hash64(fv->ptr, fv->len, 0x5eed), ev->ts)) {
 		group_remove(c, g);
@@ -1825,6 +1949,43 @@ void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t p
 	c->stats.open_groups = c->ngroups;
 }
 
+/* The least offset of partition pidx among the events g keeps, into *lo. */
+static void group_min_offset(const struct group *g, bool ring, size_t pidx, int64_t *lo,
+                             bool *found)
+{
+	const struct evref *refs;
+	size_t head = 0, n, cap;
+	if (ring) {
+		const struct ringx *x = RXC(g);
+		refs = ring_of(g);
+		head = x->rhead;
+		n = x->rlen;
+		cap = x->rcap;
+	} else {
+		const struct gx *x = GXC(g);
+		if (x->eb && x->eb->npexts) {
+			for (size_t i = 0; i < x->eb->npexts; i++) {
+				const struct pext *e = &x->eb->pexts[i];
+				if (e->pidx == pidx && e->min_off < *lo) {
+					*lo = e->min_off;
+					*found = true;
+				}
+			}
+			return;
+		}
+		/* every event is kept: the extents follow from them */
+		refs = evs_of(x);
+		n = cap = x->nevs;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct evref *e = &refs[(head + i) % cap];
+		if (ref_pidx(e) == pidx && ref_off(e) < *lo) {
+			*lo = ref_off(e);
+			*found = true;
+		}
+	}
+}
+
 bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
                               int32_t partition, int64_t *offset)
 {
@@ -1847,40 +2008,12 @@ bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
 		found = true;
 	}
 	for (size_t k = 0; k < c->nrules; k++) {
-		bool ring = c->rules[k].kind == G_RING;
-		for (const struct group *g = c->rules[k].head; g; g = g->next) {
-			const struct evref *refs;
-			size_t head = 0, n, cap;
-			if (ring) {
-				const struct ringx *x = RXC(g);
-				refs = ring_of(g);
-				head = x->rhead;
-				n = x->rlen;
-				cap = x->rcap;
-			} else {
-				const struct gx *x = GXC(g);
-				if (x->eb && x->eb->npexts) {
-					for (size_t i = 0; i < x->eb->npexts; i++) {
-						const struct pext *e = &x->eb->pexts[i];
-						if (e->pidx == pidx && e->min_off < lo) {
-							lo = e->min_off;
-							found = true;
-						}
-					}
-					continue;
-				}
-				/* every event is kept: the extents follow from them */
-				refs = evs_of(x);
-				n = cap = x->nevs;
-			}
-			for (size_t i = 0; i < n; i++) {
-				const struct evref *e = &refs[(head + i) % cap];
-				if (ref_pidx(e) == pidx && ref_off(e) < lo) {
-					lo = ref_off(e);
-					found = true;
-				}
-			}
-		}
+		const struct rstate *r = &c->rules[k];
+		bool ring = r->kind == G_RING;
+		for (const struct group *g = r->head; g; g = g->next)
+			group_min_offset(g, ring, pidx, &lo, &found);
+		for (uint32_t i = 0; i < r->nheap; i++)
+			group_min_offset(r->heap[i], ring, pidx, &lo, &found);
 	}
 	if (found)
 		*offset = lo;

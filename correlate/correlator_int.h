@@ -148,11 +148,17 @@ struct gx {
  * bytes, a multiple of 8), then its kind's state: struct ringx with its inline
  * slots for eager event_count; else struct gx, followed for close-evaluated
  * windows by a struct snapx.  A rule's groups all have the same kind (struct
- * rstate); nothing points into a group but the table and list links, so a pooled
- * group may be moved by realloc. */
+ * rstate); nothing points into a group but the table, list and heap links, so a
+ * pooled group may be moved by realloc. */
 struct group {
 	struct group *hnext;
-	struct group *prev, *next; /* the rule's list */
+	/* in the rule's list: its neighbours; in the rule's deadline heap (next is
+	 * GROUP_IN_HEAP, correlator.c): heap_at is its place there */
+	union {
+		struct group *prev;
+		size_t heap_at;
+	};
+	struct group *next;
 	vg_time first_ts, newest_ts, deadline;
 	uint64_t count;
 	uint32_t keylen, keycap;
@@ -164,9 +170,16 @@ struct group {
 /* Group layouts (struct rstate.kind). */
 enum { G_RING, G_SLIDING, G_FIXED };
 
+/* A rule's open groups, ordered by deadline for expiry: a list in deadline order
+ * (a deadline set later is almost always later: appended), and a min-heap of the
+ * groups whose deadline came earlier than the list's last (absence triggers among
+ * expected-only groups, windows opened by a chained alert's earlier time,
+ * arrivals out of order in the unordered mode). */
 struct rstate {
 	const struct vg_rule *rule;
 	struct group *head, *tail;
+	struct group **heap;
+	uint32_t nheap, heapcap;
 	size_t ngroups;
 	struct group *pool;
 	uint64_t stamp;   /* last feed that touched it (one count per event) */

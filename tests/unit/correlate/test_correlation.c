@@ -1003,6 +1003,86 @@ START_TEST(absence_before_and_around)
 }
 END_TEST
 
+/* Regression: expiry looked at each rule's list head only, and assumed the list
+ * in the order of the windows' ends -- not so for absence (an expected-only group
+ * ends span + lo after its event, a trigger's window at t + hi) nor for a fixed
+ * window opened by a chained alert (at the alert's time, which is earlier than
+ * when it is counted): a window that had ended waited behind one ending later,
+ * its alert late or, at the end of the input, never raised. */
+START_TEST(windows_close_when_the_watermark_passes_their_end)
+{
+	static const char *const expect[] = {"before", "around"};
+	for (size_t i = 0; i < 2; i++) {
+		char rules[1024];
+		snprintf(rules, sizeof(rules),
+		         ABC_RULES "title: N\nid: n\ncorrelation:\n  type: absence\n"
+		                   "  rules: [a, b]\n  group-by: [host.name]\n"
+		                   "  timespan: 10s\n  expect: %s\n",
+		         expect[i]);
+		struct fixture fx;
+		fx_init(&fx, rules, 0, 0);
+		/* X: expected only (kept to 20 s); Y: a trigger, no expected event */
+		feed(&fx, T0, "event.action", "b", "host.name", "X", NULL);
+		feed(&fx, T0 + 5 * SEC, "event.action", "a", "host.name", "Y", NULL);
+		/* Y's window ends at 5 s (before) or 15 s (around) */
+		advance(&fx, T0 + (i ? 16 : 6) * SEC);
+		ck_assert_msg(count_of("n") == 1, "expect: %s", expect[i]);
+		ck_assert_str_eq(first_of("n")->key, "host.name=Y");
+		fx_free(&fx);
+	}
+	/* a fixed window of the outer rule opened by inner's alert (at 0 s, counted
+	 * when inner's window closes, after 10 s) behind U2's, opened at 5 s */
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Inner\nid: inner\nname: inner\ncorrelation:\n"
+	                  "  type: event_count\n  rules: [a]\n  group-by: [user.name]\n"
+	                  "  timespan: 10s\n  condition: {gte: 1, lte: 5}\n---\n"
+	                  "title: Outer\nid: outer\ncorrelation:\n  type: event_count\n"
+	                  "  rules: [inner, c]\n  group-by: [user.name]\n"
+	                  "  timespan: 8s\n  condition: {gte: 1, lte: 5}\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "a", "user.name", "U1", NULL);
+	feed(&fx, T0 + 5 * SEC, "event.action", "c", "user.name", "U2", NULL);
+	advance(&fx, T0 + 12 * SEC); /* U1's outer window [0, 8] has ended */
+	ck_assert_uint_eq(count_of("inner"), 1);
+	ck_assert_uint_eq(count_of("outer"), 1);
+	ck_assert_str_eq(first_of("outer")->key, "user.name=U1");
+	advance(&fx, T0 + 14 * SEC); /* U2's [5, 13] */
+	ck_assert_uint_eq(count_of("outer"), 2);
+	fx_free(&fx);
+}
+END_TEST
+
+/* Regression: an absence group holding only an expected event never set its
+ * newest time, so the global bound evicted it before any older group -- and
+ * losing it raised a false absence alert. */
+START_TEST(eviction_takes_the_least_recently_touched)
+{
+	struct fixture fx;
+	fx_init_conf(&fx,
+	             ABC_RULES "title: N\nid: n\ncorrelation:\n  type: absence\n"
+	                       "  rules: [a, b]\n  group-by: [host.name]\n"
+	                       "  timespan: 10s\n  expect: before\n---\n"
+	                       "title: Count\nid: count\ncorrelation:\n"
+	                       "  type: event_count\n  rules: [c]\n"
+	                       "  group-by: [user.name]\n  timespan: 60s\n"
+	                       "  condition: {gte: 5}\n",
+	             &(struct vg_correlator_conf){.max_groups_total = 2});
+	feed(&fx, T0, "event.action", "c", "user.name", "u1", NULL);
+	feed(&fx, T0 + 2 * SEC, "event.action", "b", "host.name", "X", NULL);
+	feed(&fx, T0 + 3 * SEC, "event.action", "c", "user.name", "u2",
+	     NULL); /* evicts u1 */
+	feed(&fx, T0 + 5 * SEC, "event.action", "a", "host.name", "X",
+	     NULL); /* prepared */
+	advance(&fx, T0 + 59 * SEC);
+	ck_assert_uint_eq(count_of("n"), 0);
+	struct vg_correlator_stats st;
+	vg_correlator_stats(fx.c, &st);
+	ck_assert_uint_eq(st.evicted_groups, 1);
+	fx_free(&fx);
+}
+END_TEST
+
 START_TEST(value_sum_and_avg)
 {
 	struct fixture fx;
@@ -1899,6 +1979,9 @@ static Suite *suite(void)
 	     {ordered_enforces_order, ordered_out_of_order_arrival,
 	      ordered_sequence_survives_a_flood, differential_temporal_ordered}},
 	    {"aliases", {aliases_spec_example, aliases_eager_event_count_chains}},
+	    {"expiry",
+	     {windows_close_when_the_watermark_passes_their_end,
+	      eviction_takes_the_least_recently_touched}},
 	    {"chains",
 	     {chain_spec_example, chain_errors, generate_keeps_hits,
 	      chain_window_alerts_whatever_the_release_steps,
