@@ -560,8 +560,26 @@ static void snapshot(const struct vg_correlator *c, const struct vg_corr *corr,
 	snapshot_f(c, corr, corr ? corr->group_by : NULL, ev, out);
 }
 
+/* Append value v[0..n) to a group key: the separator 0x1f and the escape 0x1e,
+ * where a value holds them, escaped (0x1e before each), so no value can forge the
+ * next "field=" part and two different tuples of values never share a key.
+ * Values without them (all but crafted ones) are appended as they are. */
+static void key_append_value(struct vg_buf *key, const char *v, size_t n)
+{
+	if (!memchr(v, '\x1f', n) && !memchr(v, '\x1e', n)) {
+		vg_buf_append(key, v, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (v[i] == '\x1f' || v[i] == '\x1e')
+			vg_buf_putc(key, '\x1e');
+		vg_buf_putc(key, v[i]);
+	}
+}
+
 /* Canonical group key into c->key: "field=value\x1f..." (alias names for
- * aliased fields, whose values come from the rule's own field gf[i]).
+ * aliased fields, whose values come from the rule's own field gf[i]; values
+ * escaped by key_append_value).
  * @return false when a group-by value is missing and the type requires it (every
  * type but event_count, whose groups keep the historical "field=" key). */
 static bool build_key(struct vg_correlator *c, const struct vg_corr *corr,
@@ -579,7 +597,7 @@ static bool build_key(struct vg_correlator *c, const struct vg_corr *corr,
 		vg_buf_puts(&c->key, corr->group_names[i]);
 		vg_buf_putc(&c->key, '=');
 		if (v && v->kind != VG_VK_NULL)
-			vg_buf_append(&c->key, v->ptr, v->len);
+			key_append_value(&c->key, v->ptr, v->len);
 	}
 	return true;
 }

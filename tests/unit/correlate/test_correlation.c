@@ -1053,6 +1053,35 @@ START_TEST(windows_close_when_the_watermark_passes_their_end)
 }
 END_TEST
 
+/* Regression: values were put in the group key as they are, so a value holding
+ * the separator forged the next part: (alice\x1fhost.name=srv1, db) and
+ * (alice, srv1\x1fhost.name=db) were one group, counted together. */
+START_TEST(group_keys_escape_the_separator)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: Two\nid: two\ncorrelation:\n  type: event_count\n"
+	                  "  rules: [a]\n  group-by: [user.name, host.name]\n"
+	                  "  timespan: 10s\n  condition: {gte: 2}\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "a", "user.name", "alice\x1fhost.name=srv1",
+	     "host.name", "db", NULL);
+	feed(&fx, T0 + SEC, "event.action", "a", "user.name", "alice", "host.name",
+	     "srv1\x1fhost.name=db", NULL);
+	ck_assert_uint_eq(count_of("two"), 0);
+	/* the same tuple twice is one group, its key escaped: 0x1e before 0x1f
+	 * and before 0x1e */
+	feed(&fx, T0 + 2 * SEC, "event.action", "a", "user.name", "x\x1e", "host.name",
+	     "y\x1fz", NULL);
+	feed(&fx, T0 + 3 * SEC, "event.action", "a", "user.name", "x\x1e", "host.name",
+	     "y\x1fz", NULL);
+	ck_assert_uint_eq(count_of("two"), 1);
+	ck_assert_str_eq(first_of("two")->key,
+	                 "user.name=x\x1e\x1e\x1fhost.name=y\x1e\x1fz");
+	fx_free(&fx);
+}
+END_TEST
+
 /* Regression: an absence group holding only an expected event never set its
  * newest time, so the global bound evicted it before any older group -- and
  * losing it raised a false absence alert. */
@@ -1979,6 +2008,7 @@ static Suite *suite(void)
 	     {ordered_enforces_order, ordered_out_of_order_arrival,
 	      ordered_sequence_survives_a_flood, differential_temporal_ordered}},
 	    {"aliases", {aliases_spec_example, aliases_eager_event_count_chains}},
+	    {"keys", {group_keys_escape_the_separator}},
 	    {"expiry",
 	     {windows_close_when_the_watermark_passes_their_end,
 	      eviction_takes_the_least_recently_touched}},
