@@ -646,6 +646,12 @@ static void fields_from_snap(struct vg_correlator *c, const struct vg_buf *snap,
 	a->nfields = c->strs.oom ? 0 : n;
 }
 
+/* The id of alert a: a hash of its rule, group key and first time, and of where
+ * its events are -- for a stand-alone hit (solo) the event's position, for a
+ * group the positions of the events it lists (a->events, summed: in any order),
+ * so two alerts of one group with the same first time (a burst after the group
+ * reset, within the same second) are told apart, and an alert made again from
+ * the same events after a restart gets the same id. */
 static void alert_id(struct vg_correlator *c, struct vg_alert *a,
                      const struct vg_source *solo)
 {
@@ -675,7 +681,18 @@ static void alert_id(struct vg_correlator *c, struct vg_alert *a,
 		vg_buf_putc(b, '\0');
 		vg_buf_append(b, pos, sizeof(pos));
 	}
-	vg_hex64(vg_hash64(b->data ? b->data : "", b->len, 0), a->id);
+	uint64_t h = vg_hash64(b->data ? b->data : "", b->len, 0);
+	for (size_t i = 0; !solo && i < a->nevents; i++) {
+		const struct vg_source *e = &a->events[i];
+		uint8_t pos[12];
+		for (int j = 0; j < 8; j++)
+			pos[j] = (uint8_t)((uint64_t)e->offset >> (8 * j));
+		for (int j = 0; j < 4; j++)
+			pos[8 + j] = (uint8_t)((uint32_t)e->partition >> (8 * j));
+		uint64_t th = e->topic ? vg_hash64(e->topic, strlen(e->topic), 1) : 0;
+		h += vg_hash64(pos, sizeof(pos), th);
+	}
+	vg_hex64(h, a->id);
 }
 
 /* Pick the events an alert reports: every partition's largest offset first (the
@@ -896,9 +913,9 @@ static void emit_group(struct vg_correlator *c, struct group *g, vg_time first,
 	a.last_ts = last;
 	a.event_count = count;
 	a.group_key = gkey(g);
-	alert_id(c, &a, NULL);
 	fields_from_snap(c, snap, &a);
 	pick_events(c, refs, head, n, cap, px, npx, &a);
+	alert_id(c, &a, NULL);
 	a.events_truncated = count > a.nevents;
 	if (c->conf.ordered)
 		fire_position(c, g, by, &a);
