@@ -495,6 +495,9 @@ static void group_remove(struct vg_correlator *c, struct group *g)
 	if (*pp)
 		*pp = g->hnext;
 	order_unlink(r, g);
+	for (uint32_t i = 0; i < r->nadded; i++)
+		if (r->added[i] == g) /* pooled: may come back as another group */
+			r->added[i] = r->added[--r->nadded];
 	r->ngroups--;
 	c->ngroups--;
 	if (r->kind != G_RING && r->rule->corr->type == VG_CORR_VALUE_COUNT) {
@@ -951,6 +954,24 @@ static void fire_eager(struct vg_correlator *c, struct group *g, const vg_field 
 	emit_group(c, g, ring[x->rhead].ts, g->newest_ts, x->rlen, &c->snap, ring,
 	           x->rhead, x->rlen, x->rcap, px, npx, ev, fn, fn_ctx);
 	group_remove(c, g);
+}
+
+/* Whether the event being fed (c->stamp) is in g's events already: a temporal
+ * kind counts it once per rule it hits (one event matching two of the rules, or a
+ * rule listed twice), but it is one event of the group (its event_count and
+ * records).  Notes g as having it otherwise. */
+static bool added_before(struct vg_correlator *c, struct rstate *r, struct group *g)
+{
+	if (r->added_stamp != c->stamp) {
+		r->added_stamp = c->stamp;
+		r->nadded = 0;
+	}
+	for (uint32_t i = 0; i < r->nadded; i++)
+		if (r->added[i] == g)
+			return true;
+	if (r->nadded < sizeof(r->added) / sizeof(r->added[0]))
+		r->added[r->nadded++] = g;
+	return false;
 }
 
 static bool cond_holds(const struct vg_corr *corr, double n)
@@ -1741,7 +1762,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 	               corr->type == VG_CORR_TEMPORAL_ORDERED;
 	if (sliding) {
 		/* value_count (lower bound) and temporal: sliding windows */
-		if (!window_add(c, g, corr, ref)) {
+		if (!added_before(c, r, g) && !window_add(c, g, corr, ref)) {
 			group_remove(c, g);
 			return;
 		}

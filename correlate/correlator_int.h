@@ -182,7 +182,13 @@ struct rstate {
 	uint32_t nheap, heapcap;
 	size_t ngroups;
 	struct group *pool;
-	uint64_t stamp;   /* last feed that touched it (one count per event) */
+	uint64_t stamp; /* last feed that touched it (one count per event) */
+	/* temporal kinds take an event once per rule it hits (its time per rule),
+	 * but into a group's events and count once: the groups the feed `added_stamp`
+	 * added it to (a few: one per distinct key its rules' aliases give) */
+	uint64_t added_stamp;
+	struct group *added[4];
+	uint32_t nadded;
 	int kind;         /* G_* */
 	uint32_t rinl;    /* G_RING: inline ring slots */
 	uint32_t statesz; /* bytes of kind state after the key */

@@ -1053,6 +1053,37 @@ START_TEST(windows_close_when_the_watermark_passes_their_end)
 }
 END_TEST
 
+/* Regression: a temporal kind takes an event once per rule it hits (its time per
+ * rule), and took it into the group's events and count as often: an event
+ * matching two of the rules counted 2, a rule listed twice counted each of its
+ * events twice (event_count 5 and record 0 twice for a, b, a). */
+START_TEST(temporal_counts_an_event_once)
+{
+	struct fixture fx;
+	fx_init(&fx,
+	        ABC_RULES "title: A2\nid: a2\nname: a2\ndetection:\n"
+	                  "  s: {user.name: u}\n  condition: s\n---\n"
+	                  "title: Both\nid: both\ncorrelation:\n  type: temporal\n"
+	                  "  rules: [a, a2]\n  group-by: [user.name]\n  timespan: 10s\n"
+	                  "---\n"
+	                  "title: ABA\nid: aba\ncorrelation:\n"
+	                  "  type: temporal_ordered\n  rules: [a, b, a]\n"
+	                  "  group-by: [host.name]\n  timespan: 10s\n",
+	        0, 0);
+	feed(&fx, T0, "event.action", "a", "user.name", "u", NULL);
+	ck_assert_uint_eq(count_of("both"), 1);
+	ck_assert_uint_eq(first_of("both")->count, 1);
+	ck_assert_uint_eq(first_of("both")->nevents, 1);
+	feed(&fx, T0, "event.action", "a", "host.name", "h", NULL);
+	feed(&fx, T0 + SEC, "event.action", "b", "host.name", "h", NULL);
+	feed(&fx, T0 + 2 * SEC, "event.action", "a", "host.name", "h", NULL);
+	ck_assert_uint_eq(count_of("aba"), 1);
+	ck_assert_uint_eq(first_of("aba")->count, 3);
+	ck_assert_uint_eq(first_of("aba")->nevents, 3);
+	fx_free(&fx);
+}
+END_TEST
+
 /* Regression: values were put in the group key as they are, so a value holding
  * the separator forged the next part: (alice\x1fhost.name=srv1, db) and
  * (alice, srv1\x1fhost.name=db) were one group, counted together. */
@@ -2009,6 +2040,7 @@ static Suite *suite(void)
 	      ordered_sequence_survives_a_flood, differential_temporal_ordered}},
 	    {"aliases", {aliases_spec_example, aliases_eager_event_count_chains}},
 	    {"keys", {group_keys_escape_the_separator}},
+	    {"counts", {temporal_counts_an_event_once}},
 	    {"expiry",
 	     {windows_close_when_the_watermark_passes_their_end,
 	      eviction_takes_the_least_recently_touched}},
