@@ -266,7 +266,7 @@ vg_err vgp_parse_aitads(const struct vg_parser *parser, const char *buf, size_t 
 			return VG_ERR_PARSE;
 		}
 	}
-	size_t bad = vgp_utf8_check(buf, len);
+	size_t bad = vg_utf8_check(buf, len);
 	if (bad < len) {
 		*reason =
 		    vgp_reason(ev->arena, "aitads: invalid UTF-8 at column %zu", bad + 1);

@@ -153,7 +153,7 @@ vg_err vgp_auditd_key(const char *buf, size_t len, struct vg_arena *arena,
 			return VG_ERR_PARSE;
 		}
 	}
-	size_t bad = vgp_utf8_check(buf, len);
+	size_t bad = vg_utf8_check(buf, len);
 	if (bad < len) {
 		*reason =
 		    vgp_reason(arena, "auditd: invalid UTF-8 at column %zu", bad + 1);
@@ -246,7 +246,7 @@ static void make_text(char *o, size_t m)
 		o[i] = c == 0 ? ' ' : c < 0x20 || c == 0x7f ? '?' : (char)c;
 	}
 	for (size_t i = 0; i < m;) {
-		size_t bad = vgp_utf8_check(o + i, m - i);
+		size_t bad = vg_utf8_check(o + i, m - i);
 		if (bad == m - i)
 			break;
 		o[i + bad] = '?';

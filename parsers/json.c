@@ -40,54 +40,6 @@ const unsigned char *vgp_jp_fail(struct vgp_jp *p, const char *what,
 	return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at s (s[0] >= 0x80), or 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0];
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xBF;
-
-	if (c >= 0xC2 && c <= 0xDF)
-		n = 2;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F; /* no UTF-16 surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else
-		return 0;
-	if (avail < n || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t k = 2; k < n; k++)
-		if (s[k] < 0x80 || s[k] > 0xBF)
-			return 0;
-	return n;
-}
-
-size_t vgp_utf8_check(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0;
-	while (i < len) {
-		if (u[i] < 0x80) {
-			i++;
-			continue;
-		}
-		size_t n = utf8_seq(u + i, len - i);
-		if (!n)
-			return i;
-		i += n;
-	}
-	return len;
-}
-
 /* The byte the one-character escape \e stands for; -1 for 'u' and for what JSON
  * does not allow. */
 static inline int simple_escape(unsigned char e)
@@ -134,7 +86,7 @@ const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
 				return vgp_jp_fail(p, "invalid escape", c);
 			}
 		} else {
-			size_t n = utf8_seq(c, (size_t)(end - c));
+			size_t n = vg_utf8_seq(c, (size_t)(end - c));
 			if (!n)
 				return vgp_jp_fail(p, "invalid UTF-8", c);
 			c += n;
@@ -266,7 +218,7 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 				c += 2;
 			}
 		} else {
-			size_t k = utf8_seq(c, (size_t)(end - c));
+			size_t k = vg_utf8_seq(c, (size_t)(end - c));
 			if (!k)
 				return vgp_jp_fail(p, "invalid UTF-8", c);
 			memcpy(buf + o, c, k);

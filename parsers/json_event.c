@@ -369,7 +369,7 @@ key_add(struct vgp_keycache *kc, const struct vg_parser *parser, const char *pat
 	kc->used += (uint32_t)keep;
 	plan_key(parser, path, plen, &e->plan);
 	e->succ = NULL;
-	bool raw = vgp_utf8_check(path, plen) == plen;
+	bool raw = vg_utf8_check(path, plen) == plen;
 	for (size_t i = 0; i < plen && raw; i++)
 		raw = (unsigned char)path[i] >= 0x20 && path[i] != '"' && path[i] != '\\';
 	e->glen = raw ? (uint32_t)plen : UINT32_MAX;

@@ -593,9 +593,6 @@ bool vgp_time_fast(const char *s, size_t len, vg_time *out);
  * may be NULL), and keeps the date it accepts there. */
 bool vgp_time_fast_memo(const char *s, size_t len, vg_time *out,
                         struct vgp_date_memo *memo);
-/* @return the offset of the first byte of s[0..len) that is not valid UTF-8, or len
- * (json.c). */
-size_t vgp_utf8_check(const char *s, size_t len);
 
 /* Run the decoders on a framed syslog event.  @return VG_OK or VG_ERR_NOMEM. */
 vg_err vgp_decode(const struct vg_parser *parser, struct vg_parse_ctx *ctx,

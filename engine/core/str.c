@@ -122,6 +122,30 @@ bool vg_parse_double(const char *s, double *out)
 
 /* ------------------------------------------------------- JSON string text */
 
+size_t vg_utf8_check(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		uint64_t w = 0;
+		if (len - i >= 8)
+			memcpy(&w, u + i, 8);
+		if (len - i >= 8 && !(w & UINT64_C(0x8080808080808080))) {
+			i += 8; /* eight ASCII bytes */
+			continue;
+		}
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t n = vg_utf8_seq(u + i, len - i);
+		if (!n)
+			return i;
+		i += n;
+	}
+	return len;
+}
+
 int vg_hex4(const char *s)
 {
 	int x = 0;

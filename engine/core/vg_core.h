@@ -142,6 +142,41 @@ static inline int vg_hex_digit(char c)
 /** @return the value of the four hexadecimal digits at s, or -1 when they are not
  *  four hex digits (reads s[0..3] only up to the first that is not). */
 int vg_hex4(const char *s);
+/** @return the length of the valid UTF-8 sequence at s (s[0] >= 0x80; avail bytes
+ *  there), or 0 when it is not one (overlong forms, surrogates and code points past
+ *  U+10FFFF are not). */
+static inline size_t vg_utf8_seq(const unsigned char *s, size_t avail)
+{
+	unsigned char c = s[0];
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xBF;
+
+	if (c >= 0xC2 && c <= 0xDF)
+		n = 2;
+	else if (c >= 0xE0 && c <= 0xEF) {
+		n = 3;
+		if (c == 0xE0)
+			lo = 0xA0;
+		else if (c == 0xED)
+			hi = 0x9F; /* no UTF-16 surrogates */
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		n = 4;
+		if (c == 0xF0)
+			lo = 0x90;
+		else if (c == 0xF4)
+			hi = 0x8F;
+	} else
+		return 0;
+	if (avail < n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t k = 2; k < n; k++)
+		if (s[k] < 0x80 || s[k] > 0xBF)
+			return 0;
+	return n;
+}
+/** @return the offset of the first byte of s[0..len) that is not valid UTF-8, or
+ *  len (ASCII runs 8 bytes a step). */
+size_t vg_utf8_check(const char *s, size_t len);
 /** @brief Write code point cp (at most 0x10FFFF) as UTF-8 into out (room for 4).
  *  @return the bytes written, 1 to 4. */
 size_t vg_utf8_put(char *out, uint32_t cp);

@@ -111,6 +111,12 @@ START_TEST(json_unescape_decodes_and_keeps_what_is_not_json)
 	ck_assert_int_eq(vg_hex_digit('F'), 15);
 	ck_assert_int_eq(vg_hex_digit('g'), -1);
 	ck_assert_int_eq(vg_hex_digit('@'), -1);
+	/* UTF-8 validity: the offset of the first bad byte */
+	ck_assert_uint_eq(vg_utf8_check("abcdefghij\xc3\xa9k", 13), 13);
+	ck_assert_uint_eq(vg_utf8_check("abcdefghijkl\xff", 13), 12);
+	ck_assert_uint_eq(vg_utf8_check("\xe6\x97\xa5\xe6\x9c", 5), 3); /* cut */
+	ck_assert_uint_eq(vg_utf8_check("\xc0\xaf", 2), 0);             /* overlong */
+	ck_assert_uint_eq(vg_utf8_check("\xed\xa0\x80", 3), 0);         /* surrogate */
 	char u[4];
 	ck_assert_uint_eq(vg_utf8_put(u, 0x7f), 1);
 	ck_assert_uint_eq(vg_utf8_put(u, 0x7ff), 2);
