@@ -54,9 +54,13 @@ struct vg_pattern {
 	char *text;
 	size_t len;
 	uint8_t *kinds;
-	bool has_one;     /* GLOB: holds a '?' (one UTF-8 character, so a value that is
-	                     not ASCII is matched character by character) */
-	pcre2_code *re;   /* RE */
+	bool has_one; /* GLOB: holds a '?' (one UTF-8 character, so a value that is
+	                 not ASCII is matched character by character) */
+	/* RE: compiled for valid UTF-8 subjects (JIT), and with
+	 * PCRE2_MATCH_INVALID_UTF for the others (interpreted): PCRE2 10.42's JIT
+	 * with MATCH_INVALID_UTF has \S, \D and \W match no character that is not
+	 * ASCII (PCRE2 issue 224, fixed in 10.43) */
+	pcre2_code *re, *re_any;
 	double num;       /* GT..LTE, EXISTS */
 	uint8_t addr[16]; /* CIDR: network, family-sized */
 	int family;       /* 4 or 6 */

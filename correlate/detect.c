@@ -56,6 +56,7 @@ void vg_pattern_free(struct vg_pattern *p)
 	free(p->kinds);
 	free(p->seq);
 	pcre2_code_free(p->re);
+	pcre2_code_free(p->re_any);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -719,12 +720,20 @@ static bool seq_match(const char *seq, uint16_t nseq, const char *s, size_t n)
 /* Regex re on s[0..n): the JIT's fast path (rules.c JIT-compiles every regex; the
  * patterns allow invalid UTF, so neither entry checks the subject), pcre2_match
  * when the JIT did not compile it. */
-static bool re_match(const pcre2_code *re, const char *s, size_t n,
+/* Regex p against s[0..n): a valid UTF-8 subject through the JIT (which checks no
+ * UTF-8), any other through the copy compiled to take invalid UTF-8. */
+static bool re_match(const struct vg_pattern *p, const char *s, size_t n,
                      const struct vg_menv *env)
 {
-	int rc = pcre2_jit_match(re, (PCRE2_SPTR)s, n, 0, 0, env->md, env->mctx);
-	if (rc == PCRE2_ERROR_JIT_BADOPTION)
-		rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, env->md, env->mctx);
+	int rc;
+	if (vg_utf8_check(s, n) == n) {
+		rc = pcre2_jit_match(p->re, (PCRE2_SPTR)s, n, 0, 0, env->md, env->mctx);
+		if (rc == PCRE2_ERROR_JIT_BADOPTION) /* no JIT code */
+			rc = pcre2_match(p->re, (PCRE2_SPTR)s, n, 0, PCRE2_NO_UTF_CHECK,
+			                 env->md, env->mctx);
+	} else {
+		rc = pcre2_match(p->re_any, (PCRE2_SPTR)s, n, 0, 0, env->md, env->mctx);
+	}
 	return rc >= 0;
 }
 
@@ -775,7 +784,7 @@ value_match(const struct vg_pattern *p, vg_field f, const struct vg_value *v, ui
 			if (l && p->seq_exact && utf8_valid(v->ptr, v->len))
 				return true;
 		}
-		return re_match(p->re, v->ptr, v->len, env);
+		return re_match(p, v->ptr, v->len, env);
 	case VG_MOP_CIDR: return v && cidr_match(p, v);
 	case VG_MOP_GT: return have && d > p->num;
 	case VG_MOP_GTE: return have && d >= p->num;

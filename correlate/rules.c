@@ -552,7 +552,7 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 	if (m->on[MOD_RE]) {
 		int errcode;
 		PCRE2_SIZE erroff;
-		uint32_t opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+		uint32_t opts = PCRE2_UTF;
 		if (m->on[MOD_RE_I])
 			opts |= PCRE2_CASELESS;
 		if (m->on[MOD_RE_M])
@@ -568,13 +568,25 @@ static bool compile_value(struct loader *ld, const yaml_node_t *vn, const char *
 			         (size_t)erroff, (const char *)emsg);
 			return false;
 		}
-		/* JIT is an optimisation: a pattern JIT rejects still runs interpreted */
+		/* JIT is an optimisation: a pattern JIT rejects still runs interpreted.
+		 * Subjects that are not valid UTF-8 go to a copy compiled to take them
+		 * (see struct vg_pattern), never JIT-compiled */
 		(void)pcre2_jit_compile(p->re, PCRE2_JIT_COMPLETE);
+		p->re_any =
+		    pcre2_compile((PCRE2_SPTR)s, slen, opts | PCRE2_MATCH_INVALID_UTF,
+		                  &errcode, &erroff, NULL);
+		if (!p->re_any) {
+			pcre2_code_free(p->re);
+			p->re = NULL;
+			ld->nomem = true;
+			return false;
+		}
 		/* the source, for the detection index's required literals (prefilter.c)
 		 */
 		if (!(p->text = strndup(s, slen))) {
 			pcre2_code_free(p->re);
-			p->re = NULL;
+			pcre2_code_free(p->re_any);
+			p->re = p->re_any = NULL;
 			ld->nomem = true;
 			return false;
 		}
