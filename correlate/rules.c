@@ -1375,12 +1375,15 @@ static int parse_primary(struct cparse *cp)
 	           strcmp(cp->tok, "any") == 0) {
 		bool all = strcmp(cp->tok, "all") == 0;
 		size_t save = cp->pos;
+		/* "1", "all" or "any": a search identifier unless "of" follows */
+		char word[sizeof(cp->tok)];
+		snprintf(word, sizeof(word), "%s", cp->tok);
 		ctok(cp);
 		if (strcmp(cp->tok, "of") == 0)
 			r = parse_of(cp, all);
 		else {
 			cp->pos = save;
-			snprintf(cp->tok, sizeof(cp->tok), "%s", all ? "all" : "1");
+			snprintf(cp->tok, sizeof(cp->tok), "%s", word);
 			goto ident;
 		}
 	} else if (strcmp(cp->tok, "|") == 0) {

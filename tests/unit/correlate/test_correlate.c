@@ -1848,6 +1848,14 @@ START_TEST(conditions)
 	ck_assert(hit(rs, mkev(T0, "b", "1", NULL)));
 	ck_assert(!hit(rs, mkev(T0, "b", "2", NULL)));
 	vg_ruleset_destroy(rs);
+	/* "any" and "all" not followed by "of" are search identifiers (a selection
+	 * named any read as "1" and failed to load) */
+	rs = load_ok("title: c\nid: c\nlogsource: {product: linux}\n"
+	             "detection:\n  any: {a: '1'}\n  all: {b: '1'}\n"
+	             "  condition: any and not all\n");
+	ck_assert(hit(rs, mkev(T0, "a", "1", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "a", "1", "b", "1", NULL)));
+	vg_ruleset_destroy(rs);
 	/* list of maps is OR, map is AND */
 	rs = sel_rule("    - {a: '1', b: '1'}\n    - {f: '1'}\n");
 	ck_assert(hit(rs, mkev(T0, "a", "1", "b", "1", NULL)));
