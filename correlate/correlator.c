@@ -539,6 +539,8 @@ static void snapshot_f(const struct vg_correlator *c, const struct vg_corr *corr
 	vg_buf_reset(out);
 	for (size_t i = 0; corr && i < corr->ngroup; i++) {
 		const struct vg_value *v = vg_event_get(ev, gf[i]);
+		if (v && v->kind == VG_VK_NULL)
+			v = NULL; /* as in the key: a null is no value ("field=") */
 		int32_t f = -(gf[i] + 1);
 		uint32_t len = v ? v->len : 0;
 		vg_buf_append(out, &f, sizeof(f));

@@ -498,14 +498,22 @@ static vg_err wazuh_unescape(struct vg_arena *arena, const char *v, size_t vlen,
 }
 
 /* The alias part of a leaf (kp->alias >= 0): set the alias's ECS field unless an
- * ECS key or an alias listed before it has set it. */
+ * ECS key or an alias listed before it has set it.  A null sets it to null only
+ * while nothing has set it, and claims no priority (any value still wins): the
+ * field is present, as `exists` asks of the vendor name a rule reads through it. */
 static HOT_INLINE void alias_set(struct vgp_json_state *st, int32_t alias, const char *v,
                                  size_t vlen, enum vg_value_kind kind)
 {
 	const struct vgp_aliases *al = &st->parser->aliases;
 	const struct vgp_keyinfo *ki = &al->infos[alias];
-	if (ki->target >= 0 && kind != VG_VK_NULL && st->prio[ki->target] > ki->prio) {
-		st->prio[ki->target] = ki->prio;
+	if (ki->target < 0)
+		return;
+	if (kind != VG_VK_NULL) {
+		if (st->prio[ki->target] > ki->prio) {
+			st->prio[ki->target] = ki->prio;
+			vgp_set(st->ev, al->targets[ki->target], v, vlen, kind);
+		}
+	} else if (!vg_event_get(st->ev, al->targets[ki->target])) {
 		vgp_set(st->ev, al->targets[ki->target], v, vlen, kind);
 	}
 }

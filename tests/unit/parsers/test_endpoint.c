@@ -1038,6 +1038,28 @@ START_TEST(windows_short_names)
 	    "Defender\"}},\"EventID\":1119,\"Computer\":\"ws2\"},"
 	    "\"EventData\":{\"Source Name\":\"Real-Time Protection\",\"Threat Name\":"
 	    "\"Tool:Win32/EICAR_Test_File\",\"Detection User\":\"ws2\\\\bob\"}}}");
+	/* a vendor key set to null sets its ECS field to null while nothing sets
+	 * it (CommandLine|exists reads process.command_line: it was unset), and a
+	 * value there still wins over the null */
+	ev = parse_ok(VG_FMT_JSON, "{\"EventID\":1,\"Channel\":\"Microsoft-Windows-"
+	                           "Sysmon/Operational\",\"CommandLine\":null}");
+	const struct vg_value *cl = vg_event_get(
+	    ev, vg_field_intern("process.command_line", strlen("process.command_line")));
+	ck_assert(cl && cl->kind == VG_VK_NULL);
+	ev = parse_ok(VG_FMT_JSON, "{\"EventID\":1,\"Channel\":\"Microsoft-Windows-"
+	                           "Sysmon/Operational\",\"CommandLine\":null,"
+	                           "\"process\":{\"command_line\":\"real\"}}");
+	expect(ev, "process.command_line", "real");
+	ev = parse_ok(VG_FMT_JSON, "{\"process\":{\"command_line\":\"real\"},"
+	                           "\"CommandLine\":null}");
+	expect(ev, "process.command_line", "real");
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"Event\":{\"System\":{\"Provider\":{\"#attributes\":{\"Name\":"
+	    "\"Microsoft-Windows-Windows "
+	    "Defender\"}},\"EventID\":1119,\"Computer\":\"ws2\"},"
+	    "\"EventData\":{\"Source Name\":\"Real-Time Protection\",\"Threat Name\":"
+	    "\"Tool:Win32/EICAR_Test_File\",\"Detection User\":\"ws2\\\\bob\"}}}");
 	expect(ev, "SourceName", "Real-Time Protection");
 	expect(ev, "ThreatName", "Tool:Win32/EICAR_Test_File");
 	expect(ev, "Event.EventData.Source Name", "Real-Time Protection");
