@@ -1133,6 +1133,7 @@ static uint32_t lit_intern_fold(struct lbuild *b, vg_field f, uint8_t shape,
  * ANY / ANYCRLF, where '.' at least never matches '\n' (*lines). */
 struct reopts {
 	bool caseless, lines, exact_dot; /* exact_dot: '.' is "any but \n" or "any" */
+	bool lf_newline; /* '\n' is a newline (LF, ANY, ANYCRLF): \N never matches it */
 	bool dotall;
 	bool lead_i; /* the pattern starts with "(?i)" (its only option setting) */
 };
@@ -1170,8 +1171,9 @@ static bool re_readable(const struct vg_pattern *p, struct reopts *o)
 		settings++;
 	}
 	o->lead_i = settings == 1 && strncmp(p->text, "(?i)", 4) == 0;
-	o->lines = !o->dotall && (nl == PCRE2_NEWLINE_LF || nl == PCRE2_NEWLINE_ANY ||
-	                          nl == PCRE2_NEWLINE_ANYCRLF);
+	o->lf_newline = nl == PCRE2_NEWLINE_LF || nl == PCRE2_NEWLINE_ANY ||
+	                nl == PCRE2_NEWLINE_ANYCRLF;
+	o->lines = !o->dotall && o->lf_newline;
 	o->exact_dot = o->dotall || nl == PCRE2_NEWLINE_LF;
 	return true;
 }
@@ -1259,6 +1261,7 @@ struct rerun {
 	uint32_t bfreq; /* rarest gram of best (UINT32_MAX: shorter than GRAM) */
 	bool nl;        /* something since the previous run may match '\n' */
 	bool cur_nl;    /* ... as of the start of cur */
+	bool cut_nl;    /* a '\n' of the run is past the RUN_MAX bytes cur keeps */
 };
 
 static void seq_add(struct reseq *q, const char *run, size_t n, bool nl)
@@ -1282,8 +1285,10 @@ static void run_end(struct rerun *r, const struct gfreq *gf, struct reseq *q)
 {
 	if (r->ncur) {
 		seq_add(q, r->cur, r->ncur, r->cur_nl);
-		/* a run holding '\n' spans lines: what follows is not on its first */
-		r->nl = memchr(r->cur, '\n', r->ncur) != NULL;
+		/* a run holding '\n' spans lines: what follows is not on its first
+		 * (nor when the '\n' was past the bytes kept) */
+		r->nl = memchr(r->cur, '\n', r->ncur) != NULL || r->cut_nl;
+		r->cut_nl = false;
 		size_t end;
 		uint32_t f =
 		    r->ncur >= GRAM ? rarest_gram(gf, r->cur, r->ncur, &end) : UINT32_MAX;
@@ -1378,7 +1383,9 @@ static size_t re_literals(const struct vg_pattern *p, const struct gfreq *gf,
 			if (strchr("DWsSHvVRX", e))
 				break; /* classes that may match a newline */
 			if (e == 'N' && !(i < n && s[i] == '{')) {
-				nl = false;
+				/* any character but a newline: '\n' under CR, CRLF
+				 * or NUL conventions ("(*CRLF)") */
+				nl = !o.lf_newline;
 				break;
 			}
 			if (e == 'p' || e == 'P' || e == 'x') {
@@ -1483,10 +1490,12 @@ static size_t re_literals(const struct vg_pattern *p, const struct gfreq *gf,
 				ex = false;
 			if (r.ncur == 0)
 				r.cur_nl = r.nl;
-			if (r.ncur < RUN_MAX)
+			if (r.ncur < RUN_MAX) {
 				r.cur[r.ncur++] = (char)fold((unsigned char)lit);
-			else
+			} else {
 				ex = false;
+				r.cut_nl |= lit == '\n';
+			}
 			if (quant) /* what follows need not be adjacent */
 				run_end(&r, gf, nalt == 0 ? seq : NULL);
 		} else {

@@ -425,6 +425,21 @@ START_TEST(mod_re)
 	ck_assert(hit(rs, mkev(T0, "process.command_line",
 	                       "\xff\xfe C:\\Users\\Jos\xc3\xa9\\AppData", NULL)));
 	vg_ruleset_destroy(rs);
+	/* the regex pre-check (runs in order, on one line unless something between
+	 * may match '\n'): a '\n' past the 64 bytes a run keeps, and \N under a
+	 * convention where '\n' is no newline, were taken as "same line" */
+	char sub[160], pat[200];
+	memset(sub, 'x', 64);
+	memcpy(sub + 64, "\nbzzz", 6);
+	sub[70] = '\0';
+	snprintf(pat, sizeof(pat), "    message|re: '%.64s\\nb+zzz'\n", sub);
+	rs = sel_rule(pat);
+	ck_assert(hit(rs, mkev(T0, "message", sub, NULL)));
+	vg_ruleset_destroy(rs);
+	rs = sel_rule("    message|re: '(*CRLF)foo\\Nbar'\n");
+	ck_assert(hit(rs, mkev(T0, "message", "foo\nbar", NULL)));
+	ck_assert(!hit(rs, mkev(T0, "message", "foo\r\nbar", NULL)));
+	vg_ruleset_destroy(rs);
 	rs = sel_rule("    message|re: '^\\D\\W\\S$'\n");
 	ck_assert(hit(rs, mkev(T0, "message", "\xc3\xa9\xe2\x80\x94\xe6\x97\xa5", NULL)));
 	ck_assert(!hit(rs, mkev(T0, "message", "1\xe2\x80\x94\xe6\x97\xa5", NULL)));
