@@ -498,9 +498,10 @@ static vg_err wazuh_unescape(struct vg_arena *arena, const char *v, size_t vlen,
 }
 
 /* The alias part of a leaf (kp->alias >= 0): set the alias's ECS field unless an
- * ECS key or an alias listed before it has set it.  A null sets it to null only
- * while nothing has set it, and claims no priority (any value still wins): the
- * field is present, as `exists` asks of the vendor name a rule reads through it. */
+ * ECS key or an alias listed before it has set it.  A null is noted for the end
+ * of the record (null_aliases): the field is present, as `exists` asks of the
+ * vendor name a rule reads through it, unless any value sets it -- a key, an
+ * alias, or a fallback of the record's shape (a Wazuh agent.name for host.name). */
 static HOT_INLINE void alias_set(struct vgp_json_state *st, int32_t alias, const char *v,
                                  size_t vlen, enum vg_value_kind kind)
 {
@@ -508,13 +509,23 @@ static HOT_INLINE void alias_set(struct vgp_json_state *st, int32_t alias, const
 	const struct vgp_keyinfo *ki = &al->infos[alias];
 	if (ki->target < 0)
 		return;
-	if (kind != VG_VK_NULL) {
-		if (st->prio[ki->target] > ki->prio) {
-			st->prio[ki->target] = ki->prio;
-			vgp_set(st->ev, al->targets[ki->target], v, vlen, kind);
-		}
-	} else if (!vg_event_get(st->ev, al->targets[ki->target])) {
+	if (kind == VG_VK_NULL) {
+		if (st->nnull_alias < VGP_NULL_ALIASES)
+			st->null_alias[st->nnull_alias++] = ki->target;
+	} else if (st->prio[ki->target] > ki->prio) {
+		st->prio[ki->target] = ki->prio;
 		vgp_set(st->ev, al->targets[ki->target], v, vlen, kind);
+	}
+}
+
+/* The alias targets a vendor key set to null, and nothing else: null. */
+static void null_aliases(struct vgp_json_state *st)
+{
+	const struct vgp_aliases *al = &st->parser->aliases;
+	for (uint32_t i = 0; i < st->nnull_alias; i++) {
+		vg_field f = al->targets[st->null_alias[i]];
+		if (!vg_event_get(st->ev, f))
+			vgp_set(st->ev, f, "null", 4, VG_VK_NULL);
 	}
 }
 
@@ -1650,6 +1661,7 @@ vg_err vgp_parse_json_event(const struct vg_parser *parser, struct vg_parse_ctx 
 		return err;
 	if (windows && !shape && (err = windows_category(parser, st, ds)))
 		return err;
+	null_aliases(st);
 	err = set_lit(ev, id->vigil_format, "json");
 	ctx->vals_hint = ev->nset < VGP_VALS_HINT_MAX ? ev->nset : VGP_VALS_HINT_MAX;
 	return err;

@@ -390,6 +390,12 @@ struct vgp_json_state {
 	struct vgp_keycache_entry *last, *pred;
 	struct vgp_jp *jp;  /* the record's reader: its decoded-value room */
 	uint64_t slots_set; /* bit i: slot[i] was set (json_event.c clears those) */
+	/* alias targets a vendor key set to null (json_event.c, alias_set): set to
+	 * null at the end of the record when nothing else has set them (the first
+	 * VGP_NULL_ALIASES of a record) */
+#define VGP_NULL_ALIASES 8
+	int32_t null_alias[VGP_NULL_ALIASES];
+	uint32_t nnull_alias;
 	/* slot[] stays the last member: per record, json_event.c zeroes the state
 	 * up to it and only the slots the last record set */
 	struct vg_str slot[VGP_JS_COUNT];

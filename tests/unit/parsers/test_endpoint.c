@@ -1053,6 +1053,17 @@ START_TEST(windows_short_names)
 	ev = parse_ok(VG_FMT_JSON, "{\"process\":{\"command_line\":\"real\"},"
 	                           "\"CommandLine\":null}");
 	expect(ev, "process.command_line", "real");
+	/* nor over a fallback of the record's shape: a Wazuh alert's agent.name
+	 * for host.name, data.srcuser for user.name */
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"timestamp\":\"2024-01-01T00:00:00.000+0000\",\"rule\":{"
+	              "\"level\":5,\"description\":\"x\",\"id\":\"1\"},\"agent\":{"
+	              "\"id\":\"001\",\"name\":\"web01\"},\"manager\":{\"name\":"
+	              "\"m\"},\"data\":{\"hostname\":null,\"username\":null,"
+	              "\"srcuser\":\"violet\"},\"location\":\"x\",\"decoder\":{"
+	              "\"name\":\"d\"}}");
+	expect(ev, "host.name", "web01");
+	expect(ev, "user.name", "violet");
 	ev = parse_ok(
 	    VG_FMT_JSON,
 	    "{\"Event\":{\"System\":{\"Provider\":{\"#attributes\":{\"Name\":"
