@@ -1179,7 +1179,9 @@ static struct group *group_get(struct vg_correlator *c, uint32_t k, uint64_t h,
 		if (r->kind == G_FIXED)
 			SNAP(g)->len = 0;
 	}
-	g->first_ts = g->newest_ts = VG_TIME_NONE;
+	/* no deadline yet (a pooled group's old one would be taken for its own):
+	 * the caller sets one and places the group by it */
+	g->first_ts = g->newest_ts = g->deadline = VG_TIME_NONE;
 	g->prev = g->next = NULL;
 	g->hnext = c->table[h & (c->nbuckets - 1)];
 	c->table[h & (c->nbuckets - 1)] = g;
@@ -1746,8 +1748,11 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 	/* the partition exists: the event (or the alert it stands for) came in
 	 * through it */
 	struct partition *pt = vg_corr_part(c, itopic, ev->src.partition, false);
-	if (!pt)
+	if (!pt) {
+		if (fresh) /* nothing in it, and no deadline to place it by */
+			group_remove(c, g);
 		return;
+	}
 	struct evref ref = mkref(ev->ts, (uint32_t)(pt - c->parts), ev->src.offset);
 	struct rstate *r = &c->rules[k];
 	if (corr->type == VG_CORR_EVENT_COUNT && corr->eager) {
@@ -1824,8 +1829,16 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			vg_time lo = ev->ts - lo_off, hi = ev->ts + hi_off;
 			if (GX(g)->u.ab.exp_ts != VG_TIME_NONE &&
 			    ((GX(g)->u.ab.exp_ts >= lo && GX(g)->u.ab.exp_ts <= hi) ||
-			     (g->first_ts >= lo && g->first_ts <= hi)))
-				return; /* an expected event is in the window */
+			     (g->first_ts >= lo && g->first_ts <= hi))) {
+				/* an expected event is in the window; a group opened
+				 * again above keeps the expected times as an
+				 * expected-only group does */
+				if (g->deadline == VG_TIME_NONE) {
+					g->deadline = GX(g)->u.ab.exp_ts + span + lo_off;
+					place(r, g);
+				}
+				return;
+			}
 			vg_time exp_lo = g->first_ts, exp_hi = GX(g)->u.ab.exp_ts;
 			GX(g)->nevs = 0;
 			if (GX(g)->eb)

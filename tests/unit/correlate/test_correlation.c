@@ -1050,6 +1050,20 @@ START_TEST(windows_close_when_the_watermark_passes_their_end)
 	advance(&fx, T0 + 14 * SEC); /* U2's [5, 13] */
 	ck_assert_uint_eq(count_of("outer"), 2);
 	fx_free(&fx);
+	/* a group taken from the pool kept its old deadline: when the new window
+	 * ended at the same time, it was not placed, and waited behind C's */
+	fx_init(&fx,
+	        ABC_RULES "title: Few\nid: few\ncorrelation:\n  type: event_count\n"
+	                  "  rules: [a]\n  group-by: [user.name]\n  timespan: 10s\n"
+	                  "  condition: {gte: 1, lte: 5}\n",
+	        60 * SEC, 2);
+	feed(&fx, T0, "event.action", "a", "user.name", "A", NULL);
+	feed(&fx, T0 + 20 * SEC, "event.action", "a", "user.name", "C", NULL);
+	feed(&fx, T0, "event.action", "a", "user.name", "B", NULL); /* evicts A */
+	advance(&fx, T0 + 15 * SEC);
+	ck_assert_uint_eq(count_of("few"), 1);
+	ck_assert_str_eq(first_of("few")->key, "user.name=B");
+	fx_free(&fx);
 }
 END_TEST
 
