@@ -364,15 +364,24 @@ static void list_unlink(struct rstate *r, struct group *g)
 	g->prev = g->next = NULL;
 }
 
-static void list_append(struct rstate *r, struct group *g)
+/* Link g into r's list right after `after` (NULL: first). */
+static void list_insert_after(struct rstate *r, struct group *after, struct group *g)
 {
-	g->prev = r->tail;
-	g->next = NULL;
-	if (r->tail)
-		r->tail->next = g;
+	g->prev = after;
+	g->next = after ? after->next : r->head;
+	if (g->next)
+		g->next->prev = g;
+	else
+		r->tail = g;
+	if (after)
+		after->next = g;
 	else
 		r->head = g;
-	r->tail = g;
+}
+
+static void list_append(struct rstate *r, struct group *g)
+{
+	list_insert_after(r, r->tail, g);
 }
 
 /* ---- the deadline heap (struct rstate): groups whose deadline is earlier than
@@ -456,16 +465,7 @@ static void place(struct rstate *r, struct group *g)
 			struct group *after = r->tail;
 			while (after && after->deadline > g->deadline)
 				after = after->prev;
-			g->prev = after;
-			g->next = after ? after->next : r->head;
-			if (g->next)
-				g->next->prev = g;
-			else
-				r->tail = g;
-			if (after)
-				after->next = g;
-			else
-				r->head = g;
+			list_insert_after(r, after, g);
 			return;
 		}
 		r->heap = nh;
@@ -651,6 +651,16 @@ static void fields_from_snap(struct vg_correlator *c, const struct vg_buf *snap,
 	a->nfields = c->strs.oom ? 0 : n;
 }
 
+/* An event's position as hashed into alert ids: its offset (8 bytes), then its
+ * partition (4), little-endian. */
+static void pos_bytes(const struct vg_source *e, uint8_t pos[12])
+{
+	for (int i = 0; i < 8; i++)
+		pos[i] = (uint8_t)((uint64_t)e->offset >> (8 * i));
+	for (int i = 0; i < 4; i++)
+		pos[8 + i] = (uint8_t)((uint32_t)e->partition >> (8 * i));
+}
+
 /* The id of alert a: a hash of its rule, group key and first time, and of where
  * its events are -- for a stand-alone hit (solo) the event's position, for a
  * group the positions of the events it lists (a->events, summed: in any order),
@@ -671,16 +681,11 @@ static void alert_id(struct vg_correlator *c, struct vg_alert *a,
 	for (int i = 0; i < 8; i++)
 		ts[i] = (uint8_t)(t >> (8 * i));
 	vg_buf_append(b, ts, 8);
+	uint8_t pos[12];
 	if (solo) {
 		/* stand-alone hits have no group: the event's position tells them apart
 		 */
-		uint8_t pos[12];
-		uint64_t o = (uint64_t)solo->offset;
-		uint32_t p = (uint32_t)solo->partition;
-		for (int i = 0; i < 8; i++)
-			pos[i] = (uint8_t)(o >> (8 * i));
-		for (int i = 0; i < 4; i++)
-			pos[8 + i] = (uint8_t)(p >> (8 * i));
+		pos_bytes(solo, pos);
 		if (solo->topic)
 			vg_buf_puts(b, solo->topic);
 		vg_buf_putc(b, '\0');
@@ -689,12 +694,8 @@ static void alert_id(struct vg_correlator *c, struct vg_alert *a,
 	uint64_t h = vg_hash64(b->data ? b->data : "", b->len, 0);
 	for (size_t i = 0; !solo && i < a->nevents; i++) {
 		const struct vg_source *e = &a->events[i];
-		uint8_t pos[12];
-		for (int j = 0; j < 8; j++)
-			pos[j] = (uint8_t)((uint64_t)e->offset >> (8 * j));
-		for (int j = 0; j < 4; j++)
-			pos[8 + j] = (uint8_t)((uint32_t)e->partition >> (8 * j));
 		uint64_t th = e->topic ? vg_hash64(e->topic, strlen(e->topic), 1) : 0;
+		pos_bytes(e, pos);
 		h += vg_hash64(pos, sizeof(pos), th);
 	}
 	vg_hex64(h, a->id);
@@ -1084,23 +1085,22 @@ static void expire(struct vg_correlator *c, vg_alert_fn fn, void *fn_ctx)
 	vg_corr_expire_at(c, c->low_wm, fn, fn_ctx);
 }
 
+/* r's group to evict first: its list's head (least recently touched, or oldest
+ * opened), else its heap's top; NULL when r has none. */
+static struct group *evictable(const struct rstate *r)
+{
+	return r->head ? r->head : r->nheap ? r->heap[0] : NULL;
+}
+
 static void evict_one(struct vg_correlator *c, struct rstate *prefer)
 {
-	/* per rule its list's head (least recently touched, or oldest opened), else
-	 * its heap's top */
-	struct group *victim = prefer ? prefer->head : NULL;
-	if (!victim && prefer && prefer->nheap)
-		victim = prefer->heap[0];
-	if (!victim) {
+	struct group *victim = prefer ? evictable(prefer) : NULL;
+	if (!victim) /* the least recently touched of every rule's first */
 		for (size_t k = 0; k < c->nrules; k++) {
-			struct rstate *r = &c->rules[k];
-			struct group *g = r->head    ? r->head
-			                  : r->nheap ? r->heap[0]
-			                             : NULL;
+			struct group *g = evictable(&c->rules[k]);
 			if (g && (!victim || g->newest_ts < victim->newest_ts))
 				victim = g;
 		}
-	}
 	if (!victim)
 		return;
 	group_remove(c, victim);
@@ -1768,8 +1768,10 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 	bool sliding = corr->eager || corr->type == VG_CORR_TEMPORAL ||
 	               corr->type == VG_CORR_TEMPORAL_ORDERED;
 	if (sliding) {
-		/* value_count (lower bound) and temporal: sliding windows */
-		if (!added_before(c, r, g) && !window_add(c, g, corr, ref)) {
+		/* value_count (lower bound) and temporal: sliding windows; a temporal
+		 * kind is fed an event once per rule it hits (value_count once) */
+		bool again = corr->type != VG_CORR_VALUE_COUNT && added_before(c, r, g);
+		if (!again && !window_add(c, g, corr, ref)) {
 			group_remove(c, g);
 			return;
 		}
@@ -1807,6 +1809,9 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		vg_time span = corr->timespan;
 		vg_time lo_off = corr->expect == 0 ? 0 : span;
 		vg_time hi_off = corr->expect == 1 ? 0 : span;
+		/* how long a group holding only expected times keeps them past the
+		 * newest */
+		vg_time keep = span + lo_off;
 		if (kref == 0) {
 			vg_time trig = GX(g)->u.ab.trig;
 			if (trig != VG_TIME_NONE && trig <= ev->ts) {
@@ -1834,7 +1839,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 				 * again above keeps the expected times as an
 				 * expected-only group does */
 				if (g->deadline == VG_TIME_NONE) {
-					g->deadline = GX(g)->u.ab.exp_ts + span + lo_off;
+					g->deadline = GX(g)->u.ab.exp_ts + keep;
 					place(r, g);
 				}
 				return;
@@ -1872,8 +1877,8 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		if (ev->ts > g->newest_ts)
 			g->newest_ts = ev->ts;
 		if (GX(g)->u.ab.trig == VG_TIME_NONE &&
-		    g->deadline != GX(g)->u.ab.exp_ts + span + lo_off) {
-			g->deadline = GX(g)->u.ab.exp_ts + span + lo_off;
+		    g->deadline != GX(g)->u.ab.exp_ts + keep) {
+			g->deadline = GX(g)->u.ab.exp_ts + keep;
 			place(r, g);
 		}
 		return;

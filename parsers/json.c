@@ -40,23 +40,6 @@ const unsigned char *vgp_jp_fail(struct vgp_jp *p, const char *what,
 	return NULL;
 }
 
-/* The byte the one-character escape \e stands for; -1 for 'u' and for what JSON
- * does not allow. */
-static inline int simple_escape(unsigned char e)
-{
-	switch (e) {
-	case '"':
-	case '\\':
-	case '/': return e;
-	case 'b': return '\b';
-	case 'f': return '\f';
-	case 'n': return '\n';
-	case 'r': return '\r';
-	case 't': return '\t';
-	default: return -1;
-	}
-}
-
 /* See json_walk.h. */
 const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
                                       const unsigned char *c, bool *esc)
@@ -80,7 +63,7 @@ const unsigned char *vgp_jp_scan_slow(struct vgp_jp *p, const unsigned char *q,
 				if (vg_hex4((const char *)c + 2) < 0)
 					return vgp_jp_fail(p, "invalid \\u escape", c);
 				c += 6;
-			} else if (simple_escape(c[1]) >= 0) {
+			} else if (vg_json_escape_byte(c[1]) >= 0) {
 				c += 2;
 			} else {
 				return vgp_jp_fail(p, "invalid escape", c);
@@ -142,7 +125,7 @@ size_t vgp_jp_unescape(const char *s, size_t n, char *out, size_t room, const ch
 			i += 4 + used;
 			o += vg_utf8_put(out + o, cp);
 		} else {
-			out[o++] = (char)simple_escape(e);
+			out[o++] = (char)vg_json_escape_byte(e);
 		}
 	}
 	return o;
@@ -211,7 +194,7 @@ const unsigned char *vgp_jp_string_value(struct vgp_jp *p, const unsigned char *
 				c += 6 + used;
 				o += vg_utf8_put(buf + o, cp);
 			} else {
-				int e = simple_escape(c[1]);
+				int e = vg_json_escape_byte(c[1]);
 				if (e < 0)
 					return vgp_jp_fail(p, "invalid escape", c);
 				buf[o++] = (char)e;

@@ -127,10 +127,9 @@ size_t vg_utf8_check(const char *s, size_t len)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < len) {
-		uint64_t w = 0;
-		if (len - i >= 8)
-			memcpy(&w, u + i, 8);
-		if (len - i >= 8 && !(w & UINT64_C(0x8080808080808080))) {
+		uint64_t w;
+		if (len - i >= 8 && (memcpy(&w, u + i, 8), true) &&
+		    !(w & UINT64_C(0x8080808080808080))) {
 			i += 8; /* eight ASCII bytes */
 			continue;
 		}
@@ -206,14 +205,10 @@ size_t vg_json_unescape(char *d, const char *s, size_t n)
 		}
 		char e = s[i + 1];
 		i += 2;
-		switch (e) {
-		case 'b': d[o++] = '\b'; continue;
-		case 'f': d[o++] = '\f'; continue;
-		case 'n': d[o++] = '\n'; continue;
-		case 'r': d[o++] = '\r'; continue;
-		case 't': d[o++] = '\t'; continue;
-		case 'u': break;
-		default: d[o++] = e; continue; /* \" \\ \/ (and what is not JSON) */
+		if (e != 'u') {
+			int b = vg_json_escape_byte((unsigned char)e);
+			d[o++] = b >= 0 ? (char)b : e; /* what is not JSON: the letter */
+			continue;
 		}
 		int u = i + 4 <= n ? vg_hex4(s + i) : -1;
 		if (u < 0) { /* not JSON: kept as it is */

@@ -184,6 +184,22 @@ size_t vg_utf8_put(char *out, uint32_t cp);
  *  high surrogate pairs with a valid `\uDC00`-`\uDFFF` escape in the n bytes at
  *  next (*used = 6, else 0); an unpaired surrogate is U+FFFD. */
 uint32_t vg_json_u_escape(unsigned u, const char *next, size_t n, size_t *used);
+/** @return the byte the one-character JSON escape `\e` stands for; -1 for `u` and
+ *  for what JSON does not allow. */
+static inline int vg_json_escape_byte(unsigned char e)
+{
+	switch (e) {
+	case '"':
+	case '\\':
+	case '/': return e;
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	default: return -1;
+	}
+}
 /** @brief Decode the content s[0..n) of a JSON string (between its quotes) into d,
  *  which has room for n bytes (decoding never grows the text).  Escapes JSON does
  *  not have are kept: `\x` as x, a `\u` without four hex digits as `\u`, a lone
