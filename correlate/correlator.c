@@ -732,7 +732,33 @@ static void pick_events(struct vg_correlator *c, const struct evref *refs, size_
 	a->events_truncated = a->event_count > k;
 }
 
-/* Per-partition max offsets of a ring of references (into px, at most pcap). */
+/* An extent of one event, ref. */
+static struct pext pext_of(struct evref ref)
+{
+	int64_t off = ref_off(&ref);
+	return (struct pext){ref_pidx(&ref), 1, off, off, ref.ts, ref.ts, ref.ts};
+}
+
+/* Take the event ref into extent p (of its partition). */
+static void pext_take(struct pext *p, struct evref ref)
+{
+	int64_t off = ref_off(&ref);
+	if (p->n < UINT32_MAX)
+		p->n++;
+	if (off < p->min_off)
+		p->min_off = off;
+	if (off > p->max_off) {
+		p->max_off = off;
+		p->max_ts = ref.ts;
+	}
+	if (ref.ts < p->lo_ts)
+		p->lo_ts = ref.ts;
+	if (ref.ts > p->hi_ts)
+		p->hi_ts = ref.ts;
+}
+
+/* Per-partition extents of a ring of references (n entries from head, capacity
+ * cap) into px (at most pcap), in order of first appearance. */
 static size_t extents_of(const struct evref *refs, size_t head, size_t n, size_t cap,
                          struct pext *px, size_t pcap)
 {
@@ -740,49 +766,24 @@ static size_t extents_of(const struct evref *refs, size_t head, size_t n, size_t
 	for (size_t i = 0; i < n; i++) {
 		const struct evref *r = &refs[(head + i) % cap];
 		size_t j;
-		int64_t off = ref_off(r);
 		for (j = 0; j < np; j++)
 			if (px[j].pidx == ref_pidx(r))
 				break;
 		if (j == np) {
 			if (np < pcap)
-				px[np++] = (struct pext){ref_pidx(r), off, off, r->ts};
+				px[np++] = pext_of(*r);
 			continue;
 		}
-		if (off > px[j].max_off) {
-			px[j].max_off = off;
-			px[j].max_ts = r->ts;
-		}
+		pext_take(&px[j], *r);
 	}
 	return np;
 }
 
-/* Per-partition extents of x's events into px (at most pcap), in order of first
- * appearance: what window_add keeps in eb->pexts once events are dropped. */
+/* Per-partition extents of x's events into px (at most pcap): what window_add
+ * keeps in eb->pexts once events are dropped. */
 static size_t extents_of_gx(const struct gx *x, struct pext *px, size_t pcap)
 {
-	const struct evref *evs = evs_of(x);
-	size_t np = 0;
-	for (size_t i = 0; i < x->nevs; i++) {
-		const struct evref *r = &evs[i];
-		int64_t off = ref_off(r);
-		size_t j;
-		for (j = 0; j < np; j++)
-			if (px[j].pidx == ref_pidx(r))
-				break;
-		if (j == np) {
-			if (np < pcap)
-				px[np++] = (struct pext){ref_pidx(r), off, off, r->ts};
-			continue;
-		}
-		if (off < px[j].min_off)
-			px[j].min_off = off;
-		if (off > px[j].max_off) {
-			px[j].max_off = off;
-			px[j].max_ts = r->ts;
-		}
-	}
-	return np;
+	return extents_of(evs_of(x), 0, x->nevs, x->nevs ? x->nevs : 1, px, pcap);
 }
 
 /* The extents of a gx group: kept, or derived into c->pxs. */
@@ -1245,21 +1246,18 @@ static bool ring_add(struct group *g, const struct vg_corr *corr, struct evref r
 	return true;
 }
 
-static bool pext_add(struct evblock *eb, struct evref ref)
+/* Add ref to eb's extents: to its partition's newest one -- unless the window
+ * slides (sliding; span: its timespan) and that one's oldest time is more than
+ * span before ref: then to a new one, so that the old ones leave the window in turn
+ * (slide_forget) instead of one extent holding the partition back at the group's
+ * first event for as long as the group is fed. */
+static bool pext_add(struct evblock *eb, struct evref ref, bool sliding, vg_time span)
 {
-	size_t j;
-	int64_t off = ref_off(&ref);
-	for (j = 0; j < eb->npexts; j++)
-		if (eb->pexts[j].pidx == ref_pidx(&ref))
-			break;
-	if (j < eb->npexts) {
-		struct pext *p = &eb->pexts[j];
-		if (off < p->min_off)
-			p->min_off = off;
-		if (off > p->max_off) {
-			p->max_off = off;
-			p->max_ts = ref.ts;
-		}
+	size_t j = eb->npexts;
+	while (j > 0 && eb->pexts[j - 1].pidx != ref_pidx(&ref))
+		j--;
+	if (j > 0 && !(sliding && eb->pexts[j - 1].lo_ts < ref.ts - span)) {
+		pext_take(&eb->pexts[j - 1], ref);
 		return true;
 	}
 	if (eb->npexts == eb->pxcap) {
@@ -1270,12 +1268,45 @@ static bool pext_add(struct evblock *eb, struct evref ref)
 		eb->pexts = np;
 		eb->pxcap = (uint32_t)ncap;
 	}
-	eb->pexts[eb->npexts++] = (struct pext){ref_pidx(&ref), off, off, ref.ts};
+	eb->pexts[eb->npexts++] = pext_of(ref);
 	return true;
 }
 
+/* A sliding group: forget its events older than lo (its newest time less the
+ * timespan: no window to come can hold them) -- the kept references before the
+ * first at or after lo, the extents whose newest event is before lo -- and count
+ * those left: the kept ones while every event is kept, else the extents' (which
+ * may hold events up to a timespan older than lo). */
+static void slide_forget(struct group *g, vg_time lo)
+{
+	struct gx *x = GX(g);
+	struct evref *e = x->eb ? x->eb->e : x->ev;
+	size_t d = 0;
+	while (d < x->nevs && e[d].ts < lo)
+		d++;
+	if (d) {
+		memmove(e, e + d, (x->nevs - d) * sizeof(*e));
+		x->nevs = (uint16_t)(x->nevs - d);
+	}
+	struct evblock *eb = x->eb;
+	uint64_t n = 0;
+	size_t o = 0;
+	for (size_t i = 0; eb && i < eb->npexts; i++)
+		if (eb->pexts[i].hi_ts >= lo) {
+			n += eb->pexts[i].n;
+			eb->pexts[o++] = eb->pexts[i];
+		}
+	if (eb)
+		eb->npexts = (uint32_t)o;
+	/* no extent left: every event since they began is older than lo, and
+	 * the kept ones are all there is */
+	g->count = o ? n : x->nevs;
+}
+
+/* Add ref to g's window; sliding: the window ends at the newest event and spans
+ * corr->timespan back (value_count lower bounds, temporal kinds). */
 static bool window_add(struct vg_correlator *c, struct group *g,
-                       const struct vg_corr *corr, struct evref ref)
+                       const struct vg_corr *corr, struct evref ref, bool sliding)
 {
 	struct gx *x = GX(g);
 	if (g->count == 0) {
@@ -1285,8 +1316,16 @@ static bool window_add(struct vg_correlator *c, struct group *g,
 	}
 	if (ref.ts > g->newest_ts)
 		g->newest_ts = ref.ts;
-	if (x->nevs < ALERT_EVENTS_MAX) {
-		/* every event so far is kept: the extents follow from them */
+	if (sliding) {
+		vg_time lo = g->newest_ts - corr->timespan;
+		if (ref.ts < lo) /* older than the window: no window to come holds it */
+			return true;
+		if ((x->nevs == ALERT_EVENTS_MAX && evs_of(x)[0].ts < lo) ||
+		    (x->eb && x->eb->npexts))
+			slide_forget(g, lo);
+	}
+	bool kept = x->nevs < ALERT_EVENTS_MAX;
+	if (kept) {
 		size_t cap = x->eb ? x->eb->cap : EV_INLINE;
 		if (x->nevs == cap) {
 			/* 6, 12, ..., 192, 256: the first block fits malloc's
@@ -1305,25 +1344,32 @@ static bool window_add(struct vg_correlator *c, struct group *g,
 			nb->cap = (uint32_t)ncap;
 			x->eb = nb;
 		}
-		(x->eb ? x->eb->e : x->ev)[x->nevs++] = ref;
-	} else {
-		struct evblock *eb = x->eb; /* ALERT_EVENTS_MAX > EV_INLINE */
-		if (!eb->npexts) {
-			/* the first event not kept: keep the extents from now on */
-			size_t n = extents_of_gx(x, c->pxs, ALERT_EVENTS_MAX);
-			if (n > eb->pxcap) {
-				struct pext *np = realloc(eb->pexts, n * sizeof(*np));
-				if (!np)
-					return false;
-				eb->pexts = np;
-				eb->pxcap = (uint32_t)n;
-			}
-			memcpy(eb->pexts, c->pxs, n * sizeof(*eb->pexts));
-			eb->npexts = (uint32_t)n;
+		/* in time order (events mostly come in order: from the end) */
+		struct evref *e = x->eb ? x->eb->e : x->ev;
+		size_t pos = x->nevs;
+		while (pos > 0 && e[pos - 1].ts > ref.ts) {
+			e[pos] = e[pos - 1];
+			pos--;
 		}
-		if (!pext_add(eb, ref))
-			return false;
+		e[pos] = ref;
+		x->nevs++;
+	} else if (!x->eb->npexts) { /* ALERT_EVENTS_MAX > EV_INLINE: x->eb */
+		/* the first event not kept: keep the extents from now on */
+		struct evblock *eb = x->eb;
+		size_t n = extents_of_gx(x, c->pxs, ALERT_EVENTS_MAX);
+		if (n > eb->pxcap) {
+			struct pext *np = realloc(eb->pexts, n * sizeof(*np));
+			if (!np)
+				return false;
+			eb->pexts = np;
+			eb->pxcap = (uint32_t)n;
+		}
+		memcpy(eb->pexts, c->pxs, n * sizeof(*eb->pexts));
+		eb->npexts = (uint32_t)n;
 	}
+	/* once some event was not kept, the extents take in every event */
+	if (x->eb && x->eb->npexts && !pext_add(x->eb, ref, sliding, corr->timespan))
+		return false;
 	if (g->count < UINT64_MAX)
 		g->count++;
 	return true;
@@ -1765,13 +1811,11 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			fire_eager(c, g, gf, ev, fn, fn_ctx);
 		return;
 	}
-	bool sliding = corr->eager || corr->type == VG_CORR_TEMPORAL ||
-	               corr->type == VG_CORR_TEMPORAL_ORDERED;
-	if (sliding) {
+	if (r->kind == G_SLIDING) {
 		/* value_count (lower bound) and temporal: sliding windows; a temporal
 		 * kind is fed an event once per rule it hits (value_count once) */
 		bool again = corr->type != VG_CORR_VALUE_COUNT && added_before(c, r, g);
-		if (!again && !window_add(c, g, corr, ref)) {
+		if (!again && !window_add(c, g, corr, ref, true)) {
 			group_remove(c, g);
 			return;
 		}
@@ -1796,6 +1840,8 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			fire = tl_check(g, corr, &first, &last);
 		}
 		if (fire) {
+			/* the alert lists and counts the events in the window */
+			slide_forget(g, g->newest_ts - corr->timespan);
 			snapshot_f(c, corr, gf, ev, &c->snap);
 			emit_gx(c, g, first, last, g->count, &c->snap, ev, fn, fn_ctx);
 			group_remove(c, g);
@@ -1849,7 +1895,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			if (GX(g)->eb)
 				GX(g)->eb->npexts = 0;
 			g->count = 0;
-			if (!window_add(c, g, corr, ref)) {
+			if (!window_add(c, g, corr, ref, false)) {
 				group_remove(c, g);
 				return;
 			}
@@ -1891,7 +1937,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 			return;
 	}
 	vg_time deadline = g->deadline;
-	if (!window_add(c, g, corr, ref)) {
+	if (!window_add(c, g, corr, ref, false)) {
 		group_remove(c, g);
 		return;
 	}
@@ -2025,24 +2071,29 @@ void vg_correlator_advance(struct vg_correlator *c, const char *topic, int32_t p
 	c->stats.open_groups = c->ngroups;
 }
 
-/* The least offset of partition pidx among the events g keeps, into *lo. */
-static void group_min_offset(const struct group *g, bool ring, size_t pidx, int64_t *lo,
-                             bool *found)
+/* The smallest offset in partition pidx among g's events (of rule state r) into
+ * *lo, if smaller; a sliding group's events that left its window do not count. */
+static void group_min_offset(const struct rstate *r, const struct group *g, size_t pidx,
+                             int64_t *lo, bool *found)
 {
 	const struct evref *refs;
 	size_t head = 0, n, cap;
-	if (ring) {
+	vg_time since = INT64_MIN;
+	if (r->kind == G_RING) {
 		const struct ringx *x = RXC(g);
 		refs = ring_of(g);
 		head = x->rhead;
 		n = x->rlen;
 		cap = x->rcap;
 	} else {
+		if (r->kind == G_SLIDING)
+			since = g->newest_ts - r->rule->corr->timespan;
 		const struct gx *x = GXC(g);
 		if (x->eb && x->eb->npexts) {
 			for (size_t i = 0; i < x->eb->npexts; i++) {
 				const struct pext *e = &x->eb->pexts[i];
-				if (e->pidx == pidx && e->min_off < *lo) {
+				if (e->pidx == pidx && e->hi_ts >= since &&
+				    e->min_off < *lo) {
 					*lo = e->min_off;
 					*found = true;
 				}
@@ -2055,7 +2106,7 @@ static void group_min_offset(const struct group *g, bool ring, size_t pidx, int6
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct evref *e = &refs[(head + i) % cap];
-		if (ref_pidx(e) == pidx && ref_off(e) < *lo) {
+		if (ref_pidx(e) == pidx && e->ts >= since && ref_off(e) < *lo) {
 			*lo = ref_off(e);
 			*found = true;
 		}
@@ -2085,11 +2136,10 @@ bool vg_correlator_min_offset(const struct vg_correlator *c, const char *topic,
 	}
 	for (size_t k = 0; k < c->nrules; k++) {
 		const struct rstate *r = &c->rules[k];
-		bool ring = r->kind == G_RING;
 		for (const struct group *g = r->head; g; g = g->next)
-			group_min_offset(g, ring, pidx, &lo, &found);
+			group_min_offset(r, g, pidx, &lo, &found);
 		for (uint32_t i = 0; i < r->nheap; i++)
-			group_min_offset(r->heap[i], ring, pidx, &lo, &found);
+			group_min_offset(r, r->heap[i], pidx, &lo, &found);
 	}
 	if (found)
 		*offset = lo;

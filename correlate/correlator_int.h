@@ -43,11 +43,16 @@ static inline uint32_t ref_pidx(const struct evref *r)
 	return (uint32_t)(r->pk >> OFF_BITS);
 }
 
-/* Per-partition extent of a group's events. */
+/* Per-partition extent of a group's events: n of them, at offsets min_off..max_off
+ * (max_ts: the time of the one at max_off), times lo_ts..hi_ts.  A sliding
+ * group's partition may have several, each opened at most a timespan after the
+ * previous one's oldest time (pext_add), so that the old ones leave the window. */
 struct pext {
 	uint32_t pidx;
+	uint32_t n;
 	int64_t min_off, max_off;
 	vg_time max_ts;
+	vg_time lo_ts, hi_ts;
 };
 
 /* value_count: one distinct value (the 64-bit hash of its bytes) with its newest
@@ -109,7 +114,8 @@ struct snapx {
 
 /* The events of a gx group beyond its first EV_INLINE: one allocation holding all
  * of them (at most ALERT_EVENTS_MAX) and, once some were not kept, the
- * per-partition extents of every event the group took in. */
+ * per-partition extents of every event the group took in (a sliding group: of
+ * every event still in its window, give or take a timespan). */
 #define EV_INLINE 3
 struct evblock {
 	uint32_t cap;
@@ -119,10 +125,12 @@ struct evblock {
 	struct evref e[]; /* cap */
 };
 
-/* Every kind but eager event_count.  The alert's events: the group's first
- * ALERT_EVENTS_MAX references, in ev[] while there are at most EV_INLINE, then
- * all in eb.  While every event the group took in is kept (count == nevs), the
- * per-partition extents are derived from them. */
+/* Every kind but eager event_count.  The alert's events: up to ALERT_EVENTS_MAX
+ * references sorted by time, in ev[] while there are at most EV_INLINE, then all
+ * in eb -- a window's first ones, or a sliding window's: those not older than the
+ * newest event by more than the timespan (the older ones are forgotten when room is
+ * needed, and skipped until then: slide_forget).  While every event the group took
+ * in is kept (no extents), the per-partition extents are derived from them. */
 struct gx {
 	struct evblock *eb; /* NULL: ev[] */
 	uint16_t nevs;      /* at most ALERT_EVENTS_MAX */
