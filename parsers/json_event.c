@@ -1469,7 +1469,8 @@ static vg_err osquery_result(const struct vg_parser *parser, struct vgp_json_sta
  * seconds (to the year 5138), 12 to 14 milliseconds, 15 to 17 microseconds, 18 or
  * 19 nanoseconds; a fraction is read to the microsecond.  seconds: the unit is the
  * second whatever the digits (osquery's unixTime), up to 12 of them.  -> *out.
- * @return false for anything else (an exponent, more digits). */
+ * @return false for anything else (an exponent, more digits, a time before the
+ * year 0000, which no RFC 3339 time -- stored, published, in STIX -- can write). */
 static bool unix_epoch(const char *s, size_t n, bool seconds, vg_time *out)
 {
 	size_t i = n && s[0] == '-', d = i, cap = seconds ? 12 : 19;
@@ -1494,6 +1495,9 @@ static bool unix_epoch(const char *s, size_t n, bool seconds, vg_time *out)
 			return false;
 	}
 	if (i != n)
+		return false;
+	/* 0000-01-01T00:00:00Z is 62,167,219,200 s before 1970 */
+	if (s[0] == '-' && t > INT64_C(62167219200) * VG_USEC_PER_SEC)
 		return false;
 	*out = s[0] == '-' ? -t : t;
 	return true;

@@ -1009,6 +1009,7 @@ START_TEST(json_timestamps)
 	    {"{\"timestamp\":1700000000123456}", "2023-11-14T22:13:20.123456Z"},
 	    {"{\"timestamp\":1700000000123456789}", "2023-11-14T22:13:20.123456Z"},
 	    {"{\"timestamp\":-15.5}", "1969-12-31T23:59:44.500000Z"},
+	    {"{\"timestamp\":-62167219200}", "0000-01-01T00:00:00.000000Z"},
 	};
 	for (size_t i = 0; i < sizeof(epoch) / sizeof(epoch[0]); i++)
 		expect_ts(parse_ok(VG_FMT_JSON, epoch[i].in, REF_2015), epoch[i].ts);
@@ -1031,6 +1032,12 @@ START_TEST(json_timestamps)
 	     "json: invalid timestamp in @timestamp"}, /* decoded: no offset */
 	    {"{\"@timestamp\":\"x\",\"UtcTime\":\"y\"}",
 	     "json: invalid timestamp in @timestamp at offset 14"},
+	    /* before the year 0000: no RFC 3339 time can write it (it was stored
+	     * and published as "-1199-02-15T14:13:21.000000Z", invalid STIX) */
+	    {"{\"UtcTime\":\"-99999999999\"}",
+	     "json: invalid timestamp in UtcTime at offset 11"},
+	    {"{\"timestamp\":-62167219200.5}",
+	     "json: invalid timestamp in timestamp at offset 13"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		ck_assert_str_eq(parse_fail(VG_FMT_JSON, bad[i].in), bad[i].reason);
