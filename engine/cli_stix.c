@@ -24,7 +24,10 @@ static vg_err export_one(const char *id, void *ctx)
 {
 	struct stix_run *r = ctx;
 	struct vg_incident inc;
+	vg_time created;
 	vg_err err = vg_store_load_incident(r->st, id, &inc);
+	if (!err && (err = vg_store_stix_created(r->st, id, &created)))
+		vg_incident_clear(&inc);
 	if (err == VG_ERR_NOTFOUND) {
 		fprintf(stderr, "vigil stix: %s\n", vg_store_errmsg(r->st));
 		r->status = 2;
@@ -48,7 +51,7 @@ static vg_err export_one(const char *id, void *ctx)
 	if (!err) {
 		vg_incident_text_build_story(&view, &rank, &story, &text);
 		vg_buf_reset(&r->out);
-		vg_stix_bundle(&view, &text, &story, &r->out);
+		vg_stix_bundle(&view, created, &text, &story, &r->out);
 		vg_buf_putc(&r->out, '\n');
 		if (text.title.oom || text.summary.oom || text.tactics.oom || r->out.oom)
 			err = VG_ERR_NOMEM;

@@ -29,8 +29,13 @@
  * JSON), so the same address has the same id in every bundle and from every
  * producer; the other ids are UUIDv4-shaped strings made from two 64-bit hashes of
  * the incident id, the object's type and its role; and the timestamps are the
- * incident's event times (created: first alert; modified, published: last alert), so
- * a newer version of an incident re-issues the same ids with a later `modified`.
+ * incident's event times: created, the first alert of its first version (the
+ * store keeps it: a later version may add an earlier alert, and STIX 2.1 never
+ * changes `created` between versions); published, its last alert; modified, its
+ * last alert plus as many microseconds as its version, so that a newer version of
+ * an incident re-issues the same ids with a later `modified` even when it moved no
+ * alert time (a higher score, an alert within its times), as STIX 2.1 asks of a new
+ * version.
  * A user or process entity is "value@host" when its host was known; the "@host"
  * is taken off when host is one of the incident's hosts.
  */
@@ -315,7 +320,8 @@ static void relationship(struct stix_w *w, const char *inc_id, const char *targe
 	vg_buf_putc(w->out, '}');
 }
 
-void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text *t,
+void vg_stix_bundle(const struct vg_incident *inc, vg_time created,
+                    const struct vg_incident_text *t,
                     const struct vg_incident_story *story, struct vg_buf *out)
 {
 	struct stix_w w = {.out = out, .first = true, .inc = inc};
@@ -323,8 +329,10 @@ void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text
 	char id[64], inc_id[64];
 	const char *title = t->title.data ? t->title.data : inc->id;
 	const char *summary = t->summary.data ? t->summary.data : "";
-	vg_time_format(inc->first_ts, w.created);
-	vg_time_format(inc->last_ts, w.modified);
+	vg_time_format(created, w.created);
+	vg_time_format((inc->last_ts > created ? inc->last_ts : created) +
+	                   (vg_time)inc->version,
+	               w.modified);
 
 	char version[16];
 	snprintf(version, sizeof(version), "%u", (unsigned)inc->version);

@@ -11,10 +11,12 @@
  *
  * t and story are the incident's text and story (vg_incident_text_build_story,
  * vg_incident_story_build); its score and priority are inc's (score < 0: not
- * scored).  A pure function of its arguments: the same incident gives the same
- * bytes, ids included.
+ * scored).  created: the objects' `created` (vg_store_stix_created: the first alert
+ * time of the incident's first version, or inc->first_ts).  A pure function of its
+ * arguments: the same incident gives the same bytes, ids included.
  */
-void vg_stix_bundle(const struct vg_incident *inc, const struct vg_incident_text *t,
+void vg_stix_bundle(const struct vg_incident *inc, vg_time created,
+                    const struct vg_incident_text *t,
                     const struct vg_incident_story *story, struct vg_buf *out);
 
 #endif

@@ -43,6 +43,7 @@ enum stmt_id {
 	S_OPEN_INCIDENTS,
 	S_RECENT_ALERTS,
 	S_INCIDENT_BY_ID,
+	S_STIX_CREATED,
 	S_SURFACED_IDS,
 	S_INCIDENT_ALERTS,
 	S_ALERT_TAGS,
@@ -114,9 +115,9 @@ static const char *const g_sql[S_COUNT] = {
         " first_seen_us, last_seen_us, alert_count, alerts_dropped, max_level, tactics,"
         " score, priority, surfaced, explanation, features, document, sig_runs_min,"
         " sig_hosts_max, network_novelty, novel_pair, events_dropped, host_neighbours,"
-        " host_prior_novelties)"
+        " host_prior_novelties, stix_created_us)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,"
-        "?20,?21,?22,?23,?24,?25)"
+        "?20,?21,?22,?23,?24,?25,?7)"
         " ON CONFLICT(id) DO UPDATE SET version=excluded.version, title=excluded.title,"
         " summary=excluded.summary, first_seen=excluded.first_seen,"
         " last_seen=excluded.last_seen, first_seen_us=excluded.first_seen_us,"
@@ -129,7 +130,8 @@ static const char *const g_sql[S_COUNT] = {
         " network_novelty=excluded.network_novelty, novel_pair=excluded.novel_pair,"
         " events_dropped=excluded.events_dropped,"
         " host_neighbours=excluded.host_neighbours,"
-        " host_prior_novelties=excluded.host_prior_novelties",
+        " host_prior_novelties=excluded.host_prior_novelties,"
+        " stix_created_us=COALESCE(incidents.stix_created_us, incidents.first_seen_us)",
     [S_PUT_ALERT] =
         "INSERT INTO alerts (id, incident_id, rule_id, title, level, is_correlation,"
         " first_seen, last_seen, first_seen_us, last_seen_us, event_count)"
@@ -210,6 +212,8 @@ static const char *const g_sql[S_COUNT] = {
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
         " events_dropped, host_neighbours, host_prior_novelties, merged_into"
         " FROM incidents WHERE id = ?1",
+    [S_STIX_CREATED] = "SELECT COALESCE(stix_created_us, first_seen_us) FROM incidents"
+                       " WHERE id = ?1",
     [S_SURFACED_IDS] = "SELECT id FROM incidents WHERE merged_into IS NULL AND surfaced"
                        " ORDER BY score DESC, id",
     [S_INCIDENT_ALERTS] =
@@ -1615,6 +1619,21 @@ vg_err vg_store_load_incident(struct vg_store *st, const char *id,
 	if (err)
 		vg_incident_clear(inc);
 	return err;
+}
+
+vg_err vg_store_stix_created(struct vg_store *st, const char *id, vg_time *created)
+{
+	sqlite3_stmt *s = S(st, S_STIX_CREATED);
+	bind_text(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*created = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE) {
+		snprintf(st->errmsg, sizeof(st->errmsg), "no incident %s", id);
+		return VG_ERR_NOTFOUND;
+	}
+	return rc == SQLITE_ROW ? VG_OK : fail(st, "reading an incident");
 }
 
 vg_err vg_store_each_surfaced(struct vg_store *st,

@@ -363,6 +363,11 @@ vg_err vg_store_each_unpublished(struct vg_store *st,
  *  there is none or it was merged away (vg_store_errmsg names the survivor). */
 vg_err vg_store_load_incident(struct vg_store *st, const char *id,
                               struct vg_incident *inc);
+/** @brief The `created` of incident id's STIX objects (vigil stix): the first alert
+ *  time of its first stored version, which a later version does not change (STIX
+ *  2.1: created never changes between versions), even when it moves the incident's
+ *  first alert earlier.  VG_ERR_NOTFOUND when there is no such incident. */
+vg_err vg_store_stix_created(struct vg_store *st, const char *id, vg_time *created);
 /** @brief Give fn the id of every surfaced incident not merged away, highest score
  *  first. */
 vg_err vg_store_each_surfaced(struct vg_store *st,

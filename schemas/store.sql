@@ -57,7 +57,10 @@ CREATE TABLE IF NOT EXISTS incidents (
   novel_pair        INTEGER NOT NULL DEFAULT 0, -- one of its pairs was new (assemble.c)
   events_dropped    INTEGER NOT NULL DEFAULT 0, -- event_count summed over alerts_dropped
   host_neighbours   INTEGER NOT NULL DEFAULT 0, -- incidents opened on its host nearby
-  host_prior_novelties INTEGER NOT NULL DEFAULT 0 -- novelties on its host before it
+  host_prior_novelties INTEGER NOT NULL DEFAULT 0, -- novelties on its host before it
+  stix_created_us   INTEGER -- `created` of its STIX objects (vigil stix): first_seen_us
+                            -- of its first version, never changed; NULL (a row of an
+                            -- older Vigil): first_seen_us
 );
 CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);

@@ -78,8 +78,8 @@ static void publish(const struct vg_incident *inc, size_t limit)
 	valid_json("document", doc.data, doc.len);
 	if (level > 0 && doc.len > limit)
 		abort(); /* kept whole or without the graph: it fits */
-	vg_stix_bundle(inc, &t, &story, &b1);
-	vg_stix_bundle(inc, &t, &story, &b2);
+	vg_stix_bundle(inc, inc->first_ts, &t, &story, &b1);
+	vg_stix_bundle(inc, inc->first_ts, &t, &story, &b2);
 	valid_json("STIX bundle", b1.data, b1.len);
 	if (b1.len != b2.len || memcmp(b1.data, b2.data, b1.len))
 		abort();

@@ -10,7 +10,8 @@
 # report names every other object; the incident carries the brute force's tactic,
 # the attacker's address is an ipv4-addr and an indicator pattern, T1110 an
 # attack-pattern with its ATT&CK reference; no list in any incident's bundle is
-# empty.  Also: two exports are byte-identical, the non-observable objects of two
+# empty.  Also: a newer version keeps ids and `created` and has a later `modified`;
+# two exports are byte-identical, the non-observable objects of two
 # incidents from long DNS names have ids of their own, an IPv6 zone stays out of
 # ipv6-addr values and patterns,
 # --surfaced gives one bundle per surfaced incident, an unknown id is refused
@@ -273,6 +274,51 @@ if names != ["good-name.example.com"]:
     errs.append("domain-name objects %r" % [n[:40] for n in names])
 if pats != ["[domain-name:value = 'good-name.example.com']"]:
     errs.append("indicator patterns %r" % [p[:60] for p in pats])
+for e in errs:
+    print(e, file=sys.stderr)
+sys.exit(1 if errs else 0)
+PY
+
+# Versions (STIX 2.1, 3.6): a newer version of an incident keeps every object's id
+# and `created` and has a later `modified`, even when it adds an alert earlier than
+# every one before (the incident's first alert moves; `created` stays the first
+# version's) -- before, `created` moved with it and `modified` stayed, so a
+# consumer tracking (id, modified) took the new version for the old one.
+cat >v1.jsonl <<'JSON'
+{"EventID":10,"Provider_Name":"Microsoft-Windows-Sysmon","Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"ws01","UtcTime":"2026-11-20T10:01:49.000000Z","SourceImage":"C:\\Users\\Public\\svchost.exe","TargetImage":"C:\\Windows\\System32\\lsass.exe","GrantedAccess":"0x1010","User":"CORP\\carol"}
+JSON
+cat >v2.jsonl <<'JSON'
+{"EventID":1,"Provider_Name":"Microsoft-Windows-Sysmon","Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"ws01","UtcTime":"2026-11-20T10:00:00.000000Z","Image":"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe","CommandLine":"powershell.exe -nop -w hidden -enc SQBFAFgAIAAoAE4AZQB3AC0ATwBiAGoAZQBjAHQAIABOAGUAdAAuAFcAZQBiAEMAbABp","ParentImage":"C:\\Program Files\\Microsoft Office\\root\\Office16\\WINWORD.EXE","User":"CORP\\carol","ProcessId":"1203"}
+JSON
+"$VIGIL" replay --db ver.db --format json v1.jsonl >/dev/null 2>&1 || fail "replay v1.jsonl"
+vinc=$(sqlite3 ver.db "select id from incidents where merged_into is null")
+[ "$(echo "$vinc" | wc -l)" -eq 1 ] || fail "v1.jsonl: incidents $vinc"
+"$VIGIL" stix --db ver.db "$vinc" >ver1.json || fail "stix $vinc, version 1"
+"$VIGIL" replay --db ver.db --format json v2.jsonl >/dev/null 2>&1 || fail "replay v2.jsonl"
+[ "$(sqlite3 ver.db "select count(*) from incidents where merged_into is null")" -eq 1 ] ||
+	fail "v2.jsonl did not join $vinc"
+[ "$(sqlite3 ver.db "select first_seen from incidents where id = '$vinc'")" = \
+	"2026-11-20T10:00:00.000000Z" ] || fail "v2.jsonl did not move $vinc's first alert"
+"$VIGIL" stix --db ver.db "$vinc" >ver2.json || fail "stix $vinc, version 2"
+python3 - ver1.json ver2.json <<'PY' || fail "a newer version breaks STIX versioning (above)"
+import json, sys
+old = {o["id"]: o for o in json.load(open(sys.argv[1]))["objects"]}
+new = {o["id"]: o for o in json.load(open(sys.argv[2]))["objects"]}
+errs = []
+for i, o in old.items():
+    if "created" not in o:
+        continue  # observables: no versions
+    n = new.get(i)
+    if n is None:
+        errs.append("%s: gone from the newer version" % i)
+        continue
+    if n["created"] != o["created"]:
+        errs.append("%s: created %s, was %s" % (i, n["created"], o["created"]))
+    if not n["modified"] > o["modified"]:
+        errs.append("%s: modified %s, not after %s" % (i, n["modified"], o["modified"]))
+inc = [o for o in new.values() if o["type"] == "incident"]
+if len(inc) != 1 or inc[0]["created"] != "2026-11-20T10:01:49.000000Z":
+    errs.append("incident created %r" % [o.get("created") for o in inc])
 for e in errs:
     print(e, file=sys.stderr)
 sys.exit(1 if errs else 0)
