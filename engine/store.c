@@ -84,6 +84,7 @@ enum stmt_id {
 	S_PRUNE_CLEAR_ALERTS,
 	S_PRUNE_PICK_INCIDENTS,
 	S_PRUNE_PICK_ALERTS,
+	S_PRUNE_PICK_DROPPED,
 	S_PRUNE_COUNT_ROOTS,
 	S_PRUNE_ALERT_TAGS,
 	S_PRUNE_ALERT_FIELDS,
@@ -318,6 +319,12 @@ static const char *const g_sql[S_COUNT] = {
         " INSERT INTO temp.prune_incidents (id) SELECT id FROM family",
     [S_PRUNE_PICK_ALERTS] = "INSERT INTO temp.prune_alerts (id) SELECT a.id FROM alerts a"
                             " JOIN temp.prune_incidents p ON a.incident_id = p.id",
+    /* alerts past an incident's detail bound (max_alerts_kept) have no row in
+     * alerts, but their events (vg_store_has_alert) and records */
+    [S_PRUNE_PICK_DROPPED] =
+        "INSERT OR IGNORE INTO temp.prune_alerts (id) SELECT alert_id"
+        " FROM record_incidents WHERE incident_id IN"
+        " (SELECT id FROM temp.prune_incidents)",
     [S_PRUNE_COUNT_ROOTS] = "SELECT count(*) FROM incidents WHERE merged_into IS NULL"
                             " AND id IN (SELECT id FROM temp.prune_incidents)",
     [S_PRUNE_ALERT_TAGS] =
@@ -1943,7 +1950,8 @@ vg_err vg_store_prune(struct vg_store *st, vg_time before, size_t max_incidents,
 		return fail(st, "counting incidents past the retention");
 	if (!out->survivors)
 		return release_pages(st, &out->pages_released);
-	if ((err = prune_step(st, S_PRUNE_PICK_ALERTS, NULL)))
+	if ((err = prune_step(st, S_PRUNE_PICK_ALERTS, NULL)) ||
+	    (err = prune_step(st, S_PRUNE_PICK_DROPPED, NULL)))
 		return err;
 	for (size_t i = 0; i < sizeof(alert_rows) / sizeof(alert_rows[0]); i++)
 		if ((err = prune_step(st, alert_rows[i], NULL)))

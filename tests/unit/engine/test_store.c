@@ -884,6 +884,16 @@ START_TEST(prune_removes_quiet_families_whole)
 	 * old, absorbing one with a verdict given before the merge; recent,
 	 * absorbing an old one */
 	put_family_member(st, "inc-00000000000000a1", 1 * day, 'a', NULL);
+	/* an alert of a1 past its detail bound (max_alerts_kept): no row in alerts,
+	 * its events and record stored as every alert's are */
+	struct vg_source dsrc = {"syslog", 0, 99};
+	struct vg_alert dropped = {
+	    .id = "ad00000000000000", .nevents = 1, .events = &dsrc};
+	ck_assert_int_eq(vg_store_begin(st), VG_OK);
+	ck_assert_int_eq(vg_store_put_alert_events(st, &dropped), VG_OK);
+	ck_assert_int_eq(
+	    vg_store_put_record_incident(st, &dropped, "inc-00000000000000a1"), VG_OK);
+	ck_assert_int_eq(vg_store_commit(st), VG_OK);
 	put_family_member(st, "inc-00000000000000b1", 2 * day, 'b', NULL);
 	put_family_member(st, "inc-00000000000000b2", 3 * day, 'c',
 	                  "inc-00000000000000b1");
@@ -922,7 +932,8 @@ START_TEST(prune_removes_quiet_families_whole)
 	                       " ('inc-00000000000000a1','inc-00000000000000b1',"
 	                       "'inc-00000000000000b2')"),
 	                 0);
-	/* everything naming them went with them */
+	/* everything naming them went with them (the alert past a1's detail
+	 * bound too: its events and records stayed forever) */
 	ck_assert_int_eq(count("select count(*) from alerts"), 12);
 	ck_assert_int_eq(
 	    count("select count(*) from alert_tags where substr(alert_id,1,1)"
