@@ -245,6 +245,7 @@ vg_err vg_kafka_check_config(const struct vg_config *cfg, struct vg_diag *diag)
 struct producer {
 	rd_kafka_t *rk;
 	uint64_t failed; /* deliveries that failed since the last flush check */
+	size_t max_msg;  /* librdkafka's message.max.bytes */
 	char last_error[256];
 };
 
@@ -281,6 +282,12 @@ static vg_err producer_open(struct producer *pr, const char *brokers,
 		rd_kafka_conf_destroy(conf);
 		return VG_ERR_CONFIG;
 	}
+	char limit[32];
+	size_t limit_len = sizeof(limit);
+	pr->max_msg = rd_kafka_conf_get(conf, "message.max.bytes", limit, &limit_len) ==
+	                      RD_KAFKA_CONF_OK
+	                  ? (size_t)strtoull(limit, NULL, 10)
+	                  : 1000000; /* librdkafka's default */
 	rd_kafka_conf_set_opaque(conf, pr);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
@@ -304,11 +311,11 @@ static void producer_close(struct producer *pr)
 
 static vg_err produce_one(struct producer *pr, const char *topic, const char *key,
                           size_t keylen, const void *value, size_t len, vg_time ts,
-                          const char *reason)
+                          const char *reason, const char *cut_from)
 {
 	/* The array form (rather than rd_kafka_producev's varargs) lets the optional
-	 * reason header be added without a second call. */
-	rd_kafka_vu_t vu[7];
+	 * headers be added without a second call. */
+	rd_kafka_vu_t vu[8];
 	size_t n = 0;
 	vu[n].vtype = RD_KAFKA_VTYPE_TOPIC;
 	vu[n++].u.cstr = topic;
@@ -327,6 +334,12 @@ static vg_err produce_one(struct producer *pr, const char *topic, const char *ke
 		vu[n].u.header.name = "vigil.reason";
 		vu[n].u.header.val = reason;
 		vu[n++].u.header.size = (ssize_t)strlen(reason);
+	}
+	if (cut_from) {
+		vu[n].vtype = RD_KAFKA_VTYPE_HEADER;
+		vu[n].u.header.name = "vigil.original-length";
+		vu[n].u.header.val = cut_from;
+		vu[n++].u.header.size = (ssize_t)strlen(cut_from);
 	}
 	for (;;) {
 		rd_kafka_error_t *error = rd_kafka_produceva(pr->rk, vu, n);
@@ -378,7 +391,7 @@ vg_err vg_kafka_produce(const char *brokers, const struct vg_kv_list *rdconf,
 	for (size_t i = 0; i < n && !err; i++) {
 		err = produce_one(&pr, topic, recs[i].key,
 		                  recs[i].key ? strlen(recs[i].key) : 0, recs[i].value,
-		                  recs[i].len, recs[i].ts, NULL);
+		                  recs[i].len, recs[i].ts, NULL, NULL);
 		rd_kafka_poll(pr.rk, 0);
 	}
 	if (!err)
@@ -418,11 +431,14 @@ struct runner {
 	size_t nparts, parts_cap;
 	struct vg_record *recs; /* a batch's records (kafka.batch_size) */
 	uint64_t records;
-	uint64_t redelivered; /* records skipped: processed before a rebalance */
-	uint64_t batches;     /* batches that had records */
-	bool in_batch;        /* the caller already began the batch */
+	uint64_t redelivered;      /* records skipped: processed before a rebalance */
+	uint64_t batches;          /* batches that had records */
+	uint64_t dead_letters_cut; /* longer than the producer takes (on_dead_letter) */
+	uint64_t commits_refused;  /* commits the group refused (commit_offsets) */
+	bool in_batch;             /* the caller already began the batch */
 	vg_err dl_err;
 	struct vg_ratelimit dl_log;
+	struct vg_ratelimit commit_log; /* commits refused (commit_offsets) */
 	/* progress lines (kafka.stats_interval): when the last was written, and
 	 * the counters then */
 	vg_time progress_at;
@@ -584,18 +600,37 @@ static enum vg_format format_of(const struct vg_config *cfg, const char *topic)
 }
 
 /* Dead letters: the original bytes, the reason in a header and a JSON envelope
- * would lose the bytes' exactness, so the value is the record as received. */
+ * would lose the bytes' exactness, so the value is the record as received -- its
+ * first bytes when it is longer than the producer takes (message.max.bytes, less
+ * the key, the headers and 1 KiB of framing, as for incident documents), with its
+ * length in a header vigil.original-length: the input topic may carry records the
+ * dead-letter topic cannot, and such a record failed the batch at every start, so
+ * its partition never got past it. */
 static void on_dead_letter(const char *reason, const char *buf, size_t len,
                            const struct vg_source *src, void *ctx)
 {
 	struct runner *r = ctx;
-	char key[300];
+	char key[300], from[24];
 	int n = snprintf(key, sizeof(key), "%s/%d/%lld", src->topic ? src->topic : "-",
 	                 src->partition, (long long)src->offset);
+	size_t keylen = n > 0 ? (size_t)n : 0;
 	if (r->dl_err)
 		return;
-	r->dl_err = produce_one(&r->prod, r->cfg->kafka.dead_letter_topic, key,
-	                        n > 0 ? (size_t)n : 0, buf, len, VG_TIME_NONE, reason);
+	size_t overhead = keylen + strlen(reason) + sizeof(from) + 1024;
+	size_t room = r->prod.max_msg > overhead ? r->prod.max_msg - overhead : 0;
+	bool cut = len > room;
+	if (cut) {
+		snprintf(from, sizeof(from), "%zu", len);
+		r->dead_letters_cut++;
+		vg_log_limited(&r->dl_log, VG_LOG_WARN,
+		               "dead letter of %s[%d]@%lld: %zu bytes, cut to %zu "
+		               "(message.max.bytes %zu)",
+		               src->topic ? src->topic : "-", src->partition,
+		               (long long)src->offset, len, room, r->prod.max_msg);
+	}
+	r->dl_err =
+	    produce_one(&r->prod, r->cfg->kafka.dead_letter_topic, key, keylen, buf,
+	                cut ? room : len, VG_TIME_NONE, reason, cut ? from : NULL);
 }
 
 static vg_err publish(struct runner *r, struct vg_output *outs, size_t n)
@@ -605,7 +640,7 @@ static vg_err publish(struct runner *r, struct vg_output *outs, size_t n)
 		err =
 		    produce_one(&r->prod, r->cfg->kafka.output_topic, outs[i].incident_id,
 		                strlen(outs[i].incident_id), outs[i].json.data,
-		                outs[i].json.len, VG_TIME_NONE, NULL);
+		                outs[i].json.len, VG_TIME_NONE, NULL, NULL);
 		rd_kafka_poll(r->prod.rk, 0);
 	}
 	if (!err)
@@ -615,6 +650,31 @@ static vg_err publish(struct runner *r, struct vg_output *outs, size_t n)
 		return err;
 	}
 	return vg_pipeline_ack(r->pipe, outs, n);
+}
+
+/* A commit the group refused because it moved on: a rebalance under way (the
+ * cooperative protocol's included), this member's generation or membership gone
+ * (a session timeout, max.poll.interval.ms exceeded: it joins again at the next
+ * poll), or its coordinator moving.  Ordinary in a consumer group, and no reason
+ * to stop: every member stopping on it, one member's restart would stop the
+ * others in turn. */
+static bool group_moved_on(rd_kafka_resp_err_t e)
+{
+	switch (e) {
+	case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+	case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+	case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+	case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+	case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+	case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__WAIT_COORD:
+	case RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST:
+	case RD_KAFKA_RESP_ERR__STATE:
+	case RD_KAFKA_RESP_ERR__TIMED_OUT:
+	case RD_KAFKA_RESP_ERR__TRANSPORT: return true;
+	default: return false;
+	}
 }
 
 static vg_err commit_offsets(struct runner *r)
@@ -647,35 +707,78 @@ static vg_err commit_offsets(struct runner *r)
 			vg_pipeline_committed(r->pipe, e->topic, e->partition, e->offset);
 		}
 	rd_kafka_topic_partition_list_destroy(list);
-	if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-		vg_log(VG_LOG_ERROR, "committing offsets: %s", rd_kafka_err2str(kerr));
-		return VG_ERR_KAFKA;
+	if (!kerr || kerr == RD_KAFKA_RESP_ERR__NO_OFFSET)
+		return VG_OK;
+	if (group_moved_on(kerr)) {
+		/* the offsets stay where they were (nothing is lost) and the next
+		 * batch commits them, once the group has settled */
+		r->commits_refused++;
+		vg_log_limited(&r->commit_log, VG_LOG_WARN,
+		               "committing offsets: %s: kept for the next batch",
+		               rd_kafka_err2str(kerr));
+		return VG_OK;
 	}
-	return VG_OK;
+	vg_log(VG_LOG_ERROR, "committing offsets: %s", rd_kafka_err2str(kerr));
+	return VG_ERR_KAFKA;
 }
 
 /*
- * Fault injection for the crash tests: VIGIL_CRASH_POINT=STAGE:N kills the process
- * (SIGKILL, no clean-up, like kill -9) at STAGE of the N-th batch that had records.
- * STAGE is after-store (store committed, nothing published), after-publish
- * (published, offsets not committed) or after-commit.  Unset: no effect.
+ * Fault injection for the fault tests, at STAGE of the N-th batch that had
+ * records: VIGIL_CRASH_POINT=STAGE:N kills the process (SIGKILL, no clean-up, like
+ * kill -9); VIGIL_STALL_POINT=STAGE:N:SECONDS stops it there that long (a store
+ * commit waiting on a slow disk: past max.poll.interval.ms the group takes its
+ * partitions meanwhile).  STAGE is after-store (store committed, nothing
+ * published), after-publish (published, offsets not committed) or after-commit.
+ * Unset: no effect.
  */
-static void crash_point(const char *stage, uint64_t batch)
+static void fault_point(const char *stage, uint64_t batch)
 {
-	static const char *spec;
+	static const char *crash, *stall;
 	static bool read;
 	if (!read) {
-		spec = getenv("VIGIL_CRASH_POINT");
+		crash = getenv("VIGIL_CRASH_POINT");
+		stall = getenv("VIGIL_STALL_POINT");
 		read = true;
 	}
-	if (!spec)
-		return;
 	size_t n = strlen(stage);
-	if (!strncmp(spec, stage, n) && spec[n] == ':' &&
-	    strtoull(spec + n + 1, NULL, 10) == batch) {
-		fprintf(stderr, "vigil: crash point %s reached at batch %llu\n", spec,
+	char *rest;
+	if (crash && !strncmp(crash, stage, n) && crash[n] == ':' &&
+	    strtoull(crash + n + 1, NULL, 10) == batch) {
+		fprintf(stderr, "vigil: crash point %s reached at batch %llu\n", crash,
 		        (unsigned long long)batch);
 		raise(SIGKILL);
+	}
+	if (stall && !strncmp(stall, stage, n) && stall[n] == ':' &&
+	    strtoull(stall + n + 1, &rest, 10) == batch && *rest == ':') {
+		unsigned secs = (unsigned)strtoul(rest + 1, NULL, 10);
+		fprintf(stderr, "vigil: stall point %s reached at batch %llu\n", stall,
+		        (unsigned long long)batch);
+		while ((secs = sleep(secs)) > 0 && !g_stop)
+			;
+	}
+}
+
+/* Partitions given (back) to this member: their offsets as the group committed
+ * them, below which this member never commits.  Another member may have held one
+ * meanwhile and committed further; this member's own last commit, behind that,
+ * would move the group's offset back and have those records processed again after
+ * the next restart or rebalance.  Unknown (the coordinator did not answer in
+ * time), the member's own last commit stays the floor. */
+static void group_committed(struct runner *r, rd_kafka_topic_partition_list_t *given)
+{
+	if (!given->cnt)
+		return;
+	rd_kafka_resp_err_t kerr = rd_kafka_committed(r->consumer, given, 10000);
+	if (kerr) {
+		vg_log(VG_LOG_WARN, "reading the group's committed offsets: %s",
+		       rd_kafka_err2str(kerr));
+		return;
+	}
+	for (int i = 0; i < given->cnt; i++) {
+		const rd_kafka_topic_partition_t *e = &given->elems[i];
+		struct part_state *ps = part_get(r, e->topic, e->partition);
+		if (ps && !e->err && e->offset > ps->committed)
+			ps->committed = e->offset;
 	}
 }
 
@@ -688,8 +791,9 @@ static vg_err sync_assignment(struct runner *r)
 		return VG_OK; /* keep the last known assignment */
 	const char **topics = calloc((size_t)list->cnt + 1, sizeof(char *));
 	int32_t *parts = calloc((size_t)list->cnt + 1, sizeof(int32_t));
+	rd_kafka_topic_partition_list_t *given = rd_kafka_topic_partition_list_new(4);
 	vg_err err = VG_ERR_NOMEM;
-	if (topics && parts) {
+	if (topics && parts && given) {
 		for (size_t i = 0; i < r->nparts; i++) {
 			r->parts[i].was_assigned = r->parts[i].assigned;
 			r->parts[i].assigned = false;
@@ -708,15 +812,20 @@ static vg_err sync_assignment(struct runner *r)
 				 * once the end it has now is reached (advance_idle) */
 				ps->at_end = false;
 				ps->last_data = vg_time_now();
+				rd_kafka_topic_partition_list_add(given, topics[i],
+				                                  parts[i]);
 			}
 			ps->assigned = true;
 		}
+		group_committed(r, given);
 		err =
 		    vg_pipeline_set_assignment(r->pipe, topics, parts, (size_t)list->cnt);
 	}
 out:
 	free(topics);
 	free(parts);
+	if (given)
+		rd_kafka_topic_partition_list_destroy(given);
 	rd_kafka_topic_partition_list_destroy(list);
 	return err;
 }
@@ -784,6 +893,15 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 	r->dl_err = VG_OK;
 	for (size_t i = 0; i < n && !err; i++) {
 		rd_kafka_message_t *m = msgs[i];
+		if ((m->err && m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) || !m->rkt) {
+			/* an error, not a record; some name no topic (rkt NULL:
+			 * max.poll.interval.ms exceeded, a failed fetch of the committed
+			 * offsets, a group join refused): the group gives the partitions
+			 * back, and what this process has processed is skipped then */
+			vg_log_limited(&r->dl_log, VG_LOG_WARN, "consumer: %s",
+			               rd_kafka_message_errstr(m));
+			continue;
+		}
 		const char *topic = rd_kafka_topic_name(m->rkt);
 		struct part_state *ps = part_get(r, topic, m->partition);
 		if (!ps) {
@@ -792,11 +910,6 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		}
 		if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
 			ps->at_end = true;
-			continue;
-		}
-		if (m->err) {
-			vg_log_limited(&r->dl_log, VG_LOG_WARN, "consumer: %s",
-			               rd_kafka_message_errstr(m));
 			continue;
 		}
 		ps->at_end = false;
@@ -870,19 +983,19 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		return err;
 	if (n)
 		r->batches++;
-	crash_point("after-store", r->batches);
+	fault_point("after-store", r->batches);
 	if (r->dl_err) {
 		vg_log(VG_LOG_ERROR, "producing dead letters: %s", r->prod.last_error);
 		return r->dl_err;
 	}
 	if ((err = publish(r, outs, nouts)))
 		return err;
-	crash_point("after-publish", r->batches);
+	fault_point("after-publish", r->batches);
 	if (r->opts->verbose && (n || nouts))
 		vg_log(VG_LOG_INFO, "batch: %zu records, %zu incident versions", n,
 		       nouts);
 	err = commit_offsets(r);
-	crash_point("after-commit", r->batches);
+	fault_point("after-commit", r->batches);
 	return err;
 }
 
@@ -946,6 +1059,7 @@ vg_err vg_kafka_run(const struct vg_config *cfg, const struct vg_run_opts *opts,
 	vg_err err;
 
 	r.dl_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(5, 60);
+	r.commit_log = (struct vg_ratelimit)VG_RATELIMIT_INIT(5, 60);
 	if (!strcmp(cfg->kafka.brokers, "embedded")) {
 		vg_diag_error(diag, cfg->file, 0, 0,
 		              "kafka.brokers: 'embedded' must be resolved by the caller");
@@ -1045,7 +1159,8 @@ out:
 		       "rule hits, "
 		       "%llu alerts (%llu replayed), %llu incident versions; %s; value "
 		       "cache %.1f%% hits of %llu lookups; %llu records delivered again "
-		       "after rebalances, skipped",
+		       "after rebalances, skipped; %llu dead letters cut to "
+		       "message.max.bytes; %llu commits refused by the group (retried)",
 		       (unsigned long long)st.records, (unsigned long long)st.events,
 		       (unsigned long long)st.dead_letters, (unsigned long long)st.hits,
 		       (unsigned long long)st.alerts,
@@ -1053,7 +1168,9 @@ out:
 		       (unsigned long long)st.incidents_changed, losses,
 		       vg_pct(st.value_cache_hits, st.value_cache_lookups),
 		       (unsigned long long)st.value_cache_lookups,
-		       (unsigned long long)r.redelivered);
+		       (unsigned long long)r.redelivered,
+		       (unsigned long long)r.dead_letters_cut,
+		       (unsigned long long)r.commits_refused);
 	}
 	vg_pipeline_destroy(r.pipe);
 	for (size_t i = 0; i < r.nparts; i++)
