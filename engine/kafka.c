@@ -148,6 +148,33 @@ static bool guarantees_kept(const struct vg_kv_list *user, struct vg_diag *diag,
 	return ok;
 }
 
+/* The cooperative protocol under a librdkafka before 2.1.0 is refused, at the
+ * user's entry: its batch consumer (rd_kafka_consume_batch_queue, which Vigil uses)
+ * could skip offsets when a partition was paused and resumed, which a cooperative
+ * rebalance does to the partitions a member keeps (librdkafka 2.1.0's changelog,
+ * pull request 4208), and Vigil would commit past records it never read. */
+static bool protocol_safe(const struct vg_kv_list *user, struct vg_diag *diag,
+                          const char *file)
+{
+	bool ok = true;
+	for (size_t i = 0; user && i < user->count; i++)
+		if (!strcmp(user->items[i].name, "partition.assignment.strategy") &&
+		    strstr(user->items[i].value, "cooperative") &&
+		    rd_kafka_version() < 0x020100ff) {
+			vg_diag_error(
+			    diag, file, user->lines ? user->lines[i] : 0,
+			    user->cols ? user->cols[i] : 0,
+			    "kafka.librdkafka.partition.assignment.strategy: '%s' "
+			    "is refused with librdkafka %s: before 2.1.0 its batch "
+			    "consumer can skip records of a partition a cooperative "
+			    "rebalance pauses and resumes, and Vigil would commit "
+			    "past them (the default, eager protocol is safe)",
+			    user->items[i].value, rd_kafka_version_str());
+			ok = false;
+		}
+	return ok;
+}
+
 /* Build a conf: our settings first (nours of them), then the user's librdkafka map
  * on top, so TLS/SASL and tuning work the way every Kafka client configures them. */
 static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *user,
@@ -185,6 +212,8 @@ static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *
 			ok = false;
 		}
 	if (!guarantees_kept(user, diag, file))
+		ok = false;
+	if (!protocol_safe(user, diag, file))
 		ok = false;
 	if (!ok) {
 		rd_kafka_conf_destroy(conf);
