@@ -1004,7 +1004,10 @@ static vg_err run_batch(struct runner *r, rd_kafka_message_t **msgs, size_t n)
 		               again_others ? " and other partitions" : "");
 	}
 	if (err) {
-		/* Nothing of this batch is committed anywhere: end rolls back. */
+		/* Nothing of this batch is published or committed to Kafka.  The
+		 * store rolls it back when the batch itself failed, else commits
+		 * what it holds: as a crash after the store commit, the restart reads
+		 * the records again, finds them stored and publishes what was not. */
 		vg_pipeline_end(r->pipe, &outs, &nouts);
 		return err;
 	}

@@ -1505,8 +1505,10 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 		if (inc->nalerts == cap) {
 			cap = cap ? cap * 2 : 8;
 			void *n = realloc(inc->alerts, cap * sizeof(*inc->alerts));
-			if (!n)
+			if (!n) {
+				sqlite3_reset(s);
 				return VG_ERR_NOMEM;
+			}
 			inc->alerts = n;
 		}
 		struct vg_incident_alert *al = &inc->alerts[inc->nalerts++];
@@ -1528,8 +1530,11 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 	for (size_t i = 0; i < inc->nalerts; i++) {
 		s = S(st, S_ALERT_NOVEL);
 		bind_text(s, 1, inc->alerts[i].id);
-		inc->alerts[i].novel = sqlite3_step(s) == SQLITE_ROW;
+		rc = sqlite3_step(s);
+		inc->alerts[i].novel = rc == SQLITE_ROW;
 		sqlite3_reset(s);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return fail(st, "reading an alert's novelty");
 	}
 	for (size_t i = 0; i < inc->nalerts; i++) {
 		struct vg_incident_alert *al = &inc->alerts[i];
@@ -1540,13 +1545,17 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 			if (al->ntags == tcap) {
 				tcap = tcap ? tcap * 2 : 4;
 				void *n = realloc(al->tags, tcap * sizeof(char *));
-				if (!n)
+				if (!n) {
+					sqlite3_reset(s);
 					return VG_ERR_NOMEM;
+				}
 				al->tags = n;
 			}
 			al->tags[al->ntags++] = col_dup(s, 0);
 		}
 		sqlite3_reset(s);
+		if (rc != SQLITE_DONE)
+			return fail(st, "reading an alert's tags");
 		vg_err err = read_alert_fields(st, al);
 		if (err)
 			return err;
@@ -1558,8 +1567,10 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 		if (inc->nentities == cap) {
 			cap = cap ? cap * 2 : 8;
 			void *n = realloc(inc->entities, cap * sizeof(*inc->entities));
-			if (!n)
+			if (!n) {
+				sqlite3_reset(s);
 				return VG_ERR_NOMEM;
+			}
 			inc->entities = n;
 		}
 		struct vg_entity *e = &inc->entities[inc->nentities++];
@@ -1675,31 +1686,40 @@ vg_err vg_store_each_surfaced(struct vg_store *st,
 
 /* The event time a restart reopens incidents from (before the gap): the oldest
  * newest event time of the partitions of `topics` (NULL: of every partition), else
- * the newest incident's last activity.  @return false when the store has neither. */
-static bool restore_from(struct vg_store *st, const char *const *topics, size_t ntopics,
-                         vg_time *out)
+ * the newest incident's last activity, into *out; *found false when the store has
+ * neither.  A store that cannot be read is an error, not an empty store (the
+ * engine would start without its open incidents, and new alerts open second ones
+ * beside them). */
+static vg_err restore_from(struct vg_store *st, const char *const *topics, size_t ntopics,
+                           vg_time *out, bool *found)
 {
 	sqlite3_stmt *s = S(st, S_PARTITION_TIMES);
-	bool found = false;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	int rc;
+	*found = false;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *topic = (const char *)sqlite3_column_text(s, 0);
 		bool ours = !topics;
 		for (size_t i = 0; i < ntopics && !ours && topic; i++)
 			ours = !strcmp(topics[i], topic);
 		vg_time t = sqlite3_column_int64(s, 1);
-		if (ours && (!found || t < *out))
+		if (ours && (!*found || t < *out))
 			*out = t;
-		found = found || ours;
+		*found = *found || ours;
 	}
 	sqlite3_reset(s);
-	if (found)
-		return true;
+	if (rc != SQLITE_DONE)
+		return fail(st, "reading the partitions' event times");
+	if (*found)
+		return VG_OK;
 	s = S(st, S_MAX_LAST_SEEN);
-	found = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL;
-	if (found)
+	rc = sqlite3_step(s);
+	*found = rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL;
+	if (*found)
 		*out = sqlite3_column_int64(s, 0);
 	sqlite3_reset(s);
-	return found;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE
+	           ? VG_OK
+	           : fail(st, "reading the newest incident");
 }
 
 vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
@@ -1709,14 +1729,14 @@ vg_err vg_store_each_open_incident(struct vg_store *st, vg_time gap,
 {
 	vg_time newest = 0;
 	int rc;
-
-	if (!restore_from(st, topics, ntopics, &newest))
-		return VG_OK; /* empty store */
+	bool found;
+	vg_err err = restore_from(st, topics, ntopics, &newest, &found);
+	if (err || !found)
+		return err; /* or an empty store */
 
 	/* Collect ids first: reading parts reuses other statements. */
 	struct vg_incident *list = NULL;
 	size_t n = 0, cap = 0;
-	vg_err err = VG_OK;
 	sqlite3_stmt *s = S(st, S_OPEN_INCIDENTS);
 	sqlite3_bind_int64(s, 1, newest - gap);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1752,12 +1772,14 @@ vg_err vg_store_each_rate_alert(struct vg_store *st, vg_time gap, vg_time reach,
 {
 	vg_time newest = 0;
 	int rc;
-
-	if (reach <= gap || !restore_from(st, topics, ntopics, &newest))
-		return VG_OK; /* the restored incidents hold them all, or empty store */
+	bool found;
+	if (reach <= gap)
+		return VG_OK; /* the restored incidents hold them all */
+	vg_err err = restore_from(st, topics, ntopics, &newest, &found);
+	if (err || !found)
+		return err; /* or an empty store */
 	/* one alert at a time: the alerts of a long stop_window can be many */
 	struct vg_incident_alert al;
-	vg_err err = VG_OK;
 	sqlite3_stmt *s = S(st, S_RECENT_ALERTS);
 	sqlite3_bind_int64(s, 1, newest - reach);
 	sqlite3_bind_int64(s, 2, newest - gap);

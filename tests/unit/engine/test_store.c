@@ -247,6 +247,50 @@ START_TEST(old_incidents_are_not_restored)
 }
 END_TEST
 
+/* A store that cannot be read where a restart reads it is an error, not a store
+ * without those rows: restore_from and an incident's tags (another connection
+ * renames a table under the open store).  Before, the engine started without its
+ * open incidents, or restored them without their ATT&CK tags. */
+START_TEST(unreadable_store_is_an_error)
+{
+	static const char *const tables[] = {"input_offsets", "alert_tags",
+	                                     "alert_novelty"};
+	for (size_t k = 0; k < sizeof(tables) / sizeof(tables[0]); k++) {
+		unlink(g_db);
+		struct vg_store *st = open_store();
+		struct vg_incident inc;
+		vg_time t0 = vg_time_from_civil(2026, 11, 20, 12, 0, 0, 0);
+		ck_assert_int_eq(vg_store_begin(st), VG_OK);
+		build_incident(&inc, "inc-0000000000000001", t0);
+		ck_assert_int_eq(vg_store_put_incident(st, &inc, NULL, &g_doc), VG_OK);
+		ck_assert_int_eq(vg_store_commit(st), VG_OK);
+		struct vg_assembler_conf aconf = {.inactivity_gap =
+		                                      3600 * VG_USEC_PER_SEC};
+		struct vg_assembler *a;
+		ck_assert_int_eq(vg_assembler_new(&aconf, &a), VG_OK);
+		ck_assert_int_eq(vg_store_each_open_incident(st, aconf.inactivity_gap,
+		                                             NULL, 0, restore_into, a),
+		                 VG_OK);
+		ck_assert_uint_eq(vg_assembler_open_count(a), 1);
+		vg_assembler_destroy(a);
+		sqlite3 *db;
+		char sql[128];
+		ck_assert_int_eq(sqlite3_open(g_db, &db), SQLITE_OK);
+		snprintf(sql, sizeof(sql), "ALTER TABLE %s RENAME TO gone", tables[k]);
+		ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		ck_assert_int_eq(vg_assembler_new(&aconf, &a), VG_OK);
+		ck_assert_msg(vg_store_each_open_incident(st, aconf.inactivity_gap, NULL,
+		                                          0, restore_into, a) != VG_OK,
+		              "restored with %s unreadable", tables[k]);
+		ck_assert_msg(strstr(vg_store_errmsg(st), "no such table"), "%s: %s",
+		              tables[k], vg_store_errmsg(st));
+		vg_assembler_destroy(a);
+		vg_store_close(st);
+	}
+}
+END_TEST
+
 /* r1's mark: its offset, and its fire position; r2's has none. */
 struct marks_read {
 	int64_t off;
@@ -1042,6 +1086,7 @@ static Suite *store_suite(void)
 	    {"schema", schema_and_wal},
 	    {"upsert", upsert_is_idempotent_and_restores},
 	    {"restore_window", old_incidents_are_not_restored},
+	    {"restore_unreadable", unreadable_store_is_an_error},
 	    {"marks", marks_offsets_publication_metrics},
 	    {"merge", merge_moves_alerts},
 	    {"merge-full", merge_into_a_full_survivor_counts_each_alert_once},
