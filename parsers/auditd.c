@@ -140,9 +140,9 @@ static size_t record_end(const char *rec, size_t len)
 }
 
 vg_err vgp_auditd_key(const char *buf, size_t len, struct vg_arena *arena,
-                      struct vg_str *key, bool *eoe, const char **reason)
+                      struct vg_str *key, struct vg_str *type, const char **reason)
 {
-	struct vg_str node, type;
+	struct vg_str node;
 	size_t body;
 
 	for (size_t i = 0; i < len; i++) {
@@ -159,11 +159,10 @@ vg_err vgp_auditd_key(const char *buf, size_t len, struct vg_arena *arena,
 		    vgp_reason(arena, "auditd: invalid UTF-8 at column %zu", bad + 1);
 		return VG_ERR_PARSE;
 	}
-	if (!header(buf, len, &node, &type, key, &body) || key->len > AUDIT_KEY_MAX) {
+	if (!header(buf, len, &node, type, key, &body) || key->len > AUDIT_KEY_MAX) {
 		*reason = "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):'";
 		return VG_ERR_PARSE;
 	}
-	*eoe = vg_str_eq(type, "EOE");
 	return VG_OK;
 }
 
@@ -855,10 +854,9 @@ vg_err vgp_parse_auditd(const struct vg_parser *parser, const char *buf, size_t 
 		/* the records of this line, one after the other */
 		for (const char *r = p; ll; rec++) {
 			struct vg_str key, node, type;
-			bool eoe;
 			size_t off, rl = record_end(r, ll);
 			if ((err =
-			         vgp_auditd_key(r, rl, ev->arena, &key, &eoe, reason))) {
+			         vgp_auditd_key(r, rl, ev->arena, &key, &type, reason))) {
 				if (rec > 0 && err == VG_ERR_PARSE)
 					*reason = vgp_reason(ev->arena, "%s (record %zu)",
 					                     *reason, rec + 1);

@@ -199,7 +199,8 @@ void vg_parse_ctx_destroy(struct vg_parse_ctx *ctx)
 	pcre2_jit_stack_free(ctx->jit_stack);
 	free(ctx->js.prio);
 	free(ctx->keys);
-	vg_buf_free(&ctx->audit.text);
+	for (size_t i = 0; i < VGP_AUDIT_OPEN; i++)
+		vg_buf_free(&ctx->audit[i].text);
 	free(ctx);
 }
 
@@ -330,15 +331,12 @@ static vg_err emit_one(vg_parse_emit_fn emit, void *ud, struct vg_event *ev,
 	return emit(ud, ev, reason, raw, len, src ? src : &none);
 }
 
-vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
-                      vg_time ref_time, struct vg_arena *arena, vg_parse_emit_fn emit,
-                      void *ud)
+/* Emit group g (pending) as its event, or a dead letter; the slot is free after. */
+static vg_err emit_group(const struct vg_parser *parser, struct vgp_audit_group *g,
+                         vg_time ref_time, struct vg_arena *arena, vg_parse_emit_fn emit,
+                         void *ud)
 {
-	struct vgp_audit_group *g = &ctx->audit;
 	const char *reason = NULL;
-
-	if (!g->nrecords)
-		return VG_OK;
 	if (g->text.oom) {
 		g->nrecords = 0;
 		vg_buf_reset(&g->text);
@@ -368,14 +366,40 @@ vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 	return emit_one(emit, ud, ev, NULL, text, len, &src);
 }
 
+/* The pending group that began first (the smallest offset a restart must read
+ * from), or NULL. */
+static struct vgp_audit_group *oldest_group(struct vg_parse_ctx *ctx)
+{
+	struct vgp_audit_group *o = NULL;
+	for (size_t i = 0; i < VGP_AUDIT_OPEN; i++)
+		if (ctx->audit[i].nrecords && (!o || ctx->audit[i].first < o->first))
+			o = &ctx->audit[i];
+	return o;
+}
+
+vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
+                      vg_time ref_time, struct vg_arena *arena, vg_parse_emit_fn emit,
+                      void *ud)
+{
+	vg_err err = VG_OK;
+	for (struct vgp_audit_group *g; !err && (g = oldest_group(ctx));)
+		err = emit_group(parser, g, ref_time, arena, emit, ud);
+	return err;
+}
+
 size_t vg_parse_pending(const struct vg_parse_ctx *ctx)
 {
-	return ctx ? ctx->audit.nrecords : 0;
+	size_t n = 0;
+	for (size_t i = 0; ctx && i < VGP_AUDIT_OPEN; i++)
+		n += ctx->audit[i].nrecords;
+	return n;
 }
 
 const struct vg_source *vg_parse_pending_source(const struct vg_parse_ctx *ctx)
 {
-	return ctx && ctx->audit.nrecords ? &ctx->audit.src : NULL;
+	const struct vgp_audit_group *o =
+	    ctx ? oldest_group((struct vg_parse_ctx *)ctx) : NULL;
+	return o ? &o->src : NULL;
 }
 
 bool vg_parse_groups(enum vg_format fmt, const char *buf, size_t len)
@@ -394,7 +418,6 @@ vg_err vg_parse_feed(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                      const struct vg_source *src, vg_time ref_time,
                      struct vg_arena *arena, vg_parse_emit_fn emit, void *ud)
 {
-	struct vgp_audit_group *g = &ctx->audit;
 	struct vg_event *ev = NULL;
 	const char *reason = NULL;
 	vg_err err;
@@ -415,34 +438,71 @@ vg_err vg_parse_feed(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 		return emit_one(emit, ud, ev, NULL, buf, len, src);
 	}
 
-	struct vg_str key;
-	bool eoe = false;
-	err = n ? vgp_auditd_key(buf, n, arena, &key, &eoe, &reason) : VG_ERR_PARSE;
+	struct vg_str key, type = {NULL, 0};
+	err = n ? vgp_auditd_key(buf, n, arena, &key, &type, &reason) : VG_ERR_PARSE;
 	if (!n)
 		reason = "empty record";
 	if (err == VG_ERR_PARSE)
 		return emit_one(emit, ud, NULL, reason, buf, len, src);
 	if (err)
 		return err;
-	if (g->nrecords &&
-	    (key.len != g->key_len || memcmp(key.ptr, g->key, key.len) != 0) &&
-	    (err = vg_parse_flush(parser, ctx, ref_time, arena, emit, ud)))
-		return err;
-	if (eoe && g->nrecords == 0)
-		return VG_OK; /* a lone end-of-event marker: nothing to group */
-	if (g->nrecords == 0) {
-		if (key.len > sizeof(g->key))
-			key.len = sizeof(g->key); /* vgp_auditd_key bounds it; be safe */
+	bool eoe = vg_str_eq(type, "EOE");
+	uint64_t seq = ++ctx->audit_seq;
+	if (key.len > sizeof(ctx->audit[0].key))
+		key.len =
+		    sizeof(ctx->audit[0].key); /* vgp_auditd_key bounds it; be safe */
+	struct vgp_audit_group *g = NULL;
+	for (size_t i = 0; i < VGP_AUDIT_OPEN && !g; i++)
+		if (ctx->audit[i].nrecords && ctx->audit[i].key_len == key.len &&
+		    !memcmp(ctx->audit[i].key, key.ptr, key.len))
+			g = &ctx->audit[i];
+	/* A record of one event ends the others that are complete: those without a
+	 * SYSCALL record (single-record events: a login, a user command), and a
+	 * syscall event VGP_AUDIT_WAIT records of other events after its last one
+	 * (its EOE lost, or a source that drops EOE records).  A syscall event
+	 * waits for its EOE while other events' records come in between, as the
+	 * kernel interleaves them: ended by them, its SYSCALL record and its
+	 * EXECVE made two events, neither with both the executable and the
+	 * command line. */
+	for (;;) { /* oldest first */
+		struct vgp_audit_group *o = NULL;
+		for (size_t i = 0; i < VGP_AUDIT_OPEN; i++) {
+			struct vgp_audit_group *x = &ctx->audit[i];
+			if (x != g && x->nrecords &&
+			    (!x->syscall || x->last + VGP_AUDIT_WAIT < seq) &&
+			    (!o || x->first < o->first))
+				o = x;
+		}
+		if (!o)
+			break;
+		if ((err = emit_group(parser, o, ref_time, arena, emit, ud)))
+			return err;
+	}
+	if (!g) {
+		if (eoe)
+			return VG_OK; /* a lone end-of-event marker: nothing to group */
+		for (size_t i = 0; i < VGP_AUDIT_OPEN && !g; i++)
+			if (!ctx->audit[i].nrecords)
+				g = &ctx->audit[i];
+		if (!g) { /* VGP_AUDIT_OPEN events open: the oldest ends */
+			g = oldest_group(ctx);
+			if ((err = emit_group(parser, g, ref_time, arena, emit, ud)))
+				return err;
+		}
 		memcpy(g->key, key.ptr, key.len);
 		g->key_len = key.len;
 		g->src = src ? *src : (struct vg_source){NULL, -1, 0};
+		g->first = seq;
+		g->syscall = false;
 	} else {
 		vg_buf_putc(&g->text, '\n');
 	}
 	vg_buf_append(&g->text, buf, n);
 	g->nrecords++;
+	g->last = seq;
+	g->syscall = g->syscall || vg_str_eq(type, "SYSCALL");
 	if (eoe || g->nrecords >= VG_AUDIT_GROUP_MAX ||
 	    g->text.len >= VG_AUDIT_GROUP_BYTES)
-		return vg_parse_flush(parser, ctx, ref_time, arena, emit, ud);
+		return emit_group(parser, g, ref_time, arena, emit, ud);
 	return VG_OK;
 }

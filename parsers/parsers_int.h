@@ -479,13 +479,20 @@ struct vgp_keycache {
 	char bytes[VGP_KEYCACHE_BYTES];
 };
 
-/* The pending auditd group of a stream (vg_parse_feed), malloc'd, owned by ctx. */
+/* A pending auditd group of a stream (vg_parse_feed), owned by ctx: one of the
+ * VGP_AUDIT_OPEN events open at once (the kernel interleaves the records of
+ * events: a syscall event waits for its EOE, VGP_AUDIT_WAIT records of other
+ * events at most). */
+#define VGP_AUDIT_OPEN 8
+#define VGP_AUDIT_WAIT 16
 struct vgp_audit_group {
 	struct vg_buf text; /* records joined by '\n' */
 	char key[64];       /* "SEC.MS:SERIAL" of the group */
 	size_t key_len;
-	size_t nrecords;
+	size_t nrecords;      /* 0: the slot is free */
 	struct vg_source src; /* of the first record (topic not owned) */
+	uint64_t first, last; /* the stream's numbers of its first and last records */
+	bool syscall;         /* holds a SYSCALL record: its event ends with an EOE */
 };
 
 /* The most extras nodes a JSON record reserves up front from the last record's
@@ -528,7 +535,8 @@ struct vg_parse_ctx {
 	uint32_t pool_max;
 	struct vgp_date_memo date_memo; /* of the last JSON timestamp (json_event.c) */
 	char path[VGP_JSON_PATH_MAX];
-	struct vgp_audit_group audit;
+	struct vgp_audit_group audit[VGP_AUDIT_OPEN];
+	uint64_t audit_seq; /* auditd records fed (vg_parse_feed) */
 };
 
 /* What framing found, for the decoders. */
@@ -576,12 +584,11 @@ vg_err vgp_json_alert_shapes(const struct vg_parser *parser, struct vgp_json_sta
 /* One or more newline-separated audit records of one event (auditd.c). */
 vg_err vgp_parse_auditd(const struct vg_parser *parser, const char *buf, size_t len,
                         vg_time ref_time, struct vg_event *ev, const char **reason);
-/* Check one audit record and find the "SEC.MS:SERIAL" key of its msg=audit(...);
- * *eoe says the record is type=EOE.  A record that passes is accepted by
- * vgp_parse_auditd in any group of its key.  @return VG_OK, or VG_ERR_PARSE with
- * *reason (in arena). */
+/* Check one audit record and find the "SEC.MS:SERIAL" key of its msg=audit(...)
+ * and its type.  A record that passes is accepted by vgp_parse_auditd in any group
+ * of its key.  @return VG_OK, or VG_ERR_PARSE with *reason (in arena). */
 vg_err vgp_auditd_key(const char *buf, size_t len, struct vg_arena *arena,
-                      struct vg_str *key, bool *eoe, const char **reason);
+                      struct vg_str *key, struct vg_str *type, const char **reason);
 /* Fill parser->jpaths (+ jpath_first) with the exact JSON paths of enum vgp_jslot
  * (json_event.c). */
 vg_err vgp_jpaths_load(struct vg_parser *parser);

@@ -113,15 +113,21 @@ vg_err vg_parse(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 
 /*
  * Streams whose events span several records (auditd: SYSCALL, EXECVE, CWD, PATH,
- * PROCTITLE ... records of one audit(ts:serial) arrive consecutively).
+ * PROCTITLE ... records of one audit(ts:serial), which the kernel may interleave
+ * with those of other events).
  *
  * vg_parse_feed takes records one at a time and hands every finished result to emit,
  * in input order per group: an event, or a dead letter (ev NULL, reason set).  For
- * VG_FMT_AUDITD a record is held in ctx (copied: buf need not outlive the call) until
- * the group ends, which is when
- *  - a record of another audit(ts:serial) arrives (the pending group is emitted, the
- *    new record starts the next group),
- *  - an EOE record of the same serial arrives (the group is emitted with it),
+ * VG_FMT_AUDITD a record is held in ctx (copied: buf need not outlive the call) in
+ * its audit(ts:serial)'s group, up to 8 open at once, until the group ends, which is
+ * when
+ *  - an EOE record of its serial arrives (the group is emitted with it),
+ *  - a record of another audit(ts:serial) arrives and the group has no SYSCALL
+ *    record (a single-record event: a login, a user command), or has one but
+ *    its last record came 16 records before (its EOE lost, or not sent) -- a
+ *    syscall event waits for its EOE while other events' records come between
+ *    its own,
+ *  - a ninth event begins (the one that began first ends),
  *  - the group reaches VG_AUDIT_GROUP_MAX records or VG_AUDIT_GROUP_BYTES bytes (it
  *    is emitted; later records of that serial form another event), or
  *  - the caller calls vg_parse_flush (end of input, an idle partition, or before
@@ -158,14 +164,16 @@ vg_err vg_parse_feed(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                      enum vg_format fmt, const char *buf, size_t len,
                      const struct vg_source *src, vg_time ref_time,
                      struct vg_arena *arena, vg_parse_emit_fn emit, void *ud);
-/** @brief Emit the pending group, if any.  @return as vg_parse_feed. */
+/** @brief Emit the pending groups, if any, in the order they began.  @return as
+ *  vg_parse_feed. */
 vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                       vg_time ref_time, struct vg_arena *arena, vg_parse_emit_fn emit,
                       void *ud);
-/** @return how many records ctx holds in its pending group (0 = nothing to flush). */
+/** @return how many records ctx holds in its pending groups (0 = nothing to flush). */
 size_t vg_parse_pending(const struct vg_parse_ctx *ctx);
-/** @return the source of the pending group's first record (its offset is where a
- *  restart must read from), or NULL when nothing is pending. */
+/** @return the source of the first record of the pending group that began first
+ *  (its offset is where a restart must read from), or NULL when nothing is
+ *  pending. */
 const struct vg_source *vg_parse_pending_source(const struct vg_parse_ctx *ctx);
 /** @return whether vg_parse_feed groups this record with others (auditd, named
  *  or found by VG_FMT_AUTO) rather than parsing it on its own. */

@@ -842,6 +842,7 @@ START_TEST(auditd_records_are_grouped_across_batches)
 	    "success=yes exit=0 pid=4242 ppid=1 auid=1000 uid=0 comm=\"ls\" "
 	    "exe=\"/bin/ls\"",
 	    "type=EXECVE msg=audit(1700000000.100:100): argc=2 a0=\"ls\" a1=\"-la\"",
+	    "type=EOE msg=audit(1700000000.100:100): ",
 	    "type=SYSCALL msg=audit(1700000001.200:101): arch=c000003e syscall=59 "
 	    "success=yes exit=0 pid=4243 ppid=1 auid=1000 uid=0 comm=\"id\" "
 	    "exe=\"/bin/id\"",
@@ -860,7 +861,7 @@ START_TEST(auditd_records_are_grouped_across_batches)
 	vg_time ref = vg_time_from_civil(2023, 11, 14, 23, 0, 0, 0);
 
 	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < 4; i++) {
 		struct vg_source src = {"audit", 0, i};
 		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AUDITD, recs[i],
 		                                     strlen(recs[i]), &src, ref),
@@ -868,12 +869,12 @@ START_TEST(auditd_records_are_grouped_across_batches)
 	}
 	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
 	vg_pipeline_stats(p, &st);
-	ck_assert_uint_eq(st.records, 3);
-	ck_assert_uint_eq(st.events, 1); /* serial 100; serial 101 is pending */
-	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 0, 2), 2); /* held at 101 */
+	ck_assert_uint_eq(st.records, 4);
+	ck_assert_uint_eq(st.events, 1); /* serial 100 (its EOE); serial 101 is pending */
+	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 0, 3), 3); /* held at 101 */
 
 	ck_assert_int_eq(vg_pipeline_begin(p), VG_OK);
-	for (int i = 3; i < 6; i++) {
+	for (int i = 4; i < 7; i++) {
 		struct vg_source src = {"audit", 0, i};
 		ck_assert_int_eq(vg_pipeline_process(p, VG_FMT_AUDITD, recs[i],
 		                                     strlen(recs[i]), &src, ref),
@@ -881,13 +882,13 @@ START_TEST(auditd_records_are_grouped_across_batches)
 	}
 	vg_pipeline_stats(p, &st);
 	ck_assert_uint_eq(st.events, 2); /* 101 ended with its EOE; 102 pending */
-	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 0, 5), 5);
+	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 0, 6), 6);
 	vg_pipeline_finish_input(p);
 	ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
 	vg_pipeline_stats(p, &st);
 	ck_assert_uint_eq(st.events, 3); /* end of input flushed 102 */
 	ck_assert_uint_eq(st.dead_letters, 0);
-	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 0, 5), 6);
+	ck_assert_int_eq(vg_pipeline_committable(p, "audit", 0, 6), 7);
 	vg_pipeline_destroy(p);
 	vg_config_destroy(cfg);
 }
@@ -2821,9 +2822,7 @@ START_TEST(dead_letters_give_no_event_time)
 	    "success=yes exit=0 pid=4242 ppid=1 auid=1000 uid=0 comm=\"ls\" "
 	    "exe=\"/bin/ls\"",
 	    "type=EXECVE msg=audit(1700000000.100:100): argc=2 a0=\"ls\" a1=\"-la\"",
-	    "type=SYSCALL msg=audit(1700000001.200:101): arch=c000003e syscall=59 "
-	    "success=yes exit=0 pid=4243 ppid=1 auid=1000 uid=0 comm=\"id\" "
-	    "exe=\"/bin/id\"",
+	    "type=EOE msg=audit(1700000000.100:100): ",
 	};
 	char db[128];
 	struct vg_config *cfg;
@@ -2852,7 +2851,7 @@ START_TEST(dead_letters_give_no_event_time)
 		                                     strlen(audit[i]), &src, ref),
 		                 VG_OK);
 		ck_assert_int_eq(vg_pipeline_end(p, &outs, &nouts), VG_OK);
-		/* serial 100 is complete when serial 101 begins */
+		/* serial 100 is complete with its EOE */
 		ck_assert_uint_eq(vg_pipeline_timed_events(p, "audit", 0), i < 2 ? 0 : 1);
 	}
 	vg_pipeline_destroy(p);

@@ -637,16 +637,16 @@ END_TEST
 /* vg_parse_feed collects what it emits here. */
 struct collected {
 	int n;
-	struct vg_event *ev[16];
-	const char *reason[16];
-	int64_t offset[16];
+	struct vg_event *ev[32];
+	const char *reason[32];
+	int64_t offset[32];
 };
 
 static vg_err collect(void *ud, struct vg_event *ev, const char *reason, const char *raw,
                       size_t len, const struct vg_source *src)
 {
 	struct collected *c = ud;
-	ck_assert_int_lt(c->n, 16);
+	ck_assert_int_lt(c->n, 32);
 	ck_assert_ptr_nonnull(raw);
 	ck_assert_uint_gt(len, 0);
 	c->ev[c->n] = ev;
@@ -759,7 +759,8 @@ END_TEST
 START_TEST(auditd_stream_grouping)
 {
 	struct collected c = {0};
-	/* one event in six records, then a new serial flushes it */
+	static const char eoe[] = "type=EOE msg=audit(1604996384.965:93777): ";
+	/* one event in six records: a syscall event, open until its EOE */
 	for (int i = 0; i < 6; i++)
 		feed(&c, VG_FMT_AUDITD, g_dd[i], 100 + i);
 	ck_assert_int_eq(c.n, 0);
@@ -771,38 +772,118 @@ START_TEST(auditd_stream_grouping)
 	ck_assert_str_eq(c.reason[0],
 	                 "auditd: expected 'type=TYPE msg=audit(SECONDS.MS:SERIAL):'");
 	ck_assert_int_eq(c.offset[0], 106);
+	/* another event's record: the syscall event still waits for its EOE */
 	feed(&c, VG_FMT_AUDITD, "type=CWD msg=audit(1604996385.000:93778): cwd=\"/\"",
 	     107);
-	ck_assert_int_eq(c.n, 2);
-	ck_assert_ptr_nonnull(c.ev[1]);
-	ck_assert_int_eq(c.offset[1], 100); /* the group's first record */
-	ck_assert_int_eq(c.ev[1]->src.offset, 100);
-	expect(c.ev[1], "process.command_line", "dd if=/dev/zero /tmp/a b/c count=1");
-	ck_assert_uint_eq(c.ev[1]->raw.len, strlen(join(g_dd, 6)) - 1);
-	/* EOE ends the group at once */
-	feed(&c, VG_FMT_AUDITD, "type=EOE msg=audit(1604996385.000:93778): ", 108);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_uint_eq(vg_parse_pending(g_ctx), 7);
+	ck_assert_int_eq(vg_parse_pending_source(g_ctx)->offset, 100);
+	/* its EOE ends it at once; the other event, without a SYSCALL record, ends
+	 * with the next record of another event (this EOE) */
+	feed(&c, VG_FMT_AUDITD, eoe, 108);
 	ck_assert_int_eq(c.n, 3);
-	ck_assert_int_eq(c.offset[2], 107);
-	expect(c.ev[2], "auditd.record_types", "CWD,EOE");
+	ck_assert_int_eq(c.offset[1], 107);
+	expect(c.ev[1], "auditd.record_types", "CWD");
+	ck_assert_ptr_nonnull(c.ev[2]);
+	ck_assert_int_eq(c.offset[2], 100); /* the group's first record */
+	ck_assert_int_eq(c.ev[2]->src.offset, 100);
+	expect(c.ev[2], "process.command_line", "dd if=/dev/zero /tmp/a b/c count=1");
+	ck_assert_uint_eq(c.ev[2]->raw.len, strlen(join(g_dd, 6)) + strlen(eoe));
 	ck_assert_uint_eq(vg_parse_pending(g_ctx), 0);
-	/* a lone EOE has nothing to end; flush emits the last pending group */
-	feed(&c, VG_FMT_AUDITD, "type=EOE msg=audit(9.0:1): ", 109);
+	feed(&c, VG_FMT_AUDITD, "type=EOE msg=audit(1604996385.000:93778): ", 109);
 	ck_assert_int_eq(c.n, 3);
-	feed(&c, VG_FMT_AUTO, "type=LOGIN msg=audit(9.0:2): pid=1 uid=0 res=1", 110);
+	/* a lone EOE has nothing to end; an event without a SYSCALL record (a
+	 * login) ends with the next event's record */
+	feed(&c, VG_FMT_AUDITD, "type=EOE msg=audit(9.0:1): ", 110);
 	ck_assert_int_eq(c.n, 3);
-	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &c), VG_OK);
+	feed(&c, VG_FMT_AUTO, "type=LOGIN msg=audit(9.0:2): pid=1 uid=0 res=1", 111);
+	ck_assert_int_eq(c.n, 3);
+	feed(&c, VG_FMT_AUTO, "type=USER_CMD msg=audit(9.0:3): pid=1 uid=0 res=1", 112);
 	ck_assert_int_eq(c.n, 4);
-	ck_assert_int_eq(c.offset[3], 110);
+	ck_assert_int_eq(c.offset[3], 111);
+	/* flush emits what is pending */
 	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &c), VG_OK);
-	ck_assert_int_eq(c.n, 4);
-	/* other formats pass straight through */
-	feed(&c, VG_FMT_AUTO, "{\"a\":1}", 111);
 	ck_assert_int_eq(c.n, 5);
-	ck_assert_ptr_nonnull(c.ev[4]);
-	ck_assert_int_eq(c.ev[4]->src.offset, 111);
-	feed(&c, VG_FMT_JSON, "{", 112);
+	ck_assert_int_eq(c.offset[4], 112);
+	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &c), VG_OK);
+	ck_assert_int_eq(c.n, 5);
+	/* other formats pass straight through */
+	feed(&c, VG_FMT_AUTO, "{\"a\":1}", 113);
 	ck_assert_int_eq(c.n, 6);
-	ck_assert_ptr_null(c.ev[5]);
+	ck_assert_ptr_nonnull(c.ev[5]);
+	ck_assert_int_eq(c.ev[5]->src.offset, 113);
+	feed(&c, VG_FMT_JSON, "{", 114);
+	ck_assert_int_eq(c.n, 7);
+	ck_assert_ptr_null(c.ev[6]);
+}
+END_TEST
+
+/* The kernel interleaves the records of concurrent events: a syscall event's
+ * records with another's between them still make one event (they made two: the
+ * SYSCALL record's, without the command line, and the EXECVE's, without the
+ * executable, user or key, and a rule needing both never matched).  A syscall
+ * event whose EOE never comes ends VGP_AUDIT_WAIT (16) records of other events
+ * after its last record; beyond 8 events open at once, the oldest ends. */
+START_TEST(auditd_stream_interleaved)
+{
+	struct collected c = {0};
+	feed(&c, VG_FMT_AUDITD,
+	     "type=SYSCALL msg=audit(1604996384.965:100): arch=c000003e syscall=59 "
+	     "success=yes exit=0 ppid=1 pid=2 auid=1000 uid=0 comm=\"nc\" "
+	     "exe=\"/usr/bin/nc\" key=\"exec\"",
+	     0);
+	feed(&c, VG_FMT_AUDITD,
+	     "type=SYSCALL msg=audit(1604996384.966:101): arch=c000003e syscall=2 "
+	     "success=yes exit=3 ppid=1 pid=3 auid=1000 uid=0 comm=\"cat\" "
+	     "exe=\"/usr/bin/cat\"",
+	     1);
+	feed(&c, VG_FMT_AUDITD,
+	     "type=EXECVE msg=audit(1604996384.965:100): argc=3 a0=\"nc\" a1=\"-e\" "
+	     "a2=\"/bin/sh\"",
+	     2);
+	ck_assert_int_eq(c.n, 0);
+	feed(&c, VG_FMT_AUDITD, "type=EOE msg=audit(1604996384.965:100):", 3);
+	ck_assert_int_eq(c.n, 1);
+	ck_assert_int_eq(c.offset[0], 0);
+	expect(c.ev[0], "process.command_line", "nc -e /bin/sh");
+	expect(c.ev[0], "process.executable", "/usr/bin/nc");
+	expect(c.ev[0], "process.pid", "2");
+	expect(c.ev[0], "auditd.record_types", "SYSCALL,EXECVE,EOE");
+	ck_assert_int_eq(vg_parse_pending_source(g_ctx)->offset, 1);
+	/* 101 never gets its EOE: the 17th record of other events after its last
+	 * (100's EXECVE and EOE, then 15 logins) ends it, before the login that
+	 * began after it (each login ends the one before it) */
+	char line[96];
+	for (int i = 0; i < 17; i++) {
+		snprintf(line, sizeof(line), "type=LOGIN msg=audit(9.0:%d): pid=1 res=1",
+		         200 + i);
+		feed(&c, VG_FMT_AUDITD, line, 4 + i);
+	}
+	ck_assert_int_eq(c.n, 1 + 16 + 1);
+	for (int i = 1; i < 14; i++)
+		ck_assert_int_eq(c.offset[i], 3 + i);
+	ck_assert_int_eq(c.offset[14], 1);
+	expect(c.ev[14], "process.executable", "/usr/bin/cat");
+	for (int i = 15; i < 18; i++)
+		ck_assert_int_eq(c.offset[i], 2 + i);
+	ck_assert_uint_eq(vg_parse_pending(g_ctx), 1);
+	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &c), VG_OK);
+	/* nine syscall events open at once: the oldest ends when the ninth begins */
+	struct collected d = {0};
+	for (int i = 0; i < 9; i++) {
+		snprintf(line, sizeof(line),
+		         "type=SYSCALL msg=audit(7.0:%d): syscall=2 success=yes pid=%d",
+		         300 + i, i);
+		feed(&d, VG_FMT_AUDITD, line, 100 + i);
+	}
+	ck_assert_int_eq(d.n, 1);
+	ck_assert_int_eq(d.offset[0], 100);
+	ck_assert_uint_eq(vg_parse_pending(g_ctx), 8);
+	ck_assert_int_eq(vg_parse_pending_source(g_ctx)->offset, 101);
+	ck_assert_int_eq(vg_parse_flush(g_parser, g_ctx, 0, g_arena, collect, &d), VG_OK);
+	ck_assert_int_eq(d.n, 9);
+	for (int i = 1; i < 9; i++) /* in the order they began */
+		ck_assert_int_eq(d.offset[i], 100 + i);
 }
 END_TEST
 
@@ -1512,7 +1593,8 @@ static Suite *endpoint_suite(void)
 	     {auditd_hex_values_keep_their_bytes, auditd_execve_chunks_decoded_whole,
 	      auditd_execve_every_argument, auditd_execve_by_arch}},
 	    {"auditd_stream",
-	     {auditd_stream_grouping, auditd_stream_bounds, auditd_records_on_one_line}},
+	     {auditd_stream_grouping, auditd_stream_interleaved, auditd_stream_bounds,
+	      auditd_records_on_one_line}},
 	    {"windows",
 	     {windows_shapes, windows_short_names, windows_channels_name_datasets,
 	      windows_element_text}},
