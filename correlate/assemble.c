@@ -48,8 +48,9 @@
  * closed within it (vg_assembler_restore_rate; engine/pipeline.c,
  * restore_open_incidents), so a restarted engine decides as an uninterrupted one
  * would.  Each alert a stop-value kept from linking is counted per
- * value (vg_assembler_take_stops). Alerts past max_alerts_kept are counted in the rate
- * while the engine runs but are not restored; past that bound a restart may decide
+ * value (vg_assembler_take_stops). Alerts past max_alerts_kept are counted in the rate,
+ * and a notable one makes its incident (and what it merges into) notable, while the
+ * engine runs, but are not restored; past that bound a restart may decide
  * differently.
  *
  * Third-party alerts (fields rule.id or rule.name: the other detector's signature;
@@ -153,8 +154,10 @@
 
 struct open_inc {
 	struct vg_incident inc;
-	vg_time notable_last; /* last_ts of its newest notable alert (level high+ or
-	                         a correlation); 0 when none */
+	/* last_ts of its newest notable alert (level high+ or a correlation), detailed
+	 * or past max_alerts_kept, of every part merged into it; 0 when none.  Not
+	 * stored: a restore rebuilds it from the detailed alerts alone */
+	vg_time notable_last;
 	size_t alerts_cap;
 	size_t entities_cap;
 	/* past ENT_SMALL entities, (type, value) -> index + 1 (0: empty), open
@@ -1422,6 +1425,11 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 		err = push_alert(a, into, &f->alerts[i]);
 	into->inc.alerts_dropped += f->alerts_dropped;
 	into->inc.events_dropped += f->events_dropped;
+	/* from's own, not rebuilt from its detailed alerts: a notable one past
+	 * max_alerts_kept is counted only, and the weak links the merged incident
+	 * takes would depend on that bound */
+	if (from->notable_last > into->notable_last)
+		into->notable_last = from->notable_last;
 	if (f->has_sig) {
 		struct vg_incident *t = &into->inc;
 		if (!t->has_sig || f->sig_runs_min < t->sig_runs_min)

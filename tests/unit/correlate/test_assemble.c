@@ -736,6 +736,54 @@ START_TEST(weak_links_follow_notable_incidents)
 }
 END_TEST
 
+/* A merge keeps what makes its parts notable, detailed or not: the weak links an
+ * incident takes do not depend on max_alerts_kept.  Before, the survivor rebuilt it
+ * from the absorbed part's detailed alerts only, and lost a notable alert past the
+ * bound (counted in alerts_dropped). */
+START_TEST(merge_keeps_notable_alerts_past_the_bound)
+{
+	const char *pa1[] = {"source.ip", "198.51.100.1", "host.name", "h1", NULL};
+	const char *pb1[] = {"source.ip",        "198.51.100.2", "host.name", "h2",
+	                     "file.hash.sha256", "aa",           NULL};
+	const char *pb2[] = {"source.ip", "198.51.100.2", "host.name", "h2", NULL};
+	const char *px[] = {"source.ip",        "198.51.100.1", "host.name", "h3",
+	                    "file.hash.sha256", "aa",           NULL};
+	const char *py[] = {"source.ip", "198.51.100.9", "host.name", "h2", NULL};
+	const size_t keep[] = {1000, 1};
+	for (size_t k = 0; k < sizeof(keep) / sizeof(keep[0]); k++) {
+		struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+		                                 .link_hosts = true,
+		                                 .max_alerts_kept = keep[k]};
+		struct vg_assembler *a;
+		ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+		struct test_alert a1, b1, b2, x, y;
+		bool changed;
+		char ia[21], ib[21];
+		mk(&a1, "0000000000000401", g_rule_low, 100, pa1);
+		mk(&b1, "0000000000000402", g_rule_low, 110, pb1);
+		mk(&b2, "0000000000000403", g_rule_high, 120, pb2); /* by its address */
+		mk(&x, "0000000000000404", g_rule_low, 130, px);
+		mk(&y, "0000000000000405", g_rule_low, 140, py);
+		strcpy(ia, vg_assembler_add(a, &a1.alert, &changed)->id);
+		strcpy(ib, vg_assembler_add(a, &b1.alert, &changed)->id);
+		struct vg_incident *inc = vg_assembler_add(a, &b2.alert, &changed);
+		ck_assert_str_eq(inc->id, ib);
+		ck_assert_uint_eq(inc->alerts_dropped, keep[k] == 1); /* b2 */
+		/* x bridges them (address of a1, hash of b1) into a1's, the older */
+		inc = vg_assembler_add(a, &x.alert, &changed);
+		ck_assert_str_eq(inc->id, ia);
+		ck_assert_uint_eq(vg_assembler_open_count(a), 1);
+		/* y names only h2: a weak link, into a notable incident alone; b2,
+		 * high, 20 s before, makes it one, detailed or not */
+		inc = vg_assembler_add(a, &y.alert, &changed);
+		ck_assert_msg(!strcmp(inc->id, ia), "max_alerts_kept %zu: y opened %s",
+		              keep[k], inc->id);
+		ck_assert_uint_eq(vg_assembler_open_count(a), 1);
+		vg_assembler_destroy(a);
+	}
+}
+END_TEST
+
 /* Third-party alerts repeating one signature on one host are one incident per gap,
  * past the automatic stop-value bound; other signatures or hosts stay apart; the
  * incident carries the signature's stream statistics (runs, hosts). */
@@ -2146,6 +2194,7 @@ static Suite *assemble_suite(void)
 	    {"stop-rate", busy_values_become_stop_values},
 	    {"stop-rate-late", later_alerts_do_not_stop_an_earlier_one},
 	    {"weak-links", weak_links_follow_notable_incidents},
+	    {"merge-notable", merge_keeps_notable_alerts_past_the_bound},
 	    {"signatures", signatures_group_per_host_and_gap},
 	    {"kv-dup", kv_dup_copies_fields},
 	    {"network-novelty", network_novelty_counts_new_pairs_nearby},
