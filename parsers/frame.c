@@ -5,8 +5,11 @@
  * only one RFC 5425 allows over TLS) and non-transparent framing, where a record ends
  * with LF.  A syslog message starts with '<' (or, from files, a letter or digit of a
  * timestamp), while MSG-LEN starts with NONZERO-DIGIT, so AUTO decides per record.
- * An ISO timestamp without PRI also starts with a digit ("2024-..."): AUTO only takes
- * octet counting when the digits are followed by SP, which a timestamp never is.
+ * A timestamp without PRI also starts with a digit ("2024-...", or RFC 3164's
+ * year-first "2024 Mar  1 ..."): AUTO only takes octet counting when the digits are
+ * followed by SP and '<', as a framed message starts with its PRI (RFC 6587, 5425);
+ * on digits and SP alone, a year-first line was taken for MSG-LEN 2024 and the
+ * records after it were swallowed into one.
  *
  * Invariants: stateless, no allocation; records point into the caller's buffer.
  * Octet counting cannot resynchronise after a bad MSG-LEN, so that error consumes
@@ -94,7 +97,13 @@ vg_err vg_frame_next(enum vg_framing mode, const char *buf, size_t len, bool at_
 		while (skip < len && (buf[skip] == '\n' || buf[skip] == '\r'))
 			skip++;
 		size_t n, digits;
-		if (msglen(buf + skip, len - skip, &n, &digits)) {
+		bool counted = msglen(buf + skip, len - skip, &n, &digits);
+		size_t pri = skip + digits + 1; /* after MSG-LEN SP */
+		if (counted && pri == len && !at_eof) {
+			*used = skip;
+			return VG_ERR_NOTFOUND; /* cannot tell yet */
+		}
+		if (counted && pri < len && buf[pri] == '<') {
 			mode = VG_FRAMING_OCTET;
 		} else {
 			size_t i = skip;

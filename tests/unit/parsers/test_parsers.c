@@ -845,6 +845,26 @@ START_TEST(frame_octet_and_lf)
 	                               &used, &reason),
 	                 VG_OK);
 	ck_assert_uint_eq(n, strlen(l) - 1);
+	/* nor RFC 3164's year-first one, digits and SP: a framed message starts
+	 * with '<' (it was taken for MSG-LEN 2024, swallowing the lines after it,
+	 * or an error consuming the rest of the stream) */
+	l = "2024 Mar  1 00:00:01 host sshd[1]: Failed password\n<13>1 - h - - - - x\n";
+	for (int eof = 0; eof < 2; eof++) {
+		ck_assert_int_eq(vg_frame_next(VG_FRAMING_AUTO, l, strlen(l), eof, 0,
+		                               &rec, &n, &used, &reason),
+		                 VG_OK);
+		ck_assert_uint_eq(
+		    n, strlen("2024 Mar  1 00:00:01 host sshd[1]: Failed password"));
+		ck_assert_int_eq(vg_frame_next(VG_FRAMING_AUTO, l + used,
+		                               strlen(l) - used, eof, 0, &rec, &n, &used,
+		                               &reason),
+		                 VG_OK);
+		ck_assert(n == 19 && memcmp(rec, "<13>1 - h - - - - x", 19) == 0);
+	}
+	/* digits and SP, the next byte still to come: cannot tell yet */
+	ck_assert_int_eq(
+	    vg_frame_next(VG_FRAMING_AUTO, "16 ", 3, false, 0, &rec, &n, &used, &reason),
+	    VG_ERR_NOTFOUND);
 }
 END_TEST
 
