@@ -105,7 +105,42 @@ static vg_err sd_param(struct vg_event *ev, struct vg_str sid, struct vg_str nam
 		v = o;
 		vlen = k;
 	}
-	return vg_event_set_named(ev, n, nlen, v, vlen, VG_VK_STR, false);
+	/* A PARAM-NAME may repeat in its element (7.2.2: origin's "ip"): the values
+	 * make one list (a JSON array: rules test each element), not two fields of
+	 * one name -- the event's JSON had a key twice, and rules saw the first
+	 * value (an extra) or the last (a registry field) */
+	vg_field id = vg_field_lookup(n, nlen);
+	bool reg = id != VG_FIELD_NONE && (uint32_t)id < ev->nslots;
+	struct vg_extra *x = NULL;
+	const struct vg_value *prev = reg ? vg_event_get(ev, id) : NULL;
+	for (x = reg ? NULL : ev->extras; x; x = x->next)
+		if (x->name_len == nlen && !memcmp(x->name, n, nlen)) {
+			prev = &x->value;
+			break;
+		}
+	if (!prev)
+		return vg_event_set_named(ev, n, nlen, v, vlen, VG_VK_STR, false);
+	struct vg_buf b;
+	vg_buf_init(&b);
+	if (prev->kind == VG_VK_LIST) {
+		vg_buf_append(&b, prev->ptr, prev->len - 1); /* without its ']' */
+	} else {
+		vg_buf_putc(&b, '[');
+		vg_buf_json_str(&b, prev->ptr, prev->len);
+	}
+	vg_buf_putc(&b, ',');
+	vg_buf_json_str(&b, v, vlen);
+	vg_buf_putc(&b, ']');
+	char *list = b.oom ? NULL : vg_arena_strndup(ev->arena, b.data, b.len);
+	size_t llen = b.len;
+	vg_buf_free(&b);
+	if (!list)
+		return VG_ERR_NOMEM;
+	if (x) {
+		x->value = (struct vg_value){list, (uint32_t)llen, VG_VK_LIST};
+		return VG_OK;
+	}
+	return vg_event_set(ev, id, list, llen, VG_VK_LIST);
 }
 
 #define SD_IDS_MAX 32

@@ -191,6 +191,25 @@ START_TEST(rfc5424_structured_data)
 	expect(ev, "sd.exampleSDID@32473.eventID", "1011");
 	expect(ev, "sd.examplePriority@32473.class", "high");
 	expect(ev, "message", "An application event log entry...");
+	/* a PARAM-NAME repeated in its element (7.2.2: origin's "ip") is one list
+	 * (rules test each element), a field (sd.meta.sequenceId) or an extra:
+	 * not a key written twice, of which lookups saw one value */
+	ev = parse_ok(VG_FMT_SYSLOG,
+	              "<34>1 2003-10-11T22:14:15Z h a p m [origin ip=\"10.0.0.1\" "
+	              "ip=\"192.0.2.7\" ip=\"a\\\"b\"][meta sequenceId=\"1\" "
+	              "sequenceId=\"2\"] x",
+	              REF_2015);
+	expect_kind(ev, "sd.origin.ip", "[\"10.0.0.1\",\"192.0.2.7\",\"a\\\"b\"]",
+	            VG_VK_LIST);
+	expect_kind(ev, "sd.meta.sequenceId", "[\"1\",\"2\"]", VG_VK_LIST);
+	struct vg_buf js;
+	vg_buf_init(&js);
+	vg_event_to_json(ev, &js);
+	ck_assert_ptr_nonnull(js.data);
+	const char *k = strstr(js.data, "\"sd.origin.ip\":");
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_null(strstr(k + 1, "\"sd.origin.ip\":"));
+	vg_buf_free(&js);
 }
 END_TEST
 
