@@ -117,6 +117,7 @@ struct vg_pipeline {
 	struct vg_parser *parser;
 	struct vg_parse_ctx *pctx;
 	struct vg_ruleset *rules;
+	vg_time reach; /* the rules' longest correlation chain (vg_ruleset_reach) */
 	struct vg_detect_ctx *dctx;
 	struct vg_workers *workers; /* NULL: parse and detect on this thread */
 	struct vg_prepared *prep;   /* vg_pipeline_process_many's results */
@@ -537,8 +538,10 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	free(rules_at);
 	free(decoders_at);
 	vg_err merr = load_model(p, diag);
-	if (!err)
+	if (!err) {
 		check_retention(cfg, p->rules, diag);
+		p->reach = vg_ruleset_reach(p->rules, NULL);
+	}
 	if (err || perr || merr || diag->errors > errors_before) {
 		err = err ? err : perr ? perr : merr ? merr : VG_ERR_CONFIG;
 		goto fail;
@@ -1760,14 +1763,17 @@ vg_err vg_pipeline_end(struct vg_pipeline *p, struct vg_output **outputs,
 	vg_correlator_sweep_marks(p->corr);
 	/* Free incidents no held or future alert can join (event time: the low
 	 * watermark, or the oldest alert still held when max_released_per_batch left
-	 * due ones for the next batch; a gap of margin for correlations whose windows
-	 * started earlier). */
+	 * due ones for the next batch; a gap of margin, and the rules' longest
+	 * correlation chain: an alert to come begins up to that much before its
+	 * time, and joins incidents a gap before that -- with a gap alone, a
+	 * correlation over 3 h found the incident of its first event freed when the
+	 * batches were small, and joined it when they were large). */
 	if (low != VG_TIME_NONE && !p->finishing) {
 		vg_time from = low - p->cfg->correlation.allowed_lateness;
 		if (p->nheld && p->held[0].a.last_ts < from)
 			from = p->held[0].a.last_ts;
 		vg_assembler_expire(p->assembler,
-		                    from - p->cfg->correlation.incident_gap);
+		                    from - p->cfg->correlation.incident_gap - p->reach);
 	}
 	*outputs = p->outputs;
 	*noutputs = p->noutputs;

@@ -1910,6 +1910,65 @@ START_TEST(window_alerts_are_assembled_where_they_fire)
 }
 END_TEST
 
+/* An incident stays in memory while an alert to come can still join it: one of a
+ * correlation whose window began up to its timespan (the rules' longest reach)
+ * before the alert's time, not only an incident gap before.  Failures from
+ * 203.0.113.7 at 06:00 and 08:30 (a correlation over 3 h: its alert's first time
+ * is 06:00, within the gap of the 06:00 incident), failures from elsewhere every
+ * half hour between; one batch per record, or all in one.  Batched, the 06:00
+ * incident was freed once the watermark passed 07:00 and the correlation's alert
+ * could not join it: the store depended on the batches. */
+START_TEST(incidents_outlive_the_longest_correlation)
+{
+	char extra[256], *want = NULL;
+	chain_config(
+	    "reach",
+	    "title: Slow failures\nid: 5c0a0b5e-0000-4000-8000-000000000007\n"
+	    "name: t_slow\nlevel: high\n"
+	    "correlation: {type: event_count, rules: [t_failure], "
+	    "group-by: [source.ip], timespan: 3h, condition: {gte: 2}}\n---\n"
+	    "title: Root login failed\nid: 5c0a0b5e-0000-4000-8000-000000000008\n"
+	    "level: medium\nlogsource: {product: linux, service: sshd}\n"
+	    "detection:\n  selection: {event.action: ssh_login, "
+	    "event.outcome: failure, user.name: root}\n  condition: selection\n",
+	    extra, sizeof(extra));
+	static const char *const recs[] = {
+	    "<38>Nov 20 06:00:00 web01 sshd[1]: Failed password for root from "
+	    "203.0.113.7 port 40001 ssh2",
+	    "<38>Nov 20 06:30:00 db01 sshd[2]: Failed password for root from 192.0.2.1 "
+	    "port 40002 ssh2",
+	    "<38>Nov 20 07:00:00 db01 sshd[3]: Failed password for root from 192.0.2.2 "
+	    "port 40003 ssh2",
+	    "<38>Nov 20 07:30:00 db01 sshd[4]: Failed password for root from 192.0.2.3 "
+	    "port 40004 ssh2",
+	    "<38>Nov 20 08:00:00 db01 sshd[5]: Failed password for root from 192.0.2.4 "
+	    "port 40005 ssh2",
+	    "<38>Nov 20 08:30:00 web02 sshd[6]: Failed password for root from "
+	    "203.0.113.7 port 40006 ssh2",
+	    "<38>Nov 20 09:00:00 db01 sshd[7]: Failed password for root from 192.0.2.5 "
+	    "port 40007 ssh2"};
+	struct vg_scenario_record rows[sizeof(recs) / sizeof(recs[0])];
+	struct vg_scenario sc = {rows, sizeof(rows) / sizeof(rows[0]), 0, 0};
+	for (size_t i = 0; i < sc.count; i++)
+		rows[i] = (struct vg_scenario_record){
+		    .line = (char *)recs[i],
+		    .ts = vg_time_from_civil(2026, 11, 21, 0, 0, 0, 0)};
+	for (size_t batch = 1; batch <= sc.count; batch += sc.count - 1) {
+		char name[32], db[128];
+		snprintf(name, sizeof(name), "reach-%zu", batch);
+		snprintf(db, sizeof(db), "%s/%s.db", g_dir, name);
+		like_first(&want, run_scenario(name, extra, &sc, batch, false, NULL));
+		/* the correlation's alert joined the 06:00 incident */
+		ck_assert_int_eq(
+		    query_int(db, "select count(distinct incident_id) from alerts a join "
+		                  "alert_fields f on f.alert_id = a.id where f.value = "
+		                  "'203.0.113.7'"),
+		    1);
+	}
+	free(want);
+}
+END_TEST
+
 /* correlation.max_held_alerts bounds what a partition behind can hold: the oldest
  * beyond it are assembled anyway and counted (stats and metrics). */
 /* Once the partition behind catches up, its held alerts are assembled at most
@@ -2952,6 +3011,7 @@ static Suite *pipeline_suite(void)
 	    {"hold", hold_names_the_partition_behind},
 	    {"release_point", alerts_at_the_release_point_wait},
 	    {"interleaving", correlation_does_not_depend_on_interleaving},
+	    {"expiry_reach", incidents_outlive_the_longest_correlation},
 	    {"removed_rule", marks_of_a_removed_rule_are_left_out},
 	    {"restart_shuffled", restart_with_out_of_order_events},
 	    {"restart_chained", restart_keeps_chained_correlations},
