@@ -1,6 +1,11 @@
 /*
  * booster.c - load an XGBoost model and score incident feature vectors with it.
  *
+ * A model is accepted at load only if its scores are what the engine reads them
+ * as: one probability in [0,1] a row (objective binary:logistic or reg:logistic,
+ * one class, one target; check_objective) computed from this build's feature
+ * vector (check_features).  A wrong model fails at start-up, naming the file.
+ *
  * A struct vg_model owns one BoosterHandle.  XGBoost does not promise that
  * concurrent prediction on one booster is safe (predictions go through per-booster
  * caches and "last result" buffers), so every call on the handle after loading is
@@ -18,6 +23,7 @@
  * vg_models_xgb_error (XGBGetLastError without the timestamp and stack trace).
  */
 #include "models_int.h"
+#include "vg_parsers.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -117,6 +123,120 @@ static vg_err check_features(BoosterHandle bst, const char *what, char *errstr,
 	return VG_OK;
 }
 
+/* What check_objective reads of the learner configuration. */
+struct learner_conf {
+	const char *objective; /* learner.objective.name; NULL when absent */
+	size_t objective_len;
+	long num_class;  /* learner_model_param.num_class; 0 when absent */
+	long num_target; /* learner_model_param.num_target (XGBoost >= 1.6); 1 absent */
+	bool unreadable; /* a count that is not a small decimal number */
+};
+
+static bool path_is(const char *path, size_t len, const char *want)
+{
+	return len == strlen(want) && memcmp(path, want, len) == 0;
+}
+
+/* XGBoost writes its parameters as strings of digits ("2"). */
+static bool read_count(const char *val, size_t len, long *out)
+{
+	long n = 0;
+	if (len == 0 || len > 6)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		if (val[i] < '0' || val[i] > '9')
+			return false;
+		n = n * 10 + (val[i] - '0');
+	}
+	*out = n;
+	return true;
+}
+
+static vg_err learner_conf_leaf(void *ud, const char *path, size_t path_len,
+                                bool path_stable, const char *val, size_t val_len,
+                                enum vg_value_kind kind)
+{
+	struct learner_conf *c = ud;
+	long *count;
+
+	if (path_is(path, path_len, "learner.objective.name")) {
+		c->objective = val;
+		c->objective_len = val_len;
+		return VG_OK;
+	}
+	if (path_is(path, path_len, "learner.learner_model_param.num_class"))
+		count = &c->num_class;
+	else if (path_is(path, path_len, "learner.learner_model_param.num_target"))
+		count = &c->num_target;
+	else
+		return VG_OK;
+	if (!read_count(val, val_len, count))
+		c->unreadable = true;
+	return VG_OK;
+}
+
+/*
+ * Refuse a model whose prediction is not one probability a row: scores are read as
+ * the probability that an incident is real (priority bands, the surfacing
+ * threshold, log-odds contributions).  binary:logistic and reg:logistic are the
+ * same sigmoid of the same margin; anything else gives raw margins (logitraw),
+ * counts or values (count:*, reg:*), labels (binary:hinge, multi:softmax) or a
+ * probability per class (multi:softprob), and more classes or targets give more
+ * outputs a row.  XGBoost has no getter for these: they are read from its learner
+ * configuration.
+ */
+static vg_err check_objective(BoosterHandle bst, const char *what, char *errstr,
+                              size_t errstr_size)
+{
+	struct learner_conf conf = {.num_class = 0, .num_target = 1};
+	struct vg_arena *arena = NULL;
+	const char *json = NULL, *reason = NULL;
+	bst_ulong len = 0;
+	vg_err err;
+
+	if (XGBoosterSaveJsonConfig(bst, &len, &json) != 0)
+		return vg_models_xgb_error(errstr, errstr_size, what);
+	arena = vg_arena_new(4096);
+	if (!arena)
+		return vg_models_error(VG_ERR_NOMEM, errstr, errstr_size,
+		                       "%s: out of memory", what);
+	err = vg_json_walk(json, (size_t)len, arena, learner_conf_leaf, &conf, &reason);
+	if (err == VG_ERR_NOMEM) {
+		err =
+		    vg_models_error(err, errstr, errstr_size, "%s: out of memory", what);
+		goto out;
+	}
+	if (err || conf.unreadable || !conf.objective) {
+		if (!err)
+			reason = conf.objective ? "num_class or num_target is not a count"
+			                        : "no objective name";
+		err = vg_models_error(VG_ERR_MODEL, errstr, errstr_size,
+		                      "%s: unreadable learner configuration: %s", what,
+		                      reason);
+		goto out;
+	}
+	bool logistic = path_is(conf.objective, conf.objective_len, "binary:logistic") ||
+	                path_is(conf.objective, conf.objective_len, "reg:logistic");
+	if (!logistic || conf.num_class > 1 || conf.num_target != 1) {
+		char outputs[32] = "";
+		if (conf.num_class > 1)
+			snprintf(outputs, sizeof(outputs), " (%ld classes)",
+			         conf.num_class);
+		else if (conf.num_target != 1)
+			snprintf(outputs, sizeof(outputs), " (%ld targets)",
+			         conf.num_target);
+		err = vg_models_error(VG_ERR_MODEL, errstr, errstr_size,
+		                      "%s: model objective '%.*s'%s is not a binary "
+		                      "classifier's probability: train with objective "
+		                      "binary:logistic",
+		                      what, (int)conf.objective_len, conf.objective,
+		                      outputs);
+	}
+out:
+	vg_arena_destroy(arena);
+	return err;
+}
+
 /* Load from memory; `what` names the source in messages. */
 static vg_err load(const void *data, size_t len, const char *what, struct vg_model **out,
                    char *errstr, size_t errstr_size)
@@ -139,6 +259,8 @@ static vg_err load(const void *data, size_t len, const char *what, struct vg_mod
 		goto fail;
 	}
 	err = check_features(bst, what, errstr, errstr_size);
+	if (!err)
+		err = check_objective(bst, what, errstr, errstr_size);
 	if (err)
 		goto fail;
 	/* one row per call: extra threads would only add start-up cost */

@@ -75,8 +75,11 @@ struct vg_model; /* immutable after load; scoring is serialised internally */
  * @brief Load a model file (XGBoost JSON, UBJSON or binary). errstr gets
  * XGBGetLastError (without stack trace) prefixed by the path.  On success *out is
  * owned by the caller (vg_model_destroy); on failure *out is NULL.
- * @return VG_OK, VG_ERR_IO (unreadable file), VG_ERR_MODEL (not a model, or a
- *         model whose feature count/names differ from schemas/features.yaml).
+ * @return VG_OK, VG_ERR_IO (unreadable file), VG_ERR_MODEL (not a model, a model
+ *         whose feature count/names differ from schemas/features.yaml, one without
+ *         trees, or one that does not give one probability a row: objective other
+ *         than binary:logistic or reg:logistic, num_class above 1, more than one
+ *         target).
  */
 vg_err vg_model_load_file(const char *path, struct vg_model **out, char *errstr,
                           size_t errstr_size);

@@ -477,3 +477,10 @@ vg_err vgp_json_walk(const char *buf, size_t len, struct vg_arena *arena, char *
 	struct vgp_jp p = {.arena = arena, .path = path, .leaf = leaf, .ud = ud};
 	return vgp_jp_walk(&p, buf, len, parse_object, reason);
 }
+
+vg_err vg_json_walk(const char *buf, size_t len, struct vg_arena *arena,
+                    vg_json_leaf_fn leaf, void *ud, const char **reason)
+{
+	char path[VGP_JSON_PATH_MAX];
+	return vgp_json_walk(buf, len, arena, path, leaf, ud, reason);
+}

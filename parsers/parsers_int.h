@@ -613,16 +613,8 @@ vg_err vgp_decode(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 
 /* ------------------------------------------------------------ JSON walker */
 
-/*
- * Called once per leaf of a JSON object: path is the dotted key path (path_len
- * bytes, not NUL-terminated); path_stable says it points into the record and may be
- * kept, otherwise it lives in a scratch buffer overwritten by the next leaf.  The
- * value lives in the record or the arena.  Arrays arrive as their raw JSON text.
- * Return VG_OK to go on, anything else to stop with that error.
- */
-typedef vg_err (*vgp_json_leaf_fn)(void *ud, const char *path, size_t path_len,
-                                   bool path_stable, const char *val, size_t val_len,
-                                   enum vg_value_kind kind);
+/* Called once per leaf of a JSON object: see vg_json_leaf_fn (vg_parsers.h). */
+typedef vg_json_leaf_fn vgp_json_leaf_fn;
 
 /*
  * Walk one JSON text whose top level must be an object (RFC 8259, strict).

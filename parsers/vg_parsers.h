@@ -214,6 +214,34 @@ vg_err vg_frame_next(enum vg_framing mode, const char *buf, size_t len, bool at_
                      size_t max_len, const char **rec, size_t *rec_len, size_t *used,
                      const char **reason);
 
+/* ------------------------------------------------------------------ JSON */
+
+/**
+ * @brief Called by vg_json_walk once per leaf of the object, in document order.
+ * path is the dotted key path ("learner.objective.name", path_len bytes, not
+ * NUL-terminated); path_stable says it points into the text and may be kept,
+ * otherwise it is overwritten by the next leaf.  val (val_len bytes) is a string
+ * unescaped, any other value as it is written (an array as its JSON text); it
+ * lives in the text or the arena.  @return VG_OK to go on, anything else to stop
+ * the walk with that error.
+ */
+typedef vg_err (*vg_json_leaf_fn)(void *ud, const char *path, size_t path_len,
+                                  bool path_stable, const char *val, size_t val_len,
+                                  enum vg_value_kind kind);
+
+/**
+ * @brief Walk one JSON text whose top level is an object, with the reader of JSON
+ *        records (RFC 8259, strict; parsers/json.c): for small documents
+ *        outside the event path, such as XGBoost's learner configuration
+ *        (models/booster.c).
+ * @param arena   holds unescaped strings and the reason; the caller resets it.
+ * @param reason  out on VG_ERR_PARSE: "json: ... at offset N" (0-based), in arena.
+ * @return VG_OK; VG_ERR_PARSE; VG_ERR_NOMEM; or the error leaf returned.
+ *         Cost: one pass over the text; 1 KiB of stack for the path.
+ */
+vg_err vg_json_walk(const char *buf, size_t len, struct vg_arena *arena,
+                    vg_json_leaf_fn leaf, void *ud, const char **reason);
+
 #ifdef __cplusplus
 }
 #endif

@@ -802,9 +802,9 @@ static void train_fixture_setup(void)
 static void rm_dir(const char *dir)
 {
 	static const char *names[] = {
-	    "model.json",     "a.json",           "b.json",     "m.ubj",
-	    "m.bin",          "bad.json",         "trunc.json", "raw3.json",
-	    "raw-names.json", "raw-nonames.json", "x.json",     "x.json.tmp"};
+	    "model.json", "a.json",     "b.json",    "m.ubj",          "m.bin",
+	    "bad.json",   "trunc.json", "raw3.json", "raw-names.json", "raw-nonames.json",
+	    "x.json",     "x.json.tmp", "kind.json"};
 	char p[256];
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
@@ -1037,8 +1037,13 @@ START_TEST(concurrent_scoring_matches_serial)
 }
 END_TEST
 
-/* A model trained straight through XGBoost with ncol features (names optional). */
-static void train_raw(const char *path, size_t ncol, bool names)
+/* How train_raw names the features: not at all, f0, f1, ... or as this build does. */
+enum raw_names { RAW_NO_NAMES, RAW_F_NAMES, RAW_BUILD_NAMES };
+
+/* A model trained straight through XGBoost with ncol features for objective
+ * (num_class > 0: that many classes). */
+static void train_raw(const char *path, size_t ncol, enum raw_names names,
+                      const char *objective, int num_class)
 {
 	enum { MAXCOL = 64 };
 	float X[40 * MAXCOL], y[40];
@@ -1054,15 +1059,20 @@ static void train_raw(const char *path, size_t ncol, bool names)
 	}
 	for (size_t j = 0; j < ncol; j++) {
 		snprintf(buf[j], sizeof(buf[j]), "f%zu", j);
-		fn[j] = buf[j];
+		fn[j] = names == RAW_BUILD_NAMES ? vg_feature_name(j) : buf[j];
 	}
 	ck_assert_int_eq(XGDMatrixCreateFromMat(X, 40, ncol, NAN, &dm), 0);
 	ck_assert_int_eq(XGDMatrixSetFloatInfo(dm, "label", y, 40), 0);
 	ck_assert_int_eq(XGBoosterCreate(&dm, 1, &bst), 0);
-	ck_assert_int_eq(XGBoosterSetParam(bst, "objective", "binary:logistic"), 0);
+	ck_assert_int_eq(XGBoosterSetParam(bst, "objective", objective), 0);
+	if (num_class > 0) {
+		char nc[16];
+		snprintf(nc, sizeof(nc), "%d", num_class);
+		ck_assert_int_eq(XGBoosterSetParam(bst, "num_class", nc), 0);
+	}
 	ck_assert_int_eq(XGBoosterSetParam(bst, "nthread", "1"), 0);
 	ck_assert_int_eq(XGBoosterUpdateOneIter(bst, 0, dm), 0);
-	if (names)
+	if (names != RAW_NO_NAMES)
 		ck_assert_int_eq(
 		    XGBoosterSetStrFeatureInfo(bst, "feature_name", fn, ncol), 0);
 	ck_assert_int_eq(XGBoosterSaveModel(bst, path), 0);
@@ -1137,7 +1147,7 @@ START_TEST(models_for_another_feature_list_are_refused)
 	char err[512], p[128];
 
 	path_in_dir(p, sizeof(p), "raw3.json");
-	train_raw(p, 3, true);
+	train_raw(p, 3, RAW_F_NAMES, "binary:logistic", 0);
 	ck_assert_int_eq(vg_model_load_file(p, &m, err, sizeof(err)), VG_ERR_MODEL);
 	ck_assert_ptr_null(m);
 	char want[64];
@@ -1146,7 +1156,7 @@ START_TEST(models_for_another_feature_list_are_refused)
 	ck_assert_msg(strstr(err, want), "%s", err);
 
 	path_in_dir(p, sizeof(p), "raw-names.json");
-	train_raw(p, NF, true);
+	train_raw(p, NF, RAW_F_NAMES, "binary:logistic", 0);
 	ck_assert_int_eq(vg_model_load_file(p, &m, err, sizeof(err)), VG_ERR_MODEL);
 	ck_assert_msg(strstr(err, "model feature 0 is 'f0', this build computes "
 	                          "'alert_count'"),
@@ -1154,11 +1164,106 @@ START_TEST(models_for_another_feature_list_are_refused)
 
 	/* no names stored: accepted on the count */
 	path_in_dir(p, sizeof(p), "raw-nonames.json");
-	train_raw(p, NF, false);
+	train_raw(p, NF, RAW_NO_NAMES, "binary:logistic", 0);
 	ck_assert_msg(vg_model_load_file(p, &m, err, sizeof(err)) == VG_OK, "%s", err);
 	float f[NF] = {0}, s;
 	ck_assert_int_eq(vg_model_score(m, f, &s, NULL, err, sizeof(err)), VG_OK);
 	vg_model_destroy(m);
+}
+END_TEST
+
+/* The fixture's model JSON with its first `from` replaced by `to`, written to path. */
+static void write_edited_model(const char *path, const char *from, const char *to)
+{
+	struct vg_buf b, out;
+	vg_buf_init(&b);
+	vg_buf_init(&out);
+	ck_assert_int_eq(vg_buf_read_file(&b, g_model), VG_OK);
+	const char *at = strstr(b.data, from);
+	ck_assert_msg(at, "%s has no %s", g_model, from);
+	size_t head = (size_t)(at - b.data), cut = strlen(from);
+	vg_buf_append(&out, b.data, head);
+	vg_buf_puts(&out, to);
+	vg_buf_append(&out, at + cut, b.len - head - cut);
+	ck_assert(!out.oom);
+	write_file(path, out.data, out.len);
+	vg_buf_free(&b);
+	vg_buf_free(&out);
+}
+
+/* Load path, which must be refused with "path: model objective '<objective>'<count>
+ * is not a binary classifier's probability: ..." (objective NULL: any). */
+static void assert_refused_kind(const char *path, const char *objective,
+                                const char *count)
+{
+	struct vg_model *m = (struct vg_model *)&m; /* must be reset to NULL */
+	char err[512] = "", head[256], tail[256];
+	vg_err rc = vg_model_load_file(path, &m, err, sizeof(err));
+	ck_assert_msg(rc == VG_ERR_MODEL, "%s: %s loaded (%s)", path, vg_err_str(rc),
+	              err);
+	ck_assert_ptr_null(m);
+	snprintf(head, sizeof(head), "%s: model objective '%s", path,
+	         objective ? objective : "");
+	snprintf(tail, sizeof(tail),
+	         "'%s is not a binary classifier's probability: train with "
+	         "objective binary:logistic",
+	         count);
+	size_t n = strlen(err), nh = strlen(head), nt = strlen(tail);
+	ck_assert_msg(n >= nh + nt && !strncmp(err, head, nh) &&
+	                  !strcmp(err + n - nt, tail) && (objective || n > nh + nt),
+	              "%s", err);
+	if (objective)
+		ck_assert_uint_eq(n, nh + nt);
+}
+
+/* A score is a binary classifier's probability of one class.  A model with this
+ * build's features but another objective -- class probabilities or a class index
+ * per row, raw margins, counts, regression values -- or more than one output a
+ * row is refused at load, naming the objective: before, the multi-class ones
+ * loaded and failed at the first scoring, the others scored outside [0,1]. */
+START_TEST(models_of_another_kind_are_refused)
+{
+	static const struct {
+		const char *objective;
+		int num_class;
+		const char *count;
+	} wrong[] = {
+	    {"multi:softprob", 2, " (2 classes)"},
+	    {"multi:softmax", 2, " (2 classes)"},
+	    {"binary:logitraw", 0, ""},
+	    {"binary:hinge", 0, ""},
+	    {"reg:squarederror", 0, ""},
+	    {"count:poisson", 0, ""},
+	};
+	char p[128], err[512] = "";
+
+	path_in_dir(p, sizeof(p), "kind.json");
+	for (size_t i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
+		train_raw(p, NF, RAW_BUILD_NAMES, wrong[i].objective, wrong[i].num_class);
+		assert_refused_kind(p, wrong[i].objective, wrong[i].count);
+	}
+
+	/* binary:logistic, but more than one output a row (XGBoost 1.7.4 reads the
+	 * first as multi:softmax: a class index a row) */
+	write_edited_model(p, "\"num_class\":\"0\"", "\"num_class\":\"3\"");
+	assert_refused_kind(p, NULL, " (3 classes)");
+	write_edited_model(p, "\"num_target\":\"1\"", "\"num_target\":\"2\"");
+	assert_refused_kind(p, "binary:logistic", " (2 targets)");
+
+	/* reg:logistic is the same sigmoid of the same margin: accepted, same scores */
+	static float X[TEST_ROWS * NF], y[TEST_ROWS], s_bin[TEST_ROWS], s_reg[TEST_ROWS];
+	struct vg_model *mb = load_default(), *mr = NULL;
+	write_edited_model(p, "\"name\":\"binary:logistic\"",
+	                   "\"name\":\"reg:logistic\"");
+	ck_assert_msg(vg_model_load_file(p, &mr, err, sizeof(err)) == VG_OK, "%s", err);
+	make_data(99, TEST_ROWS, X, y);
+	ck_assert_int_eq(
+	    vg_model_score_rows(mb, X, TEST_ROWS, s_bin, NULL, err, sizeof(err)), VG_OK);
+	ck_assert_int_eq(
+	    vg_model_score_rows(mr, X, TEST_ROWS, s_reg, NULL, err, sizeof(err)), VG_OK);
+	ck_assert_mem_eq(s_bin, s_reg, sizeof(s_bin));
+	vg_model_destroy(mr);
+	vg_model_destroy(mb);
 }
 END_TEST
 
@@ -1484,6 +1589,7 @@ static Suite *models_suite(void)
 	tcase_add_test(tc, concurrent_scoring_matches_serial);
 	tcase_add_test(tc, load_errors_are_clear);
 	tcase_add_test(tc, models_for_another_feature_list_are_refused);
+	tcase_add_test(tc, models_of_another_kind_are_refused);
 	tcase_add_test(tc, train_rejects_bad_input);
 	tcase_add_test(tc, train_weights_shift_scores);
 	tcase_add_test(tc, train_honours_monotone_priors);
