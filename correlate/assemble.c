@@ -13,7 +13,10 @@
  * smallest id), whose id survives, the others being absorbed in (first_ts, id)
  * order.  Incident ids are a hash of the first alert's id, and alert ids are
  * deterministic, so the same input in the same order gives the same incidents.
- * Time is event time, given by the caller.
+ * Time is event time, given by the caller.  An incident keeps at most
+ * max_entities_kept entities (10,000): a new one past it is counted in
+ * entities_dropped, neither kept nor linked (an incident fed from ever-new
+ * addresses grew without bound, ~170 bytes an alert).
  *
  * An incident quiet for longer than the inactivity gap at an alert's own time is
  * closed for that alert, so the result never depends on when vg_assembler_expire
@@ -501,6 +504,8 @@ vg_err vg_assembler_new(const struct vg_assembler_conf *conf, struct vg_assemble
 	a->conf = *conf;
 	if (!a->conf.max_alerts_kept)
 		a->conf.max_alerts_kept = 1000;
+	if (!a->conf.max_entities_kept)
+		a->conf.max_entities_kept = 10000;
 	if (a->conf.inactivity_gap <= 0)
 		a->conf.inactivity_gap = 3600 * VG_USEC_PER_SEC;
 	if (!a->conf.stop_max_alerts)
@@ -1166,6 +1171,10 @@ static vg_err add_entity(struct vg_assembler *a, struct open_inc *oi,
 			err = ix_add(a, lkp->k[j], oi);
 		return err;
 	}
+	if (inc->nentities >= a->conf.max_entities_kept) {
+		inc->entities_dropped += alerts;
+		return VG_OK;
+	}
 	if (inc->nentities == oi->entities_cap) {
 		/* an alert names two to four (address, host, account, process) */
 		size_t ncap = oi->entities_cap ? oi->entities_cap * 2 : 4;
@@ -1425,6 +1434,7 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 		err = push_alert(a, into, &f->alerts[i]);
 	into->inc.alerts_dropped += f->alerts_dropped;
 	into->inc.events_dropped += f->events_dropped;
+	into->inc.entities_dropped += f->entities_dropped;
 	/* from's own, not rebuilt from its detailed alerts: a notable one past
 	 * max_alerts_kept is counted only, and the weak links the merged incident
 	 * takes would depend on that bound */
@@ -2274,6 +2284,7 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.priority = inc->priority;
 	oi->inc.alerts_dropped = inc->alerts_dropped;
 	oi->inc.events_dropped = inc->events_dropped;
+	oi->inc.entities_dropped = inc->entities_dropped;
 	oi->inc.has_sig = inc->has_sig;
 	oi->inc.sig_runs_min = inc->sig_runs_min;
 	oi->inc.sig_hosts_max = inc->sig_hosts_max;

@@ -414,8 +414,11 @@ struct vg_incident {
 	size_t nentities;
 	uint64_t alerts_dropped; /* alerts past max_alerts_kept (counted, not detailed) */
 	uint64_t events_dropped; /* sum of event_count over those alerts */
-	double score;            /* set by the caller after ranking; -1 = not scored */
-	int priority;            /* 1 (highest) .. 4, set by the caller */
+	/* entity mentions past max_entities_kept (counted, not kept: a value
+	 * seen again counts again) */
+	uint64_t entities_dropped;
+	double score; /* set by the caller after ranking; -1 = not scored */
+	int priority; /* 1 (highest) .. 4, set by the caller */
 	/* Third-party signatures (alerts with rule.id/rule.name, see assemble.c),
 	 * kept by the assembler in assembly order, merged on merges, stored with the
 	 * incident and restored with it: has_sig when one of its alerts carries one;
@@ -455,11 +458,15 @@ struct vg_incident {
 };
 
 struct vg_assembler_conf {
-	vg_time inactivity_gap; /* an incident quiet this long (event time) is closed */
-	bool link_hosts;        /* hosts link alerts too (off: a busy host would glue
-	                           unrelated activity into one incident) */
-	size_t max_alerts_kept; /* alerts detailed per incident; 0 = 1000 (the rest
-	                           are counted in alerts_dropped) */
+	vg_time inactivity_gap;   /* an incident quiet this long (event time) is closed */
+	bool link_hosts;          /* hosts link alerts too (off: a busy host would glue
+	                             unrelated activity into one incident) */
+	size_t max_alerts_kept;   /* alerts detailed per incident; 0 = 1000 (the rest
+	                             are counted in alerts_dropped) */
+	size_t max_entities_kept; /* entities per incident; 0 = 10000 (a new one past
+	                             it is counted in entities_dropped, neither kept
+	                             nor linked: an incident fed from ever-new
+	                             addresses grew without bound) */
 	/* Stop-values: entity values that never link alerts (they would glue unrelated
 	 * activity into one giant incident); they are still recorded as entities.
 	 * Configured ones are "type:value" strings (type as vg_entity_type_name;

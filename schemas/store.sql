@@ -58,9 +58,11 @@ CREATE TABLE IF NOT EXISTS incidents (
   events_dropped    INTEGER NOT NULL DEFAULT 0, -- event_count summed over alerts_dropped
   host_neighbours   INTEGER NOT NULL DEFAULT 0, -- incidents opened on its host nearby
   host_prior_novelties INTEGER NOT NULL DEFAULT 0, -- novelties on its host before it
-  stix_created_us   INTEGER -- `created` of its STIX objects (vigil stix): first_seen_us
-                            -- of its first version, never changed; NULL (a row of an
-                            -- older Vigil): first_seen_us
+  stix_created_us   INTEGER, -- `created` of its STIX objects (vigil stix): first_seen_us
+                             -- of its first version, never changed; NULL (a row of an
+                             -- older Vigil): first_seen_us
+  entities_dropped  INTEGER NOT NULL DEFAULT 0 -- entity mentions past the 10000 an
+                                               -- incident keeps (counted, not kept)
 );
 CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);

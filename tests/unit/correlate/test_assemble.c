@@ -276,6 +276,47 @@ START_TEST(many_entities_at_scale)
 }
 END_TEST
 
+/* An incident keeps at most max_entities_kept entities: a new one past it is
+ * counted in entities_dropped, neither kept nor linked, while the alerts go on
+ * joining by what it keeps (a scan from ever-new addresses grew one incident by
+ * ~170 bytes an alert, without bound: 400,000 alerts, 69 MiB).  A merge adds up
+ * what its parts dropped. */
+START_TEST(entities_are_bounded)
+{
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .max_entities_kept = 10};
+	struct vg_assembler *a;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	struct vg_incident *inc = NULL;
+	for (unsigned i = 0; i < 50; i++) /* ids01 and 198.18.0.0-.8 kept */
+		inc = scan_alert(a, "S", 0x2000 + i, i, (int)i);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 1);
+	ck_assert_uint_eq(inc->nentities, 10);
+	ck_assert_uint_eq(inc->entities_dropped, 41);
+	ck_assert_ptr_nonnull(entity_of(inc, VG_ENT_IP, "198.18.0.8"));
+	ck_assert_ptr_null(entity_of(inc, VG_ENT_IP, "198.18.0.9"));
+	ck_assert_uint_eq(entity_of(inc, VG_ENT_HOST, "ids01")->alerts, 50);
+	/* a kept one is counted as before; one dropped again counts again */
+	inc = scan_alert(a, "S", 0x2100, 3, 60);
+	ck_assert_uint_eq(entity_of(inc, VG_ENT_IP, "198.18.0.3")->alerts, 2);
+	inc = scan_alert(a, "S", 0x2101, 20, 61);
+	ck_assert_uint_eq(inc->nentities, 10);
+	ck_assert_uint_eq(inc->entities_dropped, 42);
+	/* another signature's incident from the kept .5 and a new address merges
+	 * in: its own drops are added */
+	struct vg_incident *other = NULL;
+	for (unsigned i = 0; i < 12; i++)
+		other = scan_alert(a, "T", 0x2200 + i, 1000 + i, 62 + (int)i);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 2);
+	ck_assert_uint_eq(other->entities_dropped, 3);
+	inc = scan_alert(a, "T", 0x2300, 5, 80);
+	ck_assert_uint_eq(vg_assembler_open_count(a), 1);
+	ck_assert_uint_eq(inc->nentities, 10);
+	ck_assert_uint_eq(inc->entities_dropped, 42 + 3 + 9);
+	vg_assembler_destroy(a);
+}
+END_TEST
+
 START_TEST(replayed_alert_changes_nothing)
 {
 	struct vg_assembler *a = mk_assembler(false);
@@ -2181,6 +2222,7 @@ static Suite *assemble_suite(void)
 	    {"entities", entities_are_typed_and_counted},
 	    {"many-entities", many_entities_are_counted},
 	    {"many-entities-scale", many_entities_at_scale},
+	    {"entities-bounded", entities_are_bounded},
 	    {"replay", replayed_alert_changes_nothing},
 	    {"merge", bridging_alert_merges_into_older},
 	    {"expire", quiet_incidents_expire},
