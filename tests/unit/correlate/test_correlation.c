@@ -1831,6 +1831,54 @@ static int cmp_order_ev(const struct order_ev *x, const struct order_ev *y)
 	return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
+/* A random stream of ORDER_EVENTS events over ORDER_PARTS partitions, each out of
+ * order within its partition by up to 3 s but never more than `lateness` behind
+ * its newest; actions a, b, c alike, or (rare_c) a 60%, b 34%, c 6%.  per[k] lists
+ * partition k's events in offset order (nper[k] of them). */
+static void order_stream(uint64_t *s, vg_time lateness, bool rare_c, struct order_ev *evs,
+                         int per[][ORDER_EVENTS], int *nper)
+{
+	vg_time t = T0, pmax[ORDER_PARTS];
+	int64_t off[ORDER_PARTS] = {0};
+	for (int k = 0; k < ORDER_PARTS; k++) {
+		pmax[k] = VG_TIME_NONE;
+		nper[k] = 0;
+	}
+	for (int i = 0; i < ORDER_EVENTS; i++) {
+		struct order_ev *e = &evs[i];
+		t += (vg_time)(rnd(s) % 1500) * (SEC / 1000);
+		e->part = (int)(rnd(s) % ORDER_PARTS);
+		e->ts = t - (vg_time)(rnd(s) % 3000) * (SEC / 1000);
+		if (pmax[e->part] != VG_TIME_NONE && e->ts < pmax[e->part] - lateness)
+			e->ts = pmax[e->part] - lateness;
+		if (pmax[e->part] == VG_TIME_NONE || e->ts > pmax[e->part])
+			pmax[e->part] = e->ts;
+		e->offset = off[e->part]++;
+		unsigned r = (unsigned)(rnd(s) % (rare_c ? 100 : 3));
+		snprintf(e->action, sizeof(e->action), "%c",
+		         !rare_c  ? "abc"[r]
+		         : r < 60 ? 'a'
+		         : r < 94 ? 'b'
+		                  : 'c');
+		snprintf(e->ip, sizeof(e->ip), "10.0.0.%d", (int)(rnd(s) % 2));
+		snprintf(e->user, sizeof(e->user), "u%d", (int)(rnd(s) % 4));
+		per[e->part][nper[e->part]++] = i;
+	}
+}
+
+/* An interleaving of order_stream's partitions into idx: each partition in its own
+ * order, the partitions in runs of random length (1 to 40). */
+static void order_interleave(uint64_t *s, int per[][ORDER_EVENTS], const int *nper,
+                             int *idx)
+{
+	int at[ORDER_PARTS] = {0}, n = 0;
+	while (n < ORDER_EVENTS) {
+		int k = (int)(rnd(s) % ORDER_PARTS);
+		for (int r = 1 + (int)(rnd(s) % 40); r > 0 && at[k] < nper[k]; r--)
+			idx[n++] = per[k][at[k]++];
+	}
+}
+
 /* Ordered mode counts in event-time order however partitions interleave, events
  * arrive out of order within the lateness, or releases are batched: random streams
  * of three partitions, each run in several interleavings and batchings, give the
@@ -1851,29 +1899,10 @@ START_TEST(ordered_counts_in_event_time)
 	int unordered_differs = 0;
 	for (uint64_t seed = 1; seed <= 4; seed++) {
 		uint64_t s = seed * GOLDEN;
-		vg_time t = T0, pmax[ORDER_PARTS];
-		int64_t off[ORDER_PARTS] = {0};
-		int per[ORDER_PARTS][ORDER_EVENTS], nper[ORDER_PARTS] = {0};
-		for (int k = 0; k < ORDER_PARTS; k++)
-			pmax[k] = VG_TIME_NONE;
-		for (int i = 0; i < ORDER_EVENTS; i++) {
-			struct order_ev *e = &evs[i];
-			t += (vg_time)(rnd(&s) % 1500) * (SEC / 1000);
-			e->part = (int)(rnd(&s) % ORDER_PARTS);
-			e->ts = t - (vg_time)(rnd(&s) % 3000) * (SEC / 1000);
-			/* out of order within its partition, never late */
-			if (pmax[e->part] != VG_TIME_NONE &&
-			    e->ts < pmax[e->part] - lateness)
-				e->ts = pmax[e->part] - lateness;
-			if (pmax[e->part] == VG_TIME_NONE || e->ts > pmax[e->part])
-				pmax[e->part] = e->ts;
-			e->offset = off[e->part]++;
-			snprintf(e->action, sizeof(e->action), "%c", "abc"[rnd(&s) % 3]);
-			snprintf(e->ip, sizeof(e->ip), "10.0.0.%d", (int)(rnd(&s) % 2));
-			snprintf(e->user, sizeof(e->user), "u%d", (int)(rnd(&s) % 4));
-			per[e->part][nper[e->part]++] = i;
+		int per[ORDER_PARTS][ORDER_EVENTS], nper[ORDER_PARTS];
+		order_stream(&s, lateness, false, evs, per, nper);
+		for (int i = 0; i < ORDER_EVENTS; i++)
 			sorted[i] = i;
-		}
 		/* the reference: every event in event-time order */
 		for (int i = 1; i < ORDER_EVENTS; i++)
 			for (int j = i; j > 0 && cmp_order_ev(&evs[sorted[j]],
@@ -1891,15 +1920,8 @@ START_TEST(ordered_counts_in_event_time)
 		static struct got first[MAX_ALERTS];
 		size_t nfirst = 0;
 		for (int round = 0; round < 4; round++) {
-			/* another interleaving: each partition in its own order, the
-			 * partitions in runs of random length */
-			int at[ORDER_PARTS] = {0}, n = 0;
-			while (n < ORDER_EVENTS) {
-				int k = (int)(rnd(&s) % ORDER_PARTS);
-				for (int r = 1 + (int)(rnd(&s) % 40);
-				     r > 0 && at[k] < nper[k]; r--)
-					idx[n++] = per[k][at[k]++];
-			}
+			/* another interleaving */
+			order_interleave(&s, per, nper, idx);
 			int batch = round == 0 ? 1 : 1 + (int)(rnd(&s) % 200);
 			size_t ngot =
 			    order_run(evs, idx, ORDER_ORDERED, batch, lateness, got);
@@ -2052,38 +2074,9 @@ START_TEST(restart_from_min_offset_gives_the_alerts_to_come)
 	vg_time max_back = 0;
 	for (uint64_t seed = 1; seed <= 4; seed++) {
 		uint64_t s = seed * GOLDEN;
-		vg_time t = T0, pmax[ORDER_PARTS];
-		int64_t off[ORDER_PARTS] = {0};
-		int per[ORDER_PARTS][ORDER_EVENTS], nper[ORDER_PARTS] = {0};
-		for (int k = 0; k < ORDER_PARTS; k++)
-			pmax[k] = VG_TIME_NONE;
-		for (int i = 0; i < ORDER_EVENTS; i++) {
-			struct order_ev *e = &evs[i];
-			t += (vg_time)(rnd(&s) % 1500) * (SEC / 1000);
-			e->part = (int)(rnd(&s) % ORDER_PARTS);
-			e->ts = t - (vg_time)(rnd(&s) % 3000) * (SEC / 1000);
-			if (pmax[e->part] != VG_TIME_NONE &&
-			    e->ts < pmax[e->part] - lateness)
-				e->ts = pmax[e->part] - lateness;
-			if (pmax[e->part] == VG_TIME_NONE || e->ts > pmax[e->part])
-				pmax[e->part] = e->ts;
-			e->offset = off[e->part]++;
-			unsigned r = (unsigned)(rnd(&s) % 100);
-			snprintf(e->action, sizeof(e->action), "%c",
-			         r < 60   ? 'a'
-			         : r < 94 ? 'b'
-			                  : 'c');
-			snprintf(e->ip, sizeof(e->ip), "10.0.0.%d", (int)(rnd(&s) % 2));
-			snprintf(e->user, sizeof(e->user), "u%d", (int)(rnd(&s) % 4));
-			per[e->part][nper[e->part]++] = i;
-		}
-		int pos[ORDER_PARTS] = {0}, n = 0;
-		while (n < ORDER_EVENTS) {
-			int k = (int)(rnd(&s) % ORDER_PARTS);
-			for (int r = 1 + (int)(rnd(&s) % 40); r > 0 && pos[k] < nper[k];
-			     r--)
-				idx[n++] = per[k][pos[k]++];
-		}
+		int per[ORDER_PARTS][ORDER_EVENTS], nper[ORDER_PARTS];
+		order_stream(&s, lateness, true, evs, per, nper);
+		order_interleave(&s, per, nper, idx);
 		const int batch = 1 + (int)(rnd(&s) % 20);
 		/* the full run, noting how many alerts came before each stop */
 		struct fixture fx;
