@@ -1690,8 +1690,8 @@ END_TEST
 
 /* ------------------------------------------------- event-time order (ordered) */
 
-/* Every kind of window, and a correlation of a correlation, over rules a, b, c. */
-#define ORDER_RULES                                                                      \
+/* Every kind of window over rules a, b, c. */
+#define WINDOW_RULES                                                                     \
 	ABC_RULES                                                                        \
 	"title: EC\nid: ec\nname: ec\ncorrelation:\n  type: event_count\n  rules: [a]\n" \
 	"  group-by: [source.ip]\n  timespan: 10s\n  condition: {gte: 3}\n---\n"         \
@@ -1704,8 +1704,12 @@ END_TEST
 	"c]\n"                                                                           \
 	"  group-by: [source.ip]\n  timespan: 10s\n---\n"                                \
 	"title: FX\nid: fx\ncorrelation:\n  type: event_count\n  rules: [c]\n"           \
-	"  group-by: [source.ip]\n  timespan: 5s\n  condition: {lt: 3}\n---\n"           \
-	"title: CH\nid: ch\ncorrelation:\n  type: event_count\n  rules: [ec]\n"          \
+	"  group-by: [source.ip]\n  timespan: 5s\n  condition: {lt: 3}\n"
+
+/* ... and a correlation of a correlation. */
+#define ORDER_RULES                                                                      \
+	WINDOW_RULES                                                                     \
+	"---\ntitle: CH\nid: ch\ncorrelation:\n  type: event_count\n  rules: [ec]\n"     \
 	"  group-by: [source.ip]\n  timespan: 60s\n  condition: {gte: 2}\n"
 
 #define ORDER_EVENTS 900
@@ -1990,21 +1994,9 @@ START_TEST(sliding_group_extents_leave_the_window)
 }
 END_TEST
 
-/* Every kind of window but chained ones (their restart also needs
- * vg_correlator_restore_chained), b and c rare so that sliding groups live long. */
-#define RESTART_RULES                                                                    \
-	ABC_RULES                                                                        \
-	"title: EC\nid: ec\ncorrelation:\n  type: event_count\n  rules: [a]\n"           \
-	"  group-by: [source.ip]\n  timespan: 10s\n  condition: {gte: 3}\n---\n"         \
-	"title: VC\nid: vc\ncorrelation:\n  type: value_count\n  rules: [b]\n"           \
-	"  group-by: [source.ip]\n  timespan: 10s\n"                                     \
-	"  condition: {field: user.name, gte: 3}\n---\n"                                 \
-	"title: TP\nid: tp\ncorrelation:\n  type: temporal\n  rules: [a, b, c]\n"        \
-	"  group-by: [source.ip]\n  timespan: 10s\n---\n"                                \
-	"title: TO\nid: to\ncorrelation:\n  type: temporal_ordered\n  rules: [a, b, "    \
-	"c]\n  group-by: [source.ip]\n  timespan: 10s\n---\n"                            \
-	"title: FX\nid: fx\ncorrelation:\n  type: event_count\n  rules: [c]\n"           \
-	"  group-by: [source.ip]\n  timespan: 5s\n  condition: {lt: 3}\n"
+/* The restart test's rules: every kind of window but chained ones (their restart
+ * also needs vg_correlator_restore_chained). */
+#define RESTART_RULES WINDOW_RULES
 
 /* What a restart needs of an alert fired before it: its restart marks. */
 struct restart_mark {
