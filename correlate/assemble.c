@@ -51,10 +51,10 @@
  * closed within it (vg_assembler_restore_rate; engine/pipeline.c,
  * restore_open_incidents), so a restarted engine decides as an uninterrupted one
  * would.  Each alert a stop-value kept from linking is counted per
- * value (vg_assembler_take_stops). Alerts past max_alerts_kept are counted in the rate,
- * and a notable one makes its incident (and what it merges into) notable, while the
- * engine runs, but are not restored; past that bound a restart may decide
- * differently.
+ * value (vg_assembler_take_stops). Alerts past max_alerts_kept are counted in the
+ * rate while the engine runs, but are not restored; past that bound a restart may
+ * decide differently there.  A notable one makes its incident (and what it merges
+ * into) notable, and that is stored (vg_incident.notable_last) and restored.
  *
  * Third-party alerts (fields rule.id or rule.name: the other detector's signature;
  * their incident alert is titled by rule.name, the Vigil rule stays in rule_id)
@@ -156,11 +156,7 @@
 #include <strings.h>
 
 struct open_inc {
-	struct vg_incident inc;
-	/* last_ts of its newest notable alert (level high+ or a correlation), detailed
-	 * or past max_alerts_kept, of every part merged into it; 0 when none.  Not
-	 * stored: a restore rebuilds it from the detailed alerts alone */
-	vg_time notable_last;
+	struct vg_incident inc; /* its notable_last: see vg_correlate.h */
 	size_t alerts_cap;
 	size_t entities_cap;
 	/* past ENT_SMALL entities, (type, value) -> index + 1 (0: empty), open
@@ -1270,8 +1266,8 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 	    (err = sig_add(a, oi, sk)) != VG_OK)
 		return err;
 	if (vg_level_notable(al->level, al->is_correlation) &&
-	    al->last_ts > oi->notable_last)
-		oi->notable_last = al->last_ts;
+	    al->last_ts > oi->inc.notable_last)
+		oi->inc.notable_last = al->last_ts;
 	if (al->first_ts < inc->first_ts)
 		inc->first_ts = al->first_ts;
 	if (al->last_ts > inc->last_ts)
@@ -1438,8 +1434,8 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	/* from's own, not rebuilt from its detailed alerts: a notable one past
 	 * max_alerts_kept is counted only, and the weak links the merged incident
 	 * takes would depend on that bound */
-	if (from->notable_last > into->notable_last)
-		into->notable_last = from->notable_last;
+	if (from->inc.notable_last > into->inc.notable_last)
+		into->inc.notable_last = from->inc.notable_last;
 	if (f->has_sig) {
 		struct vg_incident *t = &into->inc;
 		if (!t->has_sig || f->sig_runs_min < t->sig_runs_min)
@@ -2121,10 +2117,10 @@ struct vg_incident *vg_assembler_add(struct vg_assembler *a, const struct vg_ale
 						continue;
 					/* weak: only into an incident with a notable
 					 * alert within the gap */
-					if (weak &&
-					    (!o->notable_last ||
-					     o->notable_last + a->conf.inactivity_gap <
-					         alert->first_ts))
+					if (weak && (!o->inc.notable_last ||
+					             o->inc.notable_last +
+					                     a->conf.inactivity_gap <
+					                 alert->first_ts))
 						continue;
 					for (size_t h = 0; h < nhit && !dup; h++)
 						dup = hit[h] == o;
@@ -2285,6 +2281,7 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.alerts_dropped = inc->alerts_dropped;
 	oi->inc.events_dropped = inc->events_dropped;
 	oi->inc.entities_dropped = inc->entities_dropped;
+	oi->inc.notable_last = inc->notable_last; /* its detailed alerts add theirs */
 	oi->inc.has_sig = inc->has_sig;
 	oi->inc.sig_runs_min = inc->sig_runs_min;
 	oi->inc.sig_hosts_max = inc->sig_hosts_max;

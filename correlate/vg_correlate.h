@@ -417,6 +417,11 @@ struct vg_incident {
 	/* entity mentions past max_entities_kept (counted, not kept: a value
 	 * seen again counts again) */
 	uint64_t entities_dropped;
+	/* last_ts of its newest notable alert (level high+ or a correlation),
+	 * detailed or past max_alerts_kept, of every part merged into it; 0 when
+	 * none.  Weak links (host, account) join only incidents where it is
+	 * within the gap; stored and restored (assemble.c) */
+	vg_time notable_last;
 	double score; /* set by the caller after ranking; -1 = not scored */
 	int priority; /* 1 (highest) .. 4, set by the caller */
 	/* Third-party signatures (alerts with rule.id/rule.name, see assemble.c),

@@ -61,8 +61,10 @@ CREATE TABLE IF NOT EXISTS incidents (
   stix_created_us   INTEGER, -- `created` of its STIX objects (vigil stix): first_seen_us
                              -- of its first version, never changed; NULL (a row of an
                              -- older Vigil): first_seen_us
-  entities_dropped  INTEGER NOT NULL DEFAULT 0 -- entity mentions past the 10000 an
-                                               -- incident keeps (counted, not kept)
+  entities_dropped  INTEGER NOT NULL DEFAULT 0, -- entity mentions past the 10000 an
+                                                -- incident keeps (counted, not kept)
+  notable_last_us   INTEGER NOT NULL DEFAULT 0 -- its newest notable alert's last time,
+                                               -- detailed or not (0: none; weak links)
 );
 CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);

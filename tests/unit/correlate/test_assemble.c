@@ -825,6 +825,41 @@ START_TEST(merge_keeps_notable_alerts_past_the_bound)
 }
 END_TEST
 
+/* A restart keeps what makes an incident notable, detailed or not: restored with
+ * its notable_last (the store keeps it), an incident whose notable alert is past
+ * max_alerts_kept takes the weak link it took before the restart.  Before, the
+ * restore rebuilt it from the detailed alerts alone: the restarted engine opened a
+ * new incident for the link the uninterrupted one made. */
+START_TEST(restore_keeps_notable_alerts_past_the_bound)
+{
+	const char *pb1[] = {"source.ip", "198.51.100.2", "host.name", "h2", NULL};
+	const char *py[] = {"source.ip", "198.51.100.9", "host.name", "h2", NULL};
+	struct vg_assembler_conf conf = {.inactivity_gap = 600 * VG_USEC_PER_SEC,
+	                                 .link_hosts = true,
+	                                 .max_alerts_kept = 1};
+	struct vg_assembler *a, *r;
+	ck_assert_int_eq(vg_assembler_new(&conf, &a), VG_OK);
+	ck_assert_int_eq(vg_assembler_new(&conf, &r), VG_OK);
+	struct test_alert b1, b2, y;
+	bool changed;
+	mk(&b1, "0000000000000501", g_rule_low, 110, pb1);
+	mk(&b2, "0000000000000502", g_rule_high, 120, pb1);
+	mk(&y, "0000000000000503", g_rule_low, 140, py);
+	vg_assembler_add(a, &b1.alert, &changed);
+	struct vg_incident *inc = vg_assembler_add(a, &b2.alert, &changed);
+	ck_assert_uint_eq(inc->alerts_dropped, 1); /* b2, past the bound */
+	ck_assert_int_eq(inc->notable_last, b2.alert.last_ts);
+	ck_assert_int_eq(vg_assembler_restore(r, inc), VG_OK);
+	ck_assert_int_eq(vg_assembler_get(r, inc->id)->notable_last, b2.alert.last_ts);
+	/* y names only h2 (a weak link): into the notable incident, both ways */
+	ck_assert_str_eq(vg_assembler_add(a, &y.alert, &changed)->id, inc->id);
+	ck_assert_str_eq(vg_assembler_add(r, &y.alert, &changed)->id, inc->id);
+	ck_assert_uint_eq(vg_assembler_open_count(r), 1);
+	vg_assembler_destroy(a);
+	vg_assembler_destroy(r);
+}
+END_TEST
+
 /* Third-party alerts repeating one signature on one host are one incident per gap,
  * past the automatic stop-value bound; other signatures or hosts stay apart; the
  * incident carries the signature's stream statistics (runs, hosts). */
@@ -2223,6 +2258,7 @@ static Suite *assemble_suite(void)
 	    {"many-entities", many_entities_are_counted},
 	    {"many-entities-scale", many_entities_at_scale},
 	    {"entities-bounded", entities_are_bounded},
+	    {"restore-notable", restore_keeps_notable_alerts_past_the_bound},
 	    {"replay", replayed_alert_changes_nothing},
 	    {"merge", bridging_alert_merges_into_older},
 	    {"expire", quiet_incidents_expire},

@@ -160,6 +160,9 @@ START_TEST(upsert_is_idempotent_and_restores)
 	build_incident(&inc, "inc-00000000000000aa", t0);
 	inc.alerts_dropped = 5; /* past max_alerts_kept: counted, not detailed */
 	inc.events_dropped = 40;
+	inc.entities_dropped = 7; /* past max_entities_kept */
+	/* a notable alert past the bound, after the detailed ones */
+	inc.notable_last = t0 + 50 * VG_USEC_PER_SEC;
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(vg_store_begin(st), VG_OK);
 		ck_assert_int_eq(vg_store_put_incident(st, &inc, &rank, &g_doc), VG_OK);
@@ -206,6 +209,8 @@ START_TEST(upsert_is_idempotent_and_restores)
 	ck_assert_uint_eq(r->nalerts, 2);
 	ck_assert_uint_eq(r->alerts_dropped, 5);
 	ck_assert_uint_eq(r->events_dropped, 40);
+	ck_assert_uint_eq(r->entities_dropped, 7);
+	ck_assert_int_eq(r->notable_last, t0 + 50 * VG_USEC_PER_SEC);
 	ck_assert_uint_eq(r->nentities, 3);
 	ck_assert_int_eq(r->first_ts, t0);
 	ck_assert_str_eq(r->alerts[0].title, "SSH brute force");
