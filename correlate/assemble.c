@@ -1278,6 +1278,13 @@ static vg_err push_alert(struct vg_assembler *a, struct open_inc *oi,
 		 * goes with it) */
 		inc->alerts_dropped++;
 		inc->events_dropped += al->event_count;
+		if (al->level > inc->dropped_level)
+			inc->dropped_level = (uint8_t)al->level;
+		for (size_t j = 0; j < al->ntags; j++) {
+			int t = vg_tactic_index(al->tags[j]);
+			if (t >= 0)
+				inc->dropped_tactics |= (uint16_t)(1u << t);
+		}
 		return VG_OK;
 	}
 	if (inc->nalerts == oi->alerts_cap) {
@@ -1431,6 +1438,9 @@ static vg_err merge_into(struct vg_assembler *a, struct open_inc *into,
 	into->inc.alerts_dropped += f->alerts_dropped;
 	into->inc.events_dropped += f->events_dropped;
 	into->inc.entities_dropped += f->entities_dropped;
+	if (f->dropped_level > into->inc.dropped_level)
+		into->inc.dropped_level = f->dropped_level;
+	into->inc.dropped_tactics |= f->dropped_tactics;
 	/* from's own, not rebuilt from its detailed alerts: a notable one past
 	 * max_alerts_kept is counted only, and the weak links the merged incident
 	 * takes would depend on that bound */
@@ -2282,6 +2292,8 @@ vg_err vg_assembler_restore(struct vg_assembler *a, const struct vg_incident *in
 	oi->inc.events_dropped = inc->events_dropped;
 	oi->inc.entities_dropped = inc->entities_dropped;
 	oi->inc.notable_last = inc->notable_last; /* its detailed alerts add theirs */
+	oi->inc.dropped_level = inc->dropped_level;
+	oi->inc.dropped_tactics = inc->dropped_tactics;
 	oi->inc.has_sig = inc->has_sig;
 	oi->inc.sig_runs_min = inc->sig_runs_min;
 	oi->inc.sig_hosts_max = inc->sig_hosts_max;

@@ -422,6 +422,11 @@ struct vg_incident {
 	 * none.  Weak links (host, account) join only incidents where it is
 	 * within the gap; stored and restored (assemble.c) */
 	vg_time notable_last;
+	/* of the alerts past max_alerts_kept: the highest level (enum vg_level; 0
+	 * none) and their ATT&CK tactics (bit i: vg_tactic_index i), so that the
+	 * incident's max_level and tactics count them too */
+	uint8_t dropped_level;
+	uint16_t dropped_tactics;
 	double score; /* set by the caller after ranking; -1 = not scored */
 	int priority; /* 1 (highest) .. 4, set by the caller */
 	/* Third-party signatures (alerts with rule.id/rule.name, see assemble.c),

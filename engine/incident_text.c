@@ -13,9 +13,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+/* The ATT&CK tactics of every alert of inc, the detailed ones' tags and those past
+ * the detail bound (dropped_tactics), in kill-chain order. */
 static void tactics_csv(const struct vg_incident *inc, struct vg_buf *out)
 {
 	bool seen[VG_TACTIC_COUNT] = {false};
+	for (int t = 0; t < VG_TACTIC_COUNT; t++)
+		seen[t] = inc->dropped_tactics >> t & 1;
 	for (size_t i = 0; i < inc->nalerts; i++)
 		for (size_t j = 0; j < inc->alerts[i].ntags; j++) {
 			int t = vg_tactic_index(inc->alerts[i].tags[j]);
@@ -438,6 +442,8 @@ void vg_incident_text_build_story(const struct vg_incident *inc,
 	size_t nusers = entities_of(inc, VG_ENT_USER, users, 64);
 	const struct vg_incident_alert *lead = lead_alert(inc);
 	enum vg_level max_level = lead ? lead->level : VG_LEVEL_INFORMATIONAL;
+	if (inc->dropped_level > max_level) /* an alert past the detail bound */
+		max_level = (enum vg_level)inc->dropped_level;
 
 	vg_buf_reset(&t->title);
 	vg_buf_reset(&t->summary);

@@ -116,9 +116,10 @@ static const char *const g_sql[S_COUNT] = {
         " first_seen_us, last_seen_us, alert_count, alerts_dropped, max_level, tactics,"
         " score, priority, surfaced, explanation, features, document, sig_runs_min,"
         " sig_hosts_max, network_novelty, novel_pair, events_dropped, host_neighbours,"
-        " host_prior_novelties, stix_created_us, entities_dropped, notable_last_us)"
+        " host_prior_novelties, stix_created_us, entities_dropped, notable_last_us,"
+        " dropped_level, dropped_tactics)"
         " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,"
-        "?20,?21,?22,?23,?24,?25,?7,?26,?27)"
+        "?20,?21,?22,?23,?24,?25,?7,?26,?27,?28,?29)"
         " ON CONFLICT(id) DO UPDATE SET version=excluded.version, title=excluded.title,"
         " summary=excluded.summary, first_seen=excluded.first_seen,"
         " last_seen=excluded.last_seen, first_seen_us=excluded.first_seen_us,"
@@ -134,7 +135,9 @@ static const char *const g_sql[S_COUNT] = {
         " host_prior_novelties=excluded.host_prior_novelties,"
         " stix_created_us=COALESCE(incidents.stix_created_us, incidents.first_seen_us),"
         " entities_dropped=excluded.entities_dropped,"
-        " notable_last_us=excluded.notable_last_us",
+        " notable_last_us=excluded.notable_last_us,"
+        " dropped_level=excluded.dropped_level,"
+        " dropped_tactics=excluded.dropped_tactics",
     [S_PUT_ALERT] =
         "INSERT INTO alerts (id, incident_id, rule_id, title, level, is_correlation,"
         " first_seen, last_seen, first_seen_us, last_seen_us, event_count)"
@@ -204,7 +207,8 @@ static const char *const g_sql[S_COUNT] = {
         "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
         " events_dropped, host_neighbours, host_prior_novelties, entities_dropped,"
-        " notable_last_us FROM incidents WHERE merged_into IS NULL"
+        " notable_last_us, dropped_level, dropped_tactics FROM incidents"
+        " WHERE merged_into IS NULL"
         " AND last_seen_us >= ?1 ORDER BY id",
     [S_RECENT_ALERTS] =
         "SELECT a.id, a.last_seen_us FROM incidents i JOIN alerts a"
@@ -215,7 +219,8 @@ static const char *const g_sql[S_COUNT] = {
         "SELECT id, version, first_seen_us, last_seen_us, score, priority,"
         " alerts_dropped, sig_runs_min, sig_hosts_max, network_novelty, novel_pair,"
         " events_dropped, host_neighbours, host_prior_novelties, entities_dropped,"
-        " notable_last_us, merged_into FROM incidents WHERE id = ?1",
+        " notable_last_us, dropped_level, dropped_tactics, merged_into"
+        " FROM incidents WHERE id = ?1",
     [S_STIX_CREATED] = "SELECT COALESCE(stix_created_us, first_seen_us) FROM incidents"
                        " WHERE id = ?1",
     [S_SURFACED_IDS] = "SELECT id FROM incidents WHERE merged_into IS NULL AND surfaced"
@@ -1116,6 +1121,8 @@ vg_err vg_store_put_incident(struct vg_store *st, const struct vg_incident *inc,
 	sqlite3_bind_int64(s, 25, inc->host_prior_novelties);
 	sqlite3_bind_int64(s, 26, (sqlite3_int64)inc->entities_dropped);
 	sqlite3_bind_int64(s, 27, inc->notable_last);
+	sqlite3_bind_int(s, 28, inc->dropped_level);
+	sqlite3_bind_int(s, 29, inc->dropped_tactics);
 	if ((err = step_done(st, s, "storing an incident")))
 		return err;
 	uint64_t events = inc->events_dropped;
@@ -1588,7 +1595,7 @@ static vg_err load_incident_parts(struct vg_store *st, struct vg_incident *inc)
 	return rc == SQLITE_DONE ? VG_OK : fail(st, "reading entities");
 }
 
-/* An incidents row (S_OPEN_INCIDENTS' first 16 columns) into inc, zeroed first. */
+/* An incidents row (S_OPEN_INCIDENTS' first 18 columns) into inc, zeroed first. */
 static void read_incident_row(sqlite3_stmt *s, struct vg_incident *inc)
 {
 	memset(inc, 0, sizeof(*inc));
@@ -1610,6 +1617,8 @@ static void read_incident_row(sqlite3_stmt *s, struct vg_incident *inc)
 	inc->host_prior_novelties = (uint32_t)sqlite3_column_int64(s, 13);
 	inc->entities_dropped = (uint64_t)sqlite3_column_int64(s, 14);
 	inc->notable_last = sqlite3_column_int64(s, 15);
+	inc->dropped_level = (uint8_t)sqlite3_column_int(s, 16);
+	inc->dropped_tactics = (uint16_t)sqlite3_column_int(s, 17);
 }
 
 vg_err vg_store_load_incident(struct vg_store *st, const char *id,
@@ -1622,9 +1631,9 @@ vg_err vg_store_load_incident(struct vg_store *st, const char *id,
 	int rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
 		read_incident_row(s, inc);
-		if (sqlite3_column_type(s, 16) != SQLITE_NULL)
+		if (sqlite3_column_type(s, 18) != SQLITE_NULL)
 			snprintf(merged, sizeof(merged), "%s",
-			         sqlite3_column_text(s, 16));
+			         sqlite3_column_text(s, 18));
 	}
 	sqlite3_reset(s);
 	if (rc == SQLITE_DONE) {

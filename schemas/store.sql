@@ -63,8 +63,10 @@ CREATE TABLE IF NOT EXISTS incidents (
                              -- older Vigil): first_seen_us
   entities_dropped  INTEGER NOT NULL DEFAULT 0, -- entity mentions past the 10000 an
                                                 -- incident keeps (counted, not kept)
-  notable_last_us   INTEGER NOT NULL DEFAULT 0 -- its newest notable alert's last time,
-                                               -- detailed or not (0: none; weak links)
+  notable_last_us   INTEGER NOT NULL DEFAULT 0, -- its newest notable alert's last time,
+                                                -- detailed or not (0: none; weak links)
+  dropped_level     INTEGER NOT NULL DEFAULT 0, -- of the alerts past the detail bound:
+  dropped_tactics   INTEGER NOT NULL DEFAULT 0  --   highest level (0..4), tactics (bits)
 );
 CREATE INDEX IF NOT EXISTS incidents_by_score ON incidents(score DESC);
 CREATE INDEX IF NOT EXISTS incidents_by_last_seen ON incidents(last_seen_us);

@@ -849,8 +849,15 @@ START_TEST(restore_keeps_notable_alerts_past_the_bound)
 	struct vg_incident *inc = vg_assembler_add(a, &b2.alert, &changed);
 	ck_assert_uint_eq(inc->alerts_dropped, 1); /* b2, past the bound */
 	ck_assert_int_eq(inc->notable_last, b2.alert.last_ts);
+	/* its level and tactic count for the incident's text too */
+	const uint16_t privesc =
+	    (uint16_t)(1u << vg_tactic_index("attack.privilege-escalation"));
+	ck_assert_uint_eq(inc->dropped_level, VG_LEVEL_HIGH);
+	ck_assert_uint_eq(inc->dropped_tactics, privesc);
 	ck_assert_int_eq(vg_assembler_restore(r, inc), VG_OK);
 	ck_assert_int_eq(vg_assembler_get(r, inc->id)->notable_last, b2.alert.last_ts);
+	ck_assert_uint_eq(vg_assembler_get(r, inc->id)->dropped_level, VG_LEVEL_HIGH);
+	ck_assert_uint_eq(vg_assembler_get(r, inc->id)->dropped_tactics, privesc);
 	/* y names only h2 (a weak link): into the notable incident, both ways */
 	ck_assert_str_eq(vg_assembler_add(a, &y.alert, &changed)->id, inc->id);
 	ck_assert_str_eq(vg_assembler_add(r, &y.alert, &changed)->id, inc->id);

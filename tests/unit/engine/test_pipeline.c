@@ -599,6 +599,40 @@ START_TEST(title_does_not_depend_on_alert_order)
 }
 END_TEST
 
+/* An incident's max_level and tactics count its alerts past the detail bound
+ * (max_alerts_kept) too: a critical alert with an exfiltration tag past it made
+ * no mark on either, in the document, the store or STIX. */
+START_TEST(text_counts_alerts_past_the_bound)
+{
+	static char *tags[] = {"attack.initial-access"};
+	struct vg_incident_alert al = {.id = "00000000000000b1",
+	                               .title = "SSH login accepted",
+	                               .level = VG_LEVEL_LOW,
+	                               .tags = tags,
+	                               .ntags = 1,
+	                               .event_count = 1};
+	struct vg_incident inc = {.id = "inc-00000000000000b1",
+	                          .alerts = &al,
+	                          .nalerts = 1,
+	                          .alerts_dropped = 1};
+	struct vg_incident_text t;
+	vg_buf_init(&t.title);
+	vg_buf_init(&t.summary);
+	vg_buf_init(&t.tactics);
+	vg_incident_text_build_story(&inc, NULL, NULL, &t);
+	ck_assert_str_eq(t.max_level, "low");
+	ck_assert_str_eq(t.tactics.data, "initial-access");
+	inc.dropped_level = VG_LEVEL_CRITICAL;
+	inc.dropped_tactics = (uint16_t)(1u << vg_tactic_index("attack.exfiltration"));
+	vg_incident_text_build_story(&inc, NULL, NULL, &t);
+	ck_assert_str_eq(t.max_level, "critical");
+	ck_assert_str_eq(t.tactics.data, "initial-access,exfiltration");
+	vg_buf_free(&t.title);
+	vg_buf_free(&t.summary);
+	vg_buf_free(&t.tactics);
+}
+END_TEST
+
 /* An incident's text counts every host, address and account it has, not the 64 it
  * lists at most, and names the first ones by first seen among all of them: one
  * address logging in to 70 hosts was "on 64 hosts (... and 59 more)" and "spread
@@ -3013,6 +3047,7 @@ static Suite *pipeline_suite(void)
 	    {"release_point", alerts_at_the_release_point_wait},
 	    {"interleaving", correlation_does_not_depend_on_interleaving},
 	    {"expiry_reach", incidents_outlive_the_longest_correlation},
+	    {"text_dropped", text_counts_alerts_past_the_bound},
 	    {"removed_rule", marks_of_a_removed_rule_are_left_out},
 	    {"restart_shuffled", restart_with_out_of_order_events},
 	    {"restart_chained", restart_keeps_chained_correlations},

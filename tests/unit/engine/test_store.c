@@ -163,6 +163,8 @@ START_TEST(upsert_is_idempotent_and_restores)
 	inc.entities_dropped = 7; /* past max_entities_kept */
 	/* a notable alert past the bound, after the detailed ones */
 	inc.notable_last = t0 + 50 * VG_USEC_PER_SEC;
+	inc.dropped_level = VG_LEVEL_CRITICAL;
+	inc.dropped_tactics = 0x2001;
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(vg_store_begin(st), VG_OK);
 		ck_assert_int_eq(vg_store_put_incident(st, &inc, &rank, &g_doc), VG_OK);
@@ -211,6 +213,8 @@ START_TEST(upsert_is_idempotent_and_restores)
 	ck_assert_uint_eq(r->events_dropped, 40);
 	ck_assert_uint_eq(r->entities_dropped, 7);
 	ck_assert_int_eq(r->notable_last, t0 + 50 * VG_USEC_PER_SEC);
+	ck_assert_uint_eq(r->dropped_level, VG_LEVEL_CRITICAL);
+	ck_assert_uint_eq(r->dropped_tactics, 0x2001);
 	ck_assert_uint_eq(r->nentities, 3);
 	ck_assert_int_eq(r->first_ts, t0);
 	ck_assert_str_eq(r->alerts[0].title, "SSH brute force");
