@@ -498,7 +498,10 @@ static vg_err wazuh_unescape(struct vg_arena *arena, const char *v, size_t vlen,
 }
 
 /* The alias part of a leaf (kp->alias >= 0): set the alias's ECS field unless an
- * ECS key or an alias listed before it has set it.  A null is noted for the end
+ * ECS key or an alias listed before it has set it; the same alias again (a key
+ * repeated in the record) replaces it, as the vendor field keeps the last value
+ * too -- keeping the first, a rule on Image and one on process.executable saw two
+ * processes in one event.  A null is noted for the end
  * of the record (null_aliases): the field is present, as `exists` asks of the
  * vendor name a rule reads through it, unless any value sets it -- a key, an
  * alias, or a fallback of the record's shape (a Wazuh agent.name for host.name). */
@@ -512,7 +515,7 @@ static HOT_INLINE void alias_set(struct vgp_json_state *st, int32_t alias, const
 	if (kind == VG_VK_NULL) {
 		if (st->nnull_alias < VGP_NULL_ALIASES)
 			st->null_alias[st->nnull_alias++] = ki->target;
-	} else if (st->prio[ki->target] > ki->prio) {
+	} else if (st->prio[ki->target] >= ki->prio) {
 		st->prio[ki->target] = ki->prio;
 		vgp_set(st->ev, al->targets[ki->target], v, vlen, kind);
 	}
@@ -567,7 +570,8 @@ static HOT_INLINE void leaf_role(struct vgp_json_state *st, uint8_t role, const 
 		break;
 	case VGP_ROLE_EVENTID:
 		st->has_eventid = true;
-		if (kind != VG_VK_NULL && !st->slot[VGP_JS_WIN_EVENTID].len) {
+		/* a repeated EventID: the last, as the EventID field itself keeps */
+		if (kind != VG_VK_NULL) {
 			st->slot[VGP_JS_WIN_EVENTID] = vg_str_make(v, vlen);
 			st->slots_set |= UINT64_C(1) << VGP_JS_WIN_EVENTID;
 		}

@@ -1203,6 +1203,21 @@ START_TEST(windows_short_names)
 	    parse_ok(VG_FMT_JSON, "{\"Event\":{\"UserData\":{\"W\":{\"X\":{\"Operation\":"
 	                          "\"deep\"}}}}}");
 	expect_unset(ev, "Operation");
+	/* a key repeated in the record: its last value, for the vendor field and
+	 * the ECS field it gives alike (the ECS field kept the first: a rule on
+	 * Image and one on process.executable saw two processes, a rule on
+	 * EventID 3 matched an event classified as a process start) */
+	ev = parse_ok(
+	    VG_FMT_JSON,
+	    "{\"@timestamp\":\"2024-01-01T00:00:00Z\",\"Image\":\"a\",\"Image\":\"b\"}");
+	expect(ev, "Image", "b");
+	expect(ev, "process.executable", "b");
+	ev = parse_ok(VG_FMT_JSON,
+	              "{\"EventID\":1,\"EventID\":3,\"Channel\":\"Microsoft-Windows-"
+	              "Sysmon/Operational\",\"UtcTime\":\"2024-01-01 00:00:00.000\"}");
+	expect(ev, "EventID", "3");
+	expect(ev, "event.code", "3");
+	expect(ev, "event.category", "network");
 }
 END_TEST
 
