@@ -238,28 +238,38 @@ static char *dup_str(struct loader *ld, const char *s)
 	return d;
 }
 
-/* "500ms", "90s", "5m", "1h", "2d" or a bare number of seconds. */
+/* "500ms", "90s", "5m", "1h", "2d" or a bare number of seconds: a decimal number
+ * (vg_parse_double: strtod alone took "0x10" and " 5m"), not so small that it
+ * rounds to 0 (which means "none" for several settings: a max_future of 1e-9d
+ * was no bound at all), nor so large that it leaves vg_time. */
 static bool parse_duration(const char *s, vg_time *out)
 {
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	double mult;
-	if (errno || end == s || v < 0 || !isfinite(v))
-		return false;
-	if (!*end || !strcmp(end, "s"))
+	size_t u = strcspn(s, "smhd");
+	const char *unit = s + u;
+	double v, mult;
+	char num[64];
+	if (!*unit || !strcmp(unit, "s"))
 		mult = 1;
-	else if (!strcmp(end, "ms"))
+	else if (!strcmp(unit, "ms"))
 		mult = 0.001;
-	else if (!strcmp(end, "m"))
+	else if (!strcmp(unit, "m"))
 		mult = 60;
-	else if (!strcmp(end, "h"))
+	else if (!strcmp(unit, "h"))
 		mult = 3600;
-	else if (!strcmp(end, "d"))
+	else if (!strcmp(unit, "d"))
 		mult = 86400;
 	else
 		return false;
-	*out = (vg_time)llround(v * mult * (double)VG_USEC_PER_SEC);
+	if (u == 0 || u >= sizeof(num))
+		return false;
+	memcpy(num, s, u);
+	num[u] = '\0';
+	if (!vg_parse_double(num, &v) || v < 0)
+		return false;
+	double us = v * mult * (double)VG_USEC_PER_SEC;
+	if (!(us < 9.2e18) || (v > 0 && us < 0.5))
+		return false;
+	*out = (vg_time)llround(us);
 	return true;
 }
 
@@ -554,8 +564,11 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 			yaml_node_t *k = yaml_document_get_node(ld->doc, p->key);
 			yaml_node_t *v = yaml_document_get_node(ld->doc, p->value);
 			const char *key = (const char *)k->data.scalar.value;
-			if (k->type != YAML_SCALAR_NODE)
+			if (k->type != YAML_SCALAR_NODE) {
+				ERR(ld, k, "an input's keys are topic and format, not %s",
+				    type_name(k));
 				continue;
+			}
 			if (v->type != YAML_SCALAR_NODE) {
 				ERR(ld, v, "input '%s' must be a single value", key);
 				continue;
@@ -574,7 +587,7 @@ static void set_inputs(struct loader *ld, yaml_node_t *n, const struct opt *o, v
 				for (size_t j = 0; j < cfg->kafka.ninputs && !same; j++)
 					if (!strcmp(cfg->kafka.inputs[j].topic, val))
 						same = &cfg->kafka.inputs[j];
-				if (!*val) {
+				if (!*val || is_null(v)) {
 					ERR(ld, v, "input topic must not be empty");
 				} else if (same) {
 					ERR(ld, v,
@@ -694,7 +707,7 @@ static void set_value(struct loader *ld, yaml_node_t *n, const struct opt *o)
 	case T_STR:
 		if (!(s = scalar(ld, n, o)))
 			return;
-		if (!*s) {
+		if (!*s || is_null(n)) { /* "~" or null was a group id, a store "null" */
 			ERR(ld, n, "'%s.%s' must not be empty", o->section, o->key);
 			return;
 		}

@@ -472,7 +472,10 @@ static void check_retention(const struct vg_config *cfg, const struct vg_ruleset
 	const struct vg_rule *longest;
 	vg_time reach = vg_ruleset_reach(rules, &longest);
 	vg_time least = vg_config_restart_span(cfg) + reach;
-	if (cfg->store.retention <= 0 || cfg->store.retention >= least)
+	/* below the span alone, the config's check has said so at this position
+	 * (twice, the same position gave two minimums) */
+	if (cfg->store.retention <= 0 || cfg->store.retention >= least ||
+	    cfg->store.retention < vg_config_restart_span(cfg))
 		return;
 	struct vg_rule_info info = {.id = "none", .file = "-"};
 	if (longest)

@@ -287,6 +287,51 @@ START_TEST(retention_is_checked_against_the_gap)
 }
 END_TEST
 
+/* A duration is a decimal number and a unit: strtod alone took hexadecimal and
+ * leading blanks, a value small enough to round to 0 (which means "none" for
+ * several settings) was taken as 0, and one past vg_time overflowed.  A null
+ * where a name is wanted (a group id, a topic, a store path) is not a name, and
+ * an input's key must be a word: "~" was the group id, the store a file "null",
+ * and a key [x] was skipped. */
+START_TEST(durations_and_nulls_are_refused)
+{
+	char *msgs = load_bad("kafka:\n"
+	                      "  stats_interval: 0x10\n"
+	                      "  poll_timeout_ms: 100\n"
+	                      "  group_id: ~\n"
+	                      "  inputs:\n"
+	                      "    - topic: null\n"
+	                      "    - {topic: b, [x]: y}\n"
+	                      "correlation:\n"
+	                      "  allowed_lateness: \" 5m\"\n"
+	                      "  max_future: 0.0000001\n"
+	                      "  incident_gap: 9999999999d\n"
+	                      "store:\n"
+	                      "  path: null\n");
+	ck_assert_str_eq(
+	    msgs,
+	    "bad.yaml:2:19: error: 'kafka.stats_interval' must be a duration like 500ms, "
+	    "90s, 5m, 1h or 2d, not '0x10'\n"
+	    "bad.yaml:4:13: error: 'kafka.group_id' must not be empty\n"
+	    "bad.yaml:6:14: error: input topic must not be empty\n"
+	    "bad.yaml:7:18: error: an input's keys are topic and format, not a list\n"
+	    "bad.yaml:9:21: error: 'correlation.allowed_lateness' must be a duration "
+	    "like "
+	    "500ms, 90s, 5m, 1h or 2d, not ' 5m'\n"
+	    "bad.yaml:10:15: error: 'correlation.max_future' must be a duration like "
+	    "500ms, 90s, 5m, 1h or 2d, not '0.0000001'\n"
+	    "bad.yaml:11:17: error: 'correlation.incident_gap' must be a duration like "
+	    "500ms, 90s, 5m, 1h or 2d, not '9999999999d'\n"
+	    "bad.yaml:13:9: error: 'store.path' must not be empty\n");
+	free(msgs);
+	struct vg_config *cfg = load_ok("kafka:\n  stats_interval: 1.5m\n"
+	                                "correlation:\n  max_future: 1e-3s\n");
+	ck_assert_int_eq(cfg->kafka.stats_interval, 90 * VG_USEC_PER_SEC);
+	ck_assert_int_eq(cfg->correlation.max_future, 1000);
+	vg_config_destroy(cfg);
+}
+END_TEST
+
 START_TEST(invalid_yaml_points_at_the_problem)
 {
 	char *msgs = load_bad("kafka:\n  brokers: [a, b\nstore: {}\n");
@@ -659,6 +704,7 @@ static Suite *config_suite(void)
 	    {"value_cache", engine_value_cache},
 	    {"store_cache", store_cache_and_checkpoint},
 	    {"yaml", invalid_yaml_points_at_the_problem},
+	    {"durations_nulls", durations_and_nulls_are_refused},
 	    {"one_document", one_document_per_file},
 	    {"io", missing_file_is_an_io_error},
 	    {"librdkafka", librdkafka_properties_are_checked_with_positions},
