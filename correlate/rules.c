@@ -2366,11 +2366,7 @@ static long load_text(struct loader *ld, const char *file, const unsigned char *
 	for (;;) {
 		yaml_document_t doc;
 		if (!yaml_parser_load(&parser, &doc)) {
-			vg_diag_error(ld->diag, file, (int)parser.problem_mark.line + 1,
-			              (int)parser.problem_mark.column + 1, "YAML: %s%s%s",
-			              parser.problem ? parser.problem : "syntax error",
-			              parser.context ? " " : "",
-			              parser.context ? parser.context : "");
+			vg_yaml_error(ld->diag, file, &parser, data, len, "YAML: ");
 			break;
 		}
 		if (!yaml_document_get_root_node(&doc)) {
@@ -2525,9 +2521,7 @@ static vg_err load_aliases(struct loader *ld)
 		return VG_ERR_NOMEM;
 	yaml_parser_set_input_string(&parser, res->data, res->len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		vg_diag_error(ld->diag, name, (int)parser.problem_mark.line + 1,
-		              (int)parser.problem_mark.column + 1, "YAML: %s",
-		              parser.problem ? parser.problem : "syntax error");
+		vg_yaml_error(ld->diag, name, &parser, res->data, res->len, "YAML: ");
 		yaml_parser_delete(&parser);
 		return VG_ERR_CONFIG;
 	}
@@ -2662,9 +2656,7 @@ static vg_err load_logsources(struct loader *ld)
 		return VG_ERR_NOMEM;
 	yaml_parser_set_input_string(&parser, res->data, res->len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		vg_diag_error(ld->diag, name, (int)parser.problem_mark.line + 1,
-		              (int)parser.problem_mark.column + 1, "YAML: %s",
-		              parser.problem ? parser.problem : "syntax error");
+		vg_yaml_error(ld->diag, name, &parser, res->data, res->len, "YAML: ");
 		yaml_parser_delete(&parser);
 		return VG_ERR_CONFIG;
 	}

@@ -1022,15 +1022,6 @@ static vg_err load_doc(struct loader *ld, yaml_node_t *root)
 	return VG_OK;
 }
 
-/* The problem libyaml reports for what it could not read, at its place. */
-static void yaml_problem(struct vg_diag *diag, const char *name, const yaml_parser_t *yp)
-{
-	vg_diag_error(diag, name, (int)yp->problem_mark.line + 1,
-	              (int)yp->problem_mark.column + 1, "%s%s%s",
-	              yp->problem ? yp->problem : "invalid YAML", yp->context ? " " : "",
-	              yp->context ? yp->context : "");
-}
-
 /* keep: on errors in values (the YAML itself read), *out is still set. */
 static vg_err load_string(const char *name, const char *yaml, size_t len,
                           struct vg_config **out, struct vg_diag *diag, bool keep)
@@ -1055,7 +1046,8 @@ static vg_err load_string(const char *name, const char *yaml, size_t len,
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		yaml_problem(diag, name, &parser);
+		vg_yaml_error(diag, name, &parser, (const unsigned char *)yaml, len,
+		              NULL);
 		yaml_parser_delete(&parser);
 		vg_config_destroy(cfg);
 		return VG_ERR_CONFIG;
@@ -1067,7 +1059,8 @@ static vg_err load_string(const char *name, const char *yaml, size_t len,
 	/* A second document ("---" and more keys) was read by no one: the settings
 	 * in it silently did nothing. */
 	if (more && !yaml_parser_load(&parser, &doc)) {
-		yaml_problem(diag, name, &parser);
+		vg_yaml_error(diag, name, &parser, (const unsigned char *)yaml, len,
+		              NULL);
 	} else if (more) {
 		if (yaml_document_get_root_node(&doc))
 			vg_diag_error(diag, name, (int)doc.start_mark.line + 1,

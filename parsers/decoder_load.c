@@ -625,10 +625,7 @@ static void load_text(struct loader *ld, const unsigned char *data, size_t len)
 	for (;;) {
 		yaml_document_t doc;
 		if (!yaml_parser_load(&yp, &doc)) {
-			vg_diag_error(ld->diag, ld->file, (int)yp.problem_mark.line + 1,
-			              (int)yp.problem_mark.column + 1, "%s%s%s",
-			              yp.problem, yp.context ? " " : "",
-			              yp.context ? yp.context : "");
+			vg_yaml_error(ld->diag, ld->file, &yp, data, len, NULL);
 			break;
 		}
 		yaml_node_t *root = yaml_document_get_root_node(&doc);

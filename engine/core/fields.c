@@ -8,6 +8,7 @@
  * an id stays valid for the life of the process.
  */
 #include "vg_core.h"
+#include "vg_yaml.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -150,8 +151,7 @@ static vg_err load_schema(const unsigned char *data, size_t len, const char *fil
 		return VG_ERR_NOMEM;
 	yaml_parser_set_input_string(&parser, data, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		vg_diag_error(diag, file, (int)parser.problem_mark.line + 1,
-		              (int)parser.problem_mark.column + 1, "%s", parser.problem);
+		vg_yaml_error(diag, file, &parser, data, len, NULL);
 		yaml_parser_delete(&parser);
 		return VG_ERR_CONFIG;
 	}

@@ -22,4 +22,15 @@ void vg_yaml_dup_keys(yaml_document_t *doc,
                                     void *ctx),
                       void *ctx);
 
+struct vg_diag;
+/**
+ * @brief Report what libyaml could not read (yp, fed text, len bytes, as a
+ * string) as an error of file at its place: "PREFIXproblem context".  A reader
+ * error (invalid UTF-8, a control character) has its place as a byte offset, its
+ * mark left at the start: the line and column are counted in text (they were
+ * given as 1:1 wherever the byte was).
+ */
+void vg_yaml_error(struct vg_diag *diag, const char *file, const yaml_parser_t *yp,
+                   const unsigned char *text, size_t len, const char *prefix);
+
 #endif

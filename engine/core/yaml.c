@@ -1,6 +1,8 @@
 /* yaml.c - checks shared by Vigil's YAML loaders (vg_yaml.h). */
 #include "vg_yaml.h"
 
+#include "vg_core.h"
+
 #include <string.h>
 
 const yaml_node_t *vg_yaml_key_before(yaml_document_t *doc, const yaml_node_t *map,
@@ -35,4 +37,23 @@ void vg_yaml_dup_keys(yaml_document_t *doc,
 				found(yaml_document_get_node(doc, p->key), f, ctx);
 		}
 	}
+}
+
+void vg_yaml_error(struct vg_diag *diag, const char *file, const yaml_parser_t *yp,
+                   const unsigned char *text, size_t len, const char *prefix)
+{
+	int line = (int)yp->problem_mark.line + 1, col = (int)yp->problem_mark.column + 1;
+	if (yp->error == YAML_READER_ERROR && text) {
+		size_t off = yp->problem_offset < len ? yp->problem_offset : len, bol = 0;
+		line = 1;
+		for (size_t i = 0; i < off; i++)
+			if (text[i] == '\n') {
+				line++;
+				bol = i + 1;
+			}
+		col = (int)(off - bol) + 1;
+	}
+	vg_diag_error(diag, file, line, col, "%s%s%s%s", prefix ? prefix : "",
+	              yp->problem ? yp->problem : "invalid YAML", yp->context ? " " : "",
+	              yp->context ? yp->context : "");
 }

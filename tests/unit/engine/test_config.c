@@ -344,6 +344,15 @@ START_TEST(invalid_yaml_points_at_the_problem)
 	    "bad.yaml:1:1: error: the configuration must be a mapping of "
 	    "sections (kafka, rules, decoders, model, store, correlation, engine)\n");
 	free(msgs);
+	/* a byte libyaml's reader refuses is at its place, not at 1:1 (libyaml
+	 * gives its offset, not its line and column) */
+	msgs = load_bad("kafka:\n  # c\n  # c\n  group_id: \"caf\xe9\"\n");
+	ck_assert_str_eq(msgs, "bad.yaml:4:18: error: invalid trailing UTF-8 octet\n");
+	free(msgs);
+	msgs = load_bad("kafka:\n  group_id: \"a\x01b\"\n");
+	ck_assert_str_eq(msgs,
+	                 "bad.yaml:2:15: error: control characters are not allowed\n");
+	free(msgs);
 }
 END_TEST
 
