@@ -57,6 +57,7 @@ double vg_cli_seconds(void);
 
 /** Reads newline-separated records from files (or stdin when none) one by one. */
 struct vg_line_reader {
+	const char *cmd; /* the command, in messages: "vigil CMD: FILE: reason" */
 	char *const *files;
 	size_t nfiles, next_file;
 	FILE *fp;
@@ -66,9 +67,12 @@ struct vg_line_reader {
 	size_t cap;
 };
 
-void vg_line_reader_init(struct vg_line_reader *lr, char *const *files, size_t nfiles);
+void vg_line_reader_init(struct vg_line_reader *lr, const char *cmd, char *const *files,
+                         size_t nfiles);
 /** @return the next record (without its newline; a trailing '\r' is kept as data),
- *  with its length, or NULL at the end of the last file; *err set on I/O errors. */
+ *  with its length, or NULL at the end of the last file; on an I/O error (a file
+ *  that cannot be opened or read, a directory) NULL with *err set and
+ *  "vigil CMD: FILE: reason" printed on stderr. */
 const char *vg_line_reader_next(struct vg_line_reader *lr, size_t *len, vg_err *err);
 void vg_line_reader_free(struct vg_line_reader *lr);
 

@@ -296,7 +296,8 @@ static int export_only(const char *db, const char *path)
 	vg_err err = vg_cli_export_map(st, out, &lines);
 	if (out != stdout && fclose(out) && !err)
 		err = VG_ERR_IO;
-	if (err)
+	/* a failed write to stdout is said by main.c's check of it */
+	if (err && !(err == VG_ERR_IO && out == stdout))
 		fprintf(stderr, "vigil replay: exporting %s: %s\n", path,
 		        err == VG_ERR_STORE ? vg_store_errmsg(st) : vg_err_str(err));
 	else if (out != stdout)
@@ -320,12 +321,17 @@ int vg_cli_replay(int argc, char **argv)
 	    {"export-map", required_argument, NULL, 'x'},
 	    {NULL, 0, NULL, 0}};
 	const char *cfg_path = NULL, *db = NULL, *model = NULL, *export_path = NULL;
+	const char *replay_opt = NULL; /* the last option only a replay reads */
 	enum vg_format fmt = VG_FMT_AUTO;
 	double threshold = -1;
 	long batch = 4096;
 	int c;
 	int64_t v;
 	while ((c = getopt_long(argc, argv, "c:d:f:m:t:b:x:", lopts, NULL)) != -1) {
+		if (c != 'd' && c != 'x' && c != '?')
+			for (const struct option *o = lopts; o->name; o++)
+				if (o->val == c)
+					replay_opt = o->name;
 		switch (c) {
 		case 'c': cfg_path = optarg; break;
 		case 'd': db = optarg; break;
@@ -354,6 +360,21 @@ int vg_cli_replay(int argc, char **argv)
 	if (!db) {
 		fprintf(stderr, "vigil replay: --db DB is required\n");
 		vg_cli_usage(stderr, "replay");
+		return 2;
+	}
+	/* --export-map reads the store as it is and replays nothing: an input or
+	 * a replay's option beside it would be dropped without a word */
+	if (export_path && (replay_opt || optind < argc)) {
+		if (replay_opt)
+			fprintf(stderr, "vigil replay: --export-map takes no --%s\n",
+			        replay_opt);
+		else
+			fprintf(stderr,
+			        "vigil replay: --export-map takes no FILE ('%s')\n",
+			        argv[optind]);
+		fprintf(stderr,
+		        "vigil replay: replay the inputs first, then export the map "
+		        "with --db DB --export-map OUT alone\n");
 		return 2;
 	}
 	if (export_path)

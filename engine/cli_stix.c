@@ -96,13 +96,11 @@ int vg_cli_stix(int argc, char **argv)
 		err = vg_store_each_surfaced(r.st, export_one, &r);
 	for (int i = optind; i < argc && !err; i++)
 		err = export_one(argv[i], &r);
-	if (!err && fflush(stdout) != 0)
-		err = VG_ERR_IO;
-	if (err)
+	/* a failed write (VG_ERR_IO) stops the export; main.c's check of stdout
+	 * says it, with the reason, as for every command */
+	if (err && err != VG_ERR_IO)
 		fprintf(stderr, "vigil stix: %s\n",
-		        err == VG_ERR_IO      ? "writing the output failed"
-		        : err == VG_ERR_NOMEM ? "out of memory"
-		                              : vg_store_errmsg(r.st));
+		        err == VG_ERR_NOMEM ? "out of memory" : vg_store_errmsg(r.st));
 	vg_buf_free(&r.out);
 	vg_store_close(r.st);
 	return err ? 1 : r.status;

@@ -10,9 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-void vg_line_reader_init(struct vg_line_reader *lr, char *const *files, size_t nfiles)
+void vg_line_reader_init(struct vg_line_reader *lr, const char *cmd, char *const *files,
+                         size_t nfiles)
 {
 	memset(lr, 0, sizeof(*lr));
+	lr->cmd = cmd;
 	lr->files = files;
 	lr->nfiles = nfiles;
 }
@@ -30,8 +32,8 @@ const char *vg_line_reader_next(struct vg_line_reader *lr, size_t *len, vg_err *
 				lr->fp = !strcmp(lr->name, "-") ? stdin
 				                                : fopen(lr->name, "rb");
 				if (!lr->fp) {
-					fprintf(stderr, "vigil: %s: %s\n", lr->name,
-					        strerror(errno));
+					fprintf(stderr, "vigil %s: %s: %s\n", lr->cmd,
+					        lr->name, strerror(errno));
 					*err = VG_ERR_IO;
 					return NULL;
 				}
@@ -49,8 +51,13 @@ const char *vg_line_reader_next(struct vg_line_reader *lr, size_t *len, vg_err *
 			*len = (size_t)n;
 			return lr->line;
 		}
-		if (ferror(lr->fp))
+		/* fopen takes a directory; its read fails (EISDIR) and is said
+		 * here, as any other read error, not left to an exit status */
+		if (ferror(lr->fp)) {
+			fprintf(stderr, "vigil %s: %s: %s\n", lr->cmd, lr->name,
+			        strerror(errno));
 			*err = VG_ERR_IO;
+		}
 		if (lr->fp != stdin)
 			fclose(lr->fp);
 		lr->fp = NULL;
@@ -136,18 +143,27 @@ int vg_cli_parse(int argc, char **argv)
 	                                      {"config", required_argument, NULL, 'c'},
 	                                      {NULL, 0, NULL, 0}};
 	enum vg_format fmt = VG_FMT_AUTO;
-	const char *decoders[64], *cfg_path = NULL;
+	/* every -d, however many: there cannot be more than argc */
+	const char **decoders = calloc((size_t)argc, sizeof(*decoders));
+	const char *cfg_path = NULL;
 	size_t ndec = 0;
 	int c;
+	if (!decoders) {
+		fprintf(stderr, "vigil parse: out of memory\n");
+		return 1;
+	}
 	while ((c = getopt_long(argc, argv, "f:d:c:", lopts, NULL)) != -1) {
-		if (c == 'f' && parse_format_opt(optarg, &fmt))
+		if (c == 'f' && parse_format_opt(optarg, &fmt)) {
+			free(decoders);
 			return 2;
-		else if (c == 'd' && ndec < 64)
+		} else if (c == 'd') {
 			decoders[ndec++] = optarg;
-		else if (c == 'c')
+		} else if (c == 'c') {
 			cfg_path = optarg;
-		else if (c != 'f' && c != 'd')
+		} else if (c != 'f') {
+			free(decoders);
 			return 2;
+		}
 	}
 	struct vg_diag diag;
 	struct vg_parser *parser = NULL;
@@ -156,6 +172,7 @@ int vg_cli_parse(int argc, char **argv)
 	 * correlation.max_future: vigil.claimed_time shows), as `vigil run` parses
 	 * with them, then --decoders; without -c a config's defaults */
 	struct vg_config *cfg = cfg_with_paths(cfg_path, "decoders", decoders, ndec);
+	free(decoders);
 	if (!cfg)
 		return 2;
 	struct vg_named_at *at =
@@ -189,7 +206,7 @@ int vg_cli_parse(int argc, char **argv)
 	vg_time now = vg_time_now();
 
 	vg_buf_init(&po.out);
-	vg_line_reader_init(&lr, argv + optind, (size_t)(argc - optind));
+	vg_line_reader_init(&lr, "parse", argv + optind, (size_t)(argc - optind));
 	/* vg_parse_feed groups multi-record events (auditd) and emits them with the
 	 * position of their first record; other formats come out one per line. */
 	enum vg_format ffmt = fmt;
@@ -279,24 +296,34 @@ int vg_cli_detect(int argc, char **argv)
 	                                      {"config", required_argument, NULL, 'c'},
 	                                      {NULL, 0, NULL, 0}};
 	enum vg_format fmt = VG_FMT_AUTO;
-	const char *rules[256], *cfg_path = NULL;
+	/* every -r, however many (a rules directory has many files): at most argc */
+	const char **rules = calloc((size_t)argc, sizeof(*rules));
+	const char *cfg_path = NULL;
 	size_t nrules = 0;
 	int c;
+	if (!rules) {
+		fprintf(stderr, "vigil detect: out of memory\n");
+		return 1;
+	}
 	while ((c = getopt_long(argc, argv, "r:f:c:", lopts, NULL)) != -1) {
-		if (c == 'r' && nrules < 256)
+		if (c == 'r') {
 			rules[nrules++] = optarg;
-		else if (c == 'f' && parse_format_opt(optarg, &fmt))
+		} else if (c == 'f' && parse_format_opt(optarg, &fmt)) {
+			free(rules);
 			return 2;
-		else if (c == 'c')
+		} else if (c == 'c') {
 			cfg_path = optarg;
-		else if (c != 'r' && c != 'f')
+		} else if (c != 'f') {
+			free(rules);
 			return 2;
+		}
 	}
 	/* The pipeline minus store and model: detection and correlation only, with
 	 * the config's rules, decoders and correlation settings, then -r's rules. */
 	struct vg_diag diag;
 	vg_diag_init(&diag);
 	struct vg_config *cfg = cfg_with_paths(cfg_path, "rules", rules, nrules);
+	free(rules);
 	char *none = strdup("none");
 	if (!cfg || !none) {
 		free(none);
@@ -323,7 +350,7 @@ int vg_cli_detect(int argc, char **argv)
 	struct vg_output *outs;
 	size_t nouts;
 	vg_buf_init(&d.buf);
-	vg_line_reader_init(&lr, argv + optind, (size_t)(argc - optind));
+	vg_line_reader_init(&lr, "detect", argv + optind, (size_t)(argc - optind));
 	d.lr = &lr;
 	vg_time now = vg_time_now();
 	vg_pipeline_begin(p);

@@ -1,12 +1,14 @@
 /*
  * main.c - the vigil command line: dispatch and usage.
  *
- * Each command lives in a cli_*.c file; this file only routes argv to them and
- * prints help.  Exit codes: 0 success, 1 runtime failure, 2 usage or
- * configuration error.
+ * Each command lives in a cli_*.c file; this file only routes argv to them,
+ * prints help, and checks that what a command wrote on stdout was written.  Exit
+ * codes: 0 success, 1 runtime failure (a failed write of the output too), 2 usage
+ * or configuration error.
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* Per command: the line of `vigil --help`, and the full usage `vigil COMMAND
@@ -109,6 +111,21 @@ void vg_cli_usage(FILE *out, const char *command)
 	}
 }
 
+/* The status of command cmd that returned rc, once its stdout is flushed: a write
+ * that failed (a full disk, /dev/full) then or earlier is said and is exit 1, as
+ * the output is lost; rc when it is already an error.  Every command writes its
+ * stdout through stdio and leaves it to this one check. */
+static int output_status(const char *cmd, int rc)
+{
+	/* an earlier failed write left the error flag but no errno to tell */
+	int e = fflush(stdout) ? errno : 0;
+	if (!e && !ferror(stdout))
+		return rc;
+	fprintf(stderr, "vigil %s: writing output: %s\n", cmd,
+	        e ? strerror(e) : "a write failed");
+	return rc ? rc : 1;
+}
+
 static bool wants_help(const char *arg)
 {
 	return !strcmp(arg, "-h") || !strcmp(arg, "--help");
@@ -141,9 +158,9 @@ int main(int argc, char **argv)
 			continue;
 		if (help) {
 			vg_cli_usage(stdout, cmd);
-			return 0;
+			return output_status(cmd, 0);
 		}
-		return g_commands[i].fn(argc - 1, argv + 1);
+		return output_status(cmd, g_commands[i].fn(argc - 1, argv + 1));
 	}
 	fprintf(stderr, "vigil: unknown command '%s'\n\n", cmd);
 	usage(stderr);

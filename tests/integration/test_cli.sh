@@ -9,7 +9,10 @@
 # among its paths and says when the set as a whole failed; `vigil check` says when
 # the store could not be opened or made (or is a newer Vigil's), without making it,
 # and refuses as run does an incident document size librdkafka would refuse and a
-# librdkafka setting that undoes acknowledged delivery.
+# librdkafka setting that undoes acknowledged delivery; parse and detect name an
+# input they cannot read (a directory), detect uses every -r however many, replay
+# --export-map refuses an input or a replay option beside it, and output that could
+# not be written (/dev/full) is exit 1 with the reason.
 NAME=cli
 . "$(dirname "$0")/offline.sh"
 
@@ -211,6 +214,68 @@ set -e
 [ "$rc" -eq 2 ] || fail "vigil rules check with a missing path: exit $rc, want 2"
 grep -q '^rule set not loaded (the errors above); 0 rules loaded' "$WORK/out" ||
 	fail "vigil rules check with a missing path: $(cat "$WORK/out")"
+# an input that is a directory (fopen takes it, the read fails): named, exit 1
+for c in parse detect; do
+	set +e
+	"$VIGIL" $c "$WORK" >"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 1 ] || fail "vigil $c DIR: exit $rc, want 1"
+	grep -qxF "vigil $c: $WORK: Is a directory" "$WORK/err" ||
+		fail "vigil $c DIR: $(cat "$WORK/err")"
+done
+# every -r is used, past any fixed count (a rules directory has many files)
+"$VIGIL" scenario --hours 1 | grep -m1 ' CRON\[' >"$WORK/cron.log" ||
+	fail "vigil scenario printed no CRON line"
+mkdir -p "$WORK/many"
+rule_args=()
+for i in $(seq 1 300); do
+	printf '%s\n' "title: cron $i" "id: cron-$i" 'logsource: {product: linux}' \
+		'detection: {sel: {process.name: CRON}, condition: sel}' 'level: low' \
+		>"$WORK/many/r$i.yml"
+	rule_args+=(-r "$WORK/many/r$i.yml")
+done
+"$VIGIL" detect "${rule_args[@]}" "$WORK/cron.log" >"$WORK/out" 2>"$WORK/err" ||
+	fail "vigil detect with 300 -r: exit $?, $(cat "$WORK/err")"
+n=$(grep -o '"rule_id":"cron-[0-9]*"' "$WORK/out" | sort -u | wc -l)
+[ "$n" -eq 300 ] || fail "vigil detect with 300 -r: $n rules hit, want 300"
+grep -q ' 300 hits,' "$WORK/err" || fail "vigil detect with 300 -r: $(cat "$WORK/err")"
+# --export-map writes the map of a store and replays nothing: an input or a replay
+# option beside it is refused, not dropped
+"$VIGIL" replay --db "$WORK/map.db" "$WORK/cron.log" >/dev/null 2>"$WORK/err" ||
+	fail "replay into map.db: $(cat "$WORK/err")"
+while IFS='|' read -r args want; do
+	set +e
+	"$VIGIL" replay --db "$WORK/map.db" --export-map "$WORK/map.tsv" $args \
+		>"$WORK/out" 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 2 ] || fail "replay --export-map $args: exit $rc, want 2"
+	grep -qxF "vigil replay: $want" "$WORK/err" || fail "replay --export-map $args: $(cat "$WORK/err")"
+	[ ! -e "$WORK/map.tsv" ] || fail "replay --export-map $args wrote the map"
+done <<EOF
+$WORK/cron.log|--export-map takes no FILE ('$WORK/cron.log')
+--batch 10|--export-map takes no --batch
+-c $WORK/check.yaml|--export-map takes no --config
+--format syslog|--export-map takes no --format
+--threshold 0.5|--export-map takes no --threshold
+EOF
+# output that cannot be written is a failure (exit 1) with the reason, stdout as
+# a --labels file
+while IFS='|' read -r args to what; do
+	set +e
+	"$VIGIL" $args >"$to" 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 1 ] || fail "vigil $args >$to: exit $rc, want 1"
+	grep -qxF "vigil ${args%% *}: writing $what: No space left on device" "$WORK/err" ||
+		fail "vigil $args >$to: $(cat "$WORK/err")"
+done <<EOF
+scenario --hours 1|/dev/full|output
+parse $WORK/cron.log|/dev/full|output
+detect -r $WORK/many/r1.yml $WORK/cron.log|/dev/full|output
+scenario --hours 1 --labels /dev/full|$WORK/out|/dev/full
+EOF
 set +e
 "$VIGIL" no-such-command 2>/dev/null
 rc=$?
