@@ -225,7 +225,8 @@ for c in parse detect; do
 		fail "vigil $c DIR: $(cat "$WORK/err")"
 done
 # every -r is used, past any fixed count (a rules directory has many files)
-"$VIGIL" scenario --hours 1 | grep -m1 ' CRON\[' >"$WORK/cron.log" ||
+"$VIGIL" scenario --hours 1 >"$WORK/hour.log" # whole: a reader stopping early is a write error
+grep -m1 ' CRON\[' "$WORK/hour.log" >"$WORK/cron.log" ||
 	fail "vigil scenario printed no CRON line"
 mkdir -p "$WORK/many"
 rule_args=()
