@@ -84,6 +84,11 @@ bool vg_cli_int_arg(const char *cmd, const char *opt, const char *text, int64_t 
                     int64_t max, int64_t *out);
 /** @brief A seed: any whole number from 0 to 2^64-1 (digits only). */
 bool vg_cli_seed_arg(const char *cmd, const char *opt, const char *text, uint64_t *out);
+/** @brief No argument left after the options (argv[optind..argc)): else prints
+ *  "vigil CMD: unexpected argument 'ARG'" and the usage of `usage` to stderr and
+ *  returns false (exit 2) -- a command that takes none must not ignore one ("vigil
+ *  check -c a.yaml b.yaml" checked a.yaml alone and said ok). */
+bool vg_cli_no_args(const char *cmd, const char *usage, int argc, char **argv);
 /** @brief A finite number in [min, max]. */
 bool vg_cli_real_arg(const char *cmd, const char *opt, const char *text, double min,
                      double max, double *out);

@@ -7,8 +7,18 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
+
+bool vg_cli_no_args(const char *cmd, const char *usage, int argc, char **argv)
+{
+	if (optind >= argc)
+		return true;
+	fprintf(stderr, "vigil %s: unexpected argument '%s'\n", cmd, argv[optind]);
+	vg_cli_usage(stderr, usage);
+	return false;
+}
 
 bool vg_cli_int_arg(const char *cmd, const char *opt, const char *text, int64_t min,
                     int64_t max, int64_t *out)

@@ -278,12 +278,9 @@ static int model_train(int argc, char **argv)
 		default: vg_cli_usage(stderr, "model"); return 2;
 		}
 	}
-	if (optind < argc) { /* "model train store.db" for --db: never train silently */
-		fprintf(stderr, "vigil model train: unexpected argument '%s'\n",
-		        argv[optind]);
-		vg_cli_usage(stderr, "model");
+	/* "model train store.db" for --db: never train silently */
+	if (!vg_cli_no_args("model train", "model", argc, argv))
 		return 2;
-	}
 	tp.seed = seed;
 	/* the analysts' store first: a mistyped path fails before the scenarios run */
 	struct vg_store *st = NULL;
@@ -371,12 +368,8 @@ static int model_eval(int argc, char **argv)
 		default: vg_cli_usage(stderr, "model"); return 2;
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "vigil model eval: unexpected argument '%s'\n",
-		        argv[optind]);
-		vg_cli_usage(stderr, "model");
+	if (!vg_cli_no_args("model eval", "model", argc, argv))
 		return 2;
-	}
 	struct collect col = {.nf = vg_feature_count()};
 	vg_strmap_init(&col.alert_label);
 	vg_strmap_init(&col.inc_index);

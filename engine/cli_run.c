@@ -124,6 +124,8 @@ int vg_cli_run(int argc, char **argv)
 		default: vg_cli_usage(stderr, "run"); return 2;
 		}
 	}
+	if (!vg_cli_no_args("run", "run", argc, argv))
+		return 2;
 	if (!path) {
 		fprintf(stderr, "vigil run: -c FILE is required\n");
 		return 2;
@@ -159,6 +161,8 @@ int vg_cli_check(int argc, char **argv)
 		else
 			return 2;
 	}
+	if (!vg_cli_no_args("check", "check", argc, argv))
+		return 2;
 	if (!path) {
 		vg_cli_usage(stderr, "check");
 		return 2;

@@ -90,6 +90,8 @@ int vg_cli_scenario(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (!vg_cli_no_args("scenario", "scenario", argc, argv))
+		return 2;
 	struct vg_scenario sc;
 	if (vg_scenario_generate(&params, &sc))
 		return 1;
@@ -140,6 +142,8 @@ int vg_cli_simulate(int argc, char **argv)
 		else
 			goto usage;
 	}
+	if (!vg_cli_no_args("simulate", "simulate", argc, argv))
+		return 2;
 	struct vg_scenario sc;
 	if (vg_scenario_generate(&params, &sc))
 		return 1;

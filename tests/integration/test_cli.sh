@@ -277,6 +277,21 @@ parse $WORK/cron.log|/dev/full|output
 detect -r $WORK/many/r1.yml $WORK/cron.log|/dev/full|output
 scenario --hours 1 --labels /dev/full|$WORK/out|/dev/full
 EOF
+# an argument a command does not take is refused (exit 2), not ignored: "vigil
+# check -c a.yaml b.yaml" checked a.yaml alone and said ok
+while IFS='|' read -r args want; do
+	set +e
+	"$VIGIL" $args >/dev/null 2>"$WORK/err"
+	rc=$?
+	set -e
+	[ "$rc" -eq 2 ] || fail "vigil $args: exit $rc, want 2"
+	grep -qF "$want" "$WORK/err" || fail "vigil $args: $(cat "$WORK/err")"
+done <<EOF
+check -c $WORK/check.yaml extra|vigil check: unexpected argument 'extra'
+scenario bogus|vigil scenario: unexpected argument 'bogus'
+simulate --out $WORK/sim bogus|vigil simulate: unexpected argument 'bogus'
+run -c $WORK/check.yaml bogus|vigil run: unexpected argument 'bogus'
+EOF
 set +e
 "$VIGIL" no-such-command 2>/dev/null
 rc=$?
