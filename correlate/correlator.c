@@ -739,6 +739,13 @@ static struct pext pext_of(struct evref ref)
 	return (struct pext){ref_pidx(&ref), 1, off, off, ref.ts, ref.ts, ref.ts};
 }
 
+/* The oldest time a sliding group's window still holds: a timespan before its
+ * newest event. */
+static inline vg_time slide_lo(const struct group *g, const struct vg_corr *corr)
+{
+	return g->newest_ts - corr->timespan;
+}
+
 /* Take the event ref into extent p (of its partition). */
 static void pext_take(struct pext *p, struct evref ref)
 {
@@ -1317,7 +1324,7 @@ static bool window_add(struct vg_correlator *c, struct group *g,
 	if (ref.ts > g->newest_ts)
 		g->newest_ts = ref.ts;
 	if (sliding) {
-		vg_time lo = g->newest_ts - corr->timespan;
+		vg_time lo = slide_lo(g, corr);
 		if (ref.ts < lo) /* older than the window: no window to come holds it */
 			return true;
 		if ((x->nevs == ALERT_EVENTS_MAX && evs_of(x)[0].ts < lo) ||
@@ -1593,7 +1600,7 @@ static bool vals_add(struct group *g, const struct vg_corr *corr, uint64_t h, vg
 		return false;
 	}
 	if (corr->eager)
-		vc_prune(x, g->newest_ts - corr->timespan);
+		vc_prune(x, slide_lo(g, corr));
 	return true;
 }
 
@@ -1683,7 +1690,7 @@ static bool tl_add(struct group *g, const struct vg_corr *corr, size_t kref, vg_
 	l[pos] = ts;
 	tln[kref] = (uint8_t)(n + 1);
 	/* forget times that can no longer share a window with the newest */
-	vg_time lo = g->newest_ts - corr->timespan;
+	vg_time lo = slide_lo(g, corr);
 	for (size_t r = 0; r < corr->nrefs; r++) {
 		vg_time *x = gg->u.tp.tl + r * TL_MAX;
 		size_t m = tln[r], d = 0;
@@ -1841,7 +1848,7 @@ static void count_hit(struct vg_correlator *c, uint32_t k, size_t kref,
 		}
 		if (fire) {
 			/* the alert lists and counts the events in the window */
-			slide_forget(g, g->newest_ts - corr->timespan);
+			slide_forget(g, slide_lo(g, corr));
 			snapshot_f(c, corr, gf, ev, &c->snap);
 			emit_gx(c, g, first, last, g->count, &c->snap, ev, fn, fn_ctx);
 			group_remove(c, g);
@@ -2087,7 +2094,7 @@ static void group_min_offset(const struct rstate *r, const struct group *g, size
 		cap = x->rcap;
 	} else {
 		if (r->kind == G_SLIDING)
-			since = g->newest_ts - r->rule->corr->timespan;
+			since = slide_lo(g, r->rule->corr);
 		const struct gx *x = GXC(g);
 		if (x->eb && x->eb->npexts) {
 			for (size_t i = 0; i < x->eb->npexts; i++) {

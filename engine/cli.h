@@ -84,6 +84,11 @@ bool vg_cli_int_arg(const char *cmd, const char *opt, const char *text, int64_t 
                     int64_t max, int64_t *out);
 /** @brief A seed: any whole number from 0 to 2^64-1 (digits only). */
 bool vg_cli_seed_arg(const char *cmd, const char *opt, const char *text, uint64_t *out);
+/** @brief Whether everything written to f reached it: f flushed (close: closed),
+ *  else "vigil CMD: writing WHAT: reason" on stderr and false -- a full disk loses
+ *  the output, and the exit status must say so.  An earlier failed write leaves
+ *  the error flag but no errno to tell: "a write failed". */
+bool vg_cli_output_written(FILE *f, bool close, const char *cmd, const char *what);
 /** @brief No argument left after the options (argv[optind..argc)): else prints
  *  "vigil CMD: unexpected argument 'ARG'" and the usage of `usage` to stderr and
  *  returns false (exit 2) -- a command that takes none must not ignore one ("vigil

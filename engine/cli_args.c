@@ -1,8 +1,10 @@
 /*
- * cli_args.c - the readers of numeric option values that every command shares:
- * the whole text must be a number in the option's range, else the command stops
- * with a message that names the option (atoi would read "abc" as 0, and a
- * threshold of 0 surfaces every incident without a word).
+ * cli_args.c - what every command shares about its arguments and output: the
+ * readers of numeric option values (the whole text must be a number in the
+ * option's range, else the command stops with a message that names the option:
+ * atoi would read "abc" as 0, and a threshold of 0 surfaces every incident without
+ * a word), the refusal of arguments a command does not take, and the check that
+ * its output was written.
  */
 #include "cli.h"
 
@@ -10,6 +12,18 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
+
+bool vg_cli_output_written(FILE *f, bool close, const char *cmd, const char *what)
+{
+	bool failed = ferror(f);
+	int e = (close ? fclose(f) : fflush(f)) ? errno : 0;
+	if (!e && !failed)
+		return true;
+	fprintf(stderr, "vigil %s: writing %s: %s\n", cmd, what,
+	        e ? strerror(e) : "a write failed");
+	return false;
+}
 
 bool vg_cli_no_args(const char *cmd, const char *usage, int argc, char **argv)
 {

@@ -109,18 +109,8 @@ int vg_cli_scenario(int argc, char **argv)
 			fprintf(lf, "%zu\t%s\n", i,
 			        sc.records[i].attack ? "attack" : "benign");
 	}
-	/* stdout is checked by main.c; the labels file here, as it is closed (an
-	 * earlier failed write may have left no errno to tell) */
-	int rc = 0;
-	if (lf) {
-		bool failed = ferror(lf);
-		int e = fclose(lf) ? errno : 0;
-		if (e || failed) {
-			fprintf(stderr, "vigil scenario: writing %s: %s\n", labels,
-			        e ? strerror(e) : "a write failed");
-			rc = 1;
-		}
-	}
+	/* stdout is checked by main.c; the labels file here, as it is closed */
+	int rc = lf && !vg_cli_output_written(lf, true, "scenario", labels) ? 1 : 0;
 	vg_scenario_free(&sc);
 	return rc;
 }

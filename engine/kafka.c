@@ -222,6 +222,18 @@ static rd_kafka_conf_t *make_conf(const char *brokers, const struct vg_kv_list *
 	return conf;
 }
 
+/* librdkafka's message.max.bytes in conf (the user's map applied): the largest
+ * record the producer takes, key and headers included. */
+static int64_t message_max(rd_kafka_conf_t *conf)
+{
+	char limit[32];
+	size_t limit_len = sizeof(limit);
+	return rd_kafka_conf_get(conf, "message.max.bytes", limit, &limit_len) ==
+	               RD_KAFKA_CONF_OK
+	           ? strtoll(limit, NULL, 10)
+	           : 1000000; /* librdkafka's default */
+}
+
 /* Does conf (the user's map applied) let the producer send cfg's largest incident
  * document, kafka.max_message_bytes, with room for the key and the record's
  * framing under librdkafka's message.max.bytes?  Else an error at the user's
@@ -231,13 +243,8 @@ static bool doc_size_ok(rd_kafka_conf_t *conf, const struct vg_config *cfg,
                         struct vg_diag *diag)
 {
 	const struct vg_kv_list *user = &cfg->kafka.librdkafka;
-	int64_t max_doc = cfg->kafka.max_message_bytes;
-	char limit[32];
-	size_t limit_len = sizeof(limit);
-	if (max_doc <= 0 ||
-	    rd_kafka_conf_get(conf, "message.max.bytes", limit, &limit_len) !=
-	        RD_KAFKA_CONF_OK ||
-	    max_doc + 1024 <= strtoll(limit, NULL, 10))
+	int64_t max_doc = cfg->kafka.max_message_bytes, limit = message_max(conf);
+	if (max_doc <= 0 || max_doc + 1024 <= limit)
 		return true;
 	int line = 0, col = 0;
 	for (size_t i = 0; i < user->count; i++)
@@ -250,9 +257,9 @@ static bool doc_size_ok(rd_kafka_conf_t *conf, const struct vg_config *cfg,
 		vg_config_where(cfg, "kafka", "max_message_bytes", &line, &col);
 	vg_diag_error(diag, cfg->file, line, col,
 	              "kafka.max_message_bytes (%lld) must be at least 1024 below "
-	              "librdkafka's message.max.bytes (%s): the producer would refuse "
-	              "the largest incident documents",
-	              (long long)max_doc, limit);
+	              "librdkafka's message.max.bytes (%lld): the producer would "
+	              "refuse the largest incident documents",
+	              (long long)max_doc, (long long)limit);
 	return false;
 }
 
@@ -311,12 +318,7 @@ static vg_err producer_open(struct producer *pr, const char *brokers,
 		rd_kafka_conf_destroy(conf);
 		return VG_ERR_CONFIG;
 	}
-	char limit[32];
-	size_t limit_len = sizeof(limit);
-	pr->max_msg = rd_kafka_conf_get(conf, "message.max.bytes", limit, &limit_len) ==
-	                      RD_KAFKA_CONF_OK
-	                  ? (size_t)strtoull(limit, NULL, 10)
-	                  : 1000000; /* librdkafka's default */
+	pr->max_msg = (size_t)message_max(conf);
 	rd_kafka_conf_set_opaque(conf, pr);
 	rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
 	pr->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
@@ -760,6 +762,19 @@ static vg_err commit_offsets(struct runner *r)
  * published), after-publish (published, offsets not committed) or after-commit.
  * Unset: no effect.
  */
+/* Does spec ("STAGE:N...", or NULL) name stage and batch?  *rest: past N. */
+static bool point_at(const char *spec, const char *stage, uint64_t batch,
+                     const char **rest)
+{
+	size_t n = strlen(stage);
+	char *end;
+	if (!spec || strncmp(spec, stage, n) || spec[n] != ':' ||
+	    strtoull(spec + n + 1, &end, 10) != batch)
+		return false;
+	*rest = end;
+	return true;
+}
+
 static void fault_point(const char *stage, uint64_t batch)
 {
 	static const char *crash, *stall;
@@ -769,16 +784,13 @@ static void fault_point(const char *stage, uint64_t batch)
 		stall = getenv("VIGIL_STALL_POINT");
 		read = true;
 	}
-	size_t n = strlen(stage);
-	char *rest;
-	if (crash && !strncmp(crash, stage, n) && crash[n] == ':' &&
-	    strtoull(crash + n + 1, NULL, 10) == batch) {
+	const char *rest;
+	if (point_at(crash, stage, batch, &rest)) {
 		fprintf(stderr, "vigil: crash point %s reached at batch %llu\n", crash,
 		        (unsigned long long)batch);
 		raise(SIGKILL);
 	}
-	if (stall && !strncmp(stall, stage, n) && stall[n] == ':' &&
-	    strtoull(stall + n + 1, &rest, 10) == batch && *rest == ':') {
+	if (point_at(stall, stage, batch, &rest) && *rest == ':') {
 		unsigned secs = (unsigned)strtoul(rest + 1, NULL, 10);
 		fprintf(stderr, "vigil: stall point %s reached at batch %llu\n", stall,
 		        (unsigned long long)batch);

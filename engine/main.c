@@ -8,7 +8,6 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <string.h>
 
 /* Per command: the line of `vigil --help`, and the full usage `vigil COMMAND
@@ -117,13 +116,8 @@ void vg_cli_usage(FILE *out, const char *command)
  * stdout through stdio and leaves it to this one check. */
 static int output_status(const char *cmd, int rc)
 {
-	/* an earlier failed write left the error flag but no errno to tell */
-	int e = fflush(stdout) ? errno : 0;
-	if (!e && !ferror(stdout))
-		return rc;
-	fprintf(stderr, "vigil %s: writing output: %s\n", cmd,
-	        e ? strerror(e) : "a write failed");
-	return rc ? rc : 1;
+	bool written = vg_cli_output_written(stdout, false, cmd, "output");
+	return written || rc ? rc : 1;
 }
 
 static bool wants_help(const char *arg)

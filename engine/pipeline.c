@@ -465,17 +465,16 @@ static vg_err load_model(struct vg_pipeline *p, struct vg_diag *diag)
 }
 
 /* store.retention must outlast what a restart can re-read: the config checked the
- * incident gap and lateness; here the rules' longest correlation chain joins them. */
-static void check_retention(const struct vg_config *cfg, const struct vg_ruleset *rules,
-                            struct vg_diag *diag)
+ * incident gap and lateness; here the rules' longest correlation chain (reach, of
+ * rule longest) joins them. */
+static void check_retention(const struct vg_config *cfg, vg_time reach,
+                            const struct vg_rule *longest, struct vg_diag *diag)
 {
-	const struct vg_rule *longest;
-	vg_time reach = vg_ruleset_reach(rules, &longest);
-	vg_time least = vg_config_restart_span(cfg) + reach;
+	vg_time span = vg_config_restart_span(cfg), least = span + reach;
 	/* below the span alone, the config's check has said so at this position
 	 * (twice, the same position gave two minimums) */
 	if (cfg->store.retention <= 0 || cfg->store.retention >= least ||
-	    cfg->store.retention < vg_config_restart_span(cfg))
+	    cfg->store.retention < span)
 		return;
 	struct vg_rule_info info = {.id = "none", .file = "-"};
 	if (longest)
@@ -542,8 +541,9 @@ vg_err vg_pipeline_new(const struct vg_config *cfg, const struct vg_pipeline_hoo
 	free(decoders_at);
 	vg_err merr = load_model(p, diag);
 	if (!err) {
-		check_retention(cfg, p->rules, diag);
-		p->reach = vg_ruleset_reach(p->rules, NULL);
+		const struct vg_rule *longest;
+		p->reach = vg_ruleset_reach(p->rules, &longest);
+		check_retention(cfg, p->reach, longest, diag);
 	}
 	if (err || perr || merr || diag->errors > errors_before) {
 		err = err ? err : perr ? perr : merr ? merr : VG_ERR_CONFIG;

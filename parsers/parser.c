@@ -366,14 +366,20 @@ static vg_err emit_group(const struct vg_parser *parser, struct vgp_audit_group 
 	return emit_one(emit, ud, ev, NULL, text, len, &src);
 }
 
-/* The pending group that began first (the smallest offset a restart must read
- * from), or NULL. */
-static struct vgp_audit_group *oldest_group(struct vg_parse_ctx *ctx)
+/* The pending group other than `but` that began first (the smallest offset a
+ * restart must read from), or NULL; with seq, the number of a record of another
+ * event (0: none), the first of those that record ends (see vg_parse_feed). */
+static struct vgp_audit_group *
+oldest_group(struct vg_parse_ctx *ctx, const struct vgp_audit_group *but, uint64_t seq)
 {
 	struct vgp_audit_group *o = NULL;
-	for (size_t i = 0; i < VGP_AUDIT_OPEN; i++)
-		if (ctx->audit[i].nrecords && (!o || ctx->audit[i].first < o->first))
-			o = &ctx->audit[i];
+	for (size_t i = 0; i < VGP_AUDIT_OPEN; i++) {
+		struct vgp_audit_group *x = &ctx->audit[i];
+		if (x != but && x->nrecords &&
+		    (!seq || !x->syscall || x->last + VGP_AUDIT_WAIT < seq) &&
+		    (!o || x->first < o->first))
+			o = x;
+	}
 	return o;
 }
 
@@ -382,7 +388,7 @@ vg_err vg_parse_flush(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
                       void *ud)
 {
 	vg_err err = VG_OK;
-	for (struct vgp_audit_group *g; !err && (g = oldest_group(ctx));)
+	for (struct vgp_audit_group *g; !err && (g = oldest_group(ctx, NULL, 0));)
 		err = emit_group(parser, g, ref_time, arena, emit, ud);
 	return err;
 }
@@ -398,7 +404,7 @@ size_t vg_parse_pending(const struct vg_parse_ctx *ctx)
 const struct vg_source *vg_parse_pending_source(const struct vg_parse_ctx *ctx)
 {
 	const struct vgp_audit_group *o =
-	    ctx ? oldest_group((struct vg_parse_ctx *)ctx) : NULL;
+	    ctx ? oldest_group((struct vg_parse_ctx *)ctx, NULL, 0) : NULL;
 	return o ? &o->src : NULL;
 }
 
@@ -464,20 +470,10 @@ vg_err vg_parse_feed(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 	 * kernel interleaves them: ended by them, its SYSCALL record and its
 	 * EXECVE made two events, neither with both the executable and the
 	 * command line. */
-	for (;;) { /* oldest first */
-		struct vgp_audit_group *o = NULL;
-		for (size_t i = 0; i < VGP_AUDIT_OPEN; i++) {
-			struct vgp_audit_group *x = &ctx->audit[i];
-			if (x != g && x->nrecords &&
-			    (!x->syscall || x->last + VGP_AUDIT_WAIT < seq) &&
-			    (!o || x->first < o->first))
-				o = x;
-		}
-		if (!o)
-			break;
+	for (struct vgp_audit_group *o;
+	     (o = oldest_group(ctx, g, seq));) /* oldest first */
 		if ((err = emit_group(parser, o, ref_time, arena, emit, ud)))
 			return err;
-	}
 	if (!g) {
 		if (eoe)
 			return VG_OK; /* a lone end-of-event marker: nothing to group */
@@ -485,7 +481,7 @@ vg_err vg_parse_feed(const struct vg_parser *parser, struct vg_parse_ctx *ctx,
 			if (!ctx->audit[i].nrecords)
 				g = &ctx->audit[i];
 		if (!g) { /* VGP_AUDIT_OPEN events open: the oldest ends */
-			g = oldest_group(ctx);
+			g = oldest_group(ctx, NULL, 0);
 			if ((err = emit_group(parser, g, ref_time, arena, emit, ud)))
 				return err;
 		}
